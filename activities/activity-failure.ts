@@ -1,0 +1,24 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { CollectorParseError } from './collectors/parse-error.ts';
+import { SshError } from './ssh/errors.ts';
+
+/**
+ * Turns our classified errors into Temporal failures: the type is the error code, non-retryable codes
+ * stop Temporal's retries at once, and retryable ones carry their own backoff.
+ */
+export function toApplicationFailure(err: unknown): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof SshError) {
+    return ApplicationFailure.create({
+      type: err.code,
+      message: err.message,
+      nonRetryable: !err.retryable,
+      nextRetryDelay: err.retryable ? err.retryAfterMs : undefined,
+    });
+  }
+  if (err instanceof CollectorParseError) {
+    return ApplicationFailure.create({ type: 'parse_error', message: err.message, nonRetryable: true, details: err.excerpt ? [err.excerpt] : [] });
+  }
+  // Unknown errors (a database hiccup, a bug) stay retryable under the workflow's policy.
+  return ApplicationFailure.create({ type: 'unknown', message: err instanceof Error ? err.message : String(err), nonRetryable: false });
+}

@@ -1,0 +1,109 @@
+import { Context } from '@temporalio/activity';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from '../platform/logger.ts';
+import type { CollectionFailure, CollectionInput, CollectionResult } from '../schema/collection.ts';
+import type { Database } from '../schema/database.ts';
+import { isDeviceErrorCode } from '../schema/error-codes.ts';
+import { toApplicationFailure } from './activity-failure.ts';
+import { collectorFor, isDataType } from './collectors/registry.ts';
+import { SshError } from './ssh/errors.ts';
+import type { SshPool } from './ssh/pool.ts';
+import { posixShellCommand } from './ssh/quote.ts';
+import { writeAudit } from './store/audit.ts';
+import { findDeviceByHostname, markDeviceFailure, sshTargetOf } from './store/devices.ts';
+import { latestSnapshot, storeCollection } from './store/snapshots.ts';
+
+export interface CollectDeps {
+  db: Kysely<Database>;
+  pool: SshPool;
+  logger: Logger;
+}
+
+/** One SSH round-trip, parse, and store snapshot + audit row in one transaction. */
+export async function collect(deps: CollectDeps, input: CollectionInput): Promise<CollectionResult> {
+  const { db, pool, logger } = deps;
+  const { workflowId, collectionId, attempt } = collectionIdentity();
+  try {
+    if (!isDataType(input.dataType)) throw new SshError('parse_error', `unknown data type ${input.dataType}`);
+    const collector = collectorFor(input.dataType);
+    const device = await findDeviceByHostname(db, input.hostname);
+    if (!device) throw new SshError('device_not_found', `no device named ${input.hostname}`);
+
+    const previous = await latestSnapshot(db, collector.table, device.id);
+    const ctx = previous ? { previous: { data: previous.data, collectedAt: previous.collectedAt } } : {};
+    const started = performance.now();
+    const output = await pool.exec(sshTargetOf(device), posixShellCommand(collector.command(ctx)), {
+      timeoutMs: collector.commandTimeoutMs,
+    });
+    if (output.stdoutTruncated) throw new SshError('output_too_large', `${input.dataType} output from ${device.hostname} exceeded the output limit`);
+    const data = collector.parse(output, ctx);
+    const durationMs = performance.now() - started;
+
+    const stored = await storeCollection(db, {
+      collector,
+      deviceId: device.id,
+      hostname: device.hostname,
+      data,
+      collectedAt: new Date(),
+      durationMs,
+      collectionId,
+      workflowId,
+      trigger: input.trigger,
+      forceRefresh: input.forceRefresh,
+      correlationId: input.correlationId,
+      warnings: output.stderrTruncated ? ['stderr truncated'] : [],
+    });
+    const capabilities = collector.capabilities?.(data);
+    if (capabilities) {
+      await db
+        .updateTable('devices')
+        .set({ capabilities: sql`capabilities || ${JSON.stringify(capabilities)}::jsonb` })
+        .where('id', '=', device.id)
+        .execute();
+    }
+    logger.info('collected', { device: device.hostname, data_type: input.dataType, duration_ms: Math.round(durationMs), trigger: input.trigger });
+    return {
+      hostname: device.hostname,
+      dataType: input.dataType,
+      snapshotId: stored.id,
+      collectedAt: stored.collectedAt.toISOString(),
+      durationMs: stored.durationMs,
+      data: stored.data,
+    };
+  } catch (err) {
+    const failure = toApplicationFailure(err);
+    logger.warn('collection attempt failed', { device: input.hostname, data_type: input.dataType, code: failure.type, error: failure.message, attempt });
+    throw failure;
+  }
+}
+
+/** The workflow's last word on a failed collection: one audit row and the device's status. */
+export async function recordCollectionFailure(deps: CollectDeps, f: CollectionFailure): Promise<void> {
+  const { db } = deps;
+  const { workflowId, collectionId } = collectionIdentity();
+  const device = await findDeviceByHostname(db, f.input.hostname);
+  await writeAudit(db, {
+    device_id: device?.id ?? null,
+    hostname: f.input.hostname,
+    action: 'collect',
+    data_type: f.input.dataType,
+    trigger: f.input.trigger,
+    cache_hit: false,
+    force_refresh: f.input.forceRefresh,
+    status: 'error',
+    error_code: f.errorCode,
+    error_message: f.message,
+    workflow_id: workflowId,
+    collection_id: collectionId,
+    correlation_id: f.input.correlationId,
+  });
+  if (device) await markDeviceFailure(db, device.id, isDeviceErrorCode(f.errorCode) ? f.errorCode : 'unknown', f.message);
+}
+
+/** The workflow run this activity belongs to: one run stores at most one snapshot and one audit row. */
+function collectionIdentity(): { workflowId: string; collectionId: string; attempt: number } {
+  const info = Context.current().info;
+  const run = info.workflowExecution;
+  if (!run) throw new Error('collection activities run only inside a collection workflow');
+  return { workflowId: run.workflowId, collectionId: `${run.workflowId}/${run.runId}`, attempt: info.attempt };
+}

@@ -1,0 +1,24 @@
+import type { Collector } from './collector.ts';
+import { containersCollector } from './containers.ts';
+import { metricsCollector } from './metrics.ts';
+
+/**
+ * Every data type the system collects. Schedules, API routes, MCP tools and audit follow from this
+ * list: adding a type is one collector file, one migration, and one line here.
+ */
+export const collectors = {
+  metrics: metricsCollector,
+  containers: containersCollector,
+};
+
+export type DataType = keyof typeof collectors;
+
+export const DATA_TYPES = Object.keys(collectors) as DataType[];
+
+export function isDataType(value: string): value is DataType {
+  return Object.hasOwn(collectors, value);
+}
+
+export function collectorFor(dataType: DataType): Collector<unknown> {
+  return collectors[dataType] as unknown as Collector<unknown>;
+}

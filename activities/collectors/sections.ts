@@ -1,0 +1,86 @@
+import type { CommandOutput } from './collector.ts';
+import { CollectorParseError } from './parse-error.ts';
+
+/**
+ * Collector scripts print their findings as sections: a marker line `@@name`, then that section's lines.
+ * The last line is always `@@end`, so output cut short by a timeout or a dropped connection is caught
+ * instead of being read as "nothing there".
+ */
+export const END_MARKER = '@@end';
+const MARKER_PREFIX = '@@';
+
+export class Sections {
+  constructor(
+    private readonly dataType: string,
+    private readonly byName: ReadonlyMap<string, readonly string[]>,
+  ) {}
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** The section's non-blank lines; throws when the script never printed the section. */
+  lines(name: string): readonly string[] {
+    const lines = this.byName.get(name);
+    if (!lines) throw new CollectorParseError(this.dataType, `section ${MARKER_PREFIX}${name} is missing`);
+    return lines;
+  }
+
+  /** Like `lines`, for sections that are meaningless when empty (a /proc file, a counter). */
+  nonEmptyLines(name: string): readonly string[] {
+    const lines = this.lines(name);
+    if (lines.length === 0) throw new CollectorParseError(this.dataType, `section ${MARKER_PREFIX}${name} is empty`);
+    return lines;
+  }
+}
+
+/**
+ * Splits stdout into sections. Lines before the first marker are dropped: login files on some devices
+ * print banners even for non-interactive commands.
+ */
+export function splitSections(dataType: string, output: CommandOutput): Sections {
+  const byName = new Map<string, string[]>();
+  let current: string[] | undefined;
+  let ended = false;
+  for (const rawLine of output.stdout.split('\n')) {
+    const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    if (line === END_MARKER) {
+      ended = true;
+      break;
+    }
+    if (line.startsWith(MARKER_PREFIX)) {
+      const name = line.slice(MARKER_PREFIX.length).trim();
+      if (byName.has(name)) throw new CollectorParseError(dataType, `section ${line} appears twice`, line);
+      current = [];
+      byName.set(name, current);
+    } else if (current && line.trim() !== '') {
+      current.push(line);
+    }
+  }
+  if (!ended) {
+    throw new CollectorParseError(
+      dataType,
+      `output truncated: no ${END_MARKER} line (exit code ${output.exitCode ?? 'none'})`,
+      excerptOf(output.stdout.slice(-500) + output.stderr.slice(0, 500)),
+    );
+  }
+  return new Sections(dataType, byName);
+}
+
+/** Parses a non-negative decimal number (optionally with a fraction); anything else is a parse error, never 0. */
+export function parseNumber(dataType: string, text: string | undefined, what: string): number {
+  if (text === undefined || !/^\d+(\.\d+)?$/.test(text)) {
+    throw new CollectorParseError(dataType, `${what}: expected a number, got ${JSON.stringify(text ?? null)}`, text);
+  }
+  return Number(text);
+}
+
+/** Bounded excerpt for error messages, so a huge output never lands whole in the audit log. */
+export function excerptOf(text: string, maxLength = 1000): string {
+  return text.length <= maxLength ? text : `${text.slice(0, maxLength)}…`;
+}
+
+/** Rounds a percentage or rate to two decimals for storage and display. */
+export function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from '../platform/logger.ts';
+import type { CollectionFailure, CollectionInput } from '../schema/collection.ts';
+import type { Database } from '../schema/database.ts';
+import { collect, recordCollectionFailure } from './collect.ts';
+import type { SshPool } from './ssh/pool.ts';
+
+export interface ActivityDeps {
+  db: Kysely<Database>;
+  pool: SshPool;
+  logger: Logger;
+}
+
+/** Every activity, bound to its dependencies. Workflows import the type only. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    collect: (input: CollectionInput) => collect(deps, input),
+    recordCollectionFailure: (failure: CollectionFailure) => recordCollectionFailure(deps, failure),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

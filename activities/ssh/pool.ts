@@ -1,0 +1,338 @@
+import { readFile } from 'node:fs/promises';
+import { Client, type ConnectConfig } from 'ssh2';
+import type { Logger } from '../../platform/logger.ts';
+import { classifyConnectionError, SshError } from './errors.ts';
+import { hostKeyIdentity, type HostKeyIdentity } from './host-key.ts';
+
+export interface SshTarget {
+  deviceId: string;
+  hostname: string;
+  address: string;
+  port: number;
+  username: string;
+  authMethod: 'key' | 'agent';
+  identityFile: string | null;
+  /** null until the first connection pins it. */
+  pinnedFingerprint: string | null;
+}
+
+export interface ExecOptions {
+  timeoutMs: number;
+  /** Per stream; output beyond it is dropped and reported as truncated. */
+  maxOutputBytes?: number;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+}
+
+export interface HostKeyPinStore {
+  /** Pins `identity` when the device has no key yet; returns the fingerprint pinned now (maybe another's). */
+  pinIfUnset(deviceId: string, identity: HostKeyIdentity): Promise<string>;
+}
+
+export interface SshPoolOptions {
+  pinStore: HostKeyPinStore;
+  logger: Logger;
+  /** Below OpenSSH's default MaxSessions (10), leaving room for an interactive login. */
+  maxChannelsPerConnection?: number;
+  idleCloseMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  readyTimeoutMs?: number;
+  agentSocket?: string;
+}
+
+interface PooledConnection {
+  /** Settings the connection was made with; a device edit forces a new connection. */
+  signature: string;
+  client: Client;
+  ready: Promise<void>;
+  closed: boolean;
+  activeChannels: number;
+  waiters: Array<() => void>;
+  idleTimer: NodeJS.Timeout | null;
+  hostKeyMismatch: { expected: string; presented: string } | null;
+}
+
+interface ReconnectState {
+  failures: number;
+  retryAt: number;
+  lastError: SshError;
+}
+
+const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
+
+/**
+ * One SSH connection per device, shared by every collection and action on this worker. Channels are
+ * capped per connection; idle connections close; failed connects back off before the next attempt.
+ */
+export class SshPool {
+  private readonly connections = new Map<string, PooledConnection>();
+  private readonly reconnect = new Map<string, ReconnectState>();
+  private readonly connectsByDevice = new Map<string, number>();
+  private readonly maxChannels: number;
+  private readonly idleCloseMs: number;
+
+  constructor(private readonly options: SshPoolOptions) {
+    this.maxChannels = options.maxChannelsPerConnection ?? 8;
+    this.idleCloseMs = options.idleCloseMs ?? 5 * 60_000;
+  }
+
+  async exec(target: SshTarget, command: string, opts: ExecOptions): Promise<ExecResult> {
+    const conn = await this.connection(target);
+    await this.acquireChannel(conn);
+    try {
+      return await this.runOnChannel(conn, target, command, opts);
+    } finally {
+      this.releaseChannel(target.deviceId, conn);
+    }
+  }
+
+  /** Connections currently open and connects made so far (per device and in total). */
+  stats(): { openConnections: number; activeChannels: number; connectsTotal: number; connectsByDevice: Record<string, number> } {
+    let activeChannels = 0;
+    for (const c of this.connections.values()) activeChannels += c.activeChannels;
+    const connectsByDevice = Object.fromEntries(this.connectsByDevice);
+    const connectsTotal = [...this.connectsByDevice.values()].reduce((a, b) => a + b, 0);
+    return { openConnections: this.connections.size, activeChannels, connectsTotal, connectsByDevice };
+  }
+
+  /** Drops a device's connection (device edited or removed, or a command hung). */
+  close(deviceId: string): void {
+    const conn = this.connections.get(deviceId);
+    if (conn) this.discard(deviceId, conn);
+    this.reconnect.delete(deviceId);
+  }
+
+  closeAll(): void {
+    for (const id of [...this.connections.keys()]) this.close(id);
+  }
+
+  private async connection(target: SshTarget): Promise<PooledConnection> {
+    // The pinned key is not part of it: an open connection was verified against the key pinned then.
+    const signature = [target.address, target.port, target.username, target.authMethod, target.identityFile].join('|');
+    const existing = this.connections.get(target.deviceId);
+    if (existing && !existing.closed && existing.signature === signature) {
+      await existing.ready;
+      return existing;
+    }
+    if (existing) this.discard(target.deviceId, existing);
+
+    const backoff = this.reconnect.get(target.deviceId);
+    if (backoff && Date.now() < backoff.retryAt) throw backoff.lastError;
+
+    const conn = await this.open(target, signature);
+    this.connections.set(target.deviceId, conn);
+    try {
+      await conn.ready;
+    } catch (err) {
+      this.discard(target.deviceId, conn);
+      const classified = this.classifyConnectFailure(err, target, conn);
+      if (classified.retryable) {
+        const failures = (backoff?.failures ?? 0) + 1;
+        const delay = Math.min(500 * 2 ** (failures - 1), 30_000);
+        this.reconnect.set(target.deviceId, { failures, retryAt: Date.now() + delay, lastError: classified });
+      } else {
+        this.reconnect.delete(target.deviceId);
+      }
+      throw classified;
+    }
+    this.reconnect.delete(target.deviceId);
+    return conn;
+  }
+
+  private async open(target: SshTarget, signature: string): Promise<PooledConnection> {
+    const where = `${target.hostname} (${target.address}:${target.port})`;
+    const config: ConnectConfig = {
+      host: target.address,
+      port: target.port,
+      username: target.username,
+      readyTimeout: this.options.readyTimeoutMs ?? 10_000,
+      keepaliveInterval: this.options.keepaliveIntervalMs ?? 10_000,
+      keepaliveCountMax: this.options.keepaliveCountMax ?? 3,
+    };
+    if (target.authMethod === 'key') {
+      if (!target.identityFile) throw new SshError('key_missing', `${where}: no private key path configured`);
+      try {
+        config.privateKey = await readFile(target.identityFile);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new SshError(code === 'ENOENT' ? 'key_missing' : 'key_unreadable', `${where}: private key ${code === 'ENOENT' ? 'not found' : 'unreadable'} (${code})`);
+      }
+    } else {
+      const agent = this.options.agentSocket ?? process.env.SSH_AUTH_SOCK;
+      if (!agent) throw new SshError('key_missing', `${where}: ssh-agent requested but SSH_AUTH_SOCK is not set on the worker`);
+      config.agent = agent;
+    }
+
+    const client = new Client();
+    const conn: PooledConnection = {
+      signature,
+      client,
+      ready: Promise.resolve(),
+      closed: false,
+      activeChannels: 0,
+      waiters: [],
+      idleTimer: null,
+      hostKeyMismatch: null,
+    };
+    config.hostVerifier = (key: Buffer, verify: (ok: boolean) => void) => {
+      const presented = hostKeyIdentity(key);
+      const check = (pinned: string) => {
+        if (pinned !== presented.fingerprint) conn.hostKeyMismatch = { expected: pinned, presented: presented.fingerprint };
+        verify(pinned === presented.fingerprint);
+      };
+      if (target.pinnedFingerprint) check(target.pinnedFingerprint);
+      else {
+        this.options.pinStore.pinIfUnset(target.deviceId, presented).then(check, (err: unknown) => {
+          this.options.logger.error('could not pin host key', { device: target.hostname, error: String(err) });
+          verify(false);
+        });
+      }
+    };
+
+    conn.ready = new Promise<void>((resolve, reject) => {
+      client.once('ready', () => {
+        client.setNoDelay(true);
+        resolve();
+      });
+      client.once('error', reject);
+    });
+    client.on('error', (err) => {
+      this.options.logger.debug('ssh connection error', { device: target.hostname, error: err.message });
+    });
+    client.once('close', () => {
+      conn.closed = true;
+      if (this.connections.get(target.deviceId) === conn) this.connections.delete(target.deviceId);
+      for (const wake of conn.waiters.splice(0)) wake();
+    });
+    this.connectsByDevice.set(target.deviceId, (this.connectsByDevice.get(target.deviceId) ?? 0) + 1);
+    client.connect(config);
+    this.options.logger.debug('ssh connecting', { device: target.hostname });
+    return conn;
+  }
+
+  private classifyConnectFailure(err: unknown, target: SshTarget, conn: PooledConnection): SshError {
+    const where = `${target.hostname} (${target.address}:${target.port})`;
+    if (conn.hostKeyMismatch) {
+      return new SshError(
+        'host_key_mismatch',
+        `${where}: host key changed: pinned ${conn.hostKeyMismatch.expected}, presented ${conn.hostKeyMismatch.presented}. Refusing to connect; if the device was reinstalled, reset its pinned key.`,
+      );
+    }
+    return classifyConnectionError(err, where);
+  }
+
+  private async acquireChannel(conn: PooledConnection): Promise<void> {
+    if (conn.idleTimer) {
+      clearTimeout(conn.idleTimer);
+      conn.idleTimer = null;
+    }
+    while (conn.activeChannels >= this.maxChannels) {
+      if (conn.closed) throw new SshError('connection_lost', 'connection closed while waiting for a channel');
+      await new Promise<void>((resolve) => conn.waiters.push(resolve));
+    }
+    if (conn.closed) throw new SshError('connection_lost', 'connection closed while waiting for a channel');
+    conn.activeChannels++;
+  }
+
+  private releaseChannel(deviceId: string, conn: PooledConnection): void {
+    conn.activeChannels--;
+    conn.waiters.shift()?.();
+    if (conn.activeChannels === 0 && !conn.closed) {
+      conn.idleTimer = setTimeout(() => this.discard(deviceId, conn), this.idleCloseMs);
+      conn.idleTimer.unref();
+    }
+  }
+
+  private discard(deviceId: string, conn: PooledConnection): void {
+    if (conn.idleTimer) clearTimeout(conn.idleTimer);
+    conn.closed = true;
+    if (this.connections.get(deviceId) === conn) this.connections.delete(deviceId);
+    conn.client.end();
+    for (const wake of conn.waiters.splice(0)) wake();
+  }
+
+  private runOnChannel(conn: PooledConnection, target: SshTarget, command: string, opts: ExecOptions): Promise<ExecResult> {
+    const started = performance.now();
+    const limit = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+    const where = `${target.hostname} (${target.address}:${target.port})`;
+    return new Promise<ExecResult>((resolve, reject) => {
+      conn.client.exec(command, (err, stream) => {
+        if (err) {
+          reject(classifyConnectionError(err, where));
+          return;
+        }
+        const out = new BoundedBuffer(limit);
+        const errOut = new BoundedBuffer(limit);
+        let exitCode: number | null = null;
+        let signal: string | null = null;
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          // Ask the remote side to kill the command, then drop the channel either way.
+          try {
+            stream.signal('KILL');
+          } catch {
+            /* the server may not support signals */
+          }
+          stream.close();
+        }, opts.timeoutMs);
+        stream.on('data', (chunk: Buffer) => out.push(chunk));
+        stream.stderr.on('data', (chunk: Buffer) => errOut.push(chunk));
+        stream.on('exit', (code: number | null, sig?: string) => {
+          exitCode = code;
+          signal = sig ?? null;
+        });
+        stream.on('close', () => {
+          clearTimeout(timer);
+          if (timedOut) {
+            reject(new SshError('command_timeout', `${where}: command did not finish within ${opts.timeoutMs} ms`));
+            return;
+          }
+          if (conn.closed && exitCode === null) {
+            reject(new SshError('connection_lost', `${where}: connection lost while the command ran`));
+            return;
+          }
+          resolve({
+            stdout: out.text(),
+            stderr: errOut.text(),
+            exitCode,
+            signal,
+            durationMs: performance.now() - started,
+            stdoutTruncated: out.truncated,
+            stderrTruncated: errOut.truncated,
+          });
+        });
+      });
+    });
+  }
+}
+
+class BoundedBuffer {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    const room = this.limit - this.size;
+    if (room <= 0) {
+      this.truncated = true;
+      return;
+    }
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (part !== chunk) this.truncated = true;
+    this.chunks.push(part);
+    this.size += part.length;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}

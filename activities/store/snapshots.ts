@@ -1,0 +1,103 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, Trigger } from '../../schema/database.ts';
+import type { Collector, SnapshotTableName } from '../collectors/collector.ts';
+
+export interface StoredSnapshot<T = unknown> {
+  id: string;
+  collectedAt: Date;
+  collectionId: string;
+  durationMs: number;
+  data: T;
+}
+
+export async function latestSnapshot<T>(db: Kysely<Database>, table: SnapshotTableName, deviceId: string): Promise<StoredSnapshot<T> | undefined> {
+  const row = await db
+    .selectFrom(table)
+    .select(['id', 'collected_at', 'collection_id', 'duration_ms', 'data'])
+    .where('device_id', '=', deviceId)
+    .orderBy('collected_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { id: row.id, collectedAt: row.collected_at, collectionId: row.collection_id, durationMs: row.duration_ms, data: row.data as T };
+}
+
+export interface CollectionRecord<T> {
+  collector: Collector<T>;
+  deviceId: string;
+  hostname: string;
+  data: T;
+  collectedAt: Date;
+  durationMs: number;
+  collectionId: string;
+  workflowId: string;
+  trigger: Trigger;
+  forceRefresh: boolean;
+  correlationId: string | null;
+  warnings: string[];
+}
+
+/**
+ * Snapshot, audit row and device status in one transaction. Keyed by collection id, so an activity
+ * retried after its commit stores nothing twice and returns the snapshot it stored the first time.
+ */
+export async function storeCollection<T>(db: Kysely<Database>, r: CollectionRecord<T>): Promise<StoredSnapshot<T>> {
+  return db.transaction().execute(async (trx) => {
+    const snapshotId = await insertSnapshot(trx, r);
+    await trx
+      .insertInto('audit_log')
+      .values({
+        device_id: r.deviceId,
+        hostname: r.hostname,
+        action: 'collect',
+        data_type: r.collector.dataType,
+        trigger: r.trigger,
+        cache_hit: false,
+        force_refresh: r.forceRefresh,
+        duration_ms: Math.round(r.durationMs),
+        status: 'success',
+        workflow_id: r.workflowId,
+        collection_id: r.collectionId,
+        snapshot_id: snapshotId,
+        correlation_id: r.correlationId,
+        details: JSON.stringify({ ssh_commands: 1, warnings: r.warnings }),
+      })
+      .onConflict((oc) => oc.column('collection_id').doNothing())
+      .execute();
+    await trx
+      .updateTable('devices')
+      .set({ status: 'online', status_detail: null, last_seen: r.collectedAt, consecutive_failures: 0, updated_at: new Date() })
+      .where('id', '=', r.deviceId)
+      .execute();
+    const stored = await trx
+      .selectFrom(r.collector.table)
+      .select(['id', 'collected_at', 'collection_id', 'duration_ms', 'data'])
+      .where('id', '=', snapshotId)
+      .executeTakeFirstOrThrow();
+    return { id: stored.id, collectedAt: stored.collected_at, collectionId: stored.collection_id, durationMs: stored.duration_ms, data: stored.data as T };
+  });
+}
+
+async function insertSnapshot<T>(trx: Transaction<Database>, r: CollectionRecord<T>): Promise<string> {
+  const inserted = await trx
+    .insertInto(r.collector.table)
+    .values({
+      device_id: r.deviceId,
+      collected_at: r.collectedAt,
+      collection_id: r.collectionId,
+      duration_ms: Math.round(r.durationMs),
+      data: JSON.stringify(r.data),
+      ...r.collector.columns(r.data),
+    } as never)
+    .onConflict((oc) => oc.column('collection_id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return inserted.id;
+  const existing = await trx.selectFrom(r.collector.table).select('id').where('collection_id', '=', r.collectionId).executeTakeFirstOrThrow();
+  return existing.id;
+}
+
+/** Count of snapshots, for cache statistics. */
+export async function snapshotCount(db: Kysely<Database>, table: SnapshotTableName): Promise<number> {
+  const row = await db.selectFrom(table).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,0 +1,41 @@
+import express, { type Express } from 'express';
+import type { Kysely } from 'kysely';
+import type { Logger } from '../platform/logger.ts';
+import type { Database } from '../schema/database.ts';
+import type { CollectionService } from '../services/collection-service.ts';
+import type { DeviceService } from '../services/device-service.ts';
+import type { HealthService } from '../services/health-service.ts';
+import { errorHandler, notFoundHandler } from './errors.ts';
+import { correlationMiddleware } from './request-context.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { dataRoutes } from './routes/data.ts';
+import { deviceRoutes } from './routes/devices.ts';
+
+export interface ApiDeps {
+  db: Kysely<Database>;
+  devices: DeviceService;
+  collection: CollectionService;
+  health: HealthService;
+  logger: Logger;
+}
+
+/** The HTTP front: validates, calls services, formats. It never opens SSH. */
+export function createApiApp(deps: ApiDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(correlationMiddleware);
+  app.use(express.json({ limit: '1mb' }));
+
+  app.get('/health', async (_req, res) => {
+    const report = await deps.health.report();
+    res.status(report.status === 'ok' ? 200 : 503).json(report);
+  });
+  app.use('/api/devices', deviceRoutes(deps.devices));
+  app.use('/api/devices', dataRoutes(deps.collection));
+  app.use('/api', auditRoutes(deps.db, deps.collection));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

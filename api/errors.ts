@@ -1,0 +1,38 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+import { currentCorrelationId, type Logger } from '../platform/logger.ts';
+import { ServiceError } from '../services/service-error.ts';
+
+/** One error shape everywhere: `{error: {code, message, details?, correlation_id}}`. */
+export function errorBody(code: string, message: string, details?: unknown) {
+  return { error: { code, message, ...(details === undefined ? {} : { details }), correlation_id: currentCorrelationId() ?? null } };
+}
+
+export function validationDetails(err: z.ZodError) {
+  return err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  res.status(404).json(errorBody('not_found', `no route for ${req.method} ${req.path}`));
+};
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    if (err instanceof z.ZodError) {
+      res.status(400).json(errorBody('validation_error', 'request is invalid', validationDetails(err)));
+      return;
+    }
+    if (err instanceof ServiceError) {
+      res.status(err.httpStatus).json(errorBody(err.code, err.message, err.details));
+      return;
+    }
+    // body-parser errors carry a status and a type (malformed JSON, too large, wrong charset).
+    const e = err as { status?: number; type?: string; message?: string };
+    if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+      res.status(e.status).json(errorBody(e.type ? e.type.replace(/\./g, '_') : 'bad_request', e.message ?? 'bad request'));
+      return;
+    }
+    logger.error('unhandled error', { error: err instanceof Error ? err.stack : String(err) });
+    res.status(500).json(errorBody('internal_error', 'internal error'));
+  };
+}

@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalUrl = (what: string) =>
+  z.string().trim().min(1, `${what} must not be empty when set`).optional();
+
+const ConfigSchema = z.object({
+  API_PORT: port.default(9101),
+  MCP_PORT: port.default(9102),
+  /** Loopback by default: nothing is exposed until auth exists and the operator chooses to. */
+  BIND_ADDRESS: z.string().default('127.0.0.1'),
+  INFRA_DATA_DIR: z.string().default('./data'),
+  TEMPORAL_ADDRESS: optionalUrl('TEMPORAL_ADDRESS'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_CLI: z.string().optional(),
+  DATABASE_URL: optionalUrl('DATABASE_URL').refine(
+    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+    'DATABASE_URL must be a postgres:// or postgresql:// URL',
+  ),
+  /** Task queue, and the prefix of workflow and schedule ids, so several instances can share a namespace. */
+  INFRA_INSTANCE: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'INFRA_INSTANCE must be lowercase letters, digits and dashes').default('infra'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+  /** Schedules may be turned off for one-shot tools and tests. */
+  POLLING_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads settings from the environment; a bad value stops the process with a message naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid settings:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.INFRA_DATA_DIR) };
+}

@@ -1,0 +1,86 @@
+import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { WorkflowBundleOption } from '@temporalio/worker';
+import type { Kysely } from 'kysely';
+import { createApiApp } from '../api/app.ts';
+import { createMcpHttpApp } from '../mcp/http.ts';
+import type { Database } from '../schema/database.ts';
+import { CollectionService } from '../services/collection-service.ts';
+import { DeviceService } from '../services/device-service.ts';
+import { HealthService } from '../services/health-service.ts';
+import { ScheduleService } from '../services/schedule-service.ts';
+import { startWorker, type WorkerHandle } from '../workers/worker.ts';
+import { createDb, migrateToLatest } from './db.ts';
+import type { Logger } from './logger.ts';
+import { connectTemporal, ensureSearchAttributes } from './temporal.ts';
+
+export interface SystemOptions {
+  temporalAddress: string;
+  temporalUi: string | null;
+  namespace: string;
+  databaseUrl: string;
+  instance: string;
+  bindAddress: string;
+  /** null: that part does not run in this process. 0: any free port. */
+  apiPort: number | null;
+  mcpPort: number | null;
+  runWorker: boolean;
+  pollingEnabled: boolean;
+  workflowBundle?: WorkflowBundleOption;
+  logger: Logger;
+}
+
+export interface RunningSystem {
+  db: Kysely<Database>;
+  client: Client;
+  devices: DeviceService;
+  collection: CollectionService;
+  schedules: ScheduleService;
+  health: HealthService;
+  worker: WorkerHandle | null;
+  apiUrl: string | null;
+  mcpUrl: string | null;
+  stop(): Promise<void>;
+}
+
+/** Wires services to real Temporal and PostgreSQL and starts the parts asked for. */
+export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
+  const db = createDb(o.databaseUrl);
+  const applied = await migrateToLatest(db);
+  if (applied.length) o.logger.info('migrations applied', { migrations: applied });
+  const client = await connectTemporal(o.temporalAddress, o.namespace);
+  await ensureSearchAttributes(client, o.namespace);
+
+  const schedules = new ScheduleService(client, o.instance, o.logger, o.pollingEnabled);
+  const devices = new DeviceService(db, schedules);
+  const collection = new CollectionService(db, client, devices, o.instance);
+  const health = new HealthService(db, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
+
+  const worker = o.runWorker
+    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, workflowBundle: o.workflowBundle })
+    : null;
+  worker?.done.catch((err: unknown) => o.logger.error('worker stopped with an error', { error: String(err) }));
+
+  const servers: Server[] = [];
+  const listen = async (app: import('express').Express, port: number) => {
+    const server = app.listen(port, o.bindAddress);
+    await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+    servers.push(server);
+    const addr = server.address();
+    return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
+  };
+  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ db, devices, collection, health, logger: o.logger }), o.apiPort);
+  const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp({ devices, collection, health }, o.bindAddress, o.logger), o.mcpPort)}/mcp`;
+
+  await schedules.reconcile(await db.selectFrom('devices').select(['hostname', 'monitoring_enabled']).execute());
+
+  return {
+    db, client, devices, collection, schedules, health, worker, apiUrl, mcpUrl,
+    async stop() {
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
+      await worker?.stop();
+      await client.connection.close();
+      await db.destroy();
+    },
+  };
+}

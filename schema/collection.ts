@@ -1,0 +1,26 @@
+import type { Trigger } from './database.ts';
+
+/** What a collection workflow is asked to do; the same for schedules, API, MCP and CLI. */
+export interface CollectionInput {
+  hostname: string;
+  dataType: string;
+  trigger: Trigger;
+  forceRefresh: boolean;
+  correlationId: string | null;
+}
+
+export interface CollectionResult {
+  hostname: string;
+  dataType: string;
+  snapshotId: string;
+  /** ISO timestamp: workflow payloads are JSON. */
+  collectedAt: string;
+  durationMs: number;
+  data: unknown;
+}
+
+export interface CollectionFailure {
+  input: CollectionInput;
+  errorCode: string;
+  message: string;
+}

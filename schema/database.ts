@@ -1,0 +1,104 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** JSON columns: written as a JSON string, read back as the parsed value (pg decodes jsonb). */
+export type Json<T> = ColumnType<T, string, string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export type DeviceStatus = 'unknown' | 'online' | 'offline' | 'unreachable' | 'auth_failed' | 'host_key_mismatch';
+export type AuthMethod = 'key' | 'agent';
+export type Trigger = 'schedule' | 'api' | 'mcp' | 'cli' | 'system';
+
+export interface DevicesTable {
+  id: Generated<string>;
+  hostname: string;
+  address: string;
+  port: number;
+  username: string;
+  auth_method: AuthMethod;
+  /** Path on the worker's machine; never returned by the fronts. */
+  identity_file: string | null;
+  device_type: string;
+  tags: Json<string[]>;
+  location: string | null;
+  description: string | null;
+  monitoring_enabled: boolean;
+  status: Generated<DeviceStatus>;
+  status_detail: string | null;
+  last_seen: Date | null;
+  /** OpenSSH-style `SHA256:...` fingerprint pinned on first connect. */
+  host_key_fingerprint: string | null;
+  host_key_algorithm: string | null;
+  capabilities: Json<Record<string, boolean>>;
+  consecutive_failures: Generated<number>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+/** Columns every snapshot table has; each data type adds its own scalar columns. */
+interface SnapshotColumns {
+  id: Generated<string>;
+  device_id: string;
+  collected_at: Timestamp;
+  /** workflowId/runId of the collection: retries of a committed activity cannot store twice. */
+  collection_id: string;
+  duration_ms: number;
+  data: Json<unknown>;
+}
+
+export interface MetricsSnapshotsTable extends SnapshotColumns {
+  cpu_percent: number | null;
+  memory_used_percent: number | null;
+  load_1: number | null;
+  load_5: number | null;
+  load_15: number | null;
+  uptime_seconds: number | null;
+  process_count: number | null;
+  disk_max_used_percent: number | null;
+}
+
+export interface ContainersSnapshotsTable extends SnapshotColumns {
+  total: number | null;
+  running: number | null;
+  exited: number | null;
+  unhealthy: number | null;
+  docker_available: boolean | null;
+}
+
+export type AuditAction = 'collect' | 'read' | 'device_create' | 'device_update' | 'device_delete' | 'device_import';
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  time: CreatedAt;
+  device_id: string | null;
+  /** Kept beside device_id so the record survives the device's deletion. */
+  hostname: string | null;
+  action: AuditAction;
+  data_type: string | null;
+  trigger: Trigger;
+  cache_hit: boolean | null;
+  force_refresh: boolean | null;
+  duration_ms: number | null;
+  status: 'success' | 'error';
+  error_code: string | null;
+  error_message: string | null;
+  workflow_id: string | null;
+  /** Unique for collections, so a retried activity writes one row. */
+  collection_id: string | null;
+  snapshot_id: string | null;
+  correlation_id: string | null;
+  details: Json<Record<string, unknown>> | null;
+}
+
+export interface Database {
+  devices: DevicesTable;
+  metrics_snapshots: MetricsSnapshotsTable;
+  containers_snapshots: ContainersSnapshotsTable;
+  audit_log: AuditLogTable;
+}
+
+export type Device = Selectable<DevicesTable>;
+export type NewDevice = Insertable<DevicesTable>;
+export type DeviceUpdate = Updateable<DevicesTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type NewAuditRow = Insertable<AuditLogTable>;

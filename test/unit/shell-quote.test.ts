@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { test } from 'node:test';
+import { posixShellCommand, shellQuote } from '../../activities/ssh/quote.ts';
+
+const hostile = [
+  'plain',
+  "it's",
+  '$(touch /tmp/pwned)',
+  '`id`',
+  'a; rm -rf /',
+  '"double" and \\ backslash',
+  'new\nline',
+  "''",
+  '*',
+  '-n',
+  '',
+];
+
+test('every quoted string reaches the program as exactly one, unchanged argument', () => {
+  for (const value of hostile) {
+    const out = execFileSync('sh', ['-c', `printf '%s' ${shellQuote(value)}`], { encoding: 'utf8' });
+    assert.equal(out, value);
+  }
+});
+
+test('NUL bytes are refused rather than silently cut', () => {
+  assert.throws(() => shellQuote('a\0b'), /NUL/);
+});
+
+test('posixShellCommand runs the script under sh whatever the login shell', () => {
+  const script = `x='a b'; printf '%s|' "$x" "it's"`;
+  const out = execFileSync('bash', ['-c', posixShellCommand(script)], { encoding: 'utf8' });
+  assert.equal(out, "a b|it's|");
+});

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Client, Connection, WorkflowFailedError, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { CollectionFailure, CollectionInput, CollectionResult } from '../../schema/collection.ts';
+import { createLogger } from '../../platform/logger.ts';
+import { installTemporalRuntime } from '../../platform/temporal-runtime.ts';
+import { testEnv, uniqueName, workflowBundle } from '../support/stack.ts';
+
+const input: CollectionInput = { hostname: 'nas01', dataType: 'metrics', trigger: 'api', forceRefresh: true, correlationId: 'c-1' };
+const result: CollectionResult = { hostname: 'nas01', dataType: 'metrics', snapshotId: '7', collectedAt: '2026-11-25T10:00:00.000Z', durationMs: 12, data: { ok: true } };
+
+describe('collectWorkflow on the real dev server (mocked activities)', () => {
+  let connection: Connection;
+  let client: Client;
+  let nativeConnection: NativeConnection;
+
+  before(async () => {
+    installTemporalRuntime(createLogger('error', 'test'));
+    connection = await Connection.connect({ address: testEnv().temporalAddress });
+    client = new Client({ connection });
+    nativeConnection = await NativeConnection.connect({ address: testEnv().temporalAddress });
+  });
+  after(async () => {
+    await connection.close();
+    await nativeConnection.close();
+  });
+
+  async function withWorker<T>(activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+    const taskQueue = uniqueName('wf');
+    const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities });
+    return worker.runUntil(fn(taskQueue));
+  }
+
+  test('returns the activity result and records no failure', async () => {
+    const failures: CollectionFailure[] = [];
+    const out = await withWorker(
+      { collect: async () => result, recordCollectionFailure: async (f: CollectionFailure) => void failures.push(f) },
+      (taskQueue) => client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }),
+    );
+    assert.deepEqual(out, result);
+    assert.equal(failures.length, 0);
+  });
+
+  test('a non-retryable device error is not retried, is recorded once, and fails the workflow with its code', async () => {
+    let calls = 0;
+    const failures: CollectionFailure[] = [];
+    await withWorker(
+      {
+        collect: async () => {
+          calls++;
+          throw ApplicationFailure.create({ type: 'host_key_mismatch', message: 'host key changed', nonRetryable: true });
+        },
+        recordCollectionFailure: async (f: CollectionFailure) => void failures.push(f),
+      },
+      async (taskQueue) => {
+        const err = await client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }).catch((e: unknown) => e);
+        assert.ok(err instanceof WorkflowFailedError);
+        assert.ok(err.cause instanceof ApplicationFailure);
+        assert.equal(err.cause.type, 'host_key_mismatch');
+      },
+    );
+    assert.equal(calls, 1);
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0]!.errorCode, 'host_key_mismatch');
+    assert.deepEqual(failures[0]!.input, input);
+  });
+
+  test('a retryable error is retried with its own backoff and the collection then succeeds', async () => {
+    let calls = 0;
+    const out = await withWorker(
+      {
+        collect: async () => {
+          calls++;
+          if (calls < 3) throw ApplicationFailure.create({ type: 'connection_lost', message: 'reset', nonRetryable: false, nextRetryDelay: 50 });
+          return result;
+        },
+        recordCollectionFailure: async () => assert.fail('no failure expected'),
+      },
+      (taskQueue) => client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }),
+    );
+    assert.equal(calls, 3);
+    assert.deepEqual(out, result);
+  });
+
+  test('a second start with the same id joins the running collection', async () => {
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    await withWorker(
+      {
+        collect: async () => {
+          calls++;
+          await gate;
+          return result;
+        },
+        recordCollectionFailure: async () => undefined,
+      },
+      async (taskQueue) => {
+        const workflowId = uniqueName('collect');
+        const opts = { taskQueue, workflowId, args: [input] as [CollectionInput], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING };
+        const first = await client.workflow.start('collectWorkflow', opts);
+        const second = await client.workflow.start('collectWorkflow', opts);
+        assert.equal(second.firstExecutionRunId, first.firstExecutionRunId);
+        release();
+        assert.deepEqual(await second.result(), result);
+      },
+    );
+    assert.equal(calls, 1);
+  });
+});

@@ -1,0 +1,36 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { CollectionInput, CollectionResult } from '../schema/collection.ts';
+import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
+
+const { collect } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 4,
+    nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS,
+  },
+});
+
+const { recordCollectionFailure } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 10, maximumInterval: '30 seconds' },
+});
+
+/**
+ * One collection of one data type on one device. Schedules, the API, MCP and the CLI all start this
+ * workflow; concurrent requests share a workflow id and so join one run.
+ */
+export async function collectWorkflow(input: CollectionInput): Promise<CollectionResult> {
+  try {
+    return await collect(input);
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    const errorCode = cause instanceof ApplicationFailure && cause.type ? cause.type : 'unknown';
+    const message = cause instanceof Error ? cause.message : String(cause);
+    await recordCollectionFailure({ input, errorCode, message });
+    throw ApplicationFailure.create({ type: errorCode, message, nonRetryable: true });
+  }
+}

@@ -1,0 +1,1 @@
+export { collectWorkflow } from './collect.ts';

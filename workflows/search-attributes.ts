@@ -1,0 +1,8 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Typed search attributes: what people filter on in the Temporal Web UI. Registered at start-up. */
+export const DEVICE_ATTRIBUTE = defineSearchAttributeKey('InfraDevice', SearchAttributeType.KEYWORD);
+export const DATA_TYPE_ATTRIBUTE = defineSearchAttributeKey('InfraDataType', SearchAttributeType.KEYWORD);
+export const TRIGGER_ATTRIBUTE = defineSearchAttributeKey('InfraTrigger', SearchAttributeType.KEYWORD);
+
+export const ALL_SEARCH_ATTRIBUTES = [DEVICE_ATTRIBUTE, DATA_TYPE_ATTRIBUTE, TRIGGER_ATTRIBUTE];
