@@ -1,6 +1,6 @@
 import type { Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
-import { excerptOf, parseNumber, type Sections, splitSections } from './sections.ts';
+import { END_MARKER, excerptOf, parseNumber, type Sections, splitSections } from './sections.ts';
 
 /**
  * Docker containers with their resource usage. The script makes one `docker ps`, one `docker stats`
@@ -82,7 +82,7 @@ const INSPECT_TEMPLATE =
  * reads, so both see the same set of containers.
  */
 const COMMAND = [
-  'if ! command -v docker >/dev/null 2>&1; then echo @@no-docker; echo @@end; exit 0; fi',
+  `if ! command -v docker >/dev/null 2>&1; then echo @@no-docker; echo ${END_MARKER}; exit 0; fi`,
   'stderr_file=$(mktemp) || exit 1',
   `trap 'rm -f "$stderr_file"' EXIT`,
   'run() {',
@@ -97,7 +97,7 @@ const COMMAND = [
   `  run stats docker stats --no-stream --no-trunc --format '{{json .}}'`,
   `  if [ -n "$ids" ]; then run inspect docker container inspect --format '${INSPECT_TEMPLATE}' $ids; fi`,
   'fi',
-  'echo @@end',
+  `echo ${END_MARKER}`,
 ].join('\n');
 
 function parseError(message: string, excerpt?: string): CollectorParseError {
@@ -211,7 +211,7 @@ function parseSizePair(text: string, what: string): [number, number] | undefined
 
 function parsePercent(text: string, what: string): number | undefined {
   if (text === '--') return undefined;
-  return parseNumber(DATA_TYPE, text.endsWith('%') ? text.slice(0, -1) : undefined, what);
+  return parseNumber(DATA_TYPE, text.endsWith('%') ? text.slice(0, -1) : text, what);
 }
 
 /** Null when docker could not read some value (it prints `--`), e.g. for a container that just stopped. */

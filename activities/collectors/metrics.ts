@@ -1,6 +1,6 @@
 import type { Collector, CollectorContext } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
-import { parseNumber, round2, type Sections, splitSections } from './sections.ts';
+import { END_MARKER, parseNumber, round2, type Sections, splitSections } from './sections.ts';
 
 /**
  * Host metrics read straight from /proc and `df`, which every Linux userland we meet has (GNU
@@ -145,7 +145,7 @@ function buildCommand(ctx: CollectorContext<MetricsData>): string {
     // Old busybox df has no -T: then /proc/mounts supplies the filesystem types.
     'echo @@df',
     'if df -P -T -k / >/dev/null 2>&1; then df -P -T -k 2>/dev/null; else df -P -k 2>/dev/null; echo @@mounts; cat /proc/mounts; fi',
-    'echo @@end',
+    `echo ${END_MARKER}`,
   ].join('\n');
 }
 
@@ -180,7 +180,8 @@ function cpuPercentages(before: CpuCounters, after: CpuCounters) {
   // Clamped at 0: proc(5) warns that iowait (and idle on some tickless kernels) can decrease.
   const delta = (name: keyof CpuCounters) => Math.max(0, after[name] - before[name]);
   const total = CPU_TIME_NAMES.reduce((sum, name) => sum + delta(name), 0);
-  if (total === 0) throw parseError('cpu counters did not advance between the two samples');
+  // `!(> 0)` also catches NaN from a stored snapshot that lacks some counters.
+  if (!(total > 0)) throw parseError('cpu counters did not advance between the two samples');
   const percentOfTotal = (ticks: number) => round2((ticks / total) * 100);
   return {
     usage_percent: percentOfTotal(total - delta('idle') - delta('iowait')),
@@ -216,7 +217,7 @@ function parseCpu(
     throw parseError(`only one cpu sample but the previous snapshot is from another boot (btime ${previous.boot_time} vs ${bootTime})`);
   }
   const windowSeconds = round2(uptimeSeconds - previous.uptime_seconds);
-  if (windowSeconds <= 0) throw parseError('uptime did not advance since the previous snapshot');
+  if (!(windowSeconds > 0)) throw parseError('uptime did not advance since the previous snapshot');
   return {
     cpu: { ...cpuPercentages(previous.cpu_raw, first), cores, sample_window_seconds: windowSeconds, source: 'previous_snapshot' },
     cpuRaw: first,

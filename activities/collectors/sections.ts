@@ -61,7 +61,7 @@ export function splitSections(dataType: string, output: CommandOutput): Sections
     throw new CollectorParseError(
       dataType,
       `output truncated: no ${END_MARKER} line (exit code ${output.exitCode ?? 'none'})`,
-      excerptOf(output.stdout.slice(-500) + output.stderr.slice(0, 500)),
+      excerptOf(output.stderr ? `${output.stdout.slice(-500)}\n[stderr]\n${output.stderr}` : output.stdout.slice(-500)),
     );
   }
   return new Sections(dataType, byName);

@@ -1,0 +1,111 @@
+/**
+ * Foundation benchmark (`npm run bench`): cached-read and fresh-collection latency through the HTTP
+ * API, and SSH connections per device under polling. Everything is real: a loopback sshd as the
+ * device, embedded PostgreSQL, a Temporal dev server, the worker and API in this process.
+ *   BENCH_POLL_MINUTES (default 10)  how long to poll for the connection count
+ *   BENCH_DEVICES (default 3)        devices polled at once
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '../platform/logger.ts';
+import { startSystem } from '../platform/system.ts';
+import { installDockerStandIn } from '../test/support/docker-stand-in.ts';
+import { startSharedServers } from '../test/support/servers.ts';
+import { startTestSshd } from '../test/support/sshd.ts';
+import { summary } from './stats.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dir = path.join(root, '.test-data', 'bench');
+const pollMinutes = Number(process.env.BENCH_POLL_MINUTES ?? 10);
+const deviceCount = Number(process.env.BENCH_DEVICES ?? 3);
+const logger = createLogger('error', 'bench');
+
+const servers = await startSharedServers(dir, logger);
+const sshd = await startTestSshd(path.join(dir, 'sshd'));
+installDockerStandIn(sshd);
+const system = await startSystem({
+  temporalAddress: servers.temporalAddress,
+  temporalUi: null,
+  namespace: 'default',
+  databaseUrl: servers.databaseUrl,
+  instance: 'bench',
+  bindAddress: '127.0.0.1',
+  apiPort: 0,
+  mcpPort: null,
+  runWorker: true,
+  pollingEnabled: true,
+  workflowBundle: { codePath: servers.workflowBundlePath },
+  logger,
+});
+const api = system.apiUrl!;
+const get = async (route: string) => {
+  const started = performance.now();
+  const res = await fetch(`${api}${route}`);
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`${route}: ${res.status}`);
+  return performance.now() - started;
+};
+
+try {
+  const hostnames = Array.from({ length: deviceCount }, (_, i) => `bench-${i + 1}`);
+  for (const hostname of hostnames) {
+    const res = await fetch(`${api}/api/devices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hostname, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath }),
+    });
+    if (res.status !== 201) throw new Error(`add ${hostname}: ${res.status} ${await res.text()}`);
+  }
+
+  // Fresh collection: sequential force_refresh reads (SSH + parse + store + Temporal round-trips).
+  await get('/api/devices/bench-1/metrics?force_refresh=true'); // opens the connection
+  const fresh: number[] = [];
+  for (let i = 0; i < 100; i++) fresh.push(await get('/api/devices/bench-1/metrics?force_refresh=true'));
+  const freshContainers: number[] = [];
+  for (let i = 0; i < 50; i++) freshContainers.push(await get('/api/devices/bench-1/containers?force_refresh=true'));
+
+  // Cached reads: 200 concurrent clients, 20 requests each, against a fresh snapshot.
+  await get('/api/devices/bench-1/metrics');
+  const cached: number[] = [];
+  const cachedStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: 200 }, async () => {
+      for (let i = 0; i < 20; i++) cached.push(await get('/api/devices/bench-1/metrics'));
+    }),
+  );
+  const cachedSeconds = (performance.now() - cachedStarted) / 1000;
+
+  // Polling: schedules run at their real intervals; count SSH connections opened per device.
+  const connectsBefore = system.worker!.pool.stats().connectsByDevice;
+  const pollStarted = Date.now();
+  await new Promise((r) => setTimeout(r, pollMinutes * 60_000));
+  const connectsAfter = system.worker!.pool.stats().connectsByDevice;
+  const devices = await system.db.selectFrom('devices').select(['id', 'hostname']).execute();
+  const collections = await system.db
+    .selectFrom('audit_log')
+    .select(['hostname'])
+    .where('action', '=', 'collect')
+    .where('trigger', '=', 'schedule')
+    .where('time', '>=', new Date(pollStarted))
+    .execute();
+  const perDevice = devices.map((d) => ({
+    device: d.hostname,
+    scheduled_collections: collections.filter((c) => c.hostname === d.hostname).length,
+    ssh_connections_opened: (connectsAfter[d.id] ?? 0) - (connectsBefore[d.id] ?? 0),
+  }));
+
+  const result = {
+    date: new Date().toISOString(),
+    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? 'unknown cpu'}, Node ${process.version}`,
+    fresh_metrics_ms: summary(fresh),
+    fresh_containers_ms: summary(freshContainers),
+    cached_read_ms_at_200_concurrent: { ...summary(cached), requests_per_second: Math.round(cached.length / cachedSeconds) },
+    polling: { minutes: pollMinutes, per_device: perDevice },
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  await system.stop();
+  await sshd.stop();
+  await servers.stop();
+}

@@ -1,0 +1,44 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { startEmbeddedPostgres } from '../../platform/embedded-postgres.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { findTemporalCli } from '../../platform/temporal-cli.ts';
+import { startTemporalDevServer } from '../../platform/temporal-dev-server.ts';
+import { WORKFLOWS_PATH } from '../../workers/worker.ts';
+import { freePort } from './ports.ts';
+
+export interface SharedServers {
+  temporalCli: string;
+  temporalAddress: string;
+  databaseUrl: string;
+  workflowBundlePath: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real parts tests and benchmarks share, started once: a headless Temporal dev server and an
+ * embedded PostgreSQL on free ports, state under `dir` (wiped first), and the workflow bundle.
+ */
+export async function startSharedServers(dir: string, logger: Logger): Promise<SharedServers> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
+  writeFileSync(workflowBundlePath, bundle.code);
+  const temporalCli = findTemporalCli();
+  const [temporal, postgres] = await Promise.all([
+    startTemporalDevServer({ cli: temporalCli, dataDir: path.join(dir, 'temporal'), port: await freePort(), uiPort: null, namespace: 'default', logger }),
+    freePort().then((port) => startEmbeddedPostgres(path.join(dir, 'postgres'), port, logger)),
+  ]);
+  return {
+    temporalCli,
+    temporalAddress: temporal.address,
+    databaseUrl: postgres.url,
+    workflowBundlePath,
+    async stop() {
+      await temporal.stop();
+      await postgres.stop();
+    },
+  };
+}
