@@ -3,6 +3,15 @@ import type { Logger } from '../platform/logger.ts';
 import type { CollectionFailure, CollectionInput } from '../schema/collection.ts';
 import type { Database } from '../schema/database.ts';
 import { collect, recordCollectionFailure } from './collect.ts';
+import {
+  analyseCommand,
+  assessRisk,
+  executeOperation,
+  recordOperation,
+  type AssessRiskInput,
+  type ExecuteOperationInput,
+  type RecordOperationInput,
+} from './operations.ts';
 import type { SshPool } from './ssh/pool.ts';
 
 export interface ActivityDeps {
@@ -16,6 +25,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     collect: (input: CollectionInput) => collect(deps, input),
     recordCollectionFailure: (failure: CollectionFailure) => recordCollectionFailure(deps, failure),
+    analyseCommand: async (command: string) => analyseCommand(command),
+    assessRisk: (input: AssessRiskInput) => assessRisk(deps, input),
+    recordOperation: (input: RecordOperationInput) => recordOperation(deps, input),
+    executeOperation: (input: ExecuteOperationInput) => executeOperation(deps, input),
   };
 }
 

@@ -5,17 +5,20 @@ import type { Database } from '../schema/database.ts';
 import type { CollectionService } from '../services/collection-service.ts';
 import type { DeviceService } from '../services/device-service.ts';
 import type { HealthService } from '../services/health-service.ts';
+import type { OperationService } from '../services/operation-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { correlationMiddleware } from './request-context.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { dataRoutes } from './routes/data.ts';
 import { deviceRoutes } from './routes/devices.ts';
+import { operationRoutes } from './routes/operations.ts';
 
 export interface ApiDeps {
   db: Kysely<Database>;
   devices: DeviceService;
   collection: CollectionService;
   health: HealthService;
+  operations: OperationService;
   logger: Logger;
 }
 
@@ -34,6 +37,7 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use('/api/devices', deviceRoutes(deps.devices));
   app.use('/api/devices', dataRoutes(deps.collection));
   app.use('/api', auditRoutes(deps.db, deps.collection));
+  app.use('/api', operationRoutes(deps.operations));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

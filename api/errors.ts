@@ -1,12 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
-import { currentCorrelationId, type Logger } from '../platform/logger.ts';
-import { ServiceError } from '../services/service-error.ts';
+import type { Logger } from '../platform/logger.ts';
+import { errorBodyOf, ServiceError } from '../services/service-error.ts';
 
-/** One error shape everywhere: `{error: {code, message, details?, correlation_id}}`. */
-export function errorBody(code: string, message: string, details?: unknown) {
-  return { error: { code, message, ...(details === undefined ? {} : { details }), correlation_id: currentCorrelationId() ?? null } };
-}
+export const errorBody = errorBodyOf;
 
 export function validationDetails(err: z.ZodError) {
   return err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { createInterface } from 'node:readline/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -12,31 +14,92 @@ const USAGE = `usage:
   infra device rm <hostname>
   infra device import <ssh_config> [--dry-run] [--user U] [--key PATH]
   infra get <device> <data_type> [--fresh]
+  infra exec <device> -- <command...>     (destructive commands ask for their confirmation phrase)
+  infra confirm <operation_id> <phrase>
+  infra cancel <operation_id>
+  infra operation <operation_id>
 `;
 
 const apiUrl = process.env.INFRA_API_URL ?? `http://127.0.0.1:${process.env.API_PORT ?? '9101'}`;
 
 class CliError extends Error {}
 
-async function call(method: string, route: string, body?: unknown): Promise<unknown> {
+/** Requester / confirmer name on operations: the local login, as audit rows show it. */
+const cliUser = `${userInfo().username.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 50)}@cli`;
+
+async function request(method: string, route: string, body?: unknown): Promise<{ status: number; payload: Record<string, unknown> | null }> {
   let res: Response;
   try {
     res = await fetch(new URL(route, apiUrl), {
       method,
-      headers: { 'content-type': 'application/json', 'x-infra-client': 'cli' },
+      headers: { 'content-type': 'application/json', 'x-infra-client': 'cli', 'x-infra-user': cliUser },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
     throw new CliError(`cannot reach the API at ${apiUrl} (${(err as Error).cause ?? (err as Error).message}); is \`npm start\` running?`);
   }
-  if (res.status === 204) return null;
-  const payload = (await res.json().catch(() => null)) as { error?: { code: string; message: string; details?: unknown } } | null;
-  if (!res.ok) {
-    const e = payload?.error;
-    const details = e?.details ? `\n${JSON.stringify(e.details, null, 2)}` : '';
-    throw new CliError(`${res.status} ${e?.code ?? 'error'}: ${e?.message ?? res.statusText}${details}`);
-  }
+  if (res.status === 204) return { status: 204, payload: null };
+  return { status: res.status, payload: (await res.json().catch(() => null)) as Record<string, unknown> | null };
+}
+
+function failure(status: number, payload: Record<string, unknown> | null): CliError {
+  const e = payload?.error as { code?: string; message?: string; details?: unknown } | undefined;
+  const details = e?.details ? `\n${JSON.stringify(e.details, null, 2)}` : '';
+  return new CliError(`${status} ${e?.code ?? 'error'}: ${e?.message ?? 'request failed'}${details}`);
+}
+
+async function call(method: string, route: string, body?: unknown): Promise<unknown> {
+  const { status, payload } = await request(method, route, body);
+  if (status >= 400) throw failure(status, payload);
   return payload;
+}
+
+/** Prints a held operation and, at a terminal, asks for the phrase until it is right or attempts run out. */
+async function confirmInteractively(held: Record<string, unknown>): Promise<void> {
+  const risk = held.risk_assessment as { risk_level: string; reasons: string[]; safety_warnings: string[] };
+  const impact = held.impact_details as { affected_count: number; estimated_downtime: string | null };
+  const required = held.confirmation_required as { phrase: string; expires_at: string; attempts_left: number };
+  const id = String(held.operation_id);
+  const out = process.stdout;
+  out.write(`\nDESTRUCTIVE COMMAND HELD on ${String(held.device)} (risk ${risk.risk_level}, operation ${id})\n`);
+  for (const r of risk.reasons) out.write(`  - ${r}\n`);
+  for (const w of risk.safety_warnings) out.write(`  ! ${w}\n`);
+  out.write(`  affected: ${impact.affected_count}; downtime: ${impact.estimated_downtime ?? 'n/a'}\n`);
+  for (const alt of (held.safer_alternatives as string[]) ?? []) out.write(`  safer: ${alt}\n`);
+  out.write(`\nTo run it, type exactly:  ${required.phrase}\n(expires ${required.expires_at})\n`);
+  if (!process.stdin.isTTY) {
+    out.write(`Not a terminal: confirm with  infra confirm ${id} '${required.phrase}'  or cancel with  infra cancel ${id}\n`);
+    process.exitCode = 3;
+    return;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    for (;;) {
+      const phrase = (await rl.question('phrase (empty to cancel)> ')).trim();
+      if (phrase === '') {
+        await call('POST', `/api/operations/${id}/cancel`, {});
+        out.write('cancelled; nothing ran\n');
+        return;
+      }
+      const { status, payload } = await request('POST', `/api/operations/${id}/confirm`, { phrase });
+      if (status === 422) {
+        out.write(`${(payload?.error as { message: string }).message}\n`);
+        continue;
+      }
+      if (status >= 400) throw failure(status, payload);
+      printResult(payload!);
+      return;
+    }
+  } finally {
+    rl.close();
+  }
+}
+
+function printResult(result: Record<string, unknown>): void {
+  process.stdout.write(String(result.stdout ?? ''));
+  process.stderr.write(String(result.stderr ?? ''));
+  if (result.stdout_truncated || result.stderr_truncated) process.stderr.write(`[output truncated at ${String(result.output_limit_bytes)} bytes per stream]\n`);
+  process.exitCode = typeof result.exit_code === 'number' ? result.exit_code : 1;
 }
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -99,6 +162,31 @@ async function main(argv: string[]): Promise<void> {
       dry_run: values['dry-run'] ?? false,
       defaults: { username: values.user, identity_file: values.key === undefined ? undefined : path.resolve(values.key) },
     }));
+    return;
+  }
+  if (group === 'exec') {
+    const args = argv.slice(1);
+    const dash = args.indexOf('--');
+    const device = args[0];
+    const command = dash >= 0 ? args.slice(dash + 1).join(' ') : args.slice(1).join(' ');
+    if (!device || device === '--' || !command) throw new CliError(USAGE);
+    const { status, payload } = await request('POST', `/api/devices/${encodeURIComponent(device)}/exec`, { command });
+    if (status === 200) return printResult(payload!);
+    if (status === 409 && payload?.status === 'DESTRUCTIVE_ACTION_BLOCKED') return confirmInteractively(payload);
+    if (status === 409 && payload?.status === 'BLOCKED_BY_DEVICE_RULE') throw new CliError(`blocked by a device rule: ${String(payload.reason)}`);
+    throw failure(status, payload);
+  }
+  if (group === 'confirm' && sub && rest.length > 0) {
+    const { status, payload } = await request('POST', `/api/operations/${encodeURIComponent(sub)}/confirm`, { phrase: rest.join(' ') });
+    if (status >= 400) throw failure(status, payload);
+    return printResult(payload!);
+  }
+  if (group === 'cancel' && sub) {
+    print(await call('POST', `/api/operations/${encodeURIComponent(sub)}/cancel`, {}));
+    return;
+  }
+  if (group === 'operation' && sub) {
+    print(await call('GET', `/api/operations/${encodeURIComponent(sub)}`));
     return;
   }
   if (group === 'get') {

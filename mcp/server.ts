@@ -7,12 +7,16 @@ import { DEVICE_TYPES, DeviceCreate, Hostname, Tag } from '../schema/device.ts';
 import type { CollectionService } from '../services/collection-service.ts';
 import type { DeviceService, RequestContext } from '../services/device-service.ts';
 import type { HealthService } from '../services/health-service.ts';
+import { execAnswer } from '../services/operation-answers.ts';
+import type { OperationService } from '../services/operation-service.ts';
+import { Command, OperationId } from '../schema/command-request.ts';
 import { ServiceError } from '../services/service-error.ts';
 
 export interface McpDeps {
   devices: DeviceService;
   collection: CollectionService;
   health: HealthService;
+  operations: OperationService;
 }
 
 const readOnly = { readOnlyHint: true, openWorldHint: true } as const;
@@ -75,7 +79,84 @@ export function buildServer(deps: McpDeps): McpServer {
     () => answer(() => deps.health.report()),
   );
 
+  /** The agent asking: its MCP client name, so audit rows and the Web UI say who requested what. */
+  const requester = () => `mcp:${(server.server.getClientVersion()?.name ?? 'agent').replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 60)}`;
+
+  server.registerTool(
+    'run_command',
+    {
+      title: 'Run a shell command on a device',
+      description:
+        'Runs a command over SSH. Safe commands run at once and return exit code, stdout and stderr. Destructive ones ' +
+        '(bulk container actions, deletions, disk/ZFS changes, reboot, stopping critical services, cutting the network, ...) ' +
+        'are NOT run: they are held with a risk assessment and a confirmation phrase that a human must type ' +
+        '(asked directly when the client supports elicitation; otherwise through confirm_operation, the API or `infra`). ' +
+        'Held operations expire after 5 minutes.',
+      inputSchema: { device: Hostname.describe('Device hostname'), command: Command.describe('Shell command, as typed at a prompt') },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+    },
+    ({ device, command }) =>
+      answer(async () => {
+        const view = await deps.operations.exec(device, command, requester(), ctx());
+        const held = execAnswer(view, 'confirm_operation').body;
+        if (view.state !== 'awaiting_confirmation' || !server.server.getClientCapabilities()?.elicitation) return held;
+        return elicitConfirmation(server, deps.operations, view.operation_id, held);
+      }),
+  );
+
+  server.registerTool(
+    'confirm_operation',
+    {
+      title: 'Confirm a held operation',
+      description: 'Releases a held destructive operation with the exact confirmation phrase typed by a human. Three wrong attempts reject it.',
+      inputSchema: { operation_id: OperationId, phrase: z.string().min(1).max(1000) },
+      annotations: { readOnlyHint: false, destructiveHint: true },
+    },
+    ({ operation_id, phrase }) =>
+      answer(async () => {
+        const outcome = await deps.operations.confirm(operation_id, phrase, requester());
+        return outcome.accepted ? execAnswer(outcome.operation, '').body : { accepted: false, message: outcome.message, attempts_left: outcome.attempts_left };
+      }),
+  );
+
+  server.registerTool(
+    'cancel_operation',
+    {
+      title: 'Cancel a held operation',
+      description: 'Cancels a destructive operation that is waiting for confirmation; nothing runs.',
+      inputSchema: { operation_id: OperationId },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+    },
+    ({ operation_id }) => answer(() => deps.operations.cancel(operation_id, requester())),
+  );
+
   return server;
+}
+
+/**
+ * Asks the human at the client for the phrase (MCP elicitation), confirming with what they type.
+ * Declining cancels the operation; wrong phrases are asked again while attempts remain.
+ */
+async function elicitConfirmation(server: McpServer, operations: OperationService, operationId: string, held: Record<string, unknown>): Promise<unknown> {
+  const required = held.confirmation_required as { phrase: string; expires_at: string };
+  const risk = held.risk_assessment as { risk_level: string; reasons: string[] };
+  let note = '';
+  for (;;) {
+    const reply = await server.server.elicitInput({
+      mode: 'form',
+      message:
+        `${note}Destructive command held (risk ${risk.risk_level}): ${risk.reasons.join('; ')}\n` +
+        `To run it, type exactly: ${required.phrase}\n(expires ${required.expires_at}; decline to cancel)`,
+      requestedSchema: { type: 'object', properties: { phrase: { type: 'string', title: 'Confirmation phrase' } }, required: ['phrase'] },
+    });
+    if (reply.action !== 'accept' || typeof reply.content?.phrase !== 'string') {
+      return { cancelled_by_user: true, operation: await operations.cancel(operationId, 'mcp-elicitation') };
+    }
+    const outcome = await operations.confirm(operationId, reply.content.phrase, 'mcp-elicitation');
+    if (outcome.accepted) return execAnswer(outcome.operation, '').body;
+    if (outcome.attempts_left === 0) return { accepted: false, message: outcome.message, attempts_left: 0 };
+    note = `${outcome.message}. `;
+  }
 }
 
 function ctx(): RequestContext {

@@ -23,6 +23,10 @@ const ConfigSchema = z.object({
   INFRA_INSTANCE: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'INFRA_INSTANCE must be lowercase letters, digits and dashes').default('infra'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   /** Schedules may be turned off for one-shot tools and tests. */
+  /** How long a held destructive command waits for its confirmation phrase. */
+  CONFIRMATION_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  /** When true, the person confirming a destructive command must not be the one who asked for it. */
+  REQUIRE_DISTINCT_CONFIRMER: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   POLLING_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 });
 

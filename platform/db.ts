@@ -4,7 +4,7 @@ import type { Database } from '../schema/database.ts';
 import { migrationProvider } from '../schema/migrations/index.ts';
 
 // bigint (int8) ids and counts come back as strings by default; our ids stay strings, but COUNT(*) is parsed where used.
-export function createDb(connectionString: string, maxConnections = 10): Kysely<Database> {
+export function createDb(connectionString: string, maxConnections = 20): Kysely<Database> {
   const pool = new pg.Pool({ connectionString, max: maxConnections });
   // An idle client losing its server (PostgreSQL restart) must not crash the process.
   pool.on('error', () => undefined);

@@ -8,6 +8,7 @@ import type { Database } from '../schema/database.ts';
 import { CollectionService } from '../services/collection-service.ts';
 import { DeviceService } from '../services/device-service.ts';
 import { HealthService } from '../services/health-service.ts';
+import { DEFAULT_OPERATION_SETTINGS, OperationService, type OperationSettings } from '../services/operation-service.ts';
 import { ScheduleService } from '../services/schedule-service.ts';
 import { startWorker, type WorkerHandle } from '../workers/worker.ts';
 import { createDb, migrateToLatest } from './db.ts';
@@ -26,6 +27,7 @@ export interface SystemOptions {
   mcpPort: number | null;
   runWorker: boolean;
   pollingEnabled: boolean;
+  operationSettings?: OperationSettings;
   workflowBundle?: WorkflowBundleOption;
   logger: Logger;
 }
@@ -37,6 +39,7 @@ export interface RunningSystem {
   collection: CollectionService;
   schedules: ScheduleService;
   health: HealthService;
+  operations: OperationService;
   worker: WorkerHandle | null;
   apiUrl: string | null;
   mcpUrl: string | null;
@@ -54,6 +57,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const schedules = new ScheduleService(client, o.instance, o.logger, o.pollingEnabled);
   const devices = new DeviceService(db, schedules);
   const collection = new CollectionService(db, client, devices, o.instance);
+  const operations = new OperationService(db, client, devices, o.instance, o.operationSettings ?? DEFAULT_OPERATION_SETTINGS);
   const health = new HealthService(db, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
 
   const worker = o.runWorker
@@ -69,13 +73,13 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const addr = server.address();
     return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
   };
-  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ db, devices, collection, health, logger: o.logger }), o.apiPort);
-  const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp({ devices, collection, health }, o.bindAddress, o.logger), o.mcpPort)}/mcp`;
+  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ db, devices, collection, health, operations, logger: o.logger }), o.apiPort);
+  const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp({ devices, collection, health, operations }, o.bindAddress, o.logger), o.mcpPort)}/mcp`;
 
   await schedules.reconcile(await db.selectFrom('devices').select(['hostname', 'monitoring_enabled']).execute());
 
   return {
-    db, client, devices, collection, schedules, health, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, health, operations, worker, apiUrl, mcpUrl,
     async stop() {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
       await worker?.stop();

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { CommandResult, OperationState, RiskAssessment } from './operation.ts';
 
 /** JSON columns: written as a JSON string, read back as the parsed value (pg decodes jsonb). */
 export type Json<T> = ColumnType<T, string, string>;
@@ -65,7 +66,45 @@ export interface ContainersSnapshotsTable extends SnapshotColumns {
   docker_available: boolean | null;
 }
 
-export type AuditAction = 'collect' | 'read' | 'device_create' | 'device_update' | 'device_delete' | 'device_import';
+export type AuditAction =
+  | 'collect'
+  | 'read'
+  | 'device_create'
+  | 'device_update'
+  | 'device_delete'
+  | 'device_import'
+  | 'operation_requested'
+  | 'operation_held'
+  | 'operation_confirm_attempt'
+  | 'operation_confirmed'
+  | 'operation_executed'
+  | 'operation_cancelled'
+  | 'operation_expired'
+  | 'operation_rejected'
+  | 'operation_blocked';
+
+export interface OperationsTable {
+  id: string;
+  device_id: string | null;
+  hostname: string;
+  command: string;
+  state: OperationState;
+  requested_by: string;
+  trigger: Trigger;
+  risk_level: string | null;
+  destructive: boolean | null;
+  assessment: Json<RiskAssessment> | null;
+  attempts_left: number;
+  expires_at: Date | null;
+  confirmed_by: string | null;
+  result: Json<CommandResult> | null;
+  error: Json<{ code: string; message: string }> | null;
+  workflow_id: string;
+  /** Set once, just before the command is sent: a retried activity seeing it does not run it again. */
+  execution_started_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
 
 export interface AuditLogTable {
   id: Generated<string>;
@@ -95,6 +134,7 @@ export interface Database {
   metrics_snapshots: MetricsSnapshotsTable;
   containers_snapshots: ContainersSnapshotsTable;
   audit_log: AuditLogTable;
+  operations: OperationsTable;
 }
 
 export type Device = Selectable<DevicesTable>;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs beyond node_modules, idempotently and fast when already present.
 #   (no flag)  the Temporal CLI, unless TEMPORAL_ADDRESS points at a server or TEMPORAL_CLI at a binary
-#   --test     also Debian's openssh-server and inotify-tools (the test devices)
+#   --test     also Debian's openssh-server, inotify-tools and busybox (the test devices)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +33,8 @@ if [ "${1:-}" = "--test" ]; then
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   command -v inotifywait >/dev/null || missing+=(inotify-tools)
+  # busybox: the metrics script is also tested under busybox ash, as on Alpine/embedded devices.
+  command -v busybox >/dev/null || missing+=(busybox)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "install-tools: installing ${missing[*]} from Debian" >&2
     # The system sshd must not be started by the package's maintainer scripts: we run our own.

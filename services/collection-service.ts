@@ -2,15 +2,20 @@ import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, t
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { collectorFor, DATA_TYPES, isDataType } from '../activities/collectors/registry.ts';
-import { writeAudit } from '../activities/store/audit.ts';
-import { latestSnapshot, snapshotCount } from '../activities/store/snapshots.ts';
+import { latestSnapshot, snapshotCount, type StoredSnapshot } from '../activities/store/snapshots.ts';
+import { AuditWriter } from './audit-writer.ts';
 import type { CollectionInput, CollectionResult } from '../schema/collection.ts';
-import type { Database } from '../schema/database.ts';
+import type { Database, NewAuditRow } from '../schema/database.ts';
 import { DEVICE_ERROR_CODES, isDeviceErrorCode } from '../schema/error-codes.ts';
 import type { collectWorkflow } from '../workflows/collect.ts';
 import { DATA_TYPE_ATTRIBUTE, DEVICE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../workflows/search-attributes.ts';
 import type { DeviceService, RequestContext } from './device-service.ts';
 import { ServiceError } from './service-error.ts';
+
+interface RecentSnapshot {
+  deviceId: string;
+  snapshot: StoredSnapshot;
+}
 
 /** The answer every front gives for a data read (ARCHITECTURE.md). */
 export interface DataAnswer {
@@ -36,82 +41,82 @@ export class CollectionService {
   /** Requests in this process for the same device+type share one workflow start. */
   private readonly inFlight = new Map<string, Promise<{ result: CollectionResult; workflowId: string }>>();
   private readonly counters = { total: 0, cacheHits: 0, collectionsStarted: 0, joinedInProcess: 0 };
+  /**
+   * Newest snapshot per device+type seen by this process. Serving it while it is younger than the
+   * freshness threshold is what the threshold promises, even if another process stored a newer one.
+   */
+  private readonly recent = new Map<string, RecentSnapshot>();
+  private readonly audit: AuditWriter;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly client: Client,
     private readonly devices: DeviceService,
     private readonly instance: string,
-  ) {}
+  ) {
+    this.audit = new AuditWriter(db);
+    devices.onChange((hostname) => this.forget(hostname));
+  }
 
   async read(hostname: string, dataType: string, opts: { forceRefresh: boolean }, ctx: RequestContext): Promise<DataAnswer> {
     if (!isDataType(dataType)) {
       throw new ServiceError('unknown_data_type', 404, `unknown data type ${dataType}; known: ${DATA_TYPES.join(', ')}`);
     }
     const started = performance.now();
-    const device = await this.devices.require(hostname);
     const collector = collectorFor(dataType);
+    const cacheKey = `${hostname}/${dataType}`;
     this.counters.total++;
-
-    if (!opts.forceRefresh) {
-      const cached = await latestSnapshot(this.db, collector.table, device.id);
-      const ageSeconds = cached ? (Date.now() - cached.collectedAt.getTime()) / 1000 : Infinity;
-      if (cached && ageSeconds < collector.freshnessSeconds) {
-        this.counters.cacheHits++;
-        await writeAudit(this.db, {
-          device_id: device.id,
-          hostname,
-          action: 'read',
-          data_type: dataType,
-          trigger: ctx.trigger,
-          cache_hit: true,
-          force_refresh: false,
-          duration_ms: Math.round(performance.now() - started),
-          status: 'success',
-          snapshot_id: cached.id,
-          correlation_id: ctx.correlationId,
-        });
-        return { device: hostname, data_type: dataType, data: cached.data, collected_at: cached.collectedAt.toISOString(), age_seconds: round(ageSeconds), from_cache: true };
-      }
-    }
-
-    const input: CollectionInput = { hostname, dataType, trigger: ctx.trigger, forceRefresh: opts.forceRefresh, correlationId: ctx.correlationId };
-    try {
-      const { result, workflowId } = await this.collectJoined(input);
-      await writeAudit(this.db, {
-        device_id: device.id,
+    const auditRead = (deviceId: string, fields: Partial<NewAuditRow>) =>
+      this.audit.write({
+        device_id: deviceId,
         hostname,
         action: 'read',
         data_type: dataType,
         trigger: ctx.trigger,
-        cache_hit: false,
         force_refresh: opts.forceRefresh,
         duration_ms: Math.round(performance.now() - started),
         status: 'success',
-        workflow_id: workflowId,
-        snapshot_id: result.snapshotId,
         correlation_id: ctx.correlationId,
+        ...fields,
       });
-      const ageSeconds = (Date.now() - Date.parse(result.collectedAt)) / 1000;
+
+    if (!opts.forceRefresh) {
+      const ageOf = (entry: RecentSnapshot | undefined) => (entry ? (Date.now() - entry.snapshot.collectedAt.getTime()) / 1000 : Infinity);
+      let cached = this.recent.get(cacheKey);
+      if (ageOf(cached) >= collector.freshnessSeconds) {
+        const device = await this.devices.require(hostname);
+        const snapshot = await latestSnapshot(this.db, collector.table, device.id);
+        cached = snapshot && { deviceId: device.id, snapshot };
+        if (cached) this.recent.set(cacheKey, cached);
+      }
+      const ageSeconds = ageOf(cached);
+      if (cached && ageSeconds < collector.freshnessSeconds) {
+        this.counters.cacheHits++;
+        await auditRead(cached.deviceId, { cache_hit: true, snapshot_id: cached.snapshot.id });
+        const { snapshot } = cached;
+        return { device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString(), age_seconds: round(ageSeconds), from_cache: true };
+      }
+    }
+
+    const device = await this.devices.require(hostname);
+    const input: CollectionInput = { hostname, dataType, trigger: ctx.trigger, forceRefresh: opts.forceRefresh, correlationId: ctx.correlationId };
+    try {
+      const { result, workflowId } = await this.collectJoined(input);
+      const snapshot = { id: result.snapshotId, collectedAt: new Date(result.collectedAt), collectionId: workflowId, durationMs: result.durationMs, data: result.data };
+      this.recent.set(cacheKey, { deviceId: device.id, snapshot });
+      await auditRead(device.id, { cache_hit: false, workflow_id: workflowId, snapshot_id: result.snapshotId });
+      const ageSeconds = (Date.now() - snapshot.collectedAt.getTime()) / 1000;
       return { device: hostname, data_type: dataType, data: result.data, collected_at: result.collectedAt, age_seconds: round(Math.max(0, ageSeconds)), from_cache: false, workflow_id: workflowId };
     } catch (err) {
       const failure = asServiceError(err);
-      await writeAudit(this.db, {
-        device_id: device.id,
-        hostname,
-        action: 'read',
-        data_type: dataType,
-        trigger: ctx.trigger,
-        cache_hit: false,
-        force_refresh: opts.forceRefresh,
-        duration_ms: Math.round(performance.now() - started),
-        status: 'error',
-        error_code: failure.code,
-        error_message: failure.message,
-        correlation_id: ctx.correlationId,
-      });
+      await auditRead(device.id, { cache_hit: false, status: 'error', error_code: failure.code, error_message: failure.message });
       throw failure;
     }
+  }
+
+  /** Drops what this process remembers of a device (it was edited or removed). */
+  forget(hostname: string): void {
+    for (const key of this.recent.keys()) if (key.startsWith(`${hostname}/`)) this.recent.delete(key);
   }
 
   async stats(): Promise<CacheStats> {

@@ -21,10 +21,21 @@ export interface ImportResult {
 }
 
 export class DeviceService {
+  private readonly changeListeners: Array<(hostname: string) => void> = [];
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly schedules: ScheduleService,
   ) {}
+
+  /** Called after a device is edited or removed, so caches keyed by hostname can let go. */
+  onChange(listener: (hostname: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private changed(hostname: string): void {
+    for (const listener of this.changeListeners) listener(hostname);
+  }
 
   async list(): Promise<DeviceView[]> {
     const rows = await this.db.selectFrom('devices').selectAll().orderBy('hostname').execute();
@@ -97,6 +108,7 @@ export class DeviceService {
       await writeAudit(trx, auditOf('device_update', updated, ctx, { changed: Object.keys(patch) }));
       return updated;
     });
+    this.changed(hostname);
     await this.schedules.syncDevice(row);
     return deviceView(row);
   }
@@ -107,6 +119,7 @@ export class DeviceService {
       await writeAudit(trx, auditOf('device_delete', device, ctx, {}));
       await trx.deleteFrom('devices').where('id', '=', device.id).execute();
     });
+    this.changed(hostname);
     await this.schedules.removeDevice(hostname);
   }
 

@@ -1,1 +1,2 @@
 export { collectWorkflow } from './collect.ts';
+export { operationWorkflow } from './operation.ts';

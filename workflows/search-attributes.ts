@@ -5,4 +5,8 @@ export const DEVICE_ATTRIBUTE = defineSearchAttributeKey('InfraDevice', SearchAt
 export const DATA_TYPE_ATTRIBUTE = defineSearchAttributeKey('InfraDataType', SearchAttributeType.KEYWORD);
 export const TRIGGER_ATTRIBUTE = defineSearchAttributeKey('InfraTrigger', SearchAttributeType.KEYWORD);
 
-export const ALL_SEARCH_ATTRIBUTES = [DEVICE_ATTRIBUTE, DATA_TYPE_ATTRIBUTE, TRIGGER_ATTRIBUTE];
+export const RISK_LEVEL_ATTRIBUTE = defineSearchAttributeKey('InfraRiskLevel', SearchAttributeType.KEYWORD);
+export const OPERATION_STATE_ATTRIBUTE = defineSearchAttributeKey('InfraOperationState', SearchAttributeType.KEYWORD);
+export const REQUESTER_ATTRIBUTE = defineSearchAttributeKey('InfraRequester', SearchAttributeType.KEYWORD);
+
+export const ALL_SEARCH_ATTRIBUTES = [DEVICE_ATTRIBUTE, DATA_TYPE_ATTRIBUTE, TRIGGER_ATTRIBUTE, RISK_LEVEL_ATTRIBUTE, OPERATION_STATE_ATTRIBUTE, REQUESTER_ATTRIBUTE];

@@ -95,6 +95,11 @@ export class SshPool {
     }
   }
 
+  /** Opens (or reuses) the device's connection without running anything. */
+  async connect(target: SshTarget): Promise<void> {
+    await this.connection(target);
+  }
+
   /** Connections currently open and connects made so far (per device and in total). */
   stats(): { openConnections: number; activeChannels: number; connectsTotal: number; connectsByDevice: Record<string, number> } {
     let activeChannels = 0;

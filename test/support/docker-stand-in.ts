@@ -59,7 +59,12 @@ echo "docker $*" >> "$INFRA_TEST_EXEC_LOG"
 data='${dir}'
 case "$1" in
   version) echo '27.3.1' ;;
-  ps) cat "$data/ps" ;;
+  ps)
+    case " $* " in
+      *" -q "*|*" -aq "*|*" -qa "*) sed -n 's/.*"ID":"\\([0-9a-f]*\\)".*/\\1/p' "$data/ps" ;;
+      *) cat "$data/ps" ;;
+    esac ;;
+  rm|stop|kill|restart|start) shift; for target in "$@"; do case "$target" in -*) ;; *) echo "$target" ;; esac; done ;;
   stats) cat "$data/stats" ;;
   container)
     shift 2  # container inspect

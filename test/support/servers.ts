@@ -4,6 +4,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../../platform/embedded-postgres.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { findTemporalCli } from '../../platform/temporal-cli.ts';
+import { connectTemporal, ensureSearchAttributes } from '../../platform/temporal.ts';
 import { startTemporalDevServer } from '../../platform/temporal-dev-server.ts';
 import { WORKFLOWS_PATH } from '../../workers/worker.ts';
 import { freePort } from './ports.ts';
@@ -31,6 +32,10 @@ export async function startSharedServers(dir: string, logger: Logger): Promise<S
     startTemporalDevServer({ cli: temporalCli, dataDir: path.join(dir, 'temporal'), port: await freePort(), uiPort: null, namespace: 'default', logger }),
     freePort().then((port) => startEmbeddedPostgres(path.join(dir, 'postgres'), port, logger)),
   ]);
+  // Workflow tests run workers without the app's start-up, so the namespace gets our attributes here.
+  const client = await connectTemporal(temporal.address, 'default');
+  await ensureSearchAttributes(client, 'default');
+  await client.connection.close();
   return {
     temporalCli,
     temporalAddress: temporal.address,

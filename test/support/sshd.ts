@@ -26,13 +26,17 @@ export interface TestSshd {
 }
 
 export const TEST_DEVICE_USER = 'infra-test-device';
+const TEST_DEVICE_HOME = '/var/lib/infra-test-device';
 
 function ensureTestUser(): void {
   try {
     execFileSync('id', ['-u', TEST_DEVICE_USER], { stdio: 'ignore' });
   } catch {
-    execFileSync('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', TEST_DEVICE_USER]);
+    execFileSync('useradd', ['--system', '--no-create-home', '--home-dir', TEST_DEVICE_HOME, '--shell', '/bin/sh', TEST_DEVICE_USER]);
   }
+  // An existing home keeps sshd from printing "Could not chdir to home directory" into every stderr.
+  mkdirSync(TEST_DEVICE_HOME, { recursive: true, mode: 0o755 });
+  execFileSync('usermod', ['-d', TEST_DEVICE_HOME, TEST_DEVICE_USER]);
   // sshd refuses accounts whose password is locked ('!'); '*' means "no password" but not locked.
   execFileSync('usermod', ['-p', '*', TEST_DEVICE_USER]);
 }

@@ -46,7 +46,7 @@ export function testDir(name: string): string {
 }
 
 /** The whole system (worker, API, MCP) in this process, on its own database and task queue. */
-export async function startTestSystem(opts: { pollingEnabled?: boolean } = {}): Promise<RunningSystem & { instance: string }> {
+export async function startTestSystem(opts: { pollingEnabled?: boolean; confirmationTimeoutSeconds?: number } = {}): Promise<RunningSystem & { instance: string }> {
   const env = testEnv();
   const instance = uniqueName('t');
   const system = await startSystem({
@@ -60,6 +60,7 @@ export async function startTestSystem(opts: { pollingEnabled?: boolean } = {}): 
     mcpPort: 0,
     runWorker: true,
     pollingEnabled: opts.pollingEnabled ?? false,
+    operationSettings: { confirmationTimeoutSeconds: opts.confirmationTimeoutSeconds ?? 300, maxAttempts: 3, requireDistinctConfirmer: false },
     workflowBundle: workflowBundle(),
     logger: createLogger(process.env.LOG_LEVEL ?? 'error', 'test'),
   });

@@ -1,0 +1,170 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Kysely } from 'kysely';
+import type { Logger } from '../platform/logger.ts';
+import type { AuditAction, Database } from '../schema/database.ts';
+import type { CommandResult, OperationView, RiskAssessment } from '../schema/operation.ts';
+import { toApplicationFailure } from './activity-failure.ts';
+import type { ContainersData } from './collectors/containers.ts';
+import { analyseCommand as analyseShellCommand, CommandRejectedError, type CommandAnalysis } from './safety/command-analysis.ts';
+import { assessRisk as assessCommandRisk, parseUnraidParityStatus } from './safety/risk-assessment.ts';
+import { SshError } from './ssh/errors.ts';
+import type { SshPool } from './ssh/pool.ts';
+import { findDeviceByHostname, sshTargetOf } from './store/devices.ts';
+import { writeAudit } from './store/audit.ts';
+
+export interface OperationDeps {
+  db: Kysely<Database>;
+  pool: SshPool;
+  logger: Logger;
+}
+
+/** Per stream; keeps a result well inside Temporal's payload limit. */
+export const OPERATION_OUTPUT_LIMIT_BYTES = 256 * 1024;
+
+export function analyseCommand(command: string): CommandAnalysis {
+  try {
+    return analyseShellCommand(command);
+  } catch (err) {
+    if (err instanceof CommandRejectedError) throw ApplicationFailure.create({ type: 'command_rejected', message: err.message, nonRetryable: true });
+    throw err;
+  }
+}
+
+export interface AssessRiskInput {
+  hostname: string;
+  command: string;
+  analysis: CommandAnalysis;
+  containers: unknown;
+}
+
+/** The analysis weighed against the device: its type, tags, live containers and (Unraid) parity state. */
+export async function assessRisk(deps: OperationDeps, input: AssessRiskInput): Promise<RiskAssessment> {
+  const device = await findDeviceByHostname(deps.db, input.hostname);
+  if (!device) throw toApplicationFailure(new SshError('device_not_found', `no device named ${input.hostname}`));
+  let unraidParity: { running: boolean; detail: string } | null = null;
+  if (device.device_type === 'unraid' && input.analysis.destructive) {
+    try {
+      const out = await deps.pool.exec(sshTargetOf(device), 'cat /proc/mdstat', { timeoutMs: 10_000 });
+      unraidParity = out.exitCode === 0 ? parseUnraidParityStatus(out.stdout) : null;
+    } catch (err) {
+      throw toApplicationFailure(err);
+    }
+  }
+  return assessCommandRisk(input.analysis, {
+    hostname: device.hostname,
+    deviceType: device.device_type,
+    tags: device.tags,
+    containers: (input.containers as ContainersData | null) ?? null,
+    unraidParity,
+  });
+}
+
+export interface RecordOperationInput {
+  view: OperationView;
+  action: AuditAction;
+  /** Unique per transition: a retried activity writes its audit row once. */
+  auditKey: string;
+  correlationId: string | null;
+  details: Record<string, unknown>;
+}
+
+/** Mirrors the workflow's view of the operation into `operations` and writes the transition's audit row. */
+export async function recordOperation(deps: OperationDeps, r: RecordOperationInput): Promise<void> {
+  const { view } = r;
+  await deps.db.transaction().execute(async (trx) => {
+    const device = await findDeviceByHostname(trx, view.device);
+    const row = {
+      device_id: device?.id ?? null,
+      hostname: view.device,
+      command: view.command,
+      state: view.state,
+      requested_by: view.requested_by,
+      trigger: view.trigger,
+      risk_level: view.assessment?.risk_level ?? null,
+      destructive: view.assessment?.destructive ?? null,
+      assessment: view.assessment ? JSON.stringify(view.assessment) : null,
+      attempts_left: view.attempts_left,
+      expires_at: view.expires_at ? new Date(view.expires_at) : null,
+      confirmed_by: view.confirmed_by,
+      result: view.result ? JSON.stringify(view.result) : null,
+      error: view.error ? JSON.stringify(view.error) : null,
+      workflow_id: view.workflow_id,
+      updated_at: new Date(),
+    };
+    await trx
+      .insertInto('operations')
+      .values({ id: view.operation_id, ...row })
+      .onConflict((oc) => oc.column('id').doUpdateSet(row))
+      .execute();
+    await writeAudit(trx, {
+      device_id: device?.id ?? null,
+      hostname: view.device,
+      action: r.action,
+      trigger: view.trigger,
+      status: view.state === 'failed' ? 'error' : 'success',
+      error_code: view.error?.code ?? null,
+      error_message: view.error?.message ?? null,
+      workflow_id: view.workflow_id,
+      collection_id: r.auditKey,
+      correlation_id: r.correlationId,
+      details: JSON.stringify({ operation_id: view.operation_id, state: view.state, risk_level: view.assessment?.risk_level ?? null, command: view.command, ...r.details }),
+    });
+  });
+}
+
+export interface ExecuteOperationInput {
+  operationId: string;
+  hostname: string;
+  command: string;
+}
+
+/**
+ * Runs the command exactly once. The moment before it is sent is recorded; a retry that finds that
+ * mark does not send it again (its outcome is then unknown and said so), so a confirmed destructive
+ * command can never run twice.
+ */
+export async function executeOperation(deps: OperationDeps, input: ExecuteOperationInput): Promise<CommandResult> {
+  const { db, pool } = deps;
+  const device = await findDeviceByHostname(db, input.hostname);
+  if (!device) throw toApplicationFailure(new SshError('device_not_found', `no device named ${input.hostname}`));
+  const target = sshTargetOf(device);
+  try {
+    // Connect first: failing here is safe to retry, the command has not left this process.
+    await pool.connect(target);
+  } catch (err) {
+    throw toApplicationFailure(err);
+  }
+  const marked = await db
+    .updateTable('operations')
+    .set({ execution_started_at: new Date(), updated_at: new Date() })
+    .where('id', '=', input.operationId)
+    .where('execution_started_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  if (!marked) {
+    throw ApplicationFailure.create({
+      type: 'execution_outcome_unknown',
+      message: 'the command was already sent by an earlier attempt that did not report back; it is not sent again',
+      nonRetryable: true,
+    });
+  }
+  try {
+    const out = await pool.exec(target, input.command, { timeoutMs: 10 * 60_000 - 10_000, maxOutputBytes: OPERATION_OUTPUT_LIMIT_BYTES });
+    const result: CommandResult = {
+      exit_code: out.exitCode,
+      signal: out.signal,
+      stdout: out.stdout,
+      stderr: out.stderr,
+      stdout_truncated: out.stdoutTruncated,
+      stderr_truncated: out.stderrTruncated,
+      output_limit_bytes: OPERATION_OUTPUT_LIMIT_BYTES,
+      duration_ms: Math.round(out.durationMs),
+    };
+    deps.logger.info('operation executed', { operation_id: input.operationId, device: input.hostname, exit_code: out.exitCode });
+    return result;
+  } catch (err) {
+    // Sent (or maybe sent): never retried.
+    const failure = toApplicationFailure(err);
+    throw ApplicationFailure.create({ type: failure.type ?? 'unknown', message: failure.message, nonRetryable: true });
+  }
+}

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+
+/** Same limits the command analysis enforces, checked at the front so bad input never starts a workflow. */
+export const Command = z
+  .string()
+  .min(1, 'command must not be empty')
+  .refine((c) => c.trim().length > 0, 'command must not be blank')
+  .refine((c) => Buffer.byteLength(c, 'utf8') <= 16 * 1024, 'command is longer than 16 KiB')
+  .refine((c) => !c.includes('\0'), 'command contains a NUL byte');
+
+export const ExecRequest = z.object({ command: Command }).strict();
+export const ConfirmBody = z.object({ phrase: z.string().min(1).max(1000) }).strict();
+export const OperationId = z.string().uuid('operation id must be a UUID');
+/** Who asks or confirms, as the caller names itself (authentication arrives with API tokens). */
+export const Actor = z.string().regex(/^[A-Za-z0-9._@:-]{1,64}$/, 'user: 1-64 letters, digits or ._@:-');

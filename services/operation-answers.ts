@@ -1,0 +1,48 @@
+import type { OperationView } from '../schema/operation.ts';
+import { errorBodyOf } from './service-error.ts';
+
+/** The answers both fronts give for an exec request (ARCHITECTURE.md, "Commands"). */
+export function execAnswer(view: OperationView, confirmUrl: string): { httpStatus: number; body: Record<string, unknown> } {
+  const a = view.assessment;
+  if (view.state === 'awaiting_confirmation' && a) {
+    return {
+      httpStatus: 409,
+      body: {
+        status: 'DESTRUCTIVE_ACTION_BLOCKED',
+        operation_id: view.operation_id,
+        device: view.device,
+        command: view.command,
+        risk_assessment: { risk_level: a.risk_level, categories: a.categories, reasons: a.reasons, safety_warnings: a.safety_warnings, rollback_possible: a.rollback_possible },
+        impact_details: { affected_count: a.affected_count, affected_items: a.affected_items, estimated_downtime: a.estimated_downtime },
+        confirmation_required: {
+          phrase: a.confirmation_phrase,
+          expires_at: view.expires_at,
+          attempts_left: view.attempts_left,
+          how: `POST ${confirmUrl} {"phrase": "<the phrase>"}`,
+        },
+        safer_alternatives: a.safer_alternatives,
+        safety_checklist: a.safety_checklist,
+        workflow_id: view.workflow_id,
+      },
+    };
+  }
+  if (view.state === 'blocked' && a) {
+    return {
+      httpStatus: 409,
+      body: {
+        status: 'BLOCKED_BY_DEVICE_RULE',
+        operation_id: view.operation_id,
+        device: view.device,
+        reason: a.blocked_reason,
+        risk_assessment: { risk_level: a.risk_level, categories: a.categories, reasons: a.reasons, safety_warnings: a.safety_warnings },
+        safer_alternatives: a.safer_alternatives,
+        workflow_id: view.workflow_id,
+      },
+    };
+  }
+  if (view.state === 'completed' && view.result) {
+    return { httpStatus: 200, body: { operation_id: view.operation_id, device: view.device, ...view.result, workflow_id: view.workflow_id } };
+  }
+  const error = view.error ?? { code: 'operation_failed', message: `operation ended in state ${view.state}` };
+  return { httpStatus: error.code === 'device_not_found' ? 404 : 502, body: errorBodyOf(error.code, error.message, { operation_id: view.operation_id, state: view.state }) };
+}

@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Client, Connection, WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowUpdateFailedError } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createLogger } from '../../platform/logger.ts';
+import { installTemporalRuntime } from '../../platform/temporal-runtime.ts';
+import type { CommandResult, OperationInput, OperationView, RiskAssessment } from '../../schema/operation.ts';
+import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from '../../workflows/operation-messages.ts';
+import { testEnv, uniqueName, workflowBundle } from '../support/stack.ts';
+
+const PHRASE = 'STOP 4 CONTAINERS ON nas01';
+const destructiveAssessment: RiskAssessment = {
+  destructive: true,
+  risk_level: 'HIGH',
+  categories: ['container_bulk'],
+  reasons: ['stops every running container (4)'],
+  affected_count: 4,
+  affected_items: [{ kind: 'container', name: 'nginx', critical: true }],
+  estimated_downtime: 'until the containers are started again',
+  rollback_possible: true,
+  safety_warnings: [],
+  safer_alternatives: ['docker stop nginx'],
+  safety_checklist: [],
+  confirmation_phrase: PHRASE,
+  blocked_reason: null,
+};
+const safeAssessment: RiskAssessment = { ...destructiveAssessment, destructive: false, risk_level: 'NONE', categories: [], confirmation_phrase: null };
+const result: CommandResult = { exit_code: 0, signal: null, stdout: 'ok\n', stderr: '', stdout_truncated: false, stderr_truncated: false, output_limit_bytes: 262144, duration_ms: 3 };
+
+/** Activities stand-ins that count what would reach the device. */
+function fakeActivities(assessment: RiskAssessment) {
+  const calls = { execute: 0, records: [] as string[] };
+  return {
+    calls,
+    activities: {
+      analyseCommand: async () => ({ destructive: assessment.destructive, risk: assessment.risk_level, findings: [], simpleCommands: [] }),
+      collect: async () => ({ hostname: 'nas01', dataType: 'containers', snapshotId: '1', collectedAt: new Date().toISOString(), durationMs: 1, data: {} }),
+      assessRisk: async () => assessment,
+      recordOperation: async (r: { action: string }) => void calls.records.push(r.action),
+      executeOperation: async () => {
+        calls.execute++;
+        return result;
+      },
+    },
+  };
+}
+
+describe('operationWorkflow on the real dev server (mocked activities)', () => {
+  let connection: Connection;
+  let client: Client;
+  let native: NativeConnection;
+
+  before(async () => {
+    installTemporalRuntime(createLogger('error', 'test'));
+    connection = await Connection.connect({ address: testEnv().temporalAddress });
+    client = new Client({ connection });
+    native = await NativeConnection.connect({ address: testEnv().temporalAddress });
+  });
+  after(async () => {
+    await connection.close();
+    await native.close();
+  });
+
+  const newWorker = (taskQueue: string, activities: object) => Worker.create({ connection: native, taskQueue, workflowBundle: workflowBundle(), activities });
+
+  async function startOperation(taskQueue: string, overrides: Partial<OperationInput> = {}) {
+    const operationId = crypto.randomUUID();
+    const input: OperationInput = {
+      operationId,
+      hostname: 'nas01',
+      command: 'docker stop $(docker ps -q)',
+      requestedBy: 'alice',
+      trigger: 'api',
+      correlationId: null,
+      confirmationTimeoutSeconds: 300,
+      maxAttempts: 3,
+      requireDistinctConfirmer: false,
+      ...overrides,
+    };
+    const workflowId = uniqueName('op');
+    const start = new WithStartWorkflowOperation('operationWorkflow', { workflowId, taskQueue, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL });
+    const view: OperationView = await client.workflow.executeUpdateWithStart(decisionUpdate, { startWorkflowOperation: start });
+    return { view, handle: client.workflow.getHandle(workflowId) };
+  }
+
+  test('a safe command runs at once, once', async () => {
+    const fake = fakeActivities(safeAssessment);
+    const taskQueue = uniqueName('opq');
+    const worker = await newWorker(taskQueue, fake.activities);
+    await worker.runUntil(async () => {
+      const { view, handle } = await startOperation(taskQueue, { command: 'uptime' });
+      assert.equal(view.state, 'completed');
+      assert.deepEqual(view.result, result);
+      assert.equal((await handle.result()).state, 'completed');
+    });
+    assert.equal(fake.calls.execute, 1);
+    assert.deepEqual(fake.calls.records, ['operation_requested', 'operation_executed']);
+  });
+
+  test('a destructive command is held, then the exact phrase (any case/spacing) runs it exactly once', async () => {
+    const fake = fakeActivities(destructiveAssessment);
+    const taskQueue = uniqueName('opq');
+    const worker = await newWorker(taskQueue, fake.activities);
+    await worker.runUntil(async () => {
+      const { view, handle } = await startOperation(taskQueue);
+      assert.equal(view.state, 'awaiting_confirmation');
+      assert.equal(view.assessment?.confirmation_phrase, PHRASE);
+      assert.ok(view.expires_at);
+      assert.equal(fake.calls.execute, 0, 'nothing runs before confirmation');
+      const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: '  stop 4   containers on NAS01 ', confirmedBy: 'bob' }] });
+      assert.equal(outcome.accepted, true);
+      assert.equal(outcome.operation.state, 'completed');
+      assert.equal(outcome.operation.confirmed_by, 'bob');
+      // A second confirmation is refused by the validator: the command cannot run twice.
+      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: 'bob' }] }), (e) => e instanceof WorkflowUpdateFailedError || e instanceof Error);
+      assert.equal((await handle.result()).state, 'completed');
+    });
+    assert.equal(fake.calls.execute, 1);
+    assert.deepEqual(fake.calls.records, ['operation_requested', 'operation_held', 'operation_confirmed', 'operation_executed']);
+  });
+
+  test('three wrong phrases reject the operation; remaining attempts are reported each time', async () => {
+    const fake = fakeActivities(destructiveAssessment);
+    const taskQueue = uniqueName('opq');
+    const worker = await newWorker(taskQueue, fake.activities);
+    await worker.runUntil(async () => {
+      const { handle } = await startOperation(taskQueue);
+      const remaining: number[] = [];
+      for (const phrase of ['stop containers', 'STOP 4 CONTAINERS ON nas02', 'yes']) {
+        const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase, confirmedBy: 'bob' }] });
+        assert.equal(outcome.accepted, false);
+        remaining.push(outcome.attempts_left);
+      }
+      assert.deepEqual(remaining, [2, 1, 0]);
+      const final = await handle.result();
+      assert.equal(final.state, 'rejected');
+      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: 'bob' }] }));
+    });
+    assert.equal(fake.calls.execute, 0);
+    assert.ok(fake.calls.records.includes('operation_rejected'));
+  });
+
+  test('an unconfirmed operation expires on its durable timer and never runs', async () => {
+    const fake = fakeActivities(destructiveAssessment);
+    const taskQueue = uniqueName('opq');
+    const worker = await newWorker(taskQueue, fake.activities);
+    await worker.runUntil(async () => {
+      const { handle } = await startOperation(taskQueue, { confirmationTimeoutSeconds: 2 });
+      const final = await handle.result();
+      assert.equal(final.state, 'expired');
+      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: 'bob' }] }));
+    });
+    assert.equal(fake.calls.execute, 0);
+    assert.equal(fake.calls.records.at(-1), 'operation_expired');
+  });
+
+  test('cancel closes a held operation without running it', async () => {
+    const fake = fakeActivities(destructiveAssessment);
+    const taskQueue = uniqueName('opq');
+    const worker = await newWorker(taskQueue, fake.activities);
+    await worker.runUntil(async () => {
+      const { handle } = await startOperation(taskQueue);
+      const cancelled = await handle.executeUpdate(cancelUpdate, { args: [{ cancelledBy: 'alice' }] });
+      assert.equal(cancelled.state, 'cancelled');
+      assert.equal((await handle.result()).state, 'cancelled');
+    });
+    assert.equal(fake.calls.execute, 0);
+  });
+
+  test('the requester cannot confirm when a distinct confirmer is required', async () => {
+    const fake = fakeActivities(destructiveAssessment);
+    const taskQueue = uniqueName('opq');
+    const worker = await newWorker(taskQueue, fake.activities);
+    await worker.runUntil(async () => {
+      const { handle } = await startOperation(taskQueue, { requireDistinctConfirmer: true });
+      await assert.rejects(
+        handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: 'alice' }] }),
+        (e: unknown) => e instanceof WorkflowUpdateFailedError && /other than the requester/.test(String((e.cause as Error | undefined)?.message)),
+      );
+      assert.equal((await handle.query(operationQuery)).attempts_left, 3, 'a refused confirmer does not use up attempts');
+      const ok = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: 'bob' }] });
+      assert.equal(ok.accepted, true);
+    });
+    assert.equal(fake.calls.execute, 1);
+  });
+
+  test('a confirmation after a worker restart still runs the held command once', async () => {
+    const fake = fakeActivities(destructiveAssessment);
+    const taskQueue = uniqueName('opq');
+    let handle!: Awaited<ReturnType<typeof startOperation>>['handle'];
+    const first = await newWorker(taskQueue, fake.activities);
+    await first.runUntil(async () => {
+      ({ handle } = await startOperation(taskQueue));
+    });
+    // The first worker is gone; a new one (no workflow cache) picks the operation up from history.
+    const second = await newWorker(taskQueue, fake.activities);
+    await second.runUntil(async () => {
+      assert.equal((await handle.query(operationQuery)).state, 'awaiting_confirmation');
+      const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: 'bob' }] });
+      assert.equal(outcome.operation.state, 'completed');
+    });
+    assert.equal(fake.calls.execute, 1);
+  });
+});

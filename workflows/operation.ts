@@ -1,0 +1,193 @@
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { AuditAction } from '../schema/database.ts';
+import { FINAL_OPERATION_STATES, type OperationInput, type OperationState, type OperationView } from '../schema/operation.ts';
+import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
+import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from './operation-messages.ts';
+import { OPERATION_STATE_ATTRIBUTE, RISK_LEVEL_ATTRIBUTE } from './search-attributes.ts';
+
+const { analyseCommand, assessRisk, recordOperation } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
+});
+const { collect } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
+});
+// Retried only while the command has certainly not been sent (the activity marks the moment it is).
+const { executeOperation } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_DEVICE_ERRORS, 'execution_outcome_unknown'] },
+});
+
+const DECIDED: readonly OperationState[] = ['awaiting_confirmation', ...FINAL_OPERATION_STATES];
+const CONTAINER_CATEGORIES = new Set(['container_bulk', 'container_action', 'container_prune', 'volume_removal', 'compose_down']);
+
+/** Phrases match after trimming, case-folding and collapsing whitespace: a typo is wrong, spacing is not. */
+export function normalisePhrase(phrase: string): string {
+  return phrase.trim().toLowerCase().replace(/\s+/g, ' ');
+}
+
+/**
+ * One requested command on one device. Safe: run at once. Destructive: hold until the phrase is typed
+ * (at most `maxAttempts` tries) or the confirmation window closes; then run exactly once.
+ */
+export async function operationWorkflow(input: OperationInput): Promise<OperationView> {
+  const view: OperationView = {
+    operation_id: input.operationId,
+    device: input.hostname,
+    command: input.command,
+    state: 'assessing',
+    requested_by: input.requestedBy,
+    trigger: input.trigger,
+    assessment: null,
+    attempts_left: input.maxAttempts,
+    expires_at: null,
+    confirmed_by: null,
+    result: null,
+    error: null,
+    workflow_id: workflowInfo().workflowId,
+  };
+  let auditSeq = 0;
+  /** The state the `operations` row shows: answers wait for it, so a follow-up GET agrees with them. */
+  let persistedState: OperationState | null = null;
+  let cancelled_by: string | null = null;
+  const record = async (action: AuditAction, details: Record<string, unknown> = {}) => {
+    const snapshot = { ...view };
+    await recordOperation({ view: snapshot, action, auditKey: `${input.operationId}/${++auditSeq}`, correlationId: input.correlationId, details });
+    persistedState = snapshot.state;
+  };
+  const setState = (state: OperationState) => {
+    view.state = state;
+    upsertSearchAttributes([{ key: OPERATION_STATE_ATTRIBUTE, value: state }]);
+  };
+
+  setHandler(operationQuery, () => view);
+  setHandler(decisionUpdate, async () => {
+    await condition(() => persistedState !== null && DECIDED.includes(persistedState));
+    return view;
+  });
+  setHandler(
+    confirmUpdate,
+    async ({ phrase, confirmedBy }) => {
+      if (normalisePhrase(phrase) !== normalisePhrase(view.assessment!.confirmation_phrase!)) {
+        view.attempts_left--;
+        const exhausted = view.attempts_left === 0;
+        if (exhausted) setState('rejected');
+        await record('operation_confirm_attempt', { accepted: false, confirmed_by: confirmedBy, attempts_left: view.attempts_left });
+        return {
+          accepted: false,
+          attempts_left: view.attempts_left,
+          message: exhausted ? 'wrong phrase; no attempts left: the operation is rejected' : `wrong phrase; ${view.attempts_left} attempt(s) left`,
+          operation: view,
+        };
+      }
+      view.confirmed_by = confirmedBy;
+      setState('confirmed');
+      await condition(() => persistedState !== null && FINAL_OPERATION_STATES.includes(persistedState));
+      return { accepted: true, attempts_left: view.attempts_left, message: `operation ${view.state}`, operation: view };
+    },
+    {
+      validator: ({ phrase, confirmedBy }) => {
+        if (view.state !== 'awaiting_confirmation') throw new Error(`operation is ${view.state}, not awaiting confirmation`);
+        if (typeof phrase !== 'string' || phrase.length === 0 || phrase.length > 1000) throw new Error('phrase must be a non-empty string');
+        if (input.requireDistinctConfirmer && confirmedBy === input.requestedBy) {
+          throw new Error('the confirmer must be someone other than the requester');
+        }
+      },
+    },
+  );
+  setHandler(
+    cancelUpdate,
+    async ({ cancelledBy }) => {
+      cancelled_by = cancelledBy;
+      setState('cancelled');
+      await condition(() => persistedState !== null && FINAL_OPERATION_STATES.includes(persistedState));
+      return view;
+    },
+    {
+      validator: (_request: { cancelledBy: string }) => {
+        if (view.state !== 'awaiting_confirmation') throw new Error(`operation is ${view.state}, it can no longer be cancelled`);
+      },
+    },
+  );
+
+  try {
+    await run();
+  } catch (err) {
+    // Analysis or assessment failed for good (device gone, unreadable device state): say so, run nothing.
+    const cause = err instanceof ActivityFailure ? err.cause : err;
+    view.error = {
+      code: cause instanceof ApplicationFailure && cause.type ? cause.type : 'unknown',
+      message: cause instanceof Error ? cause.message : String(cause),
+    };
+    setState('failed');
+    await record('operation_executed', { error: view.error, ran: false });
+  }
+  // Confirm/cancel callers are waiting for their answers: let them have it before the run closes.
+  await condition(allHandlersFinished);
+  return view;
+
+  async function run(): Promise<void> {
+    await record('operation_requested');
+    const analysis = await analyseCommand(input.command);
+    const touchesContainers = analysis.findings.some((f) => CONTAINER_CATEGORIES.has(f.category));
+    let containers: unknown = null;
+    if (analysis.destructive && touchesContainers) {
+      // The real container list decides what "all" means and which of them are critical.
+      containers = (await collect({ hostname: input.hostname, dataType: 'containers', trigger: input.trigger, forceRefresh: true, correlationId: input.correlationId })).data;
+    }
+    view.assessment = await assessRisk({ hostname: input.hostname, command: input.command, analysis, containers });
+    upsertSearchAttributes([{ key: RISK_LEVEL_ATTRIBUTE, value: view.assessment.risk_level }]);
+
+    if (view.assessment.blocked_reason) {
+      setState('blocked');
+      await record('operation_blocked', { reason: view.assessment.blocked_reason });
+      return;
+    }
+    if (view.assessment.destructive) {
+      view.expires_at = new Date(Date.now() + input.confirmationTimeoutSeconds * 1000).toISOString();
+      setState('awaiting_confirmation');
+      await record('operation_held', { risk_level: view.assessment.risk_level });
+      // A durable timer: the window survives worker restarts and closes even with no worker watching.
+      const decided = await condition(() => view.state !== 'awaiting_confirmation', input.confirmationTimeoutSeconds * 1000);
+      if (!decided) {
+        setState('expired');
+        await record('operation_expired');
+        return;
+      }
+      if (view.state === 'cancelled') {
+        await record('operation_cancelled', { cancelled_by });
+        return;
+      }
+      if (view.state === 'rejected') {
+        await record('operation_rejected');
+        return;
+      }
+      await record('operation_confirmed', { confirmed_by: view.confirmed_by });
+    }
+
+    setState('executing');
+    try {
+      view.result = await executeOperation({ operationId: input.operationId, hostname: input.hostname, command: input.command });
+      setState('completed');
+    } catch (err) {
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      view.error = {
+        code: cause instanceof ApplicationFailure && cause.type ? cause.type : 'unknown',
+        message: cause instanceof Error ? cause.message : String(cause),
+      };
+      setState('failed');
+    }
+    await record('operation_executed', { exit_code: view.result?.exit_code ?? null, error: view.error });
+  }
+}
