@@ -98,7 +98,7 @@ export function buildServer(deps: McpDeps): McpServer {
     ({ device, command }) =>
       answer(async () => {
         const view = await deps.operations.exec(device, command, requester(), ctx());
-        const held = execAnswer(view, 'confirm_operation').body;
+        const held = execAnswer(view, 'a human types the phrase; then call confirm_operation with operation_id and that phrase').body;
         if (view.state !== 'awaiting_confirmation' || !server.server.getClientCapabilities()?.elicitation) return held;
         return elicitConfirmation(server, deps.operations, view.operation_id, held);
       }),

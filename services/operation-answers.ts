@@ -2,7 +2,8 @@ import type { OperationView } from '../schema/operation.ts';
 import { errorBodyOf } from './service-error.ts';
 
 /** The answers both fronts give for an exec request (ARCHITECTURE.md, "Commands"). */
-export function execAnswer(view: OperationView, confirmUrl: string): { httpStatus: number; body: Record<string, unknown> } {
+/** `confirmHow` tells the caller how to confirm through the front it used. */
+export function execAnswer(view: OperationView, confirmHow: string): { httpStatus: number; body: Record<string, unknown> } {
   const a = view.assessment;
   if (view.state === 'awaiting_confirmation' && a) {
     return {
@@ -18,7 +19,7 @@ export function execAnswer(view: OperationView, confirmUrl: string): { httpStatu
           phrase: a.confirmation_phrase,
           expires_at: view.expires_at,
           attempts_left: view.attempts_left,
-          how: `POST ${confirmUrl} {"phrase": "<the phrase>"}`,
+          how: confirmHow,
         },
         safer_alternatives: a.safer_alternatives,
         safety_checklist: a.safety_checklist,

@@ -1,7 +1,8 @@
-import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { CollectionInput, CollectionResult } from '../schema/collection.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
+import { describeFailure } from './failure.ts';
 
 const { collect } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -27,9 +28,7 @@ export async function collectWorkflow(input: CollectionInput): Promise<Collectio
   try {
     return await collect(input);
   } catch (err) {
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    const errorCode = cause instanceof ApplicationFailure && cause.type ? cause.type : 'unknown';
-    const message = cause instanceof Error ? cause.message : String(cause);
+    const { code: errorCode, message } = describeFailure(err);
     await recordCollectionFailure({ input, errorCode, message });
     throw ApplicationFailure.create({ type: errorCode, message, nonRetryable: true });
   }

@@ -1,7 +1,5 @@
 import {
-  ActivityFailure,
   allHandlersFinished,
-  ApplicationFailure,
   condition,
   proxyActivities,
   setHandler,
@@ -13,6 +11,7 @@ import type { AuditAction } from '../schema/database.ts';
 import { FINAL_OPERATION_STATES, type OperationInput, type OperationState, type OperationView } from '../schema/operation.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from './operation-messages.ts';
+import { describeFailure } from './failure.ts';
 import { OPERATION_STATE_ATTRIBUTE, RISK_LEVEL_ATTRIBUTE } from './search-attributes.ts';
 
 const { analyseCommand, assessRisk, recordOperation } = proxyActivities<Activities>({
@@ -125,11 +124,7 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
     await run();
   } catch (err) {
     // Analysis or assessment failed for good (device gone, unreadable device state): say so, run nothing.
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    view.error = {
-      code: cause instanceof ApplicationFailure && cause.type ? cause.type : 'unknown',
-      message: cause instanceof Error ? cause.message : String(cause),
-    };
+    view.error = describeFailure(err);
     setState('failed');
     await record('operation_executed', { error: view.error, ran: false });
   }
@@ -181,11 +176,7 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
       view.result = await executeOperation({ operationId: input.operationId, hostname: input.hostname, command: input.command });
       setState('completed');
     } catch (err) {
-      const cause = err instanceof ActivityFailure ? err.cause : err;
-      view.error = {
-        code: cause instanceof ApplicationFailure && cause.type ? cause.type : 'unknown',
-        message: cause instanceof Error ? cause.message : String(cause),
-      };
+      view.error = describeFailure(err);
       setState('failed');
     }
     await record('operation_executed', { exit_code: view.result?.exit_code ?? null, error: view.error });

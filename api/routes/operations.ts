@@ -19,7 +19,7 @@ export function operationRoutes(operations: OperationService): Router {
     const { command } = ExecRequest.parse(req.body ?? {});
     const ctx = requestContext(req);
     const view = await operations.exec(hostname, command, actor(req, ctx.trigger), ctx);
-    const answer = execAnswer(view, `/api/operations/${view.operation_id}/confirm`);
+    const answer = execAnswer(view, `POST /api/operations/${view.operation_id}/confirm {"phrase": "<the phrase, typed by a human>"}`);
     res.status(answer.httpStatus).json(answer.body);
   });
   r.get('/operations/:id', async (req, res) => {
