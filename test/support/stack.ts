@@ -46,14 +46,15 @@ export function testDir(name: string): string {
 }
 
 /** The whole system (worker, API, MCP) in this process, on its own database and task queue. */
-export async function startTestSystem(opts: { pollingEnabled?: boolean; confirmationTimeoutSeconds?: number } = {}): Promise<RunningSystem & { instance: string }> {
+export async function startTestSystem(opts: { pollingEnabled?: boolean; confirmationTimeoutSeconds?: number } = {}): Promise<RunningSystem & { instance: string; databaseUrl: string }> {
   const env = testEnv();
   const instance = uniqueName('t');
+  const databaseUrl = await createTestDatabase();
   const system = await startSystem({
     temporalAddress: env.temporalAddress,
     temporalUi: null,
     namespace: 'default',
-    databaseUrl: await createTestDatabase(),
+    databaseUrl,
     instance,
     bindAddress: '127.0.0.1',
     apiPort: 0,
@@ -64,5 +65,5 @@ export async function startTestSystem(opts: { pollingEnabled?: boolean; confirma
     workflowBundle: workflowBundle(),
     logger: createLogger(process.env.LOG_LEVEL ?? 'error', 'test'),
   });
-  return Object.assign(system, { instance });
+  return Object.assign(system, { instance, databaseUrl });
 }
