@@ -404,4 +404,8 @@ export const containersCollector: Collector<ContainersData> = {
       docker_available: data.docker_available,
     };
   },
+
+  capabilities(data) {
+    return { docker: data.docker_available };
+  },
 };

@@ -93,6 +93,7 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
     assert.equal(nginx.state, 'running');
     assert.ok(nginx.stats);
     assert.equal(new Set(answers.map((a) => a.body.collected_at)).size, 1, 'every caller got the same collection');
+    assert.equal((await http('GET', '/api/devices/dev-containers')).body.capabilities.docker, true, 'capability recorded on the device');
   });
 
   test('a changed host key is refused, not retried, and shown on the device', async () => {
