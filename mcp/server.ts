@@ -71,6 +71,8 @@ export function buildServer(deps: McpDeps): McpServer {
       ({ device, force_refresh }) => answer(() => deps.collection.read(device, dataType, { forceRefresh: force_refresh ?? false }, ctx())),
     );
   dataTool('get_metrics', 'metrics', 'System metrics', 'CPU % (from /proc/stat deltas), memory, filesystems, load, uptime, network counters and process count. Cached for up to 300 s.');
+  dataTool('get_network', 'network', 'Network interfaces', 'Interfaces with state, MTU, MAC, addresses and rx/tx counters, and the default route. Cached for up to 120 s.');
+  dataTool('get_services', 'services', 'systemd services', 'systemd service units with load/active/sub state and enablement, failed units first. Cached for up to 600 s.');
   dataTool('get_containers', 'containers', 'Containers', 'Every Docker container with state, image, ports, restart count, health and CPU/memory/network/block I/O. Cached for up to 30 s.');
 
   server.registerTool(

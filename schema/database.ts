@@ -66,6 +66,22 @@ export interface ContainersSnapshotsTable extends SnapshotColumns {
   docker_available: boolean | null;
 }
 
+export interface NetworkSnapshotsTable extends SnapshotColumns {
+  interfaces_total: number | null;
+  interfaces_up: number | null;
+  interfaces_down: number | null;
+  /** bigint columns come back as strings from pg. */
+  rx_bytes_total: ColumnType<string | null, number | null, number | null>;
+  tx_bytes_total: ColumnType<string | null, number | null, number | null>;
+}
+
+export interface ServicesSnapshotsTable extends SnapshotColumns {
+  total: number | null;
+  active: number | null;
+  failed: number | null;
+  systemd_available: boolean | null;
+}
+
 export type AuditAction =
   | 'collect'
   | 'read'
@@ -133,6 +149,8 @@ export interface Database {
   devices: DevicesTable;
   metrics_snapshots: MetricsSnapshotsTable;
   containers_snapshots: ContainersSnapshotsTable;
+  network_snapshots: NetworkSnapshotsTable;
+  services_snapshots: ServicesSnapshotsTable;
   audit_log: AuditLogTable;
   operations: OperationsTable;
 }

@@ -37,4 +37,4 @@ export interface Collector<T> {
   capabilities?(data: T): Record<string, boolean>;
 }
 
-export type SnapshotTableName = 'metrics_snapshots' | 'containers_snapshots';
+export type SnapshotTableName = 'metrics_snapshots' | 'containers_snapshots' | 'network_snapshots' | 'services_snapshots';

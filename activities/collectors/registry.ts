@@ -1,6 +1,8 @@
 import type { Collector } from './collector.ts';
 import { containersCollector } from './containers.ts';
 import { metricsCollector } from './metrics.ts';
+import { networkCollector } from './network.ts';
+import { servicesCollector } from './services.ts';
 
 /**
  * Every data type the system collects. Schedules, API routes, MCP tools and audit follow from this
@@ -9,6 +11,8 @@ import { metricsCollector } from './metrics.ts';
 export const collectors = {
   metrics: metricsCollector,
   containers: containersCollector,
+  network: networkCollector,
+  services: servicesCollector,
 };
 
 export type DataType = keyof typeof collectors;

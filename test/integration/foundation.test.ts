@@ -96,6 +96,20 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
     assert.equal((await http('GET', '/api/devices/dev-containers')).body.capabilities.docker, true, 'capability recorded on the device');
   });
 
+  test('network and services through the same path: the device’s real interfaces; no systemd is explicit', async () => {
+    assert.equal((await addDevice('dev-net')).status, 201);
+    const net = await http('GET', '/api/devices/dev-net/network');
+    assert.equal(net.status, 200, JSON.stringify(net.body));
+    const lo = net.body.data.interfaces.find((i: { name: string }) => i.name === 'lo');
+    assert.ok(lo.addresses.some((a: { address: string }) => a.address === '127.0.0.1'));
+    const services = await http('GET', '/api/devices/dev-net/services');
+    assert.equal(services.status, 200, JSON.stringify(services.body));
+    // This machine has systemctl but systemd is not PID 1: stated, not an error and not an empty "all fine".
+    if (!services.body.data.systemd_available) assert.ok(services.body.data.reason);
+    const device = (await http('GET', '/api/devices/dev-net')).body;
+    assert.equal(device.capabilities.systemd, services.body.data.systemd_available);
+  });
+
   test('a changed host key is refused, not retried, and shown on the device', async () => {
     assert.equal((await addDevice('dev-rekeyed')).status, 201);
     assert.equal((await http('GET', '/api/devices/dev-rekeyed/metrics')).status, 200);
@@ -168,7 +182,7 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!)));
     try {
       const tools = (await client.listTools()).tools.map((t) => t.name).sort();
-      assert.deepEqual(tools, ['add_device', 'cancel_operation', 'confirm_operation', 'get_containers', 'get_metrics', 'infrastructure_health', 'list_devices', 'run_command']);
+      assert.deepEqual(tools, ['add_device', 'cancel_operation', 'confirm_operation', 'get_containers', 'get_metrics', 'get_network', 'get_services', 'infrastructure_health', 'list_devices', 'run_command']);
 
       const added = await client.callTool({ name: 'add_device', arguments: { hostname: 'dev-mcp', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath } });
       assert.ok(!added.isError, JSON.stringify(added.content));
