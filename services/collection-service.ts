@@ -2,7 +2,7 @@ import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, t
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { collectorFor, DATA_TYPES, isDataType } from '../activities/collectors/registry.ts';
-import { latestSnapshot, snapshotCount, type StoredSnapshot } from '../activities/store/snapshots.ts';
+import { latestSnapshot, snapshotCount, snapshotsBetween, type StoredSnapshot } from '../activities/store/snapshots.ts';
 import { AuditWriter } from './audit-writer.ts';
 import type { CollectionInput, CollectionResult } from '../schema/collection.ts';
 import type { Database, NewAuditRow } from '../schema/database.ts';
@@ -26,6 +26,17 @@ export interface DataAnswer {
   age_seconds: number;
   from_cache: boolean;
   workflow_id?: string;
+}
+
+export interface HistoryAnswer {
+  device: string;
+  data_type: string;
+  since: string;
+  until: string;
+  count: number;
+  /** True when `limit` cut the series: ask again from the last `collected_at`. */
+  truncated: boolean;
+  series: Array<Record<string, unknown>>;
 }
 
 export interface CacheStats {
@@ -112,6 +123,25 @@ export class CollectionService {
       await auditRead(device.id, { cache_hit: false, status: 'error', error_code: failure.code, error_message: failure.message });
       throw failure;
     }
+  }
+
+  /** Stored history of one device and type (every collection, from any trigger). */
+  async history(hostname: string, dataType: string, range: { since: Date; until: Date; limit: number; includeData: boolean }): Promise<HistoryAnswer> {
+    if (!isDataType(dataType)) {
+      throw new ServiceError('unknown_data_type', 404, `unknown data type ${dataType}; known: ${DATA_TYPES.join(', ')}`);
+    }
+    if (range.since > range.until) throw new ServiceError('validation_error', 400, 'since must not be after until');
+    const device = await this.devices.require(hostname);
+    const points = await snapshotsBetween(this.db, collectorFor(dataType).table, device.id, range);
+    return {
+      device: hostname,
+      data_type: dataType,
+      since: range.since.toISOString(),
+      until: range.until.toISOString(),
+      count: points.length,
+      truncated: points.length === range.limit,
+      series: points.map((p) => ({ collected_at: p.collectedAt.toISOString(), snapshot_id: p.id, ...p.values, ...(range.includeData ? { data: p.data } : {}) })),
+    };
   }
 
   /** Drops what this process remembers of a device (it was edited or removed). */

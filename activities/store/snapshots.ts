@@ -21,6 +21,36 @@ export async function latestSnapshot<T>(db: Kysely<Database>, table: SnapshotTab
   return row && { id: row.id, collectedAt: row.collected_at, collectionId: row.collection_id, durationMs: row.duration_ms, data: row.data as T };
 }
 
+export interface SnapshotPoint {
+  id: string;
+  collectedAt: Date;
+  /** The type's scalar columns (cpu_percent, running, failed, ...), for charts. */
+  values: Record<string, unknown>;
+  data: unknown;
+}
+
+/** Snapshots of one device and type in [since, until], oldest first. */
+export async function snapshotsBetween(
+  db: Kysely<Database>,
+  table: SnapshotTableName,
+  deviceId: string,
+  range: { since: Date; until: Date; limit: number },
+): Promise<SnapshotPoint[]> {
+  const rows = await db
+    .selectFrom(table)
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .where('collected_at', '>=', range.since)
+    .where('collected_at', '<=', range.until)
+    .orderBy('collected_at', 'asc')
+    .limit(range.limit)
+    .execute();
+  return rows.map((row) => {
+    const { id, collected_at, data, device_id: _device, collection_id: _collection, duration_ms: _duration, ...values } = row;
+    return { id, collectedAt: collected_at, values, data };
+  });
+}
+
 export interface CollectionRecord<T> {
   collector: Collector<T>;
   deviceId: string;

@@ -227,4 +227,27 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
     const afterStats = sys.worker!.pool.stats().connectsByDevice;
     assert.ok((afterStats[device.id] ?? 0) - (before[device.id] ?? 0) <= 1);
   });
+
+  test('history: ?since= returns the stored series, oldest first, with the time-series columns', async () => {
+    for (let i = 0; i < 3; i++) assert.equal((await http('GET', '/api/devices/dev-metrics/metrics?force_refresh=true')).status, 200);
+    const since = new Date(Date.now() - 3600_000).toISOString();
+    const res = await http('GET', `/api/devices/dev-metrics/metrics?since=${encodeURIComponent(since)}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.ok(res.body.count >= 4);
+    const times = res.body.series.map((p: { collected_at: string }) => Date.parse(p.collected_at));
+    assert.deepEqual(times, [...times].sort((a, b) => a - b));
+    for (const point of res.body.series) {
+      assert.equal(typeof point.load_1, 'number');
+      assert.equal(typeof point.memory_used_percent, 'number');
+      assert.equal(point.data, undefined);
+    }
+    const withData = await http('GET', `/api/devices/dev-metrics/metrics?since=${encodeURIComponent(since)}&limit=2&include_data=true`);
+    assert.equal(withData.body.count, 2);
+    assert.equal(withData.body.truncated, true);
+    assert.ok(withData.body.series[0].data.memory.total_bytes > 0);
+    assert.equal((await http('GET', '/api/devices/dev-metrics/metrics?since=yesterday')).status, 400);
+    assert.equal((await http('GET', `/api/devices/dev-metrics/metrics?since=${encodeURIComponent(since)}&force_refresh=true`)).status, 400);
+    const future = new Date(Date.now() + 3600_000).toISOString();
+    assert.equal((await http('GET', `/api/devices/dev-metrics/metrics?since=${encodeURIComponent(future)}&until=${encodeURIComponent(since)}`)).status, 400);
+  });
 });
