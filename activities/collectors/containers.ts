@@ -1,6 +1,16 @@
 import type { Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
-import { END_MARKER, excerptOf, parseNumber, type Sections, splitSections } from './sections.ts';
+import {
+  END_MARKER,
+  excerptOf,
+  parseNumber,
+  RUN_SECTION_PRELUDE,
+  sectionCommandError,
+  sectionCommandResult,
+  type SectionCommandResult,
+  type Sections,
+  splitSections,
+} from './sections.ts';
 
 /**
  * Docker containers with their resource usage. The script makes one `docker ps`, one `docker stats`
@@ -83,13 +93,7 @@ const INSPECT_TEMPLATE =
  */
 const COMMAND = [
   `if ! command -v docker >/dev/null 2>&1; then echo @@no-docker; echo ${END_MARKER}; exit 0; fi`,
-  'stderr_file=$(mktemp) || exit 1',
-  `trap 'rm -f "$stderr_file"' EXIT`,
-  'run() {',
-  '  section=$1; shift',
-  '  output=$("$@" 2>"$stderr_file"); status=$?',
-  `  printf '@@%s\\n%s\\n@@%s-status\\n%s\\n@@%s-stderr\\n%s\\n' "$section" "$output" "$section" "$status" "$section" "$(cat "$stderr_file")"`,
-  '}',
+  ...RUN_SECTION_PRELUDE,
   `run version docker version --format '{{.Server.Version}}'`,
   `run ps docker ps -a --no-trunc --format '{{json .}}'`,
   'if [ "$status" -eq 0 ]; then',
@@ -104,22 +108,8 @@ function parseError(message: string, excerpt?: string): CollectorParseError {
   return new CollectorParseError(DATA_TYPE, message, excerpt === undefined ? undefined : excerptOf(excerpt));
 }
 
-interface DockerCommandResult {
-  stdoutLines: readonly string[];
-  status: number;
-  stderr: string;
-}
-
-function dockerCommandResult(sections: Sections, name: string): DockerCommandResult {
-  return {
-    stdoutLines: sections.lines(name),
-    status: parseNumber(DATA_TYPE, sections.nonEmptyLines(`${name}-status`)[0], `exit status of ${name}`),
-    stderr: sections.lines(`${name}-stderr`).join('\n'),
-  };
-}
-
 /** Names the two daemon failures users can fix themselves; the message wording changed in docker 29. */
-function dockerCommandError(command: string, result: DockerCommandResult): CollectorParseError {
+function dockerCommandError(command: string, result: SectionCommandResult): CollectorParseError {
   const stderr = result.stderr.trim();
   if (/permission denied while trying to connect to the docker (daemon socket|api)/i.test(stderr)) {
     return parseError(`${command}: permission denied on the Docker daemon socket (is the SSH user in the docker group?)`, stderr);
@@ -127,8 +117,7 @@ function dockerCommandError(command: string, result: DockerCommandResult): Colle
   if (/cannot connect to the docker daemon|failed to connect to the docker api/i.test(stderr)) {
     return parseError(`${command}: cannot connect to the Docker daemon (is it running?)`, stderr);
   }
-  const firstLine = stderr.split('\n')[0] || 'no error output';
-  return parseError(`${command} failed with exit status ${result.status}: ${firstLine}`, stderr);
+  return sectionCommandError(DATA_TYPE, command, result);
 }
 
 function parseJsonLine(line: string, what: string): Record<string, unknown> {
@@ -280,7 +269,7 @@ function parseInspectLine(line: string): [id: string, container: InspectedContai
  * fail for that id only ("No such container"); any other failure is an error.
  */
 function parseInspect(sections: Sections): { byId: Map<string, InspectedContainer>; vanishedIds: Set<string> } {
-  const result = dockerCommandResult(sections, 'inspect');
+  const result = sectionCommandResult(DATA_TYPE, sections, 'inspect');
   const vanishedIds = new Set<string>();
   if (result.status !== 0) {
     for (const line of result.stderr.split('\n').filter((l) => l.trim() !== '')) {
@@ -294,7 +283,7 @@ function parseInspect(sections: Sections): { byId: Map<string, InspectedContaine
 
 /** Stats rows by full container id, falling back to the name for engines that report something else as id. */
 function parseStatsRows(sections: Sections): (id: string, name: string) => ContainerStats | null {
-  const result = dockerCommandResult(sections, 'stats');
+  const result = sectionCommandResult(DATA_TYPE, sections, 'stats');
   if (result.status !== 0) throw dockerCommandError('docker stats', result);
   const byKey = new Map<string, ContainerStats | null>();
   for (const line of result.stdoutLines) {
@@ -330,8 +319,8 @@ function summarize(containers: readonly ContainerInfo[]): ContainersData['summar
 const STATES_WITHOUT_EXIT_CODE: ReadonlySet<ContainerState> = new Set(['created', 'running', 'paused']);
 
 function parseContainers(sections: Sections): ContainersData {
-  const version = dockerCommandResult(sections, 'version');
-  const ps = dockerCommandResult(sections, 'ps');
+  const version = sectionCommandResult(DATA_TYPE, sections, 'version');
+  const ps = sectionCommandResult(DATA_TYPE, sections, 'ps');
   if (ps.status !== 0) throw dockerCommandError('docker ps', ps);
   const psRows = ps.stdoutLines.map((line) => parseJsonLine(line, 'docker ps'));
   const statsFor = parseStatsRows(sections);

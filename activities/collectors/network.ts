@@ -1,6 +1,15 @@
 import type { Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
-import { END_MARKER, excerptOf, parseNumber, type Sections, splitSections } from './sections.ts';
+import {
+  END_MARKER,
+  excerptOf,
+  parseNumber,
+  RUN_SECTION_PRELUDE,
+  sectionCommandError,
+  sectionCommandResult,
+  type Sections,
+  splitSections,
+} from './sections.ts';
 
 /**
  * Network interfaces, their addresses and traffic counters, and the default route. iproute2 ≥ 4.13
@@ -87,13 +96,7 @@ export interface NetworkData {
  */
 const COMMAND = [
   `if ! command -v ip >/dev/null 2>&1; then echo @@no-ip; echo ${END_MARKER}; exit 0; fi`,
-  'stderr_file=$(mktemp) || exit 1',
-  `trap 'rm -f "$stderr_file"' EXIT`,
-  'run() {',
-  '  section=$1; shift',
-  '  output=$("$@" 2>"$stderr_file"); status=$?',
-  `  printf '@@%s\\n%s\\n@@%s-status\\n%s\\n@@%s-stderr\\n%s\\n' "$section" "$output" "$section" "$status" "$section" "$(cat "$stderr_file")"`,
-  '}',
+  ...RUN_SECTION_PRELUDE,
   'addr=$(ip -j -s -d addr show 2>/dev/null)',
   'case $addr in',
   `  '['*) j=-j; printf '@@addr-json\\n%s\\n' "$addr" ;;`,
@@ -110,25 +113,6 @@ function parseError(message: string, excerpt?: string): CollectorParseError {
 
 function num(text: string | undefined, what: string): number {
   return parseNumber(DATA_TYPE, text, what);
-}
-
-interface CommandResult {
-  stdoutLines: readonly string[];
-  status: number;
-  stderr: string;
-}
-
-function commandResult(sections: Sections, name: string): CommandResult {
-  return {
-    stdoutLines: sections.lines(name),
-    status: num(sections.nonEmptyLines(`${name}-status`)[0], `exit status of ${name}`),
-    stderr: sections.lines(`${name}-stderr`).join('\n'),
-  };
-}
-
-function commandError(command: string, result: CommandResult): CollectorParseError {
-  const stderr = result.stderr.trim();
-  return parseError(`${command} failed with exit status ${result.status}: ${stderr.split('\n')[0] || 'no error output'}`, stderr);
 }
 
 const MAC_ADDRESS = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
@@ -390,8 +374,8 @@ function parseProcNetDev(lines: readonly string[]): Map<string, InterfaceCounter
 }
 
 function parseTextInterfaces(sections: Sections): NetworkInterface[] {
-  const addr = commandResult(sections, 'addr-text');
-  if (addr.status !== 0) throw commandError('ip addr', addr);
+  const addr = sectionCommandResult(DATA_TYPE, sections, 'addr-text');
+  if (addr.status !== 0) throw sectionCommandError(DATA_TYPE, 'ip addr', addr);
   const links = parseTextLinks(addr.stdoutLines);
   const counters = parseProcNetDev(sections.nonEmptyLines('netdev'));
   const interfaces: NetworkInterface[] = [];
@@ -481,12 +465,12 @@ function bestRoute(routes: readonly RouteCandidate[], family: DefaultRoute['fami
 }
 
 function parseDefaultRoute(sections: Sections): DefaultRoute | null {
-  const route4 = commandResult(sections, 'route4');
-  if (route4.status !== 0) throw commandError('ip -4 route show default', route4);
+  const route4 = sectionCommandResult(DATA_TYPE, sections, 'route4');
+  if (route4.status !== 0) throw sectionCommandError(DATA_TYPE, 'ip -4 route show default', route4);
   const ipv4 = bestRoute(parseRoutes(route4.stdoutLines, 'ip -4 route'), 'inet');
   if (ipv4) return ipv4;
   // A kernel without IPv6 makes `ip -6 route` fail: that only means there is no IPv6 default route.
-  const route6 = commandResult(sections, 'route6');
+  const route6 = sectionCommandResult(DATA_TYPE, sections, 'route6');
   return route6.status === 0 ? bestRoute(parseRoutes(route6.stdoutLines, 'ip -6 route'), 'inet6') : null;
 }
 

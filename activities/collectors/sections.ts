@@ -84,3 +84,38 @@ export function excerptOf(text: string, maxLength = 1000): string {
 export function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
+
+/**
+ * Shell lines defining `run SECTION COMMAND...`: it prints the command's stdout as @@SECTION, then
+ * @@SECTION-status (exit status) and @@SECTION-stderr, so the parser can tell failures from empty output.
+ */
+export const RUN_SECTION_PRELUDE = [
+  'stderr_file=$(mktemp) || exit 1',
+  `trap 'rm -f "$stderr_file"' EXIT`,
+  'run() {',
+  '  section=$1; shift',
+  '  output=$("$@" 2>"$stderr_file"); status=$?',
+  `  printf '@@%s\\n%s\\n@@%s-status\\n%s\\n@@%s-stderr\\n%s\\n' "$section" "$output" "$section" "$status" "$section" "$(cat "$stderr_file")"`,
+  '}',
+];
+
+/** What one `run` section reported. */
+export interface SectionCommandResult {
+  stdoutLines: readonly string[];
+  status: number;
+  stderr: string;
+}
+
+export function sectionCommandResult(dataType: string, sections: Sections, name: string): SectionCommandResult {
+  return {
+    stdoutLines: sections.lines(name),
+    status: parseNumber(dataType, sections.nonEmptyLines(`${name}-status`)[0], `exit status of ${name}`),
+    stderr: sections.lines(`${name}-stderr`).join('\n'),
+  };
+}
+
+/** A failed command as a parse error naming it, its exit status and the first line it wrote to stderr. */
+export function sectionCommandError(dataType: string, command: string, result: SectionCommandResult): CollectorParseError {
+  const stderr = result.stderr.trim();
+  return new CollectorParseError(dataType, `${command} failed with exit status ${result.status}: ${stderr.split('\n')[0] || 'no error output'}`, excerptOf(stderr));
+}

@@ -1,6 +1,14 @@
 import type { Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
-import { END_MARKER, excerptOf, parseNumber, type Sections, splitSections } from './sections.ts';
+import {
+  END_MARKER,
+  excerptOf,
+  RUN_SECTION_PRELUDE,
+  sectionCommandError,
+  sectionCommandResult,
+  type Sections,
+  splitSections,
+} from './sections.ts';
 
 /**
  * systemd service units with their load, active and enablement states. Read from the plain-text
@@ -49,13 +57,7 @@ export interface ServicesData {
  */
 const COMMAND = [
   `if ! command -v systemctl >/dev/null 2>&1; then echo @@no-systemd; echo ${END_MARKER}; exit 0; fi`,
-  'stderr_file=$(mktemp) || exit 1',
-  `trap 'rm -f "$stderr_file"' EXIT`,
-  'run() {',
-  '  section=$1; shift',
-  '  output=$("$@" 2>"$stderr_file"); status=$?',
-  `  printf '@@%s\\n%s\\n@@%s-status\\n%s\\n@@%s-stderr\\n%s\\n' "$section" "$output" "$section" "$status" "$section" "$(cat "$stderr_file")"`,
-  '}',
+  ...RUN_SECTION_PRELUDE,
   'run version systemctl --version',
   'run units systemctl list-units --type=service --all --full --no-legend --no-pager --plain',
   'if [ "$status" -eq 0 ]; then run unit-files systemctl list-unit-files --type=service --full --no-legend --no-pager; fi',
@@ -73,32 +75,13 @@ function parseError(message: string, excerpt?: string): CollectorParseError {
   return new CollectorParseError(DATA_TYPE, message, excerpt === undefined ? undefined : excerptOf(excerpt));
 }
 
-interface CommandResult {
-  stdoutLines: readonly string[];
-  status: number;
-  stderr: string;
-}
-
-function commandResult(sections: Sections, name: string): CommandResult {
-  return {
-    stdoutLines: sections.lines(name),
-    status: parseNumber(DATA_TYPE, sections.nonEmptyLines(`${name}-status`)[0], `exit status of ${name}`),
-    stderr: sections.lines(`${name}-stderr`).join('\n'),
-  };
-}
-
-function commandError(command: string, result: CommandResult): CollectorParseError {
-  const stderr = result.stderr.trim();
-  return parseError(`${command} failed with exit status ${result.status}: ${stderr.split('\n')[0] || 'no error output'}`, stderr);
-}
-
 function emptySummary(): ServicesData['summary'] {
   return { total: 0, active: 0, failed: 0, inactive: 0 };
 }
 
 /** e.g. "systemd 252 (252.38-1~deb12u1)"; undefined when the version cannot be read, which is no reason to fail. */
 function parseVersion(sections: Sections): number | undefined {
-  const result = commandResult(sections, 'version');
+  const result = sectionCommandResult(DATA_TYPE, sections, 'version');
   const match = result.status === 0 ? /^systemd (\d+)\b/.exec(result.stdoutLines[0]?.trim() ?? '') : null;
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
@@ -165,7 +148,7 @@ function summarize(units: readonly ServiceUnit[]): ServicesData['summary'] {
 function parseServices(sections: Sections): ServicesData {
   const version = parseVersion(sections);
   const versionField = version === undefined ? {} : { systemd_version: version };
-  const listed = commandResult(sections, 'units');
+  const listed = sectionCommandResult(DATA_TYPE, sections, 'units');
   if (listed.status !== 0) {
     const stderr = listed.stderr.trim();
     if (SYSTEMD_UNREACHABLE.test(stderr)) {
@@ -178,13 +161,13 @@ function parseServices(sections: Sections): ServicesData {
         failed_units: [],
       };
     }
-    throw commandError('systemctl list-units', listed);
+    throw sectionCommandError(DATA_TYPE, 'systemctl list-units', listed);
   }
   // systemd itself always runs services (journald at least): an empty list means we were not told everything.
   if (listed.stdoutLines.length === 0) throw parseError('systemctl list-units listed no service units');
 
-  const unitFiles = commandResult(sections, 'unit-files');
-  if (unitFiles.status !== 0) throw commandError('systemctl list-unit-files', unitFiles);
+  const unitFiles = sectionCommandResult(DATA_TYPE, sections, 'unit-files');
+  if (unitFiles.status !== 0) throw sectionCommandError(DATA_TYPE, 'systemctl list-unit-files', unitFiles);
   const stateByName = parseUnitFiles(unitFiles.stdoutLines);
 
   const seen = new Set<string>();

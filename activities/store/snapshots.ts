@@ -46,7 +46,8 @@ export async function snapshotsBetween(
     .limit(range.limit)
     .execute();
   return rows.map((row) => {
-    const { id, collected_at, data, device_id: _device, collection_id: _collection, duration_ms: _duration, ...values } = row;
+    // Everything but the bookkeeping columns is a value of the series.
+    const { id, collected_at, data, device_id, collection_id, duration_ms, ...values } = row;
     return { id, collectedAt: collected_at, values, data };
   });
 }
