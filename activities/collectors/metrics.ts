@@ -1,3 +1,4 @@
+import type { InterfaceCounters } from './network.ts';
 import type { Collector, CollectorContext } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import { END_MARKER, parseNumber, round2, type Sections, splitSections } from './sections.ts';
@@ -39,16 +40,8 @@ export interface FilesystemUsage {
   used_percent: number;
 }
 
-export interface NetworkInterfaceCounters {
+export interface NetworkInterfaceCounters extends InterfaceCounters {
   interface: string;
-  rx_bytes: number;
-  tx_bytes: number;
-  rx_packets: number;
-  tx_packets: number;
-  rx_errors: number;
-  tx_errors: number;
-  rx_dropped: number;
-  tx_dropped: number;
 }
 
 export interface MetricsData {

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { createSnapshotTable } from './snapshot-table.ts';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE EXTENSION IF NOT EXISTS pgcrypto`.execute(db);
@@ -28,17 +29,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 
-  const snapshotTable = (name: string) =>
-    db.schema
-      .createTable(name)
-      .addColumn('id', 'bigserial', (c) => c.primaryKey())
-      .addColumn('device_id', 'uuid', (c) => c.notNull().references('devices.id').onDelete('cascade'))
-      .addColumn('collected_at', 'timestamptz', (c) => c.notNull())
-      .addColumn('collection_id', 'text', (c) => c.notNull().unique())
-      .addColumn('duration_ms', 'integer', (c) => c.notNull())
-      .addColumn('data', 'jsonb', (c) => c.notNull());
-
-  await snapshotTable('metrics_snapshots')
+  await createSnapshotTable(db, 'metrics_snapshots')
     .addColumn('cpu_percent', 'double precision')
     .addColumn('memory_used_percent', 'double precision')
     .addColumn('load_1', 'double precision')
@@ -49,7 +40,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('disk_max_used_percent', 'double precision')
     .execute();
 
-  await snapshotTable('containers_snapshots')
+  await createSnapshotTable(db, 'containers_snapshots')
     .addColumn('total', 'integer')
     .addColumn('running', 'integer')
     .addColumn('exited', 'integer')

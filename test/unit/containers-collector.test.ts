@@ -6,15 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { type ContainerInfo, type ContainersData, containersCollector } from '../../activities/collectors/containers.ts';
-import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
+import { fixtureReader, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
 
-const FIXTURES = new URL('../fixtures/containers/', import.meta.url);
+const fixture = fixtureReader('containers');
 const MIB = 2 ** 20;
 const GIB = 2 ** 30;
-
-function fixture(name: string): string {
-  return readFileSync(new URL(name, FIXTURES), 'utf8');
-}
 
 function parse(stdout: string): ContainersData {
   return containersCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
@@ -26,14 +22,7 @@ function container(data: ContainersData, name: string): ContainerInfo {
   return found;
 }
 
-function assertParseError(run: () => unknown, message: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof CollectorParseError, `expected CollectorParseError, got ${String(error)}`);
-    assert.equal(error.dataType, 'containers');
-    assert.match(error.message, message);
-    return true;
-  });
-}
+const assertParseError = parseErrorAsserter('containers');
 
 describe('containersCollector settings', () => {
   it('polls every 30 seconds into containers_snapshots', () => {
@@ -255,7 +244,7 @@ describe('containersCollector.command on this machine', () => {
         '  container) section=inspect ;;',
         '  *) echo "fake docker: unexpected arguments: $*" >&2; exit 2 ;;',
         'esac',
-        `fixture='${fileURLToPath(new URL(fixtureName, FIXTURES))}'`,
+        `fixture='${fileURLToPath(fixtureUrl('containers', fixtureName))}'`,
         `print_section() { awk -v want="@@$1" '$0 == want { on = 1; next } /^@@/ { on = 0 } on && $0 != ""' "$fixture"; }`,
         'print_section "$section"',
         'print_section "$section-stderr" >&2',

@@ -6,14 +6,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { CollectorContext } from '../../activities/collectors/collector.ts';
 import { type MetricsData, metricsCollector } from '../../activities/collectors/metrics.ts';
-import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
+import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
 
-const FIXTURES = new URL('../fixtures/metrics/', import.meta.url);
+const fixture = fixtureReader('metrics');
 const KIB = 1024;
-
-function fixture(name: string): string {
-  return readFileSync(new URL(name, FIXTURES), 'utf8');
-}
 
 function parse(stdout: string, ctx: CollectorContext<MetricsData> = {}): MetricsData {
   return metricsCollector.parse({ stdout, stderr: '', exitCode: 0 }, ctx);
@@ -46,14 +42,7 @@ function ubuntuPrevious(overrides: Partial<MetricsData> = {}, ageMs = 300_000): 
   return { previous: { data, collectedAt: new Date(Date.now() - ageMs) } };
 }
 
-function assertParseError(run: () => unknown, message: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof CollectorParseError, `expected CollectorParseError, got ${String(error)}`);
-    assert.equal(error.dataType, 'metrics');
-    assert.match(error.message, message);
-    return true;
-  });
-}
+const assertParseError = parseErrorAsserter('metrics');
 
 describe('metricsCollector settings', () => {
   it('polls every 5 minutes into metrics_snapshots', () => {

@@ -6,13 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { type NetworkData, type NetworkInterface, networkCollector } from '../../activities/collectors/network.ts';
-import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
+import { fixtureReader, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
 
-const FIXTURES = new URL('../fixtures/network/', import.meta.url);
-
-function fixture(name: string): string {
-  return readFileSync(new URL(name, FIXTURES), 'utf8');
-}
+const fixture = fixtureReader('network');
 
 function parse(stdout: string): NetworkData {
   return networkCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
@@ -24,14 +20,7 @@ function iface(data: NetworkData, name: string): NetworkInterface {
   return found;
 }
 
-function assertParseError(run: () => unknown, message: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof CollectorParseError, `expected CollectorParseError, got ${String(error)}`);
-    assert.equal(error.dataType, 'network');
-    assert.match(error.message, message);
-    return true;
-  });
-}
+const assertParseError = parseErrorAsserter('network');
 
 /** Script output with the given sections (each a [name, body] pair), terminated like the real script. */
 function output(...sections: [string, string][]): string {
@@ -447,7 +436,7 @@ describe('networkCollector.command on this machine', () => {
       '  "-j -6 route show default") section=route6 ;;',
       '  *) echo "fake ip: unexpected arguments: $*" >&2; exit 2 ;;',
       'esac',
-      `awk -v want="@@$section" '$0 == want { on = 1; next } /^@@/ { on = 0 } on && $0 != ""' '${fileURLToPath(new URL('debian12-docker.txt', FIXTURES))}'`,
+      `awk -v want="@@$section" '$0 == want { on = 1; next } /^@@/ { on = 0 } on && $0 != ""' '${fileURLToPath(fixtureUrl('network', 'debian12-docker.txt'))}'`,
     ].join('\n'));
     chmodSync(join(dir, 'ip'), 0o755);
     assert.equal(runScript({ PATH: `${dir}:/usr/bin:/bin` }), fixture('debian12-docker.txt'));

@@ -5,14 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
+import { fixtureReader, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
 import { type ServicesData, type ServiceUnit, servicesCollector } from '../../activities/collectors/services.ts';
 
-const FIXTURES = new URL('../fixtures/services/', import.meta.url);
-
-function fixture(name: string): string {
-  return readFileSync(new URL(name, FIXTURES), 'utf8');
-}
+const fixture = fixtureReader('services');
 
 function parse(stdout: string): ServicesData {
   return servicesCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
@@ -24,14 +20,7 @@ function unit(data: ServicesData, name: string): ServiceUnit {
   return found;
 }
 
-function assertParseError(run: () => unknown, message: RegExp): void {
-  assert.throws(run, (error: unknown) => {
-    assert.ok(error instanceof CollectorParseError, `expected CollectorParseError, got ${String(error)}`);
-    assert.equal(error.dataType, 'services');
-    assert.match(error.message, message);
-    return true;
-  });
-}
+const assertParseError = parseErrorAsserter('services');
 
 function command(name: string, stdout: string, status = 0, stderr = ''): string {
   return `@@${name}\n${stdout}\n@@${name}-status\n${status}\n@@${name}-stderr\n${stderr}\n`;
@@ -262,7 +251,7 @@ describe('servicesCollector.command on this machine', () => {
         '  list-unit-files) section=unit-files ;;',
         '  *) echo "fake systemctl: unexpected arguments: $*" >&2; exit 2 ;;',
         'esac',
-        `fixture='${fileURLToPath(new URL(fixtureName, FIXTURES))}'`,
+        `fixture='${fileURLToPath(fixtureUrl('services', fixtureName))}'`,
         `print_section() { awk -v want="@@$1" '$0 == want { on = 1; next } /^@@/ { on = 0 } on && $0 != ""' "$fixture"; }`,
         'print_section "$section"',
         'print_section "$section-stderr" >&2',
