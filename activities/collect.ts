@@ -53,8 +53,9 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
       correlationId: input.correlationId,
       warnings: output.stderrTruncated ? ['stderr truncated'] : [],
     });
-    const capabilities = collector.capabilities?.(data);
-    if (capabilities) {
+    const capabilities = collector.capabilities?.(data) ?? {};
+    const capabilitiesChanged = Object.entries(capabilities).some(([name, value]) => device.capabilities[name] !== value);
+    if (capabilitiesChanged) {
       await db
         .updateTable('devices')
         .set({ capabilities: sql`capabilities || ${JSON.stringify(capabilities)}::jsonb` })
@@ -69,6 +70,7 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
       collectedAt: stored.collectedAt.toISOString(),
       durationMs: stored.durationMs,
       data: stored.data,
+      capabilitiesChanged,
     };
   } catch (err) {
     const failure = toApplicationFailure(err);

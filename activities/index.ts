@@ -12,12 +12,15 @@ import {
   type ExecuteOperationInput,
   type RecordOperationInput,
 } from './operations.ts';
+import { purgeSnapshots, type PurgeInput } from './retention.ts';
+import { syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
 import type { SshPool } from './ssh/pool.ts';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
   pool: SshPool;
   logger: Logger;
+  schedules: DeviceSchedules;
 }
 
 /** Every activity, bound to its dependencies. Workflows import the type only. */
@@ -29,6 +32,8 @@ export function createActivities(deps: ActivityDeps) {
     assessRisk: (input: AssessRiskInput) => assessRisk(deps, input),
     recordOperation: (input: RecordOperationInput) => recordOperation(deps, input),
     executeOperation: (input: ExecuteOperationInput) => executeOperation(deps, input),
+    syncDeviceSchedules: (hostname: string) => syncDeviceSchedules(deps, hostname),
+    purgeSnapshots: (input: PurgeInput) => purgeSnapshots(deps, input),
   };
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DATA_TYPES } from '../activities/collectors/registry.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalUrl = (what: string) =>
@@ -22,12 +23,26 @@ const ConfigSchema = z.object({
   /** Task queue, and the prefix of workflow and schedule ids, so several instances can share a namespace. */
   INFRA_INSTANCE: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'INFRA_INSTANCE must be lowercase letters, digits and dashes').default('infra'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
-  /** Schedules may be turned off for one-shot tools and tests. */
   /** How long a held destructive command waits for its confirmation phrase. */
   CONFIRMATION_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
   /** When true, the person confirming a destructive command must not be the one who asked for it. */
   REQUIRE_DISTINCT_CONFIRMER: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Schedules may be turned off for one-shot tools and tests. */
   POLLING_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** Days of snapshots kept per data type, e.g. `metrics=14,containers=7`; unnamed types keep their defaults. */
+  RETENTION_DAYS: z.string().default('').transform((text, ctx) => {
+    const days: Record<string, number> = {};
+    for (const item of text.split(',').map((i) => i.trim()).filter(Boolean)) {
+      const match = /^([a-z_]+)=(\d{1,5})$/.exec(item);
+      const [, dataType = '', value = '0'] = match ?? [];
+      if (!match || !(DATA_TYPES as string[]).includes(dataType) || Number(value) < 1) {
+        ctx.addIssue({ code: 'custom', message: `"${item}": expected TYPE=DAYS with TYPE one of ${DATA_TYPES.join(', ')} and DAYS ≥ 1` });
+        return z.NEVER;
+      }
+      days[dataType] = Number(value);
+    }
+    return days;
+  }),
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };

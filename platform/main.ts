@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       mcpPort: config.MCP_PORT,
       runWorker: true,
       pollingEnabled: config.POLLING_ENABLED,
+      retentionDays: config.RETENTION_DAYS,
       operationSettings: { confirmationTimeoutSeconds: config.CONFIRMATION_TIMEOUT_SECONDS, maxAttempts: 3, requireDistinctConfirmer: config.REQUIRE_DISTINCT_CONFIRMER },
       logger,
     });

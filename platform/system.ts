@@ -27,6 +27,8 @@ export interface SystemOptions {
   mcpPort: number | null;
   runWorker: boolean;
   pollingEnabled: boolean;
+  /** Per-type overrides of snapshot retention in days. */
+  retentionDays?: Record<string, number>;
   operationSettings?: OperationSettings;
   workflowBundle?: WorkflowBundleOption;
   logger: Logger;
@@ -61,7 +63,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const health = new HealthService(db, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
 
   const worker = o.runWorker
-    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, workflowBundle: o.workflowBundle })
+    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, schedules, workflowBundle: o.workflowBundle })
     : null;
   worker?.done.catch((err: unknown) => o.logger.error('worker stopped with an error', { error: String(err) }));
 
@@ -76,7 +78,8 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ db, devices, collection, health, operations, logger: o.logger }), o.apiPort);
   const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp({ devices, collection, health, operations }, o.bindAddress, o.logger), o.mcpPort)}/mcp`;
 
-  await schedules.reconcile(await db.selectFrom('devices').select(['hostname', 'monitoring_enabled']).execute());
+  await schedules.reconcile(await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities']).execute());
+  await schedules.ensureRetention(o.retentionDays ?? {});
 
   return {
     db, client, devices, collection, schedules, health, operations, worker, apiUrl, mcpUrl,

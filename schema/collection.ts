@@ -17,6 +17,8 @@ export interface CollectionResult {
   collectedAt: string;
   durationMs: number;
   data: unknown;
+  /** The answer changed what the device is known to have, so its schedules must follow. */
+  capabilitiesChanged: boolean;
 }
 
 export interface CollectionFailure {

@@ -82,6 +82,38 @@ export interface ServicesSnapshotsTable extends SnapshotColumns {
   systemd_available: boolean | null;
 }
 
+export interface DrivesSnapshotsTable extends SnapshotColumns {
+  drives_total: number | null;
+  drives_passed: number | null;
+  drives_warning: number | null;
+  drives_failed: number | null;
+  max_temperature_c: number | null;
+  smartctl_available: boolean | null;
+}
+
+export interface ZfsSnapshotsTable extends SnapshotColumns {
+  zfs_available: boolean | null;
+  pools_total: number | null;
+  pools_unhealthy: number | null;
+  max_capacity_percent: number | null;
+  datasets_total: number | null;
+  snapshots_total: number | null;
+  arc_size_bytes: ColumnType<string | null, number | null, number | null>;
+}
+
+export interface UpdatesSnapshotsTable extends SnapshotColumns {
+  package_manager: string | null;
+  upgradable: number | null;
+  security: number | null;
+  reboot_required: boolean | null;
+}
+
+export interface CapabilitiesSnapshotsTable extends SnapshotColumns {
+  os_id: string | null;
+  kernel: string | null;
+  arch: string | null;
+}
+
 export type AuditAction =
   | 'collect'
   | 'read'
@@ -97,7 +129,8 @@ export type AuditAction =
   | 'operation_cancelled'
   | 'operation_expired'
   | 'operation_rejected'
-  | 'operation_blocked';
+  | 'operation_blocked'
+  | 'retention_purge';
 
 export interface OperationsTable {
   id: string;
@@ -151,6 +184,10 @@ export interface Database {
   containers_snapshots: ContainersSnapshotsTable;
   network_snapshots: NetworkSnapshotsTable;
   services_snapshots: ServicesSnapshotsTable;
+  drives_snapshots: DrivesSnapshotsTable;
+  zfs_snapshots: ZfsSnapshotsTable;
+  updates_snapshots: UpdatesSnapshotsTable;
+  capabilities_snapshots: CapabilitiesSnapshotsTable;
   audit_log: AuditLogTable;
   operations: OperationsTable;
 }

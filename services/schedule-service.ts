@@ -1,17 +1,22 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { createHash } from 'node:crypto';
 import { collectors, DATA_TYPES, type DataType } from '../activities/collectors/registry.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { CollectionInput } from '../schema/collection.ts';
+import type { RetentionInput } from '../workflows/retention.ts';
 import { DATA_TYPE_ATTRIBUTE, DEVICE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../workflows/search-attributes.ts';
 
 export interface ScheduledDevice {
   hostname: string;
   monitoring_enabled: boolean;
+  /** As last detected; a capability not yet known counts as present until detection says otherwise. */
+  capabilities: Record<string, boolean>;
 }
 
 /**
  * Polling as Temporal Schedules: one per device and data type, at the type's interval. Kept in step
- * with the device list: created when a device is added or monitoring is turned on, deleted otherwise.
+ * with the device list: created when a device is added or monitoring is turned on, deleted otherwise,
+ * and only for the types whose capability the device has.
  */
 export class ScheduleService {
   constructor(
@@ -28,7 +33,7 @@ export class ScheduleService {
   async syncDevice(device: ScheduledDevice): Promise<void> {
     if (!this.enabled) return;
     for (const dataType of DATA_TYPES) {
-      if (device.monitoring_enabled) await this.ensure(device.hostname, dataType);
+      if (isPolled(device, dataType)) await this.ensure(device.hostname, dataType);
       else await this.remove(device.hostname, dataType);
     }
   }
@@ -43,8 +48,7 @@ export class ScheduleService {
     if (!this.enabled) return;
     const wanted = new Set<string>();
     for (const d of devices) {
-      if (!d.monitoring_enabled) continue;
-      for (const t of DATA_TYPES) wanted.add(this.scheduleId(d.hostname, t));
+      for (const t of DATA_TYPES) if (isPolled(d, t)) wanted.add(this.scheduleId(d.hostname, t));
     }
     const prefix = `${this.instance}-poll-`;
     for await (const s of this.client.schedule.list()) {
@@ -56,14 +60,46 @@ export class ScheduleService {
     for (const d of devices) await this.syncDevice(d);
   }
 
+  /** Retention of every data type (defaults overridden by RETENTION_DAYS); the purge runs every 6 hours. */
+  retentionDays(overrides: Record<string, number>): Record<DataType, number> {
+    return Object.fromEntries(DATA_TYPES.map((t) => [t, overrides[t] ?? collectors[t].retentionDays])) as Record<DataType, number>;
+  }
+
+  async ensureRetention(overrides: Record<string, number>): Promise<void> {
+    if (!this.enabled) return;
+    const scheduleId = `${this.instance}-retention`;
+    const input: RetentionInput = { retentionDays: this.retentionDays(overrides) };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: 'retentionWorkflow',
+      workflowId: `${this.instance}-retention`,
+      taskQueue: this.instance,
+      args: [input],
+    };
+    try {
+      await this.client.schedule.create({
+        scheduleId,
+        spec: { intervals: [{ every: '6h' }] },
+        action,
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
+      });
+      this.logger.info('created retention schedule', { schedule_id: scheduleId, retention_days: input.retentionDays });
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      // Settings may have changed since the last start: the schedule carries the current ones.
+      await this.client.schedule.getHandle(scheduleId).update((prev) => ({ ...prev, action }));
+    }
+  }
+
   private async ensure(hostname: string, dataType: DataType): Promise<void> {
     const scheduleId = this.scheduleId(hostname, dataType);
-    const every = `${collectors[dataType].pollIntervalSeconds}s`;
+    const intervalSeconds = collectors[dataType].pollIntervalSeconds;
+    const interval = { every: `${intervalSeconds}s`, offset: `${offsetSeconds(hostname, dataType, intervalSeconds)}s` };
     const input: CollectionInput = { hostname, dataType, trigger: 'schedule', forceRefresh: false, correlationId: null };
     try {
       await this.client.schedule.create({
         scheduleId,
-        spec: { intervals: [{ every }] },
+        spec: { intervals: [interval] },
         action: {
           type: 'startWorkflow',
           workflowType: 'collectWorkflow',
@@ -79,15 +115,16 @@ export class ScheduleService {
         // A slow device must not pile up runs; a missed tick is simply skipped.
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
       });
-      this.logger.info('created schedule', { schedule_id: scheduleId, every });
+      this.logger.info('created schedule', { schedule_id: scheduleId, ...interval });
+      // Detection decides which other types are polled: run it now rather than at the next daily tick.
+      if (dataType === 'capabilities') await this.client.schedule.getHandle(scheduleId).trigger();
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       const handle = this.client.schedule.getHandle(scheduleId);
       const current = await handle.describe();
-      const interval = current.spec.intervals?.[0]?.every;
-      const intervalMs = typeof interval === 'number' ? interval : undefined;
-      if (intervalMs !== collectors[dataType].pollIntervalSeconds * 1000) {
-        await handle.update((prev) => ({ ...prev, spec: { intervals: [{ every }] } }));
+      const [existing] = current.spec.intervals ?? [];
+      if (existing?.every !== intervalSeconds * 1000 || (existing.offset ?? 0) !== offsetSeconds(hostname, dataType, intervalSeconds) * 1000) {
+        await handle.update((prev) => ({ ...prev, spec: { intervals: [interval] } }));
       }
       if (current.state.paused) await handle.unpause('monitoring enabled');
     }
@@ -100,4 +137,17 @@ export class ScheduleService {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
   }
+}
+
+function isPolled(device: ScheduledDevice, dataType: DataType): boolean {
+  const capability = collectors[dataType].requiredCapability;
+  return device.monitoring_enabled && (capability === undefined || device.capabilities[capability] !== false);
+}
+
+/**
+ * Where in its interval a device's schedule fires, spread by a hash of device and type: a fleet whose
+ * schedules all fired on the same second would meet the worker as one burst per interval.
+ */
+function offsetSeconds(hostname: string, dataType: DataType, intervalSeconds: number): number {
+  return createHash('sha256').update(`${hostname}/${dataType}`).digest().readUInt32BE(0) % intervalSeconds;
 }

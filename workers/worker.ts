@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../activities/index.ts';
+import type { DeviceSchedules } from '../activities/schedules.ts';
 import { hostKeyPinStore } from '../activities/store/devices.ts';
 import { SshPool } from '../activities/ssh/pool.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -25,6 +26,7 @@ export interface WorkerOptions {
   taskQueue: string;
   db: Kysely<Database>;
   logger: Logger;
+  schedules: DeviceSchedules;
   /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkflowBundleOption;
   pool?: SshPool;
@@ -39,7 +41,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    activities: createActivities({ db: o.db, pool, logger: o.logger }),
+    activities: createActivities({ db: o.db, pool, logger: o.logger, schedules: o.schedules }),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
   const done = worker.run().finally(async () => {

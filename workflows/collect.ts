@@ -15,7 +15,7 @@ const { collect } = proxyActivities<Activities>({
   },
 });
 
-const { recordCollectionFailure } = proxyActivities<Activities>({
+const { recordCollectionFailure, syncDeviceSchedules } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10, maximumInterval: '30 seconds' },
 });
@@ -25,11 +25,15 @@ const { recordCollectionFailure } = proxyActivities<Activities>({
  * workflow; concurrent requests share a workflow id and so join one run.
  */
 export async function collectWorkflow(input: CollectionInput): Promise<CollectionResult> {
+  let result: CollectionResult;
   try {
-    return await collect(input);
+    result = await collect(input);
   } catch (err) {
     const { code: errorCode, message } = describeFailure(err);
     await recordCollectionFailure({ input, errorCode, message });
     throw ApplicationFailure.create({ type: errorCode, message, nonRetryable: true });
   }
+  // A device found without docker stops being polled for containers; one that gained it starts.
+  if (result.capabilitiesChanged) await syncDeviceSchedules(input.hostname);
+  return result;
 }

@@ -1,2 +1,3 @@
 export { collectWorkflow } from './collect.ts';
 export { operationWorkflow } from './operation.ts';
+export { retentionWorkflow } from './retention.ts';

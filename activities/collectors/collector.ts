@@ -25,6 +25,13 @@ export interface Collector<T> {
   readonly pollIntervalSeconds: number;
   /** Upper bound for the remote command, enforced by the SSH layer. */
   readonly commandTimeoutMs: number;
+  /** Default age after which snapshots are purged (RETENTION_DAYS overrides it per type). */
+  readonly retentionDays: number;
+  /**
+   * The device capability this type depends on. A device known to lack it is not polled for this type;
+   * asked directly, the collector still answers with an explicit "not available" result.
+   */
+  readonly requiredCapability?: Capability;
   /** Snapshot table this type is stored in (see schema/database.ts). */
   readonly table: SnapshotTableName;
   /** The remote script; built from constants and quoted arguments only. */
@@ -34,7 +41,19 @@ export interface Collector<T> {
   /** Scalar columns extracted for time-series queries (the full data is stored as JSON beside them). */
   columns(data: T): Record<string, number | string | boolean | null>;
   /** Device capabilities this answer reveals (e.g. `docker: false`), stored on the device. */
-  capabilities?(data: T): Record<string, boolean>;
+  capabilities?(data: T): Partial<Record<Capability, boolean>>;
 }
 
-export type SnapshotTableName = 'metrics_snapshots' | 'containers_snapshots' | 'network_snapshots' | 'services_snapshots';
+export type SnapshotTableName =
+  | 'metrics_snapshots'
+  | 'containers_snapshots'
+  | 'network_snapshots'
+  | 'services_snapshots'
+  | 'drives_snapshots'
+  | 'zfs_snapshots'
+  | 'updates_snapshots'
+  | 'capabilities_snapshots';
+
+/** What the daily detection looks for on every device (see capabilities.ts). */
+export const CAPABILITIES = ['docker', 'zfs', 'smartctl', 'systemd', 'inotifywait', 'proxmox', 'unraid', 'wsl', 'swag'] as const;
+export type Capability = (typeof CAPABILITIES)[number];

@@ -368,6 +368,8 @@ export const containersCollector: Collector<ContainersData> = {
   freshnessSeconds: 30,
   pollIntervalSeconds: 30,
   commandTimeoutMs: 30_000,
+  retentionDays: 30,
+  requiredCapability: 'docker',
   table: 'containers_snapshots',
 
   command: () => COMMAND,

@@ -372,6 +372,7 @@ export const metricsCollector: Collector<MetricsData> = {
   freshnessSeconds: 300,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 15_000,
+  retentionDays: 30,
   table: 'metrics_snapshots',
 
   command: buildCommand,

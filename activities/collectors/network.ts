@@ -488,6 +488,7 @@ export const networkCollector: Collector<NetworkData> = {
   freshnessSeconds: 120,
   pollIntervalSeconds: 120,
   commandTimeoutMs: 15_000,
+  retentionDays: 30,
   table: 'network_snapshots',
 
   command: () => COMMAND,

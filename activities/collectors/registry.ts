@@ -1,3 +1,4 @@
+import { capabilitiesCollector } from './capabilities.ts';
 import type { Collector } from './collector.ts';
 import { containersCollector } from './containers.ts';
 import { metricsCollector } from './metrics.ts';
@@ -13,6 +14,7 @@ export const collectors = {
   containers: containersCollector,
   network: networkCollector,
   services: servicesCollector,
+  capabilities: capabilitiesCollector,
 };
 
 export type DataType = keyof typeof collectors;

@@ -196,6 +196,8 @@ export const servicesCollector: Collector<ServicesData> = {
   freshnessSeconds: 600,
   pollIntervalSeconds: 600,
   commandTimeoutMs: 20_000,
+  retentionDays: 90,
+  requiredCapability: 'systemd',
   table: 'services_snapshots',
 
   command: () => COMMAND,

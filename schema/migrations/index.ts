@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001_initial.ts';
 import * as operations from './0002_operations.ts';
 import * as networkServices from './0003_network_services.ts';
+import * as coverage from './0004_coverage.ts';
 
 /** Listed statically so bundles and tests need no directory scanning; names sort in apply order. */
 export const migrationProvider: MigrationProvider = {
@@ -9,5 +10,6 @@ export const migrationProvider: MigrationProvider = {
     '0001_initial': initial,
     '0002_operations': operations,
     '0003_network_services': networkServices,
+    '0004_coverage': coverage,
   }),
 };

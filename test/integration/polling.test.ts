@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { collectors } from '../../activities/collectors/registry.ts';
-import type { RunningSystem } from '../../platform/system.ts';
+import { existsSync } from 'node:fs';
+import { collectors, DATA_TYPES } from '../../activities/collectors/registry.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
 describe('polling with Temporal Schedules', () => {
   let sshd: TestSshd;
-  let sys: RunningSystem;
+  let sys: Awaited<ReturnType<typeof startTestSystem>>;
 
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
@@ -70,9 +70,82 @@ describe('polling with Temporal Schedules', () => {
     }
     assert.equal(snapshots.length, 1);
     assert.match(snapshots[0]!.collection_id, /-scheduled-poll-b-containers/);
-    const audit = await sys.db.selectFrom('audit_log').selectAll().where('hostname', '=', 'poll-b').where('action', '=', 'collect').execute();
+    const audit = await sys.db.selectFrom('audit_log').selectAll().where('hostname', '=', 'poll-b').where('action', '=', 'collect').where('data_type', '=', 'containers').execute();
     assert.equal(audit.length, 1);
     assert.equal(audit[0]!.trigger, 'schedule');
     assert.equal(audit[0]!.status, 'success');
+  });
+
+  test('a new device is examined at once, and types whose capability it lacks are not polled', async () => {
+    const device = { hostname: 'poll-c', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath };
+    await sys.devices.create({ ...device, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true }, { trigger: 'api', correlationId: null });
+    // Until detection answers, every type is scheduled (unknown counts as present).
+    const exists = (type: (typeof DATA_TYPES)[number]) =>
+      sys.client.schedule.getHandle(sys.schedules.scheduleId('poll-c', type)).describe().then(() => true, (e: unknown) => (e instanceof ScheduleNotFoundError ? false : Promise.reject(e)));
+
+    const deadline = Date.now() + 30_000;
+    let capabilities: Record<string, boolean> = {};
+    while (Date.now() < deadline) {
+      capabilities = (await sys.db.selectFrom('devices').select('capabilities').where('hostname', '=', 'poll-c').executeTakeFirstOrThrow()).capabilities;
+      if ('docker' in capabilities) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // The test device is this machine behind sshd, with the docker stand-in on its PATH.
+    assert.equal(capabilities.docker, true);
+    assert.equal(capabilities.systemd, existsSync('/run/systemd/system'));
+    assert.equal(capabilities.inotifywait, true);
+    const audit = await sys.db.selectFrom('audit_log').select(['trigger', 'status']).where('hostname', '=', 'poll-c').where('data_type', '=', 'capabilities').execute();
+    assert.deepEqual(audit, [{ trigger: 'schedule', status: 'success' }]);
+
+    // The workflow re-syncs the schedules right after storing; wait for it to settle.
+    const wanted = (type: (typeof DATA_TYPES)[number]) => {
+      const capability = collectors[type].requiredCapability;
+      return capability === undefined || capabilities[capability] !== false;
+    };
+    let actual: Record<string, boolean> = {};
+    const expected = Object.fromEntries(DATA_TYPES.map((t) => [t, wanted(t)]));
+    while (Date.now() < deadline) {
+      actual = Object.fromEntries(await Promise.all(DATA_TYPES.map(async (t) => [t, await exists(t)] as const)));
+      if (JSON.stringify(actual) === JSON.stringify(expected)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(actual, expected);
+    assert.equal(actual.containers, true);
+    assert.equal(actual.services, existsSync('/run/systemd/system'));
+  });
+
+  test('retention applies per type and keeps the newest snapshot of every device', async () => {
+    const created = await sys.devices.create(
+      { hostname: 'poll-d', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: false },
+      { trigger: 'api', correlationId: null },
+    );
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+    const row = (table: string, days: number) => ({ device_id: created.id, collected_at: daysAgo(days), collection_id: `${table}-${days}-${uniqueName('c')}`, duration_ms: 1, data: '{}' });
+    // metrics: 40 and 35 days old are purged at 30 days; 2 days old stays. services (90 days) keeps its 40-day-old row.
+    await sys.db.insertInto('metrics_snapshots').values([row('m', 40), row('m', 35), row('m', 2)]).execute();
+    await sys.db.insertInto('services_snapshots').values([row('s', 40), row('s', 1)]).execute();
+    // A device whose only snapshot is ancient keeps it: it is still its latest answer.
+    const lonely = await sys.devices.create(
+      { hostname: 'poll-e', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: false },
+      { trigger: 'api', correlationId: null },
+    );
+    await sys.db.insertInto('metrics_snapshots').values({ ...row('m', 400), device_id: lonely.id }).execute();
+
+    const described = await sys.client.schedule.getHandle(`${sys.instance}-retention`).describe();
+    assert.equal(described.spec.intervals?.[0]?.every, 6 * 3600 * 1000);
+    const results = await sys.client.workflow.execute('retentionWorkflow', {
+      taskQueue: sys.instance,
+      workflowId: uniqueName(`${sys.instance}-retention-test`),
+      args: [{ retentionDays: sys.schedules.retentionDays({ metrics: 30 }) }],
+    });
+    assert.ok(Array.isArray(results));
+    const ages = async (table: 'metrics_snapshots' | 'services_snapshots', deviceId: string) =>
+      (await sys.db.selectFrom(table).select('collected_at').where('device_id', '=', deviceId).orderBy('collected_at').execute()).map((r) => Math.round((Date.now() - r.collected_at.getTime()) / 86_400_000));
+    assert.deepEqual(await ages('metrics_snapshots', created.id), [2]);
+    assert.deepEqual(await ages('services_snapshots', created.id), [40, 1]);
+    assert.deepEqual(await ages('metrics_snapshots', lonely.id), [400]);
+    const audit = await sys.db.selectFrom('audit_log').select(['data_type', 'details']).where('action', '=', 'retention_purge').execute();
+    const metricsPurge = audit.find((a) => a.data_type === 'metrics');
+    assert.equal((metricsPurge?.details as { deleted?: number } | null)?.deleted, 2);
   });
 });

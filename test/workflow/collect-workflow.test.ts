@@ -9,7 +9,7 @@ import { installTemporalRuntime } from '../../platform/temporal-runtime.ts';
 import { testEnv, uniqueName, workflowBundle } from '../support/stack.ts';
 
 const input: CollectionInput = { hostname: 'nas01', dataType: 'metrics', trigger: 'api', forceRefresh: true, correlationId: 'c-1' };
-const result: CollectionResult = { hostname: 'nas01', dataType: 'metrics', snapshotId: '7', collectedAt: '2026-11-25T10:00:00.000Z', durationMs: 12, data: { ok: true } };
+const result: CollectionResult = { hostname: 'nas01', dataType: 'metrics', snapshotId: '7', collectedAt: '2026-11-25T10:00:00.000Z', durationMs: 12, data: { ok: true }, capabilitiesChanged: false };
 
 describe('collectWorkflow on the real dev server (mocked activities)', () => {
   let connection: Connection;
@@ -35,12 +35,33 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
 
   test('returns the activity result and records no failure', async () => {
     const failures: CollectionFailure[] = [];
+    const synced: string[] = [];
     const out = await withWorker(
-      { collect: async () => result, recordCollectionFailure: async (f: CollectionFailure) => void failures.push(f) },
+      {
+        collect: async () => result,
+        recordCollectionFailure: async (f: CollectionFailure) => void failures.push(f),
+        syncDeviceSchedules: async (hostname: string) => void synced.push(hostname),
+      },
       (taskQueue) => client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }),
     );
     assert.deepEqual(out, result);
     assert.equal(failures.length, 0);
+    assert.deepEqual(synced, [], 'capabilities unchanged: schedules left alone');
+  });
+
+  test('an answer that changes the device\'s capabilities re-syncs its schedules', async () => {
+    const synced: string[] = [];
+    const changed = { ...result, dataType: 'capabilities', capabilitiesChanged: true };
+    const out = await withWorker(
+      {
+        collect: async () => changed,
+        recordCollectionFailure: async () => assert.fail('no failure expected'),
+        syncDeviceSchedules: async (hostname: string) => void synced.push(hostname),
+      },
+      (taskQueue) => client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [{ ...input, dataType: 'capabilities' }] }),
+    );
+    assert.deepEqual(out, changed);
+    assert.deepEqual(synced, ['nas01']);
   });
 
   test('a non-retryable device error is not retried, is recorded once, and fails the workflow with its code', async () => {

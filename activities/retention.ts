@@ -1,0 +1,68 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from '../platform/logger.ts';
+import type { Database } from '../schema/database.ts';
+import { collectorFor, isDataType } from './collectors/registry.ts';
+import { writeAudit } from './store/audit.ts';
+
+export interface RetentionDeps {
+  db: Kysely<Database>;
+  logger: Logger;
+}
+
+export interface PurgeInput {
+  dataType: string;
+  retentionDays: number;
+}
+
+export interface PurgeResult {
+  dataType: string;
+  deleted: number;
+  cutoff: string;
+}
+
+/** Small batches keep each delete's locks short next to the collections writing into the same table. */
+const BATCH_SIZE = 5000;
+
+/**
+ * Deletes one type's snapshots older than its retention, in batches, heartbeating between them so a
+ * long purge survives a worker restart and resumes where it stopped. The newest snapshot of every device
+ * is kept whatever its age: it is what reads and deltas start from. Configuration snapshots live
+ * elsewhere and are never purged.
+ */
+export async function purgeSnapshots(deps: RetentionDeps, input: PurgeInput): Promise<PurgeResult> {
+  const { db, logger } = deps;
+  if (!isDataType(input.dataType)) throw ApplicationFailure.nonRetryable(`unknown data type ${input.dataType}`, 'invalid_input');
+  if (!Number.isInteger(input.retentionDays) || input.retentionDays < 1) {
+    throw ApplicationFailure.nonRetryable(`retention of ${input.dataType} must be a whole number of days, at least 1`, 'invalid_input');
+  }
+  const table = collectorFor(input.dataType).table;
+  const cutoff = new Date(Date.now() - input.retentionDays * 86_400_000);
+  let deleted = Number((Context.current().info.heartbeatDetails as number | undefined) ?? 0);
+  for (;;) {
+    const result = await sql`
+      delete from ${sql.table(table)} where id in (
+        select s.id from ${sql.table(table)} s
+        where s.collected_at < ${cutoff}
+          and s.collected_at < (select max(n.collected_at) from ${sql.table(table)} n where n.device_id = s.device_id)
+        limit ${BATCH_SIZE}
+      )`.execute(db);
+    const count = Number(result.numAffectedRows ?? 0n);
+    deleted += count;
+    Context.current().heartbeat(deleted);
+    if (count < BATCH_SIZE) break;
+  }
+  if (deleted > 0) {
+    await writeAudit(db, {
+      device_id: null,
+      hostname: null,
+      action: 'retention_purge',
+      data_type: input.dataType,
+      trigger: 'schedule',
+      status: 'success',
+      details: JSON.stringify({ deleted, cutoff: cutoff.toISOString(), retention_days: input.retentionDays }),
+    });
+    logger.info('purged snapshots', { data_type: input.dataType, deleted, cutoff: cutoff.toISOString() });
+  }
+  return { dataType: input.dataType, deleted, cutoff: cutoff.toISOString() };
+}

@@ -1,0 +1,25 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema/database.ts';
+import type { ScheduledDevice } from '../services/schedule-service.ts';
+
+/** The part of the schedule service the worker needs: polling follows what detection found. */
+export interface DeviceSchedules {
+  syncDevice(device: ScheduledDevice): Promise<void>;
+  removeDevice(hostname: string): Promise<void>;
+}
+
+export interface ScheduleDeps {
+  db: Kysely<Database>;
+  schedules: DeviceSchedules;
+}
+
+/** Brings one device's schedules in line with its stored flag and capabilities (idempotent). */
+export async function syncDeviceSchedules(deps: ScheduleDeps, hostname: string): Promise<void> {
+  const device = await deps.db
+    .selectFrom('devices')
+    .select(['hostname', 'monitoring_enabled', 'capabilities'])
+    .where('hostname', '=', hostname)
+    .executeTakeFirst();
+  if (device) await deps.schedules.syncDevice(device);
+  else await deps.schedules.removeDevice(hostname);
+}
