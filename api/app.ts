@@ -3,12 +3,14 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { Database } from '../schema/database.ts';
 import type { CollectionService } from '../services/collection-service.ts';
+import type { DeviceActionService } from '../services/device-action-service.ts';
 import type { DeviceService } from '../services/device-service.ts';
 import type { HealthService } from '../services/health-service.ts';
 import type { OperationService } from '../services/operation-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { correlationMiddleware } from './request-context.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { containerRoutes } from './routes/containers.ts';
 import { dataRoutes } from './routes/data.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { operationRoutes } from './routes/operations.ts';
@@ -19,6 +21,7 @@ export interface ApiDeps {
   collection: CollectionService;
   health: HealthService;
   operations: OperationService;
+  actions: DeviceActionService;
   logger: Logger;
 }
 
@@ -35,6 +38,7 @@ export function createApiApp(deps: ApiDeps): Express {
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
   app.use('/api/devices', deviceRoutes(deps.devices));
+  app.use('/api/devices', containerRoutes(deps.actions));
   app.use('/api/devices', dataRoutes(deps.collection));
   app.use('/api', auditRoutes(deps.db, deps.collection));
   app.use('/api', operationRoutes(deps.operations));

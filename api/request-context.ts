@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { randomUUID } from 'node:crypto';
 import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
+import { Actor } from '../schema/command-request.ts';
 import type { Trigger } from '../schema/database.ts';
 import type { RequestContext } from '../services/device-service.ts';
 
@@ -19,4 +20,10 @@ export function requestContext(req: Request): RequestContext {
   const client = req.get('x-infra-client');
   const trigger: Trigger = client === 'cli' ? 'cli' : 'api';
   return { trigger, correlationId: currentCorrelationId() ?? null };
+}
+
+/** The caller's name from X-Infra-User; plain API callers are "api", the CLI sends the local user. */
+export function actor(req: Request, fallback: string): string {
+  const given = req.get('x-infra-user');
+  return given === undefined ? fallback : Actor.parse(given);
 }

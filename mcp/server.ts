@@ -4,10 +4,13 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
 import { DEVICE_TYPES, DeviceCreate, Hostname, Tag } from '../schema/device.ts';
+import { ContainerActionRequest, CONTAINER_ACTIONS, ContainerName } from '../schema/container-action.ts';
+import { LogSince, MAX_LOG_LINES, UnitName } from '../schema/log-request.ts';
 import type { CollectionService } from '../services/collection-service.ts';
+import type { DeviceActionService } from '../services/device-action-service.ts';
 import type { DeviceService, RequestContext } from '../services/device-service.ts';
 import type { HealthService } from '../services/health-service.ts';
-import { execAnswer } from '../services/operation-answers.ts';
+import { containerAnswer, execAnswer } from '../services/operation-answers.ts';
 import type { OperationService } from '../services/operation-service.ts';
 import { Command, OperationId } from '../schema/command-request.ts';
 import { ServiceError } from '../services/service-error.ts';
@@ -17,6 +20,7 @@ export interface McpDeps {
   collection: CollectionService;
   health: HealthService;
   operations: OperationService;
+  actions: DeviceActionService;
 }
 
 const readOnly = { readOnlyHint: true, openWorldHint: true } as const;
@@ -74,6 +78,7 @@ export function buildServer(deps: McpDeps): McpServer {
   dataTool('get_network', 'network', 'Network interfaces', 'Interfaces with state, MTU, MAC, addresses and rx/tx counters, and the default route. Cached for up to 120 s.');
   dataTool('get_services', 'services', 'systemd services', 'systemd service units with load/active/sub state and enablement, failed units first. Cached for up to 600 s.');
   dataTool('get_containers', 'containers', 'Containers', 'Every Docker container with state, image, ports, restart count, health and CPU/memory/network/block I/O. Cached for up to 30 s.');
+  dataTool('get_capabilities', 'capabilities', 'Device capabilities', 'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag), its OS, kernel and architecture. Detected daily.');
 
   server.registerTool(
     'infrastructure_health',
@@ -83,6 +88,7 @@ export function buildServer(deps: McpDeps): McpServer {
 
   /** The agent asking: its MCP client name, so audit rows and the Web UI say who requested what. */
   const requester = () => `mcp:${(server.server.getClientVersion()?.name ?? 'agent').replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 60)}`;
+  const confirmHow = 'a human types the phrase; then call confirm_operation with operation_id and that phrase';
 
   server.registerTool(
     'run_command',
@@ -100,9 +106,67 @@ export function buildServer(deps: McpDeps): McpServer {
     ({ device, command }) =>
       answer(async () => {
         const view = await deps.operations.exec(device, command, requester(), ctx());
-        const held = execAnswer(view, 'a human types the phrase; then call confirm_operation with operation_id and that phrase').body;
+        const held = execAnswer(view, confirmHow).body;
         if (view.state !== 'awaiting_confirmation' || !server.server.getClientCapabilities()?.elicitation) return held;
         return elicitConfirmation(server, deps.operations, view.operation_id, held);
+      }),
+  );
+
+  server.registerTool(
+    'manage_containers',
+    {
+      title: 'Manage containers',
+      description:
+        'start, stop, restart, remove (optionally with volumes), inspect, logs or exec on named Docker containers of a device. ' +
+        'Names are checked against the device\'s real container list. Every action is audited; bulk and destructive ones ' +
+        '(several containers, removing volumes) are held for a confirmation phrase a human must type. logs and exec take one container.',
+      inputSchema: {
+        device: Hostname.describe('Device hostname'),
+        action: z.enum(CONTAINER_ACTIONS),
+        containers: z.array(ContainerName).min(1).max(100).describe('Container names or ids'),
+        force: z.boolean().optional().describe('remove: also running containers'),
+        volumes: z.boolean().optional().describe('remove: also delete their anonymous volumes (data loss)'),
+        timeout_seconds: z.number().int().min(0).max(600).optional().describe('stop/restart: seconds before docker kills'),
+        command: Command.optional().describe('exec: command run by sh -c in the container'),
+        tail: z.number().int().min(1).max(MAX_LOG_LINES).optional().describe('logs: newest lines (default 200)'),
+        since: LogSince.optional().describe('logs: 15m, 2h, 7d or an ISO time'),
+        timestamps: z.boolean().optional().describe('logs: prefix each line with its time'),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+    },
+    ({ device, ...args }) =>
+      answer(async () => {
+        const request = ContainerActionRequest.parse(args);
+        const outcome = await deps.actions.containers(device, request, requester(), ctx());
+        const body = containerAnswer(request.action, request.containers, outcome, confirmHow).body;
+        if (outcome.operation.state !== 'awaiting_confirmation' || !server.server.getClientCapabilities()?.elicitation) return body;
+        return elicitConfirmation(server, deps.operations, outcome.operation.operation_id, body);
+      }),
+  );
+
+  server.registerTool(
+    'get_logs',
+    {
+      title: 'Read logs',
+      description: 'The newest log lines of one container (docker logs) or one systemd unit (journalctl), bounded by tail (default 200, at most 10000) and since.',
+      inputSchema: {
+        device: Hostname.describe('Device hostname'),
+        container: ContainerName.optional().describe('Container name or id'),
+        unit: UnitName.optional().describe('systemd unit, e.g. nginx.service'),
+        tail: z.number().int().min(1).max(MAX_LOG_LINES).optional(),
+        since: LogSince.optional().describe('15m, 2h, 7d or an ISO time'),
+      },
+      annotations: readOnly,
+    },
+    ({ device, container, unit, tail, since }) =>
+      answer(async () => {
+        if ((container === undefined) === (unit === undefined)) throw new ServiceError('validation_error', 400, 'give either container or unit');
+        const window = { tail: tail ?? 200, ...(since !== undefined && { since }) };
+        if (container !== undefined) {
+          const request = ContainerActionRequest.parse({ action: 'logs', containers: [container], ...window });
+          return containerAnswer('logs', [container], await deps.actions.containers(device, request, requester(), ctx()), confirmHow).body;
+        }
+        return execAnswer(await deps.actions.unitLogs(device, unit ?? '', window, requester(), ctx()), confirmHow).body;
       }),
   );
 

@@ -6,6 +6,7 @@ import { createApiApp } from '../api/app.ts';
 import { createMcpHttpApp } from '../mcp/http.ts';
 import type { Database } from '../schema/database.ts';
 import { CollectionService } from '../services/collection-service.ts';
+import { DeviceActionService } from '../services/device-action-service.ts';
 import { DeviceService } from '../services/device-service.ts';
 import { HealthService } from '../services/health-service.ts';
 import { DEFAULT_OPERATION_SETTINGS, OperationService, type OperationSettings } from '../services/operation-service.ts';
@@ -42,6 +43,7 @@ export interface RunningSystem {
   schedules: ScheduleService;
   health: HealthService;
   operations: OperationService;
+  actions: DeviceActionService;
   worker: WorkerHandle | null;
   apiUrl: string | null;
   mcpUrl: string | null;
@@ -60,6 +62,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const devices = new DeviceService(db, schedules);
   const collection = new CollectionService(db, client, devices, o.instance);
   const operations = new OperationService(db, client, devices, o.instance, o.operationSettings ?? DEFAULT_OPERATION_SETTINGS);
+  const actions = new DeviceActionService(collection, operations);
   const health = new HealthService(db, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
 
   const worker = o.runWorker
@@ -75,14 +78,14 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const addr = server.address();
     return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
   };
-  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ db, devices, collection, health, operations, logger: o.logger }), o.apiPort);
-  const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp({ devices, collection, health, operations }, o.bindAddress, o.logger), o.mcpPort)}/mcp`;
+  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ db, devices, collection, health, operations, actions, logger: o.logger }), o.apiPort);
+  const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp({ devices, collection, health, operations, actions }, o.bindAddress, o.logger), o.mcpPort)}/mcp`;
 
   await schedules.reconcile(await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities']).execute());
   await schedules.ensureRetention(o.retentionDays ?? {});
 
   return {
-    db, client, devices, collection, schedules, health, operations, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, health, operations, actions, worker, apiUrl, mcpUrl,
     async stop() {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
       await worker?.stop();

@@ -1,4 +1,5 @@
 import type { OperationView } from '../schema/operation.ts';
+import type { ContainerActionOutcome } from './device-action-service.ts';
 import { errorBodyOf } from './service-error.ts';
 
 /** The answers both fronts give for an exec request (ARCHITECTURE.md, "Commands"). */
@@ -46,4 +47,19 @@ export function execAnswer(view: OperationView, confirmHow: string): { httpStatu
   }
   const error = view.error ?? { code: 'operation_failed', message: `operation ended in state ${view.state}` };
   return { httpStatus: error.code === 'device_not_found' ? 404 : 502, body: errorBodyOf(error.code, error.message, { operation_id: view.operation_id, state: view.state }) };
+}
+
+/** The exec answer of the operation, with what the action did to the containers. */
+export function containerAnswer(action: string, containers: readonly string[], outcome: ContainerActionOutcome, confirmHow: string) {
+  const answer = execAnswer(outcome.operation, confirmHow);
+  return {
+    httpStatus: answer.httpStatus,
+    body: {
+      action,
+      containers,
+      ...answer.body,
+      ...(outcome.after && { after: outcome.after }),
+      ...(outcome.inspect !== undefined && { inspect: outcome.inspect }),
+    },
+  };
 }

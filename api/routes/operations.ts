@@ -1,16 +1,10 @@
-import { Router, type Request } from 'express';
-import { Actor, ConfirmBody, ExecRequest, OperationId } from '../../schema/command-request.ts';
+import { Router } from 'express';
+import { ConfirmBody, ExecRequest, OperationId } from '../../schema/command-request.ts';
 import { Hostname } from '../../schema/device.ts';
 import { execAnswer } from '../../services/operation-answers.ts';
 import { errorBodyOf } from '../../services/service-error.ts';
 import type { OperationService } from '../../services/operation-service.ts';
-import { requestContext } from '../request-context.ts';
-
-/** The caller's name from X-Infra-User; plain API callers are "api", the CLI sends the local user. */
-function actor(req: Request, fallback: string): string {
-  const given = req.get('x-infra-user');
-  return given === undefined ? fallback : Actor.parse(given);
-}
+import { actor, requestContext } from '../request-context.ts';
 
 export function operationRoutes(operations: OperationService): Router {
   const r = Router();

@@ -64,7 +64,7 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
 
     const ok = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase: confirmation_required.phrase.toLowerCase() }, { 'x-infra-user': 'bob' });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
-    assert.equal(ok.body.exit_code, 0);
+    assert.equal(ok.body.exit_code, 0, JSON.stringify(ok.body));
     assert.equal(sshd.countCalls(/^docker rm -f/), 1, 'ran exactly once');
 
     const again = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase: confirmation_required.phrase }, { 'x-infra-user': 'bob' });

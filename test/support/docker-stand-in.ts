@@ -1,11 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TestSshd } from './sshd.ts';
+import { devicePasswdEntry, type TestSshd } from './sshd.ts';
 
 /**
  * A `docker` CLI stand-in for the test device: answers `version`, `ps`, `stats` and `container
- * inspect` the way Docker 27 prints them for a small compose stack, and logs every call so tests can
- * count executions on the device side.
+ * inspect` the way Docker 27 prints them for a small compose stack, keeps state across start, stop,
+ * restart and rm, serves `logs` and `exec`, and logs every call so tests can count executions on the
+ * device side.
  */
 const id = (c: string) => c.repeat(64);
 const containers = [
@@ -30,7 +31,12 @@ const containers = [
   },
 ];
 
-export function installDockerStandIn(sshd: TestSshd): void {
+/**
+ * `stateful`: start/stop/restart/rm change what ps, stats and inspect answer next (for tests of container
+ * actions); otherwise they only echo their targets, so tests that run a destructive command more than
+ * once see the same fleet every time.
+ */
+export function installDockerStandIn(sshd: TestSshd, opts: { stateful?: boolean } = {}): void {
   const dir = path.join(sshd.binDir, '..', 'docker-data');
   const psLines = containers.map((c) =>
     JSON.stringify({
@@ -48,27 +54,79 @@ export function installDockerStandIn(sshd: TestSshd): void {
       started_at: c.state === 'running' ? '2026-11-20T10:00:01.5Z' : '2026-11-21T02:00:00Z', exit_code: c.state === 'exited' ? 1 : 0, labels: c.labels,
     }),
   );
-  mkdirSync(dir, { recursive: true });
+  // `docker container inspect NAME` without --format: Docker's JSON array, abridged to the fields people read.
+  const fullInspect = Object.fromEntries(
+    containers.map((c) => [
+      c.name,
+      JSON.stringify([{
+        Id: c.id, Created: '2026-11-20T10:00:00.123456789Z', Path: '/docker-entrypoint.sh', Args: [],
+        State: { Status: c.state, Running: c.state === 'running', Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: c.state === 'running' ? 4242 : 0, ExitCode: c.state === 'exited' ? 1 : 0, Error: '', StartedAt: '2026-11-20T10:00:01.5Z', FinishedAt: '0001-01-01T00:00:00Z' },
+        Image: `sha256:${'e'.repeat(64)}`, Name: `/${c.name}`, RestartCount: c.restarts,
+        HostConfig: { RestartPolicy: { Name: 'unless-stopped', MaximumRetryCount: 0 } },
+        Config: { Image: c.image, Labels: c.labels },
+      }], null, 4),
+    ]),
+  );
+  mkdirSync(path.join(dir, 'full-inspect'), { recursive: true });
+  for (const [name, json] of Object.entries(fullInspect)) writeFileSync(path.join(dir, 'full-inspect', name), `${json}\n`);
+  const logLines = Array.from({ length: 500 }, (_, i) => `2026-11-25T10:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000000000Z 172.18.0.1 - - "GET /health HTTP/1.1" 200 2 line-${i + 1}`);
+  writeFileSync(path.join(dir, 'logs'), `${logLines.join('\n')}\n`);
   writeFileSync(path.join(dir, 'ps'), `${psLines.join('\n')}\n`);
   writeFileSync(path.join(dir, 'stats'), `${statsLines.join('\n')}\n`);
   writeFileSync(path.join(dir, 'inspect'), `${inspectLines.join('\n')}\n`);
+  // The stand-in runs as the device user and keeps its state by rewriting these files (sed -i).
+  const { uid, gid } = devicePasswdEntry();
+  for (const file of ['', 'ps', 'stats', 'inspect']) chownSync(path.join(dir, file), uid, gid);
   sshd.standIn(
     'docker',
-    `#!/bin/sh
+    String.raw`#!/bin/sh
 echo "docker $*" >> "$INFRA_TEST_EXEC_LOG"
 data='${dir}'
+stateful=${opts.stateful ? 1 : 0}
 case "$1" in
   version) echo '27.3.1' ;;
   ps)
     case " $* " in
-      *" -q "*|*" -aq "*|*" -qa "*) sed -n 's/.*"ID":"\\([0-9a-f]*\\)".*/\\1/p' "$data/ps" ;;
+      *" -q "*|*" -aq "*|*" -qa "*) sed -n 's/.*"ID":"\([0-9a-f]*\)".*/\1/p' "$data/ps" ;;
       *) cat "$data/ps" ;;
     esac ;;
-  rm|stop|kill|restart|start) shift; for target in "$@"; do case "$target" in -*) ;; *) echo "$target" ;; esac; done ;;
+  rm|stop|kill|restart|start)
+    verb=$1; shift
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        -t|--time|-s|--signal) shift 2; continue ;;
+        -*) shift; continue ;;
+      esac
+      target=$1; shift
+      if [ "$stateful" = 0 ]; then echo "$target"; continue; fi
+      line=$(grep -F -e "\"Names\":\"$target\"" -e "\"ID\":\"$target\"" "$data/ps")
+      id=$(printf '%s' "$line" | sed -n "s/.*\"ID\":\"\([0-9a-f]*\)\".*/\1/p")
+      name=$(printf '%s' "$line" | sed -n "s/.*\"Names\":\"\([^\"]*\)\".*/\1/p")
+      [ -n "$id" ] || { echo "Error response from daemon: No such container: $target" >&2; exit 1; }
+      case "$verb" in
+        rm) sed -i "/\"Names\":\"$name\"/d" "$data/ps"; sed -i "/\"id\":\"$id\"/d" "$data/inspect"; sed -i "/\"Name\":\"$name\"/d" "$data/stats" ;;
+        stop|kill) state=exited; status='Exited (0) Less than a second ago' ;;
+        *) state=running; status='Up Less than a second' ;;
+      esac
+      if [ "$verb" != rm ]; then
+        sed -i "/\"Names\":\"$name\"/ s/\"State\":\"[a-z]*\",\"Status\":\"[^\"]*\"/\"State\":\"$state\",\"Status\":\"$status\"/" "$data/ps"
+        sed -i "/\"id\":\"$id\"/ s/\"state\":\"[a-z]*\"/\"state\":\"$state\"/" "$data/inspect"
+      fi
+      echo "$target"
+    done ;;
   stats) cat "$data/stats" ;;
+  logs)
+    shift; tail=all
+    while [ $# -gt 1 ]; do case "$1" in --tail) tail=$2; shift 2 ;; --since) shift 2 ;; *) shift ;; esac; done
+    [ -f "$data/full-inspect/$1" ] || { echo "Error response from daemon: No such container: $1" >&2; exit 1; }
+    if [ "$tail" = all ]; then cat "$data/logs"; else tail -n "$tail" "$data/logs"; fi ;;
+  exec) shift; name=$1; shift; CONTAINER=$name exec "$@" ;;
   container)
     shift 2  # container inspect
-    for id in "$@"; do grep -F "\\"id\\":\\"$id\\"" "$data/inspect"; done ;;
+    case "$1" in
+      --format) shift 2; for id in "$@"; do grep -F "\"id\":\"$id\"" "$data/inspect"; done ;;
+      *) for name in "$@"; do cat "$data/full-inspect/$name"; done ;;
+    esac ;;
   *) echo "docker stand-in: unsupported: $*" >&2; exit 1 ;;
 esac
 `,

@@ -41,6 +41,12 @@ function ensureTestUser(): void {
   execFileSync('usermod', ['-p', '*', TEST_DEVICE_USER]);
 }
 
+/** uid and gid of the device user, for files its commands must be able to change. */
+export function devicePasswdEntry(): { uid: number; gid: number } {
+  const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, TEST_DEVICE_USER], { encoding: 'utf8' }).trim()));
+  return { uid: uid!, gid: gid! };
+}
+
 export async function startTestSshd(dir: string): Promise<TestSshd> {
   ensureTestUser();
   rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,90 @@
+import type { ContainerInfo, ContainersData } from '../activities/collectors/containers.ts';
+import { CHANGING_CONTAINER_ACTIONS, type ContainerActionRequest } from '../schema/container-action.ts';
+import type { LogWindow } from '../schema/log-request.ts';
+import type { OperationView } from '../schema/operation.ts';
+import type { CollectionService } from './collection-service.ts';
+import { containerActionCommand, unitLogsCommand } from './device-commands.ts';
+import type { RequestContext } from './device-service.ts';
+import type { OperationService } from './operation-service.ts';
+import { ServiceError } from './service-error.ts';
+
+export interface ContainerActionOutcome {
+  operation: OperationView;
+  /** The named containers as collected right after a start/stop/restart/remove ran; `null` = gone. */
+  after?: Array<{ name: string; state: string | null; status: string | null }>;
+  /** Parsed `docker container inspect` output. */
+  inspect?: unknown;
+}
+
+/**
+ * Structured actions on a device's containers and logs. Targets are checked against what the device
+ * really has, then the action runs as an operation: audited, analysed, and held for a confirmation
+ * phrase when it is bulk or destructive — exactly like a typed command.
+ */
+export class DeviceActionService {
+  constructor(
+    private readonly collection: CollectionService,
+    private readonly operations: OperationService,
+  ) {}
+
+  async containers(hostname: string, request: ContainerActionRequest, requestedBy: string, ctx: RequestContext): Promise<ContainerActionOutcome> {
+    await this.requireContainers(hostname, request.containers, ctx);
+    const operation = await this.operations.exec(hostname, containerActionCommand(request), requestedBy, ctx);
+    if (operation.state !== 'completed' || operation.result?.exit_code !== 0) return { operation };
+    if (request.action === 'inspect') return { operation, inspect: parseInspect(operation.result.stdout) };
+    if (!CHANGING_CONTAINER_ACTIONS.includes(request.action)) return { operation };
+    const fresh = await this.containerList(hostname, true, ctx);
+    return {
+      operation,
+      after: request.containers.map((name) => {
+        const found = findContainer(fresh, name);
+        return { name, state: found?.state ?? null, status: found?.status ?? null };
+      }),
+    };
+  }
+
+  /** journald lines of one unit, newest `tail` within `since`; read-only, yet audited as an operation. */
+  unitLogs(hostname: string, unit: string, window: LogWindow, requestedBy: string, ctx: RequestContext): Promise<OperationView> {
+    return this.operations.exec(hostname, unitLogsCommand(unit, window), requestedBy, ctx);
+  }
+
+  /** Every name must be a container the device has; a stale cached list gets one fresh look first. */
+  private async requireContainers(hostname: string, names: readonly string[], ctx: RequestContext): Promise<void> {
+    let list = await this.containerList(hostname, false, ctx);
+    let unknown = names.filter((name) => !findContainer(list, name));
+    if (unknown.length > 0) {
+      list = await this.containerList(hostname, true, ctx);
+      unknown = names.filter((name) => !findContainer(list, name));
+    }
+    if (unknown.length > 0) {
+      throw new ServiceError('unknown_container', 404, `${hostname} has no container named ${unknown.join(', ')}`, {
+        unknown,
+        known: list.map((c) => c.name),
+      });
+    }
+  }
+
+  private async containerList(hostname: string, forceRefresh: boolean, ctx: RequestContext): Promise<ContainerInfo[]> {
+    const answer = await this.collection.read(hostname, 'containers', { forceRefresh }, ctx);
+    const data = answer.data as ContainersData;
+    if (!data.docker_available) throw new ServiceError('docker_unavailable', 409, `${hostname} has no docker`);
+    return data.containers;
+  }
+}
+
+/** By name, full id, or an unambiguous id prefix of at least 12 characters (what `docker ps` shows). */
+function findContainer(list: readonly ContainerInfo[], name: string): ContainerInfo | undefined {
+  const exact = list.find((c) => c.name === name || c.id === name);
+  if (exact || name.length < 12 || !/^[0-9a-f]+$/.test(name)) return exact;
+  const byPrefix = list.filter((c) => c.id.startsWith(name));
+  return byPrefix.length === 1 ? byPrefix[0] : undefined;
+}
+
+function parseInspect(stdout: string): unknown {
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    // Truncated at the output limit: the raw text stays in the operation result.
+    return undefined;
+  }
+}
