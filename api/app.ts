@@ -10,7 +10,7 @@ import type { OperationService } from '../services/operation-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { correlationMiddleware } from './request-context.ts';
 import { auditRoutes } from './routes/audit.ts';
-import { containerRoutes } from './routes/containers.ts';
+import { deviceActionRoutes } from './routes/device-actions.ts';
 import { dataRoutes } from './routes/data.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { operationRoutes } from './routes/operations.ts';
@@ -38,7 +38,7 @@ export function createApiApp(deps: ApiDeps): Express {
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
   app.use('/api/devices', deviceRoutes(deps.devices));
-  app.use('/api/devices', containerRoutes(deps.actions));
+  app.use('/api/devices', deviceActionRoutes(deps.actions));
   app.use('/api/devices', dataRoutes(deps.collection));
   app.use('/api', auditRoutes(deps.db, deps.collection));
   app.use('/api', operationRoutes(deps.operations));

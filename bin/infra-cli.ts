@@ -15,6 +15,10 @@ const USAGE = `usage:
   infra device import <ssh_config> [--dry-run] [--user U] [--key PATH]
   infra get <device> <data_type> [--fresh]
   infra exec <device> -- <command...>     (destructive commands ask for their confirmation phrase)
+  infra container <start|stop|restart|remove|inspect|logs|exec> <device> <name>... [--force] [--volumes] [--timeout S]
+                  [--tail N] [--since 15m|ISO] [--timestamps] [-- <command...> (exec)]
+  infra logs <device> --unit <unit> [--tail N] [--since 15m|ISO]
+  infra zfs snapshot <device> <dataset@name> [--recursive]
   infra confirm <operation_id> <phrase>
   infra cancel <operation_id>
   infra operation <operation_id>
@@ -102,6 +106,14 @@ function printResult(result: Record<string, unknown>): void {
   process.exitCode = typeof result.exit_code === 'number' ? result.exit_code : 1;
 }
 
+/** The answer of anything that ran as an operation: its output, or the confirmation dialogue when held. */
+async function operation({ status, payload }: { status: number; payload: Record<string, unknown> | null }): Promise<void> {
+  if (status === 200) return printResult(payload!);
+  if (status === 409 && payload?.status === 'DESTRUCTIVE_ACTION_BLOCKED') return confirmInteractively(payload);
+  if (status === 409 && payload?.status === 'BLOCKED_BY_DEVICE_RULE') throw new CliError(`blocked by a device rule: ${String(payload.reason)}`);
+  throw failure(status, payload);
+}
+
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 async function main(argv: string[]): Promise<void> {
@@ -170,11 +182,56 @@ async function main(argv: string[]): Promise<void> {
     const device = args[0];
     const command = dash >= 0 ? args.slice(dash + 1).join(' ') : args.slice(1).join(' ');
     if (!device || device === '--' || !command) throw new CliError(USAGE);
-    const { status, payload } = await request('POST', `/api/devices/${encodeURIComponent(device)}/exec`, { command });
-    if (status === 200) return printResult(payload!);
-    if (status === 409 && payload?.status === 'DESTRUCTIVE_ACTION_BLOCKED') return confirmInteractively(payload);
-    if (status === 409 && payload?.status === 'BLOCKED_BY_DEVICE_RULE') throw new CliError(`blocked by a device rule: ${String(payload.reason)}`);
-    throw failure(status, payload);
+    return operation(await request('POST', `/api/devices/${encodeURIComponent(device)}/exec`, { command }));
+  }
+  if (group === 'container' && sub) {
+    const dash = rest.indexOf('--');
+    const { values, positionals } = parseArgs({
+      args: dash >= 0 ? rest.slice(0, dash) : rest,
+      allowPositionals: true,
+      options: {
+        force: { type: 'boolean' }, volumes: { type: 'boolean' }, timeout: { type: 'string' },
+        tail: { type: 'string' }, since: { type: 'string' }, timestamps: { type: 'boolean' },
+      },
+    });
+    const [device, ...containers] = positionals;
+    if (!device || containers.length === 0) throw new CliError(USAGE);
+    const answer = await request('POST', `/api/devices/${encodeURIComponent(device)}/containers/actions`, {
+      action: sub,
+      containers,
+      force: values.force,
+      volumes: values.volumes,
+      timeout_seconds: values.timeout === undefined ? undefined : Number(values.timeout),
+      tail: values.tail === undefined ? undefined : Number(values.tail),
+      since: values.since,
+      timestamps: values.timestamps,
+      command: dash >= 0 ? rest.slice(dash + 1).join(' ') : undefined,
+    });
+    if (answer.status === 200 && sub === 'inspect') {
+      print(answer.payload?.inspect);
+      return;
+    }
+    if (answer.status === 200 && answer.payload?.after) {
+      for (const c of answer.payload.after as Array<{ name: string; state: string | null; status: string | null }>) {
+        process.stderr.write(`${c.name}: ${c.state === null ? 'gone' : `${c.state} (${c.status})`}\n`);
+      }
+    }
+    return operation(answer);
+  }
+  if (group === 'logs' && sub) {
+    const { values } = parseArgs({ args: rest, options: { unit: { type: 'string' }, tail: { type: 'string' }, since: { type: 'string' } } });
+    if (!values.unit) throw new CliError(`${USAGE}\n(container logs: infra container logs <device> <name>)`);
+    const query = new URLSearchParams({ ...(values.tail && { tail: values.tail }), ...(values.since && { since: values.since }) });
+    return operation(await request('GET', `/api/devices/${encodeURIComponent(sub)}/services/${encodeURIComponent(values.unit)}/logs?${query}`));
+  }
+  if (group === 'zfs' && sub === 'snapshot') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { recursive: { type: 'boolean', short: 'r' } } });
+    const [device, snapshot] = positionals;
+    const at = snapshot?.indexOf('@') ?? -1;
+    if (!device || !snapshot || at <= 0) throw new CliError(USAGE);
+    const body = { dataset: snapshot.slice(0, at), name: snapshot.slice(at + 1), recursive: values.recursive ?? false };
+    const answer = await request('POST', `/api/devices/${encodeURIComponent(device)}/zfs/snapshots`, body);
+    return operation({ ...answer, status: answer.status === 201 ? 200 : answer.status });
   }
   if (group === 'confirm' && sub && rest.length > 0) {
     const { status, payload } = await request('POST', `/api/operations/${encodeURIComponent(sub)}/confirm`, { phrase: rest.join(' ') });

@@ -78,6 +78,9 @@ export function buildServer(deps: McpDeps): McpServer {
   dataTool('get_network', 'network', 'Network interfaces', 'Interfaces with state, MTU, MAC, addresses and rx/tx counters, and the default route. Cached for up to 120 s.');
   dataTool('get_services', 'services', 'systemd services', 'systemd service units with load/active/sub state and enablement, failed units first. Cached for up to 600 s.');
   dataTool('get_containers', 'containers', 'Containers', 'Every Docker container with state, image, ports, restart count, health and CPU/memory/network/block I/O. Cached for up to 30 s.');
+  dataTool('get_drive_health', 'drives', 'Drive health (SMART)', 'Every drive smartctl finds: verdict passed/warning/failed/unknown with the evidence (critical ATA attributes 5/10/184/187/188/196/197/198/201, NVMe health log, smartctl\'s own verdict and exit-status bits), temperature, power-on hours, model, serial, capacity. `problems` lists failing and warning drives first; status needs_sudo says smartctl must be allowed through sudo -n. Cached for up to 1 h.');
+  dataTool('get_zfs_status', 'zfs', 'ZFS pools', 'Pools with health, capacity and fragmentation; the vdev tree with each device\'s state and read/write/checksum errors; scrub/resilver progress; datasets, snapshot counts, ARC. `problems` lists DEGRADED/FAULTED pools and errors first. Cached for up to 600 s.');
+  dataTool('get_updates', 'updates', 'Pending updates', 'Upgradable packages (apt, dnf, yum, pacman, apk) with security updates first, how old the package lists are, and whether a reboot is required. Read-only: never refreshes package lists. Cached for up to 6 h.');
   dataTool('get_capabilities', 'capabilities', 'Device capabilities', 'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag), its OS, kernel and architecture. Detected daily.');
 
   server.registerTool(
@@ -141,6 +144,26 @@ export function buildServer(deps: McpDeps): McpServer {
         const body = containerAnswer(request.action, request.containers, outcome, confirmHow).body;
         if (outcome.operation.state !== 'awaiting_confirmation' || !server.server.getClientCapabilities()?.elicitation) return body;
         return elicitConfirmation(server, deps.operations, outcome.operation.operation_id, body);
+      }),
+  );
+
+  server.registerTool(
+    'create_zfs_snapshot',
+    {
+      title: 'Create a ZFS snapshot',
+      description: 'zfs snapshot [-r] dataset@name on a dataset the device has (checked against its real dataset list). Audited; loses nothing.',
+      inputSchema: {
+        device: Hostname.describe('Device hostname'),
+        dataset: z.string().min(1).max(255).describe('e.g. tank/media'),
+        name: z.string().min(1).max(255).describe('Snapshot name, e.g. before-upgrade-2026-11-26'),
+        recursive: z.boolean().optional().describe('Also every descendant dataset, atomically'),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    ({ device, dataset, name, recursive }) =>
+      answer(async () => {
+        const view = await deps.actions.zfsSnapshot(device, { dataset, name, recursive: recursive ?? false }, requester(), ctx());
+        return { snapshot: `${dataset}@${name}`, ...execAnswer(view, confirmHow).body };
       }),
   );
 

@@ -1,9 +1,10 @@
 import type { ContainerInfo, ContainersData } from '../activities/collectors/containers.ts';
+import { validateSnapshotName, type ZfsData } from '../activities/collectors/zfs.ts';
 import { CHANGING_CONTAINER_ACTIONS, type ContainerActionRequest } from '../schema/container-action.ts';
 import type { LogWindow } from '../schema/log-request.ts';
 import type { OperationView } from '../schema/operation.ts';
 import type { CollectionService } from './collection-service.ts';
-import { containerActionCommand, unitLogsCommand } from './device-commands.ts';
+import { containerActionCommand, unitLogsCommand, zfsSnapshotCommand } from './device-commands.ts';
 import type { RequestContext } from './device-service.ts';
 import type { OperationService } from './operation-service.ts';
 import { ServiceError } from './service-error.ts';
@@ -46,6 +47,30 @@ export class DeviceActionService {
   /** journald lines of one unit, newest `tail` within `since`; read-only, yet audited as an operation. */
   unitLogs(hostname: string, unit: string, window: LogWindow, requestedBy: string, ctx: RequestContext): Promise<OperationView> {
     return this.operations.exec(hostname, unitLogsCommand(unit, window), requestedBy, ctx);
+  }
+
+  /**
+   * `zfs snapshot [-r] dataset@name` on a dataset the device has. Taking a snapshot loses nothing, so
+   * the protection lets it run at once; it is still an audited operation.
+   */
+  async zfsSnapshot(hostname: string, request: { dataset: string; name: string; recursive: boolean }, requestedBy: string, ctx: RequestContext): Promise<OperationView> {
+    let snapshot: string;
+    try {
+      snapshot = validateSnapshotName(request.dataset, request.name);
+    } catch (err) {
+      throw new ServiceError('validation_error', 400, (err as Error).message);
+    }
+    const known = async (forceRefresh: boolean) => {
+      const data = (await this.collection.read(hostname, 'zfs', { forceRefresh }, ctx)).data as ZfsData;
+      if (!data.zfs_available) throw new ServiceError('zfs_unavailable', 409, `${hostname} has no ZFS${data.reason ? `: ${data.reason}` : ''}`);
+      return data.datasets.map((d) => d.name);
+    };
+    let datasets = await known(false);
+    if (!datasets.includes(request.dataset)) datasets = await known(true);
+    if (!datasets.includes(request.dataset)) {
+      throw new ServiceError('unknown_dataset', 404, `${hostname} has no dataset ${request.dataset}`, { known: datasets });
+    }
+    return this.operations.exec(hostname, zfsSnapshotCommand(snapshot, request.recursive), requestedBy, ctx);
   }
 
   /** Every name must be a container the device has; a stale cached list gets one fresh look first. */

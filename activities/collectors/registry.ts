@@ -1,9 +1,12 @@
 import { capabilitiesCollector } from './capabilities.ts';
 import type { Collector } from './collector.ts';
+import { drivesCollector } from './drives.ts';
 import { containersCollector } from './containers.ts';
 import { metricsCollector } from './metrics.ts';
 import { networkCollector } from './network.ts';
 import { servicesCollector } from './services.ts';
+import { updatesCollector } from './updates.ts';
+import { zfsCollector } from './zfs.ts';
 
 /**
  * Every data type the system collects. Schedules, API routes, MCP tools and audit follow from this
@@ -14,6 +17,9 @@ export const collectors = {
   containers: containersCollector,
   network: networkCollector,
   services: servicesCollector,
+  drives: drivesCollector,
+  zfs: zfsCollector,
+  updates: updatesCollector,
   capabilities: capabilitiesCollector,
 };
 

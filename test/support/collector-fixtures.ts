@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
+import { shellQuote } from '../../activities/ssh/quote.ts';
 
 /** Where a fixture of one data type lives: test/fixtures/<dataType>/<name>. */
 export function fixtureUrl(dataType: string, name: string): URL {
@@ -21,4 +22,28 @@ export function parseErrorAsserter(dataType: string): (run: () => unknown, messa
       assert.match(error.message, message);
       return true;
     });
+}
+
+/**
+ * A fake device tool (docker, smartctl, zpool, apt...) answering from a fixture of its collector: `cases`
+ * are `case "$*" in` branches that set `section` (or answer themselves); the fixture's `@@section`,
+ * `@@section-stderr` and `@@section-status` become the tool's stdout, stderr and exit status. Each call
+ * is appended to `logTo` (a shell word, e.g. `'/tmp/calls.log'` or `"$INFRA_TEST_EXEC_LOG"`).
+ */
+export function fixtureToolScript(o: { name: string; fixturePath: string; cases: readonly string[]; logTo: string; keepBlankLines?: boolean }): string {
+  const filter = o.keepBlankLines ? 'on' : 'on && $0 != ""';
+  return [
+    '#!/bin/sh',
+    `printf '%s %s\\n' ${shellQuote(o.name)} "$*" >> ${o.logTo}`,
+    'case "$*" in',
+    ...o.cases.map((line) => `  ${line}`),
+    `  *) echo ${shellQuote(`fake ${o.name}: unexpected arguments:`)} "$*" >&2; exit 2 ;;`,
+    'esac',
+    `fixture=${shellQuote(o.fixturePath)}`,
+    `print_section() { awk -v want="@@$1" '$0 == want { on = 1; next } /^@@/ { on = 0 } ${filter}' "$fixture"; }`,
+    'print_section "$section"',
+    'print_section "$section-stderr" >&2',
+    'exit "$(print_section "$section-status")"',
+    '',
+  ].join('\n');
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ContainerActionRequest, ContainerName } from '../../schema/container-action.ts';
 import { Hostname } from '../../schema/device.ts';
 import { LogWindow, UnitName } from '../../schema/log-request.ts';
+import { ZfsSnapshotRequest } from '../../schema/zfs-snapshot-request.ts';
 import type { DeviceActionService } from '../../services/device-action-service.ts';
 import { containerAnswer, execAnswer } from '../../services/operation-answers.ts';
 import { actor, requestContext } from '../request-context.ts';
@@ -14,10 +15,10 @@ const ContainerActionOptions = z.record(z.string(), z.unknown());
 const PathAction = z.enum(['start', 'stop', 'restart', 'remove', 'exec']);
 
 /**
- * Container actions and logs under `/api/devices/{hostname}/...`. Each becomes an operation: safe ones
+ * Container actions, logs and ZFS snapshots under `/api/devices/{hostname}/...`. Each becomes an operation: safe ones
  * answer at once, bulk or destructive ones answer 409 with the phrase a human must confirm.
  */
-export function containerRoutes(actions: DeviceActionService): Router {
+export function deviceActionRoutes(actions: DeviceActionService): Router {
   const r = Router();
 
   const respond = async (req: Request, res: import('express').Response, body: unknown) => {
@@ -37,6 +38,15 @@ export function containerRoutes(actions: DeviceActionService): Router {
   r.get('/:hostname/containers/:name/logs', (req, res) => {
     const query = ContainerLogsQuery.parse(req.query);
     return respond(req, res, { action: 'logs', containers: [req.params.name], ...query });
+  });
+
+  r.post('/:hostname/zfs/snapshots', async (req, res) => {
+    const hostname = Hostname.parse(req.params.hostname);
+    const request = ZfsSnapshotRequest.parse(req.body ?? {});
+    const ctx = requestContext(req);
+    const view = await actions.zfsSnapshot(hostname, request, actor(req, ctx.trigger), ctx);
+    const answer = execAnswer(view, `POST /api/operations/${view.operation_id}/confirm {"phrase": "<the phrase, typed by a human>"}`);
+    res.status(answer.httpStatus === 200 ? 201 : answer.httpStatus).json({ snapshot: `${request.dataset}@${request.name}`, ...answer.body });
   });
 
   r.get('/:hostname/services/:unit/logs', async (req, res) => {

@@ -1,0 +1,12 @@
+import { z } from 'zod';
+
+/** Shape only; the ZFS naming rules are checked by validateSnapshotName (activities/collectors/zfs.ts). */
+export const ZfsSnapshotRequest = z
+  .object({
+    dataset: z.string().min(1).max(255),
+    name: z.string().min(1).max(255),
+    /** Also every descendant dataset, atomically (`zfs snapshot -r`). */
+    recursive: z.boolean().default(false),
+  })
+  .strict();
+export type ZfsSnapshotRequest = z.infer<typeof ZfsSnapshotRequest>;
