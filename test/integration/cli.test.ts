@@ -57,6 +57,22 @@ describe('the infra CLI against a running API', () => {
     assert.equal(confirmed.code, 0, confirmed.stderr);
     assert.equal(sshd.countCalls(/^docker stop/), 1);
 
+    const restarted = await infra('container', 'restart', 'cli-dev', 'grafana');
+    assert.equal(restarted.code, 0, restarted.stderr);
+    assert.equal(restarted.stdout, 'grafana\n');
+    assert.match(restarted.stderr, /^grafana: running \(/m);
+    const logs = await infra('container', 'logs', 'cli-dev', 'nginx', '--tail', '3');
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.equal(logs.stdout.trimEnd().split('\n').length, 3);
+    const inspected = await infra('container', 'inspect', 'cli-dev', 'nginx');
+    assert.equal(JSON.parse(inspected.stdout)[0].Name, '/nginx');
+    const bulk = await infra('container', 'stop', 'cli-dev', 'grafana', 'nginx');
+    assert.equal(bulk.code, 3, 'held: not a terminal, so it says how to confirm');
+    assert.match(bulk.stdout, /DESTRUCTIVE COMMAND HELD on cli-dev/);
+    const ghost = await infra('container', 'stop', 'cli-dev', 'ghost');
+    assert.equal(ghost.code, 1);
+    assert.match(ghost.stderr, /404 unknown_container/);
+
     const bad = await infra('device', 'add', 'bad;name');
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /400 validation_error/);
