@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
 import { type ContainerInfo, type ContainersData, containersCollector } from '../../activities/collectors/containers.ts';
-import { fixtureReader, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { shellQuote } from '../../activities/ssh/quote.ts';
+import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('containers');
 const MIB = 2 ** 20;
@@ -236,20 +237,12 @@ describe('containersCollector.command on this machine', () => {
     writeFileSync(log, '');
     writeFileSync(
       join(dir, 'docker'),
-      [
-        '#!/bin/sh',
-        `printf '%s\\n' "$*" >> '${log}'`,
-        'case "$1" in',
-        '  version|ps|stats) section=$1 ;;',
-        '  container) section=inspect ;;',
-        '  *) echo "fake docker: unexpected arguments: $*" >&2; exit 2 ;;',
-        'esac',
-        `fixture='${fileURLToPath(fixtureUrl('containers', fixtureName))}'`,
-        `print_section() { awk -v want="@@$1" '$0 == want { on = 1; next } /^@@/ { on = 0 } on && $0 != ""' "$fixture"; }`,
-        'print_section "$section"',
-        'print_section "$section-stderr" >&2',
-        'exit "$(print_section "$section-status")"',
-      ].join('\n'),
+      fixtureToolScript({
+        name: 'docker',
+        fixturePath: fileURLToPath(fixtureUrl('containers', fixtureName)),
+        logTo: shellQuote(log),
+        cases: ["'version '*|'ps '*|'stats '*) section=$1 ;;", "'container '*) section=inspect ;;"],
+      }),
     );
     chmodSync(join(dir, 'docker'), 0o755);
     return {
@@ -269,9 +262,9 @@ describe('containersCollector.command on this machine', () => {
     assert.equal(stdout, fixture('docker-27.1.txt'));
     const ids = parse(stdout).containers.map((c) => c.id);
     const calls = docker.calls();
-    assert.deepEqual(calls.map((call) => call.split(' ')[0]), ['version', 'ps', 'stats', 'container']);
-    assert.equal(calls[2], 'stats --no-stream --no-trunc --format {{json .}}');
-    assert.ok(calls[3]?.startsWith('container inspect --format {"id":{{json .Id}}'));
+    assert.deepEqual(calls.map((call) => call.split(' ').slice(0, 2).join(' ')), ['docker version', 'docker ps', 'docker stats', 'docker container']);
+    assert.equal(calls[2], 'docker stats --no-stream --no-trunc --format {{json .}}');
+    assert.ok(calls[3]?.startsWith('docker container inspect --format {"id":{{json .Id}}'));
     assert.ok(calls[3]?.endsWith(` ${ids.join(' ')}`), 'inspect gets every container id from docker ps');
   });
 
@@ -279,6 +272,6 @@ describe('containersCollector.command on this machine', () => {
     assert.equal(runScript(fakeDocker('docker-20.10.txt').env), fixture('docker-20.10.txt'));
     const denied = fakeDocker('permission-denied.txt');
     assert.equal(runScript(denied.env), fixture('permission-denied.txt'));
-    assert.deepEqual(denied.calls().map((call) => call.split(' ')[0]), ['version', 'ps'], 'nothing more after docker ps failed');
+    assert.deepEqual(denied.calls().map((call) => call.split(' ').slice(0, 2).join(' ')), ['docker version', 'docker ps'], 'nothing more after docker ps failed');
   });
 });

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import { fixtureReader, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { shellQuote } from '../../activities/ssh/quote.ts';
+import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
 import { type ServicesData, type ServiceUnit, servicesCollector } from '../../activities/collectors/services.ts';
 
 const fixture = fixtureReader('services');
@@ -242,21 +243,12 @@ describe('servicesCollector.command on this machine', () => {
     writeFileSync(log, '');
     writeFileSync(
       join(dir, 'systemctl'),
-      [
-        '#!/bin/sh',
-        `printf '%s\\n' "$*" >> '${log}'`,
-        'case "$1" in',
-        '  --version) section=version ;;',
-        '  list-units) section=units ;;',
-        '  list-unit-files) section=unit-files ;;',
-        '  *) echo "fake systemctl: unexpected arguments: $*" >&2; exit 2 ;;',
-        'esac',
-        `fixture='${fileURLToPath(fixtureUrl('services', fixtureName))}'`,
-        `print_section() { awk -v want="@@$1" '$0 == want { on = 1; next } /^@@/ { on = 0 } on && $0 != ""' "$fixture"; }`,
-        'print_section "$section"',
-        'print_section "$section-stderr" >&2',
-        'exit "$(print_section "$section-status")"',
-      ].join('\n'),
+      fixtureToolScript({
+        name: 'systemctl',
+        fixturePath: fileURLToPath(fixtureUrl('services', fixtureName)),
+        logTo: shellQuote(log),
+        cases: ['--version) section=version ;;', "'list-units '*) section=units ;;", "'list-unit-files '*) section=unit-files ;;"],
+      }),
     );
     chmodSync(join(dir, 'systemctl'), 0o755);
     return {
@@ -288,9 +280,9 @@ describe('servicesCollector.command on this machine', () => {
       const systemctl = fakeSystemctl(name);
       assert.equal(runScript(systemctl.env), fixture(name), name);
       assert.deepEqual(systemctl.calls(), [
-        '--version',
-        'list-units --type=service --all --full --no-legend --no-pager --plain',
-        'list-unit-files --type=service --full --no-legend --no-pager',
+        'systemctl --version',
+        'systemctl list-units --type=service --all --full --no-legend --no-pager --plain',
+        'systemctl list-unit-files --type=service --full --no-legend --no-pager',
       ]);
     }
   });
@@ -298,6 +290,6 @@ describe('servicesCollector.command on this machine', () => {
   it('skips the unit files when systemd cannot be reached', () => {
     const systemctl = fakeSystemctl('not-booted.txt');
     assert.equal(runScript(systemctl.env), fixture('not-booted.txt'));
-    assert.deepEqual(systemctl.calls().map((call) => call.split(' ')[0]), ['--version', 'list-units']);
+    assert.deepEqual(systemctl.calls().map((call) => call.split(' ').slice(0, 2).join(' ')), ['systemctl --version', 'systemctl list-units']);
   });
 });
