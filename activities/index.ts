@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { CollectionFailure, CollectionInput } from '../schema/collection.ts';
@@ -12,6 +13,8 @@ import {
   type ExecuteOperationInput,
   type RecordOperationInput,
 } from './operations.ts';
+import { captureConfigChange, type CaptureInput } from './config/capture.ts';
+import { watchConfigFiles, type WatchInput } from './config/watch.ts';
 import { purgeSnapshots, type PurgeInput } from './retention.ts';
 import { syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
 import type { SshPool } from './ssh/pool.ts';
@@ -21,6 +24,8 @@ export interface ActivityDeps {
   pool: SshPool;
   logger: Logger;
   schedules: DeviceSchedules;
+  /** For the watch activity's signals to its workflow. */
+  temporal: Client;
 }
 
 /** Every activity, bound to its dependencies. Workflows import the type only. */
@@ -34,6 +39,8 @@ export function createActivities(deps: ActivityDeps) {
     executeOperation: (input: ExecuteOperationInput) => executeOperation(deps, input),
     syncDeviceSchedules: (hostname: string) => syncDeviceSchedules(deps, hostname),
     purgeSnapshots: (input: PurgeInput) => purgeSnapshots(deps, input),
+    watchConfigFiles: (input: WatchInput) => watchConfigFiles(deps, input),
+    captureConfigChange: (input: CaptureInput) => captureConfigChange(deps, input),
   };
 }
 

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema/database.ts';
-import type { ScheduledDevice } from '../services/schedule-service.ts';
+import type { FollowedDevice } from '../services/device-follower.ts';
 
 /** The part of the schedule service the worker needs: polling follows what detection found. */
 export interface DeviceSchedules {
-  syncDevice(device: ScheduledDevice): Promise<void>;
+  syncDevice(device: FollowedDevice): Promise<void>;
   removeDevice(hostname: string): Promise<void>;
 }
 

@@ -6,6 +6,8 @@ import { createApiApp } from '../api/app.ts';
 import { createMcpHttpApp } from '../mcp/http.ts';
 import type { Database } from '../schema/database.ts';
 import { CollectionService } from '../services/collection-service.ts';
+import { ConfigHistoryService } from '../services/config-history-service.ts';
+import { ConfigWatchService } from '../services/config-watch-service.ts';
 import { DeviceActionService } from '../services/device-action-service.ts';
 import { DeviceService } from '../services/device-service.ts';
 import { HealthService } from '../services/health-service.ts';
@@ -28,6 +30,9 @@ export interface SystemOptions {
   mcpPort: number | null;
   runWorker: boolean;
   pollingEnabled: boolean;
+  /** Config file watchers; by default on when polling is. */
+  configWatchEnabled?: boolean;
+  maxHeartbeatThrottleMs?: number;
   /** Per-type overrides of snapshot retention in days. */
   retentionDays?: Record<string, number>;
   operationSettings?: OperationSettings;
@@ -41,6 +46,8 @@ export interface RunningSystem {
   devices: DeviceService;
   collection: CollectionService;
   schedules: ScheduleService;
+  watchers: ConfigWatchService;
+  configHistory: ConfigHistoryService;
   health: HealthService;
   operations: OperationService;
   actions: DeviceActionService;
@@ -59,14 +66,16 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   await ensureSearchAttributes(client, o.namespace);
 
   const schedules = new ScheduleService(client, o.instance, o.logger, o.pollingEnabled);
-  const devices = new DeviceService(db, schedules);
+  const watchers = new ConfigWatchService(client, o.instance, o.logger, o.configWatchEnabled ?? o.pollingEnabled);
+  const devices = new DeviceService(db, [schedules, watchers]);
+  const configHistory = new ConfigHistoryService(db, devices, watchers);
   const collection = new CollectionService(db, client, devices, o.instance);
   const operations = new OperationService(db, client, devices, o.instance, o.operationSettings ?? DEFAULT_OPERATION_SETTINGS);
   const actions = new DeviceActionService(collection, operations);
   const health = new HealthService(db, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
 
   const worker = o.runWorker
-    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, schedules, workflowBundle: o.workflowBundle })
+    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, schedules, temporal: client, maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs, workflowBundle: o.workflowBundle })
     : null;
   worker?.done.catch((err: unknown) => o.logger.error('worker stopped with an error', { error: String(err) }));
 
@@ -81,11 +90,13 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ db, devices, collection, health, operations, actions, logger: o.logger }), o.apiPort);
   const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp({ devices, collection, health, operations, actions }, o.bindAddress, o.logger), o.mcpPort)}/mcp`;
 
-  await schedules.reconcile(await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities']).execute());
+  const followed = await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities']).execute();
+  await schedules.reconcile(followed);
+  await watchers.reconcile(followed);
   await schedules.ensureRetention(o.retentionDays ?? {});
 
   return {
-    db, client, devices, collection, schedules, health, operations, actions, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, worker, apiUrl, mcpUrl,
     async stop() {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
       await worker?.stop();

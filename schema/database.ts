@@ -8,6 +8,8 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
 export type DeviceStatus = 'unknown' | 'online' | 'offline' | 'unreachable' | 'auth_failed' | 'host_key_mismatch';
 export type AuthMethod = 'key' | 'agent';
+/** inotify: real time; polling: hashes compared every interval (no inotifywait, no permission, watch limit). */
+export type ConfigWatchMode = 'inotify' | 'polling';
 export type Trigger = 'schedule' | 'api' | 'mcp' | 'cli' | 'system';
 
 export interface DevicesTable {
@@ -31,6 +33,8 @@ export interface DevicesTable {
   host_key_fingerprint: string | null;
   host_key_algorithm: string | null;
   capabilities: Json<Record<string, boolean>>;
+  config_watch_mode: ConfigWatchMode | null;
+  config_watch_detail: string | null;
   consecutive_failures: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
@@ -114,6 +118,54 @@ export interface CapabilitiesSnapshotsTable extends SnapshotColumns {
   arch: string | null;
 }
 
+export type ConfigChangeType = 'CREATE' | 'MODIFY' | 'DELETE' | 'MOVE';
+
+export interface ConfigWatchPathsTable {
+  id: Generated<string>;
+  device_id: string;
+  path: string;
+  source: 'default' | 'user' | 'discovered';
+  enabled: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface ConfigSnapshotsTable {
+  id: Generated<string>;
+  device_id: string | null;
+  hostname: string;
+  path: string;
+  change_type: ConfigChangeType;
+  content: string | null;
+  content_sha256: string | null;
+  size_bytes: number | null;
+  previous_sha256: string | null;
+  kind: string;
+  parsed: Json<unknown> | null;
+  parse_error: Json<{ message: string; line: number | null; column: number | null }> | null;
+  detected_at: Timestamp;
+  stored_at: CreatedAt;
+  detection_latency_ms: number | null;
+  capture_id: string;
+}
+
+export interface ConfigChangeEventsTable {
+  id: Generated<string>;
+  snapshot_id: string;
+  previous_snapshot_id: string | null;
+  device_id: string | null;
+  hostname: string;
+  path: string;
+  change_type: ConfigChangeType;
+  diff: string;
+  semantic_changes: Json<unknown[]>;
+  risk_level: string;
+  reasons: Json<string[]>;
+  affected_services: Json<string[]>;
+  restart_required: boolean;
+  restart_hint: string | null;
+  detected_at: Timestamp;
+}
+
 export type AuditAction =
   | 'collect'
   | 'read'
@@ -130,7 +182,8 @@ export type AuditAction =
   | 'operation_expired'
   | 'operation_rejected'
   | 'operation_blocked'
-  | 'retention_purge';
+  | 'retention_purge'
+  | 'config_change';
 
 export interface OperationsTable {
   id: string;
@@ -188,6 +241,9 @@ export interface Database {
   zfs_snapshots: ZfsSnapshotsTable;
   updates_snapshots: UpdatesSnapshotsTable;
   capabilities_snapshots: CapabilitiesSnapshotsTable;
+  config_watch_paths: ConfigWatchPathsTable;
+  config_snapshots: ConfigSnapshotsTable;
+  config_change_events: ConfigChangeEventsTable;
   audit_log: AuditLogTable;
   operations: OperationsTable;
 }

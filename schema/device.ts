@@ -102,6 +102,9 @@ export interface DeviceView {
   host_key_fingerprint: string | null;
   host_key_algorithm: string | null;
   capabilities: Record<string, boolean>;
+  /** How config files are watched: `inotify`, `polling` (with the reason in config_watch_detail), or null. */
+  config_watch_mode: string | null;
+  config_watch_detail: string | null;
   created_at: string;
   updated_at: string;
 }

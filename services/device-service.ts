@@ -3,7 +3,7 @@ import type { Database, Device, Trigger } from '../schema/database.ts';
 import { DeviceCreate, type DevicePatch, type DeviceView } from '../schema/device.ts';
 import { writeAudit } from '../activities/store/audit.ts';
 import { findDeviceByHostname } from '../activities/store/devices.ts';
-import type { ScheduleService } from './schedule-service.ts';
+import type { DeviceFollower } from './device-follower.ts';
 import { notFound, ServiceError } from './service-error.ts';
 import { parseSshConfig } from './ssh-config-import.ts';
 
@@ -25,7 +25,7 @@ export class DeviceService {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly schedules: ScheduleService,
+    private readonly followers: readonly DeviceFollower[],
   ) {}
 
   /** Called after a device is edited or removed, so caches keyed by hostname can let go. */
@@ -75,6 +75,8 @@ export class DeviceService {
           status_detail: null,
           last_seen: null,
           capabilities: '{}',
+          config_watch_mode: null,
+          config_watch_detail: null,
           updated_at: new Date(),
         })
         .returningAll()
@@ -82,7 +84,7 @@ export class DeviceService {
       await writeAudit(trx, auditOf('device_create', inserted, ctx, { address: inserted.address, port: inserted.port }));
       return inserted;
     });
-    await this.schedules.syncDevice(row);
+    for (const follower of this.followers) await follower.syncDevice(row);
     return deviceView(row);
   }
 
@@ -109,7 +111,7 @@ export class DeviceService {
       return updated;
     });
     this.changed(hostname);
-    await this.schedules.syncDevice(row);
+    for (const follower of this.followers) await follower.syncDevice(row);
     return deviceView(row);
   }
 
@@ -120,7 +122,7 @@ export class DeviceService {
       await trx.deleteFrom('devices').where('id', '=', device.id).execute();
     });
     this.changed(hostname);
-    await this.schedules.removeDevice(hostname);
+    for (const follower of this.followers) await follower.removeDevice(hostname);
   }
 
   /** Devices from an OpenSSH client config; a dry run reports what would change and changes nothing. */
@@ -196,6 +198,8 @@ export function deviceView(d: Device): DeviceView {
     host_key_fingerprint: d.host_key_fingerprint,
     host_key_algorithm: d.host_key_algorithm,
     capabilities: d.capabilities,
+    config_watch_mode: d.config_watch_mode,
+    config_watch_detail: d.config_watch_detail,
     created_at: d.created_at.toISOString(),
     updated_at: d.updated_at.toISOString(),
   };

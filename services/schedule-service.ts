@@ -3,22 +3,17 @@ import { createHash } from 'node:crypto';
 import { collectors, DATA_TYPES, type DataType } from '../activities/collectors/registry.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { CollectionInput } from '../schema/collection.ts';
+import type { DeviceFollower, FollowedDevice } from './device-follower.ts';
 import type { RetentionInput } from '../workflows/retention.ts';
 import { DATA_TYPE_ATTRIBUTE, DEVICE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../workflows/search-attributes.ts';
 
-export interface ScheduledDevice {
-  hostname: string;
-  monitoring_enabled: boolean;
-  /** As last detected; a capability not yet known counts as present until detection says otherwise. */
-  capabilities: Record<string, boolean>;
-}
 
 /**
  * Polling as Temporal Schedules: one per device and data type, at the type's interval. Kept in step
  * with the device list: created when a device is added or monitoring is turned on, deleted otherwise,
  * and only for the types whose capability the device has.
  */
-export class ScheduleService {
+export class ScheduleService implements DeviceFollower {
   constructor(
     private readonly client: Client,
     private readonly instance: string,
@@ -30,7 +25,7 @@ export class ScheduleService {
     return `${this.instance}-poll-${hostname}-${dataType}`;
   }
 
-  async syncDevice(device: ScheduledDevice): Promise<void> {
+  async syncDevice(device: FollowedDevice): Promise<void> {
     if (!this.enabled) return;
     for (const dataType of DATA_TYPES) {
       if (isPolled(device, dataType)) await this.ensure(device.hostname, dataType);
@@ -44,7 +39,7 @@ export class ScheduleService {
   }
 
   /** At start-up: create what is missing, delete schedules of devices that are gone. */
-  async reconcile(devices: ScheduledDevice[]): Promise<void> {
+  async reconcile(devices: FollowedDevice[]): Promise<void> {
     if (!this.enabled) return;
     const wanted = new Set<string>();
     for (const d of devices) {
@@ -139,7 +134,7 @@ export class ScheduleService {
   }
 }
 
-function isPolled(device: ScheduledDevice, dataType: DataType): boolean {
+function isPolled(device: FollowedDevice, dataType: DataType): boolean {
   const capability = collectors[dataType].requiredCapability;
   return device.monitoring_enabled && (capability === undefined || device.capabilities[capability] !== false);
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../activities/index.ts';
@@ -27,6 +28,12 @@ export interface WorkerOptions {
   db: Kysely<Database>;
   logger: Logger;
   schedules: DeviceSchedules;
+  temporal: Client;
+  /**
+   * Upper bound of the SDK's heartbeat throttling, which is also how late a long activity (a config
+   * watch) learns that it was cancelled. Tests shorten it; the default spares the server.
+   */
+  maxHeartbeatThrottleMs?: number;
   /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkflowBundleOption;
   pool?: SshPool;
@@ -41,7 +48,8 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    activities: createActivities({ db: o.db, pool, logger: o.logger, schedules: o.schedules }),
+    ...(o.maxHeartbeatThrottleMs === undefined ? {} : { maxHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs, defaultHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs }),
+    activities: createActivities({ db: o.db, pool, logger: o.logger, schedules: o.schedules, temporal: o.temporal }),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
   const done = worker.run().finally(async () => {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Client, type ConnectConfig } from 'ssh2';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { Logger } from '../../platform/logger.ts';
 import { classifyConnectionError, SshError } from './errors.ts';
 import { hostKeyIdentity, type HostKeyIdentity } from './host-key.ts';
@@ -93,6 +93,60 @@ export class SshPool {
     } finally {
       this.releaseChannel(target.deviceId, conn);
     }
+  }
+
+  /**
+   * Runs a long-lived command (a file watcher) on a connection of its own: its channel never competes
+   * with collections, and a watch that drops never drops them. Each stdout line goes to `onLine` as it
+   * arrives. Resolves when the command ends or `signal` aborts (which closes channel and connection);
+   * rejects with a classified error when the connection fails or drops.
+   */
+  async stream(target: SshTarget, command: string, opts: { onLine: (line: string) => void; signal: AbortSignal }): Promise<{ exitCode: number | null; stderr: string }> {
+    const where = `${target.hostname} (${target.address}:${target.port})`;
+    const conn = await this.open(target, 'stream');
+    try {
+      await conn.ready;
+    } catch (err) {
+      conn.client.end();
+      throw this.classifyConnectFailure(err, target, conn);
+    }
+    return new Promise((resolve, reject) => {
+      let channel: ClientChannel | undefined;
+      const finish = (outcome: () => void) => {
+        opts.signal.removeEventListener('abort', abort);
+        conn.client.end();
+        outcome();
+      };
+      // Closing our side first sends EOF to the command's stdin, which the watch script waits for.
+      const abort = () => {
+        channel?.end();
+        finish(() => resolve({ exitCode: null, stderr: '' }));
+      };
+      if (opts.signal.aborted) return abort();
+      opts.signal.addEventListener('abort', abort, { once: true });
+      conn.client.exec(command, (err, stream) => {
+        if (err) return finish(() => reject(classifyConnectionError(err, where)));
+        channel = stream;
+        const errOut = new BoundedBuffer(64 * 1024);
+        let partial = '';
+        let exitCode: number | null = null;
+        stream.on('data', (chunk: Buffer) => {
+          const lines = (partial + chunk.toString('utf8')).split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) opts.onLine(line);
+        });
+        stream.stderr.on('data', (chunk: Buffer) => errOut.push(chunk));
+        stream.on('exit', (code: number | null) => {
+          exitCode = code;
+        });
+        stream.on('close', () => {
+          if (opts.signal.aborted) return;
+          if (partial) opts.onLine(partial);
+          if (exitCode === null) return finish(() => reject(new SshError('connection_lost', `${where}: connection lost while watching`)));
+          finish(() => resolve({ exitCode, stderr: errOut.text() }));
+        });
+      });
+    });
   }
 
   /** Opens (or reuses) the device's connection without running anything. */

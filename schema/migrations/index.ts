@@ -3,6 +3,7 @@ import * as initial from './0001_initial.ts';
 import * as operations from './0002_operations.ts';
 import * as networkServices from './0003_network_services.ts';
 import * as coverage from './0004_coverage.ts';
+import * as configHistory from './0005_config_history.ts';
 
 /** Listed statically so bundles and tests need no directory scanning; names sort in apply order. */
 export const migrationProvider: MigrationProvider = {
@@ -11,5 +12,6 @@ export const migrationProvider: MigrationProvider = {
     '0002_operations': operations,
     '0003_network_services': networkServices,
     '0004_coverage': coverage,
+    '0005_config_history': configHistory,
   }),
 };

@@ -46,7 +46,7 @@ export function testDir(name: string): string {
 }
 
 /** The whole system (worker, API, MCP) in this process, on its own database and task queue. */
-export async function startTestSystem(opts: { pollingEnabled?: boolean; confirmationTimeoutSeconds?: number } = {}): Promise<RunningSystem & { instance: string; databaseUrl: string }> {
+export async function startTestSystem(opts: { pollingEnabled?: boolean; configWatchEnabled?: boolean; confirmationTimeoutSeconds?: number } = {}): Promise<RunningSystem & { instance: string; databaseUrl: string }> {
   const env = testEnv();
   const instance = uniqueName('t');
   const databaseUrl = await createTestDatabase();
@@ -61,6 +61,8 @@ export async function startTestSystem(opts: { pollingEnabled?: boolean; confirma
     mcpPort: 0,
     runWorker: true,
     pollingEnabled: opts.pollingEnabled ?? false,
+    configWatchEnabled: opts.configWatchEnabled ?? false,
+    maxHeartbeatThrottleMs: 1000,
     operationSettings: { confirmationTimeoutSeconds: opts.confirmationTimeoutSeconds ?? 300, maxAttempts: 3, requireDistinctConfirmer: false },
     workflowBundle: workflowBundle(),
     logger: createLogger(process.env.LOG_LEVEL ?? 'error', 'test'),

@@ -1,0 +1,236 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from '../../platform/logger.ts';
+import type { ConfigWatchMode, Database } from '../../schema/database.ts';
+import { configChangesSignal, type ObservedChange } from '../../workflows/config-watch-messages.ts';
+import { toApplicationFailure } from '../activity-failure.ts';
+import { SshError } from '../ssh/errors.ts';
+import type { SshPool, SshTarget } from '../ssh/pool.ts';
+import { posixShellCommand } from '../ssh/quote.ts';
+import { findDeviceByHostname, sshTargetOf } from '../store/devices.ts';
+import {
+  discoveryScript,
+  hashScanScript,
+  isDirectoryEvent,
+  isWatchedFile,
+  parseDiscovery,
+  parseHashScan,
+  parseHashScanUnreadable,
+  parseWatchLine,
+  watchScript,
+  type WatchTargets,
+} from './watch-scripts.ts';
+
+export interface WatchDeps {
+  db: Kysely<Database>;
+  pool: SshPool;
+  logger: Logger;
+  temporal: Client;
+}
+
+export interface WatchInput {
+  hostname: string;
+  /** The watcher workflow to signal (stable across continue-as-new). */
+  workflowId: string;
+}
+
+export interface WatchSettings {
+  /** Changes of one path within this window are signalled once. */
+  debounceMs: number;
+  /** Polling fallback: how often hashes are compared. */
+  pollIntervalMs: number;
+  /** Even with inotify: a full comparison by hashes and a new discovery, for anything missed. */
+  rescanIntervalMs: number;
+  heartbeatIntervalMs: number;
+}
+
+export const DEFAULT_WATCH_SETTINGS: WatchSettings = { debounceMs: 200, pollIntervalMs: 30_000, rescanIntervalMs: 30 * 60_000, heartbeatIntervalMs: 1_000 };
+
+/**
+ * Watches one device's configuration files until cancelled. It discovers what to watch, compares
+ * every file's hash with the newest stored version (catching whatever changed while nobody watched),
+ * then holds `inotifywait` on a connection of its own and signals each debounced batch of changes to
+ * the watcher workflow. Without inotify (not installed, no permission, watch limit) it polls hashes,
+ * and says so on the device. A dropped connection fails the attempt; Temporal retries it, and the new
+ * attempt's re-scan catches what changed in between.
+ */
+export async function watchConfigFiles(deps: WatchDeps, input: WatchInput, settings: WatchSettings = DEFAULT_WATCH_SETTINGS): Promise<void> {
+  const { db, logger } = deps;
+  const ctx = Context.current();
+  const heartbeat = setInterval(() => ctx.heartbeat(), settings.heartbeatIntervalMs);
+  try {
+    const device = await findDeviceByHostname(db, input.hostname);
+    if (!device) throw new SshError('device_not_found', `no device named ${input.hostname}`);
+    const target = sshTargetOf(device);
+    const handle = deps.temporal.workflow.getHandle(input.workflowId);
+    const signal = async (changes: ObservedChange[]) => {
+      if (changes.length > 0) await handle.signal(configChangesSignal, changes);
+    };
+    const setMode = async (mode: ConfigWatchMode, detail: string | null) => {
+      await db.updateTable('devices').set({ config_watch_mode: mode, config_watch_detail: detail }).where('id', '=', device.id).execute();
+    };
+
+    while (!ctx.cancellationSignal.aborted) {
+      const targets = await discover(deps, target, device.id);
+      await signal(await rescan(deps, target, device.hostname, targets));
+      const outcome = await watchWithInotify(deps, target, targets, signal, setMode, settings, ctx.cancellationSignal);
+      if (outcome.kind === 'rescan_due') continue;
+      if (outcome.kind === 'cancelled') break;
+      logger.warn('config watch falls back to polling', { device: device.hostname, reason: outcome.reason });
+      await setMode('polling', outcome.reason);
+      await pollHashes(deps, target, device.hostname, targets, signal, settings, ctx.cancellationSignal);
+    }
+  } catch (err) {
+    if (!ctx.cancellationSignal.aborted) throw toApplicationFailure(err);
+  } finally {
+    clearInterval(heartbeat);
+  }
+  // Only the workflow's own cancellation ends the watch; a worker shutting down hands it to the next one.
+  if (!ctx.cancellationDetails?.cancelRequested) {
+    throw ApplicationFailure.retryable(`watch of ${input.hostname} interrupted (worker shutting down or activity timed out)`, 'watch_interrupted');
+  }
+}
+
+type WatchOutcome = { kind: 'cancelled' } | { kind: 'rescan_due' } | { kind: 'fallback'; reason: string };
+
+/** Holds inotifywait until cancelled, until the periodic re-scan is due, or until inotify proves unusable. */
+async function watchWithInotify(
+  deps: WatchDeps,
+  target: SshTarget,
+  targets: WatchTargets,
+  signal: (changes: ObservedChange[]) => Promise<void>,
+  setMode: (mode: ConfigWatchMode, detail: string | null) => Promise<void>,
+  settings: WatchSettings,
+  cancelled: AbortSignal,
+): Promise<WatchOutcome> {
+  const stop = new AbortController();
+  const onCancel = () => stop.abort();
+  cancelled.addEventListener('abort', onCancel, { once: true });
+  let outcome: WatchOutcome | null = null;
+  const end = (o: WatchOutcome) => {
+    outcome ??= o;
+    stop.abort();
+  };
+  const rescanTimer = setTimeout(() => end({ kind: 'rescan_due' }), settings.rescanIntervalMs);
+
+  const pending = new Map<string, ObservedChange>();
+  let flushTimer: NodeJS.Timeout | null = null;
+  let signalling = Promise.resolve();
+  const flush = () => {
+    flushTimer = null;
+    const batch = [...pending.values()];
+    pending.clear();
+    signalling = signalling
+      .then(() => signal(batch))
+      .catch((err: unknown) => {
+        deps.logger.warn('could not signal config changes', { error: String(err) });
+      });
+  };
+
+  try {
+    await deps.pool.stream(target, posixShellCommand(watchScript(targets)), {
+      signal: stop.signal,
+      onLine: (text) => {
+        const line = parseWatchLine(text);
+        switch (line.type) {
+          case 'ready':
+            void setMode('inotify', null);
+            break;
+          case 'event':
+            if (isDirectoryEvent(line.events) || !isWatchedFile(targets, line.path)) break;
+            pending.set(line.path, {
+              path: line.path,
+              detectedAt: pending.get(line.path)?.detectedAt ?? new Date().toISOString(),
+              moved: (pending.get(line.path)?.moved ?? false) || line.events.includes('MOVED_TO'),
+              source: 'inotify',
+            });
+            flushTimer ??= setTimeout(flush, settings.debounceMs);
+            break;
+          case 'no_inotifywait':
+            end({ kind: 'fallback', reason: 'inotifywait is not installed (inotify-tools)' });
+            break;
+          case 'no_directories':
+            end({ kind: 'fallback', reason: 'none of the watched directories exists yet' });
+            break;
+          case 'error':
+            if (line.limitReached) end({ kind: 'fallback', reason: `inotify watch limit reached (fs.inotify.max_user_watches): ${line.message}` });
+            else if (line.permissionDenied) end({ kind: 'fallback', reason: `no permission to watch: ${line.message}` });
+            break;
+          case 'exited':
+            end({ kind: 'fallback', reason: `inotifywait exited with status ${line.status}` });
+            break;
+          case 'other':
+            break;
+        }
+      },
+    });
+  } finally {
+    clearTimeout(rescanTimer);
+    cancelled.removeEventListener('abort', onCancel);
+    if (flushTimer) {
+      clearTimeout(flushTimer);
+      flush();
+    }
+    await signalling;
+  }
+  if (cancelled.aborted) return { kind: 'cancelled' };
+  // The stream ended without a reason of ours: the command ended by itself.
+  return outcome ?? { kind: 'fallback', reason: 'inotifywait ended unexpectedly' };
+}
+
+/** The polling fallback: hashes compared every interval until cancelled. */
+async function pollHashes(
+  deps: WatchDeps,
+  target: SshTarget,
+  hostname: string,
+  targets: WatchTargets,
+  signal: (changes: ObservedChange[]) => Promise<void>,
+  settings: WatchSettings,
+  cancelled: AbortSignal,
+): Promise<void> {
+  const rescanDue = Date.now() + settings.rescanIntervalMs;
+  while (!cancelled.aborted && Date.now() < rescanDue) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, settings.pollIntervalMs);
+      cancelled.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+    if (!cancelled.aborted) await signal(await rescan(deps, target, hostname, targets));
+  }
+}
+
+/** What to watch on the device: discovered defaults plus the paths people added. */
+async function discover(deps: WatchDeps, target: SshTarget, deviceId: string): Promise<WatchTargets> {
+  const userPaths = await deps.db.selectFrom('config_watch_paths').select('path').where('device_id', '=', deviceId).where('enabled', '=', true).execute();
+  const output = await deps.pool.exec(target, posixShellCommand(discoveryScript(userPaths.map((p) => p.path))), { timeoutMs: 60_000 });
+  return parseDiscovery(output);
+}
+
+/**
+ * Changes between the device's files and the newest stored versions: new or different hashes, and
+ * stored files that are gone. Unreadable files count as neither.
+ */
+async function rescan(deps: WatchDeps, target: SshTarget, hostname: string, targets: WatchTargets): Promise<ObservedChange[]> {
+  const output = await deps.pool.exec(target, posixShellCommand(hashScanScript(targets)), { timeoutMs: 120_000 });
+  const present = parseHashScan(output);
+  const unreadable = new Set(parseHashScanUnreadable(output));
+  const stored = await sql<{ path: string; content_sha256: string | null; change_type: string }>`
+    select distinct on (path) path, content_sha256, change_type from config_snapshots
+    where hostname = ${hostname} order by path, id desc`.execute(deps.db);
+  const storedByPath = new Map(stored.rows.map((r) => [r.path, r]));
+  const now = new Date().toISOString();
+  const changes: ObservedChange[] = [];
+  for (const [path, sha256] of present) {
+    const latest = storedByPath.get(path);
+    if (!latest || latest.change_type === 'DELETE' || latest.content_sha256 !== sha256) changes.push({ path, detectedAt: now, moved: false, source: 'rescan' });
+  }
+  for (const [path, latest] of storedByPath) {
+    if (latest.change_type !== 'DELETE' && !present.has(path) && !unreadable.has(path) && isWatchedFile(targets, path)) {
+      changes.push({ path, detectedAt: now, moved: false, source: 'rescan' });
+    }
+  }
+  return changes;
+}

@@ -1,0 +1,138 @@
+import { sql, type Kysely } from 'kysely';
+import { semanticChanges, unifiedDiff } from '../activities/config/config-diff.ts';
+import { storedParse } from '../activities/config/parsed-config.ts';
+import type { Database } from '../schema/database.ts';
+import type { ConfigWatchService } from './config-watch-service.ts';
+import type { DeviceService } from './device-service.ts';
+import { notFound, ServiceError } from './service-error.ts';
+
+/**
+ * Reads of the configuration history (every stored version, forever) and the watched set. Writes of
+ * versions happen only in the watcher's activities.
+ */
+export class ConfigHistoryService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly devices: DeviceService,
+    private readonly watchers: ConfigWatchService,
+  ) {}
+
+  /** Every file the device's history knows, at its newest version, and how the device is watched. */
+  async files(hostname: string) {
+    const device = await this.devices.require(hostname);
+    const rows = await sql<{ path: string; kind: string; change_type: string; content_sha256: string | null; size_bytes: number | null; detected_at: Date; id: string; versions: string }>`
+      select distinct on (s.path) s.path, s.kind, s.change_type, s.content_sha256, s.size_bytes, s.detected_at, s.id,
+        count(*) over (partition by s.path) as versions
+      from config_snapshots s where s.hostname = ${hostname} order by s.path, s.id desc`.execute(this.db);
+    const userPaths = await this.db.selectFrom('config_watch_paths').select(['path', 'enabled', 'created_at']).where('device_id', '=', device.id).orderBy('path').execute();
+    return {
+      device: hostname,
+      watch: { mode: device.config_watch_mode, detail: device.config_watch_detail, workflow_id: this.watchers.workflowId(hostname) },
+      user_paths: userPaths.map((p) => ({ path: p.path, enabled: p.enabled, added_at: p.created_at.toISOString() })),
+      files: rows.rows.map((r) => ({
+        path: r.path,
+        kind: r.kind,
+        exists: r.change_type !== 'DELETE',
+        last_change: r.change_type,
+        sha256: r.content_sha256,
+        size_bytes: r.size_bytes,
+        changed_at: r.detected_at.toISOString(),
+        snapshot_id: r.id,
+        versions: Number(r.versions),
+      })),
+    };
+  }
+
+  /** Versions of one file, newest first, with each one's change event summary. */
+  async history(hostname: string, path: string, limit: number) {
+    await this.devices.require(hostname);
+    const rows = await this.db
+      .selectFrom('config_snapshots as s')
+      .leftJoin('config_change_events as e', 'e.snapshot_id', 's.id')
+      .select(['s.id', 's.change_type', 's.content_sha256', 's.size_bytes', 's.kind', 's.parse_error', 's.detected_at', 's.detection_latency_ms', 'e.id as event_id', 'e.risk_level', 'e.reasons', 'e.affected_services'])
+      .where('s.hostname', '=', hostname)
+      .where('s.path', '=', path)
+      .orderBy('s.id', 'desc')
+      .limit(limit)
+      .execute();
+    if (rows.length === 0) throw notFound(`history of ${path} on ${hostname}`);
+    return {
+      device: hostname,
+      path,
+      versions: rows.map((r) => ({
+        snapshot_id: r.id,
+        change_type: r.change_type,
+        sha256: r.content_sha256,
+        size_bytes: r.size_bytes,
+        kind: r.kind,
+        parse_error: r.parse_error,
+        detected_at: r.detected_at.toISOString(),
+        detection_latency_ms: r.detection_latency_ms,
+        event_id: r.event_id,
+        risk_level: r.risk_level,
+        reasons: r.reasons,
+        affected_services: r.affected_services,
+      })),
+    };
+  }
+
+  async snapshot(id: string) {
+    const row = await this.db.selectFrom('config_snapshots').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound(`config snapshot ${id}`);
+    const { device_id: _deviceId, capture_id: _captureId, ...rest } = row;
+    return { ...rest, detected_at: row.detected_at.toISOString(), stored_at: row.stored_at.toISOString() };
+  }
+
+  /** Text and semantic differences between two versions of the same file. */
+  async diff(fromId: string, toId: string) {
+    const [from, to] = await Promise.all([this.snapshot(fromId), this.snapshot(toId)]);
+    if (from.hostname !== to.hostname || from.path !== to.path) {
+      throw new ServiceError('validation_error', 400, 'both snapshots must be versions of the same file on the same device');
+    }
+    const text = unifiedDiff(to.path, from.change_type === 'DELETE' ? null : from.content, to.change_type === 'DELETE' ? null : to.content);
+    return {
+      device: to.hostname,
+      path: to.path,
+      from: { snapshot_id: from.id, detected_at: from.detected_at, sha256: from.content_sha256 },
+      to: { snapshot_id: to.id, detected_at: to.detected_at, sha256: to.content_sha256 },
+      diff: text.text,
+      added_lines: text.added,
+      removed_lines: text.removed,
+      truncated: text.truncated,
+      semantic_changes: semanticChanges(
+        from.change_type === 'DELETE' ? null : storedParse(from.kind, from.parsed, from.parse_error),
+        to.change_type === 'DELETE' ? null : storedParse(to.kind, to.parsed, to.parse_error),
+      ),
+    };
+  }
+
+  /** Change events, newest first. */
+  async changes(q: { since?: Date; hostname?: string; limit: number; includeDiff: boolean }) {
+    let query = this.db.selectFrom('config_change_events').selectAll().orderBy('id', 'desc').limit(q.limit);
+    if (q.since) query = query.where('detected_at', '>=', q.since);
+    if (q.hostname) query = query.where('hostname', '=', q.hostname);
+    const rows = await query.execute();
+    return {
+      changes: rows.map(({ diff, device_id: _deviceId, ...r }) => ({ ...r, detected_at: r.detected_at.toISOString(), ...(q.includeDiff ? { diff } : {}) })),
+    };
+  }
+
+  async addWatchPath(hostname: string, path: string) {
+    const device = await this.devices.require(hostname);
+    await this.db
+      .insertInto('config_watch_paths')
+      .values({ device_id: device.id, path, source: 'user' })
+      .onConflict((oc) => oc.columns(['device_id', 'path']).doUpdateSet({ enabled: true }))
+      .execute();
+    await this.watchers.restart(hostname);
+    return this.files(hostname);
+  }
+
+  async removeWatchPath(hostname: string, path: string) {
+    const device = await this.devices.require(hostname);
+    const removed = await this.db.deleteFrom('config_watch_paths').where('device_id', '=', device.id).where('path', '=', path).executeTakeFirst();
+    if (Number(removed.numDeletedRows) === 0) throw notFound(`watched path ${path} on ${hostname}`);
+    await this.watchers.restart(hostname);
+    return this.files(hostname);
+  }
+}

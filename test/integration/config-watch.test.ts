@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startTestSshd, type TestSshd } from '../support/sshd.ts';
+import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
+
+const COMPOSE_V1 = 'services:\n  web:\n    image: nginx:1.25\n    ports:\n      - "8080:80"\n';
+const COMPOSE_V2 = 'services:\n  web:\n    image: nginx:1.27\n    ports:\n      - "8080:80"\n';
+const COMPOSE_V3 = 'services:\n  web:\n    image: nginx:1.27\n';
+
+describe('config watching: real inotifywait over the real sshd, PostgreSQL and Temporal', () => {
+  let sshd: TestSshd;
+  let sys: Awaited<ReturnType<typeof startTestSystem>>;
+  let dir: string;
+  const file = () => path.join(dir, 'docker-compose.yml');
+
+  const versions = (p: string) =>
+    sys.db.selectFrom('config_snapshots').select(['id', 'change_type', 'content_sha256', 'content']).where('hostname', '=', 'watched').where('path', '=', p).orderBy('id').execute();
+  /** Polls until `predicate` holds for the file's versions (bounded), then answers them. */
+  const waitForVersions = async (p: string, predicate: (v: Awaited<ReturnType<typeof versions>>) => boolean, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    let current = await versions(p);
+    while (!predicate(current) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      current = await versions(p);
+    }
+    assert.ok(predicate(current), `versions of ${p}: ${JSON.stringify(current.map((v) => v.change_type))}`);
+    return current;
+  };
+  const watchMode = async () => (await sys.db.selectFrom('devices').select('config_watch_mode').where('hostname', '=', 'watched').executeTakeFirst())?.config_watch_mode;
+
+  before(async () => {
+    sshd = await startTestSshd(testDir(uniqueName('sshd')));
+    dir = testDir(uniqueName('watched'));
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o755);
+    writeFileSync(file(), COMPOSE_V1, { mode: 0o644 });
+    sys = await startTestSystem({ configWatchEnabled: true });
+    const created = await sys.devices.create(
+      { hostname: 'watched', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true },
+      { trigger: 'api', correlationId: null },
+    );
+    assert.ok(created.id);
+    await sys.configHistory.addWatchPath('watched', dir);
+  });
+  after(async () => {
+    await sys?.devices.remove('watched', { trigger: 'api', correlationId: null }).catch(() => undefined);
+    await sys?.client.workflow.getHandle(sys.watchers.workflowId('watched')).result().catch(() => undefined);
+    await sys?.stop();
+    await sshd?.stop();
+  });
+
+  test('an existing file is stored as its first version, and the device says it is watched by inotify', async () => {
+    const [first] = await waitForVersions(file(), (v) => v.length >= 1);
+    assert.equal(first!.change_type, 'CREATE');
+    assert.equal(first!.content, COMPOSE_V1);
+    const deadline = Date.now() + 10_000;
+    while ((await watchMode()) !== 'inotify' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await watchMode(), 'inotify');
+  });
+
+  test('a modification is stored with its semantic change and impact; rewriting the same bytes stores nothing', async () => {
+    writeFileSync(file(), COMPOSE_V2);
+    const all = await waitForVersions(file(), (v) => v.length >= 2);
+    assert.equal(all[1]!.change_type, 'MODIFY');
+    const event = await sys.db.selectFrom('config_change_events').selectAll().where('snapshot_id', '=', all[1]!.id).executeTakeFirstOrThrow();
+    assert.match(JSON.stringify(event.semantic_changes), /nginx:1\.25 → nginx:1\.27/);
+    assert.equal(event.risk_level, 'MEDIUM');
+    assert.deepEqual(event.affected_services, ['web']);
+    assert.match(event.diff, /^-    image: nginx:1\.25$/m);
+
+    writeFileSync(file(), COMPOSE_V2);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await versions(file())).length, 2, 'same content, no new version');
+  });
+
+  test('an editor-style save (write a temp file, rename it over) is a modification', async () => {
+    const tmp = path.join(dir, '.docker-compose.yml.swp');
+    writeFileSync(tmp, COMPOSE_V3);
+    renameSync(tmp, file());
+    const all = await waitForVersions(file(), (v) => v.length >= 3);
+    assert.equal(all[2]!.change_type, 'MODIFY');
+    assert.equal(all[2]!.content, COMPOSE_V3);
+    assert.equal((await versions(tmp)).length, 0, 'editor temp files are not watched');
+  });
+
+  test('a file moved in is a MOVE, a deleted one a DELETE', async () => {
+    const outside = testDir(uniqueName('outside.yml'));
+    writeFileSync(outside, COMPOSE_V1, { mode: 0o644 });
+    const movedIn = path.join(dir, 'compose.override.yml');
+    execFileSync('mv', [outside, movedIn]);
+    const [moved] = await waitForVersions(movedIn, (v) => v.length >= 1);
+    assert.equal(moved!.change_type, 'MOVE');
+    rmSync(movedIn);
+    const after = await waitForVersions(movedIn, (v) => v.length >= 2);
+    assert.equal(after[1]!.change_type, 'DELETE');
+    assert.equal(after[1]!.content, null);
+  });
+
+  test('a change made while the watch connection is down is captured after it reconnects', async () => {
+    // Kill every session of the device user: the watcher's connection with its inotifywait goes down.
+    execFileSync('pkill', ['-KILL', '-u', sshd.username, 'sshd'], { stdio: 'ignore' });
+    writeFileSync(file(), COMPOSE_V1);
+    const all = await waitForVersions(file(), (v) => v.length >= 4, 40_000);
+    assert.equal(all[3]!.change_type, 'MODIFY');
+    assert.equal(all[3]!.content, COMPOSE_V1);
+  });
+
+  test('removing the device stops the watcher and leaves no inotifywait behind', async () => {
+    await sys.devices.remove('watched', { trigger: 'api', correlationId: null });
+    await sys.client.workflow.getHandle(sys.watchers.workflowId('watched')).result();
+    const deadline = Date.now() + 10_000;
+    const running = () => {
+      try {
+        return execFileSync('pgrep', ['-f', `inotifywait.*${dir}`], { encoding: 'utf8' }).trim();
+      } catch {
+        return '';
+      }
+    };
+    while (running() !== '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(running(), '');
+    const history = await sys.db.selectFrom('config_snapshots').select('id').where('hostname', '=', 'watched').execute();
+    assert.ok(history.length >= 5, 'history outlives the device');
+  });
+});

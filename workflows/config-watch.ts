@@ -1,0 +1,102 @@
+import {
+  ActivityCancellationType,
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
+import { configChangesSignal, restartWatchSignal, stopWatchingSignal, type ObservedChange } from './config-watch-messages.ts';
+import { describeFailure } from './failure.ts';
+
+// The watch runs until cancelled; heartbeats carry cancellation and reveal a dead worker within 30 s.
+const { watchConfigFiles } = proxyActivities<Activities>({
+  startToCloseTimeout: '3650 days',
+  heartbeatTimeout: '30 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
+});
+const { captureConfigChange } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
+});
+
+export interface ConfigWatchInput {
+  hostname: string;
+}
+
+/** Changes handled before the run continues as new, keeping its history short. */
+const CHANGES_PER_RUN = 500;
+
+/**
+ * One per device, for as long as the device is monitored. A heartbeating activity holds `inotifywait`
+ * on the device (or polls hashes where inotify is unavailable) and signals changes here; each changed
+ * path is captured by its own activity, one at a time per device, in the order seen.
+ */
+export async function configWatchWorkflow(input: ConfigWatchInput): Promise<void> {
+  const pending = new Map<string, ObservedChange>();
+  let stopping = false;
+  let handled = 0;
+
+  setHandler(configChangesSignal, (batch) => {
+    for (const change of batch) {
+      // A path seen again before it was captured is captured once, as it is by then.
+      const earlier = pending.get(change.path);
+      pending.set(change.path, earlier ? { ...change, detectedAt: earlier.detectedAt, moved: earlier.moved || change.moved } : change);
+    }
+  });
+  setHandler(stopWatchingSignal, () => {
+    stopping = true;
+  });
+  let restartRequested = false;
+  setHandler(restartWatchSignal, () => {
+    restartRequested = true;
+  });
+
+  const watchScope = new CancellationScope();
+  let watchFailed: string | null = null;
+  const watch = watchScope
+    .run(() => watchConfigFiles({ hostname: input.hostname, workflowId: workflowInfo().workflowId }))
+    .catch((err: unknown) => {
+      if (isCancellation(err)) return;
+      // Only non-retryable failures end up here (device gone, host key changed, no credentials).
+      watchFailed = describeFailure(err).message;
+      log.warn('config watch stopped', { device: input.hostname, error: watchFailed });
+    });
+
+  /** Captures every pending path, including those signalled meanwhile (Map iteration sees them). */
+  const capturePending = async () => {
+    for (const [path, change] of pending) {
+      pending.delete(path);
+      try {
+        await captureConfigChange({ hostname: input.hostname, path, detectedAt: change.detectedAt, moved: change.moved, correlationId: null });
+      } catch (err) {
+        // One unreadable file must not stop the watch; the failure stays in the workflow history.
+        log.warn('config change not captured', { device: input.hostname, path, error: describeFailure(err).message });
+      }
+      handled++;
+    }
+  };
+  const shouldRollOver = () => restartRequested || handled >= CHANGES_PER_RUN || workflowInfo().continueAsNewSuggested;
+  for (;;) {
+    await condition(() => pending.size > 0 || stopping || watchFailed !== null || shouldRollOver());
+    await capturePending();
+    if (stopping || watchFailed !== null || shouldRollOver()) break;
+  }
+
+  watchScope.cancel();
+  await watch;
+  // Changes signalled while the watch was winding down are still captured before this run ends.
+  do {
+    await capturePending();
+    await condition(allHandlersFinished);
+  } while (pending.size > 0);
+  if (stopping || watchFailed !== null) return;
+  await continueAsNew<typeof configWatchWorkflow>(input);
+}
