@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { Database } from '../schema/database.ts';
 import type { CollectionService } from '../services/collection-service.ts';
+import type { ConfigHistoryService } from '../services/config-history-service.ts';
 import type { DeviceActionService } from '../services/device-action-service.ts';
 import type { DeviceService } from '../services/device-service.ts';
 import type { HealthService } from '../services/health-service.ts';
@@ -10,6 +11,7 @@ import type { OperationService } from '../services/operation-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { correlationMiddleware } from './request-context.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { configRoutes } from './routes/config.ts';
 import { deviceActionRoutes } from './routes/device-actions.ts';
 import { dataRoutes } from './routes/data.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -22,6 +24,7 @@ export interface ApiDeps {
   health: HealthService;
   operations: OperationService;
   actions: DeviceActionService;
+  configHistory: ConfigHistoryService;
   logger: Logger;
 }
 
@@ -42,6 +45,7 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use('/api/devices', dataRoutes(deps.collection));
   app.use('/api', auditRoutes(deps.db, deps.collection));
   app.use('/api', operationRoutes(deps.operations));
+  app.use('/api', configRoutes(deps.configHistory));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

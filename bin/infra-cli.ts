@@ -19,6 +19,12 @@ const USAGE = `usage:
                   [--tail N] [--since 15m|ISO] [--timestamps] [-- <command...> (exec)]
   infra logs <device> --unit <unit> [--tail N] [--since 15m|ISO]
   infra zfs snapshot <device> <dataset@name> [--recursive]
+  infra config files <device>                      watched configuration files and how they are watched
+  infra config watch|unwatch <device> <path>       add or remove a watched file or directory
+  infra config history <device> <path>             every stored version of a file
+  infra config show <snapshot_id>                  one version, raw and parsed
+  infra config diff <from_snapshot> <to_snapshot>  unified and semantic diff
+  infra config changes [--device D] [--since ISO] [--limit N]
   infra confirm <operation_id> <phrase>
   infra cancel <operation_id>
   infra operation <operation_id>
@@ -223,6 +229,27 @@ async function main(argv: string[]): Promise<void> {
     if (!values.unit) throw new CliError(`${USAGE}\n(container logs: infra container logs <device> <name>)`);
     const query = new URLSearchParams({ ...(values.tail && { tail: values.tail }), ...(values.since && { since: values.since }) });
     return operation(await request('GET', `/api/devices/${encodeURIComponent(sub)}/services/${encodeURIComponent(values.unit)}/logs?${query}`));
+  }
+  if (group === 'config' && sub) {
+    const device = (name: string | undefined) => encodeURIComponent(name ?? '');
+    const [a, b] = rest;
+    if (sub === 'files' && a) return void print(await call('GET', `/api/devices/${device(a)}/config/files`));
+    if (sub === 'watch' && a && b) return void print(await call('POST', `/api/devices/${device(a)}/config/watch-paths`, { path: b }));
+    if (sub === 'unwatch' && a && b) return void print(await call('DELETE', `/api/devices/${device(a)}/config/watch-paths?${new URLSearchParams({ path: b })}`));
+    if (sub === 'history' && a && b) return void print(await call('GET', `/api/devices/${device(a)}/config/history?${new URLSearchParams({ path: b })}`));
+    if (sub === 'show' && a) return void print(await call('GET', `/api/config/snapshots/${encodeURIComponent(a)}`));
+    if (sub === 'diff' && a && b) {
+      const diff = (await call('GET', `/api/config/diff?${new URLSearchParams({ from: a, to: b })}`)) as { diff: string; semantic_changes: Array<{ description: string }> };
+      for (const change of diff.semantic_changes) process.stdout.write(`* ${change.description}\n`);
+      process.stdout.write(diff.diff);
+      return;
+    }
+    if (sub === 'changes') {
+      const { values } = parseArgs({ args: rest, options: { device: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } } });
+      const query = new URLSearchParams({ ...(values.device && { device: values.device }), ...(values.since && { since: values.since }), ...(values.limit && { limit: values.limit }) });
+      return void print(await call('GET', `/api/config/changes?${query}`));
+    }
+    throw new CliError(USAGE);
   }
   if (group === 'zfs' && sub === 'snapshot') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { recursive: { type: 'boolean', short: 'r' } } });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
@@ -7,6 +7,8 @@ import { DEVICE_TYPES, DeviceCreate, Hostname, Tag } from '../schema/device.ts';
 import { ContainerActionRequest, CONTAINER_ACTIONS, ContainerName } from '../schema/container-action.ts';
 import { LogSince, MAX_LOG_LINES, UnitName } from '../schema/log-request.ts';
 import type { CollectionService } from '../services/collection-service.ts';
+import type { ConfigHistoryService } from '../services/config-history-service.ts';
+import { DevicePath, SnapshotId } from '../schema/config-request.ts';
 import type { DeviceActionService } from '../services/device-action-service.ts';
 import type { DeviceService, RequestContext } from '../services/device-service.ts';
 import type { HealthService } from '../services/health-service.ts';
@@ -21,6 +23,7 @@ export interface McpDeps {
   health: HealthService;
   operations: OperationService;
   actions: DeviceActionService;
+  configHistory: ConfigHistoryService;
 }
 
 const readOnly = { readOnlyHint: true, openWorldHint: true } as const;
@@ -192,6 +195,52 @@ export function buildServer(deps: McpDeps): McpServer {
         return execAnswer(await deps.actions.unitLogs(device, unit ?? '', window, requester(), ctx()), confirmHow).body;
       }),
   );
+
+  server.registerTool(
+    'config_history',
+    {
+      title: 'Configuration history',
+      description:
+        'Without path: every watched configuration file of the device (compose, nginx/SWAG, systemd) with its newest version and how it is watched. ' +
+        'With path: every stored version of that file, newest first, with change type, risk level, reasons and affected services.',
+      inputSchema: { device: Hostname.describe('Device hostname'), path: DevicePath.optional().describe('Absolute path of a watched file'), limit: z.number().int().min(1).max(1000).optional() },
+      annotations: readOnly,
+    },
+    ({ device, path, limit }) => answer(() => (path === undefined ? deps.configHistory.files(device) : deps.configHistory.history(device, path, limit ?? 50))),
+  );
+
+  server.registerTool(
+    'config_diff',
+    {
+      title: 'Diff two configuration versions',
+      description: 'Unified diff and semantic changes (e.g. "service web: image 1.2 → 1.3", "upstream changed", "port 8080 removed") between two stored versions (snapshot ids from config_history) of the same file.',
+      inputSchema: { from: SnapshotId.describe('Older snapshot id'), to: SnapshotId.describe('Newer snapshot id') },
+      annotations: readOnly,
+    },
+    ({ from, to }) => answer(() => deps.configHistory.diff(from, to)),
+  );
+
+  server.registerResource(
+    'config-changes',
+    'config://changes',
+    { title: 'Recent configuration changes', description: 'The 100 newest change events on all devices, with risk, reasons and semantic changes.', mimeType: 'application/json' },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(await deps.configHistory.changes({ limit: 100, includeDiff: false }), null, 2) }] }),
+  );
+  const deviceResources = (kind: 'nginx' | 'compose', name: string, template: string, title: string) =>
+    server.registerResource(
+      name,
+      new ResourceTemplate(template, {
+        list: async () => ({
+          resources: (await deps.devices.list()).map((d) => ({ uri: template.replace('{device}', d.hostname), name: `${title}: ${d.hostname}`, mimeType: 'application/json' })),
+        }),
+      }),
+      { title, description: `${title} of one device: current content and parsed meaning of each file.`, mimeType: 'application/json' },
+      async (uri, { device }) => ({
+        contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(await deps.configHistory.current(Hostname.parse(String(device)), kind), null, 2) }],
+      }),
+    );
+  deviceResources('nginx', 'proxy-configs', 'config://proxy-configs/{device}', 'Proxy configurations');
+  deviceResources('compose', 'docker-compose', 'config://docker-compose/{device}', 'Docker compose files');
 
   server.registerTool(
     'confirm_operation',

@@ -12,7 +12,8 @@ import { createLogger } from '../platform/logger.ts';
 import { startSharedServers } from '../test/support/servers.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const testData = path.join(root, '.test-data');
+// Its own directory per concurrent run (INFRA_TEST_DATA_DIR), since each run starts by emptying it.
+const testData = path.resolve(root, process.env.INFRA_TEST_DATA_DIR ?? '.test-data');
 const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'test-harness');
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -43,6 +43,21 @@ export class ConfigHistoryService {
     };
   }
 
+  /** The current content and meaning of every file of one kind (e.g. all proxy configs) on a device. */
+  async current(hostname: string, kind: 'compose' | 'nginx' | 'systemd') {
+    await this.devices.require(hostname);
+    const rows = await sql<{ id: string; path: string; change_type: string; content: string | null; parsed: unknown; parse_error: unknown; detected_at: Date }>`
+      select * from (
+        select distinct on (path) id, path, change_type, content, parsed, parse_error, detected_at, kind
+        from config_snapshots where hostname = ${hostname} order by path, id desc
+      ) latest where kind = ${kind} and change_type <> 'DELETE' order by path`.execute(this.db);
+    return {
+      device: hostname,
+      kind,
+      files: rows.rows.map((r) => ({ path: r.path, snapshot_id: r.id, changed_at: r.detected_at.toISOString(), parsed: r.parsed, parse_error: r.parse_error, content: r.content })),
+    };
+  }
+
   /** Versions of one file, newest first, with each one's change event summary. */
   async history(hostname: string, path: string, limit: number) {
     await this.devices.require(hostname);

@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -106,6 +108,56 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     const all = await waitForVersions(file(), (v) => v.length >= 4, 40_000);
     assert.equal(all[3]!.change_type, 'MODIFY');
     assert.equal(all[3]!.content, COMPOSE_V1);
+  });
+
+  test('the history reads back through the API and MCP: files, versions, diff, changes, resources', async () => {
+    const api = sys.apiUrl!;
+    const get = async (route: string) => {
+      const res = await fetch(`${api}${route}`);
+      return { status: res.status, body: await res.json() };
+    };
+    const files = await get('/api/devices/watched/config/files');
+    assert.equal(files.status, 200);
+    assert.equal(files.body.watch.mode, 'inotify');
+    assert.deepEqual(files.body.user_paths.map((p: { path: string }) => p.path), [dir]);
+    const compose = files.body.files.find((f: { path: string }) => f.path === file());
+    assert.equal(compose.kind, 'compose');
+    assert.equal(compose.versions, 4);
+
+    const history = await get(`/api/devices/watched/config/history?path=${encodeURIComponent(file())}`);
+    assert.deepEqual(history.body.versions.map((v: { change_type: string }) => v.change_type), ['MODIFY', 'MODIFY', 'MODIFY', 'CREATE']);
+    const [newest, , , first] = history.body.versions;
+    const diff = await get(`/api/config/diff?from=${first.snapshot_id}&to=${newest.snapshot_id}`);
+    assert.equal(diff.body.diff, '', 'the newest version has the first one\'s content again');
+    const middle = history.body.versions[2];
+    const imageDiff = await get(`/api/config/diff?from=${first.snapshot_id}&to=${middle.snapshot_id}`);
+    assert.deepEqual(imageDiff.body.semantic_changes.map((c: { description: string }) => c.description), ['service web: image nginx:1.25 → nginx:1.27']);
+    const snapshot = await get(`/api/config/snapshots/${middle.snapshot_id}`);
+    assert.equal(snapshot.body.content, COMPOSE_V2);
+    assert.equal(snapshot.body.parsed.services[0].image, 'nginx:1.27');
+    const changes = await get('/api/config/changes?device=watched&limit=500');
+    assert.ok(changes.body.changes.some((c: { path: string; change_type: string }) => c.path === file() && c.change_type === 'MODIFY'));
+    assert.equal((await get('/api/devices/watched/config/history?path=relative/path')).status, 400);
+    assert.equal((await get('/api/config/diff?from=1&to=x')).status, 400);
+
+    const client = new Client({ name: 'config-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!)));
+    try {
+      const text = (r: Awaited<ReturnType<typeof client.callTool>>) => JSON.parse((r.content as Array<{ text: string }>)[0]!.text);
+      const mcpHistory = text(await client.callTool({ name: 'config_history', arguments: { device: 'watched', path: file() } }));
+      assert.equal(mcpHistory.versions.length, 4);
+      const mcpDiff = text(await client.callTool({ name: 'config_diff', arguments: { from: first.snapshot_id, to: middle.snapshot_id } }));
+      assert.match(mcpDiff.diff, /^\+    image: nginx:1\.27$/m);
+      const resource = await client.readResource({ uri: 'config://docker-compose/watched' });
+      const current = JSON.parse((resource.contents[0] as { text: string }).text);
+      assert.ok(current.files.some((f: { path: string; parsed: { services: Array<{ name: string }> } }) => f.path === file() && f.parsed.services[0]!.name === 'web'));
+      const recent = await client.readResource({ uri: 'config://changes' });
+      assert.ok(JSON.parse((recent.contents[0] as { text: string }).text).changes.length > 0);
+      const templates = await client.listResourceTemplates();
+      assert.deepEqual(templates.resourceTemplates.map((t) => t.uriTemplate).sort(), ['config://docker-compose/{device}', 'config://proxy-configs/{device}']);
+    } finally {
+      await client.close();
+    }
   });
 
   test('removing the device stops the watcher and leaves no inotifywait behind', async () => {

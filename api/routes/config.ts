@@ -1,0 +1,40 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ConfigChangesQuery, DevicePath, SnapshotId, WatchPathRequest } from '../../schema/config-request.ts';
+import { Hostname } from '../../schema/device.ts';
+import type { ConfigHistoryService } from '../../services/config-history-service.ts';
+
+const HistoryQuery = z.object({ path: DevicePath, limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
+const DiffQuery = z.object({ from: SnapshotId, to: SnapshotId }).strict();
+
+/** Configuration history: watched files, versions, diffs and change events. */
+export function configRoutes(history: ConfigHistoryService): Router {
+  const r = Router();
+  r.get('/devices/:hostname/config/files', async (req, res) => {
+    res.json(await history.files(Hostname.parse(req.params.hostname)));
+  });
+  r.post('/devices/:hostname/config/watch-paths', async (req, res) => {
+    const { path } = WatchPathRequest.parse(req.body ?? {});
+    res.status(201).json(await history.addWatchPath(Hostname.parse(req.params.hostname), path));
+  });
+  r.delete('/devices/:hostname/config/watch-paths', async (req, res) => {
+    const { path } = WatchPathRequest.parse(req.query);
+    res.json(await history.removeWatchPath(Hostname.parse(req.params.hostname), path));
+  });
+  r.get('/devices/:hostname/config/history', async (req, res) => {
+    const query = HistoryQuery.parse(req.query);
+    res.json(await history.history(Hostname.parse(req.params.hostname), query.path, query.limit));
+  });
+  r.get('/config/snapshots/:id', async (req, res) => {
+    res.json(await history.snapshot(SnapshotId.parse(req.params.id)));
+  });
+  r.get('/config/diff', async (req, res) => {
+    const { from, to } = DiffQuery.parse(req.query);
+    res.json(await history.diff(from, to));
+  });
+  r.get('/config/changes', async (req, res) => {
+    const q = ConfigChangesQuery.parse(req.query);
+    res.json(await history.changes({ since: q.since ? new Date(q.since) : undefined, hostname: q.device, limit: q.limit, includeDiff: q.include_diff }));
+  });
+  return r;
+}
