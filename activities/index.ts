@@ -14,6 +14,7 @@ import {
   type RecordOperationInput,
 } from './operations.ts';
 import { captureConfigChange, type CaptureInput } from './config/capture.ts';
+import { assessConfigRollback, checkConfigFile, writeConfigVersion, type ConfigRestoreTarget, type ConfigRollbackTarget } from './config/rollback.ts';
 import { watchConfigFiles, type WatchInput } from './config/watch.ts';
 import { purgeSnapshots, type PurgeInput } from './retention.ts';
 import { syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
@@ -41,6 +42,9 @@ export function createActivities(deps: ActivityDeps) {
     purgeSnapshots: (input: PurgeInput) => purgeSnapshots(deps, input),
     watchConfigFiles: (input: WatchInput) => watchConfigFiles(deps, input),
     captureConfigChange: (input: CaptureInput) => captureConfigChange(deps, input),
+    assessConfigRollback: (input: ConfigRollbackTarget) => assessConfigRollback(deps, input),
+    writeConfigVersion: (input: ConfigRestoreTarget) => writeConfigVersion(deps, input),
+    checkConfigFile: (input: { hostname: string; path: string }) => checkConfigFile(deps, input),
   };
 }
 

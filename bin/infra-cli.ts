@@ -25,6 +25,7 @@ const USAGE = `usage:
   infra config show <snapshot_id>                  one version, raw and parsed
   infra config diff <from_snapshot> <to_snapshot>  unified and semantic diff
   infra config changes [--device D] [--since ISO] [--limit N]
+  infra config rollback <snapshot_id>              put a version back (asks for the confirmation phrase)
   infra confirm <operation_id> <phrase>
   infra cancel <operation_id>
   infra operation <operation_id>
@@ -244,6 +245,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(diff.diff);
       return;
     }
+    if (sub === 'rollback' && a) return operation(await request('POST', `/api/config/snapshots/${encodeURIComponent(a)}/rollback`, {}));
     if (sub === 'changes') {
       const { values } = parseArgs({ args: rest, options: { device: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } } });
       const query = new URLSearchParams({ ...(values.device && { device: values.device }), ...(values.since && { since: values.since }), ...(values.limit && { limit: values.limit }) });

@@ -15,6 +15,7 @@ import type { HealthService } from '../services/health-service.ts';
 import { containerAnswer, execAnswer } from '../services/operation-answers.ts';
 import type { OperationService } from '../services/operation-service.ts';
 import { Command, OperationId } from '../schema/command-request.ts';
+import type { OperationView } from '../schema/operation.ts';
 import { ServiceError } from '../services/service-error.ts';
 
 export interface McpDeps {
@@ -95,6 +96,11 @@ export function buildServer(deps: McpDeps): McpServer {
   /** The agent asking: its MCP client name, so audit rows and the Web UI say who requested what. */
   const requester = () => `mcp:${(server.server.getClientVersion()?.name ?? 'agent').replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 60)}`;
   const confirmHow = 'a human types the phrase; then call confirm_operation with operation_id and that phrase';
+  /** A held operation's answer, or — when the client can ask its human — the outcome of asking for the phrase. */
+  const askWhenHeld = (view: OperationView, answerBody: Record<string, unknown>) =>
+    view.state === 'awaiting_confirmation' && server.server.getClientCapabilities()?.elicitation
+      ? elicitConfirmation(server, deps.operations, view.operation_id, answerBody)
+      : answerBody;
 
   server.registerTool(
     'run_command',
@@ -112,9 +118,7 @@ export function buildServer(deps: McpDeps): McpServer {
     ({ device, command }) =>
       answer(async () => {
         const view = await deps.operations.exec(device, command, requester(), ctx());
-        const held = execAnswer(view, confirmHow).body;
-        if (view.state !== 'awaiting_confirmation' || !server.server.getClientCapabilities()?.elicitation) return held;
-        return elicitConfirmation(server, deps.operations, view.operation_id, held);
+        return askWhenHeld(view, execAnswer(view, confirmHow).body);
       }),
   );
 
@@ -144,9 +148,7 @@ export function buildServer(deps: McpDeps): McpServer {
       answer(async () => {
         const request = ContainerActionRequest.parse(args);
         const outcome = await deps.actions.containers(device, request, requester(), ctx());
-        const body = containerAnswer(request.action, request.containers, outcome, confirmHow).body;
-        if (outcome.operation.state !== 'awaiting_confirmation' || !server.server.getClientCapabilities()?.elicitation) return body;
-        return elicitConfirmation(server, deps.operations, outcome.operation.operation_id, body);
+        return askWhenHeld(outcome.operation, containerAnswer(request.action, request.containers, outcome, confirmHow).body);
       }),
   );
 
@@ -218,6 +220,23 @@ export function buildServer(deps: McpDeps): McpServer {
       annotations: readOnly,
     },
     ({ from, to }) => answer(() => deps.configHistory.diff(from, to)),
+  );
+
+  server.registerTool(
+    'rollback_config',
+    {
+      title: 'Roll a configuration file back',
+      description:
+        'Puts a stored version (snapshot id from config_history) of a file back on its device. Always held for a confirmation phrase a human must type; ' +
+        'then written atomically and checked (nginx -t, docker compose config, systemd-analyze verify); if the check fails, the previous content is restored.',
+      inputSchema: { snapshot_id: SnapshotId.describe('The version to restore') },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+    },
+    ({ snapshot_id }) =>
+      answer(async () => {
+        const view = await deps.configHistory.rollback(snapshot_id, requester(), ctx());
+        return askWhenHeld(view, execAnswer(view, confirmHow).body);
+      }),
   );
 
   server.registerResource(

@@ -68,10 +68,10 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const schedules = new ScheduleService(client, o.instance, o.logger, o.pollingEnabled);
   const watchers = new ConfigWatchService(client, o.instance, o.logger, o.configWatchEnabled ?? o.pollingEnabled);
   const devices = new DeviceService(db, [schedules, watchers]);
-  const configHistory = new ConfigHistoryService(db, devices, watchers);
   const collection = new CollectionService(db, client, devices, o.instance);
   const operations = new OperationService(db, client, devices, o.instance, o.operationSettings ?? DEFAULT_OPERATION_SETTINGS);
   const actions = new DeviceActionService(collection, operations);
+  const configHistory = new ConfigHistoryService(db, devices, watchers, operations);
   const health = new HealthService(db, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
 
   const worker = o.runWorker
@@ -87,8 +87,8 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const addr = server.address();
     return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
   };
-  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ db, devices, collection, health, operations, actions, logger: o.logger }), o.apiPort);
-  const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp({ devices, collection, health, operations, actions }, o.bindAddress, o.logger), o.mcpPort)}/mcp`;
+  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ db, devices, collection, health, operations, actions, configHistory, logger: o.logger }), o.apiPort);
+  const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp({ devices, collection, health, operations, actions, configHistory }, o.bindAddress, o.logger), o.mcpPort)}/mcp`;
 
   const followed = await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities']).execute();
   await schedules.reconcile(followed);

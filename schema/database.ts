@@ -183,7 +183,10 @@ export type AuditAction =
   | 'operation_rejected'
   | 'operation_blocked'
   | 'retention_purge'
-  | 'config_change';
+  | 'config_change'
+  | 'config_rollback_written'
+  | 'config_rollback_checked'
+  | 'config_rollback_restored';
 
 export interface OperationsTable {
   id: string;

@@ -34,6 +34,8 @@ export interface OperationInput {
   confirmationTimeoutSeconds: number;
   maxAttempts: number;
   requireDistinctConfirmer: boolean;
+  /** Set when the operation puts a stored config version back instead of running `command`. */
+  configRollback?: { path: string; snapshotId: string };
 }
 
 export interface AffectedItem {

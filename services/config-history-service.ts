@@ -3,7 +3,9 @@ import { semanticChanges, unifiedDiff } from '../activities/config/config-diff.t
 import { storedParse } from '../activities/config/parsed-config.ts';
 import type { Database } from '../schema/database.ts';
 import type { ConfigWatchService } from './config-watch-service.ts';
-import type { DeviceService } from './device-service.ts';
+import type { DeviceService, RequestContext } from './device-service.ts';
+import type { OperationService } from './operation-service.ts';
+import type { OperationView } from '../schema/operation.ts';
 import { notFound, ServiceError } from './service-error.ts';
 
 /**
@@ -15,7 +17,20 @@ export class ConfigHistoryService {
     private readonly db: Kysely<Database>,
     private readonly devices: DeviceService,
     private readonly watchers: ConfigWatchService,
+    private readonly operations: OperationService,
   ) {}
+
+  /**
+   * Puts a stored version back, as an operation: held for the confirmation phrase, then written
+   * atomically, checked (nginx -t, docker compose config, systemd-analyze verify) and undone when the
+   * check fails.
+   */
+  async rollback(snapshotId: string, requestedBy: string, ctx: RequestContext): Promise<OperationView> {
+    const snapshot = await this.snapshot(snapshotId);
+    const view = await this.operations.exec(snapshot.hostname, `config rollback: ${snapshot.path} to version ${snapshotId}`, requestedBy, ctx, { path: snapshot.path, snapshotId });
+    if (view.state === 'failed' && view.error?.code === 'nothing_to_do') throw new ServiceError('nothing_to_do', 409, view.error.message);
+    return view;
+  }
 
   /** Every file the device's history knows, at its newest version, and how the device is watched. */
   async files(hostname: string) {

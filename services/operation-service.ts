@@ -36,7 +36,7 @@ export class OperationService {
   ) {}
 
   /** Runs a safe command and answers its result, or answers the held operation (state awaiting_confirmation). */
-  async exec(hostname: string, command: string, requestedBy: string, ctx: RequestContext): Promise<OperationView> {
+  async exec(hostname: string, command: string, requestedBy: string, ctx: RequestContext, configRollback?: OperationInput['configRollback']): Promise<OperationView> {
     await this.devices.require(hostname);
     const operationId = randomUUID();
     const input: OperationInput = {
@@ -47,6 +47,7 @@ export class OperationService {
       trigger: ctx.trigger,
       correlationId: ctx.correlationId,
       ...this.settings,
+      ...(configRollback && { configRollback }),
     };
     const start = new WithStartWorkflowOperation<typeof operationWorkflow>('operationWorkflow', {
       workflowId: this.workflowId(operationId),

@@ -14,13 +14,18 @@ import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from './o
 import { describeFailure } from './failure.ts';
 import { OPERATION_STATE_ATTRIBUTE, RISK_LEVEL_ATTRIBUTE } from './search-attributes.ts';
 
-const { analyseCommand, assessRisk, recordOperation } = proxyActivities<Activities>({
+const { analyseCommand, assessRisk, recordOperation, assessConfigRollback, checkConfigFile } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5, maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
 });
 const { collect } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
+});
+// Writing a stored version is idempotent (same bytes), so it may be retried like a read.
+const { writeConfigVersion, captureConfigChange } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
 });
 // Retried only while the command has certainly not been sent (the activity marks the moment it is).
 const { executeOperation } = proxyActivities<Activities>({
@@ -134,14 +139,9 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
 
   async function run(): Promise<void> {
     await record('operation_requested');
-    const analysis = await analyseCommand(input.command);
-    const touchesContainers = analysis.findings.some((f) => CONTAINER_CATEGORIES.has(f.category));
-    let containers: unknown = null;
-    if (analysis.destructive && touchesContainers) {
-      // The real container list decides what "all" means and which of them are critical.
-      containers = (await collect({ hostname: input.hostname, dataType: 'containers', trigger: input.trigger, forceRefresh: true, correlationId: input.correlationId })).data;
-    }
-    view.assessment = await assessRisk({ hostname: input.hostname, command: input.command, analysis, containers });
+    view.assessment = input.configRollback
+      ? await assessConfigRollback({ hostname: input.hostname, ...input.configRollback })
+      : await assessCommand();
     upsertSearchAttributes([{ key: RISK_LEVEL_ATTRIBUTE, value: view.assessment.risk_level }]);
 
     if (view.assessment.blocked_reason) {
@@ -173,12 +173,43 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
 
     setState('executing');
     try {
-      view.result = await executeOperation({ operationId: input.operationId, hostname: input.hostname, command: input.command });
-      setState('completed');
+      if (input.configRollback) await rollBack(input.configRollback);
+      else view.result = await executeOperation({ operationId: input.operationId, hostname: input.hostname, command: input.command });
+      setState(view.error ? 'failed' : 'completed');
     } catch (err) {
       view.error = describeFailure(err);
       setState('failed');
     }
     await record('operation_executed', { exit_code: view.result?.exit_code ?? null, error: view.error });
+  }
+
+  async function assessCommand() {
+    const analysis = await analyseCommand(input.command);
+    const touchesContainers = analysis.findings.some((f) => CONTAINER_CATEGORIES.has(f.category));
+    let containers: unknown = null;
+    if (analysis.destructive && touchesContainers) {
+      // The real container list decides what "all" means and which of them are critical.
+      containers = (await collect({ hostname: input.hostname, dataType: 'containers', trigger: input.trigger, forceRefresh: true, correlationId: input.correlationId })).data;
+    }
+    return assessRisk({ hostname: input.hostname, command: input.command, analysis, containers });
+  }
+
+  /**
+   * Write the chosen version, check the file, and put the replaced content back when the check fails.
+   * The current content is captured first, so what is replaced is always a stored version.
+   */
+  async function rollBack(target: { path: string; snapshotId: string }) {
+    const { hostname } = input;
+    await captureConfigChange({ hostname, path: target.path, detectedAt: new Date().toISOString(), moved: false, correlationId: input.correlationId });
+    const written = await writeConfigVersion({ hostname, ...target });
+    await record('config_rollback_written', { path: target.path, snapshot_id: target.snapshotId, replaced_snapshot_id: written.replacedSnapshotId, sha256: written.sha256 });
+    const check = await checkConfigFile({ hostname, path: target.path });
+    await record('config_rollback_checked', { path: target.path, ...check });
+    // The answer of a rollback is its check: what ran, what it said.
+    view.result = { exit_code: check.exit_code, signal: null, stdout: check.output, stderr: check.note ?? '', stdout_truncated: check.output_truncated, stderr_truncated: false, output_limit_bytes: 64 * 1024, duration_ms: check.duration_ms };
+    if (check.ok) return;
+    await writeConfigVersion({ hostname, path: target.path, snapshotId: written.replacedSnapshotId });
+    await record('config_rollback_restored', { path: target.path, snapshot_id: written.replacedSnapshotId });
+    view.error = { code: 'health_check_failed', message: `${check.command ?? 'the check'} failed after writing version ${target.snapshotId}; the previous content was put back` };
   }
 }

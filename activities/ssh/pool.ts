@@ -20,6 +20,8 @@ export interface ExecOptions {
   timeoutMs: number;
   /** Per stream; output beyond it is dropped and reported as truncated. */
   maxOutputBytes?: number;
+  /** Bytes for the command's stdin (then EOF): file contents too large for a command line. */
+  stdin?: Buffer;
 }
 
 export interface ExecResult {
@@ -346,6 +348,7 @@ export class SshPool {
         }, opts.timeoutMs);
         stream.on('data', (chunk: Buffer) => out.push(chunk));
         stream.stderr.on('data', (chunk: Buffer) => errOut.push(chunk));
+        if (opts.stdin) stream.end(opts.stdin);
         stream.on('exit', (code: number | null, sig?: string) => {
           exitCode = code;
           signal = sig ?? null;

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ConfigChangesQuery, DevicePath, SnapshotId, WatchPathRequest } from '../../schema/config-request.ts';
 import { Hostname } from '../../schema/device.ts';
 import type { ConfigHistoryService } from '../../services/config-history-service.ts';
+import { execAnswer } from '../../services/operation-answers.ts';
+import { actor, requestContext } from '../request-context.ts';
 
 const HistoryQuery = z.object({ path: DevicePath, limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
 const DiffQuery = z.object({ from: SnapshotId, to: SnapshotId }).strict();
@@ -27,6 +29,12 @@ export function configRoutes(history: ConfigHistoryService): Router {
   });
   r.get('/config/snapshots/:id', async (req, res) => {
     res.json(await history.snapshot(SnapshotId.parse(req.params.id)));
+  });
+  r.post('/config/snapshots/:id/rollback', async (req, res) => {
+    const ctx = requestContext(req);
+    const view = await history.rollback(SnapshotId.parse(req.params.id), actor(req, ctx.trigger), ctx);
+    const answer = execAnswer(view, `POST /api/operations/${view.operation_id}/confirm {"phrase": "<the phrase, typed by a human>"}`);
+    res.status(answer.httpStatus).json(answer.body);
   });
   r.get('/config/diff', async (req, res) => {
     const { from, to } = DiffQuery.parse(req.query);
