@@ -15,7 +15,7 @@ import {
 } from './operations.ts';
 import { captureConfigChange, type CaptureInput } from './config/capture.ts';
 import { assessConfigRollback, checkConfigFile, writeConfigVersion, type ConfigRestoreTarget, type ConfigRollbackTarget } from './config/rollback.ts';
-import { watchConfigFiles, type WatchInput } from './config/watch.ts';
+import { watchConfigFiles, type WatchInput, type WatchSettings } from './config/watch.ts';
 import { purgeSnapshots, type PurgeInput } from './retention.ts';
 import { syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
 import type { SshPool } from './ssh/pool.ts';
@@ -27,6 +27,7 @@ export interface ActivityDeps {
   schedules: DeviceSchedules;
   /** For the watch activity's signals to its workflow. */
   temporal: Client;
+  watchSettings?: Partial<WatchSettings>;
 }
 
 /** Every activity, bound to its dependencies. Workflows import the type only. */

@@ -212,6 +212,17 @@ export function buildServer(deps: McpDeps): McpServer {
   );
 
   server.registerTool(
+    'config_watch',
+    {
+      title: 'Change what is watched',
+      description: 'Adds (or with remove: true, removes) a file or directory to the configuration files watched on a device, besides what is discovered (compose files, SWAG/nginx confs, systemd units). Answers the watched set.',
+      inputSchema: { device: Hostname.describe('Device hostname'), path: DevicePath.describe('Absolute path of a file or directory'), remove: z.boolean().optional() },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+    },
+    ({ device, path, remove }) => answer(() => (remove ? deps.configHistory.removeWatchPath(device, path) : deps.configHistory.addWatchPath(device, path))),
+  );
+
+  server.registerTool(
     'config_diff',
     {
       title: 'Diff two configuration versions',

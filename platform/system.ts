@@ -4,6 +4,7 @@ import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createApiApp } from '../api/app.ts';
 import { createMcpHttpApp } from '../mcp/http.ts';
+import type { WatchSettings } from '../activities/config/watch.ts';
 import type { Database } from '../schema/database.ts';
 import { CollectionService } from '../services/collection-service.ts';
 import { ConfigHistoryService } from '../services/config-history-service.ts';
@@ -33,6 +34,7 @@ export interface SystemOptions {
   /** Config file watchers; by default on when polling is. */
   configWatchEnabled?: boolean;
   maxHeartbeatThrottleMs?: number;
+  watchSettings?: Partial<WatchSettings>;
   /** Per-type overrides of snapshot retention in days. */
   retentionDays?: Record<string, number>;
   operationSettings?: OperationSettings;
@@ -75,7 +77,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const health = new HealthService(db, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
 
   const worker = o.runWorker
-    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, schedules, temporal: client, maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs, workflowBundle: o.workflowBundle })
+    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, schedules, temporal: client, maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs, watchSettings: o.watchSettings, workflowBundle: o.workflowBundle })
     : null;
   worker?.done.catch((err: unknown) => o.logger.error('worker stopped with an error', { error: String(err) }));
 

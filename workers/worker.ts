@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../activities/index.ts';
+import type { WatchSettings } from '../activities/config/watch.ts';
 import type { DeviceSchedules } from '../activities/schedules.ts';
 import { hostKeyPinStore } from '../activities/store/devices.ts';
 import { SshPool } from '../activities/ssh/pool.ts';
@@ -34,6 +35,7 @@ export interface WorkerOptions {
    * watch) learns that it was cancelled. Tests shorten it; the default spares the server.
    */
   maxHeartbeatThrottleMs?: number;
+  watchSettings?: Partial<WatchSettings>;
   /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkflowBundleOption;
   pool?: SshPool;
@@ -49,7 +51,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...(o.maxHeartbeatThrottleMs === undefined ? {} : { maxHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs, defaultHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs }),
-    activities: createActivities({ db: o.db, pool, logger: o.logger, schedules: o.schedules, temporal: o.temporal }),
+    activities: createActivities({ db: o.db, pool, logger: o.logger, schedules: o.schedules, temporal: o.temporal, watchSettings: o.watchSettings }),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
   const done = worker.run().finally(async () => {

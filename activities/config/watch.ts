@@ -27,6 +27,8 @@ export interface WatchDeps {
   pool: SshPool;
   logger: Logger;
   temporal: Client;
+  /** Overrides of DEFAULT_WATCH_SETTINGS (tests poll faster). */
+  watchSettings?: Partial<WatchSettings>;
 }
 
 export interface WatchInput {
@@ -55,8 +57,9 @@ export const DEFAULT_WATCH_SETTINGS: WatchSettings = { debounceMs: 200, pollInte
  * and says so on the device. A dropped connection fails the attempt; Temporal retries it, and the new
  * attempt's re-scan catches what changed in between.
  */
-export async function watchConfigFiles(deps: WatchDeps, input: WatchInput, settings: WatchSettings = DEFAULT_WATCH_SETTINGS): Promise<void> {
+export async function watchConfigFiles(deps: WatchDeps, input: WatchInput): Promise<void> {
   const { db, logger } = deps;
+  const settings = { ...DEFAULT_WATCH_SETTINGS, ...deps.watchSettings };
   const ctx = Context.current();
   const heartbeat = setInterval(() => ctx.heartbeat(), settings.heartbeatIntervalMs);
   try {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
+import type { WatchSettings } from '../../activities/config/watch.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { startSystem, type RunningSystem } from '../../platform/system.ts';
 
@@ -46,7 +47,7 @@ export function testDir(name: string): string {
 }
 
 /** The whole system (worker, API, MCP) in this process, on its own database and task queue. */
-export async function startTestSystem(opts: { pollingEnabled?: boolean; configWatchEnabled?: boolean; confirmationTimeoutSeconds?: number } = {}): Promise<RunningSystem & { instance: string; databaseUrl: string }> {
+export async function startTestSystem(opts: { pollingEnabled?: boolean; configWatchEnabled?: boolean; confirmationTimeoutSeconds?: number; watchSettings?: Partial<WatchSettings> } = {}): Promise<RunningSystem & { instance: string; databaseUrl: string }> {
   const env = testEnv();
   const instance = uniqueName('t');
   const databaseUrl = await createTestDatabase();
@@ -63,6 +64,7 @@ export async function startTestSystem(opts: { pollingEnabled?: boolean; configWa
     pollingEnabled: opts.pollingEnabled ?? false,
     configWatchEnabled: opts.configWatchEnabled ?? false,
     maxHeartbeatThrottleMs: 1000,
+    watchSettings: opts.watchSettings,
     operationSettings: { confirmationTimeoutSeconds: opts.confirmationTimeoutSeconds ?? 300, maxAttempts: 3, requireDistinctConfirmer: false },
     workflowBundle: workflowBundle(),
     logger: createLogger(process.env.LOG_LEVEL ?? 'error', 'test'),
