@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '.tools/', '.test-data/', '.bench-data/', 'bin/*.mjs', 'eslint.config.js'] },
+  { ignores: ['node_modules/', 'data/', '.tools/', '.test-data/', '.test-data-*/', '.bench-data/', 'bin/*.mjs', 'eslint.config.js'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
