@@ -32,7 +32,9 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     const previous = await latestSnapshot(db, collector.table, device.id);
     const ctx = previous ? { previous: { data: previous.data, collectedAt: previous.collectedAt } } : {};
     const started = performance.now();
-    const output = await pool.exec(sshTargetOf(device), posixShellCommand(collector.command(ctx)), {
+    // The first line names the collection, for whoever reads `ps` on the device (and the fleet simulator).
+    const script = `# infrastructor collect ${input.dataType}\n${collector.command(ctx)}`;
+    const output = await pool.exec(sshTargetOf(device), posixShellCommand(script), {
       timeoutMs: collector.commandTimeoutMs,
     });
     if (output.stdoutTruncated) throw new SshError('output_too_large', `${input.dataType} output from ${device.hostname} exceeded the output limit`);
