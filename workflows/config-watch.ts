@@ -48,7 +48,9 @@ export async function configWatchWorkflow(input: ConfigWatchInput): Promise<void
     for (const change of batch) {
       // A path seen again before it was captured is captured once, as it is by then.
       const earlier = pending.get(change.path);
-      pending.set(change.path, earlier ? { ...change, detectedAt: earlier.detectedAt, moved: earlier.moved || change.moved } : change);
+      // Keep the earliest sighting: signals from a retried watch on another worker may arrive out of order.
+      const detectedAt = earlier && earlier.detectedAt < change.detectedAt ? earlier.detectedAt : change.detectedAt;
+      pending.set(change.path, earlier ? { ...change, detectedAt, moved: earlier.moved || change.moved } : change);
     }
   });
   setHandler(stopWatchingSignal, () => {

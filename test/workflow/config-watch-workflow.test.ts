@@ -1,0 +1,395 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { Context } from '@temporalio/activity';
+import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { CaptureInput } from '../../activities/config/capture.ts';
+import type { WatchInput } from '../../activities/config/watch.ts';
+import { createLogger } from '../../platform/logger.ts';
+import { installTemporalRuntime } from '../../platform/temporal-runtime.ts';
+import { configChangesSignal, restartWatchSignal, stopWatchingSignal, type ObservedChange } from '../../workflows/config-watch-messages.ts';
+import type { configWatchWorkflow } from '../../workflows/config-watch.ts';
+import { testEnv, uniqueName, workflowBundle } from '../support/stack.ts';
+
+const HOSTNAME = 'nas01';
+const TEST_TIMEOUT = { timeout: 90_000 };
+
+/** Polls until `check` holds (the mocks run in this process, so their state is visible here). */
+async function eventually(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await sleep(20);
+  }
+}
+
+/** A promise with a deadline, so a workflow that never ends fails the test instead of hanging it. */
+async function within<T>(what: string, promise: Promise<T>, timeoutMs = 20_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function change(path: string, detectedAt: string, moved = false, source: ObservedChange['source'] = 'inotify'): ObservedChange {
+  return { path, detectedAt, moved, source };
+}
+
+interface WatchCall {
+  input: WatchInput;
+  /** The workflow's cancellation reached the activity (through a heartbeat). */
+  cancelRequested: boolean;
+  /** The activity has returned or thrown. */
+  ended: boolean;
+}
+
+/**
+ * Stands in for `watchConfigFiles`: like the real one it heartbeats and runs until cancelled, then
+ * returns (after `windDown`, if given: the real activity may still flush a last batch while it stops).
+ * With `fail`, it throws that instead of watching.
+ */
+function fakeWatch(opts: { fail?: () => Error; windDown?: (call: WatchCall) => Promise<void> } = {}) {
+  const calls: WatchCall[] = [];
+  const watchConfigFiles = async (input: WatchInput): Promise<void> => {
+    const call: WatchCall = { input, cancelRequested: false, ended: false };
+    calls.push(call);
+    const ctx = Context.current();
+    try {
+      if (opts.fail) throw opts.fail();
+      const heartbeat = setInterval(() => ctx.heartbeat(), 50);
+      try {
+        await ctx.cancelled.catch(() => undefined);
+      } finally {
+        clearInterval(heartbeat);
+      }
+      call.cancelRequested = ctx.cancellationDetails?.cancelRequested === true;
+      if (opts.windDown) await opts.windDown(call);
+      if (!call.cancelRequested) throw ApplicationFailure.retryable('watch interrupted (worker shutting down)', 'watch_interrupted');
+    } finally {
+      call.ended = true;
+    }
+  };
+  return { calls, watchConfigFiles };
+}
+
+interface CaptureCall {
+  input: CaptureInput;
+  done: boolean;
+}
+
+/**
+ * Stands in for `captureConfigChange`. With `held`, every capture waits until the test releases it
+ * (oldest first), which makes coalescing and one-at-a-time capture observable. `failFor` decides,
+ * per path, an error to throw instead of capturing.
+ */
+function fakeCapture(opts: { held?: boolean; failFor?: (path: string) => Error | null } = {}) {
+  const calls: CaptureCall[] = [];
+  const releases: (() => void)[] = [];
+  let held = opts.held ?? false;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const captureConfigChange = async (input: CaptureInput) => {
+    const call: CaptureCall = { input, done: false };
+    calls.push(call);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    try {
+      // A held capture still gives way to cancellation, so a failed test's worker can shut down.
+      if (held) await Promise.race([new Promise<void>((resolve) => releases.push(resolve)), Context.current().cancelled]);
+      const failure = opts.failFor?.(input.path);
+      if (failure) throw failure;
+      return { stored: false, reason: 'unchanged' } as const;
+    } finally {
+      inFlight--;
+      call.done = true;
+    }
+  };
+  return {
+    calls,
+    captureConfigChange,
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    paths: () => calls.map((c) => c.input.path),
+    /** Lets the oldest held capture finish. */
+    releaseOne() {
+      const release = releases.shift();
+      assert.ok(release, 'no capture is waiting to be released');
+      release();
+    },
+    /** Releases every held capture and holds no more. */
+    open() {
+      held = false;
+      for (const release of releases.splice(0)) release();
+    },
+  };
+}
+
+describe('configWatchWorkflow on the real dev server (mocked activities)', () => {
+  let connection: Connection;
+  let client: Client;
+  let nativeConnection: NativeConnection;
+
+  before(async () => {
+    installTemporalRuntime(createLogger('error', 'test'));
+    connection = await Connection.connect({ address: testEnv().temporalAddress });
+    client = new Client({ connection });
+    nativeConnection = await NativeConnection.connect({ address: testEnv().temporalAddress });
+  });
+  after(async () => {
+    await connection.close();
+    await nativeConnection.close();
+  });
+
+  /**
+   * Runs `fn` with a worker on a task queue of its own, with a watcher workflow already started there.
+   * Heartbeats are throttled to 100 ms so the watch learns of its cancellation quickly. Whatever the
+   * outcome, a watcher still running afterwards is terminated.
+   */
+  async function withWatcher(
+    activities: { watchConfigFiles: (input: WatchInput) => Promise<void>; captureConfigChange: (input: CaptureInput) => Promise<unknown> },
+    fn: (handle: WorkflowHandleWithFirstExecutionRunId<typeof configWatchWorkflow>) => Promise<void>,
+  ): Promise<void> {
+    const taskQueue = uniqueName('config-watch');
+    const workflowId = uniqueName('config-watch');
+    const worker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      activities,
+      maxHeartbeatThrottleInterval: '100ms',
+      defaultHeartbeatThrottleInterval: '100ms',
+    });
+    await worker.runUntil(async () => {
+      const handle = await client.workflow.start<typeof configWatchWorkflow>('configWatchWorkflow', { taskQueue, workflowId, args: [{ hostname: HOSTNAME }] });
+      try {
+        await fn(handle);
+      } finally {
+        await client.workflow
+          .getHandle(workflowId)
+          .terminate('test over')
+          .catch(() => undefined);
+      }
+    });
+  }
+
+  /** Ends a watcher the way the service does, letting held captures through. */
+  async function stopAndWait(handle: WorkflowHandle<typeof configWatchWorkflow>, capture: { open(): void }) {
+    capture.open();
+    await handle.signal(stopWatchingSignal);
+    await within('the workflow to complete', handle.result());
+  }
+
+  const runStatus = async (workflowId: string, runId?: string) => (await client.workflow.getHandle(workflowId, runId).describe()).status.name;
+
+  test('captures one path at a time and coalesces a path signalled again before its capture', TEST_TIMEOUT, async () => {
+    const watch = fakeWatch();
+    const capture = fakeCapture({ held: true });
+    await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
+      await eventually('the watch activity to start', () => watch.calls.length === 1);
+
+      await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:01.000Z'), change('/etc/b.conf', '2026-01-01T10:00:01.000Z')]);
+      await eventually('the capture of a.conf to start', () => capture.calls.length >= 1);
+      // While a.conf is being captured: b.conf twice more (one of them moved), c.conf, and a.conf again.
+      await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:02.000Z', true), change('/etc/c.conf', '2026-01-01T10:00:02.000Z')]);
+      await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:03.000Z', false, 'rescan'), change('/etc/a.conf', '2026-01-01T10:00:03.000Z')]);
+
+      // Each capture runs alone: nothing else starts while one is held.
+      for (let n = 1; n <= 4; n++) {
+        await eventually(`capture #${n} to start`, () => capture.calls.length >= n);
+        await sleep(300);
+        assert.equal(capture.calls.length, n, `capture #${n + 1} started while capture #${n} was still running`);
+        capture.releaseOne();
+      }
+      await eventually('the last capture to finish', () => capture.calls.every((c) => c.done));
+      await sleep(300);
+
+      assert.equal(capture.maxInFlight, 1);
+      assert.deepEqual(
+        capture.calls.map((c) => c.input),
+        [
+          { hostname: HOSTNAME, path: '/etc/a.conf', detectedAt: '2026-01-01T10:00:01.000Z', moved: false, correlationId: null },
+          // Signalled three times before its capture: once, first detection time, moved because one signal said so.
+          { hostname: HOSTNAME, path: '/etc/b.conf', detectedAt: '2026-01-01T10:00:01.000Z', moved: true, correlationId: null },
+          { hostname: HOSTNAME, path: '/etc/c.conf', detectedAt: '2026-01-01T10:00:02.000Z', moved: false, correlationId: null },
+          // Changed again after its first capture had started: captured again.
+          { hostname: HOSTNAME, path: '/etc/a.conf', detectedAt: '2026-01-01T10:00:03.000Z', moved: false, correlationId: null },
+        ],
+      );
+      assert.equal(await runStatus(handle.workflowId), 'RUNNING');
+      await stopAndWait(handle, capture);
+    });
+  });
+
+  test('a coalesced path keeps the earliest detection time even when signals arrive out of order', TEST_TIMEOUT, async () => {
+    const watch = fakeWatch();
+    const capture = fakeCapture({ held: true });
+    await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
+      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:00.000Z')]);
+      await eventually('the capture of a.conf to start', () => capture.calls.length === 1);
+      // e.g. a retried watch attempt on a worker whose clock is behind, or a re-scan batch signalled late.
+      await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:09.000Z')]);
+      await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:04.000Z', true)]);
+      capture.releaseOne();
+      await eventually('the capture of b.conf to start', () => capture.calls.length === 2);
+      capture.releaseOne();
+
+      await stopAndWait(handle, capture);
+
+      assert.deepEqual(capture.paths(), ['/etc/a.conf', '/etc/b.conf']);
+      assert.equal(capture.calls[1]!.input.moved, true);
+      assert.equal(capture.calls[1]!.input.detectedAt, '2026-01-01T10:00:04.000Z');
+    });
+  });
+
+  test('starts the watch once, with its hostname and its own workflow id', TEST_TIMEOUT, async () => {
+    const watch = fakeWatch();
+    const capture = fakeCapture();
+    await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
+      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      // Changes come and go; the watch stays the one activity.
+      await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:00.000Z')]);
+      await eventually('a.conf to be captured', () => capture.calls.some((c) => c.done));
+      await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:01.000Z')]);
+      await eventually('b.conf to be captured', () => capture.calls.length === 2 && capture.calls.every((c) => c.done));
+      await sleep(1_000);
+
+      assert.equal(watch.calls.length, 1);
+      assert.deepEqual(watch.calls[0]!.input, { hostname: HOSTNAME, workflowId: handle.workflowId });
+      assert.equal(watch.calls[0]!.ended, false, 'the watch runs until cancelled');
+      assert.equal(watch.calls[0]!.cancelRequested, false);
+      await stopAndWait(handle, capture);
+    });
+  });
+
+  test('stopWatching captures what was signalled just before, cancels the watch and completes', TEST_TIMEOUT, async () => {
+    const watch = fakeWatch();
+    const capture = fakeCapture({ held: true });
+    await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
+      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:00.000Z')]);
+      await eventually('the capture of a.conf to start', () => capture.calls.length === 1);
+      await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:01.000Z'), change('/etc/c.conf', '2026-01-01T10:00:01.000Z')]);
+      await handle.signal(stopWatchingSignal);
+
+      for (let n = 1; n <= 3; n++) {
+        await eventually(`capture #${n} to start`, () => capture.calls.length === n);
+        capture.releaseOne();
+      }
+      await within('the workflow to complete', handle.result());
+
+      assert.deepEqual(capture.paths(), ['/etc/a.conf', '/etc/b.conf', '/etc/c.conf']);
+      assert.equal(watch.calls.length, 1);
+      assert.equal(watch.calls[0]!.cancelRequested, true, 'the watch activity saw the workflow cancel it');
+      assert.equal(watch.calls[0]!.ended, true);
+      assert.equal(await runStatus(handle.workflowId), 'COMPLETED');
+    });
+  });
+
+  test('changes signalled while the watch winds down are still captured before the run ends', TEST_TIMEOUT, async () => {
+    let handle!: WorkflowHandle<typeof configWatchWorkflow>;
+    // Like the real activity flushing its last debounced batch as it stops.
+    const watch = fakeWatch({ windDown: () => handle.signal(configChangesSignal, [change('/etc/late.conf', '2026-01-01T10:00:05.000Z')]) });
+    const capture = fakeCapture();
+    await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (h) => {
+      handle = h;
+      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await handle.signal(stopWatchingSignal);
+      await within('the workflow to complete', handle.result());
+
+      assert.equal(watch.calls[0]!.cancelRequested, true);
+      assert.deepEqual(capture.paths(), ['/etc/late.conf']);
+      assert.ok(capture.calls.every((c) => c.done));
+    });
+  });
+
+  test('restartWatch continues as new and the new run watches again', TEST_TIMEOUT, async () => {
+    const watch = fakeWatch();
+    const capture = fakeCapture();
+    await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
+      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      const firstRunId = handle.firstExecutionRunId;
+      // A change pending at the restart is captured by the first run, not lost.
+      await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:00.000Z')]);
+      await handle.signal(restartWatchSignal);
+
+      await eventually('the watch activity to start again', () => watch.calls.length === 2);
+      assert.equal(watch.calls[0]!.cancelRequested, true, 'the first run cancelled its watch');
+      assert.equal(watch.calls[0]!.ended, true);
+      assert.deepEqual(watch.calls[1]!.input, { hostname: HOSTNAME, workflowId: handle.workflowId });
+
+      assert.equal(await runStatus(handle.workflowId, firstRunId), 'CONTINUED_AS_NEW');
+      const latest = await client.workflow.getHandle(handle.workflowId).describe();
+      assert.notEqual(latest.runId, firstRunId);
+      assert.equal(latest.status.name, 'RUNNING');
+      assert.deepEqual(capture.paths(), ['/etc/a.conf']);
+
+      // The new run handles signals: a change is captured, and stopWatching ends it.
+      await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:01.000Z')]);
+      await eventually('b.conf to be captured', () => capture.calls.length === 2);
+      await handle.signal(stopWatchingSignal);
+      await within('the workflow to complete', handle.result());
+
+      assert.deepEqual(capture.paths(), ['/etc/a.conf', '/etc/b.conf']);
+      assert.equal(watch.calls.length, 2);
+      assert.equal(watch.calls[1]!.cancelRequested, true);
+      assert.equal(await runStatus(handle.workflowId, latest.runId), 'COMPLETED');
+    });
+  });
+
+  test('a capture failing non-retryably does not stop the watch', TEST_TIMEOUT, async () => {
+    const watch = fakeWatch();
+    const capture = fakeCapture({
+      failFor: (path) => (path === '/etc/secret.conf' ? ApplicationFailure.nonRetryable('cannot read /etc/secret.conf', 'permission_denied') : null),
+    });
+    await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
+      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await handle.signal(configChangesSignal, [change('/etc/secret.conf', '2026-01-01T10:00:00.000Z')]);
+      await eventually('the capture of secret.conf to fail', () => capture.calls.length === 1 && capture.calls[0]!.done);
+      await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:01.000Z')]);
+      await eventually('a.conf to be captured', () => capture.calls.length === 2 && capture.calls[1]!.done);
+      await sleep(500);
+
+      assert.deepEqual(capture.paths(), ['/etc/secret.conf', '/etc/a.conf'], 'the failed capture is not retried');
+      assert.equal(await runStatus(handle.workflowId), 'RUNNING');
+      assert.equal(watch.calls.length, 1);
+      assert.equal(watch.calls[0]!.cancelRequested, false, 'the watch goes on');
+
+      await handle.signal(stopWatchingSignal);
+      await within('the workflow to complete', handle.result());
+    });
+  });
+
+  test('a watch failing non-retryably ends the workflow without continuing as new', TEST_TIMEOUT, async () => {
+    const watch = fakeWatch({ fail: () => ApplicationFailure.nonRetryable(`no device named ${HOSTNAME}`, 'device_not_found') });
+    const capture = fakeCapture();
+    await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
+      await within('the workflow to complete', handle.result());
+      const latest = await client.workflow.getHandle(handle.workflowId).describe();
+      assert.equal(latest.runId, handle.firstExecutionRunId, 'no second run');
+      assert.equal(latest.status.name, 'COMPLETED');
+      assert.equal(watch.calls.length, 1, 'not retried');
+      assert.equal(capture.calls.length, 0);
+    });
+  });
+
+  test('device errors listed as non-retryable end the watch even when thrown as retryable', TEST_TIMEOUT, async () => {
+    // The real activity converts its errors with toApplicationFailure; the retry policy's
+    // nonRetryableErrorTypes must stop retries by type alone.
+    const watch = fakeWatch({ fail: () => ApplicationFailure.retryable('host key changed', 'host_key_mismatch') });
+    const capture = fakeCapture();
+    await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
+      await within('the workflow to complete', handle.result());
+      assert.equal(watch.calls.length, 1, 'not retried');
+      assert.equal(await runStatus(handle.workflowId), 'COMPLETED');
+    });
+  });
+});
