@@ -34,9 +34,11 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     const started = performance.now();
     // The first line names the collection, for whoever reads `ps` on the device (and the fleet simulator).
     const script = `# infrastructor collect ${input.dataType}\n${collector.command(ctx)}`;
-    const output = await pool.exec(sshTargetOf(device), posixShellCommand(script), {
-      timeoutMs: collector.commandTimeoutMs,
-    });
+    // Heartbeats let Temporal notice a crashed worker within the heartbeat timeout, not the command's.
+    const heartbeat = setInterval(() => Context.current().heartbeat(), 1000);
+    const output = await pool
+      .exec(sshTargetOf(device), posixShellCommand(script), { timeoutMs: collector.commandTimeoutMs })
+      .finally(() => clearInterval(heartbeat));
     if (output.stdoutTruncated) throw new SshError('output_too_large', `${input.dataType} output from ${device.hostname} exceeded the output limit`);
     const data = collector.parse(output, ctx);
     const durationMs = performance.now() - started;

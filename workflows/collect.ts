@@ -6,6 +6,7 @@ import { describeFailure } from './failure.ts';
 
 const { collect } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,

@@ -92,6 +92,11 @@ export class SshPool {
     await this.acquireChannel(conn);
     try {
       return await this.runOnChannel(conn, target, command, opts);
+    } catch (err) {
+      // A command that hung may have wedged the session (a stuck mount, a dead NFS server): the next
+      // command gets a fresh connection rather than a channel beside it.
+      if (err instanceof SshError && err.code === 'command_timeout') this.discard(target.deviceId, conn);
+      throw err;
     } finally {
       this.releaseChannel(target.deviceId, conn);
     }

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { collectors } from '../../activities/collectors/registry.ts';
+import { startTestSshd, type TestSshd } from '../support/sshd.ts';
+import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
+
+/**
+ * Injects: `df` on one device hangs (what a dead NFS mount does) for the first metrics collection.
+ * Nothing lost means: the hung attempt is classified `command_timeout`, its connection is replaced,
+ * the retry stores the snapshot, and the other device answers meanwhile as if nothing happened.
+ */
+describe('a device hanging on a command', () => {
+  let hanging: TestSshd;
+  let healthy: TestSshd;
+  let sys: Awaited<ReturnType<typeof startTestSystem>>;
+  let flag: string;
+
+  before(async () => {
+    hanging = await startTestSshd(testDir(uniqueName('sshd-hang')));
+    healthy = await startTestSshd(testDir(uniqueName('sshd-ok')));
+    flag = path.join(testDir(uniqueName('hang-flag')));
+    writeFileSync(flag, '', { mode: 0o666 });
+    hanging.standIn('df', `#!/bin/sh\nif [ -f '${flag}' ]; then sleep 60; fi\nexec /bin/df "$@"\n`);
+    sys = await startTestSystem();
+    for (const [hostname, sshd] of [['stuck', hanging], ['fine', healthy]] as const) {
+      await sys.devices.create(
+        { hostname, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: false },
+        { trigger: 'api', correlationId: null },
+      );
+    }
+  });
+  after(async () => {
+    rmSync(flag, { force: true });
+    await sys?.stop();
+    await hanging?.stop();
+    await healthy?.stop();
+  });
+
+  test('times out, is classified, recycles its connection, retries and lands; the other device is unaffected', async () => {
+    const ctx = { trigger: 'api' as const, correlationId: null };
+    const stuckId = (await sys.devices.require('stuck')).id;
+    const stuckRead = sys.collection.read('stuck', 'metrics', { forceRefresh: true }, ctx);
+
+    // While the first device hangs, the other answers at its usual speed.
+    await new Promise((r) => setTimeout(r, 1000));
+    const started = performance.now();
+    const fine = await sys.collection.read('fine', 'metrics', { forceRefresh: true }, ctx);
+    assert.equal(fine.from_cache, false);
+    assert.ok(performance.now() - started < collectors.metrics.commandTimeoutMs / 2, 'the healthy device did not wait for the hanging one');
+
+    // Let the retry find a working df once the first attempt has timed out.
+    const connectsBefore = sys.worker!.pool.stats().connectsByDevice[stuckId] ?? 0;
+    setTimeout(() => rmSync(flag, { force: true }), collectors.metrics.commandTimeoutMs + 500).unref();
+    const answer = await stuckRead;
+    assert.equal(answer.from_cache, false);
+    assert.ok(sys.worker!.pool.stats().connectsByDevice[stuckId]! > connectsBefore, 'a new connection after the timeout');
+
+    const history = await sys.client.workflow.getHandle(answer.workflow_id!).fetchHistory();
+    const retried = history.events?.find((e) => e.activityTaskStartedEventAttributes?.attempt === 2);
+    assert.equal(retried?.activityTaskStartedEventAttributes?.lastFailure?.applicationFailureInfo?.type, 'command_timeout');
+    const snapshots = await sys.db.selectFrom('metrics_snapshots').select('id').where('device_id', '=', stuckId).execute();
+    assert.equal(snapshots.length, 1, 'exactly one snapshot');
+    const audit = await sys.db.selectFrom('audit_log').select(['status', 'error_code']).where('hostname', '=', 'stuck').where('action', '=', 'collect').execute();
+    assert.deepEqual(audit, [{ status: 'success', error_code: null }]);
+  });
+});
