@@ -1,4 +1,4 @@
-import type { Collector } from './collector.ts';
+import type { Collector, CollectorContext } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -19,6 +19,12 @@ import {
  * then read with `smartctl -a -j` (smartmontools 7.0 or later). Reading SMART needs root, so smartctl
  * runs as root, through passwordless sudo, or unprivileged; drives an unprivileged user cannot open
  * make the answer `needs_sudo`, never a failed drive or an empty list.
+ *
+ * An hourly read must not spin up the disks a NAS has spun down (power, wear), so smartctl gets
+ * `-n standby`: a drive in STANDBY or SLEEP is left alone and answers only "Device is in STANDBY mode".
+ * Such a drive keeps the health of its last read, from the previous snapshot, marked with the time of
+ * that read. Its answer does not say which drive it is, so udev's database (which reading does not
+ * touch the disk) names its serial number, and the last read is found by that.
  */
 
 const DATA_TYPE = 'drives';
@@ -58,6 +64,12 @@ export type DriveProtocol = 'ATA' | 'SCSI' | 'NVMe';
 const PROTOCOLS: ReadonlySet<string> = new Set<DriveProtocol>(['ATA', 'SCSI', 'NVMe']);
 
 export type DriveVerdict = 'passed' | 'warning' | 'failed' | 'unknown';
+
+/**
+ * `active`: read now (smartctl found it awake, or cannot check the power mode of its kind, e.g. NVMe).
+ * `standby` or `sleep`: spun down; smartctl was told not to wake it and read nothing.
+ */
+export type PowerState = 'active' | 'standby' | 'sleep';
 
 export interface AtaAttribute {
   id: number;
@@ -116,6 +128,13 @@ export interface Drive {
   verdict: DriveVerdict;
   /** The evidence for the verdict; empty for a passed drive. */
   reasons: string[];
+  /** Null when smartctl could not open or identify the drive. */
+  power_state: PowerState | null;
+  /**
+   * Null when the health above was read now. For a drive asleep now, the ISO time of the earlier read its
+   * verdict, reasons, exit status, attributes, hours and identity come from; its temperature is null then.
+   */
+  health_from: string | null;
 }
 
 export type DrivesStatus = 'ok' | 'needs_sudo' | 'not_installed' | 'no_devices';
@@ -134,7 +153,10 @@ export interface DrivesData {
   /** Failed drives first, then drives with warnings, then by name. */
   drives: Drive[];
   summary: { total: number; passed: number; warning: number; failed: number; unknown: number };
-  /** One line per failed or warning drive, e.g. `/dev/sdb WDC WD40EFRX-68N32N0 (WD-WCC7K1234567): FAILED — ...`. */
+  /**
+   * One line per failed or warning drive, e.g. `/dev/sdb WDC WD40EFRX-68N32N0 (WD-WCC7K1234567): FAILED — ...`,
+   * or for a drive asleep now `...: FAILED as read 2024-04-01T09:00:00.000Z, asleep now — ...`.
+   */
   problems: string[];
 }
 
@@ -142,7 +164,8 @@ export interface DrivesData {
  * `run SECTION COMMAND...` prints the command's stdout as @@SECTION, then @@SECTION-status and
  * @@SECTION-stderr. The loop takes name and type from each `NAME -d TYPE # INFO` line of the scan, the
  * same way the parser does; commented-out lines are devices the scan could not open. smartctl gets
- * /dev/null as stdin so nothing it or sudo runs can eat the scan lines the loop reads.
+ * /dev/null as stdin so nothing it or sudo runs can eat the scan lines the loop reads. A drive left
+ * asleep gets a @@drive-N-udev section with its udev properties, which name it (no root needed).
  */
 const COMMAND = [
   `if ! command -v smartctl >/dev/null 2>&1; then echo @@no-smartctl; echo ${END_MARKER}; exit 0; fi`,
@@ -161,7 +184,8 @@ const COMMAND = [
   `      case $line in ''|'#'*) continue ;; esac`,
   '      name=${line%% -d *}',
   '      type=${line#* -d }',
-  '      run "drive-$i" smart -a -j -d "${type%% *}" "$name" </dev/null',
+  '      run "drive-$i" smart -a -j -n standby -d "${type%% *}" "$name" </dev/null',
+  `      case $output in *'"Device is in '*) run "drive-$i-udev" udevadm info --query=property --name="$name" </dev/null ;; esac`,
   '      i=$((i + 1))',
   '    done',
   '  }',
@@ -367,7 +391,7 @@ function parseNvmeHealth(json: JsonReader): NvmeHealth | null {
 }
 
 /** The drive's description, all of it optional: a drive that could not be identified has none of it. */
-function parseIdentity(json: JsonReader): Omit<Drive, 'name' | 'type' | 'protocol' | 'exit_status' | 'verdict' | 'reasons'> {
+function parseIdentity(json: JsonReader): Omit<Drive, 'name' | 'type' | 'protocol' | 'exit_status' | 'verdict' | 'reasons' | 'power_state' | 'health_from'> {
   const nvme = parseNvmeHealth(json);
   const rotation = json.number('rotation_rate');
   return {
@@ -549,9 +573,25 @@ function unopenedDrive(device: ScannedDevice, openError: string, privilege: Smar
       scsi_grown_defect_list: null,
       verdict: 'unknown',
       reasons: [`smartctl could not open the device: ${openError}`, ...(needsRoot ? [NEEDS_ROOT_REASON] : [])],
+      power_state: null,
+      health_from: null,
     },
     needsRoot,
   };
+}
+
+/**
+ * smartctl's answer for a drive it left asleep (`-n standby`), e.g. `Device is in STANDBY mode, exit(2)`.
+ * The mode is worded as the drive and the smartctl version report it: `STANDBY`, `STANDBY_Y`, `SLEEP`,
+ * `STANDBY (OS)`, or for SCSI drives e.g. `STANDBY BY COMMAND`.
+ */
+const LOW_POWER_MESSAGE = /^Device is in (.+) mode, exit\(\d+\)$/;
+
+function lowPowerState(messages: readonly string[]): Exclude<PowerState, 'active'> | undefined {
+  const mode = messages.map((message) => LOW_POWER_MESSAGE.exec(message)?.[1]).find((m) => m !== undefined);
+  if (mode === undefined) return undefined;
+  // `-n standby` leaves alone only drives in STANDBY or SLEEP, so every other wording is a kind of standby.
+  return mode.startsWith('SLEEP') ? 'sleep' : 'standby';
 }
 
 function readDrive(device: ScannedDevice, result: SectionCommandResult, privilege: SmartctlPrivilege): ReadDrive {
@@ -570,17 +610,95 @@ function readDrive(device: ScannedDevice, result: SectionCommandResult, privileg
     protocol: deviceInfo ? parseProtocol(deviceInfo.requiredString('protocol'), `smartctl -a ${device.name}`) : device.protocol,
     ...identity,
     exit_status: exit,
+    health_from: null,
   };
+  // Before the exit bits: a drive left asleep sets bit 1 just like a drive that could not be opened.
+  const asleep = lowPowerState(messages);
+  if (asleep !== undefined) {
+    return { drive: { ...base, verdict: 'unknown', reasons: [`asleep (${asleep}); not woken to read SMART`], power_state: asleep }, needsRoot: false };
+  }
   if (exit.flags.includes('device_open_failed')) {
     // Under -j smartctl keeps some failures (e.g. "Read Device Identity failed") out of the messages.
     // Unprivileged, the likely cause is the missing privilege: root is needed to send ATA or NVMe commands.
     const needsRoot = privilege === 'user';
     const why = messages.join('; ') || `smartctl could not open or identify the device (exit status ${exit.raw})`;
-    return { drive: { ...base, verdict: 'unknown', reasons: [why, ...(needsRoot ? [NEEDS_ROOT_REASON] : [])] }, needsRoot };
+    return { drive: { ...base, verdict: 'unknown', reasons: [why, ...(needsRoot ? [NEEDS_ROOT_REASON] : [])], power_state: null }, needsRoot };
   }
+  const awake = { ...base, power_state: 'active' as const };
   const unknownBecause = unjudgeable(json, identity);
-  if (unknownBecause !== undefined) return { drive: { ...base, verdict: 'unknown', reasons: [unknownBecause] }, needsRoot: false };
-  return { drive: { ...base, ...judge(identity, exit, parseLogCounts(json)) }, needsRoot: false };
+  if (unknownBecause !== undefined) return { drive: { ...awake, verdict: 'unknown', reasons: [unknownBecause] }, needsRoot: false };
+  return { drive: { ...awake, ...judge(identity, exit, parseLogCounts(json)) }, needsRoot: false };
+}
+
+// --- drives left asleep -----------------------------------------------------------------------------
+
+function isAsleep(drive: Drive): boolean {
+  return drive.power_state === 'standby' || drive.power_state === 'sleep';
+}
+
+/** Who a sleeping drive is, as udev recorded it when the drive appeared. */
+interface UdevIdentity {
+  serial: string | null;
+  model: string | null;
+}
+
+const UDEV_PROPERTY = /^([A-Z0-9_]+)=(.*)$/;
+
+/** From `udevadm info --query=property`; nothing when it failed (no udevadm, or no block device such as `/dev/bus/0`). */
+function parseUdevIdentity(result: SectionCommandResult): UdevIdentity {
+  if (result.status !== 0) return { serial: null, model: null };
+  const properties = new Map(result.stdoutLines.flatMap((line) => {
+    const match = UDEV_PROPERTY.exec(line);
+    return match ? [[match[1], match[2]] as const] : [];
+  }));
+  return { serial: properties.get('ID_SERIAL_SHORT') || null, model: properties.get('ID_MODEL') || null };
+}
+
+/** udev writes the blanks in serial numbers and models as `_`. */
+function udevForm(text: string): string {
+  return text.trim().replace(/\s+/g, '_');
+}
+
+/**
+ * By serial number; by name and model when either side lacks one. A serial udev took from a USB bridge
+ * rather than the disk matches nothing, so the drive stays unknown instead of borrowing another's health.
+ */
+function isSameDrive(earlier: Drive, name: string, udev: UdevIdentity): boolean {
+  if (udev.serial !== null && earlier.serial !== null) return udevForm(earlier.serial) === udev.serial;
+  return udev.model !== null && earlier.model !== null && earlier.name === name && udevForm(earlier.model) === udev.model;
+}
+
+interface LastRead {
+  drive: Drive;
+  /** ISO time of the read. */
+  at: string;
+}
+
+function lastReads(ctx: CollectorContext<DrivesData>): LastRead[] {
+  if (!ctx.previous) return [];
+  const collectedAt = ctx.previous.collectedAt.toISOString();
+  return ctx.previous.data.drives.flatMap((drive) => {
+    // A drive carried over then keeps the time of its read; one asleep then without a read has none.
+    // Snapshots stored before power states lack both fields: every drive in them that can match was read then.
+    const at = drive.health_from ?? (isAsleep(drive) ? null : collectedAt);
+    return at === null ? [] : [{ drive, at }];
+  });
+}
+
+/** The sleeping drive with the health of its last read, or as it is (unknown) without one. */
+function lastKnown(asleep: Drive, udev: UdevIdentity, reads: readonly LastRead[]): Drive {
+  const last = reads.find((read) => isSameDrive(read.drive, asleep.name, udev));
+  if (!last) return asleep;
+  return {
+    ...last.drive,
+    // Where it is attached now: device names can change at a reboot.
+    name: asleep.name,
+    type: asleep.type,
+    protocol: asleep.protocol,
+    temperature_c: null,
+    power_state: asleep.power_state,
+    health_from: last.at,
+  };
 }
 
 const VERDICT_ORDER: Readonly<Record<DriveVerdict, number>> = { failed: 0, warning: 1, passed: 2, unknown: 2 };
@@ -601,7 +719,9 @@ function summarize(drives: readonly Drive[]): DrivesData['summary'] {
 function problemLine(drive: Drive): string {
   const model = drive.model === null ? '' : ` ${drive.model}`;
   const serial = drive.serial === null ? '' : ` (${drive.serial})`;
-  return `${drive.name}${model}${serial}: ${drive.verdict.toUpperCase()} — ${drive.reasons.join('; ')}`;
+  // The verdict of a drive asleep now is that of its last read: say so, and when that was.
+  const asOf = drive.health_from === null ? '' : ` as read ${drive.health_from}, asleep now`;
+  return `${drive.name}${model}${serial}: ${drive.verdict.toUpperCase()}${asOf} — ${drive.reasons.join('; ')}`;
 }
 
 function parsePrivilege(sections: Sections): SmartctlPrivilege {
@@ -626,15 +746,20 @@ const NOTES: Readonly<Record<Exclude<DrivesStatus, 'ok'>, string>> = {
     'e.g. with the sudoers line `USER ALL=(root) NOPASSWD: /usr/sbin/smartctl`',
 };
 
-function parseDrives(sections: Sections): DrivesData {
+function parseDrives(sections: Sections, ctx: CollectorContext<DrivesData>): DrivesData {
   const privilege = parsePrivilege(sections);
   const version = parseVersion(sections);
   const scanned = parseScan(sectionCommandResult(DATA_TYPE, sections, 'scan'));
+  const reads = lastReads(ctx);
 
   let index = 0;
-  const read = scanned.map((device) => {
+  const read = scanned.map((device): ReadDrive => {
     if (device.openError !== undefined) return unopenedDrive(device, device.openError, privilege);
-    return readDrive(device, sectionCommandResult(DATA_TYPE, sections, `drive-${index++}`), privilege);
+    const section = `drive-${index++}`;
+    const now = readDrive(device, sectionCommandResult(DATA_TYPE, sections, section), privilege);
+    if (!isAsleep(now.drive)) return now;
+    const udev = parseUdevIdentity(sectionCommandResult(DATA_TYPE, sections, `${section}-udev`));
+    return { drive: lastKnown(now.drive, udev, reads), needsRoot: false };
   });
   if (sections.has(`drive-${index}`)) throw parseError(`section @@drive-${index} has no device in the scan`);
 
@@ -665,7 +790,7 @@ export const drivesCollector: Collector<DrivesData> = {
 
   command: () => COMMAND,
 
-  parse(output) {
+  parse(output, ctx) {
     const sections = splitSections(DATA_TYPE, output);
     if (sections.has('no-smartctl')) {
       return {
@@ -677,7 +802,7 @@ export const drivesCollector: Collector<DrivesData> = {
         problems: [],
       };
     }
-    return parseDrives(sections);
+    return parseDrives(sections, ctx);
   },
 
   columns(data) {

@@ -18,9 +18,9 @@ function installStorageStandIns(sshd: TestSshd, zfsFixture = 'debian12-zfs22-rai
     cases: [
       "--version) echo 'smartctl 7.2 2020-12-30 r5155 [x86_64-linux-5.10.0-32-amd64] (local build)'; exit 0 ;;",
       '--scan-open) section=scan ;;',
-      "'-a -j -d sat /dev/sda') section=drive-0 ;;",
-      "'-a -j -d sat /dev/sdb') section=drive-1 ;;",
-      "'-a -j -d scsi /dev/sdc') section=drive-2 ;;",
+      "'-a -j -n standby -d sat /dev/sda') section=drive-0 ;;",
+      "'-a -j -n standby -d sat /dev/sdb') section=drive-1 ;;",
+      "'-a -j -n standby -d scsi /dev/sdc') section=drive-2 ;;",
     ],
   }));
   const zfsFixturePath = fileURLToPath(fixtureUrl('zfs', zfsFixture));

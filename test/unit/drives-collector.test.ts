@@ -16,6 +16,11 @@ function parse(stdout: string): DrivesData {
   return drivesCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
 }
 
+/** Parses with the previous snapshot the collector is given, as it is on every poll but the first. */
+function parseWith(stdout: string, previous: { data: DrivesData; collectedAt: Date }): DrivesData {
+  return drivesCollector.parse({ stdout, stderr: '', exitCode: 0 }, { previous });
+}
+
 function drive(data: DrivesData, name: string): Drive {
   const found = data.drives.find((d) => d.name === name);
   assert.ok(found, `no drive ${name}`);
@@ -86,10 +91,11 @@ describe('drivesCollector settings', () => {
     assert.equal(drivesCollector.requiredCapability, 'smartctl');
   });
 
-  it('scans with --scan-open, reads every drive as JSON and ends with @@end', () => {
+  it('scans with --scan-open, reads every drive as JSON without waking it, and ends with @@end', () => {
     const script = drivesCollector.command({});
     assert.match(script, /run scan smart --scan-open\n/);
-    assert.match(script, /run "drive-\$i" smart -a -j -d "\$\{type%% \*\}" "\$name" <\/dev\/null/);
+    assert.match(script, /run "drive-\$i" smart -a -j -n standby -d "\$\{type%% \*\}" "\$name" <\/dev\/null/);
+    assert.match(script, /\*'"Device is in '\*\) run "drive-\$i-udev" udevadm info --query=property --name="\$name" <\/dev\/null ;;/);
     assert.match(script, /sudo -n smartctl/);
     assert.ok(script.trimEnd().endsWith('echo @@end'));
   });
@@ -156,6 +162,8 @@ describe('drivesCollector.parse: Debian 12 server, root, smartctl 7.3', () => {
       scsi_grown_defect_list: null,
       verdict: 'passed',
       reasons: [],
+      power_state: 'active',
+      health_from: null,
     });
     assert.equal(attributes.length, 17);
     assert.deepEqual(attributes.find((a) => a.id === 5), {
@@ -326,6 +334,134 @@ describe('drivesCollector.parse: Unraid 6.12, smartctl 7.3', () => {
     assert.deepEqual(data.drives.map((d) => d.name), ['/dev/sdc', '/dev/sdd', '/dev/nvme0', '/dev/sda', '/dev/sdb']);
     assert.deepEqual(data.summary, { total: 5, passed: 2, warning: 2, failed: 0, unknown: 1 });
     assert.equal(drivesCollector.columns(data).max_temperature_c, 61);
+  });
+});
+
+describe('drivesCollector.parse: Unraid 7.0, smartctl 7.4, three of five array disks spun down', () => {
+  const spunDown = fixture('unraid7-spun-down.txt');
+  // The same box a year earlier, before two disks were added: its /dev/sdc and /dev/sdd are now /dev/sdd and /dev/sdc.
+  const earlier = { data: parse(fixture('unraid612.txt')), collectedAt: new Date('2024-04-01T09:00:00Z') };
+
+  it('reports sleeping disks as standby and unknown, never as failed, unopenable or needing sudo', () => {
+    const data = parse(spunDown);
+    assert.equal(data.status, 'ok');
+    assert.equal(data.note, undefined);
+    assert.equal(data.smartctl_version, '7.4');
+    assert.deepEqual(data.drives.map((d) => [d.name, d.power_state, d.verdict, d.health_from]), [
+      ['/dev/nvme0', 'active', 'passed', null],
+      ['/dev/sda', 'active', 'unknown', null],
+      ['/dev/sdb', 'active', 'passed', null],
+      ['/dev/sdc', 'standby', 'unknown', null],
+      ['/dev/sdd', 'standby', 'unknown', null],
+      ['/dev/sde', 'active', 'passed', null],
+      ['/dev/sdf', 'standby', 'unknown', null],
+    ]);
+    const sdc = drive(data, '/dev/sdc');
+    assert.deepEqual(
+      [sdc.reasons, sdc.exit_status, sdc.protocol, sdc.model, sdc.serial, sdc.temperature_c, sdc.attributes],
+      [['asleep (standby); not woken to read SMART'], { raw: 2, flags: ['device_open_failed'] }, 'ATA', null, null, null, []],
+    );
+    assert.deepEqual(data.summary, { total: 7, passed: 3, warning: 0, failed: 0, unknown: 4 });
+    assert.deepEqual(data.problems, []);
+  });
+
+  it('carries each sleeping disk\'s last read over, found by serial although the disks changed names', () => {
+    const data = parseWith(spunDown, earlier);
+    const asOf = '2024-04-01T09:00:00.000Z';
+    assert.deepEqual(drive(data, '/dev/sdc'), { ...drive(earlier.data, '/dev/sdd'), name: '/dev/sdc', temperature_c: null, power_state: 'standby', health_from: asOf });
+    assert.deepEqual(drive(data, '/dev/sdd'), { ...drive(earlier.data, '/dev/sdc'), name: '/dev/sdd', temperature_c: null, power_state: 'standby', health_from: asOf });
+    assert.deepEqual([drive(data, '/dev/sdc').serial, drive(data, '/dev/sdc').power_on_hours], ['X0K0A0B0FBEG', 8434]);
+    assert.deepEqual([drive(data, '/dev/sdf').verdict, drive(data, '/dev/sdf').health_from], ['unknown', null], 'a disk never read before stays unknown');
+    assert.deepEqual(drive(data, '/dev/sde'), drive(parse(spunDown), '/dev/sde'), 'an awake disk is read now, whatever it was before');
+    assert.deepEqual(data.summary, { total: 7, passed: 3, warning: 2, failed: 0, unknown: 2 });
+    assert.deepEqual(data.problems, [
+      `/dev/sdc TOSHIBA HDWG480 (X0K0A0B0FBEG): WARNING as read ${asOf}, asleep now — temperature 61 °C (limit 60 °C for hard disks)`,
+      `/dev/sdd ST8000VN004-2M2101 (WSD1A2B3): WARNING as read ${asOf}, asleep now — attribute 190 Airflow_Temperature_Cel was at or below threshold 40 in the past (worst 38)`,
+    ]);
+    assert.deepEqual(drivesCollector.columns(data), {
+      drives_total: 7,
+      drives_passed: 3,
+      drives_warning: 2,
+      drives_failed: 0,
+      max_temperature_c: 41,
+      smartctl_available: true,
+    });
+  });
+
+  it('keeps the time of the read through later polls, and takes nothing from a poll that found a disk asleep unread', () => {
+    const carried = { data: parseWith(spunDown, earlier), collectedAt: new Date('2025-04-01T10:00:00Z') };
+    assert.deepEqual(parseWith(spunDown, carried), carried.data);
+    const unread = { data: parse(spunDown), collectedAt: new Date('2025-04-01T10:00:00Z') };
+    assert.deepEqual(parseWith(spunDown, unread), parse(spunDown));
+  });
+
+  it('takes snapshots stored before power states were recorded as reads at their time', () => {
+    const legacy = structuredClone(earlier.data);
+    for (const d of legacy.drives) {
+      delete (d as Partial<Drive>).power_state;
+      delete (d as Partial<Drive>).health_from;
+    }
+    assert.deepEqual(parseWith(spunDown, { ...earlier, data: legacy }), parseWith(spunDown, earlier));
+  });
+});
+
+describe('drivesCollector.parse: the failing Seagate of Debian 11 spun down an hour later, smartctl 7.2', () => {
+  const asleep = fixture('debian11-failing-asleep.txt');
+  const earlier = { data: parse(fixture('debian11-failing.txt')), collectedAt: new Date('2024-03-12T02:00:00Z') };
+  const udevSection = /@@drive-1-udev\n[\s\S]*?@@drive-1-udev-stderr\n\n/;
+
+  it('still counts it failed, first, with the evidence of its last read', () => {
+    const data = parseWith(asleep, earlier);
+    const asOf = '2024-03-12T02:00:00.000Z';
+    assert.deepEqual(data.drives.map((d) => [d.name, d.verdict, d.power_state, d.health_from]), [
+      ['/dev/sdb', 'failed', 'standby', asOf],
+      ['/dev/sda', 'warning', 'active', null],
+      ['/dev/sdc', 'warning', 'active', null],
+    ]);
+    assert.deepEqual(drive(data, '/dev/sdb'), { ...drive(earlier.data, '/dev/sdb'), temperature_c: null, power_state: 'standby', health_from: asOf });
+    assert.deepEqual(data.summary, { total: 3, passed: 0, warning: 2, failed: 1, unknown: 0 });
+    assert.deepEqual(drivesCollector.columns(data), {
+      drives_total: 3,
+      drives_passed: 0,
+      drives_warning: 2,
+      drives_failed: 1,
+      max_temperature_c: 38,
+      smartctl_available: true,
+    });
+    assert.ok(data.problems[0]?.startsWith(`/dev/sdb ST3000DM001-1CH166 (Z1F2K3L4): FAILED as read ${asOf}, asleep now — smartctl reports FAILING; attribute 5`), data.problems[0]);
+  });
+
+  it('is unknown without an earlier read, as root or unprivileged', () => {
+    for (const privilege of ['root', 'user']) {
+      const data = parse(asleep.replace('@@privilege\nroot\n', `@@privilege\n${privilege}\n`));
+      assert.equal(data.status, 'ok', privilege);
+      const sdb = drive(data, '/dev/sdb');
+      assert.deepEqual(
+        [sdb.verdict, sdb.reasons, sdb.power_state, sdb.health_from, sdb.model, sdb.exit_status],
+        ['unknown', ['asleep (standby); not woken to read SMART'], 'standby', null, null, { raw: 2, flags: ['device_open_failed'] }],
+      );
+      assert.deepEqual(data.summary, { total: 3, passed: 0, warning: 2, failed: 0, unknown: 1 });
+    }
+  });
+
+  it('tells sleep from the kinds of standby smartctl names', () => {
+    const asleepIn = (mode: string) => drive(parse(asleep.replace('Device is in STANDBY mode, exit(2)', `Device is in ${mode} mode, exit(2)`)), '/dev/sdb');
+    assert.deepEqual(['SLEEP', 'STANDBY_Y', 'STANDBY BY COMMAND', 'STANDBY (OS)'].map((mode) => asleepIn(mode).power_state), ['sleep', 'standby', 'standby', 'standby']);
+    assert.deepEqual(asleepIn('SLEEP').reasons, ['asleep (sleep); not woken to read SMART']);
+  });
+
+  it('finds the last read only by what udev knows of the sleeping drive', () => {
+    const withUdev = (stdout: string, status: number, stderr = '') => asleep.replace(udevSection, runSection('drive-1-udev', stdout, status, stderr));
+    const verdictWith = (text: string) => drive(parseWith(text, earlier), '/dev/sdb').verdict;
+    assert.equal(verdictWith(withUdev('', 127, 'sh: 1: udevadm: not found')), 'unknown', 'no udevadm');
+    assert.equal(verdictWith(withUdev('ID_BUS=usb\nID_MODEL=ST3000DM001-1CH166\nID_SERIAL_SHORT=000000000024', 0)), 'unknown', 'the serial of a USB bridge');
+    const noSerial = withUdev('ID_BUS=ata\nID_MODEL=ST3000DM001-1CH166', 0);
+    assert.equal(verdictWith(noSerial), 'failed', 'without a serial, by name and model');
+    assert.equal(drive(parseWith(noSerial.replaceAll('/dev/sdb', '/dev/sdd'), earlier), '/dev/sdd').verdict, 'unknown', 'another name');
+  });
+
+  it('rejects a sleeping drive without its udev section', () => {
+    assertParseError(() => parse(asleep.replace(udevSection, '')), /section @@drive-1-udev is missing/);
   });
 });
 
@@ -558,14 +694,18 @@ describe('drivesCollector.command under /bin/sh with fake smartctl, id and sudo'
 
   /**
    * `smartctl` answering from a recorded script output (stdout, stderr and exit status per section; a
-   * drive's section found by its name and type in the recorded scan), `id -u` answering `uid`, and
-   * `sudo -n` that runs the command only when allowed. All three log their name and arguments.
+   * drive's section found by its name and type in the recorded scan, so the drives the fixture records
+   * asleep answer standby), `udevadm` answering a drive's @@drive-N-udev section, `id -u` answering
+   * `uid`, and `sudo -n` that runs the command only when allowed. All of them log their name and arguments.
    */
   function fakeTools(fixturePath: string, uid: number, sudoAllowed: boolean): { env: NodeJS.ProcessEnv; calls: () => string[] } {
     const dir = tempDir('drives-tools-');
     const log = join(dir, 'calls.log');
     writeFileSync(log, '');
     const fixture = shellQuote(fixturePath);
+    // Sets $index to the position among the read drives of the one whose scan line starts with $want.
+    const scanIndex = (want: string) =>
+      `  index=$(want=${want} awk '$0 == "@@scan" { on = 1; next } /^@@/ { on = 0 } on && $0 != "" && substr($0, 1, 1) != "#" { if (index($0, ENVIRON["want"]) == 1) { print n + 0; exit } n++ }' ${fixture})`;
     executable(join(dir, 'smartctl'), fixtureToolScript({
       name: 'smartctl',
       fixturePath,
@@ -574,10 +714,24 @@ describe('drivesCollector.command under /bin/sh with fake smartctl, id and sudo'
         `--version) awk '$0 == "@@version" { on = 1; next } /^@@/ { on = 0 } on && $0 != ""' ${fixture}; echo 'Copyright (C) 2002-23, Bruce Allen, Christian Franke, www.smartmontools.org'; exit 0 ;;`,
         '--scan-open) section=scan ;;',
         "'-a '*)",
-        '  [ "$#" -eq 5 ] && [ "$2" = -j ] && [ "$3" = -d ] || { echo "fake smartctl: unexpected arguments: $*" >&2; exit 2; }',
-        `  index=$(want="$5 -d $4 " awk '$0 == "@@scan" { on = 1; next } /^@@/ { on = 0 } on && $0 != "" && substr($0, 1, 1) != "#" { if (index($0, ENVIRON["want"]) == 1) { print n + 0; exit } n++ }' ${fixture})`,
-        '  [ -n "$index" ] || { echo "fake smartctl: $5 -d $4 is not in the scan" >&2; exit 2; }',
+        // Without -n standby a real smartctl would spin up the drives the fixture records asleep.
+        '  [ "$#" -eq 7 ] && [ "$2" = -j ] && [ "$3" = -n ] && [ "$4" = standby ] && [ "$5" = -d ] || { echo "fake smartctl: unexpected arguments: $*" >&2; exit 2; }',
+        scanIndex('"$7 -d $6 "'),
+        '  [ -n "$index" ] || { echo "fake smartctl: $7 -d $6 is not in the scan" >&2; exit 2; }',
         '  section=drive-$index ;;',
+      ],
+    }));
+    executable(join(dir, 'udevadm'), fixtureToolScript({
+      name: 'udevadm',
+      fixturePath,
+      logTo: shellQuote(log),
+      cases: [
+        "'info --query=property --name='*)",
+        '  name=${3#--name=}',
+        scanIndex('"$name -d "'),
+        '  section=drive-$index-udev',
+        `  grep -qx "@@$section" ${fixture} || { echo "fake udevadm: no $section for $name" >&2; exit 2; }`,
+        '  ;;',
       ],
     }));
     const logCall = (tool: string) => `printf '%s %s\\n' ${tool} "$*" >> ${shellQuote(log)}`;
@@ -611,6 +765,8 @@ describe('drivesCollector.command under /bin/sh with fake smartctl, id and sudo'
       'debian11-failing.txt',
       'ubuntu2404-nvme-sudo.txt',
       'unraid612.txt',
+      'unraid7-spun-down.txt',
+      'debian11-failing-asleep.txt',
       'proxmox-vm-qemu.txt',
       'virtio-vm-no-devices.txt',
       'ubuntu2404-needs-sudo.txt',
@@ -621,18 +777,39 @@ describe('drivesCollector.command under /bin/sh with fake smartctl, id and sudo'
     }
   });
 
-  it('as root runs smartctl directly: version, one scan, one -a per openable drive', () => {
+  it('as root runs smartctl directly: version, one scan, one -a -n standby per openable drive', () => {
     const tools = toolsFor('unraid612.txt');
     parse(runScript(tools.env));
     assert.deepEqual(tools.calls(), [
       'id -u',
       'smartctl --version',
       'smartctl --scan-open',
-      'smartctl -a -j -d scsi /dev/sda',
-      'smartctl -a -j -d sat /dev/sdb',
-      'smartctl -a -j -d sat /dev/sdc',
-      'smartctl -a -j -d sat /dev/sdd',
-      'smartctl -a -j -d nvme /dev/nvme0',
+      'smartctl -a -j -n standby -d scsi /dev/sda',
+      'smartctl -a -j -n standby -d sat /dev/sdb',
+      'smartctl -a -j -n standby -d sat /dev/sdc',
+      'smartctl -a -j -n standby -d sat /dev/sdd',
+      'smartctl -a -j -n standby -d nvme /dev/nvme0',
+    ]);
+  });
+
+  it('leaves spun-down drives asleep and asks udev, not the drive, who they are', () => {
+    const tools = toolsFor('unraid7-spun-down.txt');
+    const data = parse(runScript(tools.env));
+    assert.deepEqual(data.drives.filter((d) => d.power_state === 'standby').map((d) => d.name), ['/dev/sdc', '/dev/sdd', '/dev/sdf']);
+    assert.deepEqual(tools.calls(), [
+      'id -u',
+      'smartctl --version',
+      'smartctl --scan-open',
+      'smartctl -a -j -n standby -d scsi /dev/sda',
+      'smartctl -a -j -n standby -d sat /dev/sdb',
+      'smartctl -a -j -n standby -d sat /dev/sdc',
+      'udevadm info --query=property --name=/dev/sdc',
+      'smartctl -a -j -n standby -d sat /dev/sdd',
+      'udevadm info --query=property --name=/dev/sdd',
+      'smartctl -a -j -n standby -d sat /dev/sde',
+      'smartctl -a -j -n standby -d sat /dev/sdf',
+      'udevadm info --query=property --name=/dev/sdf',
+      'smartctl -a -j -n standby -d nvme /dev/nvme0',
     ]);
   });
 
@@ -646,12 +823,12 @@ describe('drivesCollector.command under /bin/sh with fake smartctl, id and sudo'
       'smartctl --version',
       'sudo -n smartctl --scan-open',
       'smartctl --scan-open',
-      'sudo -n smartctl -a -j -d nvme /dev/nvme0',
-      'smartctl -a -j -d nvme /dev/nvme0',
-      'sudo -n smartctl -a -j -d nvme /dev/nvme1',
-      'smartctl -a -j -d nvme /dev/nvme1',
-      'sudo -n smartctl -a -j -d nvme /dev/nvme2',
-      'smartctl -a -j -d nvme /dev/nvme2',
+      'sudo -n smartctl -a -j -n standby -d nvme /dev/nvme0',
+      'smartctl -a -j -n standby -d nvme /dev/nvme0',
+      'sudo -n smartctl -a -j -n standby -d nvme /dev/nvme1',
+      'smartctl -a -j -n standby -d nvme /dev/nvme1',
+      'sudo -n smartctl -a -j -n standby -d nvme /dev/nvme2',
+      'smartctl -a -j -n standby -d nvme /dev/nvme2',
     ]);
   });
 
@@ -669,7 +846,7 @@ describe('drivesCollector.command under /bin/sh with fake smartctl, id and sudo'
     const tools = toolsFor('odd-name.txt', path);
     const stdout = runScript(tools.env);
     assert.equal(stdout, text);
-    assert.ok(tools.calls().includes(`smartctl -a -j -d sat ${oddName}`), tools.calls().join('\n'));
+    assert.ok(tools.calls().includes(`smartctl -a -j -n standby -d sat ${oddName}`), tools.calls().join('\n'));
     assert.deepEqual(parse(stdout).drives.map((d) => d.name), [oddName, '/dev/sda', '/dev/sdc']);
   });
 });
