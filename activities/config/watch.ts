@@ -119,6 +119,7 @@ async function watchWithInotify(
 
   const pending = new Map<string, ObservedChange>();
   let flushTimer: NodeJS.Timeout | null = null;
+  let signalFailure: unknown = null;
   let signalling = Promise.resolve();
   const flush = () => {
     flushTimer = null;
@@ -127,7 +128,11 @@ async function watchWithInotify(
     signalling = signalling
       .then(() => signal(batch))
       .catch((err: unknown) => {
+        // Temporal unreachable for longer than the client retries: end this attempt rather than drop the
+        // batch; the retried attempt's re-scan by hashes finds these changes again.
         deps.logger.warn('could not signal config changes', { error: String(err) });
+        signalFailure ??= err;
+        stop.abort();
       });
   };
 
@@ -178,6 +183,9 @@ async function watchWithInotify(
     await signalling;
   }
   if (cancelled.aborted) return { kind: 'cancelled' };
+  if (signalFailure !== null) {
+    throw ApplicationFailure.retryable(`changes seen on the device could not be signalled: ${String(signalFailure)}`, 'signal_failed');
+  }
   // The stream ended without a reason of ours: the command ended by itself.
   return outcome ?? { kind: 'fallback', reason: 'inotifywait ended unexpectedly' };
 }
