@@ -5,6 +5,7 @@ import type { CollectionFailure, CollectionInput, CollectionResult } from '../sc
 import type { Database } from '../schema/database.ts';
 import { isDeviceErrorCode } from '../schema/error-codes.ts';
 import { toApplicationFailure } from './activity-failure.ts';
+import type { Collector, CollectorContext } from './collectors/collector.ts';
 import { collectorFor, isDataType } from './collectors/registry.ts';
 import { SshError } from './ssh/errors.ts';
 import type { SshPool } from './ssh/pool.ts';
@@ -32,8 +33,7 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     const previous = await latestSnapshot(db, collector.table, device.id);
     const ctx = previous ? { previous: { data: previous.data, collectedAt: previous.collectedAt } } : {};
     const started = performance.now();
-    // The first line names the collection, for whoever reads `ps` on the device (and the fleet simulator).
-    const script = `# infrastructor collect ${input.dataType}\n${collector.command(ctx)}`;
+    const script = collectionScript(input.dataType, collector, ctx);
     // Heartbeats let Temporal notice a crashed worker within the heartbeat timeout, not the command's.
     const heartbeat = setInterval(() => Context.current().heartbeat(), 1000);
     const output = await pool
@@ -81,6 +81,11 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     logger.warn('collection attempt failed', { device: input.hostname, data_type: input.dataType, code: failure.type, error: failure.message, attempt });
     throw failure;
   }
+}
+
+/** The first line names the collection, for whoever reads `ps` on the device (and the fleet simulator). */
+export function collectionScript<T>(dataType: string, collector: Collector<T>, ctx: CollectorContext<T>): string {
+  return `# infrastructor collect ${dataType}\n${collector.command(ctx)}`;
 }
 
 /** The workflow's last word on a failed collection: one audit row and the device's status. */

@@ -1,0 +1,151 @@
+import { type DataType, isDataType } from '../../activities/collectors/registry.ts';
+import type { DeviceModel, DockerAction } from './model.ts';
+import { loadAverages } from './outputs/metrics.ts';
+import { OUTPUTS } from './outputs/index.ts';
+
+/**
+ * What a simulated device answers to an exec request. Collections arrive as `sh -c '<script>'` built by
+ * posixShellCommand, the script's first line (after the PATH line) naming the data type
+ * (`# infrastructor collect metrics`): the answer is that type's generated output. Anything else is run
+ * as one simple command: a few are known (uptime, hostname, echo, true, docker start/stop/restart/rm),
+ * the rest are "not found", as from a shell that lacks them.
+ */
+
+export interface Answer {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** A collection's data type, or `command` for everything else. */
+export type CommandKind = DataType | 'command';
+
+const SHELL_WRAPPED = /^sh -c '((?:[^']|'\\'')*)'$/s;
+const COLLECT_MARKER = /^# infrastructor collect (\S+)$/;
+
+/** The script of `sh -c '...'` as posixShellCommand quotes it, without the PATH line it adds; any other command as it is. */
+function scriptOf(command: string): string {
+  const wrapped = SHELL_WRAPPED.exec(command);
+  if (!wrapped) return command;
+  const script = (wrapped[1] ?? '').replace(/'\\''/g, "'");
+  if (!script.startsWith('PATH=')) return script;
+  const newline = script.indexOf('\n');
+  return newline < 0 ? '' : script.slice(newline + 1);
+}
+
+export function classify(command: string): { kind: CommandKind; script: string } {
+  const script = scriptOf(command);
+  const marker = COLLECT_MARKER.exec(script.split('\n', 1)[0] ?? '');
+  const type = marker?.[1];
+  return { kind: type !== undefined && isDataType(type) ? type : 'command', script };
+}
+
+/**
+ * Shell words of the first simple command in `text`: quotes and backslashes as sh reads them; an
+ * unquoted `;`, `|`, `&`, `<` or `>` ends the command (only the first one is answered).
+ */
+function words(text: string): string[] {
+  const out: string[] = [];
+  let word = '';
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charAt(i);
+    if (ch === "'") {
+      const end = text.indexOf("'", i + 1);
+      word += text.slice(i + 1, end < 0 ? text.length : end);
+      i = end < 0 ? text.length : end;
+      inWord = true;
+    } else if (ch === '"') {
+      let j = i + 1;
+      for (; j < text.length && text.charAt(j) !== '"'; j++) {
+        if (text.charAt(j) === '\\' && '"\\$`'.includes(text.charAt(j + 1))) j++;
+        word += text.charAt(j);
+      }
+      i = j;
+      inWord = true;
+    } else if (ch === '\\') {
+      word += text.charAt(i + 1);
+      i++;
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) out.push(word);
+      word = '';
+      inWord = false;
+    } else if (';|&<>'.includes(ch)) {
+      break;
+    } else {
+      word += ch;
+      inWord = true;
+    }
+  }
+  if (inWord) out.push(word);
+  return out;
+}
+
+const notFound = (command: string): Answer => ({ stdout: '', stderr: `sh: 1: ${command}: not found\n`, exitCode: 127 });
+
+/** procps `uptime`: ` 14:03:11 up 12 days,  3:04,  1 user,  load average: 0.52, 0.58, 0.59`. */
+function uptime(model: DeviceModel, t: number): string {
+  const clock = new Date(t * 1000).toISOString().slice(11, 19);
+  const up = Math.floor(t - model.profile.bootTime);
+  const days = Math.floor(up / 86_400);
+  const hours = Math.floor((up % 86_400) / 3600);
+  const minutes = Math.floor((up % 3600) / 60);
+  const dayPart = days > 0 ? `${days} day${days === 1 ? '' : 's'}, ` : '';
+  const timePart = hours > 0 ? `${String(hours).padStart(2)}:${String(minutes).padStart(2, '0')}` : `${minutes} min`;
+  const load = loadAverages(model, t).map((l) => l.toFixed(2)).join(', ');
+  return ` ${clock} up ${dayPart}${timePart},  1 user,  load average: ${load}\n`;
+}
+
+const DOCKER_ACTIONS: ReadonlySet<string> = new Set<DockerAction>(['start', 'stop', 'restart', 'rm']);
+/** Options of start/stop/restart/rm that take a value. */
+const DOCKER_VALUE_OPTIONS = new Set(['-t', '--time', '-s', '--signal', '--timeout']);
+
+function docker(model: DeviceModel, args: readonly string[], t: number): Answer {
+  const [action = '', ...rest] = args[0] === 'container' ? args.slice(1) : args;
+  if (!DOCKER_ACTIONS.has(action)) return { stdout: '', stderr: `fleet simulator: docker ${action} is not simulated\n`, exitCode: 1 };
+  const names: string[] = [];
+  let force = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] ?? '';
+    if (DOCKER_VALUE_OPTIONS.has(arg)) i++;
+    else if (arg === '-f' || arg === '--force') force = true;
+    else if (!arg.startsWith('-')) names.push(arg);
+  }
+  if (names.length === 0) return { stdout: '', stderr: `"docker ${action}" requires at least 1 argument.\n`, exitCode: 1 };
+  let stdout = '';
+  let stderr = '';
+  for (const name of names) {
+    const container = model.findContainer(name);
+    const error = container ? model.dockerAction(action as DockerAction, container, t, force) : `Error response from daemon: No such container: ${name}`;
+    if (error === null) stdout += `${name}\n`;
+    else stderr += `${error}\n`;
+  }
+  return { stdout, stderr, exitCode: stderr === '' ? 0 : 1 };
+}
+
+function runCommand(model: DeviceModel, script: string, t: number): Answer {
+  const line = script.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#')) ?? '';
+  const [command, ...args] = words(line);
+  switch (command) {
+    case undefined:
+    case 'true':
+      return { stdout: '', stderr: '', exitCode: 0 };
+    case 'echo':
+      return { stdout: `${args.join(' ')}\n`, stderr: '', exitCode: 0 };
+    case 'hostname':
+      return { stdout: `${model.profile.hostname}\n`, stderr: '', exitCode: 0 };
+    case 'uptime':
+      return { stdout: uptime(model, t), stderr: '', exitCode: 0 };
+    case 'docker':
+      return model.profile.capabilities.docker ? docker(model, args, t) : notFound(command);
+    default:
+      return notFound(command);
+  }
+}
+
+/** The device's answer to `command` at device time `t` (Unix seconds). */
+export function respond(model: DeviceModel, kind: CommandKind, script: string, t: number): Answer {
+  if (kind === 'command') return runCommand(model, script, t);
+  return { stdout: OUTPUTS[kind](model, t, script), stderr: '', exitCode: 0 };
+}

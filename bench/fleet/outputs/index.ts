@@ -1,0 +1,25 @@
+import type { DataType } from '../../../activities/collectors/registry.ts';
+import type { DeviceModel } from '../model.ts';
+import { capabilitiesOutput } from './capabilities.ts';
+import { containersOutput } from './containers.ts';
+import { drivesOutput } from './drives.ts';
+import { metricsOutput } from './metrics.ts';
+import { networkOutput } from './network.ts';
+import { servicesOutput } from './services.ts';
+import { updatesOutput } from './updates.ts';
+import { zfsOutput } from './zfs.ts';
+
+/** What a device prints for a collection script: its stdout at device time `t` (Unix seconds). */
+export type OutputGenerator = (model: DeviceModel, t: number, script: string) => string;
+
+/** One generator per data type: typed by the registry, so a new collector does not compile without one. */
+export const OUTPUTS: Record<DataType, OutputGenerator> = {
+  metrics: metricsOutput,
+  containers: containersOutput,
+  network: networkOutput,
+  services: servicesOutput,
+  drives: drivesOutput,
+  zfs: zfsOutput,
+  updates: updatesOutput,
+  capabilities: capabilitiesOutput,
+};

@@ -1,0 +1,531 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client } from 'ssh2';
+import type { CapabilitiesData } from '../../activities/collectors/capabilities.ts';
+import type { CollectorContext } from '../../activities/collectors/collector.ts';
+import type { ContainersData } from '../../activities/collectors/containers.ts';
+import type { DrivesData } from '../../activities/collectors/drives.ts';
+import type { MetricsData } from '../../activities/collectors/metrics.ts';
+import type { NetworkData } from '../../activities/collectors/network.ts';
+import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
+import { collectorFor, DATA_TYPES, type DataType } from '../../activities/collectors/registry.ts';
+import type { ServicesData } from '../../activities/collectors/services.ts';
+import type { UpdatesData } from '../../activities/collectors/updates.ts';
+import type { ZfsData } from '../../activities/collectors/zfs.ts';
+import { SshError } from '../../activities/ssh/errors.ts';
+import { hostKeyIdentity } from '../../activities/ssh/host-key.ts';
+import { SshPool } from '../../activities/ssh/pool.ts';
+import { collectionScript } from '../../activities/collect.ts';
+import { posixShellCommand } from '../../activities/ssh/quote.ts';
+import { buildProfile, ROLE_ORDER, type Role } from '../../bench/fleet/profile.ts';
+import { type Fleet, type SimulatedDevice, startFleet } from '../../bench/fleet/simulator.ts';
+import { createLogger } from '../../platform/logger.ts';
+
+/** Every wait in this file ends: a device that does not answer fails the test, it never stalls it. */
+const TIMEOUT_MS = 5000;
+const HOUR_MS = 3_600_000;
+const START = Date.parse('2026-03-02T09:00:00Z');
+
+/** A clock the test moves by hand, so days of device life pass in milliseconds. */
+function manualClock() {
+  let now = START;
+  return { now: () => now, advance: (ms: number) => void (now += ms) };
+}
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fleet-sim-'));
+  dirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Connected {
+  client: Client;
+  /** Fingerprint of the host key the server presented. */
+  presented: string;
+  closed: Promise<void>;
+}
+
+async function connect(fleet: Fleet, device: SimulatedDevice): Promise<Connected> {
+  const client = new Client();
+  let presented = '';
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', () => resolve());
+    client.once('error', reject);
+    client.connect({
+      host: device.address,
+      port: device.port,
+      username: fleet.username,
+      privateKey: readFileSync(fleet.clientKeyPath),
+      readyTimeout: TIMEOUT_MS,
+      hostVerifier: (key: Buffer) => {
+        presented = hostKeyIdentity(key).fingerprint;
+        return true;
+      },
+    });
+  });
+  // A dropped or refused connection reports an error after ready; the tests look at the outcome instead.
+  client.on('error', () => {});
+  // As the SSH pool does: without it, Nagle's algorithm holds each exec request for a delayed ACK.
+  client.setNoDelay(true);
+  return { client, presented, closed };
+}
+
+interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  ms: number;
+}
+
+function exec(client: Client, command: string, timeoutMs = TIMEOUT_MS): Promise<ExecResult> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    client.exec(command, (err, stream) => {
+      if (err) {
+        clearTimeout(timer);
+        reject(err);
+        return;
+      }
+      let stdout = '';
+      let stderr = '';
+      let exitCode: number | null = null;
+      stream.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      stream.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      stream.on('exit', (code: number | null) => (exitCode = code));
+      stream.on('close', () => {
+        clearTimeout(timer);
+        resolve({ stdout, stderr, exitCode, ms: performance.now() - started });
+      });
+    });
+  });
+}
+
+/** The collection script exactly as activities/collect.ts sends it. */
+function collectionCommand(type: DataType, ctx: CollectorContext<unknown> = {}): string {
+  return posixShellCommand(collectionScript(type, collectorFor(type), ctx));
+}
+
+async function collect<T>(client: Client, type: DataType, ctx: CollectorContext<unknown> = {}): Promise<T> {
+  const out = await exec(client, collectionCommand(type, ctx));
+  assert.equal(out.exitCode, 0, `${type} exit code`);
+  return collectorFor(type).parse(out, ctx) as T;
+}
+
+function deviceWithRole(fleet: Fleet, role: Role): SimulatedDevice {
+  const device = fleet.devices.find((d) => d.profile.role === role);
+  assert.ok(device, `no ${role} in the fleet`);
+  return device;
+}
+
+describe('fleet simulator: six devices, one of each role', () => {
+  const clock = manualClock();
+  let fleet: Fleet;
+  const sessions = new Map<string, Connected>();
+  const session = (device: SimulatedDevice) => {
+    const s = sessions.get(device.hostname);
+    assert.ok(s, `no session to ${device.hostname}`);
+    return s.client;
+  };
+
+  before(async () => {
+    fleet = await startFleet({ count: 6, seed: 42, host: '127.0.0.1', firstPort: 0, dir: tempDir(), clock: clock.now });
+    for (const device of fleet.devices) sessions.set(device.hostname, await connect(fleet, device));
+  });
+  after(async () => {
+    for (const s of sessions.values()) s.client.end();
+    await fleet?.stop();
+  });
+
+  it('gives every device its own address, port and host key, and the client sees that key', () => {
+    assert.deepEqual(fleet.devices.map((d) => d.profile.role), ROLE_ORDER);
+    assert.equal(new Set(fleet.devices.map((d) => d.port)).size, 6);
+    assert.equal(new Set(fleet.devices.map((d) => d.hostKeyFingerprint)).size, 6);
+    for (const device of fleet.devices) {
+      assert.match(device.hostKeyFingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
+      assert.equal(sessions.get(device.hostname)?.presented, device.hostKeyFingerprint, device.hostname);
+    }
+  });
+
+  it('answers every collector script with output its parser accepts, consistent with the device capabilities', async () => {
+    const managers = new Set<string | null>();
+    for (const device of fleet.devices) {
+      const client = session(device);
+      const caps = (await collect<CapabilitiesData>(client, 'capabilities')).capabilities;
+      assert.deepEqual(caps, device.profile.capabilities, device.hostname);
+      const containers = await collect<ContainersData>(client, 'containers');
+      const services = await collect<ServicesData>(client, 'services');
+      const drives = await collect<DrivesData>(client, 'drives');
+      const zfs = await collect<ZfsData>(client, 'zfs');
+      const network = await collect<NetworkData>(client, 'network');
+      const updates = await collect<UpdatesData>(client, 'updates');
+      const metrics = await collect<MetricsData>(client, 'metrics');
+      assert.equal(containers.docker_available, caps.docker, `${device.hostname} docker`);
+      assert.equal(services.systemd_available, caps.systemd, `${device.hostname} systemd`);
+      assert.equal(drives.smartctl_available, caps.smartctl, `${device.hostname} smartctl`);
+      assert.equal(zfs.zfs_available, caps.zfs, `${device.hostname} zfs`);
+      if (caps.docker) assert.ok(containers.summary.total > 0, `${device.hostname} runs containers`);
+      if (caps.systemd) assert.ok(services.summary.total > 20, `${device.hostname} has systemd units`);
+      assert.ok(network.summary.up >= 1 && network.default_route !== null, `${device.hostname} is on the network`);
+      assert.equal(metrics.cpu.cores, device.profile.cores);
+      assert.ok(metrics.filesystems.some((fs) => fs.mountpoint === '/'), `${device.hostname} has a root filesystem`);
+      managers.add(updates.package_manager);
+    }
+    assert.deepEqual([...managers].sort(), ['apk', 'apt', 'dnf']);
+    const byType = fleet.stats().byType;
+    for (const type of DATA_TYPES) assert.ok((byType[type] ?? 0) >= 6, `${type} counted per device`);
+  });
+
+  it('advances CPU counters, uptime and traffic between metrics polls and uses the previous snapshot like a real device', async () => {
+    const client = session(deviceWithRole(fleet, 'nas'));
+    const first = await collect<MetricsData>(client, 'metrics');
+    assert.equal(first.cpu.source, 'in_command_sample');
+    clock.advance(300_000);
+    // The second script carries the first snapshot's boot time, so the device prints only one sample.
+    const ctx = { previous: { data: first, collectedAt: new Date() } };
+    const second = await collect<MetricsData>(client, 'metrics', ctx);
+    assert.equal(second.cpu.source, 'previous_snapshot');
+    assert.equal(second.boot_time, first.boot_time);
+    assert.ok(second.uptime_seconds - first.uptime_seconds >= 299, 'uptime grows with the clock');
+    assert.ok(second.cpu_raw.user > first.cpu_raw.user && second.cpu_raw.idle > first.cpu_raw.idle, 'CPU counters advance');
+    assert.ok(second.cpu.usage_percent > 0 && second.cpu.usage_percent < 100);
+    const rx = (m: MetricsData) => m.network.find((n) => n.interface === 'eno1')?.rx_bytes ?? 0;
+    assert.ok(rx(second) > rx(first), 'traffic counters advance');
+
+    clock.advance(24 * HOUR_MS);
+    const dayLater = await collect<MetricsData>(client, 'metrics');
+    const rootUsed = (m: MetricsData) => m.filesystems.find((fs) => fs.mountpoint === '/')?.used_bytes ?? 0;
+    assert.ok(rootUsed(dayLater) > rootUsed(first), 'filesystems fill up');
+    assert.notDeepEqual(dayLater.load, first.load);
+  });
+
+  it('lets containers restart, crash and turn unhealthy over simulated days', async () => {
+    const hosts = fleet.devices.filter((d) => d.profile.capabilities.docker);
+    const restartCounts = new Map<string, number>();
+    let restarted = 0;
+    let troubled = 0;
+    for (let poll = 0; poll < 96; poll++) {
+      clock.advance(30 * 60_000);
+      for (const device of hosts) {
+        const data = await collect<ContainersData>(session(device), 'containers');
+        for (const c of data.containers) {
+          const key = `${device.hostname}/${c.name}`;
+          if (c.restart_count > (restartCounts.get(key) ?? c.restart_count)) restarted++;
+          restartCounts.set(key, c.restart_count);
+          if (c.state === 'restarting' || c.health === 'unhealthy' || (c.state === 'exited' && c.exit_code !== 0)) troubled++;
+        }
+      }
+    }
+    assert.ok(restarted > 0, 'some container restarted');
+    assert.ok(troubled > 0, 'some container crashed, loops or is unhealthy');
+  });
+
+  it('runs docker start/stop/restart/rm on the device and shows the result in the next collection', async () => {
+    const device = deviceWithRole(fleet, 'docker');
+    const client = session(device);
+    const state = async (name: string) => (await collect<ContainersData>(client, 'containers')).containers.find((c) => c.name === name);
+    const name = (await collect<ContainersData>(client, 'containers')).containers.find((c) => c.state === 'running')?.name;
+    assert.ok(name, 'a running container');
+
+    assert.deepEqual(await exec(client, `docker stop '${name}'`).then((r) => [r.stdout, r.exitCode]), [`${name}\n`, 0]);
+    assert.equal((await state(name))?.state, 'exited');
+    clock.advance(6 * HOUR_MS);
+    assert.equal((await state(name))?.state, 'exited', 'an operator-stopped container stays stopped');
+    assert.deepEqual(await exec(client, `docker start ${name}`).then((r) => [r.stdout, r.exitCode]), [`${name}\n`, 0]);
+    const started = await state(name);
+    assert.equal(started?.state, 'running');
+    assert.equal(started?.started_at, new Date(clock.now()).toISOString());
+    assert.equal((await exec(client, `docker restart -t 5 ${name}`)).exitCode, 0);
+
+    const refused = await exec(client, `docker rm ${name}`);
+    assert.equal(refused.exitCode, 1);
+    assert.match(refused.stderr, /container is running/);
+    assert.equal((await exec(client, `docker rm -f ${name}`)).exitCode, 0);
+    assert.equal(await state(name), undefined);
+    const missing = await exec(client, `docker restart ${name}`);
+    assert.equal(missing.exitCode, 1);
+    assert.match(missing.stderr, /No such container/);
+  });
+
+  it('fails services now and then, and reports no systemd where there is none', async () => {
+    const failed = new Set<string>();
+    for (let poll = 0; poll < 84; poll++) {
+      clock.advance(2 * HOUR_MS);
+      for (const device of fleet.devices.filter((d) => d.profile.capabilities.systemd)) {
+        const data = await collect<ServicesData>(session(device), 'services');
+        for (const unit of data.failed_units) failed.add(`${device.hostname}/${unit}`);
+      }
+    }
+    assert.ok(failed.size > 0, 'some unit failed during the week');
+    const router = await collect<ServicesData>(session(deviceWithRole(fleet, 'router')), 'services');
+    assert.equal(router.systemd_available, false);
+  });
+
+  it('lets pending updates pile up and get applied', async () => {
+    const counts = new Set<number>();
+    const client = session(deviceWithRole(fleet, 'docker'));
+    for (let day = 0; day < 12; day++) {
+      clock.advance(24 * HOUR_MS);
+      const data = await collect<UpdatesData>(client, 'updates');
+      assert.equal(data.package_manager, 'apt');
+      assert.ok(data.metadata_age_seconds !== null && data.metadata_age_seconds < 86_400, 'apt refreshes daily');
+      counts.add(data.upgradable);
+    }
+    assert.ok(counts.size > 2, `update counts vary: ${[...counts].join(', ')}`);
+  });
+
+  it('answers a few plain commands and says "not found" for the rest', async () => {
+    const device = deviceWithRole(fleet, 'database');
+    const client = session(device);
+    assert.equal((await exec(client, 'hostname')).stdout, `${device.hostname}\n`);
+    assert.equal((await exec(client, "echo 'hello  world' again")).stdout, 'hello  world again\n');
+    assert.deepEqual(await exec(client, 'true').then((r) => [r.stdout, r.exitCode]), ['', 0]);
+    assert.match((await exec(client, 'uptime')).stdout, /^ \d\d:\d\d:\d\d up .*load average: \d+\.\d\d, \d+\.\d\d, \d+\.\d\d\n$/);
+    const unknown = await exec(client, 'systemctl restart nginx');
+    assert.deepEqual([unknown.stderr, unknown.exitCode], ['sh: 1: systemctl: not found\n', 127]);
+    // This device has no docker at all.
+    assert.equal((await exec(client, 'docker restart web')).exitCode, 127);
+  });
+
+  describe('faults', () => {
+    const target = () => deviceWithRole(fleet, 'router');
+
+    it('refuse: closes open connections and every new one', async () => {
+      const device = target();
+      const open = await connect(fleet, device);
+      fleet.setFault(device.hostname, { kind: 'refuse' });
+      await open.closed;
+      await assert.rejects(connect(fleet, device));
+      fleet.setFault(device.hostname, null);
+      (await connect(fleet, device)).client.end();
+    });
+
+    it('auth_fail: rejects the key', async () => {
+      const device = target();
+      fleet.setFault(device.hostname, { kind: 'auth_fail' });
+      await assert.rejects(connect(fleet, device), /authentication methods failed/);
+      fleet.setFault(device.hostname, null);
+      (await connect(fleet, device)).client.end();
+    });
+
+    it('hang: accepts the command and never answers', async () => {
+      const device = target();
+      const { client } = await connect(fleet, device);
+      fleet.setFault(device.hostname, { kind: 'hang' });
+      await assert.rejects(exec(client, collectionCommand('metrics'), 500), /no answer within 500 ms/);
+      fleet.setFault(device.hostname, null);
+      assert.equal((await exec(client, 'true')).exitCode, 0);
+      client.end();
+    });
+
+    it('drop: sends part of the output, then the connection dies and the parser sees it truncated', async () => {
+      const device = target();
+      const { client, closed } = await connect(fleet, device);
+      fleet.setFault(device.hostname, { kind: 'drop' });
+      const out = await exec(client, collectionCommand('network'));
+      await closed;
+      fleet.setFault(device.hostname, null);
+      assert.equal(out.exitCode, null);
+      assert.ok(out.stdout.startsWith('@@addr-text'), 'part of the output arrived');
+      assert.throws(
+        () => collectorFor('network').parse(out, {}),
+        (err: unknown) => err instanceof CollectorParseError && /output truncated/.test(err.message),
+      );
+    });
+
+    it('slow: delays every answer by the given time', async () => {
+      const device = target();
+      const { client } = await connect(fleet, device);
+      fleet.setFault(device.hostname, { kind: 'slow', ms: 300 });
+      const slow = await exec(client, collectionCommand('capabilities'));
+      assert.ok(slow.ms >= 300, `answered after ${slow.ms} ms`);
+      assert.equal(slow.exitCode, 0);
+      fleet.setFault(device.hostname, null);
+      client.end();
+    });
+
+    it('rejects faults for devices it does not have', () => {
+      assert.throws(() => fleet.setFault('nope-999', { kind: 'hang' }), /no simulated device named nope-999/);
+    });
+  });
+});
+
+describe('fleet simulator: scenarios over simulated time', () => {
+  const clock = manualClock();
+  let fleet: Fleet;
+  let nas: Connected;
+  let pve: Connected;
+
+  before(async () => {
+    fleet = await startFleet({ count: 2, seed: 7, host: '127.0.0.1', firstPort: 0, dir: tempDir(), clock: clock.now });
+    nas = await connect(fleet, deviceWithRole(fleet, 'nas'));
+    pve = await connect(fleet, deviceWithRole(fleet, 'proxmox'));
+  });
+  after(async () => {
+    nas?.client.end();
+    pve?.client.end();
+    await fleet?.stop();
+  });
+
+  it('has one degrading drive and one resilvering pool', () => {
+    assert.equal(deviceWithRole(fleet, 'nas').profile.scenarios.degradingDrive, '/dev/sdc');
+    assert.equal(deviceWithRole(fleet, 'proxmox').profile.scenarios.resilveringPool, 'rpool');
+  });
+
+  it('walks the degrading drive from passed to warning to failed, and ZFS faults it', async () => {
+    const drive = async () => {
+      const data = await collect<DrivesData>(nas.client, 'drives');
+      const sdc = data.drives.find((d) => d.name === '/dev/sdc');
+      assert.ok(sdc, 'the scan lists /dev/sdc');
+      return { data, sdc };
+    };
+    const healthy = await drive();
+    assert.equal(healthy.sdc.verdict, 'passed');
+    assert.equal(healthy.data.summary.passed, healthy.data.summary.total);
+
+    clock.advance(3 * HOUR_MS);
+    const warning = await drive();
+    assert.equal(warning.sdc.verdict, 'warning');
+    assert.match(warning.sdc.reasons.join('; '), /Reallocated_Sector_Ct raw \d+/);
+
+    clock.advance(27 * HOUR_MS);
+    const failed = await drive();
+    assert.equal(failed.sdc.verdict, 'failed');
+    assert.equal(failed.data.summary.failed, 1);
+    const zfs = await collect<ZfsData>(nas.client, 'zfs');
+    assert.equal(zfs.pools[0]?.health, 'DEGRADED');
+    assert.ok(zfs.problems.some((p) => p.includes(failed.sdc.serial ?? '?')), zfs.problems.join('\n'));
+  });
+
+  it('advances the resilver until the pool is ONLINE again', async () => {
+    // The clock is already 30 h on: the resilver (2 h) is over by now; a fresh fleet shows it running.
+    const fresh = await startFleet({ count: 2, seed: 7, host: '127.0.0.1', firstPort: 0, dir: tempDir(), clock: clock.now });
+    const own = await connect(fresh, deviceWithRole(fresh, 'proxmox'));
+    try {
+      const rpool = async () => (await collect<ZfsData>(own.client, 'zfs')).pools.find((p) => p.name === 'rpool');
+      const early = await rpool();
+      assert.equal(early?.health, 'DEGRADED');
+      assert.equal(early?.scan.kind, 'resilver');
+      assert.equal(early?.scan.state, 'in_progress');
+      clock.advance(30 * 60_000);
+      const later = await rpool();
+      assert.ok((later?.scan.percent_done ?? 0) > (early?.scan.percent_done ?? 100), 'the resilver progresses');
+      clock.advance(3 * HOUR_MS);
+      const done = await rpool();
+      assert.equal(done?.health, 'ONLINE');
+      assert.deepEqual([done?.scan.kind, done?.scan.state, done?.healthy], ['resilver', 'finished', true]);
+    } finally {
+      own.client.end();
+      await fresh.stop();
+    }
+    // The long-running fleet agrees: its resilver finished long ago.
+    const old = (await collect<ZfsData>(pve.client, 'zfs')).pools.find((p) => p.name === 'rpool');
+    assert.equal(old?.health, 'ONLINE');
+  });
+});
+
+describe('fleet simulator: through the worker SSH pool', () => {
+  it('collects over the pool, pins the device host key, and reports a dropped connection as connection_lost', async () => {
+    const fleet = await startFleet({ count: 1, seed: 3, host: '127.0.0.1', firstPort: 0, dir: tempDir() });
+    const [device] = fleet.devices;
+    assert.ok(device);
+    const pinned: string[] = [];
+    const pool = new SshPool({
+      logger: createLogger('error', 'fleet-simulator-test'),
+      readyTimeoutMs: TIMEOUT_MS,
+      pinStore: {
+        pinIfUnset: async (_deviceId, identity) => {
+          pinned.push(identity.fingerprint);
+          return identity.fingerprint;
+        },
+      },
+    });
+    const target = {
+      deviceId: 'sim-1',
+      hostname: device.hostname,
+      address: device.address,
+      port: device.port,
+      username: fleet.username,
+      authMethod: 'key' as const,
+      identityFile: fleet.clientKeyPath,
+      pinnedFingerprint: null,
+    };
+    try {
+      const out = await pool.exec(target, collectionCommand('metrics'), { timeoutMs: TIMEOUT_MS });
+      const data = collectorFor('metrics').parse(out, {}) as MetricsData;
+      assert.ok(data.uptime_seconds > 0);
+      assert.deepEqual(pinned, [device.hostKeyFingerprint]);
+
+      fleet.setFault(device.hostname, { kind: 'drop' });
+      await assert.rejects(
+        pool.exec(target, collectionCommand('containers'), { timeoutMs: TIMEOUT_MS }),
+        (err: unknown) => err instanceof SshError && err.code === 'connection_lost',
+      );
+      const stats = fleet.stats();
+      assert.equal(stats.connections, 1, 'the pool reused its connection until the drop');
+      assert.deepEqual(stats.byType, { metrics: 1, containers: 1 });
+    } finally {
+      pool.closeAll();
+      await fleet.stop();
+    }
+  });
+});
+
+describe('fleet simulator: setup', () => {
+  it('builds the same fleet from the same seed, and another from another seed', () => {
+    const a = Array.from({ length: 20 }, (_, i) => buildProfile(5, i, START / 1000));
+    const b = Array.from({ length: 20 }, (_, i) => buildProfile(5, i, START / 1000));
+    const c = Array.from({ length: 20 }, (_, i) => buildProfile(6, i, START / 1000));
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a.map((p) => p.containers.map((x) => x.id)), c.map((p) => p.containers.map((x) => x.id)));
+  });
+
+  it('mixes the usual self-hosted containers, with compose labels', () => {
+    const containers = Array.from({ length: 60 }, (_, i) => buildProfile(11, i, START / 1000)).flatMap((p) => p.containers);
+    const images = containers.map((c) => c.image).join('\n');
+    for (const image of [/linuxserver\/swag/, /grafana/, /postgres|mariadb/, /nextcloud/, /jellyfin/, /sonarr|radarr/]) assert.match(images, image);
+    const composed = containers.filter((c) => c.project !== null);
+    assert.ok(composed.length > 0 && composed.every((c) => c.labels['com.docker.compose.project'] === c.project));
+    // Only the first nas degrades and only the first proxmox resilvers.
+    const profiles = Array.from({ length: 60 }, (_, i) => buildProfile(11, i, START / 1000));
+    assert.equal(profiles.filter((p) => p.scenarios.degradingDrive !== null).length, 1);
+    assert.equal(profiles.filter((p) => p.scenarios.resilveringPool !== null).length, 1);
+  });
+
+  it('keeps its keys in the directory, so a restarted fleet presents the same host keys', async () => {
+    const dir = tempDir();
+    const first = await startFleet({ count: 2, host: '127.0.0.1', firstPort: 0, dir });
+    const fingerprints = first.devices.map((d) => d.hostKeyFingerprint);
+    const clientKey = readFileSync(first.clientKeyPath, 'utf8');
+    await first.stop();
+    const second = await startFleet({ count: 2, host: '127.0.0.1', firstPort: 0, dir });
+    try {
+      assert.deepEqual(second.devices.map((d) => d.hostKeyFingerprint), fingerprints);
+      assert.equal(readFileSync(second.clientKeyPath, 'utf8'), clientKey);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('adds the base latency to every answer', async () => {
+    const fleet = await startFleet({ count: 1, latencyMs: 200, host: '127.0.0.1', firstPort: 0, dir: tempDir() });
+    const [device] = fleet.devices;
+    assert.ok(device);
+    const { client } = await connect(fleet, device);
+    try {
+      const out = await exec(client, 'true');
+      assert.ok(out.ms >= 200, `answered after ${out.ms} ms`);
+    } finally {
+      client.end();
+      await fleet.stop();
+    }
+  });
+});
