@@ -29,7 +29,21 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(e.status).json(errorBody(e.type ? e.type.replace(/\./g, '_') : 'bad_request', e.message ?? 'bad request'));
       return;
     }
+    if (isDatabaseUnavailable(err)) {
+      logger.warn('database unavailable', { error: err instanceof Error ? err.message : String(err) });
+      res.status(503).setHeader('Retry-After', '5').json(errorBody('database_unavailable', 'the database is not reachable right now; try again shortly'));
+      return;
+    }
     logger.error('unhandled error', { error: err instanceof Error ? err.stack : String(err) });
     res.status(500).json(errorBody('internal_error', 'internal error'));
   };
+}
+
+/** PostgreSQL down or restarting: a refused or reset connection, or its "starting up / shutting down / recovering" codes. */
+function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; errors?: unknown[] } | null;
+  if (!e) return false;
+  if (['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03'].includes(e.code ?? '')) return true;
+  // pg reports a refused connection to several addresses as an AggregateError of ECONNREFUSED errors.
+  return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(isDatabaseUnavailable);
 }

@@ -77,7 +77,9 @@ describe('PostgreSQL stops and restarts while collections run', { timeout: 110_0
     const health = await apiStatus('/health');
     assert.equal(health.status, 503, 'the API answers while the database is down');
     assert.equal((health.body.database as { status: string }).status, 'down');
-    assert.ok((await apiStatus('/api/devices/pg-dev')).status >= 500);
+    const deviceRead = await apiStatus('/api/devices/pg-dev');
+    assert.equal(deviceRead.status, 503, 'a read that needs the database says it is unavailable, not an internal error');
+    assert.equal((deviceRead.body.error as { code: string }).code, 'database_unavailable');
 
     await new Promise((r) => setTimeout(r, Math.max(0, 2_000 - (Date.now() - stoppedAt))));
     await postgres.start();
