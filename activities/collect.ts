@@ -108,7 +108,8 @@ export async function recordCollectionFailure(deps: CollectDeps, f: CollectionFa
     collection_id: collectionId,
     correlation_id: f.input.correlationId,
   });
-  if (device) await markDeviceFailure(db, device.id, isDeviceErrorCode(f.errorCode) ? f.errorCode : 'unknown', f.message);
+  // Only what the device did counts against it: a database outage on our side does not make it unreachable.
+  if (device && isDeviceErrorCode(f.errorCode)) await markDeviceFailure(db, device.id, f.errorCode, f.message);
 }
 
 /** The workflow run this activity belongs to: one run stores at most one snapshot and one audit row. */
