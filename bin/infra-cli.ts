@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
  * talks to devices or the database itself, so what it does is audited like any API call (trigger `cli`).
  */
 const USAGE = `usage:
+  infra demo                              the embedded system with simulated devices (no servers needed)
   infra device add <hostname> [--address A] [--port N] [--user U] [--key PATH] [--type T] [--tag T]... [--location L] [--no-monitoring]
   infra device list [--json]
   infra device rm <hostname>
@@ -125,6 +126,10 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, 
 
 async function main(argv: string[]): Promise<void> {
   const [group, sub, ...rest] = argv;
+  if (group === 'demo' && sub === undefined) {
+    await import('../platform/demo.ts');
+    return;
+  }
   if (group === 'device' && sub === 'add') {
     const { values, positionals } = parseArgs({
       args: rest,

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import { loadConfig, ConfigError } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 import { findTemporalCli } from './temporal-cli.ts';
 import { startTemporalDevServer, type TemporalDevServerHandle } from './temporal-dev-server.ts';
@@ -10,14 +11,17 @@ import { startTemporalDevServer, type TemporalDevServerHandle } from './temporal
 const EMBEDDED_TEMPORAL_PORT = 7233;
 const EMBEDDED_POSTGRES_PORT = 5433;
 
+/** Something started beside the system (the demo's simulated fleet): stopped first. */
+export type Companion = (system: RunningSystem, logger: Logger) => Promise<() => Promise<void>>;
+
 /**
  * `npm start`: the whole system in one process. Without TEMPORAL_ADDRESS it runs a Temporal dev server,
  * without DATABASE_URL an embedded PostgreSQL, both keeping their data in INFRA_DATA_DIR.
  */
-async function main(): Promise<void> {
+export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companion?: Companion): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -31,11 +35,13 @@ async function main(): Promise<void> {
   let temporalServer: TemporalDevServerHandle | null = null;
   let postgres: EmbeddedPostgresHandle | null = null;
   let system: RunningSystem | null = null;
+  let stopCompanion: (() => Promise<void>) | null = null;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });
+    await stopCompanion?.().catch((err: unknown) => logger.error('stop failed', { error: String(err) }));
     await system?.stop().catch((err: unknown) => logger.error('stop failed', { error: String(err) }));
     await temporalServer?.stop();
     await postgres?.stop();
@@ -81,6 +87,7 @@ async function main(): Promise<void> {
       logger,
     });
     logger.info('infrastructor is running', { api: system.apiUrl, mcp: system.mcpUrl, temporal: temporalAddress, temporal_ui: temporalUi, data_dir: config.dataDir });
+    if (companion) stopCompanion = await companion(system, logger);
   } catch (err) {
     logger.error('start-up failed', { error: err instanceof Error ? err.message : String(err) });
     await stop('startup-failure');
@@ -88,4 +95,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run when started as `npm start`; imported (by the demo) it only provides runEmbedded.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runEmbedded();

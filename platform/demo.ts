@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { registerFleet } from '../bench/fleet/register.ts';
+import { startFleet } from '../bench/fleet/simulator.ts';
+import type { Logger } from './logger.ts';
+import { runEmbedded } from './main.ts';
+import type { RunningSystem } from './system.ts';
+
+/**
+ * `infra demo` / `npm run demo`: the embedded system with six simulated devices (bench/fleet), so a
+ * newcomer sees live metrics, containers, a failing drive, a resilvering (degraded) pool and a held
+ * destructive command without servers of their own. The devices' clock runs 150× fast: the pool is
+ * resilvering (DEGRADED) from the start for about 48 s, and the drive turns to warning after about 48 s
+ * (failed after about 10 minutes).
+ * Data goes to ./data-demo unless INFRA_DATA_DIR says otherwise, away from a real installation's.
+ */
+const DEVICES = 6;
+const SPEED = 150;
+
+async function startDemoFleet(system: RunningSystem, logger: Logger): Promise<() => Promise<void>> {
+  const started = Date.now();
+  const fleet = await startFleet({
+    count: DEVICES,
+    seed: 7,
+    // Free ports on 127.0.0.1: the demo must not collide with a benchmark's fleet on 127.0.1.x:2222.
+    host: '127.0.0.1',
+    firstPort: 0,
+    dir: path.resolve(process.env.INFRA_DATA_DIR ?? 'data-demo', 'fleet'),
+    clock: () => started + (Date.now() - started) * SPEED,
+  });
+  const registered = await registerFleet(system.apiUrl!, fleet);
+  if (registered.failed.length > 0) logger.warn('some demo devices were not registered', { failed: registered.failed });
+
+  const ctx = { trigger: 'system' as const, correlationId: null };
+  const failing = fleet.devices.find((d) => d.profile.scenarios.degradingDrive);
+  const resilvering = fleet.devices.find((d) => d.profile.scenarios.resilveringPool);
+  const dockerHost = fleet.devices.find((d) => d.profile.capabilities.docker)?.hostname;
+  const held = dockerHost ? await system.operations.exec(dockerHost, 'docker stop $(docker ps -q)', 'demo', ctx) : null;
+
+  const api = system.apiUrl!;
+  const lines = [
+    '',
+    `infrastructor demo: ${fleet.devices.length} simulated devices (their clock runs ${SPEED}x)`,
+    `  devices           curl ${api}/api/devices`,
+    ...(fleet.devices.slice(0, 2).map((d) => `  metrics           curl ${api}/api/devices/${d.hostname}/metrics`)),
+    ...(dockerHost ? [`  containers        curl ${api}/api/devices/${dockerHost}/containers`] : []),
+    ...(failing ? [`  failing drive     curl '${api}/api/devices/${failing.hostname}/drives?force_refresh=true'   (${failing.profile.scenarios.degradingDrive}: warning after about 50 s, failed after about 10 min)`] : []),
+    ...(resilvering ? [`  degraded pool     curl '${api}/api/devices/${resilvering.hostname}/zfs?force_refresh=true'   (${resilvering.profile.scenarios.resilveringPool}: DEGRADED while it resilvers, about 50 s)`] : []),
+    ...(held?.assessment?.confirmation_phrase
+      ? [
+          `  held command      ${held.command} on ${held.device}: risk ${held.assessment.risk_level}`,
+          `                    curl ${api}/api/operations/${held.operation_id}`,
+          `                    node bin/infra.mjs confirm ${held.operation_id} '${held.assessment.confirmation_phrase}'   (or: cancel)`,
+        ]
+      : []),
+    `  MCP               ${system.mcpUrl}`,
+    '  Ctrl-C stops everything.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return () => fleet.stop();
+}
+
+await runEmbedded({ ...process.env, INFRA_DATA_DIR: process.env.INFRA_DATA_DIR ?? 'data-demo' }, startDemoFleet);
