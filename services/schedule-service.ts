@@ -48,7 +48,8 @@ export class ScheduleService implements DeviceFollower {
     const prefix = `${this.instance}-poll-`;
     for await (const s of this.client.schedule.list()) {
       if (s.scheduleId.startsWith(prefix) && !wanted.has(s.scheduleId)) {
-        await this.client.schedule.getHandle(s.scheduleId).delete();
+        // Listing lags behind: a schedule deleted meanwhile (capabilities changed) may still be listed.
+        await this.deleteSchedule(s.scheduleId);
         this.logger.info('deleted stale schedule', { schedule_id: s.scheduleId });
       }
     }
@@ -125,9 +126,14 @@ export class ScheduleService implements DeviceFollower {
     }
   }
 
-  private async remove(hostname: string, dataType: DataType): Promise<void> {
+  private remove(hostname: string, dataType: DataType): Promise<void> {
+    return this.deleteSchedule(this.scheduleId(hostname, dataType));
+  }
+
+  /** Deleting what is already gone is done. */
+  private async deleteSchedule(scheduleId: string): Promise<void> {
     try {
-      await this.client.schedule.getHandle(this.scheduleId(hostname, dataType)).delete();
+      await this.client.schedule.getHandle(scheduleId).delete();
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
