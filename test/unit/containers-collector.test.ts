@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type ContainerInfo, type ContainersData, containersCollector } from '../../activities/collectors/containers.ts';
 import { shellQuote } from '../../activities/ssh/quote.ts';
 import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('containers');
 const MIB = 2 ** 20;
@@ -217,14 +217,7 @@ describe('containersCollector.parse: malformed output', () => {
 });
 
 describe('containersCollector.command on this machine', () => {
-  const tempDirs: string[] = [];
-  after(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-  function tempDir(prefix: string): string {
-    const dir = mkdtempSync(join(tmpdir(), prefix));
-    tempDirs.push(dir);
-    return dir;
-  }
+  const tempDir = tempDirs();
 
   function runScript(env: NodeJS.ProcessEnv): string {
     return execFileSync('/bin/sh', ['-c', containersCollector.command({})], { encoding: 'utf8', env });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { decodeExitStatus, type Drive, type DrivesData, drivesCollector } from '../../activities/collectors/drives.ts';
 import { shellQuote } from '../../activities/ssh/quote.ts';
 import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('drives');
 const assertParseError = parseErrorAsserter('drives');
@@ -674,14 +674,7 @@ describe('drivesCollector.parse: malformed output', () => {
 });
 
 describe('drivesCollector.command under /bin/sh with fake smartctl, id and sudo', () => {
-  const tempDirs: string[] = [];
-  after(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-  function tempDir(prefix: string): string {
-    const dir = mkdtempSync(join(tmpdir(), prefix));
-    tempDirs.push(dir);
-    return dir;
-  }
+  const tempDir = tempDirs();
 
   function runScript(env: NodeJS.ProcessEnv): string {
     return execFileSync('/bin/sh', ['-c', drivesCollector.command({})], { encoding: 'utf8', env });

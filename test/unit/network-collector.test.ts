@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type NetworkData, type NetworkInterface, networkCollector } from '../../activities/collectors/network.ts';
 import { fixtureReader, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('network');
 
@@ -376,14 +376,7 @@ describe('networkCollector.parse: malformed output', () => {
 });
 
 describe('networkCollector.command on this machine', () => {
-  const tempDirs: string[] = [];
-  after(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-  function tempDir(prefix: string): string {
-    const dir = mkdtempSync(join(tmpdir(), prefix));
-    tempDirs.push(dir);
-    return dir;
-  }
+  const tempDir = tempDirs();
 
   function runScript(env?: NodeJS.ProcessEnv): string {
     return execFileSync('/bin/sh', ['-c', networkCollector.command({})], { encoding: 'utf8', ...(env && { env }) });

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { shellQuote } from '../../activities/ssh/quote.ts';
 import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
 import { PACKAGE_LIST_LIMIT, type PendingUpdate, type UpdatesData, updatesCollector } from '../../activities/collectors/updates.ts';
+import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('updates');
 const assertParseError = parseErrorAsserter('updates');
@@ -506,14 +506,7 @@ describe('updatesCollector.parse: failures and malformed output', () => {
 });
 
 describe('updatesCollector.command on this machine', () => {
-  const tempDirs: string[] = [];
-  after(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-  function tempDir(prefix: string): string {
-    const dir = mkdtempSync(join(tmpdir(), prefix));
-    tempDirs.push(dir);
-    return dir;
-  }
+  const tempDir = tempDirs();
 
   /** The utilities the script and the fakes use, and no package manager (this machine has a real apt). */
   function toolbox(): string {

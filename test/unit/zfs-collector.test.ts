@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type PoolScan, validateSnapshotName, type VdevNode, type ZfsData, type ZfsPool, zfsCollector } from '../../activities/collectors/zfs.ts';
 import { shellQuote } from '../../activities/ssh/quote.ts';
 import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('zfs');
 const assertParseError = parseErrorAsserter('zfs');
@@ -562,14 +562,7 @@ describe('validateSnapshotName', () => {
 });
 
 describe('zfsCollector.command on this machine', () => {
-  const tempDirs: string[] = [];
-  after(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-
-  function tempDir(prefix: string): string {
-    const dir = mkdtempSync(join(tmpdir(), prefix));
-    tempDirs.push(dir);
-    return dir;
-  }
+  const tempDir = tempDirs();
 
   const ARCSTATS = '/proc/spl/kstat/zfs/arcstats';
 
