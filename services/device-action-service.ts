@@ -1,10 +1,12 @@
 import type { ContainerInfo, ContainersData } from '../activities/collectors/containers.ts';
+import type { Guest, GuestsData, GuestType } from '../activities/collectors/guests.ts';
 import { validateSnapshotName, type ZfsData } from '../activities/collectors/zfs.ts';
 import { CHANGING_CONTAINER_ACTIONS, type ContainerActionRequest } from '../schema/container-action.ts';
+import { QEMU_ONLY_GUEST_ACTIONS, type GuestActionRequest } from '../schema/guest-action.ts';
 import type { LogWindow } from '../schema/log-request.ts';
 import type { OperationView } from '../schema/operation.ts';
 import type { CollectionService } from './collection-service.ts';
-import { containerActionCommand, unitLogsCommand, zfsSnapshotCommand } from './device-commands.ts';
+import { containerActionCommand, guestActionCommand, unitLogsCommand, zfsSnapshotCommand } from './device-commands.ts';
 import type { RequestContext } from './device-service.ts';
 import type { OperationService } from './operation-service.ts';
 import { ServiceError } from './service-error.ts';
@@ -17,8 +19,15 @@ export interface ContainerActionOutcome {
   inspect?: unknown;
 }
 
+export interface GuestActionOutcome {
+  operation: OperationView;
+  guest: { vmid: number; name: string; type: GuestType };
+  /** The guest as collected right after the action ran; `null` = no longer listed. */
+  after?: { status: string; lock: string | null } | null;
+}
+
 /**
- * Structured actions on a device's containers and logs. Targets are checked against what the device
+ * Structured actions on a device's containers, guests and logs. Targets are checked against what the device
  * really has, then the action runs as an operation: audited, analysed, and held for a confirmation
  * phrase when it is bulk or destructive — exactly like a typed command.
  */
@@ -42,6 +51,24 @@ export class DeviceActionService {
         return { name, state: found?.state ?? null, status: found?.status ?? null };
       }),
     };
+  }
+
+  /**
+   * start, stop, shutdown, reboot, suspend or resume of one Proxmox guest the node has. Stopping, shutting
+   * down and rebooting take a whole machine down, so the protection holds them for the confirmation phrase.
+   */
+  async guestAction(hostname: string, request: GuestActionRequest, requestedBy: string, ctx: RequestContext): Promise<GuestActionOutcome> {
+    const found = await this.requireGuest(hostname, request.vmid, ctx);
+    const label = `guest ${found.vmid} (${found.name})`;
+    if (found.type === 'lxc' && QEMU_ONLY_GUEST_ACTIONS.includes(request.action)) {
+      throw new ServiceError('unsupported_action', 400, `${request.action} applies to QEMU virtual machines only; ${label} is an LXC container`);
+    }
+    if (found.template === true) throw new ServiceError('guest_is_template', 409, `${label} is a template: templates never run; clone it first`);
+    const operation = await this.operations.exec(hostname, guestActionCommand({ ...request, type: found.type }), requestedBy, ctx);
+    const guest = { vmid: found.vmid, name: found.name, type: found.type };
+    if (operation.state !== 'completed' || operation.result?.exit_code !== 0) return { operation, guest };
+    const now = (await this.guestList(hostname, true, ctx)).find((g) => g.vmid === request.vmid);
+    return { operation, guest, after: now ? { status: now.status, lock: now.lock } : null };
   }
 
   /** journald lines of one unit, newest `tail` within `since`; read-only, yet audited as an operation. */
@@ -87,6 +114,27 @@ export class DeviceActionService {
         known: list.map((c) => c.name),
       });
     }
+  }
+
+  /** The guest must be on the node; a stale cached list gets one fresh look first. */
+  private async requireGuest(hostname: string, vmid: number, ctx: RequestContext): Promise<Guest> {
+    let list = await this.guestList(hostname, false, ctx);
+    let found = list.find((g) => g.vmid === vmid);
+    if (!found) {
+      list = await this.guestList(hostname, true, ctx);
+      found = list.find((g) => g.vmid === vmid);
+    }
+    if (!found) {
+      throw new ServiceError('unknown_guest', 404, `${hostname} has no guest ${vmid}`, { known: list.map((g) => ({ vmid: g.vmid, name: g.name, type: g.type })) });
+    }
+    return found;
+  }
+
+  private async guestList(hostname: string, forceRefresh: boolean, ctx: RequestContext): Promise<Guest[]> {
+    const data = (await this.collection.read(hostname, 'guests', { forceRefresh }, ctx)).data as GuestsData;
+    if (data.status === 'not_proxmox') throw new ServiceError('proxmox_unavailable', 409, `${hostname} is not a Proxmox VE host`);
+    if (data.status === 'needs_sudo') throw new ServiceError('needs_sudo', 409, `${hostname}: ${data.note ?? 'pvesh, qm and pct need root'}`);
+    return data.guests;
   }
 
   private async containerList(hostname: string, forceRefresh: boolean, ctx: RequestContext): Promise<ContainerInfo[]> {

@@ -1,5 +1,6 @@
 import { shellQuote } from '../activities/ssh/quote.ts';
 import type { ContainerActionRequest } from '../schema/container-action.ts';
+import { GuestActionTarget, QEMU_ONLY_GUEST_ACTIONS } from '../schema/guest-action.ts';
 import type { LogWindow } from '../schema/log-request.ts';
 
 /**
@@ -53,4 +54,16 @@ export function unitLogsCommand(unit: string, window: LogWindow): string {
 
 export function zfsSnapshotCommand(snapshot: string, recursive: boolean): string {
   return `zfs snapshot${recursive ? ' -r' : ''} ${shellQuote(snapshot)}`;
+}
+
+/**
+ * `qm ACTION VMID` for a VM, `pct ACTION VMID` for a container; suspend and resume exist for VMs only.
+ * Parsed again here because the action is written into the command line as it is.
+ */
+export function guestActionCommand(target: GuestActionTarget): string {
+  const { vmid, type, action } = GuestActionTarget.parse(target);
+  if (type === 'lxc' && QEMU_ONLY_GUEST_ACTIONS.includes(action)) {
+    throw new Error(`${action} applies to QEMU virtual machines only, not to LXC container ${vmid}`);
+  }
+  return `${type === 'qemu' ? 'qm' : 'pct'} ${action} ${shellQuote(String(vmid))}`;
 }

@@ -1,5 +1,5 @@
 import type { OperationView } from '../schema/operation.ts';
-import type { ContainerActionOutcome } from './device-action-service.ts';
+import type { ContainerActionOutcome, GuestActionOutcome } from './device-action-service.ts';
 import { errorBodyOf } from './service-error.ts';
 
 /** The answers both fronts give for an exec request (ARCHITECTURE.md, "Commands"). */
@@ -61,5 +61,14 @@ export function containerAnswer(action: string, containers: readonly string[], o
       ...(outcome.after && { after: outcome.after }),
       ...(outcome.inspect !== undefined && { inspect: outcome.inspect }),
     },
+  };
+}
+
+/** The exec answer of the operation, with the guest it acted on and its state afterwards. */
+export function guestAnswer(action: string, outcome: GuestActionOutcome, confirmHow: string) {
+  const answer = execAnswer(outcome.operation, confirmHow);
+  return {
+    httpStatus: answer.httpStatus,
+    body: { action, guest: outcome.guest, ...answer.body, ...(outcome.after !== undefined && { after: outcome.after }) },
   };
 }

@@ -52,6 +52,7 @@ export type SnapshotTableName =
   | 'drives_snapshots'
   | 'zfs_snapshots'
   | 'updates_snapshots'
+  | 'guests_snapshots'
   | 'capabilities_snapshots';
 
 /** What the daily detection looks for on every device (see capabilities.ts). */

@@ -1,6 +1,7 @@
 import { capabilitiesCollector } from './capabilities.ts';
 import type { Collector } from './collector.ts';
 import { drivesCollector } from './drives.ts';
+import { guestsCollector } from './guests.ts';
 import { containersCollector } from './containers.ts';
 import { metricsCollector } from './metrics.ts';
 import { networkCollector } from './network.ts';
@@ -20,6 +21,7 @@ export const collectors = {
   drives: drivesCollector,
   zfs: zfsCollector,
   updates: updatesCollector,
+  guests: guestsCollector,
   capabilities: capabilitiesCollector,
 };
 

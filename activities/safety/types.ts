@@ -40,6 +40,8 @@ export type DestructiveCategory =
   | 'account_change'
   | 'crontab_removal'
   | 'vm_destroy'
+  /** Stopping, shutting down, rebooting, resetting or suspending a guest (VM or container) as a whole. */
+  | 'vm_power'
   | 'resource_exhaustion'
   | 'unanalysable';
 

@@ -2,10 +2,11 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { ContainerActionRequest, ContainerName } from '../../schema/container-action.ts';
 import { Hostname } from '../../schema/device.ts';
+import { GuestActionRequest, VmidParam } from '../../schema/guest-action.ts';
 import { LogWindow, UnitName } from '../../schema/log-request.ts';
 import { ZfsSnapshotRequest } from '../../schema/zfs-snapshot-request.ts';
 import type { DeviceActionService } from '../../services/device-action-service.ts';
-import { containerAnswer, execAnswer } from '../../services/operation-answers.ts';
+import { containerAnswer, execAnswer, guestAnswer } from '../../services/operation-answers.ts';
 import { actor, requestContext } from '../request-context.ts';
 
 const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -15,7 +16,7 @@ const ContainerActionOptions = z.record(z.string(), z.unknown());
 const PathAction = z.enum(['start', 'stop', 'restart', 'remove', 'exec']);
 
 /**
- * Container actions, logs and ZFS snapshots under `/api/devices/{hostname}/...`. Each becomes an operation: safe ones
+ * Container and Proxmox guest actions, logs and ZFS snapshots under `/api/devices/{hostname}/...`. Each becomes an operation: safe ones
  * answer at once, bulk or destructive ones answer 409 with the phrase a human must confirm.
  */
 export function deviceActionRoutes(actions: DeviceActionService): Router {
@@ -38,6 +39,15 @@ export function deviceActionRoutes(actions: DeviceActionService): Router {
   r.get('/:hostname/containers/:name/logs', (req, res) => {
     const query = ContainerLogsQuery.parse(req.query);
     return respond(req, res, { action: 'logs', containers: [req.params.name], ...query });
+  });
+
+  r.post('/:hostname/guests/:vmid/:action', async (req, res) => {
+    const hostname = Hostname.parse(req.params.hostname);
+    const request = GuestActionRequest.parse({ vmid: VmidParam.parse(req.params.vmid), action: req.params.action });
+    const ctx = requestContext(req);
+    const outcome = await actions.guestAction(hostname, request, actor(req, ctx.trigger), ctx);
+    const answer = guestAnswer(request.action, outcome, `POST /api/operations/${outcome.operation.operation_id}/confirm {"phrase": "<the phrase, typed by a human>"}`);
+    res.status(answer.httpStatus).json(answer.body);
   });
 
   r.post('/:hostname/zfs/snapshots', async (req, res) => {

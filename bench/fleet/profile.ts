@@ -135,6 +135,33 @@ export interface PoolSpec {
   resilver?: { diskIndex: number; oldDisk: string; startedAt: number; seconds: number };
 }
 
+/** A Proxmox VE guest of the node: its configuration and the base of its usage, which varies over time. */
+export interface GuestSpec {
+  vmid: number;
+  name: string;
+  type: 'qemu' | 'lxc';
+  cores: number;
+  memoryBytes: number;
+  /** Share of its memory a running guest uses, before the swing over the day. */
+  memoryUsedFraction: number;
+  diskBytes: number;
+  /** LXC only: share of the root disk in use (PVE cannot see inside a VM's disks). */
+  diskUsedFraction: number;
+  /** Busy share of its own cores at the quiet hour. */
+  cpuBase: number;
+  rxBytesPerSecond: number;
+  txBytesPerSecond: number;
+  readBytesPerSecond: number;
+  writeBytesPerSecond: number;
+  running: boolean;
+  template: boolean;
+  tags: string[];
+  /** In the nightly vzdump job: locked `backup` while its turn runs. */
+  backedUp: boolean;
+  /** Unix seconds; for a running guest, when it started. */
+  startedAt: number;
+}
+
 export interface DeviceProfile {
   hostname: string;
   role: Role;
@@ -168,6 +195,8 @@ export interface DeviceProfile {
   units: UnitTemplate[];
   drives: DriveSpec[];
   pools: PoolSpec[];
+  /** Proxmox VE guests; empty for every other role. */
+  guests: GuestSpec[];
   updates: {
     catalog: PackageUpdate[];
     /** Updates pile up over one cycle and are applied at its end. */
@@ -603,6 +632,84 @@ function interfacesFor(rng: Rng, role: Role, lanAddress: string, containers: rea
   }
 }
 
+const GIB_BYTES = 1024 ** 3;
+
+/** What homelab Proxmox nodes run: [name, tags, cores, memory GiB, disk GiB] per kind. */
+type GuestTemplate = readonly [name: string, tags: string[], cores: number, memoryGib: number, diskGib: number];
+const QEMU_GUESTS: readonly GuestTemplate[] = [
+  ['docker-host', ['docker', 'prod'], 4, 8, 64], ['home-assistant', ['iot'], 2, 4, 32], ['opnsense', ['network'], 2, 4, 32],
+  ['nextcloud', ['prod'], 4, 8, 200], ['k3s-node-1', ['k3s'], 4, 12, 100], ['gitlab', ['dev'], 4, 8, 120], ['truenas', ['storage'], 2, 16, 32],
+];
+const LXC_GUESTS: readonly GuestTemplate[] = [
+  ['pihole', ['dns', 'infra'], 1, 0.5, 8], ['adguard', ['dns'], 1, 0.25, 4], ['unifi', ['infra'], 2, 2, 8], ['jellyfin', ['media'], 4, 4, 20],
+  ['nginx-proxy', ['web'], 1, 0.5, 4], ['wireguard', ['network'], 1, 0.25, 2], ['mqtt', ['iot'], 1, 0.25, 2], ['paperless', ['docs'], 2, 2, 16],
+];
+const STOPPED_GUESTS: readonly [string, 'qemu' | 'lxc', number, number, number][] = [
+  ['windows-11', 'qemu', 8, 16, 128], ['kali', 'qemu', 2, 4, 40], ['test-debian', 'lxc', 1, 1, 8], ['old-wiki', 'lxc', 1, 1, 8],
+];
+
+/**
+ * Guests of a Proxmox node: VMs 100 and 101 and container 102 run (their disks and tap/veth interfaces are
+ * in the profile's storage and network), a few stopped test guests and often a cloud-init template.
+ * Drawn from their own generator, so adding guests changes nothing else about the device.
+ */
+function guestsFor(seed: number, hostname: string, role: Role, bootTime: number): GuestSpec[] {
+  if (role !== 'proxmox') return [];
+  const rng = new Rng(hashText(`${seed}/${hostname}/guests`));
+  const running = (vmid: number, type: 'qemu' | 'lxc', [name, tags, cores, memoryGib, diskGib]: GuestTemplate): GuestSpec => ({
+    vmid,
+    name,
+    type,
+    cores,
+    memoryBytes: memoryGib * GIB_BYTES,
+    // Now and then a guest that lives close to its memory limit, so memory pressure comes and goes.
+    memoryUsedFraction: rng.chance(0.25) ? rng.between(0.86, 0.9) : rng.between(0.3, 0.75),
+    diskBytes: diskGib * GIB_BYTES,
+    diskUsedFraction: type === 'lxc' ? rng.between(0.2, 0.8) : 0,
+    cpuBase: rng.between(0.01, 0.25),
+    rxBytesPerSecond: rng.int(2, 400) * 1000,
+    txBytesPerSecond: rng.int(2, 600) * 1000,
+    readBytesPerSecond: rng.int(5, 800) * 1000,
+    writeBytesPerSecond: rng.int(10, 1500) * 1000,
+    running: true,
+    template: false,
+    tags,
+    backedUp: rng.chance(0.85),
+    // onboot guests start a little after the node, one after another.
+    startedAt: bootTime + 40 + (vmid - 100) * rng.int(5, 30),
+  });
+  const idle = (vmid: number, type: 'qemu' | 'lxc', name: string, cores: number, memoryGib: number, diskGib: number, template: boolean): GuestSpec => ({
+    vmid,
+    name,
+    type,
+    cores,
+    memoryBytes: memoryGib * GIB_BYTES,
+    memoryUsedFraction: 0,
+    diskBytes: diskGib * GIB_BYTES,
+    diskUsedFraction: 0,
+    cpuBase: 0,
+    rxBytesPerSecond: 0,
+    txBytesPerSecond: 0,
+    readBytesPerSecond: 0,
+    writeBytesPerSecond: 0,
+    running: false,
+    template,
+    tags: [],
+    backedUp: false,
+    startedAt: 0,
+  });
+  const vmA = rng.pick(QEMU_GUESTS);
+  const guests = [
+    running(100, 'qemu', vmA),
+    running(101, 'qemu', rng.pick(QEMU_GUESTS.filter((g) => g !== vmA))),
+    running(102, 'lxc', rng.pick(LXC_GUESTS)),
+  ];
+  const stopped = STOPPED_GUESTS.filter(() => rng.chance(0.4));
+  stopped.forEach(([name, type, cores, memoryGib, diskGib], i) => guests.push(idle(103 + i, type, name, cores, memoryGib, diskGib, false)));
+  if (rng.chance(0.6)) guests.push(idle(9000, 'qemu', rng.pick(['debian-12-cloud', 'ubuntu-2404-cloud']), 2, 2, 3.5, true));
+  return guests;
+}
+
 function updatesFor(rng: Rng, role: Role, capabilities: Record<Capability, boolean>): DeviceProfile['updates'] {
   const some = (packages: readonly PackageUpdate[]) => packages.filter(() => rng.chance(0.8));
   const daily = rng.int(3 * 3600, 9 * 3600);
@@ -676,6 +783,7 @@ export function buildProfile(seed: number, index: number, startTime: number): De
     units: unitsFor(role),
     drives: storage.drives,
     pools: storage.pools,
+    guests: guestsFor(seed, hostname, role, bootTime),
     updates: updatesFor(rng, role, capabilities),
     scenarios: {
       degradingDrive: degrading ? degrading.name : null,

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyseCommand } from '../../activities/safety/command-analysis.ts';
 import { ContainerActionRequest } from '../../schema/container-action.ts';
+import { GuestActionRequest, GuestActionTarget, VmidParam } from '../../schema/guest-action.ts';
 import { LogWindow, UnitName } from '../../schema/log-request.ts';
-import { containerActionCommand, unitLogsCommand, zfsSnapshotCommand } from '../../services/device-commands.ts';
+import { containerActionCommand, guestActionCommand, unitLogsCommand, zfsSnapshotCommand } from '../../services/device-commands.ts';
 
 const command = (request: unknown) => containerActionCommand(ContainerActionRequest.parse(request));
 
@@ -58,5 +59,48 @@ describe('unitLogsCommand and zfsSnapshotCommand', () => {
     assert.equal(zfsSnapshotCommand('tank/media@before-upgrade', false), "zfs snapshot 'tank/media@before-upgrade'");
     assert.equal(zfsSnapshotCommand('tank@daily', true), "zfs snapshot -r 'tank@daily'");
     assert.equal(analyseCommand(zfsSnapshotCommand('tank@daily', true)).destructive, false);
+  });
+});
+
+describe('guestActionCommand', () => {
+  it('qm for VMs, pct for containers, the VMID quoted', () => {
+    assert.equal(guestActionCommand({ vmid: 101, type: 'qemu', action: 'start' }), "qm start '101'");
+    assert.equal(guestActionCommand({ vmid: 101, type: 'qemu', action: 'stop' }), "qm stop '101'");
+    assert.equal(guestActionCommand({ vmid: 204, type: 'lxc', action: 'shutdown' }), "pct shutdown '204'");
+    assert.equal(guestActionCommand({ vmid: 204, type: 'lxc', action: 'reboot' }), "pct reboot '204'");
+    assert.equal(guestActionCommand({ vmid: 999_999_999, type: 'qemu', action: 'suspend' }), "qm suspend '999999999'");
+    assert.equal(guestActionCommand({ vmid: 100, type: 'qemu', action: 'resume' }), "qm resume '100'");
+  });
+
+  it('what it builds is judged by the protection: start and resume run, stop/shutdown/reboot are held', () => {
+    const destructive = (target: GuestActionTarget) => analyseCommand(guestActionCommand(target)).destructive;
+    assert.equal(destructive({ vmid: 101, type: 'qemu', action: 'start' }), false);
+    assert.equal(destructive({ vmid: 101, type: 'qemu', action: 'resume' }), false);
+    assert.equal(destructive({ vmid: 101, type: 'qemu', action: 'suspend' }), false);
+    for (const action of ['stop', 'shutdown', 'reboot'] as const) {
+      assert.equal(destructive({ vmid: 101, type: 'qemu', action }), true, `qm ${action}`);
+      assert.equal(destructive({ vmid: 204, type: 'lxc', action }), true, `pct ${action}`);
+    }
+    assert.deepEqual(analyseCommand(guestActionCommand({ vmid: 204, type: 'lxc', action: 'stop' })).findings.map((f) => f.targets), [['204']]);
+  });
+
+  it('refuses VMIDs outside 100..999999999, unknown actions and types, and suspend/resume of containers', () => {
+    assert.throws(() => guestActionCommand({ vmid: 99, type: 'qemu', action: 'start' }), /vmid: 100 to 999999999/);
+    assert.throws(() => guestActionCommand({ vmid: 1_000_000_000, type: 'qemu', action: 'start' }), /vmid: 100 to 999999999/);
+    assert.throws(() => guestActionCommand({ vmid: 101.5, type: 'qemu', action: 'start' }));
+    assert.throws(() => guestActionCommand({ vmid: 101, type: 'qemu', action: 'destroy' } as unknown as GuestActionTarget));
+    assert.throws(() => guestActionCommand({ vmid: 101, type: 'qemu', action: 'stop; reboot' } as unknown as GuestActionTarget));
+    assert.throws(() => guestActionCommand({ vmid: 101, type: 'kvm' } as unknown as GuestActionTarget));
+    assert.throws(() => guestActionCommand({ vmid: 204, type: 'lxc', action: 'suspend' }), /QEMU virtual machines only/);
+    assert.throws(() => guestActionCommand({ vmid: 204, type: 'lxc', action: 'resume' }), /QEMU virtual machines only/);
+  });
+
+  it('requests take a VMID and an action only; path VMIDs are digits', () => {
+    assert.deepEqual(GuestActionRequest.parse({ vmid: 101, action: 'shutdown' }), { vmid: 101, action: 'shutdown' });
+    assert.throws(() => GuestActionRequest.parse({ vmid: 101, action: 'shutdown', type: 'qemu' }), /type|unrecognized/i);
+    assert.throws(() => GuestActionRequest.parse({ vmid: '101', action: 'start' }));
+    assert.throws(() => GuestActionRequest.parse({ vmid: 101, action: 'migrate' }));
+    assert.equal(VmidParam.parse('101'), 101);
+    for (const bad of ['1e3', ' 101', '0x65', '-101', '99', '1000000000', '']) assert.throws(() => VmidParam.parse(bad), bad);
   });
 });

@@ -8,6 +8,7 @@ import type { CapabilitiesData } from '../../activities/collectors/capabilities.
 import type { CollectorContext } from '../../activities/collectors/collector.ts';
 import type { ContainersData } from '../../activities/collectors/containers.ts';
 import type { DrivesData } from '../../activities/collectors/drives.ts';
+import type { GuestsData } from '../../activities/collectors/guests.ts';
 import type { MetricsData } from '../../activities/collectors/metrics.ts';
 import type { NetworkData } from '../../activities/collectors/network.ts';
 import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
@@ -168,7 +169,10 @@ describe('fleet simulator: six devices, one of each role', () => {
       const network = await collect<NetworkData>(client, 'network');
       const updates = await collect<UpdatesData>(client, 'updates');
       const metrics = await collect<MetricsData>(client, 'metrics');
+      const guests = await collect<GuestsData>(client, 'guests');
       assert.equal(containers.docker_available, caps.docker, `${device.hostname} docker`);
+      assert.equal(guests.available, caps.proxmox, `${device.hostname} proxmox`);
+      if (caps.proxmox) assert.deepEqual([guests.status, guests.node, guests.summary.running], ['ok', device.hostname, 3], `${device.hostname} guests`);
       assert.equal(services.systemd_available, caps.systemd, `${device.hostname} systemd`);
       assert.equal(drives.smartctl_available, caps.smartctl, `${device.hostname} smartctl`);
       assert.equal(zfs.zfs_available, caps.zfs, `${device.hostname} zfs`);
@@ -280,6 +284,29 @@ describe('fleet simulator: six devices, one of each role', () => {
       counts.add(data.upgradable);
     }
     assert.ok(counts.size > 2, `update counts vary: ${[...counts].join(', ')}`);
+  });
+
+  it('lists Proxmox guests whose usage moves, and locks them in turn during the nightly backup', async () => {
+    const device = deviceWithRole(fleet, 'proxmox');
+    const client = session(device);
+    const first = await collect<GuestsData>(client, 'guests');
+    assert.deepEqual(first.guests.slice(0, 3).map((g) => [g.vmid, g.type, g.status]), [[100, 'qemu', 'running'], [101, 'qemu', 'running'], [102, 'lxc', 'running']]);
+    assert.equal(first.pve_version, '8.2.7');
+    assert.ok(first.guests.every((g) => g.status === 'running' || (g.cpu_percent === 0 && g.uptime_seconds === 0)), 'stopped guests use nothing');
+    const locked = new Set<string>();
+    const memory = new Set<number | null>();
+    for (let poll = 0; poll < 288; poll++) {
+      clock.advance(5 * 60_000);
+      const data = await collect<GuestsData>(client, 'guests');
+      for (const problem of data.problems.filter((p) => p.endsWith('locked (backup)'))) locked.add(problem);
+      memory.add(data.guests[0]?.memory_bytes ?? null);
+    }
+    const last = await collect<GuestsData>(client, 'guests');
+    const vm = (data: GuestsData) => data.guests.find((g) => g.vmid === 100);
+    assert.ok((vm(last)?.uptime_seconds ?? 0) - (vm(first)?.uptime_seconds ?? 0) >= 86_400, 'uptime grows with the clock');
+    assert.ok((vm(last)?.netin_bytes ?? 0) > (vm(first)?.netin_bytes ?? 0), 'traffic counters grow');
+    assert.ok(memory.size > 10, 'memory use varies over the day');
+    assert.ok(locked.size > 0, 'the nightly backup locks guests in turn');
   });
 
   it('answers a few plain commands and says "not found" for the rest', async () => {

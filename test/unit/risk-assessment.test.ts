@@ -487,6 +487,45 @@ describe('assessRisk: confirmation phrases', () => {
   });
 });
 
+describe('assessRisk: Proxmox guests', () => {
+  const pve = () => debian({ hostname: 'pve1', deviceType: 'proxmox', containers: null });
+  const cases: [command: string, phrase: string, downtime: string | null, rollback: boolean][] = [
+    ["qm stop '101'", 'STOP GUEST 101 ON pve1', 'until the guests are started again', true],
+    ['pct shutdown 204', 'SHUT DOWN GUEST 204 ON pve1', 'until the guests are started again', true],
+    ['qm reboot 101', 'REBOOT GUEST 101 ON pve1', 'a minute or two while the guest reboots', true],
+    ['qm reset 101', 'RESET GUEST 101 ON pve1', 'a minute or two while the guest reboots', true],
+    ['pvesh create /nodes/pve1/stopall', 'STOP ALL GUESTS ON pve1', 'until the guests are started again', true],
+    ['qm rollback 101 before-upgrade', 'ROLL BACK GUEST 101 ON pve1', 'a minute or two while the guest reboots', false],
+    ['pct destroy 204 --purge', 'DESTROY GUEST 204 ON pve1', null, false],
+    ['pvesh delete /nodes/pve1/qemu/101', 'DESTROY GUEST 101 ON pve1', null, false],
+  ];
+  for (const [command, phrase, downtime, rollback] of cases) {
+    it(`${command} → ${phrase}`, () => {
+      const result = assess(command, pve());
+      assert.equal(result.destructive, true);
+      assert.equal(result.confirmation_phrase, phrase);
+      assert.equal(result.estimated_downtime, downtime);
+      assert.equal(result.rollback_possible, rollback);
+    });
+  }
+
+  it('offers the clean form of a hard stop, and warns about data loss before destroy and rollback', () => {
+    const stop = assess('qm stop 101', pve());
+    assert.deepEqual(stop.safer_alternatives, ['qm shutdown 101 lets the guest shut down cleanly']);
+    assert.ok(hasWarning(stop, /No clean shutdown: what 101 has not written to disk is lost/));
+    assert.deepEqual(assess('pvesh create /nodes/pve1/lxc/204/status/reset', pve()).safer_alternatives, ['pct reboot 204 lets the guest restart cleanly']);
+    assert.ok(hasWarning(assess('qm destroy 101', pve()), /Permanent data loss: the disks of 101 are deleted/));
+    assert.ok(hasWarning(assess('qm rollback 101 snap1', pve()), /everything 101 wrote since the snapshot is discarded/));
+    assert.ok(assess('qm destroy 101', pve()).safer_alternatives.includes('vzdump 101 first; qm shutdown 101 keeps the guest'));
+  });
+
+  it('a suspend is described but not held', () => {
+    const result = assess('qm suspend 101', pve());
+    assert.deepEqual([result.destructive, result.risk_level, result.categories, result.confirmation_phrase], [false, 'LOW', ['vm_power'], null]);
+    assert.equal(result.estimated_downtime, 'until the guests are resumed');
+  });
+});
+
 describe('parseUnraidParityStatus', () => {
   it('reads an idle array (the last action is sticky and means nothing)', () => {
     assert.deepEqual(parseUnraidParityStatus(MDSTAT_IDLE), { running: false, detail: 'no parity operation running (array STARTED)' });

@@ -3,6 +3,7 @@ import type { DeviceModel } from '../model.ts';
 import { capabilitiesOutput } from './capabilities.ts';
 import { containersOutput } from './containers.ts';
 import { drivesOutput } from './drives.ts';
+import { guestsOutput } from './guests.ts';
 import { metricsOutput } from './metrics.ts';
 import { networkOutput } from './network.ts';
 import { servicesOutput } from './services.ts';
@@ -21,5 +22,6 @@ export const OUTPUTS: Record<DataType, OutputGenerator> = {
   drives: drivesOutput,
   zfs: zfsOutput,
   updates: updatesOutput,
+  guests: guestsOutput,
   capabilities: capabilitiesOutput,
 };
