@@ -21,7 +21,12 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'https'], message: 'No Node built-ins in workflows.' },
-          { group: ['../activities/*', '../activities/**'], allowTypeImports: true, message: 'Import activities by type only.' },
+          // Pure, deterministic helpers the workflows share with activities (quoting, compose ordering, diagnosis ranking) are the exception.
+          {
+            group: ['../activities/**/*.ts', '!../activities/ssh/quote.ts', '!../activities/compose/*', '!../activities/insights/*'],
+            allowTypeImports: true,
+            message: 'Import activities by type only.',
+          },
         ],
       }],
     },

@@ -5,6 +5,7 @@ import type { CollectionFailure, CollectionInput, CollectionResult } from '../sc
 import type { Database } from '../schema/database.ts';
 import { isDeviceErrorCode } from '../schema/error-codes.ts';
 import { toApplicationFailure } from './activity-failure.ts';
+import { incidentSightings } from './incidents/detect.ts';
 import type { Collector, CollectorContext } from './collectors/collector.ts';
 import { collectorFor, isDataType } from './collectors/registry.ts';
 import { SshError } from './ssh/errors.ts';
@@ -75,6 +76,7 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
       durationMs: stored.durationMs,
       data: stored.data,
       capabilitiesChanged,
+      incidents: incidentSightings(input.dataType, stored.data),
     };
   } catch (err) {
     const failure = toApplicationFailure(err);
@@ -112,10 +114,15 @@ export async function recordCollectionFailure(deps: CollectDeps, f: CollectionFa
   if (device && isDeviceErrorCode(f.errorCode)) await markDeviceFailure(db, device.id, f.errorCode, f.message);
 }
 
-/** The workflow run this activity belongs to: one run stores at most one snapshot and one audit row. */
+/**
+ * What makes a collection unique, so a retried activity stores at most one snapshot and one audit row:
+ * a collection workflow's run collects once; other workflows (operations, maintenance, the disk runbook)
+ * collect several times in one run, each as an activity of its own (its id survives retries).
+ */
 function collectionIdentity(): { workflowId: string; collectionId: string; attempt: number } {
   const info = Context.current().info;
   const run = info.workflowExecution;
-  if (!run) throw new Error('collection activities run only inside a collection workflow');
-  return { workflowId: run.workflowId, collectionId: `${run.workflowId}/${run.runId}`, attempt: info.attempt };
+  if (!run) throw new Error('collection activities run only inside a workflow');
+  const collectionId = info.workflowType === 'collectWorkflow' ? `${run.workflowId}/${run.runId}` : `${run.workflowId}/${run.runId}/${info.activityId}`;
+  return { workflowId: run.workflowId, collectionId, attempt: info.attempt };
 }

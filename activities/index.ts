@@ -16,6 +16,9 @@ import {
 import { captureConfigChange, type CaptureInput } from './config/capture.ts';
 import { assessConfigRollback, checkConfigFile, writeConfigVersion, type ConfigRestoreTarget, type ConfigRollbackTarget } from './config/rollback.ts';
 import { watchConfigFiles, type WatchInput, type WatchSettings } from './config/watch.ts';
+import { planDeviceMaintenance, setDeviceMaintenance, type PlanMaintenanceInput, type SetMaintenanceInput } from './maintenance/state.ts';
+import { diagnoseDevice, type DiagnoseDeviceInput } from './diagnosis.ts';
+import { openIncidents, recordIncident } from './incidents/store.ts';
 import { purgeSnapshots, type PurgeInput } from './retention.ts';
 import { syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
 import type { SshPool } from './ssh/pool.ts';
@@ -28,6 +31,8 @@ export interface ActivityDeps {
   /** For the watch activity's signals to its workflow. */
   temporal: Client;
   watchSettings?: Partial<WatchSettings>;
+  /** How often the disk-replacement runbook checks a rebuild; tests shorten it. */
+  incidentCheckIntervalSeconds?: number;
 }
 
 /** Every activity, bound to its dependencies. Workflows import the type only. */
@@ -46,6 +51,11 @@ export function createActivities(deps: ActivityDeps) {
     assessConfigRollback: (input: ConfigRollbackTarget) => assessConfigRollback(deps, input),
     writeConfigVersion: (input: ConfigRestoreTarget) => writeConfigVersion(deps, input),
     checkConfigFile: (input: { hostname: string; path: string }) => checkConfigFile(deps, input),
+    planDeviceMaintenance: (input: PlanMaintenanceInput) => planDeviceMaintenance(deps, input),
+    setDeviceMaintenance: (input: SetMaintenanceInput) => setDeviceMaintenance(deps, input),
+    openIncidents: (input: Parameters<typeof openIncidents>[1]) => openIncidents(deps, input),
+    recordIncident: (input: Parameters<typeof recordIncident>[1]) => recordIncident(deps, input),
+    diagnoseDevice: (input: DiagnoseDeviceInput) => diagnoseDevice(deps, input),
   };
 }
 

@@ -17,7 +17,7 @@ export interface ScheduleDeps {
 export async function syncDeviceSchedules(deps: ScheduleDeps, hostname: string): Promise<void> {
   const device = await deps.db
     .selectFrom('devices')
-    .select(['hostname', 'monitoring_enabled', 'capabilities'])
+    .select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance'])
     .where('hostname', '=', hostname)
     .executeTakeFirst();
   if (device) await deps.schedules.syncDevice(device);

@@ -6,8 +6,12 @@ import type { CollectionService } from '../services/collection-service.ts';
 import type { ConfigHistoryService } from '../services/config-history-service.ts';
 import type { DeviceActionService } from '../services/device-action-service.ts';
 import type { DeviceService } from '../services/device-service.ts';
+import type { DiagnosisService } from '../services/diagnosis-service.ts';
 import type { HealthService } from '../services/health-service.ts';
+import type { IncidentService } from '../services/incident-service.ts';
+import type { MaintenanceService } from '../services/maintenance-service.ts';
 import type { OperationService } from '../services/operation-service.ts';
+import type { ServiceRestartService } from '../services/service-restart-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { correlationMiddleware } from './request-context.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -15,6 +19,8 @@ import { configRoutes } from './routes/config.ts';
 import { deviceActionRoutes } from './routes/device-actions.ts';
 import { dataRoutes } from './routes/data.ts';
 import { deviceRoutes } from './routes/devices.ts';
+import { incidentRoutes } from './routes/incidents.ts';
+import { operationalWorkflowRoutes } from './routes/operational-workflows.ts';
 import { operationRoutes } from './routes/operations.ts';
 
 export interface ApiDeps {
@@ -25,6 +31,10 @@ export interface ApiDeps {
   operations: OperationService;
   actions: DeviceActionService;
   configHistory: ConfigHistoryService;
+  maintenance: MaintenanceService;
+  restarts: ServiceRestartService;
+  incidents: IncidentService;
+  diagnosis: DiagnosisService;
   logger: Logger;
 }
 
@@ -42,10 +52,13 @@ export function createApiApp(deps: ApiDeps): Express {
   });
   app.use('/api/devices', deviceRoutes(deps.devices));
   app.use('/api/devices', deviceActionRoutes(deps.actions));
+  // Before the data routes: `/{hostname}/maintenance` is not a data type.
+  app.use('/api', operationalWorkflowRoutes(deps.maintenance, deps.restarts, deps.diagnosis));
   app.use('/api/devices', dataRoutes(deps.collection));
   app.use('/api', auditRoutes(deps.db, deps.collection));
   app.use('/api', operationRoutes(deps.operations));
   app.use('/api', configRoutes(deps.configHistory));
+  app.use('/api', incidentRoutes(deps.incidents));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -18,7 +18,15 @@ const USAGE = `usage:
   infra exec <device> -- <command...>     (destructive commands ask for their confirmation phrase)
   infra container <start|stop|restart|remove|inspect|logs|exec> <device> <name>... [--force] [--volumes] [--timeout S]
                   [--tail N] [--since 15m|ISO] [--timestamps] [-- <command...> (exec)]
+  infra guest <device> <vmid> <start|stop|shutdown|reboot|suspend|resume>   a Proxmox VM or container
   infra logs <device> --unit <unit> [--tail N] [--since 15m|ISO]
+  infra maintenance <device> on [--keep NAME]... [--include NAME]... [--reason TEXT]   (asks for the phrase)
+  infra maintenance <device> off|status
+  infra restart <device> <compose_service> [--project P]   the service, then its dependents in depends_on order
+  infra diagnose [device] [--focus performance|storage|containers|all]
+  infra incident list [--device D] [--state awaiting_replacement|rebuilding|closed]
+  infra incident show <incident_id>
+  infra incident replaced <incident_id> [--note TEXT]      the disk was swapped: follow the rebuild
   infra zfs snapshot <device> <dataset@name> [--recursive]
   infra config files <device>                      watched configuration files and how they are watched
   infra config watch|unwatch <device> <path>       add or remove a watched file or directory
@@ -229,6 +237,74 @@ async function main(argv: string[]): Promise<void> {
       }
     }
     return operation(answer);
+  }
+  if (group === 'guest' && sub) {
+    const [vmid, action] = rest;
+    if (!vmid || !action || rest.length > 2) throw new CliError(USAGE);
+    const answer = await request('POST', `/api/devices/${encodeURIComponent(sub)}/guests/${encodeURIComponent(vmid)}/${encodeURIComponent(action)}`, {});
+    if (answer.status === 200 && answer.payload && 'after' in answer.payload) {
+      const after = answer.payload.after as { status: string; lock: string | null } | null;
+      process.stderr.write(`${vmid}: ${after === null ? 'gone' : `${after.status}${after.lock ? ` (locked: ${after.lock})` : ''}`}\n`);
+    }
+    return operation(answer);
+  }
+  if (group === 'maintenance' && sub) {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { keep: { type: 'string', multiple: true }, include: { type: 'string', multiple: true }, reason: { type: 'string' } },
+    });
+    const route = `/api/devices/${encodeURIComponent(sub)}/maintenance`;
+    if (positionals[0] === 'status' && positionals.length === 1) return void print(await call('GET', route));
+    if (positionals[0] === 'off' && positionals.length === 1) return void print(await call('POST', route, { enable: false }));
+    if (positionals[0] !== 'on' || positionals.length !== 1) throw new CliError(USAGE);
+    const answer = await request('POST', route, { enable: true, keep: values.keep, include: values.include, reason: values.reason });
+    const plan = (answer.payload?.maintenance as { plan?: { stop: string[]; kept: Array<{ name: string; reason: string }> } } | undefined)?.plan;
+    if (plan) {
+      process.stderr.write(`stops, in this order: ${plan.stop.join(', ') || 'nothing'}\n`);
+      for (const k of plan.kept) process.stderr.write(`keeps ${k.name}: ${k.reason}\n`);
+    }
+    if (answer.status === 200) return void print(answer.payload);
+    return operation(answer);
+  }
+  if (group === 'restart' && sub) {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { project: { type: 'string' } } });
+    const [service] = positionals;
+    if (!service || positionals.length > 1) throw new CliError(USAGE);
+    const answer = await request('POST', `/api/devices/${encodeURIComponent(sub)}/compose/services/${encodeURIComponent(service)}/restart`, { project: values.project });
+    const steps = (answer.payload?.restart ?? (answer.payload?.error as { details?: { restart?: unknown } } | undefined)?.details?.restart) as { steps: Array<{ service: string; state: string; detail: string | null }> } | undefined;
+    for (const step of steps?.steps ?? []) process.stderr.write(`${step.service}: ${step.state}${step.detail ? ` — ${step.detail}` : ''}\n`);
+    if (answer.status === 200) return;
+    return operation(answer);
+  }
+  if (group === 'diagnose') {
+    const { values, positionals } = parseArgs({ args: [sub ?? '', ...rest].filter(Boolean), allowPositionals: true, options: { focus: { type: 'string' }, json: { type: 'boolean' } } });
+    if (positionals.length > 1) throw new CliError(USAGE);
+    const query = values.focus ? `?${new URLSearchParams({ focus: values.focus })}` : '';
+    const route = positionals[0] ? `/api/devices/${encodeURIComponent(positionals[0])}/diagnosis${query}` : `/api/diagnosis${query}`;
+    const result = (await call('GET', route)) as { reports: Array<{ device: string; summary: string; findings: Array<{ severity: string; message: string; recommendation: string }>; unavailable: Array<{ data_type: string; reason: string }> }> };
+    if (values.json) return void print(result);
+    for (const report of result.reports) {
+      process.stdout.write(`${report.device}: ${report.summary}\n`);
+      for (const f of report.findings) process.stdout.write(`  [${f.severity}] ${f.message}\n      → ${f.recommendation}\n`);
+      for (const u of report.unavailable) process.stdout.write(`  (not checked: ${u.data_type} — ${u.reason})\n`);
+    }
+    return;
+  }
+  if (group === 'incident' && sub) {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { device: { type: 'string' }, state: { type: 'string' }, note: { type: 'string' } },
+    });
+    if (sub === 'list' && positionals.length === 0) {
+      const query = new URLSearchParams({ ...(values.device && { device: values.device }), ...(values.state && { state: values.state }) });
+      return void print(await call('GET', `/api/incidents?${query}`));
+    }
+    const [id] = positionals;
+    if (sub === 'show' && id) return void print(await call('GET', `/api/incidents/${encodeURIComponent(id)}`));
+    if (sub === 'replaced' && id) return void print(await call('POST', `/api/incidents/${encodeURIComponent(id)}/replaced`, { note: values.note }));
+    throw new CliError(USAGE);
   }
   if (group === 'logs' && sub) {
     const { values } = parseArgs({ args: rest, options: { unit: { type: 'string' }, tail: { type: 'string' }, since: { type: 'string' } } });

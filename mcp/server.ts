@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
 import { DEVICE_TYPES, DeviceCreate, Hostname, Tag } from '../schema/device.ts';
 import { ContainerActionRequest, CONTAINER_ACTIONS, ContainerName } from '../schema/container-action.ts';
+import { GUEST_ACTIONS, GuestActionRequest, Vmid } from '../schema/guest-action.ts';
 import { LogSince, MAX_LOG_LINES, UnitName } from '../schema/log-request.ts';
 import type { CollectionService } from '../services/collection-service.ts';
 import type { ConfigHistoryService } from '../services/config-history-service.ts';
@@ -12,13 +13,14 @@ import { DevicePath, SnapshotId } from '../schema/config-request.ts';
 import type { DeviceActionService } from '../services/device-action-service.ts';
 import type { DeviceService, RequestContext } from '../services/device-service.ts';
 import type { HealthService } from '../services/health-service.ts';
-import { containerAnswer, execAnswer } from '../services/operation-answers.ts';
+import { containerAnswer, execAnswer, guestAnswer } from '../services/operation-answers.ts';
 import type { OperationService } from '../services/operation-service.ts';
 import { Command, OperationId } from '../schema/command-request.ts';
 import type { OperationView } from '../schema/operation.ts';
 import { ServiceError } from '../services/service-error.ts';
+import { registerOperationalWorkflowTools, type OperationalWorkflowDeps } from './tools/operational-workflows.ts';
 
-export interface McpDeps {
+export interface McpDeps extends OperationalWorkflowDeps {
   devices: DeviceService;
   collection: CollectionService;
   health: HealthService;
@@ -84,6 +86,7 @@ export function buildServer(deps: McpDeps): McpServer {
   dataTool('get_containers', 'containers', 'Containers', 'Every Docker container with state, image, ports, restart count, health and CPU/memory/network/block I/O. Cached for up to 30 s.');
   dataTool('get_drive_health', 'drives', 'Drive health (SMART)', 'Every drive smartctl finds: verdict passed/warning/failed/unknown with the evidence (critical ATA attributes 5/10/184/187/188/196/197/198/201, NVMe health log, smartctl\'s own verdict and exit-status bits), temperature, power-on hours, model, serial, capacity. `problems` lists failing and warning drives first; status needs_sudo says smartctl must be allowed through sudo -n. Cached for up to 1 h.');
   dataTool('get_zfs_status', 'zfs', 'ZFS pools', 'Pools with health, capacity and fragmentation; the vdev tree with each device\'s state and read/write/checksum errors; scrub/resilver progress; datasets, snapshot counts, ARC. `problems` lists DEGRADED/FAULTED pools and errors first. Cached for up to 600 s.');
+  dataTool('get_guests', 'guests', 'Proxmox guests', 'The QEMU VMs and LXC containers of a Proxmox VE node: status, CPU %, memory, disk, network counters, uptime, tags, template flag and lock. `problems` lists locked guests (a backup or migration in progress, or one that died), guests using over 90 % of their memory and containers with a nearly full root disk; status needs_sudo says pvesh, qm and pct must be allowed through sudo -n. Cached for up to 60 s.');
   dataTool('get_updates', 'updates', 'Pending updates', 'Upgradable packages (apt, dnf, yum, pacman, apk) with security updates first, how old the package lists are, and whether a reboot is required. Read-only: never refreshes package lists. Cached for up to 6 h.');
   dataTool('get_capabilities', 'capabilities', 'Device capabilities', 'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag), its OS, kernel and architecture. Detected daily.');
 
@@ -101,6 +104,8 @@ export function buildServer(deps: McpDeps): McpServer {
     view.state === 'awaiting_confirmation' && server.server.getClientCapabilities()?.elicitation
       ? elicitConfirmation(server, deps.operations, view.operation_id, answerBody)
       : answerBody;
+
+  registerOperationalWorkflowTools(server, deps, { answer, ctx, requester, askWhenHeld, confirmHow });
 
   server.registerTool(
     'run_command',
@@ -149,6 +154,29 @@ export function buildServer(deps: McpDeps): McpServer {
         const request = ContainerActionRequest.parse(args);
         const outcome = await deps.actions.containers(device, request, requester(), ctx());
         return askWhenHeld(outcome.operation, containerAnswer(request.action, request.containers, outcome, confirmHow).body);
+      }),
+  );
+
+  server.registerTool(
+    'manage_guests',
+    {
+      title: 'Manage Proxmox guests',
+      description:
+        'start, stop (hard power-off), shutdown (clean), reboot, suspend or resume (VMs only) one Proxmox VE guest by VMID. ' +
+        'The VMID is checked against the node\'s real guest list (get_guests), which also gives the type (qm or pct). Every action is audited; ' +
+        'stop, shutdown and reboot take a whole machine down and are held for a confirmation phrase a human must type.',
+      inputSchema: {
+        device: Hostname.describe('Device hostname (the Proxmox node)'),
+        vmid: Vmid.describe('Guest id, e.g. 101'),
+        action: z.enum(GUEST_ACTIONS),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
+    },
+    ({ device, ...args }) =>
+      answer(async () => {
+        const request = GuestActionRequest.parse(args);
+        const outcome = await deps.actions.guestAction(device, request, requester(), ctx());
+        return askWhenHeld(outcome.operation, guestAnswer(request.action, outcome, confirmHow).body);
       }),
   );
 

@@ -11,9 +11,14 @@ import { ConfigHistoryService } from '../services/config-history-service.ts';
 import { ConfigWatchService } from '../services/config-watch-service.ts';
 import { DeviceActionService } from '../services/device-action-service.ts';
 import { DeviceService } from '../services/device-service.ts';
+import { DiagnosisService } from '../services/diagnosis-service.ts';
 import { HealthService } from '../services/health-service.ts';
-import { DEFAULT_OPERATION_SETTINGS, OperationService, type OperationSettings } from '../services/operation-service.ts';
+import { IncidentService } from '../services/incident-service.ts';
+import { MaintenanceService } from '../services/maintenance-service.ts';
+import { DEFAULT_OPERATION_SETTINGS, OperationService } from '../services/operation-service.ts';
+import type { OperationSettings } from '../schema/operation.ts';
 import { ScheduleService } from '../services/schedule-service.ts';
+import { ServiceRestartService } from '../services/service-restart-service.ts';
 import { startWorker, type WorkerHandle } from '../workers/worker.ts';
 import { createDb, migrateToLatest } from './db.ts';
 import type { Logger } from './logger.ts';
@@ -35,6 +40,8 @@ export interface SystemOptions {
   configWatchEnabled?: boolean;
   maxHeartbeatThrottleMs?: number;
   watchSettings?: Partial<WatchSettings>;
+  /** How often the disk-replacement runbook checks a rebuild (600 s unless set; tests shorten it). */
+  incidentCheckIntervalSeconds?: number;
   /** Per-type overrides of snapshot retention in days. */
   retentionDays?: Record<string, number>;
   operationSettings?: OperationSettings;
@@ -53,6 +60,10 @@ export interface RunningSystem {
   health: HealthService;
   operations: OperationService;
   actions: DeviceActionService;
+  maintenance: MaintenanceService;
+  restarts: ServiceRestartService;
+  incidents: IncidentService;
+  diagnosis: DiagnosisService;
   worker: WorkerHandle | null;
   apiUrl: string | null;
   mcpUrl: string | null;
@@ -74,10 +85,14 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const operations = new OperationService(db, client, devices, o.instance, o.operationSettings ?? DEFAULT_OPERATION_SETTINGS);
   const actions = new DeviceActionService(collection, operations);
   const configHistory = new ConfigHistoryService(db, devices, watchers, operations);
+  const maintenance = new MaintenanceService(client, devices, operations, o.instance);
+  const restarts = new ServiceRestartService(client, devices, operations, o.instance);
+  const incidents = new IncidentService(db, client);
+  const diagnosis = new DiagnosisService(client, devices, o.instance);
   const health = new HealthService(db, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
 
   const worker = o.runWorker
-    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, schedules, temporal: client, maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs, watchSettings: o.watchSettings, workflowBundle: o.workflowBundle })
+    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, schedules, temporal: client, maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds, workflowBundle: o.workflowBundle })
     : null;
   worker?.done.catch((err: unknown) => o.logger.error('worker stopped with an error', { error: String(err) }));
 
@@ -89,16 +104,17 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const addr = server.address();
     return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
   };
-  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ db, devices, collection, health, operations, actions, configHistory, logger: o.logger }), o.apiPort);
-  const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp({ devices, collection, health, operations, actions, configHistory }, o.bindAddress, o.logger), o.mcpPort)}/mcp`;
+  const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, incidents, diagnosis };
+  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ ...fronts, db, logger: o.logger }), o.apiPort);
+  const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp(fronts, o.bindAddress, o.logger), o.mcpPort)}/mcp`;
 
-  const followed = await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities']).execute();
+  const followed = await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance']).execute();
   await schedules.reconcile(followed);
   await watchers.reconcile(followed);
   await schedules.ensureRetention(o.retentionDays ?? {});
 
   return {
-    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, incidents, diagnosis, worker, apiUrl, mcpUrl,
     async stop() {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
       await worker?.stop();

@@ -1,3 +1,4 @@
+import type { IncidentSighting } from './incident.ts';
 import type { Trigger } from './database.ts';
 
 /** What a collection workflow is asked to do; the same for schedules, API, MCP and CLI. */
@@ -19,6 +20,8 @@ export interface CollectionResult {
   data: unknown;
   /** The answer changed what the device is known to have, so its schedules must follow. */
   capabilitiesChanged: boolean;
+  /** A failed drive or a pool not ONLINE: each gets the disk-replacement runbook (one per subject). */
+  incidents?: IncidentSighting[];
 }
 
 export interface CollectionFailure {

@@ -1,4 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { IncidentEvent, IncidentKind, IncidentState } from './incident.ts';
+import type { DeviceMaintenance } from './maintenance.ts';
 import type { CommandResult, OperationState, RiskAssessment } from './operation.ts';
 
 /** JSON columns: written as a JSON string, read back as the parsed value (pg decodes jsonb). */
@@ -35,6 +37,8 @@ export interface DevicesTable {
   capabilities: Json<Record<string, boolean>>;
   config_watch_mode: ConfigWatchMode | null;
   config_watch_detail: string | null;
+  /** Set while the device is in maintenance mode. */
+  maintenance: Json<DeviceMaintenance> | null;
   consecutive_failures: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
@@ -112,6 +116,15 @@ export interface UpdatesSnapshotsTable extends SnapshotColumns {
   reboot_required: boolean | null;
 }
 
+export interface GuestsSnapshotsTable extends SnapshotColumns {
+  guests_total: number | null;
+  guests_running: number | null;
+  qemu_total: number | null;
+  lxc_total: number | null;
+  cpu_percent_total: number | null;
+  memory_used_bytes: ColumnType<string | null, number | null, number | null>;
+}
+
 export interface CapabilitiesSnapshotsTable extends SnapshotColumns {
   os_id: string | null;
   kernel: string | null;
@@ -186,7 +199,28 @@ export type AuditAction =
   | 'config_change'
   | 'config_rollback_written'
   | 'config_rollback_checked'
-  | 'config_rollback_restored';
+  | 'config_rollback_restored'
+  | 'maintenance_entered'
+  | 'maintenance_left'
+  | 'incident_opened'
+  | 'incident_updated'
+  | 'incident_closed'
+  | 'diagnosis';
+
+export interface IncidentsTable {
+  id: string;
+  device_id: string;
+  hostname: string;
+  kind: IncidentKind;
+  subject: string;
+  state: IncidentState;
+  summary: string;
+  timeline: Json<IncidentEvent[]>;
+  workflow_id: string;
+  opened_at: Date;
+  closed_at: Date | null;
+  updated_at: Timestamp;
+}
 
 export interface OperationsTable {
   id: string;
@@ -243,12 +277,14 @@ export interface Database {
   drives_snapshots: DrivesSnapshotsTable;
   zfs_snapshots: ZfsSnapshotsTable;
   updates_snapshots: UpdatesSnapshotsTable;
+  guests_snapshots: GuestsSnapshotsTable;
   capabilities_snapshots: CapabilitiesSnapshotsTable;
   config_watch_paths: ConfigWatchPathsTable;
   config_snapshots: ConfigSnapshotsTable;
   config_change_events: ConfigChangeEventsTable;
   audit_log: AuditLogTable;
   operations: OperationsTable;
+  incidents: IncidentsTable;
 }
 
 export type Device = Selectable<DevicesTable>;

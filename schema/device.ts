@@ -1,3 +1,4 @@
+import type { DeviceMaintenance } from './maintenance.ts';
 import { z } from 'zod';
 
 /** Device names appear in workflow ids, schedule ids, URLs and logs: keep them to a safe alphabet. */
@@ -105,6 +106,8 @@ export interface DeviceView {
   /** How config files are watched: `inotify`, `polling` (with the reason in config_watch_detail), or null. */
   config_watch_mode: string | null;
   config_watch_detail: string | null;
+  /** Set while the device is in maintenance mode: since when, by whom, what was stopped. */
+  maintenance: DeviceMaintenance | null;
   created_at: string;
   updated_at: string;
 }

@@ -23,19 +23,28 @@ export const FINAL_OPERATION_STATES: readonly OperationState[] = ['completed', '
 
 export type RiskLevel = 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 
-export interface OperationInput {
+/** How confirmations behave; the same for every operation of one running system. */
+export interface OperationSettings {
+  /** 300 in production; tests shorten it instead of waiting five minutes. */
+  confirmationTimeoutSeconds: number;
+  maxAttempts: number;
+  requireDistinctConfirmer: boolean;
+}
+
+export interface OperationInput extends OperationSettings {
   operationId: string;
   hostname: string;
   command: string;
   requestedBy: string;
   trigger: Trigger;
   correlationId: string | null;
-  /** 300 in production; tests shorten it instead of waiting five minutes. */
-  confirmationTimeoutSeconds: number;
-  maxAttempts: number;
-  requireDistinctConfirmer: boolean;
   /** Set when the operation puts a stored config version back instead of running `command`. */
   configRollback?: { path: string; snapshotId: string };
+  /**
+   * Hold for confirmation even when the command alone would run at once: a workflow that stops a set of
+   * containers as one step (entering maintenance) is destructive as a whole.
+   */
+  hold?: { reason: string; phrase: string };
 }
 
 export interface AffectedItem {

@@ -2,6 +2,8 @@ import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, t
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
 import { collectorFor, DATA_TYPES, isDataType } from '../activities/collectors/registry.ts';
+import { insightsFor } from '../activities/insights/data-insights.ts';
+import type { Insight } from '../activities/insights/insight.ts';
 import { latestSnapshot, snapshotCount, snapshotsBetween, type StoredSnapshot } from '../activities/store/snapshots.ts';
 import { AuditWriter } from './audit-writer.ts';
 import type { CollectionInput, CollectionResult } from '../schema/collection.ts';
@@ -26,6 +28,8 @@ export interface DataAnswer {
   age_seconds: number;
   from_cache: boolean;
   workflow_id?: string;
+  /** What matters in `data`, worst first, with evidence: a reader sees it without a second call. */
+  insights: Insight[];
 }
 
 export interface HistoryAnswer {
@@ -105,7 +109,7 @@ export class CollectionService {
         this.counters.cacheHits++;
         await auditRead(cached.deviceId, { cache_hit: true, snapshot_id: cached.snapshot.id });
         const { snapshot } = cached;
-        return { device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString(), age_seconds: round(ageSeconds), from_cache: true };
+        return { device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString(), age_seconds: round(ageSeconds), from_cache: true, insights: insightsFor(dataType, snapshot.data) };
       }
     }
 
@@ -117,7 +121,7 @@ export class CollectionService {
       this.recent.set(cacheKey, { deviceId: device.id, snapshot });
       await auditRead(device.id, { cache_hit: false, workflow_id: workflowId, snapshot_id: result.snapshotId });
       const ageSeconds = (Date.now() - snapshot.collectedAt.getTime()) / 1000;
-      return { device: hostname, data_type: dataType, data: result.data, collected_at: result.collectedAt, age_seconds: round(Math.max(0, ageSeconds)), from_cache: false, workflow_id: workflowId };
+      return { device: hostname, data_type: dataType, data: result.data, collected_at: result.collectedAt, age_seconds: round(Math.max(0, ageSeconds)), from_cache: false, workflow_id: workflowId, insights: insightsFor(dataType, result.data) };
     } catch (err) {
       const failure = asServiceError(err);
       await auditRead(device.id, { cache_hit: false, status: 'error', error_code: failure.code, error_message: failure.message });

@@ -1,9 +1,13 @@
+import type { DeviceMaintenance } from '../schema/maintenance.ts';
+
 /** The parts of a device that decide what runs for it in the background. */
 export interface FollowedDevice {
   hostname: string;
   monitoring_enabled: boolean;
   /** As last detected; a capability not yet known counts as present until detection says otherwise. */
   capabilities: Record<string, boolean>;
+  /** In maintenance mode, polling is lowered (and alerts are muted). */
+  maintenance: DeviceMaintenance | null;
 }
 
 /** Something kept in step with the device list: polling schedules, config watchers. */

@@ -77,6 +77,7 @@ export class DeviceService {
           capabilities: '{}',
           config_watch_mode: null,
           config_watch_detail: null,
+          maintenance: null,
           updated_at: new Date(),
         })
         .returningAll()
@@ -200,6 +201,7 @@ export function deviceView(d: Device): DeviceView {
     capabilities: d.capabilities,
     config_watch_mode: d.config_watch_mode,
     config_watch_detail: d.config_watch_detail,
+    maintenance: d.maintenance,
     created_at: d.created_at.toISOString(),
     updated_at: d.updated_at.toISOString(),
   };

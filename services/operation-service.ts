@@ -7,18 +7,12 @@ import {
 } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema/database.ts';
-import { FINAL_OPERATION_STATES, type ConfirmOutcome, type OperationInput, type OperationView } from '../schema/operation.ts';
+import { FINAL_OPERATION_STATES, type ConfirmOutcome, type OperationInput, type OperationSettings, type OperationView } from '../schema/operation.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate } from '../workflows/operation-messages.ts';
 import type { operationWorkflow } from '../workflows/operation.ts';
 import { DEVICE_ATTRIBUTE, OPERATION_STATE_ATTRIBUTE, REQUESTER_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../workflows/search-attributes.ts';
 import type { DeviceService, RequestContext } from './device-service.ts';
 import { notFound, ServiceError } from './service-error.ts';
-
-export interface OperationSettings {
-  confirmationTimeoutSeconds: number;
-  maxAttempts: number;
-  requireDistinctConfirmer: boolean;
-}
 
 export const DEFAULT_OPERATION_SETTINGS: OperationSettings = { confirmationTimeoutSeconds: 300, maxAttempts: 3, requireDistinctConfirmer: false };
 
@@ -32,7 +26,7 @@ export class OperationService {
     private readonly client: Client,
     private readonly devices: DeviceService,
     private readonly instance: string,
-    private readonly settings: OperationSettings,
+    private readonly operationSettings: OperationSettings,
   ) {}
 
   /** Runs a safe command and answers its result, or answers the held operation (state awaiting_confirmation). */
@@ -46,7 +40,7 @@ export class OperationService {
       requestedBy,
       trigger: ctx.trigger,
       correlationId: ctx.correlationId,
-      ...this.settings,
+      ...this.operationSettings,
       ...(configRollback && { configRollback }),
     };
     const start = new WithStartWorkflowOperation<typeof operationWorkflow>('operationWorkflow', {
@@ -106,8 +100,22 @@ export class OperationService {
     };
   }
 
+  /** Workflows that run steps as operations name them the same way, so confirm/cancel/get find them. */
+  get workflowPrefix(): string {
+    return `${this.instance}-operation-`;
+  }
+
+  get settings(): OperationSettings {
+    return this.operationSettings;
+  }
+
+  /** Waits until the operation ran or is held/blocked (the same answer `exec` gives). */
+  decision(operationId: string): Promise<OperationView> {
+    return this.client.workflow.getHandle(this.workflowId(operationId)).executeUpdate(decisionUpdate);
+  }
+
   private workflowId(operationId: string): string {
-    return `${this.instance}-operation-${operationId}`;
+    return `${this.workflowPrefix}${operationId}`;
   }
 
   private async requireOpen(operationId: string): Promise<void> {

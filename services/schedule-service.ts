@@ -28,7 +28,7 @@ export class ScheduleService implements DeviceFollower {
   async syncDevice(device: FollowedDevice): Promise<void> {
     if (!this.enabled) return;
     for (const dataType of DATA_TYPES) {
-      if (isPolled(device, dataType)) await this.ensure(device.hostname, dataType);
+      if (isPolled(device, dataType)) await this.ensure(device.hostname, dataType, device.maintenance !== null);
       else await this.remove(device.hostname, dataType);
     }
   }
@@ -87,9 +87,9 @@ export class ScheduleService implements DeviceFollower {
     }
   }
 
-  private async ensure(hostname: string, dataType: DataType): Promise<void> {
+  private async ensure(hostname: string, dataType: DataType, inMaintenance: boolean): Promise<void> {
     const scheduleId = this.scheduleId(hostname, dataType);
-    const intervalSeconds = collectors[dataType].pollIntervalSeconds;
+    const intervalSeconds = pollIntervalSeconds(dataType, inMaintenance);
     const interval = { every: `${intervalSeconds}s`, offset: `${offsetSeconds(hostname, dataType, intervalSeconds)}s` };
     const input: CollectionInput = { hostname, dataType, trigger: 'schedule', forceRefresh: false, correlationId: null };
     try {
@@ -138,6 +138,17 @@ export class ScheduleService implements DeviceFollower {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
   }
+}
+
+/**
+ * A device in maintenance is being worked on: containers come and go on purpose and reboots are
+ * expected, so it is looked at no more often than every 30 minutes. Leaving restores the type's interval.
+ */
+export const MAINTENANCE_POLL_INTERVAL_SECONDS = 1800;
+
+export function pollIntervalSeconds(dataType: DataType, inMaintenance: boolean): number {
+  const normal = collectors[dataType].pollIntervalSeconds;
+  return inMaintenance ? Math.max(normal, MAINTENANCE_POLL_INTERVAL_SECONDS) : normal;
 }
 
 function isPolled(device: FollowedDevice, dataType: DataType): boolean {

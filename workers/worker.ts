@@ -36,6 +36,7 @@ export interface WorkerOptions {
    */
   maxHeartbeatThrottleMs?: number;
   watchSettings?: Partial<WatchSettings>;
+  incidentCheckIntervalSeconds?: number;
   /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkflowBundleOption;
   pool?: SshPool;
@@ -51,7 +52,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...(o.maxHeartbeatThrottleMs === undefined ? {} : { maxHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs, defaultHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs }),
-    activities: createActivities({ db: o.db, pool, logger: o.logger, schedules: o.schedules, temporal: o.temporal, watchSettings: o.watchSettings }),
+    activities: createActivities({ db: o.db, pool, logger: o.logger, schedules: o.schedules, temporal: o.temporal, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds }),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
   const done = worker.run().finally(async () => {

@@ -16,7 +16,7 @@ const { collect } = proxyActivities<Activities>({
   },
 });
 
-const { recordCollectionFailure, syncDeviceSchedules } = proxyActivities<Activities>({
+const { recordCollectionFailure, syncDeviceSchedules, openIncidents } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 10, maximumInterval: '30 seconds' },
 });
@@ -36,5 +36,9 @@ export async function collectWorkflow(input: CollectionInput): Promise<Collectio
   }
   // A device found without docker stops being polled for containers; one that gained it starts.
   if (result.capabilitiesChanged) await syncDeviceSchedules(input.hostname);
+  // A failed drive or degraded pool starts (or joins) its disk-replacement runbook.
+  if (result.incidents && result.incidents.length > 0) {
+    await openIncidents({ hostname: input.hostname, sightings: result.incidents, correlationId: input.correlationId });
+  }
   return result;
 }

@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { AuditAction } from '../schema/database.ts';
-import { FINAL_OPERATION_STATES, type OperationInput, type OperationState, type OperationView } from '../schema/operation.ts';
+import { FINAL_OPERATION_STATES, type OperationInput, type OperationState, type OperationView, type RiskAssessment } from '../schema/operation.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from './operation-messages.ts';
 import { describeFailure } from './failure.ts';
@@ -187,11 +187,14 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
     const analysis = await analyseCommand(input.command);
     const touchesContainers = analysis.findings.some((f) => CONTAINER_CATEGORIES.has(f.category));
     let containers: unknown = null;
-    if (analysis.destructive && touchesContainers) {
+    if ((analysis.destructive || input.hold) && touchesContainers) {
       // The real container list decides what "all" means and which of them are critical.
       containers = (await collect({ hostname: input.hostname, dataType: 'containers', trigger: input.trigger, forceRefresh: true, correlationId: input.correlationId })).data;
     }
-    return assessRisk({ hostname: input.hostname, command: input.command, analysis, containers });
+    const assessment = await assessRisk({ hostname: input.hostname, command: input.command, analysis, containers });
+    if (!input.hold || assessment.destructive) return assessment;
+    const raised: RiskAssessment['risk_level'] = assessment.risk_level === 'NONE' || assessment.risk_level === 'LOW' ? 'MEDIUM' : assessment.risk_level;
+    return { ...assessment, destructive: true, risk_level: raised, reasons: [input.hold.reason, ...assessment.reasons], confirmation_phrase: input.hold.phrase };
   }
 
   /**

@@ -4,6 +4,8 @@ import * as operations from './0002_operations.ts';
 import * as networkServices from './0003_network_services.ts';
 import * as coverage from './0004_coverage.ts';
 import * as configHistory from './0005_config_history.ts';
+import * as guests from './0006_guests.ts';
+import * as maintenanceIncidents from './0007_maintenance_incidents.ts';
 
 /** Listed statically so bundles and tests need no directory scanning; names sort in apply order. */
 export const migrationProvider: MigrationProvider = {
@@ -13,5 +15,7 @@ export const migrationProvider: MigrationProvider = {
     '0003_network_services': networkServices,
     '0004_coverage': coverage,
     '0005_config_history': configHistory,
+    '0006_guests': guests,
+    '0007_maintenance_incidents': maintenanceIncidents,
   }),
 };

@@ -1,0 +1,98 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Kysely } from 'kysely';
+import type { ContainersData } from './collectors/containers.ts';
+import type { MetricsData } from './collectors/metrics.ts';
+import { collectorFor } from './collectors/registry.ts';
+import { diagnose, type DiagnosedDataType, type DiagnosisFocus, type DiagnosisReport } from './insights/diagnosis.ts';
+import type { Database, Trigger } from '../schema/database.ts';
+import { writeAudit } from './store/audit.ts';
+import { findDeviceByHostname } from './store/devices.ts';
+import { latestSnapshot, snapshotsBetween } from './store/snapshots.ts';
+
+export interface DiagnosisDeps {
+  db: Kysely<Database>;
+}
+
+export interface DiagnoseDeviceInput {
+  hostname: string;
+  focus: DiagnosisFocus;
+  /** Types collected fresh just before; their newest stored snapshots are what is judged. */
+  collected: DiagnosedDataType[];
+  /** Types whose fresh collection failed, with why: reported as not available, never as healthy. */
+  failed: Array<{ data_type: DiagnosedDataType; reason: string }>;
+  trigger: Trigger;
+  correlationId: string | null;
+  workflowId: string;
+}
+
+/** How far back trends (disk fill rate, restart loops) and config changes before a problem are looked for. */
+const FILESYSTEM_TREND_DAYS = 7;
+const CONTAINER_HISTORY_HOURS = 6;
+const CONFIG_CHANGE_HOURS = 24;
+const HISTORY_POINTS = 2000;
+
+/**
+ * Judges one device from its fresh snapshots, its recent history and its config changes. Reads only;
+ * writes one audit row with the counts.
+ */
+export async function diagnoseDevice(deps: DiagnosisDeps, input: DiagnoseDeviceInput): Promise<DiagnosisReport> {
+  const { db } = deps;
+  const device = await findDeviceByHostname(db, input.hostname);
+  if (!device) throw ApplicationFailure.create({ type: 'device_not_found', message: `no device named ${input.hostname}`, nonRetryable: true });
+  const now = new Date();
+  const snapshots: Partial<Record<DiagnosedDataType, unknown>> = {};
+  let collectedAt = new Date(0);
+  for (const type of input.collected) {
+    const latest = await latestSnapshot(db, collectorFor(type).table, device.id);
+    if (!latest) continue;
+    snapshots[type] = latest.data;
+    if (latest.collectedAt > collectedAt) collectedAt = latest.collectedAt;
+  }
+  const since = (hours: number) => new Date(now.getTime() - hours * 3600_000);
+  const metrics = input.collected.includes('metrics') ? await snapshotsBetween(db, 'metrics_snapshots', device.id, { since: since(FILESYSTEM_TREND_DAYS * 24), until: now, limit: HISTORY_POINTS }) : [];
+  const containers = input.collected.includes('containers') ? await snapshotsBetween(db, 'containers_snapshots', device.id, { since: since(CONTAINER_HISTORY_HOURS), until: now, limit: HISTORY_POINTS }) : [];
+  const changes = await db
+    .selectFrom('config_change_events')
+    .select(['path', 'detected_at', 'change_type', 'risk_level', 'reasons'])
+    .where('device_id', '=', device.id)
+    .where('detected_at', '>=', since(CONFIG_CHANGE_HOURS))
+    .orderBy('detected_at', 'asc')
+    .execute();
+
+  const report = diagnose({
+    device: device.hostname,
+    focus: input.focus,
+    collectedAt: (input.collected.length > 0 ? collectedAt : now).toISOString(),
+    snapshots,
+    filesystemHistory: metrics.map((p) => ({
+      collected_at: p.collectedAt.toISOString(),
+      mounts: (p.data as MetricsData).filesystems.map((f) => ({ mount: f.mountpoint, used_bytes: f.used_bytes, size_bytes: f.size_bytes })),
+    })),
+    containerHistory: containers.map((p) => ({
+      collected_at: p.collectedAt.toISOString(),
+      containers: (p.data as ContainersData).containers.map((c) => ({ name: c.name, state: c.state, restart_count: c.restart_count, health: c.health })),
+    })),
+    recentConfigChanges: changes.map((c) => ({
+      path: c.path,
+      detected_at: new Date(c.detected_at).toISOString(),
+      kind: c.change_type,
+      risk: c.risk_level,
+      summary: c.reasons.length > 0 ? c.reasons.join('; ') : null,
+    })),
+  });
+  report.unavailable.push(...input.failed);
+  await writeAudit(db, {
+    device_id: device.id,
+    hostname: device.hostname,
+    action: 'diagnosis',
+    data_type: null,
+    trigger: input.trigger,
+    status: 'success',
+    workflow_id: input.workflowId,
+    // One row per device and diagnosis, also when the activity is retried.
+    collection_id: `diagnosis/${input.workflowId}/${device.hostname}`,
+    correlation_id: input.correlationId,
+    details: JSON.stringify({ focus: input.focus, findings: report.findings.length, checked: report.checked, unavailable: report.unavailable, summary: report.summary }),
+  });
+  return report;
+}
