@@ -23,5 +23,6 @@ export const GuestActionRequest = z
 export type GuestActionRequest = z.infer<typeof GuestActionRequest>;
 
 /** A request resolved against the device: what the command is built from. */
-export const GuestActionTarget = GuestActionRequest.extend({ type: z.enum(GUEST_TYPES) });
-export type GuestActionTarget = z.infer<typeof GuestActionTarget>;
+/** `sudo`: qm and pct need root; a non-root SSH user runs them through `sudo -n` when the collector found it allowed. */
+export const GuestActionTarget = GuestActionRequest.extend({ type: z.enum(GUEST_TYPES), sudo: z.boolean().default(false) });
+export type GuestActionTarget = z.input<typeof GuestActionTarget>;

@@ -58,16 +58,16 @@ export class DeviceActionService {
    * down and rebooting take a whole machine down, so the protection holds them for the confirmation phrase.
    */
   async guestAction(hostname: string, request: GuestActionRequest, requestedBy: string, ctx: RequestContext): Promise<GuestActionOutcome> {
-    const found = await this.requireGuest(hostname, request.vmid, ctx);
+    const { guest: found, sudo } = await this.requireGuest(hostname, request.vmid, ctx);
     const label = `guest ${found.vmid} (${found.name})`;
     if (found.type === 'lxc' && QEMU_ONLY_GUEST_ACTIONS.includes(request.action)) {
       throw new ServiceError('unsupported_action', 400, `${request.action} applies to QEMU virtual machines only; ${label} is an LXC container`);
     }
     if (found.template === true) throw new ServiceError('guest_is_template', 409, `${label} is a template: templates never run; clone it first`);
-    const operation = await this.operations.exec(hostname, guestActionCommand({ ...request, type: found.type }), requestedBy, ctx);
+    const operation = await this.operations.exec(hostname, guestActionCommand({ ...request, type: found.type, sudo }), requestedBy, ctx);
     const guest = { vmid: found.vmid, name: found.name, type: found.type };
     if (operation.state !== 'completed' || operation.result?.exit_code !== 0) return { operation, guest };
-    const now = (await this.guestList(hostname, true, ctx)).find((g) => g.vmid === request.vmid);
+    const now = (await this.guestList(hostname, true, ctx)).guests.find((g) => g.vmid === request.vmid);
     return { operation, guest, after: now ? { status: now.status, lock: now.lock } : null };
   }
 
@@ -117,24 +117,25 @@ export class DeviceActionService {
   }
 
   /** The guest must be on the node; a stale cached list gets one fresh look first. */
-  private async requireGuest(hostname: string, vmid: number, ctx: RequestContext): Promise<Guest> {
+  /** The guest, and whether qm/pct must go through `sudo -n` (the collector found the SSH user not root). */
+  private async requireGuest(hostname: string, vmid: number, ctx: RequestContext): Promise<{ guest: Guest; sudo: boolean }> {
     let list = await this.guestList(hostname, false, ctx);
-    let found = list.find((g) => g.vmid === vmid);
+    let found = list.guests.find((g) => g.vmid === vmid);
     if (!found) {
       list = await this.guestList(hostname, true, ctx);
-      found = list.find((g) => g.vmid === vmid);
+      found = list.guests.find((g) => g.vmid === vmid);
     }
     if (!found) {
-      throw new ServiceError('unknown_guest', 404, `${hostname} has no guest ${vmid}`, { known: list.map((g) => ({ vmid: g.vmid, name: g.name, type: g.type })) });
+      throw new ServiceError('unknown_guest', 404, `${hostname} has no guest ${vmid}`, { known: list.guests.map((g) => ({ vmid: g.vmid, name: g.name, type: g.type })) });
     }
-    return found;
+    return { guest: found, sudo: list.privilege === 'sudo' };
   }
 
-  private async guestList(hostname: string, forceRefresh: boolean, ctx: RequestContext): Promise<Guest[]> {
+  private async guestList(hostname: string, forceRefresh: boolean, ctx: RequestContext): Promise<Pick<GuestsData, 'guests' | 'privilege'>> {
     const data = (await this.collection.read(hostname, 'guests', { forceRefresh }, ctx)).data as GuestsData;
     if (data.status === 'not_proxmox') throw new ServiceError('proxmox_unavailable', 409, `${hostname} is not a Proxmox VE host`);
     if (data.status === 'needs_sudo') throw new ServiceError('needs_sudo', 409, `${hostname}: ${data.note ?? 'pvesh, qm and pct need root'}`);
-    return data.guests;
+    return data;
   }
 
   private async containerList(hostname: string, forceRefresh: boolean, ctx: RequestContext): Promise<ContainerInfo[]> {

@@ -61,9 +61,9 @@ export function zfsSnapshotCommand(snapshot: string, recursive: boolean): string
  * Parsed again here because the action is written into the command line as it is.
  */
 export function guestActionCommand(target: GuestActionTarget): string {
-  const { vmid, type, action } = GuestActionTarget.parse(target);
+  const { vmid, type, action, sudo } = GuestActionTarget.parse(target);
   if (type === 'lxc' && QEMU_ONLY_GUEST_ACTIONS.includes(action)) {
     throw new Error(`${action} applies to QEMU virtual machines only, not to LXC container ${vmid}`);
   }
-  return `${type === 'qemu' ? 'qm' : 'pct'} ${action} ${shellQuote(String(vmid))}`;
+  return `${sudo ? 'sudo -n ' : ''}${type === 'qemu' ? 'qm' : 'pct'} ${action} ${shellQuote(String(vmid))}`;
 }

@@ -84,6 +84,12 @@ describe('guestActionCommand', () => {
     assert.deepEqual(analyseCommand(guestActionCommand({ vmid: 204, type: 'lxc', action: 'stop' })).findings.map((f) => f.targets), [['204']]);
   });
 
+  it('a non-root SSH user allowed by sudo runs qm/pct through sudo -n, judged the same', () => {
+    assert.equal(guestActionCommand({ vmid: 101, type: 'qemu', action: 'shutdown', sudo: true }), "sudo -n qm shutdown '101'");
+    assert.equal(analyseCommand(guestActionCommand({ vmid: 101, type: 'qemu', action: 'shutdown', sudo: true })).destructive, true);
+    assert.equal(analyseCommand(guestActionCommand({ vmid: 101, type: 'qemu', action: 'start', sudo: true })).destructive, false);
+  });
+
   it('refuses VMIDs outside 100..999999999, unknown actions and types, and suspend/resume of containers', () => {
     assert.throws(() => guestActionCommand({ vmid: 99, type: 'qemu', action: 'start' }), /vmid: 100 to 999999999/);
     assert.throws(() => guestActionCommand({ vmid: 1_000_000_000, type: 'qemu', action: 'start' }), /vmid: 100 to 999999999/);
