@@ -12,8 +12,11 @@ import type { IncidentService } from '../services/incident-service.ts';
 import type { MaintenanceService } from '../services/maintenance-service.ts';
 import type { OperationService } from '../services/operation-service.ts';
 import type { ServiceRestartService } from '../services/service-restart-service.ts';
+import type { TokenService } from '../services/token-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { correlationMiddleware } from './request-context.ts';
+import { apiScope, hostCheck, rateLimit, requireToken, type SecuritySettings } from './security.ts';
+import { tokenRoutes } from './routes/tokens.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { configRoutes } from './routes/config.ts';
 import { deviceActionRoutes } from './routes/device-actions.ts';
@@ -35,6 +38,9 @@ export interface ApiDeps {
   restarts: ServiceRestartService;
   incidents: IncidentService;
   diagnosis: DiagnosisService;
+  tokens: TokenService;
+  security: SecuritySettings;
+  bindAddress: string;
   logger: Logger;
 }
 
@@ -44,7 +50,10 @@ export function createApiApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(correlationMiddleware);
+  app.use(hostCheck(deps.bindAddress, deps.security.allowedHosts));
   app.use(express.json({ limit: '1mb' }));
+  app.use(requireToken(deps.tokens, apiScope));
+  app.use(rateLimit(deps.security.rateLimitPerMinute));
 
   app.get('/health', async (_req, res) => {
     const report = await deps.health.report();
@@ -59,6 +68,7 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use('/api', operationRoutes(deps.operations));
   app.use('/api', configRoutes(deps.configHistory));
   app.use('/api', incidentRoutes(deps.incidents));
+  app.use('/api', tokenRoutes(deps.tokens));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -4,6 +4,7 @@ import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
 import { Actor } from '../schema/command-request.ts';
 import type { Trigger } from '../schema/database.ts';
 import type { RequestContext } from '../services/device-service.ts';
+import { principalOf } from './security.ts';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -22,8 +23,13 @@ export function requestContext(req: Request): RequestContext {
   return { trigger, correlationId: currentCorrelationId() ?? null };
 }
 
-/** The caller's name from X-Infra-User; plain API callers are "api", the CLI sends the local user. */
+/**
+ * The caller's name from X-Infra-User; plain API callers are "api", the CLI sends the local user. With
+ * tokens in use the token's name leads (`ops-laptop:alice`): the header alone proves nothing.
+ */
 export function actor(req: Request, fallback: string): string {
   const given = req.get('x-infra-user');
-  return given === undefined ? fallback : Actor.parse(given);
+  const who = given === undefined ? fallback : Actor.parse(given);
+  const principal = principalOf(req);
+  return principal && principal.name !== 'local' ? `${principal.name}:${who}` : who;
 }

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 /**
  * `infra`: a thin client of the HTTP API (INFRA_API_URL, default http://127.0.0.1:$API_PORT). It never
  * talks to devices or the database itself, so what it does is audited like any API call (trigger `cli`).
+ * When the API requires tokens, INFRA_API_TOKEN carries one.
  */
 const USAGE = `usage:
   infra demo                              the embedded system with simulated devices (no servers needed)
@@ -35,6 +36,8 @@ const USAGE = `usage:
   infra config diff <from_snapshot> <to_snapshot>  unified and semantic diff
   infra config changes [--device D] [--since ISO] [--limit N]
   infra config rollback <snapshot_id>              put a version back (asks for the confirmation phrase)
+  infra token create <name> --scope read|operate|admin   prints the token once (INFRA_API_TOKEN for the CLI)
+  infra token list | revoke <token_id>
   infra confirm <operation_id> <phrase>
   infra cancel <operation_id>
   infra operation <operation_id>
@@ -52,7 +55,12 @@ async function request(method: string, route: string, body?: unknown): Promise<{
   try {
     res = await fetch(new URL(route, apiUrl), {
       method,
-      headers: { 'content-type': 'application/json', 'x-infra-client': 'cli', 'x-infra-user': cliUser },
+      headers: {
+        'content-type': 'application/json',
+        'x-infra-client': 'cli',
+        'x-infra-user': cliUser,
+        ...(process.env.INFRA_API_TOKEN && { authorization: `Bearer ${process.env.INFRA_API_TOKEN}` }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (err) {
@@ -290,6 +298,18 @@ async function main(argv: string[]): Promise<void> {
       for (const u of report.unavailable) process.stdout.write(`  (not checked: ${u.data_type} — ${u.reason})\n`);
     }
     return;
+  }
+  if (group === 'token' && sub) {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scope: { type: 'string' } } });
+    if (sub === 'create' && positionals.length === 1) {
+      const created = (await call('POST', '/api/tokens', { name: positionals[0], scope: values.scope })) as { token: string; scope: string; id: string };
+      process.stderr.write(`token ${created.id} (scope ${created.scope}); shown once, keep it safe:\n`);
+      process.stdout.write(`${created.token}\n`);
+      return;
+    }
+    if (sub === 'list' && positionals.length === 0) return void print(await call('GET', '/api/tokens'));
+    if (sub === 'revoke' && positionals.length === 1) return void print(await call('DELETE', `/api/tokens/${encodeURIComponent(positionals[0]!)}`));
+    throw new CliError(USAGE);
   }
   if (group === 'incident' && sub) {
     const { values, positionals } = parseArgs({

@@ -27,6 +27,15 @@ const ConfigSchema = z.object({
   CONFIRMATION_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
   /** When true, the person confirming a destructive command must not be the one who asked for it. */
   REQUIRE_DISTINCT_CONFIRMER: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * An admin token accepted without being stored (hashed comparison): how the first admin gets in when
+   * the fronts listen beyond loopback. Create scoped tokens with it (`infra token create`).
+   */
+  INFRA_ADMIN_TOKEN: z.string().min(24, 'INFRA_ADMIN_TOKEN must be at least 24 characters').optional(),
+  /** Requests per minute per client (token, else address) on the API and MCP; 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
+  /** Extra host names clients use to reach the API/MCP (Host header), comma-separated, e.g. `infra.lan`. */
+  ALLOWED_HOSTS: z.string().default('').transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
   /** Schedules may be turned off for one-shot tools and tests. */
   POLLING_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Days of snapshots kept per data type, e.g. `metrics=14,containers=7`; unnamed types keep their defaults. */

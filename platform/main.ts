@@ -83,6 +83,7 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
       runWorker: true,
       pollingEnabled: config.POLLING_ENABLED,
       retentionDays: config.RETENTION_DAYS,
+      security: { rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, allowedHosts: config.ALLOWED_HOSTS, adminToken: config.INFRA_ADMIN_TOKEN ?? null },
       operationSettings: { confirmationTimeoutSeconds: config.CONFIRMATION_TIMEOUT_SECONDS, maxAttempts: 3, requireDistinctConfirmer: config.REQUIRE_DISTINCT_CONFIRMER },
       logger,
     });

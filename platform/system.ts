@@ -4,6 +4,8 @@ import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createApiApp } from '../api/app.ts';
 import { createMcpHttpApp } from '../mcp/http.ts';
+import { isLoopback, type SecuritySettings } from '../api/security.ts';
+import { TokenService } from '../services/token-service.ts';
 import type { WatchSettings } from '../activities/config/watch.ts';
 import type { Database } from '../schema/database.ts';
 import { CollectionService } from '../services/collection-service.ts';
@@ -40,6 +42,11 @@ export interface SystemOptions {
   configWatchEnabled?: boolean;
   maxHeartbeatThrottleMs?: number;
   watchSettings?: Partial<WatchSettings>;
+  /**
+   * Rate limit and extra Host names of the fronts, and the bootstrap admin token (INFRA_ADMIN_TOKEN).
+   * Without it: no rate limit, loopback names only, no bootstrap token.
+   */
+  security?: SecuritySettings & { adminToken: string | null };
   /** How often the disk-replacement runbook checks a rebuild (600 s unless set; tests shorten it). */
   incidentCheckIntervalSeconds?: number;
   /** Per-type overrides of snapshot retention in days. */
@@ -64,6 +71,7 @@ export interface RunningSystem {
   restarts: ServiceRestartService;
   incidents: IncidentService;
   diagnosis: DiagnosisService;
+  tokens: TokenService;
   worker: WorkerHandle | null;
   apiUrl: string | null;
   mcpUrl: string | null;
@@ -89,6 +97,17 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const restarts = new ServiceRestartService(client, devices, operations, o.instance);
   const incidents = new IncidentService(db, client);
   const diagnosis = new DiagnosisService(client, devices, o.instance);
+  const security = o.security ?? { rateLimitPerMinute: 0, allowedHosts: [], adminToken: null };
+  const exposed = !isLoopback(o.bindAddress);
+  const tokens = new TokenService(db, { exposed, bootstrapToken: security.adminToken });
+  if (exposed && !security.adminToken && (o.apiPort !== null || o.mcpPort !== null)) {
+    const any = await db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null).limit(1).executeTakeFirst();
+    if (!any) {
+      await db.destroy();
+      await client.connection.close();
+      throw new Error(`BIND_ADDRESS ${o.bindAddress} is not loopback and no API token exists: set INFRA_ADMIN_TOKEN (then create scoped tokens with it), or bind to 127.0.0.1`);
+    }
+  }
   const health = new HealthService(db, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
 
   const worker = o.runWorker
@@ -105,8 +124,8 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
   };
   const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, incidents, diagnosis };
-  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ ...fronts, db, logger: o.logger }), o.apiPort);
-  const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp(fronts, o.bindAddress, o.logger), o.mcpPort)}/mcp`;
+  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ ...fronts, db, tokens, security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
+  const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security }), o.mcpPort)}/mcp`;
 
   const followed = await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance']).execute();
   await schedules.reconcile(followed);
@@ -114,7 +133,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   await schedules.ensureRetention(o.retentionDays ?? {});
 
   return {
-    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, incidents, diagnosis, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, incidents, diagnosis, tokens, worker, apiUrl, mcpUrl,
     async stop() {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
       await worker?.stop();

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { TokenScope } from './api-token.ts';
 import type { IncidentEvent, IncidentKind, IncidentState } from './incident.ts';
 import type { DeviceMaintenance } from './maintenance.ts';
 import type { CommandResult, OperationState, RiskAssessment } from './operation.ts';
@@ -222,6 +223,17 @@ export interface IncidentsTable {
   updated_at: Timestamp;
 }
 
+export interface ApiTokensTable {
+  id: Generated<string>;
+  name: string;
+  /** Hex SHA-256 of the token; the token itself is never stored. */
+  token_sha256: string;
+  scope: TokenScope;
+  created_at: CreatedAt;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
 export interface OperationsTable {
   id: string;
   device_id: string | null;
@@ -285,6 +297,7 @@ export interface Database {
   audit_log: AuditLogTable;
   operations: OperationsTable;
   incidents: IncidentsTable;
+  api_tokens: ApiTokensTable;
 }
 
 export type Device = Selectable<DevicesTable>;

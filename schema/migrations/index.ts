@@ -6,6 +6,7 @@ import * as coverage from './0004_coverage.ts';
 import * as configHistory from './0005_config_history.ts';
 import * as guests from './0006_guests.ts';
 import * as maintenanceIncidents from './0007_maintenance_incidents.ts';
+import * as apiTokens from './0009_api_tokens.ts';
 
 /** Listed statically so bundles and tests need no directory scanning; names sort in apply order. */
 export const migrationProvider: MigrationProvider = {
@@ -17,5 +18,6 @@ export const migrationProvider: MigrationProvider = {
     '0005_config_history': configHistory,
     '0006_guests': guests,
     '0007_maintenance_incidents': maintenanceIncidents,
+    '0009_api_tokens': apiTokens,
   }),
 };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { WatchSettings } from '../../activities/config/watch.ts';
 import { createLogger } from '../../platform/logger.ts';
-import { startSystem, type RunningSystem } from '../../platform/system.ts';
+import { startSystem, type RunningSystem, type SystemOptions } from '../../platform/system.ts';
 
 /** Settings `scripts/run-tests.ts` passes to every test file: the shared real servers. */
 export function testEnv() {
@@ -47,7 +47,9 @@ export function testDir(name: string): string {
 }
 
 /** The whole system (worker, API, MCP) in this process, on its own database and task queue. */
-export async function startTestSystem(opts: { pollingEnabled?: boolean; configWatchEnabled?: boolean; confirmationTimeoutSeconds?: number; watchSettings?: Partial<WatchSettings> } = {}): Promise<RunningSystem & { instance: string; databaseUrl: string }> {
+export async function startTestSystem(
+  opts: { pollingEnabled?: boolean; configWatchEnabled?: boolean; confirmationTimeoutSeconds?: number; watchSettings?: Partial<WatchSettings>; security?: SystemOptions['security']; bindAddress?: string } = {},
+): Promise<RunningSystem & { instance: string; databaseUrl: string }> {
   const env = testEnv();
   const instance = uniqueName('t');
   const databaseUrl = await createTestDatabase();
@@ -57,7 +59,8 @@ export async function startTestSystem(opts: { pollingEnabled?: boolean; configWa
     namespace: 'default',
     databaseUrl,
     instance,
-    bindAddress: '127.0.0.1',
+    bindAddress: opts.bindAddress ?? '127.0.0.1',
+    security: opts.security,
     apiPort: 0,
     mcpPort: 0,
     runWorker: true,

@@ -1,0 +1,19 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { TokenCreate } from '../../schema/api-token.ts';
+import type { TokenService } from '../../services/token-service.ts';
+
+/** Token management (admin scope): the token itself is in the creation answer only. */
+export function tokenRoutes(tokens: TokenService): Router {
+  const r = Router();
+  r.post('/tokens', async (req, res) => {
+    res.status(201).json(await tokens.create(TokenCreate.parse(req.body ?? {})));
+  });
+  r.get('/tokens', async (_req, res) => {
+    res.json({ tokens: await tokens.list() });
+  });
+  r.delete('/tokens/:id', async (req, res) => {
+    res.json(await tokens.revoke(z.string().uuid().parse(req.params.id)));
+  });
+  return r;
+}

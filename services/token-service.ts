@@ -1,0 +1,100 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import type { ApiTokensTable, Database } from '../schema/database.ts';
+import type { Principal, TokenCreate, TokenView } from '../schema/api-token.ts';
+import { notFound } from './service-error.ts';
+
+/** Tokens look like `infra_` + 43 base64url characters (32 random bytes): recognisable in a leak scan. */
+const TOKEN_PREFIX = 'infra_';
+/** How long a checked token (or the absence of any token) is trusted before the database is asked again. */
+const CACHE_MS = 10_000;
+
+export function tokenSha256(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/**
+ * API tokens, scoped read / operate / admin and kept as SHA-256 hashes. Tokens are required once any
+ * exists, or whenever the fronts listen beyond loopback (then the bootstrap token, INFRA_ADMIN_TOKEN,
+ * is how the first admin gets in). Lookups are cached briefly so a cached read costs no extra query;
+ * a revocation in this process takes effect at once, in another within CACHE_MS.
+ */
+export class TokenService {
+  private known = new Map<string, { principal: Principal; until: number }>();
+  private anyToken: { value: boolean; until: number } | null = null;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly opts: { exposed: boolean; bootstrapToken: string | null },
+  ) {}
+
+  /** Loopback with no token yet is the one open configuration: a single-user box, as installed. */
+  async required(): Promise<boolean> {
+    if (this.opts.exposed || this.opts.bootstrapToken) return true;
+    if (!this.anyToken || this.anyToken.until < Date.now()) {
+      const row = await this.db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null).limit(1).executeTakeFirst();
+      this.anyToken = { value: row !== undefined, until: Date.now() + CACHE_MS };
+    }
+    return this.anyToken.value;
+  }
+
+  /** The principal of a bearer token, or null for an unknown, revoked or malformed one. */
+  async authenticate(token: string): Promise<Principal | null> {
+    if (this.opts.bootstrapToken && safeEqual(token, this.opts.bootstrapToken)) return { name: 'bootstrap', scope: 'admin', tokenId: null };
+    if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
+    const hash = tokenSha256(token);
+    const cached = this.known.get(hash);
+    if (cached && cached.until >= Date.now()) return cached.principal;
+    const row = await this.db.selectFrom('api_tokens').selectAll().where('token_sha256', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
+    if (!row) {
+      this.known.delete(hash);
+      return null;
+    }
+    const principal: Principal = { name: row.name, scope: row.scope, tokenId: row.id };
+    this.known.set(hash, { principal, until: Date.now() + CACHE_MS });
+    // When a token was last used, to the cache's precision: enough to find unused tokens.
+    await this.db.updateTable('api_tokens').set({ last_used_at: new Date() }).where('id', '=', row.id).execute();
+    return principal;
+  }
+
+  /** Creates a token and answers it once; only its hash is stored. */
+  async create(input: TokenCreate): Promise<TokenView & { token: string }> {
+    const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const row = await this.db
+      .insertInto('api_tokens')
+      .values({ name: input.name, scope: input.scope, token_sha256: tokenSha256(token) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    this.anyToken = null;
+    return { ...viewOf(row), token };
+  }
+
+  async list(): Promise<TokenView[]> {
+    return (await this.db.selectFrom('api_tokens').selectAll().orderBy('created_at').execute()).map(viewOf);
+  }
+
+  async revoke(id: string): Promise<TokenView> {
+    const row = await this.db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
+    if (!row) throw notFound(`active token ${id}`);
+    this.known.clear();
+    this.anyToken = null;
+    return viewOf(row);
+  }
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(tokenSha256(a), 'hex');
+  const y = Buffer.from(tokenSha256(b), 'hex');
+  return timingSafeEqual(x, y);
+}
+
+function viewOf(row: Selectable<ApiTokensTable>): TokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    scope: row.scope,
+    created_at: row.created_at.toISOString(),
+    last_used_at: row.last_used_at?.toISOString() ?? null,
+    revoked_at: row.revoked_at?.toISOString() ?? null,
+  };
+}
