@@ -6,6 +6,8 @@ import type { Database } from '../schema/database.ts';
 import { isDeviceErrorCode } from '../schema/error-codes.ts';
 import { toApplicationFailure } from './activity-failure.ts';
 import { incidentSightings } from './incidents/detect.ts';
+import { evaluateAlerts } from './alerts/store.ts';
+import type { AlertTransition } from '../schema/alert.ts';
 import type { Collector, CollectorContext } from './collectors/collector.ts';
 import { collectorFor, isDataType } from './collectors/registry.ts';
 import { SshError } from './ssh/errors.ts';
@@ -67,6 +69,11 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
         .where('id', '=', device.id)
         .execute();
     }
+    // What this answer shows is judged against the alert rules; a device answering is no longer unreachable.
+    const alerts = [
+      ...(await evaluateAlerts(db, { source: 'insight', hostname: device.hostname, dataType: input.dataType, data: stored.data })),
+      ...(await evaluateAlerts(db, { source: 'device_status', hostname: device.hostname })),
+    ];
     logger.info('collected', { device: device.hostname, data_type: input.dataType, duration_ms: Math.round(durationMs), trigger: input.trigger });
     return {
       hostname: device.hostname,
@@ -77,6 +84,7 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
       data: stored.data,
       capabilitiesChanged,
       incidents: incidentSightings(input.dataType, stored.data),
+      alerts,
     };
   } catch (err) {
     const failure = toApplicationFailure(err);
@@ -91,7 +99,8 @@ export function collectionScript<T>(dataType: string, collector: Collector<T>, c
 }
 
 /** The workflow's last word on a failed collection: one audit row and the device's status. */
-export async function recordCollectionFailure(deps: CollectDeps, f: CollectionFailure): Promise<void> {
+/** Records the failure and answers the alerts it fired (a device now unreachable). */
+export async function recordCollectionFailure(deps: CollectDeps, f: CollectionFailure): Promise<AlertTransition[]> {
   const { db } = deps;
   const { workflowId, collectionId } = collectionIdentity();
   const device = await findDeviceByHostname(db, f.input.hostname);
@@ -112,6 +121,7 @@ export async function recordCollectionFailure(deps: CollectDeps, f: CollectionFa
   });
   // Only what the device did counts against it: a database outage on our side does not make it unreachable.
   if (device && isDeviceErrorCode(f.errorCode)) await markDeviceFailure(db, device.id, f.errorCode, f.message);
+  return device ? evaluateAlerts(db, { source: 'device_status', hostname: device.hostname }) : [];
 }
 
 /**

@@ -13,10 +13,15 @@ import type { MaintenanceService } from '../services/maintenance-service.ts';
 import type { OperationService } from '../services/operation-service.ts';
 import type { ServiceRestartService } from '../services/service-restart-service.ts';
 import type { TokenService } from '../services/token-service.ts';
+import type { EventService } from '../services/event-service.ts';
+import type { AlertService } from '../services/alert-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
 import { correlationMiddleware } from './request-context.ts';
 import { apiScope, hostCheck, rateLimit, requireToken, type SecuritySettings } from './security.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { eventRoutes } from './routes/events.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { configRoutes } from './routes/config.ts';
 import { deviceActionRoutes } from './routes/device-actions.ts';
@@ -39,6 +44,8 @@ export interface ApiDeps {
   incidents: IncidentService;
   diagnosis: DiagnosisService;
   tokens: TokenService;
+  events: EventService;
+  alerts: AlertService;
   security: SecuritySettings;
   bindAddress: string;
   logger: Logger;
@@ -59,6 +66,9 @@ export function createApiApp(deps: ApiDeps): Express {
     const report = await deps.health.report();
     res.status(report.status === 'ok' ? 200 : 503).json(report);
   });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
   app.use('/api/devices', deviceRoutes(deps.devices));
   app.use('/api/devices', deviceActionRoutes(deps.actions));
   // Before the data routes: `/{hostname}/maintenance` is not a data type.
@@ -69,6 +79,8 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use('/api', configRoutes(deps.configHistory));
   app.use('/api', incidentRoutes(deps.incidents));
   app.use('/api', tokenRoutes(deps.tokens));
+  app.use('/api', eventRoutes(deps.events));
+  app.use('/api', alertRoutes(deps.alerts));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

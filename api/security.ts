@@ -102,8 +102,10 @@ export function rateLimit(perMinute: number): RequestHandler {
  */
 export function apiScope(req: Request): TokenScope | null {
   const path = req.path;
-  if (path === '/health') return null;
+  // Health checks and the API description are open: neither tells anything about the devices.
+  if (path === '/health' || path === '/openapi.json') return null;
   if (path.startsWith('/api/tokens')) return 'admin';
+  if (path.startsWith('/api/alerts/') && req.method !== 'GET' && req.method !== 'HEAD') return 'admin';
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return 'read';
   if (path === '/api/devices' || path === '/api/devices/import') return 'admin';
   if (/^\/api\/devices\/[^/]+$/.test(path)) return 'admin';

@@ -1,3 +1,4 @@
+import type { AlertTransition } from './alert.ts';
 import type { IncidentSighting } from './incident.ts';
 import type { Trigger } from './database.ts';
 
@@ -22,6 +23,8 @@ export interface CollectionResult {
   capabilitiesChanged: boolean;
   /** A failed drive or a pool not ONLINE: each gets the disk-replacement runbook (one per subject). */
   incidents?: IncidentSighting[];
+  /** Alerts that fired or resolved with this answer, for the workflow to deliver. */
+  alerts?: AlertTransition[];
 }
 
 export interface CollectionFailure {

@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { TokenScope } from './api-token.ts';
+import type { ALERT_SOURCES, AlertRuleMatch, AlertState, CHANNEL_KINDS } from './alert.ts';
 import type { IncidentEvent, IncidentKind, IncidentState } from './incident.ts';
 import type { DeviceMaintenance } from './maintenance.ts';
 import type { CommandResult, OperationState, RiskAssessment } from './operation.ts';
@@ -206,7 +207,9 @@ export type AuditAction =
   | 'incident_opened'
   | 'incident_updated'
   | 'incident_closed'
-  | 'diagnosis';
+  | 'diagnosis'
+  | 'alert_fired'
+  | 'alert_resolved';
 
 export interface IncidentsTable {
   id: string;
@@ -232,6 +235,43 @@ export interface ApiTokensTable {
   created_at: CreatedAt;
   last_used_at: Date | null;
   revoked_at: Date | null;
+}
+
+export interface AlertRulesTable {
+  id: Generated<string>;
+  name: string;
+  source: (typeof ALERT_SOURCES)[number];
+  match: Json<AlertRuleMatch>;
+  for_seconds: number;
+  enabled: boolean;
+  created_at: CreatedAt;
+}
+
+export interface AlertChannelsTable {
+  id: Generated<string>;
+  name: string;
+  kind: (typeof CHANNEL_KINDS)[number];
+  url: string;
+  /** Delivery credential; never answered by the API. */
+  secret: string | null;
+  enabled: boolean;
+  created_at: CreatedAt;
+}
+
+export interface AlertsTable {
+  id: Generated<string>;
+  rule_id: string;
+  hostname: string;
+  subject: string;
+  state: AlertState;
+  severity: string;
+  message: string;
+  evidence: Json<Record<string, unknown>>;
+  muted: boolean;
+  first_seen: Date;
+  fired_at: Date | null;
+  resolved_at: Date | null;
+  updated_at: Timestamp;
 }
 
 export interface OperationsTable {
@@ -298,6 +338,9 @@ export interface Database {
   operations: OperationsTable;
   incidents: IncidentsTable;
   api_tokens: ApiTokensTable;
+  alert_rules: AlertRulesTable;
+  alert_channels: AlertChannelsTable;
+  alerts: AlertsTable;
 }
 
 export type Device = Selectable<DevicesTable>;

@@ -2,6 +2,7 @@ import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { CollectionInput, CollectionResult } from '../schema/collection.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
+import { startAlertDelivery } from './alert-delivery.ts';
 import { describeFailure } from './failure.ts';
 
 const { collect } = proxyActivities<Activities>({
@@ -31,10 +32,11 @@ export async function collectWorkflow(input: CollectionInput): Promise<Collectio
     result = await collect(input);
   } catch (err) {
     const { code: errorCode, message } = describeFailure(err);
-    await recordCollectionFailure({ input, errorCode, message });
+    await startAlertDelivery(await recordCollectionFailure({ input, errorCode, message }));
     throw ApplicationFailure.create({ type: errorCode, message, nonRetryable: true });
   }
   // A device found without docker stops being polled for containers; one that gained it starts.
+  await startAlertDelivery(result.alerts);
   if (result.capabilitiesChanged) await syncDeviceSchedules(input.hostname);
   // A failed drive or degraded pool starts (or joins) its disk-replacement runbook.
   if (result.incidents && result.incidents.length > 0) {

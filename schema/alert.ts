@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/**
+ * Alerts: a rule watches one source — the insights of each collection (CPU, memory, disks, load, drives,
+ * pools, containers, units, updates: see activities/insights), or a device's status — and a condition
+ * that holds for `for_seconds` fires once; its recovery resolves it. Channels deliver both.
+ */
+export const ALERT_SOURCES = ['insight', 'device_status'] as const;
+export const CHANNEL_KINDS = ['webhook', 'ntfy', 'gotify'] as const;
+export type AlertState = 'pending' | 'firing' | 'resolved';
+
+export const AlertRuleMatch = z
+  .object({
+    /** insight: the least severity that matches. */
+    min_severity: z.enum(['info', 'warning', 'critical']).optional(),
+    /** insight: only these codes (e.g. filesystem_full, pool_degraded); all when absent. */
+    codes: z.array(z.string().regex(/^[a-z_]+$/)).max(50).optional(),
+    /** device_status: the statuses that fire. */
+    states: z.array(z.enum(['unreachable', 'auth_failed', 'host_key_mismatch', 'offline'])).max(10).optional(),
+  })
+  .strict();
+export type AlertRuleMatch = z.infer<typeof AlertRuleMatch>;
+
+export const AlertRuleCreate = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    source: z.enum(ALERT_SOURCES),
+    match: AlertRuleMatch,
+    for_seconds: z.number().int().min(0).max(7 * 86_400).default(0),
+    enabled: z.boolean().default(true),
+  })
+  .strict();
+export type AlertRuleCreate = z.infer<typeof AlertRuleCreate>;
+
+export const AlertChannelCreate = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    kind: z.enum(CHANNEL_KINDS),
+    /** webhook: the URL posted to; ntfy: the server with the topic (https://ntfy.sh/homelab); gotify: the server. */
+    url: z.string().url().max(2000).refine((u) => /^https?:\/\//.test(u), 'http(s) URL'),
+    /** ntfy access token or Gotify application token; stored, never answered. */
+    secret: z.string().min(1).max(500).optional(),
+  })
+  .strict();
+export type AlertChannelCreate = z.infer<typeof AlertChannelCreate>;
+
+/** One state change of one alert, as delivered to every channel. */
+export interface AlertTransition {
+  alert_id: string;
+  rule: string;
+  device: string;
+  subject: string;
+  state: 'firing' | 'resolved';
+  severity: string;
+  message: string;
+  evidence: Record<string, unknown>;
+  first_seen: string;
+  at: string;
+}

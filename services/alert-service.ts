@@ -1,0 +1,95 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { AlertChannelCreate, AlertRuleCreate, AlertState } from '../schema/alert.ts';
+import type { AlertChannelsTable, AlertRulesTable, AlertsTable, Database } from '../schema/database.ts';
+import { notFound, ServiceError } from './service-error.ts';
+
+/** Alert history, rules and channels. Channel secrets go in and never come out. */
+export class AlertService {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async alerts(filter: { hostname?: string; state?: AlertState; limit: number }) {
+    let q = this.db
+      .selectFrom('alerts')
+      .innerJoin('alert_rules', 'alert_rules.id', 'alerts.rule_id')
+      .selectAll('alerts')
+      .select('alert_rules.name as rule')
+      .orderBy('alerts.first_seen', 'desc')
+      .limit(filter.limit);
+    if (filter.hostname) q = q.where('alerts.hostname', '=', filter.hostname);
+    if (filter.state) q = q.where('alerts.state', '=', filter.state);
+    return (await q.execute()).map((a) => ({ ...alertView(a), rule: a.rule }));
+  }
+
+  async rules() {
+    return (await this.db.selectFrom('alert_rules').selectAll().orderBy('created_at').execute()).map(ruleView);
+  }
+
+  async createRule(input: AlertRuleCreate) {
+    if (input.source === 'device_status' ? !input.match.states?.length : input.match.states !== undefined) {
+      throw new ServiceError('validation_error', 400, 'device_status rules need match.states; insight rules take min_severity and codes');
+    }
+    const row = await this.db
+      .insertInto('alert_rules')
+      .values({ name: input.name, source: input.source, match: JSON.stringify(input.match), for_seconds: input.for_seconds, enabled: input.enabled })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new ServiceError('conflict', 409, `a rule named ${input.name} exists`);
+    return ruleView(row);
+  }
+
+  async setRuleEnabled(id: string, enabled: boolean) {
+    const row = await this.db.updateTable('alert_rules').set({ enabled }).where('id', '=', id).returningAll().executeTakeFirst();
+    if (!row) throw notFound(`alert rule ${id}`);
+    return ruleView(row);
+  }
+
+  async deleteRule(id: string): Promise<void> {
+    const { numDeletedRows } = await this.db.deleteFrom('alert_rules').where('id', '=', id).executeTakeFirst();
+    if (numDeletedRows === 0n) throw notFound(`alert rule ${id}`);
+  }
+
+  async channels() {
+    return (await this.db.selectFrom('alert_channels').selectAll().orderBy('created_at').execute()).map(channelView);
+  }
+
+  async createChannel(input: AlertChannelCreate) {
+    const row = await this.db
+      .insertInto('alert_channels')
+      .values({ name: input.name, kind: input.kind, url: input.url, secret: input.secret ?? null, enabled: true })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new ServiceError('conflict', 409, `a channel named ${input.name} exists`);
+    return channelView(row);
+  }
+
+  async deleteChannel(id: string): Promise<void> {
+    const { numDeletedRows } = await this.db.deleteFrom('alert_channels').where('id', '=', id).executeTakeFirst();
+    if (numDeletedRows === 0n) throw notFound(`alert channel ${id}`);
+  }
+}
+
+function alertView(a: Selectable<AlertsTable>) {
+  return {
+    id: a.id,
+    device: a.hostname,
+    subject: a.subject,
+    state: a.state,
+    severity: a.severity,
+    message: a.message,
+    evidence: a.evidence,
+    muted: a.muted,
+    first_seen: a.first_seen.toISOString(),
+    fired_at: a.fired_at?.toISOString() ?? null,
+    resolved_at: a.resolved_at?.toISOString() ?? null,
+  };
+}
+
+function ruleView(r: Selectable<AlertRulesTable>) {
+  return { id: r.id, name: r.name, source: r.source, match: r.match, for_seconds: r.for_seconds, enabled: r.enabled, created_at: r.created_at.toISOString() };
+}
+
+function channelView(c: Selectable<AlertChannelsTable>) {
+  return { id: c.id, name: c.name, kind: c.kind, url: c.url, has_secret: c.secret !== null, enabled: c.enabled, created_at: c.created_at.toISOString() };
+}

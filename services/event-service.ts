@@ -1,0 +1,78 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { Logger } from '../platform/logger.ts';
+
+/** One live event: an audit row (collection, operation step, config change, maintenance, incident...) or a device status change. */
+export interface InfraEvent {
+  kind: 'audit' | 'device_status';
+  time: string;
+  device: string | null;
+  [field: string]: unknown;
+}
+
+const CHANNEL = 'infra_events';
+const RECONNECT_MS = 2000;
+
+/**
+ * Fans PostgreSQL NOTIFY events out to subscribers in this process. The database is the bus: whichever
+ * process wrote the row (a worker replica, the API), every API process hears it. One LISTEN connection,
+ * reopened after a database restart; events during the gap are in the audit log (`GET /api/audit`).
+ */
+export class EventService {
+  private readonly emitter = new EventEmitter();
+  private client: pg.Client | null = null;
+  private stopped = false;
+  private reconnect: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly logger: Logger,
+  ) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    client.on('notification', (msg) => {
+      if (msg.channel !== CHANNEL || !msg.payload) return;
+      try {
+        this.emitter.emit('event', JSON.parse(msg.payload) as InfraEvent);
+      } catch {
+        this.logger.warn('unreadable event payload', { channel: msg.channel });
+      }
+    });
+    client.on('error', (err) => {
+      this.logger.warn('event listener lost the database; reconnecting', { error: err.message });
+      this.retry();
+    });
+    client.on('end', () => this.retry());
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.client = client;
+  }
+
+  subscribe(listener: (event: InfraEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnect) clearTimeout(this.reconnect);
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
+
+  private retry(): void {
+    if (this.stopped || this.reconnect) return;
+    this.client = null;
+    this.reconnect = setTimeout(() => {
+      this.reconnect = null;
+      this.start().catch((err: unknown) => {
+        this.logger.warn('event listener could not reconnect yet', { error: String(err) });
+        this.retry();
+      });
+    }, RECONNECT_MS);
+  }
+}
