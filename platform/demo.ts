@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { nextConfigEdit } from '../bench/fleet/config-files.ts';
 import { registerFleet } from '../bench/fleet/register.ts';
 import { startFleet } from '../bench/fleet/simulator.ts';
 import type { Logger } from './logger.ts';
@@ -7,10 +8,11 @@ import type { RunningSystem } from './system.ts';
 
 /**
  * `infra demo` / `npm run demo`: the embedded system with six simulated devices (bench/fleet), so a
- * newcomer sees live metrics, containers, a failing drive, a resilvering (degraded) pool and a held
- * destructive command without servers of their own. The devices' clock runs 150× fast: the pool is
- * resilvering (DEGRADED) from the start for about 48 s, and the drive turns to warning after about 48 s
- * (failed after about 10 minutes).
+ * newcomer sees live metrics, containers, a failing drive, a resilvering (degraded) pool, config changes
+ * and a held destructive command without servers of their own. The devices' clock runs 150× fast: the
+ * pool is resilvering (DEGRADED) from the start for about 48 s, the drive turns to warning after about
+ * 48 s (failed after about 10 minutes), and each device with compose files or SWAG proxy confs edits
+ * one every 30–90 device minutes (12–36 s here), which its config watcher (on, as polling is) stores.
  * Data goes to ./data-demo unless INFRA_DATA_DIR says otherwise, away from a real installation's.
  */
 const DEVICES = 6;
@@ -34,6 +36,11 @@ async function startDemoFleet(system: RunningSystem, logger: Logger): Promise<()
   const failing = fleet.devices.find((d) => d.profile.scenarios.degradingDrive);
   const resilvering = fleet.devices.find((d) => d.profile.scenarios.resilveringPool);
   const dockerHost = fleet.devices.find((d) => d.profile.capabilities.docker)?.hostname;
+  // The device to watch for config changes: inotify shows them at once; the quickest editor first.
+  const editors = fleet.devices
+    .filter((d) => nextConfigEdit(d.profile, Date.now() / 1000) !== null)
+    .sort((a, b) => Number(b.profile.capabilities.inotifywait) - Number(a.profile.capabilities.inotifywait) || a.profile.configEdits.periodSeconds - b.profile.configEdits.periodSeconds);
+  const editor = editors[0];
   const held = dockerHost ? await system.operations.exec(dockerHost, 'docker stop $(docker ps -q)', 'demo', ctx) : null;
 
   const api = system.apiUrl!;
@@ -45,6 +52,12 @@ async function startDemoFleet(system: RunningSystem, logger: Logger): Promise<()
     ...(dockerHost ? [`  containers        curl ${api}/api/devices/${dockerHost}/containers`] : []),
     ...(failing ? [`  failing drive     curl '${api}/api/devices/${failing.hostname}/drives?force_refresh=true'   (${failing.profile.scenarios.degradingDrive}: warning after about 50 s, failed after about 10 min)`] : []),
     ...(resilvering ? [`  degraded pool     curl '${api}/api/devices/${resilvering.hostname}/zfs?force_refresh=true'   (${resilvering.profile.scenarios.resilveringPool}: DEGRADED while it resilvers, about 50 s)`] : []),
+    ...(editor
+      ? [
+          `  config changes    curl '${api}/api/config/changes?device=${editor.hostname}'   (${editor.hostname} edits a compose file or proxy conf about every ${Math.round(editor.profile.configEdits.periodSeconds / SPEED)} s; ${editors.length} devices edit theirs)`,
+          `                    node bin/infra.mjs config changes   |   node bin/infra.mjs config files ${editor.hostname}`,
+        ]
+      : []),
     ...(held?.assessment?.confirmation_phrase
       ? [
           `  held command      ${held.command} on ${held.device}: risk ${held.assessment.risk_level}`,

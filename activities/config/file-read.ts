@@ -3,6 +3,7 @@ import type { CommandOutput } from '../collectors/collector.ts';
 import { splitSections } from '../collectors/sections.ts';
 import { SshError } from '../ssh/errors.ts';
 import { shellQuote } from '../ssh/quote.ts';
+import { CONFIG_MARKERS } from './watch-scripts.ts';
 
 /**
  * Reading one watched file over SSH, byte-exact: base64 on the device (coreutils and busybox both have
@@ -21,6 +22,7 @@ export type FileReadResult =
 export function readFileScript(path: string): string {
   const file = shellQuote(path);
   return [
+    CONFIG_MARKERS.read,
     `f=${file}`,
     'if [ -f "$f" ]; then',
     '  size=$(wc -c < "$f") || exit 3',

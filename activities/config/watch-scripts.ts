@@ -14,6 +14,19 @@ import { shellQuote } from '../ssh/quote.ts';
 const DATA_TYPE = 'config';
 
 /**
+ * First line of each config script, naming what it does the way collection scripts name their data
+ * type, so logs, traces and the fleet simulator can tell the scripts apart without reading their bodies.
+ */
+export const CONFIG_MARKERS = {
+  discover: '# infrastructor config discover',
+  'hash-scan': '# infrastructor config hash-scan',
+  watch: '# infrastructor config watch',
+  read: '# infrastructor config read',
+} as const;
+
+export type ConfigScriptKind = keyof typeof CONFIG_MARKERS;
+
+/**
  * Explicit files, and directories whose files matching a pattern are watched (non-recursive).
  * Patterns are shell globs matched against the file name the way `find -name` and `case` do: `*` also
  * matches a leading dot, so `*` in a compose directory covers its `.env`.
@@ -237,6 +250,7 @@ const printIfDirectory = (path: string) => `[ -d ${shellQuote(path)} ] && printf
 export function discoveryScript(userPaths: readonly string[], roots: DiscoveryRoots = DISCOVERY_ROOTS): string {
   const users = userPaths.map((p) => shellQuote(directoryPath(p))).join(' ');
   return [
+    CONFIG_MARKERS.discover,
     `nl='\n'`,
     'echo @@files',
     'if command -v docker >/dev/null 2>&1; then',
@@ -312,6 +326,7 @@ const WATCH_EVENTS = 'close_write,moved_to,moved_from,delete,create';
 export function watchScript(targets: WatchTargets): string {
   const directories = watchedDirectories(checkedTargets(targets));
   return [
+    CONFIG_MARKERS.watch,
     'command -v inotifywait >/dev/null 2>&1 || { echo @@no-inotifywait; exit 0; }',
     'set --',
     `for d in ${directories.map(shellQuote).join(' ')}; do`,
@@ -390,6 +405,7 @@ export function hashScanScript(targets: WatchTargets): string {
   const { files, directories } = checkedTargets(targets);
   const temporary = TEMPORARY_NAME_PATTERNS.map(shellGlob).join('|');
   return [
+    CONFIG_MARKERS['hash-scan'],
     `nl='\n'`,
     'hash_file() {',
     '  case $1 in *"$nl"*) return 0;; esac',

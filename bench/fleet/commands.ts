@@ -1,12 +1,17 @@
 import { type DataType, isDataType } from '../../activities/collectors/registry.ts';
+import { CONFIG_MARKERS, type ConfigScriptKind } from '../../activities/config/watch-scripts.ts';
+import { configAnswer } from './config-answers.ts';
 import type { DeviceModel, DockerAction } from './model.ts';
 import { loadAverages } from './outputs/metrics.ts';
 import { OUTPUTS } from './outputs/index.ts';
+import { words } from './shell-words.ts';
 
 /**
  * What a simulated device answers to an exec request. Collections arrive as `sh -c '<script>'` built by
  * posixShellCommand, the script's first line (after the PATH line) naming the data type
- * (`# infrastructor collect metrics`): the answer is that type's generated output. Anything else is run
+ * (`# infrastructor collect metrics`): the answer is that type's generated output. The config watcher's
+ * scripts are marked the same way (`# infrastructor config read`) and answered from the device's
+ * simulated files (config-answers.ts); the watch itself streams (simulator.ts). Anything else is run
  * as one simple command: a few are known (uptime, hostname, echo, true, docker start/stop/restart/rm),
  * the rest are "not found", as from a shell that lacks them.
  */
@@ -17,8 +22,8 @@ export interface Answer {
   exitCode: number;
 }
 
-/** A collection's data type, or `command` for everything else. */
-export type CommandKind = DataType | 'command';
+/** A collection's data type, a config watcher script, or `command` for everything else. */
+export type CommandKind = DataType | `config-${ConfigScriptKind}` | 'command';
 
 const SHELL_WRAPPED = /^sh -c '((?:[^']|'\\'')*)'$/s;
 const COLLECT_MARKER = /^# infrastructor collect (\S+)$/;
@@ -35,51 +40,11 @@ function scriptOf(command: string): string {
 
 export function classify(command: string): { kind: CommandKind; script: string } {
   const script = scriptOf(command);
-  const marker = COLLECT_MARKER.exec(script.split('\n', 1)[0] ?? '');
-  const type = marker?.[1];
-  return { kind: type !== undefined && isDataType(type) ? type : 'command', script };
-}
-
-/**
- * Shell words of the first simple command in `text`: quotes and backslashes as sh reads them; an
- * unquoted `;`, `|`, `&`, `<` or `>` ends the command (only the first one is answered).
- */
-function words(text: string): string[] {
-  const out: string[] = [];
-  let word = '';
-  let inWord = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charAt(i);
-    if (ch === "'") {
-      const end = text.indexOf("'", i + 1);
-      word += text.slice(i + 1, end < 0 ? text.length : end);
-      i = end < 0 ? text.length : end;
-      inWord = true;
-    } else if (ch === '"') {
-      let j = i + 1;
-      for (; j < text.length && text.charAt(j) !== '"'; j++) {
-        if (text.charAt(j) === '\\' && '"\\$`'.includes(text.charAt(j + 1))) j++;
-        word += text.charAt(j);
-      }
-      i = j;
-      inWord = true;
-    } else if (ch === '\\') {
-      word += text.charAt(i + 1);
-      i++;
-      inWord = true;
-    } else if (/\s/.test(ch)) {
-      if (inWord) out.push(word);
-      word = '';
-      inWord = false;
-    } else if (';|&<>'.includes(ch)) {
-      break;
-    } else {
-      word += ch;
-      inWord = true;
-    }
-  }
-  if (inWord) out.push(word);
-  return out;
+  const firstLine = script.split('\n', 1)[0] ?? '';
+  const type = COLLECT_MARKER.exec(firstLine)?.[1];
+  if (type !== undefined && isDataType(type)) return { kind: type, script };
+  const config = (Object.keys(CONFIG_MARKERS) as ConfigScriptKind[]).find((k) => CONFIG_MARKERS[k] === firstLine);
+  return { kind: config ? `config-${config}` : 'command', script };
 }
 
 const notFound = (command: string): Answer => ({ stdout: '', stderr: `sh: 1: ${command}: not found\n`, exitCode: 127 });
@@ -144,8 +109,17 @@ function runCommand(model: DeviceModel, script: string, t: number): Answer {
   }
 }
 
-/** The device's answer to `command` at device time `t` (Unix seconds). */
-export function respond(model: DeviceModel, kind: CommandKind, script: string, t: number): Answer {
-  if (kind === 'command') return runCommand(model, script, t);
+/** The device's answer to `command` at device time `t` (Unix seconds); the watch, which never ends by itself, is the simulator's. */
+export function respond(model: DeviceModel, kind: Exclude<CommandKind, 'config-watch'>, script: string, t: number): Answer {
+  switch (kind) {
+    case 'command':
+      return runCommand(model, script, t);
+    case 'config-discover':
+      return configAnswer(model, 'discover', script, t);
+    case 'config-hash-scan':
+      return configAnswer(model, 'hash-scan', script, t);
+    case 'config-read':
+      return configAnswer(model, 'read', script, t);
+  }
   return { stdout: OUTPUTS[kind](model, t, script), stderr: '', exitCode: 0 };
 }

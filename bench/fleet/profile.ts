@@ -210,7 +210,18 @@ export interface DeviceProfile {
     refreshSecondOfDay: number | null;
   };
   scenarios: { degradingDrive: string | null; resilveringPool: string | null };
+  /**
+   * How the owner edits the device's configuration files (config-files.ts): one edit every
+   * `periodSeconds`, at Unix times `offsetSeconds + k·periodSeconds`; `seed` picks what gets edited.
+   */
+  configEdits: { periodSeconds: number; offsetSeconds: number; seed: number };
 }
+
+/**
+ * Share of devices with inotify-tools, an extra package everywhere: NAS owners install it for their sync
+ * scripts, container hosts often have it, the Alpine router never. The others are watched by polling.
+ */
+const INOTIFY_TOOLS_SHARE: Readonly<Record<Role, number>> = { nas: 1, docker: 0.6, proxmox: 0.4, pi: 0.3, database: 0.3, router: 0 };
 
 function roleFor(seed: number, index: number): Role {
   const fixed = ROLE_ORDER[index];
@@ -746,13 +757,16 @@ export function buildProfile(seed: number, index: number, startTime: number): De
   const containers = containersFor(rng, role, bootTime, startTime);
   const storage = storageFor(rng, role, index, memoryKib, startTime);
   const hasDocker = ROLE_CONTAINERS[role].length > 0;
+  // Drawn from their own generator, so adding them changed nothing else about the device.
+  const configRng = new Rng(hashText(`${seed}/${hostname}/config`));
+  const editPeriod = configRng.int(30, 90) * 60;
+  const configEdits = { periodSeconds: editPeriod, offsetSeconds: configRng.int(0, editPeriod - 1), seed: configRng.int(0, 0x7fffffff) };
   const capabilities: Record<Capability, boolean> = {
     docker: hasDocker,
     zfs: storage.pools.length > 0,
     smartctl: basics.smartctlVersion !== null,
     systemd: basics.systemd !== null,
-    // No simulated device has inotify-tools: the simulator answers no watch scripts.
-    inotifywait: false,
+    inotifywait: configRng.chance(INOTIFY_TOOLS_SHARE[role]),
     proxmox: role === 'proxmox',
     unraid: false,
     wsl: false,
@@ -789,5 +803,6 @@ export function buildProfile(seed: number, index: number, startTime: number): De
       degradingDrive: degrading ? degrading.name : null,
       resilveringPool: storage.pools.find((p) => p.resilver)?.name ?? null,
     },
+    configEdits,
   };
 }

@@ -3,15 +3,17 @@ import net from 'node:net';
 import path from 'node:path';
 import ssh2, { type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
 import { hostKeyIdentity } from '../../activities/ssh/host-key.ts';
-import { classify, respond } from './commands.ts';
+import { type Answer, classify, respond } from './commands.ts';
+import { watchEvents, watchOpening } from './config-answers.ts';
 import { DeviceModel } from './model.ts';
 import { buildProfile, type DeviceProfile } from './profile.ts';
 
 /**
  * A fleet of simulated Linux devices that speak real SSH: one ssh2 `Server` per device, each with its
  * own ed25519 host key, on its own loopback address (or port), all in this process. Collection scripts
- * are answered with generated output that follows a per-device model (see model.ts and outputs/);
- * faults make a device refuse, hang, drop, slow down or reject the key.
+ * are answered with generated output that follows a per-device model (see model.ts and outputs/), the
+ * config watcher's scripts from the device's simulated configuration files (config-files.ts), its
+ * inotifywait as a stream of events; faults make a device refuse, hang, drop, slow down or reject the key.
  *
  * Addresses: by default device i listens on 127.0.X.Y:2222 (127.0.1.1, 127.0.1.2, ...). All of
  * 127.0.0.0/8 is loopback on Linux without any setup, so each device looks like a host of its own (its
@@ -80,6 +82,8 @@ const { Server, utils } = ssh2;
 
 const USERNAME = 'infra';
 const DEFAULT_PORT = 2222;
+/** How often a running watch looks for edits: at the demo's 150× clock, every 2.5 device minutes. */
+const WATCH_TICK_MS = 1000;
 
 interface KeyPair {
   private: string;
@@ -203,7 +207,7 @@ class DeviceServer {
 
   private exec(channel: ServerChannel, command: string, socket: net.Socket | undefined): void {
     const { kind, script } = classify(command);
-    const { stats, latencyMs, timers, clock } = this.fleet;
+    const { stats, clock } = this.fleet;
     stats.execs += 1;
     stats.byType[kind] = (stats.byType[kind] ?? 0) + 1;
     let closed = false;
@@ -215,30 +219,103 @@ class DeviceServer {
     if (fault?.kind === 'hang') return;
 
     // The answer is what the device printed when the command ran; the delay is the way back.
-    const answer = respond(this.model, kind, script, this.model.advanceTo(clock() / 1000));
+    const t = this.model.advanceTo(clock() / 1000);
+    if (kind === 'config-watch') {
+      const opening = watchOpening(this.model.profile, script);
+      if (opening.kind === 'stream') return this.watch(channel, opening, t, socket);
+      return this.answer(channel, opening.answer, fault, socket, () => closed);
+    }
+    this.answer(channel, respond(this.model, kind, script, t), fault, socket, () => closed);
+  }
+
+  /** Writes a whole answer and ends the channel, after the fleet's latency and a slow fault's delay. */
+  private answer(channel: ServerChannel, answer: Answer, fault: Fault | null, socket: net.Socket | undefined, isClosed: () => boolean): void {
     const deliver = () => {
-      if (closed) return;
-      if (fault?.kind === 'drop') {
-        channel.write(answer.stdout.slice(0, Math.floor(answer.stdout.length / 2)), () => {
-          // Once the part is on its way, the connection dies without an SSH goodbye.
-          if (!socket || socket.writableLength === 0) socket?.destroy();
-          else socket.once('drain', () => socket.destroy());
-        });
-        return;
-      }
+      if (isClosed()) return;
+      if (fault?.kind === 'drop') return dropAfter(channel, answer.stdout, socket);
       if (answer.stdout) channel.write(answer.stdout);
       if (answer.stderr) channel.stderr.write(answer.stderr);
       channel.exit(answer.exitCode);
       channel.end();
     };
-    const delay = latencyMs + (fault?.kind === 'slow' ? fault.ms : 0);
-    if (delay <= 0) return deliver();
+    this.after(this.delayMs(fault), deliver);
+  }
+
+  /**
+   * A running watch script: inotifywait's opening lines, then one event line per edit of a file in a
+   * watched directory, looked for every WATCH_TICK_MS against the device clock. It ends when the client
+   * closes the channel or the connection goes, or sends EOF (the script's `cat` ends, the script exits 0).
+   * Faults set meanwhile apply: a hung device holds its lines back, a dropping one dies, a slow one lags.
+   */
+  private watch(channel: ServerChannel, opening: { directories: string[]; stdout: string }, since: number, socket: net.Socket | undefined): void {
+    const { timers, clock } = this.fleet;
+    let seen = since;
+    let pending = opening.stdout;
+    // Lines go out in order even when a slow fault comes or goes between two ticks.
+    let writeAt = 0;
+    let done = false;
+    const stop = () => {
+      done = true;
+      clearInterval(ticker);
+      timers.delete(ticker);
+    };
+    const tick = () => {
+      const fault = this.fault;
+      if (fault?.kind === 'hang') return;
+      if (fault?.kind === 'drop') {
+        stop();
+        return dropAfter(channel, pending, socket);
+      }
+      const now = this.model.advanceTo(clock() / 1000);
+      pending += watchEvents(this.model.profile, opening.directories, seen, now);
+      seen = now;
+      if (pending === '') return;
+      const text = pending;
+      pending = '';
+      writeAt = Math.max(writeAt, Date.now() + this.delayMs(fault));
+      this.after(writeAt - Date.now(), () => {
+        if (!done) channel.write(text);
+      });
+    };
+    const ticker = setInterval(tick, WATCH_TICK_MS);
+    timers.add(ticker);
+    channel.once('close', stop);
+    // The script's `cat` reads stdin to its end; only a read stream ever sees that end.
+    channel.resume();
+    channel.once('end', () => {
+      if (done) return;
+      stop();
+      channel.exit(0);
+      channel.end();
+    });
+    tick();
+  }
+
+  private delayMs(fault: Fault | null): number {
+    return this.fleet.latencyMs + (fault?.kind === 'slow' ? fault.ms : 0);
+  }
+
+  /** Runs `action` after `ms` (at once when there is no delay), on a timer the fleet's stop clears. */
+  private after(ms: number, action: () => void): void {
+    if (ms <= 0) return action();
+    const { timers } = this.fleet;
     const timer = setTimeout(() => {
       timers.delete(timer);
-      deliver();
-    }, delay);
+      action();
+    }, ms);
     timers.add(timer);
   }
+}
+
+/** The drop fault: the first half of `stdout` goes out, then the connection dies without an SSH goodbye. */
+function dropAfter(channel: ServerChannel, stdout: string, socket: net.Socket | undefined): void {
+  const destroy = () => {
+    if (!socket || socket.writableLength === 0) socket?.destroy();
+    else socket.once('drain', () => socket.destroy());
+  };
+  const part = stdout.slice(0, Math.floor(stdout.length / 2));
+  if (part === '') return destroy();
+  channel.write(part, destroy);
 }
 
 export async function startFleet(options: FleetOptions): Promise<Fleet> {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { DATA_TYPES } from '../../activities/collectors/registry.ts';
+import { configFiles, nextConfigEdit } from '../../bench/fleet/config-files.ts';
 import { registerFleet } from '../../bench/fleet/register.ts';
-import { type Fleet, startFleet } from '../../bench/fleet/simulator.ts';
+import { type Fleet, type SimulatedDevice, startFleet } from '../../bench/fleet/simulator.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
 /** The simulated fleet as the real system sees it: registered through the API, collected by the worker. */
@@ -62,5 +64,88 @@ describe('fleet simulator with the real system', () => {
       status = (await http('GET', `/api/devices/${device.hostname}/containers?force_refresh=true`)).status;
     }
     assert.equal(status, 200);
+  });
+});
+
+/** Config watching of simulated devices: inotify streams on one, hash polling on another, both through the real watcher. */
+describe('fleet simulator with config watching', () => {
+  let fleet: Fleet;
+  let sys: Awaited<ReturnType<typeof startTestSystem>>;
+  let api: string;
+  // The devices' clock: real time plus what the test adds to pass their edits.
+  let offsetMs = 0;
+  const deviceTime = () => (Date.now() + offsetMs) / 1000;
+  /** Moves the device clock just past the device's next edit; returns that edit. */
+  const passNextEdit = (device: SimulatedDevice) => {
+    const edit = nextConfigEdit(device.profile, deviceTime());
+    assert.ok(edit, `${device.hostname} edits files`);
+    offsetMs += (edit.at + 1 - deviceTime()) * 1000;
+    return edit;
+  };
+  const get = async <T>(route: string): Promise<T> => {
+    const res = await fetch(`${api}${route}`);
+    assert.equal(res.status, 200, route);
+    return (await res.json()) as T;
+  };
+  /** Polls `probe` until it returns a value, for at most 20 s. */
+  const eventually = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  type Files = { watch: { mode: string | null }; files: Array<{ path: string; sha256: string | null; last_change: string }> };
+  type Changes = { changes: Array<{ path: string; change_type: string; semantic_changes: unknown[] }> };
+  const modified = (device: SimulatedDevice, path: string) =>
+    eventually(`MODIFY of ${path} on ${device.hostname}`, async () => {
+      const { changes } = await get<Changes>(`/api/config/changes?device=${device.hostname}`);
+      return changes.find((c) => c.path === path && c.change_type === 'MODIFY');
+    });
+
+  before(async () => {
+    fleet = await startFleet({ count: 4, seed: 9, host: '127.0.0.1', firstPort: 0, dir: testDir(uniqueName('fleet-config')), clock: () => Date.now() + offsetMs });
+    sys = await startTestSystem({ configWatchEnabled: true, watchSettings: { debounceMs: 100, pollIntervalMs: 500 } });
+    api = sys.apiUrl ?? '';
+  });
+  after(async () => {
+    await sys?.stop();
+    await fleet?.stop();
+  });
+
+  test('stores every simulated file as a version, then a MODIFY when the device clock passes an edit', async () => {
+    const nas = fleet.devices.find((d) => d.profile.role === 'nas');
+    const pi = fleet.devices.find((d) => d.profile.role === 'pi');
+    assert.ok(nas?.profile.capabilities.inotifywait && pi && !pi.profile.capabilities.inotifywait);
+    // Right after an edit, so none happens (at real speed) while the first versions are stored.
+    passNextEdit(nas);
+    assert.deepEqual(await registerFleet(api, fleet), { created: 4, updated: 0, failed: [] });
+
+    const expected = configFiles(nas.profile, deviceTime());
+    const stored = await eventually('the first versions of the nas files', async () => {
+      const view = await get<Files>(`/api/devices/${nas.hostname}/config/files`);
+      return view.watch.mode === 'inotify' && view.files.length === expected.size ? view : undefined;
+    });
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+    assert.deepEqual(
+      stored.files.map((f) => [f.path, f.sha256, f.last_change]),
+      [...expected].sort(([a], [b]) => (a < b ? -1 : 1)).map(([path, content]) => [path, sha(content), 'CREATE']),
+    );
+
+    const edit = passNextEdit(nas);
+    const change = await modified(nas, edit.path);
+    assert.ok(change.semantic_changes.length > 0, JSON.stringify(change));
+    const rows = await sys.db.selectFrom('config_snapshots').select(['content']).where('hostname', '=', nas.hostname).where('path', '=', edit.path).orderBy('id', 'desc').execute();
+    assert.equal(rows[0]?.content, configFiles(nas.profile, deviceTime()).get(edit.path));
+
+    // Without inotifywait the device is watched by comparing hashes.
+    const piFiles = configFiles(pi.profile, deviceTime()).size;
+    await eventually('the pi watched by polling', async () => {
+      const view = await get<Files>(`/api/devices/${pi.hostname}/config/files`);
+      return view.watch.mode === 'polling' && view.files.length === piFiles ? view : undefined;
+    });
+    await modified(pi, passNextEdit(pi).path);
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,11 +17,26 @@ import { collectorFor, DATA_TYPES, type DataType } from '../../activities/collec
 import type { ServicesData } from '../../activities/collectors/services.ts';
 import type { UpdatesData } from '../../activities/collectors/updates.ts';
 import type { ZfsData } from '../../activities/collectors/zfs.ts';
+import { semanticChanges } from '../../activities/config/config-diff.ts';
+import { parseFileRead, readFileScript } from '../../activities/config/file-read.ts';
+import type { ComposeConfig, NginxConfig } from '../../activities/config/parsed-config.ts';
+import { parseConfig } from '../../activities/config/parse-config.ts';
+import {
+  discoveryScript,
+  hashScanScript,
+  isWatchedFile,
+  parseDiscovery,
+  parseHashScanResult,
+  parseWatchLine,
+  watchScript,
+  type WatchTargets,
+} from '../../activities/config/watch-scripts.ts';
 import { SshError } from '../../activities/ssh/errors.ts';
 import { hostKeyIdentity } from '../../activities/ssh/host-key.ts';
 import { SshPool } from '../../activities/ssh/pool.ts';
 import { collectionScript } from '../../activities/collect.ts';
 import { posixShellCommand } from '../../activities/ssh/quote.ts';
+import { configEditsBetween, configFiles, nextConfigEdit } from '../../bench/fleet/config-files.ts';
 import { buildProfile, ROLE_ORDER, type Role } from '../../bench/fleet/profile.ts';
 import { type Fleet, type SimulatedDevice, startFleet } from '../../bench/fleet/simulator.ts';
 import { createLogger } from '../../platform/logger.ts';
@@ -503,6 +519,223 @@ describe('fleet simulator: through the worker SSH pool', () => {
       pool.closeAll();
       await fleet.stop();
     }
+  });
+});
+
+describe('fleet simulator: configuration files', () => {
+  const profiles = Array.from({ length: 40 }, (_, i) => buildProfile(11, i, START / 1000));
+  const t = START / 1000;
+
+  it('writes a compose file per project and a SWAG proxy conf per proxied app, the same for the same profile and time, all parsing', () => {
+    assert.deepEqual(profiles.map((p) => configFiles(p, t)), profiles.map((p) => configFiles(buildProfile(11, profiles.indexOf(p), t), t)));
+    let proxyConfs = 0;
+    for (const profile of profiles) {
+      const files = configFiles(profile, t);
+      const projects = new Set(profile.containers.flatMap((c) => c.project ?? []));
+      for (const c of profile.containers.filter((x) => x.project !== null)) {
+        const path = c.labels['com.docker.compose.project.config_files'] ?? '';
+        const parsed = parseConfig(path, files.get(path) ?? '');
+        assert.ok(parsed.ok, `${profile.hostname} ${path}: ${JSON.stringify(parsed)}`);
+        const service = (parsed.data as ComposeConfig).services.find((s) => s.name === c.service);
+        assert.ok(service, `${path} defines ${c.service}`);
+        // The image is the container's, or the next version once the owner has bumped it.
+        assert.equal(service.image?.replace(/\d+(?=(-[a-z][\w.-]*)?$)/, ''), c.image.replace(/\d+(?=(-[a-z][\w.-]*)?$)/, ''), `${path} ${c.service} image`);
+        assert.equal(service.container_name ?? `${c.project}-${c.service}-1`, c.name);
+      }
+      const confs = [...files.keys()].filter((f) => f.endsWith('.subdomain.conf'));
+      assert.equal(files.size, projects.size + confs.length, profile.hostname);
+      assert.equal(confs.length > 0, profile.capabilities.swag, `${profile.hostname}: proxy confs only on SWAG hosts`);
+      for (const path of confs) {
+        const parsed = parseConfig(path, files.get(path) ?? '');
+        assert.ok(parsed.ok, `${path}: ${JSON.stringify(parsed)}`);
+        const [server] = (parsed.data as NginxConfig).servers;
+        const app = path.split('/').at(-1)?.replace('.subdomain.conf', '');
+        assert.deepEqual([server?.server_names, server?.ssl, server?.includes.includes('/config/nginx/ssl.conf')], [[`${app}.*`], true, true]);
+        assert.match(server?.upstreams[0] ?? '', /^https?:\/\/[\w.-]+:\d+$/);
+        proxyConfs++;
+      }
+    }
+    assert.ok(proxyConfs > 5, 'the fleet has SWAG hosts');
+  });
+
+  it('makes one edit per period, at its boundary, that the semantic diff describes, and comes back to the start after two rounds', () => {
+    const profile = profiles.find((p) => p.capabilities.swag);
+    assert.ok(profile);
+    const { periodSeconds } = profile.configEdits;
+    const start = configFiles(profile, t);
+    let at = t;
+    const kinds = new Set<string>();
+    let cycled = false;
+    for (let i = 0; i < 12 && !cycled; i++) {
+      const edit = nextConfigEdit(profile, at);
+      assert.ok(edit && edit.at > at && edit.at - at <= periodSeconds);
+      assert.ok(periodSeconds >= 30 * 60 && periodSeconds <= 90 * 60);
+      const before = configFiles(profile, edit.at - 1);
+      assert.deepEqual(before, configFiles(profile, at), 'nothing changes between edits');
+      const after = configFiles(profile, edit.at);
+      assert.deepEqual([...after.keys()].filter((p) => after.get(p) !== before.get(p)), [edit.path], 'exactly the edited file changes');
+      const changes = semanticChanges(parseConfig(edit.path, before.get(edit.path) ?? ''), parseConfig(edit.path, after.get(edit.path) ?? ''));
+      assert.ok(changes.length > 0, `edit of ${edit.path} is described`);
+      for (const c of changes) kinds.add(c.description.replace(/[\w.-]*\d[\w.-]*/g, '#'));
+      assert.deepEqual(configEditsBetween(profile, at, edit.at), [edit]);
+      at = edit.at;
+      cycled = [...start].every(([path, content]) => configFiles(profile, at).get(path) === content);
+    }
+    assert.ok(cycled, 'after two rounds of toggles the files are as they began');
+    assert.ok(kinds.size >= 3, `several kinds of edit: ${[...kinds].join('; ')}`);
+  });
+
+  describe('over SSH', () => {
+    const clock = manualClock();
+    let fleet: Fleet;
+    let pool: SshPool;
+    const targetOf = (device: SimulatedDevice) => ({
+      deviceId: device.hostname,
+      hostname: device.hostname,
+      address: device.address,
+      port: device.port,
+      username: fleet.username,
+      authMethod: 'key' as const,
+      identityFile: fleet.clientKeyPath,
+      pinnedFingerprint: device.hostKeyFingerprint,
+    });
+    const run = (device: SimulatedDevice, script: string) => pool.exec(targetOf(device), posixShellCommand(script), { timeoutMs: TIMEOUT_MS });
+    const discover = async (device: SimulatedDevice, userPaths: string[] = []) => parseDiscovery(await run(device, discoveryScript(userPaths)));
+
+    /** Runs the watch script as watch.ts does; `until` ends it (true) or waits for more lines. */
+    async function watch(device: SimulatedDevice, targets: WatchTargets, until: (lines: string[]) => boolean) {
+      const lines: string[] = [];
+      let satisfied = false;
+      const stop = new AbortController();
+      const timer = setTimeout(() => stop.abort(), TIMEOUT_MS);
+      try {
+        const end = await pool.stream(targetOf(device), posixShellCommand(watchScript(targets)), {
+          signal: stop.signal,
+          onLine: (line) => {
+            lines.push(line);
+            if (!satisfied && until(lines)) {
+              satisfied = true;
+              stop.abort();
+            }
+          },
+        });
+        return { lines, end, timedOut: !satisfied };
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+
+    before(async () => {
+      fleet = await startFleet({ count: 4, seed: 7, host: '127.0.0.1', firstPort: 0, dir: tempDir(), clock: clock.now });
+      pool = new SshPool({ logger: createLogger('error', 'fleet-simulator-test'), readyTimeoutMs: TIMEOUT_MS, pinStore: { pinIfUnset: async (_id, identity) => identity.fingerprint } });
+    });
+    after(async () => {
+      pool?.closeAll();
+      await fleet?.stop();
+    });
+
+    it('answers discovery, hash scan and reads with what the real parsers accept, all agreeing on the content', async () => {
+      const nas = deviceWithRole(fleet, 'nas');
+      const files = configFiles(nas.profile, clock.now() / 1000);
+      const targets = await discover(nas, ['/opt/stacks/media', '/etc/hosts']);
+      const composeFiles = [...files.keys()].filter((f) => f.endsWith('/compose.yaml') && !f.startsWith('/opt/stacks/media/'));
+      assert.deepEqual(targets.files, [...composeFiles, '/etc/hosts'].sort());
+      assert.deepEqual(targets.directories, [
+        { path: '/etc/systemd/system', patterns: ['*.mount', '*.path', '*.service', '*.socket', '*.timer'] },
+        { path: '/opt/appdata/swag/nginx/proxy-confs', patterns: ['*.conf'] },
+        { path: '/opt/stacks/media', patterns: ['*'] },
+      ]);
+
+      const scan = parseHashScanResult(await run(nas, hashScanScript(targets)));
+      const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+      assert.deepEqual(scan.hashes, new Map([...files].map(([path, content]) => [path, sha(content)])));
+      assert.deepEqual(scan.unreadable, []);
+      for (const [path, content] of files) {
+        const read = parseFileRead(path, await run(nas, readFileScript(path)));
+        assert.deepEqual(read, { state: 'present', content, sha256: scan.hashes.get(path), sizeBytes: Buffer.byteLength(content) });
+      }
+      assert.deepEqual(parseFileRead('/etc/hosts', await run(nas, readFileScript('/etc/hosts'))), { state: 'absent' });
+      assert.deepEqual(parseFileRead('/opt/stacks', await run(nas, readFileScript('/opt/stacks'))), { state: 'not_regular' });
+
+      const pve = deviceWithRole(fleet, 'proxmox');
+      assert.deepEqual(await discover(pve), { files: [], directories: [{ path: '/etc/systemd/system', patterns: ['*.mount', '*.path', '*.service', '*.socket', '*.timer'] }] });
+      assert.equal(fleet.stats().byType['config-read'], files.size + 2);
+    });
+
+    it('streams inotifywait events for each edit of a watched file as the device clock passes it, until the client closes the channel', async () => {
+      const nas = deviceWithRole(fleet, 'nas');
+      assert.equal(nas.profile.capabilities.inotifywait, true);
+      const targets = await discover(nas);
+      const edit = nextConfigEdit(nas.profile, clock.now() / 1000);
+      assert.ok(edit);
+      const watched = await watch(nas, targets, (lines) => {
+        // Once watching, the clock passes the next edit; the device notices within a second.
+        if (lines.at(-1) === 'Watches established.') clock.advance((edit.at + 1) * 1000 - clock.now());
+        return lines.some((l) => parseWatchLine(l).type === 'event');
+      });
+      assert.equal(watched.timedOut, false, watched.lines.join('\n'));
+      assert.deepEqual(watched.lines, ['Setting up watches.', 'Watches established.', `CLOSE_WRITE,CLOSE|${edit.path}`]);
+      assert.ok(isWatchedFile(targets, edit.path));
+      assert.equal(watched.end.exitCode, null, 'closed by the client');
+    });
+
+    it('ends the watch with status 0 when the client sends EOF, and says when inotifywait is missing', async () => {
+      const docker = deviceWithRole(fleet, 'docker');
+      const { client } = await connect(fleet, docker);
+      try {
+        const command = posixShellCommand(watchScript(await discover(docker)));
+        const ended = await new Promise<{ stdout: string; code: number | null }>((resolve, reject) => {
+          client.exec(command, (err, stream) => {
+            if (err) return reject(err);
+            let stdout = '';
+            let code: number | null = null;
+            stream.on('data', (chunk: Buffer) => {
+              stdout += chunk.toString('utf8');
+              if (stdout.endsWith('Watches established.\n')) stream.end();
+            });
+            stream.on('exit', (c: number | null) => (code = c));
+            stream.on('close', () => resolve({ stdout, code }));
+          });
+        });
+        assert.deepEqual(ended, { stdout: 'Setting up watches.\nWatches established.\n', code: 0 });
+      } finally {
+        client.end();
+      }
+      const pi = deviceWithRole(fleet, 'pi');
+      assert.equal(pi.profile.capabilities.inotifywait, false);
+      const answer = await run(pi, watchScript(await discover(pi)));
+      assert.deepEqual([answer.stdout, answer.exitCode], ['@@no-inotifywait\n', 0]);
+      assert.equal(parseWatchLine('@@no-inotifywait').type, 'no_inotifywait');
+    });
+
+    it('holds events back while hung and loses the connection on a drop', async () => {
+      const nas = deviceWithRole(fleet, 'nas');
+      const targets = await discover(nas);
+      const edit = nextConfigEdit(nas.profile, clock.now() / 1000);
+      assert.ok(edit);
+      let released = false;
+      const held = await watch(nas, targets, (lines) => {
+        if (lines.at(-1) === 'Watches established.') {
+          fleet.setFault(nas.hostname, { kind: 'hang' });
+          clock.advance((edit.at + 1) * 1000 - clock.now());
+          // Two ticks of silence, then the device goes on and prints what it held.
+          setTimeout(() => {
+            released = true;
+            fleet.setFault(nas.hostname, null);
+          }, 2500);
+        }
+        return lines.some((l) => l.startsWith('CLOSE_WRITE'));
+      });
+      assert.equal(released, true, 'no event while hung');
+      assert.equal(held.lines.at(-1), `CLOSE_WRITE,CLOSE|${edit.path}`);
+
+      const dropped = watch(nas, targets, (lines) => {
+        if (lines.at(-1) === 'Watches established.') fleet.setFault(nas.hostname, { kind: 'drop' });
+        return false;
+      });
+      await assert.rejects(dropped, (err: unknown) => err instanceof SshError && err.code === 'connection_lost');
+      fleet.setFault(nas.hostname, null);
+    });
   });
 });
 
