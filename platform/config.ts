@@ -1,6 +1,10 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DATA_TYPES } from '../activities/collectors/registry.ts';
+
+export const INFRA_ROLES = ['all', 'worker', 'api', 'mcp'] as const;
+export type InfraRole = (typeof INFRA_ROLES)[number];
 
 const port = z.coerce.number().int().min(1).max(65535);
 const optionalUrl = (what: string) =>
@@ -22,6 +26,18 @@ const ConfigSchema = z.object({
   ),
   /** Task queue, and the prefix of workflow and schedule ids, so several instances can share a namespace. */
   INFRA_INSTANCE: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'INFRA_INSTANCE must be lowercase letters, digits and dashes').default('infra'),
+  /**
+   * Which part this process runs: `all` (the default: worker, API and MCP, with embedded servers when
+   * TEMPORAL_ADDRESS / DATABASE_URL are unset), or one part of a deployment (temporal-compose.yml).
+   */
+  INFRA_ROLE: z.enum(INFRA_ROLES, { error: `INFRA_ROLE must be one of ${INFRA_ROLES.join(', ')}` }).default('all'),
+  /** A workflow bundle written by scripts/build-workflow-bundle.ts (the image has one); unset, the worker bundles at start. */
+  INFRA_WORKFLOW_BUNDLE: z
+    .string()
+    .trim()
+    .min(1, 'INFRA_WORKFLOW_BUNDLE must not be empty when set')
+    .refine((file) => existsSync(file), { error: (issue) => `no file at ${String(issue.input)} (scripts/build-workflow-bundle.ts writes one)` })
+    .optional(),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   /** How long a held destructive command waits for its confirmation phrase. */
   CONFIRMATION_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
@@ -52,6 +68,12 @@ const ConfigSchema = z.object({
     }
     return days;
   }),
+}).superRefine((c, ctx) => {
+  // One part of a deployment never starts the embedded dev servers: those are for `all` on one machine.
+  if (c.INFRA_ROLE === 'all') return;
+  for (const name of ['TEMPORAL_ADDRESS', 'DATABASE_URL'] as const) {
+    if (c[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `${name} is required when INFRA_ROLE is ${c.INFRA_ROLE} (only INFRA_ROLE=all starts embedded servers)` });
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema> & { dataDir: string };

@@ -2,12 +2,15 @@ import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../schema/database.ts';
 import { migrationProvider } from '../schema/migrations/index.ts';
+import { watchDbPool } from './metrics.ts';
+import type { Logger } from './logger.ts';
 
 // bigint (int8) ids and counts come back as strings by default; our ids stay strings, but COUNT(*) is parsed where used.
 export function createDb(connectionString: string, maxConnections = 20): Kysely<Database> {
   const pool = new pg.Pool({ connectionString, max: maxConnections });
   // An idle client losing its server (PostgreSQL restart) must not crash the process.
   pool.on('error', () => undefined);
+  watchDbPool(pool);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -16,4 +19,23 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * For processes that do not own the schema (worker and MCP replicas of a deployment): waits until every
+ * migration this code knows has been applied by the one that does (the API), so a newer replica never
+ * runs against an older schema, and gives up with a message after `timeoutMs`.
+ */
+export async function awaitMigrations(db: Kysely<Database>, logger: Logger, timeoutMs = 300_000): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const deadline = Date.now() + timeoutMs;
+  for (let logged = false; ; logged = true) {
+    const pending = (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+    if (pending.length === 0) return;
+    if (Date.now() >= deadline) {
+      throw new Error(`the database still lacks migrations ${pending.join(', ')} after ${Math.round(timeoutMs / 1000)} s: they are applied by the API (INFRA_ROLE=api or all); is it running, and of this version?`);
+    }
+    if (!logged) logger.info('waiting for the API to apply migrations', { pending });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
 }

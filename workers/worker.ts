@@ -1,7 +1,8 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createActivities } from '../activities/index.ts';
 import type { WatchSettings } from '../activities/config/watch.ts';
@@ -10,9 +11,21 @@ import { hostKeyPinStore } from '../activities/store/devices.ts';
 import { SshPool } from '../activities/ssh/pool.ts';
 import type { Logger } from '../platform/logger.ts';
 import { installTemporalRuntime } from '../platform/temporal-runtime.ts';
+import { watchSshPool } from '../platform/metrics.ts';
 import type { Database } from '../schema/database.ts';
 
 export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
+
+/**
+ * Bundles `workflows/` once into `file`, for workers to load with `{ codePath }` (INFRA_WORKFLOW_BUNDLE):
+ * bundling at every worker start costs seconds of CPU and needs webpack at run time. The image builds
+ * it with scripts/build-workflow-bundle.ts; the test harness builds one per run.
+ */
+export async function writeWorkflowBundle(file: string): Promise<void> {
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, bundle.code);
+}
 
 export interface WorkerHandle {
   worker: Worker;
@@ -37,7 +50,7 @@ export interface WorkerOptions {
   maxHeartbeatThrottleMs?: number;
   watchSettings?: Partial<WatchSettings>;
   incidentCheckIntervalSeconds?: number;
-  /** A prebuilt bundle (tests build one per run); otherwise the worker bundles `workflows/` itself. */
+  /** A prebuilt bundle (writeWorkflowBundle: the image and the tests); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkflowBundleOption;
   pool?: SshPool;
 }
@@ -46,6 +59,7 @@ export interface WorkerOptions {
 export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
   installTemporalRuntime(o.logger);
   const pool = o.pool ?? new SshPool({ pinStore: hostKeyPinStore(o.db), logger: o.logger });
+  const unwatchPool = watchSshPool(pool);
   const connection = await NativeConnection.connect({ address: o.temporalAddress });
   const worker = await Worker.create({
     connection,
@@ -57,6 +71,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
   });
   const done = worker.run().finally(async () => {
     pool.closeAll();
+    unwatchPool();
     await connection.close();
   });
   return {

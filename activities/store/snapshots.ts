@@ -69,7 +69,9 @@ export interface CollectionRecord<T> {
 
 /**
  * Snapshot, audit row and device status in one transaction. Keyed by collection id, so an activity
- * retried after its commit stores nothing twice and returns the snapshot it stored the first time.
+ * retried after its commit stores nothing twice and returns the snapshot it stored the first time:
+ * the audit row naming the collection and its snapshot commits with the snapshot, and insertSnapshot
+ * looks for it first.
  */
 export async function storeCollection<T>(db: Kysely<Database>, r: CollectionRecord<T>): Promise<StoredSnapshot<T>> {
   return db.transaction().execute(async (trx) => {
@@ -108,7 +110,21 @@ export async function storeCollection<T>(db: Kysely<Database>, r: CollectionReco
   });
 }
 
+/**
+ * The duplicate check goes through audit_log's unique collection_id, not the snapshot table's: on
+ * TimescaleDB the snapshot tables are hypertables (migration 0008), whose unique keys must include
+ * collected_at, which differs between attempts. A transaction lock on the collection id serialises two
+ * attempts that overlap (one presumed lost but still running), so the check and the insert are one step.
+ */
 async function insertSnapshot<T>(trx: Transaction<Database>, r: CollectionRecord<T>): Promise<string> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${r.collectionId}, 0))`.execute(trx);
+  const earlier = await trx
+    .selectFrom('audit_log')
+    .select('snapshot_id')
+    .where('collection_id', '=', r.collectionId)
+    .where('snapshot_id', 'is not', null)
+    .executeTakeFirst();
+  if (earlier?.snapshot_id) return earlier.snapshot_id;
   const inserted = await trx
     .insertInto(r.collector.table)
     .values({
@@ -119,12 +135,9 @@ async function insertSnapshot<T>(trx: Transaction<Database>, r: CollectionRecord
       data: JSON.stringify(r.data),
       ...r.collector.columns(r.data),
     } as never)
-    .onConflict((oc) => oc.column('collection_id').doNothing())
     .returning('id')
-    .executeTakeFirst();
-  if (inserted) return inserted.id;
-  const existing = await trx.selectFrom(r.collector.table).select('id').where('collection_id', '=', r.collectionId).executeTakeFirstOrThrow();
-  return existing.id;
+    .executeTakeFirstOrThrow();
+  return inserted.id;
 }
 
 /** Count of snapshots, for cache statistics. */

@@ -6,10 +6,10 @@ import * as coverage from './0004_coverage.ts';
 import * as configHistory from './0005_config_history.ts';
 import * as guests from './0006_guests.ts';
 import * as maintenanceIncidents from './0007_maintenance_incidents.ts';
-import * as timescale from './0008_timescale.ts';
 import * as apiTokens from './0009_api_tokens.ts';
 import * as events from './0010_events.ts';
 import * as alerts from './0011_alerts.ts';
+import * as timescale from './0012_timescale.ts';
 
 /** Listed statically so bundles and tests need no directory scanning; names sort in apply order. */
 export const migrationProvider: MigrationProvider = {
@@ -21,9 +21,9 @@ export const migrationProvider: MigrationProvider = {
     '0005_config_history': configHistory,
     '0006_guests': guests,
     '0007_maintenance_incidents': maintenanceIncidents,
-    '0008_timescale': timescale,
     '0009_api_tokens': apiTokens,
     '0010_events': events,
     '0011_alerts': alerts,
+    '0012_timescale': timescale,
   }),
 };

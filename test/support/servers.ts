@@ -1,12 +1,11 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../../platform/embedded-postgres.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { findTemporalCli } from '../../platform/temporal-cli.ts';
 import { connectTemporal, ensureSearchAttributes } from '../../platform/temporal.ts';
 import { startTemporalDevServer } from '../../platform/temporal-dev-server.ts';
-import { WORKFLOWS_PATH } from '../../workers/worker.ts';
+import { writeWorkflowBundle } from '../../workers/worker.ts';
 import { freePort } from './ports.ts';
 
 export interface SharedServers {
@@ -24,9 +23,8 @@ export interface SharedServers {
 export async function startSharedServers(dir: string, logger: Logger): Promise<SharedServers> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
   const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
-  writeFileSync(workflowBundlePath, bundle.code);
+  await writeWorkflowBundle(workflowBundlePath);
   const temporalCli = findTemporalCli();
   const [temporal, postgres] = await Promise.all([
     startTemporalDevServer({ cli: temporalCli, dataDir: path.join(dir, 'temporal'), port: await freePort(), uiPort: null, namespace: 'default', logger }),
