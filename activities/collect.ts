@@ -7,6 +7,7 @@ import { isDeviceErrorCode } from '../schema/error-codes.ts';
 import { toApplicationFailure } from './activity-failure.ts';
 import { incidentSightings } from './incidents/detect.ts';
 import { evaluateAlerts } from './alerts/store.ts';
+import { collections, collectionSeconds } from '../platform/metrics.ts';
 import type { AlertTransition } from '../schema/alert.ts';
 import type { Collector, CollectorContext } from './collectors/collector.ts';
 import { collectorFor, isDataType } from './collectors/registry.ts';
@@ -74,7 +75,9 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
       ...(await evaluateAlerts(db, { source: 'insight', hostname: device.hostname, dataType: input.dataType, data: stored.data })),
       ...(await evaluateAlerts(db, { source: 'device_status', hostname: device.hostname })),
     ];
-    logger.info('collected', { device: device.hostname, data_type: input.dataType, duration_ms: Math.round(durationMs), trigger: input.trigger });
+    collections.inc({ data_type: input.dataType, status: 'success' });
+    collectionSeconds.observe({ data_type: input.dataType }, durationMs / 1000);
+    logger.info('collected', { device: device.hostname, data_type: input.dataType, duration_ms: Math.round(durationMs), trigger: input.trigger, correlation_id: input.correlationId });
     return {
       hostname: device.hostname,
       dataType: input.dataType,
@@ -119,6 +122,7 @@ export async function recordCollectionFailure(deps: CollectDeps, f: CollectionFa
     collection_id: collectionId,
     correlation_id: f.input.correlationId,
   });
+  collections.inc({ data_type: f.input.dataType, status: f.errorCode });
   // Only what the device did counts against it: a database outage on our side does not make it unreachable.
   if (device && isDeviceErrorCode(f.errorCode)) await markDeviceFailure(db, device.id, f.errorCode, f.message);
   return device ? evaluateAlerts(db, { source: 'device_status', hostname: device.hostname }) : [];

@@ -11,6 +11,9 @@ import { SshError } from './ssh/errors.ts';
 import type { SshPool } from './ssh/pool.ts';
 import { findDeviceByHostname, sshTargetOf } from './store/devices.ts';
 import { writeAudit } from './store/audit.ts';
+import { evaluateEventAlerts } from './alerts/store.ts';
+import type { AlertTransition } from '../schema/alert.ts';
+import { operations as operationTransitions } from '../platform/metrics.ts';
 
 export interface OperationDeps {
   db: Kysely<Database>;
@@ -69,8 +72,10 @@ export interface RecordOperationInput {
 }
 
 /** Mirrors the workflow's view of the operation into `operations` and writes the transition's audit row. */
-export async function recordOperation(deps: OperationDeps, r: RecordOperationInput): Promise<void> {
+/** …and answers the notifications the step calls for (an operation held, blocked, confirmed...). */
+export async function recordOperation(deps: OperationDeps, r: RecordOperationInput): Promise<AlertTransition[]> {
   const { view } = r;
+  operationTransitions.inc({ action: r.action });
   await deps.db.transaction().execute(async (trx) => {
     const device = await findDeviceByHostname(trx, view.device);
     const row = {
@@ -110,6 +115,8 @@ export async function recordOperation(deps: OperationDeps, r: RecordOperationInp
       details: JSON.stringify({ operation_id: view.operation_id, state: view.state, risk_level: view.assessment?.risk_level ?? null, command: view.command, ...r.details }),
     });
   });
+  if (r.action === 'operation_requested' || r.action === 'operation_confirm_attempt') return [];
+  return evaluateEventAlerts(deps.db, { source: 'operation', hostname: view.device, operationId: view.operation_id, state: view.state, command: view.command, risk: view.assessment?.risk_level ?? null });
 }
 
 export interface ExecuteOperationInput {

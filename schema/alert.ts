@@ -3,9 +3,10 @@ import { z } from 'zod';
 /**
  * Alerts: a rule watches one source — the insights of each collection (CPU, memory, disks, load, drives,
  * pools, containers, units, updates: see activities/insights), or a device's status — and a condition
- * that holds for `for_seconds` fires once; its recovery resolves it. Channels deliver both.
+ * that holds for `for_seconds` fires once; its recovery resolves it. Config changes and operation steps
+ * are events: a matching one notifies once. Channels deliver all of them.
  */
-export const ALERT_SOURCES = ['insight', 'device_status'] as const;
+export const ALERT_SOURCES = ['insight', 'device_status', 'config_change', 'operation'] as const;
 export const CHANNEL_KINDS = ['webhook', 'ntfy', 'gotify'] as const;
 export type AlertState = 'pending' | 'firing' | 'resolved';
 
@@ -17,6 +18,10 @@ export const AlertRuleMatch = z
     codes: z.array(z.string().regex(/^[a-z_]+$/)).max(50).optional(),
     /** device_status: the statuses that fire. */
     states: z.array(z.enum(['unreachable', 'auth_failed', 'host_key_mismatch', 'offline'])).max(10).optional(),
+    /** config_change: the least risk that notifies. */
+    min_risk: z.enum(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional(),
+    /** operation: the steps that notify. */
+    operation_states: z.array(z.enum(['awaiting_confirmation', 'blocked', 'confirmed', 'rejected', 'expired', 'failed'])).max(10).optional(),
   })
   .strict();
 export type AlertRuleMatch = z.infer<typeof AlertRuleMatch>;

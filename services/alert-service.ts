@@ -25,8 +25,15 @@ export class AlertService {
   }
 
   async createRule(input: AlertRuleCreate) {
-    if (input.source === 'device_status' ? !input.match.states?.length : input.match.states !== undefined) {
-      throw new ServiceError('validation_error', 400, 'device_status rules need match.states; insight rules take min_severity and codes');
+    const allowed: Record<typeof input.source, ReadonlyArray<keyof typeof input.match>> = {
+      insight: ['min_severity', 'codes'],
+      device_status: ['states'],
+      config_change: ['min_risk'],
+      operation: ['operation_states'],
+    };
+    const stray = Object.keys(input.match).filter((k) => !allowed[input.source].includes(k as keyof typeof input.match));
+    if (stray.length > 0 || (input.source === 'device_status' && !input.match.states?.length) || (input.source === 'operation' && !input.match.operation_states?.length)) {
+      throw new ServiceError('validation_error', 400, `a ${input.source} rule takes match.${allowed[input.source].join(' / match.')}${stray.length ? `, not ${stray.join(', ')}` : ''}`);
     }
     const row = await this.db
       .insertInto('alert_rules')

@@ -6,6 +6,7 @@ import { insightsFor } from '../activities/insights/data-insights.ts';
 import type { Insight } from '../activities/insights/insight.ts';
 import { latestSnapshot, snapshotCount, snapshotsBetween, type StoredSnapshot } from '../activities/store/snapshots.ts';
 import { AuditWriter } from './audit-writer.ts';
+import { reads, workflowSeconds } from '../platform/metrics.ts';
 import type { CollectionInput, CollectionResult } from '../schema/collection.ts';
 import type { Database, NewAuditRow } from '../schema/database.ts';
 import { DEVICE_ERROR_CODES, isDeviceErrorCode } from '../schema/error-codes.ts';
@@ -107,6 +108,7 @@ export class CollectionService {
       const ageSeconds = ageOf(cached);
       if (cached && ageSeconds < collector.freshnessSeconds) {
         this.counters.cacheHits++;
+        reads.inc({ data_type: dataType, cache_hit: 'true' });
         await auditRead(cached.deviceId, { cache_hit: true, snapshot_id: cached.snapshot.id });
         const { snapshot } = cached;
         return { device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString(), age_seconds: round(ageSeconds), from_cache: true, insights: insightsFor(dataType, snapshot.data) };
@@ -116,6 +118,7 @@ export class CollectionService {
     const device = await this.devices.require(hostname);
     const input: CollectionInput = { hostname, dataType, trigger: ctx.trigger, forceRefresh: opts.forceRefresh, correlationId: ctx.correlationId };
     try {
+      reads.inc({ data_type: dataType, cache_hit: 'false' });
       const { result, workflowId } = await this.collectJoined(input);
       const snapshot = { id: result.snapshotId, collectedAt: new Date(result.collectedAt), collectionId: workflowId, durationMs: result.durationMs, data: result.data };
       this.recent.set(cacheKey, { deviceId: device.id, snapshot });
@@ -184,6 +187,7 @@ export class CollectionService {
     const workflowId = this.workflowId(input.hostname, input.dataType);
     this.counters.collectionsStarted++;
     const promise = (async () => {
+      const started = performance.now();
       const handle = await this.client.workflow.start<typeof collectWorkflow>('collectWorkflow', {
         workflowId,
         taskQueue: this.instance,
@@ -195,8 +199,12 @@ export class CollectionService {
           { key: DATA_TYPE_ATTRIBUTE, value: input.dataType },
           { key: TRIGGER_ATTRIBUTE, value: input.trigger },
         ],
+        // The request's correlation id, so the run in the Web UI leads back to its log lines.
+        memo: { correlation_id: input.correlationId },
       });
-      return { result: await handle.result(), workflowId };
+      const result = await handle.result();
+      workflowSeconds.observe({ workflow: 'collectWorkflow' }, (performance.now() - started) / 1000);
+      return { result, workflowId };
     })().finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, promise);
     return promise;

@@ -57,6 +57,7 @@ export class MaintenanceService {
           { key: REQUESTER_ATTRIBUTE, value: requestedBy },
           { key: TRIGGER_ATTRIBUTE, value: ctx.trigger },
         ],
+        memo: { correlation_id: ctx.correlationId },
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ServiceError('maintenance_in_progress', 409, `entering or leaving maintenance on ${hostname} is already under way`);

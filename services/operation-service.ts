@@ -54,6 +54,7 @@ export class OperationService {
         { key: TRIGGER_ATTRIBUTE, value: ctx.trigger },
         { key: OPERATION_STATE_ATTRIBUTE, value: 'assessing' },
       ],
+      memo: { correlation_id: ctx.correlationId },
     });
     const view = await this.client.workflow.executeUpdateWithStart(decisionUpdate, { startWorkflowOperation: start });
     if (view.state === 'failed' && view.error?.code === 'command_rejected') {

@@ -50,6 +50,7 @@ export class ServiceRestartService {
         { key: REQUESTER_ATTRIBUTE, value: requestedBy },
         { key: TRIGGER_ATTRIBUTE, value: ctx.trigger },
       ],
+      memo: { correlation_id: ctx.correlationId },
     });
     const result = handle.result();
     // Answered as soon as a step is held; the run goes on (and may fail) without this caller.

@@ -41,6 +41,7 @@ export async function runOperationStep(
     args: [input],
     // A step already sent to the device must finish and be recorded even if its parent is terminated.
     parentClosePolicy: ParentClosePolicy.ABANDON,
+    memo: { correlation_id: ctx.correlationId },
     typedSearchAttributes: [
       { key: DEVICE_ATTRIBUTE, value: ctx.hostname },
       { key: REQUESTER_ATTRIBUTE, value: ctx.requestedBy },

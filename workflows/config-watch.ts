@@ -11,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { startAlertDelivery } from './alert-delivery.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import { configChangesSignal, restartWatchSignal, stopWatchingSignal, type ObservedChange } from './config-watch-messages.ts';
 import { describeFailure } from './failure.ts';
@@ -77,7 +78,8 @@ export async function configWatchWorkflow(input: ConfigWatchInput): Promise<void
     for (const [path, change] of pending) {
       pending.delete(path);
       try {
-        await captureConfigChange({ hostname: input.hostname, path, detectedAt: change.detectedAt, moved: change.moved, correlationId: null });
+        const captured = await captureConfigChange({ hostname: input.hostname, path, detectedAt: change.detectedAt, moved: change.moved, correlationId: null });
+        if (captured.stored) await startAlertDelivery(captured.alerts);
       } catch (err) {
         // One unreadable file must not stop the watch; the failure stays in the workflow history.
         log.warn('config change not captured', { device: input.hostname, path, error: describeFailure(err).message });

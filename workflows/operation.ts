@@ -11,6 +11,7 @@ import type { AuditAction } from '../schema/database.ts';
 import { FINAL_OPERATION_STATES, type OperationInput, type OperationState, type OperationView, type RiskAssessment } from '../schema/operation.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from './operation-messages.ts';
+import { startAlertDelivery } from './alert-delivery.ts';
 import { describeFailure } from './failure.ts';
 import { OPERATION_STATE_ATTRIBUTE, RISK_LEVEL_ATTRIBUTE } from './search-attributes.ts';
 
@@ -67,7 +68,7 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
   let cancelled_by: string | null = null;
   const record = async (action: AuditAction, details: Record<string, unknown> = {}) => {
     const snapshot = { ...view };
-    await recordOperation({ view: snapshot, action, auditKey: `${input.operationId}/${++auditSeq}`, correlationId: input.correlationId, details });
+    await startAlertDelivery(await recordOperation({ view: snapshot, action, auditKey: `${input.operationId}/${++auditSeq}`, correlationId: input.correlationId, details }));
     persistedState = snapshot.state;
   };
   const setState = (state: OperationState) => {

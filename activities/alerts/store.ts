@@ -1,13 +1,58 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AlertTransition } from '../../schema/alert.ts';
 import type { Database } from '../../schema/database.ts';
 import { insightsFor } from '../insights/data-insights.ts';
 import { writeAudit } from '../store/audit.ts';
+import { alertTransitions } from '../../platform/metrics.ts';
 import { deviceStatusConditions, insightConditions, planAlerts, type Condition } from './evaluate.ts';
 
 export type AlertLook =
   | { source: 'insight'; hostname: string; dataType: string; data: unknown }
   | { source: 'device_status'; hostname: string };
+
+/** Something that happened once: it notifies when a rule matches, and is history at once (resolved). */
+export type AlertEvent =
+  | { source: 'config_change'; hostname: string; eventId: string; path: string; changeType: string; risk: string; reasons: string[] }
+  | { source: 'operation'; hostname: string; operationId: string; state: string; command: string; risk: string | null };
+
+const RISK_RANK: Record<string, number> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
+
+/** Records and answers the notifications an event calls for; a retried activity records each once. */
+export async function evaluateEventAlerts(db: Kysely<Database>, e: AlertEvent): Promise<AlertTransition[]> {
+  return db.transaction().execute(async (trx) => {
+    const device = await trx.selectFrom('devices').select(['id', 'hostname', 'maintenance']).where('hostname', '=', e.hostname).executeTakeFirst();
+    if (!device) return [];
+    const rules = await trx.selectFrom('alert_rules').selectAll().where('source', '=', e.source).where('enabled', '=', true).execute();
+    const now = new Date();
+    const transitions: AlertTransition[] = [];
+    for (const rule of rules) {
+      const matches =
+        e.source === 'config_change'
+          ? (RISK_RANK[e.risk] ?? 0) >= (RISK_RANK[rule.match.min_risk ?? 'HIGH'] ?? 3)
+          : (rule.match.operation_states ?? []).includes(e.state as never);
+      if (!matches) continue;
+      const subject = e.source === 'config_change' ? `config:${e.path}:${e.eventId}` : `operation:${e.operationId}:${e.state}`;
+      const severity = e.source === 'config_change' ? (e.risk === 'CRITICAL' ? 'critical' : 'warning') : e.state === 'blocked' ? 'warning' : 'info';
+      const message =
+        e.source === 'config_change'
+          ? `${e.path} ${e.changeType} on ${e.hostname}, risk ${e.risk}${e.reasons.length ? `: ${e.reasons.slice(0, 3).join('; ')}` : ''}`
+          : `operation ${e.state} on ${e.hostname}${e.risk ? ` (risk ${e.risk})` : ''}: ${e.command.slice(0, 200)}`;
+      const evidence = e.source === 'config_change' ? { event_id: e.eventId, path: e.path, change_type: e.changeType, risk: e.risk } : { operation_id: e.operationId, state: e.state, risk: e.risk };
+      // A retried activity finds its own row: the event is recorded (and notified) once.
+      const seen = await trx.selectFrom('alerts').select('id').where('rule_id', '=', rule.id).where('hostname', '=', device.hostname).where('subject', '=', subject).executeTakeFirst();
+      if (seen) continue;
+      const row = await trx
+        .insertInto('alerts')
+        .values({ rule_id: rule.id, hostname: device.hostname, subject, state: 'resolved', severity, message, evidence: JSON.stringify(evidence), muted: device.maintenance !== null, first_seen: now, fired_at: now, resolved_at: now, updated_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      if (device.maintenance !== null) continue;
+      transitions.push({ alert_id: row.id, rule: rule.name, device: device.hostname, subject, state: 'firing', severity, message, evidence, first_seen: now.toISOString(), at: now.toISOString() });
+    }
+    await recordTransitions(trx, device, transitions, null);
+    return transitions;
+  });
+}
 
 /**
  * Applies every enabled rule of the look's source to what was just seen, in one transaction, and
@@ -61,18 +106,24 @@ export async function evaluateAlerts(db: Kysely<Database>, look: AlertLook): Pro
         if (wasFiring) transition(id, { subject: was.subject, severity: was.severity, message: `recovered: ${was.message}`, evidence: was.evidence }, was.first_seen, 'resolved');
       }
     }
-    for (const t of transitions) {
-      await writeAudit(trx, {
-        device_id: device.id,
-        hostname: device.hostname,
-        action: t.state === 'firing' ? 'alert_fired' : 'alert_resolved',
-        data_type: look.source === 'insight' ? look.dataType : null,
-        trigger: 'system',
-        status: 'success',
-        correlation_id: null,
-        details: JSON.stringify({ alert_id: t.alert_id, rule: t.rule, subject: t.subject, severity: t.severity, message: t.message }),
-      });
-    }
+    await recordTransitions(trx, device, transitions, look.source === 'insight' ? look.dataType : null);
     return transitions;
   });
+}
+
+/** One audit row (and so one live event) per notification. */
+async function recordTransitions(trx: Transaction<Database>, device: { id: string; hostname: string }, transitions: AlertTransition[], dataType: string | null): Promise<void> {
+  for (const t of transitions) {
+    alertTransitions.inc({ state: t.state });
+    await writeAudit(trx, {
+      device_id: device.id,
+      hostname: device.hostname,
+      action: t.state === 'firing' ? 'alert_fired' : 'alert_resolved',
+      data_type: dataType,
+      trigger: 'system',
+      status: 'success',
+      correlation_id: null,
+      details: JSON.stringify({ alert_id: t.alert_id, rule: t.rule, subject: t.subject, severity: t.severity, message: t.message }),
+    });
+  }
 }

@@ -1,3 +1,5 @@
+import type { AlertTransition } from '../../schema/alert.ts';
+import { evaluateEventAlerts } from '../alerts/store.ts';
 import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../platform/logger.ts';
@@ -31,7 +33,7 @@ export interface CaptureInput {
 }
 
 export type CaptureResult =
-  | { stored: true; snapshotId: string; eventId: string; changeType: ConfigChangeType; riskLevel: string }
+  | { stored: true; snapshotId: string; eventId: string; changeType: ConfigChangeType; riskLevel: string; alerts: AlertTransition[] }
   | { stored: false; reason: 'unchanged' | 'absent' | 'too_large' | 'not_regular' };
 
 /**
@@ -94,7 +96,8 @@ export async function captureConfigChange(deps: CaptureDeps, input: CaptureInput
       correlationId: input.correlationId,
     });
     logger.info('config change stored', { device: device.hostname, path: input.path, change_type: changeType, risk_level: impact.risk_level });
-    return { stored: true, snapshotId: stored.snapshotId, eventId: stored.eventId, changeType, riskLevel: impact.risk_level };
+    const alerts = await evaluateEventAlerts(db, { source: 'config_change', hostname: device.hostname, eventId: stored.eventId, path: input.path, changeType, risk: impact.risk_level, reasons: impact.reasons });
+    return { stored: true, snapshotId: stored.snapshotId, eventId: stored.eventId, changeType, riskLevel: impact.risk_level, alerts };
   } catch (err) {
     throw toApplicationFailure(err);
   }

@@ -5,8 +5,10 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';
 import type { CollectionService } from '../../services/collection-service.ts';
+import type { PerformanceService } from '../../services/performance-service.ts';
+import { ServiceError } from '../../services/service-error.ts';
 
-const AuditQuery = z
+export const AuditQuery = z
   .object({
     device: Hostname.optional(),
     data_type: z.string().regex(/^[a-z_]{1,40}$/).optional(),
@@ -24,6 +26,28 @@ export function auditRoutes(db: Kysely<Database>, collection: CollectionService)
   });
   r.get('/cache/stats', async (_req, res) => {
     res.json(await collection.stats());
+  });
+  return r;
+}
+
+export const PerformanceQuery = z
+  .object({
+    period: z.enum(['minute', 'hour', 'day']).default('hour'),
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+    device: Hostname.optional(),
+  })
+  .strict();
+
+/** `GET /api/performance`: reads and collections per period and service (polling, api, mcp, cli), from the audit log. */
+export function performanceRoutes(performance: PerformanceService): Router {
+  const r = Router();
+  r.get('/performance', async (req, res) => {
+    const q = PerformanceQuery.parse(req.query);
+    const until = q.until ? new Date(q.until) : new Date();
+    const since = q.since ? new Date(q.since) : new Date(until.getTime() - 24 * 3600_000);
+    if (since >= until) throw new ServiceError('validation_error', 400, 'since must be before until');
+    res.json({ period: q.period, since: since.toISOString(), until: until.toISOString(), periods: await performance.rollup({ period: q.period, since, until, hostname: q.device }) });
   });
   return r;
 }

@@ -48,6 +48,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ['critical problems', 'insight', { min_severity: 'critical' }, 0],
     ['lasting warnings', 'insight', { min_severity: 'warning' }, 300],
     ['device unreachable', 'device_status', { states: ['unreachable', 'auth_failed', 'host_key_mismatch'] }, 0],
+    ['risky config change', 'config_change', { min_risk: 'HIGH' }, 0],
+    ['operation blocked or confirmed', 'operation', { operation_states: ['blocked', 'confirmed'] }, 0],
   ] as const;
   for (const [name, source, match, forSeconds] of rules) {
     await sql`insert into alert_rules (name, source, match, for_seconds) values (${name}, ${source}, ${JSON.stringify(match)}::jsonb, ${forSeconds})`.execute(db);

@@ -121,6 +121,39 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
     assert.ok(!events.some((e) => e.event === 'read'), 'plain reads are not streamed');
   });
 
+  test('a confirmed destructive operation notifies once (an event alert, kept as history)', async () => {
+    const held = await call('POST', '/api/devices/box/exec', { command: 'docker stop $(docker ps -q)' });
+    assert.equal(held.status, 409, JSON.stringify(held.body));
+    const done = await call('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase: held.body.confirmation_required.phrase });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    const note = await eventually('the operation notification', () => received.find((r) => r.body.subject === `operation:${held.body.operation_id}:confirmed`));
+    assert.match(note.body.message, /^operation confirmed on box/);
+    const history = await call('GET', '/api/alerts?device=box');
+    const events = history.body.alerts.filter((a: { rule: string }) => a.rule === 'operation blocked or confirmed');
+    assert.deepEqual(events.map((a: { state: string }) => a.state), ['resolved']);
+  });
+
+  test('observability: /metrics in Prometheus format and /api/performance rolled up from the audit log', async () => {
+    await call('GET', '/api/devices/box/containers');
+    const res = await fetch(`${api}/metrics`);
+    assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+    const text = await res.text();
+    const value = (line: RegExp) => Number(new RegExp(`^${line.source} (\\d+(?:\\.\\d+)?)$`, 'm').exec(text)?.[1] ?? NaN);
+    assert.ok(value(/infra_collections_total\{data_type="containers",status="success"\}/) >= 3);
+    assert.ok(value(/infra_reads_total\{data_type="containers",cache_hit="true"\}/) >= 1);
+    assert.ok(value(/infra_alert_transitions_total\{state="firing"\}/) >= 1);
+    assert.ok(value(/infra_ssh_connections_open/) >= 1);
+    assert.ok(value(/infra_db_pool_connections\{state="total"\}/) >= 1);
+    assert.match(text, /^infra_workflow_duration_seconds_count\{workflow="collectWorkflow"\} \d+$/m);
+    const perf = await call('GET', '/api/performance?period=minute&device=box');
+    assert.equal(perf.status, 200, JSON.stringify(perf.body));
+    const reads = perf.body.periods.filter((p: { service_name: string; action: string }) => p.service_name === 'api' && p.action === 'read');
+    assert.ok(reads.length >= 1);
+    assert.ok(reads.reduce((n: number, p: { operations_cached: number }) => n + p.operations_cached, 0) >= 1);
+    assert.ok(reads.every((p: { operations_total: number; operations_successful: number; operations_failed: number }) => p.operations_total === p.operations_successful + p.operations_failed));
+    assert.equal((await call('GET', '/api/performance?period=week')).status, 400);
+  });
+
   test('a device that refuses our key fires the device rule at once (auth failures are not retried); status changes stream', async () => {
     await call('POST', '/api/devices', { hostname: 'gone', address: '127.0.0.1', port: sshd.port, username: 'no-such-user', identity_file: sshd.clientKeyPath });
     assert.equal((await call('GET', '/api/devices/gone/metrics?force_refresh=true')).status >= 400, true);
