@@ -18,11 +18,13 @@ import type { AlertService } from '../services/alert-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { correlationMiddleware } from './request-context.ts';
-import { apiScope, hostCheck, rateLimit, requireToken, type SecuritySettings } from './security.ts';
+import { registry as metricsRegistry } from '../platform/metrics.ts';
+import { apiScope, hostCheck, rateLimit, rejectNul, requireToken, type SecuritySettings } from './security.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { eventRoutes } from './routes/events.ts';
 import { alertRoutes } from './routes/alerts.ts';
-import { auditRoutes } from './routes/audit.ts';
+import { auditRoutes, performanceRoutes } from './routes/audit.ts';
+import { PerformanceService } from '../services/performance-service.ts';
 import { configRoutes } from './routes/config.ts';
 import { deviceActionRoutes } from './routes/device-actions.ts';
 import { dataRoutes } from './routes/data.ts';
@@ -61,7 +63,11 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use(express.json({ limit: '1mb' }));
   app.use(requireToken(deps.tokens, apiScope));
   app.use(rateLimit(deps.security.rateLimitPerMinute));
+  app.use(rejectNul);
 
+  app.get('/metrics', async (_req, res) => {
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  });
   app.get('/health', async (_req, res) => {
     const report = await deps.health.report();
     res.status(report.status === 'ok' ? 200 : 503).json(report);
@@ -75,6 +81,7 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use('/api', operationalWorkflowRoutes(deps.maintenance, deps.restarts, deps.diagnosis));
   app.use('/api/devices', dataRoutes(deps.collection));
   app.use('/api', auditRoutes(deps.db, deps.collection));
+  app.use('/api', performanceRoutes(new PerformanceService(deps.db)));
   app.use('/api', operationRoutes(deps.operations));
   app.use('/api', configRoutes(deps.configHistory));
   app.use('/api', incidentRoutes(deps.incidents));

@@ -97,6 +97,27 @@ export function rateLimit(perMinute: number): RequestHandler {
 }
 
 /**
+ * PostgreSQL's text and jsonb cannot hold a NUL character, and no name, path, note or URL has one: a
+ * request carrying one is refused before anything is stored or a workflow started with it.
+ */
+export const rejectNul: RequestHandler = (req, res, next) => {
+  const where = nulPath(req.body, 'body') ?? nulPath(req.query, 'query');
+  if (where === null) return next();
+  res.status(400).json(errorBody('validation_error', 'request is invalid', [{ path: where, message: 'must not contain a NUL character' }]));
+};
+
+/** Where in a parsed body or query the first NUL character is, or null. */
+function nulPath(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return value.includes('\0') ? path : null;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, item] of Object.entries(value)) {
+    const found = key.includes('\0') ? `${path}.${key}` : nulPath(item, `${path}.${key}`);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/**
  * What an API request needs: reading is `read`; managing devices and tokens is `admin`; everything
  * else that changes something (commands, confirmations, containers, maintenance, rollbacks) `operate`.
  */

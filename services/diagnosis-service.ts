@@ -29,7 +29,10 @@ export class DiagnosisService {
         { key: DEVICE_ATTRIBUTE, value: hostname ?? 'fleet' },
         { key: TRIGGER_ATTRIBUTE, value: ctx.trigger },
       ],
+      memo: { correlation_id: ctx.correlationId },
     });
+    // The one device asked for was removed while it was being diagnosed.
+    if (hostname && result.reports.length === 0) throw new ServiceError('not_found', 404, `device ${hostname} not found`);
     return { ...result, workflow_id: workflowId };
   }
 }

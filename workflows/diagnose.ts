@@ -40,13 +40,17 @@ export async function diagnoseWorkflow(input: DiagnoseInput): Promise<DiagnoseRe
   const reports: DiagnosisReport[] = [];
   const queue = [...input.hostnames];
   const lane = async () => {
-    for (let hostname = queue.shift(); hostname !== undefined; hostname = queue.shift()) reports.push(await diagnoseOne(hostname));
+    for (let hostname = queue.shift(); hostname !== undefined; hostname = queue.shift()) {
+      const report = await diagnoseOne(hostname);
+      if (report) reports.push(report);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(DEVICES_AT_ONCE, queue.length) }, lane));
   reports.sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
   return { focus: input.focus, reports, fleet: reports.length > 1 ? diagnoseFleet(reports) : null };
 
-  async function diagnoseOne(hostname: string): Promise<DiagnosisReport> {
+  /** Null when the device was removed while it was being diagnosed: it is no longer part of the fleet. */
+  async function diagnoseOne(hostname: string): Promise<DiagnosisReport | null> {
     const collected: DiagnosedDataType[] = [];
     const failed: Array<{ data_type: DiagnosedDataType; reason: string }> = [];
     await Promise.all(
@@ -60,6 +64,11 @@ export async function diagnoseWorkflow(input: DiagnoseInput): Promise<DiagnoseRe
         }
       }),
     );
-    return diagnoseDevice({ hostname, focus: input.focus, collected, failed, trigger: input.trigger, correlationId: input.correlationId, workflowId: workflowInfo().workflowId });
+    try {
+      return await diagnoseDevice({ hostname, focus: input.focus, collected, failed, trigger: input.trigger, correlationId: input.correlationId, workflowId: workflowInfo().workflowId });
+    } catch (err) {
+      if (describeFailure(err).code === 'device_not_found') return null;
+      throw err;
+    }
   }
 }

@@ -4,11 +4,11 @@ import { AlertChannelCreate, AlertRuleCreate } from '../../schema/alert.ts';
 import { Hostname } from '../../schema/device.ts';
 import type { AlertService } from '../../services/alert-service.ts';
 
-const AlertsQuery = z
+export const AlertsQuery = z
   .object({ device: Hostname.optional(), state: z.enum(['pending', 'firing', 'resolved']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) })
   .strict();
-const Id = z.string().uuid();
-const RulePatch = z.object({ enabled: z.boolean() }).strict();
+export const Id = z.string().uuid();
+export const RulePatch = z.object({ enabled: z.boolean() }).strict();
 
 /** Alert history (`GET /api/alerts`), rules and delivery channels. */
 export function alertRoutes(alerts: AlertService): Router {

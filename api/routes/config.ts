@@ -6,8 +6,8 @@ import type { ConfigHistoryService } from '../../services/config-history-service
 import { execAnswer } from '../../services/operation-answers.ts';
 import { actor, requestContext } from '../request-context.ts';
 
-const HistoryQuery = z.object({ path: DevicePath, limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
-const DiffQuery = z.object({ from: SnapshotId, to: SnapshotId }).strict();
+export const HistoryQuery = z.object({ path: DevicePath, limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
+export const DiffQuery = z.object({ from: SnapshotId, to: SnapshotId }).strict();
 
 /** Configuration history: watched files, versions, diffs and change events. */
 export function configRoutes(history: ConfigHistoryService): Router {

@@ -5,7 +5,7 @@ import type { CollectionService } from '../../services/collection-service.ts';
 import { requestContext } from '../request-context.ts';
 
 const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const DataQuery = z
+export const DataQuery = z
   .object({
     force_refresh: Flag.default(false),
     since: z.iso.datetime({ offset: true }).optional(),

@@ -10,10 +10,10 @@ import { containerAnswer, execAnswer, guestAnswer } from '../../services/operati
 import { actor, requestContext } from '../request-context.ts';
 
 const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const ContainerLogsQuery = LogWindow.extend({ timestamps: Flag.optional() }).strict();
+export const ContainerLogsQuery = LogWindow.extend({ timestamps: Flag.optional() }).strict();
 /** Options of the per-container routes; the action and the name come from the path. */
 const ContainerActionOptions = z.record(z.string(), z.unknown());
-const PathAction = z.enum(['start', 'stop', 'restart', 'remove', 'exec']);
+export const PathAction = z.enum(['start', 'stop', 'restart', 'remove', 'exec']);
 
 /**
  * Container and Proxmox guest actions, logs and ZFS snapshots under `/api/devices/{hostname}/...`. Each becomes an operation: safe ones

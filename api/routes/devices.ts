@@ -4,7 +4,7 @@ import { DeviceCreate, DevicePatch, Hostname, Tag, Username } from '../../schema
 import type { DeviceService } from '../../services/device-service.ts';
 import { requestContext } from '../request-context.ts';
 
-const ImportRequest = z
+export const ImportRequest = z
   .object({
     config: z.string().min(1).max(1_000_000),
     dry_run: z.boolean().default(false),

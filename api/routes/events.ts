@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { Hostname } from '../../schema/device.ts';
 import type { EventService, InfraEvent } from '../../services/event-service.ts';
 
-const EventsQuery = z
+export const EventsQuery = z
   .object({
     device: Hostname.optional(),
     /** Comma-separated audit actions (collect, operation_held, config_change, incident_opened...) or `device_status`. */

@@ -4,15 +4,15 @@ import { Hostname } from '../../schema/device.ts';
 import type { IncidentService } from '../../services/incident-service.ts';
 import { actor, requestContext } from '../request-context.ts';
 
-const IncidentQuery = z
+export const IncidentQuery = z
   .object({
     device: Hostname.optional(),
     state: z.enum(['awaiting_replacement', 'rebuilding', 'closed']).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(100),
   })
   .strict();
-const IncidentId = z.string().uuid();
-const ReplacedRequest = z.object({ note: z.string().trim().min(1).max(1000).optional() }).strict();
+export const IncidentId = z.string().uuid();
+export const ReplacedRequest = z.object({ note: z.string().trim().min(1).max(1000).optional() }).strict();
 
 /** Failed-drive and degraded-pool incidents and their disk-replacement runbooks. */
 export function incidentRoutes(incidents: IncidentService): Router {

@@ -9,7 +9,7 @@ import type { ServiceRestartService } from '../../services/service-restart-servi
 import { maintenanceAnswer, serviceRestartAnswer } from '../../services/workflow-answers.ts';
 import { actor, requestContext } from '../request-context.ts';
 
-const DiagnoseQuery = z.object({ focus: z.enum(['performance', 'storage', 'containers', 'all']).default('all') }).strict();
+export const DiagnoseQuery = z.object({ focus: z.enum(['performance', 'storage', 'containers', 'all']).default('all') }).strict();
 
 const confirmHow = (operationId: string) => `POST /api/operations/${operationId}/confirm {"phrase": "<the phrase, typed by a human>"}`;
 

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { TokenCreate } from '../../schema/api-token.ts';
 import type { TokenService } from '../../services/token-service.ts';
 
+export const TokenId = z.string().uuid();
+
 /** Token management (admin scope): the token itself is in the creation answer only. */
 export function tokenRoutes(tokens: TokenService): Router {
   const r = Router();
@@ -13,7 +15,7 @@ export function tokenRoutes(tokens: TokenService): Router {
     res.json({ tokens: await tokens.list() });
   });
   r.delete('/tokens/:id', async (req, res) => {
-    res.json(await tokens.revoke(z.string().uuid().parse(req.params.id)));
+    res.json(await tokens.revoke(TokenId.parse(req.params.id)));
   });
   return r;
 }

@@ -1,0 +1,732 @@
+import { z } from 'zod';
+import pkg from '../package.json' with { type: 'json' };
+import { DATA_TYPES } from '../activities/collectors/registry.ts';
+import { AlertChannelCreate, AlertRuleCreate } from '../schema/alert.ts';
+import { TokenCreate, TOKEN_SCOPES, type TokenView } from '../schema/api-token.ts';
+import { ConfirmBody, ExecRequest, OperationId } from '../schema/command-request.ts';
+import { ConfigChangesQuery, SnapshotId, WatchPathRequest } from '../schema/config-request.ts';
+import { ContainerActionRequest, ContainerName } from '../schema/container-action.ts';
+import { DeviceCreate, DevicePatch, Hostname, type DeviceView } from '../schema/device.ts';
+import { GUEST_ACTIONS, VmidParam } from '../schema/guest-action.ts';
+import type { IncidentView } from '../schema/incident.ts';
+import { LogWindow, UnitName } from '../schema/log-request.ts';
+import { MaintenanceRequest } from '../schema/maintenance-request.ts';
+import type { DeviceMaintenance, MaintenanceView } from '../schema/maintenance.ts';
+import type { CommandResult, OperationView } from '../schema/operation.ts';
+import { ServiceRestartRequest, type ServiceRestartView } from '../schema/service-restart.ts';
+import { ZfsSnapshotRequest } from '../schema/zfs-snapshot-request.ts';
+import type { AlertService } from '../services/alert-service.ts';
+import type { CacheStats, DataAnswer, HistoryAnswer } from '../services/collection-service.ts';
+import type { ImportResult } from '../services/device-service.ts';
+import type { HealthReport } from '../services/health-service.ts';
+import type { PerformancePeriod } from '../services/performance-service.ts';
+import { AlertsQuery, Id as AlertId, RulePatch } from './routes/alerts.ts';
+import { AuditQuery, PerformanceQuery } from './routes/audit.ts';
+import { DiffQuery, HistoryQuery } from './routes/config.ts';
+import { DataQuery } from './routes/data.ts';
+import { ContainerLogsQuery, PathAction } from './routes/device-actions.ts';
+import { ImportRequest } from './routes/devices.ts';
+import { EventsQuery } from './routes/events.ts';
+import { IncidentId, IncidentQuery, ReplacedRequest } from './routes/incidents.ts';
+import { DiagnoseQuery } from './routes/operational-workflows.ts';
+import { TokenId } from './routes/tokens.ts';
+
+/**
+ * The OpenAPI 3.1 description of the HTTP API, served at `GET /openapi.json`. Parameters and bodies are
+ * the zod schemas the routes validate with (as JSON Schema of what a client sends); answers are
+ * described here, each view's keys checked against its TypeScript type so the two cannot drift apart.
+ * Refinements zod cannot express in JSON Schema (e.g. "identity_file is required for key auth") are
+ * still enforced by the routes, which answer 400 for them.
+ */
+
+type JsonSchema = { [key: string]: unknown };
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  // The document declares the dialect (3.1 uses draft 2020-12) once for every schema in it.
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io });
+  return rest;
+}
+/** What a client sends: defaults make fields optional, and transforms are described by what they accept. */
+const accepts = (schema: z.ZodType) => jsonSchema(schema, 'input');
+/** What the API answers: plain `z.object`s allow no other keys, `z.looseObject`s do. */
+const answers = (schema: z.ZodType) => jsonSchema(schema, 'output');
+
+/** The properties of a request body without the ones a route takes from its path. */
+function withoutProperties(schema: JsonSchema, drop: readonly string[]): JsonSchema {
+  const properties = Object.fromEntries(Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>).filter(([name]) => !drop.includes(name)));
+  const required = ((schema.required ?? []) as string[]).filter((name) => !drop.includes(name));
+  const { required: _all, ...rest } = schema;
+  return { ...rest, properties, ...(required.length ? { required } : {}) };
+}
+
+// --- answers ------------------------------------------------------------------------------------------
+
+const Time = z.iso.datetime();
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Open at the top: the command routes add their own keys beside `error` (`unit`, `snapshot`, `action`...). */
+const ErrorBody = z.looseObject({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional(), correlation_id: z.string() }),
+});
+
+const deviceMaintenanceShape = {
+  since: Time,
+  workflow_id: z.string(),
+  requested_by: z.string(),
+  reason: z.string().nullable(),
+  stopped: z.array(z.string()),
+  kept: z.array(z.looseObject({ name: z.string(), reason: z.string() })),
+} satisfies Record<keyof DeviceMaintenance, z.ZodType>;
+
+const deviceViewShape = {
+  id: z.uuid(),
+  hostname: z.string(),
+  address: z.string(),
+  port: z.int(),
+  username: z.string(),
+  auth_method: z.enum(['key', 'agent']),
+  device_type: z.string(),
+  tags: z.array(z.string()),
+  location: z.string().nullable(),
+  description: z.string().nullable(),
+  monitoring_enabled: z.boolean(),
+  status: z.string(),
+  status_detail: z.string().nullable(),
+  last_seen: Time.nullable(),
+  host_key_fingerprint: z.string().nullable(),
+  host_key_algorithm: z.string().nullable(),
+  capabilities: z.record(z.string(), z.boolean()),
+  config_watch_mode: z.string().nullable(),
+  config_watch_detail: z.string().nullable(),
+  maintenance: z.looseObject(deviceMaintenanceShape).nullable(),
+  created_at: Time,
+  updated_at: Time,
+} satisfies Record<keyof DeviceView, z.ZodType>;
+const DeviceViewSchema = z.looseObject(deviceViewShape);
+
+const commandResultShape = {
+  exit_code: z.int().nullable(),
+  signal: z.string().nullable(),
+  stdout: z.string(),
+  stderr: z.string(),
+  stdout_truncated: z.boolean(),
+  stderr_truncated: z.boolean(),
+  output_limit_bytes: z.int(),
+  duration_ms: z.number(),
+} satisfies Record<keyof CommandResult, z.ZodType>;
+
+const operationViewShape = {
+  operation_id: z.uuid(),
+  device: z.string(),
+  command: z.string(),
+  state: z.string(),
+  requested_by: z.string(),
+  trigger: z.string(),
+  assessment: z.looseObject({ destructive: z.boolean(), risk_level: z.string(), reasons: z.array(z.string()) }).nullable(),
+  attempts_left: z.int(),
+  expires_at: Time.nullable(),
+  confirmed_by: z.string().nullable(),
+  result: z.looseObject(commandResultShape).nullable(),
+  error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
+  workflow_id: z.string(),
+} satisfies Record<keyof OperationView, z.ZodType>;
+
+/** 200 of a command that ran: its result (see `execAnswer`). */
+const CommandDone = z.looseObject({ operation_id: z.uuid(), device: z.string(), ...commandResultShape, workflow_id: z.string() });
+/** 409 of a destructive command, held until a person types the phrase. */
+const CommandHeld = z.looseObject({
+  status: z.literal('DESTRUCTIVE_ACTION_BLOCKED'),
+  operation_id: z.uuid(),
+  device: z.string(),
+  command: z.string(),
+  risk_assessment: z.looseObject({ risk_level: z.string(), categories: z.array(z.string()), reasons: z.array(z.string()) }),
+  impact_details: z.looseObject({ affected_count: z.int(), affected_items: z.array(z.looseObject({ kind: z.string(), name: z.string() })) }),
+  confirmation_required: z.looseObject({ phrase: z.string().nullable(), expires_at: Time.nullable(), attempts_left: z.int(), how: z.string() }),
+  safer_alternatives: z.array(z.string()),
+  safety_checklist: z.array(z.string()),
+  workflow_id: z.string(),
+});
+/** 409 of a command a device rule forbids right now (e.g. a parity check is running). */
+const CommandBlocked = z.looseObject({
+  status: z.literal('BLOCKED_BY_DEVICE_RULE'),
+  operation_id: z.uuid(),
+  device: z.string(),
+  reason: z.string().nullable(),
+  risk_assessment: z.looseObject({ risk_level: z.string() }),
+  safer_alternatives: z.array(z.string()),
+  workflow_id: z.string(),
+});
+
+const Insight = z.looseObject({
+  severity: z.enum(['critical', 'warning', 'info']),
+  code: z.string(),
+  subject: z.string(),
+  message: z.string(),
+  evidence: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+});
+const dataAnswerShape = {
+  device: z.string(),
+  data_type: z.string(),
+  data: z.unknown(),
+  collected_at: Time,
+  age_seconds: z.number(),
+  from_cache: z.boolean(),
+  workflow_id: z.string().optional(),
+  insights: z.array(Insight),
+} satisfies Record<keyof DataAnswer, z.ZodType>;
+const historyAnswerShape = {
+  device: z.string(),
+  data_type: z.string(),
+  since: Time,
+  until: Time,
+  count: z.int(),
+  truncated: z.boolean(),
+  series: z.array(z.looseObject({ collected_at: Time, snapshot_id: z.string() })),
+} satisfies Record<keyof HistoryAnswer, z.ZodType>;
+
+const partHealth = z.looseObject({ status: z.enum(['ok', 'down']), latency_ms: z.number().optional(), error: z.string().optional() });
+const healthShape = {
+  status: z.enum(['ok', 'degraded']),
+  temporal: partHealth,
+  database: partHealth,
+  worker: partHealth,
+  devices: z.object({ total: z.int(), by_status: z.record(z.string(), z.int()) }).nullable(),
+  checked_at: Time,
+} satisfies Record<keyof HealthReport, z.ZodType>;
+
+const cacheStatsShape = {
+  data_types: z.array(z.object({ data_type: z.string(), freshness_seconds: z.number(), poll_interval_seconds: z.number(), snapshots: z.int() })),
+  reads_since_start: z.object({ total: z.int(), cache_hits: z.int(), hit_rate: z.number().nullable(), collections_started: z.int(), joined_in_process: z.int() }),
+} satisfies Record<keyof CacheStats, z.ZodType>;
+
+const importShape = {
+  dry_run: z.boolean(),
+  created: z.array(DeviceViewSchema),
+  would_create: z.array(z.looseObject({ hostname: z.string() })),
+  existing: z.array(z.string()),
+  skipped: z.array(z.object({ host: z.string(), reason: z.string() })),
+} satisfies Record<keyof ImportResult, z.ZodType>;
+
+const maintenanceViewShape = {
+  device: z.string(),
+  phase: z.string(),
+  reason: z.string().nullable(),
+  requested_by: z.string(),
+  plan: z.looseObject({ stop: z.array(z.string()), kept: z.array(z.looseObject({ name: z.string(), reason: z.string() })), not_running: z.array(z.string()) }).nullable(),
+  operation_id: z.string().nullable(),
+  stopped: z.array(z.string()),
+  since: Time.nullable(),
+  left_at: Time.nullable(),
+  left_by: z.string().nullable(),
+  restored: z.array(z.looseObject({ container: z.string(), ok: z.boolean() })),
+  error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
+  workflow_id: z.string(),
+} satisfies Record<keyof MaintenanceView, z.ZodType>;
+
+const restartViewShape = {
+  device: z.string(),
+  project: z.string().nullable(),
+  service: z.string(),
+  phase: z.string(),
+  steps: z.array(z.looseObject({ service: z.string(), containers: z.array(z.string()), state: z.string(), operation_ids: z.array(z.string()), detail: z.string().nullable() })),
+  pending_operation_id: z.string().nullable(),
+  error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
+  workflow_id: z.string(),
+} satisfies Record<keyof ServiceRestartView, z.ZodType>;
+
+const incidentViewShape = {
+  incident_id: z.uuid(),
+  device: z.string(),
+  kind: z.string(),
+  subject: z.string(),
+  summary: z.string(),
+  state: z.enum(['awaiting_replacement', 'rebuilding', 'closed']),
+  opened_at: Time,
+  closed_at: Time.nullable(),
+  timeline: z.array(z.looseObject({ at: z.string(), event: z.string(), detail: z.string() })),
+  workflow_id: z.string(),
+} satisfies Record<keyof IncidentView, z.ZodType>;
+
+const tokenViewShape = {
+  id: z.uuid(),
+  name: z.string(),
+  scope: z.enum(TOKEN_SCOPES),
+  created_at: Time,
+  last_used_at: Time.nullable(),
+  revoked_at: Time.nullable(),
+} satisfies Record<keyof TokenView, z.ZodType>;
+
+const performancePeriodShape = {
+  time: Time,
+  service_name: z.string(),
+  action: z.string(),
+  operations_total: z.int(),
+  operations_successful: z.int(),
+  operations_failed: z.int(),
+  operations_cached: z.int(),
+  cache_hit_ratio: z.number().nullable(),
+  avg_duration_ms: z.number().nullable(),
+  p95_duration_ms: z.number().nullable(),
+  min_duration_ms: z.number().nullable(),
+  max_duration_ms: z.number().nullable(),
+  error_types: z.record(z.string(), z.number()),
+} satisfies Record<keyof PerformancePeriod, z.ZodType>;
+
+type ItemOf<T extends (...args: never[]) => Promise<unknown[]>> = Awaited<ReturnType<T>>[number];
+const alertShape = {
+  id: z.string(),
+  device: z.string(),
+  subject: z.string(),
+  state: z.enum(['pending', 'firing', 'resolved']),
+  severity: z.string(),
+  message: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+  muted: z.boolean(),
+  first_seen: Time,
+  fired_at: Time.nullable(),
+  resolved_at: Time.nullable(),
+  rule: z.string(),
+} satisfies Record<keyof ItemOf<AlertService['alerts']>, z.ZodType>;
+const alertRuleShape = {
+  id: z.string(),
+  name: z.string(),
+  source: z.string(),
+  match: z.record(z.string(), z.unknown()),
+  for_seconds: z.int(),
+  enabled: z.boolean(),
+  created_at: Time,
+} satisfies Record<keyof ItemOf<AlertService['rules']>, z.ZodType>;
+const alertChannelShape = {
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  url: z.string(),
+  has_secret: z.boolean(),
+  enabled: z.boolean(),
+  created_at: Time,
+} satisfies Record<keyof ItemOf<AlertService['channels']>, z.ZodType>;
+
+const ConfigFiles = z.looseObject({
+  device: z.string(),
+  watch: z.looseObject({ mode: z.string().nullable(), detail: z.string().nullable(), workflow_id: z.string() }),
+  user_paths: z.array(z.looseObject({ path: z.string(), enabled: z.boolean(), added_at: Time })),
+  files: z.array(z.looseObject({ path: z.string(), kind: z.string(), exists: z.boolean(), snapshot_id: z.string(), versions: z.int() })),
+});
+
+const DiagnosisReport = z.looseObject({ device: z.string(), focus: z.string(), findings: z.array(z.looseObject({ severity: z.string(), code: z.string(), message: z.string() })), summary: z.string() });
+
+const schemas = {
+  Error: answers(ErrorBody),
+  DeviceView: answers(DeviceViewSchema),
+  OperationView: answers(z.looseObject(operationViewShape)),
+  CommandDone: answers(CommandDone),
+  CommandHeld: answers(CommandHeld),
+  CommandBlocked: answers(CommandBlocked),
+  DataAnswer: answers(z.looseObject(dataAnswerShape)),
+  HistoryAnswer: answers(z.looseObject(historyAnswerShape)),
+  HealthReport: answers(z.looseObject(healthShape)),
+  MaintenanceView: answers(z.looseObject(maintenanceViewShape)),
+  ServiceRestartView: answers(z.looseObject(restartViewShape)),
+  IncidentView: answers(z.looseObject(incidentViewShape)),
+  TokenView: answers(z.looseObject(tokenViewShape)),
+  ConfigFiles: answers(ConfigFiles),
+  AlertRule: answers(z.looseObject(alertRuleShape)),
+  AlertChannel: answers(z.looseObject(alertChannelShape)),
+};
+type SchemaName = keyof typeof schemas;
+
+// --- operations ---------------------------------------------------------------------------------------
+
+interface Answer {
+  description: string;
+  content?: { [mediaType: string]: { schema: JsonSchema } };
+}
+const json = (description: string, schema: JsonSchema): Answer => ({ description, content: { 'application/json': { schema } } });
+const named = (description: string, name: SchemaName) => json(description, ref(name));
+/** A view under one key, e.g. `{devices: [...]}` or `{maintenance: {...}}`. */
+const wrapped = (description: string, key: string, schema: JsonSchema) =>
+  json(description, { type: 'object', properties: { [key]: schema }, required: [key], additionalProperties: false });
+/** Keys the answers of one route add to the command answers (e.g. `unit`, or `action` and `containers`). */
+const withKeys = (name: SchemaName, keys: Record<string, z.ZodType>): JsonSchema => ({ allOf: [ref(name), answers(z.looseObject(keys))] });
+
+/**
+ * 409 of a route that runs a command: held for its phrase, refused by a device rule, or a conflict (an
+ * error). Workflow routes add their view (e.g. `maintenance`) to the held and blocked answers.
+ */
+function heldOrConflict(workflow?: { key: string; view: SchemaName }): Answer {
+  const withView = (name: SchemaName) =>
+    workflow ? { allOf: [ref(name), { type: 'object', properties: { [workflow.key]: ref(workflow.view) }, required: [workflow.key] }] } : ref(name);
+  const held = [withView('CommandHeld'), withView('CommandBlocked')];
+  return json('held for a confirmation phrase (`DESTRUCTIVE_ACTION_BLOCKED`), blocked by a device rule (`BLOCKED_BY_DEVICE_RULE`), or a conflict (error)', {
+    anyOf: [...held, ref('Error')],
+  });
+}
+
+interface Operation {
+  operationId: string;
+  summary: string;
+  tag: string;
+  path?: Record<string, z.ZodType>;
+  query?: z.ZodType;
+  body?: { schema: JsonSchema; required: boolean };
+  answers: Record<string, Answer>;
+  /** Open to everyone: no token even when tokens are required. */
+  open?: boolean;
+}
+
+const body = (schema: z.ZodType) => ({ schema: accepts(schema), required: true });
+/** Bodies whose every field is optional: an absent body is the same as `{}`. */
+const optionalBody = (schema: JsonSchema) => ({ schema, required: false });
+
+function queryParameters(schema: z.ZodType) {
+  const s = accepts(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(s.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: s.required?.includes(name) ?? false, schema }));
+}
+
+const pathHostname = { hostname: Hostname };
+const containerKeys = { action: z.string(), containers: z.array(z.string()) };
+const containerAnswers = {
+  '200': json('the action ran: its result, and what it did to the containers', withKeys('CommandDone', { ...containerKeys, after: z.array(z.looseObject({ name: z.string(), state: z.string().nullable(), status: z.string().nullable() })).optional(), inspect: z.unknown().optional() })),
+  '409': heldOrConflict(),
+};
+/** The per-container routes take the action and the name from the path; the body carries only the options. */
+const containerOptions = withoutProperties(accepts(ContainerActionRequest), ['action', 'containers']);
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+const operations: Record<string, Partial<Record<Method, Operation>>> = {};
+function route(method: Method, path: string, op: Operation): void {
+  (operations[path] ??= {})[method] = op;
+}
+
+route('get', '/health', {
+  operationId: 'health',
+  summary: 'Health of Temporal, the database and the worker (open, for container health checks)',
+  tag: 'system',
+  open: true,
+  answers: { '200': named('every part is up', 'HealthReport'), '503': json('a part is down', { anyOf: [ref('HealthReport'), ref('Error')] }) },
+});
+route('get', '/openapi.json', {
+  operationId: 'openapi',
+  summary: 'This document',
+  tag: 'system',
+  open: true,
+  answers: { '200': json('the OpenAPI 3.1 document', { type: 'object', required: ['openapi', 'paths'] }) },
+});
+
+route('get', '/metrics', {
+  operationId: 'metrics',
+  summary: 'Prometheus metrics: collections, durations, cache hits, workflow latencies, operations, alerts, SSH, database pool',
+  tag: 'system',
+  answers: { '200': { description: 'the Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+});
+
+route('get', '/api/devices', { operationId: 'listDevices', summary: 'Every device', tag: 'devices', answers: { '200': wrapped('the devices, by hostname', 'devices', { type: 'array', items: ref('DeviceView') }) } });
+route('post', '/api/devices', { operationId: 'addDevice', summary: 'Add a device (capabilities are detected at once)', tag: 'devices', body: body(DeviceCreate), answers: { '201': named('added', 'DeviceView') } });
+route('post', '/api/devices/import', {
+  operationId: 'importDevices',
+  summary: 'Add devices from an OpenSSH client config; `dry_run` reports and changes nothing',
+  tag: 'devices',
+  body: body(ImportRequest),
+  answers: { '200': json('dry run: what would be added', answers(z.looseObject(importShape))), '201': json('added', answers(z.looseObject(importShape))) },
+});
+route('get', '/api/devices/{hostname}', { operationId: 'getDevice', summary: 'One device', tag: 'devices', path: pathHostname, answers: { '200': named('the device', 'DeviceView') } });
+route('patch', '/api/devices/{hostname}', {
+  operationId: 'updateDevice',
+  summary: 'Change a device; `{"reset_host_key": true}` forgets its pinned host key',
+  tag: 'devices',
+  path: pathHostname,
+  body: body(DevicePatch),
+  answers: { '200': named('changed', 'DeviceView') },
+});
+route('delete', '/api/devices/{hostname}', { operationId: 'removeDevice', summary: 'Remove a device (its history stays)', tag: 'devices', path: pathHostname, answers: { '204': { description: 'removed' } } });
+
+route('get', '/api/devices/{hostname}/{data_type}', {
+  operationId: 'readData',
+  summary: 'Newest data of a type (collected when stale or `force_refresh`), or its history with `since`/`until`',
+  tag: 'data',
+  // The route accepts any lowercase name and answers 404 for unknown ones; these are the known types.
+  path: { ...pathHostname, data_type: z.enum(DATA_TYPES) },
+  query: DataQuery,
+  answers: { '200': json('the data answer, or the history series', { anyOf: [ref('DataAnswer'), ref('HistoryAnswer')] }) },
+});
+
+route('post', '/api/devices/{hostname}/exec', {
+  operationId: 'exec',
+  summary: 'Run a command: safe ones at once, destructive ones held for a confirmation phrase',
+  tag: 'operations',
+  path: pathHostname,
+  body: body(ExecRequest),
+  answers: { '200': named('the command ran', 'CommandDone'), '409': heldOrConflict() },
+});
+route('get', '/api/operations/{id}', { operationId: 'getOperation', summary: 'One operation', tag: 'operations', path: { id: OperationId }, answers: { '200': named('the operation', 'OperationView') } });
+route('post', '/api/operations/{id}/confirm', {
+  operationId: 'confirmOperation',
+  summary: 'Release a held command with its phrase (3 tries; 422 wrong phrase, 410 expired)',
+  tag: 'operations',
+  path: { id: OperationId },
+  body: body(ConfirmBody),
+  answers: { '200': named('confirmed; the command ran', 'CommandDone') },
+});
+route('post', '/api/operations/{id}/cancel', { operationId: 'cancelOperation', summary: 'Cancel a held command', tag: 'operations', path: { id: OperationId }, answers: { '200': named('cancelled', 'OperationView') } });
+
+route('post', '/api/devices/{hostname}/containers/actions', {
+  operationId: 'containerActions',
+  summary: 'start, stop, restart, remove, inspect, logs or exec on named containers (bulk ones are held)',
+  tag: 'containers',
+  path: pathHostname,
+  body: body(ContainerActionRequest),
+  answers: containerAnswers,
+});
+route('post', '/api/devices/{hostname}/containers/{name}/{action}', {
+  operationId: 'containerAction',
+  summary: 'One action on one container; the body holds its options',
+  tag: 'containers',
+  path: { ...pathHostname, name: ContainerName, action: PathAction },
+  body: optionalBody(containerOptions),
+  answers: containerAnswers,
+});
+route('get', '/api/devices/{hostname}/containers/{name}/inspect', { operationId: 'inspectContainer', summary: '`docker container inspect`, parsed', tag: 'containers', path: { ...pathHostname, name: ContainerName }, answers: containerAnswers });
+route('get', '/api/devices/{hostname}/containers/{name}/logs', {
+  operationId: 'containerLogs',
+  summary: 'The newest log lines of a container (bounded)',
+  tag: 'containers',
+  path: { ...pathHostname, name: ContainerName },
+  query: ContainerLogsQuery,
+  answers: containerAnswers,
+});
+route('get', '/api/devices/{hostname}/services/{unit}/logs', {
+  operationId: 'unitLogs',
+  summary: 'The newest journal lines of a systemd unit (bounded)',
+  tag: 'services',
+  path: { ...pathHostname, unit: UnitName },
+  query: LogWindow,
+  answers: { '200': json('the journal lines in `stdout`', withKeys('CommandDone', { unit: z.string() })), '409': heldOrConflict() },
+});
+route('post', '/api/devices/{hostname}/guests/{vmid}/{action}', {
+  operationId: 'guestAction',
+  summary: 'Power action on a Proxmox VE guest (stop, shutdown and reboot are held)',
+  tag: 'guests',
+  path: { ...pathHostname, vmid: VmidParam, action: z.enum(GUEST_ACTIONS) },
+  answers: {
+    '200': json('the action ran', withKeys('CommandDone', { action: z.string(), guest: z.looseObject({ vmid: z.int(), name: z.string(), type: z.string() }), after: z.looseObject({ status: z.string(), lock: z.string().nullable() }).nullable().optional() })),
+    '409': heldOrConflict(),
+  },
+});
+route('post', '/api/devices/{hostname}/zfs/snapshots', {
+  operationId: 'zfsSnapshot',
+  summary: 'Take a ZFS snapshot of a dataset the device has',
+  tag: 'zfs',
+  path: pathHostname,
+  body: body(ZfsSnapshotRequest),
+  answers: { '201': json('taken', withKeys('CommandDone', { snapshot: z.string() })), '409': heldOrConflict() },
+});
+
+route('get', '/api/diagnosis', {
+  operationId: 'diagnoseFleet',
+  summary: 'Collect fresh data on every monitored device and rank what is wrong',
+  tag: 'diagnosis',
+  query: DiagnoseQuery,
+  answers: { '200': json('one report per device and the fleet ranking', answers(z.looseObject({ focus: z.string(), reports: z.array(DiagnosisReport), fleet: z.looseObject({ summary: z.string() }).nullable(), workflow_id: z.string() }))) },
+});
+route('get', '/api/devices/{hostname}/diagnosis', {
+  operationId: 'diagnoseDevice',
+  summary: 'Collect fresh data on one device and rank what is wrong',
+  tag: 'diagnosis',
+  path: pathHostname,
+  query: DiagnoseQuery,
+  answers: { '200': json('the report', answers(z.looseObject({ focus: z.string(), reports: z.array(DiagnosisReport), fleet: z.null(), workflow_id: z.string() }))) },
+});
+route('get', '/api/devices/{hostname}/maintenance', {
+  operationId: 'maintenanceStatus',
+  summary: 'Whether the device is in maintenance mode, and its newest stay',
+  tag: 'maintenance',
+  path: pathHostname,
+  answers: { '200': json('the status', { type: 'object', properties: { device: { type: 'string' }, in_maintenance: { type: 'boolean' }, maintenance: { anyOf: [ref('MaintenanceView'), { type: 'null' }] } }, required: ['device', 'in_maintenance', 'maintenance'] }) },
+});
+route('post', '/api/devices/{hostname}/maintenance', {
+  operationId: 'maintenance',
+  summary: 'Enter maintenance (stopping non-critical containers is held for its phrase) or leave it',
+  tag: 'maintenance',
+  path: pathHostname,
+  body: body(MaintenanceRequest),
+  answers: {
+    '200': wrapped('in maintenance, or left', 'maintenance', ref('MaintenanceView')),
+    '409': heldOrConflict({ key: 'maintenance', view: 'MaintenanceView' }),
+  },
+});
+route('post', '/api/devices/{hostname}/compose/services/{service}/restart', {
+  operationId: 'restartComposeService',
+  summary: 'Restart a compose service and everything that depends on it, in depends_on order',
+  tag: 'maintenance',
+  path: { ...pathHostname, service: ServiceRestartRequest.shape.service },
+  body: optionalBody(withoutProperties(accepts(ServiceRestartRequest), ['service'])),
+  answers: {
+    '200': wrapped('restarted (or the failed step, in `restart.error`)', 'restart', ref('ServiceRestartView')),
+    '409': heldOrConflict({ key: 'restart', view: 'ServiceRestartView' }),
+  },
+});
+
+route('get', '/api/audit', {
+  operationId: 'audit',
+  summary: 'Audit rows, newest first',
+  tag: 'audit',
+  query: AuditQuery,
+  answers: { '200': wrapped('the rows', 'entries', answers(z.array(z.looseObject({ id: z.string(), time: Time, action: z.string(), trigger: z.string(), status: z.enum(['success', 'error']) })))) },
+});
+route('get', '/api/performance', {
+  operationId: 'performance',
+  summary: 'Reads and collections per period and service (polling, api, mcp, cli), from the audit log',
+  tag: 'audit',
+  query: PerformanceQuery,
+  answers: { '200': json('the periods, newest first', answers(z.object({ period: z.string(), since: Time, until: Time, periods: z.array(z.looseObject(performancePeriodShape)) }))) },
+});
+route('get', '/api/cache/stats', { operationId: 'cacheStats', summary: 'Freshness, snapshot counts and cache hit rate per data type', tag: 'data', answers: { '200': json('the statistics', answers(z.object(cacheStatsShape))) } });
+
+route('get', '/api/devices/{hostname}/config/files', { operationId: 'configFiles', summary: 'Every configuration file the history knows, and how it is watched', tag: 'config', path: pathHostname, answers: { '200': named('the files', 'ConfigFiles') } });
+route('post', '/api/devices/{hostname}/config/watch-paths', { operationId: 'addWatchPath', summary: 'Watch another path', tag: 'config', path: pathHostname, body: body(WatchPathRequest), answers: { '201': named('the files, with the new path', 'ConfigFiles') } });
+route('delete', '/api/devices/{hostname}/config/watch-paths', { operationId: 'removeWatchPath', summary: 'Stop watching a path you added', tag: 'config', path: pathHostname, query: WatchPathRequest, answers: { '200': named('the files, without the path', 'ConfigFiles') } });
+route('get', '/api/devices/{hostname}/config/history', {
+  operationId: 'configHistory',
+  summary: 'Versions of one file, newest first',
+  tag: 'config',
+  path: pathHostname,
+  query: HistoryQuery,
+  answers: { '200': json('the versions', answers(z.looseObject({ device: z.string(), path: z.string(), versions: z.array(z.looseObject({ snapshot_id: z.string(), change_type: z.string(), detected_at: Time })) }))) },
+});
+route('get', '/api/config/snapshots/{id}', {
+  operationId: 'configSnapshot',
+  summary: 'One stored version of a file, with its content',
+  tag: 'config',
+  path: { id: SnapshotId },
+  answers: { '200': json('the version', answers(z.looseObject({ id: z.string(), hostname: z.string(), path: z.string(), change_type: z.string(), content: z.string().nullable(), detected_at: Time }))) },
+});
+route('post', '/api/config/snapshots/{id}/rollback', {
+  operationId: 'configRollback',
+  summary: 'Put a stored version back (held for its phrase; checked, and undone when the check fails)',
+  tag: 'config',
+  path: { id: SnapshotId },
+  answers: { '200': named('written and checked', 'CommandDone'), '409': heldOrConflict() },
+});
+route('get', '/api/config/diff', {
+  operationId: 'configDiff',
+  summary: 'Text and semantic differences between two versions of one file',
+  tag: 'config',
+  query: DiffQuery,
+  answers: { '200': json('the differences', answers(z.looseObject({ device: z.string(), path: z.string(), diff: z.string(), semantic_changes: z.array(z.unknown()) }))) },
+});
+route('get', '/api/config/changes', {
+  operationId: 'configChanges',
+  summary: 'Configuration change events, newest first',
+  tag: 'config',
+  query: ConfigChangesQuery,
+  answers: { '200': wrapped('the events', 'changes', answers(z.array(z.looseObject({ id: z.string(), hostname: z.string(), path: z.string(), change_type: z.string(), detected_at: Time })))) },
+});
+
+route('get', '/api/incidents', { operationId: 'listIncidents', summary: 'Failed-drive and degraded-pool incidents, newest first', tag: 'incidents', query: IncidentQuery, answers: { '200': wrapped('the incidents', 'incidents', { type: 'array', items: ref('IncidentView') }) } });
+route('get', '/api/incidents/{id}', { operationId: 'getIncident', summary: 'One incident with its runbook timeline', tag: 'incidents', path: { id: IncidentId }, answers: { '200': named('the incident', 'IncidentView') } });
+route('post', '/api/incidents/{id}/replaced', {
+  operationId: 'diskReplaced',
+  summary: 'The disk was replaced: the runbook follows the rebuild',
+  tag: 'incidents',
+  path: { id: IncidentId },
+  body: optionalBody(accepts(ReplacedRequest)),
+  answers: { '200': named('rebuilding', 'IncidentView') },
+});
+
+route('post', '/api/tokens', {
+  operationId: 'createToken',
+  summary: 'Create an API token (admin); the token is in this answer only',
+  tag: 'tokens',
+  body: body(TokenCreate),
+  answers: { '201': json('created', { allOf: [ref('TokenView'), { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] }] }) },
+});
+route('get', '/api/tokens', { operationId: 'listTokens', summary: 'Every token, without the tokens themselves (admin)', tag: 'tokens', answers: { '200': wrapped('the tokens', 'tokens', { type: 'array', items: ref('TokenView') }) } });
+route('delete', '/api/tokens/{id}', { operationId: 'revokeToken', summary: 'Revoke a token (admin)', tag: 'tokens', path: { id: TokenId }, answers: { '200': named('revoked', 'TokenView') } });
+
+route('get', '/api/events', {
+  operationId: 'events',
+  summary: 'Server-Sent Events: collections, status changes, config changes, operation steps...',
+  tag: 'events',
+  query: EventsQuery,
+  answers: { '200': { description: 'an endless event stream (a comment line every 15 s keeps it open)', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+});
+
+route('get', '/api/alerts', {
+  operationId: 'listAlerts',
+  summary: 'Alerts, newest first',
+  tag: 'alerts',
+  query: AlertsQuery,
+  answers: { '200': wrapped('the alerts', 'alerts', answers(z.array(z.looseObject(alertShape)))) },
+});
+route('get', '/api/alerts/rules', { operationId: 'listAlertRules', summary: 'Alert rules', tag: 'alerts', answers: { '200': wrapped('the rules', 'rules', { type: 'array', items: ref('AlertRule') }) } });
+route('post', '/api/alerts/rules', { operationId: 'createAlertRule', summary: 'Add an alert rule (admin)', tag: 'alerts', body: body(AlertRuleCreate), answers: { '201': named('added', 'AlertRule') } });
+route('patch', '/api/alerts/rules/{id}', { operationId: 'updateAlertRule', summary: 'Turn an alert rule on or off (admin)', tag: 'alerts', path: { id: AlertId }, body: body(RulePatch), answers: { '200': named('changed', 'AlertRule') } });
+route('delete', '/api/alerts/rules/{id}', { operationId: 'removeAlertRule', summary: 'Remove an alert rule (admin)', tag: 'alerts', path: { id: AlertId }, answers: { '204': { description: 'removed' } } });
+route('get', '/api/alerts/channels', { operationId: 'listAlertChannels', summary: 'Delivery channels, without their secrets', tag: 'alerts', answers: { '200': wrapped('the channels', 'channels', { type: 'array', items: ref('AlertChannel') }) } });
+route('post', '/api/alerts/channels', { operationId: 'createAlertChannel', summary: 'Add a webhook, ntfy or Gotify channel (admin)', tag: 'alerts', body: body(AlertChannelCreate), answers: { '201': named('added', 'AlertChannel') } });
+route('delete', '/api/alerts/channels/{id}', { operationId: 'removeAlertChannel', summary: 'Remove a channel (admin)', tag: 'alerts', path: { id: AlertId }, answers: { '204': { description: 'removed' } } });
+
+const ERROR_ANSWERS = {
+  '4XX': named('bad input (400), no or wrong token (401), scope too small (403), not found (404), conflict (409), rate limited (429)...', 'Error'),
+  '5XX': named('the device, Temporal or the database failed (502/503/504), or an internal error', 'Error'),
+};
+
+function operationObject(op: Operation) {
+  const parameters = [
+    ...Object.entries(op.path ?? {}).map(([name, schema]) => ({ name, in: 'path', required: true, schema: accepts(schema) })),
+    ...(op.query ? queryParameters(op.query) : []),
+  ];
+  return {
+    operationId: op.operationId,
+    summary: op.summary,
+    tags: [op.tag],
+    ...(parameters.length ? { parameters } : {}),
+    ...(op.body && { requestBody: { required: op.body.required, content: { 'application/json': { schema: op.body.schema } } } }),
+    responses: { ...ERROR_ANSWERS, ...op.answers },
+    ...(op.open && { security: [] }),
+  };
+}
+
+function buildDocument() {
+  const paths = Object.fromEntries(
+    Object.entries(operations).map(([path, methods]) => [
+      path,
+      Object.fromEntries(Object.entries(methods).map(([method, op]) => [method, operationObject(op)])),
+    ]),
+  );
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'infrastructor HTTP API',
+      version: pkg.version,
+      description:
+        'Agentless homelab manager over SSH, on Temporal. JSON, snake_case. Every error is `{"error": {"code", "message", "details?", "correlation_id"}}`; ' +
+        'bad input is a 4xx and changes nothing. Commands and actions that are bulk or destructive answer 409 `DESTRUCTIVE_ACTION_BLOCKED` with the ' +
+        'phrase a person confirms at `POST /api/operations/{id}/confirm`. Send `X-Correlation-Id` to follow a request through the logs.',
+    },
+    tags: [...new Set(Object.values(operations).flatMap((m) => Object.values(m).map((op) => op.tag)))].map((name) => ({ name })),
+    security: [{ bearerAuth: [] }, {}],
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'API tokens (`infra_…`, created at `POST /api/tokens`). Optional while the API listens on loopback and no token exists; required once one ' +
+            'does, or when it listens beyond loopback (then `INFRA_ADMIN_TOKEN` is the bootstrap admin token). Scopes: `read` for GET requests; ' +
+            '`admin` for managing devices and tokens; `operate` for everything else that acts. `/health` and `/openapi.json` are always open.',
+        },
+      },
+      schemas,
+    },
+    paths,
+  };
+}
+
+let document: ReturnType<typeof buildDocument> | undefined;
+
+/** Built on first use and then reused: the schemas do not change while the process runs. */
+export function openApiDocument(): ReturnType<typeof buildDocument> {
+  document ??= buildDocument();
+  return document;
+}

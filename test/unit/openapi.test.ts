@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compileErrors, validate } from '@readme/openapi-parser';
+import type { Request } from 'express';
+import { createApiApp, type ApiDeps } from '../../api/app.ts';
+import { openApiDocument } from '../../api/openapi.ts';
+import { apiScope } from '../../api/security.ts';
+
+interface RouterLayer {
+  rawPath?: unknown;
+  route?: { path: string; methods: Record<string, boolean> };
+  handle: { stack?: RouterLayer[] };
+}
+
+/** `METHOD /path` of every route the Express app registers, parameters written `{}`. */
+function expressRoutes(): string[] {
+  // Building the app only wires routers to the services; none is called until a request comes.
+  const deps = { security: { rateLimitPerMinute: 0, allowedHosts: [] }, bindAddress: '127.0.0.1' } as unknown as ApiDeps;
+  const app = createApiApp(deps) as unknown as { router: { stack: RouterLayer[] } };
+  const found: string[] = [];
+  const walk = (stack: RouterLayer[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        const path = `${prefix}${layer.route.path}`.replace(/\/$/, '') || '/';
+        for (const [method, on] of Object.entries(layer.route.methods)) if (on && method !== '_all') found.push(`${method.toUpperCase()} ${path.replace(/:\w+/g, '{}')}`);
+      } else if (layer.handle.stack && typeof layer.rawPath === 'string') {
+        walk(layer.handle.stack, `${prefix}${layer.rawPath === '/' ? '' : layer.rawPath}`);
+      }
+    }
+  };
+  walk(app.router.stack, '');
+  return [...new Set(found)].sort();
+}
+
+function documentedOperations(): string[] {
+  const doc = openApiDocument();
+  return Object.entries(doc.paths)
+    .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${path.replace(/\{\w+\}/g, '{}')}`))
+    .sort();
+}
+
+test('every route of the app is described, and nothing else is', () => {
+  const routes = expressRoutes();
+  assert.ok(routes.length > 40, `found only ${routes.length} routes: the router walk is broken`);
+  const documented = documentedOperations();
+  assert.deepEqual(
+    routes.filter((r) => !documented.includes(r)),
+    [],
+    'routes missing from api/openapi.ts',
+  );
+  assert.deepEqual(
+    documented.filter((d) => !routes.includes(d)),
+    [],
+    'described operations the app does not have',
+  );
+});
+
+test('the document is valid OpenAPI 3.1', async () => {
+  const doc = openApiDocument();
+  assert.equal(doc.openapi, '3.1.0');
+  // validate() dereferences in place: give it a copy so the served document keeps its $refs.
+  const result = await validate(structuredClone(doc) as Parameters<typeof validate>[0]);
+  assert.ok(result.valid, result.valid ? '' : compileErrors(result));
+  assert.deepEqual(result.warnings, []);
+});
+
+test('parameters and bodies come from the zod schemas the routes validate with', () => {
+  const doc = openApiDocument();
+  const addDevice = doc.paths['/api/devices']!.post!;
+  const schema = addDevice.requestBody!.content['application/json'].schema as { properties: Record<string, { pattern?: string }>; required: string[]; additionalProperties: boolean };
+  assert.deepEqual(schema.required, ['hostname']);
+  assert.equal(schema.additionalProperties, false, 'unknown fields are refused, and the document says so');
+  assert.equal(schema.properties.hostname?.pattern, '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$');
+  const read = doc.paths['/api/devices/{hostname}/{data_type}']!.get!;
+  assert.deepEqual(read.parameters!.map((p) => `${p.in}:${p.name}`), ['path:hostname', 'path:data_type', 'query:force_refresh', 'query:since', 'query:until', 'query:limit', 'query:include_data']);
+  // The per-container routes take the action and the name from the path, not the body.
+  const options = doc.paths['/api/devices/{hostname}/containers/{name}/{action}']!.post!.requestBody!.content['application/json'].schema as { properties: Record<string, unknown>; required?: string[] };
+  assert.ok(!('action' in options.properties) && !('containers' in options.properties) && options.required === undefined);
+  assert.ok('timeout_seconds' in options.properties);
+});
+
+test('/openapi.json and /health need no token; everything else does once tokens are required', () => {
+  const scope = (method: string, path: string) => apiScope({ method, path } as Request);
+  assert.equal(scope('GET', '/openapi.json'), null);
+  assert.equal(scope('GET', '/health'), null);
+  assert.equal(scope('GET', '/api/devices'), 'read');
+  const doc = openApiDocument();
+  assert.deepEqual(doc.paths['/openapi.json']!.get!.security, []);
+  assert.deepEqual(doc.security, [{ bearerAuth: [] }, {}], 'a token is optional until one exists on loopback');
+});
