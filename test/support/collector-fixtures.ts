@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
+import { collectors, type DataType } from '../../activities/collectors/registry.ts';
 import { shellQuote } from '../../activities/ssh/quote.ts';
 
 /** Where a fixture of one data type lives: test/fixtures/<dataType>/<name>. */
@@ -46,4 +47,15 @@ export function fixtureToolScript(o: { name: string; fixturePath: string; cases:
     'exit "$(print_section "$section-status")"',
     '',
   ].join('\n');
+}
+
+/** A fixture as the real collector parses it, after edits that must each apply. */
+export function parsedFixture<T>(type: DataType, name: string, ...edits: Array<[search: string | RegExp, replacement: string]>): T {
+  let text = fixtureReader(type)(name);
+  for (const [search, replacement] of edits) {
+    const edited = text.replace(search, replacement);
+    assert.notEqual(edited, text, `${String(search)} not found in ${type}/${name}`);
+    text = edited;
+  }
+  return collectors[type].parse({ stdout: text, stderr: '', exitCode: 0 }, {}) as T;
 }

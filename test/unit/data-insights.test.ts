@@ -3,23 +3,10 @@ import { describe, it } from 'node:test';
 import type { ContainersData } from '../../activities/collectors/containers.ts';
 import type { DrivesData } from '../../activities/collectors/drives.ts';
 import type { FilesystemUsage, MetricsData } from '../../activities/collectors/metrics.ts';
-import { collectors } from '../../activities/collectors/registry.ts';
 import { formatBytes, formatDuration, insightsFor, unavailableReason } from '../../activities/insights/data-insights.ts';
 import { compareInsights, type Insight, INSIGHT_THRESHOLDS } from '../../activities/insights/insight.ts';
-import { fixtureReader } from '../support/collector-fixtures.ts';
-
-type ParsedType = 'metrics' | 'containers' | 'drives' | 'zfs' | 'services' | 'updates';
-
-/** A fixture as the real collector parses it, after edits that must each apply. */
-function parsed<T>(type: ParsedType, name: string, ...edits: Array<[search: string | RegExp, replacement: string]>): T {
-  let text = fixtureReader(type)(name);
-  for (const [search, replacement] of edits) {
-    const edited = text.replace(search, replacement);
-    assert.notEqual(edited, text, `${String(search)} not found in ${type}/${name}`);
-    text = edited;
-  }
-  return collectors[type].parse({ stdout: text, stderr: '', exitCode: 0 }, {}) as T;
-}
+import { collectors } from '../../activities/collectors/registry.ts';
+import { fixtureReader, parsedFixture as parsed } from '../support/collector-fixtures.ts';
 
 /** Severity, code and subject of each insight, the part most assertions compare. */
 function brief(insights: readonly Insight[]): string[] {

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ContainerInfo, ContainersData } from '../../activities/collectors/containers.ts';
 import type { FilesystemUsage, MetricsData } from '../../activities/collectors/metrics.ts';
-import { collectors } from '../../activities/collectors/registry.ts';
 import {
   type ContainerHistoryPoint,
   diagnose,
@@ -13,20 +12,7 @@ import {
   type Finding,
   type RecentConfigChange,
 } from '../../activities/insights/diagnosis.ts';
-import { fixtureReader } from '../support/collector-fixtures.ts';
-
-type ParsedType = 'metrics' | 'containers' | 'drives' | 'zfs' | 'services' | 'updates';
-
-/** A fixture as the real collector parses it, after edits that must each apply. */
-function parsed<T>(type: ParsedType, name: string, ...edits: Array<[search: string | RegExp, replacement: string]>): T {
-  let text = fixtureReader(type)(name);
-  for (const [search, replacement] of edits) {
-    const edited = text.replace(search, replacement);
-    assert.notEqual(edited, text, `${String(search)} not found in ${type}/${name}`);
-    text = edited;
-  }
-  return collectors[type].parse({ stdout: text, stderr: '', exitCode: 0 }, {}) as T;
-}
+import { parsedFixture as parsed } from '../support/collector-fixtures.ts';
 
 const NOW = '2024-07-25T06:12:00.000Z';
 const HOUR = 3_600_000;
