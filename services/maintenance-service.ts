@@ -4,9 +4,9 @@ import type { MaintenanceRequest } from '../schema/maintenance-request.ts';
 import type { OperationView } from '../schema/operation.ts';
 import { leaveMaintenanceUpdate, maintenancePlannedUpdate, maintenanceQuery, maintenanceSettledUpdate } from '../workflows/maintenance-messages.ts';
 import type { maintenanceWorkflow } from '../workflows/maintenance.ts';
-import { DEVICE_ATTRIBUTE, REQUESTER_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../workflows/search-attributes.ts';
 import type { DeviceService, RequestContext } from './device-service.ts';
 import type { OperationService } from './operation-service.ts';
+import { requestedWorkflowTags } from './requested-workflow.ts';
 import { ServiceError } from './service-error.ts';
 
 export interface MaintenanceOutcome {
@@ -52,12 +52,7 @@ export class MaintenanceService {
         // One stay at a time; a finished one does not stop the next.
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        typedSearchAttributes: [
-          { key: DEVICE_ATTRIBUTE, value: hostname },
-          { key: REQUESTER_ATTRIBUTE, value: requestedBy },
-          { key: TRIGGER_ATTRIBUTE, value: ctx.trigger },
-        ],
-        memo: { correlation_id: ctx.correlationId },
+        ...requestedWorkflowTags(hostname, requestedBy, ctx),
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ServiceError('maintenance_in_progress', 409, `entering or leaving maintenance on ${hostname} is already under way`);

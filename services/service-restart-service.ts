@@ -3,9 +3,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { OperationView } from '../schema/operation.ts';
 import type { ServiceRestartInput, ServiceRestartRequest, ServiceRestartView } from '../schema/service-restart.ts';
 import { serviceRestartQuery, type serviceRestartWorkflow } from '../workflows/service-restart.ts';
-import { DEVICE_ATTRIBUTE, REQUESTER_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../workflows/search-attributes.ts';
 import type { DeviceService, RequestContext } from './device-service.ts';
 import type { OperationService } from './operation-service.ts';
+import { requestedWorkflowTags } from './requested-workflow.ts';
 import { ServiceError } from './service-error.ts';
 
 export interface ServiceRestartOutcome {
@@ -45,12 +45,7 @@ export class ServiceRestartService {
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      typedSearchAttributes: [
-        { key: DEVICE_ATTRIBUTE, value: hostname },
-        { key: REQUESTER_ATTRIBUTE, value: requestedBy },
-        { key: TRIGGER_ATTRIBUTE, value: ctx.trigger },
-      ],
-      memo: { correlation_id: ctx.correlationId },
+      ...requestedWorkflowTags(hostname, requestedBy, ctx),
     });
     const result = handle.result();
     // Answered as soon as a step is held; the run goes on (and may fail) without this caller.
