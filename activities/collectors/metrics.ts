@@ -124,10 +124,11 @@ function buildCommand(ctx: CollectorContext<MetricsData>): string {
     'cat /proc/stat',
     cpuSample,
     // Right after the last CPU sample, so uptime differences measure the CPU window.
+    // One-line files are read by the shell itself: on small devices each fork costs more than the read.
     'echo @@uptime',
-    'cat /proc/uptime',
+    "IFS= read -r line < /proc/uptime; printf '%s\\n' \"$line\"",
     'echo @@loadavg',
-    'cat /proc/loadavg',
+    "IFS= read -r line < /proc/loadavg; printf '%s\\n' \"$line\"",
     'echo @@meminfo',
     'cat /proc/meminfo',
     'echo @@netdev',
