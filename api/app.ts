@@ -57,6 +57,8 @@ export interface ApiDeps {
 export function createApiApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Answers carry their age (age_seconds), so two answers are never byte-equal: an ETag is only a hash per response.
+  app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(correlationMiddleware);
   app.use(hostCheck(deps.bindAddress, deps.security.allowedHosts));

@@ -18,6 +18,8 @@ import { ServiceError } from './service-error.ts';
 interface RecentSnapshot {
   deviceId: string;
   snapshot: StoredSnapshot;
+  /** Judged once per snapshot, not once per read. */
+  insights: Insight[];
 }
 
 /** The answer every front gives for a data read (ARCHITECTURE.md). */
@@ -103,7 +105,7 @@ export class CollectionService {
       if (ageOf(cached) >= collector.freshnessSeconds) {
         const device = await this.devices.require(hostname);
         const snapshot = await latestSnapshot(this.db, collector.table, device.id);
-        cached = snapshot && { deviceId: device.id, snapshot };
+        cached = snapshot && { deviceId: device.id, snapshot, insights: insightsFor(dataType, snapshot.data) };
         if (cached) this.recent.set(cacheKey, cached);
       }
       const ageSeconds = ageOf(cached);
@@ -111,8 +113,8 @@ export class CollectionService {
         this.counters.cacheHits++;
         reads.inc({ data_type: dataType, cache_hit: 'true' });
         await auditRead(cached.deviceId, { cache_hit: true, snapshot_id: cached.snapshot.id });
-        const { snapshot } = cached;
-        return { device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString(), age_seconds: round(ageSeconds), from_cache: true, insights: insightsFor(dataType, snapshot.data) };
+        const { snapshot, insights } = cached;
+        return { device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString(), age_seconds: round(ageSeconds), from_cache: true, insights };
       }
     }
 
@@ -122,10 +124,11 @@ export class CollectionService {
       reads.inc({ data_type: dataType, cache_hit: 'false' });
       const { result, workflowId } = await this.collectJoined(input);
       const snapshot = { id: result.snapshotId, collectedAt: new Date(result.collectedAt), collectionId: workflowId, durationMs: result.durationMs, data: result.data };
-      this.recent.set(cacheKey, { deviceId: device.id, snapshot });
+      const insights = insightsFor(dataType, result.data);
+      this.recent.set(cacheKey, { deviceId: device.id, snapshot, insights });
       await auditRead(device.id, { cache_hit: false, workflow_id: workflowId, snapshot_id: result.snapshotId });
       const ageSeconds = (Date.now() - snapshot.collectedAt.getTime()) / 1000;
-      return { device: hostname, data_type: dataType, data: result.data, collected_at: result.collectedAt, age_seconds: round(Math.max(0, ageSeconds)), from_cache: false, workflow_id: workflowId, insights: insightsFor(dataType, result.data) };
+      return { device: hostname, data_type: dataType, data: result.data, collected_at: result.collectedAt, age_seconds: round(Math.max(0, ageSeconds)), from_cache: false, workflow_id: workflowId, insights };
     } catch (err) {
       const failure = asServiceError(err);
       await auditRead(device.id, { cache_hit: false, status: 'error', error_code: failure.code, error_message: failure.message });
