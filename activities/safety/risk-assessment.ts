@@ -860,8 +860,15 @@ function judgeNetwork(finding: CommandFinding, argv: readonly string[], device: 
 // ---------------------------------------------------------------------------------------------------
 // Virtual machines and containers
 
-/** qm and pct name the action after the program; pvesh in its API path (`.../status/stop`, `DELETE .../qemu/100`). */
+/**
+ * qm and pct name the action after the program; pvesh in its API path (`.../status/stop`, `DELETE
+ * .../qemu/100`); virsh after its options (`-c URI`), where `destroy` is the hard stop.
+ */
 function guestActionOf(argv: readonly string[]): string {
+  if (programOf(argv) === 'virsh') {
+    const verb = argv.slice(1).find((word, i, rest) => !word.startsWith('-') && rest[i - 1] !== '-c' && rest[i - 1] !== '--connect') ?? '';
+    return verb === 'destroy' ? 'stop' : verb;
+  }
   if (programOf(argv) !== 'pvesh') return argv[1] ?? '';
   const path = argv[2] ?? '';
   if (argv[1] === 'delete') return 'destroy';

@@ -758,6 +758,7 @@ table('virtual machines', [
   benign('pvesh get /nodes/pve1/qemu/101/status/current'),
   benign('pvesh create /nodes/pve1/lxc/204/status/start'),
   benign('virsh list --all'),
+  benign('virsh start web'),
   // Suspending keeps the guest's state: reported, not held.
   benign('qm suspend 101', 'vm_power', ['101']),
   benign('pvesh create /nodes/pve1/qemu/101/status/suspend', 'vm_power', ['101']),
@@ -785,6 +786,11 @@ table('virtual machines', [
   destructive('pvesh create /nodes/pve1/qemu/101/snapshot/before-upgrade/rollback', 'vm_destroy', 'HIGH', ['101']),
   destructive('virsh undefine web --remove-all-storage', 'vm_destroy', 'HIGH'),
   destructive('virsh vol-delete disk.qcow2 --pool default', 'vm_destroy', 'HIGH'),
+  // libvirt's destroy is a hard power-off, not a deletion: the same as qm stop.
+  destructive('virsh destroy web', 'vm_power', 'MEDIUM', ['web']),
+  destructive('virsh -c qemu:///system destroy --graceful web', 'vm_power', 'MEDIUM', ['web']),
+  destructive('virsh shutdown web', 'vm_power', 'MEDIUM', ['web']),
+  destructive('virsh reboot web', 'vm_power', 'MEDIUM', ['web']),
 ]);
 
 describe('analysis details', () => {

@@ -519,6 +519,14 @@ describe('assessRisk: Proxmox guests', () => {
     assert.ok(assess('qm destroy 101', pve()).safer_alternatives.includes('vzdump 101 first; qm shutdown 101 keeps the guest'));
   });
 
+  it('virsh destroy is held as the hard stop it is, with the clean shutdown offered instead', () => {
+    const result = assess('virsh -c qemu:///system destroy web', pve());
+    assert.deepEqual([result.destructive, result.risk_level, result.categories, result.confirmation_phrase], [true, 'MEDIUM', ['vm_power'], 'STOP GUEST web ON pve1']);
+    assert.deepEqual(result.safer_alternatives, ['virsh shutdown web lets the guest shut down cleanly']);
+    assert.ok(hasWarning(result, /No clean shutdown: what web has not written to disk is lost/));
+    assert.equal(assess('virsh suspend web', pve()).destructive, false);
+  });
+
   it('a suspend is described but not held', () => {
     const result = assess('qm suspend 101', pve());
     assert.deepEqual([result.destructive, result.risk_level, result.categories, result.confirmation_phrase], [false, 'LOW', ['vm_power'], null]);

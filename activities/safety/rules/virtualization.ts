@@ -2,9 +2,10 @@
  * Virtual machines and LXC containers (Proxmox `qm` / `pct` / `pvesh`, libvirt `virsh`). Destroying a
  * guest deletes its disks and rolling it back discards what it wrote since the snapshot (HIGH; destroying
  * with `--purge` also drops its replicas and backup jobs: CRITICAL). Stopping, shutting down, rebooting or
- * resetting a Proxmox guest takes a whole machine with all its services down (MEDIUM); suspending keeps
- * its state and is reported only (LOW); stopping every guest of a node at once is HIGH. Starting, resuming,
- * listing and status queries pass.
+ * resetting a guest takes a whole machine with all its services down (MEDIUM); suspending keeps its
+ * state and is reported only (LOW); stopping every guest of a node at once is HIGH. libvirt's `destroy`
+ * is not a deletion but its hard power-off, judged as `qm stop`. Starting, resuming, listing and status
+ * queries pass.
  */
 import { parseArguments, targetOf } from '../arguments.ts';
 import { ALL_TARGETS, type CommandRule, type DestructiveCategory, type RiskLevel, type RuleHit, type ShellWord } from '../types.ts';
@@ -115,7 +116,12 @@ const virsh: CommandRule = (inv) => {
     case 'pool-delete':
       return guest('vm_destroy', 'HIGH', `virsh ${verb.value} deletes storage`, operands.operands);
     case 'destroy':
-      return guest('vm_destroy', 'LOW', 'virsh destroy powers one guest off hard', operands.operands);
+      return guest('vm_power', POWER_VERBS.stop!.risk, `virsh destroy ${POWER_VERBS.stop!.does}`, operands.operands.slice(0, 1));
+    case 'shutdown':
+    case 'reboot':
+    case 'reset':
+    case 'suspend':
+      return guest('vm_power', POWER_VERBS[verb.value]!.risk, `virsh ${verb.value} ${POWER_VERBS[verb.value]!.does}`, operands.operands.slice(0, 1));
     default:
       return [];
   }
