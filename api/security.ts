@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { scopeAllows, type Principal, type TokenScope } from '../schema/api-token.ts';
 import type { TokenService } from '../services/token-service.ts';
+import { nulPath } from '../schema/nul-character.ts';
 import { errorBody } from './errors.ts';
 
 /**
@@ -106,16 +107,6 @@ export const rejectNul: RequestHandler = (req, res, next) => {
   res.status(400).json(errorBody('validation_error', 'request is invalid', [{ path: where, message: 'must not contain a NUL character' }]));
 };
 
-/** Where in a parsed body or query the first NUL character is, or null. */
-function nulPath(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return value.includes('\0') ? path : null;
-  if (value === null || typeof value !== 'object') return null;
-  for (const [key, item] of Object.entries(value)) {
-    const found = key.includes('\0') ? `${path}.${key}` : nulPath(item, `${path}.${key}`);
-    if (found !== null) return found;
-  }
-  return null;
-}
 
 /**
  * What an API request needs: reading is `read`; managing devices and tokens is `admin`; everything

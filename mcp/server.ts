@@ -18,6 +18,7 @@ import type { OperationService } from '../services/operation-service.ts';
 import { Command, OperationId } from '../schema/command-request.ts';
 import type { OperationView } from '../schema/operation.ts';
 import { ServiceError } from '../services/service-error.ts';
+import { nulPath } from '../schema/nul-character.ts';
 import { registerOperationalWorkflowTools, type OperationalWorkflowDeps } from './tools/operational-workflows.ts';
 
 export interface McpDeps extends OperationalWorkflowDeps {
@@ -34,6 +35,7 @@ const readOnly = { readOnlyHint: true, openWorldHint: true } as const;
 /** The MCP front: the same services as the HTTP API, with trigger `mcp` on every audit row. */
 export function buildServer(deps: McpDeps): McpServer {
   const server = new McpServer({ name: 'infrastructor', version: '0.1.0' });
+  refuseNulArguments(server);
 
   server.registerTool(
     'list_devices',
@@ -360,6 +362,20 @@ function ctx(): RequestContext {
 }
 
 /** Runs a tool body under a correlation id; errors become `isError` results in the API's error shape. */
+/**
+ * Every tool's arguments are checked for NUL characters before its handler runs (see
+ * schema/nul-character.ts): the same refusal the HTTP API gives, as a tool error.
+ */
+function refuseNulArguments(server: McpServer): void {
+  const register = server.registerTool.bind(server) as (name: string, config: unknown, handler: (...args: unknown[]) => unknown) => unknown;
+  (server as { registerTool: typeof register }).registerTool = (name, config, handler) =>
+    register(name, config, (...args: unknown[]) => {
+      const where = nulPath(args[0], 'arguments');
+      if (where === null) return handler(...args);
+      return answer(() => Promise.reject(new ServiceError('validation_error', 400, 'arguments are invalid', [{ path: where, message: 'must not contain a NUL character' }])));
+    });
+}
+
 async function answer(body: () => Promise<unknown>): Promise<CallToolResult> {
   return withCorrelationId(randomUUID(), async () => {
     try {

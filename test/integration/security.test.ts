@@ -117,6 +117,14 @@ describe('security of the fronts: tokens and scopes, Host checks, rate limits, C
     assert.notEqual(ran.isError, true, JSON.stringify(ran.content));
     await assert.rejects(agent.callTool({ name: 'add_device', arguments: { hostname: 'other' } }), /403|insufficient_scope/);
     await agent.close();
+    // A NUL character in any argument is refused before the tool runs, as the HTTP API refuses it; nothing is stored.
+    const manager = await connect(admin);
+    const nul = await manager.callTool({ name: 'add_device', arguments: { hostname: 'nul-test', location: 'rack\0 2' } });
+    assert.equal(nul.isError, true);
+    const refusal = JSON.parse((nul.content as Array<{ text: string }>)[0]!.text);
+    assert.deepEqual([refusal.error.code, refusal.error.details], ['validation_error', [{ path: 'arguments.location', message: 'must not contain a NUL character' }]]);
+    assert.equal(await sys.db.selectFrom('devices').select('id').where('hostname', '=', 'nul-test').executeTakeFirst(), undefined);
+    await manager.close();
   });
 
   test('a foreign Host header (DNS rebinding) is refused; no CORS header is ever sent; oversized bodies are a 413', async () => {
