@@ -107,7 +107,6 @@ export const rejectNul: RequestHandler = (req, res, next) => {
   res.status(400).json(errorBody('validation_error', 'request is invalid', [{ path: where, message: 'must not contain a NUL character' }]));
 };
 
-
 /**
  * What an API request needs: reading is `read`; managing devices and tokens is `admin`; everything
  * else that changes something (commands, confirmations, containers, maintenance, rollbacks) `operate`.

@@ -361,7 +361,6 @@ function ctx(): RequestContext {
   return { trigger: 'mcp', correlationId: currentCorrelationId() ?? null };
 }
 
-/** Runs a tool body under a correlation id; errors become `isError` results in the API's error shape. */
 /**
  * Every tool's arguments are checked for NUL characters before its handler runs (see
  * schema/nul-character.ts): the same refusal the HTTP API gives, as a tool error.
@@ -376,6 +375,7 @@ function refuseNulArguments(server: McpServer): void {
     });
 }
 
+/** Runs a tool body under a correlation id; errors become `isError` results in the API's error shape. */
 async function answer(body: () => Promise<unknown>): Promise<CallToolResult> {
   return withCorrelationId(randomUUID(), async () => {
     try {

@@ -115,15 +115,12 @@ const virsh: CommandRule = (inv) => {
     case 'vol-wipe':
     case 'pool-delete':
       return guest('vm_destroy', 'HIGH', `virsh ${verb.value} deletes storage`, operands.operands);
-    case 'destroy':
-      return guest('vm_power', POWER_VERBS.stop!.risk, `virsh destroy ${POWER_VERBS.stop!.does}`, operands.operands.slice(0, 1));
-    case 'shutdown':
-    case 'reboot':
-    case 'reset':
-    case 'suspend':
-      return guest('vm_power', POWER_VERBS[verb.value]!.risk, `virsh ${verb.value} ${POWER_VERBS[verb.value]!.does}`, operands.operands.slice(0, 1));
-    default:
-      return [];
+    default: {
+      // libvirt's destroy is its hard stop; the other power verbs mean what they mean for qm.
+      const name = verb?.value === 'destroy' ? 'stop' : (verb?.value ?? '');
+      const power = Object.hasOwn(POWER_VERBS, name) ? POWER_VERBS[name] : undefined;
+      return power ? guest('vm_power', power.risk, `virsh ${verb!.value} ${power.does}`, operands.operands.slice(0, 1)) : [];
+    }
   }
 };
 
