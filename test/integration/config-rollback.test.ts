@@ -62,6 +62,10 @@ describe('config rollback: held, written atomically, checked, undone when the ch
 
   test('a rollback is held for the phrase, then writes the version back and reports the passing check', async () => {
     const v1 = await newestIs(V1);
+    // A write before the inotify stream is up would wait for the next hash re-scan: wait for the stream first.
+    const deadline = Date.now() + 20_000;
+    const watchMode = async () => (await sys.db.selectFrom('devices').select('config_watch_mode').where('hostname', '=', 'proxy').executeTakeFirst())?.config_watch_mode;
+    while ((await watchMode()) !== 'inotify' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     write(V2);
     await newestIs(V2);
 
