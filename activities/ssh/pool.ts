@@ -77,6 +77,8 @@ const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
  */
 export class SshPool {
   private readonly connections = new Map<string, PooledConnection>();
+  /** Watch streams' own connections: not shared, but closed by closeAll too. */
+  private readonly streams = new Set<PooledConnection>();
   private readonly reconnect = new Map<string, ReconnectState>();
   private readonly connectsByDevice = new Map<string, number>();
   private readonly maxChannels: number;
@@ -110,10 +112,12 @@ export class SshPool {
    */
   async stream(target: SshTarget, command: string, opts: { onLine: (line: string) => void; signal: AbortSignal }): Promise<{ exitCode: number | null; stderr: string }> {
     const where = `${target.hostname} (${target.address}:${target.port})`;
-    const conn = await this.open(target, 'stream');
+    const conn = this.open(target, 'stream');
+    this.streams.add(conn);
     try {
       await conn.ready;
     } catch (err) {
+      this.streams.delete(conn);
       conn.client.end();
       throw this.classifyConnectFailure(err, target, conn);
     }
@@ -121,6 +125,7 @@ export class SshPool {
       let channel: ClientChannel | undefined;
       const finish = (outcome: () => void) => {
         opts.signal.removeEventListener('abort', abort);
+        this.streams.delete(conn);
         conn.client.end();
         outcome();
       };
@@ -177,8 +182,14 @@ export class SshPool {
     this.reconnect.delete(deviceId);
   }
 
+  /** Every connection, watch streams' and those still connecting included (worker shutdown). */
   closeAll(): void {
     for (const id of [...this.connections.keys()]) this.close(id);
+    for (const conn of [...this.streams]) {
+      this.streams.delete(conn);
+      conn.closed = true;
+      conn.client.end();
+    }
   }
 
   private async connection(target: SshTarget): Promise<PooledConnection> {
@@ -186,7 +197,8 @@ export class SshPool {
     const signature = [target.address, target.port, target.username, target.authMethod, target.identityFile].join('|');
     const existing = this.connections.get(target.deviceId);
     if (existing && !existing.closed && existing.signature === signature) {
-      await existing.ready;
+      // Possibly still connecting for another command; its failure is classified the same for each.
+      await existing.ready.catch((err: unknown) => Promise.reject(this.classifyConnectFailure(err, target, existing)));
       return existing;
     }
     if (existing) this.discard(target.deviceId, existing);
@@ -194,7 +206,9 @@ export class SshPool {
     const backoff = this.reconnect.get(target.deviceId);
     if (backoff && Date.now() < backoff.retryAt) throw backoff.lastError;
 
-    const conn = await this.open(target, signature);
+    // In the map before anything is awaited: commands arriving meanwhile wait for this connection
+    // instead of opening their own, and close()/closeAll() reach it while it is still connecting.
+    const conn = this.open(target, signature);
     this.connections.set(target.deviceId, conn);
     try {
       await conn.ready;
@@ -214,7 +228,8 @@ export class SshPool {
     return conn;
   }
 
-  private async open(target: SshTarget, signature: string): Promise<PooledConnection> {
+  /** A connection whose `ready` settles once the key is read and the handshake is done (or failed). */
+  private open(target: SshTarget, signature: string): PooledConnection {
     const where = `${target.hostname} (${target.address}:${target.port})`;
     const config: ConnectConfig = {
       host: target.address,
@@ -224,20 +239,6 @@ export class SshPool {
       keepaliveInterval: this.options.keepaliveIntervalMs ?? 10_000,
       keepaliveCountMax: this.options.keepaliveCountMax ?? 3,
     };
-    if (target.authMethod === 'key') {
-      if (!target.identityFile) throw new SshError('key_missing', `${where}: no private key path configured`);
-      try {
-        config.privateKey = await readFile(target.identityFile);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        throw new SshError(code === 'ENOENT' ? 'key_missing' : 'key_unreadable', `${where}: private key ${code === 'ENOENT' ? 'not found' : 'unreadable'} (${code})`);
-      }
-    } else {
-      const agent = this.options.agentSocket ?? process.env.SSH_AUTH_SOCK;
-      if (!agent) throw new SshError('key_missing', `${where}: ssh-agent requested but SSH_AUTH_SOCK is not set on the worker`);
-      config.agent = agent;
-    }
-
     const client = new Client();
     const conn: PooledConnection = {
       signature,
@@ -264,13 +265,38 @@ export class SshPool {
       }
     };
 
-    conn.ready = new Promise<void>((resolve, reject) => {
-      client.once('ready', () => {
-        client.setNoDelay(true);
-        resolve();
-      });
-      client.once('error', reject);
-    });
+    const credentials = async () => {
+      if (target.authMethod === 'agent') {
+        const agent = this.options.agentSocket ?? process.env.SSH_AUTH_SOCK;
+        if (!agent) throw new SshError('key_missing', `${where}: ssh-agent requested but SSH_AUTH_SOCK is not set on the worker`);
+        config.agent = agent;
+        return;
+      }
+      if (!target.identityFile) throw new SshError('key_missing', `${where}: no private key path configured`);
+      try {
+        config.privateKey = await readFile(target.identityFile);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new SshError(code === 'ENOENT' ? 'key_missing' : 'key_unreadable', `${where}: private key ${code === 'ENOENT' ? 'not found' : 'unreadable'} (${code})`);
+      }
+    };
+    conn.ready = credentials().then(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          // Closed while the key was read: connecting now would leave a socket nobody closes.
+          if (conn.closed) return reject(new SshError('connection_lost', `${where}: connection closed before it was made`));
+          client.once('ready', () => {
+            client.setNoDelay(true);
+            resolve();
+          });
+          client.once('error', reject);
+          // Ended during the handshake (closed by the pool) without an error: waiters must not wait forever.
+          client.once('close', () => reject(new SshError('connection_lost', `${where}: connection closed during the handshake`)));
+          this.connectsByDevice.set(target.deviceId, (this.connectsByDevice.get(target.deviceId) ?? 0) + 1);
+          client.connect(config);
+          this.options.logger.debug('ssh connecting', { device: target.hostname });
+        }),
+    );
     client.on('error', (err) => {
       this.options.logger.debug('ssh connection error', { device: target.hostname, error: err.message });
     });
@@ -279,9 +305,6 @@ export class SshPool {
       if (this.connections.get(target.deviceId) === conn) this.connections.delete(target.deviceId);
       for (const wake of conn.waiters.splice(0)) wake();
     });
-    this.connectsByDevice.set(target.deviceId, (this.connectsByDevice.get(target.deviceId) ?? 0) + 1);
-    client.connect(config);
-    this.options.logger.debug('ssh connecting', { device: target.hostname });
     return conn;
   }
 

@@ -62,6 +62,8 @@ export interface SimulatedDevice {
 export interface FleetStats {
   /** TCP connections accepted, refused ones included. */
   connections: number;
+  /** TCP connections open now, on all devices. */
+  openConnections: number;
   execs: number;
   /** Execs by collection data type, `command` for all others. */
   byType: Record<string, number>;
@@ -127,7 +129,7 @@ interface FleetContext {
   clock: () => number;
   latencyMs: number;
   clientKey: ParsedKey;
-  stats: FleetStats;
+  stats: Omit<FleetStats, 'openConnections'>;
   timers: Set<NodeJS.Timeout>;
 }
 
@@ -168,6 +170,10 @@ class DeviceServer {
         resolve((this.tcp.address() as net.AddressInfo).port);
       });
     });
+  }
+
+  get openConnections(): number {
+    return this.sockets.size;
   }
 
   setFault(fault: Fault | null): void {
@@ -357,7 +363,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     clientKeyPath,
     username: USERNAME,
     setFault: (hostname, fault) => serverOf(hostname).setFault(fault),
-    stats: () => ({ ...context.stats, byType: { ...context.stats.byType } }),
+    stats: () => ({ ...context.stats, openConnections: [...servers.values()].reduce((n, s) => n + s.openConnections, 0), byType: { ...context.stats.byType } }),
     async stop() {
       for (const timer of context.timers) clearTimeout(timer);
       context.timers.clear();

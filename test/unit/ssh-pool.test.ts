@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { collectionScript } from '../../activities/collect.ts';
+import { collectorFor } from '../../activities/collectors/registry.ts';
+import { SshError } from '../../activities/ssh/errors.ts';
+import { SshPool, type SshTarget } from '../../activities/ssh/pool.ts';
+import { posixShellCommand } from '../../activities/ssh/quote.ts';
+import { startFleet, type Fleet } from '../../bench/fleet/simulator.ts';
+import { createLogger } from '../../platform/logger.ts';
+
+/**
+ * The pool against simulated devices that speak real SSH (the fleet simulator, in this process), so
+ * the device side counts the TCP connections it accepted and still holds.
+ */
+/** The metrics collection exactly as the collect activity sends it. */
+const METRICS = posixShellCommand(collectionScript('metrics', collectorFor('metrics'), {}));
+
+describe('SSH pool: one connection per device, none left behind', () => {
+  let fleet: Fleet;
+  let dir: string;
+  const pools: SshPool[] = [];
+  const newPool = () => {
+    const pool = new SshPool({ logger: createLogger('error', 'ssh-pool-test'), readyTimeoutMs: 10_000, pinStore: { pinIfUnset: async (_id, identity) => identity.fingerprint } });
+    pools.push(pool);
+    return pool;
+  };
+  const target = (index: number): SshTarget => {
+    const device = fleet.devices[index];
+    assert.ok(device);
+    return { deviceId: `dev-${index}`, hostname: device.hostname, address: device.address, port: device.port, username: fleet.username, authMethod: 'key', identityFile: fleet.clientKeyPath, pinnedFingerprint: null };
+  };
+  /** The device side sees the client's FIN a moment after close: wait for it, bounded. */
+  const openConnectionsSettled = async (expected: number) => {
+    for (let i = 0; i < 100 && fleet.stats().openConnections !== expected; i++) await new Promise((r) => setTimeout(r, 20));
+    return fleet.stats().openConnections;
+  };
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'ssh-pool-'));
+    fleet = await startFleet({ count: 3, seed: 11, host: '127.0.0.1', firstPort: 0, dir });
+  });
+  after(async () => {
+    for (const pool of pools) pool.closeAll();
+    await fleet?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commands that arrive together on a device with no connection yet share the one connection', async () => {
+    const pool = newPool();
+    const before = fleet.stats().connections;
+    const results = await Promise.all(Array.from({ length: 6 }, () => pool.exec(target(0), METRICS, { timeoutMs: 10_000 })));
+    assert.ok(results.every((r) => r.exitCode === 0));
+    assert.equal(fleet.stats().connections - before, 1, 'the device accepted one connection');
+    assert.deepEqual(pool.stats().connectsByDevice, { 'dev-0': 1 });
+    pool.closeAll();
+    assert.equal(await openConnectionsSettled(0), 0);
+  });
+
+  it('closeAll while connections are still being made leaves no connection open and fails the waiting commands as connection_lost', async () => {
+    const pool = newPool();
+    const pending = [0, 0, 1].map((i) => pool.exec(target(i), METRICS, { timeoutMs: 10_000 }));
+    // Before the key file is read (the first await): no socket yet.
+    pool.closeAll();
+    const outcomes = await Promise.allSettled(pending);
+    for (const outcome of outcomes) {
+      assert.equal(outcome.status, 'rejected');
+      assert.ok(outcome.reason instanceof SshError && outcome.reason.code === 'connection_lost', String(outcome.reason));
+    }
+    assert.equal(await openConnectionsSettled(0), 0, 'no socket is left open on any device');
+    assert.equal(pool.stats().openConnections, 0);
+  });
+
+  it('closeAll during the handshake ends that connection too', async () => {
+    const pool = newPool();
+    const before = fleet.stats().connections;
+    const pending = pool.exec(target(1), METRICS, { timeoutMs: 10_000 });
+    // Once the device has accepted the TCP connection, the SSH handshake is under way.
+    for (let i = 0; i < 200 && fleet.stats().connections === before; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(fleet.stats().connections - before, 1);
+    pool.closeAll();
+    await assert.rejects(pending, (err: unknown) => err instanceof SshError && err.code === 'connection_lost');
+    assert.equal(await openConnectionsSettled(0), 0);
+  });
+
+  it('closeAll ends a watch stream’s own connection', async () => {
+    const pool = newPool();
+    // A device that never answers: the stream stays open until someone closes it.
+    fleet.setFault(fleet.devices[2]!.hostname, { kind: 'hang' });
+    const execsBefore = fleet.stats().execs;
+    const streaming = pool.stream(target(2), 'inotifywait -m /etc', { onLine: () => undefined, signal: new AbortController().signal });
+    for (let i = 0; i < 250 && fleet.stats().execs === execsBefore; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(fleet.stats().openConnections, 1, 'the stream runs on its own connection');
+    pool.closeAll();
+    await assert.rejects(streaming, (err: unknown) => err instanceof SshError && err.code === 'connection_lost');
+    assert.equal(await openConnectionsSettled(0), 0);
+  });
+});
