@@ -34,7 +34,7 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     const device = await findDeviceByHostname(db, input.hostname);
     if (!device) throw new SshError('device_not_found', `no device named ${input.hostname}`);
 
-    const previous = await latestSnapshot(db, collector.table, device.id);
+    const previous = collector.usesPrevious ? await latestSnapshot(db, collector.table, device.id) : undefined;
     const ctx = previous ? { previous: { data: previous.data, collectedAt: previous.collectedAt } } : {};
     const started = performance.now();
     const script = collectionScript(input.dataType, collector, ctx);
@@ -71,10 +71,12 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
         .execute();
     }
     // What this answer shows is judged against the alert rules; a device answering is no longer unreachable.
-    const alerts = [
-      ...(await evaluateAlerts(db, { source: 'insight', hostname: device.hostname, dataType: input.dataType, data: stored.data })),
-      ...(await evaluateAlerts(db, { source: 'device_status', hostname: device.hostname })),
-    ];
+    // The two sources have their own rules and alert rows, so they are judged side by side.
+    const [insightAlerts, statusAlerts] = await Promise.all([
+      evaluateAlerts(db, { source: 'insight', hostname: device.hostname, dataType: input.dataType, data: stored.data }),
+      evaluateAlerts(db, { source: 'device_status', hostname: device.hostname }),
+    ]);
+    const alerts = [...insightAlerts, ...statusAlerts];
     collections.inc({ data_type: input.dataType, status: 'success' });
     collectionSeconds.observe({ data_type: input.dataType }, durationMs / 1000);
     logger.info('collected', { device: device.hostname, data_type: input.dataType, duration_ms: Math.round(durationMs), trigger: input.trigger, correlation_id: input.correlationId });

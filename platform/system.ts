@@ -26,7 +26,7 @@ import { ServiceRestartService } from '../services/service-restart-service.ts';
 import { startWorker, type WorkerHandle } from '../workers/worker.ts';
 import { awaitMigrations, createDb, migrateToLatest } from './db.ts';
 import type { Logger } from './logger.ts';
-import { connectTemporal, ensureSearchAttributes } from './temporal.ts';
+import { connectTemporal, connectTemporalShared, ensureSearchAttributes } from './temporal.ts';
 
 export interface SystemOptions {
   temporalAddress: string;
@@ -103,13 +103,15 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const applied = await migrateToLatest(db);
     if (applied.length) o.logger.info('migrations applied', { migrations: applied });
   }
-  const client = await connectTemporal(o.temporalAddress, o.namespace);
+  // A process that runs the worker gives its client the worker's connection, so collections can start eagerly.
+  const shared = o.runWorker ? await connectTemporalShared(o.temporalAddress, o.namespace, o.logger) : null;
+  const client = shared?.client ?? (await connectTemporal(o.temporalAddress, o.namespace));
   await ensureSearchAttributes(client, o.namespace);
 
   const schedules = new ScheduleService(client, o.instance, o.logger, o.pollingEnabled);
   const watchers = new ConfigWatchService(client, o.instance, o.logger, o.configWatchEnabled ?? o.pollingEnabled);
   const devices = new DeviceService(db, [schedules, watchers]);
-  const collection = new CollectionService(db, client, devices, o.instance);
+  const collection = new CollectionService(db, client, devices, o.instance, shared !== null);
   const operations = new OperationService(db, client, devices, o.instance, o.operationSettings ?? DEFAULT_OPERATION_SETTINGS);
   const actions = new DeviceActionService(collection, operations);
   const configHistory = new ConfigHistoryService(db, devices, watchers, operations);
@@ -131,7 +133,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const health = new HealthService(db, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
 
   const worker = o.runWorker
-    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, schedules, temporal: client, maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds, workflowBundle: o.workflowBundle })
+    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, schedules, temporal: client, maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds, workflowBundle: o.workflowBundle, connection: shared?.connection })
     : null;
   worker?.done.catch((err: unknown) => o.logger.error('worker stopped with an error', { error: String(err) }));
 

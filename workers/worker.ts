@@ -53,6 +53,8 @@ export interface WorkerOptions {
   /** A prebuilt bundle (writeWorkflowBundle: the image and the tests); otherwise the worker bundles `workflows/` itself. */
   workflowBundle?: WorkflowBundleOption;
   pool?: SshPool;
+  /** Shared with the process's client, so that workflows it starts on this task queue can start eagerly here. */
+  connection?: NativeConnection;
 }
 
 /** The only process kind that opens SSH: it owns the connection pool and runs every activity. */
@@ -60,7 +62,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
   installTemporalRuntime(o.logger);
   const pool = o.pool ?? new SshPool({ pinStore: hostKeyPinStore(o.db), logger: o.logger });
   const unwatchPool = watchSshPool(pool);
-  const connection = await NativeConnection.connect({ address: o.temporalAddress });
+  const connection = o.connection ?? (await NativeConnection.connect({ address: o.temporalAddress }));
   const worker = await Worker.create({
     connection,
     namespace: o.namespace,
@@ -72,7 +74,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
   const done = worker.run().finally(async () => {
     pool.closeAll();
     unwatchPool();
-    await connection.close();
+    if (!o.connection) await connection.close();
   });
   return {
     worker,

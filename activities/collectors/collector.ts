@@ -40,6 +40,8 @@ export interface Collector<T> {
   parse(output: CommandOutput, ctx: CollectorContext<T>): T;
   /** Scalar columns extracted for time-series queries (the full data is stored as JSON beside them). */
   columns(data: T): Record<string, number | string | boolean | null>;
+  /** True when command or parse read `ctx.previous`: only then does the activity load the previous snapshot. */
+  readonly usesPrevious?: boolean;
   /** Device capabilities this answer reveals (e.g. `docker: false`), stored on the device. */
   capabilities?(data: T): Partial<Record<Capability, boolean>>;
 }

@@ -783,6 +783,7 @@ export const drivesCollector: Collector<DrivesData> = {
   freshnessSeconds: 3600,
   pollIntervalSeconds: 3600,
   commandTimeoutMs: 90_000,
+  usesPrevious: true,
   // Bad-sector counts matter as a trend over months, so drive history is kept longer than other types.
   retentionDays: 365,
   requiredCapability: 'smartctl',

@@ -373,6 +373,7 @@ export const metricsCollector: Collector<MetricsData> = {
   freshnessSeconds: 300,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 15_000,
+  usesPrevious: true,
   retentionDays: 30,
   table: 'metrics_snapshots',
 

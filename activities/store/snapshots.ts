@@ -75,7 +75,7 @@ export interface CollectionRecord<T> {
  */
 export async function storeCollection<T>(db: Kysely<Database>, r: CollectionRecord<T>): Promise<StoredSnapshot<T>> {
   return db.transaction().execute(async (trx) => {
-    const snapshotId = await insertSnapshot(trx, r);
+    const { id: snapshotId, reused } = await insertSnapshot(trx, r);
     await trx
       .insertInto('audit_log')
       .values({
@@ -101,6 +101,8 @@ export async function storeCollection<T>(db: Kysely<Database>, r: CollectionReco
       .set({ status: 'online', status_detail: null, last_seen: r.collectedAt, consecutive_failures: 0, updated_at: new Date() })
       .where('id', '=', r.deviceId)
       .execute();
+    if (!reused) return { id: snapshotId, collectedAt: r.collectedAt, collectionId: r.collectionId, durationMs: Math.round(r.durationMs), data: r.data };
+    // A retried attempt answers with what the first one stored.
     const stored = await trx
       .selectFrom(r.collector.table)
       .select(['id', 'collected_at', 'collection_id', 'duration_ms', 'data'])
@@ -116,7 +118,7 @@ export async function storeCollection<T>(db: Kysely<Database>, r: CollectionReco
  * collected_at, which differs between attempts. A transaction lock on the collection id serialises two
  * attempts that overlap (one presumed lost but still running), so the check and the insert are one step.
  */
-async function insertSnapshot<T>(trx: Transaction<Database>, r: CollectionRecord<T>): Promise<string> {
+async function insertSnapshot<T>(trx: Transaction<Database>, r: CollectionRecord<T>): Promise<{ id: string; reused: boolean }> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${r.collectionId}, 0))`.execute(trx);
   const earlier = await trx
     .selectFrom('audit_log')
@@ -124,7 +126,7 @@ async function insertSnapshot<T>(trx: Transaction<Database>, r: CollectionRecord
     .where('collection_id', '=', r.collectionId)
     .where('snapshot_id', 'is not', null)
     .executeTakeFirst();
-  if (earlier?.snapshot_id) return earlier.snapshot_id;
+  if (earlier?.snapshot_id) return { id: earlier.snapshot_id, reused: true };
   const inserted = await trx
     .insertInto(r.collector.table)
     .values({
@@ -137,7 +139,7 @@ async function insertSnapshot<T>(trx: Transaction<Database>, r: CollectionRecord
     } as never)
     .returning('id')
     .executeTakeFirstOrThrow();
-  return inserted.id;
+  return { id: inserted.id, reused: false };
 }
 
 /** Count of snapshots, for cache statistics. */
