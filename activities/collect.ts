@@ -7,7 +7,7 @@ import { isDeviceErrorCode } from '../schema/error-codes.ts';
 import { toApplicationFailure } from './activity-failure.ts';
 import { incidentSightings } from './incidents/detect.ts';
 import { evaluateAlerts } from './alerts/store.ts';
-import { collections, collectionSeconds } from '../platform/metrics.ts';
+import { collectionAttemptFailures, collections, collectionSeconds } from '../platform/metrics.ts';
 import type { AlertTransition } from '../schema/alert.ts';
 import type { Collector, CollectorContext } from './collectors/collector.ts';
 import { collectorFor, isDataType } from './collectors/registry.ts';
@@ -39,7 +39,8 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     const started = performance.now();
     const script = collectionScript(input.dataType, collector, ctx);
     // Heartbeats let Temporal notice a crashed worker within the heartbeat timeout, not the command's.
-    const heartbeat = setInterval(() => Context.current().heartbeat(), 1000);
+    // A local activity cannot heartbeat: its workflow task, which Temporal times out, covers it.
+    const heartbeat = Context.current().info.isLocal ? undefined : setInterval(() => Context.current().heartbeat(), 1000);
     const output = await pool
       .exec(sshTargetOf(device), posixShellCommand(script), { timeoutMs: collector.commandTimeoutMs })
       .finally(() => clearInterval(heartbeat));
@@ -93,6 +94,7 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     };
   } catch (err) {
     const failure = toApplicationFailure(err);
+    collectionAttemptFailures.inc({ data_type: input.dataType, code: failure.type ?? 'unknown' });
     logger.warn('collection attempt failed', { device: input.hostname, data_type: input.dataType, code: failure.type, error: failure.message, attempt });
     throw failure;
   }

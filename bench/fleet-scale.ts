@@ -286,8 +286,11 @@ async function runSize(n: number): Promise<SizeResult> {
     await pool(sample, 8, async (wf) => {
       const history = await sys.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
       const events = history.events ?? [];
-      activities += events.filter((e) => e.activityTaskScheduledEventAttributes).length;
-      const started = events.find((e) => e.activityTaskStartedEventAttributes);
+      // collect runs as a local activity (a marker in the history): it starts as soon as the run's first
+      // workflow task reaches the worker, so that task's start is when the device is asked.
+      const localActivities = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+      activities += events.filter((e) => e.activityTaskScheduledEventAttributes).length + localActivities.length;
+      const started = localActivities.length ? events.find((e) => e.workflowTaskStartedEventAttributes) : events.find((e) => e.activityTaskStartedEventAttributes);
       if (started) lagActivity.push(ms(started.eventTime) - scheduledAt(wf)!);
     });
     const activitiesPerWorkflow = sample.length ? activities / sample.length : 0;

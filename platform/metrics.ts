@@ -19,6 +19,13 @@ export const collections = new Counter({
   registers: [registry],
 });
 
+export const collectionAttemptFailures = new Counter({
+  name: 'infra_collection_attempt_failures_total',
+  help: 'Collection attempts that failed, retried ones included, by data type and error code (infra_collections_total counts each collection once, by its outcome).',
+  labelNames: ['data_type', 'code'] as const,
+  registers: [registry],
+});
+
 export const collectionSeconds = new Histogram({
   name: 'infra_collection_duration_seconds',
   help: 'SSH exec + parse + store of one collection.',

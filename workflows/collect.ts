@@ -1,13 +1,12 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { CollectionInput, CollectionResult } from '../schema/collection.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import { startAlertDelivery } from './alert-delivery.ts';
 import { describeFailure } from './failure.ts';
 
-const { collect } = proxyActivities<Activities>({
+const { collect } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { collectors } from '../../activities/collectors/registry.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
+import { collectMarkers, failedCollectAttempts, localActivityAttempt } from '../support/collect-evidence.ts';
 
 /**
  * Injects: `df` on one device hangs (what a dead NFS mount does) for the first metrics collection.
@@ -52,14 +53,17 @@ describe('a device hanging on a command', () => {
 
     // Let the retry find a working df once the first attempt has timed out.
     const connectsBefore = sys.worker!.pool.stats().connectsByDevice[stuckId] ?? 0;
+    const timeoutsBefore = await failedCollectAttempts('metrics', 'command_timeout');
     setTimeout(() => rmSync(flag, { force: true }), collectors.metrics.commandTimeoutMs + 500).unref();
     const answer = await stuckRead;
     assert.equal(answer.from_cache, false);
     assert.ok(sys.worker!.pool.stats().connectsByDevice[stuckId]! > connectsBefore, 'a new connection after the timeout');
 
     const history = await sys.client.workflow.getHandle(answer.workflow_id!).fetchHistory();
-    const retried = history.events?.find((e) => e.activityTaskStartedEventAttributes?.attempt === 2);
-    assert.equal(retried?.activityTaskStartedEventAttributes?.lastFailure?.applicationFailureInfo?.type, 'command_timeout');
+    const markers = collectMarkers(history.events);
+    assert.equal(markers.length, 1);
+    assert.equal(localActivityAttempt(markers[0]!), 2, 'the collection landed on its second attempt');
+    assert.equal((await failedCollectAttempts('metrics', 'command_timeout')) - timeoutsBefore, 1, 'the first attempt failed as command_timeout');
     const snapshots = await sys.db.selectFrom('metrics_snapshots').select('id').where('device_id', '=', stuckId).execute();
     assert.equal(snapshots.length, 1, 'exactly one snapshot');
     const audit = await sys.db.selectFrom('audit_log').select(['status', 'error_code']).where('hostname', '=', 'stuck').where('action', '=', 'collect').execute();

@@ -5,6 +5,7 @@ import proto from '@temporalio/proto';
 import { startFaultSystem, startWorkerProcess, testDevice, until, withDeadline, type FaultSystem, type WorkerProcess } from '../support/fault-servers.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { createTestDatabase, testDir, uniqueName } from '../support/stack.ts';
+import { collectMarkers } from '../support/collect-evidence.ts';
 
 const { TimeoutType } = proto.temporal.api.enums.v1;
 
@@ -13,9 +14,10 @@ const { TimeoutType } = proto.temporal.api.enums.v1;
  * command is running on the device (the device's `df` sleeps 3 s while a flag file exists, so the
  * command is certainly in flight). A new worker process is started right after.
  * Nothing lost means: the collection the caller is waiting for still answers, because Temporal notices
- * the dead attempt by its missed heartbeats (10 s heartbeat timeout) and runs attempt 2 on the new
- * worker; and it lands exactly once: one snapshot row and one successful `collect` audit row for the
- * device, both naming that run's collection id, and no error row.
+ * the dead worker by its workflow task timing out (10 s; `collect` is a local activity of that task)
+ * and hands the task to the new worker, which runs the collection again; and it lands exactly once:
+ * one snapshot row and one successful `collect` audit row for the device, both naming that run's
+ * collection id, and no error row.
  */
 describe('the worker is killed in the middle of a collection', { timeout: 90_000 }, () => {
   let sshd: TestSshd;
@@ -44,7 +46,7 @@ describe('the worker is killed in the middle of a collection', { timeout: 90_000
     await sshd?.stop();
   });
 
-  test('the collection is retried on the new worker after the heartbeat timeout and lands exactly once', { timeout: 75_000 }, async () => {
+  test('the collection is run again on the new worker after the workflow task timeout and lands exactly once', { timeout: 75_000 }, async () => {
     const first = await startWorker();
     const deviceId = (await sys.devices.require('slow')).id;
     const started = Date.now();
@@ -64,20 +66,18 @@ describe('the worker is killed in the middle of a collection', { timeout: 90_000
     const answer = await withDeadline(reading, 45_000, 'the collection after the worker was killed');
     const elapsed = Date.now() - started;
     assert.equal(answer.from_cache, false);
-    assert.ok(Date.now() - killedAt >= 8_000, `the retry waited for the heartbeat timeout (answered ${Date.now() - killedAt} ms after the kill)`);
+    assert.ok(Date.now() - killedAt >= 8_000, `the retry waited for the workflow task timeout (answered ${Date.now() - killedAt} ms after the kill)`);
 
     const handle = sys.client.workflow.getHandle(answer.workflow_id!);
     const { runId } = await handle.describe();
     const collectionId = `${answer.workflow_id}/${runId}`;
-    const history = await handle.fetchHistory();
-    const startedEvents = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes);
-    assert.equal(startedEvents.length, 1, 'one collect activity in the run (its retries are attempts of it)');
-    const attempt = startedEvents[0]!.activityTaskStartedEventAttributes!;
-    assert.equal(attempt.attempt, 2, 'the activity completed on its second attempt');
-    assert.equal(attempt.lastFailure?.timeoutFailureInfo?.timeoutType, TimeoutType.TIMEOUT_TYPE_HEARTBEAT, `attempt 1 failed by heartbeat timeout: ${JSON.stringify(attempt.lastFailure)}`);
-    assert.match(attempt.identity ?? '', new RegExp(`^${second.pid}@`), 'attempt 2 ran on the new worker process');
-    const completed = (history.events ?? []).filter((e) => e.activityTaskCompletedEventAttributes);
-    assert.equal(completed.length, 1);
+    const events = (await handle.fetchHistory()).events ?? [];
+    assert.equal(collectMarkers(events).length, 1, 'one collect recorded in the run: the lost attempt left nothing behind');
+    const timedOut = events.filter((e) => e.workflowTaskTimedOutEventAttributes).map((e) => e.workflowTaskTimedOutEventAttributes!.timeoutType);
+    assert.deepEqual(timedOut, [TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE], 'the killed worker\'s workflow task timed out, once');
+    const taskWorkers = events.filter((e) => e.workflowTaskStartedEventAttributes).map((e) => e.workflowTaskStartedEventAttributes!.identity ?? '');
+    assert.match(taskWorkers[0] ?? '', new RegExp(`^${first.pid}@`), 'the first workflow task went to the worker that was killed');
+    assert.match(taskWorkers.at(-1) ?? '', new RegExp(`^${second.pid}@`), 'the collection was recorded by the new worker process');
 
     const snapshots = await sys.db.selectFrom('metrics_snapshots').select(['id', 'collection_id']).where('device_id', '=', deviceId).execute();
     assert.equal(snapshots.length, 1, 'exactly one snapshot for the device');
