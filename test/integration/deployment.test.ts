@@ -17,6 +17,7 @@ import { connectTemporal } from '../../platform/temporal.ts';
 import type { Database } from '../../schema/database.ts';
 import { timescaleUsable } from '../../schema/migrations/0012_timescale.ts';
 import { freePort } from '../support/ports.ts';
+import { collectRanBy } from '../support/collect-evidence.ts';
 import { until, withDeadline } from '../support/fault-servers.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { createTestDatabase, testDir, testEnv, uniqueName } from '../support/stack.ts';
@@ -555,10 +556,10 @@ describe("the image's commands, run as separate processes against real servers",
     const memTotalKb = Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))![1]);
     assert.equal((answer.data.memory as { total_bytes: number }).total_bytes, memTotalKb * 1024);
 
-    // Temporal records which worker ran the SSH activity: one of the worker processes, by pid.
+    // Temporal records which worker ran the SSH step (a local activity): one of the worker processes, by pid.
     const history = await temporal.workflow.getHandle(answer.workflow_id).fetchHistory();
-    const ranBy = (history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.identity).filter((i): i is string => Boolean(i));
-    assert.ok(ranBy.length > 0, 'the collection ran an activity');
+    const ranBy = collectRanBy(history.events);
+    assert.equal(ranBy.length, 1, 'the collection ran once');
     const workerIdentities = workers.map((w) => `${w.pid}@${os.hostname()}`);
     for (const identity of ranBy) assert.ok(workerIdentities.includes(identity), `activity ran by ${identity}, expected one of ${workerIdentities.join(', ')}`);
     assert.ok(!ranBy.includes(`${api.pid}@${os.hostname()}`));
