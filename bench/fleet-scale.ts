@@ -175,6 +175,8 @@ interface SizeResult {
   handshakesPerDeviceHour: number;
   simConnectionsPerDeviceHour: number;
   openConnections: number;
+  /** Established connections ended during the window's second half, by reason (pool stats). */
+  disconnects: Record<string, number>;
   execsPerSec: number;
   coalesce: { execs: number; fleetExecs: number; latency: ReturnType<typeof summary>; errors: number; device: string };
 }
@@ -245,7 +247,7 @@ async function runSize(n: number): Promise<SizeResult> {
     const procMax = Object.fromEntries(Object.entries(u0).map(([k, v]) => [k, v.processes])) as Record<Group, number>;
     const sim0 = await s.stats();
     const t0 = Date.now();
-    let mid: { pool: number; sim: number; at: number } | null = null;
+    let mid: { pool: number; disconnects: Record<string, number>; sim: number; at: number } | null = null;
     while (Date.now() - t0 < windowMs) {
       await sleep(Math.min(5000, windowMs - (Date.now() - t0)));
       const u = usage(s.child.pid);
@@ -253,7 +255,10 @@ async function runSize(n: number): Promise<SizeResult> {
         memMax[g] = Math.max(memMax[g], u[g].memKb);
         procMax[g] = Math.max(procMax[g], u[g].processes);
       }
-      if (!mid && Date.now() - t0 >= windowMs / 2) mid = { pool: sys.worker!.pool.stats().connectsTotal, sim: (await s.stats()).connections, at: Date.now() };
+      if (!mid && Date.now() - t0 >= windowMs / 2) {
+        const pool = sys.worker!.pool.stats();
+        mid = { pool: pool.connectsTotal, disconnects: pool.disconnects, sim: (await s.stats()).connections, at: Date.now() };
+      }
     }
     const t1 = Date.now();
     const u1 = usage(s.child.pid);
@@ -361,6 +366,7 @@ async function runSize(n: number): Promise<SizeResult> {
       handshakesPerDeviceHour: round((poolEnd.connectsTotal - mid!.pool) / n / halfHours, 3),
       simConnectionsPerDeviceHour: round((sim1.connections - mid!.sim) / n / halfHours, 3),
       openConnections: poolEnd.openConnections,
+      disconnects: Object.fromEntries(Object.entries(poolEnd.disconnects).map(([reason, count]) => [reason, count - (mid!.disconnects[reason] ?? 0)])),
       execsPerSec: round((sim1.execs - sim0.execs) / seconds, 2),
       coalesce: { execs: targetCollects, fleetExecs: after - before, latency: summary(latencies), errors, device: target },
     };
@@ -467,6 +473,7 @@ const table = [
   `| **SSH handshakes per device-hour**, 2nd half (pool connects) | ${results.map((r) => r.handshakesPerDeviceHour).join(' | ')} |`,
   `| TCP connections accepted per device-hour, 2nd half (simulator) | ${results.map((r) => r.simConnectionsPerDeviceHour).join(' | ')} |`,
   `| pool connections open at the end | ${results.map((r) => r.openConnections).join(' | ')} |`,
+  `| connections ended, 2nd half, by reason | ${results.map((r) => Object.entries(r.disconnects).filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none').join(' | ')} |`,
   `| coalescing: ${COALESCE_CALLS} concurrent forced \`containers\` reads → collections of that device (fleet-wide containers execs meanwhile) | ${results.map((r) => `${r.coalesce.execs} (${r.coalesce.fleetExecs})${r.coalesce.errors ? ` (${r.coalesce.errors} errors)` : ''}`).join(' | ')} |`,
   `| … their latency p50 / p99 | ${results.map((r) => `${Math.round(r.coalesce.latency.p50)} / ${Math.round(r.coalesce.latency.p99)} ms`).join(' | ')} |`,
   `| registration of N devices (32 at a time) | ${results.map((r) => `${r.registerSeconds} s`).join(' | ')} |`,

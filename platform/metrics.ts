@@ -64,7 +64,7 @@ export const alertTransitions = new Counter({
 });
 
 interface PoolStats {
-  stats(): { openConnections: number; activeChannels: number; connectsTotal: number };
+  stats(): { openConnections: number; activeChannels: number; connectsTotal: number; disconnects: Record<string, number> };
 }
 const sshPools = new Set<PoolStats>();
 const dbPools = new Set<pg.Pool>();
@@ -87,6 +87,10 @@ new Gauge({ name: 'infra_ssh_channels_active', help: 'SSH channels (exec/stream)
 new Counter({ name: 'infra_ssh_connects_total', help: 'SSH connections opened since start (each one a handshake).', registers: [registry], collect() {
   this.reset();
   this.inc(sumSsh('connectsTotal'));
+} });
+new Counter({ name: 'infra_ssh_disconnects_total', help: 'Established SSH connections ended since start, by reason (idle, command_timeout, replaced, closed by us, lost: ended by the device or the network).', labelNames: ['reason'] as const, registers: [registry], collect() {
+  this.reset();
+  for (const p of sshPools) for (const [reason, n] of Object.entries(p.stats().disconnects)) this.inc({ reason }, n);
 } });
 new Gauge({ name: 'infra_db_pool_connections', help: 'PostgreSQL pool connections, by state.', labelNames: ['state'] as const, registers: [registry], collect() {
   this.set({ state: 'total' }, sumDb('totalCount'));

@@ -51,6 +51,9 @@ export interface SshPoolOptions {
   agentSocket?: string;
 }
 
+/** Why an established connection ended: what a handshake count above one per device needs explaining by. */
+export type DisconnectReason = 'idle' | 'command_timeout' | 'replaced' | 'closed' | 'lost';
+
 interface PooledConnection {
   /** Settings the connection was made with; a device edit forces a new connection. */
   signature: string;
@@ -61,6 +64,8 @@ interface PooledConnection {
   waiters: Array<() => void>;
   idleTimer: NodeJS.Timeout | null;
   hostKeyMismatch: { expected: string; presented: string } | null;
+  /** Handshake done: only such a connection's end is counted as a disconnect. */
+  established: boolean;
 }
 
 interface ReconnectState {
@@ -81,6 +86,7 @@ export class SshPool {
   private readonly streams = new Set<PooledConnection>();
   private readonly reconnect = new Map<string, ReconnectState>();
   private readonly connectsByDevice = new Map<string, number>();
+  private readonly disconnects: Record<DisconnectReason, number> = { idle: 0, command_timeout: 0, replaced: 0, closed: 0, lost: 0 };
   private readonly maxChannels: number;
   private readonly idleCloseMs: number;
 
@@ -97,7 +103,7 @@ export class SshPool {
     } catch (err) {
       // A command that hung may have wedged the session (a stuck mount, a dead NFS server): the next
       // command gets a fresh connection rather than a channel beside it.
-      if (err instanceof SshError && err.code === 'command_timeout') this.discard(target.deviceId, conn);
+      if (err instanceof SshError && err.code === 'command_timeout') this.discard(target.deviceId, conn, 'command_timeout');
       throw err;
     } finally {
       this.releaseChannel(target.deviceId, conn);
@@ -126,6 +132,7 @@ export class SshPool {
       const finish = (outcome: () => void) => {
         opts.signal.removeEventListener('abort', abort);
         this.streams.delete(conn);
+        conn.closed = true;
         conn.client.end();
         outcome();
       };
@@ -167,18 +174,18 @@ export class SshPool {
   }
 
   /** Connections currently open and connects made so far (per device and in total). */
-  stats(): { openConnections: number; activeChannels: number; connectsTotal: number; connectsByDevice: Record<string, number> } {
+  stats(): { openConnections: number; activeChannels: number; connectsTotal: number; connectsByDevice: Record<string, number>; disconnects: Record<DisconnectReason, number> } {
     let activeChannels = 0;
     for (const c of this.connections.values()) activeChannels += c.activeChannels;
     const connectsByDevice = Object.fromEntries(this.connectsByDevice);
     const connectsTotal = [...this.connectsByDevice.values()].reduce((a, b) => a + b, 0);
-    return { openConnections: this.connections.size, activeChannels, connectsTotal, connectsByDevice };
+    return { openConnections: this.connections.size, activeChannels, connectsTotal, connectsByDevice, disconnects: { ...this.disconnects } };
   }
 
   /** Drops a device's connection (device edited or removed, or a command hung). */
   close(deviceId: string): void {
     const conn = this.connections.get(deviceId);
-    if (conn) this.discard(deviceId, conn);
+    if (conn) this.discard(deviceId, conn, 'closed');
     this.reconnect.delete(deviceId);
   }
 
@@ -201,7 +208,7 @@ export class SshPool {
       await existing.ready.catch((err: unknown) => Promise.reject(this.classifyConnectFailure(err, target, existing)));
       return existing;
     }
-    if (existing) this.discard(target.deviceId, existing);
+    if (existing) this.discard(target.deviceId, existing, 'replaced');
 
     const backoff = this.reconnect.get(target.deviceId);
     if (backoff && Date.now() < backoff.retryAt) throw backoff.lastError;
@@ -213,7 +220,7 @@ export class SshPool {
     try {
       await conn.ready;
     } catch (err) {
-      this.discard(target.deviceId, conn);
+      this.discard(target.deviceId, conn, 'closed');
       const classified = this.classifyConnectFailure(err, target, conn);
       if (classified.retryable) {
         const failures = (backoff?.failures ?? 0) + 1;
@@ -249,6 +256,7 @@ export class SshPool {
       waiters: [],
       idleTimer: null,
       hostKeyMismatch: null,
+      established: false,
     };
     config.hostVerifier = (key: Buffer, verify: (ok: boolean) => void) => {
       const presented = hostKeyIdentity(key);
@@ -287,6 +295,7 @@ export class SshPool {
           if (conn.closed) return reject(new SshError('connection_lost', `${where}: connection closed before it was made`));
           client.once('ready', () => {
             client.setNoDelay(true);
+            conn.established = true;
             resolve();
           });
           client.once('error', reject);
@@ -301,6 +310,8 @@ export class SshPool {
       this.options.logger.debug('ssh connection error', { device: target.hostname, error: err.message });
     });
     client.once('close', () => {
+      // Not ended by the pool: the device, the network or a keepalive timeout ended it.
+      if (conn.established && !conn.closed) this.disconnects.lost++;
       conn.closed = true;
       if (this.connections.get(target.deviceId) === conn) this.connections.delete(target.deviceId);
       for (const wake of conn.waiters.splice(0)) wake();
@@ -336,13 +347,14 @@ export class SshPool {
     conn.activeChannels--;
     conn.waiters.shift()?.();
     if (conn.activeChannels === 0 && !conn.closed) {
-      conn.idleTimer = setTimeout(() => this.discard(deviceId, conn), this.idleCloseMs);
+      conn.idleTimer = setTimeout(() => this.discard(deviceId, conn, 'idle'), this.idleCloseMs);
       conn.idleTimer.unref();
     }
   }
 
-  private discard(deviceId: string, conn: PooledConnection): void {
+  private discard(deviceId: string, conn: PooledConnection, reason: DisconnectReason): void {
     if (conn.idleTimer) clearTimeout(conn.idleTimer);
+    if (conn.established && !conn.closed) this.disconnects[reason]++;
     conn.closed = true;
     if (this.connections.get(deviceId) === conn) this.connections.delete(deviceId);
     conn.client.end();

@@ -85,6 +85,19 @@ describe('SSH pool: one connection per device, none left behind', () => {
     assert.equal(await openConnectionsSettled(0), 0);
   });
 
+  it('counts why established connections ended: lost when the device drops it, closed when the pool does', async () => {
+    const pool = newPool();
+    await pool.exec(target(1), METRICS, { timeoutMs: 10_000 });
+    fleet.setFault(fleet.devices[1]!.hostname, { kind: 'refuse' });
+    for (let i = 0; i < 100 && pool.stats().disconnects.lost === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    fleet.setFault(fleet.devices[1]!.hostname, null);
+    assert.deepEqual(pool.stats().disconnects, { idle: 0, command_timeout: 0, replaced: 0, closed: 0, lost: 1 });
+    await pool.exec(target(1), METRICS, { timeoutMs: 10_000 });
+    pool.closeAll();
+    assert.deepEqual(pool.stats().disconnects, { idle: 0, command_timeout: 0, replaced: 0, closed: 1, lost: 1 });
+    assert.equal(await openConnectionsSettled(0), 0);
+  });
+
   it('closeAll ends a watch stream’s own connection', async () => {
     const pool = newPool();
     // A device that never answers: the stream stays open until someone closes it.
