@@ -195,7 +195,8 @@ export class SshPool {
     for (const conn of [...this.streams]) {
       this.streams.delete(conn);
       conn.closed = true;
-      conn.client.end();
+      if (conn.established) conn.client.end();
+      else conn.client.destroy();
     }
   }
 
@@ -357,7 +358,10 @@ export class SshPool {
     if (conn.established && !conn.closed) this.disconnects[reason]++;
     conn.closed = true;
     if (this.connections.get(deviceId) === conn) this.connections.delete(deviceId);
-    conn.client.end();
+    // Mid-handshake there is no session to end politely, and a server that never answers would hold the
+    // socket until the ready timeout.
+    if (conn.established) conn.client.end();
+    else conn.client.destroy();
     for (const wake of conn.waiters.splice(0)) wake();
   }
 

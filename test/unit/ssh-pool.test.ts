@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -75,14 +76,27 @@ describe('SSH pool: one connection per device, none left behind', () => {
 
   it('closeAll during the handshake ends that connection too', async () => {
     const pool = newPool();
-    const before = fleet.stats().connections;
-    const pending = pool.exec(target(1), METRICS, { timeoutMs: 10_000 });
-    // Once the device has accepted the TCP connection, the SSH handshake is under way.
-    for (let i = 0; i < 200 && fleet.stats().connections === before; i++) await new Promise((r) => setImmediate(r));
-    assert.equal(fleet.stats().connections - before, 1);
-    pool.closeAll();
-    await assert.rejects(pending, (err: unknown) => err instanceof SshError && err.code === 'connection_lost');
-    assert.equal(await openConnectionsSettled(0), 0);
+    // A server that accepts TCP and never speaks SSH: the client's handshake waits on it until closed.
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.resume(); // reads (and drops) what the client sends, so the client's close is seen
+      socket.on('error', () => undefined);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const pending = pool.exec({ ...target(1), deviceId: 'silent', port }, METRICS, { timeoutMs: 10_000 });
+      for (let i = 0; i < 500 && sockets.size === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(sockets.size, 1, 'connected; the handshake waits for the server');
+      pool.closeAll();
+      await assert.rejects(pending, (err: unknown) => err instanceof SshError && err.code === 'connection_lost');
+      for (let i = 0; i < 100 && sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(sockets.size, 0, 'the socket is closed');
+    } finally {
+      silent.close();
+    }
   });
 
   it('counts why established connections ended: lost when the device drops it, closed when the pool does', async () => {
