@@ -18,6 +18,7 @@ import type { WorkflowExecutionInfo } from '@temporalio/client';
 import pg from 'pg';
 import { createLogger } from '../platform/logger.ts';
 import { startSystem, type RunningSystem } from '../platform/system.ts';
+import { collectMarkers } from '../test/support/collect-evidence.ts';
 import { startSharedServers, type SharedServers } from '../test/support/servers.ts';
 import type { SimDevice, SimMessage } from './fleet-scale-sim.ts';
 import { summary } from './stats.ts';
@@ -293,7 +294,7 @@ async function runSize(n: number): Promise<SizeResult> {
       const events = history.events ?? [];
       // collect runs as a local activity (a marker in the history): it starts as soon as the run's first
       // workflow task reaches the worker, so that task's start is when the device is asked.
-      const localActivities = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+      const localActivities = collectMarkers(events);
       activities += events.filter((e) => e.activityTaskScheduledEventAttributes).length + localActivities.length;
       const started = localActivities.length ? events.find((e) => e.workflowTaskStartedEventAttributes) : events.find((e) => e.activityTaskStartedEventAttributes);
       if (started) lagActivity.push(ms(started.eventTime) - scheduledAt(wf)!);

@@ -124,7 +124,7 @@ export class SshPool {
       await conn.ready;
     } catch (err) {
       this.streams.delete(conn);
-      conn.client.end();
+      this.end(conn);
       throw this.classifyConnectFailure(err, target, conn);
     }
     return new Promise((resolve, reject) => {
@@ -132,8 +132,7 @@ export class SshPool {
       const finish = (outcome: () => void) => {
         opts.signal.removeEventListener('abort', abort);
         this.streams.delete(conn);
-        conn.closed = true;
-        conn.client.end();
+        this.end(conn);
         outcome();
       };
       // Closing our side first sends EOF to the command's stdin, which the watch script waits for.
@@ -194,9 +193,7 @@ export class SshPool {
     for (const id of [...this.connections.keys()]) this.close(id);
     for (const conn of [...this.streams]) {
       this.streams.delete(conn);
-      conn.closed = true;
-      if (conn.established) conn.client.end();
-      else conn.client.destroy();
+      this.end(conn);
     }
   }
 
@@ -356,13 +353,18 @@ export class SshPool {
   private discard(deviceId: string, conn: PooledConnection, reason: DisconnectReason): void {
     if (conn.idleTimer) clearTimeout(conn.idleTimer);
     if (conn.established && !conn.closed) this.disconnects[reason]++;
-    conn.closed = true;
     if (this.connections.get(deviceId) === conn) this.connections.delete(deviceId);
+    this.end(conn);
+    for (const wake of conn.waiters.splice(0)) wake();
+  }
+
+  /** Marks it closed by the pool (so its close is not counted as lost) and ends it. */
+  private end(conn: PooledConnection): void {
+    conn.closed = true;
     // Mid-handshake there is no session to end politely, and a server that never answers would hold the
     // socket until the ready timeout.
     if (conn.established) conn.client.end();
     else conn.client.destroy();
-    for (const wake of conn.waiters.splice(0)) wake();
   }
 
   private runOnChannel(conn: PooledConnection, target: SshTarget, command: string, opts: ExecOptions): Promise<ExecResult> {
