@@ -14,6 +14,15 @@ import { DATA_TYPE_ATTRIBUTE, DEVICE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../wor
  * and only for the types whose capability the device has.
  */
 export class ScheduleService implements DeviceFollower {
+  /**
+   * The interval (and running state) each schedule was given or found with by this process, and when.
+   * Detection re-syncs a device's schedules right after registration: without this, each existing
+   * schedule would be described again, and a describe is a query on the schedule's workflow (a fleet
+   * registering at once filled the dev server's query buffer with them). Trusted only briefly, because
+   * another process (API and worker run apart) may change a schedule meanwhile.
+   */
+  private readonly known = new Map<string, { spec: string; at: number }>();
+
   constructor(
     private readonly client: Client,
     private readonly instance: string,
@@ -92,6 +101,7 @@ export class ScheduleService implements DeviceFollower {
     const intervalSeconds = pollIntervalSeconds(dataType, inMaintenance);
     const interval = { every: `${intervalSeconds}s`, offset: `${offsetSeconds(hostname, dataType, intervalSeconds)}s` };
     const input: CollectionInput = { hostname, dataType, trigger: 'schedule', forceRefresh: false, correlationId: null };
+    const spec = `${interval.every}+${interval.offset}`;
     try {
       await this.client.schedule.create({
         scheduleId,
@@ -111,11 +121,14 @@ export class ScheduleService implements DeviceFollower {
         // A slow device must not pile up runs; a missed tick is simply skipped.
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
       });
+      this.known.set(scheduleId, { spec, at: Date.now() });
       this.logger.info('created schedule', { schedule_id: scheduleId, ...interval });
       // Detection decides which other types are polled: run it now rather than at the next daily tick.
       if (dataType === 'capabilities') await this.client.schedule.getHandle(scheduleId).trigger();
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      const known = this.known.get(scheduleId);
+      if (known?.spec === spec && Date.now() - known.at < KNOWN_SCHEDULE_TRUST_MS) return;
       const handle = this.client.schedule.getHandle(scheduleId);
       const current = await handle.describe();
       const [existing] = current.spec.intervals ?? [];
@@ -123,6 +136,7 @@ export class ScheduleService implements DeviceFollower {
         await handle.update((prev) => ({ ...prev, spec: { intervals: [interval] } }));
       }
       if (current.state.paused) await handle.unpause('monitoring enabled');
+      this.known.set(scheduleId, { spec, at: Date.now() });
     }
   }
 
@@ -132,6 +146,7 @@ export class ScheduleService implements DeviceFollower {
 
   /** Deleting what is already gone is done. */
   private async deleteSchedule(scheduleId: string): Promise<void> {
+    this.known.delete(scheduleId);
     try {
       await this.client.schedule.getHandle(scheduleId).delete();
     } catch (err) {
@@ -139,6 +154,9 @@ export class ScheduleService implements DeviceFollower {
     }
   }
 }
+
+/** How long this process trusts what it last set or saw of a schedule (see ScheduleService.known). */
+const KNOWN_SCHEDULE_TRUST_MS = 10 * 60_000;
 
 /**
  * A device in maintenance is being worked on: containers come and go on purpose and reboots are

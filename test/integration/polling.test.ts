@@ -3,6 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { existsSync } from 'node:fs';
 import { collectors, DATA_TYPES } from '../../activities/collectors/registry.ts';
+import { createLogger } from '../../platform/logger.ts';
+import { ScheduleService } from '../../services/schedule-service.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
@@ -55,6 +57,39 @@ describe('polling with Temporal Schedules', () => {
     while ((await listed()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     await sys.schedules.reconcile([]);
     assert.deepEqual(await scheduleIds('poll-a'), []);
+  });
+
+  test('a re-sync right after creating the schedules asks the server nothing; another process checks and repairs', async () => {
+    const device = { hostname: 'poll-sync', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath };
+    await sys.devices.create({ ...device, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true }, { trigger: 'api', correlationId: null });
+    const followed = { hostname: 'poll-sync', monitoring_enabled: true, capabilities: {}, maintenance: null };
+    // Describes are counted on the real client: each one is a query on the schedule's workflow.
+    const scheduleClient = sys.client.schedule;
+    const getHandle = scheduleClient.getHandle.bind(scheduleClient);
+    let describes = 0;
+    scheduleClient.getHandle = (id: string) => {
+      const handle = getHandle(id);
+      const describe = handle.describe.bind(handle);
+      handle.describe = () => {
+        describes++;
+        return describe();
+      };
+      return handle;
+    };
+    try {
+      await sys.schedules.syncDevice(followed);
+      assert.equal(describes, 0);
+      // Changed behind this process's back (the Web UI, an API process running apart): a service that
+      // did not set it describes it and puts the registry interval back.
+      const metrics = sys.schedules.scheduleId('poll-sync', 'metrics');
+      await getHandle(metrics).update((prev) => ({ ...prev, spec: { intervals: [{ every: '999s' }] } }));
+      await new ScheduleService(sys.client, sys.instance, createLogger('error', 'test'), true).syncDevice(followed);
+      assert.ok(describes > 0);
+    } finally {
+      scheduleClient.getHandle = getHandle;
+    }
+    const repaired = await sys.client.schedule.getHandle(sys.schedules.scheduleId('poll-sync', 'metrics')).describe();
+    assert.equal(repaired.spec.intervals?.[0]?.every, collectors.metrics.pollIntervalSeconds * 1000);
   });
 
   test('a schedule firing stores a snapshot and an audit row with trigger "schedule"', async () => {
