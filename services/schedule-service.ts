@@ -15,13 +15,14 @@ import { DATA_TYPE_ATTRIBUTE, DEVICE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../wor
  */
 export class ScheduleService implements DeviceFollower {
   /**
-   * The interval (and running state) each schedule was given or found with by this process, and when.
-   * Detection re-syncs a device's schedules right after registration: without this, each existing
-   * schedule would be described again, and a describe is a query on the schedule's workflow (a fleet
-   * registering at once filled the dev server's query buffer with them). Trusted only briefly, because
-   * another process (API and worker run apart) may change a schedule meanwhile.
+   * The interval each schedule was given, or found running with, by this process. Detection re-syncs a
+   * device's schedules right after registration (and a late detection minutes later): without this,
+   * each existing schedule would be described again, and a describe is a query on the schedule's
+   * workflow (500 devices registering filled the dev server's query buffer with them). Every process
+   * derives a schedule from the same stored device, so what another process set is what this one would;
+   * a hand edit in the Web UI is put right at the next start-up, which describes everything.
    */
-  private readonly known = new Map<string, { spec: string; at: number }>();
+  private readonly known = new Map<string, string>();
 
   constructor(
     private readonly client: Client,
@@ -121,14 +122,13 @@ export class ScheduleService implements DeviceFollower {
         // A slow device must not pile up runs; a missed tick is simply skipped.
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
       });
-      this.known.set(scheduleId, { spec, at: Date.now() });
+      this.known.set(scheduleId, spec);
       this.logger.info('created schedule', { schedule_id: scheduleId, ...interval });
       // Detection decides which other types are polled: run it now rather than at the next daily tick.
       if (dataType === 'capabilities') await this.client.schedule.getHandle(scheduleId).trigger();
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      const known = this.known.get(scheduleId);
-      if (known?.spec === spec && Date.now() - known.at < KNOWN_SCHEDULE_TRUST_MS) return;
+      if (this.known.get(scheduleId) === spec) return;
       const handle = this.client.schedule.getHandle(scheduleId);
       const current = await handle.describe();
       const [existing] = current.spec.intervals ?? [];
@@ -136,7 +136,7 @@ export class ScheduleService implements DeviceFollower {
         await handle.update((prev) => ({ ...prev, spec: { intervals: [interval] } }));
       }
       if (current.state.paused) await handle.unpause('monitoring enabled');
-      this.known.set(scheduleId, { spec, at: Date.now() });
+      this.known.set(scheduleId, spec);
     }
   }
 
@@ -154,9 +154,6 @@ export class ScheduleService implements DeviceFollower {
     }
   }
 }
-
-/** How long this process trusts what it last set or saw of a schedule (see ScheduleService.known). */
-const KNOWN_SCHEDULE_TRUST_MS = 10 * 60_000;
 
 /**
  * A device in maintenance is being worked on: containers come and go on purpose and reboots are
