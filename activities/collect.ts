@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, type Info } from '@temporalio/activity';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { CollectionFailure, CollectionInput, CollectionResult } from '../schema/collection.ts';
@@ -28,6 +28,7 @@ export interface CollectDeps {
 export async function collect(deps: CollectDeps, input: CollectionInput): Promise<CollectionResult> {
   const { db, pool, logger } = deps;
   const { workflowId, collectionId, attempt } = collectionIdentity();
+  const deadline = pollDeadlineMs(input, Context.current().info);
   try {
     if (!isDataType(input.dataType)) throw new SshError('parse_error', `unknown data type ${input.dataType}`);
     const collector = collectorFor(input.dataType);
@@ -40,9 +41,11 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     const script = collectionScript(input.dataType, collector, ctx);
     // Heartbeats let Temporal notice a crashed worker within the heartbeat timeout, not the command's.
     // A local activity cannot heartbeat: its workflow task, which Temporal times out, covers it.
+    const timeoutMs = deadline === null ? collector.commandTimeoutMs : Math.min(collector.commandTimeoutMs, deadline - Date.now());
+    if (timeoutMs <= 0) throw new SshError('command_timeout', `no time left for ${input.dataType} on ${device.hostname} before the next scheduled collection`);
     const heartbeat = Context.current().info.isLocal ? undefined : setInterval(() => Context.current().heartbeat(), 1000);
     const output = await pool
-      .exec(sshTargetOf(device), posixShellCommand(script), { timeoutMs: collector.commandTimeoutMs })
+      .exec(sshTargetOf(device), posixShellCommand(script), { timeoutMs })
       .finally(() => clearInterval(heartbeat));
     if (output.stdoutTruncated) throw new SshError('output_too_large', `${input.dataType} output from ${device.hostname} exceeded the output limit`);
     const data = collector.parse(output, ctx);
@@ -93,11 +96,34 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
       alerts,
     };
   } catch (err) {
-    const failure = toApplicationFailure(err);
+    const failure = lastWordBefore(deadline, toApplicationFailure(err), Date.now());
     collectionAttemptFailures.inc({ data_type: input.dataType, code: failure.type ?? 'unknown' });
     logger.warn('collection attempt failed', { device: input.hostname, data_type: input.dataType, code: failure.type, error: failure.message, attempt });
     throw failure;
   }
+}
+
+/** What an answer needs after its command (parse, store, alerts), kept free before a polled run's deadline. */
+const ANSWER_MARGIN_MS = 2_000;
+
+/**
+ * When a polled run's last attempt must have ended: before the next run is due. Polling schedules allow
+ * overlapping runs (skipping overlaps makes the server track every run, BENCHMARKS.md fifth pass), so
+ * this bound is what keeps a hung device from piling them up. The activity keeps it itself rather than
+ * through a Temporal schedule-to-close timeout: Temporal gives up on an attempt still running (which may
+ * then store a snapshot beside the failure recorded), and its local-activity retries were seen to overrun
+ * that timeout. `scheduledTimestampMs` is the first attempt's, the same for every retry.
+ */
+export function pollDeadlineMs(input: Pick<CollectionInput, 'intervalSeconds'>, info: Pick<Info, 'scheduledTimestampMs'>): number | null {
+  return input.intervalSeconds === undefined ? null : info.scheduledTimestampMs + input.intervalSeconds * 1000 - ANSWER_MARGIN_MS;
+}
+
+/** A retryable failure whose retry would start after the deadline is the run's last word, with its own code. */
+export function lastWordBefore(deadlineMs: number | null, failure: ApplicationFailure, nowMs: number): ApplicationFailure {
+  if (deadlineMs === null || failure.nonRetryable) return failure;
+  const retryDelayMs = typeof failure.nextRetryDelay === 'number' ? failure.nextRetryDelay : 1000;
+  if (nowMs + retryDelayMs < deadlineMs) return failure;
+  return ApplicationFailure.create({ type: failure.type ?? undefined, message: `${failure.message} (not tried again: the next scheduled collection is due)`, nonRetryable: true, details: failure.details ?? undefined });
 }
 
 /** The first line names the collection, for whoever reads `ps` on the device (and the fleet simulator). */

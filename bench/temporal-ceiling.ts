@@ -50,8 +50,12 @@ function serverTicks(): number {
   return ticks;
 }
 
+const LOADS = ['schedules', 'schedules allowing overlap', 'direct starts'] as const;
+type Load = (typeof LOADS)[number];
+const loads = (process.env.BENCH_TEMPORAL_LOADS ?? LOADS.join(',')).split(',').filter((l): l is Load => (LOADS as readonly string[]).includes(l));
+
 interface LoadResult {
-  load: 'schedules' | 'direct starts';
+  load: Load;
   n: number;
   duePerMin: number;
   startedPerMin: number;
@@ -71,7 +75,7 @@ async function measure(n: number, load: LoadResult['load'], workflowBundle: { co
   try {
     let stopStarting = false;
     let starter: Promise<void> = Promise.resolve();
-    if (load === 'schedules') {
+    if (load !== 'direct starts') {
       for (let i = 0; i < n; i += 20) {
         await Promise.all(
           Array.from({ length: Math.min(20, n - i) }, (_, j) =>
@@ -79,7 +83,7 @@ async function measure(n: number, load: LoadResult['load'], workflowBundle: { co
               scheduleId: `ceiling-${i + j}`,
               spec: { intervals: [{ every: `${INTERVAL_SECONDS}s`, offset: `${(i + j) % INTERVAL_SECONDS}s` }] },
               action: { type: 'startWorkflow', workflowType: 'noopWorkflow', workflowId: `ceiling-${i + j}`, taskQueue: TASK_QUEUE, args: [] },
-              policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+              policies: { overlap: load === 'schedules' ? ScheduleOverlapPolicy.SKIP : ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '1 minute' },
             }),
           ),
         );
@@ -108,7 +112,7 @@ async function measure(n: number, load: LoadResult['load'], workflowBundle: { co
     await starter;
     const lags: number[] = [];
     let started = 0;
-    if (load === 'schedules') {
+    if (load !== 'direct starts') {
       for await (const wf of client.workflow.list({ query: `TemporalScheduledStartTime >= '${from.toISOString()}' AND TemporalScheduledStartTime < '${to.toISOString()}'` })) {
         const at = (wf.searchAttributes as Record<string, unknown[] | undefined>).TemporalScheduledStartTime?.[0];
         if (at !== undefined) lags.push(wf.startTime.getTime() - new Date(at as string | Date).getTime());
@@ -139,7 +143,7 @@ installTemporalRuntime(logger);
 const workflowBundle = await bundleWorkflowCode({ workflowsPath: path.join(root, 'bench', 'noop-workflow.ts'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => logger.error(m), log() {} } });
 const results: LoadResult[] = [];
 for (const n of sizes) {
-  for (const load of ['schedules', 'direct starts'] as const) {
+  for (const load of loads) {
     process.stderr.write(`[${n}] ${load}\n`);
     results.push(await measure(n, load, workflowBundle));
   }
@@ -151,6 +155,6 @@ const lines = [
   '',
   '| load | runs due / min | runs started / min | dev server CPU | lag scheduled → started p50 / p99 / max |',
   '|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.n} ${r.load === 'schedules' ? `schedules every ${INTERVAL_SECONDS} s` : 'runs/30 s started by a client'} | ${r.duePerMin} | ${r.startedPerMin} | ${r.serverCpuPct} % | ${r.lag ? `${secs(r.lag.p50)} / ${secs(r.lag.p99)} / ${secs(r.lag.max)} s` : 'n/a'} |`),
+  ...results.map((r) => `| ${r.n} ${r.load === 'direct starts' ? 'runs/30 s started by a client' : `${r.load} every ${INTERVAL_SECONDS} s`} | ${r.duePerMin} | ${r.startedPerMin} | ${r.serverCpuPct} % | ${r.lag ? `${secs(r.lag.p50)} / ${secs(r.lag.p99)} / ${secs(r.lag.max)} s` : 'n/a'} |`),
 ];
 process.stdout.write(`${lines.join('\n')}\n\n${JSON.stringify(results, null, 2)}\n`);

@@ -100,43 +100,49 @@ export class ScheduleService implements DeviceFollower {
   private async ensure(hostname: string, dataType: DataType, inMaintenance: boolean): Promise<void> {
     const scheduleId = this.scheduleId(hostname, dataType);
     const intervalSeconds = pollIntervalSeconds(dataType, inMaintenance);
-    const interval = { every: `${intervalSeconds}s`, offset: `${offsetSeconds(hostname, dataType, intervalSeconds)}s` };
-    const input: CollectionInput = { hostname, dataType, trigger: 'schedule', forceRefresh: false, correlationId: null };
-    const spec = `${interval.every}+${interval.offset}`;
+    const offset = offsetSeconds(hostname, dataType, intervalSeconds);
+    const interval = { every: `${intervalSeconds}s`, offset: `${offset}s` };
+    const input: CollectionInput = { hostname, dataType, trigger: 'schedule', forceRefresh: false, correlationId: null, intervalSeconds };
+    const spec = { intervals: [interval] };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: 'collectWorkflow',
+      workflowId: `${this.instance}-scheduled-${hostname}-${dataType}`,
+      taskQueue: this.instance,
+      args: [input],
+      typedSearchAttributes: [
+        { key: DEVICE_ATTRIBUTE, value: hostname },
+        { key: DATA_TYPE_ATTRIBUTE, value: dataType },
+        { key: TRIGGER_ATTRIBUTE, value: 'schedule' },
+      ],
+    };
+    // Overlapping runs are allowed: a run gives up when the next is due (input.intervalSeconds), which
+    // keeps a slow device from piling them up. Skipping overlaps instead makes the server track every run
+    // it starts, which doubled its CPU per tick (BENCHMARKS.md, fifth pass).
+    const policies = { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '1 minute' };
+    const known = `${interval.every}+${interval.offset}`;
     try {
-      await this.client.schedule.create({
-        scheduleId,
-        spec: { intervals: [interval] },
-        action: {
-          type: 'startWorkflow',
-          workflowType: 'collectWorkflow',
-          workflowId: `${this.instance}-scheduled-${hostname}-${dataType}`,
-          taskQueue: this.instance,
-          args: [input],
-          typedSearchAttributes: [
-            { key: DEVICE_ATTRIBUTE, value: hostname },
-            { key: DATA_TYPE_ATTRIBUTE, value: dataType },
-            { key: TRIGGER_ATTRIBUTE, value: 'schedule' },
-          ],
-        },
-        // A slow device must not pile up runs; a missed tick is simply skipped.
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-      });
-      this.known.set(scheduleId, spec);
+      await this.client.schedule.create({ scheduleId, spec, action, policies });
+      this.known.set(scheduleId, known);
       this.logger.info('created schedule', { schedule_id: scheduleId, ...interval });
       // Detection decides which other types are polled: run it now rather than at the next daily tick.
       if (dataType === 'capabilities') await this.client.schedule.getHandle(scheduleId).trigger();
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      if (this.known.get(scheduleId) === spec) return;
+      if (this.known.get(scheduleId) === known) return;
       const handle = this.client.schedule.getHandle(scheduleId);
       const current = await handle.describe();
       const [existing] = current.spec.intervals ?? [];
-      if (existing?.every !== intervalSeconds * 1000 || (existing.offset ?? 0) !== offsetSeconds(hostname, dataType, intervalSeconds) * 1000) {
-        await handle.update((prev) => ({ ...prev, spec: { intervals: [interval] } }));
-      }
+      const [existingInput] = current.action.type === 'startWorkflow' ? (current.action.args as Array<Partial<CollectionInput> | undefined>) : [];
+      const stale =
+        existing?.every !== intervalSeconds * 1000 ||
+        (existing.offset ?? 0) !== offset * 1000 ||
+        existingInput?.intervalSeconds !== intervalSeconds ||
+        current.policies.overlap !== policies.overlap;
+      // Made by an earlier version, changed in the Web UI, or the device entered or left maintenance.
+      if (stale) await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...policies } }));
       if (current.state.paused) await handle.unpause('monitoring enabled');
-      this.known.set(scheduleId, spec);
+      this.known.set(scheduleId, known);
     }
   }
 

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { collectors } from '../../activities/collectors/registry.ts';
+import type { CollectionInput } from '../../schema/collection.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 import { collectMarkers, failedCollectAttempts, localActivityAttempt } from '../support/collect-evidence.ts';
@@ -68,5 +70,30 @@ describe('a device hanging on a command', () => {
     assert.equal(snapshots.length, 1, 'exactly one snapshot');
     const audit = await sys.db.selectFrom('audit_log').select(['status', 'error_code']).where('hostname', '=', 'stuck').where('action', '=', 'collect').execute();
     assert.deepEqual(audit, [{ status: 'success', error_code: null }]);
+  });
+
+  test('a polled run on the hanging device gives up before its next run is due, with one failure row', async () => {
+    writeFileSync(flag, '', { mode: 0o666 });
+    const stuckId = (await sys.devices.require('stuck')).id;
+    const snapshotsBefore = (await sys.db.selectFrom('metrics_snapshots').select('id').where('device_id', '=', stuckId).execute()).length;
+    // What a schedule every 6 s starts (its interval is far shorter than metrics' 15 s command timeout).
+    const input: CollectionInput = { hostname: 'stuck', dataType: 'metrics', trigger: 'schedule', forceRefresh: false, correlationId: null, intervalSeconds: 6 };
+    const started = Date.now();
+    const handle = await sys.client.workflow.start('collectWorkflow', { taskQueue: sys.instance, workflowId: uniqueName('polled-stuck'), args: [input] });
+    const err = await handle.result().catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+    rmSync(flag, { force: true });
+    assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.type, 'command_timeout');
+    assert.ok(elapsed < 6_000 + 1_500, `the run ended ${elapsed} ms after it started, past its next one`);
+
+    const history = await handle.fetchHistory();
+    const markers = collectMarkers(history.events);
+    assert.equal(markers.length, 1);
+    assert.equal(localActivityAttempt(markers[0]!), 1, 'not retried: a retry would have started after the next run was due');
+    const audit = await sys.db.selectFrom('audit_log').select(['status', 'error_code', 'trigger']).where('collection_id', 'like', `${handle.workflowId}/%`).execute();
+    assert.deepEqual(audit, [{ status: 'error', error_code: 'command_timeout', trigger: 'schedule' }]);
+    const snapshots = await sys.db.selectFrom('metrics_snapshots').select('id').where('device_id', '=', stuckId).execute();
+    assert.equal(snapshots.length, snapshotsBefore, 'no snapshot from the abandoned command');
   });
 });

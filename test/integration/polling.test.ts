@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ScheduleNotFoundError } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { existsSync } from 'node:fs';
 import { collectors, DATA_TYPES } from '../../activities/collectors/registry.ts';
 import { createLogger } from '../../platform/logger.ts';
+import type { CollectionInput } from '../../schema/collection.ts';
 import { ScheduleService } from '../../services/schedule-service.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
@@ -40,6 +41,9 @@ describe('polling with Temporal Schedules', () => {
     for (const type of ['metrics', 'containers'] as const) {
       const described = await sys.client.schedule.getHandle(sys.schedules.scheduleId('poll-a', type)).describe();
       assert.equal(described.spec.intervals?.[0]?.every, collectors[type].pollIntervalSeconds * 1000);
+      // Runs may overlap; each gives up when the next is due, which it learns from its input.
+      assert.equal(described.policies.overlap, ScheduleOverlapPolicy.ALLOW_ALL);
+      assert.equal(described.action.type === 'startWorkflow' && (described.action.args?.[0] as CollectionInput).intervalSeconds, collectors[type].pollIntervalSeconds);
     }
     await sys.devices.update('poll-a', { monitoring_enabled: false }, { trigger: 'api', correlationId: null });
     assert.deepEqual(await scheduleIds('poll-a'), []);
@@ -79,10 +83,15 @@ describe('polling with Temporal Schedules', () => {
     try {
       await sys.schedules.syncDevice(followed);
       assert.equal(describes, 0);
-      // Changed behind this process's back (the Web UI, an API process running apart): a service that
-      // did not set it describes it and puts the registry interval back.
+      // Changed behind this process's back (the Web UI, an earlier version that skipped overlaps and
+      // gave runs no interval): a service that did not set it describes it and puts it right.
       const metrics = sys.schedules.scheduleId('poll-sync', 'metrics');
-      await getHandle(metrics).update((prev) => ({ ...prev, spec: { intervals: [{ every: '999s' }] } }));
+      await getHandle(metrics).update((prev) => ({
+        ...prev,
+        spec: { intervals: [{ every: '999s' }] },
+        action: { ...prev.action, args: [{ hostname: 'poll-sync', dataType: 'metrics', trigger: 'schedule', forceRefresh: false, correlationId: null }] },
+        policies: { ...prev.policies, overlap: ScheduleOverlapPolicy.SKIP },
+      }));
       await new ScheduleService(sys.client, sys.instance, createLogger('error', 'test'), true).syncDevice(followed);
       assert.ok(describes > 0);
     } finally {
@@ -90,6 +99,8 @@ describe('polling with Temporal Schedules', () => {
     }
     const repaired = await sys.client.schedule.getHandle(sys.schedules.scheduleId('poll-sync', 'metrics')).describe();
     assert.equal(repaired.spec.intervals?.[0]?.every, collectors.metrics.pollIntervalSeconds * 1000);
+    assert.equal(repaired.policies.overlap, ScheduleOverlapPolicy.ALLOW_ALL);
+    assert.equal(repaired.action.type === 'startWorkflow' && (repaired.action.args?.[0] as CollectionInput).intervalSeconds, collectors.metrics.pollIntervalSeconds);
   });
 
   test('a schedule firing stores a snapshot and an audit row with trigger "schedule"', async () => {
