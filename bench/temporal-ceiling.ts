@@ -1,11 +1,14 @@
 /**
  * Temporal's own ceiling for polling (`npm run bench:temporal`): the dev server the embedded default
- * runs (same flags), a worker whose workflow does nothing, and nothing of ours. Two loads per size:
- *   - N interval schedules every 30 s, overlap SKIP, offsets spread over the interval (as ours are):
- *     each tick is a scheduler-workflow task and a workflow start, then the no-op run;
- *   - the same number of runs per minute started directly by a client: the run without the schedule.
+ * runs (same flags), a worker whose workflow does nothing, and nothing of ours. Three loads per size:
+ *   - `schedules`: N interval schedules every 30 s, overlap SKIP, offsets spread over the interval: each
+ *     tick is a scheduler-workflow task and a workflow start, and the scheduler follows the run to its end;
+ *   - `schedules allowing overlap`: the same with overlap ALLOW_ALL (as ours are), which the scheduler
+ *     does not follow;
+ *   - `direct starts`: the same number of runs per minute started by a client: the run without a schedule.
  * Reports the server's CPU, runs per minute achieved against those due, and scheduled → started lag.
  *   BENCH_TEMPORAL_SCHEDULES (default "500,1000")  schedules per size (runs due/min = 2 × N)
+ *   BENCH_TEMPORAL_LOADS (default all three)       which loads, comma-separated, by the names above
  *   BENCH_TEMPORAL_SECONDS (default 120)           measured window per load, after 30 s of settling
  */
 import { execFileSync } from 'node:child_process';

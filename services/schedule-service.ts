@@ -119,7 +119,10 @@ export class ScheduleService implements DeviceFollower {
     // Overlapping runs are allowed: a run gives up when the next is due (input.intervalSeconds), which
     // keeps a slow device from piling them up. Skipping overlaps instead makes the server track every run
     // it starts, which doubled its CPU per tick (BENCHMARKS.md, fifth pass).
-    const policies = { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '1 minute' };
+    // After an outage, a missed tick is made up only while no later one is due (ALLOW_ALL would make
+    // up every missed tick in the window).
+    const catchupSeconds = Math.min(intervalSeconds, 60);
+    const policies = { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: `${catchupSeconds}s` };
     const known = `${interval.every}+${interval.offset}`;
     try {
       await this.client.schedule.create({ scheduleId, spec, action, policies });
@@ -138,7 +141,8 @@ export class ScheduleService implements DeviceFollower {
         existing?.every !== intervalSeconds * 1000 ||
         (existing.offset ?? 0) !== offset * 1000 ||
         existingInput?.intervalSeconds !== intervalSeconds ||
-        current.policies.overlap !== policies.overlap;
+        current.policies.overlap !== policies.overlap ||
+        current.policies.catchupWindow !== catchupSeconds * 1000;
       // Made by an earlier version, changed in the Web UI, or the device entered or left maintenance.
       if (stale) await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...policies } }));
       if (current.state.paused) await handle.unpause('monitoring enabled');

@@ -43,6 +43,7 @@ describe('polling with Temporal Schedules', () => {
       assert.equal(described.spec.intervals?.[0]?.every, collectors[type].pollIntervalSeconds * 1000);
       // Runs may overlap; each gives up when the next is due, which it learns from its input.
       assert.equal(described.policies.overlap, ScheduleOverlapPolicy.ALLOW_ALL);
+      assert.equal(described.policies.catchupWindow, Math.min(collectors[type].pollIntervalSeconds, 60) * 1000, 'a missed tick is made up only until the next is due');
       assert.equal(described.action.type === 'startWorkflow' && (described.action.args?.[0] as CollectionInput).intervalSeconds, collectors[type].pollIntervalSeconds);
     }
     await sys.devices.update('poll-a', { monitoring_enabled: false }, { trigger: 'api', correlationId: null });
