@@ -55,7 +55,11 @@ function serverTicks(): number {
 
 const LOADS = ['schedules', 'schedules allowing overlap', 'direct starts'] as const;
 type Load = (typeof LOADS)[number];
-const loads = (process.env.BENCH_TEMPORAL_LOADS ?? LOADS.join(',')).split(',').filter((l): l is Load => (LOADS as readonly string[]).includes(l));
+const isLoad = (name: string): name is Load => (LOADS as readonly string[]).includes(name);
+const loadNames = (process.env.BENCH_TEMPORAL_LOADS ?? LOADS.join(',')).split(',');
+const unknownLoads = loadNames.filter((name) => !isLoad(name));
+if (unknownLoads.length > 0) throw new Error(`BENCH_TEMPORAL_LOADS: unknown ${unknownLoads.join(', ')}; known: ${LOADS.join(', ')}`);
+const loads = loadNames.filter(isLoad);
 
 interface LoadResult {
   load: Load;

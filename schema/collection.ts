@@ -9,11 +9,7 @@ export interface CollectionInput {
   trigger: Trigger;
   forceRefresh: boolean;
   correlationId: string | null;
-  /**
-   * Set by polling schedules: the run gives up when the next one is due. The schedules allow overlapping
-   * runs (tracking runs in order to skip overlaps doubled the Temporal server's cost of every tick), so
-   * this bound is what keeps a hung device from piling up runs.
-   */
+  /** Set by polling schedules: the run gives up when the next one is due (see `pollDeadlineMs`). */
   intervalSeconds?: number;
 }
 
