@@ -13,6 +13,7 @@ import { findDeviceByHostname, sshTargetOf } from './store/devices.ts';
 import { writeAudit } from './store/audit.ts';
 import { evaluateEventAlerts } from './alerts/store.ts';
 import type { AlertTransition } from '../schema/alert.ts';
+import type { PrincipalRef } from '../schema/api-token.ts';
 import { operations as operationTransitions } from '../platform/metrics.ts';
 
 export interface OperationDeps {
@@ -64,6 +65,10 @@ export async function assessRisk(deps: OperationDeps, input: AssessRiskInput): P
 
 export interface RecordOperationInput {
   view: OperationView;
+  /** The held operation's phrase, kept in its own column for confirmers. */
+  phrase: string | null;
+  /** Who made this step happen: the requester, the confirmer, the canceller, or the system (expiry). */
+  actor: PrincipalRef;
   action: AuditAction;
   /** Unique per transition: a retried activity writes its audit row once. */
   auditKey: string;
@@ -83,14 +88,19 @@ export async function recordOperation(deps: OperationDeps, r: RecordOperationInp
       hostname: view.device,
       command: view.command,
       state: view.state,
-      requested_by: view.requested_by,
+      requested_by: view.requested_by.id,
+      requested_by_name: view.requested_by.name,
+      on_behalf_of: view.requested_by.on_behalf_of,
       trigger: view.trigger,
       risk_level: view.assessment?.risk_level ?? null,
       destructive: view.assessment?.destructive ?? null,
       assessment: view.assessment ? JSON.stringify(view.assessment) : null,
       attempts_left: view.attempts_left,
       expires_at: view.expires_at ? new Date(view.expires_at) : null,
-      confirmed_by: view.confirmed_by,
+      confirmed_by: view.confirmed_by?.id ?? null,
+      confirmed_by_name: view.confirmed_by?.name ?? null,
+      cancelled_by: view.cancelled_by?.id ?? null,
+      confirmation_phrase: r.phrase,
       result: view.result ? JSON.stringify(view.result) : null,
       error: view.error ? JSON.stringify(view.error) : null,
       workflow_id: view.workflow_id,
@@ -112,6 +122,8 @@ export async function recordOperation(deps: OperationDeps, r: RecordOperationInp
       workflow_id: view.workflow_id,
       collection_id: r.auditKey,
       correlation_id: r.correlationId,
+      principal: r.actor.id,
+      on_behalf_of: r.actor.on_behalf_of,
       details: JSON.stringify({ operation_id: view.operation_id, state: view.state, risk_level: view.assessment?.risk_level ?? null, command: view.command, ...r.details }),
     });
   });

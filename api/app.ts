@@ -34,6 +34,8 @@ import { operationalWorkflowRoutes } from './routes/operational-workflows.ts';
 import { operationRoutes } from './routes/operations.ts';
 
 export interface ApiDeps {
+  /** Where people reach the web console (PUBLIC_URL): held answers link to the operation's page there. */
+  publicUrl: string | null;
   db: Kysely<Database>;
   devices: DeviceService;
   collection: CollectionService;
@@ -78,14 +80,14 @@ export function createApiApp(deps: ApiDeps): Express {
     res.json(openApiDocument());
   });
   app.use('/api/devices', deviceRoutes(deps.devices));
-  app.use('/api/devices', deviceActionRoutes(deps.actions));
+  app.use('/api/devices', deviceActionRoutes(deps.actions, deps.publicUrl));
   // Before the data routes: `/{hostname}/maintenance` is not a data type.
-  app.use('/api', operationalWorkflowRoutes(deps.maintenance, deps.restarts, deps.diagnosis));
+  app.use('/api', operationalWorkflowRoutes(deps.maintenance, deps.restarts, deps.diagnosis, deps.publicUrl));
   app.use('/api/devices', dataRoutes(deps.collection));
   app.use('/api', auditRoutes(deps.db, deps.collection));
   app.use('/api', performanceRoutes(new PerformanceService(deps.db)));
-  app.use('/api', operationRoutes(deps.operations));
-  app.use('/api', configRoutes(deps.configHistory));
+  app.use('/api', operationRoutes(deps.operations, deps.publicUrl));
+  app.use('/api', configRoutes(deps.configHistory, deps.publicUrl));
   app.use('/api', incidentRoutes(deps.incidents));
   app.use('/api', tokenRoutes(deps.tokens));
   app.use('/api', eventRoutes(deps.events));

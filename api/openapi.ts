@@ -69,10 +69,13 @@ const ErrorBody = z.looseObject({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional(), correlation_id: z.string() }),
 });
 
+/** Who asked or confirmed: the authenticated principal, and what the caller said about whom it acts for. */
+const PrincipalRefSchema = z.object({ id: z.string(), name: z.string(), on_behalf_of: z.string().nullable() });
+
 const deviceMaintenanceShape = {
   since: Time,
   workflow_id: z.string(),
-  requested_by: z.string(),
+  requested_by: PrincipalRefSchema,
   reason: z.string().nullable(),
   stopped: z.array(z.string()),
   kept: z.array(z.looseObject({ name: z.string(), reason: z.string() })),
@@ -120,12 +123,14 @@ const operationViewShape = {
   device: z.string(),
   command: z.string(),
   state: z.string(),
-  requested_by: z.string(),
+  requested_by: PrincipalRefSchema,
   trigger: z.string(),
-  assessment: z.looseObject({ destructive: z.boolean(), risk_level: z.string(), reasons: z.array(z.string()) }).nullable(),
+  assessment: z.looseObject({ destructive: z.boolean(), risk_level: z.string(), reasons: z.array(z.string()), confirmation_phrase: z.null() }).nullable(),
   attempts_left: z.int(),
   expires_at: Time.nullable(),
-  confirmed_by: z.string().nullable(),
+  confirmed_by: PrincipalRefSchema.nullable(),
+  cancelled_by: PrincipalRefSchema.nullable(),
+  confirmation_phrase: z.string().optional().describe('only for a principal allowed to release this held operation'),
   result: z.looseObject(commandResultShape).nullable(),
   error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
   workflow_id: z.string(),
@@ -141,7 +146,8 @@ const CommandHeld = z.looseObject({
   command: z.string(),
   risk_assessment: z.looseObject({ risk_level: z.string(), categories: z.array(z.string()), reasons: z.array(z.string()) }),
   impact_details: z.looseObject({ affected_count: z.int(), affected_items: z.array(z.looseObject({ kind: z.string(), name: z.string() })) }),
-  confirmation_required: z.looseObject({ phrase: z.string().nullable(), expires_at: Time.nullable(), attempts_left: z.int(), how: z.string() }),
+  // No phrase: the requester may be an agent. A person with the confirm scope reads it from the operation.
+  confirmation_required: z.looseObject({ expires_at: Time.nullable(), attempts_left: z.int(), who: z.string(), cli: z.string(), api: z.string(), web: z.string().nullable() }),
   safer_alternatives: z.array(z.string()),
   safety_checklist: z.array(z.string()),
   workflow_id: z.string(),
@@ -211,13 +217,13 @@ const maintenanceViewShape = {
   device: z.string(),
   phase: z.string(),
   reason: z.string().nullable(),
-  requested_by: z.string(),
+  requested_by: PrincipalRefSchema,
   plan: z.looseObject({ stop: z.array(z.string()), kept: z.array(z.looseObject({ name: z.string(), reason: z.string() })), not_running: z.array(z.string()) }).nullable(),
   operation_id: z.string().nullable(),
   stopped: z.array(z.string()),
   since: Time.nullable(),
   left_at: Time.nullable(),
-  left_by: z.string().nullable(),
+  left_by: PrincipalRefSchema.nullable(),
   restored: z.array(z.looseObject({ container: z.string(), ok: z.boolean() })),
   error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
   workflow_id: z.string(),
@@ -250,8 +256,9 @@ const incidentViewShape = {
 const tokenViewShape = {
   id: z.uuid(),
   name: z.string(),
-  scope: z.enum(TOKEN_SCOPES),
+  scopes: z.array(z.enum(TOKEN_SCOPES)),
   created_at: Time,
+  expires_at: Time.nullable(),
   last_used_at: Time.nullable(),
   revoked_at: Time.nullable(),
 } satisfies Record<keyof TokenView, z.ZodType>;
@@ -571,7 +578,7 @@ route('get', '/api/audit', {
   summary: 'Audit rows, newest first',
   tag: 'audit',
   query: AuditQuery,
-  answers: { '200': wrapped('the rows', 'entries', answers(z.array(z.looseObject({ id: z.string(), time: Time, action: z.string(), trigger: z.string(), status: z.enum(['success', 'error']) })))) },
+  answers: { '200': wrapped('the rows', 'entries', answers(z.array(z.looseObject({ id: z.string(), time: Time, action: z.string(), trigger: z.string(), status: z.enum(['success', 'error']), principal: z.string().nullable(), on_behalf_of: z.string().nullable() })))) },
 });
 route('get', '/api/performance', {
   operationId: 'performance',

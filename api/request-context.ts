@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { randomUUID } from 'node:crypto';
 import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
-import { Actor } from '../schema/command-request.ts';
+import { OnBehalfOf, type Principal } from '../schema/api-token.ts';
 import type { Trigger } from '../schema/database.ts';
 import type { RequestContext } from '../services/device-service.ts';
 import { principalOf } from './security.ts';
@@ -16,20 +16,26 @@ export const correlationMiddleware: RequestHandler = (req, res, next) => {
   withCorrelationId(id, next);
 };
 
-/** The CLI says it is the CLI, so audit rows tell its reads from plain API calls. */
+/**
+ * Who asks and through what: the authenticated principal (the guard ran before every route that acts),
+ * and what X-Infra-User says about whom it acts for. The CLI says it is the CLI, so audit rows tell its
+ * reads from plain API calls.
+ */
 export function requestContext(req: Request): RequestContext {
   const client = req.get('x-infra-client');
   const trigger: Trigger = client === 'cli' ? 'cli' : 'api';
-  return { trigger, correlationId: currentCorrelationId() ?? null };
+  const given = req.get('x-infra-user');
+  return {
+    trigger,
+    correlationId: currentCorrelationId() ?? null,
+    principal: requirePrincipal(req),
+    onBehalfOf: given === undefined ? null : OnBehalfOf.parse(given),
+  };
 }
 
-/**
- * The caller's name from X-Infra-User; plain API callers are "api", the CLI sends the local user. With
- * tokens in use the token's name leads (`ops-laptop:alice`): the header alone proves nothing.
- */
-export function actor(req: Request, fallback: string): string {
-  const given = req.get('x-infra-user');
-  const who = given === undefined ? fallback : Actor.parse(given);
+/** Fails closed: a route that acts without the token guard in front of it is a bug, not the local owner. */
+function requirePrincipal(req: Request): Principal {
   const principal = principalOf(req);
-  return principal && principal.name !== 'local' ? `${principal.name}:${who}` : who;
+  if (!principal) throw new Error(`no principal for ${req.method} ${req.path}: the token guard did not run`);
+  return principal;
 }

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { scopeAllows, type Principal, type TokenScope } from '../schema/api-token.ts';
+import { LOCAL_OWNER, scopesAllow, type Principal, type TokenScope } from '../schema/api-token.ts';
 import type { TokenService } from '../services/token-service.ts';
 import { nulPath } from '../schema/nul-character.ts';
 import { errorBody } from './errors.ts';
@@ -56,17 +56,18 @@ export function requireToken(tokens: TokenService, scopeOf: (req: Request) => To
       const needed = await scopeOf(req);
       if (needed === null) return next();
       if (!(await tokens.required())) {
-        principals.set(req, { name: 'local', scope: 'admin', tokenId: null });
+        principals.set(req, LOCAL_OWNER);
         return next();
       }
       const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-      const principal = match?.[1] ? await tokens.authenticate(match[1]) : null;
-      if (!principal) {
-        res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="infrastructor"').json(errorBody('unauthorized', 'a valid API token is required: Authorization: Bearer <token>'));
+      const principal = match?.[1] ? await tokens.authenticate(match[1]) : 'unknown';
+      if (typeof principal === 'string') {
+        const [code, message] = REFUSALS[principal];
+        res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="infrastructor"').json(errorBody(code, message));
         return;
       }
-      if (!scopeAllows(principal.scope, needed)) {
-        res.status(403).json(errorBody('insufficient_scope', `this needs a token with scope ${needed}; ${principal.name} has ${principal.scope}`));
+      if (!scopesAllow(principal.scopes, needed)) {
+        res.status(403).json(errorBody('insufficient_scope', `this needs a token with scope ${needed}; ${principal.name} has ${principal.scopes.join(', ')}`));
         return;
       }
       principals.set(req, principal);
@@ -77,13 +78,20 @@ export function requireToken(tokens: TokenService, scopeOf: (req: Request) => To
   };
 }
 
+const REFUSALS = {
+  unknown: ['unauthorized', 'a valid API token is required: Authorization: Bearer <token>'],
+  revoked: ['token_revoked', 'this API token was revoked; ask an admin for a new one'],
+  expired: ['token_expired', 'this API token has expired; ask an admin for a new one'],
+} as const;
+
 /** Fixed one-minute windows per client: simple, and enough to stop a runaway script or a guessing loop. */
 export function rateLimit(perMinute: number): RequestHandler {
   const windows = new Map<string, { start: number; count: number }>();
   return (req, res, next) => {
     if (perMinute <= 0) return next();
     const now = Date.now();
-    const key = principalOf(req)?.tokenId ?? req.ip ?? 'unknown';
+    const principal = principalOf(req);
+    const key = principal?.kind === 'token' ? principal.id : (req.ip ?? 'unknown');
     let w = windows.get(key);
     if (!w || now - w.start >= 60_000) {
       if (windows.size > 10_000) windows.clear();
@@ -108,14 +116,18 @@ export const rejectNul: RequestHandler = (req, res, next) => {
 };
 
 /**
- * What an API request needs: reading is `read`; managing devices and tokens is `admin`; everything
- * else that changes something (commands, confirmations, containers, maintenance, rollbacks) `operate`.
+ * What an API request needs: reading is `read`; managing devices and tokens is `admin`; releasing a held
+ * operation is `confirm`; everything else that changes something (commands, containers, maintenance,
+ * rollbacks) `operate`.
  */
 export function apiScope(req: Request): TokenScope | null {
   const path = req.path;
   // Health checks and the API description are open: neither tells anything about the devices.
   if (path === '/health' || path === '/openapi.json') return null;
   if (path.startsWith('/api/tokens')) return 'admin';
+  if (/^\/api\/operations\/[^/]+\/confirm$/.test(path)) return 'confirm';
+  // Its requester withdraws it, or a person with `confirm` cancels it: the operation service decides which.
+  if (/^\/api\/operations\/[^/]+\/cancel$/.test(path)) return 'read';
   if (path.startsWith('/api/alerts/') && req.method !== 'GET' && req.method !== 'HEAD') return 'admin';
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return 'read';
   if (path === '/api/devices' || path === '/api/devices/import') return 'admin';

@@ -30,6 +30,7 @@ import { waitForPort } from '../test/support/ports.ts';
 import { startSharedServers, type SharedServers } from '../test/support/servers.ts';
 import { startTestSshd, TEST_DEVICE_USER, type TestSshd } from '../test/support/sshd.ts';
 import { summary } from './stats.ts';
+import { ownerContext } from '../services/device-service.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, '.bench-data', 'ansible-compare');
@@ -40,7 +41,7 @@ const warmRuns = Math.max(1, Number(process.env.BENCH_ANSIBLE_WARM_RUNS ?? 5));
 const ansibleVersion = process.env.BENCH_ANSIBLE_VERSION ?? '2.19.14';
 const command = process.env.BENCH_ANSIBLE_COMMAND ?? 'cat /proc/loadavg';
 const PAUSE_MS = 500;
-const ctx = { trigger: 'api' as const, correlationId: null };
+const ctx = ownerContext('api');
 const logger = createLogger(process.env.LOG_LEVEL ?? 'error', 'bench');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -332,7 +333,7 @@ try {
   const pool = sys.worker!.pool;
   const oursRound = () =>
     measure(hosts, () => ourCpu().total, async () => {
-      const views = await Promise.all(hosts.map((h) => sys.operations.exec(h.name, command, 'bench', ctx)));
+      const views = await Promise.all(hosts.map((h) => sys.operations.exec(h.name, command, ctx)));
       const ok = views.filter((v) => v.state === 'completed' && v.result?.exit_code === 0 && /^\d+\.\d+ /.test(v.result.stdout)).length;
       if (ok !== hosts.length) throw new Error(`ours: ${ok}/${hosts.length} ok: ${JSON.stringify(views.find((v) => v.state !== 'completed'))}`);
       return { ok };

@@ -25,6 +25,7 @@ import { startSystem, type RunningSystem } from '../platform/system.ts';
 import { startSharedServers } from '../test/support/servers.ts';
 import { startTestSshd, TEST_DEVICE_USER, type TestSshd } from '../test/support/sshd.ts';
 import { summary } from './stats.ts';
+import { ownerContext } from '../services/device-service.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, '.bench-data', 'config-watch');
@@ -35,7 +36,7 @@ const steadySeconds = Number(process.env.BENCH_CONFIG_STEADY_SECONDS ?? 15);
 const WARM_UP = 3;
 const EVENT_TIMEOUT_MS = 15_000;
 const POLL_MS = 5;
-const ctx = { trigger: 'api' as const, correlationId: null };
+const ctx = ownerContext('api');
 const logger = createLogger(process.env.LOG_LEVEL ?? 'error', 'bench');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

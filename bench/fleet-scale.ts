@@ -22,6 +22,7 @@ import { collectMarkers } from '../test/support/collect-evidence.ts';
 import { startSharedServers, type SharedServers } from '../test/support/servers.ts';
 import type { SimDevice, SimMessage } from './fleet-scale-sim.ts';
 import { summary } from './stats.ts';
+import { ownerContext } from '../services/device-service.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, '.bench-data', 'fleet-scale');
@@ -33,7 +34,7 @@ const warmupSeconds = Number(process.env.BENCH_FLEET_WARMUP_SECONDS ?? 60);
 const COALESCE_CALLS = 50;
 const HISTORY_SAMPLE = 400;
 const logger = createLogger(process.env.LOG_LEVEL ?? 'error', 'bench');
-const ctx = { trigger: 'api' as const, correlationId: null };
+const ctx = ownerContext('api');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;

@@ -16,7 +16,7 @@ const USAGE = `usage:
   infra device rm <hostname>
   infra device import <ssh_config> [--dry-run] [--user U] [--key PATH]
   infra get <device> <data_type> [--fresh]
-  infra exec <device> -- <command...>     (destructive commands ask for their confirmation phrase)
+  infra exec <device> -- <command...>     (destructive commands are held until a person confirms them)
   infra container <start|stop|restart|remove|inspect|logs|exec> <device> <name>... [--force] [--volumes] [--timeout S]
                   [--tail N] [--since 15m|ISO] [--timestamps] [-- <command...> (exec)]
   infra guest <device> <vmid> <start|stop|shutdown|reboot|suspend|resume>   a Proxmox VM or container
@@ -36,9 +36,10 @@ const USAGE = `usage:
   infra config diff <from_snapshot> <to_snapshot>  unified and semantic diff
   infra config changes [--device D] [--since ISO] [--limit N]
   infra config rollback <snapshot_id>              put a version back (asks for the confirmation phrase)
-  infra token create <name> --scope read|operate|admin   prints the token once (INFRA_API_TOKEN for the CLI)
+  infra token create <name> --scope read|operate|confirm|admin[,...] [--expires-days N]
+                                                   prints the token once (INFRA_API_TOKEN for the CLI)
   infra token list | revoke <token_id>
-  infra confirm <operation_id> <phrase>
+  infra confirm <operation_id> [<phrase>]          shows a held operation and its phrase to a confirmer, asks for it
   infra cancel <operation_id>
   infra operation <operation_id>
 `;
@@ -47,7 +48,7 @@ const apiUrl = process.env.INFRA_API_URL ?? `http://127.0.0.1:${process.env.API_
 
 class CliError extends Error {}
 
-/** Requester / confirmer name on operations: the local login, as audit rows show it. */
+/** Whom the CLI acts for, recorded beside the token's identity (`on_behalf_of`): the local login. */
 const cliUser = `${userInfo().username.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 50)}@cli`;
 
 async function request(method: string, route: string, body?: unknown): Promise<{ status: number; payload: Record<string, unknown> | null }> {
@@ -82,21 +83,33 @@ async function call(method: string, route: string, body?: unknown): Promise<unkn
   return payload;
 }
 
-/** Prints a held operation and, at a terminal, asks for the phrase until it is right or attempts run out. */
-async function confirmInteractively(held: Record<string, unknown>): Promise<void> {
-  const risk = held.risk_assessment as { risk_level: string; reasons: string[]; safety_warnings: string[] };
-  const impact = held.impact_details as { affected_count: number; estimated_downtime: string | null };
-  const required = held.confirmation_required as { phrase: string; expires_at: string; attempts_left: number };
-  const id = String(held.operation_id);
+/**
+ * Prints a held operation. Its phrase is shown only to a caller allowed to release it (a token with the
+ * confirm scope that did not ask for it, or the local owner where REQUIRE_DISTINCT_CONFIRMER=false);
+ * then, at a terminal, it asks for the phrase until it is right or attempts run out.
+ */
+async function confirmInteractively(operationId: string): Promise<void> {
+  const op = (await call('GET', `/api/operations/${encodeURIComponent(operationId)}`)) as OperationAnswer;
   const out = process.stdout;
-  out.write(`\nDESTRUCTIVE COMMAND HELD on ${String(held.device)} (risk ${risk.risk_level}, operation ${id})\n`);
-  for (const r of risk.reasons) out.write(`  - ${r}\n`);
-  for (const w of risk.safety_warnings) out.write(`  ! ${w}\n`);
-  out.write(`  affected: ${impact.affected_count}; downtime: ${impact.estimated_downtime ?? 'n/a'}\n`);
-  for (const alt of (held.safer_alternatives as string[]) ?? []) out.write(`  safer: ${alt}\n`);
-  out.write(`\nTo run it, type exactly:  ${required.phrase}\n(expires ${required.expires_at})\n`);
+  const a = op.assessment;
+  out.write(`\nDESTRUCTIVE COMMAND HELD on ${op.device} (risk ${a?.risk_level ?? '?'}, operation ${op.operation_id})\n`);
+  out.write(`  command: ${op.command}\n  requested by: ${op.requested_by.name}${op.requested_by.on_behalf_of ? ` (for ${op.requested_by.on_behalf_of})` : ''}\n`);
+  for (const r of a?.reasons ?? []) out.write(`  - ${r}\n`);
+  for (const w of a?.safety_warnings ?? []) out.write(`  ! ${w}\n`);
+  if (a) out.write(`  affected: ${a.affected_count}; downtime: ${a.estimated_downtime ?? 'n/a'}\n`);
+  for (const alt of a?.safer_alternatives ?? []) out.write(`  safer: ${alt}\n`);
+  if (op.state !== 'awaiting_confirmation') throw new CliError(`operation ${op.operation_id} is ${op.state}; nothing to confirm`);
+  if (!op.confirmation_phrase) {
+    out.write(
+      `\nA person with the confirm scope, other than the requester, releases it before ${op.expires_at}:\n` +
+        `  infra confirm ${op.operation_id}   (with their own INFRA_API_TOKEN)   or cancel it: infra cancel ${op.operation_id}\n`,
+    );
+    process.exitCode = 3;
+    return;
+  }
+  out.write(`\nTo run it, type exactly:  ${op.confirmation_phrase}\n(expires ${op.expires_at})\n`);
   if (!process.stdin.isTTY) {
-    out.write(`Not a terminal: confirm with  infra confirm ${id} '${required.phrase}'  or cancel with  infra cancel ${id}\n`);
+    out.write(`Not a terminal: confirm with  infra confirm ${op.operation_id} '<the phrase>'  or cancel with  infra cancel ${op.operation_id}\n`);
     process.exitCode = 3;
     return;
   }
@@ -105,11 +118,11 @@ async function confirmInteractively(held: Record<string, unknown>): Promise<void
     for (;;) {
       const phrase = (await rl.question('phrase (empty to cancel)> ')).trim();
       if (phrase === '') {
-        await call('POST', `/api/operations/${id}/cancel`, {});
+        await call('POST', `/api/operations/${op.operation_id}/cancel`, {});
         out.write('cancelled; nothing ran\n');
         return;
       }
-      const { status, payload } = await request('POST', `/api/operations/${id}/confirm`, { phrase });
+      const { status, payload } = await request('POST', `/api/operations/${op.operation_id}/confirm`, { phrase });
       if (status === 422) {
         out.write(`${(payload?.error as { message: string }).message}\n`);
         continue;
@@ -123,6 +136,17 @@ async function confirmInteractively(held: Record<string, unknown>): Promise<void
   }
 }
 
+interface OperationAnswer {
+  operation_id: string;
+  device: string;
+  command: string;
+  state: string;
+  expires_at: string | null;
+  requested_by: { id: string; name: string; on_behalf_of: string | null };
+  assessment: { risk_level: string; reasons: string[]; safety_warnings: string[]; safer_alternatives: string[]; affected_count: number; estimated_downtime: string | null } | null;
+  confirmation_phrase?: string;
+}
+
 function printResult(result: Record<string, unknown>): void {
   process.stdout.write(String(result.stdout ?? ''));
   process.stderr.write(String(result.stderr ?? ''));
@@ -133,7 +157,7 @@ function printResult(result: Record<string, unknown>): void {
 /** The answer of anything that ran as an operation: its output, or the confirmation dialogue when held. */
 async function operation({ status, payload }: { status: number; payload: Record<string, unknown> | null }): Promise<void> {
   if (status === 200) return printResult(payload!);
-  if (status === 409 && payload?.status === 'DESTRUCTIVE_ACTION_BLOCKED') return confirmInteractively(payload);
+  if (status === 409 && payload?.status === 'DESTRUCTIVE_ACTION_BLOCKED') return confirmInteractively(String(payload.operation_id));
   if (status === 409 && payload?.status === 'BLOCKED_BY_DEVICE_RULE') throw new CliError(`blocked by a device rule: ${String(payload.reason)}`);
   throw failure(status, payload);
 }
@@ -300,10 +324,12 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (group === 'token' && sub) {
-    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scope: { type: 'string' } } });
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { scope: { type: 'string' }, 'expires-days': { type: 'string' } } });
     if (sub === 'create' && positionals.length === 1) {
-      const created = (await call('POST', '/api/tokens', { name: positionals[0], scope: values.scope })) as { token: string; scope: string; id: string };
-      process.stderr.write(`token ${created.id} (scope ${created.scope}); shown once, keep it safe:\n`);
+      const scopes = (values.scope ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const expires = values['expires-days'] === undefined ? {} : { expires_in_days: Number(values['expires-days']) };
+      const created = (await call('POST', '/api/tokens', { name: positionals[0], scopes, ...expires })) as { token: string; scopes: string[]; id: string };
+      process.stderr.write(`token ${created.id} (scopes ${created.scopes.join(', ')}); shown once, keep it safe:\n`);
       process.stdout.write(`${created.token}\n`);
       return;
     }
@@ -368,6 +394,7 @@ async function main(argv: string[]): Promise<void> {
     if (status >= 400) throw failure(status, payload);
     return printResult(payload!);
   }
+  if (group === 'confirm' && sub) return confirmInteractively(sub);
   if (group === 'cancel' && sub) {
     print(await call('POST', `/api/operations/${encodeURIComponent(sub)}/cancel`, {}));
     return;

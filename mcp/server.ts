@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Principal, TokenScope } from '../schema/api-token.ts';
 import { z } from 'zod';
 import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
 import { DEVICE_TYPES, DeviceCreate, Hostname, Tag } from '../schema/device.ts';
@@ -21,6 +23,32 @@ import { ServiceError } from '../services/service-error.ts';
 import { nulPath } from '../schema/nul-character.ts';
 import { registerOperationalWorkflowTools, type OperationalWorkflowDeps } from './tools/operational-workflows.ts';
 
+/**
+ * One MCP session: its principal (the token it authenticated with, or on an open loopback setup an
+ * agent principal of its own) and its id. Tool calls act as this principal; the client's reported name
+ * is kept as `on_behalf_of` only.
+ */
+export interface McpSession {
+  id: string;
+  principal: Principal;
+}
+
+/** Scopes of an MCP session on an open setup (no tokens): everything but releasing held operations. */
+const OPEN_AGENT_SCOPES: readonly TokenScope[] = ['read', 'operate', 'admin'];
+
+/** A session with no token behind it (loopback with no token yet, or stdio): an agent, never a confirmer. */
+export function openAgentSession(id: string = randomUUID()): McpSession {
+  return { id, principal: { id: `mcp-session:${id}`, name: `MCP session ${id.slice(0, 8)}`, kind: 'mcp_session', scopes: OPEN_AGENT_SCOPES } };
+}
+
+/**
+ * The person at the session's client, asked through elicitation: the phrase goes to them in the
+ * elicitation request, and what they type comes back to us without passing through the model.
+ */
+function elicitedPerson(session: McpSession, clientName: string | null): Principal {
+  return { id: `mcp-elicitation:${session.id}`, name: `person at ${clientName ?? 'the MCP client'} (elicitation)`, kind: 'mcp_elicitation', scopes: ['confirm'] };
+}
+
 export interface McpDeps extends OperationalWorkflowDeps {
   devices: DeviceService;
   collection: CollectionService;
@@ -32,10 +60,13 @@ export interface McpDeps extends OperationalWorkflowDeps {
 
 const readOnly = { readOnlyHint: true, openWorldHint: true } as const;
 
-/** The MCP front: the same services as the HTTP API, with trigger `mcp` on every audit row. */
-export function buildServer(deps: McpDeps): McpServer {
+/** The MCP front: the same services as the HTTP API, with trigger `mcp` and the session's principal on every audit row. */
+export function buildServer(deps: McpDeps, session: McpSession): McpServer {
   const server = new McpServer({ name: 'infrastructor', version: '0.1.0' });
   refuseNulArguments(server);
+  const { publicUrl } = deps.operations.settings;
+  const clientName = () => server.server.getClientVersion()?.name?.slice(0, 100) ?? null;
+  const ctx = (principal: Principal = session.principal): RequestContext => ({ trigger: 'mcp', correlationId: currentCorrelationId() ?? null, principal, onBehalfOf: clientName() });
 
   server.registerTool(
     'list_devices',
@@ -98,16 +129,13 @@ export function buildServer(deps: McpDeps): McpServer {
     () => answer(() => deps.health.report()),
   );
 
-  /** The agent asking: its MCP client name, so audit rows and the Web UI say who requested what. */
-  const requester = () => `mcp:${(server.server.getClientVersion()?.name ?? 'agent').replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 60)}`;
-  const confirmHow = 'a human types the phrase; then call confirm_operation with operation_id and that phrase';
-  /** A held operation's answer, or — when the client can ask its human — the outcome of asking for the phrase. */
-  const askWhenHeld = (view: OperationView, answerBody: Record<string, unknown>) =>
+  /** A held operation's answer, or — when the client can ask its person — the outcome of asking them for the phrase. */
+  const askWhenHeld = (view: OperationView, answerBody: Record<string, unknown>, extra: ToolExtra) =>
     view.state === 'awaiting_confirmation' && server.server.getClientCapabilities()?.elicitation
-      ? elicitConfirmation(server, deps.operations, view.operation_id, answerBody)
+      ? elicitConfirmation(server, deps.operations, view.operation_id, answerBody, ctx(elicitedPerson(session, clientName())), extra)
       : answerBody;
 
-  registerOperationalWorkflowTools(server, deps, { answer, ctx, requester, askWhenHeld, confirmHow });
+  registerOperationalWorkflowTools(server, deps, { answer, ctx: () => ctx(), askWhenHeld, publicUrl });
 
   server.registerTool(
     'run_command',
@@ -116,16 +144,17 @@ export function buildServer(deps: McpDeps): McpServer {
       description:
         'Runs a command over SSH. Safe commands run at once and return exit code, stdout and stderr. Destructive ones ' +
         '(bulk container actions, deletions, disk/ZFS changes, reboot, stopping critical services, cutting the network, ...) ' +
-        'are NOT run: they are held with a risk assessment and a confirmation phrase that a human must type ' +
-        '(asked directly when the client supports elicitation; otherwise through confirm_operation, the API or `infra`). ' +
-        'Held operations expire after 5 minutes.',
+        'are NOT run: they are held with a risk assessment until a person releases them by typing a confirmation phrase. ' +
+        'You never see the phrase and cannot release your own request: when the client supports elicitation the person is ' +
+        'asked directly and you get only the outcome; otherwise tell the person where to confirm (the answer\'s ' +
+        'confirmation_required: `infra confirm <id>`, the API, or the web console). Held operations expire after 5 minutes.',
       inputSchema: { device: Hostname.describe('Device hostname'), command: Command.describe('Shell command, as typed at a prompt') },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
-    ({ device, command }) =>
+    ({ device, command }, extra) =>
       answer(async () => {
-        const view = await deps.operations.exec(device, command, requester(), ctx());
-        return askWhenHeld(view, execAnswer(view, confirmHow).body);
+        const view = await deps.operations.exec(device, command, ctx());
+        return askWhenHeld(view, execAnswer(view, publicUrl).body, extra);
       }),
   );
 
@@ -136,7 +165,7 @@ export function buildServer(deps: McpDeps): McpServer {
       description:
         'start, stop, restart, remove (optionally with volumes), inspect, logs or exec on named Docker containers of a device. ' +
         'Names are checked against the device\'s real container list. Every action is audited; bulk and destructive ones ' +
-        '(several containers, removing volumes) are held for a confirmation phrase a human must type. logs and exec take one container.',
+        '(several containers, removing volumes) are held until a person releases them (see run_command). logs and exec take one container.',
       inputSchema: {
         device: Hostname.describe('Device hostname'),
         action: z.enum(CONTAINER_ACTIONS),
@@ -151,11 +180,11 @@ export function buildServer(deps: McpDeps): McpServer {
       },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
-    ({ device, ...args }) =>
+    ({ device, ...args }, extra) =>
       answer(async () => {
         const request = ContainerActionRequest.parse(args);
-        const outcome = await deps.actions.containers(device, request, requester(), ctx());
-        return askWhenHeld(outcome.operation, containerAnswer(request.action, request.containers, outcome, confirmHow).body);
+        const outcome = await deps.actions.containers(device, request, ctx());
+        return askWhenHeld(outcome.operation, containerAnswer(request.action, request.containers, outcome, publicUrl).body, extra);
       }),
   );
 
@@ -166,7 +195,7 @@ export function buildServer(deps: McpDeps): McpServer {
       description:
         'start, stop (hard power-off), shutdown (clean), reboot, suspend or resume (VMs only) one Proxmox VE guest by VMID. ' +
         'The VMID is checked against the node\'s real guest list (get_guests), which also gives the type (qm or pct). Every action is audited; ' +
-        'stop, shutdown and reboot take a whole machine down and are held for a confirmation phrase a human must type.',
+        'stop, shutdown and reboot take a whole machine down and are held until a person releases them (see run_command).',
       inputSchema: {
         device: Hostname.describe('Device hostname (the Proxmox node)'),
         vmid: Vmid.describe('Guest id, e.g. 101'),
@@ -174,11 +203,11 @@ export function buildServer(deps: McpDeps): McpServer {
       },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
-    ({ device, ...args }) =>
+    ({ device, ...args }, extra) =>
       answer(async () => {
         const request = GuestActionRequest.parse(args);
-        const outcome = await deps.actions.guestAction(device, request, requester(), ctx());
-        return askWhenHeld(outcome.operation, guestAnswer(request.action, outcome, confirmHow).body);
+        const outcome = await deps.actions.guestAction(device, request, ctx());
+        return askWhenHeld(outcome.operation, guestAnswer(request.action, outcome, publicUrl).body, extra);
       }),
   );
 
@@ -197,8 +226,8 @@ export function buildServer(deps: McpDeps): McpServer {
     },
     ({ device, dataset, name, recursive }) =>
       answer(async () => {
-        const view = await deps.actions.zfsSnapshot(device, { dataset, name, recursive: recursive ?? false }, requester(), ctx());
-        return { snapshot: `${dataset}@${name}`, ...execAnswer(view, confirmHow).body };
+        const view = await deps.actions.zfsSnapshot(device, { dataset, name, recursive: recursive ?? false }, ctx());
+        return { snapshot: `${dataset}@${name}`, ...execAnswer(view, publicUrl).body };
       }),
   );
 
@@ -222,9 +251,9 @@ export function buildServer(deps: McpDeps): McpServer {
         const window = { tail: tail ?? 200, ...(since !== undefined && { since }) };
         if (container !== undefined) {
           const request = ContainerActionRequest.parse({ action: 'logs', containers: [container], ...window });
-          return containerAnswer('logs', [container], await deps.actions.containers(device, request, requester(), ctx()), confirmHow).body;
+          return containerAnswer('logs', [container], await deps.actions.containers(device, request, ctx()), publicUrl).body;
         }
-        return execAnswer(await deps.actions.unitLogs(device, unit ?? '', window, requester(), ctx()), confirmHow).body;
+        return execAnswer(await deps.actions.unitLogs(device, unit ?? '', window, ctx()), publicUrl).body;
       }),
   );
 
@@ -268,15 +297,15 @@ export function buildServer(deps: McpDeps): McpServer {
     {
       title: 'Roll a configuration file back',
       description:
-        'Puts a stored version (snapshot id from config_history) of a file back on its device. Always held for a confirmation phrase a human must type; ' +
+        'Puts a stored version (snapshot id from config_history) of a file back on its device. Always held until a person releases it with a confirmation phrase; ' +
         'then written atomically and checked (nginx -t, docker compose config, systemd-analyze verify); if the check fails, the previous content is restored.',
       inputSchema: { snapshot_id: SnapshotId.describe('The version to restore') },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
-    ({ snapshot_id }) =>
+    ({ snapshot_id }, extra) =>
       answer(async () => {
-        const view = await deps.configHistory.rollback(snapshot_id, requester(), ctx());
-        return askWhenHeld(view, execAnswer(view, confirmHow).body);
+        const view = await deps.configHistory.rollback(snapshot_id, ctx());
+        return askWhenHeld(view, execAnswer(view, publicUrl).body, extra);
       }),
   );
 
@@ -306,14 +335,18 @@ export function buildServer(deps: McpDeps): McpServer {
     'confirm_operation',
     {
       title: 'Confirm a held operation',
-      description: 'Releases a held destructive operation with the exact confirmation phrase typed by a human. Three wrong attempts reject it.',
+      description:
+        'For a person\'s session only: releases a held destructive operation with its confirmation phrase (three wrong attempts reject it). ' +
+        'It answers forbidden for a session whose token lacks the confirm scope (every agent token), and is refused for the ' +
+        'operation\'s own requester even with that scope. An agent must not call it: the person confirms with `infra confirm <id>`, ' +
+        'in the web console, or when their MCP client asks them.',
       inputSchema: { operation_id: OperationId, phrase: z.string().min(1).max(1000) },
       annotations: { readOnlyHint: false, destructiveHint: true },
     },
     ({ operation_id, phrase }) =>
       answer(async () => {
-        const outcome = await deps.operations.confirm(operation_id, phrase, requester());
-        return outcome.accepted ? execAnswer(outcome.operation, '').body : { accepted: false, message: outcome.message, attempts_left: outcome.attempts_left };
+        const outcome = await deps.operations.confirm(operation_id, phrase, ctx());
+        return outcome.accepted ? execAnswer(outcome.operation, publicUrl).body : { accepted: false, message: outcome.message, attempts_left: outcome.attempts_left };
       }),
   );
 
@@ -321,44 +354,55 @@ export function buildServer(deps: McpDeps): McpServer {
     'cancel_operation',
     {
       title: 'Cancel a held operation',
-      description: 'Cancels a destructive operation that is waiting for confirmation; nothing runs.',
+      description: 'Cancels a destructive operation that is waiting for confirmation; nothing runs. Its requester may withdraw it; anyone else needs the confirm scope.',
       inputSchema: { operation_id: OperationId },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     },
-    ({ operation_id }) => answer(() => deps.operations.cancel(operation_id, requester())),
+    ({ operation_id }) => answer(() => deps.operations.cancel(operation_id, ctx())),
   );
 
   return server;
 }
 
+type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
 /**
- * Asks the human at the client for the phrase (MCP elicitation), confirming with what they type.
- * Declining cancels the operation; wrong phrases are asked again while attempts remain.
+ * Asks the person at the client for the phrase (MCP elicitation) and confirms with what they type, as
+ * the elicited person. The phrase is in the elicitation request only: the tool result the model gets
+ * says what happened (ran, rejected, cancelled, expired), never the phrase. Declining cancels; wrong
+ * phrases are asked again while attempts remain.
  */
-async function elicitConfirmation(server: McpServer, operations: OperationService, operationId: string, held: Record<string, unknown>): Promise<unknown> {
-  const required = held.confirmation_required as { phrase: string; expires_at: string };
+async function elicitConfirmation(
+  server: McpServer,
+  operations: OperationService,
+  operationId: string,
+  held: Record<string, unknown>,
+  person: RequestContext,
+  extra: ToolExtra,
+): Promise<unknown> {
   const risk = held.risk_assessment as { risk_level: string; reasons: string[] };
   let note = '';
   for (;;) {
-    const reply = await server.server.elicitInput({
-      mode: 'form',
-      message:
-        `${note}Destructive command held (risk ${risk.risk_level}): ${risk.reasons.join('; ')}\n` +
-        `To run it, type exactly: ${required.phrase}\n(expires ${required.expires_at}; decline to cancel)`,
-      requestedSchema: { type: 'object', properties: { phrase: { type: 'string', title: 'Confirmation phrase' } }, required: ['phrase'] },
-    });
+    const operation = await operations.get(operationId, person.principal);
+    if (operation.state !== 'awaiting_confirmation' || !operation.confirmation_phrase) return { outcome: operation.state, operation };
+    const reply = await server.server.elicitInput(
+      {
+        mode: 'form',
+        message:
+          `${note}Destructive command held on ${operation.device} (risk ${risk.risk_level}): ${operation.command}\n${risk.reasons.join('; ')}\n` +
+          `To run it, type exactly: ${operation.confirmation_phrase}\n(expires ${operation.expires_at}; decline to cancel)`,
+        requestedSchema: { type: 'object', properties: { phrase: { type: 'string', title: 'Confirmation phrase' } }, required: ['phrase'] },
+      },
+      { relatedRequestId: extra.requestId },
+    );
     if (reply.action !== 'accept' || typeof reply.content?.phrase !== 'string') {
-      return { cancelled_by_user: true, operation: await operations.cancel(operationId, 'mcp-elicitation') };
+      return { outcome: 'cancelled', cancelled_by_user: true, operation: await operations.cancel(operationId, person) };
     }
-    const outcome = await operations.confirm(operationId, reply.content.phrase, 'mcp-elicitation');
-    if (outcome.accepted) return execAnswer(outcome.operation, '').body;
-    if (outcome.attempts_left === 0) return { accepted: false, message: outcome.message, attempts_left: 0 };
+    const outcome = await operations.confirm(operationId, reply.content.phrase, person);
+    if (outcome.accepted) return { outcome: outcome.operation.state === 'completed' ? 'ran' : outcome.operation.state, ...execAnswer(outcome.operation, null).body };
+    if (outcome.attempts_left === 0) return { outcome: 'rejected', accepted: false, message: outcome.message, attempts_left: 0 };
     note = `${outcome.message}. `;
   }
-}
-
-function ctx(): RequestContext {
-  return { trigger: 'mcp', correlationId: currentCorrelationId() ?? null };
 }
 
 /**

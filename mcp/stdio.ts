@@ -2,7 +2,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
 import { startSystem } from '../platform/system.ts';
-import { buildServer } from './server.ts';
+import { buildServer, openAgentSession } from './server.ts';
 
 /**
  * MCP over stdio for local agents. It needs a running system to talk to: TEMPORAL_ADDRESS and
@@ -27,7 +27,8 @@ const system = await startSystem({
   pollingEnabled: false,
   logger,
 });
-const server = buildServer(system);
+// A local agent's session: it may ask for anything but never release what it asked for.
+const server = buildServer(system, openAgentSession());
 await server.connect(new StdioServerTransport());
 const shutdown = async () => {
   await server.close();

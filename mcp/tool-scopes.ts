@@ -1,41 +1,47 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { TokenScope } from '../schema/api-token.ts';
-import { buildServer, type McpDeps } from './server.ts';
+import { buildServer, openAgentSession, type McpDeps } from './server.ts';
 
 /** Tools that change what is managed rather than the devices themselves. */
 const ADMIN_TOOLS = new Set(['add_device']);
+/**
+ * Tools that judge the caller themselves, so a refusal is a tool result the model can read (forbidden,
+ * requester_cannot_confirm) rather than an HTTP 403 that ends the call.
+ */
+const SELF_CHECKED_TOOLS = new Set(['confirm_operation', 'cancel_operation']);
 
 /**
- * The scope each tool needs, read from the tools' own annotations (asked of a server over an in-memory
- * link, once): read-only tools need `read`, `add_device` needs `admin`, every other one `operate`.
+ * The scope each tool needs at the door, read from the tools' own annotations (asked of a server over an
+ * in-memory link, once): read-only tools need `read`, `add_device` needs `admin`, every other one `operate`.
  */
 export async function toolScopes(deps: McpDeps): Promise<Map<string, TokenScope>> {
-  const server = buildServer(deps);
+  const server = buildServer(deps, openAgentSession());
   const client = new Client({ name: 'infrastructor-scopes', version: '1' });
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   await client.connect(clientSide);
   try {
     const { tools } = await client.listTools();
-    return new Map(tools.map((t) => [t.name, ADMIN_TOOLS.has(t.name) ? 'admin' : t.annotations?.readOnlyHint ? 'read' : 'operate']));
+    return new Map(
+      tools.map((t) => [t.name, ADMIN_TOOLS.has(t.name) ? 'admin' : t.annotations?.readOnlyHint || SELF_CHECKED_TOOLS.has(t.name) ? 'read' : 'operate']),
+    );
   } finally {
     await client.close();
     await server.close();
   }
 }
 
-const RANK: Record<TokenScope, number> = { read: 0, operate: 1, admin: 2 };
+const RANK: Record<Exclude<TokenScope, 'confirm'>, number> = { read: 0, operate: 1, admin: 2 };
 
 /** The scope a JSON-RPC request (or batch) needs: the highest of its tool calls; anything else is `read`. */
 export function mcpRequestScope(body: unknown, scopes: Map<string, TokenScope>): TokenScope {
   const messages = Array.isArray(body) ? body : [body];
-  let needed: TokenScope = 'read';
+  let needed: Exclude<TokenScope, 'confirm'> = 'read';
   for (const m of messages as Array<{ method?: unknown; params?: { name?: unknown } } | null>) {
     if (m?.method !== 'tools/call' || typeof m.params?.name !== 'string') continue;
     const scope = scopes.get(m.params.name) ?? 'read';
-    if (RANK[scope] > RANK[needed]) needed = scope;
+    if (scope !== 'confirm' && RANK[scope] > RANK[needed]) needed = scope;
   }
   return needed;
 }
-

@@ -41,8 +41,20 @@ const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
   /** How long a held destructive command waits for its confirmation phrase. */
   CONFIRMATION_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
-  /** When true, the person confirming a destructive command must not be the one who asked for it. */
-  REQUIRE_DISTINCT_CONFIRMER: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /**
+   * The principal releasing a held operation must not be the one that asked for it. `false` is for a
+   * single-person setup (the local owner confirming their own CLI request); a request made over MCP
+   * always needs another principal.
+   */
+  REQUIRE_DISTINCT_CONFIRMER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** Where people reach this system (e.g. https://infra.lan): held answers and notifications link there. */
+  PUBLIC_URL: z
+    .string()
+    .trim()
+    .url('PUBLIC_URL must be a URL, e.g. https://infra.lan')
+    .refine((u) => /^https?:\/\//.test(u), 'PUBLIC_URL must be an http(s) URL')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   /**
    * An admin token accepted without being stored (hashed comparison): how the first admin gets in when
    * the fronts listen beyond loopback. Create scoped tokens with it (`infra token create`).

@@ -5,6 +5,7 @@ import { startFleet } from '../bench/fleet/simulator.ts';
 import type { Logger } from './logger.ts';
 import { runEmbedded } from './main.ts';
 import type { RunningSystem } from './system.ts';
+import { ownerContext } from '../services/device-service.ts';
 
 /**
  * `infra demo` / `npm run demo`: the embedded system with six simulated devices (bench/fleet), so a
@@ -32,7 +33,7 @@ async function startDemoFleet(system: RunningSystem, logger: Logger): Promise<()
   const registered = await registerFleet(system.apiUrl!, fleet);
   if (registered.failed.length > 0) logger.warn('some demo devices were not registered', { failed: registered.failed });
 
-  const ctx = { trigger: 'system' as const, correlationId: null };
+  const ctx = ownerContext('system');
   const failing = fleet.devices.find((d) => d.profile.scenarios.degradingDrive);
   const resilvering = fleet.devices.find((d) => d.profile.scenarios.resilveringPool);
   const dockerHost = fleet.devices.find((d) => d.profile.capabilities.docker)?.hostname;
@@ -41,7 +42,9 @@ async function startDemoFleet(system: RunningSystem, logger: Logger): Promise<()
     .filter((d) => nextConfigEdit(d.profile, Date.now() / 1000) !== null)
     .sort((a, b) => Number(b.profile.capabilities.inotifywait) - Number(a.profile.capabilities.inotifywait) || a.profile.configEdits.periodSeconds - b.profile.configEdits.periodSeconds);
   const editor = editors[0];
-  const held = dockerHost ? await system.operations.exec(dockerHost, 'docker stop $(docker ps -q)', 'demo', ctx) : null;
+  // As an agent would: the person running the demo (the local owner) then releases it with the CLI.
+  const agent = { ...ctx, principal: { id: 'demo-agent', name: 'demo agent', kind: 'mcp_session' as const, scopes: ['read', 'operate'] as const } };
+  const held = dockerHost ? await system.operations.exec(dockerHost, 'docker stop $(docker ps -q)', agent) : null;
 
   const api = system.apiUrl!;
   const lines = [
@@ -58,11 +61,11 @@ async function startDemoFleet(system: RunningSystem, logger: Logger): Promise<()
           `                    node bin/infra.mjs config changes   |   node bin/infra.mjs config files ${editor.hostname}`,
         ]
       : []),
-    ...(held?.assessment?.confirmation_phrase
+    ...(held?.state === 'awaiting_confirmation' && held.assessment
       ? [
-          `  held command      ${held.command} on ${held.device}: risk ${held.assessment.risk_level}`,
-          `                    curl ${api}/api/operations/${held.operation_id}`,
-          `                    node bin/infra.mjs confirm ${held.operation_id} '${held.assessment.confirmation_phrase}'   (or: cancel)`,
+          `  held command      ${held.command} on ${held.device}, asked by a demo agent: risk ${held.assessment.risk_level}`,
+          `                    curl ${api}/api/operations/${held.operation_id}   (you, the local owner, see its phrase)`,
+          `                    node bin/infra.mjs confirm ${held.operation_id}   (shows the phrase and asks you to type it; or: cancel)`,
         ]
       : []),
     `  MCP               ${system.mcpUrl}`,

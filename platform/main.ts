@@ -103,7 +103,12 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
       pollingEnabled: config.POLLING_ENABLED,
       retentionDays: config.RETENTION_DAYS,
       security: { rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, allowedHosts: config.ALLOWED_HOSTS, adminToken: config.INFRA_ADMIN_TOKEN ?? null },
-      operationSettings: { confirmationTimeoutSeconds: config.CONFIRMATION_TIMEOUT_SECONDS, maxAttempts: 3, requireDistinctConfirmer: config.REQUIRE_DISTINCT_CONFIRMER },
+      operationSettings: {
+        confirmationTimeoutSeconds: config.CONFIRMATION_TIMEOUT_SECONDS,
+        maxAttempts: 3,
+        requireDistinctConfirmer: config.REQUIRE_DISTINCT_CONFIRMER,
+        publicUrl: config.PUBLIC_URL ?? null,
+      },
       logger,
     });
     logger.info('infrastructor is running', { role: config.INFRA_ROLE, worker: system.worker !== null, api: system.apiUrl, mcp: system.mcpUrl, temporal: temporalAddress, temporal_ui: temporalUi, data_dir: config.dataDir });

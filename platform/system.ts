@@ -150,8 +150,9 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, incidents, diagnosis };
   const events = new EventService(o.databaseUrl, o.logger);
   if (o.apiPort !== null) await events.start();
-  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ ...fronts, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
-  const mcpUrl = o.mcpPort === null ? null : `${await listen(createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security }), o.mcpPort)}/mcp`;
+  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ ...fronts, publicUrl: operations.settings.publicUrl, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
+  const mcpFront = o.mcpPort === null ? null : createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security });
+  const mcpUrl = mcpFront === null || o.mcpPort === null ? null : `${await listen(mcpFront.app, o.mcpPort)}/mcp`;
 
   if (o.reconcileAtStart ?? true) {
     const followed = await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance']).execute();
@@ -163,6 +164,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   return {
     db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, incidents, diagnosis, tokens, events, worker, apiUrl, mcpUrl,
     async stop() {
+      await mcpFront?.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
       await worker?.stop();
       await events.stop();

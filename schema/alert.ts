@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { PrincipalRef } from './api-token.ts';
+import type { ConfirmationRoute, RiskLevel } from './operation.ts';
 
 /**
  * Alerts: a rule watches one source — the insights of each collection (CPU, memory, disks, load, drives,
@@ -61,4 +63,21 @@ export interface AlertTransition {
   evidence: Record<string, unknown>;
   first_seen: string;
   at: string;
+}
+
+/**
+ * A destructive operation waits for a person (event `operation.held`): sent to every enabled channel,
+ * whatever the rules, since a person must learn of it to release it. It carries the phrase, so it is
+ * delivered and never stored (the alerts history is readable with the `read` scope).
+ */
+export interface HeldOperationNotice {
+  operation_id: string;
+  device: string;
+  command: string;
+  risk_level: RiskLevel;
+  reasons: string[];
+  requested_by: PrincipalRef;
+  phrase: string;
+  expires_at: string;
+  confirm: ConfirmationRoute;
 }

@@ -1,37 +1,94 @@
 import { z } from 'zod';
 
 /**
- * What a token may do, each including the one before: `read` reads data, history and audit; `operate`
- * also acts on devices (commands, confirmations, containers, maintenance, rollbacks); `admin` also
- * manages devices and tokens.
+ * What a token may do. `read` reads data, history and audit; `operate` also asks for actions on devices
+ * (destructive ones are held); `admin` also manages devices, tokens and alert settings; `confirm` sees
+ * confirmation phrases and releases or cancels held operations. `admin` includes `operate` and `read`;
+ * `confirm` includes `read` only and is never implied by another scope: an agent's token (`read` or
+ * `operate`) can hold a destructive command but never release it.
  */
-export const TOKEN_SCOPES = ['read', 'operate', 'admin'] as const;
+export const TOKEN_SCOPES = ['read', 'operate', 'confirm', 'admin'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
-export function scopeAllows(held: TokenScope, needed: TokenScope): boolean {
-  return TOKEN_SCOPES.indexOf(held) >= TOKEN_SCOPES.indexOf(needed);
+const IMPLIED_BY: Record<TokenScope, readonly TokenScope[]> = {
+  read: ['read', 'operate', 'confirm', 'admin'],
+  operate: ['operate', 'admin'],
+  confirm: ['confirm'],
+  admin: ['admin'],
+};
+
+export function scopesAllow(held: readonly TokenScope[], needed: TokenScope): boolean {
+  return held.some((scope) => IMPLIED_BY[needed].includes(scope));
 }
+
+export const TokenScopeName = z.enum(TOKEN_SCOPES);
 
 export const TokenCreate = z
   .object({
     name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9 ._@-]*$/, 'letters, digits, space and . _ @ -'),
-    scope: z.enum(TOKEN_SCOPES),
+    /** One scope (the older form) or several, e.g. ["read", "confirm"] for a person who releases operations. */
+    scope: TokenScopeName.optional(),
+    scopes: z.array(TokenScopeName).min(1).max(TOKEN_SCOPES.length).optional(),
+    /** The token stops working after this many days; without it, it works until revoked. */
+    expires_in_days: z.number().int().min(1).max(3650).optional(),
   })
-  .strict();
-export type TokenCreate = z.infer<typeof TokenCreate>;
+  .strict()
+  .refine((t) => (t.scope === undefined) !== (t.scopes === undefined), { message: 'give scopes (or one scope)', path: ['scopes'] })
+  .transform(({ name, scope, scopes, expires_in_days }) => ({
+    name,
+    scopes: [...new Set(scopes ?? [scope!])].sort((a, b) => TOKEN_SCOPES.indexOf(a) - TOKEN_SCOPES.indexOf(b)),
+    expires_in_days: expires_in_days ?? null,
+  }));
+export type TokenCreate = z.output<typeof TokenCreate>;
 
 export interface TokenView {
   id: string;
   name: string;
-  scope: TokenScope;
+  scopes: TokenScope[];
   created_at: string;
+  expires_at: string | null;
   last_used_at: string | null;
   revoked_at: string | null;
 }
 
-/** Who is calling, once the token is checked (or `local` when no token is required). */
+/**
+ * Who is calling. The identity is the authenticated token (`token:<id>`), the bootstrap token, the
+ * local owner (loopback with no token yet), or one MCP session of an agent on such an open setup
+ * (`mcp-session:<id>`): never a name the caller reports, which is kept apart as `onBehalfOf`.
+ */
 export interface Principal {
+  id: string;
   name: string;
-  scope: TokenScope;
-  tokenId: string | null;
+  kind: PrincipalKind;
+  scopes: readonly TokenScope[];
 }
+export type PrincipalKind = 'token' | 'bootstrap' | 'local_owner' | 'mcp_session' | 'mcp_elicitation' | 'system';
+
+/** What operations, audit rows and workflows record of a principal. */
+export interface PrincipalRef {
+  id: string;
+  name: string;
+  /** Free text from X-Infra-User or the MCP client's name: who the caller says it acts for, never identity. */
+  on_behalf_of: string | null;
+}
+
+export const LOCAL_OWNER: Principal = { id: 'local', name: 'local owner', kind: 'local_owner', scopes: TOKEN_SCOPES };
+export const BOOTSTRAP_PRINCIPAL: Principal = { id: 'bootstrap', name: 'bootstrap admin token', kind: 'bootstrap', scopes: ['admin'] };
+/** Schedules, watchers and runbooks acting on their own. */
+export const SYSTEM_PRINCIPAL: PrincipalRef = { id: 'system', name: 'infrastructor', on_behalf_of: null };
+
+export function tokenPrincipal(token: { id: string; name: string; scopes: readonly TokenScope[] }): Principal {
+  return { id: `token:${token.id}`, name: token.name, kind: 'token', scopes: token.scopes };
+}
+
+export function refOf(principal: Principal, onBehalfOf: string | null = null): PrincipalRef {
+  return { id: principal.id, name: principal.name, on_behalf_of: onBehalfOf };
+}
+
+/** Free text a caller may add about whom it acts for: printable, short, recorded as given. */
+export const OnBehalfOf = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^\p{Cc}]+$/u, 'printable characters only');

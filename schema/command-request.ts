@@ -11,5 +11,3 @@ export const Command = z
 export const ExecRequest = z.object({ command: Command }).strict();
 export const ConfirmBody = z.object({ phrase: z.string().min(1).max(1000) }).strict();
 export const OperationId = z.string().uuid('operation id must be a UUID');
-/** Who asks or confirms, as the caller names itself (authentication arrives with API tokens). */
-export const Actor = z.string().regex(/^[A-Za-z0-9._@:-]{1,64}$/, 'user: 1-64 letters, digits or ._@:-');

@@ -231,8 +231,9 @@ export interface ApiTokensTable {
   name: string;
   /** Hex SHA-256 of the token; the token itself is never stored. */
   token_sha256: string;
-  scope: TokenScope;
+  scopes: TokenScope[];
   created_at: CreatedAt;
+  expires_at: Date | null;
   last_used_at: Date | null;
   revoked_at: Date | null;
 }
@@ -280,7 +281,10 @@ export interface OperationsTable {
   hostname: string;
   command: string;
   state: OperationState;
+  /** The requester's principal id (`token:<id>`, `local`, `mcp-session:<id>`...). */
   requested_by: string;
+  requested_by_name: string | null;
+  on_behalf_of: string | null;
   trigger: Trigger;
   risk_level: string | null;
   destructive: boolean | null;
@@ -288,6 +292,10 @@ export interface OperationsTable {
   attempts_left: number;
   expires_at: Date | null;
   confirmed_by: string | null;
+  confirmed_by_name: string | null;
+  cancelled_by: string | null;
+  /** Shown only to a principal allowed to confirm; never part of `assessment`. */
+  confirmation_phrase: string | null;
   result: Json<CommandResult> | null;
   error: Json<{ code: string; message: string }> | null;
   workflow_id: string;
@@ -317,6 +325,9 @@ export interface AuditLogTable {
   collection_id: string | null;
   snapshot_id: string | null;
   correlation_id: string | null;
+  /** The principal id that asked (reads, actions) or `system`; null on rows older than principals. */
+  principal: string | null;
+  on_behalf_of: string | null;
   details: Json<Record<string, unknown>> | null;
 }
 

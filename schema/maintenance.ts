@@ -1,4 +1,5 @@
 import type { KeptContainer, MaintenancePlan } from '../activities/maintenance/plan.ts';
+import type { PrincipalRef } from './api-token.ts';
 import type { Trigger } from './database.ts';
 import type { OperationSettings } from './operation.ts';
 
@@ -20,7 +21,7 @@ export type MaintenancePhase =
 
 export interface MaintenanceInput {
   hostname: string;
-  requestedBy: string;
+  requestedBy: PrincipalRef;
   trigger: Trigger;
   correlationId: string | null;
   include: string[];
@@ -43,7 +44,7 @@ export interface MaintenanceView {
   device: string;
   phase: MaintenancePhase;
   reason: string | null;
-  requested_by: string;
+  requested_by: PrincipalRef;
   plan: MaintenancePlan | null;
   /** The held stop command's operation: confirm it like any operation. */
   operation_id: string | null;
@@ -51,7 +52,7 @@ export interface MaintenanceView {
   stopped: string[];
   since: string | null;
   left_at: string | null;
-  left_by: string | null;
+  left_by: PrincipalRef | null;
   restored: ContainerRestore[];
   error: { code: string; message: string } | null;
   workflow_id: string;
@@ -61,7 +62,7 @@ export interface MaintenanceView {
 export interface DeviceMaintenance {
   since: string;
   workflow_id: string;
-  requested_by: string;
+  requested_by: PrincipalRef;
   reason: string | null;
   stopped: string[];
   kept: KeptContainer[];

@@ -1,3 +1,4 @@
+import type { PrincipalRef } from './api-token.ts';
 import type { Trigger } from './database.ts';
 
 /**
@@ -28,14 +29,17 @@ export interface OperationSettings {
   /** 300 in production; tests shorten it instead of waiting five minutes. */
   confirmationTimeoutSeconds: number;
   maxAttempts: number;
+  /** The confirmer must be another principal than the requester; always so for operations asked over MCP. */
   requireDistinctConfirmer: boolean;
+  /** Where the web console is reached (PUBLIC_URL), for the link in held answers and notifications. */
+  publicUrl: string | null;
 }
 
 export interface OperationInput extends OperationSettings {
   operationId: string;
   hostname: string;
   command: string;
-  requestedBy: string;
+  requestedBy: PrincipalRef;
   trigger: Trigger;
   correlationId: string | null;
   /** Set when the operation puts a stored config version back instead of running `command`. */
@@ -67,7 +71,11 @@ export interface RiskAssessment {
   safety_warnings: string[];
   safer_alternatives: string[];
   safety_checklist: string[];
-  /** The phrase a human types to release the command; names the action, its scope and the device. */
+  /**
+   * The phrase a human types to release the command; names the action, its scope and the device. Only
+   * the assessment inside the operation workflow has it: every view answered to a caller has null here,
+   * and a caller allowed to confirm gets it as the view's own `confirmation_phrase`.
+   */
   confirmation_phrase: string | null;
   /** A device rule forbids the command right now (e.g. Unraid parity check running). */
   blocked_reason: string | null;
@@ -90,20 +98,44 @@ export interface OperationView {
   device: string;
   command: string;
   state: OperationState;
-  requested_by: string;
+  requested_by: PrincipalRef;
   trigger: Trigger;
   assessment: RiskAssessment | null;
   attempts_left: number;
   expires_at: string | null;
-  confirmed_by: string | null;
+  confirmed_by: PrincipalRef | null;
+  cancelled_by: PrincipalRef | null;
   result: CommandResult | null;
   error: { code: string; message: string } | null;
   workflow_id: string;
+  /** Only in answers to a principal allowed to confirm this operation while it is held. */
+  confirmation_phrase?: string;
 }
 
 export interface ConfirmRequest {
   phrase: string;
-  confirmedBy: string;
+  confirmedBy: PrincipalRef;
+}
+
+export interface CancelRequest {
+  cancelledBy: PrincipalRef;
+}
+
+/** Where and how a person releases a held operation: everything a held answer says instead of the phrase. */
+export interface ConfirmationRoute {
+  who: string;
+  cli: string;
+  api: string;
+  web: string | null;
+}
+
+export function confirmationRoute(operationId: string, publicUrl: string | null): ConfirmationRoute {
+  return {
+    who: 'a person whose token has the confirm scope, other than the requester',
+    cli: `infra confirm ${operationId}`,
+    api: `GET /api/operations/${operationId} (shows the phrase to a confirmer), then POST /api/operations/${operationId}/confirm {"phrase": "…"}`,
+    web: publicUrl ? `${publicUrl.replace(/\/+$/, '')}/operations/${operationId}` : null,
+  };
 }
 
 export interface ConfirmOutcome {

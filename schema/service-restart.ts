@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PrincipalRef } from './api-token.ts';
 import type { Trigger } from './database.ts';
 import type { OperationSettings } from './operation.ts';
 
@@ -8,7 +9,7 @@ export interface ServiceRestartInput {
   /** The compose project; may be left out when only one project has a service of that name. */
   project: string | null;
   service: string;
-  requestedBy: string;
+  requestedBy: PrincipalRef;
   trigger: Trigger;
   correlationId: string | null;
   operationSettings: OperationSettings;

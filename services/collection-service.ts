@@ -12,7 +12,7 @@ import type { Database, NewAuditRow } from '../schema/database.ts';
 import { DEVICE_ERROR_CODES, isDeviceErrorCode } from '../schema/error-codes.ts';
 import type { collectWorkflow } from '../workflows/collect.ts';
 import { DATA_TYPE_ATTRIBUTE, DEVICE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../workflows/search-attributes.ts';
-import type { DeviceService, RequestContext } from './device-service.ts';
+import { auditPrincipal, type DeviceService, type RequestContext } from './device-service.ts';
 import { ServiceError } from './service-error.ts';
 
 interface RecentSnapshot {
@@ -96,6 +96,7 @@ export class CollectionService {
         duration_ms: Math.round(performance.now() - started),
         status: 'success',
         correlation_id: ctx.correlationId,
+        ...auditPrincipal(ctx),
         ...fields,
       });
 

@@ -25,9 +25,9 @@ export class ConfigHistoryService {
    * atomically, checked (nginx -t, docker compose config, systemd-analyze verify) and undone when the
    * check fails.
    */
-  async rollback(snapshotId: string, requestedBy: string, ctx: RequestContext): Promise<OperationView> {
+  async rollback(snapshotId: string, ctx: RequestContext): Promise<OperationView> {
     const snapshot = await this.snapshot(snapshotId);
-    const view = await this.operations.exec(snapshot.hostname, `config rollback: ${snapshot.path} to version ${snapshotId}`, requestedBy, ctx, { path: snapshot.path, snapshotId });
+    const view = await this.operations.exec(snapshot.hostname, `config rollback: ${snapshot.path} to version ${snapshotId}`, ctx, { path: snapshot.path, snapshotId });
     if (view.state === 'failed' && view.error?.code === 'nothing_to_do') throw new ServiceError('nothing_to_do', 409, view.error.message);
     return view;
   }

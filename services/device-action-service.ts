@@ -37,9 +37,9 @@ export class DeviceActionService {
     private readonly operations: OperationService,
   ) {}
 
-  async containers(hostname: string, request: ContainerActionRequest, requestedBy: string, ctx: RequestContext): Promise<ContainerActionOutcome> {
+  async containers(hostname: string, request: ContainerActionRequest, ctx: RequestContext): Promise<ContainerActionOutcome> {
     await this.requireContainers(hostname, request.containers, ctx);
-    const operation = await this.operations.exec(hostname, containerActionCommand(request), requestedBy, ctx);
+    const operation = await this.operations.exec(hostname, containerActionCommand(request), ctx);
     if (operation.state !== 'completed' || operation.result?.exit_code !== 0) return { operation };
     if (request.action === 'inspect') return { operation, inspect: parseInspect(operation.result.stdout) };
     if (!CHANGING_CONTAINER_ACTIONS.includes(request.action)) return { operation };
@@ -57,14 +57,14 @@ export class DeviceActionService {
    * start, stop, shutdown, reboot, suspend or resume of one Proxmox guest the node has. Stopping, shutting
    * down and rebooting take a whole machine down, so the protection holds them for the confirmation phrase.
    */
-  async guestAction(hostname: string, request: GuestActionRequest, requestedBy: string, ctx: RequestContext): Promise<GuestActionOutcome> {
+  async guestAction(hostname: string, request: GuestActionRequest, ctx: RequestContext): Promise<GuestActionOutcome> {
     const { guest: found, sudo } = await this.requireGuest(hostname, request.vmid, ctx);
     const label = `guest ${found.vmid} (${found.name})`;
     if (found.type === 'lxc' && QEMU_ONLY_GUEST_ACTIONS.includes(request.action)) {
       throw new ServiceError('unsupported_action', 400, `${request.action} applies to QEMU virtual machines only; ${label} is an LXC container`);
     }
     if (found.template === true) throw new ServiceError('guest_is_template', 409, `${label} is a template: templates never run; clone it first`);
-    const operation = await this.operations.exec(hostname, guestActionCommand({ ...request, type: found.type, sudo }), requestedBy, ctx);
+    const operation = await this.operations.exec(hostname, guestActionCommand({ ...request, type: found.type, sudo }), ctx);
     const guest = { vmid: found.vmid, name: found.name, type: found.type };
     if (operation.state !== 'completed' || operation.result?.exit_code !== 0) return { operation, guest };
     const now = (await this.guestList(hostname, true, ctx)).guests.find((g) => g.vmid === request.vmid);
@@ -72,15 +72,15 @@ export class DeviceActionService {
   }
 
   /** journald lines of one unit, newest `tail` within `since`; read-only, yet audited as an operation. */
-  unitLogs(hostname: string, unit: string, window: LogWindow, requestedBy: string, ctx: RequestContext): Promise<OperationView> {
-    return this.operations.exec(hostname, unitLogsCommand(unit, window), requestedBy, ctx);
+  unitLogs(hostname: string, unit: string, window: LogWindow, ctx: RequestContext): Promise<OperationView> {
+    return this.operations.exec(hostname, unitLogsCommand(unit, window), ctx);
   }
 
   /**
    * `zfs snapshot [-r] dataset@name` on a dataset the device has. Taking a snapshot loses nothing, so
    * the protection lets it run at once; it is still an audited operation.
    */
-  async zfsSnapshot(hostname: string, request: { dataset: string; name: string; recursive: boolean }, requestedBy: string, ctx: RequestContext): Promise<OperationView> {
+  async zfsSnapshot(hostname: string, request: { dataset: string; name: string; recursive: boolean }, ctx: RequestContext): Promise<OperationView> {
     let snapshot: string;
     try {
       snapshot = validateSnapshotName(request.dataset, request.name);
@@ -97,7 +97,7 @@ export class DeviceActionService {
     if (!datasets.includes(request.dataset)) {
       throw new ServiceError('unknown_dataset', 404, `${hostname} has no dataset ${request.dataset}`, { known: datasets });
     }
-    return this.operations.exec(hostname, zfsSnapshotCommand(snapshot, request.recursive), requestedBy, ctx);
+    return this.operations.exec(hostname, zfsSnapshotCommand(snapshot, request.recursive), ctx);
   }
 
   /** Every name must be a container the device has; a stale cached list gets one fresh look first. */

@@ -1,3 +1,4 @@
+import { LOCAL_OWNER, refOf, type Principal, type PrincipalRef } from '../schema/api-token.ts';
 import type { Kysely } from 'kysely';
 import type { Database, Device, Trigger } from '../schema/database.ts';
 import { DeviceCreate, type DevicePatch, type DeviceView } from '../schema/device.ts';
@@ -10,6 +11,20 @@ import { parseSshConfig } from './ssh-config-import.ts';
 export interface RequestContext {
   trigger: Trigger;
   correlationId: string | null;
+  /** Who asks: the authenticated principal, whose scopes decide what it may do. */
+  principal: Principal;
+  /** What the caller says about whom it acts for (X-Infra-User, the MCP client's name): recorded, never trusted. */
+  onBehalfOf: string | null;
+}
+
+/** The local owner acting directly (the demo, benchmarks and tests that drive services in-process). */
+export function ownerContext(trigger: Trigger): RequestContext {
+  return { trigger, correlationId: null, principal: LOCAL_OWNER, onBehalfOf: null };
+}
+
+/** The requester as operations, audit rows and workflows record it. */
+export function requesterOf(ctx: RequestContext): PrincipalRef {
+  return refOf(ctx.principal, ctx.onBehalfOf);
 }
 
 export interface ImportResult {
@@ -162,6 +177,7 @@ export class DeviceService {
       trigger: ctx.trigger,
       status: 'success',
       correlation_id: ctx.correlationId,
+      ...auditPrincipal(ctx),
       details: JSON.stringify({ created: result.created.map((d) => d.hostname), existing: result.existing, skipped: result.skipped }),
     });
     return result;
@@ -176,8 +192,14 @@ function auditOf(action: 'device_create' | 'device_update' | 'device_delete', de
     trigger: ctx.trigger,
     status: 'success' as const,
     correlation_id: ctx.correlationId,
+    ...auditPrincipal(ctx),
     details: JSON.stringify(details),
   };
+}
+
+/** The audit columns that name who asked. */
+export function auditPrincipal(ctx: RequestContext): { principal: string; on_behalf_of: string | null } {
+  return { principal: ctx.principal.id, on_behalf_of: ctx.onBehalfOf };
 }
 
 export function deviceView(d: Device): DeviceView {

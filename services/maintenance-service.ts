@@ -4,7 +4,7 @@ import type { MaintenanceRequest } from '../schema/maintenance-request.ts';
 import type { OperationView } from '../schema/operation.ts';
 import { leaveMaintenanceUpdate, maintenancePlannedUpdate, maintenanceQuery, maintenanceSettledUpdate } from '../workflows/maintenance-messages.ts';
 import type { maintenanceWorkflow } from '../workflows/maintenance.ts';
-import type { DeviceService, RequestContext } from './device-service.ts';
+import { requesterOf, type DeviceService, type RequestContext } from './device-service.ts';
 import type { OperationService } from './operation-service.ts';
 import { requestedWorkflowTags } from './requested-workflow.ts';
 import { ServiceError } from './service-error.ts';
@@ -29,12 +29,12 @@ export class MaintenanceService {
   }
 
   /** Plans and holds the stop command for confirmation; answers the plan and the held operation. */
-  async enter(hostname: string, request: MaintenanceRequest, requestedBy: string, ctx: RequestContext): Promise<MaintenanceOutcome> {
+  async enter(hostname: string, request: MaintenanceRequest, ctx: RequestContext): Promise<MaintenanceOutcome> {
     const device = await this.devices.require(hostname);
     if (device.maintenance) throw new ServiceError('already_in_maintenance', 409, `${hostname} is in maintenance since ${device.maintenance.since}`, { workflow_id: device.maintenance.workflow_id });
     const input: MaintenanceInput = {
       hostname,
-      requestedBy,
+      requestedBy: requesterOf(ctx),
       trigger: ctx.trigger,
       correlationId: ctx.correlationId,
       include: request.include,
@@ -52,7 +52,7 @@ export class MaintenanceService {
         // One stay at a time; a finished one does not stop the next.
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        ...requestedWorkflowTags(hostname, requestedBy, ctx),
+        ...requestedWorkflowTags(hostname, ctx),
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ServiceError('maintenance_in_progress', 409, `entering or leaving maintenance on ${hostname} is already under way`);
@@ -67,11 +67,11 @@ export class MaintenanceService {
   }
 
   /** Starts what entering stopped, dependencies first, and restores polling. */
-  async leave(hostname: string, requestedBy: string): Promise<MaintenanceView> {
+  async leave(hostname: string, ctx: RequestContext): Promise<MaintenanceView> {
     const device = await this.devices.require(hostname);
     if (!device.maintenance) throw new ServiceError('not_in_maintenance', 409, `${hostname} is not in maintenance`);
     try {
-      return await this.client.workflow.getHandle(device.maintenance.workflow_id).executeUpdate(leaveMaintenanceUpdate, { args: [{ requestedBy }] });
+      return await this.client.workflow.getHandle(device.maintenance.workflow_id).executeUpdate(leaveMaintenanceUpdate, { args: [{ requestedBy: requesterOf(ctx) }] });
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new ServiceError('maintenance_workflow_missing', 409, `the maintenance workflow ${device.maintenance.workflow_id} of ${hostname} is gone`);
       const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);

@@ -1,10 +1,13 @@
-import type { OperationView } from '../schema/operation.ts';
+import { confirmationRoute, type OperationView } from '../schema/operation.ts';
 import type { ContainerActionOutcome, GuestActionOutcome } from './device-action-service.ts';
 import { errorBodyOf } from './service-error.ts';
 
-/** The answers both fronts give for an exec request (ARCHITECTURE.md, "Commands"). */
-/** `confirmHow` tells the caller how to confirm through the front it used. */
-export function execAnswer(view: OperationView, confirmHow: string): { httpStatus: number; body: Record<string, unknown> } {
+/**
+ * The answers both fronts give for an exec request (ARCHITECTURE.md, "Commands"). A held answer goes to
+ * the requester, who may be an agent: it says what is held and where a person releases it, never the
+ * phrase (`publicUrl`, when set, adds the web console's page for it).
+ */
+export function execAnswer(view: OperationView, publicUrl: string | null): { httpStatus: number; body: Record<string, unknown> } {
   const a = view.assessment;
   if (view.state === 'awaiting_confirmation' && a) {
     return {
@@ -17,10 +20,9 @@ export function execAnswer(view: OperationView, confirmHow: string): { httpStatu
         risk_assessment: { risk_level: a.risk_level, categories: a.categories, reasons: a.reasons, safety_warnings: a.safety_warnings, rollback_possible: a.rollback_possible },
         impact_details: { affected_count: a.affected_count, affected_items: a.affected_items, estimated_downtime: a.estimated_downtime },
         confirmation_required: {
-          phrase: a.confirmation_phrase,
           expires_at: view.expires_at,
           attempts_left: view.attempts_left,
-          how: confirmHow,
+          ...confirmationRoute(view.operation_id, publicUrl),
         },
         safer_alternatives: a.safer_alternatives,
         safety_checklist: a.safety_checklist,
@@ -50,8 +52,8 @@ export function execAnswer(view: OperationView, confirmHow: string): { httpStatu
 }
 
 /** The exec answer of the operation, with what the action did to the containers. */
-export function containerAnswer(action: string, containers: readonly string[], outcome: ContainerActionOutcome, confirmHow: string) {
-  const answer = execAnswer(outcome.operation, confirmHow);
+export function containerAnswer(action: string, containers: readonly string[], outcome: ContainerActionOutcome, publicUrl: string | null) {
+  const answer = execAnswer(outcome.operation, publicUrl);
   return {
     httpStatus: answer.httpStatus,
     body: {
@@ -65,8 +67,8 @@ export function containerAnswer(action: string, containers: readonly string[], o
 }
 
 /** The exec answer of the operation, with the guest it acted on and its state afterwards. */
-export function guestAnswer(action: string, outcome: GuestActionOutcome, confirmHow: string) {
-  const answer = execAnswer(outcome.operation, confirmHow);
+export function guestAnswer(action: string, outcome: GuestActionOutcome, publicUrl: string | null) {
+  const answer = execAnswer(outcome.operation, publicUrl);
   return {
     httpStatus: answer.httpStatus,
     body: { action, guest: outcome.guest, ...answer.body, ...(outcome.after !== undefined && { after: outcome.after }) },

@@ -5,16 +5,18 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import type { Kysely } from 'kysely';
-import type { Database } from '../schema/database.ts';
+import type { Kysely, Selectable } from 'kysely';
+import { scopesAllow, type Principal, type PrincipalRef } from '../schema/api-token.ts';
+import type { Database, OperationsTable } from '../schema/database.ts';
 import { FINAL_OPERATION_STATES, type ConfirmOutcome, type OperationInput, type OperationSettings, type OperationView } from '../schema/operation.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate } from '../workflows/operation-messages.ts';
 import type { operationWorkflow } from '../workflows/operation.ts';
-import { DEVICE_ATTRIBUTE, OPERATION_STATE_ATTRIBUTE, REQUESTER_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../workflows/search-attributes.ts';
-import type { DeviceService, RequestContext } from './device-service.ts';
+import { OPERATION_STATE_ATTRIBUTE } from '../workflows/search-attributes.ts';
+import { requesterOf, type DeviceService, type RequestContext } from './device-service.ts';
+import { requestedWorkflowTags } from './requested-workflow.ts';
 import { notFound, ServiceError } from './service-error.ts';
 
-export const DEFAULT_OPERATION_SETTINGS: OperationSettings = { confirmationTimeoutSeconds: 300, maxAttempts: 3, requireDistinctConfirmer: false };
+export const DEFAULT_OPERATION_SETTINGS: OperationSettings = { confirmationTimeoutSeconds: 300, maxAttempts: 3, requireDistinctConfirmer: true, publicUrl: null };
 
 /**
  * Commands on devices, through one operation workflow each: run at once when safe, held for a typed
@@ -30,14 +32,15 @@ export class OperationService {
   ) {}
 
   /** Runs a safe command and answers its result, or answers the held operation (state awaiting_confirmation). */
-  async exec(hostname: string, command: string, requestedBy: string, ctx: RequestContext, configRollback?: OperationInput['configRollback']): Promise<OperationView> {
+  async exec(hostname: string, command: string, ctx: RequestContext, configRollback?: OperationInput['configRollback']): Promise<OperationView> {
     await this.devices.require(hostname);
     const operationId = randomUUID();
+    const requester = requesterOf(ctx);
     const input: OperationInput = {
       operationId,
       hostname,
       command,
-      requestedBy,
+      requestedBy: requester,
       trigger: ctx.trigger,
       correlationId: ctx.correlationId,
       ...this.operationSettings,
@@ -48,13 +51,8 @@ export class OperationService {
       taskQueue: this.instance,
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-      typedSearchAttributes: [
-        { key: DEVICE_ATTRIBUTE, value: hostname },
-        { key: REQUESTER_ATTRIBUTE, value: requestedBy },
-        { key: TRIGGER_ATTRIBUTE, value: ctx.trigger },
-        { key: OPERATION_STATE_ATTRIBUTE, value: 'assessing' },
-      ],
-      memo: { correlation_id: ctx.correlationId },
+      ...requestedWorkflowTags(hostname, ctx),
+      typedSearchAttributes: [...requestedWorkflowTags(hostname, ctx).typedSearchAttributes, { key: OPERATION_STATE_ATTRIBUTE, value: 'assessing' }],
     });
     const view = await this.client.workflow.executeUpdateWithStart(decisionUpdate, { startWorkflowOperation: start });
     if (view.state === 'failed' && view.error?.code === 'command_rejected') {
@@ -63,42 +61,58 @@ export class OperationService {
     return view;
   }
 
-  async confirm(operationId: string, phrase: string, confirmedBy: string): Promise<ConfirmOutcome> {
-    await this.requireOpen(operationId);
+  /**
+   * Releases a held operation with its phrase. Only a principal with the confirm scope may, and never
+   * the requester itself (unless REQUIRE_DISTINCT_CONFIRMER=false, and then not for a request made over MCP).
+   */
+  async confirm(operationId: string, phrase: string, ctx: RequestContext): Promise<ConfirmOutcome> {
+    requireConfirmScope(ctx.principal, 'release');
+    const row = await this.row(operationId);
+    if (FINAL_OPERATION_STATES.includes(row.state)) throw closed(row);
+    if (!this.distinctFrom(row, ctx.principal)) throw requesterRefused('release');
     try {
-      return await this.client.workflow.getHandle(this.workflowId(operationId)).executeUpdate(confirmUpdate, { args: [{ phrase, confirmedBy }] });
+      return await this.client.workflow.getHandle(this.workflowId(operationId)).executeUpdate(confirmUpdate, { args: [{ phrase, confirmedBy: requesterOf(ctx) }] });
     } catch (err) {
       throw await this.updateRefused(operationId, err);
     }
   }
 
-  async cancel(operationId: string, cancelledBy: string): Promise<OperationView> {
-    await this.requireOpen(operationId);
+  /** Withdraws a held operation: its requester may, and so may any principal with the confirm scope. */
+  async cancel(operationId: string, ctx: RequestContext): Promise<OperationView> {
+    const row = await this.row(operationId);
+    if (row.requested_by !== ctx.principal.id) requireConfirmScope(ctx.principal, 'cancel');
+    if (FINAL_OPERATION_STATES.includes(row.state)) throw closed(row);
     try {
-      return await this.client.workflow.getHandle(this.workflowId(operationId)).executeUpdate(cancelUpdate, { args: [{ cancelledBy }] });
+      return await this.client.workflow.getHandle(this.workflowId(operationId)).executeUpdate(cancelUpdate, { args: [{ cancelledBy: requesterOf(ctx) }] });
     } catch (err) {
       throw await this.updateRefused(operationId, err);
     }
   }
 
-  async get(operationId: string): Promise<OperationView> {
+  /** The operation as stored; while it is held, a principal allowed to release it also gets its phrase. */
+  async get(operationId: string, principal: Principal): Promise<OperationView> {
+    const row = await this.row(operationId);
+    const view = viewOf(row);
+    if (row.state === 'awaiting_confirmation' && row.confirmation_phrase && this.mayConfirm(row, principal)) {
+      view.confirmation_phrase = row.confirmation_phrase;
+    }
+    return view;
+  }
+
+  /** Whether this principal may see the phrase of, and release, this operation. */
+  private mayConfirm(row: OperationRow, principal: Principal): boolean {
+    return scopesAllow(principal.scopes, 'confirm') && this.distinctFrom(row, principal);
+  }
+
+  private distinctFrom(row: OperationRow, principal: Principal): boolean {
+    if (row.requested_by !== principal.id) return true;
+    return !this.operationSettings.requireDistinctConfirmer && row.trigger !== 'mcp';
+  }
+
+  private async row(operationId: string): Promise<OperationRow> {
     const row = await this.db.selectFrom('operations').selectAll().where('id', '=', operationId).executeTakeFirst();
     if (!row) throw notFound(`operation ${operationId}`);
-    return {
-      operation_id: row.id,
-      device: row.hostname,
-      command: row.command,
-      state: row.state,
-      requested_by: row.requested_by,
-      trigger: row.trigger,
-      assessment: row.assessment,
-      attempts_left: row.attempts_left,
-      expires_at: row.expires_at?.toISOString() ?? null,
-      confirmed_by: row.confirmed_by,
-      result: row.result,
-      error: row.error,
-      workflow_id: row.workflow_id,
-    };
+    return row;
   }
 
   /** Workflows that run steps as operations name them the same way, so confirm/cancel/get find them. */
@@ -119,15 +133,10 @@ export class OperationService {
     return `${this.workflowPrefix}${operationId}`;
   }
 
-  private async requireOpen(operationId: string): Promise<void> {
-    const view = await this.get(operationId);
-    if (FINAL_OPERATION_STATES.includes(view.state)) throw closed(view);
-  }
-
   /** Why the workflow refused an update: closed in the meantime, or the validator's reason. */
   private async updateRefused(operationId: string, err: unknown): Promise<ServiceError> {
-    const view = await this.get(operationId).catch(() => null);
-    if (view && FINAL_OPERATION_STATES.includes(view.state)) return closed(view);
+    const row = await this.row(operationId).catch(() => null);
+    if (row && FINAL_OPERATION_STATES.includes(row.state)) return closed(row);
     if (err instanceof WorkflowUpdateFailedError) {
       return new ServiceError('confirmation_refused', 409, err.cause?.message ?? err.message);
     }
@@ -138,7 +147,45 @@ export class OperationService {
   }
 }
 
-function closed(view: OperationView): ServiceError {
-  if (view.state === 'expired') return new ServiceError('operation_expired', 410, `operation expired at ${view.expires_at}`, { state: view.state });
-  return new ServiceError('operation_closed', 409, `operation is ${view.state}`, { state: view.state });
+type OperationRow = Selectable<OperationsTable>;
+
+function closed(row: OperationRow): ServiceError {
+  if (row.state === 'expired') return new ServiceError('operation_expired', 410, `operation expired at ${row.expires_at?.toISOString()}`, { state: row.state });
+  return new ServiceError('operation_closed', 409, `operation is ${row.state}`, { state: row.state });
+}
+
+function requireConfirmScope(principal: Principal, what: 'release' | 'cancel'): void {
+  if (scopesAllow(principal.scopes, 'confirm')) return;
+  throw new ServiceError(
+    'forbidden',
+    403,
+    `only a person with the confirm scope may ${what} a held operation; ${principal.name} has ${principal.scopes.join(', ')}. A person confirms with \`infra confirm <operation_id>\`, in the web console, or through their MCP client when it asks them`,
+  );
+}
+
+function requesterRefused(what: 'release'): ServiceError {
+  return new ServiceError('requester_cannot_confirm', 403, `the requester of an operation cannot ${what} it: a different person with the confirm scope must`);
+}
+
+function principalRefOf(id: string | null, name: string | null, onBehalfOf: string | null = null): PrincipalRef | null {
+  return id === null ? null : { id, name: name ?? id, on_behalf_of: onBehalfOf };
+}
+
+function viewOf(row: OperationRow): OperationView {
+  return {
+    operation_id: row.id,
+    device: row.hostname,
+    command: row.command,
+    state: row.state,
+    requested_by: principalRefOf(row.requested_by, row.requested_by_name, row.on_behalf_of)!,
+    trigger: row.trigger,
+    assessment: row.assessment && { ...row.assessment, confirmation_phrase: null },
+    attempts_left: row.attempts_left,
+    expires_at: row.expires_at?.toISOString() ?? null,
+    confirmed_by: principalRefOf(row.confirmed_by, row.confirmed_by_name),
+    cancelled_by: principalRefOf(row.cancelled_by, null),
+    result: row.result,
+    error: row.error,
+    workflow_id: row.workflow_id,
+  };
 }

@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { OperationView } from '../schema/operation.ts';
 import type { ServiceRestartInput, ServiceRestartRequest, ServiceRestartView } from '../schema/service-restart.ts';
 import { serviceRestartQuery, type serviceRestartWorkflow } from '../workflows/service-restart.ts';
-import type { DeviceService, RequestContext } from './device-service.ts';
+import { requesterOf, type DeviceService, type RequestContext } from './device-service.ts';
 import type { OperationService } from './operation-service.ts';
 import { requestedWorkflowTags } from './requested-workflow.ts';
 import { ServiceError } from './service-error.ts';
@@ -26,13 +26,13 @@ export class ServiceRestartService {
     private readonly instance: string,
   ) {}
 
-  async restart(hostname: string, request: ServiceRestartRequest, requestedBy: string, ctx: RequestContext): Promise<ServiceRestartOutcome> {
+  async restart(hostname: string, request: ServiceRestartRequest, ctx: RequestContext): Promise<ServiceRestartOutcome> {
     await this.devices.require(hostname);
     const input: ServiceRestartInput = {
       hostname,
       project: request.project ?? null,
       service: request.service,
-      requestedBy,
+      requestedBy: requesterOf(ctx),
       trigger: ctx.trigger,
       correlationId: ctx.correlationId,
       operationSettings: this.operations.settings,
@@ -45,7 +45,7 @@ export class ServiceRestartService {
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      ...requestedWorkflowTags(hostname, requestedBy, ctx),
+      ...requestedWorkflowTags(hostname, ctx),
     });
     const result = handle.result();
     // Answered as soon as a step is held; the run goes on (and may fail) without this caller.
@@ -55,7 +55,7 @@ export class ServiceRestartService {
       if (finished) return { restart: checked(finished), held_operation: null };
       const view = await handle.query(serviceRestartQuery);
       if (view.pending_operation_id === null) continue;
-      const operation = await this.operations.get(view.pending_operation_id).catch(() => null);
+      const operation = await this.operations.get(view.pending_operation_id, ctx.principal).catch(() => null);
       if (operation?.state === 'awaiting_confirmation') return { restart: view, held_operation: operation };
     }
   }

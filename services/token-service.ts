@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiTokensTable, Database } from '../schema/database.ts';
-import type { Principal, TokenCreate, TokenView } from '../schema/api-token.ts';
+import { BOOTSTRAP_PRINCIPAL, tokenPrincipal, type Principal, type TokenCreate, type TokenView } from '../schema/api-token.ts';
 import { notFound } from './service-error.ts';
 
 /** Tokens look like `infra_` + 43 base64url characters (32 random bytes): recognisable in a leak scan. */
@@ -9,18 +9,21 @@ const TOKEN_PREFIX = 'infra_';
 /** How long a checked token (or the absence of any token) is trusted before the database is asked again. */
 const CACHE_MS = 10_000;
 
+/** Why a presented token is not accepted. */
+export type TokenRefusal = 'unknown' | 'revoked' | 'expired';
+
 export function tokenSha256(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 /**
- * API tokens, scoped read / operate / admin and kept as SHA-256 hashes. Tokens are required once any
+ * API tokens, each with its scopes (read / operate / confirm / admin), kept as SHA-256 hashes. Tokens are required once any
  * exists, or whenever the fronts listen beyond loopback (then the bootstrap token, INFRA_ADMIN_TOKEN,
  * is how the first admin gets in). Lookups are cached briefly so a cached read costs no extra query;
  * a revocation in this process takes effect at once, in another within CACHE_MS.
  */
 export class TokenService {
-  private known = new Map<string, { principal: Principal; until: number }>();
+  private known = new Map<string, { principal: Principal; until: number; expiresAt: number | null }>();
   private anyToken: { value: boolean; until: number } | null = null;
 
   constructor(
@@ -38,20 +41,21 @@ export class TokenService {
     return this.anyToken.value;
   }
 
-  /** The principal of a bearer token, or null for an unknown, revoked or malformed one. */
-  async authenticate(token: string): Promise<Principal | null> {
-    if (this.opts.bootstrapToken && safeEqual(token, this.opts.bootstrapToken)) return { name: 'bootstrap', scope: 'admin', tokenId: null };
-    if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return null;
+  /** The principal of a bearer token, or why it is refused (unknown or malformed, revoked, expired). */
+  async authenticate(token: string): Promise<Principal | TokenRefusal> {
+    if (this.opts.bootstrapToken && safeEqual(token, this.opts.bootstrapToken)) return BOOTSTRAP_PRINCIPAL;
+    if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return 'unknown';
     const hash = tokenSha256(token);
     const cached = this.known.get(hash);
-    if (cached && cached.until >= Date.now()) return cached.principal;
-    const row = await this.db.selectFrom('api_tokens').selectAll().where('token_sha256', '=', hash).where('revoked_at', 'is', null).executeTakeFirst();
-    if (!row) {
+    const now = Date.now();
+    if (cached && cached.until >= now && (cached.expiresAt === null || cached.expiresAt > now)) return cached.principal;
+    const row = await this.db.selectFrom('api_tokens').selectAll().where('token_sha256', '=', hash).executeTakeFirst();
+    if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at.getTime() <= now)) {
       this.known.delete(hash);
-      return null;
+      return !row ? 'unknown' : row.revoked_at !== null ? 'revoked' : 'expired';
     }
-    const principal: Principal = { name: row.name, scope: row.scope, tokenId: row.id };
-    this.known.set(hash, { principal, until: Date.now() + CACHE_MS });
+    const principal = tokenPrincipal(row);
+    this.known.set(hash, { principal, until: now + CACHE_MS, expiresAt: row.expires_at?.getTime() ?? null });
     // When a token was last used, to the cache's precision: enough to find unused tokens.
     await this.db.updateTable('api_tokens').set({ last_used_at: new Date() }).where('id', '=', row.id).execute();
     return principal;
@@ -62,7 +66,7 @@ export class TokenService {
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const row = await this.db
       .insertInto('api_tokens')
-      .values({ name: input.name, scope: input.scope, token_sha256: tokenSha256(token) })
+      .values({ name: input.name, scopes: input.scopes, token_sha256: tokenSha256(token), expires_at: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null })
       .returningAll()
       .executeTakeFirstOrThrow();
     this.anyToken = null;
@@ -92,7 +96,8 @@ function viewOf(row: Selectable<ApiTokensTable>): TokenView {
   return {
     id: row.id,
     name: row.name,
-    scope: row.scope,
+    scopes: row.scopes,
+    expires_at: row.expires_at?.toISOString() ?? null,
     created_at: row.created_at.toISOString(),
     last_used_at: row.last_used_at?.toISOString() ?? null,
     revoked_at: row.revoked_at?.toISOString() ?? null,

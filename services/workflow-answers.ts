@@ -4,10 +4,10 @@ import type { ServiceRestartOutcome } from './service-restart-service.ts';
 import { errorBodyOf } from './service-error.ts';
 
 /** Both fronts answer multi-step workflows the same way: 409 while a step is held, else the workflow's view. */
-export function maintenanceAnswer(outcome: MaintenanceOutcome, confirmHow: string): { httpStatus: number; body: Record<string, unknown> } {
+export function maintenanceAnswer(outcome: MaintenanceOutcome, publicUrl: string | null): { httpStatus: number; body: Record<string, unknown> } {
   const { maintenance, operation } = outcome;
   if (operation?.state === 'awaiting_confirmation' || operation?.state === 'blocked') {
-    const held = execAnswer(operation, confirmHow);
+    const held = execAnswer(operation, publicUrl);
     return { httpStatus: held.httpStatus, body: { ...held.body, maintenance } };
   }
   if (maintenance.phase === 'failed' || maintenance.phase === 'abandoned') {
@@ -17,10 +17,10 @@ export function maintenanceAnswer(outcome: MaintenanceOutcome, confirmHow: strin
   return { httpStatus: 200, body: { maintenance } };
 }
 
-export function serviceRestartAnswer(outcome: ServiceRestartOutcome, confirmHow: string): { httpStatus: number; body: Record<string, unknown> } {
+export function serviceRestartAnswer(outcome: ServiceRestartOutcome, publicUrl: string | null): { httpStatus: number; body: Record<string, unknown> } {
   const { restart, held_operation } = outcome;
   if (held_operation) {
-    const held = execAnswer(held_operation, confirmHow);
+    const held = execAnswer(held_operation, publicUrl);
     return { httpStatus: held.httpStatus, body: { ...held.body, restart } };
   }
   if (restart.phase === 'failed') {

@@ -1,9 +1,9 @@
 import { ParentClosePolicy, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { AlertTransition } from '../schema/alert.ts';
+import type { AlertTransition, HeldOperationNotice } from '../schema/alert.ts';
 
 // A receiver that is down for a while still gets the notification: retried for about two hours.
-const { deliverAlerts } = proxyActivities<Activities>({
+const { deliverAlerts, deliverHeldNotice } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 20 },
 });
@@ -20,6 +20,20 @@ export async function startAlertDelivery(transitions: AlertTransition[] | undefi
   await startChild(alertDeliveryWorkflow, {
     workflowId: `${workflowId}/alerts/${runId}`,
     args: [transitions],
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+  });
+}
+
+/** Tells every channel that a destructive operation waits for a person, with its phrase and where to type it. */
+export async function heldNoticeWorkflow(notice: HeldOperationNotice): Promise<{ delivered: number; refused: number }> {
+  return deliverHeldNotice(notice);
+}
+
+/** Starts the held notice as an independent child: a slow receiver never delays the hold. */
+export async function startHeldNotice(notice: HeldOperationNotice): Promise<void> {
+  await startChild(heldNoticeWorkflow, {
+    workflowId: `${workflowInfo().workflowId}/held-notice`,
+    args: [notice],
     parentClosePolicy: ParentClosePolicy.ABANDON,
   });
 }

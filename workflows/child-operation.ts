@@ -1,4 +1,5 @@
 import { ParentClosePolicy, startChild, uuid4 } from '@temporalio/workflow';
+import type { PrincipalRef } from '../schema/api-token.ts';
 import type { Trigger } from '../schema/database.ts';
 import type { OperationInput, OperationSettings, OperationView } from '../schema/operation.ts';
 import { DEVICE_ATTRIBUTE, OPERATION_STATE_ATTRIBUTE, REQUESTER_ATTRIBUTE, TRIGGER_ATTRIBUTE } from './search-attributes.ts';
@@ -6,7 +7,7 @@ import { DEVICE_ATTRIBUTE, OPERATION_STATE_ATTRIBUTE, REQUESTER_ATTRIBUTE, TRIGG
 /** Who asks and how confirmations behave, carried from the request into every step's operation. */
 export interface OperationContext {
   hostname: string;
-  requestedBy: string;
+  requestedBy: PrincipalRef;
   trigger: Trigger;
   correlationId: string | null;
   settings: OperationSettings;
@@ -41,10 +42,10 @@ export async function runOperationStep(
     args: [input],
     // A step already sent to the device must finish and be recorded even if its parent is terminated.
     parentClosePolicy: ParentClosePolicy.ABANDON,
-    memo: { correlation_id: ctx.correlationId },
+    memo: { correlation_id: ctx.correlationId, requested_by: ctx.requestedBy.name, on_behalf_of: ctx.requestedBy.on_behalf_of },
     typedSearchAttributes: [
       { key: DEVICE_ATTRIBUTE, value: ctx.hostname },
-      { key: REQUESTER_ATTRIBUTE, value: ctx.requestedBy },
+      { key: REQUESTER_ATTRIBUTE, value: ctx.requestedBy.id },
       { key: TRIGGER_ATTRIBUTE, value: ctx.trigger },
       { key: OPERATION_STATE_ATTRIBUTE, value: 'assessing' },
     ],

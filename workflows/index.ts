@@ -6,4 +6,4 @@ export { maintenanceWorkflow } from './maintenance.ts';
 export { serviceRestartWorkflow } from './service-restart.ts';
 export { diskIncidentWorkflow } from './disk-incident.ts';
 export { diagnoseWorkflow } from './diagnose.ts';
-export { alertDeliveryWorkflow } from './alert-delivery.ts';
+export { alertDeliveryWorkflow, heldNoticeWorkflow } from './alert-delivery.ts';

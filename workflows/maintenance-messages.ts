@@ -1,3 +1,4 @@
+import type { PrincipalRef } from '../schema/api-token.ts';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { MaintenanceView } from '../schema/maintenance.ts';
 
@@ -7,4 +8,4 @@ export const maintenancePlannedUpdate = defineUpdate<MaintenanceView>('maintenan
 /** Answers once the device is in maintenance, or the attempt to enter it ended. */
 export const maintenanceSettledUpdate = defineUpdate<MaintenanceView>('maintenanceSettled');
 /** Starts exactly what entering stopped, restores polling, and answers when done. */
-export const leaveMaintenanceUpdate = defineUpdate<MaintenanceView, [{ requestedBy: string }]>('leaveMaintenance');
+export const leaveMaintenanceUpdate = defineUpdate<MaintenanceView, [{ requestedBy: PrincipalRef }]>('leaveMaintenance');

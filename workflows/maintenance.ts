@@ -1,3 +1,4 @@
+import type { PrincipalRef } from '../schema/api-token.ts';
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ContainerInfo } from '../activities/collectors/containers.ts';
@@ -45,7 +46,7 @@ export async function maintenanceWorkflow(input: MaintenanceInput): Promise<Main
     settings: input.operationSettings,
     workflowPrefix: input.operationWorkflowPrefix,
   };
-  let leaveRequestedBy: string | null = null;
+  let leaveRequestedBy: PrincipalRef | null = null;
 
   setHandler(maintenanceQuery, () => view);
   setHandler(maintenancePlannedUpdate, async () => {
@@ -64,7 +65,7 @@ export async function maintenanceWorkflow(input: MaintenanceInput): Promise<Main
       return view;
     },
     {
-      validator: (_request: { requestedBy: string }) => {
+      validator: (_request: { requestedBy: PrincipalRef }) => {
         if (view.phase !== 'active') throw new Error(`the device is not in maintenance (phase ${view.phase})`);
         if (leaveRequestedBy !== null) throw new Error('leaving maintenance is already under way');
       },

@@ -8,12 +8,13 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { AuditAction } from '../schema/database.ts';
-import { FINAL_OPERATION_STATES, type OperationInput, type OperationState, type OperationView, type RiskAssessment } from '../schema/operation.ts';
+import { SYSTEM_PRINCIPAL, type PrincipalRef } from '../schema/api-token.ts';
+import { confirmationRoute, FINAL_OPERATION_STATES, type CancelRequest, type OperationInput, type OperationState, type OperationView, type RiskAssessment } from '../schema/operation.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from './operation-messages.ts';
-import { startAlertDelivery } from './alert-delivery.ts';
+import { startAlertDelivery, startHeldNotice } from './alert-delivery.ts';
 import { describeFailure } from './failure.ts';
-import { OPERATION_STATE_ATTRIBUTE, RISK_LEVEL_ATTRIBUTE } from './search-attributes.ts';
+import { CONFIRMER_ATTRIBUTE, OPERATION_STATE_ATTRIBUTE, RISK_LEVEL_ATTRIBUTE } from './search-attributes.ts';
 
 const { analyseCommand, assessRisk, recordOperation, assessConfigRollback, checkConfigFile } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -58,6 +59,7 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
     attempts_left: input.maxAttempts,
     expires_at: null,
     confirmed_by: null,
+    cancelled_by: null,
     result: null,
     error: null,
     workflow_id: workflowInfo().workflowId,
@@ -65,10 +67,16 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
   let auditSeq = 0;
   /** The state the `operations` row shows: answers wait for it, so a follow-up GET agrees with them. */
   let persistedState: OperationState | null = null;
-  let cancelled_by: string | null = null;
-  const record = async (action: AuditAction, details: Record<string, unknown> = {}) => {
+  /**
+   * The phrase lives here and in the operations row, never in the view: every answer, query and the
+   * workflow's result go to callers who may be the agent that asked.
+   */
+  let phrase: string | null = null;
+  // An agent asking over MCP never releases its own request, whatever the single-person setting says.
+  const distinctConfirmer = input.requireDistinctConfirmer || input.trigger === 'mcp';
+  const record = async (action: AuditAction, actor: PrincipalRef, details: Record<string, unknown> = {}) => {
     const snapshot = { ...view };
-    await startAlertDelivery(await recordOperation({ view: snapshot, action, auditKey: `${input.operationId}/${++auditSeq}`, correlationId: input.correlationId, details }));
+    await startAlertDelivery(await recordOperation({ view: snapshot, phrase, actor, action, auditKey: `${input.operationId}/${++auditSeq}`, correlationId: input.correlationId, details }));
     persistedState = snapshot.state;
   };
   const setState = (state: OperationState) => {
@@ -83,12 +91,12 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
   });
   setHandler(
     confirmUpdate,
-    async ({ phrase, confirmedBy }) => {
-      if (normalisePhrase(phrase) !== normalisePhrase(view.assessment!.confirmation_phrase!)) {
+    async ({ phrase: typed, confirmedBy }) => {
+      if (normalisePhrase(typed) !== normalisePhrase(phrase!)) {
         view.attempts_left--;
         const exhausted = view.attempts_left === 0;
         if (exhausted) setState('rejected');
-        await record('operation_confirm_attempt', { accepted: false, confirmed_by: confirmedBy, attempts_left: view.attempts_left });
+        await record('operation_confirm_attempt', confirmedBy, { accepted: false, attempts_left: view.attempts_left });
         return {
           accepted: false,
           attempts_left: view.attempts_left,
@@ -97,16 +105,17 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
         };
       }
       view.confirmed_by = confirmedBy;
+      upsertSearchAttributes([{ key: CONFIRMER_ATTRIBUTE, value: confirmedBy.id }]);
       setState('confirmed');
       await condition(() => persistedState !== null && FINAL_OPERATION_STATES.includes(persistedState));
       return { accepted: true, attempts_left: view.attempts_left, message: `operation ${view.state}`, operation: view };
     },
     {
-      validator: ({ phrase, confirmedBy }) => {
+      validator: ({ phrase: typed, confirmedBy }) => {
         if (view.state !== 'awaiting_confirmation') throw new Error(`operation is ${view.state}, not awaiting confirmation`);
-        if (typeof phrase !== 'string' || phrase.length === 0 || phrase.length > 1000) throw new Error('phrase must be a non-empty string');
-        if (input.requireDistinctConfirmer && confirmedBy === input.requestedBy) {
-          throw new Error('the confirmer must be someone other than the requester');
+        if (typeof typed !== 'string' || typed.length === 0 || typed.length > 1000) throw new Error('phrase must be a non-empty string');
+        if (distinctConfirmer && confirmedBy.id === input.requestedBy.id) {
+          throw new Error('the requester of an operation cannot release it: a different person with the confirm scope must');
         }
       },
     },
@@ -114,13 +123,13 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
   setHandler(
     cancelUpdate,
     async ({ cancelledBy }) => {
-      cancelled_by = cancelledBy;
+      view.cancelled_by = cancelledBy;
       setState('cancelled');
       await condition(() => persistedState !== null && FINAL_OPERATION_STATES.includes(persistedState));
       return view;
     },
     {
-      validator: (_request: { cancelledBy: string }) => {
+      validator: (_request: CancelRequest) => {
         if (view.state !== 'awaiting_confirmation') throw new Error(`operation is ${view.state}, it can no longer be cancelled`);
       },
     },
@@ -132,44 +141,58 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
     // Analysis or assessment failed for good (device gone, unreadable device state): say so, run nothing.
     view.error = describeFailure(err);
     setState('failed');
-    await record('operation_executed', { error: view.error, ran: false });
+    await record('operation_executed', input.requestedBy, { error: view.error, ran: false });
   }
   // Confirm/cancel callers are waiting for their answers: let them have it before the run closes.
   await condition(allHandlersFinished);
   return view;
 
   async function run(): Promise<void> {
-    await record('operation_requested');
-    view.assessment = input.configRollback
+    const requester = input.requestedBy;
+    await record('operation_requested', requester);
+    const assessment = input.configRollback
       ? await assessConfigRollback({ hostname: input.hostname, ...input.configRollback })
       : await assessCommand();
-    upsertSearchAttributes([{ key: RISK_LEVEL_ATTRIBUTE, value: view.assessment.risk_level }]);
+    phrase = assessment.confirmation_phrase;
+    view.assessment = { ...assessment, confirmation_phrase: null };
+    upsertSearchAttributes([{ key: RISK_LEVEL_ATTRIBUTE, value: assessment.risk_level }]);
 
-    if (view.assessment.blocked_reason) {
+    if (assessment.blocked_reason) {
       setState('blocked');
-      await record('operation_blocked', { reason: view.assessment.blocked_reason });
+      await record('operation_blocked', requester, { reason: assessment.blocked_reason });
       return;
     }
-    if (view.assessment.destructive) {
+    if (assessment.destructive) {
       view.expires_at = new Date(Date.now() + input.confirmationTimeoutSeconds * 1000).toISOString();
       setState('awaiting_confirmation');
-      await record('operation_held', { risk_level: view.assessment.risk_level });
+      await record('operation_held', requester, { risk_level: assessment.risk_level });
+      await startHeldNotice({
+        operation_id: input.operationId,
+        device: input.hostname,
+        command: input.command,
+        risk_level: assessment.risk_level,
+        reasons: assessment.reasons,
+        requested_by: requester,
+        phrase: phrase!,
+        expires_at: view.expires_at,
+        confirm: confirmationRoute(input.operationId, input.publicUrl),
+      });
       // A durable timer: the window survives worker restarts and closes even with no worker watching.
       const decided = await condition(() => view.state !== 'awaiting_confirmation', input.confirmationTimeoutSeconds * 1000);
       if (!decided) {
         setState('expired');
-        await record('operation_expired');
+        await record('operation_expired', SYSTEM_PRINCIPAL);
         return;
       }
       if (view.state === 'cancelled') {
-        await record('operation_cancelled', { cancelled_by });
+        await record('operation_cancelled', view.cancelled_by!);
         return;
       }
       if (view.state === 'rejected') {
-        await record('operation_rejected');
+        await record('operation_rejected', SYSTEM_PRINCIPAL);
         return;
       }
-      await record('operation_confirmed', { confirmed_by: view.confirmed_by });
+      await record('operation_confirmed', view.confirmed_by!);
     }
 
     setState('executing');
@@ -181,7 +204,7 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
       view.error = describeFailure(err);
       setState('failed');
     }
-    await record('operation_executed', { exit_code: view.result?.exit_code ?? null, error: view.error });
+    await record('operation_executed', view.confirmed_by ?? requester, { exit_code: view.result?.exit_code ?? null, error: view.error });
   }
 
   async function assessCommand() {
@@ -206,14 +229,14 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
     const { hostname } = input;
     await captureConfigChange({ hostname, path: target.path, detectedAt: new Date().toISOString(), moved: false, correlationId: input.correlationId });
     const written = await writeConfigVersion({ hostname, ...target });
-    await record('config_rollback_written', { path: target.path, snapshot_id: target.snapshotId, replaced_snapshot_id: written.replacedSnapshotId, sha256: written.sha256 });
+    await record('config_rollback_written', view.confirmed_by ?? input.requestedBy, { path: target.path, snapshot_id: target.snapshotId, replaced_snapshot_id: written.replacedSnapshotId, sha256: written.sha256 });
     const check = await checkConfigFile({ hostname, path: target.path });
-    await record('config_rollback_checked', { path: target.path, ...check });
+    await record('config_rollback_checked', view.confirmed_by ?? input.requestedBy, { path: target.path, ...check });
     // The answer of a rollback is its check: what ran, what it said.
     view.result = { exit_code: check.exit_code, signal: null, stdout: check.output, stderr: check.note ?? '', stdout_truncated: check.output_truncated, stderr_truncated: false, output_limit_bytes: 64 * 1024, duration_ms: check.duration_ms };
     if (check.ok) return;
     await writeConfigVersion({ hostname, path: target.path, snapshotId: written.replacedSnapshotId });
-    await record('config_rollback_restored', { path: target.path, snapshot_id: written.replacedSnapshotId });
+    await record('config_rollback_restored', view.confirmed_by ?? input.requestedBy, { path: target.path, snapshot_id: written.replacedSnapshotId });
     view.error = { code: 'health_check_failed', message: `${check.command ?? 'the check'} failed after writing version ${target.snapshotId}; the previous content was put back` };
   }
 }

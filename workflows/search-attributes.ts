@@ -7,6 +7,8 @@ export const TRIGGER_ATTRIBUTE = defineSearchAttributeKey('InfraTrigger', Search
 
 export const RISK_LEVEL_ATTRIBUTE = defineSearchAttributeKey('InfraRiskLevel', SearchAttributeType.KEYWORD);
 export const OPERATION_STATE_ATTRIBUTE = defineSearchAttributeKey('InfraOperationState', SearchAttributeType.KEYWORD);
+/** Principal ids (`token:<id>`, `local`, `mcp-session:<id>`...): who asked, and who released a held operation. */
 export const REQUESTER_ATTRIBUTE = defineSearchAttributeKey('InfraRequester', SearchAttributeType.KEYWORD);
+export const CONFIRMER_ATTRIBUTE = defineSearchAttributeKey('InfraConfirmer', SearchAttributeType.KEYWORD);
 
-export const ALL_SEARCH_ATTRIBUTES = [DEVICE_ATTRIBUTE, DATA_TYPE_ATTRIBUTE, TRIGGER_ATTRIBUTE, RISK_LEVEL_ATTRIBUTE, OPERATION_STATE_ATTRIBUTE, REQUESTER_ATTRIBUTE];
+export const ALL_SEARCH_ATTRIBUTES = [DEVICE_ATTRIBUTE, DATA_TYPE_ATTRIBUTE, TRIGGER_ATTRIBUTE, RISK_LEVEL_ATTRIBUTE, OPERATION_STATE_ATTRIBUTE, REQUESTER_ATTRIBUTE, CONFIRMER_ATTRIBUTE];

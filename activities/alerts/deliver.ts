@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createHmac } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { AlertTransition } from '../../schema/alert.ts';
+import type { AlertTransition, HeldOperationNotice } from '../../schema/alert.ts';
 import type { AlertChannelsTable, Database } from '../../schema/database.ts';
 import type { Logger } from '../../platform/logger.ts';
 
@@ -20,18 +20,12 @@ export function deliveryRequest(channel: Pick<Channel, 'kind' | 'url' | 'secret'
   switch (channel.kind) {
     case 'webhook': {
       const body = JSON.stringify({ event: `alert.${t.state}`, id: `${t.alert_id}:${t.state}`, ...t });
-      // Receivers verify the sender with the shared secret, like GitHub's X-Hub-Signature-256.
-      const signature: Record<string, string> = channel.secret ? { 'x-infra-signature-256': `sha256=${createHmac('sha256', channel.secret).update(body).digest('hex')}` } : {};
-      return { url: channel.url, headers: { 'content-type': 'application/json', ...signature }, body };
+      return { url: channel.url, headers: { 'content-type': 'application/json', ...signatureOf(channel.secret, body) }, body };
     }
     case 'ntfy': {
-      // ntfy's JSON publishing posts to the server root with the topic in the body.
-      const u = new URL(channel.url);
-      const segments = u.pathname.split('/').filter(Boolean);
-      const topic = segments.pop() ?? '';
-      u.pathname = `/${segments.join('/')}`;
+      const { url, topic } = ntfyTarget(channel.url);
       const body = JSON.stringify({ topic, title, message: t.message, priority: t.state === 'firing' && t.severity === 'critical' ? 5 : 3, tags: [t.state, t.severity, t.device] });
-      return { url: u.toString(), headers: { 'content-type': 'application/json', ...(channel.secret && { authorization: `Bearer ${channel.secret}` }) }, body };
+      return { url, headers: { 'content-type': 'application/json', ...(channel.secret && { authorization: `Bearer ${channel.secret}` }) }, body };
     }
     case 'gotify': {
       const body = JSON.stringify({ title, message: t.message, priority: t.state === 'firing' && t.severity === 'critical' ? 8 : 5, extras: { 'infrastructor::alert': t } });
@@ -40,19 +34,64 @@ export function deliveryRequest(channel: Pick<Channel, 'kind' | 'url' | 'secret'
   }
 }
 
+/** The request for a held operation: the person reads what is held, the phrase, and where to type it. */
+export function heldNoticeRequest(channel: Pick<Channel, 'kind' | 'url' | 'secret'>, n: HeldOperationNotice): { url: string; headers: Record<string, string>; body: string } {
+  const title = `⏸ ${n.device}: destructive operation held (risk ${n.risk_level})`;
+  const where = n.confirm.web ?? n.confirm.cli;
+  const message = `${n.command.slice(0, 300)}\n${n.reasons.slice(0, 3).join('; ')}\nRequested by ${n.requested_by.name}. To run it, type: ${n.phrase}\nConfirm at ${where} before ${n.expires_at}.`;
+  const payload = { event: 'operation.held', id: `${n.operation_id}:held`, ...n };
+  switch (channel.kind) {
+    case 'webhook': {
+      const body = JSON.stringify(payload);
+      return { url: channel.url, headers: { 'content-type': 'application/json', ...signatureOf(channel.secret, body) }, body };
+    }
+    case 'ntfy': {
+      const { url, topic } = ntfyTarget(channel.url);
+      const body = JSON.stringify({ topic, title, message, priority: 4, tags: ['operation_held', n.device], ...(n.confirm.web && { click: n.confirm.web }) });
+      return { url, headers: { 'content-type': 'application/json', ...(channel.secret && { authorization: `Bearer ${channel.secret}` }) }, body };
+    }
+    case 'gotify': {
+      const body = JSON.stringify({ title, message, priority: 7, extras: { 'infrastructor::operation_held': payload } });
+      return { url: `${channel.url.replace(/\/+$/, '')}/message`, headers: { 'content-type': 'application/json', ...(channel.secret && { 'x-gotify-key': channel.secret }) }, body };
+    }
+  }
+}
+
+/** Receivers verify the sender with the shared secret, like GitHub's X-Hub-Signature-256. */
+function signatureOf(secret: string | null, body: string): Record<string, string> {
+  return secret ? { 'x-infra-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` } : {};
+}
+
+/** ntfy's JSON publishing posts to the server root with the topic in the body. */
+function ntfyTarget(channelUrl: string): { url: string; topic: string } {
+  const u = new URL(channelUrl);
+  const segments = u.pathname.split('/').filter(Boolean);
+  const topic = segments.pop() ?? '';
+  u.pathname = `/${segments.join('/')}`;
+  return { url: u.toString(), topic };
+}
+
 /**
  * Sends each transition to every enabled channel. A channel that is down or answers 5xx makes the
  * activity retry (receivers dedupe by `id`: delivery is at least once); one that refuses (4xx) is
  * logged and skipped, since sending the same request again cannot help.
  */
-export async function deliverAlerts(deps: DeliveryDeps, transitions: AlertTransition[]): Promise<{ delivered: number; refused: number }> {
+export function deliverAlerts(deps: DeliveryDeps, transitions: AlertTransition[]): Promise<{ delivered: number; refused: number }> {
+  return postToChannels(deps, (channel) => transitions.map((t) => deliveryRequest(channel, t)));
+}
+
+/** Sends a held operation's notice to every enabled channel, with the same retry rules as alerts. */
+export function deliverHeldNotice(deps: DeliveryDeps, notice: HeldOperationNotice): Promise<{ delivered: number; refused: number }> {
+  return postToChannels(deps, (channel) => [heldNoticeRequest(channel, notice)]);
+}
+
+async function postToChannels(deps: DeliveryDeps, requestsFor: (channel: Channel) => Array<ReturnType<typeof deliveryRequest>>): Promise<{ delivered: number; refused: number }> {
   const channels = await deps.db.selectFrom('alert_channels').selectAll().where('enabled', '=', true).execute();
   let delivered = 0;
   let refused = 0;
   const failures: string[] = [];
   for (const channel of channels) {
-    for (const t of transitions) {
-      const req = deliveryRequest(channel, t);
+    for (const req of requestsFor(channel)) {
       try {
         const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(TIMEOUT_MS) });
         if (res.ok) delivered++;

@@ -10,6 +10,7 @@ export interface AuditQuery {
   hostname?: string;
   dataType?: string;
   action?: string;
+  principal?: string;
   limit: number;
 }
 
@@ -18,5 +19,6 @@ export function queryAudit(db: Kysely<Database>, q: AuditQuery): Promise<AuditRo
   if (q.hostname) query = query.where('hostname', '=', q.hostname);
   if (q.dataType) query = query.where('data_type', '=', q.dataType);
   if (q.action) query = query.where('action', '=', q.action as AuditRow['action']);
+  if (q.principal) query = query.where('principal', '=', q.principal);
   return query.execute();
 }

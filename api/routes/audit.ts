@@ -13,6 +13,8 @@ export const AuditQuery = z
     device: Hostname.optional(),
     data_type: z.string().regex(/^[a-z_]{1,40}$/).optional(),
     action: z.enum(['collect', 'read', 'device_create', 'device_update', 'device_delete', 'device_import']).optional(),
+    /** A principal id, e.g. `token:<id>`, `local`, `mcp-session:<id>`, `system`. */
+    principal: z.string().regex(/^[A-Za-z0-9:._-]{1,120}$/).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict();
@@ -21,7 +23,7 @@ export function auditRoutes(db: Kysely<Database>, collection: CollectionService)
   const r = Router();
   r.get('/audit', async (req, res) => {
     const q = AuditQuery.parse(req.query);
-    const rows = await queryAudit(db, { hostname: q.device, dataType: q.data_type, action: q.action, limit: q.limit });
+    const rows = await queryAudit(db, { hostname: q.device, dataType: q.data_type, action: q.action, principal: q.principal, limit: q.limit });
     res.json({ entries: rows.map((row) => ({ ...row, time: row.time.toISOString() })) });
   });
   r.get('/cache/stats', async (_req, res) => {

@@ -4,13 +4,13 @@ import { ConfigChangesQuery, DevicePath, SnapshotId, WatchPathRequest } from '..
 import { Hostname } from '../../schema/device.ts';
 import type { ConfigHistoryService } from '../../services/config-history-service.ts';
 import { execAnswer } from '../../services/operation-answers.ts';
-import { actor, requestContext } from '../request-context.ts';
+import { requestContext } from '../request-context.ts';
 
 export const HistoryQuery = z.object({ path: DevicePath, limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
 export const DiffQuery = z.object({ from: SnapshotId, to: SnapshotId }).strict();
 
 /** Configuration history: watched files, versions, diffs and change events. */
-export function configRoutes(history: ConfigHistoryService): Router {
+export function configRoutes(history: ConfigHistoryService, publicUrl: string | null): Router {
   const r = Router();
   r.get('/devices/:hostname/config/files', async (req, res) => {
     res.json(await history.files(Hostname.parse(req.params.hostname)));
@@ -32,8 +32,8 @@ export function configRoutes(history: ConfigHistoryService): Router {
   });
   r.post('/config/snapshots/:id/rollback', async (req, res) => {
     const ctx = requestContext(req);
-    const view = await history.rollback(SnapshotId.parse(req.params.id), actor(req, ctx.trigger), ctx);
-    const answer = execAnswer(view, `POST /api/operations/${view.operation_id}/confirm {"phrase": "<the phrase, typed by a human>"}`);
+    const view = await history.rollback(SnapshotId.parse(req.params.id), ctx);
+    const answer = execAnswer(view, publicUrl);
     res.status(answer.httpStatus).json(answer.body);
   });
   r.get('/config/diff', async (req, res) => {

@@ -7,7 +7,7 @@ import { LogWindow, UnitName } from '../../schema/log-request.ts';
 import { ZfsSnapshotRequest } from '../../schema/zfs-snapshot-request.ts';
 import type { DeviceActionService } from '../../services/device-action-service.ts';
 import { containerAnswer, execAnswer, guestAnswer } from '../../services/operation-answers.ts';
-import { actor, requestContext } from '../request-context.ts';
+import { requestContext } from '../request-context.ts';
 
 const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 export const ContainerLogsQuery = LogWindow.extend({ timestamps: Flag.optional() }).strict();
@@ -17,17 +17,17 @@ export const PathAction = z.enum(['start', 'stop', 'restart', 'remove', 'exec'])
 
 /**
  * Container and Proxmox guest actions, logs and ZFS snapshots under `/api/devices/{hostname}/...`. Each becomes an operation: safe ones
- * answer at once, bulk or destructive ones answer 409 with the phrase a human must confirm.
+ * answer at once, bulk or destructive ones answer 409 with where a person confirms them.
  */
-export function deviceActionRoutes(actions: DeviceActionService): Router {
+export function deviceActionRoutes(actions: DeviceActionService, publicUrl: string | null): Router {
   const r = Router();
 
   const respond = async (req: Request, res: import('express').Response, body: unknown) => {
     const hostname = Hostname.parse(req.params.hostname);
     const request = ContainerActionRequest.parse(body);
     const ctx = requestContext(req);
-    const outcome = await actions.containers(hostname, request, actor(req, ctx.trigger), ctx);
-    const answer = containerAnswer(request.action, request.containers, outcome, `POST /api/operations/${outcome.operation.operation_id}/confirm {"phrase": "<the phrase, typed by a human>"}`);
+    const outcome = await actions.containers(hostname, request, ctx);
+    const answer = containerAnswer(request.action, request.containers, outcome, publicUrl);
     res.status(answer.httpStatus).json(answer.body);
   };
 
@@ -45,8 +45,8 @@ export function deviceActionRoutes(actions: DeviceActionService): Router {
     const hostname = Hostname.parse(req.params.hostname);
     const request = GuestActionRequest.parse({ vmid: VmidParam.parse(req.params.vmid), action: req.params.action });
     const ctx = requestContext(req);
-    const outcome = await actions.guestAction(hostname, request, actor(req, ctx.trigger), ctx);
-    const answer = guestAnswer(request.action, outcome, `POST /api/operations/${outcome.operation.operation_id}/confirm {"phrase": "<the phrase, typed by a human>"}`);
+    const outcome = await actions.guestAction(hostname, request, ctx);
+    const answer = guestAnswer(request.action, outcome, publicUrl);
     res.status(answer.httpStatus).json(answer.body);
   });
 
@@ -54,8 +54,8 @@ export function deviceActionRoutes(actions: DeviceActionService): Router {
     const hostname = Hostname.parse(req.params.hostname);
     const request = ZfsSnapshotRequest.parse(req.body ?? {});
     const ctx = requestContext(req);
-    const view = await actions.zfsSnapshot(hostname, request, actor(req, ctx.trigger), ctx);
-    const answer = execAnswer(view, `POST /api/operations/${view.operation_id}/confirm {"phrase": "<the phrase, typed by a human>"}`);
+    const view = await actions.zfsSnapshot(hostname, request, ctx);
+    const answer = execAnswer(view, publicUrl);
     res.status(answer.httpStatus === 200 ? 201 : answer.httpStatus).json({ snapshot: `${request.dataset}@${request.name}`, ...answer.body });
   });
 
@@ -64,8 +64,8 @@ export function deviceActionRoutes(actions: DeviceActionService): Router {
     const unit = UnitName.parse(req.params.unit);
     const window = LogWindow.parse(req.query);
     const ctx = requestContext(req);
-    const view = await actions.unitLogs(hostname, unit, window, actor(req, ctx.trigger), ctx);
-    const answer = execAnswer(view, `POST /api/operations/${view.operation_id}/confirm {"phrase": "<the phrase, typed by a human>"}`);
+    const view = await actions.unitLogs(hostname, unit, window, ctx);
+    const answer = execAnswer(view, publicUrl);
     res.status(answer.httpStatus).json({ unit, ...answer.body });
   });
   return r;

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { Hostname } from '../../schema/device.ts';
 import type { IncidentService } from '../../services/incident-service.ts';
-import { actor, requestContext } from '../request-context.ts';
+import { requestContext } from '../request-context.ts';
 
 export const IncidentQuery = z
   .object({
@@ -28,7 +28,7 @@ export function incidentRoutes(incidents: IncidentService): Router {
     const id = IncidentId.parse(req.params.id);
     const { note } = ReplacedRequest.parse(req.body ?? {});
     const ctx = requestContext(req);
-    res.json(await incidents.replaced(id, actor(req, ctx.trigger), note ?? null));
+    res.json(await incidents.replaced(id, ctx, note ?? null));
   });
   return r;
 }

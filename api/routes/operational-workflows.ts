@@ -7,14 +7,12 @@ import type { DiagnosisService } from '../../services/diagnosis-service.ts';
 import type { MaintenanceService } from '../../services/maintenance-service.ts';
 import type { ServiceRestartService } from '../../services/service-restart-service.ts';
 import { maintenanceAnswer, serviceRestartAnswer } from '../../services/workflow-answers.ts';
-import { actor, requestContext } from '../request-context.ts';
+import { requestContext } from '../request-context.ts';
 
 export const DiagnoseQuery = z.object({ focus: z.enum(['performance', 'storage', 'containers', 'all']).default('all') }).strict();
 
-const confirmHow = (operationId: string) => `POST /api/operations/${operationId}/confirm {"phrase": "<the phrase, typed by a human>"}`;
-
 /** Diagnosis (`/api/diagnosis` for the fleet), maintenance mode and dependency-ordered restarts under `/api/devices/{hostname}/...`. */
-export function operationalWorkflowRoutes(maintenance: MaintenanceService, restarts: ServiceRestartService, diagnosis: DiagnosisService): Router {
+export function operationalWorkflowRoutes(maintenance: MaintenanceService, restarts: ServiceRestartService, diagnosis: DiagnosisService, publicUrl: string | null): Router {
   const r = Router();
 
   r.get('/diagnosis', async (req, res) => {
@@ -37,13 +35,12 @@ export function operationalWorkflowRoutes(maintenance: MaintenanceService, resta
     const hostname = Hostname.parse(req.params.hostname);
     const request = MaintenanceRequest.parse(req.body ?? {});
     const ctx = requestContext(req);
-    const who = actor(req, ctx.trigger);
     if (!request.enable) {
-      res.json({ maintenance: await maintenance.leave(hostname, who) });
+      res.json({ maintenance: await maintenance.leave(hostname, ctx) });
       return;
     }
-    const outcome = await maintenance.enter(hostname, request, who, ctx);
-    const answer = maintenanceAnswer(outcome, confirmHow(outcome.operation?.operation_id ?? ''));
+    const outcome = await maintenance.enter(hostname, request, ctx);
+    const answer = maintenanceAnswer(outcome, publicUrl);
     res.status(answer.httpStatus).json(answer.body);
   });
 
@@ -51,8 +48,8 @@ export function operationalWorkflowRoutes(maintenance: MaintenanceService, resta
     const hostname = Hostname.parse(req.params.hostname);
     const request = ServiceRestartRequest.parse({ ...(req.body ?? {}), service: req.params.service });
     const ctx = requestContext(req);
-    const outcome = await restarts.restart(hostname, request, actor(req, ctx.trigger), ctx);
-    const answer = serviceRestartAnswer(outcome, confirmHow(outcome.held_operation?.operation_id ?? ''));
+    const outcome = await restarts.restart(hostname, request, ctx);
+    const answer = serviceRestartAnswer(outcome, publicUrl);
     res.status(answer.httpStatus).json(answer.body);
   });
   return r;

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { ContainerName } from '../../schema/container-action.ts';
 import { Hostname } from '../../schema/device.ts';
@@ -20,13 +21,12 @@ export interface OperationalWorkflowDeps {
   diagnosis: DiagnosisService;
 }
 
-/** What the server lends its tools: error shaping, request context, who asks, and asking the human. */
+/** What the server lends its tools: error shaping, the session's request context, and asking its person. */
 export interface ToolKit {
   answer(body: () => Promise<unknown>): Promise<CallToolResult>;
   ctx(): RequestContext;
-  requester(): string;
-  askWhenHeld(view: OperationView, answerBody: Record<string, unknown>): unknown;
-  confirmHow: string;
+  askWhenHeld(view: OperationView, answerBody: Record<string, unknown>, extra: RequestHandlerExtra<ServerRequest, ServerNotification>): unknown;
+  publicUrl: string | null;
 }
 
 const Focus = z.enum(['performance', 'storage', 'containers', 'all']);
@@ -56,8 +56,8 @@ export function registerOperationalWorkflowTools(server: McpServer, deps: Operat
       description:
         'enable: plans from the live containers and stops the non-critical ones in dependency order (databases, proxies, ' +
         'identity, DNS, VPN and containers labelled infrastructor.critical=true are kept unless listed in include), lowers ' +
-        'polling to every 30 min and marks the device so alerts are muted. Entering is held for a confirmation phrase a human ' +
-        'must type. disable: starts exactly the containers entering stopped (dependencies first, each waited for until ' +
+        'polling to every 30 min and marks the device so alerts are muted. Entering is held until a person releases it ' +
+        'with its phrase. disable: starts exactly the containers entering stopped (dependencies first, each waited for until ' +
         'running/healthy) and restores polling. Survives restarts of infrastructor; the device may stay in maintenance for days.',
       inputSchema: {
         device: Hostname.describe('Device hostname'),
@@ -68,13 +68,13 @@ export function registerOperationalWorkflowTools(server: McpServer, deps: Operat
       },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
-    ({ device, ...args }) =>
+    ({ device, ...args }, extra) =>
       kit.answer(async () => {
         const request = MaintenanceRequest.parse(args);
-        if (!request.enable) return { maintenance: await deps.maintenance.leave(device, kit.requester()) };
-        const outcome = await deps.maintenance.enter(device, request, kit.requester(), kit.ctx());
-        const body = maintenanceAnswer(outcome, kit.confirmHow).body;
-        return outcome.operation ? kit.askWhenHeld(outcome.operation, body) : body;
+        if (!request.enable) return { maintenance: await deps.maintenance.leave(device, kit.ctx()) };
+        const outcome = await deps.maintenance.enter(device, request, kit.ctx());
+        const body = maintenanceAnswer(outcome, kit.publicUrl).body;
+        return outcome.operation ? kit.askWhenHeld(outcome.operation, body, extra) : body;
       }),
   );
 
@@ -94,12 +94,12 @@ export function registerOperationalWorkflowTools(server: McpServer, deps: Operat
       },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },
-    ({ device, service, project }) =>
+    ({ device, service, project }, extra) =>
       kit.answer(async () => {
         const request = ServiceRestartRequest.parse({ service, ...(project === undefined ? {} : { project }) });
-        const outcome = await deps.restarts.restart(device, request, kit.requester(), kit.ctx());
-        const body = serviceRestartAnswer(outcome, kit.confirmHow).body;
-        return outcome.held_operation ? kit.askWhenHeld(outcome.held_operation, body) : body;
+        const outcome = await deps.restarts.restart(device, request, kit.ctx());
+        const body = serviceRestartAnswer(outcome, kit.publicUrl).body;
+        return outcome.held_operation ? kit.askWhenHeld(outcome.held_operation, body, extra) : body;
       }),
   );
 
@@ -129,7 +129,7 @@ export function registerOperationalWorkflowTools(server: McpServer, deps: Operat
       inputSchema: { incident_id: z.string().uuid(), note: z.string().max(1000).optional().describe('e.g. the new disk\'s serial') },
       annotations: { readOnlyHint: false, destructiveHint: false },
     },
-    ({ incident_id, note }) => kit.answer(() => deps.incidents.replaced(incident_id, kit.requester(), note ?? null)),
+    ({ incident_id, note }) => kit.answer(() => deps.incidents.replaced(incident_id, kit.ctx(), note ?? null)),
   );
 
   server.registerPrompt(

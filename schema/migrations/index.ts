@@ -10,6 +10,7 @@ import * as apiTokens from './0009_api_tokens.ts';
 import * as events from './0010_events.ts';
 import * as alerts from './0011_alerts.ts';
 import * as timescale from './0012_timescale.ts';
+import * as principals from './0013_principals.ts';
 
 /** Listed statically so bundles and tests need no directory scanning; names sort in apply order. */
 export const migrationProvider: MigrationProvider = {
@@ -25,5 +26,6 @@ export const migrationProvider: MigrationProvider = {
     '0010_events': events,
     '0011_alerts': alerts,
     '0012_timescale': timescale,
+    '0013_principals': principals,
   }),
 };

@@ -124,7 +124,7 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
   test('a confirmed destructive operation notifies once (an event alert, kept as history)', async () => {
     const held = await call('POST', '/api/devices/box/exec', { command: 'docker stop $(docker ps -q)' });
     assert.equal(held.status, 409, JSON.stringify(held.body));
-    const done = await call('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase: held.body.confirmation_required.phrase });
+    const done = await call('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase: (await call('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase });
     assert.equal(done.status, 200, JSON.stringify(done.body));
     const note = await eventually('the operation notification', () => received.find((r) => r.body.subject === `operation:${held.body.operation_id}:confirmed`));
     assert.match(note.body.message, /^operation confirmed on box/);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { devicePasswdEntry, startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
+import { ownerContext } from '../../services/device-service.ts';
 
 const site = (port: number, extra = '') =>
   `server {\n    listen 443 ssl;\n    server_name grafana.*;\n    include /config/nginx/ssl.conf;\n    location / {\n        include /config/nginx/proxy.conf;\n        set $upstream_app grafana;\n        set $upstream_port ${port};\n        set $upstream_proto http;\n        proxy_pass $upstream_proto://$upstream_app:$upstream_port;\n    }\n${extra}}\n`;
@@ -49,12 +50,12 @@ describe('config rollback: held, written atomically, checked, undone when the ch
     sys = await startTestSystem({ configWatchEnabled: true, confirmationTimeoutSeconds: 60 });
     await sys.devices.create(
       { hostname: 'proxy', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true },
-      { trigger: 'api', correlationId: null },
+      ownerContext('api'),
     );
     await sys.configHistory.addWatchPath('proxy', dir);
   });
   after(async () => {
-    await sys?.devices.remove('proxy', { trigger: 'api', correlationId: null }).catch(() => undefined);
+    await sys?.devices.remove('proxy', ownerContext('api')).catch(() => undefined);
     await sys?.client.workflow.getHandle(sys.watchers.workflowId('proxy')).result().catch(() => undefined);
     await sys?.stop();
     await sshd?.stop();
@@ -72,11 +73,11 @@ describe('config rollback: held, written atomically, checked, undone when the ch
     const held = await http('POST', `/api/config/snapshots/${v1}/rollback`);
     assert.equal(held.status, 409, JSON.stringify(held.body));
     assert.equal(held.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
-    assert.equal(held.body.confirmation_required.phrase, 'ROLLBACK GRAFANA.SUBDOMAIN.CONF ON PROXY');
+    assert.equal((await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase, 'ROLLBACK GRAFANA.SUBDOMAIN.CONF ON PROXY');
     assert.ok(held.body.risk_assessment.reasons.some((r: string) => /upstream http:\/\/grafana:3001 → http:\/\/grafana:3000/.test(r)), JSON.stringify(held.body.risk_assessment.reasons));
     assert.equal(readFileSync(file(), 'utf8'), V2, 'nothing written while held');
 
-    const done = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase: held.body.confirmation_required.phrase });
+    const done = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase: (await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase });
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.equal(done.body.exit_code, 0);
     assert.match(done.body.stdout, /syntax is ok/);
@@ -95,7 +96,7 @@ describe('config rollback: held, written atomically, checked, undone when the ch
 
     const held = await http('POST', `/api/config/snapshots/${broken}/rollback`);
     assert.equal(held.status, 409, JSON.stringify(held.body));
-    const failed = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase: held.body.confirmation_required.phrase });
+    const failed = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase: (await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase });
     assert.equal(failed.status, 502, JSON.stringify(failed.body));
     assert.equal(failed.body.error.code, 'health_check_failed');
     assert.equal(readFileSync(file(), 'utf8'), V4, 'the content before the rollback is back');

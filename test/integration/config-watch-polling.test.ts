@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
+import { ownerContext } from '../../services/device-service.ts';
 
 describe('config watching falls back to polling hashes when inotify cannot be used', () => {
   let sshd: TestSshd;
@@ -38,12 +39,12 @@ describe('config watching falls back to polling hashes when inotify cannot be us
     sys = await startTestSystem({ configWatchEnabled: true, watchSettings: { pollIntervalMs: 300 } });
     await sys.devices.create(
       { hostname: 'nas-limited', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true },
-      { trigger: 'api', correlationId: null },
+      ownerContext('api'),
     );
     await sys.configHistory.addWatchPath('nas-limited', dir);
   });
   after(async () => {
-    await sys?.devices.remove('nas-limited', { trigger: 'api', correlationId: null }).catch(() => undefined);
+    await sys?.devices.remove('nas-limited', ownerContext('api')).catch(() => undefined);
     await sys?.client.workflow.getHandle(sys.watchers.workflowId('nas-limited')).result().catch(() => undefined);
     await sys?.stop();
     await sshd?.stop();

@@ -7,6 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
+import { ownerContext } from '../../services/device-service.ts';
 
 const COMPOSE_V1 = 'services:\n  web:\n    image: nginx:1.25\n    ports:\n      - "8080:80"\n';
 const COMPOSE_V2 = 'services:\n  web:\n    image: nginx:1.27\n    ports:\n      - "8080:80"\n';
@@ -42,13 +43,13 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     sys = await startTestSystem({ configWatchEnabled: true });
     const created = await sys.devices.create(
       { hostname: 'watched', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true },
-      { trigger: 'api', correlationId: null },
+      ownerContext('api'),
     );
     assert.ok(created.id);
     await sys.configHistory.addWatchPath('watched', dir);
   });
   after(async () => {
-    await sys?.devices.remove('watched', { trigger: 'api', correlationId: null }).catch(() => undefined);
+    await sys?.devices.remove('watched', ownerContext('api')).catch(() => undefined);
     await sys?.client.workflow.getHandle(sys.watchers.workflowId('watched')).result().catch(() => undefined);
     await sys?.stop();
     await sshd?.stop();
@@ -161,7 +162,7 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
   });
 
   test('removing the device stops the watcher and leaves no inotifywait behind', async () => {
-    await sys.devices.remove('watched', { trigger: 'api', correlationId: null });
+    await sys.devices.remove('watched', ownerContext('api'));
     await sys.client.workflow.getHandle(sys.watchers.workflowId('watched')).result();
     const deadline = Date.now() + 10_000;
     const running = () => {

@@ -44,7 +44,7 @@ describe('container actions and bounded logs: real sshd, PostgreSQL, Temporal', 
     assert.deepEqual(res.body.after, [{ name: 'old-backup', state: 'running', status: 'Up Less than a second' }]);
     const op = await http('GET', `/api/operations/${res.body.operation_id}`);
     assert.equal(op.body.command, "docker restart 'old-backup'");
-    assert.equal(op.body.requested_by, 'alice');
+    assert.deepEqual(op.body.requested_by, { id: 'local', name: 'local owner', on_behalf_of: 'alice' });
     const audit = await sys.db.selectFrom('audit_log').select(['action', 'details']).where('hostname', '=', 'box').where('action', '=', 'operation_executed').execute();
     assert.equal(audit.length, 1);
   });
@@ -74,7 +74,7 @@ describe('container actions and bounded logs: real sshd, PostgreSQL, Temporal', 
     assert.equal(sshd.countCalls(/^docker stop/), 0, 'nothing stopped while held');
     assert.equal(await containerState('nginx'), 'running');
 
-    const ok = await http('POST', `/api/operations/${res.body.operation_id}/confirm`, { phrase: res.body.confirmation_required.phrase }, { 'x-infra-user': 'bob' });
+    const ok = await http('POST', `/api/operations/${res.body.operation_id}/confirm`, { phrase: (await http('GET', `/api/operations/${res.body.operation_id}`)).body.confirmation_phrase }, { 'x-infra-user': 'bob' });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(sshd.countCalls(/^docker stop grafana nginx$/), 1);
     assert.equal(await containerState('nginx'), 'exited');

@@ -8,6 +8,7 @@ import type { CollectionInput } from '../../schema/collection.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 import { collectMarkers, failedCollectAttempts, localActivityAttempt } from '../support/collect-evidence.ts';
+import { ownerContext } from '../../services/device-service.ts';
 
 /**
  * Injects: `df` on one device hangs (what a dead NFS mount does) for the first metrics collection.
@@ -30,7 +31,7 @@ describe('a device hanging on a command', () => {
     for (const [hostname, sshd] of [['stuck', hanging], ['fine', healthy]] as const) {
       await sys.devices.create(
         { hostname, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: false },
-        { trigger: 'api', correlationId: null },
+        ownerContext('api'),
       );
     }
   });
@@ -42,7 +43,7 @@ describe('a device hanging on a command', () => {
   });
 
   test('times out, is classified, recycles its connection, retries and lands; the other device is unaffected', async () => {
-    const ctx = { trigger: 'api' as const, correlationId: null };
+    const ctx = ownerContext('api');
     const stuckId = (await sys.devices.require('stuck')).id;
     const stuckRead = sys.collection.read('stuck', 'metrics', { forceRefresh: true }, ctx);
 

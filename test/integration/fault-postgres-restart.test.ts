@@ -8,6 +8,7 @@ import { startDedicatedPostgres, startFaultSystem, testDevice, until, withDeadli
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { testDir, uniqueName } from '../support/stack.ts';
 import { collectMarkers, failedCollectAttempts, localActivityAttempt } from '../support/collect-evidence.ts';
+import { ownerContext } from '../../services/device-service.ts';
 
 /**
  * Injects: the system's PostgreSQL (a dedicated embedded one, not the shared server) is stopped while
@@ -34,9 +35,9 @@ describe('PostgreSQL stops and restarts while collections run', { timeout: 110_0
     sshd = await startTestSshd(testDir(uniqueName('sshd-pg')));
     postgres = await startDedicatedPostgres(testDir(uniqueName('own-postgres')));
     sys = await startFaultSystem({ databaseUrl: postgres.url, runWorker: true });
-    deviceId = (await sys.devices.create(testDevice('pg-dev', sshd, false), { trigger: 'api', correlationId: null })).id;
+    deviceId = (await sys.devices.create(testDevice('pg-dev', sshd, false), ownerContext('api'))).id;
     // A collection before the fault: the host key is pinned and the SSH connection is warm.
-    await withDeadline(sys.collection.read('pg-dev', 'metrics', { forceRefresh: true }, { trigger: 'api', correlationId: null }), 20_000, 'the first collection');
+    await withDeadline(sys.collection.read('pg-dev', 'metrics', { forceRefresh: true }, ownerContext('api')), 20_000, 'the first collection');
   });
   after(async () => {
     await postgres?.start().catch(() => undefined);

@@ -8,6 +8,7 @@ import { createTestDatabase, testDir, uniqueName } from '../support/stack.ts';
 import { startDedicatedTemporal, startFaultSystem, testDevice, until, type FaultSystem } from '../support/fault-servers.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
+import { ownerContext } from '../../services/device-service.ts';
 
 const COMPOSE_V1 = 'services:\n  web:\n    image: nginx:1.25\n';
 const COMPOSE_V2 = 'services:\n  web:\n    image: nginx:1.27\n';
@@ -57,7 +58,7 @@ describe('the Temporal server restarts under a running system', { timeout: 110_0
     writeFileSync(file(), COMPOSE_V1, { mode: 0o644 });
     temporal = await startDedicatedTemporal(testDir(uniqueName('own-temporal')));
     sys = await startFaultSystem({ temporalAddress: temporal.address, databaseUrl: await createTestDatabase(), runWorker: true, pollingEnabled: true, configWatchEnabled: true });
-    deviceId = (await sys.devices.create(testDevice('tr-dev', sshd, true), { trigger: 'api', correlationId: null })).id;
+    deviceId = (await sys.devices.create(testDevice('tr-dev', sshd, true), ownerContext('api'))).id;
     await sys.configHistory.addWatchPath('tr-dev', dir);
     // Settled before the fault: detection has run (so the set of schedules is final) and the watch holds inotify.
     const first = await until(versions, (v) => v.length >= 1, 20_000);
@@ -68,7 +69,7 @@ describe('the Temporal server restarts under a running system', { timeout: 110_0
   });
   after(async () => {
     await temporal?.start().catch(() => undefined);
-    await sys?.devices.remove('tr-dev', { trigger: 'api', correlationId: null }).catch(() => undefined);
+    await sys?.devices.remove('tr-dev', ownerContext('api')).catch(() => undefined);
     await sys?.client.workflow.getHandle(sys.watchers.workflowId('tr-dev')).result().catch(() => undefined);
     await sys?.stop();
     await temporal?.stop();

@@ -6,6 +6,7 @@ import { startFaultSystem, startWorkerProcess, testDevice, until, withDeadline, 
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { createTestDatabase, testDir, uniqueName } from '../support/stack.ts';
 import { collectMarkers } from '../support/collect-evidence.ts';
+import { ownerContext } from '../../services/device-service.ts';
 
 const { TimeoutType } = proto.temporal.api.enums.v1;
 
@@ -37,7 +38,7 @@ describe('the worker is killed in the middle of a collection', { timeout: 90_000
     sshd.standIn('df', `#!/bin/sh\nif [ -f '${flag}' ]; then echo "df slow $*" >> "$INFRA_TEST_EXEC_LOG"; sleep 3; fi\nexec /bin/df "$@"\n`);
     // No worker in this process: the only one is the OS process this test kills.
     sys = await startFaultSystem({ databaseUrl: await createTestDatabase(), runWorker: false });
-    await sys.devices.create(testDevice('slow', sshd, false), { trigger: 'api', correlationId: null });
+    await sys.devices.create(testDevice('slow', sshd, false), ownerContext('api'));
   });
   after(async () => {
     rmSync(flag, { force: true });
@@ -50,7 +51,7 @@ describe('the worker is killed in the middle of a collection', { timeout: 90_000
     const first = await startWorker();
     const deviceId = (await sys.devices.require('slow')).id;
     const started = Date.now();
-    const reading = sys.collection.read('slow', 'metrics', { forceRefresh: true }, { trigger: 'api', correlationId: null });
+    const reading = sys.collection.read('slow', 'metrics', { forceRefresh: true }, ownerContext('api'));
     reading.catch(() => undefined); // observed below, with a deadline
 
     const slowCalls = await until(() => sshd.countCalls(/^df slow/), (n) => n >= 1, 20_000, 50);

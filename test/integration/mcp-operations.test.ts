@@ -4,11 +4,12 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { buildServer } from '../../mcp/server.ts';
+import { buildServer, openAgentSession } from '../../mcp/server.ts';
 import type { RunningSystem } from '../../platform/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
+import { ownerContext } from '../../services/device-service.ts';
 
 const text = (r: unknown) => JSON.parse(((r as { content: Array<{ text: string }> }).content)[0]!.text);
 
@@ -22,7 +23,7 @@ describe('MCP run_command / confirm_operation / cancel_operation', () => {
     sys = await startTestSystem();
     await sys.devices.create(
       { hostname: 'mcp-dev', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: false },
-      { trigger: 'api', correlationId: null },
+      ownerContext('api'),
     );
   });
   after(async () => {
@@ -30,60 +31,108 @@ describe('MCP run_command / confirm_operation / cancel_operation', () => {
     await sshd?.stop();
   });
 
-  test('over Streamable HTTP: a safe command runs; a destructive one is held, then confirmed with the phrase', async () => {
+  const http = async (method: string, route: string, body?: unknown) => {
+    const res = await fetch(new URL(route, sys.apiUrl!), { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, text, body: text ? JSON.parse(text) : null };
+  };
+
+  test('over Streamable HTTP with no tokens: each session is an agent of its own that holds but never releases; the local owner releases', async () => {
     const client = new McpClient({ name: 'test-agent', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!)));
+    const transport = new StreamableHTTPClientTransport(new URL(sys.mcpUrl!));
+    await client.connect(transport);
     try {
+      assert.ok(transport.sessionId, 'a real session with its id');
       const safe = text(await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'echo from-mcp' } }));
       assert.equal(safe.stdout, 'from-mcp\n');
-      const held = text(await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'docker stop $(docker ps -q)' } }));
+      const heldResult = await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'docker stop $(docker ps -q)' } });
+      const held = text(heldResult);
       assert.equal(held.status, 'DESTRUCTIVE_ACTION_BLOCKED');
       assert.equal(sshd.countCalls(/^docker stop/), 0);
-      const wrong = text(await client.callTool({ name: 'confirm_operation', arguments: { operation_id: held.operation_id, phrase: 'please' } }));
-      assert.equal(wrong.accepted, false);
-      assert.equal(wrong.attempts_left, 2);
-      const done = text(await client.callTool({ name: 'confirm_operation', arguments: { operation_id: held.operation_id, phrase: held.confirmation_required.phrase } }));
-      assert.equal(done.exit_code, 0);
+      const own = await client.callTool({ name: 'confirm_operation', arguments: { operation_id: held.operation_id, phrase: 'please' } });
+      assert.equal(own.isError, true);
+      assert.equal(text(own).error.code, 'forbidden');
+
+      // The local owner is another principal than the agent's session: it sees the phrase and releases it.
+      const op = (await http('GET', `/api/operations/${held.operation_id}`)).body;
+      assert.match(op.requested_by.id, /^mcp-session:[0-9a-f-]{36}$/);
+      assert.equal(op.requested_by.on_behalf_of, 'test-agent');
+      assert.ok(op.confirmation_phrase);
+      assert.ok(!JSON.stringify(heldResult).includes(op.confirmation_phrase), 'the tool result has no phrase');
+      const done = await http('POST', `/api/operations/${held.operation_id}/confirm`, { phrase: op.confirmation_phrase });
+      assert.equal(done.status, 200, done.text);
       assert.equal(sshd.countCalls(/^docker stop/), 1);
-      const op = await sys.operations.get(held.operation_id);
-      // Stateless HTTP: each request is its own MCP session, so the client's name is not known here.
-      assert.equal(op.requested_by, 'mcp:agent');
     } finally {
       await client.close();
     }
   });
 
-  test('with elicitation, the human is asked for the phrase directly; a wrong answer is asked again', async () => {
-    const server = buildServer(sys);
-    const client = new McpClient({ name: 'elicit-agent', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  /** A client whose person answers elicitation with `answers` (then with the phrase they were shown). */
+  function elicitingClient(name: string, answers: string[]) {
+    const client = new McpClient({ name, version: '1.0.0' }, { capabilities: { elicitation: {} } });
     const asked: string[] = [];
-    let answers = ['wrong phrase'];
     client.setRequestHandler(ElicitRequestSchema, async (req) => {
       asked.push(String(req.params.message));
       const phrase = /type exactly: (.+)\n/.exec(String(req.params.message))![1]!;
-      const next = answers.shift() ?? phrase;
-      return { action: 'accept', content: { phrase: next } };
+      return { action: 'accept', content: { phrase: answers.shift() ?? phrase } };
+    });
+    return { client, asked };
+  }
+
+  test('over Streamable HTTP, elicitation asks the person: the phrase is in the elicitation request only, never in a tool result', async () => {
+    const { client, asked } = elicitingClient('elicit-http', ['wrong phrase']);
+    await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!)));
+    try {
+      const before = sshd.countCalls(/^docker kill/);
+      const result = await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'docker kill $(docker ps -q)' } });
+      const res = text(result);
+      assert.equal(res.outcome, 'ran', JSON.stringify(res));
+      assert.equal(res.exit_code, 0);
+      assert.equal(asked.length, 2);
+      assert.match(asked[1]!, /wrong phrase; 2 attempt/);
+      const phrase = /type exactly: (.+)\n/.exec(asked[0]!)![1]!;
+      assert.ok(!JSON.stringify(result).includes(phrase), 'the model gets the outcome, not the phrase');
+      assert.equal(sshd.countCalls(/^docker kill/) - before, 1);
+      const op = (await http('GET', `/api/operations/${res.operation_id}`)).body;
+      assert.match(op.confirmed_by.id, /^mcp-elicitation:/);
+      assert.notEqual(op.confirmed_by.id, op.requested_by.id);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('in-process (stdio-like), declining the elicitation cancels; nothing runs', async () => {
+    const server = buildServer(sys, openAgentSession());
+    const { client, asked } = elicitingClient('elicit-agent', []);
+    client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked.push(String(req.params.message));
+      return { action: 'decline' };
     });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await server.connect(serverSide);
     await client.connect(clientSide);
     try {
       const before = sshd.countCalls(/^docker kill/);
-      const res = text(await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'docker kill $(docker ps -q)' } }));
-      assert.equal(res.exit_code, 0, JSON.stringify(res));
-      assert.equal(asked.length, 2);
-      assert.match(asked[1]!, /wrong phrase; 2 attempt/);
-      assert.equal(sshd.countCalls(/^docker kill/) - before, 1);
-
-      answers = [];
-      client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' }));
-      const declined = text(await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'docker kill $(docker ps -q)' } }));
+      const result = await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'docker kill $(docker ps -q)' } });
+      const declined = text(result);
       assert.equal(declined.cancelled_by_user, true);
       assert.equal(declined.operation.state, 'cancelled');
-      assert.equal(sshd.countCalls(/^docker kill/) - before, 1);
+      const phrase = /type exactly: (.+)\n/.exec(asked[0]!)![1]!;
+      assert.ok(!JSON.stringify(result).includes(phrase));
+      assert.equal(sshd.countCalls(/^docker kill/) - before, 0);
     } finally {
       await client.close();
       await server.close();
     }
+  });
+
+  test('/mcp answers a body that is not JSON with a JSON-RPC parse error, and a request without a session with 400', async () => {
+    const bad = await fetch(sys.mcpUrl!, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc": ' });
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).error.code, -32700);
+    const noSession = await fetch(sys.mcpUrl!, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+    assert.equal(noSession.status, 400);
+    const unknown = await fetch(sys.mcpUrl!, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': 'nope' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+    assert.equal(unknown.status, 404);
   });
 });

@@ -39,7 +39,7 @@ describe('maintenance mode and compose restarts: real sshd, PostgreSQL, Temporal
     const held = await http('POST', '/api/devices/box/maintenance', { enable: true, reason: 'replacing the UPS' }, { 'x-infra-user': 'alice' });
     assert.equal(held.status, 409, JSON.stringify(held.body));
     assert.equal(held.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
-    assert.equal(held.body.confirmation_required.phrase, 'enter maintenance on box');
+    assert.equal((await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase, 'enter maintenance on box');
     assert.deepEqual(held.body.maintenance.plan.stop, ['grafana']);
     assert.deepEqual(held.body.maintenance.plan.kept, [{ name: 'nextcloud-db', reason: 'critical: database' }, { name: 'nginx', reason: 'critical: reverse proxy' }]);
     assert.equal(stops(), 0, 'nothing is stopped before the phrase');

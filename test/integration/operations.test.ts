@@ -51,7 +51,10 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
     assert.equal(impact_details.affected_count, 4);
     assert.ok(impact_details.affected_items.some((i: { name: string; critical: boolean }) => i.name === 'nextcloud-db' && i.critical));
     assert.ok(['HIGH', 'CRITICAL'].includes(risk_assessment.risk_level));
-    assert.match(confirmation_required.phrase, /ops-dev/);
+    assert.equal(confirmation_required.phrase, undefined, 'the answer to the requester has no phrase');
+    // The local owner (no tokens) may confirm where distinct confirmers are not required: GET shows it the phrase.
+    const phrase: string = (await http('GET', `/api/operations/${operation_id}`)).body.confirmation_phrase;
+    assert.match(phrase, /ops-dev/);
     assert.equal(confirmation_required.attempts_left, 3);
     assert.ok(res.body.safer_alternatives.length > 0);
     assert.equal(sshd.countCalls(/^docker rm/), 0, 'nothing removed while held');
@@ -62,20 +65,21 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
     assert.equal(wrong.body.error.details.attempts_left, 2);
     assert.equal(sshd.countCalls(/^docker rm/), 0);
 
-    const ok = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase: confirmation_required.phrase.toLowerCase() }, { 'x-infra-user': 'bob' });
+    const ok = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase: phrase.toLowerCase() }, { 'x-infra-user': 'bob' });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.exit_code, 0, JSON.stringify(ok.body));
     assert.equal(sshd.countCalls(/^docker rm -f/), 1, 'ran exactly once');
 
-    const again = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase: confirmation_required.phrase }, { 'x-infra-user': 'bob' });
+    const again = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase }, { 'x-infra-user': 'bob' });
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'operation_closed');
     assert.equal(sshd.countCalls(/^docker rm -f/), 1);
 
     const op = (await http('GET', `/api/operations/${operation_id}`)).body;
     assert.equal(op.state, 'completed');
-    assert.equal(op.requested_by, 'agent-1');
-    assert.equal(op.confirmed_by, 'bob');
+    assert.deepEqual(op.requested_by, { id: 'local', name: 'local owner', on_behalf_of: 'agent-1' });
+    assert.deepEqual(op.confirmed_by, { id: 'local', name: 'local owner', on_behalf_of: null });
+    assert.equal(op.confirmation_phrase, undefined, 'no phrase once it is no longer held');
     const audit = (await http('GET', '/api/audit?device=ops-dev&limit=200')).body.entries as Array<{ action: string; details: { operation_id?: string } }>;
     const actions = audit.filter((e) => e.details?.operation_id === operation_id).map((e) => e.action).reverse();
     assert.deepEqual(actions, ['operation_requested', 'operation_held', 'operation_confirm_attempt', 'operation_confirmed', 'operation_executed']);
@@ -85,7 +89,7 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
     const res = await http('POST', '/api/devices/ops-dev/exec', { command: 'sudo reboot' });
     assert.equal(res.status, 409);
     await new Promise((r) => setTimeout(r, 4000));
-    const late = await http('POST', `/api/operations/${res.body.operation_id}/confirm`, { phrase: res.body.confirmation_required.phrase });
+    const late = await http('POST', `/api/operations/${res.body.operation_id}/confirm`, { phrase: 'REBOOT OPS-DEV' });
     assert.equal(late.status, 410);
     assert.equal(late.body.error.code, 'operation_expired');
     assert.equal((await http('GET', `/api/operations/${res.body.operation_id}`)).body.state, 'expired');

@@ -9,6 +9,7 @@ import { ScheduleService } from '../../services/schedule-service.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
+import { ownerContext } from '../../services/device-service.ts';
 
 describe('polling with Temporal Schedules', () => {
   let sshd: TestSshd;
@@ -36,7 +37,7 @@ describe('polling with Temporal Schedules', () => {
 
   test('schedules follow the device list and its monitoring flag, at the registry intervals', async () => {
     const device = { hostname: 'poll-a', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath };
-    await sys.devices.create({ ...device, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true }, { trigger: 'api', correlationId: null });
+    await sys.devices.create({ ...device, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true }, ownerContext('api'));
     assert.deepEqual(await scheduleIds('poll-a'), [sys.schedules.scheduleId('poll-a', 'containers'), sys.schedules.scheduleId('poll-a', 'metrics')]);
     for (const type of ['metrics', 'containers'] as const) {
       const described = await sys.client.schedule.getHandle(sys.schedules.scheduleId('poll-a', type)).describe();
@@ -46,9 +47,9 @@ describe('polling with Temporal Schedules', () => {
       assert.equal(described.policies.catchupWindow, Math.min(collectors[type].pollIntervalSeconds, 60) * 1000, 'a missed tick is made up only until the next is due');
       assert.equal(described.action.type === 'startWorkflow' && (described.action.args?.[0] as CollectionInput).intervalSeconds, collectors[type].pollIntervalSeconds);
     }
-    await sys.devices.update('poll-a', { monitoring_enabled: false }, { trigger: 'api', correlationId: null });
+    await sys.devices.update('poll-a', { monitoring_enabled: false }, ownerContext('api'));
     assert.deepEqual(await scheduleIds('poll-a'), []);
-    await sys.devices.update('poll-a', { monitoring_enabled: true }, { trigger: 'api', correlationId: null });
+    await sys.devices.update('poll-a', { monitoring_enabled: true }, ownerContext('api'));
     assert.equal((await scheduleIds('poll-a')).length, 2);
 
     // A restart reconciles: a schedule whose device is gone is deleted (once listing shows it).
@@ -66,7 +67,7 @@ describe('polling with Temporal Schedules', () => {
 
   test('a re-sync right after creating the schedules asks the server nothing; another process checks and repairs', async () => {
     const device = { hostname: 'poll-sync', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath };
-    await sys.devices.create({ ...device, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true }, { trigger: 'api', correlationId: null });
+    await sys.devices.create({ ...device, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true }, ownerContext('api'));
     const followed = { hostname: 'poll-sync', monitoring_enabled: true, capabilities: {}, maintenance: null };
     // Describes are counted on the real client: each one is a query on the schedule's workflow.
     const scheduleClient = sys.client.schedule;
@@ -106,7 +107,7 @@ describe('polling with Temporal Schedules', () => {
 
   test('a schedule firing stores a snapshot and an audit row with trigger "schedule"', async () => {
     const device = { hostname: 'poll-b', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath };
-    const created = await sys.devices.create({ ...device, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true }, { trigger: 'api', correlationId: null });
+    const created = await sys.devices.create({ ...device, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true }, ownerContext('api'));
     await sys.client.schedule.getHandle(sys.schedules.scheduleId('poll-b', 'containers')).trigger();
     const deadline = Date.now() + 30_000;
     let snapshots: Array<{ collection_id: string }> = [];
@@ -125,7 +126,7 @@ describe('polling with Temporal Schedules', () => {
 
   test('a new device is examined at once, and types whose capability it lacks are not polled', async () => {
     const device = { hostname: 'poll-c', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath };
-    await sys.devices.create({ ...device, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true }, { trigger: 'api', correlationId: null });
+    await sys.devices.create({ ...device, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true }, ownerContext('api'));
     // Until detection answers, every type is scheduled (unknown counts as present).
     const exists = (type: (typeof DATA_TYPES)[number]) =>
       sys.client.schedule.getHandle(sys.schedules.scheduleId('poll-c', type)).describe().then(() => true, (e: unknown) => (e instanceof ScheduleNotFoundError ? false : Promise.reject(e)));
@@ -164,7 +165,7 @@ describe('polling with Temporal Schedules', () => {
   test('retention applies per type and keeps the newest snapshot of every device', async () => {
     const created = await sys.devices.create(
       { hostname: 'poll-d', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: false },
-      { trigger: 'api', correlationId: null },
+      ownerContext('api'),
     );
     const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
     const row = (table: string, days: number) => ({ device_id: created.id, collected_at: daysAgo(days), collection_id: `${table}-${days}-${uniqueName('c')}`, duration_ms: 1, data: '{}' });
@@ -174,7 +175,7 @@ describe('polling with Temporal Schedules', () => {
     // A device whose only snapshot is ancient keeps it: it is still its latest answer.
     const lonely = await sys.devices.create(
       { hostname: 'poll-e', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: false },
-      { trigger: 'api', correlationId: null },
+      ownerContext('api'),
     );
     await sys.db.insertInto('metrics_snapshots').values({ ...row('m', 400), device_id: lonely.id }).execute();
 

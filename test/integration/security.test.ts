@@ -91,7 +91,8 @@ describe('security of the fronts: tokens and scopes, Host checks, rate limits, C
     const ran = await call(api, 'POST', '/api/devices/box/exec', { token: operator, body: { command: 'uptime' }, headers: { 'x-infra-user': 'alice' } });
     assert.equal(ran.status, 200, JSON.stringify(ran.body));
     const op = await call(api, 'GET', `/api/operations/${ran.body!.operation_id}`, { token: reader });
-    assert.equal(op.body!.requested_by, 'agent:alice', 'the token name leads: the header alone proves nothing');
+    const operatorId = (await call(api, 'GET', '/api/tokens', { token: admin })).body!.tokens.find((t: { name: string }) => t.name === 'agent').id;
+    assert.deepEqual(op.body!.requested_by, { id: `token:${operatorId}`, name: 'agent', on_behalf_of: 'alice' }, 'the token is the identity: the header is only a note');
     assert.equal((await call(api, 'POST', '/api/tokens', { token: operator, body: { name: 'x', scope: 'admin' } })).status, 403);
 
     const grafana = (await call(api, 'GET', '/api/tokens', { token: admin })).body!.tokens.find((t: { name: string }) => t.name === 'grafana');

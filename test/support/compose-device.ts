@@ -1,3 +1,4 @@
+import type { HeldOperationNotice } from '../../schema/alert.ts';
 import type { ContainerInfo, ContainersData } from '../../activities/collectors/containers.ts';
 import { analyseCommand } from '../../activities/safety/command-analysis.ts';
 import { assessRisk } from '../../activities/safety/risk-assessment.ts';
@@ -99,7 +100,7 @@ export function runDockerChain(device: ComposeDevice, command: string): CommandR
  * database are stood in for.
  */
 export function composeDeviceActivities(device: ComposeDevice) {
-  const calls = { executed: [] as string[], records: [] as string[], maintenance: [] as unknown[] };
+  const calls = { executed: [] as string[], records: [] as string[], maintenance: [] as unknown[], notices: [] as HeldOperationNotice[] };
   const collect = async (input: { hostname: string; dataType: string }) => ({
     hostname: input.hostname,
     dataType: input.dataType,
@@ -117,6 +118,10 @@ export function composeDeviceActivities(device: ComposeDevice) {
       assessRisk: async (input: { hostname: string; analysis: ReturnType<typeof analyseCommand>; containers: unknown }) =>
         assessRisk(input.analysis, { hostname: input.hostname, deviceType: 'linux', tags: [], containers: (input.containers as ContainersData | null) ?? null, unraidParity: null }),
       recordOperation: async (r: { action: string }) => void calls.records.push(r.action),
+      deliverHeldNotice: async (notice: HeldOperationNotice) => {
+        calls.notices.push(notice);
+        return { delivered: 1, refused: 0 };
+      },
       executeOperation: async (input: { command: string }) => {
         calls.executed.push(input.command);
         return runDockerChain(device, input.command);

@@ -46,7 +46,7 @@ export async function startFaultSystem(o: {
     pollingEnabled: o.pollingEnabled ?? false,
     configWatchEnabled: o.configWatchEnabled ?? false,
     maxHeartbeatThrottleMs: 1000,
-    operationSettings: { confirmationTimeoutSeconds: 300, maxAttempts: 3, requireDistinctConfirmer: false },
+    operationSettings: { confirmationTimeoutSeconds: 300, maxAttempts: 3, requireDistinctConfirmer: false, publicUrl: null },
     workflowBundle: workflowBundle(),
     logger: logger(),
   });

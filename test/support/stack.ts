@@ -48,7 +48,17 @@ export function testDir(name: string): string {
 
 /** The whole system (worker, API, MCP) in this process, on its own database and task queue. */
 export async function startTestSystem(
-  opts: { pollingEnabled?: boolean; configWatchEnabled?: boolean; confirmationTimeoutSeconds?: number; watchSettings?: Partial<WatchSettings>; security?: SystemOptions['security']; bindAddress?: string } = {},
+  opts: {
+    pollingEnabled?: boolean;
+    configWatchEnabled?: boolean;
+    confirmationTimeoutSeconds?: number;
+    /** Tests default to the single-person setting (the local owner confirms their own API requests). */
+    requireDistinctConfirmer?: boolean;
+    publicUrl?: string;
+    watchSettings?: Partial<WatchSettings>;
+    security?: SystemOptions['security'];
+    bindAddress?: string;
+  } = {},
 ): Promise<RunningSystem & { instance: string; databaseUrl: string }> {
   const env = testEnv();
   const instance = uniqueName('t');
@@ -68,7 +78,12 @@ export async function startTestSystem(
     configWatchEnabled: opts.configWatchEnabled ?? false,
     maxHeartbeatThrottleMs: 1000,
     watchSettings: opts.watchSettings,
-    operationSettings: { confirmationTimeoutSeconds: opts.confirmationTimeoutSeconds ?? 300, maxAttempts: 3, requireDistinctConfirmer: false },
+    operationSettings: {
+      confirmationTimeoutSeconds: opts.confirmationTimeoutSeconds ?? 300,
+      maxAttempts: 3,
+      requireDistinctConfirmer: opts.requireDistinctConfirmer ?? false,
+      publicUrl: opts.publicUrl ?? null,
+    },
     workflowBundle: workflowBundle(),
     logger: createLogger(process.env.LOG_LEVEL ?? 'error', 'test'),
   });

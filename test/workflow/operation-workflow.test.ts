@@ -4,11 +4,15 @@ import { Client, Connection, WithStartWorkflowOperation, WorkflowIdConflictPolic
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createLogger } from '../../platform/logger.ts';
 import { installTemporalRuntime } from '../../platform/temporal-runtime.ts';
+import type { HeldOperationNotice } from '../../schema/alert.ts';
+import type { PrincipalRef } from '../../schema/api-token.ts';
 import type { CommandResult, OperationInput, OperationView, RiskAssessment } from '../../schema/operation.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from '../../workflows/operation-messages.ts';
 import { testEnv, uniqueName, workflowBundle } from '../support/stack.ts';
 
 const PHRASE = 'STOP 4 CONTAINERS ON nas01';
+const ALICE: PrincipalRef = { id: 'token:alice', name: 'alice', on_behalf_of: null };
+const BOB: PrincipalRef = { id: 'token:bob', name: 'bob', on_behalf_of: 'bob@laptop' };
 const destructiveAssessment: RiskAssessment = {
   destructive: true,
   risk_level: 'HIGH',
@@ -29,14 +33,21 @@ const result: CommandResult = { exit_code: 0, signal: null, stdout: 'ok\n', stde
 
 /** Activities stand-ins that count what would reach the device. */
 function fakeActivities(assessment: RiskAssessment) {
-  const calls = { execute: 0, records: [] as string[] };
+  const calls = { execute: 0, records: [] as string[], phrasesRecorded: [] as Array<string | null>, notices: [] as HeldOperationNotice[] };
   return {
     calls,
     activities: {
       analyseCommand: async () => ({ destructive: assessment.destructive, risk: assessment.risk_level, findings: [], simpleCommands: [] }),
       collect: async () => ({ hostname: 'nas01', dataType: 'containers', snapshotId: '1', collectedAt: new Date().toISOString(), durationMs: 1, data: {} }),
       assessRisk: async () => assessment,
-      recordOperation: async (r: { action: string }) => void calls.records.push(r.action),
+      recordOperation: async (r: { action: string; phrase: string | null }) => {
+        calls.records.push(r.action);
+        calls.phrasesRecorded.push(r.phrase);
+      },
+      deliverHeldNotice: async (notice: HeldOperationNotice) => {
+        calls.notices.push(notice);
+        return { delivered: 1, refused: 0 };
+      },
       executeOperation: async () => {
         calls.execute++;
         return result;
@@ -69,12 +80,13 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       operationId,
       hostname: 'nas01',
       command: 'docker stop $(docker ps -q)',
-      requestedBy: 'alice',
+      requestedBy: ALICE,
       trigger: 'api',
       correlationId: null,
       confirmationTimeoutSeconds: 300,
       maxAttempts: 3,
       requireDistinctConfirmer: false,
+      publicUrl: 'https://infra.example',
       ...overrides,
     };
     const workflowId = uniqueName('op');
@@ -104,19 +116,32 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
     await worker.runUntil(async () => {
       const { view, handle } = await startOperation(taskQueue);
       assert.equal(view.state, 'awaiting_confirmation');
-      assert.equal(view.assessment?.confirmation_phrase, PHRASE);
+      // The phrase never leaves the workflow in an answer: the requester may be an agent.
+      assert.equal(view.assessment?.confirmation_phrase, null);
+      assert.equal((await handle.query(operationQuery)).assessment?.confirmation_phrase, null);
+      assert.ok(!JSON.stringify(view).includes(PHRASE));
       assert.ok(view.expires_at);
       assert.equal(fake.calls.execute, 0, 'nothing runs before confirmation');
-      const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: '  stop 4   containers on NAS01 ', confirmedBy: 'bob' }] });
+      const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: '  stop 4   containers on NAS01 ', confirmedBy: BOB }] });
       assert.equal(outcome.accepted, true);
       assert.equal(outcome.operation.state, 'completed');
-      assert.equal(outcome.operation.confirmed_by, 'bob');
+      assert.deepEqual(outcome.operation.confirmed_by, BOB);
+      assert.ok(!JSON.stringify(await handle.result()).includes(PHRASE), 'nor in the workflow result');
+      // The held notice is a workflow of its own: wait for it while this worker still runs.
+      const deadline = Date.now() + 10_000;
+      while (fake.calls.notices.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       // A second confirmation is refused by the validator: the command cannot run twice.
-      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: 'bob' }] }), (e) => e instanceof WorkflowUpdateFailedError || e instanceof Error);
+      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: BOB }] }), (e) => e instanceof WorkflowUpdateFailedError || e instanceof Error);
       assert.equal((await handle.result()).state, 'completed');
     });
     assert.equal(fake.calls.execute, 1);
     assert.deepEqual(fake.calls.records, ['operation_requested', 'operation_held', 'operation_confirmed', 'operation_executed']);
+    // The operations row keeps it for confirmers, and the person is told it with where to confirm.
+    assert.deepEqual(fake.calls.phrasesRecorded.slice(1), [PHRASE, PHRASE, PHRASE]);
+    assert.equal(fake.calls.notices.length, 1);
+    assert.equal(fake.calls.notices[0]!.phrase, PHRASE);
+    assert.deepEqual(fake.calls.notices[0]!.requested_by, ALICE);
+    assert.match(fake.calls.notices[0]!.confirm.web ?? '', /^https:\/\/infra\.example\/operations\/[0-9a-f-]{36}$/);
   });
 
   test('three wrong phrases reject the operation; remaining attempts are reported each time', async () => {
@@ -127,14 +152,14 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       const { handle } = await startOperation(taskQueue);
       const remaining: number[] = [];
       for (const phrase of ['stop containers', 'STOP 4 CONTAINERS ON nas02', 'yes']) {
-        const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase, confirmedBy: 'bob' }] });
+        const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase, confirmedBy: BOB }] });
         assert.equal(outcome.accepted, false);
         remaining.push(outcome.attempts_left);
       }
       assert.deepEqual(remaining, [2, 1, 0]);
       const final = await handle.result();
       assert.equal(final.state, 'rejected');
-      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: 'bob' }] }));
+      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: BOB }] }));
     });
     assert.equal(fake.calls.execute, 0);
     assert.ok(fake.calls.records.includes('operation_rejected'));
@@ -148,7 +173,7 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       const { handle } = await startOperation(taskQueue, { confirmationTimeoutSeconds: 2 });
       const final = await handle.result();
       assert.equal(final.state, 'expired');
-      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: 'bob' }] }));
+      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: BOB }] }));
     });
     assert.equal(fake.calls.execute, 0);
     assert.equal(fake.calls.records.at(-1), 'operation_expired');
@@ -160,8 +185,9 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
     const worker = await newWorker(taskQueue, fake.activities);
     await worker.runUntil(async () => {
       const { handle } = await startOperation(taskQueue);
-      const cancelled = await handle.executeUpdate(cancelUpdate, { args: [{ cancelledBy: 'alice' }] });
+      const cancelled = await handle.executeUpdate(cancelUpdate, { args: [{ cancelledBy: ALICE }] });
       assert.equal(cancelled.state, 'cancelled');
+      assert.deepEqual(cancelled.cancelled_by, ALICE);
       assert.equal((await handle.result()).state, 'cancelled');
     });
     assert.equal(fake.calls.execute, 0);
@@ -174,11 +200,11 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
     await worker.runUntil(async () => {
       const { handle } = await startOperation(taskQueue, { requireDistinctConfirmer: true });
       await assert.rejects(
-        handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: 'alice' }] }),
-        (e: unknown) => e instanceof WorkflowUpdateFailedError && /other than the requester/.test(String((e.cause as Error | undefined)?.message)),
+        handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: { ...ALICE, on_behalf_of: 'someone-else' } }] }),
+        (e: unknown) => e instanceof WorkflowUpdateFailedError && /requester of an operation cannot release it/.test(String((e.cause as Error | undefined)?.message)),
       );
       assert.equal((await handle.query(operationQuery)).attempts_left, 3, 'a refused confirmer does not use up attempts');
-      const ok = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: 'bob' }] });
+      const ok = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: BOB }] });
       assert.equal(ok.accepted, true);
     });
     assert.equal(fake.calls.execute, 1);
@@ -196,8 +222,24 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
     const second = await newWorker(taskQueue, fake.activities);
     await second.runUntil(async () => {
       assert.equal((await handle.query(operationQuery)).state, 'awaiting_confirmation');
-      const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: 'bob' }] });
+      const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: BOB }] });
       assert.equal(outcome.operation.state, 'completed');
+    });
+    assert.equal(fake.calls.execute, 1);
+  });
+
+  test('over MCP the requester never releases its own operation, even where distinct confirmers are not required', async () => {
+    const fake = fakeActivities(destructiveAssessment);
+    const taskQueue = uniqueName('opq');
+    const worker = await newWorker(taskQueue, fake.activities);
+    await worker.runUntil(async () => {
+      const { handle } = await startOperation(taskQueue, { trigger: 'mcp', requireDistinctConfirmer: false });
+      await assert.rejects(
+        handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: ALICE }] }),
+        (e: unknown) => e instanceof WorkflowUpdateFailedError && /requester of an operation cannot release it/.test(String((e.cause as Error | undefined)?.message)),
+      );
+      const ok = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: BOB }] });
+      assert.equal(ok.operation.state, 'completed');
     });
     assert.equal(fake.calls.execute, 1);
   });

@@ -1,3 +1,4 @@
+import type { PrincipalRef } from '../../schema/api-token.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
@@ -15,7 +16,8 @@ import { confirmUpdate, decisionUpdate } from '../../workflows/operation-message
 import { composeDevice, composeDeviceActivities, type ComposeDevice } from '../support/compose-device.ts';
 import { testEnv, uniqueName, workflowBundle } from '../support/stack.ts';
 
-const settings = { confirmationTimeoutSeconds: 300, maxAttempts: 3, requireDistinctConfirmer: false };
+const settings = { confirmationTimeoutSeconds: 300, maxAttempts: 3, requireDistinctConfirmer: true, publicUrl: null };
+const person = (name: string): PrincipalRef => ({ id: `token:${name}`, name, on_behalf_of: null });
 const states = (device: ComposeDevice) => Object.fromEntries(device.containers.map((c) => [c.name, c.state]));
 
 describe('operational workflows on the real dev server (device and database stood in for)', () => {
@@ -39,7 +41,7 @@ describe('operational workflows on the real dev server (device and database stoo
 
   function maintenanceInput(taskQueue: string, overrides: Partial<MaintenanceInput> = {}): MaintenanceInput {
     return {
-      hostname: 'nas01', requestedBy: 'alice', trigger: 'api', correlationId: null, include: [], keep: [], reason: 'disk swap',
+      hostname: 'nas01', requestedBy: person('alice'), trigger: 'api', correlationId: null, include: [], keep: [], reason: 'disk swap',
       operationSettings: settings, operationWorkflowPrefix: opPrefix(taskQueue), ...overrides,
     };
   }
@@ -63,7 +65,11 @@ describe('operational workflows on the real dev server (device and database stoo
       operationId = planned.operation_id!;
       const op: OperationView = await client.workflow.getHandle(`${opPrefix(taskQueue)}${operationId}`).executeUpdate(decisionUpdate);
       assert.equal(op.state, 'awaiting_confirmation', 'entering is held even though each stop alone would run at once');
-      assert.equal(op.assessment?.confirmation_phrase, 'enter maintenance on nas01');
+      assert.equal(op.assessment?.confirmation_phrase, null, 'the phrase is not in the answer');
+      // The person learns it from the held notice, delivered by a workflow of its own.
+      const deadline = Date.now() + 10_000;
+      while (fake.calls.notices.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(fake.calls.notices.at(-1)?.phrase, 'enter maintenance on nas01');
       assert.deepEqual(device.log, [], 'nothing reached the device before confirmation');
     });
 
@@ -71,7 +77,7 @@ describe('operational workflows on the real dev server (device and database stoo
     fake = composeDeviceActivities(device);
     worker = await newWorker(taskQueue, fake.activities);
     await worker.runUntil(async () => {
-      const outcome = await client.workflow.getHandle(`${opPrefix(taskQueue)}${operationId}`).executeUpdate(confirmUpdate, { args: [{ phrase: 'Enter maintenance on NAS01', confirmedBy: 'bob' }] });
+      const outcome = await client.workflow.getHandle(`${opPrefix(taskQueue)}${operationId}`).executeUpdate(confirmUpdate, { args: [{ phrase: 'Enter maintenance on NAS01', confirmedBy: person('bob') }] });
       assert.equal(outcome.operation.state, 'completed');
       const active: MaintenanceView = await client.workflow.getHandle(workflowId).executeUpdate(maintenanceSettledUpdate);
       assert.equal(active.phase, 'active');
@@ -89,7 +95,7 @@ describe('operational workflows on the real dev server (device and database stoo
     await worker.runUntil(async () => {
       const handle = client.workflow.getHandle(workflowId);
       assert.equal((await handle.query(maintenanceQuery)).phase, 'active');
-      const left: MaintenanceView = await handle.executeUpdate(leaveMaintenanceUpdate, { args: [{ requestedBy: 'carol' }] });
+      const left: MaintenanceView = await handle.executeUpdate(leaveMaintenanceUpdate, { args: [{ requestedBy: person('carol') }] });
       assert.equal(left.phase, 'left');
       assert.equal(left.error, null);
       assert.deepEqual(left.restored.map((r) => [r.container, r.ok]), [['nextcloud-app', true], ['nextcloud-cron', true], ['nextcloud-imaginary', true], ['grafana', true]]);
@@ -111,7 +117,7 @@ describe('operational workflows on the real dev server (device and database stoo
       assert.deepEqual(planned.plan?.stop, ['nextcloud-imaginary', 'nextcloud-cron', 'nextcloud-app', 'nextcloud-redis'], 'include stops a critical one (after its dependents); keep spares another');
       const op = client.workflow.getHandle(`${opPrefix(taskQueue)}${planned.operation_id}`);
       await op.executeUpdate(decisionUpdate);
-      for (let i = 0; i < 3; i++) await op.executeUpdate(confirmUpdate, { args: [{ phrase: 'enter maintenance', confirmedBy: 'bob' }] });
+      for (let i = 0; i < 3; i++) await op.executeUpdate(confirmUpdate, { args: [{ phrase: 'enter maintenance', confirmedBy: person('bob') }] });
       const view: MaintenanceView = await handle.result();
       assert.equal(view.phase, 'abandoned');
       assert.equal(view.error?.code, 'operation_rejected');
@@ -136,7 +142,7 @@ describe('operational workflows on the real dev server (device and database stoo
   });
 
   function restartInput(taskQueue: string, service: string, project: string | null = null): ServiceRestartInput {
-    return { hostname: 'nas01', project, service, requestedBy: 'alice', trigger: 'api', correlationId: null, operationSettings: settings, operationWorkflowPrefix: opPrefix(taskQueue) };
+    return { hostname: 'nas01', project, service, requestedBy: person('alice'), trigger: 'api', correlationId: null, operationSettings: settings, operationWorkflowPrefix: opPrefix(taskQueue) };
   }
 
   test('restart_service: the service, then its dependents in depends_on order, each once ready', async () => {

@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { RunningSystem } from '../../platform/system.ts';
+import { CONFIRMER_ATTRIBUTE, REQUESTER_ATTRIBUTE } from '../../workflows/search-attributes.ts';
+import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { startTestSshd, type TestSshd } from '../support/sshd.ts';
+import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
+
+const PUBLIC_URL = 'https://infra.test';
+
+/**
+ * Issue 17: an agent holds a destructive command and has no path to release it; a person with the
+ * confirm scope reads the phrase and releases it, once. Real tokens, a real sshd, the real stack, with
+ * the production default (distinct confirmer).
+ */
+describe('a held operation is released by a person, never by the agent that asked', () => {
+  let sshd: TestSshd;
+  let sys: RunningSystem;
+  let receiver: http.Server;
+  const notices: Array<Record<string, unknown>> = [];
+  let admin: string;
+  let agent: { token: string; id: string };
+  let person: { token: string; id: string };
+
+  const call = async (method: string, route: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(new URL(route, sys.apiUrl!), {
+      method,
+      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, text, body: text ? JSON.parse(text) : null };
+  };
+  const mcpSession = async (token: string, name = 'claude-desktop') => {
+    const client = new McpClient({ name, version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    return client;
+  };
+  const toolText = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0]!.text;
+  const createToken = async (name: string, scopes: string[]) => {
+    const created = await call('POST', '/api/tokens', admin, { name, scopes });
+    assert.equal(created.status, 201, created.text);
+    return { token: created.body.token as string, id: `token:${created.body.id as string}` };
+  };
+
+  before(async () => {
+    sshd = await startTestSshd(testDir(uniqueName('sshd')));
+    installDockerStandIn(sshd);
+    sys = await startTestSystem({ requireDistinctConfirmer: true, publicUrl: PUBLIC_URL, confirmationTimeoutSeconds: 60 });
+    admin = (await sys.tokens.create({ name: 'owner', scopes: ['admin'], expires_in_days: null })).token;
+    agent = await createToken('claude', ['read', 'operate']);
+    person = await createToken('alice', ['read', 'confirm']);
+    const device = { hostname: 'nas01', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, monitoring_enabled: false };
+    assert.equal((await call('POST', '/api/devices', admin, device)).status, 201);
+    receiver = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        notices.push(JSON.parse(raw) as Record<string, unknown>);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as { port: number }).port;
+    assert.equal((await call('POST', '/api/alerts/channels', admin, { name: 'pager', kind: 'webhook', url: `http://127.0.0.1:${port}/hook` })).status, 201);
+  });
+  after(async () => {
+    await sys?.stop();
+    await sshd?.stop();
+    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+  });
+
+  test('every path the agent has fails; the person reads the phrase and releases it; the device runs it once', async () => {
+    const session = await mcpSession(agent.token);
+    const heldText = toolText(await session.callTool({ name: 'run_command', arguments: { device: 'nas01', command: 'docker stop $(docker ps -q)' } }));
+    const held = JSON.parse(heldText);
+    assert.equal(held.status, 'DESTRUCTIVE_ACTION_BLOCKED');
+    const id = held.operation_id as string;
+    assert.equal(held.confirmation_required.phrase, undefined);
+    assert.equal(held.confirmation_required.cli, `infra confirm ${id}`);
+    assert.equal(held.confirmation_required.web, `${PUBLIC_URL}/operations/${id}`);
+
+    // 1. confirm_operation in the same MCP session: forbidden, as a tool result the model can read.
+    const own = await session.callTool({ name: 'confirm_operation', arguments: { operation_id: id, phrase: 'STOP 4 CONTAINERS ON NAS01' } });
+    assert.equal(own.isError, true);
+    assert.equal(JSON.parse(toolText(own)).error.code, 'forbidden');
+    // 2. A second MCP session on the same token: the same principal, the same refusal.
+    const second = await mcpSession(agent.token, 'another-client');
+    const again = await second.callTool({ name: 'confirm_operation', arguments: { operation_id: id, phrase: 'STOP 4 CONTAINERS ON NAS01' } });
+    assert.equal(JSON.parse(toolText(again)).error.code, 'forbidden');
+    // 3. HTTP with the agent's token, whatever it says it is.
+    for (const user of ['alice', 'bob@cli', 'local']) {
+      const viaHttp = await call('POST', `/api/operations/${id}/confirm`, agent.token, { phrase: 'STOP 4 CONTAINERS ON NAS01' }, { 'x-infra-user': user });
+      assert.equal(viaHttp.status, 403, viaHttp.text);
+      assert.equal(viaHttp.body.error.code, 'insufficient_scope');
+    }
+    // 4. The agent reading the operation does not see the phrase either.
+    const asAgent = await call('GET', `/api/operations/${id}`, agent.token);
+    assert.equal(asAgent.body.state, 'awaiting_confirmation');
+    assert.equal(asAgent.body.confirmation_phrase, undefined);
+    assert.equal(sshd.countCalls(/^docker stop/), 0, 'the device never ran it');
+
+    const asPerson = await call('GET', `/api/operations/${id}`, person.token);
+    const phrase = asPerson.body.confirmation_phrase as string;
+    assert.match(phrase, /NAS01/i);
+    for (const answer of [heldText, asAgent.text, toolText(own), toolText(again)]) assert.ok(!answer.includes(phrase), `no phrase in ${answer.slice(0, 200)}`);
+    // Even the right phrase from the agent's paths changes nothing.
+    assert.equal((await call('POST', `/api/operations/${id}/confirm`, agent.token, { phrase })).status, 403);
+    assert.equal(JSON.parse(toolText(await session.callTool({ name: 'confirm_operation', arguments: { operation_id: id, phrase } }))).error.code, 'forbidden');
+    assert.equal(sshd.countCalls(/^docker stop/), 0);
+
+    const released = await call('POST', `/api/operations/${id}/confirm`, person.token, { phrase });
+    assert.equal(released.status, 200, released.text);
+    assert.equal(released.body.exit_code, 0);
+    assert.equal(sshd.countCalls(/^docker stop/), 1, 'ran exactly once');
+    assert.equal((await call('POST', `/api/operations/${id}/confirm`, person.token, { phrase })).status, 409);
+    assert.equal(sshd.countCalls(/^docker stop/), 1);
+
+    const op = (await call('GET', `/api/operations/${id}`, person.token)).body;
+    assert.deepEqual(op.requested_by, { id: agent.id, name: 'claude', on_behalf_of: 'claude-desktop' });
+    assert.deepEqual(op.confirmed_by, { id: person.id, name: 'alice', on_behalf_of: null });
+    const audit = (await call('GET', '/api/audit?device=nas01&limit=200', person.token)).body.entries as Array<{ action: string; principal: string; details: { operation_id?: string } }>;
+    const steps = audit.filter((e) => e.details?.operation_id === id).reverse();
+    assert.deepEqual(
+      steps.map((e) => [e.action, e.principal]),
+      [
+        ['operation_requested', agent.id],
+        ['operation_held', agent.id],
+        ['operation_confirmed', person.id],
+        ['operation_executed', person.id],
+      ],
+    );
+    const described = await sys.client.workflow.getHandle(op.workflow_id).describe();
+    assert.equal(described.typedSearchAttributes.get(REQUESTER_ATTRIBUTE), agent.id);
+    assert.equal(described.typedSearchAttributes.get(CONFIRMER_ATTRIBUTE), person.id);
+
+    // The person was told: the webhook got the phrase and the link (and only the channel did).
+    const deadline = Date.now() + 20_000;
+    while (!notices.some((n) => n.operation_id === id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const notice = notices.find((n) => n.operation_id === id);
+    assert.ok(notice, 'the operation.held notification arrived');
+    assert.equal(notice.event, 'operation.held');
+    assert.equal(notice.phrase, phrase);
+    assert.deepEqual((notice.confirm as { web: string }).web, `${PUBLIC_URL}/operations/${id}`);
+    const alerts = await call('GET', '/api/alerts?limit=100', agent.token);
+    assert.ok(!alerts.text.includes(phrase), 'the phrase is not kept in the alert history agents can read');
+    await session.close();
+    await second.close();
+  });
+
+  test('a token with both operate and confirm still cannot release its own request; the requester may withdraw it', async () => {
+    const both = await createToken('ops-script', ['operate', 'confirm']);
+    const held = await call('POST', '/api/devices/nas01/exec', both.token, { command: 'docker rm -f $(docker ps -aq)' });
+    assert.equal(held.status, 409, held.text);
+    assert.equal(held.body.confirmation_required.phrase, undefined);
+    const mine = await call('GET', `/api/operations/${held.body.operation_id}`, both.token);
+    assert.equal(mine.body.confirmation_phrase, undefined, 'the requester is not shown the phrase');
+    const phrase = (await call('GET', `/api/operations/${held.body.operation_id}`, person.token)).body.confirmation_phrase as string;
+    const refused = await call('POST', `/api/operations/${held.body.operation_id}/confirm`, both.token, { phrase });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'requester_cannot_confirm');
+    assert.equal(sshd.countCalls(/^docker rm/), 0);
+    // The agent may withdraw what it asked for; it may not cancel someone else's.
+    const others = await call('POST', `/api/operations/${held.body.operation_id}/cancel`, agent.token);
+    assert.equal(others.status, 403);
+    assert.equal(others.body.error.code, 'forbidden');
+    const withdrawn = await call('POST', `/api/operations/${held.body.operation_id}/cancel`, both.token);
+    assert.equal(withdrawn.status, 200, withdrawn.text);
+    assert.equal(withdrawn.body.state, 'cancelled');
+    // Confirming a cancelled operation of someone else's: a clear 4xx, nothing runs.
+    const late = await call('POST', `/api/operations/${held.body.operation_id}/confirm`, person.token, { phrase });
+    assert.equal(late.status, 409);
+    assert.equal(late.body.error.code, 'operation_closed');
+    assert.equal(sshd.countCalls(/^docker rm/), 0);
+  });
+
+  test('bad input: unknown scope, revoked and expired tokens are refused with the error shape; nothing runs', async () => {
+    const unknownScope = await call('POST', '/api/tokens', admin, { name: 'x', scopes: ['read', 'superuser'] });
+    assert.equal(unknownScope.status, 400);
+    assert.equal(unknownScope.body.error.code, 'validation_error');
+    assert.ok(unknownScope.body.error.correlation_id);
+    assert.equal((await call('POST', '/api/tokens', admin, { name: 'y', scopes: [] })).status, 400);
+
+    const revoked = await createToken('old-laptop', ['read', 'confirm']);
+    assert.equal((await call('DELETE', `/api/tokens/${revoked.id.slice('token:'.length)}`, admin)).status, 200);
+    const withRevoked = await call('GET', '/api/devices', revoked.token);
+    assert.equal(withRevoked.status, 401);
+    assert.equal(withRevoked.body.error.code, 'token_revoked');
+
+    const expiring = await createToken('temp', ['read', 'confirm']);
+    await sys.db.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expiring.id.slice('token:'.length)).execute();
+    const held = await call('POST', '/api/devices/nas01/exec', agent.token, { command: 'reboot' });
+    assert.equal(held.status, 409, held.text);
+    const withExpired = await call('POST', `/api/operations/${held.body.operation_id}/confirm`, expiring.token, { phrase: 'REBOOT NAS01' });
+    assert.equal(withExpired.status, 401);
+    assert.equal(withExpired.body.error.code, 'token_expired');
+    assert.equal(sshd.countCalls(/^reboot|shutdown/), 0);
+    assert.equal((await call('POST', `/api/operations/${held.body.operation_id}/cancel`, person.token)).status, 200);
+  });
+});
