@@ -995,7 +995,12 @@ function judgeOther(finding: CommandFinding, argv: readonly string[], device: De
         // CRITICAL kills take init, sshd or the network daemons: the device or SSH may go with them.
         ...(finding.risk === 'CRITICAL' ? { warnings: [`${device.host} or SSH access to it may go down with these processes`], checklist: [CHECK.console] } : {}),
         items: names.map((name) => ({ kind: 'process', name, critical: false })),
-        alternatives: ['systemctl restart the owning service instead of killing its processes', 'kill -TERM first (lets the process clean up); -KILL only if it hangs'],
+        alternatives: [
+          // A name or pattern may match more than meant: list first, then kill by PID.
+          ...(['pkill', 'killall'].includes(program) && names[0] ? [`pgrep -af ${names[0]} lists the matching processes; kill the PIDs you mean`] : []),
+          'systemctl restart the owning service instead of killing its processes',
+          'kill -TERM first (lets the process clean up); -KILL only if it hangs',
+        ],
         downtime: 'processes',
         phrase: { verb: 'KILL', noun: { one: 'PROCESS', many: 'PROCESSES', beforeName: true }, names, unknown: 'MATCHING PROCESSES' },
       };

@@ -559,6 +559,19 @@ describe('assessRisk: disabled and masked services', () => {
   });
 });
 
+describe('assessRisk: processes killed by name', () => {
+  it('names the pattern in the phrase and offers to list the matches first', () => {
+    const result = assess('pkill -f my-script.py', debian({ hostname: 'nas01' }));
+    assert.deepEqual([result.destructive, result.risk_level, result.confirmation_phrase], [true, 'MEDIUM', 'KILL PROCESS my-script.py ON nas01']);
+    assert.equal(result.safer_alternatives[0], 'pgrep -af my-script.py lists the matching processes; kill the PIDs you mean');
+  });
+
+  it('one numeric PID runs at once', () => {
+    const result = assess('kill 12345', debian());
+    assert.deepEqual([result.destructive, result.risk_level, result.confirmation_phrase], [false, 'LOW', null]);
+  });
+});
+
 describe('parseUnraidParityStatus', () => {
   it('reads an idle array (the last action is sticky and means nothing)', () => {
     assert.deepEqual(parseUnraidParityStatus(MDSTAT_IDLE), { running: false, detail: 'no parity operation running (array STARTED)' });
