@@ -545,7 +545,7 @@ function judgePaths(finding: CommandFinding, argv: readonly string[], device: De
       checklist: [],
       downtime: null,
       reversible: false,
-      phrase: { verb: programOf(argv) === 'chmod' ? 'CHANGE PERMISSIONS OF' : 'CHANGE OWNERSHIP OF', noun: pathsNoun, names: paths, unknown: 'UNKNOWN PATHS' },
+      phrase: { verb: ['chown', 'chgrp'].includes(programOf(argv)) ? 'CHANGE OWNERSHIP OF' : 'CHANGE PERMISSIONS OF', noun: pathsNoun, names: paths, unknown: 'UNKNOWN PATHS' },
       parityBlocks: false,
     };
   }

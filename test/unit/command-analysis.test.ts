@@ -754,6 +754,55 @@ table('permissions', [
   destructive('chmod 777 /etc/shadow', 'permission_change', 'MEDIUM'),
   destructive('chmod -R 700 ~', 'permission_change', 'MEDIUM'),
   destructive('chown -R 1000:1000 "$DIR"', 'permission_change', 'MEDIUM'),
+  // Adding permissions, modes that keep what a place needs, and anything outside the system tree pass.
+  benign('chmod +x ./deploy.sh'),
+  benign('chmod 644 /tmp/x'),
+  benign('chmod +x /tmp/script.sh'),
+  benign('chown me /home/me/file'),
+  benign('ls -l /usr/bin/sudo'),
+  benign('getfacl /etc'),
+  benign('chmod 755 /usr/local/bin/tool'),
+  benign('chmod 0755 /usr/bin/ssh'),
+  benign('chmod u=rwx,go=rx /usr/local/bin/tool'),
+  benign('chmod 4755 /usr/bin/sudo'),
+  benign('chmod 644 /etc/nginx/nginx.conf'),
+  benign('chmod go-w /etc/nginx/nginx.conf'),
+  benign('chmod 700 ~/.ssh'),
+  benign('chmod go-rwx ~/.ssh'),
+  benign('chmod 600 /etc/ssh/ssh_host_ed25519_key'),
+  benign('chmod 600 /etc/wireguard/wg0.conf'),
+  benign('chmod 700 /var/lib/mysql'),
+  benign('chmod 700 /root'),
+  benign('chmod -R -x /opt/app/scripts'),
+  benign('setfacl -m u:alice:rx /etc/nginx'),
+  benign('setfacl -b /srv/share/docs'),
+  // Taking away what a system path or an SSH directory needs: a mode that drops bits, another owner, ACL entries.
+  destructive('chmod 000 /usr/bin/sudo', 'permission_change', 'MEDIUM', ['/usr/bin/sudo']),
+  destructive('sudo chmod 600 /usr/bin/ssh', 'permission_change', 'MEDIUM', ['/usr/bin/ssh']),
+  destructive('chmod -x /bin/*', 'permission_change', 'HIGH', ['/bin/*']),
+  destructive('chmod -v o-rx /usr/sbin/*', 'permission_change', 'HIGH', ['/usr/sbin/*']),
+  destructive('chmod a-r /etc/shadow', 'permission_change', 'MEDIUM', ['/etc/shadow']),
+  // sudo, su, passwd... work only with their setuid bit, which a numeric mode without it clears.
+  destructive('chmod 755 /usr/bin/sudo', 'permission_change', 'MEDIUM', ['/usr/bin/sudo']),
+  destructive('chmod u-s /usr/bin/sudo', 'permission_change', 'MEDIUM'),
+  destructive('chmod 755 /usr/bin/*', 'permission_change', 'HIGH'),
+  destructive('chmod 700 /etc', 'permission_change', 'HIGH', ['/etc']),
+  destructive('chmod 600 /etc/resolv.conf', 'permission_change', 'MEDIUM', ['/etc/resolv.conf']),
+  destructive('chmod 000 /boot/vmlinuz-6.1.0-18-amd64', 'permission_change', 'MEDIUM'),
+  destructive('chmod 600 /lib/x86_64-linux-gnu/libc.so.6', 'permission_change', 'MEDIUM'),
+  destructive('chmod 000 /var/lib/mysql', 'permission_change', 'HIGH', ['/var/lib/mysql']),
+  destructive('chmod 000 ~/.ssh', 'permission_change', 'HIGH', ['~/.ssh']),
+  destructive('chmod 600 /root/.ssh', 'permission_change', 'HIGH', ['/root/.ssh']),
+  destructive('chmod 000 /home/alice/.ssh/authorized_keys', 'permission_change', 'HIGH'),
+  destructive('chmod "$MODE" /usr/bin/ssh', 'permission_change', 'MEDIUM'),
+  destructive('cd /usr/bin && chmod 600 ssh', 'permission_change', 'MEDIUM', ['/usr/bin/ssh']),
+  destructive('chown -R nobody /etc', 'permission_change', 'CRITICAL', ['/etc']),
+  destructive('chown user /usr/bin/sudo', 'permission_change', 'MEDIUM', ['/usr/bin/sudo']),
+  destructive('chgrp users /etc/fstab', 'permission_change', 'MEDIUM', ['/etc/fstab']),
+  destructive('chown alice ~/.ssh/authorized_keys', 'permission_change', 'HIGH', ['~/.ssh/authorized_keys']),
+  destructive('setfacl -b /etc/sudoers.d', 'permission_change', 'MEDIUM', ['/etc/sudoers.d']),
+  destructive('setfacl -x u:bob /usr/bin/sudo', 'permission_change', 'MEDIUM', ['/usr/bin/sudo']),
+  destructive('setfacl -R -b /etc', 'permission_change', 'CRITICAL', ['/etc']),
 ]);
 
 table('accounts and logins', [
@@ -849,6 +898,18 @@ describe('analysis details', () => {
   it('slices command text correctly after multi-byte characters', () => {
     const [finding] = analyseCommand('echo "héllo wörld" && rm -rf /etc').findings;
     assert.equal(finding?.command, 'rm -rf /etc');
+  });
+
+  it('names the action and its target in the reasons of held services, kills and permission changes', () => {
+    const reasons = (command: string) => analyseCommand(command).findings.map((finding) => finding.reason);
+    assert.deepEqual(reasons('systemctl mask nginx'), ['systemctl mask masks (not even startable by hand until unmasked) a service: nginx']);
+    assert.deepEqual(reasons('systemctl disable --now nginx'), ['systemctl disable --now stops and disables (from next boot) a service: nginx']);
+    assert.deepEqual(reasons('pkill -f my-script.py'), ['pkill kills every process whose command line matches my-script.py']);
+    assert.deepEqual(reasons('killall firefox'), ['killall kills every process named firefox']);
+    assert.deepEqual(reasons('chmod 600 /usr/bin/ssh'), ['chmod 600 changes permissions of /usr/bin/ssh (it needs r-xr-xr-x: programs must stay readable and runnable by every user)']);
+    assert.deepEqual(reasons('chmod 755 /usr/bin/sudo'), ['chmod 755 changes permissions of /usr/bin/sudo (it needs r-sr-xr-x: sudo works only with its setuid bit)']);
+    assert.deepEqual(reasons('chown user /usr/bin/sudo'), ['chown user changes ownership of /usr/bin/sudo (system files must stay owned by root or their service)']);
+    assert.deepEqual(reasons('chown -R nobody /etc'), ['chown -R nobody changes ownership of /etc']);
   });
 
   it('reports a redirection with the statement carrying it', () => {
