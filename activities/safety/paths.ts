@@ -72,7 +72,7 @@ const PSEUDO_TREES = ['/dev', '/proc', '/sys'];
 /** Second-level directories here are whole data areas (`/mnt/tank`, `/srv/www`). */
 const DATA_AREAS = ['/mnt', '/media', '/srv', '/opt'];
 
-const isWithin = (path: string, tree: string): boolean => path.startsWith(`${tree}/`);
+export const isWithin = (path: string, tree: string): boolean => path.startsWith(`${tree}/`);
 const GLOB = /[*?[]/;
 
 export function pathZone(location: PathLocation): PathZone {
@@ -148,4 +148,17 @@ export function authFile(location: PathLocation): AuthFile | null {
   if (CREDENTIAL_FILES.has(path) || isWithin(path, '/etc/sudoers.d')) return 'credentials';
   if (path.endsWith('/.ssh/authorized_keys') || path.endsWith('/.ssh/authorized_keys2')) return 'authorized_keys';
   return null;
+}
+
+/**
+ * A login's SSH directory (`~/.ssh`, `/root/.ssh`, `/home/NAME/.ssh`): 'dir' for the directory itself,
+ * 'inside' for anything in it. sshd reads the keys there as that user and ignores them when they are
+ * unreadable or owned by someone else.
+ */
+export function sshPlace(location: PathLocation): 'dir' | 'inside' | null {
+  if (location.kind !== 'absolute' && location.kind !== 'home') return null;
+  const path = location.kind === 'home' ? `~/${location.path}` : location.path;
+  const match = /^(?:~|\/root|\/home\/[^/]+)\/\.ssh(\/.+)?$/.exec(path);
+  if (!match) return null;
+  return match[1] ? 'inside' : 'dir';
 }

@@ -67,7 +67,7 @@ interface PhraseSpec {
 /** Downtime estimates from least to most severe: a command's estimate is the most severe of its findings'. */
 const DOWNTIME = {
   restart: 'seconds to a minute while it restarts',
-  nextBoot: 'none now; from the next boot until re-enabled',
+  nextBoot: 'none now; from the next boot until re-enabled (or unmasked)',
   guestReboot: 'a minute or two while the guest reboots',
   reboot: '1–5 minutes while the device reboots',
   processes: 'until the processes are started again',
@@ -545,7 +545,7 @@ function judgePaths(finding: CommandFinding, argv: readonly string[], device: De
       checklist: [],
       downtime: null,
       reversible: false,
-      phrase: { verb: programOf(argv) === 'chmod' ? 'CHANGE PERMISSIONS OF' : 'CHANGE OWNERSHIP OF', noun: pathsNoun, names: paths, unknown: 'UNKNOWN PATHS' },
+      phrase: { verb: ['chown', 'chgrp'].includes(programOf(argv)) ? 'CHANGE OWNERSHIP OF' : 'CHANGE PERMISSIONS OF', noun: pathsNoun, names: paths, unknown: 'UNKNOWN PATHS' },
       parityBlocks: false,
     };
   }
@@ -750,17 +750,19 @@ function judgePower(finding: CommandFinding, argv: readonly string[], device: De
   };
 }
 
-type ServiceVerb = 'stop' | 'restart' | 'disable' | 'isolate';
+type ServiceVerb = 'stop' | 'restart' | 'disable' | 'mask' | 'isolate';
 
-const SERVICE_DOWNTIME: Record<ServiceVerb, Downtime> = { stop: 'service', restart: 'restart', disable: 'nextBoot', isolate: 'service' };
+const SERVICE_DOWNTIME: Record<ServiceVerb, Downtime> = { stop: 'service', restart: 'restart', disable: 'nextBoot', mask: 'nextBoot', isolate: 'service' };
 
-function serviceVerbOf(argv: readonly string[]): ServiceVerb {
+/** `now`: `disable --now` and `mask --now` also stop the unit. */
+function serviceActionOf(argv: readonly string[]): { verb: ServiceVerb; now: boolean } {
   const words = new Set(argv.slice(1));
-  if (words.has('isolate')) return 'isolate';
-  if (['restart', 'try-restart', 'reload-or-restart', 'try-reload-or-restart', 'condrestart', 'force-reload', 'force-restart'].some((verb) => words.has(verb))) return 'restart';
-  // `disable --now` and `mask --now` also stop the unit.
-  if (['disable', 'mask', 'del', 'delete', 'remove'].some((verb) => words.has(verb)) && !words.has('--now')) return 'disable';
-  return 'stop';
+  if (words.has('isolate')) return { verb: 'isolate', now: false };
+  if (['restart', 'try-restart', 'reload-or-restart', 'try-reload-or-restart', 'condrestart', 'force-reload', 'force-restart'].some((verb) => words.has(verb))) return { verb: 'restart', now: false };
+  if (words.has('mask')) return { verb: 'mask', now: words.has('--now') };
+  // systemctl disable, rc-update del, update-rc.d remove, chkconfig off / --del.
+  if (['disable', 'del', 'delete', 'remove', 'off', '--del'].some((verb) => words.has(verb))) return { verb: 'disable', now: words.has('--now') };
+  return { verb: 'stop', now: false };
 }
 
 type UnitWeight = 'remote access' | 'infrastructure' | 'ordinary';
@@ -779,23 +781,29 @@ function unitWeightOf(unit: string): UnitWeight {
 const isDockerService = (name: string): boolean => isRuntimeOnly(name) || /^(?:rc\.)?(?:docker|containerd)(?:\.service|\.socket)?$/.test(name);
 
 function judgeServices(finding: CommandFinding, argv: readonly string[], device: Device): Judgement {
-  const verb = serviceVerbOf(argv);
+  const { verb, now } = serviceActionOf(argv);
   const names = knownTargets(finding);
   const weights = new Map(names.map((name) => [name, unitWeightOf(name)]));
   const remote = names.filter((name) => weights.get(name) === 'remote access');
   const docker = names.filter(isDockerService);
-  const takesDown = verb !== 'disable';
+  const persistent = verb === 'disable' || verb === 'mask';
+  const takesDown = !persistent || now;
+  const listed = names.length > 0 ? listNames(names) : 'The services';
   const warnings = [
-    ...(takesDown && remote.length > 0 ? [`Remote access goes through ${listNames(remote)}: SSH to ${device.host} may be lost`] : []),
+    ...(remote.length > 0 ? [`Remote access goes through ${listNames(remote)}: SSH to ${device.host} may be lost${takesDown ? '' : ' at its next boot'}`] : []),
     ...(takesDown && docker.length > 0 && verb !== 'restart' ? [`Stopping ${listNames(docker)} stops every container on ${device.host}`] : []),
+    ...(verb === 'disable' ? [`${listed} will not start when ${device.host} next boots, until re-enabled`] : []),
+    ...(verb === 'mask' ? [`${listed} cannot be started at all, at boot or by hand, until unmasked`] : []),
   ];
   const first = names[0] ?? 'SERVICE';
   const alternatives = [
     ...(verb === 'stop' && docker.length > 0 ? ['docker stop only the containers you mean, leaving the daemon running'] : []),
     ...(remote.length > 0 ? [`systemctl reload ${remote[0]} applies configuration changes without dropping sessions`] : []),
     ...(verb === 'stop' ? [`systemctl restart ${first} if a restart is what you need`] : []),
+    ...(verb === 'mask' ? [`systemctl disable ${first} keeps it from starting at boot and leaves it startable by hand`] : []),
+    ...(persistent && programOf(argv) === 'systemctl' ? [`systemctl stop ${first} if it only needs to be down until the next boot`] : []),
   ];
-  const verbWord = { stop: 'STOP', restart: 'RESTART', disable: 'DISABLE', isolate: 'ISOLATE' }[verb];
+  const verbWord = `${now ? 'STOP AND ' : ''}${{ stop: 'STOP', restart: 'RESTART', disable: 'DISABLE', mask: 'MASK', isolate: 'ISOLATE' }[verb]}`;
   const noun = verb === 'isolate' ? { one: 'TARGET', many: 'TARGETS', beforeName: true } : { one: 'SERVICE', many: 'SERVICES', beforeName: true };
   return {
     reason: finding.reason,
@@ -806,11 +814,11 @@ function judgeServices(finding: CommandFinding, argv: readonly string[], device:
     warnings,
     alternatives,
     checklist: remote.length > 0 ? [CHECK.console] : [],
-    downtime: SERVICE_DOWNTIME[verb],
+    downtime: now ? 'service' : SERVICE_DOWNTIME[verb],
     reversible: true,
     phrase: { verb: verbWord, noun, names, unknown: `UNKNOWN ${noun.many}` },
     // Stopping docker stops every container: held like a container action.
-    parityBlocks: verb !== 'disable' && finding.targets.some(isDockerService),
+    parityBlocks: takesDown && finding.targets.some(isDockerService),
   };
 }
 
@@ -987,7 +995,12 @@ function judgeOther(finding: CommandFinding, argv: readonly string[], device: De
         // CRITICAL kills take init, sshd or the network daemons: the device or SSH may go with them.
         ...(finding.risk === 'CRITICAL' ? { warnings: [`${device.host} or SSH access to it may go down with these processes`], checklist: [CHECK.console] } : {}),
         items: names.map((name) => ({ kind: 'process', name, critical: false })),
-        alternatives: ['systemctl restart the owning service instead of killing its processes', 'kill -TERM first (lets the process clean up); -KILL only if it hangs'],
+        alternatives: [
+          // A name or pattern may match more than meant: list first, then kill by PID.
+          ...(['pkill', 'killall'].includes(program) && names[0] ? [`pgrep -af ${names[0]} lists the matching processes; kill the PIDs you mean`] : []),
+          'systemctl restart the owning service instead of killing its processes',
+          'kill -TERM first (lets the process clean up); -KILL only if it hangs',
+        ],
         downtime: 'processes',
         phrase: { verb: 'KILL', noun: { one: 'PROCESS', many: 'PROCESSES', beforeName: true }, names, unknown: 'MATCHING PROCESSES' },
       };

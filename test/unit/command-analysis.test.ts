@@ -556,12 +556,40 @@ table('services', [
   benign('systemctl restart nginx', 'service_stop', ['nginx']),
   benign('service nginx restart', 'service_stop', ['nginx']),
   benign('systemctl stop postgresql grafana-server', 'service_stop'),
+  benign('systemctl status grafana'),
+  benign('systemctl restart grafana', 'service_stop', ['grafana']),
+  benign('sv down nginx', 'service_stop', ['nginx']),
+  benign('systemctl enable nginx'),
+  benign('systemctl unmask nginx'),
+  benign('update-rc.d nginx defaults'),
+  benign('update-rc.d nginx enable'),
+  benign('rc-update add nginx default'),
+  benign('chkconfig nginx on'),
+  benign('chkconfig --list'),
   destructive('systemctl stop docker', 'service_stop', 'HIGH', ['docker']),
   destructive('systemctl stop sshd', 'service_stop', 'CRITICAL', ['sshd']),
   destructive('systemctl stop ssh.service', 'service_stop', 'CRITICAL', ['ssh']),
   destructive('systemctl disable --now ssh', 'service_stop', 'CRITICAL'),
   destructive('systemctl disable docker', 'service_stop', 'MEDIUM'),
-  destructive('systemctl mask containerd', 'service_stop', 'MEDIUM'),
+  // Masking is stronger than disabling: the unit cannot be started at all, so it ranks one level higher.
+  destructive('systemctl mask containerd', 'service_stop', 'HIGH'),
+  // Disabling or masking any service keeps it down from the next boot on.
+  destructive('systemctl disable nginx', 'service_stop', 'MEDIUM', ['nginx']),
+  destructive('systemctl disable --now nginx', 'service_stop', 'MEDIUM', ['nginx']),
+  destructive('sudo systemctl --now disable grafana-server.service', 'service_stop', 'MEDIUM', ['grafana-server']),
+  destructive('systemctl mask nginx', 'service_stop', 'MEDIUM', ['nginx']),
+  destructive('systemctl mask --now nginx', 'service_stop', 'MEDIUM', ['nginx']),
+  destructive('systemctl mask sshd', 'service_stop', 'CRITICAL', ['sshd']),
+  destructive('systemctl disable sshd', 'service_stop', 'HIGH', ['sshd']),
+  destructive('ssh nas "sudo systemctl disable --now grafana"', 'service_stop', 'MEDIUM', ['grafana']),
+  destructive('update-rc.d nginx disable', 'service_stop', 'MEDIUM', ['nginx']),
+  destructive('update-rc.d -f nginx remove', 'service_stop', 'MEDIUM', ['nginx']),
+  destructive('rc-update del nginx default', 'service_stop', 'MEDIUM', ['nginx']),
+  destructive('chkconfig nginx off', 'service_stop', 'MEDIUM', ['nginx']),
+  destructive('chkconfig --level 35 httpd off', 'service_stop', 'MEDIUM', ['httpd']),
+  destructive('chkconfig --del sshd', 'service_stop', 'HIGH', ['sshd']),
+  // runit: a service is disabled by removing its link from the service directory.
+  destructive('rm /etc/service/nginx', 'filesystem_delete', 'HIGH', ['/etc/service/nginx']),
   destructive('systemctl kill -s KILL docker', 'service_stop', 'HIGH'),
   destructive('systemctl restart docker', 'service_stop', 'MEDIUM'),
   destructive('systemctl restart sshd', 'service_stop', 'MEDIUM'),
@@ -684,8 +712,17 @@ table('processes', [
   benign('kill 12345', 'process_kill', ['12345']),
   benign('kill -9 4242', 'process_kill'),
   benign('kill -HUP 880', 'process_kill'),
-  benign('pkill -f my-script.py', 'process_kill'),
-  benign('killall firefox', 'process_kill'),
+  benign('pgrep nginx'),
+  benign('pidof nginx'),
+  // Killing by name or pattern hits every match, not one process: held.
+  destructive('pkill nginx', 'process_kill', 'MEDIUM', ['nginx']),
+  destructive('pkill -f my-script.py', 'process_kill', 'MEDIUM', ['my-script.py']),
+  destructive('sudo pkill -9 -f "python3 worker.py"', 'process_kill', 'MEDIUM', ['python3 worker.py']),
+  destructive('killall firefox', 'process_kill', 'MEDIUM', ['firefox']),
+  destructive('killall -r "^fire"', 'process_kill', 'MEDIUM', ['^fire']),
+  destructive('pgrep -f backup | xargs kill', 'process_kill', 'MEDIUM', ['*']),
+  destructive('kill $(pgrep nginx)', 'process_kill', 'MEDIUM', ['$(pgrep nginx)']),
+  destructive('kill -9 $(pidof nginx)', 'process_kill', 'MEDIUM', ['$(pidof nginx)']),
   destructive('kill -9 1', 'process_kill', 'CRITICAL', ['1']),
   destructive('kill 1', 'process_kill', 'CRITICAL'),
   destructive('kill -9 -1', 'process_kill', 'CRITICAL'),
@@ -717,6 +754,55 @@ table('permissions', [
   destructive('chmod 777 /etc/shadow', 'permission_change', 'MEDIUM'),
   destructive('chmod -R 700 ~', 'permission_change', 'MEDIUM'),
   destructive('chown -R 1000:1000 "$DIR"', 'permission_change', 'MEDIUM'),
+  // Adding permissions, modes that keep what a place needs, and anything outside the system tree pass.
+  benign('chmod +x ./deploy.sh'),
+  benign('chmod 644 /tmp/x'),
+  benign('chmod +x /tmp/script.sh'),
+  benign('chown me /home/me/file'),
+  benign('ls -l /usr/bin/sudo'),
+  benign('getfacl /etc'),
+  benign('chmod 755 /usr/local/bin/tool'),
+  benign('chmod 0755 /usr/bin/ssh'),
+  benign('chmod u=rwx,go=rx /usr/local/bin/tool'),
+  benign('chmod 4755 /usr/bin/sudo'),
+  benign('chmod 644 /etc/nginx/nginx.conf'),
+  benign('chmod go-w /etc/nginx/nginx.conf'),
+  benign('chmod 700 ~/.ssh'),
+  benign('chmod go-rwx ~/.ssh'),
+  benign('chmod 600 /etc/ssh/ssh_host_ed25519_key'),
+  benign('chmod 600 /etc/wireguard/wg0.conf'),
+  benign('chmod 700 /var/lib/mysql'),
+  benign('chmod 700 /root'),
+  benign('chmod -R -x /opt/app/scripts'),
+  benign('setfacl -m u:alice:rx /etc/nginx'),
+  benign('setfacl -b /srv/share/docs'),
+  // Taking away what a system path or an SSH directory needs: a mode that drops bits, another owner, ACL entries.
+  destructive('chmod 000 /usr/bin/sudo', 'permission_change', 'MEDIUM', ['/usr/bin/sudo']),
+  destructive('sudo chmod 600 /usr/bin/ssh', 'permission_change', 'MEDIUM', ['/usr/bin/ssh']),
+  destructive('chmod -x /bin/*', 'permission_change', 'HIGH', ['/bin/*']),
+  destructive('chmod -v o-rx /usr/sbin/*', 'permission_change', 'HIGH', ['/usr/sbin/*']),
+  destructive('chmod a-r /etc/shadow', 'permission_change', 'MEDIUM', ['/etc/shadow']),
+  // sudo, su, passwd... work only with their setuid bit, which a numeric mode without it clears.
+  destructive('chmod 755 /usr/bin/sudo', 'permission_change', 'MEDIUM', ['/usr/bin/sudo']),
+  destructive('chmod u-s /usr/bin/sudo', 'permission_change', 'MEDIUM'),
+  destructive('chmod 755 /usr/bin/*', 'permission_change', 'HIGH'),
+  destructive('chmod 700 /etc', 'permission_change', 'HIGH', ['/etc']),
+  destructive('chmod 600 /etc/resolv.conf', 'permission_change', 'MEDIUM', ['/etc/resolv.conf']),
+  destructive('chmod 000 /boot/vmlinuz-6.1.0-18-amd64', 'permission_change', 'MEDIUM'),
+  destructive('chmod 600 /lib/x86_64-linux-gnu/libc.so.6', 'permission_change', 'MEDIUM'),
+  destructive('chmod 000 /var/lib/mysql', 'permission_change', 'HIGH', ['/var/lib/mysql']),
+  destructive('chmod 000 ~/.ssh', 'permission_change', 'HIGH', ['~/.ssh']),
+  destructive('chmod 600 /root/.ssh', 'permission_change', 'HIGH', ['/root/.ssh']),
+  destructive('chmod 000 /home/alice/.ssh/authorized_keys', 'permission_change', 'HIGH'),
+  destructive('chmod "$MODE" /usr/bin/ssh', 'permission_change', 'MEDIUM'),
+  destructive('cd /usr/bin && chmod 600 ssh', 'permission_change', 'MEDIUM', ['/usr/bin/ssh']),
+  destructive('chown -R nobody /etc', 'permission_change', 'CRITICAL', ['/etc']),
+  destructive('chown user /usr/bin/sudo', 'permission_change', 'MEDIUM', ['/usr/bin/sudo']),
+  destructive('chgrp users /etc/fstab', 'permission_change', 'MEDIUM', ['/etc/fstab']),
+  destructive('chown alice ~/.ssh/authorized_keys', 'permission_change', 'HIGH', ['~/.ssh/authorized_keys']),
+  destructive('setfacl -b /etc/sudoers.d', 'permission_change', 'MEDIUM', ['/etc/sudoers.d']),
+  destructive('setfacl -x u:bob /usr/bin/sudo', 'permission_change', 'MEDIUM', ['/usr/bin/sudo']),
+  destructive('setfacl -R -b /etc', 'permission_change', 'CRITICAL', ['/etc']),
 ]);
 
 table('accounts and logins', [
@@ -812,6 +898,18 @@ describe('analysis details', () => {
   it('slices command text correctly after multi-byte characters', () => {
     const [finding] = analyseCommand('echo "héllo wörld" && rm -rf /etc').findings;
     assert.equal(finding?.command, 'rm -rf /etc');
+  });
+
+  it('names the action and its target in the reasons of held services, kills and permission changes', () => {
+    const reasons = (command: string) => analyseCommand(command).findings.map((finding) => finding.reason);
+    assert.deepEqual(reasons('systemctl mask nginx'), ['systemctl mask masks (not even startable by hand until unmasked) a service: nginx']);
+    assert.deepEqual(reasons('systemctl disable --now nginx'), ['systemctl disable --now stops and disables (from next boot) a service: nginx']);
+    assert.deepEqual(reasons('pkill -f my-script.py'), ['pkill kills every process whose command line matches my-script.py']);
+    assert.deepEqual(reasons('killall firefox'), ['killall kills every process named firefox']);
+    assert.deepEqual(reasons('chmod 600 /usr/bin/ssh'), ['chmod 600 changes permissions of /usr/bin/ssh (it needs r-xr-xr-x: programs must stay readable and runnable by every user)']);
+    assert.deepEqual(reasons('chmod 755 /usr/bin/sudo'), ['chmod 755 changes permissions of /usr/bin/sudo (it needs r-sr-xr-x: sudo works only with its setuid bit)']);
+    assert.deepEqual(reasons('chown user /usr/bin/sudo'), ['chown user changes ownership of /usr/bin/sudo (system files must stay owned by root or their service)']);
+    assert.deepEqual(reasons('chown -R nobody /etc'), ['chown -R nobody changes ownership of /etc']);
   });
 
   it('reports a redirection with the statement carrying it', () => {

@@ -391,6 +391,8 @@ describe('assessRisk: rollback and downtime per category', () => {
     ['reboot', true, '1–5 minutes while the device reboots'],
     ['shutdown -h now', false, 'until someone powers it on'],
     ['systemctl stop docker', true, 'until the service is started again'],
+    ['systemctl disable nginx', true, 'none now; from the next boot until re-enabled (or unmasked)'],
+    ['systemctl disable --now nginx', true, 'until the service is started again'],
     ['ip link set eth0 down', true, 'until restored from the console — SSH access may be lost'],
     ['zfs destroy -r tank/data', false, null],
     ['wipefs -a /dev/sdb', false, null],
@@ -456,6 +458,14 @@ describe('assessRisk: confirmation phrases', () => {
     ['echo "" > /etc/fstab', 'OVERWRITE /etc/fstab ON nas01'],
     ['dd if=/dev/zero of=/dev/sdb bs=1M', 'WIPE /dev/sdb ON nas01'],
     ['systemctl stop docker', 'STOP SERVICE docker ON nas01'],
+    ['systemctl disable nginx', 'DISABLE SERVICE nginx ON nas01'],
+    ['systemctl disable --now grafana', 'STOP AND DISABLE SERVICE grafana ON nas01'],
+    ['systemctl mask nginx', 'MASK SERVICE nginx ON nas01'],
+    ['chkconfig httpd off', 'DISABLE SERVICE httpd ON nas01'],
+    ['chmod 000 /usr/bin/sudo', 'CHANGE PERMISSIONS OF /usr/bin/sudo ON nas01'],
+    ['chown -R nobody /etc', 'CHANGE OWNERSHIP OF /etc ON nas01'],
+    ['setfacl -b /etc/sudoers.d', 'CHANGE PERMISSIONS OF /etc/sudoers.d ON nas01'],
+    ['pkill nginx', 'KILL PROCESS nginx ON nas01'],
     ['ip link set eth0 down', 'TAKE DOWN eth0 ON nas01'],
     ['iptables -F', 'CHANGE FIREWALL ON nas01'],
     ['apt-get purge openssh-server', 'REMOVE PACKAGE openssh-server ON nas01'],
@@ -531,6 +541,38 @@ describe('assessRisk: Proxmox guests', () => {
     const result = assess('qm suspend 101', pve());
     assert.deepEqual([result.destructive, result.risk_level, result.categories, result.confirmation_phrase], [false, 'LOW', ['vm_power'], null]);
     assert.equal(result.estimated_downtime, 'until the guests are resumed');
+  });
+});
+
+describe('assessRisk: disabled and masked services', () => {
+  it('says the service stays down from the next boot, and offers the lighter form', () => {
+    const disabled = assess('systemctl disable nginx', debian());
+    assert.deepEqual([disabled.destructive, disabled.risk_level], [true, 'MEDIUM']);
+    assert.ok(disabled.safety_warnings.includes('nginx will not start when deb1 next boots, until re-enabled'));
+    assert.deepEqual(disabled.safer_alternatives, ['systemctl stop nginx if it only needs to be down until the next boot']);
+
+    const masked = assess('systemctl mask nginx', debian());
+    assert.ok(masked.safety_warnings.includes('nginx cannot be started at all, at boot or by hand, until unmasked'));
+    assert.ok(masked.safer_alternatives.includes('systemctl disable nginx keeps it from starting at boot and leaves it startable by hand'));
+  });
+
+  it('disabling remote access warns that SSH goes at the next boot', () => {
+    const result = assess('systemctl disable sshd', debian());
+    assert.ok(result.safety_warnings.includes('Remote access goes through sshd: SSH to deb1 may be lost at its next boot'));
+    assert.ok(result.safety_checklist.includes('Console or out-of-band access (IPMI, KVM, physical) is ready in case SSH does not come back'));
+  });
+});
+
+describe('assessRisk: processes killed by name', () => {
+  it('names the pattern in the phrase and offers to list the matches first', () => {
+    const result = assess('pkill -f my-script.py', debian({ hostname: 'nas01' }));
+    assert.deepEqual([result.destructive, result.risk_level, result.confirmation_phrase], [true, 'MEDIUM', 'KILL PROCESS my-script.py ON nas01']);
+    assert.equal(result.safer_alternatives[0], 'pgrep -af my-script.py lists the matching processes; kill the PIDs you mean');
+  });
+
+  it('one numeric PID runs at once', () => {
+    const result = assess('kill 12345', debian());
+    assert.deepEqual([result.destructive, result.risk_level, result.confirmation_phrase], [false, 'LOW', null]);
   });
 });
 

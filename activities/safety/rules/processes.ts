@@ -1,6 +1,8 @@
 /**
- * Killing processes. One PID is a targeted action (LOW). PID 1, `-1` (every process), process groups,
- * PIDs only known at run time, and critical daemons by name (sshd, dockerd, systemd...) are destructive.
+ * Killing processes. One PID is a targeted action (LOW). Killing by name or pattern (pkill, killall,
+ * `kill $(pgrep x)`) is destructive: a name matches every instance, a pattern (`pkill -f`) whatever
+ * command line contains it. PID 1, `-1` (every process), process groups and critical daemons by name
+ * (sshd, dockerd, systemd...) rank higher.
  */
 import { parseArguments, targetOf } from '../arguments.ts';
 import { ALL_TARGETS, maxRisk, type CommandRule, type RiskLevel, type RuleHit, type ShellWord } from '../types.ts';
@@ -45,8 +47,16 @@ const kill: CommandRule = (inv) => {
   return [{ category: 'process_kill', risk, reason: `kill -${signal}: ${dangers.map((danger) => danger.why).join('; ')}`, targets: words.map(targetOf) }];
 };
 
-/** pkill patterns are regular expressions (an invalid one matches nothing); killall names are exact. */
-function byName(program: string, names: readonly ShellWord[], regex: boolean, negated: boolean, user: string | undefined): RuleHit[] {
+interface NameMatch {
+  /** pkill patterns are regular expressions (an invalid one matches nothing); killall names are exact. */
+  regex: boolean;
+  /** What a name is tested against, for the reason: `whose name matches`, `named`. */
+  matching: string;
+  negated: boolean;
+  user: string | undefined;
+}
+
+function byName(program: string, names: readonly ShellWord[], { regex, matching, negated, user }: NameMatch): RuleHit[] {
   if (negated) return [{ category: 'process_kill', risk: 'CRITICAL', reason: `${program} -v signals every process that does NOT match`, targets: [ALL_TARGETS] }];
   if (names.length === 0) {
     if (!user) return [];
@@ -57,7 +67,9 @@ function byName(program: string, names: readonly ShellWord[], regex: boolean, ne
   }
   const daemons = names.flatMap((word) => (regex ? DAEMON_NAMES.filter(regexMatcher(word.value ?? '')) : [word.value ?? '']));
   const critical = daemons.filter((daemon) => daemonRisk(daemon) !== null);
-  if (critical.length === 0) return [{ category: 'process_kill', risk: 'LOW', reason: `${program} of named processes`, targets: names.map(targetOf) }];
+  if (critical.length === 0) {
+    return [{ category: 'process_kill', risk: 'MEDIUM', reason: `${program} kills every process ${matching} ${names.map(targetOf).join(', ')}`, targets: names.map(targetOf) }];
+  }
   const risk = maxRisk(critical.map((daemon) => daemonRisk(daemon) ?? 'NONE'));
   return [{ category: 'process_kill', risk, reason: `${program} kills critical daemons: ${[...new Set(critical)].join(', ')}`, targets: names.map(targetOf) }];
 }
@@ -73,14 +85,20 @@ function regexMatcher(pattern: string): (name: string) => boolean {
 
 const pkill: CommandRule = (inv) => {
   const parsed = parseArguments(inv.args, { valued: ['-u', '--euid', '-U', '--uid', '-g', '--pgroup', '-G', '--group', '-P', '--parent', '-s', '--session', '-t', '--terminal', '--signal', '-F', '--pidfile', '--ns', '--nslist'] });
-  return byName('pkill', parsed.operands, true, parsed.has('-v', '--inverse'), parsed.value('-u', '--euid', '-U', '--uid') ?? undefined);
+  return byName('pkill', parsed.operands, {
+    regex: true,
+    matching: parsed.has('-f', '--full') ? 'whose command line matches' : 'whose name matches',
+    negated: parsed.has('-v', '--inverse'),
+    user: parsed.value('-u', '--euid', '-U', '--uid') ?? undefined,
+  });
 };
 
 const killall: CommandRule = (inv) => {
   const parsed = parseArguments(inv.args, { valued: ['-s', '--signal', '-u', '--user', '-o', '--older-than', '-y', '--younger-than', '-n', '--ns', '-Z', '--context'] });
   if (parsed.has('-l', '--list')) return [];
   // `killall -r` takes regular expressions like pkill.
-  return byName('killall', parsed.operands, parsed.has('-r', '--regexp'), false, parsed.value('-u', '--user') ?? undefined);
+  const regex = parsed.has('-r', '--regexp');
+  return byName('killall', parsed.operands, { regex, matching: regex ? 'whose name matches' : 'named', negated: false, user: parsed.value('-u', '--user') ?? undefined });
 };
 
 export const processRules: Record<string, CommandRule> = {

@@ -5,7 +5,9 @@
  *   (CRITICAL); restarting is MEDIUM (a broken config then locks the operator out).
  * - infrastructure: docker, containerd, podman, libvirtd, pve*, corosync, zfs-* / zed, k3s, kubelet,
  *   firewalls, dbus, udev, logind. Stopping one takes every workload on it down (HIGH).
- * Application services (nginx, postgresql, grafana...) are single-object actions: LOW, not destructive.
+ * Stopping or restarting an application service (nginx, postgresql, grafana...) is a single-object
+ * action: LOW, not destructive. Disabling or masking any service is destructive: it stays down from the
+ * next boot on, when nobody is watching.
  */
 import { parseArguments } from '../arguments.ts';
 import { ALL_TARGETS, maxRisk, type CommandRule, type RiskLevel, type RuleHit, type ShellWord } from '../types.ts';
@@ -46,33 +48,37 @@ function worstCriticality(levels: Criticality[]): Criticality {
   return levels.includes('infrastructure') ? 'infrastructure' : 'ordinary';
 }
 
-type ServiceVerb = 'stop' | 'disable' | 'restart';
+type ServiceVerb = 'stop' | 'disable' | 'mask' | 'restart';
 
 const RISK: Record<ServiceVerb, Record<Criticality, RiskLevel>> = {
   stop: { remote_access: 'CRITICAL', infrastructure: 'HIGH', ordinary: 'LOW' },
-  disable: { remote_access: 'HIGH', infrastructure: 'MEDIUM', ordinary: 'LOW' },
+  disable: { remote_access: 'HIGH', infrastructure: 'MEDIUM', ordinary: 'MEDIUM' },
+  // A masked unit cannot be started at all: a later restart (a package upgrade restarting sshd) leaves it down.
+  mask: { remote_access: 'CRITICAL', infrastructure: 'HIGH', ordinary: 'MEDIUM' },
   restart: { remote_access: 'MEDIUM', infrastructure: 'MEDIUM', ordinary: 'LOW' },
 };
 
 const DESCRIPTION: Record<ServiceVerb, string> = {
   stop: 'stops',
   disable: 'disables (from next boot)',
+  mask: 'masks (not even startable by hand until unmasked)',
   restart: 'restarts',
 };
 
-/** One finding for all units of a verb. */
-function serviceAction(verb: ServiceVerb, units: readonly ShellWord[], how: string): RuleHit[] {
+/** One finding for all units of a verb; `now` (`disable --now`, `mask --now`) also stops them. */
+function serviceAction(verb: ServiceVerb, units: readonly ShellWord[], how: string, now = false): RuleHit[] {
   if (units.length === 0) return [];
   const levels = units.map((unit) => serviceCriticality(unit.value));
-  const risk = maxRisk(levels.map((level) => RISK[verb][level]));
+  const risk = maxRisk(levels.flatMap((level) => (now ? [RISK[verb][level], RISK.stop[level]] : [RISK[verb][level]])));
   const targets = units.map((unit) => unit.value?.replace(/\.service$/, '') ?? ALL_TARGETS);
   const criticality = worstCriticality(levels);
   const kind = criticality === 'remote_access' ? 'a remote-access service' : criticality === 'infrastructure' ? 'an infrastructure service' : 'a service';
-  return [{ category: 'service_stop', risk, reason: `${how} ${DESCRIPTION[verb]} ${kind}: ${targets.join(', ')}`, targets }];
+  const action = now ? `stops and ${DESCRIPTION[verb]}` : DESCRIPTION[verb];
+  return [{ category: 'service_stop', risk, reason: `${how} ${action} ${kind}: ${targets.join(', ')}`, targets }];
 }
 
 const SYSTEMCTL_VERBS: Record<string, ServiceVerb> = {
-  stop: 'stop', kill: 'stop', mask: 'disable', disable: 'disable', restart: 'restart', 'try-restart': 'restart',
+  stop: 'stop', kill: 'stop', mask: 'mask', disable: 'disable', restart: 'restart', 'try-restart': 'restart',
   'reload-or-restart': 'restart', 'try-reload-or-restart': 'restart', 'condrestart': 'restart', 'force-reload': 'restart',
 };
 
@@ -95,8 +101,8 @@ const systemctl: CommandRule = (inv) => {
   const action = SYSTEMCTL_VERBS[verb];
   if (!action) return [];
   // `disable --now` and `mask --now` also stop the unit.
-  const effective = action === 'disable' && parsed.has('--now') ? 'stop' : action;
-  return serviceAction(effective, units, `systemctl ${verb}`);
+  const now = (action === 'disable' || action === 'mask') && parsed.has('--now');
+  return serviceAction(action, units, `systemctl ${verb}${now ? ' --now' : ''}`, now);
 };
 
 const SYSV_VERBS: Record<string, ServiceVerb> = {
@@ -131,6 +137,15 @@ const updateRcD: CommandRule = (inv) => {
   return unit && ['disable', 'remove'].includes(verb?.value ?? '') ? serviceAction('disable', [unit], `update-rc.d ${verb?.value}`) : [];
 };
 
+/** `chkconfig nginx off` (also with `--level 35`), `chkconfig --del nginx`. */
+const chkconfig: CommandRule = (inv) => {
+  const parsed = parseArguments(inv.args, { valued: ['--level'] });
+  const [unit, state] = parsed.operands;
+  if (!unit) return [];
+  if (parsed.has('--del')) return serviceAction('disable', [unit], 'chkconfig --del');
+  return state?.value === 'off' ? serviceAction('disable', [unit], 'chkconfig off') : [];
+};
+
 export const serviceRules: Record<string, CommandRule> = {
   systemctl,
   service,
@@ -138,4 +153,5 @@ export const serviceRules: Record<string, CommandRule> = {
   sv,
   'rc-update': rcUpdate,
   'update-rc.d': updateRcD,
+  chkconfig,
 };
