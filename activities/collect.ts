@@ -1,3 +1,4 @@
+import { SYSTEM_PRINCIPAL } from '../schema/api-token.ts';
 import { ApplicationFailure, Context, type Info } from '@temporalio/activity';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
@@ -63,6 +64,7 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
       trigger: input.trigger,
       forceRefresh: input.forceRefresh,
       correlationId: input.correlationId,
+      principal: input.principal ?? SYSTEM_PRINCIPAL.id,
       warnings: output.stderrTruncated ? ['stderr truncated'] : [],
     });
     const capabilities = collector.capabilities?.(data) ?? {};
@@ -151,6 +153,7 @@ export async function recordCollectionFailure(deps: CollectDeps, f: CollectionFa
     workflow_id: workflowId,
     collection_id: collectionId,
     correlation_id: f.input.correlationId,
+    principal: f.input.principal ?? SYSTEM_PRINCIPAL.id,
   });
   collections.inc({ data_type: f.input.dataType, status: f.errorCode });
   // Only what the device did counts against it: a database outage on our side does not make it unreachable.

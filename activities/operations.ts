@@ -128,7 +128,16 @@ export async function recordOperation(deps: OperationDeps, r: RecordOperationInp
     });
   });
   if (r.action === 'operation_requested' || r.action === 'operation_confirm_attempt') return [];
-  return evaluateEventAlerts(deps.db, { source: 'operation', hostname: view.device, operationId: view.operation_id, state: view.state, command: view.command, risk: view.assessment?.risk_level ?? null });
+  return evaluateEventAlerts(deps.db, {
+    source: 'operation',
+    hostname: view.device,
+    operationId: view.operation_id,
+    state: view.state,
+    command: view.command,
+    risk: view.assessment?.risk_level ?? null,
+    requestedBy: view.requested_by,
+    actor: r.actor,
+  });
 }
 
 export interface ExecuteOperationInput {

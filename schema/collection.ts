@@ -9,6 +9,8 @@ export interface CollectionInput {
   trigger: Trigger;
   forceRefresh: boolean;
   correlationId: string | null;
+  /** The principal id that asked for it; schedules and runbooks leave it out and are recorded as `system`. */
+  principal?: string;
   /** Set by polling schedules: the run gives up when the next one is due (see `pollDeadlineMs`). */
   intervalSeconds?: number;
 }

@@ -120,7 +120,7 @@ export class CollectionService {
     }
 
     const device = await this.devices.require(hostname);
-    const input: CollectionInput = { hostname, dataType, trigger: ctx.trigger, forceRefresh: opts.forceRefresh, correlationId: ctx.correlationId };
+    const input: CollectionInput = { hostname, dataType, trigger: ctx.trigger, forceRefresh: opts.forceRefresh, correlationId: ctx.correlationId, principal: ctx.principal.id };
     try {
       reads.inc({ data_type: dataType, cache_hit: 'false' });
       const { result, workflowId } = await this.collectJoined(input);

@@ -213,7 +213,7 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
     let containers: unknown = null;
     if ((analysis.destructive || input.hold) && touchesContainers) {
       // The real container list decides what "all" means and which of them are critical.
-      containers = (await collect({ hostname: input.hostname, dataType: 'containers', trigger: input.trigger, forceRefresh: true, correlationId: input.correlationId })).data;
+      containers = (await collect({ hostname: input.hostname, dataType: 'containers', trigger: input.trigger, forceRefresh: true, correlationId: input.correlationId, principal: input.requestedBy.id })).data;
     }
     const assessment = await assessRisk({ hostname: input.hostname, command: input.command, analysis, containers });
     if (!input.hold || assessment.destructive) return assessment;

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { AlertTransition } from '../../schema/alert.ts';
+import type { PrincipalRef } from '../../schema/api-token.ts';
 import type { Database } from '../../schema/database.ts';
 import { insightsFor } from '../insights/data-insights.ts';
 import { writeAudit } from '../store/audit.ts';
@@ -13,7 +14,7 @@ export type AlertLook =
 /** Something that happened once: it notifies when a rule matches, and is history at once (resolved). */
 export type AlertEvent =
   | { source: 'config_change'; hostname: string; eventId: string; path: string; changeType: string; risk: string; reasons: string[] }
-  | { source: 'operation'; hostname: string; operationId: string; state: string; command: string; risk: string | null };
+  | { source: 'operation'; hostname: string; operationId: string; state: string; command: string; risk: string | null; requestedBy: PrincipalRef; actor: PrincipalRef };
 
 const RISK_RANK: Record<string, number> = { NONE: 0, LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
 
@@ -36,8 +37,8 @@ export async function evaluateEventAlerts(db: Kysely<Database>, e: AlertEvent): 
       const message =
         e.source === 'config_change'
           ? `${e.path} ${e.changeType} on ${e.hostname}, risk ${e.risk}${e.reasons.length ? `: ${e.reasons.slice(0, 3).join('; ')}` : ''}`
-          : `operation ${e.state} on ${e.hostname}${e.risk ? ` (risk ${e.risk})` : ''}: ${e.command.slice(0, 200)}`;
-      const evidence = e.source === 'config_change' ? { event_id: e.eventId, path: e.path, change_type: e.changeType, risk: e.risk } : { operation_id: e.operationId, state: e.state, risk: e.risk };
+          : `operation ${e.state} on ${e.hostname}${e.risk ? ` (risk ${e.risk})` : ''}, asked by ${e.requestedBy.name}${e.actor.id === e.requestedBy.id ? '' : `, ${e.state} by ${e.actor.name}`}: ${e.command.slice(0, 200)}`;
+      const evidence = e.source === 'config_change' ? { event_id: e.eventId, path: e.path, change_type: e.changeType, risk: e.risk } : { operation_id: e.operationId, state: e.state, risk: e.risk, requested_by: e.requestedBy.id, by: e.actor.id };
       // A retried activity finds its own row: the event is recorded (and notified) once.
       const seen = await trx.selectFrom('alerts').select('id').where('rule_id', '=', rule.id).where('hostname', '=', device.hostname).where('subject', '=', subject).executeTakeFirst();
       if (seen) continue;

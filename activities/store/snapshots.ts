@@ -64,6 +64,7 @@ export interface CollectionRecord<T> {
   trigger: Trigger;
   forceRefresh: boolean;
   correlationId: string | null;
+  principal: string;
   warnings: string[];
 }
 
@@ -92,6 +93,7 @@ export async function storeCollection<T>(db: Kysely<Database>, r: CollectionReco
         collection_id: r.collectionId,
         snapshot_id: snapshotId,
         correlation_id: r.correlationId,
+        principal: r.principal,
         details: JSON.stringify({ ssh_commands: 1, warnings: r.warnings }),
       })
       .onConflict((oc) => oc.column('collection_id').doNothing())

@@ -327,7 +327,7 @@ describe('snapshot tables on a PostgreSQL without TimescaleDB (migration 0012)',
     const device = inserted.rows[0]!;
     const record = (collectionId: string, kernel: string, collectedAt: Date): CollectionRecord<unknown> => ({
       collector: collectorFor('capabilities'), deviceId: device.id, hostname: 'store-dev', data: { kernel, arch: 'x86_64' }, collectedAt, durationMs: 5,
-      collectionId, workflowId: 'wf', trigger: 'api', forceRefresh: false, correlationId: null, warnings: [],
+      collectionId, workflowId: 'wf', trigger: 'api', forceRefresh: false, correlationId: null, principal: 'local', warnings: [],
     });
     const first = await storeCollection(db, record('wf/run-1', 'first', new Date(Date.now() - 5000)));
     // A retry after the commit: another attempt, later, with other output.
