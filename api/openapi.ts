@@ -22,7 +22,7 @@ import type { HealthReport } from '../services/health-service.ts';
 import type { PerformancePeriod } from '../services/performance-service.ts';
 import { AlertsQuery, Id as AlertId, RulePatch } from './routes/alerts.ts';
 import { AuditQuery, PerformanceQuery } from './routes/audit.ts';
-import { DiffQuery, HistoryQuery } from './routes/config.ts';
+import { DiffQuery, HistoryQuery, SnapshotQuery } from './routes/config.ts';
 import { DataQuery } from './routes/data.ts';
 import { ContainerLogsQuery, PathAction } from './routes/device-actions.ts';
 import { ImportRequest } from './routes/devices.ts';
@@ -602,10 +602,11 @@ route('get', '/api/devices/{hostname}/config/history', {
 });
 route('get', '/api/config/snapshots/{id}', {
   operationId: 'configSnapshot',
-  summary: 'One stored version of a file, with its content',
+  summary: 'One stored version of a file, with its content (secret values hidden unless raw=true, admin only)',
   tag: 'config',
   path: { id: SnapshotId },
-  answers: { '200': json('the version', answers(z.looseObject({ id: z.string(), hostname: z.string(), path: z.string(), change_type: z.string(), content: z.string().nullable(), detected_at: Time }))) },
+  query: SnapshotQuery,
+  answers: { '200': json('the version', answers(z.looseObject({ id: z.string(), hostname: z.string(), path: z.string(), change_type: z.string(), content: z.string().nullable(), redacted_values: z.int(), detected_at: Time }))) },
 });
 route('post', '/api/config/snapshots/{id}/rollback', {
   operationId: 'configRollback',

@@ -32,7 +32,7 @@ const USAGE = `usage:
   infra config files <device>                      watched configuration files and how they are watched
   infra config watch|unwatch <device> <path>       add or remove a watched file or directory
   infra config history <device> <path>             every stored version of a file
-  infra config show <snapshot_id>                  one version, raw and parsed
+  infra config show <snapshot_id> [--raw]          one version and its meaning; secrets hidden (--raw: admin only)
   infra config diff <from_snapshot> <to_snapshot>  unified and semantic diff
   infra config changes [--device D] [--since ISO] [--limit N]
   infra config rollback <snapshot_id>              put a version back (asks for the confirmation phrase)
@@ -365,7 +365,7 @@ async function main(argv: string[]): Promise<void> {
     if (sub === 'watch' && a && b) return void print(await call('POST', `/api/devices/${device(a)}/config/watch-paths`, { path: b }));
     if (sub === 'unwatch' && a && b) return void print(await call('DELETE', `/api/devices/${device(a)}/config/watch-paths?${new URLSearchParams({ path: b })}`));
     if (sub === 'history' && a && b) return void print(await call('GET', `/api/devices/${device(a)}/config/history?${new URLSearchParams({ path: b })}`));
-    if (sub === 'show' && a) return void print(await call('GET', `/api/config/snapshots/${encodeURIComponent(a)}`));
+    if (sub === 'show' && a) return void print(await call('GET', `/api/config/snapshots/${encodeURIComponent(a)}${b === '--raw' ? '?raw=true' : ''}`));
     if (sub === 'diff' && a && b) {
       const diff = (await call('GET', `/api/config/diff?${new URLSearchParams({ from: a, to: b })}`)) as { diff: string; semantic_changes: Array<{ description: string }> };
       for (const change of diff.semantic_changes) process.stdout.write(`* ${change.description}\n`);

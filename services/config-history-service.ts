@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { semanticChanges, unifiedDiff } from '../activities/config/config-diff.ts';
 import { storedParse } from '../activities/config/parsed-config.ts';
+import { redactDiff, redactSecrets } from '../activities/config/secret-redaction.ts';
+import { scopesAllow, type Principal } from '../schema/api-token.ts';
 import type { Database } from '../schema/database.ts';
 import type { ConfigWatchService } from './config-watch-service.ts';
 import type { DeviceService, RequestContext } from './device-service.ts';
@@ -26,7 +28,7 @@ export class ConfigHistoryService {
    * check fails.
    */
   async rollback(snapshotId: string, ctx: RequestContext): Promise<OperationView> {
-    const snapshot = await this.snapshot(snapshotId);
+    const snapshot = await this.version(snapshotId);
     const view = await this.operations.exec(snapshot.hostname, `config rollback: ${snapshot.path} to version ${snapshotId}`, ctx, { path: snapshot.path, snapshotId });
     if (view.state === 'failed' && view.error?.code === 'nothing_to_do') throw new ServiceError('nothing_to_do', 409, view.error.message);
     return view;
@@ -69,7 +71,7 @@ export class ConfigHistoryService {
     return {
       device: hostname,
       kind,
-      files: rows.rows.map((r) => ({ path: r.path, snapshot_id: r.id, changed_at: r.detected_at.toISOString(), parsed: r.parsed, parse_error: r.parse_error, content: r.content })),
+      files: rows.rows.map((r) => ({ path: r.path, snapshot_id: r.id, changed_at: r.detected_at.toISOString(), parsed: r.parsed, parse_error: r.parse_error, content: r.content === null ? null : redactSecrets(r.content).text })),
     };
   }
 
@@ -106,25 +108,45 @@ export class ConfigHistoryService {
     };
   }
 
-  async snapshot(id: string) {
-    const row = await this.db.selectFrom('config_snapshots').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!row) throw notFound(`config snapshot ${id}`);
-    const { device_id: _deviceId, capture_id: _captureId, ...rest } = row;
-    return { ...rest, detected_at: row.detected_at.toISOString(), stored_at: row.stored_at.toISOString() };
+  /**
+   * One stored version. Secret values in its content are hidden (`redacted_values` counts them); the
+   * bytes as stored are answered only to an admin who asks for them (`raw`).
+   */
+  async snapshot(id: string, opts: { raw: boolean; principal: Principal }) {
+    if (opts.raw && !scopesAllow(opts.principal.scopes, 'admin')) {
+      throw new ServiceError('insufficient_scope', 403, `the raw content (secrets included) needs the admin scope; ${opts.principal.name} has ${opts.principal.scopes.join(', ')}`);
+    }
+    const { device_id: _deviceId, capture_id: _captureId, ...row } = await this.version(id);
+    const redacted = row.content === null || opts.raw ? null : redactSecrets(row.content);
+    return {
+      ...row,
+      content: redacted ? redacted.text : row.content,
+      redacted_values: redacted?.count ?? 0,
+      detected_at: row.detected_at.toISOString(),
+      stored_at: row.stored_at.toISOString(),
+    };
   }
 
-  /** Text and semantic differences between two versions of the same file. */
+  private async version(id: string) {
+    const row = await this.db.selectFrom('config_snapshots').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound(`config snapshot ${id}`);
+    return row;
+  }
+
+  /** Text and semantic differences between two versions of the same file; a changed secret shows as changed, never its values. */
   async diff(fromId: string, toId: string) {
-    const [from, to] = await Promise.all([this.snapshot(fromId), this.snapshot(toId)]);
+    const [from, to] = await Promise.all([this.version(fromId), this.version(toId)]);
     if (from.hostname !== to.hostname || from.path !== to.path) {
       throw new ServiceError('validation_error', 400, 'both snapshots must be versions of the same file on the same device');
     }
-    const text = unifiedDiff(to.path, from.change_type === 'DELETE' ? null : from.content, to.change_type === 'DELETE' ? null : to.content);
+    const fromContent = from.change_type === 'DELETE' ? null : from.content;
+    const toContent = to.change_type === 'DELETE' ? null : to.content;
+    const text = unifiedDiff(to.path, fromContent === null ? null : redactSecrets(fromContent).text, toContent === null ? null : redactSecrets(toContent, fromContent).text);
     return {
       device: to.hostname,
       path: to.path,
-      from: { snapshot_id: from.id, detected_at: from.detected_at, sha256: from.content_sha256 },
-      to: { snapshot_id: to.id, detected_at: to.detected_at, sha256: to.content_sha256 },
+      from: { snapshot_id: from.id, detected_at: from.detected_at.toISOString(), sha256: from.content_sha256 },
+      to: { snapshot_id: to.id, detected_at: to.detected_at.toISOString(), sha256: to.content_sha256 },
       diff: text.text,
       added_lines: text.added,
       removed_lines: text.removed,
@@ -143,7 +165,7 @@ export class ConfigHistoryService {
     if (q.hostname) query = query.where('hostname', '=', q.hostname);
     const rows = await query.execute();
     return {
-      changes: rows.map(({ diff, device_id: _deviceId, ...r }) => ({ ...r, detected_at: r.detected_at.toISOString(), ...(q.includeDiff ? { diff } : {}) })),
+      changes: rows.map(({ diff, device_id: _deviceId, ...r }) => ({ ...r, detected_at: r.detected_at.toISOString(), ...(q.includeDiff ? { diff: diff === null ? null : redactDiff(diff).text } : {}) })),
     };
   }
 

@@ -8,6 +8,8 @@ import { requestContext } from '../request-context.ts';
 
 export const HistoryQuery = z.object({ path: DevicePath, limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
 export const DiffQuery = z.object({ from: SnapshotId, to: SnapshotId }).strict();
+/** `raw=true`: the stored bytes with their secrets (admin only); otherwise secret values are hidden. */
+export const SnapshotQuery = z.object({ raw: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') }).strict();
 
 /** Configuration history: watched files, versions, diffs and change events. */
 export function configRoutes(history: ConfigHistoryService, publicUrl: string | null): Router {
@@ -28,7 +30,8 @@ export function configRoutes(history: ConfigHistoryService, publicUrl: string | 
     res.json(await history.history(Hostname.parse(req.params.hostname), query.path, query.limit));
   });
   r.get('/config/snapshots/:id', async (req, res) => {
-    res.json(await history.snapshot(SnapshotId.parse(req.params.id)));
+    const { raw } = SnapshotQuery.parse(req.query);
+    res.json(await history.snapshot(SnapshotId.parse(req.params.id), { raw, principal: requestContext(req).principal }));
   });
   r.post('/config/snapshots/:id/rollback', async (req, res) => {
     const ctx = requestContext(req);

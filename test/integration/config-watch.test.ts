@@ -161,6 +161,32 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     }
   });
 
+  test('secrets in a watched file are hidden in versions, diffs and changes; an admin may read the raw bytes', async () => {
+    const stack = path.join(dir, 'secrets-compose.yml');
+    const withSecret = (token: string) => `services:\n  dns:\n    image: traefik:3\n    environment:\n      CF_DNS_API_TOKEN: ${token}\n      TZ: UTC\n`;
+    writeFileSync(stack, withSecret('first-s3cret-9Zq3x'), { mode: 0o644 });
+    await waitForVersions(stack, (v) => v.length >= 1);
+    writeFileSync(stack, withSecret('second-s3cret-7Yh2w'));
+    const [v1, v2] = await waitForVersions(stack, (v) => v.length >= 2);
+    const get = async (route: string) => {
+      const res = await fetch(`${sys.apiUrl!}${route}`);
+      return { status: res.status, text: await res.text() };
+    };
+    const secretFree = (text: string) => !text.includes('first-s3cret') && !text.includes('second-s3cret');
+    const shown = await get(`/api/config/snapshots/${v2!.id}`);
+    assert.equal(shown.status, 200);
+    assert.ok(secretFree(shown.text), shown.text);
+    assert.match(JSON.parse(shown.text).content, /CF_DNS_API_TOKEN: «redacted»\n {6}TZ: UTC/);
+    const diff = await get(`/api/config/diff?from=${v1!.id}&to=${v2!.id}`);
+    assert.ok(secretFree(diff.text), diff.text);
+    assert.match(JSON.parse(diff.text).diff, /^\+ {6}CF_DNS_API_TOKEN: «redacted: value changed»$/m);
+    const changes = await get('/api/config/changes?device=watched&include_diff=true&limit=500');
+    assert.ok(changes.text.includes('secrets-compose.yml') && secretFree(changes.text));
+    // The local owner (no tokens here) has every scope, admin included.
+    const raw = await get(`/api/config/snapshots/${v2!.id}?raw=true`);
+    assert.match(JSON.parse(raw.text).content, /CF_DNS_API_TOKEN: second-s3cret-7Yh2w/);
+  });
+
   test('removing the device stops the watcher and leaves no inotifywait behind', async () => {
     await sys.devices.remove('watched', ownerContext('api'));
     await sys.client.workflow.getHandle(sys.watchers.workflowId('watched')).result();
@@ -175,6 +201,6 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     while (running() !== '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.equal(running(), '');
     const history = await sys.db.selectFrom('config_snapshots').select('id').where('hostname', '=', 'watched').execute();
-    assert.ok(history.length >= 5, 'history outlives the device');
+    assert.ok(history.length >= 7, 'history outlives the device');
   });
 });
