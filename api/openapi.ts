@@ -3,7 +3,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { DATA_TYPES } from '../activities/collectors/registry.ts';
 import { AlertChannelCreate, AlertRuleCreate } from '../schema/alert.ts';
 import { TokenCreate, TOKEN_SCOPES, type TokenView } from '../schema/api-token.ts';
-import { ConfirmBody, ExecRequest, OperationId } from '../schema/command-request.ts';
+import { ConfirmBody, ExecRequest, OperationId, OperationListQuery } from '../schema/command-request.ts';
 import { ConfigChangesQuery, SnapshotId, WatchPathRequest } from '../schema/config-request.ts';
 import { ContainerActionRequest, ContainerName } from '../schema/container-action.ts';
 import { DeviceCreate, DevicePatch, Hostname, type DeviceView } from '../schema/device.ts';
@@ -464,6 +464,13 @@ route('post', '/api/devices/{hostname}/exec', {
   path: pathHostname,
   body: body(ExecRequest),
   answers: { '200': named('the command ran', 'CommandDone'), '409': heldOrConflict() },
+});
+route('get', '/api/operations', {
+  operationId: 'listOperations',
+  summary: 'Operations newest first: ?state=awaiting_confirmation is the inbox of held ones (no phrases here)',
+  tag: 'operations',
+  query: OperationListQuery,
+  answers: { '200': wrapped('the operations', 'operations', { type: 'array', items: ref('OperationView') }) },
 });
 route('get', '/api/operations/{id}', { operationId: 'getOperation', summary: 'One operation', tag: 'operations', path: { id: OperationId }, answers: { '200': named('the operation', 'OperationView') } });
 route('post', '/api/operations/{id}/confirm', {

@@ -6,19 +6,21 @@ import type { Trigger } from './database.ts';
  * confirmation phrase, expire, and allow a few attempts. The workflow is the source of truth; the
  * `operations` table mirrors it for listing and history.
  */
-export type OperationState =
-  | 'assessing'
-  | 'awaiting_confirmation'
-  | 'confirmed'
-  | 'executing'
+export const OPERATION_STATES = [
+  'assessing',
+  'awaiting_confirmation',
+  'confirmed',
+  'executing',
   /** The command ran; its exit code says how it went. */
-  | 'completed'
+  'completed',
   /** The command could not be run (device unreachable, outcome unknown...). */
-  | 'failed'
-  | 'cancelled'
-  | 'expired'
-  | 'rejected'
-  | 'blocked';
+  'failed',
+  'cancelled',
+  'expired',
+  'rejected',
+  'blocked',
+] as const;
+export type OperationState = (typeof OPERATION_STATES)[number];
 
 export const FINAL_OPERATION_STATES: readonly OperationState[] = ['completed', 'failed', 'cancelled', 'expired', 'rejected', 'blocked'];
 

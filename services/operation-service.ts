@@ -8,7 +8,7 @@ import {
 import type { Kysely, Selectable } from 'kysely';
 import { scopesAllow, type Principal, type PrincipalRef } from '../schema/api-token.ts';
 import type { Database, OperationsTable } from '../schema/database.ts';
-import { FINAL_OPERATION_STATES, type ConfirmOutcome, type OperationInput, type OperationSettings, type OperationView } from '../schema/operation.ts';
+import { FINAL_OPERATION_STATES, type ConfirmOutcome, type OperationInput, type OperationSettings, type OperationState, type OperationView } from '../schema/operation.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate } from '../workflows/operation-messages.ts';
 import type { operationWorkflow } from '../workflows/operation.ts';
 import { OPERATION_STATE_ATTRIBUTE } from '../workflows/search-attributes.ts';
@@ -97,6 +97,14 @@ export class OperationService {
       view.confirmation_phrase = row.confirmation_phrase;
     }
     return view;
+  }
+
+  /** Operations newest first, without phrases (a confirmer reads one operation to get its phrase). */
+  async list(q: { state?: OperationState; hostname?: string; limit: number }): Promise<OperationView[]> {
+    let query = this.db.selectFrom('operations').selectAll().orderBy('created_at', 'desc').limit(q.limit);
+    if (q.state) query = query.where('state', '=', q.state);
+    if (q.hostname) query = query.where('hostname', '=', q.hostname);
+    return (await query.execute()).map(viewOf);
   }
 
   /** Whether this principal may see the phrase of, and release, this operation. */

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { ConfirmBody, ExecRequest, OperationId } from '../../schema/command-request.ts';
+import { ConfirmBody, ExecRequest, OperationId, OperationListQuery } from '../../schema/command-request.ts';
 import { Hostname } from '../../schema/device.ts';
 import { execAnswer } from '../../services/operation-answers.ts';
 import { errorBodyOf } from '../../services/service-error.ts';
@@ -14,6 +14,10 @@ export function operationRoutes(operations: OperationService, publicUrl: string 
     const view = await operations.exec(hostname, command, requestContext(req));
     const answer = execAnswer(view, publicUrl);
     res.status(answer.httpStatus).json(answer.body);
+  });
+  r.get('/operations', async (req, res) => {
+    const q = OperationListQuery.parse(req.query);
+    res.json({ operations: await operations.list({ state: q.state, hostname: q.device, limit: q.limit }) });
   });
   r.get('/operations/:id', async (req, res) => {
     res.json(await operations.get(OperationId.parse(req.params.id), requestContext(req).principal));

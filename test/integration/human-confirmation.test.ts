@@ -103,10 +103,13 @@ describe('a held operation is released by a person, never by the agent that aske
     assert.equal(asAgent.body.confirmation_phrase, undefined);
     assert.equal(sshd.countCalls(/^docker stop/), 0, 'the device never ran it');
 
+    const inbox = await call('GET', '/api/operations?state=awaiting_confirmation', person.token);
+    assert.deepEqual(inbox.body.operations.map((o: { operation_id: string }) => o.operation_id), [id], 'the inbox of held operations');
+    assert.equal(inbox.body.operations[0].confirmation_phrase, undefined, 'the list carries no phrase');
     const asPerson = await call('GET', `/api/operations/${id}`, person.token);
     const phrase = asPerson.body.confirmation_phrase as string;
     assert.match(phrase, /NAS01/i);
-    for (const answer of [heldText, asAgent.text, toolText(own), toolText(again)]) assert.ok(!answer.includes(phrase), `no phrase in ${answer.slice(0, 200)}`);
+    for (const answer of [heldText, asAgent.text, toolText(own), toolText(again), inbox.text]) assert.ok(!answer.includes(phrase), `no phrase in ${answer.slice(0, 200)}`);
     // Even the right phrase from the agent's paths changes nothing.
     assert.equal((await call('POST', `/api/operations/${id}/confirm`, agent.token, { phrase })).status, 403);
     assert.equal(JSON.parse(toolText(await session.callTool({ name: 'confirm_operation', arguments: { operation_id: id, phrase } }))).error.code, 'forbidden');
