@@ -18,7 +18,7 @@ import { captureConfigChange, type CaptureInput } from './config/capture.ts';
 import { assessConfigRollback, checkConfigFile, writeConfigVersion, type ConfigRestoreTarget, type ConfigRollbackTarget } from './config/rollback.ts';
 import { watchConfigFiles, type WatchInput, type WatchSettings } from './config/watch.ts';
 import { planDeviceMaintenance, setDeviceMaintenance, type PlanMaintenanceInput, type SetMaintenanceInput } from './maintenance/state.ts';
-import { deliverAlerts, deliverHeldNotice } from './alerts/deliver.ts';
+import { deliverAlerts, deliverHeldNotice, enabledChannelIds } from './alerts/deliver.ts';
 import { diagnoseDevice, type DiagnoseDeviceInput } from './diagnosis.ts';
 import { openIncidents, recordIncident } from './incidents/store.ts';
 import { purgeSnapshots, type PurgeInput } from './retention.ts';
@@ -59,7 +59,8 @@ export function createActivities(deps: ActivityDeps) {
     recordIncident: (input: Parameters<typeof recordIncident>[1]) => recordIncident(deps, input),
     diagnoseDevice: (input: DiagnoseDeviceInput) => diagnoseDevice(deps, input),
     deliverAlerts: (transitions: AlertTransition[]) => deliverAlerts(deps, transitions),
-    deliverHeldNotice: (notice: HeldOperationNotice) => deliverHeldNotice(deps, notice),
+    enabledChannelIds: () => enabledChannelIds(deps),
+    deliverHeldNotice: (input: { notice: HeldOperationNotice; channelId: string }) => deliverHeldNotice(deps, input),
   };
 }
 

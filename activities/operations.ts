@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { AuditAction, Database } from '../schema/database.ts';
-import type { CommandResult, OperationView, RiskAssessment } from '../schema/operation.ts';
+import { FINAL_OPERATION_STATES, type CommandResult, type OperationView, type RiskAssessment } from '../schema/operation.ts';
 import { toApplicationFailure } from './activity-failure.ts';
 import type { ContainersData } from './collectors/containers.ts';
 import { analyseCommand as analyseShellCommand, CommandRejectedError, type CommandAnalysis } from './safety/command-analysis.ts';
@@ -76,8 +76,10 @@ export interface RecordOperationInput {
   details: Record<string, unknown>;
 }
 
-/** Mirrors the workflow's view of the operation into `operations` and writes the transition's audit row. */
-/** …and answers the notifications the step calls for (an operation held, blocked, confirmed...). */
+/**
+ * Mirrors the workflow's view of the operation into `operations`, writes the transition's audit row, and
+ * answers the notifications the step calls for (an operation held, blocked, confirmed...).
+ */
 export async function recordOperation(deps: OperationDeps, r: RecordOperationInput): Promise<AlertTransition[]> {
   const { view } = r;
   operationTransitions.inc({ action: r.action });
@@ -99,8 +101,11 @@ export async function recordOperation(deps: OperationDeps, r: RecordOperationInp
       expires_at: view.expires_at ? new Date(view.expires_at) : null,
       confirmed_by: view.confirmed_by?.id ?? null,
       confirmed_by_name: view.confirmed_by?.name ?? null,
+      confirmed_on_behalf_of: view.confirmed_by?.on_behalf_of ?? null,
       cancelled_by: view.cancelled_by?.id ?? null,
-      confirmation_phrase: r.phrase,
+      cancelled_by_name: view.cancelled_by?.name ?? null,
+      // Single use: once the operation is closed nobody needs its phrase again.
+      confirmation_phrase: FINAL_OPERATION_STATES.includes(view.state) ? null : r.phrase,
       result: view.result ? JSON.stringify(view.result) : null,
       error: view.error ? JSON.stringify(view.error) : null,
       workflow_id: view.workflow_id,

@@ -716,8 +716,9 @@ function buildDocument() {
       version: pkg.version,
       description:
         'Agentless homelab manager over SSH, on Temporal. JSON, snake_case. Every error is `{"error": {"code", "message", "details?", "correlation_id"}}`; ' +
-        'bad input is a 4xx and changes nothing. Commands and actions that are bulk or destructive answer 409 `DESTRUCTIVE_ACTION_BLOCKED` with the ' +
-        'phrase a person confirms at `POST /api/operations/{id}/confirm`. Send `X-Correlation-Id` to follow a request through the logs.',
+        'bad input is a 4xx and changes nothing. Commands and actions that are bulk or destructive answer 409 `DESTRUCTIVE_ACTION_BLOCKED`: held ' +
+        'until a person with the `confirm` scope, other than the requester, reads the phrase (`GET /api/operations/{id}`) and types it at ' +
+        '`POST /api/operations/{id}/confirm`. Send `X-Correlation-Id` to follow a request through the logs.',
     },
     tags: [...new Set(Object.values(operations).flatMap((m) => Object.values(m).map((op) => op.tag)))].map((name) => ({ name })),
     security: [{ bearerAuth: [] }, {}],
@@ -729,7 +730,8 @@ function buildDocument() {
           description:
             'API tokens (`infra_…`, created at `POST /api/tokens`). Optional while the API listens on loopback and no token exists; required once one ' +
             'does, or when it listens beyond loopback (then `INFRA_ADMIN_TOKEN` is the bootstrap admin token). Scopes: `read` for GET requests; ' +
-            '`admin` for managing devices and tokens; `operate` for everything else that acts. `/health` and `/openapi.json` are always open.',
+            '`operate` for everything that acts (destructive actions are held); `confirm` to see phrases and release held operations; `admin` ' +
+            'for devices, tokens and alert settings (alert channels also need `confirm`: they receive phrases). `/health` and `/openapi.json` are always open.',
         },
       },
       schemas,

@@ -50,11 +50,12 @@ export function hostCheck(bindAddress: string, allowedHosts: readonly string[]):
  * Checks the bearer token when tokens are required, and that its scope covers what `scopeOf` says the
  * request needs (null: open, e.g. /health for container health checks).
  */
-export function requireToken(tokens: TokenService, scopeOf: (req: Request) => TokenScope | null | Promise<TokenScope | null>): RequestHandler {
+export function requireToken(tokens: TokenService, scopeOf: (req: Request) => NeededScopes | Promise<NeededScopes>): RequestHandler {
   return async (req, res, next) => {
     try {
-      const needed = await scopeOf(req);
-      if (needed === null) return next();
+      const scoped = await scopeOf(req);
+      if (scoped === null) return next();
+      const needed = Array.isArray(scoped) ? scoped : [scoped];
       if (!(await tokens.required())) {
         principals.set(req, LOCAL_OWNER);
         return next();
@@ -66,8 +67,8 @@ export function requireToken(tokens: TokenService, scopeOf: (req: Request) => To
         res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="infrastructor"').json(errorBody(code, message));
         return;
       }
-      if (!scopesAllow(principal.scopes, needed)) {
-        res.status(403).json(errorBody('insufficient_scope', `this needs a token with scope ${needed}; ${principal.name} has ${principal.scopes.join(', ')}`));
+      if (!needed.every((scope) => scopesAllow(principal.scopes, scope))) {
+        res.status(403).json(errorBody('insufficient_scope', `this needs a token with scope ${needed.join(' and ')}; ${principal.name} has ${principal.scopes.join(', ')}`));
         return;
       }
       principals.set(req, principal);
@@ -115,22 +116,39 @@ export const rejectNul: RequestHandler = (req, res, next) => {
   res.status(400).json(errorBody('validation_error', 'request is invalid', [{ path: where, message: 'must not contain a NUL character' }]));
 };
 
+/** The scopes a request needs, all of them; null: open. */
+export type NeededScopes = TokenScope | TokenScope[] | null;
+
 /**
  * What an API request needs: reading is `read`; managing devices and tokens is `admin`; releasing a held
- * operation is `confirm`; everything else that changes something (commands, containers, maintenance,
- * rollbacks) `operate`.
+ * operation is `confirm`; alert channels, which receive the phrases of held operations, `admin` and
+ * `confirm` (and reading them `admin`: an ntfy topic in a URL is a subscription); everything else that
+ * changes something (commands, containers, maintenance, rollbacks) `operate`. The path is judged the way
+ * the router matches it (case-insensitive, trailing slash ignored, percent-decoded), so `/api/Tokens/`
+ * is guarded like `/api/tokens`.
  */
-export function apiScope(req: Request): TokenScope | null {
-  const path = req.path;
+export function apiScope(req: Request): NeededScopes {
+  const path = routedPath(req.path);
   // Health checks and the API description are open: neither tells anything about the devices.
   if (path === '/health' || path === '/openapi.json') return null;
   if (path.startsWith('/api/tokens')) return 'admin';
   if (/^\/api\/operations\/[^/]+\/confirm$/.test(path)) return 'confirm';
   // Its requester withdraws it, or a person with `confirm` cancels it: the operation service decides which.
   if (/^\/api\/operations\/[^/]+\/cancel$/.test(path)) return 'read';
+  if (path.startsWith('/api/alerts/channels')) return req.method === 'GET' || req.method === 'HEAD' ? 'admin' : ['admin', 'confirm'];
   if (path.startsWith('/api/alerts/') && req.method !== 'GET' && req.method !== 'HEAD') return 'admin';
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return 'read';
   if (path === '/api/devices' || path === '/api/devices/import') return 'admin';
   if (/^\/api\/devices\/[^/]+$/.test(path)) return 'admin';
   return 'operate';
+}
+
+function routedPath(path: string): string {
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // A malformed escape matches no route either; judge it as written.
+  }
+  return decoded.toLowerCase().replace(/\/{2,}/g, '/').replace(/\/+$/, '') || '/';
 }

@@ -89,7 +89,7 @@ async function call(method: string, route: string, body?: unknown): Promise<unkn
  * then, at a terminal, it asks for the phrase until it is right or attempts run out.
  */
 async function confirmInteractively(operationId: string): Promise<void> {
-  const op = (await call('GET', `/api/operations/${encodeURIComponent(operationId)}`)) as OperationAnswer;
+  const op = printableDeep((await call('GET', `/api/operations/${encodeURIComponent(operationId)}`)) as OperationAnswer);
   const out = process.stdout;
   const a = op.assessment;
   out.write(`\nDESTRUCTIVE COMMAND HELD on ${op.device} (risk ${a?.risk_level ?? '?'}, operation ${op.operation_id})\n`);
@@ -134,6 +134,17 @@ async function confirmInteractively(operationId: string): Promise<void> {
   } finally {
     rl.close();
   }
+}
+
+/**
+ * What an agent wrote (its command, its client name) is shown to the person about to type a phrase:
+ * control characters could move the cursor and rewrite the screen, so they are shown as escapes.
+ */
+function printableDeep<T>(value: T): T {
+  if (typeof value === 'string') return value.replace(/[\p{Cc}\p{Cf}]/gu, (c) => (c === '\n' ? c : `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`)) as T;
+  if (Array.isArray(value)) return value.map(printableDeep) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, printableDeep(v)])) as T;
+  return value;
 }
 
 interface OperationAnswer {

@@ -13,6 +13,8 @@ import { mcpRequestScope, toolScopes } from './tool-scopes.ts';
 const SESSION_IDLE_MS = 30 * 60_000;
 /** Each session holds a server and a transport in memory: a runaway client cannot open them without end. */
 const MAX_SESSIONS = 1_000;
+/** …nor can one token take every place. */
+const MAX_SESSIONS_PER_PRINCIPAL = 100;
 
 interface LiveSession {
   session: McpSession;
@@ -73,6 +75,10 @@ export function createMcpHttpApp(deps: McpDeps, host: string, logger: Logger, gu
       const id = randomUUID();
       const caller = principalOf(req);
       const session: McpSession = caller && caller.kind !== 'local_owner' ? { id, principal: caller } : openAgentSession(id);
+      if ([...sessions.values()].filter((s) => s.session.principal.id === session.principal.id).length >= MAX_SESSIONS_PER_PRINCIPAL) {
+        rpcError(res, 429, -32000, `${session.principal.name} has ${MAX_SESSIONS_PER_PRINCIPAL} open MCP sessions; close unused ones`);
+        return;
+      }
       const server = buildServer(deps, session);
       const transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => id,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Principal, TokenScope } from '../schema/api-token.ts';
+import { scopesAllow, type Principal, type TokenScope } from '../schema/api-token.ts';
 import { z } from 'zod';
 import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
 import { DEVICE_TYPES, DeviceCreate, Hostname, Tag } from '../schema/device.ts';
@@ -38,15 +38,20 @@ const OPEN_AGENT_SCOPES: readonly TokenScope[] = ['read', 'operate', 'admin'];
 
 /** A session with no token behind it (loopback with no token yet, or stdio): an agent, never a confirmer. */
 export function openAgentSession(id: string = randomUUID()): McpSession {
-  return { id, principal: { id: `mcp-session:${id}`, name: `MCP session ${id.slice(0, 8)}`, kind: 'mcp_session', scopes: OPEN_AGENT_SCOPES } };
+  // Its own random id: the transport's session id is a bearer secret and stays out of audit rows and events.
+  const principalId = randomUUID();
+  return { id, principal: { id: `mcp-session:${principalId}`, name: `MCP session ${principalId.slice(0, 8)}`, kind: 'mcp_session', scopes: OPEN_AGENT_SCOPES } };
 }
 
 /**
  * The person at the session's client, asked through elicitation: the phrase goes to them in the
- * elicitation request, and what they type comes back to us without passing through the model.
+ * elicitation request, and what they type comes back to us without passing through the model. Whether
+ * a person (not the agent itself) answers is up to the client program, so it is asked only of sessions
+ * whose token holds `confirm`: giving that scope to an MCP client is trusting it to show its prompts to
+ * a person. Agent sessions (operate-only tokens, no token, stdio) are never asked.
  */
-function elicitedPerson(session: McpSession, clientName: string | null): Principal {
-  return { id: `mcp-elicitation:${session.id}`, name: `person at ${clientName ?? 'the MCP client'} (elicitation)`, kind: 'mcp_elicitation', scopes: ['confirm'] };
+function elicitedPerson(personId: string, clientName: string | null): Principal {
+  return { id: `mcp-elicitation:${personId}`, name: `person at ${clientName ?? 'the MCP client'} (elicitation)`, kind: 'mcp_elicitation', scopes: ['confirm'] };
 }
 
 export interface McpDeps extends OperationalWorkflowDeps {
@@ -65,7 +70,9 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
   const server = new McpServer({ name: 'infrastructor', version: '0.1.0' });
   refuseNulArguments(server);
   const { publicUrl } = deps.operations.settings;
-  const clientName = () => server.server.getClientVersion()?.name?.slice(0, 100) ?? null;
+  // Client-reported, so only a note: control characters go (they could rewrite what a confirmer's terminal shows).
+  const clientName = () => server.server.getClientVersion()?.name?.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, 100) || null;
+  const elicitedPersonId = randomUUID();
   const ctx = (principal: Principal = session.principal): RequestContext => ({ trigger: 'mcp', correlationId: currentCorrelationId() ?? null, principal, onBehalfOf: clientName() });
 
   server.registerTool(
@@ -131,8 +138,8 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
 
   /** A held operation's answer, or — when the client can ask its person — the outcome of asking them for the phrase. */
   const askWhenHeld = (view: OperationView, answerBody: Record<string, unknown>, extra: ToolExtra) =>
-    view.state === 'awaiting_confirmation' && server.server.getClientCapabilities()?.elicitation
-      ? elicitConfirmation(server, deps.operations, view.operation_id, answerBody, ctx(elicitedPerson(session, clientName())), extra)
+    view.state === 'awaiting_confirmation' && server.server.getClientCapabilities()?.elicitation && scopesAllow(session.principal.scopes, 'confirm')
+      ? elicitConfirmation(server, deps.operations, view.operation_id, answerBody, ctx(elicitedPerson(elicitedPersonId, clientName())), extra)
       : answerBody;
 
   registerOperationalWorkflowTools(server, deps, { answer, ctx: () => ctx(), askWhenHeld, publicUrl });
@@ -145,8 +152,8 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
         'Runs a command over SSH. Safe commands run at once and return exit code, stdout and stderr. Destructive ones ' +
         '(bulk container actions, deletions, disk/ZFS changes, reboot, stopping critical services, cutting the network, ...) ' +
         'are NOT run: they are held with a risk assessment until a person releases them by typing a confirmation phrase. ' +
-        'You never see the phrase and cannot release your own request: when the client supports elicitation the person is ' +
-        'asked directly and you get only the outcome; otherwise tell the person where to confirm (the answer\'s ' +
+        'You never see the phrase and cannot release your own request: when the client supports elicitation and its token holds ' +
+        'the confirm scope, the person is asked directly and you get only the outcome; otherwise tell the person where to confirm (the answer\'s ' +
         'confirmation_required: `infra confirm <id>`, the API, or the web console). Held operations expire after 5 minutes.',
       inputSchema: { device: Hostname.describe('Device hostname'), command: Command.describe('Shell command, as typed at a prompt') },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
@@ -393,7 +400,8 @@ async function elicitConfirmation(
           `To run it, type exactly: ${operation.confirmation_phrase}\n(expires ${operation.expires_at}; decline to cancel)`,
         requestedSchema: { type: 'object', properties: { phrase: { type: 'string', title: 'Confirmation phrase' } }, required: ['phrase'] },
       },
-      { relatedRequestId: extra.requestId },
+      // The person has until the operation expires, not the SDK's default minute.
+      { relatedRequestId: extra.requestId, timeout: Math.max(1_000, Date.parse(operation.expires_at ?? '') - Date.now() || 0) },
     );
     if (reply.action !== 'accept' || typeof reply.content?.phrase !== 'string') {
       return { outcome: 'cancelled', cancelled_by_user: true, operation: await operations.cancel(operationId, person) };

@@ -15,7 +15,9 @@ const SELF_CHECKED_TOOLS = new Set(['confirm_operation', 'cancel_operation']);
  * The scope each tool needs at the door, read from the tools' own annotations (asked of a server over an
  * in-memory link, once): read-only tools need `read`, `add_device` needs `admin`, every other one `operate`.
  */
-export async function toolScopes(deps: McpDeps): Promise<Map<string, TokenScope>> {
+type DoorScope = Exclude<TokenScope, 'confirm'>;
+
+export async function toolScopes(deps: McpDeps): Promise<Map<string, DoorScope>> {
   const server = buildServer(deps, openAgentSession());
   const client = new Client({ name: 'infrastructor-scopes', version: '1' });
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
@@ -32,16 +34,16 @@ export async function toolScopes(deps: McpDeps): Promise<Map<string, TokenScope>
   }
 }
 
-const RANK: Record<Exclude<TokenScope, 'confirm'>, number> = { read: 0, operate: 1, admin: 2 };
+const RANK: Record<DoorScope, number> = { read: 0, operate: 1, admin: 2 };
 
 /** The scope a JSON-RPC request (or batch) needs: the highest of its tool calls; anything else is `read`. */
-export function mcpRequestScope(body: unknown, scopes: Map<string, TokenScope>): TokenScope {
+export function mcpRequestScope(body: unknown, scopes: Map<string, DoorScope>): DoorScope {
   const messages = Array.isArray(body) ? body : [body];
-  let needed: Exclude<TokenScope, 'confirm'> = 'read';
+  let needed: DoorScope = 'read';
   for (const m of messages as Array<{ method?: unknown; params?: { name?: unknown } } | null>) {
     if (m?.method !== 'tools/call' || typeof m.params?.name !== 'string') continue;
     const scope = scopes.get(m.params.name) ?? 'read';
-    if (scope !== 'confirm' && RANK[scope] > RANK[needed]) needed = scope;
+    if (RANK[scope] > RANK[needed]) needed = scope;
   }
   return needed;
 }

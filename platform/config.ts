@@ -43,8 +43,8 @@ const ConfigSchema = z.object({
   CONFIRMATION_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
   /**
    * The principal releasing a held operation must not be the one that asked for it. `false` is for a
-   * single-person setup (the local owner confirming their own CLI request); a request made over MCP
-   * always needs another principal.
+   * single-person setup with one token (the local owner of an open loopback setup may release its own
+   * requests anyway); a request made over MCP always needs another principal.
    */
   REQUIRE_DISTINCT_CONFIRMER: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Where people reach this system (e.g. https://infra.lan): held answers and notifications link there. */

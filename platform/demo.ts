@@ -42,8 +42,8 @@ async function startDemoFleet(system: RunningSystem, logger: Logger): Promise<()
     .filter((d) => nextConfigEdit(d.profile, Date.now() / 1000) !== null)
     .sort((a, b) => Number(b.profile.capabilities.inotifywait) - Number(a.profile.capabilities.inotifywait) || a.profile.configEdits.periodSeconds - b.profile.configEdits.periodSeconds);
   const editor = editors[0];
-  // As an agent would: the person running the demo (the local owner) then releases it with the CLI.
-  const agent = { ...ctx, principal: { id: 'demo-agent', name: 'demo agent', kind: 'mcp_session' as const, scopes: ['read', 'operate'] as const } };
+  // As an agent over MCP would: the person running the demo (the local owner) then releases it with the CLI.
+  const agent = { ...ctx, trigger: 'mcp' as const, principal: { id: 'demo-agent', name: 'demo agent', kind: 'mcp_session' as const, scopes: ['read', 'operate'] as const } };
   const held = dockerHost ? await system.operations.exec(dockerHost, 'docker stop $(docker ps -q)', agent) : null;
 
   const api = system.apiUrl!;

@@ -62,7 +62,7 @@ export interface Principal {
   kind: PrincipalKind;
   scopes: readonly TokenScope[];
 }
-export type PrincipalKind = 'token' | 'bootstrap' | 'local_owner' | 'mcp_session' | 'mcp_elicitation' | 'system';
+export type PrincipalKind = 'token' | 'bootstrap' | 'local_owner' | 'mcp_session' | 'mcp_elicitation';
 
 /** What operations, audit rows and workflows record of a principal. */
 export interface PrincipalRef {
@@ -73,12 +73,18 @@ export interface PrincipalRef {
 }
 
 export const LOCAL_OWNER: Principal = { id: 'local', name: 'local owner', kind: 'local_owner', scopes: TOKEN_SCOPES };
-export const BOOTSTRAP_PRINCIPAL: Principal = { id: 'bootstrap', name: 'bootstrap admin token', kind: 'bootstrap', scopes: ['admin'] };
+/** INFRA_ADMIN_TOKEN is the owner's own key (never an agent's): it may create the first person's `confirm` token. */
+export const BOOTSTRAP_PRINCIPAL: Principal = { id: 'bootstrap', name: 'bootstrap admin token', kind: 'bootstrap', scopes: ['admin', 'confirm'] };
 /** Schedules, watchers and runbooks acting on their own. */
 export const SYSTEM_PRINCIPAL: PrincipalRef = { id: 'system', name: 'infrastructor', on_behalf_of: null };
 
 export function tokenPrincipal(token: { id: string; name: string; scopes: readonly TokenScope[] }): Principal {
   return { id: `token:${token.id}`, name: token.name, kind: 'token', scopes: token.scopes };
+}
+
+/** A requester as recorded: workflows started before principals carry the caller's name as a string. */
+export function principalRefOf(recorded: PrincipalRef | string): PrincipalRef {
+  return typeof recorded === 'string' ? { id: recorded, name: recorded, on_behalf_of: null } : recorded;
 }
 
 export function refOf(principal: Principal, onBehalfOf: string | null = null): PrincipalRef {

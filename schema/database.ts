@@ -293,7 +293,9 @@ export interface OperationsTable {
   expires_at: Date | null;
   confirmed_by: string | null;
   confirmed_by_name: string | null;
+  confirmed_on_behalf_of: string | null;
   cancelled_by: string | null;
+  cancelled_by_name: string | null;
   /** Shown only to a principal allowed to confirm; never part of `assessment`. */
   confirmation_phrase: string | null;
   result: Json<CommandResult> | null;

@@ -133,7 +133,7 @@ export interface ConfirmationRoute {
 
 export function confirmationRoute(operationId: string, publicUrl: string | null): ConfirmationRoute {
   return {
-    who: 'a person whose token has the confirm scope, other than the requester',
+    who: 'a person whose token has the confirm scope, other than the requester (always so for a request made over MCP)',
     cli: `infra confirm ${operationId}`,
     api: `GET /api/operations/${operationId} (shows the phrase to a confirmer), then POST /api/operations/${operationId}/confirm {"phrase": "…"}`,
     web: publicUrl ? `${publicUrl.replace(/\/+$/, '')}/operations/${operationId}` : null,

@@ -112,9 +112,11 @@ export class OperationService {
     return scopesAllow(principal.scopes, 'confirm') && this.distinctFrom(row, principal);
   }
 
+  /** Mirrors the workflow's rule: the local owner and REQUIRE_DISTINCT_CONFIRMER=false may release their own, never over MCP. */
   private distinctFrom(row: OperationRow, principal: Principal): boolean {
     if (row.requested_by !== principal.id) return true;
-    return !this.operationSettings.requireDistinctConfirmer && row.trigger !== 'mcp';
+    if (row.trigger === 'mcp') return false;
+    return principal.kind === 'local_owner' || !this.operationSettings.requireDistinctConfirmer;
   }
 
   private async row(operationId: string): Promise<OperationRow> {
@@ -190,8 +192,8 @@ function viewOf(row: OperationRow): OperationView {
     assessment: row.assessment && { ...row.assessment, confirmation_phrase: null },
     attempts_left: row.attempts_left,
     expires_at: row.expires_at?.toISOString() ?? null,
-    confirmed_by: principalRefOf(row.confirmed_by, row.confirmed_by_name),
-    cancelled_by: principalRefOf(row.cancelled_by, null),
+    confirmed_by: principalRefOf(row.confirmed_by, row.confirmed_by_name, row.confirmed_on_behalf_of),
+    cancelled_by: principalRefOf(row.cancelled_by, row.cancelled_by_name),
     result: row.result,
     error: row.error,
     workflow_id: row.workflow_id,

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiTokensTable, Database } from '../schema/database.ts';
-import { BOOTSTRAP_PRINCIPAL, tokenPrincipal, type Principal, type TokenCreate, type TokenView } from '../schema/api-token.ts';
-import { notFound } from './service-error.ts';
+import { BOOTSTRAP_PRINCIPAL, scopesAllow, tokenPrincipal, type Principal, type TokenCreate, type TokenView } from '../schema/api-token.ts';
+import { notFound, ServiceError } from './service-error.ts';
 
 /** Tokens look like `infra_` + 43 base64url characters (32 random bytes): recognisable in a leak scan. */
 const TOKEN_PREFIX = 'infra_';
@@ -61,8 +61,15 @@ export class TokenService {
     return principal;
   }
 
-  /** Creates a token and answers it once; only its hash is stored. */
-  async create(input: TokenCreate): Promise<TokenView & { token: string }> {
+  /**
+   * Creates a token and answers it once; only its hash is stored. Only a creator who holds `confirm`
+   * may hand it on: otherwise an admin token (an agent's, say) could mint itself a release key.
+   */
+  async create(input: TokenCreate, creator: Principal): Promise<TokenView & { token: string }> {
+    if (!scopesAllow(creator.scopes, 'admin')) throw new ServiceError('insufficient_scope', 403, `creating tokens needs the admin scope; ${creator.name} has ${creator.scopes.join(', ')}`);
+    if (input.scopes.includes('confirm') && !scopesAllow(creator.scopes, 'confirm')) {
+      throw new ServiceError('insufficient_scope', 403, `only a principal that holds the confirm scope may create a token with it; ${creator.name} has ${creator.scopes.join(', ')}`);
+    }
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const row = await this.db
       .insertInto('api_tokens')

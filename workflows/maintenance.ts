@@ -1,4 +1,4 @@
-import type { PrincipalRef } from '../schema/api-token.ts';
+import { principalRefOf, type PrincipalRef } from '../schema/api-token.ts';
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ContainerInfo } from '../activities/collectors/containers.ts';
@@ -23,6 +23,8 @@ const SETTLED: readonly MaintenancePhase[] = ['active', ...FINAL_MAINTENANCE_PHA
  * if need be — to be asked to leave, then start exactly what was stopped, dependencies first.
  */
 export async function maintenanceWorkflow(input: MaintenanceInput): Promise<MaintenanceView> {
+  // Inputs recorded before principals named the requester by a string.
+  input = { ...input, requestedBy: principalRefOf(input.requestedBy) };
   const view: MaintenanceView = {
     device: input.hostname,
     phase: 'planning',

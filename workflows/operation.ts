@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -8,7 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { AuditAction } from '../schema/database.ts';
-import { SYSTEM_PRINCIPAL, type PrincipalRef } from '../schema/api-token.ts';
+import { LOCAL_OWNER, principalRefOf, SYSTEM_PRINCIPAL, type PrincipalRef } from '../schema/api-token.ts';
 import { confirmationRoute, FINAL_OPERATION_STATES, type CancelRequest, type OperationInput, type OperationState, type OperationView, type RiskAssessment } from '../schema/operation.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from './operation-messages.ts';
@@ -38,6 +39,16 @@ const { executeOperation } = proxyActivities<Activities>({
 const DECIDED: readonly OperationState[] = ['awaiting_confirmation', ...FINAL_OPERATION_STATES];
 const CONTAINER_CATEGORIES = new Set(['container_bulk', 'container_action', 'container_prune', 'volume_removal', 'compose_down']);
 
+/**
+ * A phrase names the action, its scope and the device, so it could be guessed from the command; four
+ * random digits make it one that only a person shown it can type.
+ */
+function withCheckNumber(phrase: string): string {
+  if (!patched('phrase-check-number')) return phrase;
+  // Math.random is seeded per workflow run by Temporal: the same number on every replay.
+  return `${phrase} ${1000 + Math.floor(Math.random() * 9000)}`;
+}
+
 /** Phrases match after trimming, case-folding and collapsing whitespace: a typo is wrong, spacing is not. */
 export function normalisePhrase(phrase: string): string {
   return phrase.trim().toLowerCase().replace(/\s+/g, ' ');
@@ -48,6 +59,8 @@ export function normalisePhrase(phrase: string): string {
  * (at most `maxAttempts` tries) or the confirmation window closes; then run exactly once.
  */
 export async function operationWorkflow(input: OperationInput): Promise<OperationView> {
+  // Inputs recorded before principals named the requester by a string.
+  input = { ...input, requestedBy: principalRefOf(input.requestedBy) };
   const view: OperationView = {
     operation_id: input.operationId,
     device: input.hostname,
@@ -72,8 +85,9 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
    * workflow's result go to callers who may be the agent that asked.
    */
   let phrase: string | null = null;
-  // An agent asking over MCP never releases its own request, whatever the single-person setting says.
-  const distinctConfirmer = input.requireDistinctConfirmer || input.trigger === 'mcp';
+  // An agent asking over MCP never releases its own request, whatever the single-person setting says. The
+  // local owner exists only on loopback with no token at all: a single-person setup by nature.
+  const distinctConfirmer = input.trigger === 'mcp' || (input.requireDistinctConfirmer && input.requestedBy.id !== LOCAL_OWNER.id);
   const record = async (action: AuditAction, actor: PrincipalRef, details: Record<string, unknown> = {}) => {
     const snapshot = { ...view };
     await startAlertDelivery(await recordOperation({ view: snapshot, phrase, actor, action, auditKey: `${input.operationId}/${++auditSeq}`, correlationId: input.correlationId, details }));
@@ -153,7 +167,7 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
     const assessment = input.configRollback
       ? await assessConfigRollback({ hostname: input.hostname, ...input.configRollback })
       : await assessCommand();
-    phrase = assessment.confirmation_phrase;
+    phrase = assessment.confirmation_phrase && withCheckNumber(assessment.confirmation_phrase);
     view.assessment = { ...assessment, confirmation_phrase: null };
     upsertSearchAttributes([{ key: RISK_LEVEL_ATTRIBUTE, value: assessment.risk_level }]);
 
@@ -166,7 +180,8 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
       view.expires_at = new Date(Date.now() + input.confirmationTimeoutSeconds * 1000).toISOString();
       setState('awaiting_confirmation');
       await record('operation_held', requester, { risk_level: assessment.risk_level });
-      await startHeldNotice({
+      // Operations held before the notice existed replay without it.
+      if (patched('held-notice')) await startHeldNotice({
         operation_id: input.operationId,
         device: input.hostname,
         command: input.command,

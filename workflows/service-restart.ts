@@ -1,3 +1,4 @@
+import { principalRefOf } from '../schema/api-token.ts';
 import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
 import { composeServices, DependencyCycleError, restartOrder } from '../activities/compose/dependency-order.ts';
 import { shellQuote } from '../activities/ssh/quote.ts';
@@ -14,6 +15,8 @@ export const serviceRestartQuery = defineQuery<ServiceRestartView>('serviceResta
  * next. Stops at the first step that fails and says which, leaving the rest untouched.
  */
 export async function serviceRestartWorkflow(input: ServiceRestartInput): Promise<ServiceRestartView> {
+  // Inputs recorded before principals named the requester by a string.
+  input = { ...input, requestedBy: principalRefOf(input.requestedBy) };
   const view: ServiceRestartView = {
     device: input.hostname,
     project: input.project,

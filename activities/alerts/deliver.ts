@@ -80,13 +80,20 @@ export function deliverAlerts(deps: DeliveryDeps, transitions: AlertTransition[]
   return postToChannels(deps, (channel) => transitions.map((t) => deliveryRequest(channel, t)));
 }
 
-/** Sends a held operation's notice to every enabled channel, with the same retry rules as alerts. */
-export function deliverHeldNotice(deps: DeliveryDeps, notice: HeldOperationNotice): Promise<{ delivered: number; refused: number }> {
-  return postToChannels(deps, (channel) => [heldNoticeRequest(channel, notice)]);
+/** The enabled channels, so a held notice is retried per channel and never sent twice to one that took it. */
+export async function enabledChannelIds(deps: DeliveryDeps): Promise<string[]> {
+  return (await deps.db.selectFrom('alert_channels').select('id').where('enabled', '=', true).orderBy('created_at').execute()).map((c) => c.id);
 }
 
-async function postToChannels(deps: DeliveryDeps, requestsFor: (channel: Channel) => Array<ReturnType<typeof deliveryRequest>>): Promise<{ delivered: number; refused: number }> {
-  const channels = await deps.db.selectFrom('alert_channels').selectAll().where('enabled', '=', true).execute();
+/** Sends a held operation's notice to one channel (gone since: nothing to do). */
+export async function deliverHeldNotice(deps: DeliveryDeps, input: { notice: HeldOperationNotice; channelId: string }): Promise<{ delivered: number; refused: number }> {
+  return postToChannels(deps, (channel) => [heldNoticeRequest(channel, input.notice)], input.channelId);
+}
+
+async function postToChannels(deps: DeliveryDeps, requestsFor: (channel: Channel) => Array<ReturnType<typeof deliveryRequest>>, onlyChannelId?: string): Promise<{ delivered: number; refused: number }> {
+  let query = deps.db.selectFrom('alert_channels').selectAll().where('enabled', '=', true);
+  if (onlyChannelId !== undefined) query = query.where('id', '=', onlyChannelId);
+  const channels = await query.execute();
   let delivered = 0;
   let refused = 0;
   const failures: string[] = [];

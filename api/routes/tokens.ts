@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { TokenCreate } from '../../schema/api-token.ts';
 import type { TokenService } from '../../services/token-service.ts';
+import { requestContext } from '../request-context.ts';
 
 export const TokenId = z.string().uuid();
 
@@ -9,7 +10,7 @@ export const TokenId = z.string().uuid();
 export function tokenRoutes(tokens: TokenService): Router {
   const r = Router();
   r.post('/tokens', async (req, res) => {
-    res.status(201).json(await tokens.create(TokenCreate.parse(req.body ?? {})));
+    res.status(201).json(await tokens.create(TokenCreate.parse(req.body ?? {}), requestContext(req).principal));
   });
   r.get('/tokens', async (_req, res) => {
     res.json({ tokens: await tokens.list() });

@@ -15,11 +15,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('requested_by_name', 'text')
     .addColumn('on_behalf_of', 'text')
     .addColumn('confirmed_by_name', 'text')
+    .addColumn('confirmed_on_behalf_of', 'text')
     .addColumn('cancelled_by', 'text')
+    .addColumn('cancelled_by_name', 'text')
     // Kept out of `assessment`, which every reader of operations gets: only confirmers are shown it.
     .addColumn('confirmation_phrase', 'text')
     .execute();
-  await sql`update operations set confirmation_phrase = assessment->>'confirmation_phrase', assessment = jsonb_set(assessment, '{confirmation_phrase}', 'null') where assessment ? 'confirmation_phrase'`.execute(db);
+  // Only an operation still held needs its phrase; every stored assessment loses it.
+  await sql`update operations set confirmation_phrase = case when state = 'awaiting_confirmation' then assessment->>'confirmation_phrase' end, assessment = jsonb_set(assessment, '{confirmation_phrase}', 'null') where assessment ? 'confirmation_phrase'`.execute(db);
   // Older rows named the caller as it named itself: that text is all there is to show.
   await sql`update operations set requested_by_name = requested_by, confirmed_by_name = confirmed_by`.execute(db);
 
@@ -49,7 +52,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     end $$`.execute(db);
   await db.schema.dropIndex('audit_log_principal_time').ifExists().execute();
   await db.schema.alterTable('audit_log').dropColumn('principal').dropColumn('on_behalf_of').execute();
-  await db.schema.alterTable('operations').dropColumn('requested_by_name').dropColumn('on_behalf_of').dropColumn('confirmed_by_name').dropColumn('cancelled_by').dropColumn('confirmation_phrase').execute();
+  await db.schema.alterTable('operations').dropColumn('requested_by_name').dropColumn('on_behalf_of').dropColumn('confirmed_by_name').dropColumn('confirmed_on_behalf_of').dropColumn('cancelled_by').dropColumn('cancelled_by_name').dropColumn('confirmation_phrase').execute();
   await db.schema.alterTable('api_tokens').addColumn('scope', 'text').execute();
   // Only the broadest of the older scopes fits back; confirm has no older equivalent.
   await sql`update api_tokens set scope = case when 'admin' = any(scopes) then 'admin' when 'operate' = any(scopes) then 'operate' else 'read' end`.execute(db);

@@ -73,7 +73,7 @@ describe('config rollback: held, written atomically, checked, undone when the ch
     const held = await http('POST', `/api/config/snapshots/${v1}/rollback`);
     assert.equal(held.status, 409, JSON.stringify(held.body));
     assert.equal(held.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
-    assert.equal((await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase, 'ROLLBACK GRAFANA.SUBDOMAIN.CONF ON PROXY');
+    assert.match((await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase, /^ROLLBACK GRAFANA\.SUBDOMAIN\.CONF ON PROXY \d{4}$/);
     assert.ok(held.body.risk_assessment.reasons.some((r: string) => /upstream http:\/\/grafana:3001 → http:\/\/grafana:3000/.test(r)), JSON.stringify(held.body.risk_assessment.reasons));
     assert.equal(readFileSync(file(), 'utf8'), V2, 'nothing written while held');
 

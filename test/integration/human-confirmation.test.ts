@@ -3,7 +3,9 @@ import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { RunningSystem } from '../../platform/system.ts';
+import { LOCAL_OWNER } from '../../schema/api-token.ts';
 import { CONFIRMER_ATTRIBUTE, REQUESTER_ATTRIBUTE } from '../../workflows/search-attributes.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
@@ -50,7 +52,7 @@ describe('a held operation is released by a person, never by the agent that aske
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
     installDockerStandIn(sshd);
     sys = await startTestSystem({ requireDistinctConfirmer: true, publicUrl: PUBLIC_URL, confirmationTimeoutSeconds: 60 });
-    admin = (await sys.tokens.create({ name: 'owner', scopes: ['admin'], expires_in_days: null })).token;
+    admin = (await sys.tokens.create({ name: 'owner', scopes: ['admin', 'confirm'], expires_in_days: null }, LOCAL_OWNER)).token;
     agent = await createToken('claude', ['read', 'operate']);
     person = await createToken('alice', ['read', 'confirm']);
     const device = { hostname: 'nas01', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, monitoring_enabled: false };
@@ -66,6 +68,8 @@ describe('a held operation is released by a person, never by the agent that aske
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const port = (receiver.address() as { port: number }).port;
     assert.equal((await call('POST', '/api/alerts/channels', admin, { name: 'pager', kind: 'webhook', url: `http://127.0.0.1:${port}/hook` })).status, 201);
+    const rule = { name: 'held operations', source: 'operation', match: { operation_states: ['awaiting_confirmation'] } };
+    assert.equal((await call('POST', '/api/alerts/rules', admin, rule)).status, 201);
   });
   after(async () => {
     await sys?.stop();
@@ -149,7 +153,8 @@ describe('a held operation is released by a person, never by the agent that aske
     assert.equal(notice.phrase, phrase);
     assert.deepEqual((notice.confirm as { web: string }).web, `${PUBLIC_URL}/operations/${id}`);
     const alerts = await call('GET', '/api/alerts?limit=100', agent.token);
-    assert.ok(!alerts.text.includes(phrase), 'the phrase is not kept in the alert history agents can read');
+    assert.ok(alerts.text.includes(id), 'the held operation is in the alert history');
+    assert.ok(!alerts.text.includes(phrase), 'its phrase is not: agents can read that history');
     await session.close();
     await second.close();
   });
@@ -202,5 +207,58 @@ describe('a held operation is released by a person, never by the agent that aske
     assert.equal(withExpired.body.error.code, 'token_expired');
     assert.equal(sshd.countCalls(/^reboot|shutdown/), 0);
     assert.equal((await call('POST', `/api/operations/${held.body.operation_id}/cancel`, person.token)).status, 200);
+  });
+
+  test('the guards judge a path as the router matches it: other cases and trailing slashes change nothing', async () => {
+    for (const [method, route, body] of [
+      ['POST', '/api/Tokens', { name: 'sneaky', scopes: ['read', 'confirm'] }],
+      ['GET', '/api/TOKENS/', undefined],
+      ['POST', '/api/Alerts/Channels', { name: 'leak', kind: 'webhook', url: 'http://127.0.0.1:9/x' }],
+      ['GET', '/api/alerts/channels/', undefined],
+      ['POST', '/api/Devices/', { hostname: 'rogue', address: '127.0.0.1' }],
+      ['POST', '/api/operations/00000000-0000-4000-8000-000000000000/CONFIRM', { phrase: 'x' }],
+      ['POST', '/api/%74okens', { name: 'encoded', scopes: ['confirm'] }],
+    ] as const) {
+      const res = await call(method, route, agent.token, body);
+      assert.ok(res.status === 403 || res.status === 404, `${method} ${route}: ${res.status} ${res.text}`);
+    }
+    const tokens = await call('GET', '/api/tokens', admin);
+    assert.ok(!tokens.body.tokens.some((t: { name: string }) => ['sneaky', 'encoded'].includes(t.name)));
+  });
+
+  test('admin alone is not a way to confirm: it cannot mint a confirm token or add a channel that receives phrases', async () => {
+    const adminOnly = await createToken('automation-admin', ['admin']);
+    const minted = await call('POST', '/api/tokens', adminOnly.token, { name: 'release-key', scopes: ['read', 'confirm'] });
+    assert.equal(minted.status, 403, minted.text);
+    assert.equal(minted.body.error.code, 'insufficient_scope');
+    const channel = await call('POST', '/api/alerts/channels', adminOnly.token, { name: 'mine', kind: 'webhook', url: 'http://127.0.0.1:9/hook' });
+    assert.equal(channel.status, 403, channel.text);
+    assert.equal((await call('GET', '/api/alerts/channels', person.token)).status, 403, 'channel URLs (an ntfy topic is a subscription) are for admins');
+  });
+
+  test('a person whose MCP client supports elicitation is asked in the client: the phrase is in the elicitation request only', async () => {
+    const personal = await createToken('alice-desktop', ['read', 'operate', 'confirm']);
+    const client = new McpClient({ name: 'alice-client', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked.push(String(req.params.message));
+      return { action: 'accept', content: { phrase: /type exactly: (.+)\n/.exec(String(req.params.message))![1]! } };
+    });
+    await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), { requestInit: { headers: { authorization: `Bearer ${personal.token}` } } }));
+    try {
+      const before = sshd.countCalls(/^docker restart/);
+      const result = await client.callTool({ name: 'run_command', arguments: { device: 'nas01', command: 'docker restart $(docker ps -q)' } });
+      const answer = JSON.parse(toolText(result));
+      assert.equal(answer.outcome, 'ran', toolText(result));
+      assert.equal(asked.length, 1);
+      const phrase = /type exactly: (.+)\n/.exec(asked[0]!)![1]!;
+      assert.ok(!JSON.stringify(result).includes(phrase), 'the tool result has the outcome, not the phrase');
+      assert.equal(sshd.countCalls(/^docker restart/) - before, 1);
+      const op = (await call('GET', `/api/operations/${answer.operation_id}`, person.token)).body;
+      assert.equal(op.requested_by.id, personal.id);
+      assert.match(op.confirmed_by.id, /^mcp-elicitation:[0-9a-f-]{36}$/);
+    } finally {
+      await client.close();
+    }
   });
 });

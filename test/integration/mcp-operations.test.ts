@@ -4,7 +4,7 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { buildServer, openAgentSession } from '../../mcp/server.ts';
+import { buildServer } from '../../mcp/server.ts';
 import type { RunningSystem } from '../../platform/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
@@ -79,30 +79,24 @@ describe('MCP run_command / confirm_operation / cancel_operation', () => {
     return { client, asked };
   }
 
-  test('over Streamable HTTP, elicitation asks the person: the phrase is in the elicitation request only, never in a tool result', async () => {
-    const { client, asked } = elicitingClient('elicit-http', ['wrong phrase']);
+  test('an agent session that declares elicitation is not asked: it could answer itself; the operation stays held', async () => {
+    const { client, asked } = elicitingClient('self-answering-agent', []);
     await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!)));
     try {
       const before = sshd.countCalls(/^docker kill/);
-      const result = await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'docker kill $(docker ps -q)' } });
-      const res = text(result);
-      assert.equal(res.outcome, 'ran', JSON.stringify(res));
-      assert.equal(res.exit_code, 0);
-      assert.equal(asked.length, 2);
-      assert.match(asked[1]!, /wrong phrase; 2 attempt/);
-      const phrase = /type exactly: (.+)\n/.exec(asked[0]!)![1]!;
-      assert.ok(!JSON.stringify(result).includes(phrase), 'the model gets the outcome, not the phrase');
-      assert.equal(sshd.countCalls(/^docker kill/) - before, 1);
-      const op = (await http('GET', `/api/operations/${res.operation_id}`)).body;
-      assert.match(op.confirmed_by.id, /^mcp-elicitation:/);
-      assert.notEqual(op.confirmed_by.id, op.requested_by.id);
+      const held = text(await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'docker kill $(docker ps -q)' } }));
+      assert.equal(held.status, 'DESTRUCTIVE_ACTION_BLOCKED');
+      assert.deepEqual(asked, [], 'no elicitation for a session without the confirm scope');
+      assert.equal(sshd.countCalls(/^docker kill/) - before, 0);
+      assert.equal((await http('POST', `/api/operations/${held.operation_id}/cancel`)).status, 200);
     } finally {
       await client.close();
     }
   });
 
-  test('in-process (stdio-like), declining the elicitation cancels; nothing runs', async () => {
-    const server = buildServer(sys, openAgentSession());
+  test('a session whose token holds confirm is asked; declining the elicitation cancels, nothing runs', async () => {
+    const person = { id: 'token:person', name: 'person', kind: 'token' as const, scopes: ['read', 'operate', 'confirm'] as const };
+    const server = buildServer(sys, { id: 'in-process', principal: person });
     const { client, asked } = elicitingClient('elicit-agent', []);
     client.setRequestHandler(ElicitRequestSchema, async (req) => {
       asked.push(String(req.params.message));

@@ -39,12 +39,13 @@ describe('maintenance mode and compose restarts: real sshd, PostgreSQL, Temporal
     const held = await http('POST', '/api/devices/box/maintenance', { enable: true, reason: 'replacing the UPS' }, { 'x-infra-user': 'alice' });
     assert.equal(held.status, 409, JSON.stringify(held.body));
     assert.equal(held.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
-    assert.equal((await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase, 'enter maintenance on box');
+    const phrase: string = (await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase;
+    assert.match(phrase, /^enter maintenance on box \d{4}$/);
     assert.deepEqual(held.body.maintenance.plan.stop, ['grafana']);
     assert.deepEqual(held.body.maintenance.plan.kept, [{ name: 'nextcloud-db', reason: 'critical: database' }, { name: 'nginx', reason: 'critical: reverse proxy' }]);
     assert.equal(stops(), 0, 'nothing is stopped before the phrase');
 
-    const confirmed = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase: 'enter maintenance on box' }, { 'x-infra-user': 'bob' });
+    const confirmed = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase }, { 'x-infra-user': 'bob' });
     assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
     let status = await http('GET', '/api/devices/box/maintenance');
     for (let i = 0; i < 50 && !status.body.in_maintenance; i++) {

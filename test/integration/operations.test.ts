@@ -78,7 +78,7 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
     const op = (await http('GET', `/api/operations/${operation_id}`)).body;
     assert.equal(op.state, 'completed');
     assert.deepEqual(op.requested_by, { id: 'local', name: 'local owner', on_behalf_of: 'agent-1' });
-    assert.deepEqual(op.confirmed_by, { id: 'local', name: 'local owner', on_behalf_of: null });
+    assert.deepEqual(op.confirmed_by, { id: 'local', name: 'local owner', on_behalf_of: 'bob' });
     assert.equal(op.confirmation_phrase, undefined, 'no phrase once it is no longer held');
     const audit = (await http('GET', '/api/audit?device=ops-dev&limit=200')).body.entries as Array<{ action: string; details: { operation_id?: string } }>;
     const actions = audit.filter((e) => e.details?.operation_id === operation_id).map((e) => e.action).reverse();

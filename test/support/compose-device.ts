@@ -118,7 +118,8 @@ export function composeDeviceActivities(device: ComposeDevice) {
       assessRisk: async (input: { hostname: string; analysis: ReturnType<typeof analyseCommand>; containers: unknown }) =>
         assessRisk(input.analysis, { hostname: input.hostname, deviceType: 'linux', tags: [], containers: (input.containers as ContainersData | null) ?? null, unraidParity: null }),
       recordOperation: async (r: { action: string }) => void calls.records.push(r.action),
-      deliverHeldNotice: async (notice: HeldOperationNotice) => {
+      enabledChannelIds: async () => ['channel-1'],
+      deliverHeldNotice: async ({ notice }: { notice: HeldOperationNotice }) => {
         calls.notices.push(notice);
         return { delivered: 1, refused: 0 };
       },

@@ -52,7 +52,7 @@ export async function startTestSystem(
     pollingEnabled?: boolean;
     configWatchEnabled?: boolean;
     confirmationTimeoutSeconds?: number;
-    /** Tests default to the single-person setting (the local owner confirms their own API requests). */
+    /** As in production unless a test says otherwise (the local owner of an open setup confirms its own requests anyway). */
     requireDistinctConfirmer?: boolean;
     publicUrl?: string;
     watchSettings?: Partial<WatchSettings>;
@@ -81,7 +81,7 @@ export async function startTestSystem(
     operationSettings: {
       confirmationTimeoutSeconds: opts.confirmationTimeoutSeconds ?? 300,
       maxAttempts: 3,
-      requireDistinctConfirmer: opts.requireDistinctConfirmer ?? false,
+      requireDistinctConfirmer: opts.requireDistinctConfirmer ?? true,
       publicUrl: opts.publicUrl ?? null,
     },
     workflowBundle: workflowBundle(),

@@ -36,6 +36,8 @@ function fakeActivities(assessment: RiskAssessment) {
   const calls = { execute: 0, records: [] as string[], phrasesRecorded: [] as Array<string | null>, notices: [] as HeldOperationNotice[] };
   return {
     calls,
+    /** The phrase the held operation waits for: the assessment's words and the workflow's check number. */
+    heldPhrase: () => calls.phrasesRecorded.find((p) => p !== null)!,
     activities: {
       analyseCommand: async () => ({ destructive: assessment.destructive, risk: assessment.risk_level, findings: [], simpleCommands: [] }),
       collect: async () => ({ hostname: 'nas01', dataType: 'containers', snapshotId: '1', collectedAt: new Date().toISOString(), durationMs: 1, data: {} }),
@@ -44,7 +46,8 @@ function fakeActivities(assessment: RiskAssessment) {
         calls.records.push(r.action);
         calls.phrasesRecorded.push(r.phrase);
       },
-      deliverHeldNotice: async (notice: HeldOperationNotice) => {
+      enabledChannelIds: async () => ['channel-1'],
+      deliverHeldNotice: async ({ notice }: { notice: HeldOperationNotice }) => {
         calls.notices.push(notice);
         return { delivered: 1, refused: 0 };
       },
@@ -119,27 +122,30 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       // The phrase never leaves the workflow in an answer: the requester may be an agent.
       assert.equal(view.assessment?.confirmation_phrase, null);
       assert.equal((await handle.query(operationQuery)).assessment?.confirmation_phrase, null);
-      assert.ok(!JSON.stringify(view).includes(PHRASE));
+      const phrase = fake.heldPhrase();
+      assert.match(phrase, /^STOP 4 CONTAINERS ON nas01 \d{4}$/, 'the assessment\'s words and four random digits');
+      assert.ok(!JSON.stringify(view).includes(phrase));
       assert.ok(view.expires_at);
       assert.equal(fake.calls.execute, 0, 'nothing runs before confirmation');
-      const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: '  stop 4   containers on NAS01 ', confirmedBy: BOB }] });
+      const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: `  ${phrase.toLowerCase().replace(/ /g, '   ')} `, confirmedBy: BOB }] });
       assert.equal(outcome.accepted, true);
       assert.equal(outcome.operation.state, 'completed');
       assert.deepEqual(outcome.operation.confirmed_by, BOB);
-      assert.ok(!JSON.stringify(await handle.result()).includes(PHRASE), 'nor in the workflow result');
+      assert.ok(!JSON.stringify(await handle.result()).includes(phrase), 'nor in the workflow result');
       // The held notice is a workflow of its own: wait for it while this worker still runs.
       const deadline = Date.now() + 10_000;
       while (fake.calls.notices.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       // A second confirmation is refused by the validator: the command cannot run twice.
-      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: BOB }] }), (e) => e instanceof WorkflowUpdateFailedError || e instanceof Error);
+      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] }), (e) => e instanceof WorkflowUpdateFailedError || e instanceof Error);
       assert.equal((await handle.result()).state, 'completed');
     });
     assert.equal(fake.calls.execute, 1);
     assert.deepEqual(fake.calls.records, ['operation_requested', 'operation_held', 'operation_confirmed', 'operation_executed']);
     // The operations row keeps it for confirmers, and the person is told it with where to confirm.
-    assert.deepEqual(fake.calls.phrasesRecorded.slice(1), [PHRASE, PHRASE, PHRASE]);
+    const phrase = fake.heldPhrase();
+    assert.deepEqual(fake.calls.phrasesRecorded.slice(1), [phrase, phrase, phrase]);
     assert.equal(fake.calls.notices.length, 1);
-    assert.equal(fake.calls.notices[0]!.phrase, PHRASE);
+    assert.equal(fake.calls.notices[0]!.phrase, phrase);
     assert.deepEqual(fake.calls.notices[0]!.requested_by, ALICE);
     assert.match(fake.calls.notices[0]!.confirm.web ?? '', /^https:\/\/infra\.example\/operations\/[0-9a-f-]{36}$/);
   });
@@ -159,7 +165,7 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       assert.deepEqual(remaining, [2, 1, 0]);
       const final = await handle.result();
       assert.equal(final.state, 'rejected');
-      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: BOB }] }));
+      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] }));
     });
     assert.equal(fake.calls.execute, 0);
     assert.ok(fake.calls.records.includes('operation_rejected'));
@@ -173,7 +179,7 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       const { handle } = await startOperation(taskQueue, { confirmationTimeoutSeconds: 2 });
       const final = await handle.result();
       assert.equal(final.state, 'expired');
-      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: BOB }] }));
+      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] }));
     });
     assert.equal(fake.calls.execute, 0);
     assert.equal(fake.calls.records.at(-1), 'operation_expired');
@@ -200,11 +206,11 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
     await worker.runUntil(async () => {
       const { handle } = await startOperation(taskQueue, { requireDistinctConfirmer: true });
       await assert.rejects(
-        handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: { ...ALICE, on_behalf_of: 'someone-else' } }] }),
+        handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: { ...ALICE, on_behalf_of: 'someone-else' } }] }),
         (e: unknown) => e instanceof WorkflowUpdateFailedError && /requester of an operation cannot release it/.test(String((e.cause as Error | undefined)?.message)),
       );
       assert.equal((await handle.query(operationQuery)).attempts_left, 3, 'a refused confirmer does not use up attempts');
-      const ok = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: BOB }] });
+      const ok = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] });
       assert.equal(ok.accepted, true);
     });
     assert.equal(fake.calls.execute, 1);
@@ -222,7 +228,7 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
     const second = await newWorker(taskQueue, fake.activities);
     await second.runUntil(async () => {
       assert.equal((await handle.query(operationQuery)).state, 'awaiting_confirmation');
-      const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: BOB }] });
+      const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] });
       assert.equal(outcome.operation.state, 'completed');
     });
     assert.equal(fake.calls.execute, 1);
@@ -235,10 +241,10 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
     await worker.runUntil(async () => {
       const { handle } = await startOperation(taskQueue, { trigger: 'mcp', requireDistinctConfirmer: false });
       await assert.rejects(
-        handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: ALICE }] }),
+        handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: ALICE }] }),
         (e: unknown) => e instanceof WorkflowUpdateFailedError && /requester of an operation cannot release it/.test(String((e.cause as Error | undefined)?.message)),
       );
-      const ok = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: PHRASE, confirmedBy: BOB }] });
+      const ok = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] });
       assert.equal(ok.operation.state, 'completed');
     });
     assert.equal(fake.calls.execute, 1);

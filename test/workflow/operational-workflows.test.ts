@@ -55,6 +55,7 @@ describe('operational workflows on the real dev server (device and database stoo
 
     // Worker 1: plan and hold.
     let operationId: string;
+    let phrase = '';
     let worker = await newWorker(taskQueue, fake.activities);
     await worker.runUntil(async () => {
       const handle = await client.workflow.start('maintenanceWorkflow', { workflowId, taskQueue, args: [maintenanceInput(taskQueue)] });
@@ -69,7 +70,8 @@ describe('operational workflows on the real dev server (device and database stoo
       // The person learns it from the held notice, delivered by a workflow of its own.
       const deadline = Date.now() + 10_000;
       while (fake.calls.notices.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      assert.equal(fake.calls.notices.at(-1)?.phrase, 'enter maintenance on nas01');
+      phrase = fake.calls.notices.at(-1)?.phrase ?? '';
+      assert.match(phrase, /^enter maintenance on nas01 \d{4}$/);
       assert.deepEqual(device.log, [], 'nothing reached the device before confirmation');
     });
 
@@ -77,7 +79,7 @@ describe('operational workflows on the real dev server (device and database stoo
     fake = composeDeviceActivities(device);
     worker = await newWorker(taskQueue, fake.activities);
     await worker.runUntil(async () => {
-      const outcome = await client.workflow.getHandle(`${opPrefix(taskQueue)}${operationId}`).executeUpdate(confirmUpdate, { args: [{ phrase: 'Enter maintenance on NAS01', confirmedBy: person('bob') }] });
+      const outcome = await client.workflow.getHandle(`${opPrefix(taskQueue)}${operationId}`).executeUpdate(confirmUpdate, { args: [{ phrase: phrase.toUpperCase(), confirmedBy: person('bob') }] });
       assert.equal(outcome.operation.state, 'completed');
       const active: MaintenanceView = await client.workflow.getHandle(workflowId).executeUpdate(maintenanceSettledUpdate);
       assert.equal(active.phase, 'active');
