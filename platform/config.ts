@@ -19,6 +19,8 @@ const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: optionalUrl('TEMPORAL_ADDRESS'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** Port of the embedded PostgreSQL, used only when DATABASE_URL is not set. */
+  EMBEDDED_POSTGRES_PORT: port.default(5433),
   TEMPORAL_CLI: z.string().optional(),
   DATABASE_URL: optionalUrl('DATABASE_URL').refine(
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),

@@ -4,13 +4,13 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig, ConfigError, type InfraRole } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { ensurePortFree, startFailureLine } from './start-failure.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 import { findTemporalCli } from './temporal-cli.ts';
 import { startTemporalDevServer, type TemporalDevServerHandle } from './temporal-dev-server.ts';
 
-/** Ports of the embedded servers (only used when TEMPORAL_ADDRESS / DATABASE_URL are not set). */
+/** Port of the embedded Temporal dev server (only used when TEMPORAL_ADDRESS is not set). */
 const EMBEDDED_TEMPORAL_PORT = 7233;
-const EMBEDDED_POSTGRES_PORT = 5433;
 
 /**
  * What each INFRA_ROLE runs. The API owns the schema and the start-up reconciliation of schedules and
@@ -50,15 +50,18 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
   let postgres: EmbeddedPostgresHandle | null = null;
   let system: RunningSystem | null = null;
   let stopCompanion: (() => Promise<void>) | null = null;
+  const stopAll = async () => {
+    await stopCompanion?.().catch((err: unknown) => logger.error('stop failed', { error: String(err) }));
+    await system?.stop().catch((err: unknown) => logger.error('stop failed', { error: String(err) }));
+    await temporalServer?.stop();
+    await postgres?.stop();
+  };
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });
-    await stopCompanion?.().catch((err: unknown) => logger.error('stop failed', { error: String(err) }));
-    await system?.stop().catch((err: unknown) => logger.error('stop failed', { error: String(err) }));
-    await temporalServer?.stop();
-    await postgres?.stop();
+    await stopAll();
     logger.info('stopped');
     process.exit(0);
   };
@@ -66,6 +69,9 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   try {
+    // Before the embedded servers start, not seconds later when the API or MCP would fail to listen.
+    if (role.api) await ensurePortFree(config.API_PORT, config.BIND_ADDRESS, "the API's", 'API_PORT');
+    if (role.mcp) await ensurePortFree(config.MCP_PORT, config.BIND_ADDRESS, "the MCP server's", 'MCP_PORT');
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUi: string | null = null;
     // Only the embedded servers keep data here (the config refuses them for a single role).
@@ -84,7 +90,7 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
     }
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      postgres = await startEmbeddedPostgres(config.dataDir, EMBEDDED_POSTGRES_PORT, logger);
+      postgres = await startEmbeddedPostgres(config.dataDir, config.EMBEDDED_POSTGRES_PORT, logger);
       databaseUrl = postgres.url;
     }
     system = await startSystem({
@@ -109,8 +115,12 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
     logger.info('infrastructor is running', { role: config.INFRA_ROLE, worker: system.worker !== null, api: system.apiUrl, mcp: system.mcpUrl, temporal: temporalAddress, temporal_ui: temporalUi, data_dir: config.dataDir });
     if (companion) stopCompanion = await companion(system, logger);
   } catch (err) {
-    logger.error('start-up failed', { error: err instanceof Error ? err.message : String(err) });
-    await stop('startup-failure');
+    // A signal while starting is stopping everything already.
+    if (stopping) return;
+    stopping = true;
+    logger.debug('start-up failed', { error: err instanceof Error ? err.stack : String(err) });
+    await stopAll();
+    process.stderr.write(`infrastructor could not start: ${startFailureLine(err)}\n`);
     process.exit(1);
   }
 }
