@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, ConfigError, type InfraRole } from './config.ts';
@@ -9,8 +10,12 @@ import { startSystem, type RunningSystem } from './system.ts';
 import { findTemporalCli } from './temporal-cli.ts';
 import { startTemporalDevServer, type TemporalDevServerHandle } from './temporal-dev-server.ts';
 
-/** Port of the embedded Temporal dev server (only used when TEMPORAL_ADDRESS is not set). */
-const EMBEDDED_TEMPORAL_PORT = 7233;
+/**
+ * A terminal's Ctrl-C signals its whole foreground process group, and `npm start` (our parent, in that
+ * group) forwards the same SIGINT to us: a signal this soon after the first is that one again, not the
+ * second Ctrl-C that forces an exit.
+ */
+const SAME_CTRL_C_MS = 1000;
 
 /**
  * What each INFRA_ROLE runs. The API owns the schema and the start-up reconciliation of schedules and
@@ -48,25 +53,36 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
 
   let temporalServer: TemporalDevServerHandle | null = null;
   let postgres: EmbeddedPostgresHandle | null = null;
-  let system: RunningSystem | null = null;
+  let systemStarting: Promise<RunningSystem> | null = null;
   let stopCompanion: (() => Promise<void>) | null = null;
+  /** In order: what uses the servers first, then the servers (they run in sessions of their own, so only we stop them). */
   const stopAll = async () => {
     await stopCompanion?.().catch((err: unknown) => logger.error('stop failed', { error: String(err) }));
+    // A system still starting (the API answers before the schedules are reconciled) is let finish first:
+    // until it stops, it uses the servers.
+    const system = await systemStarting?.catch(() => null);
     await system?.stop().catch((err: unknown) => logger.error('stop failed', { error: String(err) }));
     await temporalServer?.stop();
     await postgres?.stop();
   };
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('stopping', { signal });
-    await stopAll();
-    logger.info('stopped');
-    process.exit(0);
+  let stoppingSince: number | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppingSince === null) {
+      stoppingSince = Date.now();
+      logger.info('stopping', { signal });
+      void stopAll().then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
+    } else if (Date.now() - stoppingSince >= SAME_CTRL_C_MS) {
+      logger.warn('stopping at once: a second signal', { signal });
+      temporalServer?.kill();
+      postgres?.kill();
+      process.exit(128 + constants.signals[signal]);
+    }
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   try {
     // Before the embedded servers start, not seconds later when the API or MCP would fail to listen.
@@ -80,7 +96,7 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
       temporalServer = await startTemporalDevServer({
         cli: findTemporalCli(config.TEMPORAL_CLI),
         dataDir: config.dataDir,
-        port: EMBEDDED_TEMPORAL_PORT,
+        port: config.EMBEDDED_TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
         namespace: config.TEMPORAL_NAMESPACE,
         logger,
@@ -93,7 +109,7 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
       postgres = await startEmbeddedPostgres(config.dataDir, config.EMBEDDED_POSTGRES_PORT, logger);
       databaseUrl = postgres.url;
     }
-    system = await startSystem({
+    systemStarting = startSystem({
       temporalAddress,
       temporalUi,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -112,12 +128,14 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
       operationSettings: { confirmationTimeoutSeconds: config.CONFIRMATION_TIMEOUT_SECONDS, maxAttempts: 3, requireDistinctConfirmer: config.REQUIRE_DISTINCT_CONFIRMER },
       logger,
     });
+    const system = await systemStarting;
+    if (stoppingSince !== null) return; // a signal came while it started: it is being stopped
     logger.info('infrastructor is running', { role: config.INFRA_ROLE, worker: system.worker !== null, api: system.apiUrl, mcp: system.mcpUrl, temporal: temporalAddress, temporal_ui: temporalUi, data_dir: config.dataDir });
     if (companion) stopCompanion = await companion(system, logger);
   } catch (err) {
     // A signal while starting is stopping everything already.
-    if (stopping) return;
-    stopping = true;
+    if (stoppingSince !== null) return;
+    stoppingSince = Date.now();
     logger.debug('start-up failed', { error: err instanceof Error ? err.stack : String(err) });
     await stopAll();
     process.stderr.write(`infrastructor could not start: ${startFailureLine(err)}\n`);
