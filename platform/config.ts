@@ -19,6 +19,9 @@ const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: optionalUrl('TEMPORAL_ADDRESS'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** Ports of the embedded servers, used only when TEMPORAL_ADDRESS / DATABASE_URL are not set. */
+  EMBEDDED_TEMPORAL_PORT: port.default(7233),
+  EMBEDDED_POSTGRES_PORT: port.default(5433),
   TEMPORAL_CLI: z.string().optional(),
   DATABASE_URL: optionalUrl('DATABASE_URL').refine(
     (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),

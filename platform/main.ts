@@ -1,16 +1,21 @@
 import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig, ConfigError, type InfraRole } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { ensurePortFree, startFailureLine } from './start-failure.ts';
 import { startSystem, type RunningSystem } from './system.ts';
 import { findTemporalCli } from './temporal-cli.ts';
 import { startTemporalDevServer, type TemporalDevServerHandle } from './temporal-dev-server.ts';
 
-/** Ports of the embedded servers (only used when TEMPORAL_ADDRESS / DATABASE_URL are not set). */
-const EMBEDDED_TEMPORAL_PORT = 7233;
-const EMBEDDED_POSTGRES_PORT = 5433;
+/**
+ * A terminal's Ctrl-C signals its whole foreground process group, and `npm start` (our parent, in that
+ * group) forwards the same SIGINT to us: a signal this soon after the first is that one again, not the
+ * second Ctrl-C that forces an exit.
+ */
+const SAME_CTRL_C_MS = 1000;
 
 /**
  * What each INFRA_ROLE runs. The API owns the schema and the start-up reconciliation of schedules and
@@ -48,24 +53,41 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
 
   let temporalServer: TemporalDevServerHandle | null = null;
   let postgres: EmbeddedPostgresHandle | null = null;
-  let system: RunningSystem | null = null;
+  let systemStarting: Promise<RunningSystem> | null = null;
   let stopCompanion: (() => Promise<void>) | null = null;
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('stopping', { signal });
+  /** In order: what uses the servers first, then the servers (they run in sessions of their own, so only we stop them). */
+  const stopAll = async () => {
     await stopCompanion?.().catch((err: unknown) => logger.error('stop failed', { error: String(err) }));
+    // A system still starting (the API answers before the schedules are reconciled) is let finish first:
+    // until it stops, it uses the servers.
+    const system = await systemStarting?.catch(() => null);
     await system?.stop().catch((err: unknown) => logger.error('stop failed', { error: String(err) }));
     await temporalServer?.stop();
     await postgres?.stop();
-    logger.info('stopped');
-    process.exit(0);
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  let stoppingSince: number | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppingSince === null) {
+      stoppingSince = Date.now();
+      logger.info('stopping', { signal });
+      void stopAll().then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
+    } else if (Date.now() - stoppingSince >= SAME_CTRL_C_MS) {
+      logger.warn('stopping at once: a second signal', { signal });
+      temporalServer?.kill();
+      postgres?.kill();
+      process.exit(128 + constants.signals[signal]);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   try {
+    // Before the embedded servers start, not seconds later when the API or MCP would fail to listen.
+    if (role.api) await ensurePortFree(config.API_PORT, config.BIND_ADDRESS, "the API's", 'API_PORT');
+    if (role.mcp) await ensurePortFree(config.MCP_PORT, config.BIND_ADDRESS, "the MCP server's", 'MCP_PORT');
     let temporalAddress = config.TEMPORAL_ADDRESS;
     let temporalUi: string | null = null;
     // Only the embedded servers keep data here (the config refuses them for a single role).
@@ -74,7 +96,7 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
       temporalServer = await startTemporalDevServer({
         cli: findTemporalCli(config.TEMPORAL_CLI),
         dataDir: config.dataDir,
-        port: EMBEDDED_TEMPORAL_PORT,
+        port: config.EMBEDDED_TEMPORAL_PORT,
         uiPort: config.TEMPORAL_UI_PORT,
         namespace: config.TEMPORAL_NAMESPACE,
         logger,
@@ -84,10 +106,10 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
     }
     let databaseUrl = config.DATABASE_URL;
     if (!databaseUrl) {
-      postgres = await startEmbeddedPostgres(config.dataDir, EMBEDDED_POSTGRES_PORT, logger);
+      postgres = await startEmbeddedPostgres(config.dataDir, config.EMBEDDED_POSTGRES_PORT, logger);
       databaseUrl = postgres.url;
     }
-    system = await startSystem({
+    systemStarting = startSystem({
       temporalAddress,
       temporalUi,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -111,11 +133,17 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
       },
       logger,
     });
+    const system = await systemStarting;
+    if (stoppingSince !== null) return; // a signal came while it started: it is being stopped
     logger.info('infrastructor is running', { role: config.INFRA_ROLE, worker: system.worker !== null, api: system.apiUrl, mcp: system.mcpUrl, temporal: temporalAddress, temporal_ui: temporalUi, data_dir: config.dataDir });
     if (companion) stopCompanion = await companion(system, logger);
   } catch (err) {
-    logger.error('start-up failed', { error: err instanceof Error ? err.message : String(err) });
-    await stop('startup-failure');
+    // A signal while starting is stopping everything already.
+    if (stoppingSince !== null) return;
+    stoppingSince = Date.now();
+    logger.debug('start-up failed', { error: err instanceof Error ? err.stack : String(err) });
+    await stopAll();
+    process.stderr.write(`infrastructor could not start: ${startFailureLine(err)}\n`);
     process.exit(1);
   }
 }

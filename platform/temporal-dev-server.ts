@@ -1,13 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from './logger.ts';
+import { startServerProcess } from './server-process.ts';
+import { ensurePortFree, StartFailure } from './start-failure.ts';
 
 export interface TemporalDevServerHandle {
   address: string;
   uiUrl: string | null;
   stop(): Promise<void>;
+  /** At once, for a forced exit. */
+  kill(): void;
 }
 
 export interface TemporalDevServerOptions {
@@ -38,35 +41,28 @@ export async function startTemporalDevServer(o: TemporalDevServerOptions): Promi
   ];
   if (o.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(o.uiPort));
-  const child = spawn(o.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    output.push(chunk.toString());
-    if (output.length > 50) output.shift();
+  await ensurePortFree(o.port, '127.0.0.1', "the Temporal dev server's", 'EMBEDDED_TEMPORAL_PORT');
+  if (o.uiPort !== null) await ensurePortFree(o.uiPort, '127.0.0.1', "the Temporal Web UI's", 'TEMPORAL_UI_PORT');
+  const server = startServerProcess(o.cli, args, { stopSignal: 'SIGTERM' });
+  const failure = (cause: string) => {
+    const output = server.recentOutput();
+    o.logger.debug('Temporal dev server output', { lines: output });
+    return new StartFailure(`${cause}: ${output.at(-1) ?? 'no output'}`, 'LOG_LEVEL=debug logs its output; or set TEMPORAL_ADDRESS to use another Temporal server');
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // If this process dies without its orderly stop, the server must not outlive it holding the port.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  void exited.then(() => process.removeListener('exit', killOnExit));
 
   const address = `127.0.0.1:${o.port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`temporal dev server exited with ${child.exitCode}:\n${output.join('')}`);
-    }
+    if (server.hasExited()) throw failure('the Temporal dev server exited during start-up');
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       await connection.workflowService.getSystemInfo({});
       await connection.close();
       break;
-    } catch (err) {
+    } catch {
       if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`temporal dev server did not answer on ${address}: ${String(err)}\n${output.join('')}`);
+        server.kill();
+        throw failure(`the Temporal dev server did not answer on ${address} within 60 s`);
       }
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -75,14 +71,7 @@ export async function startTemporalDevServer(o: TemporalDevServerOptions): Promi
   return {
     address,
     uiUrl: o.uiPort ? `http://127.0.0.1:${o.uiPort}` : null,
-    stop: () => stopChild(child, exited),
+    stop: () => server.stop(10_000),
+    kill: server.kill,
   };
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }

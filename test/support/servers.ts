@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { startEmbeddedPostgres } from '../../platform/embedded-postgres.ts';
+import { removeRelocatedClusters, startEmbeddedPostgres } from '../../platform/embedded-postgres.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { findTemporalCli } from '../../platform/temporal-cli.ts';
 import { connectTemporal, ensureSearchAttributes } from '../../platform/temporal.ts';
@@ -18,9 +18,11 @@ export interface SharedServers {
 
 /**
  * The real parts tests and benchmarks share, started once: a headless Temporal dev server and an
- * embedded PostgreSQL on free ports, state under `dir` (wiped first), and the workflow bundle.
+ * embedded PostgreSQL on free ports, state under `dir` (wiped first, with the clusters that running as
+ * root from a directory the postgres user cannot reach put elsewhere), and the workflow bundle.
  */
 export async function startSharedServers(dir: string, logger: Logger): Promise<SharedServers> {
+  await removeRelocatedClusters(dir);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
