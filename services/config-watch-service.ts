@@ -1,6 +1,7 @@
-import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Logger } from '../platform/logger.ts';
-import { restartWatchSignal, stopWatchingSignal } from '../workflows/config-watch-messages.ts';
+import type { ConfigWatchMode } from '../schema/database.ts';
+import { rewatchUpdate, stopWatchingSignal } from '../workflows/config-watch-messages.ts';
 import type { configWatchWorkflow } from '../workflows/config-watch.ts';
 import { DEVICE_ATTRIBUTE } from '../workflows/search-attributes.ts';
 import type { DeviceFollower, FollowedDevice } from './device-follower.ts';
@@ -44,13 +45,18 @@ export class ConfigWatchService implements DeviceFollower {
     }
   }
 
-  /** The watched set changed: the watcher starts over with a fresh discovery. */
-  async restart(hostname: string): Promise<void> {
-    if (!this.enabled) return;
+  /**
+   * The watched set changed: a new watch, with a fresh discovery, replaces the running one once it is in
+   * place. Answers the new watch's mode, or null when there is no watcher, it is ending (its next run
+   * watches the current set anyway), or the new watch is not in place within the workflow's wait.
+   */
+  async rewatch(hostname: string): Promise<ConfigWatchMode | null> {
+    if (!this.enabled) return null;
     try {
-      await this.client.workflow.getHandle(this.workflowId(hostname)).signal(restartWatchSignal);
+      return await this.client.workflow.getHandle(this.workflowId(hostname)).executeUpdate(rewatchUpdate);
     } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) return null;
+      throw err;
     }
   }
 
