@@ -159,7 +159,7 @@ export class ConfigHistoryService {
       .values({ device_id: device.id, path, source: 'user' })
       .onConflict((oc) => oc.columns(['device_id', 'path']).doUpdateSet({ enabled: true }).where('config_watch_paths.enabled', '=', false))
       .executeTakeFirst();
-    if (Number(added.numInsertedOrUpdatedRows ?? 0n) > 0) await this.watchers.rewatch(hostname);
+    if (Number(added.numInsertedOrUpdatedRows ?? 0n) > 0) await this.watchers.rewatch(hostname, { waitUntilWatching: true });
     return this.files(hostname);
   }
 
@@ -167,7 +167,7 @@ export class ConfigHistoryService {
     const device = await this.devices.require(hostname);
     const removed = await this.db.deleteFrom('config_watch_paths').where('device_id', '=', device.id).where('path', '=', path).executeTakeFirst();
     if (Number(removed.numDeletedRows) === 0) throw notFound(`watched path ${path} on ${hostname}`);
-    await this.watchers.rewatch(hostname);
+    await this.watchers.rewatch(hostname, { waitUntilWatching: true });
     return this.files(hostname);
   }
 }
