@@ -3,6 +3,7 @@ import type { AlertTransition, HeldOperationNotice } from '../schema/alert.ts';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { CollectionFailure, CollectionInput } from '../schema/collection.ts';
+import type { DeviceChangeInput } from '../schema/device-change.ts';
 import type { Database } from '../schema/database.ts';
 import { collect, recordCollectionFailure } from './collect.ts';
 import {
@@ -22,7 +23,8 @@ import { deliverAlerts, deliverHeldNotice, enabledChannelIds } from './alerts/de
 import { diagnoseDevice, type DiagnoseDeviceInput } from './diagnosis.ts';
 import { openIncidents, recordIncident } from './incidents/store.ts';
 import { purgeSnapshots, type PurgeInput } from './retention.ts';
-import { syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
+import { startDetection, syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
+import { applyDeviceChange, syncConfigWatcher, type DeviceWatchers, type SyncWatcherInput } from './device-change.ts';
 import type { SshPool } from './ssh/pool.ts';
 
 export interface ActivityDeps {
@@ -30,6 +32,7 @@ export interface ActivityDeps {
   pool: SshPool;
   logger: Logger;
   schedules: DeviceSchedules;
+  watchers: DeviceWatchers;
   /** For the watch activity's signals to its workflow. */
   temporal: Client;
   watchSettings?: Partial<WatchSettings>;
@@ -46,7 +49,10 @@ export function createActivities(deps: ActivityDeps) {
     assessRisk: (input: AssessRiskInput) => assessRisk(deps, input),
     recordOperation: (input: RecordOperationInput) => recordOperation(deps, input),
     executeOperation: (input: ExecuteOperationInput) => executeOperation(deps, input),
+    applyDeviceChange: (input: DeviceChangeInput) => applyDeviceChange(deps, input),
     syncDeviceSchedules: (hostname: string) => syncDeviceSchedules(deps, hostname),
+    syncConfigWatcher: (input: SyncWatcherInput) => syncConfigWatcher(deps, input),
+    startDetection: (hostname: string) => startDetection(deps, hostname),
     purgeSnapshots: (input: PurgeInput) => purgeSnapshots(deps, input),
     watchConfigFiles: (input: WatchInput) => watchConfigFiles(deps, input),
     captureConfigChange: (input: CaptureInput) => captureConfigChange(deps, input),

@@ -6,6 +6,8 @@ import type { FollowedDevice } from '../services/device-follower.ts';
 export interface DeviceSchedules {
   syncDevice(device: FollowedDevice): Promise<void>;
   removeDevice(hostname: string): Promise<void>;
+  /** Detects the device's capabilities now rather than at the next daily tick; nothing when it is not polled. */
+  detectNow(hostname: string): Promise<void>;
 }
 
 export interface ScheduleDeps {
@@ -22,4 +24,9 @@ export async function syncDeviceSchedules(deps: ScheduleDeps, hostname: string):
     .executeTakeFirst();
   if (device) await deps.schedules.syncDevice(device);
   else await deps.schedules.removeDevice(hostname);
+}
+
+/** Starts detection of one device's capabilities (a retried start detects twice, which is harmless). */
+export function startDetection(deps: ScheduleDeps, hostname: string): Promise<void> {
+  return deps.schedules.detectNow(hostname);
 }

@@ -26,6 +26,7 @@ import { startSharedServers } from '../test/support/servers.ts';
 import { startTestSshd, TEST_DEVICE_USER, type TestSshd } from '../test/support/sshd.ts';
 import { summary } from './stats.ts';
 import { ownerContext } from '../services/device-service.ts';
+import { configChangesSignal, type ObservedChange } from '../workflows/config-watch-messages.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, '.bench-data', 'config-watch');
@@ -218,8 +219,8 @@ try {
   const timeline = new Map<string, { scheduled: number; started?: number; completed?: number }>();
   for (const e of history.events ?? []) {
     const signal = e.workflowExecutionSignaledEventAttributes;
-    if (signal?.signalName && signal.input?.payloads?.[0]) {
-      for (const c of defaultPayloadConverter.fromPayload<Array<{ path: string; detectedAt: string }>>(signal.input.payloads[0])) {
+    if (signal?.signalName === configChangesSignal.name && signal.input?.payloads?.[0]) {
+      for (const c of defaultPayloadConverter.fromPayload<ObservedChange[]>(signal.input.payloads[0])) {
         if (c.path === first.file && !signalledAt.has(c.detectedAt)) signalledAt.set(c.detectedAt, ms(e.eventTime));
       }
     }

@@ -50,7 +50,7 @@ export interface SystemOptions {
    * Whether start-up brings the polling schedules, config watchers and the retention schedule in line
    * with the device list (the default). A deployment has only its API do it: worker and MCP replicas
    * starting together would otherwise all list, delete and recreate the same schedules. Changes made
-   * while running (a device added, capabilities found) are synced by whichever process makes them.
+   * while running (a device added, capabilities found) are synced by the workflows that make them.
    */
   reconcileAtStart?: boolean;
   /** Config file watchers; by default on when polling is. */
@@ -110,7 +110,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
 
   const schedules = new ScheduleService(client, o.instance, o.logger, o.pollingEnabled);
   const watchers = new ConfigWatchService(client, o.instance, o.logger, o.configWatchEnabled ?? o.pollingEnabled);
-  const devices = new DeviceService(db, [schedules, watchers]);
+  const devices = new DeviceService(db, client, o.instance);
   const collection = new CollectionService(db, client, devices, o.instance, shared !== null);
   const operations = new OperationService(db, client, devices, o.instance, o.operationSettings ?? DEFAULT_OPERATION_SETTINGS);
   const actions = new DeviceActionService(collection, operations);
@@ -133,7 +133,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const health = new HealthService(db, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
 
   const worker = o.runWorker
-    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, schedules, temporal: client, maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds, workflowBundle: o.workflowBundle, connection: shared?.connection })
+    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, schedules, watchers, temporal: client, maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds, workflowBundle: o.workflowBundle, connection: shared?.connection })
     : null;
   worker?.done.catch((err: unknown) => o.logger.error('worker stopped with an error', { error: String(err) }));
 

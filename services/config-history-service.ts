@@ -169,14 +169,19 @@ export class ConfigHistoryService {
     };
   }
 
+  /**
+   * Answers once the path is watched: a path already watched changes nothing; a new one is watched by a
+   * new watch that replaces the running one only once it is in place, so a change made right after
+   * this answer is seen (not left to a re-scan).
+   */
   async addWatchPath(hostname: string, path: string) {
     const device = await this.devices.require(hostname);
-    await this.db
+    const added = await this.db
       .insertInto('config_watch_paths')
       .values({ device_id: device.id, path, source: 'user' })
-      .onConflict((oc) => oc.columns(['device_id', 'path']).doUpdateSet({ enabled: true }))
-      .execute();
-    await this.watchers.restart(hostname);
+      .onConflict((oc) => oc.columns(['device_id', 'path']).doUpdateSet({ enabled: true }).where('config_watch_paths.enabled', '=', false))
+      .executeTakeFirst();
+    if (Number(added.numInsertedOrUpdatedRows ?? 0n) > 0) await this.watchers.rewatch(hostname, { waitUntilWatching: true });
     return this.files(hostname);
   }
 
@@ -184,7 +189,7 @@ export class ConfigHistoryService {
     const device = await this.devices.require(hostname);
     const removed = await this.db.deleteFrom('config_watch_paths').where('device_id', '=', device.id).where('path', '=', path).executeTakeFirst();
     if (Number(removed.numDeletedRows) === 0) throw notFound(`watched path ${path} on ${hostname}`);
-    await this.watchers.restart(hostname);
+    await this.watchers.rewatch(hostname, { waitUntilWatching: true });
     return this.files(hostname);
   }
 }

@@ -1,6 +1,8 @@
-import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client } from '@temporalio/client';
+import type { DeviceWatchers } from '../activities/device-change.ts';
 import type { Logger } from '../platform/logger.ts';
-import { restartWatchSignal, stopWatchingSignal } from '../workflows/config-watch-messages.ts';
+import type { ConfigWatchMode } from '../schema/database.ts';
+import { rewatchUpdate, stopWatchingSignal } from '../workflows/config-watch-messages.ts';
 import type { configWatchWorkflow } from '../workflows/config-watch.ts';
 import { DEVICE_ATTRIBUTE } from '../workflows/search-attributes.ts';
 import type { DeviceFollower, FollowedDevice } from './device-follower.ts';
@@ -9,7 +11,7 @@ import type { DeviceFollower, FollowedDevice } from './device-follower.ts';
  * One config watcher workflow per monitored device: started with the device or its monitoring flag,
  * told to stop when either goes away. Watching needs no capability: without inotify it polls.
  */
-export class ConfigWatchService implements DeviceFollower {
+export class ConfigWatchService implements DeviceFollower, DeviceWatchers {
   constructor(
     private readonly client: Client,
     private readonly instance: string,
@@ -44,13 +46,22 @@ export class ConfigWatchService implements DeviceFollower {
     }
   }
 
-  /** The watched set changed: the watcher starts over with a fresh discovery. */
-  async restart(hostname: string): Promise<void> {
-    if (!this.enabled) return;
+  /**
+   * The watched set or the device's address changed: a new watch, with a fresh discovery, replaces the
+   * running one once it is in place. Waiting, it answers the new watch's mode, or null when there is no
+   * watcher, it is ending (its next run watches the current set anyway), or the new watch is not in
+   * place within the workflow's wait.
+   */
+  async rewatch(hostname: string, opts: { waitUntilWatching: boolean }): Promise<ConfigWatchMode | null> {
+    if (!this.enabled) return null;
+    const handle = this.client.workflow.getHandle(this.workflowId(hostname));
     try {
-      await this.client.workflow.getHandle(this.workflowId(hostname)).signal(restartWatchSignal);
+      if (opts.waitUntilWatching) return await handle.executeUpdate(rewatchUpdate);
+      await handle.startUpdate(rewatchUpdate, { waitForStage: WorkflowUpdateStage.ACCEPTED });
+      return null;
     } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) return null;
+      throw err;
     }
   }
 

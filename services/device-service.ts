@@ -1,10 +1,13 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { LOCAL_OWNER, refOf, type Principal, type PrincipalRef } from '../schema/api-token.ts';
 import type { Kysely } from 'kysely';
 import type { Database, Device, Trigger } from '../schema/database.ts';
 import { DeviceCreate, type DevicePatch, type DeviceView } from '../schema/device.ts';
+import { hostnameOf, type DeviceChange } from '../schema/device-change.ts';
 import { writeAudit } from '../activities/store/audit.ts';
-import { findDeviceByHostname } from '../activities/store/devices.ts';
-import type { DeviceFollower } from './device-follower.ts';
+import { deviceView, findDeviceByHostname } from '../activities/store/devices.ts';
+import type { deviceChangeWorkflow } from '../workflows/device-change.ts';
+import { requestedWorkflowTags } from './requested-workflow.ts';
 import { notFound, ServiceError } from './service-error.ts';
 import { parseSshConfig } from './ssh-config-import.ts';
 
@@ -40,10 +43,11 @@ export class DeviceService {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly followers: readonly DeviceFollower[],
+    private readonly client: Client,
+    private readonly instance: string,
   ) {}
 
-  /** Called after a device is edited or removed, so caches keyed by hostname can let go. */
+  /** Called after a device is added, edited or removed, so caches keyed by hostname can let go. */
   onChange(listener: (hostname: string) => void): void {
     this.changeListeners.push(listener);
   }
@@ -67,78 +71,60 @@ export class DeviceService {
     return device;
   }
 
+  workflowId(hostname: string): string {
+    return `${this.instance}-device-${hostname}`;
+  }
+
   async create(input: DeviceCreate, ctx: RequestContext): Promise<DeviceView> {
-    const row = await this.db.transaction().execute(async (trx) => {
-      const exists = await trx.selectFrom('devices').select('id').where('hostname', '=', input.hostname).executeTakeFirst();
-      if (exists) throw new ServiceError('conflict', 409, `device ${input.hostname} already exists`);
-      const inserted = await trx
-        .insertInto('devices')
-        .values({
-          hostname: input.hostname,
-          address: input.address,
-          port: input.port,
-          username: input.username,
-          auth_method: input.auth_method,
-          identity_file: input.identity_file,
-          device_type: input.device_type,
-          tags: JSON.stringify(input.tags),
-          location: input.location,
-          description: input.description,
-          monitoring_enabled: input.monitoring_enabled,
-          host_key_fingerprint: null,
-          host_key_algorithm: null,
-          status_detail: null,
-          last_seen: null,
-          capabilities: '{}',
-          config_watch_mode: null,
-          config_watch_detail: null,
-          maintenance: null,
-          updated_at: new Date(),
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await writeAudit(trx, auditOf('device_create', inserted, ctx, { address: inserted.address, port: inserted.port }));
-      return inserted;
-    });
-    for (const follower of this.followers) await follower.syncDevice(row);
-    return deviceView(row);
+    const device = await this.change({ kind: 'create', device: input }, ctx);
+    if (!device) throw new Error(`the change that created ${input.hostname} answered no device`);
+    return device;
   }
 
   async update(hostname: string, patch: DevicePatch, ctx: RequestContext): Promise<DeviceView> {
-    const device = await this.require(hostname);
-    const { reset_host_key, tags, ...fields } = patch;
-    const next = { ...device, ...fields };
-    if (next.auth_method === 'key' && !next.identity_file) {
-      throw new ServiceError('validation_error', 400, 'identity_file is required when auth_method is "key"');
-    }
-    const row = await this.db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('devices')
-        .set({
-          ...fields,
-          ...(tags ? { tags: JSON.stringify(tags) } : {}),
-          ...(reset_host_key ? { host_key_fingerprint: null, host_key_algorithm: null, status: 'unknown' as const, status_detail: 'host key reset; the next connection pins a new one' } : {}),
-          updated_at: new Date(),
-        })
-        .where('id', '=', device.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      await writeAudit(trx, auditOf('device_update', updated, ctx, { changed: Object.keys(patch) }));
-      return updated;
-    });
-    this.changed(hostname);
-    for (const follower of this.followers) await follower.syncDevice(row);
-    return deviceView(row);
+    const device = await this.change({ kind: 'update', hostname, patch }, ctx);
+    if (!device) throw new Error(`the change of ${hostname} answered no device`);
+    return device;
   }
 
   async remove(hostname: string, ctx: RequestContext): Promise<void> {
-    const device = await this.require(hostname);
-    await this.db.transaction().execute(async (trx) => {
-      await writeAudit(trx, auditOf('device_delete', device, ctx, {}));
-      await trx.deleteFrom('devices').where('id', '=', device.id).execute();
-    });
+    await this.change({ kind: 'remove', hostname }, ctx);
+  }
+
+  /**
+   * Runs the change as its workflow and answers once every step is done: the row, the schedules, the
+   * watcher and the start of detection. Once started, the change completes even if this process dies.
+   */
+  private async change(change: DeviceChange, ctx: RequestContext): Promise<DeviceView | null> {
+    const hostname = hostnameOf(change);
+    let handle;
+    try {
+      handle = await this.client.workflow.start<typeof deviceChangeWorkflow>('deviceChangeWorkflow', {
+        workflowId: this.workflowId(hostname),
+        taskQueue: this.instance,
+        args: [{ change, requestedBy: requesterOf(ctx), trigger: ctx.trigger, correlationId: ctx.correlationId }],
+        // One change of a device at a time; a finished one does not stop the next.
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        ...requestedWorkflowTags(hostname, ctx),
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ServiceError('device_change_in_progress', 409, `another change of device ${hostname} is under way; try again when it is done`);
+      throw err;
+    }
+    let result;
+    try {
+      result = await handle.result();
+    } catch (err) {
+      if (!(err instanceof WorkflowFailedError)) throw err;
+      let cause: unknown = err;
+      while (cause instanceof Error && cause.cause) cause = cause.cause;
+      const message = cause instanceof Error ? cause.message : String(cause);
+      throw new ServiceError('device_change_incomplete', 502, `the change of device ${hostname} did not complete: ${message}`, { workflow_id: handle.workflowId });
+    }
+    if (result.outcome === 'refused') throw new ServiceError(result.code, result.httpStatus, result.message);
     this.changed(hostname);
-    for (const follower of this.followers) await follower.removeDevice(hostname);
+    return result.device;
   }
 
   /** Devices from an OpenSSH client config; a dry run reports what would change and changes nothing. */
@@ -184,47 +170,7 @@ export class DeviceService {
   }
 }
 
-function auditOf(action: 'device_create' | 'device_update' | 'device_delete', device: Device, ctx: RequestContext, details: Record<string, unknown>) {
-  return {
-    device_id: action === 'device_delete' ? null : device.id,
-    hostname: device.hostname,
-    action,
-    trigger: ctx.trigger,
-    status: 'success' as const,
-    correlation_id: ctx.correlationId,
-    ...auditPrincipal(ctx),
-    details: JSON.stringify(details),
-  };
-}
-
 /** The audit columns that name who asked. */
 export function auditPrincipal(ctx: RequestContext): { principal: string; on_behalf_of: string | null } {
   return { principal: ctx.principal.id, on_behalf_of: ctx.onBehalfOf };
-}
-
-export function deviceView(d: Device): DeviceView {
-  return {
-    id: d.id,
-    hostname: d.hostname,
-    address: d.address,
-    port: d.port,
-    username: d.username,
-    auth_method: d.auth_method,
-    device_type: d.device_type,
-    tags: d.tags,
-    location: d.location,
-    description: d.description,
-    monitoring_enabled: d.monitoring_enabled,
-    status: d.status,
-    status_detail: d.status_detail,
-    last_seen: d.last_seen?.toISOString() ?? null,
-    host_key_fingerprint: d.host_key_fingerprint,
-    host_key_algorithm: d.host_key_algorithm,
-    capabilities: d.capabilities,
-    config_watch_mode: d.config_watch_mode,
-    config_watch_detail: d.config_watch_detail,
-    maintenance: d.maintenance,
-    created_at: d.created_at.toISOString(),
-    updated_at: d.updated_at.toISOString(),
-  };
 }

@@ -63,7 +63,21 @@ export class ScheduleService implements DeviceFollower {
         this.logger.info('deleted stale schedule', { schedule_id: s.scheduleId });
       }
     }
-    for (const d of devices) await this.syncDevice(d);
+    for (const d of devices) {
+      await this.syncDevice(d);
+      // Added while polling was off, or never answered: detection need not wait for its daily tick.
+      if (Object.keys(d.capabilities).length === 0) await this.detectNow(d.hostname);
+    }
+  }
+
+  /** Detects the device's capabilities now; nothing when the device is not polled (no schedule to trigger). */
+  async detectNow(hostname: string): Promise<void> {
+    if (!this.enabled) return;
+    try {
+      await this.client.schedule.getHandle(this.scheduleId(hostname, 'capabilities')).trigger();
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    }
   }
 
   /** Retention of every data type (defaults overridden by RETENTION_DAYS); the purge runs every 6 hours. */
@@ -128,8 +142,6 @@ export class ScheduleService implements DeviceFollower {
       await this.client.schedule.create({ scheduleId, spec, action, policies });
       this.known.set(scheduleId, known);
       this.logger.info('created schedule', { schedule_id: scheduleId, ...interval });
-      // Detection decides which other types are polled: run it now rather than at the next daily tick.
-      if (dataType === 'capabilities') await this.client.schedule.getHandle(scheduleId).trigger();
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       if (this.known.get(scheduleId) === known) return;

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { createActivities } from '../activities/index.ts';
 import type { WatchSettings } from '../activities/config/watch.ts';
 import type { DeviceSchedules } from '../activities/schedules.ts';
+import type { DeviceWatchers } from '../activities/device-change.ts';
 import { hostKeyPinStore } from '../activities/store/devices.ts';
 import { SshPool } from '../activities/ssh/pool.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -42,6 +43,7 @@ export interface WorkerOptions {
   db: Kysely<Database>;
   logger: Logger;
   schedules: DeviceSchedules;
+  watchers: DeviceWatchers;
   temporal: Client;
   /**
    * Upper bound of the SDK's heartbeat throttling, which is also how late a long activity (a config
@@ -68,7 +70,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...(o.maxHeartbeatThrottleMs === undefined ? {} : { maxHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs, defaultHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs }),
-    activities: createActivities({ db: o.db, pool, logger: o.logger, schedules: o.schedules, temporal: o.temporal, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds }),
+    activities: createActivities({ db: o.db, pool, logger: o.logger, schedules: o.schedules, watchers: o.watchers, temporal: o.temporal, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds }),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
   const done = worker.run().finally(async () => {

@@ -13,7 +13,8 @@ import {
 import type { Activities } from '../activities/index.ts';
 import { startAlertDelivery } from './alert-delivery.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
-import { configChangesSignal, restartWatchSignal, stopWatchingSignal, type ObservedChange } from './config-watch-messages.ts';
+import type { ConfigWatchMode } from '../schema/database.ts';
+import { configChangesSignal, rewatchUpdate, stopWatchingSignal, watchInPlaceSignal, type ObservedChange } from './config-watch-messages.ts';
 import { describeFailure } from './failure.ts';
 
 // The watch runs until cancelled; heartbeats carry cancellation and reveal a dead worker within 30 s.
@@ -34,16 +35,47 @@ export interface ConfigWatchInput {
 
 /** Changes handled before the run continues as new, keeping its history short. */
 const CHANGES_PER_RUN = 500;
+/** How long a rewatch waits for its new watch to be in place before it answers (the watch goes on trying). */
+const REWATCH_WAIT = '20 seconds';
 
 /**
  * One per device, for as long as the device is monitored. A heartbeating activity holds `inotifywait`
  * on the device (or polls hashes where inotify is unavailable) and signals changes here; each changed
- * path is captured by its own activity, one at a time per device, in the order seen.
+ * path is captured by its own activity, one at a time per device, in the order seen. When the watched
+ * set changes, a second watch activity starts and the first is cancelled once the second is in place.
  */
 export async function configWatchWorkflow(input: ConfigWatchInput): Promise<void> {
   const pending = new Map<string, ObservedChange>();
   let stopping = false;
+  /** The run is ending (stopped, failed or rolling over): no new watch starts. */
+  let windingDown = false;
   let handled = 0;
+  let watchFailed: string | null = null;
+
+  /** Running watch activities, oldest first; more than one only while a newer one is getting in place. */
+  const watches = new Map<string, { scope: CancellationScope; ended: Promise<void> }>();
+  const inPlace = new Map<string, ConfigWatchMode>();
+  let watchesStarted = 0;
+  let newestWatch = '';
+  const startWatch = (): string => {
+    // Unique across runs, so a late signal from a watch of an earlier run matches none of this run's.
+    const watchId = `${workflowInfo().runId}/${++watchesStarted}`;
+    const scope = new CancellationScope();
+    const ended = scope
+      .run(() => watchConfigFiles({ hostname: input.hostname, workflowId: workflowInfo().workflowId, watchId }))
+      .catch((err: unknown) => {
+        if (isCancellation(err)) return;
+        // Only non-retryable failures end up here (device gone, host key changed, no credentials).
+        const message = describeFailure(err).message;
+        log.warn('config watch stopped', { device: input.hostname, error: message });
+        // A watch being replaced no longer matters; the newest one failing ends the watcher.
+        if (watchId === newestWatch) watchFailed = message;
+      })
+      .finally(() => watches.delete(watchId));
+    watches.set(watchId, { scope, ended });
+    newestWatch = watchId;
+    return watchId;
+  };
 
   setHandler(configChangesSignal, (batch) => {
     for (const change of batch) {
@@ -54,24 +86,31 @@ export async function configWatchWorkflow(input: ConfigWatchInput): Promise<void
       pending.set(change.path, earlier ? { ...change, detectedAt, moved: earlier.moved || change.moved } : change);
     }
   });
+  setHandler(watchInPlaceSignal, ({ watchId, mode }) => {
+    if (!watches.has(watchId)) return;
+    inPlace.set(watchId, mode);
+    // Make before break: the older watches end only now that this one sees every change.
+    for (const [id, watch] of watches) {
+      if (id === watchId) break;
+      watch.scope.cancel();
+    }
+  });
   setHandler(stopWatchingSignal, () => {
     stopping = true;
   });
-  let restartRequested = false;
-  setHandler(restartWatchSignal, () => {
-    restartRequested = true;
-  });
-
-  const watchScope = new CancellationScope();
-  let watchFailed: string | null = null;
-  const watch = watchScope
-    .run(() => watchConfigFiles({ hostname: input.hostname, workflowId: workflowInfo().workflowId }))
-    .catch((err: unknown) => {
-      if (isCancellation(err)) return;
-      // Only non-retryable failures end up here (device gone, host key changed, no credentials).
-      watchFailed = describeFailure(err).message;
-      log.warn('config watch stopped', { device: input.hostname, error: watchFailed });
-    });
+  setHandler(
+    rewatchUpdate,
+    async () => {
+      const watchId = startWatch();
+      await condition(() => inPlace.has(watchId) || !watches.has(watchId), REWATCH_WAIT);
+      return inPlace.get(watchId) ?? null;
+    },
+    {
+      validator: () => {
+        if (stopping || windingDown) throw new Error('the watcher is ending; a next run watches the current set');
+      },
+    },
+  );
 
   /** Captures every pending path, including those signalled meanwhile (Map iteration sees them). */
   const capturePending = async () => {
@@ -87,16 +126,19 @@ export async function configWatchWorkflow(input: ConfigWatchInput): Promise<void
       handled++;
     }
   };
-  const shouldRollOver = () => restartRequested || handled >= CHANGES_PER_RUN || workflowInfo().continueAsNewSuggested;
+  const shouldRollOver = () => handled >= CHANGES_PER_RUN || workflowInfo().continueAsNewSuggested;
+  startWatch();
   for (;;) {
     await condition(() => pending.size > 0 || stopping || watchFailed !== null || shouldRollOver());
     await capturePending();
     if (stopping || watchFailed !== null || shouldRollOver()) break;
   }
 
-  watchScope.cancel();
-  await watch;
-  // Changes signalled while the watch was winding down are still captured before this run ends.
+  windingDown = true;
+  const ending = [...watches.values()];
+  for (const watch of ending) watch.scope.cancel();
+  await Promise.all(ending.map((watch) => watch.ended));
+  // Changes signalled while the watches were winding down are still captured before this run ends.
   do {
     await capturePending();
     await condition(allHandlersFinished);

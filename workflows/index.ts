@@ -7,3 +7,4 @@ export { serviceRestartWorkflow } from './service-restart.ts';
 export { diskIncidentWorkflow } from './disk-incident.ts';
 export { diagnoseWorkflow } from './diagnose.ts';
 export { alertDeliveryWorkflow, heldNoticeWorkflow } from './alert-delivery.ts';
+export { deviceChangeWorkflow } from './device-change.ts';

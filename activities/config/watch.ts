@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../../platform/logger.ts';
 import type { ConfigWatchMode, Database } from '../../schema/database.ts';
-import { configChangesSignal, type ObservedChange } from '../../workflows/config-watch-messages.ts';
+import { configChangesSignal, watchInPlaceSignal, type ObservedChange } from '../../workflows/config-watch-messages.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
 import { SshError } from '../ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
@@ -35,6 +35,8 @@ export interface WatchInput {
   hostname: string;
   /** The watcher workflow to signal (stable across continue-as-new). */
   workflowId: string;
+  /** Which of the workflow's watches this is, named when it says its watch is in place. */
+  watchId: string;
 }
 
 export interface WatchSettings {
@@ -50,12 +52,13 @@ export interface WatchSettings {
 export const DEFAULT_WATCH_SETTINGS: WatchSettings = { debounceMs: 200, pollIntervalMs: 30_000, rescanIntervalMs: 30 * 60_000, heartbeatIntervalMs: 1_000 };
 
 /**
- * Watches one device's configuration files until cancelled. It discovers what to watch, compares
- * every file's hash with the newest stored version (catching whatever changed while nobody watched),
- * then holds `inotifywait` on a connection of its own and signals each debounced batch of changes to
- * the watcher workflow. Without inotify (not installed, no permission, watch limit) it polls hashes,
- * and says so on the device. A dropped connection fails the attempt; Temporal retries it, and the new
- * attempt's re-scan catches what changed in between.
+ * Watches one device's configuration files until cancelled. It discovers what to watch, holds
+ * `inotifywait` on a connection of its own, and once inotify is established tells the workflow that it
+ * is in place and compares every file's hash with the newest stored version: a change made before that
+ * moment is caught by the comparison, one made after by inotify, so none falls between. Each debounced
+ * batch of changes is signalled to the watcher workflow. Without inotify (not installed, no permission,
+ * watch limit) it polls hashes, and says so on the device. A dropped connection fails the attempt;
+ * Temporal retries it, and the new attempt's comparison catches what changed in between.
  */
 export async function watchConfigFiles(deps: WatchDeps, input: WatchInput): Promise<void> {
   const { db, logger } = deps;
@@ -70,18 +73,24 @@ export async function watchConfigFiles(deps: WatchDeps, input: WatchInput): Prom
     const signal = async (changes: ObservedChange[]) => {
       if (changes.length > 0) await handle.signal(configChangesSignal, changes);
     };
-    const setMode = async (mode: ConfigWatchMode, detail: string | null) => {
+    /** The device shows the mode, then the workflow learns that this watch sees every change from now on. */
+    const inPlace = async (mode: ConfigWatchMode, detail: string | null) => {
       await db.updateTable('devices').set({ config_watch_mode: mode, config_watch_detail: detail }).where('id', '=', device.id).execute();
+      await handle.signal(watchInPlaceSignal, { watchId: input.watchId, mode });
     };
 
     while (!ctx.cancellationSignal.aborted) {
       const targets = await discover(deps, target, device.id);
-      await signal(await rescan(deps, target, device.hostname, targets));
-      const outcome = await watchWithInotify(deps, target, targets, signal, setMode, settings, ctx.cancellationSignal);
+      const catchUp = async () => signal(await rescan(deps, target, device.hostname, targets));
+      const outcome = await watchWithInotify(deps, target, targets, signal, async () => {
+        await inPlace('inotify', null);
+        await catchUp();
+      }, settings, ctx.cancellationSignal);
       if (outcome.kind === 'rescan_due') continue;
       if (outcome.kind === 'cancelled') break;
       logger.warn('config watch falls back to polling', { device: device.hostname, reason: outcome.reason });
-      await setMode('polling', outcome.reason);
+      await catchUp();
+      await inPlace('polling', outcome.reason);
       await pollHashes(deps, target, device.hostname, targets, signal, settings, ctx.cancellationSignal);
     }
   } catch (err) {
@@ -97,13 +106,16 @@ export async function watchConfigFiles(deps: WatchDeps, input: WatchInput): Prom
 
 type WatchOutcome = { kind: 'cancelled' } | { kind: 'rescan_due' } | { kind: 'fallback'; reason: string };
 
-/** Holds inotifywait until cancelled, until the periodic re-scan is due, or until inotify proves unusable. */
+/**
+ * Holds inotifywait until cancelled, until the periodic re-scan is due, or until inotify proves unusable.
+ * `established` runs once inotify watches every directory, while events go on being signalled.
+ */
 async function watchWithInotify(
   deps: WatchDeps,
   target: SshTarget,
   targets: WatchTargets,
   signal: (changes: ObservedChange[]) => Promise<void>,
-  setMode: (mode: ConfigWatchMode, detail: string | null) => Promise<void>,
+  established: () => Promise<void>,
   settings: WatchSettings,
   cancelled: AbortSignal,
 ): Promise<WatchOutcome> {
@@ -121,6 +133,8 @@ async function watchWithInotify(
   let flushTimer: NodeJS.Timeout | null = null;
   let signalFailure: unknown = null;
   let signalling = Promise.resolve();
+  let settling = Promise.resolve();
+  let settleFailure: unknown = null;
   const flush = () => {
     flushTimer = null;
     const batch = [...pending.values()];
@@ -143,7 +157,11 @@ async function watchWithInotify(
         const line = parseWatchLine(text);
         switch (line.type) {
           case 'ready':
-            void setMode('inotify', null);
+            settling = established().catch((err: unknown) => {
+              // The comparison or the signal failed: this attempt ends with that error; a retry starts over.
+              settleFailure = err;
+              stop.abort();
+            });
             break;
           case 'event':
             if (isDirectoryEvent(line.events) || !isWatchedFile(targets, line.path)) break;
@@ -180,9 +198,10 @@ async function watchWithInotify(
       clearTimeout(flushTimer);
       flush();
     }
-    await signalling;
+    await Promise.all([signalling, settling]);
   }
   if (cancelled.aborted) return { kind: 'cancelled' };
+  if (settleFailure !== null) throw settleFailure;
   if (signalFailure !== null) {
     throw ApplicationFailure.retryable(`changes seen on the device could not be signalled: ${String(signalFailure)}`, 'signal_failed');
   }

@@ -1,11 +1,40 @@
 import type { Kysely } from 'kysely';
 import type { Database, Device, DeviceStatus } from '../../schema/database.ts';
+import type { DeviceView } from '../../schema/device.ts';
 import type { HostKeyIdentity } from '../ssh/host-key.ts';
 import type { HostKeyPinStore, SshTarget } from '../ssh/pool.ts';
 import type { DeviceErrorCode } from '../../schema/error-codes.ts';
 
 export function findDeviceByHostname(db: Kysely<Database>, hostname: string): Promise<Device | undefined> {
   return db.selectFrom('devices').selectAll().where('hostname', '=', hostname).executeTakeFirst();
+}
+
+/** What the fronts show of a stored device. */
+export function deviceView(d: Device): DeviceView {
+  return {
+    id: d.id,
+    hostname: d.hostname,
+    address: d.address,
+    port: d.port,
+    username: d.username,
+    auth_method: d.auth_method,
+    device_type: d.device_type,
+    tags: d.tags,
+    location: d.location,
+    description: d.description,
+    monitoring_enabled: d.monitoring_enabled,
+    status: d.status,
+    status_detail: d.status_detail,
+    last_seen: d.last_seen?.toISOString() ?? null,
+    host_key_fingerprint: d.host_key_fingerprint,
+    host_key_algorithm: d.host_key_algorithm,
+    capabilities: d.capabilities,
+    config_watch_mode: d.config_watch_mode,
+    config_watch_detail: d.config_watch_detail,
+    maintenance: d.maintenance,
+    created_at: d.created_at.toISOString(),
+    updated_at: d.updated_at.toISOString(),
+  };
 }
 
 export function sshTargetOf(device: Device): SshTarget {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -20,7 +20,7 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
   const file = () => path.join(dir, 'docker-compose.yml');
 
   const versions = (p: string) =>
-    sys.db.selectFrom('config_snapshots').select(['id', 'change_type', 'content_sha256', 'content']).where('hostname', '=', 'watched').where('path', '=', p).orderBy('id').execute();
+    sys.db.selectFrom('config_snapshots').select(['id', 'change_type', 'content_sha256', 'content', 'detected_at']).where('hostname', '=', 'watched').where('path', '=', p).orderBy('id').execute();
   /** Polls until `predicate` holds for the file's versions (bounded), then answers them. */
   const waitForVersions = async (p: string, predicate: (v: Awaited<ReturnType<typeof versions>>) => boolean, timeoutMs = 20_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -32,6 +32,17 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     assert.ok(predicate(current), `versions of ${p}: ${JSON.stringify(current.map((v) => v.change_type))}`);
     return current;
   };
+  /** Writes `content` and waits (a few seconds at most) for the version it makes: how long after the write (the file's mtime) it was detected. */
+  const writeAndTimeDetection = async (p: string, content: string) => {
+    const known = (await versions(p)).length;
+    writeFileSync(p, content, { mode: 0o644 });
+    const writtenAt = statSync(p).mtime.getTime();
+    const all = await waitForVersions(p, (v) => v.length > known, 5_000);
+    return all.at(-1)!.detected_at.getTime() - writtenAt;
+  };
+  const watcher = () => sys.client.workflow.getHandle(sys.watchers.workflowId('watched'));
+  const watchActivitiesStarted = async () =>
+    ((await watcher().fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchConfigFiles').length;
   const watchMode = async () => (await sys.db.selectFrom('devices').select('config_watch_mode').where('hostname', '=', 'watched').executeTakeFirst())?.config_watch_mode;
 
   before(async () => {
@@ -185,6 +196,36 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     // The local owner (no tokens here) has every scope, admin included.
     const raw = await get(`/api/config/snapshots/${v2!.id}?raw=true`);
     assert.match(JSON.parse(raw.text).content, /CF_DNS_API_TOKEN: second-s3cret-7Yh2w/);
+  });
+
+  test('a path added is watched when the answer comes: a file written right after is stored, detected within 1 s of the write', async () => {
+    const runBefore = (await watcher().describe()).runId;
+    const added = testDir(uniqueName('added'));
+    mkdirSync(added, { recursive: true });
+    chmodSync(added, 0o755);
+    const res = await fetch(`${sys.apiUrl}/api/devices/watched/config/watch-paths`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: added }) });
+    assert.equal(res.status, 201);
+    assert.equal((await res.json()).watch.mode, 'inotify');
+    const lag = await writeAndTimeDetection(path.join(added, 'compose.yaml'), COMPOSE_V1);
+    process.stderr.write(`# config-watch: detected ${lag} ms after the write that followed the add answer\n`);
+    assert.ok(lag <= 1_000, `detected ${lag} ms after the write`);
+    assert.equal((await watcher().describe()).runId, runBefore, 'the watcher kept its run: the new watch replaced the old one in place');
+  });
+
+  test('adding a path already watched starts no watch; removing one leaves no blind window for the rest', async () => {
+    const runBefore = (await watcher().describe()).runId;
+    const started = await watchActivitiesStarted();
+    const again = await fetch(`${sys.apiUrl}/api/devices/watched/config/watch-paths`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: dir }) });
+    assert.equal(again.status, 201);
+    assert.equal(await watchActivitiesStarted(), started, 'no new watch for a path already watched');
+
+    const added = (await sys.configHistory.files('watched')).user_paths.map((p) => p.path).find((p) => p !== dir)!;
+    const removed = await fetch(`${sys.apiUrl}/api/devices/watched/config/watch-paths?path=${encodeURIComponent(added)}`, { method: 'DELETE' });
+    assert.equal(removed.status, 200);
+    assert.equal(await watchActivitiesStarted(), started + 1, 'one new watch, without the removed path');
+    const lag = await writeAndTimeDetection(file(), COMPOSE_V2);
+    assert.ok(lag <= 1_000, `a change right after the removal answer detected ${lag} ms after the write`);
+    assert.equal((await watcher().describe()).runId, runBefore);
   });
 
   test('removing the device stops the watcher and leaves no inotifywait behind', async () => {

@@ -30,6 +30,7 @@ export async function startFaultSystem(o: {
   runWorker: boolean;
   pollingEnabled?: boolean;
   configWatchEnabled?: boolean;
+  reconcileAtStart?: boolean;
 }): Promise<FaultSystem> {
   const temporalAddress = o.temporalAddress ?? testEnv().temporalAddress;
   const instance = uniqueName('t');
@@ -45,6 +46,7 @@ export async function startFaultSystem(o: {
     runWorker: o.runWorker,
     pollingEnabled: o.pollingEnabled ?? false,
     configWatchEnabled: o.configWatchEnabled ?? false,
+    reconcileAtStart: o.reconcileAtStart,
     maxHeartbeatThrottleMs: 1000,
     operationSettings: { confirmationTimeoutSeconds: 300, maxAttempts: 3, requireDistinctConfirmer: false, publicUrl: null },
     workflowBundle: workflowBundle(),
@@ -73,7 +75,7 @@ export interface WorkerProcess {
 }
 
 /** `node --import tsx test/support/worker-process.ts`, resolved once it says it is ready (within `timeoutMs`). */
-export async function startWorkerProcess(o: { temporalAddress: string; databaseUrl: string; taskQueue: string; polling?: boolean }, timeoutMs = 30_000): Promise<WorkerProcess> {
+export async function startWorkerProcess(o: { temporalAddress: string; databaseUrl: string; taskQueue: string; polling?: boolean; configWatch?: boolean }, timeoutMs = 30_000): Promise<WorkerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT], {
     cwd: root,
     env: {
@@ -82,6 +84,7 @@ export async function startWorkerProcess(o: { temporalAddress: string; databaseU
       FAULT_WORKER_DATABASE_URL: o.databaseUrl,
       FAULT_WORKER_TASK_QUEUE: o.taskQueue,
       FAULT_WORKER_POLLING: o.polling ? '1' : '0',
+      FAULT_WORKER_CONFIG_WATCH: o.configWatch ? '1' : '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

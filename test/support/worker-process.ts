@@ -4,12 +4,14 @@
  * activities, the same prebuilt workflow bundle, its own PostgreSQL pool and Temporal client.
  *
  * Environment: FAULT_WORKER_TEMPORAL_ADDRESS, FAULT_WORKER_DATABASE_URL, FAULT_WORKER_TASK_QUEUE,
- * TEST_WORKFLOW_BUNDLE, and FAULT_WORKER_POLLING=1 when the system it serves polls on schedules.
+ * TEST_WORKFLOW_BUNDLE, FAULT_WORKER_POLLING=1 when the system it serves polls on schedules and
+ * FAULT_WORKER_CONFIG_WATCH=1 when it watches config files.
  * Prints `ready <pid>` on stdout once the worker exists; SIGTERM stops it in order and exits 0.
  */
 import { createDb } from '../../platform/db.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { connectTemporal } from '../../platform/temporal.ts';
+import { ConfigWatchService } from '../../services/config-watch-service.ts';
 import { ScheduleService } from '../../services/schedule-service.ts';
 import { startWorker } from '../../workers/worker.ts';
 
@@ -25,6 +27,7 @@ const logger = createLogger(process.env.LOG_LEVEL ?? 'error', 'worker-process');
 const db = createDb(need('FAULT_WORKER_DATABASE_URL'));
 const client = await connectTemporal(temporalAddress, 'default');
 const schedules = new ScheduleService(client, taskQueue, logger, process.env.FAULT_WORKER_POLLING === '1');
+const watchers = new ConfigWatchService(client, taskQueue, logger, process.env.FAULT_WORKER_CONFIG_WATCH === '1');
 const worker = await startWorker({
   temporalAddress,
   namespace: 'default',
@@ -32,6 +35,7 @@ const worker = await startWorker({
   db,
   logger,
   schedules,
+  watchers,
   temporal: client,
   maxHeartbeatThrottleMs: 1000,
   workflowBundle: { codePath: need('TEST_WORKFLOW_BUNDLE') },

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { Context } from '@temporalio/activity';
-import { Client, Connection, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { CaptureInput } from '../../activities/config/capture.ts';
 import type { WatchInput } from '../../activities/config/watch.ts';
 import { createLogger } from '../../platform/logger.ts';
 import { installTemporalRuntime } from '../../platform/temporal-runtime.ts';
-import { configChangesSignal, restartWatchSignal, stopWatchingSignal, type ObservedChange } from '../../workflows/config-watch-messages.ts';
+import { configChangesSignal, rewatchUpdate, stopWatchingSignal, watchInPlaceSignal, type ObservedChange } from '../../workflows/config-watch-messages.ts';
 import type { configWatchWorkflow } from '../../workflows/config-watch.ts';
 import { testEnv, uniqueName, workflowBundle } from '../support/stack.ts';
 
@@ -263,7 +263,7 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
       await sleep(1_000);
 
       assert.equal(watch.calls.length, 1);
-      assert.deepEqual(watch.calls[0]!.input, { hostname: HOSTNAME, workflowId: handle.workflowId });
+      assert.deepEqual(watch.calls[0]!.input, { hostname: HOSTNAME, workflowId: handle.workflowId, watchId: `${handle.firstExecutionRunId}/1` });
       assert.equal(watch.calls[0]!.ended, false, 'the watch runs until cancelled');
       assert.equal(watch.calls[0]!.cancelRequested, false);
       await stopAndWait(handle, capture);
@@ -311,37 +311,55 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     });
   });
 
-  test('restartWatch continues as new and the new run watches again', TEST_TIMEOUT, async () => {
+  test('rewatch starts a second watch and ends the first only once the second is in place, in the same run', TEST_TIMEOUT, async () => {
     const watch = fakeWatch();
     const capture = fakeCapture();
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
       await eventually('the watch activity to start', () => watch.calls.length === 1);
-      const firstRunId = handle.firstExecutionRunId;
-      // A change pending at the restart is captured by the first run, not lost.
+      const rewatch = handle.executeUpdate(rewatchUpdate);
+      await eventually('the second watch to start', () => watch.calls.length === 2);
+      const [first, second] = watch.calls;
+      assert.notEqual(second!.input.watchId, first!.input.watchId);
+
+      // Until the second says it is in place, the first goes on watching: changes it sees are captured.
       await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:00.000Z')]);
-      await handle.signal(restartWatchSignal);
+      await eventually('a.conf to be captured', () => capture.calls.length === 1 && capture.calls[0]!.done);
+      await sleep(500);
+      assert.equal(first!.cancelRequested || first!.ended, false, 'the first watch still runs');
 
-      await eventually('the watch activity to start again', () => watch.calls.length === 2);
-      assert.equal(watch.calls[0]!.cancelRequested, true, 'the first run cancelled its watch');
-      assert.equal(watch.calls[0]!.ended, true);
-      assert.deepEqual(watch.calls[1]!.input, { hostname: HOSTNAME, workflowId: handle.workflowId });
-
-      assert.equal(await runStatus(handle.workflowId, firstRunId), 'CONTINUED_AS_NEW');
+      // What the real activity signals once inotify is established.
+      await handle.signal(watchInPlaceSignal, { watchId: second!.input.watchId, mode: 'inotify' });
+      assert.equal(await within('the rewatch answer', rewatch), 'inotify');
+      await eventually('the first watch to end', () => first!.ended);
+      assert.equal(first!.cancelRequested, true, 'the first watch was cancelled by the workflow');
+      // A late word from the ended watch changes nothing.
+      await handle.signal(watchInPlaceSignal, { watchId: first!.input.watchId, mode: 'polling' });
+      await sleep(500);
+      assert.equal(second!.cancelRequested || second!.ended, false, 'the second watch runs on');
       const latest = await client.workflow.getHandle(handle.workflowId).describe();
-      assert.notEqual(latest.runId, firstRunId);
+      assert.equal(latest.runId, handle.firstExecutionRunId, 'no new run');
       assert.equal(latest.status.name, 'RUNNING');
-      assert.deepEqual(capture.paths(), ['/etc/a.conf']);
 
-      // The new run handles signals: a change is captured, and stopWatching ends it.
       await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:01.000Z')]);
-      await eventually('b.conf to be captured', () => capture.calls.length === 2);
-      await handle.signal(stopWatchingSignal);
-      await within('the workflow to complete', handle.result());
-
-      assert.deepEqual(capture.paths(), ['/etc/a.conf', '/etc/b.conf']);
+      await eventually('b.conf to be captured', () => capture.calls.length === 2 && capture.calls[1]!.done);
+      await stopAndWait(handle, capture);
       assert.equal(watch.calls.length, 2);
-      assert.equal(watch.calls[1]!.cancelRequested, true);
-      assert.equal(await runStatus(handle.workflowId, latest.runId), 'COMPLETED');
+      assert.equal(second!.cancelRequested, true);
+    });
+  });
+
+  test('a rewatch asked of a stopping watcher is refused and starts no watch', TEST_TIMEOUT, async () => {
+    const watch = fakeWatch();
+    const capture = fakeCapture({ held: true });
+    await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
+      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:00.000Z')]);
+      await eventually('the capture of a.conf to start', () => capture.calls.length === 1);
+      await handle.signal(stopWatchingSignal);
+      await assert.rejects(handle.executeUpdate(rewatchUpdate), WorkflowUpdateFailedError);
+      capture.open();
+      await within('the workflow to complete', handle.result());
+      assert.equal(watch.calls.length, 1);
     });
   });
 
