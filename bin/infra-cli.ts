@@ -150,6 +150,7 @@ interface OperationAnswer {
 function printResult(result: Record<string, unknown>): void {
   process.stdout.write(String(result.stdout ?? ''));
   process.stderr.write(String(result.stderr ?? ''));
+  if (typeof result.note === 'string') process.stderr.write(`${result.note}\n`);
   if (result.stdout_truncated || result.stderr_truncated) process.stderr.write(`[output truncated at ${String(result.output_limit_bytes)} bytes per stream]\n`);
   process.exitCode = typeof result.exit_code === 'number' ? result.exit_code : 1;
 }

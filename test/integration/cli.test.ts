@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { RunningSystem } from '../../platform/system.ts';
+import { runCli } from '../support/cli.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
-const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/infra.mjs');
-
 describe('the infra CLI against a running API', () => {
   let sshd: TestSshd;
   let sys: RunningSystem;
-  const infra = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      // stdin is not a terminal here, so a held command is printed rather than prompted for.
-      execFile(process.execPath, [cliPath, ...args], { env: { ...process.env, INFRA_API_URL: sys.apiUrl! } }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const infra = (...args: string[]) => runCli(sys.apiUrl!, ...args);
 
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
