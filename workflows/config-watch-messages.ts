@@ -7,7 +7,8 @@ export interface ObservedChange {
   detectedAt: string;
   /** Arrived by rename (inotify moved_to). */
   moved: boolean;
-  source: 'inotify' | 'rescan';
+  /** `opening_scan`: the comparison by hashes that begins each watch, which also finds the files already there. */
+  source: 'inotify' | 'opening_scan' | 'rescan';
 }
 
 /** Batches of changes from the watch activity, debounced on the worker. */

@@ -227,7 +227,7 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
    */
   async function rollBack(target: { path: string; snapshotId: string }) {
     const { hostname } = input;
-    await captureConfigChange({ hostname, path: target.path, detectedAt: new Date().toISOString(), moved: false, correlationId: input.correlationId });
+    await captureConfigChange({ hostname, path: target.path, detectedAt: new Date().toISOString(), moved: false, openingScan: false, correlationId: input.correlationId });
     const written = await writeConfigVersion({ hostname, ...target });
     await record('config_rollback_written', view.confirmed_by ?? input.requestedBy, { path: target.path, snapshot_id: target.snapshotId, replaced_snapshot_id: written.replacedSnapshotId, sha256: written.sha256 });
     const check = await checkConfigFile({ hostname, path: target.path });
