@@ -53,7 +53,7 @@ export async function diagnoseDevice(deps: DiagnosisDeps, input: DiagnoseDeviceI
   const containers = input.collected.includes('containers') ? await snapshotsBetween(db, 'containers_snapshots', device.id, { since: since(CONTAINER_HISTORY_HOURS), until: now, limit: HISTORY_POINTS }) : [];
   const changes = await db
     .selectFrom('config_change_events')
-    .select(['path', 'detected_at', 'change_type', 'risk_level', 'reasons'])
+    .select(['path', 'detected_at', 'change_type', 'risk_level', 'reasons', 'first_capture'])
     .where('device_id', '=', device.id)
     .where('detected_at', '>=', since(CONFIG_CHANGE_HOURS))
     .orderBy('detected_at', 'asc')
@@ -78,6 +78,7 @@ export async function diagnoseDevice(deps: DiagnosisDeps, input: DiagnoseDeviceI
       kind: c.change_type,
       risk: c.risk_level,
       summary: c.reasons.length > 0 ? c.reasons.join('; ') : null,
+      first_capture: c.first_capture,
     })),
   });
   report.unavailable.push(...input.failed);

@@ -116,6 +116,7 @@ const commandResultShape = {
   stderr_truncated: z.boolean(),
   output_limit_bytes: z.int(),
   duration_ms: z.number(),
+  note: z.string().optional(),
 } satisfies Record<keyof CommandResult, z.ZodType>;
 
 const operationViewShape = {

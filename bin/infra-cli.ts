@@ -38,7 +38,8 @@ const USAGE = `usage:
   infra config rollback <snapshot_id>              put a version back (asks for the confirmation phrase)
   infra token create <name> --scope read|operate|confirm|admin[,...] [--expires-days N]
                                                    prints the token once (INFRA_API_TOKEN for the CLI)
-  infra token list | revoke <token_id>
+  infra token list
+  infra token revoke <token_id>
   infra confirm <operation_id> [<phrase>]          shows a held operation and its phrase to a confirmer, asks for it
   infra cancel <operation_id>
   infra operation <operation_id>
@@ -46,7 +47,36 @@ const USAGE = `usage:
 
 const apiUrl = process.env.INFRA_API_URL ?? `http://127.0.0.1:${process.env.API_PORT ?? '9101'}`;
 
+/** A failure the CLI explains in one line (exit status 1). */
 class CliError extends Error {}
+/** The CLI was called wrongly: one line saying what is wrong and where the right form is (exit status 2). */
+class UsageError extends Error {}
+
+const SEE_HELP = 'see `infra --help`';
+
+/** The usage line of the command `infra <group> <sub>` (the first of its group when `sub` names none), without its description. */
+function synopsisOf(group: string | undefined, sub: string | undefined): string | undefined {
+  const lines = USAGE.split('\n').map((line) => line.trim().split(/\s{2,}/)[0] ?? '').filter((line) => line.startsWith('infra '));
+  const words = (line: string) => line.split(' ');
+  const ofGroup = lines.filter((line) => words(line)[1] === group);
+  return ofGroup.find((line) => (words(line)[2] ?? '').replace(/^<|>$/g, '').split('|').includes(sub ?? '')) ?? ofGroup[0];
+}
+
+/** Node's parseArgs complaint (`Unknown option '--bogus'`) as ours, or null for any other error. */
+function optionMistake(err: unknown): string | null {
+  const { code, message } = err as { code?: unknown; message?: string };
+  const quoted = /'([^']*)'/.exec(message ?? '')?.[1] ?? '';
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${quoted}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return /argument missing/.test(message ?? '') ? `option ${quoted.split(' ')[0]} needs a value` : `option ${quoted} takes no value`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${quoted}`;
+    default:
+      return null;
+  }
+}
 
 /** Whom the CLI acts for, recorded beside the token's identity (`on_behalf_of`): the local login. */
 const cliUser = `${userInfo().username.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 50)}@cli`;
@@ -73,7 +103,7 @@ async function request(method: string, route: string, body?: unknown): Promise<{
 
 function failure(status: number, payload: Record<string, unknown> | null): CliError {
   const e = payload?.error as { code?: string; message?: string; details?: unknown } | undefined;
-  const details = e?.details ? `\n${JSON.stringify(e.details, null, 2)}` : '';
+  const details = e?.details ? ` ${JSON.stringify(e.details)}` : '';
   return new CliError(`${status} ${e?.code ?? 'error'}: ${e?.message ?? 'request failed'}${details}`);
 }
 
@@ -161,6 +191,7 @@ interface OperationAnswer {
 function printResult(result: Record<string, unknown>): void {
   process.stdout.write(String(result.stdout ?? ''));
   process.stderr.write(String(result.stderr ?? ''));
+  if (typeof result.note === 'string') process.stderr.write(`${result.note}\n`);
   if (result.stdout_truncated || result.stderr_truncated) process.stderr.write(`[output truncated at ${String(result.output_limit_bytes)} bytes per stream]\n`);
   process.exitCode = typeof result.exit_code === 'number' ? result.exit_code : 1;
 }
@@ -177,6 +208,16 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, 
 
 async function main(argv: string[]): Promise<void> {
   const [group, sub, ...rest] = argv;
+  // `--help` among a command's options asks for help too; exec's words (with or without `--`) are the device's.
+  const options = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (group === undefined || ['help', '--help', '-h'].includes(group) || (group !== 'exec' && options.includes('--help'))) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const usage = () => {
+    const synopsis = synopsisOf(group, sub);
+    return new UsageError(synopsis ? `usage: ${synopsis}; ${SEE_HELP}` : `unknown command ${group}; ${SEE_HELP}`);
+  };
   if (group === 'demo' && sub === undefined) {
     await import('../platform/demo.ts');
     return;
@@ -191,7 +232,7 @@ async function main(argv: string[]): Promise<void> {
       },
     });
     const hostname = positionals[0];
-    if (!hostname || positionals.length > 1) throw new CliError(USAGE);
+    if (!hostname || positionals.length > 1) throw usage();
     print(await call('POST', '/api/devices', {
       hostname,
       address: values.address,
@@ -218,7 +259,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (group === 'device' && sub === 'rm') {
     const hostname = rest[0];
-    if (!hostname || rest.length > 1) throw new CliError(USAGE);
+    if (!hostname || rest.length > 1) throw usage();
     await call('DELETE', `/api/devices/${encodeURIComponent(hostname)}`);
     process.stdout.write(`removed ${hostname}\n`);
     return;
@@ -230,8 +271,10 @@ async function main(argv: string[]): Promise<void> {
       options: { 'dry-run': { type: 'boolean' }, user: { type: 'string' }, key: { type: 'string' } },
     });
     const file = positionals[0];
-    if (!file) throw new CliError(USAGE);
-    const config = await readFile(file, 'utf8');
+    if (!file) throw usage();
+    const config = await readFile(file, 'utf8').catch((err: Error) => {
+      throw new CliError(`cannot read ${file} (${err.message}); give the path of an OpenSSH client config such as ~/.ssh/config`);
+    });
     print(await call('POST', '/api/devices/import', {
       config,
       dry_run: values['dry-run'] ?? false,
@@ -244,7 +287,7 @@ async function main(argv: string[]): Promise<void> {
     const dash = args.indexOf('--');
     const device = args[0];
     const command = dash >= 0 ? args.slice(dash + 1).join(' ') : args.slice(1).join(' ');
-    if (!device || device === '--' || !command) throw new CliError(USAGE);
+    if (!device || device === '--' || !command) throw usage();
     return operation(await request('POST', `/api/devices/${encodeURIComponent(device)}/exec`, { command }));
   }
   if (group === 'container' && sub) {
@@ -258,7 +301,7 @@ async function main(argv: string[]): Promise<void> {
       },
     });
     const [device, ...containers] = positionals;
-    if (!device || containers.length === 0) throw new CliError(USAGE);
+    if (!device || containers.length === 0) throw usage();
     const answer = await request('POST', `/api/devices/${encodeURIComponent(device)}/containers/actions`, {
       action: sub,
       containers,
@@ -283,7 +326,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (group === 'guest' && sub) {
     const [vmid, action] = rest;
-    if (!vmid || !action || rest.length > 2) throw new CliError(USAGE);
+    if (!vmid || !action || rest.length > 2) throw usage();
     const answer = await request('POST', `/api/devices/${encodeURIComponent(sub)}/guests/${encodeURIComponent(vmid)}/${encodeURIComponent(action)}`, {});
     if (answer.status === 200 && answer.payload && 'after' in answer.payload) {
       const after = answer.payload.after as { status: string; lock: string | null } | null;
@@ -300,7 +343,7 @@ async function main(argv: string[]): Promise<void> {
     const route = `/api/devices/${encodeURIComponent(sub)}/maintenance`;
     if (positionals[0] === 'status' && positionals.length === 1) return void print(await call('GET', route));
     if (positionals[0] === 'off' && positionals.length === 1) return void print(await call('POST', route, { enable: false }));
-    if (positionals[0] !== 'on' || positionals.length !== 1) throw new CliError(USAGE);
+    if (positionals[0] !== 'on' || positionals.length !== 1) throw usage();
     const answer = await request('POST', route, { enable: true, keep: values.keep, include: values.include, reason: values.reason });
     const plan = (answer.payload?.maintenance as { plan?: { stop: string[]; kept: Array<{ name: string; reason: string }> } } | undefined)?.plan;
     if (plan) {
@@ -313,7 +356,7 @@ async function main(argv: string[]): Promise<void> {
   if (group === 'restart' && sub) {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { project: { type: 'string' } } });
     const [service] = positionals;
-    if (!service || positionals.length > 1) throw new CliError(USAGE);
+    if (!service || positionals.length > 1) throw usage();
     const answer = await request('POST', `/api/devices/${encodeURIComponent(sub)}/compose/services/${encodeURIComponent(service)}/restart`, { project: values.project });
     const steps = (answer.payload?.restart ?? (answer.payload?.error as { details?: { restart?: unknown } } | undefined)?.details?.restart) as { steps: Array<{ service: string; state: string; detail: string | null }> } | undefined;
     for (const step of steps?.steps ?? []) process.stderr.write(`${step.service}: ${step.state}${step.detail ? ` — ${step.detail}` : ''}\n`);
@@ -322,7 +365,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (group === 'diagnose') {
     const { values, positionals } = parseArgs({ args: [sub ?? '', ...rest].filter(Boolean), allowPositionals: true, options: { focus: { type: 'string' }, json: { type: 'boolean' } } });
-    if (positionals.length > 1) throw new CliError(USAGE);
+    if (positionals.length > 1) throw usage();
     const query = values.focus ? `?${new URLSearchParams({ focus: values.focus })}` : '';
     const route = positionals[0] ? `/api/devices/${encodeURIComponent(positionals[0])}/diagnosis${query}` : `/api/diagnosis${query}`;
     const result = (await call('GET', route)) as { reports: Array<{ device: string; summary: string; findings: Array<{ severity: string; message: string; recommendation: string }>; unavailable: Array<{ data_type: string; reason: string }> }> };
@@ -346,7 +389,7 @@ async function main(argv: string[]): Promise<void> {
     }
     if (sub === 'list' && positionals.length === 0) return void print(await call('GET', '/api/tokens'));
     if (sub === 'revoke' && positionals.length === 1) return void print(await call('DELETE', `/api/tokens/${encodeURIComponent(positionals[0]!)}`));
-    throw new CliError(USAGE);
+    throw usage();
   }
   if (group === 'incident' && sub) {
     const { values, positionals } = parseArgs({
@@ -361,11 +404,11 @@ async function main(argv: string[]): Promise<void> {
     const [id] = positionals;
     if (sub === 'show' && id) return void print(await call('GET', `/api/incidents/${encodeURIComponent(id)}`));
     if (sub === 'replaced' && id) return void print(await call('POST', `/api/incidents/${encodeURIComponent(id)}/replaced`, { note: values.note }));
-    throw new CliError(USAGE);
+    throw usage();
   }
   if (group === 'logs' && sub) {
     const { values } = parseArgs({ args: rest, options: { unit: { type: 'string' }, tail: { type: 'string' }, since: { type: 'string' } } });
-    if (!values.unit) throw new CliError(`${USAGE}\n(container logs: infra container logs <device> <name>)`);
+    if (!values.unit) throw new UsageError(`infra logs needs --unit <unit> (for a container: infra container logs <device> <name>); ${SEE_HELP}`);
     const query = new URLSearchParams({ ...(values.tail && { tail: values.tail }), ...(values.since && { since: values.since }) });
     return operation(await request('GET', `/api/devices/${encodeURIComponent(sub)}/services/${encodeURIComponent(values.unit)}/logs?${query}`));
   }
@@ -389,13 +432,13 @@ async function main(argv: string[]): Promise<void> {
       const query = new URLSearchParams({ ...(values.device && { device: values.device }), ...(values.since && { since: values.since }), ...(values.limit && { limit: values.limit }) });
       return void print(await call('GET', `/api/config/changes?${query}`));
     }
-    throw new CliError(USAGE);
+    throw usage();
   }
   if (group === 'zfs' && sub === 'snapshot') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { recursive: { type: 'boolean', short: 'r' } } });
     const [device, snapshot] = positionals;
     const at = snapshot?.indexOf('@') ?? -1;
-    if (!device || !snapshot || at <= 0) throw new CliError(USAGE);
+    if (!device || !snapshot || at <= 0) throw usage();
     const body = { dataset: snapshot.slice(0, at), name: snapshot.slice(at + 1), recursive: values.recursive ?? false };
     const answer = await request('POST', `/api/devices/${encodeURIComponent(device)}/zfs/snapshots`, body);
     return operation({ ...answer, status: answer.status === 201 ? 200 : answer.status });
@@ -417,12 +460,12 @@ async function main(argv: string[]): Promise<void> {
   if (group === 'get') {
     const { values, positionals } = parseArgs({ args: [sub ?? '', ...rest].filter(Boolean), allowPositionals: true, options: { fresh: { type: 'boolean' } } });
     const [device, dataType] = positionals;
-    if (!device || !dataType) throw new CliError(USAGE);
+    if (!device || !dataType) throw usage();
     const query = values.fresh ? '?force_refresh=true' : '';
     print(await call('GET', `/api/devices/${encodeURIComponent(device)}/${encodeURIComponent(dataType)}${query}`));
     return;
   }
-  throw new CliError(USAGE);
+  throw usage();
 }
 
 function table(rows: string[][]): void {
@@ -433,6 +476,10 @@ function table(rows: string[][]): void {
 try {
   await main(process.argv.slice(2));
 } catch (err) {
-  process.stderr.write(`${err instanceof CliError ? err.message : (err as Error).stack}\n`);
-  process.exitCode = 1;
+  const mistake = optionMistake(err);
+  const usageError = err instanceof UsageError || mistake !== null;
+  const message = mistake === null ? (err as Error).message : `${mistake}; ${SEE_HELP}`;
+  // One line, whatever the error: the cause and what to do, never a stack.
+  process.stderr.write(`${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exitCode = usageError ? 2 : 1;
 }

@@ -179,6 +179,8 @@ export interface ConfigChangeEventsTable {
   restart_required: boolean;
   restart_hint: string | null;
   detected_at: Timestamp;
+  /** The first version of a file already there when watching it began: recorded as CREATE, but no change. */
+  first_capture: Generated<boolean>;
 }
 
 export type AuditAction =

@@ -4,7 +4,9 @@
  * policies list the non-retryable ones) and the fronts (which map them to HTTP statuses).
  */
 export const DEVICE_ERROR_CODES = {
-  connection_refused: { retryable: true, retryAfterMs: 5_000 },
+  // Nothing listens on the SSH port: tried again soon (an sshd restarting), so that a collection's
+  // retries (4 attempts) end within a few seconds and a closed port is reported as fast as it answers.
+  connection_refused: { retryable: true, retryAfterMs: 1_000 },
   connection_timeout: { retryable: true, retryAfterMs: 10_000 },
   host_unreachable: { retryable: true, retryAfterMs: 30_000 },
   dns_failure: { retryable: false, retryAfterMs: 0 },

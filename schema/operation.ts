@@ -93,6 +93,8 @@ export interface CommandResult {
   /** Byte limit per stream; output past it is dropped and the flag above says so. */
   output_limit_bytes: number;
   duration_ms: number;
+  /** What the system adds about the run, e.g. that no tool on the device could check a rolled-back file. */
+  note?: string;
 }
 
 export interface OperationView {

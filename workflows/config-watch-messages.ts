@@ -8,7 +8,8 @@ export interface ObservedChange {
   detectedAt: string;
   /** Arrived by rename (inotify moved_to). */
   moved: boolean;
-  source: 'inotify' | 'rescan';
+  /** `opening_scan`: the comparison by hashes that begins each watch, which also finds the files already there. */
+  source: 'inotify' | 'opening_scan' | 'rescan';
 }
 
 /** A watch activity has its watch in place: inotify established on every directory, or hash polling begun. */

@@ -81,9 +81,10 @@ export async function configWatchWorkflow(input: ConfigWatchInput): Promise<void
     for (const change of batch) {
       // A path seen again before it was captured is captured once, as it is by then.
       const earlier = pending.get(change.path);
-      // Keep the earliest sighting: signals from a retried watch on another worker may arrive out of order.
-      const detectedAt = earlier && earlier.detectedAt < change.detectedAt ? earlier.detectedAt : change.detectedAt;
-      pending.set(change.path, earlier ? { ...change, detectedAt, moved: earlier.moved || change.moved } : change);
+      // Keep the earliest sighting, when and how it was seen (a file the opening scan found stays found
+      // there): signals from a retried watch on another worker may arrive out of order.
+      const first = earlier && earlier.detectedAt <= change.detectedAt ? earlier : change;
+      pending.set(change.path, earlier ? { ...change, detectedAt: first.detectedAt, source: first.source, moved: earlier.moved || change.moved } : change);
     }
   });
   setHandler(watchInPlaceSignal, ({ watchId, mode }) => {
@@ -117,7 +118,14 @@ export async function configWatchWorkflow(input: ConfigWatchInput): Promise<void
     for (const [path, change] of pending) {
       pending.delete(path);
       try {
-        const captured = await captureConfigChange({ hostname: input.hostname, path, detectedAt: change.detectedAt, moved: change.moved, correlationId: null });
+        const captured = await captureConfigChange({
+          hostname: input.hostname,
+          path,
+          detectedAt: change.detectedAt,
+          moved: change.moved,
+          openingScan: change.source === 'opening_scan',
+          correlationId: null,
+        });
         if (captured.stored) await startAlertDelivery(captured.alerts);
       } catch (err) {
         // One unreadable file must not stop the watch; the failure stays in the workflow history.

@@ -242,13 +242,24 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
    */
   async function rollBack(target: { path: string; snapshotId: string }) {
     const { hostname } = input;
-    await captureConfigChange({ hostname, path: target.path, detectedAt: new Date().toISOString(), moved: false, correlationId: input.correlationId });
+    await captureConfigChange({ hostname, path: target.path, detectedAt: new Date().toISOString(), moved: false, openingScan: false, correlationId: input.correlationId });
     const written = await writeConfigVersion({ hostname, ...target });
     await record('config_rollback_written', view.confirmed_by ?? input.requestedBy, { path: target.path, snapshot_id: target.snapshotId, replaced_snapshot_id: written.replacedSnapshotId, sha256: written.sha256 });
     const check = await checkConfigFile({ hostname, path: target.path });
     await record('config_rollback_checked', view.confirmed_by ?? input.requestedBy, { path: target.path, ...check });
-    // The answer of a rollback is its check: what ran, what it said.
-    view.result = { exit_code: check.exit_code, signal: null, stdout: check.output, stderr: check.note ?? '', stdout_truncated: check.output_truncated, stderr_truncated: false, output_limit_bytes: 64 * 1024, duration_ms: check.duration_ms };
+    // The answer of a rollback is its check: what ran, what it said. A device with no way to check the
+    // file is no failure: the version is in place (status 0) and the note says it went unchecked.
+    view.result = {
+      exit_code: check.exit_code ?? (check.ok ? 0 : null),
+      signal: null,
+      stdout: check.output,
+      stderr: '',
+      stdout_truncated: check.output_truncated,
+      stderr_truncated: false,
+      output_limit_bytes: 64 * 1024,
+      duration_ms: check.duration_ms,
+      ...(check.note !== null && { note: check.note }),
+    };
     if (check.ok) return;
     await writeConfigVersion({ hostname, path: target.path, snapshotId: written.replacedSnapshotId });
     await record('config_rollback_restored', view.confirmed_by ?? input.requestedBy, { path: target.path, snapshot_id: written.replacedSnapshotId });

@@ -29,6 +29,8 @@ export interface CaptureInput {
   detectedAt: string;
   /** The file arrived by a rename (inotify moved_to). */
   moved: boolean;
+  /** Seen by the scan that opens a watch: a file with no stored version was already there, not created. */
+  openingScan: boolean;
   correlationId: string | null;
 }
 
@@ -83,6 +85,7 @@ export async function captureConfigChange(deps: CaptureDeps, input: CaptureInput
       parseError: after && !after.ok ? after.error : null,
       detectedAt,
       detectionLatencyMs: Math.max(0, Date.now() - detectedAt.getTime()),
+      firstCapture: changeType === 'CREATE' && input.openingScan,
       event: {
         diff: diff.text,
         semanticChanges: changes,

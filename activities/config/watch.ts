@@ -81,7 +81,7 @@ export async function watchConfigFiles(deps: WatchDeps, input: WatchInput): Prom
 
     while (!ctx.cancellationSignal.aborted) {
       const targets = await discover(deps, target, device.id);
-      const catchUp = async () => signal(await rescan(deps, target, device.hostname, targets));
+      const catchUp = async () => signal(await rescan(deps, target, device.hostname, targets, 'opening_scan'));
       const outcome = await watchWithInotify(deps, target, targets, signal, async () => {
         await inPlace('inotify', null);
         await catchUp();
@@ -228,7 +228,7 @@ async function pollHashes(
         resolve();
       }, { once: true });
     });
-    if (!cancelled.aborted) await signal(await rescan(deps, target, hostname, targets));
+    if (!cancelled.aborted) await signal(await rescan(deps, target, hostname, targets, 'rescan'));
   }
 }
 
@@ -243,7 +243,7 @@ async function discover(deps: WatchDeps, target: SshTarget, deviceId: string): P
  * Changes between the device's files and the newest stored versions: new or different hashes, and
  * stored files that are gone. Unreadable files count as neither.
  */
-async function rescan(deps: WatchDeps, target: SshTarget, hostname: string, targets: WatchTargets): Promise<ObservedChange[]> {
+async function rescan(deps: WatchDeps, target: SshTarget, hostname: string, targets: WatchTargets, source: 'opening_scan' | 'rescan'): Promise<ObservedChange[]> {
   const output = await deps.pool.exec(target, posixShellCommand(hashScanScript(targets)), { timeoutMs: 120_000 });
   const present = parseHashScan(output);
   const unreadable = new Set(parseHashScanUnreadable(output));
@@ -255,11 +255,11 @@ async function rescan(deps: WatchDeps, target: SshTarget, hostname: string, targ
   const changes: ObservedChange[] = [];
   for (const [path, sha256] of present) {
     const latest = storedByPath.get(path);
-    if (!latest || latest.change_type === 'DELETE' || latest.content_sha256 !== sha256) changes.push({ path, detectedAt: now, moved: false, source: 'rescan' });
+    if (!latest || latest.change_type === 'DELETE' || latest.content_sha256 !== sha256) changes.push({ path, detectedAt: now, moved: false, source });
   }
   for (const [path, latest] of storedByPath) {
     if (latest.change_type !== 'DELETE' && !present.has(path) && !unreadable.has(path) && isWatchedFile(targets, path)) {
-      changes.push({ path, detectedAt: now, moved: false, source: 'rescan' });
+      changes.push({ path, detectedAt: now, moved: false, source });
     }
   }
   return changes;

@@ -9,7 +9,8 @@
  *   how often a container crashed, and since when a problem has been there.
  * - A configuration change is offered as related evidence only for problems a change can cause
  *   (containers, units, load, space), and only when it came at most 30 minutes before the problem was
- *   first seen; a failing disk after an nginx edit is a coincidence.
+ *   first seen; a failing disk after an nginx edit is a coincidence. The first version of a file the
+ *   watcher found already there is no change and is never offered.
  * - Recommendations are text for a person or an agent. Nothing here runs or schedules anything; commands
  *   in them name device values shell-quoted, so they can be copied as they are.
  */
@@ -86,9 +87,12 @@ export interface ContainerHistoryPoint {
 export interface RecentConfigChange {
   path: string;
   detected_at: string;
+  /** The change type: CREATE, MODIFY, DELETE or MOVE. */
   kind: string;
   risk: string | null;
   summary: string | null;
+  /** The first version of a file already there when watching it began: stored, but not a change. */
+  first_capture: boolean;
 }
 
 export interface DiagnosisInput {
@@ -468,6 +472,7 @@ function relatedChanges(onsetIso: string, changes: readonly RecentConfigChange[]
   const onset = timeOf(onsetIso, 'problem onset');
   const windowMs = T.diagnosis.config_change_window_minutes * 60_000;
   return changes
+    .filter((change) => !change.first_capture)
     .map((change) => ({ change, at: Date.parse(change.detected_at) }))
     .filter(({ at }) => !Number.isNaN(at) && at <= onset && onset - at <= windowMs)
     .sort((a, b) => b.at - a.at)
@@ -481,12 +486,15 @@ function relatedChanges(onsetIso: string, changes: readonly RecentConfigChange[]
     }));
 }
 
-function changeAdvice(changes: readonly RelatedConfigChange[]): string {
+/** `firstSeen`: when the history shows the problem began; null when only the collection saw it. */
+function changeAdvice(changes: readonly RelatedConfigChange[], firstSeen: string | null, collectedAt: string): string {
   const [closest] = changes;
   if (!closest) return '';
   const others = changes.length > 1 ? ` (and ${plural(changes.length - 1, 'other change')})` : '';
   const details = [closest.risk ? `risk ${closest.risk}` : null, closest.summary].filter((part) => part).join(': ');
-  return ` ${closest.path} changed ${closest.minutes_before_onset} min before this began${details ? ` (${details})` : ''}${others}: review that change first; config_diff shows it and rollback_config can restore the previous version.`;
+  const seconds = (Date.parse(firstSeen ?? collectedAt) - Date.parse(closest.detected_at)) / 1000;
+  const before = `${seconds < 60 ? 'less than a minute' : formatDuration(seconds)} before ${firstSeen === null ? 'this was seen' : 'this began'}`;
+  return ` ${closest.path} changed ${before}${details ? ` (${details})` : ''}${others}: review that change first; config_diff shows it and rollback_config can restore the previous version.`;
 }
 
 function toFinding(observed: Observed, input: DiagnosisInput): Omit<Finding, 'rank'> {
@@ -496,7 +504,7 @@ function toFinding(observed: Observed, input: DiagnosisInput): Omit<Finding, 'ra
   return {
     ...insight,
     category: rule.category,
-    recommendation: recommendation(insight) + changeAdvice(related),
+    recommendation: recommendation(insight) + changeAdvice(related, firstSeen, input.collectedAt),
     ...(firstSeen !== null && { first_seen: firstSeen }),
     ...(related.length > 0 && { related_config_changes: related }),
   };

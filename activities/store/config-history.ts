@@ -39,6 +39,8 @@ export interface ConfigChangeRecord {
   parseError: { message: string; line: number | null; column: number | null } | null;
   detectedAt: Date;
   detectionLatencyMs: number | null;
+  /** A CREATE that is only the first version of a file found when watching it began. */
+  firstCapture: boolean;
   event: {
     diff: string;
     semanticChanges: unknown[];
@@ -105,6 +107,7 @@ export async function storeConfigChange(db: Kysely<Database>, r: ConfigChangeRec
         restart_required: r.event.restartRequired,
         restart_hint: r.event.restartHint,
         detected_at: r.detectedAt,
+        first_capture: r.firstCapture,
       })
       .returning('id')
       .executeTakeFirstOrThrow();

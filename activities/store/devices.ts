@@ -69,10 +69,15 @@ export function hostKeyPinStore(db: Kysely<Database>): HostKeyPinStore {
 /** After this many failed collections in a row a device is shown as unreachable (as the earlier system did). */
 const FAILURES_BEFORE_UNREACHABLE = 3;
 
-/** Status a failure puts the device in: identity and credential problems show at once. */
+/**
+ * Status a failure puts the device in: identity and credential problems show at once, and so does a
+ * refused connection, which the device answered through a collection's retries; timeouts and lost
+ * connections may be a passing blip, so they count.
+ */
 function statusAfterFailure(code: DeviceErrorCode, consecutiveFailures: number, current: DeviceStatus): DeviceStatus {
   if (code === 'host_key_mismatch') return 'host_key_mismatch';
   if (code === 'auth_failed' || code === 'key_missing' || code === 'key_unreadable') return 'auth_failed';
+  if (code === 'connection_refused') return 'unreachable';
   if (code === 'parse_error' || code === 'command_not_found' || code === 'permission_denied') return current;
   return consecutiveFailures >= FAILURES_BEFORE_UNREACHABLE ? 'unreachable' : current;
 }

@@ -2,6 +2,7 @@ import { type DataType, isDataType } from '../../activities/collectors/registry.
 import { CONFIG_MARKERS, type ConfigScriptKind } from '../../activities/config/watch-scripts.ts';
 import { configAnswer } from './config-answers.ts';
 import type { DeviceModel, DockerAction } from './model.ts';
+import { dockerPsOutput } from './outputs/containers.ts';
 import { loadAverages } from './outputs/metrics.ts';
 import { OUTPUTS } from './outputs/index.ts';
 import { words } from './shell-words.ts';
@@ -12,8 +13,9 @@ import { words } from './shell-words.ts';
  * (`# infrastructor collect metrics`): the answer is that type's generated output. The config watcher's
  * scripts are marked the same way (`# infrastructor config read`) and answered from the device's
  * simulated files (config-answers.ts); the watch itself streams (simulator.ts). Anything else is run
- * as one simple command: a few are known (uptime, hostname, echo, true, docker start/stop/restart/rm),
- * the rest are "not found", as from a shell that lacks them.
+ * as one simple command: a few are known (uptime, hostname, echo, true, docker ps and
+ * start/stop/restart/rm), the rest are "not found", as from a shell that lacks them. A `$(…)` in it
+ * is answered the same way first, so `docker stop $(docker ps -q)` stops the running containers.
  */
 
 export interface Answer {
@@ -66,8 +68,23 @@ const DOCKER_ACTIONS: ReadonlySet<string> = new Set<DockerAction>(['start', 'sto
 /** Options of start/stop/restart/rm that take a value. */
 const DOCKER_VALUE_OPTIONS = new Set(['-t', '--time', '-s', '--signal', '--timeout']);
 
+/** `docker ps` with `-a`/`--all` and `-q`/`--quiet`, alone or together (`-aq`). */
+function dockerPs(model: DeviceModel, args: readonly string[], t: number): Answer {
+  const options = { all: false, quiet: false };
+  for (const arg of args) {
+    const flags = arg.startsWith('--') ? [arg] : /^-[aq]+$/.test(arg) ? [...arg.slice(1)].map((letter) => `-${letter}`) : [arg];
+    for (const flag of flags) {
+      if (flag === '-a' || flag === '--all') options.all = true;
+      else if (flag === '-q' || flag === '--quiet') options.quiet = true;
+      else return { stdout: '', stderr: `fleet simulator: docker ps ${arg} is not simulated\n`, exitCode: 1 };
+    }
+  }
+  return { stdout: dockerPsOutput(model, t, options), stderr: '', exitCode: 0 };
+}
+
 function docker(model: DeviceModel, args: readonly string[], t: number): Answer {
   const [action = '', ...rest] = args[0] === 'container' ? args.slice(1) : args;
+  if (action === 'ps' || (action === 'ls' && args[0] === 'container')) return dockerPs(model, rest, t);
   if (!DOCKER_ACTIONS.has(action)) return { stdout: '', stderr: `fleet simulator: docker ${action} is not simulated\n`, exitCode: 1 };
   const names: string[] = [];
   let force = false;
@@ -91,7 +108,18 @@ function docker(model: DeviceModel, args: readonly string[], t: number): Answer 
 
 function runCommand(model: DeviceModel, script: string, t: number): Answer {
   const line = script.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#')) ?? '';
-  const [command, ...args] = words(line);
+  // A `$(…)` runs on the device first, as sh runs it; what it prints to stderr comes before the command's own.
+  let substitutedStderr = '';
+  const [command, ...args] = words(line, (inner) => {
+    const answer = runCommand(model, inner, t);
+    substitutedStderr += answer.stderr;
+    return answer.stdout;
+  });
+  const answer = runSimpleCommand(model, command, args, t);
+  return { ...answer, stderr: substitutedStderr + answer.stderr };
+}
+
+function runSimpleCommand(model: DeviceModel, command: string | undefined, args: string[], t: number): Answer {
   switch (command) {
     case undefined:
     case 'true':

@@ -21,7 +21,7 @@ const ok = (stdout: string): Answer => ({ stdout, stderr: '', exitCode: 0 });
 
 /** Words of each line of the script, as sh splits them. */
 function scriptLines(script: string): string[][] {
-  return script.split('\n').map(words);
+  return script.split('\n').map((line) => words(line));
 }
 
 /** The values of a `for NAME in VALUES; do` loop: the first one over `name`. */

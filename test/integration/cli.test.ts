@@ -1,25 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { RunningSystem } from '../../platform/system.ts';
+import { runCli } from '../support/cli.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { freePort } from '../support/ports.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
-
-const cliPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/infra.mjs');
 
 describe('the infra CLI against a running API', () => {
   let sshd: TestSshd;
   let sys: RunningSystem;
-  const infra = (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      // stdin is not a terminal here, so a held command is printed rather than prompted for.
-      execFile(process.execPath, [cliPath, ...args], { env: { ...process.env, INFRA_API_URL: sys.apiUrl! } }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const infra = (...args: string[]) => runCli(sys.apiUrl!, ...args);
 
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
@@ -88,5 +79,29 @@ describe('the infra CLI against a running API', () => {
 
     assert.equal((await infra('device', 'rm', 'cli-dev')).code, 0);
     assert.doesNotMatch((await infra('device', 'list')).stdout, /cli-dev/);
+  });
+
+  test('every error is one line with its cause and remedy: exit 2 for a wrong call, 1 for a failure', async () => {
+    const oneLine = async (expectedCode: number, stderr: RegExp, ...args: string[]) => {
+      const run = await infra(...args);
+      assert.deepEqual([run.code, run.stdout], [expectedCode, ''], `infra ${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /^[^\n]+\n$/, `infra ${args.join(' ')} prints one line`);
+      assert.match(run.stderr, stderr);
+    };
+    await oneLine(2, /^unknown option --bogus; see `infra --help`$/m, 'device', 'list', '--bogus');
+    await oneLine(2, /^option --port needs a value; see `infra --help`$/m, 'device', 'add', 'x', '--port');
+    await oneLine(2, /^unexpected argument extra; see `infra --help`$/m, 'device', 'list', 'extra');
+    await oneLine(2, /^usage: infra device rm <hostname>; see `infra --help`$/m, 'device', 'rm');
+    await oneLine(2, /^unknown command frobnicate; see `infra --help`$/m, 'frobnicate');
+    await oneLine(1, /^404 not_found: .*nope/m, 'get', 'nope', 'metrics');
+    await oneLine(1, /^cannot read \/nonexistent\/ssh_config \(ENOENT.*\); give the path of an OpenSSH client config/m, 'device', 'import', '/nonexistent/ssh_config');
+    const closed = await runCli(`http://127.0.0.1:${await freePort()}`, 'device', 'list');
+    assert.equal(closed.code, 1);
+    assert.match(closed.stderr, /^cannot reach the API at http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED.*\); is `npm start` running\?\n$/);
+
+    const help = await infra('--help');
+    assert.deepEqual([help.code, help.stderr], [0, '']);
+    assert.match(help.stdout, /^usage:\n {2}infra demo/);
+    assert.equal((await infra('device', 'list', '--help')).stdout, help.stdout);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runCli } from '../support/cli.ts';
 import { devicePasswdEntry, startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 import { ownerContext } from '../../services/device-service.ts';
@@ -12,23 +13,26 @@ const V1 = site(3000);
 const V2 = site(3001);
 const BROKEN = site(3002, '    # BROKEN: the stand-in nginx -t rejects this file\n');
 const V4 = site(3003);
+const compose = (tag: string) => `services:\n  web:\n    image: nginx:${tag}\n    ports:\n      - "8080:80"\n`;
 
 describe('config rollback: held, written atomically, checked, undone when the check fails', () => {
   let sshd: TestSshd;
   let sys: Awaited<ReturnType<typeof startTestSystem>>;
   let dir: string;
+  let stackDir: string;
   const file = () => path.join(dir, 'grafana.subdomain.conf');
+  const composeFile = () => path.join(stackDir, 'compose.yaml');
 
   const http = async (method: string, route: string, body?: unknown) => {
     const res = await fetch(`${sys.apiUrl}${route}`, { method, headers: { 'content-type': 'application/json', 'x-infra-user': 'alice' }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: await res.json() };
   };
-  const versions = () => sys.db.selectFrom('config_snapshots').select(['id', 'content']).where('path', '=', file()).orderBy('id').execute();
-  /** Waits until the history holds a version with `content` as its newest, and answers that version's id. */
-  const newestIs = async (content: string) => {
+  const versions = (of: string) => sys.db.selectFrom('config_snapshots').select(['id', 'content']).where('path', '=', of).orderBy('id').execute();
+  /** Waits until the history of `of` holds a version with `content` as its newest, and answers that version's id. */
+  const newestIs = async (content: string, of = file()) => {
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const all = await versions();
+      const all = await versions(of);
       if (all.at(-1)?.content === content) return all.at(-1)!.id;
       if (Date.now() > deadline) assert.fail(`newest version never became the expected content; have ${all.length} versions`);
       await new Promise((r) => setTimeout(r, 100));
@@ -47,12 +51,17 @@ describe('config rollback: held, written atomically, checked, undone when the ch
       `#!/bin/sh\n[ "$1" = -t ] || exit 2\nif grep -qs BROKEN '${dir}'/*.conf; then echo "nginx: [emerg] unknown directive \\"BROKEN\\" in ${dir}/grafana.subdomain.conf:12" >&2; echo 'nginx: configuration file /etc/nginx/nginx.conf test failed' >&2; exit 1; fi\necho 'nginx: the configuration file /etc/nginx/nginx.conf syntax is ok' >&2\necho 'nginx: configuration file /etc/nginx/nginx.conf test is successful' >&2\n`,
     );
     write(V1);
+    stackDir = path.join(testDir(uniqueName('stacks')), 'app');
+    mkdirSync(stackDir, { recursive: true });
+    chownSync(stackDir, devicePasswdEntry().uid, devicePasswdEntry().gid);
+    writeFileSync(composeFile(), compose('1.27.0'), { mode: 0o644 });
     sys = await startTestSystem({ configWatchEnabled: true, confirmationTimeoutSeconds: 60 });
     await sys.devices.create(
       { hostname: 'proxy', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true },
       ownerContext('api'),
     );
     await sys.configHistory.addWatchPath('proxy', dir);
+    await sys.configHistory.addWatchPath('proxy', stackDir);
   });
   after(async () => {
     await sys?.devices.remove('proxy', ownerContext('api')).catch(() => undefined);
@@ -105,6 +114,23 @@ describe('config rollback: held, written atomically, checked, undone when the ch
     assert.match(op.body.result.stdout, /unknown directive "BROKEN"/);
     const audit = await sys.db.selectFrom('audit_log').select('action').where('hostname', '=', 'proxy').where('action', 'in', ['config_rollback_written', 'config_rollback_checked', 'config_rollback_restored']).orderBy('id').execute();
     assert.deepEqual(audit.map((a) => a.action).slice(-3), ['config_rollback_written', 'config_rollback_checked', 'config_rollback_restored']);
+  });
+
+  test('a rollback where nothing can check the file succeeds with a note saying so, and the CLI exits 0', async () => {
+    // What docker prints where the compose plugin is not installed (and there is no docker-compose either).
+    sshd.standIn('docker', `#!/bin/sh\necho "docker: '$1' is not a docker command." >&2\necho "See 'docker --help'" >&2\nexit 1\n`);
+    const v1 = await newestIs(compose('1.27.0'), composeFile());
+    writeFileSync(composeFile(), compose('1.27.3'));
+    await newestIs(compose('1.27.3'), composeFile());
+
+    const held = await http('POST', `/api/config/snapshots/${v1}/rollback`);
+    assert.equal(held.status, 409, JSON.stringify(held.body));
+    const id = held.body.operation_id as string;
+    const confirmed = await runCli(sys.apiUrl!, 'confirm', id, (await http('GET', `/api/operations/${id}`)).body.confirmation_phrase);
+    assert.deepEqual(confirmed, { code: 0, stdout: '', stderr: 'not checked: docker compose is not installed\n' });
+    assert.equal(readFileSync(composeFile(), 'utf8'), compose('1.27.0'));
+    const op = (await http('GET', `/api/operations/${id}`)).body;
+    assert.deepEqual([op.state, op.error, op.result.exit_code, op.result.note], ['completed', null, 0, 'not checked: docker compose is not installed']);
   });
 
   test('rolling back to the current version, or to a version that does not exist, is refused', async () => {

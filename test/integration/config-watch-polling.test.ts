@@ -62,7 +62,14 @@ describe('config watching falls back to polling hashes when inotify cannot be us
     writeFileSync(composeFile(), 'services:\n  backup:\n    image: restic/restic:0.17.3\n');
     const changed = await until(newestContent, (v) => v?.change_type === 'MODIFY', 'modified version');
     assert.match(changed!.content ?? '', /0\.17\.3/);
-    const event = await sys.db.selectFrom('config_change_events').selectAll().where('path', '=', composeFile()).orderBy('id', 'desc').executeTakeFirstOrThrow();
-    assert.match(JSON.stringify(event.semantic_changes), /service backup: image restic\/restic:0\.16\.4 → restic\/restic:0\.17\.3/);
+    const events = () => sys.db.selectFrom('config_change_events').selectAll().where('hostname', '=', 'nas-limited').orderBy('id').execute();
+    const [first, modified] = (await events()).filter((e) => e.path === composeFile());
+    assert.deepEqual([first?.change_type, first?.first_capture, modified?.change_type, modified?.first_capture], ['CREATE', true, 'MODIFY', false]);
+    assert.match(JSON.stringify(modified?.semantic_changes), /service backup: image restic\/restic:0\.16\.4 → restic\/restic:0\.17\.3/);
+
+    // A file that appears between two polls was created while watched: a change, not a first capture.
+    writeFileSync(path.join(dir, 'compose.override.yml'), 'services:\n  backup:\n    environment:\n      - TZ=UTC\n', { mode: 0o644 });
+    const created = await until(async () => (await events()).find((e) => e.path.endsWith('compose.override.yml')), (e) => e !== undefined, 'created file');
+    assert.deepEqual([created?.change_type, created?.first_capture], ['CREATE', false]);
   });
 });

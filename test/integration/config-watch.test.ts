@@ -43,6 +43,8 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
   const watcher = () => sys.client.workflow.getHandle(sys.watchers.workflowId('watched'));
   const watchActivitiesStarted = async () =>
     ((await watcher().fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchConfigFiles').length;
+  const firstCaptureOf = async (snapshotId: string) =>
+    (await sys.db.selectFrom('config_change_events').select('first_capture').where('snapshot_id', '=', snapshotId).executeTakeFirstOrThrow()).first_capture;
   const watchMode = async () => (await sys.db.selectFrom('devices').select('config_watch_mode').where('hostname', '=', 'watched').executeTakeFirst())?.config_watch_mode;
 
   before(async () => {
@@ -70,6 +72,7 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     const [first] = await waitForVersions(file(), (v) => v.length >= 1);
     assert.equal(first!.change_type, 'CREATE');
     assert.equal(first!.content, COMPOSE_V1);
+    assert.equal(await firstCaptureOf(first!.id), true, 'already there when watching began: no change');
     const deadline = Date.now() + 10_000;
     while ((await watchMode()) !== 'inotify' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.equal(await watchMode(), 'inotify');
@@ -98,6 +101,16 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     assert.equal(all[2]!.change_type, 'MODIFY');
     assert.equal(all[2]!.content, COMPOSE_V3);
     assert.equal((await versions(tmp)).length, 0, 'editor temp files are not watched');
+  });
+
+  test('a file created while watched is a CREATE that is a change, unlike the first capture', async () => {
+    const created = path.join(dir, 'compose.prod.yml');
+    writeFileSync(created, COMPOSE_V3, { mode: 0o644 });
+    const [version] = await waitForVersions(created, (v) => v.length >= 1);
+    assert.equal(version!.change_type, 'CREATE');
+    assert.equal(await firstCaptureOf(version!.id), false);
+    rmSync(created);
+    await waitForVersions(created, (v) => v.length >= 2);
   });
 
   test('a file moved in is a MOVE, a deleted one a DELETE', async () => {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import type { ContainersData } from '../../activities/collectors/containers.ts';
 import { DATA_TYPES } from '../../activities/collectors/registry.ts';
 import { configFiles, nextConfigEdit } from '../../bench/fleet/config-files.ts';
 import { registerFleet } from '../../bench/fleet/register.ts';
 import { type Fleet, type SimulatedDevice, startFleet } from '../../bench/fleet/simulator.ts';
+import { ownerContext } from '../../services/device-service.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
 /** The simulated fleet as the real system sees it: registered through the API, collected by the worker. */
@@ -40,6 +42,27 @@ describe('fleet simulator with the real system', () => {
       assert.deepEqual(view.capabilities, device.profile.capabilities, device.hostname);
     }
     assert.equal(fleet.stats().connections, 6, 'the worker kept one connection per device');
+  });
+
+  test("the demo's held docker stop $(docker ps -q) runs once confirmed: the containers stop and docker ps shows them stopped", async () => {
+    const device = fleet.devices.find((d) => d.profile.role === 'docker');
+    assert.ok(device);
+    // As the demo does: asked through the operation service, released by the local owner with its phrase.
+    const owner = ownerContext('cli');
+    const held = await sys.operations.exec(device.hostname, 'docker stop $(docker ps -q)', owner);
+    assert.equal(held.state, 'awaiting_confirmation', JSON.stringify(held));
+    const phrase = (await sys.operations.get(held.operation_id, owner.principal)).confirmation_phrase ?? '';
+    const { operation } = await sys.operations.confirm(held.operation_id, phrase, owner);
+    assert.deepEqual([operation.state, operation.result?.exit_code, operation.result?.stderr], ['completed', 0, ''], JSON.stringify(operation));
+    const stoppedIds = (operation.result?.stdout ?? '').split('\n').filter(Boolean);
+    assert.equal(stoppedIds.length, held.assessment?.affected_count);
+
+    const ps = await sys.operations.exec(device.hostname, 'docker ps -a', owner);
+    assert.equal(ps.state, 'completed', JSON.stringify(ps));
+    const rows = (ps.result?.stdout ?? '').split('\n').filter(Boolean).slice(1);
+    for (const id of stoppedIds) assert.match(rows.find((row) => row.startsWith(id)) ?? `${id} not listed`, /Exited \(0\)/);
+    const containers = (await http('GET', `/api/devices/${device.hostname}/containers?force_refresh=true`)).body as { data: ContainersData };
+    assert.deepEqual(containers.data.containers.filter((c) => c.state !== 'exited').map((c) => c.name), []);
   });
 
   test('registering the fleet again updates the devices in place', async () => {

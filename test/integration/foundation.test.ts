@@ -5,6 +5,7 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RunningSystem } from '../../platform/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { freePort } from '../support/ports.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -132,6 +133,27 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
       // Other tests use this sshd: trust the new key for them by resetting pins.
       await sys.db.updateTable('devices').set({ host_key_fingerprint: null }).execute();
     }
+  });
+
+  test('a device whose SSH port is closed is reported at once: its read fails with connection_refused and it turns unreachable', async () => {
+    const closedPort = await freePort();
+    const started = performance.now();
+    assert.equal((await addDevice('dev-closed', { port: closedPort })).status, 201);
+    const read = await http('GET', '/api/devices/dev-closed/metrics');
+    const readMs = Math.round(performance.now() - started);
+    assert.equal(read.status, 502, JSON.stringify(read.body));
+    assert.equal(read.body.error.code, 'connection_refused');
+    assert.match(read.body.error.message, new RegExp(`dev-closed \\(127\\.0\\.0\\.1:${closedPort}\\): connection refused`));
+    // Generous: the point is that no round of retries stands between the refusal and the answer.
+    const deadline = Date.now() + 30_000;
+    let device = (await http('GET', '/api/devices/dev-closed')).body;
+    while (device.status !== 'unreachable' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      device = (await http('GET', '/api/devices/dev-closed')).body;
+    }
+    assert.equal(device.status, 'unreachable');
+    assert.match(device.status_detail, /^connection_refused: /);
+    process.stdout.write(`closed port: read failed after ${readMs} ms, unreachable after ${Math.round(performance.now() - started)} ms\n`);
   });
 
   test('bad input gets a 4xx in the one error shape and changes nothing', async () => {

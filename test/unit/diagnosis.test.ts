@@ -94,7 +94,7 @@ function healthyInput(overrides: Partial<DiagnosisInput> = {}): DiagnosisInput {
       updates: parsed('updates', 'debian12-up-to-date.txt'),
     },
     filesystemHistory: fsHistory(metrics, 24, { '/': 0, '/media/data': 0 }),
-    recentConfigChanges: [{ path: '/etc/nginx/nginx.conf', detected_at: at(-10 * 60_000), kind: 'nginx', risk: 'LOW', summary: 'worker_connections 1024 → 2048' }],
+    recentConfigChanges: [{ path: '/etc/nginx/nginx.conf', detected_at: at(-10 * 60_000), kind: 'MODIFY', risk: 'LOW', summary: 'worker_connections 1024 → 2048', first_capture: false }],
     containerHistory: containerHistory(healthyContainers(), [{ offset: -2 * HOUR }, { offset: -HOUR }]).map((p) => ({
       ...p,
       containers: p.containers.filter((c) => c.name !== 'nextcloud-redis-1'),
@@ -108,9 +108,10 @@ const REDIS_ONSET = at(-42 * 60_000);
 const COMPOSE_CHANGE: RecentConfigChange = {
   path: '/opt/nextcloud/docker-compose.yml',
   detected_at: at(-47 * 60_000),
-  kind: 'compose',
+  kind: 'MODIFY',
   risk: 'HIGH',
   summary: 'service redis: image redis:7 → redis:8',
+  first_capture: false,
 };
 
 /**
@@ -137,7 +138,7 @@ function plantedInput(overrides: Partial<DiagnosisInput> = {}): DiagnosisInput {
     // The root filesystem grows too, but would take most of a year to fill; /srv/data not at all.
     filesystemHistory: fsHistory(metrics, 24, { '/srv/backup': 36 * GIB, '/': GIB, '/srv/data': 0 }),
     recentConfigChanges: [
-      { path: '/etc/nginx/nginx.conf', detected_at: at(-2 * HOUR), kind: 'nginx', risk: 'MEDIUM', summary: 'new server block' },
+      { path: '/etc/nginx/nginx.conf', detected_at: at(-2 * HOUR), kind: 'MODIFY', risk: 'MEDIUM', summary: 'new server block', first_capture: false },
       COMPOSE_CHANGE,
     ],
     containerHistory: containerHistory(containers, [
@@ -215,7 +216,8 @@ describe('diagnose a host with planted problems', () => {
   it('attaches the compose change made 5 minutes before the crash loop began, and to nothing else', () => {
     const looping = finding(report, 'container_restarting');
     assert.equal(looping.first_seen, REDIS_ONSET);
-    assert.deepEqual(looping.related_config_changes, [{ ...COMPOSE_CHANGE, minutes_before_onset: 5 }]);
+    const { first_capture: _firstCapture, ...cited } = COMPOSE_CHANGE;
+    assert.deepEqual(looping.related_config_changes, [{ ...cited, minutes_before_onset: 5 }]);
     assert.equal(looping.evidence.restarts_in_window, 37);
     assert.match(looping.recommendation, /^`docker logs --tail 100 nextcloud-redis-1` shows why it exits/);
     assert.match(looping.recommendation, /\/opt\/nextcloud\/docker-compose\.yml changed 5 min before this began \(risk HIGH: service redis: image redis:7 → redis:8\)/);
@@ -246,12 +248,36 @@ describe('diagnose a host with planted problems', () => {
 
 describe('diagnosis details', () => {
   it('offers a recent change to problems a change can cause, never to hardware ones', () => {
-    const change: RecentConfigChange = { path: '/etc/nginx/sites-enabled/cloud', detected_at: at(-10 * 60_000), kind: 'nginx', risk: 'HIGH', summary: 'upstream port 8080 → 8081' };
+    const change: RecentConfigChange = { path: '/etc/nginx/sites-enabled/cloud', detected_at: at(-10 * 60_000), kind: 'MODIFY', risk: 'HIGH', summary: 'upstream port 8080 → 8081', first_capture: false };
     const report = diagnose(plantedInput({ recentConfigChanges: [change] }));
     const withChange = report.findings.filter((f) => f.related_config_changes).map((f) => `${f.code} ${f.subject}`);
     // Onset unknown for the units (no history): the collection time stands for it.
     assert.deepEqual(withChange, ['unit_failed nginx.service', 'unit_failed restic-backup.service']);
     assert.equal(finding(report, 'unit_failed', 'nginx.service').related_config_changes?.[0]?.minutes_before_onset, 10);
+  });
+
+  it('never cites the first version of a file the watcher found already there, and says in words how long before a real change came', () => {
+    // The watcher's opening scan stores every file it finds as a CREATE, here just as redis began to crash.
+    const alreadyThere: RecentConfigChange = {
+      path: '/etc/systemd/system/dbus-org.freedesktop.timesync1.service',
+      detected_at: REDIS_ONSET,
+      kind: 'CREATE',
+      risk: 'LOW',
+      summary: null,
+      first_capture: true,
+    };
+    const quiet = diagnose(plantedInput({ recentConfigChanges: [alreadyThere] }));
+    assert.deepEqual(quiet.findings.filter((f) => f.related_config_changes), []);
+    assert.doesNotMatch(JSON.stringify(quiet), /timesync1/);
+
+    // A file created while watched is a change, cited with its time in sensible units.
+    const created: RecentConfigChange = { path: '/opt/nextcloud/.env', detected_at: at(-42 * 60_000 - 40_000), kind: 'CREATE', risk: 'MEDIUM', summary: 'new file', first_capture: false };
+    const looping = finding(diagnose(plantedInput({ recentConfigChanges: [alreadyThere, created] })), 'container_restarting');
+    assert.deepEqual(looping.related_config_changes?.map((c) => c.path), ['/opt/nextcloud/.env']);
+    assert.match(looping.recommendation, /\/opt\/nextcloud\/\.env changed less than a minute before this began \(risk MEDIUM: new file\): review/);
+    // The units' onset is unknown (no history): the change is placed before the collection that saw them.
+    const unit = finding(diagnose(plantedInput({ recentConfigChanges: [{ ...created, detected_at: at(-25 * 60_000) }] })), 'unit_failed', 'nginx.service');
+    assert.match(unit.recommendation, /\/opt\/nextcloud\/\.env changed 25 min before this was seen/);
   });
 
   it('escalates a filesystem that fills within a day and warns about one that fills within the week', () => {

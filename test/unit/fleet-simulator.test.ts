@@ -275,6 +275,38 @@ describe('fleet simulator: six devices, one of each role', () => {
     assert.match(missing.stderr, /No such container/);
   });
 
+  it('runs the $(docker ps -q) inside a command first, as sh does: docker stop $(docker ps -q) stops every running container', async () => {
+    const client = session(deviceWithRole(fleet, 'docker'));
+    const running = (await collect<ContainersData>(client, 'containers')).containers.filter((c) => c.state !== 'exited');
+    assert.ok(running.length > 1, 'several running containers');
+    const ids = await exec(client, 'docker ps -q');
+    assert.deepEqual(ids.stdout.split('\n').filter(Boolean).sort(), running.map((c) => c.id.slice(0, 12)).sort());
+
+    const stopped = await exec(client, 'docker stop $(docker ps -q)');
+    assert.deepEqual([stopped.stdout, stopped.stderr, stopped.exitCode], [ids.stdout, '', 0]);
+    assert.deepEqual(await exec(client, 'docker ps -q').then((r) => [r.stdout, r.exitCode]), ['', 0]);
+    assert.ok((await collect<ContainersData>(client, 'containers')).containers.every((c) => c.state === 'exited'));
+    // The table lists them only with -a, each as docker prints a stopped one, in the header's columns.
+    // What docker 27 prints when it has nothing to list.
+    assert.equal((await exec(client, 'docker ps')).stdout, 'CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n');
+    const [header = '', ...rows] = (await exec(client, 'docker ps -a')).stdout.split('\n').filter(Boolean);
+    assert.match(header, /^CONTAINER ID {3}IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES$/);
+    for (const c of running) {
+      const row = rows.find((line) => line.endsWith(`   ${c.name}`)) ?? '';
+      assert.ok(row.startsWith(c.id.slice(0, 12)), `${c.name} listed`);
+      assert.equal(row.indexOf('Exited (0) '), header.indexOf('STATUS'), row);
+      assert.equal(row.lastIndexOf(c.name), header.indexOf('NAMES'), row);
+    }
+    // Nothing is running now: the substitution is empty and docker says what it lacks.
+    const again = await exec(client, 'docker stop $(docker ps -q)');
+    assert.deepEqual([again.stderr, again.exitCode], ['"docker stop" requires at least 1 argument.\n', 1]);
+
+    const started = await exec(client, 'docker start $(docker ps -aq)');
+    assert.equal(started.exitCode, 0);
+    assert.equal(started.stdout.split('\n').filter(Boolean).length, rows.length);
+    assert.ok((await collect<ContainersData>(client, 'containers')).containers.every((c) => c.state === 'running'));
+  });
+
   it('fails services now and then, and reports no systemd where there is none', async () => {
     const failed = new Set<string>();
     for (let poll = 0; poll < 84; poll++) {

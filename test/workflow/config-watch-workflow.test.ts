@@ -195,7 +195,7 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
       await eventually('the watch activity to start', () => watch.calls.length === 1);
 
-      await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:01.000Z'), change('/etc/b.conf', '2026-01-01T10:00:01.000Z')]);
+      await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:01.000Z'), change('/etc/b.conf', '2026-01-01T10:00:01.000Z', false, 'opening_scan')]);
       await eventually('the capture of a.conf to start', () => capture.calls.length >= 1);
       // While a.conf is being captured: b.conf twice more (one of them moved), c.conf, and a.conf again.
       await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:02.000Z', true), change('/etc/c.conf', '2026-01-01T10:00:02.000Z')]);
@@ -215,12 +215,13 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
       assert.deepEqual(
         capture.calls.map((c) => c.input),
         [
-          { hostname: HOSTNAME, path: '/etc/a.conf', detectedAt: '2026-01-01T10:00:01.000Z', moved: false, correlationId: null },
-          // Signalled three times before its capture: once, first detection time, moved because one signal said so.
-          { hostname: HOSTNAME, path: '/etc/b.conf', detectedAt: '2026-01-01T10:00:01.000Z', moved: true, correlationId: null },
-          { hostname: HOSTNAME, path: '/etc/c.conf', detectedAt: '2026-01-01T10:00:02.000Z', moved: false, correlationId: null },
+          { hostname: HOSTNAME, path: '/etc/a.conf', detectedAt: '2026-01-01T10:00:01.000Z', moved: false, openingScan: false, correlationId: null },
+          // Signalled three times before its capture: once, first detection time and how (by the opening
+          // scan), moved because one signal said so.
+          { hostname: HOSTNAME, path: '/etc/b.conf', detectedAt: '2026-01-01T10:00:01.000Z', moved: true, openingScan: true, correlationId: null },
+          { hostname: HOSTNAME, path: '/etc/c.conf', detectedAt: '2026-01-01T10:00:02.000Z', moved: false, openingScan: false, correlationId: null },
           // Changed again after its first capture had started: captured again.
-          { hostname: HOSTNAME, path: '/etc/a.conf', detectedAt: '2026-01-01T10:00:03.000Z', moved: false, correlationId: null },
+          { hostname: HOSTNAME, path: '/etc/a.conf', detectedAt: '2026-01-01T10:00:03.000Z', moved: false, openingScan: false, correlationId: null },
         ],
       );
       assert.equal(await runStatus(handle.workflowId), 'RUNNING');

@@ -108,10 +108,41 @@ function dockerVersion(model: DeviceModel): string {
   return DOCKER_VERSIONS[Math.floor(dice(model.seed, 31) * DOCKER_VERSIONS.length)] ?? '27.3.1';
 }
 
+/** The containers `docker ps -a` lists, newest first as it does. */
+function listedContainers(model: DeviceModel): ContainerRuntime[] {
+  return model.containers.filter((c) => !c.removed).sort((a, b) => b.spec.createdAt - a.spec.createdAt);
+}
+
+/** docker's formatter.Ellipsis: at most `width` characters, the last one `…` when cut. */
+function ellipsis(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+const PS_TABLE_HEADER = ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'];
+
+/**
+ * `docker ps`, `-a` and `-q` as the CLI prints them: short ids, or its table (Go's tabwriter with
+ * minimum width 10 and padding 3, the command cut to 20 characters).
+ */
+export function dockerPsOutput(model: DeviceModel, t: number, options: { all: boolean; quiet: boolean }): string {
+  const shown = listedContainers(model).filter((c) => options.all || model.containerView(c, t).status !== 'exited');
+  if (options.quiet) return shown.map((c) => `${c.spec.id.slice(0, 12)}\n`).join('');
+  const rows = [
+    PS_TABLE_HEADER,
+    ...shown.map((c) => {
+      const running = model.containerView(c, t).status === 'running';
+      // The spec keeps the command as the JSON format quotes it; the table quotes it after cutting.
+      const command = JSON.stringify(ellipsis(c.spec.command.replace(/^"|"$/g, ''), 20));
+      return [c.spec.id.slice(0, 12), c.spec.image, command, `${dockerDuration(t - c.spec.createdAt)} ago`, statusText(model, c, t), running ? c.spec.ports : '', c.spec.name];
+    }),
+  ];
+  const widths = PS_TABLE_HEADER.map((_, column) => Math.max(10, ...rows.map((row) => (row[column] ?? '').length + 3)));
+  return rows.map((row) => `${row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('')}\n`).join('');
+}
+
 export function containersOutput(model: DeviceModel, t: number): string {
   if (!model.profile.capabilities.docker) return `@@no-docker\n${END_MARKER}\n`;
-  // `docker ps -a` lists the newest container first.
-  const listed = model.containers.filter((c) => !c.removed).sort((a, b) => b.spec.createdAt - a.spec.createdAt);
+  const listed = listedContainers(model);
   const running = listed.filter((c) => model.containerView(c, t).status !== 'exited');
   const parts = [
     runSection('version', dockerVersion(model)),
