@@ -21,7 +21,7 @@ import { planDeviceMaintenance, setDeviceMaintenance, type PlanMaintenanceInput,
 import { deliverAlerts, deliverHeldNotice } from './alerts/deliver.ts';
 import { diagnoseDevice, type DiagnoseDeviceInput } from './diagnosis.ts';
 import { openIncidents, recordIncident } from './incidents/store.ts';
-import { purgeSnapshots, type PurgeInput } from './retention.ts';
+import { purgeAudit, purgeSnapshots, type PurgeInput } from './retention.ts';
 import { syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
 import type { SshPool } from './ssh/pool.ts';
 
@@ -48,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
     executeOperation: (input: ExecuteOperationInput) => executeOperation(deps, input),
     syncDeviceSchedules: (hostname: string) => syncDeviceSchedules(deps, hostname),
     purgeSnapshots: (input: PurgeInput) => purgeSnapshots(deps, input),
+    purgeAudit: (input: { retentionDays: number }) => purgeAudit(deps, input),
     watchConfigFiles: (input: WatchInput) => watchConfigFiles(deps, input),
     captureConfigChange: (input: CaptureInput) => captureConfigChange(deps, input),
     assessConfigRollback: (input: ConfigRollbackTarget) => assessConfigRollback(deps, input),

@@ -24,6 +24,7 @@ import type { OperationSettings } from '../schema/operation.ts';
 import { ScheduleService } from '../services/schedule-service.ts';
 import { ServiceRestartService } from '../services/service-restart-service.ts';
 import { startWorker, type WorkerHandle } from '../workers/worker.ts';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '../activities/retention.ts';
 import { awaitMigrations, createDb, migrateToLatest } from './db.ts';
 import type { Logger } from './logger.ts';
 import { connectTemporal, connectTemporalShared, ensureSearchAttributes } from './temporal.ts';
@@ -66,6 +67,8 @@ export interface SystemOptions {
   incidentCheckIntervalSeconds?: number;
   /** Per-type overrides of snapshot retention in days. */
   retentionDays?: Record<string, number>;
+  /** Days of audit rows kept (AUDIT_RETENTION_DAYS); 90 unless set. */
+  auditRetentionDays?: number;
   operationSettings?: OperationSettings;
   workflowBundle?: WorkflowBundleOption;
   logger: Logger;
@@ -111,7 +114,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const schedules = new ScheduleService(client, o.instance, o.logger, o.pollingEnabled);
   const watchers = new ConfigWatchService(client, o.instance, o.logger, o.configWatchEnabled ?? o.pollingEnabled);
   const devices = new DeviceService(db, [schedules, watchers]);
-  const collection = new CollectionService(db, client, devices, o.instance, shared !== null);
+  const collection = new CollectionService(db, client, devices, o.instance, o.logger, shared !== null);
   const operations = new OperationService(db, client, devices, o.instance, o.operationSettings ?? DEFAULT_OPERATION_SETTINGS);
   const actions = new DeviceActionService(collection, operations);
   const configHistory = new ConfigHistoryService(db, devices, watchers, operations);
@@ -158,7 +161,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const followed = await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance']).execute();
     await schedules.reconcile(followed);
     await watchers.reconcile(followed);
-    await schedules.ensureRetention(o.retentionDays ?? {});
+    await schedules.ensureRetention(o.retentionDays ?? {}, o.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);
   }
 
   return {
@@ -167,6 +170,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
       await mcpFront?.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
       await worker?.stop();
+      await collection.stop();
       await events.stop();
       await client.connection.close();
       await db.destroy();

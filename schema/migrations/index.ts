@@ -11,6 +11,7 @@ import * as events from './0010_events.ts';
 import * as alerts from './0011_alerts.ts';
 import * as timescale from './0012_timescale.ts';
 import * as principals from './0013_principals.ts';
+import * as readCounts from './0014_read_counts.ts';
 
 /** Listed statically so bundles and tests need no directory scanning; names sort in apply order. */
 export const migrationProvider: MigrationProvider = {
@@ -27,5 +28,6 @@ export const migrationProvider: MigrationProvider = {
     '0011_alerts': alerts,
     '0012_timescale': timescale,
     '0013_principals': principals,
+    '0014_read_counts': readCounts,
   }),
 };

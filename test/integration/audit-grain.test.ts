@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { RunningSystem } from '../../platform/system.ts';
+import { ownerContext } from '../../services/device-service.ts';
+import { until } from '../support/fault-servers.ts';
+import { startTestSshd, type TestSshd } from '../support/sshd.ts';
+import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
+
+/**
+ * The audit's grain: cached reads are counted per minute and caller and written every few seconds,
+ * collections and cache misses keep a row each, and the retention schedule deletes audit rows older
+ * than AUDIT_RETENTION_DAYS.
+ */
+describe('audit grain and retention: real sshd, PostgreSQL, Temporal', () => {
+  let sshd: TestSshd;
+  let sys: RunningSystem & { instance: string };
+  let api: string;
+  const tokens: Record<'alice' | 'bob', { id: string; token: string }> = {} as never;
+
+  const get = async (route: string, token: string) => {
+    const res = await fetch(`${api}${route}`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null };
+  };
+  /** Cached reads counted in audit rows, per principal. */
+  const countedReads = async (hostname: string) => {
+    const rows = await sys.db.selectFrom('audit_log').select(['principal', 'count']).where('hostname', '=', hostname).where('action', '=', 'read').where('cache_hit', '=', true).execute();
+    const counts: Record<string, number> = {};
+    for (const r of rows) counts[r.principal!] = (counts[r.principal!] ?? 0) + r.count;
+    return counts;
+  };
+
+  before(async () => {
+    sshd = await startTestSshd(testDir(uniqueName('sshd')));
+    sys = await startTestSystem();
+    api = sys.apiUrl!;
+    await sys.devices.create(
+      { hostname: 'grain', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: false },
+      ownerContext('api'),
+    );
+    for (const name of ['alice', 'bob'] as const) {
+      const created = await sys.tokens.create({ name, scopes: ['read'], expires_in_days: null });
+      tokens[name] = { id: `token:${created.id}`, token: created.token };
+    }
+  });
+  after(async () => {
+    await sys?.stop();
+    await sshd?.stop();
+  });
+
+  test('cached reads by two principals add up in per-minute rows; the collection and the miss keep their own rows', async () => {
+    const first = await get('/api/devices/grain/metrics', tokens.alice.token);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(first.body.from_cache, false);
+
+    const reads = [...Array.from({ length: 40 }, () => tokens.alice.token), ...Array.from({ length: 25 }, () => tokens.bob.token)];
+    const answers = await Promise.all(reads.map((token) => get('/api/devices/grain/metrics', token)));
+    for (const a of answers) {
+      assert.equal(a.status, 200, a.text);
+      assert.equal(a.body.from_cache, true);
+      assert.equal(a.body.collected_at, first.body.collected_at);
+      assert.match(a.headers.get('x-correlation-id') ?? '', /^[0-9a-f-]{36}$/);
+    }
+    const expected = { [tokens.alice.id]: 40, [tokens.bob.id]: 25 };
+    assert.deepEqual(await until(() => countedReads('grain'), (c) => JSON.stringify(c) === JSON.stringify(expected), 30_000), expected);
+    const perMinute = await sys.db
+      .selectFrom('audit_log')
+      .select(['time', 'principal', (eb) => eb.fn.countAll<string>().as('rows')])
+      .where('hostname', '=', 'grain').where('action', '=', 'read').where('cache_hit', '=', true)
+      .groupBy(['time', 'principal'])
+      .execute();
+    assert.ok(perMinute.every((r) => Number(r.rows) === 1 && r.time.getUTCSeconds() === 0 && r.time.getUTCMilliseconds() === 0), JSON.stringify(perMinute));
+
+    const collect = await sys.db.selectFrom('audit_log').select(['trigger', 'status', 'principal', 'count']).where('hostname', '=', 'grain').where('action', '=', 'collect').execute();
+    assert.deepEqual(collect, [{ trigger: 'api', status: 'success', principal: tokens.alice.id, count: 1 }]);
+    const miss = await sys.db.selectFrom('audit_log').select(['principal', 'count', 'workflow_id']).where('hostname', '=', 'grain').where('action', '=', 'read').where('cache_hit', '=', false).execute();
+    assert.deepEqual(miss, [{ principal: tokens.alice.id, count: 1, workflow_id: first.body.workflow_id }]);
+
+    const audit = await get('/api/audit?device=grain&action=read', tokens.alice.token);
+    const entries = audit.body.entries as Array<{ cache_hit: boolean; count: number; duration_ms_sum: number | null }>;
+    assert.equal(entries.filter((e) => e.cache_hit).reduce((n, e) => n + e.count, 0), 65);
+    assert.ok(entries.filter((e) => e.cache_hit).every((e) => e.duration_ms_sum !== null));
+
+    const perf = await get('/api/performance?period=minute&device=grain', tokens.alice.token);
+    const apiReads = (perf.body.periods as Array<{ service_name: string; action: string; operations_total: number; operations_cached: number; operations_failed: number }>).filter(
+      (p) => p.service_name === 'api' && p.action === 'read',
+    );
+    assert.deepEqual(
+      apiReads.reduce((sum, p) => ({ total: sum.total + p.operations_total, cached: sum.cached + p.operations_cached, failed: sum.failed + p.operations_failed }), { total: 0, cached: 0, failed: 0 }),
+      { total: 66, cached: 65, failed: 0 },
+    );
+  });
+
+  test('retention deletes audit rows older than the window and keeps newer ones', async () => {
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+    await sys.db
+      .insertInto('audit_log')
+      .values([120, 91, 89, 1].map((days) => ({ time: daysAgo(days), hostname: 'retention-probe', action: 'device_update' as const, trigger: 'api' as const, status: 'success' as const, details: JSON.stringify({ days }) })))
+      .execute();
+    const result = await sys.client.workflow.execute('retentionWorkflow', {
+      taskQueue: sys.instance,
+      workflowId: uniqueName(`${sys.instance}-retention-test`),
+      args: [{ retentionDays: {}, auditRetentionDays: 90 }],
+    });
+    assert.equal(result.audit.deleted, 2);
+    const kept = await sys.db.selectFrom('audit_log').select('details').where('hostname', '=', 'retention-probe').orderBy('time').execute();
+    assert.deepEqual(kept.map((r) => (r.details as { days: number }).days), [89, 1]);
+    const purge = await sys.db.selectFrom('audit_log').select('details').where('action', '=', 'retention_purge').executeTakeFirstOrThrow();
+    assert.deepEqual((purge.details as { table: string; deleted: number; retention_days: number }), { table: 'audit_log', deleted: 2, cutoff: result.audit.cutoff, retention_days: 90 });
+    assert.ok((await countedReads('grain'))[tokens.alice.id]! > 0, 'today’s rows are kept');
+  });
+});
