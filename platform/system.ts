@@ -1,8 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
-import { createApiApp } from '../api/app.ts';
+import { createApiListener } from '../api/app.ts';
 import { createMcpHttpApp } from '../mcp/http.ts';
 import { isLoopback, type SecuritySettings } from '../api/security.ts';
 import { TokenService } from '../services/token-service.ts';
@@ -141,7 +141,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   worker?.done.catch((err: unknown) => o.logger.error('worker stopped with an error', { error: String(err) }));
 
   const servers: Server[] = [];
-  const listen = async (app: import('express').Express, port: number) => {
+  const listen = async (app: RequestListener, port: number) => {
     // Node's default 16 KiB of headers is too little for a URL the API accepts: a 4096-character device
     // path in a query string takes up to 48 KiB once percent-encoded, and Node would refuse it with a bare 431.
     const server = createServer({ maxHeaderSize: 64 * 1024 }, app).listen(port, o.bindAddress);
@@ -153,7 +153,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, incidents, diagnosis };
   const events = new EventService(o.databaseUrl, o.logger);
   if (o.apiPort !== null) await events.start();
-  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ ...fronts, publicUrl: operations.settings.publicUrl, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
+  const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
   const mcpFront = o.mcpPort === null ? null : createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security });
   const mcpUrl = mcpFront === null || o.mcpPort === null ? null : `${await listen(mcpFront.app, o.mcpPort)}/mcp`;
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { RunningSystem } from '../../platform/system.ts';
 import { ownerContext } from '../../services/device-service.ts';
@@ -9,19 +10,28 @@ import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 /**
  * The audit's grain: cached reads are counted per minute and caller and written every few seconds,
  * collections and cache misses keep a row each, and the retention schedule deletes audit rows older
- * than AUDIT_RETENTION_DAYS.
+ * than AUDIT_RETENTION_DAYS. Cached reads answered before Express keep its guards and its bytes.
  */
 describe('audit grain and retention: real sshd, PostgreSQL, Temporal', () => {
   let sshd: TestSshd;
   let sys: RunningSystem & { instance: string };
   let api: string;
-  const tokens: Record<'alice' | 'bob', { id: string; token: string }> = {} as never;
+  const tokens: Record<'alice' | 'bob' | 'carol', { id: string; token: string }> = {} as never;
 
-  const get = async (route: string, token: string) => {
-    const res = await fetch(`${api}${route}`, { headers: { authorization: `Bearer ${token}` } });
+  const get = async (route: string, token: string | null, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${api}${route}`, { headers: { ...(token && { authorization: `Bearer ${token}` }), ...headers } });
     const text = await res.text();
     return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null };
   };
+  /** fetch may not set Host: a DNS-rebinding page would. */
+  const statusWithHost = (route: string, token: string, host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const url = new URL(`${api}${route}`);
+      http.get({ hostname: url.hostname, port: url.port, path: url.pathname, headers: { host, authorization: `Bearer ${token}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
   /** Cached reads counted in audit rows, per principal. */
   const countedReads = async (hostname: string) => {
     const rows = await sys.db.selectFrom('audit_log').select(['principal', 'count']).where('hostname', '=', hostname).where('action', '=', 'read').where('cache_hit', '=', true).execute();
@@ -32,13 +42,13 @@ describe('audit grain and retention: real sshd, PostgreSQL, Temporal', () => {
 
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
-    sys = await startTestSystem();
+    sys = await startTestSystem({ security: { rateLimitPerMinute: 200, allowedHosts: [], adminToken: null } });
     api = sys.apiUrl!;
     await sys.devices.create(
       { hostname: 'grain', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: false },
       ownerContext('api'),
     );
-    for (const name of ['alice', 'bob'] as const) {
+    for (const name of ['alice', 'bob', 'carol'] as const) {
       const created = await sys.tokens.create({ name, scopes: ['read'], expires_in_days: null });
       tokens[name] = { id: `token:${created.id}`, token: created.token };
     }
@@ -61,7 +71,15 @@ describe('audit grain and retention: real sshd, PostgreSQL, Temporal', () => {
       assert.equal(a.body.collected_at, first.body.collected_at);
       assert.match(a.headers.get('x-correlation-id') ?? '', /^[0-9a-f-]{36}$/);
     }
-    const expected = { [tokens.alice.id]: 40, [tokens.bob.id]: 25 };
+    // A query string takes the app's path: the same answer, byte for byte but for its age.
+    const throughApp = await get('/api/devices/grain/metrics?force_refresh=false', tokens.alice.token, { 'x-correlation-id': 'grain-check' });
+    const fast = await get('/api/devices/grain/metrics', tokens.alice.token, { 'x-correlation-id': 'grain-check' });
+    const ageless = (text: string) => text.replace(/"age_seconds":[0-9.e-]+/, '"age_seconds":0');
+    assert.equal(ageless(fast.text), ageless(throughApp.text));
+    assert.deepEqual(Object.keys(fast.body), ['device', 'data_type', 'data', 'collected_at', 'age_seconds', 'from_cache', 'insights']);
+    for (const header of ['content-type', 'x-correlation-id']) assert.equal(fast.headers.get(header), throughApp.headers.get(header), header);
+
+    const expected = { [tokens.alice.id]: 42, [tokens.bob.id]: 25 };
     assert.deepEqual(await until(() => countedReads('grain'), (c) => JSON.stringify(c) === JSON.stringify(expected), 30_000), expected);
     const perMinute = await sys.db
       .selectFrom('audit_log')
@@ -78,7 +96,7 @@ describe('audit grain and retention: real sshd, PostgreSQL, Temporal', () => {
 
     const audit = await get('/api/audit?device=grain&action=read', tokens.alice.token);
     const entries = audit.body.entries as Array<{ cache_hit: boolean; count: number; duration_ms_sum: number | null }>;
-    assert.equal(entries.filter((e) => e.cache_hit).reduce((n, e) => n + e.count, 0), 65);
+    assert.equal(entries.filter((e) => e.cache_hit).reduce((n, e) => n + e.count, 0), 67);
     assert.ok(entries.filter((e) => e.cache_hit).every((e) => e.duration_ms_sum !== null));
 
     const perf = await get('/api/performance?period=minute&device=grain', tokens.alice.token);
@@ -87,8 +105,24 @@ describe('audit grain and retention: real sshd, PostgreSQL, Temporal', () => {
     );
     assert.deepEqual(
       apiReads.reduce((sum, p) => ({ total: sum.total + p.operations_total, cached: sum.cached + p.operations_cached, failed: sum.failed + p.operations_failed }), { total: 0, cached: 0, failed: 0 }),
-      { total: 66, cached: 65, failed: 0 },
+      { total: 68, cached: 67, failed: 0 },
     );
+  });
+
+  test('cached reads answered before the app keep its guards: token, revocation, Host, rate limit', async () => {
+    assert.equal((await get('/api/devices/grain/metrics', tokens.carol.token)).body.from_cache, true);
+    assert.equal((await get('/api/devices/grain/metrics', null)).status, 401);
+    assert.equal(await statusWithHost('/api/devices/grain/metrics', tokens.carol.token, 'evil.example'), 403);
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 200; i++) statuses.push((await get('/api/devices/grain/metrics', tokens.carol.token)).status);
+    assert.deepEqual([...new Set(statuses)], [200, 429], 'the app and the fast path count against one limit');
+    assert.equal(statuses.indexOf(429), 199, 'the 200th request of the minute is the first refused (one was made above)');
+
+    await sys.tokens.revoke(tokens.bob.id.slice('token:'.length));
+    const revoked = await get('/api/devices/grain/metrics', tokens.bob.token);
+    assert.equal(revoked.status, 401);
+    assert.equal(revoked.body.error.code, 'token_revoked');
   });
 
   test('retention deletes audit rows older than the window and keeps newer ones', async () => {
