@@ -1,4 +1,4 @@
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { OnBehalfOf, scopesAllow } from '../schema/api-token.ts';
 import type { CollectionService } from '../services/collection-service.ts';
 import { correlationIdOf, triggerOf } from './request-context.ts';
@@ -28,31 +28,31 @@ export interface CachedReadDeps {
 export function withCachedReads(app: RequestListener, deps: CachedReadDeps): RequestListener {
   const hostOk = hostAllowed(deps.bindAddress, deps.security.allowedHosts);
 
-  const cachedAnswer = (req: IncomingMessage): { body: Buffer; correlationId: string } | null => {
+  /** Answers the request when it is a cached read this process can give at once; false when the app must. */
+  const answeredFromCache = (req: IncomingMessage, res: ServerResponse): boolean => {
     const match = req.method === 'GET' ? CACHED_READ.exec(req.url ?? '') : null;
-    if (!match || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) return null;
-    if (!hostOk(req.headers.host)) return null;
+    if (!match || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) return false;
+    if (!hostOk(req.headers.host)) return false;
     const principal = knownPrincipal(deps.tokens, req.headers.authorization);
     const needed = apiScope({ method: 'GET', path: match[0] });
-    if (!principal || needed === null || !scopesAllow(principal.scopes, needed)) return null;
+    if (!principal || needed === null || !scopesAllow(principal.scopes, needed)) return false;
     const client = rateLimitClient(principal, req.socket.remoteAddress);
-    if (!deps.limiter.allows(client)) return null;
+    if (!deps.limiter.allows(client)) return false;
     const given = req.headers['x-infra-user'];
     const onBehalfOf = given === undefined ? null : OnBehalfOf.safeParse(given);
-    if (onBehalfOf && !onBehalfOf.success) return null;
+    if (onBehalfOf && !onBehalfOf.success) return false;
     const correlationId = correlationIdOf(single(req.headers['x-correlation-id']));
     const ctx = { trigger: triggerOf(single(req.headers['x-infra-client'])), correlationId, principal, onBehalfOf: onBehalfOf?.data ?? null };
     const body = deps.collection.cachedAnswerBytes(match[1]!, match[2]!, ctx);
-    if (!body) return null;
+    if (!body) return false;
     deps.limiter.take(client);
-    return { body, correlationId };
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length, 'X-Correlation-Id': correlationId });
+    res.end(body);
+    return true;
   };
 
   return (req, res) => {
-    const answer = cachedAnswer(req);
-    if (!answer) return app(req, res);
-    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': answer.body.length, 'X-Correlation-Id': answer.correlationId });
-    res.end(answer.body);
+    if (!answeredFromCache(req, res)) app(req, res);
   };
 }
 

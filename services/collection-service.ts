@@ -279,7 +279,7 @@ function ageOf(entry: RecentSnapshot): number {
 class CachedAnswerBytes {
   private readonly head: Buffer;
   private readonly tail: Buffer;
-  private lastAge = '';
+  private lastAge = NaN;
   private lastBody = Buffer.alloc(0);
 
   constructor(hostname: string, dataType: string, { snapshot, insights }: RecentSnapshot) {
@@ -290,9 +290,9 @@ class CachedAnswerBytes {
   }
 
   at(ageSeconds: number): Buffer {
-    const age = String(round(ageSeconds));
+    const age = round(ageSeconds);
     if (age !== this.lastAge) {
-      this.lastBody = Buffer.concat([this.head, Buffer.from(age), this.tail]);
+      this.lastBody = Buffer.concat([this.head, Buffer.from(String(age)), this.tail]);
       this.lastAge = age;
     }
     return this.lastBody;
