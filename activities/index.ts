@@ -22,7 +22,7 @@ import { planDeviceMaintenance, setDeviceMaintenance, type PlanMaintenanceInput,
 import { deliverAlerts, deliverHeldNotice, enabledChannelIds } from './alerts/deliver.ts';
 import { diagnoseDevice, type DiagnoseDeviceInput } from './diagnosis.ts';
 import { openIncidents, recordIncident } from './incidents/store.ts';
-import { purgeSnapshots, type PurgeInput } from './retention.ts';
+import { purgeAudit, purgeSnapshots, type PurgeInput } from './retention.ts';
 import { startDetection, syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
 import { applyDeviceChange, syncConfigWatcher, type DeviceWatchers, type SyncWatcherInput } from './device-change.ts';
 import type { SshPool } from './ssh/pool.ts';
@@ -54,6 +54,7 @@ export function createActivities(deps: ActivityDeps) {
     syncConfigWatcher: (input: SyncWatcherInput) => syncConfigWatcher(deps, input),
     startDetection: (hostname: string) => startDetection(deps, hostname),
     purgeSnapshots: (input: PurgeInput) => purgeSnapshots(deps, input),
+    purgeAudit: (input: { retentionDays: number }) => purgeAudit(deps, input),
     watchConfigFiles: (input: WatchInput) => watchConfigFiles(deps, input),
     captureConfigChange: (input: CaptureInput) => captureConfigChange(deps, input),
     assessConfigRollback: (input: ConfigRollbackTarget) => assessConfigRollback(deps, input),

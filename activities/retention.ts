@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { Database } from '../schema/database.ts';
 import { collectorFor, isDataType } from './collectors/registry.ts';
-import { writeAudit } from './store/audit.ts';
+import { deleteAuditBefore, writeAudit } from './store/audit.ts';
 
 export interface RetentionDeps {
   db: Kysely<Database>;
@@ -20,6 +20,9 @@ export interface PurgeResult {
   deleted: number;
   cutoff: string;
 }
+
+/** Audit rows are kept this long unless AUDIT_RETENTION_DAYS says otherwise. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
 /** Small batches keep each delete's locks short next to the collections writing into the same table. */
 const BATCH_SIZE = 5000;
@@ -65,4 +68,41 @@ export async function purgeSnapshots(deps: RetentionDeps, input: PurgeInput): Pr
     logger.info('purged snapshots', { data_type: input.dataType, deleted, cutoff: cutoff.toISOString() });
   }
   return { dataType: input.dataType, deleted, cutoff: cutoff.toISOString() };
+}
+
+export interface AuditPurgeResult {
+  deleted: number;
+  cutoff: string;
+}
+
+/**
+ * Deletes audit rows older than the audit retention (AUDIT_RETENTION_DAYS), in batches with a heartbeat
+ * between them like `purgeSnapshots`. Every kind of row goes at the same age; operations themselves
+ * stay in their own table.
+ */
+export async function purgeAudit(deps: RetentionDeps, input: { retentionDays: number }): Promise<AuditPurgeResult> {
+  if (!Number.isInteger(input.retentionDays) || input.retentionDays < 1) {
+    throw ApplicationFailure.nonRetryable('audit retention must be a whole number of days, at least 1', 'invalid_input');
+  }
+  const cutoff = new Date(Date.now() - input.retentionDays * 86_400_000);
+  let deleted = Number((Context.current().info.heartbeatDetails as number | undefined) ?? 0);
+  for (;;) {
+    const count = await deleteAuditBefore(deps.db, cutoff, BATCH_SIZE);
+    deleted += count;
+    Context.current().heartbeat(deleted);
+    if (count < BATCH_SIZE) break;
+  }
+  if (deleted > 0) {
+    await writeAudit(deps.db, {
+      device_id: null,
+      hostname: null,
+      action: 'retention_purge',
+      data_type: null,
+      trigger: 'schedule',
+      status: 'success',
+      details: JSON.stringify({ table: 'audit_log', deleted, cutoff: cutoff.toISOString(), retention_days: input.retentionDays }),
+    });
+    deps.logger.info('purged audit rows', { deleted, cutoff: cutoff.toISOString() });
+  }
+  return { deleted, cutoff: cutoff.toISOString() };
 }

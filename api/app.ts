@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
@@ -19,7 +20,8 @@ import { errorHandler, notFoundHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { correlationMiddleware } from './request-context.ts';
 import { registry as metricsRegistry } from '../platform/metrics.ts';
-import { apiScope, hostCheck, rateLimit, rejectNul, requireToken, type SecuritySettings } from './security.ts';
+import { apiScope, hostCheck, rateLimit, RateLimiter, rejectNul, requireToken, type SecuritySettings } from './security.ts';
+import { withCachedReads } from './cached-reads.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { eventRoutes } from './routes/events.ts';
 import { alertRoutes } from './routes/alerts.ts';
@@ -55,8 +57,14 @@ export interface ApiDeps {
   logger: Logger;
 }
 
+/** The HTTP API's listener: cached reads held in memory are answered before the app (withCachedReads). */
+export function createApiListener(deps: ApiDeps): RequestListener {
+  const limiter = new RateLimiter(deps.security.rateLimitPerMinute);
+  return withCachedReads(createApiApp(deps, limiter), { ...deps, limiter });
+}
+
 /** The HTTP front: validates, calls services, formats. It never opens SSH. */
-export function createApiApp(deps: ApiDeps): Express {
+export function createApiApp(deps: ApiDeps, limiter = new RateLimiter(deps.security.rateLimitPerMinute)): Express {
   const app = express();
   app.disable('x-powered-by');
   // Answers carry their age (age_seconds), so two answers are never byte-equal: an ETag is only a hash per response.
@@ -66,7 +74,7 @@ export function createApiApp(deps: ApiDeps): Express {
   app.use(hostCheck(deps.bindAddress, deps.security.allowedHosts));
   app.use(express.json({ limit: '1mb' }));
   app.use(requireToken(deps.tokens, apiScope));
-  app.use(rateLimit(deps.security.rateLimitPerMinute));
+  app.use(rateLimit(limiter));
   app.use(rejectNul);
 
   app.get('/metrics', async (_req, res) => {

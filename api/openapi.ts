@@ -583,10 +583,10 @@ route('post', '/api/devices/{hostname}/compose/services/{service}/restart', {
 
 route('get', '/api/audit', {
   operationId: 'audit',
-  summary: 'Audit rows, newest first',
+  summary: 'Audit rows, newest first; cached reads as one row per minute and caller with their count',
   tag: 'audit',
   query: AuditQuery,
-  answers: { '200': wrapped('the rows', 'entries', answers(z.array(z.looseObject({ id: z.string(), time: Time, action: z.string(), trigger: z.string(), status: z.enum(['success', 'error']), principal: z.string().nullable(), on_behalf_of: z.string().nullable() })))) },
+  answers: { '200': wrapped('the rows', 'entries', answers(z.array(z.looseObject({ id: z.string(), time: Time, action: z.string(), trigger: z.string(), status: z.enum(['success', 'error']), principal: z.string().nullable(), on_behalf_of: z.string().nullable(), count: z.number().int() })))) },
 });
 route('get', '/api/performance', {
   operationId: 'performance',

@@ -36,14 +36,23 @@ export function isLoopback(address: string): boolean {
  * on tokens, but still refuse names outside the configured ones when some are configured.
  */
 export function hostCheck(bindAddress: string, allowedHosts: readonly string[]): RequestHandler {
+  const allowed = hostAllowed(bindAddress, allowedHosts);
+  return (req, res, next) => {
+    const host = req.get('host');
+    if (allowed(host)) return next();
+    res.status(403).json(errorBody('host_not_allowed', `Host ${JSON.stringify(hostName(host))} is not served here; add it to ALLOWED_HOSTS if it is yours`));
+  };
+}
+
+/** The Host header check of `hostCheck`, as a predicate on the header's value. */
+export function hostAllowed(bindAddress: string, allowedHosts: readonly string[]): (host: string | undefined) => boolean {
   const allowed = new Set([...LOOPBACK_HOSTS, bindAddress, ...allowedHosts].map((h) => h.toLowerCase()));
   const enforce = isLoopback(bindAddress) || allowedHosts.length > 0;
-  return (req, res, next) => {
-    if (!enforce) return next();
-    const host = (req.get('host') ?? '').toLowerCase().replace(/:\d+$/, '');
-    if (allowed.has(host)) return next();
-    res.status(403).json(errorBody('host_not_allowed', `Host ${JSON.stringify(host)} is not served here; add it to ALLOWED_HOSTS if it is yours`));
-  };
+  return (host) => !enforce || allowed.has(hostName(host));
+}
+
+function hostName(host: string | undefined): string {
+  return (host ?? '').toLowerCase().replace(/:\d+$/, '');
 }
 
 /**
@@ -55,20 +64,19 @@ export function requireToken(tokens: TokenService, scopeOf: (req: Request) => Ne
     try {
       const scoped = await scopeOf(req);
       if (scoped === null) return next();
-      const needed = Array.isArray(scoped) ? scoped : [scoped];
       if (!(await tokens.required())) {
         principals.set(req, LOCAL_OWNER);
         return next();
       }
-      const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
-      const principal = match?.[1] ? await tokens.authenticate(match[1]) : 'unknown';
+      const token = bearerToken(req.get('authorization'));
+      const principal = token ? await tokens.authenticate(token) : 'unknown';
       if (typeof principal === 'string') {
         const [code, message] = REFUSALS[principal];
         res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="infrastructor"').json(errorBody(code, message));
         return;
       }
-      if (!needed.every((scope) => scopesAllow(principal.scopes, scope))) {
-        res.status(403).json(errorBody('insufficient_scope', `this needs a token with scope ${needed.join(' and ')}; ${principal.name} has ${principal.scopes.join(', ')}`));
+      if (!scopesSatisfied(principal, scoped)) {
+        res.status(403).json(errorBody('insufficient_scope', `this needs a token with scope ${[scoped].flat().join(' and ')}; ${principal.name} has ${principal.scopes.join(', ')}`));
         return;
       }
       principals.set(req, principal);
@@ -79,6 +87,22 @@ export function requireToken(tokens: TokenService, scopeOf: (req: Request) => Ne
   };
 }
 
+/**
+ * The principal `requireToken` would find, when it can tell without the database (its answers about
+ * tokens are cached), else undefined.
+ */
+export function knownPrincipal(tokens: TokenService, authorization: string | undefined): Principal | undefined {
+  const required = tokens.knownRequired();
+  if (required === undefined) return undefined;
+  if (!required) return LOCAL_OWNER;
+  const token = bearerToken(authorization);
+  return token ? tokens.knownPrincipal(token) : undefined;
+}
+
+function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+}
+
 const REFUSALS = {
   unknown: ['unauthorized', 'a valid API token is required: Authorization: Bearer <token>'],
   revoked: ['token_revoked', 'this API token was revoked; ask an admin for a new one'],
@@ -86,23 +110,47 @@ const REFUSALS = {
 } as const;
 
 /** Fixed one-minute windows per client: simple, and enough to stop a runaway script or a guessing loop. */
-export function rateLimit(perMinute: number): RequestHandler {
-  const windows = new Map<string, { start: number; count: number }>();
-  return (req, res, next) => {
-    if (perMinute <= 0) return next();
+export class RateLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  /** perMinute 0 turns the limit off. */
+  constructor(readonly perMinute: number) {}
+
+  /** Counts a request of `client`: null when it may go on, else the seconds until it may. */
+  take(client: string): number | null {
+    if (this.perMinute <= 0) return null;
     const now = Date.now();
-    const principal = principalOf(req);
-    const key = principal?.kind === 'token' ? principal.id : (req.ip ?? 'unknown');
-    let w = windows.get(key);
-    if (!w || now - w.start >= 60_000) {
-      if (windows.size > 10_000) windows.clear();
-      w = { start: now, count: 0 };
-      windows.set(key, w);
-    }
+    const w = this.window(client, now);
     w.count++;
-    if (w.count <= perMinute) return next();
-    const retryAfter = Math.ceil((w.start + 60_000 - now) / 1000);
-    res.status(429).setHeader('Retry-After', String(retryAfter)).json(errorBody('rate_limited', `more than ${perMinute} requests in a minute; retry in ${retryAfter} s`));
+    return w.count <= this.perMinute ? null : Math.ceil((w.start + 60_000 - now) / 1000);
+  }
+
+  /** Whether `take` would let a request of `client` go on, without counting it. */
+  allows(client: string): boolean {
+    return this.perMinute <= 0 || this.window(client, Date.now()).count < this.perMinute;
+  }
+
+  private window(client: string, now: number): { start: number; count: number } {
+    let w = this.windows.get(client);
+    if (!w || now - w.start >= 60_000) {
+      if (this.windows.size > 10_000) this.windows.clear();
+      w = { start: now, count: 0 };
+      this.windows.set(client, w);
+    }
+    return w;
+  }
+}
+
+/** Who a rate limit counts: the token, else the address. */
+export function rateLimitClient(principal: Principal | undefined, address: string | undefined): string {
+  return principal?.kind === 'token' ? principal.id : (address ?? 'unknown');
+}
+
+export function rateLimit(limiter: RateLimiter): RequestHandler {
+  return (req, res, next) => {
+    const retryAfter = limiter.take(rateLimitClient(principalOf(req), req.ip));
+    if (retryAfter === null) return next();
+    res.status(429).setHeader('Retry-After', String(retryAfter)).json(errorBody('rate_limited', `more than ${limiter.perMinute} requests in a minute; retry in ${retryAfter} s`));
   };
 }
 
@@ -119,6 +167,11 @@ export const rejectNul: RequestHandler = (req, res, next) => {
 /** The scopes a request needs, all of them; null: open. */
 export type NeededScopes = TokenScope | TokenScope[] | null;
 
+/** Whether the principal holds every scope the request needs. */
+export function scopesSatisfied(principal: Principal, needed: Exclude<NeededScopes, null>): boolean {
+  return (Array.isArray(needed) ? needed : [needed]).every((scope) => scopesAllow(principal.scopes, scope));
+}
+
 /**
  * What an API request needs: reading is `read`; managing devices and tokens is `admin`; releasing a held
  * operation is `confirm`; alert channels, which receive the phrases of held operations, `admin` and
@@ -127,7 +180,7 @@ export type NeededScopes = TokenScope | TokenScope[] | null;
  * the router matches it (case-insensitive, trailing slash ignored, percent-decoded), so `/api/Tokens/`
  * is guarded like `/api/tokens`.
  */
-export function apiScope(req: Request): NeededScopes {
+export function apiScope(req: Pick<Request, 'method' | 'path'>): NeededScopes {
   const path = routedPath(req.path);
   // Health checks and the API description are open: neither tells anything about the devices.
   if (path === '/health' || path === '/openapi.json') return null;

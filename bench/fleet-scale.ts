@@ -168,6 +168,9 @@ interface SizeResult {
   dbBytesBefore: number;
   dbBytesAfter: number;
   dbMbPerDeviceDay: number;
+  /** audit_log with its indexes: growth, and rows written, per device-day. */
+  auditMbPerDeviceDay: number;
+  auditRowsPerDeviceDay: number;
   workflowsPerMin: number;
   collectPerMin: number;
   activitiesPerWorkflow: number;
@@ -225,6 +228,10 @@ async function runSize(n: number): Promise<SizeResult> {
     probe.client = new pg.Client({ connectionString: servers.databaseUrl });
     await probe.client.connect();
     const dbSize = async () => Number((await probe.client!.query<{ s: string }>('select pg_database_size(current_database())::text as s')).rows[0]!.s);
+    const auditSize = async () => {
+      const { rows } = await probe.client!.query<{ bytes: string; rows: string }>("select pg_total_relation_size('audit_log')::text as bytes, (select count(*) from audit_log)::text as rows");
+      return { bytes: Number(rows[0]!.bytes), rows: Number(rows[0]!.rows) };
+    };
 
     sim = await startSim(n);
     const s = sim;
@@ -244,6 +251,7 @@ async function runSize(n: number): Promise<SizeResult> {
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
     const dbBytesBefore = await dbSize();
+    const auditBefore = await auditSize();
     const u0 = usage(s.child.pid);
     const memMax = Object.fromEntries(Object.entries(u0).map(([k, v]) => [k, v.memKb])) as Record<Group, number>;
     const procMax = Object.fromEntries(Object.entries(u0).map(([k, v]) => [k, v.processes])) as Record<Group, number>;
@@ -267,6 +275,7 @@ async function runSize(n: number): Promise<SizeResult> {
     const sim1 = await s.stats();
     const poolEnd = sys.worker!.pool.stats();
     const dbBytesAfter = await dbSize();
+    const auditAfter = await auditSize();
     loop.disable();
     const seconds = (t1 - t0) / 1000;
     const cpuPct = Object.fromEntries((Object.keys(u1) as Group[]).map((g) => [g, round(((u1[g].ticks - u0[g].ticks) / CLK_TCK / seconds) * 100)])) as Record<Group, number>;
@@ -358,6 +367,8 @@ async function runSize(n: number): Promise<SizeResult> {
       dbBytesBefore,
       dbBytesAfter,
       dbMbPerDeviceDay: round(((dbBytesAfter - dbBytesBefore) / n / (seconds / 86_400)) / 2 ** 20, 2),
+      auditMbPerDeviceDay: round(((auditAfter.bytes - auditBefore.bytes) / n / (seconds / 86_400)) / 2 ** 20, 2),
+      auditRowsPerDeviceDay: Math.round((auditAfter.rows - auditBefore.rows) / n / (seconds / 86_400)),
       workflowsPerMin: round(workflowsPerMin),
       collectPerMin: round(collectPerMin),
       activitiesPerWorkflow: round(activitiesPerWorkflow, 3),
@@ -467,6 +478,7 @@ const table = [
   `| RSS max simulator | ${results.map((r) => `${r.memMaxMb.simulator} MB`).join(' | ')} |`,
   `| event-loop delay p99 (this process) | ${results.map((r) => `${r.eventLoopP99Ms} ms`).join(' | ')} |`,
   `| DB growth per device-day | ${results.map((r) => `${r.dbMbPerDeviceDay} MB`).join(' | ')} |`,
+  `| … of which audit_log with its indexes (rows) | ${results.map((r) => `${r.auditMbPerDeviceDay} MB (${r.auditRowsPerDeviceDay})`).join(' | ')} |`,
   `| workflows started / min (all types) | ${results.map((r) => r.workflowsPerMin).join(' | ')} |`,
   `| activities / min (${results.map((r) => r.activitiesPerWorkflow).join('/')} per collection) | ${results.map((r) => r.activitiesPerMin).join(' | ')} |`,
   `| **Temporal actions / min** (schedule invocations + workflow starts + activities) | ${results.map((r) => r.actionsPerMin).join(' | ')} |`,

@@ -3,7 +3,7 @@ import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { ErrorRequestHandler, Express, Request, Response } from 'express';
-import { principalOf, rateLimit, requireToken, type SecuritySettings } from '../api/security.ts';
+import { principalOf, rateLimit, RateLimiter, requireToken, type SecuritySettings } from '../api/security.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { TokenService } from '../services/token-service.ts';
 import { buildServer, openAgentSession, type McpDeps, type McpSession } from './server.ts';
@@ -41,7 +41,7 @@ export function createMcpHttpApp(deps: McpDeps, host: string, logger: Logger, gu
   let scopes: ReturnType<typeof toolScopes> | null = null;
   const sessions = new Map<string, LiveSession>();
   app.use(requireToken(guard.tokens, async (req) => mcpRequestScope(req.body, await (scopes ??= toolScopes(deps)))));
-  app.use(rateLimit(guard.security.rateLimitPerMinute));
+  app.use(rateLimit(new RateLimiter(guard.security.rateLimitPerMinute)));
 
   /** The session this request names, if it is one and belongs to the caller; otherwise the answer was sent. */
   const sessionOf = (req: Request, res: Response): LiveSession | null => {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DATA_TYPES } from '../activities/collectors/registry.ts';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '../activities/retention.ts';
 
 export const INFRA_ROLES = ['all', 'worker', 'api', 'mcp'] as const;
 export type InfraRole = (typeof INFRA_ROLES)[number];
@@ -83,6 +84,8 @@ const ConfigSchema = z.object({
     }
     return days;
   }),
+  /** Days of audit rows kept; the retention schedule deletes older ones. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1, 'AUDIT_RETENTION_DAYS must be at least 1').max(36_500).default(DEFAULT_AUDIT_RETENTION_DAYS),
 }).superRefine((c, ctx) => {
   // One part of a deployment never starts the embedded dev servers: those are for `all` on one machine.
   if (c.INFRA_ROLE === 'all') return;

@@ -124,6 +124,7 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
       workflowBundle: config.INFRA_WORKFLOW_BUNDLE === undefined ? undefined : { codePath: path.resolve(config.INFRA_WORKFLOW_BUNDLE) },
       pollingEnabled: config.POLLING_ENABLED,
       retentionDays: config.RETENTION_DAYS,
+      auditRetentionDays: config.AUDIT_RETENTION_DAYS,
       security: { rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, allowedHosts: config.ALLOWED_HOSTS, adminToken: config.INFRA_ADMIN_TOKEN ?? null },
       operationSettings: {
         confirmationTimeoutSeconds: config.CONFIRMATION_TIMEOUT_SECONDS,

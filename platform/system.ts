@@ -1,8 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
-import { createApiApp } from '../api/app.ts';
+import { createApiListener } from '../api/app.ts';
 import { createMcpHttpApp } from '../mcp/http.ts';
 import { isLoopback, type SecuritySettings } from '../api/security.ts';
 import { TokenService } from '../services/token-service.ts';
@@ -24,6 +24,7 @@ import type { OperationSettings } from '../schema/operation.ts';
 import { ScheduleService } from '../services/schedule-service.ts';
 import { ServiceRestartService } from '../services/service-restart-service.ts';
 import { startWorker, type WorkerHandle } from '../workers/worker.ts';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '../activities/retention.ts';
 import { awaitMigrations, createDb, migrateToLatest } from './db.ts';
 import type { Logger } from './logger.ts';
 import { connectTemporal, connectTemporalShared, ensureSearchAttributes } from './temporal.ts';
@@ -66,6 +67,8 @@ export interface SystemOptions {
   incidentCheckIntervalSeconds?: number;
   /** Per-type overrides of snapshot retention in days. */
   retentionDays?: Record<string, number>;
+  /** Days of audit rows kept (AUDIT_RETENTION_DAYS); 90 unless set. */
+  auditRetentionDays?: number;
   operationSettings?: OperationSettings;
   workflowBundle?: WorkflowBundleOption;
   logger: Logger;
@@ -111,7 +114,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const schedules = new ScheduleService(client, o.instance, o.logger, o.pollingEnabled);
   const watchers = new ConfigWatchService(client, o.instance, o.logger, o.configWatchEnabled ?? o.pollingEnabled);
   const devices = new DeviceService(db, client, o.instance);
-  const collection = new CollectionService(db, client, devices, o.instance, shared !== null);
+  const collection = new CollectionService(db, client, devices, o.instance, o.logger, shared !== null);
   const operations = new OperationService(db, client, devices, o.instance, o.operationSettings ?? DEFAULT_OPERATION_SETTINGS);
   const actions = new DeviceActionService(collection, operations);
   const configHistory = new ConfigHistoryService(db, devices, watchers, operations);
@@ -138,7 +141,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   worker?.done.catch((err: unknown) => o.logger.error('worker stopped with an error', { error: String(err) }));
 
   const servers: Server[] = [];
-  const listen = async (app: import('express').Express, port: number) => {
+  const listen = async (app: RequestListener, port: number) => {
     // Node's default 16 KiB of headers is too little for a URL the API accepts: a 4096-character device
     // path in a query string takes up to 48 KiB once percent-encoded, and Node would refuse it with a bare 431.
     const server = createServer({ maxHeaderSize: 64 * 1024 }, app).listen(port, o.bindAddress);
@@ -150,7 +153,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, incidents, diagnosis };
   const events = new EventService(o.databaseUrl, o.logger);
   if (o.apiPort !== null) await events.start();
-  const apiUrl = o.apiPort === null ? null : await listen(createApiApp({ ...fronts, publicUrl: operations.settings.publicUrl, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
+  const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
   const mcpFront = o.mcpPort === null ? null : createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security });
   const mcpUrl = mcpFront === null || o.mcpPort === null ? null : `${await listen(mcpFront.app, o.mcpPort)}/mcp`;
 
@@ -158,7 +161,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const followed = await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance']).execute();
     await schedules.reconcile(followed);
     await watchers.reconcile(followed);
-    await schedules.ensureRetention(o.retentionDays ?? {});
+    await schedules.ensureRetention(o.retentionDays ?? {}, o.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);
   }
 
   return {
@@ -167,6 +170,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
       await mcpFront?.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
       await worker?.stop();
+      await collection.stop();
       await events.stop();
       await client.connection.close();
       await db.destroy();

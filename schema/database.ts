@@ -320,7 +320,14 @@ export interface AuditLogTable {
   trigger: Trigger;
   cache_hit: boolean | null;
   force_refresh: boolean | null;
+  /** Of the one event the row stands for; null on rows that count cached reads (below). */
   duration_ms: number | null;
+  /** How many events the row stands for: 1, or the cached reads of one minute, device, type, principal and trigger. */
+  count: Generated<number>;
+  /** Rows that count cached reads: their total, shortest and longest duration. */
+  duration_ms_sum: number | null;
+  duration_ms_min: number | null;
+  duration_ms_max: number | null;
   status: 'success' | 'error';
   error_code: string | null;
   error_message: string | null;

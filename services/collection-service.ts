@@ -6,6 +6,8 @@ import { insightsFor } from '../activities/insights/data-insights.ts';
 import type { Insight } from '../activities/insights/insight.ts';
 import { latestSnapshot, snapshotCount, snapshotsBetween, type StoredSnapshot } from '../activities/store/snapshots.ts';
 import { AuditWriter } from './audit-writer.ts';
+import { CachedReadCounts } from './cached-read-counts.ts';
+import type { Logger } from '../platform/logger.ts';
 import { reads, workflowSeconds } from '../platform/metrics.ts';
 import type { CollectionInput, CollectionResult } from '../schema/collection.ts';
 import type { Database, NewAuditRow } from '../schema/database.ts';
@@ -20,6 +22,8 @@ interface RecentSnapshot {
   snapshot: StoredSnapshot;
   /** Judged once per snapshot, not once per read. */
   insights: Insight[];
+  /** The cached answer serialized, on its first use by `cachedAnswerBytes`. */
+  answerBytes?: CachedAnswerBytes;
 }
 
 /** The answer every front gives for a data read (ARCHITECTURE.md). */
@@ -52,8 +56,10 @@ export interface CacheStats {
 }
 
 /**
- * Read-through cache over stored snapshots. A fresh-enough snapshot is answered from the database;
- * otherwise the collection workflow runs (or is joined) and its result is answered.
+ * Read-through cache over stored snapshots. A fresh-enough snapshot is answered from memory, else from
+ * the database; otherwise the collection workflow runs (or is joined) and its result is answered.
+ * Cached reads are audited as counts per minute (CachedReadCounts); a read that starts or joins a
+ * collection writes its own row, and is answered once that row is stored.
  */
 export class CollectionService {
   /** Requests in this process for the same device+type share one workflow start. */
@@ -65,15 +71,18 @@ export class CollectionService {
    */
   private readonly recent = new Map<string, RecentSnapshot>();
   private readonly audit: AuditWriter;
+  private readonly readCounts: CachedReadCounts;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly client: Client,
     private readonly devices: DeviceService,
     private readonly instance: string,
+    logger: Logger,
     private readonly eagerStart = false,
   ) {
     this.audit = new AuditWriter(db);
+    this.readCounts = new CachedReadCounts(db, logger);
     devices.onChange((hostname) => this.forget(hostname));
   }
 
@@ -85,6 +94,23 @@ export class CollectionService {
     const collector = collectorFor(dataType);
     const cacheKey = `${hostname}/${dataType}`;
     this.counters.total++;
+    if (!opts.forceRefresh) {
+      let cached = this.recent.get(cacheKey);
+      if (!cached || ageOf(cached) >= collector.freshnessSeconds) {
+        const device = await this.devices.require(hostname);
+        const snapshot = await latestSnapshot(this.db, collector.table, device.id);
+        cached = snapshot && { deviceId: device.id, snapshot, insights: insightsFor(dataType, snapshot.data) };
+        if (cached) this.recent.set(cacheKey, cached);
+      }
+      const ageSeconds = cached ? ageOf(cached) : Infinity;
+      if (cached && ageSeconds < collector.freshnessSeconds) {
+        this.countCachedRead(cached, hostname, dataType, ctx, started);
+        const { snapshot, insights } = cached;
+        return { device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString(), age_seconds: round(ageSeconds), from_cache: true, insights };
+      }
+    }
+
+    // A read that collects (or joins a collection) has its own durable row, naming the workflow.
     const auditRead = (deviceId: string, fields: Partial<NewAuditRow>) =>
       this.audit.write({
         device_id: deviceId,
@@ -99,26 +125,6 @@ export class CollectionService {
         ...auditPrincipal(ctx),
         ...fields,
       });
-
-    if (!opts.forceRefresh) {
-      const ageOf = (entry: RecentSnapshot | undefined) => (entry ? (Date.now() - entry.snapshot.collectedAt.getTime()) / 1000 : Infinity);
-      let cached = this.recent.get(cacheKey);
-      if (ageOf(cached) >= collector.freshnessSeconds) {
-        const device = await this.devices.require(hostname);
-        const snapshot = await latestSnapshot(this.db, collector.table, device.id);
-        cached = snapshot && { deviceId: device.id, snapshot, insights: insightsFor(dataType, snapshot.data) };
-        if (cached) this.recent.set(cacheKey, cached);
-      }
-      const ageSeconds = ageOf(cached);
-      if (cached && ageSeconds < collector.freshnessSeconds) {
-        this.counters.cacheHits++;
-        reads.inc({ data_type: dataType, cache_hit: 'true' });
-        await auditRead(cached.deviceId, { cache_hit: true, snapshot_id: cached.snapshot.id });
-        const { snapshot, insights } = cached;
-        return { device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString(), age_seconds: round(ageSeconds), from_cache: true, insights };
-      }
-    }
-
     const device = await this.devices.require(hostname);
     const input: CollectionInput = { hostname, dataType, trigger: ctx.trigger, forceRefresh: opts.forceRefresh, correlationId: ctx.correlationId, principal: ctx.principal.id };
     try {
@@ -135,6 +141,29 @@ export class CollectionService {
       await auditRead(device.id, { cache_hit: false, status: 'error', error_code: failure.code, error_message: failure.message });
       throw failure;
     }
+  }
+
+  /**
+   * The bytes of `read`'s cached answer, for the HTTP API's fast path, when this process holds a fresh
+   * snapshot in memory (null otherwise: ask `read`). Nothing is awaited: the answer is serialized once
+   * per snapshot around its age, and each read splices in its own.
+   */
+  cachedAnswerBytes(hostname: string, dataType: string, ctx: RequestContext): Buffer | null {
+    if (!isDataType(dataType)) return null;
+    const started = performance.now();
+    const cached = this.recent.get(`${hostname}/${dataType}`);
+    if (!cached) return null;
+    const ageSeconds = ageOf(cached);
+    if (ageSeconds >= collectorFor(dataType).freshnessSeconds) return null;
+    this.counters.total++;
+    const body = (cached.answerBytes ??= new CachedAnswerBytes(hostname, dataType, cached)).at(ageSeconds);
+    this.countCachedRead(cached, hostname, dataType, ctx, started);
+    return body;
+  }
+
+  /** Writes the cached reads counted so far (at stop: the last seconds' counts). */
+  async stop(): Promise<void> {
+    await this.readCounts.stop();
   }
 
   /** Stored history of one device and type (every collection, from any trigger). */
@@ -172,6 +201,12 @@ export class CollectionService {
       data_types,
       reads_since_start: { total, cache_hits: cacheHits, hit_rate: total ? round(cacheHits / total) : null, collections_started: collectionsStarted, joined_in_process: joinedInProcess },
     };
+  }
+
+  private countCachedRead(cached: RecentSnapshot, hostname: string, dataType: string, ctx: RequestContext, started: number): void {
+    this.counters.cacheHits++;
+    reads.inc({ data_type: dataType, cache_hit: 'true' });
+    this.readCounts.add({ deviceId: cached.deviceId, hostname, dataType, trigger: ctx.trigger, principal: ctx.principal.id, onBehalfOf: ctx.onBehalfOf, durationMs: performance.now() - started });
   }
 
   workflowId(hostname: string, dataType: string): string {
@@ -230,6 +265,38 @@ function asServiceError(err: unknown): ServiceError {
     return new ServiceError(code, status, cause.message, { retryable: DEVICE_ERROR_CODES[code].retryable });
   }
   return new ServiceError('collection_failed', 502, err instanceof Error ? err.message : String(err));
+}
+
+function ageOf(entry: RecentSnapshot): number {
+  return (Date.now() - entry.snapshot.collectedAt.getTime()) / 1000;
+}
+
+/**
+ * A cached answer, as `read` answers it, serialized once and cut where its age goes: the same keys in the
+ * same order, so head + age + tail is byte for byte what JSON.stringify makes of the object. Ages are
+ * to the millisecond, so the body made last serves every other read of the same millisecond.
+ */
+class CachedAnswerBytes {
+  private readonly head: Buffer;
+  private readonly tail: Buffer;
+  private lastAge = NaN;
+  private lastBody = Buffer.alloc(0);
+
+  constructor(hostname: string, dataType: string, { snapshot, insights }: RecentSnapshot) {
+    const before = JSON.stringify({ device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString() });
+    const after = JSON.stringify({ from_cache: true, insights });
+    this.head = Buffer.from(`${before.slice(0, -1)},"age_seconds":`);
+    this.tail = Buffer.from(`,${after.slice(1)}`);
+  }
+
+  at(ageSeconds: number): Buffer {
+    const age = round(ageSeconds);
+    if (age !== this.lastAge) {
+      this.lastBody = Buffer.concat([this.head, Buffer.from(String(age)), this.tail]);
+      this.lastAge = age;
+    }
+    return this.lastBody;
+  }
 }
 
 function round(n: number): number {

@@ -80,15 +80,15 @@ export class ScheduleService implements DeviceFollower {
     }
   }
 
-  /** Retention of every data type (defaults overridden by RETENTION_DAYS); the purge runs every 6 hours. */
+  /** Retention of every data type (defaults overridden by RETENTION_DAYS); the purge runs every 6 hours, the audit log's too. */
   retentionDays(overrides: Record<string, number>): Record<DataType, number> {
     return Object.fromEntries(DATA_TYPES.map((t) => [t, overrides[t] ?? collectors[t].retentionDays])) as Record<DataType, number>;
   }
 
-  async ensureRetention(overrides: Record<string, number>): Promise<void> {
+  async ensureRetention(overrides: Record<string, number>, auditRetentionDays: number): Promise<void> {
     if (!this.enabled) return;
     const scheduleId = `${this.instance}-retention`;
-    const input: RetentionInput = { retentionDays: this.retentionDays(overrides) };
+    const input: RetentionInput = { retentionDays: this.retentionDays(overrides), auditRetentionDays };
     const action = {
       type: 'startWorkflow' as const,
       workflowType: 'retentionWorkflow',
@@ -103,7 +103,7 @@ export class ScheduleService implements DeviceFollower {
         action,
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
       });
-      this.logger.info('created retention schedule', { schedule_id: scheduleId, retention_days: input.retentionDays });
+      this.logger.info('created retention schedule', { schedule_id: scheduleId, retention_days: input.retentionDays, audit_retention_days: auditRetentionDays });
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       // Settings may have changed since the last start: the schedule carries the current ones.

@@ -33,22 +33,26 @@ export class TokenService {
 
   /** Loopback with no token yet is the one open configuration: a single-user box, as installed. */
   async required(): Promise<boolean> {
-    if (this.opts.exposed || this.opts.bootstrapToken) return true;
-    if (!this.anyToken || this.anyToken.until < Date.now()) {
-      const row = await this.db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null).limit(1).executeTakeFirst();
-      this.anyToken = { value: row !== undefined, until: Date.now() + CACHE_MS };
-    }
+    const known = this.knownRequired();
+    if (known !== undefined) return known;
+    const row = await this.db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null).limit(1).executeTakeFirst();
+    this.anyToken = { value: row !== undefined, until: Date.now() + CACHE_MS };
     return this.anyToken.value;
+  }
+
+  /** What `required` answers, while that needs no query; else undefined. */
+  knownRequired(): boolean | undefined {
+    if (this.opts.exposed || this.opts.bootstrapToken) return true;
+    return this.anyToken && this.anyToken.until >= Date.now() ? this.anyToken.value : undefined;
   }
 
   /** The principal of a bearer token, or why it is refused (unknown or malformed, revoked, expired). */
   async authenticate(token: string): Promise<Principal | TokenRefusal> {
-    if (this.opts.bootstrapToken && safeEqual(token, this.opts.bootstrapToken)) return BOOTSTRAP_PRINCIPAL;
-    if (!token.startsWith(TOKEN_PREFIX) || token.length > 200) return 'unknown';
+    const known = this.knownPrincipal(token);
+    if (known) return known;
+    if (!wellFormed(token)) return 'unknown';
     const hash = tokenSha256(token);
-    const cached = this.known.get(hash);
     const now = Date.now();
-    if (cached && cached.until >= now && (cached.expiresAt === null || cached.expiresAt > now)) return cached.principal;
     const row = await this.db.selectFrom('api_tokens').selectAll().where('token_sha256', '=', hash).executeTakeFirst();
     if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at.getTime() <= now)) {
       this.known.delete(hash);
@@ -59,6 +63,15 @@ export class TokenService {
     // When a token was last used, to the cache's precision: enough to find unused tokens.
     await this.db.updateTable('api_tokens').set({ last_used_at: new Date() }).where('id', '=', row.id).execute();
     return principal;
+  }
+
+  /** The principal `authenticate` answers for a token while that needs no query (the bootstrap token, a token checked lately); else undefined. */
+  knownPrincipal(token: string): Principal | undefined {
+    if (this.opts.bootstrapToken && safeEqual(token, this.opts.bootstrapToken)) return BOOTSTRAP_PRINCIPAL;
+    if (!wellFormed(token)) return undefined;
+    const cached = this.known.get(tokenSha256(token));
+    const now = Date.now();
+    return cached && cached.until >= now && (cached.expiresAt === null || cached.expiresAt > now) ? cached.principal : undefined;
   }
 
   /**
@@ -91,6 +104,10 @@ export class TokenService {
     this.anyToken = null;
     return viewOf(row);
   }
+}
+
+function wellFormed(token: string): boolean {
+  return token.startsWith(TOKEN_PREFIX) && token.length <= 200;
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -12,6 +12,7 @@ import * as alerts from './0011_alerts.ts';
 import * as timescale from './0012_timescale.ts';
 import * as principals from './0013_principals.ts';
 import * as configFirstCapture from './0014_config_first_capture.ts';
+import * as readCounts from './0015_read_counts.ts';
 
 /** Listed statically so bundles and tests need no directory scanning; names sort in apply order. */
 export const migrationProvider: MigrationProvider = {
@@ -29,5 +30,6 @@ export const migrationProvider: MigrationProvider = {
     '0012_timescale': timescale,
     '0013_principals': principals,
     '0014_config_first_capture': configFirstCapture,
+    '0015_read_counts': readCounts,
   }),
 };

@@ -186,7 +186,8 @@ describe('polling with Temporal Schedules', () => {
       workflowId: uniqueName(`${sys.instance}-retention-test`),
       args: [{ retentionDays: sys.schedules.retentionDays({ metrics: 30 }) }],
     });
-    assert.ok(Array.isArray(results));
+    assert.ok(Array.isArray(results.snapshots));
+    assert.equal(results.audit, null, 'no audit retention asked for');
     const ages = async (table: 'metrics_snapshots' | 'services_snapshots', deviceId: string) =>
       (await sys.db.selectFrom(table).select('collected_at').where('device_id', '=', deviceId).orderBy('collected_at').execute()).map((r) => Math.round((Date.now() - r.collected_at.getTime()) / 86_400_000));
     assert.deepEqual(await ages('metrics_snapshots', created.id), [2]);
