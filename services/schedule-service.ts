@@ -146,7 +146,16 @@ export class ScheduleService implements DeviceFollower {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       if (this.known.get(scheduleId) === known) return;
       const handle = this.client.schedule.getHandle(scheduleId);
-      const current = await handle.describe();
+      const current = await handle.describe().catch((describeErr: unknown) => {
+        if (describeErr instanceof ScheduleNotFoundError) return null;
+        throw describeErr;
+      });
+      if (current === null) {
+        // Deleted between our create and describe (a detection that found the type unavailable): make it again.
+        await this.client.schedule.create({ scheduleId, spec, action, policies });
+        this.known.set(scheduleId, known);
+        return;
+      }
       const [existing] = current.spec.intervals ?? [];
       const [existingInput] = current.action.type === 'startWorkflow' ? (current.action.args as Array<Partial<CollectionInput> | undefined>) : [];
       const stale =
