@@ -1,35 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Client, Connection, WorkflowFailedError, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { describe, test } from 'node:test';
+import { WorkflowFailedError, WorkflowIdConflictPolicy } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { CollectionFailure, CollectionInput, CollectionResult } from '../../schema/collection.ts';
-import { createLogger } from '../../platform/logger.ts';
-import { installTemporalRuntime } from '../../platform/temporal-runtime.ts';
-import { testEnv, uniqueName, workflowBundle } from '../support/stack.ts';
+import { uniqueName, workflowBundle } from '../support/stack.ts';
+import { useWorkflowServer } from '../support/workflow-server.ts';
 
 const input: CollectionInput = { hostname: 'nas01', dataType: 'metrics', trigger: 'api', forceRefresh: true, correlationId: 'c-1' };
 const result: CollectionResult = { hostname: 'nas01', dataType: 'metrics', snapshotId: '7', collectedAt: '2026-11-25T10:00:00.000Z', durationMs: 12, data: { ok: true }, capabilitiesChanged: false };
 
 describe('collectWorkflow on the real dev server (mocked activities)', () => {
-  let connection: Connection;
-  let client: Client;
-  let nativeConnection: NativeConnection;
-
-  before(async () => {
-    installTemporalRuntime(createLogger('error', 'test'));
-    connection = await Connection.connect({ address: testEnv().temporalAddress });
-    client = new Client({ connection });
-    nativeConnection = await NativeConnection.connect({ address: testEnv().temporalAddress });
-  });
-  after(async () => {
-    await connection.close();
-    await nativeConnection.close();
-  });
+  const server = useWorkflowServer();
 
   async function withWorker<T>(activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = uniqueName('wf');
-    const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle: workflowBundle(), activities });
+    const worker = await Worker.create({ connection: server.native, taskQueue, workflowBundle: workflowBundle(), activities });
     return worker.runUntil(fn(taskQueue));
   }
 
@@ -42,7 +28,7 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
         recordCollectionFailure: async (f: CollectionFailure) => void failures.push(f),
         syncDeviceSchedules: async (hostname: string) => void synced.push(hostname),
       },
-      (taskQueue) => client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }),
+      (taskQueue) => server.client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }),
     );
     assert.deepEqual(out, result);
     assert.equal(failures.length, 0);
@@ -58,7 +44,7 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
         recordCollectionFailure: async () => assert.fail('no failure expected'),
         syncDeviceSchedules: async (hostname: string) => void synced.push(hostname),
       },
-      (taskQueue) => client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [{ ...input, dataType: 'capabilities' }] }),
+      (taskQueue) => server.client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [{ ...input, dataType: 'capabilities' }] }),
     );
     assert.deepEqual(out, changed);
     assert.deepEqual(synced, ['nas01']);
@@ -76,7 +62,7 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
         recordCollectionFailure: async (f: CollectionFailure) => void failures.push(f),
       },
       async (taskQueue) => {
-        const err = await client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }).catch((e: unknown) => e);
+        const err = await server.client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }).catch((e: unknown) => e);
         assert.ok(err instanceof WorkflowFailedError);
         assert.ok(err.cause instanceof ApplicationFailure);
         assert.equal(err.cause.type, 'host_key_mismatch');
@@ -99,7 +85,7 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
         },
         recordCollectionFailure: async () => assert.fail('no failure expected'),
       },
-      (taskQueue) => client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }),
+      (taskQueue) => server.client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }),
     );
     assert.equal(calls, 3);
     assert.deepEqual(out, result);
@@ -121,8 +107,8 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
       async (taskQueue) => {
         const workflowId = uniqueName('collect');
         const opts = { taskQueue, workflowId, args: [input] as [CollectionInput], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING };
-        const first = await client.workflow.start('collectWorkflow', opts);
-        const second = await client.workflow.start('collectWorkflow', opts);
+        const first = await server.client.workflow.start('collectWorkflow', opts);
+        const second = await server.client.workflow.start('collectWorkflow', opts);
         assert.equal(second.firstExecutionRunId, first.firstExecutionRunId);
         release();
         assert.deepEqual(await second.result(), result);

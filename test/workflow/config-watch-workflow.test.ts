@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Context } from '@temporalio/activity';
-import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { CaptureInput } from '../../activities/config/capture.ts';
 import type { WatchInput } from '../../activities/config/watch.ts';
-import { createLogger } from '../../platform/logger.ts';
-import { installTemporalRuntime } from '../../platform/temporal-runtime.ts';
 import { configChangesSignal, rewatchUpdate, stopWatchingSignal, watchInPlaceSignal, type ObservedChange } from '../../workflows/config-watch-messages.ts';
 import type { configWatchWorkflow } from '../../workflows/config-watch.ts';
-import { testEnv, uniqueName, workflowBundle } from '../support/stack.ts';
+import { uniqueName, workflowBundle } from '../support/stack.ts';
+import { useWorkflowServer } from '../support/workflow-server.ts';
 
 const HOSTNAME = 'nas01';
 const TEST_TIMEOUT = { timeout: 90_000 };
@@ -133,20 +132,7 @@ function fakeCapture(opts: { held?: boolean; failFor?: (path: string) => Error |
 }
 
 describe('configWatchWorkflow on the real dev server (mocked activities)', () => {
-  let connection: Connection;
-  let client: Client;
-  let nativeConnection: NativeConnection;
-
-  before(async () => {
-    installTemporalRuntime(createLogger('error', 'test'));
-    connection = await Connection.connect({ address: testEnv().temporalAddress });
-    client = new Client({ connection });
-    nativeConnection = await NativeConnection.connect({ address: testEnv().temporalAddress });
-  });
-  after(async () => {
-    await connection.close();
-    await nativeConnection.close();
-  });
+  const server = useWorkflowServer();
 
   /**
    * Runs `fn` with a worker on a task queue of its own, with a watcher workflow already started there.
@@ -160,7 +146,7 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     const taskQueue = uniqueName('config-watch');
     const workflowId = uniqueName('config-watch');
     const worker = await Worker.create({
-      connection: nativeConnection,
+      connection: server.native,
       taskQueue,
       workflowBundle: workflowBundle(),
       activities,
@@ -168,11 +154,11 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
       defaultHeartbeatThrottleInterval: '100ms',
     });
     await worker.runUntil(async () => {
-      const handle = await client.workflow.start<typeof configWatchWorkflow>('configWatchWorkflow', { taskQueue, workflowId, args: [{ hostname: HOSTNAME }] });
+      const handle = await server.client.workflow.start<typeof configWatchWorkflow>('configWatchWorkflow', { taskQueue, workflowId, args: [{ hostname: HOSTNAME }] });
       try {
         await fn(handle);
       } finally {
-        await client.workflow
+        await server.client.workflow
           .getHandle(workflowId)
           .terminate('test over')
           .catch(() => undefined);
@@ -187,7 +173,7 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     await within('the workflow to complete', handle.result());
   }
 
-  const runStatus = async (workflowId: string, runId?: string) => (await client.workflow.getHandle(workflowId, runId).describe()).status.name;
+  const runStatus = async (workflowId: string, runId?: string) => (await server.client.workflow.getHandle(workflowId, runId).describe()).status.name;
 
   test('captures one path at a time and coalesces a path signalled again before its capture', TEST_TIMEOUT, async () => {
     const watch = fakeWatch();
@@ -337,7 +323,7 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
       await handle.signal(watchInPlaceSignal, { watchId: first!.input.watchId, mode: 'polling' });
       await sleep(500);
       assert.equal(second!.cancelRequested || second!.ended, false, 'the second watch runs on');
-      const latest = await client.workflow.getHandle(handle.workflowId).describe();
+      const latest = await server.client.workflow.getHandle(handle.workflowId).describe();
       assert.equal(latest.runId, handle.firstExecutionRunId, 'no new run');
       assert.equal(latest.status.name, 'RUNNING');
 
@@ -392,7 +378,7 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     const capture = fakeCapture();
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
       await within('the workflow to complete', handle.result());
-      const latest = await client.workflow.getHandle(handle.workflowId).describe();
+      const latest = await server.client.workflow.getHandle(handle.workflowId).describe();
       assert.equal(latest.runId, handle.firstExecutionRunId, 'no second run');
       assert.equal(latest.status.name, 'COMPLETED');
       assert.equal(watch.calls.length, 1, 'not retried');

@@ -1,39 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { describe, test } from 'node:test';
+import { Worker } from '@temporalio/worker';
 import type { SyncWatcherInput } from '../../activities/device-change.ts';
-import { createLogger } from '../../platform/logger.ts';
-import { installTemporalRuntime } from '../../platform/temporal-runtime.ts';
 import { SYSTEM_PRINCIPAL } from '../../schema/api-token.ts';
 import type { DeviceChange, DeviceChangeInput, DeviceChangeResult } from '../../schema/device-change.ts';
 import type { DeviceView } from '../../schema/device.ts';
-import { testEnv, uniqueName, workflowBundle } from '../support/stack.ts';
+import { uniqueName, workflowBundle } from '../support/stack.ts';
+import { useWorkflowServer } from '../support/workflow-server.ts';
 
 const view = { hostname: 'nas01', monitoring_enabled: true } as DeviceView;
 
 describe('deviceChangeWorkflow on the real dev server (mocked activities)', () => {
-  let connection: Connection;
-  let client: Client;
-  let nativeConnection: NativeConnection;
-
-  before(async () => {
-    installTemporalRuntime(createLogger('error', 'test'));
-    connection = await Connection.connect({ address: testEnv().temporalAddress });
-    client = new Client({ connection });
-    nativeConnection = await NativeConnection.connect({ address: testEnv().temporalAddress });
-  });
-  after(async () => {
-    await connection.close();
-    await nativeConnection.close();
-  });
+  const server = useWorkflowServer();
 
   /** Runs one change with activities that record their calls, in order; the row-writing step answers `applied`. */
   async function run(change: DeviceChange, applied: DeviceChangeResult) {
     const steps: string[] = [];
     const taskQueue = uniqueName('device-change');
     const worker = await Worker.create({
-      connection: nativeConnection,
+      connection: server.native,
       taskQueue,
       workflowBundle: workflowBundle(),
       activities: {
@@ -47,7 +32,7 @@ describe('deviceChangeWorkflow on the real dev server (mocked activities)', () =
       },
     });
     const input: DeviceChangeInput = { change, requestedBy: SYSTEM_PRINCIPAL, trigger: 'system', correlationId: null };
-    const result = await worker.runUntil(client.workflow.execute('deviceChangeWorkflow', { taskQueue, workflowId: uniqueName('device-change'), args: [input] }));
+    const result = await worker.runUntil(server.client.workflow.execute('deviceChangeWorkflow', { taskQueue, workflowId: uniqueName('device-change'), args: [input] }));
     return { result, steps };
   }
 

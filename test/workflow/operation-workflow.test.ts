@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Client, Connection, WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowUpdateFailedError } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createLogger } from '../../platform/logger.ts';
-import { installTemporalRuntime } from '../../platform/temporal-runtime.ts';
+import { describe, test } from 'node:test';
+import { WithStartWorkflowOperation, WorkflowIdConflictPolicy, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import type { HeldOperationNotice } from '../../schema/alert.ts';
 import type { PrincipalRef } from '../../schema/api-token.ts';
 import type { CommandResult, OperationInput, OperationView, RiskAssessment } from '../../schema/operation.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from '../../workflows/operation-messages.ts';
-import { testEnv, uniqueName, workflowBundle } from '../support/stack.ts';
+import { uniqueName, workflowBundle } from '../support/stack.ts';
+import { useWorkflowServer } from '../support/workflow-server.ts';
 
 const PHRASE = 'STOP 4 CONTAINERS ON nas01';
 const ALICE: PrincipalRef = { id: 'token:alice', name: 'alice', on_behalf_of: null };
@@ -60,22 +59,9 @@ function fakeActivities(assessment: RiskAssessment) {
 }
 
 describe('operationWorkflow on the real dev server (mocked activities)', () => {
-  let connection: Connection;
-  let client: Client;
-  let native: NativeConnection;
+  const server = useWorkflowServer();
 
-  before(async () => {
-    installTemporalRuntime(createLogger('error', 'test'));
-    connection = await Connection.connect({ address: testEnv().temporalAddress });
-    client = new Client({ connection });
-    native = await NativeConnection.connect({ address: testEnv().temporalAddress });
-  });
-  after(async () => {
-    await connection.close();
-    await native.close();
-  });
-
-  const newWorker = (taskQueue: string, activities: object) => Worker.create({ connection: native, taskQueue, workflowBundle: workflowBundle(), activities });
+  const newWorker = (taskQueue: string, activities: object) => Worker.create({ connection: server.native, taskQueue, workflowBundle: workflowBundle(), activities });
 
   async function startOperation(taskQueue: string, overrides: Partial<OperationInput> = {}) {
     const operationId = crypto.randomUUID();
@@ -94,8 +80,8 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
     };
     const workflowId = uniqueName('op');
     const start = new WithStartWorkflowOperation('operationWorkflow', { workflowId, taskQueue, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL });
-    const view: OperationView = await client.workflow.executeUpdateWithStart(decisionUpdate, { startWorkflowOperation: start });
-    return { view, handle: client.workflow.getHandle(workflowId) };
+    const view: OperationView = await server.client.workflow.executeUpdateWithStart(decisionUpdate, { startWorkflowOperation: start });
+    return { view, handle: server.client.workflow.getHandle(workflowId) };
   }
 
   test('a safe command runs at once, once', async () => {

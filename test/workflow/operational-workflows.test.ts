@@ -1,42 +1,27 @@
 import type { PrincipalRef } from '../../schema/api-token.ts';
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { describe, test } from 'node:test';
+import { Worker } from '@temporalio/worker';
 import type { ZfsData } from '../../activities/collectors/zfs.ts';
-import { createLogger } from '../../platform/logger.ts';
 import type { IncidentInput, IncidentView } from '../../schema/incident.ts';
 import type { MaintenanceInput, MaintenanceView } from '../../schema/maintenance.ts';
 import type { OperationView } from '../../schema/operation.ts';
 import type { ServiceRestartInput, ServiceRestartView } from '../../schema/service-restart.ts';
-import { installTemporalRuntime } from '../../platform/temporal-runtime.ts';
 import { incidentQuery, replacedUpdate } from '../../workflows/incident-messages.ts';
 import { leaveMaintenanceUpdate, maintenancePlannedUpdate, maintenanceQuery, maintenanceSettledUpdate } from '../../workflows/maintenance-messages.ts';
 import { confirmUpdate, decisionUpdate } from '../../workflows/operation-messages.ts';
 import { composeDevice, composeDeviceActivities, type ComposeDevice } from '../support/compose-device.ts';
-import { testEnv, uniqueName, workflowBundle } from '../support/stack.ts';
+import { uniqueName, workflowBundle } from '../support/stack.ts';
+import { useWorkflowServer } from '../support/workflow-server.ts';
 
 const settings = { confirmationTimeoutSeconds: 300, maxAttempts: 3, requireDistinctConfirmer: true, publicUrl: null };
 const person = (name: string): PrincipalRef => ({ id: `token:${name}`, name, on_behalf_of: null });
 const states = (device: ComposeDevice) => Object.fromEntries(device.containers.map((c) => [c.name, c.state]));
 
 describe('operational workflows on the real dev server (device and database stood in for)', () => {
-  let connection: Connection;
-  let client: Client;
-  let native: NativeConnection;
+  const server = useWorkflowServer();
 
-  before(async () => {
-    installTemporalRuntime(createLogger('error', 'test'));
-    connection = await Connection.connect({ address: testEnv().temporalAddress });
-    client = new Client({ connection });
-    native = await NativeConnection.connect({ address: testEnv().temporalAddress });
-  });
-  after(async () => {
-    await connection.close();
-    await native.close();
-  });
-
-  const newWorker = (taskQueue: string, activities: object) => Worker.create({ connection: native, taskQueue, workflowBundle: workflowBundle(), activities });
+  const newWorker = (taskQueue: string, activities: object) => Worker.create({ connection: server.native, taskQueue, workflowBundle: workflowBundle(), activities });
   const opPrefix = (taskQueue: string) => `${taskQueue}-operation-`;
 
   function maintenanceInput(taskQueue: string, overrides: Partial<MaintenanceInput> = {}): MaintenanceInput {
@@ -58,13 +43,13 @@ describe('operational workflows on the real dev server (device and database stoo
     let phrase = '';
     let worker = await newWorker(taskQueue, fake.activities);
     await worker.runUntil(async () => {
-      const handle = await client.workflow.start('maintenanceWorkflow', { workflowId, taskQueue, args: [maintenanceInput(taskQueue)] });
+      const handle = await server.client.workflow.start('maintenanceWorkflow', { workflowId, taskQueue, args: [maintenanceInput(taskQueue)] });
       const planned: MaintenanceView = await handle.executeUpdate(maintenancePlannedUpdate);
       assert.deepEqual(planned.plan?.stop, ['grafana', 'nextcloud-imaginary', 'nextcloud-cron', 'nextcloud-app']);
       assert.deepEqual(planned.plan?.kept.map((k) => k.name), ['nextcloud-db', 'nextcloud-redis', 'swag']);
       assert.deepEqual(planned.plan?.not_running, ['old-backup']);
       operationId = planned.operation_id!;
-      const op: OperationView = await client.workflow.getHandle(`${opPrefix(taskQueue)}${operationId}`).executeUpdate(decisionUpdate);
+      const op: OperationView = await server.client.workflow.getHandle(`${opPrefix(taskQueue)}${operationId}`).executeUpdate(decisionUpdate);
       assert.equal(op.state, 'awaiting_confirmation', 'entering is held even though each stop alone would run at once');
       assert.equal(op.assessment?.confirmation_phrase, null, 'the phrase is not in the answer');
       // The person learns it from the held notice, delivered by a workflow of its own.
@@ -79,9 +64,9 @@ describe('operational workflows on the real dev server (device and database stoo
     fake = composeDeviceActivities(device);
     worker = await newWorker(taskQueue, fake.activities);
     await worker.runUntil(async () => {
-      const outcome = await client.workflow.getHandle(`${opPrefix(taskQueue)}${operationId}`).executeUpdate(confirmUpdate, { args: [{ phrase: phrase.toUpperCase(), confirmedBy: person('bob') }] });
+      const outcome = await server.client.workflow.getHandle(`${opPrefix(taskQueue)}${operationId}`).executeUpdate(confirmUpdate, { args: [{ phrase: phrase.toUpperCase(), confirmedBy: person('bob') }] });
       assert.equal(outcome.operation.state, 'completed');
-      const active: MaintenanceView = await client.workflow.getHandle(workflowId).executeUpdate(maintenanceSettledUpdate);
+      const active: MaintenanceView = await server.client.workflow.getHandle(workflowId).executeUpdate(maintenanceSettledUpdate);
       assert.equal(active.phase, 'active');
       assert.deepEqual(active.stopped, ['grafana', 'nextcloud-imaginary', 'nextcloud-cron', 'nextcloud-app']);
     });
@@ -95,7 +80,7 @@ describe('operational workflows on the real dev server (device and database stoo
     fake = composeDeviceActivities(device);
     worker = await newWorker(taskQueue, fake.activities);
     await worker.runUntil(async () => {
-      const handle = client.workflow.getHandle(workflowId);
+      const handle = server.client.workflow.getHandle(workflowId);
       assert.equal((await handle.query(maintenanceQuery)).phase, 'active');
       const left: MaintenanceView = await handle.executeUpdate(leaveMaintenanceUpdate, { args: [{ requestedBy: person('carol') }] });
       assert.equal(left.phase, 'left');
@@ -114,10 +99,10 @@ describe('operational workflows on the real dev server (device and database stoo
     const fake = composeDeviceActivities(device);
     const worker = await newWorker(taskQueue, fake.activities);
     await worker.runUntil(async () => {
-      const handle = await client.workflow.start('maintenanceWorkflow', { workflowId: uniqueName('maintenance'), taskQueue, args: [maintenanceInput(taskQueue, { keep: ['grafana'], include: ['nextcloud-redis'] })] });
+      const handle = await server.client.workflow.start('maintenanceWorkflow', { workflowId: uniqueName('maintenance'), taskQueue, args: [maintenanceInput(taskQueue, { keep: ['grafana'], include: ['nextcloud-redis'] })] });
       const planned: MaintenanceView = await handle.executeUpdate(maintenancePlannedUpdate);
       assert.deepEqual(planned.plan?.stop, ['nextcloud-imaginary', 'nextcloud-cron', 'nextcloud-app', 'nextcloud-redis'], 'include stops a critical one (after its dependents); keep spares another');
-      const op = client.workflow.getHandle(`${opPrefix(taskQueue)}${planned.operation_id}`);
+      const op = server.client.workflow.getHandle(`${opPrefix(taskQueue)}${planned.operation_id}`);
       await op.executeUpdate(decisionUpdate);
       for (let i = 0; i < 3; i++) await op.executeUpdate(confirmUpdate, { args: [{ phrase: 'enter maintenance', confirmedBy: person('bob') }] });
       const view: MaintenanceView = await handle.result();
@@ -134,7 +119,7 @@ describe('operational workflows on the real dev server (device and database stoo
     const fake = composeDeviceActivities(device);
     const worker = await newWorker(taskQueue, fake.activities);
     await worker.runUntil(async () => {
-      const handle = await client.workflow.start('maintenanceWorkflow', { workflowId: uniqueName('maintenance'), taskQueue, args: [maintenanceInput(taskQueue, { keep: ['no-such'] })] });
+      const handle = await server.client.workflow.start('maintenanceWorkflow', { workflowId: uniqueName('maintenance'), taskQueue, args: [maintenanceInput(taskQueue, { keep: ['no-such'] })] });
       const view: MaintenanceView = await handle.result();
       assert.equal(view.phase, 'failed');
       assert.equal(view.error?.code, 'validation_error');
@@ -152,7 +137,7 @@ describe('operational workflows on the real dev server (device and database stoo
     const taskQueue = uniqueName('rq');
     const worker = await newWorker(taskQueue, composeDeviceActivities(device).activities);
     await worker.runUntil(async () => {
-      const view: ServiceRestartView = await client.workflow.execute('serviceRestartWorkflow', { workflowId: uniqueName('restart'), taskQueue, args: [restartInput(taskQueue, 'db')] });
+      const view: ServiceRestartView = await server.client.workflow.execute('serviceRestartWorkflow', { workflowId: uniqueName('restart'), taskQueue, args: [restartInput(taskQueue, 'db')] });
       assert.equal(view.phase, 'completed');
       assert.equal(view.project, 'nextcloud');
       assert.deepEqual(view.steps.map((s) => [s.service, s.state]), [['db', 'ready'], ['app', 'ready'], ['cron', 'ready'], ['imaginary', 'ready']]);
@@ -166,12 +151,12 @@ describe('operational workflows on the real dev server (device and database stoo
     const taskQueue = uniqueName('rq');
     const worker = await newWorker(taskQueue, composeDeviceActivities(device).activities);
     await worker.runUntil(async () => {
-      const view: ServiceRestartView = await client.workflow.execute('serviceRestartWorkflow', { workflowId: uniqueName('restart'), taskQueue, args: [restartInput(taskQueue, 'db', 'nextcloud')] });
+      const view: ServiceRestartView = await server.client.workflow.execute('serviceRestartWorkflow', { workflowId: uniqueName('restart'), taskQueue, args: [restartInput(taskQueue, 'db', 'nextcloud')] });
       assert.equal(view.phase, 'failed');
       assert.deepEqual(view.steps.map((s) => s.state), ['ready', 'failed', 'skipped', 'skipped']);
       assert.match(view.steps[1]!.detail!, /nextcloud-app exited with code 1/);
       assert.equal(view.error?.code, 'step_failed');
-      const unknown: ServiceRestartView = await client.workflow.execute('serviceRestartWorkflow', { workflowId: uniqueName('restart'), taskQueue, args: [restartInput(taskQueue, 'nope')] });
+      const unknown: ServiceRestartView = await server.client.workflow.execute('serviceRestartWorkflow', { workflowId: uniqueName('restart'), taskQueue, args: [restartInput(taskQueue, 'nope')] });
       assert.equal(unknown.error?.code, 'not_found');
     });
     assert.deepEqual(device.log, ['restart nextcloud-db', 'restart nextcloud-app']);
@@ -194,7 +179,7 @@ describe('operational workflows on the real dev server (device and database stoo
     });
     const input: IncidentInput = { incidentId: crypto.randomUUID(), hostname: 'nas01', kind: 'pool_degraded', subject: 'tank', summary: 'pool tank is DEGRADED: ata-WDC_WD80EFAX_VAGK1234 FAULTED (too many errors)', correlationId: null, checkIntervalSeconds: 1 };
     await worker.runUntil(async () => {
-      const handle = await client.workflow.start('diskIncidentWorkflow', { workflowId: uniqueName('incident'), taskQueue, args: [input] });
+      const handle = await server.client.workflow.start('diskIncidentWorkflow', { workflowId: uniqueName('incident'), taskQueue, args: [input] });
       // Days may pass here; nothing is checked before a person says the disk was replaced.
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal((await handle.query(incidentQuery)).state, 'awaiting_replacement');
