@@ -275,7 +275,9 @@ function asServiceError(err: unknown): ServiceError {
     const status = code === 'device_not_found' ? 404 : code === 'command_timeout' || code === 'connection_timeout' ? 504 : 502;
     return new ServiceError(code, status, cause.message, { retryable: DEVICE_ERROR_CODES[code].retryable });
   }
-  return new ServiceError('collection_failed', 502, err instanceof Error ? err.message : String(err));
+  // A run that failed on our side (the database away) says why, not just that the workflow failed.
+  const message = err instanceof WorkflowFailedError && cause instanceof ApplicationFailure ? cause.message : err instanceof Error ? err.message : String(err);
+  return new ServiceError('collection_failed', 502, message);
 }
 
 /** `read`'s answer from a snapshot held in memory (CachedAnswerBytes writes the same keys in the same order). */
