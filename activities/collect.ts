@@ -137,7 +137,9 @@ export function collectionScript<T>(dataType: string, collector: Collector<T>, c
 /** Records the failure and answers the alerts it fired (a device now unreachable). */
 export async function recordCollectionFailure(deps: CollectDeps, f: CollectionFailure): Promise<AlertTransition[]> {
   const { db } = deps;
-  const { workflowId, collectionId } = collectionIdentity();
+  const { workflowId, collectionId, attempt } = collectionIdentity();
+  // Counted before anything is written, once per collection: a failure the database is too far away to record still shows.
+  if (attempt === 1) collections.inc({ data_type: f.input.dataType, status: f.errorCode });
   const device = await findDeviceByHostname(db, f.input.hostname);
   await writeAudit(db, {
     device_id: device?.id ?? null,
@@ -155,7 +157,6 @@ export async function recordCollectionFailure(deps: CollectDeps, f: CollectionFa
     correlation_id: f.input.correlationId,
     principal: f.input.principal ?? SYSTEM_PRINCIPAL.id,
   });
-  collections.inc({ data_type: f.input.dataType, status: f.errorCode });
   // Only what the device did counts against it: a database outage on our side does not make it unreachable.
   if (device && isDeviceErrorCode(f.errorCode)) await markDeviceFailure(db, device.id, f.errorCode, f.message);
   return device ? evaluateAlerts(db, { source: 'device_status', hostname: device.hostname }) : [];

@@ -1,7 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { databaseUnreachable } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
-import { errorBodyOf, ServiceError } from '../services/service-error.ts';
+import { databaseUnavailable, errorBodyOf, ServiceError } from '../services/service-error.ts';
 
 export const errorBody = errorBodyOf;
 
@@ -19,8 +20,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(400).json(errorBody('validation_error', 'request is invalid', validationDetails(err)));
       return;
     }
+    const send = (e: ServiceError) => {
+      // A 503 is the database or a dependency away for a moment: clients may come back shortly.
+      if (e.httpStatus === 503) res.setHeader('Retry-After', '5');
+      res.status(e.httpStatus).json(errorBody(e.code, e.message, e.details));
+    };
     if (err instanceof ServiceError) {
-      res.status(err.httpStatus).json(errorBody(err.code, err.message, err.details));
+      send(err);
       return;
     }
     // body-parser errors carry a status and a type (malformed JSON, too large, wrong charset).
@@ -29,21 +35,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.status(e.status).json(errorBody(e.type ? e.type.replace(/\./g, '_') : 'bad_request', e.message ?? 'bad request'));
       return;
     }
-    if (isDatabaseUnavailable(err)) {
-      logger.warn('database unavailable', { error: err instanceof Error ? err.message : String(err) });
-      res.status(503).setHeader('Retry-After', '5').json(errorBody('database_unavailable', 'the database is not reachable right now; try again shortly'));
+    const unreachable = databaseUnreachable(err);
+    if (unreachable !== null) {
+      logger.warn('database unavailable', { error: unreachable });
+      send(databaseUnavailable());
       return;
     }
     logger.error('unhandled error', { error: err instanceof Error ? err.stack : String(err) });
     res.status(500).json(errorBody('internal_error', 'internal error'));
   };
-}
-
-/** PostgreSQL down or restarting: a refused or reset connection, or its "starting up / shutting down / recovering" codes. */
-function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; errors?: unknown[] } | null;
-  if (!e) return false;
-  if (['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03'].includes(e.code ?? '')) return true;
-  // pg reports a refused connection to several addresses as an AggregateError of ECONNREFUSED errors.
-  return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every(isDatabaseUnavailable);
 }

@@ -180,6 +180,8 @@ const dataAnswerShape = {
   from_cache: z.boolean(),
   workflow_id: z.string().optional(),
   insights: z.array(Insight),
+  stale: z.literal(true).optional().describe('present when the snapshot is older than its freshness threshold and the database could not be asked for a newer one'),
+  stale_reason: z.string().optional().describe('why no fresher answer was given, e.g. "database unreachable: connect ECONNREFUSED 127.0.0.1:5432"'),
 } satisfies Record<keyof DataAnswer, z.ZodType>;
 const historyAnswerShape = {
   device: z.string(),

@@ -4,6 +4,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { scopesAllow, type Principal, type TokenScope } from '../schema/api-token.ts';
 import { z } from 'zod';
+import { databaseUnreachable } from '../platform/db.ts';
 import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
 import { DEVICE_TYPES, DeviceCreate, Hostname, Tag } from '../schema/device.ts';
 import { ContainerActionRequest, CONTAINER_ACTIONS, ContainerName } from '../schema/container-action.ts';
@@ -19,7 +20,7 @@ import { containerAnswer, execAnswer, guestAnswer } from '../services/operation-
 import type { OperationService } from '../services/operation-service.ts';
 import { Command, OperationId } from '../schema/command-request.ts';
 import type { OperationView } from '../schema/operation.ts';
-import { ServiceError } from '../services/service-error.ts';
+import { databaseUnavailable, ServiceError } from '../services/service-error.ts';
 import { nulPath } from '../schema/nul-character.ts';
 import { registerOperationalWorkflowTools, type OperationalWorkflowDeps } from './tools/operational-workflows.ts';
 
@@ -433,7 +434,8 @@ async function answer(body: () => Promise<unknown>): Promise<CallToolResult> {
     try {
       const result = await body();
       return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }] };
-    } catch (err) {
+    } catch (thrown) {
+      const err = databaseUnreachable(thrown) === null ? thrown : databaseUnavailable();
       const error =
         err instanceof ServiceError
           ? { code: err.code, message: err.message, details: err.details }

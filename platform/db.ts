@@ -14,6 +14,28 @@ export function createDb(connectionString: string, maxConnections = 20): Kysely<
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
+/** Node's codes for a server not there (refused, reset, timed out, no route) and PostgreSQL's for one going away. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', '57P01', '57P02', '57P03']);
+/** pg's own errors for a connection lost under a query carry no code: their messages are all there is. */
+const CONNECTION_LOST_MESSAGES = new Set(['Connection terminated unexpectedly', 'Client has encountered a connection error and is not queryable']);
+
+/**
+ * Why the database cannot be reached, when `err` says it cannot (a refused or lost connection, a SQLSTATE
+ * of class 08 "connection exception", PostgreSQL starting up or shutting down); null for any other error.
+ */
+export function databaseUnreachable(err: unknown): string | null {
+  if (!(err instanceof Error)) return null;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) return err.message || code;
+  if (CONNECTION_LOST_MESSAGES.has(err.message)) return err.message;
+  // pg reports a refused connection to several addresses as an AggregateError of ECONNREFUSED errors.
+  if (err instanceof AggregateError && err.errors.length > 0) {
+    const reasons = err.errors.map(databaseUnreachable);
+    if (reasons.every((r) => r !== null)) return reasons[0]!;
+  }
+  return null;
+}
+
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();

@@ -7,6 +7,7 @@ import type { Insight } from '../activities/insights/insight.ts';
 import { latestSnapshot, snapshotCount, snapshotsBetween, type StoredSnapshot } from '../activities/store/snapshots.ts';
 import { AuditWriter } from './audit-writer.ts';
 import { CachedReadCounts } from './cached-read-counts.ts';
+import { databaseUnreachable } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
 import { reads, workflowSeconds } from '../platform/metrics.ts';
 import type { CollectionInput, CollectionResult } from '../schema/collection.ts';
@@ -15,7 +16,7 @@ import { DEVICE_ERROR_CODES, isDeviceErrorCode } from '../schema/error-codes.ts'
 import type { collectWorkflow } from '../workflows/collect.ts';
 import { DATA_TYPE_ATTRIBUTE, DEVICE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../workflows/search-attributes.ts';
 import { auditPrincipal, type DeviceService, type RequestContext } from './device-service.ts';
-import { ServiceError } from './service-error.ts';
+import { databaseUnavailable, ServiceError } from './service-error.ts';
 
 interface RecentSnapshot {
   deviceId: string;
@@ -37,6 +38,9 @@ export interface DataAnswer {
   workflow_id?: string;
   /** What matters in `data`, worst first, with evidence: a reader sees it without a second call. */
   insights: Insight[];
+  /** Set when the snapshot is older than its freshness threshold and no newer one could be looked for. */
+  stale?: true;
+  stale_reason?: string;
 }
 
 export interface HistoryAnswer {
@@ -97,16 +101,23 @@ export class CollectionService {
     if (!opts.forceRefresh) {
       let cached = this.recent.get(cacheKey);
       if (!cached || ageOf(cached) >= collector.freshnessSeconds) {
-        const device = await this.devices.require(hostname);
-        const snapshot = await latestSnapshot(this.db, collector.table, device.id);
-        cached = snapshot && { deviceId: device.id, snapshot, insights: insightsFor(dataType, snapshot.data) };
+        try {
+          const device = await this.devices.require(hostname);
+          const snapshot = await latestSnapshot(this.db, collector.table, device.id);
+          cached = snapshot && { deviceId: device.id, snapshot, insights: insightsFor(dataType, snapshot.data) };
+        } catch (err) {
+          const unreachable = databaseUnreachable(err);
+          if (unreachable === null) throw err;
+          if (!cached) throw databaseUnavailable();
+          // While the database is away, the last snapshot this process saw beats no answer: it says it is stale, and why.
+          this.countCachedRead(cached, hostname, dataType, ctx, started);
+          return { ...cachedAnswer(hostname, dataType, cached), stale: true, stale_reason: `database unreachable: ${unreachable}` };
+        }
         if (cached) this.recent.set(cacheKey, cached);
       }
-      const ageSeconds = cached ? ageOf(cached) : Infinity;
-      if (cached && ageSeconds < collector.freshnessSeconds) {
+      if (cached && ageOf(cached) < collector.freshnessSeconds) {
         this.countCachedRead(cached, hostname, dataType, ctx, started);
-        const { snapshot, insights } = cached;
-        return { device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString(), age_seconds: round(ageSeconds), from_cache: true, insights };
+        return cachedAnswer(hostname, dataType, cached);
       }
     }
 
@@ -264,7 +275,15 @@ function asServiceError(err: unknown): ServiceError {
     const status = code === 'device_not_found' ? 404 : code === 'command_timeout' || code === 'connection_timeout' ? 504 : 502;
     return new ServiceError(code, status, cause.message, { retryable: DEVICE_ERROR_CODES[code].retryable });
   }
-  return new ServiceError('collection_failed', 502, err instanceof Error ? err.message : String(err));
+  // A run that failed on our side (the database away) says why, not just that the workflow failed.
+  const message = err instanceof WorkflowFailedError && cause instanceof ApplicationFailure ? cause.message : err instanceof Error ? err.message : String(err);
+  return new ServiceError('collection_failed', 502, message);
+}
+
+/** `read`'s answer from a snapshot held in memory (CachedAnswerBytes writes the same keys in the same order). */
+function cachedAnswer(hostname: string, dataType: string, cached: RecentSnapshot): DataAnswer {
+  const { snapshot, insights } = cached;
+  return { device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString(), age_seconds: round(ageOf(cached)), from_cache: true, insights };
 }
 
 function ageOf(entry: RecentSnapshot): number {

@@ -31,8 +31,14 @@ export async function collectWorkflow(input: CollectionInput): Promise<Collectio
     result = await collect(input);
   } catch (err) {
     const { code: errorCode, message } = describeFailure(err);
-    await startAlertDelivery(await recordCollectionFailure({ input, errorCode, message }));
-    throw ApplicationFailure.create({ type: errorCode, message, nonRetryable: true });
+    let unrecorded = '';
+    const alerts = await recordCollectionFailure({ input, errorCode, message }).catch((recordErr: unknown) => {
+      // The database stayed away past every recording attempt: the failure is still the run's answer.
+      unrecorded = ` (not recorded in the audit log: ${describeFailure(recordErr).message})`;
+      return undefined;
+    });
+    await startAlertDelivery(alerts);
+    throw ApplicationFailure.create({ type: errorCode, message: message + unrecorded, nonRetryable: true });
   }
   // A device found without docker stops being polled for containers; one that gained it starts.
   await startAlertDelivery(result.alerts);

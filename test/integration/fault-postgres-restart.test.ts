@@ -9,6 +9,7 @@ import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { testDir, uniqueName } from '../support/stack.ts';
 import { collectMarkers, failedCollectAttempts, localActivityAttempt } from '../support/collect-evidence.ts';
 import { ownerContext } from '../../services/device-service.ts';
+import { collectorFor } from '../../activities/collectors/registry.ts';
 
 /**
  * Injects: the system's PostgreSQL (a dedicated embedded one, not the shared server) is stopped while
@@ -18,7 +19,8 @@ import { ownerContext } from '../../services/device-service.ts';
  * nothing lost means every collection started during the outage completes, and lands exactly once:
  * snapshots == completed collections, no collection id twice, one successful `collect` audit row per
  * snapshot naming it, no error row; the API answers 503 (not a hang) while the database is down and
- * 200 again after.
+ * 200 again after, `/health` says degraded, then ok. Meanwhile a data read held in memory is answered
+ * (marked stale, with the reason, once past its freshness threshold); one never read answers 503.
  *
  * Longer outage (past the fourth collect attempt): no collection is silently dropped either. Each
  * workflow gives up on `collect`, then `recordCollectionFailure` (10 attempts, backoff 1 s doubling up to
@@ -72,6 +74,9 @@ describe('PostgreSQL stops and restarts while collections run', { timeout: 110_0
   test('a short outage: every collection started meanwhile lands exactly once, and the API recovers', { timeout: 50_000 }, async () => {
     const before = await snapshots();
     const failedBefore = await failedAttempts();
+    const freshRead = await apiStatus('/api/devices/pg-dev/metrics');
+    assert.equal(freshRead.status, 200, JSON.stringify(freshRead.body));
+    assert.equal(freshRead.body.stale, undefined, 'a fresh answer is not stale');
     await postgres.stop();
     const stoppedAt = Date.now();
     const handles = await startCollections('pg-short', 4);
@@ -82,10 +87,34 @@ describe('PostgreSQL stops and restarts while collections run', { timeout: 110_0
     assert.ok(seen - failedBefore >= handles.length, `collections saw the outage: ${seen - failedBefore} failed attempts`);
     const health = await apiStatus('/health');
     assert.equal(health.status, 503, 'the API answers while the database is down');
+    assert.equal(health.body.status, 'degraded');
     assert.equal((health.body.database as { status: string }).status, 'down');
+    assert.match((health.body.database as { error: string }).error, /ECONNREFUSED/);
     const deviceRead = await apiStatus('/api/devices/pg-dev');
     assert.equal(deviceRead.status, 503, 'a read that needs the database says it is unavailable, not an internal error');
     assert.equal((deviceRead.body.error as { code: string }).code, 'database_unavailable');
+
+    // Data held in memory is still answered: as it is while fresh, and marked stale once past its threshold.
+    const heldFresh = await apiStatus('/api/devices/pg-dev/metrics');
+    assert.equal(heldFresh.status, 200, JSON.stringify(heldFresh.body));
+    assert.equal(heldFresh.body.collected_at, freshRead.body.collected_at);
+    assert.equal(heldFresh.body.stale, undefined, 'within its threshold the answer is what the threshold promises');
+    const metrics = collectorFor('metrics') as { freshnessSeconds: number };
+    const freshness = metrics.freshnessSeconds;
+    metrics.freshnessSeconds = 0; // past its threshold at once, instead of a five-minute wait
+    try {
+      const staleRead = await apiStatus('/api/devices/pg-dev/metrics');
+      assert.equal(staleRead.status, 200, JSON.stringify(staleRead.body));
+      assert.match(String(staleRead.body.stale_reason), /^database unreachable: .*ECONNREFUSED/);
+      assert.deepEqual({ ...staleRead.body, age_seconds: 0 }, { ...freshRead.body, age_seconds: 0, stale: true, stale_reason: staleRead.body.stale_reason });
+    } finally {
+      metrics.freshnessSeconds = freshness;
+    }
+    const neverRead = await apiStatus('/api/devices/pg-dev/containers');
+    assert.equal(neverRead.status, 503, JSON.stringify(neverRead.body));
+    assert.equal((neverRead.body.error as { code: string }).code, 'database_unavailable');
+    // MCP's data tools ask the same service, and get the same code.
+    await assert.rejects(sys.collection.read('pg-dev', 'containers', { forceRefresh: false }, ownerContext('mcp')), { code: 'database_unavailable', httpStatus: 503 });
 
     await new Promise((r) => setTimeout(r, Math.max(0, 2_000 - (Date.now() - stoppedAt))));
     await postgres.start();
@@ -116,7 +145,11 @@ describe('PostgreSQL stops and restarts while collections run', { timeout: 110_0
 
     const healthAfter = await apiStatus('/health');
     assert.equal(healthAfter.status, 200, JSON.stringify(healthAfter.body));
+    assert.equal(healthAfter.body.status, 'ok');
     assert.equal((await apiStatus('/api/devices/pg-dev')).status, 200);
+    const readAfter = await apiStatus('/api/devices/pg-dev/metrics');
+    assert.equal(readAfter.status, 200, JSON.stringify(readAfter.body));
+    assert.equal(readAfter.body.stale, undefined, 'not stale once the database is back');
     const device = await sys.db.selectFrom('devices').select(['status', 'consecutive_failures']).where('id', '=', deviceId).executeTakeFirstOrThrow();
     assert.deepEqual(device, { status: 'online', consecutive_failures: 0 });
     process.stderr.write(`# postgres short outage: ${outageMs} ms; collections done ${Date.now() - stoppedAt} ms after the stop\n`);

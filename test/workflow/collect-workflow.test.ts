@@ -74,6 +74,25 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
     assert.deepEqual(failures[0]!.input, input);
   });
 
+  test('a failure that cannot be recorded (the database stayed away) still fails the workflow with its code, saying so', async () => {
+    const err = await withWorker(
+      {
+        collect: async () => {
+          throw ApplicationFailure.create({ type: 'host_key_mismatch', message: 'host key changed', nonRetryable: true });
+        },
+        // Non-retryable here only to skip the ten attempts the real policy makes.
+        recordCollectionFailure: async () => {
+          throw ApplicationFailure.create({ type: 'internal_error', message: 'connect ECONNREFUSED 127.0.0.1:5432', nonRetryable: true });
+        },
+      },
+      (taskQueue) => client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }).catch((e: unknown) => e),
+    );
+    assert.ok(err instanceof WorkflowFailedError);
+    assert.ok(err.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.type, 'host_key_mismatch');
+    assert.equal(err.cause.message, 'host key changed (not recorded in the audit log: connect ECONNREFUSED 127.0.0.1:5432)');
+  });
+
   test('a retryable error is retried with its own backoff and the collection then succeeds', async () => {
     let calls = 0;
     const out = await withWorker(
