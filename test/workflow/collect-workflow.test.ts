@@ -85,7 +85,7 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
           throw ApplicationFailure.create({ type: 'internal_error', message: 'connect ECONNREFUSED 127.0.0.1:5432', nonRetryable: true });
         },
       },
-      (taskQueue) => client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }).catch((e: unknown) => e),
+      (taskQueue) => server.client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }).catch((e: unknown) => e),
     );
     assert.ok(err instanceof WorkflowFailedError);
     assert.ok(err.cause instanceof ApplicationFailure);
