@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import pkg from '../package.json' with { type: 'json' };
 import { DATA_TYPES } from '../activities/collectors/registry.ts';
+import type { SemanticChange } from '../activities/config/config-diff.ts';
 import { AlertChannelCreate, AlertRuleCreate } from '../schema/alert.ts';
-import { TokenCreate, TOKEN_SCOPES, type TokenView } from '../schema/api-token.ts';
+import { TokenCreate, TOKEN_SCOPES, type PrincipalKind, type TokenView } from '../schema/api-token.ts';
 import { ConfirmBody, ExecRequest, OperationId, OperationListQuery } from '../schema/command-request.ts';
 import { ConfigChangesQuery, SnapshotId, WatchPathRequest } from '../schema/config-request.ts';
 import { ContainerActionRequest, ContainerName } from '../schema/container-action.ts';
@@ -12,12 +13,13 @@ import type { IncidentView } from '../schema/incident.ts';
 import { LogWindow, UnitName } from '../schema/log-request.ts';
 import { MaintenanceRequest } from '../schema/maintenance-request.ts';
 import type { DeviceMaintenance, MaintenanceView } from '../schema/maintenance.ts';
-import type { CommandResult, OperationView } from '../schema/operation.ts';
+import type { AffectedItem, CommandResult, OperationView, RiskAssessment } from '../schema/operation.ts';
 import { ServiceRestartRequest, type ServiceRestartView } from '../schema/service-restart.ts';
 import { ZfsSnapshotRequest } from '../schema/zfs-snapshot-request.ts';
 import type { AlertService } from '../services/alert-service.ts';
 import type { CacheStats, DataAnswer, HistoryAnswer } from '../services/collection-service.ts';
 import type { ImportResult } from '../services/device-service.ts';
+import type { FleetContainers, FleetDevice, FleetMetrics } from '../services/fleet-service.ts';
 import type { HealthReport } from '../services/health-service.ts';
 import type { PerformancePeriod } from '../services/performance-service.ts';
 import { AlertsQuery, Id as AlertId, RulePatch } from './routes/alerts.ts';
@@ -107,6 +109,31 @@ const deviceViewShape = {
 } satisfies Record<keyof DeviceView, z.ZodType>;
 const DeviceViewSchema = z.looseObject(deviceViewShape);
 
+const fleetMetricsShape = {
+  collected_at: Time,
+  cpu_percent: z.number().nullable(),
+  memory_used_percent: z.number().nullable(),
+  disk_max_used_percent: z.number().nullable(),
+  load_1: z.number().nullable(),
+  load_5: z.number().nullable(),
+  load_15: z.number().nullable(),
+  cores: z.int().nullable(),
+} satisfies Record<keyof FleetMetrics, z.ZodType>;
+const fleetContainersShape = {
+  collected_at: Time,
+  docker_available: z.boolean(),
+  total: z.int(),
+  running: z.int(),
+  exited: z.int(),
+  unhealthy: z.int(),
+} satisfies Record<keyof FleetContainers, z.ZodType>;
+const fleetDeviceShape = {
+  device: DeviceViewSchema,
+  metrics: z.looseObject(fleetMetricsShape).nullable(),
+  containers: z.looseObject(fleetContainersShape).nullable(),
+  alerts: z.looseObject({ firing: z.int(), worst_severity: z.string().nullable() }),
+} satisfies Record<keyof FleetDevice, z.ZodType>;
+
 const commandResultShape = {
   exit_code: z.int().nullable(),
   signal: z.string().nullable(),
@@ -118,6 +145,29 @@ const commandResultShape = {
   duration_ms: z.number(),
 } satisfies Record<keyof CommandResult, z.ZodType>;
 
+const affectedItemShape = {
+  kind: z.string(),
+  name: z.string(),
+  critical: z.boolean(),
+  detail: z.string().optional(),
+} satisfies Record<keyof AffectedItem, z.ZodType>;
+const riskAssessmentShape = {
+  destructive: z.boolean(),
+  risk_level: z.string(),
+  categories: z.array(z.string()),
+  reasons: z.array(z.string()),
+  affected_count: z.int(),
+  affected_items: z.array(z.looseObject(affectedItemShape)),
+  estimated_downtime: z.string().nullable(),
+  rollback_possible: z.boolean(),
+  safety_warnings: z.array(z.string()),
+  safer_alternatives: z.array(z.string()),
+  safety_checklist: z.array(z.string()),
+  // Never in an answer: a caller allowed to confirm gets the phrase as the operation's own `confirmation_phrase`.
+  confirmation_phrase: z.null(),
+  blocked_reason: z.string().nullable(),
+} satisfies Record<keyof RiskAssessment, z.ZodType>;
+
 const operationViewShape = {
   operation_id: z.uuid(),
   device: z.string(),
@@ -125,7 +175,7 @@ const operationViewShape = {
   state: z.string(),
   requested_by: PrincipalRefSchema,
   trigger: z.string(),
-  assessment: z.looseObject({ destructive: z.boolean(), risk_level: z.string(), reasons: z.array(z.string()), confirmation_phrase: z.null() }).nullable(),
+  assessment: z.looseObject(riskAssessmentShape).nullable(),
   attempts_left: z.int(),
   expires_at: Time.nullable(),
   confirmed_by: PrincipalRefSchema.nullable(),
@@ -320,7 +370,41 @@ const ConfigFiles = z.looseObject({
   files: z.array(z.looseObject({ path: z.string(), kind: z.string(), exists: z.boolean(), snapshot_id: z.string(), versions: z.int() })),
 });
 
+const SemanticChangeSchema = z.looseObject({
+  kind: z.string(),
+  subject: z.string(),
+  description: z.string(),
+  before: z.string().nullable().optional(),
+  after: z.string().nullable().optional(),
+} satisfies Record<keyof SemanticChange, z.ZodType>);
+
+/** One change event: what changed in a file, what it means, and how risky it is. */
+const ConfigChange = z.looseObject({
+  id: z.string(),
+  snapshot_id: z.string(),
+  previous_snapshot_id: z.string().nullable(),
+  hostname: z.string(),
+  path: z.string(),
+  change_type: z.string(),
+  semantic_changes: z.array(SemanticChangeSchema),
+  risk_level: z.string(),
+  reasons: z.array(z.string()),
+  affected_services: z.array(z.string()),
+  restart_required: z.boolean(),
+  restart_hint: z.string().nullable(),
+  detected_at: Time,
+  diff: z.string().nullable().optional().describe('with include_diff=true'),
+});
+
 const DiagnosisReport = z.looseObject({ device: z.string(), focus: z.string(), findings: z.array(z.looseObject({ severity: z.string(), code: z.string(), message: z.string() })), summary: z.string() });
+
+const whoamiShape = {
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['token', 'bootstrap', 'local_owner', 'mcp_session', 'mcp_elicitation', 'system'] satisfies PrincipalKind[]),
+  scopes: z.array(z.enum(TOKEN_SCOPES)),
+  tokens_required: z.boolean().describe('false for the local owner: loopback with no token yet'),
+};
 
 const schemas = {
   Error: answers(ErrorBody),
@@ -339,6 +423,7 @@ const schemas = {
   ConfigFiles: answers(ConfigFiles),
   AlertRule: answers(z.looseObject(alertRuleShape)),
   AlertChannel: answers(z.looseObject(alertChannelShape)),
+  Whoami: answers(z.object(whoamiShape)),
 };
 type SchemaName = keyof typeof schemas;
 
@@ -427,6 +512,12 @@ route('get', '/metrics', {
   answers: { '200': { description: 'the Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
 });
 
+route('get', '/api/fleet', {
+  operationId: 'fleet',
+  summary: 'Every device with its newest stored metrics, container counts and firing alerts (never collects)',
+  tag: 'devices',
+  answers: { '200': wrapped('the devices, by hostname', 'devices', answers(z.array(z.looseObject(fleetDeviceShape)))) },
+});
 route('get', '/api/devices', { operationId: 'listDevices', summary: 'Every device', tag: 'devices', answers: { '200': wrapped('the devices, by hostname', 'devices', { type: 'array', items: ref('DeviceView') }) } });
 route('post', '/api/devices', { operationId: 'addDevice', summary: 'Add a device (capabilities are detected at once)', tag: 'devices', body: body(DeviceCreate), answers: { '201': named('added', 'DeviceView') } });
 route('post', '/api/devices/import', {
@@ -627,14 +718,14 @@ route('get', '/api/config/diff', {
   summary: 'Text and semantic differences between two versions of one file',
   tag: 'config',
   query: DiffQuery,
-  answers: { '200': json('the differences', answers(z.looseObject({ device: z.string(), path: z.string(), diff: z.string(), semantic_changes: z.array(z.unknown()) }))) },
+  answers: { '200': json('the differences', answers(z.looseObject({ device: z.string(), path: z.string(), diff: z.string(), semantic_changes: z.array(SemanticChangeSchema) }))) },
 });
 route('get', '/api/config/changes', {
   operationId: 'configChanges',
   summary: 'Configuration change events, newest first',
   tag: 'config',
   query: ConfigChangesQuery,
-  answers: { '200': wrapped('the events', 'changes', answers(z.array(z.looseObject({ id: z.string(), hostname: z.string(), path: z.string(), change_type: z.string(), detected_at: Time })))) },
+  answers: { '200': wrapped('the events', 'changes', answers(z.array(ConfigChange))) },
 });
 
 route('get', '/api/incidents', { operationId: 'listIncidents', summary: 'Failed-drive and degraded-pool incidents, newest first', tag: 'incidents', query: IncidentQuery, answers: { '200': wrapped('the incidents', 'incidents', { type: 'array', items: ref('IncidentView') }) } });
@@ -654,6 +745,12 @@ route('post', '/api/tokens', {
   tag: 'tokens',
   body: body(TokenCreate),
   answers: { '201': json('created', { allOf: [ref('TokenView'), { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] }] }) },
+});
+route('get', '/api/whoami', {
+  operationId: 'whoami',
+  summary: 'Who the caller is: its principal and scopes (any valid token)',
+  tag: 'tokens',
+  answers: { '200': named('the principal', 'Whoami') },
 });
 route('get', '/api/tokens', { operationId: 'listTokens', summary: 'Every token, without the tokens themselves (admin)', tag: 'tokens', answers: { '200': wrapped('the tokens', 'tokens', { type: 'array', items: ref('TokenView') }) } });
 route('delete', '/api/tokens/{id}', { operationId: 'revokeToken', summary: 'Revoke a token (admin)', tag: 'tokens', path: { id: TokenId }, answers: { '200': named('revoked', 'TokenView') } });

@@ -1,0 +1,90 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { Suspense, useEffect, useRef, useState } from 'react';
+import { Link, NavLink, Route, Routes, useLocation } from 'react-router';
+import { followEvents, type LiveState } from './api/live.ts';
+import { Loading } from './components/ui.tsx';
+import { FleetPage } from './pages/FleetPage.tsx';
+import { useSession } from './session.tsx';
+import { applyTheme, storedTheme, type Theme } from './theme.ts';
+
+
+export function App() {
+  const { principal, signOut } = useSession();
+  const queryClient = useQueryClient();
+  const [live, setLive] = useState<LiveState>('connecting');
+  useEffect(() => followEvents(queryClient, setLive), [queryClient]);
+
+  // After a route change, focus goes to the page (not the link left behind), so Tab continues in it.
+  const main = useRef<HTMLElement>(null);
+  const location = useLocation();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) first.current = false;
+    else main.current?.focus({ preventScroll: true });
+  }, [location.pathname]);
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/" className="brand">
+          infrastructor
+        </Link>
+        <nav aria-label="Main">
+          <NavLink to="/" end>
+            Fleet
+          </NavLink>
+        </nav>
+        <div className="whoami">
+          <span className={`live ${live}`} role="status" title={live === 'live' ? 'live updates on' : live === 'connecting' ? 'connecting to live updates' : 'live updates interrupted; retrying'}>
+            {live === 'live' ? 'live' : live === 'connecting' ? 'connecting' : 'offline'}
+          </span>
+          <span title={`${principal.id}: ${principal.scopes.join(', ')}`}>{principal.name}</span>
+          <ThemeToggle />
+          {principal.tokens_required && (
+            <button type="button" className="link" onClick={signOut}>
+              Sign out
+            </button>
+          )}
+        </div>
+      </header>
+      <main id="main" ref={main} tabIndex={-1}>
+        <Suspense fallback={<Loading what="page" />}>
+          <Routes>
+            <Route path="/" element={<FleetPage />} />
+            <Route path="*" element={<NotFound />} />
+          </Routes>
+        </Suspense>
+      </main>
+    </>
+  );
+}
+
+const NEXT_THEME: Record<Theme, Theme> = { system: 'light', light: 'dark', dark: 'system' };
+
+function ThemeToggle() {
+  const [theme, setTheme] = useState(storedTheme);
+  const change = () => {
+    const next = NEXT_THEME[theme];
+    applyTheme(next);
+    setTheme(next);
+  };
+  return (
+    <button type="button" className="link" onClick={change} title="Switch between system, light and dark colours">
+      Theme: {theme}
+    </button>
+  );
+}
+
+function NotFound() {
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        Nothing lives at this address. <Link to="/">Back to the fleet</Link>.
+      </p>
+    </section>
+  );
+}
