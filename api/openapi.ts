@@ -13,7 +13,7 @@ import type { IncidentView } from '../schema/incident.ts';
 import { LogWindow, UnitName } from '../schema/log-request.ts';
 import { MaintenanceRequest } from '../schema/maintenance-request.ts';
 import type { DeviceMaintenance, MaintenanceView } from '../schema/maintenance.ts';
-import type { AffectedItem, CommandResult, OperationView, RiskAssessment } from '../schema/operation.ts';
+import type { AffectedItem, CommandResult, OperationView, RiskAssessment, StoredOperationView } from '../schema/operation.ts';
 import { ServiceRestartRequest, type ServiceRestartView } from '../schema/service-restart.ts';
 import { ZfsSnapshotRequest } from '../schema/zfs-snapshot-request.ts';
 import type { AlertService } from '../services/alert-service.ts';
@@ -185,6 +185,12 @@ const operationViewShape = {
   error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
   workflow_id: z.string(),
 } satisfies Record<keyof OperationView, z.ZodType>;
+
+const storedOperationViewShape = {
+  ...operationViewShape,
+  created_at: Time,
+  updated_at: Time,
+} satisfies Record<keyof StoredOperationView, z.ZodType>;
 
 /** 200 of a command that ran: its result (see `execAnswer`). */
 const CommandDone = z.looseObject({ operation_id: z.uuid(), device: z.string(), ...commandResultShape, workflow_id: z.string() });
@@ -410,6 +416,7 @@ const schemas = {
   Error: answers(ErrorBody),
   DeviceView: answers(DeviceViewSchema),
   OperationView: answers(z.looseObject(operationViewShape)),
+  StoredOperationView: answers(z.looseObject(storedOperationViewShape)),
   CommandDone: answers(CommandDone),
   CommandHeld: answers(CommandHeld),
   CommandBlocked: answers(CommandBlocked),
@@ -561,9 +568,9 @@ route('get', '/api/operations', {
   summary: 'Operations newest first: ?state=awaiting_confirmation is the inbox of held ones (no phrases here)',
   tag: 'operations',
   query: OperationListQuery,
-  answers: { '200': wrapped('the operations', 'operations', { type: 'array', items: ref('OperationView') }) },
+  answers: { '200': wrapped('the operations', 'operations', { type: 'array', items: ref('StoredOperationView') }) },
 });
-route('get', '/api/operations/{id}', { operationId: 'getOperation', summary: 'One operation', tag: 'operations', path: { id: OperationId }, answers: { '200': named('the operation', 'OperationView') } });
+route('get', '/api/operations/{id}', { operationId: 'getOperation', summary: 'One operation', tag: 'operations', path: { id: OperationId }, answers: { '200': named('the operation', 'StoredOperationView') } });
 route('post', '/api/operations/{id}/confirm', {
   operationId: 'confirmOperation',
   summary: 'Release a held command with its phrase (3 tries; 422 wrong phrase, 410 expired)',

@@ -117,4 +117,117 @@ describe('web console', () => {
     await row('added-later').waitFor();
     assert.equal(await page.locator('tbody tr').count(), 4);
   });
+
+  // ---- From here on tokens exist: the open loopback setup is over, every page needs a token.
+  let agent: string;
+  let person: string;
+  /** A destructive command asked by the agent's token, held: its operation id. */
+  const holdAsAgent = async (command: string) => {
+    const res = await fetch(`${sys.apiUrl}/api/devices/nas01/exec`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${agent}` },
+      body: JSON.stringify({ command }),
+    });
+    const body = (await res.json()) as { status: string; operation_id: string };
+    assert.equal(res.status, 409, JSON.stringify(body));
+    assert.equal(body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
+    return body.operation_id;
+  };
+  const signIn = async (token: string, viewport = { width: 1280, height: 900 }) => {
+    const signedIn = await (await browser.newContext({ viewport })).newPage();
+    await signedIn.goto(`${sys.apiUrl}/`);
+    await signedIn.getByLabel('API token').fill(token);
+    await signedIn.getByRole('button', { name: 'Sign in' }).click();
+    await signedIn.getByRole('heading', { name: 'Fleet' }).waitFor();
+    return signedIn;
+  };
+
+  test('once tokens exist the console asks for one, refuses a wrong one, and shows an agent no phrase and no release', async () => {
+    agent = (await sys.tokens.create({ name: 'claude', scopes: ['read', 'operate'], expires_in_days: null })).token;
+    person = (await sys.tokens.create({ name: 'alice', scopes: ['read', 'confirm'], expires_in_days: null })).token;
+    const fresh = await (await browser.newContext()).newPage();
+    await fresh.goto(`${sys.apiUrl}/`);
+    await fresh.getByLabel('API token').fill('infra_not-a-real-token');
+    await fresh.getByRole('button', { name: 'Sign in' }).click();
+    await fresh.getByRole('alert').filter({ hasText: 'a valid API token is required' }).waitFor();
+    await screenshot(fresh, 'sign-in-refused');
+    await fresh.context().close();
+
+    const id = await holdAsAgent('docker stop $(docker ps -q)');
+    const asAgent = await signIn(agent);
+    assert.equal(await asAgent.getByRole('link', { name: 'Settings' }).count(), 0, 'no admin pages for an operate token');
+    await asAgent.getByRole('link', { name: /^Operations/ }).click();
+    const card = asAgent.getByRole('article').filter({ hasText: 'docker stop' });
+    await card.getByText('A person with the confirm scope, other than the requester, releases this operation.').waitFor();
+    assert.equal(await card.getByRole('textbox').count(), 0, 'no phrase box for the agent');
+    assert.equal(await card.locator('code.phrase').count(), 0);
+    await card.getByRole('button', { name: 'Withdraw my request' }).click();
+    await card.waitFor({ state: 'detached' });
+    const withdrawn = await fetch(`${sys.apiUrl}/api/operations/${id}`, { headers: { authorization: `Bearer ${agent}` } });
+    assert.equal(((await withdrawn.json()) as { state: string }).state, 'cancelled');
+    assert.equal(sshd.countCalls(/^docker stop/), 0);
+    await asAgent.context().close();
+  });
+
+  test('a held destructive command appears in the inbox; typing its phrase there runs it on the device exactly once', async () => {
+    const id = await holdAsAgent('docker stop $(docker ps -q)');
+    const asPerson = await signIn(person);
+    await asPerson.getByRole('link', { name: /^Operations/ }).click();
+    const card = asPerson.getByRole('article').filter({ hasText: 'docker stop' });
+    await card.locator('code.phrase').waitFor();
+    const phrase = (await card.locator('code.phrase').textContent())!;
+    assert.match(phrase, /NAS01/i);
+    const text = (await card.textContent()) ?? '';
+    assert.match(text, /claude/, 'who asked');
+    assert.match(text, /HIGH|CRITICAL|MEDIUM/, 'the risk');
+    assert.match(text, /nginx/, 'the containers it would stop');
+    assert.match(text, /Safer alternatives/);
+    assert.match(text, /\d+ min( \d+ s)? left|\d+ s left/, 'a countdown to expiry');
+    assert.match(await asPerson.getByRole('link', { name: /^Operations/ }).textContent() ?? '', /1/, 'the held count in the menu');
+    await screenshot(asPerson, 'operations-inbox');
+
+    const confirm = card.getByRole('button', { name: 'Confirm and run' });
+    assert.equal(await confirm.isDisabled(), true, 'not before the phrase is typed');
+    await card.getByRole('textbox').pressSequentially(phrase);
+    await confirm.click();
+    await asPerson.waitForURL(`**/operations/${id}`);
+    await asPerson.getByRole('heading', { name: 'Result' }).waitFor();
+    assert.match((await asPerson.locator('main').textContent()) ?? '', /Exit code 0/);
+    assert.equal(sshd.countCalls(/^docker stop/), 1, 'ran exactly once');
+    await screenshot(asPerson, 'operation-released');
+    await asPerson.goto(`${sys.apiUrl}/operations`);
+    await asPerson.getByText('Nothing is waiting for a confirmation phrase.').waitFor();
+    assert.equal(sshd.countCalls(/^docker stop/), 1);
+    await asPerson.context().close();
+  });
+
+  test('keyboard only: Tab and Enter lead from the fleet page to the confirm box and release the operation', async () => {
+    const id = await holdAsAgent('docker restart $(docker ps -q)');
+    const asPerson = await signIn(person);
+    const focused = () => asPerson.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      return { tag: el?.tagName ?? '', text: el?.textContent?.trim() ?? '', label: el?.getAttribute('placeholder') ?? '' };
+    });
+    /** Presses Tab until `wanted` holds for the focused element (a bounded number of times). */
+    const tabTo = async (wanted: (f: Awaited<ReturnType<typeof focused>>) => boolean, what: string) => {
+      for (let i = 0; i < 40; i++) {
+        await asPerson.keyboard.press('Tab');
+        if (wanted(await focused())) return;
+      }
+      assert.fail(`Tab never reached ${what}`);
+    };
+    await tabTo((f) => f.tag === 'A' && f.text.startsWith('Operations'), 'the Operations link');
+    await asPerson.keyboard.press('Enter');
+    await asPerson.getByRole('heading', { name: 'Held for confirmation' }).waitFor();
+    await tabTo((f) => f.tag === 'INPUT' && f.label === 'confirmation phrase', 'the phrase box');
+    const phrase = (await asPerson.locator('code.phrase').textContent())!;
+    await asPerson.keyboard.type(phrase);
+    await tabTo((f) => f.tag === 'BUTTON' && f.text === 'Confirm and run', 'the confirm button');
+    await asPerson.keyboard.press('Enter');
+    await asPerson.waitForURL(`**/operations/${id}`);
+    await asPerson.getByRole('heading', { name: 'Result' }).waitFor();
+    assert.equal(sshd.countCalls(/^docker restart/), 1);
+    await screenshot(asPerson, 'keyboard-released');
+    await asPerson.context().close();
+  });
 });

@@ -1,6 +1,7 @@
-import { useQueryClient } from '@tanstack/react-query';
-import { Suspense, useEffect, useRef, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { Link, NavLink, Route, Routes, useLocation } from 'react-router';
+import { api, unwrap } from './api/client.ts';
 import { followEvents, type LiveState } from './api/live.ts';
 import { Loading } from './components/ui.tsx';
 import { FleetPage } from './pages/FleetPage.tsx';
@@ -8,11 +9,20 @@ import { useSession } from './session.tsx';
 import { applyTheme, storedTheme, type Theme } from './theme.ts';
 
 
+// The fleet page is the first page: everything else loads when first visited.
+const OperationsPage = lazy(() => import('./pages/OperationsPage.tsx'));
+const OperationPage = lazy(() => import('./pages/OperationPage.tsx'));
+
 export function App() {
   const { principal, signOut } = useSession();
   const queryClient = useQueryClient();
   const [live, setLive] = useState<LiveState>('connecting');
   useEffect(() => followEvents(queryClient, setLive), [queryClient]);
+  const held = useQuery({
+    queryKey: ['operations', 'inbox'],
+    queryFn: () => unwrap(api.GET('/api/operations', { params: { query: { state: 'awaiting_confirmation', limit: 500 } } })),
+  });
+  const heldCount = held.data?.operations.length ?? 0;
 
   // After a route change, focus goes to the page (not the link left behind), so Tab continues in it.
   const main = useRef<HTMLElement>(null);
@@ -36,6 +46,14 @@ export function App() {
           <NavLink to="/" end>
             Fleet
           </NavLink>
+          <NavLink to="/operations">
+            Operations
+            {heldCount > 0 && (
+              <span className="count" aria-label={`${heldCount} held`}>
+                {heldCount}
+              </span>
+            )}
+          </NavLink>
         </nav>
         <div className="whoami">
           <span className={`live ${live}`} role="status" title={live === 'live' ? 'live updates on' : live === 'connecting' ? 'connecting to live updates' : 'live updates interrupted; retrying'}>
@@ -54,6 +72,8 @@ export function App() {
         <Suspense fallback={<Loading what="page" />}>
           <Routes>
             <Route path="/" element={<FleetPage />} />
+            <Route path="/operations" element={<OperationsPage />} />
+            <Route path="/operations/:id" element={<OperationPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>
