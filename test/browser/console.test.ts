@@ -118,6 +118,68 @@ describe('web console', () => {
     assert.equal(await page.locator('tbody tr').count(), 4);
   });
 
+  test('a device page draws its metrics charts from the stored history, with min/max/avg and the age of the newest point', async () => {
+    // before() stored one metrics snapshot per device; a few more forced collections make a series.
+    for (let i = 0; i < 3; i++) await sys.collection.read('nas01', 'metrics', { forceRefresh: true }, owner);
+    await page.goto(`${sys.apiUrl}/devices/nas01`);
+    const cpu = page.getByRole('figure', { name: 'CPU %' });
+    await cpu.locator('canvas').waitFor();
+    await page.getByText(/^4 points/).waitFor();
+    const usage = cpu.getByRole('row', { name: /^usage/ });
+    assert.match((await usage.textContent())?.trim() ?? '', /^usage(\d+(\.\d)? %){4}$/, 'min, max, avg and last of the series');
+    // The series line is drawn: the canvas holds pixels of its colour (#3b82f6).
+    const drawn = await cpu.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
+      const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 0; i < pixels.length; i += 4) if (Math.abs(pixels[i]! - 0x3b) < 30 && Math.abs(pixels[i + 1]! - 0x82) < 30 && pixels[i + 2]! > 0xd0) n++;
+      return n;
+    });
+    assert.ok(drawn > 20, `only ${drawn} pixels of the CPU line`);
+    for (const name of ['Memory %', 'Disk use per mount %', 'Load', 'Network']) await page.getByRole('figure', { name }).locator('canvas').waitFor();
+    assert.match((await page.locator('main').textContent()) ?? '', /the newest \d+ s ago/);
+
+    // Refresh now collects on the device; the new point joins the chart without a reload.
+    await page.getByRole('button', { name: 'Refresh now' }).click();
+    await page.getByText(/^5 points/).waitFor();
+    await page.getByRole('status').filter({ hasText: /collected \d s ago$/ }).waitFor();
+    await screenshot(page, 'device-metrics');
+  });
+
+  test('the containers tab shows state, health, restarts and use; a stop of several is held and leads to its operation page', async () => {
+    await page.getByRole('link', { name: 'Containers' }).click();
+    const row = (name: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${name}\\b`) }) });
+    await row('nginx').waitFor();
+    assert.match((await row('nginx').textContent()) ?? '', /running/);
+    assert.match((await row('nextcloud-db').textContent()) ?? '', /healthy/);
+    assert.match((await row('grafana').textContent()) ?? '', /2/, 'restarts');
+    assert.match((await row('old-backup').textContent()) ?? '', /exited/);
+    await row('nginx').getByRole('button', { name: 'logs of nginx' }).click();
+    await page.getByText('line-500').waitFor();
+    await screenshot(page, 'device-containers');
+
+    await page.getByLabel('select grafana').check();
+    await page.getByLabel('select nginx').check();
+    await page.getByRole('group', { name: 'Selected containers' }).getByRole('button', { name: 'stop' }).click();
+    await page.waitForURL(/\/operations\/[0-9a-f-]{36}$/);
+    await page.getByRole('heading', { name: 'Release or cancel' }).waitFor();
+    assert.match((await page.locator('pre.command-block').textContent()) ?? '', /docker stop/);
+    await page.getByRole('button', { name: 'Cancel it' }).click();
+    await page.getByText('cancelled', { exact: true }).waitFor();
+    assert.equal(sshd.countCalls(/^docker stop/), 0, 'held, then cancelled: nothing ran');
+  });
+
+  test('every other tab of the device shows its data as a table, or says why the device has none', async () => {
+    await page.goto(`${sys.apiUrl}/devices/nas01`);
+    for (const [tab, heading] of [['Drives', 'Drives'], ['ZFS', 'ZFS'], ['Network', 'Network'], ['Services', 'Services'], ['Updates', 'Updates'], ['Guests', 'Guests'], ['Capabilities', 'Capabilities']]) {
+      await page.getByRole('navigation', { name: 'nas01 sections' }).getByRole('link', { name: tab }).click();
+      await page.getByRole('heading', { name: heading, level: 2 }).waitFor();
+      await page.getByRole('status').filter({ hasText: /^collected/ }).waitFor();
+      assert.equal(await page.getByRole('alert').count(), 0, `${tab}: ${await page.getByRole('alert').allTextContents()}`);
+    }
+    await page.getByRole('navigation', { name: 'nas01 sections' }).getByRole('link', { name: 'Network' }).click();
+    await page.getByRole('rowheader', { name: /^lo\b/ }).waitFor();
+  });
+
   // ---- From here on tokens exist: the open loopback setup is over, every page needs a token.
   let agent: string;
   let person: string;

@@ -10,6 +10,7 @@ import { applyTheme, storedTheme, type Theme } from './theme.ts';
 
 
 // The fleet page is the first page: everything else loads when first visited.
+const DevicePage = lazy(() => import('./pages/DevicePage.tsx'));
 const OperationsPage = lazy(() => import('./pages/OperationsPage.tsx'));
 const OperationPage = lazy(() => import('./pages/OperationPage.tsx'));
 
@@ -72,6 +73,7 @@ export function App() {
         <Suspense fallback={<Loading what="page" />}>
           <Routes>
             <Route path="/" element={<FleetPage />} />
+            <Route path="/devices/:hostname/*" element={<DevicePage />} />
             <Route path="/operations" element={<OperationsPage />} />
             <Route path="/operations/:id" element={<OperationPage />} />
             <Route path="*" element={<NotFound />} />
