@@ -373,7 +373,19 @@ const ConfigFiles = z.looseObject({
   device: z.string(),
   watch: z.looseObject({ mode: z.string().nullable(), detail: z.string().nullable(), workflow_id: z.string() }),
   user_paths: z.array(z.looseObject({ path: z.string(), enabled: z.boolean(), added_at: Time })),
-  files: z.array(z.looseObject({ path: z.string(), kind: z.string(), exists: z.boolean(), snapshot_id: z.string(), versions: z.int() })),
+  files: z.array(
+    z.looseObject({
+      path: z.string(),
+      kind: z.string(),
+      exists: z.boolean(),
+      last_change: z.string(),
+      sha256: z.string().nullable(),
+      size_bytes: z.int().nullable(),
+      changed_at: Time,
+      snapshot_id: z.string(),
+      versions: z.int(),
+    }),
+  ),
 });
 
 const SemanticChangeSchema = z.looseObject({
@@ -703,7 +715,24 @@ route('get', '/api/devices/{hostname}/config/history', {
   tag: 'config',
   path: pathHostname,
   query: HistoryQuery,
-  answers: { '200': json('the versions', answers(z.looseObject({ device: z.string(), path: z.string(), versions: z.array(z.looseObject({ snapshot_id: z.string(), change_type: z.string(), detected_at: Time })) }))) },
+  answers: { '200': json('the versions', answers(
+        z.looseObject({
+          device: z.string(),
+          path: z.string(),
+          versions: z.array(
+            z.looseObject({
+              snapshot_id: z.string(),
+              change_type: z.string(),
+              size_bytes: z.int().nullable(),
+              detected_at: Time,
+              event_id: z.string().nullable(),
+              risk_level: z.string().nullable(),
+              reasons: z.array(z.string()).nullable(),
+              affected_services: z.array(z.string()).nullable(),
+            }),
+          ),
+        }),
+      )) },
 });
 route('get', '/api/config/snapshots/{id}', {
   operationId: 'configSnapshot',

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningSystem } from '../../platform/system.ts';
@@ -40,7 +42,8 @@ describe('web console', () => {
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
     installDockerStandIn(sshd);
-    sys = await startTestSystem();
+    // Config watching on: only the device the config test adds is monitored, so only it is watched.
+    sys = await startTestSystem({ configWatchEnabled: true });
     await sys.devices.create(device('nas01', { tags: ['storage', 'home'] }), owner);
     await sys.devices.create(device('pi-garage', { tags: ['home'] }), owner);
     // A key that does not exist: its collections fail at once with key_missing, the device turns auth_failed.
@@ -56,6 +59,11 @@ describe('web console', () => {
   });
   after(async () => {
     await browser?.close();
+    // The watcher workflow ends with its device; otherwise it would outlive this stack on the shared server.
+    if (await sys?.devices.get('watched').catch(() => null)) {
+      await sys.devices.remove('watched', owner);
+      await sys.client.workflow.getHandle(sys.watchers.workflowId('watched')).result().catch(() => undefined);
+    }
     await sys?.stop();
     await sshd?.stop();
   });
@@ -178,6 +186,45 @@ describe('web console', () => {
     }
     await page.getByRole('navigation', { name: 'nas01 sections' }).getByRole('link', { name: 'Network' }).click();
     await page.getByRole('rowheader', { name: /^lo\b/ }).waitFor();
+  });
+
+  test('a config file edited on the device shows up in the change timeline with its diff, without a reload', async () => {
+    const dir = testDir(uniqueName('watched'));
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o755);
+    const file = path.join(dir, 'compose.yaml');
+    writeFileSync(file, 'services:\n  web:\n    image: nginx:1.25\n    ports:\n      - "8080:80"\n', { mode: 0o644 });
+    await sys.devices.create(device('watched', { monitoring_enabled: true }), owner);
+    await sys.configHistory.addWatchPath('watched', dir);
+    await page.goto(`${sys.apiUrl}/config`);
+    const change = (type: string) => page.getByRole('article', { name: `${type} ${file} on watched` });
+    await change('CREATE').waitFor({ timeout: 30_000 });
+    // The first version comes from discovery; an edit is seen once inotifywait holds its watches.
+    const deadline = Date.now() + 20_000;
+    while ((await sys.devices.get('watched')).config_watch_mode !== 'inotify' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await sys.devices.get('watched')).config_watch_mode, 'inotify');
+
+    writeFileSync(file, 'services:\n  web:\n    image: nginx:1.27\n    ports:\n      - "8080:80"\n');
+    const modified = change('MODIFY');
+    await modified.waitFor({ timeout: 30_000 });
+    assert.deepEqual(await modified.locator('.diff-line.del').allTextContents(), ['-    image: nginx:1.25']);
+    assert.deepEqual(await modified.locator('.diff-line.add').allTextContents(), ['+    image: nginx:1.27']);
+    const text = (await modified.textContent()) ?? '';
+    assert.match(text, /nginx:1\.25 → nginx:1\.27/, 'the semantic change');
+    assert.match(text, /MEDIUM/, 'its risk');
+    assert.match(text, /Affects web/);
+    await screenshot(page, 'config-timeline');
+    // A rollback is held like any destructive action: the button leads to the operation's page.
+    await modified.getByRole('button', { name: 'Put the previous version back' }).click();
+    await page.waitForURL(/\/operations\/[0-9a-f-]{36}$/);
+    assert.match((await page.locator('pre.command-block').textContent()) ?? '', /config rollback/);
+    await page.getByRole('button', { name: 'Cancel it' }).click();
+    await page.getByText('cancelled', { exact: true }).waitFor();
+
+    await page.goto(`${sys.apiUrl}/devices/watched/config`);
+    const fileRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(file) }) });
+    assert.match((await fileRow.textContent()) ?? '', /MODIFY .* ago2versions$/, 'the newest change and two versions');
+    assert.match((await page.locator('main').textContent()) ?? '', new RegExp(dir), 'the path added by hand');
   });
 
   // ---- From here on tokens exist: the open loopback setup is over, every page needs a token.

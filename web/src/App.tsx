@@ -13,6 +13,7 @@ import { applyTheme, storedTheme, type Theme } from './theme.ts';
 const DevicePage = lazy(() => import('./pages/DevicePage.tsx'));
 const OperationsPage = lazy(() => import('./pages/OperationsPage.tsx'));
 const OperationPage = lazy(() => import('./pages/OperationPage.tsx'));
+const ConfigPage = lazy(() => import('./pages/ConfigPage.tsx'));
 
 export function App() {
   const { principal, signOut } = useSession();
@@ -55,6 +56,7 @@ export function App() {
               </span>
             )}
           </NavLink>
+          <NavLink to="/config">Config</NavLink>
         </nav>
         <div className="whoami">
           <span className={`live ${live}`} role="status" title={live === 'live' ? 'live updates on' : live === 'connecting' ? 'connecting to live updates' : 'live updates interrupted; retrying'}>
@@ -76,6 +78,7 @@ export function App() {
             <Route path="/devices/:hostname/*" element={<DevicePage />} />
             <Route path="/operations" element={<OperationsPage />} />
             <Route path="/operations/:id" element={<OperationPage />} />
+            <Route path="/config" element={<ConfigPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { NavLink, Route, Routes, useParams } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { Age, Badge, ErrorNote, Loading, StatusBadge } from '../components/ui.tsx';
+import { ConfigTab } from './device/ConfigTab.tsx';
 import { ContainersTab } from './device/ContainersTab.tsx';
 import { CapabilitiesTab, DrivesTab, GuestsTab, NetworkTab, ServicesTab, UpdatesTab, ZfsTab } from './device/DataTabs.tsx';
 import { MetricsTab } from './device/MetricsTab.tsx';
@@ -16,6 +17,7 @@ const TABS = [
   { path: 'updates', label: 'Updates', Tab: UpdatesTab },
   { path: 'guests', label: 'Guests', Tab: GuestsTab },
   { path: 'capabilities', label: 'Capabilities', Tab: CapabilitiesTab },
+  { path: 'config', label: 'Config', Tab: ConfigTab },
 ];
 
 /** One device: who it is and how it is doing, then one tab per kind of data. */
