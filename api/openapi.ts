@@ -695,7 +695,32 @@ route('get', '/api/audit', {
   summary: 'Audit rows, newest first',
   tag: 'audit',
   query: AuditQuery,
-  answers: { '200': wrapped('the rows', 'entries', answers(z.array(z.looseObject({ id: z.string(), time: Time, action: z.string(), trigger: z.string(), status: z.enum(['success', 'error']), principal: z.string().nullable(), on_behalf_of: z.string().nullable() })))) },
+  answers: {
+    '200': wrapped(
+      'the rows',
+      'entries',
+      answers(
+        z.array(
+          z.looseObject({
+            id: z.string(),
+            time: Time,
+            hostname: z.string().nullable(),
+            action: z.string(),
+            data_type: z.string().nullable(),
+            trigger: z.string(),
+            status: z.enum(['success', 'error']),
+            error_code: z.string().nullable(),
+            error_message: z.string().nullable(),
+            duration_ms: z.number().nullable(),
+            cache_hit: z.boolean().nullable(),
+            principal: z.string().nullable(),
+            on_behalf_of: z.string().nullable(),
+            details: z.record(z.string(), z.unknown()).nullable(),
+          }),
+        ),
+      ),
+    ),
+  },
 });
 route('get', '/api/performance', {
   operationId: 'performance',

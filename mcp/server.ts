@@ -5,7 +5,8 @@ import type { CallToolResult, ServerNotification, ServerRequest } from '@modelco
 import type { Principal, TokenScope } from '../schema/api-token.ts';
 import { z } from 'zod';
 import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
-import { DEVICE_TYPES, DeviceCreate, Hostname, Tag } from '../schema/device.ts';
+import { DeviceCreate, Hostname, Tag } from '../schema/device.ts';
+import { DEVICE_TYPES } from '../schema/device-types.ts';
 import { ContainerActionRequest, CONTAINER_ACTIONS, ContainerName } from '../schema/container-action.ts';
 import { GUEST_ACTIONS, GuestActionRequest, Vmid } from '../schema/guest-action.ts';
 import { LogSince, MAX_LOG_LINES, UnitName } from '../schema/log-request.ts';

@@ -227,6 +227,25 @@ describe('web console', () => {
     assert.match((await page.locator('main').textContent()) ?? '', new RegExp(dir), 'the path added by hand');
   });
 
+  test('the alerts, incidents and audit pages list what is stored; the audit filters by device and action', async () => {
+    await page.goto(`${sys.apiUrl}/alerts`);
+    const ghost = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'ghost' }) });
+    await ghost.first().waitFor();
+    assert.match((await ghost.first().textContent()) ?? '', /critical.*firing/);
+    await page.getByRole('link', { name: 'Incidents' }).click();
+    await page.getByText('No incident: no drive has failed and no pool has degraded.').waitFor();
+
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByRole('searchbox', { name: 'Device' }).fill('nas01');
+    await page.getByLabel('Action').selectOption('collect');
+    await page.waitForURL(/device=nas01.*action=collect|action=collect.*device=nas01/);
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('tbody tr')];
+      return rows.length > 0 && rows.every((r) => r.textContent!.includes('nas01') && r.textContent!.includes('collect'));
+    });
+    await screenshot(page, 'audit');
+  });
+
   // ---- From here on tokens exist: the open loopback setup is over, every page needs a token.
   let agent: string;
   let person: string;
@@ -251,9 +270,63 @@ describe('web console', () => {
     return signedIn;
   };
 
-  test('once tokens exist the console asks for one, refuses a wrong one, and shows an agent no phrase and no release', async () => {
+  test('settings: the owner adds, imports (after a dry run), edits and removes devices, and creates tokens shown once', async () => {
+    await page.goto(`${sys.apiUrl}/settings`);
+    const add = page.getByRole('form', { name: 'Add a device' });
+    await add.getByLabel('Hostname').fill('pi-shed');
+    await add.getByLabel('Address').fill('127.0.0.1');
+    await add.getByLabel('Port').fill(String(sshd.port));
+    await add.getByLabel('User').fill(sshd.username);
+    await add.getByLabel('Private key on the worker').fill(sshd.clientKeyPath);
+    await add.getByLabel('Tags').fill('garden');
+    await add.getByLabel('monitored (polled, watched)').uncheck();
+    await add.getByRole('button', { name: 'Add device' }).click();
+    await page.getByText('Added pi-shed; its capabilities are being detected.').waitFor();
+    const row = (hostname: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${hostname}\\b`) }) });
+    await row('pi-shed').waitFor();
+
+    await page.getByLabel('~/.ssh/config').fill(`Host imported-1\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.username}\n  IdentityFile ${sshd.clientKeyPath}\nHost *.example\n  User nobody\n`);
+    await page.getByRole('button', { name: 'Preview (dry run)' }).click();
+    await page.getByText('Would add: imported-1').waitFor();
+    assert.equal(await row('imported-1').count(), 0, 'a dry run adds nothing');
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.getByText('Added: imported-1').waitFor();
+    await row('imported-1').waitFor();
+
+    await page.getByRole('button', { name: 'edit pi-shed' }).click();
+    await page.getByRole('form', { name: 'Edit pi-shed' }).getByLabel('Tags').fill('garden, outside');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await row('pi-shed').filter({ hasText: 'garden, outside' }).waitFor();
+    assert.deepEqual((await sys.devices.get('pi-shed')).tags, ['garden', 'outside']);
+
+    await page.getByRole('button', { name: 'remove imported-1' }).click();
+    await page.getByRole('button', { name: 'Remove imported-1 (its history stays)' }).click();
+    await row('imported-1').waitFor({ state: 'detached' });
+
+    // The owner's first token ends the open setup: an admin token for the owner, shown once.
+    const create = page.getByRole('form', { name: 'Create a token' });
+    await create.getByLabel('Name').fill('owner');
+    await create.getByLabel('read').uncheck();
+    await create.getByLabel('admin').check();
+    await create.getByRole('button', { name: 'Create token' }).click();
+    const ownerToken = await page.getByLabel('the new token').inputValue();
+    assert.match(ownerToken, /^infra_/);
+    await screenshot(page, 'settings');
+
+    // Signed in with it, the owner makes a token for the person who releases held operations.
+    await page.reload();
+    await page.getByLabel('API token').fill(ownerToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await create.getByLabel('Name').fill('alice');
+    await create.getByLabel('confirm').check();
+    await create.getByRole('button', { name: 'Create token' }).click();
+    person = await page.getByLabel('the new token').inputValue();
+    await row('alice').filter({ hasText: 'read, confirm' }).waitFor();
+  });
+
+  test('with tokens the console asks for one, refuses a wrong one, and shows an agent no phrase and no release', async () => {
     agent = (await sys.tokens.create({ name: 'claude', scopes: ['read', 'operate'], expires_in_days: null })).token;
-    person = (await sys.tokens.create({ name: 'alice', scopes: ['read', 'confirm'], expires_in_days: null })).token;
     const fresh = await (await browser.newContext()).newPage();
     await fresh.goto(`${sys.apiUrl}/`);
     await fresh.getByLabel('API token').fill('infra_not-a-real-token');

@@ -14,9 +14,13 @@ const DevicePage = lazy(() => import('./pages/DevicePage.tsx'));
 const OperationsPage = lazy(() => import('./pages/OperationsPage.tsx'));
 const OperationPage = lazy(() => import('./pages/OperationPage.tsx'));
 const ConfigPage = lazy(() => import('./pages/ConfigPage.tsx'));
+const AlertsPage = lazy(() => import('./pages/AlertsPage.tsx'));
+const IncidentsPage = lazy(() => import('./pages/IncidentsPage.tsx'));
+const AuditPage = lazy(() => import('./pages/AuditPage.tsx'));
+const SettingsPage = lazy(() => import('./pages/SettingsPage.tsx'));
 
 export function App() {
-  const { principal, signOut } = useSession();
+  const { principal, can, signOut } = useSession();
   const queryClient = useQueryClient();
   const [live, setLive] = useState<LiveState>('connecting');
   useEffect(() => followEvents(queryClient, setLive), [queryClient]);
@@ -57,6 +61,10 @@ export function App() {
             )}
           </NavLink>
           <NavLink to="/config">Config</NavLink>
+          <NavLink to="/alerts">Alerts</NavLink>
+          <NavLink to="/incidents">Incidents</NavLink>
+          <NavLink to="/audit">Audit</NavLink>
+          {can('admin') && <NavLink to="/settings">Settings</NavLink>}
         </nav>
         <div className="whoami">
           <span className={`live ${live}`} role="status" title={live === 'live' ? 'live updates on' : live === 'connecting' ? 'connecting to live updates' : 'live updates interrupted; retrying'}>
@@ -79,6 +87,10 @@ export function App() {
             <Route path="/operations" element={<OperationsPage />} />
             <Route path="/operations/:id" element={<OperationPage />} />
             <Route path="/config" element={<ConfigPage />} />
+            <Route path="/alerts" element={<AlertsPage />} />
+            <Route path="/incidents" element={<IncidentsPage />} />
+            <Route path="/audit" element={<AuditPage />} />
+            {can('admin') && <Route path="/settings" element={<SettingsPage />} />}
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>

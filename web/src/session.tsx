@@ -1,9 +1,10 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { scopesAllow, type TokenScope } from '../../schema/token-scopes.ts';
-import { api, ApiError, session, unwrap, type Schemas } from './api/client.ts';
+import { api, ApiError, session, unwrap } from './api/client.ts';
 
-type Whoami = Schemas['Whoami'];
+const fetchWhoami = () => unwrap(api.GET('/api/whoami'));
+type Whoami = Awaited<ReturnType<typeof fetchWhoami>>;
 
 interface SessionValue {
   principal: Whoami;
@@ -20,47 +21,52 @@ export function useSession(): SessionValue {
 }
 
 /**
- * Asks the API who we are. On an open loopback setup (no token exists yet) any request succeeds and the
- * caller is the local owner; otherwise the person pastes a token, kept for this tab only.
+ * Who we are, or why we need to sign in: a refused token is forgotten and its refusal (unknown,
+ * revoked, expired) shown; without a token the sign-in page asks for one, unless the API answers
+ * anyway (loopback with no token yet: the local owner).
  */
+async function identify(): Promise<{ principal: Whoami } | { principal: null; refusal: string | null }> {
+  const sent = session.token() !== null;
+  try {
+    return { principal: await fetchWhoami() };
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401) throw err;
+    session.setToken(null);
+    return { principal: null, refusal: sent ? err.message : null };
+  }
+}
+
 export function SessionGate({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
-  const [refusal, setRefusal] = useState<string | null>(null);
-  const whoami = useQuery({ queryKey: ['whoami'], queryFn: () => unwrap(api.GET('/api/whoami')), retry: false, staleTime: Infinity });
-
-  const forget = useCallback(
-    (message: string | null) => {
-      session.setToken(null);
-      setRefusal(message);
-      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'whoami' });
-      void queryClient.resetQueries({ queryKey: ['whoami'] });
-    },
-    [queryClient],
-  );
-  // Only a refused token matters here: without one, the 401 is the sign-in page itself.
-  useEffect(() => session.onUnauthorized((message) => session.token() !== null && forget(message)), [forget]);
+  const whoami = useQuery({ queryKey: ['whoami'], queryFn: identify, retry: false, staleTime: Infinity });
+  const restart = useCallback(() => {
+    queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== 'whoami' });
+    void queryClient.resetQueries({ queryKey: ['whoami'] });
+  }, [queryClient]);
+  // A request refused for its token (revoked, expired, or tokens now exist): ask who we are again.
+  useEffect(() => session.onUnauthorized(restart), [restart]);
 
   if (whoami.isPending) return <p className="splash">Connecting…</p>;
-  if (whoami.isError) {
-    if (whoami.error instanceof ApiError && whoami.error.status === 401) return <SignIn refusal={refusal} />;
-    return <p className="splash error">The API did not answer: {whoami.error.message}</p>;
-  }
-  const principal = whoami.data;
+  if (whoami.isError) return <p className="splash error">The API did not answer: {whoami.error.message}</p>;
+  const { principal } = whoami.data;
+  if (!principal) return <SignIn refusal={whoami.data.refusal} onToken={restart} />;
   const value: SessionValue = {
     principal,
     can: (scope) => scopesAllow(principal.scopes, scope),
-    signOut: () => forget(null),
+    signOut: () => {
+      session.setToken(null);
+      restart();
+    },
   };
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
-function SignIn({ refusal }: { refusal: string | null }) {
-  const queryClient = useQueryClient();
+function SignIn({ refusal, onToken }: { refusal: string | null; onToken(): void }) {
   const [token, setToken] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
     session.setToken(token.trim());
-    void queryClient.resetQueries({ queryKey: ['whoami'] });
+    onToken();
   };
   return (
     <main className="sign-in">

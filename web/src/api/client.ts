@@ -4,7 +4,8 @@ import type { components, paths } from './openapi.gen.ts';
 export type Schemas = components['schemas'];
 
 const TOKEN_KEY = 'infrastructor.token';
-const unauthorizedListeners = new Set<(message: string) => void>();
+const WHOAMI = '/api/whoami';
+const unauthorizedListeners = new Set<() => void>();
 
 /** The pasted token lives in this tab's sessionStorage only: closing the tab signs out. */
 export const session = {
@@ -13,13 +14,13 @@ export const session = {
     if (token) sessionStorage.setItem(TOKEN_KEY, token);
     else sessionStorage.removeItem(TOKEN_KEY);
   },
-  /** Called with the API's reason when it refuses the token (revoked, expired): the console asks for another. */
-  onUnauthorized(listener: (message: string) => void): () => void {
+  /** Called when the API refuses a request for want of a (valid) token: the console asks who it is again. */
+  onUnauthorized(listener: () => void): () => void {
     unauthorizedListeners.add(listener);
     return () => unauthorizedListeners.delete(listener);
   },
-  unauthorized(message: string): void {
-    for (const listener of unauthorizedListeners) listener(message);
+  unauthorized(): void {
+    for (const listener of unauthorizedListeners) listener();
   },
 };
 
@@ -35,11 +36,9 @@ api.use({
     for (const [name, value] of Object.entries(authorizationHeaders())) request.headers.set(name, value);
     return request;
   },
-  async onResponse({ response }) {
-    if (response.status === 401) {
-      const body = (await response.clone().json().catch(() => null)) as { error?: { message?: string } } | null;
-      session.unauthorized(body?.error?.message ?? 'the API refused the token');
-    }
+  onResponse({ request, response }) {
+    // whoami's own 401 is the sign-in page's answer, not news.
+    if (response.status === 401 && new URL(request.url).pathname !== WHOAMI) session.unauthorized();
     return response;
   },
 });

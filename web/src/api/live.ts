@@ -59,7 +59,7 @@ export function followEvents(queryClient: QueryClient, onState: (state: LiveStat
       try {
         const res = await fetch('/api/events', { headers: { accept: 'text/event-stream', ...authorizationHeaders() }, signal: abort.signal, cache: 'no-store' });
         if (res.status === 401) {
-          session.unauthorized('the API refused the token');
+          session.unauthorized();
           return;
         }
         if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
