@@ -22,18 +22,22 @@ const DOCUMENT_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 };
 
+/** What the build stores gzipped beside the file (scripts/build-web.ts), and its type. */
+const PRECOMPRESSED: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const ASSET_CACHE = { maxAge: '365d', immutable: true } as const;
+
 /**
  * Serves the single-page console: hashed files under /assets/ cached for a year (a new build has new
- * names), index.html never cached, and index.html for every other GET the API does not own, so a
- * client route (`/operations/<id>`, the PUBLIC_URL link) loads the app. Without a build, pages say how to make one.
+ * names), scripts and styles gzipped by the build when the browser accepts it, index.html never
+ * cached, and index.html for every other GET the API does not own, so a client route
+ * (`/operations/<id>`, the PUBLIC_URL link) loads the app. Without a build, pages say how to make one.
  */
 export function consoleHandler(dir: string): RequestHandler {
-  const assets = express.static(path.join(dir, 'assets'), {
+  const assetsDir = path.join(dir, 'assets');
+  const assets = express.static(assetsDir, {
     index: false,
-    fallthrough: true,
-    immutable: true,
-    maxAge: '365d',
-    setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff'),
+    ...ASSET_CACHE,
+    setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff').setHeader('Vary', 'Accept-Encoding'),
   });
   const sendIndex = (res: Response) =>
     res.sendFile(path.join(dir, 'index.html'), { headers: DOCUMENT_HEADERS, lastModified: false, cacheControl: false }, (err) => {
@@ -45,13 +49,24 @@ export function consoleHandler(dir: string): RequestHandler {
     });
   return (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !isConsolePath(req.path)) return next();
-    if (req.path.startsWith('/assets/')) {
+    if (!req.path.startsWith('/assets/')) return sendIndex(res);
+    const name = req.path.slice('/assets/'.length);
+    const plain = () => {
       req.url = req.url.slice('/assets'.length);
-      return assets(req, res, () => {
+      assets(req, res, () => {
         req.url = `/assets${req.url}`;
         next();
       });
-    }
-    sendIndex(res);
+    };
+    const type = PRECOMPRESSED[path.extname(name)];
+    if (!type || !req.acceptsEncodings('gzip')) return plain();
+    // `root` keeps the name inside the assets directory (no ../); a missing .gz falls back to the plain file.
+    res.sendFile(
+      `${name}.gz`,
+      { root: assetsDir, ...ASSET_CACHE, headers: { 'Content-Type': type, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding', 'X-Content-Type-Options': 'nosniff' } },
+      (err) => {
+        if (err && !res.headersSent) plain();
+      },
+    );
   };
 }

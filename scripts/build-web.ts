@@ -1,6 +1,7 @@
 /**
  * Builds the web console into web/dist: first the typed API client's types from the OpenAPI document the
- * API serves (api/openapi.ts → web/src/api/openapi.gen.ts, openapi-typescript), then the bundle (Vite).
+ * API serves (api/openapi.ts → web/src/api/openapi.gen.ts, openapi-typescript), then the bundle (Vite),
+ * its scripts and styles also gzipped beside them.
  *   tsx scripts/build-web.ts             always build (`npm run build:web`, `npm ci` through `prepare`)
  *   tsx scripts/build-web.ts --if-stale  only when web/dist is missing or older than the console's sources
  *                                        or the lockfile (`npm start`, `npm run demo`)
@@ -9,6 +10,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { build } from 'vite';
 import { openApiDocument } from '../api/openapi.ts';
@@ -55,4 +57,9 @@ await generateTypes();
 if (mode !== '--types') {
   process.stderr.write('build-web: building the web console into web/dist\n');
   await build({ root: web, configFile: path.join(web, 'vite.config.ts'), logLevel: 'warn' });
+  // Compressed once here at the best level, so the API serves them gzipped without compressing per request.
+  const assets = path.join(dist, 'assets');
+  for (const file of readdirSync(assets).filter((f) => /\.(js|css)$/.test(f))) {
+    writeFileSync(path.join(assets, `${file}.gz`), gzipSync(readFileSync(path.join(assets, file)), { level: 9 }));
+  }
 }

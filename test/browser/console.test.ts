@@ -81,6 +81,11 @@ describe('web console', () => {
     const asset = await fetch(`${sys.apiUrl}${script}`);
     assert.equal(asset.status, 200);
     assert.match(asset.headers.get('cache-control') ?? '', /max-age=31536000, immutable/);
+    assert.equal(asset.headers.get('content-encoding'), 'gzip', 'fetch accepts gzip: the build compressed the scripts');
+    assert.match(asset.headers.get('content-type') ?? '', /javascript/);
+    const plain = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(`${sys.apiUrl}${script}`, (res) => resolve(res.resume())).on('error', reject));
+    assert.equal(plain.headers['content-encoding'], undefined, 'a client that does not accept gzip gets the plain file');
+    assert.match(plain.headers['cache-control'] ?? '', /immutable/);
 
     const clientRoute = await fetch(`${sys.apiUrl}/operations/6f1c0000-0000-4000-8000-000000000000`);
     assert.equal(clientRoute.status, 200);

@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import { ApiError } from './api/client.ts';
 import { App } from './App.tsx';
+import { fleetQuery } from './pages/FleetPage.tsx';
 import { SessionGate } from './session.tsx';
 import { applyTheme, storedTheme } from './theme.ts';
 import './app.css';
@@ -22,6 +23,10 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// The first page is usually the fleet: ask for it now rather than after who-am-I has answered. Where a
+// token is missing, its 401 leads to the sign-in page like any other.
+if (window.location.pathname === '/') void queryClient.prefetchQuery(fleetQuery);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,17 +1,21 @@
 import { useQuery } from '@tanstack/react-query';
-import { useMemo } from 'react';
+import { memo, startTransition, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, unwrap } from '../api/client.ts';
 import { Age, Badge, Empty, ErrorNote, Loading, Meter, SeverityBadge, StatusBadge } from '../components/ui.tsx';
 import { fixed } from '../format.ts';
 
-type FleetDevice = NonNullable<Awaited<ReturnType<typeof fetchFleet>>>['devices'][number];
+/** Rows drawn in the first pass: more than a screenful, few enough to paint at once; the rest follow right after. */
+const FIRST_PASS_ROWS = 40;
 
 const fetchFleet = () => unwrap(api.GET('/api/fleet'));
+type FleetDevice = Awaited<ReturnType<typeof fetchFleet>>['devices'][number];
+/** Also started by main.tsx beside who-am-I when the fleet is the first page, instead of after it. */
+export const fleetQuery = { queryKey: ['fleet'], queryFn: fetchFleet };
 
 /** Every device at a glance, from one request (`GET /api/fleet`), refreshed by live events. */
 export function FleetPage() {
-  const fleet = useQuery({ queryKey: ['fleet'], queryFn: fetchFleet });
+  const fleet = useQuery(fleetQuery);
   const [params, setParams] = useSearchParams();
   const tag = params.get('tag') ?? '';
   const status = params.get('status') ?? '';
@@ -35,6 +39,15 @@ export function FleetPage() {
       (!status || d.device.status === status) &&
       (!search || d.device.hostname.toLowerCase().includes(search.toLowerCase())),
   );
+  // A fleet of hundreds paints its first screen first: the whole table is drawn in a transition after.
+  const [allRows, setAllRows] = useState(false);
+  const long = shown.length > FIRST_PASS_ROWS;
+  useEffect(() => {
+    if (!long || allRows) return;
+    const timer = setTimeout(() => startTransition(() => setAllRows(true)), 0);
+    return () => clearTimeout(timer);
+  }, [long, allRows]);
+  const rows = allRows ? shown : shown.slice(0, FIRST_PASS_ROWS);
   const failing = devices.filter((d) => d.device.status !== 'online' && d.device.status !== 'unknown').length;
   const firing = devices.reduce((n, d) => n + d.alerts.firing, 0);
 
@@ -100,7 +113,7 @@ export function FleetPage() {
             </tr>
           </thead>
           <tbody>
-            {shown.map((d) => (
+            {rows.map((d) => (
               <FleetRow key={d.device.hostname} entry={d} />
             ))}
           </tbody>
@@ -110,7 +123,8 @@ export function FleetPage() {
   );
 }
 
-function FleetRow({ entry }: { entry: FleetDevice }) {
+// Memoised: a live update re-renders the rows whose device changed, not all of them.
+const FleetRow = memo(function FleetRow({ entry }: { entry: FleetDevice }) {
   const { device, metrics, containers, alerts } = entry;
   const failing = device.status !== 'online' && device.status !== 'unknown';
   return (
@@ -174,4 +188,4 @@ function FleetRow({ entry }: { entry: FleetDevice }) {
       </td>
     </tr>
   );
-}
+});
