@@ -125,6 +125,14 @@ describe('web console', () => {
     assert.match(page.url(), /\?tag=storage$/);
     await page.getByLabel('Tag').selectOption('');
 
+    // At phone width (and in the dark theme) rows become cards: nothing wider than the screen.
+    const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' })).newPage();
+    await phone.goto(`${sys.apiUrl}/`);
+    await phone.getByRole('rowheader', { name: /^nas01\b/ }).waitFor();
+    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+    await screenshot(phone, 'fleet-phone-dark');
+    await phone.context().close();
+
     // Live: a device added elsewhere shows up without a reload.
     await sys.devices.create(device('added-later', { tags: ['lab'] }), owner);
     await row('added-later').waitFor();

@@ -1,7 +1,5 @@
 import createClient from 'openapi-fetch';
-import type { components, paths } from './openapi.gen.ts';
-
-export type Schemas = components['schemas'];
+import type { paths } from './openapi.gen.ts';
 
 const TOKEN_KEY = 'infrastructor.token';
 const WHOAMI = '/api/whoami';

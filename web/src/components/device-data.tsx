@@ -77,7 +77,7 @@ export function DataPanel<T>({ hostname, dataType, title, children }: { hostname
   );
 }
 
-export function Insights({ insights }: { insights: DataAnswer['insights'] }) {
+function Insights({ insights }: { insights: DataAnswer['insights'] }) {
   if (insights.length === 0) return null;
   return (
     <ul className="insights">
