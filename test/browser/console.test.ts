@@ -238,6 +238,13 @@ describe('web console', () => {
     const fileRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(file) }) });
     assert.match((await fileRow.textContent()) ?? '', /MODIFY .* ago2versions$/, 'the newest change and two versions');
     assert.match((await page.locator('main').textContent()) ?? '', new RegExp(dir), 'the path added by hand');
+    // Watch paths are added and removed from the tab.
+    const extra = path.join(testDir(uniqueName('extra')), 'app.env');
+    await page.getByLabel('Watch another file or directory').fill(extra);
+    await page.getByRole('button', { name: 'Watch', exact: true }).click();
+    await page.getByRole('button', { name: `stop watching ${extra}` }).click();
+    await page.getByRole('button', { name: `stop watching ${extra}` }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: `stop watching ${dir}` }).waitFor();
   });
 
   test('the alerts, incidents and audit pages list what is stored; the audit filters by device and action', async () => {
