@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
 # infrastructor for temporal-compose.yml: one image, one role per container (INFRA_ROLE=worker|api|mcp,
 # or all). The app runs its TypeScript through tsx, so there is no compile output; the build stage
-# type-checks and prebuilds the workflow bundle, which workers load instead of bundling at start.
+# type-checks, prebuilds the workflow bundle, which workers load instead of bundling at start, and builds
+# the web console the API serves. `npm ci` builds the console through `prepare` only where web/src
+# exists: the dependency-only installs below skip it.
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -13,6 +15,7 @@ COPY . .
 ENV INFRA_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
 RUN npx tsc --noEmit -p .
 RUN npx tsx scripts/build-workflow-bundle.ts "$INFRA_WORKFLOW_BUNDLE"
+RUN npx tsx scripts/build-web.ts && npx tsc --noEmit -p web
 
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
@@ -31,6 +34,7 @@ COPY api ./api
 COPY mcp ./mcp
 COPY bin ./bin
 COPY --from=build /app/dist/workflow-bundle.js ./dist/workflow-bundle.js
+COPY --from=build /app/web/dist ./web/dist
 # Not root: the process only needs to read /app and the SSH keys mounted at /home/infra/.ssh.
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/infra --shell /usr/sbin/nologin infra \
  && install -d -o infra -g infra -m 700 /home/infra/.ssh

@@ -1,7 +1,8 @@
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '.tools/', '.test-data/', '.test-data-*/', '.bench-data/', 'bin/*.mjs', 'eslint.config.js'] },
+  { ignores: ['node_modules/', 'data/', '.tools/', '.test-data/', '.test-data-*/', '.bench-data/', 'bin/*.mjs', 'eslint.config.js', 'web/dist/', 'web/src/api/openapi.gen.ts'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -30,5 +31,9 @@ export default tseslint.config(
         ],
       }],
     },
+  },
+  {
+    files: ['web/src/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat['recommended-latest'],
   },
 );

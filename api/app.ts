@@ -22,11 +22,14 @@ import { correlationMiddleware } from './request-context.ts';
 import { registry as metricsRegistry } from '../platform/metrics.ts';
 import { apiScope, hostCheck, rateLimit, RateLimiter, rejectNul, requireToken, type SecuritySettings } from './security.ts';
 import { withCachedReads } from './cached-reads.ts';
-import { tokenRoutes } from './routes/tokens.ts';
+import { tokenRoutes, whoamiRoutes } from './routes/tokens.ts';
+import { consoleHandler } from './console.ts';
 import { eventRoutes } from './routes/events.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes, performanceRoutes } from './routes/audit.ts';
 import { PerformanceService } from '../services/performance-service.ts';
+import { FleetService } from '../services/fleet-service.ts';
+import { fleetRoutes } from './routes/fleet.ts';
 import { configRoutes } from './routes/config.ts';
 import { deviceActionRoutes } from './routes/device-actions.ts';
 import { dataRoutes } from './routes/data.ts';
@@ -38,6 +41,8 @@ import { operationRoutes } from './routes/operations.ts';
 export interface ApiDeps {
   /** Where people reach the web console (PUBLIC_URL): held answers link to the operation's page there. */
   publicUrl: string | null;
+  /** The console's build (web/dist), served at `/`. */
+  consoleDir: string;
   db: Kysely<Database>;
   devices: DeviceService;
   collection: CollectionService;
@@ -87,6 +92,7 @@ export function createApiApp(deps: ApiDeps, limiter = new RateLimiter(deps.secur
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
+  app.use('/api', fleetRoutes(new FleetService(deps.db)));
   app.use('/api/devices', deviceRoutes(deps.devices));
   app.use('/api/devices', deviceActionRoutes(deps.actions, deps.publicUrl));
   // Before the data routes: `/{hostname}/maintenance` is not a data type.
@@ -98,8 +104,11 @@ export function createApiApp(deps: ApiDeps, limiter = new RateLimiter(deps.secur
   app.use('/api', configRoutes(deps.configHistory, deps.publicUrl));
   app.use('/api', incidentRoutes(deps.incidents));
   app.use('/api', tokenRoutes(deps.tokens));
+  app.use('/api', whoamiRoutes());
   app.use('/api', eventRoutes(deps.events));
   app.use('/api', alertRoutes(deps.alerts));
+
+  app.use(consoleHandler(deps.consoleDir));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

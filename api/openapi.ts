@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import pkg from '../package.json' with { type: 'json' };
 import { DATA_TYPES } from '../activities/collectors/registry.ts';
+import type { SemanticChange } from '../activities/config/config-diff.ts';
 import { AlertChannelCreate, AlertRuleCreate } from '../schema/alert.ts';
-import { TokenCreate, TOKEN_SCOPES, type TokenView } from '../schema/api-token.ts';
+import { TokenCreate, TOKEN_SCOPES, type PrincipalKind, type TokenView } from '../schema/api-token.ts';
 import { ConfirmBody, ExecRequest, OperationId, OperationListQuery } from '../schema/command-request.ts';
 import { ConfigChangesQuery, SnapshotId, WatchPathRequest } from '../schema/config-request.ts';
 import { ContainerActionRequest, ContainerName } from '../schema/container-action.ts';
@@ -12,12 +13,13 @@ import type { IncidentView } from '../schema/incident.ts';
 import { LogWindow, UnitName } from '../schema/log-request.ts';
 import { MaintenanceRequest } from '../schema/maintenance-request.ts';
 import type { DeviceMaintenance, MaintenanceView } from '../schema/maintenance.ts';
-import type { CommandResult, OperationView } from '../schema/operation.ts';
+import type { AffectedItem, CommandResult, OperationView, RiskAssessment, StoredOperationView } from '../schema/operation.ts';
 import { ServiceRestartRequest, type ServiceRestartView } from '../schema/service-restart.ts';
 import { ZfsSnapshotRequest } from '../schema/zfs-snapshot-request.ts';
 import type { AlertService } from '../services/alert-service.ts';
 import type { CacheStats, DataAnswer, HistoryAnswer } from '../services/collection-service.ts';
 import type { ImportResult } from '../services/device-service.ts';
+import type { FleetContainers, FleetDevice, FleetMetrics } from '../services/fleet-service.ts';
 import type { HealthReport } from '../services/health-service.ts';
 import type { PerformancePeriod } from '../services/performance-service.ts';
 import { AlertsQuery, Id as AlertId, RulePatch } from './routes/alerts.ts';
@@ -107,6 +109,31 @@ const deviceViewShape = {
 } satisfies Record<keyof DeviceView, z.ZodType>;
 const DeviceViewSchema = z.looseObject(deviceViewShape);
 
+const fleetMetricsShape = {
+  collected_at: Time,
+  cpu_percent: z.number().nullable(),
+  memory_used_percent: z.number().nullable(),
+  disk_max_used_percent: z.number().nullable(),
+  load_1: z.number().nullable(),
+  load_5: z.number().nullable(),
+  load_15: z.number().nullable(),
+  cores: z.int().nullable(),
+} satisfies Record<keyof FleetMetrics, z.ZodType>;
+const fleetContainersShape = {
+  collected_at: Time,
+  docker_available: z.boolean(),
+  total: z.int(),
+  running: z.int(),
+  exited: z.int(),
+  unhealthy: z.int(),
+} satisfies Record<keyof FleetContainers, z.ZodType>;
+const fleetDeviceShape = {
+  device: DeviceViewSchema,
+  metrics: z.looseObject(fleetMetricsShape).nullable(),
+  containers: z.looseObject(fleetContainersShape).nullable(),
+  alerts: z.looseObject({ firing: z.int(), worst_severity: z.string().nullable() }),
+} satisfies Record<keyof FleetDevice, z.ZodType>;
+
 const commandResultShape = {
   exit_code: z.int().nullable(),
   signal: z.string().nullable(),
@@ -119,6 +146,29 @@ const commandResultShape = {
   note: z.string().optional(),
 } satisfies Record<keyof CommandResult, z.ZodType>;
 
+const affectedItemShape = {
+  kind: z.string(),
+  name: z.string(),
+  critical: z.boolean(),
+  detail: z.string().optional(),
+} satisfies Record<keyof AffectedItem, z.ZodType>;
+const riskAssessmentShape = {
+  destructive: z.boolean(),
+  risk_level: z.string(),
+  categories: z.array(z.string()),
+  reasons: z.array(z.string()),
+  affected_count: z.int(),
+  affected_items: z.array(z.looseObject(affectedItemShape)),
+  estimated_downtime: z.string().nullable(),
+  rollback_possible: z.boolean(),
+  safety_warnings: z.array(z.string()),
+  safer_alternatives: z.array(z.string()),
+  safety_checklist: z.array(z.string()),
+  // Never in an answer: a caller allowed to confirm gets the phrase as the operation's own `confirmation_phrase`.
+  confirmation_phrase: z.null(),
+  blocked_reason: z.string().nullable(),
+} satisfies Record<keyof RiskAssessment, z.ZodType>;
+
 const operationViewShape = {
   operation_id: z.uuid(),
   device: z.string(),
@@ -126,7 +176,7 @@ const operationViewShape = {
   state: z.string(),
   requested_by: PrincipalRefSchema,
   trigger: z.string(),
-  assessment: z.looseObject({ destructive: z.boolean(), risk_level: z.string(), reasons: z.array(z.string()), confirmation_phrase: z.null() }).nullable(),
+  assessment: z.looseObject(riskAssessmentShape).nullable(),
   attempts_left: z.int(),
   expires_at: Time.nullable(),
   confirmed_by: PrincipalRefSchema.nullable(),
@@ -136,6 +186,12 @@ const operationViewShape = {
   error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
   workflow_id: z.string(),
 } satisfies Record<keyof OperationView, z.ZodType>;
+
+const storedOperationViewShape = {
+  ...operationViewShape,
+  created_at: Time,
+  updated_at: Time,
+} satisfies Record<keyof StoredOperationView, z.ZodType>;
 
 /** 200 of a command that ran: its result (see `execAnswer`). */
 const CommandDone = z.looseObject({ operation_id: z.uuid(), device: z.string(), ...commandResultShape, workflow_id: z.string() });
@@ -320,15 +376,62 @@ const ConfigFiles = z.looseObject({
   device: z.string(),
   watch: z.looseObject({ mode: z.string().nullable(), detail: z.string().nullable(), workflow_id: z.string() }),
   user_paths: z.array(z.looseObject({ path: z.string(), enabled: z.boolean(), added_at: Time })),
-  files: z.array(z.looseObject({ path: z.string(), kind: z.string(), exists: z.boolean(), snapshot_id: z.string(), versions: z.int() })),
+  files: z.array(
+    z.looseObject({
+      path: z.string(),
+      kind: z.string(),
+      exists: z.boolean(),
+      last_change: z.string(),
+      sha256: z.string().nullable(),
+      size_bytes: z.int().nullable(),
+      changed_at: Time,
+      snapshot_id: z.string(),
+      versions: z.int(),
+    }),
+  ),
+});
+
+const SemanticChangeSchema = z.looseObject({
+  kind: z.string(),
+  subject: z.string(),
+  description: z.string(),
+  before: z.string().nullable().optional(),
+  after: z.string().nullable().optional(),
+} satisfies Record<keyof SemanticChange, z.ZodType>);
+
+/** One change event: what changed in a file, what it means, and how risky it is. */
+const ConfigChange = z.looseObject({
+  id: z.string(),
+  snapshot_id: z.string(),
+  previous_snapshot_id: z.string().nullable(),
+  hostname: z.string(),
+  path: z.string(),
+  change_type: z.string(),
+  semantic_changes: z.array(SemanticChangeSchema),
+  risk_level: z.string(),
+  reasons: z.array(z.string()),
+  affected_services: z.array(z.string()),
+  restart_required: z.boolean(),
+  restart_hint: z.string().nullable(),
+  detected_at: Time,
+  diff: z.string().nullable().optional().describe('with include_diff=true'),
 });
 
 const DiagnosisReport = z.looseObject({ device: z.string(), focus: z.string(), findings: z.array(z.looseObject({ severity: z.string(), code: z.string(), message: z.string() })), summary: z.string() });
+
+const whoamiShape = {
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['token', 'bootstrap', 'local_owner', 'mcp_session', 'mcp_elicitation'] satisfies PrincipalKind[]),
+  scopes: z.array(z.enum(TOKEN_SCOPES)),
+  tokens_required: z.boolean().describe('false for the local owner: loopback with no token yet'),
+};
 
 const schemas = {
   Error: answers(ErrorBody),
   DeviceView: answers(DeviceViewSchema),
   OperationView: answers(z.looseObject(operationViewShape)),
+  StoredOperationView: answers(z.looseObject(storedOperationViewShape)),
   CommandDone: answers(CommandDone),
   CommandHeld: answers(CommandHeld),
   CommandBlocked: answers(CommandBlocked),
@@ -342,6 +445,7 @@ const schemas = {
   ConfigFiles: answers(ConfigFiles),
   AlertRule: answers(z.looseObject(alertRuleShape)),
   AlertChannel: answers(z.looseObject(alertChannelShape)),
+  Whoami: answers(z.object(whoamiShape)),
 };
 type SchemaName = keyof typeof schemas;
 
@@ -430,6 +534,12 @@ route('get', '/metrics', {
   answers: { '200': { description: 'the Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
 });
 
+route('get', '/api/fleet', {
+  operationId: 'fleet',
+  summary: 'Every device with its newest stored metrics, container counts and firing alerts (never collects)',
+  tag: 'devices',
+  answers: { '200': wrapped('the devices, by hostname', 'devices', answers(z.array(z.looseObject(fleetDeviceShape)))) },
+});
 route('get', '/api/devices', { operationId: 'listDevices', summary: 'Every device', tag: 'devices', answers: { '200': wrapped('the devices, by hostname', 'devices', { type: 'array', items: ref('DeviceView') }) } });
 route('post', '/api/devices', { operationId: 'addDevice', summary: 'Add a device (capabilities are detected at once)', tag: 'devices', body: body(DeviceCreate), answers: { '201': named('added', 'DeviceView') } });
 route('post', '/api/devices/import', {
@@ -473,9 +583,9 @@ route('get', '/api/operations', {
   summary: 'Operations newest first: ?state=awaiting_confirmation is the inbox of held ones (no phrases here)',
   tag: 'operations',
   query: OperationListQuery,
-  answers: { '200': wrapped('the operations', 'operations', { type: 'array', items: ref('OperationView') }) },
+  answers: { '200': wrapped('the operations', 'operations', { type: 'array', items: ref('StoredOperationView') }) },
 });
-route('get', '/api/operations/{id}', { operationId: 'getOperation', summary: 'One operation', tag: 'operations', path: { id: OperationId }, answers: { '200': named('the operation', 'OperationView') } });
+route('get', '/api/operations/{id}', { operationId: 'getOperation', summary: 'One operation', tag: 'operations', path: { id: OperationId }, answers: { '200': named('the operation', 'StoredOperationView') } });
 route('post', '/api/operations/{id}/confirm', {
   operationId: 'confirmOperation',
   summary: 'Release a held command with its phrase (3 tries; 422 wrong phrase, 410 expired)',
@@ -588,7 +698,33 @@ route('get', '/api/audit', {
   summary: 'Audit rows, newest first; cached reads as one row per minute and caller with their count',
   tag: 'audit',
   query: AuditQuery,
-  answers: { '200': wrapped('the rows', 'entries', answers(z.array(z.looseObject({ id: z.string(), time: Time, action: z.string(), trigger: z.string(), status: z.enum(['success', 'error']), principal: z.string().nullable(), on_behalf_of: z.string().nullable(), count: z.number().int() })))) },
+  answers: {
+    '200': wrapped(
+      'the rows',
+      'entries',
+      answers(
+        z.array(
+          z.looseObject({
+            id: z.string(),
+            time: Time,
+            hostname: z.string().nullable(),
+            action: z.string(),
+            data_type: z.string().nullable(),
+            trigger: z.string(),
+            status: z.enum(['success', 'error']),
+            error_code: z.string().nullable(),
+            error_message: z.string().nullable(),
+            duration_ms: z.number().nullable(),
+            cache_hit: z.boolean().nullable(),
+            principal: z.string().nullable(),
+            on_behalf_of: z.string().nullable(),
+            count: z.number().int(),
+            details: z.record(z.string(), z.unknown()).nullable(),
+          }),
+        ),
+      ),
+    ),
+  },
 });
 route('get', '/api/performance', {
   operationId: 'performance',
@@ -608,7 +744,24 @@ route('get', '/api/devices/{hostname}/config/history', {
   tag: 'config',
   path: pathHostname,
   query: HistoryQuery,
-  answers: { '200': json('the versions', answers(z.looseObject({ device: z.string(), path: z.string(), versions: z.array(z.looseObject({ snapshot_id: z.string(), change_type: z.string(), detected_at: Time })) }))) },
+  answers: { '200': json('the versions', answers(
+        z.looseObject({
+          device: z.string(),
+          path: z.string(),
+          versions: z.array(
+            z.looseObject({
+              snapshot_id: z.string(),
+              change_type: z.string(),
+              size_bytes: z.int().nullable(),
+              detected_at: Time,
+              event_id: z.string().nullable(),
+              risk_level: z.string().nullable(),
+              reasons: z.array(z.string()).nullable(),
+              affected_services: z.array(z.string()).nullable(),
+            }),
+          ),
+        }),
+      )) },
 });
 route('get', '/api/config/snapshots/{id}', {
   operationId: 'configSnapshot',
@@ -630,14 +783,14 @@ route('get', '/api/config/diff', {
   summary: 'Text and semantic differences between two versions of one file',
   tag: 'config',
   query: DiffQuery,
-  answers: { '200': json('the differences', answers(z.looseObject({ device: z.string(), path: z.string(), diff: z.string(), semantic_changes: z.array(z.unknown()) }))) },
+  answers: { '200': json('the differences', answers(z.looseObject({ device: z.string(), path: z.string(), diff: z.string(), semantic_changes: z.array(SemanticChangeSchema) }))) },
 });
 route('get', '/api/config/changes', {
   operationId: 'configChanges',
   summary: 'Configuration change events, newest first',
   tag: 'config',
   query: ConfigChangesQuery,
-  answers: { '200': wrapped('the events', 'changes', answers(z.array(z.looseObject({ id: z.string(), hostname: z.string(), path: z.string(), change_type: z.string(), detected_at: Time })))) },
+  answers: { '200': wrapped('the events', 'changes', answers(z.array(ConfigChange))) },
 });
 
 route('get', '/api/incidents', { operationId: 'listIncidents', summary: 'Failed-drive and degraded-pool incidents, newest first', tag: 'incidents', query: IncidentQuery, answers: { '200': wrapped('the incidents', 'incidents', { type: 'array', items: ref('IncidentView') }) } });
@@ -657,6 +810,12 @@ route('post', '/api/tokens', {
   tag: 'tokens',
   body: body(TokenCreate),
   answers: { '201': json('created', { allOf: [ref('TokenView'), { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] }] }) },
+});
+route('get', '/api/whoami', {
+  operationId: 'whoami',
+  summary: 'Who the caller is: its principal and scopes (any valid token)',
+  tag: 'tokens',
+  answers: { '200': named('the principal', 'Whoami') },
 });
 route('get', '/api/tokens', { operationId: 'listTokens', summary: 'Every token, without the tokens themselves (admin)', tag: 'tokens', answers: { '200': wrapped('the tokens', 'tokens', { type: 'array', items: ref('TokenView') }) } });
 route('delete', '/api/tokens/{id}', { operationId: 'revokeToken', summary: 'Revoke a token (admin)', tag: 'tokens', path: { id: TokenId }, answers: { '200': named('revoked', 'TokenView') } });

@@ -3,6 +3,7 @@ import { LOCAL_OWNER, scopesAllow, type Principal, type TokenScope } from '../sc
 import type { TokenService } from '../services/token-service.ts';
 import { nulPath } from '../schema/nul-character.ts';
 import { errorBody } from './errors.ts';
+import { isConsolePath } from './console.ts';
 
 /**
  * The guards in front of the HTTP API and MCP: Host header checks against DNS rebinding, bearer tokens
@@ -184,6 +185,8 @@ export function apiScope(req: Pick<Request, 'method' | 'path'>): NeededScopes {
   const path = routedPath(req.path);
   // Health checks and the API description are open: neither tells anything about the devices.
   if (path === '/health' || path === '/openapi.json') return null;
+  // The console's files hold no data: its page must load before anyone has pasted a token.
+  if (isConsolePath(path) && (req.method === 'GET' || req.method === 'HEAD')) return null;
   if (path.startsWith('/api/tokens')) return 'admin';
   if (/^\/api\/operations\/[^/]+\/confirm$/.test(path)) return 'confirm';
   // Its requester withdraws it, or a person with `confirm` cancels it: the operation service decides which.

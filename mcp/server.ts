@@ -6,7 +6,8 @@ import { scopesAllow, type Principal, type TokenScope } from '../schema/api-toke
 import { z } from 'zod';
 import { databaseUnreachable } from '../platform/db.ts';
 import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
-import { DEVICE_TYPES, DeviceCreate, Hostname, Tag } from '../schema/device.ts';
+import { DeviceCreate, Hostname, Tag } from '../schema/device.ts';
+import { DEVICE_TYPES } from '../schema/device-types.ts';
 import { ContainerActionRequest, CONTAINER_ACTIONS, ContainerName } from '../schema/container-action.ts';
 import { GUEST_ACTIONS, GuestActionRequest, Vmid } from '../schema/guest-action.ts';
 import { LogSince, MAX_LOG_LINES, UnitName } from '../schema/log-request.ts';

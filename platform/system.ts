@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Kysely } from 'kysely';
 import { createApiListener } from '../api/app.ts';
+import { CONSOLE_DIR } from '../api/console.ts';
 import { createMcpHttpApp } from '../mcp/http.ts';
 import { isLoopback, type SecuritySettings } from '../api/security.ts';
 import { TokenService } from '../services/token-service.ts';
@@ -153,7 +154,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, incidents, diagnosis };
   const events = new EventService(o.databaseUrl, o.logger);
   if (o.apiPort !== null) await events.start();
-  const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
+  const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, consoleDir: CONSOLE_DIR, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
   const mcpFront = o.mcpPort === null ? null : createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security });
   const mcpUrl = mcpFront === null || o.mcpPort === null ? null : `${await listen(mcpFront.app, o.mcpPort)}/mcp`;
 

@@ -183,35 +183,38 @@ export interface ConfigChangeEventsTable {
   first_capture: Generated<boolean>;
 }
 
-export type AuditAction =
-  | 'collect'
-  | 'read'
-  | 'device_create'
-  | 'device_update'
-  | 'device_delete'
-  | 'device_import'
-  | 'operation_requested'
-  | 'operation_held'
-  | 'operation_confirm_attempt'
-  | 'operation_confirmed'
-  | 'operation_executed'
-  | 'operation_cancelled'
-  | 'operation_expired'
-  | 'operation_rejected'
-  | 'operation_blocked'
-  | 'retention_purge'
-  | 'config_change'
-  | 'config_rollback_written'
-  | 'config_rollback_checked'
-  | 'config_rollback_restored'
-  | 'maintenance_entered'
-  | 'maintenance_left'
-  | 'incident_opened'
-  | 'incident_updated'
-  | 'incident_closed'
-  | 'diagnosis'
-  | 'alert_fired'
-  | 'alert_resolved';
+/** Every kind of audit row (`GET /api/audit?action=` takes one). */
+export const AUDIT_ACTIONS = [
+  'collect',
+  'read',
+  'device_create',
+  'device_update',
+  'device_delete',
+  'device_import',
+  'operation_requested',
+  'operation_held',
+  'operation_confirm_attempt',
+  'operation_confirmed',
+  'operation_executed',
+  'operation_cancelled',
+  'operation_expired',
+  'operation_rejected',
+  'operation_blocked',
+  'retention_purge',
+  'config_change',
+  'config_rollback_written',
+  'config_rollback_checked',
+  'config_rollback_restored',
+  'maintenance_entered',
+  'maintenance_left',
+  'incident_opened',
+  'incident_updated',
+  'incident_closed',
+  'diagnosis',
+  'alert_fired',
+  'alert_resolved',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface IncidentsTable {
   id: string;

@@ -1,5 +1,6 @@
 import type { DeviceMaintenance } from './maintenance.ts';
 import { z } from 'zod';
+import { DEVICE_TYPES } from './device-types.ts';
 
 /** Device names appear in workflow ids, schedule ids, URLs and logs: keep them to a safe alphabet. */
 export const Hostname = z
@@ -25,7 +26,6 @@ export const Tag = z
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'tag: letters, digits, dot, colon, dash or underscore');
 
-export const DEVICE_TYPES = ['linux', 'unraid', 'proxmox', 'truenas', 'synology', 'raspberry_pi', 'wsl', 'other'] as const;
 
 const IdentityFile = z
   .string()

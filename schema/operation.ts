@@ -116,6 +116,12 @@ export interface OperationView {
   confirmation_phrase?: string;
 }
 
+/** An operation as the table keeps it (`GET /api/operations`, `GET /api/operations/{id}`): also when it was asked and last changed. */
+export interface StoredOperationView extends OperationView {
+  created_at: string;
+  updated_at: string;
+}
+
 export interface ConfirmRequest {
   phrase: string;
   confirmedBy: PrincipalRef;

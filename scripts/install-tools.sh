@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs beyond node_modules, idempotently and fast when already present.
 #   (no flag)  the Temporal CLI, unless TEMPORAL_ADDRESS points at a server or TEMPORAL_CLI at a binary
-#   --test     also Debian's openssh-server, inotify-tools and busybox (the test devices), and Docker
+#   --test     also Debian's openssh-server, inotify-tools and busybox (the test devices), chromium (the
+#              browser tests drive the web console in it through playwright-core), and Docker
 #              Compose (scripts/install-compose.sh: the deployment test validates temporal-compose.yml),
 #              and schemathesis (PyPI) in its own virtualenv: the API fuzz test runs it from /openapi.json
 #   --bench    what --test installs, and Debian's wrk: the HTTP load generator of the benchmarks
@@ -42,6 +43,8 @@ if [ -n "$mode" ]; then
   command -v inotifywait >/dev/null || missing+=(inotify-tools)
   # busybox: the metrics script is also tested under busybox ash, as on Alpine/embedded devices.
   command -v busybox >/dev/null || missing+=(busybox)
+  # Playwright's own browser download cannot work here: the browser tests use Debian's build.
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   # wrk, not a Node client: a load generator in Node costs more CPU per request than the server under test.
   if [ "$mode" = --bench ]; then command -v wrk >/dev/null || missing+=(wrk); fi
   if [ ${#missing[@]} -gt 0 ]; then

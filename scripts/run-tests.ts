@@ -33,7 +33,15 @@ async function main(): Promise<number> {
   const only = process.argv.slice(2);
   if (only.length === 0) {
     if ((await run('npx', ['tsc', '--noEmit', '-p', '.'])) !== 0) return 1;
+    // The console's API types are generated from api/openapi.ts before it is checked.
+    if ((await run('npx', ['tsx', 'scripts/build-web.ts', '--types'])) !== 0) return 1;
+    if ((await run('npx', ['tsc', '--noEmit', '-p', 'web'])) !== 0) return 1;
     if ((await run('npx', ['eslint', '.'])) !== 0) return 1;
+  }
+  const files = only.length ? only : [...testFiles('unit'), ...testFiles('workflow'), ...testFiles('integration'), ...testFiles('browser')];
+  // The browser tests drive the console the API serves: build it when its sources changed.
+  if (files.some((f) => path.resolve(root, f).startsWith(path.join(root, 'test', 'browser')))) {
+    if ((await run('npx', ['tsx', 'scripts/build-web.ts', '--if-stale'])) !== 0) return 1;
   }
   const servers = await startSharedServers(testData, logger);
   const env = {
@@ -45,7 +53,6 @@ async function main(): Promise<number> {
     TEST_DATA_DIR: testData,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
   };
-  const files = only.length ? only : [...testFiles('unit'), ...testFiles('workflow'), ...testFiles('integration')];
   try {
     return await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], env);
   } finally {

@@ -8,7 +8,7 @@ import {
 import type { Kysely, Selectable } from 'kysely';
 import { scopesAllow, type Principal, type PrincipalRef } from '../schema/api-token.ts';
 import type { Database, OperationsTable } from '../schema/database.ts';
-import { FINAL_OPERATION_STATES, type ConfirmOutcome, type OperationInput, type OperationSettings, type OperationState, type OperationView } from '../schema/operation.ts';
+import { FINAL_OPERATION_STATES, type ConfirmOutcome, type OperationInput, type OperationSettings, type OperationState, type OperationView, type StoredOperationView } from '../schema/operation.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate } from '../workflows/operation-messages.ts';
 import type { operationWorkflow } from '../workflows/operation.ts';
 import { OPERATION_STATE_ATTRIBUTE } from '../workflows/search-attributes.ts';
@@ -90,7 +90,7 @@ export class OperationService {
   }
 
   /** The operation as stored; while it is held, a principal allowed to release it also gets its phrase. */
-  async get(operationId: string, principal: Principal): Promise<OperationView> {
+  async get(operationId: string, principal: Principal): Promise<StoredOperationView> {
     const row = await this.row(operationId);
     const view = viewOf(row);
     if (row.state === 'awaiting_confirmation' && row.confirmation_phrase && this.mayConfirm(row, principal)) {
@@ -100,7 +100,7 @@ export class OperationService {
   }
 
   /** Operations newest first, without phrases (a confirmer reads one operation to get its phrase). */
-  async list(q: { state?: OperationState; hostname?: string; limit: number }): Promise<OperationView[]> {
+  async list(q: { state?: OperationState; hostname?: string; limit: number }): Promise<StoredOperationView[]> {
     let query = this.db.selectFrom('operations').selectAll().orderBy('created_at', 'desc').limit(q.limit);
     if (q.state) query = query.where('state', '=', q.state);
     if (q.hostname) query = query.where('hostname', '=', q.hostname);
@@ -181,7 +181,7 @@ function principalRefOf(id: string | null, name: string | null, onBehalfOf: stri
   return id === null ? null : { id, name: name ?? id, on_behalf_of: onBehalfOf };
 }
 
-function viewOf(row: OperationRow): OperationView {
+function viewOf(row: OperationRow): StoredOperationView {
   return {
     operation_id: row.id,
     device: row.hostname,
@@ -197,5 +197,7 @@ function viewOf(row: OperationRow): OperationView {
     result: row.result,
     error: row.error,
     workflow_id: row.workflow_id,
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
   };
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { AuditRow, Database, NewAuditRow, Trigger } from '../../schema/database.ts';
+import type { AuditAction, AuditRow, Database, NewAuditRow, Trigger } from '../../schema/database.ts';
 
 /** Writes one audit row; a row keyed by collection id is written at most once. */
 export async function writeAudit(db: Kysely<Database>, row: NewAuditRow): Promise<void> {
@@ -9,8 +9,10 @@ export async function writeAudit(db: Kysely<Database>, row: NewAuditRow): Promis
 export interface AuditQuery {
   hostname?: string;
   dataType?: string;
-  action?: string;
+  action?: AuditAction;
   principal?: string;
+  since?: Date;
+  until?: Date;
   limit: number;
 }
 
@@ -18,8 +20,10 @@ export function queryAudit(db: Kysely<Database>, q: AuditQuery): Promise<AuditRo
   let query = db.selectFrom('audit_log').selectAll().orderBy('time', 'desc').orderBy('id', 'desc').limit(q.limit);
   if (q.hostname) query = query.where('hostname', '=', q.hostname);
   if (q.dataType) query = query.where('data_type', '=', q.dataType);
-  if (q.action) query = query.where('action', '=', q.action as AuditRow['action']);
+  if (q.action) query = query.where('action', '=', q.action);
   if (q.principal) query = query.where('principal', '=', q.principal);
+  if (q.since) query = query.where('time', '>=', q.since);
+  if (q.until) query = query.where('time', '<=', q.until);
   return query.execute();
 }
 
@@ -40,7 +44,7 @@ export interface ReadCount {
 }
 
 /**
- * Adds counts to their minute's `read` row (migration 0014), creating it the first time: every flush
+ * Adds counts to their minute's `read` row (migration 0015), creating it the first time: every flush
  * of every process lands in the same row. A device removed since its reads keeps its hostname only.
  */
 export async function addReadCounts(db: Kysely<Database>, counts: ReadCount[]): Promise<void> {

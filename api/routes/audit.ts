@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { queryAudit } from '../../activities/store/audit.ts';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../schema/database.ts';
+import { AUDIT_ACTIONS, type Database } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';
 import type { CollectionService } from '../../services/collection-service.ts';
 import type { PerformanceService } from '../../services/performance-service.ts';
@@ -12,9 +12,12 @@ export const AuditQuery = z
   .object({
     device: Hostname.optional(),
     data_type: z.string().regex(/^[a-z_]{1,40}$/).optional(),
-    action: z.enum(['collect', 'read', 'device_create', 'device_update', 'device_delete', 'device_import']).optional(),
+    action: z.enum(AUDIT_ACTIONS).optional(),
     /** A principal id, e.g. `token:<id>`, `local`, `mcp-session:<id>`, `system`. */
     principal: z.string().regex(/^[A-Za-z0-9:._-]{1,120}$/).optional(),
+    /** Rows at or after / at or before these times. */
+    since: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict();
@@ -23,7 +26,15 @@ export function auditRoutes(db: Kysely<Database>, collection: CollectionService)
   const r = Router();
   r.get('/audit', async (req, res) => {
     const q = AuditQuery.parse(req.query);
-    const rows = await queryAudit(db, { hostname: q.device, dataType: q.data_type, action: q.action, principal: q.principal, limit: q.limit });
+    const rows = await queryAudit(db, {
+      hostname: q.device,
+      dataType: q.data_type,
+      action: q.action,
+      principal: q.principal,
+      since: q.since ? new Date(q.since) : undefined,
+      until: q.until ? new Date(q.until) : undefined,
+      limit: q.limit,
+    });
     res.json({ entries: rows.map((row) => ({ ...row, time: row.time.toISOString() })) });
   });
   r.get('/cache/stats', async (_req, res) => {

@@ -20,3 +20,16 @@ export function tokenRoutes(tokens: TokenService): Router {
   });
   return r;
 }
+
+/**
+ * `GET /api/whoami`: the caller's principal and scopes, for any valid token, so a client (the web console)
+ * shows only what it may do. `tokens_required` is false for the local owner on an open loopback setup.
+ */
+export function whoamiRoutes(): Router {
+  const r = Router();
+  r.get('/whoami', (req, res) => {
+    const { principal } = requestContext(req);
+    res.json({ id: principal.id, name: principal.name, kind: principal.kind, scopes: principal.scopes, tokens_required: principal.kind !== 'local_owner' });
+  });
+  return r;
+}

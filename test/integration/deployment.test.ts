@@ -239,6 +239,9 @@ describe('deployment files', () => {
     assert.ok(copiedBundle, 'the runtime copies the bundle from the build stage');
     assert.equal(copiedBundle[1], stageEnv(build).INFRA_WORKFLOW_BUNDLE, 'it copies the file the build wrote');
     assert.equal(path.posix.resolve(workdir, copiedBundle[2]!), bundleEnv);
+    // The console the API serves (api/console.ts: web/dist) is built in the build stage and copied there.
+    assert.ok(all(build, 'RUN').some((r) => r.includes('scripts/build-web.ts')), 'the build builds the web console');
+    assert.ok(all(runtime, 'COPY').includes('--from=build /app/web/dist ./web/dist'), 'the runtime ships the console build');
 
     // Everything the entry point and the health check import is copied, and needs no dev dependency.
     const copied = all(runtime, 'COPY').filter((c) => !c.startsWith('--')).flatMap((c) => c.split(/\s+/).slice(0, -1));

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import type { Request } from 'express';
 import { createApiApp, type ApiDeps } from '../../api/app.ts';
+import { CONSOLE_DIR } from '../../api/console.ts';
 import { openApiDocument } from '../../api/openapi.ts';
 import { apiScope } from '../../api/security.ts';
 
@@ -15,7 +16,7 @@ interface RouterLayer {
 /** `METHOD /path` of every route the Express app registers, parameters written `{}`. */
 function expressRoutes(): string[] {
   // Building the app only wires routers to the services; none is called until a request comes.
-  const deps = { security: { rateLimitPerMinute: 0, allowedHosts: [] }, bindAddress: '127.0.0.1' } as unknown as ApiDeps;
+  const deps = { security: { rateLimitPerMinute: 0, allowedHosts: [] }, bindAddress: '127.0.0.1', consoleDir: CONSOLE_DIR } as unknown as ApiDeps;
   const app = createApiApp(deps) as unknown as { router: { stack: RouterLayer[] } };
   const found: string[] = [];
   const walk = (stack: RouterLayer[], prefix: string) => {
@@ -79,11 +80,18 @@ test('parameters and bodies come from the zod schemas the routes validate with',
   assert.ok('timeout_seconds' in options.properties);
 });
 
-test('/openapi.json and /health need no token; everything else does once tokens are required', () => {
+test('/openapi.json, /health and the console\'s files need no token; everything else does once tokens are required', () => {
   const scope = (method: string, path: string) => apiScope({ method, path } as Request);
   assert.equal(scope('GET', '/openapi.json'), null);
   assert.equal(scope('GET', '/health'), null);
   assert.equal(scope('GET', '/api/devices'), 'read');
+  assert.equal(scope('GET', '/api/whoami'), 'read', 'any valid token may ask who it is');
+  // The console's page and files hold no data; the API, /metrics and the rest of the API's answers still need a token.
+  assert.equal(scope('GET', '/'), null);
+  assert.equal(scope('GET', '/operations/6f1c0000-0000-4000-8000-000000000000'), null);
+  assert.equal(scope('GET', '/metrics'), 'read');
+  assert.equal(scope('GET', '/api'), 'read');
+  assert.equal(scope('POST', '/'), 'operate');
   const doc = openApiDocument();
   assert.deepEqual(doc.paths['/openapi.json']!.get!.security, []);
   assert.deepEqual(doc.security, [{ bearerAuth: [] }, {}], 'a token is optional until one exists on loopback');

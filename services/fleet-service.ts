@@ -1,0 +1,120 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../schema/database.ts';
+import type { DeviceView } from '../schema/device.ts';
+import { deviceView } from '../activities/store/devices.ts';
+
+/** The newest stored metrics of a device, as the scalar columns its snapshot table keeps for charts. */
+export interface FleetMetrics {
+  collected_at: string;
+  cpu_percent: number | null;
+  memory_used_percent: number | null;
+  disk_max_used_percent: number | null;
+  load_1: number | null;
+  load_5: number | null;
+  load_15: number | null;
+  cores: number | null;
+}
+
+export interface FleetContainers {
+  collected_at: string;
+  docker_available: boolean;
+  total: number;
+  running: number;
+  exited: number;
+  unhealthy: number;
+}
+
+export interface FleetDevice {
+  device: DeviceView;
+  metrics: FleetMetrics | null;
+  containers: FleetContainers | null;
+  /** Alerts firing now, and the worst of their severities. */
+  alerts: { firing: number; worst_severity: string | null };
+}
+
+const SEVERITY_RANK: Record<string, number> = { critical: 3, warning: 2, info: 1 };
+
+/**
+ * One answer for the fleet page: every device with its newest stored metrics and container counts and
+ * its firing alerts, in three queries whatever the fleet's size. It reads what is stored and never
+ * collects: a page of 500 devices must not start 1 000 collections.
+ */
+export class FleetService {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async summary(): Promise<{ devices: FleetDevice[] }> {
+    // A lateral join per device walks the (device_id, collected_at desc) index once: newest row only.
+    const rows = await this.db
+      .selectFrom('devices as d')
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('metrics_snapshots as m')
+            .select([
+              'm.collected_at', 'm.cpu_percent', 'm.memory_used_percent', 'm.disk_max_used_percent', 'm.load_1', 'm.load_5', 'm.load_15',
+              sql<number | null>`(m.data->'cpu'->>'cores')::int`.as('cores'),
+            ])
+            .whereRef('m.device_id', '=', 'd.id')
+            .orderBy('m.collected_at', 'desc')
+            .limit(1)
+            .as('metrics'),
+        (join) => join.onTrue(),
+      )
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('containers_snapshots as c')
+            .select(['c.collected_at as containers_collected_at', 'c.docker_available', 'c.total', 'c.running', 'c.exited', 'c.unhealthy'])
+            .whereRef('c.device_id', '=', 'd.id')
+            .orderBy('c.collected_at', 'desc')
+            .limit(1)
+            .as('containers'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('d')
+      .select([
+        'metrics.collected_at as metrics_collected_at', 'metrics.cpu_percent', 'metrics.memory_used_percent', 'metrics.disk_max_used_percent',
+        'metrics.load_1', 'metrics.load_5', 'metrics.load_15', 'metrics.cores',
+        'containers.containers_collected_at', 'containers.docker_available', 'containers.total', 'containers.running', 'containers.exited', 'containers.unhealthy',
+      ])
+      .orderBy('d.hostname')
+      .execute();
+    const firing = await this.db.selectFrom('alerts').select(['hostname', 'severity']).where('state', '=', 'firing').execute();
+    const alerts = new Map<string, { firing: number; worst_severity: string | null }>();
+    for (const a of firing) {
+      const entry = alerts.get(a.hostname) ?? { firing: 0, worst_severity: null };
+      entry.firing++;
+      if ((SEVERITY_RANK[a.severity] ?? 0) > (SEVERITY_RANK[entry.worst_severity ?? ''] ?? 0)) entry.worst_severity = a.severity;
+      alerts.set(a.hostname, entry);
+    }
+    return {
+      devices: rows.map((r) => ({
+        device: deviceView(r),
+        metrics: r.metrics_collected_at
+          ? {
+              collected_at: r.metrics_collected_at.toISOString(),
+              cpu_percent: r.cpu_percent,
+              memory_used_percent: r.memory_used_percent,
+              disk_max_used_percent: r.disk_max_used_percent,
+              load_1: r.load_1,
+              load_5: r.load_5,
+              load_15: r.load_15,
+              cores: r.cores,
+            }
+          : null,
+        containers: r.containers_collected_at
+          ? {
+              collected_at: r.containers_collected_at.toISOString(),
+              docker_available: r.docker_available ?? false,
+              total: r.total ?? 0,
+              running: r.running ?? 0,
+              exited: r.exited ?? 0,
+              unhealthy: r.unhealthy ?? 0,
+            }
+          : null,
+        alerts: alerts.get(r.hostname) ?? { firing: 0, worst_severity: null },
+      })),
+    };
+  }
+}
+
