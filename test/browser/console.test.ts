@@ -324,11 +324,13 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'Remove imported-1 (its history stays)' }).click();
     await row('imported-1').waitFor({ state: 'detached' });
 
-    // The owner's first token ends the open setup: an admin token for the owner, shown once.
+    // The owner's first token ends the open setup: the owner's own (admin and confirm: a person, who may
+    // then hand confirm on), shown once.
     const create = page.getByRole('form', { name: 'Create a token' });
     await create.getByLabel('Name').fill('owner');
     await create.getByLabel('read').uncheck();
     await create.getByLabel('admin').check();
+    await create.getByLabel('confirm').check();
     await create.getByRole('button', { name: 'Create token' }).click();
     const ownerToken = await page.getByLabel('the new token').inputValue();
     assert.match(ownerToken, /^infra_/);
