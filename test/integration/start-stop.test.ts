@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test, type TestContext } from 'node:test';
 import { until } from '../support/fault-servers.ts';
 import { freePort } from '../support/ports.ts';
+import { descendantsOf, processes } from '../support/processes.ts';
 import { testDir, testEnv, uniqueName } from '../support/stack.ts';
 
 /**
@@ -15,38 +15,6 @@ import { testDir, testEnv, uniqueName } from '../support/stack.ts';
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-interface ProcessInfo {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  zombie: boolean;
-}
-
-/** Every process on the machine (Linux /proc); an unreaped zombie has exited and counts as gone. */
-function processes(): ProcessInfo[] {
-  const all: ProcessInfo[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-    const [state = '', ppid = '0', pgid = '0'] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    all.push({ pid: Number(entry), ppid: Number(ppid), pgid: Number(pgid), zombie: state === 'Z' });
-  }
-  return all;
-}
-
-function descendantsOf(pid: number): number[] {
-  const all = processes();
-  const found = [pid];
-  for (let i = 0; i < found.length; i++) found.push(...all.filter((p) => p.ppid === found[i]).map((p) => p.pid));
-  return found;
-}
 
 /** Of `pids` and of process group `pgid`, the processes still running. */
 function leftOf(pids: number[], pgid: number): number[] {

@@ -1,0 +1,179 @@
+/**
+ * Idle footprint (`npm run bench:footprint`): `npm start` as a user runs it (the embedded stack: the
+ * app, a Temporal dev server, PostgreSQL), with simulated devices (bench/fleet, in this process, not
+ * counted) registered through the API. Once every device has its capabilities and config watcher and the
+ * settle time has passed (the first collections of the frequent types run), it sums the PSS of every
+ * process `npm start` started (/proc/<pid>/smaps_rollup), per component, a few times over a window.
+ *   BENCH_FOOTPRINT_DEVICES (default 10)          simulated devices
+ *   BENCH_FOOTPRINT_SETTLE_SECONDS (default 300)  after the devices are set up, before sampling
+ *   BENCH_FOOTPRINT_SAMPLES (default 6)           samples, BENCH_FOOTPRINT_INTERVAL_SECONDS (20) apart
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { registerFleet } from './fleet/register.ts';
+import { startFleet } from './fleet/simulator.ts';
+import { until } from '../test/support/fault-servers.ts';
+import { freePort } from '../test/support/ports.ts';
+import { descendantsOf, processes } from '../test/support/processes.ts';
+import type { DeviceView } from '../schema/device.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dir = path.join(root, '.bench-data', 'footprint');
+const deviceCount = Number(process.env.BENCH_FOOTPRINT_DEVICES ?? 10);
+const settleSeconds = Number(process.env.BENCH_FOOTPRINT_SETTLE_SECONDS ?? 300);
+const sampleCount = Number(process.env.BENCH_FOOTPRINT_SAMPLES ?? 6);
+const intervalSeconds = Number(process.env.BENCH_FOOTPRINT_INTERVAL_SECONDS ?? 20);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mb = (kb: number) => Math.round(kb / 102.4) / 10;
+const PAGE = 4096;
+
+/** Proportional set size as this machine sees it: shared pages split among every process that maps them. */
+function pssKb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // exited meanwhile (a PostgreSQL backend)
+  }
+}
+
+/**
+ * The physical pages `pid` has resident (/proc/<pid>/pagemap, as root). Other developers' processes on a
+ * shared machine map the same node, temporal and postgres binaries, which lowers the stack's PSS; these
+ * let the bench split shared pages among the stack's own processes only, as on a box that runs nothing else.
+ */
+function residentPages(pid: number): number[] {
+  const pages: number[] = [];
+  let fd: number | null = null;
+  try {
+    const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    fd = openSync(`/proc/${pid}/pagemap`, 'r');
+    for (const [, start, end, rss] of smaps.matchAll(/^([0-9a-f]+)-([0-9a-f]+) [\s\S]*?^Rss:\s+(\d+) kB/gm)) {
+      if (rss === '0') continue;
+      const first = parseInt(start!, 16) / PAGE;
+      const count = (parseInt(end!, 16) - parseInt(start!, 16)) / PAGE;
+      const entries = Buffer.alloc(count * 8);
+      readSync(fd, entries, 0, entries.length, first * 8);
+      for (let i = 0; i < count; i++) {
+        const entry = entries.readBigUInt64LE(i * 8);
+        if (entry >> 63n) pages.push(Number(entry & ((1n << 55n) - 1n)));
+      }
+    }
+  } catch {
+    // exited meanwhile
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+  return pages;
+}
+
+/** Which part of the stack a process of npm's tree is. */
+function component(pid: number, comm: string, npmPid: number, appPid: number): string {
+  if (pid === npmPid) return 'npm (launcher)';
+  if (pid === appPid) return 'app (node)';
+  if (comm === 'sh') return 'watchdogs (sh)';
+  return comm; // temporal, postgres (postmaster and backends), esbuild (tsx's transformer)
+}
+
+interface ComponentSample {
+  processes: number;
+  /** PSS from smaps_rollup, kB: shared pages split with every process on the machine that maps them. */
+  pss: number;
+  /** PSS with shared pages split among the stack's processes only, kB: the stack alone on a machine. */
+  alone: number;
+}
+
+/** PSS per component of `npm start`'s tree. */
+function sample(npmPid: number): Record<string, ComponentSample> {
+  const all = processes();
+  const inTree = new Set(descendantsOf(npmPid, all));
+  const tree = all.filter((p) => inTree.has(p.pid) && !p.zombie);
+  const appPid = tree.find((p) => p.ppid === npmPid)?.pid ?? -1;
+  const pages = new Map(tree.map((p) => [p.pid, residentPages(p.pid)]));
+  const users = new Map<number, number>();
+  for (const list of pages.values()) for (const page of list) users.set(page, (users.get(page) ?? 0) + 1);
+  const byComponent: Record<string, ComponentSample> = {};
+  for (const p of tree) {
+    const part = (byComponent[component(p.pid, p.comm, npmPid, appPid)] ??= { processes: 0, pss: 0, alone: 0 });
+    part.processes += 1;
+    part.pss += pssKb(p.pid);
+    part.alone += (pages.get(p.pid) ?? []).reduce((sum, page) => sum + PAGE / 1024 / users.get(page)!, 0);
+  }
+  return byComponent;
+}
+
+const spread = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: mb(sorted[0]!), median: mb(sorted[Math.floor((sorted.length - 1) / 2)]!), max: mb(sorted.at(-1)!) };
+};
+
+rmSync(dir, { recursive: true, force: true });
+const fleet = await startFleet({ count: deviceCount, seed: 1, host: '127.0.0.1', firstPort: 0, dir: path.join(dir, 'fleet'), clock: () => Date.now() });
+const apiPort = await freePort();
+const api = `http://127.0.0.1:${apiPort}`;
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  INFRA_DATA_DIR: path.join(dir, 'data'),
+  API_PORT: String(apiPort),
+  MCP_PORT: String(await freePort()),
+  TEMPORAL_UI_PORT: String(await freePort()),
+  EMBEDDED_TEMPORAL_PORT: String(await freePort()),
+  EMBEDDED_POSTGRES_PORT: String(await freePort()),
+  LOG_LEVEL: 'warn',
+};
+for (const name of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'INFRA_WORKFLOW_BUNDLE']) delete env[name];
+// detached: its own process group, as a terminal's foreground job.
+const npm = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+let output = '';
+npm.stdout.on('data', (c: Buffer) => (output += c.toString()));
+npm.stderr.on('data', (c: Buffer) => (output += c.toString()));
+const exited = new Promise<void>((resolve) => npm.once('exit', () => resolve()));
+
+try {
+  const startedAt = Date.now();
+  const healthy = await until(() => fetch(`${api}/health`).then((r) => r.status === 200, () => false), (ok) => ok || npm.exitCode !== null, 300_000, 500);
+  if (!healthy) throw new Error(`npm start did not become healthy:\n${output.slice(-4000)}`);
+  const startSeconds = (Date.now() - startedAt) / 1000;
+  const registered = await registerFleet(api, fleet);
+  if (registered.failed.length > 0) throw new Error(`registration failed: ${JSON.stringify(registered.failed)}`);
+  // Set up: capabilities detected (so its schedules exist) and the config watcher running, on every device.
+  const ready = await until(
+    async () => ((await (await fetch(`${api}/api/devices`)).json()) as { devices: DeviceView[] }).devices,
+    (devices) => devices.length === deviceCount && devices.every((d) => Object.keys(d.capabilities).length > 0 && d.config_watch_mode !== null),
+    300_000,
+    2000,
+  );
+  if (ready.length !== deviceCount) throw new Error('the devices were not set up within 5 minutes');
+  await sleep(settleSeconds * 1000);
+
+  const samples: Record<string, ComponentSample>[] = [];
+  for (let i = 0; i < sampleCount; i++) {
+    if (i > 0) await sleep(intervalSeconds * 1000);
+    samples.push(sample(npm.pid!));
+  }
+  const components = [...new Set(samples.flatMap((s) => Object.keys(s)))].sort();
+  const figures = (kind: 'pss' | 'alone', exclude: string | null) => ({
+    ...Object.fromEntries(components.map((name) => [name, spread(samples.map((s) => s[name]?.[kind] ?? 0))])),
+    total: spread(samples.map((s) => Object.entries(s).filter(([name]) => name !== exclude).reduce((sum, [, c]) => sum + c[kind], 0))),
+  });
+  const result = {
+    date: new Date().toISOString(),
+    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? 'unknown cpu'}, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    devices: deviceCount,
+    start_to_healthy_seconds: Math.round(startSeconds * 10) / 10,
+    settle_seconds: settleSeconds,
+    samples: `${sampleCount}, ${intervalSeconds} s apart`,
+    processes: Object.fromEntries(components.map((name) => [name, samples.at(-1)![name]?.processes ?? 0])),
+    pss_mb: figures('pss', null),
+    pss_alone_mb: figures('alone', null),
+    pss_alone_without_npm_mb: figures('alone', 'npm (launcher)').total,
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  // As Ctrl-C would: the app stops its parts in order.
+  if (npm.exitCode === null) process.kill(-npm.pid!, 'SIGINT');
+  await Promise.race([exited, sleep(60_000)]);
+  await fleet.stop();
+}
