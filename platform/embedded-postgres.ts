@@ -41,6 +41,20 @@ export interface PostgresPlaces {
   rootHome: string;
 }
 
+/**
+ * Connections the embedded PostgreSQL accepts: the app's pool (20, platform/db.ts) and its LISTEN
+ * connection, an `npm run mcp:stdio` process's pool beside them, and a few sessions of your own. Each
+ * slot is shared memory held from the start (about 60 kB).
+ */
+export const EMBEDDED_MAX_CONNECTIONS = 50;
+
+export interface EmbeddedPostgresOptions {
+  /** Where PostgreSQL comes from and where clusters go as root (tests move both). */
+  places?: PostgresPlaces;
+  /** max_connections: EMBEDDED_MAX_CONNECTIONS unless more clients share the server (the test suite's). */
+  maxConnections?: number;
+}
+
 type Owner = { uid: number; gid: number };
 
 const execFileAsync = promisify(execFile);
@@ -56,7 +70,7 @@ export async function startEmbeddedPostgres(
   dir: string,
   port: number,
   logger: Logger,
-  places: PostgresPlaces = { binaries: installedBinaries(), rootHome: ROOT_HOME },
+  { places = { binaries: installedBinaries(), rootHome: ROOT_HOME }, maxConnections = EMBEDDED_MAX_CONNECTIONS }: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgresHandle> {
   await mkdir(dir, { recursive: true });
   const owner = await postgresOwner();
@@ -83,7 +97,17 @@ export async function startEmbeddedPostgres(
   const started = new Promise<void>((resolve) => (ready = resolve));
   const server = startServerProcess(
     path.join(binaries, 'bin', 'postgres'),
-    ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'lc_messages=C'],
+    [
+      '-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'lc_messages=C',
+      // Sized for a homelab's database (hundreds of MB after weeks of snapshots) on a small box. The
+      // default 128 MB of shared buffers fill up as the tables grow and stay resident; the kernel's page
+      // cache holds the rest of the data and gives it back when memory is short.
+      '-c', 'shared_buffers=16MB',
+      '-c', `max_connections=${maxConnections}`,
+      // PostgreSQL 18's default (`worker`) keeps three I/O worker processes for asynchronous reads,
+      // which a database read from the page cache has no use for.
+      '-c', 'io_method=sync',
+    ],
     {
       stopSignal: 'SIGINT', // fast shutdown: open connections are ended, not waited for
       owner,

@@ -52,7 +52,7 @@ describe('embedded PostgreSQL starts wherever the checkout is', { timeout: 120_0
     chownSync(path.join(dataDir, 'pg'), postgresUid, Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })));
 
     const port = await freePort();
-    const first = await startEmbeddedPostgres(dataDir, port, logger, places);
+    const first = await startEmbeddedPostgres(dataDir, port, logger, { places });
     try {
       assert.ok(first.dataDir.startsWith(path.join(rootHome, 'clusters') + path.sep), first.dataDir);
       assert.ok(readdirSync(rootHome).some((name) => name.startsWith('postgres-')), 'the binaries were copied');
@@ -60,7 +60,7 @@ describe('embedded PostgreSQL starts wherever the checkout is', { timeout: 120_0
     } finally {
       await first.stop();
     }
-    const second = await startEmbeddedPostgres(dataDir, port, logger, places);
+    const second = await startEmbeddedPostgres(dataDir, port, logger, { places });
     try {
       assert.equal(second.dataDir, first.dataDir, 'the next start finds the same cluster');
       assert.deepEqual(await query(second.url, 'SELECT note FROM kept'), [{ note: 'from the first start' }]);

@@ -30,7 +30,8 @@ export async function startSharedServers(dir: string, logger: Logger): Promise<S
   const temporalCli = findTemporalCli();
   const [temporal, postgres] = await Promise.all([
     startTemporalDevServer({ cli: temporalCli, dataDir: path.join(dir, 'temporal'), port: await freePort(), uiPort: null, namespace: 'default', logger }),
-    freePort().then((port) => startEmbeddedPostgres(path.join(dir, 'postgres'), port, logger)),
+    // Test files running at once each open pools of their own.
+    freePort().then((port) => startEmbeddedPostgres(path.join(dir, 'postgres'), port, logger, { maxConnections: 100 })),
   ]);
   // Workflow tests run workers without the app's start-up, so the namespace gets our attributes here.
   const client = await connectTemporal(temporal.address, 'default');
