@@ -2,10 +2,20 @@
  * Thin typed layer over the mvdan/sh parser (npm `mvdan-sh`): parsing, node-type narrowing, operator
  * names, substitutions. The static value of words is worked out in `shell-words.ts`.
  */
-import sh from 'mvdan-sh';
+import { createRequire } from 'node:module';
 import type * as Sh from 'mvdan-sh';
 
-const { syntax } = sh;
+const require = createRequire(import.meta.url);
+let loadedSyntax: typeof Sh.syntax | null = null;
+
+/**
+ * The parser, loaded when the first command is analysed rather than at start: it is a Go program
+ * compiled to JavaScript that holds about 14 MB, which a system that is only polling never uses.
+ */
+function syntax(): typeof Sh.syntax {
+  loadedSyntax ??= (require('mvdan-sh') as typeof Sh.default).syntax;
+  return loadedSyntax;
+}
 
 export class ShellParseError extends Error {
   override readonly name = 'ShellParseError';
@@ -27,7 +37,7 @@ export class ShellSource {
 export function parseShell(source: string): Sh.File {
   try {
     // A fresh parser per script: nested scripts are parsed while an outer tree is still in use.
-    return syntax.NewParser().Parse(source, '');
+    return syntax().NewParser().Parse(source, '');
   } catch (error) {
     throw new ShellParseError(isParserError(error) ? error.Error() : String(error));
   }
@@ -72,20 +82,22 @@ export type TypedNode =
  * is asked once and switched on.
  */
 export function typed(node: Sh.Node): TypedNode {
-  const name = syntax.NodeType(node);
+  const name = syntax().NodeType(node);
   return (NODE_TYPES.has(name) ? { type: name, node } : { type: 'other', name, node }) as TypedNode;
 }
 
 /**
- * Operators are Go token numbers that differ between parser releases, so they are learnt once by parsing
- * one sample per operator.
+ * Operators are Go token numbers that differ between parser releases, so they are learnt by parsing one
+ * sample per operator, once, when first needed.
  */
-function probeOperators<T extends string>(samples: Record<T, string>, read: (file: Sh.File) => number): Map<number, T> {
-  const byCode = new Map<number, T>();
-  for (const [operator, sample] of Object.entries(samples) as [T, string][]) {
-    byCode.set(read(parseShell(sample)), operator);
-  }
-  return byCode;
+function probeOperators<T extends string>(samples: Record<T, string>, read: (file: Sh.File) => number): () => Map<number, T> {
+  let byCode: Map<number, T> | null = null;
+  return () => {
+    if (byCode) return byCode;
+    byCode = new Map<number, T>();
+    for (const [operator, sample] of Object.entries(samples) as [T, string][]) byCode.set(read(parseShell(sample)), operator);
+    return byCode;
+  };
 }
 
 export type RedirectOperator = '>' | '>>' | '<' | '<>' | '<&' | '>&' | '>|' | '<<' | '<<-' | '<<<' | '&>' | '&>>';
@@ -106,13 +118,13 @@ const BINARY_OPERATORS = probeOperators<BinaryOperator>(
 );
 
 export function redirectOperator(redirect: Sh.Redirect): RedirectOperator {
-  const operator = REDIRECT_OPERATORS.get(redirect.Op);
+  const operator = REDIRECT_OPERATORS().get(redirect.Op);
   if (!operator) throw new ShellParseError(`unknown redirection operator ${redirect.Op}`);
   return operator;
 }
 
 export function binaryOperator(command: Sh.BinaryCmd): BinaryOperator {
-  const operator = BINARY_OPERATORS.get(command.Op);
+  const operator = BINARY_OPERATORS().get(command.Op);
   if (!operator) throw new ShellParseError(`unknown binary operator ${command.Op}`);
   return operator;
 }
@@ -131,7 +143,7 @@ const SUBSTITUTION_SYNTAX = /\$\(|`|[<>]\(/;
 export function substitutionsIn(node: Sh.Node, source: ShellSource): Substitution[] {
   if (!SUBSTITUTION_SYNTAX.test(source.slice(node))) return [];
   const found: Substitution[] = [];
-  syntax.Walk(node, (child) => {
+  syntax().Walk(node, (child) => {
     if (child === null) return true;
     const current = typed(child);
     if (current.type !== 'CmdSubst' && current.type !== 'ProcSubst') return true;
