@@ -8,7 +8,7 @@
  *   BENCH_FOOTPRINT_SETTLE_SECONDS (default 300)  after the devices are set up, before sampling
  *   BENCH_FOOTPRINT_SAMPLES (default 6)           samples, BENCH_FOOTPRINT_INTERVAL_SECONDS (20) apart
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -83,6 +83,7 @@ interface ComponentSample {
   pss: number;
   /** PSS with shared pages split among the stack's processes only, kB: the stack alone on a machine. */
   alone: number;
+  cpuTicks: number;
 }
 
 /** PSS per component of `npm start`'s tree. */
@@ -96,8 +97,9 @@ function sample(npmPid: number): Record<string, ComponentSample> {
   for (const list of pages.values()) for (const page of list) users.set(page, (users.get(page) ?? 0) + 1);
   const byComponent: Record<string, ComponentSample> = {};
   for (const p of tree) {
-    const part = (byComponent[component(p.pid, p.comm, npmPid, appPid)] ??= { processes: 0, pss: 0, alone: 0 });
+    const part = (byComponent[component(p.pid, p.comm, npmPid, appPid)] ??= { processes: 0, pss: 0, alone: 0, cpuTicks: 0 });
     part.processes += 1;
+    part.cpuTicks += p.cpuTicks;
     part.pss += pssKb(p.pid);
     part.alone += (pages.get(p.pid) ?? []).reduce((sum, page) => sum + PAGE / 1024 / users.get(page)!, 0);
   }
@@ -149,10 +151,14 @@ try {
   await sleep(settleSeconds * 1000);
 
   const samples: Record<string, ComponentSample>[] = [];
+  const sampling = { from: 0, to: 0 };
   for (let i = 0; i < sampleCount; i++) {
     if (i > 0) await sleep(intervalSeconds * 1000);
+    sampling[i === 0 ? 'from' : 'to'] = Date.now();
     samples.push(sample(npm.pid!));
   }
+  const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  const windowSeconds = (sampling.to - sampling.from) / 1000;
   const components = [...new Set(samples.flatMap((s) => Object.keys(s)))].sort();
   const figures = (kind: 'pss' | 'alone', exclude: string | null) => ({
     ...Object.fromEntries(components.map((name) => [name, spread(samples.map((s) => s[name]?.[kind] ?? 0))])),
@@ -169,6 +175,11 @@ try {
     pss_mb: figures('pss', null),
     pss_alone_mb: figures('alone', null),
     pss_alone_without_npm_mb: figures('alone', 'npm (launcher)').total,
+    // Over the sampling window: what keeping it idle costs (schedules, polls, timers).
+    cpu_percent_of_a_core: Object.fromEntries(components.map((name) => {
+      const ticks = (samples.at(-1)![name]?.cpuTicks ?? 0) - (samples[0]![name]?.cpuTicks ?? 0);
+      return [name, Math.round((ticks / ticksPerSecond / windowSeconds) * 1000) / 10];
+    })),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } finally {

@@ -7,6 +7,8 @@ export interface ProcessInfo {
   /** The kernel's name for it (/proc/<pid>/comm): `node`, `temporal`, `postgres`, `sh`… */
   comm: string;
   zombie: boolean;
+  /** CPU time in clock ticks: its own (utime, stime) and that of children it has reaped (cutime, cstime). */
+  cpuTicks: number;
 }
 
 /** Every process on the machine (Linux /proc); an unreaped zombie has exited and counts as gone. */
@@ -21,9 +23,11 @@ export function processes(): ProcessInfo[] {
       continue; // exited meanwhile
     }
     // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-    const [state = '', ppid = '0', pgid = '0'] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const [state = '', ppid = '0', pgid = '0'] = fields;
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    all.push({ pid: Number(entry), ppid: Number(ppid), pgid: Number(pgid), comm, zombie: state === 'Z' });
+    const cpuTicks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
+    all.push({ pid: Number(entry), ppid: Number(ppid), pgid: Number(pgid), comm, zombie: state === 'Z', cpuTicks });
   }
   return all;
 }
