@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema/database.ts';
 import type { FollowedDevice } from '../services/device-follower.ts';
 
@@ -15,15 +15,22 @@ export interface ScheduleDeps {
   schedules: DeviceSchedules;
 }
 
-/** Brings one device's schedules in line with its stored flag and capabilities (idempotent). */
+/**
+ * Brings one device's schedules in line with its stored flag and capabilities (idempotent). Syncs of one
+ * device take turns (a transaction-scoped advisory lock) and read the row inside their turn: a detection
+ * that read the device before monitoring was turned off must not put back what that change removed.
+ */
 export async function syncDeviceSchedules(deps: ScheduleDeps, hostname: string): Promise<void> {
-  const device = await deps.db
-    .selectFrom('devices')
-    .select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance'])
-    .where('hostname', '=', hostname)
-    .executeTakeFirst();
-  if (device) await deps.schedules.syncDevice(device);
-  else await deps.schedules.removeDevice(hostname);
+  await deps.db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`schedules:${hostname}`}))`.execute(trx);
+    const device = await trx
+      .selectFrom('devices')
+      .select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance'])
+      .where('hostname', '=', hostname)
+      .executeTakeFirst();
+    if (device) await deps.schedules.syncDevice(device);
+    else await deps.schedules.removeDevice(hostname);
+  });
 }
 
 /** Starts detection of one device's capabilities (a retried start detects twice, which is harmless). */
