@@ -104,6 +104,7 @@ const deviceViewShape = {
   config_watch_mode: z.string().nullable(),
   config_watch_detail: z.string().nullable(),
   maintenance: z.looseObject(deviceMaintenanceShape).nullable(),
+  stacks_dir: z.string().nullable(),
   created_at: Time,
   updated_at: Time,
 } satisfies Record<keyof DeviceView, z.ZodType>;

@@ -41,6 +41,8 @@ export interface DevicesTable {
   config_watch_detail: string | null;
   /** Set while the device is in maintenance mode. */
   maintenance: Json<DeviceMaintenance> | null;
+  /** Where new compose stacks go; null: /opt/stacks. */
+  stacks_dir: Generated<string | null>;
   consecutive_failures: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
@@ -125,6 +127,18 @@ export interface GuestsSnapshotsTable extends SnapshotColumns {
   lxc_total: number | null;
   cpu_percent_total: number | null;
   memory_used_bytes: ColumnType<string | null, number | null, number | null>;
+}
+
+export interface PortsSnapshotsTable extends SnapshotColumns {
+  total: number | null;
+  tcp: number | null;
+  udp: number | null;
+}
+
+export interface DockerNetworksSnapshotsTable extends SnapshotColumns {
+  total: number | null;
+  with_containers: number | null;
+  docker_available: boolean | null;
 }
 
 export interface CapabilitiesSnapshotsTable extends SnapshotColumns {
@@ -356,6 +370,8 @@ export interface Database {
   updates_snapshots: UpdatesSnapshotsTable;
   guests_snapshots: GuestsSnapshotsTable;
   capabilities_snapshots: CapabilitiesSnapshotsTable;
+  ports_snapshots: PortsSnapshotsTable;
+  docker_networks_snapshots: DockerNetworksSnapshotsTable;
   config_watch_paths: ConfigWatchPathsTable;
   config_snapshots: ConfigSnapshotsTable;
   config_change_events: ConfigChangeEventsTable;

@@ -35,6 +35,14 @@ const IdentityFile = z
   .refine((p) => p.startsWith('/') || p.startsWith('~/'), 'identity_file: an absolute path or one under ~/')
   .refine((p) => !p.includes('\0'), 'identity_file: contains a NUL byte');
 
+/** Where new compose stacks go (one folder per stack): an absolute path without `..` or shell characters. */
+export const StacksDir = z
+  .string()
+  .trim()
+  .max(255)
+  .regex(/^\/[A-Za-z0-9._/-]*$/, 'stacks_dir: an absolute path of letters, digits, dot, dash, underscore and slash')
+  .refine((p) => !p.split('/').includes('..'), 'stacks_dir: must not contain ..');
+
 const deviceFields = {
   address: Address,
   port: z.number().int().min(1).max(65535),
@@ -46,6 +54,7 @@ const deviceFields = {
   location: z.string().trim().max(200).nullable(),
   description: z.string().trim().max(2000).nullable(),
   monitoring_enabled: z.boolean(),
+  stacks_dir: StacksDir.nullable(),
 };
 
 export const DeviceCreate = z
@@ -108,6 +117,8 @@ export interface DeviceView {
   config_watch_detail: string | null;
   /** Set while the device is in maintenance mode: since when, by whom, what was stopped. */
   maintenance: DeviceMaintenance | null;
+  /** Where new compose stacks go; null: /opt/stacks. */
+  stacks_dir: string | null;
   created_at: string;
   updated_at: string;
 }

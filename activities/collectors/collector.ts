@@ -55,7 +55,9 @@ export type SnapshotTableName =
   | 'zfs_snapshots'
   | 'updates_snapshots'
   | 'guests_snapshots'
-  | 'capabilities_snapshots';
+  | 'capabilities_snapshots'
+  | 'ports_snapshots'
+  | 'docker_networks_snapshots';
 
 /** What the daily detection looks for on every device (see capabilities.ts). */
 export const CAPABILITIES = ['docker', 'zfs', 'smartctl', 'systemd', 'inotifywait', 'proxmox', 'unraid', 'wsl', 'swag'] as const;

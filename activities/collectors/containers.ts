@@ -155,11 +155,12 @@ function parseTimestamp(text: string, what: string): string | null {
 // e.g. "0.0.0.0:8080->80/tcp", ":::8080->80/tcp" (docker < 26), "[::]:8080->80/tcp", "443/tcp", "0.0.0.0:8000-8005->8000-8005/udp"
 const PORT_MAPPING = /^(?:(.*?):(\d+)(?:-(\d+))?->)?(\d+)(?:-(\d+))?\/(\w+)$/;
 
-function parsePorts(text: string): ContainerPort[] {
+/** docker ps's Ports column as mappings; `fail` builds the calling collector's error for an unreadable one. */
+export function parsePublishedPorts(text: string, fail: (message: string) => Error): ContainerPort[] {
   if (text.trim() === '') return [];
   return text.split(',').map((entry) => {
     const match = PORT_MAPPING.exec(entry.trim());
-    if (!match) throw parseError('unreadable port mapping in docker ps', text);
+    if (!match) throw fail('unreadable port mapping in docker ps');
     const [, hostIp, hostPort, hostPortEnd, containerPort, containerPortEnd, protocol = ''] = match;
     return {
       ...(hostIp !== undefined && { host_ip: hostIp.replace(/^\[(.*)\]$/, '$1') }),
@@ -335,6 +336,7 @@ function parseContainers(sections: Sections): ContainersData {
       throw parseError(`docker container inspect returned nothing for container ${id}`);
     }
     const name = primaryName(stringField(row, 'Names', 'docker ps'));
+    const portsText = stringField(row, 'Ports', 'docker ps');
     containers.push({
       id,
       name,
@@ -343,7 +345,7 @@ function parseContainers(sections: Sections): ContainersData {
       status: stringField(row, 'Status', 'docker ps'),
       created_at: details.createdAt,
       started_at: details.startedAt,
-      ports: parsePorts(stringField(row, 'Ports', 'docker ps')),
+      ports: parsePublishedPorts(portsText, (message) => parseError(message, portsText)),
       restart_count: details.restartCount,
       health: details.health,
       exit_code: STATES_WITHOUT_EXIT_CODE.has(details.state) ? null : details.exitCode,

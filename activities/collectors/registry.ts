@@ -1,10 +1,12 @@
 import { capabilitiesCollector } from './capabilities.ts';
 import type { Collector } from './collector.ts';
+import { dockerNetworksCollector } from './docker-networks.ts';
 import { drivesCollector } from './drives.ts';
 import { guestsCollector } from './guests.ts';
 import { containersCollector } from './containers.ts';
 import { metricsCollector } from './metrics.ts';
 import { networkCollector } from './network.ts';
+import { portsCollector } from './ports.ts';
 import { servicesCollector } from './services.ts';
 import { updatesCollector } from './updates.ts';
 import { zfsCollector } from './zfs.ts';
@@ -23,6 +25,8 @@ export const collectors = {
   updates: updatesCollector,
   guests: guestsCollector,
   capabilities: capabilitiesCollector,
+  ports: portsCollector,
+  docker_networks: dockerNetworksCollector,
 };
 
 export type DataType = keyof typeof collectors;

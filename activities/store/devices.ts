@@ -32,6 +32,7 @@ export function deviceView(d: Device): DeviceView {
     config_watch_mode: d.config_watch_mode,
     config_watch_detail: d.config_watch_detail,
     maintenance: d.maintenance,
+    stacks_dir: d.stacks_dir,
     created_at: d.created_at.toISOString(),
     updated_at: d.updated_at.toISOString(),
   };

@@ -9,6 +9,8 @@ import type { CapabilitiesData } from '../../activities/collectors/capabilities.
 import type { CollectorContext } from '../../activities/collectors/collector.ts';
 import type { ContainersData } from '../../activities/collectors/containers.ts';
 import type { DrivesData } from '../../activities/collectors/drives.ts';
+import type { DockerNetworksData } from '../../activities/collectors/docker-networks.ts';
+import type { PortsData } from '../../activities/collectors/ports.ts';
 import type { GuestsData } from '../../activities/collectors/guests.ts';
 import type { MetricsData } from '../../activities/collectors/metrics.ts';
 import type { NetworkData } from '../../activities/collectors/network.ts';
@@ -186,6 +188,12 @@ describe('fleet simulator: six devices, one of each role', () => {
       const updates = await collect<UpdatesData>(client, 'updates');
       const metrics = await collect<MetricsData>(client, 'metrics');
       const guests = await collect<GuestsData>(client, 'guests');
+      const ports = await collect<PortsData>(client, 'ports');
+      const networks = await collect<DockerNetworksData>(client, 'docker_networks');
+      assert.equal(networks.docker_available, caps.docker, `${device.hostname} docker networks`);
+      assert.ok(ports.ports.some((p) => p.port === 22 && p.process === 'sshd'), `${device.hostname} listens for SSH`);
+      const published = containers.containers.filter((c) => c.state === 'running' && c.ports.some((p) => p.host_port !== undefined));
+      for (const c of published) assert.ok(ports.ports.some((p) => p.container === c.name), `${device.hostname} ${c.name} publishes a listening port`);
       assert.equal(containers.docker_available, caps.docker, `${device.hostname} docker`);
       assert.equal(guests.available, caps.proxmox, `${device.hostname} proxmox`);
       if (caps.proxmox) assert.deepEqual([guests.status, guests.node, guests.summary.running], ['ok', device.hostname, 3], `${device.hostname} guests`);

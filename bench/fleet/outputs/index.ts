@@ -2,10 +2,12 @@ import type { DataType } from '../../../activities/collectors/registry.ts';
 import type { DeviceModel } from '../model.ts';
 import { capabilitiesOutput } from './capabilities.ts';
 import { containersOutput } from './containers.ts';
+import { dockerNetworksOutput } from './docker-networks.ts';
 import { drivesOutput } from './drives.ts';
 import { guestsOutput } from './guests.ts';
 import { metricsOutput } from './metrics.ts';
 import { networkOutput } from './network.ts';
+import { portsOutput } from './ports.ts';
 import { servicesOutput } from './services.ts';
 import { updatesOutput } from './updates.ts';
 import { zfsOutput } from './zfs.ts';
@@ -24,4 +26,6 @@ export const OUTPUTS: Record<DataType, OutputGenerator> = {
   updates: updatesOutput,
   guests: guestsOutput,
   capabilities: capabilitiesOutput,
+  ports: portsOutput,
+  docker_networks: dockerNetworksOutput,
 };
