@@ -26,6 +26,18 @@ import { purgeAudit, purgeSnapshots, type PurgeInput } from './retention.ts';
 import { startDetection, syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
 import { applyDeviceChange, syncConfigWatcher, type DeviceWatchers, type SyncWatcherInput } from './device-change.ts';
 import type { SshPool } from './ssh/pool.ts';
+import {
+  auditStack,
+  imageDigests,
+  prepareStackChange,
+  readStackFiles,
+  removeFailedDeploy,
+  removeStackPath,
+  writeStackFile,
+  type PrepareStackInput,
+  type StackAuditInput,
+} from './stacks/stack-activities.ts';
+import type { StackLocation } from './compose/stack-commands.ts';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -68,6 +80,13 @@ export function createActivities(deps: ActivityDeps) {
     deliverAlerts: (transitions: AlertTransition[]) => deliverAlerts(deps, transitions),
     enabledChannelIds: () => enabledChannelIds(deps),
     deliverHeldNotice: (input: { notice: HeldOperationNotice; channelId: string }) => deliverHeldNotice(deps, input),
+    prepareStackChange: (input: PrepareStackInput) => prepareStackChange(deps, input),
+    writeStackFile: (input: { hostname: string; path: string; content: string }) => writeStackFile(deps, input),
+    removeStackPath: (input: { hostname: string; path: string; directory: boolean }) => removeStackPath(deps, input),
+    removeFailedDeploy: (input: { hostname: string; location: StackLocation }) => removeFailedDeploy(deps, input),
+    imageDigests: (input: { hostname: string; imageIds: string[] }) => imageDigests(deps, input),
+    readStackFiles: (input: { hostname: string; location: StackLocation }) => readStackFiles(deps, input),
+    auditStack: (input: StackAuditInput) => auditStack(deps, input),
   };
 }
 

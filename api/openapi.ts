@@ -15,6 +15,7 @@ import { MaintenanceRequest } from '../schema/maintenance-request.ts';
 import type { DeviceMaintenance, MaintenanceView } from '../schema/maintenance.ts';
 import type { AffectedItem, CommandResult, OperationView, RiskAssessment, StoredOperationView } from '../schema/operation.ts';
 import { ServiceRestartRequest, type ServiceRestartView } from '../schema/service-restart.ts';
+import { StackDeployRequest, StackName, StackRemoveRequest, StackUpdateRequest, type StackDetail, type StackOperationView, type StackSummary } from '../schema/stack.ts';
 import { ZfsSnapshotRequest } from '../schema/zfs-snapshot-request.ts';
 import type { AlertService } from '../services/alert-service.ts';
 import type { CacheStats, DataAnswer, HistoryAnswer } from '../services/collection-service.ts';
@@ -31,6 +32,7 @@ import { ImportRequest } from './routes/devices.ts';
 import { EventsQuery } from './routes/events.ts';
 import { IncidentId, IncidentQuery, ReplacedRequest } from './routes/incidents.ts';
 import { DiagnoseQuery } from './routes/operational-workflows.ts';
+import { STACK_PATH_ACTIONS, StackListQuery } from './routes/stacks.ts';
 import { TokenId } from './routes/tokens.ts';
 
 /**
@@ -289,6 +291,45 @@ const maintenanceViewShape = {
   workflow_id: z.string(),
 } satisfies Record<keyof MaintenanceView, z.ZodType>;
 
+const stackViewShape = {
+  action: z.string(),
+  device: z.string(),
+  stack: z.string(),
+  phase: z.enum(['planning', 'refused', 'applying', 'waiting', 'reverting', 'completed', 'reverted', 'failed', 'cancelled']),
+  file: z.string().nullable(),
+  diff: z.looseObject({ text: z.string(), added: z.int(), removed: z.int() }).nullable(),
+  impact: z.looseObject({ risk_level: z.string(), reasons: z.array(z.string()), affected_services: z.array(z.string()) }).nullable(),
+  port_conflicts: z.array(z.looseObject({ service: z.string(), port: z.int(), protocol: z.string(), host_ip: z.string().nullable(), held_by: z.string() })),
+  digests: z.looseObject({ before: z.record(z.string(), z.string()), after: z.record(z.string(), z.string()) }).nullable(),
+  services: z.array(z.looseObject({ service: z.string(), ok: z.boolean(), detail: z.string().nullable() })),
+  operation_ids: z.array(z.string()),
+  pending_operation_id: z.string().nullable(),
+  error: z.looseObject({ code: z.string(), message: z.string(), logs: z.string().optional() }).nullable(),
+  workflow_id: z.string(),
+} satisfies Record<keyof StackOperationView, z.ZodType>;
+
+const stackSummaryShape = {
+  name: z.string(),
+  source: z.enum(['containers', 'files', 'containers_and_files']),
+  working_dir: z.string().nullable(),
+  config_files: z.array(z.string()),
+  state: z.enum(['running', 'partial', 'stopped', 'not_deployed']),
+  services: z.array(z.looseObject({
+    name: z.string(),
+    image: z.string().nullable(),
+    image_id: z.string().nullable(),
+    containers: z.array(z.looseObject({ name: z.string(), state: z.string(), health: z.string().nullable(), status: z.string() })),
+    ports: z.array(z.string()),
+  })),
+} satisfies Record<keyof StackSummary, z.ZodType>;
+
+const stackDetailShape = {
+  ...stackSummaryShape,
+  file: z.looseObject({ path: z.string(), content: z.string().nullable(), parsed: z.unknown() }).nullable(),
+  env_files: z.array(z.looseObject({ path: z.string(), keys: z.array(z.string()) })),
+  digests: z.record(z.string(), z.array(z.string())),
+} satisfies Record<keyof StackDetail, z.ZodType>;
+
 const restartViewShape = {
   device: z.string(),
   project: z.string().nullable(),
@@ -441,6 +482,9 @@ const schemas = {
   HealthReport: answers(z.looseObject(healthShape)),
   MaintenanceView: answers(z.looseObject(maintenanceViewShape)),
   ServiceRestartView: answers(z.looseObject(restartViewShape)),
+  StackView: answers(z.looseObject(stackViewShape)),
+  StackSummary: answers(z.looseObject(stackSummaryShape)),
+  StackDetail: answers(z.looseObject(stackDetailShape)),
   IncidentView: answers(z.looseObject(incidentViewShape)),
   TokenView: answers(z.looseObject(tokenViewShape)),
   ConfigFiles: answers(ConfigFiles),
@@ -692,6 +736,53 @@ route('post', '/api/devices/{hostname}/compose/services/{service}/restart', {
     '200': wrapped('restarted (or the failed step, in `restart.error`)', 'restart', ref('ServiceRestartView')),
     '409': heldOrConflict({ key: 'restart', view: 'ServiceRestartView' }),
   },
+});
+
+const pathStack = { ...pathHostname, name: StackName };
+/** A stack change answers its view; 502 when it failed or was undone (the view in `details.stack`). */
+const stackAnswers = (done: string) => ({
+  '200': wrapped(done, 'stack', ref('StackView')),
+  '409': heldOrConflict({ key: 'stack', view: 'StackView' }),
+  '502': json('the change failed (a deploy removed again, an update reverted to the previous file and digests): why, with the failing service\'s logs', ref('Error')),
+});
+route('get', '/api/devices/{hostname}/stacks', {
+  operationId: 'listStacks',
+  summary: 'Compose stacks from container labels and watched compose files, with services, images, state and ports',
+  tag: 'stacks',
+  path: pathHostname,
+  query: StackListQuery,
+  answers: { '200': json('the stacks', answers(z.object({ device: z.string(), stacks: z.array(z.looseObject(stackSummaryShape)) }))) },
+});
+route('get', '/api/devices/{hostname}/stacks/{name}', {
+  operationId: 'getStack',
+  summary: 'One stack: its compose file (secrets redacted) and parsed form, env file keys (never values), image digests',
+  tag: 'stacks',
+  path: pathStack,
+  answers: { '200': wrapped('the stack', 'stack', ref('StackDetail')) },
+});
+route('post', '/api/devices/{hostname}/stacks', {
+  operationId: 'deployStack',
+  summary: 'Deploy a new stack (refused before any write on a taken port, an unsafe file or one compose rejects; removed again when it does not come up)',
+  tag: 'stacks',
+  path: pathHostname,
+  body: body(StackDeployRequest),
+  answers: { ...stackAnswers('deployed and running'), '201': wrapped('deployed and running', 'stack', ref('StackView')) },
+});
+route('patch', '/api/devices/{hostname}/stacks/{name}', {
+  operationId: 'updateStack',
+  summary: 'Change a stack (whole file or per-service patch); HIGH-impact changes are held; reverted to the previous file and digests when it does not come up',
+  tag: 'stacks',
+  path: pathStack,
+  body: body(StackUpdateRequest),
+  answers: stackAnswers('updated and running (or no change)'),
+});
+route('post', '/api/devices/{hostname}/stacks/{name}/{action}', {
+  operationId: 'stackAction',
+  summary: 'pull (newest images, digests before/after), restart, down (held) or remove (held; volumes only when asked, held as HIGH)',
+  tag: 'stacks',
+  path: { ...pathStack, action: z.enum(STACK_PATH_ACTIONS) },
+  body: optionalBody(accepts(z.object({ deadline_seconds: z.int().min(5).max(1800).optional(), volumes: StackRemoveRequest.shape.volumes.optional() }))),
+  answers: stackAnswers('done'),
 });
 
 route('get', '/api/audit', {

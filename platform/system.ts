@@ -23,6 +23,7 @@ import { MaintenanceService } from '../services/maintenance-service.ts';
 import { DEFAULT_OPERATION_SETTINGS, OperationService } from '../services/operation-service.ts';
 import type { OperationSettings } from '../schema/operation.ts';
 import { ScheduleService } from '../services/schedule-service.ts';
+import { StackService } from '../services/stack-service.ts';
 import { ServiceRestartService } from '../services/service-restart-service.ts';
 import { startWorker, type WorkerHandle } from '../workers/worker.ts';
 import { DEFAULT_AUDIT_RETENTION_DAYS } from '../activities/retention.ts';
@@ -88,6 +89,7 @@ export interface RunningSystem {
   actions: DeviceActionService;
   maintenance: MaintenanceService;
   restarts: ServiceRestartService;
+  stacks: StackService;
   incidents: IncidentService;
   diagnosis: DiagnosisService;
   tokens: TokenService;
@@ -121,6 +123,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const configHistory = new ConfigHistoryService(db, devices, watchers, operations);
   const maintenance = new MaintenanceService(client, devices, operations, o.instance);
   const restarts = new ServiceRestartService(client, devices, operations, o.instance);
+  const stacks = new StackService(client, devices, collection, configHistory, operations, o.instance);
   const incidents = new IncidentService(db, client);
   const diagnosis = new DiagnosisService(client, devices, o.instance);
   const security = o.security ?? { rateLimitPerMinute: 0, allowedHosts: [], adminToken: null };
@@ -151,7 +154,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const addr = server.address();
     return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
   };
-  const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, incidents, diagnosis };
+  const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, stacks, incidents, diagnosis };
   const events = new EventService(o.databaseUrl, o.logger);
   if (o.apiPort !== null) await events.start();
   const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, consoleDir: CONSOLE_DIR, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
@@ -166,7 +169,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   }
 
   return {
-    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, incidents, diagnosis, tokens, events, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, stacks, incidents, diagnosis, tokens, events, worker, apiUrl, mcpUrl,
     async stop() {
       await mcpFront?.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));

@@ -227,6 +227,8 @@ export const AUDIT_ACTIONS = [
   'diagnosis',
   'alert_fired',
   'alert_resolved',
+  'stack_operation',
+  'stack_file_written',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

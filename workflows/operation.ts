@@ -231,7 +231,9 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
       containers = (await collect({ hostname: input.hostname, dataType: 'containers', trigger: input.trigger, forceRefresh: true, correlationId: input.correlationId, principal: input.requestedBy.id })).data;
     }
     const assessment = await assessRisk({ hostname: input.hostname, command: input.command, analysis, containers });
-    if (!input.hold || assessment.destructive) return assessment;
+    if (!input.hold) return assessment;
+    // Held anyway: the caller's reason (a stack's downtime or data loss) comes first, the command's own follow.
+    if (assessment.destructive) return { ...assessment, reasons: [input.hold.reason, ...assessment.reasons] };
     const raised: RiskAssessment['risk_level'] = assessment.risk_level === 'NONE' || assessment.risk_level === 'LOW' ? 'MEDIUM' : assessment.risk_level;
     return { ...assessment, destructive: true, risk_level: raised, reasons: [input.hold.reason, ...assessment.reasons], confirmation_phrase: input.hold.phrase };
   }

@@ -1,0 +1,204 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { Hostname } from '../../schema/device.ts';
+import { StackDeployRequest, StackName, StackPatch, StackUpdateRequest } from '../../schema/stack.ts';
+import type { CollectionService } from '../../services/collection-service.ts';
+import { stackAnswer, type StackOutcome, type StackService } from '../../services/stack-service.ts';
+import type { ToolKit } from './operational-workflows.ts';
+
+export interface StackToolDeps {
+  stacks: StackService;
+  collection: CollectionService;
+}
+
+const service = z.looseObject({
+  name: z.string(),
+  image: z.string().nullable(),
+  image_id: z.string().nullable(),
+  containers: z.array(z.looseObject({ name: z.string(), state: z.string(), health: z.string().nullable(), status: z.string() })),
+  ports: z.array(z.string()),
+});
+const stackSummary = {
+  name: z.string(),
+  source: z.enum(['containers', 'files', 'containers_and_files']),
+  working_dir: z.string().nullable(),
+  config_files: z.array(z.string()),
+  state: z.enum(['running', 'partial', 'stopped', 'not_deployed']),
+  services: z.array(service),
+};
+const stackView = z.looseObject({
+  action: z.string(),
+  device: z.string(),
+  stack: z.string(),
+  phase: z.string(),
+  file: z.string().nullable(),
+  diff: z.looseObject({ text: z.string(), added: z.number(), removed: z.number() }).nullable(),
+  impact: z.looseObject({ risk_level: z.string(), reasons: z.array(z.string()) }).nullable(),
+  port_conflicts: z.array(z.looseObject({ service: z.string(), port: z.number(), protocol: z.string(), held_by: z.string() })),
+  digests: z.looseObject({ before: z.record(z.string(), z.string()), after: z.record(z.string(), z.string()) }).nullable(),
+  operation_ids: z.array(z.string()),
+  error: z.looseObject({ code: z.string(), message: z.string(), logs: z.string().optional() }).nullable(),
+  workflow_id: z.string(),
+});
+/** A stack change: its view, and while a step waits for a person the held operation's answer beside it. */
+const changeOutput = {
+  stack: stackView.optional(),
+  operation_id: z.string().optional(),
+  confirmation_required: z.unknown().optional(),
+  error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
+};
+const dataOutput = {
+  device: z.string(),
+  data_type: z.string(),
+  data: z.looseObject({}),
+  collected_at: z.string(),
+  age_seconds: z.number(),
+  from_cache: z.boolean(),
+};
+
+const device = Hostname.describe('Device hostname');
+const deadline = z.number().int().min(5).max(1800).optional().describe('Seconds services may take to run and be healthy (default 120)');
+
+/** Compose stacks as managed, reversible changes, and the listening ports they are checked against. */
+export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: ToolKit): void {
+  /** The tool's answer as text and as structured content (the same object). */
+  const structured = async (body: () => Promise<Record<string, unknown>>): Promise<CallToolResult> => {
+    let value: Record<string, unknown> = {};
+    const result = await kit.answer(async () => (value = await body()));
+    return result.isError ? result : { ...result, structuredContent: value };
+  };
+  const change = (outcome: StackOutcome, extra: Parameters<ToolKit['askWhenHeld']>[2]) => {
+    const body = stackAnswer(outcome, kit.publicUrl).body;
+    return (outcome.held_operation ? kit.askWhenHeld(outcome.held_operation, body, extra) : body) as Record<string, unknown>;
+  };
+
+  server.registerTool(
+    'list_stacks',
+    {
+      title: 'Compose stacks of a device',
+      description:
+        'Docker Compose stacks of a device: from the labels of its containers (project, service, working dir, compose files) and from ' +
+        'the compose files the config history watches; per service its image, image id, containers with state and health, and published ports.',
+      inputSchema: { device, force_refresh: z.boolean().optional().describe('Read the containers now even if the stored list is fresh') },
+      outputSchema: { device: z.string(), stacks: z.array(z.looseObject(stackSummary)) },
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    ({ device: hostname, force_refresh }) => structured(() => deps.stacks.list(hostname, { forceRefresh: force_refresh ?? false }, kit.ctx()) as Promise<Record<string, unknown>>),
+  );
+
+  server.registerTool(
+    'get_stack',
+    {
+      title: 'One compose stack',
+      description: 'A stack with its compose file (secrets redacted) and parsed form, the KEYS of its env files (never values), and the registry digests of its images.',
+      inputSchema: { device, name: StackName.describe('Stack (compose project) name') },
+      outputSchema: {
+        stack: z.looseObject({
+          ...stackSummary,
+          file: z.looseObject({ path: z.string(), content: z.string().nullable(), parsed: z.unknown() }).nullable(),
+          env_files: z.array(z.looseObject({ path: z.string(), keys: z.array(z.string()) })),
+          digests: z.record(z.string(), z.array(z.string())),
+        }),
+      },
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    ({ device: hostname, name }) => structured(async () => ({ stack: await deps.stacks.get(hostname, name, kit.ctx()) })),
+  );
+
+  server.registerTool(
+    'deploy_stack',
+    {
+      title: 'Deploy a compose stack',
+      description:
+        'Creates a stack from a compose file in the device\'s stacks directory (default /opt/stacks/<name>/compose.yaml): refuses it before ' +
+        'writing anything when a host port is taken (checked against a fresh ports collection), the file is unsafe (names, .. paths, YAML ' +
+        'bombs) or `docker compose config` rejects it; then pulls, `up -d`, and waits until every service runs (and is healthy). When a ' +
+        'service does not come up, what the deploy created is removed and the answer carries that service\'s logs.',
+      inputSchema: { device, name: StackName.describe('Stack (compose project) name'), compose: z.string().min(1).describe('The whole compose file (YAML)'), deadline_seconds: deadline },
+      outputSchema: changeOutput,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    ({ device: hostname, name, compose, deadline_seconds }, extra) =>
+      structured(async () => change(await deps.stacks.deploy(hostname, StackDeployRequest.parse({ name, compose, deadline_seconds }), kit.ctx()), extra)),
+  );
+
+  server.registerTool(
+    'update_stack',
+    {
+      title: 'Update a compose stack',
+      description:
+        'Changes a stack: the whole file, or a patch per service (image or tag, ports, environment, volumes, labels). Answers the diff and ' +
+        'its impact; a change rated HIGH (removing services, ports, volumes...) is held until a person confirms it. Validates, pulls, ' +
+        'recreates and waits until every service runs (and is healthy); when one does not, the previous file AND the previous image ' +
+        'digests are restored and the stack brought back up, and the answer explains why with the failing service\'s logs.',
+      inputSchema: {
+        device,
+        name: StackName.describe('Stack (compose project) name'),
+        compose: z.string().min(1).optional().describe('The whole new compose file'),
+        patch: StackPatch.optional().describe('Or: per service changes, e.g. {"services": {"web": {"tag": "1.27"}}}'),
+        deadline_seconds: deadline,
+      },
+      outputSchema: changeOutput,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    },
+    ({ device: hostname, name, compose, patch, deadline_seconds }, extra) =>
+      structured(async () => change(await deps.stacks.update(hostname, name, StackUpdateRequest.parse({ compose, patch, deadline_seconds }), kit.ctx()), extra)),
+  );
+
+  server.registerTool(
+    'pull_stack',
+    {
+      title: 'Pull a stack\'s newest images',
+      description:
+        'Pulls the newest images for the stack\'s tags and recreates its containers on them, answering each service\'s digest before and ' +
+        'after; when a service does not come up again, the previous digests are pinned back.',
+      inputSchema: { device, name: StackName.describe('Stack (compose project) name'), deadline_seconds: deadline },
+      outputSchema: changeOutput,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    ({ device: hostname, name, deadline_seconds }, extra) =>
+      structured(async () => change(await deps.stacks.act(hostname, name, 'pull', { ...(deadline_seconds !== undefined && { deadlineSeconds: deadline_seconds }) }, kit.ctx()), extra)),
+  );
+
+  server.registerTool(
+    'remove_stack',
+    {
+      title: 'Remove a compose stack',
+      description:
+        'Takes a stack down and deletes its directory (its last file stays in the config history). Always held until a person confirms: ' +
+        'its services stop. Named volumes are deleted only with volumes=true — their data is gone for good — which is held as HIGH.',
+      inputSchema: { device, name: StackName.describe('Stack (compose project) name'), volumes: z.boolean().optional().describe('Also delete the named volumes and their data') },
+      outputSchema: changeOutput,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    },
+    ({ device: hostname, name, volumes }, extra) =>
+      structured(async () => change(await deps.stacks.act(hostname, name, 'remove', { volumes: volumes ?? false }, kit.ctx()), extra)),
+  );
+
+  server.registerTool(
+    'get_ports',
+    {
+      title: 'Listening ports',
+      description:
+        'Listening TCP and UDP sockets (ss -tulpnH) with address, port, owning process and pid, and the container publishing the port. ' +
+        'As a non-root SSH user only its own processes are named (process_names_complete says so). Cached for up to 60 s.',
+      inputSchema: { device, force_refresh: z.boolean().optional().describe('Collect now even if the stored data is fresh') },
+      outputSchema: dataOutput,
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    ({ device: hostname, force_refresh }) => structured(async () => ({ ...(await deps.collection.read(hostname, 'ports', { forceRefresh: force_refresh ?? false }, kit.ctx())) })),
+  );
+
+  server.registerTool(
+    'get_docker_networks',
+    {
+      title: 'Docker networks',
+      description: 'Docker networks with driver, scope, subnets and gateways, attached containers with their addresses, and the compose project that made them. Cached for up to 120 s.',
+      inputSchema: { device, force_refresh: z.boolean().optional().describe('Collect now even if the stored data is fresh') },
+      outputSchema: dataOutput,
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    },
+    ({ device: hostname, force_refresh }) => structured(async () => ({ ...(await deps.collection.read(hostname, 'docker_networks', { forceRefresh: force_refresh ?? false }, kit.ctx())) })),
+  );
+}
