@@ -2,7 +2,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '.tools/', '.test-data/', '.test-data-*/', '.bench-data/', 'bin/*.mjs', 'eslint.config.js', 'web/dist/', 'web/src/api/openapi.gen.ts'] },
+  { ignores: ['node_modules/', 'data/', '.tools/', '.test-data/', '.test-data-*/', '.bench-data/', 'bin/*.mjs', 'test/support/*.mjs', 'eslint.config.js', 'web/dist/', 'web/src/api/openapi.gen.ts'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ContainerInfo, ContainersData } from '../activities/collectors/containers.ts';
 import { redactSecrets } from '../activities/config/secret-redaction.ts';
 import { DEFAULT_STACKS_DIR } from '../activities/stacks/stack-activities.ts';
+import { readStackFile } from '../activities/stacks/stack-file.ts';
 import {
   CONFIG_FILES_LABEL,
   IMAGE_LABEL,
@@ -118,10 +119,13 @@ export class StackService {
   }
 
   deploy(hostname: string, request: StackDeployRequest, ctx: RequestContext): Promise<StackOutcome> {
+    // A file that can never be deployed is refused here, before a workflow starts; the device checks it again.
+    guarded(() => readStackFile(request.compose));
     return this.run(hostname, 'deploy', request.name, { compose: request.compose, deadlineSeconds: request.deadline_seconds }, ctx);
   }
 
   update(hostname: string, name: string, request: StackUpdateRequest, ctx: RequestContext): Promise<StackOutcome> {
+    if (request.compose !== undefined) guarded(() => readStackFile(request.compose!));
     return this.run(hostname, 'update', name, { ...(request.compose !== undefined && { compose: request.compose }), ...(request.patch !== undefined && { patch: request.patch }), deadlineSeconds: request.deadline_seconds }, ctx);
   }
 

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { RunningSystem } from '../../platform/system.ts';
+import { LOCAL_OWNER } from '../../schema/api-token.ts';
+import { installComposeStandIn } from '../support/compose-stand-in.ts';
+import { freePort } from '../support/ports.ts';
+import { devicePasswdEntry, startTestSshd, type TestSshd } from '../support/sshd.ts';
+import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
+
+/**
+ * Issue 19: compose stacks as managed, reversible operations, on a real sshd whose `docker` keeps its
+ * containers and images across calls and whose `docker compose config` is the real Compose binary.
+ */
+describe('compose stacks: deploy, revert a bad update, refuse a taken port, hold a removal', () => {
+  let sshd: TestSshd;
+  let sys: RunningSystem;
+  let admin: string;
+  let agent: { token: string; id: string };
+  let person: { token: string; id: string };
+  let stacksDir: string;
+  let webPort: number;
+
+  const call = async (method: string, route: string, token: string | null, body?: unknown) => {
+    const res = await fetch(new URL(route, sys.apiUrl!), {
+      method,
+      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, text, body: text ? JSON.parse(text) : null };
+  };
+  const createToken = async (name: string, scopes: string[]) => {
+    const created = await call('POST', '/api/tokens', admin, { name, scopes });
+    assert.equal(created.status, 201, created.text);
+    return { token: created.body.token as string, id: `token:${created.body.id as string}` };
+  };
+  const stack = async (name: string) => {
+    const list = await call('GET', '/api/devices/dock/stacks?force_refresh=true', agent.token);
+    assert.equal(list.status, 200, list.text);
+    return (list.body.stacks as Array<{ name: string; state: string; services: Array<{ name: string; image: string; image_id: string }> }>).find((s) => s.name === name);
+  };
+  const composeCalls = () => sshd.countCalls(/^docker compose .* (pull|up|down)\b/);
+  const versions = async (file: string) =>
+    (await sys.db.selectFrom('config_snapshots').select(['change_type', 'content']).where('hostname', '=', 'dock').where('path', '=', file).orderBy('id').execute());
+
+  const whoami = (port: number) => `# whoami, for the stack tests
+services:
+  web:
+    image: traefik/whoami:v1.10
+    ports:
+      - "${port}:80"
+    healthcheck:
+      test: ["CMD", "/whoami", "--help"]
+`;
+
+  before(async () => {
+    sshd = await startTestSshd(testDir(uniqueName('sshd')));
+    installComposeStandIn(sshd);
+    stacksDir = path.join(path.dirname(sshd.binDir), 'stacks');
+    mkdirSync(stacksDir, { recursive: true });
+    const { uid, gid } = devicePasswdEntry();
+    chownSync(stacksDir, uid, gid);
+    webPort = await freePort();
+    sys = await startTestSystem({ requireDistinctConfirmer: true, confirmationTimeoutSeconds: 60 });
+    admin = (await sys.tokens.create({ name: 'owner', scopes: ['admin', 'confirm'], expires_in_days: null }, LOCAL_OWNER)).token;
+    agent = await createToken('claude', ['read', 'operate']);
+    person = await createToken('alice', ['read', 'confirm']);
+    const device = { hostname: 'dock', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, monitoring_enabled: false };
+    assert.equal((await call('POST', '/api/devices', admin, device)).status, 201);
+    const patched = await call('PATCH', '/api/devices/dock', admin, { stacks_dir: stacksDir });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal(patched.body.stacks_dir, stacksDir);
+  });
+  after(async () => {
+    await sys?.stop();
+    await sshd?.stop();
+  });
+
+  test('deploy writes the file into the stacks directory, brings every service up, and records the version and the principal', async () => {
+    const deployed = await call('POST', '/api/devices/dock/stacks', agent.token, { name: 'whoami', compose: whoami(webPort), deadline_seconds: 60 });
+    assert.equal(deployed.status, 201, deployed.text);
+    const view = deployed.body.stack;
+    assert.equal(view.phase, 'completed');
+    assert.equal(view.file, `${stacksDir}/whoami/compose.yaml`);
+    assert.deepEqual(view.services, [{ service: 'web', ok: true, detail: 'running (healthy)' }]);
+    assert.equal(readFileSync(view.file, 'utf8'), whoami(webPort));
+    assert.equal((await stack('whoami'))?.state, 'running');
+    assert.deepEqual((await versions(view.file)).map((v) => v.change_type), ['CREATE']);
+    const audit = await sys.db.selectFrom('audit_log').select(['action', 'principal', 'status']).where('workflow_id', '=', view.workflow_id).where('action', '=', 'stack_operation').execute();
+    assert.deepEqual(audit, [{ action: 'stack_operation', principal: agent.id, status: 'success' }]);
+    const steps = await sys.db.selectFrom('operations').select(['command', 'requested_by', 'state']).where('id', 'in', view.operation_ids).execute();
+    assert.ok(steps.some((s) => /docker compose -p 'whoami' .* 'up' '-d'/.test(s.command)), JSON.stringify(steps));
+    assert.ok(steps.every((s) => s.requested_by === agent.id && s.state === 'completed'));
+
+    const shown = await call('GET', '/api/devices/dock/stacks/whoami', agent.token);
+    assert.equal(shown.status, 200, shown.text);
+    assert.equal(shown.body.stack.file.path, view.file);
+    assert.match(shown.body.stack.file.content, /traefik\/whoami:v1\.10/);
+    const imageId = shown.body.stack.services[0].image_id as string;
+    assert.match(shown.body.stack.digests[imageId][0], /^traefik\/whoami@sha256:[0-9a-f]{64}$/);
+  });
+
+  test('an update to a tag that never comes up is reverted to the previous file and digests, and explained', async () => {
+    const file = `${stacksDir}/whoami/compose.yaml`;
+    const original = readFileSync(file, 'utf8');
+    const before = await stack('whoami');
+    const bumped = await call('PATCH', '/api/devices/dock/stacks/whoami', agent.token, { patch: { services: { web: { tag: 'broken' } } }, deadline_seconds: 30 });
+    assert.equal(bumped.status, 502, bumped.text);
+    assert.equal(bumped.body.error.code, 'update_reverted');
+    assert.match(bumped.body.error.message, /web exited with code 1; the previous file and image digests were restored and the stack runs again/);
+    const view = bumped.body.error.details.stack;
+    assert.equal(view.phase, 'reverted');
+    assert.match(view.error.logs, /fatal: configuration version 2 is not supported/);
+    assert.match(view.diff.text, /-    image: traefik\/whoami:v1\.10\n\+    image: traefik\/whoami:broken/);
+    assert.equal(view.impact.risk_level, 'MEDIUM');
+    assert.deepEqual(view.digests.after, view.digests.before);
+    assert.match(view.digests.before.web, /^traefik\/whoami@sha256:/);
+
+    assert.equal(readFileSync(file, 'utf8'), original);
+    const after = await stack('whoami');
+    assert.equal(after?.state, 'running');
+    assert.equal(after?.services[0]?.image_id, before?.services[0]?.image_id, 'the same image as before the update');
+    assert.ok(!existsSync(`${stacksDir}/whoami/.infra-pinned-images.yaml`) && !existsSync(`${stacksDir}/whoami/.infra-next.compose.yaml`));
+    const history = await versions(file);
+    assert.deepEqual(history.map((v) => v.change_type), ['CREATE', 'MODIFY', 'MODIFY']);
+    assert.match(history[1]!.content!, /whoami:broken/);
+    assert.equal(history[2]!.content, original);
+  });
+
+  test('a host port something listens on is refused before anything is written or run', async () => {
+    const calls = composeCalls();
+    const taken = await call('POST', '/api/devices/dock/stacks', agent.token, { name: 'clash', compose: whoami(sshd.port) });
+    assert.equal(taken.status, 409, taken.text);
+    assert.equal(taken.body.error.code, 'port_conflict');
+    assert.match(taken.body.error.message, new RegExp(`${sshd.port}/tcp \\(service web\\) by process sshd|${sshd.port}/tcp \\(service web\\) by a process`));
+    assert.ok(!existsSync(`${stacksDir}/clash`), 'nothing written');
+    assert.equal(composeCalls(), calls, 'nothing run');
+  });
+
+  test('names that are shell commands, .. paths and YAML bombs are refused with nothing written', async () => {
+    const calls = composeCalls();
+    const named = await call('POST', '/api/devices/dock/stacks', agent.token, { name: 'x;touch /tmp/pwned', compose: whoami(webPort + 1) });
+    assert.equal(named.status, 400, named.text);
+    const bomb = ['x-a: &a ["l","l","l","l","l","l","l","l","l","l"]', 'x-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'x-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'services:', '  web:', '    image: nginx', '    command: *c', ''].join('\n');
+    const bombed = await call('POST', '/api/devices/dock/stacks', agent.token, { name: 'bomb', compose: bomb });
+    assert.equal(bombed.status, 400, bombed.text);
+    assert.equal(bombed.body.error.code, 'yaml_bomb');
+    const escape = await call('POST', '/api/devices/dock/stacks', agent.token, { name: 'escape', compose: 'services:\n  web:\n    image: nginx\n    volumes:\n      - ../../../etc:/host\n' });
+    assert.equal(escape.status, 400, escape.text);
+    assert.equal(escape.body.error.code, 'unsafe_path');
+    const sneaky = await call('PATCH', '/api/devices/dock/stacks/whoami', agent.token, { patch: { services: { web: { tag: '1;reboot' } } } });
+    assert.equal(sneaky.status, 400, sneaky.text);
+    assert.equal(sneaky.body.error.code, 'unsafe_name');
+    assert.ok(!existsSync(`${stacksDir}/bomb`) && !existsSync(`${stacksDir}/escape`));
+    assert.equal(composeCalls(), calls);
+  });
+
+  test('remove is held until a person confirms, then takes the stack and its directory away', async () => {
+    const held = await call('POST', '/api/devices/dock/stacks/whoami/remove', agent.token, {});
+    assert.equal(held.status, 409, held.text);
+    assert.equal(held.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
+    assert.equal(held.body.confirmation_required.phrase, undefined, 'the requester never sees the phrase');
+    const id = held.body.operation_id as string;
+    const asPerson = await call('GET', `/api/operations/${id}`, person.token);
+    assert.match(asPerson.body.assessment.reasons[0], /^removes stack whoami: downtime: services web stop/);
+    assert.equal((await stack('whoami'))?.state, 'running', 'nothing removed before the phrase');
+    assert.equal((await call('POST', `/api/operations/${id}/confirm`, agent.token, { phrase: asPerson.body.confirmation_phrase })).status, 403);
+
+    const released = await call('POST', `/api/operations/${id}/confirm`, person.token, { phrase: asPerson.body.confirmation_phrase });
+    assert.equal(released.status, 200, released.text);
+    let remaining = await stack('whoami');
+    for (let i = 0; i < 100 && (remaining !== undefined || existsSync(`${stacksDir}/whoami`)); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      remaining = await stack('whoami');
+    }
+    assert.equal(remaining, undefined);
+    assert.ok(!existsSync(`${stacksDir}/whoami`));
+    const history = await versions(`${stacksDir}/whoami/compose.yaml`);
+    assert.equal(history.at(-1)?.change_type, 'DELETE');
+  });
+});
