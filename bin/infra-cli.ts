@@ -24,6 +24,13 @@ const USAGE = `usage:
   infra maintenance <device> on [--keep NAME]... [--include NAME]... [--reason TEXT]   (asks for the phrase)
   infra maintenance <device> off|status
   infra restart <device> <compose_service> [--project P]   the service, then its dependents in depends_on order
+  infra stacks list <device> [--fresh]             compose stacks: services, images, state, ports
+  infra stacks show <device> <name>                its file, parsed form, env file keys (no values), digests
+  infra stacks deploy <device> <name> <compose_file> [--deadline S]   refused on a taken port; removed again if it fails
+  infra stacks update <device> <name> [--file F] [--tag SERVICE=TAG]... [--image SERVICE=REF]... [--env SERVICE:KEY=VALUE]...
+                  [--deadline S]                   reverted to the previous file and digests if it does not come up
+  infra stacks pull|restart|down <device> <name>   (down asks for the phrase)
+  infra stacks remove <device> <name> [--volumes]  (asks for the phrase; --volumes deletes their data)
   infra diagnose [device] [--focus performance|storage|containers|all]
   infra incident list [--device D] [--state awaiting_replacement|rebuilding|closed]
   infra incident show <incident_id>
@@ -204,6 +211,26 @@ async function operation({ status, payload }: { status: number; payload: Record<
   throw failure(status, payload);
 }
 
+/** `--tag web=1.27`, `--image web=nginx:1.27`, `--env web:KEY=VALUE` as a stack patch. */
+function stackPatch(values: { tag?: string[] | undefined; image?: string[] | undefined; env?: string[] | undefined }): { services: Record<string, Record<string, unknown>> } {
+  const services: Record<string, Record<string, unknown>> = {};
+  const of = (service: string) => (services[service] ??= {});
+  const split = (text: string, separator: string, what: string): [string, string] => {
+    const at = text.indexOf(separator);
+    if (at <= 0) throw new UsageError(`${what} ${JSON.stringify(text)}: expected ${what === '--env' ? 'SERVICE:KEY=VALUE' : `SERVICE=${what === '--tag' ? 'TAG' : 'REF'}`}; ${SEE_HELP}`);
+    return [text.slice(0, at), text.slice(at + 1)];
+  };
+  for (const t of values.tag ?? []) of(split(t, '=', '--tag')[0]).tag = split(t, '=', '--tag')[1];
+  for (const i of values.image ?? []) of(split(i, '=', '--image')[0]).image = split(i, '=', '--image')[1];
+  for (const e of values.env ?? []) {
+    const [service, assignment] = split(e, ':', '--env');
+    const [key, value] = split(assignment, '=', '--env');
+    ((of(service).environment ??= {}) as Record<string, string>)[key] = value;
+  }
+  if (Object.keys(services).length === 0) throw new UsageError(`stacks update needs --file, --tag, --image or --env; ${SEE_HELP}`);
+  return { services };
+}
+
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
 async function main(argv: string[]): Promise<void> {
@@ -361,6 +388,41 @@ async function main(argv: string[]): Promise<void> {
     const steps = (answer.payload?.restart ?? (answer.payload?.error as { details?: { restart?: unknown } } | undefined)?.details?.restart) as { steps: Array<{ service: string; state: string; detail: string | null }> } | undefined;
     for (const step of steps?.steps ?? []) process.stderr.write(`${step.service}: ${step.state}${step.detail ? ` — ${step.detail}` : ''}\n`);
     if (answer.status === 200) return;
+    return operation(answer);
+  }
+  if (group === 'stacks' && sub) {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        fresh: { type: 'boolean' }, deadline: { type: 'string' }, file: { type: 'string' }, volumes: { type: 'boolean' },
+        tag: { type: 'string', multiple: true }, image: { type: 'string', multiple: true }, env: { type: 'string', multiple: true },
+      },
+    });
+    const [device, name, composeFile] = positionals;
+    if (!device) throw usage();
+    const base = `/api/devices/${encodeURIComponent(device)}/stacks`;
+    if (sub === 'list' && positionals.length === 1) return void print(await call('GET', `${base}${values.fresh ? '?force_refresh=true' : ''}`));
+    if (!name) throw usage();
+    if (sub === 'show' && positionals.length === 2) return void print(await call('GET', `${base}/${encodeURIComponent(name)}`));
+    const deadline = values.deadline === undefined ? {} : { deadline_seconds: Number(values.deadline) };
+    let answer;
+    if (sub === 'deploy' && composeFile && positionals.length === 3) {
+      answer = await request('POST', base, { name, compose: await readFile(composeFile, 'utf8'), ...deadline });
+    } else if (sub === 'update' && positionals.length === 2) {
+      answer = await request('PATCH', `${base}/${encodeURIComponent(name)}`, values.file ? { compose: await readFile(values.file, 'utf8'), ...deadline } : { patch: stackPatch(values), ...deadline });
+    } else if (['pull', 'restart', 'down', 'remove'].includes(sub) && positionals.length === 2) {
+      answer = await request('POST', `${base}/${encodeURIComponent(name)}/${sub}`, sub === 'remove' ? { volumes: values.volumes ?? false } : deadline);
+    } else {
+      throw usage();
+    }
+    const view = (answer.payload?.stack ?? (answer.payload?.error as { details?: { stack?: unknown } } | undefined)?.details?.stack) as
+      | { phase: string; diff: { text: string } | null; error: { message: string; logs?: string } | null; digests: { before: Record<string, string>; after: Record<string, string> } | null }
+      | undefined;
+    if (view?.diff?.text) process.stderr.write(view.diff.text);
+    if (view?.digests) for (const [service, before] of Object.entries(view.digests.before)) process.stderr.write(`${service}: ${before} -> ${view.digests.after[service] ?? 'gone'}\n`);
+    if (view?.error?.logs) process.stderr.write(`${view.error.logs}\n`);
+    if (answer.status === 200 || answer.status === 201) return void process.stderr.write(`${sub}: ${view?.phase ?? 'done'}\n`);
     return operation(answer);
   }
   if (group === 'diagnose') {

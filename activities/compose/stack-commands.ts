@@ -45,10 +45,13 @@ export function newStackLocation(stacksDir: string, name: string): StackLocation
   return { project: name, dir, files: [`${dir}/compose.yaml`] };
 }
 
+const STAGED_FILE = '.infra-next.compose.yaml';
+const PINNED_FILE = '.infra-pinned-images.yaml';
+const TRANSIENT_FILES: ReadonlySet<string> = new Set([STAGED_FILE, PINNED_FILE]);
 /** The staged next version, written beside the file and renamed over it once the change may go ahead. */
-export const stagedPath = (location: StackLocation): string => `${location.dir}/.infra-next.compose.yaml`;
+export const stagedPath = (location: StackLocation): string => `${location.dir}/${STAGED_FILE}`;
 /** The override that pins images to their previous digests while a failed update is undone. */
-export const pinnedPath = (location: StackLocation): string => `${location.dir}/.infra-pinned-images.yaml`;
+export const pinnedPath = (location: StackLocation): string => `${location.dir}/${PINNED_FILE}`;
 
 /** `docker compose -p P -f F... ARGS`, every word quoted; run from the stack's directory. */
 export function composeInvocation(location: StackLocation, args: readonly string[], files: readonly string[] = location.files): string {
@@ -73,7 +76,8 @@ export const IMAGE_LABEL = 'com.docker.compose.image';
  */
 export function locationFromLabels(project: string, labels: Readonly<Record<string, string>>): StackLocation | null {
   const dir = labels[WORKING_DIR_LABEL];
-  const files = (labels[CONFIG_FILES_LABEL] ?? '').split(',').filter((f) => f !== '');
+  // A revert runs compose with a temporary pin override, which compose then names among the files: not the stack's.
+  const files = (labels[CONFIG_FILES_LABEL] ?? '').split(',').filter((f) => f !== '' && !TRANSIENT_FILES.has(f.slice(f.lastIndexOf('/') + 1)));
   if (!dir || files.length === 0) return null;
   checkStackPath(dir, 'stack directory');
   for (const file of files) checkStackPath(file, 'compose file');

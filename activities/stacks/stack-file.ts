@@ -104,7 +104,8 @@ export function applyStackPatch(text: string, patch: StackPatch): string {
     if (change.environment !== undefined) setEntries(doc, at('environment'), change.environment, ENV_KEY, 'environment variable');
     if (change.labels !== undefined) setEntries(doc, at('labels'), change.labels, LABEL_KEY, 'label');
   }
-  const next = doc.toString();
+  // Flow lists stay as people write them (`[a, b]`, not `[ a, b ]`): the diff shows only the change.
+  const next = doc.toString({ flowCollectionPadding: false });
   readStackFile(next);
   return next;
 }

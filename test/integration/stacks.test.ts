@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RunningSystem } from '../../platform/system.ts';
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
+import { runCli } from '../support/cli.ts';
 import { installComposeStandIn } from '../support/compose-stand-in.ts';
 import { freePort } from '../support/ports.ts';
 import { devicePasswdEntry, startTestSshd, type TestSshd } from '../support/sshd.ts';
@@ -127,6 +128,34 @@ services:
     assert.deepEqual(history.map((v) => v.change_type), ['CREATE', 'MODIFY', 'MODIFY']);
     assert.match(history[1]!.content!, /whoami:broken/);
     assert.equal(history[2]!.content, original);
+  });
+
+  test('from the CLI: a good tag bump runs on the new image, and pull moves the stack to the newest digest', async () => {
+    process.env.INFRA_API_TOKEN = agent.token;
+    try {
+      const bumped = await runCli(sys.apiUrl!, 'stacks', 'update', 'dock', 'whoami', '--tag', 'web=v1.11', '--deadline', '60');
+      assert.equal(bumped.code, 0, bumped.stderr);
+      assert.match(bumped.stderr, /\+    image: traefik\/whoami:v1\.11/);
+      const [, from, to] = /web: (\S+) -> (\S+)/.exec(bumped.stderr) ?? [];
+      assert.ok(from && to && from !== to, bumped.stderr);
+      assert.match(bumped.stderr, /update: completed/);
+      assert.equal((await stack('whoami'))?.services[0]?.image, 'traefik/whoami:v1.11');
+
+      const pulled = await runCli(sys.apiUrl!, 'stacks', 'pull', 'dock', 'whoami');
+      assert.equal(pulled.code, 0, pulled.stderr);
+      const [, before, after] = /web: (\S+) -> (\S+)/.exec(pulled.stderr) ?? [];
+      assert.equal(before, to, 'pull starts from the running digest');
+      assert.ok(after && after !== before, pulled.stderr);
+
+      const listed = await runCli(sys.apiUrl!, 'stacks', 'list', 'dock');
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.equal(JSON.parse(listed.stdout).stacks[0].name, 'whoami');
+      const wrong = await runCli(sys.apiUrl!, 'stacks', 'update', 'dock', 'whoami', '--tag', 'v1.12');
+      assert.equal(wrong.code, 2);
+      assert.match(wrong.stderr, /--tag "v1\.12": expected SERVICE=TAG/);
+    } finally {
+      delete process.env.INFRA_API_TOKEN;
+    }
   });
 
   test('a host port something listens on is refused before anything is written or run', async () => {

@@ -40,6 +40,11 @@ describe('stack names and paths', () => {
     refused(() => locationFromLabels('web', { 'com.docker.compose.project.working_dir': '/srv/web', 'com.docker.compose.project.config_files': '/srv/web/$(id).yaml' }), 'unsafe_path', /compose file/);
   });
 
+  it('leaves the temporary pin override of a revert out of the stack\'s files', () => {
+    const labels = { 'com.docker.compose.project.working_dir': '/srv/web', 'com.docker.compose.project.config_files': '/srv/web/compose.yaml,/srv/web/.infra-pinned-images.yaml' };
+    assert.deepEqual(locationFromLabels('web', labels), { project: 'web', dir: '/srv/web', files: ['/srv/web/compose.yaml'] });
+  });
+
   it('puts the default stack at <dir>/<name>/compose.yaml and quotes every word of a compose command', () => {
     const location = newStackLocation('/opt/stacks/', 'web');
     assert.deepEqual(location, { project: 'web', dir: '/opt/stacks/web', files: ['/opt/stacks/web/compose.yaml'] });
@@ -83,6 +88,8 @@ describe('applyStackPatch', () => {
     const next = applyStackPatch(WHOAMI, { services: { web: { tag: 'v1.11' } } });
     assert.match(next, /image: traefik\/whoami:v1\.11 # pinned on purpose/);
     assert.match(next, /^# the whoami stack/);
+    const flow = applyStackPatch('services:\n  web:\n    image: nginx:1\n    command: ["nginx", "-g", "daemon off;"]\n', { services: { web: { tag: '2' } } });
+    assert.equal(flow, 'services:\n  web:\n    image: nginx:2\n    command: ["nginx", "-g", "daemon off;"]\n');
   });
 
   it('sets and removes environment entries and labels, in map and list form', () => {
