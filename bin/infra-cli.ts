@@ -423,6 +423,9 @@ async function main(argv: string[]): Promise<void> {
     if (view?.digests) for (const [service, before] of Object.entries(view.digests.before)) process.stderr.write(`${service}: ${before} -> ${view.digests.after[service] ?? 'gone'}\n`);
     if (view?.error?.logs) process.stderr.write(`${view.error.logs}\n`);
     if (answer.status === 200 || answer.status === 201) return void process.stderr.write(`${sub}: ${view?.phase ?? 'done'}\n`);
+    // A failed or reverted change: its diff, digests and logs are printed above; the reason is the error line.
+    const error = answer.payload?.error as { code?: string; message?: string } | undefined;
+    if (answer.status === 502 && view) throw new CliError(`${sub} ${view.phase}: ${error?.code ?? 'error'}: ${error?.message ?? 'failed'}`);
     return operation(answer);
   }
   if (group === 'diagnose') {

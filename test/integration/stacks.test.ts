@@ -150,6 +150,10 @@ services:
       const listed = await runCli(sys.apiUrl!, 'stacks', 'list', 'dock');
       assert.equal(listed.code, 0, listed.stderr);
       assert.equal(JSON.parse(listed.stdout).stacks[0].name, 'whoami');
+      const failed = await runCli(sys.apiUrl!, 'stacks', 'update', 'dock', 'whoami', '--tag', 'web=broken', '--deadline', '30');
+      assert.equal(failed.code, 1);
+      assert.match(failed.stderr, /fatal: configuration version 2/);
+      assert.match(failed.stderr, /update reverted: update_reverted: web exited with code 1; the previous file and image digests were restored/);
       const wrong = await runCli(sys.apiUrl!, 'stacks', 'update', 'dock', 'whoami', '--tag', 'v1.12');
       assert.equal(wrong.code, 2);
       assert.match(wrong.stderr, /--tag "v1\.12": expected SERVICE=TAG/);
