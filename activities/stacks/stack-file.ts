@@ -1,4 +1,4 @@
-import { isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, parseDocument, Scalar, type Document } from 'yaml';
 import type { PortsData } from '../collectors/ports.ts';
 import { parseCompose } from '../config/compose.ts';
 import { CONFIG_FILE_LIMIT_BYTES } from '../config/file-read.ts';
@@ -92,7 +92,8 @@ export function applyStackPatch(text: string, patch: StackPatch): string {
     }
     if (change.ports !== undefined) {
       for (const port of change.ports) if (!PORT_SPEC.test(port)) throw new StackFileError('invalid_patch', `port ${JSON.stringify(port.slice(0, 80))}: expected [ip:][host:]container[/protocol]`);
-      doc.setIn(at('ports'), doc.createNode(change.ports));
+      // Quoted, as compose's documentation asks: `22:22` is a number in YAML 1.1 (base 60).
+      doc.setIn(at('ports'), doc.createNode(change.ports.map((port) => Object.assign(new Scalar(port), { type: Scalar.QUOTE_DOUBLE }))));
     }
     if (change.volumes !== undefined) {
       for (const volume of change.volumes) {

@@ -42,20 +42,21 @@ const stackView = z.looseObject({
   workflow_id: z.string(),
 });
 /** A stack change: its view, and while a step waits for a person the held operation's answer beside it. */
-const changeOutput = {
+const changeOutput = z.looseObject({
   stack: stackView.optional(),
   operation_id: z.string().optional(),
   confirmation_required: z.unknown().optional(),
   error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
-};
-const dataOutput = {
+});
+const dataOutput = z.looseObject({
   device: z.string(),
   data_type: z.string(),
   data: z.looseObject({}),
   collected_at: z.string(),
   age_seconds: z.number(),
   from_cache: z.boolean(),
-};
+  insights: z.array(z.unknown()),
+});
 
 const device = Hostname.describe('Device hostname');
 const deadline = z.number().int().min(5).max(1800).optional().describe('Seconds services may take to run and be healthy (default 120)');
@@ -81,7 +82,7 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
         'Docker Compose stacks of a device: from the labels of its containers (project, service, working dir, compose files) and from ' +
         'the compose files the config history watches; per service its image, image id, containers with state and health, and published ports.',
       inputSchema: { device, force_refresh: z.boolean().optional().describe('Read the containers now even if the stored list is fresh') },
-      outputSchema: { device: z.string(), stacks: z.array(z.looseObject(stackSummary)) },
+      outputSchema: z.looseObject({ device: z.string(), stacks: z.array(z.looseObject(stackSummary)) }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     ({ device: hostname, force_refresh }) => structured(() => deps.stacks.list(hostname, { forceRefresh: force_refresh ?? false }, kit.ctx()) as Promise<Record<string, unknown>>),
@@ -93,14 +94,14 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
       title: 'One compose stack',
       description: 'A stack with its compose file (secrets redacted) and parsed form, the KEYS of its env files (never values), and the registry digests of its images.',
       inputSchema: { device, name: StackName.describe('Stack (compose project) name') },
-      outputSchema: {
+      outputSchema: z.looseObject({
         stack: z.looseObject({
           ...stackSummary,
           file: z.looseObject({ path: z.string(), content: z.string().nullable(), parsed: z.unknown() }).nullable(),
           env_files: z.array(z.looseObject({ path: z.string(), keys: z.array(z.string()) })),
           digests: z.record(z.string(), z.array(z.string())),
         }),
-      },
+      }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     ({ device: hostname, name }) => structured(async () => ({ stack: await deps.stacks.get(hostname, name, kit.ctx()) })),

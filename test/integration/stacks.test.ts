@@ -4,6 +4,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RunningSystem } from '../../platform/system.ts';
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { runCli } from '../support/cli.ts';
 import { installComposeStandIn } from '../support/compose-stand-in.ts';
 import { freePort } from '../support/ports.ts';
@@ -188,6 +190,66 @@ services:
     assert.equal(sneaky.body.error.code, 'unsafe_name');
     assert.ok(!existsSync(`${stacksDir}/bomb`) && !existsSync(`${stacksDir}/escape`));
     assert.equal(composeCalls(), calls);
+  });
+
+  test('a deploy whose service never comes up is taken away again, with the reason and the service\'s logs', async () => {
+    const failed = await call('POST', '/api/devices/dock/stacks', agent.token, { name: 'flaky', compose: 'services:\n  app:\n    image: traefik/whoami:broken\n', deadline_seconds: 30 });
+    assert.equal(failed.status, 502, failed.text);
+    assert.equal(failed.body.error.code, 'deploy_failed');
+    assert.match(failed.body.error.message, /^app exited with code 1; what the deploy created was removed$/);
+    assert.match(failed.body.error.details.stack.error.logs, /fatal: configuration version 2/);
+    assert.equal(await stack('flaky'), undefined);
+    assert.ok(!existsSync(`${stacksDir}/flaky`));
+    assert.deepEqual((await versions(`${stacksDir}/flaky/compose.yaml`)).map((v) => v.change_type), ['CREATE', 'DELETE']);
+  });
+
+  test('an update that takes a published port away is held with its diff and impact; withdrawn, it changes nothing', async () => {
+    const file = `${stacksDir}/whoami/compose.yaml`;
+    const before = readFileSync(file, 'utf8');
+    const otherPort = await freePort();
+    const held = await call('PATCH', '/api/devices/dock/stacks/whoami', agent.token, { patch: { services: { web: { ports: [`${otherPort}:80`] } } } });
+    assert.equal(held.status, 409, held.text);
+    assert.equal(held.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
+    assert.equal(held.body.stack.impact.risk_level, 'HIGH');
+    assert.match(held.body.stack.diff.text, new RegExp(`-      - "${webPort}:80"\\n\\+      - "${otherPort}:80"`));
+    const id = held.body.operation_id as string;
+    const asPerson = await call('GET', `/api/operations/${id}`, person.token);
+    assert.match(asPerson.body.assessment.reasons[0], new RegExp(`^replaces stack whoami: service web: .*clients using host port ${webPort} lose access.*Diff \\(\\+1 -1\\)`, 's'));
+    assert.equal(readFileSync(file, 'utf8'), before, 'nothing replaced while held');
+
+    const withdrawn = await call('POST', `/api/operations/${id}/cancel`, agent.token, {});
+    assert.equal(withdrawn.status, 200, withdrawn.text);
+    for (let i = 0; i < 100 && existsSync(`${stacksDir}/whoami/.infra-next.compose.yaml`); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(!existsSync(`${stacksDir}/whoami/.infra-next.compose.yaml`), 'the staged version is gone');
+    assert.equal(readFileSync(file, 'utf8'), before);
+    assert.equal((await stack('whoami'))?.state, 'running');
+  });
+
+  test('over MCP: stacks and listening ports as structured content, changes need the operate scope', async () => {
+    const client = new McpClient({ name: 'stacks-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), { requestInit: { headers: { authorization: `Bearer ${agent.token}` } } }));
+    try {
+      const tools = Object.fromEntries((await client.listTools()).tools.map((t) => [t.name, t]));
+      for (const name of ['list_stacks', 'get_stack', 'deploy_stack', 'update_stack', 'pull_stack', 'remove_stack', 'get_ports', 'get_docker_networks']) assert.ok(tools[name]?.outputSchema, `${name} has an output schema`);
+      assert.equal(tools.list_stacks!.annotations?.readOnlyHint, true);
+      assert.equal(tools.remove_stack!.annotations?.readOnlyHint, false);
+      assert.equal(tools.remove_stack!.annotations?.destructiveHint, true);
+
+      const listed = await client.callTool({ name: 'list_stacks', arguments: { device: 'dock' } });
+      assert.ok(!listed.isError, JSON.stringify(listed.content));
+      const stacks = (listed.structuredContent as { stacks: Array<{ name: string; state: string }> }).stacks;
+      assert.deepEqual(stacks.map((s) => [s.name, s.state]), [['whoami', 'running']]);
+
+      const ports = await client.callTool({ name: 'get_ports', arguments: { device: 'dock', force_refresh: true } });
+      assert.ok(!ports.isError, JSON.stringify(ports.content));
+      const data = (ports.structuredContent as { data: { ports: Array<{ port: number; protocol: string }> } }).data;
+      assert.ok(data.ports.some((p) => p.port === sshd.port && p.protocol === 'tcp'), 'the device\'s own sshd listens');
+
+      const bad = await client.callTool({ name: 'deploy_stack', arguments: { device: 'dock', name: 'Bad Name', compose: 'services: {}' } });
+      assert.equal(bad.isError, true);
+    } finally {
+      await client.close();
+    }
   });
 
   test('remove is held until a person confirms, then takes the stack and its directory away', async () => {

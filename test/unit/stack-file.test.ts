@@ -92,6 +92,10 @@ describe('applyStackPatch', () => {
     assert.equal(flow, 'services:\n  web:\n    image: nginx:2\n    command: ["nginx", "-g", "daemon off;"]\n');
   });
 
+  it('writes new ports quoted', () => {
+    assert.match(applyStackPatch(WHOAMI, { services: { web: { ports: ['22:22', '127.0.0.1:53:53/udp'] } } }), /ports:\n      - "22:22"\n      - "127\.0\.0\.1:53:53\/udp"\n/);
+  });
+
   it('sets and removes environment entries and labels, in map and list form', () => {
     const next = applyStackPatch(WHOAMI, { services: { web: { environment: { WHOAMI_NAME: null, PORT: '80 # not a comment' }, labels: { tier: 'front' } } } });
     const web = readStackFile(next).config.services[0]!;
