@@ -1,6 +1,7 @@
 import { defineQuery, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ContainerInfo } from '../activities/collectors/containers.ts';
+import type { DockerNetworksData } from '../activities/collectors/docker-networks.ts';
 import type { PortsData } from '../activities/collectors/ports.ts';
 import type { StackPlan } from '../activities/stacks/stack-activities.ts';
 import {
@@ -40,7 +41,7 @@ const { prepareStackChange, writeStackFile, removeFailedDeploy } = proxyActiviti
 const POLL_MS = 2_000;
 const LOG_LINES = 50;
 /** Codes of input the device never saw: the request is refused, nothing was written. */
-const REFUSALS = new Set(['invalid_compose', 'yaml_bomb', 'unsafe_name', 'unsafe_path', 'invalid_patch', 'too_large', 'stack_exists', 'not_found', 'port_conflict']);
+const REFUSALS = new Set(['invalid_compose', 'yaml_bomb', 'unsafe_name', 'unsafe_path', 'invalid_patch', 'too_large', 'stack_exists', 'not_found', 'port_conflict', 'missing_network']);
 
 class Refused extends Error {
   constructor(readonly code: string, message: string) {
@@ -188,7 +189,7 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
 
   /** Newest images for the stack's tags, then the containers recreated on them; undone when they do not come up. */
   async function pull(): Promise<void> {
-    const own = await projectContainers();
+    const own = await running();
     const location = locate(own);
     view.file = location.files[0]!;
     const before = await digestsOf(own);
@@ -204,7 +205,7 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
   }
 
   async function restart(): Promise<void> {
-    const own = await projectContainers();
+    const own = await running();
     const location = locate(own);
     view.file = location.files[0]!;
     view.phase = 'applying';
@@ -286,7 +287,10 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
   }
 
   async function plan_(action: 'deploy' | 'update', location: StackLocation, own: ContainerInfo[]): Promise<StackPlan> {
-    const ports = (await collect({ hostname, dataType: 'ports', trigger: input.trigger, forceRefresh: true, correlationId: input.correlationId, principal: input.requestedBy.id })).data as PortsData;
+    const fresh = async (dataType: 'ports' | 'docker_networks') =>
+      (await collect({ hostname, dataType, trigger: input.trigger, forceRefresh: true, correlationId: input.correlationId, principal: input.requestedBy.id })).data;
+    const ports = (await fresh('ports')) as PortsData;
+    const networks = (await fresh('docker_networks')) as DockerNetworksData;
     const plan = await prepareStackChange({
       hostname,
       action,
@@ -295,6 +299,7 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
       ...(input.compose !== undefined && { compose: input.compose }),
       ...(input.patch !== undefined && { patch: input.patch }),
       ports,
+      networks,
       ownContainers: own.map((c) => c.name),
     });
     view.file = location.files[0]!;
@@ -304,12 +309,22 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
     if (plan.conflicts.length > 0) {
       throw new Refused('port_conflict', `host port${plan.conflicts.length > 1 ? 's' : ''} already taken: ${plan.conflicts.map((c) => `${c.port}/${c.protocol} (service ${c.service}) by ${c.held_by}`).join('; ')}; nothing was written`);
     }
+    if (plan.missingNetworks.length > 0) {
+      throw new Refused('missing_network', `external network${plan.missingNetworks.length > 1 ? 's' : ''} ${plan.missingNetworks.join(', ')} not found on ${hostname} (docker network create it first); nothing was written`);
+    }
     if (!plan.validation.ok) throw new Refused('invalid_compose', `docker compose config refused the file: ${plan.validation.output.slice(0, 2000)}; nothing was written`);
     return plan;
   }
 
   async function projectContainers(): Promise<ContainerInfo[]> {
     return (await freshContainers(requester)).containers.filter((c) => c.labels[PROJECT_LABEL] === name);
+  }
+
+  /** The project's containers; pull and restart act on a stack that has some. */
+  async function running(): Promise<ContainerInfo[]> {
+    const own = await projectContainers();
+    if (own.length === 0) throw new Refused('not_found', `stack ${name} has no containers on ${hostname}: deploy it first`);
+    return own;
   }
 
   /** Where the running project keeps its files, or where a stopped one of ours would be. */

@@ -5,6 +5,7 @@ import type { PrincipalRef } from '../../schema/api-token.ts';
 import type { AuditAction, Database, Trigger } from '../../schema/database.ts';
 import type { StackPatch } from '../../schema/stack.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
+import type { DockerNetworksData } from '../collectors/docker-networks.ts';
 import type { PortsData } from '../collectors/ports.ts';
 import { assessChangeImpact, type ChangeImpact } from '../config/change-impact.ts';
 import { semanticChanges, unifiedDiff, type UnifiedDiff } from '../config/config-diff.ts';
@@ -38,6 +39,8 @@ export interface PrepareStackInput {
   patch?: StackPatch;
   /** A fresh `ports` collection. */
   ports: PortsData;
+  /** A fresh `docker_networks` collection: the file's external networks must be among them. */
+  networks: DockerNetworksData;
   /** Containers of this stack: the ports they publish are its own. */
   ownContainers: string[];
 }
@@ -49,6 +52,8 @@ export interface StackPlan {
   diff: UnifiedDiff;
   impact: ChangeImpact;
   conflicts: PortConflict[];
+  /** External networks the file needs that the device does not have. */
+  missingNetworks: string[];
   /** `docker compose config` on the device: ok, or what it said. */
   validation: { ok: boolean; output: string };
   /** The services of the new file. */
@@ -94,22 +99,24 @@ export async function prepareStackChange(deps: StackDeps, input: PrepareStackInp
     if (input.action === 'deploy' && before !== null) throw refusal('stack_exists', `${path} already exists on ${input.hostname}: update the stack instead`);
     if (input.action === 'update' && before === null) throw refusal('not_found', `${path} does not exist on ${input.hostname}`);
     const after = input.patch ? applyStackPatch(before ?? '', input.patch) : input.compose ?? '';
-    const { config } = readStackFile(after);
+    const { config, externalNetworks } = readStackFile(after);
     const conflicts = portConflicts(requestedHostPorts(config), input.ports, new Set(input.ownContainers));
+    const existing = new Set(input.networks.networks.map((n) => n.name));
+    const missingNetworks = externalNetworks.filter((n) => !existing.has(n));
     const parsedBefore = before === null ? null : parseCompose(before);
     const parsedAfter = parseCompose(after);
     const changes = semanticChanges(parsedBefore, parsedAfter);
     const impact = assessChangeImpact({ path, changeType: before === null ? 'CREATE' : 'MODIFY', before: parsedBefore, after: parsedAfter, changes });
     const diff = unifiedDiff(path, before, after, { maxBytes: 64 * 1024 });
     let validation = { ok: true, output: '' };
-    if (conflicts.length === 0) {
+    if (conflicts.length === 0 && missingNetworks.length === 0) {
       // The other files of the project (overrides) take part as they are; the new first file comes on stdin.
       const files = ['-', ...location.files.slice(1)].map((f) => `-f ${shellQuote(f)}`).join(' ');
       const check = `docker compose --project-directory ${shellQuote(location.dir)} -p ${shellQuote(location.project)} ${files} config -q`;
       const out = await deps.pool.exec(ssh, posixShellCommand(check), { timeoutMs: 60_000, stdin: Buffer.from(after, 'utf8'), maxOutputBytes: 16 * 1024 });
       validation = { ok: out.exitCode === 0, output: `${out.stdout}${out.stderr}`.trim() };
     }
-    return { location, before, after, diff, impact, conflicts, validation, services: config.services.map((s) => s.name) };
+    return { location, before, after, diff, impact, conflicts, missingNetworks, validation, services: config.services.map((s) => s.name) };
   } catch (err) {
     throw failureOf(err);
   }

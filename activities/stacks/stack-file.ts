@@ -32,6 +32,8 @@ const VOLUME_SPEC = /^[A-Za-z0-9._/~${}-]+:\/[A-Za-z0-9._/ -]*(?::[a-zA-Z,]+)?$/
 export interface ReadStackFile {
   doc: Document;
   config: ComposeConfig;
+  /** Networks the file declares `external`: they must exist on the device before `up`. */
+  externalNetworks: string[];
 }
 
 /** Parses a stack file and refuses what must not reach a device, with the reason. */
@@ -57,7 +59,18 @@ export function readStackFile(text: string): ReadStackFile {
   if (parsed.data.kind !== 'compose') throw new StackFileError('invalid_compose', 'not a compose file');
   if (parsed.data.services.length === 0) throw new StackFileError('invalid_compose', 'the compose file has no services');
   for (const service of parsed.data.services) checkService(service);
-  return { doc, config: parsed.data };
+  return { doc, config: parsed.data, externalNetworks: externalNetworks(doc) };
+}
+
+/** `networks: {proxy: {external: true}}` → `proxy` (or the `name:` it gives). */
+function externalNetworks(doc: Document): string[] {
+  const networks: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })?.networks;
+  if (typeof networks !== 'object' || networks === null) return [];
+  return Object.entries(networks as Record<string, unknown>).flatMap(([key, definition]) => {
+    const d = (definition ?? {}) as { external?: unknown; name?: unknown };
+    if (d.external !== true && !(typeof d.external === 'object' && d.external !== null)) return [];
+    return [typeof d.name === 'string' ? d.name : key];
+  });
 }
 
 function checkService(service: ComposeService): void {

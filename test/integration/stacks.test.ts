@@ -171,7 +171,17 @@ services:
     assert.equal(taken.body.error.code, 'port_conflict');
     assert.match(taken.body.error.message, new RegExp(`${sshd.port}/tcp \\(service web\\) by process sshd|${sshd.port}/tcp \\(service web\\) by a process`));
     assert.ok(!existsSync(`${stacksDir}/clash`), 'nothing written');
+
+    const external = `${whoami(webPort + 1)}    networks: [proxy]\nnetworks:\n  proxy:\n    external: true\n`;
+    const unknown = await call('POST', '/api/devices/dock/stacks', agent.token, { name: 'behind-proxy', compose: external });
+    assert.equal(unknown.status, 409, unknown.text);
+    assert.equal(unknown.body.error.code, 'missing_network');
+    assert.match(unknown.body.error.message, /external network proxy not found on dock/);
+    assert.ok(!existsSync(`${stacksDir}/behind-proxy`), 'nothing written');
     assert.equal(composeCalls(), calls, 'nothing run');
+    const networks = await call('GET', '/api/devices/dock/docker_networks?force_refresh=true', agent.token);
+    assert.equal(networks.status, 200, networks.text);
+    assert.deepEqual(networks.body.data.networks.find((n: { name: string }) => n.name === 'whoami_default')?.containers.map((c: { name: string }) => c.name), ['whoami-web-1']);
   });
 
   test('names that are shell commands, .. paths and YAML bombs are refused with nothing written', async () => {

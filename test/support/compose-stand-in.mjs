@@ -14,7 +14,8 @@ const COMPOSE_BIN = process.env.COMPOSE_BIN;
 const args = process.argv.slice(2);
 if (process.env.INFRA_TEST_EXEC_LOG) appendFileSync(process.env.INFRA_TEST_EXEC_LOG, `docker ${args.join(' ')}\n`);
 
-const load = () => (existsSync(STATE_FILE) ? JSON.parse(readFileSync(STATE_FILE, 'utf8')) : { containers: [], images: {}, digests: {}, pulls: {}, serial: 0 });
+const DEFAULT_NETWORKS = ['bridge', 'host', 'none'].map((name) => ({ id: createHash('sha256').update(`network ${name}`).digest('hex'), name, driver: name === 'none' ? 'null' : name, project: null }));
+const load = () => (existsSync(STATE_FILE) ? JSON.parse(readFileSync(STATE_FILE, 'utf8')) : { containers: [], images: {}, digests: {}, pulls: {}, networks: DEFAULT_NETWORKS, serial: 0 });
 const save = (state) => {
   writeFileSync(`${STATE_FILE}.tmp`, JSON.stringify(state, null, 1));
   renameSync(`${STATE_FILE}.tmp`, STATE_FILE);
@@ -92,11 +93,28 @@ function docker(state) {
       }
       return;
     }
+    case 'network':
+      return network(state, rest);
     case 'compose':
       return compose(state, rest);
     default:
       fail(`docker stand-in: unsupported: ${args.join(' ')}`);
   }
+}
+
+/** `network ls -q --no-trunc` and `network inspect ID...` as Docker 27 prints them. */
+function network(state, [sub, ...ids]) {
+  if (sub === 'ls') return state.networks.forEach((n) => console.log(n.id));
+  if (sub !== 'inspect') fail(`docker stand-in: unsupported: network ${sub}`);
+  const shown = ids.map((id) => state.networks.find((n) => n.id === id) ?? fail(`Error response from daemon: network ${id} not found`));
+  const members = (n) => state.containers.filter((c) => n.project !== null && c.labels['com.docker.compose.project'] === n.project && c.state === 'running');
+  console.log(JSON.stringify(shown.map((n, index) => ({
+    Name: n.name, Id: n.id, Created: '2026-12-01T10:00:00.000000000Z', Scope: 'local', Driver: n.driver, EnableIPv6: false,
+    IPAM: { Driver: 'default', Options: null, Config: n.driver === 'bridge' ? [{ Subnet: `172.${17 + index}.0.0/16`, Gateway: `172.${17 + index}.0.1` }] : [] },
+    Internal: false, Attachable: false, Ingress: false, ConfigFrom: { Network: '' }, ConfigOnly: false,
+    Containers: Object.fromEntries(members(n).map((c, i) => [c.id, { Name: c.name, EndpointID: sha(`endpoint ${c.id}`), MacAddress: '02:42:ac:12:00:02', IPv4Address: `172.${17 + index}.0.${i + 2}/16`, IPv6Address: '' }])),
+    Options: {}, Labels: n.project === null ? {} : { 'com.docker.compose.network': 'default', 'com.docker.compose.project': n.project, 'com.docker.compose.version': '2.29.1' },
+  })), null, 4));
 }
 
 function compose(state, rest) {
@@ -135,6 +153,7 @@ function compose(state, rest) {
     case 'up': {
       const never = opts.includes('never');
       const services = model().services;
+      if (!state.networks.some((n) => n.project === project)) state.networks.push({ id: sha(`network ${project}_default #${++state.serial}`), name: `${project}_default`, driver: 'bridge', project });
       for (const [name, svc] of Object.entries(services)) {
         const imageId = resolve(state, svc.image) ?? (never ? fail(`Error response from daemon: No such image: ${svc.image}`) : pull(state, svc.image));
         const ports = (svc.ports ?? []).filter((p) => p.published).map((p) => `${p.host_ip ?? '0.0.0.0'}:${p.published}->${p.target}/${p.protocol ?? 'tcp'}`).join(', ');
@@ -172,6 +191,7 @@ function compose(state, rest) {
     }
     case 'down':
       state.containers = state.containers.filter((c) => !mine(c));
+      state.networks = state.networks.filter((n) => n.project !== project);
       if (opts.includes('--volumes')) process.stderr.write(` Volume ${project}_data Removed\n`);
       return save(state);
     case 'restart':
