@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { RunningSystem } from '../../platform/system.ts';
@@ -97,7 +97,10 @@ services:
     assert.ok(steps.some((s) => /docker compose -p 'whoami' .* 'up' '-d'/.test(s.command)), JSON.stringify(steps));
     assert.ok(steps.every((s) => s.requested_by === agent.id && s.state === 'completed'));
 
+    writeFileSync(`${stacksDir}/whoami/.env`, 'DB_PASSWORD=hunter2\nexport TZ=UTC\n# a comment\n');
     const shown = await call('GET', '/api/devices/dock/stacks/whoami', agent.token);
+    assert.deepEqual(shown.body.stack.env_files, [{ path: `${stacksDir}/whoami/.env`, keys: ['DB_PASSWORD', 'TZ'] }]);
+    assert.ok(!shown.text.includes('hunter2'), 'env values never leave the device');
     assert.equal(shown.status, 200, shown.text);
     assert.equal(shown.body.stack.file.path, view.file);
     assert.match(shown.body.stack.file.content, /traefik\/whoami:v1\.10/);
