@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { convertToHypertable, timescaleUsable } from './0012_timescale.ts';
 import { createSnapshotTable } from './snapshot-table.ts';
 
 /**
@@ -19,6 +20,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('docker_networks_snapshots_device_time').on('docker_networks_snapshots').columns(['device_id', 'collected_at desc']).execute();
   await db.schema.alterTable('devices').addColumn('stacks_dir', 'text').execute();
+  // Like the older snapshot tables (0012_timescale): hypertables where TimescaleDB is loaded.
+  if (await timescaleUsable(db)) {
+    await sql`CREATE EXTENSION IF NOT EXISTS timescaledb`.execute(db);
+    for (const table of ['ports_snapshots', 'docker_networks_snapshots']) await convertToHypertable(db, table);
+  }
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
