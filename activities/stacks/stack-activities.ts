@@ -12,6 +12,7 @@ import { semanticChanges, unifiedDiff, type UnifiedDiff } from '../config/config
 import { parseFileRead, readFileScript } from '../config/file-read.ts';
 import { parseCompose } from '../config/compose.ts';
 import { removeFileScript, writeFileScript } from '../config/rollback-scripts.ts';
+import { redactSecrets } from '../config/secret-redaction.ts';
 import { SshError } from '../ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
 import { posixShellCommand, shellQuote } from '../ssh/quote.ts';
@@ -107,7 +108,8 @@ export async function prepareStackChange(deps: StackDeps, input: PrepareStackInp
     const parsedAfter = parseCompose(after);
     const changes = semanticChanges(parsedBefore, parsedAfter);
     const impact = assessChangeImpact({ path, changeType: before === null ? 'CREATE' : 'MODIFY', before: parsedBefore, after: parsedAfter, changes });
-    const diff = unifiedDiff(path, before, after, { maxBytes: 64 * 1024 });
+    // The diff goes to the requester and into the hold: secret values show as redacted (changed or not), as in the config history.
+    const diff = unifiedDiff(path, before === null ? null : redactSecrets(before).text, redactSecrets(after, before).text, { maxBytes: 64 * 1024 });
     let validation = { ok: true, output: '' };
     if (conflicts.length === 0 && missingNetworks.length === 0) {
       // The other files of the project (overrides) take part as they are; the new first file comes on stdin.

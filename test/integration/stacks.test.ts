@@ -220,14 +220,16 @@ services:
     const file = `${stacksDir}/whoami/compose.yaml`;
     const before = readFileSync(file, 'utf8');
     const otherPort = await freePort();
-    const held = await call('PATCH', '/api/devices/dock/stacks/whoami', agent.token, { patch: { services: { web: { ports: [`${otherPort}:80`] } } } });
+    const held = await call('PATCH', '/api/devices/dock/stacks/whoami', agent.token, { patch: { services: { web: { ports: [`${otherPort}:80`], environment: { DB_PASSWORD: 's3cret-value' } } } } });
     assert.equal(held.status, 409, held.text);
     assert.equal(held.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
     assert.equal(held.body.stack.impact.risk_level, 'HIGH');
     assert.match(held.body.stack.diff.text, new RegExp(`-      - "${webPort}:80"\\n\\+      - "${otherPort}:80"`));
+    assert.match(held.body.stack.diff.text, /\+      DB_PASSWORD: «redacted: value changed»/);
     const id = held.body.operation_id as string;
     const asPerson = await call('GET', `/api/operations/${id}`, person.token);
-    assert.match(asPerson.body.assessment.reasons[0], new RegExp(`^replaces stack whoami: service web: .*clients using host port ${webPort} lose access.*Diff \\(\\+1 -1\\)`, 's'));
+    assert.match(asPerson.body.assessment.reasons[0], new RegExp(`^replaces stack whoami: service web: .*clients using host port ${webPort} lose access.*Diff \\(\\+3 -1\\)`, 's'));
+    assert.ok(!held.text.includes('s3cret-value') && !asPerson.text.includes('s3cret-value'), 'a secret value is in no answer');
     assert.equal(readFileSync(file, 'utf8'), before, 'nothing replaced while held');
 
     const withdrawn = await call('POST', `/api/operations/${id}/cancel`, agent.token, {});
