@@ -31,7 +31,9 @@ COPY --from=build /app/web/dist ./web/dist
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/infra --shell /usr/sbin/nologin infra \
  && install -d -o infra -g infra -m 700 /home/infra/.ssh
 USER infra
+# Two malloc arenas: otherwise the Temporal SDK's native threads each get one, holding memory at idle.
 ENV INFRA_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js \
+    MALLOC_ARENA_MAX=2 \
     BIND_ADDRESS=0.0.0.0 \
     API_PORT=9101 \
     MCP_PORT=9102

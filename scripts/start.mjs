@@ -4,6 +4,11 @@
  * then runs the compiled system in this same process. npm passes a SIGINT or SIGTERM it receives to its child only, which the script's `exec` makes
  * this process: a shell or the tsx CLI in between would not pass it on. Plain JavaScript, so that it runs
  * before the build and nothing of tsx stays loaded.
+ *
+ * The script also sets MALLOC_ARENA_MAX=2, which glibc reads only as a process starts: the Temporal
+ * SDK's native threads otherwise each get a malloc arena of their own, and at idle those hold about
+ * 30 MB that is never given back (BENCHMARKS.md, 2026-12-07). Run this file some other way (a systemd
+ * unit), set it there too.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
