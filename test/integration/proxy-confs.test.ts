@@ -8,6 +8,7 @@ import { renderProxyConf } from '../../activities/proxy/proxy-conf-template.ts';
 import type { RunningSystem } from '../../platform/system.ts';
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
 import { ProxyConfRequest, type ProxyConfView } from '../../schema/proxy-conf.ts';
+import { runCli } from '../support/cli.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { installNginxStandIn, type NginxStandIn } from '../support/nginx-stand-in.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
@@ -180,6 +181,20 @@ describe('reverse-proxy confs: written, validated, reloaded, checked, and undone
         assert.equal(refused.isError, true);
       } finally {
         await client.close();
+      }
+
+      // The CLI prints one line per conf and the insights.
+      process.env.INFRA_API_TOKEN = agent;
+      try {
+        const cli = await runCli(sys.apiUrl!, 'proxy', 'list', 'nas01', '--conf-dir', proxy.confDir);
+        assert.equal(cli.code, 0, cli.stderr);
+        assert.match(cli.stdout, /^ {2}backup\.subdomain\.conf {2}backup\.\* \/ {2}→ http:\/\/old-backup:8000 \[not_running: exited\]$/m);
+        assert.match(cli.stdout, /^ {2}\[warning\] photos\.subfolder\.conf proxies to immich:2283, but no container immich exists$/m);
+        const usage = await runCli(sys.apiUrl!, 'proxy', 'add', 'nas01', 'x');
+        assert.equal(usage.code, 2);
+        assert.match(usage.stderr, /--upstream APP:PORT is required/);
+      } finally {
+        delete process.env.INFRA_API_TOKEN;
       }
     } finally {
       rmSync(file('backup.subdomain.conf'));
