@@ -124,8 +124,21 @@ export async function proxyConfWorkflow(input: ProxyConfInput): Promise<ProxyCon
     return false;
   }
 
-  /** Records the new version, validates, reloads and checks; undoes all of it on the first failure. */
+  /** Records the new version, validates, reloads and checks; undoes all of it on the first failure, the device's own included. */
   async function apply(path: string, restoreSnapshotId: string | null, proxy: LocatedProxy): Promise<void> {
+    try {
+      await validateAndCheck(path, restoreSnapshotId, proxy);
+    } catch (err) {
+      const failure = describeFailure(err);
+      try {
+        await revert(path, restoreSnapshotId, proxy, failure.code, failure.message);
+      } catch (revertErr) {
+        fail('failed', failure.code, `${failure.message}; putting the previous conf back failed too (${describeFailure(revertErr).message}): ${path} holds the new version`);
+      }
+    }
+  }
+
+  async function validateAndCheck(path: string, restoreSnapshotId: string | null, proxy: LocatedProxy): Promise<void> {
     view.new_snapshot_id = (await storeConfVersion({ hostname: input.hostname, path, correlationId: input.correlationId })).snapshotId;
     view.phase = 'validating';
     view.validation = await runProxyNginx({ hostname: input.hostname, proxy, action: 'test' });

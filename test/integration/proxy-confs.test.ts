@@ -179,6 +179,13 @@ describe('reverse-proxy confs: written, validated, reloaded, checked, and undone
         assert.equal(structured.insights.length, 2);
         const refused = await client.callTool({ name: 'create_proxy_conf', arguments: { device: 'nas01', name: 'x', upstream_app: 'a;reboot', upstream_port: 80 } });
         assert.equal(refused.isError, true);
+        // A new conf over MCP: the workflow's view as structured content (checked against the tool's output schema by the SDK).
+        const made = await client.callTool({ name: 'create_proxy_conf', arguments: { device: 'nas01', name: 'metrics', kind: 'subfolder', upstream_app: 'grafana', upstream_port: 3000, conf_dir: proxy.confDir } });
+        assert.equal(made.isError, undefined, JSON.stringify(made));
+        const view = (made.structuredContent as { proxy_conf: ProxyConfView }).proxy_conf;
+        assert.equal(view.phase, 'completed');
+        assert.deepEqual(view.answer, { url: 'https://127.0.0.1/metrics/', host: '127.0.0.1', checked: true, status: 302, answering: true, detail: 'answered 302' });
+        rmSync(file('metrics.subfolder.conf'));
       } finally {
         await client.close();
       }
