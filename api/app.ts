@@ -13,6 +13,7 @@ import type { IncidentService } from '../services/incident-service.ts';
 import type { MaintenanceService } from '../services/maintenance-service.ts';
 import type { OperationService } from '../services/operation-service.ts';
 import type { ServiceRestartService } from '../services/service-restart-service.ts';
+import type { ProxyConfService } from '../services/proxy-conf-service.ts';
 import type { TokenService } from '../services/token-service.ts';
 import type { EventService } from '../services/event-service.ts';
 import type { AlertService } from '../services/alert-service.ts';
@@ -37,6 +38,7 @@ import { deviceRoutes } from './routes/devices.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { operationalWorkflowRoutes } from './routes/operational-workflows.ts';
 import { operationRoutes } from './routes/operations.ts';
+import { proxyConfRoutes } from './routes/proxy-confs.ts';
 
 export interface ApiDeps {
   /** Where people reach the web console (PUBLIC_URL): held answers link to the operation's page there. */
@@ -52,6 +54,7 @@ export interface ApiDeps {
   configHistory: ConfigHistoryService;
   maintenance: MaintenanceService;
   restarts: ServiceRestartService;
+  proxyConfs: ProxyConfService;
   incidents: IncidentService;
   diagnosis: DiagnosisService;
   tokens: TokenService;
@@ -97,6 +100,8 @@ export function createApiApp(deps: ApiDeps, limiter = new RateLimiter(deps.secur
   app.use('/api/devices', deviceActionRoutes(deps.actions, deps.publicUrl));
   // Before the data routes: `/{hostname}/maintenance` is not a data type.
   app.use('/api', operationalWorkflowRoutes(deps.maintenance, deps.restarts, deps.diagnosis, deps.publicUrl));
+  // Before the data routes: `/{hostname}/proxy-confs` is not a data type.
+  app.use('/api/devices', proxyConfRoutes(deps.proxyConfs, deps.publicUrl));
   app.use('/api/devices', dataRoutes(deps.collection));
   app.use('/api', auditRoutes(deps.db, deps.collection));
   app.use('/api', performanceRoutes(new PerformanceService(deps.db)));

@@ -14,6 +14,7 @@ import { LogWindow, UnitName } from '../schema/log-request.ts';
 import { MaintenanceRequest } from '../schema/maintenance-request.ts';
 import type { DeviceMaintenance, MaintenanceView } from '../schema/maintenance.ts';
 import type { AffectedItem, CommandResult, OperationView, RiskAssessment, StoredOperationView } from '../schema/operation.ts';
+import { ProxyConfFileName, ProxyConfList, ProxyConfQuery, ProxyConfRequest, ProxyConfView } from '../schema/proxy-conf.ts';
 import { ServiceRestartRequest, type ServiceRestartView } from '../schema/service-restart.ts';
 import { ZfsSnapshotRequest } from '../schema/zfs-snapshot-request.ts';
 import type { AlertService } from '../services/alert-service.ts';
@@ -440,6 +441,7 @@ const schemas = {
   HealthReport: answers(z.looseObject(healthShape)),
   MaintenanceView: answers(z.looseObject(maintenanceViewShape)),
   ServiceRestartView: answers(z.looseObject(restartViewShape)),
+  ProxyConfView: answers(ProxyConfView),
   IncidentView: answers(z.looseObject(incidentViewShape)),
   TokenView: answers(z.looseObject(tokenViewShape)),
   ConfigFiles: answers(ConfigFiles),
@@ -690,6 +692,40 @@ route('post', '/api/devices/{hostname}/compose/services/{service}/restart', {
   answers: {
     '200': wrapped('restarted (or the failed step, in `restart.error`)', 'restart', ref('ServiceRestartView')),
     '409': heldOrConflict({ key: 'restart', view: 'ServiceRestartView' }),
+  },
+});
+
+route('get', '/api/devices/{hostname}/proxy-confs', {
+  operationId: 'listProxyConfs',
+  summary: 'Reverse-proxy confs read live from the device, with their upstreams and whether each upstream container runs',
+  tag: 'proxy',
+  path: pathHostname,
+  query: ProxyConfQuery,
+  answers: { '200': json('the confs, and a proxy_upstream_broken insight per missing or stopped upstream container', answers(ProxyConfList)), '409': json('no proxy found on the device', ref('Error')) },
+});
+route('post', '/api/devices/{hostname}/proxy-confs', {
+  operationId: 'createProxyConf',
+  summary: 'Generate and apply a SWAG subdomain/subfolder conf: validated (nginx -t), reloaded, checked, undone on failure; replacing is held',
+  tag: 'proxy',
+  path: pathHostname,
+  body: body(ProxyConfRequest),
+  answers: {
+    '200': wrapped('applied (or already so)', 'proxy_conf', ref('ProxyConfView')),
+    '409': heldOrConflict({ key: 'proxy_conf', view: 'ProxyConfView' }),
+    '502': json('failed, or undone after nginx -t, the reload or the check failed (the view says why)', ref('Error')),
+  },
+});
+route('delete', '/api/devices/{hostname}/proxy-confs/{file}', {
+  operationId: 'removeProxyConf',
+  summary: 'Remove a conf (held for a person\'s phrase), then nginx -t and reload; put back if nginx refuses',
+  tag: 'proxy',
+  path: { ...pathHostname, file: ProxyConfFileName },
+  query: ProxyConfQuery,
+  answers: {
+    '200': wrapped('removed', 'proxy_conf', ref('ProxyConfView')),
+    '404': json('no such conf', ref('Error')),
+    '409': heldOrConflict({ key: 'proxy_conf', view: 'ProxyConfView' }),
+    '502': json('failed, or put back after nginx refused', ref('Error')),
   },
 });
 

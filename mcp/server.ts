@@ -24,6 +24,7 @@ import type { OperationView } from '../schema/operation.ts';
 import { databaseUnavailable, ServiceError } from '../services/service-error.ts';
 import { nulPath } from '../schema/nul-character.ts';
 import { registerOperationalWorkflowTools, type OperationalWorkflowDeps } from './tools/operational-workflows.ts';
+import { registerProxyConfTools, type ProxyConfToolDeps } from './tools/proxy-confs.ts';
 
 /**
  * One MCP session: its principal (the token it authenticated with, or on an open loopback setup an
@@ -56,7 +57,7 @@ function elicitedPerson(personId: string, clientName: string | null): Principal 
   return { id: `mcp-elicitation:${personId}`, name: `person at ${clientName ?? 'the MCP client'} (elicitation)`, kind: 'mcp_elicitation', scopes: ['confirm'] };
 }
 
-export interface McpDeps extends OperationalWorkflowDeps {
+export interface McpDeps extends OperationalWorkflowDeps, ProxyConfToolDeps {
   devices: DeviceService;
   collection: CollectionService;
   health: HealthService;
@@ -145,6 +146,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
       : answerBody;
 
   registerOperationalWorkflowTools(server, deps, { answer, ctx: () => ctx(), askWhenHeld, publicUrl });
+  registerProxyConfTools(server, deps, { answer, ctx: () => ctx(), askWhenHeld, publicUrl });
 
   server.registerTool(
     'run_command',

@@ -24,6 +24,7 @@ import { DEFAULT_OPERATION_SETTINGS, OperationService } from '../services/operat
 import type { OperationSettings } from '../schema/operation.ts';
 import { ScheduleService } from '../services/schedule-service.ts';
 import { ServiceRestartService } from '../services/service-restart-service.ts';
+import { ProxyConfService } from '../services/proxy-conf-service.ts';
 import { startWorker, type WorkerHandle } from '../workers/worker.ts';
 import { DEFAULT_AUDIT_RETENTION_DAYS } from '../activities/retention.ts';
 import { awaitMigrations, createDb, migrateToLatest } from './db.ts';
@@ -88,6 +89,7 @@ export interface RunningSystem {
   actions: DeviceActionService;
   maintenance: MaintenanceService;
   restarts: ServiceRestartService;
+  proxyConfs: ProxyConfService;
   incidents: IncidentService;
   diagnosis: DiagnosisService;
   tokens: TokenService;
@@ -121,6 +123,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const configHistory = new ConfigHistoryService(db, devices, watchers, operations);
   const maintenance = new MaintenanceService(client, devices, operations, o.instance);
   const restarts = new ServiceRestartService(client, devices, operations, o.instance);
+  const proxyConfs = new ProxyConfService(client, devices, collection, operations, o.instance);
   const incidents = new IncidentService(db, client);
   const diagnosis = new DiagnosisService(client, devices, o.instance);
   const security = o.security ?? { rateLimitPerMinute: 0, allowedHosts: [], adminToken: null };
@@ -151,7 +154,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const addr = server.address();
     return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
   };
-  const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, incidents, diagnosis };
+  const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, incidents, diagnosis };
   const events = new EventService(o.databaseUrl, o.logger);
   if (o.apiPort !== null) await events.start();
   const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, consoleDir: CONSOLE_DIR, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
@@ -166,7 +169,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   }
 
   return {
-    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, incidents, diagnosis, tokens, events, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, incidents, diagnosis, tokens, events, worker, apiUrl, mcpUrl,
     async stop() {
       await mcpFront?.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));

@@ -448,6 +448,8 @@ function recommendation(insight: Insight): string {
       return e.exit_code === 137
         ? `\`docker inspect --format '{{.State.OOMKilled}}' ${subject}\` tells whether it ran out of memory; raise its memory limit or the host's memory if so, then \`docker start ${subject}\`.`
         : `\`docker logs --tail 100 ${subject}\` shows why it stopped; \`docker start ${subject}\` once fixed, or remove it if it is no longer needed.`;
+    case 'proxy_upstream_broken':
+      return `Start the container ${text(e, 'app')} (or deploy it), or point the conf at the right container and port; remove the conf if the app is gone for good (\`infra proxy remove <device> ${subject}\`).`;
     case 'unit_failed':
       return `\`journalctl -u ${subject} -n 50 --no-pager\` shows why it failed; after the fix \`systemctl restart ${subject}\`, or \`systemctl reset-failed ${subject}\` if it is no longer needed.`;
     case 'unit_restarting':

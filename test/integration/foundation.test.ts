@@ -206,7 +206,7 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!)));
     try {
       const tools = (await client.listTools()).tools.map((t) => t.name).sort();
-      assert.deepEqual(tools, ['add_device', 'cancel_operation', 'config_diff', 'config_history', 'config_watch', 'confirm_operation', 'create_zfs_snapshot', 'diagnose', 'disk_replaced', 'get_capabilities', 'get_containers', 'get_drive_health', 'get_guests', 'get_logs', 'get_metrics', 'get_network', 'get_services', 'get_updates', 'get_zfs_status', 'infrastructure_health', 'list_devices', 'list_incidents', 'maintenance_mode', 'manage_containers', 'manage_guests', 'restart_service', 'rollback_config', 'run_command']);
+      assert.deepEqual(tools, ['add_device', 'cancel_operation', 'config_diff', 'config_history', 'config_watch', 'confirm_operation', 'create_proxy_conf', 'create_zfs_snapshot', 'diagnose', 'disk_replaced', 'get_capabilities', 'get_containers', 'get_drive_health', 'get_guests', 'get_logs', 'get_metrics', 'get_network', 'get_services', 'get_updates', 'get_zfs_status', 'infrastructure_health', 'list_devices', 'list_incidents', 'list_proxy_confs', 'maintenance_mode', 'manage_containers', 'manage_guests', 'remove_proxy_conf', 'restart_service', 'rollback_config', 'run_command']);
       assert.deepEqual((await client.listPrompts()).prompts.map((p) => p.name).sort(), ['health_check', 'troubleshoot_device']);
 
       const added = await client.callTool({ name: 'add_device', arguments: { hostname: 'dev-mcp', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath } });
