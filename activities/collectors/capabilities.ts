@@ -53,6 +53,8 @@ const COMMAND = [
   'flag unraid test -f /etc/unraid-version',
   'flag wsl eval \'grep -qi microsoft /proc/sys/kernel/osrelease 2>/dev/null\'',
   'flag swag swag_present',
+  // What the gpu collector reads: nvidia-smi, or the load attribute of an amdgpu card.
+  'flag gpu eval \'has nvidia-smi || ls /sys/class/drm/card*/device/gpu_busy_percent >/dev/null 2>&1\'',
   'echo @@uname',
   'uname -r',
   'uname -m',
@@ -111,7 +113,7 @@ function parseUnraidVersion(sections: Sections): string | undefined {
 
 export const capabilitiesCollector: Collector<CapabilitiesData> = {
   dataType: DATA_TYPE,
-  description: 'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag), its OS, kernel and architecture',
+  description: 'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag, gpu), its OS, kernel and architecture',
   freshnessSeconds: 86_400,
   pollIntervalSeconds: 86_400,
   commandTimeoutMs: 30_000,

@@ -55,8 +55,12 @@ export type SnapshotTableName =
   | 'zfs_snapshots'
   | 'updates_snapshots'
   | 'guests_snapshots'
-  | 'capabilities_snapshots';
+  | 'capabilities_snapshots'
+  | 'processes_snapshots'
+  | 'disk_io_snapshots'
+  | 'sensors_snapshots'
+  | 'gpu_snapshots';
 
 /** What the daily detection looks for on every device (see capabilities.ts). */
-export const CAPABILITIES = ['docker', 'zfs', 'smartctl', 'systemd', 'inotifywait', 'proxmox', 'unraid', 'wsl', 'swag'] as const;
+export const CAPABILITIES = ['docker', 'zfs', 'smartctl', 'systemd', 'inotifywait', 'proxmox', 'unraid', 'wsl', 'swag', 'gpu'] as const;
 export type Capability = (typeof CAPABILITIES)[number];

@@ -3,8 +3,12 @@ import type { Collector } from './collector.ts';
 import { drivesCollector } from './drives.ts';
 import { guestsCollector } from './guests.ts';
 import { containersCollector } from './containers.ts';
+import { diskIoCollector } from './disk-io.ts';
+import { gpuCollector } from './gpu.ts';
 import { metricsCollector } from './metrics.ts';
 import { networkCollector } from './network.ts';
+import { processesCollector } from './processes.ts';
+import { sensorsCollector } from './sensors.ts';
 import { servicesCollector } from './services.ts';
 import { updatesCollector } from './updates.ts';
 import { zfsCollector } from './zfs.ts';
@@ -22,6 +26,10 @@ export const collectors = {
   zfs: zfsCollector,
   updates: updatesCollector,
   guests: guestsCollector,
+  processes: processesCollector,
+  disk_io: diskIoCollector,
+  sensors: sensorsCollector,
+  gpu: gpuCollector,
   capabilities: capabilitiesCollector,
 };
 

@@ -119,3 +119,23 @@ export function sectionCommandError(dataType: string, command: string, result: S
   const stderr = result.stderr.trim();
   return new CollectorParseError(dataType, `${command} failed with exit status ${result.status}: ${stderr.split('\n')[0] || 'no error output'}`, excerptOf(stderr));
 }
+
+/**
+ * `grep -H . FILE...` lines (`/sys/class/hwmon/hwmon0/temp1_input:45000`) grouped by directory:
+ * directory → attribute file name → value. sysfs attributes hold one line each, and the paths the
+ * scripts read (/sys/class/...) contain no colon, so the first colon ends the path.
+ */
+export function sysfsAttributes(dataType: string, lines: readonly string[]): Map<string, Map<string, string>> {
+  const byDirectory = new Map<string, Map<string, string>>();
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    const path = colon < 0 ? '' : line.slice(0, colon);
+    const slash = path.lastIndexOf('/');
+    if (!path.startsWith('/sys/') || slash < 0) throw new CollectorParseError(dataType, 'unreadable sysfs line (expected PATH:VALUE)', excerptOf(line));
+    const directory = path.slice(0, slash);
+    const attributes = byDirectory.get(directory) ?? new Map<string, string>();
+    attributes.set(path.slice(slash + 1), line.slice(colon + 1).trim());
+    byDirectory.set(directory, attributes);
+  }
+  return byDirectory;
+}

@@ -771,6 +771,7 @@ export function buildProfile(seed: number, index: number, startTime: number): De
     unraid: false,
     wsl: false,
     swag: containers.some((c) => c.image.includes('linuxserver/swag')),
+    gpu: false,
   };
   const degrading = storage.drives.find((d) => d.degrading);
   return {

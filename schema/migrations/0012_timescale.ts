@@ -43,21 +43,24 @@ const COMPRESS_AFTER = '7 days';
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (!(await timescaleUsable(db))) return;
   await sql`CREATE EXTENSION IF NOT EXISTS timescaledb`.execute(db);
-  for (const table of SNAPSHOT_TABLES) {
-    const keys = await sql<{ conname: string }>`
-      select conname from pg_constraint
-      where conrelid = ${table}::regclass and contype in ('p', 'u')`.execute(db);
-    for (const { conname } of keys.rows) {
-      await sql`ALTER TABLE ${sql.table(table)} DROP CONSTRAINT ${sql.id(conname)}`.execute(db);
-    }
-    await sql`ALTER TABLE ${sql.table(table)} ADD PRIMARY KEY (id, collected_at)`.execute(db);
-    await sql`SELECT create_hypertable(${table}::regclass, by_range('collected_at', ${sql.lit(CHUNK_INTERVAL)}::interval), migrate_data => true)`.execute(db);
-    await sql`ALTER TABLE ${sql.table(table)} SET (
-      timescaledb.compress,
-      timescaledb.compress_segmentby = 'device_id',
-      timescaledb.compress_orderby = 'collected_at DESC, id DESC')`.execute(db);
-    await sql`SELECT add_compression_policy(${table}::regclass, ${sql.lit(COMPRESS_AFTER)}::interval)`.execute(db);
+  for (const table of SNAPSHOT_TABLES) await makeHypertable(db, table);
+}
+
+/** One snapshot table as a compressed hypertable, as described above; later migrations call it for their new tables. */
+export async function makeHypertable(db: Kysely<unknown>, table: string): Promise<void> {
+  const keys = await sql<{ conname: string }>`
+    select conname from pg_constraint
+    where conrelid = ${table}::regclass and contype in ('p', 'u')`.execute(db);
+  for (const { conname } of keys.rows) {
+    await sql`ALTER TABLE ${sql.table(table)} DROP CONSTRAINT ${sql.id(conname)}`.execute(db);
   }
+  await sql`ALTER TABLE ${sql.table(table)} ADD PRIMARY KEY (id, collected_at)`.execute(db);
+  await sql`SELECT create_hypertable(${table}::regclass, by_range('collected_at', ${sql.lit(CHUNK_INTERVAL)}::interval), migrate_data => true)`.execute(db);
+  await sql`ALTER TABLE ${sql.table(table)} SET (
+    timescaledb.compress,
+    timescaledb.compress_segmentby = 'device_id',
+    timescaledb.compress_orderby = 'collected_at DESC, id DESC')`.execute(db);
+  await sql`SELECT add_compression_policy(${table}::regclass, ${sql.lit(COMPRESS_AFTER)}::interval)`.execute(db);
 }
 
 /** Hypertables cannot be turned back into tables in place: going below this needs a dump and restore. */

@@ -13,6 +13,7 @@ import * as timescale from './0012_timescale.ts';
 import * as principals from './0013_principals.ts';
 import * as configFirstCapture from './0014_config_first_capture.ts';
 import * as readCounts from './0015_read_counts.ts';
+import * as hostDetailTypes from './0016_host_detail_types.ts';
 
 /** Listed statically so bundles and tests need no directory scanning; names sort in apply order. */
 export const migrationProvider: MigrationProvider = {
@@ -31,5 +32,6 @@ export const migrationProvider: MigrationProvider = {
     '0013_principals': principals,
     '0014_config_first_capture': configFirstCapture,
     '0015_read_counts': readCounts,
+    '0016_host_detail_types': hostDetailTypes,
   }),
 };

@@ -10,6 +10,10 @@ import type { CollectorContext } from '../../activities/collectors/collector.ts'
 import type { ContainersData } from '../../activities/collectors/containers.ts';
 import type { DrivesData } from '../../activities/collectors/drives.ts';
 import type { GuestsData } from '../../activities/collectors/guests.ts';
+import type { DiskIoData } from '../../activities/collectors/disk-io.ts';
+import type { GpuData } from '../../activities/collectors/gpu.ts';
+import type { ProcessesData } from '../../activities/collectors/processes.ts';
+import type { SensorsData } from '../../activities/collectors/sensors.ts';
 import type { MetricsData } from '../../activities/collectors/metrics.ts';
 import type { NetworkData } from '../../activities/collectors/network.ts';
 import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
@@ -186,6 +190,14 @@ describe('fleet simulator: six devices, one of each role', () => {
       const updates = await collect<UpdatesData>(client, 'updates');
       const metrics = await collect<MetricsData>(client, 'metrics');
       const guests = await collect<GuestsData>(client, 'guests');
+      const processes = await collect<ProcessesData>(client, 'processes');
+      const diskIo = await collect<DiskIoData>(client, 'disk_io');
+      const sensors = await collect<SensorsData>(client, 'sensors');
+      const gpu = await collect<GpuData>(client, 'gpu');
+      assert.ok(processes.available && processes.top_memory.length > 0, `${device.hostname} lists processes`);
+      assert.ok(diskIo.devices.length > 0 && diskIo.sample_window_seconds === 1, `${device.hostname} has disk rates`);
+      assert.equal(sensors.source === null, device.profile.virtual, `${device.hostname}: sensors on hardware only`);
+      assert.equal(gpu.available, caps.gpu, `${device.hostname} gpu`);
       assert.equal(containers.docker_available, caps.docker, `${device.hostname} docker`);
       assert.equal(guests.available, caps.proxmox, `${device.hostname} proxmox`);
       if (caps.proxmox) assert.deepEqual([guests.status, guests.node, guests.summary.running], ['ok', device.hostname, 3], `${device.hostname} guests`);

@@ -4,6 +4,7 @@ import { capabilitiesOutput } from './capabilities.ts';
 import { containersOutput } from './containers.ts';
 import { drivesOutput } from './drives.ts';
 import { guestsOutput } from './guests.ts';
+import { diskIoOutput, gpuOutput, processesOutput, sensorsOutput } from './host-detail.ts';
 import { metricsOutput } from './metrics.ts';
 import { networkOutput } from './network.ts';
 import { servicesOutput } from './services.ts';
@@ -23,5 +24,9 @@ export const OUTPUTS: Record<DataType, OutputGenerator> = {
   zfs: zfsOutput,
   updates: updatesOutput,
   guests: guestsOutput,
+  processes: processesOutput,
+  disk_io: diskIoOutput,
+  sensors: sensorsOutput,
+  gpu: gpuOutput,
   capabilities: capabilitiesOutput,
 };
