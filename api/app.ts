@@ -29,7 +29,7 @@ import { eventRoutes } from './routes/events.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes, performanceRoutes } from './routes/audit.ts';
 import { PerformanceService } from '../services/performance-service.ts';
-import { FleetService } from '../services/fleet-service.ts';
+import type { FleetService } from '../services/fleet-service.ts';
 import { fleetRoutes } from './routes/fleet.ts';
 import { configRoutes } from './routes/config.ts';
 import { deviceActionRoutes } from './routes/device-actions.ts';
@@ -57,6 +57,7 @@ export interface ApiDeps {
   proxyConfs: ProxyConfService;
   incidents: IncidentService;
   diagnosis: DiagnosisService;
+  fleet: FleetService;
   tokens: TokenService;
   events: EventService;
   alerts: AlertService;
@@ -95,7 +96,7 @@ export function createApiApp(deps: ApiDeps, limiter = new RateLimiter(deps.secur
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
-  app.use('/api', fleetRoutes(new FleetService(deps.db)));
+  app.use('/api', fleetRoutes(deps.fleet));
   app.use('/api/devices', deviceRoutes(deps.devices));
   app.use('/api/devices', deviceActionRoutes(deps.actions, deps.publicUrl));
   // Before the data routes: `/{hostname}/maintenance` is not a data type.

@@ -14,6 +14,7 @@ import { LogWindow, UnitName } from '../schema/log-request.ts';
 import { MaintenanceRequest } from '../schema/maintenance-request.ts';
 import type { DeviceMaintenance, MaintenanceView } from '../schema/maintenance.ts';
 import type { AffectedItem, CommandResult, OperationView, RiskAssessment, StoredOperationView } from '../schema/operation.ts';
+import { fleetContainersAnswerShape, FleetContainersQuery } from '../schema/fleet-containers.ts';
 import { ProxyConfFileName, ProxyConfList, ProxyConfQuery, ProxyConfRequest, ProxyConfView } from '../schema/proxy-conf.ts';
 import { ServiceRestartRequest, type ServiceRestartView } from '../schema/service-restart.ts';
 import { ZfsSnapshotRequest } from '../schema/zfs-snapshot-request.ts';
@@ -541,6 +542,13 @@ route('get', '/api/fleet', {
   summary: 'Every device with its newest stored metrics, container counts and firing alerts (never collects)',
   tag: 'devices',
   answers: { '200': wrapped('the devices, by hostname', 'devices', answers(z.array(z.looseObject(fleetDeviceShape)))) },
+});
+route('get', '/api/containers', {
+  operationId: 'listAllContainers',
+  summary: 'Every container of the fleet from the stored answers (never collects), filtered by device, state and name substring, paged',
+  tag: 'containers',
+  query: FleetContainersQuery,
+  answers: { '200': json('the matching containers, by device and name, with the age of each device\'s answer', answers(z.object(fleetContainersAnswerShape))) },
 });
 route('get', '/api/devices', { operationId: 'listDevices', summary: 'Every device', tag: 'devices', answers: { '200': wrapped('the devices, by hostname', 'devices', { type: 'array', items: ref('DeviceView') }) } });
 route('post', '/api/devices', { operationId: 'addDevice', summary: 'Add a device (capabilities are detected at once)', tag: 'devices', body: body(DeviceCreate), answers: { '201': named('added', 'DeviceView') } });

@@ -17,6 +17,7 @@ import { ConfigWatchService } from '../services/config-watch-service.ts';
 import { DeviceActionService } from '../services/device-action-service.ts';
 import { DeviceService } from '../services/device-service.ts';
 import { DiagnosisService } from '../services/diagnosis-service.ts';
+import { FleetService } from '../services/fleet-service.ts';
 import { HealthService } from '../services/health-service.ts';
 import { IncidentService } from '../services/incident-service.ts';
 import { MaintenanceService } from '../services/maintenance-service.ts';
@@ -92,6 +93,7 @@ export interface RunningSystem {
   proxyConfs: ProxyConfService;
   incidents: IncidentService;
   diagnosis: DiagnosisService;
+  fleet: FleetService;
   tokens: TokenService;
   events: EventService;
   worker: WorkerHandle | null;
@@ -126,6 +128,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const proxyConfs = new ProxyConfService(client, devices, collection, operations, o.instance);
   const incidents = new IncidentService(db, client);
   const diagnosis = new DiagnosisService(client, devices, o.instance);
+  const fleet = new FleetService(db);
   const security = o.security ?? { rateLimitPerMinute: 0, allowedHosts: [], adminToken: null };
   const exposed = !isLoopback(o.bindAddress);
   const tokens = new TokenService(db, { exposed, bootstrapToken: security.adminToken });
@@ -154,7 +157,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const addr = server.address();
     return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
   };
-  const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, incidents, diagnosis };
+  const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, incidents, diagnosis, fleet };
   const events = new EventService(o.databaseUrl, o.logger);
   if (o.apiPort !== null) await events.start();
   const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, consoleDir: CONSOLE_DIR, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
@@ -169,7 +172,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   }
 
   return {
-    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, incidents, diagnosis, tokens, events, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, incidents, diagnosis, fleet, tokens, events, worker, apiUrl, mcpUrl,
     async stop() {
       await mcpFront?.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));

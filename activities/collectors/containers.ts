@@ -22,10 +22,9 @@ import {
 const DATA_TYPE = 'containers';
 
 /** Every state the Docker engine reports in `.State.Status`. */
-export type ContainerState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
-const CONTAINER_STATES: ReadonlySet<string> = new Set<ContainerState>([
-  'created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead',
-]);
+export const CONTAINER_STATE_NAMES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const;
+export type ContainerState = (typeof CONTAINER_STATE_NAMES)[number];
+const CONTAINER_STATES: ReadonlySet<string> = new Set(CONTAINER_STATE_NAMES);
 
 export interface ContainerPort {
   /** Absent for a port that is exposed but not published. */

@@ -13,6 +13,9 @@
  *   no insight rather than an exception.
  */
 import type { ContainerInfo, ContainersData } from '../collectors/containers.ts';
+import { type DiskIoData, isStackedDevice } from '../collectors/disk-io.ts';
+import type { ProcessesData } from '../collectors/processes.ts';
+import type { SensorsData, Temperature } from '../collectors/sensors.ts';
 import type { Drive, DrivesData } from '../collectors/drives.ts';
 import type { FilesystemUsage, MetricsData } from '../collectors/metrics.ts';
 import type { ServicesData } from '../collectors/services.ts';
@@ -398,6 +401,38 @@ function servicesInsights(data: ServicesData): Insight[] {
   return found;
 }
 
+// --- processes, disk I/O, sensors ----------------------------------------------------------------------
+
+function processesInsights(data: ProcessesData): Insight[] {
+  return data.top_cpu
+    .filter((p) => p.cpu_percent >= T.processes.cpu_warning_percent && p.cpu_time_seconds >= T.processes.min_cpu_seconds)
+    .map((p) => insight('warning', 'process_cpu_hot', `${p.name} (${p.pid})`,
+      `${p.name} (PID ${p.pid}, ${p.user}) has kept ${formatPercent(p.cpu_percent)} CPU busy since it started (${formatDuration(p.cpu_time_seconds)} of CPU time)`,
+      { pid: p.pid, name: p.name, user: p.user, cpu_percent: p.cpu_percent, cpu_time_seconds: p.cpu_time_seconds, rss_bytes: p.rss_bytes, command: p.command }));
+}
+
+function diskIoInsights(data: DiskIoData): Insight[] {
+  return data.devices
+    .filter((d) => d.utilization_percent >= T.disk_io.utilization_warning_percent)
+    .map((d) => insight('warning', 'disk_saturated', d.device,
+      `${d.device} busy ${formatPercent(d.utilization_percent)} of the time: ${round2(d.iops)} IOPS, ${formatBytes(d.read_bytes_per_second)}/s read, ${formatBytes(d.write_bytes_per_second)}/s written${d.await_ms === null ? '' : `, ${d.await_ms} ms per request`}`,
+      { device: d.device, utilization_percent: d.utilization_percent, iops: d.iops, read_bytes_per_second: d.read_bytes_per_second, write_bytes_per_second: d.write_bytes_per_second, await_ms: d.await_ms, stacked: isStackedDevice(d.device), sample_window_seconds: data.sample_window_seconds }));
+}
+
+/** The chip's critical limit, else its max, else a fixed threshold; critical at the critical limit. */
+function temperatureInsight(t: Temperature): Insight | null {
+  const critical = t.critical_celsius !== null && t.celsius >= t.critical_celsius;
+  const warning = critical || t.alarm || t.celsius >= (t.max_celsius ?? T.sensors.fallback_warning_celsius);
+  if (!warning) return null;
+  const limit = critical ? `critical ${t.critical_celsius} °C` : t.max_celsius !== null ? `max ${t.max_celsius} °C` : t.alarm ? 'alarm raised by the chip' : `above ${T.sensors.fallback_warning_celsius} °C`;
+  return insight(critical ? 'critical' : 'warning', 'temperature_high', `${t.chip} ${t.label}`, `${t.label} (${t.chip}) at ${t.celsius} °C (${limit})`,
+    { chip: t.chip, label: t.label, celsius: t.celsius, max_celsius: t.max_celsius, critical_celsius: t.critical_celsius, alarm: t.alarm });
+}
+
+function sensorsInsights(data: SensorsData): Insight[] {
+  return data.temperatures.map(temperatureInsight).filter((found): found is Insight => found !== null);
+}
+
 // --- updates ----------------------------------------------------------------------------------------
 
 /** How many package names an updates line lists. */
@@ -455,6 +490,9 @@ const ANALYZERS: Readonly<Record<string, Analyzer>> = {
   zfs: { shape: ['pools'], analyze: (d) => zfsInsights(d as ZfsData) },
   services: { shape: ['units'], analyze: (d) => servicesInsights(d as ServicesData) },
   updates: { shape: ['packages'], analyze: (d) => updatesInsights(d as UpdatesData) },
+  processes: { shape: ['top_cpu'], analyze: (d) => processesInsights(d as ProcessesData) },
+  disk_io: { shape: ['devices'], analyze: (d) => diskIoInsights(d as DiskIoData) },
+  sensors: { shape: ['temperatures'], analyze: (d) => sensorsInsights(d as SensorsData) },
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -485,6 +523,8 @@ export function unavailableReason(dataType: string, data: unknown): string | nul
       return data.systemd_available === false ? String(data.reason ?? 'systemd not available') : null;
     case 'updates':
       return data.package_manager === null ? String(data.reason ?? 'no supported package manager') : null;
+    case 'processes':
+      return data.available === false ? String(data.reason ?? 'ps cannot list processes') : null;
     default:
       return null;
   }

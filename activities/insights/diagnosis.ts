@@ -458,6 +458,12 @@ function recommendation(insight: Insight): string {
       return 'Find the biggest consumers (`ps aux --sort=-rss | head`, container memory in get_containers) and limit or move them, or add memory, before the OOM killer picks a process.';
     case 'load_high':
       return `More work is queued than the ${text(e, 'cores')} cores run: find the busiest processes (\`top\`) and check whether they wait for disks (\`iostat -x 5\`).`;
+    case 'process_cpu_hot':
+      return `Check what ${text(e, 'name')} (PID ${text(e, 'pid')}) is doing (\`top -p ${text(e, 'pid')}\`, its logs); a process stuck in a loop needs a restart, a legitimate one a limit (nice, a cgroup CPU quota).`;
+    case 'disk_saturated':
+      return `Find who does the I/O (\`iotop -o\` or \`pidstat -d 5\`); on a spinning disk this queues every reader and writer — move the load, schedule it (backups, scrubs) outside busy hours, or use faster storage. An SSD or NVMe drive can show 100 % with capacity to spare: compare the wait time.`;
+    case 'temperature_high':
+      return `Check the cooling of ${text(e, 'label')} (${text(e, 'chip')}): fans running (get_sensors), dust, airflow, thermal paste; find what loads it (get_processes). Hardware throttles and then shuts down at its critical limit.`;
     case 'cpu_high':
       return 'Find the busiest processes (`top -o %CPU`) or containers (get_containers shows their CPU); one short sample can be a spike, so check that it persists.';
     case 'security_updates':

@@ -60,6 +60,8 @@ export const INSIGHT_CODES = {
   drive_warning: { category: 'storage', magnitude: higher('reason_count'), configSensitive: false },
   pool_capacity: { category: 'storage', magnitude: higher('capacity_percent'), configSensitive: false },
   drives_need_sudo: { category: 'storage', magnitude: null, configSensitive: false },
+  // A disk busy every millisecond: everything that reads or writes it waits.
+  disk_saturated: { category: 'performance', magnitude: higher('utilization_percent'), configSensitive: true },
   // Containers: a crash loop is down right now; an unhealthy one still answers, an exited one is stopped.
   container_restarting: { category: 'containers', magnitude: higher('restart_count'), configSensitive: true },
   container_restarts: { category: 'containers', magnitude: higher('restarts_in_window'), configSensitive: true },
@@ -74,6 +76,9 @@ export const INSIGHT_CODES = {
   memory_high: { category: 'performance', magnitude: higher('used_percent'), configSensitive: true },
   load_high: { category: 'performance', magnitude: higher('load_per_core'), configSensitive: true },
   cpu_high: { category: 'performance', magnitude: higher('usage_percent'), configSensitive: true },
+  process_cpu_hot: { category: 'performance', magnitude: higher('cpu_percent'), configSensitive: true },
+  // Heat: a CPU or disk at its limit throttles, then shuts down; a hardware matter, not a configuration one.
+  temperature_high: { category: 'performance', magnitude: higher('celsius'), configSensitive: false },
   // Updates.
   security_updates: { category: 'updates', magnitude: higher('security'), configSensitive: false },
   reboot_required: { category: 'updates', magnitude: null, configSensitive: false },
@@ -126,6 +131,23 @@ export const INSIGHT_THRESHOLDS = {
     /** TrueNAS's defaults: ZFS allocation slows down and fragments past 80 % and gets much worse past 90 %. */
     capacity_warning_percent: 80,
     capacity_critical_percent: 90,
+  },
+  processes: {
+    /**
+     * ps %CPU is CPU time over the process's lifetime: at 90 % one core has been busy nearly all the time
+     * the process has lived, which a runaway loop does and a normal service does not.
+     */
+    cpu_warning_percent: 90,
+    /** ...for at least this much CPU time, so a process that started a second ago is not "hot". */
+    min_cpu_seconds: 600,
+  },
+  disk_io: {
+    /** iostat's %util: the device had I/O in flight this share of the sampled second. */
+    utilization_warning_percent: 90,
+  },
+  sensors: {
+    /** Without a limit from the chip, a reading this hot is worth a look on any CPU or drive we meet. */
+    fallback_warning_celsius: 85,
   },
   updates: {
     /** apt, dnf and unattended-upgrades refresh daily; a week-old cache no longer knows recent advisories. */

@@ -6,7 +6,8 @@ import { type DiskIoData, diskIoCollector } from '../../activities/collectors/di
 import { type GpuData, gpuCollector } from '../../activities/collectors/gpu.ts';
 import { type ProcessesData, processesCollector, TOP_PROCESSES } from '../../activities/collectors/processes.ts';
 import { type SensorsData, sensorsCollector } from '../../activities/collectors/sensors.ts';
-import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { insightsFor } from '../../activities/insights/data-insights.ts';
+import { fixtureReader, parsedFixture, parseErrorAsserter } from '../support/collector-fixtures.ts';
 
 const output = (stdout: string) => ({ stdout, stderr: '', exitCode: 0 });
 const runHere = (script: string) => execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
@@ -242,6 +243,33 @@ describe('gpuCollector', () => {
     const data = parse(runHere(gpuCollector.command({})));
     const nvidia = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((dir) => existsSync(`${dir}/nvidia-smi`));
     if (!nvidia && !existsSync('/sys/class/drm')) assert.equal(data.available, false);
+  });
+});
+
+describe('insights of processes, disk_io and sensors', () => {
+  const brief = (type: string, data: unknown) => insightsFor(type, data).map((i) => `${i.severity} ${i.code} ${i.subject}: ${i.message}`);
+
+  it('a process is hot only after keeping a core busy for ten minutes of CPU time', () => {
+    // node at 112 % for 13 s of CPU time: a build starting, not a runaway.
+    assert.deepEqual(brief('processes', parsedFixture('processes', 'debian12-procps4.txt')), []);
+    const runaway = parsedFixture<ProcessesData>('processes', 'debian12-procps4.txt', [/(21754 +112 +3\.3 +\d+ +\d+ \? +Rl +04:42) +0:13/g, '$1  25:13']);
+    assert.deepEqual(brief('processes', runaway), ['warning process_cpu_hot node (21754): node (PID 21754, root) has kept 112 % CPU busy since it started (25 min of CPU time)']);
+    assert.deepEqual(insightsFor('processes', { available: false, reason: 'busybox', top_cpu: [], top_memory: [] }), []);
+  });
+
+  it('a disk busy 90 % of the second is saturated', () => {
+    assert.deepEqual(brief('disk_io', parsedFixture('disk_io', 'debian12-virtio.txt')), []);
+    const busy = parsedFixture<DiskIoData>('disk_io', 'debian12-virtio.txt', [' 0 461412 ', ' 0 462352 ']);
+    assert.deepEqual(brief('disk_io', busy), ['warning disk_saturated vda: vda busy 100 % of the time: 1057 IOPS, 124 KiB/s read, 47 MiB/s written, 1.02 ms per request']);
+  });
+
+  it('a temperature at the chip\'s critical limit is critical, above its max a warning', () => {
+    assert.deepEqual(brief('sensors', parsedFixture('sensors', 'intel-laptop-sensors-j.txt')), []);
+    const hot = parsedFixture<SensorsData>('sensors', 'intel-laptop-sensors-j.txt', ['"temp1_input": 51.000', '"temp1_input": 105.000'], ['"temp2_input": 40.000', '"temp2_input": 104.000'], ['"temp2_max": 105.000', '"temp2_max": 95.000']);
+    assert.deepEqual(brief('sensors', hot), [
+      'critical temperature_high coretemp-isa-0000 Package id 0: Package id 0 (coretemp-isa-0000) at 105 °C (critical 105 °C)',
+      'warning temperature_high coretemp-isa-0000 Core 0: Core 0 (coretemp-isa-0000) at 104 °C (max 95 °C)',
+    ]);
   });
 });
 
