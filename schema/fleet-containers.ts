@@ -8,14 +8,14 @@ export const MAX_FLEET_CONTAINERS_PAGE = 500;
 
 /**
  * Filters of the fleet-wide container list (`GET /api/containers`, MCP list_all_containers). The name is a
- * plain substring, matched case-insensitively against the container name: no patterns, so nothing in it
- * can be misread.
+ * plain substring of the characters container names are made of, matched case-insensitively: no
+ * patterns, so nothing in it can be misread.
  */
 export const FleetContainersQuery = z
   .object({
     device: Hostname.optional().describe('Only this device'),
     state: z.enum(CONTAINER_STATE_NAMES).optional().describe('Only containers in this state'),
-    name: z.string().min(1).max(128).regex(/^[\x20-\x7e]+$/, 'printable ASCII only').optional().describe('Substring of the container name (case-insensitive)'),
+    name: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only (what container names are made of)').optional().describe('Substring of the container name (case-insensitive)'),
     limit: z.coerce.number().int().min(1).max(MAX_FLEET_CONTAINERS_PAGE).default(100),
     offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
   })
