@@ -525,6 +525,8 @@ export function unavailableReason(dataType: string, data: unknown): string | nul
       return data.package_manager === null ? String(data.reason ?? 'no supported package manager') : null;
     case 'processes':
       return data.available === false ? String(data.reason ?? 'ps cannot list processes') : null;
+    case 'sensors':
+      return data.source === null ? String(data.reason ?? 'no sensors exposed') : null;
     default:
       return null;
   }

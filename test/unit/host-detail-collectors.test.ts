@@ -6,7 +6,7 @@ import { type DiskIoData, diskIoCollector } from '../../activities/collectors/di
 import { type GpuData, gpuCollector } from '../../activities/collectors/gpu.ts';
 import { type ProcessesData, processesCollector, TOP_PROCESSES } from '../../activities/collectors/processes.ts';
 import { type SensorsData, sensorsCollector } from '../../activities/collectors/sensors.ts';
-import { insightsFor } from '../../activities/insights/data-insights.ts';
+import { insightsFor, unavailableReason } from '../../activities/insights/data-insights.ts';
 import { fixtureReader, parsedFixture, parseErrorAsserter } from '../support/collector-fixtures.ts';
 
 const output = (stdout: string) => ({ stdout, stderr: '', exitCode: 0 });
@@ -265,6 +265,7 @@ describe('insights of processes, disk_io and sensors', () => {
 
   it('a temperature at the chip\'s critical limit is critical, above its max a warning', () => {
     assert.deepEqual(brief('sensors', parsedFixture('sensors', 'intel-laptop-sensors-j.txt')), []);
+    assert.equal(unavailableReason('sensors', parsedFixture('sensors', 'debian12-vm-none.txt')), 'no temperature or fan sensors exposed (typical of a VM or container)');
     const hot = parsedFixture<SensorsData>('sensors', 'intel-laptop-sensors-j.txt', ['"temp1_input": 51.000', '"temp1_input": 105.000'], ['"temp2_input": 40.000', '"temp2_input": 104.000'], ['"temp2_max": 105.000', '"temp2_max": 95.000']);
     assert.deepEqual(brief('sensors', hot), [
       'critical temperature_high coretemp-isa-0000 Package id 0: Package id 0 (coretemp-isa-0000) at 105 °C (critical 105 °C)',
