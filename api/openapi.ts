@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import pkg from '../package.json' with { type: 'json' };
-import { DATA_TYPES } from '../activities/collectors/registry.ts';
-import type { SemanticChange } from '../activities/config/config-diff.ts';
+import { DATA_TYPES } from '../domain/collectors/registry.ts';
+import type { SemanticChange } from '../domain/config/config-diff.ts';
 import { AlertChannelCreate, AlertRuleCreate } from '../schema/alert.ts';
 import { TokenCreate, TOKEN_SCOPES, type PrincipalKind, type TokenView } from '../schema/api-token.ts';
 import { ConfirmBody, ExecRequest, OperationId, OperationListQuery } from '../schema/command-request.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONTAINER_STATE_NAMES } from '../activities/collectors/containers.ts';
+import { CONTAINER_STATE_NAMES } from '../domain/collectors/containers.ts';
 import type { FleetContainersAnswer } from '../services/fleet-service.ts';
 import { Hostname } from './device.ts';
 

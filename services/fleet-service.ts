@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema/database.ts';
 import type { DeviceView } from '../schema/device.ts';
-import { deviceView } from '../activities/store/devices.ts';
-import type { ContainerInfo, ContainersData } from '../activities/collectors/containers.ts';
+import { deviceView } from '../store/devices.ts';
+import type { ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
 import type { FleetContainersQuery } from '../schema/fleet-containers.ts';
 import { ServiceError } from './service-error.ts';
 

@@ -8,7 +8,7 @@ import { createActivities } from '../activities/index.ts';
 import type { WatchSettings } from '../activities/config/watch.ts';
 import type { DeviceSchedules } from '../activities/schedules.ts';
 import type { DeviceWatchers } from '../activities/device-change.ts';
-import { hostKeyPinStore } from '../activities/store/devices.ts';
+import { hostKeyPinStore } from '../store/devices.ts';
 import { SshPool } from '../activities/ssh/pool.ts';
 import type { Logger } from '../platform/logger.ts';
 import { installTemporalRuntime } from '../platform/temporal-runtime.ts';

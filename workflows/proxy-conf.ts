@@ -3,7 +3,7 @@ import type { Activities } from '../activities/index.ts';
 import { principalRefOf } from '../schema/api-token.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import type { LocatedProxy, ProxyConfInput, ProxyConfLocation, ProxyConfPhase, ProxyConfView } from '../schema/proxy-conf.ts';
-import { shellQuote } from '../activities/ssh/quote.ts';
+import { shellQuote } from '../domain/ssh/quote.ts';
 import { runOperationStep } from './child-operation.ts';
 import { describeFailure } from './failure.ts';
 

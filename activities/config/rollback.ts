@@ -5,16 +5,16 @@ import type { Logger } from '../../platform/logger.ts';
 import type { Database } from '../../schema/database.ts';
 import type { RiskAssessment, RiskLevel } from '../../schema/operation.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
-import { SshError } from '../ssh/errors.ts';
+import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
-import { posixShellCommand } from '../ssh/quote.ts';
-import { latestConfigSnapshot } from '../store/config-history.ts';
-import { findDeviceByHostname, sshTargetOf } from '../store/devices.ts';
-import { assessChangeImpact } from './change-impact.ts';
-import { semanticChanges } from './config-diff.ts';
-import { configKindOf } from './parse-config.ts';
-import { storedParse } from './parsed-config.ts';
-import { healthCheckScript, parseHealthCheck, removeFileScript, writeFileScript, type HealthCheck } from './rollback-scripts.ts';
+import { posixShellCommand } from '../../domain/ssh/quote.ts';
+import { latestConfigSnapshot } from '../../store/config-history.ts';
+import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
+import { assessChangeImpact } from '../../domain/config/change-impact.ts';
+import { semanticChanges } from '../../domain/config/config-diff.ts';
+import { configKindOf } from '../../domain/config/parse-config.ts';
+import { storedParse } from '../../domain/config/parsed-config.ts';
+import { healthCheckScript, parseHealthCheck, removeFileScript, writeFileScript, type HealthCheck } from '../../domain/config/rollback-scripts.ts';
 
 export interface RollbackDeps {
   db: Kysely<Database>;

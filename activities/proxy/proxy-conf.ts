@@ -6,14 +6,14 @@ import type { AuditAction, Database, Trigger } from '../../schema/database.ts';
 import type { LocatedProxy, NginxRun, ProxyConfLocation, ProxyConfView } from '../../schema/proxy-conf.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
 import { captureConfigChange } from '../config/capture.ts';
-import { removeFileScript } from '../config/rollback-scripts.ts';
+import { removeFileScript } from '../../domain/config/rollback-scripts.ts';
 import { writeFileContent } from '../config/rollback.ts';
-import { SshError } from '../ssh/errors.ts';
+import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
-import { posixShellCommand } from '../ssh/quote.ts';
-import { writeAudit } from '../store/audit.ts';
-import { latestConfigSnapshot } from '../store/config-history.ts';
-import { findDeviceByHostname, sshTargetOf } from '../store/devices.ts';
+import { posixShellCommand } from '../../domain/ssh/quote.ts';
+import { writeAudit } from '../../store/audit.ts';
+import { latestConfigSnapshot } from '../../store/config-history.ts';
+import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
 import {
   answerCheckScript,
   chooseProxy,
@@ -27,7 +27,7 @@ import {
   parseProxySurvey,
   PROXY_SURVEY_SCRIPT,
   ProxyNotFound,
-} from './proxy-scripts.ts';
+} from '../../domain/proxy/proxy-scripts.ts';
 
 export interface ProxyDeps {
   db: Kysely<Database>;

@@ -32,7 +32,7 @@ const COMPRESS_AFTER = '7 days';
  *   stay unique, and lookups by id still use the key's index;
  * - the unique `collection_id` is dropped. It guarded against a retried collection storing twice;
  *   (collection_id, collected_at) would not, since each attempt has its own collected_at. That guard is
- *   audit_log's unique collection_id instead (activities/store/snapshots.ts), on plain tables too.
+ *   audit_log's unique collection_id instead (store/snapshots.ts), on plain tables too.
  * Compression orders by (collected_at, id) so the primary key stays enforceable on compressed chunks.
  *
  * Retention stays the app's own purge (retentionWorkflow, every 6 h), which deletes from hypertables

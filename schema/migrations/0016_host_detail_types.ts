@@ -3,7 +3,7 @@ import { makeHypertable, timescaleUsable } from './0012_timescale.ts';
 import { createSnapshotTable } from './snapshot-table.ts';
 
 /**
- * Top processes, per-disk I/O rates, temperatures and fans, and GPUs (activities/collectors/processes.ts,
+ * Top processes, per-disk I/O rates, temperatures and fans, and GPUs (domain/collectors/processes.ts,
  * disk-io.ts, sensors.ts, gpu.ts): one snapshot table each, hypertables where TimescaleDB is in use like
  * the tables of 0012.
  */

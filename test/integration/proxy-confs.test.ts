@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { renderProxyConf } from '../../activities/proxy/proxy-conf-template.ts';
+import { renderProxyConf } from '../../domain/proxy/proxy-conf-template.ts';
 import type { RunningSystem } from '../../platform/system.ts';
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
 import { ProxyConfRequest, type ProxyConfView } from '../../schema/proxy-conf.ts';

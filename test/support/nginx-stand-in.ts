@@ -1,6 +1,6 @@
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { shellQuote } from '../../activities/ssh/quote.ts';
+import { shellQuote } from '../../domain/ssh/quote.ts';
 import { devicePasswdEntry, type TestSshd } from './sshd.ts';
 
 /**

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { type CapabilitiesData, capabilitiesCollector } from '../../activities/collectors/capabilities.ts';
-import { CAPABILITIES } from '../../activities/collectors/collector.ts';
+import { type CapabilitiesData, capabilitiesCollector } from '../../domain/collectors/capabilities.ts';
+import { CAPABILITIES } from '../../domain/collectors/collector.ts';
 import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('capabilities');

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { type DiskIoData, diskIoCollector } from '../../activities/collectors/disk-io.ts';
-import { type GpuData, gpuCollector } from '../../activities/collectors/gpu.ts';
-import { type ProcessesData, processesCollector, TOP_PROCESSES } from '../../activities/collectors/processes.ts';
-import { type SensorsData, sensorsCollector } from '../../activities/collectors/sensors.ts';
-import { insightsFor, unavailableReason } from '../../activities/insights/data-insights.ts';
+import { type DiskIoData, diskIoCollector } from '../../domain/collectors/disk-io.ts';
+import { type GpuData, gpuCollector } from '../../domain/collectors/gpu.ts';
+import { type ProcessesData, processesCollector, TOP_PROCESSES } from '../../domain/collectors/processes.ts';
+import { type SensorsData, sensorsCollector } from '../../domain/collectors/sensors.ts';
+import { insightsFor, unavailableReason } from '../../domain/insights/data-insights.ts';
 import { fixtureReader, parsedFixture, parseErrorAsserter } from '../support/collector-fixtures.ts';
 
 const output = (stdout: string) => ({ stdout, stderr: '', exitCode: 0 });

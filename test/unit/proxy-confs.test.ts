@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { ContainersData } from '../../activities/collectors/containers.ts';
-import { parseNginx } from '../../activities/config/nginx.ts';
-import type { NginxConfig } from '../../activities/config/parsed-config.ts';
-import { renderProxyConf } from '../../activities/proxy/proxy-conf-template.ts';
-import { chooseProxy, parseAnswerCheck, parseConfList, parseMounts, parseProxySurvey } from '../../activities/proxy/proxy-scripts.ts';
-import { brokenUpstreamInsights, proxyConfEntry } from '../../activities/proxy/proxy-upstreams.ts';
+import type { ContainersData } from '../../domain/collectors/containers.ts';
+import { parseNginx } from '../../domain/config/nginx.ts';
+import type { NginxConfig } from '../../domain/config/parsed-config.ts';
+import { renderProxyConf } from '../../domain/proxy/proxy-conf-template.ts';
+import { chooseProxy, parseAnswerCheck, parseConfList, parseMounts, parseProxySurvey } from '../../domain/proxy/proxy-scripts.ts';
+import { brokenUpstreamInsights, proxyConfEntry } from '../../domain/proxy/proxy-upstreams.ts';
 import { ProxyConfFileName, ProxyConfQuery, ProxyConfRequest } from '../../schema/proxy-conf.ts';
 import { parsedFixture } from '../support/collector-fixtures.ts';
 

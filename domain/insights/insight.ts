@@ -67,7 +67,7 @@ export const INSIGHT_CODES = {
   container_restarts: { category: 'containers', magnitude: higher('restarts_in_window'), configSensitive: true },
   container_unhealthy: { category: 'containers', magnitude: higher('restart_count'), configSensitive: true },
   container_exited: { category: 'containers', magnitude: null, configSensitive: true },
-  // A proxy conf whose upstream container is gone or stopped: its name answers 502 (activities/proxy/proxy-upstreams.ts).
+  // A proxy conf whose upstream container is gone or stopped: its name answers 502 (domain/proxy/proxy-upstreams.ts).
   proxy_upstream_broken: { category: 'containers', magnitude: null, configSensitive: true },
   // Services.
   unit_failed: { category: 'services', magnitude: null, configSensitive: true },

@@ -1,11 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { AlertTransition } from '../../schema/alert.ts';
-import type { PrincipalRef } from '../../schema/api-token.ts';
-import type { Database } from '../../schema/database.ts';
-import { insightsFor } from '../insights/data-insights.ts';
-import { writeAudit } from '../store/audit.ts';
-import { alertTransitions } from '../../platform/metrics.ts';
-import { deviceStatusConditions, insightConditions, planAlerts, type Condition } from './evaluate.ts';
+import type { AlertTransition } from '../schema/alert.ts';
+import type { PrincipalRef } from '../schema/api-token.ts';
+import type { Database } from '../schema/database.ts';
+import { insightsFor } from '../domain/insights/data-insights.ts';
+import { writeAudit } from './audit.ts';
+import { alertTransitions } from '../platform/metrics.ts';
+import { deviceStatusConditions, insightConditions, planAlerts, type Condition } from '../domain/alerts/evaluate.ts';
 
 export type AlertLook =
   | { source: 'insight'; hostname: string; dataType: string; data: unknown }

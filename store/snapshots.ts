@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database, Trigger } from '../../schema/database.ts';
-import type { Collector, SnapshotTableName } from '../collectors/collector.ts';
+import type { Database, Trigger } from '../schema/database.ts';
+import type { Collector, SnapshotTableName } from '../domain/collectors/collector.ts';
 
 export interface StoredSnapshot<T = unknown> {
   id: string;

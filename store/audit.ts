@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { AuditAction, AuditRow, Database, NewAuditRow, Trigger } from '../../schema/database.ts';
+import type { AuditAction, AuditRow, Database, NewAuditRow, Trigger } from '../schema/database.ts';
 
 /** Writes one audit row; a row keyed by collection id is written at most once. */
 export async function writeAudit(db: Kysely<Database>, row: NewAuditRow): Promise<void> {

@@ -2,12 +2,12 @@ import { Context } from '@temporalio/activity';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../platform/logger.ts';
-import type { Database } from '../../schema/database.ts';
-import type { IncidentInput, IncidentSighting, IncidentView } from '../../schema/incident.ts';
-import { DEVICE_ATTRIBUTE } from '../../workflows/search-attributes.ts';
-import { writeAudit } from '../store/audit.ts';
-import { findDeviceByHostname } from '../store/devices.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { Database } from '../schema/database.ts';
+import type { IncidentInput, IncidentSighting, IncidentView } from '../schema/incident.ts';
+import { DEVICE_ATTRIBUTE } from '../workflows/search-attributes.ts';
+import { writeAudit } from './audit.ts';
+import { findDeviceByHostname } from './devices.ts';
 
 export interface IncidentDeps {
   db: Kysely<Database>;

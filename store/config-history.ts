@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ConfigChangeType, Database } from '../../schema/database.ts';
+import type { ConfigChangeType, Database } from '../schema/database.ts';
 
 export interface LatestConfigSnapshot {
   id: string;

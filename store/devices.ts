@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import type { Database, Device, DeviceStatus } from '../../schema/database.ts';
-import type { DeviceView } from '../../schema/device.ts';
-import type { HostKeyIdentity } from '../ssh/host-key.ts';
-import type { HostKeyPinStore, SshTarget } from '../ssh/pool.ts';
-import type { DeviceErrorCode } from '../../schema/error-codes.ts';
+import type { Database, Device, DeviceStatus } from '../schema/database.ts';
+import type { DeviceView } from '../schema/device.ts';
+import type { HostKeyIdentity } from '../domain/ssh/host-key.ts';
+import type { HostKeyPinStore, SshTarget } from '../activities/ssh/pool.ts';
+import type { DeviceErrorCode } from '../schema/error-codes.ts';
 
 export function findDeviceByHostname(db: Kysely<Database>, hostname: string): Promise<Device | undefined> {
   return db.selectFrom('devices').selectAll().where('hostname', '=', hostname).executeTakeFirst();
