@@ -2,7 +2,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', '.tools/', '.test-data/', '.test-data-*/', '.bench-data/', 'bin/*.mjs', 'test/support/*.mjs', 'eslint.config.js', 'web/dist/', 'web/src/api/openapi.gen.ts'] },
+  { ignores: ['node_modules/', 'data/', 'dist/', '.tools/', '.test-data/', '.test-data-*/', '.bench-data/', 'bin/*.mjs', 'test/support/*.mjs', 'eslint.config.js', 'web/dist/', 'web/src/api/openapi.gen.ts'] },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -16,18 +16,33 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no activity implementations.
+    // Plain JavaScript that runs before the build (scripts/start.mjs) or without tsx (bin/infra.mjs): not in the TypeScript project.
+    files: ['**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+  },
+  {
+    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no activity or store
+    // implementations. domain/ is pure by the rule below, so workflows may use its values.
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
           { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'https'], message: 'No Node built-ins in workflows.' },
-          // Pure, deterministic helpers the workflows share with activities (quoting, compose ordering, diagnosis ranking) are the exception.
-          {
-            group: ['../activities/**/*.ts', '!../activities/ssh/quote.ts', '!../activities/compose/*', '!../activities/insights/*'],
-            allowTypeImports: true,
-            message: 'Import activities by type only.',
-          },
+          { group: ['../activities/**', '../store/**', '../services/**', '../platform/**'], allowTypeImports: true, message: 'Workflows import activities by type only; shared logic belongs in domain/.' },
+        ],
+      }],
+    },
+  },
+  {
+    // domain/ is pure: parsers, verdicts, analysis and planning that any layer, workflows included, may
+    // import. No I/O, no Temporal, no database, no SSH; it depends on schema/ and itself only.
+    files: ['domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['node:fs', 'node:fs/promises', 'fs', 'node:child_process', 'node:net', 'node:http', 'node:https', 'node:dgram', 'node:dns', 'node:worker_threads', 'kysely', 'pg', 'ssh2', 'express', 'winston', 'prom-client'].map((name) => ({ name, message: 'domain/ is pure: I/O belongs in activities/ or store/.' })),
+        patterns: [
+          { group: ['@temporalio/*'], message: 'domain/ is pure: no Temporal.' },
+          { group: ['**/activities/**', '**/store/**', '**/services/**', '**/platform/**', '**/api/**', '**/mcp/**', '**/workers/**', '**/workflows/**'], message: 'domain/ depends on schema/ and itself only.' },
         ],
       }],
     },

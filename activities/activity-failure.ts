@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { CollectorParseError } from './collectors/parse-error.ts';
-import { SshError } from './ssh/errors.ts';
+import { CollectorParseError } from '../domain/collectors/parse-error.ts';
+import { SshError } from '../domain/ssh/errors.ts';
 
 /**
  * Turns our classified errors into Temporal failures: the type is the error code, non-retryable codes

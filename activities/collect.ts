@@ -6,18 +6,18 @@ import type { CollectionFailure, CollectionInput, CollectionResult } from '../sc
 import type { Database } from '../schema/database.ts';
 import { isDeviceErrorCode } from '../schema/error-codes.ts';
 import { toApplicationFailure } from './activity-failure.ts';
-import { incidentSightings } from './incidents/detect.ts';
-import { evaluateAlerts } from './alerts/store.ts';
+import { incidentSightings } from '../domain/incidents/detect.ts';
+import { evaluateAlerts } from '../store/alerts.ts';
 import { collectionAttemptFailures, collections, collectionSeconds } from '../platform/metrics.ts';
 import type { AlertTransition } from '../schema/alert.ts';
-import type { Collector, CollectorContext } from './collectors/collector.ts';
-import { collectorFor, isDataType } from './collectors/registry.ts';
-import { SshError } from './ssh/errors.ts';
+import type { Collector, CollectorContext } from '../domain/collectors/collector.ts';
+import { collectorFor, isDataType } from '../domain/collectors/registry.ts';
+import { SshError } from '../domain/ssh/errors.ts';
 import type { SshPool } from './ssh/pool.ts';
-import { posixShellCommand } from './ssh/quote.ts';
-import { writeAudit } from './store/audit.ts';
-import { findDeviceByHostname, markDeviceFailure, sshTargetOf } from './store/devices.ts';
-import { latestSnapshot, storeCollection } from './store/snapshots.ts';
+import { posixShellCommand } from '../domain/ssh/quote.ts';
+import { writeAudit } from '../store/audit.ts';
+import { findDeviceByHostname, markDeviceFailure, sshTargetOf } from '../store/devices.ts';
+import { latestSnapshot, storeCollection } from '../store/snapshots.ts';
 
 export interface CollectDeps {
   db: Kysely<Database>;

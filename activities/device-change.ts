@@ -3,8 +3,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, Device } from '../schema/database.ts';
 import { hostnameOf, type DeviceChangeInput, type DeviceChangeResult } from '../schema/device-change.ts';
 import type { FollowedDevice } from '../services/device-follower.ts';
-import { writeAudit } from './store/audit.ts';
-import { deviceView, findDeviceByHostname } from './store/devices.ts';
+import { writeAudit } from '../store/audit.ts';
+import { deviceView, findDeviceByHostname } from '../store/devices.ts';
 
 /** The part of the config watch service the worker needs: a device's watcher follows the device. */
 export interface DeviceWatchers {

@@ -1,13 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
-import type { ContainersData } from './collectors/containers.ts';
-import type { MetricsData } from './collectors/metrics.ts';
-import { collectorFor } from './collectors/registry.ts';
-import { diagnose, type DiagnosedDataType, type DiagnosisFocus, type DiagnosisReport } from './insights/diagnosis.ts';
+import type { ContainersData } from '../domain/collectors/containers.ts';
+import type { MetricsData } from '../domain/collectors/metrics.ts';
+import { collectorFor } from '../domain/collectors/registry.ts';
+import { diagnose, type DiagnosedDataType, type DiagnosisFocus, type DiagnosisReport } from '../domain/insights/diagnosis.ts';
 import type { Database, Trigger } from '../schema/database.ts';
-import { writeAudit } from './store/audit.ts';
-import { findDeviceByHostname } from './store/devices.ts';
-import { latestSnapshot, snapshotsBetween } from './store/snapshots.ts';
+import { writeAudit } from '../store/audit.ts';
+import { findDeviceByHostname } from '../store/devices.ts';
+import { latestSnapshot, snapshotsBetween } from '../store/snapshots.ts';
 
 export interface DiagnosisDeps {
   db: Kysely<Database>;

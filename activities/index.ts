@@ -21,11 +21,13 @@ import { watchConfigFiles, type WatchInput, type WatchSettings } from './config/
 import { planDeviceMaintenance, setDeviceMaintenance, type PlanMaintenanceInput, type SetMaintenanceInput } from './maintenance/state.ts';
 import { deliverAlerts, deliverHeldNotice, enabledChannelIds } from './alerts/deliver.ts';
 import { diagnoseDevice, type DiagnoseDeviceInput } from './diagnosis.ts';
-import { openIncidents, recordIncident } from './incidents/store.ts';
+import { openIncidents, recordIncident } from '../store/incidents.ts';
 import { purgeAudit, purgeSnapshots, type PurgeInput } from './retention.ts';
 import { startDetection, syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
 import { applyDeviceChange, syncConfigWatcher, type DeviceWatchers, type SyncWatcherInput } from './device-change.ts';
 import type { SshPool } from './ssh/pool.ts';
+import { checkProxiedName, locateProxy, readProxyConfs, recordProxyConf, removeProxyFile, runProxyNginx, storeConfVersion, writeProxyConf, type RecordProxyConfInput } from './proxy/proxy-conf.ts';
+import type { LocatedProxy, ProxyConfLocation } from '../schema/proxy-conf.ts';
 import {
   auditStack,
   imageDigests,
@@ -37,7 +39,7 @@ import {
   type PrepareStackInput,
   type StackAuditInput,
 } from './stacks/stack-activities.ts';
-import type { StackLocation } from './compose/stack-commands.ts';
+import type { StackLocation } from '../domain/compose/stack-commands.ts';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -72,6 +74,14 @@ export function createActivities(deps: ActivityDeps) {
     assessConfigRollback: (input: ConfigRollbackTarget) => assessConfigRollback(deps, input),
     writeConfigVersion: (input: ConfigRestoreTarget) => writeConfigVersion(deps, input),
     checkConfigFile: (input: { hostname: string; path: string }) => checkConfigFile(deps, input),
+    locateProxy: (input: { hostname: string; location: ProxyConfLocation }) => locateProxy(deps, input),
+    storeConfVersion: (input: { hostname: string; path: string; correlationId: string | null }) => storeConfVersion(deps, input),
+    writeProxyConf: (input: { hostname: string; path: string; content: string }) => writeProxyConf(deps, input),
+    removeProxyFile: (input: { hostname: string; path: string }) => removeProxyFile(deps, input),
+    runProxyNginx: (input: { hostname: string; proxy: LocatedProxy; action: 'test' | 'reload' }) => runProxyNginx(deps, input),
+    checkProxiedName: (input: { hostname: string; url: string; host: string }) => checkProxiedName(deps, input),
+    readProxyConfs: (input: { hostname: string; confDir: string }) => readProxyConfs(deps, input),
+    recordProxyConf: (input: RecordProxyConfInput) => recordProxyConf(deps, input),
     planDeviceMaintenance: (input: PlanMaintenanceInput) => planDeviceMaintenance(deps, input),
     setDeviceMaintenance: (input: SetMaintenanceInput) => setDeviceMaintenance(deps, input),
     openIncidents: (input: Parameters<typeof openIncidents>[1]) => openIncidents(deps, input),

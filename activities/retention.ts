@@ -2,8 +2,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { Database } from '../schema/database.ts';
-import { collectorFor, isDataType } from './collectors/registry.ts';
-import { deleteAuditBefore, writeAudit } from './store/audit.ts';
+import { collectorFor, isDataType } from '../domain/collectors/registry.ts';
+import { deleteAuditBefore, writeAudit } from '../store/audit.ts';
 
 export interface RetentionDeps {
   db: Kysely<Database>;

@@ -14,6 +14,7 @@ import type { MaintenanceService } from '../services/maintenance-service.ts';
 import type { OperationService } from '../services/operation-service.ts';
 import type { StackService } from '../services/stack-service.ts';
 import type { ServiceRestartService } from '../services/service-restart-service.ts';
+import type { ProxyConfService } from '../services/proxy-conf-service.ts';
 import type { TokenService } from '../services/token-service.ts';
 import type { EventService } from '../services/event-service.ts';
 import type { AlertService } from '../services/alert-service.ts';
@@ -29,7 +30,7 @@ import { eventRoutes } from './routes/events.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes, performanceRoutes } from './routes/audit.ts';
 import { PerformanceService } from '../services/performance-service.ts';
-import { FleetService } from '../services/fleet-service.ts';
+import type { FleetService } from '../services/fleet-service.ts';
 import { fleetRoutes } from './routes/fleet.ts';
 import { configRoutes } from './routes/config.ts';
 import { deviceActionRoutes } from './routes/device-actions.ts';
@@ -38,6 +39,7 @@ import { deviceRoutes } from './routes/devices.ts';
 import { incidentRoutes } from './routes/incidents.ts';
 import { operationalWorkflowRoutes } from './routes/operational-workflows.ts';
 import { operationRoutes } from './routes/operations.ts';
+import { proxyConfRoutes } from './routes/proxy-confs.ts';
 import { stackRoutes } from './routes/stacks.ts';
 
 export interface ApiDeps {
@@ -54,9 +56,11 @@ export interface ApiDeps {
   configHistory: ConfigHistoryService;
   maintenance: MaintenanceService;
   restarts: ServiceRestartService;
+  proxyConfs: ProxyConfService;
   stacks: StackService;
   incidents: IncidentService;
   diagnosis: DiagnosisService;
+  fleet: FleetService;
   tokens: TokenService;
   events: EventService;
   alerts: AlertService;
@@ -95,11 +99,13 @@ export function createApiApp(deps: ApiDeps, limiter = new RateLimiter(deps.secur
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument());
   });
-  app.use('/api', fleetRoutes(new FleetService(deps.db)));
+  app.use('/api', fleetRoutes(deps.fleet));
   app.use('/api/devices', deviceRoutes(deps.devices));
   app.use('/api/devices', deviceActionRoutes(deps.actions, deps.publicUrl));
   // Before the data routes: `/{hostname}/maintenance` is not a data type.
   app.use('/api', operationalWorkflowRoutes(deps.maintenance, deps.restarts, deps.diagnosis, deps.publicUrl));
+  // Before the data routes: `/{hostname}/proxy-confs` is not a data type.
+  app.use('/api/devices', proxyConfRoutes(deps.proxyConfs, deps.publicUrl));
   // Before the data routes, whose `/{hostname}/{data_type}` would otherwise take `/{hostname}/stacks`.
   app.use('/api', stackRoutes(deps.stacks, deps.publicUrl));
   app.use('/api/devices', dataRoutes(deps.collection));

@@ -1,9 +1,9 @@
 import express, { type RequestHandler, type Response } from 'express';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../platform/project-root.ts';
 
 /** Where the web console's build lands (`scripts/build-web.ts`): web/dist beside the sources, in the image too. */
-export const CONSOLE_DIR = fileURLToPath(new URL('../web/dist/', import.meta.url));
+export const CONSOLE_DIR = path.join(PROJECT_ROOT, 'web', 'dist');
 
 /** The API and the machine endpoints keep their own answers (JSON 404s, tokens); every other path is the console's. */
 export function isConsolePath(p: string): boolean {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import pkg from '../package.json' with { type: 'json' };
-import { DATA_TYPES } from '../activities/collectors/registry.ts';
-import type { SemanticChange } from '../activities/config/config-diff.ts';
+import { DATA_TYPES } from '../domain/collectors/registry.ts';
+import type { SemanticChange } from '../domain/config/config-diff.ts';
 import { AlertChannelCreate, AlertRuleCreate } from '../schema/alert.ts';
 import { TokenCreate, TOKEN_SCOPES, type PrincipalKind, type TokenView } from '../schema/api-token.ts';
 import { ConfirmBody, ExecRequest, OperationId, OperationListQuery } from '../schema/command-request.ts';
@@ -14,6 +14,8 @@ import { LogWindow, UnitName } from '../schema/log-request.ts';
 import { MaintenanceRequest } from '../schema/maintenance-request.ts';
 import type { DeviceMaintenance, MaintenanceView } from '../schema/maintenance.ts';
 import type { AffectedItem, CommandResult, OperationView, RiskAssessment, StoredOperationView } from '../schema/operation.ts';
+import { fleetContainersAnswerShape, FleetContainersQuery } from '../schema/fleet-containers.ts';
+import { ProxyConfFileName, ProxyConfList, ProxyConfQuery, ProxyConfRequest, ProxyConfView } from '../schema/proxy-conf.ts';
 import { ServiceRestartRequest, type ServiceRestartView } from '../schema/service-restart.ts';
 import { StackDeployRequest, StackName, StackRemoveRequest, StackUpdateRequest, type StackDetail, type StackOperationView, type StackSummary } from '../schema/stack.ts';
 import { ZfsSnapshotRequest } from '../schema/zfs-snapshot-request.ts';
@@ -482,6 +484,7 @@ const schemas = {
   HealthReport: answers(z.looseObject(healthShape)),
   MaintenanceView: answers(z.looseObject(maintenanceViewShape)),
   ServiceRestartView: answers(z.looseObject(restartViewShape)),
+  ProxyConfView: answers(ProxyConfView),
   StackView: answers(z.looseObject(stackViewShape)),
   StackSummary: answers(z.looseObject(stackSummaryShape)),
   StackDetail: answers(z.looseObject(stackDetailShape)),
@@ -584,6 +587,13 @@ route('get', '/api/fleet', {
   summary: 'Every device with its newest stored metrics, container counts and firing alerts (never collects)',
   tag: 'devices',
   answers: { '200': wrapped('the devices, by hostname', 'devices', answers(z.array(z.looseObject(fleetDeviceShape)))) },
+});
+route('get', '/api/containers', {
+  operationId: 'listAllContainers',
+  summary: 'Every container of the fleet from the stored answers (never collects), filtered by device, state and name substring, paged',
+  tag: 'containers',
+  query: FleetContainersQuery,
+  answers: { '200': json('the matching containers, by device and name, with the age of each device\'s answer', answers(z.object(fleetContainersAnswerShape))) },
 });
 route('get', '/api/devices', { operationId: 'listDevices', summary: 'Every device', tag: 'devices', answers: { '200': wrapped('the devices, by hostname', 'devices', { type: 'array', items: ref('DeviceView') }) } });
 route('post', '/api/devices', { operationId: 'addDevice', summary: 'Add a device (capabilities are detected at once)', tag: 'devices', body: body(DeviceCreate), answers: { '201': named('added', 'DeviceView') } });
@@ -738,6 +748,39 @@ route('post', '/api/devices/{hostname}/compose/services/{service}/restart', {
   },
 });
 
+route('get', '/api/devices/{hostname}/proxy-confs', {
+  operationId: 'listProxyConfs',
+  summary: 'Reverse-proxy confs read live from the device, with their upstreams and whether each upstream container runs',
+  tag: 'proxy',
+  path: pathHostname,
+  query: ProxyConfQuery,
+  answers: { '200': json('the confs, and a proxy_upstream_broken insight per missing or stopped upstream container', answers(ProxyConfList)), '409': json('no proxy found on the device', ref('Error')) },
+});
+route('post', '/api/devices/{hostname}/proxy-confs', {
+  operationId: 'createProxyConf',
+  summary: 'Generate and apply a SWAG subdomain/subfolder conf: validated (nginx -t), reloaded, checked, undone on failure; replacing is held',
+  tag: 'proxy',
+  path: pathHostname,
+  body: body(ProxyConfRequest),
+  answers: {
+    '200': wrapped('applied (or already so)', 'proxy_conf', ref('ProxyConfView')),
+    '409': heldOrConflict({ key: 'proxy_conf', view: 'ProxyConfView' }),
+    '502': json('failed, or undone after nginx -t, the reload or the check failed (the view says why)', ref('Error')),
+  },
+});
+route('delete', '/api/devices/{hostname}/proxy-confs/{file}', {
+  operationId: 'removeProxyConf',
+  summary: 'Remove a conf (held for a person\'s phrase), then nginx -t and reload; put back if nginx refuses',
+  tag: 'proxy',
+  path: { ...pathHostname, file: ProxyConfFileName },
+  query: ProxyConfQuery,
+  answers: {
+    '200': wrapped('removed', 'proxy_conf', ref('ProxyConfView')),
+    '404': json('no such conf', ref('Error')),
+    '409': heldOrConflict({ key: 'proxy_conf', view: 'ProxyConfView' }),
+    '502': json('failed, or put back after nginx refused', ref('Error')),
+  },
+});
 const pathStack = { ...pathHostname, name: StackName };
 /** A stack change answers its view; 502 when it failed or was undone (the view in `details.stack`). */
 const stackAnswers = (done: string) => ({

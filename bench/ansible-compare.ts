@@ -23,7 +23,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sshTargetOf } from '../activities/store/devices.ts';
+import { sshTargetOf } from '../store/devices.ts';
 import { createLogger } from '../platform/logger.ts';
 import { startSystem, type RunningSystem } from '../platform/system.ts';
 import { waitForPort } from '../test/support/ports.ts';

@@ -24,6 +24,11 @@ const USAGE = `usage:
   infra maintenance <device> on [--keep NAME]... [--include NAME]... [--reason TEXT]   (asks for the phrase)
   infra maintenance <device> off|status
   infra restart <device> <compose_service> [--project P]   the service, then its dependents in depends_on order
+  infra proxy list <device> [--conf-dir DIR] [--container NAME | --host] [--json]   confs, upstreams, broken ones
+  infra proxy add <device> <name> --upstream APP:PORT [--https] [--subfolder [--path /P]] [--subdomain S] [--domain D]
+                  [--auth authelia|authentik] [--websocket] [--conf-dir DIR] [--container NAME | --host] [--check-url URL]
+                                                   write, nginx -t, reload, check; undone on failure (replacing asks for the phrase)
+  infra proxy remove <device> <file> [--conf-dir DIR] [--container NAME | --host]   (asks for the phrase)
   infra stacks list <device> [--fresh]             compose stacks: services, images, state, ports
   infra stacks show <device> <name>                its file, parsed form, env file keys (no values), digests
   infra stacks deploy <device> <name> <compose_file> [--deadline S]   refused on a taken port; removed again if it fails
@@ -389,6 +394,76 @@ async function main(argv: string[]): Promise<void> {
     for (const step of steps?.steps ?? []) process.stderr.write(`${step.service}: ${step.state}${step.detail ? ` — ${step.detail}` : ''}\n`);
     if (answer.status === 200) return;
     return operation(answer);
+  }
+  if (group === 'proxy' && sub) {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        'conf-dir': { type: 'string' }, container: { type: 'string' }, host: { type: 'boolean' }, json: { type: 'boolean' },
+        upstream: { type: 'string' }, https: { type: 'boolean' }, subfolder: { type: 'boolean' }, path: { type: 'string' },
+        subdomain: { type: 'string' }, domain: { type: 'string' }, auth: { type: 'string' }, websocket: { type: 'boolean' }, 'check-url': { type: 'string' },
+      },
+    });
+    const [device, target] = positionals;
+    if (!device) throw usage();
+    const location = { conf_dir: values['conf-dir'], ...(values.container ? { container: values.container } : values.host ? { proxy: 'host' } : {}) };
+    const query = new URLSearchParams(Object.entries(location).filter((e): e is [string, string] => e[1] !== undefined));
+    const route = `/api/devices/${encodeURIComponent(device)}/proxy-confs`;
+    if (sub === 'list' && positionals.length === 1) {
+      const listed = (await call('GET', `${route}?${query}`)) as { proxy: { mode: string; container: string | null; conf_dir: string }; confs: Array<{ file: string; server_names: string[]; locations: string[]; parse_error: string | null; upstreams: Array<{ url: string; state: string; container_state: string | null }> }>; insights: Array<{ message: string }> };
+      if (values.json) return void print(listed);
+      process.stdout.write(`${listed.proxy.conf_dir} (${listed.proxy.mode === 'container' ? `container ${listed.proxy.container}` : 'host nginx'})
+`);
+      for (const c of listed.confs) {
+        const upstreams = c.upstreams.map((u) => `${u.url} [${u.state}${u.container_state && u.state !== 'running' ? `: ${u.container_state}` : ''}]`).join(', ');
+        process.stdout.write(`  ${c.file}  ${[...c.server_names, ...c.locations].join(' ')}  → ${c.parse_error ? `unreadable: ${c.parse_error}` : upstreams || 'no upstream'}
+`);
+      }
+      for (const i of listed.insights) process.stdout.write(`  [warning] ${i.message}
+`);
+      return;
+    }
+    const report = (answer: { payload: Record<string, unknown> | null }) => {
+      const view = (answer.payload?.proxy_conf ?? (answer.payload?.error as { details?: { proxy_conf?: unknown } } | undefined)?.details?.proxy_conf) as { path: string | null; phase: string; validation: { command: string; output: string } | null; answer: { detail: string } | null } | undefined;
+      if (!view) return;
+      process.stderr.write(`${view.path ?? '?'}: ${view.phase}
+`);
+      if (view.validation) process.stderr.write(`${view.validation.command}:
+${view.validation.output}
+`);
+      if (view.answer) process.stderr.write(`check: ${view.answer.detail}
+`);
+    };
+    if (sub === 'add' && positionals.length === 2) {
+      const upstream = /^([^:]+):(\d+)$/.exec(values.upstream ?? '');
+      if (!upstream) throw new UsageError(`--upstream APP:PORT is required (e.g. --upstream jellyfin:8096); ${SEE_HELP}`);
+      const answer = await request('POST', route, {
+        name: target,
+        kind: values.subfolder ? 'subfolder' : 'subdomain',
+        subdomain: values.subdomain,
+        domain: values.domain,
+        path: values.path,
+        upstream_app: upstream[1],
+        upstream_port: Number(upstream[2]),
+        upstream_proto: values.https ? 'https' : 'http',
+        auth: values.auth,
+        websocket: values.websocket,
+        conf_dir: values['conf-dir'],
+        proxy: values.container ? { container: values.container } : values.host ? 'host' : undefined,
+        check_url: values['check-url'],
+      });
+      report(answer);
+      if (answer.status === 200) return;
+      return operation(answer);
+    }
+    if (sub === 'remove' && positionals.length === 2) {
+      const answer = await request('DELETE', `${route}/${encodeURIComponent(target!)}?${query}`);
+      report(answer);
+      if (answer.status === 200) return;
+      return operation(answer);
+    }
+    throw usage();
   }
   if (group === 'stacks' && sub) {
     const { values, positionals } = parseArgs({

@@ -23,7 +23,9 @@ import { Command, OperationId } from '../schema/command-request.ts';
 import type { OperationView } from '../schema/operation.ts';
 import { databaseUnavailable, ServiceError } from '../services/service-error.ts';
 import { nulPath } from '../schema/nul-character.ts';
+import { registerFleetTools, type FleetToolDeps } from './tools/fleet.ts';
 import { registerOperationalWorkflowTools, type OperationalWorkflowDeps } from './tools/operational-workflows.ts';
+import { registerProxyConfTools, type ProxyConfToolDeps } from './tools/proxy-confs.ts';
 import { registerStackTools, type StackToolDeps } from './tools/stacks.ts';
 
 /**
@@ -57,7 +59,7 @@ function elicitedPerson(personId: string, clientName: string | null): Principal 
   return { id: `mcp-elicitation:${personId}`, name: `person at ${clientName ?? 'the MCP client'} (elicitation)`, kind: 'mcp_elicitation', scopes: ['confirm'] };
 }
 
-export interface McpDeps extends OperationalWorkflowDeps, StackToolDeps {
+export interface McpDeps extends OperationalWorkflowDeps, ProxyConfToolDeps, FleetToolDeps, StackToolDeps {
   devices: DeviceService;
   collection: CollectionService;
   health: HealthService;
@@ -131,7 +133,11 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
   dataTool('get_zfs_status', 'zfs', 'ZFS pools', 'Pools with health, capacity and fragmentation; the vdev tree with each device\'s state and read/write/checksum errors; scrub/resilver progress; datasets, snapshot counts, ARC. `problems` lists DEGRADED/FAULTED pools and errors first. Cached for up to 600 s.');
   dataTool('get_guests', 'guests', 'Proxmox guests', 'The QEMU VMs and LXC containers of a Proxmox VE node: status, CPU %, memory, disk, network counters, uptime, tags, template flag and lock. `problems` lists locked guests (a backup or migration in progress, or one that died), guests using over 90 % of their memory and containers with a nearly full root disk; status needs_sudo says pvesh, qm and pct must be allowed through sudo -n. Cached for up to 60 s.');
   dataTool('get_updates', 'updates', 'Pending updates', 'Upgradable packages (apt, dnf, yum, pacman, apk) with security updates first, how old the package lists are, and whether a reboot is required. Read-only: never refreshes package lists. Cached for up to 6 h.');
-  dataTool('get_capabilities', 'capabilities', 'Device capabilities', 'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag), its OS, kernel and architecture. Detected daily.');
+  dataTool('get_capabilities', 'capabilities', 'Device capabilities', 'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag, gpu), its OS, kernel and architecture. Detected daily.');
+  dataTool('get_processes', 'processes', 'Top processes', 'The 15 processes using the most CPU and the 15 using the most resident memory (procps ps): PID, user, %CPU (CPU time over the process\'s lifetime, as ps computes it), %MEM, RSS, state, CPU time and command line. A device with busybox ps answers available false. Cached for up to 60 s.');
+  dataTool('get_disk_io', 'disk_io', 'Disk I/O rates', 'Per whole block device (partitions, loop, RAM and zram devices left out): read and write bytes per second, reads/writes per second, IOPS, %util (share of the second with I/O in flight) and average wait, from two /proc/diskstats samples a second apart. Busiest first. Cached for up to 60 s.');
+  dataTool('get_sensors', 'sensors', 'Temperatures and fans', 'Temperatures (hottest first, with the chips\' own max/critical limits and alarms) and fan speeds, from lm-sensors (sensors -j), else /sys/class/hwmon, else thermal zones; a VM without sensors answers an empty list with its reason. Cached for up to 60 s.');
+  dataTool('get_gpu', 'gpu', 'GPUs', 'Per GPU: load %, memory used/total, temperature, power draw and limit, fan, performance state; NVIDIA through nvidia-smi, AMD through the amdgpu driver. Polled only on devices where a GPU was detected; elsewhere available false. Cached for up to 60 s.');
 
   server.registerTool(
     'infrastructure_health',
@@ -146,6 +152,8 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
       : answerBody;
 
   registerOperationalWorkflowTools(server, deps, { answer, ctx: () => ctx(), askWhenHeld, publicUrl });
+  registerProxyConfTools(server, deps, { answer, ctx: () => ctx(), askWhenHeld, publicUrl });
+  registerFleetTools(server, deps, { answer });
   registerStackTools(server, deps, { answer, ctx: () => ctx(), askWhenHeld, publicUrl });
 
   server.registerTool(

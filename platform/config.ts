@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DATA_TYPES } from '../activities/collectors/registry.ts';
+import { DATA_TYPES } from '../domain/collectors/registry.ts';
 import { DEFAULT_AUDIT_RETENTION_DAYS } from '../activities/retention.ts';
 
 export const INFRA_ROLES = ['all', 'worker', 'api', 'mcp'] as const;

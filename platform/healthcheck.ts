@@ -1,5 +1,5 @@
 /**
- * The image's HEALTHCHECK (`node --import tsx platform/healthcheck.ts`), one command for every role:
+ * The image's HEALTHCHECK (`node dist/platform/healthcheck.js`, compiled from here), one command for every role:
  * exits 0 when this container's part is serving, else 1 with the reason on stderr. Reads the same
  * settings as platform/main.ts.
  * - api, all: `/health` answers 200 (PostgreSQL, Temporal and a polling worker are all up).

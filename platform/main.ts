@@ -149,5 +149,5 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
   }
 }
 
-// Run when started as `npm start`; imported (by the demo) it only provides runEmbedded.
+// Run when started as a script (the image's entry point); imported (by npm start and the demo) it only provides runEmbedded.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await runEmbedded();

@@ -17,6 +17,7 @@ import { ConfigWatchService } from '../services/config-watch-service.ts';
 import { DeviceActionService } from '../services/device-action-service.ts';
 import { DeviceService } from '../services/device-service.ts';
 import { DiagnosisService } from '../services/diagnosis-service.ts';
+import { FleetService } from '../services/fleet-service.ts';
 import { HealthService } from '../services/health-service.ts';
 import { IncidentService } from '../services/incident-service.ts';
 import { MaintenanceService } from '../services/maintenance-service.ts';
@@ -25,6 +26,7 @@ import type { OperationSettings } from '../schema/operation.ts';
 import { ScheduleService } from '../services/schedule-service.ts';
 import { StackService } from '../services/stack-service.ts';
 import { ServiceRestartService } from '../services/service-restart-service.ts';
+import { ProxyConfService } from '../services/proxy-conf-service.ts';
 import { startWorker, type WorkerHandle } from '../workers/worker.ts';
 import { DEFAULT_AUDIT_RETENTION_DAYS } from '../activities/retention.ts';
 import { awaitMigrations, createDb, migrateToLatest } from './db.ts';
@@ -89,9 +91,11 @@ export interface RunningSystem {
   actions: DeviceActionService;
   maintenance: MaintenanceService;
   restarts: ServiceRestartService;
+  proxyConfs: ProxyConfService;
   stacks: StackService;
   incidents: IncidentService;
   diagnosis: DiagnosisService;
+  fleet: FleetService;
   tokens: TokenService;
   events: EventService;
   worker: WorkerHandle | null;
@@ -123,9 +127,11 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const configHistory = new ConfigHistoryService(db, devices, watchers, operations);
   const maintenance = new MaintenanceService(client, devices, operations, o.instance);
   const restarts = new ServiceRestartService(client, devices, operations, o.instance);
+  const proxyConfs = new ProxyConfService(client, devices, collection, operations, o.instance);
   const stacks = new StackService(client, devices, collection, configHistory, operations, o.instance);
   const incidents = new IncidentService(db, client);
   const diagnosis = new DiagnosisService(client, devices, o.instance);
+  const fleet = new FleetService(db);
   const security = o.security ?? { rateLimitPerMinute: 0, allowedHosts: [], adminToken: null };
   const exposed = !isLoopback(o.bindAddress);
   const tokens = new TokenService(db, { exposed, bootstrapToken: security.adminToken });
@@ -154,7 +160,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const addr = server.address();
     return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
   };
-  const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, stacks, incidents, diagnosis };
+  const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, stacks, incidents, diagnosis, fleet };
   const events = new EventService(o.databaseUrl, o.logger);
   if (o.apiPort !== null) await events.start();
   const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, consoleDir: CONSOLE_DIR, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
@@ -169,7 +175,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   }
 
   return {
-    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, stacks, incidents, diagnosis, tokens, events, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, stacks, incidents, diagnosis, fleet, tokens, events, worker, apiUrl, mcpUrl,
     async stop() {
       await mcpFront?.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));

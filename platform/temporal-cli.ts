@@ -1,9 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { PROJECT_ROOT } from './project-root.ts';
 
 /** Finds the Temporal CLI: `TEMPORAL_CLI`, the project-local install (scripts/install-tools.sh), then PATH. */
 export function findTemporalCli(explicit = process.env.TEMPORAL_CLI): string {
@@ -11,7 +9,7 @@ export function findTemporalCli(explicit = process.env.TEMPORAL_CLI): string {
     if (!existsSync(explicit)) throw new Error(`TEMPORAL_CLI=${explicit} does not exist`);
     return explicit;
   }
-  const local = path.join(projectRoot, '.tools', 'temporal', 'bin', 'temporal');
+  const local = path.join(PROJECT_ROOT, '.tools', 'temporal', 'bin', 'temporal');
   if (existsSync(local)) return local;
   try {
     return execFileSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' }).trim();

@@ -38,12 +38,6 @@ export async function startTemporalDevServer(o: TemporalDevServerOptions): Promi
     '--port', String(o.port),
     '--namespace', o.namespace,
     '--log-level', 'warn',
-    // The history service runs 512 goroutines per task queue processor by default, sized for a cluster
-    // host with many shards; with one shard on SQLite, whose writes are serialised anyway, 32 carry
-    // 500 devices' load (BENCHMARKS.md, 2026-12-07) and hold about 10 MB less.
-    ...['transfer', 'timer', 'visibility'].flatMap((queue) => ['--dynamic-config-value', `history.${queue}ProcessorSchedulerWorkerCount=32`]),
-    // Archival is off in the dev server.
-    '--dynamic-config-value', 'history.archivalProcessorSchedulerWorkerCount=1',
   ];
   if (o.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(o.uiPort));
@@ -52,7 +46,8 @@ export async function startTemporalDevServer(o: TemporalDevServerOptions): Promi
   const server = startServerProcess(o.cli, args, {
     stopSignal: 'SIGTERM',
     // Go collects garbage when its heap reaches 1.5 times the live data instead of twice: about 20 MB
-    // less at idle, for GC work that grows with load (BENCHMARKS.md, 2026-12-07). GOGC set here wins.
+    // less at idle; at 500 devices 650 instead of 820 MB at most, for 80 instead of 69 % of a core
+    // (BENCHMARKS.md, 2026-12-07). A GOGC in the environment wins.
     env: { GOGC: '50', ...process.env },
   });
   const failure = (cause: string) => {

@@ -4,7 +4,7 @@ import type { ConfirmationRoute, RiskLevel } from './operation.ts';
 
 /**
  * Alerts: a rule watches one source — the insights of each collection (CPU, memory, disks, load, drives,
- * pools, containers, units, updates: see activities/insights), or a device's status — and a condition
+ * pools, containers, units, updates: see domain/insights), or a device's status — and a condition
  * that holds for `for_seconds` fires once; its recovery resolves it. Config changes and operation steps
  * are events: a matching one notifies once. Channels deliver all of them.
  */

@@ -147,6 +147,35 @@ export interface CapabilitiesSnapshotsTable extends SnapshotColumns {
   arch: string | null;
 }
 
+export interface ProcessesSnapshotsTable extends SnapshotColumns {
+  top_cpu_percent: number | null;
+  top_cpu_name: string | null;
+  top_rss_bytes: ColumnType<string | null, number | null, number | null>;
+  top_rss_name: string | null;
+}
+
+export interface DiskIoSnapshotsTable extends SnapshotColumns {
+  max_utilization_percent: number | null;
+  read_bytes_per_second: number | null;
+  write_bytes_per_second: number | null;
+  iops: number | null;
+}
+
+export interface SensorsSnapshotsTable extends SnapshotColumns {
+  max_temperature_celsius: number | null;
+  temperature_count: number | null;
+  fan_count: number | null;
+  min_fan_rpm: number | null;
+}
+
+export interface GpuSnapshotsTable extends SnapshotColumns {
+  gpu_count: number | null;
+  max_utilization_percent: number | null;
+  max_temperature_celsius: number | null;
+  memory_used_bytes: ColumnType<string | null, number | null, number | null>;
+  power_draw_watts: number | null;
+}
+
 export type ConfigChangeType = 'CREATE' | 'MODIFY' | 'DELETE' | 'MOVE';
 
 export interface ConfigWatchPathsTable {
@@ -219,6 +248,9 @@ export const AUDIT_ACTIONS = [
   'config_rollback_written',
   'config_rollback_checked',
   'config_rollback_restored',
+  'proxy_conf_requested',
+  'proxy_conf_changed',
+  'proxy_conf_reverted',
   'maintenance_entered',
   'maintenance_left',
   'incident_opened',
@@ -372,6 +404,10 @@ export interface Database {
   updates_snapshots: UpdatesSnapshotsTable;
   guests_snapshots: GuestsSnapshotsTable;
   capabilities_snapshots: CapabilitiesSnapshotsTable;
+  processes_snapshots: ProcessesSnapshotsTable;
+  disk_io_snapshots: DiskIoSnapshotsTable;
+  sensors_snapshots: SensorsSnapshotsTable;
+  gpu_snapshots: GpuSnapshotsTable;
   ports_snapshots: PortsSnapshotsTable;
   docker_networks_snapshots: DockerNetworksSnapshotsTable;
   config_watch_paths: ConfigWatchPathsTable;

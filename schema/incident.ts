@@ -44,7 +44,7 @@ export interface IncidentView {
   workflow_id: string;
 }
 
-/** What a collection saw that should have an incident (see activities/incidents/detect.ts). */
+/** What a collection saw that should have an incident (see domain/incidents/detect.ts). */
 export interface IncidentSighting {
   kind: IncidentKind;
   subject: string;

@@ -1,4 +1,4 @@
-import type { KeptContainer, MaintenancePlan } from '../activities/maintenance/plan.ts';
+import type { KeptContainer, MaintenancePlan } from '../domain/maintenance/plan.ts';
 import type { PrincipalRef } from './api-token.ts';
 import type { Trigger } from './database.ts';
 import type { OperationSettings } from './operation.ts';

@@ -1,6 +1,7 @@
 /**
- * `npm test`: type-check and lint, then start the shared real parts once (a Temporal dev server, an
- * embedded PostgreSQL, the workflow bundle) and run every test file with Node's test runner.
+ * `npm test`: type-check and lint, bring the compiled server in dist/ up to date (what `npm start` and
+ * the image's commands run), then start the shared real parts once (a Temporal dev server, an embedded
+ * PostgreSQL, the workflow bundle) and run every test file with Node's test runner.
  * Test files create their own databases and task queues on these servers.
  * `tsx scripts/run-tests.ts FILE...` runs only those files (no type-check or lint).
  */
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../platform/logger.ts';
 import { startSharedServers } from '../test/support/servers.ts';
+import { ensureServerBuild } from './server-build.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Its own directory per concurrent run (INFRA_TEST_DATA_DIR), since each run starts by emptying it.
@@ -43,6 +45,8 @@ async function main(): Promise<number> {
   if (files.some((f) => path.resolve(root, f).startsWith(path.join(root, 'test', 'browser')))) {
     if ((await run('npx', ['tsx', 'scripts/build-web.ts', '--if-stale'])) !== 0) return 1;
   }
+  // Here, once, rather than by an `npm start` under test (within its start-up timeout) or in parallel.
+  if (!ensureServerBuild()) return 1;
   const servers = await startSharedServers(testData, logger);
   const env = {
     ...process.env,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { addReadCounts, type ReadCount } from '../activities/store/audit.ts';
+import { addReadCounts, type ReadCount } from '../store/audit.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Database, Trigger } from '../schema/database.ts';
 

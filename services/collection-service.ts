@@ -1,10 +1,10 @@
 import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Kysely } from 'kysely';
-import { collectorFor, DATA_TYPES, isDataType } from '../activities/collectors/registry.ts';
-import { insightsFor } from '../activities/insights/data-insights.ts';
-import type { Insight } from '../activities/insights/insight.ts';
-import { latestSnapshot, snapshotCount, snapshotsBetween, type StoredSnapshot } from '../activities/store/snapshots.ts';
+import { collectorFor, DATA_TYPES, isDataType } from '../domain/collectors/registry.ts';
+import { insightsFor } from '../domain/insights/data-insights.ts';
+import type { Insight } from '../domain/insights/insight.ts';
+import { latestSnapshot, snapshotCount, snapshotsBetween, type StoredSnapshot } from '../store/snapshots.ts';
 import { AuditWriter } from './audit-writer.ts';
 import { CachedReadCounts } from './cached-read-counts.ts';
 import { databaseUnreachable } from '../platform/db.ts';

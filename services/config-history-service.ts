@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import { semanticChanges, unifiedDiff } from '../activities/config/config-diff.ts';
-import { storedParse } from '../activities/config/parsed-config.ts';
-import { redactDiff, redactSecrets } from '../activities/config/secret-redaction.ts';
+import { semanticChanges, unifiedDiff } from '../domain/config/config-diff.ts';
+import { storedParse } from '../domain/config/parsed-config.ts';
+import { redactDiff, redactSecrets } from '../domain/config/secret-redaction.ts';
 import { scopesAllow, type Principal } from '../schema/api-token.ts';
 import type { Database } from '../schema/database.ts';
 import type { ConfigWatchService } from './config-watch-service.ts';

@@ -1,6 +1,6 @@
-import type { ContainerInfo, ContainersData } from '../activities/collectors/containers.ts';
-import type { Guest, GuestsData, GuestType } from '../activities/collectors/guests.ts';
-import { validateSnapshotName, type ZfsData } from '../activities/collectors/zfs.ts';
+import type { ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
+import type { Guest, GuestsData, GuestType } from '../domain/collectors/guests.ts';
+import { validateSnapshotName, type ZfsData } from '../domain/collectors/zfs.ts';
 import { CHANGING_CONTAINER_ACTIONS, type ContainerActionRequest } from '../schema/container-action.ts';
 import { QEMU_ONLY_GUEST_ACTIONS, type GuestActionRequest } from '../schema/guest-action.ts';
 import type { LogWindow } from '../schema/log-request.ts';

@@ -1,4 +1,4 @@
-import { shellQuote } from '../activities/ssh/quote.ts';
+import { shellQuote } from '../domain/ssh/quote.ts';
 import type { ContainerActionRequest } from '../schema/container-action.ts';
 import { GuestActionTarget, QEMU_ONLY_GUEST_ACTIONS } from '../schema/guest-action.ts';
 import type { LogWindow } from '../schema/log-request.ts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import type { DiagnosisFocus } from '../activities/insights/diagnosis.ts';
+import type { DiagnosisFocus } from '../domain/insights/diagnosis.ts';
 import type { DiagnoseInput, DiagnoseResult, diagnoseWorkflow } from '../workflows/diagnose.ts';
 import { DEVICE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../workflows/search-attributes.ts';
 import type { DeviceService, RequestContext } from './device-service.ts';

@@ -1,7 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema/database.ts';
 import type { DeviceView } from '../schema/device.ts';
-import { deviceView } from '../activities/store/devices.ts';
+import { deviceView } from '../store/devices.ts';
+import type { ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
+import type { FleetContainersQuery } from '../schema/fleet-containers.ts';
+import { ServiceError } from './service-error.ts';
 
 /** The newest stored metrics of a device, as the scalar columns its snapshot table keeps for charts. */
 export interface FleetMetrics {
@@ -32,6 +35,30 @@ export interface FleetDevice {
   alerts: { firing: number; worst_severity: string | null };
 }
 
+/** One container of the fleet-wide list: the device's newest stored answer, with whose and how old it is. */
+export interface FleetContainer extends ContainerInfo {
+  device: string;
+  collected_at: string;
+}
+
+/** Where the list came from: every device asked about, with the age of its newest container answer. */
+export interface FleetContainerSource {
+  device: string;
+  /** Null when the device's containers were never collected. */
+  collected_at: string | null;
+  /** Null when never collected. */
+  docker_available: boolean | null;
+}
+
+export interface FleetContainersAnswer {
+  containers: FleetContainer[];
+  /** Matching containers in all, of which this page holds `limit` from `offset`. */
+  total: number;
+  limit: number;
+  offset: number;
+  sources: FleetContainerSource[];
+}
+
 const SEVERITY_RANK: Record<string, number> = { critical: 3, warning: 2, info: 1 };
 
 /**
@@ -41,6 +68,41 @@ const SEVERITY_RANK: Record<string, number> = { critical: 3, warning: 2, info: 1
  */
 export class FleetService {
   constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Every container of the fleet (or of one device) from each device's newest stored containers answer,
+   * filtered, ordered by device and name, one page at a time. Like `summary`, it never collects: the
+   * sources say how old each device's answer is.
+   */
+  async containers(query: FleetContainersQuery): Promise<FleetContainersAnswer> {
+    let devices = this.db.selectFrom('devices as d').select(['d.id', 'd.hostname']);
+    if (query.device !== undefined) devices = devices.where('d.hostname', '=', query.device);
+    const rows = await devices
+      .leftJoinLateral(
+        (eb) => eb.selectFrom('containers_snapshots as c').select(['c.collected_at', 'c.data']).whereRef('c.device_id', '=', 'd.id').orderBy('c.collected_at', 'desc').limit(1).as('latest'),
+        (join) => join.onTrue(),
+      )
+      .select(['latest.collected_at', 'latest.data'])
+      .orderBy('d.hostname')
+      .execute();
+    if (query.device !== undefined && rows.length === 0) throw new ServiceError('device_not_found', 404, `no device named ${query.device}`);
+    const name = query.name?.toLowerCase();
+    const matching: FleetContainer[] = [];
+    const sources: FleetContainerSource[] = [];
+    for (const row of rows) {
+      const data = row.data as ContainersData | null;
+      const collectedAt = row.collected_at?.toISOString() ?? null;
+      sources.push({ device: row.hostname, collected_at: collectedAt, docker_available: data?.docker_available ?? null });
+      if (data === null || collectedAt === null) continue;
+      const containers = [...data.containers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const container of containers) {
+        if (query.state !== undefined && container.state !== query.state) continue;
+        if (name !== undefined && !container.name.toLowerCase().includes(name)) continue;
+        matching.push({ ...container, device: row.hostname, collected_at: collectedAt });
+      }
+    }
+    return { containers: matching.slice(query.offset, query.offset + query.limit), total: matching.length, limit: query.limit, offset: query.offset, sources };
+  }
 
   async summary(): Promise<{ devices: FleetDevice[] }> {
     // A lateral join per device walks the (device_id, collected_at desc) index once: newest row only.

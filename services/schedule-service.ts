@@ -1,6 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
-import { collectors, DATA_TYPES, type DataType } from '../activities/collectors/registry.ts';
+import { collectors, DATA_TYPES, type DataType } from '../domain/collectors/registry.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { CollectionInput } from '../schema/collection.ts';
 import type { DeviceFollower, FollowedDevice } from './device-follower.ts';

@@ -1,9 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { ContainerInfo, ContainersData } from '../activities/collectors/containers.ts';
-import { redactSecrets } from '../activities/config/secret-redaction.ts';
+import type { ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
+import { redactSecrets } from '../domain/config/secret-redaction.ts';
 import { DEFAULT_STACKS_DIR } from '../activities/stacks/stack-activities.ts';
-import { readStackFile } from '../activities/stacks/stack-file.ts';
+import { readStackFile } from '../domain/compose/stack-file.ts';
 import {
   CONFIG_FILES_LABEL,
   IMAGE_LABEL,
@@ -14,7 +14,7 @@ import {
   StackFileError,
   WORKING_DIR_LABEL,
   type StackLocation,
-} from '../activities/compose/stack-commands.ts';
+} from '../domain/compose/stack-commands.ts';
 import type { OperationView } from '../schema/operation.ts';
 import type {
   StackAction,

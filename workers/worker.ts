@@ -8,19 +8,20 @@ import { createActivities } from '../activities/index.ts';
 import type { WatchSettings } from '../activities/config/watch.ts';
 import type { DeviceSchedules } from '../activities/schedules.ts';
 import type { DeviceWatchers } from '../activities/device-change.ts';
-import { hostKeyPinStore } from '../activities/store/devices.ts';
+import { hostKeyPinStore } from '../store/devices.ts';
 import { SshPool } from '../activities/ssh/pool.ts';
 import type { Logger } from '../platform/logger.ts';
 import { installTemporalRuntime } from '../platform/temporal-runtime.ts';
 import { watchSshPool } from '../platform/metrics.ts';
 import type { Database } from '../schema/database.ts';
 
-export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
+/** workflows/index.ts, or index.js beside a compiled worker in dist/. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${path.extname(import.meta.url)}`, import.meta.url));
 
 /**
  * Bundles `workflows/` once into `file`, for workers to load with `{ codePath }` (INFRA_WORKFLOW_BUNDLE):
  * bundling at every worker start costs seconds of CPU and needs webpack at run time. The image builds
- * it with scripts/build-workflow-bundle.ts; the test harness builds one per run.
+ * it with scripts/build-workflow-bundle.ts (`npm run build:server` into dist/); the test harness builds one per run.
  */
 export async function writeWorkflowBundle(file: string): Promise<void> {
   const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });

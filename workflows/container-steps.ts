@@ -1,6 +1,6 @@
 import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { ContainerInfo, ContainersData } from '../activities/collectors/containers.ts';
+import type { ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
 import type { Trigger } from '../schema/database.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 

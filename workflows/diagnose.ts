@@ -1,6 +1,6 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { diagnoseFleet, typesForFocus, type DiagnosedDataType, type DiagnosisFocus, type DiagnosisReport, type FleetDiagnosis } from '../activities/insights/diagnosis.ts';
+import { diagnoseFleet, typesForFocus, type DiagnosedDataType, type DiagnosisFocus, type DiagnosisReport, type FleetDiagnosis } from '../domain/insights/diagnosis.ts';
 import type { Trigger } from '../schema/database.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import { describeFailure } from './failure.ts';

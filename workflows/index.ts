@@ -8,4 +8,5 @@ export { diskIncidentWorkflow } from './disk-incident.ts';
 export { diagnoseWorkflow } from './diagnose.ts';
 export { alertDeliveryWorkflow, heldNoticeWorkflow } from './alert-delivery.ts';
 export { deviceChangeWorkflow } from './device-change.ts';
+export { proxyConfListWorkflow, proxyConfWorkflow } from './proxy-conf.ts';
 export { stackOperationWorkflow, stackReadWorkflow } from './stack-operation.ts';

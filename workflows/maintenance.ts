@@ -1,8 +1,8 @@
 import { principalRefOf, type PrincipalRef } from '../schema/api-token.ts';
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { ContainerInfo } from '../activities/collectors/containers.ts';
-import { shellQuote } from '../activities/ssh/quote.ts';
+import type { ContainerInfo } from '../domain/collectors/containers.ts';
+import { shellQuote } from '../domain/ssh/quote.ts';
 import { FINAL_MAINTENANCE_PHASES, type MaintenanceInput, type MaintenancePhase, type MaintenanceView } from '../schema/maintenance.ts';
 import { runOperationStep, type OperationContext } from './child-operation.ts';
 import { freshContainers, waitUntilReady } from './container-steps.ts';

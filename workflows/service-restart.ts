@@ -1,7 +1,7 @@
 import { principalRefOf } from '../schema/api-token.ts';
 import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
-import { composeServices, DependencyCycleError, restartOrder } from '../activities/compose/dependency-order.ts';
-import { shellQuote } from '../activities/ssh/quote.ts';
+import { composeServices, DependencyCycleError, restartOrder } from '../domain/compose/dependency-order.ts';
+import { shellQuote } from '../domain/ssh/quote.ts';
 import type { ServiceRestartInput, ServiceRestartView } from '../schema/service-restart.ts';
 import { runOperationStep } from './child-operation.ts';
 import { freshContainers, waitUntilReady } from './container-steps.ts';

@@ -1,8 +1,8 @@
 import { defineQuery, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { ContainerInfo } from '../activities/collectors/containers.ts';
-import type { DockerNetworksData } from '../activities/collectors/docker-networks.ts';
-import type { PortsData } from '../activities/collectors/ports.ts';
+import type { ContainerInfo } from '../domain/collectors/containers.ts';
+import type { DockerNetworksData } from '../domain/collectors/docker-networks.ts';
+import type { PortsData } from '../domain/collectors/ports.ts';
 import type { StackPlan } from '../activities/stacks/stack-activities.ts';
 import {
   composeCommand,
@@ -16,8 +16,8 @@ import {
   StackFileError,
   stagedPath,
   type StackLocation,
-} from '../activities/compose/stack-commands.ts';
-import { shellQuote } from '../activities/ssh/quote.ts';
+} from '../domain/compose/stack-commands.ts';
+import { shellQuote } from '../domain/ssh/quote.ts';
 import { principalRefOf } from '../schema/api-token.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import type { OperationView } from '../schema/operation.ts';

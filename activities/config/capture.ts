@@ -1,20 +1,20 @@
 import type { AlertTransition } from '../../schema/alert.ts';
-import { evaluateEventAlerts } from '../alerts/store.ts';
+import { evaluateEventAlerts } from '../../store/alerts.ts';
 import { Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { Logger } from '../../platform/logger.ts';
 import type { ConfigChangeType, Database } from '../../schema/database.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
-import { SshError } from '../ssh/errors.ts';
+import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool } from '../ssh/pool.ts';
-import { posixShellCommand } from '../ssh/quote.ts';
-import { findDeviceByHostname, sshTargetOf } from '../store/devices.ts';
-import { latestConfigSnapshot, storeConfigChange } from '../store/config-history.ts';
-import { assessChangeImpact } from './change-impact.ts';
-import { semanticChanges, unifiedDiff } from './config-diff.ts';
-import { parseFileRead, readFileScript } from './file-read.ts';
-import { parseConfig } from './parse-config.ts';
-import { storedParse } from './parsed-config.ts';
+import { posixShellCommand } from '../../domain/ssh/quote.ts';
+import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
+import { latestConfigSnapshot, storeConfigChange } from '../../store/config-history.ts';
+import { assessChangeImpact } from '../../domain/config/change-impact.ts';
+import { semanticChanges, unifiedDiff } from '../../domain/config/config-diff.ts';
+import { parseFileRead, readFileScript } from '../../domain/config/file-read.ts';
+import { parseConfig } from '../../domain/config/parse-config.ts';
+import { storedParse } from '../../domain/config/parsed-config.ts';
 
 export interface CaptureDeps {
   db: Kysely<Database>;

@@ -5,16 +5,16 @@ import type { Logger } from '../../platform/logger.ts';
 import type { Database } from '../../schema/database.ts';
 import type { RiskAssessment, RiskLevel } from '../../schema/operation.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
-import { SshError } from '../ssh/errors.ts';
-import type { SshPool } from '../ssh/pool.ts';
-import { posixShellCommand } from '../ssh/quote.ts';
-import { latestConfigSnapshot } from '../store/config-history.ts';
-import { findDeviceByHostname, sshTargetOf } from '../store/devices.ts';
-import { assessChangeImpact } from './change-impact.ts';
-import { semanticChanges } from './config-diff.ts';
-import { configKindOf } from './parse-config.ts';
-import { storedParse } from './parsed-config.ts';
-import { healthCheckScript, parseHealthCheck, removeFileScript, writeFileScript, type HealthCheck } from './rollback-scripts.ts';
+import { SshError } from '../../domain/ssh/errors.ts';
+import type { SshPool, SshTarget } from '../ssh/pool.ts';
+import { posixShellCommand } from '../../domain/ssh/quote.ts';
+import { latestConfigSnapshot } from '../../store/config-history.ts';
+import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
+import { assessChangeImpact } from '../../domain/config/change-impact.ts';
+import { semanticChanges } from '../../domain/config/config-diff.ts';
+import { configKindOf } from '../../domain/config/parse-config.ts';
+import { storedParse } from '../../domain/config/parsed-config.ts';
+import { healthCheckScript, parseHealthCheck, removeFileScript, writeFileScript, type HealthCheck } from '../../domain/config/rollback-scripts.ts';
 
 export interface RollbackDeps {
   db: Kysely<Database>;
@@ -96,18 +96,24 @@ export async function writeConfigVersion(deps: RollbackDeps, t: ConfigRestoreTar
       if (removed.exitCode !== 0) throw new SshError('permission_denied', `cannot remove ${t.path}: ${removed.stderr.trim()}`);
       return { replacedSnapshotId: replaced?.id ?? null, sha256: null };
     }
-    const written = await deps.pool.exec(ssh, posixShellCommand(writeFileScript(t.path)), { timeoutMs: 60_000, stdin: Buffer.from(target.content, 'utf8') });
-    const sha256 = /^([0-9a-f]{64})\b/.exec(written.stdout)?.[1] ?? null;
-    if (written.exitCode !== 0 || sha256 === null) {
-      const reason = written.stderr.trim().split('\n')[0] ?? `exit status ${written.exitCode}`;
-      throw new SshError(/permission denied|read-only/i.test(reason) ? 'permission_denied' : 'unknown', `cannot write ${t.path}: ${reason}`);
-    }
+    const sha256 = await writeFileContent(deps.pool, ssh, t.path, target.content);
     if (sha256 !== target.content_sha256) throw new SshError('unknown', `${t.path} holds ${sha256} after writing, expected ${target.content_sha256}`);
     deps.logger.info('config version written', { device: t.hostname, path: t.path, snapshot_id: t.snapshotId });
     return { replacedSnapshotId: replaced?.id ?? null, sha256 };
   } catch (err) {
     throw toApplicationFailure(err);
   }
+}
+
+/** Writes `content` to `path` atomically (see writeFileScript) and answers the SHA-256 the device reads back. */
+export async function writeFileContent(pool: SshPool, ssh: SshTarget, path: string, content: string): Promise<string> {
+  const written = await pool.exec(ssh, posixShellCommand(writeFileScript(path)), { timeoutMs: 60_000, stdin: Buffer.from(content, 'utf8') });
+  const sha256 = /^([0-9a-f]{64})\b/.exec(written.stdout)?.[1] ?? null;
+  if (written.exitCode !== 0 || sha256 === null) {
+    const reason = written.stderr.trim().split('\n')[0] ?? `exit status ${written.exitCode}`;
+    throw new SshError(/permission denied|read-only/i.test(reason) ? 'permission_denied' : 'unknown', `cannot write ${path}: ${reason}`);
+  }
+  return sha256;
 }
 
 /** The kind's own check of the file as it is now on the device. */

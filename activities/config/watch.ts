@@ -5,10 +5,10 @@ import type { Logger } from '../../platform/logger.ts';
 import type { ConfigWatchMode, Database } from '../../schema/database.ts';
 import { configChangesSignal, watchInPlaceSignal, type ObservedChange } from '../../workflows/config-watch-messages.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
-import { SshError } from '../ssh/errors.ts';
+import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
-import { posixShellCommand } from '../ssh/quote.ts';
-import { findDeviceByHostname, sshTargetOf } from '../store/devices.ts';
+import { posixShellCommand } from '../../domain/ssh/quote.ts';
+import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
 import {
   discoveryScript,
   hashScanScript,
@@ -20,7 +20,7 @@ import {
   parseWatchLine,
   watchScript,
   type WatchTargets,
-} from './watch-scripts.ts';
+} from '../../domain/config/watch-scripts.ts';
 
 export interface WatchDeps {
   db: Kysely<Database>;

@@ -2,11 +2,11 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
 import type { Database, Trigger } from '../../schema/database.ts';
 import type { DeviceMaintenance } from '../../schema/maintenance.ts';
-import type { ContainersData } from '../collectors/containers.ts';
+import type { ContainersData } from '../../domain/collectors/containers.ts';
 import { syncDeviceSchedules, type DeviceSchedules } from '../schedules.ts';
-import { writeAudit } from '../store/audit.ts';
-import { findDeviceByHostname } from '../store/devices.ts';
-import { planMaintenance, MaintenanceRequestError, type MaintenancePlan, type MaintenanceRequest } from './plan.ts';
+import { writeAudit } from '../../store/audit.ts';
+import { findDeviceByHostname } from '../../store/devices.ts';
+import { planMaintenance, MaintenanceRequestError, type MaintenancePlan, type MaintenanceRequest } from '../../domain/maintenance/plan.ts';
 
 export interface MaintenanceDeps {
   db: Kysely<Database>;

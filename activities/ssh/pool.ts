@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { Logger } from '../../platform/logger.ts';
-import { classifyConnectionError, SshError } from './errors.ts';
-import { hostKeyIdentity, type HostKeyIdentity } from './host-key.ts';
+import { classifyConnectionError, SshError } from '../../domain/ssh/errors.ts';
+import { hostKeyIdentity, type HostKeyIdentity } from '../../domain/ssh/host-key.ts';
 
 export interface SshTarget {
   deviceId: string;

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { queryAudit } from '../../activities/store/audit.ts';
+import { queryAudit } from '../../store/audit.ts';
 import type { Kysely } from 'kysely';
 import { AUDIT_ACTIONS, type Database } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';

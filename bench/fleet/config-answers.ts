@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { ConfigScriptKind } from '../../activities/config/watch-scripts.ts';
+import type { ConfigScriptKind } from '../../domain/config/watch-scripts.ts';
 import type { Answer } from './commands.ts';
 import { configEditsBetween, configFiles, isConfigDirectory, proxyConfDirectory, UNIT_DIRECTORY } from './config-files.ts';
 import type { DeviceModel } from './model.ts';
@@ -8,7 +8,7 @@ import type { DeviceProfile } from './profile.ts';
 import { words } from './shell-words.ts';
 
 /**
- * What a simulated device prints for the config watcher's scripts (activities/config/watch-scripts.ts
+ * What a simulated device prints for the config watcher's scripts (domain/config/watch-scripts.ts
  * and file-read.ts), over the files of config-files.ts: exactly the sections the real scripts print on
  * a host holding those files. The scripts' arguments (paths, directories) are read from the lines the
  * scripts quote them on.

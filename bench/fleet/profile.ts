@@ -1,4 +1,4 @@
-import type { Capability } from '../../activities/collectors/collector.ts';
+import type { Capability } from '../../domain/collectors/collector.ts';
 import {
   CONTAINERS,
   type ContainerTemplate,
@@ -771,6 +771,7 @@ export function buildProfile(seed: number, index: number, startTime: number): De
     unraid: false,
     wsl: false,
     swag: containers.some((c) => c.image.includes('linuxserver/swag')),
+    gpu: false,
   };
   const degrading = storage.drives.find((d) => d.degrading);
   return {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { createSnapshotTable } from './snapshot-table.ts';
 
-/** Proxmox VE guests per node (activities/collectors/guests.ts). */
+/** Proxmox VE guests per node (domain/collectors/guests.ts). */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await createSnapshotTable(db, 'guests_snapshots')
     .addColumn('guests_total', 'integer')

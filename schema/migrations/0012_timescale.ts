@@ -32,7 +32,7 @@ const COMPRESS_AFTER = '7 days';
  *   stay unique, and lookups by id still use the key's index;
  * - the unique `collection_id` is dropped. It guarded against a retried collection storing twice;
  *   (collection_id, collected_at) would not, since each attempt has its own collected_at. That guard is
- *   audit_log's unique collection_id instead (activities/store/snapshots.ts), on plain tables too.
+ *   audit_log's unique collection_id instead (store/snapshots.ts), on plain tables too.
  * Compression orders by (collected_at, id) so the primary key stays enforceable on compressed chunks.
  *
  * Retention stays the app's own purge (retentionWorkflow, every 6 h), which deletes from hypertables
@@ -43,11 +43,11 @@ const COMPRESS_AFTER = '7 days';
 export async function up(db: Kysely<unknown>): Promise<void> {
   if (!(await timescaleUsable(db))) return;
   await sql`CREATE EXTENSION IF NOT EXISTS timescaledb`.execute(db);
-  for (const table of SNAPSHOT_TABLES) await convertToHypertable(db, table);
+  for (const table of SNAPSHOT_TABLES) await makeHypertable(db, table);
 }
 
-/** One snapshot table as a compressed hypertable (see above); later migrations call it for their new tables. */
-export async function convertToHypertable(db: Kysely<unknown>, table: string): Promise<void> {
+/** One snapshot table as a compressed hypertable, as described above; later migrations call it for their new tables. */
+export async function makeHypertable(db: Kysely<unknown>, table: string): Promise<void> {
   const keys = await sql<{ conname: string }>`
     select conname from pg_constraint
     where conrelid = ${table}::regclass and contype in ('p', 'u')`.execute(db);

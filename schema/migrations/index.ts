@@ -13,7 +13,8 @@ import * as timescale from './0012_timescale.ts';
 import * as principals from './0013_principals.ts';
 import * as configFirstCapture from './0014_config_first_capture.ts';
 import * as readCounts from './0015_read_counts.ts';
-import * as portsNetworksStacks from './0016_ports_networks_stacks.ts';
+import * as hostDetailTypes from './0016_host_detail_types.ts';
+import * as portsNetworksStacks from './0017_ports_networks_stacks.ts';
 
 /** Listed statically so bundles and tests need no directory scanning; names sort in apply order. */
 export const migrationProvider: MigrationProvider = {
@@ -32,6 +33,7 @@ export const migrationProvider: MigrationProvider = {
     '0013_principals': principals,
     '0014_config_first_capture': configFirstCapture,
     '0015_read_counts': readCounts,
-    '0016_ports_networks_stacks': portsNetworksStacks,
+    '0016_host_detail_types': hostDetailTypes,
+    '0017_ports_networks_stacks': portsNetworksStacks,
   }),
 };

@@ -9,8 +9,8 @@ import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { sql, type Kysely } from 'kysely';
-import { collectorFor, collectors } from '../../activities/collectors/registry.ts';
-import { storeCollection, type CollectionRecord } from '../../activities/store/snapshots.ts';
+import { collectorFor, collectors } from '../../domain/collectors/registry.ts';
+import { storeCollection, type CollectionRecord } from '../../store/snapshots.ts';
 import { ConfigError, loadConfig } from '../../platform/config.ts';
 import { createDb, migrateToLatest } from '../../platform/db.ts';
 import { connectTemporal } from '../../platform/temporal.ts';
@@ -27,8 +27,9 @@ import { createTestDatabase, testDir, testEnv, uniqueName } from '../support/sta
  * - temporal-compose.yml through `docker compose config` (schema and semantic validation by Compose
  *   itself; scripts/install-compose.sh builds the plugin), then what it declares;
  * - the Dockerfile parsed into stages and instructions, and checked against the code it ships;
- * - the image's own commands run as plain processes: the build stage's bundle step, the ENTRYPOINT
- *   once per role with the role's environment from the compose file, and the HEALTHCHECK.
+ * - the image's own commands run as plain processes on the dist/ that the build stage's command
+ *   (`npm run build:server`, run by the test harness) writes: the ENTRYPOINT once per role with the
+ *   role's environment from the compose file, and the HEALTHCHECK.
  */
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -115,9 +116,10 @@ function runtimeImports(entries: string[]): { files: Set<string>; packages: Set<
     files.add(file);
     const source = readFileSync(file, 'utf8');
     const specifiers = [
-      ...[...source.matchAll(/^\s*(?:import|export)(\s+type)?\b[^;'"]*?\bfrom\s+'([^']+)'/gm)].filter((m) => !m[1]).map((m) => m[2]!),
-      ...[...source.matchAll(/^\s*import\s+'([^']+)'/gm)].map((m) => m[1]!),
-      ...[...source.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!),
+      // tsc writes the specifiers it rewrites (`.ts` to `.js`) in double quotes.
+      ...[...source.matchAll(/^\s*(?:import|export)(\s+type)?\b[^;'"]*?\bfrom\s+(['"])([^'"]+)\2/gm)].filter((m) => !m[1]).map((m) => m[3]!),
+      ...[...source.matchAll(/^\s*import\s+(['"])([^'"]+)\1/gm)].map((m) => m[2]!),
+      ...[...source.matchAll(/\bimport\(\s*(['"])([^'"]+)\1\s*\)/g)].map((m) => m[2]!),
     ];
     for (const spec of specifiers) {
       if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec));
@@ -217,7 +219,7 @@ describe('deployment files', () => {
     for (const front of [api!, mcp!]) assert.equal(front.volumes, undefined, 'only the worker opens SSH, so only it gets the keys');
   });
 
-  test('the Dockerfile builds in stages and runs the sources as a non-root user', () => {
+  test('the Dockerfile builds in stages and runs the compiled server as a non-root user', () => {
     const stages = parseDockerfile(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
     const [deps, build, runtime] = [stageNamed(stages, 'deps'), stageNamed(stages, 'build'), stageNamed(stages, 'runtime')];
     assert.equal(stages.at(-1), runtime, 'the runtime stage is the image');
@@ -226,35 +228,43 @@ describe('deployment files', () => {
     assert.equal(build.from, 'deps', 'the build stage reuses the installed dependencies');
     assert.ok(all(deps, 'RUN').some((r) => /\bnpm ci\b/.test(r) && !r.includes('--omit=dev')), 'deps installs everything, dev tools included');
     assert.ok(all(build, 'RUN').some((r) => /\btsc --noEmit\b/.test(r)), 'the build type-checks');
-    assert.ok(all(build, 'RUN').some((r) => r.includes('scripts/build-workflow-bundle.ts')), 'the build writes the workflow bundle');
+    assert.ok(all(build, 'RUN').some((r) => /\bnpm run build:server\b/.test(r)), 'the build compiles the server and writes the workflow bundle');
     assert.ok(all(runtime, 'RUN').some((r) => /\bnpm ci --omit=dev\b/.test(r)), 'the runtime has production dependencies only');
+    // `prepare` is the server build, which needs the sources and TypeScript: neither stage that installs may run it.
+    for (const stage of [deps, runtime]) assert.ok(all(stage, 'RUN').filter((r) => /\bnpm ci\b/.test(r)).every((r) => r.includes('--ignore-scripts')), `${stage.name} skips prepare`);
 
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
-    assert.ok(pkg.dependencies.tsx, 'tsx runs the sources, so it must be a production dependency');
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; scripts: Record<string, string> };
+    for (const tool of ['tsx', 'typescript']) assert.equal(pkg.dependencies[tool], undefined, `${tool} is not a production dependency: the image runs compiled JavaScript`);
 
-    // The bundle the build wrote is what the runtime's INFRA_WORKFLOW_BUNDLE names.
+    // The bundle build:server writes is what the runtime's INFRA_WORKFLOW_BUNDLE names, in the dist/ it copies from the build.
     const workdir = all(runtime, 'WORKDIR').at(-1)!;
-    const bundleEnv = stageEnv(runtime).INFRA_WORKFLOW_BUNDLE;
-    const copiedBundle = all(runtime, 'COPY').map((c) => /^--from=build\s+(\S+)\s+(\S+)$/.exec(c)).find(Boolean);
-    assert.ok(copiedBundle, 'the runtime copies the bundle from the build stage');
-    assert.equal(copiedBundle[1], stageEnv(build).INFRA_WORKFLOW_BUNDLE, 'it copies the file the build wrote');
-    assert.equal(path.posix.resolve(workdir, copiedBundle[2]!), bundleEnv);
+    const copiedDist = all(runtime, 'COPY').map((c) => /^--from=build\s+(\S+\/dist)\s+(\S+)$/.exec(c)).find((m) => m && !m[1]!.endsWith('/web/dist'));
+    assert.ok(copiedDist, 'the runtime copies the build output from the build stage');
+    assert.equal(copiedDist[1], `${all(build, 'WORKDIR').at(-1) ?? workdir}/dist`);
+    const distInImage = path.posix.resolve(workdir, copiedDist[2]!);
+    assert.ok(pkg.scripts['build:server']!.endsWith(' dist/workflow-bundle.js'), 'build:server writes the bundle into dist/');
+    assert.equal(stageEnv(runtime).INFRA_WORKFLOW_BUNDLE, `${distInImage}/workflow-bundle.js`);
     // The console the API serves (api/console.ts: web/dist) is built in the build stage and copied there.
     assert.ok(all(build, 'RUN').some((r) => r.includes('scripts/build-web.ts')), 'the build builds the web console');
     assert.ok(all(runtime, 'COPY').includes('--from=build /app/web/dist ./web/dist'), 'the runtime ships the console build');
 
-    // Everything the entry point and the health check import is copied, and needs no dev dependency.
-    const copied = all(runtime, 'COPY').filter((c) => !c.startsWith('--')).flatMap((c) => c.split(/\s+/).slice(0, -1));
+    // Everything the entry point and the health check import (the compiled output here, which the test
+    // harness brought up to date) is in the image, and needs no dev dependency.
+    const copied = [
+      ...all(runtime, 'COPY').filter((c) => !c.startsWith('--')).flatMap((c) => c.split(/\s+/).slice(0, -1)),
+      path.posix.relative(workdir, distInImage),
+    ];
     const entrypoint = execForm(all(runtime, 'ENTRYPOINT').at(-1)!);
     const healthcheck = execForm(all(runtime, 'HEALTHCHECK').at(-1)!.replace(/^[\s\S]*?\bCMD\s+/, ''));
-    const { files, packages } = runtimeImports([entrypoint.at(-1)!, healthcheck.at(-1)!]);
+    assert.deepEqual(entrypoint, ['node', 'dist/platform/main.js'], 'plain node on the compiled entry point');
+    assert.deepEqual(healthcheck, ['node', 'dist/platform/healthcheck.js']);
+    // bin/infra.mjs, without tsx as in the image, runs the compiled CLI.
+    const { files, packages } = runtimeImports([entrypoint.at(-1)!, healthcheck.at(-1)!, 'dist/bin/infra-cli.js']);
     for (const file of files) {
       const rel = path.relative(root, file);
       assert.ok(copied.some((c) => rel === c || rel.startsWith(`${c}/`)), `${rel} is imported at run time but not copied into the image`);
     }
     for (const name of packages) assert.ok(pkg.dependencies[name], `${name} is imported at run time but is not a production dependency`);
-    assert.deepEqual(entrypoint.slice(0, 3), ['node', '--import', 'tsx']);
-    assert.deepEqual(healthcheck.slice(0, 3), ['node', '--import', 'tsx']);
 
     // Not root: the last USER of the image names the account created in that same stage.
     const user = all(runtime, 'USER').at(-1);
@@ -364,7 +374,6 @@ interface RoleProcess {
 describe("the image's commands, run as separate processes against real servers", { timeout: 300_000 }, () => {
   const stages = parseDockerfile(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
   const runtime = stageNamed(stages, 'runtime');
-  const build = stageNamed(stages, 'build');
   const [entryCmd, ...entryArgs] = execForm(all(runtime, 'ENTRYPOINT').at(-1)!);
   const [healthCmd, ...healthArgs] = execForm(all(runtime, 'HEALTHCHECK').at(-1)!.replace(/^[\s\S]*?\bCMD\s+/, ''));
   // `node` in the image is the Node the tests run on here.
@@ -477,11 +486,8 @@ describe("the image's commands, run as separate processes against real servers",
     apiUrl = `http://127.0.0.1:${apiPort}`;
     mcpUrl = `http://127.0.0.1:${mcpPort}/mcp`;
 
-    // The build stage's bundle step, as the image build runs it (a shell-form RUN), writing here instead of /app/dist.
-    const bundle = path.join(testDir(uniqueName('image')), 'workflow-bundle.js');
-    const bundleStep = all(build, 'RUN').find((r) => r.includes('scripts/build-workflow-bundle.ts'))!;
-    const built = spawnSync('/bin/sh', ['-c', bundleStep], { cwd: root, env: { ...process.env, INFRA_WORKFLOW_BUNDLE: bundle }, encoding: 'utf8', timeout: 180_000 });
-    assert.equal(built.status, 0, `${bundleStep}:\n${built.stderr}`);
+    // The bundle the image names, in the dist/ the build stage's `npm run build:server` wrote here (the test harness runs it).
+    const bundle = path.join(root, path.posix.relative(all(runtime, 'WORKDIR').at(-1)!, stageEnv(runtime).INFRA_WORKFLOW_BUNDLE!));
     assert.ok(readFileSync(bundle, 'utf8').length > 10_000, 'a workflow bundle was written');
 
     // What a container of that service gets: the image's ENV, then the service's environment; only the

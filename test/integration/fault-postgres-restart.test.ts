@@ -9,7 +9,7 @@ import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { testDir, uniqueName } from '../support/stack.ts';
 import { collectMarkers, failedCollectAttempts, localActivityAttempt } from '../support/collect-evidence.ts';
 import { ownerContext } from '../../services/device-service.ts';
-import { collectorFor } from '../../activities/collectors/registry.ts';
+import { collectorFor } from '../../domain/collectors/registry.ts';
 
 /**
  * Injects: the system's PostgreSQL (a dedicated embedded one, not the shared server) is stopped while

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { DATA_TYPES } from '../../activities/collectors/registry.ts';
+import { DATA_TYPES } from '../../domain/collectors/registry.ts';
 import { createTestDatabase, testDir, uniqueName } from '../support/stack.ts';
 import { startDedicatedTemporal, startFaultSystem, testDevice, until, type FaultSystem } from '../support/fault-servers.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { ContainersData } from '../../activities/collectors/containers.ts';
-import { DATA_TYPES } from '../../activities/collectors/registry.ts';
+import type { ContainersData } from '../../domain/collectors/containers.ts';
+import { DATA_TYPES } from '../../domain/collectors/registry.ts';
 import { configFiles, nextConfigEdit } from '../../bench/fleet/config-files.ts';
 import { registerFleet } from '../../bench/fleet/register.ts';
 import { type Fleet, type SimulatedDevice, startFleet } from '../../bench/fleet/simulator.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { existsSync } from 'node:fs';
-import { collectors, DATA_TYPES } from '../../activities/collectors/registry.ts';
+import { collectors, DATA_TYPES } from '../../domain/collectors/registry.ts';
 import { createLogger } from '../../platform/logger.ts';
 import type { CollectionInput } from '../../schema/collection.ts';
 import { ScheduleService } from '../../services/schedule-service.ts';

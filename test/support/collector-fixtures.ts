@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
-import { collectors, type DataType } from '../../activities/collectors/registry.ts';
-import { shellQuote } from '../../activities/ssh/quote.ts';
+import { CollectorParseError } from '../../domain/collectors/parse-error.ts';
+import { collectors, type DataType } from '../../domain/collectors/registry.ts';
+import { shellQuote } from '../../domain/ssh/quote.ts';
 
 /** Where a fixture of one data type lives: test/fixtures/<dataType>/<name>. */
 export function fixtureUrl(dataType: string, name: string): URL {

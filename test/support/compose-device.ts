@@ -1,7 +1,7 @@
 import type { HeldOperationNotice } from '../../schema/alert.ts';
-import type { ContainerInfo, ContainersData } from '../../activities/collectors/containers.ts';
-import { analyseCommand } from '../../activities/safety/command-analysis.ts';
-import { assessRisk } from '../../activities/safety/risk-assessment.ts';
+import type { ContainerInfo, ContainersData } from '../../domain/collectors/containers.ts';
+import { analyseCommand } from '../../domain/safety/command-analysis.ts';
+import { assessRisk } from '../../domain/safety/risk-assessment.ts';
 import { planForDeviceType, type PlanMaintenanceInput } from '../../activities/maintenance/state.ts';
 import type { CommandResult } from '../../schema/operation.ts';
 

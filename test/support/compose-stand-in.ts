@@ -1,7 +1,7 @@
 import { chownSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { shellQuote } from '../../activities/ssh/quote.ts';
+import { shellQuote } from '../../domain/ssh/quote.ts';
 import { devicePasswdEntry, type TestSshd } from './sshd.ts';
 
 const SCRIPT = fileURLToPath(new URL('./compose-stand-in.mjs', import.meta.url));

@@ -1,4 +1,4 @@
-import type { ComposeConfig, ComposePort, ComposeService, NginxConfig, NginxServer, SystemdUnitConfig } from '../../activities/config/parsed-config.ts';
+import type { ComposeConfig, ComposePort, ComposeService, NginxConfig, NginxServer, SystemdUnitConfig } from '../../domain/config/parsed-config.ts';
 
 /** Literal parsed shapes, as the parsers would produce them, for diff and impact tests. */
 

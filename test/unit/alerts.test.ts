@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { deliveryRequest } from '../../activities/alerts/deliver.ts';
-import { deviceStatusConditions, insightConditions, planAlerts, type Condition } from '../../activities/alerts/evaluate.ts';
-import type { Insight } from '../../activities/insights/insight.ts';
+import { deviceStatusConditions, insightConditions, planAlerts, type Condition } from '../../domain/alerts/evaluate.ts';
+import type { Insight } from '../../domain/insights/insight.ts';
 import type { AlertTransition } from '../../schema/alert.ts';
 
 const at = (s: number) => new Date(Date.UTC(2026, 10, 26, 10, 0, s));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { type CapabilitiesData, capabilitiesCollector } from '../../activities/collectors/capabilities.ts';
-import { CAPABILITIES } from '../../activities/collectors/collector.ts';
+import { type CapabilitiesData, capabilitiesCollector } from '../../domain/collectors/capabilities.ts';
+import { CAPABILITIES } from '../../domain/collectors/collector.ts';
 import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('capabilities');
@@ -26,7 +26,7 @@ describe('capabilitiesCollector settings', () => {
 describe('capabilitiesCollector.parse', () => {
   it('Proxmox VE 8: zfs, smartctl, systemd, proxmox with its version, no docker', () => {
     const data = parse(fixture('proxmox-ve8.txt'));
-    assert.deepEqual(data.capabilities, { docker: false, zfs: true, smartctl: true, systemd: true, inotifywait: false, proxmox: true, unraid: false, wsl: false, swag: false });
+    assert.deepEqual(data.capabilities, { docker: false, zfs: true, smartctl: true, systemd: true, inotifywait: false, proxmox: true, unraid: false, wsl: false, swag: false, gpu: false });
     assert.equal(data.proxmox_version, 'pve-manager/8.2.7/3e0176e6bb2ade3b');
     assert.equal(data.unraid_version, undefined);
     assert.deepEqual(data.os, { id: 'debian', version_id: '12', pretty_name: 'Debian GNU/Linux 12 (bookworm)' });
@@ -76,6 +76,9 @@ describe('capabilitiesCollector.command on this machine', () => {
     assert.equal(data.capabilities.systemd, existsSync('/run/systemd/system'));
     assert.equal(data.capabilities.inotifywait, existsSync('/usr/bin/inotifywait'));
     assert.equal(data.capabilities.unraid, false);
+    const nvidia = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((dir) => existsSync(`${dir}/nvidia-smi`));
+    const amdgpu = existsSync('/sys/class/drm') && readdirSync('/sys/class/drm').some((card) => existsSync(`/sys/class/drm/${card}/device/gpu_busy_percent`));
+    assert.equal(data.capabilities.gpu, nvidia || amdgpu);
     assert.equal(data.kernel, execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim());
     assert.equal(data.os?.id, /^ID=(.*)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1]?.replace(/"/g, ''));
   });

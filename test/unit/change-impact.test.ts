@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { assessChangeImpact, type ChangeImpact, type ChangeImpactInput } from '../../activities/config/change-impact.ts';
-import { semanticChanges } from '../../activities/config/config-diff.ts';
-import type { ParsedConfig, ParsedConfigData, SystemdUnitConfig } from '../../activities/config/parsed-config.ts';
+import { assessChangeImpact, type ChangeImpact, type ChangeImpactInput } from '../../domain/config/change-impact.ts';
+import { semanticChanges } from '../../domain/config/config-diff.ts';
+import type { ParsedConfig, ParsedConfigData, SystemdUnitConfig } from '../../domain/config/parsed-config.ts';
 import { compose, nginx, port, server, service, unit as baseUnit } from '../support/parsed-config-builders.ts';
 
 // ---------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   analyseCommand, CommandRejectedError, MAX_COMMAND_BYTES, type CommandFinding, type DestructiveCategory, type RiskLevel,
-} from '../../activities/safety/command-analysis.ts';
+} from '../../domain/safety/command-analysis.ts';
 
 interface Case {
   command: string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { semanticChanges, unifiedDiff, type SemanticChange } from '../../activities/config/config-diff.ts';
-import type { ParsedConfig } from '../../activities/config/parsed-config.ts';
+import { semanticChanges, unifiedDiff, type SemanticChange } from '../../domain/config/config-diff.ts';
+import type { ParsedConfig } from '../../domain/config/parsed-config.ts';
 import { compose, nginx, server, service, unit } from '../support/parsed-config-builders.ts';
 
 // ---------------------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CONFIG_FILE_LIMIT_BYTES, parseFileRead, readFileScript } from '../../activities/config/file-read.ts';
-import { SshError } from '../../activities/ssh/errors.ts';
+import { CONFIG_FILE_LIMIT_BYTES, parseFileRead, readFileScript } from '../../domain/config/file-read.ts';
+import { SshError } from '../../domain/ssh/errors.ts';
 
 describe('reading a watched file byte-exact', () => {
   const dir = mkdtempSync(join(tmpdir(), 'config-read-'));

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fixtureReader } from '../support/collector-fixtures.ts';
-import { parseCompose } from '../../activities/config/compose.ts';
-import { parseNginx } from '../../activities/config/nginx.ts';
-import { configKindOf, parseConfig } from '../../activities/config/parse-config.ts';
+import { parseCompose } from '../../domain/config/compose.ts';
+import { parseNginx } from '../../domain/config/nginx.ts';
+import { configKindOf, parseConfig } from '../../domain/config/parse-config.ts';
 import {
   type ComposeConfig,
   type ComposeService,
@@ -14,8 +14,8 @@ import {
   type ParsedConfigData,
   REDACTED,
   type SystemdUnitConfig,
-} from '../../activities/config/parsed-config.ts';
-import { parseSystemdUnit } from '../../activities/config/systemd-unit.ts';
+} from '../../domain/config/parsed-config.ts';
+import { parseSystemdUnit } from '../../domain/config/systemd-unit.ts';
 
 const fixture = fixtureReader('config');
 

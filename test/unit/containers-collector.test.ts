@@ -4,8 +4,8 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { type ContainerInfo, type ContainersData, containersCollector } from '../../activities/collectors/containers.ts';
-import { shellQuote } from '../../activities/ssh/quote.ts';
+import { type ContainerInfo, type ContainersData, containersCollector } from '../../domain/collectors/containers.ts';
+import { shellQuote } from '../../domain/ssh/quote.ts';
 import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ContainersData } from '../../activities/collectors/containers.ts';
-import type { DrivesData } from '../../activities/collectors/drives.ts';
-import type { FilesystemUsage, MetricsData } from '../../activities/collectors/metrics.ts';
-import { formatBytes, formatDuration, insightsFor, unavailableReason } from '../../activities/insights/data-insights.ts';
-import { compareInsights, type Insight, INSIGHT_THRESHOLDS } from '../../activities/insights/insight.ts';
-import { collectors } from '../../activities/collectors/registry.ts';
+import type { ContainersData } from '../../domain/collectors/containers.ts';
+import type { DrivesData } from '../../domain/collectors/drives.ts';
+import type { FilesystemUsage, MetricsData } from '../../domain/collectors/metrics.ts';
+import { formatBytes, formatDuration, insightsFor, unavailableReason } from '../../domain/insights/data-insights.ts';
+import { compareInsights, type Insight, INSIGHT_THRESHOLDS } from '../../domain/insights/insight.ts';
+import { collectors } from '../../domain/collectors/registry.ts';
 import { fixtureReader, parsedFixture as parsed } from '../support/collector-fixtures.ts';
 
 /** Severity, code and subject of each insight, the part most assertions compare. */

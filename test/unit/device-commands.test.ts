@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { analyseCommand } from '../../activities/safety/command-analysis.ts';
+import { analyseCommand } from '../../domain/safety/command-analysis.ts';
 import { ContainerActionRequest } from '../../schema/container-action.ts';
 import { GuestActionRequest, GuestActionTarget, VmidParam } from '../../schema/guest-action.ts';
 import { LogWindow, UnitName } from '../../schema/log-request.ts';

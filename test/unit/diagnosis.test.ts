@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ContainerInfo, ContainersData } from '../../activities/collectors/containers.ts';
-import type { FilesystemUsage, MetricsData } from '../../activities/collectors/metrics.ts';
+import type { ContainerInfo, ContainersData } from '../../domain/collectors/containers.ts';
+import type { FilesystemUsage, MetricsData } from '../../domain/collectors/metrics.ts';
 import {
   type ContainerHistoryPoint,
   diagnose,
@@ -11,7 +11,7 @@ import {
   type FilesystemHistoryPoint,
   type Finding,
   type RecentConfigChange,
-} from '../../activities/insights/diagnosis.ts';
+} from '../../domain/insights/diagnosis.ts';
 import { parsedFixture as parsed } from '../support/collector-fixtures.ts';
 
 const NOW = '2024-07-25T06:12:00.000Z';

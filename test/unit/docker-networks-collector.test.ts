@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dockerNetworksCollector, type DockerNetworksData } from '../../activities/collectors/docker-networks.ts';
+import { dockerNetworksCollector, type DockerNetworksData } from '../../domain/collectors/docker-networks.ts';
 import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('docker_networks');

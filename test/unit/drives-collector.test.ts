@@ -4,8 +4,8 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { decodeExitStatus, type Drive, type DrivesData, drivesCollector } from '../../activities/collectors/drives.ts';
-import { shellQuote } from '../../activities/ssh/quote.ts';
+import { decodeExitStatus, type Drive, type DrivesData, drivesCollector } from '../../domain/collectors/drives.ts';
+import { shellQuote } from '../../domain/ssh/quote.ts';
 import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 

@@ -5,24 +5,28 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'ssh2';
-import type { CapabilitiesData } from '../../activities/collectors/capabilities.ts';
-import type { CollectorContext } from '../../activities/collectors/collector.ts';
-import type { ContainersData } from '../../activities/collectors/containers.ts';
-import type { DrivesData } from '../../activities/collectors/drives.ts';
-import type { DockerNetworksData } from '../../activities/collectors/docker-networks.ts';
-import type { PortsData } from '../../activities/collectors/ports.ts';
-import type { GuestsData } from '../../activities/collectors/guests.ts';
-import type { MetricsData } from '../../activities/collectors/metrics.ts';
-import type { NetworkData } from '../../activities/collectors/network.ts';
-import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
-import { collectorFor, DATA_TYPES, type DataType } from '../../activities/collectors/registry.ts';
-import type { ServicesData } from '../../activities/collectors/services.ts';
-import type { UpdatesData } from '../../activities/collectors/updates.ts';
-import type { ZfsData } from '../../activities/collectors/zfs.ts';
-import { semanticChanges } from '../../activities/config/config-diff.ts';
-import { parseFileRead, readFileScript } from '../../activities/config/file-read.ts';
-import type { ComposeConfig, NginxConfig } from '../../activities/config/parsed-config.ts';
-import { parseConfig } from '../../activities/config/parse-config.ts';
+import type { CapabilitiesData } from '../../domain/collectors/capabilities.ts';
+import type { CollectorContext } from '../../domain/collectors/collector.ts';
+import type { ContainersData } from '../../domain/collectors/containers.ts';
+import type { DrivesData } from '../../domain/collectors/drives.ts';
+import type { DockerNetworksData } from '../../domain/collectors/docker-networks.ts';
+import type { PortsData } from '../../domain/collectors/ports.ts';
+import type { GuestsData } from '../../domain/collectors/guests.ts';
+import type { DiskIoData } from '../../domain/collectors/disk-io.ts';
+import type { GpuData } from '../../domain/collectors/gpu.ts';
+import type { ProcessesData } from '../../domain/collectors/processes.ts';
+import type { SensorsData } from '../../domain/collectors/sensors.ts';
+import type { MetricsData } from '../../domain/collectors/metrics.ts';
+import type { NetworkData } from '../../domain/collectors/network.ts';
+import { CollectorParseError } from '../../domain/collectors/parse-error.ts';
+import { collectorFor, DATA_TYPES, type DataType } from '../../domain/collectors/registry.ts';
+import type { ServicesData } from '../../domain/collectors/services.ts';
+import type { UpdatesData } from '../../domain/collectors/updates.ts';
+import type { ZfsData } from '../../domain/collectors/zfs.ts';
+import { semanticChanges } from '../../domain/config/config-diff.ts';
+import { parseFileRead, readFileScript } from '../../domain/config/file-read.ts';
+import type { ComposeConfig, NginxConfig } from '../../domain/config/parsed-config.ts';
+import { parseConfig } from '../../domain/config/parse-config.ts';
 import {
   discoveryScript,
   hashScanScript,
@@ -32,12 +36,12 @@ import {
   parseWatchLine,
   watchScript,
   type WatchTargets,
-} from '../../activities/config/watch-scripts.ts';
-import { SshError } from '../../activities/ssh/errors.ts';
-import { hostKeyIdentity } from '../../activities/ssh/host-key.ts';
+} from '../../domain/config/watch-scripts.ts';
+import { SshError } from '../../domain/ssh/errors.ts';
+import { hostKeyIdentity } from '../../domain/ssh/host-key.ts';
 import { SshPool } from '../../activities/ssh/pool.ts';
 import { collectionScript } from '../../activities/collect.ts';
-import { posixShellCommand } from '../../activities/ssh/quote.ts';
+import { posixShellCommand } from '../../domain/ssh/quote.ts';
 import { configEditsBetween, configFiles, nextConfigEdit } from '../../bench/fleet/config-files.ts';
 import { buildProfile, ROLE_ORDER, type Role } from '../../bench/fleet/profile.ts';
 import { type Fleet, type SimulatedDevice, startFleet } from '../../bench/fleet/simulator.ts';
@@ -188,6 +192,14 @@ describe('fleet simulator: six devices, one of each role', () => {
       const updates = await collect<UpdatesData>(client, 'updates');
       const metrics = await collect<MetricsData>(client, 'metrics');
       const guests = await collect<GuestsData>(client, 'guests');
+      const processes = await collect<ProcessesData>(client, 'processes');
+      const diskIo = await collect<DiskIoData>(client, 'disk_io');
+      const sensors = await collect<SensorsData>(client, 'sensors');
+      const gpu = await collect<GpuData>(client, 'gpu');
+      assert.ok(processes.available && processes.top_memory.length > 0, `${device.hostname} lists processes`);
+      assert.ok(diskIo.devices.length > 0 && diskIo.sample_window_seconds === 1, `${device.hostname} has disk rates`);
+      assert.equal(sensors.source === null, device.profile.virtual, `${device.hostname}: sensors on hardware only`);
+      assert.equal(gpu.available, caps.gpu, `${device.hostname} gpu`);
       const ports = await collect<PortsData>(client, 'ports');
       const networks = await collect<DockerNetworksData>(client, 'docker_networks');
       assert.equal(networks.docker_available, caps.docker, `${device.hostname} docker networks`);

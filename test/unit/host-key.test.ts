@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { hostKeyIdentity } from '../../activities/ssh/host-key.ts';
+import { hostKeyIdentity } from '../../domain/ssh/host-key.ts';
 
 test('fingerprints match what ssh-keygen -l prints, for each key type', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'hostkey-'));

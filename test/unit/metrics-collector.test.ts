@@ -4,8 +4,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { CollectorContext } from '../../activities/collectors/collector.ts';
-import { type MetricsData, metricsCollector } from '../../activities/collectors/metrics.ts';
+import type { CollectorContext } from '../../domain/collectors/collector.ts';
+import { type MetricsData, metricsCollector } from '../../domain/collectors/metrics.ts';
 import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('metrics');

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { type NetworkData, type NetworkInterface, networkCollector } from '../../activities/collectors/network.ts';
+import { type NetworkData, type NetworkInterface, networkCollector } from '../../domain/collectors/network.ts';
 import { fixtureReader, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { drivesCollector } from '../../activities/collectors/drives.ts';
-import { zfsCollector } from '../../activities/collectors/zfs.ts';
-import { composeServices, DependencyCycleError, parseDependsOnLabel, restartOrder, startOrder } from '../../activities/compose/dependency-order.ts';
-import { incidentSightings } from '../../activities/incidents/detect.ts';
-import { planMaintenance, MaintenanceRequestError } from '../../activities/maintenance/plan.ts';
+import { drivesCollector } from '../../domain/collectors/drives.ts';
+import { zfsCollector } from '../../domain/collectors/zfs.ts';
+import { composeServices, DependencyCycleError, parseDependsOnLabel, restartOrder, startOrder } from '../../domain/compose/dependency-order.ts';
+import { incidentSightings } from '../../domain/incidents/detect.ts';
+import { planMaintenance, MaintenanceRequestError } from '../../domain/maintenance/plan.ts';
 import { driveProgress, poolProgress } from '../../workflows/disk-incident.ts';
 import { readiness } from '../../workflows/container-steps.ts';
 import { fixtureReader } from '../support/collector-fixtures.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSsLine, portsCollector, type PortsData } from '../../activities/collectors/ports.ts';
+import { parseSsLine, portsCollector, type PortsData } from '../../domain/collectors/ports.ts';
 import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('ports');

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { ContainerInfo, ContainerState, ContainersData } from '../../activities/collectors/containers.ts';
-import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
-import { analyseCommand } from '../../activities/safety/command-analysis.ts';
-import { assessRisk, parseUnraidParityStatus, type RiskContext } from '../../activities/safety/risk-assessment.ts';
+import type { ContainerInfo, ContainerState, ContainersData } from '../../domain/collectors/containers.ts';
+import { CollectorParseError } from '../../domain/collectors/parse-error.ts';
+import { analyseCommand } from '../../domain/safety/command-analysis.ts';
+import { assessRisk, parseUnraidParityStatus, type RiskContext } from '../../domain/safety/risk-assessment.ts';
 import type { RiskAssessment } from '../../schema/operation.ts';
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { REDACTED, REDACTED_CHANGED, redactDiff, redactSecrets } from '../../activities/config/secret-redaction.ts';
-import { unifiedDiff } from '../../activities/config/config-diff.ts';
+import { REDACTED, REDACTED_CHANGED, redactDiff, redactSecrets } from '../../domain/config/secret-redaction.ts';
+import { unifiedDiff } from '../../domain/config/config-diff.ts';
 import { fixtureReader } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('config');

@@ -4,9 +4,9 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { shellQuote } from '../../activities/ssh/quote.ts';
+import { shellQuote } from '../../domain/ssh/quote.ts';
 import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
-import { type ServicesData, type ServiceUnit, servicesCollector } from '../../activities/collectors/services.ts';
+import { type ServicesData, type ServiceUnit, servicesCollector } from '../../domain/collectors/services.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('services');

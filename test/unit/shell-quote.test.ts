@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { posixShellCommand, shellQuote } from '../../activities/ssh/quote.ts';
+import { posixShellCommand, shellQuote } from '../../domain/ssh/quote.ts';
 
 const hostile = [
   'plain',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classifyConnectionError, SshError } from '../../activities/ssh/errors.ts';
+import { classifyConnectionError, SshError } from '../../domain/ssh/errors.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../../schema/error-codes.ts';
 
 const errno = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.5:22`), { code });

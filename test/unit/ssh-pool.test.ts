@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { collectionScript } from '../../activities/collect.ts';
-import { collectorFor } from '../../activities/collectors/registry.ts';
-import { SshError } from '../../activities/ssh/errors.ts';
+import { collectorFor } from '../../domain/collectors/registry.ts';
+import { SshError } from '../../domain/ssh/errors.ts';
 import { SshPool, type SshTarget } from '../../activities/ssh/pool.ts';
-import { posixShellCommand } from '../../activities/ssh/quote.ts';
+import { posixShellCommand } from '../../domain/ssh/quote.ts';
 import { startFleet, type Fleet } from '../../bench/fleet/simulator.ts';
 import { createLogger } from '../../platform/logger.ts';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { portsCollector } from '../../activities/collectors/ports.ts';
-import { composeCommand, locationFromLabels, newStackLocation, StackFileError } from '../../activities/compose/stack-commands.ts';
-import { applyStackPatch, imageRepository, portConflicts, readStackFile, requestedHostPorts } from '../../activities/stacks/stack-file.ts';
+import { portsCollector } from '../../domain/collectors/ports.ts';
+import { composeCommand, locationFromLabels, newStackLocation, StackFileError } from '../../domain/compose/stack-commands.ts';
+import { applyStackPatch, imageRepository, portConflicts, readStackFile, requestedHostPorts } from '../../domain/compose/stack-file.ts';
 import { StackDeployRequest, StackUpdateRequest } from '../../schema/stack.ts';
 import { fixtureReader } from '../support/collector-fixtures.ts';
 

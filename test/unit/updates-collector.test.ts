@@ -4,9 +4,9 @@ import { chmodSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { shellQuote } from '../../activities/ssh/quote.ts';
+import { shellQuote } from '../../domain/ssh/quote.ts';
 import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
-import { PACKAGE_LIST_LIMIT, type PendingUpdate, type UpdatesData, updatesCollector } from '../../activities/collectors/updates.ts';
+import { PACKAGE_LIST_LIMIT, type PendingUpdate, type UpdatesData, updatesCollector } from '../../domain/collectors/updates.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('updates');

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
-import type { CommandOutput } from '../../activities/collectors/collector.ts';
-import { CollectorParseError } from '../../activities/collectors/parse-error.ts';
+import type { CommandOutput } from '../../domain/collectors/collector.ts';
+import { CollectorParseError } from '../../domain/collectors/parse-error.ts';
 import {
   discoveryScript,
   hashScanScript,
@@ -21,7 +21,7 @@ import {
   watchScript,
   type WatchLine,
   type WatchTargets,
-} from '../../activities/config/watch-scripts.ts';
+} from '../../domain/config/watch-scripts.ts';
 
 const BUSYBOX = '/usr/bin/busybox';
 const HAVE_BUSYBOX = existsSync(BUSYBOX);

@@ -4,8 +4,8 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { type PoolScan, validateSnapshotName, type VdevNode, type ZfsData, type ZfsPool, zfsCollector } from '../../activities/collectors/zfs.ts';
-import { shellQuote } from '../../activities/ssh/quote.ts';
+import { type PoolScan, validateSnapshotName, type VdevNode, type ZfsData, type ZfsPool, zfsCollector } from '../../domain/collectors/zfs.ts';
+import { shellQuote } from '../../domain/ssh/quote.ts';
 import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 

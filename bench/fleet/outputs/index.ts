@@ -1,10 +1,11 @@
-import type { DataType } from '../../../activities/collectors/registry.ts';
+import type { DataType } from '../../../domain/collectors/registry.ts';
 import type { DeviceModel } from '../model.ts';
 import { capabilitiesOutput } from './capabilities.ts';
 import { containersOutput } from './containers.ts';
 import { dockerNetworksOutput } from './docker-networks.ts';
 import { drivesOutput } from './drives.ts';
 import { guestsOutput } from './guests.ts';
+import { diskIoOutput, gpuOutput, processesOutput, sensorsOutput } from './host-detail.ts';
 import { metricsOutput } from './metrics.ts';
 import { networkOutput } from './network.ts';
 import { portsOutput } from './ports.ts';
@@ -25,6 +26,10 @@ export const OUTPUTS: Record<DataType, OutputGenerator> = {
   zfs: zfsOutput,
   updates: updatesOutput,
   guests: guestsOutput,
+  processes: processesOutput,
+  disk_io: diskIoOutput,
+  sensors: sensorsOutput,
+  gpu: gpuOutput,
   capabilities: capabilitiesOutput,
   ports: portsOutput,
   docker_networks: dockerNetworksOutput,

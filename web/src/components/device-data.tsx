@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import type { DataType } from '../../../activities/collectors/registry.ts';
+import type { DataType } from '../../../domain/collectors/registry.ts';
 import { api, unwrap } from '../api/client.ts';
 import { Age, Empty, ErrorNote, Loading, SeverityBadge } from './ui.tsx';
 

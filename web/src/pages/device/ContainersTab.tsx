@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
-import type { ContainerInfo, ContainersData } from '../../../../activities/collectors/containers.ts';
+import type { ContainerInfo, ContainersData } from '../../../../domain/collectors/containers.ts';
 import { api, ApiError, unwrap } from '../../api/client.ts';
 import { DataPanel, Unavailable } from '../../components/device-data.tsx';
 import { Badge, ErrorNote, Loading, type Tone } from '../../components/ui.tsx';

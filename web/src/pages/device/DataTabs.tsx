@@ -1,10 +1,10 @@
-import type { CapabilitiesData } from '../../../../activities/collectors/capabilities.ts';
-import type { DrivesData } from '../../../../activities/collectors/drives.ts';
-import type { GuestsData } from '../../../../activities/collectors/guests.ts';
-import type { NetworkData } from '../../../../activities/collectors/network.ts';
-import type { ServicesData } from '../../../../activities/collectors/services.ts';
-import type { UpdatesData } from '../../../../activities/collectors/updates.ts';
-import type { VdevNode, ZfsData } from '../../../../activities/collectors/zfs.ts';
+import type { CapabilitiesData } from '../../../../domain/collectors/capabilities.ts';
+import type { DrivesData } from '../../../../domain/collectors/drives.ts';
+import type { GuestsData } from '../../../../domain/collectors/guests.ts';
+import type { NetworkData } from '../../../../domain/collectors/network.ts';
+import type { ServicesData } from '../../../../domain/collectors/services.ts';
+import type { UpdatesData } from '../../../../domain/collectors/updates.ts';
+import type { VdevNode, ZfsData } from '../../../../domain/collectors/zfs.ts';
 import { DataPanel, Unavailable } from '../../components/device-data.tsx';
 import { Badge, Empty, Meter, type Tone } from '../../components/ui.tsx';
 import { bytes, dateTime, duration, percent } from '../../format.ts';

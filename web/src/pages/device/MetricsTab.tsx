@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
-import type { MetricsData } from '../../../../activities/collectors/metrics.ts';
+import type { MetricsData } from '../../../../domain/collectors/metrics.ts';
 import { DataPanel, readHistory } from '../../components/device-data.tsx';
 import { TimeChart, type ChartSeries } from '../../components/TimeChart.tsx';
 import { Age, Empty, ErrorNote, Loading, Meter } from '../../components/ui.tsx';

@@ -1,0 +1,85 @@
+import { sql, type Kysely } from 'kysely';
+import type { AuditAction, AuditRow, Database, NewAuditRow, Trigger } from '../schema/database.ts';
+
+/** Writes one audit row; a row keyed by collection id is written at most once. */
+export async function writeAudit(db: Kysely<Database>, row: NewAuditRow): Promise<void> {
+  await db.insertInto('audit_log').values(row).onConflict((oc) => oc.column('collection_id').doNothing()).execute();
+}
+
+export interface AuditQuery {
+  hostname?: string;
+  dataType?: string;
+  action?: AuditAction;
+  principal?: string;
+  since?: Date;
+  until?: Date;
+  limit: number;
+}
+
+export function queryAudit(db: Kysely<Database>, q: AuditQuery): Promise<AuditRow[]> {
+  let query = db.selectFrom('audit_log').selectAll().orderBy('time', 'desc').orderBy('id', 'desc').limit(q.limit);
+  if (q.hostname) query = query.where('hostname', '=', q.hostname);
+  if (q.dataType) query = query.where('data_type', '=', q.dataType);
+  if (q.action) query = query.where('action', '=', q.action);
+  if (q.principal) query = query.where('principal', '=', q.principal);
+  if (q.since) query = query.where('time', '>=', q.since);
+  if (q.until) query = query.where('time', '<=', q.until);
+  return query.execute();
+}
+
+/** Cached reads of one minute by one caller, counted in memory and added to their row by `addReadCounts`. */
+export interface ReadCount {
+  /** The minute's start. */
+  time: Date;
+  deviceId: string;
+  hostname: string;
+  dataType: string;
+  trigger: Trigger;
+  principal: string;
+  onBehalfOf: string | null;
+  count: number;
+  durationMsSum: number;
+  durationMsMin: number;
+  durationMsMax: number;
+}
+
+/**
+ * Adds counts to their minute's `read` row (migration 0015), creating it the first time: every flush
+ * of every process lands in the same row. A device removed since its reads keeps its hostname only.
+ */
+export async function addReadCounts(db: Kysely<Database>, counts: ReadCount[]): Promise<void> {
+  if (counts.length === 0) return;
+  const rows = counts.map((c) => ({
+    time: c.time.toISOString(),
+    device_id: c.deviceId,
+    hostname: c.hostname,
+    data_type: c.dataType,
+    trigger: c.trigger,
+    principal: c.principal,
+    on_behalf_of: c.onBehalfOf,
+    count: c.count,
+    duration_ms_sum: c.durationMsSum,
+    duration_ms_min: Math.round(c.durationMsMin),
+    duration_ms_max: Math.round(c.durationMsMax),
+  }));
+  await sql`
+    insert into audit_log (time, device_id, hostname, action, data_type, trigger, cache_hit, force_refresh, status, principal, on_behalf_of, count, duration_ms_sum, duration_ms_min, duration_ms_max)
+    select r.time, d.id, r.hostname, 'read', r.data_type, r.trigger, true, false, 'success', r.principal, r.on_behalf_of, r.count, r.duration_ms_sum, r.duration_ms_min, r.duration_ms_max
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+      time timestamptz, device_id uuid, hostname text, data_type text, trigger text, principal text, on_behalf_of text,
+      count integer, duration_ms_sum double precision, duration_ms_min integer, duration_ms_max integer)
+    left join devices d on d.id = r.device_id
+    on conflict (time, hostname, data_type, coalesce(principal, ''), coalesce(on_behalf_of, ''), trigger) where action = 'read' and cache_hit
+    do update set
+      count = audit_log.count + excluded.count,
+      duration_ms_sum = audit_log.duration_ms_sum + excluded.duration_ms_sum,
+      duration_ms_min = least(audit_log.duration_ms_min, excluded.duration_ms_min),
+      duration_ms_max = greatest(audit_log.duration_ms_max, excluded.duration_ms_max),
+      device_id = coalesce(excluded.device_id, audit_log.device_id)`.execute(db);
+}
+
+/** Deletes up to `limit` audit rows older than `cutoff`; answers how many it deleted. */
+export async function deleteAuditBefore(db: Kysely<Database>, cutoff: Date, limit: number): Promise<number> {
+  const result = await sql`delete from audit_log where id in (select id from audit_log where time < ${cutoff} limit ${limit})`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}
