@@ -137,9 +137,9 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
     {
       title: 'Events since a time',
       description:
-        'What happened since a time, oldest first — the events the live stream (GET /api/events) sends, as stored: collections, ' +
+        'What happened since a time, oldest first: the audit events the live stream (GET /api/events) sends — collections, ' +
         'device changes, operation steps, config changes, maintenance, incidents, alerts. Poll with since set to the previous answer\'s ' +
-        'next_since to follow along. Filter by device and actions.',
+        'next_since to follow along (an event at exactly that time comes again). Filter by device and actions.',
       inputSchema: {
         since: Time.describe('ISO time; events at or after it'),
         device: Hostname.optional(),
