@@ -285,6 +285,8 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
       list_events: { since: startedAt },
       diagnose: { device: 'surf', focus: 'containers' },
     };
+    /** What the test device lacks (no incident, no reverse proxy): these answer a refusal, still without changing anything. */
+    const refusals: Record<string, string> = { get_incident: 'not_found', list_proxy_confs: 'proxy_not_found' };
     const argsFor = (tool: Tool): Record<string, unknown> => {
       if (validArgs[tool.name]) return validArgs[tool.name]!;
       const required = tool.inputSchema.required ?? [];
@@ -308,7 +310,8 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
       const since = new Date();
       const result = await client.callTool({ name: tool.name, arguments: argsFor(tool) });
       if (tool.outputSchema && !result.isError) assert.ok(result.structuredContent, `${tool.name} answers structured content`);
-      if (tool.name !== 'get_incident') assert.ok(!result.isError, `${tool.name}: ${JSON.stringify(result.content)}`);
+      if (refusals[tool.name]) assert.equal(body(result).error?.code, refusals[tool.name], `${tool.name}: ${JSON.stringify(result.content)}`);
+      else assert.ok(!result.isError, `${tool.name}: ${JSON.stringify(result.content)}`);
 
       assert.deepEqual(await managedState(), stateBefore, `${tool.name} is read-only but changed what is managed`);
       const rows = await sys.db.selectFrom('audit_log').select(['action', 'details']).where('time', '>=', since).execute();
