@@ -31,8 +31,33 @@ const NEW_TOOLS = [
   'get_operation', 'config_changes', 'get_config_snapshot', 'maintenance_status', 'get_performance', 'cache_stats',
 ];
 
-/** The HTTP route of the same action: both fronts must ask the same scope. */
+/**
+ * The HTTP route of the same action: both fronts must ask the same scope. Left out: confirm_operation
+ * (HTTP asks `confirm` at the door; the tool judges the caller itself) and infrastructure_health (`/health` is open).
+ */
 const HTTP_TWINS: Record<string, [method: string, path: string]> = {
+  list_devices: ['GET', '/api/devices'],
+  get_metrics: ['GET', '/api/devices/x/metrics'],
+  get_containers: ['GET', '/api/devices/x/containers'],
+  list_all_containers: ['GET', '/api/containers'],
+  run_command: ['POST', '/api/devices/x/exec'],
+  manage_containers: ['POST', '/api/devices/x/containers/actions'],
+  manage_guests: ['POST', '/api/devices/x/guests/101/start'],
+  create_zfs_snapshot: ['POST', '/api/devices/x/zfs/snapshots'],
+  get_logs: ['GET', '/api/devices/x/services/nginx.service/logs'],
+  config_history: ['GET', '/api/devices/x/config/files'],
+  config_watch: ['POST', '/api/devices/x/config/watch-paths'],
+  config_diff: ['GET', '/api/config/diff'],
+  rollback_config: ['POST', '/api/config/snapshots/x/rollback'],
+  cancel_operation: ['POST', '/api/operations/x/cancel'],
+  diagnose: ['GET', '/api/devices/x/diagnosis'],
+  maintenance_mode: ['POST', '/api/devices/x/maintenance'],
+  restart_service: ['POST', '/api/devices/x/compose/services/web/restart'],
+  list_incidents: ['GET', '/api/incidents'],
+  disk_replaced: ['POST', '/api/incidents/x/replaced'],
+  list_proxy_confs: ['GET', '/api/devices/x/proxy-confs'],
+  create_proxy_conf: ['POST', '/api/devices/x/proxy-confs'],
+  remove_proxy_conf: ['DELETE', '/api/devices/x/proxy-confs/app.subdomain.conf'],
   add_device: ['POST', '/api/devices'],
   get_device: ['GET', '/api/devices/x'],
   update_device: ['PATCH', '/api/devices/x'],
@@ -120,6 +145,7 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
   test('each MCP tool asks the scope its HTTP route asks', async () => {
     const scopes = await toolScopes(sys);
     for (const [tool, [method, route]] of Object.entries(HTTP_TWINS)) {
+      assert.ok(scopes.has(tool), `${tool} is an MCP tool`);
       assert.equal(scopes.get(tool), apiScope({ method, path: route }), `${tool} vs ${method} ${route}`);
     }
   });
