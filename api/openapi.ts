@@ -30,7 +30,7 @@ import { AuditQuery, PerformanceQuery } from './routes/audit.ts';
 import { DiffQuery, HistoryQuery, SnapshotQuery } from './routes/config.ts';
 import { DataQuery } from './routes/data.ts';
 import { ContainerLogsQuery, PathAction } from './routes/device-actions.ts';
-import { ImportRequest } from './routes/devices.ts';
+import { ImportRequest } from '../schema/device-import.ts';
 import { EventsQuery } from './routes/events.ts';
 import { IncidentId, IncidentQuery, ReplacedRequest } from './routes/incidents.ts';
 import { DiagnoseQuery } from './routes/operational-workflows.ts';

@@ -24,8 +24,12 @@ import type { OperationView } from '../schema/operation.ts';
 import { databaseUnavailable, ServiceError } from '../services/service-error.ts';
 import { nulPath } from '../schema/nul-character.ts';
 import { registerFleetTools, type FleetToolDeps } from './tools/fleet.ts';
-import { registerOperationalWorkflowTools, type OperationalWorkflowDeps } from './tools/operational-workflows.ts';
+import { registerOperationalWorkflowTools, type OperationalWorkflowDeps, type ToolKit } from './tools/operational-workflows.ts';
 import { registerProxyConfTools, type ProxyConfToolDeps } from './tools/proxy-confs.ts';
+import { registerDeviceTools, type DeviceToolDeps } from './tools/devices.ts';
+import { registerHistoryTools, type HistoryToolDeps } from './tools/history.ts';
+import { registerPrompts } from './tools/prompts.ts';
+import { registerResources, type ResourceDeps } from './tools/resources.ts';
 import { registerStackTools, type StackToolDeps } from './tools/stacks.ts';
 
 /**
@@ -59,7 +63,7 @@ function elicitedPerson(personId: string, clientName: string | null): Principal 
   return { id: `mcp-elicitation:${personId}`, name: `person at ${clientName ?? 'the MCP client'} (elicitation)`, kind: 'mcp_elicitation', scopes: ['confirm'] };
 }
 
-export interface McpDeps extends OperationalWorkflowDeps, ProxyConfToolDeps, FleetToolDeps, StackToolDeps {
+export interface McpDeps extends OperationalWorkflowDeps, ProxyConfToolDeps, FleetToolDeps, DeviceToolDeps, HistoryToolDeps, ResourceDeps, StackToolDeps {
   devices: DeviceService;
   collection: CollectionService;
   health: HealthService;
@@ -82,7 +86,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
 
   server.registerTool(
     'list_devices',
-    { title: 'List devices', description: 'Every registered device with its status, last contact and capabilities.', inputSchema: {}, annotations: { readOnlyHint: true } },
+    { title: 'List devices', description: 'Every registered device with its status, last contact and capabilities.', inputSchema: {}, annotations: { readOnlyHint: true, openWorldHint: false } },
     () => answer(async () => ({ devices: await deps.devices.list() })),
   );
 
@@ -102,7 +106,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
         location: z.string().optional(),
         monitoring_enabled: z.boolean().optional(),
       },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     (args) =>
       answer(async () => {
@@ -141,7 +145,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
 
   server.registerTool(
     'infrastructure_health',
-    { title: 'Infrastructure health', description: 'Health of Temporal, the database, the worker, and devices by status.', inputSchema: {}, annotations: { readOnlyHint: true } },
+    { title: 'Infrastructure health', description: 'Health of Temporal, the database, the worker, and devices by status.', inputSchema: {}, annotations: { readOnlyHint: true, openWorldHint: false } },
     () => answer(() => deps.health.report()),
   );
 
@@ -151,10 +155,15 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
       ? elicitConfirmation(server, deps.operations, view.operation_id, answerBody, ctx(elicitedPerson(elicitedPersonId, clientName())), extra)
       : answerBody;
 
-  registerOperationalWorkflowTools(server, deps, { answer, ctx: () => ctx(), askWhenHeld, publicUrl });
-  registerProxyConfTools(server, deps, { answer, ctx: () => ctx(), askWhenHeld, publicUrl });
-  registerFleetTools(server, deps, { answer });
-  registerStackTools(server, deps, { answer, ctx: () => ctx(), askWhenHeld, publicUrl });
+  const kit: ToolKit = { answer, ctx: () => ctx(), askWhenHeld, publicUrl };
+  registerOperationalWorkflowTools(server, deps, kit);
+  registerProxyConfTools(server, deps, kit);
+  registerFleetTools(server, deps, kit);
+  registerDeviceTools(server, deps, kit);
+  registerHistoryTools(server, deps, kit);
+  registerStackTools(server, deps, kit);
+  registerResources(server, deps, kit);
+  registerPrompts(server);
 
   server.registerTool(
     'run_command',
@@ -284,7 +293,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
         'Without path: every watched configuration file of the device (compose, nginx/SWAG, systemd) with its newest version and how it is watched. ' +
         'With path: every stored version of that file, newest first, with change type, risk level, reasons and affected services.',
       inputSchema: { device: Hostname.describe('Device hostname'), path: DevicePath.optional().describe('Absolute path of a watched file'), limit: z.number().int().min(1).max(1000).optional() },
-      annotations: readOnly,
+      annotations: { readOnlyHint: true, openWorldHint: false },
     },
     ({ device, path, limit }) => answer(() => (path === undefined ? deps.configHistory.files(device) : deps.configHistory.history(device, path, limit ?? 50))),
   );
@@ -295,7 +304,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
       title: 'Change what is watched',
       description: 'Adds (or with remove: true, removes) a file or directory to the configuration files watched on a device, besides what is discovered (compose files, SWAG/nginx confs, systemd units). Answers the watched set.',
       inputSchema: { device: Hostname.describe('Device hostname'), path: DevicePath.describe('Absolute path of a file or directory'), remove: z.boolean().optional() },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     ({ device, path, remove }) => answer(() => (remove ? deps.configHistory.removeWatchPath(device, path) : deps.configHistory.addWatchPath(device, path))),
   );
@@ -306,7 +315,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
       title: 'Diff two configuration versions',
       description: 'Unified diff and semantic changes (e.g. "service web: image 1.2 → 1.3", "upstream changed", "port 8080 removed") between two stored versions (snapshot ids from config_history) of the same file.',
       inputSchema: { from: SnapshotId.describe('Older snapshot id'), to: SnapshotId.describe('Newer snapshot id') },
-      annotations: readOnly,
+      annotations: { readOnlyHint: true, openWorldHint: false },
     },
     ({ from, to }) => answer(() => deps.configHistory.diff(from, to)),
   );
@@ -360,7 +369,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
         'operation\'s own requester even with that scope. An agent must not call it: the person confirms with `infra confirm <id>`, ' +
         'in the web console, or when their MCP client asks them.',
       inputSchema: { operation_id: OperationId, phrase: z.string().min(1).max(1000) },
-      annotations: { readOnlyHint: false, destructiveHint: true },
+      annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
     ({ operation_id, phrase }) =>
       answer(async () => {
@@ -375,7 +384,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
       title: 'Cancel a held operation',
       description: 'Cancels a destructive operation that is waiting for confirmation; nothing runs. Its requester may withdraw it; anyone else needs the confirm scope.',
       inputSchema: { operation_id: OperationId },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     ({ operation_id }) => answer(() => deps.operations.cancel(operation_id, ctx())),
   );
@@ -443,8 +452,11 @@ function refuseNulArguments(server: McpServer): void {
 async function answer(body: () => Promise<unknown>): Promise<CallToolResult> {
   return withCorrelationId(randomUUID(), async () => {
     try {
-      const result = await body();
-      return { content: [{ type: 'text', text: JSON.stringify(result, null, 2) }] };
+      const text = JSON.stringify(await body(), null, 2);
+      // The same answer as structured content (as JSON would carry it: dates as strings), checked against the tool's outputSchema.
+      const structured: unknown = text === undefined ? undefined : JSON.parse(text);
+      const isObject = typeof structured === 'object' && structured !== null && !Array.isArray(structured);
+      return { content: [{ type: 'text', text: text ?? 'null' }], ...(isObject && { structuredContent: structured as Record<string, unknown> }) };
     } catch (thrown) {
       const err = databaseUnreachable(thrown) === null ? thrown : databaseUnavailable();
       const error =

@@ -27,6 +27,8 @@ const system = await startSystem({
   pollingEnabled: false,
   logger,
 });
+// Live events drive the session's resource notifications (list changed, subscribed URIs updated).
+await system.events.start();
 // A local agent's session: it may ask for anything but never release what it asked for.
 const server = buildServer(system, openAgentSession());
 await server.connect(new StdioServerTransport());

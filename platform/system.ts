@@ -98,6 +98,7 @@ export interface RunningSystem {
   fleet: FleetService;
   tokens: TokenService;
   events: EventService;
+  alerts: AlertService;
   worker: WorkerHandle | null;
   apiUrl: string | null;
   mcpUrl: string | null;
@@ -160,10 +161,12 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const addr = server.address();
     return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
   };
-  const fronts = { devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, stacks, incidents, diagnosis, fleet };
   const events = new EventService(o.databaseUrl, o.logger);
-  if (o.apiPort !== null) await events.start();
-  const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, consoleDir: CONSOLE_DIR, db, tokens, events, alerts: new AlertService(db), security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
+  // Both fronts send live events: the API's stream, MCP's resource notifications.
+  if (o.apiPort !== null || o.mcpPort !== null) await events.start();
+  const alerts = new AlertService(db);
+  const fronts = { db, devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, stacks, incidents, diagnosis, fleet, events, alerts };
+  const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, consoleDir: CONSOLE_DIR, tokens, security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
   const mcpFront = o.mcpPort === null ? null : createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security });
   const mcpUrl = mcpFront === null || o.mcpPort === null ? null : `${await listen(mcpFront.app, o.mcpPort)}/mcp`;
 
@@ -175,7 +178,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   }
 
   return {
-    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, stacks, incidents, diagnosis, fleet, tokens, events, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, stacks, incidents, diagnosis, fleet, tokens, events, alerts, worker, apiUrl, mcpUrl,
     async stop() {
       await mcpFront?.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));

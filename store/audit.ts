@@ -10,21 +10,32 @@ export interface AuditQuery {
   hostname?: string;
   dataType?: string;
   action?: AuditAction;
+  /** Any of these actions. */
+  actions?: readonly AuditAction[];
   principal?: string;
   since?: Date;
   until?: Date;
   limit: number;
+  /** Oldest first (catching up on events since a time) instead of newest first. */
+  oldestFirst?: boolean;
 }
 
 export function queryAudit(db: Kysely<Database>, q: AuditQuery): Promise<AuditRow[]> {
-  let query = db.selectFrom('audit_log').selectAll().orderBy('time', 'desc').orderBy('id', 'desc').limit(q.limit);
+  const order = q.oldestFirst ? 'asc' : 'desc';
+  let query = db.selectFrom('audit_log').selectAll().orderBy('time', order).orderBy('id', order).limit(q.limit);
   if (q.hostname) query = query.where('hostname', '=', q.hostname);
   if (q.dataType) query = query.where('data_type', '=', q.dataType);
   if (q.action) query = query.where('action', '=', q.action);
+  if (q.actions?.length) query = query.where('action', 'in', q.actions);
   if (q.principal) query = query.where('principal', '=', q.principal);
   if (q.since) query = query.where('time', '>=', q.since);
   if (q.until) query = query.where('time', '<=', q.until);
   return query.execute();
+}
+
+/** An audit row as the fronts answer it (`GET /api/audit`, MCP `query_audit` and `list_events`). */
+export function auditEntry(row: AuditRow): Omit<AuditRow, 'time'> & { time: string } {
+  return { ...row, time: row.time.toISOString() };
 }
 
 /** Cached reads of one minute by one caller, counted in memory and added to their row by `addReadCounts`. */

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { queryAudit } from '../../store/audit.ts';
+import { auditEntry, queryAudit } from '../../store/audit.ts';
 import type { Kysely } from 'kysely';
 import { AUDIT_ACTIONS, type Database } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';
@@ -35,7 +35,7 @@ export function auditRoutes(db: Kysely<Database>, collection: CollectionService)
       until: q.until ? new Date(q.until) : undefined,
       limit: q.limit,
     });
-    res.json({ entries: rows.map((row) => ({ ...row, time: row.time.toISOString() })) });
+    res.json({ entries: rows.map(auditEntry) });
   });
   r.get('/cache/stats', async (_req, res) => {
     res.json(await collection.stats());

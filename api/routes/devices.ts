@@ -1,24 +1,8 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { DeviceCreate, DevicePatch, Hostname, Tag, Username } from '../../schema/device.ts';
+import { DeviceCreate, DevicePatch, Hostname } from '../../schema/device.ts';
+import { ImportRequest } from '../../schema/device-import.ts';
 import type { DeviceService } from '../../services/device-service.ts';
 import { requestContext } from '../request-context.ts';
-
-export const ImportRequest = z
-  .object({
-    config: z.string().min(1).max(1_000_000),
-    dry_run: z.boolean().default(false),
-    defaults: z
-      .object({
-        username: Username.optional(),
-        identity_file: z.string().min(1).max(4096).optional(),
-        device_type: z.string().optional(),
-        tags: z.array(Tag).max(32).optional(),
-      })
-      .strict()
-      .default({}),
-  })
-  .strict();
 
 export function deviceRoutes(devices: DeviceService): Router {
   const r = Router();

@@ -51,8 +51,8 @@ const COMMAND = [
   ...RUN_SECTION_PRELUDE,
   'echo @@uid; id -u',
   'run ss ss -tulpnH',
-  // Only the names and published ports: which container answers on which host port.
-  `if command -v docker >/dev/null 2>&1; then run docker docker ps --format '{{json .Names}}{{"\\t"}}{{json .Ports}}'; fi`,
+  // The same JSON lines the containers collector reads; the names and published ports say which container answers on which host port.
+  `if command -v docker >/dev/null 2>&1; then run docker docker ps --no-trunc --format '{{json .}}'; fi`,
   `echo ${END_MARKER}`,
 ].join('\n');
 
@@ -80,7 +80,7 @@ export function parseSsLine(line: string): Omit<ListeningPort, 'container'> {
   return { protocol: netid, address, port, process: owner?.[1] ?? null, pid: owner?.[2] === undefined ? null : Number(owner[2]) };
 }
 
-/** Host ports each container publishes, from `docker ps` lines of `"name"<TAB>"ports"`. */
+/** Host ports each running container publishes, from `docker ps` JSON lines. */
 function publishedPorts(sections: Sections): { docker: boolean; byContainer: Map<string, ContainerPort[]> } {
   const byContainer = new Map<string, ContainerPort[]>();
   if (!sections.has('docker')) return { docker: false, byContainer };
@@ -88,17 +88,15 @@ function publishedPorts(sections: Sections): { docker: boolean; byContainer: Map
   // A daemon that is down or refuses us leaves the ports unattributed, not the collection failed.
   if (ps.status !== 0) return { docker: false, byContainer };
   for (const line of ps.stdoutLines) {
-    const [nameJson, portsJson] = line.split('\t');
-    let name: unknown;
-    let ports: unknown;
+    let row: unknown;
     try {
-      name = JSON.parse(nameJson ?? '');
-      ports = JSON.parse(portsJson ?? '');
+      row = JSON.parse(line);
     } catch {
       throw parseError('unreadable docker ps line', line);
     }
-    if (typeof name !== 'string' || typeof ports !== 'string') throw parseError('unreadable docker ps line', line);
-    byContainer.set(name.split(',')[0]!, parsePublishedPorts(ports, (message) => parseError(message, line)));
+    const { Names: names, Ports: ports } = (row ?? {}) as { Names?: unknown; Ports?: unknown };
+    if (typeof names !== 'string' || typeof ports !== 'string') throw parseError('docker ps line without Names and Ports', line);
+    byContainer.set(names.split(',')[0]!, parsePublishedPorts(ports, (message) => parseError(message, line)));
   }
   return { docker: true, byContainer };
 }

@@ -114,7 +114,7 @@ export function registerOperationalWorkflowTools(server: McpServer, deps: Operat
         device: Hostname.optional(),
         state: z.enum(['awaiting_replacement', 'rebuilding', 'closed']).optional(),
       },
-      annotations: { readOnlyHint: true },
+      annotations: { readOnlyHint: true, openWorldHint: false },
     },
     ({ device, state }) => kit.answer(async () => ({ incidents: await deps.incidents.list({ hostname: device, state, limit: 100 }) })),
   );
@@ -127,7 +127,7 @@ export function registerOperationalWorkflowTools(server: McpServer, deps: Operat
         'Tells the runbook of an incident that the disk was physically replaced (and, for a pool, that `zpool replace` was ' +
         'started). The runbook then follows the resilver until the pool is ONLINE and closes the incident. It changes nothing on the device.',
       inputSchema: { incident_id: z.string().uuid(), note: z.string().max(1000).optional().describe('e.g. the new disk\'s serial') },
-      annotations: { readOnlyHint: false, destructiveHint: false },
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
     },
     ({ incident_id, note }) => kit.answer(() => deps.incidents.replaced(incident_id, kit.ctx(), note ?? null)),
   );

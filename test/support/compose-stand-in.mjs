@@ -70,8 +70,6 @@ function docker(state) {
     case 'ps': {
       const all = rest.includes('-a');
       const shown = state.containers.filter((c) => all || c.state === 'running');
-      const format = rest[rest.indexOf('--format') + 1] ?? '';
-      if (format.includes('.Names}}{{"\\t"}}')) return shown.forEach((c) => console.log(`${JSON.stringify(c.name)}\t${JSON.stringify(c.state === 'running' ? c.ports : '')}`));
       return shown.forEach((c) => console.log(psLine(c)));
     }
     case 'stats':

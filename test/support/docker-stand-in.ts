@@ -1,11 +1,14 @@
 import { chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { devicePasswdEntry, type TestSshd } from './sshd.ts';
+
+const NETWORKS_FIXTURE = fileURLToPath(new URL('../fixtures/docker_networks/moby-bridge.txt', import.meta.url));
 
 /**
  * A `docker` CLI stand-in for the test device: answers `version`, `ps`, `stats` and `container
  * inspect` the way Docker 27 prints them for a small compose stack, keeps state across start, stop,
- * restart and rm, serves `logs` and `exec`, and logs every call so tests can count executions on the
+ * restart and rm, serves `logs` and `exec`, lists the default bridge network, and logs every call so tests can count executions on the
  * device side.
  */
 const id = (c: string) => c.repeat(64);
@@ -121,6 +124,13 @@ case "$1" in
     [ -f "$data/full-inspect/$1" ] || { echo "Error response from daemon: No such container: $1" >&2; exit 1; }
     if [ "$tail" = all ]; then cat "$data/logs"; else tail -n "$tail" "$data/logs"; fi ;;
   exec) shift; name=$1; shift; CONTAINER=$name exec "$@" ;;
+  network)
+    # The default bridge as moby's documentation prints it (test/fixtures/docker_networks/moby-bridge.txt).
+    case "$2" in
+      ls) sed -n '/^@@ls$/{n;p;}' '${NETWORKS_FIXTURE}' ;;
+      inspect) sed -n '/^@@inspect$/,/^@@inspect-status$/p' '${NETWORKS_FIXTURE}' | sed '1d;$d' ;;
+      *) echo "docker stand-in: unsupported: $*" >&2; exit 1 ;;
+    esac ;;
   container)
     shift 2  # container inspect
     case "$1" in

@@ -130,8 +130,8 @@ describe('portConflicts against a real ss capture', () => {
     const { config } = readStackFile('services:\n  web:\n    image: nginx\n    ports:\n      - "18081:80"\n      - "18090:80"\n      - "127.0.0.2:15353:53/udp"\n');
     const conflicts = portConflicts(requestedHostPorts(config), ports, new Set());
     assert.deepEqual(conflicts.map((c) => [c.port, c.protocol, c.held_by]), [
-      [18081, 'tcp', 'process python3 (pid 21487) on 127.0.0.1'],
-      [15353, 'udp', 'process python3 (pid 21488) on *'],
+      [18081, 'tcp', 'process python3 (pid 13154) on 127.0.0.1'],
+      [15353, 'udp', 'process python3 (pid 13155) on *'],
     ]);
   });
 

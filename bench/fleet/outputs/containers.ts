@@ -66,7 +66,8 @@ function statusText(model: DeviceModel, c: ContainerRuntime, t: number): string 
   }
 }
 
-function psLine(model: DeviceModel, c: ContainerRuntime, t: number): string {
+/** One `docker ps --format '{{json .}}'` line (the ports collector reads them too). */
+export function psLine(model: DeviceModel, c: ContainerRuntime, t: number): string {
   const view = model.containerView(c, t);
   return `{${psPrefix(c.spec)},"Ports":${JSON.stringify(view.status === 'running' ? c.spec.ports : '')},"RunningFor":"${dockerDuration(t - c.spec.createdAt)} ago","Size":"0B","State":"${view.status}","Status":"${statusText(model, c, t)}"}`;
 }

@@ -2,6 +2,7 @@ import { parsePublishedPorts } from '../../../domain/collectors/containers.ts';
 import { END_MARKER } from '../../../domain/collectors/sections.ts';
 import { runSection, section } from '../format.ts';
 import type { DeviceModel } from '../model.ts';
+import { psLine } from './containers.ts';
 
 /**
  * `ss -tulpnH` for the ports collector, run as root: sshd on port 22, and a docker-proxy listener for
@@ -17,7 +18,7 @@ export function portsOutput(model: DeviceModel, t: number): string {
     let pid = 20000;
     for (const c of model.containers) {
       if (c.removed || model.containerView(c, t).status !== 'running') continue;
-      psLines.push(`${JSON.stringify(c.spec.name)}\t${JSON.stringify(c.spec.ports)}`);
+      psLines.push(psLine(model, c, t));
       for (const p of parsePublishedPorts(c.spec.ports, (message) => new Error(message))) {
         if (p.host_port === undefined) continue;
         const local = p.host_ip?.includes(':') ? `[${p.host_ip}]:${p.host_port}` : `${p.host_ip ?? '0.0.0.0'}:${p.host_port}`;

@@ -1,0 +1,117 @@
+/**
+ * The README's MCP reference (tools with the scope each needs, resources, resource templates, prompts),
+ * generated from what the server declares. Run after adding or changing a tool, resource or prompt:
+ *   npx tsx scripts/readme-mcp.ts           rewrite the section between the markers in README.md
+ *   npx tsx scripts/readme-mcp.ts --check   exit 1 when the section is stale
+ * test/integration/mcp-surface.test.ts fails while the README's section differs from the real server's.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { buildServer, openAgentSession, type McpDeps } from '../mcp/server.ts';
+import { doorScopeOf } from '../mcp/tool-scopes.ts';
+
+export const README = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
+const BEGIN = '<!-- mcp-reference:begin (generated: npx tsx scripts/readme-mcp.ts) -->';
+const END = '<!-- mcp-reference:end -->';
+
+/** Table cells: one line, pipes escaped. */
+const cell = (text: string) => text.replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
+/** The first sentence of a description, at most 200 characters: the table says what a thing is, the server tells the rest. */
+function summary(text = ''): string {
+  const sentence = cell(/^.*?\.(?=\s+[A-Z]|\s*$)/s.exec(text)?.[0] ?? text);
+  return sentence.length > 200 ? `${sentence.slice(0, 199).trimEnd()}…` : sentence;
+}
+
+/** The MCP reference as Markdown, from a connected client's lists. */
+export async function renderMcpReference(client: Client): Promise<string> {
+  const { tools } = await client.listTools();
+  const { resourceTemplates } = await client.listResourceTemplates();
+  const templates = resourceTemplates.map((t) => new UriTemplate(t.uriTemplate));
+  // resources/list also holds what the templates enumerate (one per device): only the fixed ones are documented.
+  const fixed = (await client.listResources()).resources.filter((r) => !templates.some((t) => t.match(r.uri) !== null));
+  const { prompts } = await client.listPrompts();
+
+  // Read as the MCP specification defaults them: a tool that is not read-only is destructive and open-world unless it says otherwise.
+  const hints = ({ annotations: a }: (typeof tools)[number]) =>
+    [
+      a?.readOnlyHint ? 'read-only' : a?.destructiveHint !== false && 'destructive',
+      !a?.readOnlyHint && a?.idempotentHint && 'idempotent',
+      a?.openWorldHint !== false && 'reaches devices',
+    ].filter(Boolean).join(', ') || '—';
+  const lines = [
+    BEGIN,
+    '',
+    `### Tools (${tools.length})`,
+    '',
+    'Scope: what the token must hold (see Security). Hints: the tool\'s annotations (readOnlyHint, destructiveHint, idempotentHint, openWorldHint).',
+    '',
+    '| Tool | Scope | Hints | What it does |',
+    '| --- | --- | --- | --- |',
+    ...tools.map((t) => `| \`${t.name}\` | ${doorScopeOf(t)} | ${hints(t)} | ${summary(t.description)} |`),
+    '',
+    `### Resources (${fixed.length + resourceTemplates.length})`,
+    '',
+    '| URI | Name | What it holds |',
+    '| --- | --- | --- |',
+    ...fixed.map((r) => `| \`${r.uri}\` | ${r.name} | ${summary(r.description)} |`),
+    ...resourceTemplates.map((t) => `| \`${t.uriTemplate}\` | ${t.name} | ${summary(t.description)} |`),
+    '',
+    `### Prompts (${prompts.length})`,
+    '',
+    '| Prompt | Arguments | What it does |',
+    '| --- | --- | --- |',
+    ...prompts.map((p) => `| \`${p.name}\` | ${(p.arguments ?? []).map((a) => `\`${a.name}\`${a.required ? '' : '?'}`).join(', ') || '—'} | ${summary(p.description)} |`),
+    '',
+    END,
+  ];
+  return lines.join('\n');
+}
+
+/** The README with its MCP reference replaced by `section`. */
+export function withMcpReference(readme: string, section: string): string {
+  const start = readme.indexOf(BEGIN);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${BEGIN} … ${END} section`);
+  return readme.slice(0, start) + section + readme.slice(end + END.length);
+}
+
+/**
+ * Lists what a server declares without a running system: nothing here reads a device, so the services
+ * are absent; an empty device list makes the templates enumerate nothing.
+ */
+async function declaredReference(): Promise<string> {
+  const absent = new Proxy({}, { get: (_t, name) => { throw new Error(`listing the MCP surface does not use ${String(name)}`); } });
+  const deps = new Proxy(
+    { devices: { list: async () => [] }, events: { subscribe: () => () => undefined }, operations: { settings: { publicUrl: null } } },
+    { get: (known, name) => (name in known ? known[name as keyof typeof known] : absent) },
+  ) as unknown as McpDeps;
+  const server = buildServer(deps, openAgentSession());
+  const client = new Client({ name: 'readme-mcp', version: '1' });
+  const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  try {
+    return await renderMcpReference(client);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const readme = readFileSync(README, 'utf8');
+  const updated = withMcpReference(readme, await declaredReference());
+  if (process.argv.includes('--check')) {
+    if (updated !== readme) {
+      process.stderr.write('README.md: the MCP reference is stale; run npx tsx scripts/readme-mcp.ts\n');
+      process.exit(1);
+    }
+  } else if (updated !== readme) {
+    writeFileSync(README, updated);
+    process.stdout.write('README.md: MCP reference updated\n');
+  }
+}
