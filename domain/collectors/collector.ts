@@ -19,6 +19,8 @@ export interface Collector<T> {
   /** Route segment, MCP suffix and audit value, e.g. `metrics`. */
   readonly dataType: string;
   readonly description: string;
+  /** Its MCP data tool (`get_…`), registered for every collector. */
+  readonly tool: { readonly name: string; readonly title: string; readonly description: string };
   /** A stored snapshot younger than this is served from cache. */
   readonly freshnessSeconds: number;
   /** Interval of the polling schedule. */

@@ -363,6 +363,12 @@ function parseContainers(sections: Sections): ContainersData {
 
 export const containersCollector: Collector<ContainersData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_containers',
+    title: 'Containers',
+    description:
+      'Every Docker container with state, image, ports, restart count, health and CPU/memory/network/block I/O. Cached for up to 30 s.',
+  },
   description: 'Docker containers: state, health, restarts, ports, labels and resource usage',
   freshnessSeconds: 30,
   pollIntervalSeconds: 30,

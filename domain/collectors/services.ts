@@ -192,6 +192,12 @@ function parseServices(sections: Sections): ServicesData {
 
 export const servicesCollector: Collector<ServicesData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_services',
+    title: 'systemd services',
+    description:
+      'systemd service units with load/active/sub state and enablement, failed units first. Cached for up to 600 s.',
+  },
   description: 'systemd service units: load, active and sub state, description, enablement, failed units',
   freshnessSeconds: 600,
   pollIntervalSeconds: 600,

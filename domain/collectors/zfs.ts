@@ -757,6 +757,12 @@ export function validateSnapshotName(dataset: string, snapshot: string): string 
 
 export const zfsCollector: Collector<ZfsData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_zfs_status',
+    title: 'ZFS pools',
+    description:
+      'Pools with health, capacity and fragmentation; the vdev tree with each device\'s state and read/write/checksum errors; scrub/resilver progress; datasets, snapshot counts, ARC. `problems` lists DEGRADED/FAULTED pools and errors first. Cached for up to 600 s.',
+  },
   description: 'ZFS pools: health, vdev tree with device errors, scrub and resilver progress, datasets, snapshots and ARC',
   freshnessSeconds: 600,
   pollIntervalSeconds: 600,
