@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -157,7 +160,7 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     assert.equal(await page.locator('.insights li').filter({ hasText: 'photos.subfolder.conf' }).count(), 0);
   });
 
-  test('alert rules are added (the API\'s field errors shown) and deleted; channels added and removed', async () => {
+  test('alert rules are added (the API\'s field errors shown) and deleted; channels added, removed, and test-sent to a real receiver', async () => {
     await page.goto(`${sys.apiUrl}/alerts`);
     const ruleForm = page.getByRole('form', { name: 'Add an alert rule' });
     await ruleForm.getByLabel('Name').fill('devices down');
@@ -196,11 +199,45 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     await channel.waitFor();
     assert.match((await channel.textContent()) ?? '', /phone\s*ntfy\s*https:\/\/ntfy\.example\/homelab \(with a secret\)/);
     assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /tk_secret_value/, 'the secret is never shown');
-    await screenshot(page, 'alert-settings');
     await channel.getByRole('button', { name: 'remove phone' }).click();
     await channel.getByRole('button', { name: 'Remove channel phone' }).click();
     await channel.waitFor({ state: 'detached' });
     assert.deepEqual(await alerts.channels(), []);
+
+    // A test-send goes to the receiver as a real alert would, signed with the channel's secret.
+    const received: Array<{ headers: http.IncomingHttpHeaders; body: string }> = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+      await channelForm.getByLabel('Kind').selectOption('webhook');
+      await channelForm.getByLabel('Name').fill('hook');
+      await channelForm.getByLabel('URL').fill(url);
+      await channelForm.getByLabel('Token or secret').fill('shared-secret');
+      await channelForm.getByRole('button', { name: 'Add channel' }).click();
+      await page.getByRole('button', { name: 'send a test to hook' }).click();
+      await page.getByRole('status', { name: 'test of hook' }).filter({ hasText: 'delivered the receiver answered 204' }).waitFor();
+      assert.equal(received.length, 1);
+      const sent = JSON.parse(received[0]!.body) as { event: string; rule: string; message: string };
+      assert.deepEqual([sent.event, sent.rule], ['alert.firing', 'test notification']);
+      assert.match(sent.message, /test notification to channel hook/);
+      assert.equal(received[0]!.headers['x-infra-signature-256'], `sha256=${createHmac('sha256', 'shared-secret').update(received[0]!.body).digest('hex')}`);
+      await screenshot(page, 'alert-settings');
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+    // Nobody listens there now: the answer says why it was not delivered.
+    await page.getByRole('button', { name: 'send a test to hook' }).click();
+    await page.getByRole('status', { name: 'test of hook' }).filter({ hasText: /not delivered the receiver could not be reached: .*ECONNREFUSED/ }).waitFor();
+    assert.equal(received.length, 1);
+    await alerts.deleteChannel((await alerts.channels())[0]!.id);
   });
 
   test('alert controls follow the token\'s scopes: admin without confirm sees channels but cannot change them; operate sees neither controls nor channels', async () => {
@@ -218,8 +255,9 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
 
     const asAdmin = await signIn(admin);
     await asAdmin.getByRole('list', { name: 'Alert channels' }).getByText('pager').waitFor();
-    await asAdmin.getByText('Adding or removing a channel takes the admin and confirm scopes').waitFor();
+    await asAdmin.getByText('Adding, testing or removing a channel takes the admin and confirm scopes').waitFor();
     assert.equal(await asAdmin.getByRole('button', { name: 'remove pager' }).isDisabled(), true);
+    assert.equal(await asAdmin.getByRole('button', { name: 'send a test to pager' }).isDisabled(), true);
     assert.equal(await asAdmin.getByRole('form', { name: 'Add a channel' }).getByRole('button', { name: 'Add channel' }).isDisabled(), true);
     assert.equal(await asAdmin.getByRole('form', { name: 'Add an alert rule' }).getByRole('button', { name: 'Add rule' }).isDisabled(), false, 'rules are an admin\'s');
     assert.equal(await asAdmin.getByRole('alert').count(), 0, (await asAdmin.getByRole('alert').allTextContents()).join());

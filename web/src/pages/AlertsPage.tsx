@@ -247,8 +247,8 @@ function RuleForm({ onAdded }: { onAdded(): void }) {
 
 /**
  * Delivery channels (admin reads them: an ntfy topic in a URL is a subscription). They receive the
- * phrases of held operations, so adding or removing one also takes `confirm`: without it the controls
- * are shown disabled, with why.
+ * phrases of held operations, so adding, testing or removing one also takes `confirm`: without it the
+ * controls are shown disabled, with why.
  */
 function Channels() {
   const { can } = useSession();
@@ -257,12 +257,13 @@ function Channels() {
   const settled = () => void queryClient.invalidateQueries({ queryKey: ['alerts', 'channels'] });
   const { armed, arm } = useArmed();
   const remove = useMutation({ mutationFn: (id: string) => unwrap(api.DELETE('/api/alerts/channels/{id}', { params: { path: { id } } })), onSettled: settled });
+  const test = useMutation({ mutationFn: (id: string) => unwrap(api.POST('/api/alerts/channels/{id}/test', { params: { path: { id } } })) });
   const manage = can('confirm');
   return (
     <>
       <h2>Channels</h2>
-      {!manage && <p className="muted small">Adding or removing a channel takes the admin and confirm scopes: channels receive the phrases of held operations.</p>}
-      <ErrorNote error={channels.error ?? remove.error} />
+      {!manage && <p className="muted small">Adding, testing or removing a channel takes the admin and confirm scopes: channels receive the phrases of held operations.</p>}
+      <ErrorNote error={channels.error ?? remove.error ?? test.error} />
       {channels.data?.channels.length ? (
         <ul aria-label="Alert channels">
           {channels.data.channels.map((c) => (
@@ -270,6 +271,9 @@ function Channels() {
               <strong>{c.name}</strong> <span className="muted small">{c.kind}</span> <span className="mono small">{c.url}</span>
               {c.has_secret && <span className="muted small"> (with a secret)</span>}
               {!c.enabled && <Badge tone="muted">disabled</Badge>}{' '}
+              <button type="button" disabled={!manage || test.isPending} onClick={() => test.mutate(c.id)} aria-label={`send a test to ${c.name}`}>
+                {test.isPending && test.variables === c.id ? 'Sending…' : 'send a test'}
+              </button>{' '}
               {armed === c.id ? (
                 <button type="button" className="danger" disabled={!manage || remove.isPending} onClick={() => remove.mutate(c.id)}>
                   Remove channel {c.name}
@@ -278,6 +282,12 @@ function Channels() {
                 <button type="button" disabled={!manage} onClick={() => arm(c.id)} aria-label={`remove ${c.name}`}>
                   remove
                 </button>
+              )}
+              {test.data && test.variables === c.id && (
+                <span role="status" aria-label={`test of ${c.name}`}>
+                  {' '}
+                  <Badge tone={test.data.delivered ? 'ok' : 'bad'}>{test.data.delivered ? 'delivered' : 'not delivered'}</Badge> {test.data.detail}
+                </span>
               )}
             </li>
           ))}
