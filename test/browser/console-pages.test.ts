@@ -69,6 +69,8 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     assert.deepEqual(router.profile.capabilities.docker, false);
     assert.deepEqual(await tabsOf(router.hostname), ['Metrics', 'Network', 'Updates', 'Capabilities', 'Config']);
     await screenshot(page, 'device-tabs-router');
+    await page.goto(`${sys.apiUrl}/devices/${router.hostname}/containers`);
+    await page.getByText(`${router.hostname} has no such section, or lacks what it needs (see Capabilities).`).waitFor();
     // This machine has docker, but no SMART tools, ZFS, systemd as PID 1 or Proxmox.
     assert.deepEqual(await tabsOf('nas01'), ['Metrics', 'Containers', 'Proxy', 'Network', 'Updates', 'Capabilities', 'Config']);
   });

@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { NavLink, Route, Routes, useParams } from 'react-router';
 import { REQUIRED_CAPABILITIES, type Capability } from '../../../domain/collectors/collector.ts';
 import { api, unwrap } from '../api/client.ts';
-import { Age, Badge, ErrorNote, Loading, StatusBadge } from '../components/ui.tsx';
+import { Age, Badge, Empty, ErrorNote, Loading, StatusBadge } from '../components/ui.tsx';
 import { ConfigTab } from './device/ConfigTab.tsx';
 import { ContainersTab } from './device/ContainersTab.tsx';
 import { CapabilitiesTab, DrivesTab, GuestsTab, NetworkTab, ServicesTab, UpdatesTab, ZfsTab } from './device/DataTabs.tsx';
@@ -85,6 +85,8 @@ export default function DevicePage() {
         {tabs.map(({ path, Tab }) => (
           <Route key={path} path={path || undefined} index={!path} element={<Tab hostname={hostname} />} />
         ))}
+        {/* A bookmarked tab the device turned out to lack the capability for, or a mistyped one. */}
+        <Route path="*" element={<Empty>{d.hostname} has no such section, or lacks what it needs (see Capabilities).</Empty>} />
       </Routes>
     </section>
   );
