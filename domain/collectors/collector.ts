@@ -66,3 +66,16 @@ export type SnapshotTableName =
 /** What the daily detection looks for on every device (see capabilities.ts). */
 export const CAPABILITIES = ['docker', 'zfs', 'smartctl', 'systemd', 'inotifywait', 'proxmox', 'unraid', 'wsl', 'swag', 'gpu'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
+
+/**
+ * The capability each data type depends on (a type not listed applies to every device): one table for
+ * the collectors' `requiredCapability` and for the web console, which hides a tab the device lacks.
+ */
+export const REQUIRED_CAPABILITIES = {
+  containers: 'docker',
+  drives: 'smartctl',
+  zfs: 'zfs',
+  services: 'systemd',
+  guests: 'proxmox',
+  gpu: 'gpu',
+} as const satisfies Record<string, Capability>;

@@ -1,4 +1,4 @@
-import type { Collector } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -374,7 +374,7 @@ export const containersCollector: Collector<ContainersData> = {
   pollIntervalSeconds: 30,
   commandTimeoutMs: 30_000,
   retentionDays: 30,
-  requiredCapability: 'docker',
+  requiredCapability: REQUIRED_CAPABILITIES.containers,
   table: 'containers_snapshots',
 
   command: () => COMMAND,

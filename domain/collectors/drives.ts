@@ -1,4 +1,4 @@
-import type { Collector, CollectorContext } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector, type CollectorContext } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -792,7 +792,7 @@ export const drivesCollector: Collector<DrivesData> = {
   usesPrevious: true,
   // Bad-sector counts matter as a trend over months, so drive history is kept longer than other types.
   retentionDays: 365,
-  requiredCapability: 'smartctl',
+  requiredCapability: REQUIRED_CAPABILITIES.drives,
   table: 'drives_snapshots',
 
   command: () => COMMAND,

@@ -1,4 +1,4 @@
-import type { Collector } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -200,7 +200,7 @@ export const gpuCollector: Collector<GpuData> = {
   pollIntervalSeconds: 300,
   commandTimeoutMs: 20_000,
   retentionDays: 30,
-  requiredCapability: 'gpu',
+  requiredCapability: REQUIRED_CAPABILITIES.gpu,
   table: 'gpu_snapshots',
 
   command: () => COMMAND,

@@ -1,4 +1,4 @@
-import type { Collector } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -425,7 +425,7 @@ export const guestsCollector: Collector<GuestsData> = {
   // pvesh and qm are Perl programs that take a second or two to start on a busy node.
   commandTimeoutMs: 30_000,
   retentionDays: 30,
-  requiredCapability: 'proxmox',
+  requiredCapability: REQUIRED_CAPABILITIES.guests,
   table: 'guests_snapshots',
 
   command: () => COMMAND,

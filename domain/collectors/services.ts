@@ -1,4 +1,4 @@
-import type { Collector } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -203,7 +203,7 @@ export const servicesCollector: Collector<ServicesData> = {
   pollIntervalSeconds: 600,
   commandTimeoutMs: 20_000,
   retentionDays: 90,
-  requiredCapability: 'systemd',
+  requiredCapability: REQUIRED_CAPABILITIES.services,
   table: 'services_snapshots',
 
   command: () => COMMAND,

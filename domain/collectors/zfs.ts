@@ -1,4 +1,4 @@
-import type { Collector } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -768,7 +768,7 @@ export const zfsCollector: Collector<ZfsData> = {
   pollIntervalSeconds: 600,
   commandTimeoutMs: 30_000,
   retentionDays: 90,
-  requiredCapability: 'zfs',
+  requiredCapability: REQUIRED_CAPABILITIES.zfs,
   table: 'zfs_snapshots',
 
   command: () => COMMAND,
