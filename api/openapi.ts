@@ -976,6 +976,16 @@ route('patch', '/api/alerts/rules/{id}', { operationId: 'updateAlertRule', summa
 route('delete', '/api/alerts/rules/{id}', { operationId: 'removeAlertRule', summary: 'Remove an alert rule (admin)', tag: 'alerts', path: { id: AlertId }, answers: { '204': { description: 'removed' } } });
 route('get', '/api/alerts/channels', { operationId: 'listAlertChannels', summary: 'Delivery channels, without their secrets', tag: 'alerts', answers: { '200': wrapped('the channels', 'channels', { type: 'array', items: ref('AlertChannel') }) } });
 route('post', '/api/alerts/channels', { operationId: 'createAlertChannel', summary: 'Add a webhook, ntfy or Gotify channel (admin)', tag: 'alerts', body: body(AlertChannelCreate), answers: { '201': named('added', 'AlertChannel') } });
+route('post', '/api/alerts/channels/{id}/test', {
+  operationId: 'testAlertChannel',
+  summary: 'Send a test notification to one channel (admin and confirm); answers whether the receiver took it',
+  tag: 'alerts',
+  path: { id: AlertId },
+  answers: {
+    '200': json('sent, or why not (`delivered` false with the HTTP status or the network error)', answers(z.object({ channel: z.string(), delivered: z.boolean(), status: z.int().nullable(), detail: z.string() }))),
+    '404': json('no such channel', ref('Error')),
+  },
+});
 route('delete', '/api/alerts/channels/{id}', { operationId: 'removeAlertChannel', summary: 'Remove a channel (admin)', tag: 'alerts', path: { id: AlertId }, answers: { '204': { description: 'removed' } } });
 
 const ERROR_ANSWERS = {

@@ -4,6 +4,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { scopesAllow, type Principal, type TokenScope } from '../schema/api-token.ts';
 import { z } from 'zod';
+import { collectors } from '../domain/collectors/registry.ts';
 import { databaseUnreachable } from '../platform/db.ts';
 import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
 import { DeviceCreate, Hostname, Tag } from '../schema/device.ts';
@@ -129,19 +130,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
       },
       ({ device, force_refresh }) => answer(() => deps.collection.read(device, dataType, { forceRefresh: force_refresh ?? false }, ctx())),
     );
-  dataTool('get_metrics', 'metrics', 'System metrics', 'CPU % (from /proc/stat deltas), memory, filesystems, load, uptime, network counters and process count. Cached for up to 300 s.');
-  dataTool('get_network', 'network', 'Network interfaces', 'Interfaces with state, MTU, MAC, addresses and rx/tx counters, and the default route. Cached for up to 120 s.');
-  dataTool('get_services', 'services', 'systemd services', 'systemd service units with load/active/sub state and enablement, failed units first. Cached for up to 600 s.');
-  dataTool('get_containers', 'containers', 'Containers', 'Every Docker container with state, image, ports, restart count, health and CPU/memory/network/block I/O. Cached for up to 30 s.');
-  dataTool('get_drive_health', 'drives', 'Drive health (SMART)', 'Every drive smartctl finds: verdict passed/warning/failed/unknown with the evidence (critical ATA attributes 5/10/184/187/188/196/197/198/201, NVMe health log, smartctl\'s own verdict and exit-status bits), temperature, power-on hours, model, serial, capacity. `problems` lists failing and warning drives first; status needs_sudo says smartctl must be allowed through sudo -n. Cached for up to 1 h.');
-  dataTool('get_zfs_status', 'zfs', 'ZFS pools', 'Pools with health, capacity and fragmentation; the vdev tree with each device\'s state and read/write/checksum errors; scrub/resilver progress; datasets, snapshot counts, ARC. `problems` lists DEGRADED/FAULTED pools and errors first. Cached for up to 600 s.');
-  dataTool('get_guests', 'guests', 'Proxmox guests', 'The QEMU VMs and LXC containers of a Proxmox VE node: status, CPU %, memory, disk, network counters, uptime, tags, template flag and lock. `problems` lists locked guests (a backup or migration in progress, or one that died), guests using over 90 % of their memory and containers with a nearly full root disk; status needs_sudo says pvesh, qm and pct must be allowed through sudo -n. Cached for up to 60 s.');
-  dataTool('get_updates', 'updates', 'Pending updates', 'Upgradable packages (apt, dnf, yum, pacman, apk) with security updates first, how old the package lists are, and whether a reboot is required. Read-only: never refreshes package lists. Cached for up to 6 h.');
-  dataTool('get_capabilities', 'capabilities', 'Device capabilities', 'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag, gpu), its OS, kernel and architecture. Detected daily.');
-  dataTool('get_processes', 'processes', 'Top processes', 'The 15 processes using the most CPU and the 15 using the most resident memory (procps ps): PID, user, %CPU (CPU time over the process\'s lifetime, as ps computes it), %MEM, RSS, state, CPU time and command line. A device with busybox ps answers available false. Cached for up to 60 s.');
-  dataTool('get_disk_io', 'disk_io', 'Disk I/O rates', 'Per whole block device (partitions, loop, RAM and zram devices left out): read and write bytes per second, reads/writes per second, IOPS, %util (share of the second with I/O in flight) and average wait, from two /proc/diskstats samples a second apart. Busiest first. Cached for up to 60 s.');
-  dataTool('get_sensors', 'sensors', 'Temperatures and fans', 'Temperatures (hottest first, with the chips\' own max/critical limits and alarms) and fan speeds, from lm-sensors (sensors -j), else /sys/class/hwmon, else thermal zones; a VM without sensors answers an empty list with its reason. Cached for up to 60 s.');
-  dataTool('get_gpu', 'gpu', 'GPUs', 'Per GPU: load %, memory used/total, temperature, power draw and limit, fan, performance state; NVIDIA through nvidia-smi, AMD through the amdgpu driver. Polled only on devices where a GPU was detected; elsewhere available false. Cached for up to 60 s.');
+  for (const collector of Object.values(collectors)) dataTool(collector.tool.name, collector.dataType, collector.tool.title, collector.tool.description);
 
   server.registerTool(
     'infrastructure_health',

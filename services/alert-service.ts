@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { AlertChannelCreate, AlertRuleCreate, AlertState } from '../schema/alert.ts';
+import { deliveryRequest, sendToChannel } from '../activities/alerts/deliver.ts';
+import type { AlertChannelCreate, AlertRuleCreate, AlertState, AlertTransition } from '../schema/alert.ts';
 import type { AlertChannelsTable, AlertRulesTable, AlertsTable, Database } from '../schema/database.ts';
 import { notFound, ServiceError } from './service-error.ts';
 
@@ -69,6 +71,37 @@ export class AlertService {
       .executeTakeFirst();
     if (!row) throw new ServiceError('conflict', 409, `a channel named ${input.name} exists`);
     return channelView(row);
+  }
+
+  /**
+   * Sends a made-up firing alert to one channel (enabled or not), the way real ones go, and answers
+   * whether the receiver took it: its HTTP status, or why it could not be reached. The receiver's body
+   * is not passed on.
+   */
+  async testChannel(id: string): Promise<{ channel: string; delivered: boolean; status: number | null; detail: string }> {
+    const channel = await this.db.selectFrom('alert_channels').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!channel) throw notFound(`alert channel ${id}`);
+    const now = new Date().toISOString();
+    const test: AlertTransition = {
+      alert_id: `test-${randomUUID()}`,
+      rule: 'test notification',
+      device: 'infrastructor',
+      subject: 'channel test',
+      state: 'firing',
+      severity: 'info',
+      message: `A test notification to channel ${channel.name}: if you read this, alerts reach you here.`,
+      evidence: {},
+      first_seen: now,
+      at: now,
+    };
+    try {
+      const res = await sendToChannel(deliveryRequest(channel, test));
+      await res.body?.cancel();
+      return { channel: channel.name, delivered: res.ok, status: res.status, detail: `the receiver answered ${res.status}` };
+    } catch (err) {
+      const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+      return { channel: channel.name, delivered: false, status: null, detail: `the receiver could not be reached: ${reason}` };
+    }
   }
 
   async deleteChannel(id: string): Promise<void> {

@@ -90,6 +90,11 @@ export async function deliverHeldNotice(deps: DeliveryDeps, input: { notice: Hel
   return postToChannels(deps, (channel) => [heldNoticeRequest(channel, input.notice)], input.channelId);
 }
 
+/** One POST to a channel, bounded: a receiver that hangs must not hold the sender. */
+export function sendToChannel(req: ReturnType<typeof deliveryRequest>): Promise<Response> {
+  return fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(TIMEOUT_MS) });
+}
+
 async function postToChannels(deps: DeliveryDeps, requestsFor: (channel: Channel) => Array<ReturnType<typeof deliveryRequest>>, onlyChannelId?: string): Promise<{ delivered: number; refused: number }> {
   let query = deps.db.selectFrom('alert_channels').selectAll().where('enabled', '=', true);
   if (onlyChannelId !== undefined) query = query.where('id', '=', onlyChannelId);
@@ -100,7 +105,7 @@ async function postToChannels(deps: DeliveryDeps, requestsFor: (channel: Channel
   for (const channel of channels) {
     for (const req of requestsFor(channel)) {
       try {
-        const res = await fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(TIMEOUT_MS) });
+        const res = await sendToChannel(req);
         if (res.ok) delivered++;
         else if (res.status >= 400 && res.status < 500 && res.status !== 429) {
           refused++;

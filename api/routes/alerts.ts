@@ -26,6 +26,7 @@ export function alertRoutes(alerts: AlertService): Router {
   });
   r.get('/alerts/channels', async (_req, res) => res.json({ channels: await alerts.channels() }));
   r.post('/alerts/channels', async (req, res) => res.status(201).json(await alerts.createChannel(AlertChannelCreate.parse(req.body ?? {}))));
+  r.post('/alerts/channels/:id/test', async (req, res) => res.json(await alerts.testChannel(Id.parse(req.params.id))));
   r.delete('/alerts/channels/:id', async (req, res) => {
     await alerts.deleteChannel(Id.parse(req.params.id));
     res.status(204).end();

@@ -113,6 +113,12 @@ function parseUnraidVersion(sections: Sections): string | undefined {
 
 export const capabilitiesCollector: Collector<CapabilitiesData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_capabilities',
+    title: 'Device capabilities',
+    description:
+      'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag, gpu), its OS, kernel and architecture. Detected daily.',
+  },
   description: 'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag, gpu), its OS, kernel and architecture',
   freshnessSeconds: 86_400,
   pollIntervalSeconds: 86_400,

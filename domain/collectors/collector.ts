@@ -19,6 +19,8 @@ export interface Collector<T> {
   /** Route segment, MCP suffix and audit value, e.g. `metrics`. */
   readonly dataType: string;
   readonly description: string;
+  /** Its MCP data tool (`get_…`), registered for every collector. */
+  readonly tool: { readonly name: string; readonly title: string; readonly description: string };
   /** A stored snapshot younger than this is served from cache. */
   readonly freshnessSeconds: number;
   /** Interval of the polling schedule. */
@@ -66,3 +68,16 @@ export type SnapshotTableName =
 /** What the daily detection looks for on every device (see capabilities.ts). */
 export const CAPABILITIES = ['docker', 'zfs', 'smartctl', 'systemd', 'inotifywait', 'proxmox', 'unraid', 'wsl', 'swag', 'gpu'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
+
+/**
+ * The capability each data type depends on (a type not listed applies to every device): one table for
+ * the collectors' `requiredCapability` and for the web console, which hides a tab the device lacks.
+ */
+export const REQUIRED_CAPABILITIES = {
+  containers: 'docker',
+  drives: 'smartctl',
+  zfs: 'zfs',
+  services: 'systemd',
+  guests: 'proxmox',
+  gpu: 'gpu',
+} as const satisfies Record<string, Capability>;

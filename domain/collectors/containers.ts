@@ -1,4 +1,4 @@
-import type { Collector } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -365,12 +365,18 @@ function parseContainers(sections: Sections): ContainersData {
 
 export const containersCollector: Collector<ContainersData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_containers',
+    title: 'Containers',
+    description:
+      'Every Docker container with state, image, ports, restart count, health and CPU/memory/network/block I/O. Cached for up to 30 s.',
+  },
   description: 'Docker containers: state, health, restarts, ports, labels and resource usage',
   freshnessSeconds: 30,
   pollIntervalSeconds: 30,
   commandTimeoutMs: 30_000,
   retentionDays: 30,
-  requiredCapability: 'docker',
+  requiredCapability: REQUIRED_CAPABILITIES.containers,
   table: 'containers_snapshots',
 
   command: () => COMMAND,

@@ -1,4 +1,4 @@
-import type { Collector, CollectorContext } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector, type CollectorContext } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -779,6 +779,12 @@ function parseDrives(sections: Sections, ctx: CollectorContext<DrivesData>): Dri
 
 export const drivesCollector: Collector<DrivesData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_drive_health',
+    title: 'Drive health (SMART)',
+    description:
+      'Every drive smartctl finds: verdict passed/warning/failed/unknown with the evidence (critical ATA attributes 5/10/184/187/188/196/197/198/201, NVMe health log, smartctl\'s own verdict and exit-status bits), temperature, power-on hours, model, serial, capacity. `problems` lists failing and warning drives first; status needs_sudo says smartctl must be allowed through sudo -n. Cached for up to 1 h.',
+  },
   description: 'Drive SMART health: verdict with reasons, attributes, NVMe health log, temperatures, via smartctl',
   freshnessSeconds: 3600,
   pollIntervalSeconds: 3600,
@@ -786,7 +792,7 @@ export const drivesCollector: Collector<DrivesData> = {
   usesPrevious: true,
   // Bad-sector counts matter as a trend over months, so drive history is kept longer than other types.
   retentionDays: 365,
-  requiredCapability: 'smartctl',
+  requiredCapability: REQUIRED_CAPABILITIES.drives,
   table: 'drives_snapshots',
 
   command: () => COMMAND,

@@ -1,4 +1,4 @@
-import type { Collector } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -189,12 +189,18 @@ function parseGpus(sections: Sections): Gpu[] {
 
 export const gpuCollector: Collector<GpuData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_gpu',
+    title: 'GPUs',
+    description:
+      'Per GPU: load %, memory used/total, temperature, power draw and limit, fan, performance state; NVIDIA through nvidia-smi, AMD through the amdgpu driver. Polled only on devices where a GPU was detected; elsewhere available false. Cached for up to 60 s.',
+  },
   description: 'GPU load, memory, temperature, power and fan: NVIDIA through nvidia-smi, AMD through the amdgpu driver',
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 20_000,
   retentionDays: 30,
-  requiredCapability: 'gpu',
+  requiredCapability: REQUIRED_CAPABILITIES.gpu,
   table: 'gpu_snapshots',
 
   command: () => COMMAND,

@@ -1,4 +1,4 @@
-import type { Collector } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -413,13 +413,19 @@ function sumKnown(data: GuestsData, value: (guest: Guest) => number | null): num
 
 export const guestsCollector: Collector<GuestsData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_guests',
+    title: 'Proxmox guests',
+    description:
+      'The QEMU VMs and LXC containers of a Proxmox VE node: status, CPU %, memory, disk, network counters, uptime, tags, template flag and lock. `problems` lists locked guests (a backup or migration in progress, or one that died), guests using over 90 % of their memory and containers with a nearly full root disk; status needs_sudo says pvesh, qm and pct must be allowed through sudo -n. Cached for up to 60 s.',
+  },
   description: 'Proxmox VE guests (VMs and LXC containers) of the node: state, CPU, memory, disk, network, uptime, tags, locks; problems such as stale locks and memory pressure',
   freshnessSeconds: 60,
   pollIntervalSeconds: 120,
   // pvesh and qm are Perl programs that take a second or two to start on a busy node.
   commandTimeoutMs: 30_000,
   retentionDays: 30,
-  requiredCapability: 'proxmox',
+  requiredCapability: REQUIRED_CAPABILITIES.guests,
   table: 'guests_snapshots',
 
   command: () => COMMAND,

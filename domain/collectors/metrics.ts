@@ -369,6 +369,12 @@ function parseProcessCount(sections: Sections): number {
 
 export const metricsCollector: Collector<MetricsData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_metrics',
+    title: 'System metrics',
+    description:
+      'CPU % (from /proc/stat deltas), memory, filesystems, load, uptime, network counters and process count. Cached for up to 300 s.',
+  },
   description: 'CPU, memory, filesystem, load, uptime and network counters from /proc and df',
   freshnessSeconds: 300,
   pollIntervalSeconds: 300,

@@ -484,6 +484,12 @@ function summarize(interfaces: readonly NetworkInterface[]): NetworkData['summar
 
 export const networkCollector: Collector<NetworkData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_network',
+    title: 'Network interfaces',
+    description:
+      'Interfaces with state, MTU, MAC, addresses and rx/tx counters, and the default route. Cached for up to 120 s.',
+  },
   description: 'Network interfaces: state, addresses, MAC, bridge membership, traffic counters, and the default route',
   freshnessSeconds: 120,
   pollIntervalSeconds: 120,

@@ -112,6 +112,12 @@ function top(processes: readonly ProcessInfo[], key: (p: ProcessInfo) => number)
 
 export const processesCollector: Collector<ProcessesData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_processes',
+    title: 'Top processes',
+    description:
+      'The 15 processes using the most CPU and the 15 using the most resident memory (procps ps): PID, user, %CPU (CPU time over the process\'s lifetime, as ps computes it), %MEM, RSS, state, CPU time and command line. A device with busybox ps answers available false. Cached for up to 60 s.',
+  },
   description: `The ${TOP_PROCESSES} processes using the most CPU (lifetime average, as ps computes it) and the most resident memory, from procps ps`,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,

@@ -203,6 +203,12 @@ function collectFrom(sections: Sections): Omit<SensorsData, 'reason'> {
 
 export const sensorsCollector: Collector<SensorsData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_sensors',
+    title: 'Temperatures and fans',
+    description:
+      'Temperatures (hottest first, with the chips\' own max/critical limits and alarms) and fan speeds, from lm-sensors (sensors -j), else /sys/class/hwmon, else thermal zones; a VM without sensors answers an empty list with its reason. Cached for up to 60 s.',
+  },
   description: 'Temperatures (with the chips\' own max/critical limits) and fan speeds from lm-sensors (sensors -j), else /sys/class/hwmon and thermal zones',
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,

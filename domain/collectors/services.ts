@@ -1,4 +1,4 @@
-import type { Collector } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -192,12 +192,18 @@ function parseServices(sections: Sections): ServicesData {
 
 export const servicesCollector: Collector<ServicesData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_services',
+    title: 'systemd services',
+    description:
+      'systemd service units with load/active/sub state and enablement, failed units first. Cached for up to 600 s.',
+  },
   description: 'systemd service units: load, active and sub state, description, enablement, failed units',
   freshnessSeconds: 600,
   pollIntervalSeconds: 600,
   commandTimeoutMs: 20_000,
   retentionDays: 90,
-  requiredCapability: 'systemd',
+  requiredCapability: REQUIRED_CAPABILITIES.services,
   table: 'services_snapshots',
 
   command: () => COMMAND,

@@ -444,6 +444,12 @@ function parseUpdates(sections: Sections): UpdatesData {
 
 export const updatesCollector: Collector<UpdatesData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_updates',
+    title: 'Pending updates',
+    description:
+      'Upgradable packages (apt, dnf, yum, pacman, apk) with security updates first, how old the package lists are, and whether a reboot is required. Read-only: never refreshes package lists. Cached for up to 6 h.',
+  },
   description:
     'Pending package updates (apt, dnf, yum, pacman, apk) without refreshing repository metadata: counts, security updates, versions, metadata age, reboot required',
   freshnessSeconds: 21_600,

@@ -1,4 +1,4 @@
-import type { Collector } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -757,12 +757,18 @@ export function validateSnapshotName(dataset: string, snapshot: string): string 
 
 export const zfsCollector: Collector<ZfsData> = {
   dataType: DATA_TYPE,
+  tool: {
+    name: 'get_zfs_status',
+    title: 'ZFS pools',
+    description:
+      'Pools with health, capacity and fragmentation; the vdev tree with each device\'s state and read/write/checksum errors; scrub/resilver progress; datasets, snapshot counts, ARC. `problems` lists DEGRADED/FAULTED pools and errors first. Cached for up to 600 s.',
+  },
   description: 'ZFS pools: health, vdev tree with device errors, scrub and resilver progress, datasets, snapshots and ARC',
   freshnessSeconds: 600,
   pollIntervalSeconds: 600,
   commandTimeoutMs: 30_000,
   retentionDays: 90,
-  requiredCapability: 'zfs',
+  requiredCapability: REQUIRED_CAPABILITIES.zfs,
   table: 'zfs_snapshots',
 
   command: () => COMMAND,

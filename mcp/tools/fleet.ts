@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { fleetContainersAnswerShape, FleetContainersQuery } from '../../schema/fleet-containers.ts';
-import type { FleetContainersAnswer, FleetService } from '../../services/fleet-service.ts';
+import type { FleetService } from '../../services/fleet-service.ts';
 import type { ToolKit } from './operational-workflows.ts';
 
 export interface FleetToolDeps {
@@ -22,10 +22,6 @@ export function registerFleetTools(server: McpServer, deps: FleetToolDeps, kit: 
       outputSchema: fleetContainersAnswerShape,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async (args) => {
-      let found: FleetContainersAnswer | undefined;
-      const result = await kit.answer(async () => (found = await deps.fleet.containers(FleetContainersQuery.parse(args))));
-      return result.isError || found === undefined ? result : { ...result, structuredContent: { ...found } };
-    },
+    (args) => kit.answer(() => deps.fleet.containers(FleetContainersQuery.parse(args))),
   );
 }

@@ -29,12 +29,11 @@ const ChangeAnswer = z.looseObject({
 
 /** List, create (or replace, held) and remove (held) reverse-proxy confs of SWAG or nginx on a device. */
 export function registerProxyConfTools(server: McpServer, deps: ProxyConfToolDeps, kit: ToolKit): void {
-  /** The answer as text and as structured content; a failed or undone change is a tool error carrying the view. */
+  /** The answer (kit.answer gives it as text and structured content); a failed or undone change is a tool error carrying the view. */
   const structured = async (produce: () => Promise<Record<string, unknown>>): Promise<CallToolResult> => {
     let value: Record<string, unknown> | undefined;
     const result = await kit.answer(async () => (value = await produce()));
-    if (result.isError || value === undefined) return result;
-    return { ...result, structuredContent: value, ...('error' in value && { isError: true }) };
+    return value !== undefined && 'error' in value ? { ...result, isError: true } : result;
   };
 
   server.registerTool(

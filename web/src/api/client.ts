@@ -57,6 +57,17 @@ export class ApiError extends Error {
     const b = this.body as { status?: string; operation_id?: string } | null;
     return this.status === 409 && b?.status === 'DESTRUCTIVE_ACTION_BLOCKED' && b.operation_id ? b.operation_id : null;
   }
+
+  /** A 400's complaints by field (`upstream_port`, `match.states`...), for a form to show beside each input. */
+  get fieldErrors(): Record<string, string> {
+    const details = (this.body as { error?: { details?: unknown } } | null)?.error?.details;
+    if (this.status !== 400 || !Array.isArray(details)) return {};
+    const errors: Record<string, string> = {};
+    for (const d of details as Array<{ path?: unknown; message?: unknown }>) {
+      if (typeof d.path === 'string' && typeof d.message === 'string') errors[d.path] = errors[d.path] ? `${errors[d.path]}; ${d.message}` : d.message;
+    }
+    return errors;
+  }
 }
 
 function apiError(status: number, body: unknown): ApiError {

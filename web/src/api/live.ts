@@ -22,6 +22,7 @@ export function staleKeys(e: LiveEvent): QueryKey[] {
   if (action === 'collect') keys.push(['fleet'], ['device', d, 'data', e.data_type], ['device', d, 'history', e.data_type]);
   else if (action.startsWith('operation_')) keys.push(['operations']);
   else if (action.startsWith('config_')) keys.push(['config']);
+  else if (action.startsWith('proxy_conf_')) keys.push(['device', d, 'proxy']);
   else if (action.startsWith('alert_')) keys.push(['alerts'], ['fleet']);
   else if (action.startsWith('incident_')) keys.push(['incidents']);
   else if (action.startsWith('maintenance_') || action.startsWith('device_')) keys.push(['fleet'], ['devices'], ['device', d, 'view']);

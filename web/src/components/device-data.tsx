@@ -77,7 +77,7 @@ export function DataPanel<T>({ hostname, dataType, title, children }: { hostname
   );
 }
 
-function Insights({ insights }: { insights: DataAnswer['insights'] }) {
+export function Insights({ insights }: { insights: DataAnswer['insights'] }) {
   if (insights.length === 0) return null;
   return (
     <ul className="insights">

@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { cloneElement, useId, type ReactElement, type ReactNode } from 'react';
 import type { DeviceStatus } from '../../../schema/database.ts';
 import { ApiError } from '../api/client.ts';
 import { dateTime, duration, percent } from '../format.ts';
@@ -84,4 +84,20 @@ export function Loading({ what }: { what: string }) {
 
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="muted empty">{children}</p>;
+}
+
+/** A labelled form control with the API's complaint about it (a 400's detail for this field), read with the control. */
+export function Field({ label, error, children }: { label: string; error: string | undefined; children: ReactElement<{ 'aria-invalid'?: boolean; 'aria-describedby'?: string }> }) {
+  const id = useId();
+  return (
+    <label>
+      {label}
+      {cloneElement(children, error ? { 'aria-invalid': true, 'aria-describedby': id } : {})}
+      {error && (
+        <span id={id} className="field-error">
+          {error}
+        </span>
+      )}
+    </label>
+  );
 }

@@ -1,21 +1,34 @@
 import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { NavLink, Route, Routes, useParams } from 'react-router';
+import { REQUIRED_CAPABILITIES, type Capability } from '../../../domain/collectors/collector.ts';
 import { api, unwrap } from '../api/client.ts';
-import { Age, Badge, ErrorNote, Loading, StatusBadge } from '../components/ui.tsx';
+import { Age, Badge, Empty, ErrorNote, Loading, StatusBadge } from '../components/ui.tsx';
 import { ConfigTab } from './device/ConfigTab.tsx';
 import { ContainersTab } from './device/ContainersTab.tsx';
 import { CapabilitiesTab, DrivesTab, GuestsTab, NetworkTab, ServicesTab, UpdatesTab, ZfsTab } from './device/DataTabs.tsx';
 import { MetricsTab } from './device/MetricsTab.tsx';
+import { ProxyTab } from './device/ProxyTab.tsx';
 
-const TABS = [
+interface DeviceTab {
+  path: string;
+  label: string;
+  Tab(props: { hostname: string }): ReactNode;
+  /** Shown unless the device is known to lack it (not yet detected: shown). */
+  requires?: Capability;
+}
+
+const TABS: DeviceTab[] = [
   { path: '', label: 'Metrics', Tab: MetricsTab },
-  { path: 'containers', label: 'Containers', Tab: ContainersTab },
-  { path: 'drives', label: 'Drives', Tab: DrivesTab },
-  { path: 'zfs', label: 'ZFS', Tab: ZfsTab },
+  { path: 'containers', label: 'Containers', Tab: ContainersTab, requires: REQUIRED_CAPABILITIES.containers },
+  // The proxy's upstreams are the device's containers.
+  { path: 'proxy', label: 'Proxy', Tab: ProxyTab, requires: 'docker' },
+  { path: 'drives', label: 'Drives', Tab: DrivesTab, requires: REQUIRED_CAPABILITIES.drives },
+  { path: 'zfs', label: 'ZFS', Tab: ZfsTab, requires: REQUIRED_CAPABILITIES.zfs },
   { path: 'network', label: 'Network', Tab: NetworkTab },
-  { path: 'services', label: 'Services', Tab: ServicesTab },
+  { path: 'services', label: 'Services', Tab: ServicesTab, requires: REQUIRED_CAPABILITIES.services },
   { path: 'updates', label: 'Updates', Tab: UpdatesTab },
-  { path: 'guests', label: 'Guests', Tab: GuestsTab },
+  { path: 'guests', label: 'Guests', Tab: GuestsTab, requires: REQUIRED_CAPABILITIES.guests },
   { path: 'capabilities', label: 'Capabilities', Tab: CapabilitiesTab },
   { path: 'config', label: 'Config', Tab: ConfigTab },
 ];
@@ -31,6 +44,7 @@ export default function DevicePage() {
   if (device.isPending) return <Loading what={hostname} />;
   if (device.isError) return <ErrorNote error={device.error} />;
   const d = device.data;
+  const tabs = TABS.filter((t) => !t.requires || d.capabilities[t.requires] !== false);
   return (
     <section>
       <div className="page-head">
@@ -61,16 +75,18 @@ export default function DevicePage() {
       )}
       {d.description && <p>{d.description}</p>}
       <nav className="tabs" aria-label={`${d.hostname} sections`}>
-        {TABS.map((t) => (
+        {tabs.map((t) => (
           <NavLink key={t.path} to={t.path ? `${base}/${t.path}` : base} end>
             {t.label}
           </NavLink>
         ))}
       </nav>
       <Routes>
-        {TABS.map(({ path, Tab }) => (
+        {tabs.map(({ path, Tab }) => (
           <Route key={path} path={path || undefined} index={!path} element={<Tab hostname={hostname} />} />
         ))}
+        {/* A bookmarked tab the device turned out to lack the capability for, or a mistyped one. */}
+        <Route path="*" element={<Empty>{d.hostname} has no such section, or lacks what it needs (see Capabilities).</Empty>} />
       </Routes>
     </section>
   );
