@@ -80,4 +80,5 @@ export const REQUIRED_CAPABILITIES = {
   services: 'systemd',
   guests: 'proxmox',
   gpu: 'gpu',
+  docker_networks: 'docker',
 } as const satisfies Record<string, Capability>;

@@ -1,4 +1,4 @@
-import type { Collector } from './collector.ts';
+import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
   END_MARKER,
@@ -128,8 +128,13 @@ export const dockerNetworksCollector: Collector<DockerNetworksData> = {
   pollIntervalSeconds: 600,
   commandTimeoutMs: 30_000,
   retentionDays: 7,
-  requiredCapability: 'docker',
+  requiredCapability: REQUIRED_CAPABILITIES.docker_networks,
   table: 'docker_networks_snapshots',
+  tool: {
+    name: 'get_docker_networks',
+    title: 'Docker networks',
+    description: 'Docker networks with driver, scope, subnets and gateways, attached containers with their addresses, and the compose project that made them. Stack deployments check their external networks against it. Cached for up to 120 s.',
+  },
 
   command: () => COMMAND,
 

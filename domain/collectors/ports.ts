@@ -119,6 +119,13 @@ export const portsCollector: Collector<PortsData> = {
   commandTimeoutMs: 30_000,
   retentionDays: 7,
   table: 'ports_snapshots',
+  tool: {
+    name: 'get_ports',
+    title: 'Listening ports',
+    description:
+      'Listening TCP and UDP sockets (ss -tulpnH) with address, port, owning process and pid, and the container that publishes the port. ' +
+      'As a non-root SSH user only its own processes are named (process_names_complete says so). Stack deployments check their host ports against it. Cached for up to 60 s.',
+  },
 
   command: () => COMMAND,
 

@@ -1,15 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { Hostname } from '../../schema/device.ts';
 import { StackDeployRequest, StackName, StackPatch, StackUpdateRequest } from '../../schema/stack.ts';
-import type { CollectionService } from '../../services/collection-service.ts';
 import { stackAnswer, type StackOutcome, type StackService } from '../../services/stack-service.ts';
 import type { ToolKit } from './operational-workflows.ts';
 
 export interface StackToolDeps {
   stacks: StackService;
-  collection: CollectionService;
 }
 
 const service = z.looseObject({
@@ -48,27 +45,12 @@ const changeOutput = z.looseObject({
   confirmation_required: z.unknown().optional(),
   error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
 });
-const dataOutput = z.looseObject({
-  device: z.string(),
-  data_type: z.string(),
-  data: z.looseObject({}),
-  collected_at: z.string(),
-  age_seconds: z.number(),
-  from_cache: z.boolean(),
-  insights: z.array(z.unknown()),
-});
 
 const device = Hostname.describe('Device hostname');
 const deadline = z.number().int().min(5).max(1800).optional().describe('Seconds services may take to run and be healthy (default 120)');
 
-/** Compose stacks as managed, reversible changes, and the listening ports they are checked against. */
+/** Compose stacks as managed, reversible changes (their ports and networks tools follow from the registry). */
 export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: ToolKit): void {
-  /** The tool's answer as text and as structured content (the same object). */
-  const structured = async (body: () => Promise<Record<string, unknown>>): Promise<CallToolResult> => {
-    let value: Record<string, unknown> = {};
-    const result = await kit.answer(async () => (value = await body()));
-    return result.isError ? result : { ...result, structuredContent: value };
-  };
   const change = (outcome: StackOutcome, extra: Parameters<ToolKit['askWhenHeld']>[2]) => {
     const body = stackAnswer(outcome, kit.publicUrl).body;
     return (outcome.held_operation ? kit.askWhenHeld(outcome.held_operation, body, extra) : body) as Record<string, unknown>;
@@ -85,7 +67,7 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
       outputSchema: z.looseObject({ device: z.string(), stacks: z.array(z.looseObject(stackSummary)) }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    ({ device: hostname, force_refresh }) => structured(() => deps.stacks.list(hostname, { forceRefresh: force_refresh ?? false }, kit.ctx()) as Promise<Record<string, unknown>>),
+    ({ device: hostname, force_refresh }) => kit.answer(() => deps.stacks.list(hostname, { forceRefresh: force_refresh ?? false }, kit.ctx())),
   );
 
   server.registerTool(
@@ -104,7 +86,7 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
       }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    ({ device: hostname, name }) => structured(async () => ({ stack: await deps.stacks.get(hostname, name, kit.ctx()) })),
+    ({ device: hostname, name }) => kit.answer(async () => ({ stack: await deps.stacks.get(hostname, name, kit.ctx()) })),
   );
 
   server.registerTool(
@@ -121,7 +103,7 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     ({ device: hostname, name, compose, deadline_seconds }, extra) =>
-      structured(async () => change(await deps.stacks.deploy(hostname, StackDeployRequest.parse({ name, compose, deadline_seconds }), kit.ctx()), extra)),
+      kit.answer(async () => change(await deps.stacks.deploy(hostname, StackDeployRequest.parse({ name, compose, deadline_seconds }), kit.ctx()), extra)),
   );
 
   server.registerTool(
@@ -144,7 +126,7 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     ({ device: hostname, name, compose, patch, deadline_seconds }, extra) =>
-      structured(async () => change(await deps.stacks.update(hostname, name, StackUpdateRequest.parse({ compose, patch, deadline_seconds }), kit.ctx()), extra)),
+      kit.answer(async () => change(await deps.stacks.update(hostname, name, StackUpdateRequest.parse({ compose, patch, deadline_seconds }), kit.ctx()), extra)),
   );
 
   server.registerTool(
@@ -159,7 +141,7 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     ({ device: hostname, name, deadline_seconds }, extra) =>
-      structured(async () => change(await deps.stacks.act(hostname, name, 'pull', { ...(deadline_seconds !== undefined && { deadlineSeconds: deadline_seconds }) }, kit.ctx()), extra)),
+      kit.answer(async () => change(await deps.stacks.act(hostname, name, 'pull', { ...(deadline_seconds !== undefined && { deadlineSeconds: deadline_seconds }) }, kit.ctx()), extra)),
   );
 
   server.registerTool(
@@ -174,32 +156,6 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     ({ device: hostname, name, volumes }, extra) =>
-      structured(async () => change(await deps.stacks.act(hostname, name, 'remove', { volumes: volumes ?? false }, kit.ctx()), extra)),
-  );
-
-  server.registerTool(
-    'get_ports',
-    {
-      title: 'Listening ports',
-      description:
-        'Listening TCP and UDP sockets (ss -tulpnH) with address, port, owning process and pid, and the container publishing the port. ' +
-        'As a non-root SSH user only its own processes are named (process_names_complete says so). Cached for up to 60 s.',
-      inputSchema: { device, force_refresh: z.boolean().optional().describe('Collect now even if the stored data is fresh') },
-      outputSchema: dataOutput,
-      annotations: { readOnlyHint: true, openWorldHint: true },
-    },
-    ({ device: hostname, force_refresh }) => structured(async () => ({ ...(await deps.collection.read(hostname, 'ports', { forceRefresh: force_refresh ?? false }, kit.ctx())) })),
-  );
-
-  server.registerTool(
-    'get_docker_networks',
-    {
-      title: 'Docker networks',
-      description: 'Docker networks with driver, scope, subnets and gateways, attached containers with their addresses, and the compose project that made them. Cached for up to 120 s.',
-      inputSchema: { device, force_refresh: z.boolean().optional().describe('Collect now even if the stored data is fresh') },
-      outputSchema: dataOutput,
-      annotations: { readOnlyHint: true, openWorldHint: true },
-    },
-    ({ device: hostname, force_refresh }) => structured(async () => ({ ...(await deps.collection.read(hostname, 'docker_networks', { forceRefresh: force_refresh ?? false }, kit.ctx())) })),
+      kit.answer(async () => change(await deps.stacks.act(hostname, name, 'remove', { volumes: volumes ?? false }, kit.ctx()), extra)),
   );
 }

@@ -245,7 +245,8 @@ services:
     await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), { requestInit: { headers: { authorization: `Bearer ${agent.token}` } } }));
     try {
       const tools = Object.fromEntries((await client.listTools()).tools.map((t) => [t.name, t]));
-      for (const name of ['list_stacks', 'get_stack', 'deploy_stack', 'update_stack', 'pull_stack', 'remove_stack', 'get_ports', 'get_docker_networks']) assert.ok(tools[name]?.outputSchema, `${name} has an output schema`);
+      for (const name of ['list_stacks', 'get_stack', 'deploy_stack', 'update_stack', 'pull_stack', 'remove_stack']) assert.ok(tools[name]?.outputSchema, `${name} has an output schema`);
+      assert.equal(tools.get_ports?.annotations?.readOnlyHint, true, 'get_ports follows from the registry');
       assert.equal(tools.list_stacks!.annotations?.readOnlyHint, true);
       assert.equal(tools.remove_stack!.annotations?.readOnlyHint, false);
       assert.equal(tools.remove_stack!.annotations?.destructiveHint, true);
