@@ -7,6 +7,7 @@ import { CONSOLE_DIR } from '../api/console.ts';
 import { createMcpHttpApp } from '../mcp/http.ts';
 import { isLoopback, type SecuritySettings } from '../api/security.ts';
 import { TokenService } from '../services/token-service.ts';
+import { anyActiveToken } from '../store/tokens.ts';
 import { EventService } from '../services/event-service.ts';
 import { AlertService } from '../services/alert-service.ts';
 import type { WatchSettings } from '../activities/config/watch.ts';
@@ -134,8 +135,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const exposed = !isLoopback(o.bindAddress);
   const tokens = new TokenService(db, { exposed, bootstrapToken: security.adminToken });
   if (exposed && !security.adminToken && (o.apiPort !== null || o.mcpPort !== null)) {
-    const any = await db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null).limit(1).executeTakeFirst();
-    if (!any) {
+    if (!(await anyActiveToken(db))) {
       await db.destroy();
       await client.connection.close();
       throw new Error(`BIND_ADDRESS ${o.bindAddress} is not loopback and no API token exists: set INFRA_ADMIN_TOKEN (then create scoped tokens with it), or bind to 127.0.0.1`);
