@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema/database.ts';
 import type { DeviceView } from '../schema/device.ts';
 import { deviceView } from '../store/devices.ts';
+import { firingAlerts } from '../store/alerts.ts';
 import type { ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
 import type { FleetContainersQuery } from '../schema/fleet-containers.ts';
 import { ServiceError } from './service-error.ts';
@@ -141,7 +142,7 @@ export class FleetService {
       ])
       .orderBy('d.hostname')
       .execute();
-    const firing = await this.db.selectFrom('alerts').select(['hostname', 'severity']).where('state', '=', 'firing').execute();
+    const firing = await firingAlerts(this.db);
     const alerts = new Map<string, { firing: number; worst_severity: string | null }>();
     for (const a of firing) {
       const entry = alerts.get(a.hostname) ?? { firing: 0, worst_severity: null };
