@@ -8,6 +8,7 @@ import { createMcpHttpApp } from '../mcp/http.ts';
 import { isLoopback, type SecuritySettings } from '../api/security.ts';
 import { TokenService } from '../services/token-service.ts';
 import { anyActiveToken } from '../store/tokens.ts';
+import { listFollowedDevices } from '../store/devices.ts';
 import { EventService } from '../services/event-service.ts';
 import { AlertService } from '../services/alert-service.ts';
 import type { WatchSettings } from '../activities/config/watch.ts';
@@ -168,7 +169,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const mcpUrl = mcpFront === null || o.mcpPort === null ? null : `${await listen(mcpFront.app, o.mcpPort)}/mcp`;
 
   if (o.reconcileAtStart ?? true) {
-    const followed = await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance']).execute();
+    const followed = await listFollowedDevices(db);
     await schedules.reconcile(followed);
     await watchers.reconcile(followed);
     await schedules.ensureRetention(o.retentionDays ?? {}, o.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);

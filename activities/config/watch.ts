@@ -8,7 +8,7 @@ import { toApplicationFailure } from '../activity-failure.ts';
 import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';
-import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
+import { findDeviceByHostname, setConfigWatchMode, sshTargetOf } from '../../store/devices.ts';
 import {
   discoveryScript,
   hashScanScript,
@@ -75,7 +75,7 @@ export async function watchConfigFiles(deps: WatchDeps, input: WatchInput): Prom
     };
     /** The device shows the mode, then the workflow learns that this watch sees every change from now on. */
     const inPlace = async (mode: ConfigWatchMode, detail: string | null) => {
-      await db.updateTable('devices').set({ config_watch_mode: mode, config_watch_detail: detail }).where('id', '=', device.id).execute();
+      await setConfigWatchMode(db, device.id, mode, detail);
       await handle.signal(watchInPlaceSignal, { watchId: input.watchId, mode });
     };
 
