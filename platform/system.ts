@@ -11,6 +11,8 @@ import { anyActiveToken } from '../store/tokens.ts';
 import { listFollowedDevices } from '../store/devices.ts';
 import { EventService } from '../services/event-service.ts';
 import { AlertService } from '../services/alert-service.ts';
+import { AuditService } from '../services/audit-service.ts';
+import { PerformanceService } from '../services/performance-service.ts';
 import type { WatchSettings } from '../activities/config/watch.ts';
 import type { Database } from '../schema/database.ts';
 import { CollectionService } from '../services/collection-service.ts';
@@ -99,6 +101,8 @@ export interface RunningSystem {
   tokens: TokenService;
   events: EventService;
   alerts: AlertService;
+  audit: AuditService;
+  performance: PerformanceService;
   worker: WorkerHandle | null;
   apiUrl: string | null;
   mcpUrl: string | null;
@@ -163,7 +167,9 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   // Both fronts send live events: the API's stream, MCP's resource notifications.
   if (o.apiPort !== null || o.mcpPort !== null) await events.start();
   const alerts = new AlertService(db);
-  const fronts = { db, devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, incidents, diagnosis, fleet, events, alerts };
+  const audit = new AuditService(db);
+  const performance = new PerformanceService(db);
+  const fronts = { audit, performance, devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, incidents, diagnosis, fleet, events, alerts };
   const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, consoleDir: CONSOLE_DIR, tokens, security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
   const mcpFront = o.mcpPort === null ? null : createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security });
   const mcpUrl = mcpFront === null || o.mcpPort === null ? null : `${await listen(mcpFront.app, o.mcpPort)}/mcp`;
@@ -176,7 +182,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   }
 
   return {
-    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, incidents, diagnosis, fleet, tokens, events, alerts, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, incidents, diagnosis, fleet, tokens, events, alerts, audit, performance, worker, apiUrl, mcpUrl,
     async stop() {
       await mcpFront?.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
