@@ -1,6 +1,6 @@
 import { SYSTEM_PRINCIPAL } from '../schema/api-token.ts';
 import { ApplicationFailure, Context, type Info } from '@temporalio/activity';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { CollectionFailure, CollectionInput, CollectionResult } from '../schema/collection.ts';
 import type { Database } from '../schema/database.ts';
@@ -16,7 +16,7 @@ import { SshError } from '../domain/ssh/errors.ts';
 import type { SshPool } from './ssh/pool.ts';
 import { posixShellCommand } from '../domain/ssh/quote.ts';
 import { writeAudit } from '../store/audit.ts';
-import { findDeviceByHostname, markDeviceFailure, sshTargetOf } from '../store/devices.ts';
+import { findDeviceByHostname, markDeviceFailure, mergeDeviceCapabilities, sshTargetOf } from '../store/devices.ts';
 import { latestSnapshot, storeCollection } from '../store/snapshots.ts';
 
 export interface CollectDeps {
@@ -69,13 +69,7 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     });
     const capabilities = collector.capabilities?.(data) ?? {};
     const capabilitiesChanged = Object.entries(capabilities).some(([name, value]) => device.capabilities[name] !== value);
-    if (capabilitiesChanged) {
-      await db
-        .updateTable('devices')
-        .set({ capabilities: sql`capabilities || ${JSON.stringify(capabilities)}::jsonb` })
-        .where('id', '=', device.id)
-        .execute();
-    }
+    if (capabilitiesChanged) await mergeDeviceCapabilities(db, device.id, capabilities);
     // What this answer shows is judged against the alert rules; a device answering is no longer unreachable.
     // The two sources have their own rules and alert rows, so they are judged side by side.
     const [insightAlerts, statusAlerts] = await Promise.all([

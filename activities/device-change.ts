@@ -1,10 +1,9 @@
 import { Context } from '@temporalio/activity';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, Device } from '../schema/database.ts';
 import { hostnameOf, type DeviceChangeInput, type DeviceChangeResult } from '../schema/device-change.ts';
 import type { FollowedDevice } from '../services/device-follower.ts';
-import { writeAudit } from '../store/audit.ts';
-import { deviceView, findDeviceByHostname } from '../store/devices.ts';
+import { deviceView, findDeviceByHostname, inDeviceChange } from '../store/devices.ts';
 
 /** The part of the config watch service the worker needs: a device's watcher follows the device. */
 export interface DeviceWatchers {
@@ -28,11 +27,11 @@ export async function applyDeviceChange(deps: Pick<DeviceChangeDeps, 'db'>, inpu
   const run = Context.current().info.workflowExecution;
   if (!run) throw new Error('a device change runs only inside its workflow');
   const hostname = hostnameOf(input.change);
-  return deps.db.transaction().execute(async (trx) => {
-    const device = await trx.selectFrom('devices').selectAll().where('hostname', '=', hostname).forUpdate().executeTakeFirst();
-    if (await appliedEarlier(trx, hostname, run)) return { outcome: 'applied', device: device ? deviceView(device) : null };
+  return inDeviceChange(deps.db, hostname, async (tx) => {
+    const { device } = tx;
+    if (await tx.appliedByRun(run)) return { outcome: 'applied', device: device ? deviceView(device) : null };
     const audit = (action: 'device_create' | 'device_update' | 'device_delete', row: Device, details: Record<string, unknown>) =>
-      writeAudit(trx, {
+      tx.audit({
         device_id: action === 'device_delete' ? null : row.id,
         hostname,
         action,
@@ -49,32 +48,28 @@ export async function applyDeviceChange(deps: Pick<DeviceChangeDeps, 'db'>, inpu
       case 'create': {
         if (device) return refused('conflict', 409, `device ${hostname} already exists`);
         const d = change.device;
-        const inserted = await trx
-          .insertInto('devices')
-          .values({
-            hostname: d.hostname,
-            address: d.address,
-            port: d.port,
-            username: d.username,
-            auth_method: d.auth_method,
-            identity_file: d.identity_file,
-            device_type: d.device_type,
-            tags: JSON.stringify(d.tags),
-            location: d.location,
-            description: d.description,
-            monitoring_enabled: d.monitoring_enabled,
-            host_key_fingerprint: null,
-            host_key_algorithm: null,
-            status_detail: null,
-            last_seen: null,
-            capabilities: '{}',
-            config_watch_mode: null,
-            config_watch_detail: null,
-            maintenance: null,
-            updated_at: new Date(),
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const inserted = await tx.insert({
+          hostname: d.hostname,
+          address: d.address,
+          port: d.port,
+          username: d.username,
+          auth_method: d.auth_method,
+          identity_file: d.identity_file,
+          device_type: d.device_type,
+          tags: JSON.stringify(d.tags),
+          location: d.location,
+          description: d.description,
+          monitoring_enabled: d.monitoring_enabled,
+          host_key_fingerprint: null,
+          host_key_algorithm: null,
+          status_detail: null,
+          last_seen: null,
+          capabilities: '{}',
+          config_watch_mode: null,
+          config_watch_detail: null,
+          maintenance: null,
+          updated_at: new Date(),
+        });
         await audit('device_create', inserted, { address: inserted.address, port: inserted.port });
         return { outcome: 'applied', device: deviceView(inserted) };
       }
@@ -85,24 +80,19 @@ export async function applyDeviceChange(deps: Pick<DeviceChangeDeps, 'db'>, inpu
         if (next.auth_method === 'key' && !next.identity_file) {
           return refused('validation_error', 400, 'identity_file is required when auth_method is "key"');
         }
-        const updated = await trx
-          .updateTable('devices')
-          .set({
-            ...fields,
-            ...(tags ? { tags: JSON.stringify(tags) } : {}),
-            ...(reset_host_key ? { host_key_fingerprint: null, host_key_algorithm: null, status: 'unknown' as const, status_detail: 'host key reset; the next connection pins a new one' } : {}),
-            updated_at: new Date(),
-          })
-          .where('id', '=', device.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
+        const updated = await tx.update(device.id, {
+          ...fields,
+          ...(tags ? { tags: JSON.stringify(tags) } : {}),
+          ...(reset_host_key ? { host_key_fingerprint: null, host_key_algorithm: null, status: 'unknown' as const, status_detail: 'host key reset; the next connection pins a new one' } : {}),
+          updated_at: new Date(),
+        });
         await audit('device_update', updated, { changed: Object.keys(change.patch) });
         return { outcome: 'applied', device: deviceView(updated) };
       }
       case 'remove': {
         if (!device) return refused('not_found', 404, `device ${hostname} not found`);
         await audit('device_delete', device, {});
-        await trx.deleteFrom('devices').where('id', '=', device.id).execute();
+        await tx.remove(device.id);
         return { outcome: 'applied', device: null };
       }
     }
@@ -111,18 +101,6 @@ export async function applyDeviceChange(deps: Pick<DeviceChangeDeps, 'db'>, inpu
 
 function refused(code: string, httpStatus: number, message: string): DeviceChangeResult {
   return { outcome: 'refused', code, httpStatus, message };
-}
-
-/** This run's audit row exists: an earlier attempt committed the change. */
-async function appliedEarlier(trx: Transaction<Database>, hostname: string, run: { workflowId: string; runId: string }): Promise<boolean> {
-  const row = await trx
-    .selectFrom('audit_log')
-    .select('id')
-    .where('hostname', '=', hostname)
-    .where('workflow_id', '=', run.workflowId)
-    .where(sql<string>`details->>'run_id'`, '=', run.runId)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 export interface SyncWatcherInput {

@@ -7,6 +7,7 @@ import { diagnose, type DiagnosedDataType, type DiagnosisFocus, type DiagnosisRe
 import type { Database, Trigger } from '../schema/database.ts';
 import { writeAudit } from '../store/audit.ts';
 import { findDeviceByHostname } from '../store/devices.ts';
+import { configChangesSince } from '../store/config-history.ts';
 import { latestSnapshot, snapshotsBetween } from '../store/snapshots.ts';
 
 export interface DiagnosisDeps {
@@ -51,13 +52,7 @@ export async function diagnoseDevice(deps: DiagnosisDeps, input: DiagnoseDeviceI
   const since = (hours: number) => new Date(now.getTime() - hours * 3600_000);
   const metrics = input.collected.includes('metrics') ? await snapshotsBetween(db, 'metrics_snapshots', device.id, { since: since(FILESYSTEM_TREND_DAYS * 24), until: now, limit: HISTORY_POINTS }) : [];
   const containers = input.collected.includes('containers') ? await snapshotsBetween(db, 'containers_snapshots', device.id, { since: since(CONTAINER_HISTORY_HOURS), until: now, limit: HISTORY_POINTS }) : [];
-  const changes = await db
-    .selectFrom('config_change_events')
-    .select(['path', 'detected_at', 'change_type', 'risk_level', 'reasons', 'first_capture'])
-    .where('device_id', '=', device.id)
-    .where('detected_at', '>=', since(CONFIG_CHANGE_HOURS))
-    .orderBy('detected_at', 'asc')
-    .execute();
+  const changes = await configChangesSince(db, device.id, since(CONFIG_CHANGE_HOURS));
 
   const report = diagnose({
     device: device.hostname,

@@ -10,7 +10,7 @@ import { assessRisk as assessCommandRisk, parseUnraidParityStatus } from '../dom
 import { SshError } from '../domain/ssh/errors.ts';
 import type { SshPool } from './ssh/pool.ts';
 import { findDeviceByHostname, sshTargetOf } from '../store/devices.ts';
-import { writeAudit } from '../store/audit.ts';
+import { markOperationExecutionStarted, recordOperationTransition } from '../store/operations.ts';
 import { evaluateEventAlerts } from '../store/alerts.ts';
 import type { AlertTransition } from '../schema/alert.ts';
 import type { PrincipalRef } from '../schema/api-token.ts';
@@ -83,10 +83,10 @@ export interface RecordOperationInput {
 export async function recordOperation(deps: OperationDeps, r: RecordOperationInput): Promise<AlertTransition[]> {
   const { view } = r;
   operationTransitions.inc({ action: r.action });
-  await deps.db.transaction().execute(async (trx) => {
-    const device = await findDeviceByHostname(trx, view.device);
-    const row = {
-      device_id: device?.id ?? null,
+  await recordOperationTransition(
+    deps.db,
+    {
+      id: view.operation_id,
       hostname: view.device,
       command: view.command,
       state: view.state,
@@ -110,15 +110,8 @@ export async function recordOperation(deps: OperationDeps, r: RecordOperationInp
       error: view.error ? JSON.stringify(view.error) : null,
       workflow_id: view.workflow_id,
       updated_at: new Date(),
-    };
-    await trx
-      .insertInto('operations')
-      .values({ id: view.operation_id, ...row })
-      .onConflict((oc) => oc.column('id').doUpdateSet(row))
-      .execute();
-    await writeAudit(trx, {
-      device_id: device?.id ?? null,
-      hostname: view.device,
+    },
+    {
       action: r.action,
       trigger: view.trigger,
       status: view.state === 'failed' ? 'error' : 'success',
@@ -130,8 +123,8 @@ export async function recordOperation(deps: OperationDeps, r: RecordOperationInp
       principal: r.actor.id,
       on_behalf_of: r.actor.on_behalf_of,
       details: JSON.stringify({ operation_id: view.operation_id, state: view.state, risk_level: view.assessment?.risk_level ?? null, command: view.command, ...r.details }),
-    });
-  });
+    },
+  );
   if (r.action === 'operation_requested' || r.action === 'operation_confirm_attempt') return [];
   return evaluateEventAlerts(deps.db, {
     source: 'operation',
@@ -167,14 +160,7 @@ export async function executeOperation(deps: OperationDeps, input: ExecuteOperat
   } catch (err) {
     throw toApplicationFailure(err);
   }
-  const marked = await db
-    .updateTable('operations')
-    .set({ execution_started_at: new Date(), updated_at: new Date() })
-    .where('id', '=', input.operationId)
-    .where('execution_started_at', 'is', null)
-    .returning('id')
-    .executeTakeFirst();
-  if (!marked) {
+  if (!(await markOperationExecutionStarted(db, input.operationId))) {
     throw ApplicationFailure.create({
       type: 'execution_outcome_unknown',
       message: 'the command was already sent by an earlier attempt that did not report back; it is not sent again',

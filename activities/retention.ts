@@ -1,9 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { Database } from '../schema/database.ts';
 import { collectorFor, isDataType } from '../domain/collectors/registry.ts';
 import { deleteAuditBefore, writeAudit } from '../store/audit.ts';
+import { deleteSnapshotsBefore } from '../store/snapshots.ts';
 
 export interface RetentionDeps {
   db: Kysely<Database>;
@@ -43,14 +44,7 @@ export async function purgeSnapshots(deps: RetentionDeps, input: PurgeInput): Pr
   const cutoff = new Date(Date.now() - input.retentionDays * 86_400_000);
   let deleted = Number((Context.current().info.heartbeatDetails as number | undefined) ?? 0);
   for (;;) {
-    const result = await sql`
-      delete from ${sql.table(table)} where id in (
-        select s.id from ${sql.table(table)} s
-        where s.collected_at < ${cutoff}
-          and s.collected_at < (select max(n.collected_at) from ${sql.table(table)} n where n.device_id = s.device_id)
-        limit ${BATCH_SIZE}
-      )`.execute(db);
-    const count = Number(result.numAffectedRows ?? 0n);
+    const count = await deleteSnapshotsBefore(db, table, cutoff, BATCH_SIZE);
     deleted += count;
     Context.current().heartbeat(deleted);
     if (count < BATCH_SIZE) break;

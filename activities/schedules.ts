@@ -1,6 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../schema/database.ts';
 import type { FollowedDevice } from '../services/device-follower.ts';
+import { inDeviceSchedulingTurn } from '../store/devices.ts';
 
 /** The part of the schedule service the worker needs: polling follows what detection found. */
 export interface DeviceSchedules {
@@ -21,13 +22,7 @@ export interface ScheduleDeps {
  * that read the device before monitoring was turned off must not put back what that change removed.
  */
 export async function syncDeviceSchedules(deps: ScheduleDeps, hostname: string): Promise<void> {
-  await deps.db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`schedules:${hostname}`}))`.execute(trx);
-    const device = await trx
-      .selectFrom('devices')
-      .select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance'])
-      .where('hostname', '=', hostname)
-      .executeTakeFirst();
+  await inDeviceSchedulingTurn(deps.db, hostname, async (device) => {
     if (device) await deps.schedules.syncDevice(device);
     else await deps.schedules.removeDevice(hostname);
   });

@@ -1,8 +1,6 @@
 import type { RequestListener } from 'node:http';
 import express, { type Express } from 'express';
-import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
-import type { Database } from '../schema/database.ts';
 import type { CollectionService } from '../services/collection-service.ts';
 import type { ConfigHistoryService } from '../services/config-history-service.ts';
 import type { DeviceActionService } from '../services/device-action-service.ts';
@@ -29,7 +27,8 @@ import { consoleHandler } from './console.ts';
 import { eventRoutes } from './routes/events.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { auditRoutes, performanceRoutes } from './routes/audit.ts';
-import { PerformanceService } from '../services/performance-service.ts';
+import type { PerformanceService } from '../services/performance-service.ts';
+import type { AuditService } from '../services/audit-service.ts';
 import type { FleetService } from '../services/fleet-service.ts';
 import { fleetRoutes } from './routes/fleet.ts';
 import { configRoutes } from './routes/config.ts';
@@ -47,7 +46,8 @@ export interface ApiDeps {
   publicUrl: string | null;
   /** The console's build (web/dist), served at `/`. */
   consoleDir: string;
-  db: Kysely<Database>;
+  audit: AuditService;
+  performance: PerformanceService;
   devices: DeviceService;
   collection: CollectionService;
   health: HealthService;
@@ -109,8 +109,8 @@ export function createApiApp(deps: ApiDeps, limiter = new RateLimiter(deps.secur
   // Before the data routes, whose `/{hostname}/{data_type}` would otherwise take `/{hostname}/stacks`.
   app.use('/api', stackRoutes(deps.stacks, deps.publicUrl));
   app.use('/api/devices', dataRoutes(deps.collection));
-  app.use('/api', auditRoutes(deps.db, deps.collection));
-  app.use('/api', performanceRoutes(new PerformanceService(deps.db)));
+  app.use('/api', auditRoutes(deps.audit, deps.collection));
+  app.use('/api', performanceRoutes(deps.performance));
   app.use('/api', operationRoutes(deps.operations, deps.publicUrl));
   app.use('/api', configRoutes(deps.configHistory, deps.publicUrl));
   app.use('/api', incidentRoutes(deps.incidents));

@@ -7,8 +7,12 @@ import { CONSOLE_DIR } from '../api/console.ts';
 import { createMcpHttpApp } from '../mcp/http.ts';
 import { isLoopback, type SecuritySettings } from '../api/security.ts';
 import { TokenService } from '../services/token-service.ts';
+import { anyActiveToken } from '../store/tokens.ts';
+import { listFollowedDevices } from '../store/devices.ts';
 import { EventService } from '../services/event-service.ts';
 import { AlertService } from '../services/alert-service.ts';
+import { AuditService } from '../services/audit-service.ts';
+import { PerformanceService } from '../services/performance-service.ts';
 import type { WatchSettings } from '../activities/config/watch.ts';
 import type { Database } from '../schema/database.ts';
 import { CollectionService } from '../services/collection-service.ts';
@@ -99,6 +103,8 @@ export interface RunningSystem {
   tokens: TokenService;
   events: EventService;
   alerts: AlertService;
+  audit: AuditService;
+  performance: PerformanceService;
   worker: WorkerHandle | null;
   apiUrl: string | null;
   mcpUrl: string | null;
@@ -137,8 +143,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const exposed = !isLoopback(o.bindAddress);
   const tokens = new TokenService(db, { exposed, bootstrapToken: security.adminToken });
   if (exposed && !security.adminToken && (o.apiPort !== null || o.mcpPort !== null)) {
-    const any = await db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null).limit(1).executeTakeFirst();
-    if (!any) {
+    if (!(await anyActiveToken(db))) {
       await db.destroy();
       await client.connection.close();
       throw new Error(`BIND_ADDRESS ${o.bindAddress} is not loopback and no API token exists: set INFRA_ADMIN_TOKEN (then create scoped tokens with it), or bind to 127.0.0.1`);
@@ -165,20 +170,22 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   // Both fronts send live events: the API's stream, MCP's resource notifications.
   if (o.apiPort !== null || o.mcpPort !== null) await events.start();
   const alerts = new AlertService(db);
-  const fronts = { db, devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, stacks, incidents, diagnosis, fleet, events, alerts };
+  const audit = new AuditService(db);
+  const performance = new PerformanceService(db);
+  const fronts = { audit, performance, devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, stacks, incidents, diagnosis, fleet, events, alerts };
   const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, consoleDir: CONSOLE_DIR, tokens, security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
   const mcpFront = o.mcpPort === null ? null : createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security });
   const mcpUrl = mcpFront === null || o.mcpPort === null ? null : `${await listen(mcpFront.app, o.mcpPort)}/mcp`;
 
   if (o.reconcileAtStart ?? true) {
-    const followed = await db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance']).execute();
+    const followed = await listFollowedDevices(db);
     await schedules.reconcile(followed);
     await watchers.reconcile(followed);
     await schedules.ensureRetention(o.retentionDays ?? {}, o.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);
   }
 
   return {
-    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, stacks, incidents, diagnosis, fleet, tokens, events, alerts, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, stacks, incidents, diagnosis, fleet, tokens, events, alerts, audit, performance, worker, apiUrl, mcpUrl,
     async stop() {
       await mcpFront?.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { deliveryRequest, sendToChannel } from '../activities/alerts/deliver.ts';
 import type { AlertChannelCreate, AlertRuleCreate, AlertState, AlertTransition } from '../schema/alert.ts';
-import type { AlertChannelsTable, AlertRulesTable, AlertsTable, Database } from '../schema/database.ts';
+import type { AlertsTable, Database } from '../schema/database.ts';
+import { listAlerts } from '../store/alerts.ts';
+import { deleteAlertChannel, deleteAlertRule, findAlertChannel, insertAlertChannel, insertAlertRule, listAlertChannels, listAlertRules, setAlertRuleEnabled, type AlertChannel, type AlertRule } from '../store/alert-rules.ts';
 import { notFound, ServiceError } from './service-error.ts';
 
 /** Alert history, rules and channels. Channel secrets go in and never come out. */
@@ -10,20 +12,11 @@ export class AlertService {
   constructor(private readonly db: Kysely<Database>) {}
 
   async alerts(filter: { hostname?: string; state?: AlertState; limit: number }) {
-    let q = this.db
-      .selectFrom('alerts')
-      .innerJoin('alert_rules', 'alert_rules.id', 'alerts.rule_id')
-      .selectAll('alerts')
-      .select('alert_rules.name as rule')
-      .orderBy('alerts.first_seen', 'desc')
-      .limit(filter.limit);
-    if (filter.hostname) q = q.where('alerts.hostname', '=', filter.hostname);
-    if (filter.state) q = q.where('alerts.state', '=', filter.state);
-    return (await q.execute()).map((a) => ({ ...alertView(a), rule: a.rule }));
+    return (await listAlerts(this.db, filter)).map((a) => ({ ...alertView(a), rule: a.rule }));
   }
 
   async rules() {
-    return (await this.db.selectFrom('alert_rules').selectAll().orderBy('created_at').execute()).map(ruleView);
+    return (await listAlertRules(this.db)).map(ruleView);
   }
 
   async createRule(input: AlertRuleCreate) {
@@ -37,38 +30,27 @@ export class AlertService {
     if (stray.length > 0 || (input.source === 'device_status' && !input.match.states?.length) || (input.source === 'operation' && !input.match.operation_states?.length)) {
       throw new ServiceError('validation_error', 400, `a ${input.source} rule takes match.${allowed[input.source].join(' / match.')}${stray.length ? `, not ${stray.join(', ')}` : ''}`);
     }
-    const row = await this.db
-      .insertInto('alert_rules')
-      .values({ name: input.name, source: input.source, match: JSON.stringify(input.match), for_seconds: input.for_seconds, enabled: input.enabled })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const row = await insertAlertRule(this.db, { name: input.name, source: input.source, match: JSON.stringify(input.match), for_seconds: input.for_seconds, enabled: input.enabled });
     if (!row) throw new ServiceError('conflict', 409, `a rule named ${input.name} exists`);
     return ruleView(row);
   }
 
   async setRuleEnabled(id: string, enabled: boolean) {
-    const row = await this.db.updateTable('alert_rules').set({ enabled }).where('id', '=', id).returningAll().executeTakeFirst();
+    const row = await setAlertRuleEnabled(this.db, id, enabled);
     if (!row) throw notFound(`alert rule ${id}`);
     return ruleView(row);
   }
 
   async deleteRule(id: string): Promise<void> {
-    const { numDeletedRows } = await this.db.deleteFrom('alert_rules').where('id', '=', id).executeTakeFirst();
-    if (numDeletedRows === 0n) throw notFound(`alert rule ${id}`);
+    if (!(await deleteAlertRule(this.db, id))) throw notFound(`alert rule ${id}`);
   }
 
   async channels() {
-    return (await this.db.selectFrom('alert_channels').selectAll().orderBy('created_at').execute()).map(channelView);
+    return (await listAlertChannels(this.db)).map(channelView);
   }
 
   async createChannel(input: AlertChannelCreate) {
-    const row = await this.db
-      .insertInto('alert_channels')
-      .values({ name: input.name, kind: input.kind, url: input.url, secret: input.secret ?? null, enabled: true })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const row = await insertAlertChannel(this.db, { name: input.name, kind: input.kind, url: input.url, secret: input.secret ?? null, enabled: true });
     if (!row) throw new ServiceError('conflict', 409, `a channel named ${input.name} exists`);
     return channelView(row);
   }
@@ -79,7 +61,7 @@ export class AlertService {
    * is not passed on.
    */
   async testChannel(id: string): Promise<{ channel: string; delivered: boolean; status: number | null; detail: string }> {
-    const channel = await this.db.selectFrom('alert_channels').selectAll().where('id', '=', id).executeTakeFirst();
+    const channel = await findAlertChannel(this.db, id);
     if (!channel) throw notFound(`alert channel ${id}`);
     const now = new Date().toISOString();
     const test: AlertTransition = {
@@ -105,8 +87,7 @@ export class AlertService {
   }
 
   async deleteChannel(id: string): Promise<void> {
-    const { numDeletedRows } = await this.db.deleteFrom('alert_channels').where('id', '=', id).executeTakeFirst();
-    if (numDeletedRows === 0n) throw notFound(`alert channel ${id}`);
+    if (!(await deleteAlertChannel(this.db, id))) throw notFound(`alert channel ${id}`);
   }
 }
 
@@ -126,10 +107,10 @@ function alertView(a: Selectable<AlertsTable>) {
   };
 }
 
-function ruleView(r: Selectable<AlertRulesTable>) {
+function ruleView(r: AlertRule) {
   return { id: r.id, name: r.name, source: r.source, match: r.match, for_seconds: r.for_seconds, enabled: r.enabled, created_at: r.created_at.toISOString() };
 }
 
-function channelView(c: Selectable<AlertChannelsTable>) {
+function channelView(c: AlertChannel) {
   return { id: c.id, name: c.name, kind: c.kind, url: c.url, has_secret: c.secret !== null, enabled: c.enabled, created_at: c.created_at.toISOString() };
 }

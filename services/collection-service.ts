@@ -5,7 +5,7 @@ import { collectorFor, DATA_TYPES, isDataType } from '../domain/collectors/regis
 import { insightsFor } from '../domain/insights/data-insights.ts';
 import type { Insight } from '../domain/insights/insight.ts';
 import { latestSnapshot, snapshotCount, snapshotsBetween, type StoredSnapshot } from '../store/snapshots.ts';
-import { AuditWriter } from './audit-writer.ts';
+import { AuditWriter } from '../store/audit.ts';
 import { CachedReadCounts } from './cached-read-counts.ts';
 import { databaseUnreachable } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';

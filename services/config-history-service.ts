@@ -1,9 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { semanticChanges, unifiedDiff } from '../domain/config/config-diff.ts';
 import { storedParse } from '../domain/config/parsed-config.ts';
 import { redactDiff, redactSecrets } from '../domain/config/secret-redaction.ts';
 import { scopesAllow, type Principal } from '../schema/api-token.ts';
 import type { Database } from '../schema/database.ts';
+import { addWatchPath, configFileVersions, currentConfigFiles, findConfigSnapshot, latestConfigFiles, listConfigChanges, listWatchPaths, removeWatchPath } from '../store/config-history.ts';
 import type { ConfigWatchService } from './config-watch-service.ts';
 import type { DeviceService, RequestContext } from './device-service.ts';
 import type { OperationService } from './operation-service.ts';
@@ -37,16 +38,13 @@ export class ConfigHistoryService {
   /** Every file the device's history knows, at its newest version, and how the device is watched. */
   async files(hostname: string) {
     const device = await this.devices.require(hostname);
-    const rows = await sql<{ path: string; kind: string; change_type: string; content_sha256: string | null; size_bytes: number | null; detected_at: Date; id: string; versions: string }>`
-      select distinct on (s.path) s.path, s.kind, s.change_type, s.content_sha256, s.size_bytes, s.detected_at, s.id,
-        count(*) over (partition by s.path) as versions
-      from config_snapshots s where s.hostname = ${hostname} order by s.path, s.id desc`.execute(this.db);
-    const userPaths = await this.db.selectFrom('config_watch_paths').select(['path', 'enabled', 'created_at']).where('device_id', '=', device.id).orderBy('path').execute();
+    const rows = await latestConfigFiles(this.db, hostname);
+    const userPaths = await listWatchPaths(this.db, device.id);
     return {
       device: hostname,
       watch: { mode: device.config_watch_mode, detail: device.config_watch_detail, workflow_id: this.watchers.workflowId(hostname) },
       user_paths: userPaths.map((p) => ({ path: p.path, enabled: p.enabled, added_at: p.created_at.toISOString() })),
-      files: rows.rows.map((r) => ({
+      files: rows.map((r) => ({
         path: r.path,
         kind: r.kind,
         exists: r.change_type !== 'DELETE',
@@ -63,30 +61,18 @@ export class ConfigHistoryService {
   /** The current content and meaning of every file of one kind (e.g. all proxy configs) on a device. */
   async current(hostname: string, kind: 'compose' | 'nginx' | 'systemd') {
     await this.devices.require(hostname);
-    const rows = await sql<{ id: string; path: string; change_type: string; content: string | null; parsed: unknown; parse_error: unknown; detected_at: Date }>`
-      select * from (
-        select distinct on (path) id, path, change_type, content, parsed, parse_error, detected_at, kind
-        from config_snapshots where hostname = ${hostname} order by path, id desc
-      ) latest where kind = ${kind} and change_type <> 'DELETE' order by path`.execute(this.db);
+    const rows = await currentConfigFiles(this.db, hostname, kind);
     return {
       device: hostname,
       kind,
-      files: rows.rows.map((r) => ({ path: r.path, snapshot_id: r.id, changed_at: r.detected_at.toISOString(), parsed: r.parsed, parse_error: r.parse_error, content: r.content === null ? null : redactSecrets(r.content).text })),
+      files: rows.map((r) => ({ path: r.path, snapshot_id: r.id, changed_at: r.detected_at.toISOString(), parsed: r.parsed, parse_error: r.parse_error, content: r.content === null ? null : redactSecrets(r.content).text })),
     };
   }
 
   /** Versions of one file, newest first, with each one's change event summary. */
   async history(hostname: string, path: string, limit: number) {
     await this.devices.require(hostname);
-    const rows = await this.db
-      .selectFrom('config_snapshots as s')
-      .leftJoin('config_change_events as e', 'e.snapshot_id', 's.id')
-      .select(['s.id', 's.change_type', 's.content_sha256', 's.size_bytes', 's.kind', 's.parse_error', 's.detected_at', 's.detection_latency_ms', 'e.id as event_id', 'e.risk_level', 'e.reasons', 'e.affected_services'])
-      .where('s.hostname', '=', hostname)
-      .where('s.path', '=', path)
-      .orderBy('s.id', 'desc')
-      .limit(limit)
-      .execute();
+    const rows = await configFileVersions(this.db, hostname, path, limit);
     if (rows.length === 0) throw notFound(`history of ${path} on ${hostname}`);
     return {
       device: hostname,
@@ -128,7 +114,7 @@ export class ConfigHistoryService {
   }
 
   private async version(id: string) {
-    const row = await this.db.selectFrom('config_snapshots').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await findConfigSnapshot(this.db, id);
     if (!row) throw notFound(`config snapshot ${id}`);
     return row;
   }
@@ -160,10 +146,7 @@ export class ConfigHistoryService {
 
   /** Change events, newest first. */
   async changes(q: { since?: Date; hostname?: string; limit: number; includeDiff: boolean }) {
-    let query = this.db.selectFrom('config_change_events').selectAll().orderBy('id', 'desc').limit(q.limit);
-    if (q.since) query = query.where('detected_at', '>=', q.since);
-    if (q.hostname) query = query.where('hostname', '=', q.hostname);
-    const rows = await query.execute();
+    const rows = await listConfigChanges(this.db, q);
     return {
       changes: rows.map(({ diff, device_id: _deviceId, ...r }) => ({ ...r, detected_at: r.detected_at.toISOString(), ...(q.includeDiff ? { diff: diff === null ? null : redactDiff(diff).text } : {}) })),
     };
@@ -176,19 +159,13 @@ export class ConfigHistoryService {
    */
   async addWatchPath(hostname: string, path: string) {
     const device = await this.devices.require(hostname);
-    const added = await this.db
-      .insertInto('config_watch_paths')
-      .values({ device_id: device.id, path, source: 'user' })
-      .onConflict((oc) => oc.columns(['device_id', 'path']).doUpdateSet({ enabled: true }).where('config_watch_paths.enabled', '=', false))
-      .executeTakeFirst();
-    if (Number(added.numInsertedOrUpdatedRows ?? 0n) > 0) await this.watchers.rewatch(hostname, { waitUntilWatching: true });
+    if (await addWatchPath(this.db, device.id, path)) await this.watchers.rewatch(hostname, { waitUntilWatching: true });
     return this.files(hostname);
   }
 
   async removeWatchPath(hostname: string, path: string) {
     const device = await this.devices.require(hostname);
-    const removed = await this.db.deleteFrom('config_watch_paths').where('device_id', '=', device.id).where('path', '=', path).executeTakeFirst();
-    if (Number(removed.numDeletedRows) === 0) throw notFound(`watched path ${path} on ${hostname}`);
+    if (!(await removeWatchPath(this.db, device.id, path))) throw notFound(`watched path ${path} on ${hostname}`);
     await this.watchers.rewatch(hostname, { waitUntilWatching: true });
     return this.files(hostname);
   }

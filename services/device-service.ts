@@ -5,7 +5,7 @@ import type { Database, Device, Trigger } from '../schema/database.ts';
 import { DeviceCreate, type DevicePatch, type DeviceView } from '../schema/device.ts';
 import { hostnameOf, type DeviceChange } from '../schema/device-change.ts';
 import { writeAudit } from '../store/audit.ts';
-import { deviceView, findDeviceByHostname } from '../store/devices.ts';
+import { deviceView, findDeviceByHostname, listDevices } from '../store/devices.ts';
 import type { deviceChangeWorkflow } from '../workflows/device-change.ts';
 import { requestedWorkflowTags } from './requested-workflow.ts';
 import { notFound, ServiceError } from './service-error.ts';
@@ -57,7 +57,7 @@ export class DeviceService {
   }
 
   async list(): Promise<DeviceView[]> {
-    const rows = await this.db.selectFrom('devices').selectAll().orderBy('hostname').execute();
+    const rows = await listDevices(this.db);
     return rows.map(deviceView);
   }
 

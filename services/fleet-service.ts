@@ -1,7 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../schema/database.ts';
 import type { DeviceView } from '../schema/device.ts';
 import { deviceView } from '../store/devices.ts';
+import { firingAlerts } from '../store/alerts.ts';
+import { latestContainersByDevice, latestFleetRows } from '../store/fleet.ts';
 import type { ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
 import type { FleetContainersQuery } from '../schema/fleet-containers.ts';
 import { ServiceError } from './service-error.ts';
@@ -75,16 +77,7 @@ export class FleetService {
    * sources say how old each device's answer is.
    */
   async containers(query: FleetContainersQuery): Promise<FleetContainersAnswer> {
-    let devices = this.db.selectFrom('devices as d').select(['d.id', 'd.hostname']);
-    if (query.device !== undefined) devices = devices.where('d.hostname', '=', query.device);
-    const rows = await devices
-      .leftJoinLateral(
-        (eb) => eb.selectFrom('containers_snapshots as c').select(['c.collected_at', 'c.data']).whereRef('c.device_id', '=', 'd.id').orderBy('c.collected_at', 'desc').limit(1).as('latest'),
-        (join) => join.onTrue(),
-      )
-      .select(['latest.collected_at', 'latest.data'])
-      .orderBy('d.hostname')
-      .execute();
+    const rows = await latestContainersByDevice(this.db, query.device);
     if (query.device !== undefined && rows.length === 0) throw new ServiceError('device_not_found', 404, `no device named ${query.device}`);
     const name = query.name?.toLowerCase();
     const matching: FleetContainer[] = [];
@@ -105,43 +98,8 @@ export class FleetService {
   }
 
   async summary(): Promise<{ devices: FleetDevice[] }> {
-    // A lateral join per device walks the (device_id, collected_at desc) index once: newest row only.
-    const rows = await this.db
-      .selectFrom('devices as d')
-      .leftJoinLateral(
-        (eb) =>
-          eb
-            .selectFrom('metrics_snapshots as m')
-            .select([
-              'm.collected_at', 'm.cpu_percent', 'm.memory_used_percent', 'm.disk_max_used_percent', 'm.load_1', 'm.load_5', 'm.load_15',
-              sql<number | null>`(m.data->'cpu'->>'cores')::int`.as('cores'),
-            ])
-            .whereRef('m.device_id', '=', 'd.id')
-            .orderBy('m.collected_at', 'desc')
-            .limit(1)
-            .as('metrics'),
-        (join) => join.onTrue(),
-      )
-      .leftJoinLateral(
-        (eb) =>
-          eb
-            .selectFrom('containers_snapshots as c')
-            .select(['c.collected_at as containers_collected_at', 'c.docker_available', 'c.total', 'c.running', 'c.exited', 'c.unhealthy'])
-            .whereRef('c.device_id', '=', 'd.id')
-            .orderBy('c.collected_at', 'desc')
-            .limit(1)
-            .as('containers'),
-        (join) => join.onTrue(),
-      )
-      .selectAll('d')
-      .select([
-        'metrics.collected_at as metrics_collected_at', 'metrics.cpu_percent', 'metrics.memory_used_percent', 'metrics.disk_max_used_percent',
-        'metrics.load_1', 'metrics.load_5', 'metrics.load_15', 'metrics.cores',
-        'containers.containers_collected_at', 'containers.docker_available', 'containers.total', 'containers.running', 'containers.exited', 'containers.unhealthy',
-      ])
-      .orderBy('d.hostname')
-      .execute();
-    const firing = await this.db.selectFrom('alerts').select(['hostname', 'severity']).where('state', '=', 'firing').execute();
+    const rows = await latestFleetRows(this.db);
+    const firing = await firingAlerts(this.db);
     const alerts = new Map<string, { firing: number; worst_severity: string | null }>();
     for (const a of firing) {
       const entry = alerts.get(a.hostname) ?? { firing: 0, worst_severity: null };

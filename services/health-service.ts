@@ -1,6 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../schema/database.ts';
+import { deviceCountsByStatus } from '../store/devices.ts';
+import { pingDatabase } from '../store/health.ts';
 
 export interface PartHealth {
   status: 'ok' | 'down';
@@ -30,8 +32,7 @@ export class HealthService {
     const [database, temporal, worker] = await Promise.all([this.checkDatabase(), this.checkTemporal(), this.checkWorker()]);
     let devices: HealthReport['devices'] = null;
     if (database.status === 'ok') {
-      const rows = await this.db.selectFrom('devices').select(['status', sql<string>`count(*)`.as('n')]).groupBy('status').execute();
-      const by_status = Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+      const by_status = await deviceCountsByStatus(this.db);
       devices = { total: Object.values(by_status).reduce((a, b) => a + b, 0), by_status };
     }
     const ok = database.status === 'ok' && temporal.status === 'ok' && worker.status === 'ok';
@@ -40,7 +41,7 @@ export class HealthService {
 
   private async checkDatabase(): Promise<PartHealth> {
     return timed(async () => {
-      await sql`select 1`.execute(this.db);
+      await pingDatabase(this.db);
       return {};
     });
   }

@@ -2,6 +2,7 @@ import type { RequestContext } from './device-service.ts';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, IncidentsTable } from '../schema/database.ts';
+import { findIncident, listIncidents } from '../store/incidents.ts';
 import type { IncidentState, IncidentView } from '../schema/incident.ts';
 import { replacedUpdate } from '../workflows/incident-messages.ts';
 import { notFound, ServiceError } from './service-error.ts';
@@ -14,14 +15,11 @@ export class IncidentService {
   ) {}
 
   async list(filter: { hostname?: string; state?: IncidentState; limit: number }): Promise<IncidentView[]> {
-    let query = this.db.selectFrom('incidents').selectAll().orderBy('opened_at', 'desc').limit(filter.limit);
-    if (filter.hostname) query = query.where('hostname', '=', filter.hostname);
-    if (filter.state) query = query.where('state', '=', filter.state);
-    return (await query.execute()).map(viewOf);
+    return (await listIncidents(this.db, filter)).map(viewOf);
   }
 
   async get(incidentId: string): Promise<IncidentView> {
-    const row = await this.db.selectFrom('incidents').selectAll().where('id', '=', incidentId).executeTakeFirst();
+    const row = await findIncident(this.db, incidentId);
     if (!row) throw notFound(`incident ${incidentId}`);
     return viewOf(row);
   }

@@ -5,9 +5,10 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import { scopesAllow, type Principal, type PrincipalRef } from '../schema/api-token.ts';
-import type { Database, OperationsTable } from '../schema/database.ts';
+import type { Database } from '../schema/database.ts';
+import { findOperation, listOperations, type OperationRow } from '../store/operations.ts';
 import { FINAL_OPERATION_STATES, type ConfirmOutcome, type OperationInput, type OperationSettings, type OperationState, type OperationView, type StoredOperationView } from '../schema/operation.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate } from '../workflows/operation-messages.ts';
 import type { operationWorkflow } from '../workflows/operation.ts';
@@ -101,10 +102,7 @@ export class OperationService {
 
   /** Operations newest first, without phrases (a confirmer reads one operation to get its phrase). */
   async list(q: { state?: OperationState; hostname?: string; limit: number }): Promise<StoredOperationView[]> {
-    let query = this.db.selectFrom('operations').selectAll().orderBy('created_at', 'desc').limit(q.limit);
-    if (q.state) query = query.where('state', '=', q.state);
-    if (q.hostname) query = query.where('hostname', '=', q.hostname);
-    return (await query.execute()).map(viewOf);
+    return (await listOperations(this.db, q)).map(viewOf);
   }
 
   /** Whether this principal may see the phrase of, and release, this operation. */
@@ -120,7 +118,7 @@ export class OperationService {
   }
 
   private async row(operationId: string): Promise<OperationRow> {
-    const row = await this.db.selectFrom('operations').selectAll().where('id', '=', operationId).executeTakeFirst();
+    const row = await findOperation(this.db, operationId);
     if (!row) throw notFound(`operation ${operationId}`);
     return row;
   }
@@ -156,8 +154,6 @@ export class OperationService {
     throw err;
   }
 }
-
-type OperationRow = Selectable<OperationsTable>;
 
 function closed(row: OperationRow): ServiceError {
   if (row.state === 'expired') return new ServiceError('operation_expired', 410, `operation expired at ${row.expires_at?.toISOString()}`, { state: row.state });

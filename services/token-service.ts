@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
-import type { ApiTokensTable, Database } from '../schema/database.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema/database.ts';
+import { anyActiveToken, findTokenByHash, insertToken, listTokens, markTokenUsed, revokeToken, type ApiToken } from '../store/tokens.ts';
 import { BOOTSTRAP_PRINCIPAL, scopesAllow, tokenPrincipal, type Principal, type TokenCreate, type TokenView } from '../schema/api-token.ts';
 import { notFound, ServiceError } from './service-error.ts';
 
@@ -35,8 +36,7 @@ export class TokenService {
   async required(): Promise<boolean> {
     const known = this.knownRequired();
     if (known !== undefined) return known;
-    const row = await this.db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null).limit(1).executeTakeFirst();
-    this.anyToken = { value: row !== undefined, until: Date.now() + CACHE_MS };
+    this.anyToken = { value: await anyActiveToken(this.db), until: Date.now() + CACHE_MS };
     return this.anyToken.value;
   }
 
@@ -53,7 +53,7 @@ export class TokenService {
     if (!wellFormed(token)) return 'unknown';
     const hash = tokenSha256(token);
     const now = Date.now();
-    const row = await this.db.selectFrom('api_tokens').selectAll().where('token_sha256', '=', hash).executeTakeFirst();
+    const row = await findTokenByHash(this.db, hash);
     if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at.getTime() <= now)) {
       this.known.delete(hash);
       return !row ? 'unknown' : row.revoked_at !== null ? 'revoked' : 'expired';
@@ -61,7 +61,7 @@ export class TokenService {
     const principal = tokenPrincipal(row);
     this.known.set(hash, { principal, until: now + CACHE_MS, expiresAt: row.expires_at?.getTime() ?? null });
     // When a token was last used, to the cache's precision: enough to find unused tokens.
-    await this.db.updateTable('api_tokens').set({ last_used_at: new Date() }).where('id', '=', row.id).execute();
+    await markTokenUsed(this.db, row.id);
     return principal;
   }
 
@@ -84,21 +84,17 @@ export class TokenService {
       throw new ServiceError('insufficient_scope', 403, `only a principal that holds the confirm scope may create a token with it; ${creator.name} has ${creator.scopes.join(', ')}`);
     }
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const row = await this.db
-      .insertInto('api_tokens')
-      .values({ name: input.name, scopes: input.scopes, token_sha256: tokenSha256(token), expires_at: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await insertToken(this.db, { name: input.name, scopes: input.scopes, tokenSha256: tokenSha256(token), expiresAt: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null });
     this.anyToken = null;
     return { ...viewOf(row), token };
   }
 
   async list(): Promise<TokenView[]> {
-    return (await this.db.selectFrom('api_tokens').selectAll().orderBy('created_at').execute()).map(viewOf);
+    return (await listTokens(this.db)).map(viewOf);
   }
 
   async revoke(id: string): Promise<TokenView> {
-    const row = await this.db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
+    const row = await revokeToken(this.db, id);
     if (!row) throw notFound(`active token ${id}`);
     this.known.clear();
     this.anyToken = null;
@@ -116,7 +112,7 @@ function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(x, y);
 }
 
-function viewOf(row: Selectable<ApiTokensTable>): TokenView {
+function viewOf(row: ApiToken): TokenView {
   return {
     id: row.id,
     name: row.name,

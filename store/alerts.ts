@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { AlertTransition } from '../schema/alert.ts';
+import type { AlertState, AlertTransition } from '../schema/alert.ts';
 import type { PrincipalRef } from '../schema/api-token.ts';
 import type { Database } from '../schema/database.ts';
 import { insightsFor } from '../domain/insights/data-insights.ts';
@@ -130,4 +130,22 @@ async function recordTransitions(trx: Transaction<Database>, device: { id: strin
       details: JSON.stringify({ alert_id: t.alert_id, rule: t.rule, subject: t.subject, severity: t.severity, message: t.message }),
     });
   }
+}
+
+/** Alert history, newest first, with each alert's rule name. */
+export function listAlerts(db: Kysely<Database>, filter: { hostname?: string; state?: AlertState; limit: number }) {
+  let q = db
+    .selectFrom('alerts')
+    .innerJoin('alert_rules', 'alert_rules.id', 'alerts.rule_id')
+    .selectAll('alerts')
+    .select('alert_rules.name as rule')
+    .orderBy('alerts.first_seen', 'desc')
+    .limit(filter.limit);
+  if (filter.hostname) q = q.where('alerts.hostname', '=', filter.hostname);
+  if (filter.state) q = q.where('alerts.state', '=', filter.state);
+  return q.execute();
+}
+
+export function firingAlerts(db: Kysely<Database>): Promise<Array<{ hostname: string; severity: string }>> {
+  return db.selectFrom('alerts').select(['hostname', 'severity']).where('state', '=', 'firing').execute();
 }

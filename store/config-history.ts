@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ConfigChangeType, Database } from '../schema/database.ts';
 
 export interface LatestConfigSnapshot {
@@ -128,4 +128,91 @@ export async function storeConfigChange(db: Kysely<Database>, r: ConfigChangeRec
       .execute();
     return { snapshotId: inserted.id, eventId: event.id, stored: true };
   });
+}
+
+/** Every file of the device's history at its newest version, with how many versions it has. */
+export async function latestConfigFiles(db: Kysely<Database>, hostname: string) {
+  const rows = await sql<{ path: string; kind: string; change_type: string; content_sha256: string | null; size_bytes: number | null; detected_at: Date; id: string; versions: string }>`
+    select distinct on (s.path) s.path, s.kind, s.change_type, s.content_sha256, s.size_bytes, s.detected_at, s.id,
+      count(*) over (partition by s.path) as versions
+    from config_snapshots s where s.hostname = ${hostname} order by s.path, s.id desc`.execute(db);
+  return rows.rows;
+}
+
+/** The newest version of every existing file of one kind on the device. */
+export async function currentConfigFiles(db: Kysely<Database>, hostname: string, kind: string) {
+  const rows = await sql<{ id: string; path: string; change_type: string; content: string | null; parsed: unknown; parse_error: unknown; detected_at: Date }>`
+    select * from (
+      select distinct on (path) id, path, change_type, content, parsed, parse_error, detected_at, kind
+      from config_snapshots where hostname = ${hostname} order by path, id desc
+    ) latest where kind = ${kind} and change_type <> 'DELETE' order by path`.execute(db);
+  return rows.rows;
+}
+
+/** The newest hash and change of every stored file on the device, to compare with what it holds now. */
+export async function latestConfigHashes(db: Kysely<Database>, hostname: string) {
+  const stored = await sql<{ path: string; content_sha256: string | null; change_type: string }>`
+    select distinct on (path) path, content_sha256, change_type from config_snapshots
+    where hostname = ${hostname} order by path, id desc`.execute(db);
+  return stored.rows;
+}
+
+/** Versions of one file, newest first, each with its change event's summary. */
+export function configFileVersions(db: Kysely<Database>, hostname: string, path: string, limit: number) {
+  return db
+    .selectFrom('config_snapshots as s')
+    .leftJoin('config_change_events as e', 'e.snapshot_id', 's.id')
+    .select(['s.id', 's.change_type', 's.content_sha256', 's.size_bytes', 's.kind', 's.parse_error', 's.detected_at', 's.detection_latency_ms', 'e.id as event_id', 'e.risk_level', 'e.reasons', 'e.affected_services'])
+    .where('s.hostname', '=', hostname)
+    .where('s.path', '=', path)
+    .orderBy('s.id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+export function findConfigSnapshot(db: Kysely<Database>, id: string) {
+  return db.selectFrom('config_snapshots').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Change events, newest first. */
+export function listConfigChanges(db: Kysely<Database>, q: { since?: Date; hostname?: string; limit: number }) {
+  let query = db.selectFrom('config_change_events').selectAll().orderBy('id', 'desc').limit(q.limit);
+  if (q.since) query = query.where('detected_at', '>=', q.since);
+  if (q.hostname) query = query.where('hostname', '=', q.hostname);
+  return query.execute();
+}
+
+/** The device's change events since a moment, oldest first. */
+export function configChangesSince(db: Kysely<Database>, deviceId: string, since: Date) {
+  return db
+    .selectFrom('config_change_events')
+    .select(['path', 'detected_at', 'change_type', 'risk_level', 'reasons', 'first_capture'])
+    .where('device_id', '=', deviceId)
+    .where('detected_at', '>=', since)
+    .orderBy('detected_at', 'asc')
+    .execute();
+}
+
+export function listWatchPaths(db: Kysely<Database>, deviceId: string) {
+  return db.selectFrom('config_watch_paths').select(['path', 'enabled', 'created_at']).where('device_id', '=', deviceId).orderBy('path').execute();
+}
+
+export async function enabledWatchPaths(db: Kysely<Database>, deviceId: string): Promise<string[]> {
+  return (await db.selectFrom('config_watch_paths').select('path').where('device_id', '=', deviceId).where('enabled', '=', true).execute()).map((p) => p.path);
+}
+
+/** Adds a person's watched path (or enables it again); whether anything changed. */
+export async function addWatchPath(db: Kysely<Database>, deviceId: string, path: string): Promise<boolean> {
+  const added = await db
+    .insertInto('config_watch_paths')
+    .values({ device_id: deviceId, path, source: 'user' })
+    .onConflict((oc) => oc.columns(['device_id', 'path']).doUpdateSet({ enabled: true }).where('config_watch_paths.enabled', '=', false))
+    .executeTakeFirst();
+  return Number(added.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+/** Whether the path was watched to remove. */
+export async function removeWatchPath(db: Kysely<Database>, deviceId: string, path: string): Promise<boolean> {
+  const removed = await db.deleteFrom('config_watch_paths').where('device_id', '=', deviceId).where('path', '=', path).executeTakeFirst();
+  return Number(removed.numDeletedRows) > 0;
 }

@@ -1,12 +1,110 @@
-import type { Kysely } from 'kysely';
-import type { Database, Device, DeviceStatus } from '../schema/database.ts';
+import { sql, type Kysely } from 'kysely';
+import type { ConfigWatchMode, Database, Device, DeviceStatus, DeviceUpdate, NewAuditRow, NewDevice } from '../schema/database.ts';
+import type { DeviceMaintenance } from '../schema/maintenance.ts';
 import type { DeviceView } from '../schema/device.ts';
 import type { HostKeyIdentity } from '../domain/ssh/host-key.ts';
 import type { HostKeyPinStore, SshTarget } from '../activities/ssh/pool.ts';
 import type { DeviceErrorCode } from '../schema/error-codes.ts';
+import { writeAudit } from './audit.ts';
 
 export function findDeviceByHostname(db: Kysely<Database>, hostname: string): Promise<Device | undefined> {
   return db.selectFrom('devices').selectAll().where('hostname', '=', hostname).executeTakeFirst();
+}
+
+export function listDevices(db: Kysely<Database>): Promise<Device[]> {
+  return db.selectFrom('devices').selectAll().orderBy('hostname').execute();
+}
+
+/** What polling schedules and config watchers follow of each device. */
+export type FollowedDeviceRow = Pick<Device, 'hostname' | 'monitoring_enabled' | 'capabilities' | 'maintenance'>;
+
+export function listFollowedDevices(db: Kysely<Database>): Promise<FollowedDeviceRow[]> {
+  return db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance']).execute();
+}
+
+/**
+ * Runs `fn` in a transaction that holds the device's scheduling turn (a transaction-scoped advisory
+ * lock) and gives it the device as read inside that turn (undefined when it is gone).
+ */
+export async function inDeviceSchedulingTurn(db: Kysely<Database>, hostname: string, fn: (device: FollowedDeviceRow | undefined) => Promise<void>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`schedules:${hostname}`}))`.execute(trx);
+    const device = await trx
+      .selectFrom('devices')
+      .select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance'])
+      .where('hostname', '=', hostname)
+      .executeTakeFirst();
+    await fn(device);
+  });
+}
+
+/** What one device change may do inside its transaction. */
+export interface DeviceChangeTx {
+  /** The device by the change's hostname, locked (FOR UPDATE) until the transaction ends. */
+  device: Device | undefined;
+  /** Whether this run's audit row exists: an earlier attempt committed the change. */
+  appliedByRun(run: { workflowId: string; runId: string }): Promise<boolean>;
+  insert(values: NewDevice): Promise<Device>;
+  update(id: string, set: DeviceUpdate): Promise<Device>;
+  remove(id: string): Promise<void>;
+  audit(row: NewAuditRow): Promise<void>;
+}
+
+/** Runs one device change in one transaction, with the device's row locked. */
+export function inDeviceChange<T>(db: Kysely<Database>, hostname: string, fn: (tx: DeviceChangeTx) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    const device = await trx.selectFrom('devices').selectAll().where('hostname', '=', hostname).forUpdate().executeTakeFirst();
+    return fn({
+      device,
+      async appliedByRun(run) {
+        const row = await trx
+          .selectFrom('audit_log')
+          .select('id')
+          .where('hostname', '=', hostname)
+          .where('workflow_id', '=', run.workflowId)
+          .where(sql<string>`details->>'run_id'`, '=', run.runId)
+          .executeTakeFirst();
+        return row !== undefined;
+      },
+      insert: (values) => trx.insertInto('devices').values(values).returningAll().executeTakeFirstOrThrow(),
+      update: (id, set) => trx.updateTable('devices').set(set).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+      async remove(id) {
+        await trx.deleteFrom('devices').where('id', '=', id).execute();
+      },
+      audit: (row) => writeAudit(trx, row),
+    });
+  });
+}
+
+/** Marks the device in maintenance (or clears the mark) and writes its audit row, in one transaction. */
+export async function setMaintenanceWithAudit(db: Kysely<Database>, deviceId: string, maintenance: DeviceMaintenance | null, audit: NewAuditRow): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('devices')
+      .set({ maintenance: maintenance === null ? null : JSON.stringify(maintenance), updated_at: new Date() })
+      .where('id', '=', deviceId)
+      .execute();
+    await writeAudit(trx, audit);
+  });
+}
+
+/** Merges newly detected capabilities into the stored ones, in the database (no read-modify-write). */
+export async function mergeDeviceCapabilities(db: Kysely<Database>, deviceId: string, capabilities: Record<string, boolean>): Promise<void> {
+  await db
+    .updateTable('devices')
+    .set({ capabilities: sql`capabilities || ${JSON.stringify(capabilities)}::jsonb` })
+    .where('id', '=', deviceId)
+    .execute();
+}
+
+export async function setConfigWatchMode(db: Kysely<Database>, deviceId: string, mode: ConfigWatchMode, detail: string | null): Promise<void> {
+  await db.updateTable('devices').set({ config_watch_mode: mode, config_watch_detail: detail }).where('id', '=', deviceId).execute();
+}
+
+/** How many devices are in each status. */
+export async function deviceCountsByStatus(db: Kysely<Database>): Promise<Record<string, number>> {
+  const rows = await db.selectFrom('devices').select(['status', sql<string>`count(*)`.as('n')]).groupBy('status').execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
 }
 
 /** What the fronts show of a stored device. */

@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../platform/logger.ts';
-import type { Database } from '../schema/database.ts';
-import type { IncidentInput, IncidentSighting, IncidentView } from '../schema/incident.ts';
+import type { Database, IncidentsTable } from '../schema/database.ts';
+import type { IncidentInput, IncidentSighting, IncidentState, IncidentView } from '../schema/incident.ts';
 import { DEVICE_ATTRIBUTE } from '../workflows/search-attributes.ts';
 import { writeAudit } from './audit.ts';
 import { findDeviceByHostname } from './devices.ts';
@@ -90,4 +90,16 @@ export async function recordIncident(deps: IncidentDeps, input: { view: Incident
     });
   });
   if (latest.event === 'opened') deps.logger.warn('incident opened', { device: view.device, kind: view.kind, subject: view.subject, summary: view.summary });
+}
+
+/** Incidents newest first. */
+export function listIncidents(db: Kysely<Database>, filter: { hostname?: string; state?: IncidentState; limit: number }): Promise<Selectable<IncidentsTable>[]> {
+  let query = db.selectFrom('incidents').selectAll().orderBy('opened_at', 'desc').limit(filter.limit);
+  if (filter.hostname) query = query.where('hostname', '=', filter.hostname);
+  if (filter.state) query = query.where('state', '=', filter.state);
+  return query.execute();
+}
+
+export function findIncident(db: Kysely<Database>, incidentId: string): Promise<Selectable<IncidentsTable> | undefined> {
+  return db.selectFrom('incidents').selectAll().where('id', '=', incidentId).executeTakeFirst();
 }

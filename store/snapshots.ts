@@ -149,3 +149,18 @@ export async function snapshotCount(db: Kysely<Database>, table: SnapshotTableNa
   const row = await db.selectFrom(table).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/**
+ * Deletes up to `limit` snapshots older than `cutoff`, never a device's newest (what reads and deltas
+ * start from); answers how many it deleted.
+ */
+export async function deleteSnapshotsBefore(db: Kysely<Database>, table: SnapshotTableName, cutoff: Date, limit: number): Promise<number> {
+  const result = await sql`
+    delete from ${sql.table(table)} where id in (
+      select s.id from ${sql.table(table)} s
+      where s.collected_at < ${cutoff}
+        and s.collected_at < (select max(n.collected_at) from ${sql.table(table)} n where n.device_id = s.device_id)
+      limit ${limit}
+    )`.execute(db);
+  return Number(result.numAffectedRows ?? 0n);
+}

@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createHmac } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AlertTransition, HeldOperationNotice } from '../../schema/alert.ts';
-import type { AlertChannelsTable, Database } from '../../schema/database.ts';
+import type { Database } from '../../schema/database.ts';
+import { enabledAlertChannelIds, enabledAlertChannels, type AlertChannel } from '../../store/alert-rules.ts';
 import type { Logger } from '../../platform/logger.ts';
 
 export interface DeliveryDeps {
@@ -10,7 +11,7 @@ export interface DeliveryDeps {
   logger: Logger;
 }
 
-type Channel = Selectable<AlertChannelsTable>;
+type Channel = AlertChannel;
 
 const TIMEOUT_MS = 10_000;
 
@@ -82,7 +83,7 @@ export function deliverAlerts(deps: DeliveryDeps, transitions: AlertTransition[]
 
 /** The enabled channels, so a held notice is retried per channel and never sent twice to one that took it. */
 export async function enabledChannelIds(deps: DeliveryDeps): Promise<string[]> {
-  return (await deps.db.selectFrom('alert_channels').select('id').where('enabled', '=', true).orderBy('created_at').execute()).map((c) => c.id);
+  return enabledAlertChannelIds(deps.db);
 }
 
 /** Sends a held operation's notice to one channel (gone since: nothing to do). */
@@ -96,9 +97,7 @@ export function sendToChannel(req: ReturnType<typeof deliveryRequest>): Promise<
 }
 
 async function postToChannels(deps: DeliveryDeps, requestsFor: (channel: Channel) => Array<ReturnType<typeof deliveryRequest>>, onlyChannelId?: string): Promise<{ delivered: number; refused: number }> {
-  let query = deps.db.selectFrom('alert_channels').selectAll().where('enabled', '=', true);
-  if (onlyChannelId !== undefined) query = query.where('id', '=', onlyChannelId);
-  const channels = await query.execute();
+  const channels = await enabledAlertChannels(deps.db, onlyChannelId);
   let delivered = 0;
   let refused = 0;
   const failures: string[] = [];

@@ -8,7 +8,7 @@ import { toApplicationFailure } from '../activity-failure.ts';
 import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';
-import { latestConfigSnapshot } from '../../store/config-history.ts';
+import { findConfigSnapshot, latestConfigSnapshot } from '../../store/config-history.ts';
 import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
 import { assessChangeImpact } from '../../domain/config/change-impact.ts';
 import { semanticChanges } from '../../domain/config/config-diff.ts';
@@ -38,7 +38,7 @@ export interface ConfigRestoreTarget {
 const RISK_ORDER: RiskLevel[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
 async function targetSnapshot(db: Kysely<Database>, t: ConfigRollbackTarget) {
-  const row = await db.selectFrom('config_snapshots').selectAll().where('id', '=', t.snapshotId).executeTakeFirst();
+  const row = await findConfigSnapshot(db, t.snapshotId);
   if (!row || row.hostname !== t.hostname || row.path !== t.path) {
     throw ApplicationFailure.nonRetryable(`snapshot ${t.snapshotId} is not a version of ${t.path} on ${t.hostname}`, 'not_found');
   }

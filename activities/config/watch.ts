@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from '../../platform/logger.ts';
 import type { ConfigWatchMode, Database } from '../../schema/database.ts';
 import { configChangesSignal, watchInPlaceSignal, type ObservedChange } from '../../workflows/config-watch-messages.ts';
@@ -8,7 +8,8 @@ import { toApplicationFailure } from '../activity-failure.ts';
 import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';
-import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
+import { findDeviceByHostname, setConfigWatchMode, sshTargetOf } from '../../store/devices.ts';
+import { enabledWatchPaths, latestConfigHashes } from '../../store/config-history.ts';
 import {
   discoveryScript,
   hashScanScript,
@@ -75,7 +76,7 @@ export async function watchConfigFiles(deps: WatchDeps, input: WatchInput): Prom
     };
     /** The device shows the mode, then the workflow learns that this watch sees every change from now on. */
     const inPlace = async (mode: ConfigWatchMode, detail: string | null) => {
-      await db.updateTable('devices').set({ config_watch_mode: mode, config_watch_detail: detail }).where('id', '=', device.id).execute();
+      await setConfigWatchMode(db, device.id, mode, detail);
       await handle.signal(watchInPlaceSignal, { watchId: input.watchId, mode });
     };
 
@@ -234,8 +235,8 @@ async function pollHashes(
 
 /** What to watch on the device: discovered defaults plus the paths people added. */
 async function discover(deps: WatchDeps, target: SshTarget, deviceId: string): Promise<WatchTargets> {
-  const userPaths = await deps.db.selectFrom('config_watch_paths').select('path').where('device_id', '=', deviceId).where('enabled', '=', true).execute();
-  const output = await deps.pool.exec(target, posixShellCommand(discoveryScript(userPaths.map((p) => p.path))), { timeoutMs: 60_000 });
+  const userPaths = await enabledWatchPaths(deps.db, deviceId);
+  const output = await deps.pool.exec(target, posixShellCommand(discoveryScript(userPaths)), { timeoutMs: 60_000 });
   return parseDiscovery(output);
 }
 
@@ -247,10 +248,8 @@ async function rescan(deps: WatchDeps, target: SshTarget, hostname: string, targ
   const output = await deps.pool.exec(target, posixShellCommand(hashScanScript(targets)), { timeoutMs: 120_000 });
   const present = parseHashScan(output);
   const unreadable = new Set(parseHashScanUnreadable(output));
-  const stored = await sql<{ path: string; content_sha256: string | null; change_type: string }>`
-    select distinct on (path) path, content_sha256, change_type from config_snapshots
-    where hostname = ${hostname} order by path, id desc`.execute(deps.db);
-  const storedByPath = new Map(stored.rows.map((r) => [r.path, r]));
+  const stored = await latestConfigHashes(deps.db, hostname);
+  const storedByPath = new Map(stored.map((r) => [r.path, r]));
   const now = new Date().toISOString();
   const changes: ObservedChange[] = [];
   for (const [path, sha256] of present) {

@@ -4,8 +4,7 @@ import type { Database, Trigger } from '../../schema/database.ts';
 import type { DeviceMaintenance } from '../../schema/maintenance.ts';
 import type { ContainersData } from '../../domain/collectors/containers.ts';
 import { syncDeviceSchedules, type DeviceSchedules } from '../schedules.ts';
-import { writeAudit } from '../../store/audit.ts';
-import { findDeviceByHostname } from '../../store/devices.ts';
+import { findDeviceByHostname, setMaintenanceWithAudit } from '../../store/devices.ts';
 import { planMaintenance, MaintenanceRequestError, type MaintenancePlan, type MaintenanceRequest } from '../../domain/maintenance/plan.ts';
 
 export interface MaintenanceDeps {
@@ -58,23 +57,16 @@ export async function setDeviceMaintenance(deps: MaintenanceDeps, input: SetMain
   const entering = input.maintenance !== null;
   const already = entering ? device.maintenance?.workflow_id === input.workflowId : device.maintenance === null;
   if (!already) {
-    await deps.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('devices')
-        .set({ maintenance: input.maintenance === null ? null : JSON.stringify(input.maintenance), updated_at: new Date() })
-        .where('id', '=', device.id)
-        .execute();
-      await writeAudit(trx, {
-        device_id: device.id,
-        hostname: device.hostname,
-        action: entering ? 'maintenance_entered' : 'maintenance_left',
-        data_type: null,
-        trigger: input.trigger,
-        status: 'success',
-        workflow_id: input.workflowId,
-        correlation_id: input.correlationId,
-        details: JSON.stringify(entering ? { ...input.maintenance, ...input.details } : input.details),
-      });
+    await setMaintenanceWithAudit(deps.db, device.id, input.maintenance, {
+      device_id: device.id,
+      hostname: device.hostname,
+      action: entering ? 'maintenance_entered' : 'maintenance_left',
+      data_type: null,
+      trigger: input.trigger,
+      status: 'success',
+      workflow_id: input.workflowId,
+      correlation_id: input.correlationId,
+      details: JSON.stringify(entering ? { ...input.maintenance, ...input.details } : input.details),
     });
   }
   await syncDeviceSchedules(deps, input.hostname);

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { auditEntry, queryAudit } from '../../store/audit.ts';
-import type { Kysely } from 'kysely';
-import { AUDIT_ACTIONS, type Database } from '../../schema/database.ts';
+import { auditEntry } from '../../store/audit.ts';
+import { AUDIT_ACTIONS } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';
+import type { AuditService } from '../../services/audit-service.ts';
 import type { CollectionService } from '../../services/collection-service.ts';
 import type { PerformanceService } from '../../services/performance-service.ts';
 import { ServiceError } from '../../services/service-error.ts';
@@ -22,11 +22,11 @@ export const AuditQuery = z
   })
   .strict();
 
-export function auditRoutes(db: Kysely<Database>, collection: CollectionService): Router {
+export function auditRoutes(audit: AuditService, collection: CollectionService): Router {
   const r = Router();
   r.get('/audit', async (req, res) => {
     const q = AuditQuery.parse(req.query);
-    const rows = await queryAudit(db, {
+    const rows = await audit.entries({
       hostname: q.device,
       dataType: q.data_type,
       action: q.action,

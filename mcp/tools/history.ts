@@ -1,11 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { auditEntry, queryAudit } from '../../store/audit.ts';
+import { auditEntry } from '../../store/audit.ts';
 import { AlertRuleCreate } from '../../schema/alert.ts';
 import { OperationId } from '../../schema/command-request.ts';
 import { SnapshotId } from '../../schema/config-request.ts';
-import { AUDIT_ACTIONS, type Database } from '../../schema/database.ts';
+import { AUDIT_ACTIONS } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';
 import { OPERATION_STATES } from '../../schema/operation.ts';
 import type { AlertService } from '../../services/alert-service.ts';
@@ -14,12 +13,14 @@ import type { ConfigHistoryService } from '../../services/config-history-service
 import type { IncidentService } from '../../services/incident-service.ts';
 import type { MaintenanceService } from '../../services/maintenance-service.ts';
 import type { OperationService } from '../../services/operation-service.ts';
-import { PerformanceService } from '../../services/performance-service.ts';
+import type { PerformanceService } from '../../services/performance-service.ts';
+import type { AuditService } from '../../services/audit-service.ts';
 import { ServiceError } from '../../services/service-error.ts';
 import type { ToolKit } from './operational-workflows.ts';
 
 export interface HistoryToolDeps {
-  db: Kysely<Database>;
+  audit: AuditService;
+  performance: PerformanceService;
   collection: CollectionService;
   configHistory: ConfigHistoryService;
   incidents: IncidentService;
@@ -119,7 +120,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
     (q) =>
       kit.answer(async () => ({
         entries: (
-          await queryAudit(deps.db, {
+          await deps.audit.entries({
             hostname: q.device,
             dataType: q.data_type,
             action: q.action,
@@ -151,7 +152,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
     },
     ({ since, device, actions, limit }) =>
       kit.answer(async () => {
-        const events = (await queryAudit(deps.db, { since: new Date(since), hostname: device, actions, limit: limit ?? 200, oldestFirst: true })).map(auditEntry);
+        const events = (await deps.audit.entries({ since: new Date(since), hostname: device, actions, limit: limit ?? 200, oldestFirst: true })).map(auditEntry);
         return { events, next_since: events.at(-1)?.time ?? null };
       }),
   );
@@ -332,7 +333,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       kit.answer(async () => {
         const range = timeRange(since, until, DAY_MS);
         const p = period ?? 'hour';
-        const periods = await new PerformanceService(deps.db).rollup({ period: p, ...range, hostname: device });
+        const periods = await deps.performance.rollup({ period: p, ...range, hostname: device });
         return { period: p, since: range.since.toISOString(), until: range.until.toISOString(), periods };
       }),
   );
