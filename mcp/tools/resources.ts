@@ -10,6 +10,7 @@ import type { CollectionService } from '../../services/collection-service.ts';
 import type { DeviceActionService } from '../../services/device-action-service.ts';
 import type { DeviceService } from '../../services/device-service.ts';
 import type { EventService, InfraEvent } from '../../services/event-service.ts';
+import type { StackService } from '../../services/stack-service.ts';
 import type { ToolKit } from './operational-workflows.ts';
 
 export interface ResourceDeps {
@@ -17,6 +18,7 @@ export interface ResourceDeps {
   collection: CollectionService;
   actions: DeviceActionService;
   events: EventService;
+  stacks: StackService;
 }
 
 const JSON_TYPE = 'application/json';
@@ -36,7 +38,8 @@ function variable(vars: Variables, name: string, schema: z.ZodType<string>): str
 }
 
 /**
- * Resources by URI: the device list, any data type of a device, its ZFS pools and a unit's journal, each
+ * Resources by URI: the device list, any data type of a device, its ZFS pools, listening ports, compose
+ * stacks and a unit's journal, each
  * read through the same services as the tools (a data read is a cached, audited read; a journal read an
  * audited operation). Templates list what exists so clients can enumerate. Clients hear when the device
  * list changes, and — for the URIs they subscribed to — when a new collection of that data lands (the
@@ -103,6 +106,28 @@ export function registerResources(server: McpServer, deps: ResourceDeps, kit: To
   );
 
   server.registerResource(
+    'listening-ports',
+    new ResourceTemplate('ports://{hostname}', {
+      list: async () => ({ resources: (await deps.devices.list()).map((d) => ({ uri: `ports://${d.hostname}`, name: `${d.hostname} listening ports`, mimeType: JSON_TYPE })) }),
+      complete: { hostname: hostnames(deps) },
+    }),
+    { title: 'Listening ports', description: 'The TCP and UDP sockets a device listens on (ss -tulpnH) with the owning process and the container that publishes each, read through the cache like get_ports.', mimeType: JSON_TYPE },
+    async (uri, vars) => json(uri, await deps.collection.read(variable(vars, 'hostname', Hostname), 'ports', { forceRefresh: false }, kit.ctx())),
+  );
+
+  server.registerResource(
+    'compose-stacks',
+    new ResourceTemplate('docker://{hostname}/stacks', {
+      list: async () => ({
+        resources: (await deps.devices.list()).filter((d) => d.capabilities.docker).map((d) => ({ uri: `docker://${d.hostname}/stacks`, name: `${d.hostname} compose stacks`, mimeType: JSON_TYPE })),
+      }),
+      complete: { hostname: hostnames(deps) },
+    }),
+    { title: 'Compose stacks', description: 'The compose stacks of a device, as list_stacks answers: each with its services, images, digests, state and ports.', mimeType: JSON_TYPE },
+    async (uri, vars) => json(uri, await deps.stacks.list(variable(vars, 'hostname', Hostname), { forceRefresh: false }, kit.ctx())),
+  );
+
+  server.registerResource(
     'unit-logs',
     // Units are not listed: knowing them means collecting services on every device.
     new ResourceTemplate('logs://{hostname}/{unit}', { list: undefined, complete: { hostname: hostnames(deps) } }),
@@ -130,7 +155,8 @@ function hostnames(deps: ResourceDeps): (value: string) => Promise<string[]> {
 function updatedUris(e: InfraEvent): string[] {
   if (e.kind === 'device_status') return ['infra://devices'];
   if (e.action === 'collect' && e.status === 'success' && e.device && typeof e.data_type === 'string') {
-    return [`infra://devices/${e.device}/${e.data_type}`, ...(e.data_type === 'zfs' ? [`zfs://${e.device}/pools`] : [])];
+    const derived: Record<string, string> = { zfs: `zfs://${e.device}/pools`, ports: `ports://${e.device}`, containers: `docker://${e.device}/stacks` };
+    return [`infra://devices/${e.device}/${e.data_type}`, ...(derived[e.data_type] ? [derived[e.data_type]!] : [])];
   }
   if (typeof e.action === 'string' && e.action.startsWith('device_')) return ['infra://devices'];
   if (e.action === 'config_change') return ['config://changes'];

@@ -143,7 +143,7 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
     const { tools } = await client.listTools();
     for (const name of NEW_TOOLS) assert.ok(tools.find((t) => t.name === name)?.outputSchema, `${name} is listed with an output schema`);
     const templates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
-    for (const t of ['infra://devices/{hostname}/{data_type}', 'zfs://{hostname}/pools', 'logs://{hostname}/{unit}', 'config://proxy-configs/{device}', 'config://docker-compose/{device}']) {
+    for (const t of ['infra://devices/{hostname}/{data_type}', 'zfs://{hostname}/pools', 'ports://{hostname}', 'docker://{hostname}/stacks', 'logs://{hostname}/{unit}', 'config://proxy-configs/{device}', 'config://docker-compose/{device}']) {
       assert.ok(templates.includes(t), t);
     }
     const prompts = (await client.listPrompts()).prompts.map((p) => p.name);
@@ -276,6 +276,14 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
     assert.equal(zfs.device, 'surf');
     assert.equal(typeof zfs.zfs_available, 'boolean');
     assert.ok(Array.isArray(zfs.pools));
+
+    const ports = JSON.parse(resourceText(await client.readResource({ uri: 'ports://surf' })));
+    assert.equal(ports.data_type, 'ports');
+    assert.ok(ports.data.ports.some((p: { port: number }) => p.port === sshd.port), 'the test sshd is among the listening sockets');
+    const stacks = JSON.parse(resourceText(await client.readResource({ uri: 'docker://surf/stacks' })));
+    assert.equal(stacks.device, 'surf');
+    assert.ok(Array.isArray(stacks.stacks));
+    await assert.rejects(client.readResource({ uri: 'ports://surf;reboot' }), /hostname/);
 
     const journal = await client.readResource({ uri: 'logs://surf/ssh.service' });
     assert.equal(journal.contents[0]!.mimeType, 'text/plain');
