@@ -183,8 +183,8 @@ export class SshPool {
   /**
    * Runs a command on a connection of its own and hands over its channel as a byte stream: write to it
    * for the command's stdin, read it for its stdout (for piping one device's output into another's
-   * input, with the channel's own flow control). `finished` settles when the command ends (exit status
-   * and stderr) and rejects with `connection_lost` when the connection drops first. `close()` ends
+   * input, with the channel's own flow control). Its stdout must be read (piped, or `resume()`d) for
+   * `finished` to settle: it settles when the command ends (exit status and stderr) and rejects with `connection_lost` when the connection drops first. `close()` ends
    * channel and connection.
    */
   async pipe(target: SshTarget, command: string): Promise<RemotePipe> {

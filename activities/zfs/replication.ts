@@ -176,6 +176,8 @@ export async function transferZfsSnapshot(deps: ReplicationDeps, input: Transfer
     sender = await deps.pool.pipe(source, posixShellCommand(sendCommand(spec)));
     const send = sender;
     const receive = receiver;
+    // zfs receive prints nothing on stdout, but a channel reports its end only once its output is read.
+    receive.channel.resume();
     send.channel.on('data', (chunk: Buffer) => {
       progress.bytes += chunk.length;
       ctx.heartbeat(progress);
