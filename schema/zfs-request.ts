@@ -54,16 +54,15 @@ export type ZfsCloneRequest = z.infer<typeof ZfsCloneRequest>;
 
 export const ZfsPropertiesQuery = z
   .object({
-    properties: z
-      .union([z.string().max(4096).transform((s) => s.split(',').filter(Boolean)), z.array(z.string().min(1).max(300)).max(100)])
-      .optional()
-      .describe('Property names (comma-separated in a query string); all when omitted'),
+    dataset: DatasetName,
+    properties: z.string().max(4096).optional().describe('Property names, comma-separated; all when omitted'),
   })
   .strict();
 
 export const ZfsPropertySetRequest = z
   .object({
-    property: z.string().min(1).max(300),
+    dataset: DatasetName,
+    property: z.string().min(1).max(300).describe('A ZFS native property, or a user property module:name'),
     value: z.string().max(8191),
   })
   .strict();

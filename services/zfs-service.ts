@@ -128,12 +128,12 @@ export class ZfsService {
   }
 
   /** `zfs set`: readonly, mountpoint, canmount, sharenfs and the like are held for a person by the protection. */
-  setProperty(hostname: string, dataset: string, request: ZfsPropertySetRequest, ctx: RequestContext): Promise<OperationView> {
+  setProperty(hostname: string, request: ZfsPropertySetRequest, ctx: RequestContext): Promise<OperationView> {
     validated(() => {
-      validateDatasetName(dataset);
+      validateDatasetName(request.dataset);
       validatePropertySetting(request.property, request.value);
     });
-    return this.operations.exec(hostname, propertySetCommand(dataset, request.property, request.value), ctx);
+    return this.operations.exec(hostname, propertySetCommand(request.dataset, request.property, request.value), ctx);
   }
 
   scrub(hostname: string, pool: string, action: 'start' | 'stop', ctx: RequestContext): Promise<OperationView> {

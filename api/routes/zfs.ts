@@ -7,8 +7,8 @@ import { pruneAnswer, replicationAnswer } from '../../services/zfs-answers.ts';
 import type { ZfsService } from '../../services/zfs-service.ts';
 import { requestContext } from '../request-context.ts';
 
-const DatasetQuery = z.object({ dataset: z.string().min(1).max(255) });
 export const ReplicationId = z.uuid();
+export const PoolParam = z.string().min(1).max(255);
 
 /**
  * ZFS operations under `/api/devices/{hostname}/zfs/...` and replications under `/api/zfs/replications`.
@@ -34,22 +34,19 @@ export function zfsRoutes(zfs: ZfsService, publicUrl: string | null): Router {
   });
 
   r.get('/devices/:hostname/zfs/properties', async (req, res) => {
-    const { dataset, ...rest } = req.query;
-    const { properties } = ZfsPropertiesQuery.parse(rest);
-    res.json(await zfs.properties(Hostname.parse(req.params.hostname), DatasetQuery.parse({ dataset }).dataset, properties ?? [], requestContext(req)));
+    const { dataset, properties } = ZfsPropertiesQuery.parse(req.query);
+    res.json(await zfs.properties(Hostname.parse(req.params.hostname), dataset, properties?.split(',').filter(Boolean) ?? [], requestContext(req)));
   });
 
-  r.put('/devices/:hostname/zfs/properties', async (req, res) => {
-    const { dataset, ...setting } = (req.body ?? {}) as Record<string, unknown>;
-    const request = ZfsPropertySetRequest.parse(setting);
-    const target = DatasetQuery.parse({ dataset }).dataset;
-    const answer = execAnswer(await zfs.setProperty(Hostname.parse(req.params.hostname), target, request, requestContext(req)), publicUrl);
-    res.status(answer.httpStatus).json({ dataset: target, ...request, ...answer.body });
+  r.patch('/devices/:hostname/zfs/properties', async (req, res) => {
+    const request = ZfsPropertySetRequest.parse(req.body ?? {});
+    const answer = execAnswer(await zfs.setProperty(Hostname.parse(req.params.hostname), request, requestContext(req)), publicUrl);
+    res.status(answer.httpStatus).json({ ...request, ...answer.body });
   });
 
   r.post('/devices/:hostname/zfs/pools/:pool/scrub', async (req, res) => {
     const { action } = ZfsScrubRequest.parse(req.body ?? {});
-    const pool = z.string().min(1).max(255).parse(req.params.pool);
+    const pool = PoolParam.parse(req.params.pool);
     const answer = execAnswer(await zfs.scrub(Hostname.parse(req.params.hostname), pool, action, requestContext(req)), publicUrl);
     res.status(answer.httpStatus).json({ pool, action, ...answer.body });
   });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RunningSystem } from '../../platform/system.ts';
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
@@ -149,7 +151,7 @@ describe('ZFS operations and replication between two devices', () => {
   });
 
   test('setting a risky property is held; invalid names and properties are refused with nothing run on either device', async () => {
-    const readonly = await call('PUT', '/api/devices/nas-dst/zfs/properties', agent.token, { dataset: 'backup/data', property: 'readonly', value: 'on' });
+    const readonly = await call('PATCH', '/api/devices/nas-dst/zfs/properties', agent.token, { dataset: 'backup/data', property: 'readonly', value: 'on' });
     assert.equal(readonly.status, 409, readonly.text);
     assert.match(readonly.body.risk_assessment.reasons.join(' '), /readonly/);
     assert.equal((await call('POST', `/api/operations/${readonly.body.operation_id}/cancel`, agent.token)).status, 200);
@@ -158,9 +160,9 @@ describe('ZFS operations and replication between two devices', () => {
     const refusals = [
       await call('POST', '/api/devices/nas-src/zfs/snapshots/prune', agent.token, { dataset: 'tank/../etc', keep_last: 1 }),
       await call('POST', '/api/devices/nas-src/zfs/snapshots/prune', agent.token, { dataset: 'tank/vm', keep_last: 0 }),
-      await call('PUT', '/api/devices/nas-dst/zfs/properties', agent.token, { dataset: 'backup/data', property: 'readonly;reboot', value: 'on' }),
-      await call('PUT', '/api/devices/nas-dst/zfs/properties', agent.token, { dataset: 'backup/data', property: 'compresion', value: 'lz4' }),
-      await call('PUT', '/api/devices/nas-dst/zfs/properties', agent.token, { dataset: 'backup/data', property: 'compression', value: 'lz4 -r' }),
+      await call('PATCH', '/api/devices/nas-dst/zfs/properties', agent.token, { dataset: 'backup/data', property: 'readonly;reboot', value: 'on' }),
+      await call('PATCH', '/api/devices/nas-dst/zfs/properties', agent.token, { dataset: 'backup/data', property: 'compresion', value: 'lz4' }),
+      await call('PATCH', '/api/devices/nas-dst/zfs/properties', agent.token, { dataset: 'backup/data', property: 'compression', value: 'lz4 -r' }),
       await call('GET', `/api/devices/nas-dst/zfs/properties?dataset=${encodeURIComponent('backup/data$(reboot)')}`, agent.token),
       await call('POST', '/api/devices/nas-src/zfs/clones', agent.token, { snapshot: 'tank/data@base', target: '-o mountpoint=/' }),
       await call('POST', '/api/devices/nas-src/zfs/pools/tank%3Breboot/scrub', agent.token, { action: 'start' }),
@@ -171,5 +173,42 @@ describe('ZFS operations and replication between two devices', () => {
       assert.equal(refusal.body.error.code, 'validation_error', refusal.text);
     }
     assert.deepEqual([source.countCalls(/./), target.countCalls(/./)], before, 'nothing ran on either device');
+  });
+
+  test('over MCP: read tools are read-only and answer structured content; changes are not read-only and are held like over HTTP', async () => {
+    const client = new McpClient({ name: 'backup-agent', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), { requestInit: { headers: { authorization: `Bearer ${agent.token}` } } }));
+    try {
+      const tools = new Map((await client.listTools()).tools.map((t) => [t.name, t]));
+      for (const name of ['list_zfs_snapshots', 'get_zfs_properties', 'get_zpool_events', 'get_zfs_replication']) {
+        assert.equal(tools.get(name)?.annotations?.readOnlyHint, true, name);
+        assert.ok(tools.get(name)?.outputSchema, name);
+      }
+      for (const name of ['prune_zfs_snapshots', 'clone_zfs_snapshot', 'set_zfs_property', 'zfs_scrub', 'replicate_zfs']) {
+        assert.equal(tools.get(name)?.annotations?.readOnlyHint, false, name);
+        assert.ok(tools.get(name)?.outputSchema, name);
+      }
+      assert.equal(tools.get('prune_zfs_snapshots')?.annotations?.destructiveHint, true);
+
+      const listed = await client.callTool({ name: 'list_zfs_snapshots', arguments: { device: 'nas-src', dataset: 'tank/vm', name_pattern: 'autosnap_*', older_than: '2026-11-07T00:00:00Z' } });
+      assert.equal(listed.isError, undefined, JSON.stringify(listed));
+      const content = listed.structuredContent as { snapshots: Array<{ name: string }>; matching: number };
+      assert.deepEqual(content.snapshots.map((s) => s.name), ['tank/vm@autosnap_2026-11-06_daily']);
+
+      const plan = await client.callTool({ name: 'prune_zfs_snapshots', arguments: { device: 'nas-src', dataset: 'tank/vm', keep_last: 1, name_pattern: 'autosnap_*', dry_run: true } });
+      assert.deepEqual((plan.structuredContent as { plan: { destroy: Array<{ name: string }> } }).plan.destroy.map((s) => s.name), ['tank/vm@autosnap_2026-11-06_daily']);
+      assert.equal((plan.structuredContent as { operation_id?: string }).operation_id, undefined, 'a dry run runs nothing');
+
+      const held = await client.callTool({ name: 'set_zfs_property', arguments: { device: 'nas-dst', dataset: 'backup/data', property: 'mountpoint', value: '/srv/backup' } });
+      const heldBody = held.structuredContent as { status: string; operation_id: string };
+      assert.equal(heldBody.status, 'DESTRUCTIVE_ACTION_BLOCKED');
+      assert.equal((await call('POST', `/api/operations/${heldBody.operation_id}/cancel`, agent.token)).status, 200);
+
+      const refused = await client.callTool({ name: 'get_zfs_properties', arguments: { device: 'nas-dst', dataset: 'backup/data', properties: ['mountpoint;id'] } });
+      assert.equal(refused.isError, true);
+      assert.equal(JSON.parse((refused.content as Array<{ text: string }>)[0]!.text).error.code, 'validation_error');
+    } finally {
+      await client.close();
+    }
   });
 });
