@@ -3,8 +3,8 @@ import { Hostname } from './device.ts';
 import { LogSince } from './log-request.ts';
 
 /**
- * Requests of the ZFS operations. Shapes only: the ZFS naming rules (activities/collectors/zfs.ts) and
- * the property rules (activities/zfs/properties.ts) are checked by ZfsService, with a clear error.
+ * Requests of the ZFS operations. Shapes only: the ZFS naming rules (domain/collectors/zfs.ts) and
+ * the property rules (domain/zfs/properties.ts) are checked by ZfsService, with a clear error.
  */
 
 const DatasetName = z.string().min(1).max(255);

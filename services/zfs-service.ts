@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { newerFirst, parseSnapshotLine, validateDatasetName, validateFullSnapshotName, validatePoolName, validateSnapshotName, type ZfsSnapshot } from '../activities/collectors/zfs.ts';
-import { cloneCommand, destroySnapshotsCommand, eventsCommand, propertiesGetCommand, propertySetCommand, scrubCommand, snapshotListCommand } from '../activities/zfs/commands.ts';
-import { parseZpoolEvents, type ZpoolEvent } from '../activities/zfs/events.ts';
-import { parseZfsGet, validatePropertyName, validatePropertySetting, type DatasetProperty } from '../activities/zfs/properties.ts';
-import { globRegExp, planRetention, retentionPolicyProblem, snapshotPart, type RetentionPlan, type RetentionPolicy } from '../activities/zfs/retention.ts';
+import { newerFirst, parseSnapshotLine, validateDatasetName, validateFullSnapshotName, validatePoolName, validateSnapshotName, type ZfsSnapshot } from '../domain/collectors/zfs.ts';
+import { cloneCommand, destroySnapshotsCommand, eventsCommand, propertiesGetCommand, propertySetCommand, scrubCommand, snapshotListCommand } from '../domain/zfs/commands.ts';
+import { parseZpoolEvents, type ZpoolEvent } from '../domain/zfs/events.ts';
+import { parseZfsGet, validatePropertyName, validatePropertySetting, type DatasetProperty } from '../domain/zfs/properties.ts';
+import { globRegExp, planRetention, retentionPolicyProblem, snapshotPart, type RetentionPlan, type RetentionPolicy } from '../domain/zfs/retention.ts';
 import type { OperationView } from '../schema/operation.ts';
 import type { ZfsReplicationInput, ZfsReplicationView } from '../schema/zfs-replication.ts';
 import type { ZfsCloneRequest, ZfsPropertySetRequest, ZfsPruneRequest, ZfsReplicationRequest, ZfsSnapshotListQuery } from '../schema/zfs-request.ts';

@@ -5,13 +5,13 @@ import type { PrincipalRef } from '../../schema/api-token.ts';
 import type { AuditAction, Database, Trigger } from '../../schema/database.ts';
 import type { ZfsEndpoint, ZfsReplicationPlan, ZfsTransferResult } from '../../schema/zfs-replication.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
-import { validateDatasetName, validateSnapshotName } from '../collectors/zfs.ts';
-import { SshError } from '../ssh/errors.ts';
+import { validateDatasetName, validateSnapshotName } from '../../domain/collectors/zfs.ts';
+import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
-import { posixShellCommand } from '../ssh/quote.ts';
-import { writeAudit } from '../store/audit.ts';
-import { findDeviceByHostname, sshTargetOf } from '../store/devices.ts';
-import { receiveCommand, replicationSnapshotsCommand, resumeTokenCommand, sendCommand, type SendSpec } from './commands.ts';
+import { posixShellCommand } from '../../domain/ssh/quote.ts';
+import { writeAudit } from '../../store/audit.ts';
+import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
+import { receiveCommand, replicationSnapshotsCommand, resumeTokenCommand, sendCommand, type SendSpec } from '../../domain/zfs/commands.ts';
 
 export interface ReplicationDeps {
   db: Kysely<Database>;

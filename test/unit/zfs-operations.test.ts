@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { validateDatasetName, validatePoolName } from '../../activities/collectors/zfs.ts';
-import { analyseCommand } from '../../activities/safety/command-analysis.ts';
-import { assessRisk } from '../../activities/safety/risk-assessment.ts';
-import { destroySnapshotsCommand, eventsCommand, propertySetCommand, receiveCommand } from '../../activities/zfs/commands.ts';
-import { parseZpoolEvents } from '../../activities/zfs/events.ts';
-import { NATIVE_PROPERTIES, parseZfsGet, validatePropertyName, validatePropertySetting } from '../../activities/zfs/properties.ts';
-import { planRetention, type PlannedSnapshot, type RetentionPolicy } from '../../activities/zfs/retention.ts';
+import { validateDatasetName, validatePoolName } from '../../domain/collectors/zfs.ts';
+import { analyseCommand } from '../../domain/safety/command-analysis.ts';
+import { assessRisk } from '../../domain/safety/risk-assessment.ts';
+import { destroySnapshotsCommand, eventsCommand, propertySetCommand, receiveCommand } from '../../domain/zfs/commands.ts';
+import { parseZpoolEvents } from '../../domain/zfs/events.ts';
+import { NATIVE_PROPERTIES, parseZfsGet, validatePropertyName, validatePropertySetting } from '../../domain/zfs/properties.ts';
+import { planRetention, type PlannedSnapshot, type RetentionPolicy } from '../../domain/zfs/retention.ts';
 
 const NONE: RetentionPolicy = { keep_last: 0, hourly: 0, daily: 0, weekly: 0, monthly: 0, yearly: 0, name_pattern: null };
 
