@@ -70,6 +70,16 @@ export async function zfsReplicationWorkflow(input: ZfsReplicationInput): Promis
       return view;
     }
     const force = input.force && plan.mode === 'incremental';
+    // An incremental receive lands only on the common snapshot: newer target snapshots must go first.
+    if (plan.mode === 'incremental' && !force && plan.target_snapshots_after_common.length > 0 && !plan.resume_token) {
+      view.phase = 'failed';
+      view.error = {
+        code: 'target_diverged',
+        message: `${input.target.hostname} has snapshots newer than the common ${plan.target_common}: ${plan.target_snapshots_after_common.join(', ')}. Replicate with force to roll the target back (held for a person), or receive into a new dataset`,
+      };
+      await audit('zfs_replication_finished', { phase: view.phase });
+      return view;
+    }
     if (force) {
       view.phase = 'awaiting_confirmation';
       const rollback = await runOperationStep(

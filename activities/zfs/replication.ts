@@ -194,7 +194,8 @@ export async function transferZfsSnapshot(deps: ReplicationDeps, input: Transfer
     // A receive that exits 0 checked the whole stream: done, even if the source's exit status got lost.
     if (received.exitCode !== 0) {
       const why = received.stderr.trim();
-      if (/destination .* has been modified|must specify -F/i.test(why)) {
+      // Deterministic refusals of the target: retrying would only repeat them.
+      if (/has been modified|must specify -F|destination has snapshots|does not\s+match incremental source/i.test(why)) {
         throw nonRetryable('target_modified', `${input.target.hostname}: ${why}. The target changed since the common snapshot: replicate with force to roll it back (held for a person)`);
       }
       const cause = sent instanceof Error ? sent.message : sent.exitCode !== 0 ? `${input.source.hostname}: zfs send exited ${sent.exitCode ?? sent.signal}: ${sent.stderr.trim()}` : null;

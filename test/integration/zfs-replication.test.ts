@@ -125,6 +125,36 @@ describe('ZFS operations and replication between two devices', () => {
     assert.ok(rows.every((row: { principal: string }) => row.principal === agent.id));
   });
 
+  test('a target with snapshots of its own is refused; forced, the rollback is held until a person confirms, then it receives', async () => {
+    targetZfs.addSnapshot('backup/data', 'local-extra', deterministicPayload('extra', 4096), new Date('2026-11-02T12:00:00Z'));
+    const daily3 = deterministicPayload('daily-3', MIB);
+    sourceZfs.addSnapshot('tank/data', 'daily-3', daily3, new Date('2026-11-03T00:00:00Z'));
+    const request = { source_device: 'nas-src', source_dataset: 'tank/data', target_device: 'nas-dst', target_dataset: 'backup/data' };
+    const sentBefore = sourceZfs.sent().length;
+
+    const refused = await call('POST', '/api/zfs/replications', agent.token, request);
+    assert.equal(refused.status, 409, refused.text);
+    assert.equal(refused.body.error.code, 'target_diverged');
+    assert.match(refused.body.error.message, /backup\/data@local-extra/);
+    assert.equal(sourceZfs.sent().length, sentBefore, 'nothing sent');
+
+    const held = await call('POST', '/api/zfs/replications', agent.token, { ...request, force: true });
+    assert.equal(held.status, 409, held.text);
+    assert.equal(held.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
+    assert.equal(held.body.command, "zfs rollback -r 'backup/data@daily-2'");
+    assert.equal(held.body.replication.phase, 'awaiting_confirmation');
+    assert.equal(target.countCalls(/^zfs rollback/), 0);
+    const id = held.body.operation_id as string;
+    const phrase = (await call('GET', `/api/operations/${id}`, person.token)).body.confirmation_phrase as string;
+    assert.equal((await call('POST', `/api/operations/${id}/confirm`, person.token, { phrase })).status, 200);
+
+    const done = await settled(held.body.replication.replication_id);
+    assert.equal(done.phase, 'completed', JSON.stringify(done));
+    assert.deepEqual(targetZfs.snapshots('backup/data'), ['backup/data@base', 'backup/data@daily-2', 'backup/data@daily-3']);
+    assert.ok(targetZfs.snapshotBytes('backup/data', 'daily-3')!.equals(daily3));
+    assert.equal(target.countCalls(/^zfs receive -s -F backup\/data$/), 1, 'received with -F once the person allowed it');
+  });
+
   test('a prune is held until a person confirms; the hold lists what it destroys', async () => {
     for (const day of [3, 4, 5, 6, 7]) {
       sourceZfs.addSnapshot('tank/vm', `autosnap_2026-11-0${day}_daily`, deterministicPayload(`vm-${day}`, 4096), new Date(`2026-11-0${day}T00:00:00Z`));

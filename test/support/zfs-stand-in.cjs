@@ -209,6 +209,21 @@ function destroy(rest) {
   save(state);
 }
 
+/** `zfs rollback -r ds@snap`: the snapshots after it go. */
+function rollback(rest) {
+  const { opts, operands } = parse(rest, []);
+  const snap = splitSnap(operands[0] || '');
+  const state = load();
+  const ds = snap && state.datasets[snap.dataset];
+  const index = ds ? ds.snapshots.findIndex((s) => s.name === snap.name) : -1;
+  if (index < 0) fail(`cannot open '${operands[0]}': dataset does not exist`);
+  const later = ds.snapshots.slice(index + 1);
+  if (later.length > 0 && !opts.r) fail(`cannot rollback to '${operands[0]}': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\n${later.map((s) => `${snap.dataset}@${s.name}`).join('\n')}`);
+  for (const s of later) fs.rmSync(snapFile(s.guid));
+  ds.snapshots = ds.snapshots.slice(0, index + 1);
+  save(state);
+}
+
 const [sub, ...rest] = args;
 switch (sub) {
   case 'list': list(rest); break;
@@ -216,5 +231,6 @@ switch (sub) {
   case 'send': send(rest); break;
   case 'receive': case 'recv': receive(rest); break;
   case 'destroy': destroy(rest); break;
+  case 'rollback': rollback(rest); break;
   default: fail(`zfs stand-in: unsupported: ${args.join(' ')}`);
 }
