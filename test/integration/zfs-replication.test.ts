@@ -205,6 +205,25 @@ describe('ZFS operations and replication between two devices', () => {
     assert.deepEqual([source.countCalls(/./), target.countCalls(/./)], before, 'nothing ran on either device');
   });
 
+  test('zpool events are read newest first and limited; a scrub starts and stops; an unknown pool is a 404', async () => {
+    const events = await call('GET', '/api/devices/nas-src/zfs/events?limit=2', agent.token);
+    assert.equal(events.status, 200, events.text);
+    assert.deepEqual(
+      events.body.events.map((e: { class: string; eid: number; pool: string }) => [e.class, e.eid, e.pool]),
+      [['ereport.fs.zfs.io', 0x10, 'zroot'], ['sysevent.fs.zfs.history_event', 0x23f, 'rtest']],
+    );
+    assert.equal(events.body.events[0].vdev_path, '/dev/disk/by-id/ata-ST10000NM0568-2H5110_ZHZ54DBW-part1');
+    const started = await call('POST', '/api/devices/nas-src/zfs/pools/tank/scrub', agent.token, { action: 'start' });
+    assert.equal(started.status, 200, started.text);
+    assert.equal(started.body.exit_code, 0);
+    const stopped = await call('POST', '/api/devices/nas-src/zfs/pools/tank/scrub', agent.token, { action: 'stop' });
+    assert.equal(stopped.status, 200, stopped.text);
+    assert.equal(source.countCalls(/^zpool scrub tank$/), 1);
+    assert.equal(source.countCalls(/^zpool scrub -s tank$/), 1);
+    const unknown = await call('GET', '/api/devices/nas-src/zfs/snapshots?dataset=tank/nothing', agent.token);
+    assert.equal(unknown.status, 404, unknown.text);
+  });
+
   test('over MCP: read tools are read-only and answer structured content; changes are not read-only and are held like over HTTP', async () => {
     const client = new McpClient({ name: 'backup-agent', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), { requestInit: { headers: { authorization: `Bearer ${agent.token}` } } }));
@@ -233,6 +252,12 @@ describe('ZFS operations and replication between two devices', () => {
       const heldBody = held.structuredContent as { status: string; operation_id: string };
       assert.equal(heldBody.status, 'DESTRUCTIVE_ACTION_BLOCKED');
       assert.equal((await call('POST', `/api/operations/${heldBody.operation_id}/cancel`, agent.token)).status, 200);
+
+      const replicated = await client.callTool({ name: 'replicate_zfs', arguments: { source_device: 'nas-src', source_dataset: 'tank/data', target_device: 'nas-dst', target_dataset: 'backup/data' } });
+      const replication = (replicated.structuredContent as { replication: { phase: string; replication_id: string } }).replication;
+      assert.equal(replication.phase, 'up_to_date', JSON.stringify(replicated));
+      const followed = await client.callTool({ name: 'get_zfs_replication', arguments: { replication_id: replication.replication_id } });
+      assert.equal((followed.structuredContent as { replication: { phase: string } }).replication.phase, 'up_to_date');
 
       const refused = await client.callTool({ name: 'get_zfs_properties', arguments: { device: 'nas-dst', dataset: 'backup/data', properties: ['mountpoint;id'] } });
       assert.equal(refused.isError, true);

@@ -55,6 +55,25 @@ export function installZfsStandIn(sshd: TestSshd): ZfsStandIn {
   const save = (state: StandInState) => writeFileSync(statePath, JSON.stringify(state, null, 2));
   save({ txg: 1, datasets: {} });
   sshd.standIn('zfs', `#!/bin/sh\nZFS_STANDIN_DIR='${dir}' exec node '${script}' "$@"\n`);
+  // `zpool events -H -v` prints the real events of the fixtures (without the header, a tab after the time);
+  // `zpool scrub [-s] tank` succeeds for the one pool there is.
+  const fixture = (name: string) => readFileSync(new URL(`../fixtures/zpool-events/${name}`, import.meta.url), 'utf8');
+  const scripted = ['verbose-history-scrub.txt', 'verbose-io-error.txt']
+    .map((name) => fixture(name).split('\n').slice(1).map((line) => line.replace(/^([A-Z][a-z]{2} [ \d]\d \d{4} [\d:.]{18}) /, '$1\t')).join('\n'))
+    .join('');
+  writeFileSync(path.join(dir, 'zpool-events'), scripted);
+  sshd.standIn(
+    'zpool',
+    `#!/bin/sh
+echo "zpool $*" >> "$INFRA_TEST_EXEC_LOG"
+case "$1" in
+  events) cat '${dir}/zpool-events' ;;
+  scrub) if [ "$2" = -s ]; then pool=$3; else pool=$2; fi
+    [ "$pool" = tank ] || { echo "cannot open '$pool': no such pool" >&2; exit 1; } ;;
+  *) echo "zpool stand-in: unsupported: $*" >&2; exit 1 ;;
+esac
+`,
+  );
   const find = (dataset: string, name: string) => load().datasets[dataset]?.snapshots.find((s) => s.name === name) ?? null;
 
   return {
