@@ -59,6 +59,15 @@ function validated<T>(check: () => T): T {
   }
 }
 
+/** Output of the device in a shape we cannot read: the device's side (502), not the caller's. */
+function parsed<T>(hostname: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new ServiceError('parse_error', 502, `${hostname}: ${(err as Error).message}`);
+  }
+}
+
 /**
  * ZFS operations on a device: each is a command line run as an operation (audited, judged by the
  * protection, held for a person when destructive), built from names checked here before anything is
@@ -124,7 +133,7 @@ export class ZfsService {
       for (const name of names) validatePropertyName(name);
     });
     const { stdout, operation } = await this.read(hostname, propertiesGetCommand(dataset, names), ctx, dataset);
-    return { device: hostname, dataset, properties: parseZfsGet(stdout), operation_id: operation.operation_id };
+    return { device: hostname, dataset, properties: parsed(hostname, () => parseZfsGet(stdout)), operation_id: operation.operation_id };
   }
 
   /** `zfs set`: readonly, mountpoint, canmount, sharenfs and the like are held for a person by the protection. */
@@ -144,7 +153,7 @@ export class ZfsService {
   async events(hostname: string, pool: string | null, limit: number, ctx: RequestContext): Promise<{ device: string; pool: string | null; events: ZpoolEvent[]; operation_id: string }> {
     if (pool !== null) validated(() => validatePoolName(pool));
     const { stdout, operation } = await this.read(hostname, eventsCommand(pool, limit), ctx, pool);
-    return { device: hostname, pool, events: validated(() => parseZpoolEvents(stdout)).reverse(), operation_id: operation.operation_id };
+    return { device: hostname, pool, events: parsed(hostname, () => parseZpoolEvents(stdout)).reverse(), operation_id: operation.operation_id };
   }
 
   /**
@@ -219,7 +228,7 @@ export class ZfsService {
     // A cut listing ends in a partial line: only whole lines are read.
     const lines = stdout.split('\n').filter((line) => line !== '');
     if (truncated && !stdout.endsWith('\n')) lines.pop();
-    const snapshots = validated(() => lines.map(parseSnapshotLine)).sort(newerFirst).map(({ name, dataset: ds, creation, used_bytes, referenced_bytes }) => ({ name, dataset: ds, creation, used_bytes, referenced_bytes }));
+    const snapshots = parsed(hostname, () => lines.map(parseSnapshotLine)).sort(newerFirst).map(({ name, dataset: ds, creation, used_bytes, referenced_bytes }) => ({ name, dataset: ds, creation, used_bytes, referenced_bytes }));
     return { snapshots, truncated, operation };
   }
 
