@@ -13,6 +13,7 @@ const REPLICATION_ERROR_STATUS: Record<string, number> = {
   no_common_snapshot: 409,
   target_modified: 409,
   target_diverged: 409,
+  zfs_unavailable: 409,
 };
 
 /** Both fronts answer the same: the plan, and when something is destroyed, the held `zfs destroy` (409). */

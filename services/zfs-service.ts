@@ -240,13 +240,16 @@ export class ZfsService {
       throw new ServiceError(error.code, 502, error.message, { operation_id: operation.operation_id });
     }
     const { exit_code: exitCode, stderr, stdout, stdout_truncated: truncated } = operation.result;
-    if (exitCode !== 0) {
-      if (/dataset does not exist|no such pool/.test(stderr)) throw new ServiceError('not_found', 404, `${hostname}: ${subject ?? 'ZFS'}: ${stderr.trim()}`);
-      if (/command not found|not found$/m.test(stderr)) throw new ServiceError('zfs_unavailable', 409, `${hostname} has no ZFS tools: ${stderr.trim()}`);
-      throw new ServiceError('zfs_error', 502, `${hostname}: ${stderr.trim() || `exit ${exitCode}`}`, { operation_id: operation.operation_id });
-    }
+    // `zpool events | awk` exits with awk's status: a zpool that failed shows only on stderr.
+    if (exitCode !== 0 || (stdout.trim() === '' && stderr.trim() !== '')) throw zfsFailure(hostname, subject, stderr, exitCode, operation.operation_id);
     return { stdout, truncated, operation };
   }
+}
+
+function zfsFailure(hostname: string, subject: string | null, stderr: string, exitCode: number | null, operationId: string): ServiceError {
+  if (/dataset does not exist|no such pool/.test(stderr)) return new ServiceError('not_found', 404, `${hostname}: ${subject ?? 'ZFS'}: ${stderr.trim()}`);
+  if (exitCode === 127 || /(zfs|zpool): (command )?not found/.test(stderr)) return new ServiceError('zfs_unavailable', 409, `${hostname} has no ZFS tools: ${stderr.trim()}`);
+  return new ServiceError('zfs_error', 502, `${hostname}: ${stderr.trim() || `exit ${exitCode}`}`, { operation_id: operationId });
 }
 
 /** An age (`30d`, `12h`) or an ISO time, as the instant before which snapshots count as older. */

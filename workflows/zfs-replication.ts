@@ -11,7 +11,7 @@ export const zfsReplicationQuery = defineQuery<ZfsReplicationView>('zfsReplicati
 
 const { planZfsReplication, recordZfsReplication } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_DEVICE_ERRORS, 'validation_error', 'unknown_dataset', 'unknown_snapshot', 'no_common_snapshot', 'parse_error'] },
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_DEVICE_ERRORS, 'validation_error', 'unknown_dataset', 'unknown_snapshot', 'no_common_snapshot', 'parse_error', 'zfs_unavailable'] },
 });
 // A dropped connection fails the attempt; the next one resumes from the target's receive_resume_token.
 // No heartbeat for a minute means the stream stalled (or the worker died): that attempt is given up too.

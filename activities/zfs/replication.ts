@@ -50,6 +50,7 @@ async function snapshotsOf(deps: ReplicationDeps, target: SshTarget, dataset: st
   const out = await read(deps, target, replicationSnapshotsCommand(dataset));
   if (out.exitCode !== 0) {
     if (MISSING_DATASET.test(out.stderr)) return null;
+    if (out.exitCode === 127) throw nonRetryable('zfs_unavailable', `${target.hostname} has no zfs command`);
     throw ApplicationFailure.create({ type: 'zfs_error', message: `${target.hostname}: zfs list ${dataset}: ${out.stderr.trim() || `exit ${out.exitCode}`}` });
   }
   return out.stdout
