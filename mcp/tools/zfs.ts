@@ -176,7 +176,8 @@ export function registerZfsTools(server: McpServer, deps: ZfsToolDeps, kit: Tool
       description: 'The replication\'s phase (planning, awaiting_confirmation, transferring, completed, up_to_date, failed, cancelled), its plan and, once done, bytes sent, attempts and whether it resumed.',
       inputSchema: { replication_id: z.uuid() },
       outputSchema: { replication: ZfsReplicationAnswer },
-      annotations: readOnly,
+      // Asks the workflow, not a device.
+      annotations: { readOnlyHint: true, openWorldHint: false },
     },
     ({ replication_id }) => structured(async () => ({ replication: await deps.zfs.replication(replication_id) })),
   );
