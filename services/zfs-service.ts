@@ -16,7 +16,7 @@ import { requestedWorkflowTags } from './requested-workflow.ts';
 import { notFound, ServiceError } from './service-error.ts';
 
 /** One prune destroys at most this many snapshots: the command line stays short, the hold readable. */
-export const MAX_PRUNE = 500;
+const MAX_PRUNE = 500;
 /** How often a replication request looks whether its plan is made or its rollback held. */
 const PHASE_CHECK_MS = 250;
 

@@ -26,7 +26,7 @@ const EVENT_LINE = /^([A-Z][a-z]{2} [ \d]\d \d{4} \d\d:\d\d:\d\d\.\d{9})[\t ]+(\
 const FIELD_LINE = /^( +)(\S+) = ?(.*)$/;
 const END_LINE = /^ +\(end (\S+)\)$/;
 
-export class ZpoolEventsParseError extends Error {}
+class ZpoolEventsParseError extends Error {}
 
 function valueOf(raw: string): string {
   const text = raw.trimEnd();

@@ -189,11 +189,6 @@ function sizeBytes(value: string): number {
   return Number(match[1]) * 1024 ** UNIT_POWER[match[2]!.toUpperCase()]!;
 }
 
-/** Why setting this property is held for a person, or null when it may run at once. */
-export function riskOfSetting(name: string): string | null {
-  return RISKY_PROPERTIES[name] ?? null;
-}
-
 export interface DatasetProperty {
   dataset: string;
   property: string;

@@ -52,7 +52,7 @@ function isoWeek(date: Date): string {
   return `${day.getUTCFullYear()}-W${pad(week)}`;
 }
 
-export function periodOf(period: Period, iso: string): string {
+function periodOf(period: Period, iso: string): string {
   const d = new Date(iso);
   const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
   switch (period) {
