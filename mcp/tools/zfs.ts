@@ -1,5 +1,4 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { Hostname } from '../../schema/device.ts';
 import { DatasetPropertiesAnswer, PruneAnswer, SnapshotListingAnswer, ZfsOperationAnswer, ZfsReplicationAnswer, ZpoolEventsAnswer } from '../../schema/zfs-answers.ts';
@@ -25,13 +24,6 @@ const readOnly = { readOnlyHint: true, openWorldHint: true } as const;
  * held until a person releases it; the agent gets the hold, never the phrase.
  */
 export function registerZfsTools(server: McpServer, deps: ZfsToolDeps, kit: ToolKit): void {
-  /** The body as text (every tool) and as structuredContent (checked against the tool's output schema). */
-  const structured = async (body: () => Promise<unknown>): Promise<CallToolResult> => {
-    let value: unknown;
-    const result = await kit.answer(async () => (value = await body()));
-    return result.isError || typeof value !== 'object' || value === null ? result : { ...result, structuredContent: value as Record<string, unknown> };
-  };
-
   server.registerTool(
     'list_zfs_snapshots',
     {
@@ -47,7 +39,7 @@ export function registerZfsTools(server: McpServer, deps: ZfsToolDeps, kit: Tool
       outputSchema: SnapshotListingAnswer,
       annotations: readOnly,
     },
-    ({ device, ...query }) => structured(() => deps.zfs.listSnapshots(device, ZfsSnapshotListQuery.parse(query), kit.ctx())),
+    ({ device, ...query }) => kit.answer(() => deps.zfs.listSnapshots(device, ZfsSnapshotListQuery.parse(query), kit.ctx())),
   );
 
   server.registerTool(
@@ -62,7 +54,7 @@ export function registerZfsTools(server: McpServer, deps: ZfsToolDeps, kit: Tool
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     ({ device, ...args }, extra) =>
-      structured(async () => {
+      kit.answer(async () => {
         const outcome = await deps.zfs.prune(device, ZfsPruneRequest.parse(args), kit.ctx());
         const body = pruneAnswer(outcome, kit.publicUrl).body;
         // Asking the person (when the client can) answers their decision; the plan stays in the answer either way.
@@ -80,7 +72,7 @@ export function registerZfsTools(server: McpServer, deps: ZfsToolDeps, kit: Tool
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     ({ device, snapshot, target, create_parents }, extra) =>
-      structured(async () => {
+      kit.answer(async () => {
         const view = await deps.zfs.clone(device, { snapshot, target, create_parents: create_parents ?? false }, kit.ctx());
         return kit.askWhenHeld(view, execAnswer(view, kit.publicUrl).body, extra);
       }),
@@ -95,7 +87,7 @@ export function registerZfsTools(server: McpServer, deps: ZfsToolDeps, kit: Tool
       outputSchema: DatasetPropertiesAnswer,
       annotations: readOnly,
     },
-    ({ device, dataset, properties }) => structured(() => deps.zfs.properties(device, dataset, properties ?? [], kit.ctx())),
+    ({ device, dataset, properties }) => kit.answer(() => deps.zfs.properties(device, dataset, properties ?? [], kit.ctx())),
   );
 
   server.registerTool(
@@ -110,7 +102,7 @@ export function registerZfsTools(server: McpServer, deps: ZfsToolDeps, kit: Tool
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
     ({ device, dataset, property, value }, extra) =>
-      structured(async () => {
+      kit.answer(async () => {
         const view = await deps.zfs.setProperty(device, { dataset, property, value }, kit.ctx());
         return kit.askWhenHeld(view, execAnswer(view, kit.publicUrl).body, extra);
       }),
@@ -126,7 +118,7 @@ export function registerZfsTools(server: McpServer, deps: ZfsToolDeps, kit: Tool
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
     ({ device, pool, action }, extra) =>
-      structured(async () => {
+      kit.answer(async () => {
         const view = await deps.zfs.scrub(device, pool, action, kit.ctx());
         return kit.askWhenHeld(view, execAnswer(view, kit.publicUrl).body, extra);
       }),
@@ -141,7 +133,7 @@ export function registerZfsTools(server: McpServer, deps: ZfsToolDeps, kit: Tool
       outputSchema: ZpoolEventsAnswer,
       annotations: readOnly,
     },
-    ({ device, pool, limit }) => structured(() => deps.zfs.events(device, pool ?? null, limit ?? 50, kit.ctx())),
+    ({ device, pool, limit }) => kit.answer(() => deps.zfs.events(device, pool ?? null, limit ?? 50, kit.ctx())),
   );
 
   server.registerTool(
@@ -157,7 +149,7 @@ export function registerZfsTools(server: McpServer, deps: ZfsToolDeps, kit: Tool
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     (args, extra) =>
-      structured(async () => {
+      kit.answer(async () => {
         const outcome = await deps.zfs.replicate(ZfsReplicationRequest.parse(args), kit.ctx());
         const answer = replicationAnswer(outcome, kit.publicUrl);
         if (outcome.held_operation) return kit.askWhenHeld(outcome.held_operation, answer.body, extra);
@@ -179,6 +171,6 @@ export function registerZfsTools(server: McpServer, deps: ZfsToolDeps, kit: Tool
       // Asks the workflow, not a device.
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    ({ replication_id }) => structured(async () => ({ replication: await deps.zfs.replication(replication_id) })),
+    ({ replication_id }) => kit.answer(async () => ({ replication: await deps.zfs.replication(replication_id) })),
   );
 }
