@@ -39,7 +39,7 @@ export interface ZfsStandIn {
 }
 
 /**
- * Installs the `zfs` stand-in (zfs-stand-in.cjs) on a test device, with its state in a directory of the
+ * Installs the `zfs` stand-in (zfs-stand-in.mjs) on a test device, with its state in a directory of the
  * device's own: two devices are two separate pools.
  */
 export function installZfsStandIn(sshd: TestSshd): ZfsStandIn {
@@ -48,8 +48,8 @@ export function installZfsStandIn(sshd: TestSshd): ZfsStandIn {
   mkdirSync(dir, { recursive: true });
   const { uid, gid } = devicePasswdEntry();
   chownSync(dir, uid, gid);
-  const script = path.join(root, 'zfs-stand-in.cjs');
-  copyFileSync(new URL('./zfs-stand-in.cjs', import.meta.url), script);
+  const script = path.join(root, 'zfs-stand-in.mjs');
+  copyFileSync(new URL('./zfs-stand-in.mjs', import.meta.url), script);
   const statePath = path.join(dir, 'state.json');
   const load = (): StandInState => JSON.parse(readFileSync(statePath, 'utf8')) as StandInState;
   const save = (state: StandInState) => writeFileSync(statePath, JSON.stringify(state, null, 2));

@@ -1,4 +1,3 @@
-'use strict';
 /*
  * A `zfs` stand-in for a test device (see zfs-stand-in.ts). State lives in ZFS_STANDIN_DIR: state.json
  * (datasets and their snapshots), one file of bytes per snapshot (snap-GUID.bin), one per interrupted
@@ -8,8 +7,8 @@
  * makes the next send drop its SSH connection (kill its sshd) once that many bytes are written.
  * Every send appends {kind, offset, bytes} to sent.log: the bytes counted on the source side.
  */
-const fs = require('node:fs');
-const path = require('node:path');
+import fs from 'node:fs';
+import path from 'node:path';
 
 const dir = process.env.ZFS_STANDIN_DIR;
 const statePath = path.join(dir, 'state.json');
