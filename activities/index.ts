@@ -40,6 +40,7 @@ import {
   type StackAuditInput,
 } from './stacks/stack-activities.ts';
 import type { StackLocation } from '../domain/compose/stack-commands.ts';
+import { planZfsReplication, recordZfsReplication, transferZfsSnapshot, type PlanReplicationInput, type ReplicationAuditInput, type TransferInput } from './zfs/replication.ts';
 
 export interface ActivityDeps {
   db: Kysely<Database>;
@@ -97,6 +98,9 @@ export function createActivities(deps: ActivityDeps) {
     imageDigests: (input: { hostname: string; imageIds: string[] }) => imageDigests(deps, input),
     readStackFiles: (input: { hostname: string; location: StackLocation }) => readStackFiles(deps, input),
     auditStack: (input: StackAuditInput) => auditStack(deps, input),
+    planZfsReplication: (input: PlanReplicationInput) => planZfsReplication(deps, input),
+    transferZfsSnapshot: (input: TransferInput) => transferZfsSnapshot(deps, input),
+    recordZfsReplication: (input: ReplicationAuditInput) => recordZfsReplication(deps, input),
   };
 }
 

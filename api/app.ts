@@ -13,6 +13,8 @@ import type { OperationService } from '../services/operation-service.ts';
 import type { StackService } from '../services/stack-service.ts';
 import type { ServiceRestartService } from '../services/service-restart-service.ts';
 import type { ProxyConfService } from '../services/proxy-conf-service.ts';
+import type { ZfsService } from '../services/zfs-service.ts';
+import { zfsRoutes } from './routes/zfs.ts';
 import type { TokenService } from '../services/token-service.ts';
 import type { EventService } from '../services/event-service.ts';
 import type { AlertService } from '../services/alert-service.ts';
@@ -58,6 +60,7 @@ export interface ApiDeps {
   restarts: ServiceRestartService;
   proxyConfs: ProxyConfService;
   stacks: StackService;
+  zfs: ZfsService;
   incidents: IncidentService;
   diagnosis: DiagnosisService;
   fleet: FleetService;
@@ -108,6 +111,7 @@ export function createApiApp(deps: ApiDeps, limiter = new RateLimiter(deps.secur
   app.use('/api/devices', proxyConfRoutes(deps.proxyConfs, deps.publicUrl));
   // Before the data routes, whose `/{hostname}/{data_type}` would otherwise take `/{hostname}/stacks`.
   app.use('/api', stackRoutes(deps.stacks, deps.publicUrl));
+  app.use('/api', zfsRoutes(deps.zfs, deps.publicUrl));
   app.use('/api/devices', dataRoutes(deps.collection));
   app.use('/api', auditRoutes(deps.audit, deps.collection));
   app.use('/api', performanceRoutes(deps.performance));

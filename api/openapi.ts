@@ -19,6 +19,9 @@ import { ProxyConfFileName, ProxyConfList, ProxyConfQuery, ProxyConfRequest, Pro
 import { ServiceRestartRequest, type ServiceRestartView } from '../schema/service-restart.ts';
 import { StackDeployRequest, StackName, StackRemoveRequest, StackUpdateRequest, type StackDetail, type StackOperationView, type StackSummary } from '../schema/stack.ts';
 import { ZfsSnapshotRequest } from '../schema/zfs-snapshot-request.ts';
+import { DatasetPropertiesAnswer, PruneAnswer, SnapshotListingAnswer, ZfsReplicationAnswer, ZpoolEventsAnswer } from '../schema/zfs-answers.ts';
+import { ZfsCloneRequest, ZfsEventsQuery, ZfsPropertiesQuery, ZfsPropertySetRequest, ZfsPruneRequest, ZfsReplicationRequest, ZfsScrubRequest, ZfsSnapshotListQuery } from '../schema/zfs-request.ts';
+import { PoolParam, ReplicationId } from './routes/zfs.ts';
 import type { AlertService } from '../services/alert-service.ts';
 import type { CacheStats, DataAnswer, HistoryAnswer } from '../services/collection-service.ts';
 import type { ImportResult } from '../services/device-service.ts';
@@ -494,6 +497,7 @@ const schemas = {
   AlertRule: answers(z.looseObject(alertRuleShape)),
   AlertChannel: answers(z.looseObject(alertChannelShape)),
   Whoami: answers(z.object(whoamiShape)),
+  ZfsReplicationView: answers(ZfsReplicationAnswer),
 };
 type SchemaName = keyof typeof schemas;
 
@@ -701,6 +705,86 @@ route('post', '/api/devices/{hostname}/zfs/snapshots', {
   path: pathHostname,
   body: body(ZfsSnapshotRequest),
   answers: { '201': json('taken', withKeys('CommandDone', { snapshot: z.string() })), '409': heldOrConflict() },
+});
+
+route('get', '/api/devices/{hostname}/zfs/snapshots', {
+  operationId: 'zfsSnapshots',
+  summary: 'Snapshots of the device, newest first, filtered by dataset, name glob and age (read live, audited)',
+  tag: 'zfs',
+  path: pathHostname,
+  query: ZfsSnapshotListQuery,
+  answers: { '200': json('the matching snapshots', answers(SnapshotListingAnswer)) },
+});
+route('post', '/api/devices/{hostname}/zfs/snapshots/prune', {
+  operationId: 'zfsPrune',
+  summary: 'Plan a retention policy (keep last N, hourly, daily, weekly, monthly, yearly) and destroy the rest: held for a person',
+  tag: 'zfs',
+  path: pathHostname,
+  body: body(ZfsPruneRequest),
+  answers: {
+    '200': json('a dry run, or nothing to destroy: the plan', answers(PruneAnswer)),
+    '409': json('the destroy is held for its phrase (the plan says what it destroys), blocked by a device rule, or a conflict', {
+      anyOf: [{ allOf: [ref('CommandHeld'), answers(PruneAnswer)] }, { allOf: [ref('CommandBlocked'), answers(PruneAnswer)] }, ref('Error')],
+    }),
+  },
+});
+route('post', '/api/devices/{hostname}/zfs/clones', {
+  operationId: 'zfsClone',
+  summary: 'Clone a snapshot into a new dataset',
+  tag: 'zfs',
+  path: pathHostname,
+  body: body(ZfsCloneRequest),
+  answers: { '201': json('cloned', withKeys('CommandDone', { clone: z.string(), origin: z.string() })), '409': heldOrConflict() },
+});
+route('get', '/api/devices/{hostname}/zfs/properties', {
+  operationId: 'zfsProperties',
+  summary: 'Properties of a dataset with value and source (zfs get)',
+  tag: 'zfs',
+  path: pathHostname,
+  query: ZfsPropertiesQuery,
+  answers: { '200': json('the properties', answers(DatasetPropertiesAnswer)) },
+});
+route('patch', '/api/devices/{hostname}/zfs/properties', {
+  operationId: 'zfsSetProperty',
+  summary: 'Set a property of a dataset (validated name and value); readonly, mountpoint, canmount, sharenfs and the like are held',
+  tag: 'zfs',
+  path: pathHostname,
+  body: body(ZfsPropertySetRequest),
+  answers: { '200': json('set', withKeys('CommandDone', { dataset: z.string(), property: z.string(), value: z.string() })), '409': heldOrConflict() },
+});
+route('post', '/api/devices/{hostname}/zfs/pools/{pool}/scrub', {
+  operationId: 'zfsScrub',
+  summary: 'Start (zpool scrub) or stop (zpool scrub -s) a scrub',
+  tag: 'zfs',
+  path: { ...pathHostname, pool: PoolParam },
+  body: optionalBody(accepts(ZfsScrubRequest)),
+  answers: { '200': json('done', withKeys('CommandDone', { pool: z.string(), action: z.string() })), '409': heldOrConflict() },
+});
+route('get', '/api/devices/{hostname}/zfs/events', {
+  operationId: 'zpoolEvents',
+  summary: 'The newest zpool events, newest first, with every field',
+  tag: 'zfs',
+  path: pathHostname,
+  query: ZfsEventsQuery,
+  answers: { '200': json('the events', answers(ZpoolEventsAnswer)) },
+});
+route('post', '/api/zfs/replications', {
+  operationId: 'zfsReplicate',
+  summary: 'zfs send | zfs receive from a dataset on one device to another, resumable; a forced receive (rollback of the target) is held',
+  tag: 'zfs',
+  body: body(ZfsReplicationRequest),
+  answers: {
+    '200': wrapped('done, or nothing to send', 'replication', ref('ZfsReplicationView')),
+    '202': wrapped('transferring: follow it at GET /api/zfs/replications/{id}', 'replication', ref('ZfsReplicationView')),
+    '409': heldOrConflict({ key: 'replication', view: 'ZfsReplicationView' }),
+  },
+});
+route('get', '/api/zfs/replications/{id}', {
+  operationId: 'zfsReplication',
+  summary: 'A replication: its plan, progress and outcome',
+  tag: 'zfs',
+  path: { id: ReplicationId },
+  answers: { '200': wrapped('the replication', 'replication', ref('ZfsReplicationView')) },
 });
 
 route('get', '/api/diagnosis', {

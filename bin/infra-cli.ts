@@ -41,6 +41,17 @@ const USAGE = `usage:
   infra incident show <incident_id>
   infra incident replaced <incident_id> [--note TEXT]      the disk was swapped: follow the rebuild
   infra zfs snapshot <device> <dataset@name> [--recursive]
+  infra zfs snapshots <device> [--dataset D] [--pattern GLOB] [--older-than 30d|ISO] [--limit N]
+  infra zfs prune <device> <dataset> [--keep-last N] [--hourly N] [--daily N] [--weekly N] [--monthly N] [--yearly N]
+                  [--pattern GLOB] [--recursive] [--dry-run]   destroying is held until a person confirms
+  infra zfs clone <device> <dataset@snapshot> <new_dataset> [--parents]
+  infra zfs get <device> <dataset> [property,...]
+  infra zfs set <device> <dataset> <property=value>   readonly, mountpoint, canmount, sharenfs... are held
+  infra zfs scrub <device> <pool> [--stop]
+  infra zfs events <device> [--pool P] [--limit N]
+  infra zfs replicate <device>:<dataset> <device>:<dataset> [--snapshot NAME] [--intermediates] [--force]
+                  zfs send | zfs receive between two devices, resumable; --force (rollback of the target) is held
+  infra zfs replication <replication_id>
   infra config files <device>                      watched configuration files and how they are watched
   infra config watch|unwatch <device> <path>       add or remove a watched file or directory
   infra config history <device> <path>             every stored version of a file
@@ -237,6 +248,72 @@ function stackPatch(values: { tag?: string[] | undefined; image?: string[] | und
 }
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+
+/** `infra zfs …` besides `snapshot`: each a thin call of the /zfs routes. */
+async function zfs(sub: string, rest: string[]): Promise<void> {
+  const count = { type: 'string' } as const;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      dataset: { type: 'string' }, pattern: { type: 'string' }, 'older-than': { type: 'string' }, limit: count, pool: { type: 'string' },
+      'keep-last': count, hourly: count, daily: count, weekly: count, monthly: count, yearly: count,
+      recursive: { type: 'boolean', short: 'r' }, 'dry-run': { type: 'boolean' }, parents: { type: 'boolean', short: 'p' }, stop: { type: 'boolean' },
+      snapshot: { type: 'string' }, intermediates: { type: 'boolean' }, force: { type: 'boolean' },
+    },
+  });
+  const [device = '', a, b] = positionals;
+  const on = `/api/devices/${encodeURIComponent(device)}/zfs`;
+  const defined = (entries: Record<string, string | undefined>) => Object.fromEntries(Object.entries(entries).filter((e): e is [string, string] => e[1] !== undefined));
+  const numbers = (entries: Record<string, string | undefined>) => Object.fromEntries(Object.entries(defined(entries)).map(([k, v]) => [k, Number(v)]));
+  if (sub === 'snapshots' && device) {
+    return void print(await call('GET', `${on}/snapshots?${new URLSearchParams(defined({ dataset: values.dataset, name_pattern: values.pattern, older_than: values['older-than'], limit: values.limit }))}`));
+  }
+  if (sub === 'prune' && device && a) {
+    const body = {
+      dataset: a,
+      ...numbers({ keep_last: values['keep-last'], hourly: values.hourly, daily: values.daily, weekly: values.weekly, monthly: values.monthly, yearly: values.yearly }),
+      ...defined({ name_pattern: values.pattern }),
+      recursive: values.recursive ?? false,
+      dry_run: values['dry-run'] ?? false,
+    };
+    const answer = await request('POST', `${on}/snapshots/prune`, body);
+    const plan = answer.payload?.plan as { keep: Array<{ name: string; reasons: string[] }>; destroy: Array<{ name: string }> } | undefined;
+    if (plan) {
+      for (const kept of plan.keep) process.stdout.write(`keep     ${kept.name}  (${kept.reasons.join(', ')})\n`);
+      for (const doomed of plan.destroy) process.stdout.write(`destroy  ${doomed.name}\n`);
+    }
+    if (answer.status === 200 && !answer.payload?.operation_id) return;
+    return operation(answer);
+  }
+  if (sub === 'clone' && device && a && b) return operation(await request('POST', `${on}/clones`, { snapshot: a, target: b, create_parents: values.parents ?? false }));
+  if (sub === 'get' && device && a) return void print(await call('GET', `${on}/properties?${new URLSearchParams(defined({ dataset: a, properties: b }))}`));
+  if (sub === 'set' && device && a && b?.includes('=')) {
+    const at = b.indexOf('=');
+    return operation(await request('PATCH', `${on}/properties`, { dataset: a, property: b.slice(0, at), value: b.slice(at + 1) }));
+  }
+  if (sub === 'scrub' && device && a) return operation(await request('POST', `${on}/pools/${encodeURIComponent(a)}/scrub`, { action: values.stop ? 'stop' : 'start' }));
+  if (sub === 'events' && device) return void print(await call('GET', `${on}/events?${new URLSearchParams(defined({ pool: values.pool, limit: values.limit }))}`));
+  if (sub === 'replication' && device) return void print(await call('GET', `/api/zfs/replications/${encodeURIComponent(device)}`));
+  if (sub === 'replicate' && device.includes(':') && a?.includes(':')) {
+    const [sourceDevice, sourceDataset] = [device.slice(0, device.indexOf(':')), device.slice(device.indexOf(':') + 1)];
+    const [targetDevice, targetDataset] = [a.slice(0, a.indexOf(':')), a.slice(a.indexOf(':') + 1)];
+    const body = { source_device: sourceDevice, source_dataset: sourceDataset, target_device: targetDevice, target_dataset: targetDataset, ...defined({ snapshot: values.snapshot }), intermediates: values.intermediates ?? false, force: values.force ?? false };
+    const answer = await request('POST', '/api/zfs/replications', body);
+    if (answer.status === 409 && answer.payload?.status === 'DESTRUCTIVE_ACTION_BLOCKED') return operation(answer);
+    if (answer.status >= 400) throw failure(answer.status, answer.payload);
+    let replication = answer.payload!.replication as { replication_id: string; phase: string };
+    // Follows the transfer: it may take hours; Ctrl-C leaves it running (`infra zfs replication <id>`).
+    while (replication.phase === 'transferring' || replication.phase === 'planning') {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      replication = ((await call('GET', `/api/zfs/replications/${replication.replication_id}`)) as { replication: typeof replication }).replication;
+    }
+    print({ replication });
+    if (replication.phase === 'failed' || replication.phase === 'cancelled') throw new CliError(`replication ${replication.phase}`);
+    return;
+  }
+  throw new UsageError(`${synopsisOf('zfs', sub) ?? 'infra zfs …'}; ${SEE_HELP}`);
+}
 
 async function main(argv: string[]): Promise<void> {
   const [group, sub, ...rest] = argv;
@@ -583,6 +660,7 @@ ${view.validation.output}
     const answer = await request('POST', `/api/devices/${encodeURIComponent(device)}/zfs/snapshots`, body);
     return operation({ ...answer, status: answer.status === 201 ? 200 : answer.status });
   }
+  if (group === 'zfs' && sub) return zfs(sub, rest);
   if (group === 'confirm' && sub && rest.length > 0) {
     const { status, payload } = await request('POST', `/api/operations/${encodeURIComponent(sub)}/confirm`, { phrase: rest.join(' ') });
     if (status >= 400) throw failure(status, payload);

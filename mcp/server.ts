@@ -32,6 +32,7 @@ import { registerHistoryTools, type HistoryToolDeps } from './tools/history.ts';
 import { registerPrompts } from './tools/prompts.ts';
 import { registerResources, type ResourceDeps } from './tools/resources.ts';
 import { registerStackTools, type StackToolDeps } from './tools/stacks.ts';
+import { registerZfsTools, type ZfsToolDeps } from './tools/zfs.ts';
 
 /**
  * One MCP session: its principal (the token it authenticated with, or on an open loopback setup an
@@ -64,7 +65,7 @@ function elicitedPerson(personId: string, clientName: string | null): Principal 
   return { id: `mcp-elicitation:${personId}`, name: `person at ${clientName ?? 'the MCP client'} (elicitation)`, kind: 'mcp_elicitation', scopes: ['confirm'] };
 }
 
-export interface McpDeps extends OperationalWorkflowDeps, ProxyConfToolDeps, FleetToolDeps, DeviceToolDeps, HistoryToolDeps, ResourceDeps, StackToolDeps {
+export interface McpDeps extends OperationalWorkflowDeps, ProxyConfToolDeps, FleetToolDeps, DeviceToolDeps, HistoryToolDeps, ResourceDeps, StackToolDeps, ZfsToolDeps {
   devices: DeviceService;
   collection: CollectionService;
   health: HealthService;
@@ -152,6 +153,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
   registerHistoryTools(server, deps, kit);
   registerStackTools(server, deps, kit);
   registerResources(server, deps, kit);
+  registerZfsTools(server, deps, kit);
   registerPrompts(server);
 
   server.registerTool(

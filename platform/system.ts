@@ -31,6 +31,7 @@ import { ScheduleService } from '../services/schedule-service.ts';
 import { StackService } from '../services/stack-service.ts';
 import { ServiceRestartService } from '../services/service-restart-service.ts';
 import { ProxyConfService } from '../services/proxy-conf-service.ts';
+import { ZfsService } from '../services/zfs-service.ts';
 import { startWorker, type WorkerHandle } from '../workers/worker.ts';
 import { DEFAULT_AUDIT_RETENTION_DAYS } from '../activities/retention.ts';
 import { awaitMigrations, createDb, migrateToLatest } from './db.ts';
@@ -97,6 +98,7 @@ export interface RunningSystem {
   restarts: ServiceRestartService;
   proxyConfs: ProxyConfService;
   stacks: StackService;
+  zfs: ZfsService;
   incidents: IncidentService;
   diagnosis: DiagnosisService;
   fleet: FleetService;
@@ -136,6 +138,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const restarts = new ServiceRestartService(client, devices, operations, o.instance);
   const proxyConfs = new ProxyConfService(client, devices, collection, operations, o.instance);
   const stacks = new StackService(client, devices, collection, configHistory, operations, o.instance);
+  const zfs = new ZfsService(client, devices, operations, o.instance);
   const incidents = new IncidentService(db, client);
   const diagnosis = new DiagnosisService(client, devices, o.instance);
   const fleet = new FleetService(db);
@@ -172,7 +175,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const alerts = new AlertService(db);
   const audit = new AuditService(db);
   const performance = new PerformanceService(db);
-  const fronts = { audit, performance, devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, stacks, incidents, diagnosis, fleet, events, alerts };
+  const fronts = { audit, performance, devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, stacks, zfs, incidents, diagnosis, fleet, events, alerts };
   const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, consoleDir: CONSOLE_DIR, tokens, security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
   const mcpFront = o.mcpPort === null ? null : createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security });
   const mcpUrl = mcpFront === null || o.mcpPort === null ? null : `${await listen(mcpFront.app, o.mcpPort)}/mcp`;
@@ -185,7 +188,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   }
 
   return {
-    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, stacks, incidents, diagnosis, fleet, tokens, events, alerts, audit, performance, worker, apiUrl, mcpUrl,
+    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, stacks, zfs, incidents, diagnosis, fleet, tokens, events, alerts, audit, performance, worker, apiUrl, mcpUrl,
     async stop() {
       await mcpFront?.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));

@@ -261,6 +261,8 @@ export const AUDIT_ACTIONS = [
   'alert_resolved',
   'stack_operation',
   'stack_file_written',
+  'zfs_replication_started',
+  'zfs_replication_finished',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -10,3 +10,4 @@ export { alertDeliveryWorkflow, heldNoticeWorkflow } from './alert-delivery.ts';
 export { deviceChangeWorkflow } from './device-change.ts';
 export { proxyConfListWorkflow, proxyConfWorkflow } from './proxy-conf.ts';
 export { stackOperationWorkflow, stackReadWorkflow } from './stack-operation.ts';
+export { zfsReplicationWorkflow } from './zfs-replication.ts';

@@ -51,6 +51,19 @@ export interface SshPoolOptions {
   agentSocket?: string;
 }
 
+export interface PipeExit {
+  exitCode: number | null;
+  signal: string | null;
+  stderr: string;
+}
+
+export interface RemotePipe {
+  /** Writable: the command's stdin; readable: its stdout. */
+  channel: ClientChannel;
+  finished: Promise<PipeExit>;
+  close(): void;
+}
+
 /** Why an established connection ended: what a handshake count above one per device needs explaining by. */
 export type DisconnectReason = 'idle' | 'command_timeout' | 'replaced' | 'closed' | 'lost';
 
@@ -163,6 +176,55 @@ export class SshPool {
           if (exitCode === null) return finish(() => reject(new SshError('connection_lost', `${where}: connection lost while watching`)));
           finish(() => resolve({ exitCode, stderr: errOut.text() }));
         });
+      });
+    });
+  }
+
+  /**
+   * Runs a command on a connection of its own and hands over its channel as a byte stream: write to it
+   * for the command's stdin, read it for its stdout (for piping one device's output into another's
+   * input, with the channel's own flow control). Its stdout must be read (piped, or `resume()`d) for
+   * `finished` to settle: it settles when the command ends (exit status and stderr) and rejects with `connection_lost` when the connection drops first. `close()` ends
+   * channel and connection.
+   */
+  async pipe(target: SshTarget, command: string): Promise<RemotePipe> {
+    const where = `${target.hostname} (${target.address}:${target.port})`;
+    const conn = this.open(target, 'pipe');
+    this.streams.add(conn);
+    const close = () => {
+      this.streams.delete(conn);
+      this.end(conn);
+    };
+    try {
+      await conn.ready;
+    } catch (err) {
+      close();
+      throw this.classifyConnectFailure(err, target, conn);
+    }
+    return new Promise<RemotePipe>((resolve, reject) => {
+      conn.client.exec(command, (err, channel) => {
+        if (err) {
+          close();
+          return reject(classifyConnectionError(err, where));
+        }
+        const errOut = new BoundedBuffer(64 * 1024);
+        channel.stderr.on('data', (chunk: Buffer) => errOut.push(chunk));
+        let exitCode: number | null = null;
+        let signal: string | null = null;
+        channel.on('exit', (code: number | null, sig?: string) => {
+          exitCode = code;
+          signal = sig ?? null;
+        });
+        const finished = new Promise<PipeExit>((done, fail) => {
+          channel.on('close', () => {
+            close();
+            if (exitCode === null && signal === null) fail(new SshError('connection_lost', `${where}: connection lost while the command ran`));
+            else done({ exitCode, signal, stderr: errOut.text() });
+          });
+        });
+        // Settled by whoever awaits it; a caller that closes early must not leave an unhandled rejection.
+        finished.catch(() => undefined);
+        resolve({ channel, finished, close });
       });
     });
   }

@@ -595,12 +595,12 @@ function parseDatasetLine(line: string): ZfsDataset {
   };
 }
 
-interface ListedSnapshot extends ZfsSnapshot {
+export interface ListedSnapshot extends ZfsSnapshot {
   createdAt: number;
   order: number;
 }
 
-function parseSnapshotLine(line: string, order: number): ListedSnapshot {
+export function parseSnapshotLine(line: string, order: number): ListedSnapshot {
   const fields = line.split('\t');
   if (fields.length !== 4) throw parseError('zfs list: expected 4 tab-separated fields per snapshot', line);
   const [name = '', used, referenced, creation] = fields;
@@ -619,7 +619,7 @@ function parseSnapshotLine(line: string, order: number): ListedSnapshot {
 }
 
 /** Newest first; snapshots of one second keep zpool's order (by transaction), reversed. */
-function newerFirst(a: ListedSnapshot, b: ListedSnapshot): number {
+export function newerFirst(a: ListedSnapshot, b: ListedSnapshot): number {
   return b.createdAt - a.createdAt || b.order - a.order;
 }
 
@@ -725,24 +725,47 @@ const NAME_CHARACTERS = /^[A-Za-z0-9_.:-]+$/;
 /** ZFS_MAX_DATASET_NAME_LEN counts the terminating NUL, so a full name has at most 255 characters. */
 const MAX_NAME_LENGTH = 255;
 
+/** Why a dataset name (`pool/a/b`) is refused, or null when it is fine. */
+function datasetNameProblem(dataset: string): string | null {
+  if (dataset === '') return 'the dataset name is empty';
+  if (dataset.startsWith('/')) return 'the dataset name must not start with "/"';
+  if (dataset.endsWith('/')) return 'the dataset name must not end with "/"';
+  for (const component of dataset.split('/')) {
+    if (component === '') return 'the dataset name has an empty component ("//")';
+    if (component === '.' || component === '..') return `the dataset name must not contain a "${component}" component`;
+    if (!NAME_CHARACTERS.test(component)) return 'dataset name components may only contain letters, digits and _ . : -';
+  }
+  if (!/^[A-Za-z]/.test(dataset)) return 'the dataset name must start with a letter (its pool name does)';
+  if (dataset.length > MAX_NAME_LENGTH) return `the name has ${dataset.length} characters, ZFS allows ${MAX_NAME_LENGTH}`;
+  return null;
+}
+
 /**
- * Checks a snapshot to be created and returns its full name, `dataset@snapshot`. Stricter than ZFS where
- * ZFS is lenient (no spaces), so the name is safe as one shell word and can never be read as an option:
- * the dataset starts with a letter, as pool names must, and the snapshot part must not start with `-`.
+ * Checks a dataset name and returns it. Stricter than ZFS where ZFS is lenient (no spaces), so the name is
+ * safe as one shell word and can never be read as an option: it starts with a letter, as pool names must.
+ */
+export function validateDatasetName(dataset: string): string {
+  const problem = datasetNameProblem(dataset);
+  if (problem) throw new Error(`invalid dataset ${JSON.stringify(dataset)}: ${problem}`);
+  return dataset;
+}
+
+/** A pool name: a dataset name of one component. */
+export function validatePoolName(pool: string): string {
+  if (pool.includes('/')) throw new Error(`invalid pool ${JSON.stringify(pool)}: a pool name has no "/"`);
+  return validateDatasetName(pool);
+}
+
+/**
+ * Checks a snapshot name and returns its full name, `dataset@snapshot`: the dataset as validateDatasetName
+ * wants it, and a snapshot part that must not start with `-`.
  */
 export function validateSnapshotName(dataset: string, snapshot: string): string {
   const fail = (reason: string): never => {
     throw new Error(`invalid snapshot ${JSON.stringify(`${dataset}@${snapshot}`)}: ${reason}`);
   };
-  if (dataset === '') fail('the dataset name is empty');
-  if (dataset.startsWith('/')) fail('the dataset name must not start with "/"');
-  if (dataset.endsWith('/')) fail('the dataset name must not end with "/"');
-  for (const component of dataset.split('/')) {
-    if (component === '') fail('the dataset name has an empty component ("//")');
-    if (component === '.' || component === '..') fail(`the dataset name must not contain a "${component}" component`);
-    if (!NAME_CHARACTERS.test(component)) fail('dataset name components may only contain letters, digits and _ . : -');
-  }
-  if (!/^[A-Za-z]/.test(dataset)) fail('the dataset name must start with a letter (its pool name does)');
+  const problem = datasetNameProblem(dataset);
+  if (problem) fail(problem);
   if (snapshot === '') fail('the snapshot name is empty');
   if (snapshot.includes('@')) fail('the snapshot name must not contain "@"');
   if (snapshot.includes('/')) fail('the snapshot name must not contain "/"');
@@ -753,6 +776,15 @@ export function validateSnapshotName(dataset: string, snapshot: string): string 
   const full = `${dataset}@${snapshot}`;
   if (full.length > MAX_NAME_LENGTH) fail(`the full name has ${full.length} characters, ZFS allows ${MAX_NAME_LENGTH}`);
   return full;
+}
+
+/** Splits and checks a full snapshot name `dataset@snapshot`. */
+export function validateFullSnapshotName(full: string): { dataset: string; snapshot: string; full: string } {
+  const at = full.indexOf('@');
+  if (at < 0) throw new Error(`invalid snapshot ${JSON.stringify(full)}: expected dataset@snapshot`);
+  const dataset = full.slice(0, at);
+  const snapshot = full.slice(at + 1);
+  return { dataset, snapshot, full: validateSnapshotName(dataset, snapshot) };
 }
 
 export const zfsCollector: Collector<ZfsData> = {

@@ -191,6 +191,7 @@ function judge(finding: CommandFinding, argv: readonly string[], device: Device)
     case 'disk_wipe':
       return judgeDisks(finding);
     case 'zfs_destroy':
+    case 'zfs_property':
       return judgeZfs(finding, argv);
     case 'power':
       return judgePower(finding, argv, device);
@@ -646,6 +647,12 @@ function judgeZfs(finding: CommandFinding, argv: readonly string[]): Judgement {
   } else if (sub === 'rollback') {
     phrase = { verb: 'ROLL BACK', noun: zfsNoun, names: targets };
     alternatives = [`zfs clone ${first} ${first.split('@')[0] ?? first}-restore to copy files back without losing later changes`];
+  } else if (sub === 'set') {
+    dataLoss = false;
+    reversible = true;
+    const properties = argv.slice(2).filter((arg) => arg.includes('=')).map((arg) => arg.slice(0, arg.indexOf('=')));
+    phrase = { verb: `SET ${properties.join(' ').toUpperCase() || 'PROPERTIES'} OF`, noun: zfsNoun, names: targets };
+    alternatives = [`zfs get ${properties.join(',') || 'all'} ${first} shows the current value and its source, to set it back`];
   } else if (sub === 'receive' || sub === 'recv') {
     phrase = { verb: 'OVERWRITE', noun: zfsNoun, names: targets };
     alternatives = ['receive into a new dataset, check it, then zfs rename'];

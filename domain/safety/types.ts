@@ -31,6 +31,8 @@ export type DestructiveCategory =
   | 'filesystem_delete'
   | 'disk_wipe'
   | 'zfs_destroy'
+  /** `zfs set` of a property that cuts services off their data (readonly, mountpoint, sharenfs...). */
+  | 'zfs_property'
   | 'power'
   | 'service_stop'
   | 'network_cut'

@@ -88,6 +88,15 @@ const HTTP_TWINS: Record<string, [method: string, path: string]> = {
   maintenance_status: ['GET', '/api/devices/x/maintenance'],
   get_performance: ['GET', '/api/performance'],
   cache_stats: ['GET', '/api/cache/stats'],
+  list_zfs_snapshots: ['GET', '/api/devices/x/zfs/snapshots'],
+  prune_zfs_snapshots: ['POST', '/api/devices/x/zfs/snapshots/prune'],
+  clone_zfs_snapshot: ['POST', '/api/devices/x/zfs/clones'],
+  get_zfs_properties: ['GET', '/api/devices/x/zfs/properties'],
+  set_zfs_property: ['PATCH', '/api/devices/x/zfs/properties'],
+  zfs_scrub: ['POST', '/api/devices/x/zfs/pools/tank/scrub'],
+  get_zpool_events: ['GET', '/api/devices/x/zfs/events'],
+  replicate_zfs: ['POST', '/api/zfs/replications'],
+  get_zfs_replication: ['GET', '/api/zfs/replications/x'],
 };
 
 /** Audit actions a read may leave: the read itself, the collection it started, a diagnosis, a read-only command run. */
@@ -327,9 +336,19 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
       list_events: { since: startedAt },
       diagnose: { device: 'surf', focus: 'containers' },
       get_stack: { device: 'surf', name: 'web' },
+      get_zfs_properties: { device: 'surf', dataset: 'tank' },
+      get_zfs_replication: { replication_id: '00000000-0000-4000-8000-000000000000' },
     };
     /** What the test device lacks (no incident, no reverse proxy): these answer a refusal, still without changing anything. */
-    const refusals: Record<string, string> = { get_incident: 'not_found', list_proxy_confs: 'proxy_not_found' };
+    const refusals: Record<string, string> = {
+      get_incident: 'not_found',
+      list_proxy_confs: 'proxy_not_found',
+      // No zfs or zpool on the test device (the ZFS tools are exercised in zfs-replication.test.ts).
+      list_zfs_snapshots: 'zfs_unavailable',
+      get_zfs_properties: 'zfs_unavailable',
+      get_zpool_events: 'zfs_unavailable',
+      get_zfs_replication: 'not_found',
+    };
     const argsFor = (tool: Tool): Record<string, unknown> => {
       if (validArgs[tool.name]) return validArgs[tool.name]!;
       const required = tool.inputSchema.required ?? [];

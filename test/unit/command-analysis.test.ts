@@ -512,6 +512,14 @@ table('ZFS', [
   destructive('zfs destroy tank/data@before', 'zfs_destroy', 'MEDIUM'),
   destructive('zfs rollback -r tank/data@before', 'zfs_destroy', 'HIGH', ['tank/data@before']),
   destructive('zfs recv -F tank/data < snap', 'zfs_destroy', 'HIGH'),
+  benign('zfs recv -s tank/data < snap'),
+  benign('zfs set compression=zstd atime=off tank/data'),
+  benign("zfs set 'com.sun:auto-snapshot=false' tank/data"),
+  destructive('zfs set readonly=on tank/data', 'zfs_property', 'MEDIUM', ['tank/data']),
+  destructive("zfs set compression=lz4 'mountpoint=/srv/x' tank/data", 'zfs_property', 'MEDIUM', ['tank/data']),
+  destructive('zfs set -u sharenfs=on tank/a tank/b', 'zfs_property', 'MEDIUM', ['tank/a', 'tank/b']),
+  // The property is only known at run time: it may be any of the risky ones.
+  destructive('zfs set "$SETTING" tank/data', 'zfs_property', 'MEDIUM', ['tank/data']),
 ]);
 
 table('power', [

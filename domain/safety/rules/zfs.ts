@@ -1,7 +1,10 @@
 /**
  * ZFS pools and datasets. Destroying pools or datasets, clearing labels and rolling back lose data;
- * offline/detach/remove/export take redundancy or whole pools away. Snapshots, status and lists pass.
+ * offline/detach/remove/export take redundancy or whole pools away; setting a risky property (readonly,
+ * mountpoint, sharenfs...) cuts services off their data. Snapshots, status, lists and other settings pass.
  */
+import { RISKY_PROPERTIES } from '../../zfs/properties.ts';
+import { ALL_TARGETS } from '../types.ts';
 import { parseArguments, targetOf } from '../arguments.ts';
 import type { CommandRule, RiskLevel, RuleHit, ShellWord } from '../types.ts';
 
@@ -58,6 +61,16 @@ const zfs: CommandRule = (inv) => {
       return parsed.has('-F')
         ? [{ category: 'zfs_destroy', risk: 'HIGH', reason: 'zfs receive -F overwrites the target dataset', targets: parsed.operands.map(targetOf) }]
         : [];
+    }
+    case 'set': {
+      const parsed = parseArguments(args);
+      const settings = parsed.operands.filter((word) => word.value === null || word.value.includes('='));
+      const targets = parsed.operands.filter((word) => !settings.includes(word)).map(targetOf);
+      // A property only known at run time (`zfs set "$P" tank`) may be any of them.
+      const risky = settings.map((word) => (word.value === null ? ALL_TARGETS : word.value.slice(0, word.value.indexOf('=')))).filter((name) => name === ALL_TARGETS || name in RISKY_PROPERTIES);
+      if (risky.length === 0) return [];
+      const why = risky.map((name) => (name === ALL_TARGETS ? 'a property known only at run time' : `${name}: ${RISKY_PROPERTIES[name]}`));
+      return [{ category: 'zfs_property', risk: 'MEDIUM', reason: `zfs set ${why.join('; ')}`, targets }];
     }
     default:
       return [];
