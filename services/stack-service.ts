@@ -227,7 +227,7 @@ function guarded<T>(make: () => T): T {
 function checked(view: StackOperationView): StackOperationView {
   const code = view.error?.code;
   if (view.phase !== 'refused' || !code) return view;
-  const status = code === 'not_found' ? 404 : code === 'stack_exists' || code === 'port_conflict' || code === 'missing_network' ? 409 : 400;
+  const status = code === 'not_found' ? 404 : code === 'stack_exists' || code === 'port_conflict' || code === 'missing_network' || code === 'stack_file_missing' ? 409 : 400;
   throw new ServiceError(code, status, view.error!.message, { stack: view });
 }
 

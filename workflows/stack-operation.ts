@@ -41,7 +41,7 @@ const { prepareStackChange, writeStackFile, removeFailedDeploy } = proxyActiviti
 const POLL_MS = 2_000;
 const LOG_LINES = 50;
 /** Codes of input the device never saw: the request is refused, nothing was written. */
-const REFUSALS = new Set(['invalid_compose', 'yaml_bomb', 'unsafe_name', 'unsafe_path', 'invalid_patch', 'too_large', 'stack_exists', 'not_found', 'port_conflict', 'missing_network']);
+const REFUSALS = new Set(['invalid_compose', 'yaml_bomb', 'unsafe_name', 'unsafe_path', 'invalid_patch', 'too_large', 'stack_exists', 'not_found', 'port_conflict', 'missing_network', 'stack_file_missing']);
 
 class Refused extends Error {
   constructor(readonly code: string, message: string) {
@@ -192,6 +192,7 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
     const own = await running();
     const location = locate(own);
     view.file = location.files[0]!;
+    await requireStackFile(location);
     const before = await digestsOf(own);
     view.phase = 'applying';
     const failure = (await commandFailure(composeCommand(location, ['pull']))) ?? (await commandFailure(composeCommand(location, ['up', '-d', '--remove-orphans'])));
@@ -208,6 +209,7 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
     const own = await running();
     const location = locate(own);
     view.file = location.files[0]!;
+    await requireStackFile(location);
     view.phase = 'applying';
     const failure = await commandFailure(composeCommand(location, ['restart']));
     if (failure !== null) throw new Refused('restart_failed', failure);
@@ -328,6 +330,12 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
   }
 
   /** Where the running project keeps its files, or where a stopped one of ours would be. */
+  /** Compose needs the stack's file: containers whose project directory is gone are refused before anything runs. */
+  async function requireStackFile(location: StackLocation): Promise<void> {
+    if ((await readStackFiles({ hostname, location })).content !== null) return;
+    throw new Refused('stack_file_missing', `the compose file ${location.files[0]} of stack ${name} is not on ${hostname} (its containers were started from there); deploy the stack again or act on its containers; nothing was run`);
+  }
+
   function locate(own: ContainerInfo[]): StackLocation {
     for (const c of own) {
       const location = locationFromLabels(name, c.labels);
