@@ -3,7 +3,8 @@
 #   (no flag)  the Temporal CLI, unless TEMPORAL_ADDRESS points at a server or TEMPORAL_CLI at a binary
 #   --test     also Debian's openssh-server, inotify-tools and busybox (the test devices), chromium (the
 #              browser tests drive the web console in it through playwright-core), and Docker
-#              Compose (scripts/install-compose.sh: the deployment test validates temporal-compose.yml),
+#              Compose (scripts/install-compose.sh: the deployment test validates temporal-compose.yml, and the
+#              stack tests' devices run its real `config`),
 #              and schemathesis (PyPI) in its own virtualenv: the API fuzz test runs it from /openapi.json
 #   --bench    what --test installs, and Debian's wrk: the HTTP load generator of the benchmarks
 set -euo pipefail

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { createDb, migrateToLatest } from '../../platform/db.ts';
 import { connectTemporal } from '../../platform/temporal.ts';
 import type { Database } from '../../schema/database.ts';
 import { timescaleUsable } from '../../schema/migrations/0012_timescale.ts';
+import { composeBinary } from '../support/compose-stand-in.ts';
 import { freePort } from '../support/ports.ts';
 import { collectRanBy } from '../support/collect-evidence.ts';
 import { until, withDeadline } from '../support/fault-servers.ts';
@@ -132,18 +133,9 @@ function runtimeImports(entries: string[]): { files: Set<string>; packages: Set<
 
 // ---------------------------------------------------------------- Compose
 
-/** `docker compose`, or the standalone binary scripts/install-compose.sh builds where there is no docker CLI. */
-function composeCommand(): string[] {
-  if (spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0) return ['docker', 'compose'];
-  const standalone = path.join(root, '.tools', 'compose', 'docker-compose');
-  if (existsSync(standalone)) return [standalone];
-  throw new Error('Docker Compose is not installed: run scripts/install-compose.sh (npm test does)');
-}
-
 function compose(args: string[], env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
-  const [cmd, ...pre] = composeCommand();
   // --env-file /dev/null: a developer's own .env must not change what is validated.
-  const r = spawnSync(cmd!, [...pre, '--env-file', '/dev/null', '-f', COMPOSE_FILE, ...args], {
+  const r = spawnSync(composeBinary(), ['--env-file', '/dev/null', '-f', COMPOSE_FILE, ...args], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     encoding: 'utf8',

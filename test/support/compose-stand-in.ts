@@ -1,12 +1,27 @@
-import { chownSync, mkdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { shellQuote } from '../../domain/ssh/quote.ts';
 import { devicePasswdEntry, type TestSshd } from './sshd.ts';
 
 const SCRIPT = fileURLToPath(new URL('./compose-stand-in.mjs', import.meta.url));
-/** The real Docker Compose binary (scripts/install-compose.sh): `docker compose config` on the device is the real one. */
-export const COMPOSE_BIN = fileURLToPath(new URL('../../.tools/compose/docker-compose', import.meta.url));
+/**
+ * The real Docker Compose v2 binary: the one scripts/install-compose.sh builds into .tools/, else the
+ * docker CLI's plugin (where `docker compose` already works, the script builds nothing). The plugin runs
+ * standalone too, and must be called by path: on a test device `docker` is the stand-in.
+ */
+export function composeBinary(): string {
+  const candidates = [
+    fileURLToPath(new URL('../../.tools/compose/docker-compose', import.meta.url)),
+    ...[process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker'), '/usr/local/lib/docker', '/usr/local/libexec/docker', '/usr/lib/docker', '/usr/libexec/docker'].map((dir) =>
+      path.join(dir, 'cli-plugins', 'docker-compose'),
+    ),
+  ];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) throw new Error('Docker Compose v2 is not installed: run scripts/install-compose.sh (npm test does)');
+  return found;
+}
 
 /**
  * Installs `docker` with Compose v2 on the test device, keeping real state across calls (see
@@ -22,7 +37,7 @@ export function installComposeStandIn(sshd: TestSshd): { stateFile: string } {
   const stateFile = path.join(dir, 'state.json');
   sshd.standIn(
     'docker',
-    ['#!/bin/sh', `COMPOSE_STAND_IN_STATE=${shellQuote(stateFile)} COMPOSE_BIN=${shellQuote(path.resolve(COMPOSE_BIN))} exec node ${shellQuote(SCRIPT)} "$@"`, ''].join('\n'),
+    ['#!/bin/sh', `COMPOSE_STAND_IN_STATE=${shellQuote(stateFile)} COMPOSE_BIN=${shellQuote(composeBinary())} exec node ${shellQuote(SCRIPT)} "$@"`, ''].join('\n'),
   );
   return { stateFile };
 }
