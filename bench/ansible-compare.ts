@@ -2,7 +2,7 @@
  * The same read-only command on 20 hosts, ours vs Ansible ad-hoc (`npm run bench:ansible`): wall time,
  * new SSH connections and CPU, side by side in one run.
  *
- * The hosts are real OpenSSH servers on loopback (test/support/sshd.ts), not bench/fleet's ssh2
+ * The hosts are real OpenSSH servers on loopback (test/support/sshd.ts), not simulator's ssh2
  * simulator: Ansible's shell module is Python code shipped over SSH and run by python3 on the remote
  * side, so the "device" must be a real sshd on a machine with python3 (this one has /usr/bin/python3).
  * Each sshd is restarted by this bench with `LogLevel VERBOSE` into a log file of its own, so every new

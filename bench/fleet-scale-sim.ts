@@ -5,7 +5,7 @@
  *   → { type: 'ready', devices, clientKeyPath, username }   ← { type: 'stats', id } → { type: 'stats', id, stats }
  *   ← { type: 'stop' } → stops the devices and exits.
  */
-import { startFleet } from './fleet/simulator.ts';
+import { startFleet } from '../simulator/simulator.ts';
 
 export interface SimDevice {
   hostname: string;

@@ -1,5 +1,5 @@
 /**
- * Fleet scale benchmark (`npm run bench:fleet`): N simulated devices (bench/fleet, real SSH on
+ * Fleet scale benchmark (`npm run bench:fleet`): N simulated devices (simulator, real SSH on
  * loopback, in a child process of their own) polled at the registry's default intervals by a fresh
  * system per N (embedded PostgreSQL, Temporal dev server, worker + services in this process; config
  * watching off). Measures schedule lag, CPU and memory per process, database growth, Temporal actions,

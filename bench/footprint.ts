@@ -1,6 +1,6 @@
 /**
  * Idle footprint (`npm run bench:footprint`): `npm start` as a user runs it (the embedded stack: the
- * app, a Temporal dev server, PostgreSQL), with simulated devices (bench/fleet, in this process, not
+ * app, a Temporal dev server, PostgreSQL), with simulated devices (simulator, in this process, not
  * counted) registered through the API. Once every device has its capabilities and config watcher and the
  * settle time has passed (the first collections of the frequent types run), it sums the PSS of every
  * process `npm start` started (/proc/<pid>/smaps_rollup), per component, a few times over a window.
@@ -13,8 +13,8 @@ import { closeSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerFleet } from './fleet/register.ts';
-import { startFleet } from './fleet/simulator.ts';
+import { registerFleet } from '../simulator/register.ts';
+import { startFleet } from '../simulator/simulator.ts';
 import { until } from '../test/support/fault-servers.ts';
 import { freePort } from '../test/support/ports.ts';
 import { descendantsOf, processes } from '../test/support/processes.ts';

@@ -2,7 +2,7 @@
  * Web console benchmark (`npm run bench:web`): the JavaScript the first page ships, and how soon the
  * fleet page is usable with N devices, in Debian's Chromium (playwright-core). One system (embedded
  * PostgreSQL, Temporal dev server, worker + API in this process, polling off so the page is measured on
- * a quiet system) and a simulated fleet (bench/fleet, real SSH on loopback, in this process). Every
+ * a quiet system) and a simulated fleet (simulator, real SSH on loopback, in this process). Every
  * device gets a stored metrics and containers snapshot before the page is opened; the fleet grows
  * from one size to the next.
  *   BENCH_WEB_SIZES (default "50,500")  fleet sizes, ascending
@@ -18,7 +18,7 @@ import { startSystem } from '../platform/system.ts';
 import { ownerContext } from '../services/device-service.ts';
 import { launchChromium } from '../test/support/browser.ts';
 import { startSharedServers } from '../test/support/servers.ts';
-import { startFleet, type SimulatedDevice } from './fleet/simulator.ts';
+import { startFleet, type SimulatedDevice } from '../simulator/simulator.ts';
 import { summary } from './stats.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

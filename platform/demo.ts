@@ -1,14 +1,14 @@
 import path from 'node:path';
-import { nextConfigEdit } from '../bench/fleet/config-files.ts';
-import { registerFleet } from '../bench/fleet/register.ts';
-import { startFleet } from '../bench/fleet/simulator.ts';
+import { nextConfigEdit } from '../simulator/config-files.ts';
+import { registerFleet } from '../simulator/register.ts';
+import { startFleet } from '../simulator/simulator.ts';
 import type { Logger } from './logger.ts';
 import { runEmbedded } from './main.ts';
 import type { RunningSystem } from './system.ts';
 import { ownerContext } from '../services/device-service.ts';
 
 /**
- * `infra demo` / `npm run demo`: the embedded system with six simulated devices (bench/fleet), so a
+ * `infra demo` / `npm run demo`: the embedded system with six simulated devices (simulator), so a
  * newcomer sees live metrics, containers, a failing drive, a resilvering (degraded) pool, config changes
  * and a held destructive command without servers of their own. The devices' clock runs 150× fast: the
  * pool is resilvering (DEGRADED) from the start for about 48 s, the drive turns to warning after about

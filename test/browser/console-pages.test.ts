@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { renderProxyConf } from '../../domain/proxy/proxy-conf-template.ts';
-import { startFleet, type Fleet } from '../../bench/fleet/simulator.ts';
+import { startFleet, type Fleet } from '../../simulator/simulator.ts';
 import type { RunningSystem } from '../../platform/system.ts';
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
 import { ProxyConfRequest } from '../../schema/proxy-conf.ts';

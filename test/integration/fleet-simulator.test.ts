@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { ContainersData } from '../../domain/collectors/containers.ts';
 import { DATA_TYPES } from '../../domain/collectors/registry.ts';
-import { configFiles, nextConfigEdit } from '../../bench/fleet/config-files.ts';
-import { registerFleet } from '../../bench/fleet/register.ts';
-import { type Fleet, type SimulatedDevice, startFleet } from '../../bench/fleet/simulator.ts';
+import { configFiles, nextConfigEdit } from '../../simulator/config-files.ts';
+import { registerFleet } from '../../simulator/register.ts';
+import { type Fleet, type SimulatedDevice, startFleet } from '../../simulator/simulator.ts';
 import { ownerContext } from '../../services/device-service.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 

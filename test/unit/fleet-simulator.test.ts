@@ -42,9 +42,9 @@ import { hostKeyIdentity } from '../../domain/ssh/host-key.ts';
 import { SshPool } from '../../activities/ssh/pool.ts';
 import { collectionScript } from '../../activities/collect.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';
-import { configEditsBetween, configFiles, nextConfigEdit } from '../../bench/fleet/config-files.ts';
-import { buildProfile, ROLE_ORDER, type Role } from '../../bench/fleet/profile.ts';
-import { type Fleet, type SimulatedDevice, startFleet } from '../../bench/fleet/simulator.ts';
+import { configEditsBetween, configFiles, nextConfigEdit } from '../../simulator/config-files.ts';
+import { buildProfile, ROLE_ORDER, type Role } from '../../simulator/profile.ts';
+import { type Fleet, type SimulatedDevice, startFleet } from '../../simulator/simulator.ts';
 import { createLogger } from '../../platform/logger.ts';
 
 /** Every wait in this file ends: a device that does not answer fails the test, it never stalls it. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { openApiDocument } from '../../api/openapi.ts';
-import { OUTPUTS } from '../../bench/fleet/outputs/index.ts';
+import { OUTPUTS } from '../../simulator/outputs/index.ts';
 import { REQUIRED_CAPABILITIES } from '../../domain/collectors/collector.ts';
 import { collectors, DATA_TYPES } from '../../domain/collectors/registry.ts';
 

@@ -9,7 +9,7 @@ import { collectorFor } from '../../domain/collectors/registry.ts';
 import { SshError } from '../../domain/ssh/errors.ts';
 import { SshPool, type SshTarget } from '../../activities/ssh/pool.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';
-import { startFleet, type Fleet } from '../../bench/fleet/simulator.ts';
+import { startFleet, type Fleet } from '../../simulator/simulator.ts';
 import { createLogger } from '../../platform/logger.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { END_MARKER } from '../../../domain/collectors/sections.ts';
+import { END_MARKER } from '../../domain/collectors/sections.ts';
 import { runSection, section } from '../format.ts';
 import type { DeviceModel } from '../model.ts';
 import { DRIVE_DEGRADES_AFTER_SECONDS, type DriveSpec } from '../profile.ts';

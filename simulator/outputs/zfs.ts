@@ -1,4 +1,4 @@
-import { END_MARKER } from '../../../domain/collectors/sections.ts';
+import { END_MARKER } from '../../domain/collectors/sections.ts';
 import { ctime, runSection, section, zfsDuration, zfsNice } from '../format.ts';
 import type { DeviceModel } from '../model.ts';
 import type { DatasetSpec, PoolSpec } from '../profile.ts';

@@ -1,5 +1,5 @@
-import { type DataType, isDataType } from '../../domain/collectors/registry.ts';
-import { CONFIG_MARKERS, type ConfigScriptKind } from '../../domain/config/watch-scripts.ts';
+import { type DataType, isDataType } from '../domain/collectors/registry.ts';
+import { CONFIG_MARKERS, type ConfigScriptKind } from '../domain/config/watch-scripts.ts';
 import { configAnswer } from './config-answers.ts';
 import type { DeviceModel, DockerAction } from './model.ts';
 import { dockerPsOutput } from './outputs/containers.ts';

@@ -1,4 +1,4 @@
-import { END_MARKER } from '../../../domain/collectors/sections.ts';
+import { END_MARKER } from '../../domain/collectors/sections.ts';
 import { dockerBinarySize, dockerDecimalSize, dockerDuration, dockerTime, runSection } from '../format.ts';
 import type { ContainerRuntime, DeviceModel } from '../model.ts';
 import type { ContainerSpec } from '../profile.ts';

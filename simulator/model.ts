@@ -1,6 +1,6 @@
 import type { ContainerSpec, DeviceProfile } from './profile.ts';
 import { dice, hashText } from './random.ts';
-import type { CpuCounters } from '../../domain/collectors/metrics.ts';
+import type { CpuCounters } from '../domain/collectors/metrics.ts';
 
 /**
  * The part of a simulated device that changes: CPU, interrupt and network counters that only grow,

@@ -1,5 +1,5 @@
-import { END_MARKER } from '../../../domain/collectors/sections.ts';
-import { TOP_PROCESSES } from '../../../domain/collectors/processes.ts';
+import { END_MARKER } from '../../domain/collectors/sections.ts';
+import { TOP_PROCESSES } from '../../domain/collectors/processes.ts';
 import { section } from '../format.ts';
 import type { DeviceModel } from '../model.ts';
 import { dice } from '../random.ts';

@@ -1,4 +1,4 @@
-import type { DataType } from '../../../domain/collectors/registry.ts';
+import type { DataType } from '../../domain/collectors/registry.ts';
 import type { DeviceModel } from '../model.ts';
 import { capabilitiesOutput } from './capabilities.ts';
 import { containersOutput } from './containers.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import type { ConfigScriptKind } from '../../domain/config/watch-scripts.ts';
+import type { ConfigScriptKind } from '../domain/config/watch-scripts.ts';
 import type { Answer } from './commands.ts';
 import { configEditsBetween, configFiles, isConfigDirectory, proxyConfDirectory, UNIT_DIRECTORY } from './config-files.ts';
 import type { DeviceModel } from './model.ts';

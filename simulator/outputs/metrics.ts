@@ -1,4 +1,4 @@
-import { END_MARKER } from '../../../domain/collectors/sections.ts';
+import { END_MARKER } from '../../domain/collectors/sections.ts';
 import { section } from '../format.ts';
 import { type DeviceModel, USER_HZ } from '../model.ts';
 import type { FilesystemSpec } from '../profile.ts';

@@ -1,4 +1,4 @@
-import { END_MARKER } from '../../../domain/collectors/sections.ts';
+import { END_MARKER } from '../../domain/collectors/sections.ts';
 import { runSection, section } from '../format.ts';
 import type { DeviceModel } from '../model.ts';
 import type { GuestSpec } from '../profile.ts';

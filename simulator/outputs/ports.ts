@@ -1,5 +1,5 @@
-import { parsePublishedPorts } from '../../../domain/collectors/containers.ts';
-import { END_MARKER } from '../../../domain/collectors/sections.ts';
+import { parsePublishedPorts } from '../../domain/collectors/containers.ts';
+import { END_MARKER } from '../../domain/collectors/sections.ts';
 import { runSection, section } from '../format.ts';
 import type { DeviceModel } from '../model.ts';
 import { psLine } from './containers.ts';

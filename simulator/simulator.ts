@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import net from 'node:net';
 import path from 'node:path';
 import ssh2, { type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
-import { hostKeyIdentity } from '../../domain/ssh/host-key.ts';
+import { hostKeyIdentity } from '../domain/ssh/host-key.ts';
 import { type Answer, classify, respond } from './commands.ts';
 import { watchEvents, watchOpening } from './config-answers.ts';
 import { DeviceModel } from './model.ts';

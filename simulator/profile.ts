@@ -1,4 +1,4 @@
-import type { Capability } from '../../domain/collectors/collector.ts';
+import type { Capability } from '../domain/collectors/collector.ts';
 import {
   CONTAINERS,
   type ContainerTemplate,

@@ -1,7 +1,7 @@
 /**
  * Starts a simulated fleet and, with --api, registers every device with a running infrastructor.
  *
- *   npx tsx bench/fleet/start.ts --devices 20 [--api http://127.0.0.1:9101] [--seed 1] [--latency 0]
+ *   npx tsx simulator/start.ts --devices 20 [--api http://127.0.0.1:9101] [--seed 1] [--latency 0]
  *                                [--host 127.0.0.1] [--port 2222] [--dir .bench-data/fleet]
  *
  * Runs until SIGINT or SIGTERM, then stops the devices. While it runs, lines on stdin change faults:

@@ -1,5 +1,5 @@
-import { CAPABILITIES } from '../../../domain/collectors/collector.ts';
-import { END_MARKER } from '../../../domain/collectors/sections.ts';
+import { CAPABILITIES } from '../../domain/collectors/collector.ts';
+import { END_MARKER } from '../../domain/collectors/sections.ts';
 import { section } from '../format.ts';
 import type { DeviceModel } from '../model.ts';
 

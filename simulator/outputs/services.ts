@@ -1,4 +1,4 @@
-import { END_MARKER } from '../../../domain/collectors/sections.ts';
+import { END_MARKER } from '../../domain/collectors/sections.ts';
 import { UNIT_FILES_ONLY, type UnitTemplate } from '../catalog.ts';
 import { runSection } from '../format.ts';
 import type { DeviceModel } from '../model.ts';
