@@ -61,6 +61,18 @@ export default tseslint.config(
     },
   },
   {
+    // The fronts call services: they hold no activity, repository or SQL of their own.
+    files: ['api/**/*.ts', 'mcp/**/*.ts', 'bin/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/activities/**', '**/store/**'], allowTypeImports: true, message: 'Fronts call services/; activities and repositories stay behind them.' },
+          { group: ['kysely'], importNames: ['sql', 'Kysely'], allowTypeImports: true, message: 'SQL belongs in store/.' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['web/src/**/*.{ts,tsx}'],
     ...reactHooks.configs.flat['recommended-latest'],
   },

@@ -10,3 +10,8 @@ export class AuditService {
     return queryAudit(this.db, q);
   }
 }
+
+/** An audit row as the fronts answer it (`GET /api/audit`, MCP `query_audit` and `list_events`). */
+export function auditEntry(row: AuditRow): Omit<AuditRow, 'time'> & { time: string } {
+  return { ...row, time: row.time.toISOString() };
+}

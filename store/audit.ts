@@ -77,11 +77,6 @@ export function queryAudit(db: Kysely<Database>, q: AuditQuery): Promise<AuditRo
   return query.execute();
 }
 
-/** An audit row as the fronts answer it (`GET /api/audit`, MCP `query_audit` and `list_events`). */
-export function auditEntry(row: AuditRow): Omit<AuditRow, 'time'> & { time: string } {
-  return { ...row, time: row.time.toISOString() };
-}
-
 /** Cached reads of one minute by one caller, counted in memory and added to their row by `addReadCounts`. */
 export interface ReadCount {
   /** The minute's start. */

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { auditEntry } from '../../store/audit.ts';
+import { auditEntry } from '../../services/audit-service.ts';
 import { AUDIT_ACTIONS } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';
 import type { AuditService } from '../../services/audit-service.ts';

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { auditEntry } from '../../store/audit.ts';
+import { auditEntry } from '../../services/audit-service.ts';
 import { AlertRuleCreate } from '../../schema/alert.ts';
 import { OperationId } from '../../schema/command-request.ts';
 import { SnapshotId } from '../../schema/config-request.ts';
