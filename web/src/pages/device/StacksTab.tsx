@@ -21,7 +21,7 @@ interface StackAnswer {
 }
 
 /** 200/201 carry the view; a 409 held carries it beside the operation, a 502 (undone) in the error's details; a 4xx is a refusal: nothing changed. */
-function answerOf(what: string, result: { stack: unknown } | unknown): StackAnswer {
+function answerOf(what: string, result: unknown): StackAnswer {
   if (!(result instanceof ApiError)) return { what, view: (result as { stack: StackOperationView }).stack, heldOperationId: null, refusal: null };
   const body = result.body as { stack?: StackOperationView; error?: { details?: { stack?: StackOperationView } } } | null;
   const view = body?.stack ?? body?.error?.details?.stack ?? null;
