@@ -64,7 +64,7 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     return nav.getByRole('link').allTextContents();
   };
 
-  test('a device shows only the tabs its capabilities allow: no Containers or Proxy tab without docker', async () => {
+  test('a device shows only the tabs its capabilities allow: no Containers, Stacks or Proxy tab without docker', async () => {
     const router = fleet.devices.find((d) => d.profile.role === 'router')!;
     assert.deepEqual(router.profile.capabilities.docker, false);
     assert.deepEqual(await tabsOf(router.hostname), ['Metrics', 'Network', 'Updates', 'Capabilities', 'Config']);
@@ -72,7 +72,7 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     await page.goto(`${sys.apiUrl}/devices/${router.hostname}/containers`);
     await page.getByText(`${router.hostname} has no such section, or lacks what it needs (see Capabilities).`).waitFor();
     // This machine has docker, but no SMART tools, ZFS, systemd as PID 1 or Proxmox.
-    assert.deepEqual(await tabsOf('nas01'), ['Metrics', 'Containers', 'Proxy', 'Network', 'Updates', 'Capabilities', 'Config']);
+    assert.deepEqual(await tabsOf('nas01'), ['Metrics', 'Containers', 'Stacks', 'Proxy', 'Network', 'Updates', 'Capabilities', 'Config']);
   });
 
   const rendered = (fields: Record<string, unknown>) => renderProxyConf(ProxyConfRequest.parse(fields)).content;

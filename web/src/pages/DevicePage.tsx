@@ -9,6 +9,7 @@ import { ContainersTab } from './device/ContainersTab.tsx';
 import { CapabilitiesTab, DrivesTab, GuestsTab, NetworkTab, ServicesTab, UpdatesTab, ZfsTab } from './device/DataTabs.tsx';
 import { MetricsTab } from './device/MetricsTab.tsx';
 import { ProxyTab } from './device/ProxyTab.tsx';
+import { StacksTab } from './device/StacksTab.tsx';
 
 interface DeviceTab {
   path: string;
@@ -21,6 +22,8 @@ interface DeviceTab {
 const TABS: DeviceTab[] = [
   { path: '', label: 'Metrics', Tab: MetricsTab },
   { path: 'containers', label: 'Containers', Tab: ContainersTab, requires: REQUIRED_CAPABILITIES.containers },
+  // A stack is the containers of one compose project.
+  { path: 'stacks', label: 'Stacks', Tab: StacksTab, requires: REQUIRED_CAPABILITIES.containers },
   // The proxy's upstreams are the device's containers.
   { path: 'proxy', label: 'Proxy', Tab: ProxyTab, requires: 'docker' },
   { path: 'drives', label: 'Drives', Tab: DrivesTab, requires: REQUIRED_CAPABILITIES.drives },
