@@ -789,6 +789,7 @@ export const drivesCollector: Collector<DrivesData> = {
       'Every drive smartctl finds: verdict passed/warning/failed/unknown with the evidence (critical ATA attributes 5/10/184/187/188/196/197/198/201, NVMe health log, smartctl\'s own verdict and exit-status bits), temperature, power-on hours, model, serial, capacity. `problems` lists failing and warning drives first; status needs_sudo says smartctl must be allowed through sudo -n. Cached for up to 1 h.',
   },
   description: 'Drive SMART health: verdict with reasons, attributes, NVMe health log, temperatures, via smartctl',
+  schema: DrivesData,
   freshnessSeconds: 3600,
   pollIntervalSeconds: 3600,
   commandTimeoutMs: 90_000,

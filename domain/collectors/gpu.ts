@@ -199,6 +199,7 @@ export const gpuCollector: Collector<GpuData> = {
       'Per GPU: load %, memory used/total, temperature, power draw and limit, fan, performance state; NVIDIA through nvidia-smi, AMD through the amdgpu driver. Polled only on devices where a GPU was detected; elsewhere available false. Cached for up to 60 s.',
   },
   description: 'GPU load, memory, temperature, power and fan: NVIDIA through nvidia-smi, AMD through the amdgpu driver',
+  schema: GpuData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 20_000,

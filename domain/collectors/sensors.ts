@@ -215,6 +215,7 @@ export const sensorsCollector: Collector<SensorsData> = {
       'Temperatures (hottest first, with the chips\' own max/critical limits and alarms) and fan speeds, from lm-sensors (sensors -j), else /sys/class/hwmon, else thermal zones; a VM without sensors answers an empty list with its reason. Cached for up to 60 s.',
   },
   description: 'Temperatures (with the chips\' own max/critical limits) and fan speeds from lm-sensors (sensors -j), else /sys/class/hwmon and thermal zones',
+  schema: SensorsData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 15_000,

@@ -775,6 +775,7 @@ export const zfsCollector: Collector<ZfsData> = {
       'Pools with health, capacity and fragmentation; the vdev tree with each device\'s state and read/write/checksum errors; scrub/resilver progress; datasets, snapshot counts, ARC. `problems` lists DEGRADED/FAULTED pools and errors first. Cached for up to 600 s.',
   },
   description: 'ZFS pools: health, vdev tree with device errors, scrub and resilver progress, datasets, snapshots and ARC',
+  schema: ZfsData,
   freshnessSeconds: 600,
   pollIntervalSeconds: 600,
   commandTimeoutMs: 30_000,
