@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import { END_MARKER, excerptOf, parseNumber, round2, type Sections, splitSections } from './sections.ts';
@@ -18,27 +19,29 @@ const DATA_TYPE = 'disk_io';
 const SECTOR_BYTES = 512;
 const SAMPLE_SECONDS = 1;
 
-export interface DiskIo {
-  device: string;
-  read_bytes_per_second: number;
-  write_bytes_per_second: number;
-  reads_per_second: number;
-  writes_per_second: number;
+export const DiskIo = z.object({
+  device: z.string(),
+  read_bytes_per_second: z.number().describe('bytes per second'),
+  write_bytes_per_second: z.number().describe('bytes per second'),
+  reads_per_second: z.number(),
+  writes_per_second: z.number(),
   /** Completed reads plus writes per second. */
-  iops: number;
+  iops: z.number().describe('completed reads plus writes per second'),
   /** Share of the window with I/O in flight (0–100). */
-  utilization_percent: number;
+  utilization_percent: z.number().describe('percent of the window with I/O in flight (0-100)'),
   /** Average time a completed request took, queue included; null without I/O in the window. */
-  await_ms: number | null;
+  await_ms: z.number().nullable().describe('milliseconds per completed request, queue included'),
   /** Requests in flight at the second sample. */
-  in_flight: number;
-}
+  in_flight: z.number(),
+});
+export type DiskIo = z.infer<typeof DiskIo>;
 
-export interface DiskIoData {
-  sample_window_seconds: number;
+export const DiskIoData = z.object({
+  sample_window_seconds: z.number().describe('seconds'),
   /** Busiest first (utilization, then IOPS). */
-  devices: DiskIo[];
-}
+  devices: z.array(DiskIo),
+});
+export type DiskIoData = z.infer<typeof DiskIoData>;
 
 const COMMAND = [
   'export LC_ALL=C',
@@ -146,6 +149,7 @@ export const diskIoCollector: Collector<DiskIoData> = {
       'Per whole block device (partitions, loop, RAM and zram devices left out): read and write bytes per second, reads/writes per second, IOPS, %util (share of the second with I/O in flight) and average wait, from two /proc/diskstats samples a second apart. Busiest first. Cached for up to 60 s.',
   },
   description: 'Per block device read/write bytes per second, IOPS, %util and average wait, from two /proc/diskstats samples a second apart',
+  schema: DiskIoData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 15_000,

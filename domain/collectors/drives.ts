@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { REQUIRED_CAPABILITIES, type Collector, type CollectorContext } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
@@ -30,17 +31,7 @@ import {
 const DATA_TYPE = 'drives';
 
 /** smartctl's exit status bits, in bit order (smartctl(8), "RETURN VALUES"). */
-export type SmartctlExitFlag =
-  | 'command_line_error'
-  | 'device_open_failed'
-  | 'smart_command_failed'
-  | 'disk_failing'
-  | 'prefail_at_or_below_threshold'
-  | 'at_or_below_threshold_in_past'
-  | 'error_log_has_errors'
-  | 'self_test_log_has_errors';
-
-const EXIT_FLAGS: readonly SmartctlExitFlag[] = [
+const EXIT_FLAGS = [
   'command_line_error', // 0: command line did not parse
   'device_open_failed', // 1: device open failed, no IDENTIFY data, or device in a low-power mode
   'smart_command_failed', // 2: some SMART or other ATA command failed, or a SMART data checksum error
@@ -49,116 +40,128 @@ const EXIT_FLAGS: readonly SmartctlExitFlag[] = [
   'at_or_below_threshold_in_past', // 5: usage or prefail attributes were at or below threshold in the past
   'error_log_has_errors', // 6: the device error log contains records of errors
   'self_test_log_has_errors', // 7: the self-test log contains records of errors
-];
+] as const;
+export const SmartctlExitFlag = z.enum(EXIT_FLAGS);
+export type SmartctlExitFlag = z.infer<typeof SmartctlExitFlag>;
 
-export interface SmartctlExitStatus {
-  raw: number;
-  flags: SmartctlExitFlag[];
-}
+export const SmartctlExitStatus = z.object({
+  raw: z.number().int().describe('smartctl exit status (0-255), a bit field'),
+  flags: z.array(SmartctlExitFlag),
+});
+export type SmartctlExitStatus = z.infer<typeof SmartctlExitStatus>;
 
 export function decodeExitStatus(raw: number): SmartctlExitStatus {
   return { raw, flags: EXIT_FLAGS.filter((_, bit) => (raw & (1 << bit)) !== 0) };
 }
 
-export type DriveProtocol = 'ATA' | 'SCSI' | 'NVMe';
-const PROTOCOLS: ReadonlySet<string> = new Set<DriveProtocol>(['ATA', 'SCSI', 'NVMe']);
+export const DriveProtocol = z.enum(['ATA', 'SCSI', 'NVMe']);
+export type DriveProtocol = z.infer<typeof DriveProtocol>;
+const PROTOCOLS: ReadonlySet<string> = new Set(DriveProtocol.options);
 
-export type DriveVerdict = 'passed' | 'warning' | 'failed' | 'unknown';
+export const DriveVerdict = z.enum(['passed', 'warning', 'failed', 'unknown']);
+export type DriveVerdict = z.infer<typeof DriveVerdict>;
 
 /**
  * `active`: read now (smartctl found it awake, or cannot check the power mode of its kind, e.g. NVMe).
  * `standby` or `sleep`: spun down; smartctl was told not to wake it and read nothing.
  */
-export type PowerState = 'active' | 'standby' | 'sleep';
+export const PowerState = z.enum(['active', 'standby', 'sleep']);
+export type PowerState = z.infer<typeof PowerState>;
 
-export interface AtaAttribute {
-  id: number;
-  name: string;
+export const AtaAttribute = z.object({
+  id: z.number().int(),
+  name: z.string(),
   /** Normalized value, worst value and threshold (1-253; a threshold of 0 never fails). */
-  value: number;
-  worst: number;
-  threshold: number;
-  raw: number;
+  value: z.number().describe('normalized value (1-253)'),
+  worst: z.number().describe('worst normalized value (1-253)'),
+  threshold: z.number().describe('normalized threshold (1-253; 0 never fails)'),
+  raw: z.number(),
   /** smartctl's rendering of the raw value, e.g. `34 (Min/Max 22/45)`. */
-  raw_string: string;
+  raw_string: z.string(),
   /** `now` while the value is at or below the threshold, `past` if it ever was. */
-  when_failed: 'now' | 'past' | null;
-  prefailure: boolean;
-}
+  when_failed: z.enum(['now', 'past']).nullable(),
+  prefailure: z.boolean(),
+});
+export type AtaAttribute = z.infer<typeof AtaAttribute>;
 
 /** The NVMe SMART / Health Information log, with smartctl's field names. */
-export interface NvmeHealth {
-  critical_warning: number;
-  temperature: number;
-  available_spare: number;
-  available_spare_threshold: number;
-  percentage_used: number;
-  media_errors: number;
-  num_err_log_entries: number;
-  power_on_hours: number;
-  unsafe_shutdowns: number;
-  data_units_read: number;
-  data_units_written: number;
-}
+export const NvmeHealth = z.object({
+  critical_warning: z.number().int().describe('bit field; 0 when nothing is wrong'),
+  temperature: z.number().describe('°C'),
+  available_spare: z.number().describe('percent'),
+  available_spare_threshold: z.number().describe('percent'),
+  percentage_used: z.number().describe('percent of the rated endurance used; may exceed 100'),
+  media_errors: z.number(),
+  num_err_log_entries: z.number(),
+  power_on_hours: z.number(),
+  unsafe_shutdowns: z.number(),
+  data_units_read: z.number().describe('units of 1000 512-byte blocks'),
+  data_units_written: z.number().describe('units of 1000 512-byte blocks'),
+});
+export type NvmeHealth = z.infer<typeof NvmeHealth>;
 
-export interface Drive {
+export const Drive = z.object({
   /** Device name as scanned, e.g. `/dev/sda`, `/dev/nvme0`, `/dev/bus/0` (several drives behind a RAID controller). */
-  name: string;
+  name: z.string(),
   /** smartctl device type used to read it, e.g. `sat`, `nvme`, `scsi`, `sat+megaraid,1`. */
-  type: string;
-  protocol: DriveProtocol;
-  model_family: string | null;
-  model: string | null;
-  serial: string | null;
-  firmware: string | null;
-  capacity_bytes: number | null;
+  type: z.string(),
+  protocol: DriveProtocol,
+  model_family: z.string().nullable(),
+  model: z.string().nullable(),
+  serial: z.string().nullable(),
+  firmware: z.string().nullable(),
+  capacity_bytes: z.number().nullable().describe('bytes'),
   /** Null for solid-state drives and when the drive does not say. */
-  rotation_rpm: number | null;
-  temperature_c: number | null;
-  power_on_hours: number | null;
+  rotation_rpm: z.number().nullable().describe('revolutions per minute; null for solid-state drives'),
+  temperature_c: z.number().nullable().describe('°C'),
+  power_on_hours: z.number().nullable().describe('hours'),
   /** smartctl's overall health self-assessment; null when the drive gave none. */
-  smart_passed: boolean | null;
+  smart_passed: z.boolean().nullable(),
   /** Null when smartctl could not open the drive while scanning, so it was never read. */
-  exit_status: SmartctlExitStatus | null;
+  exit_status: SmartctlExitStatus.nullable(),
   /** ATA drives only. */
-  attributes: AtaAttribute[];
-  nvme: NvmeHealth | null;
+  attributes: z.array(AtaAttribute),
+  nvme: NvmeHealth.nullable(),
   /** SCSI/SAS drives only: sectors remapped since manufacture. */
-  scsi_grown_defect_list: number | null;
-  verdict: DriveVerdict;
+  scsi_grown_defect_list: z.number().nullable(),
+  verdict: DriveVerdict,
   /** The evidence for the verdict; empty for a passed drive. */
-  reasons: string[];
+  reasons: z.array(z.string()),
   /** Null when smartctl could not open or identify the drive. */
-  power_state: PowerState | null;
+  power_state: PowerState.nullable(),
   /**
    * Null when the health above was read now. For a drive asleep now, the ISO time of the earlier read its
    * verdict, reasons, exit status, attributes, hours and identity come from; its temperature is null then.
    */
-  health_from: string | null;
-}
+  health_from: z.string().nullable().describe('ISO 8601 time of the earlier read, for a drive asleep now'),
+});
+export type Drive = z.infer<typeof Drive>;
 
-export type DrivesStatus = 'ok' | 'needs_sudo' | 'not_installed' | 'no_devices';
-export type SmartctlPrivilege = 'root' | 'sudo' | 'user';
-const PRIVILEGES: ReadonlySet<string> = new Set<SmartctlPrivilege>(['root', 'sudo', 'user']);
+export const DrivesStatus = z.enum(['ok', 'needs_sudo', 'not_installed', 'no_devices']);
+export type DrivesStatus = z.infer<typeof DrivesStatus>;
+export const SmartctlPrivilege = z.enum(['root', 'sudo', 'user']);
+export type SmartctlPrivilege = z.infer<typeof SmartctlPrivilege>;
+const PRIVILEGES: ReadonlySet<string> = new Set(SmartctlPrivilege.options);
 
-export interface DrivesData {
-  smartctl_available: boolean;
-  status: DrivesStatus;
+export const DrivesData = z.object({
+  smartctl_available: z.boolean(),
+  status: DrivesStatus,
   /** How smartctl was run; absent when it is not installed. */
-  privilege?: SmartctlPrivilege;
+  privilege: SmartctlPrivilege.optional(),
   /** e.g. `7.3`, from `smartctl --version`. */
-  smartctl_version?: string;
+  smartctl_version: z.string().optional(),
   /** What to do about a status other than `ok`. */
-  note?: string;
+  note: z.string().optional(),
   /** Failed drives first, then drives with warnings, then by name. */
-  drives: Drive[];
-  summary: { total: number; passed: number; warning: number; failed: number; unknown: number };
+  drives: z.array(Drive),
+  summary: z.object({ total: z.number(), passed: z.number(), warning: z.number(), failed: z.number(), unknown: z.number() }),
   /**
    * One line per failed or warning drive, e.g. `/dev/sdb WDC WD40EFRX-68N32N0 (WD-WCC7K1234567): FAILED — ...`,
    * or for a drive asleep now `...: FAILED as read 2024-04-01T09:00:00.000Z, asleep now — ...`.
    */
-  problems: string[];
-}
+  problems: z.array(z.string()),
+});
+export type DrivesData = z.infer<typeof DrivesData>;
 
 /**
  * `run SECTION COMMAND...` prints the command's stdout as @@SECTION, then @@SECTION-status and
@@ -786,6 +789,7 @@ export const drivesCollector: Collector<DrivesData> = {
       'Every drive smartctl finds: verdict passed/warning/failed/unknown with the evidence (critical ATA attributes 5/10/184/187/188/196/197/198/201, NVMe health log, smartctl\'s own verdict and exit-status bits), temperature, power-on hours, model, serial, capacity. `problems` lists failing and warning drives first; status needs_sudo says smartctl must be allowed through sudo -n. Cached for up to 1 h.',
   },
   description: 'Drive SMART health: verdict with reasons, attributes, NVMe health log, temperatures, via smartctl',
+  schema: DrivesData,
   freshnessSeconds: 3600,
   pollIntervalSeconds: 3600,
   commandTimeoutMs: 90_000,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
@@ -32,31 +33,33 @@ const NVIDIA_FIELDS = [
 ] as const;
 type NvidiaField = (typeof NVIDIA_FIELDS)[number];
 
-export interface Gpu {
-  vendor: 'nvidia' | 'amd';
+export const Gpu = z.object({
+  vendor: z.enum(['nvidia', 'amd']),
   /** nvidia-smi's index, or the DRM card name (`card0`). */
-  id: string;
-  name: string | null;
-  uuid: string | null;
-  driver_version: string | null;
+  id: z.string(),
+  name: z.string().nullable(),
+  uuid: z.string().nullable(),
+  driver_version: z.string().nullable(),
   /** NVIDIA performance state, P0 (maximum) to P12 (idle). */
-  pstate: string | null;
-  temperature_celsius: number | null;
-  utilization_percent: number | null;
+  pstate: z.string().nullable(),
+  temperature_celsius: z.number().nullable().describe('°C'),
+  utilization_percent: z.number().nullable().describe('percent'),
   /** Share of time the memory controller was busy (NVIDIA only). */
-  memory_utilization_percent: number | null;
-  memory_total_bytes: number | null;
-  memory_used_bytes: number | null;
-  power_draw_watts: number | null;
-  power_limit_watts: number | null;
-  fan_percent: number | null;
-}
+  memory_utilization_percent: z.number().nullable().describe('percent of time the memory controller was busy (NVIDIA only)'),
+  memory_total_bytes: z.number().nullable().describe('bytes'),
+  memory_used_bytes: z.number().nullable().describe('bytes'),
+  power_draw_watts: z.number().nullable().describe('watts'),
+  power_limit_watts: z.number().nullable().describe('watts'),
+  fan_percent: z.number().nullable().describe('percent'),
+});
+export type Gpu = z.infer<typeof Gpu>;
 
-export interface GpuData {
-  available: boolean;
-  reason?: string;
-  gpus: Gpu[];
-}
+export const GpuData = z.object({
+  available: z.boolean(),
+  reason: z.string().optional(),
+  gpus: z.array(Gpu),
+});
+export type GpuData = z.infer<typeof GpuData>;
 
 const COMMAND = [
   'export LC_ALL=C',
@@ -196,6 +199,7 @@ export const gpuCollector: Collector<GpuData> = {
       'Per GPU: load %, memory used/total, temperature, power draw and limit, fan, performance state; NVIDIA through nvidia-smi, AMD through the amdgpu driver. Polled only on devices where a GPU was detected; elsewhere available false. Cached for up to 60 s.',
   },
   description: 'GPU load, memory, temperature, power and fan: NVIDIA through nvidia-smi, AMD through the amdgpu driver',
+  schema: GpuData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 20_000,

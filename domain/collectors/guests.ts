@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
@@ -29,66 +30,72 @@ const DATA_TYPE = 'guests';
 /** Share of its memory (or of an LXC root disk) a running guest may use before it counts as a problem. */
 const FULL_FRACTION = 0.9;
 
-export type GuestType = 'qemu' | 'lxc';
-const GUEST_TYPES: readonly string[] = ['qemu', 'lxc'] satisfies GuestType[];
+export const GuestType = z.enum(['qemu', 'lxc']);
+export type GuestType = z.infer<typeof GuestType>;
+const GUEST_TYPES: readonly string[] = GuestType.options;
 
-export interface Guest {
-  vmid: number;
-  name: string;
-  type: GuestType;
+export const Guest = z.object({
+  vmid: z.number().int(),
+  name: z.string(),
+  type: GuestType,
   /**
    * `running` or `stopped` (pvesh); `qm list` also prints QEMU's own run state, such as `paused`,
    * `suspended`, `prelaunch` or `io-error`. `unknown` while the node's status daemon has no data.
    */
-  status: string;
+  status: z.string(),
   /** Busy share of the guest's own CPUs (100 = all of them busy); null where the source has no usage figures. */
-  cpu_percent: number | null;
+  cpu_percent: z.number().nullable().describe('percent of the guest\'s own CPUs (100 = all busy)'),
   /** CPUs the guest may use (cores × sockets, or the container's limit, else the host's count). */
-  cpus: number | null;
-  memory_bytes: number | null;
-  memory_max_bytes: number | null;
+  cpus: z.number().nullable(),
+  memory_bytes: z.number().nullable().describe('bytes'),
+  memory_max_bytes: z.number().nullable().describe('bytes'),
   /** Used bytes of an LXC root disk; QEMU reports 0 (PVE cannot see inside a VM's disks). */
-  disk_bytes: number | null;
+  disk_bytes: z.number().nullable().describe('bytes used of an LXC root disk; 0 for QEMU'),
   /** The root or boot disk's size. */
-  disk_max_bytes: number | null;
-  disk_read_bytes: number | null;
-  disk_write_bytes: number | null;
-  uptime_seconds: number | null;
-  netin_bytes: number | null;
-  netout_bytes: number | null;
+  disk_max_bytes: z.number().nullable().describe('bytes'),
+  disk_read_bytes: z.number().nullable().describe('bytes'),
+  disk_write_bytes: z.number().nullable().describe('bytes'),
+  uptime_seconds: z.number().nullable().describe('seconds'),
+  netin_bytes: z.number().nullable().describe('bytes'),
+  netout_bytes: z.number().nullable().describe('bytes'),
   /** Null where the source does not say (`qm list`, `pct list`). */
-  template: boolean | null;
-  tags: string[];
+  template: z.boolean().nullable(),
+  tags: z.array(z.string()),
   /** `backup`, `migrate`, `snapshot`, `rollback`, `clone`, `create`, `disk`, `suspended`...; null when unlocked or not known. */
-  lock: string | null;
-}
+  lock: z.string().nullable(),
+});
+export type Guest = z.infer<typeof Guest>;
 
-export type GuestsStatus = 'ok' | 'needs_sudo' | 'not_proxmox';
-export type GuestsPrivilege = 'root' | 'sudo' | 'user';
-const PRIVILEGES: readonly string[] = ['root', 'sudo', 'user'] satisfies GuestsPrivilege[];
+export const GuestsStatus = z.enum(['ok', 'needs_sudo', 'not_proxmox']);
+export type GuestsStatus = z.infer<typeof GuestsStatus>;
+export const GuestsPrivilege = z.enum(['root', 'sudo', 'user']);
+export type GuestsPrivilege = z.infer<typeof GuestsPrivilege>;
+const PRIVILEGES: readonly string[] = GuestsPrivilege.options;
 /** `pvesh`: every field; `qm_pct`: the listings' names, states and sizes only. */
-export type GuestsSource = 'pvesh' | 'qm_pct';
+export const GuestsSource = z.enum(['pvesh', 'qm_pct']);
+export type GuestsSource = z.infer<typeof GuestsSource>;
 
-export interface GuestsData {
+export const GuestsData = z.object({
   /** A Proxmox VE host (even one whose guests could not be listed for lack of privilege). */
-  available: boolean;
-  status: GuestsStatus;
+  available: z.boolean(),
+  status: GuestsStatus,
   /** Why the guests are missing or incomplete, when they are. */
-  note?: string;
+  note: z.string().optional(),
   /** How pvesh, qm and pct were run; absent on a host that is not Proxmox VE. */
-  privilege?: GuestsPrivilege;
+  privilege: GuestsPrivilege.optional(),
   /** Where the guest list came from; null when there is none. */
-  source: GuestsSource | null;
+  source: GuestsSource.nullable(),
   /** e.g. `8.2.4` (from `pveversion`); null when it could not be read. */
-  pve_version: string | null;
+  pve_version: z.string().nullable(),
   /** The Proxmox node name: the host name up to its first dot, as PVE derives it. */
-  node: string | null;
+  node: z.string().nullable(),
   /** Ordered by VMID. */
-  guests: Guest[];
-  summary: { total: number; running: number; stopped: number; templates: number; qemu: number; lxc: number };
+  guests: z.array(Guest),
+  summary: z.object({ total: z.number(), running: z.number(), stopped: z.number(), templates: z.number(), qemu: z.number(), lxc: z.number() }),
   /** One sentence per problem, e.g. `guest 101 (nextcloud, qemu): locked (backup)`. */
-  problems: string[];
-}
+  problems: z.array(z.string()),
+});
+export type GuestsData = z.infer<typeof GuestsData>;
 
 /**
  * `run SECTION COMMAND...` prints the command's stdout as @@SECTION, then @@SECTION-status and
@@ -420,6 +427,7 @@ export const guestsCollector: Collector<GuestsData> = {
       'The QEMU VMs and LXC containers of a Proxmox VE node: status, CPU %, memory, disk, network counters, uptime, tags, template flag and lock. `problems` lists locked guests (a backup or migration in progress, or one that died), guests using over 90 % of their memory and containers with a nearly full root disk; status needs_sudo says pvesh, qm and pct must be allowed through sudo -n. Cached for up to 60 s.',
   },
   description: 'Proxmox VE guests (VMs and LXC containers) of the node: state, CPU, memory, disk, network, uptime, tags, locks; problems such as stale locks and memory pressure',
+  schema: GuestsData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 120,
   // pvesh and qm are Perl programs that take a second or two to start on a busy node.

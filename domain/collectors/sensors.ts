@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import { END_MARKER, excerptOf, round2, type Sections, splitSections, sysfsAttributes } from './sections.ts';
@@ -12,37 +13,41 @@ import { END_MARKER, excerptOf, round2, type Sections, splitSections, sysfsAttri
 
 const DATA_TYPE = 'sensors';
 
-export type SensorsSource = 'lm-sensors' | 'hwmon' | 'thermal_zone';
+export const SensorsSource = z.enum(['lm-sensors', 'hwmon', 'thermal_zone']);
+export type SensorsSource = z.infer<typeof SensorsSource>;
 
-export interface Temperature {
+export const Temperature = z.object({
   /** lm-sensors chip (`coretemp-isa-0000`) or hwmon driver name (`coretemp`); `thermal` for thermal zones. */
-  chip: string;
-  label: string;
-  celsius: number;
+  chip: z.string(),
+  label: z.string(),
+  celsius: z.number().describe('°C'),
   /** The chip's own limits, when it reports believable ones (a board that says "max -33 °C" does not). */
-  max_celsius: number | null;
-  critical_celsius: number | null;
+  max_celsius: z.number().nullable().describe('°C'),
+  critical_celsius: z.number().nullable().describe('°C'),
   /** The chip raised its alarm flag for this sensor. */
-  alarm: boolean;
-}
+  alarm: z.boolean(),
+});
+export type Temperature = z.infer<typeof Temperature>;
 
-export interface Fan {
-  chip: string;
-  label: string;
-  rpm: number;
-  min_rpm: number | null;
-  alarm: boolean;
-}
+export const Fan = z.object({
+  chip: z.string(),
+  label: z.string(),
+  rpm: z.number().describe('revolutions per minute'),
+  min_rpm: z.number().nullable().describe('revolutions per minute'),
+  alarm: z.boolean(),
+});
+export type Fan = z.infer<typeof Fan>;
 
-export interface SensorsData {
+export const SensorsData = z.object({
   /** Where the figures came from; null when the device exposes no sensors. */
-  source: SensorsSource | null;
+  source: SensorsSource.nullable(),
   /** Why there are no figures, when there are none. */
-  reason?: string;
+  reason: z.string().optional(),
   /** Hottest first. */
-  temperatures: Temperature[];
-  fans: Fan[];
-}
+  temperatures: z.array(Temperature),
+  fans: z.array(Fan),
+});
+export type SensorsData = z.infer<typeof SensorsData>;
 
 /**
  * sensors prints read errors of single features (`ERROR: Can't get value of subfeature ...`) to stderr and
@@ -210,6 +215,7 @@ export const sensorsCollector: Collector<SensorsData> = {
       'Temperatures (hottest first, with the chips\' own max/critical limits and alarms) and fan speeds, from lm-sensors (sensors -j), else /sys/class/hwmon, else thermal zones; a VM without sensors answers an empty list with its reason. Cached for up to 60 s.',
   },
   description: 'Temperatures (with the chips\' own max/critical limits) and fan speeds from lm-sensors (sensors -j), else /sys/class/hwmon and thermal zones',
+  schema: SensorsData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 15_000,

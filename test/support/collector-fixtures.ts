@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Collector, CollectorContext } from '../../domain/collectors/collector.ts';
 import { CollectorParseError } from '../../domain/collectors/parse-error.ts';
 import { collectors, type DataType } from '../../domain/collectors/registry.ts';
 import { shellQuote } from '../../domain/ssh/quote.ts';
@@ -12,6 +13,21 @@ export function fixtureUrl(dataType: string, name: string): URL {
 /** Reads fixtures of one data type: realistic outputs of its script. */
 export function fixtureReader(dataType: string): (name: string) => string {
   return (name) => readFileSync(fixtureUrl(dataType, name), 'utf8');
+}
+
+/** The fixture files of one data type (its README, which cites their sources, left out). */
+export function fixtureNames(dataType: string): string[] {
+  return readdirSync(fixtureUrl(dataType, '')).filter((name) => name !== 'README.md').sort();
+}
+
+/**
+ * Parses a script output as `collector.parse` does and holds the answer to `collector.schema`: a field
+ * missing or of the wrong type fails, and so does one the schema does not declare (parsing strips it).
+ */
+export function schemaCheckedParse<T>(collector: Collector<T>, stdout: string, ctx: CollectorContext<T> = {}): T {
+  const data = collector.parse({ stdout, stderr: '', exitCode: 0 }, ctx);
+  assert.deepEqual(collector.schema.parse(data), data, `the ${collector.dataType} answer does not match its schema`);
+  return data;
 }
 
 /** Asserts that `run` fails with a CollectorParseError of `dataType` whose message matches. */

@@ -6,19 +6,20 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { decodeExitStatus, type Drive, type DrivesData, drivesCollector } from '../../domain/collectors/drives.ts';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureNames, fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('drives');
 const assertParseError = parseErrorAsserter('drives');
 
+/** Every answer parsed here is also held to the collector's schema. */
 function parse(stdout: string): DrivesData {
-  return drivesCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaCheckedParse(drivesCollector, stdout);
 }
 
 /** Parses with the previous snapshot the collector is given, as it is on every poll but the first. */
 function parseWith(stdout: string, previous: { data: DrivesData; collectedAt: Date }): DrivesData {
-  return drivesCollector.parse({ stdout, stderr: '', exitCode: 0 }, { previous });
+  return schemaCheckedParse(drivesCollector, stdout, { previous });
 }
 
 function drive(data: DrivesData, name: string): Drive {
@@ -98,6 +99,16 @@ describe('drivesCollector settings', () => {
     assert.match(script, /\*'"Device is in '\*\) run "drive-\$i-udev" udevadm info --query=property --name="\$name" <\/dev\/null ;;/);
     assert.match(script, /sudo -n smartctl/);
     assert.ok(script.trimEnd().endsWith('echo @@end'));
+  });
+});
+
+describe('drivesCollector.schema', () => {
+  it('accepts the answer of every fixture that is not malformed on purpose, and rejects a mistyped field', () => {
+    const malformed = ['drive-json-cut.txt', 'truncated.txt'];
+    for (const name of fixtureNames('drives').filter((n) => !malformed.includes(n))) parse(fixture(name));
+    const data = parse(fixture('debian12-root.txt'));
+    assert.throws(() => drivesCollector.schema.parse({ ...data, drives: data.drives.map((d) => ({ ...d, power_state: 'asleep' })) }), /power_state/);
+    assert.throws(() => drivesCollector.schema.parse({ ...data, drives: data.drives.map((d) => ({ ...d, temperature_c: '34' })) }), /temperature_c/);
   });
 });
 

@@ -6,15 +6,16 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { type Guest, type GuestsData, guestsCollector } from '../../domain/collectors/guests.ts';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureNames, fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('guests');
 const assertParseError = parseErrorAsserter('guests');
 const GIB = 1024 ** 3;
 
+/** Every answer parsed here is also held to the collector's schema. */
 function parse(stdout: string): GuestsData {
-  return guestsCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaCheckedParse(guestsCollector, stdout);
 }
 
 function guest(data: GuestsData, vmid: number): Guest {
@@ -51,6 +52,15 @@ describe('guestsCollector settings', () => {
     assert.match(script, /sudo -n -l pvesh/);
     assert.match(script, /sudo -n "\$@"/);
     assert.ok(script.trimEnd().endsWith('echo @@end'));
+  });
+});
+
+describe('guestsCollector.schema', () => {
+  it('accepts the answer of every fixture that is not malformed on purpose, and rejects a mistyped field', () => {
+    for (const name of fixtureNames('guests').filter((n) => n !== 'truncated.txt')) parse(fixture(name));
+    const data = parse(fixture('pve82-cluster-root.txt'));
+    assert.throws(() => guestsCollector.schema.parse({ ...data, guests: data.guests.map((g) => ({ ...g, type: 'docker' })) }), /type/);
+    assert.throws(() => guestsCollector.schema.parse({ ...data, source: undefined }), /source/);
   });
 });
 

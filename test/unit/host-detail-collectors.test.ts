@@ -7,7 +7,7 @@ import { type GpuData, gpuCollector } from '../../domain/collectors/gpu.ts';
 import { type ProcessesData, processesCollector, TOP_PROCESSES } from '../../domain/collectors/processes.ts';
 import { type SensorsData, sensorsCollector } from '../../domain/collectors/sensors.ts';
 import { insightsFor, unavailableReason } from '../../domain/insights/data-insights.ts';
-import { fixtureReader, parsedFixture, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureNames, fixtureReader, parsedFixture, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 
 const output = (stdout: string) => ({ stdout, stderr: '', exitCode: 0 });
 const runHere = (script: string) => execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
@@ -78,8 +78,15 @@ describe('processesCollector', () => {
 
 describe('diskIoCollector', () => {
   const fixture = fixtureReader('disk_io');
-  const parse = (stdout: string): DiskIoData => diskIoCollector.parse(output(stdout), {});
+  // Every answer parsed here is also held to the collector's schema.
+  const parse = (stdout: string): DiskIoData => schemaCheckedParse(diskIoCollector, stdout);
   const assertParseError = parseErrorAsserter('disk_io');
+
+  it('its schema accepts the answer of every fixture and rejects a mistyped field', () => {
+    for (const name of fixtureNames('disk_io')) parse(fixture(name));
+    const data = parse(fixture('debian12-virtio.txt'));
+    assert.throws(() => diskIoCollector.schema.parse({ ...data, devices: data.devices.map((d) => ({ ...d, await_ms: undefined })) }), /await_ms/);
+  });
 
   it('Debian 12 VM: the virtio disk with rates from the two samples; loop and zram left out', () => {
     const data = parse(fixture('debian12-virtio.txt'));
@@ -124,8 +131,15 @@ describe('diskIoCollector', () => {
 
 describe('sensorsCollector', () => {
   const fixture = fixtureReader('sensors');
-  const parse = (stdout: string): SensorsData => sensorsCollector.parse(output(stdout), {});
+  // Every answer parsed here is also held to the collector's schema.
+  const parse = (stdout: string): SensorsData => schemaCheckedParse(sensorsCollector, stdout);
   const assertParseError = parseErrorAsserter('sensors');
+
+  it('its schema accepts the answer of every fixture and rejects a mistyped field', () => {
+    for (const name of fixtureNames('sensors')) parse(fixture(name));
+    const data = parse(fixture('intel-laptop-sensors-j.txt'));
+    assert.throws(() => sensorsCollector.schema.parse({ ...data, temperatures: data.temperatures.map((t) => ({ ...t, celsius: String(t.celsius) })) }), /celsius/);
+  });
 
   it('Intel laptop (sensors -j): hottest first, the chips\' limits, an unreadable Wi-Fi sensor and placeholder limits skipped', () => {
     const data = parse(fixture('intel-laptop-sensors-j.txt'));
@@ -191,8 +205,15 @@ describe('sensorsCollector', () => {
 
 describe('gpuCollector', () => {
   const fixture = fixtureReader('gpu');
-  const parse = (stdout: string): GpuData => gpuCollector.parse(output(stdout), {});
+  // Every answer parsed here is also held to the collector's schema.
+  const parse = (stdout: string): GpuData => schemaCheckedParse(gpuCollector, stdout);
   const assertParseError = parseErrorAsserter('gpu');
+
+  it('its schema accepts the answer of every fixture and rejects a mistyped field', () => {
+    for (const name of fixtureNames('gpu')) parse(fixture(name));
+    const data = parse(fixture('nvidia-rtx4080super-fedora44.txt'));
+    assert.throws(() => gpuCollector.schema.parse({ ...data, gpus: data.gpus.map((g) => ({ ...g, vendor: 'intel' })) }), /vendor/);
+  });
 
   it('is polled only where a GPU was detected', () => {
     assert.equal(gpuCollector.requiredCapability, 'gpu');

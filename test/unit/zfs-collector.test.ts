@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { type PoolScan, validateSnapshotName, type VdevNode, type ZfsData, type ZfsPool, zfsCollector } from '../../domain/collectors/zfs.ts';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureNames, fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('zfs');
@@ -14,8 +14,9 @@ const assertParseError = parseErrorAsserter('zfs');
 const TIB = 2 ** 40;
 const GIB = 2 ** 30;
 
+/** Every answer parsed here is also held to the collector's schema. */
 function parse(stdout: string): ZfsData {
-  return zfsCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaCheckedParse(zfsCollector, stdout);
 }
 
 function pool(data: ZfsData, name: string): ZfsPool {
@@ -76,6 +77,15 @@ describe('zfsCollector settings', () => {
     assert.match(script, /run snapshots zfs list -Hp -t snapshot -o name,used,referenced,creation -s creation/);
     assert.match(script, /cat \/proc\/spl\/kstat\/zfs\/arcstats/);
     assert.ok(script.trimEnd().endsWith('echo @@end'));
+  });
+});
+
+describe('zfsCollector.schema', () => {
+  it('accepts the answer of every fixture that is not malformed on purpose, and rejects a mistyped field deep in a vdev tree', () => {
+    for (const name of fixtureNames('zfs').filter((n) => n !== 'truncated.txt')) parse(fixture(name));
+    const data = parse(fixture('debian12-zfs22-raidz2-resilver.txt'));
+    const mistyped = (node: VdevNode): VdevNode => ({ ...node, children: node.children.map((child) => ({ ...mistyped(child), read_errors: 'many' as unknown as number })) });
+    assert.throws(() => zfsCollector.schema.parse({ ...data, pools: data.pools.map((p) => ({ ...p, config: p.config.map(mistyped) })) }), /read_errors/);
   });
 });
 
