@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+
 /**
  * One data type = one collector file. A collector says how to ask a device (one shell script, one SSH
  * round-trip), how to read the answer, how fresh a stored answer must be, and which columns of its
@@ -19,6 +21,8 @@ export interface Collector<T> {
   /** Route segment, MCP suffix and audit value, e.g. `metrics`. */
   readonly dataType: string;
   readonly description: string;
+  /** The payload's zod schema: OpenAPI, MCP output schemas and the tests follow from it. */
+  readonly schema: z.ZodType<T>;
   /** Its MCP data tool (`get_…`), registered for every collector. */
   readonly tool: { readonly name: string; readonly title: string; readonly description: string };
   /** A stored snapshot younger than this is served from cache. */

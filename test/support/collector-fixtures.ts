@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import type { Collector } from '../../domain/collectors/collector.ts';
 import { CollectorParseError } from '../../domain/collectors/parse-error.ts';
 import { collectors, type DataType } from '../../domain/collectors/registry.ts';
 import { shellQuote } from '../../domain/ssh/quote.ts';
@@ -23,6 +24,15 @@ export function parseErrorAsserter(dataType: string): (run: () => unknown, messa
       assert.match(error.message, message);
       return true;
     });
+}
+
+/**
+ * Returns `data` after asserting that its collector's schema describes it exactly: parsing it back
+ * neither fails (a missing or mistyped field) nor drops anything (a field the schema does not declare).
+ */
+export function schemaChecked<T>(collector: Collector<T>, data: T): T {
+  assert.deepEqual(collector.schema.parse(data), data);
+  return data;
 }
 
 /**

@@ -4,13 +4,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { type CapabilitiesData, capabilitiesCollector } from '../../domain/collectors/capabilities.ts';
 import { CAPABILITIES } from '../../domain/collectors/collector.ts';
-import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, parseErrorAsserter, schemaChecked } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('capabilities');
 const assertParseError = parseErrorAsserter('capabilities');
 
 function parse(stdout: string): CapabilitiesData {
-  return capabilitiesCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaChecked(capabilitiesCollector, capabilitiesCollector.parse({ stdout, stderr: '', exitCode: 0 }, {}));
 }
 
 describe('capabilitiesCollector settings', () => {

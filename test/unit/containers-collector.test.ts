@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { type ContainerInfo, type ContainersData, containersCollector } from '../../domain/collectors/containers.ts';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaChecked } from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('containers');
@@ -14,7 +14,7 @@ const MIB = 2 ** 20;
 const GIB = 2 ** 30;
 
 function parse(stdout: string): ContainersData {
-  return containersCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaChecked(containersCollector, containersCollector.parse({ stdout, stderr: '', exitCode: 0 }, {}));
 }
 
 function container(data: ContainersData, name: string): ContainerInfo {

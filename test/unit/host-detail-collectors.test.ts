@@ -7,7 +7,7 @@ import { type GpuData, gpuCollector } from '../../domain/collectors/gpu.ts';
 import { type ProcessesData, processesCollector, TOP_PROCESSES } from '../../domain/collectors/processes.ts';
 import { type SensorsData, sensorsCollector } from '../../domain/collectors/sensors.ts';
 import { insightsFor, unavailableReason } from '../../domain/insights/data-insights.ts';
-import { fixtureReader, parsedFixture, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, parsedFixture, parseErrorAsserter, schemaChecked } from '../support/collector-fixtures.ts';
 
 const output = (stdout: string) => ({ stdout, stderr: '', exitCode: 0 });
 const runHere = (script: string) => execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
@@ -20,7 +20,7 @@ function edited(text: string, search: string | RegExp, replacement: string): str
 
 describe('processesCollector', () => {
   const fixture = fixtureReader('processes');
-  const parse = (stdout: string): ProcessesData => processesCollector.parse(output(stdout), {});
+  const parse = (stdout: string): ProcessesData => schemaChecked(processesCollector, processesCollector.parse(output(stdout), {}));
   const assertParseError = parseErrorAsserter('processes');
 
   it('polls every 5 minutes into processes_snapshots, on every device', () => {

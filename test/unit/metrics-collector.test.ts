@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { CollectorContext } from '../../domain/collectors/collector.ts';
 import { type MetricsData, metricsCollector } from '../../domain/collectors/metrics.ts';
-import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, parseErrorAsserter, schemaChecked } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('metrics');
 const KIB = 1024;
 
 function parse(stdout: string, ctx: CollectorContext<MetricsData> = {}): MetricsData {
-  return metricsCollector.parse({ stdout, stderr: '', exitCode: 0 }, ctx);
+  return schemaChecked(metricsCollector, metricsCollector.parse({ stdout, stderr: '', exitCode: 0 }, ctx));
 }
 
 function parseFixture(name: string, ctx: CollectorContext<MetricsData> = {}): MetricsData {

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { type NetworkData, type NetworkInterface, networkCollector } from '../../domain/collectors/network.ts';
-import { fixtureReader, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, fixtureUrl, parseErrorAsserter, schemaChecked } from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('network');
 
 function parse(stdout: string): NetworkData {
-  return networkCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaChecked(networkCollector, networkCollector.parse({ stdout, stderr: '', exitCode: 0 }, {}));
 }
 
 function iface(data: NetworkData, name: string): NetworkInterface {

@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaChecked } from '../support/collector-fixtures.ts';
 import { type ServicesData, type ServiceUnit, servicesCollector } from '../../domain/collectors/services.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('services');
 
 function parse(stdout: string): ServicesData {
-  return servicesCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaChecked(servicesCollector, servicesCollector.parse({ stdout, stderr: '', exitCode: 0 }, {}));
 }
 
 function unit(data: ServicesData, name: string): ServiceUnit {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaChecked } from '../support/collector-fixtures.ts';
 import { PACKAGE_LIST_LIMIT, type PendingUpdate, type UpdatesData, updatesCollector } from '../../domain/collectors/updates.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
@@ -13,7 +13,7 @@ const fixture = fixtureReader('updates');
 const assertParseError = parseErrorAsserter('updates');
 
 function parse(stdout: string): UpdatesData {
-  return updatesCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaChecked(updatesCollector, updatesCollector.parse({ stdout, stderr: '', exitCode: 0 }, {}));
 }
 
 function pkg(data: UpdatesData, name: string, arch?: string): PendingUpdate {
