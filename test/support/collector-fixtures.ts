@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { Collector } from '../../domain/collectors/collector.ts';
+import type { Collector, CollectorContext } from '../../domain/collectors/collector.ts';
 import { CollectorParseError } from '../../domain/collectors/parse-error.ts';
 import { collectors, type DataType } from '../../domain/collectors/registry.ts';
 import { shellQuote } from '../../domain/ssh/quote.ts';
@@ -15,6 +15,16 @@ export function fixtureReader(dataType: string): (name: string) => string {
   return (name) => readFileSync(fixtureUrl(dataType, name), 'utf8');
 }
 
+/**
+ * Parses a script output as `collector.parse` does and holds the answer to `collector.schema`: a field
+ * missing or of the wrong type fails, and so does one the schema does not declare (parsing strips it).
+ */
+export function schemaCheckedParse<T>(collector: Collector<T>, stdout: string, ctx: CollectorContext<T> = {}): T {
+  const data = collector.parse({ stdout, stderr: '', exitCode: 0 }, ctx);
+  assert.deepEqual(collector.schema.parse(data), data, `the ${collector.dataType} answer does not match its schema`);
+  return data;
+}
+
 /** Asserts that `run` fails with a CollectorParseError of `dataType` whose message matches. */
 export function parseErrorAsserter(dataType: string): (run: () => unknown, message: RegExp) => void {
   return (run, message) =>
@@ -24,15 +34,6 @@ export function parseErrorAsserter(dataType: string): (run: () => unknown, messa
       assert.match(error.message, message);
       return true;
     });
-}
-
-/**
- * Returns `data` after asserting that its collector's schema describes it exactly: parsing it back
- * neither fails (a missing or mistyped field) nor drops anything (a field the schema does not declare).
- */
-export function schemaChecked<T>(collector: Collector<T>, data: T): T {
-  assert.deepEqual(collector.schema.parse(data), data);
-  return data;
 }
 
 /**
