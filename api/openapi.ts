@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import pkg from '../package.json' with { type: 'json' };
-import { DATA_TYPES } from '../domain/collectors/registry.ts';
+import { collectorFor, DATA_TYPES } from '../domain/collectors/registry.ts';
 import type { SemanticChange } from '../domain/config/config-diff.ts';
 import { AlertChannelCreate, AlertRuleCreate } from '../schema/alert.ts';
 import { TokenCreate, TOKEN_SCOPES, type PrincipalKind, type TokenView } from '../schema/api-token.ts';
 import { ConfirmBody, ExecRequest, OperationId, OperationListQuery } from '../schema/command-request.ts';
 import { ConfigChangesQuery, SnapshotId, WatchPathRequest } from '../schema/config-request.ts';
 import { ContainerActionRequest, ContainerName } from '../schema/container-action.ts';
+import { dataAnswerShapeOf } from '../schema/data-answer.ts';
 import { DeviceCreate, DevicePatch, Hostname, type DeviceView } from '../schema/device.ts';
 import { GUEST_ACTIONS, VmidParam } from '../schema/guest-action.ts';
 import type { IncidentView } from '../schema/incident.ts';
@@ -23,7 +24,7 @@ import { DatasetPropertiesAnswer, PruneAnswer, SnapshotListingAnswer, ZfsReplica
 import { ZfsCloneRequest, ZfsEventsQuery, ZfsPropertiesQuery, ZfsPropertySetRequest, ZfsPruneRequest, ZfsReplicationRequest, ZfsScrubRequest, ZfsSnapshotListQuery } from '../schema/zfs-request.ts';
 import { PoolParam, ReplicationId } from './routes/zfs.ts';
 import type { AlertService } from '../services/alert-service.ts';
-import type { CacheStats, DataAnswer, HistoryAnswer } from '../services/collection-service.ts';
+import type { CacheStats, HistoryAnswer } from '../services/collection-service.ts';
 import type { ImportResult } from '../services/device-service.ts';
 import type { FleetContainers, FleetDevice, FleetMetrics } from '../services/fleet-service.ts';
 import type { HealthReport } from '../services/health-service.ts';
@@ -228,25 +229,6 @@ const CommandBlocked = z.looseObject({
   workflow_id: z.string(),
 });
 
-const Insight = z.looseObject({
-  severity: z.enum(['critical', 'warning', 'info']),
-  code: z.string(),
-  subject: z.string(),
-  message: z.string(),
-  evidence: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
-});
-const dataAnswerShape = {
-  device: z.string(),
-  data_type: z.string(),
-  data: z.unknown(),
-  collected_at: Time,
-  age_seconds: z.number(),
-  from_cache: z.boolean(),
-  workflow_id: z.string().optional(),
-  insights: z.array(Insight),
-  stale: z.literal(true).optional().describe('present when the snapshot is older than its freshness threshold and the database could not be asked for a newer one'),
-  stale_reason: z.string().optional().describe('why no fresher answer was given, e.g. "database unreachable: connect ECONNREFUSED 127.0.0.1:5432"'),
-} satisfies Record<keyof DataAnswer, z.ZodType>;
 const historyAnswerShape = {
   device: z.string(),
   data_type: z.string(),
@@ -474,6 +456,33 @@ const whoamiShape = {
   tokens_required: z.boolean().describe('false for the local owner: loopback with no token yet'),
 };
 
+/**
+ * A named component from a schema that zod gave `$defs` (the repeated part of a recursive schema, such as
+ * the ZFS vdev tree): they are referred to from the schema's own root, so they move into the components
+ * beside it, as `<name>_<def>`, and the references follow them.
+ */
+function components(name: string, schema: JsonSchema): Record<string, JsonSchema> {
+  const { $defs, ...root } = schema as JsonSchema & { $defs?: Record<string, JsonSchema> };
+  const defName = (key: string) => `${name}_${key.replace(/^_+/, '')}`;
+  const moved = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(moved);
+    if (typeof value !== 'object' || value === null) return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, key === '$ref' && typeof inner === 'string' && inner.startsWith('#/$defs/') ? ref(defName(inner.slice('#/$defs/'.length))).$ref : moved(inner)]),
+    );
+  };
+  return Object.fromEntries([[name, moved(root)], ...Object.entries($defs ?? {}).map(([key, def]) => [defName(key), moved(def)])]);
+}
+
+/** Each data type's answer under its own name (`MetricsAnswer`, `DiskIoAnswer`...), its `data` described by its collector's schema. */
+const dataAnswerName = (dataType: string) => `${dataType.replace(/(?:^|_)([a-z])/g, (_, letter: string) => letter.toUpperCase())}Answer`;
+const dataAnswers = Object.assign({}, ...DATA_TYPES.map((dataType) => components(dataAnswerName(dataType), answers(z.looseObject(dataAnswerShapeOf(collectorFor(dataType))))))) as Record<string, JsonSchema>;
+/** The data route answers one of them, told apart by `data_type`. */
+const DataAnswer = {
+  oneOf: DATA_TYPES.map((dataType) => ref(dataAnswerName(dataType))),
+  discriminator: { propertyName: 'data_type', mapping: Object.fromEntries(DATA_TYPES.map((dataType) => [dataType, ref(dataAnswerName(dataType)).$ref])) },
+};
+
 const schemas = {
   Error: answers(ErrorBody),
   DeviceView: answers(DeviceViewSchema),
@@ -482,7 +491,7 @@ const schemas = {
   CommandDone: answers(CommandDone),
   CommandHeld: answers(CommandHeld),
   CommandBlocked: answers(CommandBlocked),
-  DataAnswer: answers(z.looseObject(dataAnswerShape)),
+  DataAnswer,
   HistoryAnswer: answers(z.looseObject(historyAnswerShape)),
   HealthReport: answers(z.looseObject(healthShape)),
   MaintenanceView: answers(z.looseObject(maintenanceViewShape)),
@@ -1125,7 +1134,7 @@ function buildDocument() {
             'for devices, tokens and alert settings (alert channels also need `confirm`: they receive phrases). `/health` and `/openapi.json` are always open.',
         },
       },
-      schemas,
+      schemas: { ...schemas, ...dataAnswers },
     },
     paths,
   };

@@ -4,7 +4,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { scopesAllow, type Principal, type TokenScope } from '../schema/api-token.ts';
 import { z } from 'zod';
-import { collectors } from '../domain/collectors/registry.ts';
+import { collectorFor, DATA_TYPES } from '../domain/collectors/registry.ts';
 import { databaseUnreachable } from '../platform/db.ts';
 import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
 import { DeviceCreate, Hostname, Tag } from '../schema/device.ts';
@@ -15,6 +15,7 @@ import { LogSince, MAX_LOG_LINES, UnitName } from '../schema/log-request.ts';
 import type { CollectionService } from '../services/collection-service.ts';
 import type { ConfigHistoryService } from '../services/config-history-service.ts';
 import { DevicePath, SnapshotId } from '../schema/config-request.ts';
+import { dataAnswerShapeOf } from '../schema/data-answer.ts';
 import type { DeviceActionService } from '../services/device-action-service.ts';
 import type { DeviceService, RequestContext } from '../services/device-service.ts';
 import type { HealthService } from '../services/health-service.ts';
@@ -117,21 +118,23 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
       }),
   );
 
-  const dataTool = (name: string, dataType: string, title: string, description: string) =>
+  for (const dataType of DATA_TYPES) {
+    const collector = collectorFor(dataType);
     server.registerTool(
-      name,
+      collector.tool.name,
       {
-        title,
-        description,
+        title: collector.tool.title,
+        description: collector.tool.description,
         inputSchema: {
           device: Hostname.describe('Device hostname'),
           force_refresh: z.boolean().optional().describe('Collect now even if the stored data is fresh'),
         },
+        outputSchema: dataAnswerShapeOf(collector),
         annotations: readOnly,
       },
       ({ device, force_refresh }) => answer(() => deps.collection.read(device, dataType, { forceRefresh: force_refresh ?? false }, ctx())),
     );
-  for (const collector of Object.values(collectors)) dataTool(collector.tool.name, collector.dataType, collector.tool.title, collector.tool.description);
+  }
 
   server.registerTool(
     'infrastructure_health',

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { CAPABILITIES, type Capability, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import { END_MARKER, type Sections, splitSections } from './sections.ts';
@@ -11,22 +12,24 @@ import { END_MARKER, type Sections, splitSections } from './sections.ts';
 
 const DATA_TYPE = 'capabilities';
 
-export interface OsRelease {
-  id: string | null;
-  version_id: string | null;
-  pretty_name: string | null;
-}
+export const OsRelease = z.object({
+  id: z.string().nullable(),
+  version_id: z.string().nullable(),
+  pretty_name: z.string().nullable(),
+});
+export type OsRelease = z.infer<typeof OsRelease>;
 
-export interface CapabilitiesData {
-  capabilities: Record<Capability, boolean>;
-  os: OsRelease | null;
-  kernel: string;
-  arch: string;
+export const CapabilitiesData = z.object({
+  capabilities: z.record(z.enum(CAPABILITIES), z.boolean()),
+  os: OsRelease.nullable(),
+  kernel: z.string(),
+  arch: z.string(),
   /** e.g. `pve-manager/8.2.4/faa83925c9641325`, when the device is a Proxmox VE host. */
-  proxmox_version?: string;
+  proxmox_version: z.string().optional(),
   /** e.g. `6.12.10`, when the device runs Unraid. */
-  unraid_version?: string;
-}
+  unraid_version: z.string().optional(),
+});
+export type CapabilitiesData = z.infer<typeof CapabilitiesData>;
 
 /**
  * systemd counts only when it is PID 1 (`/run/systemd/system` exists, the check sd_booted() makes):
@@ -120,6 +123,7 @@ export const capabilitiesCollector: Collector<CapabilitiesData> = {
       'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag, gpu), its OS, kernel and architecture. Detected daily.',
   },
   description: 'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag, gpu), its OS, kernel and architecture',
+  schema: CapabilitiesData,
   freshnessSeconds: 86_400,
   pollIntervalSeconds: 86_400,
   commandTimeoutMs: 30_000,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
@@ -26,57 +27,70 @@ export const CONTAINER_STATE_NAMES = ['created', 'running', 'paused', 'restartin
 export type ContainerState = (typeof CONTAINER_STATE_NAMES)[number];
 const CONTAINER_STATES: ReadonlySet<string> = new Set(CONTAINER_STATE_NAMES);
 
-export interface ContainerPort {
+export const ContainerPort = z.object({
   /** Absent for a port that is exposed but not published. */
-  host_ip?: string;
-  host_port?: number;
+  host_ip: z.string().optional(),
+  host_port: z.number().optional(),
   /** Last port of a published range such as `8000-8005`, which docker prints compacted. */
-  host_port_end?: number;
-  container_port: number;
-  container_port_end?: number;
-  protocol: string;
-}
+  host_port_end: z.number().optional(),
+  container_port: z.number(),
+  container_port_end: z.number().optional(),
+  protocol: z.string(),
+});
+export type ContainerPort = z.infer<typeof ContainerPort>;
 
-export interface ContainerStats {
-  cpu_percent: number;
-  memory_usage_bytes: number;
-  memory_limit_bytes: number;
-  memory_percent: number;
-  net_rx_bytes: number;
-  net_tx_bytes: number;
-  block_read_bytes: number;
-  block_write_bytes: number;
-  pids: number;
-}
+const bytes = z.number().describe('bytes');
 
-export interface ContainerInfo {
-  id: string;
-  name: string;
-  image: string;
-  state: ContainerState;
+export const ContainerStats = z.object({
+  cpu_percent: z.number().describe('percent of one core (docker stats: 200 = two cores busy)'),
+  memory_usage_bytes: bytes,
+  memory_limit_bytes: bytes,
+  memory_percent: z.number().describe('percent of the memory limit'),
+  net_rx_bytes: bytes,
+  net_tx_bytes: bytes,
+  block_read_bytes: bytes,
+  block_write_bytes: bytes,
+  pids: z.number(),
+});
+export type ContainerStats = z.infer<typeof ContainerStats>;
+
+export const ContainerInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  image: z.string(),
+  state: z.enum(CONTAINER_STATE_NAMES),
   /** Docker's human summary, e.g. `Up 3 hours (healthy)`. */
-  status: string;
-  created_at: string;
+  status: z.string(),
+  created_at: z.string(),
   /** Null for a container that never started. */
-  started_at: string | null;
-  ports: ContainerPort[];
-  restart_count: number;
+  started_at: z.string().nullable(),
+  ports: z.array(ContainerPort),
+  restart_count: z.number(),
   /** `starting`, `healthy` or `unhealthy`; null without a healthcheck. */
-  health: string | null;
+  health: z.string().nullable(),
   /** Exit code of the last run; null while running or before the first start. */
-  exit_code: number | null;
-  labels: Record<string, string>;
-  compose_project: string | null;
+  exit_code: z.number().nullable(),
+  labels: z.record(z.string(), z.string()),
+  compose_project: z.string().nullable(),
   /** Null for stopped containers (docker stats only covers running and paused ones) or when docker could not read them. */
-  stats: ContainerStats | null;
-}
+  stats: ContainerStats.nullable(),
+});
+export type ContainerInfo = z.infer<typeof ContainerInfo>;
 
-export interface ContainersData {
-  docker_available: boolean;
-  docker_version?: string;
-  containers: ContainerInfo[];
-  summary: { total: number; running: number; exited: number; paused: number; restarting: number; unhealthy: number };
-}
+export const ContainersData = z.object({
+  docker_available: z.boolean(),
+  docker_version: z.string().optional(),
+  containers: z.array(ContainerInfo),
+  summary: z.object({
+    total: z.number(),
+    running: z.number(),
+    exited: z.number(),
+    paused: z.number(),
+    restarting: z.number(),
+    unhealthy: z.number(),
+  }),
+});
+export type ContainersData = z.infer<typeof ContainersData>;
 
 /** One line of JSON per container, from a template under our control: exact on every docker version. */
 const INSPECT_TEMPLATE =
@@ -372,6 +386,7 @@ export const containersCollector: Collector<ContainersData> = {
       'Every Docker container with state, image, ports, restart count, health and CPU/memory/network/block I/O. Cached for up to 30 s.',
   },
   description: 'Docker containers: state, health, restarts, ports, labels and resource usage',
+  schema: ContainersData,
   freshnessSeconds: 30,
   pollIntervalSeconds: 30,
   commandTimeoutMs: 30_000,

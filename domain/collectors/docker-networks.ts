@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
@@ -18,35 +19,36 @@ import {
 
 const DATA_TYPE = 'docker_networks';
 
-export interface NetworkSubnet {
-  subnet: string;
-  gateway: string | null;
-}
+export const NetworkSubnet = z.object({ subnet: z.string().describe('CIDR'), gateway: z.string().nullable() });
+export type NetworkSubnet = z.infer<typeof NetworkSubnet>;
 
-export interface NetworkContainer {
-  id: string;
-  name: string;
-  ipv4_address: string | null;
-  ipv6_address: string | null;
-}
+export const NetworkContainer = z.object({
+  id: z.string(),
+  name: z.string(),
+  ipv4_address: z.string().nullable().describe('CIDR, as docker network inspect gives it'),
+  ipv6_address: z.string().nullable(),
+});
+export type NetworkContainer = z.infer<typeof NetworkContainer>;
 
-export interface DockerNetwork {
-  id: string;
-  name: string;
-  driver: string;
-  scope: string;
-  internal: boolean;
-  subnets: NetworkSubnet[];
-  containers: NetworkContainer[];
+export const DockerNetwork = z.object({
+  id: z.string(),
+  name: z.string(),
+  driver: z.string(),
+  scope: z.string(),
+  internal: z.boolean(),
+  subnets: z.array(NetworkSubnet),
+  containers: z.array(NetworkContainer),
   /** From the `com.docker.compose.project` label of networks compose created. */
-  compose_project: string | null;
-}
+  compose_project: z.string().nullable().describe('the com.docker.compose.project label of networks compose created'),
+});
+export type DockerNetwork = z.infer<typeof DockerNetwork>;
 
-export interface DockerNetworksData {
-  docker_available: boolean;
-  networks: DockerNetwork[];
-  summary: { total: number; with_containers: number };
-}
+export const DockerNetworksData = z.object({
+  docker_available: z.boolean(),
+  networks: z.array(DockerNetwork),
+  summary: z.object({ total: z.int(), with_containers: z.int() }),
+});
+export type DockerNetworksData = z.infer<typeof DockerNetworksData>;
 
 const COMMAND = [
   `if ! command -v docker >/dev/null 2>&1; then echo @@no-docker; echo ${END_MARKER}; exit 0; fi`,
@@ -123,6 +125,7 @@ function parseNetworks(sections: Sections): DockerNetworksData {
 
 export const dockerNetworksCollector: Collector<DockerNetworksData> = {
   dataType: DATA_TYPE,
+  schema: DockerNetworksData,
   description: 'Docker networks: driver, scope, subnets and attached containers',
   freshnessSeconds: 120,
   pollIntervalSeconds: 600,

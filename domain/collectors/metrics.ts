@@ -1,4 +1,5 @@
-import type { InterfaceCounters } from './network.ts';
+import { z } from 'zod';
+import { InterfaceCounters } from './network.ts';
 import type { Collector, CollectorContext } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import { END_MARKER, parseNumber, round2, type Sections, splitSections } from './sections.ts';
@@ -15,64 +16,78 @@ const PREVIOUS_SNAPSHOT_MAX_AGE_MS = 15 * 60 * 1000;
 /** The kernel derives btime from the wall clock, so it can differ by a second between reads of one boot. */
 const BOOT_TIME_TOLERANCE_SECONDS = 1;
 
+const ticks = z.number().describe('USER_HZ ticks since boot');
+const bytes = z.number().describe('bytes');
+const percent = z.number().describe('percent, 0-100');
+
 /** Aggregate `cpu` line of /proc/stat, in USER_HZ ticks since boot. */
-export interface CpuCounters {
-  user: number;
-  nice: number;
-  system: number;
-  idle: number;
-  iowait: number;
-  irq: number;
-  softirq: number;
-  steal: number;
-  guest: number;
-  guest_nice: number;
-}
+export const CpuCounters = z.object({
+  user: ticks,
+  nice: ticks,
+  system: ticks,
+  idle: ticks,
+  iowait: ticks,
+  irq: ticks,
+  softirq: ticks,
+  steal: ticks,
+  guest: ticks,
+  guest_nice: ticks,
+});
+export type CpuCounters = z.infer<typeof CpuCounters>;
 
-export interface FilesystemUsage {
-  device: string;
-  fs_type: string;
-  mountpoint: string;
-  size_bytes: number;
-  used_bytes: number;
-  available_bytes: number;
+export const FilesystemUsage = z.object({
+  device: z.string(),
+  fs_type: z.string(),
+  mountpoint: z.string(),
+  size_bytes: bytes,
+  used_bytes: bytes,
+  available_bytes: bytes,
   /** df's Capacity formula, used / (used + available), so root-reserved blocks count as full. */
-  used_percent: number;
-}
+  used_percent: percent.describe('percent, used / (used + available) as df computes it'),
+});
+export type FilesystemUsage = z.infer<typeof FilesystemUsage>;
 
-export interface NetworkInterfaceCounters extends InterfaceCounters {
-  interface: string;
-}
+export const NetworkInterfaceCounters = InterfaceCounters.extend({
+  interface: z.string(),
+});
+export type NetworkInterfaceCounters = z.infer<typeof NetworkInterfaceCounters>;
 
-export interface MetricsData {
-  cpu: {
-    usage_percent: number;
-    iowait_percent: number;
-    steal_percent: number;
-    cores: number;
-    sample_window_seconds: number;
-    source: 'previous_snapshot' | 'in_command_sample';
-  };
-  memory: {
-    total_bytes: number;
-    available_bytes: number;
-    used_bytes: number;
-    used_percent: number;
-    buffers_bytes: number;
-    cached_bytes: number;
-    swap_total_bytes: number;
-    swap_used_bytes: number;
-  };
-  filesystems: FilesystemUsage[];
-  load: { load_1: number; load_5: number; load_15: number; running: number; total_entities: number };
-  uptime_seconds: number;
+export const MetricsData = z.object({
+  cpu: z.object({
+    usage_percent: percent,
+    iowait_percent: percent,
+    steal_percent: percent,
+    cores: z.number(),
+    sample_window_seconds: z.number().describe('seconds between the two /proc/stat samples'),
+    source: z.enum(['previous_snapshot', 'in_command_sample']),
+  }),
+  memory: z.object({
+    total_bytes: bytes,
+    available_bytes: bytes,
+    used_bytes: bytes,
+    used_percent: percent,
+    buffers_bytes: bytes,
+    cached_bytes: bytes,
+    swap_total_bytes: bytes,
+    swap_used_bytes: bytes,
+  }),
+  filesystems: z.array(FilesystemUsage),
+  load: z.object({
+    load_1: z.number(),
+    load_5: z.number(),
+    load_15: z.number(),
+    running: z.number(),
+    total_entities: z.number(),
+  }),
+  uptime_seconds: z.number().describe('seconds'),
   /** Unix time of boot (btime); identifies the boot the CPU counters belong to. */
-  boot_time: number;
-  network: NetworkInterfaceCounters[];
-  process_count: number;
+  boot_time: z.number().describe('Unix time of boot, seconds'),
+  network: z.array(NetworkInterfaceCounters),
+  process_count: z.number(),
   /** Counters of the latest sample, kept so the next collection can compute its CPU delta from them. */
-  cpu_raw: CpuCounters;
-}
+  cpu_raw: CpuCounters,
+});
+export type MetricsData = z.infer<typeof MetricsData>;
 
 /**
  * Mounts that hold no user data (kernel interfaces, RAM-backed, container layers) or read-only images
@@ -376,6 +391,7 @@ export const metricsCollector: Collector<MetricsData> = {
       'CPU % (from /proc/stat deltas), memory, filesystems, load, uptime, network counters and process count. Cached for up to 300 s.',
   },
   description: 'CPU, memory, filesystem, load, uptime and network counters from /proc and df',
+  schema: MetricsData,
   freshnessSeconds: 300,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 15_000,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
@@ -21,72 +22,79 @@ import {
 const DATA_TYPE = 'network';
 
 /** Kernel operational states (RFC 2863), as `ip` prints them. */
-export type OperState = 'UP' | 'DOWN' | 'UNKNOWN' | 'LOWERLAYERDOWN' | 'DORMANT' | 'NOTPRESENT' | 'TESTING';
-const OPER_STATES: ReadonlySet<string> = new Set<OperState>([
-  'UP', 'DOWN', 'UNKNOWN', 'LOWERLAYERDOWN', 'DORMANT', 'NOTPRESENT', 'TESTING',
-]);
+export const OperState = z.enum(['UP', 'DOWN', 'UNKNOWN', 'LOWERLAYERDOWN', 'DORMANT', 'NOTPRESENT', 'TESTING']);
+export type OperState = z.infer<typeof OperState>;
+const OPER_STATES: ReadonlySet<string> = new Set<OperState>(OperState.options);
 
-export interface InterfaceAddress {
-  family: 'inet' | 'inet6';
+export const InterfaceAddress = z.object({
+  family: z.enum(['inet', 'inet6']),
   /** The local address; for a point-to-point address (`inet A peer B/32`) this is A. */
-  address: string;
-  prefix_len: number;
+  address: z.string(),
+  prefix_len: z.number(),
   /** `host`, `link`, `global`, `site` or a number. */
-  scope: string;
-}
+  scope: z.string(),
+});
+export type InterfaceAddress = z.infer<typeof InterfaceAddress>;
 
-export interface InterfaceCounters {
-  rx_bytes: number;
-  tx_bytes: number;
-  rx_packets: number;
-  tx_packets: number;
-  rx_errors: number;
-  tx_errors: number;
-  rx_dropped: number;
-  tx_dropped: number;
-}
+const bytes = z.number().describe('bytes since the interface came up');
+const packets = z.number().describe('packets since the interface came up');
 
-export interface NetworkInterface extends InterfaceCounters {
+export const InterfaceCounters = z.object({
+  rx_bytes: bytes,
+  tx_bytes: bytes,
+  rx_packets: packets,
+  tx_packets: packets,
+  rx_errors: packets,
+  tx_errors: packets,
+  rx_dropped: packets,
+  tx_dropped: packets,
+});
+export type InterfaceCounters = z.infer<typeof InterfaceCounters>;
+
+export const NetworkInterface = InterfaceCounters.extend({
   /** Without the `@peer` suffix that `ip` prints for veth and VLAN interfaces. */
-  name: string;
+  name: z.string(),
   /** Derived from the flags when `ip` does not print it (some busybox builds). */
-  state: OperState;
+  state: OperState,
   /** Interface flags as `ip` prints them, e.g. `BROADCAST`, `UP`, `LOWER_UP`, `NO-CARRIER`, `POINTOPOINT`. */
-  flags: string[];
-  mtu: number;
+  flags: z.array(z.string()),
+  mtu: z.number().describe('bytes'),
   /** Null for interfaces without a hardware address (loopback, WireGuard, tun, IP tunnels). */
-  mac: string | null;
+  mac: z.string().nullable(),
   /**
    * `bridge`, `veth`, `wireguard`, `tun`, `tap`, `vlan`, `bond`... from iproute2's link details; without
    * those (text fallback) or for plain NICs, the link-layer type (`ether`, `loopback`, `ppp`...).
    */
-  kind?: string;
+  kind: z.string().optional(),
   /** The bridge or bond this interface is a port of. */
-  master: string | null;
-  addresses: InterfaceAddress[];
-}
+  master: z.string().nullable(),
+  addresses: z.array(InterfaceAddress),
+});
+export type NetworkInterface = z.infer<typeof NetworkInterface>;
 
-export interface DefaultRoute {
+export const DefaultRoute = z.object({
   /** Null for a device route such as `default dev wg0` (full-tunnel VPN, PPP). */
-  gateway: string | null;
-  interface: string;
+  gateway: z.string().nullable(),
+  interface: z.string(),
   /** IPv4 is preferred; the IPv6 default route is reported only when there is no IPv4 one. */
-  family: 'inet' | 'inet6';
-}
+  family: z.enum(['inet', 'inet6']),
+});
+export type DefaultRoute = z.infer<typeof DefaultRoute>;
 
-export interface NetworkData {
+export const NetworkData = z.object({
   /** In the order `ip` lists them (by interface index). */
-  interfaces: NetworkInterface[];
-  default_route: DefaultRoute | null;
+  interfaces: z.array(NetworkInterface),
+  default_route: DefaultRoute.nullable(),
   /**
    * Over the non-loopback interfaces. `up` counts interfaces that are operationally up: state UP, or
    * state UNKNOWN with the UP and LOWER_UP flags (how WireGuard and tun devices report a working link);
    * `down` counts all others.
    */
-  summary: { total: number; up: number; down: number };
+  summary: z.object({ total: z.number(), up: z.number(), down: z.number() }),
   /** Which `ip` output the data was read from. */
-  source: 'ip-json' | 'ip-text';
-}
+  source: z.enum(['ip-json', 'ip-text']),
+});
+export type NetworkData = z.infer<typeof NetworkData>;
 
 /**
  * `run SECTION COMMAND...` prints the command's stdout as @@SECTION, then @@SECTION-status and
@@ -491,6 +499,7 @@ export const networkCollector: Collector<NetworkData> = {
       'Interfaces with state, MTU, MAC, addresses and rx/tx counters, and the default route. Cached for up to 120 s.',
   },
   description: 'Network interfaces: state, addresses, MAC, bridge membership, traffic counters, and the default route',
+  schema: NetworkData,
   freshnessSeconds: 120,
   pollIntervalSeconds: 120,
   commandTimeoutMs: 15_000,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Collector } from './collector.ts';
 import { parsePublishedPorts, type ContainerPort } from './containers.ts';
 import { CollectorParseError } from './parse-error.ts';
@@ -22,29 +23,32 @@ import {
 
 const DATA_TYPE = 'ports';
 
-export type PortProtocol = 'tcp' | 'udp';
+export const PortProtocol = z.enum(['tcp', 'udp']);
+export type PortProtocol = z.infer<typeof PortProtocol>;
 
-export interface ListeningPort {
-  protocol: PortProtocol;
+export const ListeningPort = z.object({
+  protocol: PortProtocol,
   /** As ss prints it, without brackets: `0.0.0.0`, `::`, `127.0.0.1`, `*` (any family), `127.0.0.53%lo`. */
-  address: string;
-  port: number;
+  address: z.string().describe('as ss prints it, without brackets: 0.0.0.0, ::, 127.0.0.1, * (any family), 127.0.0.53%lo'),
+  port: z.int().min(0).max(65535),
   /** The first owning process; null when ss could not name it (another user's socket, or no -p rights). */
-  process: string | null;
-  pid: number | null;
+  process: z.string().nullable(),
+  pid: z.int().nullable(),
   /** The container publishing this port (docker ps), when one does. */
-  container: string | null;
-}
+  container: z.string().nullable(),
+});
+export type ListeningPort = z.infer<typeof ListeningPort>;
 
-export interface PortsData {
+export const PortsData = z.object({
   /** `ss` exists on the device. */
-  available: boolean;
+  available: z.boolean(),
   /** The collection ran as root, so every socket has its process. */
-  process_names_complete: boolean;
-  docker_available: boolean;
-  ports: ListeningPort[];
-  summary: { total: number; tcp: number; udp: number; published_by_containers: number; without_process: number };
-}
+  process_names_complete: z.boolean(),
+  docker_available: z.boolean(),
+  ports: z.array(ListeningPort),
+  summary: z.object({ total: z.int(), tcp: z.int(), udp: z.int(), published_by_containers: z.int(), without_process: z.int() }),
+});
+export type PortsData = z.infer<typeof PortsData>;
 
 const COMMAND = [
   `if ! command -v ss >/dev/null 2>&1; then echo @@no-ss; echo ${END_MARKER}; exit 0; fi`,
@@ -113,6 +117,7 @@ function publisherOf(port: Omit<ListeningPort, 'container'>, byContainer: Map<st
 
 export const portsCollector: Collector<PortsData> = {
   dataType: DATA_TYPE,
+  schema: PortsData,
   description: 'Listening TCP and UDP sockets with their owning process and publishing container',
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,

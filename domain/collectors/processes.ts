@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import { END_MARKER, excerptOf, round2, type Sections, splitSections } from './sections.ts';
@@ -20,34 +21,36 @@ export const TOP_PROCESSES = 15;
 /** Longer command lines (a Java class path...) are cut: the start says what the process is. */
 const MAX_COMMAND_LENGTH = 500;
 
-export interface ProcessInfo {
-  pid: number;
-  user: string;
+export const ProcessInfo = z.object({
+  pid: z.number(),
+  user: z.string(),
   /** ps %CPU: CPU time over elapsed time since the process started; above 100 on several cores. */
-  cpu_percent: number;
-  memory_percent: number;
-  rss_bytes: number;
-  vsz_bytes: number;
+  cpu_percent: z.number().describe('percent of one core, CPU time over elapsed time since the process started'),
+  memory_percent: z.number().describe('percent of physical memory (resident)'),
+  rss_bytes: z.number().describe('bytes'),
+  vsz_bytes: z.number().describe('bytes'),
   /** ps STAT, e.g. `Ssl`, `R+`, `Z`. */
-  state: string;
-  tty: string | null;
+  state: z.string(),
+  tty: z.string().nullable(),
   /** ps START as printed: `10:25` today, `Oct25` this year, `2019` before. */
-  started: string;
-  cpu_time_seconds: number;
+  started: z.string(),
+  cpu_time_seconds: z.number().describe('seconds'),
   /** The program: a kernel thread's name without brackets, else the base name of the first word. */
-  name: string;
-  command: string;
-}
+  name: z.string(),
+  command: z.string(),
+});
+export type ProcessInfo = z.infer<typeof ProcessInfo>;
 
-export interface ProcessesData {
-  available: boolean;
+export const ProcessesData = z.object({
+  available: z.boolean(),
   /** Why there is no list, when there is none. */
-  reason?: string;
+  reason: z.string().optional(),
   /** Most CPU first, at most TOP_PROCESSES. */
-  top_cpu: ProcessInfo[];
+  top_cpu: z.array(ProcessInfo),
   /** Most resident memory first, at most TOP_PROCESSES. */
-  top_memory: ProcessInfo[];
-}
+  top_memory: z.array(ProcessInfo),
+});
+export type ProcessesData = z.infer<typeof ProcessesData>;
 
 const PS = `ps auxww`;
 const COMMAND = [
@@ -119,6 +122,7 @@ export const processesCollector: Collector<ProcessesData> = {
       'The 15 processes using the most CPU and the 15 using the most resident memory (procps ps): PID, user, %CPU (CPU time over the process\'s lifetime, as ps computes it), %MEM, RSS, state, CPU time and command line. A device with busybox ps answers available false. Cached for up to 60 s.',
   },
   description: `The ${TOP_PROCESSES} processes using the most CPU (lifetime average, as ps computes it) and the most resident memory, from procps ps`,
+  schema: ProcessesData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 15_000,

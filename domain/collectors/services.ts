@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
@@ -19,36 +20,38 @@ import {
 
 const DATA_TYPE = 'services';
 
-export interface ServiceUnit {
+export const ServiceUnit = z.object({
   /** Full unit name, e.g. `nginx.service`, `getty@tty1.service`. */
-  name: string;
+  name: z.string(),
   /** `loaded`, `not-found`, `masked`, `bad-setting`, `error`... */
-  load: string;
+  load: z.string(),
   /** `active`, `inactive`, `failed`, `activating`, `deactivating`, `reloading`, `maintenance`, `refreshing`. */
-  active: string;
+  active: z.string(),
   /** Unit-type specific state: `running`, `exited`, `dead`, `failed`, `auto-restart`... */
-  sub: string;
-  description: string;
+  sub: z.string(),
+  description: z.string(),
   /**
    * Unit file state: `enabled`, `disabled`, `static`, `masked`, `indirect`, `generated`, `alias`...;
    * for a template instance (`getty@tty1.service`) the template's state when the instance has no file
    * of its own; null when systemd lists no unit file (transient units, units that do not exist).
    */
-  enabled: string | null;
-}
+  enabled: z.string().nullable(),
+});
+export type ServiceUnit = z.infer<typeof ServiceUnit>;
 
-export interface ServicesData {
-  systemd_available: boolean;
+export const ServicesData = z.object({
+  systemd_available: z.boolean(),
   /** Why systemd could not be asked, when it is not available. */
-  reason?: string;
+  reason: z.string().optional(),
   /** Major version from `systemctl --version`, e.g. 252. */
-  systemd_version?: number;
+  systemd_version: z.number().optional(),
   /** Failed units first, then by name. Includes units that are referenced but not installed (load `not-found`). */
-  units: ServiceUnit[];
+  units: z.array(ServiceUnit),
   /** `active` includes units that are reloading or refreshing; activating, deactivating and maintenance units only count in `total`. */
-  summary: { total: number; active: number; failed: number; inactive: number };
-  failed_units: string[];
-}
+  summary: z.object({ total: z.number(), active: z.number(), failed: z.number(), inactive: z.number() }),
+  failed_units: z.array(z.string()),
+});
+export type ServicesData = z.infer<typeof ServicesData>;
 
 /**
  * `run SECTION COMMAND...` prints the command's stdout as @@SECTION, then @@SECTION-status and
@@ -199,6 +202,7 @@ export const servicesCollector: Collector<ServicesData> = {
       'systemd service units with load/active/sub state and enablement, failed units first. Cached for up to 600 s.',
   },
   description: 'systemd service units: load, active and sub state, description, enablement, failed units',
+  schema: ServicesData,
   freshnessSeconds: 600,
   pollIntervalSeconds: 600,
   commandTimeoutMs: 20_000,

@@ -1,4 +1,5 @@
-import type { OsRelease } from './capabilities.ts';
+import { z } from 'zod';
+import { OsRelease } from './capabilities.ts';
 import type { Collector } from './collector.ts';
 import { CollectorParseError } from './parse-error.ts';
 import {
@@ -25,42 +26,45 @@ import {
 const DATA_TYPE = 'updates';
 
 const PACKAGE_MANAGERS = ['apt', 'dnf', 'yum', 'pacman', 'apk'] as const;
-export type PackageManager = (typeof PACKAGE_MANAGERS)[number];
+export const PackageManager = z.enum(PACKAGE_MANAGERS);
+export type PackageManager = z.infer<typeof PackageManager>;
 
 /** The stored package list is capped; the counts always cover every pending update. */
 export const PACKAGE_LIST_LIMIT = 500;
 
-export interface PendingUpdate {
-  name: string;
+export const PendingUpdate = z.object({
+  name: z.string(),
   /** Absent where the manager does not print it (pacman). */
-  arch?: string;
+  arch: z.string().optional(),
   /** Installed version; null where the listing does not show it (dnf, yum). */
-  current_version: string | null;
-  new_version: string;
+  current_version: z.string().nullable(),
+  new_version: z.string(),
   /** apt origins (e.g. `noble-updates,noble-security`) or the dnf/yum repository id. */
-  repository?: string;
+  repository: z.string().optional(),
   /** Null where the manager publishes no security classification (pacman, apk) or the repositories ship no advisories. */
-  security: boolean | null;
-}
+  security: z.boolean().nullable(),
+});
+export type PendingUpdate = z.infer<typeof PendingUpdate>;
 
-export interface UpdatesData {
-  package_manager: PackageManager | null;
+export const UpdatesData = z.object({
+  package_manager: PackageManager.nullable(),
   /** Why there is no answer from a package manager, when there is none. */
-  reason?: string;
-  os: OsRelease | null;
-  upgradable: number;
+  reason: z.string().optional(),
+  os: OsRelease.nullable(),
+  upgradable: z.number(),
   /** Null when unknown: the manager has no security flag, or the repositories publish no advisories. */
-  security: number | null;
+  security: z.number().nullable(),
   /** Security updates first, then by name; at most PACKAGE_LIST_LIMIT entries. */
-  packages: PendingUpdate[];
-  packages_truncated: boolean;
+  packages: z.array(PendingUpdate).describe(`security updates first, then by name; at most ${PACKAGE_LIST_LIMIT} entries`),
+  packages_truncated: z.boolean(),
   /** Seconds since the package manager last refreshed its repository metadata; null when unknown. */
-  metadata_age_seconds: number | null;
+  metadata_age_seconds: z.number().nullable().describe('seconds since the package manager last refreshed its repository metadata'),
   /** Null where the distribution keeps no reboot-required signal. */
-  reboot_required: boolean | null;
+  reboot_required: z.boolean().nullable(),
   /** Packages that asked for the reboot (Debian/Ubuntu `/var/run/reboot-required.pkgs`), when one is required. */
-  reboot_required_packages?: string[];
-}
+  reboot_required_packages: z.array(z.string()).optional(),
+});
+export type UpdatesData = z.infer<typeof UpdatesData>;
 
 /**
  * `run SECTION COMMAND...` prints the command's stdout as @@SECTION, then @@SECTION-status and
@@ -452,6 +456,7 @@ export const updatesCollector: Collector<UpdatesData> = {
   },
   description:
     'Pending package updates (apt, dnf, yum, pacman, apk) without refreshing repository metadata: counts, security updates, versions, metadata age, reboot required',
+  schema: UpdatesData,
   freshnessSeconds: 21_600,
   pollIntervalSeconds: 21_600,
   commandTimeoutMs: 120_000,

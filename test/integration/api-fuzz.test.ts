@@ -24,6 +24,9 @@ const ADDING_DEVICES = ['POST /api/devices', 'POST /api/devices/import'];
  *   does not lock the rest of the run out.
  * - Hostnames, container names and compose services are real ones half of the time: random names answer
  *   404, which tests little else (the docker stand-in has these containers; nginx is in compose project web).
+ * - The data route gets the real hostname whenever schemathesis draws from the dictionary (the coverage phase
+ *   still tries its own boundary values), so its answers include real collections of several types, each
+ *   checked against its type's answer in the document (`data` as the collector's schema describes it).
  * - PATCH and DELETE of devices never get the real hostname, nor values seen in earlier answers (where the
  *   fuzzer would find it): a changed address or credentials make the device unreachable, and its reads
  *   then rightly answer 502.
@@ -45,6 +48,10 @@ values = ["nginx"]
 "path.name" = { dictionary = "container", probability = 0.5 }
 "body.containers[*]" = { dictionary = "container", probability = 0.5 }
 "path.service" = { dictionary = "service", probability = 0.5 }
+
+[[operations]]
+include-name = ["GET /api/devices/{hostname}/{data_type}"]
+parameters = { "path.hostname" = { dictionary = "device", probability = 1.0 } }
 
 [[operations]]
 include-path-regex = "\\\\{hostname\\\\}"

@@ -6,6 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { apiScope } from '../../api/security.ts';
+import { collectors, DATA_TYPES } from '../../domain/collectors/registry.ts';
 import { doorScopeOf, toolScopes } from '../../mcp/tool-scopes.ts';
 import type { RunningSystem } from '../../platform/system.ts';
 import { README, renderMcpReference, withMcpReference } from '../../scripts/readme-mcp.ts';
@@ -151,6 +152,12 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
     assert.equal(withMcpReference(readme, await renderMcpReference(client)), readme, 'README.md is stale: run npx tsx scripts/readme-mcp.ts');
     const { tools } = await client.listTools();
     for (const name of NEW_TOOLS) assert.ok(tools.find((t) => t.name === name)?.outputSchema, `${name} is listed with an output schema`);
+    // Every data tool declares its answer with the collector's payload; the client holds each call below to it.
+    for (const dataType of DATA_TYPES) {
+      const outputSchema = tools.find((t) => t.name === collectors[dataType].tool.name)?.outputSchema as { properties: { data_type: { const?: string }; data: { properties?: object } } } | undefined;
+      assert.equal(outputSchema?.properties.data_type.const, dataType, `${dataType}: its tool's output schema names its data type`);
+      assert.ok(outputSchema.properties.data.properties, `${dataType}: its tool's output schema describes the payload`);
+    }
     const templates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
     for (const t of ['infra://devices/{hostname}/{data_type}', 'zfs://{hostname}/pools', 'ports://{hostname}', 'docker://{hostname}/stacks', 'logs://{hostname}/{unit}', 'config://proxy-configs/{device}', 'config://docker-compose/{device}']) {
       assert.ok(templates.includes(t), t);

@@ -4,13 +4,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { type CapabilitiesData, capabilitiesCollector } from '../../domain/collectors/capabilities.ts';
 import { CAPABILITIES } from '../../domain/collectors/collector.ts';
-import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('capabilities');
 const assertParseError = parseErrorAsserter('capabilities');
 
 function parse(stdout: string): CapabilitiesData {
-  return capabilitiesCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaCheckedParse(capabilitiesCollector, stdout);
 }
 
 describe('capabilitiesCollector settings', () => {
@@ -81,5 +81,13 @@ describe('capabilitiesCollector.command on this machine', () => {
     assert.equal(data.capabilities.gpu, nvidia || amdgpu);
     assert.equal(data.kernel, execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim());
     assert.equal(data.os?.id, /^ID=(.*)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1]?.replace(/"/g, ''));
+  });
+});
+
+describe('capabilitiesCollector.schema', () => {
+  it('describes every parsed answer (each parse above is checked against it) and rejects a missing or mistyped field', () => {
+    const data = parse(fixture('proxmox-ve8.txt'));
+    assert.throws(() => capabilitiesCollector.schema.parse({ ...data, capabilities: { ...data.capabilities, docker: 'no' } }), /docker/);
+    assert.throws(() => capabilitiesCollector.schema.parse({ ...data, kernel: undefined }), /kernel/);
   });
 });

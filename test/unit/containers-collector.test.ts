@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { type ContainerInfo, type ContainersData, containersCollector } from '../../domain/collectors/containers.ts';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('containers');
@@ -14,7 +14,7 @@ const MIB = 2 ** 20;
 const GIB = 2 ** 30;
 
 function parse(stdout: string): ContainersData {
-  return containersCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaCheckedParse(containersCollector, stdout);
 }
 
 function container(data: ContainersData, name: string): ContainerInfo {
@@ -266,5 +266,13 @@ describe('containersCollector.command on this machine', () => {
     const denied = fakeDocker('permission-denied.txt');
     assert.equal(runScript(denied.env), fixture('permission-denied.txt'));
     assert.deepEqual(denied.calls().map((call) => call.split(' ').slice(0, 2).join(' ')), ['docker version', 'docker ps'], 'nothing more after docker ps failed');
+  });
+});
+
+describe('containersCollector.schema', () => {
+  it('describes every parsed answer (each parse above is checked against it) and rejects a missing or mistyped field', () => {
+    const data = parse(fixture('docker-27.1.txt'));
+    assert.throws(() => containersCollector.schema.parse({ ...data, containers: data.containers.map((c) => ({ ...c, state: 'up' })) }), /state/);
+    assert.throws(() => containersCollector.schema.parse({ ...data, summary: { ...data.summary, running: '3' } }), /running/);
   });
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dockerNetworksCollector, type DockerNetworksData } from '../../domain/collectors/docker-networks.ts';
-import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('docker_networks');
 const assertParseError = parseErrorAsserter('docker_networks');
-const parse = (stdout: string): DockerNetworksData => dockerNetworksCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+const parse = (stdout: string): DockerNetworksData => schemaCheckedParse(dockerNetworksCollector, stdout);
 
 describe('dockerNetworksCollector', () => {
   it('depends on docker and stores into its own table', () => {

@@ -9,7 +9,6 @@ import { type SensorsData, sensorsCollector } from '../../domain/collectors/sens
 import { insightsFor, unavailableReason } from '../../domain/insights/data-insights.ts';
 import { fixtureNames, fixtureReader, parsedFixture, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 
-const output = (stdout: string) => ({ stdout, stderr: '', exitCode: 0 });
 const runHere = (script: string) => execFileSync('/bin/sh', ['-c', script], { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
 /** Replaces `search` in a fixture, failing when it is not there (an edit that applies to nothing tests nothing). */
 function edited(text: string, search: string | RegExp, replacement: string): string {
@@ -20,11 +19,16 @@ function edited(text: string, search: string | RegExp, replacement: string): str
 
 describe('processesCollector', () => {
   const fixture = fixtureReader('processes');
-  const parse = (stdout: string): ProcessesData => processesCollector.parse(output(stdout), {});
+  const parse = (stdout: string): ProcessesData => schemaCheckedParse(processesCollector, stdout);
   const assertParseError = parseErrorAsserter('processes');
 
   it('polls every 5 minutes into processes_snapshots, on every device', () => {
     assert.deepEqual([processesCollector.pollIntervalSeconds, processesCollector.freshnessSeconds, processesCollector.table, processesCollector.requiredCapability], [300, 60, 'processes_snapshots', undefined]);
+  });
+
+  it('its schema describes every parsed answer (each parse here is checked against it) and rejects a mistyped field', () => {
+    const data = parse(fixture('centos77-ps-axu.txt'));
+    assert.throws(() => processesCollector.schema.parse({ ...data, top_cpu: data.top_cpu.map((p) => ({ ...p, pid: String(p.pid) })) }), /pid/);
   });
 
   it('CentOS 7.7: the top lists sorted by CPU and resident memory, kernel threads named without brackets', () => {

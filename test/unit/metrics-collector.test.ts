@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { CollectorContext } from '../../domain/collectors/collector.ts';
 import { type MetricsData, metricsCollector } from '../../domain/collectors/metrics.ts';
-import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('metrics');
 const KIB = 1024;
 
 function parse(stdout: string, ctx: CollectorContext<MetricsData> = {}): MetricsData {
-  return metricsCollector.parse({ stdout, stderr: '', exitCode: 0 }, ctx);
+  return schemaCheckedParse(metricsCollector, stdout, ctx);
 }
 
 function parseFixture(name: string, ctx: CollectorContext<MetricsData> = {}): MetricsData {
@@ -358,5 +358,13 @@ describe('metricsCollector on this machine', () => {
     for (const applet of ['cat', 'df', 'grep', 'sed', 'sleep']) symlinkSync(busybox ?? '', join(dir, applet));
     const data = collect({}, [busybox ?? '', 'sh'], { PATH: dir });
     assert.equal(data.cpu.source, 'in_command_sample');
+  });
+});
+
+describe('metricsCollector.schema', () => {
+  it('describes every parsed answer (each parse above is checked against it) and rejects a missing or mistyped field', () => {
+    const data = parse(fixture('debian12-server.txt'));
+    assert.throws(() => metricsCollector.schema.parse({ ...data, cpu: { ...data.cpu, source: 'guess' } }), /source/);
+    assert.throws(() => metricsCollector.schema.parse({ ...data, uptime_seconds: '3600' }), /uptime_seconds/);
   });
 });

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { type NetworkData, type NetworkInterface, networkCollector } from '../../domain/collectors/network.ts';
-import { fixtureReader, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, fixtureUrl, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('network');
 
 function parse(stdout: string): NetworkData {
-  return networkCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaCheckedParse(networkCollector, stdout);
 }
 
 function iface(data: NetworkData, name: string): NetworkInterface {
@@ -438,5 +438,13 @@ describe('networkCollector.command on this machine', () => {
 
   it('reports a missing ip command explicitly', () => {
     assertParseError(() => parse(runScript({ PATH: tempDir('network-empty-') })), /ip command is not installed/);
+  });
+});
+
+describe('networkCollector.schema', () => {
+  it('describes every parsed answer (each parse above is checked against it) and rejects a missing or mistyped field', () => {
+    const data = parse(fixture('debian12-docker.txt'));
+    assert.throws(() => networkCollector.schema.parse({ ...data, interfaces: data.interfaces.map((i) => ({ ...i, mac: undefined })) }), /mac/);
+    assert.throws(() => networkCollector.schema.parse({ ...data, source: 'ifconfig' }), /source/);
   });
 });

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import type { Request } from 'express';
+import { z } from 'zod';
 import { createApiApp, type ApiDeps } from '../../api/app.ts';
 import { CONSOLE_DIR } from '../../api/console.ts';
 import { openApiDocument } from '../../api/openapi.ts';
 import { apiScope } from '../../api/security.ts';
+import { collectorFor, DATA_TYPES } from '../../domain/collectors/registry.ts';
 
 interface RouterLayer {
   rawPath?: unknown;
@@ -78,6 +80,28 @@ test('parameters and bodies come from the zod schemas the routes validate with',
   const options = doc.paths['/api/devices/{hostname}/containers/{name}/{action}']!.post!.requestBody!.content['application/json'].schema as { properties: Record<string, unknown>; required?: string[] };
   assert.ok(!('action' in options.properties) && !('containers' in options.properties) && options.required === undefined);
   assert.ok('timeout_seconds' in options.properties);
+});
+
+test('the data route answers one answer per data type, told apart by data_type, its data described by the collector\'s schema', () => {
+  type ObjectSchema = { properties: Record<string, { const?: string } & Partial<ObjectSchema>>; required?: string[]; $ref?: string };
+  const doc = openApiDocument();
+  const schemas = doc.components.schemas as unknown as Record<string, ObjectSchema>;
+  const read = (doc.paths['/api/devices/{hostname}/{data_type}']!.get!.responses as Record<string, unknown>)['200'] as { content: Record<string, { schema: { anyOf: Array<{ $ref: string }> } }> };
+  assert.deepEqual(read.content['application/json']!.schema.anyOf, [{ $ref: '#/components/schemas/DataAnswer' }, { $ref: '#/components/schemas/HistoryAnswer' }]);
+  const { oneOf, discriminator } = doc.components.schemas.DataAnswer;
+  assert.equal(discriminator.propertyName, 'data_type');
+  assert.deepEqual(Object.keys(discriminator.mapping), DATA_TYPES);
+  assert.deepEqual(oneOf.map((r) => r.$ref), Object.values(discriminator.mapping));
+  for (const dataType of DATA_TYPES) {
+    const target = discriminator.mapping[dataType]!;
+    const answer = schemas[target.replace('#/components/schemas/', '')];
+    assert.ok(answer, `${target} is a component`);
+    assert.equal(answer.properties.data_type?.const, dataType);
+    const data = answer.properties.data as ObjectSchema;
+    const expected = z.toJSONSchema(collectorFor(dataType).schema, { io: 'output' }) as unknown as ObjectSchema;
+    assert.deepEqual(Object.keys(data.properties), Object.keys(expected.properties), `${dataType}: the payload's fields`);
+    assert.deepEqual(data.required, expected.required, `${dataType}: its required fields`);
+  }
 });
 
 test('/openapi.json, /health and the console\'s files need no token; everything else does once tokens are required', () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseSsLine, portsCollector, type PortsData } from '../../domain/collectors/ports.ts';
-import { fixtureReader, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 
 const fixture = fixtureReader('ports');
 const assertParseError = parseErrorAsserter('ports');
-const parse = (stdout: string): PortsData => portsCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+const parse = (stdout: string): PortsData => schemaCheckedParse(portsCollector, stdout);
 
 describe('portsCollector.parse: ss -tulpnH as root', () => {
   const data = parse(fixture('root-debian.txt'));

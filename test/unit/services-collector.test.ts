@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 import { type ServicesData, type ServiceUnit, servicesCollector } from '../../domain/collectors/services.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('services');
 
 function parse(stdout: string): ServicesData {
-  return servicesCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaCheckedParse(servicesCollector, stdout);
 }
 
 function unit(data: ServicesData, name: string): ServiceUnit {
@@ -284,5 +284,13 @@ describe('servicesCollector.command on this machine', () => {
     const systemctl = fakeSystemctl('not-booted.txt');
     assert.equal(runScript(systemctl.env), fixture('not-booted.txt'));
     assert.deepEqual(systemctl.calls().map((call) => call.split(' ').slice(0, 2).join(' ')), ['systemctl --version', 'systemctl list-units']);
+  });
+});
+
+describe('servicesCollector.schema', () => {
+  it('describes every parsed answer (each parse above is checked against it) and rejects a missing or mistyped field', () => {
+    const data = parse(fixture('debian12-systemd252.txt'));
+    assert.throws(() => servicesCollector.schema.parse({ ...data, units: data.units.map((u) => ({ ...u, enabled: false })) }), /enabled/);
+    assert.throws(() => servicesCollector.schema.parse({ ...data, failed_units: 'none' }), /failed_units/);
   });
 });

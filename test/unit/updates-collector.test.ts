@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter } from '../support/collector-fixtures.ts';
+import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
 import { PACKAGE_LIST_LIMIT, type PendingUpdate, type UpdatesData, updatesCollector } from '../../domain/collectors/updates.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
@@ -13,7 +13,7 @@ const fixture = fixtureReader('updates');
 const assertParseError = parseErrorAsserter('updates');
 
 function parse(stdout: string): UpdatesData {
-  return updatesCollector.parse({ stdout, stderr: '', exitCode: 0 }, {});
+  return schemaCheckedParse(updatesCollector, stdout);
 }
 
 function pkg(data: UpdatesData, name: string, arch?: string): PendingUpdate {
@@ -671,5 +671,13 @@ describe('updatesCollector.command on this machine', () => {
     assert.deepEqual(tools.calls(), ['apk list --upgradable']);
     assert.deepEqual(data.packages, parse(fixture('alpine319-apk.txt')).packages);
     assert.equal(typeof data.metadata_age_seconds, ageOnThisMachine('/var/cache/apk'));
+  });
+});
+
+describe('updatesCollector.schema', () => {
+  it('describes every parsed answer (each parse above is checked against it) and rejects a missing or mistyped field', () => {
+    const data = parse(fixture('debian12-security-reboot.txt'));
+    assert.throws(() => updatesCollector.schema.parse({ ...data, packages: data.packages.map((p) => ({ ...p, security: 'yes' })) }), /security/);
+    assert.throws(() => updatesCollector.schema.parse({ ...data, package_manager: 'snap' }), /package_manager/);
   });
 });
