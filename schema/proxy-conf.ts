@@ -46,6 +46,8 @@ export const ProxyConfRequest = z
       .string()
       .max(200)
       .regex(/^https?:\/\/[A-Za-z0-9.:[\]-]+$/, 'check_url: http(s)://host[:port] of the proxy, seen from the device')
+      // The pattern lets through what is not a URL at all (`https://:04`): ask the parser the service uses.
+      .refine((url) => URL.canParse(url), 'check_url: not a URL; http(s)://host[:port] of the proxy, seen from the device')
       .default('https://127.0.0.1')
       .describe('where the device reaches the proxy to check the new name answers'),
   })

@@ -95,6 +95,7 @@ describe('proxy conf input validation', () => {
     refused({ conf_dir: '/config/nginx/../../etc' }, 'conf_dir');
     refused({ conf_dir: 'nginx/proxy-confs' }, 'conf_dir');
     refused({ check_url: 'https://127.0.0.1/$(id)' }, 'check_url');
+    refused({ check_url: 'https://:04' }, 'check_url');
     refused({ proxy: { container: 'swag && reboot' } }, 'proxy.container');
     refused({ extra: 1 }, '');
   });
