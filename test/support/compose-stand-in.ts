@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,9 +35,13 @@ export function installComposeStandIn(sshd: TestSshd): { stateFile: string } {
   const { uid, gid } = devicePasswdEntry();
   chownSync(dir, uid, gid);
   const stateFile = path.join(dir, 'state.json');
+  // A copy beside the device's state: the device user may not reach where the binary is installed (/root/.docker).
+  const composeBin = path.join(dir, 'docker-compose');
+  copyFileSync(composeBinary(), composeBin);
+  chmodSync(composeBin, 0o755);
   sshd.standIn(
     'docker',
-    ['#!/bin/sh', `COMPOSE_STAND_IN_STATE=${shellQuote(stateFile)} COMPOSE_BIN=${shellQuote(composeBinary())} exec node ${shellQuote(SCRIPT)} "$@"`, ''].join('\n'),
+    ['#!/bin/sh', `COMPOSE_STAND_IN_STATE=${shellQuote(stateFile)} COMPOSE_BIN=${shellQuote(composeBin)} exec node ${shellQuote(SCRIPT)} "$@"`, ''].join('\n'),
   );
   return { stateFile };
 }
