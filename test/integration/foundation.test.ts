@@ -3,7 +3,9 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { collectorFor } from '../../domain/collectors/registry.ts';
 import type { RunningSystem } from '../../platform/system.ts';
+import { storeCollection } from '../../store/snapshots.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { freePort } from '../support/ports.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
@@ -80,6 +82,21 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
     const device = await http('GET', '/api/devices/dev-metrics');
     assert.equal(device.body.status, 'online');
     assert.equal(device.body.host_key_fingerprint, sshd.hostKeyFingerprint(), 'host key pinned on first use');
+  });
+
+  test('a stored snapshot whose payload no longer has its type\'s shape (an older version\'s) is collected anew, not answered', async () => {
+    assert.equal((await addDevice('dev-old-shape')).status, 201);
+    const device = await sys.devices.require('dev-old-shape');
+    // Newer than the detection that adding the device starts, so it is the one a read finds.
+    await storeCollection(sys.db, {
+      collector: collectorFor('capabilities'), deviceId: device.id, hostname: 'dev-old-shape', data: { kernel: 'an older payload', arch: 'x86_64' },
+      collectedAt: new Date(Date.now() + 3_600_000), durationMs: 5,
+      collectionId: `old-shape/${device.id}`, workflowId: 'old-shape', trigger: 'api', forceRefresh: false, correlationId: null, principal: 'local', warnings: [],
+    });
+    const read = await http('GET', '/api/devices/dev-old-shape/capabilities');
+    assert.equal(read.status, 200, JSON.stringify(read.body));
+    assert.equal(read.body.from_cache, false, 'the old snapshot was not answered');
+    assert.ok(collectorFor('capabilities').schema.safeParse(read.body.data).success, 'a fresh collection answered, in today\'s shape');
   });
 
   test('containers: one docker ps and ONE docker stats for all containers; 50 concurrent force_refresh cause one exec', async () => {
