@@ -13,6 +13,7 @@ import { SshPool } from '../activities/ssh/pool.ts';
 import type { Logger } from '../platform/logger.ts';
 import { installTemporalRuntime } from '../platform/temporal-runtime.ts';
 import { watchSshPool } from '../platform/metrics.ts';
+import { withoutEmbeddedSources } from './workflow-bundle.ts';
 import type { Database } from '../schema/database.ts';
 
 /** workflows/index.ts, or index.js beside a compiled worker in dist/. */
@@ -26,7 +27,7 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${path.ex
 export async function writeWorkflowBundle(file: string): Promise<void> {
   const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, bundle.code);
+  await writeFile(file, withoutEmbeddedSources(bundle.code));
 }
 
 export interface WorkerHandle {

@@ -1,5 +1,5 @@
 import { ParentClosePolicy, startChild, uuid4 } from '@temporalio/workflow';
-import type { PrincipalRef } from '../schema/api-token.ts';
+import type { PrincipalRef } from '../schema/principal.ts';
 import type { Trigger } from '../schema/database.ts';
 import type { OperationInput, OperationSettings, OperationView } from '../schema/operation.ts';
 import { DEVICE_ATTRIBUTE, OPERATION_STATE_ATTRIBUTE, REQUESTER_ATTRIBUTE, TRIGGER_ATTRIBUTE } from './search-attributes.ts';

@@ -1,4 +1,4 @@
-import type { PrincipalRef } from '../schema/api-token.ts';
+import type { PrincipalRef } from '../schema/principal.ts';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { MaintenanceView } from '../schema/maintenance.ts';
 

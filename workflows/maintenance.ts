@@ -1,4 +1,4 @@
-import { principalRefOf, type PrincipalRef } from '../schema/api-token.ts';
+import { principalRefOf, type PrincipalRef } from '../schema/principal.ts';
 import { allHandlersFinished, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { ContainerInfo } from '../domain/collectors/containers.ts';

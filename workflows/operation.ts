@@ -9,7 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { AuditAction } from '../schema/database.ts';
-import { LOCAL_OWNER, principalRefOf, SYSTEM_PRINCIPAL, type PrincipalRef } from '../schema/api-token.ts';
+import { LOCAL_OWNER, principalRefOf, SYSTEM_PRINCIPAL, type PrincipalRef } from '../schema/principal.ts';
 import { confirmationRoute, FINAL_OPERATION_STATES, type CancelRequest, type OperationInput, type OperationState, type OperationView, type RiskAssessment } from '../schema/operation.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from './operation-messages.ts';

@@ -1,6 +1,6 @@
 import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { principalRefOf } from '../schema/api-token.ts';
+import { principalRefOf } from '../schema/principal.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import type { LocatedProxy, ProxyConfInput, ProxyConfLocation, ProxyConfPhase, ProxyConfView } from '../schema/proxy-conf.ts';
 import { shellQuote } from '../domain/ssh/quote.ts';

@@ -1,4 +1,4 @@
-import { principalRefOf } from '../schema/api-token.ts';
+import { principalRefOf } from '../schema/principal.ts';
 import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
 import { composeServices, DependencyCycleError, restartOrder } from '../domain/compose/dependency-order.ts';
 import { shellQuote } from '../domain/ssh/quote.ts';

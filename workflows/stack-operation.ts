@@ -18,7 +18,7 @@ import {
   type StackLocation,
 } from '../domain/compose/stack-commands.ts';
 import { shellQuote } from '../domain/ssh/quote.ts';
-import { principalRefOf } from '../schema/api-token.ts';
+import { principalRefOf } from '../schema/principal.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import type { OperationView } from '../schema/operation.ts';
 import type { StackOperationInput, StackOperationView } from '../schema/stack.ts';

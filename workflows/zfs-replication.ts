@@ -1,7 +1,7 @@
 import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { shellQuote } from '../domain/ssh/quote.ts';
-import { principalRefOf } from '../schema/api-token.ts';
+import { principalRefOf } from '../schema/principal.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import type { ZfsReplicationInput, ZfsReplicationView } from '../schema/zfs-replication.ts';
 import { runOperationStep } from './child-operation.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Collector } from './collector.ts';
+import { isStackedDevice } from './block-devices.ts';
 import { CollectorParseError } from './parse-error.ts';
 import { END_MARKER, excerptOf, parseNumber, round2, type Sections, splitSections } from './sections.ts';
 
@@ -133,11 +134,6 @@ function rates(device: string, before: Counters, after: Counters, seconds: numbe
     await_ms: ios === 0 ? null : round2((delta('readMs') + delta('writeMs')) / ios),
     in_flight: after.inFlight,
   };
-}
-
-/** Stacked devices (device mapper, md RAID) repeat the I/O of the disks below them; totals count the disks. */
-export function isStackedDevice(name: string): boolean {
-  return /^(dm-|md)\d+$/.test(name);
 }
 
 export const diskIoCollector: Collector<DiskIoData> = {

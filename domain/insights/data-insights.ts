@@ -13,7 +13,8 @@
  *   no insight rather than an exception.
  */
 import type { ContainerInfo, ContainersData } from '../collectors/containers.ts';
-import { type DiskIoData, isStackedDevice } from '../collectors/disk-io.ts';
+import { isStackedDevice } from '../collectors/block-devices.ts';
+import type { DiskIoData } from '../collectors/disk-io.ts';
 import type { ProcessesData } from '../collectors/processes.ts';
 import type { SensorsData, Temperature } from '../collectors/sensors.ts';
 import type { Drive, DrivesData } from '../collectors/drives.ts';
