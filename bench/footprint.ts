@@ -7,18 +7,29 @@
  *   BENCH_FOOTPRINT_DEVICES (default 10)          simulated devices
  *   BENCH_FOOTPRINT_SETTLE_SECONDS (default 300)  after the devices are set up, before sampling
  *   BENCH_FOOTPRINT_SAMPLES (default 6)           samples, BENCH_FOOTPRINT_INTERVAL_SECONDS (20) apart
+ * Then it measures the floor the same way: the parts with none of our code in them (a Temporal dev server
+ * and PostgreSQL started as the app starts them, idle, and a Node process holding only the Temporal SDK's
+ * worker with a no-op workflow, bench/floor-worker.mjs), plus the npm launcher as measured above.
+ *   BENCH_FOOTPRINT_FLOOR_SETTLE_SECONDS (default 60)
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { startEmbeddedPostgres } from '../platform/embedded-postgres.ts';
+import { createLogger } from '../platform/logger.ts';
+import { findTemporalCli } from '../platform/temporal-cli.ts';
+import { startTemporalDevServer } from '../platform/temporal-dev-server.ts';
 import { registerFleet } from '../simulator/register.ts';
 import { startFleet } from '../simulator/simulator.ts';
 import { until } from '../test/support/fault-servers.ts';
 import { freePort } from '../test/support/ports.ts';
 import { descendantsOf, processes } from '../test/support/processes.ts';
 import type { DeviceView } from '../schema/device.ts';
+import { withoutEmbeddedSources } from '../workers/workflow-bundle.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, '.bench-data', 'footprint');
@@ -26,6 +37,7 @@ const deviceCount = Number(process.env.BENCH_FOOTPRINT_DEVICES ?? 10);
 const settleSeconds = Number(process.env.BENCH_FOOTPRINT_SETTLE_SECONDS ?? 300);
 const sampleCount = Number(process.env.BENCH_FOOTPRINT_SAMPLES ?? 6);
 const intervalSeconds = Number(process.env.BENCH_FOOTPRINT_INTERVAL_SECONDS ?? 20);
+const floorSettleSeconds = Number(process.env.BENCH_FOOTPRINT_FLOOR_SETTLE_SECONDS ?? 60);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (kb: number) => Math.round(kb / 102.4) / 10;
 const PAGE = 4096;
@@ -86,24 +98,70 @@ interface ComponentSample {
   cpuTicks: number;
 }
 
-/** PSS per component of `npm start`'s tree. */
-function sample(npmPid: number): Record<string, ComponentSample> {
-  const all = processes();
-  const inTree = new Set(descendantsOf(npmPid, all));
-  const tree = all.filter((p) => inTree.has(p.pid) && !p.zombie);
-  const appPid = tree.find((p) => p.ppid === npmPid)?.pid ?? -1;
+/** PSS per component of the given processes (pid → component). */
+function sampleComponents(componentOf: Map<number, string>): Record<string, ComponentSample> {
+  const tree = processes().filter((p) => componentOf.has(p.pid) && !p.zombie);
   const pages = new Map(tree.map((p) => [p.pid, residentPages(p.pid)]));
   const users = new Map<number, number>();
   for (const list of pages.values()) for (const page of list) users.set(page, (users.get(page) ?? 0) + 1);
   const byComponent: Record<string, ComponentSample> = {};
   for (const p of tree) {
-    const part = (byComponent[component(p.pid, p.comm, npmPid, appPid)] ??= { processes: 0, pss: 0, alone: 0, cpuTicks: 0 });
+    const part = (byComponent[componentOf.get(p.pid)!] ??= { processes: 0, pss: 0, alone: 0, cpuTicks: 0 });
     part.processes += 1;
     part.cpuTicks += p.cpuTicks;
     part.pss += pssKb(p.pid);
     part.alone += (pages.get(p.pid) ?? []).reduce((sum, page) => sum + PAGE / 1024 / users.get(page)!, 0);
   }
   return byComponent;
+}
+
+/** PSS per component of `npm start`'s tree. */
+function sample(npmPid: number): Record<string, ComponentSample> {
+  const all = processes();
+  const inTree = new Set(descendantsOf(npmPid, all));
+  const tree = all.filter((p) => inTree.has(p.pid) && !p.zombie);
+  const appPid = tree.find((p) => p.ppid === npmPid)?.pid ?? -1;
+  return sampleComponents(new Map(tree.map((p) => [p.pid, component(p.pid, p.comm, npmPid, appPid)])));
+}
+
+/**
+ * The floor (see the header): alone PSS in MB of a bare Temporal dev server, a bare PostgreSQL and a Node
+ * process with only the SDK's worker, each as this machine keeps it after `floorSettleSeconds` idle.
+ */
+async function measureFloor(): Promise<Record<string, number>> {
+  const floorDir = path.join(dir, 'floor');
+  mkdirSync(floorDir, { recursive: true });
+  const logger = createLogger('warn', 'footprint-floor');
+  const temporal = await startTemporalDevServer({ cli: findTemporalCli(), dataDir: path.join(floorDir, 'temporal'), port: await freePort(), uiPort: await freePort(), namespace: 'default', logger });
+  const postgres = await startEmbeddedPostgres(path.join(floorDir, 'data'), await freePort(), logger).catch(async (e: unknown) => {
+    await temporal.stop();
+    throw e;
+  });
+  const bundle = path.join(floorDir, 'noop-workflow-bundle.js');
+  try {
+    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'bench', 'noop-workflow.ts'), logger: new DefaultLogger('WARN') });
+    writeFileSync(bundle, withoutEmbeddedSources(code));
+    const worker = spawn(process.execPath, [path.join(root, 'bench', 'floor-worker.mjs'), temporal.address, bundle], {
+      cwd: root,
+      env: { ...process.env, MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await once(worker.stdout, 'data');
+      await sleep(floorSettleSeconds * 1000);
+      const all = processes();
+      const mine = new Set(descendantsOf(process.pid, all));
+      const componentOf = new Map<number, string>([[worker.pid!, 'app floor (node + Temporal SDK worker)']]);
+      for (const p of all) if (mine.has(p.pid) && (p.comm === 'temporal' || p.comm === 'postgres')) componentOf.set(p.pid, p.comm);
+      return Object.fromEntries(Object.entries(sampleComponents(componentOf)).map(([name, c]) => [name, mb(c.alone)]));
+    } finally {
+      worker.kill('SIGTERM');
+      await once(worker, 'exit');
+    }
+  } finally {
+    await postgres.stop();
+    await temporal.stop();
+  }
 }
 
 const spread = (values: number[]) => {
@@ -132,6 +190,7 @@ let output = '';
 npm.stdout.on('data', (c: Buffer) => (output += c.toString()));
 npm.stderr.on('data', (c: Buffer) => (output += c.toString()));
 const exited = new Promise<void>((resolve) => npm.once('exit', () => resolve()));
+let npmAloneMb = 0;
 
 try {
   const startedAt = Date.now();
@@ -182,9 +241,14 @@ try {
     })),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  npmAloneMb = spread(samples.map((s) => s['npm (launcher)']?.alone ?? 0)).median;
 } finally {
   // As Ctrl-C would: the app stops its parts in order.
   if (npm.exitCode === null) process.kill(-npm.pid!, 'SIGINT');
   await Promise.race([exited, sleep(60_000)]);
   await fleet.stop();
 }
+// After the stack has stopped, so the two do not share pages or cores.
+const floor = { ...(await measureFloor()), 'npm (launcher)': npmAloneMb };
+const floorTotal = Math.round(Object.values(floor).reduce((sum, v) => sum + v, 0) * 10) / 10;
+process.stdout.write(`${JSON.stringify({ floor_settle_seconds: floorSettleSeconds, floor_alone_mb: { ...floor, total: floorTotal } }, null, 2)}\n`);
