@@ -14,7 +14,8 @@ RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild
 
 FROM deps AS build
 COPY . .
-RUN npx tsc --noEmit -p .
+# The typed API client's types (client/openapi.gen.ts) come first: the CLI and the console import them.
+RUN npx tsx scripts/build-web.ts --types && npx tsc --noEmit -p .
 RUN npm run build:server
 RUN npx tsx scripts/build-web.ts && npx tsc --noEmit -p web
 

@@ -3,7 +3,7 @@ import { Hostname } from './device.ts';
 import { LogSince } from './log-request.ts';
 
 /**
- * Requests of the ZFS operations. Shapes only: the ZFS naming rules (domain/collectors/zfs.ts) and
+ * Requests of the ZFS operations. Shapes only: the ZFS naming rules (domain/collectors/zfs/names.ts) and
  * the property rules (domain/zfs/properties.ts) are checked by ZfsService, with a clear error.
  */
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Shape only; the ZFS naming rules are checked by validateSnapshotName (domain/collectors/zfs.ts). */
+/** Shape only; the ZFS naming rules are checked by validateSnapshotName (domain/collectors/zfs/names.ts). */
 export const ZfsSnapshotRequest = z
   .object({
     dataset: z.string().min(1).max(255),

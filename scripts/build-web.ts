@@ -1,11 +1,11 @@
 /**
  * Builds the web console into web/dist: first the typed API client's types from the OpenAPI document the
- * API serves (api/openapi.ts → web/src/api/openapi.gen.ts, openapi-typescript), then the bundle (Vite),
- * its scripts and styles also gzipped beside them.
+ * API serves (api/openapi.ts → client/openapi.gen.ts, openapi-typescript; the console and the CLI both use
+ * them), then the bundle (Vite), its scripts and styles also gzipped beside them.
  *   tsx scripts/build-web.ts             always build (`npm run build:web`, `npm ci` through `prepare`)
  *   tsx scripts/build-web.ts --if-stale  only when web/dist is missing or older than the console's sources
  *                                        or the lockfile (`npm start`, `npm run demo`)
- *   tsx scripts/build-web.ts --types     only the generated types (type-checking without a bundle)
+ *   tsx scripts/build-web.ts --types     only the generated types (type-checking, `npm run build:server`)
  */
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const web = path.join(root, 'web');
 const dist = path.join(web, 'dist');
-const generated = path.join(web, 'src', 'api', 'openapi.gen.ts');
+const generated = path.join(root, 'client', 'openapi.gen.ts');
 
 /** Newest modification time under `dir`, leaving out the build output. */
 function newestMtime(dir: string): number {
@@ -31,7 +31,6 @@ function newestMtime(dir: string): number {
 function isStale(): boolean {
   const index = path.join(dist, 'index.html');
   if (!existsSync(index)) return true;
-  // The generated types are written by this script itself and change no bundled code.
   const sources = Math.max(newestMtime(web), statSync(path.join(root, 'package-lock.json')).mtimeMs);
   return sources > statSync(index).mtimeMs;
 }

@@ -34,9 +34,9 @@ const testFiles = (dir: string) =>
 async function main(): Promise<number> {
   const only = process.argv.slice(2);
   if (only.length === 0) {
-    if ((await run('npx', ['tsc', '--noEmit', '-p', '.'])) !== 0) return 1;
-    // The console's API types are generated from api/openapi.ts before it is checked.
+    // The API client's types (the console's and the CLI's) are generated from api/openapi.ts before they are checked.
     if ((await run('npx', ['tsx', 'scripts/build-web.ts', '--types'])) !== 0) return 1;
+    if ((await run('npx', ['tsc', '--noEmit', '-p', '.'])) !== 0) return 1;
     if ((await run('npx', ['tsc', '--noEmit', '-p', 'web'])) !== 0) return 1;
     if ((await run('npx', ['eslint', '.'])) !== 0) return 1;
   }

@@ -1,6 +1,7 @@
 import type { ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
 import type { Guest, GuestsData, GuestType } from '../domain/collectors/guests.ts';
-import { validateSnapshotName, type ZfsData } from '../domain/collectors/zfs.ts';
+import { validateSnapshotName } from '../domain/collectors/zfs/names.ts';
+import type { ZfsData } from '../domain/collectors/zfs/schema.ts';
 import { CHANGING_CONTAINER_ACTIONS, type ContainerActionRequest } from '../schema/container-action.ts';
 import { QEMU_ONLY_GUEST_ACTIONS, type GuestActionRequest } from '../schema/guest-action.ts';
 import type { LogWindow } from '../schema/log-request.ts';

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { newerFirst, parseSnapshotLine, validateDatasetName, validateFullSnapshotName, validatePoolName, validateSnapshotName, type ZfsSnapshot } from '../domain/collectors/zfs.ts';
+import { validateDatasetName, validateFullSnapshotName, validatePoolName, validateSnapshotName } from '../domain/collectors/zfs/names.ts';
+import { newerFirst, parseSnapshotLine } from '../domain/collectors/zfs/parse.ts';
+import type { ZfsSnapshot } from '../domain/collectors/zfs/schema.ts';
 import { cloneCommand, destroySnapshotsCommand, eventsCommand, propertiesGetCommand, propertySetCommand, scrubCommand, snapshotListCommand } from '../domain/zfs/commands.ts';
 import { parseZpoolEvents, type ZpoolEvent } from '../domain/zfs/events.ts';
 import { parseZfsGet, validatePropertyName, validatePropertySetting, type DatasetProperty } from '../domain/zfs/properties.ts';

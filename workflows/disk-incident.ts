@@ -1,7 +1,7 @@
 import { condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { DrivesData } from '../domain/collectors/drives.ts';
-import type { ZfsData } from '../domain/collectors/zfs.ts';
+import type { DrivesData } from '../domain/collectors/drives/schema.ts';
+import type { ZfsData } from '../domain/collectors/zfs/schema.ts';
 import type { IncidentEvent, IncidentInput, IncidentView } from '../schema/incident.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import { describeFailure } from './failure.ts';

@@ -5,7 +5,7 @@ import type { PrincipalRef } from '../../schema/api-token.ts';
 import type { AuditAction, Database, Trigger } from '../../schema/database.ts';
 import type { ZfsEndpoint, ZfsReplicationPlan, ZfsTransferResult } from '../../schema/zfs-replication.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
-import { validateDatasetName, validateSnapshotName } from '../../domain/collectors/zfs.ts';
+import { validateDatasetName, validateSnapshotName } from '../../domain/collectors/zfs/names.ts';
 import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';

@@ -1,7 +1,7 @@
 import { capabilitiesCollector } from './capabilities.ts';
 import type { Collector } from './collector.ts';
 import { dockerNetworksCollector } from './docker-networks.ts';
-import { drivesCollector } from './drives.ts';
+import { drivesCollector } from './drives/index.ts';
 import { guestsCollector } from './guests.ts';
 import { containersCollector } from './containers.ts';
 import { diskIoCollector } from './disk-io.ts';
@@ -13,7 +13,7 @@ import { processesCollector } from './processes.ts';
 import { sensorsCollector } from './sensors.ts';
 import { servicesCollector } from './services.ts';
 import { updatesCollector } from './updates.ts';
-import { zfsCollector } from './zfs.ts';
+import { zfsCollector } from './zfs/index.ts';
 
 /**
  * Every data type the system collects. Schedules, API routes, MCP tools and audit follow from this

@@ -2,8 +2,8 @@
  * What in a collection calls for the disk-replacement runbook: a drive whose SMART verdict is failed,
  * a pool that is not ONLINE. Pure; the collect activity hands the sightings to its workflow.
  */
-import type { DrivesData } from '../collectors/drives.ts';
-import type { ZfsData, ZfsPool } from '../collectors/zfs.ts';
+import type { DrivesData } from '../collectors/drives/schema.ts';
+import type { ZfsData, ZfsPool } from '../collectors/zfs/schema.ts';
 import type { IncidentSighting } from '../../schema/incident.ts';
 
 export function incidentSightings(dataType: string, data: unknown): IncidentSighting[] {

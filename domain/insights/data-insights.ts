@@ -17,11 +17,11 @@ import { isStackedDevice } from '../collectors/block-devices.ts';
 import type { DiskIoData } from '../collectors/disk-io.ts';
 import type { ProcessesData } from '../collectors/processes.ts';
 import type { SensorsData, Temperature } from '../collectors/sensors.ts';
-import type { Drive, DrivesData } from '../collectors/drives.ts';
+import type { Drive, DrivesData } from '../collectors/drives/schema.ts';
 import type { FilesystemUsage, MetricsData } from '../collectors/metrics.ts';
 import type { ServicesData } from '../collectors/services.ts';
 import type { UpdatesData } from '../collectors/updates.ts';
-import type { VdevNode, ZfsData, ZfsPool } from '../collectors/zfs.ts';
+import type { VdevNode, ZfsData, ZfsPool } from '../collectors/zfs/schema.ts';
 import { compareInsights, type EvidenceValue, type Insight, INSIGHT_THRESHOLDS, type InsightSeverity } from './insight.ts';
 
 const T = INSIGHT_THRESHOLDS;

@@ -2,7 +2,7 @@ import { shellQuote } from '../ssh/quote.ts';
 
 /**
  * The zfs/zpool command lines behind the ZFS operations. Every name is validated before it gets here
- * (domain/collectors/zfs.ts, ./properties.ts) and quoted here; they are plain command lines so the
+ * (domain/collectors/zfs/names.ts, ./properties.ts) and quoted here; they are plain command lines so the
  * protection judges them like a typed command (a prune is a `zfs destroy` of snapshots and is held).
  */
 

@@ -3,7 +3,7 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import type { Variables } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { z } from 'zod';
 import { collectorFor, DATA_TYPES, isDataType } from '../../domain/collectors/registry.ts';
-import type { ZfsData } from '../../domain/collectors/zfs.ts';
+import type { ZfsData } from '../../domain/collectors/zfs/schema.ts';
 import { Hostname } from '../../schema/device.ts';
 import { DEFAULT_LOG_LINES, UnitName } from '../../schema/log-request.ts';
 import type { CollectionService } from '../../services/collection-service.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ContainersData } from '../../domain/collectors/containers.ts';
-import type { DrivesData } from '../../domain/collectors/drives.ts';
+import type { DrivesData } from '../../domain/collectors/drives/schema.ts';
 import type { FilesystemUsage, MetricsData } from '../../domain/collectors/metrics.ts';
 import { formatBytes, formatDuration, insightsFor, unavailableReason } from '../../domain/insights/data-insights.ts';
 import { compareInsights, type Insight, INSIGHT_THRESHOLDS } from '../../domain/insights/insight.ts';

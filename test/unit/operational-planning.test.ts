@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { drivesCollector } from '../../domain/collectors/drives.ts';
-import { zfsCollector } from '../../domain/collectors/zfs.ts';
+import { drivesCollector } from '../../domain/collectors/drives/index.ts';
+import { zfsCollector } from '../../domain/collectors/zfs/index.ts';
 import { composeServices, DependencyCycleError, parseDependsOnLabel, restartOrder, startOrder } from '../../domain/compose/dependency-order.ts';
 import { incidentSightings } from '../../domain/incidents/detect.ts';
 import { planMaintenance, MaintenanceRequestError } from '../../domain/maintenance/plan.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { validateDatasetName, validatePoolName } from '../../domain/collectors/zfs.ts';
+import { validateDatasetName, validatePoolName } from '../../domain/collectors/zfs/names.ts';
 import { analyseCommand } from '../../domain/safety/command-analysis.ts';
 import { assessRisk } from '../../domain/safety/risk-assessment.ts';
 import { destroySnapshotsCommand, eventsCommand, propertySetCommand, receiveCommand } from '../../domain/zfs/commands.ts';

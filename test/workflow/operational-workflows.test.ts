@@ -2,7 +2,7 @@ import type { PrincipalRef } from '../../schema/api-token.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Worker } from '@temporalio/worker';
-import type { ZfsData } from '../../domain/collectors/zfs.ts';
+import type { ZfsData } from '../../domain/collectors/zfs/schema.ts';
 import type { IncidentInput, IncidentView } from '../../schema/incident.ts';
 import type { MaintenanceInput, MaintenanceView } from '../../schema/maintenance.ts';
 import type { OperationView } from '../../schema/operation.ts';

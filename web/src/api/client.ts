@@ -1,5 +1,5 @@
 import createClient from 'openapi-fetch';
-import type { paths } from './openapi.gen.ts';
+import type { paths } from '../../../client/openapi.gen.ts';
 
 const TOKEN_KEY = 'infrastructor.token';
 const WHOAMI = '/api/whoami';

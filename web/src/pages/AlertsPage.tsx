@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { AlertState } from '../../../schema/alert.ts';
 import { api, ApiError, unwrap } from '../api/client.ts';
-import type { paths } from '../api/openapi.gen.ts';
+import type { paths } from '../../../client/openapi.gen.ts';
 import { Age, Badge, Empty, ErrorNote, Field, Loading, SeverityBadge } from '../components/ui.tsx';
 import { useSession } from '../session.tsx';
 

@@ -1,10 +1,10 @@
 import type { CapabilitiesData } from '../../../../domain/collectors/capabilities.ts';
-import type { DrivesData } from '../../../../domain/collectors/drives.ts';
+import type { DrivesData } from '../../../../domain/collectors/drives/schema.ts';
 import type { GuestsData } from '../../../../domain/collectors/guests.ts';
 import type { NetworkData } from '../../../../domain/collectors/network.ts';
 import type { ServicesData } from '../../../../domain/collectors/services.ts';
 import type { UpdatesData } from '../../../../domain/collectors/updates.ts';
-import type { VdevNode, ZfsData } from '../../../../domain/collectors/zfs.ts';
+import type { VdevNode, ZfsData } from '../../../../domain/collectors/zfs/schema.ts';
 import { DataPanel, Unavailable } from '../../components/device-data.tsx';
 import { Badge, Empty, Meter, type Tone } from '../../components/ui.tsx';
 import { bytes, dateTime, duration, percent } from '../../format.ts';

@@ -1,189 +1,17 @@
-import { z } from 'zod';
-import { REQUIRED_CAPABILITIES, type Collector } from './collector.ts';
-import { CollectorParseError } from './parse-error.ts';
-import {
-  END_MARKER,
-  excerptOf,
-  parseNumber,
-  round2,
-  RUN_SECTION_PRELUDE,
-  sectionCommandError,
-  sectionCommandResult,
-  type Sections,
-  splitSections,
-} from './sections.ts';
-
 /**
- * ZFS pools with their vdev trees, device errors and scrub or resilver progress, the datasets, a bounded
- * view of the snapshots, and the ARC. Pool capacity and the dataset and snapshot listings come from the
- * scriptable `-Hp` forms (tab-separated, exact numbers); the vdev tree and scan progress exist only in the
- * text of `zpool status`, which is read by its indentation and wording as printed by OpenZFS 0.8 to 2.2.
- * Anything that is not ONLINE, every error counter above zero and every data error becomes a sentence in
- * `problems`, so a degraded pool can never look like an empty healthy answer.
+ * Reads the zfs command's output: the `-Hp` listings (tab-separated, exact numbers), and the text of
+ * `zpool status` by its indentation and wording as printed by OpenZFS 0.8 to 2.2.
  */
+import type { CommandOutput } from '../collector.ts';
+import { CollectorParseError } from '../parse-error.ts';
+import { excerptOf, parseNumber, round2, sectionCommandError, sectionCommandResult, type Sections, splitSections } from '../sections.ts';
+import {
+  DATA_TYPE, type DatasetSnapshots, type PoolScan, type VdevKind, type VdevNode, type ZfsArc, type ZfsData, type ZfsDataset, type ZfsPool, type ZfsSnapshot,
+} from './schema.ts';
+import { poolProblems } from './verdict.ts';
 
-const DATA_TYPE = 'zfs';
-const ARCSTATS = '/proc/spl/kstat/zfs/arcstats';
 /** A sanoid-managed pool easily holds 20 000 snapshots; only this many of the newest are kept whole. */
 const NEWEST_SNAPSHOTS_KEPT = 100;
-
-export const VdevKind = z.enum(['pool', 'mirror', 'raidz', 'draid', 'replacing', 'spare', 'disk', 'logs', 'cache', 'spares', 'special', 'dedup']);
-export type VdevKind = z.infer<typeof VdevKind>;
-
-export const VdevNode = z.object({
-  /** Device or vdev name as zpool prints it: `ata-WDC_WD80EFAX-68KNBN0_VAGK1234`, `raidz2-0`, `logs`... */
-  name: z.string(),
-  kind: VdevKind,
-  /**
-   * ONLINE, DEGRADED, FAULTED, OFFLINE, REMOVED, UNAVAIL, SPLIT or UNKNOWN; AVAIL or INUSE for a hot spare
-   * in the `spares` list; null for the logs, cache, spares, special and dedup headings, which have none.
-   */
-  state: z.string().nullable(),
-  /** Null where zpool prints no counters: hot spares in the `spares` list and the headings. */
-  read_errors: z.number().nullable(),
-  write_errors: z.number().nullable(),
-  checksum_errors: z.number().nullable(),
-  /** What zpool prints after the counters: `too many errors`, `was /dev/sdc1`, `(resilvering)`, `currently in use`... */
-  note: z.string().optional(),
-  // A getter makes the schema recursive (zod 4's way; z.lazy would lose the inferred type).
-  get children(): z.ZodArray<typeof VdevNode> {
-    return z.array(VdevNode);
-  },
-});
-export type VdevNode = z.infer<typeof VdevNode>;
-
-export const PoolScan = z.object({
-  kind: z.enum(['scrub', 'resilver', 'none']),
-  /** Null when no scrub or resilver ever ran. */
-  state: z.enum(['in_progress', 'paused', 'finished', 'canceled']).nullable(),
-  /** 100 for a finished scan; null when no progress is reported (canceled, none). */
-  percent_done: z.number().nullable().describe('percent'),
-  /** zpool's estimate; null when it gives none (paused, too slow to estimate, not running). */
-  time_left_seconds: z.number().nullable().describe('seconds'),
-  /** How long a finished scan took. */
-  duration_seconds: z.number().nullable().describe('seconds'),
-  /** Errors a finished scan could not repair. */
-  errors: z.number().nullable(),
-  /** Bytes a scrub repaired so far (or in total, once finished). */
-  repaired_bytes: z.number().nullable().describe('bytes'),
-  /** Bytes a resilver rewrote so far (or in total, once finished). */
-  resilvered_bytes: z.number().nullable().describe('bytes'),
-  scanned_bytes: z.number().nullable().describe('bytes'),
-  issued_bytes: z.number().nullable().describe('bytes'),
-  total_bytes: z.number().nullable().describe('bytes'),
-  /** As zpool prints it (ctime, the device's local time zone), e.g. `Tue Nov 24 09:12:44 2026`. */
-  started_at: z.string().nullable().describe('as zpool prints it, in the device\'s local time zone'),
-  ended_at: z.string().nullable().describe('as zpool prints it, in the device\'s local time zone'),
-});
-export type PoolScan = z.infer<typeof PoolScan>;
-
-export const ZfsPool = z.object({
-  name: z.string(),
-  /** From `zpool list`: ONLINE, DEGRADED, FAULTED, OFFLINE, REMOVED, UNAVAIL or SUSPENDED. */
-  health: z.string(),
-  /** ONLINE, every device usable, no error counted on any vdev and no data error: nothing in `problems`. */
-  healthy: z.boolean(),
-  /** Raw capacity including parity; the size fields are null for a pool that cannot be opened. */
-  size_bytes: z.number().nullable().describe('bytes, raw capacity including parity'),
-  allocated_bytes: z.number().nullable().describe('bytes'),
-  free_bytes: z.number().nullable().describe('bytes'),
-  /** Null where zpool cannot tell (`-`), e.g. pools without the spacemap_histogram feature. */
-  fragmentation_percent: z.number().nullable().describe('percent'),
-  capacity_percent: z.number().nullable().describe('percent'),
-  dedup_ratio: z.number().nullable(),
-  /** zpool's explanation and advice, with line breaks joined; null while there is nothing to say. */
-  status: z.string().nullable(),
-  action: z.string().nullable(),
-  /** Documentation link for the status, e.g. `https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-8A`. */
-  see: z.string().nullable(),
-  /** A running scan when there is one, else the last one zpool reports. */
-  scan: PoolScan,
-  /** The pool's vdev tree first, then the logs, special, dedup, cache and spares headings with their devices. */
-  config: z.array(VdevNode),
-  /** Files or metadata with unrecoverable errors (`errors:` line). */
-  data_errors: z.number(),
-});
-export type ZfsPool = z.infer<typeof ZfsPool>;
-
-export const ZfsDataset = z.object({
-  name: z.string(),
-  type: z.enum(['filesystem', 'volume']),
-  used_bytes: z.number().describe('bytes'),
-  available_bytes: z.number().describe('bytes'),
-  referenced_bytes: z.number().describe('bytes'),
-  /** `legacy` or a path; null for volumes and for filesystems with mountpoint `none`. */
-  mountpoint: z.string().nullable(),
-  /** e.g. 1.32 for `1.32x`. */
-  compressratio: z.number(),
-});
-export type ZfsDataset = z.infer<typeof ZfsDataset>;
-
-export const ZfsSnapshot = z.object({
-  /** Full name, `dataset@snapshot`. */
-  name: z.string(),
-  dataset: z.string(),
-  /** ISO 8601. */
-  creation: z.string().describe('ISO 8601'),
-  used_bytes: z.number().describe('bytes'),
-  referenced_bytes: z.number().describe('bytes'),
-});
-export type ZfsSnapshot = z.infer<typeof ZfsSnapshot>;
-
-export const DatasetSnapshots = z.object({
-  dataset: z.string(),
-  count: z.number(),
-  newest: z.object({ name: z.string(), creation: z.string().describe('ISO 8601'), used_bytes: z.number().describe('bytes') }),
-});
-export type DatasetSnapshots = z.infer<typeof DatasetSnapshots>;
-
-export const ZfsArc = z.object({
-  size_bytes: z.number().describe('bytes'),
-  /** c_max: the most the ARC may grow to. */
-  max_bytes: z.number().describe('bytes (c_max)'),
-  /** Hits of all ARC lookups since boot; null before the first lookup. */
-  hit_ratio_percent: z.number().nullable().describe('percent'),
-});
-export type ZfsArc = z.infer<typeof ZfsArc>;
-
-export const ZfsData = z.object({
-  zfs_available: z.boolean(),
-  /** Why ZFS could not be asked, when it is not available. */
-  reason: z.string().optional(),
-  pools: z.array(ZfsPool),
-  /** `degraded_or_worse` counts pools whose health is not ONLINE; `healthy` those with no problem at all. */
-  summary: z.object({ pools: z.number(), healthy: z.number(), degraded_or_worse: z.number() }),
-  /** One sentence per problem, e.g. `pool backup: 3 checksum errors on sdc`; empty when all pools are healthy. */
-  problems: z.array(z.string()),
-  datasets: z.array(ZfsDataset),
-  snapshot_count: z.number(),
-  /** Every dataset that has snapshots, by name. */
-  snapshots_by_dataset: z.array(DatasetSnapshots),
-  /** The newest snapshots of all datasets, newest first, at most 100. */
-  newest_snapshots: z.array(ZfsSnapshot),
-  /** Null where the kernel exposes no arcstats (the module is not loaded, FreeBSD). */
-  arc: ZfsArc.nullable(),
-});
-export type ZfsData = z.infer<typeof ZfsData>;
-
-/**
- * `run SECTION COMMAND...` prints the command's stdout as @@SECTION, then @@SECTION-status and
- * @@SECTION-stderr. LC_ALL=C because zpool formats percentages and dates by the locale ("18,49% done"
- * in German); the sbin directories where zpool and zfs live are on PATH through posixShellCommand. When `zpool list`
- * fails (module not loaded, no /dev/zfs in a container) the other commands would only fail the same way.
- */
-const COMMAND = [
-  'export LC_ALL=C',
-  `if ! command -v zpool >/dev/null 2>&1; then echo @@no-zpool; echo ${END_MARKER}; exit 0; fi`,
-  ...RUN_SECTION_PRELUDE,
-  'run pools zpool list -Hp -o name,size,allocated,free,fragmentation,capacity,dedupratio,health',
-  'if [ "$status" -eq 0 ]; then',
-  '  run status zpool status -p',
-  '  run datasets zfs list -Hp -t filesystem,volume -o name,type,used,available,referenced,mountpoint,compressratio',
-  '  run snapshots zfs list -Hp -t snapshot -o name,used,referenced,creation -s creation',
-  `  if [ -r ${ARCSTATS} ]; then echo @@arcstats; cat ${ARCSTATS}; fi`,
-  'fi',
-  `echo ${END_MARKER}`,
-].join('\n');
 
 /**
  * libzfs_init's messages for a machine that has the tools but no usable kernel side: module not loaded
@@ -230,15 +58,6 @@ function parseDuration(text: string, what: string): number {
   const hm = /^(\d+)h(\d+)m$/.exec(text);
   if (hm) return Number(hm[1]) * 3600 + Number(hm[2]) * 60;
   throw parseError(`${what}: unreadable duration ${JSON.stringify(text)}`, text);
-}
-
-/** Seconds the way zpool prints them, so problem sentences read like `zpool status`. */
-function formatDuration(seconds: number): string {
-  const days = Math.floor(seconds / 86_400);
-  const clock = [Math.floor(seconds / 3600) % 24, Math.floor(seconds / 60) % 60, seconds % 60]
-    .map((part) => String(part).padStart(2, '0'))
-    .join(':');
-  return days > 0 ? `${days} days ${clock}` : clock;
 }
 
 interface PoolRow {
@@ -436,8 +255,6 @@ const HEADINGS: ReadonlySet<string> = new Set<VdevKind>(['logs', 'cache', 'spare
 const VDEV_STATES: ReadonlySet<string> = new Set([
   'ONLINE', 'DEGRADED', 'FAULTED', 'OFFLINE', 'REMOVED', 'UNAVAIL', 'SPLIT', 'UNKNOWN', 'AVAIL', 'INUSE',
 ]);
-/** States that need no attention: a hot spare standing by or standing in is doing its job. */
-const FINE_STATES: ReadonlySet<string> = new Set(['ONLINE', 'AVAIL', 'INUSE']);
 
 const CONFIG_HEADER = /^\tNAME\s+STATE\s+READ\s+WRITE\s+CKSUM\s*$/;
 const COUNT = String.raw`\d+(?:\.\d+)?[KMGTPE]?`;
@@ -522,53 +339,6 @@ function parseDataErrors(pool: string, text: string): number {
   const match = /^(\d+) data errors?, use '-v' for a list$/.exec(text);
   if (!match) throw parseError(`zpool status: unreadable errors: line of pool ${pool}`, text);
   return num(match[1], `data errors of pool ${pool}`);
-}
-
-function allNodes(nodes: readonly VdevNode[]): VdevNode[] {
-  return nodes.flatMap((node) => [node, ...allNodes(node.children)]);
-}
-
-/** "a", "a and b", "a, b and c". */
-function listOf(items: readonly string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
-}
-
-function errorCounts(node: VdevNode): string | undefined {
-  const counts = ([[node.read_errors, 'read'], [node.write_errors, 'write'], [node.checksum_errors, 'checksum']] as const)
-    .filter(([count]) => count !== null && count > 0);
-  if (counts.length === 0) return undefined;
-  const plural = counts.length > 1 || counts[0]?.[0] !== 1;
-  return `${listOf(counts.map(([count, what]) => `${count} ${what}`))} error${plural ? 's' : ''}`;
-}
-
-function scanProgress(scan: PoolScan): string | undefined {
-  if (scan.state !== 'in_progress' || scan.percent_done === null) return undefined;
-  const eta = scan.time_left_seconds === null ? 'no estimated completion time' : `${formatDuration(scan.time_left_seconds)} to go`;
-  return `${scan.kind} ${scan.percent_done.toFixed(2)}% done, ${eta}`;
-}
-
-/**
- * What needs attention in one pool, each as a sentence: the pool state with the devices that are not
- * ONLINE (and the progress of a running resilver), the error counters of every vdev, and data errors.
- */
-function poolProblems(pool: Omit<ZfsPool, 'healthy'>): string[] {
-  const nodes = allNodes(pool.config);
-  const failing = nodes
-    .filter((node) => node.children.length === 0 && node.state !== null && !FINE_STATES.has(node.state))
-    .map((node) => `${node.name} ${node.state}${node.note ? ` (${node.note})` : ''}`);
-  const problems: string[] = [];
-  if (pool.health !== 'ONLINE' || failing.length > 0) {
-    const head = pool.health === 'ONLINE' ? `pool ${pool.name}` : `pool ${pool.name} is ${pool.health}`;
-    const cause = failing.length > 0 ? failing.join(', ') : pool.status;
-    const progress = scanProgress(pool.scan);
-    problems.push(`${head}${cause ? `: ${cause}` : ''}${progress ? `; ${progress}` : ''}`);
-  }
-  for (const node of nodes) {
-    const counts = errorCounts(node);
-    if (counts) problems.push(`pool ${pool.name}: ${counts} on ${node.name}`);
-  }
-  if (pool.data_errors > 0) problems.push(`pool ${pool.name}: ${pool.data_errors} data error${pool.data_errors === 1 ? '' : 's'}`);
-  return problems;
 }
 
 function buildPool(row: PoolRow, text: PoolStatusText): { pool: ZfsPool; problems: string[] } {
@@ -731,112 +501,9 @@ function parseZfs(sections: Sections): ZfsData {
     arc: parseArc(sections),
   };
 }
-
-const NAME_CHARACTERS = /^[A-Za-z0-9_.:-]+$/;
-/** ZFS_MAX_DATASET_NAME_LEN counts the terminating NUL, so a full name has at most 255 characters. */
-const MAX_NAME_LENGTH = 255;
-
-/** Why a dataset name (`pool/a/b`) is refused, or null when it is fine. */
-function datasetNameProblem(dataset: string): string | null {
-  if (dataset === '') return 'the dataset name is empty';
-  if (dataset.startsWith('/')) return 'the dataset name must not start with "/"';
-  if (dataset.endsWith('/')) return 'the dataset name must not end with "/"';
-  for (const component of dataset.split('/')) {
-    if (component === '') return 'the dataset name has an empty component ("//")';
-    if (component === '.' || component === '..') return `the dataset name must not contain a "${component}" component`;
-    if (!NAME_CHARACTERS.test(component)) return 'dataset name components may only contain letters, digits and _ . : -';
-  }
-  if (!/^[A-Za-z]/.test(dataset)) return 'the dataset name must start with a letter (its pool name does)';
-  if (dataset.length > MAX_NAME_LENGTH) return `the name has ${dataset.length} characters, ZFS allows ${MAX_NAME_LENGTH}`;
-  return null;
+/** The collector's output: no zpool at all, or what zpool and zfs said. */
+export function parseZfsOutput(output: CommandOutput): ZfsData {
+  const sections = splitSections(DATA_TYPE, output);
+  if (sections.has('no-zpool')) return unavailable('zpool not found');
+  return parseZfs(sections);
 }
-
-/**
- * Checks a dataset name and returns it. Stricter than ZFS where ZFS is lenient (no spaces), so the name is
- * safe as one shell word and can never be read as an option: it starts with a letter, as pool names must.
- */
-export function validateDatasetName(dataset: string): string {
-  const problem = datasetNameProblem(dataset);
-  if (problem) throw new Error(`invalid dataset ${JSON.stringify(dataset)}: ${problem}`);
-  return dataset;
-}
-
-/** A pool name: a dataset name of one component. */
-export function validatePoolName(pool: string): string {
-  if (pool.includes('/')) throw new Error(`invalid pool ${JSON.stringify(pool)}: a pool name has no "/"`);
-  return validateDatasetName(pool);
-}
-
-/**
- * Checks a snapshot name and returns its full name, `dataset@snapshot`: the dataset as validateDatasetName
- * wants it, and a snapshot part that must not start with `-`.
- */
-export function validateSnapshotName(dataset: string, snapshot: string): string {
-  const fail = (reason: string): never => {
-    throw new Error(`invalid snapshot ${JSON.stringify(`${dataset}@${snapshot}`)}: ${reason}`);
-  };
-  const problem = datasetNameProblem(dataset);
-  if (problem) fail(problem);
-  if (snapshot === '') fail('the snapshot name is empty');
-  if (snapshot.includes('@')) fail('the snapshot name must not contain "@"');
-  if (snapshot.includes('/')) fail('the snapshot name must not contain "/"');
-  if (/\s/.test(snapshot)) fail('the snapshot name must not contain whitespace');
-  if (snapshot.startsWith('-')) fail('the snapshot name must not start with "-"');
-  if (snapshot === '.' || snapshot === '..') fail(`the snapshot name must not be "${snapshot}"`);
-  if (!NAME_CHARACTERS.test(snapshot)) fail('the snapshot name may only contain letters, digits and _ . : -');
-  const full = `${dataset}@${snapshot}`;
-  if (full.length > MAX_NAME_LENGTH) fail(`the full name has ${full.length} characters, ZFS allows ${MAX_NAME_LENGTH}`);
-  return full;
-}
-
-/** Splits and checks a full snapshot name `dataset@snapshot`. */
-export function validateFullSnapshotName(full: string): { dataset: string; snapshot: string; full: string } {
-  const at = full.indexOf('@');
-  if (at < 0) throw new Error(`invalid snapshot ${JSON.stringify(full)}: expected dataset@snapshot`);
-  const dataset = full.slice(0, at);
-  const snapshot = full.slice(at + 1);
-  return { dataset, snapshot, full: validateSnapshotName(dataset, snapshot) };
-}
-
-export const zfsCollector: Collector<ZfsData> = {
-  dataType: DATA_TYPE,
-  tool: {
-    name: 'get_zfs_status',
-    title: 'ZFS pools',
-    description:
-      'Pools with health, capacity and fragmentation; the vdev tree with each device\'s state and read/write/checksum errors; scrub/resilver progress; datasets, snapshot counts, ARC. `problems` lists DEGRADED/FAULTED pools and errors first. Cached for up to 600 s.',
-  },
-  description: 'ZFS pools: health, vdev tree with device errors, scrub and resilver progress, datasets, snapshots and ARC',
-  schema: ZfsData,
-  freshnessSeconds: 600,
-  pollIntervalSeconds: 600,
-  commandTimeoutMs: 30_000,
-  retentionDays: 90,
-  requiredCapability: REQUIRED_CAPABILITIES.zfs,
-  table: 'zfs_snapshots',
-
-  command: () => COMMAND,
-
-  parse(output) {
-    const sections = splitSections(DATA_TYPE, output);
-    if (sections.has('no-zpool')) return unavailable('zpool not found');
-    return parseZfs(sections);
-  },
-
-  columns(data) {
-    const capacities = data.pools.map((pool) => pool.capacity_percent).filter((value) => value !== null);
-    return {
-      zfs_available: data.zfs_available,
-      pools_total: data.pools.length,
-      pools_unhealthy: data.pools.filter((pool) => !pool.healthy).length,
-      max_capacity_percent: capacities.length > 0 ? Math.max(...capacities) : null,
-      datasets_total: data.datasets.length,
-      snapshots_total: data.snapshot_count,
-      arc_size_bytes: data.arc?.size_bytes ?? null,
-    };
-  },
-
-  capabilities(data) {
-    return { zfs: data.zfs_available };
-  },
-};
