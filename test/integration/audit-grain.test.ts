@@ -4,7 +4,8 @@ import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { RunningSystem } from '../../platform/system.ts';
 import { ownerContext } from '../../services/device-service.ts';
-import { until } from '../support/fault-servers.ts';
+import { apiRequest } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -19,11 +20,7 @@ describe('audit grain and retention: real sshd, PostgreSQL, Temporal', () => {
   let api: string;
   const tokens: Record<'alice' | 'bob' | 'carol', { id: string; token: string }> = {} as never;
 
-  const get = async (route: string, token: string | null, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${api}${route}`, { headers: { ...(token && { authorization: `Bearer ${token}` }), ...headers } });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null };
-  };
+  const get = (route: string, token: string | null, headers: Record<string, string> = {}) => apiRequest(api, 'GET', route, undefined, { token, headers });
   /** fetch may not set Host: a DNS-rebinding page would. */
   const statusWithHost = (route: string, token: string, host: string) =>
     new Promise<number>((resolve, reject) => {
@@ -81,7 +78,7 @@ describe('audit grain and retention: real sshd, PostgreSQL, Temporal', () => {
     for (const header of ['content-type', 'x-correlation-id']) assert.equal(fast.headers.get(header), throughApp.headers.get(header), header);
 
     const expected = { [tokens.alice.id]: 42, [tokens.bob.id]: 25 };
-    assert.deepEqual(await until(() => countedReads('grain'), (c) => JSON.stringify(c) === JSON.stringify(expected), 30_000), expected);
+    await waitFor('the cached reads counted per principal', () => countedReads('grain'), { until: (c) => JSON.stringify(c) === JSON.stringify(expected), timeoutMs: 30_000 });
     const perMinute = await sys.db
       .selectFrom('audit_log')
       .select(['time', 'principal', (eb) => eb.fn.countAll<string>().as('rows')])
