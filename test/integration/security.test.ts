@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RunningSystem } from '../../platform/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
-import { apiRequest } from '../support/http.ts';
+import { apiRequest, getWithHost } from '../support/http.ts';
 import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
@@ -14,20 +13,6 @@ import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 /** The answer with its JSON body as parsed (shapes are asserted field by field); a string body is sent as it is. */
 function call(base: string, method: string, route: string, { token, body, headers }: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
   return typeof body === 'string' ? apiRequest(base, method, route, undefined, { token, headers, rawBody: body }) : apiRequest(base, method, route, body, { token, headers });
-}
-
-/** fetch may not set Host; a DNS-rebinding page would, so this sends it by hand. */
-function withHost(base: string, host: string): Promise<{ status: number; body: string }> {
-  const url = new URL(`${base}/api/devices`);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 describe('security of the fronts: tokens and scopes, Host checks, rate limits, CORS, size limits, injection', () => {
@@ -125,10 +110,10 @@ describe('security of the fronts: tokens and scopes, Host checks, rate limits, C
   });
 
   test('a foreign Host header (DNS rebinding) is refused; no CORS header is ever sent; oversized bodies are a 413', async () => {
-    const evil = await withHost(api, 'attacker.example:9101');
+    const evil = await getWithHost(api, '/api/devices', 'attacker.example:9101');
     assert.equal(evil.status, 403);
-    assert.match(evil.body, /host_not_allowed/);
-    assert.equal((await withHost(api, `localhost:${new URL(api).port}`)).status, 401, 'localhost passes the Host check and meets the token check');
+    assert.match(evil.text, /host_not_allowed/);
+    assert.equal((await getWithHost(api, '/api/devices', `localhost:${new URL(api).port}`)).status, 401, 'localhost passes the Host check and meets the token check');
     const cross = await call(api, 'GET', '/api/devices', { token: admin, headers: { origin: 'https://attacker.example' } });
     assert.equal(cross.status, 200);
     assert.equal(cross.headers.get('access-control-allow-origin'), null);

@@ -1,3 +1,5 @@
+import http from 'node:http';
+
 /** What the API answered: the status, the headers, the raw text and the JSON body (null when empty). */
 export interface ApiAnswer {
   status: number;
@@ -42,4 +44,20 @@ export async function apiRequest(base: string, method: string, route: string, bo
 export function apiClient(base: () => string, defaults: ApiRequestOptions = {}) {
   return (method: string, route: string, body?: unknown, opts: ApiRequestOptions = {}) =>
     apiRequest(base(), method, route, body, { ...defaults, ...opts, headers: { ...defaults.headers, ...opts.headers } });
+}
+
+/**
+ * GET `route` with a Host header of the test's choosing, which fetch will not send (a page loaded
+ * through a rebinding DNS name would): the status and the raw body.
+ */
+export function getWithHost(base: string, route: string, host: string, token?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(`${base}${route}`, { headers: { host, ...(token && { authorization: `Bearer ${token}` }) } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      })
+      .on('error', reject);
+  });
 }
