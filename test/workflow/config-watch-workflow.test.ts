@@ -334,7 +334,8 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
       assert.equal(first!.cancelRequested, true, 'the first watch was cancelled by the workflow');
       // A late word from the ended watch changes nothing.
       await handle.signal(watchInPlaceSignal, { watchId: first!.input.watchId, mode: 'polling' });
-      const [, secondInHistory] = activitiesIn(await settledHistory(handle), 'watchConfigFiles');
+      const [firstInHistoryNow, secondInHistory] = activitiesIn(await settledHistory(handle), 'watchConfigFiles');
+      assert.equal(firstInHistoryNow!.cancelRequested, true, 'the history shows the cancellation of the first watch');
       assert.deepEqual(secondInHistory, { cancelRequested: false, closed: false }, 'the workflow lets the second watch run');
       assert.equal(second!.cancelRequested || second!.ended, false, 'the second watch runs on');
       const latest = await server.client.workflow.getHandle(handle.workflowId).describe();
