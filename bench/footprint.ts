@@ -25,7 +25,7 @@ import { findTemporalCli } from '../platform/temporal-cli.ts';
 import { startTemporalDevServer } from '../platform/temporal-dev-server.ts';
 import { registerFleet } from '../simulator/register.ts';
 import { startFleet } from '../simulator/simulator.ts';
-import { until } from '../test/support/fault-servers.ts';
+import { waitFor } from '../test/support/poll.ts';
 import { freePort } from '../test/support/ports.ts';
 import { descendantsOf, processes } from '../test/support/processes.ts';
 import type { DeviceView } from '../schema/device.ts';
@@ -194,19 +194,17 @@ let npmAloneMb = 0;
 
 try {
   const startedAt = Date.now();
-  const healthy = await until(() => fetch(`${api}/health`).then((r) => r.status === 200, () => false), (ok) => ok || npm.exitCode !== null, 300_000, 500);
+  const healthy = await waitFor('npm start to be healthy or exit', () => fetch(`${api}/health`).then((r) => r.status === 200, () => false), { until: (ok) => ok || npm.exitCode !== null, timeoutMs: 300_000, intervalMs: 500 });
   if (!healthy) throw new Error(`npm start did not become healthy:\n${output.slice(-4000)}`);
   const startSeconds = (Date.now() - startedAt) / 1000;
   const registered = await registerFleet(api, fleet);
   if (registered.failed.length > 0) throw new Error(`registration failed: ${JSON.stringify(registered.failed)}`);
   // Set up: capabilities detected (so its schedules exist) and the config watcher running, on every device.
-  const ready = await until(
+  await waitFor(
+    'every device set up (capabilities detected, config watcher running)',
     async () => ((await (await fetch(`${api}/api/devices`)).json()) as { devices: DeviceView[] }).devices,
-    (devices) => devices.length === deviceCount && devices.every((d) => Object.keys(d.capabilities).length > 0 && d.config_watch_mode !== null),
-    300_000,
-    2000,
+    { until: (devices) => devices.length === deviceCount && devices.every((d) => Object.keys(d.capabilities).length > 0 && d.config_watch_mode !== null), timeoutMs: 300_000, intervalMs: 2000 },
   );
-  if (ready.length !== deviceCount) throw new Error('the devices were not set up within 5 minutes');
   await sleep(settleSeconds * 1000);
 
   const samples: Record<string, ComponentSample>[] = [];

@@ -9,6 +9,8 @@ import type { RunningSystem } from '../../platform/system.ts';
 import { ownerContext } from '../../services/device-service.ts';
 import { launchChromium, screenshot } from '../support/browser.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { apiRequest, getWithHost } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -93,17 +95,12 @@ describe('web console', () => {
     assert.equal(await clientRoute.text(), html, 'the PUBLIC_URL link target loads the app');
     assert.equal((await fetch(`${sys.apiUrl}/devices/nas01.lan/containers`)).status, 200, 'a dotted hostname is a client route, not a file');
     assert.equal((await fetch(`${sys.apiUrl}/assets/missing-0000.js`)).status, 404);
-    const apiMiss = await fetch(`${sys.apiUrl}/api/nothing-here`);
+    const apiMiss = await apiRequest(sys.apiUrl!, 'GET', '/api/nothing-here');
     assert.equal(apiMiss.status, 404);
-    assert.equal(((await apiMiss.json()) as { error: { code: string } }).error.code, 'not_found');
+    assert.equal(apiMiss.body.error.code, 'not_found');
     assert.equal((await fetch(`${sys.apiUrl}/openapi.json`)).headers.get('content-type')?.startsWith('application/json'), true);
-    // fetch cannot set Host; a page loaded through a rebinding DNS name sends its own.
-    const foreignHost = await new Promise<number>((resolve, reject) =>
-      http.get(`${sys.apiUrl}/`, { headers: { host: 'evil.example' } }, (res) => resolve(res.resume().statusCode ?? 0)).on('error', reject),
-    );
-    assert.equal(foreignHost, 403, 'the host check guards the console too');
-    const whoami = (await (await fetch(`${sys.apiUrl}/api/whoami`)).json()) as { id: string; scopes: string[]; tokens_required: boolean };
-    assert.deepEqual(whoami, { id: 'local', name: 'local owner', kind: 'local_owner', scopes: ['read', 'operate', 'confirm', 'admin'], tokens_required: false });
+    assert.equal((await getWithHost(sys.apiUrl!, '/', 'evil.example')).status, 403, 'the host check guards the console too');
+    assert.deepEqual((await apiRequest(sys.apiUrl!, 'GET', '/api/whoami')).body, { id: 'local', name: 'local owner', kind: 'local_owner', scopes: ['read', 'operate', 'confirm', 'admin'], tokens_required: false });
   });
 
   test('the fleet page lists every device with its figures, says why a failing one fails, filters by tag, and follows changes live', async () => {
@@ -214,9 +211,7 @@ describe('web console', () => {
     const change = (type: string) => page.getByRole('article', { name: `${type} ${file} on watched` });
     await change('CREATE').waitFor({ timeout: 30_000 });
     // The first version comes from discovery; an edit is seen once inotifywait holds its watches.
-    const deadline = Date.now() + 20_000;
-    while ((await sys.devices.get('watched')).config_watch_mode !== 'inotify' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.equal((await sys.devices.get('watched')).config_watch_mode, 'inotify');
+    await waitFor('the watch mode to be inotify', async () => (await sys.devices.get('watched')).config_watch_mode, { until: (mode) => mode === 'inotify' });
 
     writeFileSync(file, 'services:\n  web:\n    image: nginx:1.27\n    ports:\n      - "8080:80"\n');
     const modified = change('MODIFY');
@@ -272,15 +267,10 @@ describe('web console', () => {
   let person: string;
   /** A destructive command asked by the agent's token, held: its operation id. */
   const holdAsAgent = async (command: string) => {
-    const res = await fetch(`${sys.apiUrl}/api/devices/nas01/exec`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${agent}` },
-      body: JSON.stringify({ command }),
-    });
-    const body = (await res.json()) as { status: string; operation_id: string };
-    assert.equal(res.status, 409, JSON.stringify(body));
-    assert.equal(body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
-    return body.operation_id;
+    const res = await apiRequest(sys.apiUrl!, 'POST', '/api/devices/nas01/exec', { command }, { token: agent });
+    assert.equal(res.status, 409, res.text);
+    assert.equal(res.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
+    return res.body.operation_id as string;
   };
   const signIn = async (token: string, viewport = { width: 1280, height: 900 }) => {
     const signedIn = await (await browser.newContext({ viewport })).newPage();
@@ -368,8 +358,8 @@ describe('web console', () => {
     assert.equal(await card.locator('code.phrase').count(), 0);
     await card.getByRole('button', { name: 'Withdraw my request' }).click();
     await card.waitFor({ state: 'detached' });
-    const withdrawn = await fetch(`${sys.apiUrl}/api/operations/${id}`, { headers: { authorization: `Bearer ${agent}` } });
-    assert.equal(((await withdrawn.json()) as { state: string }).state, 'cancelled');
+    const withdrawn = await apiRequest(sys.apiUrl!, 'GET', `/api/operations/${id}`, undefined, { token: agent });
+    assert.equal(withdrawn.body.state, 'cancelled');
     assert.equal(sshd.countCalls(/^docker stop/), 0);
     await asAgent.context().close();
   });

@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { RunningSystem } from '../../platform/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { apiClient } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -12,17 +14,6 @@ interface Received {
   headers: http.IncomingHttpHeaders;
   raw: string;
   body: { event: string; id: string; subject: string; state: string; message: string; device: string };
-}
-
-/** Waits (bounded) until `check` answers something. */
-async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('alerts delivered by webhook and live events over SSE: real sshd, PostgreSQL, Temporal', () => {
@@ -34,11 +25,7 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
   const events: Array<{ event: string; data: Record<string, unknown> }> = [];
   const stream = new AbortController();
 
-  const call = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${api}${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const call = apiClient(() => api);
 
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
@@ -95,7 +82,7 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
     assert.equal((await call('POST', '/api/devices', { hostname: 'box', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath })).status, 201);
 
     assert.equal((await call('GET', '/api/devices/box/containers?force_refresh=true')).status, 200);
-    const fired = await eventually('the firing webhook', () => received.find((r) => r.body.event === 'alert.firing'));
+    const fired = await waitFor('the firing webhook', () => received.find((r) => r.body.event === 'alert.firing'));
     assert.equal(fired.body.device, 'box');
     assert.equal(fired.body.subject, 'containers:container_exited:old-backup');
     assert.equal(fired.headers['x-infra-signature-256'], `sha256=${createHmac('sha256', 'hook-secret').update(fired.raw).digest('hex')}`);
@@ -104,7 +91,7 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
     assert.equal((await call('GET', '/api/devices/box/containers?force_refresh=true')).status, 200);
     assert.equal((await call('POST', '/api/devices/box/containers/old-backup/start', {})).status, 200);
     assert.equal((await call('GET', '/api/devices/box/containers?force_refresh=true')).status, 200);
-    const resolved = await eventually('the recovery webhook', () => received.find((r) => r.body.event === 'alert.resolved'));
+    const resolved = await waitFor('the recovery webhook', () => received.find((r) => r.body.event === 'alert.resolved'));
     assert.equal(resolved.body.id, `${fired.body.id.split(':')[0]}:resolved`);
     assert.match(resolved.body.message, /^recovered: /);
     assert.equal(received.filter((r) => r.body.event === 'alert.firing').length, 1, 'one notification per transition');
@@ -114,8 +101,8 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
     assert.deepEqual(mine.map((a: { state: string }) => a.state), ['resolved']);
     assert.ok(mine[0].fired_at && mine[0].resolved_at);
 
-    await eventually('collect and alert events on the stream', () =>
-      events.some((e) => e.event === 'collect' && e.data.device === 'box') && events.some((e) => e.event === 'alert_fired') && events.some((e) => e.event === 'alert_resolved') ? true : undefined,
+    await waitFor('collect and alert events on the stream', () =>
+      events.some((e) => e.event === 'collect' && e.data.device === 'box') && events.some((e) => e.event === 'alert_fired') && events.some((e) => e.event === 'alert_resolved'),
     );
     assert.ok(events.some((e) => e.event === 'operation_executed' && e.data.device === 'box'), 'the container start streamed as an operation event');
     assert.ok(!events.some((e) => e.event === 'read'), 'plain reads are not streamed');
@@ -126,7 +113,7 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
     assert.equal(held.status, 409, JSON.stringify(held.body));
     const done = await call('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase: (await call('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase });
     assert.equal(done.status, 200, JSON.stringify(done.body));
-    const note = await eventually('the operation notification', () => received.find((r) => r.body.subject === `operation:${held.body.operation_id}:confirmed`));
+    const note = await waitFor('the operation notification', () => received.find((r) => r.body.subject === `operation:${held.body.operation_id}:confirmed`));
     assert.match(note.body.message, /^operation confirmed on box/);
     const history = await call('GET', '/api/alerts?device=box');
     const events = history.body.alerts.filter((a: { rule: string }) => a.rule === 'operation blocked or confirmed');
@@ -147,7 +134,7 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
     assert.match(text, /^infra_workflow_duration_seconds_count\{workflow="collectWorkflow"\} \d+$/m);
     // The cached read above is counted in the audit log at the next flush, a few seconds on.
     type Period = { service_name: string; action: string; operations_cached: number; operations_total: number; operations_successful: number; operations_failed: number };
-    const reads = await eventually('the cached read in the roll-up', async () => {
+    const reads = await waitFor('the cached read in the roll-up', async () => {
       const perf = await call('GET', '/api/performance?period=minute&device=box');
       assert.equal(perf.status, 200, JSON.stringify(perf.body));
       const periods = (perf.body.periods as Period[]).filter((p) => p.service_name === 'api' && p.action === 'read');
@@ -160,12 +147,12 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
   test('a device that refuses our key fires the device rule at once (auth failures are not retried); status changes stream', async () => {
     await call('POST', '/api/devices', { hostname: 'gone', address: '127.0.0.1', port: sshd.port, username: 'no-such-user', identity_file: sshd.clientKeyPath });
     assert.equal((await call('GET', '/api/devices/gone/metrics?force_refresh=true')).status >= 400, true);
-    const alert = await eventually('the device alert', async () => {
+    const alert = await waitFor('the device alert', async () => {
       const res = await call('GET', '/api/alerts?device=gone&state=firing');
       return res.body.alerts.find((a: { rule: string }) => a.rule === 'device unreachable');
     });
     assert.match(alert.message, /^gone is auth_failed/);
-    await eventually('the webhook', () => received.find((r) => r.body.device === 'gone' && r.body.event === 'alert.firing'));
-    await eventually('the status event', () => events.find((e) => e.event === 'device_status' && e.data.device === 'gone' && e.data.status === 'auth_failed'));
+    await waitFor('the webhook', () => received.find((r) => r.body.device === 'gone' && r.body.event === 'alert.firing'));
+    await waitFor('the status event', () => events.find((e) => e.event === 'device_status' && e.data.device === 'gone' && e.data.status === 'auth_failed'));
   });
 });

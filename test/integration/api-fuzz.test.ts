@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { RunningSystem } from '../../platform/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { apiClient, apiRequest } from '../support/http.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -77,12 +78,8 @@ describe('API fuzzing: schemathesis from /openapi.json against the running syste
     // A short confirmation timeout: the fuzzer holds commands (maintenance, bulk actions) it never confirms.
     sys = await startTestSystem({ configWatchEnabled: true, confirmationTimeoutSeconds: 20, security: { rateLimitPerMinute: 0, allowedHosts: [], adminToken: token } });
     api = sys.apiUrl!;
-    const res = await fetch(`${api}/api/devices`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ hostname: DEVICE, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath }),
-    });
-    assert.equal(res.status, 201, await res.text());
+    const res = await apiRequest(api, 'POST', '/api/devices', { hostname: DEVICE, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath }, { token });
+    assert.equal(res.status, 201, res.text);
   });
   after(async () => {
     await sys?.stop();
@@ -91,13 +88,10 @@ describe('API fuzzing: schemathesis from /openapi.json against the running syste
 
   test('a NUL character anywhere in a body or query is a 400, before PostgreSQL (which cannot store one) sees it', async () => {
     // Found by the fuzzer: an alert channel named with one answered 500 (PostgreSQL refused the insert).
-    const send = async (method: string, route: string, body?: unknown) => {
-      const res = await fetch(`${api}${route}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: res.status, body: (await res.json()) as { description?: string | null; error?: { code: string; details: Array<{ path: string }> } } };
-    };
+    const send = apiClient(() => api, { token });
     const channel = await send('POST', '/api/alerts/channels', { name: 'ops\0', kind: 'ntfy', url: 'https://ntfy.example/homelab' });
     assert.equal(channel.status, 400);
-    assert.deepEqual(channel.body.error?.details.map((d) => d.path), ['body.name']);
+    assert.deepEqual(channel.body.error?.details.map((d: { path: string }) => d.path), ['body.name']);
     assert.equal((await send('PATCH', `/api/devices/${DEVICE}`, { description: 'rack\u0000 2' })).status, 400);
     assert.equal((await send('GET', `/api/audit?data_type=${encodeURIComponent('a\0')}`)).status, 400);
     assert.equal((await send('GET', `/api/devices/${DEVICE}`)).body.description, null, 'nothing was changed');

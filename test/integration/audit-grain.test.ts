@@ -1,10 +1,10 @@
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import type { RunningSystem } from '../../platform/system.ts';
 import { ownerContext } from '../../services/device-service.ts';
-import { until } from '../support/fault-servers.ts';
+import { apiRequest, getWithHost } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -19,20 +19,7 @@ describe('audit grain and retention: real sshd, PostgreSQL, Temporal', () => {
   let api: string;
   const tokens: Record<'alice' | 'bob' | 'carol', { id: string; token: string }> = {} as never;
 
-  const get = async (route: string, token: string | null, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${api}${route}`, { headers: { ...(token && { authorization: `Bearer ${token}` }), ...headers } });
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null };
-  };
-  /** fetch may not set Host: a DNS-rebinding page would. */
-  const statusWithHost = (route: string, token: string, host: string) =>
-    new Promise<number>((resolve, reject) => {
-      const url = new URL(`${api}${route}`);
-      http.get({ hostname: url.hostname, port: url.port, path: url.pathname, headers: { host, authorization: `Bearer ${token}` } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      }).on('error', reject);
-    });
+  const get = (route: string, token: string | null, headers: Record<string, string> = {}) => apiRequest(api, 'GET', route, undefined, { token, headers });
   /** Cached reads counted in audit rows, per principal. */
   const countedReads = async (hostname: string) => {
     const rows = await sys.db.selectFrom('audit_log').select(['principal', 'count']).where('hostname', '=', hostname).where('action', '=', 'read').where('cache_hit', '=', true).execute();
@@ -81,7 +68,7 @@ describe('audit grain and retention: real sshd, PostgreSQL, Temporal', () => {
     for (const header of ['content-type', 'x-correlation-id']) assert.equal(fast.headers.get(header), throughApp.headers.get(header), header);
 
     const expected = { [tokens.alice.id]: 42, [tokens.bob.id]: 25 };
-    assert.deepEqual(await until(() => countedReads('grain'), (c) => JSON.stringify(c) === JSON.stringify(expected), 30_000), expected);
+    await waitFor('the cached reads counted per principal', () => countedReads('grain'), { until: (c) => JSON.stringify(c) === JSON.stringify(expected), timeoutMs: 30_000 });
     const perMinute = await sys.db
       .selectFrom('audit_log')
       .select(['time', 'principal', (eb) => eb.fn.countAll<string>().as('rows')])
@@ -113,7 +100,7 @@ describe('audit grain and retention: real sshd, PostgreSQL, Temporal', () => {
   test('cached reads answered before the app keep its guards: token, revocation, Host, rate limit', async () => {
     assert.equal((await get('/api/devices/grain/metrics', tokens.carol.token)).body.from_cache, true);
     assert.equal((await get('/api/devices/grain/metrics', null)).status, 401);
-    assert.equal(await statusWithHost('/api/devices/grain/metrics', tokens.carol.token, 'evil.example'), 403);
+    assert.equal((await getWithHost(api, '/api/devices/grain/metrics', 'evil.example', tokens.carol.token)).status, 403);
 
     const statuses: number[] = [];
     for (let i = 0; i < 200; i++) statuses.push((await get('/api/devices/grain/metrics', tokens.carol.token)).status);

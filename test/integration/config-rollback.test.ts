@@ -3,6 +3,8 @@ import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli } from '../support/cli.ts';
+import { apiClient } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { devicePasswdEntry, startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 import { ownerContext } from '../../services/device-service.ts';
@@ -23,21 +25,11 @@ describe('config rollback: held, written atomically, checked, undone when the ch
   const file = () => path.join(dir, 'grafana.subdomain.conf');
   const composeFile = () => path.join(stackDir, 'compose.yaml');
 
-  const http = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${sys.apiUrl}${route}`, { method, headers: { 'content-type': 'application/json', 'x-infra-user': 'alice' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, body: await res.json() };
-  };
+  const http = apiClient(() => sys.apiUrl!, { headers: { 'x-infra-user': 'alice' } });
   const versions = (of: string) => sys.db.selectFrom('config_snapshots').select(['id', 'content']).where('path', '=', of).orderBy('id').execute();
   /** Waits until the history of `of` holds a version with `content` as its newest, and answers that version's id. */
-  const newestIs = async (content: string, of = file()) => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const all = await versions(of);
-      if (all.at(-1)?.content === content) return all.at(-1)!.id;
-      if (Date.now() > deadline) assert.fail(`newest version never became the expected content; have ${all.length} versions`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const newestIs = async (content: string, of = file()) =>
+    (await waitFor(`the newest version of ${of} to hold the expected content`, () => versions(of), { until: (all) => all.at(-1)?.content === content })).at(-1)!.id;
   const write = (content: string) => writeFileSync(file(), content, { mode: 0o644 });
 
   before(async () => {
@@ -73,9 +65,8 @@ describe('config rollback: held, written atomically, checked, undone when the ch
   test('a rollback is held for the phrase, then writes the version back and reports the passing check', async () => {
     const v1 = await newestIs(V1);
     // A write before the inotify stream is up would wait for the next hash re-scan: wait for the stream first.
-    const deadline = Date.now() + 20_000;
     const watchMode = async () => (await sys.db.selectFrom('devices').select('config_watch_mode').where('hostname', '=', 'proxy').executeTakeFirst())?.config_watch_mode;
-    while ((await watchMode()) !== 'inotify' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the watch mode to be inotify', watchMode, { until: (mode) => mode === 'inotify' });
     write(V2);
     await newestIs(V2);
 

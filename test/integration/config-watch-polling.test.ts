@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 import { ownerContext } from '../../services/device-service.ts';
@@ -14,16 +15,6 @@ describe('config watching falls back to polling hashes when inotify cannot be us
 
   const newestContent = async () =>
     (await sys.db.selectFrom('config_snapshots').select(['content', 'change_type']).where('path', '=', composeFile()).orderBy('id', 'desc').executeTakeFirst()) ?? null;
-  const until = async <T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string) => {
-    const deadline = Date.now() + 20_000;
-    let value = await read();
-    while (!ok(value) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      value = await read();
-    }
-    assert.ok(ok(value), `${what}: ${JSON.stringify(value)}`);
-    return value;
-  };
 
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
@@ -51,16 +42,16 @@ describe('config watching falls back to polling hashes when inotify cannot be us
   });
 
   test('the device states polling and why, and changes are still captured', async () => {
-    const device = await until(
+    const device = await waitFor(
+      'the watch mode to be polling',
       () => sys.db.selectFrom('devices').select(['config_watch_mode', 'config_watch_detail']).where('hostname', '=', 'nas-limited').executeTakeFirstOrThrow(),
-      (d) => d.config_watch_mode === 'polling',
-      'watch mode',
+      { until: (d) => d.config_watch_mode === 'polling' },
     );
     assert.match(device.config_watch_detail ?? '', /watch limit reached/);
-    await until(newestContent, (v) => v?.change_type === 'CREATE', 'first version');
+    await waitFor('the first version', newestContent, { until: (v) => v?.change_type === 'CREATE' });
 
     writeFileSync(composeFile(), 'services:\n  backup:\n    image: restic/restic:0.17.3\n');
-    const changed = await until(newestContent, (v) => v?.change_type === 'MODIFY', 'modified version');
+    const changed = await waitFor('the modified version', newestContent, { until: (v) => v?.change_type === 'MODIFY' });
     assert.match(changed!.content ?? '', /0\.17\.3/);
     const events = () => sys.db.selectFrom('config_change_events').selectAll().where('hostname', '=', 'nas-limited').orderBy('id').execute();
     const [first, modified] = (await events()).filter((e) => e.path === composeFile());
@@ -69,7 +60,7 @@ describe('config watching falls back to polling hashes when inotify cannot be us
 
     // A file that appears between two polls was created while watched: a change, not a first capture.
     writeFileSync(path.join(dir, 'compose.override.yml'), 'services:\n  backup:\n    environment:\n      - TZ=UTC\n', { mode: 0o644 });
-    const created = await until(async () => (await events()).find((e) => e.path.endsWith('compose.override.yml')), (e) => e !== undefined, 'created file');
+    const created = await waitFor('the created file', async () => (await events()).find((e) => e.path.endsWith('compose.override.yml')));
     assert.deepEqual([created?.change_type, created?.first_capture], ['CREATE', false]);
   });
 });

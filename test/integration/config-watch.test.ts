@@ -5,6 +5,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { apiClient } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 import { ownerContext } from '../../services/device-service.ts';
@@ -22,16 +24,9 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
   const versions = (p: string) =>
     sys.db.selectFrom('config_snapshots').select(['id', 'change_type', 'content_sha256', 'content', 'detected_at']).where('hostname', '=', 'watched').where('path', '=', p).orderBy('id').execute();
   /** Polls until `predicate` holds for the file's versions (bounded), then answers them. */
-  const waitForVersions = async (p: string, predicate: (v: Awaited<ReturnType<typeof versions>>) => boolean, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    let current = await versions(p);
-    while (!predicate(current) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      current = await versions(p);
-    }
-    assert.ok(predicate(current), `versions of ${p}: ${JSON.stringify(current.map((v) => v.change_type))}`);
-    return current;
-  };
+  const waitForVersions = (p: string, predicate: (v: Awaited<ReturnType<typeof versions>>) => boolean, timeoutMs = 20_000) =>
+    waitFor(`versions of ${p}`, () => versions(p), { until: predicate, timeoutMs });
+  const http = apiClient(() => sys.apiUrl!);
   /** Writes `content` and waits (a few seconds at most) for the version it makes: how long after the write (the file's mtime) it was detected. */
   const writeAndTimeDetection = async (p: string, content: string) => {
     const known = (await versions(p)).length;
@@ -73,9 +68,7 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     assert.equal(first!.change_type, 'CREATE');
     assert.equal(first!.content, COMPOSE_V1);
     assert.equal(await firstCaptureOf(first!.id), true, 'already there when watching began: no change');
-    const deadline = Date.now() + 10_000;
-    while ((await watchMode()) !== 'inotify' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.equal(await watchMode(), 'inotify');
+    await waitFor('the watch mode to be inotify', watchMode, { until: (mode) => mode === 'inotify', timeoutMs: 10_000 });
   });
 
   test('a modification is stored with its semantic change and impact; rewriting the same bytes stores nothing', async () => {
@@ -89,8 +82,13 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     assert.match(event.diff, /^-    image: nginx:1\.25$/m);
 
     writeFileSync(file(), COMPOSE_V2);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Changes are captured one at a time in the order seen: once a file written afterwards is stored, the rewrite was handled.
+    const sentinel = path.join(dir, 'after-rewrite.conf');
+    writeFileSync(sentinel, 'sentinel\n', { mode: 0o644 });
+    await waitForVersions(sentinel, (v) => v.length >= 1);
     assert.equal((await versions(file())).length, 2, 'same content, no new version');
+    rmSync(sentinel);
+    await waitForVersions(sentinel, (v) => v.length >= 2);
   });
 
   test('an editor-style save (write a temp file, rename it over) is a modification', async () => {
@@ -136,11 +134,7 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
   });
 
   test('the history reads back through the API and MCP: files, versions, diff, changes, resources', async () => {
-    const api = sys.apiUrl!;
-    const get = async (route: string) => {
-      const res = await fetch(`${api}${route}`);
-      return { status: res.status, body: await res.json() };
-    };
+    const get = (route: string) => http('GET', route);
     const files = await get('/api/devices/watched/config/files');
     assert.equal(files.status, 200);
     assert.equal(files.body.watch.mode, 'inotify');
@@ -193,10 +187,7 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     await waitForVersions(stack, (v) => v.length >= 1);
     writeFileSync(stack, withSecret('second-s3cret-7Yh2w'));
     const [v1, v2] = await waitForVersions(stack, (v) => v.length >= 2);
-    const get = async (route: string) => {
-      const res = await fetch(`${sys.apiUrl!}${route}`);
-      return { status: res.status, text: await res.text() };
-    };
+    const get = (route: string) => http('GET', route);
     const secretFree = (text: string) => !text.includes('first-s3cret') && !text.includes('second-s3cret');
     const shown = await get(`/api/config/snapshots/${v2!.id}`);
     assert.equal(shown.status, 200);
@@ -217,9 +208,9 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     const added = testDir(uniqueName('added'));
     mkdirSync(added, { recursive: true });
     chmodSync(added, 0o755);
-    const res = await fetch(`${sys.apiUrl}/api/devices/watched/config/watch-paths`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: added }) });
+    const res = await http('POST', '/api/devices/watched/config/watch-paths', { path: added });
     assert.equal(res.status, 201);
-    assert.equal((await res.json()).watch.mode, 'inotify');
+    assert.equal(res.body.watch.mode, 'inotify');
     const lag = await writeAndTimeDetection(path.join(added, 'compose.yaml'), COMPOSE_V1);
     process.stderr.write(`# config-watch: detected ${lag} ms after the write that followed the add answer\n`);
     assert.ok(lag <= 1_000, `detected ${lag} ms after the write`);
@@ -229,12 +220,12 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
   test('adding a path already watched starts no watch; removing one leaves no blind window for the rest', async () => {
     const runBefore = (await watcher().describe()).runId;
     const started = await watchActivitiesStarted();
-    const again = await fetch(`${sys.apiUrl}/api/devices/watched/config/watch-paths`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: dir }) });
+    const again = await http('POST', '/api/devices/watched/config/watch-paths', { path: dir });
     assert.equal(again.status, 201);
     assert.equal(await watchActivitiesStarted(), started, 'no new watch for a path already watched');
 
     const added = (await sys.configHistory.files('watched')).user_paths.map((p) => p.path).find((p) => p !== dir)!;
-    const removed = await fetch(`${sys.apiUrl}/api/devices/watched/config/watch-paths?path=${encodeURIComponent(added)}`, { method: 'DELETE' });
+    const removed = await http('DELETE', `/api/devices/watched/config/watch-paths?path=${encodeURIComponent(added)}`);
     assert.equal(removed.status, 200);
     assert.equal(await watchActivitiesStarted(), started + 1, 'one new watch, without the removed path');
     const lag = await writeAndTimeDetection(file(), COMPOSE_V2);
@@ -245,7 +236,6 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
   test('removing the device stops the watcher and leaves no inotifywait behind', async () => {
     await sys.devices.remove('watched', ownerContext('api'));
     await sys.client.workflow.getHandle(sys.watchers.workflowId('watched')).result();
-    const deadline = Date.now() + 10_000;
     const running = () => {
       try {
         return execFileSync('pgrep', ['-f', `inotifywait.*${dir}`], { encoding: 'utf8' }).trim();
@@ -253,8 +243,7 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
         return '';
       }
     };
-    while (running() !== '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.equal(running(), '');
+    await waitFor(`no inotifywait left watching ${dir}`, running, { until: (pids) => pids === '', timeoutMs: 10_000 });
     const history = await sys.db.selectFrom('config_snapshots').select('id').where('hostname', '=', 'watched').execute();
     assert.ok(history.length >= 7, 'history outlives the device');
   });

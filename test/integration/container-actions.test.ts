@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningSystem } from '../../platform/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { apiClient } from '../support/http.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -10,11 +11,7 @@ describe('container actions and bounded logs: real sshd, PostgreSQL, Temporal', 
   let sys: RunningSystem;
   let api: string;
 
-  const http = async (method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${api}${route}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const http = apiClient(() => api);
   const containerState = async (name: string) => {
     const res = await http('GET', '/api/devices/box/containers?force_refresh=true');
     return res.body.data.containers.find((c: { name: string }) => c.name === name)?.state ?? null;
@@ -36,7 +33,7 @@ describe('container actions and bounded logs: real sshd, PostgreSQL, Temporal', 
   });
 
   test('restarting one named container runs at once, is audited, and answers its new state', async () => {
-    const res = await http('POST', '/api/devices/box/containers/old-backup/restart', {}, { 'x-infra-user': 'alice' });
+    const res = await http('POST', '/api/devices/box/containers/old-backup/restart', {}, { headers: { 'x-infra-user': 'alice' } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.action, 'restart');
     assert.equal(res.body.exit_code, 0);
@@ -67,14 +64,14 @@ describe('container actions and bounded logs: real sshd, PostgreSQL, Temporal', 
   });
 
   test('a bulk stop is held for the phrase, runs once confirmed, and both containers are then stopped', async () => {
-    const res = await http('POST', '/api/devices/box/containers/actions', { action: 'stop', containers: ['grafana', 'nginx'] }, { 'x-infra-user': 'agent-7' });
+    const res = await http('POST', '/api/devices/box/containers/actions', { action: 'stop', containers: ['grafana', 'nginx'] }, { headers: { 'x-infra-user': 'agent-7' } });
     assert.equal(res.status, 409, JSON.stringify(res.body));
     assert.equal(res.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
     assert.deepEqual(res.body.containers, ['grafana', 'nginx']);
     assert.equal(sshd.countCalls(/^docker stop/), 0, 'nothing stopped while held');
     assert.equal(await containerState('nginx'), 'running');
 
-    const ok = await http('POST', `/api/operations/${res.body.operation_id}/confirm`, { phrase: (await http('GET', `/api/operations/${res.body.operation_id}`)).body.confirmation_phrase }, { 'x-infra-user': 'bob' });
+    const ok = await http('POST', `/api/operations/${res.body.operation_id}/confirm`, { phrase: (await http('GET', `/api/operations/${res.body.operation_id}`)).body.confirmation_phrase }, { headers: { 'x-infra-user': 'bob' } });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(sshd.countCalls(/^docker stop grafana nginx$/), 1);
     assert.equal(await containerState('nginx'), 'exited');

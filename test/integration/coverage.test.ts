@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { updatesCollector } from '../../domain/collectors/updates.ts';
 import type { RunningSystem } from '../../platform/system.ts';
 import { fixtureReader, fixtureToolScript, fixtureUrl } from '../support/collector-fixtures.ts';
+import { apiClient } from '../support/http.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -40,11 +41,7 @@ describe('drives, ZFS and updates through the real sshd, PostgreSQL and Temporal
   let sys: RunningSystem;
   let api: string;
 
-  const http = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${api}${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const http = apiClient(() => api);
 
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));

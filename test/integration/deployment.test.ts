@@ -17,9 +17,10 @@ import { connectTemporal } from '../../platform/temporal.ts';
 import type { Database } from '../../schema/database.ts';
 import { timescaleUsable } from '../../schema/migrations/0012_timescale.ts';
 import { composeBinary } from '../support/compose-stand-in.ts';
+import { apiClient } from '../support/http.ts';
 import { freePort } from '../support/ports.ts';
 import { collectRanBy } from '../support/collect-evidence.ts';
-import { until, withDeadline } from '../support/fault-servers.ts';
+import { waitFor, withDeadline } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { createTestDatabase, testDir, testEnv, uniqueName } from '../support/stack.ts';
 
@@ -408,7 +409,7 @@ describe("the image's commands, run as separate processes against real servers",
       log: () => output,
       entry,
       async waitForLog(message, timeoutMs, what) {
-        await until(() => entry(message) !== undefined || child.exitCode !== null, Boolean, timeoutMs, 100);
+        await waitFor(`${what}: "${message}" in the ${service} log`, () => output.slice(-4000), { until: () => entry(message) !== undefined || child.exitCode !== null, timeoutMs });
         const found = entry(message);
         assert.ok(found, `${what} (${service} process ${child.exitCode === null ? 'running' : `exited ${child.exitCode}`}):\n${output.slice(-4000)}`);
         return found;
@@ -435,16 +436,7 @@ describe("the image's commands, run as separate processes against real servers",
       });
     });
 
-  const http = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${apiUrl}${route}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${COMPOSE_SECRETS.INFRA_ADMIN_TOKEN}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(60_000),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
-  };
+  const http = apiClient(() => apiUrl, { token: COMPOSE_SECRETS.INFRA_ADMIN_TOKEN, timeoutMs: 60_000 });
 
   const scheduleExists = async (id: string) => {
     try {
@@ -537,8 +529,7 @@ describe("the image's commands, run as separate processes against real servers",
     assert.equal(await scheduleExists(ghostAfter), true, 'a worker replica does not reconcile schedules at start');
     await temporal.schedule.getHandle(ghostAfter).delete();
 
-    const health = await until(() => http('GET', '/health'), (r) => r.status === 200, 60_000, 500);
-    assert.equal(health.status, 200, `API /health: ${JSON.stringify(health.body)}`);
+    await waitFor('the API process to be healthy', () => http('GET', '/health'), { until: (r) => r.status === 200, timeoutMs: 60_000, intervalMs: 500 });
   });
 
   test('a device registered through the API process gets fresh metrics collected by a worker process', async () => {

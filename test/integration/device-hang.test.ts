@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { collectors } from '../../domain/collectors/registry.ts';
 import type { CollectionInput } from '../../schema/collection.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 import { collectMarkers, failedCollectAttempts, localActivityAttempt } from '../support/collect-evidence.ts';
@@ -25,8 +26,10 @@ describe('a device hanging on a command', () => {
     hanging = await startTestSshd(testDir(uniqueName('sshd-hang')));
     healthy = await startTestSshd(testDir(uniqueName('sshd-ok')));
     flag = path.join(testDir(uniqueName('hang-flag')));
-    writeFileSync(flag, '', { mode: 0o666 });
-    hanging.standIn('df', `#!/bin/sh\nif [ -f '${flag}' ]; then sleep 60; fi\nexec /bin/df "$@"\n`);
+    // The device user empties the flag as it hangs, so only the first call hangs and a retry finds a working df.
+    writeFileSync(flag, '');
+    chmodSync(flag, 0o666);
+    hanging.standIn('df', `#!/bin/sh\necho "df $*" >> '${hanging.execLog}'\nif [ -s '${flag}' ]; then : > '${flag}'; sleep 60; fi\nexec /bin/df "$@"\n`);
     sys = await startTestSystem();
     for (const [hostname, sshd] of [['stuck', hanging], ['fine', healthy]] as const) {
       await sys.devices.create(
@@ -45,19 +48,18 @@ describe('a device hanging on a command', () => {
   test('times out, is classified, recycles its connection, retries and lands; the other device is unaffected', async () => {
     const ctx = ownerContext('api');
     const stuckId = (await sys.devices.require('stuck')).id;
+    writeFileSync(flag, 'hang');
     const stuckRead = sys.collection.read('stuck', 'metrics', { forceRefresh: true }, ctx);
 
     // While the first device hangs, the other answers at its usual speed.
-    await new Promise((r) => setTimeout(r, 1000));
+    await waitFor('df to hang on the stuck device', () => hanging.countCalls(/^df/) >= 1, { intervalMs: 50 });
     const started = performance.now();
     const fine = await sys.collection.read('fine', 'metrics', { forceRefresh: true }, ctx);
     assert.equal(fine.from_cache, false);
     assert.ok(performance.now() - started < collectors.metrics.commandTimeoutMs / 2, 'the healthy device did not wait for the hanging one');
 
-    // Let the retry find a working df once the first attempt has timed out.
     const connectsBefore = sys.worker!.pool.stats().connectsByDevice[stuckId] ?? 0;
     const timeoutsBefore = await failedCollectAttempts('metrics', 'command_timeout');
-    setTimeout(() => rmSync(flag, { force: true }), collectors.metrics.commandTimeoutMs + 500).unref();
     const answer = await stuckRead;
     assert.equal(answer.from_cache, false);
     assert.ok(sys.worker!.pool.stats().connectsByDevice[stuckId]! > connectsBefore, 'a new connection after the timeout');
@@ -74,7 +76,7 @@ describe('a device hanging on a command', () => {
   });
 
   test('a polled run on the hanging device gives up before its next run is due, with one failure row', async () => {
-    writeFileSync(flag, '', { mode: 0o666 });
+    writeFileSync(flag, 'hang');
     const stuckId = (await sys.devices.require('stuck')).id;
     const snapshotsBefore = (await sys.db.selectFrom('metrics_snapshots').select('id').where('device_id', '=', stuckId).execute()).length;
     // What a schedule every 6 s starts (its interval is far shorter than metrics' 15 s command timeout).
@@ -83,7 +85,6 @@ describe('a device hanging on a command', () => {
     const handle = await sys.client.workflow.start('collectWorkflow', { taskQueue: sys.instance, workflowId: uniqueName('polled-stuck'), args: [input] });
     const err = await handle.result().catch((e: unknown) => e);
     const elapsed = Date.now() - started;
-    rmSync(flag, { force: true });
     assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
     assert.equal(err.cause.type, 'command_timeout');
     assert.ok(elapsed < 6_000 + 1_500, `the run ended ${elapsed} ms after it started, past its next one`);

@@ -5,17 +5,16 @@ import pg from 'pg';
 import { applyDeviceChange } from '../../activities/device-change.ts';
 import type { DeviceChangeInput, DeviceChangeResult } from '../../schema/device-change.ts';
 import { SYSTEM_PRINCIPAL } from '../../schema/api-token.ts';
-import { testDevice, until } from '../support/fault-servers.ts';
+import { testDevice } from '../support/fault-servers.ts';
+import { apiClient } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
 describe('adding, changing and removing a device runs as one workflow per change', () => {
   let sshd: TestSshd;
   let sys: Awaited<ReturnType<typeof startTestSystem>>;
-  const http = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${sys.apiUrl}${route}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, body: res.status === 204 ? null : await res.json() };
-  };
+  const http = apiClient(() => sys.apiUrl!);
 
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
@@ -55,12 +54,11 @@ describe('adding, changing and removing a device runs as one workflow per change
       await lock.query('begin');
       await lock.query('lock table audit_log in share mode');
       const first = http('POST', '/api/devices', testDevice('reg-busy', sshd, false));
-      const running = await until(
+      await waitFor(
+        'the first change to run',
         async () => (await sys.client.workflow.getHandle(sys.devices.workflowId('reg-busy')).describe().catch(() => null))?.status.name,
-        (status) => status === 'RUNNING',
-        10_000,
+        { until: (status) => status === 'RUNNING', timeoutMs: 10_000 },
       );
-      assert.equal(running, 'RUNNING');
       const second = await http('PATCH', '/api/devices/reg-busy', { location: 'rack 3' });
       assert.deepEqual([second.status, second.body.error.code], [409, 'device_change_in_progress']);
       await lock.query('commit');

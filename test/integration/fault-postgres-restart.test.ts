@@ -4,7 +4,9 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { CollectionResult } from '../../schema/collection.ts';
 import type { collectWorkflow } from '../../workflows/collect.ts';
-import { startDedicatedPostgres, startFaultSystem, testDevice, until, withDeadline, type FaultSystem } from '../support/fault-servers.ts';
+import { startDedicatedPostgres, startFaultSystem, testDevice, type FaultSystem } from '../support/fault-servers.ts';
+import { apiRequest } from '../support/http.ts';
+import { waitFor, withDeadline } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { testDir, uniqueName } from '../support/stack.ts';
 import { collectMarkers, failedCollectAttempts, localActivityAttempt } from '../support/collect-evidence.ts';
@@ -63,10 +65,7 @@ describe('PostgreSQL stops and restarts while collections run', { timeout: 110_0
     Promise.all(handles.map(async (h) => (await h.describe()).raw.pendingActivities?.map((a) => ({ name: a.activityType?.name, attempt: a.attempt ?? 0 }))[0]));
   /** Failed metrics collect attempts with the database's error code (the worker runs in this process). */
   const failedAttempts = () => failedCollectAttempts('metrics', 'internal_error');
-  const apiStatus = async (route: string) => {
-    const res = await fetch(`${sys.apiUrl}${route}`, { signal: AbortSignal.timeout(10_000) });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const apiStatus = (route: string) => apiRequest(sys.apiUrl!, 'GET', route, undefined, { timeoutMs: 10_000 });
   const snapshots = () => sys.db.selectFrom('metrics_snapshots').select(['id', 'collection_id']).where('device_id', '=', deviceId).orderBy('id').execute();
   const collectAudit = () =>
     sys.db.selectFrom('audit_log').select(['status', 'error_code', 'error_message', 'collection_id', 'snapshot_id']).where('hostname', '=', 'pg-dev').where('action', '=', 'collect').orderBy('id').execute();
@@ -83,8 +82,7 @@ describe('PostgreSQL stops and restarts while collections run', { timeout: 110_0
 
     // The outage is seen: each collection's first attempt failed (collect is a local activity, so its
     // retries show in the worker's metrics, not among the run's pending activities).
-    const seen = await until(failedAttempts, (n) => n - failedBefore >= handles.length, 5_000, 50);
-    assert.ok(seen - failedBefore >= handles.length, `collections saw the outage: ${seen - failedBefore} failed attempts`);
+    await waitFor('each collection to fail its first attempt', failedAttempts, { until: (n) => n - failedBefore >= handles.length, timeoutMs: 5_000, intervalMs: 50 });
     const health = await apiStatus('/health');
     assert.equal(health.status, 503, 'the API answers while the database is down');
     assert.equal(health.body.status, 'degraded');
@@ -116,7 +114,8 @@ describe('PostgreSQL stops and restarts while collections run', { timeout: 110_0
     // MCP's data tools ask the same service, and get the same code.
     await assert.rejects(sys.collection.read('pg-dev', 'containers', { forceRefresh: false }, ownerContext('mcp')), { code: 'database_unavailable', httpStatus: 503 });
 
-    await new Promise((r) => setTimeout(r, Math.max(0, 2_000 - (Date.now() - stoppedAt))));
+    // The outage outlasts a retry: as many attempts again have failed (the second comes a second after the first).
+    await waitFor('each collection to fail a retry too', failedAttempts, { until: (n) => n - failedBefore >= 2 * handles.length, timeoutMs: 5_000, intervalMs: 50 });
     await postgres.start();
     const outageMs = Date.now() - stoppedAt;
     assert.ok(outageMs < 6_000, `the outage (${outageMs} ms) stayed shorter than the collect retries`);
@@ -163,8 +162,7 @@ describe('PostgreSQL stops and restarts while collections run', { timeout: 110_0
     const handles = await startCollections('pg-long', 2);
 
     // Outlast the collect retries: the workflows have moved on to recording the failure, which retries too.
-    const waiting = await until(() => pending(handles), (p) => p.every((a) => a?.name === 'recordCollectionFailure' && a.attempt >= 2), 20_000, 200);
-    assert.ok(waiting.every((a) => a?.name === 'recordCollectionFailure' && a.attempt >= 2), `collect gave up, recording retries: ${JSON.stringify(waiting)}`);
+    await waitFor('collect to give up and the failure records to retry', () => pending(handles), { until: (p) => p.every((a) => a?.name === 'recordCollectionFailure' && a.attempt >= 2), intervalMs: 200 });
     await postgres.start();
     const outageMs = Date.now() - stoppedAt;
 

@@ -4,8 +4,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { DATA_TYPES } from '../../domain/collectors/registry.ts';
+import { apiRequest } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { createTestDatabase, testDir, uniqueName } from '../support/stack.ts';
-import { startDedicatedTemporal, startFaultSystem, testDevice, until, type FaultSystem } from '../support/fault-servers.ts';
+import { startDedicatedTemporal, startFaultSystem, testDevice, type FaultSystem } from '../support/fault-servers.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { ownerContext } from '../../services/device-service.ts';
@@ -61,9 +63,9 @@ describe('the Temporal server restarts under a running system', { timeout: 110_0
     deviceId = (await sys.devices.create(testDevice('tr-dev', sshd, true), ownerContext('api'))).id;
     await sys.configHistory.addWatchPath('tr-dev', dir);
     // Settled before the fault: detection has run (so the set of schedules is final) and the watch holds inotify.
-    const first = await until(versions, (v) => v.length >= 1, 20_000);
+    const first = await waitFor('the first version', versions, { until: (v) => v.length >= 1 });
     assert.equal(first[0]?.change_type, 'CREATE');
-    const settled = await until(device, (d) => d.config_watch_mode === 'inotify' && 'inotifywait' in d.capabilities, 20_000);
+    const settled = await waitFor('inotify watching with capabilities detected', device, { until: (d) => d.config_watch_mode === 'inotify' && 'inotifywait' in d.capabilities });
     assert.equal(settled.config_watch_mode, 'inotify');
     assert.ok('inotifywait' in settled.capabilities, 'capabilities detected');
   });
@@ -78,13 +80,17 @@ describe('the Temporal server restarts under a running system', { timeout: 110_0
 
   test('schedules survive and fire, the watcher keeps running and captures a change; nothing is restarted by hand', { timeout: 80_000 }, async () => {
     // Detection may still be re-syncing the schedules; wait until two reads agree.
-    let schedulesBefore = await existingSchedules();
-    for (let i = 0; i < 20; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      const again = await existingSchedules();
-      if (JSON.stringify(again) === JSON.stringify(schedulesBefore)) break;
-      schedulesBefore = again;
-    }
+    let previous: string[] | undefined;
+    const schedulesBefore = await waitFor(
+      'two reads of the schedules to agree',
+      async () => {
+        const read = await existingSchedules();
+        const agreed = JSON.stringify(read) === JSON.stringify(previous);
+        previous = read;
+        return agreed ? read : undefined;
+      },
+      { intervalMs: 250, timeoutMs: 5_000 },
+    );
     assert.ok(schedulesBefore.includes(sys.schedules.scheduleId('tr-dev', 'metrics')), `schedules: ${JSON.stringify(schedulesBefore)}`);
     const watcher = sys.client.workflow.getHandle(sys.watchers.workflowId('tr-dev'));
     const runBefore = await watcher.describe();
@@ -94,20 +100,19 @@ describe('the Temporal server restarts under a running system', { timeout: 110_0
 
     await temporal.stop();
     const stoppedAt = Date.now();
-    await new Promise((r) => setTimeout(r, 500));
     writeFileSync(file(), COMPOSE_V2);
-    await new Promise((r) => setTimeout(r, 1_500));
+    // The outage itself: no state to poll for, the watcher's signal must meet a server that stays down a while.
+    await new Promise((r) => setTimeout(r, 2_000));
     await temporal.start();
     const downMs = Date.now() - stoppedAt;
 
     assert.deepEqual(await existingSchedules(), schedulesBefore, 'every schedule is still there');
     const metricsBefore = await sys.db.selectFrom('metrics_snapshots').select('id').where('device_id', '=', deviceId).execute();
     await sys.client.schedule.getHandle(sys.schedules.scheduleId('tr-dev', 'metrics')).trigger();
-    const scheduled = await until(
+    const scheduled = await waitFor(
+      'a snapshot from the triggered schedule',
       () => sys.db.selectFrom('metrics_snapshots').select(['id', 'collection_id']).where('device_id', '=', deviceId).orderBy('id').execute(),
-      (rows) => rows.length > metricsBefore.length,
-      30_000,
-      200,
+      { until: (rows) => rows.length > metricsBefore.length, timeoutMs: 30_000, intervalMs: 200 },
     );
     const fresh = scheduled.slice(metricsBefore.length);
     assert.ok(fresh.length >= 1, 'the triggered schedule stored a snapshot');
@@ -120,17 +125,16 @@ describe('the Temporal server restarts under a running system', { timeout: 110_0
     assert.equal(runAfter.status.name, 'RUNNING', 'the watcher is still running');
     assert.equal(runAfter.runId, runBefore.runId, 'the same watcher run');
     assert.equal(watchAttempt(runAfter), 1, 'the same watch attempt: it was neither timed out nor restarted');
-    const duringOutage = await until(versions, (v) => v.length >= 2, 30_000, 200);
+    const duringOutage = await waitFor('the version made during the outage', versions, { until: (v) => v.length >= 2, timeoutMs: 30_000, intervalMs: 200 });
     assert.deepEqual(duringOutage.map((v) => [v.change_type, v.content]), [['CREATE', COMPOSE_V1], ['MODIFY', COMPOSE_V2]], 'the change made while the server was down');
     writeFileSync(file(), COMPOSE_V3);
-    const all = await until(versions, (v) => v.length >= 3, 30_000, 200);
+    const all = await waitFor('the version made after the restart', versions, { until: (v) => v.length >= 3, timeoutMs: 30_000, intervalMs: 200 });
     assert.deepEqual(all.map((v) => [v.change_type, v.content]), [['CREATE', COMPOSE_V1], ['MODIFY', COMPOSE_V2], ['MODIFY', COMPOSE_V3]], 'the change made after the restart');
     const capturedAfterMs = Date.now() - stoppedAt;
 
-    const res = await fetch(`${sys.apiUrl}/health`, { signal: AbortSignal.timeout(10_000) });
-    const health = (await res.json()) as { temporal: { status: string }; worker: { status: string } };
-    assert.equal(res.status, 200, JSON.stringify(health));
-    assert.equal(health.worker.status, 'ok');
+    const health = await apiRequest(sys.apiUrl!, 'GET', '/health', undefined, { timeoutMs: 10_000 });
+    assert.equal(health.status, 200, health.text);
+    assert.equal(health.body.worker.status, 'ok');
     process.stderr.write(`# temporal restart: down ${downMs} ms; schedule fired ${firedAfterMs} ms and change captured ${capturedAfterMs} ms after the stop\n`);
   });
 });

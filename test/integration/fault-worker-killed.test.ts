@@ -5,7 +5,8 @@ import { ScheduleNotFoundError, WorkflowNotFoundError } from '@temporalio/client
 import proto from '@temporalio/proto';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { startFaultSystem, startWorkerProcess, testDevice, until, withDeadline, type FaultSystem, type WorkerProcess } from '../support/fault-servers.ts';
+import { startFaultSystem, startWorkerProcess, testDevice, type FaultSystem, type WorkerProcess } from '../support/fault-servers.ts';
+import { waitFor, withDeadline } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { createTestDatabase, testDir, uniqueName } from '../support/stack.ts';
 import { collectMarkers } from '../support/collect-evidence.ts';
@@ -59,7 +60,7 @@ describe('the worker is killed in the middle of a collection', { timeout: 90_000
     const reading = sys.collection.read('slow', 'metrics', { forceRefresh: true }, ownerContext('api'));
     reading.catch(() => undefined); // observed below, with a deadline
 
-    const slowCalls = await until(() => sshd.countCalls(/^df slow/), (n) => n >= 1, 20_000, 50);
+    const slowCalls = await waitFor('the slow df to start', () => sshd.countCalls(/^df slow/), { until: (n) => n >= 1, intervalMs: 50 });
     assert.equal(slowCalls, 1, 'the device-side command started on the first worker');
     first.kill('SIGKILL');
     const { signal } = await withDeadline(first.exited, 5_000, 'the killed worker exiting');
@@ -154,17 +155,20 @@ describe('the worker is killed in the middle of a device registration', { timeou
     registering.catch(() => undefined); // observed below, with a deadline
 
     // The row is inserted and its audit row waits: the transaction holds the new row.
-    assert.equal(await until(() => waitingFor('insert into "audit_log"%'), (n) => n === 1, 20_000), 1, 'the registration waits to write its audit row');
+    await waitFor('the registration to wait to write its audit row', () => waitingFor('insert into "audit_log"%'), { until: (n) => n === 1 });
     const devicesPid = (await devices.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
     await devices.query('begin');
     const devicesLocked = devices.query('lock table devices in access exclusive mode');
-    const queued = await until(async () => (await sql<{ w: string | null }>`select wait_event_type as w from pg_stat_activity where pid = ${devicesPid}`.execute(sys.db)).rows[0]?.w, (w) => w === 'Lock', 10_000);
-    assert.equal(queued, 'Lock', 'the exclusive lock is queued behind the registration');
+    await waitFor(
+      'the exclusive lock to queue behind the registration',
+      async () => (await sql<{ w: string | null }>`select wait_event_type as w from pg_stat_activity where pid = ${devicesPid}`.execute(sys.db)).rows[0]?.w,
+      { until: (w) => w === 'Lock', timeoutMs: 10_000 },
+    );
     await audit.query('commit');
     await withDeadline(devicesLocked, 10_000, 'the exclusive lock on devices');
 
     // Committed, and the next step is stuck on its first read of the device.
-    assert.equal(await until(() => waitingFor('select %from "devices"%'), (n) => n === 1, 20_000), 1, 'the schedule step waits to read the device');
+    await waitFor('the schedule step to wait to read the device', () => waitingFor('select %from "devices"%'), { until: (n) => n === 1 });
     const registration = sys.client.workflow.getHandle(sys.devices.workflowId('reg'));
     const pending = (await registration.describe()).raw.pendingActivities?.map((a) => a.activityType?.name);
     assert.deepEqual(pending, ['syncDeviceSchedules']);
@@ -184,7 +188,7 @@ describe('the worker is killed in the middle of a device registration', { timeou
     assert.deepEqual([await scheduleExists('capabilities'), await scheduleExists('metrics')], [true, true], 'the polling schedules exist');
     assert.equal(await watcherStatus(), 'RUNNING', 'the config watcher runs');
     const device = () => sys.db.selectFrom('devices').select(['config_watch_mode', 'capabilities']).where('hostname', '=', 'reg').executeTakeFirstOrThrow();
-    const settled = await until(device, (d) => d.config_watch_mode === 'inotify' && 'inotifywait' in d.capabilities, 30_000);
+    const settled = await waitFor('inotify watching with capabilities detected', device, { until: (d) => d.config_watch_mode === 'inotify' && 'inotifywait' in d.capabilities, timeoutMs: 30_000 });
     assert.equal(settled.config_watch_mode, 'inotify', 'the watcher holds inotify on the device');
     assert.ok('inotifywait' in settled.capabilities, 'capabilities were detected');
 

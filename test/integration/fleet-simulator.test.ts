@@ -7,6 +7,8 @@ import { configFiles, nextConfigEdit } from '../../simulator/config-files.ts';
 import { registerFleet } from '../../simulator/register.ts';
 import { type Fleet, type SimulatedDevice, startFleet } from '../../simulator/simulator.ts';
 import { ownerContext } from '../../services/device-service.ts';
+import { apiClient } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
 /** The simulated fleet as the real system sees it: registered through the API, collected by the worker. */
@@ -15,10 +17,7 @@ describe('fleet simulator with the real system', () => {
   let sys: Awaited<ReturnType<typeof startTestSystem>>;
   let api: string;
 
-  const http = async (method: string, route: string) => {
-    const res = await fetch(`${api}${route}`, { method });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const http = apiClient(() => api);
 
   before(async () => {
     fleet = await startFleet({ count: 6, seed: 9, host: '127.0.0.1', firstPort: 0, dir: testDir(uniqueName('fleet')) });
@@ -80,13 +79,11 @@ describe('fleet simulator with the real system', () => {
     assert.ok(refused.status >= 400, `status ${refused.status}`);
     fleet.setFault(device.hostname, null);
     // The pool backs off after a failed connect; its longest first wait is well under this.
-    const deadline = Date.now() + 30_000;
-    let status = 0;
-    while (status !== 200 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      status = (await http('GET', `/api/devices/${device.hostname}/containers?force_refresh=true`)).status;
-    }
-    assert.equal(status, 200);
+    await waitFor(`${device.hostname} to answer again`, async () => (await http('GET', `/api/devices/${device.hostname}/containers?force_refresh=true`)).status, {
+      until: (status) => status === 200,
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
   });
 });
 
@@ -105,28 +102,23 @@ describe('fleet simulator with config watching', () => {
     offsetMs += (edit.at + 1 - deviceTime()) * 1000;
     return edit;
   };
+  const http = apiClient(() => api);
   const get = async <T>(route: string): Promise<T> => {
-    const res = await fetch(`${api}${route}`);
+    const res = await http('GET', route);
     assert.equal(res.status, 200, route);
-    return (await res.json()) as T;
-  };
-  /** Polls `probe` until it returns a value, for at most 20 s. */
-  const eventually = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    return res.body as T;
   };
   type Files = { watch: { mode: string | null }; files: Array<{ path: string; sha256: string | null; last_change: string }> };
   type Changes = { changes: Array<{ path: string; change_type: string; semantic_changes: unknown[] }> };
   const modified = (device: SimulatedDevice, path: string) =>
-    eventually(`MODIFY of ${path} on ${device.hostname}`, async () => {
-      const { changes } = await get<Changes>(`/api/config/changes?device=${device.hostname}`);
-      return changes.find((c) => c.path === path && c.change_type === 'MODIFY');
-    });
+    waitFor(
+      `MODIFY of ${path} on ${device.hostname}`,
+      async () => {
+        const { changes } = await get<Changes>(`/api/config/changes?device=${device.hostname}`);
+        return changes.find((c) => c.path === path && c.change_type === 'MODIFY');
+      },
+      { intervalMs: 200 },
+    );
 
   before(async () => {
     fleet = await startFleet({ count: 4, seed: 9, host: '127.0.0.1', firstPort: 0, dir: testDir(uniqueName('fleet-config')), clock: () => Date.now() + offsetMs });
@@ -147,9 +139,9 @@ describe('fleet simulator with config watching', () => {
     assert.deepEqual(await registerFleet(api, fleet), { created: 4, updated: 0, failed: [] });
 
     const expected = configFiles(nas.profile, deviceTime());
-    const stored = await eventually('the first versions of the nas files', async () => {
-      const view = await get<Files>(`/api/devices/${nas.hostname}/config/files`);
-      return view.watch.mode === 'inotify' && view.files.length === expected.size ? view : undefined;
+    const stored = await waitFor('the first versions of the nas files', () => get<Files>(`/api/devices/${nas.hostname}/config/files`), {
+      until: (view) => view.watch.mode === 'inotify' && view.files.length === expected.size,
+      intervalMs: 200,
     });
     const sha = (text: string) => createHash('sha256').update(text).digest('hex');
     assert.deepEqual(
@@ -165,9 +157,9 @@ describe('fleet simulator with config watching', () => {
 
     // Without inotifywait the device is watched by comparing hashes.
     const piFiles = configFiles(pi.profile, deviceTime()).size;
-    await eventually('the pi watched by polling', async () => {
-      const view = await get<Files>(`/api/devices/${pi.hostname}/config/files`);
-      return view.watch.mode === 'polling' && view.files.length === piFiles ? view : undefined;
+    await waitFor('the pi watched by polling', () => get<Files>(`/api/devices/${pi.hostname}/config/files`), {
+      until: (view) => view.watch.mode === 'polling' && view.files.length === piFiles,
+      intervalMs: 200,
     });
     await modified(pi, passNextEdit(pi).path);
   });

@@ -7,9 +7,10 @@ import { collectorFor } from '../../domain/collectors/registry.ts';
 import type { RunningSystem } from '../../platform/system.ts';
 import { storeCollection } from '../../store/snapshots.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { apiClient } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { freePort } from '../support/ports.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
-import { until } from '../support/fault-servers.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
 interface DataAnswer {
@@ -27,11 +28,7 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
   let sys: RunningSystem;
   let api: string;
 
-  const http = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${api}${route}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const http = apiClient(() => api);
   const addDevice = (hostname: string, extra: Record<string, unknown> = {}) =>
     http('POST', '/api/devices', { hostname, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, ...extra });
 
@@ -74,7 +71,7 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
 
     // Cached reads are written as counts every few seconds: the row shows up after a flush.
     const audited = async () => (await http('GET', '/api/audit?device=dev-metrics&data_type=metrics')).body.entries as Array<{ action: string; cache_hit: boolean; trigger: string; status: string; count: number }>;
-    const entries = await until(audited, (rows) => rows.some((e) => e.action === 'read' && e.cache_hit === true), 20_000);
+    const entries = await waitFor('the cached read in the audit log', audited, { until: (rows) => rows.some((e) => e.action === 'read' && e.cache_hit === true) });
     assert.equal(entries.filter((e) => e.action === 'collect' && e.status === 'success' && e.trigger === 'api').length, 1);
     assert.deepEqual(entries.filter((e) => e.action === 'read' && e.cache_hit === false).map((e) => e.count), [1]);
     assert.deepEqual(entries.filter((e) => e.action === 'read' && e.cache_hit === true).map((e) => e.count), [1]);
@@ -164,13 +161,7 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
     assert.equal(read.body.error.code, 'connection_refused');
     assert.match(read.body.error.message, new RegExp(`dev-closed \\(127\\.0\\.0\\.1:${closedPort}\\): connection refused`));
     // Generous: the point is that no round of retries stands between the refusal and the answer.
-    const deadline = Date.now() + 30_000;
-    let device = (await http('GET', '/api/devices/dev-closed')).body;
-    while (device.status !== 'unreachable' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      device = (await http('GET', '/api/devices/dev-closed')).body;
-    }
-    assert.equal(device.status, 'unreachable');
+    const device = await waitFor('dev-closed to turn unreachable', async () => (await http('GET', '/api/devices/dev-closed')).body, { until: (d) => d.status === 'unreachable', timeoutMs: 30_000 });
     assert.match(device.status_detail, /^connection_refused: /);
     process.stdout.write(`closed port: read failed after ${readMs} ms, unreachable after ${Math.round(performance.now() - started)} ms\n`);
   });
@@ -198,7 +189,7 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
       assert.equal(typeof res.body.error.message, 'string');
       assert.ok(res.body.error.correlation_id);
     }
-    const malformed = await fetch(`${api}/api/devices`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hostname":' });
+    const malformed = await http('POST', '/api/devices', undefined, { rawBody: '{"hostname":' });
     assert.equal(malformed.status, 400);
     assert.equal((await http('GET', '/api/devices')).body.devices.length, countBefore);
   });
@@ -245,7 +236,7 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
       assert.equal(text(bad).error.code, 'not_found');
 
       // The collection, the read that started it, and (after a flush) the cached read's count.
-      const audit = await until(async () => (await http('GET', '/api/audit?device=dev-mcp&data_type=metrics')).body.entries as Array<{ trigger: string }>, (rows) => rows.length >= 3, 20_000);
+      const audit = await waitFor('three audited MCP reads', async () => (await http('GET', '/api/audit?device=dev-mcp&data_type=metrics')).body.entries as Array<{ trigger: string }>, { until: (rows) => rows.length >= 3 });
       assert.ok(audit.length >= 3 && audit.every((e) => e.trigger === 'mcp'), JSON.stringify(audit));
     } finally {
       await client.close();

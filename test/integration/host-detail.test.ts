@@ -13,6 +13,7 @@ import { ownerContext } from '../../services/device-service.ts';
 import type { RunningSystem } from '../../platform/system.ts';
 import { fixtureToolScript, fixtureUrl } from '../support/collector-fixtures.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { apiRequest } from '../support/http.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -26,10 +27,7 @@ describe('host detail types and the fleet-wide container list: real sshd, Postgr
   let sys: RunningSystem;
   let api: string;
 
-  const http = async (route: string) => {
-    const res = await fetch(`${api}${route}`);
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const http = (route: string) => apiRequest(api, 'GET', route);
   const read = async <T>(hostname: string, dataType: string) => (await sys.collection.read(hostname, dataType, { forceRefresh: true }, ownerContext('api'))).data as T;
   const capabilitiesOf = async (hostname: string) => (await sys.db.selectFrom('devices').select('capabilities').where('hostname', '=', hostname).executeTakeFirstOrThrow()).capabilities;
   const addDevice = (hostname: string) =>

@@ -8,6 +8,8 @@ import type { RunningSystem } from '../../platform/system.ts';
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
 import { CONFIRMER_ATTRIBUTE, REQUESTER_ATTRIBUTE } from '../../workflows/search-attributes.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { apiRequest } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -27,15 +29,7 @@ describe('a held operation is released by a person, never by the agent that aske
   let agent: { token: string; id: string };
   let person: { token: string; id: string };
 
-  const call = async (method: string, route: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(new URL(route, sys.apiUrl!), {
-      method,
-      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }), ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, text, body: text ? JSON.parse(text) : null };
-  };
+  const call = (method: string, route: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) => apiRequest(sys.apiUrl!, method, route, body, { token, headers });
   const mcpSession = async (token: string, name = 'claude-desktop') => {
     const client = new McpClient({ name, version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
@@ -145,10 +139,7 @@ describe('a held operation is released by a person, never by the agent that aske
     assert.equal(described.typedSearchAttributes.get(CONFIRMER_ATTRIBUTE), person.id);
 
     // The person was told: the webhook got the phrase and the link (and only the channel did).
-    const deadline = Date.now() + 20_000;
-    while (!notices.some((n) => n.operation_id === id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    const notice = notices.find((n) => n.operation_id === id);
-    assert.ok(notice, 'the operation.held notification arrived');
+    const notice = await waitFor('the operation.held notification', () => notices.find((n) => n.operation_id === id));
     assert.equal(notice.event, 'operation.held');
     assert.equal(notice.phrase, phrase);
     assert.deepEqual((notice.confirm as { web: string }).web, `${PUBLIC_URL}/operations/${id}`);

@@ -7,6 +7,7 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { buildServer } from '../../mcp/server.ts';
 import type { RunningSystem } from '../../platform/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { apiClient } from '../support/http.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 import { ownerContext } from '../../services/device-service.ts';
@@ -31,11 +32,7 @@ describe('MCP run_command / confirm_operation / cancel_operation', () => {
     await sshd?.stop();
   });
 
-  const http = async (method: string, route: string, body?: unknown) => {
-    const res = await fetch(new URL(route, sys.apiUrl!), { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, text, body: text ? JSON.parse(text) : null };
-  };
+  const http = apiClient(() => sys.apiUrl!);
 
   test('over Streamable HTTP with no tokens: each session is an agent of its own that holds but never releases; the local owner releases', async () => {
     const client = new McpClient({ name: 'test-agent', version: '1.0.0' });

@@ -11,7 +11,8 @@ import { doorScopeOf, toolScopes } from '../../mcp/tool-scopes.ts';
 import type { RunningSystem } from '../../platform/system.ts';
 import { README, renderMcpReference, withMcpReference } from '../../scripts/readme-mcp.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
-import { until } from '../support/fault-servers.ts';
+import { apiRequest } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 import { ownerContext } from '../../services/device-service.ts';
@@ -119,8 +120,8 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
   };
   const configFile = () => path.join(configDir, 'app.conf');
   /** The first stored version of the watched file, once the watcher has captured it. */
-  const storedVersion = async () =>
-    (await until(() => sys.db.selectFrom('config_snapshots').select('id').where('hostname', '=', 'surf').where('path', '=', configFile()).executeTakeFirst(), (v) => v !== undefined, 30_000))!;
+  const storedVersion = () =>
+    waitFor('the first version of the watched file', () => sys.db.selectFrom('config_snapshots').select('id').where('hostname', '=', 'surf').where('path', '=', configFile()).executeTakeFirst(), { timeoutMs: 30_000 });
   const device = (hostname: string) => ({ hostname, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath });
 
   before(async () => {
@@ -187,8 +188,7 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
     const heard = listChanged.length;
     const real = (await call('import_ssh_config', { config, dry_run: false, defaults: { tags: ['imported'] } })).structuredContent as { created: Array<{ hostname: string; tags: string[] }> };
     assert.deepEqual(real.created.map((d) => [d.hostname, d.tags]), [['surf-imp', ['imported']]]);
-    await until(() => listChanged.length, (n) => n > heard, 20_000);
-    assert.ok(listChanged.length > heard, 'resources/list_changed after the import');
+    await waitFor('resources/list_changed after the import', () => listChanged.length, { until: (n) => n > heard });
 
     const edited = (await call('update_device', { device: 'surf-imp', tags: ['lab', 'imported'], location: 'rack 2', monitoring_enabled: false })).structuredContent as { tags: string[]; monitoring_enabled: boolean };
     assert.deepEqual(edited.tags, ['lab', 'imported']);
@@ -205,8 +205,7 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
     assert.equal(await sys.db.selectFrom('devices').select('id').where('hostname', '=', 'surf-imp').executeTakeFirst(), undefined);
     const again = await client.callTool({ name: 'remove_device', arguments: { device: 'surf-imp' } });
     assert.equal(body(again).error.code, 'not_found');
-    await until(() => listChanged.length, (n) => n > heardBeforeRemove, 20_000);
-    assert.ok(listChanged.length > heardBeforeRemove, 'resources/list_changed after the removal');
+    await waitFor('resources/list_changed after the removal', () => listChanged.length, { until: (n) => n > heardBeforeRemove });
     const audit = (await call('query_audit', { action: 'device_delete' })).structuredContent as { entries: Array<{ hostname: string; trigger: string }> };
     assert.ok(audit.entries.some((e) => e.hostname === 'surf-imp' && e.trigger === 'mcp'), 'the removal is audited as asked over MCP');
   });
@@ -312,8 +311,7 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
     await client.subscribeResource({ uri: 'infra://devices/surf/metrics' });
     const heard = updated.length;
     await call('get_metrics', { device: 'surf', force_refresh: true });
-    await until(() => updated.slice(heard), (u) => u.includes('infra://devices/surf/metrics'), 20_000);
-    assert.ok(updated.slice(heard).includes('infra://devices/surf/metrics'), 'resources/updated for the subscribed URI');
+    await waitFor('resources/updated for the subscribed URI', () => updated.slice(heard), { until: (u) => u.includes('infra://devices/surf/metrics') });
     assert.ok(!updated.includes('infra://devices/surf/containers'), 'nothing for URIs not subscribed to');
     await client.unsubscribeResource({ uri: 'infra://devices/surf/metrics' });
   });
@@ -395,12 +393,8 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
   });
 
   test('with tokens: the device tools need admin, an operate token is refused before anything changes', async () => {
-    const http = async (method: string, route: string, token: string | null, payload?: unknown) => {
-      const res = await fetch(`${sys.apiUrl!}${route}`, { method, headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) }, body: payload === undefined ? undefined : JSON.stringify(payload) });
-      return (await res.json()) as { token: string };
-    };
-    const admin = (await http('POST', '/api/tokens', null, { name: 'surface-admin', scopes: ['admin'] })).token;
-    const operator = (await http('POST', '/api/tokens', admin, { name: 'surface-agent', scopes: ['operate'] })).token;
+    const admin = (await apiRequest(sys.apiUrl!, 'POST', '/api/tokens', { name: 'surface-admin', scopes: ['admin'] })).body.token as string;
+    const operator = (await apiRequest(sys.apiUrl!, 'POST', '/api/tokens', { name: 'surface-agent', scopes: ['operate'] }, { token: admin })).body.token as string;
     const agent = new Client({ name: 'surface-agent', version: '1' });
     await agent.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), { requestInit: { headers: { authorization: `Bearer ${operator}` } } }));
     try {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningSystem } from '../../platform/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { apiClient } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -10,11 +12,7 @@ describe('maintenance mode and compose restarts: real sshd, PostgreSQL, Temporal
   let sys: RunningSystem;
   let api: string;
 
-  const http = async (method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${api}${route}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const http = apiClient(() => api);
   const states = async () => {
     const res = await http('GET', '/api/devices/box/containers?force_refresh=true');
     return Object.fromEntries(res.body.data.containers.map((c: { name: string; state: string }) => [c.name, c.state]));
@@ -36,7 +34,7 @@ describe('maintenance mode and compose restarts: real sshd, PostgreSQL, Temporal
   test('entering maintenance is held for the phrase, stops only non-critical containers, and leaving restores them', async () => {
     const before = await states();
     const stops = () => sshd.countCalls(/^docker (stop|start)/);
-    const held = await http('POST', '/api/devices/box/maintenance', { enable: true, reason: 'replacing the UPS' }, { 'x-infra-user': 'alice' });
+    const held = await http('POST', '/api/devices/box/maintenance', { enable: true, reason: 'replacing the UPS' }, { headers: { 'x-infra-user': 'alice' } });
     assert.equal(held.status, 409, JSON.stringify(held.body));
     assert.equal(held.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
     const phrase: string = (await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase;
@@ -45,14 +43,9 @@ describe('maintenance mode and compose restarts: real sshd, PostgreSQL, Temporal
     assert.deepEqual(held.body.maintenance.plan.kept, [{ name: 'nextcloud-db', reason: 'critical: database' }, { name: 'nginx', reason: 'critical: reverse proxy' }]);
     assert.equal(stops(), 0, 'nothing is stopped before the phrase');
 
-    const confirmed = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase }, { 'x-infra-user': 'bob' });
+    const confirmed = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase }, { headers: { 'x-infra-user': 'bob' } });
     assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
-    let status = await http('GET', '/api/devices/box/maintenance');
-    for (let i = 0; i < 50 && !status.body.in_maintenance; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      status = await http('GET', '/api/devices/box/maintenance');
-    }
-    assert.equal(status.body.in_maintenance, true);
+    await waitFor('box to be in maintenance', async () => (await http('GET', '/api/devices/box/maintenance')).body.in_maintenance === true, { timeoutMs: 10_000, intervalMs: 200 });
     const device = await http('GET', '/api/devices/box');
     assert.deepEqual(device.body.maintenance.stopped, ['grafana']);
     assert.equal(device.body.maintenance.reason, 'replacing the UPS');
@@ -63,7 +56,7 @@ describe('maintenance mode and compose restarts: real sshd, PostgreSQL, Temporal
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'already_in_maintenance');
 
-    const left = await http('POST', '/api/devices/box/maintenance', { enable: false }, { 'x-infra-user': 'carol' });
+    const left = await http('POST', '/api/devices/box/maintenance', { enable: false }, { headers: { 'x-infra-user': 'carol' } });
     assert.equal(left.status, 200, JSON.stringify(left.body));
     assert.equal(left.body.maintenance.phase, 'left');
     assert.deepEqual(left.body.maintenance.restored.map((r: { container: string; ok: boolean }) => [r.container, r.ok]), [['grafana', true]]);

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { RunningSystem } from '../../platform/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { apiClient } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
@@ -10,11 +12,7 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
   let sys: RunningSystem;
   let api: string;
 
-  const http = async (method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${api}${route}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const http = apiClient(() => api);
 
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
@@ -42,7 +40,7 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
 
   test('a held command never reaches the device before confirmation, and runs exactly once after it', async () => {
     const command = 'docker rm -f $(docker ps -aq)';
-    const res = await http('POST', '/api/devices/ops-dev/exec', { command }, { 'x-infra-user': 'agent-1' });
+    const res = await http('POST', '/api/devices/ops-dev/exec', { command }, { headers: { 'x-infra-user': 'agent-1' } });
     assert.equal(res.status, 409, JSON.stringify(res.body));
     assert.equal(res.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
     const { operation_id, confirmation_required, impact_details, risk_assessment } = res.body;
@@ -59,18 +57,18 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
     assert.ok(res.body.safer_alternatives.length > 0);
     assert.equal(sshd.countCalls(/^docker rm/), 0, 'nothing removed while held');
 
-    const wrong = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase: 'yes do it' }, { 'x-infra-user': 'bob' });
+    const wrong = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase: 'yes do it' }, { headers: { 'x-infra-user': 'bob' } });
     assert.equal(wrong.status, 422);
     assert.equal(wrong.body.error.code, 'wrong_phrase');
     assert.equal(wrong.body.error.details.attempts_left, 2);
     assert.equal(sshd.countCalls(/^docker rm/), 0);
 
-    const ok = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase: phrase.toLowerCase() }, { 'x-infra-user': 'bob' });
+    const ok = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase: phrase.toLowerCase() }, { headers: { 'x-infra-user': 'bob' } });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.exit_code, 0, JSON.stringify(ok.body));
     assert.equal(sshd.countCalls(/^docker rm -f/), 1, 'ran exactly once');
 
-    const again = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase }, { 'x-infra-user': 'bob' });
+    const again = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase }, { headers: { 'x-infra-user': 'bob' } });
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'operation_closed');
     assert.equal(sshd.countCalls(/^docker rm -f/), 1);
@@ -88,7 +86,8 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
   test('a held command expires: confirming afterwards is refused with 410 and nothing runs', async () => {
     const res = await http('POST', '/api/devices/ops-dev/exec', { command: 'sudo reboot' });
     assert.equal(res.status, 409);
-    await new Promise((r) => setTimeout(r, 4000));
+    const opId = res.body.operation_id as string;
+    await waitFor('the held command to expire', async () => (await http('GET', `/api/operations/${opId}`)).body.state, { until: (state) => state === 'expired', timeoutMs: 15_000 });
     const late = await http('POST', `/api/operations/${res.body.operation_id}/confirm`, { phrase: 'REBOOT OPS-DEV' });
     assert.equal(late.status, 410);
     assert.equal(late.body.error.code, 'operation_expired');

@@ -7,6 +7,7 @@ import { createLogger } from '../../platform/logger.ts';
 import type { CollectionInput } from '../../schema/collection.ts';
 import { ScheduleService } from '../../services/schedule-service.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 import { ownerContext } from '../../services/device-service.ts';
@@ -59,8 +60,7 @@ describe('polling with Temporal Schedules', () => {
       for await (const s of sys.client.schedule.list()) if (s.scheduleId.startsWith(sys.schedules.scheduleId('poll-a', 'metrics').slice(0, -'metrics'.length))) n++;
       return n;
     };
-    const deadline = Date.now() + 15_000;
-    while ((await listed()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await waitFor('the listing to show both schedules', listed, { until: (n) => n >= 2, timeoutMs: 15_000, intervalMs: 200 });
     await sys.schedules.reconcile([]);
     assert.deepEqual(await scheduleIds('poll-a'), []);
   });
@@ -109,13 +109,11 @@ describe('polling with Temporal Schedules', () => {
     const device = { hostname: 'poll-b', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath };
     const created = await sys.devices.create({ ...device, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true }, ownerContext('api'));
     await sys.client.schedule.getHandle(sys.schedules.scheduleId('poll-b', 'containers')).trigger();
-    const deadline = Date.now() + 30_000;
-    let snapshots: Array<{ collection_id: string }> = [];
-    while (Date.now() < deadline) {
-      snapshots = await sys.db.selectFrom('containers_snapshots').select('collection_id').where('device_id', '=', created.id).execute();
-      if (snapshots.length > 0) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const snapshots = await waitFor(
+      'a snapshot from the triggered schedule',
+      () => sys.db.selectFrom('containers_snapshots').select('collection_id').where('device_id', '=', created.id).execute(),
+      { until: (rows) => rows.length > 0, timeoutMs: 30_000, intervalMs: 200 },
+    );
     assert.equal(snapshots.length, 1);
     assert.match(snapshots[0]!.collection_id, /-scheduled-poll-b-containers/);
     const audit = await sys.db.selectFrom('audit_log').selectAll().where('hostname', '=', 'poll-b').where('action', '=', 'collect').where('data_type', '=', 'containers').execute();
@@ -131,13 +129,11 @@ describe('polling with Temporal Schedules', () => {
     const exists = (type: (typeof DATA_TYPES)[number]) =>
       sys.client.schedule.getHandle(sys.schedules.scheduleId('poll-c', type)).describe().then(() => true, (e: unknown) => (e instanceof ScheduleNotFoundError ? false : Promise.reject(e)));
 
-    const deadline = Date.now() + 30_000;
-    let capabilities: Record<string, boolean> = {};
-    while (Date.now() < deadline) {
-      capabilities = (await sys.db.selectFrom('devices').select('capabilities').where('hostname', '=', 'poll-c').executeTakeFirstOrThrow()).capabilities;
-      if ('docker' in capabilities) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const capabilities: Record<string, boolean> = await waitFor(
+      'capabilities to be detected',
+      async () => (await sys.db.selectFrom('devices').select('capabilities').where('hostname', '=', 'poll-c').executeTakeFirstOrThrow()).capabilities,
+      { until: (found) => 'docker' in found, timeoutMs: 30_000, intervalMs: 200 },
+    );
     // The test device is this machine behind sshd, with the docker stand-in on its PATH.
     assert.equal(capabilities.docker, true);
     assert.equal(capabilities.systemd, existsSync('/run/systemd/system'));
@@ -150,13 +146,12 @@ describe('polling with Temporal Schedules', () => {
       const capability = collectors[type].requiredCapability;
       return capability === undefined || capabilities[capability] !== false;
     };
-    let actual: Record<string, boolean> = {};
     const expected = Object.fromEntries(DATA_TYPES.map((t) => [t, wanted(t)]));
-    while (Date.now() < deadline) {
-      actual = Object.fromEntries(await Promise.all(DATA_TYPES.map(async (t) => [t, await exists(t)] as const)));
-      if (JSON.stringify(actual) === JSON.stringify(expected)) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const actual = await waitFor(
+      'the schedules to follow the capabilities',
+      async (): Promise<Record<string, boolean>> => Object.fromEntries(await Promise.all(DATA_TYPES.map(async (t) => [t, await exists(t)] as const))),
+      { until: (found) => JSON.stringify(found) === JSON.stringify(expected), timeoutMs: 30_000, intervalMs: 200 },
+    );
     assert.deepEqual(actual, expected);
     assert.equal(actual.containers, true);
     assert.equal(actual.services, existsSync('/run/systemd/system'));

@@ -10,6 +10,7 @@ import { LOCAL_OWNER } from '../../schema/api-token.ts';
 import { ProxyConfRequest, type ProxyConfView } from '../../schema/proxy-conf.ts';
 import { runCli } from '../support/cli.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { apiRequest } from '../support/http.ts';
 import { installNginxStandIn, type NginxStandIn } from '../support/nginx-stand-in.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
@@ -27,11 +28,7 @@ describe('reverse-proxy confs: written, validated, reloaded, checked, and undone
   let agentId: string;
   let person: string;
 
-  const call = async (method: string, route: string, token: string, body?: unknown) => {
-    const res = await fetch(new URL(route, sys.apiUrl!), { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, text, body: text ? JSON.parse(text) : null };
-  };
+  const call = (method: string, route: string, token: string, body?: unknown) => apiRequest(sys.apiUrl!, method, route, body, { token });
   const create = (fields: Record<string, unknown>) => call('POST', '/api/devices/nas01/proxy-confs', agent, { conf_dir: proxy.confDir, upstream_port: 3000, ...fields });
   const file = (name: string) => path.join(proxy.confDir, name);
   const versions = (name: string) => sys.db.selectFrom('config_snapshots').select(['id', 'change_type', 'content']).where('path', '=', file(name)).orderBy('id').execute();

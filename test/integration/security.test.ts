@@ -1,37 +1,18 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RunningSystem } from '../../platform/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
+import { apiRequest, getWithHost } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 
-/** The answer with its JSON body as parsed (shapes are asserted field by field). */
-async function call(base: string, method: string, route: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
-  const res = await fetch(`${base}${route}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(opts.token && { authorization: `Bearer ${opts.token}` }), ...opts.headers },
-    body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
-
-/** fetch may not set Host; a DNS-rebinding page would, so this sends it by hand. */
-function withHost(base: string, host: string): Promise<{ status: number; body: string }> {
-  const url = new URL(`${base}/api/devices`);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, headers: { host } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** The answer with its JSON body as parsed (shapes are asserted field by field); a string body is sent as it is. */
+function call(base: string, method: string, route: string, { token, body, headers }: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  return typeof body === 'string' ? apiRequest(base, method, route, undefined, { token, headers, rawBody: body }) : apiRequest(base, method, route, body, { token, headers });
 }
 
 describe('security of the fronts: tokens and scopes, Host checks, rate limits, CORS, size limits, injection', () => {
@@ -129,10 +110,10 @@ describe('security of the fronts: tokens and scopes, Host checks, rate limits, C
   });
 
   test('a foreign Host header (DNS rebinding) is refused; no CORS header is ever sent; oversized bodies are a 413', async () => {
-    const evil = await withHost(api, 'attacker.example:9101');
+    const evil = await getWithHost(api, '/api/devices', 'attacker.example:9101');
     assert.equal(evil.status, 403);
-    assert.match(evil.body, /host_not_allowed/);
-    assert.equal((await withHost(api, `localhost:${new URL(api).port}`)).status, 401, 'localhost passes the Host check and meets the token check');
+    assert.match(evil.text, /host_not_allowed/);
+    assert.equal((await getWithHost(api, '/api/devices', `localhost:${new URL(api).port}`)).status, 401, 'localhost passes the Host check and meets the token check');
     const cross = await call(api, 'GET', '/api/devices', { token: admin, headers: { origin: 'https://attacker.example' } });
     assert.equal(cross.status, 200);
     assert.equal(cross.headers.get('access-control-allow-origin'), null);
@@ -164,12 +145,10 @@ describe('security of the fronts: tokens and scopes, Host checks, rate limits, C
     try {
       const watched = await call(api, 'POST', '/api/devices/box/config/watch-paths', { token: operator, body: { path } });
       assert.ok(watched.status === 200 || watched.status === 201, JSON.stringify(watched.body));
-      const deadline = Date.now() + 20_000;
-      let stored: unknown[] = [];
-      while (Date.now() < deadline && stored.length === 0) {
-        stored = await sys.db.selectFrom('config_snapshots').select('id').where('path', '=', path).execute();
-        if (stored.length === 0) await new Promise((r) => setTimeout(r, 200));
-      }
+      const stored = await waitFor('the file read through its hostile name', () => sys.db.selectFrom('config_snapshots').select('id').where('path', '=', path).execute(), {
+        until: (rows) => rows.length > 0,
+        intervalMs: 200,
+      });
       assert.equal(stored.length, 1, 'the file was read through its hostile name');
       assert.equal(sshd.countCalls(new RegExp(marker)), 0, 'the path was quoted, not executed');
     } finally {

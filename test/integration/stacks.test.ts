@@ -8,6 +8,8 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { runCli } from '../support/cli.ts';
 import { installComposeStandIn } from '../support/compose-stand-in.ts';
+import { apiRequest } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { freePort } from '../support/ports.ts';
 import { devicePasswdEntry, startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
@@ -25,15 +27,7 @@ describe('compose stacks: deploy, revert a bad update, refuse a taken port, hold
   let stacksDir: string;
   let webPort: number;
 
-  const call = async (method: string, route: string, token: string | null, body?: unknown) => {
-    const res = await fetch(new URL(route, sys.apiUrl!), {
-      method,
-      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, text, body: text ? JSON.parse(text) : null };
-  };
+  const call = (method: string, route: string, token: string | null, body?: unknown) => apiRequest(sys.apiUrl!, method, route, body, { token });
   const createToken = async (name: string, scopes: string[]) => {
     const created = await call('POST', '/api/tokens', admin, { name, scopes });
     assert.equal(created.status, 201, created.text);
@@ -234,8 +228,7 @@ services:
 
     const withdrawn = await call('POST', `/api/operations/${id}/cancel`, agent.token, {});
     assert.equal(withdrawn.status, 200, withdrawn.text);
-    for (let i = 0; i < 100 && existsSync(`${stacksDir}/whoami/.infra-next.compose.yaml`); i++) await new Promise((r) => setTimeout(r, 100));
-    assert.ok(!existsSync(`${stacksDir}/whoami/.infra-next.compose.yaml`), 'the staged version is gone');
+    await waitFor('the staged version to be gone', () => !existsSync(`${stacksDir}/whoami/.infra-next.compose.yaml`), { timeoutMs: 10_000 });
     assert.equal(readFileSync(file, 'utf8'), before);
     assert.equal((await stack('whoami'))?.state, 'running');
   });
@@ -281,13 +274,10 @@ services:
 
     const released = await call('POST', `/api/operations/${id}/confirm`, person.token, { phrase: asPerson.body.confirmation_phrase });
     assert.equal(released.status, 200, released.text);
-    let remaining = await stack('whoami');
-    for (let i = 0; i < 100 && (remaining !== undefined || existsSync(`${stacksDir}/whoami`)); i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      remaining = await stack('whoami');
-    }
-    assert.equal(remaining, undefined);
-    assert.ok(!existsSync(`${stacksDir}/whoami`));
+    await waitFor('the stack and its folder to be gone', async () => ({ listed: await stack('whoami'), folder: existsSync(`${stacksDir}/whoami`) }), {
+      until: ({ listed, folder }) => listed === undefined && !folder,
+      intervalMs: 200,
+    });
     const history = await versions(`${stacksDir}/whoami/compose.yaml`);
     assert.equal(history.at(-1)?.change_type, 'DELETE');
   });

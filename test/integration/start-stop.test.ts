@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test, type TestContext } from 'node:test';
-import { until } from '../support/fault-servers.ts';
+import { waitFor } from '../support/poll.ts';
 import { freePort } from '../support/ports.ts';
 import { descendantsOf, processes } from '../support/processes.ts';
 import { testDir, testEnv, uniqueName } from '../support/stack.ts';
@@ -52,11 +52,10 @@ async function startNpm(dataDir: string): Promise<StartedNpm> {
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const health = await until(
-    () => fetch(`http://127.0.0.1:${apiPort}/health`).then((r) => r.status, () => null),
-    (status) => status !== null || child.exitCode !== null,
-    120_000,
-    200,
+  const { health } = await waitFor(
+    'npm start to answer on /health or exit',
+    async () => ({ health: await fetch(`http://127.0.0.1:${apiPort}/health`).then((r) => r.status, () => null), output: output.slice(-4000) }),
+    { until: ({ health }) => health !== null || child.exitCode !== null, timeoutMs: 120_000, intervalMs: 200 },
   );
   assert.notEqual(health, null, `npm start did not answer on /health:\n${output}`);
   const tree = descendantsOf(child.pid!);
@@ -67,10 +66,10 @@ async function startNpm(dataDir: string): Promise<StartedNpm> {
 
 /** After a stop: "stopped" said, exit 0, nothing of the tree or the group left, no server gone first. */
 async function assertStoppedInOrder(t: TestContext, npm: StartedNpm, signalledAt: number): Promise<void> {
-  await until(() => npm.output().includes('"message":"stopped"'), Boolean, 60_000, 50);
+  await waitFor('"stopped" in the output', () => npm.output().slice(-4000), { until: () => npm.output().includes('"message":"stopped"'), timeoutMs: 60_000, intervalMs: 50 });
   const stoppedAfter = Date.now() - signalledAt;
   const code = await npm.exited;
-  const left = await until(() => leftOf(npm.tree, npm.child.pid!), (pids) => pids.length === 0, 30_000, 50);
+  const left = await waitFor('every process of the tree to be gone', () => leftOf(npm.tree, npm.child.pid!), { until: (pids) => pids.length === 0, timeoutMs: 30_000, intervalMs: 50 });
   t.diagnostic(`"stopped" ${stoppedAfter} ms after the signal, every process gone after ${Date.now() - signalledAt} ms`);
   assert.match(npm.output(), /"message":"stopped"/, npm.output());
   assert.equal(code, 0, npm.output());
@@ -105,7 +104,7 @@ describe('npm start stops in order and leaves nothing running', { timeout: 400_0
     const killedAt = Date.now();
     process.kill(npm.app, 'SIGKILL');
     await npm.exited;
-    const left = await until(() => leftOf(npm.tree, npm.child.pid!), (pids) => pids.length === 0, 30_000, 50);
+    const left = await waitFor('every process of the tree to be gone', () => leftOf(npm.tree, npm.child.pid!), { until: (pids) => pids.length === 0, timeoutMs: 30_000, intervalMs: 50 });
     t.diagnostic(`every process gone ${Date.now() - killedAt} ms after the SIGKILL`);
     assert.deepEqual(left, [], `still running: ${left.join(' ')}`);
   });

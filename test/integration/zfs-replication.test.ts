@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { RunningSystem } from '../../platform/system.ts';
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
+import { apiRequest } from '../support/http.ts';
+import { waitFor } from '../support/poll.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 import { deterministicPayload, installZfsStandIn, type ZfsStandIn } from '../support/zfs-stand-in.ts';
@@ -26,29 +27,23 @@ describe('ZFS operations and replication between two devices', () => {
   let agent: { token: string; id: string };
   let person: { token: string; id: string };
 
-  const call = async (method: string, route: string, token: string, body?: unknown) => {
-    const res = await fetch(new URL(route, sys.apiUrl!), {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, text, body: text ? JSON.parse(text) : null };
-  };
+  const call = (method: string, route: string, token: string, body?: unknown) => apiRequest(sys.apiUrl!, method, route, body, { token });
   const createToken = async (name: string, scopes: string[]) => {
     const created = await call('POST', '/api/tokens', admin, { name, scopes });
     assert.equal(created.status, 201, created.text);
     return { token: created.body.token as string, id: `token:${created.body.id as string}` };
   };
-  /** Polls the replication until it is no longer running (no fixed wait: each look asks the workflow). */
-  const settled = async (id: string) => {
-    for (;;) {
-      const got = await call('GET', `/api/zfs/replications/${id}`, agent.token);
-      assert.equal(got.status, 200, got.text);
-      if (!['planning', 'transferring', 'awaiting_confirmation'].includes(got.body.replication.phase)) return got.body.replication;
-      await delay(200);
-    }
-  };
+  /** Polls the replication until it is no longer running (each look asks the workflow). */
+  const settled = (id: string) =>
+    waitFor(
+      `replication ${id} to settle`,
+      async () => {
+        const got = await call('GET', `/api/zfs/replications/${id}`, agent.token);
+        assert.equal(got.status, 200, got.text);
+        return got.body.replication;
+      },
+      { until: (replication) => !['planning', 'transferring', 'awaiting_confirmation'].includes(replication.phase), timeoutMs: 60_000, intervalMs: 200 },
+    );
 
   before(async () => {
     source = await startTestSshd(testDir(uniqueName('sshd-src')));

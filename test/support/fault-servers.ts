@@ -178,27 +178,3 @@ export async function startDedicatedTemporal(dir: string): Promise<RestartableSe
     },
   };
 }
-
-/** Polls `read` until `ok` holds or `timeoutMs` passes; answers the last value (the caller asserts on it). */
-export async function until<T>(read: () => Promise<T> | T, ok: (value: T) => boolean, timeoutMs: number, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!ok(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, intervalMs));
-    value = await read();
-  }
-  return value;
-}
-
-/** `promise`, or a rejection naming `what` once `timeoutMs` has passed. */
-export async function withDeadline<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { waitFor } from './poll.ts';
 
 /** A TCP port free on loopback right now. */
 export async function freePort(): Promise<number> {
@@ -9,16 +10,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+const accepts = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+
 export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(`port ${port} to accept connections`, () => accepts(port), { timeoutMs, intervalMs: 50 });
 }

@@ -770,7 +770,8 @@ describe('fleet simulator: configuration files', () => {
         if (lines.at(-1) === 'Watches established.') {
           fleet.setFault(nas.hostname, { kind: 'hang' });
           clock.advance((edit.at + 1) * 1000 - clock.now());
-          // Two ticks of silence, then the device goes on and prints what it held.
+          // Two ticks of silence, then the device goes on and prints what it held. A deliberate pause, not a
+          // wait: the hang must outlast two watch ticks, and a hung device shows nothing to poll for.
           setTimeout(() => {
             released = true;
             fleet.setFault(nas.hostname, null);

@@ -7,6 +7,7 @@ import { after, describe, it } from 'node:test';
 import type { CollectorContext } from '../../domain/collectors/collector.ts';
 import { type MetricsData, metricsCollector } from '../../domain/collectors/metrics.ts';
 import { fixtureReader, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
+import { waitFor } from '../support/poll.ts';
 
 const fixture = fixtureReader('metrics');
 const KIB = 1024;
@@ -322,8 +323,13 @@ describe('metricsCollector on this machine', () => {
 
   it('uses the previous snapshot of the same boot and samples again after a reboot', async () => {
     const first = collect({});
-    // Let the counters and uptime (10 ms resolution) advance past the first snapshot.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The counters and uptime (10 ms resolution) must advance past the first snapshot's.
+    const firstTicks = Object.values(first.cpu_raw).reduce((sum, n) => sum + n, 0);
+    await waitFor('uptime and the CPU counters to advance', () => {
+      const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+      const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+      return uptime > first.uptime_seconds && ticks.reduce((sum, n) => sum + Number(n), 0) > firstTicks;
+    }, { intervalMs: 10 });
     const sameBoot = collect({ previous: { data: first, collectedAt: new Date() } });
     assert.equal(sameBoot.cpu.source, 'previous_snapshot');
     const otherBoot = collect({ previous: { data: { ...first, boot_time: first.boot_time - 86_400 }, collectedAt: new Date() } });

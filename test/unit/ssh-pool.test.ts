@@ -11,6 +11,7 @@ import { SshPool, type SshTarget } from '../../activities/ssh/pool.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';
 import { startFleet, type Fleet } from '../../simulator/simulator.ts';
 import { createLogger } from '../../platform/logger.ts';
+import { waitFor } from '../support/poll.ts';
 
 /**
  * The pool against simulated devices that speak real SSH (the fleet simulator, in this process), so
@@ -34,10 +35,8 @@ describe('SSH pool: one connection per device, none left behind', () => {
     return { deviceId: `dev-${index}`, hostname: device.hostname, address: device.address, port: device.port, username: fleet.username, authMethod: 'key', identityFile: fleet.clientKeyPath, pinnedFingerprint: null };
   };
   /** The device side sees the client's FIN a moment after close: wait for it, bounded. */
-  const openConnectionsSettled = async (expected: number) => {
-    for (let i = 0; i < 100 && fleet.stats().openConnections !== expected; i++) await new Promise((r) => setTimeout(r, 20));
-    return fleet.stats().openConnections;
-  };
+  const openConnectionsSettled = (expected: number) =>
+    waitFor(`${expected} open connections on the device side`, () => fleet.stats().openConnections, { until: (n) => n === expected, timeoutMs: 2_000, intervalMs: 20 });
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'ssh-pool-'));
@@ -88,11 +87,11 @@ describe('SSH pool: one connection per device, none left behind', () => {
     try {
       const port = (silent.address() as net.AddressInfo).port;
       const pending = pool.exec({ ...target(1), deviceId: 'silent', port }, METRICS, { timeoutMs: 10_000 });
-      for (let i = 0; i < 500 && sockets.size === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await waitFor('the pool to connect', () => sockets.size, { until: (n) => n > 0, timeoutMs: 5_000, intervalMs: 10 });
       assert.equal(sockets.size, 1, 'connected; the handshake waits for the server');
       pool.closeAll();
       await assert.rejects(pending, (err: unknown) => err instanceof SshError && err.code === 'connection_lost');
-      for (let i = 0; i < 100 && sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      await waitFor('the socket to close', () => sockets.size, { until: (n) => n === 0, timeoutMs: 2_000, intervalMs: 20 });
       assert.equal(sockets.size, 0, 'the socket is closed');
     } finally {
       silent.close();
@@ -103,7 +102,7 @@ describe('SSH pool: one connection per device, none left behind', () => {
     const pool = newPool();
     await pool.exec(target(1), METRICS, { timeoutMs: 10_000 });
     fleet.setFault(fleet.devices[1]!.hostname, { kind: 'refuse' });
-    for (let i = 0; i < 100 && pool.stats().disconnects.lost === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('the dropped connection to be counted', () => pool.stats().disconnects.lost, { until: (n) => n > 0, timeoutMs: 2_000, intervalMs: 20 });
     fleet.setFault(fleet.devices[1]!.hostname, null);
     assert.deepEqual(pool.stats().disconnects, { idle: 0, command_timeout: 0, replaced: 0, closed: 0, lost: 1 });
     await pool.exec(target(1), METRICS, { timeoutMs: 10_000 });
@@ -118,7 +117,7 @@ describe('SSH pool: one connection per device, none left behind', () => {
     fleet.setFault(fleet.devices[2]!.hostname, { kind: 'hang' });
     const execsBefore = fleet.stats().execs;
     const streaming = pool.stream(target(2), 'inotifywait -m /etc', { onLine: () => undefined, signal: new AbortController().signal });
-    for (let i = 0; i < 250 && fleet.stats().execs === execsBefore; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('the stream to start on the device', () => fleet.stats().execs, { until: (n) => n !== execsBefore, timeoutMs: 5_000, intervalMs: 20 });
     assert.equal(fleet.stats().openConnections, 1, 'the stream runs on its own connection');
     pool.closeAll();
     await assert.rejects(streaming, (err: unknown) => err instanceof SshError && err.code === 'connection_lost');

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
 import type { CommandOutput } from '../../domain/collectors/collector.ts';
 import { CollectorParseError } from '../../domain/collectors/parse-error.ts';
+import { waitFor, withDeadline } from '../support/poll.ts';
 import {
   discoveryScript,
   hashScanScript,
@@ -224,16 +225,6 @@ describe('discovery', () => {
 
 const TIMEOUT_MS = 5000;
 
-function withTimeout<T>(promise: Promise<T>, what: string, ms = TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 /** Processes whose command line mentions `text` (pgrep -f), other than pgrep itself. */
 function processesMentioning(text: string): number[] {
   const result = spawnSync('pgrep', ['-f', text], { encoding: 'utf8', timeout: 10_000 });
@@ -241,14 +232,11 @@ function processesMentioning(text: string): number[] {
 }
 
 async function waitUntilNoProcessMentions(text: string): Promise<void> {
-  const deadline = Date.now() + TIMEOUT_MS;
-  while (processesMentioning(text).length > 0) {
-    if (Date.now() > deadline) {
-      const left = spawnSync('pgrep', ['-af', text], { encoding: 'utf8' }).stdout;
-      throw new Error(`processes still watching ${text}:\n${left}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitFor(`no process left watching ${text}`, () => spawnSync('pgrep', ['-af', text], { encoding: 'utf8', timeout: 10_000 }).stdout, {
+    until: (left) => left === '',
+    timeoutMs: TIMEOUT_MS,
+    intervalMs: 50,
+  });
 }
 
 /** A running watch script, as the activity sees it: parsed stdout lines, stdin as the channel. */
@@ -282,7 +270,7 @@ class WatchSession {
       this.listeners.add(check);
       check();
     });
-    return withTimeout(found, `${what}; lines so far: ${JSON.stringify(this.lines)}`).finally(() => this.listeners.delete(check));
+    return withDeadline(found, TIMEOUT_MS, `${what}; lines so far: ${JSON.stringify(this.lines)}`).finally(() => this.listeners.delete(check));
   }
 
   waitForEvent(event: string, path: string, from = 0): Promise<number> {
@@ -367,7 +355,7 @@ describe('the watch', { skip: !HAVE_INOTIFYWAIT && 'inotifywait is not installed
         assert.ok(!all.some((e) => e.path.startsWith(`${outside}/`)), 'the outside directory is not watched');
 
         session.closeChannel();
-        const closed = await withTimeout(session.closed, 'the script ending after stdin closed');
+        const closed = await withDeadline(session.closed, TIMEOUT_MS, 'the script ending after stdin closed');
         assert.deepEqual(closed, { code: 0, signal: null });
         await waitUntilNoProcessMentions(root);
       } finally {
@@ -381,7 +369,7 @@ describe('the watch', { skip: !HAVE_INOTIFYWAIT && 'inotifywait is not installed
       try {
         await session.waitFor((l) => l.type === 'ready', 'Watches established.');
         session.signal('SIGTERM');
-        const closed = await withTimeout(session.closed, 'the script ending on TERM');
+        const closed = await withDeadline(session.closed, TIMEOUT_MS, 'the script ending on TERM');
         assert.equal(closed.code, 143);
         await waitUntilNoProcessMentions(root);
       } finally {
@@ -400,7 +388,7 @@ describe('the watch', { skip: !HAVE_INOTIFYWAIT && 'inotifywait is not installed
         const index = await session.waitFor((l) => l.type === 'exited', '@@exited');
         assert.deepEqual(session.lines[index], { type: 'exited', status: 137 });
         session.closeChannel();
-        assert.deepEqual(await withTimeout(session.closed, 'the script ending after @@exited'), { code: 0, signal: null });
+        assert.deepEqual(await withDeadline(session.closed, TIMEOUT_MS, 'the script ending after @@exited'), { code: 0, signal: null });
         await waitUntilNoProcessMentions(root);
       } finally {
         session.cleanup(root);
@@ -422,7 +410,7 @@ describe('the watch', { skip: !HAVE_INOTIFYWAIT && 'inotifywait is not installed
       await session.waitForEvent('CLOSE_WRITE', join(open, 'app.conf'));
       assert.ok(!session.lines.some((l) => l.type === 'error'), JSON.stringify(session.lines));
       session.closeChannel();
-      await withTimeout(session.closed, 'su ending after stdin closed');
+      await withDeadline(session.closed, TIMEOUT_MS, 'su ending after stdin closed');
       await waitUntilNoProcessMentions(root);
     } finally {
       session.cleanup(root);

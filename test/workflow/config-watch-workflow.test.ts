@@ -1,40 +1,49 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import type { CaptureInput } from '../../activities/config/capture.ts';
 import type { WatchInput } from '../../activities/config/watch.ts';
 import { configChangesSignal, rewatchUpdate, stopWatchingSignal, watchInPlaceSignal, type ObservedChange } from '../../workflows/config-watch-messages.ts';
 import type { configWatchWorkflow } from '../../workflows/config-watch.ts';
+import { waitFor, withDeadline } from '../support/poll.ts';
 import { uniqueName, workflowBundle } from '../support/stack.ts';
 import { useWorkflowServer } from '../support/workflow-server.ts';
 
 const HOSTNAME = 'nas01';
 const TEST_TIMEOUT = { timeout: 90_000 };
 
-/** Polls until `check` holds (the mocks run in this process, so their state is visible here). */
-async function eventually(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await sleep(20);
-  }
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The run's activities of one type, in the order scheduled: whether the workflow asked to cancel each, and whether each has ended. */
+function activitiesIn(events: HistoryEvent[], type: string): Array<{ cancelRequested: boolean; closed: boolean }> {
+  const ids = (pick: (e: HistoryEvent) => { scheduledEventId?: unknown } | null | undefined) =>
+    new Set(events.map(pick).flatMap((a) => (a ? [String(a.scheduledEventId)] : [])));
+  const cancelRequested = ids((e) => e.activityTaskCancelRequestedEventAttributes);
+  const closed = ids((e) => e.activityTaskCompletedEventAttributes ?? e.activityTaskFailedEventAttributes ?? e.activityTaskCanceledEventAttributes ?? e.activityTaskTimedOutEventAttributes);
+  return events
+    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type)
+    .map((e) => ({ cancelRequested: cancelRequested.has(String(e.eventId)), closed: closed.has(String(e.eventId)) }));
 }
 
-/** A promise with a deadline, so a workflow that never ends fails the test instead of hanging it. */
-async function within<T>(what: string, promise: Promise<T>, timeoutMs = 20_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`)), timeoutMs);
+/**
+ * The run's history once the workflow has handled all that reached it (its last task completed, none
+ * scheduled since) and, with `idle`, no activity of that type is running. Whatever the workflow decided
+ * about what it was sent (an activity started or cancelled) is in this history: the sentinel for
+ * "nothing more happens", instead of waiting a while to see.
+ */
+function settledHistory(handle: WorkflowHandle, idle?: 'captureConfigChange'): Promise<HistoryEvent[]> {
+  return waitFor(`the workflow to settle${idle ? ` with no ${idle} running` : ''}`, async () => (await handle.fetchHistory()).events ?? [], {
+    until: (events) => {
+      const lastTaskDone = events.map((e) => Boolean(e.workflowTaskCompletedEventAttributes)).lastIndexOf(true);
+      const taskDue = events.slice(lastTaskDone + 1).some((e) => e.workflowTaskScheduledEventAttributes);
+      return lastTaskDone >= 0 && !taskDue && (idle === undefined || activitiesIn(events, idle).every((a) => a.closed));
+    },
+    intervalMs: 50,
   });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function change(path: string, detectedAt: string, moved = false, source: ObservedChange['source'] = 'inotify'): ObservedChange {
@@ -170,7 +179,7 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
   async function stopAndWait(handle: WorkflowHandle<typeof configWatchWorkflow>, capture: { open(): void }) {
     capture.open();
     await handle.signal(stopWatchingSignal);
-    await within('the workflow to complete', handle.result());
+    await withDeadline(handle.result(), 20_000, 'the workflow to complete');
   }
 
   const runStatus = async (workflowId: string, runId?: string) => (await server.client.workflow.getHandle(workflowId, runId).describe()).status.name;
@@ -179,23 +188,24 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     const watch = fakeWatch();
     const capture = fakeCapture({ held: true });
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
-      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await waitFor('the watch activity to start', () => watch.calls.length === 1);
 
       await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:01.000Z'), change('/etc/b.conf', '2026-01-01T10:00:01.000Z', false, 'opening_scan')]);
-      await eventually('the capture of a.conf to start', () => capture.calls.length >= 1);
+      await waitFor('the capture of a.conf to start', () => capture.calls.length >= 1);
       // While a.conf is being captured: b.conf twice more (one of them moved), c.conf, and a.conf again.
       await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:02.000Z', true), change('/etc/c.conf', '2026-01-01T10:00:02.000Z')]);
       await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:03.000Z', false, 'rescan'), change('/etc/a.conf', '2026-01-01T10:00:03.000Z')]);
 
       // Each capture runs alone: nothing else starts while one is held.
       for (let n = 1; n <= 4; n++) {
-        await eventually(`capture #${n} to start`, () => capture.calls.length >= n);
-        await sleep(300);
+        await waitFor(`capture #${n} to start`, () => capture.calls.length >= n);
+        const scheduled = activitiesIn(await settledHistory(handle), 'captureConfigChange').length;
+        assert.equal(scheduled, n, `capture #${n + 1} scheduled while capture #${n} was still running`);
         assert.equal(capture.calls.length, n, `capture #${n + 1} started while capture #${n} was still running`);
         capture.releaseOne();
       }
-      await eventually('the last capture to finish', () => capture.calls.every((c) => c.done));
-      await sleep(300);
+      await waitFor('the last capture to finish', () => capture.calls.every((c) => c.done));
+      assert.equal(activitiesIn(await settledHistory(handle, 'captureConfigChange'), 'captureConfigChange').length, 4, 'no capture after the fourth');
 
       assert.equal(capture.maxInFlight, 1);
       assert.deepEqual(
@@ -219,14 +229,14 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     const watch = fakeWatch();
     const capture = fakeCapture({ held: true });
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
-      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await waitFor('the watch activity to start', () => watch.calls.length === 1);
       await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:00.000Z')]);
-      await eventually('the capture of a.conf to start', () => capture.calls.length === 1);
+      await waitFor('the capture of a.conf to start', () => capture.calls.length === 1);
       // e.g. a retried watch attempt on a worker whose clock is behind, or a re-scan batch signalled late.
       await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:09.000Z')]);
       await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:04.000Z', true)]);
       capture.releaseOne();
-      await eventually('the capture of b.conf to start', () => capture.calls.length === 2);
+      await waitFor('the capture of b.conf to start', () => capture.calls.length === 2);
       capture.releaseOne();
 
       await stopAndWait(handle, capture);
@@ -241,13 +251,15 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     const watch = fakeWatch();
     const capture = fakeCapture();
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
-      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await waitFor('the watch activity to start', () => watch.calls.length === 1);
       // Changes come and go; the watch stays the one activity.
       await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:00.000Z')]);
-      await eventually('a.conf to be captured', () => capture.calls.some((c) => c.done));
+      await waitFor('a.conf to be captured', () => capture.calls.some((c) => c.done));
       await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:01.000Z')]);
-      await eventually('b.conf to be captured', () => capture.calls.length === 2 && capture.calls.every((c) => c.done));
-      await sleep(1_000);
+      await waitFor('b.conf to be captured', () => capture.calls.length === 2 && capture.calls.every((c) => c.done));
+      assert.deepEqual(activitiesIn(await settledHistory(handle, 'captureConfigChange'), 'watchConfigFiles'), [{ cancelRequested: false, closed: false }], 'one watch, never cancelled');
+      const pendingWatch = (await handle.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'watchConfigFiles');
+      assert.equal(pendingWatch?.attempt, 1, 'the watch was never retried');
 
       assert.equal(watch.calls.length, 1);
       assert.deepEqual(watch.calls[0]!.input, { hostname: HOSTNAME, workflowId: handle.workflowId, watchId: `${handle.firstExecutionRunId}/1` });
@@ -261,17 +273,17 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     const watch = fakeWatch();
     const capture = fakeCapture({ held: true });
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
-      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await waitFor('the watch activity to start', () => watch.calls.length === 1);
       await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:00.000Z')]);
-      await eventually('the capture of a.conf to start', () => capture.calls.length === 1);
+      await waitFor('the capture of a.conf to start', () => capture.calls.length === 1);
       await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:01.000Z'), change('/etc/c.conf', '2026-01-01T10:00:01.000Z')]);
       await handle.signal(stopWatchingSignal);
 
       for (let n = 1; n <= 3; n++) {
-        await eventually(`capture #${n} to start`, () => capture.calls.length === n);
+        await waitFor(`capture #${n} to start`, () => capture.calls.length === n);
         capture.releaseOne();
       }
-      await within('the workflow to complete', handle.result());
+      await withDeadline(handle.result(), 20_000, 'the workflow to complete');
 
       assert.deepEqual(capture.paths(), ['/etc/a.conf', '/etc/b.conf', '/etc/c.conf']);
       assert.equal(watch.calls.length, 1);
@@ -288,9 +300,9 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     const capture = fakeCapture();
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (h) => {
       handle = h;
-      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await waitFor('the watch activity to start', () => watch.calls.length === 1);
       await handle.signal(stopWatchingSignal);
-      await within('the workflow to complete', handle.result());
+      await withDeadline(handle.result(), 20_000, 'the workflow to complete');
 
       assert.equal(watch.calls[0]!.cancelRequested, true);
       assert.deepEqual(capture.paths(), ['/etc/late.conf']);
@@ -302,33 +314,36 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     const watch = fakeWatch();
     const capture = fakeCapture();
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
-      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await waitFor('the watch activity to start', () => watch.calls.length === 1);
       const rewatch = handle.executeUpdate(rewatchUpdate);
-      await eventually('the second watch to start', () => watch.calls.length === 2);
+      await waitFor('the second watch to start', () => watch.calls.length === 2);
       const [first, second] = watch.calls;
       assert.notEqual(second!.input.watchId, first!.input.watchId);
 
       // Until the second says it is in place, the first goes on watching: changes it sees are captured.
       await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:00.000Z')]);
-      await eventually('a.conf to be captured', () => capture.calls.length === 1 && capture.calls[0]!.done);
-      await sleep(500);
+      await waitFor('a.conf to be captured', () => capture.calls.length === 1 && capture.calls[0]!.done);
+      const [firstInHistory] = activitiesIn(await settledHistory(handle, 'captureConfigChange'), 'watchConfigFiles');
+      assert.deepEqual(firstInHistory, { cancelRequested: false, closed: false }, 'the workflow lets the first watch run');
       assert.equal(first!.cancelRequested || first!.ended, false, 'the first watch still runs');
 
       // What the real activity signals once inotify is established.
       await handle.signal(watchInPlaceSignal, { watchId: second!.input.watchId, mode: 'inotify' });
-      assert.equal(await within('the rewatch answer', rewatch), 'inotify');
-      await eventually('the first watch to end', () => first!.ended);
+      assert.equal(await withDeadline(rewatch, 20_000, 'the rewatch answer'), 'inotify');
+      await waitFor('the first watch to end', () => first!.ended);
       assert.equal(first!.cancelRequested, true, 'the first watch was cancelled by the workflow');
       // A late word from the ended watch changes nothing.
       await handle.signal(watchInPlaceSignal, { watchId: first!.input.watchId, mode: 'polling' });
-      await sleep(500);
+      const [firstInHistoryNow, secondInHistory] = activitiesIn(await settledHistory(handle), 'watchConfigFiles');
+      assert.equal(firstInHistoryNow!.cancelRequested, true, 'the history shows the cancellation of the first watch');
+      assert.deepEqual(secondInHistory, { cancelRequested: false, closed: false }, 'the workflow lets the second watch run');
       assert.equal(second!.cancelRequested || second!.ended, false, 'the second watch runs on');
       const latest = await server.client.workflow.getHandle(handle.workflowId).describe();
       assert.equal(latest.runId, handle.firstExecutionRunId, 'no new run');
       assert.equal(latest.status.name, 'RUNNING');
 
       await handle.signal(configChangesSignal, [change('/etc/b.conf', '2026-01-01T10:00:01.000Z')]);
-      await eventually('b.conf to be captured', () => capture.calls.length === 2 && capture.calls[1]!.done);
+      await waitFor('b.conf to be captured', () => capture.calls.length === 2 && capture.calls[1]!.done);
       await stopAndWait(handle, capture);
       assert.equal(watch.calls.length, 2);
       assert.equal(second!.cancelRequested, true);
@@ -339,13 +354,13 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     const watch = fakeWatch();
     const capture = fakeCapture({ held: true });
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
-      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await waitFor('the watch activity to start', () => watch.calls.length === 1);
       await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:00.000Z')]);
-      await eventually('the capture of a.conf to start', () => capture.calls.length === 1);
+      await waitFor('the capture of a.conf to start', () => capture.calls.length === 1);
       await handle.signal(stopWatchingSignal);
       await assert.rejects(handle.executeUpdate(rewatchUpdate), WorkflowUpdateFailedError);
       capture.open();
-      await within('the workflow to complete', handle.result());
+      await withDeadline(handle.result(), 20_000, 'the workflow to complete');
       assert.equal(watch.calls.length, 1);
     });
   });
@@ -356,12 +371,13 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
       failFor: (path) => (path === '/etc/secret.conf' ? ApplicationFailure.nonRetryable('cannot read /etc/secret.conf', 'permission_denied') : null),
     });
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
-      await eventually('the watch activity to start', () => watch.calls.length === 1);
+      await waitFor('the watch activity to start', () => watch.calls.length === 1);
       await handle.signal(configChangesSignal, [change('/etc/secret.conf', '2026-01-01T10:00:00.000Z')]);
-      await eventually('the capture of secret.conf to fail', () => capture.calls.length === 1 && capture.calls[0]!.done);
+      await waitFor('the capture of secret.conf to fail', () => capture.calls.length === 1 && capture.calls[0]!.done);
       await handle.signal(configChangesSignal, [change('/etc/a.conf', '2026-01-01T10:00:01.000Z')]);
-      await eventually('a.conf to be captured', () => capture.calls.length === 2 && capture.calls[1]!.done);
-      await sleep(500);
+      await waitFor('a.conf to be captured', () => capture.calls.length === 2 && capture.calls[1]!.done);
+      // Both captures have ended in the history: the failed one can be attempted no more.
+      assert.deepEqual(activitiesIn(await settledHistory(handle, 'captureConfigChange'), 'captureConfigChange'), [{ cancelRequested: false, closed: true }, { cancelRequested: false, closed: true }]);
 
       assert.deepEqual(capture.paths(), ['/etc/secret.conf', '/etc/a.conf'], 'the failed capture is not retried');
       assert.equal(await runStatus(handle.workflowId), 'RUNNING');
@@ -369,7 +385,7 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
       assert.equal(watch.calls[0]!.cancelRequested, false, 'the watch goes on');
 
       await handle.signal(stopWatchingSignal);
-      await within('the workflow to complete', handle.result());
+      await withDeadline(handle.result(), 20_000, 'the workflow to complete');
     });
   });
 
@@ -377,7 +393,7 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     const watch = fakeWatch({ fail: () => ApplicationFailure.nonRetryable(`no device named ${HOSTNAME}`, 'device_not_found') });
     const capture = fakeCapture();
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
-      await within('the workflow to complete', handle.result());
+      await withDeadline(handle.result(), 20_000, 'the workflow to complete');
       const latest = await server.client.workflow.getHandle(handle.workflowId).describe();
       assert.equal(latest.runId, handle.firstExecutionRunId, 'no second run');
       assert.equal(latest.status.name, 'COMPLETED');
@@ -392,7 +408,7 @@ describe('configWatchWorkflow on the real dev server (mocked activities)', () =>
     const watch = fakeWatch({ fail: () => ApplicationFailure.retryable('host key changed', 'host_key_mismatch') });
     const capture = fakeCapture();
     await withWatcher({ watchConfigFiles: watch.watchConfigFiles, captureConfigChange: capture.captureConfigChange }, async (handle) => {
-      await within('the workflow to complete', handle.result());
+      await withDeadline(handle.result(), 20_000, 'the workflow to complete');
       assert.equal(watch.calls.length, 1, 'not retried');
       assert.equal(await runStatus(handle.workflowId), 'COMPLETED');
     });

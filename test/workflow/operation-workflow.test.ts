@@ -6,6 +6,7 @@ import type { HeldOperationNotice } from '../../schema/alert.ts';
 import type { PrincipalRef } from '../../schema/api-token.ts';
 import type { CommandResult, OperationInput, OperationView, RiskAssessment } from '../../schema/operation.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from '../../workflows/operation-messages.ts';
+import { waitFor } from '../support/poll.ts';
 import { uniqueName, workflowBundle } from '../support/stack.ts';
 import { useWorkflowServer } from '../support/workflow-server.ts';
 
@@ -119,8 +120,7 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       assert.deepEqual(outcome.operation.confirmed_by, BOB);
       assert.ok(!JSON.stringify(await handle.result()).includes(phrase), 'nor in the workflow result');
       // The held notice is a workflow of its own: wait for it while this worker still runs.
-      const deadline = Date.now() + 10_000;
-      while (fake.calls.notices.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitFor('the held notice', () => fake.calls.notices.length > 0, { timeoutMs: 10_000, intervalMs: 50 });
       // A second confirmation is refused by the validator: the command cannot run twice.
       await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] }), (e) => e instanceof WorkflowUpdateFailedError || e instanceof Error);
       assert.equal((await handle.result()).state, 'completed');

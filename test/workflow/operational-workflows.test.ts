@@ -11,6 +11,7 @@ import { incidentQuery, replacedUpdate } from '../../workflows/incident-messages
 import { leaveMaintenanceUpdate, maintenancePlannedUpdate, maintenanceQuery, maintenanceSettledUpdate } from '../../workflows/maintenance-messages.ts';
 import { confirmUpdate, decisionUpdate } from '../../workflows/operation-messages.ts';
 import { composeDevice, composeDeviceActivities, type ComposeDevice } from '../support/compose-device.ts';
+import { waitFor } from '../support/poll.ts';
 import { uniqueName, workflowBundle } from '../support/stack.ts';
 import { useWorkflowServer } from '../support/workflow-server.ts';
 
@@ -53,9 +54,7 @@ describe('operational workflows on the real dev server (device and database stoo
       assert.equal(op.state, 'awaiting_confirmation', 'entering is held even though each stop alone would run at once');
       assert.equal(op.assessment?.confirmation_phrase, null, 'the phrase is not in the answer');
       // The person learns it from the held notice, delivered by a workflow of its own.
-      const deadline = Date.now() + 10_000;
-      while (fake.calls.notices.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      phrase = fake.calls.notices.at(-1)?.phrase ?? '';
+      phrase = (await waitFor('the held notice', () => fake.calls.notices.at(-1), { timeoutMs: 10_000, intervalMs: 50 })).phrase ?? '';
       assert.match(phrase, /^enter maintenance on nas01 \d{4}$/);
       assert.deepEqual(device.log, [], 'nothing reached the device before confirmation');
     });
@@ -180,8 +179,14 @@ describe('operational workflows on the real dev server (device and database stoo
     const input: IncidentInput = { incidentId: crypto.randomUUID(), hostname: 'nas01', kind: 'pool_degraded', subject: 'tank', summary: 'pool tank is DEGRADED: ata-WDC_WD80EFAX_VAGK1234 FAULTED (too many errors)', correlationId: null, checkIntervalSeconds: 1 };
     await worker.runUntil(async () => {
       const handle = await server.client.workflow.start('diskIncidentWorkflow', { workflowId: uniqueName('incident'), taskQueue, args: [input] });
-      // Days may pass here; nothing is checked before a person says the disk was replaced.
-      await new Promise((r) => setTimeout(r, 1500));
+      // Days may pass here; nothing is checked before a person says the disk was replaced. Once the task after
+      // the opening record has completed, the workflow waits: a check to come would have started a timer there.
+      const history = await waitFor('the workflow to wait after recording the opening', async () => {
+        const events = (await handle.fetchHistory()).events ?? [];
+        const recordedAt = events.findIndex((e) => e.activityTaskCompletedEventAttributes);
+        return recordedAt >= 0 && events.slice(recordedAt).some((e) => e.workflowTaskCompletedEventAttributes) ? events : undefined;
+      });
+      assert.ok(!history.some((e) => e.timerStartedEventAttributes), 'no check is scheduled before the replacement');
       assert.equal((await handle.query(incidentQuery)).state, 'awaiting_replacement');
       assert.equal(checks, 0);
       const replaced: IncidentView = await handle.executeUpdate(replacedUpdate, { args: [{ by: 'alice', note: 'new disk WD-NEW123, zpool replace started' }] });
