@@ -96,7 +96,7 @@ export function createActivities(deps: ActivityDeps) {
     removeStackPath: (input: { hostname: string; path: string; directory: boolean }) => removeStackPath(deps, input),
     removeFailedDeploy: (input: { hostname: string; location: StackLocation }) => removeFailedDeploy(deps, input),
     imageDigests: (input: { hostname: string; imageIds: string[] }) => imageDigests(deps, input),
-    readStackFiles: (input: { hostname: string; location: StackLocation }) => readStackFiles(deps, input),
+    readStackFiles: (input: Parameters<typeof readStackFiles>[1]) => readStackFiles(deps, input),
     auditStack: (input: StackAuditInput) => auditStack(deps, input),
     planZfsReplication: (input: PlanReplicationInput) => planZfsReplication(deps, input),
     transferZfsSnapshot: (input: TransferInput) => transferZfsSnapshot(deps, input),

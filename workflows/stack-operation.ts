@@ -329,13 +329,13 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
     return own;
   }
 
-  /** Where the running project keeps its files, or where a stopped one of ours would be. */
   /** Compose needs the stack's file: containers whose project directory is gone are refused before anything runs. */
   async function requireStackFile(location: StackLocation): Promise<void> {
-    if ((await readStackFiles({ hostname, location })).content !== null) return;
+    if ((await readStackFiles({ hostname, location, envKeys: false })).content !== null) return;
     throw new Refused('stack_file_missing', `the compose file ${location.files[0]} of stack ${name} is not on ${hostname} (its containers were started from there); deploy the stack again or act on its containers; nothing was run`);
   }
 
+  /** Where the running project keeps its files, or where a stopped one of ours would be. */
   function locate(own: ContainerInfo[]): StackLocation {
     for (const c of own) {
       const location = locationFromLabels(name, c.labels);

@@ -204,14 +204,18 @@ export interface StackFiles {
   envFiles: Array<{ path: string; keys: string[] }>;
 }
 
-/** The stack's first compose file and the keys (only) of the env files it names or keeps beside it. */
-export async function readStackFiles(deps: StackDeps, input: { hostname: string; location: StackLocation }): Promise<StackFiles> {
+/**
+ * The stack's first compose file and the keys (only) of the env files it names or keeps beside it; with
+ * `envKeys: false` (a check that the file is there) the file alone.
+ */
+export async function readStackFiles(deps: StackDeps, input: { hostname: string; location: StackLocation; envKeys?: boolean }): Promise<StackFiles> {
   try {
     const { location } = input;
     checkStackPath(location.dir, 'stack directory');
     for (const file of location.files) checkStackPath(file, 'compose file');
     const { ssh } = await deviceTarget(deps.db, input.hostname);
     const content = await readDeviceFile(deps.pool, ssh, location.files[0]!);
+    if (input.envKeys === false) return { content, envFiles: [] };
     const parsed = content === null ? null : parseCompose(content);
     const named = parsed?.ok && parsed.data.kind === 'compose' ? parsed.data.services.flatMap((s) => s.env_files) : [];
     const paths = [...new Set(['.env', ...named])]
