@@ -198,7 +198,8 @@ export const gpuCollector: Collector<GpuData> = {
     description:
       'Per GPU: load %, memory used/total, temperature, power draw and limit, fan, performance state; NVIDIA through nvidia-smi, AMD through the amdgpu driver. Polled only on devices where a GPU was detected; elsewhere available false. Cached for up to 60 s.',
   },
-  description: 'GPU load, memory, temperature, power and fan: NVIDIA through nvidia-smi, AMD through the amdgpu driver',
+  description:
+    'per GPU: load, memory used/total, temperature, power draw/limit, fan, P-state — NVIDIA from `nvidia-smi --query-gpu --format=csv` (columns by header name), AMD from amdgpu\'s sysfs attributes; polled only where a GPU was detected',
   schema: GpuData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,

@@ -201,7 +201,8 @@ export const servicesCollector: Collector<ServicesData> = {
     description:
       'systemd service units with load/active/sub state and enablement, failed units first. Cached for up to 600 s.',
   },
-  description: 'systemd service units: load, active and sub state, description, enablement, failed units',
+  description:
+    'systemd service units with load/active/sub and enablement, failed first; no systemd (OpenRC, Unraid) is stated, not an error',
   schema: ServicesData,
   freshnessSeconds: 600,
   pollIntervalSeconds: 600,

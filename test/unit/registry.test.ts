@@ -1,7 +1,7 @@
 /**
  * The registry drives the rest: every data type it lists must have each part that follows from it.
- * A collector added without its table, simulator answer, capability entry, README row or OpenAPI route
- * value fails here, naming the type and the missing part.
+ * A collector added without its table, simulator answer, capability entry or OpenAPI route value, or
+ * with the README's generated Data table left stale, fails here, naming the type and the missing part.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { openApiDocument } from '../../api/openapi.ts';
 import { OUTPUTS } from '../../simulator/outputs/index.ts';
 import { REQUIRED_CAPABILITIES } from '../../domain/collectors/collector.ts';
 import { collectors, DATA_TYPES } from '../../domain/collectors/registry.ts';
+import { renderDataTypes, withSection } from '../../scripts/readme-sections.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const read = (...parts: string[]) => readFileSync(path.join(root, ...parts), 'utf8');
@@ -20,7 +21,6 @@ const migrations = readdirSync(path.join(root, 'schema', 'migrations'))
   .map((f) => read('schema', 'migrations', f))
   .join('\n');
 const databaseTypes = read('schema', 'database.ts');
-const readme = read('README.md');
 
 for (const [key, collector] of Object.entries(collectors)) {
   test(`data type ${key} has every part the registry implies`, () => {
@@ -37,9 +37,12 @@ for (const [key, collector] of Object.entries(collectors)) {
       (REQUIRED_CAPABILITIES as Record<string, string>)[key],
       'its required capability is the one REQUIRED_CAPABILITIES (the console\'s table) names',
     );
-    assert.match(readme, new RegExp(`^\\| \`${key}\` \\|`, 'm'), 'the README Data table has its row');
   });
 }
+
+test('the README\'s Data table is the one the registry generates', () => {
+  assert.equal(withSection(read('README.md'), renderDataTypes()), read('README.md'), 'README.md is stale: run npx tsx scripts/readme-sections.ts');
+});
 
 test('MCP tool names are unique across data types', () => {
   const names = Object.values(collectors).map((c) => c.tool.name);
