@@ -98,10 +98,11 @@ export function withSection(readme: string, section: string): string {
 }
 
 /**
- * Lists what a server declares without a running system: nothing here reads a device, so the services
- * are absent; an empty device list makes the templates enumerate nothing.
+ * Runs `use` on a client of an MCP server built without a running system, to list what it declares:
+ * nothing here reads a device, so the services are absent; an empty device list makes the templates
+ * enumerate nothing.
  */
-async function declaredReference(): Promise<string> {
+export async function withDeclaredServer<T>(use: (client: Client) => Promise<T>): Promise<T> {
   const absent = new Proxy({}, { get: (_t, name) => { throw new Error(`listing the MCP surface does not use ${String(name)}`); } });
   const deps = new Proxy(
     { devices: { list: async () => [] }, events: { subscribe: () => () => undefined }, operations: { settings: { publicUrl: null } } },
@@ -113,7 +114,7 @@ async function declaredReference(): Promise<string> {
   await server.connect(serverSide);
   await client.connect(clientSide);
   try {
-    return await renderMcpReference(client);
+    return await use(client);
   } finally {
     await client.close();
     await server.close();
@@ -122,7 +123,7 @@ async function declaredReference(): Promise<string> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const readme = readFileSync(README, 'utf8');
-  const updated = [renderDataTypes(), await declaredReference()].reduce(withSection, readme);
+  const updated = [renderDataTypes(), await withDeclaredServer(renderMcpReference)].reduce(withSection, readme);
   if (process.argv.includes('--check')) {
     if (updated !== readme) {
       process.stderr.write('README.md: a generated section is stale; run npx tsx scripts/readme-sections.ts\n');

@@ -42,6 +42,12 @@ export interface Collector<T> {
    * asked directly, the collector still answers with an explicit "not available" result.
    */
   readonly requiredCapability?: Capability;
+  /**
+   * What `command()` prints on a device without what the type reads (no docker, no systemd, busybox ps):
+   * the output `parse` answers "not available" for. The fleet simulator answers it for a type it has no
+   * generator of, on devices lacking `requiredCapability` (test/unit/registry.test.ts parses it).
+   */
+  readonly unavailableOutput?: string;
   /** Snapshot table this type is stored in (see schema/database.ts). */
   readonly table: SnapshotTableName;
   /** The remote script; built from constants and quoted arguments only. */

@@ -393,6 +393,7 @@ export const containersCollector: Collector<ContainersData> = {
   commandTimeoutMs: 30_000,
   retentionDays: 30,
   requiredCapability: REQUIRED_CAPABILITIES.containers,
+  unavailableOutput: `@@no-docker\n${END_MARKER}\n`,
   table: 'containers_snapshots',
 
   command: () => COMMAND,

@@ -133,6 +133,7 @@ export const dockerNetworksCollector: Collector<DockerNetworksData> = {
   commandTimeoutMs: 30_000,
   retentionDays: 7,
   requiredCapability: REQUIRED_CAPABILITIES.docker_networks,
+  unavailableOutput: `@@no-docker\n${END_MARKER}\n`,
   table: 'docker_networks_snapshots',
   tool: {
     name: 'get_docker_networks',

@@ -206,6 +206,8 @@ export const gpuCollector: Collector<GpuData> = {
   commandTimeoutMs: 20_000,
   retentionDays: 30,
   requiredCapability: REQUIRED_CAPABILITIES.gpu,
+  // Neither nvidia-smi nor an amdgpu card: the amdgpu section is printed, empty.
+  unavailableOutput: `@@amdgpu\n${END_MARKER}\n`,
   table: 'gpu_snapshots',
 
   command: () => COMMAND,

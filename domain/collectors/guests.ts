@@ -435,6 +435,7 @@ export const guestsCollector: Collector<GuestsData> = {
   commandTimeoutMs: 30_000,
   retentionDays: 30,
   requiredCapability: REQUIRED_CAPABILITIES.guests,
+  unavailableOutput: `@@no-proxmox\n${END_MARKER}\n`,
   table: 'guests_snapshots',
 
   command: () => COMMAND,

@@ -128,6 +128,7 @@ export const processesCollector: Collector<ProcessesData> = {
   pollIntervalSeconds: 300,
   commandTimeoutMs: 15_000,
   retentionDays: 7,
+  unavailableOutput: `@@no-procps\n${END_MARKER}\n`,
   table: 'processes_snapshots',
 
   command: () => COMMAND,

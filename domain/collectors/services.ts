@@ -209,6 +209,7 @@ export const servicesCollector: Collector<ServicesData> = {
   commandTimeoutMs: 20_000,
   retentionDays: 90,
   requiredCapability: REQUIRED_CAPABILITIES.services,
+  unavailableOutput: `@@no-systemd\n${END_MARKER}\n`,
   table: 'services_snapshots',
 
   command: () => COMMAND,
