@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { SnapshotTableName } from '../../schema/database.ts';
 
 /**
  * One data type = one collector file. A collector says how to ask a device (one shell script, one SSH
@@ -62,22 +63,7 @@ export interface Collector<T> {
   capabilities?(data: T): Partial<Record<Capability, boolean>>;
 }
 
-export type SnapshotTableName =
-  | 'metrics_snapshots'
-  | 'containers_snapshots'
-  | 'network_snapshots'
-  | 'services_snapshots'
-  | 'drives_snapshots'
-  | 'zfs_snapshots'
-  | 'updates_snapshots'
-  | 'guests_snapshots'
-  | 'capabilities_snapshots'
-  | 'processes_snapshots'
-  | 'disk_io_snapshots'
-  | 'sensors_snapshots'
-  | 'gpu_snapshots'
-  | 'ports_snapshots'
-  | 'docker_networks_snapshots';
+export type { SnapshotTableName } from '../../schema/database.ts';
 
 /** What the daily detection looks for on every device (see capabilities.ts). */
 export const CAPABILITIES = ['docker', 'zfs', 'smartctl', 'systemd', 'inotifywait', 'proxmox', 'unraid', 'wsl', 'swag', 'gpu'] as const;
