@@ -36,7 +36,7 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     const device = await findDeviceByHostname(db, input.hostname);
     if (!device) throw new SshError('device_not_found', `no device named ${input.hostname}`);
 
-    const previous = collector.usesPrevious ? await latestSnapshot(db, collector.table, device.id) : undefined;
+    const previous = collector.usesPrevious ? await latestSnapshot(db, collector, device.id) : undefined;
     const ctx = previous ? { previous: { data: previous.data, collectedAt: previous.collectedAt } } : {};
     const started = performance.now();
     const script = collectionScript(input.dataType, collector, ctx);

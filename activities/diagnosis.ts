@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
-import type { ContainersData } from '../domain/collectors/containers.ts';
-import type { MetricsData } from '../domain/collectors/metrics.ts';
+import type { z } from 'zod';
+import { ContainersData } from '../domain/collectors/containers.ts';
+import { MetricsData } from '../domain/collectors/metrics.ts';
 import { collectorFor } from '../domain/collectors/registry.ts';
 import { diagnose, type DiagnosedDataType, type DiagnosisFocus, type DiagnosisReport } from '../domain/insights/diagnosis.ts';
 import type { Database, Trigger } from '../schema/database.ts';
@@ -31,6 +32,17 @@ const FILESYSTEM_TREND_DAYS = 7;
 const CONTAINER_HISTORY_HOURS = 6;
 const CONFIG_CHANGE_HOURS = 24;
 const HISTORY_POINTS = 2000;
+/** The parts of the history the trends read. */
+const FilesystemHistory = MetricsData.pick({ filesystems: true });
+const ContainerHistory = ContainersData.pick({ containers: true });
+
+/** The points whose payload `schema` reads: one stored by an older version, of another shape, is left out of the trend. */
+function readable<T>(schema: z.ZodType<T>, points: Array<{ collectedAt: Date; data: unknown }>): Array<{ collected_at: string; data: T }> {
+  return points.flatMap((p) => {
+    const parsed = schema.safeParse(p.data);
+    return parsed.success ? [{ collected_at: p.collectedAt.toISOString(), data: parsed.data }] : [];
+  });
+}
 
 /**
  * Judges one device from its fresh snapshots, its recent history and its config changes. Reads only;
@@ -44,7 +56,7 @@ export async function diagnoseDevice(deps: DiagnosisDeps, input: DiagnoseDeviceI
   const snapshots: Partial<Record<DiagnosedDataType, unknown>> = {};
   let collectedAt = new Date(0);
   for (const type of input.collected) {
-    const latest = await latestSnapshot(db, collectorFor(type).table, device.id);
+    const latest = await latestSnapshot(db, collectorFor(type), device.id);
     if (!latest) continue;
     snapshots[type] = latest.data;
     if (latest.collectedAt > collectedAt) collectedAt = latest.collectedAt;
@@ -59,13 +71,13 @@ export async function diagnoseDevice(deps: DiagnosisDeps, input: DiagnoseDeviceI
     focus: input.focus,
     collectedAt: (input.collected.length > 0 ? collectedAt : now).toISOString(),
     snapshots,
-    filesystemHistory: metrics.map((p) => ({
-      collected_at: p.collectedAt.toISOString(),
-      mounts: (p.data as MetricsData).filesystems.map((f) => ({ mount: f.mountpoint, used_bytes: f.used_bytes, size_bytes: f.size_bytes })),
+    filesystemHistory: readable(FilesystemHistory, metrics).map((p) => ({
+      collected_at: p.collected_at,
+      mounts: p.data.filesystems.map((f) => ({ mount: f.mountpoint, used_bytes: f.used_bytes, size_bytes: f.size_bytes })),
     })),
-    containerHistory: containers.map((p) => ({
-      collected_at: p.collectedAt.toISOString(),
-      containers: (p.data as ContainersData).containers.map((c) => ({ name: c.name, state: c.state, restart_count: c.restart_count, health: c.health })),
+    containerHistory: readable(ContainerHistory, containers).map((p) => ({
+      collected_at: p.collected_at,
+      containers: p.data.containers.map((c) => ({ name: c.name, state: c.state, restart_count: c.restart_count, health: c.health })),
     })),
     recentConfigChanges: changes.map((c) => ({
       path: c.path,

@@ -1,6 +1,8 @@
 import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { collectors } from '../domain/collectors/registry.ts';
 import type { Database } from '../schema/database.ts';
+import { ensureHypertables } from '../schema/migrations/hypertables.ts';
 import { migrationProvider } from '../schema/migrations/index.ts';
 import { watchDbPool } from './metrics.ts';
 import type { Logger } from './logger.ts';
@@ -36,10 +38,12 @@ export function databaseUnreachable(err: unknown): string | null {
   return null;
 }
 
+/** Applies the migrations, then makes every registered type's snapshot table a hypertable where TimescaleDB is in use. */
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
+  await ensureHypertables(db as Kysely<unknown>, Object.values(collectors).map((c) => c.table));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 

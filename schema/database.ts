@@ -395,6 +395,9 @@ export interface AuditLogTable {
   details: Json<Record<string, unknown>> | null;
 }
 
+/** The per-type snapshot tables (those with the snapshot columns): one per registered data type. */
+export type SnapshotTableName = { [K in keyof Database]: Database[K] extends SnapshotColumns ? K : never }[keyof Database];
+
 export interface Database {
   devices: DevicesTable;
   metrics_snapshots: MetricsSnapshotsTable;

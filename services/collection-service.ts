@@ -103,9 +103,8 @@ export class CollectionService {
       if (!cached || ageOf(cached) >= collector.freshnessSeconds) {
         try {
           const device = await this.devices.require(hostname);
-          const stored = await latestSnapshot(this.db, collector.table, device.id);
-          // One stored by an older version, whose payload no longer has today's shape, is collected anew rather than answered.
-          const snapshot = stored && collector.schema.safeParse(stored.data).success ? stored : undefined;
+          // One stored by an older version, whose payload no longer has today's shape, is none: collected anew rather than answered.
+          const snapshot = await latestSnapshot(this.db, collector, device.id);
           cached = snapshot && { deviceId: device.id, snapshot, insights: insightsFor(dataType, snapshot.data) };
         } catch (err) {
           const unreachable = databaseUnreachable(err);

@@ -1,14 +1,19 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
+import { z } from 'zod';
 import type { Logger } from '../platform/logger.ts';
 
-/** One live event: an audit row (collection, operation step, config change, maintenance, incident...) or a device status change. */
-export interface InfraEvent {
-  kind: 'audit' | 'device_status';
-  time: string;
-  device: string | null;
-  [field: string]: unknown;
-}
+/**
+ * One live event: an audit row (collection, operation step, config change, maintenance, incident...) or a
+ * device status change, as the database's triggers (migrations 0010, 0013) announce it; the rest of the
+ * row's fields ride along.
+ */
+const InfraEvent = z.looseObject({
+  kind: z.enum(['audit', 'device_status']),
+  time: z.string(),
+  device: z.string().nullable(),
+});
+export type InfraEvent = z.infer<typeof InfraEvent>;
 
 const CHANNEL = 'infra_events';
 const RECONNECT_MS = 2000;
@@ -35,11 +40,15 @@ export class EventService {
     const client = new pg.Client({ connectionString: this.databaseUrl });
     client.on('notification', (msg) => {
       if (msg.channel !== CHANNEL || !msg.payload) return;
+      // Written by whichever version's trigger is installed: one this version cannot read is logged and dropped.
+      let event: z.ZodSafeParseResult<InfraEvent> | undefined;
       try {
-        this.emitter.emit('event', JSON.parse(msg.payload) as InfraEvent);
+        event = InfraEvent.safeParse(JSON.parse(msg.payload));
       } catch {
-        this.logger.warn('unreadable event payload', { channel: msg.channel });
+        event = undefined;
       }
+      if (event?.success) this.emitter.emit('event', event.data);
+      else this.logger.warn('unreadable event payload', { channel: msg.channel, error: event?.error.message ?? 'not JSON' });
     });
     client.on('error', (err) => {
       this.logger.warn('event listener lost the database; reconnecting', { error: err.message });

@@ -4,7 +4,7 @@ import type { DeviceView } from '../schema/device.ts';
 import { deviceView } from '../store/devices.ts';
 import { firingAlerts } from '../store/alerts.ts';
 import { latestContainersByDevice, latestFleetRows } from '../store/fleet.ts';
-import type { ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
+import { type ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
 import type { FleetContainersQuery } from '../schema/fleet-containers.ts';
 import { ServiceError } from './service-error.ts';
 
@@ -83,7 +83,9 @@ export class FleetService {
     const matching: FleetContainer[] = [];
     const sources: FleetContainerSource[] = [];
     for (const row of rows) {
-      const data = row.data as ContainersData | null;
+      // An answer stored by an older version, no longer of today's shape, is as good as none until the next collection.
+      const parsed = row.data === null ? null : ContainersData.safeParse(row.data);
+      const data = parsed?.success ? parsed.data : null;
       const collectedAt = row.collected_at?.toISOString() ?? null;
       sources.push({ device: row.hostname, collected_at: collectedAt, docker_available: data?.docker_available ?? null });
       if (data === null || collectedAt === null) continue;

@@ -4,7 +4,7 @@ import { configAnswer } from './config-answers.ts';
 import type { DeviceModel, DockerAction } from './model.ts';
 import { dockerPsOutput } from './outputs/containers.ts';
 import { loadAverages } from './outputs/metrics.ts';
-import { OUTPUTS } from './outputs/index.ts';
+import { collectionOutput } from './outputs/index.ts';
 import { words } from './shell-words.ts';
 
 /**
@@ -149,5 +149,8 @@ export function respond(model: DeviceModel, kind: Exclude<CommandKind, 'config-w
     case 'config-read':
       return configAnswer(model, 'read', script, t);
   }
-  return { stdout: OUTPUTS[kind](model, t, script), stderr: '', exitCode: 0 };
+  const stdout = collectionOutput(kind, model, t, script);
+  // A profile that has what the simulator cannot show: fail as a broken tool would, visibly, rather than answer "not available".
+  if (stdout === null) return { stdout: '', stderr: `simulator: no simulated ${kind} output for this device\n`, exitCode: 127 };
+  return { stdout, stderr: '', exitCode: 0 };
 }

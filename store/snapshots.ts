@@ -10,15 +10,21 @@ export interface StoredSnapshot<T = unknown> {
   data: T;
 }
 
-export async function latestSnapshot<T>(db: Kysely<Database>, table: SnapshotTableName, deviceId: string): Promise<StoredSnapshot<T> | undefined> {
+/**
+ * The device's newest snapshot of the collector's type, its payload read with the type's schema: one
+ * stored by an older version, whose payload no longer has today's shape, is as good as none (callers
+ * collect anew, or take their own sample instead of a delta).
+ */
+export async function latestSnapshot<T>(db: Kysely<Database>, collector: Pick<Collector<T>, 'table' | 'schema'>, deviceId: string): Promise<StoredSnapshot<T> | undefined> {
   const row = await db
-    .selectFrom(table)
+    .selectFrom(collector.table)
     .select(['id', 'collected_at', 'collection_id', 'duration_ms', 'data'])
     .where('device_id', '=', deviceId)
     .orderBy('collected_at', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row && { id: row.id, collectedAt: row.collected_at, collectionId: row.collection_id, durationMs: row.duration_ms, data: row.data as T };
+  const payload = row && collector.schema.safeParse(row.data);
+  return row && payload?.success ? { id: row.id, collectedAt: row.collected_at, collectionId: row.collection_id, durationMs: row.duration_ms, data: payload.data } : undefined;
 }
 
 export interface SnapshotPoint {

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import type { Logger } from '../../platform/logger.ts';
 import type { PrincipalRef } from '../../schema/api-token.ts';
 import type { AuditAction, Database, Trigger } from '../../schema/database.ts';
@@ -174,6 +175,16 @@ export async function removeFailedDeploy(deps: StackDeps, input: { hostname: str
   }
 }
 
+/** `{{json .RepoDigests}}`: null for an image that has none. */
+const RepoDigests = z.array(z.string()).nullable();
+const jsonOrUndefined = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * The registry digests (`repo@sha256:...`) the device knows for image ids, read with one
  * `docker image inspect`. An image built locally has none: its id is all there is.
@@ -189,8 +200,9 @@ export async function imageDigests(deps: StackDeps, input: { hostname: string; i
     for (const line of out.stdout.split('\n')) {
       const [id, json] = line.split('\t');
       if (!id || !json) continue;
-      const list: unknown = JSON.parse(json);
-      digests[id] = Array.isArray(list) ? list.filter((d): d is string => typeof d === 'string') : [];
+      const list = RepoDigests.safeParse(jsonOrUndefined(json));
+      if (!list.success) throw new SshError('parse_error', `docker image inspect on ${input.hostname}: RepoDigests of ${id} is not a list of strings (${json.slice(0, 200)})`);
+      digests[id] = list.data ?? [];
     }
     return digests;
   } catch (err) {

@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
 import type { Logger } from '../../platform/logger.ts';
 import type { PrincipalRef } from '../../schema/api-token.ts';
 import type { AuditAction, Database, Trigger } from '../../schema/database.ts';
@@ -135,12 +136,8 @@ export interface TransferInput {
 }
 
 /** What each attempt reports as it goes; a retry reads the last one to add up the bytes of all attempts. */
-interface TransferProgress {
-  attempt: number;
-  bytes: number;
-  bytes_before: number;
-  resumed: boolean;
-}
+const TransferProgress = z.object({ attempt: z.number(), bytes: z.number(), bytes_before: z.number(), resumed: z.boolean() });
+type TransferProgress = z.infer<typeof TransferProgress>;
 
 /**
  * `zfs send` on the source piped into `zfs receive -s` on the target, each over a connection of its own,
@@ -152,7 +149,9 @@ interface TransferProgress {
 export async function transferZfsSnapshot(deps: ReplicationDeps, input: TransferInput): Promise<ZfsTransferResult> {
   const ctx = Context.current();
   const started = Date.now();
-  const previous = ctx.info.heartbeatDetails as TransferProgress | undefined;
+  // The last heartbeat of an earlier attempt, perhaps by a worker of another version: progress it cannot read counts from zero.
+  const earlier = TransferProgress.safeParse(ctx.info.heartbeatDetails);
+  const previous = earlier.success ? earlier.data : undefined;
   const progress: TransferProgress = { attempt: ctx.info.attempt, bytes: 0, bytes_before: (previous?.bytes_before ?? 0) + (previous?.bytes ?? 0), resumed: false };
   const [source, target] = await Promise.all([targetOf(deps, input.source.hostname), targetOf(deps, input.target.hostname)]);
   const { plan } = input;

@@ -122,7 +122,7 @@ export const capabilitiesCollector: Collector<CapabilitiesData> = {
     description:
       'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag, gpu), its OS, kernel and architecture. Detected daily.',
   },
-  description: 'What the device has (docker, zfs, smartctl, systemd, inotifywait, proxmox, unraid, wsl, swag, gpu), its OS, kernel and architecture',
+  description: `${CAPABILITIES.join(', ')}; OS, kernel, arch — stored on the device`,
   schema: CapabilitiesData,
   freshnessSeconds: 86_400,
   pollIntervalSeconds: 86_400,

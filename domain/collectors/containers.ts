@@ -385,13 +385,15 @@ export const containersCollector: Collector<ContainersData> = {
     description:
       'Every Docker container with state, image, ports, restart count, health and CPU/memory/network/block I/O. Cached for up to 30 s.',
   },
-  description: 'Docker containers: state, health, restarts, ports, labels and resource usage',
+  description:
+    'every container (`docker ps -a`) with state, image, ports, restarts, health, and CPU/memory/net/block I/O from one `docker stats` for all',
   schema: ContainersData,
   freshnessSeconds: 30,
   pollIntervalSeconds: 30,
   commandTimeoutMs: 30_000,
   retentionDays: 30,
   requiredCapability: REQUIRED_CAPABILITIES.containers,
+  unavailableOutput: `@@no-docker\n${END_MARKER}\n`,
   table: 'containers_snapshots',
 
   command: () => COMMAND,

@@ -144,7 +144,8 @@ export const diskIoCollector: Collector<DiskIoData> = {
     description:
       'Per whole block device (partitions, loop, RAM and zram devices left out): read and write bytes per second, reads/writes per second, IOPS, %util (share of the second with I/O in flight) and average wait, from two /proc/diskstats samples a second apart. Busiest first. Cached for up to 60 s.',
   },
-  description: 'Per block device read/write bytes per second, IOPS, %util and average wait, from two /proc/diskstats samples a second apart',
+  description:
+    'per whole block device: read/write bytes/s, reads/writes/s, IOPS, %util and average wait from two `/proc/diskstats` samples a second apart (`/sys/block` decides what is a whole device; loop, RAM, zram, floppy and optical devices left out)',
   schema: DiskIoData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,

@@ -126,12 +126,14 @@ function parseNetworks(sections: Sections): DockerNetworksData {
 export const dockerNetworksCollector: Collector<DockerNetworksData> = {
   dataType: DATA_TYPE,
   schema: DockerNetworksData,
-  description: 'Docker networks: driver, scope, subnets and attached containers',
+  description:
+    'Docker networks (`docker network ls` + `inspect`): driver, scope, subnets and gateways, attached containers with their addresses, compose project',
   freshnessSeconds: 120,
   pollIntervalSeconds: 600,
   commandTimeoutMs: 30_000,
   retentionDays: 7,
   requiredCapability: REQUIRED_CAPABILITIES.docker_networks,
+  unavailableOutput: `@@no-docker\n${END_MARKER}\n`,
   table: 'docker_networks_snapshots',
   tool: {
     name: 'get_docker_networks',

@@ -198,13 +198,16 @@ export const gpuCollector: Collector<GpuData> = {
     description:
       'Per GPU: load %, memory used/total, temperature, power draw and limit, fan, performance state; NVIDIA through nvidia-smi, AMD through the amdgpu driver. Polled only on devices where a GPU was detected; elsewhere available false. Cached for up to 60 s.',
   },
-  description: 'GPU load, memory, temperature, power and fan: NVIDIA through nvidia-smi, AMD through the amdgpu driver',
+  description:
+    'per GPU: load, memory used/total, temperature, power draw/limit, fan, P-state — NVIDIA from `nvidia-smi --query-gpu --format=csv` (columns by header name), AMD from amdgpu\'s sysfs attributes; polled only where a GPU was detected',
   schema: GpuData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 20_000,
   retentionDays: 30,
   requiredCapability: REQUIRED_CAPABILITIES.gpu,
+  // Neither nvidia-smi nor an amdgpu card: the amdgpu section is printed, empty.
+  unavailableOutput: `@@amdgpu\n${END_MARKER}\n`,
   table: 'gpu_snapshots',
 
   command: () => COMMAND,

@@ -426,7 +426,8 @@ export const guestsCollector: Collector<GuestsData> = {
     description:
       'The QEMU VMs and LXC containers of a Proxmox VE node: status, CPU %, memory, disk, network counters, uptime, tags, template flag and lock. `problems` lists locked guests (a backup or migration in progress, or one that died), guests using over 90 % of their memory and containers with a nearly full root disk; status needs_sudo says pvesh, qm and pct must be allowed through sudo -n. Cached for up to 60 s.',
   },
-  description: 'Proxmox VE guests (VMs and LXC containers) of the node: state, CPU, memory, disk, network, uptime, tags, locks; problems such as stale locks and memory pressure',
+  description:
+    'Proxmox VE VMs and LXC containers of the node (`pvesh get /cluster/resources`; `qm list`/`pct list` where pvesh cannot answer; root or `sudo -n`, otherwise `needs_sudo`): status, CPU %, memory, disk, network, uptime, tags, template, lock; `problems` names locked guests, memory over 90 %, full container disks',
   schema: GuestsData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 120,
@@ -434,6 +435,7 @@ export const guestsCollector: Collector<GuestsData> = {
   commandTimeoutMs: 30_000,
   retentionDays: 30,
   requiredCapability: REQUIRED_CAPABILITIES.guests,
+  unavailableOutput: `@@no-proxmox\n${END_MARKER}\n`,
   table: 'guests_snapshots',
 
   command: () => COMMAND,

@@ -390,7 +390,8 @@ export const metricsCollector: Collector<MetricsData> = {
     description:
       'CPU % (from /proc/stat deltas), memory, filesystems, load, uptime, network counters and process count. Cached for up to 300 s.',
   },
-  description: 'CPU, memory, filesystem, load, uptime and network counters from /proc and df',
+  description:
+    'CPU % from `/proc/stat` deltas, memory, every real filesystem, load 1/5/15, uptime, network rx/tx per interface, process count — one SSH round-trip',
   schema: MetricsData,
   freshnessSeconds: 300,
   pollIntervalSeconds: 300,

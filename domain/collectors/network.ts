@@ -498,7 +498,8 @@ export const networkCollector: Collector<NetworkData> = {
     description:
       'Interfaces with state, MTU, MAC, addresses and rx/tx counters, and the default route. Cached for up to 120 s.',
   },
-  description: 'Network interfaces: state, addresses, MAC, bridge membership, traffic counters, and the default route',
+  description:
+    'interfaces (`ip -j -s -d addr`, text fallback for busybox/old iproute2) with state, MTU, MAC, kind, addresses, counters; default route',
   schema: NetworkData,
   freshnessSeconds: 120,
   pollIntervalSeconds: 120,

@@ -118,7 +118,8 @@ function publisherOf(port: Omit<ListeningPort, 'container'>, byContainer: Map<st
 export const portsCollector: Collector<PortsData> = {
   dataType: DATA_TYPE,
   schema: PortsData,
-  description: 'Listening TCP and UDP sockets with their owning process and publishing container',
+  description:
+    'listening TCP and UDP sockets (`ss -tulpnH`) with the owning process (every one as root; only the SSH user\'s own otherwise, which `process_names_complete` says) and the container publishing the port (`docker ps`); stack deployments check their host ports against it',
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 30_000,

@@ -121,12 +121,14 @@ export const processesCollector: Collector<ProcessesData> = {
     description:
       'The 15 processes using the most CPU and the 15 using the most resident memory (procps ps): PID, user, %CPU (CPU time over the process\'s lifetime, as ps computes it), %MEM, RSS, state, CPU time and command line. A device with busybox ps answers available false. Cached for up to 60 s.',
   },
-  description: `The ${TOP_PROCESSES} processes using the most CPU (lifetime average, as ps computes it) and the most resident memory, from procps ps`,
+  description:
+    `the ${TOP_PROCESSES} processes with the most CPU and the ${TOP_PROCESSES} with the most resident memory (\`ps auxww --sort\`, procps; %CPU is ps's lifetime average): PID, user, %CPU, %MEM, RSS, state, CPU time, command; busybox \`ps\` is "not available"`,
   schema: ProcessesData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 15_000,
   retentionDays: 7,
+  unavailableOutput: `@@no-procps\n${END_MARKER}\n`,
   table: 'processes_snapshots',
 
   command: () => COMMAND,

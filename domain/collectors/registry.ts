@@ -16,8 +16,10 @@ import { updatesCollector } from './updates.ts';
 import { zfsCollector } from './zfs/index.ts';
 
 /**
- * Every data type the system collects. Schedules, API routes, MCP tools and audit follow from this
- * list: adding a type is one collector file, one migration, and one line here.
+ * Every data type the system collects. Schedules, API routes and OpenAPI answers, MCP tools, audit,
+ * hypertables, the README's Data table and the simulator's default follow from this list: adding a type
+ * is one collector file (with its fixtures and tests), one migration, and one line here
+ * (docs/ARCHITECTURE.md, "Adding a data type").
  */
 export const collectors = {
   metrics: metricsCollector,

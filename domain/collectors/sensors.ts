@@ -214,7 +214,8 @@ export const sensorsCollector: Collector<SensorsData> = {
     description:
       'Temperatures (hottest first, with the chips\' own max/critical limits and alarms) and fan speeds, from lm-sensors (sensors -j), else /sys/class/hwmon, else thermal zones; a VM without sensors answers an empty list with its reason. Cached for up to 60 s.',
   },
-  description: 'Temperatures (with the chips\' own max/critical limits) and fan speeds from lm-sensors (sensors -j), else /sys/class/hwmon and thermal zones',
+  description:
+    'temperatures (hottest first, with the chip\'s max/critical limits and alarm) and fans from `sensors -j`, else `/sys/class/hwmon`, else thermal zones; none (a VM) is an empty answer with its reason',
   schema: SensorsData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,

@@ -201,13 +201,15 @@ export const servicesCollector: Collector<ServicesData> = {
     description:
       'systemd service units with load/active/sub state and enablement, failed units first. Cached for up to 600 s.',
   },
-  description: 'systemd service units: load, active and sub state, description, enablement, failed units',
+  description:
+    'systemd service units with load/active/sub and enablement, failed first; no systemd (OpenRC, Unraid) is stated, not an error',
   schema: ServicesData,
   freshnessSeconds: 600,
   pollIntervalSeconds: 600,
   commandTimeoutMs: 20_000,
   retentionDays: 90,
   requiredCapability: REQUIRED_CAPABILITIES.services,
+  unavailableOutput: `@@no-systemd\n${END_MARKER}\n`,
   table: 'services_snapshots',
 
   command: () => COMMAND,

@@ -455,7 +455,7 @@ export const updatesCollector: Collector<UpdatesData> = {
       'Upgradable packages (apt, dnf, yum, pacman, apk) with security updates first, how old the package lists are, and whether a reboot is required. Read-only: never refreshes package lists. Cached for up to 6 h.',
   },
   description:
-    'Pending package updates (apt, dnf, yum, pacman, apk) without refreshing repository metadata: counts, security updates, versions, metadata age, reboot required',
+    'upgradable and security packages from apt, dnf, yum, pacman or apk — read-only (never refreshes lists; the lists\' age is reported), reboot required',
   schema: UpdatesData,
   freshnessSeconds: 21_600,
   pollIntervalSeconds: 21_600,

@@ -1,11 +1,10 @@
-import { sql, type Kysely } from 'kysely';
-import { makeHypertable, timescaleUsable } from './0012_timescale.ts';
+import type { Kysely } from 'kysely';
 import { createSnapshotTable } from './snapshot-table.ts';
 
 /**
  * Top processes, per-disk I/O rates, temperatures and fans, and GPUs (domain/collectors/processes.ts,
- * disk-io.ts, sensors.ts, gpu.ts): one snapshot table each, hypertables where TimescaleDB is in use like
- * the tables of 0012.
+ * disk-io.ts, sensors.ts, gpu.ts): one snapshot table each (hypertables where TimescaleDB is in use:
+ * hypertables.ts, after the migrations).
  */
 const TABLES = ['processes_snapshots', 'disk_io_snapshots', 'sensors_snapshots', 'gpu_snapshots'] as const;
 
@@ -37,10 +36,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   for (const table of TABLES) {
     await db.schema.createIndex(`${table}_device_time`).on(table).columns(['device_id', 'collected_at desc']).execute();
-  }
-  if (await timescaleUsable(db)) {
-    await sql`CREATE EXTENSION IF NOT EXISTS timescaledb`.execute(db);
-    for (const table of TABLES) await makeHypertable(db, table);
   }
 }
 

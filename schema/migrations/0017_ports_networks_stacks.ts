@@ -1,5 +1,4 @@
-import { sql, type Kysely } from 'kysely';
-import { makeHypertable, timescaleUsable } from './0012_timescale.ts';
+import type { Kysely } from 'kysely';
 import { createSnapshotTable } from './snapshot-table.ts';
 
 /**
@@ -20,11 +19,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('docker_networks_snapshots_device_time').on('docker_networks_snapshots').columns(['device_id', 'collected_at desc']).execute();
   await db.schema.alterTable('devices').addColumn('stacks_dir', 'text').execute();
-  // Like the older snapshot tables (0012_timescale): hypertables where TimescaleDB is loaded.
-  if (await timescaleUsable(db)) {
-    await sql`CREATE EXTENSION IF NOT EXISTS timescaledb`.execute(db);
-    for (const table of ['ports_snapshots', 'docker_networks_snapshots']) await makeHypertable(db, table);
-  }
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -95,8 +95,3 @@ export function sensorsOutput(model: DeviceModel, t: number): string {
       ];
   return [section('hwmon', lines.join('\n')), section('thermal', ''), `${END_MARKER}\n`].join('');
 }
-
-/** No simulated device has a GPU (the capability is false everywhere). */
-export function gpuOutput(): string {
-  return [section('amdgpu', ''), `${END_MARKER}\n`].join('');
-}

@@ -15,7 +15,7 @@ import { ConfigError, loadConfig } from '../../platform/config.ts';
 import { createDb, migrateToLatest } from '../../platform/db.ts';
 import { connectTemporal } from '../../platform/temporal.ts';
 import type { Database } from '../../schema/database.ts';
-import { timescaleUsable } from '../../schema/migrations/0012_timescale.ts';
+import { ensureHypertables, timescaleUsable } from '../../schema/migrations/hypertables.ts';
 import { composeBinary } from '../support/compose-stand-in.ts';
 import { apiClient } from '../support/http.ts';
 import { freePort } from '../support/ports.ts';
@@ -316,6 +316,7 @@ describe('snapshot tables on a PostgreSQL without TimescaleDB (migration 0012)',
 
   test('the extension is not there, so the snapshot tables stay plain tables with their keys', async () => {
     assert.equal(await timescaleUsable(db as Kysely<unknown>), false);
+    assert.deepEqual(await ensureHypertables(db as Kysely<unknown>, Object.values(collectors).map((c) => c.table)), [], 'the hypertable step converts nothing');
     const installed = await sql`select 1 from pg_extension where extname = 'timescaledb'`.execute(db);
     assert.equal(installed.rows.length, 0, 'no extension created');
     for (const { table } of Object.values(collectors)) {

@@ -96,6 +96,26 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
     assert.ok(collectorFor('capabilities').schema.safeParse(read.body.data).success, 'a fresh collection answered, in today\'s shape');
   });
 
+  test('a previous metrics snapshot of an older shape is no first CPU sample: the collection takes its own', async () => {
+    assert.equal((await addDevice('dev-old-previous')).status, 201);
+    const device = await sys.devices.require('dev-old-previous');
+    // This machine's boot, so the snapshot would pass for the same boot; its counters lack today's fields.
+    const bootTime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
+    const older = {
+      cpu: { usage_percent: 1 }, memory: { used_percent: 1 }, load: { load_1: 0, load_5: 0, load_15: 0 }, filesystems: [],
+      uptime_seconds: 1, boot_time: bootTime, process_count: 1, cpu_raw: { busy: 1 },
+    };
+    await storeCollection(sys.db, {
+      collector: collectorFor('metrics'), deviceId: device.id, hostname: 'dev-old-previous', data: older,
+      collectedAt: new Date(), durationMs: 5,
+      collectionId: `old-previous/${device.id}`, workflowId: 'old-previous', trigger: 'api', forceRefresh: false, correlationId: null, principal: 'local', warnings: [],
+    });
+    const read = await http('GET', '/api/devices/dev-old-previous/metrics?force_refresh=true');
+    assert.equal(read.status, 200, JSON.stringify(read.body));
+    assert.equal(read.body.data.cpu.source, 'in_command_sample');
+    assert.ok(collectorFor('metrics').schema.safeParse(read.body.data).success, 'answered in today\'s shape');
+  });
+
   test('containers: one docker ps and ONE docker stats for all containers; 50 concurrent force_refresh cause one exec', async () => {
     assert.equal((await addDevice('dev-containers')).status, 201);
     const before = sshd.countCalls(/^docker ps/);

@@ -9,7 +9,7 @@ import { apiScope } from '../../api/security.ts';
 import { collectors, DATA_TYPES } from '../../domain/collectors/registry.ts';
 import { doorScopeOf, toolScopes } from '../../mcp/tool-scopes.ts';
 import type { RunningSystem } from '../../platform/system.ts';
-import { README, renderMcpReference, withMcpReference } from '../../scripts/readme-mcp.ts';
+import { README, renderMcpReference, withSection } from '../../scripts/readme-sections.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { apiRequest } from '../support/http.ts';
 import { waitFor } from '../support/poll.ts';
@@ -150,7 +150,7 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
 
   test('the README\'s MCP reference is exactly what the server lists (tools with scopes, resources, templates, prompts)', async () => {
     const readme = readFileSync(README, 'utf8');
-    assert.equal(withMcpReference(readme, await renderMcpReference(client)), readme, 'README.md is stale: run npx tsx scripts/readme-mcp.ts');
+    assert.equal(withSection(readme, await renderMcpReference(client)), readme, 'README.md is stale: run npx tsx scripts/readme-sections.ts');
     const { tools } = await client.listTools();
     for (const name of NEW_TOOLS) assert.ok(tools.find((t) => t.name === name)?.outputSchema, `${name} is listed with an output schema`);
     // Every data tool declares its answer with the collector's payload; the client holds each call below to it.

@@ -42,7 +42,7 @@ export const zfsCollector: Collector<ZfsData> = {
     description:
       'Pools with health, capacity and fragmentation; the vdev tree with each device\'s state and read/write/checksum errors; scrub/resilver progress; datasets, snapshot counts, ARC. `problems` lists DEGRADED/FAULTED pools and errors first. Cached for up to 600 s.',
   },
-  description: 'ZFS pools: health, vdev tree with device errors, scrub and resilver progress, datasets, snapshots and ARC',
+  description: 'pools (`zpool list -Hp`), `zpool status` as a vdev tree with states and error counts, scrub/resilver progress; datasets, snapshot counts (newest 100 kept), ARC; `problems` names every DEGRADED/FAULTED device and error',
   schema: ZfsData,
   freshnessSeconds: 600,
   pollIntervalSeconds: 600,

@@ -1,9 +1,11 @@
 /**
- * The README's MCP reference (tools with the scope each needs, resources, resource templates, prompts),
- * generated from what the server declares. Run after adding or changing a tool, resource or prompt:
- *   npx tsx scripts/readme-mcp.ts           rewrite the section between the markers in README.md
- *   npx tsx scripts/readme-mcp.ts --check   exit 1 when the section is stale
- * test/integration/mcp-surface.test.ts fails while the README's section differs from the real server's.
+ * The README's generated sections, each between its own markers:
+ * - `data-types`: the Data table, from the collector registry (test/unit/registry.test.ts fails while it is stale);
+ * - `mcp-reference`: tools with the scope each needs, resources, resource templates, prompts, from what
+ *   the MCP server declares (test/integration/mcp-surface.test.ts fails while it differs from the real server's).
+ * Run after adding or changing a data type, tool, resource or prompt:
+ *   npx tsx scripts/readme-sections.ts           rewrite the sections in README.md
+ *   npx tsx scripts/readme-sections.ts --check   exit 1 when a section is stale
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,12 +13,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { collectors } from '../domain/collectors/registry.ts';
 import { buildServer, openAgentSession, type McpDeps } from '../mcp/server.ts';
 import { doorScopeOf } from '../mcp/tool-scopes.ts';
 
 export const README = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
-const BEGIN = '<!-- mcp-reference:begin (generated: npx tsx scripts/readme-mcp.ts) -->';
-const END = '<!-- mcp-reference:end -->';
+type SectionName = 'data-types' | 'mcp-reference';
+const begin = (name: SectionName) => `<!-- ${name}:begin (generated: npx tsx scripts/readme-sections.ts) -->`;
+const end = (name: SectionName) => `<!-- ${name}:end -->`;
+/** A section's lines between its markers. */
+const generated = (name: SectionName, lines: string[]) => [begin(name), '', ...lines, '', end(name)].join('\n');
 
 /** Table cells: one line, pipes escaped. */
 const cell = (text: string) => text.replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
@@ -42,9 +48,7 @@ export async function renderMcpReference(client: Client): Promise<string> {
       !a?.readOnlyHint && a?.idempotentHint && 'idempotent',
       a?.openWorldHint !== false && 'reaches devices',
     ].filter(Boolean).join(', ') || '—';
-  const lines = [
-    BEGIN,
-    '',
+  return generated('mcp-reference', [
     `### Tools (${tools.length})`,
     '',
     'Scope: what the token must hold (see Security). Hints: the tool\'s annotations (readOnlyHint, destructiveHint, idempotentHint, openWorldHint).',
@@ -65,37 +69,52 @@ export async function renderMcpReference(client: Client): Promise<string> {
     '| Prompt | Arguments | What it does |',
     '| --- | --- | --- |',
     ...prompts.map((p) => `| \`${p.name}\` | ${(p.arguments ?? []).map((a) => `\`${a.name}\`${a.required ? '' : '?'}`).join(', ') || '—'} | ${summary(p.description)} |`),
-    '',
-    END,
-  ];
-  return lines.join('\n');
+  ]);
 }
 
-/** The README with its MCP reference replaced by `section`. */
-export function withMcpReference(readme: string, section: string): string {
-  const start = readme.indexOf(BEGIN);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${BEGIN} … ${END} section`);
-  return readme.slice(0, start) + section + readme.slice(end + END.length);
+/** `300 s`, or whole hours as `6 h`. */
+const duration = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : `${seconds} s`);
+
+/** The Data table: every registered type with what it holds, how fresh an answer is kept, how often it is polled, how long it is kept. */
+export function renderDataTypes(): string {
+  return generated('data-types', [
+    '| data type | what | fresh for / polled every | kept |',
+    '|---|---|---|---|',
+    ...Object.values(collectors).map((c) => {
+      const cadence = c.freshnessSeconds === c.pollIntervalSeconds ? duration(c.freshnessSeconds) : `${duration(c.freshnessSeconds)} / ${duration(c.pollIntervalSeconds)}`;
+      return `| \`${c.dataType}\` | ${cell(c.description)} | ${cadence} | ${c.retentionDays} d |`;
+    }),
+  ]);
+}
+
+/** The README with the section that `section` (markers included, as rendered above) names replaced by it. */
+export function withSection(readme: string, section: string): string {
+  const name = /^<!-- ([a-z-]+):begin /.exec(section)?.[1] as SectionName | undefined;
+  if (name === undefined) throw new Error('not a generated section: it must start with its begin marker');
+  const start = readme.indexOf(begin(name));
+  const stop = readme.indexOf(end(name));
+  if (start < 0 || stop < start) throw new Error(`README.md has no ${begin(name)} … ${end(name)} section`);
+  return readme.slice(0, start) + section + readme.slice(stop + end(name).length);
 }
 
 /**
- * Lists what a server declares without a running system: nothing here reads a device, so the services
- * are absent; an empty device list makes the templates enumerate nothing.
+ * Runs `use` on a client of an MCP server built without a running system, to list what it declares:
+ * nothing here reads a device, so the services are absent; an empty device list makes the templates
+ * enumerate nothing.
  */
-async function declaredReference(): Promise<string> {
+export async function withDeclaredServer<T>(use: (client: Client) => Promise<T>): Promise<T> {
   const absent = new Proxy({}, { get: (_t, name) => { throw new Error(`listing the MCP surface does not use ${String(name)}`); } });
   const deps = new Proxy(
     { devices: { list: async () => [] }, events: { subscribe: () => () => undefined }, operations: { settings: { publicUrl: null } } },
     { get: (known, name) => (name in known ? known[name as keyof typeof known] : absent) },
   ) as unknown as McpDeps;
   const server = buildServer(deps, openAgentSession());
-  const client = new Client({ name: 'readme-mcp', version: '1' });
+  const client = new Client({ name: 'readme-sections', version: '1' });
   const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   await client.connect(clientSide);
   try {
-    return await renderMcpReference(client);
+    return await use(client);
   } finally {
     await client.close();
     await server.close();
@@ -104,14 +123,14 @@ async function declaredReference(): Promise<string> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const readme = readFileSync(README, 'utf8');
-  const updated = withMcpReference(readme, await declaredReference());
+  const updated = [renderDataTypes(), await withDeclaredServer(renderMcpReference)].reduce(withSection, readme);
   if (process.argv.includes('--check')) {
     if (updated !== readme) {
-      process.stderr.write('README.md: the MCP reference is stale; run npx tsx scripts/readme-mcp.ts\n');
+      process.stderr.write('README.md: a generated section is stale; run npx tsx scripts/readme-sections.ts\n');
       process.exit(1);
     }
   } else if (updated !== readme) {
     writeFileSync(README, updated);
-    process.stdout.write('README.md: MCP reference updated\n');
+    process.stdout.write('README.md: generated sections updated\n');
   }
 }
