@@ -3,6 +3,15 @@ import tseslint from 'typescript-eslint';
 
 /** Repeated in every block that sets no-restricted-imports, since a later block's options replace an earlier one's. */
 const KYSELY_OUTSIDE_STORE = { name: 'kysely', allowTypeImports: true, message: 'SQL belongs in store/: call a repository (type imports are fine).' };
+/**
+ * Services and fronts are handed repositories by the composition root (app/): they hold no database
+ * handle, so they may not even name its type, nor make one. Type imports count here on purpose.
+ */
+const NO_DATABASE_HANDLE = [
+  { group: ['kysely'], importNames: ['Kysely', 'Transaction', 'sql'], message: 'Services and fronts hold repositories (store/), not the database handle.' },
+  { group: ['**/platform/db.ts'], importNames: ['createDb', 'migrateToLatest', 'awaitMigrations'], message: 'Only the composition root (app/) opens the database.' },
+  { group: ['**/store/index.ts'], importNames: ['createRepositories'], message: 'Repositories are built once, in the composition root (app/), and injected.' },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'dist/', '.tools/', '.test-data/', '.test-data-*/', '.bench-data/', 'bin/*.mjs', 'test/support/*.mjs', 'eslint.config.js', 'web/dist/', 'client/openapi.gen.ts'] },
@@ -61,13 +70,21 @@ export default tseslint.config(
     },
   },
   {
+    // Services use the repositories they are given.
+    files: ['services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [KYSELY_OUTSIDE_STORE], patterns: NO_DATABASE_HANDLE }],
+    },
+  },
+  {
     // The fronts call services: they hold no activity, repository or SQL of their own.
     files: ['api/**/*.ts', 'mcp/**/*.ts', 'bin/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
+        paths: [KYSELY_OUTSIDE_STORE],
         patterns: [
           { group: ['**/activities/**', '**/store/**'], allowTypeImports: true, message: 'Fronts call services/; activities and repositories stay behind them.' },
-          { group: ['kysely'], importNames: ['sql', 'Kysely'], allowTypeImports: true, message: 'SQL belongs in store/.' },
+          ...NO_DATABASE_HANDLE,
         ],
       }],
     },

@@ -1,13 +1,10 @@
 import { SYSTEM_PRINCIPAL } from '../schema/api-token.ts';
 import { ApplicationFailure, Context, type Info } from '@temporalio/activity';
-import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { CollectionFailure, CollectionInput, CollectionResult } from '../schema/collection.ts';
-import type { Database } from '../schema/database.ts';
 import { isDeviceErrorCode } from '../schema/error-codes.ts';
 import { toApplicationFailure } from './activity-failure.ts';
 import { incidentSightings } from '../domain/incidents/detect.ts';
-import { evaluateAlerts } from '../store/alerts.ts';
 import { collectionAttemptFailures, collections, collectionSeconds } from '../platform/metrics.ts';
 import type { AlertTransition } from '../schema/alert.ts';
 import type { Collector, CollectorContext } from '../domain/collectors/collector.ts';
@@ -15,28 +12,27 @@ import { collectorFor, isDataType } from '../domain/collectors/registry.ts';
 import { SshError } from '../domain/ssh/errors.ts';
 import type { SshPool } from './ssh/pool.ts';
 import { posixShellCommand } from '../domain/ssh/quote.ts';
-import { writeAudit } from '../store/audit.ts';
-import { findDeviceByHostname, markDeviceFailure, mergeDeviceCapabilities, sshTargetOf } from '../store/devices.ts';
-import { latestSnapshot, storeCollection } from '../store/snapshots.ts';
+import { sshTargetOf } from '../store/devices.ts';
+import type { Repositories } from '../store/index.ts';
 
 export interface CollectDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   pool: SshPool;
   logger: Logger;
 }
 
 /** One SSH round-trip, parse, and store snapshot + audit row in one transaction. */
 export async function collect(deps: CollectDeps, input: CollectionInput): Promise<CollectionResult> {
-  const { db, pool, logger } = deps;
+  const { store, pool, logger } = deps;
   const { workflowId, collectionId, attempt } = collectionIdentity();
   const deadline = pollDeadlineMs(input, Context.current().info);
   try {
     if (!isDataType(input.dataType)) throw new SshError('parse_error', `unknown data type ${input.dataType}`);
     const collector = collectorFor(input.dataType);
-    const device = await findDeviceByHostname(db, input.hostname);
+    const device = await store.devices.findByHostname(input.hostname);
     if (!device) throw new SshError('device_not_found', `no device named ${input.hostname}`);
 
-    const previous = collector.usesPrevious ? await latestSnapshot(db, collector, device.id) : undefined;
+    const previous = collector.usesPrevious ? await store.snapshots.latest(collector, device.id) : undefined;
     const ctx = previous ? { previous: { data: previous.data, collectedAt: previous.collectedAt } } : {};
     const started = performance.now();
     const script = collectionScript(input.dataType, collector, ctx);
@@ -52,7 +48,7 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     const data = collector.parse(output, ctx);
     const durationMs = performance.now() - started;
 
-    const stored = await storeCollection(db, {
+    const stored = await store.snapshots.storeCollection({
       collector,
       deviceId: device.id,
       hostname: device.hostname,
@@ -69,12 +65,12 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     });
     const capabilities = collector.capabilities?.(data) ?? {};
     const capabilitiesChanged = Object.entries(capabilities).some(([name, value]) => device.capabilities[name] !== value);
-    if (capabilitiesChanged) await mergeDeviceCapabilities(db, device.id, capabilities);
+    if (capabilitiesChanged) await store.devices.mergeCapabilities(device.id, capabilities);
     // What this answer shows is judged against the alert rules; a device answering is no longer unreachable.
     // The two sources have their own rules and alert rows, so they are judged side by side.
     const [insightAlerts, statusAlerts] = await Promise.all([
-      evaluateAlerts(db, { source: 'insight', hostname: device.hostname, dataType: input.dataType, data: stored.data }),
-      evaluateAlerts(db, { source: 'device_status', hostname: device.hostname }),
+      store.alerts.evaluate({ source: 'insight', hostname: device.hostname, dataType: input.dataType, data: stored.data }),
+      store.alerts.evaluate({ source: 'device_status', hostname: device.hostname }),
     ]);
     const alerts = [...insightAlerts, ...statusAlerts];
     collections.inc({ data_type: input.dataType, status: 'success' });
@@ -130,12 +126,12 @@ export function collectionScript<T>(dataType: string, collector: Collector<T>, c
 /** The workflow's last word on a failed collection: one audit row and the device's status. */
 /** Records the failure and answers the alerts it fired (a device now unreachable). */
 export async function recordCollectionFailure(deps: CollectDeps, f: CollectionFailure): Promise<AlertTransition[]> {
-  const { db } = deps;
+  const { store } = deps;
   const { workflowId, collectionId, attempt } = collectionIdentity();
   // Counted before anything is written, once per collection: a failure the database is too far away to record still shows.
   if (attempt === 1) collections.inc({ data_type: f.input.dataType, status: f.errorCode });
-  const device = await findDeviceByHostname(db, f.input.hostname);
-  await writeAudit(db, {
+  const device = await store.devices.findByHostname(f.input.hostname);
+  await store.audit.write({
     device_id: device?.id ?? null,
     hostname: f.input.hostname,
     action: 'collect',
@@ -152,8 +148,8 @@ export async function recordCollectionFailure(deps: CollectDeps, f: CollectionFa
     principal: f.input.principal ?? SYSTEM_PRINCIPAL.id,
   });
   // Only what the device did counts against it: a database outage on our side does not make it unreachable.
-  if (device && isDeviceErrorCode(f.errorCode)) await markDeviceFailure(db, device.id, f.errorCode, f.message);
-  return device ? evaluateAlerts(db, { source: 'device_status', hostname: device.hostname }) : [];
+  if (device && isDeviceErrorCode(f.errorCode)) await store.devices.markFailure(device.id, f.errorCode, f.message);
+  return device ? store.alerts.evaluate({ source: 'device_status', hostname: device.hostname }) : [];
 }
 
 /**

@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
-import type { Kysely } from 'kysely';
-import type { Database, Device } from '../schema/database.ts';
+import type { Device } from '../schema/database.ts';
 import { hostnameOf, type DeviceChangeInput, type DeviceChangeResult } from '../schema/device-change.ts';
 import type { FollowedDevice } from '../services/device-follower.ts';
-import { deviceView, findDeviceByHostname, inDeviceChange } from '../store/devices.ts';
+import { deviceView } from '../store/devices.ts';
+import type { Repositories } from '../store/index.ts';
 
 /** The part of the config watch service the worker needs: a device's watcher follows the device. */
 export interface DeviceWatchers {
@@ -14,7 +14,7 @@ export interface DeviceWatchers {
 }
 
 export interface DeviceChangeDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   watchers: DeviceWatchers;
 }
 
@@ -23,11 +23,11 @@ export interface DeviceChangeDeps {
  * died after the commit is retried, finds the audit row of its own run, and answers what was applied
  * instead of refusing a device that it created itself.
  */
-export async function applyDeviceChange(deps: Pick<DeviceChangeDeps, 'db'>, input: DeviceChangeInput): Promise<DeviceChangeResult> {
+export async function applyDeviceChange(deps: Pick<DeviceChangeDeps, 'store'>, input: DeviceChangeInput): Promise<DeviceChangeResult> {
   const run = Context.current().info.workflowExecution;
   if (!run) throw new Error('a device change runs only inside its workflow');
   const hostname = hostnameOf(input.change);
-  return inDeviceChange(deps.db, hostname, async (tx) => {
+  return deps.store.devices.inChange(hostname, async (tx) => {
     const { device } = tx;
     if (await tx.appliedByRun(run)) return { outcome: 'applied', device: device ? deviceView(device) : null };
     const audit = (action: 'device_create' | 'device_update' | 'device_delete', row: Device, details: Record<string, unknown>) =>
@@ -111,7 +111,7 @@ export interface SyncWatcherInput {
 
 /** Starts the device's watcher, or stops it (device removed, monitoring off); idempotent. */
 export async function syncConfigWatcher(deps: DeviceChangeDeps, input: SyncWatcherInput): Promise<void> {
-  const device = await findDeviceByHostname(deps.db, input.hostname);
+  const device = await deps.store.devices.findByHostname(input.hostname);
   if (!device) return deps.watchers.removeDevice(input.hostname);
   await deps.watchers.syncDevice(device);
   // Not waited for: the device's answer does not hang on a new address that does not answer yet.

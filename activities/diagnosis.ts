@@ -1,18 +1,14 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import { ContainersData } from '../domain/collectors/containers.ts';
 import { MetricsData } from '../domain/collectors/metrics.ts';
 import { collectorFor } from '../domain/collectors/registry.ts';
 import { diagnose, type DiagnosedDataType, type DiagnosisFocus, type DiagnosisReport } from '../domain/insights/diagnosis.ts';
-import type { Database, Trigger } from '../schema/database.ts';
-import { writeAudit } from '../store/audit.ts';
-import { findDeviceByHostname } from '../store/devices.ts';
-import { configChangesSince } from '../store/config-history.ts';
-import { latestSnapshot, snapshotsBetween } from '../store/snapshots.ts';
+import type { Trigger } from '../schema/database.ts';
+import type { Repositories } from '../store/index.ts';
 
 export interface DiagnosisDeps {
-  db: Kysely<Database>;
+  store: Repositories;
 }
 
 export interface DiagnoseDeviceInput {
@@ -49,22 +45,22 @@ function readable<T>(schema: z.ZodType<T>, points: Array<{ collectedAt: Date; da
  * writes one audit row with the counts.
  */
 export async function diagnoseDevice(deps: DiagnosisDeps, input: DiagnoseDeviceInput): Promise<DiagnosisReport> {
-  const { db } = deps;
-  const device = await findDeviceByHostname(db, input.hostname);
+  const { store } = deps;
+  const device = await store.devices.findByHostname(input.hostname);
   if (!device) throw ApplicationFailure.create({ type: 'device_not_found', message: `no device named ${input.hostname}`, nonRetryable: true });
   const now = new Date();
   const snapshots: Partial<Record<DiagnosedDataType, unknown>> = {};
   let collectedAt = new Date(0);
   for (const type of input.collected) {
-    const latest = await latestSnapshot(db, collectorFor(type), device.id);
+    const latest = await store.snapshots.latest(collectorFor(type), device.id);
     if (!latest) continue;
     snapshots[type] = latest.data;
     if (latest.collectedAt > collectedAt) collectedAt = latest.collectedAt;
   }
   const since = (hours: number) => new Date(now.getTime() - hours * 3600_000);
-  const metrics = input.collected.includes('metrics') ? await snapshotsBetween(db, 'metrics_snapshots', device.id, { since: since(FILESYSTEM_TREND_DAYS * 24), until: now, limit: HISTORY_POINTS }) : [];
-  const containers = input.collected.includes('containers') ? await snapshotsBetween(db, 'containers_snapshots', device.id, { since: since(CONTAINER_HISTORY_HOURS), until: now, limit: HISTORY_POINTS }) : [];
-  const changes = await configChangesSince(db, device.id, since(CONFIG_CHANGE_HOURS));
+  const metrics = input.collected.includes('metrics') ? await store.snapshots.between('metrics_snapshots', device.id, { since: since(FILESYSTEM_TREND_DAYS * 24), until: now, limit: HISTORY_POINTS }) : [];
+  const containers = input.collected.includes('containers') ? await store.snapshots.between('containers_snapshots', device.id, { since: since(CONTAINER_HISTORY_HOURS), until: now, limit: HISTORY_POINTS }) : [];
+  const changes = await store.configHistory.changesSince(device.id, since(CONFIG_CHANGE_HOURS));
 
   const report = diagnose({
     device: device.hostname,
@@ -89,7 +85,7 @@ export async function diagnoseDevice(deps: DiagnosisDeps, input: DiagnoseDeviceI
     })),
   });
   report.unavailable.push(...input.failed);
-  await writeAudit(db, {
+  await store.audit.write({
     device_id: device.id,
     hostname: device.hostname,
     action: 'diagnosis',

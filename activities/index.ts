@@ -1,10 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { AlertTransition, HeldOperationNotice } from '../schema/alert.ts';
-import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
 import type { CollectionFailure, CollectionInput } from '../schema/collection.ts';
 import type { DeviceChangeInput } from '../schema/device-change.ts';
-import type { Database } from '../schema/database.ts';
 import { collect, recordCollectionFailure } from './collect.ts';
 import {
   analyseCommand,
@@ -21,7 +19,7 @@ import { watchConfigFiles, type WatchInput, type WatchSettings } from './config/
 import { planDeviceMaintenance, setDeviceMaintenance, type PlanMaintenanceInput, type SetMaintenanceInput } from './maintenance/state.ts';
 import { deliverAlerts, deliverHeldNotice, enabledChannelIds } from './alerts/deliver.ts';
 import { diagnoseDevice, type DiagnoseDeviceInput } from './diagnosis.ts';
-import { openIncidents, recordIncident } from '../store/incidents.ts';
+import { openIncidents, recordIncident } from './incidents.ts';
 import { purgeAudit, purgeSnapshots, type PurgeInput } from './retention.ts';
 import { startDetection, syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
 import { applyDeviceChange, syncConfigWatcher, type DeviceWatchers, type SyncWatcherInput } from './device-change.ts';
@@ -41,9 +39,10 @@ import {
 } from './stacks/stack-activities.ts';
 import type { StackLocation } from '../domain/compose/stack-commands.ts';
 import { planZfsReplication, recordZfsReplication, transferZfsSnapshot, type PlanReplicationInput, type ReplicationAuditInput, type TransferInput } from './zfs/replication.ts';
+import type { Repositories } from '../store/index.ts';
 
 export interface ActivityDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   pool: SshPool;
   logger: Logger;
   schedules: DeviceSchedules;

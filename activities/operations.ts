@@ -1,7 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
-import type { AuditAction, Database } from '../schema/database.ts';
+import type { AuditAction } from '../schema/database.ts';
 import { FINAL_OPERATION_STATES, type CommandResult, type OperationView, type RiskAssessment } from '../schema/operation.ts';
 import { toApplicationFailure } from './activity-failure.ts';
 import type { ContainersData } from '../domain/collectors/containers.ts';
@@ -9,15 +8,14 @@ import { analyseCommand as analyseShellCommand, CommandRejectedError, type Comma
 import { assessRisk as assessCommandRisk, parseUnraidParityStatus } from '../domain/safety/risk-assessment.ts';
 import { SshError } from '../domain/ssh/errors.ts';
 import type { SshPool } from './ssh/pool.ts';
-import { findDeviceByHostname, sshTargetOf } from '../store/devices.ts';
-import { markOperationExecutionStarted, recordOperationTransition } from '../store/operations.ts';
-import { evaluateEventAlerts } from '../store/alerts.ts';
+import { sshTargetOf } from '../store/devices.ts';
 import type { AlertTransition } from '../schema/alert.ts';
 import type { PrincipalRef } from '../schema/api-token.ts';
 import { operations as operationTransitions } from '../platform/metrics.ts';
+import type { Repositories } from '../store/index.ts';
 
 export interface OperationDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   pool: SshPool;
   logger: Logger;
 }
@@ -43,7 +41,7 @@ export interface AssessRiskInput {
 
 /** The analysis weighed against the device: its type, tags, live containers and (Unraid) parity state. */
 export async function assessRisk(deps: OperationDeps, input: AssessRiskInput): Promise<RiskAssessment> {
-  const device = await findDeviceByHostname(deps.db, input.hostname);
+  const device = await deps.store.devices.findByHostname(input.hostname);
   if (!device) throw toApplicationFailure(new SshError('device_not_found', `no device named ${input.hostname}`));
   let unraidParity: { running: boolean; detail: string } | null = null;
   if (device.device_type === 'unraid' && input.analysis.destructive) {
@@ -83,8 +81,7 @@ export interface RecordOperationInput {
 export async function recordOperation(deps: OperationDeps, r: RecordOperationInput): Promise<AlertTransition[]> {
   const { view } = r;
   operationTransitions.inc({ action: r.action });
-  await recordOperationTransition(
-    deps.db,
+  await deps.store.operations.recordTransition(
     {
       id: view.operation_id,
       hostname: view.device,
@@ -126,7 +123,7 @@ export async function recordOperation(deps: OperationDeps, r: RecordOperationInp
     },
   );
   if (r.action === 'operation_requested' || r.action === 'operation_confirm_attempt') return [];
-  return evaluateEventAlerts(deps.db, {
+  return deps.store.alerts.evaluateEvent({
     source: 'operation',
     hostname: view.device,
     operationId: view.operation_id,
@@ -150,8 +147,8 @@ export interface ExecuteOperationInput {
  * command can never run twice.
  */
 export async function executeOperation(deps: OperationDeps, input: ExecuteOperationInput): Promise<CommandResult> {
-  const { db, pool } = deps;
-  const device = await findDeviceByHostname(db, input.hostname);
+  const { store, pool } = deps;
+  const device = await store.devices.findByHostname(input.hostname);
   if (!device) throw toApplicationFailure(new SshError('device_not_found', `no device named ${input.hostname}`));
   const target = sshTargetOf(device);
   try {
@@ -160,7 +157,7 @@ export async function executeOperation(deps: OperationDeps, input: ExecuteOperat
   } catch (err) {
     throw toApplicationFailure(err);
   }
-  if (!(await markOperationExecutionStarted(db, input.operationId))) {
+  if (!(await store.operations.markExecutionStarted(input.operationId))) {
     throw ApplicationFailure.create({
       type: 'execution_outcome_unknown',
       message: 'the command was already sent by an earlier attempt that did not report back; it is not sent again',

@@ -1,13 +1,10 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Kysely } from 'kysely';
 import type { Logger } from '../platform/logger.ts';
-import type { Database } from '../schema/database.ts';
 import { collectorFor, isDataType } from '../domain/collectors/registry.ts';
-import { deleteAuditBefore, writeAudit } from '../store/audit.ts';
-import { deleteSnapshotsBefore } from '../store/snapshots.ts';
+import type { Repositories } from '../store/index.ts';
 
 export interface RetentionDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   logger: Logger;
 }
 
@@ -35,7 +32,7 @@ const BATCH_SIZE = 5000;
  * elsewhere and are never purged.
  */
 export async function purgeSnapshots(deps: RetentionDeps, input: PurgeInput): Promise<PurgeResult> {
-  const { db, logger } = deps;
+  const { store, logger } = deps;
   if (!isDataType(input.dataType)) throw ApplicationFailure.nonRetryable(`unknown data type ${input.dataType}`, 'invalid_input');
   if (!Number.isInteger(input.retentionDays) || input.retentionDays < 1) {
     throw ApplicationFailure.nonRetryable(`retention of ${input.dataType} must be a whole number of days, at least 1`, 'invalid_input');
@@ -44,13 +41,13 @@ export async function purgeSnapshots(deps: RetentionDeps, input: PurgeInput): Pr
   const cutoff = new Date(Date.now() - input.retentionDays * 86_400_000);
   let deleted = Number((Context.current().info.heartbeatDetails as number | undefined) ?? 0);
   for (;;) {
-    const count = await deleteSnapshotsBefore(db, table, cutoff, BATCH_SIZE);
+    const count = await store.snapshots.deleteBefore(table, cutoff, BATCH_SIZE);
     deleted += count;
     Context.current().heartbeat(deleted);
     if (count < BATCH_SIZE) break;
   }
   if (deleted > 0) {
-    await writeAudit(db, {
+    await store.audit.write({
       device_id: null,
       hostname: null,
       action: 'retention_purge',
@@ -81,13 +78,13 @@ export async function purgeAudit(deps: RetentionDeps, input: { retentionDays: nu
   const cutoff = new Date(Date.now() - input.retentionDays * 86_400_000);
   let deleted = Number((Context.current().info.heartbeatDetails as number | undefined) ?? 0);
   for (;;) {
-    const count = await deleteAuditBefore(deps.db, cutoff, BATCH_SIZE);
+    const count = await deps.store.audit.deleteBefore(cutoff, BATCH_SIZE);
     deleted += count;
     Context.current().heartbeat(deleted);
     if (count < BATCH_SIZE) break;
   }
   if (deleted > 0) {
-    await writeAudit(deps.db, {
+    await deps.store.audit.write({
       device_id: null,
       hostname: null,
       action: 'retention_purge',

@@ -1,7 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../schema/database.ts';
 import type { FollowedDevice } from '../services/device-follower.ts';
-import { inDeviceSchedulingTurn } from '../store/devices.ts';
+import type { Repositories } from '../store/index.ts';
 
 /** The part of the schedule service the worker needs: polling follows what detection found. */
 export interface DeviceSchedules {
@@ -12,7 +10,7 @@ export interface DeviceSchedules {
 }
 
 export interface ScheduleDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   schedules: DeviceSchedules;
 }
 
@@ -22,7 +20,7 @@ export interface ScheduleDeps {
  * that read the device before monitoring was turned off must not put back what that change removed.
  */
 export async function syncDeviceSchedules(deps: ScheduleDeps, hostname: string): Promise<void> {
-  await inDeviceSchedulingTurn(deps.db, hostname, async (device) => {
+  await deps.store.devices.inSchedulingTurn(hostname, async (device) => {
     if (device) await deps.schedules.syncDevice(device);
     else await deps.schedules.removeDevice(hostname);
   });

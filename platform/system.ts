@@ -7,8 +7,7 @@ import { CONSOLE_DIR } from '../api/console.ts';
 import { createMcpHttpApp } from '../mcp/http.ts';
 import { isLoopback, type SecuritySettings } from '../api/security.ts';
 import { TokenService } from '../services/token-service.ts';
-import { anyActiveToken } from '../store/tokens.ts';
-import { listFollowedDevices } from '../store/devices.ts';
+import { createRepositories, type Repositories } from '../store/index.ts';
 import { EventService } from '../services/event-service.ts';
 import { AlertService } from '../services/alert-service.ts';
 import { AuditService } from '../services/audit-service.ts';
@@ -84,7 +83,9 @@ export interface SystemOptions {
 }
 
 export interface RunningSystem {
+  /** For tests that look at rows directly; the parts below hold repositories, never the handle. */
   db: Kysely<Database>;
+  store: Repositories;
   client: Client;
   devices: DeviceService;
   collection: CollectionService;
@@ -127,35 +128,36 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const client = shared?.client ?? (await connectTemporal(o.temporalAddress, o.namespace));
   await ensureSearchAttributes(client, o.namespace);
 
+  const store = createRepositories(db);
   const schedules = new ScheduleService(client, o.instance, o.logger, o.pollingEnabled);
   const watchers = new ConfigWatchService(client, o.instance, o.logger, o.configWatchEnabled ?? o.pollingEnabled);
-  const devices = new DeviceService(db, client, o.instance);
-  const collection = new CollectionService(db, client, devices, o.instance, o.logger, shared !== null);
-  const operations = new OperationService(db, client, devices, o.instance, o.operationSettings ?? DEFAULT_OPERATION_SETTINGS);
+  const devices = new DeviceService(store, client, o.instance);
+  const collection = new CollectionService(store, client, devices, o.instance, o.logger, shared !== null);
+  const operations = new OperationService(store, client, devices, o.instance, o.operationSettings ?? DEFAULT_OPERATION_SETTINGS);
   const actions = new DeviceActionService(collection, operations);
-  const configHistory = new ConfigHistoryService(db, devices, watchers, operations);
+  const configHistory = new ConfigHistoryService(store, devices, watchers, operations);
   const maintenance = new MaintenanceService(client, devices, operations, o.instance);
   const restarts = new ServiceRestartService(client, devices, operations, o.instance);
   const proxyConfs = new ProxyConfService(client, devices, collection, operations, o.instance);
   const stacks = new StackService(client, devices, collection, configHistory, operations, o.instance);
   const zfs = new ZfsService(client, devices, operations, o.instance);
-  const incidents = new IncidentService(db, client);
+  const incidents = new IncidentService(store, client);
   const diagnosis = new DiagnosisService(client, devices, o.instance);
-  const fleet = new FleetService(db);
+  const fleet = new FleetService(store);
   const security = o.security ?? { rateLimitPerMinute: 0, allowedHosts: [], adminToken: null };
   const exposed = !isLoopback(o.bindAddress);
-  const tokens = new TokenService(db, { exposed, bootstrapToken: security.adminToken });
+  const tokens = new TokenService(store, { exposed, bootstrapToken: security.adminToken });
   if (exposed && !security.adminToken && (o.apiPort !== null || o.mcpPort !== null)) {
-    if (!(await anyActiveToken(db))) {
+    if (!(await store.tokens.anyActive())) {
       await db.destroy();
       await client.connection.close();
       throw new Error(`BIND_ADDRESS ${o.bindAddress} is not loopback and no API token exists: set INFRA_ADMIN_TOKEN (then create scoped tokens with it), or bind to 127.0.0.1`);
     }
   }
-  const health = new HealthService(db, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
+  const health = new HealthService(store, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
 
   const worker = o.runWorker
-    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, db, logger: o.logger, schedules, watchers, temporal: client, maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds, workflowBundle: o.workflowBundle, connection: shared?.connection })
+    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, store, logger: o.logger, schedules, watchers, temporal: client, maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds, workflowBundle: o.workflowBundle, connection: shared?.connection })
     : null;
   worker?.done.catch((err: unknown) => o.logger.error('worker stopped with an error', { error: String(err) }));
 
@@ -172,23 +174,23 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const events = new EventService(o.databaseUrl, o.logger);
   // Both fronts send live events: the API's stream, MCP's resource notifications.
   if (o.apiPort !== null || o.mcpPort !== null) await events.start();
-  const alerts = new AlertService(db);
-  const audit = new AuditService(db);
-  const performance = new PerformanceService(db);
+  const alerts = new AlertService(store);
+  const audit = new AuditService(store);
+  const performance = new PerformanceService(store);
   const fronts = { audit, performance, devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, stacks, zfs, incidents, diagnosis, fleet, events, alerts };
   const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, consoleDir: CONSOLE_DIR, tokens, security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
   const mcpFront = o.mcpPort === null ? null : createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security });
   const mcpUrl = mcpFront === null || o.mcpPort === null ? null : `${await listen(mcpFront.app, o.mcpPort)}/mcp`;
 
   if (o.reconcileAtStart ?? true) {
-    const followed = await listFollowedDevices(db);
+    const followed = await store.devices.listFollowed();
     await schedules.reconcile(followed);
     await watchers.reconcile(followed);
     await schedules.ensureRetention(o.retentionDays ?? {}, o.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS);
   }
 
   return {
-    db, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, stacks, zfs, incidents, diagnosis, fleet, tokens, events, alerts, audit, performance, worker, apiUrl, mcpUrl,
+    db, store, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, stacks, zfs, incidents, diagnosis, fleet, tokens, events, alerts, audit, performance, worker, apiUrl, mcpUrl,
     async stop() {
       await mcpFront?.close();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));

@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { deliveryRequest, sendToChannel } from '../activities/alerts/deliver.ts';
 import type { AlertChannelCreate, AlertRuleCreate, AlertState, AlertTransition } from '../schema/alert.ts';
-import type { AlertsTable, Database } from '../schema/database.ts';
-import { listAlerts } from '../store/alerts.ts';
-import { deleteAlertChannel, deleteAlertRule, findAlertChannel, insertAlertChannel, insertAlertRule, listAlertChannels, listAlertRules, setAlertRuleEnabled, type AlertChannel, type AlertRule } from '../store/alert-rules.ts';
+import type { AlertsTable } from '../schema/database.ts';
+import type { AlertChannel, AlertRule } from '../store/alert-rules.ts';
 import { notFound, ServiceError } from './service-error.ts';
+import type { Repositories } from '../store/index.ts';
 
 /** Alert history, rules and channels. Channel secrets go in and never come out. */
 export class AlertService {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly store: Pick<Repositories, 'alertRules' | 'alerts'>) {}
 
   async alerts(filter: { hostname?: string; state?: AlertState; limit: number }) {
-    return (await listAlerts(this.db, filter)).map((a) => ({ ...alertView(a), rule: a.rule }));
+    return (await this.store.alerts.list(filter)).map((a) => ({ ...alertView(a), rule: a.rule }));
   }
 
   async rules() {
-    return (await listAlertRules(this.db)).map(ruleView);
+    return (await this.store.alertRules.listRules()).map(ruleView);
   }
 
   async createRule(input: AlertRuleCreate) {
@@ -30,27 +30,27 @@ export class AlertService {
     if (stray.length > 0 || (input.source === 'device_status' && !input.match.states?.length) || (input.source === 'operation' && !input.match.operation_states?.length)) {
       throw new ServiceError('validation_error', 400, `a ${input.source} rule takes match.${allowed[input.source].join(' / match.')}${stray.length ? `, not ${stray.join(', ')}` : ''}`);
     }
-    const row = await insertAlertRule(this.db, { name: input.name, source: input.source, match: JSON.stringify(input.match), for_seconds: input.for_seconds, enabled: input.enabled });
+    const row = await this.store.alertRules.insertRule({ name: input.name, source: input.source, match: JSON.stringify(input.match), for_seconds: input.for_seconds, enabled: input.enabled });
     if (!row) throw new ServiceError('conflict', 409, `a rule named ${input.name} exists`);
     return ruleView(row);
   }
 
   async setRuleEnabled(id: string, enabled: boolean) {
-    const row = await setAlertRuleEnabled(this.db, id, enabled);
+    const row = await this.store.alertRules.setRuleEnabled(id, enabled);
     if (!row) throw notFound(`alert rule ${id}`);
     return ruleView(row);
   }
 
   async deleteRule(id: string): Promise<void> {
-    if (!(await deleteAlertRule(this.db, id))) throw notFound(`alert rule ${id}`);
+    if (!(await this.store.alertRules.deleteRule(id))) throw notFound(`alert rule ${id}`);
   }
 
   async channels() {
-    return (await listAlertChannels(this.db)).map(channelView);
+    return (await this.store.alertRules.listChannels()).map(channelView);
   }
 
   async createChannel(input: AlertChannelCreate) {
-    const row = await insertAlertChannel(this.db, { name: input.name, kind: input.kind, url: input.url, secret: input.secret ?? null, enabled: true });
+    const row = await this.store.alertRules.insertChannel({ name: input.name, kind: input.kind, url: input.url, secret: input.secret ?? null, enabled: true });
     if (!row) throw new ServiceError('conflict', 409, `a channel named ${input.name} exists`);
     return channelView(row);
   }
@@ -61,7 +61,7 @@ export class AlertService {
    * is not passed on.
    */
   async testChannel(id: string): Promise<{ channel: string; delivered: boolean; status: number | null; detail: string }> {
-    const channel = await findAlertChannel(this.db, id);
+    const channel = await this.store.alertRules.findChannel(id);
     if (!channel) throw notFound(`alert channel ${id}`);
     const now = new Date().toISOString();
     const test: AlertTransition = {
@@ -87,7 +87,7 @@ export class AlertService {
   }
 
   async deleteChannel(id: string): Promise<void> {
-    if (!(await deleteAlertChannel(this.db, id))) throw notFound(`alert channel ${id}`);
+    if (!(await this.store.alertRules.deleteChannel(id))) throw notFound(`alert channel ${id}`);
   }
 }
 

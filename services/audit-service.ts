@@ -1,13 +1,13 @@
-import type { Kysely } from 'kysely';
-import type { AuditRow, Database } from '../schema/database.ts';
-import { queryAudit, type AuditQuery } from '../store/audit.ts';
+import type { AuditRow } from '../schema/database.ts';
+import type { AuditQuery } from '../store/audit.ts';
+import type { Repositories } from '../store/index.ts';
 
 /** The audit log as the fronts read it: rows, newest first, filtered. */
 export class AuditService {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly store: Pick<Repositories, 'audit'>) {}
 
   entries(q: AuditQuery): Promise<AuditRow[]> {
-    return queryAudit(this.db, q);
+    return this.store.audit.query(q);
   }
 }
 

@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
-import { addReadCounts, type ReadCount } from '../store/audit.ts';
+import type { ReadCount } from '../store/audit.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { Database, Trigger } from '../schema/database.ts';
+import type { Trigger } from '../schema/database.ts';
+import type { Repositories } from '../store/index.ts';
 
 /** How often counted reads are written: a crash loses at most this much of read counts. */
 export const READ_COUNT_FLUSH_MS = 5_000;
@@ -28,7 +28,7 @@ export class CachedReadCounts {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly store: Pick<Repositories, 'audit'>,
     private readonly logger: Logger,
     flushEveryMs = READ_COUNT_FLUSH_MS,
   ) {
@@ -69,7 +69,7 @@ export class CachedReadCounts {
       const counts = this.pending;
       this.pending = new Map();
       try {
-        await addReadCounts(this.db, [...counts.values()]);
+        await this.store.audit.addReadCounts([...counts.values()]);
       } catch (err) {
         for (const [key, c] of counts) this.putBack(key, c);
         this.logger.warn('cached read counts not written yet; kept for the next flush', { error: err instanceof Error ? err.message : String(err), rows: counts.size });

@@ -1,22 +1,21 @@
 import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Kysely } from 'kysely';
 import { collectorFor, DATA_TYPES, isDataType } from '../domain/collectors/registry.ts';
 import { insightsFor } from '../domain/insights/data-insights.ts';
 import type { Insight } from '../domain/insights/insight.ts';
-import { latestSnapshot, snapshotCount, snapshotsBetween, type StoredSnapshot } from '../store/snapshots.ts';
-import { AuditWriter } from '../store/audit.ts';
+import type { StoredSnapshot } from '../store/snapshots.ts';
 import { CachedReadCounts } from './cached-read-counts.ts';
 import { databaseUnreachable } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
 import { reads, workflowSeconds } from '../platform/metrics.ts';
 import type { CollectionInput, CollectionResult } from '../schema/collection.ts';
-import type { Database, NewAuditRow } from '../schema/database.ts';
+import type { NewAuditRow } from '../schema/database.ts';
 import { DEVICE_ERROR_CODES, isDeviceErrorCode } from '../schema/error-codes.ts';
 import type { collectWorkflow } from '../workflows/collect.ts';
 import { DATA_TYPE_ATTRIBUTE, DEVICE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../workflows/search-attributes.ts';
 import { auditPrincipal, type DeviceService, type RequestContext } from './device-service.ts';
 import { databaseUnavailable, ServiceError } from './service-error.ts';
+import type { Repositories } from '../store/index.ts';
 
 interface RecentSnapshot {
   deviceId: string;
@@ -74,19 +73,17 @@ export class CollectionService {
    * freshness threshold is what the threshold promises, even if another process stored a newer one.
    */
   private readonly recent = new Map<string, RecentSnapshot>();
-  private readonly audit: AuditWriter;
   private readonly readCounts: CachedReadCounts;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly store: Pick<Repositories, 'audit' | 'snapshots'>,
     private readonly client: Client,
     private readonly devices: DeviceService,
     private readonly instance: string,
     logger: Logger,
     private readonly eagerStart = false,
   ) {
-    this.audit = new AuditWriter(db);
-    this.readCounts = new CachedReadCounts(db, logger);
+    this.readCounts = new CachedReadCounts(store, logger);
     devices.onChange((hostname) => this.forget(hostname));
   }
 
@@ -104,7 +101,7 @@ export class CollectionService {
         try {
           const device = await this.devices.require(hostname);
           // One stored by an older version, whose payload no longer has today's shape, is none: collected anew rather than answered.
-          const snapshot = await latestSnapshot(this.db, collector, device.id);
+          const snapshot = await this.store.snapshots.latest(collector, device.id);
           cached = snapshot && { deviceId: device.id, snapshot, insights: insightsFor(dataType, snapshot.data) };
         } catch (err) {
           const unreachable = databaseUnreachable(err);
@@ -124,7 +121,7 @@ export class CollectionService {
 
     // A read that collects (or joins a collection) has its own durable row, naming the workflow.
     const auditRead = (deviceId: string, fields: Partial<NewAuditRow>) =>
-      this.audit.write({
+      this.store.audit.writeGrouped({
         device_id: deviceId,
         hostname,
         action: 'read',
@@ -185,7 +182,7 @@ export class CollectionService {
     }
     if (range.since > range.until) throw new ServiceError('validation_error', 400, 'since must not be after until');
     const device = await this.devices.require(hostname);
-    const points = await snapshotsBetween(this.db, collectorFor(dataType).table, device.id, range);
+    const points = await this.store.snapshots.between(collectorFor(dataType).table, device.id, range);
     return {
       device: hostname,
       data_type: dataType,
@@ -206,7 +203,7 @@ export class CollectionService {
     const data_types = [];
     for (const t of DATA_TYPES) {
       const c = collectorFor(t);
-      data_types.push({ data_type: t, freshness_seconds: c.freshnessSeconds, poll_interval_seconds: c.pollIntervalSeconds, snapshots: await snapshotCount(this.db, c.table) });
+      data_types.push({ data_type: t, freshness_seconds: c.freshnessSeconds, poll_interval_seconds: c.pollIntervalSeconds, snapshots: await this.store.snapshots.count(c.table) });
     }
     const { total, cacheHits, collectionsStarted, joinedInProcess } = this.counters;
     return {

@@ -1,15 +1,13 @@
-import type { Kysely } from 'kysely';
 import { semanticChanges, unifiedDiff } from '../domain/config/config-diff.ts';
 import { storedParse } from '../domain/config/parsed-config.ts';
 import { redactDiff, redactSecrets } from '../domain/config/secret-redaction.ts';
 import { scopesAllow, type Principal } from '../schema/api-token.ts';
-import type { Database } from '../schema/database.ts';
-import { addWatchPath, configFileVersions, currentConfigFiles, findConfigSnapshot, latestConfigFiles, listConfigChanges, listWatchPaths, removeWatchPath } from '../store/config-history.ts';
 import type { ConfigWatchService } from './config-watch-service.ts';
 import type { DeviceService, RequestContext } from './device-service.ts';
 import type { OperationService } from './operation-service.ts';
 import type { OperationView } from '../schema/operation.ts';
 import { notFound, ServiceError } from './service-error.ts';
+import type { Repositories } from '../store/index.ts';
 
 /**
  * Reads of the configuration history (every stored version, forever) and the watched set. Writes of
@@ -17,7 +15,7 @@ import { notFound, ServiceError } from './service-error.ts';
  */
 export class ConfigHistoryService {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly store: Pick<Repositories, 'configHistory'>,
     private readonly devices: DeviceService,
     private readonly watchers: ConfigWatchService,
     private readonly operations: OperationService,
@@ -38,8 +36,8 @@ export class ConfigHistoryService {
   /** Every file the device's history knows, at its newest version, and how the device is watched. */
   async files(hostname: string) {
     const device = await this.devices.require(hostname);
-    const rows = await latestConfigFiles(this.db, hostname);
-    const userPaths = await listWatchPaths(this.db, device.id);
+    const rows = await this.store.configHistory.latestFiles(hostname);
+    const userPaths = await this.store.configHistory.listWatchPaths(device.id);
     return {
       device: hostname,
       watch: { mode: device.config_watch_mode, detail: device.config_watch_detail, workflow_id: this.watchers.workflowId(hostname) },
@@ -61,7 +59,7 @@ export class ConfigHistoryService {
   /** The current content and meaning of every file of one kind (e.g. all proxy configs) on a device. */
   async current(hostname: string, kind: 'compose' | 'nginx' | 'systemd') {
     await this.devices.require(hostname);
-    const rows = await currentConfigFiles(this.db, hostname, kind);
+    const rows = await this.store.configHistory.currentFiles(hostname, kind);
     return {
       device: hostname,
       kind,
@@ -72,7 +70,7 @@ export class ConfigHistoryService {
   /** Versions of one file, newest first, with each one's change event summary. */
   async history(hostname: string, path: string, limit: number) {
     await this.devices.require(hostname);
-    const rows = await configFileVersions(this.db, hostname, path, limit);
+    const rows = await this.store.configHistory.fileVersions(hostname, path, limit);
     if (rows.length === 0) throw notFound(`history of ${path} on ${hostname}`);
     return {
       device: hostname,
@@ -114,7 +112,7 @@ export class ConfigHistoryService {
   }
 
   private async version(id: string) {
-    const row = await findConfigSnapshot(this.db, id);
+    const row = await this.store.configHistory.findSnapshot(id);
     if (!row) throw notFound(`config snapshot ${id}`);
     return row;
   }
@@ -146,7 +144,7 @@ export class ConfigHistoryService {
 
   /** Change events, newest first. */
   async changes(q: { since?: Date; hostname?: string; limit: number; includeDiff: boolean }) {
-    const rows = await listConfigChanges(this.db, q);
+    const rows = await this.store.configHistory.listChanges(q);
     return {
       changes: rows.map(({ diff, device_id: _deviceId, ...r }) => ({ ...r, detected_at: r.detected_at.toISOString(), ...(q.includeDiff ? { diff: diff === null ? null : redactDiff(diff).text } : {}) })),
     };
@@ -159,13 +157,13 @@ export class ConfigHistoryService {
    */
   async addWatchPath(hostname: string, path: string) {
     const device = await this.devices.require(hostname);
-    if (await addWatchPath(this.db, device.id, path)) await this.watchers.rewatch(hostname, { waitUntilWatching: true });
+    if (await this.store.configHistory.addWatchPath(device.id, path)) await this.watchers.rewatch(hostname, { waitUntilWatching: true });
     return this.files(hostname);
   }
 
   async removeWatchPath(hostname: string, path: string) {
     const device = await this.devices.require(hostname);
-    if (!(await removeWatchPath(this.db, device.id, path))) throw notFound(`watched path ${path} on ${hostname}`);
+    if (!(await this.store.configHistory.removeWatchPath(device.id, path))) throw notFound(`watched path ${path} on ${hostname}`);
     await this.watchers.rewatch(hostname, { waitUntilWatching: true });
     return this.files(hostname);
   }

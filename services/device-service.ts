@@ -1,15 +1,14 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { LOCAL_OWNER, refOf, type Principal, type PrincipalRef } from '../schema/api-token.ts';
-import type { Kysely } from 'kysely';
-import type { Database, Device, Trigger } from '../schema/database.ts';
+import type { Device, Trigger } from '../schema/database.ts';
 import { DeviceCreate, type DevicePatch, type DeviceView } from '../schema/device.ts';
 import { hostnameOf, type DeviceChange } from '../schema/device-change.ts';
-import { writeAudit } from '../store/audit.ts';
-import { deviceView, findDeviceByHostname, listDevices } from '../store/devices.ts';
+import { deviceView } from '../store/devices.ts';
 import type { deviceChangeWorkflow } from '../workflows/device-change.ts';
 import { requestedWorkflowTags } from './requested-workflow.ts';
 import { notFound, ServiceError } from './service-error.ts';
 import { parseSshConfig } from './ssh-config-import.ts';
+import type { Repositories } from '../store/index.ts';
 
 export interface RequestContext {
   trigger: Trigger;
@@ -42,7 +41,7 @@ export class DeviceService {
   private readonly changeListeners: Array<(hostname: string) => void> = [];
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly store: Pick<Repositories, 'audit' | 'devices'>,
     private readonly client: Client,
     private readonly instance: string,
   ) {}
@@ -57,7 +56,7 @@ export class DeviceService {
   }
 
   async list(): Promise<DeviceView[]> {
-    const rows = await listDevices(this.db);
+    const rows = await this.store.devices.list();
     return rows.map(deviceView);
   }
 
@@ -66,7 +65,7 @@ export class DeviceService {
   }
 
   async require(hostname: string): Promise<Device> {
-    const device = await findDeviceByHostname(this.db, hostname);
+    const device = await this.store.devices.findByHostname(hostname);
     if (!device) throw notFound(`device ${hostname}`);
     return device;
   }
@@ -150,7 +149,7 @@ export class DeviceService {
         result.skipped.push({ host: host.hostname, reason: checked.error.issues.map((i) => i.message).join('; ') });
         continue;
       }
-      if (await findDeviceByHostname(this.db, checked.data.hostname)) result.existing.push(checked.data.hostname);
+      if (await this.store.devices.findByHostname(checked.data.hostname)) result.existing.push(checked.data.hostname);
       else candidates.push(checked.data);
     }
     if (opts.dryRun) {
@@ -158,7 +157,7 @@ export class DeviceService {
       return result;
     }
     for (const c of candidates) result.created.push(await this.create(c, ctx));
-    await writeAudit(this.db, {
+    await this.store.audit.write({
       action: 'device_import',
       trigger: ctx.trigger,
       status: 'success',

@@ -1,12 +1,9 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../schema/database.ts';
 import type { DeviceView } from '../schema/device.ts';
 import { deviceView } from '../store/devices.ts';
-import { firingAlerts } from '../store/alerts.ts';
-import { latestContainersByDevice, latestFleetRows } from '../store/fleet.ts';
 import { type ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
 import type { FleetContainersQuery } from '../schema/fleet-containers.ts';
 import { ServiceError } from './service-error.ts';
+import type { Repositories } from '../store/index.ts';
 
 /** The newest stored metrics of a device, as the scalar columns its snapshot table keeps for charts. */
 export interface FleetMetrics {
@@ -69,7 +66,7 @@ const SEVERITY_RANK: Record<string, number> = { critical: 3, warning: 2, info: 1
  * collects: a page of 500 devices must not start 1 000 collections.
  */
 export class FleetService {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly store: Pick<Repositories, 'alerts' | 'fleet'>) {}
 
   /**
    * Every container of the fleet (or of one device) from each device's newest stored containers answer,
@@ -77,7 +74,7 @@ export class FleetService {
    * sources say how old each device's answer is.
    */
   async containers(query: FleetContainersQuery): Promise<FleetContainersAnswer> {
-    const rows = await latestContainersByDevice(this.db, query.device);
+    const rows = await this.store.fleet.latestContainersByDevice(query.device);
     if (query.device !== undefined && rows.length === 0) throw new ServiceError('device_not_found', 404, `no device named ${query.device}`);
     const name = query.name?.toLowerCase();
     const matching: FleetContainer[] = [];
@@ -100,8 +97,8 @@ export class FleetService {
   }
 
   async summary(): Promise<{ devices: FleetDevice[] }> {
-    const rows = await latestFleetRows(this.db);
-    const firing = await firingAlerts(this.db);
+    const rows = await this.store.fleet.latestRows();
+    const firing = await this.store.alerts.firing();
     const alerts = new Map<string, { firing: number; worst_severity: string | null }>();
     for (const a of firing) {
       const entry = alerts.get(a.hostname) ?? { firing: 0, worst_severity: null };

@@ -1,8 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
-import type { Database } from '../schema/database.ts';
-import { deviceCountsByStatus } from '../store/devices.ts';
-import { pingDatabase } from '../store/health.ts';
+import type { Repositories } from '../store/index.ts';
 
 export interface PartHealth {
   status: 'ok' | 'down';
@@ -23,7 +20,7 @@ export interface HealthReport {
 /** Reports each part of the system; `/health` and MCP `infrastructure_health` both answer with it. */
 export class HealthService {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly store: Pick<Repositories, 'devices' | 'health'>,
     private readonly client: Client,
     private readonly describe: { temporalAddress: string; namespace: string; taskQueue: string; temporalUi: string | null },
   ) {}
@@ -32,7 +29,7 @@ export class HealthService {
     const [database, temporal, worker] = await Promise.all([this.checkDatabase(), this.checkTemporal(), this.checkWorker()]);
     let devices: HealthReport['devices'] = null;
     if (database.status === 'ok') {
-      const by_status = await deviceCountsByStatus(this.db);
+      const by_status = await this.store.devices.countsByStatus();
       devices = { total: Object.values(by_status).reduce((a, b) => a + b, 0), by_status };
     }
     const ok = database.status === 'ok' && temporal.status === 'ok' && worker.status === 'ok';
@@ -41,7 +38,7 @@ export class HealthService {
 
   private async checkDatabase(): Promise<PartHealth> {
     return timed(async () => {
-      await pingDatabase(this.db);
+      await this.store.health.ping();
       return {};
     });
   }

@@ -1,25 +1,25 @@
 import type { RequestContext } from './device-service.ts';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Kysely, Selectable } from 'kysely';
-import type { Database, IncidentsTable } from '../schema/database.ts';
-import { findIncident, listIncidents } from '../store/incidents.ts';
+import type { Selectable } from 'kysely';
+import type { IncidentsTable } from '../schema/database.ts';
 import type { IncidentState, IncidentView } from '../schema/incident.ts';
 import { replacedUpdate } from '../workflows/incident-messages.ts';
 import { notFound, ServiceError } from './service-error.ts';
+import type { Repositories } from '../store/index.ts';
 
 /** Drive and pool incidents with their runbooks: listed from the table, advanced through the workflow. */
 export class IncidentService {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly store: Pick<Repositories, 'incidents'>,
     private readonly client: Client,
   ) {}
 
   async list(filter: { hostname?: string; state?: IncidentState; limit: number }): Promise<IncidentView[]> {
-    return (await listIncidents(this.db, filter)).map(viewOf);
+    return (await this.store.incidents.list(filter)).map(viewOf);
   }
 
   async get(incidentId: string): Promise<IncidentView> {
-    const row = await findIncident(this.db, incidentId);
+    const row = await this.store.incidents.find(incidentId);
     if (!row) throw notFound(`incident ${incidentId}`);
     return viewOf(row);
   }

@@ -5,10 +5,8 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import type { Kysely } from 'kysely';
 import { scopesAllow, type Principal, type PrincipalRef } from '../schema/api-token.ts';
-import type { Database } from '../schema/database.ts';
-import { findOperation, listOperations, type OperationRow } from '../store/operations.ts';
+import type { OperationRow } from '../store/operations.ts';
 import { FINAL_OPERATION_STATES, type ConfirmOutcome, type OperationInput, type OperationSettings, type OperationState, type OperationView, type StoredOperationView } from '../schema/operation.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate } from '../workflows/operation-messages.ts';
 import type { operationWorkflow } from '../workflows/operation.ts';
@@ -16,6 +14,7 @@ import { OPERATION_STATE_ATTRIBUTE } from '../workflows/search-attributes.ts';
 import { requesterOf, type DeviceService, type RequestContext } from './device-service.ts';
 import { requestedWorkflowTags } from './requested-workflow.ts';
 import { notFound, ServiceError } from './service-error.ts';
+import type { Repositories } from '../store/index.ts';
 
 export const DEFAULT_OPERATION_SETTINGS: OperationSettings = { confirmationTimeoutSeconds: 300, maxAttempts: 3, requireDistinctConfirmer: true, publicUrl: null };
 
@@ -25,7 +24,7 @@ export const DEFAULT_OPERATION_SETTINGS: OperationSettings = { confirmationTimeo
  */
 export class OperationService {
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly store: Pick<Repositories, 'operations'>,
     private readonly client: Client,
     private readonly devices: DeviceService,
     private readonly instance: string,
@@ -102,7 +101,7 @@ export class OperationService {
 
   /** Operations newest first, without phrases (a confirmer reads one operation to get its phrase). */
   async list(q: { state?: OperationState; hostname?: string; limit: number }): Promise<StoredOperationView[]> {
-    return (await listOperations(this.db, q)).map(viewOf);
+    return (await this.store.operations.list(q)).map(viewOf);
   }
 
   /** Whether this principal may see the phrase of, and release, this operation. */
@@ -118,7 +117,7 @@ export class OperationService {
   }
 
   private async row(operationId: string): Promise<OperationRow> {
-    const row = await findOperation(this.db, operationId);
+    const row = await this.store.operations.find(operationId);
     if (!row) throw notFound(`operation ${operationId}`);
     return row;
   }

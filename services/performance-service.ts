@@ -1,6 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../schema/database.ts';
-import { auditRollup } from '../store/audit.ts';
+import type { Repositories } from '../store/index.ts';
 
 export interface PerformancePeriod {
   time: string;
@@ -29,10 +27,10 @@ export interface PerformancePeriod {
  * counted row's reads all taken at its longest: for cached reads an upper bound.
  */
 export class PerformanceService {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(private readonly store: Pick<Repositories, 'audit'>) {}
 
   async rollup(q: { period: 'minute' | 'hour' | 'day'; since: Date; until: Date; hostname?: string }): Promise<PerformancePeriod[]> {
-    const rows = await auditRollup(this.db, q);
+    const rows = await this.store.audit.rollup(q);
     return rows.map((r) => {
       const total = Number(r.total);
       const cached = Number(r.cached);

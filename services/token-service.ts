@@ -1,9 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Database } from '../schema/database.ts';
-import { anyActiveToken, findTokenByHash, insertToken, listTokens, markTokenUsed, revokeToken, type ApiToken } from '../store/tokens.ts';
+import type { ApiToken } from '../store/tokens.ts';
 import { BOOTSTRAP_PRINCIPAL, scopesAllow, tokenPrincipal, type Principal, type TokenCreate, type TokenView } from '../schema/api-token.ts';
 import { notFound, ServiceError } from './service-error.ts';
+import type { Repositories } from '../store/index.ts';
 
 /** Tokens look like `infra_` + 43 base64url characters (32 random bytes): recognisable in a leak scan. */
 const TOKEN_PREFIX = 'infra_';
@@ -28,7 +27,7 @@ export class TokenService {
   private anyToken: { value: boolean; until: number } | null = null;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly store: Pick<Repositories, 'tokens'>,
     private readonly opts: { exposed: boolean; bootstrapToken: string | null },
   ) {}
 
@@ -36,7 +35,7 @@ export class TokenService {
   async required(): Promise<boolean> {
     const known = this.knownRequired();
     if (known !== undefined) return known;
-    this.anyToken = { value: await anyActiveToken(this.db), until: Date.now() + CACHE_MS };
+    this.anyToken = { value: await this.store.tokens.anyActive(), until: Date.now() + CACHE_MS };
     return this.anyToken.value;
   }
 
@@ -53,7 +52,7 @@ export class TokenService {
     if (!wellFormed(token)) return 'unknown';
     const hash = tokenSha256(token);
     const now = Date.now();
-    const row = await findTokenByHash(this.db, hash);
+    const row = await this.store.tokens.findByHash(hash);
     if (!row || row.revoked_at !== null || (row.expires_at !== null && row.expires_at.getTime() <= now)) {
       this.known.delete(hash);
       return !row ? 'unknown' : row.revoked_at !== null ? 'revoked' : 'expired';
@@ -61,7 +60,7 @@ export class TokenService {
     const principal = tokenPrincipal(row);
     this.known.set(hash, { principal, until: now + CACHE_MS, expiresAt: row.expires_at?.getTime() ?? null });
     // When a token was last used, to the cache's precision: enough to find unused tokens.
-    await markTokenUsed(this.db, row.id);
+    await this.store.tokens.markUsed(row.id);
     return principal;
   }
 
@@ -84,17 +83,17 @@ export class TokenService {
       throw new ServiceError('insufficient_scope', 403, `only a principal that holds the confirm scope may create a token with it; ${creator.name} has ${creator.scopes.join(', ')}`);
     }
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const row = await insertToken(this.db, { name: input.name, scopes: input.scopes, tokenSha256: tokenSha256(token), expiresAt: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null });
+    const row = await this.store.tokens.insert({ name: input.name, scopes: input.scopes, tokenSha256: tokenSha256(token), expiresAt: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null });
     this.anyToken = null;
     return { ...viewOf(row), token };
   }
 
   async list(): Promise<TokenView[]> {
-    return (await listTokens(this.db)).map(viewOf);
+    return (await this.store.tokens.list()).map(viewOf);
   }
 
   async revoke(id: string): Promise<TokenView> {
-    const row = await revokeToken(this.db, id);
+    const row = await this.store.tokens.revoke(id);
     if (!row) throw notFound(`active token ${id}`);
     this.known.clear();
     this.anyToken = null;

@@ -4,52 +4,57 @@ import type { AlertChannelsTable, AlertRulesTable, Database } from '../schema/da
 export type AlertRule = Selectable<AlertRulesTable>;
 export type AlertChannel = Selectable<AlertChannelsTable>;
 
-export function listAlertRules(db: Kysely<Database>): Promise<AlertRule[]> {
-  return db.selectFrom('alert_rules').selectAll().orderBy('created_at').execute();
-}
+/** Alert rules and the channels notifications go to. */
+export class AlertRuleRepository {
+  constructor(private readonly db: Kysely<Database>) {}
 
-/** Inserts a rule; undefined when one by that name exists. */
-export function insertAlertRule(db: Kysely<Database>, rule: Insertable<AlertRulesTable>): Promise<AlertRule | undefined> {
-  return db.insertInto('alert_rules').values(rule).onConflict((oc) => oc.column('name').doNothing()).returningAll().executeTakeFirst();
-}
+  listRules(): Promise<AlertRule[]> {
+    return this.db.selectFrom('alert_rules').selectAll().orderBy('created_at').execute();
+  }
 
-export function setAlertRuleEnabled(db: Kysely<Database>, id: string, enabled: boolean): Promise<AlertRule | undefined> {
-  return db.updateTable('alert_rules').set({ enabled }).where('id', '=', id).returningAll().executeTakeFirst();
-}
+  /** Inserts a rule; undefined when one by that name exists. */
+  insertRule(rule: Insertable<AlertRulesTable>): Promise<AlertRule | undefined> {
+    return this.db.insertInto('alert_rules').values(rule).onConflict((oc) => oc.column('name').doNothing()).returningAll().executeTakeFirst();
+  }
 
-/** Whether a rule by that id was there to delete. */
-export async function deleteAlertRule(db: Kysely<Database>, id: string): Promise<boolean> {
-  const { numDeletedRows } = await db.deleteFrom('alert_rules').where('id', '=', id).executeTakeFirst();
-  return numDeletedRows !== 0n;
-}
+  setRuleEnabled(id: string, enabled: boolean): Promise<AlertRule | undefined> {
+    return this.db.updateTable('alert_rules').set({ enabled }).where('id', '=', id).returningAll().executeTakeFirst();
+  }
 
-export function listAlertChannels(db: Kysely<Database>): Promise<AlertChannel[]> {
-  return db.selectFrom('alert_channels').selectAll().orderBy('created_at').execute();
-}
+  /** Whether a rule by that id was there to delete. */
+  async deleteRule(id: string): Promise<boolean> {
+    const { numDeletedRows } = await this.db.deleteFrom('alert_rules').where('id', '=', id).executeTakeFirst();
+    return numDeletedRows !== 0n;
+  }
 
-/** Inserts a channel; undefined when one by that name exists. */
-export function insertAlertChannel(db: Kysely<Database>, channel: Insertable<AlertChannelsTable>): Promise<AlertChannel | undefined> {
-  return db.insertInto('alert_channels').values(channel).onConflict((oc) => oc.column('name').doNothing()).returningAll().executeTakeFirst();
-}
+  listChannels(): Promise<AlertChannel[]> {
+    return this.db.selectFrom('alert_channels').selectAll().orderBy('created_at').execute();
+  }
 
-/** A channel, enabled or not. */
-export function findAlertChannel(db: Kysely<Database>, id: string): Promise<AlertChannel | undefined> {
-  return db.selectFrom('alert_channels').selectAll().where('id', '=', id).executeTakeFirst();
-}
+  /** Inserts a channel; undefined when one by that name exists. */
+  insertChannel(channel: Insertable<AlertChannelsTable>): Promise<AlertChannel | undefined> {
+    return this.db.insertInto('alert_channels').values(channel).onConflict((oc) => oc.column('name').doNothing()).returningAll().executeTakeFirst();
+  }
 
-/** Whether a channel by that id was there to delete. */
-export async function deleteAlertChannel(db: Kysely<Database>, id: string): Promise<boolean> {
-  const { numDeletedRows } = await db.deleteFrom('alert_channels').where('id', '=', id).executeTakeFirst();
-  return numDeletedRows !== 0n;
-}
+  /** A channel, enabled or not. */
+  findChannel(id: string): Promise<AlertChannel | undefined> {
+    return this.db.selectFrom('alert_channels').selectAll().where('id', '=', id).executeTakeFirst();
+  }
 
-export async function enabledAlertChannelIds(db: Kysely<Database>): Promise<string[]> {
-  return (await db.selectFrom('alert_channels').select('id').where('enabled', '=', true).orderBy('created_at').execute()).map((c) => c.id);
-}
+  /** Whether a channel by that id was there to delete. */
+  async deleteChannel(id: string): Promise<boolean> {
+    const { numDeletedRows } = await this.db.deleteFrom('alert_channels').where('id', '=', id).executeTakeFirst();
+    return numDeletedRows !== 0n;
+  }
 
-/** The enabled channels, or only the one asked for if it is enabled. */
-export function enabledAlertChannels(db: Kysely<Database>, onlyChannelId?: string): Promise<AlertChannel[]> {
-  let query = db.selectFrom('alert_channels').selectAll().where('enabled', '=', true);
-  if (onlyChannelId !== undefined) query = query.where('id', '=', onlyChannelId);
-  return query.execute();
+  async enabledChannelIds(): Promise<string[]> {
+    return (await this.db.selectFrom('alert_channels').select('id').where('enabled', '=', true).orderBy('created_at').execute()).map((c) => c.id);
+  }
+
+  /** The enabled channels, or only the one asked for if it is enabled. */
+  enabledChannels(onlyChannelId?: string): Promise<AlertChannel[]> {
+    let query = this.db.selectFrom('alert_channels').selectAll().where('enabled', '=', true);
+    if (onlyChannelId !== undefined) query = query.where('id', '=', onlyChannelId);
+    return query.execute();
+  }
 }

@@ -1,7 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema/database.ts';
 
-/** The cheapest round-trip: answers once the database takes queries. */
-export async function pingDatabase(db: Kysely<Database>): Promise<void> {
-  await sql`select 1`.execute(db);
+/** Whether the database answers. */
+export class HealthRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** The cheapest round-trip: answers once the database takes queries. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
 }

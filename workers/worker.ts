@@ -3,18 +3,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import type { Kysely } from 'kysely';
 import { createActivities } from '../activities/index.ts';
 import type { WatchSettings } from '../activities/config/watch.ts';
 import type { DeviceSchedules } from '../activities/schedules.ts';
 import type { DeviceWatchers } from '../activities/device-change.ts';
-import { hostKeyPinStore } from '../store/devices.ts';
+import type { Repositories } from '../store/index.ts';
 import { SshPool } from '../activities/ssh/pool.ts';
 import type { Logger } from '../platform/logger.ts';
 import { installTemporalRuntime } from '../platform/temporal-runtime.ts';
 import { watchSshPool } from '../platform/metrics.ts';
 import { withoutEmbeddedSources } from './workflow-bundle.ts';
-import type { Database } from '../schema/database.ts';
 
 /** workflows/index.ts, or index.js beside a compiled worker in dist/. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${path.extname(import.meta.url)}`, import.meta.url));
@@ -42,7 +40,7 @@ export interface WorkerOptions {
   temporalAddress: string;
   namespace: string;
   taskQueue: string;
-  db: Kysely<Database>;
+  store: Repositories;
   logger: Logger;
   schedules: DeviceSchedules;
   watchers: DeviceWatchers;
@@ -64,7 +62,7 @@ export interface WorkerOptions {
 /** The only process kind that opens SSH: it owns the connection pool and runs every activity. */
 export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
   installTemporalRuntime(o.logger);
-  const pool = o.pool ?? new SshPool({ pinStore: hostKeyPinStore(o.db), logger: o.logger });
+  const pool = o.pool ?? new SshPool({ pinStore: o.store.devices.hostKeyPins(), logger: o.logger });
   const unwatchPool = watchSshPool(pool);
   const connection = o.connection ?? (await NativeConnection.connect({ address: o.temporalAddress }));
   const worker = await Worker.create({
@@ -72,7 +70,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...(o.maxHeartbeatThrottleMs === undefined ? {} : { maxHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs, defaultHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs }),
-    activities: createActivities({ db: o.db, pool, logger: o.logger, schedules: o.schedules, watchers: o.watchers, temporal: o.temporal, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds }),
+    activities: createActivities({ store: o.store, pool, logger: o.logger, schedules: o.schedules, watchers: o.watchers, temporal: o.temporal, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds }),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
   const done = worker.run().finally(async () => {

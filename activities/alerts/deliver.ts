@@ -1,13 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { createHmac } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import type { AlertTransition, HeldOperationNotice } from '../../schema/alert.ts';
-import type { Database } from '../../schema/database.ts';
-import { enabledAlertChannelIds, enabledAlertChannels, type AlertChannel } from '../../store/alert-rules.ts';
+import type { AlertChannel } from '../../store/alert-rules.ts';
 import type { Logger } from '../../platform/logger.ts';
+import type { Repositories } from '../../store/index.ts';
 
 export interface DeliveryDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   logger: Logger;
 }
 
@@ -83,7 +82,7 @@ export function deliverAlerts(deps: DeliveryDeps, transitions: AlertTransition[]
 
 /** The enabled channels, so a held notice is retried per channel and never sent twice to one that took it. */
 export async function enabledChannelIds(deps: DeliveryDeps): Promise<string[]> {
-  return enabledAlertChannelIds(deps.db);
+  return deps.store.alertRules.enabledChannelIds();
 }
 
 /** Sends a held operation's notice to one channel (gone since: nothing to do). */
@@ -97,7 +96,7 @@ export function sendToChannel(req: ReturnType<typeof deliveryRequest>): Promise<
 }
 
 async function postToChannels(deps: DeliveryDeps, requestsFor: (channel: Channel) => Array<ReturnType<typeof deliveryRequest>>, onlyChannelId?: string): Promise<{ delivered: number; refused: number }> {
-  const channels = await enabledAlertChannels(deps.db, onlyChannelId);
+  const channels = await deps.store.alertRules.enabledChannels(onlyChannelId);
   let delivered = 0;
   let refused = 0;
   const failures: string[] = [];

@@ -1,23 +1,21 @@
 import type { AlertTransition } from '../../schema/alert.ts';
-import { evaluateEventAlerts } from '../../store/alerts.ts';
 import { Context } from '@temporalio/activity';
-import type { Kysely } from 'kysely';
 import type { Logger } from '../../platform/logger.ts';
-import type { ConfigChangeType, Database } from '../../schema/database.ts';
+import type { ConfigChangeType } from '../../schema/database.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
 import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool } from '../ssh/pool.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';
-import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
-import { latestConfigSnapshot, storeConfigChange } from '../../store/config-history.ts';
+import { sshTargetOf } from '../../store/devices.ts';
 import { assessChangeImpact } from '../../domain/config/change-impact.ts';
 import { semanticChanges, unifiedDiff } from '../../domain/config/config-diff.ts';
 import { parseFileRead, readFileScript } from '../../domain/config/file-read.ts';
 import { parseConfig } from '../../domain/config/parse-config.ts';
 import { storedParse } from '../../domain/config/parsed-config.ts';
+import type { Repositories } from '../../store/index.ts';
 
 export interface CaptureDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   pool: SshPool;
   logger: Logger;
 }
@@ -44,13 +42,13 @@ export type CaptureResult =
  * the content as it was stores nothing.
  */
 export async function captureConfigChange(deps: CaptureDeps, input: CaptureInput): Promise<CaptureResult> {
-  const { db, pool, logger } = deps;
+  const { store, pool, logger } = deps;
   try {
-    const device = await findDeviceByHostname(db, input.hostname);
+    const device = await store.devices.findByHostname(input.hostname);
     if (!device) throw new SshError('device_not_found', `no device named ${input.hostname}`);
     const output = await pool.exec(sshTargetOf(device), posixShellCommand(readFileScript(input.path)), { timeoutMs: 30_000 });
     const read = parseFileRead(input.path, output);
-    const previous = await latestConfigSnapshot(db, input.hostname, input.path);
+    const previous = await store.configHistory.latestSnapshot(input.hostname, input.path);
     const existedBefore = previous !== undefined && previous.changeType !== 'DELETE';
 
     if (read.state === 'too_large' || read.state === 'not_regular') return { stored: false, reason: read.state };
@@ -70,7 +68,7 @@ export async function captureConfigChange(deps: CaptureDeps, input: CaptureInput
     if (!run) throw new Error('config capture runs only inside a workflow');
     const activityId = Context.current().info.activityId;
 
-    const stored = await storeConfigChange(db, {
+    const stored = await store.configHistory.storeChange({
       captureId: `${run.workflowId}/${run.runId}/${activityId}`,
       deviceId: device.id,
       hostname: device.hostname,
@@ -99,7 +97,7 @@ export async function captureConfigChange(deps: CaptureDeps, input: CaptureInput
       correlationId: input.correlationId,
     });
     logger.info('config change stored', { device: device.hostname, path: input.path, change_type: changeType, risk_level: impact.risk_level });
-    const alerts = await evaluateEventAlerts(db, { source: 'config_change', hostname: device.hostname, eventId: stored.eventId, path: input.path, changeType, risk: impact.risk_level, reasons: impact.reasons });
+    const alerts = await store.alerts.evaluateEvent({ source: 'config_change', hostname: device.hostname, eventId: stored.eventId, path: input.path, changeType, risk: impact.risk_level, reasons: impact.reasons });
     return { stored: true, snapshotId: stored.snapshotId, eventId: stored.eventId, changeType, riskLevel: impact.risk_level, alerts };
   } catch (err) {
     throw toApplicationFailure(err);

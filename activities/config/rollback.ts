@@ -1,23 +1,21 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Kysely } from 'kysely';
 import { posix } from 'node:path';
 import type { Logger } from '../../platform/logger.ts';
-import type { Database } from '../../schema/database.ts';
 import type { RiskAssessment, RiskLevel } from '../../schema/operation.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
 import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';
-import { findConfigSnapshot, latestConfigSnapshot } from '../../store/config-history.ts';
-import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
+import { sshTargetOf } from '../../store/devices.ts';
 import { assessChangeImpact } from '../../domain/config/change-impact.ts';
 import { semanticChanges } from '../../domain/config/config-diff.ts';
 import { configKindOf } from '../../domain/config/parse-config.ts';
 import { storedParse } from '../../domain/config/parsed-config.ts';
 import { healthCheckScript, parseHealthCheck, removeFileScript, writeFileScript, type HealthCheck } from '../../domain/config/rollback-scripts.ts';
+import type { Repositories } from '../../store/index.ts';
 
 export interface RollbackDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   pool: SshPool;
   logger: Logger;
 }
@@ -37,8 +35,8 @@ export interface ConfigRestoreTarget {
 
 const RISK_ORDER: RiskLevel[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
-async function targetSnapshot(db: Kysely<Database>, t: ConfigRollbackTarget) {
-  const row = await findConfigSnapshot(db, t.snapshotId);
+async function targetSnapshot(store: Repositories, t: ConfigRollbackTarget) {
+  const row = await store.configHistory.findSnapshot(t.snapshotId);
   if (!row || row.hostname !== t.hostname || row.path !== t.path) {
     throw ApplicationFailure.nonRetryable(`snapshot ${t.snapshotId} is not a version of ${t.path} on ${t.hostname}`, 'not_found');
   }
@@ -50,8 +48,8 @@ async function targetSnapshot(db: Kysely<Database>, t: ConfigRollbackTarget) {
  * makes (current → chosen version), at least MEDIUM, with the same reasons a watched change would get.
  */
 export async function assessConfigRollback(deps: RollbackDeps, t: ConfigRollbackTarget): Promise<RiskAssessment> {
-  const target = await targetSnapshot(deps.db, t);
-  const current = await latestConfigSnapshot(deps.db, t.hostname, t.path);
+  const target = await targetSnapshot(deps.store, t);
+  const current = await deps.store.configHistory.latestSnapshot(t.hostname, t.path);
   if (current && current.id === target.id) throw ApplicationFailure.nonRetryable(`${t.path} is already at version ${t.snapshotId}`, 'nothing_to_do');
   const before = current && current.changeType !== 'DELETE' ? storedParse(current.kind, current.parsed, current.parseError) : null;
   const after = target.change_type === 'DELETE' ? null : storedParse(target.kind, target.parsed, target.parse_error);
@@ -86,10 +84,10 @@ export async function assessConfigRollback(deps: RollbackDeps, t: ConfigRollback
  */
 export async function writeConfigVersion(deps: RollbackDeps, t: ConfigRestoreTarget): Promise<{ replacedSnapshotId: string | null; sha256: string | null }> {
   try {
-    const target = t.snapshotId === null ? null : await targetSnapshot(deps.db, { ...t, snapshotId: t.snapshotId });
-    const device = await findDeviceByHostname(deps.db, t.hostname);
+    const target = t.snapshotId === null ? null : await targetSnapshot(deps.store, { ...t, snapshotId: t.snapshotId });
+    const device = await deps.store.devices.findByHostname(t.hostname);
     if (!device) throw new SshError('device_not_found', `no device named ${t.hostname}`);
-    const replaced = await latestConfigSnapshot(deps.db, t.hostname, t.path);
+    const replaced = await deps.store.configHistory.latestSnapshot(t.hostname, t.path);
     const ssh = sshTargetOf(device);
     if (target === null || target.change_type === 'DELETE' || target.content === null) {
       const removed = await deps.pool.exec(ssh, posixShellCommand(removeFileScript(t.path)), { timeoutMs: 30_000 });
@@ -119,7 +117,7 @@ export async function writeFileContent(pool: SshPool, ssh: SshTarget, path: stri
 /** The kind's own check of the file as it is now on the device. */
 export async function checkConfigFile(deps: RollbackDeps, input: { hostname: string; path: string }): Promise<HealthCheck> {
   try {
-    const device = await findDeviceByHostname(deps.db, input.hostname);
+    const device = await deps.store.devices.findByHostname(input.hostname);
     if (!device) throw new SshError('device_not_found', `no device named ${input.hostname}`);
     const output = await deps.pool.exec(sshTargetOf(device), posixShellCommand(healthCheckScript(configKindOf(input.path), input.path)), { timeoutMs: 120_000, maxOutputBytes: 64 * 1024 });
     return parseHealthCheck(output);

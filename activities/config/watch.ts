@@ -1,15 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
 import type { Logger } from '../../platform/logger.ts';
-import type { ConfigWatchMode, Database } from '../../schema/database.ts';
+import type { ConfigWatchMode } from '../../schema/database.ts';
 import { configChangesSignal, watchInPlaceSignal, type ObservedChange } from '../../workflows/config-watch-messages.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
 import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';
-import { findDeviceByHostname, setConfigWatchMode, sshTargetOf } from '../../store/devices.ts';
-import { enabledWatchPaths, latestConfigHashes } from '../../store/config-history.ts';
+import { sshTargetOf } from '../../store/devices.ts';
 import {
   discoveryScript,
   hashScanScript,
@@ -22,9 +20,10 @@ import {
   watchScript,
   type WatchTargets,
 } from '../../domain/config/watch-scripts.ts';
+import type { Repositories } from '../../store/index.ts';
 
 export interface WatchDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   pool: SshPool;
   logger: Logger;
   temporal: Client;
@@ -62,12 +61,12 @@ export const DEFAULT_WATCH_SETTINGS: WatchSettings = { debounceMs: 200, pollInte
  * Temporal retries it, and the new attempt's comparison catches what changed in between.
  */
 export async function watchConfigFiles(deps: WatchDeps, input: WatchInput): Promise<void> {
-  const { db, logger } = deps;
+  const { store, logger } = deps;
   const settings = { ...DEFAULT_WATCH_SETTINGS, ...deps.watchSettings };
   const ctx = Context.current();
   const heartbeat = setInterval(() => ctx.heartbeat(), settings.heartbeatIntervalMs);
   try {
-    const device = await findDeviceByHostname(db, input.hostname);
+    const device = await store.devices.findByHostname(input.hostname);
     if (!device) throw new SshError('device_not_found', `no device named ${input.hostname}`);
     const target = sshTargetOf(device);
     const handle = deps.temporal.workflow.getHandle(input.workflowId);
@@ -76,7 +75,7 @@ export async function watchConfigFiles(deps: WatchDeps, input: WatchInput): Prom
     };
     /** The device shows the mode, then the workflow learns that this watch sees every change from now on. */
     const inPlace = async (mode: ConfigWatchMode, detail: string | null) => {
-      await setConfigWatchMode(db, device.id, mode, detail);
+      await store.devices.setConfigWatchMode(device.id, mode, detail);
       await handle.signal(watchInPlaceSignal, { watchId: input.watchId, mode });
     };
 
@@ -235,7 +234,7 @@ async function pollHashes(
 
 /** What to watch on the device: discovered defaults plus the paths people added. */
 async function discover(deps: WatchDeps, target: SshTarget, deviceId: string): Promise<WatchTargets> {
-  const userPaths = await enabledWatchPaths(deps.db, deviceId);
+  const userPaths = await deps.store.configHistory.enabledWatchPaths(deviceId);
   const output = await deps.pool.exec(target, posixShellCommand(discoveryScript(userPaths)), { timeoutMs: 60_000 });
   return parseDiscovery(output);
 }
@@ -248,7 +247,7 @@ async function rescan(deps: WatchDeps, target: SshTarget, hostname: string, targ
   const output = await deps.pool.exec(target, posixShellCommand(hashScanScript(targets)), { timeoutMs: 120_000 });
   const present = parseHashScan(output);
   const unreadable = new Set(parseHashScanUnreadable(output));
-  const stored = await latestConfigHashes(deps.db, hostname);
+  const stored = await deps.store.configHistory.latestHashes(hostname);
   const storedByPath = new Map(stored.map((r) => [r.path, r]));
   const now = new Date().toISOString();
   const changes: ObservedChange[] = [];

@@ -1,14 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Kysely } from 'kysely';
-import type { Database, Trigger } from '../../schema/database.ts';
+import type { Trigger } from '../../schema/database.ts';
 import type { DeviceMaintenance } from '../../schema/maintenance.ts';
 import type { ContainersData } from '../../domain/collectors/containers.ts';
 import { syncDeviceSchedules, type DeviceSchedules } from '../schedules.ts';
-import { findDeviceByHostname, setMaintenanceWithAudit } from '../../store/devices.ts';
 import { planMaintenance, MaintenanceRequestError, type MaintenancePlan, type MaintenanceRequest } from '../../domain/maintenance/plan.ts';
+import type { Repositories } from '../../store/index.ts';
 
 export interface MaintenanceDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   schedules: DeviceSchedules;
 }
 
@@ -20,7 +19,7 @@ export interface PlanMaintenanceInput extends MaintenanceRequest {
 
 /** The plan for this device's type and live containers; naming a container it does not have is refused. */
 export async function planDeviceMaintenance(deps: MaintenanceDeps, input: PlanMaintenanceInput): Promise<MaintenancePlan> {
-  const device = await findDeviceByHostname(deps.db, input.hostname);
+  const device = await deps.store.devices.findByHostname(input.hostname);
   if (!device) throw ApplicationFailure.create({ type: 'device_not_found', message: `no device named ${input.hostname}`, nonRetryable: true });
   return planForDeviceType(input, device.device_type);
 }
@@ -52,12 +51,12 @@ export interface SetMaintenanceInput {
  * schedules in line: lowered in maintenance, the types' own intervals again afterwards. Idempotent.
  */
 export async function setDeviceMaintenance(deps: MaintenanceDeps, input: SetMaintenanceInput): Promise<void> {
-  const device = await findDeviceByHostname(deps.db, input.hostname);
+  const device = await deps.store.devices.findByHostname(input.hostname);
   if (!device) throw ApplicationFailure.create({ type: 'device_not_found', message: `no device named ${input.hostname}`, nonRetryable: true });
   const entering = input.maintenance !== null;
   const already = entering ? device.maintenance?.workflow_id === input.workflowId : device.maintenance === null;
   if (!already) {
-    await setMaintenanceWithAudit(deps.db, device.id, input.maintenance, {
+    await deps.store.devices.setMaintenanceWithAudit(device.id, input.maintenance, {
       device_id: device.id,
       hostname: device.hostname,
       action: entering ? 'maintenance_entered' : 'maintenance_left',

@@ -1,8 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Kysely } from 'kysely';
 import type { Logger } from '../../platform/logger.ts';
 import type { PrincipalRef } from '../../schema/api-token.ts';
-import type { AuditAction, Database, Trigger } from '../../schema/database.ts';
+import type { AuditAction, Trigger } from '../../schema/database.ts';
 import type { LocatedProxy, NginxRun, ProxyConfLocation, ProxyConfView } from '../../schema/proxy-conf.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
 import { captureConfigChange } from '../config/capture.ts';
@@ -11,9 +10,7 @@ import { writeFileContent } from '../config/rollback.ts';
 import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';
-import { writeAudit } from '../../store/audit.ts';
-import { latestConfigSnapshot } from '../../store/config-history.ts';
-import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
+import { sshTargetOf } from '../../store/devices.ts';
 import {
   answerCheckScript,
   chooseProxy,
@@ -28,15 +25,16 @@ import {
   PROXY_SURVEY_SCRIPT,
   ProxyNotFound,
 } from '../../domain/proxy/proxy-scripts.ts';
+import type { Repositories } from '../../store/index.ts';
 
 export interface ProxyDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   pool: SshPool;
   logger: Logger;
 }
 
 async function target(deps: ProxyDeps, hostname: string): Promise<SshTarget> {
-  const device = await findDeviceByHostname(deps.db, hostname);
+  const device = await deps.store.devices.findByHostname(hostname);
   if (!device) throw new SshError('device_not_found', `no device named ${hostname}`);
   return sshTargetOf(device);
 }
@@ -73,7 +71,7 @@ export function storeConfVersion(deps: ProxyDeps, input: { hostname: string; pat
     if (!captured.stored && (captured.reason === 'too_large' || captured.reason === 'not_regular')) {
       throw ApplicationFailure.nonRetryable(`${input.path} is ${captured.reason === 'too_large' ? 'too large to be a proxy conf' : 'not a regular file'}`, 'validation_error');
     }
-    const latest = await latestConfigSnapshot(deps.db, input.hostname, input.path);
+    const latest = await deps.store.configHistory.latestSnapshot(input.hostname, input.path);
     const exists = latest !== undefined && latest.changeType !== 'DELETE';
     return { snapshotId: latest?.id ?? null, exists, sha256: exists ? latest.sha256 : null };
   });
@@ -129,9 +127,9 @@ export interface RecordProxyConfInput {
 /** One audit row per step of a proxy conf change, naming whoever asked (or released it). */
 export function recordProxyConf(deps: ProxyDeps, r: RecordProxyConfInput): Promise<void> {
   return classified(async () => {
-  const device = await findDeviceByHostname(deps.db, r.view.device);
+  const device = await deps.store.devices.findByHostname(r.view.device);
   const { view } = r;
-  await writeAudit(deps.db, {
+  await deps.store.audit.write({
     device_id: device?.id ?? null,
     hostname: view.device,
     action: r.action,

@@ -1,9 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Logger } from '../../platform/logger.ts';
 import type { PrincipalRef } from '../../schema/api-token.ts';
-import type { AuditAction, Database, Trigger } from '../../schema/database.ts';
+import type { AuditAction, Trigger } from '../../schema/database.ts';
 import type { StackPatch } from '../../schema/stack.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
 import type { DockerNetworksData } from '../../domain/collectors/docker-networks.ts';
@@ -17,13 +16,13 @@ import { redactSecrets } from '../../domain/config/secret-redaction.ts';
 import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
 import { posixShellCommand, shellQuote } from '../../domain/ssh/quote.ts';
-import { writeAudit } from '../../store/audit.ts';
-import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
+import { sshTargetOf } from '../../store/devices.ts';
 import { checkStackPath, newStackLocation, StackFileError, type StackLocation } from '../../domain/compose/stack-commands.ts';
 import { applyStackPatch, portConflicts, readStackFile, requestedHostPorts, type PortConflict } from '../../domain/compose/stack-file.ts';
+import type { Repositories } from '../../store/index.ts';
 
 export interface StackDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   pool: SshPool;
   logger: Logger;
 }
@@ -62,8 +61,8 @@ export interface StackPlan {
   services: string[];
 }
 
-async function deviceTarget(db: Kysely<Database>, hostname: string): Promise<{ ssh: SshTarget; stacksDir: string }> {
-  const device = await findDeviceByHostname(db, hostname);
+async function deviceTarget(store: Repositories, hostname: string): Promise<{ ssh: SshTarget; stacksDir: string }> {
+  const device = await store.devices.findByHostname(hostname);
   if (!device) throw new SshError('device_not_found', `no device named ${hostname}`);
   return { ssh: sshTargetOf(device), stacksDir: device.stacks_dir ?? DEFAULT_STACKS_DIR };
 }
@@ -92,7 +91,7 @@ async function readDeviceFile(pool: SshPool, ssh: SshTarget, path: string): Prom
  */
 export async function prepareStackChange(deps: StackDeps, input: PrepareStackInput): Promise<StackPlan> {
   try {
-    const { ssh, stacksDir } = await deviceTarget(deps.db, input.hostname);
+    const { ssh, stacksDir } = await deviceTarget(deps.store, input.hostname);
     const location = input.location ?? newStackLocation(stacksDir, input.name);
     checkStackPath(location.dir, 'stack directory');
     for (const file of location.files) checkStackPath(file, 'compose file');
@@ -129,7 +128,7 @@ export async function prepareStackChange(deps: StackDeps, input: PrepareStackInp
 export async function writeStackFile(deps: StackDeps, input: { hostname: string; path: string; content: string }): Promise<{ sha256: string }> {
   try {
     checkStackPath(input.path, 'stack file');
-    const { ssh } = await deviceTarget(deps.db, input.hostname);
+    const { ssh } = await deviceTarget(deps.store, input.hostname);
     const script = `mkdir -p -- "$(dirname ${shellQuote(input.path)})" || exit 3\n${writeFileScript(input.path)}`;
     const written = await deps.pool.exec(ssh, posixShellCommand(script), { timeoutMs: 60_000, stdin: Buffer.from(input.content, 'utf8') });
     const sha256 = /^([0-9a-f]{64})\b/.exec(written.stdout)?.[1];
@@ -147,7 +146,7 @@ export async function writeStackFile(deps: StackDeps, input: { hostname: string;
 export async function removeStackPath(deps: StackDeps, input: { hostname: string; path: string; directory: boolean }): Promise<void> {
   try {
     checkStackPath(input.path, 'stack path');
-    const { ssh } = await deviceTarget(deps.db, input.hostname);
+    const { ssh } = await deviceTarget(deps.store, input.hostname);
     const script = input.directory ? `rm -rf -- ${shellQuote(input.path)}` : removeFileScript(input.path);
     const out = await deps.pool.exec(ssh, posixShellCommand(script), { timeoutMs: 60_000 });
     if (out.exitCode !== 0) throw new SshError('permission_denied', `cannot remove ${input.path}: ${out.stderr.trim().split('\n')[0] ?? ''}`);
@@ -165,7 +164,7 @@ export async function removeFailedDeploy(deps: StackDeps, input: { hostname: str
   try {
     const { location } = input;
     checkStackPath(location.dir, 'stack directory');
-    const { ssh } = await deviceTarget(deps.db, input.hostname);
+    const { ssh } = await deviceTarget(deps.store, input.hostname);
     const files = location.files.map((f) => `-f ${shellQuote(f)}`).join(' ');
     const script = `cd ${shellQuote(location.dir)} && docker compose -p ${shellQuote(location.project)} ${files} down --remove-orphans 2>&1; cd / && rm -rf -- ${shellQuote(location.dir)}`;
     const out = await deps.pool.exec(ssh, posixShellCommand(script), { timeoutMs: 120_000, maxOutputBytes: 16 * 1024 });
@@ -193,7 +192,7 @@ export async function imageDigests(deps: StackDeps, input: { hostname: string; i
   try {
     const ids = input.imageIds.filter((id) => /^sha256:[0-9a-f]{64}$/.test(id));
     if (ids.length === 0) return {};
-    const { ssh } = await deviceTarget(deps.db, input.hostname);
+    const { ssh } = await deviceTarget(deps.store, input.hostname);
     const script = `docker image inspect --format '{{.Id}}{{"\\t"}}{{json .RepoDigests}}' ${ids.map(shellQuote).join(' ')}`;
     const out = await deps.pool.exec(ssh, posixShellCommand(script), { timeoutMs: 30_000, maxOutputBytes: 256 * 1024 });
     const digests: Record<string, string[]> = {};
@@ -225,7 +224,7 @@ export async function readStackFiles(deps: StackDeps, input: { hostname: string;
     const { location } = input;
     checkStackPath(location.dir, 'stack directory');
     for (const file of location.files) checkStackPath(file, 'compose file');
-    const { ssh } = await deviceTarget(deps.db, input.hostname);
+    const { ssh } = await deviceTarget(deps.store, input.hostname);
     const content = await readDeviceFile(deps.pool, ssh, location.files[0]!);
     if (input.envKeys === false) return { content, envFiles: [] };
     const parsed = content === null ? null : parseCompose(content);
@@ -265,8 +264,8 @@ export interface StackAuditInput {
 }
 
 export async function auditStack(deps: StackDeps, input: StackAuditInput): Promise<void> {
-  const device = await findDeviceByHostname(deps.db, input.hostname);
-  await writeAudit(deps.db, {
+  const device = await deps.store.devices.findByHostname(input.hostname);
+  await deps.store.audit.write({
     device_id: device?.id ?? null,
     hostname: input.hostname,
     action: input.action,

@@ -1,21 +1,20 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Logger } from '../../platform/logger.ts';
 import type { PrincipalRef } from '../../schema/api-token.ts';
-import type { AuditAction, Database, Trigger } from '../../schema/database.ts';
+import type { AuditAction, Trigger } from '../../schema/database.ts';
 import type { ZfsEndpoint, ZfsReplicationPlan, ZfsTransferResult } from '../../schema/zfs-replication.ts';
 import { toApplicationFailure } from '../activity-failure.ts';
 import { validateDatasetName, validateSnapshotName } from '../../domain/collectors/zfs/names.ts';
 import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';
-import { writeAudit } from '../../store/audit.ts';
-import { findDeviceByHostname, sshTargetOf } from '../../store/devices.ts';
+import { sshTargetOf } from '../../store/devices.ts';
 import { receiveCommand, replicationSnapshotsCommand, resumeTokenCommand, sendCommand, type SendSpec } from '../../domain/zfs/commands.ts';
+import type { Repositories } from '../../store/index.ts';
 
 export interface ReplicationDeps {
-  db: Kysely<Database>;
+  store: Repositories;
   pool: SshPool;
   logger: Logger;
 }
@@ -32,7 +31,7 @@ const MISSING_DATASET = /dataset does not exist/;
 const nonRetryable = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
 
 async function targetOf(deps: ReplicationDeps, hostname: string): Promise<SshTarget> {
-  const device = await findDeviceByHostname(deps.db, hostname);
+  const device = await deps.store.devices.findByHostname(hostname);
   if (!device) throw toApplicationFailure(new SshError('device_not_found', `no device named ${hostname}`));
   return sshTargetOf(device);
 }
@@ -237,8 +236,8 @@ export interface ReplicationAuditInput {
 
 /** One audit row on the target device naming who asked; keyed so a retried activity writes it once. */
 export async function recordZfsReplication(deps: ReplicationDeps, input: ReplicationAuditInput): Promise<void> {
-  const device = await findDeviceByHostname(deps.db, input.target.hostname);
-  await writeAudit(deps.db, {
+  const device = await deps.store.devices.findByHostname(input.target.hostname);
+  await deps.store.audit.write({
     device_id: device?.id ?? null,
     hostname: input.target.hostname,
     action: input.action,

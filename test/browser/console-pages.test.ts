@@ -41,7 +41,7 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     proxy = installNginxStandIn(sshd);
     fleet = await startFleet({ count: 5, seed: 3, host: '127.0.0.1', firstPort: 0, dir: testDir(uniqueName('fleet')) });
     sys = await startTestSystem();
-    alerts = new AlertService(sys.db);
+    alerts = new AlertService(sys.store);
     const base = { auth_method: 'key' as const, device_type: 'linux' as const, tags: [], location: null, description: null, monitoring_enabled: false };
     await sys.devices.create({ ...base, hostname: 'nas01', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath }, owner);
     const router = fleet.devices.find((d) => d.profile.role === 'router')!;

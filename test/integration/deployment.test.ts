@@ -10,7 +10,7 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { sql, type Kysely } from 'kysely';
 import { collectorFor, collectors } from '../../domain/collectors/registry.ts';
-import { storeCollection, type CollectionRecord } from '../../store/snapshots.ts';
+import { SnapshotRepository, type CollectionRecord } from '../../store/snapshots.ts';
 import { ConfigError, loadConfig } from '../../platform/config.ts';
 import { createDb, migrateToLatest } from '../../platform/db.ts';
 import { connectTemporal } from '../../platform/temporal.ts';
@@ -332,16 +332,17 @@ describe('snapshot tables on a PostgreSQL without TimescaleDB (migration 0012)',
   test('a retried or overlapping collection stores one snapshot and answers the first (the check hypertables rely on)', async () => {
     const inserted = await sql<{ id: string }>`insert into devices (hostname, address, username, auth_method) values ('store-dev', '127.0.0.1', 'u', 'agent') returning id`.execute(db);
     const device = inserted.rows[0]!;
+    const snapshots = new SnapshotRepository(db);
     const record = (collectionId: string, kernel: string, collectedAt: Date): CollectionRecord<unknown> => ({
       collector: collectorFor('capabilities'), deviceId: device.id, hostname: 'store-dev', data: { kernel, arch: 'x86_64' }, collectedAt, durationMs: 5,
       collectionId, workflowId: 'wf', trigger: 'api', forceRefresh: false, correlationId: null, principal: 'local', warnings: [],
     });
-    const first = await storeCollection(db, record('wf/run-1', 'first', new Date(Date.now() - 5000)));
+    const first = await snapshots.storeCollection(record('wf/run-1', 'first', new Date(Date.now() - 5000)));
     // A retry after the commit: another attempt, later, with other output.
-    const retried = await storeCollection(db, record('wf/run-1', 'retry', new Date()));
+    const retried = await snapshots.storeCollection(record('wf/run-1', 'retry', new Date()));
     assert.deepEqual(retried, first);
     // Two attempts at once (one presumed lost but still running): one of them stores.
-    const overlapping = await Promise.all([storeCollection(db, record('wf/run-2', 'a', new Date())), storeCollection(db, record('wf/run-2', 'b', new Date()))]);
+    const overlapping = await Promise.all([snapshots.storeCollection(record('wf/run-2', 'a', new Date())), snapshots.storeCollection(record('wf/run-2', 'b', new Date()))]);
     assert.equal(overlapping[0].id, overlapping[1].id);
 
     const rows = await db.selectFrom('capabilities_snapshots').select(['collection_id', sql<string>`count(*)`.as('n')]).groupBy('collection_id').orderBy('collection_id').execute();

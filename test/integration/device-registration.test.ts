@@ -72,7 +72,7 @@ describe('adding, changing and removing a device runs as one workflow per change
   test('the row-writing step retried after its commit answers what it applied, once', async () => {
     const input: DeviceChangeInput = { change: { kind: 'create', device: testDevice('reg-retry', sshd, false) }, requestedBy: SYSTEM_PRINCIPAL, trigger: 'system', correlationId: null };
     const run = { workflowId: sys.devices.workflowId('reg-retry'), runId: uniqueName('run') };
-    const attempt = (runId: string): Promise<DeviceChangeResult> => new MockActivityEnvironment({ workflowExecution: { ...run, runId } }).run(() => applyDeviceChange({ db: sys.db }, input));
+    const attempt = (runId: string): Promise<DeviceChangeResult> => new MockActivityEnvironment({ workflowExecution: { ...run, runId } }).run(() => applyDeviceChange({ store: sys.store }, input));
     const first = await attempt(run.runId);
     const retried = await attempt(run.runId);
     assert.equal(first.outcome, 'applied');

@@ -5,7 +5,6 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { collectorFor } from '../../domain/collectors/registry.ts';
 import type { RunningSystem } from '../../platform/system.ts';
-import { storeCollection } from '../../store/snapshots.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { apiClient } from '../support/http.ts';
 import { waitFor } from '../support/poll.ts';
@@ -85,7 +84,7 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
     assert.equal((await addDevice('dev-old-shape')).status, 201);
     const device = await sys.devices.require('dev-old-shape');
     // Newer than the detection that adding the device starts, so it is the one a read finds.
-    await storeCollection(sys.db, {
+    await sys.store.snapshots.storeCollection({
       collector: collectorFor('capabilities'), deviceId: device.id, hostname: 'dev-old-shape', data: { kernel: 'an older payload', arch: 'x86_64' },
       collectedAt: new Date(Date.now() + 3_600_000), durationMs: 5,
       collectionId: `old-shape/${device.id}`, workflowId: 'old-shape', trigger: 'api', forceRefresh: false, correlationId: null, principal: 'local', warnings: [],
@@ -105,7 +104,7 @@ describe('foundation: real sshd + real PostgreSQL + real Temporal', () => {
       cpu: { usage_percent: 1 }, memory: { used_percent: 1 }, load: { load_1: 0, load_5: 0, load_15: 0 }, filesystems: [],
       uptime_seconds: 1, boot_time: bootTime, process_count: 1, cpu_raw: { busy: 1 },
     };
-    await storeCollection(sys.db, {
+    await sys.store.snapshots.storeCollection({
       collector: collectorFor('metrics'), deviceId: device.id, hostname: 'dev-old-previous', data: older,
       collectedAt: new Date(), durationMs: 5,
       collectionId: `old-previous/${device.id}`, workflowId: 'old-previous', trigger: 'api', forceRefresh: false, correlationId: null, principal: 'local', warnings: [],

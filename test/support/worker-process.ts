@@ -10,6 +10,7 @@
  */
 import { createDb } from '../../platform/db.ts';
 import { createLogger } from '../../platform/logger.ts';
+import { createRepositories } from '../../store/index.ts';
 import { connectTemporal } from '../../platform/temporal.ts';
 import { ConfigWatchService } from '../../services/config-watch-service.ts';
 import { ScheduleService } from '../../services/schedule-service.ts';
@@ -32,7 +33,7 @@ const worker = await startWorker({
   temporalAddress,
   namespace: 'default',
   taskQueue,
-  db,
+  store: createRepositories(db),
   logger,
   schedules,
   watchers,
