@@ -42,4 +42,4 @@ EXPOSE 9101 9102
 # Role-aware: the API's /health, MCP answering, or Temporal seeing this container's worker poll.
 HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
   CMD ["node", "dist/platform/healthcheck.js"]
-ENTRYPOINT ["node", "dist/platform/main.js"]
+ENTRYPOINT ["node", "dist/app/main.js"]

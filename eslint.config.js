@@ -4,6 +4,11 @@ import tseslint from 'typescript-eslint';
 /** Repeated in every block that sets no-restricted-imports, since a later block's options replace an earlier one's. */
 const KYSELY_OUTSIDE_STORE = { name: 'kysely', allowTypeImports: true, message: 'SQL belongs in store/: call a repository (type imports are fine).' };
 /**
+ * platform/ is what every layer stands on (config, logger, the db factory, Temporal, embedded servers):
+ * it wires nothing, so it imports no front, worker or service; the composition root in app/ does that.
+ */
+const PLATFORM_BELOW_FRONTS = { group: ['**/app/**', '**/api/**', '**/mcp/**', '**/bin/**', '**/workers/**', '**/services/**'], message: 'platform/ sits below the fronts: wiring belongs in app/.' };
+/**
  * Services and fronts are handed repositories by the composition root (app/): they hold no database
  * handle, so they may not even name its type, nor make one. Type imports count here on purpose.
  */
@@ -64,8 +69,27 @@ export default tseslint.config(
         paths: ['node:fs', 'node:fs/promises', 'fs', 'node:child_process', 'node:net', 'node:http', 'node:https', 'node:dgram', 'node:dns', 'node:worker_threads', 'kysely', 'pg', 'ssh2', 'express', 'winston', 'prom-client'].map((name) => ({ name, message: 'domain/ is pure: I/O belongs in activities/ or store/.' })),
         patterns: [
           { group: ['@temporalio/*'], message: 'domain/ is pure: no Temporal.' },
-          { group: ['**/activities/**', '**/store/**', '**/services/**', '**/platform/**', '**/api/**', '**/mcp/**', '**/workers/**', '**/workflows/**'], message: 'domain/ depends on schema/ and itself only.' },
+          { group: ['**/activities/**', '**/store/**', '**/services/**', '**/platform/**', '**/api/**', '**/mcp/**', '**/workers/**', '**/workflows/**', '**/app/**'], message: 'domain/ depends on schema/ and itself only.' },
         ],
+      }],
+    },
+  },
+  {
+    files: ['platform/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [PLATFORM_BELOW_FRONTS],
+      }],
+    },
+  },
+  {
+    // The db factory besides, which builds the kysely instance.
+    files: ['platform/**/*.ts'],
+    ignores: ['platform/db.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [KYSELY_OUTSIDE_STORE],
+        patterns: [PLATFORM_BELOW_FRONTS],
       }],
     },
   },

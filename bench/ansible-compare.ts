@@ -25,7 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sshTargetOf } from '../store/devices.ts';
 import { createLogger } from '../platform/logger.ts';
-import { startSystem, type RunningSystem } from '../platform/system.ts';
+import { startSystem, type RunningSystem } from '../app/system.ts';
 import { waitForPort } from '../test/support/ports.ts';
 import { startSharedServers, type SharedServers } from '../test/support/servers.ts';
 import { startTestSshd, TEST_DEVICE_USER, type TestSshd } from '../test/support/sshd.ts';

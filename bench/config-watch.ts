@@ -21,7 +21,7 @@ import { readFileScript } from '../domain/config/file-read.ts';
 import { posixShellCommand } from '../domain/ssh/quote.ts';
 import { sshTargetOf } from '../store/devices.ts';
 import { createLogger } from '../platform/logger.ts';
-import { startSystem, type RunningSystem } from '../platform/system.ts';
+import { startSystem, type RunningSystem } from '../app/system.ts';
 import { startSharedServers } from '../test/support/servers.ts';
 import { startTestSshd, TEST_DEVICE_USER, type TestSshd } from '../test/support/sshd.ts';
 import { summary } from './stats.ts';

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import pg from 'pg';
 import { createLogger } from '../platform/logger.ts';
-import { startSystem, type RunningSystem } from '../platform/system.ts';
+import { startSystem, type RunningSystem } from '../app/system.ts';
 import { collectMarkers } from '../test/support/collect-evidence.ts';
 import { startSharedServers, type SharedServers } from '../test/support/servers.ts';
 import type { SimDevice, SimMessage } from './fleet-scale-sim.ts';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../platform/logger.ts';
-import { startSystem } from '../platform/system.ts';
+import { startSystem } from '../app/system.ts';
 import { installDockerStandIn } from '../test/support/docker-stand-in.ts';
 import { startSharedServers } from '../test/support/servers.ts';
 import { startTestSshd } from '../test/support/sshd.ts';

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { createLogger } from '../platform/logger.ts';
-import { startSystem } from '../platform/system.ts';
+import { startSystem } from '../app/system.ts';
 import { ownerContext } from '../services/device-service.ts';
 import { launchChromium } from '../test/support/browser.ts';
 import { startSharedServers } from '../test/support/servers.ts';

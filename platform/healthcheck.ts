@@ -1,7 +1,7 @@
 /**
  * The image's HEALTHCHECK (`node dist/platform/healthcheck.js`, compiled from here), one command for every role:
  * exits 0 when this container's part is serving, else 1 with the reason on stderr. Reads the same
- * settings as platform/main.ts.
+ * settings as app/main.ts.
  * - api, all: `/health` answers 200 (PostgreSQL, Temporal and a polling worker are all up).
  * - mcp: the MCP endpoint answers HTTP at all (a GET gets 405 or 401: the server is up and guarding).
  * - worker: Temporal lists a poller on our task queue whose identity is from this host (the SDK's

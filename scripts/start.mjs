@@ -35,8 +35,8 @@ if (builtWeb.status !== 0) {
 // The worker loads the bundle the build wrote instead of bundling workflows/ at every start.
 process.env.INFRA_WORKFLOW_BUNDLE ??= WORKFLOW_BUNDLE;
 if (process.argv.includes('--demo')) {
-  await import(pathToFileURL(path.join(BUILD_DIR, 'platform', 'demo.js')).href);
+  await import(pathToFileURL(path.join(BUILD_DIR, 'app', 'demo.js')).href);
 } else {
-  const { runEmbedded } = await import(pathToFileURL(path.join(BUILD_DIR, 'platform', 'main.js')).href);
+  const { runEmbedded } = await import(pathToFileURL(path.join(BUILD_DIR, 'app', 'main.js')).href);
   await runEmbedded();
 }

@@ -92,7 +92,7 @@ export const COMMANDS: readonly Command[] = [
     usage: 'infra demo                              the embedded system with simulated devices (no servers needed)',
     async run({ positionals, usage }) {
       if (positionals.length > 0) throw usage();
-      await import('../../platform/demo.ts');
+      await import('../../app/demo.ts');
     },
   },
   command({

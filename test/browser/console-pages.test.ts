@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { renderProxyConf } from '../../domain/proxy/proxy-conf-template.ts';
 import { startFleet, type Fleet } from '../../simulator/simulator.ts';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
 import { ProxyConfRequest } from '../../schema/proxy-conf.ts';
 import { AlertService } from '../../services/alert-service.ts';

@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { DeviceCreate } from '../../schema/device.ts';
 import { ownerContext } from '../../services/device-service.ts';
 import { launchChromium, screenshot } from '../support/browser.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { ownerContext } from '../../services/device-service.ts';
 import { launchChromium, screenshot } from '../support/browser.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';

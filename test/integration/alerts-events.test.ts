@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { apiClient } from '../support/http.ts';
 import { waitFor } from '../support/poll.ts';

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { apiClient, apiRequest } from '../support/http.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';

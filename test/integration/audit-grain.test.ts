@@ -1,7 +1,7 @@
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { ownerContext } from '../../services/device-service.ts';
 import { apiRequest, getWithHost } from '../support/http.ts';
 import { waitFor } from '../support/poll.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { runCli } from '../support/cli.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { freePort } from '../support/ports.ts';

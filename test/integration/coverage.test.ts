@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { updatesCollector } from '../../domain/collectors/updates.ts';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { fixtureReader, fixtureToolScript, fixtureUrl } from '../support/collector-fixtures.ts';
 import { apiClient } from '../support/http.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';

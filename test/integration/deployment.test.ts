@@ -249,7 +249,7 @@ describe('deployment files', () => {
     ];
     const entrypoint = execForm(all(runtime, 'ENTRYPOINT').at(-1)!);
     const healthcheck = execForm(all(runtime, 'HEALTHCHECK').at(-1)!.replace(/^[\s\S]*?\bCMD\s+/, ''));
-    assert.deepEqual(entrypoint, ['node', 'dist/platform/main.js'], 'plain node on the compiled entry point');
+    assert.deepEqual(entrypoint, ['node', 'dist/app/main.js'], 'plain node on the compiled entry point');
     assert.deepEqual(healthcheck, ['node', 'dist/platform/healthcheck.js']);
     // bin/infra.mjs, without tsx as in the image, runs the compiled CLI.
     const { files, packages } = runtimeImports([entrypoint.at(-1)!, healthcheck.at(-1)!, 'dist/bin/infra-cli.js']);

@@ -10,7 +10,7 @@ import type { GpuData } from '../../domain/collectors/gpu.ts';
 import type { ProcessesData } from '../../domain/collectors/processes.ts';
 import type { SensorsData } from '../../domain/collectors/sensors.ts';
 import { ownerContext } from '../../services/device-service.ts';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { fixtureToolScript, fixtureUrl } from '../support/collector-fixtures.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { apiRequest } from '../support/http.ts';

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
 import { CONFIRMER_ATTRIBUTE, REQUESTER_ATTRIBUTE } from '../../workflows/search-attributes.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';

@@ -5,7 +5,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { buildServer } from '../../mcp/server.ts';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { apiClient } from '../support/http.ts';
 import { startTestSshd, type TestSshd } from '../support/sshd.ts';

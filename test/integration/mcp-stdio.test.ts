@@ -25,7 +25,7 @@ describe('MCP over stdio (npm run mcp:stdio) against a running system', () => {
   test('an agent adds a device and reads fresh metrics through the stdio server', async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ['--import', 'tsx', path.join(root, 'mcp', 'stdio.ts')],
+      args: ['--import', 'tsx', path.join(root, 'app', 'mcp-stdio.ts')],
       cwd: root,
       env: { ...(process.env as Record<string, string>), TEMPORAL_ADDRESS: testEnv().temporalAddress, DATABASE_URL: sys.databaseUrl, INFRA_INSTANCE: sys.instance, LOG_LEVEL: 'error' },
       stderr: 'pipe',

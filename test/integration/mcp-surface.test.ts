@@ -8,7 +8,7 @@ import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchem
 import { apiScope } from '../../api/security.ts';
 import { collectors, DATA_TYPES } from '../../domain/collectors/registry.ts';
 import { doorScopeOf, toolScopes } from '../../mcp/tool-scopes.ts';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { README, renderMcpReference, withSection } from '../../scripts/readme-sections.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { apiRequest } from '../support/http.ts';

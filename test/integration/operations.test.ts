@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { installDockerStandIn } from '../support/docker-stand-in.ts';
 import { apiClient } from '../support/http.ts';
 import { waitFor } from '../support/poll.ts';

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { renderProxyConf } from '../../domain/proxy/proxy-conf-template.ts';
-import type { RunningSystem } from '../../platform/system.ts';
+import type { RunningSystem } from '../../app/system.ts';
 import { LOCAL_OWNER } from '../../schema/api-token.ts';
 import { ProxyConfRequest, type ProxyConfView } from '../../schema/proxy-conf.ts';
 import { runCli } from '../support/cli.ts';

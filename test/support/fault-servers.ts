@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../platform/embedded-postgres.ts';
 import { createLogger } from '../../platform/logger.ts';
-import { startSystem, type RunningSystem } from '../../platform/system.ts';
+import { startSystem, type RunningSystem } from '../../app/system.ts';
 import { findTemporalCli } from '../../platform/temporal-cli.ts';
 import { startTemporalDevServer, type TemporalDevServerHandle } from '../../platform/temporal-dev-server.ts';
 import type { DeviceCreate } from '../../schema/device.ts';

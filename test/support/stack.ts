@@ -3,7 +3,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { WatchSettings } from '../../activities/config/watch.ts';
 import { createLogger } from '../../platform/logger.ts';
-import { startSystem, type RunningSystem, type SystemOptions } from '../../platform/system.ts';
+import { startSystem, type RunningSystem, type SystemOptions } from '../../app/system.ts';
 
 /** Settings `scripts/run-tests.ts` passes to every test file: the shared real servers. */
 export function testEnv() {

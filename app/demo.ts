@@ -2,7 +2,7 @@ import path from 'node:path';
 import { nextConfigEdit } from '../simulator/config-files.ts';
 import { registerFleet } from '../simulator/register.ts';
 import { startFleet } from '../simulator/simulator.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../platform/logger.ts';
 import { runEmbedded } from './main.ts';
 import type { RunningSystem } from './system.ts';
 import { ownerContext } from '../services/device-service.ts';

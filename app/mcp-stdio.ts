@@ -1,8 +1,8 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { loadConfig } from '../platform/config.ts';
 import { createLogger } from '../platform/logger.ts';
-import { startSystem } from '../platform/system.ts';
-import { buildServer, openAgentSession } from './server.ts';
+import { startSystem } from './system.ts';
+import { buildServer, openAgentSession } from '../mcp/server.ts';
 
 /**
  * MCP over stdio for local agents. It needs a running system to talk to: TEMPORAL_ADDRESS and

@@ -2,13 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadConfig, ConfigError, type InfraRole } from './config.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { ensurePortFree, startFailureLine } from './start-failure.ts';
+import { loadConfig, ConfigError, type InfraRole } from '../platform/config.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../platform/embedded-postgres.ts';
+import { createLogger, type Logger } from '../platform/logger.ts';
+import { ensurePortFree, startFailureLine } from '../platform/start-failure.ts';
 import { startSystem, type RunningSystem } from './system.ts';
-import { findTemporalCli } from './temporal-cli.ts';
-import { startTemporalDevServer, type TemporalDevServerHandle } from './temporal-dev-server.ts';
+import { findTemporalCli } from '../platform/temporal-cli.ts';
+import { startTemporalDevServer, type TemporalDevServerHandle } from '../platform/temporal-dev-server.ts';
 
 /**
  * A terminal's Ctrl-C signals its whole foreground process group, and `npm start` (our parent, in that

@@ -33,9 +33,9 @@ import { ProxyConfService } from '../services/proxy-conf-service.ts';
 import { ZfsService } from '../services/zfs-service.ts';
 import { startWorker, type WorkerHandle } from '../workers/worker.ts';
 import { DEFAULT_AUDIT_RETENTION_DAYS } from '../activities/retention.ts';
-import { awaitMigrations, createDb, migrateToLatest } from './db.ts';
-import type { Logger } from './logger.ts';
-import { connectTemporal, connectTemporalShared, ensureSearchAttributes } from './temporal.ts';
+import { awaitMigrations, createDb, migrateToLatest } from '../platform/db.ts';
+import type { Logger } from '../platform/logger.ts';
+import { connectTemporal, connectTemporalShared, ensureSearchAttributes } from '../platform/temporal.ts';
 
 export interface SystemOptions {
   temporalAddress: string;
