@@ -16,6 +16,7 @@ const NO_DATABASE_HANDLE = [
   { group: ['kysely'], importNames: ['Kysely', 'Transaction', 'sql'], message: 'Services and fronts hold repositories (store/), not the database handle.' },
   { group: ['**/platform/db.ts'], importNames: ['createDb', 'migrateToLatest', 'awaitMigrations'], message: 'Only the composition root (app/) opens the database.' },
   { group: ['**/store/index.ts'], importNames: ['createRepositories'], message: 'Repositories are built once, in the composition root (app/), and injected.' },
+  { group: ['pg'], message: 'Services and fronts open no database connection: the event feed and the repositories live in store/.' },
 ];
 
 export default tseslint.config(

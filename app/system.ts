@@ -8,7 +8,7 @@ import { createMcpHttpApp } from '../mcp/http.ts';
 import { isLoopback, type SecuritySettings } from '../api/security.ts';
 import { TokenService } from '../services/token-service.ts';
 import { createRepositories, type Repositories } from '../store/index.ts';
-import { EventService } from '../services/event-service.ts';
+import { EventFeed } from '../store/events.ts';
 import { AlertService } from '../services/alert-service.ts';
 import { AuditService } from '../services/audit-service.ts';
 import { PerformanceService } from '../services/performance-service.ts';
@@ -104,7 +104,7 @@ export interface RunningSystem {
   diagnosis: DiagnosisService;
   fleet: FleetService;
   tokens: TokenService;
-  events: EventService;
+  events: EventFeed;
   alerts: AlertService;
   audit: AuditService;
   performance: PerformanceService;
@@ -171,7 +171,7 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     const addr = server.address();
     return `http://${o.bindAddress}:${typeof addr === 'object' && addr ? addr.port : port}`;
   };
-  const events = new EventService(o.databaseUrl, o.logger);
+  const events = new EventFeed(o.databaseUrl, o.logger);
   // Both fronts send live events: the API's stream, MCP's resource notifications.
   if (o.apiPort !== null || o.mcpPort !== null) await events.start();
   const alerts = new AlertService(store);
