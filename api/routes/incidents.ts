@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Hostname } from '../../schema/device.ts';
-import type { IncidentView } from '../../schema/incident.ts';
-import { arrayOf, component, named, Time, wrapped } from '../answers.ts';
+import { IncidentView } from '../../schema/incident.ts';
+import { arrayOf, component, named, wrapped } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute } from '../route.ts';
 
@@ -15,19 +15,7 @@ const IncidentQuery = z
 const IncidentId = z.string().uuid();
 const ReplacedRequest = z.object({ note: z.string().trim().min(1).max(1000).optional() }).strict();
 
-const incidentViewShape = {
-  incident_id: z.uuid(),
-  device: z.string(),
-  kind: z.string(),
-  subject: z.string(),
-  summary: z.string(),
-  state: z.enum(['awaiting_replacement', 'rebuilding', 'closed']),
-  opened_at: Time,
-  closed_at: Time.nullable(),
-  timeline: z.array(z.looseObject({ at: z.string(), event: z.string(), detail: z.string() })),
-  workflow_id: z.string(),
-} satisfies Record<keyof IncidentView, z.ZodType>;
-const IncidentViewComponent = component('IncidentView', z.looseObject(incidentViewShape));
+const IncidentViewComponent = component('IncidentView', IncidentView.loose());
 
 const pathId = { id: IncidentId };
 

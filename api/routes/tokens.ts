@@ -1,21 +1,12 @@
 import { z } from 'zod';
-import { TokenCreate, TOKEN_SCOPES, type PrincipalKind, type TokenView } from '../../schema/api-token.ts';
-import { arrayOf, component, json, named, Time, wrapped } from '../answers.ts';
+import { TokenCreate, TOKEN_SCOPES, TokenView, type PrincipalKind } from '../../schema/api-token.ts';
+import { arrayOf, component, json, named, wrapped } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute } from '../route.ts';
 
 const TokenId = z.string().uuid();
 
-const tokenViewShape = {
-  id: z.uuid(),
-  name: z.string(),
-  scopes: z.array(z.enum(TOKEN_SCOPES)),
-  created_at: Time,
-  expires_at: Time.nullable(),
-  last_used_at: Time.nullable(),
-  revoked_at: Time.nullable(),
-} satisfies Record<keyof TokenView, z.ZodType>;
-const TokenViewComponent = component('TokenView', z.looseObject(tokenViewShape));
+const TokenViewComponent = component('TokenView', TokenView.loose());
 
 /** The caller's principal and scopes: what `GET /api/whoami` answers. */
 const Whoami = z.object({
