@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { createApiApp, type ApiDeps } from '../../api/app.ts';
 import { CONSOLE_DIR } from '../../api/console.ts';
 import { openApiDocument } from '../../api/openapi.ts';
+import { defineRoute } from '../../api/route.ts';
 import { apiScope } from '../../api/security.ts';
 import { collectorFor, DATA_TYPES } from '../../domain/collectors/registry.ts';
 
@@ -56,6 +57,15 @@ test('every route of the app is described, and nothing else is', () => {
     [],
     'described operations the app does not have',
   );
+});
+
+test('a route whose declared parameters are not its path\'s is refused when it is declared', () => {
+  const declare = (path: string, params: Record<string, z.ZodType>) =>
+    defineRoute({ method: 'get', path, operationId: 'probe', summary: 'probe', tag: 'probe', params, answers: {}, handler: () => undefined });
+  assert.throws(() => declare('/api/things/{id}', {}), /parameters \(none\) are not the path's/);
+  assert.throws(() => declare('/api/things', { id: z.string() }), /parameters \(id\)/);
+  assert.throws(() => declare('/api/{a}/{b}', { b: z.string(), a: z.string() }), /in the path's order/);
+  assert.equal(declare('/api/{a}/{b}', { a: z.string(), b: z.string() }).path, '/api/{a}/{b}');
 });
 
 test('the document is valid OpenAPI 3.1', async () => {
