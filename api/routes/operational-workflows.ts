@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MaintenanceRequest } from '../../schema/maintenance-request.ts';
 import type { MaintenanceView } from '../../schema/maintenance.ts';
-import { ServiceRestartRequest, type ServiceRestartView } from '../../schema/service-restart.ts';
+import { ServiceRestartRequest, ServiceRestartView } from '../../schema/service-restart.ts';
 import { maintenanceAnswer, serviceRestartAnswer } from '../../services/workflow-answers.ts';
 import { accepts, answers, component, heldOrConflict, json, PrincipalRefSchema, Time, withoutProperties, wrapped } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
@@ -28,17 +28,7 @@ const maintenanceViewShape = {
 } satisfies Record<keyof MaintenanceView, z.ZodType>;
 const MaintenanceViewComponent = component('MaintenanceView', z.looseObject(maintenanceViewShape));
 
-const restartViewShape = {
-  device: z.string(),
-  project: z.string().nullable(),
-  service: z.string(),
-  phase: z.string(),
-  steps: z.array(z.looseObject({ service: z.string(), containers: z.array(z.string()), state: z.string(), operation_ids: z.array(z.string()), detail: z.string().nullable() })),
-  pending_operation_id: z.string().nullable(),
-  error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
-  workflow_id: z.string(),
-} satisfies Record<keyof ServiceRestartView, z.ZodType>;
-const ServiceRestartViewComponent = component('ServiceRestartView', z.looseObject(restartViewShape));
+const ServiceRestartViewComponent = component('ServiceRestartView', ServiceRestartView.loose());
 
 const DiagnosisReport = z.looseObject({ device: z.string(), focus: z.string(), findings: z.array(z.looseObject({ severity: z.string(), code: z.string(), message: z.string() })), summary: z.string() });
 
