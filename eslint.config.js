@@ -103,7 +103,7 @@ export default tseslint.config(
   },
   {
     // The fronts call services: they hold no activity, repository or SQL of their own.
-    files: ['api/**/*.ts', 'mcp/**/*.ts', 'bin/**/*.ts'],
+    files: ['api/**/*.ts', 'mcp/**/*.ts', 'bin/**/*.ts', 'http/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [KYSELY_OUTSIDE_STORE],

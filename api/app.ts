@@ -14,34 +14,20 @@ import type { StackService } from '../services/stack-service.ts';
 import type { ServiceRestartService } from '../services/service-restart-service.ts';
 import type { ProxyConfService } from '../services/proxy-conf-service.ts';
 import type { ZfsService } from '../services/zfs-service.ts';
-import { zfsRoutes } from './routes/zfs.ts';
 import type { TokenService } from '../services/token-service.ts';
 import type { EventService } from '../services/event-service.ts';
 import type { AlertService } from '../services/alert-service.ts';
 import { errorHandler, notFoundHandler } from './errors.ts';
-import { openApiDocument } from './openapi.ts';
 import { correlationMiddleware } from './request-context.ts';
-import { registry as metricsRegistry } from '../platform/metrics.ts';
-import { apiScope, hostCheck, rateLimit, RateLimiter, rejectNul, requireToken, type SecuritySettings } from './security.ts';
+import { hostCheck, rateLimit, RateLimiter, requireToken, type SecuritySettings } from '../http/guards.ts';
+import { apiScope, rejectNul } from './security.ts';
 import { withCachedReads } from './cached-reads.ts';
-import { tokenRoutes, whoamiRoutes } from './routes/tokens.ts';
+import { ROUTES } from './openapi.ts';
+import { registerRoutes } from './route.ts';
 import { consoleHandler } from './console.ts';
-import { eventRoutes } from './routes/events.ts';
-import { alertRoutes } from './routes/alerts.ts';
-import { auditRoutes, performanceRoutes } from './routes/audit.ts';
 import type { PerformanceService } from '../services/performance-service.ts';
 import type { AuditService } from '../services/audit-service.ts';
 import type { FleetService } from '../services/fleet-service.ts';
-import { fleetRoutes } from './routes/fleet.ts';
-import { configRoutes } from './routes/config.ts';
-import { deviceActionRoutes } from './routes/device-actions.ts';
-import { dataRoutes } from './routes/data.ts';
-import { deviceRoutes } from './routes/devices.ts';
-import { incidentRoutes } from './routes/incidents.ts';
-import { operationalWorkflowRoutes } from './routes/operational-workflows.ts';
-import { operationRoutes } from './routes/operations.ts';
-import { proxyConfRoutes } from './routes/proxy-confs.ts';
-import { stackRoutes } from './routes/stacks.ts';
 
 export interface ApiDeps {
   /** Where people reach the web console (PUBLIC_URL): held answers link to the operation's page there. */
@@ -92,36 +78,7 @@ export function createApiApp(deps: ApiDeps, limiter = new RateLimiter(deps.secur
   app.use(rateLimit(limiter));
   app.use(rejectNul);
 
-  app.get('/metrics', async (_req, res) => {
-    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
-  });
-  app.get('/health', async (_req, res) => {
-    const report = await deps.health.report();
-    res.status(report.status === 'ok' ? 200 : 503).json(report);
-  });
-  app.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument());
-  });
-  app.use('/api', fleetRoutes(deps.fleet));
-  app.use('/api/devices', deviceRoutes(deps.devices));
-  app.use('/api/devices', deviceActionRoutes(deps.actions, deps.publicUrl));
-  // Before the data routes: `/{hostname}/maintenance` is not a data type.
-  app.use('/api', operationalWorkflowRoutes(deps.maintenance, deps.restarts, deps.diagnosis, deps.publicUrl));
-  // Before the data routes: `/{hostname}/proxy-confs` is not a data type.
-  app.use('/api/devices', proxyConfRoutes(deps.proxyConfs, deps.publicUrl));
-  // Before the data routes, whose `/{hostname}/{data_type}` would otherwise take `/{hostname}/stacks`.
-  app.use('/api', stackRoutes(deps.stacks, deps.publicUrl));
-  app.use('/api', zfsRoutes(deps.zfs, deps.publicUrl));
-  app.use('/api/devices', dataRoutes(deps.collection));
-  app.use('/api', auditRoutes(deps.audit, deps.collection));
-  app.use('/api', performanceRoutes(deps.performance));
-  app.use('/api', operationRoutes(deps.operations, deps.publicUrl));
-  app.use('/api', configRoutes(deps.configHistory, deps.publicUrl));
-  app.use('/api', incidentRoutes(deps.incidents));
-  app.use('/api', tokenRoutes(deps.tokens));
-  app.use('/api', whoamiRoutes());
-  app.use('/api', eventRoutes(deps.events));
-  app.use('/api', alertRoutes(deps.alerts));
+  registerRoutes(app, ROUTES, deps);
 
   app.use(consoleHandler(deps.consoleDir));
 

@@ -2,7 +2,8 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { OnBehalfOf } from '../schema/api-token.ts';
 import type { CollectionService } from '../services/collection-service.ts';
 import { correlationIdOf, triggerOf } from './request-context.ts';
-import { apiScope, hostAllowed, knownPrincipal, rateLimitClient, scopesSatisfied, type RateLimiter, type SecuritySettings } from './security.ts';
+import { hostAllowed, knownPrincipal, rateLimitClient, scopesSatisfied, type RateLimiter, type SecuritySettings } from '../http/guards.ts';
+import { apiScope } from './security.ts';
 import type { TokenService } from '../services/token-service.ts';
 
 /** `GET /api/devices/{hostname}/{data_type}` with nothing else: no query, so no history or force_refresh. */

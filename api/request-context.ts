@@ -4,7 +4,7 @@ import { withCorrelationId, currentCorrelationId } from '../platform/logger.ts';
 import { OnBehalfOf, type Principal } from '../schema/api-token.ts';
 import type { Trigger } from '../schema/database.ts';
 import type { RequestContext } from '../services/device-service.ts';
-import { principalOf } from './security.ts';
+import { principalOf } from '../http/guards.ts';
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 

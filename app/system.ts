@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { createApiListener } from '../api/app.ts';
 import { CONSOLE_DIR } from '../api/console.ts';
 import { createMcpHttpApp } from '../mcp/http.ts';
-import { isLoopback, type SecuritySettings } from '../api/security.ts';
+import { isLoopback, type SecuritySettings } from '../http/guards.ts';
 import { TokenService } from '../services/token-service.ts';
 import { createRepositories, type Repositories } from '../store/index.ts';
 import { EventFeed } from '../store/events.ts';

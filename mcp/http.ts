@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { ErrorRequestHandler, Express, Request, Response } from 'express';
-import { principalOf, rateLimit, RateLimiter, requireToken, type SecuritySettings } from '../api/security.ts';
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import { hostCheck, principalOf, rateLimit, RateLimiter, requireToken, type SecuritySettings } from '../http/guards.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { TokenService } from '../services/token-service.ts';
 import { buildServer, openAgentSession, type McpDeps, type McpSession } from './server.ts';
@@ -37,7 +36,11 @@ export interface McpHttpFront {
  * process: several MCP replicas need a load balancer that keeps a session on one replica.
  */
 export function createMcpHttpApp(deps: McpDeps, host: string, logger: Logger, guard: { tokens: TokenService; security: SecuritySettings }): McpHttpFront {
-  const app = createMcpExpressApp({ host, ...(guard.security.allowedHosts.length > 0 && { allowedHosts: ['localhost', '127.0.0.1', '[::1]', host, ...guard.security.allowedHosts] }) });
+  const app = express();
+  app.disable('x-powered-by');
+  // The API's guards, in the API's order: the Host header before the body is read, then the token, then the rate limit.
+  app.use(hostCheck(host, guard.security.allowedHosts));
+  app.use(express.json());
   let scopes: ReturnType<typeof toolScopes> | null = null;
   const sessions = new Map<string, LiveSession>();
   app.use(requireToken(guard.tokens, async (req) => mcpRequestScope(req.body, await (scopes ??= toolScopes(deps)))));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOKEN_SCOPES, type TokenScope } from './token-scopes.ts';
+import { TOKEN_SCOPES } from './token-scopes.ts';
 
 export { scopesAllow, TOKEN_SCOPES, type TokenScope } from './token-scopes.ts';
 export {
@@ -34,15 +34,17 @@ export const TokenCreate = z
   }));
 export type TokenCreate = z.output<typeof TokenCreate>;
 
-export interface TokenView {
-  id: string;
-  name: string;
-  scopes: TokenScope[];
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
+/** A token as the API shows it: never the token itself (that is in the creation answer only). */
+export const TokenView = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  scopes: z.array(TokenScopeName),
+  created_at: z.iso.datetime(),
+  expires_at: z.iso.datetime().nullable(),
+  last_used_at: z.iso.datetime().nullable(),
+  revoked_at: z.iso.datetime().nullable(),
+});
+export type TokenView = z.infer<typeof TokenView>;
 
 /** Free text a caller may add about whom it acts for: printable, short, recorded as given. */
 export const OnBehalfOf = z

@@ -11,7 +11,12 @@ export const DevicePath = z
 
 export const WatchPathRequest = z.object({ path: DevicePath }).strict();
 
-export const SnapshotId = z.string().regex(/^[1-9]\d{0,18}$/, 'snapshot id: a positive integer');
+/** Snapshot ids are PostgreSQL bigints: 19 digits may still be beyond the largest, which the database refuses with an error. */
+const MAX_BIGINT = 9223372036854775807n;
+export const SnapshotId = z
+  .string()
+  .regex(/^[1-9]\d{0,18}$/, { message: 'snapshot id: a positive integer', abort: true })
+  .refine((id) => BigInt(id) <= MAX_BIGINT, 'snapshot id: beyond the largest there is');
 
 export const ConfigChangesQuery = z
   .object({

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * A failed drive or a degraded pool, followed by the disk-replacement runbook from the moment it is
  * seen until the replacement has resilvered: one workflow per incident, the `incidents` row mirrors it.
@@ -31,18 +33,20 @@ export interface IncidentInput {
   checkIntervalSeconds: number;
 }
 
-export interface IncidentView {
-  incident_id: string;
-  device: string;
-  kind: IncidentKind;
-  subject: string;
-  summary: string;
-  state: IncidentState;
-  opened_at: string;
-  closed_at: string | null;
-  timeline: IncidentEvent[];
-  workflow_id: string;
-}
+/** An incident as the API and MCP answer it, with its runbook's timeline. */
+export const IncidentView = z.object({
+  incident_id: z.uuid(),
+  device: z.string(),
+  kind: z.enum(['drive_failed', 'pool_degraded'] satisfies IncidentKind[]),
+  subject: z.string(),
+  summary: z.string(),
+  state: z.enum(['awaiting_replacement', 'rebuilding', 'closed'] satisfies IncidentState[]),
+  opened_at: z.iso.datetime(),
+  closed_at: z.iso.datetime().nullable(),
+  timeline: z.array(z.object({ at: z.string(), event: z.string(), detail: z.string(), by: z.string().optional() } satisfies Record<keyof IncidentEvent, z.ZodType>)),
+  workflow_id: z.string(),
+});
+export type IncidentView = z.infer<typeof IncidentView>;
 
 /** What a collection saw that should have an incident (see domain/incidents/detect.ts). */
 export interface IncidentSighting {

@@ -16,29 +16,34 @@ export interface ServiceRestartInput {
   operationWorkflowPrefix: string;
 }
 
-export type RestartStepState = 'pending' | 'restarting' | 'ready' | 'failed' | 'skipped';
+const RestartStepState = z.enum(['pending', 'restarting', 'ready', 'failed', 'skipped']);
+export type RestartStepState = z.infer<typeof RestartStepState>;
 
-export interface RestartStep {
-  service: string;
-  containers: string[];
-  state: RestartStepState;
-  operation_ids: string[];
-  detail: string | null;
-}
+const RestartStep = z.object({
+  service: z.string(),
+  containers: z.array(z.string()),
+  state: RestartStepState,
+  operation_ids: z.array(z.string()),
+  detail: z.string().nullable(),
+});
+export type RestartStep = z.infer<typeof RestartStep>;
 
-export type ServiceRestartPhase = 'planning' | 'restarting' | 'completed' | 'failed';
+const ServiceRestartPhase = z.enum(['planning', 'restarting', 'completed', 'failed']);
+export type ServiceRestartPhase = z.infer<typeof ServiceRestartPhase>;
 
-export interface ServiceRestartView {
-  device: string;
-  project: string | null;
-  service: string;
-  phase: ServiceRestartPhase;
-  steps: RestartStep[];
+/** What a restart answers, and what its workflow's query returns. */
+export const ServiceRestartView = z.object({
+  device: z.string(),
+  project: z.string().nullable(),
+  service: z.string(),
+  phase: ServiceRestartPhase,
+  steps: z.array(RestartStep),
   /** The operation of the step under way (it may be held for confirmation). */
-  pending_operation_id: string | null;
-  error: { code: string; message: string } | null;
-  workflow_id: string;
-}
+  pending_operation_id: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  workflow_id: z.string(),
+});
+export type ServiceRestartView = z.infer<typeof ServiceRestartView>;
 
 /** What a person or agent asks for. */
 export const ServiceRestartRequest = z

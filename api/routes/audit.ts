@@ -1,14 +1,14 @@
-import { Router } from 'express';
 import { z } from 'zod';
 import { auditEntry } from '../../services/audit-service.ts';
 import { AUDIT_ACTIONS } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';
-import type { AuditService } from '../../services/audit-service.ts';
-import type { CollectionService } from '../../services/collection-service.ts';
-import type { PerformanceService } from '../../services/performance-service.ts';
+import type { CacheStats } from '../../services/collection-service.ts';
+import type { PerformancePeriod } from '../../services/performance-service.ts';
 import { ServiceError } from '../../services/service-error.ts';
+import { answers, json, Time, wrapped } from '../answers.ts';
+import { defineRoute } from '../route.ts';
 
-export const AuditQuery = z
+const AuditQuery = z
   .object({
     device: Hostname.optional(),
     data_type: z.string().regex(/^[a-z_]{1,40}$/).optional(),
@@ -22,28 +22,7 @@ export const AuditQuery = z
   })
   .strict();
 
-export function auditRoutes(audit: AuditService, collection: CollectionService): Router {
-  const r = Router();
-  r.get('/audit', async (req, res) => {
-    const q = AuditQuery.parse(req.query);
-    const rows = await audit.entries({
-      hostname: q.device,
-      dataType: q.data_type,
-      action: q.action,
-      principal: q.principal,
-      since: q.since ? new Date(q.since) : undefined,
-      until: q.until ? new Date(q.until) : undefined,
-      limit: q.limit,
-    });
-    res.json({ entries: rows.map(auditEntry) });
-  });
-  r.get('/cache/stats', async (_req, res) => {
-    res.json(await collection.stats());
-  });
-  return r;
-}
-
-export const PerformanceQuery = z
+const PerformanceQuery = z
   .object({
     period: z.enum(['minute', 'hour', 'day']).default('hour'),
     since: z.iso.datetime({ offset: true }).optional(),
@@ -52,15 +31,92 @@ export const PerformanceQuery = z
   })
   .strict();
 
-/** `GET /api/performance`: reads and collections per period and service (polling, api, mcp, cli), from the audit log. */
-export function performanceRoutes(performance: PerformanceService): Router {
-  const r = Router();
-  r.get('/performance', async (req, res) => {
-    const q = PerformanceQuery.parse(req.query);
-    const until = q.until ? new Date(q.until) : new Date();
-    const since = q.since ? new Date(q.since) : new Date(until.getTime() - 24 * 3600_000);
-    if (since >= until) throw new ServiceError('validation_error', 400, 'since must be before until');
-    res.json({ period: q.period, since: since.toISOString(), until: until.toISOString(), periods: await performance.rollup({ period: q.period, since, until, hostname: q.device }) });
-  });
-  return r;
-}
+const AuditEntry = z.looseObject({
+  id: z.string(),
+  time: Time,
+  hostname: z.string().nullable(),
+  action: z.string(),
+  data_type: z.string().nullable(),
+  trigger: z.string(),
+  status: z.enum(['success', 'error']),
+  error_code: z.string().nullable(),
+  error_message: z.string().nullable(),
+  duration_ms: z.number().nullable(),
+  cache_hit: z.boolean().nullable(),
+  principal: z.string().nullable(),
+  on_behalf_of: z.string().nullable(),
+  count: z.number().int(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+
+const performancePeriodShape = {
+  time: Time,
+  service_name: z.string(),
+  action: z.string(),
+  operations_total: z.int(),
+  operations_successful: z.int(),
+  operations_failed: z.int(),
+  operations_cached: z.int(),
+  cache_hit_ratio: z.number().nullable(),
+  avg_duration_ms: z.number().nullable(),
+  p95_duration_ms: z.number().nullable(),
+  min_duration_ms: z.number().nullable(),
+  max_duration_ms: z.number().nullable(),
+  error_types: z.record(z.string(), z.number()),
+} satisfies Record<keyof PerformancePeriod, z.ZodType>;
+
+const cacheStatsShape = {
+  data_types: z.array(z.object({ data_type: z.string(), freshness_seconds: z.number(), poll_interval_seconds: z.number(), snapshots: z.int() })),
+  reads_since_start: z.object({ total: z.int(), cache_hits: z.int(), hit_rate: z.number().nullable(), collections_started: z.int(), joined_in_process: z.int() }),
+} satisfies Record<keyof CacheStats, z.ZodType>;
+
+/** The audit log (`GET /api/audit`), what it says about performance (`GET /api/performance`), and the cache's statistics. */
+export const auditRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/audit',
+    operationId: 'audit',
+    summary: 'Audit rows, newest first; cached reads as one row per minute and caller with their count',
+    tag: 'audit',
+    query: AuditQuery,
+    answers: { '200': wrapped('the rows', 'entries', answers(z.array(AuditEntry))) },
+    handler: async ({ query: q, res, deps }) => {
+      const rows = await deps.audit.entries({
+        hostname: q.device,
+        dataType: q.data_type,
+        action: q.action,
+        principal: q.principal,
+        since: q.since ? new Date(q.since) : undefined,
+        until: q.until ? new Date(q.until) : undefined,
+        limit: q.limit,
+      });
+      res.json({ entries: rows.map(auditEntry) });
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/cache/stats',
+    operationId: 'cacheStats',
+    summary: 'Freshness, snapshot counts and cache hit rate per data type',
+    tag: 'data',
+    answers: { '200': json('the statistics', answers(z.object(cacheStatsShape))) },
+    handler: async ({ res, deps }) => {
+      res.json(await deps.collection.stats());
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/performance',
+    operationId: 'performance',
+    summary: 'Reads and collections per period and service (polling, api, mcp, cli), from the audit log',
+    tag: 'audit',
+    query: PerformanceQuery,
+    answers: { '200': json('the periods, newest first', answers(z.object({ period: z.string(), since: Time, until: Time, periods: z.array(z.looseObject(performancePeriodShape)) }))) },
+    handler: async ({ query: q, res, deps }) => {
+      const until = q.until ? new Date(q.until) : new Date();
+      const since = q.since ? new Date(q.since) : new Date(until.getTime() - 24 * 3600_000);
+      if (since >= until) throw new ServiceError('validation_error', 400, 'since must be before until');
+      res.json({ period: q.period, since: since.toISOString(), until: until.toISOString(), periods: await deps.performance.rollup({ period: q.period, since, until, hostname: q.device }) });
+    },
+  }),
+];

@@ -1,11 +1,14 @@
-import { Router } from 'express';
 import { z } from 'zod';
+import { collectorFor, DATA_TYPES } from '../../domain/collectors/registry.ts';
+import { dataAnswerShapeOf } from '../../schema/data-answer.ts';
 import { Hostname } from '../../schema/device.ts';
-import type { CollectionService } from '../../services/collection-service.ts';
+import type { HistoryAnswer } from '../../services/collection-service.ts';
+import { component, json, ref, Time } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
+import { defineRoute } from '../route.ts';
 
 const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-export const DataQuery = z
+const DataQuery = z
   .object({
     force_refresh: Flag.default(false),
     since: z.iso.datetime({ offset: true }).optional(),
@@ -17,21 +20,48 @@ export const DataQuery = z
   .refine((q) => !(q.force_refresh && (q.since || q.until)), 'force_refresh cannot be combined with since/until');
 const DataType = z.string().regex(/^[a-z_]{1,40}$/, 'data type: lowercase letters and underscores');
 
+const historyAnswerShape = {
+  device: z.string(),
+  data_type: z.string(),
+  since: Time,
+  until: Time,
+  count: z.int(),
+  truncated: z.boolean(),
+  series: z.array(z.looseObject({ collected_at: Time, snapshot_id: z.string() })),
+} satisfies Record<keyof HistoryAnswer, z.ZodType>;
+const HistoryAnswerComponent = component('HistoryAnswer', z.looseObject(historyAnswerShape));
+
+/** Each data type's answer under its own name (`MetricsAnswer`, `DiskIoAnswer`...), its `data` described by its collector's schema. */
+const dataAnswerName = (dataType: string) => `${dataType.replace(/(?:^|_)([a-z])/g, (_, letter: string) => letter.toUpperCase())}Answer`;
+for (const dataType of DATA_TYPES) component(dataAnswerName(dataType), z.looseObject(dataAnswerShapeOf(collectorFor(dataType))));
+/** The data route answers one of them, told apart by `data_type`. */
+const DataAnswerComponent = component('DataAnswer', {
+  oneOf: DATA_TYPES.map((dataType) => ref(dataAnswerName(dataType))),
+  discriminator: { propertyName: 'data_type', mapping: Object.fromEntries(DATA_TYPES.map((dataType) => [dataType, ref(dataAnswerName(dataType)).$ref])) },
+});
+
 /** `GET /api/devices/{hostname}/{data_type}`: read-through cache, the same path MCP and the CLI use. */
-export function dataRoutes(collection: CollectionService): Router {
-  const r = Router();
-  r.get('/:hostname/:dataType', async (req, res) => {
-    const hostname = Hostname.parse(req.params.hostname);
-    const dataType = DataType.parse(req.params.dataType);
-    const query = DataQuery.parse(req.query);
-    if (query.since || query.until) {
-      // History: ?since= alone means "until now"; ?until= alone means "the day before it".
-      const until = query.until ? new Date(query.until) : new Date();
-      const since = query.since ? new Date(query.since) : new Date(until.getTime() - 86_400_000);
-      res.json(await collection.history(hostname, dataType, { since, until, limit: query.limit, includeData: query.include_data }));
-      return;
-    }
-    res.json(await collection.read(hostname, dataType, { forceRefresh: query.force_refresh }, requestContext(req)));
-  });
-  return r;
-}
+export const dataRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/devices/{hostname}/{data_type}',
+    operationId: 'readData',
+    summary: 'Newest data of a type (collected when stale or `force_refresh`), or its history with `since`/`until`',
+    tag: 'data',
+    params: { hostname: Hostname, data_type: DataType },
+    // The route accepts any lowercase name and answers 404 for unknown ones; these are the known types.
+    documentedParams: { data_type: z.enum(DATA_TYPES) },
+    query: DataQuery,
+    answers: { '200': json('the data answer, or the history series', { anyOf: [DataAnswerComponent.ref(), HistoryAnswerComponent.ref()] }) },
+    handler: async ({ params: { hostname, data_type: dataType }, query, req, res, deps }) => {
+      if (query.since || query.until) {
+        // History: ?since= alone means "until now"; ?until= alone means "the day before it".
+        const until = query.until ? new Date(query.until) : new Date();
+        const since = query.since ? new Date(query.since) : new Date(until.getTime() - 86_400_000);
+        res.json(await deps.collection.history(hostname, dataType, { since, until, limit: query.limit, includeData: query.include_data }));
+        return;
+      }
+      res.json(await deps.collection.read(hostname, dataType, { forceRefresh: query.force_refresh }, requestContext(req)));
+    },
+  }),
+];

@@ -1,32 +1,92 @@
-import { Router } from 'express';
-import { DeviceCreate, DevicePatch, Hostname } from '../../schema/device.ts';
+import { z } from 'zod';
+import { DeviceCreate, DevicePatch } from '../../schema/device.ts';
 import { ImportRequest } from '../../schema/device-import.ts';
-import type { DeviceService } from '../../services/device-service.ts';
+import type { ImportResult } from '../../services/device-service.ts';
+import { answers, arrayOf, DeviceViewComponent, DeviceViewSchema, json, named, noContent, wrapped } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
+import { defineRoute, pathHostname } from '../route.ts';
 
-export function deviceRoutes(devices: DeviceService): Router {
-  const r = Router();
-  r.get('/', async (_req, res) => {
-    res.json({ devices: await devices.list() });
-  });
-  r.post('/', async (req, res) => {
-    const input = DeviceCreate.parse(req.body ?? {});
-    res.status(201).json(await devices.create(input, requestContext(req)));
-  });
-  r.post('/import', async (req, res) => {
-    const body = ImportRequest.parse(req.body ?? {});
-    res.status(body.dry_run ? 200 : 201).json(await devices.importSshConfig(body.config, { dryRun: body.dry_run, defaults: body.defaults }, requestContext(req)));
-  });
-  r.get('/:hostname', async (req, res) => {
-    res.json(await devices.get(Hostname.parse(req.params.hostname)));
-  });
-  r.patch('/:hostname', async (req, res) => {
-    const hostname = Hostname.parse(req.params.hostname);
-    res.json(await devices.update(hostname, DevicePatch.parse(req.body ?? {}), requestContext(req)));
-  });
-  r.delete('/:hostname', async (req, res) => {
-    await devices.remove(Hostname.parse(req.params.hostname), requestContext(req));
-    res.status(204).end();
-  });
-  return r;
-}
+const importShape = {
+  dry_run: z.boolean(),
+  created: z.array(DeviceViewSchema),
+  would_create: z.array(z.looseObject({ hostname: z.string() })),
+  existing: z.array(z.string()),
+  skipped: z.array(z.object({ host: z.string(), reason: z.string() })),
+} satisfies Record<keyof ImportResult, z.ZodType>;
+
+/** The device list under `/api/devices`: list, add, import, show, change, remove. */
+export const deviceRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/devices',
+    operationId: 'listDevices',
+    summary: 'Every device',
+    tag: 'devices',
+    answers: { '200': wrapped('the devices, by hostname', 'devices', arrayOf(DeviceViewComponent)) },
+    handler: async ({ res, deps }) => {
+      res.json({ devices: await deps.devices.list() });
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/devices',
+    operationId: 'addDevice',
+    summary: 'Add a device (capabilities are detected at once)',
+    tag: 'devices',
+    body: DeviceCreate,
+    answers: { '201': named('added', DeviceViewComponent) },
+    handler: async ({ body, req, res, deps }) => {
+      res.status(201).json(await deps.devices.create(body, requestContext(req)));
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/devices/import',
+    operationId: 'importDevices',
+    summary: 'Add devices from an OpenSSH client config; `dry_run` reports and changes nothing',
+    tag: 'devices',
+    body: ImportRequest,
+    answers: { '200': json('dry run: what would be added', answers(z.looseObject(importShape))), '201': json('added', answers(z.looseObject(importShape))) },
+    handler: async ({ body, req, res, deps }) => {
+      res.status(body.dry_run ? 200 : 201).json(await deps.devices.importSshConfig(body.config, { dryRun: body.dry_run, defaults: body.defaults }, requestContext(req)));
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/devices/{hostname}',
+    operationId: 'getDevice',
+    summary: 'One device',
+    tag: 'devices',
+    params: pathHostname,
+    answers: { '200': named('the device', DeviceViewComponent) },
+    handler: async ({ params, res, deps }) => {
+      res.json(await deps.devices.get(params.hostname));
+    },
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/api/devices/{hostname}',
+    operationId: 'updateDevice',
+    summary: 'Change a device; `{"reset_host_key": true}` forgets its pinned host key',
+    tag: 'devices',
+    params: pathHostname,
+    body: DevicePatch,
+    answers: { '200': named('changed', DeviceViewComponent) },
+    handler: async ({ params, body, req, res, deps }) => {
+      res.json(await deps.devices.update(params.hostname, body, requestContext(req)));
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/api/devices/{hostname}',
+    operationId: 'removeDevice',
+    summary: 'Remove a device (its history stays)',
+    tag: 'devices',
+    params: pathHostname,
+    answers: { '204': noContent('removed') },
+    handler: async ({ params, req, res, deps }) => {
+      await deps.devices.remove(params.hostname, requestContext(req));
+      res.status(204).end();
+    },
+  }),
+];

@@ -1,56 +1,125 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import { Hostname } from '../../schema/device.ts';
 import { MaintenanceRequest } from '../../schema/maintenance-request.ts';
-import { ServiceRestartRequest } from '../../schema/service-restart.ts';
-import type { DiagnosisService } from '../../services/diagnosis-service.ts';
-import type { MaintenanceService } from '../../services/maintenance-service.ts';
-import type { ServiceRestartService } from '../../services/service-restart-service.ts';
+import type { MaintenanceView } from '../../schema/maintenance.ts';
+import { ServiceRestartRequest, ServiceRestartView } from '../../schema/service-restart.ts';
 import { maintenanceAnswer, serviceRestartAnswer } from '../../services/workflow-answers.ts';
+import { accepts, answers, component, heldOrConflict, json, PrincipalRefSchema, Time, withoutProperties, wrapped } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
+import { defineRoute, pathHostname } from '../route.ts';
 
-export const DiagnoseQuery = z.object({ focus: z.enum(['performance', 'storage', 'containers', 'all']).default('all') }).strict();
+const DiagnoseQuery = z.object({ focus: z.enum(['performance', 'storage', 'containers', 'all']).default('all') }).strict();
+/** The restart's options; the service comes from the path. */
+const RestartOptions = z.record(z.string(), z.unknown());
+
+const maintenanceViewShape = {
+  device: z.string(),
+  phase: z.string(),
+  reason: z.string().nullable(),
+  requested_by: PrincipalRefSchema,
+  plan: z.looseObject({ stop: z.array(z.string()), kept: z.array(z.looseObject({ name: z.string(), reason: z.string() })), not_running: z.array(z.string()) }).nullable(),
+  operation_id: z.string().nullable(),
+  stopped: z.array(z.string()),
+  since: Time.nullable(),
+  left_at: Time.nullable(),
+  left_by: PrincipalRefSchema.nullable(),
+  restored: z.array(z.looseObject({ container: z.string(), ok: z.boolean() })),
+  error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
+  workflow_id: z.string(),
+} satisfies Record<keyof MaintenanceView, z.ZodType>;
+const MaintenanceViewComponent = component('MaintenanceView', z.looseObject(maintenanceViewShape));
+
+const ServiceRestartViewComponent = component('ServiceRestartView', ServiceRestartView.loose());
+
+const DiagnosisReport = z.looseObject({ device: z.string(), focus: z.string(), findings: z.array(z.looseObject({ severity: z.string(), code: z.string(), message: z.string() })), summary: z.string() });
 
 /** Diagnosis (`/api/diagnosis` for the fleet), maintenance mode and dependency-ordered restarts under `/api/devices/{hostname}/...`. */
-export function operationalWorkflowRoutes(maintenance: MaintenanceService, restarts: ServiceRestartService, diagnosis: DiagnosisService, publicUrl: string | null): Router {
-  const r = Router();
-
-  r.get('/diagnosis', async (req, res) => {
-    const { focus } = DiagnoseQuery.parse(req.query);
-    res.json(await diagnosis.diagnose(null, focus, requestContext(req)));
-  });
-  r.get('/devices/:hostname/diagnosis', async (req, res) => {
-    const hostname = Hostname.parse(req.params.hostname);
-    const { focus } = DiagnoseQuery.parse(req.query);
-    res.json(await diagnosis.diagnose(hostname, focus, requestContext(req)));
-  });
-
-  r.get('/devices/:hostname/maintenance', async (req, res) => {
-    const hostname = Hostname.parse(req.params.hostname);
-    const view = await maintenance.status(hostname);
-    res.json({ device: hostname, in_maintenance: view?.phase === 'active', maintenance: view });
-  });
-
-  r.post('/devices/:hostname/maintenance', async (req, res) => {
-    const hostname = Hostname.parse(req.params.hostname);
-    const request = MaintenanceRequest.parse(req.body ?? {});
-    const ctx = requestContext(req);
-    if (!request.enable) {
-      res.json({ maintenance: await maintenance.leave(hostname, ctx) });
-      return;
-    }
-    const outcome = await maintenance.enter(hostname, request, ctx);
-    const answer = maintenanceAnswer(outcome, publicUrl);
-    res.status(answer.httpStatus).json(answer.body);
-  });
-
-  r.post('/devices/:hostname/compose/services/:service/restart', async (req, res) => {
-    const hostname = Hostname.parse(req.params.hostname);
-    const request = ServiceRestartRequest.parse({ ...(req.body ?? {}), service: req.params.service });
-    const ctx = requestContext(req);
-    const outcome = await restarts.restart(hostname, request, ctx);
-    const answer = serviceRestartAnswer(outcome, publicUrl);
-    res.status(answer.httpStatus).json(answer.body);
-  });
-  return r;
-}
+export const operationalWorkflowRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/diagnosis',
+    operationId: 'diagnoseFleet',
+    summary: 'Collect fresh data on every monitored device and rank what is wrong',
+    tag: 'diagnosis',
+    query: DiagnoseQuery,
+    answers: { '200': json('one report per device and the fleet ranking', answers(z.looseObject({ focus: z.string(), reports: z.array(DiagnosisReport), fleet: z.looseObject({ summary: z.string() }).nullable(), workflow_id: z.string() }))) },
+    handler: async ({ query, req, res, deps }) => {
+      res.json(await deps.diagnosis.diagnose(null, query.focus, requestContext(req)));
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/devices/{hostname}/diagnosis',
+    operationId: 'diagnoseDevice',
+    summary: 'Collect fresh data on one device and rank what is wrong',
+    tag: 'diagnosis',
+    params: pathHostname,
+    query: DiagnoseQuery,
+    answers: { '200': json('the report', answers(z.looseObject({ focus: z.string(), reports: z.array(DiagnosisReport), fleet: z.null(), workflow_id: z.string() }))) },
+    handler: async ({ params, query, req, res, deps }) => {
+      res.json(await deps.diagnosis.diagnose(params.hostname, query.focus, requestContext(req)));
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/devices/{hostname}/maintenance',
+    operationId: 'maintenanceStatus',
+    summary: 'Whether the device is in maintenance mode, and its newest stay',
+    tag: 'maintenance',
+    params: pathHostname,
+    answers: {
+      '200': json('the status', {
+        type: 'object',
+        properties: { device: { type: 'string' }, in_maintenance: { type: 'boolean' }, maintenance: { anyOf: [MaintenanceViewComponent.ref(), { type: 'null' }] } },
+        required: ['device', 'in_maintenance', 'maintenance'],
+      }),
+    },
+    handler: async ({ params: { hostname }, res, deps }) => {
+      const view = await deps.maintenance.status(hostname);
+      res.json({ device: hostname, in_maintenance: view?.phase === 'active', maintenance: view });
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/devices/{hostname}/maintenance',
+    operationId: 'maintenance',
+    summary: 'Enter maintenance (stopping non-critical containers is held for its phrase) or leave it',
+    tag: 'maintenance',
+    params: pathHostname,
+    body: MaintenanceRequest,
+    answers: {
+      '200': wrapped('in maintenance, or left', 'maintenance', MaintenanceViewComponent),
+      '409': heldOrConflict({ key: 'maintenance', view: MaintenanceViewComponent }),
+    },
+    handler: async ({ params: { hostname }, body: request, req, res, deps }) => {
+      const ctx = requestContext(req);
+      if (!request.enable) {
+        res.json({ maintenance: await deps.maintenance.leave(hostname, ctx) });
+        return;
+      }
+      const outcome = await deps.maintenance.enter(hostname, request, ctx);
+      const answer = maintenanceAnswer(outcome, deps.publicUrl);
+      res.status(answer.httpStatus).json(answer.body);
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/devices/{hostname}/compose/services/{service}/restart',
+    operationId: 'restartComposeService',
+    summary: 'Restart a compose service and everything that depends on it, in depends_on order',
+    tag: 'maintenance',
+    params: { ...pathHostname, service: ServiceRestartRequest.shape.service },
+    body: RestartOptions,
+    documentedBody: withoutProperties(accepts(ServiceRestartRequest), ['service']),
+    bodyRequired: false,
+    answers: {
+      '200': wrapped('restarted (or the failed step, in `restart.error`)', 'restart', ServiceRestartViewComponent),
+      '409': heldOrConflict({ key: 'restart', view: ServiceRestartViewComponent }),
+    },
+    handler: async ({ params, body, req, res, deps }) => {
+      const request = ServiceRestartRequest.parse({ ...body, service: params.service });
+      const outcome = await deps.restarts.restart(params.hostname, request, requestContext(req));
+      const answer = serviceRestartAnswer(outcome, deps.publicUrl);
+      res.status(answer.httpStatus).json(answer.body);
+    },
+  }),
+];

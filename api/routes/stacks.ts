@@ -1,58 +1,142 @@
-import { Router } from 'express';
 import { z } from 'zod';
-import { Hostname } from '../../schema/device.ts';
-import { StackDeployRequest, StackName, StackRemoveRequest, StackUpdateRequest } from '../../schema/stack.ts';
-import { stackAnswer, type StackService } from '../../services/stack-service.ts';
+import { StackDeployRequest, StackName, StackRemoveRequest, StackUpdateRequest, type StackDetail, type StackOperationView, type StackSummary } from '../../schema/stack.ts';
+import { stackAnswer } from '../../services/stack-service.ts';
+import { accepts, answers, component, ErrorComponent, heldOrConflict, json, wrapped } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
+import { defineRoute, pathHostname } from '../route.ts';
 
-export const StackListQuery = z.object({ force_refresh: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').default(false) }).strict();
+const StackListQuery = z.object({ force_refresh: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').default(false) }).strict();
 /** The actions on an existing stack that take no file: `update` has its own body, `remove` may ask for volumes. */
-export const STACK_PATH_ACTIONS = ['pull', 'restart', 'down', 'remove'] as const;
-const StackPathAction = z.enum(STACK_PATH_ACTIONS);
+const STACK_PATH_ACTIONS = ['pull', 'restart', 'down', 'remove'] as const;
 const DeadlineBody = z.object({ deadline_seconds: z.number().int().min(5).max(1800).optional() }).strict();
 
+const stackViewShape = {
+  action: z.string(),
+  device: z.string(),
+  stack: z.string(),
+  phase: z.enum(['planning', 'refused', 'applying', 'waiting', 'reverting', 'completed', 'reverted', 'failed', 'cancelled']),
+  file: z.string().nullable(),
+  diff: z.looseObject({ text: z.string(), added: z.int(), removed: z.int() }).nullable(),
+  impact: z.looseObject({ risk_level: z.string(), reasons: z.array(z.string()), affected_services: z.array(z.string()) }).nullable(),
+  port_conflicts: z.array(z.looseObject({ service: z.string(), port: z.int(), protocol: z.string(), host_ip: z.string().nullable(), held_by: z.string() })),
+  digests: z.looseObject({ before: z.record(z.string(), z.string()), after: z.record(z.string(), z.string()) }).nullable(),
+  services: z.array(z.looseObject({ service: z.string(), ok: z.boolean(), detail: z.string().nullable() })),
+  operation_ids: z.array(z.string()),
+  pending_operation_id: z.string().nullable(),
+  error: z.looseObject({ code: z.string(), message: z.string(), logs: z.string().optional() }).nullable(),
+  workflow_id: z.string(),
+} satisfies Record<keyof StackOperationView, z.ZodType>;
+
+const stackSummaryShape = {
+  name: z.string(),
+  source: z.enum(['containers', 'files', 'containers_and_files']),
+  working_dir: z.string().nullable(),
+  config_files: z.array(z.string()),
+  state: z.enum(['running', 'partial', 'stopped', 'not_deployed']),
+  services: z.array(
+    z.looseObject({
+      name: z.string(),
+      image: z.string().nullable(),
+      image_id: z.string().nullable(),
+      containers: z.array(z.looseObject({ name: z.string(), state: z.string(), health: z.string().nullable(), status: z.string() })),
+      ports: z.array(z.string()),
+    }),
+  ),
+} satisfies Record<keyof StackSummary, z.ZodType>;
+
+const stackDetailShape = {
+  ...stackSummaryShape,
+  file: z.looseObject({ path: z.string(), content: z.string().nullable(), parsed: z.unknown() }).nullable(),
+  env_files: z.array(z.looseObject({ path: z.string(), keys: z.array(z.string()) })),
+  digests: z.record(z.string(), z.array(z.string())),
+} satisfies Record<keyof StackDetail, z.ZodType>;
+
+const StackView = component('StackView', z.looseObject(stackViewShape));
+component('StackSummary', z.looseObject(stackSummaryShape));
+const StackDetailComponent = component('StackDetail', z.looseObject(stackDetailShape));
+
+const pathStack = { ...pathHostname, name: StackName };
+/** A stack change answers its view; 502 when it failed or was undone (the view in `details.stack`). */
+const stackAnswers = (done: string) => ({
+  '200': wrapped(done, 'stack', StackView),
+  '409': heldOrConflict({ key: 'stack', view: StackView }),
+  '502': json("the change failed (a deploy removed again, an update reverted to the previous file and digests): why, with the failing service's logs", ErrorComponent),
+});
+
 /** Compose stacks under `/api/devices/{hostname}/stacks`: list, show, deploy, update, pull, restart, down, remove. */
-export function stackRoutes(stacks: StackService, publicUrl: string | null): Router {
-  const r = Router();
-
-  r.get('/devices/:hostname/stacks', async (req, res) => {
-    const hostname = Hostname.parse(req.params.hostname);
-    const { force_refresh } = StackListQuery.parse(req.query);
-    res.json(await stacks.list(hostname, { forceRefresh: force_refresh }, requestContext(req)));
-  });
-
-  r.get('/devices/:hostname/stacks/:name', async (req, res) => {
-    const hostname = Hostname.parse(req.params.hostname);
-    const name = StackName.parse(req.params.name);
-    res.json({ stack: await stacks.get(hostname, name, requestContext(req)) });
-  });
-
-  r.post('/devices/:hostname/stacks', async (req, res) => {
-    const hostname = Hostname.parse(req.params.hostname);
-    const request = StackDeployRequest.parse(req.body ?? {});
-    const answer = stackAnswer(await stacks.deploy(hostname, request, requestContext(req)), publicUrl);
-    res.status(answer.httpStatus === 200 ? 201 : answer.httpStatus).json(answer.body);
-  });
-
-  r.patch('/devices/:hostname/stacks/:name', async (req, res) => {
-    const hostname = Hostname.parse(req.params.hostname);
-    const name = StackName.parse(req.params.name);
-    const request = StackUpdateRequest.parse(req.body ?? {});
-    const answer = stackAnswer(await stacks.update(hostname, name, request, requestContext(req)), publicUrl);
-    res.status(answer.httpStatus).json(answer.body);
-  });
-
-  r.post('/devices/:hostname/stacks/:name/:action', async (req, res) => {
-    const hostname = Hostname.parse(req.params.hostname);
-    const name = StackName.parse(req.params.name);
-    const action = StackPathAction.parse(req.params.action);
-    const body = req.body ?? {};
-    const options = action === 'remove' ? StackRemoveRequest.parse(body) : DeadlineBody.parse(body);
-    const answer = stackAnswer(
-      await stacks.act(hostname, name, action, { ...('volumes' in options && { volumes: options.volumes }), ...('deadline_seconds' in options && options.deadline_seconds !== undefined && { deadlineSeconds: options.deadline_seconds }) }, requestContext(req)),
-      publicUrl,
-    );
-    res.status(answer.httpStatus).json(answer.body);
-  });
-  return r;
-}
+export const stackRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/api/devices/{hostname}/stacks',
+    operationId: 'listStacks',
+    summary: 'Compose stacks from container labels and watched compose files, with services, images, state and ports',
+    tag: 'stacks',
+    params: pathHostname,
+    query: StackListQuery,
+    answers: { '200': json('the stacks', answers(z.object({ device: z.string(), stacks: z.array(z.looseObject(stackSummaryShape)) }))) },
+    handler: async ({ params, query, req, res, deps }) => {
+      res.json(await deps.stacks.list(params.hostname, { forceRefresh: query.force_refresh }, requestContext(req)));
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/devices/{hostname}/stacks/{name}',
+    operationId: 'getStack',
+    summary: 'One stack: its compose file (secrets redacted) and parsed form, env file keys (never values), image digests',
+    tag: 'stacks',
+    params: pathStack,
+    answers: { '200': wrapped('the stack', 'stack', StackDetailComponent) },
+    handler: async ({ params, req, res, deps }) => {
+      res.json({ stack: await deps.stacks.get(params.hostname, params.name, requestContext(req)) });
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/devices/{hostname}/stacks',
+    operationId: 'deployStack',
+    summary: 'Deploy a new stack (refused before any write on a taken port, an unsafe file or one compose rejects; removed again when it does not come up)',
+    tag: 'stacks',
+    params: pathHostname,
+    body: StackDeployRequest,
+    answers: { ...stackAnswers('deployed and running'), '201': wrapped('deployed and running', 'stack', StackView) },
+    handler: async ({ params, body, req, res, deps }) => {
+      const answer = stackAnswer(await deps.stacks.deploy(params.hostname, body, requestContext(req)), deps.publicUrl);
+      res.status(answer.httpStatus === 200 ? 201 : answer.httpStatus).json(answer.body);
+    },
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/api/devices/{hostname}/stacks/{name}',
+    operationId: 'updateStack',
+    summary: 'Change a stack (whole file or per-service patch); HIGH-impact changes are held; reverted to the previous file and digests when it does not come up',
+    tag: 'stacks',
+    params: pathStack,
+    body: StackUpdateRequest,
+    answers: stackAnswers('updated and running (or no change)'),
+    handler: async ({ params, body, req, res, deps }) => {
+      const answer = stackAnswer(await deps.stacks.update(params.hostname, params.name, body, requestContext(req)), deps.publicUrl);
+      res.status(answer.httpStatus).json(answer.body);
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/devices/{hostname}/stacks/{name}/{action}',
+    operationId: 'stackAction',
+    summary: 'pull (newest images, digests before/after), restart, down (held) or remove (held; volumes only when asked, held as HIGH)',
+    tag: 'stacks',
+    params: { ...pathStack, action: z.enum(STACK_PATH_ACTIONS) },
+    // What the body may hold depends on the action: the handler checks it against the action's own schema.
+    body: z.unknown(),
+    documentedBody: accepts(z.object({ deadline_seconds: z.int().min(5).max(1800).optional(), volumes: StackRemoveRequest.shape.volumes.optional() })),
+    bodyRequired: false,
+    answers: stackAnswers('done'),
+    handler: async ({ params: { hostname, name, action }, body, req, res, deps }) => {
+      const options = action === 'remove' ? StackRemoveRequest.parse(body) : DeadlineBody.parse(body);
+      const answer = stackAnswer(
+        await deps.stacks.act(hostname, name, action, { ...('volumes' in options && { volumes: options.volumes }), ...('deadline_seconds' in options && options.deadline_seconds !== undefined && { deadlineSeconds: options.deadline_seconds }) }, requestContext(req)),
+        deps.publicUrl,
+      );
+      res.status(answer.httpStatus).json(answer.body);
+    },
+  }),
+];

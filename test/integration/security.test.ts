@@ -114,6 +114,11 @@ describe('security of the fronts: tokens and scopes, Host checks, rate limits, C
     assert.equal(evil.status, 403);
     assert.match(evil.text, /host_not_allowed/);
     assert.equal((await getWithHost(api, '/api/devices', `localhost:${new URL(api).port}`)).status, 401, 'localhost passes the Host check and meets the token check');
+    // MCP's HTTP front sits behind the same guard, and refuses in the same words.
+    const evilMcp = await getWithHost(sys.mcpUrl!, '', 'attacker.example:9102');
+    assert.equal(evilMcp.status, 403);
+    assert.match(evilMcp.text, /host_not_allowed/);
+    assert.equal((await getWithHost(sys.mcpUrl!, '', `localhost:${new URL(sys.mcpUrl!).port}`)).status, 401, "localhost passes MCP's Host check and meets the token check");
     const cross = await call(api, 'GET', '/api/devices', { token: admin, headers: { origin: 'https://attacker.example' } });
     assert.equal(cross.status, 200);
     assert.equal(cross.headers.get('access-control-allow-origin'), null);

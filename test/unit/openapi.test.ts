@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { createApiApp, type ApiDeps } from '../../api/app.ts';
 import { CONSOLE_DIR } from '../../api/console.ts';
 import { openApiDocument } from '../../api/openapi.ts';
+import { defineRoute } from '../../api/route.ts';
 import { apiScope } from '../../api/security.ts';
 import { collectorFor, DATA_TYPES } from '../../domain/collectors/registry.ts';
 
@@ -49,13 +50,22 @@ test('every route of the app is described, and nothing else is', () => {
   assert.deepEqual(
     routes.filter((r) => !documented.includes(r)),
     [],
-    'routes missing from api/openapi.ts',
+    'routes the document does not describe',
   );
   assert.deepEqual(
     documented.filter((d) => !routes.includes(d)),
     [],
     'described operations the app does not have',
   );
+});
+
+test('a route whose declared parameters are not its path\'s is refused when it is declared', () => {
+  const declare = (path: string, params: Record<string, z.ZodType>) =>
+    defineRoute({ method: 'get', path, operationId: 'probe', summary: 'probe', tag: 'probe', params, answers: {}, handler: () => undefined });
+  assert.throws(() => declare('/api/things/{id}', {}), /parameters \(none\) are not the path's/);
+  assert.throws(() => declare('/api/things', { id: z.string() }), /parameters \(id\)/);
+  assert.throws(() => declare('/api/{a}/{b}', { b: z.string(), a: z.string() }), /in the path's order/);
+  assert.equal(declare('/api/{a}/{b}', { a: z.string(), b: z.string() }).path, '/api/{a}/{b}');
 });
 
 test('the document is valid OpenAPI 3.1', async () => {
@@ -88,7 +98,7 @@ test('the data route answers one answer per data type, told apart by data_type, 
   const schemas = doc.components.schemas as unknown as Record<string, ObjectSchema>;
   const read = (doc.paths['/api/devices/{hostname}/{data_type}']!.get!.responses as Record<string, unknown>)['200'] as { content: Record<string, { schema: { anyOf: Array<{ $ref: string }> } }> };
   assert.deepEqual(read.content['application/json']!.schema.anyOf, [{ $ref: '#/components/schemas/DataAnswer' }, { $ref: '#/components/schemas/HistoryAnswer' }]);
-  const { oneOf, discriminator } = doc.components.schemas.DataAnswer;
+  const { oneOf, discriminator } = doc.components.schemas.DataAnswer as { oneOf: Array<{ $ref: string }>; discriminator: { propertyName: string; mapping: Record<string, string> } };
   assert.equal(discriminator.propertyName, 'data_type');
   assert.deepEqual(Object.keys(discriminator.mapping), DATA_TYPES);
   assert.deepEqual(oneOf.map((r) => r.$ref), Object.values(discriminator.mapping));
