@@ -56,7 +56,8 @@ export default tseslint.config(
         paths: [KYSELY_OUTSIDE_STORE],
         patterns: [
           { group: ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'net', 'http', 'https'], message: 'No Node built-ins in workflows.' },
-          { group: ['../activities/**', '../store/**', '../services/**', '../platform/**'], allowTypeImports: true, message: 'Workflows import activities by type only; shared logic belongs in domain/.' },
+          { group: ['../activities/**'], allowTypeImports: true, message: 'Workflows import activities by type only; shared logic belongs in domain/.' },
+          { group: ['../store/**', '../services/**', '../platform/**', '../app/**', '../api/**', '../mcp/**', '../http/**', '../bin/**', '../workers/**'], message: 'Workflows see domain/, schema/ and activity types only.' },
         ],
       }],
     },
