@@ -1,3 +1,4 @@
+import eslintConfigPrettier from 'eslint-config-prettier/flat';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
@@ -119,4 +120,6 @@ export default tseslint.config(
     files: ['web/src/**/*.{ts,tsx}'],
     ...reactHooks.configs.flat['recommended-latest'],
   },
+  // Layout is Prettier's (`npm run format`; checked beside eslint): no eslint rule may disagree with it.
+  eslintConfigPrettier,
 );

@@ -39,6 +39,7 @@ async function main(): Promise<number> {
     if ((await run('npx', ['tsc', '--noEmit', '-p', '.'])) !== 0) return 1;
     if ((await run('npx', ['tsc', '--noEmit', '-p', 'web'])) !== 0) return 1;
     if ((await run('npx', ['eslint', '.'])) !== 0) return 1;
+    if ((await run('npx', ['prettier', '--check', '--log-level', 'warn', '.'])) !== 0) return 1;
   }
   const files = only.length ? only : [...testFiles('unit'), ...testFiles('workflow'), ...testFiles('integration'), ...testFiles('browser')];
   // The browser tests drive the console the API serves: build it when its sources changed.
