@@ -17,9 +17,18 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
     });
   }
   if (err instanceof CollectorParseError) {
-    return ApplicationFailure.create({ type: 'parse_error', message: err.message, nonRetryable: true, details: err.excerpt ? [err.excerpt] : [] });
+    return ApplicationFailure.create({
+      type: 'parse_error',
+      message: err.message,
+      nonRetryable: true,
+      details: err.excerpt ? [err.excerpt] : [],
+    });
   }
   // Errors of our own side (the database unreachable, a bug) stay retryable under the workflow's policy,
   // and are told apart from device errors so they are never counted against a device.
-  return ApplicationFailure.create({ type: 'internal_error', message: err instanceof Error ? err.message : String(err), nonRetryable: false });
+  return ApplicationFailure.create({
+    type: 'internal_error',
+    message: err instanceof Error ? err.message : String(err),
+    nonRetryable: false,
+  });
 }

@@ -38,13 +38,24 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
     const script = collectionScript(input.dataType, collector, ctx);
     // Heartbeats let Temporal notice a crashed worker within the heartbeat timeout, not the command's.
     // A local activity cannot heartbeat: its workflow task, which Temporal times out, covers it.
-    const timeoutMs = deadline === null ? collector.commandTimeoutMs : Math.min(collector.commandTimeoutMs, deadline - Date.now());
-    if (timeoutMs <= 0) throw new SshError('command_timeout', `no time left for ${input.dataType} on ${device.hostname} before the next scheduled collection`);
-    const heartbeat = Context.current().info.isLocal ? undefined : setInterval(() => Context.current().heartbeat(), 1000);
+    const timeoutMs =
+      deadline === null ? collector.commandTimeoutMs : Math.min(collector.commandTimeoutMs, deadline - Date.now());
+    if (timeoutMs <= 0)
+      throw new SshError(
+        'command_timeout',
+        `no time left for ${input.dataType} on ${device.hostname} before the next scheduled collection`,
+      );
+    const heartbeat = Context.current().info.isLocal
+      ? undefined
+      : setInterval(() => Context.current().heartbeat(), 1000);
     const output = await pool
       .exec(sshTargetOf(device), posixShellCommand(script), { timeoutMs })
       .finally(() => clearInterval(heartbeat));
-    if (output.stdoutTruncated) throw new SshError('output_too_large', `${input.dataType} output from ${device.hostname} exceeded the output limit`);
+    if (output.stdoutTruncated)
+      throw new SshError(
+        'output_too_large',
+        `${input.dataType} output from ${device.hostname} exceeded the output limit`,
+      );
     const data = collector.parse(output, ctx);
     const durationMs = performance.now() - started;
 
@@ -64,18 +75,31 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
       warnings: output.stderrTruncated ? ['stderr truncated'] : [],
     });
     const capabilities = collector.capabilities?.(data) ?? {};
-    const capabilitiesChanged = Object.entries(capabilities).some(([name, value]) => device.capabilities[name] !== value);
+    const capabilitiesChanged = Object.entries(capabilities).some(
+      ([name, value]) => device.capabilities[name] !== value,
+    );
     if (capabilitiesChanged) await store.devices.mergeCapabilities(device.id, capabilities);
     // What this answer shows is judged against the alert rules; a device answering is no longer unreachable.
     // The two sources have their own rules and alert rows, so they are judged side by side.
     const [insightAlerts, statusAlerts] = await Promise.all([
-      store.alerts.evaluate({ source: 'insight', hostname: device.hostname, dataType: input.dataType, data: stored.data }),
+      store.alerts.evaluate({
+        source: 'insight',
+        hostname: device.hostname,
+        dataType: input.dataType,
+        data: stored.data,
+      }),
       store.alerts.evaluate({ source: 'device_status', hostname: device.hostname }),
     ]);
     const alerts = [...insightAlerts, ...statusAlerts];
     collections.inc({ data_type: input.dataType, status: 'success' });
     collectionSeconds.observe({ data_type: input.dataType }, durationMs / 1000);
-    logger.info('collected', { device: device.hostname, data_type: input.dataType, duration_ms: Math.round(durationMs), trigger: input.trigger, correlation_id: input.correlationId });
+    logger.info('collected', {
+      device: device.hostname,
+      data_type: input.dataType,
+      duration_ms: Math.round(durationMs),
+      trigger: input.trigger,
+      correlation_id: input.correlationId,
+    });
     return {
       hostname: device.hostname,
       dataType: input.dataType,
@@ -90,7 +114,13 @@ export async function collect(deps: CollectDeps, input: CollectionInput): Promis
   } catch (err) {
     const failure = lastWordBefore(deadline, toApplicationFailure(err), Date.now());
     collectionAttemptFailures.inc({ data_type: input.dataType, code: failure.type ?? 'unknown' });
-    logger.warn('collection attempt failed', { device: input.hostname, data_type: input.dataType, code: failure.type, error: failure.message, attempt });
+    logger.warn('collection attempt failed', {
+      device: input.hostname,
+      data_type: input.dataType,
+      code: failure.type,
+      error: failure.message,
+      attempt,
+    });
     throw failure;
   }
 }
@@ -106,16 +136,30 @@ const ANSWER_MARGIN_MS = 2_000;
  * then store a snapshot beside the failure recorded), and its local-activity retries were seen to overrun
  * that timeout. `scheduledTimestampMs` is the first attempt's, the same for every retry.
  */
-export function pollDeadlineMs(input: Pick<CollectionInput, 'intervalSeconds'>, info: Pick<Info, 'scheduledTimestampMs'>): number | null {
-  return input.intervalSeconds === undefined ? null : info.scheduledTimestampMs + input.intervalSeconds * 1000 - ANSWER_MARGIN_MS;
+export function pollDeadlineMs(
+  input: Pick<CollectionInput, 'intervalSeconds'>,
+  info: Pick<Info, 'scheduledTimestampMs'>,
+): number | null {
+  return input.intervalSeconds === undefined
+    ? null
+    : info.scheduledTimestampMs + input.intervalSeconds * 1000 - ANSWER_MARGIN_MS;
 }
 
 /** A retryable failure whose retry would start after the deadline is the run's last word, with its own code. */
-export function lastWordBefore(deadlineMs: number | null, failure: ApplicationFailure, nowMs: number): ApplicationFailure {
+export function lastWordBefore(
+  deadlineMs: number | null,
+  failure: ApplicationFailure,
+  nowMs: number,
+): ApplicationFailure {
   if (deadlineMs === null || failure.nonRetryable) return failure;
   const retryDelayMs = typeof failure.nextRetryDelay === 'number' ? failure.nextRetryDelay : 1000;
   if (nowMs + retryDelayMs < deadlineMs) return failure;
-  return ApplicationFailure.create({ type: failure.type ?? undefined, message: `${failure.message} (not tried again: the next scheduled collection is due)`, nonRetryable: true, details: failure.details ?? undefined });
+  return ApplicationFailure.create({
+    type: failure.type ?? undefined,
+    message: `${failure.message} (not tried again: the next scheduled collection is due)`,
+    nonRetryable: true,
+    details: failure.details ?? undefined,
+  });
 }
 
 /** The first line names the collection, for whoever reads `ps` on the device (and the fleet simulator). */
@@ -161,6 +205,9 @@ function collectionIdentity(): { workflowId: string; collectionId: string; attem
   const info = Context.current().info;
   const run = info.workflowExecution;
   if (!run) throw new Error('collection activities run only inside a workflow');
-  const collectionId = info.workflowType === 'collectWorkflow' ? `${run.workflowId}/${run.runId}` : `${run.workflowId}/${run.runId}/${info.activityId}`;
+  const collectionId =
+    info.workflowType === 'collectWorkflow'
+      ? `${run.workflowId}/${run.runId}`
+      : `${run.workflowId}/${run.runId}/${info.activityId}`;
   return { workflowId: run.workflowId, collectionId, attempt: info.attempt };
 }

@@ -23,14 +23,21 @@ export interface DeviceChangeDeps {
  * died after the commit is retried, finds the audit row of its own run, and answers what was applied
  * instead of refusing a device that it created itself.
  */
-export async function applyDeviceChange(deps: Pick<DeviceChangeDeps, 'store'>, input: DeviceChangeInput): Promise<DeviceChangeResult> {
+export async function applyDeviceChange(
+  deps: Pick<DeviceChangeDeps, 'store'>,
+  input: DeviceChangeInput,
+): Promise<DeviceChangeResult> {
   const run = Context.current().info.workflowExecution;
   if (!run) throw new Error('a device change runs only inside its workflow');
   const hostname = hostnameOf(input.change);
   return deps.store.devices.inChange(hostname, async (tx) => {
     const { device } = tx;
     if (await tx.appliedByRun(run)) return { outcome: 'applied', device: device ? deviceView(device) : null };
-    const audit = (action: 'device_create' | 'device_update' | 'device_delete', row: Device, details: Record<string, unknown>) =>
+    const audit = (
+      action: 'device_create' | 'device_update' | 'device_delete',
+      row: Device,
+      details: Record<string, unknown>,
+    ) =>
       tx.audit({
         device_id: action === 'device_delete' ? null : row.id,
         hostname,
@@ -83,7 +90,14 @@ export async function applyDeviceChange(deps: Pick<DeviceChangeDeps, 'store'>, i
         const updated = await tx.update(device.id, {
           ...fields,
           ...(tags ? { tags: JSON.stringify(tags) } : {}),
-          ...(reset_host_key ? { host_key_fingerprint: null, host_key_algorithm: null, status: 'unknown' as const, status_detail: 'host key reset; the next connection pins a new one' } : {}),
+          ...(reset_host_key
+            ? {
+                host_key_fingerprint: null,
+                host_key_algorithm: null,
+                status: 'unknown' as const,
+                status_detail: 'host key reset; the next connection pins a new one',
+              }
+            : {}),
           updated_at: new Date(),
         });
         await audit('device_update', updated, { changed: Object.keys(change.patch) });
@@ -115,5 +129,6 @@ export async function syncConfigWatcher(deps: DeviceChangeDeps, input: SyncWatch
   if (!device) return deps.watchers.removeDevice(input.hostname);
   await deps.watchers.syncDevice(device);
   // Not waited for: the device's answer does not hang on a new address that does not answer yet.
-  if (input.reconnect && device.monitoring_enabled) await deps.watchers.rewatch(input.hostname, { waitUntilWatching: false });
+  if (input.reconnect && device.monitoring_enabled)
+    await deps.watchers.rewatch(input.hostname, { waitUntilWatching: false });
 }

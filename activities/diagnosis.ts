@@ -3,7 +3,12 @@ import type { z } from 'zod';
 import { ContainersData } from '../domain/collectors/containers.ts';
 import { MetricsData } from '../domain/collectors/metrics.ts';
 import { collectorFor } from '../domain/collectors/registry.ts';
-import { diagnose, type DiagnosedDataType, type DiagnosisFocus, type DiagnosisReport } from '../domain/insights/diagnosis.ts';
+import {
+  diagnose,
+  type DiagnosedDataType,
+  type DiagnosisFocus,
+  type DiagnosisReport,
+} from '../domain/insights/diagnosis.ts';
 import type { Trigger } from '../schema/database.ts';
 import type { Repositories } from '../store/index.ts';
 
@@ -33,7 +38,10 @@ const FilesystemHistory = MetricsData.pick({ filesystems: true });
 const ContainerHistory = ContainersData.pick({ containers: true });
 
 /** The points whose payload `schema` reads: one stored by an older version, of another shape, is left out of the trend. */
-function readable<T>(schema: z.ZodType<T>, points: Array<{ collectedAt: Date; data: unknown }>): Array<{ collected_at: string; data: T }> {
+function readable<T>(
+  schema: z.ZodType<T>,
+  points: Array<{ collectedAt: Date; data: unknown }>,
+): Array<{ collected_at: string; data: T }> {
   return points.flatMap((p) => {
     const parsed = schema.safeParse(p.data);
     return parsed.success ? [{ collected_at: p.collectedAt.toISOString(), data: parsed.data }] : [];
@@ -47,7 +55,12 @@ function readable<T>(schema: z.ZodType<T>, points: Array<{ collectedAt: Date; da
 export async function diagnoseDevice(deps: DiagnosisDeps, input: DiagnoseDeviceInput): Promise<DiagnosisReport> {
   const { store } = deps;
   const device = await store.devices.findByHostname(input.hostname);
-  if (!device) throw ApplicationFailure.create({ type: 'device_not_found', message: `no device named ${input.hostname}`, nonRetryable: true });
+  if (!device)
+    throw ApplicationFailure.create({
+      type: 'device_not_found',
+      message: `no device named ${input.hostname}`,
+      nonRetryable: true,
+    });
   const now = new Date();
   const snapshots: Partial<Record<DiagnosedDataType, unknown>> = {};
   let collectedAt = new Date(0);
@@ -58,8 +71,20 @@ export async function diagnoseDevice(deps: DiagnosisDeps, input: DiagnoseDeviceI
     if (latest.collectedAt > collectedAt) collectedAt = latest.collectedAt;
   }
   const since = (hours: number) => new Date(now.getTime() - hours * 3600_000);
-  const metrics = input.collected.includes('metrics') ? await store.snapshots.between('metrics_snapshots', device.id, { since: since(FILESYSTEM_TREND_DAYS * 24), until: now, limit: HISTORY_POINTS }) : [];
-  const containers = input.collected.includes('containers') ? await store.snapshots.between('containers_snapshots', device.id, { since: since(CONTAINER_HISTORY_HOURS), until: now, limit: HISTORY_POINTS }) : [];
+  const metrics = input.collected.includes('metrics')
+    ? await store.snapshots.between('metrics_snapshots', device.id, {
+        since: since(FILESYSTEM_TREND_DAYS * 24),
+        until: now,
+        limit: HISTORY_POINTS,
+      })
+    : [];
+  const containers = input.collected.includes('containers')
+    ? await store.snapshots.between('containers_snapshots', device.id, {
+        since: since(CONTAINER_HISTORY_HOURS),
+        until: now,
+        limit: HISTORY_POINTS,
+      })
+    : [];
   const changes = await store.configHistory.changesSince(device.id, since(CONFIG_CHANGE_HOURS));
 
   const report = diagnose({
@@ -69,11 +94,20 @@ export async function diagnoseDevice(deps: DiagnosisDeps, input: DiagnoseDeviceI
     snapshots,
     filesystemHistory: readable(FilesystemHistory, metrics).map((p) => ({
       collected_at: p.collected_at,
-      mounts: p.data.filesystems.map((f) => ({ mount: f.mountpoint, used_bytes: f.used_bytes, size_bytes: f.size_bytes })),
+      mounts: p.data.filesystems.map((f) => ({
+        mount: f.mountpoint,
+        used_bytes: f.used_bytes,
+        size_bytes: f.size_bytes,
+      })),
     })),
     containerHistory: readable(ContainerHistory, containers).map((p) => ({
       collected_at: p.collected_at,
-      containers: p.data.containers.map((c) => ({ name: c.name, state: c.state, restart_count: c.restart_count, health: c.health })),
+      containers: p.data.containers.map((c) => ({
+        name: c.name,
+        state: c.state,
+        restart_count: c.restart_count,
+        health: c.health,
+      })),
     })),
     recentConfigChanges: changes.map((c) => ({
       path: c.path,
@@ -96,7 +130,13 @@ export async function diagnoseDevice(deps: DiagnosisDeps, input: DiagnoseDeviceI
     // One row per device and diagnosis, also when the activity is retried.
     collection_id: `diagnosis/${input.workflowId}/${device.hostname}`,
     correlation_id: input.correlationId,
-    details: JSON.stringify({ focus: input.focus, findings: report.findings.length, checked: report.checked, unavailable: report.unavailable, summary: report.summary }),
+    details: JSON.stringify({
+      focus: input.focus,
+      findings: report.findings.length,
+      checked: report.checked,
+      unavailable: report.unavailable,
+      summary: report.summary,
+    }),
   });
   return report;
 }

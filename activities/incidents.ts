@@ -20,7 +20,10 @@ function incidentWorkflowId(taskQueue: string, hostname: string, sighting: Incid
 }
 
 /** Starts the runbook for each sighting that has no open incident yet. Idempotent. */
-export async function openIncidents(deps: IncidentDeps, input: { hostname: string; sightings: IncidentSighting[]; correlationId: string | null }): Promise<string[]> {
+export async function openIncidents(
+  deps: IncidentDeps,
+  input: { hostname: string; sightings: IncidentSighting[]; correlationId: string | null },
+): Promise<string[]> {
   const taskQueue = Context.current().info.taskQueue;
   const opened: string[] = [];
   for (const sighting of input.sightings) {
@@ -45,8 +48,17 @@ export async function openIncidents(deps: IncidentDeps, input: { hostname: strin
 }
 
 /** Mirrors the incident into its row and writes the newest timeline event as an audit row, once. */
-export async function recordIncident(deps: IncidentDeps, input: { view: IncidentView; correlationId: string | null }): Promise<void> {
+export async function recordIncident(
+  deps: IncidentDeps,
+  input: { view: IncidentView; correlationId: string | null },
+): Promise<void> {
   const { view } = input;
   const recorded = await deps.store.incidents.record(view, input.correlationId);
-  if (recorded && view.timeline.at(-1)!.event === 'opened') deps.logger.warn('incident opened', { device: view.device, kind: view.kind, subject: view.subject, summary: view.summary });
+  if (recorded && view.timeline.at(-1)!.event === 'opened')
+    deps.logger.warn('incident opened', {
+      device: view.device,
+      kind: view.kind,
+      subject: view.subject,
+      summary: view.summary,
+    });
 }

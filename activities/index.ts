@@ -14,9 +14,20 @@ import {
   type RecordOperationInput,
 } from './operations.ts';
 import { captureConfigChange, type CaptureInput } from './config/capture.ts';
-import { assessConfigRollback, checkConfigFile, writeConfigVersion, type ConfigRestoreTarget, type ConfigRollbackTarget } from './config/rollback.ts';
+import {
+  assessConfigRollback,
+  checkConfigFile,
+  writeConfigVersion,
+  type ConfigRestoreTarget,
+  type ConfigRollbackTarget,
+} from './config/rollback.ts';
 import { watchConfigFiles, type WatchInput, type WatchSettings } from './config/watch.ts';
-import { planDeviceMaintenance, setDeviceMaintenance, type PlanMaintenanceInput, type SetMaintenanceInput } from './maintenance/state.ts';
+import {
+  planDeviceMaintenance,
+  setDeviceMaintenance,
+  type PlanMaintenanceInput,
+  type SetMaintenanceInput,
+} from './maintenance/state.ts';
 import { deliverAlerts, deliverHeldNotice, enabledChannelIds } from './alerts/deliver.ts';
 import { diagnoseDevice, type DiagnoseDeviceInput } from './diagnosis.ts';
 import { openIncidents, recordIncident } from './incidents.ts';
@@ -24,7 +35,17 @@ import { purgeAudit, purgeSnapshots, type PurgeInput } from './retention.ts';
 import { startDetection, syncDeviceSchedules, type DeviceSchedules } from './schedules.ts';
 import { applyDeviceChange, syncConfigWatcher, type DeviceWatchers, type SyncWatcherInput } from './device-change.ts';
 import type { SshPool } from './ssh/pool.ts';
-import { checkProxiedName, locateProxy, readProxyConfs, recordProxyConf, removeProxyFile, runProxyNginx, storeConfVersion, writeProxyConf, type RecordProxyConfInput } from './proxy/proxy-conf.ts';
+import {
+  checkProxiedName,
+  locateProxy,
+  readProxyConfs,
+  recordProxyConf,
+  removeProxyFile,
+  runProxyNginx,
+  storeConfVersion,
+  writeProxyConf,
+  type RecordProxyConfInput,
+} from './proxy/proxy-conf.ts';
 import type { LocatedProxy, ProxyConfLocation } from '../schema/proxy-conf.ts';
 import {
   auditStack,
@@ -38,7 +59,14 @@ import {
   type StackAuditInput,
 } from './stacks/stack-activities.ts';
 import type { StackLocation } from '../domain/compose/stack-commands.ts';
-import { planZfsReplication, recordZfsReplication, transferZfsSnapshot, type PlanReplicationInput, type ReplicationAuditInput, type TransferInput } from './zfs/replication.ts';
+import {
+  planZfsReplication,
+  recordZfsReplication,
+  transferZfsSnapshot,
+  type PlanReplicationInput,
+  type ReplicationAuditInput,
+  type TransferInput,
+} from './zfs/replication.ts';
 import type { Repositories } from '../store/index.ts';
 
 export interface ActivityDeps {
@@ -75,10 +103,12 @@ export function createActivities(deps: ActivityDeps) {
     writeConfigVersion: (input: ConfigRestoreTarget) => writeConfigVersion(deps, input),
     checkConfigFile: (input: { hostname: string; path: string }) => checkConfigFile(deps, input),
     locateProxy: (input: { hostname: string; location: ProxyConfLocation }) => locateProxy(deps, input),
-    storeConfVersion: (input: { hostname: string; path: string; correlationId: string | null }) => storeConfVersion(deps, input),
+    storeConfVersion: (input: { hostname: string; path: string; correlationId: string | null }) =>
+      storeConfVersion(deps, input),
     writeProxyConf: (input: { hostname: string; path: string; content: string }) => writeProxyConf(deps, input),
     removeProxyFile: (input: { hostname: string; path: string }) => removeProxyFile(deps, input),
-    runProxyNginx: (input: { hostname: string; proxy: LocatedProxy; action: 'test' | 'reload' }) => runProxyNginx(deps, input),
+    runProxyNginx: (input: { hostname: string; proxy: LocatedProxy; action: 'test' | 'reload' }) =>
+      runProxyNginx(deps, input),
     checkProxiedName: (input: { hostname: string; url: string; host: string }) => checkProxiedName(deps, input),
     readProxyConfs: (input: { hostname: string; confDir: string }) => readProxyConfs(deps, input),
     recordProxyConf: (input: RecordProxyConfInput) => recordProxyConf(deps, input),

@@ -1,10 +1,19 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Logger } from '../platform/logger.ts';
 import type { AuditAction } from '../schema/database.ts';
-import { FINAL_OPERATION_STATES, type CommandResult, type OperationView, type RiskAssessment } from '../schema/operation.ts';
+import {
+  FINAL_OPERATION_STATES,
+  type CommandResult,
+  type OperationView,
+  type RiskAssessment,
+} from '../schema/operation.ts';
 import { toApplicationFailure } from './activity-failure.ts';
 import type { ContainersData } from '../domain/collectors/containers.ts';
-import { analyseCommand as analyseShellCommand, CommandRejectedError, type CommandAnalysis } from '../domain/safety/command-analysis.ts';
+import {
+  analyseCommand as analyseShellCommand,
+  CommandRejectedError,
+  type CommandAnalysis,
+} from '../domain/safety/command-analysis.ts';
 import { assessRisk as assessCommandRisk, parseUnraidParityStatus } from '../domain/safety/risk-assessment.ts';
 import { SshError } from '../domain/ssh/errors.ts';
 import type { SshPool } from './ssh/pool.ts';
@@ -27,7 +36,8 @@ export function analyseCommand(command: string): CommandAnalysis {
   try {
     return analyseShellCommand(command);
   } catch (err) {
-    if (err instanceof CommandRejectedError) throw ApplicationFailure.create({ type: 'command_rejected', message: err.message, nonRetryable: true });
+    if (err instanceof CommandRejectedError)
+      throw ApplicationFailure.create({ type: 'command_rejected', message: err.message, nonRetryable: true });
     throw err;
   }
 }
@@ -119,7 +129,13 @@ export async function recordOperation(deps: OperationDeps, r: RecordOperationInp
       correlation_id: r.correlationId,
       principal: r.actor.id,
       on_behalf_of: r.actor.on_behalf_of,
-      details: JSON.stringify({ operation_id: view.operation_id, state: view.state, risk_level: view.assessment?.risk_level ?? null, command: view.command, ...r.details }),
+      details: JSON.stringify({
+        operation_id: view.operation_id,
+        state: view.state,
+        risk_level: view.assessment?.risk_level ?? null,
+        command: view.command,
+        ...r.details,
+      }),
     },
   );
   if (r.action === 'operation_requested' || r.action === 'operation_confirm_attempt') return [];
@@ -165,7 +181,10 @@ export async function executeOperation(deps: OperationDeps, input: ExecuteOperat
     });
   }
   try {
-    const out = await pool.exec(target, input.command, { timeoutMs: 10 * 60_000 - 10_000, maxOutputBytes: OPERATION_OUTPUT_LIMIT_BYTES });
+    const out = await pool.exec(target, input.command, {
+      timeoutMs: 10 * 60_000 - 10_000,
+      maxOutputBytes: OPERATION_OUTPUT_LIMIT_BYTES,
+    });
     const result: CommandResult = {
       exit_code: out.exitCode,
       signal: out.signal,
@@ -176,7 +195,11 @@ export async function executeOperation(deps: OperationDeps, input: ExecuteOperat
       output_limit_bytes: OPERATION_OUTPUT_LIMIT_BYTES,
       duration_ms: Math.round(out.durationMs),
     };
-    deps.logger.info('operation executed', { operation_id: input.operationId, device: input.hostname, exit_code: out.exitCode });
+    deps.logger.info('operation executed', {
+      operation_id: input.operationId,
+      device: input.hostname,
+      exit_code: out.exitCode,
+    });
     return result;
   } catch (err) {
     // Sent (or maybe sent): never retried.

@@ -33,9 +33,13 @@ const BATCH_SIZE = 5000;
  */
 export async function purgeSnapshots(deps: RetentionDeps, input: PurgeInput): Promise<PurgeResult> {
   const { store, logger } = deps;
-  if (!isDataType(input.dataType)) throw ApplicationFailure.nonRetryable(`unknown data type ${input.dataType}`, 'invalid_input');
+  if (!isDataType(input.dataType))
+    throw ApplicationFailure.nonRetryable(`unknown data type ${input.dataType}`, 'invalid_input');
   if (!Number.isInteger(input.retentionDays) || input.retentionDays < 1) {
-    throw ApplicationFailure.nonRetryable(`retention of ${input.dataType} must be a whole number of days, at least 1`, 'invalid_input');
+    throw ApplicationFailure.nonRetryable(
+      `retention of ${input.dataType} must be a whole number of days, at least 1`,
+      'invalid_input',
+    );
   }
   const table = collectorFor(input.dataType).table;
   const cutoff = new Date(Date.now() - input.retentionDays * 86_400_000);
@@ -73,7 +77,10 @@ export interface AuditPurgeResult {
  */
 export async function purgeAudit(deps: RetentionDeps, input: { retentionDays: number }): Promise<AuditPurgeResult> {
   if (!Number.isInteger(input.retentionDays) || input.retentionDays < 1) {
-    throw ApplicationFailure.nonRetryable('audit retention must be a whole number of days, at least 1', 'invalid_input');
+    throw ApplicationFailure.nonRetryable(
+      'audit retention must be a whole number of days, at least 1',
+      'invalid_input',
+    );
   }
   const cutoff = new Date(Date.now() - input.retentionDays * 86_400_000);
   let deleted = Number((Context.current().info.heartbeatDetails as number | undefined) ?? 0);
@@ -91,7 +98,12 @@ export async function purgeAudit(deps: RetentionDeps, input: { retentionDays: nu
       data_type: null,
       trigger: 'schedule',
       status: 'success',
-      details: JSON.stringify({ table: 'audit_log', deleted, cutoff: cutoff.toISOString(), retention_days: input.retentionDays }),
+      details: JSON.stringify({
+        table: 'audit_log',
+        deleted,
+        cutoff: cutoff.toISOString(),
+        retention_days: input.retentionDays,
+      }),
     });
     deps.logger.info('purged audit rows', { deleted, cutoff: cutoff.toISOString() });
   }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import type { AffectedItem, CommandResult, OperationView, RiskAssessment, StoredOperationView } from '../schema/operation.ts';
+import type {
+  AffectedItem,
+  CommandResult,
+  OperationView,
+  RiskAssessment,
+  StoredOperationView,
+} from '../schema/operation.ts';
 import type { DeviceMaintenance } from '../schema/maintenance.ts';
 import type { DeviceView } from '../schema/device.ts';
 
@@ -24,7 +30,9 @@ export const answers = (schema: z.ZodType) => jsonSchema(schema, 'output');
 
 /** The properties of a request body without the ones a route takes from its path. */
 export function withoutProperties(schema: JsonSchema, drop: readonly string[]): JsonSchema {
-  const properties = Object.fromEntries(Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>).filter(([name]) => !drop.includes(name)));
+  const properties = Object.fromEntries(
+    Object.entries((schema.properties ?? {}) as Record<string, JsonSchema>).filter(([name]) => !drop.includes(name)),
+  );
   const required = ((schema.required ?? []) as string[]).filter((name) => !drop.includes(name));
   const { required: _all, ...rest } = schema;
   return { ...rest, properties, ...(required.length ? { required } : {}) };
@@ -61,10 +69,18 @@ export function component(name: string, schema: z.ZodType | JsonSchema): Compone
     if (Array.isArray(value)) return value.map(moved);
     if (typeof value !== 'object' || value === null) return value;
     return Object.fromEntries(
-      Object.entries(value).map(([key, inner]) => [key, key === '$ref' && typeof inner === 'string' && inner.startsWith('#/$defs/') ? ref(defName(inner.slice('#/$defs/'.length))).$ref : moved(inner)]),
+      Object.entries(value).map(([key, inner]) => [
+        key,
+        key === '$ref' && typeof inner === 'string' && inner.startsWith('#/$defs/')
+          ? ref(defName(inner.slice('#/$defs/'.length))).$ref
+          : moved(inner),
+      ]),
     );
   };
-  for (const [key, value] of [[name, moved(root)], ...Object.entries($defs ?? {}).map(([key, def]) => [defName(key), moved(def)])] as Array<[string, JsonSchema]>) {
+  for (const [key, value] of [
+    [name, moved(root)],
+    ...Object.entries($defs ?? {}).map(([key, def]) => [defName(key), moved(def)]),
+  ] as Array<[string, JsonSchema]>) {
     if (registered.has(key)) throw new Error(`OpenAPI component ${key} is declared twice`);
     registered.set(key, value);
   }
@@ -82,11 +98,19 @@ export interface Answer {
   description: string;
   content?: { [mediaType: string]: { schema: JsonSchema } };
 }
-export const json = (description: string, schema: SchemaOrComponent): Answer => ({ description, content: { 'application/json': { schema: schemaOf(schema) } } });
+export const json = (description: string, schema: SchemaOrComponent): Answer => ({
+  description,
+  content: { 'application/json': { schema: schemaOf(schema) } },
+});
 export const named = (description: string, c: Component) => json(description, c);
 /** A view under one key, e.g. `{devices: [...]}` or `{maintenance: {...}}`. */
 export const wrapped = (description: string, key: string, schema: SchemaOrComponent) =>
-  json(description, { type: 'object', properties: { [key]: schemaOf(schema) }, required: [key], additionalProperties: false });
+  json(description, {
+    type: 'object',
+    properties: { [key]: schemaOf(schema) },
+    required: [key],
+    additionalProperties: false,
+  });
 /** An array of a component. */
 export const arrayOf = (c: Component): JsonSchema => ({ type: 'array', items: c.ref() });
 /** No body: `204`. */
@@ -96,7 +120,12 @@ export const Time = z.iso.datetime();
 
 /** Open at the top: the command routes add their own keys beside `error` (`unit`, `snapshot`, `action`...). */
 const ErrorBody = z.looseObject({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional(), correlation_id: z.string() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+    correlation_id: z.string(),
+  }),
 });
 export const ErrorComponent = component('Error', ErrorBody);
 
@@ -204,7 +233,10 @@ export const OperationViewComponent = component('OperationView', z.looseObject(o
 export const StoredOperationViewComponent = component('StoredOperationView', z.looseObject(storedOperationViewShape));
 
 /** 200 of a command that ran: its result (see `execAnswer`). */
-export const CommandDone = component('CommandDone', z.looseObject({ operation_id: z.uuid(), device: z.string(), ...commandResultShape, workflow_id: z.string() }));
+export const CommandDone = component(
+  'CommandDone',
+  z.looseObject({ operation_id: z.uuid(), device: z.string(), ...commandResultShape, workflow_id: z.string() }),
+);
 /** 409 of a destructive command, held until a person types the phrase. */
 export const CommandHeld = component(
   'CommandHeld',
@@ -213,10 +245,24 @@ export const CommandHeld = component(
     operation_id: z.uuid(),
     device: z.string(),
     command: z.string(),
-    risk_assessment: z.looseObject({ risk_level: z.string(), categories: z.array(z.string()), reasons: z.array(z.string()) }),
-    impact_details: z.looseObject({ affected_count: z.int(), affected_items: z.array(z.looseObject({ kind: z.string(), name: z.string() })) }),
+    risk_assessment: z.looseObject({
+      risk_level: z.string(),
+      categories: z.array(z.string()),
+      reasons: z.array(z.string()),
+    }),
+    impact_details: z.looseObject({
+      affected_count: z.int(),
+      affected_items: z.array(z.looseObject({ kind: z.string(), name: z.string() })),
+    }),
     // No phrase: the requester may be an agent. A person with the confirm scope reads it from the operation.
-    confirmation_required: z.looseObject({ expires_at: Time.nullable(), attempts_left: z.int(), who: z.string(), cli: z.string(), api: z.string(), web: z.string().nullable() }),
+    confirmation_required: z.looseObject({
+      expires_at: Time.nullable(),
+      attempts_left: z.int(),
+      who: z.string(),
+      cli: z.string(),
+      api: z.string(),
+      web: z.string().nullable(),
+    }),
     safer_alternatives: z.array(z.string()),
     safety_checklist: z.array(z.string()),
     workflow_id: z.string(),
@@ -237,7 +283,9 @@ export const CommandBlocked = component(
 );
 
 /** Keys the answers of one route add to the command answers (e.g. `unit`, or `action` and `containers`). */
-export const withKeys = (c: Component, keys: Record<string, z.ZodType>): JsonSchema => ({ allOf: [c.ref(), answers(z.looseObject(keys))] });
+export const withKeys = (c: Component, keys: Record<string, z.ZodType>): JsonSchema => ({
+  allOf: [c.ref(), answers(z.looseObject(keys))],
+});
 
 /**
  * 409 of a route that runs a command: held for its phrase, refused by a device rule, or a conflict (an
@@ -245,9 +293,19 @@ export const withKeys = (c: Component, keys: Record<string, z.ZodType>): JsonSch
  */
 export function heldOrConflict(workflow?: { key: string; view: Component }): Answer {
   const withView = (c: Component) =>
-    workflow ? { allOf: [c.ref(), { type: 'object', properties: { [workflow.key]: workflow.view.ref() }, required: [workflow.key] }] } : c.ref();
+    workflow
+      ? {
+          allOf: [
+            c.ref(),
+            { type: 'object', properties: { [workflow.key]: workflow.view.ref() }, required: [workflow.key] },
+          ],
+        }
+      : c.ref();
   const held = [withView(CommandHeld), withView(CommandBlocked)];
-  return json('held for a confirmation phrase (`DESTRUCTIVE_ACTION_BLOCKED`), blocked by a device rule (`BLOCKED_BY_DEVICE_RULE`), or a conflict (error)', {
-    anyOf: [...held, ErrorComponent.ref()],
-  });
+  return json(
+    'held for a confirmation phrase (`DESTRUCTIVE_ACTION_BLOCKED`), blocked by a device rule (`BLOCKED_BY_DEVICE_RULE`), or a conflict (error)',
+    {
+      anyOf: [...held, ErrorComponent.ref()],
+    },
+  );
 }

@@ -2,7 +2,14 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { OnBehalfOf } from '../schema/api-token.ts';
 import type { CollectionService } from '../services/collection-service.ts';
 import { correlationIdOf, triggerOf } from './request-context.ts';
-import { hostAllowed, knownPrincipal, rateLimitClient, scopesSatisfied, type RateLimiter, type SecuritySettings } from '../http/guards.ts';
+import {
+  hostAllowed,
+  knownPrincipal,
+  rateLimitClient,
+  scopesSatisfied,
+  type RateLimiter,
+  type SecuritySettings,
+} from '../http/guards.ts';
 import { apiScope } from './security.ts';
 import type { TokenService } from '../services/token-service.ts';
 
@@ -32,7 +39,8 @@ export function withCachedReads(app: RequestListener, deps: CachedReadDeps): Req
   /** Answers the request when it is a cached read this process can give at once; false when the app must. */
   const answeredFromCache = (req: IncomingMessage, res: ServerResponse): boolean => {
     const match = req.method === 'GET' ? CACHED_READ.exec(req.url ?? '') : null;
-    if (!match || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) return false;
+    if (!match || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined)
+      return false;
     if (!hostOk(req.headers.host)) return false;
     const principal = knownPrincipal(deps.tokens, req.headers.authorization);
     const needed = apiScope({ method: 'GET', path: match[0] });
@@ -43,11 +51,20 @@ export function withCachedReads(app: RequestListener, deps: CachedReadDeps): Req
     const onBehalfOf = given === undefined ? null : OnBehalfOf.safeParse(given);
     if (onBehalfOf && !onBehalfOf.success) return false;
     const correlationId = correlationIdOf(single(req.headers['x-correlation-id']));
-    const ctx = { trigger: triggerOf(single(req.headers['x-infra-client'])), correlationId, principal, onBehalfOf: onBehalfOf?.data ?? null };
+    const ctx = {
+      trigger: triggerOf(single(req.headers['x-infra-client'])),
+      correlationId,
+      principal,
+      onBehalfOf: onBehalfOf?.data ?? null,
+    };
     const body = deps.collection.cachedAnswerBytes(match[1]!, match[2]!, ctx);
     if (!body) return false;
     deps.limiter.take(client);
-    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': body.length, 'X-Correlation-Id': correlationId });
+    res.writeHead(200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': body.length,
+      'X-Correlation-Id': correlationId,
+    });
     res.end(body);
     return true;
   };

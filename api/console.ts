@@ -23,7 +23,10 @@ const DOCUMENT_HEADERS = {
 };
 
 /** What the build stores gzipped beside the file (scripts/build-web.ts), and its type. */
-const PRECOMPRESSED: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const PRECOMPRESSED: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+};
 const ASSET_CACHE = { maxAge: '365d', immutable: true } as const;
 
 /**
@@ -40,13 +43,17 @@ export function consoleHandler(dir: string): RequestHandler {
     setHeaders: (res) => res.setHeader('X-Content-Type-Options', 'nosniff').setHeader('Vary', 'Accept-Encoding'),
   });
   const sendIndex = (res: Response) =>
-    res.sendFile(path.join(dir, 'index.html'), { headers: DOCUMENT_HEADERS, lastModified: false, cacheControl: false }, (err) => {
-      if (!err || res.headersSent) return;
-      res
-        .status(503)
-        .type('text/plain')
-        .send('The web console is not built: run `npm run build:web` (npm ci and npm start build it too).\n');
-    });
+    res.sendFile(
+      path.join(dir, 'index.html'),
+      { headers: DOCUMENT_HEADERS, lastModified: false, cacheControl: false },
+      (err) => {
+        if (!err || res.headersSent) return;
+        res
+          .status(503)
+          .type('text/plain')
+          .send('The web console is not built: run `npm run build:web` (npm ci and npm start build it too).\n');
+      },
+    );
   return (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || !isConsolePath(req.path)) return next();
     if (!req.path.startsWith('/assets/')) return sendIndex(res);
@@ -63,7 +70,16 @@ export function consoleHandler(dir: string): RequestHandler {
     // `root` keeps the name inside the assets directory (no ../); a missing .gz falls back to the plain file.
     res.sendFile(
       `${name}.gz`,
-      { root: assetsDir, ...ASSET_CACHE, headers: { 'Content-Type': type, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding', 'X-Content-Type-Options': 'nosniff' } },
+      {
+        root: assetsDir,
+        ...ASSET_CACHE,
+        headers: {
+          'Content-Type': type,
+          'Content-Encoding': 'gzip',
+          Vary: 'Accept-Encoding',
+          'X-Content-Type-Options': 'nosniff',
+        },
+      },
       (err) => {
         if (err && !res.headersSent) plain();
       },

@@ -32,7 +32,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // body-parser errors carry a status and a type (malformed JSON, too large, wrong charset).
     const e = err as { status?: number; type?: string; message?: string };
     if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-      res.status(e.status).json(errorBody(e.type ? e.type.replace(/\./g, '_') : 'bad_request', e.message ?? 'bad request'));
+      res
+        .status(e.status)
+        .json(errorBody(e.type ? e.type.replace(/\./g, '_') : 'bad_request', e.message ?? 'bad request'));
       return;
     }
     const unreachable = databaseUnreachable(err);

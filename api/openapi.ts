@@ -28,18 +28,31 @@ const openApiRoute = defineRoute({
 export const ROUTES: readonly Route[] = [openApiRoute, ...API_ROUTES];
 
 const ERROR_ANSWERS: Record<string, Answer> = {
-  '4XX': named('bad input (400), no or wrong token (401), scope too small (403), not found (404), conflict (409), rate limited (429)...', ErrorComponent),
+  '4XX': named(
+    'bad input (400), no or wrong token (401), scope too small (403), not found (404), conflict (409), rate limited (429)...',
+    ErrorComponent,
+  ),
   '5XX': named('the device, Temporal or the database failed (502/503/504), or an internal error', ErrorComponent),
 };
 
 function queryParameters(schema: Parameters<typeof accepts>[0]) {
   const s = accepts(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(s.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: s.required?.includes(name) ?? false, schema }));
+  return Object.entries(s.properties ?? {}).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: s.required?.includes(name) ?? false,
+    schema,
+  }));
 }
 
 function operationObject(route: Route) {
   const parameters = [
-    ...Object.entries(route.pathParameters).map(([name, schema]) => ({ name, in: 'path', required: true, schema: accepts(schema) })),
+    ...Object.entries(route.pathParameters).map(([name, schema]) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: accepts(schema),
+    })),
     ...(route.query ? queryParameters(route.query) : []),
   ];
   return {
@@ -47,7 +60,12 @@ function operationObject(route: Route) {
     summary: route.summary,
     tags: [route.tag],
     ...(parameters.length ? { parameters } : {}),
-    ...(route.requestBody && { requestBody: { required: route.requestBody.required, content: { 'application/json': { schema: route.requestBody.schema } } } }),
+    ...(route.requestBody && {
+      requestBody: {
+        required: route.requestBody.required,
+        content: { 'application/json': { schema: route.requestBody.schema } },
+      },
+    }),
     responses: { ...ERROR_ANSWERS, ...route.answers },
     ...(route.open && { security: [] }),
   };

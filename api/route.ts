@@ -68,14 +68,18 @@ export interface Route {
   handle(req: Request, res: Response, deps: ApiDeps): Promise<void>;
 }
 
-export function defineRoute<P extends Shape = Record<never, never>, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
-  d: RouteDeclaration<P, Q, B>,
-): Route {
+export function defineRoute<
+  P extends Shape = Record<never, never>,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(d: RouteDeclaration<P, Q, B>): Route {
   const params = d.params ?? ({} as P);
   const inPath = [...d.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   const declared = Object.keys({ ...params, ...d.documentedParams });
   if (inPath.join() !== Object.keys(params).join() || declared.join() !== inPath.join()) {
-    throw new Error(`${d.method.toUpperCase()} ${d.path}: its parameters (${declared.join(', ') || 'none'}) are not the path's, in the path's order`);
+    throw new Error(
+      `${d.method.toUpperCase()} ${d.path}: its parameters (${declared.join(', ') || 'none'}) are not the path's, in the path's order`,
+    );
   }
   const paramsSchema = z.object(params);
   const documentedBody = d.documentedBody ?? (d.body && accepts(d.body));

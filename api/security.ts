@@ -11,7 +11,13 @@ import { isConsolePath } from './console.ts';
 export const rejectNul: RequestHandler = (req, res, next) => {
   const where = nulPath(req.body, 'body') ?? nulPath(req.query, 'query');
   if (where === null) return next();
-  res.status(400).json(errorBody('validation_error', 'request is invalid', [{ path: where, message: 'must not contain a NUL character' }]));
+  res
+    .status(400)
+    .json(
+      errorBody('validation_error', 'request is invalid', [
+        { path: where, message: 'must not contain a NUL character' },
+      ]),
+    );
 };
 
 /**
@@ -32,7 +38,8 @@ export function apiScope(req: Pick<Request, 'method' | 'path'>): NeededScopes {
   if (/^\/api\/operations\/[^/]+\/confirm$/.test(path)) return 'confirm';
   // Its requester withdraws it, or a person with `confirm` cancels it: the operation service decides which.
   if (/^\/api\/operations\/[^/]+\/cancel$/.test(path)) return 'read';
-  if (path.startsWith('/api/alerts/channels')) return req.method === 'GET' || req.method === 'HEAD' ? 'admin' : ['admin', 'confirm'];
+  if (path.startsWith('/api/alerts/channels'))
+    return req.method === 'GET' || req.method === 'HEAD' ? 'admin' : ['admin', 'confirm'];
   if (path.startsWith('/api/alerts/') && req.method !== 'GET' && req.method !== 'HEAD') return 'admin';
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return 'read';
   if (path === '/api/devices' || path === '/api/devices/import') return 'admin';
@@ -47,5 +54,10 @@ function routedPath(path: string): string {
   } catch {
     // A malformed escape matches no route either; judge it as written.
   }
-  return decoded.toLowerCase().replace(/\/{2,}/g, '/').replace(/\/+$/, '') || '/';
+  return (
+    decoded
+      .toLowerCase()
+      .replace(/\/{2,}/g, '/')
+      .replace(/\/+$/, '') || '/'
+  );
 }

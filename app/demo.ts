@@ -40,10 +40,23 @@ async function startDemoFleet(system: RunningSystem, logger: Logger): Promise<()
   // The device to watch for config changes: inotify shows them at once; the quickest editor first.
   const editors = fleet.devices
     .filter((d) => nextConfigEdit(d.profile, Date.now() / 1000) !== null)
-    .sort((a, b) => Number(b.profile.capabilities.inotifywait) - Number(a.profile.capabilities.inotifywait) || a.profile.configEdits.periodSeconds - b.profile.configEdits.periodSeconds);
+    .sort(
+      (a, b) =>
+        Number(b.profile.capabilities.inotifywait) - Number(a.profile.capabilities.inotifywait) ||
+        a.profile.configEdits.periodSeconds - b.profile.configEdits.periodSeconds,
+    );
   const editor = editors[0];
   // As an agent over MCP would: the person running the demo (the local owner) then releases it with the CLI.
-  const agent = { ...ctx, trigger: 'mcp' as const, principal: { id: 'demo-agent', name: 'demo agent', kind: 'mcp_session' as const, scopes: ['read', 'operate'] as const } };
+  const agent = {
+    ...ctx,
+    trigger: 'mcp' as const,
+    principal: {
+      id: 'demo-agent',
+      name: 'demo agent',
+      kind: 'mcp_session' as const,
+      scopes: ['read', 'operate'] as const,
+    },
+  };
   const held = dockerHost ? await system.operations.exec(dockerHost, 'docker stop $(docker ps -q)', agent) : null;
 
   const api = system.apiUrl!;
@@ -51,10 +64,18 @@ async function startDemoFleet(system: RunningSystem, logger: Logger): Promise<()
     '',
     `infrastructor demo: ${fleet.devices.length} simulated devices (their clock runs ${SPEED}x)`,
     `  devices           curl ${api}/api/devices`,
-    ...(fleet.devices.slice(0, 2).map((d) => `  metrics           curl ${api}/api/devices/${d.hostname}/metrics`)),
+    ...fleet.devices.slice(0, 2).map((d) => `  metrics           curl ${api}/api/devices/${d.hostname}/metrics`),
     ...(dockerHost ? [`  containers        curl ${api}/api/devices/${dockerHost}/containers`] : []),
-    ...(failing ? [`  failing drive     curl '${api}/api/devices/${failing.hostname}/drives?force_refresh=true'   (${failing.profile.scenarios.degradingDrive}: warning after about 50 s, failed after about 10 min)`] : []),
-    ...(resilvering ? [`  degraded pool     curl '${api}/api/devices/${resilvering.hostname}/zfs?force_refresh=true'   (${resilvering.profile.scenarios.resilveringPool}: DEGRADED while it resilvers, about 50 s)`] : []),
+    ...(failing
+      ? [
+          `  failing drive     curl '${api}/api/devices/${failing.hostname}/drives?force_refresh=true'   (${failing.profile.scenarios.degradingDrive}: warning after about 50 s, failed after about 10 min)`,
+        ]
+      : []),
+    ...(resilvering
+      ? [
+          `  degraded pool     curl '${api}/api/devices/${resilvering.hostname}/zfs?force_refresh=true'   (${resilvering.profile.scenarios.resilveringPool}: DEGRADED while it resilvers, about 50 s)`,
+        ]
+      : []),
     ...(editor
       ? [
           `  config changes    curl '${api}/api/config/changes?device=${editor.hostname}'   (${editor.hostname} edits a compose file or proxy conf about every ${Math.round(editor.profile.configEdits.periodSeconds / SPEED)} s; ${editors.length} devices edit theirs)`,

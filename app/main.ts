@@ -121,11 +121,18 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
       runWorker: role.worker,
       migrations: role.ownsSchema ? 'apply' : 'await',
       reconcileAtStart: role.ownsSchema,
-      workflowBundle: config.INFRA_WORKFLOW_BUNDLE === undefined ? undefined : { codePath: path.resolve(config.INFRA_WORKFLOW_BUNDLE) },
+      workflowBundle:
+        config.INFRA_WORKFLOW_BUNDLE === undefined
+          ? undefined
+          : { codePath: path.resolve(config.INFRA_WORKFLOW_BUNDLE) },
       pollingEnabled: config.POLLING_ENABLED,
       retentionDays: config.RETENTION_DAYS,
       auditRetentionDays: config.AUDIT_RETENTION_DAYS,
-      security: { rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE, allowedHosts: config.ALLOWED_HOSTS, adminToken: config.INFRA_ADMIN_TOKEN ?? null },
+      security: {
+        rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+        allowedHosts: config.ALLOWED_HOSTS,
+        adminToken: config.INFRA_ADMIN_TOKEN ?? null,
+      },
       operationSettings: {
         confirmationTimeoutSeconds: config.CONFIRMATION_TIMEOUT_SECONDS,
         maxAttempts: 3,
@@ -136,7 +143,15 @@ export async function runEmbedded(env: NodeJS.ProcessEnv = process.env, companio
     });
     const system = await systemStarting;
     if (stoppingSince !== null) return; // a signal came while it started: it is being stopped
-    logger.info('infrastructor is running', { role: config.INFRA_ROLE, worker: system.worker !== null, api: system.apiUrl, mcp: system.mcpUrl, temporal: temporalAddress, temporal_ui: temporalUi, data_dir: config.dataDir });
+    logger.info('infrastructor is running', {
+      role: config.INFRA_ROLE,
+      worker: system.worker !== null,
+      api: system.apiUrl,
+      mcp: system.mcpUrl,
+      temporal: temporalAddress,
+      temporal_ui: temporalUi,
+      data_dir: config.dataDir,
+    });
     if (companion) stopCompanion = await companion(system, logger);
   } catch (err) {
     // A signal while starting is stopping everything already.

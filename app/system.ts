@@ -133,7 +133,13 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const watchers = new ConfigWatchService(client, o.instance, o.logger, o.configWatchEnabled ?? o.pollingEnabled);
   const devices = new DeviceService(store, client, o.instance);
   const collection = new CollectionService(store, client, devices, o.instance, o.logger, shared !== null);
-  const operations = new OperationService(store, client, devices, o.instance, o.operationSettings ?? DEFAULT_OPERATION_SETTINGS);
+  const operations = new OperationService(
+    store,
+    client,
+    devices,
+    o.instance,
+    o.operationSettings ?? DEFAULT_OPERATION_SETTINGS,
+  );
   const actions = new DeviceActionService(collection, operations);
   const configHistory = new ConfigHistoryService(store, devices, watchers, operations);
   const maintenance = new MaintenanceService(client, devices, operations, o.instance);
@@ -151,13 +157,34 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
     if (!(await store.tokens.anyActive())) {
       await db.destroy();
       await client.connection.close();
-      throw new Error(`BIND_ADDRESS ${o.bindAddress} is not loopback and no API token exists: set INFRA_ADMIN_TOKEN (then create scoped tokens with it), or bind to 127.0.0.1`);
+      throw new Error(
+        `BIND_ADDRESS ${o.bindAddress} is not loopback and no API token exists: set INFRA_ADMIN_TOKEN (then create scoped tokens with it), or bind to 127.0.0.1`,
+      );
     }
   }
-  const health = new HealthService(store, client, { temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, temporalUi: o.temporalUi });
+  const health = new HealthService(store, client, {
+    temporalAddress: o.temporalAddress,
+    namespace: o.namespace,
+    taskQueue: o.instance,
+    temporalUi: o.temporalUi,
+  });
 
   const worker = o.runWorker
-    ? await startWorker({ temporalAddress: o.temporalAddress, namespace: o.namespace, taskQueue: o.instance, store, logger: o.logger, schedules, watchers, temporal: client, maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds, workflowBundle: o.workflowBundle, connection: shared?.connection })
+    ? await startWorker({
+        temporalAddress: o.temporalAddress,
+        namespace: o.namespace,
+        taskQueue: o.instance,
+        store,
+        logger: o.logger,
+        schedules,
+        watchers,
+        temporal: client,
+        maxHeartbeatThrottleMs: o.maxHeartbeatThrottleMs,
+        watchSettings: o.watchSettings,
+        incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds,
+        workflowBundle: o.workflowBundle,
+        connection: shared?.connection,
+      })
     : null;
   worker?.done.catch((err: unknown) => o.logger.error('worker stopped with an error', { error: String(err) }));
 
@@ -177,8 +204,41 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   const alerts = new AlertService(store);
   const audit = new AuditService(store);
   const performance = new PerformanceService(store);
-  const fronts = { audit, performance, devices, collection, health, operations, actions, configHistory, maintenance, restarts, proxyConfs, stacks, zfs, incidents, diagnosis, fleet, events, alerts };
-  const apiUrl = o.apiPort === null ? null : await listen(createApiListener({ ...fronts, publicUrl: operations.settings.publicUrl, consoleDir: CONSOLE_DIR, tokens, security, bindAddress: o.bindAddress, logger: o.logger }), o.apiPort);
+  const fronts = {
+    audit,
+    performance,
+    devices,
+    collection,
+    health,
+    operations,
+    actions,
+    configHistory,
+    maintenance,
+    restarts,
+    proxyConfs,
+    stacks,
+    zfs,
+    incidents,
+    diagnosis,
+    fleet,
+    events,
+    alerts,
+  };
+  const apiUrl =
+    o.apiPort === null
+      ? null
+      : await listen(
+          createApiListener({
+            ...fronts,
+            publicUrl: operations.settings.publicUrl,
+            consoleDir: CONSOLE_DIR,
+            tokens,
+            security,
+            bindAddress: o.bindAddress,
+            logger: o.logger,
+          }),
+          o.apiPort,
+        );
   const mcpFront = o.mcpPort === null ? null : createMcpHttpApp(fronts, o.bindAddress, o.logger, { tokens, security });
   const mcpUrl = mcpFront === null || o.mcpPort === null ? null : `${await listen(mcpFront.app, o.mcpPort)}/mcp`;
 
@@ -190,10 +250,44 @@ export async function startSystem(o: SystemOptions): Promise<RunningSystem> {
   }
 
   return {
-    db, store, client, devices, collection, schedules, watchers, configHistory, health, operations, actions, maintenance, restarts, proxyConfs, stacks, zfs, incidents, diagnosis, fleet, tokens, events, alerts, audit, performance, worker, apiUrl, mcpUrl,
+    db,
+    store,
+    client,
+    devices,
+    collection,
+    schedules,
+    watchers,
+    configHistory,
+    health,
+    operations,
+    actions,
+    maintenance,
+    restarts,
+    proxyConfs,
+    stacks,
+    zfs,
+    incidents,
+    diagnosis,
+    fleet,
+    tokens,
+    events,
+    alerts,
+    audit,
+    performance,
+    worker,
+    apiUrl,
+    mcpUrl,
     async stop() {
       await mcpFront?.close();
-      await Promise.all(servers.map((s) => new Promise<void>((resolve) => { s.close(() => resolve()); s.closeAllConnections(); })));
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
       await worker?.stop();
       await collection.stop();
       await events.stop();

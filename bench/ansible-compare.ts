@@ -53,17 +53,38 @@ function installAnsible(): void {
   if (existsSync(marker) && readFileSync(marker, 'utf8').trim() === ansibleVersion) return;
   const partial = `${ansibleDir}.partial`;
   rmSync(partial, { recursive: true, force: true });
-  process.stderr.write(`bench: installing ansible-core==${ansibleVersion} from PyPI into ${path.relative(root, ansibleDir)}\n`);
-  execFileSync('python3', ['-m', 'pip', 'install', '--disable-pip-version-check', '--quiet', '--no-warn-script-location', '--target', partial, `ansible-core==${ansibleVersion}`], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  process.stderr.write(
+    `bench: installing ansible-core==${ansibleVersion} from PyPI into ${path.relative(root, ansibleDir)}\n`,
+  );
+  execFileSync(
+    'python3',
+    [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--quiet',
+      '--no-warn-script-location',
+      '--target',
+      partial,
+      `ansible-core==${ansibleVersion}`,
+    ],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   writeFileSync(path.join(partial, '.installed'), `${ansibleVersion}\n`);
   rmSync(ansibleDir, { recursive: true, force: true });
   renameSync(partial, ansibleDir);
 }
 
 // --- CPU from /proc ----------------------------------------------------------------------------------
-interface Proc { pid: number; ppid: number; comm: string; cpuMs: number }
+interface Proc {
+  pid: number;
+  ppid: number;
+  comm: string;
+  cpuMs: number;
+}
 /** Every process's utime+stime plus cutime+cstime (its exited, reaped children), in ms. */
 function processTable(): Map<number, Proc> {
   const table = new Map<number, Proc>();
@@ -135,7 +156,10 @@ async function stopHost(h: Host): Promise<void> {
   h.child.kill('SIGTERM');
   await exited;
 }
-interface SshdCounts { connections: number; sessions: number }
+interface SshdCounts {
+  connections: number;
+  sessions: number;
+}
 function sshdCounts(hosts: Host[]): SshdCounts {
   let connections = 0;
   let sessions = 0;
@@ -146,7 +170,8 @@ function sshdCounts(hosts: Host[]): SshdCounts {
   }
   return { connections, sessions };
 }
-const deviceCpu = (hosts: Host[], table = processTable()) => hosts.reduce((a, h) => a + subtreeCpu(table, h.child.pid!), 0);
+const deviceCpu = (hosts: Host[], table = processTable()) =>
+  hosts.reduce((a, h) => a + subtreeCpu(table, h.child.pid!), 0);
 
 // --- A measured phase --------------------------------------------------------------------------------
 interface Round {
@@ -159,7 +184,11 @@ interface Round {
   detail?: Record<string, number>;
 }
 /** Runs `body` once, with connection and device-CPU counts taken around it; `controllerCpu` brackets it too. */
-async function measure(hosts: Host[], controllerCpu: () => number, body: () => Promise<{ ok: number; controllerCpuMs?: number; detail?: Record<string, number> }>): Promise<Round> {
+async function measure(
+  hosts: Host[],
+  controllerCpu: () => number,
+  body: () => Promise<{ ok: number; controllerCpuMs?: number; detail?: Record<string, number> }>,
+): Promise<Round> {
   const c0 = sshdCounts(hosts);
   const d0 = deviceCpu(hosts);
   const cpu0 = controllerCpu();
@@ -200,12 +229,24 @@ function writeAnsibleFiles(hosts: Host[]): void {
   const knownHosts = path.join(ansibleWork, 'known_hosts');
   writeFileSync(
     knownHosts,
-    hosts.map((h) => `[127.0.0.1]:${h.sshd.port} ${readFileSync(path.join(h.sshdDir, 'host_ed25519.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`).join(''),
+    hosts
+      .map(
+        (h) =>
+          `[127.0.0.1]:${h.sshd.port} ${readFileSync(path.join(h.sshdDir, 'host_ed25519.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`,
+      )
+      .join(''),
   );
   const inventory = path.join(ansibleWork, 'inventory.ini');
   writeFileSync(
     inventory,
-    ['[bench]', ...hosts.map((h) => `${h.name} ansible_host=127.0.0.1 ansible_port=${h.sshd.port} ansible_user=${TEST_DEVICE_USER} ansible_ssh_private_key_file=${h.sshd.clientKeyPath}`), ''].join('\n'),
+    [
+      '[bench]',
+      ...hosts.map(
+        (h) =>
+          `${h.name} ansible_host=127.0.0.1 ansible_port=${h.sshd.port} ansible_user=${TEST_DEVICE_USER} ansible_ssh_private_key_file=${h.sshd.clientKeyPath}`,
+      ),
+      '',
+    ].join('\n'),
   );
   writeFileSync(
     path.join(ansibleWork, 'ansible.cfg'),
@@ -227,7 +268,11 @@ function writeAnsibleFiles(hosts: Host[]): void {
   );
 }
 const ansibleBin = (name: string) => path.join(ansibleDir, 'bin', name);
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -246,7 +291,10 @@ function controlMasters(): Map<string, { pid: number; cpuMs: number }> {
   for (const sock of readdirSync(controlDir)) {
     const full = path.join(controlDir, sock);
     try {
-      execFileSync('ssh', ['-O', 'check', '-o', `ControlPath=${full}`, 'bench'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      execFileSync('ssh', ['-O', 'check', '-o', `ControlPath=${full}`, 'bench'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
     } catch {
       continue;
     }
@@ -267,7 +315,9 @@ function exitControlMasters(): void {
   if (!existsSync(controlDir)) return;
   for (const sock of readdirSync(controlDir)) {
     try {
-      execFileSync('ssh', ['-O', 'exit', '-o', `ControlPath=${path.join(controlDir, sock)}`, 'bench'], { stdio: 'ignore' });
+      execFileSync('ssh', ['-O', 'exit', '-o', `ControlPath=${path.join(controlDir, sock)}`, 'bench'], {
+        stdio: 'ignore',
+      });
     } catch {
       // not a live master
     }
@@ -278,25 +328,45 @@ async function ansibleRound(hosts: Host[]): Promise<Round> {
   const before = controlMasters();
   const timeFile = path.join(ansibleWork, 'time.out');
   let parsed: { user: number; sys: number } = { user: NaN, sys: NaN };
-  const round = await measure(hosts, () => 0, async () => {
-    const res = await run('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, 'python3', ansibleBin('ansible'), 'all', '-m', 'shell', '-a', command, '-o'], ansibleEnv());
-    const ok = res.stdout.split('\n').filter((l) => /\| CHANGED \| rc=0 \|.*\d+\.\d+ \d+\.\d+ \d+\.\d+ \d+\/\d+/.test(l)).length;
-    if (res.code !== 0 || ok !== hosts.length) throw new Error(`ansible run: exit ${res.code}, ${ok}/${hosts.length} ok\n${res.stdout}\n${res.stderr}`);
-    const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
-    parsed = { user: user! * 1000, sys: sys! * 1000 };
-    return { ok };
-  });
+  const round = await measure(
+    hosts,
+    () => 0,
+    async () => {
+      const res = await run(
+        '/usr/bin/time',
+        ['-f', '%U %S', '-o', timeFile, 'python3', ansibleBin('ansible'), 'all', '-m', 'shell', '-a', command, '-o'],
+        ansibleEnv(),
+      );
+      const ok = res.stdout
+        .split('\n')
+        .filter((l) => /\| CHANGED \| rc=0 \|.*\d+\.\d+ \d+\.\d+ \d+\.\d+ \d+\/\d+/.test(l)).length;
+      if (res.code !== 0 || ok !== hosts.length)
+        throw new Error(`ansible run: exit ${res.code}, ${ok}/${hosts.length} ok\n${res.stdout}\n${res.stderr}`);
+      const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+      parsed = { user: user! * 1000, sys: sys! * 1000 };
+      return { ok };
+    },
+  );
   const after = controlMasters();
   let masterCpu = 0;
   for (const [sock, m] of after) masterCpu += m.cpuMs - (before.get(sock)?.pid === m.pid ? before.get(sock)!.cpuMs : 0);
   round.controllerCpuMs = round1(parsed.user + parsed.sys + masterCpu);
-  round.detail = { ansible_tree_cpu_ms: round1(parsed.user + parsed.sys), control_master_cpu_ms: round1(masterCpu), control_masters_alive: after.size };
+  round.detail = {
+    ansible_tree_cpu_ms: round1(parsed.user + parsed.sys),
+    control_master_cpu_ms: round1(masterCpu),
+    control_masters_alive: after.size,
+  };
   return round;
 }
 
 // --- The run -----------------------------------------------------------------------------------------
 installAnsible();
-const ansibleVersionLine = execFileSync('python3', [ansibleBin('ansible'), '--version'], { env: ansibleEnv(), encoding: 'utf8' }).split('\n')[0]!.trim();
+const ansibleVersionLine = execFileSync('python3', [ansibleBin('ansible'), '--version'], {
+  env: ansibleEnv(),
+  encoding: 'utf8',
+})
+  .split('\n')[0]!
+  .trim();
 
 let servers: SharedServers | null = null;
 let system: RunningSystem | null = null;
@@ -326,18 +396,39 @@ try {
   const sys = system;
   for (const h of hosts) {
     await sys.devices.create(
-      { hostname: h.name, address: '127.0.0.1', port: h.sshd.port, username: h.sshd.username, identity_file: h.sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: false },
+      {
+        hostname: h.name,
+        address: '127.0.0.1',
+        port: h.sshd.port,
+        username: h.sshd.username,
+        identity_file: h.sshd.clientKeyPath,
+        auth_method: 'key',
+        device_type: 'linux',
+        tags: [],
+        location: null,
+        description: null,
+        monitoring_enabled: false,
+      },
       ctx,
     );
   }
   const pool = sys.worker!.pool;
   const oursRound = () =>
-    measure(hosts, () => ourCpu().total, async () => {
-      const views = await Promise.all(hosts.map((h) => sys.operations.exec(h.name, command, ctx)));
-      const ok = views.filter((v) => v.state === 'completed' && v.result?.exit_code === 0 && /^\d+\.\d+ /.test(v.result.stdout)).length;
-      if (ok !== hosts.length) throw new Error(`ours: ${ok}/${hosts.length} ok: ${JSON.stringify(views.find((v) => v.state !== 'completed'))}`);
-      return { ok };
-    });
+    measure(
+      hosts,
+      () => ourCpu().total,
+      async () => {
+        const views = await Promise.all(hosts.map((h) => sys.operations.exec(h.name, command, ctx)));
+        const ok = views.filter(
+          (v) => v.state === 'completed' && v.result?.exit_code === 0 && /^\d+\.\d+ /.test(v.result.stdout),
+        ).length;
+        if (ok !== hosts.length)
+          throw new Error(
+            `ours: ${ok}/${hosts.length} ok: ${JSON.stringify(views.find((v) => v.state !== 'completed'))}`,
+          );
+        return { ok };
+      },
+    );
   const load = { ours_before: os.loadavg()[0]!, ours_after: NaN, ansible_before: NaN, ansible_after: NaN };
   const connects0 = pool.stats().connectsTotal;
   const oursCold = await oursRound();
@@ -351,15 +442,25 @@ try {
     oursWarm.push(r);
   }
   // The SSH part alone: the same command over the same pooled connections, no workflow, no audit.
-  const targets = await Promise.all(hosts.map(async (h) => sshTargetOf(await sys.db.selectFrom('devices').selectAll().where('hostname', '=', h.name).executeTakeFirstOrThrow())));
+  const targets = await Promise.all(
+    hosts.map(async (h) =>
+      sshTargetOf(
+        await sys.db.selectFrom('devices').selectAll().where('hostname', '=', h.name).executeTakeFirstOrThrow(),
+      ),
+    ),
+  );
   const directWarm: Round[] = [];
   for (let i = 0; i < warmRuns; i++) {
     await sleep(PAUSE_MS);
     directWarm.push(
-      await measure(hosts, () => ourCpu().total, async () => {
-        const outs = await Promise.all(targets.map((t) => pool.exec(t, command, { timeoutMs: 30_000 })));
-        return { ok: outs.filter((o) => o.exitCode === 0).length };
-      }),
+      await measure(
+        hosts,
+        () => ourCpu().total,
+        async () => {
+          const outs = await Promise.all(targets.map((t) => pool.exec(t, command, { timeoutMs: 30_000 })));
+          return { ok: outs.filter((o) => o.exitCode === 0).length };
+        },
+      ),
     );
   }
   // Cold SSH again, with Temporal and the worker warm: every pooled connection closed first.
@@ -368,7 +469,12 @@ try {
   const before = pool.stats().connectsTotal;
   const oursRecold = await oursRound();
   oursRecold.detail = { pool_connects: pool.stats().connectsTotal - before };
-  const operationsAudited = (await sys.db.selectFrom('operations').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n;
+  const operationsAudited = (
+    await sys.db
+      .selectFrom('operations')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow()
+  ).n;
   const oursCpuParts = ourCpu().byPart;
   load.ours_after = os.loadavg()[0]!;
 
@@ -412,12 +518,30 @@ try {
   const result = {
     date: new Date().toISOString(),
     machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? 'unknown cpu'}, Node ${process.version}`,
-    versions: { ansible: ansibleVersionLine, python: execFileSync('python3', ['--version'], { encoding: 'utf8' }).trim(), openssh: spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim() },
+    versions: {
+      ansible: ansibleVersionLine,
+      python: execFileSync('python3', ['--version'], { encoding: 'utf8' }).trim(),
+      openssh: spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim(),
+    },
     settings: { hosts: hostCount, warm_runs: warmRuns, command, pause_ms: PAUSE_MS },
     /** 1-minute load average around each side's phases: anything else running on the machine shows here. */
     load_average: Object.fromEntries(Object.entries(load).map(([k, v]) => [k, Math.round(v * 100) / 100])),
-    ours: { cold: oursCold, warm: oursWarm, warm_summary: warmSummary(oursWarm), recold: oursRecold, direct_pool_exec_warm: warmSummary(directWarm), operations_recorded: Number(operationsAudited), cpu_by_part_whole_run_ms: Object.fromEntries(Object.entries(oursCpuParts).map(([k, v]) => [k, round1(v)])) },
-    ansible: { startup_list_hosts_ms: summary(startup), cold: ansCold, warm: ansWarm, warm_summary: warmSummary(ansWarm), recold: ansRecold },
+    ours: {
+      cold: oursCold,
+      warm: oursWarm,
+      warm_summary: warmSummary(oursWarm),
+      recold: oursRecold,
+      direct_pool_exec_warm: warmSummary(directWarm),
+      operations_recorded: Number(operationsAudited),
+      cpu_by_part_whole_run_ms: Object.fromEntries(Object.entries(oursCpuParts).map(([k, v]) => [k, round1(v)])),
+    },
+    ansible: {
+      startup_list_hosts_ms: summary(startup),
+      cold: ansCold,
+      warm: ansWarm,
+      warm_summary: warmSummary(ansWarm),
+      recold: ansRecold,
+    },
   };
 
   const w = (rs: Round[]) => warmSummary(rs);
@@ -425,7 +549,11 @@ try {
   const aw = w(ansWarm);
   const rows: Array<[string, string, string]> = [
     ['cold run, wall', `${oursCold.wallMs} ms`, `${ansCold.wallMs} ms`],
-    [`warm runs (${warmRuns}), wall p50 / max`, `${ow.wall_ms.p50} / ${ow.wall_ms.max} ms`, `${aw.wall_ms.p50} / ${aw.wall_ms.max} ms`],
+    [
+      `warm runs (${warmRuns}), wall p50 / max`,
+      `${ow.wall_ms.p50} / ${ow.wall_ms.max} ms`,
+      `${aw.wall_ms.p50} / ${aw.wall_ms.max} ms`,
+    ],
     ['cold again (SSH closed, rest warm), wall', `${oursRecold.wallMs} ms`, `${ansRecold.wallMs} ms`],
     ['new TCP connections: cold', `${oursCold.newConnections}`, `${ansCold.newConnections}`],
     [`new TCP connections: ${warmRuns} warm runs`, `${ow.new_connections_total}`, `${aw.new_connections_total}`],

@@ -65,7 +65,9 @@ interface EventRow {
 /** Counts lines of a command's output; a command that finds nothing (exit 1) counts 0. */
 function countLines(cmd: string, args: string[]): number {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8' }).split('\n').filter((l) => l.trim() !== '').length;
+    return execFileSync(cmd, args, { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.trim() !== '').length;
   } catch {
     return 0;
   }
@@ -119,7 +121,12 @@ try {
   await probe.connect();
 
   /** The first event row after `afterId` for the file whose content has `sha`, polled every POLL_MS. */
-  const waitForEvent = async (device: Device, afterId: string, sha: string, timeoutMs = EVENT_TIMEOUT_MS): Promise<{ row: EventRow; visibleAt: number; visibleWall: number } | null> => {
+  const waitForEvent = async (
+    device: Device,
+    afterId: string,
+    sha: string,
+    timeoutMs = EVENT_TIMEOUT_MS,
+  ): Promise<{ row: EventRow; visibleAt: number; visibleWall: number } | null> => {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       const res = await probe.query<EventRow>(
@@ -136,9 +143,15 @@ try {
     }
   };
   const lastEventId = async (device: Device) =>
-    (await probe.query<{ id: string | null }>('select max(id)::text as id from config_change_events where hostname = $1 and path = $2', [device.hostname, device.file])).rows[0]?.id ?? '0';
+    (
+      await probe.query<{ id: string | null }>(
+        'select max(id)::text as id from config_change_events where hostname = $1 and path = $2',
+        [device.hostname, device.file],
+      )
+    ).rows[0]?.id ?? '0';
   const watchMode = async (hostname: string) =>
-    (await sys.db.selectFrom('devices').select('config_watch_mode').where('hostname', '=', hostname).executeTakeFirst())?.config_watch_mode ?? null;
+    (await sys.db.selectFrom('devices').select('config_watch_mode').where('hostname', '=', hostname).executeTakeFirst())
+      ?.config_watch_mode ?? null;
 
   /** A device on its own sshd, a watched directory with a compose file, and its watcher up on inotify. */
   const addDevice = async (i: number): Promise<Device> => {
@@ -146,18 +159,38 @@ try {
     const watchedDir = path.join(dir, `watched-${i}`);
     mkdirSync(watchedDir, { recursive: true });
     chmodSync(watchedDir, 0o755);
-    const device: Device = { hostname: `cw-${i}`, sshd, sshdDir: path.join(dir, `sshd-${i}`), watchedDir, file: path.join(watchedDir, 'docker-compose.yml') };
+    const device: Device = {
+      hostname: `cw-${i}`,
+      sshd,
+      sshdDir: path.join(dir, `sshd-${i}`),
+      watchedDir,
+      file: path.join(watchedDir, 'docker-compose.yml'),
+    };
     const initial = compose('1.25');
     writeFileSync(device.file, initial, { mode: 0o644 });
     await sys.devices.create(
-      { hostname: device.hostname, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true },
+      {
+        hostname: device.hostname,
+        address: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.username,
+        identity_file: sshd.clientKeyPath,
+        auth_method: 'key',
+        device_type: 'linux',
+        tags: [],
+        location: null,
+        description: null,
+        monitoring_enabled: true,
+      },
       ctx,
     );
     await sys.configHistory.addWatchPath(device.hostname, watchedDir);
-    if (!(await waitForEvent(device, '0', sha256(initial), 60_000))) throw new Error(`${device.hostname}: initial version not stored within 60 s`);
+    if (!(await waitForEvent(device, '0', sha256(initial), 60_000)))
+      throw new Error(`${device.hostname}: initial version not stored within 60 s`);
     const deadline = Date.now() + 30_000;
     while ((await watchMode(device.hostname)) !== 'inotify') {
-      if (Date.now() > deadline) throw new Error(`${device.hostname}: watch mode ${await watchMode(device.hostname)}, not inotify`);
+      if (Date.now() > deadline)
+        throw new Error(`${device.hostname}: watch mode ${await watchMode(device.hostname)}, not inotify`);
       await sleep(100);
     }
     return device;
@@ -184,19 +217,30 @@ try {
     const e2e = seen.visibleAt - writtenPerf;
     const delivery = seen.row.detected_at.getTime() - writtenWall;
     const capture = seen.row.detection_latency_ms ?? NaN;
-    return { detectedAt: seen.row.detected_at.toISOString(), visibleWall: seen.visibleWall, e2e, delivery, capture, storeAndPoll: e2e - delivery - capture, storedAfterWrite: seen.row.stored_at.getTime() - writtenWall };
+    return {
+      detectedAt: seen.row.detected_at.toISOString(),
+      visibleWall: seen.visibleWall,
+      e2e,
+      delivery,
+      capture,
+      storeAndPoll: e2e - delivery - capture,
+      storedAfterWrite: seen.row.stored_at.getTime() - writtenWall,
+    };
   };
 
   // --- Latency: one device, one watched compose file, writes one at a time. ---------------------------
   const first = await addDevice(1);
   devices.push(first);
   for (let w = 0; w < WARM_UP; w++) {
-    if (!(await measureWrite(first, `0.${w}`))) throw new Error('warm-up write was not captured: the inotify watch is not live');
+    if (!(await measureWrite(first, `0.${w}`)))
+      throw new Error('warm-up write was not captured: the inotify watch is not live');
     await sleep(gapMs);
   }
   const samples: Sample[] = [];
   let missed = 0;
-  const firstId = (await sys.db.selectFrom('devices').select('id').where('hostname', '=', first.hostname).executeTakeFirstOrThrow()).id;
+  const firstId = (
+    await sys.db.selectFrom('devices').select('id').where('hostname', '=', first.hostname).executeTakeFirstOrThrow()
+  ).id;
   const connectsBefore = sys.worker!.pool.stats().connectsByDevice[firstId] ?? 0;
   const loadBefore = os.loadavg()[0]!;
   const latencyStarted = Date.now();
@@ -208,11 +252,13 @@ try {
   }
   const latencySeconds = (Date.now() - latencyStarted) / 1000;
   const connectsDuring = (sys.worker!.pool.stats().connectsByDevice[firstId] ?? 0) - connectsBefore;
-  const pick = (k: 'e2e' | 'delivery' | 'capture' | 'storeAndPoll' | 'storedAfterWrite') => summary(samples.map((s) => s[k]));
+  const pick = (k: 'e2e' | 'delivery' | 'capture' | 'storeAndPoll' | 'storedAfterWrite') =>
+    summary(samples.map((s) => s[k]));
 
   // Where "capture" goes, from the watcher workflow's history (server timestamps, same host clock):
   // the signal carrying the change, the capture activity scheduled, started and completed.
-  const ms = (t: temporal.api.history.v1.IHistoryEvent['eventTime']) => Number(t?.seconds?.toString() ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+  const ms = (t: temporal.api.history.v1.IHistoryEvent['eventTime']) =>
+    Number(t?.seconds?.toString() ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
   const history = await sys.client.workflow.getHandle(sys.watchers.workflowId(first.hostname)).fetchHistory();
   const signalledAt = new Map<string, number>();
   const scheduled = new Map<string, { detectedAt: string; at: number }>();
@@ -227,7 +273,8 @@ try {
     const sch = e.activityTaskScheduledEventAttributes;
     if (sch?.activityType?.name === 'captureConfigChange' && sch.input?.payloads?.[0]) {
       const input = defaultPayloadConverter.fromPayload<{ path: string; detectedAt: string }>(sch.input.payloads[0]);
-      if (input.path === first.file) scheduled.set(String(e.eventId), { detectedAt: input.detectedAt, at: ms(e.eventTime) });
+      if (input.path === first.file)
+        scheduled.set(String(e.eventId), { detectedAt: input.detectedAt, at: ms(e.eventTime) });
     }
     const started = e.activityTaskStartedEventAttributes;
     const completed = e.activityTaskCompletedEventAttributes;
@@ -240,7 +287,13 @@ try {
       timeline.set(s.detectedAt, t);
     }
   }
-  const stages = { debounce_and_signal: [] as number[], workflow_task: [] as number[], activity_dispatch: [] as number[], activity_to_visible: [] as number[], activity_run: [] as number[] };
+  const stages = {
+    debounce_and_signal: [] as number[],
+    workflow_task: [] as number[],
+    activity_dispatch: [] as number[],
+    activity_to_visible: [] as number[],
+    activity_run: [] as number[],
+  };
   for (const s of samples) {
     const detected = Date.parse(s.detectedAt);
     const signalled = signalledAt.get(s.detectedAt);
@@ -253,7 +306,9 @@ try {
     stages.activity_run.push(t.completed - t.started);
   }
   // The capture's SSH part alone: the same file-read script over the same pooled connection.
-  const target = sshTargetOf(await sys.db.selectFrom('devices').selectAll().where('id', '=', firstId).executeTakeFirstOrThrow());
+  const target = sshTargetOf(
+    await sys.db.selectFrom('devices').selectAll().where('id', '=', firstId).executeTakeFirstOrThrow(),
+  );
   const sshRead: number[] = [];
   for (let i = 0; i < 50; i++) {
     const started = performance.now();
@@ -274,14 +329,19 @@ try {
     store_and_poll_ms: pick('storeAndPoll'),
     stored_at_after_write_ms: pick('storedAfterWrite'),
     ssh_file_read_ms: summary(sshRead),
-    capture_stages_ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, summary(v)])) as Record<keyof typeof stages, ReturnType<typeof summary>>,
+    capture_stages_ms: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, summary(v)])) as Record<
+      keyof typeof stages,
+      ReturnType<typeof summary>
+    >,
   };
 
   // --- Connections: every device watched; then one change and one forced collection per device. ------
   for (let i = 2; i <= deviceCount; i++) devices.push(await addDevice(i));
   const countConnections = async () => {
     const stats = sys.worker!.pool.stats();
-    const ids = new Map((await sys.db.selectFrom('devices').select(['id', 'hostname']).execute()).map((d) => [d.hostname, d.id]));
+    const ids = new Map(
+      (await sys.db.selectFrom('devices').select(['id', 'hostname']).execute()).map((d) => [d.hostname, d.id]),
+    );
     return {
       pool_open_connections: stats.openConnections,
       pool_active_channels: stats.activeChannels,
@@ -302,7 +362,11 @@ try {
       last = await countConnections();
       totals.push(last.per_device.reduce((a, d) => a + d.sshd_established, 0));
     }
-    return { ...last, sshd_established_total_min: Math.min(...totals), sshd_established_total_max: Math.max(...totals) };
+    return {
+      ...last,
+      sshd_established_total_min: Math.min(...totals),
+      sshd_established_total_max: Math.max(...totals),
+    };
   };
   await sleep(2000);
   const watchingOnly = await countConnections();
@@ -315,13 +379,21 @@ try {
   const result = {
     date: new Date().toISOString(),
     machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? 'unknown cpu'}, Node ${process.version}`,
-    settings: { iterations, warm_up: WARM_UP, gap_ms: gapMs, poll_ms: POLL_MS, devices: deviceCount, steady_seconds: steadySeconds },
+    settings: {
+      iterations,
+      warm_up: WARM_UP,
+      gap_ms: gapMs,
+      poll_ms: POLL_MS,
+      devices: deviceCount,
+      steady_seconds: steadySeconds,
+    },
     latency,
     connections_watching_only: watchingOnly,
     connections_after_changes_and_collections: steady,
   };
 
-  const line = (label: string, s: ReturnType<typeof summary>) => `  ${label.padEnd(38)} p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms`;
+  const line = (label: string, s: ReturnType<typeof summary>) =>
+    `  ${label.padEnd(38)} p50 ${s.p50} ms  p95 ${s.p95} ms  p99 ${s.p99} ms  max ${s.max} ms`;
   process.stdout.write(
     [
       `Configuration watch latency (${samples.length}/${iterations} writes captured, ${missed} missed, ${latency.seconds} s)`,
@@ -341,7 +413,10 @@ try {
       `  goal p95 ≤ 1000 ms: ${latency.end_to_end_ms.p95 <= 1000 ? 'met' : 'NOT met'}`,
       `SSH connections, ${deviceCount} devices (one sshd each), after a change and a forced collection per device:`,
       `  pool (shared) connections open: ${steady.pool_open_connections}; sshd established total over ${steadySeconds} s: ${steady.sshd_established_total_min}..${steady.sshd_established_total_max}`,
-      ...steady.per_device.map((d) => `  ${d.device}: ${d.sshd_established} established at its sshd, ${d.device_user_sessions} user sessions, ${d.connects_since_start} connects since start`),
+      ...steady.per_device.map(
+        (d) =>
+          `  ${d.device}: ${d.sshd_established} established at its sshd, ${d.device_user_sessions} user sessions, ${d.connects_since_start} connects since start`,
+      ),
       `  (watching only, before changes/collections: ${watchingOnly.per_device.map((d) => d.sshd_established).join(', ')} established; pool open ${watchingOnly.pool_open_connections})`,
       '',
       JSON.stringify(result, null, 2),
@@ -352,12 +427,20 @@ try {
   if (system) {
     const sys = system;
     for (const d of devices) {
-      await sys.devices.remove(d.hostname, ctx).catch((err: unknown) => logger.warn('remove failed', { device: d.hostname, error: String(err) }));
+      await sys.devices
+        .remove(d.hostname, ctx)
+        .catch((err: unknown) => logger.warn('remove failed', { device: d.hostname, error: String(err) }));
     }
     // Removing a device stops its watcher; wait for each workflow to end (bounded) and its inotifywait to go.
     await Promise.all(
       devices.map((d) =>
-        Promise.race([sys.client.workflow.getHandle(sys.watchers.workflowId(d.hostname)).result().catch(() => undefined), sleep(20_000)]),
+        Promise.race([
+          sys.client.workflow
+            .getHandle(sys.watchers.workflowId(d.hostname))
+            .result()
+            .catch(() => undefined),
+          sleep(20_000),
+        ]),
       ),
     );
     const deadline = Date.now() + 10_000;

@@ -23,7 +23,13 @@ const fleet = await startFleet({ count, seed: 1, dir });
 const send = (m: SimMessage) => process.send!(m);
 send({
   type: 'ready',
-  devices: fleet.devices.map((d) => ({ hostname: d.hostname, address: d.address, port: d.port, deviceType: d.profile.deviceType, role: d.profile.role })),
+  devices: fleet.devices.map((d) => ({
+    hostname: d.hostname,
+    address: d.address,
+    port: d.port,
+    deviceType: d.profile.deviceType,
+    role: d.profile.role,
+  })),
   clientKeyPath: fleet.clientKeyPath,
   username: fleet.username,
 });

@@ -28,7 +28,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, '.bench-data', 'fleet-scale');
 // Outside `dir` (wiped per size): device keys are made once and reused.
 const fleetDir = path.join(root, '.bench-data', 'fleet-scale-keys');
-const sizes = (process.env.BENCH_FLEET_SIZES ?? '50,200,500').split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
+const sizes = (process.env.BENCH_FLEET_SIZES ?? '50,200,500')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => n > 0);
 const minutes = Number(process.env.BENCH_FLEET_MINUTES ?? 10);
 const warmupSeconds = Number(process.env.BENCH_FLEET_WARMUP_SECONDS ?? 60);
 const COALESCE_CALLS = 50;
@@ -73,13 +76,29 @@ function pssKb(pid: number): number {
 }
 /** This process's descendants, grouped. */
 function processGroups(simPid: number | undefined): Record<Group, ProcSample[]> {
-  const all = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => readProc(Number(d))).filter((p): p is ProcSample => p !== null);
+  const all = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => readProc(Number(d)))
+    .filter((p): p is ProcSample => p !== null);
   const children = new Map<number, ProcSample[]>();
   for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
-  const groups: Record<Group, ProcSample[]> = { bench: [readProc(process.pid)!], temporal: [], postgres: [], simulator: [] };
+  const groups: Record<Group, ProcSample[]> = {
+    bench: [readProc(process.pid)!],
+    temporal: [],
+    postgres: [],
+    simulator: [],
+  };
   const walk = (pid: number, group: Group | null) => {
     for (const c of children.get(pid) ?? []) {
-      const g: Group | null = group ?? (c.pid === simPid ? 'simulator' : c.comm.startsWith('temporal') ? 'temporal' : c.comm.startsWith('postgres') ? 'postgres' : null);
+      const g: Group | null =
+        group ??
+        (c.pid === simPid
+          ? 'simulator'
+          : c.comm.startsWith('temporal')
+            ? 'temporal'
+            : c.comm.startsWith('postgres')
+              ? 'postgres'
+              : null);
       if (g) groups[g].push(c);
       walk(c.pid, g);
     }
@@ -98,7 +117,8 @@ function usage(simPid: number | undefined): Record<Group, GroupUsage> {
   for (const [name, procs] of Object.entries(g) as [Group, ProcSample[]][]) {
     // PostgreSQL: only the postmaster's cutime/cstime count reaped backends; a backend's own children none.
     const ticks = procs.reduce((a, p) => a + p.ticks, 0);
-    const memKb = name === 'postgres' ? procs.reduce((a, p) => a + pssKb(p.pid), 0) : procs.reduce((a, p) => a + p.rssKb, 0);
+    const memKb =
+      name === 'postgres' ? procs.reduce((a, p) => a + pssKb(p.pid), 0) : procs.reduce((a, p) => a + p.rssKb, 0);
     out[name] = { ticks, memKb, processes: procs.length };
   }
   return out;
@@ -114,7 +134,10 @@ interface Sim {
   stop(): Promise<void>;
 }
 async function startSim(count: number): Promise<Sim> {
-  const child = fork(path.join(root, 'bench', 'fleet-scale-sim.ts'), [String(count), fleetDir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(root, 'bench', 'fleet-scale-sim.ts'), [String(count), fleetDir], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   let nextId = 0;
   const waiting = new Map<number, (s: Extract<SimMessage, { type: 'stats' }>['stats']) => void>();
   const ready = await new Promise<Extract<SimMessage, { type: 'ready' }>>((resolve, reject) => {
@@ -200,7 +223,8 @@ async function pool<T, R>(items: T[], concurrency: number, fn: (item: T) => Prom
   return out;
 }
 
-const ms = (t: { seconds?: { toString(): string } | null; nanos?: number | null } | null | undefined) => Number(t?.seconds?.toString() ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+const ms = (t: { seconds?: { toString(): string } | null; nanos?: number | null } | null | undefined) =>
+  Number(t?.seconds?.toString() ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
 
 async function runSize(n: number): Promise<SizeResult> {
   let servers: SharedServers | null = null;
@@ -227,9 +251,14 @@ async function runSize(n: number): Promise<SizeResult> {
     const sys = system;
     probe.client = new pg.Client({ connectionString: servers.databaseUrl });
     await probe.client.connect();
-    const dbSize = async () => Number((await probe.client!.query<{ s: string }>('select pg_database_size(current_database())::text as s')).rows[0]!.s);
+    const dbSize = async () =>
+      Number(
+        (await probe.client!.query<{ s: string }>('select pg_database_size(current_database())::text as s')).rows[0]!.s,
+      );
     const auditSize = async () => {
-      const { rows } = await probe.client!.query<{ bytes: string; rows: string }>("select pg_total_relation_size('audit_log')::text as bytes, (select count(*) from audit_log)::text as rows");
+      const { rows } = await probe.client!.query<{ bytes: string; rows: string }>(
+        "select pg_total_relation_size('audit_log')::text as bytes, (select count(*) from audit_log)::text as rows",
+      );
       return { bytes: Number(rows[0]!.bytes), rows: Number(rows[0]!.rows) };
     };
 
@@ -238,7 +267,19 @@ async function runSize(n: number): Promise<SizeResult> {
     const registerStarted = Date.now();
     await pool(s.devices, 32, (d) =>
       sys.devices.create(
-        { hostname: d.hostname, address: d.address, port: d.port, username: s.username, identity_file: s.clientKeyPath, auth_method: 'key', device_type: d.deviceType as 'linux', tags: ['fleet-sim', d.role], location: null, description: null, monitoring_enabled: true },
+        {
+          hostname: d.hostname,
+          address: d.address,
+          port: d.port,
+          username: s.username,
+          identity_file: s.clientKeyPath,
+          auth_method: 'key',
+          device_type: d.deviceType as 'linux',
+          tags: ['fleet-sim', d.role],
+          location: null,
+          description: null,
+          monitoring_enabled: true,
+        },
         ctx,
       ),
     );
@@ -267,7 +308,12 @@ async function runSize(n: number): Promise<SizeResult> {
       }
       if (!mid && Date.now() - t0 >= windowMs / 2) {
         const pool = sys.worker!.pool.stats();
-        mid = { pool: pool.connectsTotal, disconnects: pool.disconnects, sim: (await s.stats()).connections, at: Date.now() };
+        mid = {
+          pool: pool.connectsTotal,
+          disconnects: pool.disconnects,
+          sim: (await s.stats()).connections,
+          at: Date.now(),
+        };
       }
     }
     const t1 = Date.now();
@@ -278,7 +324,9 @@ async function runSize(n: number): Promise<SizeResult> {
     const auditAfter = await auditSize();
     loop.disable();
     const seconds = (t1 - t0) / 1000;
-    const cpuPct = Object.fromEntries((Object.keys(u1) as Group[]).map((g) => [g, round(((u1[g].ticks - u0[g].ticks) / CLK_TCK / seconds) * 100)])) as Record<Group, number>;
+    const cpuPct = Object.fromEntries(
+      (Object.keys(u1) as Group[]).map((g) => [g, round(((u1[g].ticks - u0[g].ticks) / CLK_TCK / seconds) * 100)]),
+    ) as Record<Group, number>;
     const halfHours = (t1 - mid!.at) / 3_600_000;
 
     // --- schedule lag, from visibility and a sample of histories ---
@@ -286,7 +334,10 @@ async function runSize(n: number): Promise<SizeResult> {
     const from = new Date(t0).toISOString();
     const to = new Date(t1).toISOString();
     const scheduled: WorkflowExecutionInfo[] = [];
-    for await (const wf of sys.client.workflow.list({ query: `WorkflowType='collectWorkflow' AND TemporalScheduledStartTime >= '${from}' AND TemporalScheduledStartTime < '${to}'` })) scheduled.push(wf);
+    for await (const wf of sys.client.workflow.list({
+      query: `WorkflowType='collectWorkflow' AND TemporalScheduledStartTime >= '${from}' AND TemporalScheduledStartTime < '${to}'`,
+    }))
+      scheduled.push(wf);
     const scheduledAt = (wf: WorkflowExecutionInfo): number | null => {
       const v = (wf.searchAttributes as Record<string, unknown[] | undefined>).TemporalScheduledStartTime?.[0];
       return v === undefined ? null : new Date(v as string | Date).getTime();
@@ -306,7 +357,9 @@ async function runSize(n: number): Promise<SizeResult> {
       // workflow task reaches the worker, so that task's start is when the device is asked.
       const localActivities = collectMarkers(events);
       activities += events.filter((e) => e.activityTaskScheduledEventAttributes).length + localActivities.length;
-      const started = localActivities.length ? events.find((e) => e.workflowTaskStartedEventAttributes) : events.find((e) => e.activityTaskStartedEventAttributes);
+      const started = localActivities.length
+        ? events.find((e) => e.workflowTaskStartedEventAttributes)
+        : events.find((e) => e.activityTaskStartedEventAttributes);
       if (started) lagActivity.push(ms(started.eventTime) - scheduledAt(wf)!);
     });
     const activitiesPerWorkflow = sample.length ? activities / sample.length : 0;
@@ -341,10 +394,10 @@ async function runSize(n: number): Promise<SizeResult> {
     // target's own collections are its `collect` audit rows (one per device exec) since the burst began.
     const targetCollects = Number(
       (
-        await probe.client.query<{ c: string }>("select count(*)::text as c from audit_log where action = 'collect' and hostname = $1 and data_type = 'containers' and time >= $2", [
-          target,
-          coalesceFrom,
-        ])
+        await probe.client.query<{ c: string }>(
+          "select count(*)::text as c from audit_log where action = 'collect' and hostname = $1 and data_type = 'containers' and time >= $2",
+          [target, coalesceFrom],
+        )
       ).rows[0]!.c,
     );
 
@@ -361,13 +414,16 @@ async function runSize(n: number): Promise<SizeResult> {
       scheduledAttributePresent: `${withAttr.length}/${scheduled.length}`,
       failedOrOpen,
       cpuPct,
-      memMaxMb: Object.fromEntries(Object.entries(memMax).map(([k, v]) => [k, round(v / 1024)])) as Record<Group, number>,
+      memMaxMb: Object.fromEntries(Object.entries(memMax).map(([k, v]) => [k, round(v / 1024)])) as Record<
+        Group,
+        number
+      >,
       processes: procMax,
       eventLoopP99Ms: round(loop.percentile(99) / 1e6),
       dbBytesBefore,
       dbBytesAfter,
-      dbMbPerDeviceDay: round(((dbBytesAfter - dbBytesBefore) / n / (seconds / 86_400)) / 2 ** 20, 2),
-      auditMbPerDeviceDay: round(((auditAfter.bytes - auditBefore.bytes) / n / (seconds / 86_400)) / 2 ** 20, 2),
+      dbMbPerDeviceDay: round((dbBytesAfter - dbBytesBefore) / n / (seconds / 86_400) / 2 ** 20, 2),
+      auditMbPerDeviceDay: round((auditAfter.bytes - auditBefore.bytes) / n / (seconds / 86_400) / 2 ** 20, 2),
       auditRowsPerDeviceDay: Math.round((auditAfter.rows - auditBefore.rows) / n / (seconds / 86_400)),
       workflowsPerMin: round(workflowsPerMin),
       collectPerMin: round(collectPerMin),
@@ -379,9 +435,17 @@ async function runSize(n: number): Promise<SizeResult> {
       handshakesPerDeviceHour: round((poolEnd.connectsTotal - mid!.pool) / n / halfHours, 3),
       simConnectionsPerDeviceHour: round((sim1.connections - mid!.sim) / n / halfHours, 3),
       openConnections: poolEnd.openConnections,
-      disconnects: Object.fromEntries(Object.entries(poolEnd.disconnects).map(([reason, count]) => [reason, count - (mid!.disconnects[reason] ?? 0)])),
+      disconnects: Object.fromEntries(
+        Object.entries(poolEnd.disconnects).map(([reason, count]) => [reason, count - (mid!.disconnects[reason] ?? 0)]),
+      ),
       execsPerSec: round((sim1.execs - sim0.execs) / seconds, 2),
-      coalesce: { execs: targetCollects, fleetExecs: after - before, latency: summary(latencies), errors, device: target },
+      coalesce: {
+        execs: targetCollects,
+        fleetExecs: after - before,
+        latency: summary(latencies),
+        errors,
+        device: target,
+      },
     };
   } finally {
     await probe.client?.end().catch(() => undefined);
@@ -406,7 +470,8 @@ function svg(results: SizeResult[]): string {
     { key: 'postgres', color: '#9467bd', label: 'PostgreSQL' },
     { key: 'simulator', color: '#8c564b', label: 'simulator' },
   ];
-  const cpuOf = (r: SizeResult, k: Group | 'total') => (k === 'total' ? Object.values(r.cpuPct).reduce((a, b) => a + b, 0) : r.cpuPct[k]);
+  const cpuOf = (r: SizeResult, k: Group | 'total') =>
+    k === 'total' ? Object.values(r.cpuPct).reduce((a, b) => a + b, 0) : r.cpuPct[k];
   const cpuMax = Math.max(200, ...results.map((r) => cpuOf(r, 'total'))) * 1.1;
   const X = (v: number) => pad.l + (v / xMax) * (W - pad.l - pad.r);
   const YL = (v: number) => H - pad.b - (v / lagMax) * (H - pad.t - pad.b);
@@ -432,16 +497,37 @@ function svg(results: SizeResult[]): string {
   ];
   for (const x of xs) parts.push(`<text x="${X(x).toFixed(1)}" y="${H - pad.b + 14}" text-anchor="middle">${x}</text>`);
   for (let i = 0; i <= 4; i++) {
-    parts.push(`<text x="${pad.l - 4}" y="${(YL((lagMax * i) / 4) + 4).toFixed(1)}" text-anchor="end" fill="#1f77b4">${round((lagMax * i) / 4, 1)}</text>`);
-    parts.push(`<text x="${W - pad.r + 4}" y="${(YC((cpuMax * i) / 4) + 4).toFixed(1)}" fill="#444">${Math.round((cpuMax * i) / 4)}</text>`);
+    parts.push(
+      `<text x="${pad.l - 4}" y="${(YL((lagMax * i) / 4) + 4).toFixed(1)}" text-anchor="end" fill="#1f77b4">${round((lagMax * i) / 4, 1)}</text>`,
+    );
+    parts.push(
+      `<text x="${W - pad.r + 4}" y="${(YC((cpuMax * i) / 4) + 4).toFixed(1)}" fill="#444">${Math.round((cpuMax * i) / 4)}</text>`,
+    );
   }
-  parts.push(line(results.map((r) => [X(r.n), YL(r.lagActivity.p99 / 1000)]), '#1f77b4'));
-  for (const s of cpuSeries) parts.push(line(results.map((r) => [X(r.n), YC(cpuOf(r, s.key))]), s.color, s.key === 'total' ? '' : '5,3'));
-  const legend = [{ color: '#1f77b4', label: 'lag p99 (left)' }, ...cpuSeries.map((s) => ({ color: s.color, label: `${s.label} (right)` }))];
+  parts.push(
+    line(
+      results.map((r) => [X(r.n), YL(r.lagActivity.p99 / 1000)]),
+      '#1f77b4',
+    ),
+  );
+  for (const s of cpuSeries)
+    parts.push(
+      line(
+        results.map((r) => [X(r.n), YC(cpuOf(r, s.key))]),
+        s.color,
+        s.key === 'total' ? '' : '5,3',
+      ),
+    );
+  const legend = [
+    { color: '#1f77b4', label: 'lag p99 (left)' },
+    ...cpuSeries.map((s) => ({ color: s.color, label: `${s.label} (right)` })),
+  ];
   legend.forEach((l, i) => {
     const x = pad.l + 8 + (i % 3) * 150;
     const y = pad.t + 6 + Math.floor(i / 3) * 14;
-    parts.push(`<rect x="${x}" y="${y - 8}" width="10" height="10" fill="${l.color}"/><text x="${x + 14}" y="${y + 1}">${l.label}</text>`);
+    parts.push(
+      `<rect x="${x}" y="${y - 8}" width="10" height="10" fill="${l.color}"/><text x="${x + 14}" y="${y + 1}">${l.label}</text>`,
+    );
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
@@ -458,7 +544,8 @@ for (const n of sizes) {
 writeFileSync(path.join(root, 'bench', 'fleet-scale.svg'), svg(results));
 
 const machine = `${os.cpus().length} cores (nproc ${execFileSync('nproc', { encoding: 'utf8' }).trim()}), ${round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? 'unknown cpu'}, Node ${process.version}`;
-const s2 = (x: ReturnType<typeof summary>) => `${round(x.p50 / 1000, 2)} / ${round(x.p99 / 1000, 2)} / ${round(x.max / 1000, 2)} s`;
+const s2 = (x: ReturnType<typeof summary>) =>
+  `${round(x.p50 / 1000, 2)} / ${round(x.p99 / 1000, 2)} / ${round(x.max / 1000, 2)} s`;
 const table = [
   `| measure | ${results.map((r) => `N = ${r.n}`).join(' | ')} |`,
   `|---|${results.map(() => '---').join('|')}|`,
@@ -487,7 +574,15 @@ const table = [
   `| **SSH handshakes per device-hour**, 2nd half (pool connects) | ${results.map((r) => r.handshakesPerDeviceHour).join(' | ')} |`,
   `| TCP connections accepted per device-hour, 2nd half (simulator) | ${results.map((r) => r.simConnectionsPerDeviceHour).join(' | ')} |`,
   `| pool connections open at the end | ${results.map((r) => r.openConnections).join(' | ')} |`,
-  `| connections ended, 2nd half, by reason | ${results.map((r) => Object.entries(r.disconnects).filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none').join(' | ')} |`,
+  `| connections ended, 2nd half, by reason | ${results
+    .map(
+      (r) =>
+        Object.entries(r.disconnects)
+          .filter(([, n]) => n > 0)
+          .map(([reason, n]) => `${reason} ${n}`)
+          .join(', ') || 'none',
+    )
+    .join(' | ')} |`,
   `| coalescing: ${COALESCE_CALLS} concurrent forced \`containers\` reads → collections of that device (fleet-wide containers execs meanwhile) | ${results.map((r) => `${r.coalesce.execs} (${r.coalesce.fleetExecs})${r.coalesce.errors ? ` (${r.coalesce.errors} errors)` : ''}`).join(' | ')} |`,
   `| … their latency p50 / p99 | ${results.map((r) => `${Math.round(r.coalesce.latency.p50)} / ${Math.round(r.coalesce.latency.p99)} ms`).join(' | ')} |`,
   `| registration of N devices (32 at a time) | ${results.map((r) => `${r.registerSeconds} s`).join(' | ')} |`,

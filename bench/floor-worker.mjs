@@ -9,7 +9,12 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 
 const [address, codePath] = process.argv.slice(2);
 const connection = await NativeConnection.connect({ address });
-const worker = await Worker.create({ connection, namespace: 'default', taskQueue: 'footprint-floor', workflowBundle: { codePath } });
+const worker = await Worker.create({
+  connection,
+  namespace: 'default',
+  taskQueue: 'footprint-floor',
+  workflowBundle: { codePath },
+});
 const running = worker.run();
 process.stdout.write('running\n');
 await running;

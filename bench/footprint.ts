@@ -132,14 +132,26 @@ async function measureFloor(): Promise<Record<string, number>> {
   const floorDir = path.join(dir, 'floor');
   mkdirSync(floorDir, { recursive: true });
   const logger = createLogger('warn', 'footprint-floor');
-  const temporal = await startTemporalDevServer({ cli: findTemporalCli(), dataDir: path.join(floorDir, 'temporal'), port: await freePort(), uiPort: await freePort(), namespace: 'default', logger });
-  const postgres = await startEmbeddedPostgres(path.join(floorDir, 'data'), await freePort(), logger).catch(async (e: unknown) => {
-    await temporal.stop();
-    throw e;
+  const temporal = await startTemporalDevServer({
+    cli: findTemporalCli(),
+    dataDir: path.join(floorDir, 'temporal'),
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: 'default',
+    logger,
   });
+  const postgres = await startEmbeddedPostgres(path.join(floorDir, 'data'), await freePort(), logger).catch(
+    async (e: unknown) => {
+      await temporal.stop();
+      throw e;
+    },
+  );
   const bundle = path.join(floorDir, 'noop-workflow-bundle.js');
   try {
-    const { code } = await bundleWorkflowCode({ workflowsPath: path.join(root, 'bench', 'noop-workflow.ts'), logger: new DefaultLogger('WARN') });
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: path.join(root, 'bench', 'noop-workflow.ts'),
+      logger: new DefaultLogger('WARN'),
+    });
     writeFileSync(bundle, withoutEmbeddedSources(code));
     const worker = spawn(process.execPath, [path.join(root, 'bench', 'floor-worker.mjs'), temporal.address, bundle], {
       cwd: root,
@@ -152,7 +164,8 @@ async function measureFloor(): Promise<Record<string, number>> {
       const all = processes();
       const mine = new Set(descendantsOf(process.pid, all));
       const componentOf = new Map<number, string>([[worker.pid!, 'app floor (node + Temporal SDK worker)']]);
-      for (const p of all) if (mine.has(p.pid) && (p.comm === 'temporal' || p.comm === 'postgres')) componentOf.set(p.pid, p.comm);
+      for (const p of all)
+        if (mine.has(p.pid) && (p.comm === 'temporal' || p.comm === 'postgres')) componentOf.set(p.pid, p.comm);
       return Object.fromEntries(Object.entries(sampleComponents(componentOf)).map(([name, c]) => [name, mb(c.alone)]));
     } finally {
       worker.kill('SIGTERM');
@@ -170,7 +183,14 @@ const spread = (values: number[]) => {
 };
 
 rmSync(dir, { recursive: true, force: true });
-const fleet = await startFleet({ count: deviceCount, seed: 1, host: '127.0.0.1', firstPort: 0, dir: path.join(dir, 'fleet'), clock: () => Date.now() });
+const fleet = await startFleet({
+  count: deviceCount,
+  seed: 1,
+  host: '127.0.0.1',
+  firstPort: 0,
+  dir: path.join(dir, 'fleet'),
+  clock: () => Date.now(),
+});
 const apiPort = await freePort();
 const api = `http://127.0.0.1:${apiPort}`;
 const env: NodeJS.ProcessEnv = {
@@ -194,7 +214,15 @@ let npmAloneMb = 0;
 
 try {
   const startedAt = Date.now();
-  const healthy = await waitFor('npm start to be healthy or exit', () => fetch(`${api}/health`).then((r) => r.status === 200, () => false), { until: (ok) => ok || npm.exitCode !== null, timeoutMs: 300_000, intervalMs: 500 });
+  const healthy = await waitFor(
+    'npm start to be healthy or exit',
+    () =>
+      fetch(`${api}/health`).then(
+        (r) => r.status === 200,
+        () => false,
+      ),
+    { until: (ok) => ok || npm.exitCode !== null, timeoutMs: 300_000, intervalMs: 500 },
+  );
   if (!healthy) throw new Error(`npm start did not become healthy:\n${output.slice(-4000)}`);
   const startSeconds = (Date.now() - startedAt) / 1000;
   const registered = await registerFleet(api, fleet);
@@ -203,7 +231,13 @@ try {
   await waitFor(
     'every device set up (capabilities detected, config watcher running)',
     async () => ((await (await fetch(`${api}/api/devices`)).json()) as { devices: DeviceView[] }).devices,
-    { until: (devices) => devices.length === deviceCount && devices.every((d) => Object.keys(d.capabilities).length > 0 && d.config_watch_mode !== null), timeoutMs: 300_000, intervalMs: 2000 },
+    {
+      until: (devices) =>
+        devices.length === deviceCount &&
+        devices.every((d) => Object.keys(d.capabilities).length > 0 && d.config_watch_mode !== null),
+      timeoutMs: 300_000,
+      intervalMs: 2000,
+    },
   );
   await sleep(settleSeconds * 1000);
 
@@ -219,11 +253,20 @@ try {
   const components = [...new Set(samples.flatMap((s) => Object.keys(s)))].sort();
   const figures = (kind: 'pss' | 'alone', exclude: string | null) => ({
     ...Object.fromEntries(components.map((name) => [name, spread(samples.map((s) => s[name]?.[kind] ?? 0))])),
-    total: spread(samples.map((s) => Object.entries(s).filter(([name]) => name !== exclude).reduce((sum, [, c]) => sum + c[kind], 0))),
+    total: spread(
+      samples.map((s) =>
+        Object.entries(s)
+          .filter(([name]) => name !== exclude)
+          .reduce((sum, [, c]) => sum + c[kind], 0),
+      ),
+    ),
   });
   const result = {
     date: new Date().toISOString(),
-    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? 'unknown cpu'}, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? 'unknown cpu'}, Node ${process.version}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
     devices: deviceCount,
     start_to_healthy_seconds: Math.round(startSeconds * 10) / 10,
     settle_seconds: settleSeconds,
@@ -233,10 +276,12 @@ try {
     pss_alone_mb: figures('alone', null),
     pss_alone_without_npm_mb: figures('alone', 'npm (launcher)').total,
     // Over the sampling window: what keeping it idle costs (schedules, polls, timers).
-    cpu_percent_of_a_core: Object.fromEntries(components.map((name) => {
-      const ticks = (samples.at(-1)![name]?.cpuTicks ?? 0) - (samples[0]![name]?.cpuTicks ?? 0);
-      return [name, Math.round((ticks / ticksPerSecond / windowSeconds) * 1000) / 10];
-    })),
+    cpu_percent_of_a_core: Object.fromEntries(
+      components.map((name) => {
+        const ticks = (samples.at(-1)![name]?.cpuTicks ?? 0) - (samples[0]![name]?.cpuTicks ?? 0);
+        return [name, Math.round((ticks / ticksPerSecond / windowSeconds) * 1000) / 10];
+      }),
+    ),
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   npmAloneMb = spread(samples.map((s) => s['npm (launcher)']?.alone ?? 0)).median;
@@ -249,4 +294,6 @@ try {
 // After the stack has stopped, so the two do not share pages or cores.
 const floor = { ...(await measureFloor()), 'npm (launcher)': npmAloneMb };
 const floorTotal = Math.round(Object.values(floor).reduce((sum, v) => sum + v, 0) * 10) / 10;
-process.stdout.write(`${JSON.stringify({ floor_settle_seconds: floorSettleSeconds, floor_alone_mb: { ...floor, total: floorTotal } }, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ floor_settle_seconds: floorSettleSeconds, floor_alone_mb: { ...floor, total: floorTotal } }, null, 2)}\n`,
+);

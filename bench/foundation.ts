@@ -48,7 +48,10 @@ const api = system.apiUrl!;
 async function withStaticServer<T>(body: Buffer, use: (url: string, pid: number) => Promise<T>): Promise<T> {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'infra-bench-')), 'body.json');
   writeFileSync(file, body);
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'static-server.ts'), file], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'static-server.ts'), file], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const port = await new Promise<string>((resolve, reject) => {
       child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
@@ -74,7 +77,13 @@ try {
     const res = await fetch(`${api}/api/devices`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ hostname, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath }),
+      body: JSON.stringify({
+        hostname,
+        address: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.username,
+        identity_file: sshd.clientKeyPath,
+      }),
     });
     if (res.status !== 201) throw new Error(`add ${hostname}: ${res.status} ${await res.text()}`);
   }
@@ -104,7 +113,11 @@ try {
     for (let i = 0; i < RATIO_ROUNDS; i++) {
       const cached = await cpuPerRequest(process.pid, cachedUrl);
       const bare = await cpuPerRequest(barePid, bareUrl);
-      measured.push({ cached, bare, ratio: Math.round((cached.requests_per_second / bare.requests_per_second) * 1000) / 1000 });
+      measured.push({
+        cached,
+        bare,
+        ratio: Math.round((cached.requests_per_second / bare.requests_per_second) * 1000) / 1000,
+      });
     }
     return measured;
   });
@@ -135,7 +148,13 @@ try {
     fresh_metrics_ms: summary(fresh),
     fresh_containers_ms: summary(freshContainers),
     // The goal is a median ratio ≥ 0.5: a cached read costs at most twice what serving its bytes costs at all.
-    cached_read_vs_bare_node_http_at_200_concurrent: { median_ratio: percentile(rounds.map((r) => r.ratio), 50), rounds },
+    cached_read_vs_bare_node_http_at_200_concurrent: {
+      median_ratio: percentile(
+        rounds.map((r) => r.ratio),
+        50,
+      ),
+      rounds,
+    },
     cached_read_ms_sequential: cachedSequential,
     polling: { minutes: pollMinutes, per_device: perDevice },
   };

@@ -8,5 +8,11 @@ export function percentile(samples: number[], p: number): number {
 
 export function summary(samples: number[]) {
   const r = (n: number) => Math.round(n * 100) / 100;
-  return { n: samples.length, p50: r(percentile(samples, 50)), p95: r(percentile(samples, 95)), p99: r(percentile(samples, 99)), max: r(Math.max(...samples)) };
+  return {
+    n: samples.length,
+    p50: r(percentile(samples, 50)),
+    p95: r(percentile(samples, 95)),
+    p99: r(percentile(samples, 99)),
+    max: r(Math.max(...samples)),
+  };
 }

@@ -27,7 +27,10 @@ import { summary } from './stats.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, '.bench-data', 'temporal-ceiling');
-const sizes = (process.env.BENCH_TEMPORAL_SCHEDULES ?? '500,1000').split(',').map(Number).filter((n) => n > 0);
+const sizes = (process.env.BENCH_TEMPORAL_SCHEDULES ?? '500,1000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const windowSeconds = Number(process.env.BENCH_TEMPORAL_SECONDS ?? 120);
 const INTERVAL_SECONDS = 30;
 const SETTLE_MS = 30_000;
@@ -45,7 +48,8 @@ function serverTicks(): number {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const close = stat.lastIndexOf(')');
       const f = stat.slice(close + 2).split(' ');
-      if (Number(f[1]) === process.pid && stat.slice(stat.indexOf('(') + 1, close).startsWith('temporal')) ticks += Number(f[11]) + Number(f[12]);
+      if (Number(f[1]) === process.pid && stat.slice(stat.indexOf('(') + 1, close).startsWith('temporal'))
+        ticks += Number(f[11]) + Number(f[12]);
     } catch {
       // a process that ended meanwhile
     }
@@ -58,7 +62,8 @@ type Load = (typeof LOADS)[number];
 const isLoad = (name: string): name is Load => (LOADS as readonly string[]).includes(name);
 const loadNames = (process.env.BENCH_TEMPORAL_LOADS ?? LOADS.join(',')).split(',');
 const unknownLoads = loadNames.filter((name) => !isLoad(name));
-if (unknownLoads.length > 0) throw new Error(`BENCH_TEMPORAL_LOADS: unknown ${unknownLoads.join(', ')}; known: ${LOADS.join(', ')}`);
+if (unknownLoads.length > 0)
+  throw new Error(`BENCH_TEMPORAL_LOADS: unknown ${unknownLoads.join(', ')}; known: ${LOADS.join(', ')}`);
 const loads = loadNames.filter(isLoad);
 
 interface LoadResult {
@@ -72,7 +77,14 @@ interface LoadResult {
 
 async function measure(n: number, load: LoadResult['load'], workflowBundle: { code: string }): Promise<LoadResult> {
   rmSync(dir, { recursive: true, force: true });
-  const server = await startTemporalDevServer({ cli: findTemporalCli(), dataDir: dir, port: await freePort(), uiPort: null, namespace: 'default', logger });
+  const server = await startTemporalDevServer({
+    cli: findTemporalCli(),
+    dataDir: dir,
+    port: await freePort(),
+    uiPort: null,
+    namespace: 'default',
+    logger,
+  });
   const connection = await Connection.connect({ address: server.address });
   const native = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection });
@@ -89,8 +101,17 @@ async function measure(n: number, load: LoadResult['load'], workflowBundle: { co
             client.schedule.create({
               scheduleId: `ceiling-${i + j}`,
               spec: { intervals: [{ every: `${INTERVAL_SECONDS}s`, offset: `${(i + j) % INTERVAL_SECONDS}s` }] },
-              action: { type: 'startWorkflow', workflowType: 'noopWorkflow', workflowId: `ceiling-${i + j}`, taskQueue: TASK_QUEUE, args: [] },
-              policies: { overlap: load === 'schedules' ? ScheduleOverlapPolicy.SKIP : ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '1 minute' },
+              action: {
+                type: 'startWorkflow',
+                workflowType: 'noopWorkflow',
+                workflowId: `ceiling-${i + j}`,
+                taskQueue: TASK_QUEUE,
+                args: [],
+              },
+              policies: {
+                overlap: load === 'schedules' ? ScheduleOverlapPolicy.SKIP : ScheduleOverlapPolicy.ALLOW_ALL,
+                catchupWindow: '1 minute',
+              },
             }),
           ),
         );
@@ -103,7 +124,10 @@ async function measure(n: number, load: LoadResult['load'], workflowBundle: { co
         while (!stopStarting) {
           const due = Math.floor(((Date.now() - t0) / 60_000) * duePerMin);
           const batch: Promise<unknown>[] = [];
-          while (started < due) batch.push(client.workflow.start('noopWorkflow', { taskQueue: TASK_QUEUE, workflowId: `direct-${started++}` }));
+          while (started < due)
+            batch.push(
+              client.workflow.start('noopWorkflow', { taskQueue: TASK_QUEUE, workflowId: `direct-${started++}` }),
+            );
           await Promise.all(batch);
           await sleep(20);
         }
@@ -120,13 +144,18 @@ async function measure(n: number, load: LoadResult['load'], workflowBundle: { co
     const lags: number[] = [];
     let started = 0;
     if (load !== 'direct starts') {
-      for await (const wf of client.workflow.list({ query: `TemporalScheduledStartTime >= '${from.toISOString()}' AND TemporalScheduledStartTime < '${to.toISOString()}'` })) {
+      for await (const wf of client.workflow.list({
+        query: `TemporalScheduledStartTime >= '${from.toISOString()}' AND TemporalScheduledStartTime < '${to.toISOString()}'`,
+      })) {
         const at = (wf.searchAttributes as Record<string, unknown[] | undefined>).TemporalScheduledStartTime?.[0];
         if (at !== undefined) lags.push(wf.startTime.getTime() - new Date(at as string | Date).getTime());
         started++;
       }
     } else {
-      started = Number((await client.workflow.count(`StartTime >= '${from.toISOString()}' AND StartTime < '${to.toISOString()}'`)).count);
+      started = Number(
+        (await client.workflow.count(`StartTime >= '${from.toISOString()}' AND StartTime < '${to.toISOString()}'`))
+          .count,
+      );
     }
     const minutes = (to.getTime() - from.getTime()) / 60_000;
     return {
@@ -147,7 +176,10 @@ async function measure(n: number, load: LoadResult['load'], workflowBundle: { co
 }
 
 installTemporalRuntime(logger);
-const workflowBundle = await bundleWorkflowCode({ workflowsPath: path.join(root, 'bench', 'noop-workflow.ts'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => logger.error(m), log() {} } });
+const workflowBundle = await bundleWorkflowCode({
+  workflowsPath: path.join(root, 'bench', 'noop-workflow.ts'),
+  logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m) => logger.error(m), log() {} },
+});
 const results: LoadResult[] = [];
 for (const n of sizes) {
   for (const load of loads) {
@@ -162,6 +194,9 @@ const lines = [
   '',
   '| load | runs due / min | runs started / min | dev server CPU | lag scheduled → started p50 / p99 / max |',
   '|---|---|---|---|---|',
-  ...results.map((r) => `| ${r.n} ${r.load === 'direct starts' ? 'runs/30 s started by a client' : `${r.load} every ${INTERVAL_SECONDS} s`} | ${r.duePerMin} | ${r.startedPerMin} | ${r.serverCpuPct} % | ${r.lag ? `${secs(r.lag.p50)} / ${secs(r.lag.p99)} / ${secs(r.lag.max)} s` : 'n/a'} |`),
+  ...results.map(
+    (r) =>
+      `| ${r.n} ${r.load === 'direct starts' ? 'runs/30 s started by a client' : `${r.load} every ${INTERVAL_SECONDS} s`} | ${r.duePerMin} | ${r.startedPerMin} | ${r.serverCpuPct} % | ${r.lag ? `${secs(r.lag.p50)} / ${secs(r.lag.p99)} / ${secs(r.lag.max)} s` : 'n/a'} |`,
+  ),
 ];
 process.stdout.write(`${lines.join('\n')}\n\n${JSON.stringify(results, null, 2)}\n`);

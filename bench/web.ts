@@ -25,7 +25,11 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, '.bench-data', 'web');
 // Outside `dir` (emptied at start): device keys are made once and reused.
 const fleetDir = path.join(root, '.bench-data', 'web-fleet-keys');
-const sizes = (process.env.BENCH_WEB_SIZES ?? '50,500').split(',').map((s) => Number(s.trim())).filter((n) => n > 0).sort((a, b) => a - b);
+const sizes = (process.env.BENCH_WEB_SIZES ?? '50,500')
+  .split(',')
+  .map((s) => Number(s.trim()))
+  .filter((n) => n > 0)
+  .sort((a, b) => a - b);
 const runs = Number(process.env.BENCH_WEB_RUNS ?? 5);
 const logger = createLogger(process.env.LOG_LEVEL ?? 'error', 'bench');
 const owner = ownerContext('api');
@@ -33,9 +37,11 @@ const round = (n: number) => Math.round(n);
 
 async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 interface Load {
@@ -60,7 +66,11 @@ async function loadFleet(page: Page, url: string, devices: number): Promise<Load
   const onResponse = async (response: import('playwright-core').Response) => {
     if (response.request().resourceType() !== 'script') return;
     const sizes = await response.request().sizes();
-    js.push({ file: new URL(response.url()).pathname, wireBytes: sizes.responseBodySize, bytes: (await response.body()).length });
+    js.push({
+      file: new URL(response.url()).pathname,
+      wireBytes: sizes.responseBodySize,
+      bytes: (await response.body()).length,
+    });
   };
   page.on('response', onResponse);
   await page.goto(url, { waitUntil: 'commit' });
@@ -98,7 +108,9 @@ async function loadFleet(page: Page, url: string, devices: number): Promise<Load
             fleet_end_ms: fleet.responseEnd,
           },
         };
-        new PerformanceObserver((list) => resolve({ ...base, lcpMs: list.getEntries().at(-1)?.startTime ?? null })).observe({ type: 'largest-contentful-paint', buffered: true });
+        new PerformanceObserver((list) =>
+          resolve({ ...base, lcpMs: list.getEntries().at(-1)?.startTime ?? null }),
+        ).observe({ type: 'largest-contentful-paint', buffered: true });
         setTimeout(() => resolve({ ...base, lcpMs: null }), 1000);
       }),
   );
@@ -124,17 +136,34 @@ async function measure(browser: Browser, url: string, devices: number) {
     await (await fetch(`${url}api/fleet`)).arrayBuffer();
     direct.push(performance.now() - started);
   }
-  const stat = (loads: Load[], pick: (l: Load) => number | null) => summary(loads.map(pick).filter((v): v is number => v !== null));
+  const stat = (loads: Load[], pick: (l: Load) => number | null) =>
+    summary(loads.map(pick).filter((v): v is number => v !== null));
   const firstJs = cold[0]!.js;
   return {
     devices,
-    first_page_js: { files: firstJs, wire_bytes: firstJs.reduce((a, f) => a + f.wireBytes, 0), bytes: firstJs.reduce((a, f) => a + f.bytes, 0) },
-    cold: { first_rows_ms: stat(cold, (l) => l.firstRowsMs), all_rows_ms: stat(cold, (l) => l.rowsMs), lcp_ms: stat(cold, (l) => l.lcpMs), fleet_api_ms: stat(cold, (l) => l.fleetApiMs) },
-    warm: { first_rows_ms: stat(warm, (l) => l.firstRowsMs), all_rows_ms: stat(warm, (l) => l.rowsMs), lcp_ms: stat(warm, (l) => l.lcpMs), fleet_api_ms: stat(warm, (l) => l.fleetApiMs) },
+    first_page_js: {
+      files: firstJs,
+      wire_bytes: firstJs.reduce((a, f) => a + f.wireBytes, 0),
+      bytes: firstJs.reduce((a, f) => a + f.bytes, 0),
+    },
+    cold: {
+      first_rows_ms: stat(cold, (l) => l.firstRowsMs),
+      all_rows_ms: stat(cold, (l) => l.rowsMs),
+      lcp_ms: stat(cold, (l) => l.lcpMs),
+      fleet_api_ms: stat(cold, (l) => l.fleetApiMs),
+    },
+    warm: {
+      first_rows_ms: stat(warm, (l) => l.firstRowsMs),
+      all_rows_ms: stat(warm, (l) => l.rowsMs),
+      lcp_ms: stat(warm, (l) => l.lcpMs),
+      fleet_api_ms: stat(warm, (l) => l.fleetApiMs),
+    },
     fleet_api_bytes: cold[0]!.fleetApiBytes,
     fleet_api_from_node_ms: summary(direct),
     // Where the time of a median cold load goes.
-    cold_steps_ms: Object.fromEntries(Object.keys(cold[0]!.steps).map((k) => [k, Math.round(summary(cold.map((l) => l.steps[k]!)).p50)])),
+    cold_steps_ms: Object.fromEntries(
+      Object.keys(cold[0]!.steps).map((k) => [k, Math.round(summary(cold.map((l) => l.steps[k]!)).p50)]),
+    ),
   };
 }
 
@@ -166,7 +195,19 @@ try {
     const started = Date.now();
     await pool(added, 16, (d) =>
       system.devices.create(
-        { hostname: d.hostname, address: d.address, port: d.port, username: fleet.username, identity_file: fleet.clientKeyPath, auth_method: 'key', device_type: d.profile.deviceType as 'linux', tags: ['fleet-sim', d.profile.role], location: null, description: null, monitoring_enabled: false },
+        {
+          hostname: d.hostname,
+          address: d.address,
+          port: d.port,
+          username: fleet.username,
+          identity_file: fleet.clientKeyPath,
+          auth_method: 'key',
+          device_type: d.profile.deviceType as 'linux',
+          tags: ['fleet-sim', d.profile.role],
+          location: null,
+          description: null,
+          monitoring_enabled: false,
+        },
         owner,
       ),
     );
@@ -175,7 +216,9 @@ try {
       await system.collection.read(d.hostname, 'containers', { forceRefresh: true }, owner);
     });
     registered = n;
-    process.stderr.write(`[${n}] ${added.length} devices registered and collected in ${round((Date.now() - started) / 1000)} s; loading the page ${runs}× cold and warm\n`);
+    process.stderr.write(
+      `[${n}] ${added.length} devices registered and collected in ${round((Date.now() - started) / 1000)} s; loading the page ${runs}× cold and warm\n`,
+    );
     const result = await measure(browser, `${system.apiUrl}/`, n);
     results.push(result);
     process.stderr.write(
@@ -194,7 +237,12 @@ try {
 
 const report = {
   date: new Date().toISOString(),
-  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, memory_gib: Math.round(os.totalmem() / 2 ** 30), load_average_at_end: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+  machine: {
+    cpu: os.cpus()[0]?.model,
+    cores: os.cpus().length,
+    memory_gib: Math.round(os.totalmem() / 2 ** 30),
+    load_average_at_end: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  },
   chromium,
   runs,
   results,

@@ -23,11 +23,26 @@ export interface WrkResult {
  */
 export function runWrk(url: string, o: { connections: number; seconds: number; threads?: number }): Promise<WrkResult> {
   const threads = Math.min(o.threads ?? 1, o.connections);
-  const args = ['-t', String(threads), '-c', String(o.connections), '-d', `${o.seconds}s`, '--timeout', '10s', '-s', REPORT, url];
+  const args = [
+    '-t',
+    String(threads),
+    '-c',
+    String(o.connections),
+    '-d',
+    `${o.seconds}s`,
+    '--timeout',
+    '10s',
+    '-s',
+    REPORT,
+    url,
+  ];
   return new Promise((resolve, reject) => {
     execFile('wrk', args, (err, stdout, stderr) => {
       if (err) return reject(new Error(`wrk ${args.join(' ')}: ${err.message}\n${stderr}`));
-      const line = stdout.split('\n').filter((l) => l.startsWith('{')).pop();
+      const line = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop();
       if (!line) return reject(new Error(`wrk printed no report:\n${stdout}`));
       const r = JSON.parse(line) as Omit<WrkResult, 'requests_per_second'> & { seconds: number };
       const { seconds, ...rest } = r;

@@ -9,10 +9,16 @@ import { COMMANDS, type Command } from './cli/commands.ts';
  * (`cli/commands.ts`): each its usage lines, its options and its handler; the help text, the words that
  * choose a command and its usage errors all come from its usage lines.
  */
-const USAGE = `usage:\n${COMMANDS.flatMap((command) => command.usage.split('\n')).map((line) => `  ${line}`).join('\n')}\n`;
+const USAGE = `usage:\n${COMMANDS.flatMap((command) => command.usage.split('\n'))
+  .map((line) => `  ${line}`)
+  .join('\n')}\n`;
 
 /** A command's first usage line without its description: `infra device rm <hostname>`. */
-const synopsisOf = (command: Command): string => command.usage.split('\n')[0]!.trim().split(/\s{2,}/)[0]!;
+const synopsisOf = (command: Command): string =>
+  command.usage
+    .split('\n')[0]!
+    .trim()
+    .split(/\s{2,}/)[0]!;
 
 /** The literal words that choose a command, each with its alternatives: `stacks pull|restart|down` → [[stacks], [pull, restart, down]]. */
 function wordsOf(command: Command): string[][] {
@@ -29,7 +35,9 @@ function optionMistake(err: unknown): string | null {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${quoted}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return /argument missing/.test(message ?? '') ? `option ${quoted.split(' ')[0]} needs a value` : `option ${quoted} takes no value`;
+      return /argument missing/.test(message ?? '')
+        ? `option ${quoted.split(' ')[0]} needs a value`
+        : `option ${quoted} takes no value`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
       return `unexpected argument ${quoted}`;
     default:
@@ -41,15 +49,23 @@ async function main(argv: string[]): Promise<void> {
   const [group] = argv;
   // `--help` among a command's options asks for help too; exec's words (with or without `--`) are the device's.
   const options = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
-  if (group === undefined || ['help', '--help', '-h'].includes(group) || (group !== 'exec' && options.includes('--help'))) {
+  if (
+    group === undefined ||
+    ['help', '--help', '-h'].includes(group) ||
+    (group !== 'exec' && options.includes('--help'))
+  ) {
     process.stdout.write(USAGE);
     return;
   }
-  const command = COMMANDS.find((candidate) => wordsOf(candidate).every((alternatives, i) => alternatives.includes(argv[i] ?? '')));
+  const command = COMMANDS.find((candidate) =>
+    wordsOf(candidate).every((alternatives, i) => alternatives.includes(argv[i] ?? '')),
+  );
   if (!command) {
     // A command of a known group called wrongly: the group's first usage line shows its form.
     const ofGroup = COMMANDS.find((candidate) => wordsOf(candidate)[0]?.includes(group));
-    throw new UsageError(ofGroup ? `usage: ${synopsisOf(ofGroup)}; ${SEE_HELP}` : `unknown command ${group}; ${SEE_HELP}`);
+    throw new UsageError(
+      ofGroup ? `usage: ${synopsisOf(ofGroup)}; ${SEE_HELP}` : `unknown command ${group}; ${SEE_HELP}`,
+    );
   }
   const chosen = argv.slice(0, wordsOf(command).length);
   const args = argv.slice(chosen.length);

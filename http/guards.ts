@@ -41,12 +41,22 @@ export function hostCheck(bindAddress: string, allowedHosts: readonly string[]):
   return (req, res, next) => {
     const host = req.get('host');
     if (allowed(host)) return next();
-    res.status(403).json(errorBody('host_not_allowed', `Host ${JSON.stringify(hostName(host))} is not served here; add it to ALLOWED_HOSTS if it is yours`));
+    res
+      .status(403)
+      .json(
+        errorBody(
+          'host_not_allowed',
+          `Host ${JSON.stringify(hostName(host))} is not served here; add it to ALLOWED_HOSTS if it is yours`,
+        ),
+      );
   };
 }
 
 /** The Host header check of `hostCheck`, as a predicate on the header's value. */
-export function hostAllowed(bindAddress: string, allowedHosts: readonly string[]): (host: string | undefined) => boolean {
+export function hostAllowed(
+  bindAddress: string,
+  allowedHosts: readonly string[],
+): (host: string | undefined) => boolean {
   const allowed = new Set([...LOOPBACK_HOSTS, bindAddress, ...allowedHosts].map((h) => h.toLowerCase()));
   const enforce = isLoopback(bindAddress) || allowedHosts.length > 0;
   return (host) => !enforce || allowed.has(hostName(host));
@@ -60,7 +70,10 @@ function hostName(host: string | undefined): string {
  * Checks the bearer token when tokens are required, and that its scope covers what `scopeOf` says the
  * request needs (null: open, e.g. /health for container health checks).
  */
-export function requireToken(tokens: TokenService, scopeOf: (req: Request) => NeededScopes | Promise<NeededScopes>): RequestHandler {
+export function requireToken(
+  tokens: TokenService,
+  scopeOf: (req: Request) => NeededScopes | Promise<NeededScopes>,
+): RequestHandler {
   return async (req, res, next) => {
     try {
       const scoped = await scopeOf(req);
@@ -77,7 +90,14 @@ export function requireToken(tokens: TokenService, scopeOf: (req: Request) => Ne
         return;
       }
       if (!scopesSatisfied(principal, scoped)) {
-        res.status(403).json(errorBody('insufficient_scope', `this needs a token with scope ${[scoped].flat().join(' and ')}; ${principal.name} has ${principal.scopes.join(', ')}`));
+        res
+          .status(403)
+          .json(
+            errorBody(
+              'insufficient_scope',
+              `this needs a token with scope ${[scoped].flat().join(' and ')}; ${principal.name} has ${principal.scopes.join(', ')}`,
+            ),
+          );
         return;
       }
       principals.set(req, principal);
@@ -151,7 +171,10 @@ export function rateLimit(limiter: RateLimiter): RequestHandler {
   return (req, res, next) => {
     const retryAfter = limiter.take(rateLimitClient(principalOf(req), req.ip));
     if (retryAfter === null) return next();
-    res.status(429).setHeader('Retry-After', String(retryAfter)).json(errorBody('rate_limited', `more than ${limiter.perMinute} requests in a minute; retry in ${retryAfter} s`));
+    res
+      .status(429)
+      .setHeader('Retry-After', String(retryAfter))
+      .json(errorBody('rate_limited', `more than ${limiter.perMinute} requests in a minute; retry in ${retryAfter} s`));
   };
 }
 

@@ -35,7 +35,12 @@ export interface McpHttpFront {
  * open loopback setup) it is an agent principal of its own, never the local owner. Sessions live in this
  * process: several MCP replicas need a load balancer that keeps a session on one replica.
  */
-export function createMcpHttpApp(deps: McpDeps, host: string, logger: Logger, guard: { tokens: TokenService; security: SecuritySettings }): McpHttpFront {
+export function createMcpHttpApp(
+  deps: McpDeps,
+  host: string,
+  logger: Logger,
+  guard: { tokens: TokenService; security: SecuritySettings },
+): McpHttpFront {
   const app = express();
   app.disable('x-powered-by');
   // The API's guards, in the API's order: the Host header before the body is read, then the token, then the rate limit.
@@ -77,9 +82,18 @@ export function createMcpHttpApp(deps: McpDeps, host: string, logger: Logger, gu
       }
       const id = randomUUID();
       const caller = principalOf(req);
-      const session: McpSession = caller && caller.kind !== 'local_owner' ? { id, principal: caller } : openAgentSession(id);
-      if ([...sessions.values()].filter((s) => s.session.principal.id === session.principal.id).length >= MAX_SESSIONS_PER_PRINCIPAL) {
-        rpcError(res, 429, -32000, `${session.principal.name} has ${MAX_SESSIONS_PER_PRINCIPAL} open MCP sessions; close unused ones`);
+      const session: McpSession =
+        caller && caller.kind !== 'local_owner' ? { id, principal: caller } : openAgentSession(id);
+      if (
+        [...sessions.values()].filter((s) => s.session.principal.id === session.principal.id).length >=
+        MAX_SESSIONS_PER_PRINCIPAL
+      ) {
+        rpcError(
+          res,
+          429,
+          -32000,
+          `${session.principal.name} has ${MAX_SESSIONS_PER_PRINCIPAL} open MCP sessions; close unused ones`,
+        );
         return;
       }
       const server = buildServer(deps, session);

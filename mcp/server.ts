@@ -26,7 +26,11 @@ import type { OperationView } from '../schema/operation.ts';
 import { databaseUnavailable, ServiceError } from '../services/service-error.ts';
 import { nulPath } from '../schema/nul-character.ts';
 import { registerFleetTools, type FleetToolDeps } from './tools/fleet.ts';
-import { registerOperationalWorkflowTools, type OperationalWorkflowDeps, type ToolKit } from './tools/operational-workflows.ts';
+import {
+  registerOperationalWorkflowTools,
+  type OperationalWorkflowDeps,
+  type ToolKit,
+} from './tools/operational-workflows.ts';
 import { registerProxyConfTools, type ProxyConfToolDeps } from './tools/proxy-confs.ts';
 import { registerDeviceTools, type DeviceToolDeps } from './tools/devices.ts';
 import { registerHistoryTools, type HistoryToolDeps } from './tools/history.ts';
@@ -52,7 +56,15 @@ const OPEN_AGENT_SCOPES: readonly TokenScope[] = ['read', 'operate', 'admin'];
 export function openAgentSession(id: string = randomUUID()): McpSession {
   // Its own random id: the transport's session id is a bearer secret and stays out of audit rows and events.
   const principalId = randomUUID();
-  return { id, principal: { id: `mcp-session:${principalId}`, name: `MCP session ${principalId.slice(0, 8)}`, kind: 'mcp_session', scopes: OPEN_AGENT_SCOPES } };
+  return {
+    id,
+    principal: {
+      id: `mcp-session:${principalId}`,
+      name: `MCP session ${principalId.slice(0, 8)}`,
+      kind: 'mcp_session',
+      scopes: OPEN_AGENT_SCOPES,
+    },
+  };
 }
 
 /**
@@ -63,10 +75,24 @@ export function openAgentSession(id: string = randomUUID()): McpSession {
  * a person. Agent sessions (operate-only tokens, no token, stdio) are never asked.
  */
 function elicitedPerson(personId: string, clientName: string | null): Principal {
-  return { id: `mcp-elicitation:${personId}`, name: `person at ${clientName ?? 'the MCP client'} (elicitation)`, kind: 'mcp_elicitation', scopes: ['confirm'] };
+  return {
+    id: `mcp-elicitation:${personId}`,
+    name: `person at ${clientName ?? 'the MCP client'} (elicitation)`,
+    kind: 'mcp_elicitation',
+    scopes: ['confirm'],
+  };
 }
 
-export interface McpDeps extends OperationalWorkflowDeps, ProxyConfToolDeps, FleetToolDeps, DeviceToolDeps, HistoryToolDeps, ResourceDeps, StackToolDeps, ZfsToolDeps {
+export interface McpDeps
+  extends
+    OperationalWorkflowDeps,
+    ProxyConfToolDeps,
+    FleetToolDeps,
+    DeviceToolDeps,
+    HistoryToolDeps,
+    ResourceDeps,
+    StackToolDeps,
+    ZfsToolDeps {
   devices: DeviceService;
   collection: CollectionService;
   health: HealthService;
@@ -83,13 +109,28 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
   refuseNulArguments(server);
   const { publicUrl } = deps.operations.settings;
   // Client-reported, so only a note: control characters go (they could rewrite what a confirmer's terminal shows).
-  const clientName = () => server.server.getClientVersion()?.name?.replace(/[\p{Cc}\p{Cf}]/gu, '').trim().slice(0, 100) || null;
+  const clientName = () =>
+    server.server
+      .getClientVersion()
+      ?.name?.replace(/[\p{Cc}\p{Cf}]/gu, '')
+      .trim()
+      .slice(0, 100) || null;
   const elicitedPersonId = randomUUID();
-  const ctx = (principal: Principal = session.principal): RequestContext => ({ trigger: 'mcp', correlationId: currentCorrelationId() ?? null, principal, onBehalfOf: clientName() });
+  const ctx = (principal: Principal = session.principal): RequestContext => ({
+    trigger: 'mcp',
+    correlationId: currentCorrelationId() ?? null,
+    principal,
+    onBehalfOf: clientName(),
+  });
 
   server.registerTool(
     'list_devices',
-    { title: 'List devices', description: 'Every registered device with its status, last contact and capabilities.', inputSchema: {}, annotations: { readOnlyHint: true, openWorldHint: false } },
+    {
+      title: 'List devices',
+      description: 'Every registered device with its status, last contact and capabilities.',
+      inputSchema: {},
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
     () => answer(async () => ({ devices: await deps.devices.list() })),
   );
 
@@ -97,7 +138,8 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
     'add_device',
     {
       title: 'Add a device',
-      description: 'Register a Linux device reachable over SSH. The host key is pinned on the first connection. Use identity_file (a private key path on the worker) or omit it to use the ssh-agent.',
+      description:
+        'Register a Linux device reachable over SSH. The host key is pinned on the first connection. Use identity_file (a private key path on the worker) or omit it to use the ssh-agent.',
       inputSchema: {
         hostname: Hostname.describe('Unique name of the device'),
         address: z.string().optional().describe('DNS name or IP; defaults to hostname'),
@@ -132,20 +174,35 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
         outputSchema: dataAnswerShapeOf(collector),
         annotations: readOnly,
       },
-      ({ device, force_refresh }) => answer(() => deps.collection.read(device, dataType, { forceRefresh: force_refresh ?? false }, ctx())),
+      ({ device, force_refresh }) =>
+        answer(() => deps.collection.read(device, dataType, { forceRefresh: force_refresh ?? false }, ctx())),
     );
   }
 
   server.registerTool(
     'infrastructure_health',
-    { title: 'Infrastructure health', description: 'Health of Temporal, the database, the worker, and devices by status.', inputSchema: {}, annotations: { readOnlyHint: true, openWorldHint: false } },
+    {
+      title: 'Infrastructure health',
+      description: 'Health of Temporal, the database, the worker, and devices by status.',
+      inputSchema: {},
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
     () => answer(() => deps.health.report()),
   );
 
   /** A held operation's answer, or — when the client can ask its person — the outcome of asking them for the phrase. */
   const askWhenHeld = (view: OperationView, answerBody: Record<string, unknown>, extra: ToolExtra) =>
-    view.state === 'awaiting_confirmation' && server.server.getClientCapabilities()?.elicitation && scopesAllow(session.principal.scopes, 'confirm')
-      ? elicitConfirmation(server, deps.operations, view.operation_id, answerBody, ctx(elicitedPerson(elicitedPersonId, clientName())), extra)
+    view.state === 'awaiting_confirmation' &&
+    server.server.getClientCapabilities()?.elicitation &&
+    scopesAllow(session.principal.scopes, 'confirm')
+      ? elicitConfirmation(
+          server,
+          deps.operations,
+          view.operation_id,
+          answerBody,
+          ctx(elicitedPerson(elicitedPersonId, clientName())),
+          extra,
+        )
       : answerBody;
 
   const kit: ToolKit = { answer, ctx: () => ctx(), askWhenHeld, publicUrl };
@@ -168,9 +225,12 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
         '(bulk container actions, deletions, disk/ZFS changes, reboot, stopping critical services, cutting the network, ...) ' +
         'are NOT run: they are held with a risk assessment until a person releases them by typing a confirmation phrase. ' +
         'You never see the phrase and cannot release your own request: when the client supports elicitation and its token holds ' +
-        'the confirm scope, the person is asked directly and you get only the outcome; otherwise tell the person where to confirm (the answer\'s ' +
+        "the confirm scope, the person is asked directly and you get only the outcome; otherwise tell the person where to confirm (the answer's " +
         'confirmation_required: `infra confirm <id>`, the API, or the web console). Held operations expire after 5 minutes.',
-      inputSchema: { device: Hostname.describe('Device hostname'), command: Command.describe('Shell command, as typed at a prompt') },
+      inputSchema: {
+        device: Hostname.describe('Device hostname'),
+        command: Command.describe('Shell command, as typed at a prompt'),
+      },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
     ({ device, command }, extra) =>
@@ -186,7 +246,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
       title: 'Manage containers',
       description:
         'start, stop, restart, remove (optionally with volumes), inspect, logs or exec on named Docker containers of a device. ' +
-        'Names are checked against the device\'s real container list. Every action is audited; bulk and destructive ones ' +
+        "Names are checked against the device's real container list. Every action is audited; bulk and destructive ones " +
         '(several containers, removing volumes) are held until a person releases them (see run_command). logs and exec take one container.',
       inputSchema: {
         device: Hostname.describe('Device hostname'),
@@ -194,7 +254,13 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
         containers: z.array(ContainerName).min(1).max(100).describe('Container names or ids'),
         force: z.boolean().optional().describe('remove: also running containers'),
         volumes: z.boolean().optional().describe('remove: also delete their anonymous volumes (data loss)'),
-        timeout_seconds: z.number().int().min(0).max(600).optional().describe('stop/restart: seconds before docker kills'),
+        timeout_seconds: z
+          .number()
+          .int()
+          .min(0)
+          .max(600)
+          .optional()
+          .describe('stop/restart: seconds before docker kills'),
         command: Command.optional().describe('exec: command run by sh -c in the container'),
         tail: z.number().int().min(1).max(MAX_LOG_LINES).optional().describe('logs: newest lines (default 200)'),
         since: LogSince.optional().describe('logs: 15m, 2h, 7d or an ISO time'),
@@ -206,7 +272,11 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
       answer(async () => {
         const request = ContainerActionRequest.parse(args);
         const outcome = await deps.actions.containers(device, request, ctx());
-        return askWhenHeld(outcome.operation, containerAnswer(request.action, request.containers, outcome, publicUrl).body, extra);
+        return askWhenHeld(
+          outcome.operation,
+          containerAnswer(request.action, request.containers, outcome, publicUrl).body,
+          extra,
+        );
       }),
   );
 
@@ -216,7 +286,7 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
       title: 'Manage Proxmox guests',
       description:
         'start, stop (hard power-off), shutdown (clean), reboot, suspend or resume (VMs only) one Proxmox VE guest by VMID. ' +
-        'The VMID is checked against the node\'s real guest list (get_guests), which also gives the type (qm or pct). Every action is audited; ' +
+        "The VMID is checked against the node's real guest list (get_guests), which also gives the type (qm or pct). Every action is audited; " +
         'stop, shutdown and reboot take a whole machine down and are held until a person releases them (see run_command).',
       inputSchema: {
         device: Hostname.describe('Device hostname (the Proxmox node)'),
@@ -237,7 +307,8 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
     'create_zfs_snapshot',
     {
       title: 'Create a ZFS snapshot',
-      description: 'zfs snapshot [-r] dataset@name on a dataset the device has (checked against its real dataset list). Audited; loses nothing.',
+      description:
+        'zfs snapshot [-r] dataset@name on a dataset the device has (checked against its real dataset list). Audited; loses nothing.',
       inputSchema: {
         device: Hostname.describe('Device hostname'),
         dataset: z.string().min(1).max(255).describe('e.g. tank/media'),
@@ -257,7 +328,8 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
     'get_logs',
     {
       title: 'Read logs',
-      description: 'The newest log lines of one container (docker logs) or one systemd unit (journalctl), bounded by tail (default 200, at most 10000) and since.',
+      description:
+        'The newest log lines of one container (docker logs) or one systemd unit (journalctl), bounded by tail (default 200, at most 10000) and since.',
       inputSchema: {
         device: Hostname.describe('Device hostname'),
         container: ContainerName.optional().describe('Container name or id'),
@@ -269,11 +341,13 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
     },
     ({ device, container, unit, tail, since }) =>
       answer(async () => {
-        if ((container === undefined) === (unit === undefined)) throw new ServiceError('validation_error', 400, 'give either container or unit');
+        if ((container === undefined) === (unit === undefined))
+          throw new ServiceError('validation_error', 400, 'give either container or unit');
         const window = { tail: tail ?? 200, ...(since !== undefined && { since }) };
         if (container !== undefined) {
           const request = ContainerActionRequest.parse({ action: 'logs', containers: [container], ...window });
-          return containerAnswer('logs', [container], await deps.actions.containers(device, request, ctx()), publicUrl).body;
+          return containerAnswer('logs', [container], await deps.actions.containers(device, request, ctx()), publicUrl)
+            .body;
         }
         return execAnswer(await deps.actions.unitLogs(device, unit ?? '', window, ctx()), publicUrl).body;
       }),
@@ -286,28 +360,44 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
       description:
         'Without path: every watched configuration file of the device (compose, nginx/SWAG, systemd) with its newest version and how it is watched. ' +
         'With path: every stored version of that file, newest first, with change type, risk level, reasons and affected services.',
-      inputSchema: { device: Hostname.describe('Device hostname'), path: DevicePath.optional().describe('Absolute path of a watched file'), limit: z.number().int().min(1).max(1000).optional() },
+      inputSchema: {
+        device: Hostname.describe('Device hostname'),
+        path: DevicePath.optional().describe('Absolute path of a watched file'),
+        limit: z.number().int().min(1).max(1000).optional(),
+      },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    ({ device, path, limit }) => answer(() => (path === undefined ? deps.configHistory.files(device) : deps.configHistory.history(device, path, limit ?? 50))),
+    ({ device, path, limit }) =>
+      answer(() =>
+        path === undefined ? deps.configHistory.files(device) : deps.configHistory.history(device, path, limit ?? 50),
+      ),
   );
 
   server.registerTool(
     'config_watch',
     {
       title: 'Change what is watched',
-      description: 'Adds (or with remove: true, removes) a file or directory to the configuration files watched on a device, besides what is discovered (compose files, SWAG/nginx confs, systemd units). Answers the watched set.',
-      inputSchema: { device: Hostname.describe('Device hostname'), path: DevicePath.describe('Absolute path of a file or directory'), remove: z.boolean().optional() },
+      description:
+        'Adds (or with remove: true, removes) a file or directory to the configuration files watched on a device, besides what is discovered (compose files, SWAG/nginx confs, systemd units). Answers the watched set.',
+      inputSchema: {
+        device: Hostname.describe('Device hostname'),
+        path: DevicePath.describe('Absolute path of a file or directory'),
+        remove: z.boolean().optional(),
+      },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: true },
     },
-    ({ device, path, remove }) => answer(() => (remove ? deps.configHistory.removeWatchPath(device, path) : deps.configHistory.addWatchPath(device, path))),
+    ({ device, path, remove }) =>
+      answer(() =>
+        remove ? deps.configHistory.removeWatchPath(device, path) : deps.configHistory.addWatchPath(device, path),
+      ),
   );
 
   server.registerTool(
     'config_diff',
     {
       title: 'Diff two configuration versions',
-      description: 'Unified diff and semantic changes (e.g. "service web: image 1.2 → 1.3", "upstream changed", "port 8080 removed") between two stored versions (snapshot ids from config_history) of the same file.',
+      description:
+        'Unified diff and semantic changes (e.g. "service web: image 1.2 → 1.3", "upstream changed", "port 8080 removed") between two stored versions (snapshot ids from config_history) of the same file.',
       inputSchema: { from: SnapshotId.describe('Older snapshot id'), to: SnapshotId.describe('Newer snapshot id') },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
@@ -334,20 +424,46 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
   server.registerResource(
     'config-changes',
     'config://changes',
-    { title: 'Recent configuration changes', description: 'The 100 newest change events on all devices, with risk, reasons and semantic changes.', mimeType: 'application/json' },
-    async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(await deps.configHistory.changes({ limit: 100, includeDiff: false }), null, 2) }] }),
+    {
+      title: 'Recent configuration changes',
+      description: 'The 100 newest change events on all devices, with risk, reasons and semantic changes.',
+      mimeType: 'application/json',
+    },
+    async (uri) => ({
+      contents: [
+        {
+          uri: uri.href,
+          mimeType: 'application/json',
+          text: JSON.stringify(await deps.configHistory.changes({ limit: 100, includeDiff: false }), null, 2),
+        },
+      ],
+    }),
   );
   const deviceResources = (kind: 'nginx' | 'compose', name: string, template: string, title: string) =>
     server.registerResource(
       name,
       new ResourceTemplate(template, {
         list: async () => ({
-          resources: (await deps.devices.list()).map((d) => ({ uri: template.replace('{device}', d.hostname), name: `${title}: ${d.hostname}`, mimeType: 'application/json' })),
+          resources: (await deps.devices.list()).map((d) => ({
+            uri: template.replace('{device}', d.hostname),
+            name: `${title}: ${d.hostname}`,
+            mimeType: 'application/json',
+          })),
         }),
       }),
-      { title, description: `${title} of one device: current content and parsed meaning of each file.`, mimeType: 'application/json' },
+      {
+        title,
+        description: `${title} of one device: current content and parsed meaning of each file.`,
+        mimeType: 'application/json',
+      },
       async (uri, { device }) => ({
-        contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(await deps.configHistory.current(Hostname.parse(String(device)), kind), null, 2) }],
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: 'application/json',
+            text: JSON.stringify(await deps.configHistory.current(Hostname.parse(String(device)), kind), null, 2),
+          },
+        ],
       }),
     );
   deviceResources('nginx', 'proxy-configs', 'config://proxy-configs/{device}', 'Proxy configurations');
@@ -358,9 +474,9 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
     {
       title: 'Confirm a held operation',
       description:
-        'For a person\'s session only: releases a held destructive operation with its confirmation phrase (three wrong attempts reject it). ' +
+        "For a person's session only: releases a held destructive operation with its confirmation phrase (three wrong attempts reject it). " +
         'It answers forbidden for a session whose token lacks the confirm scope (every agent token), and is refused for the ' +
-        'operation\'s own requester even with that scope. An agent must not call it: the person confirms with `infra confirm <id>`, ' +
+        "operation's own requester even with that scope. An agent must not call it: the person confirms with `infra confirm <id>`, " +
         'in the web console, or when their MCP client asks them.',
       inputSchema: { operation_id: OperationId, phrase: z.string().min(1).max(1000) },
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
@@ -368,7 +484,9 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
     ({ operation_id, phrase }) =>
       answer(async () => {
         const outcome = await deps.operations.confirm(operation_id, phrase, ctx());
-        return outcome.accepted ? execAnswer(outcome.operation, publicUrl).body : { accepted: false, message: outcome.message, attempts_left: outcome.attempts_left };
+        return outcome.accepted
+          ? execAnswer(outcome.operation, publicUrl).body
+          : { accepted: false, message: outcome.message, attempts_left: outcome.attempts_left };
       }),
   );
 
@@ -376,7 +494,8 @@ export function buildServer(deps: McpDeps, session: McpSession): McpServer {
     'cancel_operation',
     {
       title: 'Cancel a held operation',
-      description: 'Cancels a destructive operation that is waiting for confirmation; nothing runs. Its requester may withdraw it; anyone else needs the confirm scope.',
+      description:
+        'Cancels a destructive operation that is waiting for confirmation; nothing runs. Its requester may withdraw it; anyone else needs the confirm scope.',
       inputSchema: { operation_id: OperationId },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
@@ -406,24 +525,37 @@ async function elicitConfirmation(
   let note = '';
   for (;;) {
     const operation = await operations.get(operationId, person.principal);
-    if (operation.state !== 'awaiting_confirmation' || !operation.confirmation_phrase) return { outcome: operation.state, operation };
+    if (operation.state !== 'awaiting_confirmation' || !operation.confirmation_phrase)
+      return { outcome: operation.state, operation };
     const reply = await server.server.elicitInput(
       {
         mode: 'form',
         message:
           `${note}Destructive command held on ${operation.device} (risk ${risk.risk_level}): ${operation.command}\n${risk.reasons.join('; ')}\n` +
           `To run it, type exactly: ${operation.confirmation_phrase}\n(expires ${operation.expires_at}; decline to cancel)`,
-        requestedSchema: { type: 'object', properties: { phrase: { type: 'string', title: 'Confirmation phrase' } }, required: ['phrase'] },
+        requestedSchema: {
+          type: 'object',
+          properties: { phrase: { type: 'string', title: 'Confirmation phrase' } },
+          required: ['phrase'],
+        },
       },
       // The person has until the operation expires, not the SDK's default minute.
-      { relatedRequestId: extra.requestId, timeout: Math.max(1_000, Date.parse(operation.expires_at ?? '') - Date.now() || 0) },
+      {
+        relatedRequestId: extra.requestId,
+        timeout: Math.max(1_000, Date.parse(operation.expires_at ?? '') - Date.now() || 0),
+      },
     );
     if (reply.action !== 'accept' || typeof reply.content?.phrase !== 'string') {
       return { outcome: 'cancelled', cancelled_by_user: true, operation: await operations.cancel(operationId, person) };
     }
     const outcome = await operations.confirm(operationId, reply.content.phrase, person);
-    if (outcome.accepted) return { outcome: outcome.operation.state === 'completed' ? 'ran' : outcome.operation.state, ...execAnswer(outcome.operation, null).body };
-    if (outcome.attempts_left === 0) return { outcome: 'rejected', accepted: false, message: outcome.message, attempts_left: 0 };
+    if (outcome.accepted)
+      return {
+        outcome: outcome.operation.state === 'completed' ? 'ran' : outcome.operation.state,
+        ...execAnswer(outcome.operation, null).body,
+      };
+    if (outcome.attempts_left === 0)
+      return { outcome: 'rejected', accepted: false, message: outcome.message, attempts_left: 0 };
     note = `${outcome.message}. `;
   }
 }
@@ -433,12 +565,22 @@ async function elicitConfirmation(
  * schema/nul-character.ts): the same refusal the HTTP API gives, as a tool error.
  */
 function refuseNulArguments(server: McpServer): void {
-  const register = server.registerTool.bind(server) as (name: string, config: unknown, handler: (...args: unknown[]) => unknown) => unknown;
+  const register = server.registerTool.bind(server) as (
+    name: string,
+    config: unknown,
+    handler: (...args: unknown[]) => unknown,
+  ) => unknown;
   (server as { registerTool: typeof register }).registerTool = (name, config, handler) =>
     register(name, config, (...args: unknown[]) => {
       const where = nulPath(args[0], 'arguments');
       if (where === null) return handler(...args);
-      return answer(() => Promise.reject(new ServiceError('validation_error', 400, 'arguments are invalid', [{ path: where, message: 'must not contain a NUL character' }])));
+      return answer(() =>
+        Promise.reject(
+          new ServiceError('validation_error', 400, 'arguments are invalid', [
+            { path: where, message: 'must not contain a NUL character' },
+          ]),
+        ),
+      );
     });
 }
 
@@ -450,16 +592,28 @@ async function answer(body: () => Promise<unknown>): Promise<CallToolResult> {
       // The same answer as structured content (as JSON would carry it: dates as strings), checked against the tool's outputSchema.
       const structured: unknown = text === undefined ? undefined : JSON.parse(text);
       const isObject = typeof structured === 'object' && structured !== null && !Array.isArray(structured);
-      return { content: [{ type: 'text', text: text ?? 'null' }], ...(isObject && { structuredContent: structured as Record<string, unknown> }) };
+      return {
+        content: [{ type: 'text', text: text ?? 'null' }],
+        ...(isObject && { structuredContent: structured as Record<string, unknown> }),
+      };
     } catch (thrown) {
       const err = databaseUnreachable(thrown) === null ? thrown : databaseUnavailable();
       const error =
         err instanceof ServiceError
           ? { code: err.code, message: err.message, details: err.details }
           : err instanceof z.ZodError
-            ? { code: 'validation_error', message: 'arguments are invalid', details: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) }
+            ? {
+                code: 'validation_error',
+                message: 'arguments are invalid',
+                details: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+              }
             : { code: 'internal_error', message: err instanceof Error ? err.message : String(err) };
-      return { isError: true, content: [{ type: 'text', text: JSON.stringify({ error: { ...error, correlation_id: currentCorrelationId() } }) }] };
+      return {
+        isError: true,
+        content: [
+          { type: 'text', text: JSON.stringify({ error: { ...error, correlation_id: currentCorrelationId() } }) },
+        ],
+      };
     }
   });
 }

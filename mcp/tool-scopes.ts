@@ -7,7 +7,15 @@ import { buildServer, openAgentSession, type McpDeps } from './server.ts';
  * Tools that change what is managed rather than the devices themselves: the device list and the alert
  * rules, which need `admin` on HTTP too (api/security.ts).
  */
-const ADMIN_TOOLS = new Set(['add_device', 'update_device', 'remove_device', 'import_ssh_config', 'create_alert_rule', 'set_alert_rule_enabled', 'delete_alert_rule']);
+const ADMIN_TOOLS = new Set([
+  'add_device',
+  'update_device',
+  'remove_device',
+  'import_ssh_config',
+  'create_alert_rule',
+  'set_alert_rule_enabled',
+  'delete_alert_rule',
+]);
 /**
  * Tools that judge the caller themselves, so a refusal is a tool result the model can read (forbidden,
  * requester_cannot_confirm) rather than an HTTP 403 that ends the call.

@@ -17,9 +17,22 @@ export function createDb(connectionString: string, maxConnections = 20): Kysely<
 }
 
 /** Node's codes for a server not there (refused, reset, timed out, no route) and PostgreSQL's for one going away. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', '57P01', '57P02', '57P03']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
 /** pg's own errors for a connection lost under a query carry no code: their messages are all there is. */
-const CONNECTION_LOST_MESSAGES = new Set(['Connection terminated unexpectedly', 'Client has encountered a connection error and is not queryable']);
+const CONNECTION_LOST_MESSAGES = new Set([
+  'Connection terminated unexpectedly',
+  'Client has encountered a connection error and is not queryable',
+]);
 
 /**
  * Why the database cannot be reached, when `err` says it cannot (a refused or lost connection, a SQLSTATE
@@ -43,7 +56,10 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
-  await ensureHypertables(db as Kysely<unknown>, Object.values(collectors).map((c) => c.table));
+  await ensureHypertables(
+    db as Kysely<unknown>,
+    Object.values(collectors).map((c) => c.table),
+  );
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
@@ -59,7 +75,9 @@ export async function awaitMigrations(db: Kysely<Database>, logger: Logger, time
     const pending = (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
     if (pending.length === 0) return;
     if (Date.now() >= deadline) {
-      throw new Error(`the database still lacks migrations ${pending.join(', ')} after ${Math.round(timeoutMs / 1000)} s: they are applied by the API (INFRA_ROLE=api or all); is it running, and of this version?`);
+      throw new Error(
+        `the database still lacks migrations ${pending.join(', ')} after ${Math.round(timeoutMs / 1000)} s: they are applied by the API (INFRA_ROLE=api or all); is it running, and of this version?`,
+      );
     }
     if (!logged) logger.info('waiting for the API to apply migrations', { pending });
     await new Promise((resolve) => setTimeout(resolve, 1000));

@@ -70,7 +70,10 @@ export async function startEmbeddedPostgres(
   dir: string,
   port: number,
   logger: Logger,
-  { places = { binaries: installedBinaries(), rootHome: ROOT_HOME }, maxConnections = EMBEDDED_MAX_CONNECTIONS }: EmbeddedPostgresOptions = {},
+  {
+    places = { binaries: installedBinaries(), rootHome: ROOT_HOME },
+    maxConnections = EMBEDDED_MAX_CONNECTIONS,
+  }: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgresHandle> {
   await mkdir(dir, { recursive: true });
   const owner = await postgresOwner();
@@ -83,12 +86,18 @@ export async function startEmbeddedPostgres(
   if (!owner && existsSync(dataDir)) checkOwnership(dataDir, owner);
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     if (hasEntries(dataDir)) {
-      throw new StartFailure(`${dataDir} has files but no PG_VERSION: its initialisation did not finish`, `remove it (rm -rf '${dataDir}') to start with an empty database`);
+      throw new StartFailure(
+        `${dataDir} has files but no PG_VERSION: its initialisation did not finish`,
+        `remove it (rm -rf '${dataDir}') to start with an empty database`,
+      );
     }
     await initialise(binaries, home, owner);
     logger.info('embedded PostgreSQL initialised', { dataDir });
   } else if (!existsSync(passwordFile)) {
-    throw new StartFailure(`${dataDir} holds a database but its password file ${passwordFile} is missing`, `restore that file, or remove ${dataDir} to start with an empty database`);
+    throw new StartFailure(
+      `${dataDir} holds a database but its password file ${passwordFile} is missing`,
+      `restore that file, or remove ${dataDir} to start with an empty database`,
+    );
   }
   const password = (await readFile(passwordFile, 'utf8')).trim();
   await ensurePortFree(port, '127.0.0.1', "the embedded PostgreSQL's", 'EMBEDDED_POSTGRES_PORT');
@@ -98,15 +107,27 @@ export async function startEmbeddedPostgres(
   const server = startServerProcess(
     path.join(binaries, 'bin', 'postgres'),
     [
-      '-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'lc_messages=C',
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'lc_messages=C',
       // Sized for a homelab's database (hundreds of MB after weeks of snapshots) on a small box. The
       // default 128 MB of shared buffers fill up as the tables grow and stay resident; the kernel's page
       // cache holds the rest of the data and gives it back when memory is short.
-      '-c', 'shared_buffers=16MB',
-      '-c', `max_connections=${maxConnections}`,
+      '-c',
+      'shared_buffers=16MB',
+      '-c',
+      `max_connections=${maxConnections}`,
       // PostgreSQL 18's default (`worker`) keeps three I/O worker processes for asynchronous reads,
       // which a database read from the page cache has no use for.
-      '-c', 'io_method=sync',
+      '-c',
+      'io_method=sync',
     ],
     {
       stopSignal: 'SIGINT', // fast shutdown: open connections are ended, not waited for
@@ -123,13 +144,17 @@ export async function startEmbeddedPostgres(
     throw postgresFailure(server.recentOutput());
   }
 
-  const serverUrl = (database: string) => `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  const serverUrl = (database: string) =>
+    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   try {
     await ensureDatabase(serverUrl('postgres'));
   } catch (err) {
     await server.stop(30_000);
     if ((err as { code?: unknown }).code === '28P01') {
-      throw new StartFailure(`${passwordFile} does not hold the password of the database in ${dataDir}`, `restore the right file, or remove ${dataDir} to start with an empty database`);
+      throw new StartFailure(
+        `${passwordFile} does not hold the password of the database in ${dataDir}`,
+        `restore the right file, or remove ${dataDir} to start with an empty database`,
+      );
     }
     throw err;
   }
@@ -168,10 +193,20 @@ async function postgresOwner(): Promise<Owner | null> {
     return await ids();
   } catch {
     try {
-      await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+      await execFileAsync('useradd', [
+        '--system',
+        '--user-group',
+        '--no-create-home',
+        '--shell',
+        '/usr/sbin/nologin',
+        'postgres',
+      ]);
       return await ids();
     } catch (err) {
-      throw new StartFailure(`PostgreSQL does not run as root, and the \`postgres\` system user could not be created (${String(err).split('\n')[0]})`, 'create it (useradd --system --user-group postgres), or start as a normal user');
+      throw new StartFailure(
+        `PostgreSQL does not run as root, and the \`postgres\` system user could not be created (${String(err).split('\n')[0]})`,
+        'create it (useradd --system --user-group postgres), or start as a normal user',
+      );
     }
   }
 }
@@ -189,14 +224,19 @@ export function installedBinaries(): string {
     const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
     return path.resolve(path.dirname(fromEmbeddedPostgres.resolve(pkg)), '..', 'native');
   } catch {
-    throw new StartFailure(`no embedded PostgreSQL for ${process.platform}-${process.arch} (npm package ${pkg} is not installed)`, 'run npm ci on this machine, or set DATABASE_URL to a PostgreSQL server');
+    throw new StartFailure(
+      `no embedded PostgreSQL for ${process.platform}-${process.arch} (npm package ${pkg} is not installed)`,
+      'run npm ci on this machine, or set DATABASE_URL to a PostgreSQL server',
+    );
   }
 }
 
 /** The binaries, copied under the root home (once per package version) if `owner` cannot reach them. */
 async function reachableBinaries({ binaries, rootHome }: PostgresPlaces, owner: Owner | null): Promise<string> {
   if (canReach(owner, path.join(binaries, 'bin', 'postgres'))) return binaries;
-  const { version } = JSON.parse(readFileSync(path.join(binaries, '..', 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(readFileSync(path.join(binaries, '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   const copy = path.join(rootHome, `postgres-${version}-${process.platform}-${process.arch}`);
   if (!existsSync(path.join(copy, 'bin', 'postgres'))) {
     await mkdirReachable(rootHome);
@@ -209,7 +249,10 @@ async function reachableBinaries({ binaries, rootHome }: PostgresPlaces, owner: 
     });
   }
   if (!canReach(owner, path.join(copy, 'bin', 'postgres'))) {
-    throw new StartFailure(`the postgres user cannot run ${copy}/bin/postgres`, `make ${rootHome} and its parents searchable (chmod 755), or set DATABASE_URL to a PostgreSQL server`);
+    throw new StartFailure(
+      `the postgres user cannot run ${copy}/bin/postgres`,
+      `make ${rootHome} and its parents searchable (chmod 755), or set DATABASE_URL to a PostgreSQL server`,
+    );
   }
   return copy;
 }
@@ -220,13 +263,23 @@ async function reachableBinaries({ binaries, rootHome }: PostgresPlaces, owner: 
  */
 async function clusterHome(dir: string, rootHome: string, owner: Owner | null): Promise<string> {
   if (!owner) return dir;
-  const slug = dir.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-/, '').slice(-60);
-  const relocated = path.join(rootHome, 'clusters', `${slug}-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`);
+  const slug = dir
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^-/, '')
+    .slice(-60);
+  const relocated = path.join(
+    rootHome,
+    'clusters',
+    `${slug}-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`,
+  );
   const inPlace = path.join(dir, 'pg');
   if (existsSync(path.join(inPlace, 'PG_VERSION'))) {
     checkOwnership(inPlace, owner);
     if (canReach(owner, inPlace)) return dir;
-    throw new StartFailure(`the postgres user cannot reach ${inPlace} (a parent directory is not searchable by others)`, `make the parents searchable (chmod o+x), or move pg and pg-password from ${dir} into ${relocated}, where the next start looks`);
+    throw new StartFailure(
+      `the postgres user cannot reach ${inPlace} (a parent directory is not searchable by others)`,
+      `make the parents searchable (chmod o+x), or move pg and pg-password from ${dir} into ${relocated}, where the next start looks`,
+    );
   }
   // A half-made one stays where it is: the caller explains what to remove.
   if (hasEntries(inPlace)) return dir;
@@ -253,16 +306,26 @@ async function initialise(binaries: string, home: string, owner: Owner | null): 
     await execFileAsync(
       path.join(binaries, 'bin', 'initdb'),
       [
-        `--pgdata=${partial}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${initdbPasswordFile}`,
+        `--pgdata=${partial}`,
+        '--auth=scram-sha-256',
+        `--username=${USER}`,
+        `--pwfile=${initdbPasswordFile}`,
         // The builtin provider's C.UTF-8: Unicode text sorted by code point, whatever locales the OS has.
-        '--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--no-instructions',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--locale-provider=builtin',
+        '--builtin-locale=C.UTF-8',
+        '--no-instructions',
       ],
       { env: { ...process.env, LC_ALL: 'C' }, ...(owner ?? {}) },
     );
   } catch (err) {
     const { stderr, message } = err as { stderr?: string; message?: string };
     const output = (stderr?.trim() || String(message ?? err)).split('\n');
-    throw new StartFailure(`initdb failed in ${partial}: ${output.find((line) => line.includes('error')) ?? output.at(-1)}`, 'fix the cause and start again (the partial directory is removed then)');
+    throw new StartFailure(
+      `initdb failed in ${partial}: ${output.find((line) => line.includes('error')) ?? output.at(-1)}`,
+      'fix the cause and start again (the partial directory is removed then)',
+    );
   } finally {
     await rm(initdbPasswordFile, { force: true });
   }
@@ -299,10 +362,14 @@ function postgresFailure(output: string[]): StartFailure {
   const message = (line: string) => line.slice(Math.max(0, line.search(/\b(FATAL|PANIC|HINT):/))).replace(/\s+/g, ' ');
   const fatal = output.findIndex((line) => /\b(FATAL|PANIC):/.test(line));
   const hint = output[fatal + 1];
-  const cause = fatal < 0
-    ? (output.at(-1) ?? 'no output')
-    : `${message(output[fatal]!)}${hint?.includes('HINT:') ? ` ${message(hint)}` : ''}`;
-  return new StartFailure(`the embedded PostgreSQL exited during start-up: ${cause}`, 'LOG_LEVEL=debug logs its whole output; or set DATABASE_URL to use another PostgreSQL');
+  const cause =
+    fatal < 0
+      ? (output.at(-1) ?? 'no output')
+      : `${message(output[fatal]!)}${hint?.includes('HINT:') ? ` ${message(hint)}` : ''}`;
+  return new StartFailure(
+    `the embedded PostgreSQL exited during start-up: ${cause}`,
+    'LOG_LEVEL=debug logs its whole output; or set DATABASE_URL to use another PostgreSQL',
+  );
 }
 
 function hasEntries(dir: string): boolean {

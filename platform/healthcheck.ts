@@ -21,12 +21,16 @@ async function check(config: Config): Promise<void> {
   switch (config.INFRA_ROLE) {
     case 'all':
     case 'api': {
-      const res = await fetch(`http://${host}:${config.API_PORT}/health`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      const res = await fetch(`http://${host}:${config.API_PORT}/health`, {
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
       if (!res.ok) throw new Error(`/health answered ${res.status}: ${await res.text()}`);
       return;
     }
     case 'mcp': {
-      const res = await fetch(`http://${host}:${config.MCP_PORT}/mcp`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      const res = await fetch(`http://${host}:${config.MCP_PORT}/mcp`, {
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
       if (res.status >= 500) throw new Error(`/mcp answered ${res.status}`);
       return;
     }
@@ -43,7 +47,9 @@ async function check(config: Config): Promise<void> {
         const ours = (described.pollers ?? []).filter((p) => p.identity?.endsWith(suffix));
         const newest = Math.max(0, ...ours.map((p) => Number(p.lastAccessTime?.seconds?.toString() ?? 0) * 1000));
         if (Date.now() - newest > POLLER_FRESH_MS) {
-          throw new Error(`Temporal sees no worker of this host (${os.hostname()}) polling task queue ${config.INFRA_INSTANCE} in the last ${POLLER_FRESH_MS / 1000} s`);
+          throw new Error(
+            `Temporal sees no worker of this host (${os.hostname()}) polling task queue ${config.INFRA_INSTANCE} in the last ${POLLER_FRESH_MS / 1000} s`,
+          );
         }
       } finally {
         await client.connection.close();

@@ -26,6 +26,8 @@ export function createLogger(level: string, component: string): Logger {
     level,
     defaultMeta: { component },
     format: winston.format.combine(addCorrelation(), winston.format.timestamp(), winston.format.json()),
-    transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] })],
+    transports: [
+      new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] }),
+    ],
   });
 }

@@ -64,7 +64,12 @@ export const alertTransitions = new Counter({
 });
 
 interface PoolStats {
-  stats(): { openConnections: number; activeChannels: number; connectsTotal: number; disconnects: Record<string, number> };
+  stats(): {
+    openConnections: number;
+    activeChannels: number;
+    connectsTotal: number;
+    disconnects: Record<string, number>;
+  };
 }
 const sshPools = new Set<PoolStats>();
 const dbPools = new Set<pg.Pool>();
@@ -79,21 +84,54 @@ export function watchDbPool(pool: pg.Pool): void {
   dbPools.add(pool);
 }
 
-const sumSsh = (key: 'openConnections' | 'activeChannels' | 'connectsTotal') => [...sshPools].reduce((n, p) => n + p.stats()[key], 0);
-const sumDb = (key: 'totalCount' | 'idleCount' | 'waitingCount') => [...dbPools].filter((p) => !p.ended).reduce((n, p) => n + p[key], 0);
+const sumSsh = (key: 'openConnections' | 'activeChannels' | 'connectsTotal') =>
+  [...sshPools].reduce((n, p) => n + p.stats()[key], 0);
+const sumDb = (key: 'totalCount' | 'idleCount' | 'waitingCount') =>
+  [...dbPools].filter((p) => !p.ended).reduce((n, p) => n + p[key], 0);
 
-new Gauge({ name: 'infra_ssh_connections_open', help: 'Pooled SSH connections open now (one per device in use).', registers: [registry], collect() { this.set(sumSsh('openConnections')); } });
-new Gauge({ name: 'infra_ssh_channels_active', help: 'SSH channels (exec/stream) in use now.', registers: [registry], collect() { this.set(sumSsh('activeChannels')); } });
-new Counter({ name: 'infra_ssh_connects_total', help: 'SSH connections opened since start (each one a handshake).', registers: [registry], collect() {
-  this.reset();
-  this.inc(sumSsh('connectsTotal'));
-} });
-new Counter({ name: 'infra_ssh_disconnects_total', help: 'Established SSH connections ended since start, by reason (idle, command_timeout, replaced, closed by us, lost: ended by the device or the network).', labelNames: ['reason'] as const, registers: [registry], collect() {
-  this.reset();
-  for (const p of sshPools) for (const [reason, n] of Object.entries(p.stats().disconnects)) this.inc({ reason }, n);
-} });
-new Gauge({ name: 'infra_db_pool_connections', help: 'PostgreSQL pool connections, by state.', labelNames: ['state'] as const, registers: [registry], collect() {
-  this.set({ state: 'total' }, sumDb('totalCount'));
-  this.set({ state: 'idle' }, sumDb('idleCount'));
-  this.set({ state: 'waiting' }, sumDb('waitingCount'));
-} });
+new Gauge({
+  name: 'infra_ssh_connections_open',
+  help: 'Pooled SSH connections open now (one per device in use).',
+  registers: [registry],
+  collect() {
+    this.set(sumSsh('openConnections'));
+  },
+});
+new Gauge({
+  name: 'infra_ssh_channels_active',
+  help: 'SSH channels (exec/stream) in use now.',
+  registers: [registry],
+  collect() {
+    this.set(sumSsh('activeChannels'));
+  },
+});
+new Counter({
+  name: 'infra_ssh_connects_total',
+  help: 'SSH connections opened since start (each one a handshake).',
+  registers: [registry],
+  collect() {
+    this.reset();
+    this.inc(sumSsh('connectsTotal'));
+  },
+});
+new Counter({
+  name: 'infra_ssh_disconnects_total',
+  help: 'Established SSH connections ended since start, by reason (idle, command_timeout, replaced, closed by us, lost: ended by the device or the network).',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const p of sshPools) for (const [reason, n] of Object.entries(p.stats().disconnects)) this.inc({ reason }, n);
+  },
+});
+new Gauge({
+  name: 'infra_db_pool_connections',
+  help: 'PostgreSQL pool connections, by state.',
+  labelNames: ['state'] as const,
+  registers: [registry],
+  collect() {
+    this.set({ state: 'total' }, sumDb('totalCount'));
+    this.set({ state: 'idle' }, sumDb('idleCount'));
+    this.set({ state: 'waiting' }, sumDb('waitingCount'));
+  },
+});

@@ -28,6 +28,9 @@ export async function ensurePortFree(port: number, host: string, what: string, s
   if (!error) {
     await new Promise((resolve) => probe.close(resolve));
   } else if (error.code === 'EADDRINUSE') {
-    throw new StartFailure(`${what} port ${port} is already in use`, `stop what listens there (another infrastructor?), or set ${setting}`);
+    throw new StartFailure(
+      `${what} port ${port} is already in use`,
+      `stop what listens there (another infrastructor?), or set ${setting}`,
+    );
   }
 }

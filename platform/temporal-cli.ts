@@ -14,6 +14,8 @@ export function findTemporalCli(explicit = process.env.TEMPORAL_CLI): string {
   try {
     return execFileSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' }).trim();
   } catch {
-    throw new Error('Temporal CLI not found: run `bash scripts/install-tools.sh`, or set TEMPORAL_CLI or TEMPORAL_ADDRESS');
+    throw new Error(
+      'Temporal CLI not found: run `bash scripts/install-tools.sh`, or set TEMPORAL_CLI or TEMPORAL_ADDRESS',
+    );
   }
 }

@@ -27,17 +27,25 @@ export interface TemporalDevServerOptions {
 export async function startTemporalDevServer(o: TemporalDevServerOptions): Promise<TemporalDevServerHandle> {
   await mkdir(o.dataDir, { recursive: true });
   const args = [
-    'server', 'start-dev',
-    '--db-filename', path.join(o.dataDir, 'temporal.db'),
+    'server',
+    'start-dev',
+    '--db-filename',
+    path.join(o.dataDir, 'temporal.db'),
     // SQLite's default rollback journal with a full sync per transaction costs every workflow step a
     // few milliseconds of fsync (a fresh read ~50 ms of its ~155). WAL with synchronous=NORMAL survives a
     // crash of the server or of this process; only a power cut can drop the last commits, never corrupt.
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
-    '--ip', '127.0.0.1',
-    '--port', String(o.port),
-    '--namespace', o.namespace,
-    '--log-level', 'warn',
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(o.port),
+    '--namespace',
+    o.namespace,
+    '--log-level',
+    'warn',
   ];
   if (o.uiPort === null) args.push('--headless');
   else args.push('--ui-port', String(o.uiPort));
@@ -53,7 +61,10 @@ export async function startTemporalDevServer(o: TemporalDevServerOptions): Promi
   const failure = (cause: string) => {
     const output = server.recentOutput();
     o.logger.debug('Temporal dev server output', { lines: output });
-    return new StartFailure(`${cause}: ${output.at(-1) ?? 'no output'}`, 'LOG_LEVEL=debug logs its output; or set TEMPORAL_ADDRESS to use another Temporal server');
+    return new StartFailure(
+      `${cause}: ${output.at(-1) ?? 'no output'}`,
+      'LOG_LEVEL=debug logs its output; or set TEMPORAL_ADDRESS to use another Temporal server',
+    );
   };
 
   const address = `127.0.0.1:${o.port}`;

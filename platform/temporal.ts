@@ -15,7 +15,11 @@ export async function connectTemporal(address: string, namespace: string): Promi
  * for eager workflow start: the server hands the first workflow task back with the start answer, to
  * this process's worker, which saves a task-queue round (about a fifth of a fresh read).
  */
-export async function connectTemporalShared(address: string, namespace: string, logger: Logger): Promise<{ client: Client; connection: NativeConnection }> {
+export async function connectTemporalShared(
+  address: string,
+  namespace: string,
+  logger: Logger,
+): Promise<{ client: Client; connection: NativeConnection }> {
   installTemporalRuntime(logger);
   const connection = await NativeConnection.connect({ address });
   return { client: new Client({ connection, namespace }), connection };

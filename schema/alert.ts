@@ -17,13 +17,22 @@ export const AlertRuleMatch = z
     /** insight: the least severity that matches. */
     min_severity: z.enum(['info', 'warning', 'critical']).optional(),
     /** insight: only these codes (e.g. filesystem_full, pool_degraded); all when absent. */
-    codes: z.array(z.string().regex(/^[a-z_]+$/)).max(50).optional(),
+    codes: z
+      .array(z.string().regex(/^[a-z_]+$/))
+      .max(50)
+      .optional(),
     /** device_status: the statuses that fire. */
-    states: z.array(z.enum(['unreachable', 'auth_failed', 'host_key_mismatch', 'offline'])).max(10).optional(),
+    states: z
+      .array(z.enum(['unreachable', 'auth_failed', 'host_key_mismatch', 'offline']))
+      .max(10)
+      .optional(),
     /** config_change: the least risk that notifies. */
     min_risk: z.enum(['LOW', 'MEDIUM', 'HIGH', 'CRITICAL']).optional(),
     /** operation: the steps that notify. */
-    operation_states: z.array(z.enum(['awaiting_confirmation', 'blocked', 'confirmed', 'rejected', 'expired', 'failed'])).max(10).optional(),
+    operation_states: z
+      .array(z.enum(['awaiting_confirmation', 'blocked', 'confirmed', 'rejected', 'expired', 'failed']))
+      .max(10)
+      .optional(),
   })
   .strict();
 export type AlertRuleMatch = z.infer<typeof AlertRuleMatch>;
@@ -33,7 +42,12 @@ export const AlertRuleCreate = z
     name: z.string().trim().min(1).max(100),
     source: z.enum(ALERT_SOURCES),
     match: AlertRuleMatch,
-    for_seconds: z.number().int().min(0).max(7 * 86_400).default(0),
+    for_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .default(0),
     enabled: z.boolean().default(true),
   })
   .strict();
@@ -44,7 +58,11 @@ export const AlertChannelCreate = z
     name: z.string().trim().min(1).max(100),
     kind: z.enum(CHANNEL_KINDS),
     /** webhook: the URL posted to; ntfy: the server with the topic (https://ntfy.sh/homelab); gotify: the server. */
-    url: z.string().url().max(2000).refine((u) => /^https?:\/\//.test(u), 'http(s) URL'),
+    url: z
+      .string()
+      .url()
+      .max(2000)
+      .refine((u) => /^https?:\/\//.test(u), 'http(s) URL'),
     /** ntfy access token or Gotify application token; stored, never answered. */
     secret: z.string().min(1).max(500).optional(),
   })

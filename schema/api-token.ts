@@ -18,7 +18,12 @@ export const TokenScopeName = z.enum(TOKEN_SCOPES);
 
 export const TokenCreate = z
   .object({
-    name: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9 ._@-]*$/, 'letters, digits, space and . _ @ -'),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 ._@-]*$/, 'letters, digits, space and . _ @ -'),
     /** One scope (the older form) or several, e.g. ["read", "confirm"] for a person who releases operations. */
     scope: TokenScopeName.optional(),
     scopes: z.array(TokenScopeName).min(1).max(TOKEN_SCOPES.length).optional(),
@@ -26,7 +31,10 @@ export const TokenCreate = z
     expires_in_days: z.number().int().min(1).max(3650).optional(),
   })
   .strict()
-  .refine((t) => (t.scope === undefined) !== (t.scopes === undefined), { message: 'give scopes (or one scope)', path: ['scopes'] })
+  .refine((t) => (t.scope === undefined) !== (t.scopes === undefined), {
+    message: 'give scopes (or one scope)',
+    path: ['scopes'],
+  })
   .transform(({ name, scope, scopes, expires_in_days }) => ({
     name,
     scopes: [...new Set(scopes ?? [scope!])].sort((a, b) => TOKEN_SCOPES.indexOf(a) - TOKEN_SCOPES.indexOf(b)),

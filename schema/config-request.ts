@@ -23,6 +23,9 @@ export const ConfigChangesQuery = z
     since: z.iso.datetime({ offset: true }).optional(),
     device: z.string().max(253).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    include_diff: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    include_diff: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
   })
   .strict();

@@ -8,7 +8,10 @@ export type ContainerAction = (typeof CONTAINER_ACTIONS)[number];
 export const CHANGING_CONTAINER_ACTIONS: readonly ContainerAction[] = ['start', 'stop', 'restart', 'remove'];
 
 /** Docker's own rule for names (`[a-zA-Z0-9][a-zA-Z0-9_.-]+`); ids are hex, which it also matches. */
-export const ContainerName = z.string().max(255).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'container: a docker name or id (letters, digits, _ . -)');
+export const ContainerName = z
+  .string()
+  .max(255)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'container: a docker name or id (letters, digits, _ . -)');
 
 export const ContainerActionRequest = z
   .object({
@@ -44,7 +47,8 @@ export const ContainerActionRequest = z
     if ((r.action === 'logs' || r.action === 'exec') && r.containers.length !== 1) {
       ctx.addIssue({ code: 'custom', path: ['containers'], message: `${r.action} takes exactly one container` });
     }
-    if (r.action === 'exec' && r.command === undefined) ctx.addIssue({ code: 'custom', path: ['command'], message: 'exec needs a command' });
+    if (r.action === 'exec' && r.command === undefined)
+      ctx.addIssue({ code: 'custom', path: ['command'], message: 'exec needs a command' });
   })
   .transform((r) => (r.action === 'logs' ? { ...r, tail: r.tail ?? DEFAULT_LOG_LINES } : r));
 export type ContainerActionRequest = z.infer<typeof ContainerActionRequest>;

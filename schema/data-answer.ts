@@ -20,8 +20,16 @@ export const dataAnswerShape = {
   from_cache: z.boolean(),
   workflow_id: z.string().optional(),
   insights: z.array(Insight),
-  stale: z.literal(true).optional().describe('present when the snapshot is older than its freshness threshold and the database could not be asked for a newer one'),
-  stale_reason: z.string().optional().describe('why no fresher answer was given, e.g. "database unreachable: connect ECONNREFUSED 127.0.0.1:5432"'),
+  stale: z
+    .literal(true)
+    .optional()
+    .describe(
+      'present when the snapshot is older than its freshness threshold and the database could not be asked for a newer one',
+    ),
+  stale_reason: z
+    .string()
+    .optional()
+    .describe('why no fresher answer was given, e.g. "database unreachable: connect ECONNREFUSED 127.0.0.1:5432"'),
 } satisfies Record<keyof DataAnswer, z.ZodType>;
 
 /** The answer of one data type: `data` is what its collector parses, as its schema describes it. */

@@ -396,7 +396,9 @@ export interface AuditLogTable {
 }
 
 /** The per-type snapshot tables (those with the snapshot columns): one per registered data type. */
-export type SnapshotTableName = { [K in keyof Database]: Database[K] extends SnapshotColumns ? K : never }[keyof Database];
+export type SnapshotTableName = {
+  [K in keyof Database]: Database[K] extends SnapshotColumns ? K : never;
+}[keyof Database];
 
 export interface Database {
   devices: DevicesTable;

@@ -6,7 +6,10 @@ import { DEVICE_TYPES } from './device-types.ts';
 export const Hostname = z
   .string()
   .trim()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'hostname: 1-63 letters, digits, dot, dash or underscore, starting with a letter or digit');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+    'hostname: 1-63 letters, digits, dot, dash or underscore, starting with a letter or digit',
+  );
 
 /** A DNS name, IPv4 or IPv6 address (no spaces, no shell characters). */
 export const Address = z
@@ -14,7 +17,10 @@ export const Address = z
   .trim()
   .min(1)
   .max(253)
-  .regex(/^(\[?[0-9A-Fa-f:.]+\]?|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/, 'address: a host name, IPv4 or IPv6 address');
+  .regex(
+    /^(\[?[0-9A-Fa-f:.]+\]?|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/,
+    'address: a host name, IPv4 or IPv6 address',
+  );
 
 export const Username = z
   .string()
@@ -25,7 +31,6 @@ export const Tag = z
   .string()
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'tag: letters, digits, dot, colon, dash or underscore');
-
 
 const IdentityFile = z
   .string()

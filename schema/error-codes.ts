@@ -28,9 +28,9 @@ export const DEVICE_ERROR_CODES = {
 
 export type DeviceErrorCode = keyof typeof DEVICE_ERROR_CODES;
 
-export const NON_RETRYABLE_DEVICE_ERRORS: DeviceErrorCode[] = (Object.keys(DEVICE_ERROR_CODES) as DeviceErrorCode[]).filter(
-  (code) => !DEVICE_ERROR_CODES[code].retryable,
-);
+export const NON_RETRYABLE_DEVICE_ERRORS: DeviceErrorCode[] = (
+  Object.keys(DEVICE_ERROR_CODES) as DeviceErrorCode[]
+).filter((code) => !DEVICE_ERROR_CODES[code].retryable);
 
 export function isDeviceErrorCode(value: string): value is DeviceErrorCode {
   return Object.hasOwn(DEVICE_ERROR_CODES, value);

@@ -15,14 +15,27 @@ export const FleetContainersQuery = z
   .object({
     device: Hostname.optional().describe('Only this device'),
     state: z.enum(CONTAINER_STATE_NAMES).optional().describe('Only containers in this state'),
-    name: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only (what container names are made of)').optional().describe('Substring of the container name (case-insensitive)'),
+    name: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, `_`, `.` and `-` only (what container names are made of)')
+      .optional()
+      .describe('Substring of the container name (case-insensitive)'),
     limit: z.coerce.number().int().min(1).max(MAX_FLEET_CONTAINERS_PAGE).default(100),
     offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
   })
   .strict();
 export type FleetContainersQuery = z.infer<typeof FleetContainersQuery>;
 
-const Port = z.looseObject({ container_port: z.number(), container_port_end: z.number().optional(), protocol: z.string(), host_ip: z.string().optional(), host_port: z.number().optional(), host_port_end: z.number().optional() });
+const Port = z.looseObject({
+  container_port: z.number(),
+  container_port_end: z.number().optional(),
+  protocol: z.string(),
+  host_ip: z.string().optional(),
+  host_port: z.number().optional(),
+  host_port_end: z.number().optional(),
+});
 
 /** What `GET /api/containers` and MCP list_all_containers answer. */
 export const fleetContainersAnswerShape = {
@@ -46,6 +59,7 @@ export const fleetContainersAnswerShape = {
   total: z.number().int(),
   limit: z.number().int(),
   offset: z.number().int(),
-  sources: z.array(z.object({ device: z.string(), collected_at: z.string().nullable(), docker_available: z.boolean().nullable() })),
+  sources: z.array(
+    z.object({ device: z.string(), collected_at: z.string().nullable(), docker_available: z.boolean().nullable() }),
+  ),
 } satisfies Record<keyof FleetContainersAnswer, z.ZodType>;
-

@@ -11,7 +11,11 @@ export const QEMU_ONLY_GUEST_ACTIONS: readonly GuestAction[] = ['suspend', 'resu
 /** PVE's own VMID range (pve-vmid: 100 to 999999999); lower ids are reserved. */
 export const Vmid = z.number().int().min(100, 'vmid: 100 to 999999999').max(999_999_999, 'vmid: 100 to 999999999');
 /** A VMID in a URL path: digits only, so `1e3` or ` 101` never pass for a number. */
-export const VmidParam = z.string().regex(/^\d{1,9}$/, 'vmid: 100 to 999999999').transform(Number).pipe(Vmid);
+export const VmidParam = z
+  .string()
+  .regex(/^\d{1,9}$/, 'vmid: 100 to 999999999')
+  .transform(Number)
+  .pipe(Vmid);
 
 /** What the API, MCP and CLI ask for; the guest's type comes from the device's guest list. */
 export const GuestActionRequest = z
@@ -24,5 +28,8 @@ export type GuestActionRequest = z.infer<typeof GuestActionRequest>;
 
 /** A request resolved against the device: what the command is built from. */
 /** `sudo`: qm and pct need root; a non-root SSH user runs them through `sudo -n` when the collector found it allowed. */
-export const GuestActionTarget = GuestActionRequest.extend({ type: z.enum(GUEST_TYPES), sudo: z.boolean().default(false) });
+export const GuestActionTarget = GuestActionRequest.extend({
+  type: z.enum(GUEST_TYPES),
+  sudo: z.boolean().default(false),
+});
 export type GuestActionTarget = z.input<typeof GuestActionTarget>;

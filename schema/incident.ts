@@ -43,7 +43,12 @@ export const IncidentView = z.object({
   state: z.enum(['awaiting_replacement', 'rebuilding', 'closed'] satisfies IncidentState[]),
   opened_at: z.iso.datetime(),
   closed_at: z.iso.datetime().nullable(),
-  timeline: z.array(z.object({ at: z.string(), event: z.string(), detail: z.string(), by: z.string().optional() } satisfies Record<keyof IncidentEvent, z.ZodType>)),
+  timeline: z.array(
+    z.object({ at: z.string(), event: z.string(), detail: z.string(), by: z.string().optional() } satisfies Record<
+      keyof IncidentEvent,
+      z.ZodType
+    >),
+  ),
   workflow_id: z.string(),
 });
 export type IncidentView = z.infer<typeof IncidentView>;

@@ -22,7 +22,14 @@ export const OPERATION_STATES = [
 ] as const;
 export type OperationState = (typeof OPERATION_STATES)[number];
 
-export const FINAL_OPERATION_STATES: readonly OperationState[] = ['completed', 'failed', 'cancelled', 'expired', 'rejected', 'blocked'];
+export const FINAL_OPERATION_STATES: readonly OperationState[] = [
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+  'rejected',
+  'blocked',
+];
 
 export type RiskLevel = 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 

@@ -27,7 +27,12 @@ export interface PrincipalRef {
 
 export const LOCAL_OWNER: Principal = { id: 'local', name: 'local owner', kind: 'local_owner', scopes: TOKEN_SCOPES };
 /** INFRA_ADMIN_TOKEN is the owner's own key (never an agent's): it may create the first person's `confirm` token. */
-export const BOOTSTRAP_PRINCIPAL: Principal = { id: 'bootstrap', name: 'bootstrap admin token', kind: 'bootstrap', scopes: ['admin', 'confirm'] };
+export const BOOTSTRAP_PRINCIPAL: Principal = {
+  id: 'bootstrap',
+  name: 'bootstrap admin token',
+  kind: 'bootstrap',
+  scopes: ['admin', 'confirm'],
+};
 /** Schedules, watchers and runbooks acting on their own. */
 export const SYSTEM_PRINCIPAL: PrincipalRef = { id: 'system', name: 'infrastructor', on_behalf_of: null };
 

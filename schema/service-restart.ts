@@ -49,7 +49,10 @@ export type ServiceRestartView = z.infer<typeof ServiceRestartView>;
 export const ServiceRestartRequest = z
   .object({
     service: z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/, 'a compose service name'),
-    project: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,127}$/, 'a compose project name (lower case, digits, - and _)').optional(),
+    project: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,127}$/, 'a compose project name (lower case, digits, - and _)')
+      .optional(),
   })
   .strict();
 export type ServiceRestartRequest = z.infer<typeof ServiceRestartRequest>;

@@ -4,22 +4,45 @@ import type { Trigger } from './database.ts';
 import type { OperationSettings } from './operation.ts';
 
 /** Compose's rule for project names (it also keeps them safe in paths, workflow ids and shells). */
-export const StackName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'stack name: 1-63 lowercase letters, digits, dash or underscore, starting with a letter or digit');
+export const StackName = z
+  .string()
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,62}$/,
+    'stack name: 1-63 lowercase letters, digits, dash or underscore, starting with a letter or digit',
+  );
 
-const ComposeText = z.string().min(1).max(1024 * 1024).describe('The whole compose file (YAML)');
+const ComposeText = z
+  .string()
+  .min(1)
+  .max(1024 * 1024)
+  .describe('The whole compose file (YAML)');
 
 /** Seconds every service has to run (and be healthy, when it has a healthcheck) after `up`. */
-const DeadlineSeconds = z.number().int().min(5).max(1800).optional().describe('How long services may take to run and be healthy (default 120 s)');
+const DeadlineSeconds = z
+  .number()
+  .int()
+  .min(5)
+  .max(1800)
+  .optional()
+  .describe('How long services may take to run and be healthy (default 120 s)');
 
 const KeyedValues = z.record(z.string().max(255), z.string().max(8192).nullable());
 
 export const StackServicePatch = z
   .object({
     image: z.string().max(300).optional().describe('A whole image reference'),
-    tag: z.string().max(128).optional().describe('A new tag for the service\'s image'),
-    ports: z.array(z.string().max(100)).max(100).optional().describe('Replaces the port list: [ip:][host:]container[/protocol]'),
+    tag: z.string().max(128).optional().describe("A new tag for the service's image"),
+    ports: z
+      .array(z.string().max(100))
+      .max(100)
+      .optional()
+      .describe('Replaces the port list: [ip:][host:]container[/protocol]'),
     environment: KeyedValues.optional().describe('Variables to set; null removes one'),
-    volumes: z.array(z.string().max(600)).max(100).optional().describe('Replaces the volume list: source:/target[:mode]'),
+    volumes: z
+      .array(z.string().max(600))
+      .max(100)
+      .optional()
+      .describe('Replaces the volume list: source:/target[:mode]'),
     labels: KeyedValues.optional().describe('Labels to set; null removes one'),
   })
   .strict()
@@ -29,16 +52,23 @@ export const StackServicePatch = z
 export const StackPatch = z.object({ services: z.record(z.string().max(63), StackServicePatch) }).strict();
 export type StackPatch = z.output<typeof StackPatch>;
 
-export const StackDeployRequest = z.object({ name: StackName, compose: ComposeText, deadline_seconds: DeadlineSeconds }).strict();
+export const StackDeployRequest = z
+  .object({ name: StackName, compose: ComposeText, deadline_seconds: DeadlineSeconds })
+  .strict();
 export type StackDeployRequest = z.output<typeof StackDeployRequest>;
 
 export const StackUpdateRequest = z
   .object({ compose: ComposeText.optional(), patch: StackPatch.optional(), deadline_seconds: DeadlineSeconds })
   .strict()
-  .refine((r) => (r.compose === undefined) !== (r.patch === undefined), 'give either compose (the whole file) or patch');
+  .refine(
+    (r) => (r.compose === undefined) !== (r.patch === undefined),
+    'give either compose (the whole file) or patch',
+  );
 export type StackUpdateRequest = z.output<typeof StackUpdateRequest>;
 
-export const StackRemoveRequest = z.object({ volumes: z.boolean().default(false).describe('Also delete the stack\'s named volumes and their data') }).strict();
+export const StackRemoveRequest = z
+  .object({ volumes: z.boolean().default(false).describe("Also delete the stack's named volumes and their data") })
+  .strict();
 
 export const STACK_ACTIONS = ['deploy', 'update', 'pull', 'restart', 'down', 'remove'] as const;
 export type StackAction = (typeof STACK_ACTIONS)[number];
@@ -88,7 +118,8 @@ export interface StackOperationInput {
   operationWorkflowPrefix: string;
 }
 
-export type StackPhase = 'planning' | 'refused' | 'applying' | 'waiting' | 'reverting' | 'completed' | 'reverted' | 'failed' | 'cancelled';
+export type StackPhase =
+  'planning' | 'refused' | 'applying' | 'waiting' | 'reverting' | 'completed' | 'reverted' | 'failed' | 'cancelled';
 
 export interface StackServiceReadiness {
   service: string;

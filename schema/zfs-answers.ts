@@ -8,7 +8,13 @@ import { z } from 'zod';
 const Endpoint = z.object({ hostname: z.string(), dataset: z.string() });
 const ErrorShape = z.object({ code: z.string(), message: z.string() });
 
-export const ZfsSnapshotAnswer = z.object({ name: z.string(), dataset: z.string(), creation: z.string(), used_bytes: z.number(), referenced_bytes: z.number() });
+export const ZfsSnapshotAnswer = z.object({
+  name: z.string(),
+  dataset: z.string(),
+  creation: z.string(),
+  used_bytes: z.number(),
+  referenced_bytes: z.number(),
+});
 
 export const SnapshotListingAnswer = z.looseObject({
   device: z.string(),
@@ -23,8 +29,20 @@ const Planned = z.looseObject({ name: z.string(), dataset: z.string(), creation:
 export const PruneAnswer = z.looseObject({
   device: z.string(),
   dataset: z.string(),
-  policy: z.looseObject({ keep_last: z.int(), hourly: z.int(), daily: z.int(), weekly: z.int(), monthly: z.int(), yearly: z.int(), name_pattern: z.string().nullable() }),
-  plan: z.object({ keep: z.array(Planned.extend({ reasons: z.array(z.string()) })), destroy: z.array(Planned), ignored: z.array(Planned) }),
+  policy: z.looseObject({
+    keep_last: z.int(),
+    hourly: z.int(),
+    daily: z.int(),
+    weekly: z.int(),
+    monthly: z.int(),
+    yearly: z.int(),
+    name_pattern: z.string().nullable(),
+  }),
+  plan: z.object({
+    keep: z.array(Planned.extend({ reasons: z.array(z.string()) })),
+    destroy: z.array(Planned),
+    ignored: z.array(Planned),
+  }),
   deferred: z.int(),
   dry_run: z.boolean(),
   /** DESTRUCTIVE_ACTION_BLOCKED while the destroy is held; absent for a dry run or nothing to destroy. */
@@ -60,7 +78,15 @@ export const ZfsReplicationAnswer = z.looseObject({
   replication_id: z.string(),
   source: Endpoint,
   target: Endpoint,
-  phase: z.enum(['planning', 'awaiting_confirmation', 'transferring', 'completed', 'up_to_date', 'failed', 'cancelled']),
+  phase: z.enum([
+    'planning',
+    'awaiting_confirmation',
+    'transferring',
+    'completed',
+    'up_to_date',
+    'failed',
+    'cancelled',
+  ]),
   plan: z
     .looseObject({
       snapshot: z.string(),
@@ -74,7 +100,14 @@ export const ZfsReplicationAnswer = z.looseObject({
     .nullable(),
   pending_operation_id: z.string().nullable(),
   result: z
-    .looseObject({ bytes: z.number(), bytes_all_attempts: z.number(), attempts: z.int(), resumed: z.boolean(), received_snapshot: z.string(), duration_ms: z.number() })
+    .looseObject({
+      bytes: z.number(),
+      bytes_all_attempts: z.number(),
+      attempts: z.int(),
+      resumed: z.boolean(),
+      received_snapshot: z.string(),
+      duration_ms: z.number(),
+    })
     .nullable(),
   error: ErrorShape.nullable(),
   workflow_id: z.string(),

@@ -54,7 +54,8 @@ export interface ZfsReplicationInput {
   operationWorkflowPrefix: string;
 }
 
-export type ZfsReplicationPhase = 'planning' | 'awaiting_confirmation' | 'transferring' | 'completed' | 'up_to_date' | 'failed' | 'cancelled';
+export type ZfsReplicationPhase =
+  'planning' | 'awaiting_confirmation' | 'transferring' | 'completed' | 'up_to_date' | 'failed' | 'cancelled';
 
 export interface ZfsReplicationView {
   replication_id: string;

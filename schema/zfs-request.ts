@@ -9,7 +9,11 @@ import { LogSince } from './log-request.ts';
 
 const DatasetName = z.string().min(1).max(255);
 /** A glob over the snapshot part of the name (`autosnap_*_daily`): name characters plus `*` and `?`. */
-export const SnapshotNamePattern = z.string().min(1).max(255).regex(/^[A-Za-z0-9_.:*?-]+$/, 'name_pattern: letters, digits, _ . : - and the wildcards * and ?');
+export const SnapshotNamePattern = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[A-Za-z0-9_.:*?-]+$/, 'name_pattern: letters, digits, _ . : - and the wildcards * and ?');
 const Keep = z.coerce.number().int().min(0).max(100_000);
 const Flag = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
@@ -17,7 +21,9 @@ export const ZfsSnapshotListQuery = z
   .object({
     dataset: DatasetName.optional().describe('Only this dataset and its descendants'),
     name_pattern: SnapshotNamePattern.optional(),
-    older_than: LogSince.optional().describe('Only snapshots created before: an age such as 30d or 12h, or an ISO 8601 time'),
+    older_than: LogSince.optional().describe(
+      'Only snapshots created before: an age such as 30d or 12h, or an ISO 8601 time',
+    ),
     limit: z.coerce.number().int().min(1).max(5000).default(500),
   })
   .strict();
@@ -30,7 +36,9 @@ export const RetentionPolicyFields = {
   weekly: Keep.default(0).describe('ISO weeks, Monday first'),
   monthly: Keep.default(0),
   yearly: Keep.default(0),
-  name_pattern: SnapshotNamePattern.optional().describe('Only snapshots whose name (after @) matches take part; others are never destroyed'),
+  name_pattern: SnapshotNamePattern.optional().describe(
+    'Only snapshots whose name (after @) matches take part; others are never destroyed',
+  ),
 };
 
 export const ZfsPruneRequest = z
@@ -83,9 +91,16 @@ export const ZfsReplicationRequest = z
     source_dataset: DatasetName,
     target_device: Hostname,
     target_dataset: DatasetName,
-    snapshot: z.string().min(1).max(255).optional().describe('Snapshot name (after @) to send; the newest when omitted'),
+    snapshot: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .describe('Snapshot name (after @) to send; the newest when omitted'),
     intermediates: Flag.default(false).describe('Send every snapshot in between too (zfs send -I)'),
-    force: Flag.default(false).describe('Roll the target back to the common snapshot first (receive -F): held for a person'),
+    force: Flag.default(false).describe(
+      'Roll the target back to the common snapshot first (receive -F): held for a person',
+    ),
   })
   .strict();
 export type ZfsReplicationRequest = z.infer<typeof ZfsReplicationRequest>;

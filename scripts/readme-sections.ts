@@ -47,11 +47,13 @@ export async function renderMcpReference(client: Client): Promise<string> {
       a?.readOnlyHint ? 'read-only' : a?.destructiveHint !== false && 'destructive',
       !a?.readOnlyHint && a?.idempotentHint && 'idempotent',
       a?.openWorldHint !== false && 'reaches devices',
-    ].filter(Boolean).join(', ') || '—';
+    ]
+      .filter(Boolean)
+      .join(', ') || '—';
   return generated('mcp-reference', [
     `### Tools (${tools.length})`,
     '',
-    'Scope: what the token must hold (see Security). Hints: the tool\'s annotations (readOnlyHint, destructiveHint, idempotentHint, openWorldHint).',
+    "Scope: what the token must hold (see Security). Hints: the tool's annotations (readOnlyHint, destructiveHint, idempotentHint, openWorldHint).",
     '',
     '| Tool | Scope | Hints | What it does |',
     '| --- | --- | --- | --- |',
@@ -68,7 +70,10 @@ export async function renderMcpReference(client: Client): Promise<string> {
     '',
     '| Prompt | Arguments | What it does |',
     '| --- | --- | --- |',
-    ...prompts.map((p) => `| \`${p.name}\` | ${(p.arguments ?? []).map((a) => `\`${a.name}\`${a.required ? '' : '?'}`).join(', ') || '—'} | ${summary(p.description)} |`),
+    ...prompts.map(
+      (p) =>
+        `| \`${p.name}\` | ${(p.arguments ?? []).map((a) => `\`${a.name}\`${a.required ? '' : '?'}`).join(', ') || '—'} | ${summary(p.description)} |`,
+    ),
   ]);
 }
 
@@ -81,7 +86,10 @@ export function renderDataTypes(): string {
     '| data type | what | fresh for / polled every | kept |',
     '|---|---|---|---|',
     ...Object.values(collectors).map((c) => {
-      const cadence = c.freshnessSeconds === c.pollIntervalSeconds ? duration(c.freshnessSeconds) : `${duration(c.freshnessSeconds)} / ${duration(c.pollIntervalSeconds)}`;
+      const cadence =
+        c.freshnessSeconds === c.pollIntervalSeconds
+          ? duration(c.freshnessSeconds)
+          : `${duration(c.freshnessSeconds)} / ${duration(c.pollIntervalSeconds)}`;
       return `| \`${c.dataType}\` | ${cell(c.description)} | ${cadence} | ${c.retentionDays} d |`;
     }),
   ]);
@@ -103,9 +111,20 @@ export function withSection(readme: string, section: string): string {
  * enumerate nothing.
  */
 export async function withDeclaredServer<T>(use: (client: Client) => Promise<T>): Promise<T> {
-  const absent = new Proxy({}, { get: (_t, name) => { throw new Error(`listing the MCP surface does not use ${String(name)}`); } });
+  const absent = new Proxy(
+    {},
+    {
+      get: (_t, name) => {
+        throw new Error(`listing the MCP surface does not use ${String(name)}`);
+      },
+    },
+  );
   const deps = new Proxy(
-    { devices: { list: async () => [] }, events: { subscribe: () => () => undefined }, operations: { settings: { publicUrl: null } } },
+    {
+      devices: { list: async () => [] },
+      events: { subscribe: () => () => undefined },
+      operations: { settings: { publicUrl: null } },
+    },
     { get: (known, name) => (name in known ? known[name as keyof typeof known] : absent) },
   ) as unknown as McpDeps;
   const server = buildServer(deps, openAgentSession());

@@ -41,7 +41,9 @@ async function main(): Promise<number> {
     if ((await run('npx', ['eslint', '.'])) !== 0) return 1;
     if ((await run('npx', ['prettier', '--check', '--log-level', 'warn', '.'])) !== 0) return 1;
   }
-  const files = only.length ? only : [...testFiles('unit'), ...testFiles('workflow'), ...testFiles('integration'), ...testFiles('browser')];
+  const files = only.length
+    ? only
+    : [...testFiles('unit'), ...testFiles('workflow'), ...testFiles('integration'), ...testFiles('browser')];
   // The browser tests drive the console the API serves: build it when its sources changed.
   if (files.some((f) => path.resolve(root, f).startsWith(path.join(root, 'test', 'browser')))) {
     if ((await run('npx', ['tsx', 'scripts/build-web.ts', '--if-stale'])) !== 0) return 1;

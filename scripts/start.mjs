@@ -18,7 +18,9 @@ import { BUILD_DIR, ensureServerBuild, WORKFLOW_BUNDLE } from './server-build.mj
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const installed = spawnSync('bash', [path.join(root, 'scripts', 'install-tools.sh')], { stdio: 'inherit' });
 if (installed.status !== 0) {
-  process.stderr.write(`infrastructor could not start: scripts/install-tools.sh failed (${installed.error?.message ?? `exit ${installed.status ?? installed.signal}`}); see its output above\n`);
+  process.stderr.write(
+    `infrastructor could not start: scripts/install-tools.sh failed (${installed.error?.message ?? `exit ${installed.status ?? installed.signal}`}); see its output above\n`,
+  );
   process.exit(1);
 }
 if (!ensureServerBuild()) {
@@ -27,9 +29,15 @@ if (!ensureServerBuild()) {
 }
 // The console is built by `npm ci`; this rebuilds it only when its sources changed since (in a child, so
 // tsx does not stay loaded here).
-const builtWeb = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'build-web.ts'), '--if-stale'], { stdio: 'inherit' });
+const builtWeb = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', path.join(root, 'scripts', 'build-web.ts'), '--if-stale'],
+  { stdio: 'inherit' },
+);
 if (builtWeb.status !== 0) {
-  process.stderr.write(`infrastructor could not start: building the web console failed (${builtWeb.error?.message ?? `exit ${builtWeb.status ?? builtWeb.signal}`}); see its output above, or run npm ci\n`);
+  process.stderr.write(
+    `infrastructor could not start: building the web console failed (${builtWeb.error?.message ?? `exit ${builtWeb.status ?? builtWeb.signal}`}); see its output above, or run npm ci\n`,
+  );
   process.exit(1);
 }
 // The worker loads the bundle the build wrote instead of bundling workflows/ at every start.

@@ -26,11 +26,27 @@ export class AlertService {
       config_change: ['min_risk'],
       operation: ['operation_states'],
     };
-    const stray = Object.keys(input.match).filter((k) => !allowed[input.source].includes(k as keyof typeof input.match));
-    if (stray.length > 0 || (input.source === 'device_status' && !input.match.states?.length) || (input.source === 'operation' && !input.match.operation_states?.length)) {
-      throw new ServiceError('validation_error', 400, `a ${input.source} rule takes match.${allowed[input.source].join(' / match.')}${stray.length ? `, not ${stray.join(', ')}` : ''}`);
+    const stray = Object.keys(input.match).filter(
+      (k) => !allowed[input.source].includes(k as keyof typeof input.match),
+    );
+    if (
+      stray.length > 0 ||
+      (input.source === 'device_status' && !input.match.states?.length) ||
+      (input.source === 'operation' && !input.match.operation_states?.length)
+    ) {
+      throw new ServiceError(
+        'validation_error',
+        400,
+        `a ${input.source} rule takes match.${allowed[input.source].join(' / match.')}${stray.length ? `, not ${stray.join(', ')}` : ''}`,
+      );
     }
-    const row = await this.store.alertRules.insertRule({ name: input.name, source: input.source, match: JSON.stringify(input.match), for_seconds: input.for_seconds, enabled: input.enabled });
+    const row = await this.store.alertRules.insertRule({
+      name: input.name,
+      source: input.source,
+      match: JSON.stringify(input.match),
+      for_seconds: input.for_seconds,
+      enabled: input.enabled,
+    });
     if (!row) throw new ServiceError('conflict', 409, `a rule named ${input.name} exists`);
     return ruleView(row);
   }
@@ -50,7 +66,13 @@ export class AlertService {
   }
 
   async createChannel(input: AlertChannelCreate) {
-    const row = await this.store.alertRules.insertChannel({ name: input.name, kind: input.kind, url: input.url, secret: input.secret ?? null, enabled: true });
+    const row = await this.store.alertRules.insertChannel({
+      name: input.name,
+      kind: input.kind,
+      url: input.url,
+      secret: input.secret ?? null,
+      enabled: true,
+    });
     if (!row) throw new ServiceError('conflict', 409, `a channel named ${input.name} exists`);
     return channelView(row);
   }
@@ -60,7 +82,9 @@ export class AlertService {
    * whether the receiver took it: its HTTP status, or why it could not be reached. The receiver's body
    * is not passed on.
    */
-  async testChannel(id: string): Promise<{ channel: string; delivered: boolean; status: number | null; detail: string }> {
+  async testChannel(
+    id: string,
+  ): Promise<{ channel: string; delivered: boolean; status: number | null; detail: string }> {
     const channel = await this.store.alertRules.findChannel(id);
     if (!channel) throw notFound(`alert channel ${id}`);
     const now = new Date().toISOString();
@@ -79,10 +103,20 @@ export class AlertService {
     try {
       const res = await sendToChannel(deliveryRequest(channel, test));
       await res.body?.cancel();
-      return { channel: channel.name, delivered: res.ok, status: res.status, detail: `the receiver answered ${res.status}` };
+      return {
+        channel: channel.name,
+        delivered: res.ok,
+        status: res.status,
+        detail: `the receiver answered ${res.status}`,
+      };
     } catch (err) {
       const reason = err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
-      return { channel: channel.name, delivered: false, status: null, detail: `the receiver could not be reached: ${reason}` };
+      return {
+        channel: channel.name,
+        delivered: false,
+        status: null,
+        detail: `the receiver could not be reached: ${reason}`,
+      };
     }
   }
 
@@ -108,9 +142,25 @@ function alertView(a: Selectable<AlertsTable>) {
 }
 
 function ruleView(r: AlertRule) {
-  return { id: r.id, name: r.name, source: r.source, match: r.match, for_seconds: r.for_seconds, enabled: r.enabled, created_at: r.created_at.toISOString() };
+  return {
+    id: r.id,
+    name: r.name,
+    source: r.source,
+    match: r.match,
+    for_seconds: r.for_seconds,
+    enabled: r.enabled,
+    created_at: r.created_at.toISOString(),
+  };
 }
 
 function channelView(c: AlertChannel) {
-  return { id: c.id, name: c.name, kind: c.kind, url: c.url, has_secret: c.secret !== null, enabled: c.enabled, created_at: c.created_at.toISOString() };
+  return {
+    id: c.id,
+    name: c.name,
+    kind: c.kind,
+    url: c.url,
+    has_secret: c.secret !== null,
+    enabled: c.enabled,
+    created_at: c.created_at.toISOString(),
+  };
 }

@@ -72,7 +72,10 @@ export class CachedReadCounts {
         await this.store.audit.addReadCounts([...counts.values()]);
       } catch (err) {
         for (const [key, c] of counts) this.putBack(key, c);
-        this.logger.warn('cached read counts not written yet; kept for the next flush', { error: err instanceof Error ? err.message : String(err), rows: counts.size });
+        this.logger.warn('cached read counts not written yet; kept for the next flush', {
+          error: err instanceof Error ? err.message : String(err),
+          rows: counts.size,
+        });
       }
     });
     return this.flushing;

@@ -55,7 +55,13 @@ export interface HistoryAnswer {
 
 export interface CacheStats {
   data_types: Array<{ data_type: string; freshness_seconds: number; poll_interval_seconds: number; snapshots: number }>;
-  reads_since_start: { total: number; cache_hits: number; hit_rate: number | null; collections_started: number; joined_in_process: number };
+  reads_since_start: {
+    total: number;
+    cache_hits: number;
+    hit_rate: number | null;
+    collections_started: number;
+    joined_in_process: number;
+  };
 }
 
 /**
@@ -87,9 +93,18 @@ export class CollectionService {
     devices.onChange((hostname) => this.forget(hostname));
   }
 
-  async read(hostname: string, dataType: string, opts: { forceRefresh: boolean }, ctx: RequestContext): Promise<DataAnswer> {
+  async read(
+    hostname: string,
+    dataType: string,
+    opts: { forceRefresh: boolean },
+    ctx: RequestContext,
+  ): Promise<DataAnswer> {
     if (!isDataType(dataType)) {
-      throw new ServiceError('unknown_data_type', 404, `unknown data type ${dataType}; known: ${DATA_TYPES.join(', ')}`);
+      throw new ServiceError(
+        'unknown_data_type',
+        404,
+        `unknown data type ${dataType}; known: ${DATA_TYPES.join(', ')}`,
+      );
     }
     const started = performance.now();
     const collector = collectorFor(dataType);
@@ -109,7 +124,11 @@ export class CollectionService {
           if (!cached) throw databaseUnavailable();
           // While the database is away, the last snapshot this process saw beats no answer: it says it is stale, and why.
           this.countCachedRead(cached, hostname, dataType, ctx, started);
-          return { ...cachedAnswer(hostname, dataType, cached), stale: true, stale_reason: `database unreachable: ${unreachable}` };
+          return {
+            ...cachedAnswer(hostname, dataType, cached),
+            stale: true,
+            stale_reason: `database unreachable: ${unreachable}`,
+          };
         }
         if (cached) this.recent.set(cacheKey, cached);
       }
@@ -135,19 +154,46 @@ export class CollectionService {
         ...fields,
       });
     const device = await this.devices.require(hostname);
-    const input: CollectionInput = { hostname, dataType, trigger: ctx.trigger, forceRefresh: opts.forceRefresh, correlationId: ctx.correlationId, principal: ctx.principal.id };
+    const input: CollectionInput = {
+      hostname,
+      dataType,
+      trigger: ctx.trigger,
+      forceRefresh: opts.forceRefresh,
+      correlationId: ctx.correlationId,
+      principal: ctx.principal.id,
+    };
     try {
       reads.inc({ data_type: dataType, cache_hit: 'false' });
       const { result, workflowId } = await this.collectJoined(input);
-      const snapshot = { id: result.snapshotId, collectedAt: new Date(result.collectedAt), collectionId: workflowId, durationMs: result.durationMs, data: result.data };
+      const snapshot = {
+        id: result.snapshotId,
+        collectedAt: new Date(result.collectedAt),
+        collectionId: workflowId,
+        durationMs: result.durationMs,
+        data: result.data,
+      };
       const insights = insightsFor(dataType, result.data);
       this.recent.set(cacheKey, { deviceId: device.id, snapshot, insights });
       await auditRead(device.id, { cache_hit: false, workflow_id: workflowId, snapshot_id: result.snapshotId });
       const ageSeconds = (Date.now() - snapshot.collectedAt.getTime()) / 1000;
-      return { device: hostname, data_type: dataType, data: result.data, collected_at: result.collectedAt, age_seconds: round(Math.max(0, ageSeconds)), from_cache: false, workflow_id: workflowId, insights };
+      return {
+        device: hostname,
+        data_type: dataType,
+        data: result.data,
+        collected_at: result.collectedAt,
+        age_seconds: round(Math.max(0, ageSeconds)),
+        from_cache: false,
+        workflow_id: workflowId,
+        insights,
+      };
     } catch (err) {
       const failure = asServiceError(err);
-      await auditRead(device.id, { cache_hit: false, status: 'error', error_code: failure.code, error_message: failure.message });
+      await auditRead(device.id, {
+        cache_hit: false,
+        status: 'error',
+        error_code: failure.code,
+        error_message: failure.message,
+      });
       throw failure;
     }
   }
@@ -176,9 +222,17 @@ export class CollectionService {
   }
 
   /** Stored history of one device and type (every collection, from any trigger). */
-  async history(hostname: string, dataType: string, range: { since: Date; until: Date; limit: number; includeData: boolean }): Promise<HistoryAnswer> {
+  async history(
+    hostname: string,
+    dataType: string,
+    range: { since: Date; until: Date; limit: number; includeData: boolean },
+  ): Promise<HistoryAnswer> {
     if (!isDataType(dataType)) {
-      throw new ServiceError('unknown_data_type', 404, `unknown data type ${dataType}; known: ${DATA_TYPES.join(', ')}`);
+      throw new ServiceError(
+        'unknown_data_type',
+        404,
+        `unknown data type ${dataType}; known: ${DATA_TYPES.join(', ')}`,
+      );
     }
     if (range.since > range.until) throw new ServiceError('validation_error', 400, 'since must not be after until');
     const device = await this.devices.require(hostname);
@@ -190,7 +244,12 @@ export class CollectionService {
       until: range.until.toISOString(),
       count: points.length,
       truncated: points.length === range.limit,
-      series: points.map((p) => ({ collected_at: p.collectedAt.toISOString(), snapshot_id: p.id, ...p.values, ...(range.includeData ? { data: p.data } : {}) })),
+      series: points.map((p) => ({
+        collected_at: p.collectedAt.toISOString(),
+        snapshot_id: p.id,
+        ...p.values,
+        ...(range.includeData ? { data: p.data } : {}),
+      })),
     };
   }
 
@@ -203,19 +262,44 @@ export class CollectionService {
     const data_types = [];
     for (const t of DATA_TYPES) {
       const c = collectorFor(t);
-      data_types.push({ data_type: t, freshness_seconds: c.freshnessSeconds, poll_interval_seconds: c.pollIntervalSeconds, snapshots: await this.store.snapshots.count(c.table) });
+      data_types.push({
+        data_type: t,
+        freshness_seconds: c.freshnessSeconds,
+        poll_interval_seconds: c.pollIntervalSeconds,
+        snapshots: await this.store.snapshots.count(c.table),
+      });
     }
     const { total, cacheHits, collectionsStarted, joinedInProcess } = this.counters;
     return {
       data_types,
-      reads_since_start: { total, cache_hits: cacheHits, hit_rate: total ? round(cacheHits / total) : null, collections_started: collectionsStarted, joined_in_process: joinedInProcess },
+      reads_since_start: {
+        total,
+        cache_hits: cacheHits,
+        hit_rate: total ? round(cacheHits / total) : null,
+        collections_started: collectionsStarted,
+        joined_in_process: joinedInProcess,
+      },
     };
   }
 
-  private countCachedRead(cached: RecentSnapshot, hostname: string, dataType: string, ctx: RequestContext, started: number): void {
+  private countCachedRead(
+    cached: RecentSnapshot,
+    hostname: string,
+    dataType: string,
+    ctx: RequestContext,
+    started: number,
+  ): void {
     this.counters.cacheHits++;
     reads.inc({ data_type: dataType, cache_hit: 'true' });
-    this.readCounts.add({ deviceId: cached.deviceId, hostname, dataType, trigger: ctx.trigger, principal: ctx.principal.id, onBehalfOf: ctx.onBehalfOf, durationMs: performance.now() - started });
+    this.readCounts.add({
+      deviceId: cached.deviceId,
+      hostname,
+      dataType,
+      trigger: ctx.trigger,
+      principal: ctx.principal.id,
+      onBehalfOf: ctx.onBehalfOf,
+      durationMs: performance.now() - started,
+    });
   }
 
   workflowId(hostname: string, dataType: string): string {
@@ -268,20 +352,39 @@ function asServiceError(err: unknown): ServiceError {
   if (err instanceof ServiceError) return err;
   let cause: unknown = err;
   while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
-  if (err instanceof WorkflowFailedError && cause instanceof ApplicationFailure && cause.type && isDeviceErrorCode(cause.type)) {
+  if (
+    err instanceof WorkflowFailedError &&
+    cause instanceof ApplicationFailure &&
+    cause.type &&
+    isDeviceErrorCode(cause.type)
+  ) {
     const code = cause.type;
-    const status = code === 'device_not_found' ? 404 : code === 'command_timeout' || code === 'connection_timeout' ? 504 : 502;
+    const status =
+      code === 'device_not_found' ? 404 : code === 'command_timeout' || code === 'connection_timeout' ? 504 : 502;
     return new ServiceError(code, status, cause.message, { retryable: DEVICE_ERROR_CODES[code].retryable });
   }
   // A run that failed on our side (the database away) says why, not just that the workflow failed.
-  const message = err instanceof WorkflowFailedError && cause instanceof ApplicationFailure ? cause.message : err instanceof Error ? err.message : String(err);
+  const message =
+    err instanceof WorkflowFailedError && cause instanceof ApplicationFailure
+      ? cause.message
+      : err instanceof Error
+        ? err.message
+        : String(err);
   return new ServiceError('collection_failed', 502, message);
 }
 
 /** `read`'s answer from a snapshot held in memory (CachedAnswerBytes writes the same keys in the same order). */
 function cachedAnswer(hostname: string, dataType: string, cached: RecentSnapshot): DataAnswer {
   const { snapshot, insights } = cached;
-  return { device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString(), age_seconds: round(ageOf(cached)), from_cache: true, insights };
+  return {
+    device: hostname,
+    data_type: dataType,
+    data: snapshot.data,
+    collected_at: snapshot.collectedAt.toISOString(),
+    age_seconds: round(ageOf(cached)),
+    from_cache: true,
+    insights,
+  };
 }
 
 function ageOf(entry: RecentSnapshot): number {
@@ -300,7 +403,12 @@ class CachedAnswerBytes {
   private lastBody = Buffer.alloc(0);
 
   constructor(hostname: string, dataType: string, { snapshot, insights }: RecentSnapshot) {
-    const before = JSON.stringify({ device: hostname, data_type: dataType, data: snapshot.data, collected_at: snapshot.collectedAt.toISOString() });
+    const before = JSON.stringify({
+      device: hostname,
+      data_type: dataType,
+      data: snapshot.data,
+      collected_at: snapshot.collectedAt.toISOString(),
+    });
     const after = JSON.stringify({ from_cache: true, insights });
     this.head = Buffer.from(`${before.slice(0, -1)},"age_seconds":`);
     this.tail = Buffer.from(`,${after.slice(1)}`);

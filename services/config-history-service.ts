@@ -28,8 +28,14 @@ export class ConfigHistoryService {
    */
   async rollback(snapshotId: string, ctx: RequestContext): Promise<OperationView> {
     const snapshot = await this.version(snapshotId);
-    const view = await this.operations.exec(snapshot.hostname, `config rollback: ${snapshot.path} to version ${snapshotId}`, ctx, { path: snapshot.path, snapshotId });
-    if (view.state === 'failed' && view.error?.code === 'nothing_to_do') throw new ServiceError('nothing_to_do', 409, view.error.message);
+    const view = await this.operations.exec(
+      snapshot.hostname,
+      `config rollback: ${snapshot.path} to version ${snapshotId}`,
+      ctx,
+      { path: snapshot.path, snapshotId },
+    );
+    if (view.state === 'failed' && view.error?.code === 'nothing_to_do')
+      throw new ServiceError('nothing_to_do', 409, view.error.message);
     return view;
   }
 
@@ -40,7 +46,11 @@ export class ConfigHistoryService {
     const userPaths = await this.store.configHistory.listWatchPaths(device.id);
     return {
       device: hostname,
-      watch: { mode: device.config_watch_mode, detail: device.config_watch_detail, workflow_id: this.watchers.workflowId(hostname) },
+      watch: {
+        mode: device.config_watch_mode,
+        detail: device.config_watch_detail,
+        workflow_id: this.watchers.workflowId(hostname),
+      },
       user_paths: userPaths.map((p) => ({ path: p.path, enabled: p.enabled, added_at: p.created_at.toISOString() })),
       files: rows.map((r) => ({
         path: r.path,
@@ -63,7 +73,14 @@ export class ConfigHistoryService {
     return {
       device: hostname,
       kind,
-      files: rows.map((r) => ({ path: r.path, snapshot_id: r.id, changed_at: r.detected_at.toISOString(), parsed: r.parsed, parse_error: r.parse_error, content: r.content === null ? null : redactSecrets(r.content).text })),
+      files: rows.map((r) => ({
+        path: r.path,
+        snapshot_id: r.id,
+        changed_at: r.detected_at.toISOString(),
+        parsed: r.parsed,
+        parse_error: r.parse_error,
+        content: r.content === null ? null : redactSecrets(r.content).text,
+      })),
     };
   }
 
@@ -98,7 +115,11 @@ export class ConfigHistoryService {
    */
   async snapshot(id: string, opts: { raw: boolean; principal: Principal }) {
     if (opts.raw && !scopesAllow(opts.principal.scopes, 'admin')) {
-      throw new ServiceError('insufficient_scope', 403, `the raw content (secrets included) needs the admin scope; ${opts.principal.name} has ${opts.principal.scopes.join(', ')}`);
+      throw new ServiceError(
+        'insufficient_scope',
+        403,
+        `the raw content (secrets included) needs the admin scope; ${opts.principal.name} has ${opts.principal.scopes.join(', ')}`,
+      );
     }
     const { device_id: _deviceId, capture_id: _captureId, ...row } = await this.version(id);
     const redacted = row.content === null || opts.raw ? null : redactSecrets(row.content);
@@ -121,11 +142,19 @@ export class ConfigHistoryService {
   async diff(fromId: string, toId: string) {
     const [from, to] = await Promise.all([this.version(fromId), this.version(toId)]);
     if (from.hostname !== to.hostname || from.path !== to.path) {
-      throw new ServiceError('validation_error', 400, 'both snapshots must be versions of the same file on the same device');
+      throw new ServiceError(
+        'validation_error',
+        400,
+        'both snapshots must be versions of the same file on the same device',
+      );
     }
     const fromContent = from.change_type === 'DELETE' ? null : from.content;
     const toContent = to.change_type === 'DELETE' ? null : to.content;
-    const text = unifiedDiff(to.path, fromContent === null ? null : redactSecrets(fromContent).text, toContent === null ? null : redactSecrets(toContent, fromContent).text);
+    const text = unifiedDiff(
+      to.path,
+      fromContent === null ? null : redactSecrets(fromContent).text,
+      toContent === null ? null : redactSecrets(toContent, fromContent).text,
+    );
     return {
       device: to.hostname,
       path: to.path,
@@ -146,7 +175,11 @@ export class ConfigHistoryService {
   async changes(q: { since?: Date; hostname?: string; limit: number; includeDiff: boolean }) {
     const rows = await this.store.configHistory.listChanges(q);
     return {
-      changes: rows.map(({ diff, device_id: _deviceId, ...r }) => ({ ...r, detected_at: r.detected_at.toISOString(), ...(q.includeDiff ? { diff: diff === null ? null : redactDiff(diff).text } : {}) })),
+      changes: rows.map(({ diff, device_id: _deviceId, ...r }) => ({
+        ...r,
+        detected_at: r.detected_at.toISOString(),
+        ...(q.includeDiff ? { diff: diff === null ? null : redactDiff(diff).text } : {}),
+      })),
     };
   }
 
@@ -157,13 +190,15 @@ export class ConfigHistoryService {
    */
   async addWatchPath(hostname: string, path: string) {
     const device = await this.devices.require(hostname);
-    if (await this.store.configHistory.addWatchPath(device.id, path)) await this.watchers.rewatch(hostname, { waitUntilWatching: true });
+    if (await this.store.configHistory.addWatchPath(device.id, path))
+      await this.watchers.rewatch(hostname, { waitUntilWatching: true });
     return this.files(hostname);
   }
 
   async removeWatchPath(hostname: string, path: string) {
     const device = await this.devices.require(hostname);
-    if (!(await this.store.configHistory.removeWatchPath(device.id, path))) throw notFound(`watched path ${path} on ${hostname}`);
+    if (!(await this.store.configHistory.removeWatchPath(device.id, path)))
+      throw notFound(`watched path ${path} on ${hostname}`);
     await this.watchers.rewatch(hostname, { waitUntilWatching: true });
     return this.files(hostname);
   }

@@ -1,4 +1,10 @@
-import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client } from '@temporalio/client';
+import {
+  WorkflowIdConflictPolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateStage,
+  type Client,
+} from '@temporalio/client';
 import type { DeviceWatchers } from '../activities/device-change.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { ConfigWatchMode } from '../schema/database.ts';

@@ -38,7 +38,11 @@ export class DeviceActionService {
     private readonly operations: OperationService,
   ) {}
 
-  async containers(hostname: string, request: ContainerActionRequest, ctx: RequestContext): Promise<ContainerActionOutcome> {
+  async containers(
+    hostname: string,
+    request: ContainerActionRequest,
+    ctx: RequestContext,
+  ): Promise<ContainerActionOutcome> {
     await this.requireContainers(hostname, request.containers, ctx);
     const operation = await this.operations.exec(hostname, containerActionCommand(request), ctx);
     if (operation.state !== 'completed' || operation.result?.exit_code !== 0) return { operation };
@@ -62,10 +66,19 @@ export class DeviceActionService {
     const { guest: found, sudo } = await this.requireGuest(hostname, request.vmid, ctx);
     const label = `guest ${found.vmid} (${found.name})`;
     if (found.type === 'lxc' && QEMU_ONLY_GUEST_ACTIONS.includes(request.action)) {
-      throw new ServiceError('unsupported_action', 400, `${request.action} applies to QEMU virtual machines only; ${label} is an LXC container`);
+      throw new ServiceError(
+        'unsupported_action',
+        400,
+        `${request.action} applies to QEMU virtual machines only; ${label} is an LXC container`,
+      );
     }
-    if (found.template === true) throw new ServiceError('guest_is_template', 409, `${label} is a template: templates never run; clone it first`);
-    const operation = await this.operations.exec(hostname, guestActionCommand({ ...request, type: found.type, sudo }), ctx);
+    if (found.template === true)
+      throw new ServiceError('guest_is_template', 409, `${label} is a template: templates never run; clone it first`);
+    const operation = await this.operations.exec(
+      hostname,
+      guestActionCommand({ ...request, type: found.type, sudo }),
+      ctx,
+    );
     const guest = { vmid: found.vmid, name: found.name, type: found.type };
     if (operation.state !== 'completed' || operation.result?.exit_code !== 0) return { operation, guest };
     const now = (await this.guestList(hostname, true, ctx)).guests.find((g) => g.vmid === request.vmid);
@@ -81,7 +94,11 @@ export class DeviceActionService {
    * `zfs snapshot [-r] dataset@name` on a dataset the device has. Taking a snapshot loses nothing, so
    * the protection lets it run at once; it is still an audited operation.
    */
-  async zfsSnapshot(hostname: string, request: { dataset: string; name: string; recursive: boolean }, ctx: RequestContext): Promise<OperationView> {
+  async zfsSnapshot(
+    hostname: string,
+    request: { dataset: string; name: string; recursive: boolean },
+    ctx: RequestContext,
+  ): Promise<OperationView> {
     let snapshot: string;
     try {
       snapshot = validateSnapshotName(request.dataset, request.name);
@@ -90,13 +107,20 @@ export class DeviceActionService {
     }
     const known = async (forceRefresh: boolean) => {
       const data = (await this.collection.read(hostname, 'zfs', { forceRefresh }, ctx)).data as ZfsData;
-      if (!data.zfs_available) throw new ServiceError('zfs_unavailable', 409, `${hostname} has no ZFS${data.reason ? `: ${data.reason}` : ''}`);
+      if (!data.zfs_available)
+        throw new ServiceError(
+          'zfs_unavailable',
+          409,
+          `${hostname} has no ZFS${data.reason ? `: ${data.reason}` : ''}`,
+        );
       return data.datasets.map((d) => d.name);
     };
     let datasets = await known(false);
     if (!datasets.includes(request.dataset)) datasets = await known(true);
     if (!datasets.includes(request.dataset)) {
-      throw new ServiceError('unknown_dataset', 404, `${hostname} has no dataset ${request.dataset}`, { known: datasets });
+      throw new ServiceError('unknown_dataset', 404, `${hostname} has no dataset ${request.dataset}`, {
+        known: datasets,
+      });
     }
     return this.operations.exec(hostname, zfsSnapshotCommand(snapshot, request.recursive), ctx);
   }
@@ -119,7 +143,11 @@ export class DeviceActionService {
 
   /** The guest must be on the node; a stale cached list gets one fresh look first. */
   /** The guest, and whether qm/pct must go through `sudo -n` (the collector found the SSH user not root). */
-  private async requireGuest(hostname: string, vmid: number, ctx: RequestContext): Promise<{ guest: Guest; sudo: boolean }> {
+  private async requireGuest(
+    hostname: string,
+    vmid: number,
+    ctx: RequestContext,
+  ): Promise<{ guest: Guest; sudo: boolean }> {
     let list = await this.guestList(hostname, false, ctx);
     let found = list.guests.find((g) => g.vmid === vmid);
     if (!found) {
@@ -127,15 +155,23 @@ export class DeviceActionService {
       found = list.guests.find((g) => g.vmid === vmid);
     }
     if (!found) {
-      throw new ServiceError('unknown_guest', 404, `${hostname} has no guest ${vmid}`, { known: list.guests.map((g) => ({ vmid: g.vmid, name: g.name, type: g.type })) });
+      throw new ServiceError('unknown_guest', 404, `${hostname} has no guest ${vmid}`, {
+        known: list.guests.map((g) => ({ vmid: g.vmid, name: g.name, type: g.type })),
+      });
     }
     return { guest: found, sudo: list.privilege === 'sudo' };
   }
 
-  private async guestList(hostname: string, forceRefresh: boolean, ctx: RequestContext): Promise<Pick<GuestsData, 'guests' | 'privilege'>> {
+  private async guestList(
+    hostname: string,
+    forceRefresh: boolean,
+    ctx: RequestContext,
+  ): Promise<Pick<GuestsData, 'guests' | 'privilege'>> {
     const data = (await this.collection.read(hostname, 'guests', { forceRefresh }, ctx)).data as GuestsData;
-    if (data.status === 'not_proxmox') throw new ServiceError('proxmox_unavailable', 409, `${hostname} is not a Proxmox VE host`);
-    if (data.status === 'needs_sudo') throw new ServiceError('needs_sudo', 409, `${hostname}: ${data.note ?? 'pvesh, qm and pct need root'}`);
+    if (data.status === 'not_proxmox')
+      throw new ServiceError('proxmox_unavailable', 409, `${hostname} is not a Proxmox VE host`);
+    if (data.status === 'needs_sudo')
+      throw new ServiceError('needs_sudo', 409, `${hostname}: ${data.note ?? 'pvesh, qm and pct need root'}`);
     return data;
   }
 

@@ -1,4 +1,10 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type Client,
+} from '@temporalio/client';
 import { LOCAL_OWNER, refOf, type Principal, type PrincipalRef } from '../schema/api-token.ts';
 import type { Device, Trigger } from '../schema/database.ts';
 import { DeviceCreate, type DevicePatch, type DeviceView } from '../schema/device.ts';
@@ -108,7 +114,12 @@ export class DeviceService {
         ...requestedWorkflowTags(hostname, ctx),
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ServiceError('device_change_in_progress', 409, `another change of device ${hostname} is under way; try again when it is done`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new ServiceError(
+          'device_change_in_progress',
+          409,
+          `another change of device ${hostname} is under way; try again when it is done`,
+        );
       throw err;
     }
     let result;
@@ -119,7 +130,12 @@ export class DeviceService {
       let cause: unknown = err;
       while (cause instanceof Error && cause.cause) cause = cause.cause;
       const message = cause instanceof Error ? cause.message : String(cause);
-      throw new ServiceError('device_change_incomplete', 502, `the change of device ${hostname} did not complete: ${message}`, { workflow_id: handle.workflowId });
+      throw new ServiceError(
+        'device_change_incomplete',
+        502,
+        `the change of device ${hostname} did not complete: ${message}`,
+        { workflow_id: handle.workflowId },
+      );
     }
     if (result.outcome === 'refused') throw new ServiceError(result.code, result.httpStatus, result.message);
     this.changed(hostname);
@@ -129,11 +145,20 @@ export class DeviceService {
   /** Devices from an OpenSSH client config; a dry run reports what would change and changes nothing. */
   async importSshConfig(
     configText: string,
-    opts: { dryRun: boolean; defaults: { username?: string; identity_file?: string; device_type?: string; tags?: string[] } },
+    opts: {
+      dryRun: boolean;
+      defaults: { username?: string; identity_file?: string; device_type?: string; tags?: string[] };
+    },
     ctx: RequestContext,
   ): Promise<ImportResult> {
     const parsed = parseSshConfig(configText);
-    const result: ImportResult = { dry_run: opts.dryRun, created: [], would_create: [], existing: [], skipped: [...parsed.skipped] };
+    const result: ImportResult = {
+      dry_run: opts.dryRun,
+      created: [],
+      would_create: [],
+      existing: [],
+      skipped: [...parsed.skipped],
+    };
     const candidates: DeviceCreate[] = [];
     for (const host of parsed.hosts) {
       const checked = DeviceCreate.safeParse({
@@ -163,7 +188,11 @@ export class DeviceService {
       status: 'success',
       correlation_id: ctx.correlationId,
       ...auditPrincipal(ctx),
-      details: JSON.stringify({ created: result.created.map((d) => d.hostname), existing: result.existing, skipped: result.skipped }),
+      details: JSON.stringify({
+        created: result.created.map((d) => d.hostname),
+        existing: result.existing,
+        skipped: result.skipped,
+      }),
     });
     return result;
   }

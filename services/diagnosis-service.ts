@@ -14,7 +14,11 @@ export class DiagnosisService {
     private readonly instance: string,
   ) {}
 
-  async diagnose(hostname: string | null, focus: DiagnosisFocus, ctx: RequestContext): Promise<DiagnoseResult & { workflow_id: string }> {
+  async diagnose(
+    hostname: string | null,
+    focus: DiagnosisFocus,
+    ctx: RequestContext,
+  ): Promise<DiagnoseResult & { workflow_id: string }> {
     let hostnames: string[];
     if (hostname) hostnames = [(await this.devices.require(hostname)).hostname];
     else hostnames = (await this.devices.list()).filter((d) => d.monitoring_enabled).map((d) => d.hostname);
@@ -32,7 +36,8 @@ export class DiagnosisService {
       memo: { correlation_id: ctx.correlationId },
     });
     // The one device asked for was removed while it was being diagnosed.
-    if (hostname && result.reports.length === 0) throw new ServiceError('not_found', 404, `device ${hostname} not found`);
+    if (hostname && result.reports.length === 0)
+      throw new ServiceError('not_found', 404, `device ${hostname} not found`);
     return { ...result, workflow_id: workflowId };
   }
 }

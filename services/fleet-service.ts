@@ -75,7 +75,8 @@ export class FleetService {
    */
   async containers(query: FleetContainersQuery): Promise<FleetContainersAnswer> {
     const rows = await this.store.fleet.latestContainersByDevice(query.device);
-    if (query.device !== undefined && rows.length === 0) throw new ServiceError('device_not_found', 404, `no device named ${query.device}`);
+    if (query.device !== undefined && rows.length === 0)
+      throw new ServiceError('device_not_found', 404, `no device named ${query.device}`);
     const name = query.name?.toLowerCase();
     const matching: FleetContainer[] = [];
     const sources: FleetContainerSource[] = [];
@@ -84,7 +85,11 @@ export class FleetService {
       const parsed = row.data === null ? null : ContainersData.safeParse(row.data);
       const data = parsed?.success ? parsed.data : null;
       const collectedAt = row.collected_at?.toISOString() ?? null;
-      sources.push({ device: row.hostname, collected_at: collectedAt, docker_available: data?.docker_available ?? null });
+      sources.push({
+        device: row.hostname,
+        collected_at: collectedAt,
+        docker_available: data?.docker_available ?? null,
+      });
       if (data === null || collectedAt === null) continue;
       const containers = [...data.containers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const container of containers) {
@@ -93,7 +98,13 @@ export class FleetService {
         matching.push({ ...container, device: row.hostname, collected_at: collectedAt });
       }
     }
-    return { containers: matching.slice(query.offset, query.offset + query.limit), total: matching.length, limit: query.limit, offset: query.offset, sources };
+    return {
+      containers: matching.slice(query.offset, query.offset + query.limit),
+      total: matching.length,
+      limit: query.limit,
+      offset: query.offset,
+      sources,
+    };
   }
 
   async summary(): Promise<{ devices: FleetDevice[] }> {
@@ -103,7 +114,8 @@ export class FleetService {
     for (const a of firing) {
       const entry = alerts.get(a.hostname) ?? { firing: 0, worst_severity: null };
       entry.firing++;
-      if ((SEVERITY_RANK[a.severity] ?? 0) > (SEVERITY_RANK[entry.worst_severity ?? ''] ?? 0)) entry.worst_severity = a.severity;
+      if ((SEVERITY_RANK[a.severity] ?? 0) > (SEVERITY_RANK[entry.worst_severity ?? ''] ?? 0))
+        entry.worst_severity = a.severity;
       alerts.set(a.hostname, entry);
     }
     return {
@@ -136,4 +148,3 @@ export class FleetService {
     };
   }
 }
-

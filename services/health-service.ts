@@ -22,18 +22,34 @@ export class HealthService {
   constructor(
     private readonly store: Pick<Repositories, 'devices' | 'health'>,
     private readonly client: Client,
-    private readonly describe: { temporalAddress: string; namespace: string; taskQueue: string; temporalUi: string | null },
+    private readonly describe: {
+      temporalAddress: string;
+      namespace: string;
+      taskQueue: string;
+      temporalUi: string | null;
+    },
   ) {}
 
   async report(): Promise<HealthReport> {
-    const [database, temporal, worker] = await Promise.all([this.checkDatabase(), this.checkTemporal(), this.checkWorker()]);
+    const [database, temporal, worker] = await Promise.all([
+      this.checkDatabase(),
+      this.checkTemporal(),
+      this.checkWorker(),
+    ]);
     let devices: HealthReport['devices'] = null;
     if (database.status === 'ok') {
       const by_status = await this.store.devices.countsByStatus();
       devices = { total: Object.values(by_status).reduce((a, b) => a + b, 0), by_status };
     }
     const ok = database.status === 'ok' && temporal.status === 'ok' && worker.status === 'ok';
-    return { status: ok ? 'ok' : 'degraded', temporal, database, worker, devices, checked_at: new Date().toISOString() };
+    return {
+      status: ok ? 'ok' : 'degraded',
+      temporal,
+      database,
+      worker,
+      devices,
+      checked_at: new Date().toISOString(),
+    };
   }
 
   private async checkDatabase(): Promise<PartHealth> {
@@ -46,7 +62,11 @@ export class HealthService {
   private async checkTemporal(): Promise<PartHealth> {
     return timed(async () => {
       await this.client.connection.workflowService.getSystemInfo({});
-      return { address: this.describe.temporalAddress, namespace: this.describe.namespace, web_ui: this.describe.temporalUi };
+      return {
+        address: this.describe.temporalAddress,
+        namespace: this.describe.namespace,
+        web_ui: this.describe.temporalUi,
+      };
     });
   }
 
@@ -71,6 +91,10 @@ async function timed(check: () => Promise<Record<string, unknown>>): Promise<Par
     const extra = await check();
     return { status: 'ok', latency_ms: Math.round(performance.now() - started), ...extra };
   } catch (err) {
-    return { status: 'down', latency_ms: Math.round(performance.now() - started), error: err instanceof Error ? err.message : String(err) };
+    return {
+      status: 'down',
+      latency_ms: Math.round(performance.now() - started),
+      error: err instanceof Error ? err.message : String(err),
+    };
   }
 }

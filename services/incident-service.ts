@@ -27,12 +27,20 @@ export class IncidentService {
   /** The disk was swapped: the runbook starts following the rebuild. */
   async replaced(incidentId: string, ctx: RequestContext, note: string | null): Promise<IncidentView> {
     const incident = await this.get(incidentId);
-    if (incident.state !== 'awaiting_replacement') throw new ServiceError('incident_not_awaiting_replacement', 409, `incident ${incidentId} is ${incident.state}`);
+    if (incident.state !== 'awaiting_replacement')
+      throw new ServiceError('incident_not_awaiting_replacement', 409, `incident ${incidentId} is ${incident.state}`);
     try {
-      return await this.client.workflow.getHandle(incident.workflow_id).executeUpdate(replacedUpdate, { args: [{ by: `${ctx.principal.name} (${ctx.principal.id})`, note }] });
+      return await this.client.workflow
+        .getHandle(incident.workflow_id)
+        .executeUpdate(replacedUpdate, { args: [{ by: `${ctx.principal.name} (${ctx.principal.id})`, note }] });
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new ServiceError('incident_workflow_missing', 409, `the runbook ${incident.workflow_id} is gone`);
-      throw new ServiceError('incident_refused', 409, err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err));
+      if (err instanceof WorkflowNotFoundError)
+        throw new ServiceError('incident_workflow_missing', 409, `the runbook ${incident.workflow_id} is gone`);
+      throw new ServiceError(
+        'incident_refused',
+        409,
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err),
+      );
     }
   }
 }

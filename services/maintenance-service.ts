@@ -1,8 +1,19 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type Client,
+} from '@temporalio/client';
 import type { MaintenanceInput, MaintenanceView } from '../schema/maintenance.ts';
 import type { MaintenanceRequest } from '../schema/maintenance-request.ts';
 import type { OperationView } from '../schema/operation.ts';
-import { leaveMaintenanceUpdate, maintenancePlannedUpdate, maintenanceQuery, maintenanceSettledUpdate } from '../workflows/maintenance-messages.ts';
+import {
+  leaveMaintenanceUpdate,
+  maintenancePlannedUpdate,
+  maintenanceQuery,
+  maintenanceSettledUpdate,
+} from '../workflows/maintenance-messages.ts';
 import type { maintenanceWorkflow } from '../workflows/maintenance.ts';
 import { requesterOf, type DeviceService, type RequestContext } from './device-service.ts';
 import type { OperationService } from './operation-service.ts';
@@ -31,7 +42,13 @@ export class MaintenanceService {
   /** Plans and holds the stop command for confirmation; answers the plan and the held operation. */
   async enter(hostname: string, request: MaintenanceRequest, ctx: RequestContext): Promise<MaintenanceOutcome> {
     const device = await this.devices.require(hostname);
-    if (device.maintenance) throw new ServiceError('already_in_maintenance', 409, `${hostname} is in maintenance since ${device.maintenance.since}`, { workflow_id: device.maintenance.workflow_id });
+    if (device.maintenance)
+      throw new ServiceError(
+        'already_in_maintenance',
+        409,
+        `${hostname} is in maintenance since ${device.maintenance.since}`,
+        { workflow_id: device.maintenance.workflow_id },
+      );
     const input: MaintenanceInput = {
       hostname,
       requestedBy: requesterOf(ctx),
@@ -55,14 +72,20 @@ export class MaintenanceService {
         ...requestedWorkflowTags(hostname, ctx),
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ServiceError('maintenance_in_progress', 409, `entering or leaving maintenance on ${hostname} is already under way`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new ServiceError(
+          'maintenance_in_progress',
+          409,
+          `entering or leaving maintenance on ${hostname} is already under way`,
+        );
       throw err;
     }
     const planned = await handle.executeUpdate(maintenancePlannedUpdate);
     if (planned.phase === 'failed') throw failureOf(planned);
     if (planned.operation_id === null) return { maintenance: await this.settled(planned.workflow_id), operation: null };
     const operation = await this.operations.decision(planned.operation_id);
-    if (operation.state === 'awaiting_confirmation') return { maintenance: await handle.query(maintenanceQuery), operation };
+    if (operation.state === 'awaiting_confirmation')
+      return { maintenance: await handle.query(maintenanceQuery), operation };
     return { maintenance: await this.settled(planned.workflow_id), operation };
   }
 
@@ -71,10 +94,18 @@ export class MaintenanceService {
     const device = await this.devices.require(hostname);
     if (!device.maintenance) throw new ServiceError('not_in_maintenance', 409, `${hostname} is not in maintenance`);
     try {
-      return await this.client.workflow.getHandle(device.maintenance.workflow_id).executeUpdate(leaveMaintenanceUpdate, { args: [{ requestedBy: requesterOf(ctx) }] });
+      return await this.client.workflow
+        .getHandle(device.maintenance.workflow_id)
+        .executeUpdate(leaveMaintenanceUpdate, { args: [{ requestedBy: requesterOf(ctx) }] });
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new ServiceError('maintenance_workflow_missing', 409, `the maintenance workflow ${device.maintenance.workflow_id} of ${hostname} is gone`);
-      const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      if (err instanceof WorkflowNotFoundError)
+        throw new ServiceError(
+          'maintenance_workflow_missing',
+          409,
+          `the maintenance workflow ${device.maintenance.workflow_id} of ${hostname} is gone`,
+        );
+      const message =
+        err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
       throw new ServiceError('maintenance_refused', 409, message);
     }
   }

@@ -7,7 +7,15 @@ import {
 } from '@temporalio/client';
 import { scopesAllow, type Principal, type PrincipalRef } from '../schema/api-token.ts';
 import type { OperationRow } from '../store/operations.ts';
-import { FINAL_OPERATION_STATES, type ConfirmOutcome, type OperationInput, type OperationSettings, type OperationState, type OperationView, type StoredOperationView } from '../schema/operation.ts';
+import {
+  FINAL_OPERATION_STATES,
+  type ConfirmOutcome,
+  type OperationInput,
+  type OperationSettings,
+  type OperationState,
+  type OperationView,
+  type StoredOperationView,
+} from '../schema/operation.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate } from '../workflows/operation-messages.ts';
 import type { operationWorkflow } from '../workflows/operation.ts';
 import { OPERATION_STATE_ATTRIBUTE } from '../workflows/search-attributes.ts';
@@ -16,7 +24,12 @@ import { requestedWorkflowTags } from './requested-workflow.ts';
 import { notFound, ServiceError } from './service-error.ts';
 import type { Repositories } from '../store/index.ts';
 
-export const DEFAULT_OPERATION_SETTINGS: OperationSettings = { confirmationTimeoutSeconds: 300, maxAttempts: 3, requireDistinctConfirmer: true, publicUrl: null };
+export const DEFAULT_OPERATION_SETTINGS: OperationSettings = {
+  confirmationTimeoutSeconds: 300,
+  maxAttempts: 3,
+  requireDistinctConfirmer: true,
+  publicUrl: null,
+};
 
 /**
  * Commands on devices, through one operation workflow each: run at once when safe, held for a typed
@@ -32,7 +45,12 @@ export class OperationService {
   ) {}
 
   /** Runs a safe command and answers its result, or answers the held operation (state awaiting_confirmation). */
-  async exec(hostname: string, command: string, ctx: RequestContext, configRollback?: OperationInput['configRollback']): Promise<OperationView> {
+  async exec(
+    hostname: string,
+    command: string,
+    ctx: RequestContext,
+    configRollback?: OperationInput['configRollback'],
+  ): Promise<OperationView> {
     await this.devices.require(hostname);
     const operationId = randomUUID();
     const requester = requesterOf(ctx);
@@ -52,7 +70,10 @@ export class OperationService {
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
       ...requestedWorkflowTags(hostname, ctx),
-      typedSearchAttributes: [...requestedWorkflowTags(hostname, ctx).typedSearchAttributes, { key: OPERATION_STATE_ATTRIBUTE, value: 'assessing' }],
+      typedSearchAttributes: [
+        ...requestedWorkflowTags(hostname, ctx).typedSearchAttributes,
+        { key: OPERATION_STATE_ATTRIBUTE, value: 'assessing' },
+      ],
     });
     const view = await this.client.workflow.executeUpdateWithStart(decisionUpdate, { startWorkflowOperation: start });
     if (view.state === 'failed' && view.error?.code === 'command_rejected') {
@@ -71,7 +92,9 @@ export class OperationService {
     if (FINAL_OPERATION_STATES.includes(row.state)) throw closed(row);
     if (!this.distinctFrom(row, ctx.principal)) throw requesterRefused('release');
     try {
-      return await this.client.workflow.getHandle(this.workflowId(operationId)).executeUpdate(confirmUpdate, { args: [{ phrase, confirmedBy: requesterOf(ctx) }] });
+      return await this.client.workflow
+        .getHandle(this.workflowId(operationId))
+        .executeUpdate(confirmUpdate, { args: [{ phrase, confirmedBy: requesterOf(ctx) }] });
     } catch (err) {
       throw await this.updateRefused(operationId, err);
     }
@@ -83,7 +106,9 @@ export class OperationService {
     if (row.requested_by !== ctx.principal.id) requireConfirmScope(ctx.principal, 'cancel');
     if (FINAL_OPERATION_STATES.includes(row.state)) throw closed(row);
     try {
-      return await this.client.workflow.getHandle(this.workflowId(operationId)).executeUpdate(cancelUpdate, { args: [{ cancelledBy: requesterOf(ctx) }] });
+      return await this.client.workflow
+        .getHandle(this.workflowId(operationId))
+        .executeUpdate(cancelUpdate, { args: [{ cancelledBy: requesterOf(ctx) }] });
     } catch (err) {
       throw await this.updateRefused(operationId, err);
     }
@@ -155,7 +180,10 @@ export class OperationService {
 }
 
 function closed(row: OperationRow): ServiceError {
-  if (row.state === 'expired') return new ServiceError('operation_expired', 410, `operation expired at ${row.expires_at?.toISOString()}`, { state: row.state });
+  if (row.state === 'expired')
+    return new ServiceError('operation_expired', 410, `operation expired at ${row.expires_at?.toISOString()}`, {
+      state: row.state,
+    });
   return new ServiceError('operation_closed', 409, `operation is ${row.state}`, { state: row.state });
 }
 
@@ -169,7 +197,11 @@ function requireConfirmScope(principal: Principal, what: 'release' | 'cancel'): 
 }
 
 function requesterRefused(what: 'release'): ServiceError {
-  return new ServiceError('requester_cannot_confirm', 403, `the requester of an operation cannot ${what} it: a different person with the confirm scope must`);
+  return new ServiceError(
+    'requester_cannot_confirm',
+    403,
+    `the requester of an operation cannot ${what} it: a different person with the confirm scope must`,
+  );
 }
 
 function principalRefOf(id: string | null, name: string | null, onBehalfOf: string | null = null): PrincipalRef | null {

@@ -29,7 +29,12 @@ export interface PerformancePeriod {
 export class PerformanceService {
   constructor(private readonly store: Pick<Repositories, 'audit'>) {}
 
-  async rollup(q: { period: 'minute' | 'hour' | 'day'; since: Date; until: Date; hostname?: string }): Promise<PerformancePeriod[]> {
+  async rollup(q: {
+    period: 'minute' | 'hour' | 'day';
+    since: Date;
+    until: Date;
+    hostname?: string;
+  }): Promise<PerformancePeriod[]> {
     const rows = await this.store.audit.rollup(q);
     return rows.map((r) => {
       const total = Number(r.total);

@@ -1,5 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type Client,
+} from '@temporalio/client';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ContainersData } from '../domain/collectors/containers.ts';
@@ -7,7 +13,13 @@ import { compareInsights } from '../domain/insights/insight.ts';
 import { renderProxyConf } from '../domain/proxy/proxy-conf-template.ts';
 import { brokenUpstreamInsights, proxyConfEntry } from '../domain/proxy/proxy-upstreams.ts';
 import type { OperationView } from '../schema/operation.ts';
-import type { ProxyConfInput, ProxyConfList, ProxyConfLocation, ProxyConfRequest, ProxyConfView } from '../schema/proxy-conf.ts';
+import type {
+  ProxyConfInput,
+  ProxyConfList,
+  ProxyConfLocation,
+  ProxyConfRequest,
+  ProxyConfView,
+} from '../schema/proxy-conf.ts';
 import { proxyConfQuery, type proxyConfListWorkflow, type proxyConfWorkflow } from '../workflows/proxy-conf.ts';
 import type { CollectionService } from './collection-service.ts';
 import { requesterOf, type DeviceService, type RequestContext } from './device-service.ts';
@@ -51,9 +63,21 @@ export class ProxyConfService {
   }
 
   /** Removes a conf (held for a person's phrase), validates and reloads; puts it back if nginx objects. */
-  async remove(hostname: string, file: string, location: ProxyConfLocation, ctx: RequestContext): Promise<ProxyConfOutcome> {
+  async remove(
+    hostname: string,
+    file: string,
+    location: ProxyConfLocation,
+    ctx: RequestContext,
+  ): Promise<ProxyConfOutcome> {
     await this.devices.require(hostname);
-    return this.run(hostname, ctx, { action: 'remove', file, content: null, contentSha256: null, location, check: null });
+    return this.run(hostname, ctx, {
+      action: 'remove',
+      file,
+      content: null,
+      contentSha256: null,
+      location,
+      check: null,
+    });
   }
 
   /** The confs of the device's proxy with their upstreams, each looked up among the device's containers. */
@@ -61,7 +85,12 @@ export class ProxyConfService {
     await this.devices.require(hostname);
     const workflowId = `${this.instance}-proxy-confs-${hostname}-${randomUUID()}`;
     const read = await this.client.workflow
-      .execute<typeof proxyConfListWorkflow>('proxyConfListWorkflow', { workflowId, taskQueue: this.instance, args: [{ hostname, location }], ...requestedWorkflowTags(hostname, ctx) })
+      .execute<typeof proxyConfListWorkflow>('proxyConfListWorkflow', {
+        workflowId,
+        taskQueue: this.instance,
+        args: [{ hostname, location }],
+        ...requestedWorkflowTags(hostname, ctx),
+      })
       .catch((err: unknown) => {
         throw failureOf(err);
       });
@@ -69,13 +98,33 @@ export class ProxyConfService {
     const running = (containers.data as ContainersData | null)?.containers ?? [];
     const confs = read.files.map((f) =>
       f.content === null
-        ? { file: f.path.split('/').at(-1)!, path: f.path, kind: 'other' as const, server_names: [], locations: [], auth: [], upstreams: [], parse_error: 'too large to read' }
+        ? {
+            file: f.path.split('/').at(-1)!,
+            path: f.path,
+            kind: 'other' as const,
+            server_names: [],
+            locations: [],
+            auth: [],
+            upstreams: [],
+            parse_error: 'too large to read',
+          }
         : proxyConfEntry(f.path, f.content, running),
     );
-    return { device: hostname, proxy: read.proxy, confs, insights: brokenUpstreamInsights(confs).sort(compareInsights), containers_collected_at: containers.collected_at, workflow_id: workflowId };
+    return {
+      device: hostname,
+      proxy: read.proxy,
+      confs,
+      insights: brokenUpstreamInsights(confs).sort(compareInsights),
+      containers_collected_at: containers.collected_at,
+      workflow_id: workflowId,
+    };
   }
 
-  private async run(hostname: string, ctx: RequestContext, change: Pick<ProxyConfInput, 'action' | 'file' | 'content' | 'contentSha256' | 'location' | 'check'>): Promise<ProxyConfOutcome> {
+  private async run(
+    hostname: string,
+    ctx: RequestContext,
+    change: Pick<ProxyConfInput, 'action' | 'file' | 'content' | 'contentSha256' | 'location' | 'check'>,
+  ): Promise<ProxyConfOutcome> {
     const input: ProxyConfInput = {
       hostname,
       ...change,
@@ -97,7 +146,12 @@ export class ProxyConfService {
         ...requestedWorkflowTags(hostname, ctx),
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ServiceError('proxy_conf_in_progress', 409, `a change of ${change.file} on ${hostname} is already under way`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new ServiceError(
+          'proxy_conf_in_progress',
+          409,
+          `a change of ${change.file} on ${hostname} is already under way`,
+        );
       throw err;
     }
     const result = handle.result();
@@ -133,13 +187,22 @@ function failureOf(err: unknown): unknown {
 }
 
 /** Both fronts answer the same way: 409 while held, the view when done, an error (with the view) when it failed or was undone. */
-export function proxyConfAnswer(outcome: ProxyConfOutcome, publicUrl: string | null): { httpStatus: number; body: Record<string, unknown> } {
+export function proxyConfAnswer(
+  outcome: ProxyConfOutcome,
+  publicUrl: string | null,
+): { httpStatus: number; body: Record<string, unknown> } {
   const { proxy_conf, held_operation } = outcome;
   if (held_operation) {
     const held = execAnswer(held_operation, publicUrl);
     return { httpStatus: held.httpStatus, body: { ...held.body, proxy_conf } };
   }
   if (proxy_conf.phase === 'completed') return { httpStatus: 200, body: { proxy_conf } };
-  const error = proxy_conf.error ?? { code: `proxy_conf_${proxy_conf.phase}`, message: `the change ended ${proxy_conf.phase}` };
-  return { httpStatus: proxy_conf.phase === 'abandoned' ? 409 : 502, body: errorBodyOf(error.code, error.message, { proxy_conf }) };
+  const error = proxy_conf.error ?? {
+    code: `proxy_conf_${proxy_conf.phase}`,
+    message: `the change ended ${proxy_conf.phase}`,
+  };
+  return {
+    httpStatus: proxy_conf.phase === 'abandoned' ? 409 : 502,
+    body: errorBodyOf(error.code, error.message, { proxy_conf }),
+  };
 }

@@ -7,7 +7,6 @@ import type { DeviceFollower, FollowedDevice } from './device-follower.ts';
 import type { RetentionInput } from '../workflows/retention.ts';
 import { DATA_TYPE_ATTRIBUTE, DEVICE_ATTRIBUTE, TRIGGER_ATTRIBUTE } from '../workflows/search-attributes.ts';
 
-
 /**
  * Polling as Temporal Schedules: one per device and data type, at the type's interval. Kept in step
  * with the device list: created when a device is added or monitoring is turned on, deleted otherwise,
@@ -82,7 +81,10 @@ export class ScheduleService implements DeviceFollower {
 
   /** Retention of every data type (defaults overridden by RETENTION_DAYS); the purge runs every 6 hours, the audit log's too. */
   retentionDays(overrides: Record<string, number>): Record<DataType, number> {
-    return Object.fromEntries(DATA_TYPES.map((t) => [t, overrides[t] ?? collectors[t].retentionDays])) as Record<DataType, number>;
+    return Object.fromEntries(DATA_TYPES.map((t) => [t, overrides[t] ?? collectors[t].retentionDays])) as Record<
+      DataType,
+      number
+    >;
   }
 
   async ensureRetention(overrides: Record<string, number>, auditRetentionDays: number): Promise<void> {
@@ -103,7 +105,11 @@ export class ScheduleService implements DeviceFollower {
         action,
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
       });
-      this.logger.info('created retention schedule', { schedule_id: scheduleId, retention_days: input.retentionDays, audit_retention_days: auditRetentionDays });
+      this.logger.info('created retention schedule', {
+        schedule_id: scheduleId,
+        retention_days: input.retentionDays,
+        audit_retention_days: auditRetentionDays,
+      });
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       // Settings may have changed since the last start: the schedule carries the current ones.
@@ -116,7 +122,14 @@ export class ScheduleService implements DeviceFollower {
     const intervalSeconds = pollIntervalSeconds(dataType, inMaintenance);
     const offset = offsetSeconds(hostname, dataType, intervalSeconds);
     const interval = { every: `${intervalSeconds}s`, offset: `${offset}s` };
-    const input: CollectionInput = { hostname, dataType, trigger: 'schedule', forceRefresh: false, correlationId: null, intervalSeconds };
+    const input: CollectionInput = {
+      hostname,
+      dataType,
+      trigger: 'schedule',
+      forceRefresh: false,
+      correlationId: null,
+      intervalSeconds,
+    };
     const spec = { intervals: [interval] };
     const action = {
       type: 'startWorkflow' as const,
@@ -157,7 +170,10 @@ export class ScheduleService implements DeviceFollower {
         return;
       }
       const [existing] = current.spec.intervals ?? [];
-      const [existingInput] = current.action.type === 'startWorkflow' ? (current.action.args as Array<Partial<CollectionInput> | undefined>) : [];
+      const [existingInput] =
+        current.action.type === 'startWorkflow'
+          ? (current.action.args as Array<Partial<CollectionInput> | undefined>)
+          : [];
       const stale =
         existing?.every !== intervalSeconds * 1000 ||
         (existing.offset ?? 0) !== offset * 1000 ||
@@ -165,7 +181,8 @@ export class ScheduleService implements DeviceFollower {
         current.policies.overlap !== policies.overlap ||
         current.policies.catchupWindow !== catchupSeconds * 1000;
       // Made by an earlier version, changed in the Web UI, or the device entered or left maintenance.
-      if (stale) await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...policies } }));
+      if (stale)
+        await handle.update((prev) => ({ ...prev, spec, action, policies: { ...prev.policies, ...policies } }));
       if (current.state.paused) await handle.unpause('monitoring enabled');
       this.known.set(scheduleId, known);
     }

@@ -16,9 +16,17 @@ export class ServiceError extends Error {
 export const notFound = (what: string) => new ServiceError('not_found', 404, `${what} not found`);
 
 /** PostgreSQL cannot be reached: one answer whether a service or the API's last handler notices. */
-export const databaseUnavailable = () => new ServiceError('database_unavailable', 503, 'the database is not reachable right now; try again shortly');
+export const databaseUnavailable = () =>
+  new ServiceError('database_unavailable', 503, 'the database is not reachable right now; try again shortly');
 
 /** One error shape everywhere: `{error: {code, message, details?, correlation_id}}`. */
 export function errorBodyOf(code: string, message: string, details?: unknown) {
-  return { error: { code, message, ...(details === undefined ? {} : { details }), correlation_id: currentCorrelationId() ?? null } };
+  return {
+    error: {
+      code,
+      message,
+      ...(details === undefined ? {} : { details }),
+      correlation_id: currentCorrelationId() ?? null,
+    },
+  };
 }

@@ -25,7 +25,11 @@ import type {
   StackSummary,
   StackUpdateRequest,
 } from '../schema/stack.ts';
-import { stackOperationQuery, type stackOperationWorkflow, type stackReadWorkflow } from '../workflows/stack-operation.ts';
+import {
+  stackOperationQuery,
+  type stackOperationWorkflow,
+  type stackReadWorkflow,
+} from '../workflows/stack-operation.ts';
 import type { CollectionService } from './collection-service.ts';
 import type { ConfigHistoryService } from './config-history-service.ts';
 import { requesterOf, type DeviceService, type RequestContext } from './device-service.ts';
@@ -54,9 +58,14 @@ export class StackService {
     private readonly instance: string,
   ) {}
 
-  async list(hostname: string, opts: { forceRefresh: boolean }, ctx: RequestContext): Promise<{ device: string; stacks: StackSummary[] }> {
+  async list(
+    hostname: string,
+    opts: { forceRefresh: boolean },
+    ctx: RequestContext,
+  ): Promise<{ device: string; stacks: StackSummary[] }> {
     await this.devices.require(hostname);
-    const containers = ((await this.collection.read(hostname, 'containers', opts, ctx)).data as ContainersData).containers;
+    const containers = ((await this.collection.read(hostname, 'containers', opts, ctx)).data as ContainersData)
+      .containers;
     const files = (await this.configHistory.current(hostname, 'compose')).files;
     const stacks = new Map<string, StackSummary>();
     for (const c of containers) {
@@ -80,7 +89,10 @@ export class StackService {
         continue;
       }
       const dir = file.path.slice(0, file.path.lastIndexOf('/'));
-      const parsed = file.parsed as { services?: Array<{ name: string; image: string | null; ports: Array<{ spec: string }> }>; project_name?: string | null } | null;
+      const parsed = file.parsed as {
+        services?: Array<{ name: string; image: string | null; ports: Array<{ spec: string }> }>;
+        project_name?: string | null;
+      } | null;
       const name = parsed?.project_name ?? dir.slice(dir.lastIndexOf('/') + 1);
       if (stacks.has(name)) continue;
       stacks.set(name, {
@@ -89,7 +101,13 @@ export class StackService {
         working_dir: dir,
         config_files: [file.path],
         state: 'not_deployed',
-        services: (parsed?.services ?? []).map((s) => ({ name: s.name, image: s.image, image_id: null, containers: [], ports: s.ports.map((p) => p.spec) })),
+        services: (parsed?.services ?? []).map((s) => ({
+          name: s.name,
+          image: s.image,
+          image_id: null,
+          containers: [],
+          ports: s.ports.map((p) => p.spec),
+        })),
       });
     }
     for (const stack of stacks.values()) stack.state = stateOf(stack);
@@ -108,7 +126,9 @@ export class StackService {
       args: [{ hostname, location, imageIds }],
       ...requestedWorkflowTags(hostname, ctx),
     });
-    const history = (await this.configHistory.current(hostname, 'compose')).files.find((f) => f.path === location.files[0]);
+    const history = (await this.configHistory.current(hostname, 'compose')).files.find(
+      (f) => f.path === location.files[0],
+    );
     const content = history?.content ?? (read.content === null ? null : redactSecrets(read.content).text);
     return {
       ...summary,
@@ -121,21 +141,48 @@ export class StackService {
   deploy(hostname: string, request: StackDeployRequest, ctx: RequestContext): Promise<StackOutcome> {
     // A file that can never be deployed is refused here, before a workflow starts; the device checks it again.
     guarded(() => readStackFile(request.compose));
-    return this.run(hostname, 'deploy', request.name, { compose: request.compose, deadlineSeconds: request.deadline_seconds }, ctx);
+    return this.run(
+      hostname,
+      'deploy',
+      request.name,
+      { compose: request.compose, deadlineSeconds: request.deadline_seconds },
+      ctx,
+    );
   }
 
   update(hostname: string, name: string, request: StackUpdateRequest, ctx: RequestContext): Promise<StackOutcome> {
     if (request.compose !== undefined) guarded(() => readStackFile(request.compose!));
-    return this.run(hostname, 'update', name, { ...(request.compose !== undefined && { compose: request.compose }), ...(request.patch !== undefined && { patch: request.patch }), deadlineSeconds: request.deadline_seconds }, ctx);
+    return this.run(
+      hostname,
+      'update',
+      name,
+      {
+        ...(request.compose !== undefined && { compose: request.compose }),
+        ...(request.patch !== undefined && { patch: request.patch }),
+        deadlineSeconds: request.deadline_seconds,
+      },
+      ctx,
+    );
   }
 
-  act(hostname: string, name: string, action: Exclude<StackAction, 'deploy' | 'update'>, opts: { volumes?: boolean; deadlineSeconds?: number }, ctx: RequestContext): Promise<StackOutcome> {
+  act(
+    hostname: string,
+    name: string,
+    action: Exclude<StackAction, 'deploy' | 'update'>,
+    opts: { volumes?: boolean; deadlineSeconds?: number },
+    ctx: RequestContext,
+  ): Promise<StackOutcome> {
     return this.run(hostname, action, name, opts, ctx);
   }
 
   private locationOf(summary: StackSummary, stacksDir: string | null): StackLocation {
     if (summary.working_dir && summary.config_files.length > 0) {
-      return guarded(() => locationFromLabels(summary.name, { [WORKING_DIR_LABEL]: summary.working_dir!, [CONFIG_FILES_LABEL]: summary.config_files.join(',') })!);
+      return guarded(() =>
+        locationFromLabels(summary.name, {
+          [WORKING_DIR_LABEL]: summary.working_dir!,
+          [CONFIG_FILES_LABEL]: summary.config_files.join(','),
+        })!,
+      );
     }
     return guarded(() => newStackLocation(stacksDir ?? DEFAULT_STACKS_DIR, summary.name));
   }
@@ -175,7 +222,12 @@ export class StackService {
         ...requestedWorkflowTags(hostname, ctx),
       });
     } catch (err) {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ServiceError('stack_operation_in_progress', 409, `another operation on stack ${name} of ${hostname} is under way`);
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        throw new ServiceError(
+          'stack_operation_in_progress',
+          409,
+          `another operation on stack ${name} of ${hostname} is under way`,
+        );
       throw err;
     }
     const result = handle.result();
@@ -227,12 +279,23 @@ function guarded<T>(make: () => T): T {
 function checked(view: StackOperationView): StackOperationView {
   const code = view.error?.code;
   if (view.phase !== 'refused' || !code) return view;
-  const status = code === 'not_found' ? 404 : code === 'stack_exists' || code === 'port_conflict' || code === 'missing_network' || code === 'stack_file_missing' ? 409 : 400;
+  const status =
+    code === 'not_found'
+      ? 404
+      : code === 'stack_exists' ||
+          code === 'port_conflict' ||
+          code === 'missing_network' ||
+          code === 'stack_file_missing'
+        ? 409
+        : 400;
   throw new ServiceError(code, status, view.error!.message, { stack: view });
 }
 
 /** Both fronts answer the same way: 409 while a step is held, 502 when the change failed (or was undone), else the view. */
-export function stackAnswer(outcome: StackOutcome, publicUrl: string | null): { httpStatus: number; body: Record<string, unknown> } {
+export function stackAnswer(
+  outcome: StackOutcome,
+  publicUrl: string | null,
+): { httpStatus: number; body: Record<string, unknown> } {
   const { stack, held_operation } = outcome;
   if (held_operation) {
     const held = execAnswer(held_operation, publicUrl);

@@ -1,6 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ApiToken } from '../store/tokens.ts';
-import { BOOTSTRAP_PRINCIPAL, scopesAllow, tokenPrincipal, type Principal, type TokenCreate, type TokenView } from '../schema/api-token.ts';
+import {
+  BOOTSTRAP_PRINCIPAL,
+  scopesAllow,
+  tokenPrincipal,
+  type Principal,
+  type TokenCreate,
+  type TokenView,
+} from '../schema/api-token.ts';
 import { notFound, ServiceError } from './service-error.ts';
 import type { Repositories } from '../store/index.ts';
 
@@ -70,7 +77,9 @@ export class TokenService {
     if (!wellFormed(token)) return undefined;
     const cached = this.known.get(tokenSha256(token));
     const now = Date.now();
-    return cached && cached.until >= now && (cached.expiresAt === null || cached.expiresAt > now) ? cached.principal : undefined;
+    return cached && cached.until >= now && (cached.expiresAt === null || cached.expiresAt > now)
+      ? cached.principal
+      : undefined;
   }
 
   /**
@@ -78,12 +87,26 @@ export class TokenService {
    * may hand it on: otherwise an admin token (an agent's, say) could mint itself a release key.
    */
   async create(input: TokenCreate, creator: Principal): Promise<TokenView & { token: string }> {
-    if (!scopesAllow(creator.scopes, 'admin')) throw new ServiceError('insufficient_scope', 403, `creating tokens needs the admin scope; ${creator.name} has ${creator.scopes.join(', ')}`);
+    if (!scopesAllow(creator.scopes, 'admin'))
+      throw new ServiceError(
+        'insufficient_scope',
+        403,
+        `creating tokens needs the admin scope; ${creator.name} has ${creator.scopes.join(', ')}`,
+      );
     if (input.scopes.includes('confirm') && !scopesAllow(creator.scopes, 'confirm')) {
-      throw new ServiceError('insufficient_scope', 403, `only a principal that holds the confirm scope may create a token with it; ${creator.name} has ${creator.scopes.join(', ')}`);
+      throw new ServiceError(
+        'insufficient_scope',
+        403,
+        `only a principal that holds the confirm scope may create a token with it; ${creator.name} has ${creator.scopes.join(', ')}`,
+      );
     }
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const row = await this.store.tokens.insert({ name: input.name, scopes: input.scopes, tokenSha256: tokenSha256(token), expiresAt: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null });
+    const row = await this.store.tokens.insert({
+      name: input.name,
+      scopes: input.scopes,
+      tokenSha256: tokenSha256(token),
+      expiresAt: input.expires_in_days ? new Date(Date.now() + input.expires_in_days * 86_400_000) : null,
+    });
     this.anyToken = null;
     return { ...viewOf(row), token };
   }

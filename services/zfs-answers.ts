@@ -36,8 +36,17 @@ export function replicationAnswer(outcome: ReplicationOutcome, publicUrl: string
     return { httpStatus: held.httpStatus, body: { ...held.body, replication } };
   }
   if (replication.phase === 'failed' || replication.phase === 'cancelled') {
-    const error = replication.error ?? { code: `replication_${replication.phase}`, message: `replication ${replication.phase}` };
-    return { httpStatus: REPLICATION_ERROR_STATUS[error.code] ?? 502, body: errorBodyOf(error.code, error.message, { replication }) };
+    const error = replication.error ?? {
+      code: `replication_${replication.phase}`,
+      message: `replication ${replication.phase}`,
+    };
+    return {
+      httpStatus: REPLICATION_ERROR_STATUS[error.code] ?? 502,
+      body: errorBodyOf(error.code, error.message, { replication }),
+    };
   }
-  return { httpStatus: replication.phase === 'transferring' || replication.phase === 'planning' ? 202 : 200, body: { replication } };
+  return {
+    httpStatus: replication.phase === 'transferring' || replication.phase === 'planning' ? 202 : 200,
+    body: { replication },
+  };
 }

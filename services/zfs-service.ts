@@ -1,16 +1,47 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { validateDatasetName, validateFullSnapshotName, validatePoolName, validateSnapshotName } from '../domain/collectors/zfs/names.ts';
+import {
+  validateDatasetName,
+  validateFullSnapshotName,
+  validatePoolName,
+  validateSnapshotName,
+} from '../domain/collectors/zfs/names.ts';
 import { newerFirst, parseSnapshotLine } from '../domain/collectors/zfs/parse.ts';
 import type { ZfsSnapshot } from '../domain/collectors/zfs/schema.ts';
-import { cloneCommand, destroySnapshotsCommand, eventsCommand, propertiesGetCommand, propertySetCommand, scrubCommand, snapshotListCommand } from '../domain/zfs/commands.ts';
+import {
+  cloneCommand,
+  destroySnapshotsCommand,
+  eventsCommand,
+  propertiesGetCommand,
+  propertySetCommand,
+  scrubCommand,
+  snapshotListCommand,
+} from '../domain/zfs/commands.ts';
 import { parseZpoolEvents, type ZpoolEvent } from '../domain/zfs/events.ts';
-import { parseZfsGet, validatePropertyName, validatePropertySetting, type DatasetProperty } from '../domain/zfs/properties.ts';
-import { globRegExp, planRetention, retentionPolicyProblem, snapshotPart, type RetentionPlan, type RetentionPolicy } from '../domain/zfs/retention.ts';
+import {
+  parseZfsGet,
+  validatePropertyName,
+  validatePropertySetting,
+  type DatasetProperty,
+} from '../domain/zfs/properties.ts';
+import {
+  globRegExp,
+  planRetention,
+  retentionPolicyProblem,
+  snapshotPart,
+  type RetentionPlan,
+  type RetentionPolicy,
+} from '../domain/zfs/retention.ts';
 import type { OperationView } from '../schema/operation.ts';
 import type { ZfsReplicationInput, ZfsReplicationView } from '../schema/zfs-replication.ts';
-import type { ZfsCloneRequest, ZfsPropertySetRequest, ZfsPruneRequest, ZfsReplicationRequest, ZfsSnapshotListQuery } from '../schema/zfs-request.ts';
+import type {
+  ZfsCloneRequest,
+  ZfsPropertySetRequest,
+  ZfsPruneRequest,
+  ZfsReplicationRequest,
+  ZfsSnapshotListQuery,
+} from '../schema/zfs-request.ts';
 import { zfsReplicationQuery, type zfsReplicationWorkflow } from '../workflows/zfs-replication.ts';
 import { requesterOf, type DeviceService, type RequestContext } from './device-service.ts';
 import type { OperationService } from './operation-service.ts';
@@ -88,7 +119,11 @@ export class ZfsService {
     const cutoff = query.older_than === undefined ? null : olderThan(query.older_than);
     const { snapshots, operation, truncated } = await this.snapshots(hostname, dataset, ctx);
     const pattern = query.name_pattern === undefined ? null : globRegExp(query.name_pattern);
-    const matching = snapshots.filter((s) => (pattern === null || pattern.test(snapshotPart(s.name))) && (cutoff === null || Date.parse(s.creation) < cutoff));
+    const matching = snapshots.filter(
+      (s) =>
+        (pattern === null || pattern.test(snapshotPart(s.name))) &&
+        (cutoff === null || Date.parse(s.creation) < cutoff),
+    );
     return {
       device: hostname,
       dataset,
@@ -106,19 +141,38 @@ export class ZfsService {
   async prune(hostname: string, request: ZfsPruneRequest, ctx: RequestContext): Promise<PruneOutcome> {
     const dataset = validated(() => validateDatasetName(request.dataset));
     const policy: RetentionPolicy = {
-      keep_last: request.keep_last, hourly: request.hourly, daily: request.daily, weekly: request.weekly, monthly: request.monthly, yearly: request.yearly,
+      keep_last: request.keep_last,
+      hourly: request.hourly,
+      daily: request.daily,
+      weekly: request.weekly,
+      monthly: request.monthly,
+      yearly: request.yearly,
       name_pattern: request.name_pattern ?? null,
     };
     const problem = retentionPolicyProblem(policy);
     if (problem) throw new ServiceError('validation_error', 400, problem);
     const { snapshots, truncated } = await this.snapshots(hostname, dataset, ctx);
     // A cut listing could leave the newest snapshots out and plan to destroy ones that must be kept.
-    if (truncated) throw new ServiceError('listing_truncated', 409, `the snapshot listing of ${dataset} exceeded the output limit; prune a smaller dataset tree`);
-    const inScope = snapshots.filter((s) => s.dataset === dataset || (request.recursive && s.dataset.startsWith(`${dataset}/`)));
+    if (truncated)
+      throw new ServiceError(
+        'listing_truncated',
+        409,
+        `the snapshot listing of ${dataset} exceeded the output limit; prune a smaller dataset tree`,
+      );
+    const inScope = snapshots.filter(
+      (s) => s.dataset === dataset || (request.recursive && s.dataset.startsWith(`${dataset}/`)),
+    );
     const plan = planRetention(inScope, policy);
     const oldestFirst = [...plan.destroy].reverse();
     const batch = oldestFirst.slice(0, MAX_PRUNE).map((s) => s.name);
-    const base = { device: hostname, dataset, policy, plan, deferred: oldestFirst.length - batch.length, dry_run: request.dry_run };
+    const base = {
+      device: hostname,
+      dataset,
+      policy,
+      plan,
+      deferred: oldestFirst.length - batch.length,
+      dry_run: request.dry_run,
+    };
     if (request.dry_run || batch.length === 0) return { ...base, operation: null };
     return { ...base, operation: await this.operations.exec(hostname, destroySnapshotsCommand(batch), ctx) };
   }
@@ -129,13 +183,23 @@ export class ZfsService {
     return this.operations.exec(hostname, cloneCommand(full, target, request.create_parents), ctx);
   }
 
-  async properties(hostname: string, dataset: string, names: readonly string[], ctx: RequestContext): Promise<{ device: string; dataset: string; properties: DatasetProperty[]; operation_id: string }> {
+  async properties(
+    hostname: string,
+    dataset: string,
+    names: readonly string[],
+    ctx: RequestContext,
+  ): Promise<{ device: string; dataset: string; properties: DatasetProperty[]; operation_id: string }> {
     validated(() => {
       validateDatasetName(dataset);
       for (const name of names) validatePropertyName(name);
     });
     const { stdout, operation } = await this.read(hostname, propertiesGetCommand(dataset, names), ctx, dataset);
-    return { device: hostname, dataset, properties: parsed(hostname, () => parseZfsGet(stdout)), operation_id: operation.operation_id };
+    return {
+      device: hostname,
+      dataset,
+      properties: parsed(hostname, () => parseZfsGet(stdout)),
+      operation_id: operation.operation_id,
+    };
   }
 
   /** `zfs set`: readonly, mountpoint, canmount, sharenfs and the like are held for a person by the protection. */
@@ -152,10 +216,20 @@ export class ZfsService {
     return this.operations.exec(hostname, scrubCommand(pool, action === 'stop'), ctx);
   }
 
-  async events(hostname: string, pool: string | null, limit: number, ctx: RequestContext): Promise<{ device: string; pool: string | null; events: ZpoolEvent[]; operation_id: string }> {
+  async events(
+    hostname: string,
+    pool: string | null,
+    limit: number,
+    ctx: RequestContext,
+  ): Promise<{ device: string; pool: string | null; events: ZpoolEvent[]; operation_id: string }> {
     if (pool !== null) validated(() => validatePoolName(pool));
     const { stdout, operation } = await this.read(hostname, eventsCommand(pool, limit), ctx, pool);
-    return { device: hostname, pool, events: parsed(hostname, () => parseZpoolEvents(stdout)).reverse(), operation_id: operation.operation_id };
+    return {
+      device: hostname,
+      pool,
+      events: parsed(hostname, () => parseZpoolEvents(stdout)).reverse(),
+      operation_id: operation.operation_id,
+    };
   }
 
   /**
@@ -225,33 +299,64 @@ export class ZfsService {
   }
 
   /** Snapshots as the device lists them, newest first. */
-  private async snapshots(hostname: string, dataset: string | null, ctx: RequestContext): Promise<{ snapshots: ZfsSnapshot[]; truncated: boolean; operation: OperationView }> {
+  private async snapshots(
+    hostname: string,
+    dataset: string | null,
+    ctx: RequestContext,
+  ): Promise<{ snapshots: ZfsSnapshot[]; truncated: boolean; operation: OperationView }> {
     const { stdout, operation, truncated } = await this.read(hostname, snapshotListCommand(dataset), ctx, dataset);
     // A cut listing ends in a partial line: only whole lines are read.
     const lines = stdout.split('\n').filter((line) => line !== '');
     if (truncated && !stdout.endsWith('\n')) lines.pop();
-    const snapshots = parsed(hostname, () => lines.map(parseSnapshotLine)).sort(newerFirst).map(({ name, dataset: ds, creation, used_bytes, referenced_bytes }) => ({ name, dataset: ds, creation, used_bytes, referenced_bytes }));
+    const snapshots = parsed(hostname, () => lines.map(parseSnapshotLine))
+      .sort(newerFirst)
+      .map(({ name, dataset: ds, creation, used_bytes, referenced_bytes }) => ({
+        name,
+        dataset: ds,
+        creation,
+        used_bytes,
+        referenced_bytes,
+      }));
     return { snapshots, truncated, operation };
   }
 
   /** Runs a read as an operation (audited like every command) and answers its stdout; zfs errors become clear ones. */
-  private async read(hostname: string, command: string, ctx: RequestContext, subject: string | null): Promise<{ stdout: string; truncated: boolean; operation: OperationView }> {
+  private async read(
+    hostname: string,
+    command: string,
+    ctx: RequestContext,
+    subject: string | null,
+  ): Promise<{ stdout: string; truncated: boolean; operation: OperationView }> {
     const operation = await this.operations.exec(hostname, command, ctx);
     if (operation.state !== 'completed' || !operation.result) {
-      const error = operation.error ?? { code: 'operation_failed', message: `operation ended in state ${operation.state}` };
+      const error = operation.error ?? {
+        code: 'operation_failed',
+        message: `operation ended in state ${operation.state}`,
+      };
       throw new ServiceError(error.code, 502, error.message, { operation_id: operation.operation_id });
     }
     const { exit_code: exitCode, stderr, stdout, stdout_truncated: truncated } = operation.result;
     // `zpool events | awk` exits with awk's status: a zpool that failed shows only on stderr.
-    if (exitCode !== 0 || (stdout.trim() === '' && stderr.trim() !== '')) throw zfsFailure(hostname, subject, stderr, exitCode, operation.operation_id);
+    if (exitCode !== 0 || (stdout.trim() === '' && stderr.trim() !== ''))
+      throw zfsFailure(hostname, subject, stderr, exitCode, operation.operation_id);
     return { stdout, truncated, operation };
   }
 }
 
-function zfsFailure(hostname: string, subject: string | null, stderr: string, exitCode: number | null, operationId: string): ServiceError {
-  if (/dataset does not exist|no such pool/.test(stderr)) return new ServiceError('not_found', 404, `${hostname}: ${subject ?? 'ZFS'}: ${stderr.trim()}`);
-  if (exitCode === 127 || /(zfs|zpool): (command )?not found/.test(stderr)) return new ServiceError('zfs_unavailable', 409, `${hostname} has no ZFS tools: ${stderr.trim()}`);
-  return new ServiceError('zfs_error', 502, `${hostname}: ${stderr.trim() || `exit ${exitCode}`}`, { operation_id: operationId });
+function zfsFailure(
+  hostname: string,
+  subject: string | null,
+  stderr: string,
+  exitCode: number | null,
+  operationId: string,
+): ServiceError {
+  if (/dataset does not exist|no such pool/.test(stderr))
+    return new ServiceError('not_found', 404, `${hostname}: ${subject ?? 'ZFS'}: ${stderr.trim()}`);
+  if (exitCode === 127 || /(zfs|zpool): (command )?not found/.test(stderr))
+    return new ServiceError('zfs_unavailable', 409, `${hostname} has no ZFS tools: ${stderr.trim()}`);
+  return new ServiceError('zfs_error', 502, `${hostname}: ${stderr.trim() || `exit ${exitCode}`}`, {
+    operation_id: operationId,
+  });
 }
 
 /** An age (`30d`, `12h`) or an ISO time, as the instant before which snapshots count as older. */

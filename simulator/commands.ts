@@ -60,7 +60,9 @@ function uptime(model: DeviceModel, t: number): string {
   const minutes = Math.floor((up % 3600) / 60);
   const dayPart = days > 0 ? `${days} day${days === 1 ? '' : 's'}, ` : '';
   const timePart = hours > 0 ? `${String(hours).padStart(2)}:${String(minutes).padStart(2, '0')}` : `${minutes} min`;
-  const load = loadAverages(model, t).map((l) => l.toFixed(2)).join(', ');
+  const load = loadAverages(model, t)
+    .map((l) => l.toFixed(2))
+    .join(', ');
   return ` ${clock} up ${dayPart}${timePart},  1 user,  load average: ${load}\n`;
 }
 
@@ -72,7 +74,11 @@ const DOCKER_VALUE_OPTIONS = new Set(['-t', '--time', '-s', '--signal', '--timeo
 function dockerPs(model: DeviceModel, args: readonly string[], t: number): Answer {
   const options = { all: false, quiet: false };
   for (const arg of args) {
-    const flags = arg.startsWith('--') ? [arg] : /^-[aq]+$/.test(arg) ? [...arg.slice(1)].map((letter) => `-${letter}`) : [arg];
+    const flags = arg.startsWith('--')
+      ? [arg]
+      : /^-[aq]+$/.test(arg)
+        ? [...arg.slice(1)].map((letter) => `-${letter}`)
+        : [arg];
     for (const flag of flags) {
       if (flag === '-a' || flag === '--all') options.all = true;
       else if (flag === '-q' || flag === '--quiet') options.quiet = true;
@@ -85,7 +91,8 @@ function dockerPs(model: DeviceModel, args: readonly string[], t: number): Answe
 function docker(model: DeviceModel, args: readonly string[], t: number): Answer {
   const [action = '', ...rest] = args[0] === 'container' ? args.slice(1) : args;
   if (action === 'ps' || (action === 'ls' && args[0] === 'container')) return dockerPs(model, rest, t);
-  if (!DOCKER_ACTIONS.has(action)) return { stdout: '', stderr: `fleet simulator: docker ${action} is not simulated\n`, exitCode: 1 };
+  if (!DOCKER_ACTIONS.has(action))
+    return { stdout: '', stderr: `fleet simulator: docker ${action} is not simulated\n`, exitCode: 1 };
   const names: string[] = [];
   let force = false;
   for (let i = 0; i < rest.length; i++) {
@@ -94,12 +101,15 @@ function docker(model: DeviceModel, args: readonly string[], t: number): Answer 
     else if (arg === '-f' || arg === '--force') force = true;
     else if (!arg.startsWith('-')) names.push(arg);
   }
-  if (names.length === 0) return { stdout: '', stderr: `"docker ${action}" requires at least 1 argument.\n`, exitCode: 1 };
+  if (names.length === 0)
+    return { stdout: '', stderr: `"docker ${action}" requires at least 1 argument.\n`, exitCode: 1 };
   let stdout = '';
   let stderr = '';
   for (const name of names) {
     const container = model.findContainer(name);
-    const error = container ? model.dockerAction(action as DockerAction, container, t, force) : `Error response from daemon: No such container: ${name}`;
+    const error = container
+      ? model.dockerAction(action as DockerAction, container, t, force)
+      : `Error response from daemon: No such container: ${name}`;
     if (error === null) stdout += `${name}\n`;
     else stderr += `${error}\n`;
   }
@@ -107,7 +117,11 @@ function docker(model: DeviceModel, args: readonly string[], t: number): Answer 
 }
 
 function runCommand(model: DeviceModel, script: string, t: number): Answer {
-  const line = script.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#')) ?? '';
+  const line =
+    script
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '' && !l.startsWith('#')) ?? '';
   // A `$(…)` runs on the device first, as sh runs it; what it prints to stderr comes before the command's own.
   let substitutedStderr = '';
   const [command, ...args] = words(line, (inner) => {
@@ -138,7 +152,12 @@ function runSimpleCommand(model: DeviceModel, command: string | undefined, args:
 }
 
 /** The device's answer to `command` at device time `t` (Unix seconds); the watch, which never ends by itself, is the simulator's. */
-export function respond(model: DeviceModel, kind: Exclude<CommandKind, 'config-watch'>, script: string, t: number): Answer {
+export function respond(
+  model: DeviceModel,
+  kind: Exclude<CommandKind, 'config-watch'>,
+  script: string,
+  t: number,
+): Answer {
   switch (kind) {
     case 'command':
       return runCommand(model, script, t);
@@ -151,6 +170,7 @@ export function respond(model: DeviceModel, kind: Exclude<CommandKind, 'config-w
   }
   const stdout = collectionOutput(kind, model, t, script);
   // A profile that has what the simulator cannot show: fail as a broken tool would, visibly, rather than answer "not available".
-  if (stdout === null) return { stdout: '', stderr: `simulator: no simulated ${kind} output for this device\n`, exitCode: 127 };
+  if (stdout === null)
+    return { stdout: '', stderr: `simulator: no simulated ${kind} output for this device\n`, exitCode: 127 };
   return { stdout, stderr: '', exitCode: 0 };
 }

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type { ConfigScriptKind } from '../domain/config/watch-scripts.ts';
 import type { Answer } from './commands.ts';
-import { configEditsBetween, configFiles, isConfigDirectory, proxyConfDirectory, UNIT_DIRECTORY } from './config-files.ts';
+import {
+  configEditsBetween,
+  configFiles,
+  isConfigDirectory,
+  proxyConfDirectory,
+  UNIT_DIRECTORY,
+} from './config-files.ts';
 import type { DeviceModel } from './model.ts';
 import type { DeviceProfile } from './profile.ts';
 import { words } from './shell-words.ts';
@@ -32,7 +38,9 @@ function loopValues(lines: readonly string[][], name: string): string[] {
 
 /** Values of the script's `NAME=VALUE` lines. */
 function assignments(lines: readonly string[][], name: string): string[] {
-  return lines.filter((w) => w.length === 1 && w[0]?.startsWith(`${name}=`)).map((w) => (w[0] ?? '').slice(name.length + 1));
+  return lines
+    .filter((w) => w.length === 1 && w[0]?.startsWith(`${name}=`))
+    .map((w) => (w[0] ?? '').slice(name.length + 1));
 }
 
 function sha256(content: string): string {
@@ -46,7 +54,10 @@ function discover(model: DeviceModel, lines: readonly string[][], t: number): An
   const userPaths = loopValues(lines, 'p');
   // docker ps lists each container's file, so a project's file comes once per container, as on a real host.
   const labelled = profile.capabilities.docker
-    ? model.containers.filter((c) => !c.removed).flatMap((c) => (c.spec.labels[CONFIG_FILES_LABEL] ?? '').split(',')).filter((f) => files.has(f))
+    ? model.containers
+        .filter((c) => !c.removed)
+        .flatMap((c) => (c.spec.labels[CONFIG_FILES_LABEL] ?? '').split(','))
+        .filter((f) => files.has(f))
     : [];
   const found = [...files.keys()].filter((f) => COMPOSE_FILE_NAME.test(posix.basename(f)));
   const confDir = proxyConfDirectory(profile);
@@ -98,13 +109,22 @@ function readFile(profile: DeviceProfile, lines: readonly string[][], t: number)
   const [path = ''] = assignments(lines, 'f');
   const content = configFiles(profile, t).get(path);
   if (content !== undefined) {
-    return ok(['@@size', String(Buffer.byteLength(content, 'utf8')), '@@content', ...base64Lines(content), '@@end', ''].join('\n'));
+    return ok(
+      ['@@size', String(Buffer.byteLength(content, 'utf8')), '@@content', ...base64Lines(content), '@@end', ''].join(
+        '\n',
+      ),
+    );
   }
   return ok(`${isConfigDirectory(profile, path) ? '@@not-regular' : '@@absent'}\n@@end\n`);
 }
 
 /** The answer to a discovery, hash-scan or read script at device time `t`. */
-export function configAnswer(model: DeviceModel, kind: Exclude<ConfigScriptKind, 'watch'>, script: string, t: number): Answer {
+export function configAnswer(
+  model: DeviceModel,
+  kind: Exclude<ConfigScriptKind, 'watch'>,
+  script: string,
+  t: number,
+): Answer {
   const lines = scriptLines(script);
   switch (kind) {
     case 'discover':
@@ -117,7 +137,8 @@ export function configAnswer(model: DeviceModel, kind: Exclude<ConfigScriptKind,
 }
 
 /** How a watch script starts: an answer that ends it at once, or a stream over the directories that exist. */
-export type WatchOpening = { kind: 'answer'; answer: Answer } | { kind: 'stream'; directories: string[]; stdout: string };
+export type WatchOpening =
+  { kind: 'answer'; answer: Answer } | { kind: 'stream'; directories: string[]; stdout: string };
 
 export function watchOpening(profile: DeviceProfile, script: string): WatchOpening {
   if (!profile.capabilities.inotifywait) return { kind: 'answer', answer: ok('@@no-inotifywait\n') };

@@ -40,7 +40,11 @@ interface AppFiles {
   web?: { name: string; port: number; proto: 'http' | 'https'; api?: true };
 }
 
-const linuxserver = (facts: Facts): Environment => [['PUID', '1000'], ['PGID', '1000'], ['TZ', facts.tz]];
+const linuxserver = (facts: Facts): Environment => [
+  ['PUID', '1000'],
+  ['PGID', '1000'],
+  ['TZ', facts.tz],
+];
 const timezone = (facts: Facts): Environment => [['TZ', facts.tz]];
 const umask = () => ['UMASK', '002'] as const;
 
@@ -48,7 +52,14 @@ const umask = () => ['UMASK', '002'] as const;
 const APPS: Record<keyof typeof CONTAINERS, AppFiles> = {
   swag: {
     targets: ['/config'],
-    environment: (f) => [...linuxserver(f), ['URL', f.domain], ['VALIDATION', 'dns'], ['SUBDOMAINS', 'wildcard'], ['DNSPLUGIN', 'cloudflare'], ['EMAIL', `admin@${f.domain}`]],
+    environment: (f) => [
+      ...linuxserver(f),
+      ['URL', f.domain],
+      ['VALIDATION', 'dns'],
+      ['SUBDOMAINS', 'wildcard'],
+      ['DNSPLUGIN', 'cloudflare'],
+      ['EMAIL', `admin@${f.domain}`],
+    ],
     addedEnv: () => ['DOCKER_MODS', 'linuxserver/mods:swag-dashboard'],
     extra: ['cap_add:', '  - NET_ADMIN'],
   },
@@ -58,9 +69,24 @@ const APPS: Record<keyof typeof CONTAINERS, AppFiles> = {
     addedEnv: (f) => ['JELLYFIN_PublishedServerUrl', `https://jellyfin.${f.domain}`],
     web: { name: 'jellyfin', port: 8096, proto: 'http' },
   },
-  sonarr: { targets: ['/data', '/config'], environment: linuxserver, addedEnv: umask, web: { name: 'sonarr', port: 8989, proto: 'http', api: true } },
-  radarr: { targets: ['/data', '/config'], environment: linuxserver, addedEnv: umask, web: { name: 'radarr', port: 7878, proto: 'http', api: true } },
-  prowlarr: { targets: ['/config'], environment: linuxserver, addedEnv: umask, web: { name: 'prowlarr', port: 9696, proto: 'http', api: true } },
+  sonarr: {
+    targets: ['/data', '/config'],
+    environment: linuxserver,
+    addedEnv: umask,
+    web: { name: 'sonarr', port: 8989, proto: 'http', api: true },
+  },
+  radarr: {
+    targets: ['/data', '/config'],
+    environment: linuxserver,
+    addedEnv: umask,
+    web: { name: 'radarr', port: 7878, proto: 'http', api: true },
+  },
+  prowlarr: {
+    targets: ['/config'],
+    environment: linuxserver,
+    addedEnv: umask,
+    web: { name: 'prowlarr', port: 9696, proto: 'http', api: true },
+  },
   qbittorrent: {
     targets: ['/downloads', '/config'],
     environment: (f) => [...linuxserver(f), ['WEBUI_PORT', '8080'], ['TORRENTING_PORT', '6881']],
@@ -84,7 +110,12 @@ const APPS: Record<keyof typeof CONTAINERS, AppFiles> = {
   },
   nextcloudDb: {
     targets: ['/var/lib/mysql'],
-    environment: () => [['MYSQL_ROOT_PASSWORD', '${MYSQL_ROOT_PASSWORD}'], ['MYSQL_DATABASE', 'nextcloud'], ['MYSQL_USER', 'nextcloud'], ['MYSQL_PASSWORD', '${MYSQL_PASSWORD}']],
+    environment: () => [
+      ['MYSQL_ROOT_PASSWORD', '${MYSQL_ROOT_PASSWORD}'],
+      ['MYSQL_DATABASE', 'nextcloud'],
+      ['MYSQL_USER', 'nextcloud'],
+      ['MYSQL_PASSWORD', '${MYSQL_PASSWORD}'],
+    ],
     addedEnv: () => ['MARIADB_AUTO_UPGRADE', '1'],
     healthcheck: '["CMD", "healthcheck.sh", "--connect", "--innodb_initialized"]',
     extra: ['command: --transaction-isolation=READ-COMMITTED --log-bin=binlog --binlog-format=ROW'],
@@ -92,7 +123,10 @@ const APPS: Record<keyof typeof CONTAINERS, AppFiles> = {
   nextcloudRedis: { targets: ['/data'] },
   grafana: {
     targets: ['/var/lib/grafana'],
-    environment: (f) => [['GF_SERVER_ROOT_URL', `https://grafana.${f.domain}`], ['GF_SECURITY_ADMIN_PASSWORD', '${GRAFANA_ADMIN_PASSWORD}']],
+    environment: (f) => [
+      ['GF_SERVER_ROOT_URL', `https://grafana.${f.domain}`],
+      ['GF_SECURITY_ADMIN_PASSWORD', '${GRAFANA_ADMIN_PASSWORD}'],
+    ],
     addedEnv: () => ['GF_AUTH_ANONYMOUS_ENABLED', 'true'],
     dependsOn: ['prometheus'],
     web: { name: 'grafana', port: 3000, proto: 'http' },
@@ -104,11 +138,19 @@ const APPS: Record<keyof typeof CONTAINERS, AppFiles> = {
   nodeExporter: { targets: ['/host:ro,rslave'], extra: ['pid: host', 'command:', '  - --path.rootfs=/host'] },
   vaultwarden: {
     targets: ['/data'],
-    environment: (f) => [['DOMAIN', `https://vaultwarden.${f.domain}`], ['SIGNUPS_ALLOWED', 'false'], ['ADMIN_TOKEN', '${VAULTWARDEN_ADMIN_TOKEN}']],
+    environment: (f) => [
+      ['DOMAIN', `https://vaultwarden.${f.domain}`],
+      ['SIGNUPS_ALLOWED', 'false'],
+      ['ADMIN_TOKEN', '${VAULTWARDEN_ADMIN_TOKEN}'],
+    ],
     addedEnv: () => ['SHOW_PASSWORD_HINT', 'false'],
     web: { name: 'vaultwarden', port: 80, proto: 'http' },
   },
-  uptimeKuma: { targets: ['/app/data'], addedEnv: () => ['UPTIME_KUMA_DISABLE_FRAME_SAMEORIGIN', 'true'], web: { name: 'uptime-kuma', port: 3001, proto: 'http' } },
+  uptimeKuma: {
+    targets: ['/app/data'],
+    addedEnv: () => ['UPTIME_KUMA_DISABLE_FRAME_SAMEORIGIN', 'true'],
+    web: { name: 'uptime-kuma', port: 3001, proto: 'http' },
+  },
   paperless: {
     targets: ['/usr/src/paperless/data', '/usr/src/paperless/media'],
     environment: (f) => [
@@ -126,7 +168,11 @@ const APPS: Record<keyof typeof CONTAINERS, AppFiles> = {
   },
   paperlessDb: {
     targets: ['/var/lib/postgresql/data'],
-    environment: () => [['POSTGRES_DB', 'paperless'], ['POSTGRES_USER', 'paperless'], ['POSTGRES_PASSWORD', '${POSTGRES_PASSWORD}']],
+    environment: () => [
+      ['POSTGRES_DB', 'paperless'],
+      ['POSTGRES_USER', 'paperless'],
+      ['POSTGRES_PASSWORD', '${POSTGRES_PASSWORD}'],
+    ],
     healthcheck: '["CMD-SHELL", "pg_isready -U paperless"]',
   },
   paperlessBroker: { targets: ['/data'] },
@@ -135,11 +181,20 @@ const APPS: Record<keyof typeof CONTAINERS, AppFiles> = {
   resticBackup: {},
   pihole: {
     targets: ['/etc/pihole', '/etc/dnsmasq.d'],
-    environment: (f) => [['TZ', f.tz], ['WEBPASSWORD', '${PIHOLE_WEBPASSWORD}'], ['FTLCONF_LOCAL_IPV4', f.lanAddress]],
+    environment: (f) => [
+      ['TZ', f.tz],
+      ['WEBPASSWORD', '${PIHOLE_WEBPASSWORD}'],
+      ['FTLCONF_LOCAL_IPV4', f.lanAddress],
+    ],
     addedEnv: () => ['DNSMASQ_LISTENING', 'all'],
     web: { name: 'pihole', port: 80, proto: 'http' },
   },
-  homeassistant: { targets: ['/config'], environment: timezone, extra: ['privileged: true'], web: { name: 'homeassistant', port: 8123, proto: 'http' } },
+  homeassistant: {
+    targets: ['/config'],
+    environment: timezone,
+    extra: ['privileged: true'],
+    web: { name: 'homeassistant', port: 8123, proto: 'http' },
+  },
   mosquitto: { targets: ['/mosquitto/config', '/mosquitto/data'] },
   zigbee2mqtt: {
     targets: ['/app/data', '/run/udev:ro'],
@@ -150,7 +205,9 @@ const APPS: Record<keyof typeof CONTAINERS, AppFiles> = {
   },
 };
 
-const APP_BY_CONTAINER = new Map<string, AppFiles>(Object.entries(CONTAINERS).map(([key, t]) => [t.name, APPS[key as keyof typeof CONTAINERS]]));
+const APP_BY_CONTAINER = new Map<string, AppFiles>(
+  Object.entries(CONTAINERS).map(([key, t]) => [t.name, APPS[key as keyof typeof CONTAINERS]]),
+);
 
 function appOf(spec: ContainerSpec): AppFiles {
   const app = APP_BY_CONTAINER.get(spec.name);
@@ -158,7 +215,14 @@ function appOf(spec: ContainerSpec): AppFiles {
   return app;
 }
 
-const TIMEZONES = ['Europe/Berlin', 'Europe/London', 'Europe/Amsterdam', 'America/New_York', 'America/Chicago', 'Australia/Sydney'];
+const TIMEZONES = [
+  'Europe/Berlin',
+  'Europe/London',
+  'Europe/Amsterdam',
+  'America/New_York',
+  'America/Chicago',
+  'Australia/Sydney',
+];
 const DOMAINS = ['example.com', 'example.net', 'example.org'];
 /** Knobs per device: enough variety over a day, few enough that each file's history stays readable. */
 const MAX_KNOBS = 6;
@@ -234,7 +298,8 @@ function stackOf(project: string, specs: readonly ContainerSpec[], facts: Facts)
     const app = appOf(spec);
     const mounts = spec.mounts.split(',');
     const targets = app.targets ?? [];
-    if (targets.length !== mounts.length) throw new Error(`${spec.name}: ${mounts.length} mounts but ${targets.length} targets`);
+    if (targets.length !== mounts.length)
+      throw new Error(`${spec.name}: ${mounts.length} mounts but ${targets.length} targets`);
     const volumes = mounts.map((source, i) => {
       // Compose names a project's volumes `<project>_<name>`; files of the project sit beside compose.yaml.
       if (source.startsWith(`${dir}/`)) return `./${source.slice(dir.length + 1)}:${targets[i]}`;
@@ -246,7 +311,8 @@ function stackOf(project: string, specs: readonly ContainerSpec[], facts: Facts)
     const networkNames = spec.networks.split(',');
     const joinsProxy = networkNames.includes('proxy');
     if (joinsProxy) proxyNetwork = project === 'proxy' ? 'own' : 'external';
-    const networks = joinsProxy && project !== 'proxy' ? networkNames.map((n) => (n === `${project}_default` ? 'default' : n)) : [];
+    const networks =
+      joinsProxy && project !== 'proxy' ? networkNames.map((n) => (n === `${project}_default` ? 'default' : n)) : [];
     return {
       name: spec.service,
       image: spec.image,
@@ -258,7 +324,10 @@ function stackOf(project: string, specs: readonly ContainerSpec[], facts: Facts)
       volumes,
       environment: app.environment?.(facts) ?? [],
       addedEnv: app.addedEnv?.(facts) ?? null,
-      dependsOn: (app.dependsOn ?? []).map((name) => ({ name, healthy: specs.some((s) => s.service === name && appOf(s).healthcheck !== undefined) })),
+      dependsOn: (app.dependsOn ?? []).map((name) => ({
+        name,
+        healthy: specs.some((s) => s.service === name && appOf(s).healthcheck !== undefined),
+      })),
       healthcheck: app.healthcheck ?? null,
       extra: app.extra ?? [],
     };
@@ -270,7 +339,13 @@ function stackOf(project: string, specs: readonly ContainerSpec[], facts: Facts)
 function proxyConfOf(dir: string, spec: ContainerSpec, lanAddress: string): ProxyConf | null {
   const web = appOf(spec).web;
   if (!web) return null;
-  const base = { path: `${dir}/${web.name}.subdomain.conf`, name: web.name, container: spec.name, proto: web.proto, api: web.api === true };
+  const base = {
+    path: `${dir}/${web.name}.subdomain.conf`,
+    name: web.name,
+    container: spec.name,
+    proto: web.proto,
+    api: web.api === true,
+  };
   if (spec.networks.split(',').includes('proxy')) return { ...base, upstreamApp: spec.name, upstreamPort: web.port };
   if (spec.networks === 'host') return { ...base, upstreamApp: lanAddress, upstreamPort: web.port };
   const published = new RegExp(`0\\.0\\.0\\.0:(\\d+)->${web.port}/tcp`).exec(spec.ports);
@@ -301,9 +376,12 @@ function chooseKnobs(rng: Rng, stacks: readonly Stack[], proxyConfs: readonly Pr
   const candidates: Knob[] = [];
   for (const stack of stacks) {
     for (const service of stack.services) {
-      if (BUMPABLE_TAG.test(tagOf(service.image))) candidates.push({ kind: 'image', path: stack.path, service: service.name });
-      if (service.ports.some((p) => !p.endsWith('/udp'))) candidates.push({ kind: 'port', path: stack.path, service: service.name });
-      if (service.addedEnv) candidates.push({ kind: 'env', path: stack.path, service: service.name, variable: service.addedEnv });
+      if (BUMPABLE_TAG.test(tagOf(service.image)))
+        candidates.push({ kind: 'image', path: stack.path, service: service.name });
+      if (service.ports.some((p) => !p.endsWith('/udp')))
+        candidates.push({ kind: 'port', path: stack.path, service: service.name });
+      if (service.addedEnv)
+        candidates.push({ kind: 'env', path: stack.path, service: service.name, variable: service.addedEnv });
     }
   }
   for (const conf of proxyConfs) candidates.push({ kind: 'auth', path: conf.path });
@@ -315,7 +393,10 @@ function chooseKnobs(rng: Rng, stacks: readonly Stack[], proxyConfs: readonly Pr
 }
 
 function shuffle<T>(rng: Rng, items: readonly T[]): T[] {
-  return items.map((item) => ({ item, key: rng.next() })).sort((a, b) => a.key - b.key).map((k) => k.item);
+  return items
+    .map((item) => ({ item, key: rng.next() }))
+    .sort((a, b) => a.key - b.key)
+    .map((k) => k.item);
 }
 
 const configs = new WeakMap<DeviceProfile, DeviceConfig>();
@@ -333,9 +414,15 @@ function deviceConfig(profile: DeviceProfile): DeviceConfig {
   const swag = profile.containers.find((c) => c.image.includes('linuxserver/swag'));
   // The host directory SWAG has as /config.
   const confDir = swag ? `${swag.mounts.split(',')[0]}/nginx/proxy-confs` : null;
-  const proxyConfs = confDir ? profile.containers.flatMap((spec) => proxyConfOf(confDir, spec, profile.lanAddress) ?? []) : [];
+  const proxyConfs = confDir
+    ? profile.containers.flatMap((spec) => proxyConfOf(confDir, spec, profile.lanAddress) ?? [])
+    : [];
   const directories = new Set<string>();
-  const leaves = [...stacks.map((s) => posix.dirname(s.path)), ...proxyConfs.map((c) => posix.dirname(c.path)), ...(profile.capabilities.systemd ? [UNIT_DIRECTORY] : [])];
+  const leaves = [
+    ...stacks.map((s) => posix.dirname(s.path)),
+    ...proxyConfs.map((c) => posix.dirname(c.path)),
+    ...(profile.capabilities.systemd ? [UNIT_DIRECTORY] : []),
+  ];
   for (const leaf of leaves) {
     // Up to `/`, whose own dirname is itself and so already in the set.
     for (let dir = leaf; !directories.has(dir); dir = posix.dirname(dir)) directories.add(dir);
@@ -346,7 +433,8 @@ function deviceConfig(profile: DeviceProfile): DeviceConfig {
 }
 
 function renderCompose(stack: Stack, knobs: readonly Knob[]): string {
-  const on = (kind: Knob['kind'], service: string) => knobs.find((k) => k.kind === kind && 'service' in k && k.service === service);
+  const on = (kind: Knob['kind'], service: string) =>
+    knobs.find((k) => k.kind === kind && 'service' in k && k.service === service);
   const lines = ['services:'];
   const list = (key: string, items: readonly string[]) => {
     if (items.length > 0) lines.push(`    ${key}:`, ...items.map((item) => `      - ${item}`));
@@ -354,21 +442,45 @@ function renderCompose(stack: Stack, knobs: readonly Knob[]): string {
   for (const s of stack.services) {
     const added = on('env', s.name);
     const environment = added?.kind === 'env' ? [...s.environment, added.variable] : s.environment;
-    const ports = on('port', s.name) ? s.ports.map((p, i) => (i === s.ports.findIndex((q) => !q.endsWith('/udp')) ? movedPort(p) : p)) : s.ports;
+    const ports = on('port', s.name)
+      ? s.ports.map((p, i) => (i === s.ports.findIndex((q) => !q.endsWith('/udp')) ? movedPort(p) : p))
+      : s.ports;
     lines.push(`  ${s.name}:`, `    image: ${on('image', s.name) ? bumpedImage(s.image) : s.image}`);
     if (s.containerName) lines.push(`    container_name: ${s.containerName}`);
     if (s.networkMode) lines.push(`    network_mode: ${s.networkMode}`);
     lines.push(...s.extra.map((line) => `    ${line}`));
-    list('environment', environment.map(([key, value]) => `${key}=${value}`));
-    list('ports', ports.map((p) => `"${p}"`));
+    list(
+      'environment',
+      environment.map(([key, value]) => `${key}=${value}`),
+    );
+    list(
+      'ports',
+      ports.map((p) => `"${p}"`),
+    );
     list('volumes', s.volumes);
     list('networks', s.networks);
     if (s.dependsOn.some((d) => d.healthy)) {
-      lines.push('    depends_on:', ...s.dependsOn.flatMap((d) => [`      ${d.name}:`, `        condition: ${d.healthy ? 'service_healthy' : 'service_started'}`]));
+      lines.push(
+        '    depends_on:',
+        ...s.dependsOn.flatMap((d) => [
+          `      ${d.name}:`,
+          `        condition: ${d.healthy ? 'service_healthy' : 'service_started'}`,
+        ]),
+      );
     } else {
-      list('depends_on', s.dependsOn.map((d) => d.name));
+      list(
+        'depends_on',
+        s.dependsOn.map((d) => d.name),
+      );
     }
-    if (s.healthcheck) lines.push('    healthcheck:', `      test: ${s.healthcheck}`, '      interval: 30s', '      timeout: 5s', '      retries: 5');
+    if (s.healthcheck)
+      lines.push(
+        '    healthcheck:',
+        `      test: ${s.healthcheck}`,
+        '      interval: 30s',
+        '      timeout: 5s',
+        '      retries: 5',
+      );
     lines.push('    restart: unless-stopped', '');
   }
   if (stack.namedVolumes.length > 0) lines.push('volumes:', ...stack.namedVolumes.map((v) => `  ${v}:`), '');
@@ -457,8 +569,22 @@ export function configFiles(profile: DeviceProfile, t: number): Map<string, stri
   const { stacks, proxyConfs, knobs } = deviceConfig(profile);
   const on = knobs.length > 0 ? knobsOn(knobs, revision(profile, t)) : [];
   const files = new Map<string, string>();
-  for (const stack of stacks) files.set(stack.path, renderCompose(stack, on.filter((k) => k.path === stack.path)));
-  for (const conf of proxyConfs) files.set(conf.path, renderProxyConf(conf, on.some((k) => k.path === conf.path)));
+  for (const stack of stacks)
+    files.set(
+      stack.path,
+      renderCompose(
+        stack,
+        on.filter((k) => k.path === stack.path),
+      ),
+    );
+  for (const conf of proxyConfs)
+    files.set(
+      conf.path,
+      renderProxyConf(
+        conf,
+        on.some((k) => k.path === conf.path),
+      ),
+    );
   return files;
 }
 
@@ -487,7 +613,8 @@ export function configEditsBetween(profile: DeviceProfile, from: number, to: num
   if (knobs.length === 0) return edits;
   for (let r = Math.max(revision(profile, from) + 1, last - MAX_EDITS_LISTED + 1); r <= last; r++) {
     const knob = knobAt(knobs, r);
-    if (knob) edits.push({ at: profile.configEdits.offsetSeconds + r * profile.configEdits.periodSeconds, path: knob.path });
+    if (knob)
+      edits.push({ at: profile.configEdits.offsetSeconds + r * profile.configEdits.periodSeconds, path: knob.path });
   }
   return edits;
 }
@@ -497,5 +624,7 @@ export function nextConfigEdit(profile: DeviceProfile, t: number): ConfigEdit | 
   const { knobs } = deviceConfig(profile);
   const r = revision(profile, t) + 1;
   const knob = knobAt(knobs, r);
-  return knob ? { at: profile.configEdits.offsetSeconds + r * profile.configEdits.periodSeconds, path: knob.path } : null;
+  return knob
+    ? { at: profile.configEdits.offsetSeconds + r * profile.configEdits.periodSeconds, path: knob.path }
+    : null;
 }

@@ -81,7 +81,9 @@ export function zfsNice(bytes: number): string {
 export function zfsDuration(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
   const days = Math.floor(s / 86_400);
-  const clock = [Math.floor(s / 3600) % 24, Math.floor(s / 60) % 60, s % 60].map((part) => String(part).padStart(2, '0')).join(':');
+  const clock = [Math.floor(s / 3600) % 24, Math.floor(s / 60) % 60, s % 60]
+    .map((part) => String(part).padStart(2, '0'))
+    .join(':');
   return days > 0 ? `${days} days ${clock}` : clock;
 }
 

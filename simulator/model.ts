@@ -84,7 +84,8 @@ export class DeviceModel {
     this.forks = 1000;
     this.contextSwitches = 0;
     this.interrupts = 0;
-    for (const iface of profile.interfaces) this.net.set(iface.name, { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0, rxDropped: 0 });
+    for (const iface of profile.interfaces)
+      this.net.set(iface.name, { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0, rxDropped: 0 });
     this.accumulate(profile.load.base, uptime);
     const firstSlot = Math.floor(startTime / CONTAINER_SLOT_SECONDS) + 1;
     this.containers = profile.containers.map((spec) => ({
@@ -169,7 +170,8 @@ export class DeviceModel {
         if (c.recoversAt <= Math.min(eventAt, t)) this.recover(c, c.recoversAt);
         if (eventAt > t) return;
         const roll = dice(this.seed, index, c.nextSlot, 1);
-        const length = (max: number) => (1 + Math.floor(dice(this.seed, index, c.nextSlot, 2) * max)) * CONTAINER_SLOT_SECONDS;
+        const length = (max: number) =>
+          (1 + Math.floor(dice(this.seed, index, c.nextSlot, 2) * max)) * CONTAINER_SLOT_SECONDS;
         c.nextSlot += 1;
         if (c.manual || c.status !== 'running') continue;
         if (roll < P_RESTART) {
@@ -177,7 +179,8 @@ export class DeviceModel {
           c.startedAt = eventAt;
         } else if (roll < P_RESTART + P_CRASH) {
           c.status = 'exited';
-          c.exitCode = CRASH_EXIT_CODES[Math.floor(dice(this.seed, index, c.nextSlot, 3) * CRASH_EXIT_CODES.length)] ?? 1;
+          c.exitCode =
+            CRASH_EXIT_CODES[Math.floor(dice(this.seed, index, c.nextSlot, 3) * CRASH_EXIT_CODES.length)] ?? 1;
           c.finishedAt = eventAt;
           c.recoversAt = eventAt + length(24);
         } else if (roll < P_RESTART + P_CRASH + P_RESTART_LOOP) {
@@ -202,7 +205,10 @@ export class DeviceModel {
   }
 
   /** The device-visible state of a container at `t`: nightly jobs run from 02:00 UTC (plus jitter) for a while. */
-  containerView(c: ContainerRuntime, t: number): Pick<ContainerRuntime, 'status' | 'startedAt' | 'finishedAt' | 'exitCode' | 'restartCount'> {
+  containerView(
+    c: ContainerRuntime,
+    t: number,
+  ): Pick<ContainerRuntime, 'status' | 'startedAt' | 'finishedAt' | 'exitCode' | 'restartCount'> {
     if (!c.spec.nightlyJob || c.manual) return c;
     const day = Math.floor(t / 86_400);
     const runAt = (d: number) => d * 86_400 + 2 * 3600 + Math.floor(dice(this.seed, 11, d) * 1800);
@@ -210,7 +216,9 @@ export class DeviceModel {
     const start = runAt(day) <= t ? runAt(day) : runAt(day - 1);
     const startDay = start === runAt(day) ? day : day - 1;
     const end = start + runFor(startDay);
-    return t < end ? { status: 'running', startedAt: start, finishedAt: 0, exitCode: 0, restartCount: 0 } : { status: 'exited', startedAt: start, finishedAt: end, exitCode: 0, restartCount: 0 };
+    return t < end
+      ? { status: 'running', startedAt: start, finishedAt: 0, exitCode: 0, restartCount: 0 }
+      : { status: 'exited', startedAt: start, finishedAt: end, exitCode: 0, restartCount: 0 };
   }
 
   containerHealth(c: ContainerRuntime, t: number): 'starting' | 'healthy' | 'unhealthy' | null {
@@ -225,7 +233,10 @@ export class DeviceModel {
   /** Finds a container the way docker does: by name or by a prefix of its id. */
   findContainer(nameOrId: string): ContainerRuntime | undefined {
     const live = this.containers.filter((c) => !c.removed);
-    return live.find((c) => c.spec.name === nameOrId) ?? (nameOrId.length >= 3 ? live.find((c) => c.spec.id.startsWith(nameOrId)) : undefined);
+    return (
+      live.find((c) => c.spec.name === nameOrId) ??
+      (nameOrId.length >= 3 ? live.find((c) => c.spec.id.startsWith(nameOrId)) : undefined)
+    );
   }
 
   /** What `docker ACTION NAME` does to the container; returns the daemon's error, if any. */
@@ -236,7 +247,13 @@ export class DeviceModel {
       case 'restart':
         if (action === 'start' && running) return null;
         // A scheduled job started by hand runs until stopped by hand; anything else is back to normal life.
-        Object.assign(c, { status: 'running', startedAt: t, recoversAt: Infinity, unhealthyUntil: 0, manual: c.spec.nightlyJob === true });
+        Object.assign(c, {
+          status: 'running',
+          startedAt: t,
+          recoversAt: Infinity,
+          unhealthyUntil: 0,
+          manual: c.spec.nightlyJob === true,
+        });
         return null;
       case 'stop':
         Object.assign(c, { status: 'exited', exitCode: 0, finishedAt: t, recoversAt: Infinity, manual: true });

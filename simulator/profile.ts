@@ -34,8 +34,22 @@ export type Role = 'nas' | 'proxmox' | 'docker' | 'pi' | 'router' | 'database';
 /** The first devices cover every role in this order, so even a small fleet (and the tests) meets all kinds. */
 export const ROLE_ORDER: readonly Role[] = ['nas', 'proxmox', 'docker', 'pi', 'router', 'database'];
 /** Mix of the rest of the fleet: mostly container hosts, as in the homelabs and small fleets this is for. */
-const ROLE_WEIGHTS: readonly [Role, number][] = [['docker', 34], ['pi', 15], ['proxmox', 14], ['database', 13], ['nas', 12], ['router', 12]];
-const HOSTNAME_PREFIX: Readonly<Record<Role, string>> = { nas: 'nas', proxmox: 'pve', docker: 'docker', pi: 'pi', router: 'gw', database: 'db' };
+const ROLE_WEIGHTS: readonly [Role, number][] = [
+  ['docker', 34],
+  ['pi', 15],
+  ['proxmox', 14],
+  ['database', 13],
+  ['nas', 12],
+  ['router', 12],
+];
+const HOSTNAME_PREFIX: Readonly<Record<Role, string>> = {
+  nas: 'nas',
+  proxmox: 'pve',
+  docker: 'docker',
+  pi: 'pi',
+  router: 'gw',
+  database: 'db',
+};
 
 /** Seconds of simulated time after fleet start at which the degrading drive starts reallocating sectors. */
 export const DRIVE_DEGRADES_AFTER_SECONDS = 2 * 3600;
@@ -221,7 +235,14 @@ export interface DeviceProfile {
  * Share of devices with inotify-tools, an extra package everywhere: NAS owners install it for their sync
  * scripts, container hosts often have it, the Alpine router never. The others are watched by polling.
  */
-const INOTIFY_TOOLS_SHARE: Readonly<Record<Role, number>> = { nas: 1, docker: 0.6, proxmox: 0.4, pi: 0.3, database: 0.3, router: 0 };
+const INOTIFY_TOOLS_SHARE: Readonly<Record<Role, number>> = {
+  nas: 1,
+  docker: 0.6,
+  proxmox: 0.4,
+  pi: 0.3,
+  database: 0.3,
+  router: 0,
+};
 
 function roleFor(seed: number, index: number): Role {
   const fixed = ROLE_ORDER[index];
@@ -239,7 +260,14 @@ function hostnameFor(role: Role, index: number): string {
   return `${HOSTNAME_PREFIX[role]}-${String(index + 1).padStart(3, '0')}`;
 }
 
-const PRIMARY_INTERFACE: Readonly<Record<Role, string>> = { nas: 'eno1', proxmox: 'vmbr0', docker: 'ens18', pi: 'eth0', router: 'eth0', database: 'ens18' };
+const PRIMARY_INTERFACE: Readonly<Record<Role, string>> = {
+  nas: 'eno1',
+  proxmox: 'vmbr0',
+  docker: 'ens18',
+  pi: 'eth0',
+  router: 'eth0',
+  database: 'ens18',
+};
 const GIB_KIB = 1024 * 1024;
 const DAY = 86_400;
 
@@ -252,10 +280,17 @@ function linkLocal(mac: string): string {
 }
 
 /** An Ethernet-like interface; it gets its IPv6 link-local address unless it is a bridge port or has no carrier. */
-function nic(name: string, mac: string, opts: Partial<Omit<InterfaceSpec, 'addresses'>> & { inet?: InterfaceAddress[] } = {}): InterfaceSpec {
+function nic(
+  name: string,
+  mac: string,
+  opts: Partial<Omit<InterfaceSpec, 'addresses'>> & { inet?: InterfaceAddress[] } = {},
+): InterfaceSpec {
   const { inet = [], ...rest } = opts;
   const carrier = rest.carrier ?? true;
-  const linkLocalAddresses: InterfaceAddress[] = rest.master === undefined && carrier ? [{ family: 'inet6', local: linkLocal(mac), prefixlen: 64, scope: 'link' }] : [];
+  const linkLocalAddresses: InterfaceAddress[] =
+    rest.master === undefined && carrier
+      ? [{ family: 'inet6', local: linkLocal(mac), prefixlen: 64, scope: 'link' }]
+      : [];
   return {
     name,
     linkType: 'ether',
@@ -294,13 +329,95 @@ function ipv4(address: string, prefixlen: number): InterfaceAddress {
 }
 
 /** Per-role facts that are not random. */
-const ROLE_BASICS: Readonly<Record<Role, Pick<DeviceProfile, 'deviceType' | 'os' | 'kernel' | 'arch' | 'virtual' | 'packageManager' | 'smartctlVersion' | 'pveVersion' | 'sshServer'> & { systemd: DeviceProfile['systemd'] }>> = {
-  nas: { sshServer: 'OpenSSH_9.2p1 Debian-2+deb12u3', deviceType: 'linux', os: OS.debian12, kernel: '6.1.0-26-amd64', arch: 'x86_64', virtual: false, packageManager: 'apt', smartctlVersion: '7.3 2022-02-28 r5338', pveVersion: null, systemd: { version: 252, versionLine: 'systemd 252 (252.30-1~deb12u2)' } },
-  proxmox: { sshServer: 'OpenSSH_9.2p1 Debian-2+deb12u3', deviceType: 'proxmox', os: OS.debian12, kernel: '6.8.12-4-pve', arch: 'x86_64', virtual: false, packageManager: 'apt', smartctlVersion: '7.3 2022-02-28 r5338', pveVersion: 'pve-manager/8.2.7/3e0176e6bb2ade3b (running kernel: 6.8.12-4-pve)', systemd: { version: 252, versionLine: 'systemd 252 (252.30-1~deb12u2)' } },
-  docker: { sshServer: 'OpenSSH_9.6p1 Ubuntu-3ubuntu13.5', deviceType: 'linux', os: OS.ubuntu2404, kernel: '6.8.0-45-generic', arch: 'x86_64', virtual: true, packageManager: 'apt', smartctlVersion: null, pveVersion: null, systemd: { version: 255, versionLine: 'systemd 255 (255.4-1ubuntu8.2)' } },
-  pi: { sshServer: 'OpenSSH_9.2p1 Raspbian-2+deb12u3', deviceType: 'raspberry_pi', os: OS.debian12, kernel: '6.6.31+rpt-rpi-v8', arch: 'aarch64', virtual: false, packageManager: 'apt', smartctlVersion: null, pveVersion: null, systemd: { version: 252, versionLine: 'systemd 252 (252.30-1~deb12u2+rpi1)' } },
-  router: { sshServer: 'OpenSSH_9.6', deviceType: 'linux', os: OS.alpine319, kernel: '6.6.58-0-virt', arch: 'x86_64', virtual: true, packageManager: 'apk', smartctlVersion: null, pveVersion: null, systemd: null },
-  database: { sshServer: 'OpenSSH_8.7', deviceType: 'linux', os: OS.rocky94, kernel: '5.14.0-427.37.1.el9_4.x86_64', arch: 'x86_64', virtual: true, packageManager: 'dnf', smartctlVersion: '7.2 2020-12-30 r5155', pveVersion: null, systemd: { version: 252, versionLine: 'systemd 252 (252-32.el9_4.7.rocky.0.1)' } },
+const ROLE_BASICS: Readonly<
+  Record<
+    Role,
+    Pick<
+      DeviceProfile,
+      | 'deviceType'
+      | 'os'
+      | 'kernel'
+      | 'arch'
+      | 'virtual'
+      | 'packageManager'
+      | 'smartctlVersion'
+      | 'pveVersion'
+      | 'sshServer'
+    > & { systemd: DeviceProfile['systemd'] }
+  >
+> = {
+  nas: {
+    sshServer: 'OpenSSH_9.2p1 Debian-2+deb12u3',
+    deviceType: 'linux',
+    os: OS.debian12,
+    kernel: '6.1.0-26-amd64',
+    arch: 'x86_64',
+    virtual: false,
+    packageManager: 'apt',
+    smartctlVersion: '7.3 2022-02-28 r5338',
+    pveVersion: null,
+    systemd: { version: 252, versionLine: 'systemd 252 (252.30-1~deb12u2)' },
+  },
+  proxmox: {
+    sshServer: 'OpenSSH_9.2p1 Debian-2+deb12u3',
+    deviceType: 'proxmox',
+    os: OS.debian12,
+    kernel: '6.8.12-4-pve',
+    arch: 'x86_64',
+    virtual: false,
+    packageManager: 'apt',
+    smartctlVersion: '7.3 2022-02-28 r5338',
+    pveVersion: 'pve-manager/8.2.7/3e0176e6bb2ade3b (running kernel: 6.8.12-4-pve)',
+    systemd: { version: 252, versionLine: 'systemd 252 (252.30-1~deb12u2)' },
+  },
+  docker: {
+    sshServer: 'OpenSSH_9.6p1 Ubuntu-3ubuntu13.5',
+    deviceType: 'linux',
+    os: OS.ubuntu2404,
+    kernel: '6.8.0-45-generic',
+    arch: 'x86_64',
+    virtual: true,
+    packageManager: 'apt',
+    smartctlVersion: null,
+    pveVersion: null,
+    systemd: { version: 255, versionLine: 'systemd 255 (255.4-1ubuntu8.2)' },
+  },
+  pi: {
+    sshServer: 'OpenSSH_9.2p1 Raspbian-2+deb12u3',
+    deviceType: 'raspberry_pi',
+    os: OS.debian12,
+    kernel: '6.6.31+rpt-rpi-v8',
+    arch: 'aarch64',
+    virtual: false,
+    packageManager: 'apt',
+    smartctlVersion: null,
+    pveVersion: null,
+    systemd: { version: 252, versionLine: 'systemd 252 (252.30-1~deb12u2+rpi1)' },
+  },
+  router: {
+    sshServer: 'OpenSSH_9.6',
+    deviceType: 'linux',
+    os: OS.alpine319,
+    kernel: '6.6.58-0-virt',
+    arch: 'x86_64',
+    virtual: true,
+    packageManager: 'apk',
+    smartctlVersion: null,
+    pveVersion: null,
+    systemd: null,
+  },
+  database: {
+    sshServer: 'OpenSSH_8.7',
+    deviceType: 'linux',
+    os: OS.rocky94,
+    kernel: '5.14.0-427.37.1.el9_4.x86_64',
+    arch: 'x86_64',
+    virtual: true,
+    packageManager: 'dnf',
+    smartctlVersion: '7.2 2020-12-30 r5155',
+    pveVersion: null,
+    systemd: { version: 252, versionLine: 'systemd 252 (252-32.el9_4.7.rocky.0.1)' },
+  },
 };
 
 const ROLE_CONTAINERS: Readonly<Record<Role, readonly (readonly [ContainerTemplate[], number])[]>> = {
@@ -371,7 +488,16 @@ function unitsFor(role: Role): UnitTemplate[] {
     case 'nas':
       return [...UNITS_BASE, ...UNITS_DEBIAN, ...f.ifupdown, ...f.docker, ...f.smartmontools, ...f.zfs, ...f.nas];
     case 'proxmox':
-      return [...UNITS_BASE, ...UNITS_DEBIAN.filter((u) => u.name !== 'systemd-timesyncd.service' && u.name !== 'unattended-upgrades.service'), ...f.ifupdown, ...f.smartmontools, ...f.zfs, ...f.proxmox];
+      return [
+        ...UNITS_BASE,
+        ...UNITS_DEBIAN.filter(
+          (u) => u.name !== 'systemd-timesyncd.service' && u.name !== 'unattended-upgrades.service',
+        ),
+        ...f.ifupdown,
+        ...f.smartmontools,
+        ...f.zfs,
+        ...f.proxmox,
+      ];
     case 'docker':
       return [...UNITS_BASE, ...UNITS_DEBIAN.filter((u) => u.name !== 'auditd.service'), ...f.ubuntu, ...f.docker];
     case 'pi':
@@ -409,7 +535,14 @@ interface Storage {
 
 /** The usual Linux pseudo-filesystems: df lists them and the collector leaves them out. */
 function tmpfsRows(memoryKib: number): FilesystemSpec[] {
-  const tmp = (device: string, type: string, mountpoint: string, sizeKib: number, usedKib = 0): FilesystemSpec => ({ device, type, mountpoint, sizeKib, usedKib, growthKibPerHour: 0 });
+  const tmp = (device: string, type: string, mountpoint: string, sizeKib: number, usedKib = 0): FilesystemSpec => ({
+    device,
+    type,
+    mountpoint,
+    sizeKib,
+    usedKib,
+    growthKibPerHour: 0,
+  });
   return [
     tmp('udev', 'devtmpfs', '/dev', Math.round(memoryKib / 2)),
     tmp('tmpfs', 'tmpfs', '/run', Math.round(memoryKib / 10), 1420),
@@ -418,7 +551,14 @@ function tmpfsRows(memoryKib: number): FilesystemSpec[] {
   ];
 }
 
-function fs(device: string, type: string, mountpoint: string, sizeKib: number, usedFraction: number, growthKibPerHour: number): FilesystemSpec {
+function fs(
+  device: string,
+  type: string,
+  mountpoint: string,
+  sizeKib: number,
+  usedFraction: number,
+  growthKibPerHour: number,
+): FilesystemSpec {
   return { device, type, mountpoint, sizeKib, usedKib: Math.round(sizeKib * usedFraction), growthKibPerHour };
 }
 
@@ -456,11 +596,39 @@ function storageFor(rng: Rng, role: Role, index: number, memoryKib: number, star
         fragmentationPercent: rng.int(1, 9),
         datasets: [
           { name: 'tank', type: 'filesystem', share: 0, mountpoint: '/tank', compressratio: '1.04' },
-          { name: 'tank/appdata', type: 'filesystem', share: 0.02, mountpoint: '/tank/appdata', compressratio: '1.62', snapshots: 'daily' },
-          { name: 'tank/backups', type: 'filesystem', share: 0.22, mountpoint: '/tank/backups', compressratio: '1.21', snapshots: 'daily' },
-          { name: 'tank/documents', type: 'filesystem', share: 0.03, mountpoint: '/tank/documents', compressratio: '1.58', snapshots: 'hourly' },
+          {
+            name: 'tank/appdata',
+            type: 'filesystem',
+            share: 0.02,
+            mountpoint: '/tank/appdata',
+            compressratio: '1.62',
+            snapshots: 'daily',
+          },
+          {
+            name: 'tank/backups',
+            type: 'filesystem',
+            share: 0.22,
+            mountpoint: '/tank/backups',
+            compressratio: '1.21',
+            snapshots: 'daily',
+          },
+          {
+            name: 'tank/documents',
+            type: 'filesystem',
+            share: 0.03,
+            mountpoint: '/tank/documents',
+            compressratio: '1.58',
+            snapshots: 'hourly',
+          },
           { name: 'tank/media', type: 'filesystem', share: 0.68, mountpoint: '/tank/media', compressratio: '1.00' },
-          { name: 'tank/nextcloud', type: 'filesystem', share: 0.0499, mountpoint: '/tank/nextcloud', compressratio: '1.12', snapshots: 'daily' },
+          {
+            name: 'tank/nextcloud',
+            type: 'filesystem',
+            share: 0.0499,
+            mountpoint: '/tank/nextcloud',
+            compressratio: '1.12',
+            snapshots: 'daily',
+          },
         ],
         lastScrubEnd: daysAgo(startTime, rng, 1, 27),
         lastScrubSeconds: rng.int(6, 20) * 3600,
@@ -469,7 +637,17 @@ function storageFor(rng: Rng, role: Role, index: number, memoryKib: number, star
         ...base,
         fs('/dev/nvme0n1p2', 'ext4', '/', 479_079_112, rng.between(0.15, 0.45), growth(12 * 1024)),
         fs('/dev/nvme0n1p1', 'vfat', '/boot/efi', 523_248, 0.011, 0),
-        ...pool.datasets.filter((d) => d.type === 'filesystem').map((d) => ({ device: d.name, type: 'zfs', mountpoint: d.mountpoint, sizeKib: 0, usedKib: 0, growthKibPerHour: 0, dataset: d.name })),
+        ...pool.datasets
+          .filter((d) => d.type === 'filesystem')
+          .map((d) => ({
+            device: d.name,
+            type: 'zfs',
+            mountpoint: d.mountpoint,
+            sizeKib: 0,
+            usedKib: 0,
+            growthKibPerHour: 0,
+            dataset: d.name,
+          })),
       ];
       return { drives: [boot, ...hdds], pools: [pool], filesystems };
     }
@@ -493,19 +671,57 @@ function storageFor(rng: Rng, role: Role, index: number, memoryKib: number, star
         datasets: [
           { name: 'rpool', type: 'filesystem', share: 0, mountpoint: '/rpool', compressratio: '1.41' },
           { name: 'rpool/ROOT', type: 'filesystem', share: 0, mountpoint: '/rpool/ROOT', compressratio: '1.86' },
-          { name: 'rpool/ROOT/pve-1', type: 'filesystem', share: 0.04, mountpoint: '/', compressratio: '1.86', snapshots: 'daily' },
+          {
+            name: 'rpool/ROOT/pve-1',
+            type: 'filesystem',
+            share: 0.04,
+            mountpoint: '/',
+            compressratio: '1.86',
+            snapshots: 'daily',
+          },
           { name: 'rpool/data', type: 'filesystem', share: 0, mountpoint: '/rpool/data', compressratio: '1.37' },
-          { name: 'rpool/data/subvol-102-disk-0', type: 'filesystem', share: 0.02, mountpoint: '/rpool/data/subvol-102-disk-0', compressratio: '1.63', snapshots: 'daily' },
-          { name: 'rpool/data/vm-100-disk-0', type: 'volume', share: 0.29, mountpoint: '-', compressratio: '1.29', snapshots: 'daily' },
-          { name: 'rpool/data/vm-101-disk-0', type: 'volume', share: 0.6097, mountpoint: '-', compressratio: '1.38', snapshots: 'daily' },
-          { name: 'rpool/var-lib-vz', type: 'filesystem', share: 0.04, mountpoint: '/var/lib/vz', compressratio: '1.08' },
+          {
+            name: 'rpool/data/subvol-102-disk-0',
+            type: 'filesystem',
+            share: 0.02,
+            mountpoint: '/rpool/data/subvol-102-disk-0',
+            compressratio: '1.63',
+            snapshots: 'daily',
+          },
+          {
+            name: 'rpool/data/vm-100-disk-0',
+            type: 'volume',
+            share: 0.29,
+            mountpoint: '-',
+            compressratio: '1.29',
+            snapshots: 'daily',
+          },
+          {
+            name: 'rpool/data/vm-101-disk-0',
+            type: 'volume',
+            share: 0.6097,
+            mountpoint: '-',
+            compressratio: '1.38',
+            snapshots: 'daily',
+          },
+          {
+            name: 'rpool/var-lib-vz',
+            type: 'filesystem',
+            share: 0.04,
+            mountpoint: '/var/lib/vz',
+            compressratio: '1.08',
+          },
         ],
         lastScrubEnd: daysAgo(startTime, rng, 1, 27),
         lastScrubSeconds: rng.int(15, 75) * 60,
         ...(resilvering && {
           resilver: {
             diskIndex: 1,
-            oldDisk: vdevName(DRIVE_MODELS.evo870, `${DRIVE_MODELS.evo870.serialPrefix}${rng.serial(DRIVE_MODELS.evo870.serialLength)}`, '-part3'),
+            oldDisk: vdevName(
+              DRIVE_MODELS.evo870,
+              `${DRIVE_MODELS.evo870.serialPrefix}${rng.serial(DRIVE_MODELS.evo870.serialLength)}`,
+              '-part3',
+            ),
             // Started a little before the fleet, so the first answer already shows progress.
             startedAt: startTime - Math.round(RESILVER_SECONDS * 0.06),
             seconds: RESILVER_SECONDS,
@@ -532,14 +748,37 @@ function storageFor(rng: Rng, role: Role, index: number, memoryKib: number, star
           fragmentationPercent: rng.int(1, 6),
           datasets: [
             { name: 'tank', type: 'filesystem', share: 0, mountpoint: '/tank', compressratio: '1.02' },
-            { name: 'tank/backup', type: 'filesystem', share: 0.9999, mountpoint: '/tank/backup', compressratio: '1.09', snapshots: 'daily' },
+            {
+              name: 'tank/backup',
+              type: 'filesystem',
+              share: 0.9999,
+              mountpoint: '/tank/backup',
+              compressratio: '1.09',
+              snapshots: 'daily',
+            },
           ],
           lastScrubEnd: daysAgo(startTime, rng, 1, 27),
           lastScrubSeconds: rng.int(8, 26) * 3600,
         });
       }
-      const zfsRows = pools.flatMap((p) => p.datasets.filter((d) => d.type === 'filesystem').map((d) => ({ device: d.name, type: 'zfs', mountpoint: d.mountpoint, sizeKib: 0, usedKib: 0, growthKibPerHour: 0, dataset: d.name })));
-      return { drives, pools, filesystems: [...base, ...zfsRows, fs('/dev/fuse', 'fuse', '/etc/pve', 131_072, 0.0002, 0)] };
+      const zfsRows = pools.flatMap((p) =>
+        p.datasets
+          .filter((d) => d.type === 'filesystem')
+          .map((d) => ({
+            device: d.name,
+            type: 'zfs',
+            mountpoint: d.mountpoint,
+            sizeKib: 0,
+            usedKib: 0,
+            growthKibPerHour: 0,
+            dataset: d.name,
+          })),
+      );
+      return {
+        drives,
+        pools,
+        filesystems: [...base, ...zfsRows, fs('/dev/fuse', 'fuse', '/etc/pve', 131_072, 0.0002, 0)],
+      };
     }
     case 'docker':
       return {
@@ -547,7 +786,14 @@ function storageFor(rng: Rng, role: Role, index: number, memoryKib: number, star
         pools: [],
         filesystems: [
           ...base,
-          fs('/dev/mapper/ubuntu--vg-ubuntu--lv', 'ext4', '/', rng.pick([61_611_820, 102_626_232, 204_795_440]), rng.between(0.35, 0.75), growth(30 * 1024)),
+          fs(
+            '/dev/mapper/ubuntu--vg-ubuntu--lv',
+            'ext4',
+            '/',
+            rng.pick([61_611_820, 102_626_232, 204_795_440]),
+            rng.between(0.35, 0.75),
+            growth(30 * 1024),
+          ),
           fs('/dev/sda2', 'ext4', '/boot', 1_992_552, 0.1, 0),
           fs('/dev/sda1', 'vfat', '/boot/efi', 1_098_632, 0.006, 0),
         ],
@@ -558,12 +804,27 @@ function storageFor(rng: Rng, role: Role, index: number, memoryKib: number, star
         pools: [],
         filesystems: [
           ...base,
-          fs('/dev/mmcblk0p2', 'ext4', '/', rng.pick([29_787_264, 60_144_324]), rng.between(0.2, 0.6), growth(6 * 1024)),
+          fs(
+            '/dev/mmcblk0p2',
+            'ext4',
+            '/',
+            rng.pick([29_787_264, 60_144_324]),
+            rng.between(0.2, 0.6),
+            growth(6 * 1024),
+          ),
           fs('/dev/mmcblk0p1', 'vfat', '/boot/firmware', 522_232, 0.13, 0),
         ],
       };
     case 'router':
-      return { drives: [], pools: [], filesystems: [...base.slice(1, 3), fs('/dev/vda3', 'ext4', '/', 7_937_312, rng.between(0.1, 0.3), 200), fs('/dev/vda1', 'ext4', '/boot', 300_144, 0.09, 0)] };
+      return {
+        drives: [],
+        pools: [],
+        filesystems: [
+          ...base.slice(1, 3),
+          fs('/dev/vda3', 'ext4', '/', 7_937_312, rng.between(0.1, 0.3), 200),
+          fs('/dev/vda1', 'ext4', '/boot', 300_144, 0.09, 0),
+        ],
+      };
     case 'database':
       return {
         drives: [],
@@ -578,7 +839,13 @@ function storageFor(rng: Rng, role: Role, index: number, memoryKib: number, star
   }
 }
 
-function interfacesFor(rng: Rng, role: Role, lanAddress: string, containers: readonly ContainerSpec[], hasDocker: boolean): InterfaceSpec[] {
+function interfacesFor(
+  rng: Rng,
+  role: Role,
+  lanAddress: string,
+  containers: readonly ContainerSpec[],
+  hasDocker: boolean,
+): InterfaceSpec[] {
   const lan = [ipv4(lanAddress, 24)];
   const rate = (min: number, max: number) => rng.int(min, max) * 1000;
   // Compose projects get a bridge each; docker's default bridge has carrier only while something uses it.
@@ -586,44 +853,107 @@ function interfacesFor(rng: Rng, role: Role, lanAddress: string, containers: rea
   const bridges = [...new Set(networks.filter((n) => n !== 'host' && n !== 'bridge'))];
   const docker = hasDocker
     ? [
-        nic('docker0', rng.mac(), { kind: 'bridge', dockerNetwork: 'bridge', carrier: networks.includes('bridge'), inet: [ipv4('172.17.0.1', 16)], rxBytesPerSecond: rate(1, 30), txBytesPerSecond: rate(5, 90) }),
-        ...bridges.map((network, i) => nic(`br-${rng.hex(12)}`, rng.mac(), { kind: 'bridge', dockerNetwork: network, inet: [ipv4(`172.${18 + i}.0.1`, 16)], rxBytesPerSecond: rate(5, 200), txBytesPerSecond: rate(20, 900) })),
+        nic('docker0', rng.mac(), {
+          kind: 'bridge',
+          dockerNetwork: 'bridge',
+          carrier: networks.includes('bridge'),
+          inet: [ipv4('172.17.0.1', 16)],
+          rxBytesPerSecond: rate(1, 30),
+          txBytesPerSecond: rate(5, 90),
+        }),
+        ...bridges.map((network, i) =>
+          nic(`br-${rng.hex(12)}`, rng.mac(), {
+            kind: 'bridge',
+            dockerNetwork: network,
+            inet: [ipv4(`172.${18 + i}.0.1`, 16)],
+            rxBytesPerSecond: rate(5, 200),
+            txBytesPerSecond: rate(20, 900),
+          }),
+        ),
       ]
     : [];
   switch (role) {
     case 'nas':
       return [
         LOOPBACK,
-        nic('eno1', rng.mac('3c:ec:ef'), { inet: lan, rxBytesPerSecond: rate(200, 2000), txBytesPerSecond: rate(300, 3000) }),
+        nic('eno1', rng.mac('3c:ec:ef'), {
+          inet: lan,
+          rxBytesPerSecond: rate(200, 2000),
+          txBytesPerSecond: rate(300, 3000),
+        }),
         nic('eno2', rng.mac('3c:ec:ef'), { carrier: false }),
         ...docker,
       ];
     case 'proxmox': {
-      const eno1 = nic('eno1', rng.mac('a8:a1:59'), { master: 'vmbr0', rxBytesPerSecond: rate(300, 3000), txBytesPerSecond: rate(300, 3000) });
+      const eno1 = nic('eno1', rng.mac('a8:a1:59'), {
+        master: 'vmbr0',
+        rxBytesPerSecond: rate(300, 3000),
+        txBytesPerSecond: rate(300, 3000),
+      });
       return [
         LOOPBACK,
         eno1,
         // A Linux bridge takes the MAC of its first port.
-        nic('vmbr0', eno1.mac ?? rng.mac(), { kind: 'bridge', inet: lan, rxBytesPerSecond: rate(100, 800), txBytesPerSecond: rate(100, 900) }),
-        nic('tap100i0', rng.mac('bc:24:11'), { kind: 'tun', master: 'vmbr0', rxBytesPerSecond: rate(50, 900), txBytesPerSecond: rate(50, 900) }),
-        nic('tap101i0', rng.mac('bc:24:11'), { kind: 'tun', master: 'vmbr0', rxBytesPerSecond: rate(50, 900), txBytesPerSecond: rate(50, 900) }),
-        nic('veth102i0', rng.mac('fe:a3:5c'), { kind: 'veth', master: 'vmbr0', rxBytesPerSecond: rate(5, 90), txBytesPerSecond: rate(5, 90) }),
+        nic('vmbr0', eno1.mac ?? rng.mac(), {
+          kind: 'bridge',
+          inet: lan,
+          rxBytesPerSecond: rate(100, 800),
+          txBytesPerSecond: rate(100, 900),
+        }),
+        nic('tap100i0', rng.mac('bc:24:11'), {
+          kind: 'tun',
+          master: 'vmbr0',
+          rxBytesPerSecond: rate(50, 900),
+          txBytesPerSecond: rate(50, 900),
+        }),
+        nic('tap101i0', rng.mac('bc:24:11'), {
+          kind: 'tun',
+          master: 'vmbr0',
+          rxBytesPerSecond: rate(50, 900),
+          txBytesPerSecond: rate(50, 900),
+        }),
+        nic('veth102i0', rng.mac('fe:a3:5c'), {
+          kind: 'veth',
+          master: 'vmbr0',
+          rxBytesPerSecond: rate(5, 90),
+          txBytesPerSecond: rate(5, 90),
+        }),
       ];
     }
     case 'docker':
-      return [LOOPBACK, nic('ens18', rng.mac('bc:24:11'), { inet: lan, rxBytesPerSecond: rate(50, 1500), txBytesPerSecond: rate(50, 1500) }), ...docker];
+      return [
+        LOOPBACK,
+        nic('ens18', rng.mac('bc:24:11'), {
+          inet: lan,
+          rxBytesPerSecond: rate(50, 1500),
+          txBytesPerSecond: rate(50, 1500),
+        }),
+        ...docker,
+      ];
     case 'pi':
       return [
         LOOPBACK,
-        nic('eth0', rng.mac('d8:3a:dd'), { inet: lan, rxBytesPerSecond: rate(10, 300), txBytesPerSecond: rate(10, 200) }),
+        nic('eth0', rng.mac('d8:3a:dd'), {
+          inet: lan,
+          rxBytesPerSecond: rate(10, 300),
+          txBytesPerSecond: rate(10, 200),
+        }),
         nic('wlan0', rng.mac('d8:3a:dd'), { carrier: false }),
         ...docker,
       ];
     case 'router':
       return [
         LOOPBACK,
-        nic('eth0', rng.mac('52:54:00'), { inet: [ipv4(`198.51.100.${rng.int(2, 250)}`, 24)], rxBytesPerSecond: rate(500, 5000), txBytesPerSecond: rate(200, 1500) }),
-        nic('eth1', rng.mac('52:54:00'), { inet: lan, rxBytesPerSecond: rate(200, 1500), txBytesPerSecond: rate(500, 5000) }),
+        nic('eth0', rng.mac('52:54:00'), {
+          inet: [ipv4(`198.51.100.${rng.int(2, 250)}`, 24)],
+          rxBytesPerSecond: rate(500, 5000),
+          txBytesPerSecond: rate(200, 1500),
+        }),
+        nic('eth1', rng.mac('52:54:00'), {
+          inet: lan,
+          rxBytesPerSecond: rate(200, 1500),
+          txBytesPerSecond: rate(500, 5000),
+        }),
         {
           name: 'wg0',
           linkType: 'none',
@@ -639,7 +969,14 @@ function interfacesFor(rng: Rng, role: Role, lanAddress: string, containers: rea
         },
       ];
     case 'database':
-      return [LOOPBACK, nic('ens18', rng.mac('bc:24:11'), { inet: lan, rxBytesPerSecond: rate(200, 3000), txBytesPerSecond: rate(500, 6000) })];
+      return [
+        LOOPBACK,
+        nic('ens18', rng.mac('bc:24:11'), {
+          inet: lan,
+          rxBytesPerSecond: rate(200, 3000),
+          txBytesPerSecond: rate(500, 6000),
+        }),
+      ];
   }
 }
 
@@ -648,15 +985,29 @@ const GIB_BYTES = 1024 ** 3;
 /** What homelab Proxmox nodes run: [name, tags, cores, memory GiB, disk GiB] per kind. */
 type GuestTemplate = readonly [name: string, tags: string[], cores: number, memoryGib: number, diskGib: number];
 const QEMU_GUESTS: readonly GuestTemplate[] = [
-  ['docker-host', ['docker', 'prod'], 4, 8, 64], ['home-assistant', ['iot'], 2, 4, 32], ['opnsense', ['network'], 2, 4, 32],
-  ['nextcloud', ['prod'], 4, 8, 200], ['k3s-node-1', ['k3s'], 4, 12, 100], ['gitlab', ['dev'], 4, 8, 120], ['truenas', ['storage'], 2, 16, 32],
+  ['docker-host', ['docker', 'prod'], 4, 8, 64],
+  ['home-assistant', ['iot'], 2, 4, 32],
+  ['opnsense', ['network'], 2, 4, 32],
+  ['nextcloud', ['prod'], 4, 8, 200],
+  ['k3s-node-1', ['k3s'], 4, 12, 100],
+  ['gitlab', ['dev'], 4, 8, 120],
+  ['truenas', ['storage'], 2, 16, 32],
 ];
 const LXC_GUESTS: readonly GuestTemplate[] = [
-  ['pihole', ['dns', 'infra'], 1, 0.5, 8], ['adguard', ['dns'], 1, 0.25, 4], ['unifi', ['infra'], 2, 2, 8], ['jellyfin', ['media'], 4, 4, 20],
-  ['nginx-proxy', ['web'], 1, 0.5, 4], ['wireguard', ['network'], 1, 0.25, 2], ['mqtt', ['iot'], 1, 0.25, 2], ['paperless', ['docs'], 2, 2, 16],
+  ['pihole', ['dns', 'infra'], 1, 0.5, 8],
+  ['adguard', ['dns'], 1, 0.25, 4],
+  ['unifi', ['infra'], 2, 2, 8],
+  ['jellyfin', ['media'], 4, 4, 20],
+  ['nginx-proxy', ['web'], 1, 0.5, 4],
+  ['wireguard', ['network'], 1, 0.25, 2],
+  ['mqtt', ['iot'], 1, 0.25, 2],
+  ['paperless', ['docs'], 2, 2, 16],
 ];
 const STOPPED_GUESTS: readonly [string, 'qemu' | 'lxc', number, number, number][] = [
-  ['windows-11', 'qemu', 8, 16, 128], ['kali', 'qemu', 2, 4, 40], ['test-debian', 'lxc', 1, 1, 8], ['old-wiki', 'lxc', 1, 1, 8],
+  ['windows-11', 'qemu', 8, 16, 128],
+  ['kali', 'qemu', 2, 4, 40],
+  ['test-debian', 'lxc', 1, 1, 8],
+  ['old-wiki', 'lxc', 1, 1, 8],
 ];
 
 /**
@@ -667,7 +1018,11 @@ const STOPPED_GUESTS: readonly [string, 'qemu' | 'lxc', number, number, number][
 function guestsFor(seed: number, hostname: string, role: Role, bootTime: number): GuestSpec[] {
   if (role !== 'proxmox') return [];
   const rng = new Rng(hashText(`${seed}/${hostname}/guests`));
-  const running = (vmid: number, type: 'qemu' | 'lxc', [name, tags, cores, memoryGib, diskGib]: GuestTemplate): GuestSpec => ({
+  const running = (
+    vmid: number,
+    type: 'qemu' | 'lxc',
+    [name, tags, cores, memoryGib, diskGib]: GuestTemplate,
+  ): GuestSpec => ({
     vmid,
     name,
     type,
@@ -689,7 +1044,15 @@ function guestsFor(seed: number, hostname: string, role: Role, bootTime: number)
     // onboot guests start a little after the node, one after another.
     startedAt: bootTime + 40 + (vmid - 100) * rng.int(5, 30),
   });
-  const idle = (vmid: number, type: 'qemu' | 'lxc', name: string, cores: number, memoryGib: number, diskGib: number, template: boolean): GuestSpec => ({
+  const idle = (
+    vmid: number,
+    type: 'qemu' | 'lxc',
+    name: string,
+    cores: number,
+    memoryGib: number,
+    diskGib: number,
+    template: boolean,
+  ): GuestSpec => ({
     vmid,
     name,
     type,
@@ -716,8 +1079,11 @@ function guestsFor(seed: number, hostname: string, role: Role, bootTime: number)
     running(102, 'lxc', rng.pick(LXC_GUESTS)),
   ];
   const stopped = STOPPED_GUESTS.filter(() => rng.chance(0.4));
-  stopped.forEach(([name, type, cores, memoryGib, diskGib], i) => guests.push(idle(103 + i, type, name, cores, memoryGib, diskGib, false)));
-  if (rng.chance(0.6)) guests.push(idle(9000, 'qemu', rng.pick(['debian-12-cloud', 'ubuntu-2404-cloud']), 2, 2, 3.5, true));
+  stopped.forEach(([name, type, cores, memoryGib, diskGib], i) =>
+    guests.push(idle(103 + i, type, name, cores, memoryGib, diskGib, false)),
+  );
+  if (rng.chance(0.6))
+    guests.push(idle(9000, 'qemu', rng.pick(['debian-12-cloud', 'ubuntu-2404-cloud']), 2, 2, 3.5, true));
   return guests;
 }
 
@@ -727,13 +1093,38 @@ function updatesFor(rng: Rng, role: Role, capabilities: Record<Capability, boole
   const cycleSeconds = rng.int(2 * DAY, 9 * DAY);
   switch (role) {
     case 'nas':
-      return { catalog: [...some(UPDATES_DEBIAN), KERNEL_UPDATES.debian, ...(capabilities.docker ? some(UPDATES_DOCKER_CE) : []), ...some(UPDATES_ZFS_BACKPORTS)], cycleSeconds, rebootPackage: 'linux-image-6.1.0-27-amd64', refreshSecondOfDay: daily };
+      return {
+        catalog: [
+          ...some(UPDATES_DEBIAN),
+          KERNEL_UPDATES.debian,
+          ...(capabilities.docker ? some(UPDATES_DOCKER_CE) : []),
+          ...some(UPDATES_ZFS_BACKPORTS),
+        ],
+        cycleSeconds,
+        rebootPackage: 'linux-image-6.1.0-27-amd64',
+        refreshSecondOfDay: daily,
+      };
     case 'proxmox':
-      return { catalog: [...some(UPDATES_DEBIAN), ...some(UPDATES_PROXMOX), KERNEL_UPDATES.proxmox], cycleSeconds, rebootPackage: null, refreshSecondOfDay: daily };
+      return {
+        catalog: [...some(UPDATES_DEBIAN), ...some(UPDATES_PROXMOX), KERNEL_UPDATES.proxmox],
+        cycleSeconds,
+        rebootPackage: null,
+        refreshSecondOfDay: daily,
+      };
     case 'docker':
-      return { catalog: [...some(UPDATES_UBUNTU), KERNEL_UPDATES.ubuntu], cycleSeconds, rebootPackage: 'linux-image-6.8.0-48-generic', refreshSecondOfDay: daily };
+      return {
+        catalog: [...some(UPDATES_UBUNTU), KERNEL_UPDATES.ubuntu],
+        cycleSeconds,
+        rebootPackage: 'linux-image-6.8.0-48-generic',
+        refreshSecondOfDay: daily,
+      };
     case 'pi':
-      return { catalog: [...some(UPDATES_PI), KERNEL_UPDATES.pi], cycleSeconds, rebootPackage: null, refreshSecondOfDay: daily };
+      return {
+        catalog: [...some(UPDATES_PI), KERNEL_UPDATES.pi],
+        cycleSeconds,
+        rebootPackage: null,
+        refreshSecondOfDay: daily,
+      };
     case 'router':
       return { catalog: some(UPDATES_ALPINE), cycleSeconds, rebootPackage: null, refreshSecondOfDay: null };
     case 'database':
@@ -748,8 +1139,24 @@ export function buildProfile(seed: number, index: number, startTime: number): De
   const rng = new Rng(hashText(`${seed}/${hostname}`));
   const basics = ROLE_BASICS[role];
   const bootTime = Math.floor(startTime - rng.int(3600, 90 * DAY));
-  const cores = role === 'pi' ? 4 : role === 'router' ? rng.pick([1, 2]) : role === 'proxmox' ? rng.pick([8, 12, 16]) : rng.pick([2, 4, 4, 8]);
-  const memoryGib = role === 'pi' ? rng.pick([4, 8]) : role === 'router' ? 1 : role === 'proxmox' ? rng.pick([64, 128]) : role === 'nas' ? rng.pick([16, 32, 64]) : rng.pick([4, 8, 16]);
+  const cores =
+    role === 'pi'
+      ? 4
+      : role === 'router'
+        ? rng.pick([1, 2])
+        : role === 'proxmox'
+          ? rng.pick([8, 12, 16])
+          : rng.pick([2, 4, 4, 8]);
+  const memoryGib =
+    role === 'pi'
+      ? rng.pick([4, 8])
+      : role === 'router'
+        ? 1
+        : role === 'proxmox'
+          ? rng.pick([64, 128])
+          : role === 'nas'
+            ? rng.pick([16, 32, 64])
+            : rng.pick([4, 8, 16]);
   const memoryKib = memoryGib * GIB_KIB - rng.int(150_000, 400_000);
   const subnet = Math.floor(index / 200);
   const lanAddress = `10.20.${subnet}.${10 + (index % 200)}`;
@@ -760,7 +1167,11 @@ export function buildProfile(seed: number, index: number, startTime: number): De
   // Drawn from their own generator, so adding them changed nothing else about the device.
   const configRng = new Rng(hashText(`${seed}/${hostname}/config`));
   const editPeriod = configRng.int(30, 90) * 60;
-  const configEdits = { periodSeconds: editPeriod, offsetSeconds: configRng.int(0, editPeriod - 1), seed: configRng.int(0, 0x7fffffff) };
+  const configEdits = {
+    periodSeconds: editPeriod,
+    offsetSeconds: configRng.int(0, editPeriod - 1),
+    seed: configRng.int(0, 0x7fffffff),
+  };
   const capabilities: Record<Capability, boolean> = {
     docker: hasDocker,
     zfs: storage.pools.length > 0,
@@ -791,7 +1202,10 @@ export function buildProfile(seed: number, index: number, startTime: number): De
     },
     memoryUsedFraction: rng.between(0.2, 0.65),
     lanAddress,
-    defaultRoute: role === 'router' ? { gateway: '198.51.100.1', dev: 'eth0' } : { gateway: `10.20.${subnet}.1`, dev: PRIMARY_INTERFACE[role] },
+    defaultRoute:
+      role === 'router'
+        ? { gateway: '198.51.100.1', dev: 'eth0' }
+        : { gateway: `10.20.${subnet}.1`, dev: PRIMARY_INTERFACE[role] },
     interfaces: interfacesFor(rng, role, lanAddress, containers, hasDocker),
     filesystems: storage.filesystems,
     containers,

@@ -72,7 +72,10 @@ export class Rng {
   /** Lowercase hex digits, e.g. container ids and config hashes. */
   hex(length: number): string {
     let out = '';
-    while (out.length < length) out += Math.floor(this.next() * 2 ** 32).toString(16).padStart(8, '0');
+    while (out.length < length)
+      out += Math.floor(this.next() * 2 ** 32)
+        .toString(16)
+        .padStart(8, '0');
     return out.slice(0, length);
   }
 

@@ -15,14 +15,28 @@ export interface RegistrationResult {
   failed: { hostname: string; error: string }[];
 }
 
-async function request(api: string, method: string, route: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(new URL(route, api), { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function request(
+  api: string,
+  method: string,
+  route: string,
+  body: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(new URL(route, api), {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
 async function register(api: string, fleet: Fleet, device: SimulatedDevice): Promise<'created' | 'updated'> {
-  const ssh = { address: device.address, port: device.port, username: fleet.username, identity_file: fleet.clientKeyPath };
+  const ssh = {
+    address: device.address,
+    port: device.port,
+    username: fleet.username,
+    identity_file: fleet.clientKeyPath,
+  };
   const created = await request(api, 'POST', '/api/devices', {
     hostname: device.hostname,
     ...ssh,
@@ -38,7 +52,8 @@ async function register(api: string, fleet: Fleet, device: SimulatedDevice): Pro
   const pinned = updated.json.host_key_fingerprint;
   if (pinned !== null && pinned !== device.hostKeyFingerprint) {
     const reset = await request(api, 'PATCH', route, { reset_host_key: true });
-    if (reset.status !== 200) throw new Error(`PATCH ${route} reset_host_key: ${reset.status} ${JSON.stringify(reset.json)}`);
+    if (reset.status !== 200)
+      throw new Error(`PATCH ${route} reset_host_key: ${reset.status} ${JSON.stringify(reset.json)}`);
   }
   return 'updated';
 }

@@ -144,7 +144,9 @@ class DeviceServer {
     hostKey: string,
     private readonly fleet: FleetContext,
   ) {
-    this.ssh = new Server({ hostKeys: [hostKey], ident: model.profile.sshServer }, (client, info) => this.onClient(client, info.ip, info.port));
+    this.ssh = new Server({ hostKeys: [hostKey], ident: model.profile.sshServer }, (client, info) =>
+      this.onClient(client, info.ip, info.port),
+    );
     // Our own listener hands sockets to ssh2, so a refusing device can drop them before any handshake.
     this.tcp = net.createServer((socket) => {
       fleet.stats.connections += 1;
@@ -197,10 +199,12 @@ class DeviceServer {
     client.on('error', () => {});
     client.on('authentication', (ctx) => {
       const key = this.fleet.clientKey;
-      if (this.fault?.kind === 'auth_fail' || ctx.method !== 'publickey' || ctx.username !== USERNAME) return ctx.reject(['publickey']);
+      if (this.fault?.kind === 'auth_fail' || ctx.method !== 'publickey' || ctx.username !== USERNAME)
+        return ctx.reject(['publickey']);
       if (ctx.key.algo !== key.type || !ctx.key.data.equals(key.getPublicSSH())) return ctx.reject(['publickey']);
       // Without a signature the client only asks whether the key would do; with one, it must verify.
-      if (ctx.signature && (!ctx.blob || key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true)) return ctx.reject(['publickey']);
+      if (ctx.signature && (!ctx.blob || key.verify(ctx.blob, ctx.signature, ctx.hashAlgo) !== true))
+        return ctx.reject(['publickey']);
       ctx.accept();
     });
     client.on('ready', () => {
@@ -235,7 +239,13 @@ class DeviceServer {
   }
 
   /** Writes a whole answer and ends the channel, after the fleet's latency and a slow fault's delay. */
-  private answer(channel: ServerChannel, answer: Answer, fault: Fault | null, socket: net.Socket | undefined, isClosed: () => boolean): void {
+  private answer(
+    channel: ServerChannel,
+    answer: Answer,
+    fault: Fault | null,
+    socket: net.Socket | undefined,
+    isClosed: () => boolean,
+  ): void {
     const deliver = () => {
       if (isClosed()) return;
       if (fault?.kind === 'drop') return dropAfter(channel, answer.stdout, socket);
@@ -253,7 +263,12 @@ class DeviceServer {
    * closes the channel or the connection goes, or sends EOF (the script's `cat` ends, the script exits 0).
    * Faults set meanwhile apply: a hung device holds its lines back, a dropping one dies, a slow one lags.
    */
-  private watch(channel: ServerChannel, opening: { directories: string[]; stdout: string }, since: number, socket: net.Socket | undefined): void {
+  private watch(
+    channel: ServerChannel,
+    opening: { directories: string[]; stdout: string },
+    since: number,
+    socket: net.Socket | undefined,
+  ): void {
     const { timers, clock } = this.fleet;
     let seen = since;
     let pending = opening.stdout;
@@ -330,7 +345,13 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   mkdirSync(path.join(dir, 'host-keys'), { recursive: true });
   const clientKeyPath = path.join(dir, 'client_ed25519');
   const clientKey = loadOrCreateKey(clientKeyPath);
-  const context: FleetContext = { clock, latencyMs, clientKey: clientKey.parsed, stats: { connections: 0, execs: 0, byType: {} }, timers: new Set() };
+  const context: FleetContext = {
+    clock,
+    latencyMs,
+    clientKey: clientKey.parsed,
+    stats: { connections: 0, execs: 0, byType: {} },
+    timers: new Set(),
+  };
   const startTime = clock() / 1000;
 
   const servers = new Map<string, DeviceServer>();
@@ -342,11 +363,19 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       const server = new DeviceServer(new DeviceModel(profile, seed, startTime), hostKey.private, context);
       servers.set(profile.hostname, server);
       const address = host ?? loopbackAddress(index);
-      const port = await server.listen(address, host === undefined || firstPort === 0 ? firstPort : firstPort + index).catch((err: NodeJS.ErrnoException) => {
-        const hint = err.code === 'EADDRNOTAVAIL' ? ' (only 127.0.0.1 is loopback here: pass host 127.0.0.1)' : '';
-        throw new Error(`${profile.hostname} could not listen on ${address}: ${err.message}${hint}`);
+      const port = await server
+        .listen(address, host === undefined || firstPort === 0 ? firstPort : firstPort + index)
+        .catch((err: NodeJS.ErrnoException) => {
+          const hint = err.code === 'EADDRNOTAVAIL' ? ' (only 127.0.0.1 is loopback here: pass host 127.0.0.1)' : '';
+          throw new Error(`${profile.hostname} could not listen on ${address}: ${err.message}${hint}`);
+        });
+      devices.push({
+        hostname: profile.hostname,
+        address,
+        port,
+        hostKeyFingerprint: hostKeyIdentity(hostKey.parsed.getPublicSSH()).fingerprint,
+        profile,
       });
-      devices.push({ hostname: profile.hostname, address, port, hostKeyFingerprint: hostKeyIdentity(hostKey.parsed.getPublicSSH()).fingerprint, profile });
     }
   } catch (err) {
     await Promise.all([...servers.values()].map((s) => s.close()));
@@ -363,7 +392,11 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     clientKeyPath,
     username: USERNAME,
     setFault: (hostname, fault) => serverOf(hostname).setFault(fault),
-    stats: () => ({ ...context.stats, openConnections: [...servers.values()].reduce((n, s) => n + s.openConnections, 0), byType: { ...context.stats.byType } }),
+    stats: () => ({
+      ...context.stats,
+      openConnections: [...servers.values()].reduce((n, s) => n + s.openConnections, 0),
+      byType: { ...context.stats.byType },
+    }),
     async stop() {
       for (const timer of context.timers) clearTimeout(timer);
       context.timers.clear();

@@ -57,7 +57,8 @@ function control(fleet: Fleet): void {
       else if (command === 'clear') fleet.setFault(hostname, null);
       else if (command === 'stats') console.log(JSON.stringify(fleet.stats()));
       else if (command) throw new Error('commands: fault HOSTNAME KIND [MS], clear HOSTNAME, stats');
-      if (command === 'fault' || command === 'clear') console.log(`${hostname}: ${command === 'clear' ? 'no fault' : rest.join(' ')}`);
+      if (command === 'fault' || command === 'clear')
+        console.log(`${hostname}: ${command === 'clear' ? 'no fault' : rest.join(' ')}`);
     } catch (err) {
       console.error((err as Error).message);
     }
@@ -72,7 +73,10 @@ const fleet = await startFleet({
   firstPort: integer('port', values.port),
   dir: path.resolve(values.dir),
 });
-for (const d of fleet.devices) console.log(`${d.hostname.padEnd(10)} ${`${d.address}:${d.port}`.padEnd(21)} ${d.profile.role.padEnd(8)} ${d.hostKeyFingerprint}`);
+for (const d of fleet.devices)
+  console.log(
+    `${d.hostname.padEnd(10)} ${`${d.address}:${d.port}`.padEnd(21)} ${d.profile.role.padEnd(8)} ${d.hostKeyFingerprint}`,
+  );
 console.log(`${fleet.devices.length} devices up; user ${fleet.username}, key ${fleet.clientKeyPath}`);
 if (values.api) {
   const { created, updated, failed } = await registerFleet(values.api, fleet);

@@ -14,7 +14,12 @@ export class AlertRuleRepository {
 
   /** Inserts a rule; undefined when one by that name exists. */
   insertRule(rule: Insertable<AlertRulesTable>): Promise<AlertRule | undefined> {
-    return this.db.insertInto('alert_rules').values(rule).onConflict((oc) => oc.column('name').doNothing()).returningAll().executeTakeFirst();
+    return this.db
+      .insertInto('alert_rules')
+      .values(rule)
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returningAll()
+      .executeTakeFirst();
   }
 
   setRuleEnabled(id: string, enabled: boolean): Promise<AlertRule | undefined> {
@@ -33,7 +38,12 @@ export class AlertRuleRepository {
 
   /** Inserts a channel; undefined when one by that name exists. */
   insertChannel(channel: Insertable<AlertChannelsTable>): Promise<AlertChannel | undefined> {
-    return this.db.insertInto('alert_channels').values(channel).onConflict((oc) => oc.column('name').doNothing()).returningAll().executeTakeFirst();
+    return this.db
+      .insertInto('alert_channels')
+      .values(channel)
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returningAll()
+      .executeTakeFirst();
   }
 
   /** A channel, enabled or not. */
@@ -48,7 +58,14 @@ export class AlertRuleRepository {
   }
 
   async enabledChannelIds(): Promise<string[]> {
-    return (await this.db.selectFrom('alert_channels').select('id').where('enabled', '=', true).orderBy('created_at').execute()).map((c) => c.id);
+    return (
+      await this.db
+        .selectFrom('alert_channels')
+        .select('id')
+        .where('enabled', '=', true)
+        .orderBy('created_at')
+        .execute()
+    ).map((c) => c.id);
   }
 
   /** The enabled channels, or only the one asked for if it is enabled. */

@@ -69,7 +69,11 @@ export class AuditRepository {
 
   /** The one insert of audit rows, single or grouped: a row keyed by collection id is written at most once. */
   private async insert(rows: NewAuditRow[]): Promise<void> {
-    await this.db.insertInto('audit_log').values(rows).onConflict((oc) => oc.column('collection_id').doNothing()).execute();
+    await this.db
+      .insertInto('audit_log')
+      .values(rows)
+      .onConflict((oc) => oc.column('collection_id').doNothing())
+      .execute();
   }
 
   private async flush(): Promise<void> {
@@ -139,7 +143,10 @@ export class AuditRepository {
 
   /** Deletes up to `limit` audit rows older than `cutoff`; answers how many it deleted. */
   async deleteBefore(cutoff: Date, limit: number): Promise<number> {
-    const result = await sql`delete from audit_log where id in (select id from audit_log where time < ${cutoff} limit ${limit})`.execute(this.db);
+    const result =
+      await sql`delete from audit_log where id in (select id from audit_log where time < ${cutoff} limit ${limit})`.execute(
+        this.db,
+      );
     return Number(result.numAffectedRows ?? 0n);
   }
 
@@ -153,8 +160,17 @@ export class AuditRepository {
     // A literal: date_trunc's unit is a keyword-like text, validated by the route.
     const period = sql.lit(q.period);
     const { rows } = await sql<{
-      time: Date; trigger: string; action: string; total: string; failed: string; cached: string;
-      avg_ms: number | null; p95_ms: number | null; min_ms: number | null; max_ms: number | null; errors: Record<string, number> | null;
+      time: Date;
+      trigger: string;
+      action: string;
+      total: string;
+      failed: string;
+      cached: string;
+      avg_ms: number | null;
+      p95_ms: number | null;
+      min_ms: number | null;
+      max_ms: number | null;
+      errors: Record<string, number> | null;
     }>`
       with base as (
         select date_trunc(${period}, time) as t, trigger, action, status, cache_hit, error_code, count as n,

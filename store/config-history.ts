@@ -56,7 +56,17 @@ export class ConfigHistoryRepository {
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst();
-    return row && { id: row.id, changeType: row.change_type, sha256: row.content_sha256, content: row.content, kind: row.kind, parsed: row.parsed, parseError: row.parse_error };
+    return (
+      row && {
+        id: row.id,
+        changeType: row.change_type,
+        sha256: row.content_sha256,
+        content: row.content,
+        kind: row.kind,
+        parsed: row.parsed,
+        parseError: row.parse_error,
+      }
+    );
   }
 
   /**
@@ -126,7 +136,12 @@ export class ConfigHistoryRepository {
         workflow_id: r.workflowId,
         snapshot_id: inserted.id,
         correlation_id: r.correlationId,
-        details: JSON.stringify({ path: r.path, change_type: r.changeType, risk_level: r.event.riskLevel, event_id: event.id }),
+        details: JSON.stringify({
+          path: r.path,
+          change_type: r.changeType,
+          risk_level: r.event.riskLevel,
+          event_id: event.id,
+        }),
       });
       return { snapshotId: inserted.id, eventId: event.id, stored: true };
     });
@@ -134,7 +149,16 @@ export class ConfigHistoryRepository {
 
   /** Every file of the device's history at its newest version, with how many versions it has. */
   async latestFiles(hostname: string) {
-    const rows = await sql<{ path: string; kind: string; change_type: string; content_sha256: string | null; size_bytes: number | null; detected_at: Date; id: string; versions: string }>`
+    const rows = await sql<{
+      path: string;
+      kind: string;
+      change_type: string;
+      content_sha256: string | null;
+      size_bytes: number | null;
+      detected_at: Date;
+      id: string;
+      versions: string;
+    }>`
       select distinct on (s.path) s.path, s.kind, s.change_type, s.content_sha256, s.size_bytes, s.detected_at, s.id,
         count(*) over (partition by s.path) as versions
       from config_snapshots s where s.hostname = ${hostname} order by s.path, s.id desc`.execute(this.db);
@@ -143,7 +167,15 @@ export class ConfigHistoryRepository {
 
   /** The newest version of every existing file of one kind on the device. */
   async currentFiles(hostname: string, kind: string) {
-    const rows = await sql<{ id: string; path: string; change_type: string; content: string | null; parsed: unknown; parse_error: unknown; detected_at: Date }>`
+    const rows = await sql<{
+      id: string;
+      path: string;
+      change_type: string;
+      content: string | null;
+      parsed: unknown;
+      parse_error: unknown;
+      detected_at: Date;
+    }>`
       select * from (
         select distinct on (path) id, path, change_type, content, parsed, parse_error, detected_at, kind
         from config_snapshots where hostname = ${hostname} order by path, id desc
@@ -164,7 +196,20 @@ export class ConfigHistoryRepository {
     return this.db
       .selectFrom('config_snapshots as s')
       .leftJoin('config_change_events as e', 'e.snapshot_id', 's.id')
-      .select(['s.id', 's.change_type', 's.content_sha256', 's.size_bytes', 's.kind', 's.parse_error', 's.detected_at', 's.detection_latency_ms', 'e.id as event_id', 'e.risk_level', 'e.reasons', 'e.affected_services'])
+      .select([
+        's.id',
+        's.change_type',
+        's.content_sha256',
+        's.size_bytes',
+        's.kind',
+        's.parse_error',
+        's.detected_at',
+        's.detection_latency_ms',
+        'e.id as event_id',
+        'e.risk_level',
+        'e.reasons',
+        'e.affected_services',
+      ])
       .where('s.hostname', '=', hostname)
       .where('s.path', '=', path)
       .orderBy('s.id', 'desc')
@@ -196,11 +241,23 @@ export class ConfigHistoryRepository {
   }
 
   listWatchPaths(deviceId: string) {
-    return this.db.selectFrom('config_watch_paths').select(['path', 'enabled', 'created_at']).where('device_id', '=', deviceId).orderBy('path').execute();
+    return this.db
+      .selectFrom('config_watch_paths')
+      .select(['path', 'enabled', 'created_at'])
+      .where('device_id', '=', deviceId)
+      .orderBy('path')
+      .execute();
   }
 
   async enabledWatchPaths(deviceId: string): Promise<string[]> {
-    return (await this.db.selectFrom('config_watch_paths').select('path').where('device_id', '=', deviceId).where('enabled', '=', true).execute()).map((p) => p.path);
+    return (
+      await this.db
+        .selectFrom('config_watch_paths')
+        .select('path')
+        .where('device_id', '=', deviceId)
+        .where('enabled', '=', true)
+        .execute()
+    ).map((p) => p.path);
   }
 
   /** Adds a person's watched path (or enables it again); whether anything changed. */
@@ -208,14 +265,23 @@ export class ConfigHistoryRepository {
     const added = await this.db
       .insertInto('config_watch_paths')
       .values({ device_id: deviceId, path, source: 'user' })
-      .onConflict((oc) => oc.columns(['device_id', 'path']).doUpdateSet({ enabled: true }).where('config_watch_paths.enabled', '=', false))
+      .onConflict((oc) =>
+        oc
+          .columns(['device_id', 'path'])
+          .doUpdateSet({ enabled: true })
+          .where('config_watch_paths.enabled', '=', false),
+      )
       .executeTakeFirst();
     return Number(added.numInsertedOrUpdatedRows ?? 0n) > 0;
   }
 
   /** Whether the path was watched to remove. */
   async removeWatchPath(deviceId: string, path: string): Promise<boolean> {
-    const removed = await this.db.deleteFrom('config_watch_paths').where('device_id', '=', deviceId).where('path', '=', path).executeTakeFirst();
+    const removed = await this.db
+      .deleteFrom('config_watch_paths')
+      .where('device_id', '=', deviceId)
+      .where('path', '=', path)
+      .executeTakeFirst();
     return Number(removed.numDeletedRows) > 0;
   }
 }

@@ -1,5 +1,13 @@
 import { sql, type Kysely } from 'kysely';
-import type { ConfigWatchMode, Database, Device, DeviceStatus, DeviceUpdate, NewAuditRow, NewDevice } from '../schema/database.ts';
+import type {
+  ConfigWatchMode,
+  Database,
+  Device,
+  DeviceStatus,
+  DeviceUpdate,
+  NewAuditRow,
+  NewDevice,
+} from '../schema/database.ts';
 import type { DeviceMaintenance } from '../schema/maintenance.ts';
 import type { DeviceView } from '../schema/device.ts';
 import type { HostKeyIdentity } from '../domain/ssh/host-key.ts';
@@ -35,14 +43,20 @@ export class DeviceRepository {
   }
 
   listFollowed(): Promise<FollowedDeviceRow[]> {
-    return this.db.selectFrom('devices').select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance']).execute();
+    return this.db
+      .selectFrom('devices')
+      .select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance'])
+      .execute();
   }
 
   /**
    * Runs `fn` in a transaction that holds the device's scheduling turn (a transaction-scoped advisory
    * lock) and gives it the device as read inside that turn (undefined when it is gone).
    */
-  async inSchedulingTurn(hostname: string, fn: (device: FollowedDeviceRow | undefined) => Promise<void>): Promise<void> {
+  async inSchedulingTurn(
+    hostname: string,
+    fn: (device: FollowedDeviceRow | undefined) => Promise<void>,
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(hashtext(${`schedules:${hostname}`}))`.execute(trx);
       const device = await trx
@@ -57,7 +71,12 @@ export class DeviceRepository {
   /** Runs one device change in one transaction, with the device's row locked. */
   inChange<T>(hostname: string, fn: (tx: DeviceChangeTx) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(async (trx) => {
-      const device = await trx.selectFrom('devices').selectAll().where('hostname', '=', hostname).forUpdate().executeTakeFirst();
+      const device = await trx
+        .selectFrom('devices')
+        .selectAll()
+        .where('hostname', '=', hostname)
+        .forUpdate()
+        .executeTakeFirst();
       return fn({
         device,
         async appliedByRun(run) {
@@ -71,7 +90,8 @@ export class DeviceRepository {
           return row !== undefined;
         },
         insert: (values) => trx.insertInto('devices').values(values).returningAll().executeTakeFirstOrThrow(),
-        update: (id, set) => trx.updateTable('devices').set(set).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
+        update: (id, set) =>
+          trx.updateTable('devices').set(set).where('id', '=', id).returningAll().executeTakeFirstOrThrow(),
         async remove(id) {
           await trx.deleteFrom('devices').where('id', '=', id).execute();
         },
@@ -81,7 +101,11 @@ export class DeviceRepository {
   }
 
   /** Marks the device in maintenance (or clears the mark) and writes its audit row, in one transaction. */
-  async setMaintenanceWithAudit(deviceId: string, maintenance: DeviceMaintenance | null, audit: NewAuditRow): Promise<void> {
+  async setMaintenanceWithAudit(
+    deviceId: string,
+    maintenance: DeviceMaintenance | null,
+    audit: NewAuditRow,
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .updateTable('devices')
@@ -102,12 +126,20 @@ export class DeviceRepository {
   }
 
   async setConfigWatchMode(deviceId: string, mode: ConfigWatchMode, detail: string | null): Promise<void> {
-    await this.db.updateTable('devices').set({ config_watch_mode: mode, config_watch_detail: detail }).where('id', '=', deviceId).execute();
+    await this.db
+      .updateTable('devices')
+      .set({ config_watch_mode: mode, config_watch_detail: detail })
+      .where('id', '=', deviceId)
+      .execute();
   }
 
   /** How many devices are in each status. */
   async countsByStatus(): Promise<Record<string, number>> {
-    const rows = await this.db.selectFrom('devices').select(['status', sql<string>`count(*)`.as('n')]).groupBy('status').execute();
+    const rows = await this.db
+      .selectFrom('devices')
+      .select(['status', sql<string>`count(*)`.as('n')])
+      .groupBy('status')
+      .execute();
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
@@ -118,11 +150,19 @@ export class DeviceRepository {
       async pinIfUnset(deviceId: string, identity: HostKeyIdentity): Promise<string> {
         await db
           .updateTable('devices')
-          .set({ host_key_fingerprint: identity.fingerprint, host_key_algorithm: identity.algorithm, updated_at: new Date() })
+          .set({
+            host_key_fingerprint: identity.fingerprint,
+            host_key_algorithm: identity.algorithm,
+            updated_at: new Date(),
+          })
           .where('id', '=', deviceId)
           .where('host_key_fingerprint', 'is', null)
           .execute();
-        const row = await db.selectFrom('devices').select('host_key_fingerprint').where('id', '=', deviceId).executeTakeFirstOrThrow();
+        const row = await db
+          .selectFrom('devices')
+          .select('host_key_fingerprint')
+          .where('id', '=', deviceId)
+          .executeTakeFirstOrThrow();
         return row.host_key_fingerprint ?? identity.fingerprint;
       },
     };
@@ -139,7 +179,10 @@ export class DeviceRepository {
       if (!row) return;
       await trx
         .updateTable('devices')
-        .set({ status: statusAfterFailure(code, row.consecutive_failures, row.status), status_detail: `${code}: ${message}` })
+        .set({
+          status: statusAfterFailure(code, row.consecutive_failures, row.status),
+          status_detail: `${code}: ${message}`,
+        })
         .where('id', '=', deviceId)
         .execute();
     });

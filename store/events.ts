@@ -48,7 +48,11 @@ export class EventFeed {
         event = undefined;
       }
       if (event?.success) this.emitter.emit('event', event.data);
-      else this.logger.warn('unreadable event payload', { channel: msg.channel, error: event?.error.message ?? 'not JSON' });
+      else
+        this.logger.warn('unreadable event payload', {
+          channel: msg.channel,
+          error: event?.error.message ?? 'not JSON',
+        });
     });
     client.on('error', (err) => {
       this.logger.warn('event listener lost the database; reconnecting', { error: err.message });

@@ -11,7 +11,14 @@ export class FleetRepository {
     if (hostname !== undefined) devices = devices.where('d.hostname', '=', hostname);
     return devices
       .leftJoinLateral(
-        (eb) => eb.selectFrom('containers_snapshots as c').select(['c.collected_at', 'c.data']).whereRef('c.device_id', '=', 'd.id').orderBy('c.collected_at', 'desc').limit(1).as('latest'),
+        (eb) =>
+          eb
+            .selectFrom('containers_snapshots as c')
+            .select(['c.collected_at', 'c.data'])
+            .whereRef('c.device_id', '=', 'd.id')
+            .orderBy('c.collected_at', 'desc')
+            .limit(1)
+            .as('latest'),
         (join) => join.onTrue(),
       )
       .select(['latest.collected_at', 'latest.data'])
@@ -29,7 +36,13 @@ export class FleetRepository {
           eb
             .selectFrom('metrics_snapshots as m')
             .select([
-              'm.collected_at', 'm.cpu_percent', 'm.memory_used_percent', 'm.disk_max_used_percent', 'm.load_1', 'm.load_5', 'm.load_15',
+              'm.collected_at',
+              'm.cpu_percent',
+              'm.memory_used_percent',
+              'm.disk_max_used_percent',
+              'm.load_1',
+              'm.load_5',
+              'm.load_15',
               sql<number | null>`(m.data->'cpu'->>'cores')::int`.as('cores'),
             ])
             .whereRef('m.device_id', '=', 'd.id')
@@ -42,7 +55,14 @@ export class FleetRepository {
         (eb) =>
           eb
             .selectFrom('containers_snapshots as c')
-            .select(['c.collected_at as containers_collected_at', 'c.docker_available', 'c.total', 'c.running', 'c.exited', 'c.unhealthy'])
+            .select([
+              'c.collected_at as containers_collected_at',
+              'c.docker_available',
+              'c.total',
+              'c.running',
+              'c.exited',
+              'c.unhealthy',
+            ])
             .whereRef('c.device_id', '=', 'd.id')
             .orderBy('c.collected_at', 'desc')
             .limit(1)
@@ -51,9 +71,20 @@ export class FleetRepository {
       )
       .selectAll('d')
       .select([
-        'metrics.collected_at as metrics_collected_at', 'metrics.cpu_percent', 'metrics.memory_used_percent', 'metrics.disk_max_used_percent',
-        'metrics.load_1', 'metrics.load_5', 'metrics.load_15', 'metrics.cores',
-        'containers.containers_collected_at', 'containers.docker_available', 'containers.total', 'containers.running', 'containers.exited', 'containers.unhealthy',
+        'metrics.collected_at as metrics_collected_at',
+        'metrics.cpu_percent',
+        'metrics.memory_used_percent',
+        'metrics.disk_max_used_percent',
+        'metrics.load_1',
+        'metrics.load_5',
+        'metrics.load_15',
+        'metrics.cores',
+        'containers.containers_collected_at',
+        'containers.docker_available',
+        'containers.total',
+        'containers.running',
+        'containers.exited',
+        'containers.unhealthy',
       ])
       .orderBy('d.hostname')
       .execute();

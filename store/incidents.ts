@@ -37,7 +37,14 @@ export class IncidentRepository {
           closed_at: view.closed_at === null ? null : new Date(view.closed_at),
           updated_at: new Date(),
         })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ state: view.state, timeline: JSON.stringify(view.timeline), closed_at: view.closed_at === null ? null : new Date(view.closed_at), updated_at: new Date() }))
+        .onConflict((oc) =>
+          oc.column('id').doUpdateSet({
+            state: view.state,
+            timeline: JSON.stringify(view.timeline),
+            closed_at: view.closed_at === null ? null : new Date(view.closed_at),
+            updated_at: new Date(),
+          }),
+        )
         .execute();
       await new AuditRepository(trx).write({
         device_id: device.id,

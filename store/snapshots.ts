@@ -41,7 +41,10 @@ export interface CollectionRecord<T> {
  * collected_at, which differs between attempts. A transaction lock on the collection id serialises two
  * attempts that overlap (one presumed lost but still running), so the check and the insert are one step.
  */
-async function insertSnapshot<T>(trx: Transaction<Database>, r: CollectionRecord<T>): Promise<{ id: string; reused: boolean }> {
+async function insertSnapshot<T>(
+  trx: Transaction<Database>,
+  r: CollectionRecord<T>,
+): Promise<{ id: string; reused: boolean }> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${r.collectionId}, 0))`.execute(trx);
   const earlier = await trx
     .selectFrom('audit_log')
@@ -74,7 +77,10 @@ export class SnapshotRepository {
    * stored by an older version, whose payload no longer has today's shape, is as good as none (callers
    * collect anew, or take their own sample instead of a delta).
    */
-  async latest<T>(collector: Pick<Collector<T>, 'table' | 'schema'>, deviceId: string): Promise<StoredSnapshot<T> | undefined> {
+  async latest<T>(
+    collector: Pick<Collector<T>, 'table' | 'schema'>,
+    deviceId: string,
+  ): Promise<StoredSnapshot<T> | undefined> {
     const row = await this.db
       .selectFrom(collector.table)
       .select(['id', 'collected_at', 'collection_id', 'duration_ms', 'data'])
@@ -83,7 +89,15 @@ export class SnapshotRepository {
       .limit(1)
       .executeTakeFirst();
     const payload = row && collector.schema.safeParse(row.data);
-    return row && payload?.success ? { id: row.id, collectedAt: row.collected_at, collectionId: row.collection_id, durationMs: row.duration_ms, data: payload.data } : undefined;
+    return row && payload?.success
+      ? {
+          id: row.id,
+          collectedAt: row.collected_at,
+          collectionId: row.collection_id,
+          durationMs: row.duration_ms,
+          data: payload.data,
+        }
+      : undefined;
   }
 
   /** Snapshots of one device and type in [since, until], oldest first. */
@@ -136,23 +150,45 @@ export class SnapshotRepository {
       });
       await trx
         .updateTable('devices')
-        .set({ status: 'online', status_detail: null, last_seen: r.collectedAt, consecutive_failures: 0, updated_at: new Date() })
+        .set({
+          status: 'online',
+          status_detail: null,
+          last_seen: r.collectedAt,
+          consecutive_failures: 0,
+          updated_at: new Date(),
+        })
         .where('id', '=', r.deviceId)
         .execute();
-      if (!reused) return { id: snapshotId, collectedAt: r.collectedAt, collectionId: r.collectionId, durationMs: Math.round(r.durationMs), data: r.data };
+      if (!reused)
+        return {
+          id: snapshotId,
+          collectedAt: r.collectedAt,
+          collectionId: r.collectionId,
+          durationMs: Math.round(r.durationMs),
+          data: r.data,
+        };
       // A retried attempt answers with what the first one stored.
       const stored = await trx
         .selectFrom(r.collector.table)
         .select(['id', 'collected_at', 'collection_id', 'duration_ms', 'data'])
         .where('id', '=', snapshotId)
         .executeTakeFirstOrThrow();
-      return { id: stored.id, collectedAt: stored.collected_at, collectionId: stored.collection_id, durationMs: stored.duration_ms, data: stored.data as T };
+      return {
+        id: stored.id,
+        collectedAt: stored.collected_at,
+        collectionId: stored.collection_id,
+        durationMs: stored.duration_ms,
+        data: stored.data as T,
+      };
     });
   }
 
   /** Count of snapshots, for cache statistics. */
   async count(table: SnapshotTableName): Promise<number> {
-    const row = await this.db.selectFrom(table).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom(table)
+      .select(sql<string>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 

@@ -9,7 +9,12 @@ export class TokenRepository {
 
   /** Whether any token is still valid by revocation (expiry is checked on use). */
   async anyActive(): Promise<boolean> {
-    const row = await this.db.selectFrom('api_tokens').select('id').where('revoked_at', 'is', null).limit(1).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('revoked_at', 'is', null)
+      .limit(1)
+      .executeTakeFirst();
     return row !== undefined;
   }
 
@@ -21,7 +26,12 @@ export class TokenRepository {
     await this.db.updateTable('api_tokens').set({ last_used_at: new Date() }).where('id', '=', id).execute();
   }
 
-  insert(token: { name: string; scopes: ApiToken['scopes']; tokenSha256: string; expiresAt: Date | null }): Promise<ApiToken> {
+  insert(token: {
+    name: string;
+    scopes: ApiToken['scopes'];
+    tokenSha256: string;
+    expiresAt: Date | null;
+  }): Promise<ApiToken> {
     return this.db
       .insertInto('api_tokens')
       .values({ name: token.name, scopes: token.scopes, token_sha256: token.tokenSha256, expires_at: token.expiresAt })
@@ -35,6 +45,12 @@ export class TokenRepository {
 
   /** Revokes an active token; undefined when there is none by that id. */
   revoke(id: string): Promise<ApiToken | undefined> {
-    return this.db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).returningAll().executeTakeFirst();
+    return this.db
+      .updateTable('api_tokens')
+      .set({ revoked_at: new Date() })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
   }
 }

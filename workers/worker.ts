@@ -2,7 +2,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Worker,
+  type WorkflowBundleOption,
+} from '@temporalio/worker';
 import { createActivities } from '../activities/index.ts';
 import type { WatchSettings } from '../activities/config/watch.ts';
 import type { DeviceSchedules } from '../activities/schedules.ts';
@@ -15,7 +21,9 @@ import { watchSshPool } from '../platform/metrics.ts';
 import { withoutEmbeddedSources } from './workflow-bundle.ts';
 
 /** workflows/index.ts, or index.js beside a compiled worker in dist/. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index${path.extname(import.meta.url)}`, import.meta.url));
+export const WORKFLOWS_PATH = fileURLToPath(
+  new URL(`../workflows/index${path.extname(import.meta.url)}`, import.meta.url),
+);
 
 /**
  * Bundles `workflows/` once into `file`, for workers to load with `{ codePath }` (INFRA_WORKFLOW_BUNDLE):
@@ -69,8 +77,22 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
-    ...(o.maxHeartbeatThrottleMs === undefined ? {} : { maxHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs, defaultHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs }),
-    activities: createActivities({ store: o.store, pool, logger: o.logger, schedules: o.schedules, watchers: o.watchers, temporal: o.temporal, watchSettings: o.watchSettings, incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds }),
+    ...(o.maxHeartbeatThrottleMs === undefined
+      ? {}
+      : {
+          maxHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs,
+          defaultHeartbeatThrottleInterval: o.maxHeartbeatThrottleMs,
+        }),
+    activities: createActivities({
+      store: o.store,
+      pool,
+      logger: o.logger,
+      schedules: o.schedules,
+      watchers: o.watchers,
+      temporal: o.temporal,
+      watchSettings: o.watchSettings,
+      incidentCheckIntervalSeconds: o.incidentCheckIntervalSeconds,
+    }),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
   const done = worker.run().finally(async () => {

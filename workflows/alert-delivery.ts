@@ -10,7 +10,9 @@ const { deliverAlerts } = proxyActivities<Activities>({
 });
 
 /** Delivers alert transitions to every channel, on its own: a slow webhook never delays a collection. */
-export async function alertDeliveryWorkflow(transitions: AlertTransition[]): Promise<{ delivered: number; refused: number }> {
+export async function alertDeliveryWorkflow(
+  transitions: AlertTransition[],
+): Promise<{ delivered: number; refused: number }> {
   return deliverAlerts(transitions);
 }
 
@@ -31,14 +33,19 @@ export async function startAlertDelivery(transitions: AlertTransition[] | undefi
  * while the operation can still be confirmed.
  */
 export async function heldNoticeWorkflow(notice: HeldOperationNotice): Promise<{ delivered: number; refused: number }> {
-  const { enabledChannelIds } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 5 } });
+  const { enabledChannelIds } = proxyActivities<Activities>({
+    startToCloseTimeout: '30 seconds',
+    retry: { maximumAttempts: 5 },
+  });
   const windowMs = Math.max(1_000, Date.parse(notice.expires_at) - Date.now());
   const { deliverHeldNotice } = proxyActivities<Activities>({
     scheduleToCloseTimeout: windowMs,
     startToCloseTimeout: '30 seconds',
     retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
   });
-  const outcomes = await Promise.allSettled((await enabledChannelIds()).map((channelId) => deliverHeldNotice({ notice, channelId })));
+  const outcomes = await Promise.allSettled(
+    (await enabledChannelIds()).map((channelId) => deliverHeldNotice({ notice, channelId })),
+  );
   const sent = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
   return { delivered: sent.reduce((n, o) => n + o.delivered, 0), refused: sent.reduce((n, o) => n + o.refused, 0) };
 }

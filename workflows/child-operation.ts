@@ -2,7 +2,12 @@ import { ParentClosePolicy, startChild, uuid4 } from '@temporalio/workflow';
 import type { PrincipalRef } from '../schema/principal.ts';
 import type { Trigger } from '../schema/database.ts';
 import type { OperationInput, OperationSettings, OperationView } from '../schema/operation.ts';
-import { DEVICE_ATTRIBUTE, OPERATION_STATE_ATTRIBUTE, REQUESTER_ATTRIBUTE, TRIGGER_ATTRIBUTE } from './search-attributes.ts';
+import {
+  DEVICE_ATTRIBUTE,
+  OPERATION_STATE_ATTRIBUTE,
+  REQUESTER_ATTRIBUTE,
+  TRIGGER_ATTRIBUTE,
+} from './search-attributes.ts';
 
 /** Who asks and how confirmations behave, carried from the request into every step's operation. */
 export interface OperationContext {
@@ -42,7 +47,11 @@ export async function runOperationStep(
     args: [input],
     // A step already sent to the device must finish and be recorded even if its parent is terminated.
     parentClosePolicy: ParentClosePolicy.ABANDON,
-    memo: { correlation_id: ctx.correlationId, requested_by: ctx.requestedBy.name, on_behalf_of: ctx.requestedBy.on_behalf_of },
+    memo: {
+      correlation_id: ctx.correlationId,
+      requested_by: ctx.requestedBy.name,
+      on_behalf_of: ctx.requestedBy.on_behalf_of,
+    },
     typedSearchAttributes: [
       { key: DEVICE_ATTRIBUTE, value: ctx.hostname },
       { key: REQUESTER_ATTRIBUTE, value: ctx.requestedBy.id },

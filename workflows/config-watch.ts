@@ -14,7 +14,13 @@ import type { Activities } from '../activities/index.ts';
 import { startAlertDelivery } from './alert-delivery.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import type { ConfigWatchMode } from '../schema/database.ts';
-import { configChangesSignal, rewatchUpdate, stopWatchingSignal, watchInPlaceSignal, type ObservedChange } from './config-watch-messages.ts';
+import {
+  configChangesSignal,
+  rewatchUpdate,
+  stopWatchingSignal,
+  watchInPlaceSignal,
+  type ObservedChange,
+} from './config-watch-messages.ts';
 import { describeFailure } from './failure.ts';
 
 // The watch runs until cancelled; heartbeats carry cancellation and reveal a dead worker within 30 s.
@@ -22,11 +28,21 @@ const { watchConfigFiles } = proxyActivities<Activities>({
   startToCloseTimeout: '3650 days',
   heartbeatTimeout: '30 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS,
+  },
 });
 const { captureConfigChange } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS,
+  },
 });
 
 export interface ConfigWatchInput {
@@ -84,7 +100,12 @@ export async function configWatchWorkflow(input: ConfigWatchInput): Promise<void
       // Keep the earliest sighting, when and how it was seen (a file the opening scan found stays found
       // there): signals from a retried watch on another worker may arrive out of order.
       const first = earlier && earlier.detectedAt <= change.detectedAt ? earlier : change;
-      pending.set(change.path, earlier ? { ...change, detectedAt: first.detectedAt, source: first.source, moved: earlier.moved || change.moved } : change);
+      pending.set(
+        change.path,
+        earlier
+          ? { ...change, detectedAt: first.detectedAt, source: first.source, moved: earlier.moved || change.moved }
+          : change,
+      );
     }
   });
   setHandler(watchInPlaceSignal, ({ watchId, mode }) => {

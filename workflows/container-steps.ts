@@ -21,7 +21,13 @@ interface Requester {
 
 /** A fresh `containers` collection, stored and audited like any other. */
 export async function freshContainers(r: Requester): Promise<ContainersData> {
-  const result = await collect({ hostname: r.hostname, dataType: 'containers', trigger: r.trigger, forceRefresh: true, correlationId: r.correlationId });
+  const result = await collect({
+    hostname: r.hostname,
+    dataType: 'containers',
+    trigger: r.trigger,
+    forceRefresh: true,
+    correlationId: r.correlationId,
+  });
   return result.data as ContainersData;
 }
 
@@ -37,12 +43,24 @@ export interface Readiness {
 export function readiness(container: ContainerInfo | undefined): Readiness {
   if (!container) return { state: null, ok: false, final: true, detail: 'container no longer exists' };
   if (container.state === 'exited' || container.state === 'dead') {
-    return { state: container.state, ok: false, final: true, detail: `exited with code ${container.exit_code ?? 'unknown'}` };
+    return {
+      state: container.state,
+      ok: false,
+      final: true,
+      detail: `exited with code ${container.exit_code ?? 'unknown'}`,
+    };
   }
-  if (container.state !== 'running') return { state: container.state, ok: false, final: false, detail: container.status };
+  if (container.state !== 'running')
+    return { state: container.state, ok: false, final: false, detail: container.status };
   if (container.health === 'unhealthy') return { state: container.state, ok: false, final: false, detail: 'unhealthy' };
-  if (container.health === 'starting') return { state: container.state, ok: false, final: false, detail: 'health check starting' };
-  return { state: container.state, ok: true, final: true, detail: container.health ? `running (${container.health})` : 'running' };
+  if (container.health === 'starting')
+    return { state: container.state, ok: false, final: false, detail: 'health check starting' };
+  return {
+    state: container.state,
+    ok: true,
+    final: true,
+    detail: container.health ? `running (${container.health})` : 'running',
+  };
 }
 
 /** Polls the device (durable timers between looks) until the container is ready, gone, or out of time. */
@@ -51,7 +69,12 @@ export async function waitUntilReady(r: Requester, name: string, timeoutMs = REA
   for (;;) {
     const verdict = readiness((await freshContainers(r)).containers.find((c) => c.name === name));
     if (verdict.ok || verdict.final) return verdict;
-    if (Date.now() >= deadline) return { ...verdict, final: true, detail: `not ready after ${Math.round(timeoutMs / 1000)} s: ${verdict.detail}` };
+    if (Date.now() >= deadline)
+      return {
+        ...verdict,
+        final: true,
+        detail: `not ready after ${Math.round(timeoutMs / 1000)} s: ${verdict.detail}`,
+      };
     await sleep(READY_POLL_MS);
   }
 }

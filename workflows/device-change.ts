@@ -1,6 +1,12 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { detectsCapabilities, hostnameOf, reconnects, type DeviceChangeInput, type DeviceChangeResult } from '../schema/device-change.ts';
+import {
+  detectsCapabilities,
+  hostnameOf,
+  reconnects,
+  type DeviceChangeInput,
+  type DeviceChangeResult,
+} from '../schema/device-change.ts';
 
 const { applyDeviceChange } = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',

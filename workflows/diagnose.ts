@@ -1,6 +1,13 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { diagnoseFleet, typesForFocus, type DiagnosedDataType, type DiagnosisFocus, type DiagnosisReport, type FleetDiagnosis } from '../domain/insights/diagnosis.ts';
+import {
+  diagnoseFleet,
+  typesForFocus,
+  type DiagnosedDataType,
+  type DiagnosisFocus,
+  type DiagnosisReport,
+  type FleetDiagnosis,
+} from '../domain/insights/diagnosis.ts';
 import type { Trigger } from '../schema/database.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import { describeFailure } from './failure.ts';
@@ -56,7 +63,13 @@ export async function diagnoseWorkflow(input: DiagnoseInput): Promise<DiagnoseRe
     await Promise.all(
       types.map(async (dataType) => {
         try {
-          await collect({ hostname, dataType, trigger: input.trigger, forceRefresh: true, correlationId: input.correlationId });
+          await collect({
+            hostname,
+            dataType,
+            trigger: input.trigger,
+            forceRefresh: true,
+            correlationId: input.correlationId,
+          });
           collected.push(dataType);
         } catch (err) {
           const { code, message } = describeFailure(err);
@@ -65,7 +78,15 @@ export async function diagnoseWorkflow(input: DiagnoseInput): Promise<DiagnoseRe
       }),
     );
     try {
-      return await diagnoseDevice({ hostname, focus: input.focus, collected, failed, trigger: input.trigger, correlationId: input.correlationId, workflowId: workflowInfo().workflowId });
+      return await diagnoseDevice({
+        hostname,
+        focus: input.focus,
+        collected,
+        failed,
+        trigger: input.trigger,
+        correlationId: input.correlationId,
+        workflowId: workflowInfo().workflowId,
+      });
     } catch (err) {
       if (describeFailure(err).code === 'device_not_found') return null;
       throw err;

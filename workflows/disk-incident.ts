@@ -48,7 +48,10 @@ export async function diskIncidentWorkflow(input: IncidentInput, carry?: Inciden
     view.timeline.push(event);
     await record();
   };
-  const record = () => (pendingRecord = pendingRecord.then(() => recordIncident({ view: { ...view, timeline: [...view.timeline] }, correlationId: input.correlationId })));
+  const record = () =>
+    (pendingRecord = pendingRecord.then(() =>
+      recordIncident({ view: { ...view, timeline: [...view.timeline] }, correlationId: input.correlationId }),
+    ));
 
   setHandler(incidentQuery, () => view);
   setHandler(
@@ -60,7 +63,8 @@ export async function diskIncidentWorkflow(input: IncidentInput, carry?: Inciden
     },
     {
       validator: (_request: { by: string; note: string | null }) => {
-        if (view.state !== 'awaiting_replacement') throw new Error(`the incident is ${view.state}, not awaiting a replacement`);
+        if (view.state !== 'awaiting_replacement')
+          throw new Error(`the incident is ${view.state}, not awaiting a replacement`);
       },
     },
   );
@@ -75,14 +79,26 @@ export async function diskIncidentWorkflow(input: IncidentInput, carry?: Inciden
     await sleep(input.checkIntervalSeconds * 1000);
     let data: unknown;
     try {
-      data = (await collect({ hostname: input.hostname, dataType: input.kind === 'pool_degraded' ? 'zfs' : 'drives', trigger: 'system', forceRefresh: true, correlationId: input.correlationId })).data;
+      data = (
+        await collect({
+          hostname: input.hostname,
+          dataType: input.kind === 'pool_degraded' ? 'zfs' : 'drives',
+          trigger: 'system',
+          forceRefresh: true,
+          correlationId: input.correlationId,
+        })
+      ).data;
     } catch (err) {
       // An unreachable device mid-rebuild is worth a line, not the end of the runbook.
       const { code, message } = describeFailure(err);
-      if (view.timeline.at(-1)?.event !== 'check_failed') await note({ at: now(), event: 'check_failed', detail: `${code}: ${message}` });
+      if (view.timeline.at(-1)?.event !== 'check_failed')
+        await note({ at: now(), event: 'check_failed', detail: `${code}: ${message}` });
       continue;
     }
-    const progress = input.kind === 'pool_degraded' ? poolProgress(data as ZfsData, input.subject) : driveProgress(data as DrivesData, input.subject);
+    const progress =
+      input.kind === 'pool_degraded'
+        ? poolProgress(data as ZfsData, input.subject)
+        : driveProgress(data as DrivesData, input.subject);
     if (progress.done) {
       view.state = 'closed';
       view.closed_at = now();
@@ -109,12 +125,19 @@ export function poolProgress(data: ZfsData, pool: string): Progress {
   const scan = p.scan;
   const running = scan.state === 'in_progress';
   if (p.health === 'ONLINE' && !running) {
-    const finished = scan.kind !== 'none' && scan.state === 'finished' ? `; last ${scan.kind} finished with ${scan.errors ?? 0} error(s)` : '';
+    const finished =
+      scan.kind !== 'none' && scan.state === 'finished'
+        ? `; last ${scan.kind} finished with ${scan.errors ?? 0} error(s)`
+        : '';
     return { done: true, percent: 100, detail: `pool ${pool} is ONLINE${finished}` };
   }
   if (running) {
     const left = scan.time_left_seconds === null ? '' : `, ~${formatDuration(scan.time_left_seconds)} left`;
-    return { done: false, percent: scan.percent_done, detail: `${scan.kind} ${scan.percent_done ?? '?'} % done${left}; pool ${p.health}` };
+    return {
+      done: false,
+      percent: scan.percent_done,
+      detail: `${scan.kind} ${scan.percent_done ?? '?'} % done${left}; pool ${p.health}`,
+    };
   }
   return { done: false, percent: null, detail: `pool ${pool} is ${p.health}, no resilver running` };
 }
@@ -123,10 +146,16 @@ export function poolProgress(data: ZfsData, pool: string): Progress {
 export function driveProgress(data: DrivesData, serial: string): Progress {
   if (data.status !== 'ok') return { done: false, percent: null, detail: `drives cannot be read: ${data.status}` };
   const old = data.drives.find((d) => (d.serial ?? d.name) === serial);
-  if (old && old.verdict === 'failed') return { done: false, percent: null, detail: `${serial} still present and failed` };
+  if (old && old.verdict === 'failed')
+    return { done: false, percent: null, detail: `${serial} still present and failed` };
   const failing = data.drives.filter((d) => d.verdict === 'failed');
-  if (failing.length > 0) return { done: false, percent: null, detail: `still failed: ${failing.map((d) => d.serial ?? d.name).join(', ')}` };
-  return { done: true, percent: 100, detail: old ? `${serial} now reads ${old.verdict}` : `${serial} is gone; all ${data.drives.length} drive(s) pass` };
+  if (failing.length > 0)
+    return { done: false, percent: null, detail: `still failed: ${failing.map((d) => d.serial ?? d.name).join(', ')}` };
+  return {
+    done: true,
+    percent: 100,
+    detail: old ? `${serial} now reads ${old.verdict}` : `${serial} is gone; all ${data.drives.length} drive(s) pass`,
+  };
 }
 
 function formatDuration(seconds: number): string {

@@ -8,4 +8,6 @@ export const maintenancePlannedUpdate = defineUpdate<MaintenanceView>('maintenan
 /** Answers once the device is in maintenance, or the attempt to enter it ended. */
 export const maintenanceSettledUpdate = defineUpdate<MaintenanceView>('maintenanceSettled');
 /** Starts exactly what entering stopped, restores polling, and answers when done. */
-export const leaveMaintenanceUpdate = defineUpdate<MaintenanceView, [{ requestedBy: PrincipalRef }]>('leaveMaintenance');
+export const leaveMaintenanceUpdate = defineUpdate<MaintenanceView, [{ requestedBy: PrincipalRef }]>(
+  'leaveMaintenance',
+);

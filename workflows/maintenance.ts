@@ -3,11 +3,21 @@ import { allHandlersFinished, condition, proxyActivities, setHandler, workflowIn
 import type { Activities } from '../activities/index.ts';
 import type { ContainerInfo } from '../domain/collectors/containers.ts';
 import { shellQuote } from '../domain/ssh/quote.ts';
-import { FINAL_MAINTENANCE_PHASES, type MaintenanceInput, type MaintenancePhase, type MaintenanceView } from '../schema/maintenance.ts';
+import {
+  FINAL_MAINTENANCE_PHASES,
+  type MaintenanceInput,
+  type MaintenancePhase,
+  type MaintenanceView,
+} from '../schema/maintenance.ts';
 import { runOperationStep, type OperationContext } from './child-operation.ts';
 import { freshContainers, waitUntilReady } from './container-steps.ts';
 import { describeFailure } from './failure.ts';
-import { leaveMaintenanceUpdate, maintenancePlannedUpdate, maintenanceQuery, maintenanceSettledUpdate } from './maintenance-messages.ts';
+import {
+  leaveMaintenanceUpdate,
+  maintenancePlannedUpdate,
+  maintenanceQuery,
+  maintenanceSettledUpdate,
+} from './maintenance-messages.ts';
 
 const { planDeviceMaintenance, setDeviceMaintenance } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -88,7 +98,12 @@ export async function maintenanceWorkflow(input: MaintenanceInput): Promise<Main
   return view;
 
   async function enter(): Promise<void> {
-    const plan = await planDeviceMaintenance({ hostname: input.hostname, containers: await freshContainers(input), include: input.include, keep: input.keep });
+    const plan = await planDeviceMaintenance({
+      hostname: input.hostname,
+      containers: await freshContainers(input),
+      include: input.include,
+      keep: input.keep,
+    });
     view.plan = plan;
     if (plan.stop.length > 0) {
       const op = await runOperationStep(ops, plan.stop.map((name) => `docker stop ${shellQuote(name)}`).join(' && '), {
@@ -103,7 +118,10 @@ export async function maintenanceWorkflow(input: MaintenanceInput): Promise<Main
       });
       if (op.state !== 'completed') {
         view.phase = op.state === 'failed' ? 'failed' : 'abandoned';
-        view.error = op.error ?? { code: `operation_${op.state}`, message: `the stop command was ${op.state}; nothing was stopped` };
+        view.error = op.error ?? {
+          code: `operation_${op.state}`,
+          message: `the stop command was ${op.state}; nothing was stopped`,
+        };
         return;
       }
       view.phase = 'entering';
@@ -116,13 +134,23 @@ export async function maintenanceWorkflow(input: MaintenanceInput): Promise<Main
         view.stopped = plan.stop;
       }
       if (op.result?.exit_code !== 0) {
-        view.error = { code: 'partially_stopped', message: `the stop command exited ${op.result?.exit_code}; stopped: ${view.stopped.join(', ') || 'none'}` };
+        view.error = {
+          code: 'partially_stopped',
+          message: `the stop command exited ${op.result?.exit_code}; stopped: ${view.stopped.join(', ') || 'none'}`,
+        };
       }
     }
     view.since = new Date().toISOString();
     await setDeviceMaintenance({
       hostname: input.hostname,
-      maintenance: { since: view.since, workflow_id: view.workflow_id, requested_by: input.requestedBy, reason: input.reason, stopped: view.stopped, kept: plan.kept },
+      maintenance: {
+        since: view.since,
+        workflow_id: view.workflow_id,
+        requested_by: input.requestedBy,
+        reason: input.reason,
+        stopped: view.stopped,
+        kept: plan.kept,
+      },
       trigger: input.trigger,
       correlationId: input.correlationId,
       workflowId: view.workflow_id,
@@ -156,12 +184,18 @@ export async function maintenanceWorkflow(input: MaintenanceInput): Promise<Main
       details: { left_by: leaveRequestedBy, restored: view.restored },
     });
     const failed = view.restored.filter((r) => !r.ok);
-    if (failed.length > 0) view.error = { code: 'restore_incomplete', message: `not running again: ${failed.map((r) => `${r.container} (${r.detail})`).join('; ')}` };
+    if (failed.length > 0)
+      view.error = {
+        code: 'restore_incomplete',
+        message: `not running again: ${failed.map((r) => `${r.container} (${r.detail})`).join('; ')}`,
+      };
     view.phase = 'left';
   }
-
 }
 
 function isUp(container: ContainerInfo | undefined): boolean {
-  return container !== undefined && (container.state === 'running' || container.state === 'restarting' || container.state === 'paused');
+  return (
+    container !== undefined &&
+    (container.state === 'running' || container.state === 'restarting' || container.state === 'paused')
+  );
 }

@@ -10,17 +10,26 @@ import {
 import type { Activities } from '../activities/index.ts';
 import type { AuditAction } from '../schema/database.ts';
 import { LOCAL_OWNER, principalRefOf, SYSTEM_PRINCIPAL, type PrincipalRef } from '../schema/principal.ts';
-import { confirmationRoute, FINAL_OPERATION_STATES, type CancelRequest, type OperationInput, type OperationState, type OperationView, type RiskAssessment } from '../schema/operation.ts';
+import {
+  confirmationRoute,
+  FINAL_OPERATION_STATES,
+  type CancelRequest,
+  type OperationInput,
+  type OperationState,
+  type OperationView,
+  type RiskAssessment,
+} from '../schema/operation.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
 import { cancelUpdate, confirmUpdate, decisionUpdate, operationQuery } from './operation-messages.ts';
 import { startAlertDelivery, startHeldNotice } from './alert-delivery.ts';
 import { describeFailure } from './failure.ts';
 import { CONFIRMER_ATTRIBUTE, OPERATION_STATE_ATTRIBUTE, RISK_LEVEL_ATTRIBUTE } from './search-attributes.ts';
 
-const { analyseCommand, assessRisk, recordOperation, assessConfigRollback, checkConfigFile } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5, maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
-});
+const { analyseCommand, assessRisk, recordOperation, assessConfigRollback, checkConfigFile } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { maximumAttempts: 5, maximumInterval: '10 seconds', nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
+  });
 const { collect } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
@@ -37,7 +46,13 @@ const { executeOperation } = proxyActivities<Activities>({
 });
 
 const DECIDED: readonly OperationState[] = ['awaiting_confirmation', ...FINAL_OPERATION_STATES];
-const CONTAINER_CATEGORIES = new Set(['container_bulk', 'container_action', 'container_prune', 'volume_removal', 'compose_down']);
+const CONTAINER_CATEGORIES = new Set([
+  'container_bulk',
+  'container_action',
+  'container_prune',
+  'volume_removal',
+  'compose_down',
+]);
 
 /**
  * A phrase names the action, its scope and the device, so it could be guessed from the command; four
@@ -87,10 +102,21 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
   let phrase: string | null = null;
   // An agent asking over MCP never releases its own request, whatever the single-person setting says. The
   // local owner exists only on loopback with no token at all: a single-person setup by nature.
-  const distinctConfirmer = input.trigger === 'mcp' || (input.requireDistinctConfirmer && input.requestedBy.id !== LOCAL_OWNER.id);
+  const distinctConfirmer =
+    input.trigger === 'mcp' || (input.requireDistinctConfirmer && input.requestedBy.id !== LOCAL_OWNER.id);
   const record = async (action: AuditAction, actor: PrincipalRef, details: Record<string, unknown> = {}) => {
     const snapshot = { ...view };
-    await startAlertDelivery(await recordOperation({ view: snapshot, phrase, actor, action, auditKey: `${input.operationId}/${++auditSeq}`, correlationId: input.correlationId, details }));
+    await startAlertDelivery(
+      await recordOperation({
+        view: snapshot,
+        phrase,
+        actor,
+        action,
+        auditKey: `${input.operationId}/${++auditSeq}`,
+        correlationId: input.correlationId,
+        details,
+      }),
+    );
     persistedState = snapshot.state;
   };
   const setState = (state: OperationState) => {
@@ -114,7 +140,9 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
         return {
           accepted: false,
           attempts_left: view.attempts_left,
-          message: exhausted ? 'wrong phrase; no attempts left: the operation is rejected' : `wrong phrase; ${view.attempts_left} attempt(s) left`,
+          message: exhausted
+            ? 'wrong phrase; no attempts left: the operation is rejected'
+            : `wrong phrase; ${view.attempts_left} attempt(s) left`,
           operation: view,
         };
       }
@@ -126,10 +154,14 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
     },
     {
       validator: ({ phrase: typed, confirmedBy }) => {
-        if (view.state !== 'awaiting_confirmation') throw new Error(`operation is ${view.state}, not awaiting confirmation`);
-        if (typeof typed !== 'string' || typed.length === 0 || typed.length > 1000) throw new Error('phrase must be a non-empty string');
+        if (view.state !== 'awaiting_confirmation')
+          throw new Error(`operation is ${view.state}, not awaiting confirmation`);
+        if (typeof typed !== 'string' || typed.length === 0 || typed.length > 1000)
+          throw new Error('phrase must be a non-empty string');
         if (distinctConfirmer && confirmedBy.id === input.requestedBy.id) {
-          throw new Error('the requester of an operation cannot release it: a different person with the confirm scope must');
+          throw new Error(
+            'the requester of an operation cannot release it: a different person with the confirm scope must',
+          );
         }
       },
     },
@@ -144,7 +176,8 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
     },
     {
       validator: (_request: CancelRequest) => {
-        if (view.state !== 'awaiting_confirmation') throw new Error(`operation is ${view.state}, it can no longer be cancelled`);
+        if (view.state !== 'awaiting_confirmation')
+          throw new Error(`operation is ${view.state}, it can no longer be cancelled`);
       },
     },
   );
@@ -181,19 +214,23 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
       setState('awaiting_confirmation');
       await record('operation_held', requester, { risk_level: assessment.risk_level });
       // Operations held before the notice existed replay without it.
-      if (patched('held-notice')) await startHeldNotice({
-        operation_id: input.operationId,
-        device: input.hostname,
-        command: input.command,
-        risk_level: assessment.risk_level,
-        reasons: assessment.reasons,
-        requested_by: requester,
-        phrase: phrase!,
-        expires_at: view.expires_at,
-        confirm: confirmationRoute(input.operationId, input.publicUrl),
-      });
+      if (patched('held-notice'))
+        await startHeldNotice({
+          operation_id: input.operationId,
+          device: input.hostname,
+          command: input.command,
+          risk_level: assessment.risk_level,
+          reasons: assessment.reasons,
+          requested_by: requester,
+          phrase: phrase!,
+          expires_at: view.expires_at,
+          confirm: confirmationRoute(input.operationId, input.publicUrl),
+        });
       // A durable timer: the window survives worker restarts and closes even with no worker watching.
-      const decided = await condition(() => view.state !== 'awaiting_confirmation', input.confirmationTimeoutSeconds * 1000);
+      const decided = await condition(
+        () => view.state !== 'awaiting_confirmation',
+        input.confirmationTimeoutSeconds * 1000,
+      );
       if (!decided) {
         setState('expired');
         await record('operation_expired', SYSTEM_PRINCIPAL);
@@ -213,13 +250,21 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
     setState('executing');
     try {
       if (input.configRollback) await rollBack(input.configRollback);
-      else view.result = await executeOperation({ operationId: input.operationId, hostname: input.hostname, command: input.command });
+      else
+        view.result = await executeOperation({
+          operationId: input.operationId,
+          hostname: input.hostname,
+          command: input.command,
+        });
       setState(view.error ? 'failed' : 'completed');
     } catch (err) {
       view.error = describeFailure(err);
       setState('failed');
     }
-    await record('operation_executed', view.confirmed_by ?? requester, { exit_code: view.result?.exit_code ?? null, error: view.error });
+    await record('operation_executed', view.confirmed_by ?? requester, {
+      exit_code: view.result?.exit_code ?? null,
+      error: view.error,
+    });
   }
 
   async function assessCommand() {
@@ -228,14 +273,30 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
     let containers: unknown = null;
     if ((analysis.destructive || input.hold) && touchesContainers) {
       // The real container list decides what "all" means and which of them are critical.
-      containers = (await collect({ hostname: input.hostname, dataType: 'containers', trigger: input.trigger, forceRefresh: true, correlationId: input.correlationId, principal: input.requestedBy.id })).data;
+      containers = (
+        await collect({
+          hostname: input.hostname,
+          dataType: 'containers',
+          trigger: input.trigger,
+          forceRefresh: true,
+          correlationId: input.correlationId,
+          principal: input.requestedBy.id,
+        })
+      ).data;
     }
     const assessment = await assessRisk({ hostname: input.hostname, command: input.command, analysis, containers });
     if (!input.hold) return assessment;
     // Held anyway: the caller's reason (a stack's downtime or data loss) comes first, the command's own follow.
     if (assessment.destructive) return { ...assessment, reasons: [input.hold.reason, ...assessment.reasons] };
-    const raised: RiskAssessment['risk_level'] = assessment.risk_level === 'NONE' || assessment.risk_level === 'LOW' ? 'MEDIUM' : assessment.risk_level;
-    return { ...assessment, destructive: true, risk_level: raised, reasons: [input.hold.reason, ...assessment.reasons], confirmation_phrase: input.hold.phrase };
+    const raised: RiskAssessment['risk_level'] =
+      assessment.risk_level === 'NONE' || assessment.risk_level === 'LOW' ? 'MEDIUM' : assessment.risk_level;
+    return {
+      ...assessment,
+      destructive: true,
+      risk_level: raised,
+      reasons: [input.hold.reason, ...assessment.reasons],
+      confirmation_phrase: input.hold.phrase,
+    };
   }
 
   /**
@@ -244,9 +305,21 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
    */
   async function rollBack(target: { path: string; snapshotId: string }) {
     const { hostname } = input;
-    await captureConfigChange({ hostname, path: target.path, detectedAt: new Date().toISOString(), moved: false, openingScan: false, correlationId: input.correlationId });
+    await captureConfigChange({
+      hostname,
+      path: target.path,
+      detectedAt: new Date().toISOString(),
+      moved: false,
+      openingScan: false,
+      correlationId: input.correlationId,
+    });
     const written = await writeConfigVersion({ hostname, ...target });
-    await record('config_rollback_written', view.confirmed_by ?? input.requestedBy, { path: target.path, snapshot_id: target.snapshotId, replaced_snapshot_id: written.replacedSnapshotId, sha256: written.sha256 });
+    await record('config_rollback_written', view.confirmed_by ?? input.requestedBy, {
+      path: target.path,
+      snapshot_id: target.snapshotId,
+      replaced_snapshot_id: written.replacedSnapshotId,
+      sha256: written.sha256,
+    });
     const check = await checkConfigFile({ hostname, path: target.path });
     await record('config_rollback_checked', view.confirmed_by ?? input.requestedBy, { path: target.path, ...check });
     // The answer of a rollback is its check: what ran, what it said. A device with no way to check the
@@ -264,7 +337,13 @@ export async function operationWorkflow(input: OperationInput): Promise<Operatio
     };
     if (check.ok) return;
     await writeConfigVersion({ hostname, path: target.path, snapshotId: written.replacedSnapshotId });
-    await record('config_rollback_restored', view.confirmed_by ?? input.requestedBy, { path: target.path, snapshot_id: written.replacedSnapshotId });
-    view.error = { code: 'health_check_failed', message: `${check.command ?? 'the check'} failed after writing version ${target.snapshotId}; the previous content was put back` };
+    await record('config_rollback_restored', view.confirmed_by ?? input.requestedBy, {
+      path: target.path,
+      snapshot_id: written.replacedSnapshotId,
+    });
+    view.error = {
+      code: 'health_check_failed',
+      message: `${check.command ?? 'the check'} failed after writing version ${target.snapshotId}; the previous content was put back`,
+    };
   }
 }

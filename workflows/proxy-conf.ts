@@ -2,15 +2,35 @@ import { defineQuery, proxyActivities, setHandler, workflowInfo } from '@tempora
 import type { Activities } from '../activities/index.ts';
 import { principalRefOf } from '../schema/principal.ts';
 import { NON_RETRYABLE_DEVICE_ERRORS } from '../schema/error-codes.ts';
-import type { LocatedProxy, ProxyConfInput, ProxyConfLocation, ProxyConfPhase, ProxyConfView } from '../schema/proxy-conf.ts';
+import type {
+  LocatedProxy,
+  ProxyConfInput,
+  ProxyConfLocation,
+  ProxyConfPhase,
+  ProxyConfView,
+} from '../schema/proxy-conf.ts';
 import { shellQuote } from '../domain/ssh/quote.ts';
 import { runOperationStep } from './child-operation.ts';
 import { describeFailure } from './failure.ts';
 
 // Every step is a read, an idempotent write of known bytes, `nginx -t` or a reload: safe to retry.
-const { locateProxy, storeConfVersion, writeProxyConf, removeProxyFile, runProxyNginx, checkProxiedName, readProxyConfs, recordProxyConf, writeConfigVersion } = proxyActivities<Activities>({
+const {
+  locateProxy,
+  storeConfVersion,
+  writeProxyConf,
+  removeProxyFile,
+  runProxyNginx,
+  checkProxiedName,
+  readProxyConfs,
+  recordProxyConf,
+  writeConfigVersion,
+} = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, maximumInterval: '10 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_DEVICE_ERRORS, 'proxy_not_found', 'validation_error'] },
+  retry: {
+    maximumAttempts: 5,
+    maximumInterval: '10 seconds',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_DEVICE_ERRORS, 'proxy_not_found', 'validation_error'],
+  },
 });
 
 export const proxyConfQuery = defineQuery<ProxyConfView>('proxyConf');
@@ -51,7 +71,14 @@ export async function proxyConfWorkflow(input: ProxyConfInput): Promise<ProxyCon
   };
   let auditSeq = 0;
   const audit = (action: 'proxy_conf_requested' | 'proxy_conf_changed' | 'proxy_conf_reverted') =>
-    recordProxyConf({ view: { ...view }, action, actor: input.requestedBy, trigger: input.trigger, correlationId: input.correlationId, auditKey: `${view.workflow_id}/${workflowInfo().runId}/${++auditSeq}` });
+    recordProxyConf({
+      view: { ...view },
+      action,
+      actor: input.requestedBy,
+      trigger: input.trigger,
+      correlationId: input.correlationId,
+      auditKey: `${view.workflow_id}/${workflowInfo().runId}/${++auditSeq}`,
+    });
   const fail = (phase: ProxyConfPhase, code: string, message: string) => {
     view.phase = phase;
     view.error = { code, message };
@@ -92,7 +119,11 @@ export async function proxyConfWorkflow(input: ProxyConfInput): Promise<ProxyCon
     // held command is the rename that puts it in place.
     const staged = `${path.replace(/[^/]+$/, '')}.${input.file}.infra-new`;
     await writeProxyConf({ hostname: input.hostname, path: staged, content });
-    const released = await held(`mv -f -- ${shellQuote(staged)} ${shellQuote(path)}`, `replaces the proxy conf ${path} (the previous version stays in the config history)`, `replace proxy conf ${input.file} on ${input.hostname}`);
+    const released = await held(
+      `mv -f -- ${shellQuote(staged)} ${shellQuote(path)}`,
+      `replaces the proxy conf ${path} (the previous version stays in the config history)`,
+      `replace proxy conf ${input.file} on ${input.hostname}`,
+    );
     if (!released) await removeProxyFile({ hostname: input.hostname, path: staged });
     return released;
   }
@@ -102,7 +133,11 @@ export async function proxyConfWorkflow(input: ProxyConfInput): Promise<ProxyCon
       fail('failed', 'not_found', `${path} does not exist on ${input.hostname}`);
       return false;
     }
-    return held(`rm -f -- ${shellQuote(path)}`, `removes the proxy conf ${path}: its name stops being proxied`, `remove proxy conf ${input.file} on ${input.hostname}`);
+    return held(
+      `rm -f -- ${shellQuote(path)}`,
+      `removes the proxy conf ${path}: its name stops being proxied`,
+      `remove proxy conf ${input.file} on ${input.hostname}`,
+    );
   }
 
   /** Runs the command as an operation held for the phrase; true once it ran and succeeded. */
@@ -118,8 +153,10 @@ export async function proxyConfWorkflow(input: ProxyConfInput): Promise<ProxyCon
       view.phase = 'writing';
       return true;
     }
-    if (op.state === 'completed') fail('failed', 'command_failed', `${command} exited ${op.result?.exit_code}: ${op.result?.stderr.trim() ?? ''}`);
-    else if (op.state === 'failed' || op.state === 'blocked') fail('failed', op.error?.code ?? `operation_${op.state}`, op.error?.message ?? `the operation was ${op.state}`);
+    if (op.state === 'completed')
+      fail('failed', 'command_failed', `${command} exited ${op.result?.exit_code}: ${op.result?.stderr.trim() ?? ''}`);
+    else if (op.state === 'failed' || op.state === 'blocked')
+      fail('failed', op.error?.code ?? `operation_${op.state}`, op.error?.message ?? `the operation was ${op.state}`);
     else fail('abandoned', `operation_${op.state}`, `the operation was ${op.state}; the conf is unchanged`);
     return false;
   }
@@ -133,33 +170,71 @@ export async function proxyConfWorkflow(input: ProxyConfInput): Promise<ProxyCon
       try {
         await revert(path, restoreSnapshotId, proxy, failure.code, failure.message);
       } catch (revertErr) {
-        fail('failed', failure.code, `${failure.message}; putting the previous conf back failed too (${describeFailure(revertErr).message}): ${path} holds the new version`);
+        fail(
+          'failed',
+          failure.code,
+          `${failure.message}; putting the previous conf back failed too (${describeFailure(revertErr).message}): ${path} holds the new version`,
+        );
       }
     }
   }
 
   async function validateAndCheck(path: string, restoreSnapshotId: string | null, proxy: LocatedProxy): Promise<void> {
-    view.new_snapshot_id = (await storeConfVersion({ hostname: input.hostname, path, correlationId: input.correlationId })).snapshotId;
+    view.new_snapshot_id = (
+      await storeConfVersion({ hostname: input.hostname, path, correlationId: input.correlationId })
+    ).snapshotId;
     view.phase = 'validating';
     view.validation = await runProxyNginx({ hostname: input.hostname, proxy, action: 'test' });
-    if (!view.validation.ok) return revert(path, restoreSnapshotId, proxy, 'nginx_test_failed', `${view.validation.command} failed:\n${view.validation.output}`);
+    if (!view.validation.ok)
+      return revert(
+        path,
+        restoreSnapshotId,
+        proxy,
+        'nginx_test_failed',
+        `${view.validation.command} failed:\n${view.validation.output}`,
+      );
     view.phase = 'reloading';
     view.reload = await runProxyNginx({ hostname: input.hostname, proxy, action: 'reload' });
-    if (!view.reload.ok) return revert(path, restoreSnapshotId, proxy, 'reload_failed', `${view.reload.command} failed:\n${view.reload.output}`);
+    if (!view.reload.ok)
+      return revert(
+        path,
+        restoreSnapshotId,
+        proxy,
+        'reload_failed',
+        `${view.reload.command} failed:\n${view.reload.output}`,
+      );
     if (input.check) {
       view.phase = 'checking';
       view.answer = await checkProxiedName({ hostname: input.hostname, ...input.check });
-      if (view.answer.checked && !view.answer.answering) return revert(path, restoreSnapshotId, proxy, 'not_answering', `${input.check.host} ${input.check.url}: ${view.answer.detail}`);
+      if (view.answer.checked && !view.answer.answering)
+        return revert(
+          path,
+          restoreSnapshotId,
+          proxy,
+          'not_answering',
+          `${input.check.host} ${input.check.url}: ${view.answer.detail}`,
+        );
     }
     view.phase = 'completed';
   }
 
-  async function revert(path: string, snapshotId: string | null, proxy: LocatedProxy, code: string, why: string): Promise<void> {
+  async function revert(
+    path: string,
+    snapshotId: string | null,
+    proxy: LocatedProxy,
+    code: string,
+    why: string,
+  ): Promise<void> {
     await writeConfigVersion({ hostname: input.hostname, path, snapshotId });
     await storeConfVersion({ hostname: input.hostname, path, correlationId: input.correlationId });
     const reload = await runProxyNginx({ hostname: input.hostname, proxy, action: 'reload' });
-    const restored = snapshotId === null ? 'the new conf was removed' : `the previous conf (version ${snapshotId}) was put back`;
-    fail('reverted', code, `${why}\n${restored}${reload.ok ? ' and nginx reloaded' : `; reloading nginx failed too: ${reload.output}`}`);
+    const restored =
+      snapshotId === null ? 'the new conf was removed' : `the previous conf (version ${snapshotId}) was put back`;
+    fail(
+      'reverted',
+      code,
+      `${why}\n${restored}${reload.ok ? ' and nginx reloaded' : `; reloading nginx failed too: ${reload.output}`}`,
+    );
   }
 }
 

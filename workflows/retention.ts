@@ -22,11 +22,14 @@ export interface RetentionInput {
  * Applies the retention of every data type, then of the audit log, one after the other so the database
  * sees one purge at a time.
  */
-export async function retentionWorkflow(input: RetentionInput): Promise<{ snapshots: PurgeResult[]; audit: AuditPurgeResult | null }> {
+export async function retentionWorkflow(
+  input: RetentionInput,
+): Promise<{ snapshots: PurgeResult[]; audit: AuditPurgeResult | null }> {
   const snapshots: PurgeResult[] = [];
   for (const [dataType, retentionDays] of Object.entries(input.retentionDays)) {
     snapshots.push(await purgeSnapshots({ dataType, retentionDays }));
   }
-  const audit = input.auditRetentionDays === undefined ? null : await purgeAudit({ retentionDays: input.auditRetentionDays });
+  const audit =
+    input.auditRetentionDays === undefined ? null : await purgeAudit({ retentionDays: input.auditRetentionDays });
   return { snapshots, audit };
 }

@@ -40,17 +40,35 @@ export async function serviceRestartWorkflow(input: ServiceRestartInput): Promis
   try {
     const data = await freshContainers(input);
     const nodes = composeServices(data.containers);
-    const projects = [...new Set([...nodes.values()].filter((n) => n.service === input.service && (input.project === null || n.project === input.project)).map((n) => n.project))];
+    const projects = [
+      ...new Set(
+        [...nodes.values()]
+          .filter((n) => n.service === input.service && (input.project === null || n.project === input.project))
+          .map((n) => n.project),
+      ),
+    ];
     if (projects.length !== 1) {
       view.phase = 'failed';
       view.error =
         projects.length === 0
-          ? { code: 'not_found', message: `no compose service ${input.service}${input.project ? ` in project ${input.project}` : ''} on ${input.hostname}` }
-          : { code: 'ambiguous_service', message: `service ${input.service} exists in projects ${projects.sort().join(', ')}: name the project` };
+          ? {
+              code: 'not_found',
+              message: `no compose service ${input.service}${input.project ? ` in project ${input.project}` : ''} on ${input.hostname}`,
+            }
+          : {
+              code: 'ambiguous_service',
+              message: `service ${input.service} exists in projects ${projects.sort().join(', ')}: name the project`,
+            };
       return view;
     }
     view.project = projects[0]!;
-    view.steps = restartOrder(nodes, view.project, input.service).map((n) => ({ service: n.service, containers: n.containers, state: 'pending', operation_ids: [], detail: null }));
+    view.steps = restartOrder(nodes, view.project, input.service).map((n) => ({
+      service: n.service,
+      containers: n.containers,
+      state: 'pending',
+      operation_ids: [],
+      detail: null,
+    }));
     view.phase = 'restarting';
     for (const [index, step] of view.steps.entries()) {
       step.state = 'restarting';
@@ -60,7 +78,10 @@ export async function serviceRestartWorkflow(input: ServiceRestartInput): Promis
         step.detail = failure;
         for (const later of view.steps.slice(index + 1)) later.state = 'skipped';
         view.phase = 'failed';
-        view.error = { code: 'step_failed', message: `${step.service}: ${failure}; ${view.steps.length - index - 1} dependent service(s) not restarted` };
+        view.error = {
+          code: 'step_failed',
+          message: `${step.service}: ${failure}; ${view.steps.length - index - 1} dependent service(s) not restarted`,
+        };
         return view;
       }
       step.state = 'ready';
@@ -68,7 +89,8 @@ export async function serviceRestartWorkflow(input: ServiceRestartInput): Promis
     view.phase = 'completed';
   } catch (err) {
     view.phase = 'failed';
-    view.error = err instanceof DependencyCycleError ? { code: 'dependency_cycle', message: err.message } : describeFailure(err);
+    view.error =
+      err instanceof DependencyCycleError ? { code: 'dependency_cycle', message: err.message } : describeFailure(err);
   }
   view.pending_operation_id = null;
   return view;
@@ -84,8 +106,10 @@ export async function serviceRestartWorkflow(input: ServiceRestartInput): Promis
         },
       });
       view.pending_operation_id = null;
-      if (op.state !== 'completed') return `restart of ${container} was ${op.state}${op.error ? `: ${op.error.message}` : ''}`;
-      if (op.result?.exit_code !== 0) return `docker restart ${container} exited ${op.result?.exit_code}: ${op.result?.stderr.trim() ?? ''}`;
+      if (op.state !== 'completed')
+        return `restart of ${container} was ${op.state}${op.error ? `: ${op.error.message}` : ''}`;
+      if (op.result?.exit_code !== 0)
+        return `docker restart ${container} exited ${op.result?.exit_code}: ${op.result?.stderr.trim() ?? ''}`;
       const ready = await waitUntilReady(input, container);
       if (!ready.ok) return `${container} ${ready.detail ?? 'not ready'}`;
       details.push(`${container} ${ready.detail}`);

@@ -28,10 +28,11 @@ import { describeFailure } from './failure.ts';
 
 export const stackOperationQuery = defineQuery<StackOperationView>('stackOperation');
 
-const { collect, captureConfigChange, imageDigests, auditStack, removeStackPath, readStackFiles } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
-});
+const { collect, captureConfigChange, imageDigests, auditStack, removeStackPath, readStackFiles } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { maximumAttempts: 5, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE_DEVICE_ERRORS },
+  });
 // Refusals (bad file, unsafe name, port taken...) are non-retryable failures of their own type.
 const { prepareStackChange, writeStackFile, removeFailedDeploy } = proxyActivities<Activities>({
   startToCloseTimeout: '3 minutes',
@@ -41,10 +42,25 @@ const { prepareStackChange, writeStackFile, removeFailedDeploy } = proxyActiviti
 const POLL_MS = 2_000;
 const LOG_LINES = 50;
 /** Codes of input the device never saw: the request is refused, nothing was written. */
-const REFUSALS = new Set(['invalid_compose', 'yaml_bomb', 'unsafe_name', 'unsafe_path', 'invalid_patch', 'too_large', 'stack_exists', 'not_found', 'port_conflict', 'missing_network', 'stack_file_missing']);
+const REFUSALS = new Set([
+  'invalid_compose',
+  'yaml_bomb',
+  'unsafe_name',
+  'unsafe_path',
+  'invalid_patch',
+  'too_large',
+  'stack_exists',
+  'not_found',
+  'port_conflict',
+  'missing_network',
+  'stack_file_missing',
+]);
 
 class Refused extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -102,20 +118,39 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
 
   try {
     switch (input.action) {
-      case 'deploy': await deploy(); break;
-      case 'update': await update(); break;
-      case 'pull': await pull(); break;
-      case 'restart': await restart(); break;
-      case 'down': await down(false); break;
-      case 'remove': await down(true); break;
+      case 'deploy':
+        await deploy();
+        break;
+      case 'update':
+        await update();
+        break;
+      case 'pull':
+        await pull();
+        break;
+      case 'restart':
+        await restart();
+        break;
+      case 'down':
+        await down(false);
+        break;
+      case 'remove':
+        await down(true);
+        break;
     }
   } catch (err) {
-    const failure = err instanceof Refused || err instanceof StackFileError ? { code: err.code, message: err.message } : describeFailure(err);
+    const failure =
+      err instanceof Refused || err instanceof StackFileError
+        ? { code: err.code, message: err.message }
+        : describeFailure(err);
     view.error = { ...failure, ...(view.error?.logs !== undefined && { logs: view.error.logs }) };
     view.phase = REFUSALS.has(failure.code) ? 'refused' : 'failed';
   }
   view.pending_operation_id = null;
-  await audit('stack_operation', { action: input.action, stack: name, phase: view.phase, file: view.file, operation_ids: view.operation_ids }, view.error !== null);
+  await audit(
+    'stack_operation',
+    { action: input.action, stack: name, phase: view.phase, file: view.file, operation_ids: view.operation_ids },
+    view.error !== null,
+  );
   return view;
 
   // -------------------------------------------------------------------------------------------------
@@ -123,14 +158,20 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
   async function deploy(): Promise<void> {
     const location = newStackLocation(input.stacksDir, name);
     const containers = await projectContainers();
-    if (containers.length > 0) throw new Refused('stack_exists', `a compose project ${name} already runs on ${hostname} (${containers.map((c) => c.name).join(', ')})`);
+    if (containers.length > 0)
+      throw new Refused(
+        'stack_exists',
+        `a compose project ${name} already runs on ${hostname} (${containers.map((c) => c.name).join(', ')})`,
+      );
     const plan = await plan_('deploy', location, []);
     const file = location.files[0]!;
     await writeStackFile({ hostname, path: file, content: plan.after });
     await audit('stack_file_written', { path: file, stack: name });
     await capture(file);
     view.phase = 'applying';
-    const failure = (await commandFailure(composeCommand(location, ['pull']))) ?? (await commandFailure(composeCommand(location, ['up', '-d', '--remove-orphans'])));
+    const failure =
+      (await commandFailure(composeCommand(location, ['pull']))) ??
+      (await commandFailure(composeCommand(location, ['up', '-d', '--remove-orphans'])));
     const notReady = failure === null ? await waitReady(plan.services) : null;
     if (failure === null && notReady === null) {
       view.phase = 'completed';
@@ -140,7 +181,11 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
     const logs = notReady ? await serviceLogs(location, notReady.service) : undefined;
     await removeFailedDeploy({ hostname, location });
     await capture(file);
-    view.error = { code: 'deploy_failed', message: `${failure ?? `${notReady!.service} ${notReady!.detail}`}; what the deploy created was removed`, ...(logs !== undefined && { logs }) };
+    view.error = {
+      code: 'deploy_failed',
+      message: `${failure ?? `${notReady!.service} ${notReady!.detail}`}; what the deploy created was removed`,
+      ...(logs !== undefined && { logs }),
+    };
     view.phase = 'failed';
   }
 
@@ -165,26 +210,43 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
     await capture(file);
     const destructive = plan.impact.risk_level === 'HIGH' || plan.impact.risk_level === 'CRITICAL';
     const apply = `cd ${shellQuote(location.dir)} && mv -f ${shellQuote(staged)} ${shellQuote(file)} && ${composeInvocation(location, ['up', '-d', '--remove-orphans'])}`;
-    const op = await step(apply, destructive ? {
-      reason: `replaces stack ${name}: ${plan.impact.reasons.join('; ')}. Diff (+${plan.diff.added} -${plan.diff.removed}):\n${plan.diff.text.slice(0, 4000)}`,
-      phrase: `update stack ${name} on ${hostname}`,
-    } : undefined);
+    const op = await step(
+      apply,
+      destructive
+        ? {
+            reason: `replaces stack ${name}: ${plan.impact.reasons.join('; ')}. Diff (+${plan.diff.added} -${plan.diff.removed}):\n${plan.diff.text.slice(0, 4000)}`,
+            phrase: `update stack ${name} on ${hostname}`,
+          }
+        : undefined,
+    );
     if (op.state !== 'completed') {
       await removeStackPath({ hostname, path: staged, directory: false });
-      view.error = { code: op.state, message: `the update was ${op.state}${op.error ? `: ${op.error.message}` : ''}; nothing was changed` };
+      view.error = {
+        code: op.state,
+        message: `the update was ${op.state}${op.error ? `: ${op.error.message}` : ''}; nothing was changed`,
+      };
       view.phase = 'cancelled';
       return;
     }
     await audit('stack_file_written', { path: file, stack: name });
     await capture(file);
-    const failure = op.result?.exit_code === 0 ? null : `docker compose up exited ${op.result?.exit_code}: ${lastLine(op.result?.stderr)}`;
+    const failure =
+      op.result?.exit_code === 0
+        ? null
+        : `docker compose up exited ${op.result?.exit_code}: ${lastLine(op.result?.stderr)}`;
     const notReady = failure === null ? await waitReady(plan.services) : null;
     if (failure === null && notReady === null) {
       view.digests = { before, after: await digestsOf(await projectContainers()) };
       view.phase = 'completed';
       return;
     }
-    await revert(location, plan.before, before, failure ?? `${notReady!.service} ${notReady!.detail}`, notReady?.service);
+    await revert(
+      location,
+      plan.before,
+      before,
+      failure ?? `${notReady!.service} ${notReady!.detail}`,
+      notReady?.service,
+    );
   }
 
   /** Newest images for the stack's tags, then the containers recreated on them; undone when they do not come up. */
@@ -195,7 +257,9 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
     await requireStackFile(location);
     const before = await digestsOf(own);
     view.phase = 'applying';
-    const failure = (await commandFailure(composeCommand(location, ['pull']))) ?? (await commandFailure(composeCommand(location, ['up', '-d', '--remove-orphans'])));
+    const failure =
+      (await commandFailure(composeCommand(location, ['pull']))) ??
+      (await commandFailure(composeCommand(location, ['up', '-d', '--remove-orphans'])));
     const notReady = failure === null ? await waitReady(servicesOf(own)) : null;
     if (failure === null && notReady === null) {
       view.digests = { before, after: await digestsOf(await projectContainers()) };
@@ -215,7 +279,11 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
     if (failure !== null) throw new Refused('restart_failed', failure);
     const notReady = await waitReady(servicesOf(own));
     if (notReady) {
-      view.error = { code: 'not_ready', message: `${notReady.service} ${notReady.detail}`, logs: await serviceLogs(location, notReady.service) };
+      view.error = {
+        code: 'not_ready',
+        message: `${notReady.service} ${notReady.detail}`,
+        logs: await serviceLogs(location, notReady.service),
+      };
       view.phase = 'failed';
       return;
     }
@@ -232,7 +300,9 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
     const volumes = remove && input.volumes === true;
     const loss = [
       `downtime: ${services.length > 0 ? `services ${services.join(', ')} stop` : 'the stack stops'} until it is deployed again`,
-      ...(remove ? [`its directory ${location.dir} and compose file are deleted (the last version stays in the config history)`] : []),
+      ...(remove
+        ? [`its directory ${location.dir} and compose file are deleted (the last version stays in the config history)`]
+        : []),
       ...(volumes ? ['its named volumes are deleted with ALL THEIR DATA, for good'] : []),
     ];
     if (remove) await capture(file);
@@ -242,11 +312,18 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
       phrase: `${remove ? 'remove' : 'down'} stack ${name} on ${hostname}`,
     });
     if (op.state !== 'completed') {
-      view.error = { code: op.state, message: `${input.action} was ${op.state}${op.error ? `: ${op.error.message}` : ''}; nothing was changed` };
+      view.error = {
+        code: op.state,
+        message: `${input.action} was ${op.state}${op.error ? `: ${op.error.message}` : ''}; nothing was changed`,
+      };
       view.phase = 'cancelled';
       return;
     }
-    if (op.result?.exit_code !== 0) throw new Refused(`${input.action}_failed`, `docker compose down exited ${op.result?.exit_code}: ${lastLine(op.result?.stderr)}`);
+    if (op.result?.exit_code !== 0)
+      throw new Refused(
+        `${input.action}_failed`,
+        `docker compose down exited ${op.result?.exit_code}: ${lastLine(op.result?.stderr)}`,
+      );
     if (remove) {
       await removeStackPath({ hostname, path: location.dir, directory: true });
       await capture(file);
@@ -260,7 +337,13 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
    * Puts the previous file back (when there was one to change) and runs every service on the image it
    * ran before — pinned by digest through a temporary override — then waits for it to come up again.
    */
-  async function revert(location: StackLocation, previousFile: string | null, previousImages: Record<string, string>, reason: string, failingService: string | undefined): Promise<void> {
+  async function revert(
+    location: StackLocation,
+    previousFile: string | null,
+    previousImages: Record<string, string>,
+    reason: string,
+    failingService: string | undefined,
+  ): Promise<void> {
     view.phase = 'reverting';
     const logs = failingService ? await serviceLogs(location, failingService) : undefined;
     const file = location.files[0]!;
@@ -272,8 +355,19 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
     const pinned = pinnedPath(location);
     const pins = Object.keys(previousImages).length > 0;
     // JSON is YAML: the override needs no YAML library in the workflow.
-    if (pins) await writeStackFile({ hostname, path: pinned, content: `${JSON.stringify({ services: Object.fromEntries(Object.entries(previousImages).map(([s, image]) => [s, { image }])) }, null, 2)}\n` });
-    const upFailure = await commandFailure(composeCommand(location, ['up', '-d', '--remove-orphans', '--pull', 'never'], pins ? [...location.files, pinned] : location.files));
+    if (pins)
+      await writeStackFile({
+        hostname,
+        path: pinned,
+        content: `${JSON.stringify({ services: Object.fromEntries(Object.entries(previousImages).map(([s, image]) => [s, { image }])) }, null, 2)}\n`,
+      });
+    const upFailure = await commandFailure(
+      composeCommand(
+        location,
+        ['up', '-d', '--remove-orphans', '--pull', 'never'],
+        pins ? [...location.files, pinned] : location.files,
+      ),
+    );
     if (pins) await removeStackPath({ hostname, path: pinned, directory: false });
     const notReady = upFailure === null ? await waitReady(Object.keys(previousImages)) : null;
     view.digests = { before: previousImages, after: await digestsOf(await projectContainers()) };
@@ -290,7 +384,16 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
 
   async function plan_(action: 'deploy' | 'update', location: StackLocation, own: ContainerInfo[]): Promise<StackPlan> {
     const fresh = async (dataType: 'ports' | 'docker_networks') =>
-      (await collect({ hostname, dataType, trigger: input.trigger, forceRefresh: true, correlationId: input.correlationId, principal: input.requestedBy.id })).data;
+      (
+        await collect({
+          hostname,
+          dataType,
+          trigger: input.trigger,
+          forceRefresh: true,
+          correlationId: input.correlationId,
+          principal: input.requestedBy.id,
+        })
+      ).data;
     const ports = (await fresh('ports')) as PortsData;
     const networks = (await fresh('docker_networks')) as DockerNetworksData;
     const plan = await prepareStackChange({
@@ -306,15 +409,29 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
     });
     view.file = location.files[0]!;
     view.diff = { text: plan.diff.text, added: plan.diff.added, removed: plan.diff.removed };
-    view.impact = { risk_level: plan.impact.risk_level, reasons: plan.impact.reasons, affected_services: plan.impact.affected_services };
+    view.impact = {
+      risk_level: plan.impact.risk_level,
+      reasons: plan.impact.reasons,
+      affected_services: plan.impact.affected_services,
+    };
     view.port_conflicts = plan.conflicts;
     if (plan.conflicts.length > 0) {
-      throw new Refused('port_conflict', `host port${plan.conflicts.length > 1 ? 's' : ''} already taken: ${plan.conflicts.map((c) => `${c.port}/${c.protocol} (service ${c.service}) by ${c.held_by}`).join('; ')}; nothing was written`);
+      throw new Refused(
+        'port_conflict',
+        `host port${plan.conflicts.length > 1 ? 's' : ''} already taken: ${plan.conflicts.map((c) => `${c.port}/${c.protocol} (service ${c.service}) by ${c.held_by}`).join('; ')}; nothing was written`,
+      );
     }
     if (plan.missingNetworks.length > 0) {
-      throw new Refused('missing_network', `external network${plan.missingNetworks.length > 1 ? 's' : ''} ${plan.missingNetworks.join(', ')} not found on ${hostname} (docker network create it first); nothing was written`);
+      throw new Refused(
+        'missing_network',
+        `external network${plan.missingNetworks.length > 1 ? 's' : ''} ${plan.missingNetworks.join(', ')} not found on ${hostname} (docker network create it first); nothing was written`,
+      );
     }
-    if (!plan.validation.ok) throw new Refused('invalid_compose', `docker compose config refused the file: ${plan.validation.output.slice(0, 2000)}; nothing was written`);
+    if (!plan.validation.ok)
+      throw new Refused(
+        'invalid_compose',
+        `docker compose config refused the file: ${plan.validation.output.slice(0, 2000)}; nothing was written`,
+      );
     return plan;
   }
 
@@ -325,14 +442,18 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
   /** The project's containers; pull and restart act on a stack that has some. */
   async function running(): Promise<ContainerInfo[]> {
     const own = await projectContainers();
-    if (own.length === 0) throw new Refused('not_found', `stack ${name} has no containers on ${hostname}: deploy it first`);
+    if (own.length === 0)
+      throw new Refused('not_found', `stack ${name} has no containers on ${hostname}: deploy it first`);
     return own;
   }
 
   /** Compose needs the stack's file: containers whose project directory is gone are refused before anything runs. */
   async function requireStackFile(location: StackLocation): Promise<void> {
     if ((await readStackFiles({ hostname, location, envKeys: false })).content !== null) return;
-    throw new Refused('stack_file_missing', `the compose file ${location.files[0]} of stack ${name} is not on ${hostname} (its containers were started from there); deploy the stack again or act on its containers; nothing was run`);
+    throw new Refused(
+      'stack_file_missing',
+      `the compose file ${location.files[0]} of stack ${name} is not on ${hostname} (its containers were started from there); deploy the stack again or act on its containers; nothing was run`,
+    );
   }
 
   /** Where the running project keeps its files, or where a stopped one of ours would be. */
@@ -365,7 +486,14 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
   }
 
   async function capture(path: string): Promise<void> {
-    await captureConfigChange({ hostname, path, detectedAt: new Date().toISOString(), moved: false, openingScan: false, correlationId: input.correlationId });
+    await captureConfigChange({
+      hostname,
+      path,
+      detectedAt: new Date().toISOString(),
+      moved: false,
+      openingScan: false,
+      correlationId: input.correlationId,
+    });
   }
 
   async function step(command: string, hold?: { reason: string; phrase: string }): Promise<OperationView> {
@@ -384,7 +512,8 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
   async function commandFailure(command: string): Promise<string | null> {
     const op = await step(command);
     if (op.state !== 'completed') return `${command} was ${op.state}${op.error ? `: ${op.error.message}` : ''}`;
-    if (op.result?.exit_code !== 0) return `${command.replace(/^cd [^&]+&& /, '')} exited ${op.result?.exit_code}: ${lastLine(op.result?.stderr)}`;
+    if (op.result?.exit_code !== 0)
+      return `${command.replace(/^cd [^&]+&& /, '')} exited ${op.result?.exit_code}: ${lastLine(op.result?.stderr)}`;
     return null;
   }
 
@@ -404,12 +533,17 @@ export async function stackOperationWorkflow(input: StackOperationInput): Promis
         const bad = verdicts.find((v) => !v.ok);
         return { service, ok: bad === undefined, detail: (bad ?? verdicts[0]!).detail };
       });
-      const failed = view.services.find((s) => !s.ok && own.some((c) => c.labels[SERVICE_LABEL] === s.service && readiness(c).final));
+      const failed = view.services.find(
+        (s) => !s.ok && own.some((c) => c.labels[SERVICE_LABEL] === s.service && readiness(c).final),
+      );
       if (failed) return { service: failed.service, detail: failed.detail ?? 'not ready' };
       if (view.services.every((s) => s.ok)) return null;
       if (Date.now() >= deadline) {
         const late = view.services.find((s) => !s.ok)!;
-        return { service: late.service, detail: `not ready after ${input.deadlineSeconds} s: ${late.detail ?? 'unknown'}` };
+        return {
+          service: late.service,
+          detail: `not ready after ${input.deadlineSeconds} s: ${late.detail ?? 'unknown'}`,
+        };
       }
       await sleep(POLL_MS);
     }
@@ -427,8 +561,17 @@ function lastLine(text: string | undefined): string {
 }
 
 /** What `show` needs from the device itself: the file, env file keys, and registry digests of image ids. */
-export async function stackReadWorkflow(input: { hostname: string; location: StackLocation; imageIds: string[] }): Promise<{ content: string | null; envFiles: Array<{ path: string; keys: string[] }>; digests: Record<string, string[]> }> {
+export async function stackReadWorkflow(input: {
+  hostname: string;
+  location: StackLocation;
+  imageIds: string[];
+}): Promise<{
+  content: string | null;
+  envFiles: Array<{ path: string; keys: string[] }>;
+  digests: Record<string, string[]>;
+}> {
   const files = await readStackFiles({ hostname: input.hostname, location: input.location });
-  const digests = input.imageIds.length > 0 ? await imageDigests({ hostname: input.hostname, imageIds: input.imageIds }) : {};
+  const digests =
+    input.imageIds.length > 0 ? await imageDigests({ hostname: input.hostname, imageIds: input.imageIds }) : {};
   return { content: files.content, envFiles: files.envFiles, digests };
 }

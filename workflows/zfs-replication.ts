@@ -11,7 +11,18 @@ export const zfsReplicationQuery = defineQuery<ZfsReplicationView>('zfsReplicati
 
 const { planZfsReplication, recordZfsReplication } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [...NON_RETRYABLE_DEVICE_ERRORS, 'validation_error', 'unknown_dataset', 'unknown_snapshot', 'no_common_snapshot', 'parse_error', 'zfs_unavailable'] },
+  retry: {
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: [
+      ...NON_RETRYABLE_DEVICE_ERRORS,
+      'validation_error',
+      'unknown_dataset',
+      'unknown_snapshot',
+      'no_common_snapshot',
+      'parse_error',
+      'zfs_unavailable',
+    ],
+  },
 });
 // A dropped connection fails the attempt; the next one resumes from the target's receive_resume_token.
 // No heartbeat for a minute means the stream stalled (or the worker died): that attempt is given up too.
@@ -99,14 +110,28 @@ export async function zfsReplicationWorkflow(input: ZfsReplicationInput): Promis
         const decided = ['cancelled', 'expired', 'rejected'].includes(rollback.state);
         view.phase = decided ? 'cancelled' : 'failed';
         view.error = decided
-          ? { code: `rollback_${rollback.state}`, message: `the forced receive needs the target rolled back to ${plan.target_common}; that was ${rollback.state}: nothing was sent` }
-          : { code: 'rollback_failed', message: rollback.error?.message ?? `zfs rollback exited ${rollback.result?.exit_code}: ${rollback.result?.stderr.trim() ?? ''}` };
+          ? {
+              code: `rollback_${rollback.state}`,
+              message: `the forced receive needs the target rolled back to ${plan.target_common}; that was ${rollback.state}: nothing was sent`,
+            }
+          : {
+              code: 'rollback_failed',
+              message:
+                rollback.error?.message ??
+                `zfs rollback exited ${rollback.result?.exit_code}: ${rollback.result?.stderr.trim() ?? ''}`,
+            };
         await audit('zfs_replication_finished', { phase: view.phase, rollback_operation_id: rollback.operation_id });
         return view;
       }
     }
     view.phase = 'transferring';
-    view.result = await transferZfsSnapshot({ source: input.source, target: input.target, plan, intermediates: input.intermediates, force });
+    view.result = await transferZfsSnapshot({
+      source: input.source,
+      target: input.target,
+      plan,
+      intermediates: input.intermediates,
+      force,
+    });
     view.phase = 'completed';
   } catch (err) {
     view.phase = 'failed';

@@ -15,27 +15,59 @@ type Channel = AlertChannel;
 const TIMEOUT_MS = 10_000;
 
 /** The HTTP request each kind of channel expects. */
-export function deliveryRequest(channel: Pick<Channel, 'kind' | 'url' | 'secret'>, t: AlertTransition): { url: string; headers: Record<string, string>; body: string } {
+export function deliveryRequest(
+  channel: Pick<Channel, 'kind' | 'url' | 'secret'>,
+  t: AlertTransition,
+): { url: string; headers: Record<string, string>; body: string } {
   const title = `${t.state === 'firing' ? (t.severity === 'critical' ? '🔴' : '🟠') : '✅'} ${t.device}: ${t.rule}`;
   switch (channel.kind) {
     case 'webhook': {
       const body = JSON.stringify({ event: `alert.${t.state}`, id: `${t.alert_id}:${t.state}`, ...t });
-      return { url: channel.url, headers: { 'content-type': 'application/json', ...signatureOf(channel.secret, body) }, body };
+      return {
+        url: channel.url,
+        headers: { 'content-type': 'application/json', ...signatureOf(channel.secret, body) },
+        body,
+      };
     }
     case 'ntfy': {
       const { url, topic } = ntfyTarget(channel.url);
-      const body = JSON.stringify({ topic, title, message: t.message, priority: t.state === 'firing' && t.severity === 'critical' ? 5 : 3, tags: [t.state, t.severity, t.device] });
-      return { url, headers: { 'content-type': 'application/json', ...(channel.secret && { authorization: `Bearer ${channel.secret}` }) }, body };
+      const body = JSON.stringify({
+        topic,
+        title,
+        message: t.message,
+        priority: t.state === 'firing' && t.severity === 'critical' ? 5 : 3,
+        tags: [t.state, t.severity, t.device],
+      });
+      return {
+        url,
+        headers: {
+          'content-type': 'application/json',
+          ...(channel.secret && { authorization: `Bearer ${channel.secret}` }),
+        },
+        body,
+      };
     }
     case 'gotify': {
-      const body = JSON.stringify({ title, message: t.message, priority: t.state === 'firing' && t.severity === 'critical' ? 8 : 5, extras: { 'infrastructor::alert': t } });
-      return { url: `${channel.url.replace(/\/+$/, '')}/message`, headers: { 'content-type': 'application/json', ...(channel.secret && { 'x-gotify-key': channel.secret }) }, body };
+      const body = JSON.stringify({
+        title,
+        message: t.message,
+        priority: t.state === 'firing' && t.severity === 'critical' ? 8 : 5,
+        extras: { 'infrastructor::alert': t },
+      });
+      return {
+        url: `${channel.url.replace(/\/+$/, '')}/message`,
+        headers: { 'content-type': 'application/json', ...(channel.secret && { 'x-gotify-key': channel.secret }) },
+        body,
+      };
     }
   }
 }
 
 /** The request for a held operation: the person reads what is held, the phrase, and where to type it. */
-export function heldNoticeRequest(channel: Pick<Channel, 'kind' | 'url' | 'secret'>, n: HeldOperationNotice): { url: string; headers: Record<string, string>; body: string } {
+export function heldNoticeRequest(
+  channel: Pick<Channel, 'kind' | 'url' | 'secret'>,
+  n: HeldOperationNotice,
+): { url: string; headers: Record<string, string>; body: string } {
   const title = `⏸ ${n.device}: destructive operation held (risk ${n.risk_level})`;
   const where = n.confirm.web ?? n.confirm.cli;
   const message = `${n.command.slice(0, 300)}\n${n.reasons.slice(0, 3).join('; ')}\nRequested by ${n.requested_by.name}. To run it, type: ${n.phrase}\nConfirm at ${where} before ${n.expires_at}.`;
@@ -43,16 +75,43 @@ export function heldNoticeRequest(channel: Pick<Channel, 'kind' | 'url' | 'secre
   switch (channel.kind) {
     case 'webhook': {
       const body = JSON.stringify(payload);
-      return { url: channel.url, headers: { 'content-type': 'application/json', ...signatureOf(channel.secret, body) }, body };
+      return {
+        url: channel.url,
+        headers: { 'content-type': 'application/json', ...signatureOf(channel.secret, body) },
+        body,
+      };
     }
     case 'ntfy': {
       const { url, topic } = ntfyTarget(channel.url);
-      const body = JSON.stringify({ topic, title, message, priority: 4, tags: ['operation_held', n.device], ...(n.confirm.web && { click: n.confirm.web }) });
-      return { url, headers: { 'content-type': 'application/json', ...(channel.secret && { authorization: `Bearer ${channel.secret}` }) }, body };
+      const body = JSON.stringify({
+        topic,
+        title,
+        message,
+        priority: 4,
+        tags: ['operation_held', n.device],
+        ...(n.confirm.web && { click: n.confirm.web }),
+      });
+      return {
+        url,
+        headers: {
+          'content-type': 'application/json',
+          ...(channel.secret && { authorization: `Bearer ${channel.secret}` }),
+        },
+        body,
+      };
     }
     case 'gotify': {
-      const body = JSON.stringify({ title, message, priority: 7, extras: { 'infrastructor::operation_held': payload } });
-      return { url: `${channel.url.replace(/\/+$/, '')}/message`, headers: { 'content-type': 'application/json', ...(channel.secret && { 'x-gotify-key': channel.secret }) }, body };
+      const body = JSON.stringify({
+        title,
+        message,
+        priority: 7,
+        extras: { 'infrastructor::operation_held': payload },
+      });
+      return {
+        url: `${channel.url.replace(/\/+$/, '')}/message`,
+        headers: { 'content-type': 'application/json', ...(channel.secret && { 'x-gotify-key': channel.secret }) },
+        body,
+      };
     }
   }
 }
@@ -76,7 +135,10 @@ function ntfyTarget(channelUrl: string): { url: string; topic: string } {
  * activity retry (receivers dedupe by `id`: delivery is at least once); one that refuses (4xx) is
  * logged and skipped, since sending the same request again cannot help.
  */
-export function deliverAlerts(deps: DeliveryDeps, transitions: AlertTransition[]): Promise<{ delivered: number; refused: number }> {
+export function deliverAlerts(
+  deps: DeliveryDeps,
+  transitions: AlertTransition[],
+): Promise<{ delivered: number; refused: number }> {
   return postToChannels(deps, (channel) => transitions.map((t) => deliveryRequest(channel, t)));
 }
 
@@ -86,16 +148,28 @@ export async function enabledChannelIds(deps: DeliveryDeps): Promise<string[]> {
 }
 
 /** Sends a held operation's notice to one channel (gone since: nothing to do). */
-export async function deliverHeldNotice(deps: DeliveryDeps, input: { notice: HeldOperationNotice; channelId: string }): Promise<{ delivered: number; refused: number }> {
+export async function deliverHeldNotice(
+  deps: DeliveryDeps,
+  input: { notice: HeldOperationNotice; channelId: string },
+): Promise<{ delivered: number; refused: number }> {
   return postToChannels(deps, (channel) => [heldNoticeRequest(channel, input.notice)], input.channelId);
 }
 
 /** One POST to a channel, bounded: a receiver that hangs must not hold the sender. */
 export function sendToChannel(req: ReturnType<typeof deliveryRequest>): Promise<Response> {
-  return fetch(req.url, { method: 'POST', headers: req.headers, body: req.body, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  return fetch(req.url, {
+    method: 'POST',
+    headers: req.headers,
+    body: req.body,
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
 }
 
-async function postToChannels(deps: DeliveryDeps, requestsFor: (channel: Channel) => Array<ReturnType<typeof deliveryRequest>>, onlyChannelId?: string): Promise<{ delivered: number; refused: number }> {
+async function postToChannels(
+  deps: DeliveryDeps,
+  requestsFor: (channel: Channel) => Array<ReturnType<typeof deliveryRequest>>,
+  onlyChannelId?: string,
+): Promise<{ delivered: number; refused: number }> {
   const channels = await deps.store.alertRules.enabledChannels(onlyChannelId);
   let delivered = 0;
   let refused = 0;
@@ -114,6 +188,11 @@ async function postToChannels(deps: DeliveryDeps, requestsFor: (channel: Channel
       }
     }
   }
-  if (failures.length > 0) throw ApplicationFailure.create({ type: 'alert_delivery_failed', message: failures.join('; '), nonRetryable: false });
+  if (failures.length > 0)
+    throw ApplicationFailure.create({
+      type: 'alert_delivery_failed',
+      message: failures.join('; '),
+      nonRetryable: false,
+    });
   return { delivered, refused };
 }

@@ -33,7 +33,14 @@ export interface CaptureInput {
 }
 
 export type CaptureResult =
-  | { stored: true; snapshotId: string; eventId: string; changeType: ConfigChangeType; riskLevel: string; alerts: AlertTransition[] }
+  | {
+      stored: true;
+      snapshotId: string;
+      eventId: string;
+      changeType: ConfigChangeType;
+      riskLevel: string;
+      alerts: AlertTransition[];
+    }
   | { stored: false; reason: 'unchanged' | 'absent' | 'too_large' | 'not_regular' };
 
 /**
@@ -46,23 +53,31 @@ export async function captureConfigChange(deps: CaptureDeps, input: CaptureInput
   try {
     const device = await store.devices.findByHostname(input.hostname);
     if (!device) throw new SshError('device_not_found', `no device named ${input.hostname}`);
-    const output = await pool.exec(sshTargetOf(device), posixShellCommand(readFileScript(input.path)), { timeoutMs: 30_000 });
+    const output = await pool.exec(sshTargetOf(device), posixShellCommand(readFileScript(input.path)), {
+      timeoutMs: 30_000,
+    });
     const read = parseFileRead(input.path, output);
     const previous = await store.configHistory.latestSnapshot(input.hostname, input.path);
     const existedBefore = previous !== undefined && previous.changeType !== 'DELETE';
 
     if (read.state === 'too_large' || read.state === 'not_regular') return { stored: false, reason: read.state };
     if (read.state === 'absent' && !existedBefore) return { stored: false, reason: 'absent' };
-    if (read.state === 'present' && existedBefore && previous.sha256 === read.sha256) return { stored: false, reason: 'unchanged' };
+    if (read.state === 'present' && existedBefore && previous.sha256 === read.sha256)
+      return { stored: false, reason: 'unchanged' };
 
     // Editors save by renaming a temporary file over the original: a rename onto an existing file is a
     // modification; only a file that arrives by rename where none was is a move.
-    const changeType: ConfigChangeType = read.state === 'absent' ? 'DELETE' : existedBefore ? 'MODIFY' : input.moved ? 'MOVE' : 'CREATE';
+    const changeType: ConfigChangeType =
+      read.state === 'absent' ? 'DELETE' : existedBefore ? 'MODIFY' : input.moved ? 'MOVE' : 'CREATE';
     const after = read.state === 'present' ? parseConfig(input.path, read.content) : null;
     const before = existedBefore ? storedParse(previous.kind, previous.parsed, previous.parseError) : null;
     const changes = semanticChanges(before, after);
     const impact = assessChangeImpact({ path: input.path, changeType, before, after, changes });
-    const diff = unifiedDiff(input.path, existedBefore ? previous.content : null, read.state === 'present' ? read.content : null);
+    const diff = unifiedDiff(
+      input.path,
+      existedBefore ? previous.content : null,
+      read.state === 'present' ? read.content : null,
+    );
     const detectedAt = new Date(input.detectedAt);
     const run = Context.current().info.workflowExecution;
     if (!run) throw new Error('config capture runs only inside a workflow');
@@ -96,9 +111,29 @@ export async function captureConfigChange(deps: CaptureDeps, input: CaptureInput
       workflowId: run.workflowId,
       correlationId: input.correlationId,
     });
-    logger.info('config change stored', { device: device.hostname, path: input.path, change_type: changeType, risk_level: impact.risk_level });
-    const alerts = await store.alerts.evaluateEvent({ source: 'config_change', hostname: device.hostname, eventId: stored.eventId, path: input.path, changeType, risk: impact.risk_level, reasons: impact.reasons });
-    return { stored: true, snapshotId: stored.snapshotId, eventId: stored.eventId, changeType, riskLevel: impact.risk_level, alerts };
+    logger.info('config change stored', {
+      device: device.hostname,
+      path: input.path,
+      change_type: changeType,
+      risk_level: impact.risk_level,
+    });
+    const alerts = await store.alerts.evaluateEvent({
+      source: 'config_change',
+      hostname: device.hostname,
+      eventId: stored.eventId,
+      path: input.path,
+      changeType,
+      risk: impact.risk_level,
+      reasons: impact.reasons,
+    });
+    return {
+      stored: true,
+      snapshotId: stored.snapshotId,
+      eventId: stored.eventId,
+      changeType,
+      riskLevel: impact.risk_level,
+      alerts,
+    };
   } catch (err) {
     throw toApplicationFailure(err);
   }

@@ -11,7 +11,13 @@ import { assessChangeImpact } from '../../domain/config/change-impact.ts';
 import { semanticChanges } from '../../domain/config/config-diff.ts';
 import { configKindOf } from '../../domain/config/parse-config.ts';
 import { storedParse } from '../../domain/config/parsed-config.ts';
-import { healthCheckScript, parseHealthCheck, removeFileScript, writeFileScript, type HealthCheck } from '../../domain/config/rollback-scripts.ts';
+import {
+  healthCheckScript,
+  parseHealthCheck,
+  removeFileScript,
+  writeFileScript,
+  type HealthCheck,
+} from '../../domain/config/rollback-scripts.ts';
 import type { Repositories } from '../../store/index.ts';
 
 export interface RollbackDeps {
@@ -38,7 +44,10 @@ const RISK_ORDER: RiskLevel[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 async function targetSnapshot(store: Repositories, t: ConfigRollbackTarget) {
   const row = await store.configHistory.findSnapshot(t.snapshotId);
   if (!row || row.hostname !== t.hostname || row.path !== t.path) {
-    throw ApplicationFailure.nonRetryable(`snapshot ${t.snapshotId} is not a version of ${t.path} on ${t.hostname}`, 'not_found');
+    throw ApplicationFailure.nonRetryable(
+      `snapshot ${t.snapshotId} is not a version of ${t.path} on ${t.hostname}`,
+      'not_found',
+    );
   }
   return row;
 }
@@ -50,20 +59,35 @@ async function targetSnapshot(store: Repositories, t: ConfigRollbackTarget) {
 export async function assessConfigRollback(deps: RollbackDeps, t: ConfigRollbackTarget): Promise<RiskAssessment> {
   const target = await targetSnapshot(deps.store, t);
   const current = await deps.store.configHistory.latestSnapshot(t.hostname, t.path);
-  if (current && current.id === target.id) throw ApplicationFailure.nonRetryable(`${t.path} is already at version ${t.snapshotId}`, 'nothing_to_do');
-  const before = current && current.changeType !== 'DELETE' ? storedParse(current.kind, current.parsed, current.parseError) : null;
+  if (current && current.id === target.id)
+    throw ApplicationFailure.nonRetryable(`${t.path} is already at version ${t.snapshotId}`, 'nothing_to_do');
+  const before =
+    current && current.changeType !== 'DELETE' ? storedParse(current.kind, current.parsed, current.parseError) : null;
   const after = target.change_type === 'DELETE' ? null : storedParse(target.kind, target.parsed, target.parse_error);
   const changes = semanticChanges(before, after);
-  const impact = assessChangeImpact({ path: t.path, changeType: after === null ? 'DELETE' : before === null ? 'CREATE' : 'MODIFY', before, after, changes });
+  const impact = assessChangeImpact({
+    path: t.path,
+    changeType: after === null ? 'DELETE' : before === null ? 'CREATE' : 'MODIFY',
+    before,
+    after,
+    changes,
+  });
   const risk = RISK_ORDER[Math.max(RISK_ORDER.indexOf(impact.risk_level), 1)]!;
   const when = target.detected_at.toISOString();
   return {
     destructive: true,
     risk_level: risk,
     categories: ['config_rollback'],
-    reasons: [`overwrites ${t.path} with the version seen at ${when}`, ...changes.map((c) => c.description), ...impact.reasons],
+    reasons: [
+      `overwrites ${t.path} with the version seen at ${when}`,
+      ...changes.map((c) => c.description),
+      ...impact.reasons,
+    ],
     affected_count: Math.max(1, impact.affected_services.length),
-    affected_items: [{ kind: 'path', name: t.path, critical: risk === 'HIGH' || risk === 'CRITICAL' }, ...impact.affected_services.map((name) => ({ kind: 'service' as const, name, critical: false }))],
+    affected_items: [
+      { kind: 'path', name: t.path, critical: risk === 'HIGH' || risk === 'CRITICAL' },
+      ...impact.affected_services.map((name) => ({ kind: 'service' as const, name, critical: false })),
+    ],
     estimated_downtime: impact.restart_required ? 'until the service is restarted or reloaded' : null,
     rollback_possible: true,
     safety_warnings: [
@@ -82,7 +106,10 @@ export async function assessConfigRollback(deps: RollbackDeps, t: ConfigRollback
  * version it replaced, which the workflow restores if the check fails. Idempotent: writing the same
  * bytes again changes nothing, so a retried attempt is harmless.
  */
-export async function writeConfigVersion(deps: RollbackDeps, t: ConfigRestoreTarget): Promise<{ replacedSnapshotId: string | null; sha256: string | null }> {
+export async function writeConfigVersion(
+  deps: RollbackDeps,
+  t: ConfigRestoreTarget,
+): Promise<{ replacedSnapshotId: string | null; sha256: string | null }> {
   try {
     const target = t.snapshotId === null ? null : await targetSnapshot(deps.store, { ...t, snapshotId: t.snapshotId });
     const device = await deps.store.devices.findByHostname(t.hostname);
@@ -91,11 +118,13 @@ export async function writeConfigVersion(deps: RollbackDeps, t: ConfigRestoreTar
     const ssh = sshTargetOf(device);
     if (target === null || target.change_type === 'DELETE' || target.content === null) {
       const removed = await deps.pool.exec(ssh, posixShellCommand(removeFileScript(t.path)), { timeoutMs: 30_000 });
-      if (removed.exitCode !== 0) throw new SshError('permission_denied', `cannot remove ${t.path}: ${removed.stderr.trim()}`);
+      if (removed.exitCode !== 0)
+        throw new SshError('permission_denied', `cannot remove ${t.path}: ${removed.stderr.trim()}`);
       return { replacedSnapshotId: replaced?.id ?? null, sha256: null };
     }
     const sha256 = await writeFileContent(deps.pool, ssh, t.path, target.content);
-    if (sha256 !== target.content_sha256) throw new SshError('unknown', `${t.path} holds ${sha256} after writing, expected ${target.content_sha256}`);
+    if (sha256 !== target.content_sha256)
+      throw new SshError('unknown', `${t.path} holds ${sha256} after writing, expected ${target.content_sha256}`);
     deps.logger.info('config version written', { device: t.hostname, path: t.path, snapshot_id: t.snapshotId });
     return { replacedSnapshotId: replaced?.id ?? null, sha256 };
   } catch (err) {
@@ -105,21 +134,34 @@ export async function writeConfigVersion(deps: RollbackDeps, t: ConfigRestoreTar
 
 /** Writes `content` to `path` atomically (see writeFileScript) and answers the SHA-256 the device reads back. */
 export async function writeFileContent(pool: SshPool, ssh: SshTarget, path: string, content: string): Promise<string> {
-  const written = await pool.exec(ssh, posixShellCommand(writeFileScript(path)), { timeoutMs: 60_000, stdin: Buffer.from(content, 'utf8') });
+  const written = await pool.exec(ssh, posixShellCommand(writeFileScript(path)), {
+    timeoutMs: 60_000,
+    stdin: Buffer.from(content, 'utf8'),
+  });
   const sha256 = /^([0-9a-f]{64})\b/.exec(written.stdout)?.[1] ?? null;
   if (written.exitCode !== 0 || sha256 === null) {
     const reason = written.stderr.trim().split('\n')[0] ?? `exit status ${written.exitCode}`;
-    throw new SshError(/permission denied|read-only/i.test(reason) ? 'permission_denied' : 'unknown', `cannot write ${path}: ${reason}`);
+    throw new SshError(
+      /permission denied|read-only/i.test(reason) ? 'permission_denied' : 'unknown',
+      `cannot write ${path}: ${reason}`,
+    );
   }
   return sha256;
 }
 
 /** The kind's own check of the file as it is now on the device. */
-export async function checkConfigFile(deps: RollbackDeps, input: { hostname: string; path: string }): Promise<HealthCheck> {
+export async function checkConfigFile(
+  deps: RollbackDeps,
+  input: { hostname: string; path: string },
+): Promise<HealthCheck> {
   try {
     const device = await deps.store.devices.findByHostname(input.hostname);
     if (!device) throw new SshError('device_not_found', `no device named ${input.hostname}`);
-    const output = await deps.pool.exec(sshTargetOf(device), posixShellCommand(healthCheckScript(configKindOf(input.path), input.path)), { timeoutMs: 120_000, maxOutputBytes: 64 * 1024 });
+    const output = await deps.pool.exec(
+      sshTargetOf(device),
+      posixShellCommand(healthCheckScript(configKindOf(input.path), input.path)),
+      { timeoutMs: 120_000, maxOutputBytes: 64 * 1024 },
+    );
     return parseHealthCheck(output);
   } catch (err) {
     throw toApplicationFailure(err);

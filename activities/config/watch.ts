@@ -49,7 +49,12 @@ export interface WatchSettings {
   heartbeatIntervalMs: number;
 }
 
-export const DEFAULT_WATCH_SETTINGS: WatchSettings = { debounceMs: 200, pollIntervalMs: 30_000, rescanIntervalMs: 30 * 60_000, heartbeatIntervalMs: 1_000 };
+export const DEFAULT_WATCH_SETTINGS: WatchSettings = {
+  debounceMs: 200,
+  pollIntervalMs: 30_000,
+  rescanIntervalMs: 30 * 60_000,
+  heartbeatIntervalMs: 1_000,
+};
 
 /**
  * Watches one device's configuration files until cancelled. It discovers what to watch, holds
@@ -82,10 +87,18 @@ export async function watchConfigFiles(deps: WatchDeps, input: WatchInput): Prom
     while (!ctx.cancellationSignal.aborted) {
       const targets = await discover(deps, target, device.id);
       const catchUp = async () => signal(await rescan(deps, target, device.hostname, targets, 'opening_scan'));
-      const outcome = await watchWithInotify(deps, target, targets, signal, async () => {
-        await inPlace('inotify', null);
-        await catchUp();
-      }, settings, ctx.cancellationSignal);
+      const outcome = await watchWithInotify(
+        deps,
+        target,
+        targets,
+        signal,
+        async () => {
+          await inPlace('inotify', null);
+          await catchUp();
+        },
+        settings,
+        ctx.cancellationSignal,
+      );
       if (outcome.kind === 'rescan_due') continue;
       if (outcome.kind === 'cancelled') break;
       logger.warn('config watch falls back to polling', { device: device.hostname, reason: outcome.reason });
@@ -100,7 +113,10 @@ export async function watchConfigFiles(deps: WatchDeps, input: WatchInput): Prom
   }
   // Only the workflow's own cancellation ends the watch; a worker shutting down hands it to the next one.
   if (!ctx.cancellationDetails?.cancelRequested) {
-    throw ApplicationFailure.retryable(`watch of ${input.hostname} interrupted (worker shutting down or activity timed out)`, 'watch_interrupted');
+    throw ApplicationFailure.retryable(
+      `watch of ${input.hostname} interrupted (worker shutting down or activity timed out)`,
+      'watch_interrupted',
+    );
   }
 }
 
@@ -180,8 +196,13 @@ async function watchWithInotify(
             end({ kind: 'fallback', reason: 'none of the watched directories exists yet' });
             break;
           case 'error':
-            if (line.limitReached) end({ kind: 'fallback', reason: `inotify watch limit reached (fs.inotify.max_user_watches): ${line.message}` });
-            else if (line.permissionDenied) end({ kind: 'fallback', reason: `no permission to watch: ${line.message}` });
+            if (line.limitReached)
+              end({
+                kind: 'fallback',
+                reason: `inotify watch limit reached (fs.inotify.max_user_watches): ${line.message}`,
+              });
+            else if (line.permissionDenied)
+              end({ kind: 'fallback', reason: `no permission to watch: ${line.message}` });
             break;
           case 'exited':
             end({ kind: 'fallback', reason: `inotifywait exited with status ${line.status}` });
@@ -203,7 +224,10 @@ async function watchWithInotify(
   if (cancelled.aborted) return { kind: 'cancelled' };
   if (settleFailure !== null) throw settleFailure;
   if (signalFailure !== null) {
-    throw ApplicationFailure.retryable(`changes seen on the device could not be signalled: ${String(signalFailure)}`, 'signal_failed');
+    throw ApplicationFailure.retryable(
+      `changes seen on the device could not be signalled: ${String(signalFailure)}`,
+      'signal_failed',
+    );
   }
   // The stream ended without a reason of ours: the command ended by itself.
   return outcome ?? { kind: 'fallback', reason: 'inotifywait ended unexpectedly' };
@@ -223,10 +247,14 @@ async function pollHashes(
   while (!cancelled.aborted && Date.now() < rescanDue) {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, settings.pollIntervalMs);
-      cancelled.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
+      cancelled.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
     if (!cancelled.aborted) await signal(await rescan(deps, target, hostname, targets, 'rescan'));
   }
@@ -243,7 +271,13 @@ async function discover(deps: WatchDeps, target: SshTarget, deviceId: string): P
  * Changes between the device's files and the newest stored versions: new or different hashes, and
  * stored files that are gone. Unreadable files count as neither.
  */
-async function rescan(deps: WatchDeps, target: SshTarget, hostname: string, targets: WatchTargets, source: 'opening_scan' | 'rescan'): Promise<ObservedChange[]> {
+async function rescan(
+  deps: WatchDeps,
+  target: SshTarget,
+  hostname: string,
+  targets: WatchTargets,
+  source: 'opening_scan' | 'rescan',
+): Promise<ObservedChange[]> {
   const output = await deps.pool.exec(target, posixShellCommand(hashScanScript(targets)), { timeoutMs: 120_000 });
   const present = parseHashScan(output);
   const unreadable = new Set(parseHashScanUnreadable(output));
@@ -253,10 +287,16 @@ async function rescan(deps: WatchDeps, target: SshTarget, hostname: string, targ
   const changes: ObservedChange[] = [];
   for (const [path, sha256] of present) {
     const latest = storedByPath.get(path);
-    if (!latest || latest.change_type === 'DELETE' || latest.content_sha256 !== sha256) changes.push({ path, detectedAt: now, moved: false, source });
+    if (!latest || latest.change_type === 'DELETE' || latest.content_sha256 !== sha256)
+      changes.push({ path, detectedAt: now, moved: false, source });
   }
   for (const [path, latest] of storedByPath) {
-    if (latest.change_type !== 'DELETE' && !present.has(path) && !unreadable.has(path) && isWatchedFile(targets, path)) {
+    if (
+      latest.change_type !== 'DELETE' &&
+      !present.has(path) &&
+      !unreadable.has(path) &&
+      isWatchedFile(targets, path)
+    ) {
       changes.push({ path, detectedAt: now, moved: false, source });
     }
   }

@@ -3,7 +3,12 @@ import type { Trigger } from '../../schema/database.ts';
 import type { DeviceMaintenance } from '../../schema/maintenance.ts';
 import type { ContainersData } from '../../domain/collectors/containers.ts';
 import { syncDeviceSchedules, type DeviceSchedules } from '../schedules.ts';
-import { planMaintenance, MaintenanceRequestError, type MaintenancePlan, type MaintenanceRequest } from '../../domain/maintenance/plan.ts';
+import {
+  planMaintenance,
+  MaintenanceRequestError,
+  type MaintenancePlan,
+  type MaintenanceRequest,
+} from '../../domain/maintenance/plan.ts';
 import type { Repositories } from '../../store/index.ts';
 
 export interface MaintenanceDeps {
@@ -18,9 +23,17 @@ export interface PlanMaintenanceInput extends MaintenanceRequest {
 }
 
 /** The plan for this device's type and live containers; naming a container it does not have is refused. */
-export async function planDeviceMaintenance(deps: MaintenanceDeps, input: PlanMaintenanceInput): Promise<MaintenancePlan> {
+export async function planDeviceMaintenance(
+  deps: MaintenanceDeps,
+  input: PlanMaintenanceInput,
+): Promise<MaintenancePlan> {
   const device = await deps.store.devices.findByHostname(input.hostname);
-  if (!device) throw ApplicationFailure.create({ type: 'device_not_found', message: `no device named ${input.hostname}`, nonRetryable: true });
+  if (!device)
+    throw ApplicationFailure.create({
+      type: 'device_not_found',
+      message: `no device named ${input.hostname}`,
+      nonRetryable: true,
+    });
   return planForDeviceType(input, device.device_type);
 }
 
@@ -31,7 +44,8 @@ export function planForDeviceType(input: PlanMaintenanceInput, deviceType: strin
   try {
     return planMaintenance(data.containers, deviceType, input);
   } catch (err) {
-    if (err instanceof MaintenanceRequestError) throw ApplicationFailure.create({ type: 'validation_error', message: err.message, nonRetryable: true });
+    if (err instanceof MaintenanceRequestError)
+      throw ApplicationFailure.create({ type: 'validation_error', message: err.message, nonRetryable: true });
     throw err;
   }
 }
@@ -52,7 +66,12 @@ export interface SetMaintenanceInput {
  */
 export async function setDeviceMaintenance(deps: MaintenanceDeps, input: SetMaintenanceInput): Promise<void> {
   const device = await deps.store.devices.findByHostname(input.hostname);
-  if (!device) throw ApplicationFailure.create({ type: 'device_not_found', message: `no device named ${input.hostname}`, nonRetryable: true });
+  if (!device)
+    throw ApplicationFailure.create({
+      type: 'device_not_found',
+      message: `no device named ${input.hostname}`,
+      nonRetryable: true,
+    });
   const entering = input.maintenance !== null;
   const already = entering ? device.maintenance?.workflow_id === input.workflowId : device.maintenance === null;
   if (!already) {

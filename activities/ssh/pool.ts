@@ -99,7 +99,13 @@ export class SshPool {
   private readonly streams = new Set<PooledConnection>();
   private readonly reconnect = new Map<string, ReconnectState>();
   private readonly connectsByDevice = new Map<string, number>();
-  private readonly disconnects: Record<DisconnectReason, number> = { idle: 0, command_timeout: 0, replaced: 0, closed: 0, lost: 0 };
+  private readonly disconnects: Record<DisconnectReason, number> = {
+    idle: 0,
+    command_timeout: 0,
+    replaced: 0,
+    closed: 0,
+    lost: 0,
+  };
   private readonly maxChannels: number;
   private readonly idleCloseMs: number;
 
@@ -116,7 +122,8 @@ export class SshPool {
     } catch (err) {
       // A command that hung may have wedged the session (a stuck mount, a dead NFS server): the next
       // command gets a fresh connection rather than a channel beside it.
-      if (err instanceof SshError && err.code === 'command_timeout') this.discard(target.deviceId, conn, 'command_timeout');
+      if (err instanceof SshError && err.code === 'command_timeout')
+        this.discard(target.deviceId, conn, 'command_timeout');
       throw err;
     } finally {
       this.releaseChannel(target.deviceId, conn);
@@ -129,7 +136,11 @@ export class SshPool {
    * arrives. Resolves when the command ends or `signal` aborts (which closes channel and connection);
    * rejects with a classified error when the connection fails or drops.
    */
-  async stream(target: SshTarget, command: string, opts: { onLine: (line: string) => void; signal: AbortSignal }): Promise<{ exitCode: number | null; stderr: string }> {
+  async stream(
+    target: SshTarget,
+    command: string,
+    opts: { onLine: (line: string) => void; signal: AbortSignal },
+  ): Promise<{ exitCode: number | null; stderr: string }> {
     const where = `${target.hostname} (${target.address}:${target.port})`;
     const conn = this.open(target, 'stream');
     this.streams.add(conn);
@@ -173,7 +184,8 @@ export class SshPool {
         stream.on('close', () => {
           if (opts.signal.aborted) return;
           if (partial) opts.onLine(partial);
-          if (exitCode === null) return finish(() => reject(new SshError('connection_lost', `${where}: connection lost while watching`)));
+          if (exitCode === null)
+            return finish(() => reject(new SshError('connection_lost', `${where}: connection lost while watching`)));
           finish(() => resolve({ exitCode, stderr: errOut.text() }));
         });
       });
@@ -218,7 +230,8 @@ export class SshPool {
         const finished = new Promise<PipeExit>((done, fail) => {
           channel.on('close', () => {
             close();
-            if (exitCode === null && signal === null) fail(new SshError('connection_lost', `${where}: connection lost while the command ran`));
+            if (exitCode === null && signal === null)
+              fail(new SshError('connection_lost', `${where}: connection lost while the command ran`));
             else done({ exitCode, signal, stderr: errOut.text() });
           });
         });
@@ -235,12 +248,24 @@ export class SshPool {
   }
 
   /** Connections currently open and connects made so far (per device and in total). */
-  stats(): { openConnections: number; activeChannels: number; connectsTotal: number; connectsByDevice: Record<string, number>; disconnects: Record<DisconnectReason, number> } {
+  stats(): {
+    openConnections: number;
+    activeChannels: number;
+    connectsTotal: number;
+    connectsByDevice: Record<string, number>;
+    disconnects: Record<DisconnectReason, number>;
+  } {
     let activeChannels = 0;
     for (const c of this.connections.values()) activeChannels += c.activeChannels;
     const connectsByDevice = Object.fromEntries(this.connectsByDevice);
     const connectsTotal = [...this.connectsByDevice.values()].reduce((a, b) => a + b, 0);
-    return { openConnections: this.connections.size, activeChannels, connectsTotal, connectsByDevice, disconnects: { ...this.disconnects } };
+    return {
+      openConnections: this.connections.size,
+      activeChannels,
+      connectsTotal,
+      connectsByDevice,
+      disconnects: { ...this.disconnects },
+    };
   }
 
   /** Drops a device's connection (device edited or removed, or a command hung). */
@@ -321,7 +346,8 @@ export class SshPool {
     config.hostVerifier = (key: Buffer, verify: (ok: boolean) => void) => {
       const presented = hostKeyIdentity(key);
       const check = (pinned: string) => {
-        if (pinned !== presented.fingerprint) conn.hostKeyMismatch = { expected: pinned, presented: presented.fingerprint };
+        if (pinned !== presented.fingerprint)
+          conn.hostKeyMismatch = { expected: pinned, presented: presented.fingerprint };
         verify(pinned === presented.fingerprint);
       };
       if (target.pinnedFingerprint) check(target.pinnedFingerprint);
@@ -336,7 +362,8 @@ export class SshPool {
     const credentials = async () => {
       if (target.authMethod === 'agent') {
         const agent = this.options.agentSocket ?? process.env.SSH_AUTH_SOCK;
-        if (!agent) throw new SshError('key_missing', `${where}: ssh-agent requested but SSH_AUTH_SOCK is not set on the worker`);
+        if (!agent)
+          throw new SshError('key_missing', `${where}: ssh-agent requested but SSH_AUTH_SOCK is not set on the worker`);
         config.agent = agent;
         return;
       }
@@ -345,14 +372,18 @@ export class SshPool {
         config.privateKey = await readFile(target.identityFile);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        throw new SshError(code === 'ENOENT' ? 'key_missing' : 'key_unreadable', `${where}: private key ${code === 'ENOENT' ? 'not found' : 'unreadable'} (${code})`);
+        throw new SshError(
+          code === 'ENOENT' ? 'key_missing' : 'key_unreadable',
+          `${where}: private key ${code === 'ENOENT' ? 'not found' : 'unreadable'} (${code})`,
+        );
       }
     };
     conn.ready = credentials().then(
       () =>
         new Promise<void>((resolve, reject) => {
           // Closed while the key was read: connecting now would leave a socket nobody closes.
-          if (conn.closed) return reject(new SshError('connection_lost', `${where}: connection closed before it was made`));
+          if (conn.closed)
+            return reject(new SshError('connection_lost', `${where}: connection closed before it was made`));
           client.once('ready', () => {
             client.setNoDelay(true);
             conn.established = true;
@@ -360,7 +391,9 @@ export class SshPool {
           });
           client.once('error', reject);
           // Ended during the handshake (closed by the pool) without an error: waiters must not wait forever.
-          client.once('close', () => reject(new SshError('connection_lost', `${where}: connection closed during the handshake`)));
+          client.once('close', () =>
+            reject(new SshError('connection_lost', `${where}: connection closed during the handshake`)),
+          );
           this.connectsByDevice.set(target.deviceId, (this.connectsByDevice.get(target.deviceId) ?? 0) + 1);
           client.connect(config);
           this.options.logger.debug('ssh connecting', { device: target.hostname });
@@ -429,7 +462,12 @@ export class SshPool {
     else conn.client.destroy();
   }
 
-  private runOnChannel(conn: PooledConnection, target: SshTarget, command: string, opts: ExecOptions): Promise<ExecResult> {
+  private runOnChannel(
+    conn: PooledConnection,
+    target: SshTarget,
+    command: string,
+    opts: ExecOptions,
+  ): Promise<ExecResult> {
     const started = performance.now();
     const limit = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
     const where = `${target.hostname} (${target.address}:${target.port})`;

@@ -17,8 +17,19 @@ import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
 import { posixShellCommand, shellQuote } from '../../domain/ssh/quote.ts';
 import { sshTargetOf } from '../../store/devices.ts';
-import { checkStackPath, newStackLocation, StackFileError, type StackLocation } from '../../domain/compose/stack-commands.ts';
-import { applyStackPatch, portConflicts, readStackFile, requestedHostPorts, type PortConflict } from '../../domain/compose/stack-file.ts';
+import {
+  checkStackPath,
+  newStackLocation,
+  StackFileError,
+  type StackLocation,
+} from '../../domain/compose/stack-commands.ts';
+import {
+  applyStackPatch,
+  portConflicts,
+  readStackFile,
+  requestedHostPorts,
+  type PortConflict,
+} from '../../domain/compose/stack-file.ts';
 import type { Repositories } from '../../store/index.ts';
 
 export interface StackDeps {
@@ -78,9 +89,13 @@ function failureOf(err: unknown): ApplicationFailure {
 }
 
 async function readDeviceFile(pool: SshPool, ssh: SshTarget, path: string): Promise<string | null> {
-  const read = parseFileRead(path, await pool.exec(ssh, posixShellCommand(readFileScript(path)), { timeoutMs: 30_000 }));
+  const read = parseFileRead(
+    path,
+    await pool.exec(ssh, posixShellCommand(readFileScript(path)), { timeoutMs: 30_000 }),
+  );
   if (read.state === 'absent') return null;
-  if (read.state !== 'present') throw refusal('unsafe_path', `${path} is ${read.state === 'too_large' ? 'too large' : 'not a regular file'}`);
+  if (read.state !== 'present')
+    throw refusal('unsafe_path', `${path} is ${read.state === 'too_large' ? 'too large' : 'not a regular file'}`);
   return read.content;
 }
 
@@ -97,9 +112,11 @@ export async function prepareStackChange(deps: StackDeps, input: PrepareStackInp
     for (const file of location.files) checkStackPath(file, 'compose file');
     const path = location.files[0]!;
     const before = await readDeviceFile(deps.pool, ssh, path);
-    if (input.action === 'deploy' && before !== null) throw refusal('stack_exists', `${path} already exists on ${input.hostname}: update the stack instead`);
-    if (input.action === 'update' && before === null) throw refusal('not_found', `${path} does not exist on ${input.hostname}`);
-    const after = input.patch ? applyStackPatch(before ?? '', input.patch) : input.compose ?? '';
+    if (input.action === 'deploy' && before !== null)
+      throw refusal('stack_exists', `${path} already exists on ${input.hostname}: update the stack instead`);
+    if (input.action === 'update' && before === null)
+      throw refusal('not_found', `${path} does not exist on ${input.hostname}`);
+    const after = input.patch ? applyStackPatch(before ?? '', input.patch) : (input.compose ?? '');
     const { config, externalNetworks } = readStackFile(after);
     const conflicts = portConflicts(requestedHostPorts(config), input.ports, new Set(input.ownContainers));
     const existing = new Set(input.networks.networks.map((n) => n.name));
@@ -107,34 +124,68 @@ export async function prepareStackChange(deps: StackDeps, input: PrepareStackInp
     const parsedBefore = before === null ? null : parseCompose(before);
     const parsedAfter = parseCompose(after);
     const changes = semanticChanges(parsedBefore, parsedAfter);
-    const impact = assessChangeImpact({ path, changeType: before === null ? 'CREATE' : 'MODIFY', before: parsedBefore, after: parsedAfter, changes });
+    const impact = assessChangeImpact({
+      path,
+      changeType: before === null ? 'CREATE' : 'MODIFY',
+      before: parsedBefore,
+      after: parsedAfter,
+      changes,
+    });
     // The diff goes to the requester and into the hold: secret values show as redacted (changed or not), as in the config history.
-    const diff = unifiedDiff(path, before === null ? null : redactSecrets(before).text, redactSecrets(after, before).text, { maxBytes: 64 * 1024 });
+    const diff = unifiedDiff(
+      path,
+      before === null ? null : redactSecrets(before).text,
+      redactSecrets(after, before).text,
+      { maxBytes: 64 * 1024 },
+    );
     let validation = { ok: true, output: '' };
     if (conflicts.length === 0 && missingNetworks.length === 0) {
       // The other files of the project (overrides) take part as they are; the new first file comes on stdin.
       const files = ['-', ...location.files.slice(1)].map((f) => `-f ${shellQuote(f)}`).join(' ');
       const check = `docker compose --project-directory ${shellQuote(location.dir)} -p ${shellQuote(location.project)} ${files} config -q`;
-      const out = await deps.pool.exec(ssh, posixShellCommand(check), { timeoutMs: 60_000, stdin: Buffer.from(after, 'utf8'), maxOutputBytes: 16 * 1024 });
+      const out = await deps.pool.exec(ssh, posixShellCommand(check), {
+        timeoutMs: 60_000,
+        stdin: Buffer.from(after, 'utf8'),
+        maxOutputBytes: 16 * 1024,
+      });
       validation = { ok: out.exitCode === 0, output: `${out.stdout}${out.stderr}`.trim() };
     }
-    return { location, before, after, diff, impact, conflicts, missingNetworks, validation, services: config.services.map((s) => s.name) };
+    return {
+      location,
+      before,
+      after,
+      diff,
+      impact,
+      conflicts,
+      missingNetworks,
+      validation,
+      services: config.services.map((s) => s.name),
+    };
   } catch (err) {
     throw failureOf(err);
   }
 }
 
 /** Writes a stack file (creating its directory), byte-exact from stdin; answers its sha256. */
-export async function writeStackFile(deps: StackDeps, input: { hostname: string; path: string; content: string }): Promise<{ sha256: string }> {
+export async function writeStackFile(
+  deps: StackDeps,
+  input: { hostname: string; path: string; content: string },
+): Promise<{ sha256: string }> {
   try {
     checkStackPath(input.path, 'stack file');
     const { ssh } = await deviceTarget(deps.store, input.hostname);
     const script = `mkdir -p -- "$(dirname ${shellQuote(input.path)})" || exit 3\n${writeFileScript(input.path)}`;
-    const written = await deps.pool.exec(ssh, posixShellCommand(script), { timeoutMs: 60_000, stdin: Buffer.from(input.content, 'utf8') });
+    const written = await deps.pool.exec(ssh, posixShellCommand(script), {
+      timeoutMs: 60_000,
+      stdin: Buffer.from(input.content, 'utf8'),
+    });
     const sha256 = /^([0-9a-f]{64})\b/.exec(written.stdout)?.[1];
     if (written.exitCode !== 0 || sha256 === undefined) {
       const reason = written.stderr.trim().split('\n')[0] ?? `exit status ${written.exitCode}`;
-      throw new SshError(/permission denied|read-only/i.test(reason) ? 'permission_denied' : 'unknown', `cannot write ${input.path}: ${reason}`);
+      throw new SshError(
+        /permission denied|read-only/i.test(reason) ? 'permission_denied' : 'unknown',
+        `cannot write ${input.path}: ${reason}`,
+      );
     }
     return { sha256 };
   } catch (err) {
@@ -143,13 +194,17 @@ export async function writeStackFile(deps: StackDeps, input: { hostname: string;
 }
 
 /** Removes one file of ours (a staged version, a pin override), or a whole stack directory. */
-export async function removeStackPath(deps: StackDeps, input: { hostname: string; path: string; directory: boolean }): Promise<void> {
+export async function removeStackPath(
+  deps: StackDeps,
+  input: { hostname: string; path: string; directory: boolean },
+): Promise<void> {
   try {
     checkStackPath(input.path, 'stack path');
     const { ssh } = await deviceTarget(deps.store, input.hostname);
     const script = input.directory ? `rm -rf -- ${shellQuote(input.path)}` : removeFileScript(input.path);
     const out = await deps.pool.exec(ssh, posixShellCommand(script), { timeoutMs: 60_000 });
-    if (out.exitCode !== 0) throw new SshError('permission_denied', `cannot remove ${input.path}: ${out.stderr.trim().split('\n')[0] ?? ''}`);
+    if (out.exitCode !== 0)
+      throw new SshError('permission_denied', `cannot remove ${input.path}: ${out.stderr.trim().split('\n')[0] ?? ''}`);
   } catch (err) {
     throw failureOf(err);
   }
@@ -160,7 +215,10 @@ export async function removeStackPath(deps: StackDeps, input: { hostname: string
  * a volume of that name may hold data of an earlier stack) and its directory. Runs without a hold: it
  * only takes away what this same workflow just made.
  */
-export async function removeFailedDeploy(deps: StackDeps, input: { hostname: string; location: StackLocation }): Promise<{ output: string }> {
+export async function removeFailedDeploy(
+  deps: StackDeps,
+  input: { hostname: string; location: StackLocation },
+): Promise<{ output: string }> {
   try {
     const { location } = input;
     checkStackPath(location.dir, 'stack directory');
@@ -188,7 +246,10 @@ const jsonOrUndefined = (text: string): unknown => {
  * The registry digests (`repo@sha256:...`) the device knows for image ids, read with one
  * `docker image inspect`. An image built locally has none: its id is all there is.
  */
-export async function imageDigests(deps: StackDeps, input: { hostname: string; imageIds: string[] }): Promise<Record<string, string[]>> {
+export async function imageDigests(
+  deps: StackDeps,
+  input: { hostname: string; imageIds: string[] },
+): Promise<Record<string, string[]>> {
   try {
     const ids = input.imageIds.filter((id) => /^sha256:[0-9a-f]{64}$/.test(id));
     if (ids.length === 0) return {};
@@ -200,7 +261,11 @@ export async function imageDigests(deps: StackDeps, input: { hostname: string; i
       const [id, json] = line.split('\t');
       if (!id || !json) continue;
       const list = RepoDigests.safeParse(jsonOrUndefined(json));
-      if (!list.success) throw new SshError('parse_error', `docker image inspect on ${input.hostname}: RepoDigests of ${id} is not a list of strings (${json.slice(0, 200)})`);
+      if (!list.success)
+        throw new SshError(
+          'parse_error',
+          `docker image inspect on ${input.hostname}: RepoDigests of ${id} is not a list of strings (${json.slice(0, 200)})`,
+        );
       digests[id] = list.data ?? [];
     }
     return digests;
@@ -219,7 +284,10 @@ export interface StackFiles {
  * The stack's first compose file and the keys (only) of the env files it names or keeps beside it; with
  * `envKeys: false` (a check that the file is there) the file alone.
  */
-export async function readStackFiles(deps: StackDeps, input: { hostname: string; location: StackLocation; envKeys?: boolean }): Promise<StackFiles> {
+export async function readStackFiles(
+  deps: StackDeps,
+  input: { hostname: string; location: StackLocation; envKeys?: boolean },
+): Promise<StackFiles> {
   try {
     const { location } = input;
     checkStackPath(location.dir, 'stack directory');
@@ -234,10 +302,18 @@ export async function readStackFiles(deps: StackDeps, input: { hostname: string;
       .map((p) => (p.startsWith('/') ? p : `${location.dir}/${p.replace(/^\.\//, '')}`))
       .filter((p) => /^\/[A-Za-z0-9._/-]+$/.test(p));
     // Only what precedes `=` on each assignment line is printed: the values stay on the device.
-    const script = paths.map((p) => `f=${shellQuote(p)}; if [ -f "$f" ]; then echo "@@env $f"; sed -n 's/^[[:space:]]*\\(export[[:space:]]\\{1,\\}\\)\\{0,1\\}\\([A-Za-z_][A-Za-z0-9_]*\\)[[:space:]]*=.*/\\2/p' "$f"; fi`).join('\n');
+    const script = paths
+      .map(
+        (p) =>
+          `f=${shellQuote(p)}; if [ -f "$f" ]; then echo "@@env $f"; sed -n 's/^[[:space:]]*\\(export[[:space:]]\\{1,\\}\\)\\{0,1\\}\\([A-Za-z_][A-Za-z0-9_]*\\)[[:space:]]*=.*/\\2/p' "$f"; fi`,
+      )
+      .join('\n');
     const envFiles: StackFiles['envFiles'] = [];
     if (script) {
-      const out = await deps.pool.exec(ssh, posixShellCommand(script), { timeoutMs: 30_000, maxOutputBytes: 64 * 1024 });
+      const out = await deps.pool.exec(ssh, posixShellCommand(script), {
+        timeoutMs: 30_000,
+        maxOutputBytes: 64 * 1024,
+      });
       for (const line of out.stdout.split('\n')) {
         if (line.startsWith('@@env ')) envFiles.push({ path: line.slice(6), keys: [] });
         else if (line.trim() && envFiles.length > 0) envFiles[envFiles.length - 1]!.keys.push(line.trim());

@@ -10,7 +10,13 @@ import { SshError } from '../../domain/ssh/errors.ts';
 import type { SshPool, SshTarget } from '../ssh/pool.ts';
 import { posixShellCommand } from '../../domain/ssh/quote.ts';
 import { sshTargetOf } from '../../store/devices.ts';
-import { receiveCommand, replicationSnapshotsCommand, resumeTokenCommand, sendCommand, type SendSpec } from '../../domain/zfs/commands.ts';
+import {
+  receiveCommand,
+  replicationSnapshotsCommand,
+  resumeTokenCommand,
+  sendCommand,
+  type SendSpec,
+} from '../../domain/zfs/commands.ts';
 import type { Repositories } from '../../store/index.ts';
 
 export interface ReplicationDeps {
@@ -28,7 +34,8 @@ interface GuidSnapshot {
 const RESUME_TOKEN = /^[0-9A-Za-z+/=_-]{1,65536}$/;
 const MISSING_DATASET = /dataset does not exist/;
 
-const nonRetryable = (type: string, message: string) => ApplicationFailure.create({ type, message, nonRetryable: true });
+const nonRetryable = (type: string, message: string) =>
+  ApplicationFailure.create({ type, message, nonRetryable: true });
 
 async function targetOf(deps: ReplicationDeps, hostname: string): Promise<SshTarget> {
   const device = await deps.store.devices.findByHostname(hostname);
@@ -51,14 +58,21 @@ async function snapshotsOf(deps: ReplicationDeps, target: SshTarget, dataset: st
   if (out.exitCode !== 0) {
     if (MISSING_DATASET.test(out.stderr)) return null;
     if (out.exitCode === 127) throw nonRetryable('zfs_unavailable', `${target.hostname} has no zfs command`);
-    throw ApplicationFailure.create({ type: 'zfs_error', message: `${target.hostname}: zfs list ${dataset}: ${out.stderr.trim() || `exit ${out.exitCode}`}` });
+    throw ApplicationFailure.create({
+      type: 'zfs_error',
+      message: `${target.hostname}: zfs list ${dataset}: ${out.stderr.trim() || `exit ${out.exitCode}`}`,
+    });
   }
   return out.stdout
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => {
       const [name, guid] = line.split('\t');
-      if (!name?.includes('@') || !guid) throw nonRetryable('parse_error', `${target.hostname}: unexpected zfs list line ${JSON.stringify(line.slice(0, 200))}`);
+      if (!name?.includes('@') || !guid)
+        throw nonRetryable(
+          'parse_error',
+          `${target.hostname}: unexpected zfs list line ${JSON.stringify(line.slice(0, 200))}`,
+        );
       return { name, guid };
     });
 }
@@ -67,11 +81,15 @@ async function resumeTokenOf(deps: ReplicationDeps, target: SshTarget, dataset: 
   const out = await read(deps, target, resumeTokenCommand(dataset));
   if (out.exitCode !== 0) {
     if (MISSING_DATASET.test(out.stderr)) return null;
-    throw ApplicationFailure.create({ type: 'zfs_error', message: `${target.hostname}: zfs get receive_resume_token: ${out.stderr.trim()}` });
+    throw ApplicationFailure.create({
+      type: 'zfs_error',
+      message: `${target.hostname}: zfs get receive_resume_token: ${out.stderr.trim()}`,
+    });
   }
   const token = out.stdout.trim();
   if (token === '-' || token === '') return null;
-  if (!RESUME_TOKEN.test(token)) throw nonRetryable('parse_error', `${target.hostname}: unexpected receive_resume_token of ${dataset}`);
+  if (!RESUME_TOKEN.test(token))
+    throw nonRetryable('parse_error', `${target.hostname}: unexpected receive_resume_token of ${dataset}`);
   return token;
 }
 
@@ -87,7 +105,10 @@ export interface PlanReplicationInput {
  * nothing when the target has the snapshot already. A target that exists but shares no snapshot is
  * refused: receiving would need it destroyed first.
  */
-export async function planZfsReplication(deps: ReplicationDeps, input: PlanReplicationInput): Promise<ZfsReplicationPlan> {
+export async function planZfsReplication(
+  deps: ReplicationDeps,
+  input: PlanReplicationInput,
+): Promise<ZfsReplicationPlan> {
   try {
     validateDatasetName(input.source.dataset);
     validateDatasetName(input.target.dataset);
@@ -95,24 +116,47 @@ export async function planZfsReplication(deps: ReplicationDeps, input: PlanRepli
   } catch (err) {
     throw nonRetryable('validation_error', (err as Error).message);
   }
-  const [source, target] = await Promise.all([targetOf(deps, input.source.hostname), targetOf(deps, input.target.hostname)]);
+  const [source, target] = await Promise.all([
+    targetOf(deps, input.source.hostname),
+    targetOf(deps, input.target.hostname),
+  ]);
   const sourceSnapshots = await snapshotsOf(deps, source, input.source.dataset);
-  if (sourceSnapshots === null) throw nonRetryable('unknown_dataset', `${input.source.hostname} has no dataset ${input.source.dataset}`);
-  const wanted = input.snapshot === null ? sourceSnapshots.at(-1) : sourceSnapshots.find((s) => s.name === validateSnapshotName(input.source.dataset, input.snapshot!));
+  if (sourceSnapshots === null)
+    throw nonRetryable('unknown_dataset', `${input.source.hostname} has no dataset ${input.source.dataset}`);
+  const wanted =
+    input.snapshot === null
+      ? sourceSnapshots.at(-1)
+      : sourceSnapshots.find((s) => s.name === validateSnapshotName(input.source.dataset, input.snapshot!));
   if (!wanted) {
-    throw nonRetryable('unknown_snapshot', input.snapshot === null ? `${input.source.dataset} on ${input.source.hostname} has no snapshot to send` : `${input.source.hostname} has no snapshot ${input.source.dataset}@${input.snapshot}`);
+    throw nonRetryable(
+      'unknown_snapshot',
+      input.snapshot === null
+        ? `${input.source.dataset} on ${input.source.hostname} has no snapshot to send`
+        : `${input.source.hostname} has no snapshot ${input.source.dataset}@${input.snapshot}`,
+    );
   }
   const targetSnapshots = await snapshotsOf(deps, target, input.target.dataset);
   const resumeToken = await resumeTokenOf(deps, target, input.target.dataset);
-  const base = { snapshot: wanted.name, resume_token: resumeToken, target_snapshots_after_common: [] as string[], target_common: null };
+  const base = {
+    snapshot: wanted.name,
+    resume_token: resumeToken,
+    target_snapshots_after_common: [] as string[],
+    target_common: null,
+  };
   if (targetSnapshots === null) return { ...base, mode: 'full', from: null, target_exists: false };
   // An interrupted full receive leaves the dataset with no snapshot but a token: it resumes as planned.
   if (targetSnapshots.length === 0 && resumeToken) return { ...base, mode: 'full', from: null, target_exists: true };
   const onTarget = new Map(targetSnapshots.map((s, index) => [s.guid, index]));
   const wantedIndex = sourceSnapshots.indexOf(wanted);
-  const common = sourceSnapshots.slice(0, wantedIndex + 1).reverse().find((s) => onTarget.has(s.guid));
+  const common = sourceSnapshots
+    .slice(0, wantedIndex + 1)
+    .reverse()
+    .find((s) => onTarget.has(s.guid));
   if (!common) {
-    throw nonRetryable('no_common_snapshot', `${input.target.dataset} on ${input.target.hostname} exists but shares no snapshot with ${input.source.dataset}: receive into a new dataset, or destroy the target first`);
+    throw nonRetryable(
+      'no_common_snapshot',
+      `${input.target.dataset} on ${input.target.hostname} exists but shares no snapshot with ${input.source.dataset}: receive into a new dataset, or destroy the target first`,
+    );
   }
   const commonIndex = onTarget.get(common.guid)!;
   const after = targetSnapshots.slice(commonIndex + 1).map((s) => s.name);
@@ -135,7 +179,12 @@ export interface TransferInput {
 }
 
 /** What each attempt reports as it goes; a retry reads the last one to add up the bytes of all attempts. */
-const TransferProgress = z.object({ attempt: z.number(), bytes: z.number(), bytes_before: z.number(), resumed: z.boolean() });
+const TransferProgress = z.object({
+  attempt: z.number(),
+  bytes: z.number(),
+  bytes_before: z.number(),
+  resumed: z.boolean(),
+});
 type TransferProgress = z.infer<typeof TransferProgress>;
 
 /**
@@ -151,8 +200,16 @@ export async function transferZfsSnapshot(deps: ReplicationDeps, input: Transfer
   // The last heartbeat of an earlier attempt, perhaps by a worker of another version: progress it cannot read counts from zero.
   const earlier = TransferProgress.safeParse(ctx.info.heartbeatDetails);
   const previous = earlier.success ? earlier.data : undefined;
-  const progress: TransferProgress = { attempt: ctx.info.attempt, bytes: 0, bytes_before: (previous?.bytes_before ?? 0) + (previous?.bytes ?? 0), resumed: false };
-  const [source, target] = await Promise.all([targetOf(deps, input.source.hostname), targetOf(deps, input.target.hostname)]);
+  const progress: TransferProgress = {
+    attempt: ctx.info.attempt,
+    bytes: 0,
+    bytes_before: (previous?.bytes_before ?? 0) + (previous?.bytes ?? 0),
+    resumed: false,
+  };
+  const [source, target] = await Promise.all([
+    targetOf(deps, input.source.hostname),
+    targetOf(deps, input.target.hostname),
+  ]);
   const { plan } = input;
   const token = await resumeTokenOf(deps, target, input.target.dataset);
   const spec: SendSpec = token
@@ -194,11 +251,24 @@ export async function transferZfsSnapshot(deps: ReplicationDeps, input: Transfer
     if (received.exitCode !== 0) {
       const why = received.stderr.trim();
       // Deterministic refusals of the target: retrying would only repeat them.
-      if (/has been modified|must specify -F|destination has snapshots|does not\s+match incremental source/i.test(why)) {
-        throw nonRetryable('target_modified', `${input.target.hostname}: ${why}. The target changed since the common snapshot: replicate with force to roll it back (held for a person)`);
+      if (
+        /has been modified|must specify -F|destination has snapshots|does not\s+match incremental source/i.test(why)
+      ) {
+        throw nonRetryable(
+          'target_modified',
+          `${input.target.hostname}: ${why}. The target changed since the common snapshot: replicate with force to roll it back (held for a person)`,
+        );
       }
-      const cause = sent instanceof Error ? sent.message : sent.exitCode !== 0 ? `${input.source.hostname}: zfs send exited ${sent.exitCode ?? sent.signal}: ${sent.stderr.trim()}` : null;
-      throw ApplicationFailure.create({ type: 'transfer_interrupted', message: `${input.target.hostname}: zfs receive exited ${received.exitCode}: ${why}${cause ? `; ${cause}` : ''}` });
+      const cause =
+        sent instanceof Error
+          ? sent.message
+          : sent.exitCode !== 0
+            ? `${input.source.hostname}: zfs send exited ${sent.exitCode ?? sent.signal}: ${sent.stderr.trim()}`
+            : null;
+      throw ApplicationFailure.create({
+        type: 'transfer_interrupted',
+        message: `${input.target.hostname}: zfs receive exited ${received.exitCode}: ${why}${cause ? `; ${cause}` : ''}`,
+      });
     }
   } catch (err) {
     throw err instanceof ApplicationFailure ? err : toApplicationFailure(err);
@@ -210,7 +280,11 @@ export async function transferZfsSnapshot(deps: ReplicationDeps, input: Transfer
   const landed = await snapshotsOf(deps, target, input.target.dataset);
   const name = plan.snapshot.slice(plan.snapshot.indexOf('@'));
   const found = landed?.find((s) => s.name.endsWith(name));
-  if (!found) throw ApplicationFailure.create({ type: 'transfer_unverified', message: `${input.target.hostname} does not list ${input.target.dataset}${name} after the receive` });
+  if (!found)
+    throw ApplicationFailure.create({
+      type: 'transfer_unverified',
+      message: `${input.target.hostname} does not list ${input.target.dataset}${name} after the receive`,
+    });
   return {
     bytes: progress.bytes,
     bytes_all_attempts: progress.bytes_before + progress.bytes,
@@ -250,6 +324,11 @@ export async function recordZfsReplication(deps: ReplicationDeps, input: Replica
     correlation_id: input.correlationId,
     principal: input.principal.id,
     on_behalf_of: input.principal.on_behalf_of,
-    details: JSON.stringify({ replication_id: input.replicationId, source: input.source, target: input.target, ...input.details }),
+    details: JSON.stringify({
+      replication_id: input.replicationId,
+      source: input.source,
+      target: input.target,
+      ...input.details,
+    }),
   });
 }

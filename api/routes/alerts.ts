@@ -6,7 +6,11 @@ import { answers, arrayOf, component, ErrorComponent, json, named, noContent, Ti
 import { defineRoute } from '../route.ts';
 
 const AlertsQuery = z
-  .object({ device: Hostname.optional(), state: z.enum(['pending', 'firing', 'resolved']).optional(), limit: z.coerce.number().int().min(1).max(1000).default(100) })
+  .object({
+    device: Hostname.optional(),
+    state: z.enum(['pending', 'firing', 'resolved']).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
   .strict();
 const Id = z.string().uuid();
 const RulePatch = z.object({ enabled: z.boolean() }).strict();
@@ -60,7 +64,9 @@ export const alertRoutes = [
     query: AlertsQuery,
     answers: { '200': wrapped('the alerts', 'alerts', answers(z.array(z.looseObject(alertShape)))) },
     handler: async ({ query, res, deps }) => {
-      res.json({ alerts: await deps.alerts.alerts({ hostname: query.device, state: query.state, limit: query.limit }) });
+      res.json({
+        alerts: await deps.alerts.alerts({ hostname: query.device, state: query.state, limit: query.limit }),
+      });
     },
   }),
   defineRoute({
@@ -133,7 +139,12 @@ export const alertRoutes = [
     tag: 'alerts',
     params: pathId,
     answers: {
-      '200': json('sent, or why not (`delivered` false with the HTTP status or the network error)', answers(z.object({ channel: z.string(), delivered: z.boolean(), status: z.int().nullable(), detail: z.string() }))),
+      '200': json(
+        'sent, or why not (`delivered` false with the HTTP status or the network error)',
+        answers(
+          z.object({ channel: z.string(), delivered: z.boolean(), status: z.int().nullable(), detail: z.string() }),
+        ),
+      ),
       '404': json('no such channel', ErrorComponent),
     },
     handler: async ({ params, res, deps }) => res.json(await deps.alerts.testChannel(params.id)),

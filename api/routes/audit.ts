@@ -11,10 +11,16 @@ import { defineRoute } from '../route.ts';
 const AuditQuery = z
   .object({
     device: Hostname.optional(),
-    data_type: z.string().regex(/^[a-z_]{1,40}$/).optional(),
+    data_type: z
+      .string()
+      .regex(/^[a-z_]{1,40}$/)
+      .optional(),
     action: z.enum(AUDIT_ACTIONS).optional(),
     /** A principal id, e.g. `token:<id>`, `local`, `mcp-session:<id>`, `system`. */
-    principal: z.string().regex(/^[A-Za-z0-9:._-]{1,120}$/).optional(),
+    principal: z
+      .string()
+      .regex(/^[A-Za-z0-9:._-]{1,120}$/)
+      .optional(),
     /** Rows at or after / at or before these times. */
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
@@ -66,8 +72,21 @@ const performancePeriodShape = {
 } satisfies Record<keyof PerformancePeriod, z.ZodType>;
 
 const cacheStatsShape = {
-  data_types: z.array(z.object({ data_type: z.string(), freshness_seconds: z.number(), poll_interval_seconds: z.number(), snapshots: z.int() })),
-  reads_since_start: z.object({ total: z.int(), cache_hits: z.int(), hit_rate: z.number().nullable(), collections_started: z.int(), joined_in_process: z.int() }),
+  data_types: z.array(
+    z.object({
+      data_type: z.string(),
+      freshness_seconds: z.number(),
+      poll_interval_seconds: z.number(),
+      snapshots: z.int(),
+    }),
+  ),
+  reads_since_start: z.object({
+    total: z.int(),
+    cache_hits: z.int(),
+    hit_rate: z.number().nullable(),
+    collections_started: z.int(),
+    joined_in_process: z.int(),
+  }),
 } satisfies Record<keyof CacheStats, z.ZodType>;
 
 /** The audit log (`GET /api/audit`), what it says about performance (`GET /api/performance`), and the cache's statistics. */
@@ -111,12 +130,29 @@ export const auditRoutes = [
     summary: 'Reads and collections per period and service (polling, api, mcp, cli), from the audit log',
     tag: 'audit',
     query: PerformanceQuery,
-    answers: { '200': json('the periods, newest first', answers(z.object({ period: z.string(), since: Time, until: Time, periods: z.array(z.looseObject(performancePeriodShape)) }))) },
+    answers: {
+      '200': json(
+        'the periods, newest first',
+        answers(
+          z.object({
+            period: z.string(),
+            since: Time,
+            until: Time,
+            periods: z.array(z.looseObject(performancePeriodShape)),
+          }),
+        ),
+      ),
+    },
     handler: async ({ query: q, res, deps }) => {
       const until = q.until ? new Date(q.until) : new Date();
       const since = q.since ? new Date(q.since) : new Date(until.getTime() - 24 * 3600_000);
       if (since >= until) throw new ServiceError('validation_error', 400, 'since must be before until');
-      res.json({ period: q.period, since: since.toISOString(), until: until.toISOString(), periods: await deps.performance.rollup({ period: q.period, since, until, hostname: q.device }) });
+      res.json({
+        period: q.period,
+        since: since.toISOString(),
+        until: until.toISOString(),
+        periods: await deps.performance.rollup({ period: q.period, since, until, hostname: q.device }),
+      });
     },
   }),
 ];

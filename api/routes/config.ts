@@ -6,10 +6,19 @@ import { answers, CommandDone, component, heldOrConflict, json, named, Time, wra
 import { requestContext } from '../request-context.ts';
 import { defineRoute, pathHostname } from '../route.ts';
 
-const HistoryQuery = z.object({ path: DevicePath, limit: z.coerce.number().int().min(1).max(1000).default(100) }).strict();
+const HistoryQuery = z
+  .object({ path: DevicePath, limit: z.coerce.number().int().min(1).max(1000).default(100) })
+  .strict();
 const DiffQuery = z.object({ from: SnapshotId, to: SnapshotId }).strict();
 /** `raw=true`: the stored bytes with their secrets (admin only); otherwise secret values are hidden. */
-const SnapshotQuery = z.object({ raw: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') }).strict();
+const SnapshotQuery = z
+  .object({
+    raw: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+  })
+  .strict();
 
 const ConfigFiles = component(
   'ConfigFiles',
@@ -139,9 +148,26 @@ export const configRoutes = [
     tag: 'config',
     params: pathSnapshot,
     query: SnapshotQuery,
-    answers: { '200': json('the version', answers(z.looseObject({ id: z.string(), hostname: z.string(), path: z.string(), change_type: z.string(), content: z.string().nullable(), redacted_values: z.int(), detected_at: Time }))) },
+    answers: {
+      '200': json(
+        'the version',
+        answers(
+          z.looseObject({
+            id: z.string(),
+            hostname: z.string(),
+            path: z.string(),
+            change_type: z.string(),
+            content: z.string().nullable(),
+            redacted_values: z.int(),
+            detected_at: Time,
+          }),
+        ),
+      ),
+    },
     handler: async ({ params, query, req, res, deps }) => {
-      res.json(await deps.configHistory.snapshot(params.id, { raw: query.raw, principal: requestContext(req).principal }));
+      res.json(
+        await deps.configHistory.snapshot(params.id, { raw: query.raw, principal: requestContext(req).principal }),
+      );
     },
   }),
   defineRoute({
@@ -165,7 +191,19 @@ export const configRoutes = [
     summary: 'Text and semantic differences between two versions of one file',
     tag: 'config',
     query: DiffQuery,
-    answers: { '200': json('the differences', answers(z.looseObject({ device: z.string(), path: z.string(), diff: z.string(), semantic_changes: z.array(SemanticChangeSchema) }))) },
+    answers: {
+      '200': json(
+        'the differences',
+        answers(
+          z.looseObject({
+            device: z.string(),
+            path: z.string(),
+            diff: z.string(),
+            semantic_changes: z.array(SemanticChangeSchema),
+          }),
+        ),
+      ),
+    },
     handler: async ({ query, res, deps }) => {
       res.json(await deps.configHistory.diff(query.from, query.to));
     },
@@ -179,7 +217,14 @@ export const configRoutes = [
     query: ConfigChangesQuery,
     answers: { '200': wrapped('the events', 'changes', answers(z.array(ConfigChange))) },
     handler: async ({ query: q, res, deps }) => {
-      res.json(await deps.configHistory.changes({ since: q.since ? new Date(q.since) : undefined, hostname: q.device, limit: q.limit, includeDiff: q.include_diff }));
+      res.json(
+        await deps.configHistory.changes({
+          since: q.since ? new Date(q.since) : undefined,
+          hostname: q.device,
+          limit: q.limit,
+          includeDiff: q.include_diff,
+        }),
+      );
     },
   }),
 ];

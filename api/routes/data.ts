@@ -32,12 +32,17 @@ const historyAnswerShape = {
 const HistoryAnswerComponent = component('HistoryAnswer', z.looseObject(historyAnswerShape));
 
 /** Each data type's answer under its own name (`MetricsAnswer`, `DiskIoAnswer`...), its `data` described by its collector's schema. */
-const dataAnswerName = (dataType: string) => `${dataType.replace(/(?:^|_)([a-z])/g, (_, letter: string) => letter.toUpperCase())}Answer`;
-for (const dataType of DATA_TYPES) component(dataAnswerName(dataType), z.looseObject(dataAnswerShapeOf(collectorFor(dataType))));
+const dataAnswerName = (dataType: string) =>
+  `${dataType.replace(/(?:^|_)([a-z])/g, (_, letter: string) => letter.toUpperCase())}Answer`;
+for (const dataType of DATA_TYPES)
+  component(dataAnswerName(dataType), z.looseObject(dataAnswerShapeOf(collectorFor(dataType))));
 /** The data route answers one of them, told apart by `data_type`. */
 const DataAnswerComponent = component('DataAnswer', {
   oneOf: DATA_TYPES.map((dataType) => ref(dataAnswerName(dataType))),
-  discriminator: { propertyName: 'data_type', mapping: Object.fromEntries(DATA_TYPES.map((dataType) => [dataType, ref(dataAnswerName(dataType)).$ref])) },
+  discriminator: {
+    propertyName: 'data_type',
+    mapping: Object.fromEntries(DATA_TYPES.map((dataType) => [dataType, ref(dataAnswerName(dataType)).$ref])),
+  },
 });
 
 /** `GET /api/devices/{hostname}/{data_type}`: read-through cache, the same path MCP and the CLI use. */
@@ -52,16 +57,29 @@ export const dataRoutes = [
     // The route accepts any lowercase name and answers 404 for unknown ones; these are the known types.
     documentedParams: { data_type: z.enum(DATA_TYPES) },
     query: DataQuery,
-    answers: { '200': json('the data answer, or the history series', { anyOf: [DataAnswerComponent.ref(), HistoryAnswerComponent.ref()] }) },
+    answers: {
+      '200': json('the data answer, or the history series', {
+        anyOf: [DataAnswerComponent.ref(), HistoryAnswerComponent.ref()],
+      }),
+    },
     handler: async ({ params: { hostname, data_type: dataType }, query, req, res, deps }) => {
       if (query.since || query.until) {
         // History: ?since= alone means "until now"; ?until= alone means "the day before it".
         const until = query.until ? new Date(query.until) : new Date();
         const since = query.since ? new Date(query.since) : new Date(until.getTime() - 86_400_000);
-        res.json(await deps.collection.history(hostname, dataType, { since, until, limit: query.limit, includeData: query.include_data }));
+        res.json(
+          await deps.collection.history(hostname, dataType, {
+            since,
+            until,
+            limit: query.limit,
+            includeData: query.include_data,
+          }),
+        );
         return;
       }
-      res.json(await deps.collection.read(hostname, dataType, { forceRefresh: query.force_refresh }, requestContext(req)));
+      res.json(
+        await deps.collection.read(hostname, dataType, { forceRefresh: query.force_refresh }, requestContext(req)),
+      );
     },
   }),
 ];

@@ -19,12 +19,27 @@ const PathAction = z.enum(['start', 'stop', 'restart', 'remove', 'exec']);
 const pathContainer = { ...pathHostname, name: ContainerName };
 const containerKeys = { action: z.string(), containers: z.array(z.string()) };
 const containerAnswers = {
-  '200': json('the action ran: its result, and what it did to the containers', withKeys(CommandDone, { ...containerKeys, after: z.array(z.looseObject({ name: z.string(), state: z.string().nullable(), status: z.string().nullable() })).optional(), inspect: z.unknown().optional() })),
+  '200': json(
+    'the action ran: its result, and what it did to the containers',
+    withKeys(CommandDone, {
+      ...containerKeys,
+      after: z
+        .array(z.looseObject({ name: z.string(), state: z.string().nullable(), status: z.string().nullable() }))
+        .optional(),
+      inspect: z.unknown().optional(),
+    }),
+  ),
   '409': heldOrConflict(),
 };
 
 /** Runs a container action as an operation and answers it: at once when safe, 409 with where a person confirms it otherwise. */
-async function containerAction(hostname: string, request: ContainerActionRequest, req: Request, res: Response, deps: ApiDeps): Promise<void> {
+async function containerAction(
+  hostname: string,
+  request: ContainerActionRequest,
+  req: Request,
+  res: Response,
+  deps: ApiDeps,
+): Promise<void> {
   const outcome = await deps.actions.containers(hostname, request, requestContext(req));
   const answer = containerAnswer(request.action, request.containers, outcome, deps.publicUrl);
   res.status(answer.httpStatus).json(answer.body);
@@ -58,7 +73,13 @@ export const deviceActionRoutes = [
     bodyRequired: false,
     answers: containerAnswers,
     handler: ({ params, body, req, res, deps }) =>
-      containerAction(params.hostname, ContainerActionRequest.parse({ ...body, action: params.action, containers: [params.name] }), req, res, deps),
+      containerAction(
+        params.hostname,
+        ContainerActionRequest.parse({ ...body, action: params.action, containers: [params.name] }),
+        req,
+        res,
+        deps,
+      ),
   }),
   defineRoute({
     method: 'get',
@@ -68,7 +89,14 @@ export const deviceActionRoutes = [
     tag: 'containers',
     params: pathContainer,
     answers: containerAnswers,
-    handler: ({ params, req, res, deps }) => containerAction(params.hostname, ContainerActionRequest.parse({ action: 'inspect', containers: [params.name] }), req, res, deps),
+    handler: ({ params, req, res, deps }) =>
+      containerAction(
+        params.hostname,
+        ContainerActionRequest.parse({ action: 'inspect', containers: [params.name] }),
+        req,
+        res,
+        deps,
+      ),
   }),
   defineRoute({
     method: 'get',
@@ -79,7 +107,14 @@ export const deviceActionRoutes = [
     params: pathContainer,
     query: ContainerLogsQuery,
     answers: containerAnswers,
-    handler: ({ params, query, req, res, deps }) => containerAction(params.hostname, ContainerActionRequest.parse({ action: 'logs', containers: [params.name], ...query }), req, res, deps),
+    handler: ({ params, query, req, res, deps }) =>
+      containerAction(
+        params.hostname,
+        ContainerActionRequest.parse({ action: 'logs', containers: [params.name], ...query }),
+        req,
+        res,
+        deps,
+      ),
   }),
   defineRoute({
     method: 'get',
@@ -89,7 +124,10 @@ export const deviceActionRoutes = [
     tag: 'services',
     params: { ...pathHostname, unit: UnitName },
     query: LogWindow,
-    answers: { '200': json('the journal lines in `stdout`', withKeys(CommandDone, { unit: z.string() })), '409': heldOrConflict() },
+    answers: {
+      '200': json('the journal lines in `stdout`', withKeys(CommandDone, { unit: z.string() })),
+      '409': heldOrConflict(),
+    },
     handler: async ({ params: { hostname, unit }, query, req, res, deps }) => {
       const view = await deps.actions.unitLogs(hostname, unit, query, requestContext(req));
       const answer = execAnswer(view, deps.publicUrl);
@@ -104,7 +142,14 @@ export const deviceActionRoutes = [
     tag: 'guests',
     params: { ...pathHostname, vmid: VmidParam, action: z.enum(GUEST_ACTIONS) },
     answers: {
-      '200': json('the action ran', withKeys(CommandDone, { action: z.string(), guest: z.looseObject({ vmid: z.int(), name: z.string(), type: z.string() }), after: z.looseObject({ status: z.string(), lock: z.string().nullable() }).nullable().optional() })),
+      '200': json(
+        'the action ran',
+        withKeys(CommandDone, {
+          action: z.string(),
+          guest: z.looseObject({ vmid: z.int(), name: z.string(), type: z.string() }),
+          after: z.looseObject({ status: z.string(), lock: z.string().nullable() }).nullable().optional(),
+        }),
+      ),
       '409': heldOrConflict(),
     },
     handler: async ({ params, req, res, deps }) => {
@@ -126,7 +171,9 @@ export const deviceActionRoutes = [
     handler: async ({ params, body: request, req, res, deps }) => {
       const view = await deps.actions.zfsSnapshot(params.hostname, request, requestContext(req));
       const answer = execAnswer(view, deps.publicUrl);
-      res.status(answer.httpStatus === 200 ? 201 : answer.httpStatus).json({ snapshot: `${request.dataset}@${request.name}`, ...answer.body });
+      res
+        .status(answer.httpStatus === 200 ? 201 : answer.httpStatus)
+        .json({ snapshot: `${request.dataset}@${request.name}`, ...answer.body });
     },
   }),
 ];

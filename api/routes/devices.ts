@@ -2,7 +2,16 @@ import { z } from 'zod';
 import { DeviceCreate, DevicePatch } from '../../schema/device.ts';
 import { ImportRequest } from '../../schema/device-import.ts';
 import type { ImportResult } from '../../services/device-service.ts';
-import { answers, arrayOf, DeviceViewComponent, DeviceViewSchema, json, named, noContent, wrapped } from '../answers.ts';
+import {
+  answers,
+  arrayOf,
+  DeviceViewComponent,
+  DeviceViewSchema,
+  json,
+  named,
+  noContent,
+  wrapped,
+} from '../answers.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute, pathHostname } from '../route.ts';
 
@@ -46,9 +55,20 @@ export const deviceRoutes = [
     summary: 'Add devices from an OpenSSH client config; `dry_run` reports and changes nothing',
     tag: 'devices',
     body: ImportRequest,
-    answers: { '200': json('dry run: what would be added', answers(z.looseObject(importShape))), '201': json('added', answers(z.looseObject(importShape))) },
+    answers: {
+      '200': json('dry run: what would be added', answers(z.looseObject(importShape))),
+      '201': json('added', answers(z.looseObject(importShape))),
+    },
     handler: async ({ body, req, res, deps }) => {
-      res.status(body.dry_run ? 200 : 201).json(await deps.devices.importSshConfig(body.config, { dryRun: body.dry_run, defaults: body.defaults }, requestContext(req)));
+      res
+        .status(body.dry_run ? 200 : 201)
+        .json(
+          await deps.devices.importSshConfig(
+            body.config,
+            { dryRun: body.dry_run, defaults: body.defaults },
+            requestContext(req),
+          ),
+        );
     },
   }),
   defineRoute({

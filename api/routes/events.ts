@@ -23,14 +23,32 @@ export const eventRoutes = [
     summary: 'Server-Sent Events: collections, status changes, config changes, operation steps...',
     tag: 'events',
     query: EventsQuery,
-    answers: { '200': { description: 'an endless event stream (a comment line every 15 s keeps it open)', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
+    answers: {
+      '200': {
+        description: 'an endless event stream (a comment line every 15 s keeps it open)',
+        content: { 'text/event-stream': { schema: { type: 'string' } } },
+      },
+    },
     handler: ({ query: q, req, res, deps }) => {
-      const types = q.types ? new Set(q.types.split(',').map((t) => t.trim()).filter(Boolean)) : null;
-      res.status(200).set({ 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      const types = q.types
+        ? new Set(
+            q.types
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean),
+          )
+        : null;
+      res.status(200).set({
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       res.flushHeaders();
       res.write(': infrastructor events\n\n');
       const wanted = (e: InfraEvent) =>
-        (q.device === undefined || e.device === q.device) && (types === null || types.has(e.kind === 'audit' ? String(e.action) : e.kind));
+        (q.device === undefined || e.device === q.device) &&
+        (types === null || types.has(e.kind === 'audit' ? String(e.action) : e.kind));
       const unsubscribe = deps.events.subscribe((e) => {
         if (!wanted(e)) return;
         const name = e.kind === 'audit' ? String(e.action) : e.kind;

@@ -40,7 +40,9 @@ export const fleetRoutes = [
     operationId: 'fleet',
     summary: 'Every device with its newest stored metrics, container counts and firing alerts (never collects)',
     tag: 'devices',
-    answers: { '200': wrapped('the devices, by hostname', 'devices', answers(z.array(z.looseObject(fleetDeviceShape)))) },
+    answers: {
+      '200': wrapped('the devices, by hostname', 'devices', answers(z.array(z.looseObject(fleetDeviceShape)))),
+    },
     handler: async ({ res, deps }) => {
       res.json(await deps.fleet.summary());
     },
@@ -49,10 +51,16 @@ export const fleetRoutes = [
     method: 'get',
     path: '/api/containers',
     operationId: 'listAllContainers',
-    summary: 'Every container of the fleet from the stored answers (never collects), filtered by device, state and name substring, paged',
+    summary:
+      'Every container of the fleet from the stored answers (never collects), filtered by device, state and name substring, paged',
     tag: 'containers',
     query: FleetContainersQuery,
-    answers: { '200': json("the matching containers, by device and name, with the age of each device's answer", answers(z.object(fleetContainersAnswerShape))) },
+    answers: {
+      '200': json(
+        "the matching containers, by device and name, with the age of each device's answer",
+        answers(z.object(fleetContainersAnswerShape)),
+      ),
+    },
     handler: async ({ query, res, deps }) => {
       res.json(await deps.fleet.containers(query));
     },

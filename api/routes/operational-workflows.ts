@@ -3,11 +3,23 @@ import { MaintenanceRequest } from '../../schema/maintenance-request.ts';
 import type { MaintenanceView } from '../../schema/maintenance.ts';
 import { ServiceRestartRequest, ServiceRestartView } from '../../schema/service-restart.ts';
 import { maintenanceAnswer, serviceRestartAnswer } from '../../services/workflow-answers.ts';
-import { accepts, answers, component, heldOrConflict, json, PrincipalRefSchema, Time, withoutProperties, wrapped } from '../answers.ts';
+import {
+  accepts,
+  answers,
+  component,
+  heldOrConflict,
+  json,
+  PrincipalRefSchema,
+  Time,
+  withoutProperties,
+  wrapped,
+} from '../answers.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute, pathHostname } from '../route.ts';
 
-const DiagnoseQuery = z.object({ focus: z.enum(['performance', 'storage', 'containers', 'all']).default('all') }).strict();
+const DiagnoseQuery = z
+  .object({ focus: z.enum(['performance', 'storage', 'containers', 'all']).default('all') })
+  .strict();
 /** The restart's options; the service comes from the path. */
 const RestartOptions = z.record(z.string(), z.unknown());
 
@@ -16,7 +28,13 @@ const maintenanceViewShape = {
   phase: z.string(),
   reason: z.string().nullable(),
   requested_by: PrincipalRefSchema,
-  plan: z.looseObject({ stop: z.array(z.string()), kept: z.array(z.looseObject({ name: z.string(), reason: z.string() })), not_running: z.array(z.string()) }).nullable(),
+  plan: z
+    .looseObject({
+      stop: z.array(z.string()),
+      kept: z.array(z.looseObject({ name: z.string(), reason: z.string() })),
+      not_running: z.array(z.string()),
+    })
+    .nullable(),
   operation_id: z.string().nullable(),
   stopped: z.array(z.string()),
   since: Time.nullable(),
@@ -30,7 +48,12 @@ const MaintenanceViewComponent = component('MaintenanceView', z.looseObject(main
 
 const ServiceRestartViewComponent = component('ServiceRestartView', ServiceRestartView.loose());
 
-const DiagnosisReport = z.looseObject({ device: z.string(), focus: z.string(), findings: z.array(z.looseObject({ severity: z.string(), code: z.string(), message: z.string() })), summary: z.string() });
+const DiagnosisReport = z.looseObject({
+  device: z.string(),
+  focus: z.string(),
+  findings: z.array(z.looseObject({ severity: z.string(), code: z.string(), message: z.string() })),
+  summary: z.string(),
+});
 
 /** Diagnosis (`/api/diagnosis` for the fleet), maintenance mode and dependency-ordered restarts under `/api/devices/{hostname}/...`. */
 export const operationalWorkflowRoutes = [
@@ -41,7 +64,19 @@ export const operationalWorkflowRoutes = [
     summary: 'Collect fresh data on every monitored device and rank what is wrong',
     tag: 'diagnosis',
     query: DiagnoseQuery,
-    answers: { '200': json('one report per device and the fleet ranking', answers(z.looseObject({ focus: z.string(), reports: z.array(DiagnosisReport), fleet: z.looseObject({ summary: z.string() }).nullable(), workflow_id: z.string() }))) },
+    answers: {
+      '200': json(
+        'one report per device and the fleet ranking',
+        answers(
+          z.looseObject({
+            focus: z.string(),
+            reports: z.array(DiagnosisReport),
+            fleet: z.looseObject({ summary: z.string() }).nullable(),
+            workflow_id: z.string(),
+          }),
+        ),
+      ),
+    },
     handler: async ({ query, req, res, deps }) => {
       res.json(await deps.diagnosis.diagnose(null, query.focus, requestContext(req)));
     },
@@ -54,7 +89,19 @@ export const operationalWorkflowRoutes = [
     tag: 'diagnosis',
     params: pathHostname,
     query: DiagnoseQuery,
-    answers: { '200': json('the report', answers(z.looseObject({ focus: z.string(), reports: z.array(DiagnosisReport), fleet: z.null(), workflow_id: z.string() }))) },
+    answers: {
+      '200': json(
+        'the report',
+        answers(
+          z.looseObject({
+            focus: z.string(),
+            reports: z.array(DiagnosisReport),
+            fleet: z.null(),
+            workflow_id: z.string(),
+          }),
+        ),
+      ),
+    },
     handler: async ({ params, query, req, res, deps }) => {
       res.json(await deps.diagnosis.diagnose(params.hostname, query.focus, requestContext(req)));
     },
@@ -69,7 +116,11 @@ export const operationalWorkflowRoutes = [
     answers: {
       '200': json('the status', {
         type: 'object',
-        properties: { device: { type: 'string' }, in_maintenance: { type: 'boolean' }, maintenance: { anyOf: [MaintenanceViewComponent.ref(), { type: 'null' }] } },
+        properties: {
+          device: { type: 'string' },
+          in_maintenance: { type: 'boolean' },
+          maintenance: { anyOf: [MaintenanceViewComponent.ref(), { type: 'null' }] },
+        },
         required: ['device', 'in_maintenance', 'maintenance'],
       }),
     },

@@ -1,7 +1,15 @@
 import { ConfirmBody, ExecRequest, OperationId, OperationListQuery } from '../../schema/command-request.ts';
 import { execAnswer } from '../../services/operation-answers.ts';
 import { errorBodyOf } from '../../services/service-error.ts';
-import { arrayOf, CommandDone, heldOrConflict, named, OperationViewComponent, StoredOperationViewComponent, wrapped } from '../answers.ts';
+import {
+  arrayOf,
+  CommandDone,
+  heldOrConflict,
+  named,
+  OperationViewComponent,
+  StoredOperationViewComponent,
+  wrapped,
+} from '../answers.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute, pathHostname } from '../route.ts';
 
@@ -61,7 +69,12 @@ export const operationRoutes = [
       const outcome = await deps.operations.confirm(params.id, body.phrase, requestContext(req));
       if (!outcome.accepted) {
         const code = outcome.attempts_left > 0 ? 'wrong_phrase' : 'operation_rejected';
-        res.status(outcome.attempts_left > 0 ? 422 : 409).json(errorBodyOf(code, outcome.message, { attempts_left: outcome.attempts_left, state: outcome.operation.state }));
+        res.status(outcome.attempts_left > 0 ? 422 : 409).json(
+          errorBodyOf(code, outcome.message, {
+            attempts_left: outcome.attempts_left,
+            state: outcome.operation.state,
+          }),
+        );
         return;
       }
       const answer = execAnswer(outcome.operation, deps.publicUrl);

@@ -1,4 +1,10 @@
-import { ProxyConfFileName, ProxyConfList, ProxyConfQuery, ProxyConfRequest, ProxyConfView } from '../../schema/proxy-conf.ts';
+import {
+  ProxyConfFileName,
+  ProxyConfList,
+  ProxyConfQuery,
+  ProxyConfRequest,
+  ProxyConfView,
+} from '../../schema/proxy-conf.ts';
 import { proxyConfAnswer } from '../../services/proxy-conf-service.ts';
 import { answers, component, ErrorComponent, heldOrConflict, json, wrapped } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
@@ -12,11 +18,18 @@ export const proxyConfRoutes = [
     method: 'get',
     path: '/api/devices/{hostname}/proxy-confs',
     operationId: 'listProxyConfs',
-    summary: 'Reverse-proxy confs read live from the device, with their upstreams and whether each upstream container runs',
+    summary:
+      'Reverse-proxy confs read live from the device, with their upstreams and whether each upstream container runs',
     tag: 'proxy',
     params: pathHostname,
     query: ProxyConfQuery,
-    answers: { '200': json('the confs, and a proxy_upstream_broken insight per missing or stopped upstream container', answers(ProxyConfList)), '409': json('no proxy found on the device', ErrorComponent) },
+    answers: {
+      '200': json(
+        'the confs, and a proxy_upstream_broken insight per missing or stopped upstream container',
+        answers(ProxyConfList),
+      ),
+      '409': json('no proxy found on the device', ErrorComponent),
+    },
     handler: async ({ params, query, req, res, deps }) => {
       res.json(await deps.proxyConfs.list(params.hostname, query, requestContext(req)));
     },
@@ -25,17 +38,24 @@ export const proxyConfRoutes = [
     method: 'post',
     path: '/api/devices/{hostname}/proxy-confs',
     operationId: 'createProxyConf',
-    summary: 'Generate and apply a SWAG subdomain/subfolder conf: validated (nginx -t), reloaded, checked, undone on failure; replacing is held',
+    summary:
+      'Generate and apply a SWAG subdomain/subfolder conf: validated (nginx -t), reloaded, checked, undone on failure; replacing is held',
     tag: 'proxy',
     params: pathHostname,
     body: ProxyConfRequest,
     answers: {
       '200': wrapped('applied (or already so)', 'proxy_conf', ProxyConfViewComponent),
       '409': heldOrConflict({ key: 'proxy_conf', view: ProxyConfViewComponent }),
-      '502': json('failed, or undone after nginx -t, the reload or the check failed (the view says why)', ErrorComponent),
+      '502': json(
+        'failed, or undone after nginx -t, the reload or the check failed (the view says why)',
+        ErrorComponent,
+      ),
     },
     handler: async ({ params, body, req, res, deps }) => {
-      const answer = proxyConfAnswer(await deps.proxyConfs.create(params.hostname, body, requestContext(req)), deps.publicUrl);
+      const answer = proxyConfAnswer(
+        await deps.proxyConfs.create(params.hostname, body, requestContext(req)),
+        deps.publicUrl,
+      );
       res.status(answer.httpStatus).json(answer.body);
     },
   }),
@@ -54,7 +74,10 @@ export const proxyConfRoutes = [
       '502': json('failed, or put back after nginx refused', ErrorComponent),
     },
     handler: async ({ params, query, req, res, deps }) => {
-      const answer = proxyConfAnswer(await deps.proxyConfs.remove(params.hostname, params.file, query, requestContext(req)), deps.publicUrl);
+      const answer = proxyConfAnswer(
+        await deps.proxyConfs.remove(params.hostname, params.file, query, requestContext(req)),
+        deps.publicUrl,
+      );
       res.status(answer.httpStatus).json(answer.body);
     },
   }),

@@ -1,11 +1,26 @@
 import { z } from 'zod';
-import { StackDeployRequest, StackName, StackRemoveRequest, StackUpdateRequest, type StackDetail, type StackOperationView, type StackSummary } from '../../schema/stack.ts';
+import {
+  StackDeployRequest,
+  StackName,
+  StackRemoveRequest,
+  StackUpdateRequest,
+  type StackDetail,
+  type StackOperationView,
+  type StackSummary,
+} from '../../schema/stack.ts';
 import { stackAnswer } from '../../services/stack-service.ts';
 import { accepts, answers, component, ErrorComponent, heldOrConflict, json, wrapped } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute, pathHostname } from '../route.ts';
 
-const StackListQuery = z.object({ force_refresh: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').default(false) }).strict();
+const StackListQuery = z
+  .object({
+    force_refresh: z
+      .enum(['true', 'false', '1', '0'])
+      .transform((v) => v === 'true' || v === '1')
+      .default(false),
+  })
+  .strict();
 /** The actions on an existing stack that take no file: `update` has its own body, `remove` may ask for volumes. */
 const STACK_PATH_ACTIONS = ['pull', 'restart', 'down', 'remove'] as const;
 const DeadlineBody = z.object({ deadline_seconds: z.number().int().min(5).max(1800).optional() }).strict();
@@ -14,12 +29,34 @@ const stackViewShape = {
   action: z.string(),
   device: z.string(),
   stack: z.string(),
-  phase: z.enum(['planning', 'refused', 'applying', 'waiting', 'reverting', 'completed', 'reverted', 'failed', 'cancelled']),
+  phase: z.enum([
+    'planning',
+    'refused',
+    'applying',
+    'waiting',
+    'reverting',
+    'completed',
+    'reverted',
+    'failed',
+    'cancelled',
+  ]),
   file: z.string().nullable(),
   diff: z.looseObject({ text: z.string(), added: z.int(), removed: z.int() }).nullable(),
-  impact: z.looseObject({ risk_level: z.string(), reasons: z.array(z.string()), affected_services: z.array(z.string()) }).nullable(),
-  port_conflicts: z.array(z.looseObject({ service: z.string(), port: z.int(), protocol: z.string(), host_ip: z.string().nullable(), held_by: z.string() })),
-  digests: z.looseObject({ before: z.record(z.string(), z.string()), after: z.record(z.string(), z.string()) }).nullable(),
+  impact: z
+    .looseObject({ risk_level: z.string(), reasons: z.array(z.string()), affected_services: z.array(z.string()) })
+    .nullable(),
+  port_conflicts: z.array(
+    z.looseObject({
+      service: z.string(),
+      port: z.int(),
+      protocol: z.string(),
+      host_ip: z.string().nullable(),
+      held_by: z.string(),
+    }),
+  ),
+  digests: z
+    .looseObject({ before: z.record(z.string(), z.string()), after: z.record(z.string(), z.string()) })
+    .nullable(),
   services: z.array(z.looseObject({ service: z.string(), ok: z.boolean(), detail: z.string().nullable() })),
   operation_ids: z.array(z.string()),
   pending_operation_id: z.string().nullable(),
@@ -38,7 +75,9 @@ const stackSummaryShape = {
       name: z.string(),
       image: z.string().nullable(),
       image_id: z.string().nullable(),
-      containers: z.array(z.looseObject({ name: z.string(), state: z.string(), health: z.string().nullable(), status: z.string() })),
+      containers: z.array(
+        z.looseObject({ name: z.string(), state: z.string(), health: z.string().nullable(), status: z.string() }),
+      ),
       ports: z.array(z.string()),
     }),
   ),
@@ -60,7 +99,10 @@ const pathStack = { ...pathHostname, name: StackName };
 const stackAnswers = (done: string) => ({
   '200': wrapped(done, 'stack', StackView),
   '409': heldOrConflict({ key: 'stack', view: StackView }),
-  '502': json("the change failed (a deploy removed again, an update reverted to the previous file and digests): why, with the failing service's logs", ErrorComponent),
+  '502': json(
+    "the change failed (a deploy removed again, an update reverted to the previous file and digests): why, with the failing service's logs",
+    ErrorComponent,
+  ),
 });
 
 /** Compose stacks under `/api/devices/{hostname}/stacks`: list, show, deploy, update, pull, restart, down, remove. */
@@ -73,7 +115,12 @@ export const stackRoutes = [
     tag: 'stacks',
     params: pathHostname,
     query: StackListQuery,
-    answers: { '200': json('the stacks', answers(z.object({ device: z.string(), stacks: z.array(z.looseObject(stackSummaryShape)) }))) },
+    answers: {
+      '200': json(
+        'the stacks',
+        answers(z.object({ device: z.string(), stacks: z.array(z.looseObject(stackSummaryShape)) })),
+      ),
+    },
     handler: async ({ params, query, req, res, deps }) => {
       res.json(await deps.stacks.list(params.hostname, { forceRefresh: query.force_refresh }, requestContext(req)));
     },
@@ -82,7 +129,8 @@ export const stackRoutes = [
     method: 'get',
     path: '/api/devices/{hostname}/stacks/{name}',
     operationId: 'getStack',
-    summary: 'One stack: its compose file (secrets redacted) and parsed form, env file keys (never values), image digests',
+    summary:
+      'One stack: its compose file (secrets redacted) and parsed form, env file keys (never values), image digests',
     tag: 'stacks',
     params: pathStack,
     answers: { '200': wrapped('the stack', 'stack', StackDetailComponent) },
@@ -94,7 +142,8 @@ export const stackRoutes = [
     method: 'post',
     path: '/api/devices/{hostname}/stacks',
     operationId: 'deployStack',
-    summary: 'Deploy a new stack (refused before any write on a taken port, an unsafe file or one compose rejects; removed again when it does not come up)',
+    summary:
+      'Deploy a new stack (refused before any write on a taken port, an unsafe file or one compose rejects; removed again when it does not come up)',
     tag: 'stacks',
     params: pathHostname,
     body: StackDeployRequest,
@@ -108,13 +157,17 @@ export const stackRoutes = [
     method: 'patch',
     path: '/api/devices/{hostname}/stacks/{name}',
     operationId: 'updateStack',
-    summary: 'Change a stack (whole file or per-service patch); HIGH-impact changes are held; reverted to the previous file and digests when it does not come up',
+    summary:
+      'Change a stack (whole file or per-service patch); HIGH-impact changes are held; reverted to the previous file and digests when it does not come up',
     tag: 'stacks',
     params: pathStack,
     body: StackUpdateRequest,
     answers: stackAnswers('updated and running (or no change)'),
     handler: async ({ params, body, req, res, deps }) => {
-      const answer = stackAnswer(await deps.stacks.update(params.hostname, params.name, body, requestContext(req)), deps.publicUrl);
+      const answer = stackAnswer(
+        await deps.stacks.update(params.hostname, params.name, body, requestContext(req)),
+        deps.publicUrl,
+      );
       res.status(answer.httpStatus).json(answer.body);
     },
   }),
@@ -122,18 +175,34 @@ export const stackRoutes = [
     method: 'post',
     path: '/api/devices/{hostname}/stacks/{name}/{action}',
     operationId: 'stackAction',
-    summary: 'pull (newest images, digests before/after), restart, down (held) or remove (held; volumes only when asked, held as HIGH)',
+    summary:
+      'pull (newest images, digests before/after), restart, down (held) or remove (held; volumes only when asked, held as HIGH)',
     tag: 'stacks',
     params: { ...pathStack, action: z.enum(STACK_PATH_ACTIONS) },
     // What the body may hold depends on the action: the handler checks it against the action's own schema.
     body: z.unknown(),
-    documentedBody: accepts(z.object({ deadline_seconds: z.int().min(5).max(1800).optional(), volumes: StackRemoveRequest.shape.volumes.optional() })),
+    documentedBody: accepts(
+      z.object({
+        deadline_seconds: z.int().min(5).max(1800).optional(),
+        volumes: StackRemoveRequest.shape.volumes.optional(),
+      }),
+    ),
     bodyRequired: false,
     answers: stackAnswers('done'),
     handler: async ({ params: { hostname, name, action }, body, req, res, deps }) => {
       const options = action === 'remove' ? StackRemoveRequest.parse(body) : DeadlineBody.parse(body);
       const answer = stackAnswer(
-        await deps.stacks.act(hostname, name, action, { ...('volumes' in options && { volumes: options.volumes }), ...('deadline_seconds' in options && options.deadline_seconds !== undefined && { deadlineSeconds: options.deadline_seconds }) }, requestContext(req)),
+        await deps.stacks.act(
+          hostname,
+          name,
+          action,
+          {
+            ...('volumes' in options && { volumes: options.volumes }),
+            ...('deadline_seconds' in options &&
+              options.deadline_seconds !== undefined && { deadlineSeconds: options.deadline_seconds }),
+          },
+          requestContext(req),
+        ),
         deps.publicUrl,
       );
       res.status(answer.httpStatus).json(answer.body);

@@ -4,7 +4,11 @@ import type { HealthReport } from '../../services/health-service.ts';
 import { component, ErrorComponent, json, named, Time } from '../answers.ts';
 import { defineRoute } from '../route.ts';
 
-const partHealth = z.looseObject({ status: z.enum(['ok', 'down']), latency_ms: z.number().optional(), error: z.string().optional() });
+const partHealth = z.looseObject({
+  status: z.enum(['ok', 'down']),
+  latency_ms: z.number().optional(),
+  error: z.string().optional(),
+});
 const healthShape = {
   status: z.enum(['ok', 'degraded']),
   temporal: partHealth,
@@ -21,9 +25,15 @@ export const systemRoutes = [
     method: 'get',
     path: '/metrics',
     operationId: 'metrics',
-    summary: 'Prometheus metrics: collections, durations, cache hits, workflow latencies, operations, alerts, SSH, database pool',
+    summary:
+      'Prometheus metrics: collections, durations, cache hits, workflow latencies, operations, alerts, SSH, database pool',
     tag: 'system',
-    answers: { '200': { description: 'the Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    answers: {
+      '200': {
+        description: 'the Prometheus text exposition format',
+        content: { 'text/plain': { schema: { type: 'string' } } },
+      },
+    },
     handler: async ({ res }) => {
       res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
     },
@@ -35,11 +45,13 @@ export const systemRoutes = [
     summary: 'Health of Temporal, the database and the worker (open, for container health checks)',
     tag: 'system',
     open: true,
-    answers: { '200': named('every part is up', HealthReportComponent), '503': json('a part is down', { anyOf: [HealthReportComponent.ref(), ErrorComponent.ref()] }) },
+    answers: {
+      '200': named('every part is up', HealthReportComponent),
+      '503': json('a part is down', { anyOf: [HealthReportComponent.ref(), ErrorComponent.ref()] }),
+    },
     handler: async ({ res, deps }) => {
       const report = await deps.health.report();
       res.status(report.status === 'ok' ? 200 : 503).json(report);
     },
   }),
 ];
-

@@ -27,7 +27,14 @@ export const tokenRoutes = [
     summary: 'Create an API token (admin); the token is in this answer only',
     tag: 'tokens',
     body: TokenCreate,
-    answers: { '201': json('created', { allOf: [TokenViewComponent.ref(), { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] }] }) },
+    answers: {
+      '201': json('created', {
+        allOf: [
+          TokenViewComponent.ref(),
+          { type: 'object', properties: { token: { type: 'string' } }, required: ['token'] },
+        ],
+      }),
+    },
     handler: async ({ body, req, res, deps }) => {
       res.status(201).json(await deps.tokens.create(body, requestContext(req).principal));
     },
@@ -65,7 +72,13 @@ export const tokenRoutes = [
     answers: { '200': named('the principal', WhoamiComponent) },
     handler: ({ req, res }) => {
       const { principal } = requestContext(req);
-      const answer: z.infer<typeof Whoami> = { id: principal.id, name: principal.name, kind: principal.kind, scopes: [...principal.scopes], tokens_required: principal.kind !== 'local_owner' };
+      const answer: z.infer<typeof Whoami> = {
+        id: principal.id,
+        name: principal.name,
+        kind: principal.kind,
+        scopes: [...principal.scopes],
+        tokens_required: principal.kind !== 'local_owner',
+      };
       res.json(answer);
     },
   }),

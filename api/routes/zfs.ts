@@ -1,9 +1,35 @@
 import { z } from 'zod';
-import { DatasetPropertiesAnswer, PruneAnswer, SnapshotListingAnswer, ZfsReplicationAnswer, ZpoolEventsAnswer } from '../../schema/zfs-answers.ts';
-import { ZfsCloneRequest, ZfsEventsQuery, ZfsPropertiesQuery, ZfsPropertySetRequest, ZfsPruneRequest, ZfsReplicationRequest, ZfsScrubRequest, ZfsSnapshotListQuery } from '../../schema/zfs-request.ts';
+import {
+  DatasetPropertiesAnswer,
+  PruneAnswer,
+  SnapshotListingAnswer,
+  ZfsReplicationAnswer,
+  ZpoolEventsAnswer,
+} from '../../schema/zfs-answers.ts';
+import {
+  ZfsCloneRequest,
+  ZfsEventsQuery,
+  ZfsPropertiesQuery,
+  ZfsPropertySetRequest,
+  ZfsPruneRequest,
+  ZfsReplicationRequest,
+  ZfsScrubRequest,
+  ZfsSnapshotListQuery,
+} from '../../schema/zfs-request.ts';
 import { execAnswer } from '../../services/operation-answers.ts';
 import { pruneAnswer, replicationAnswer } from '../../services/zfs-answers.ts';
-import { answers, CommandBlocked, CommandDone, CommandHeld, component, ErrorComponent, heldOrConflict, json, withKeys, wrapped } from '../answers.ts';
+import {
+  answers,
+  CommandBlocked,
+  CommandDone,
+  CommandHeld,
+  component,
+  ErrorComponent,
+  heldOrConflict,
+  json,
+  withKeys,
+  wrapped,
+} from '../answers.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute, pathHostname } from '../route.ts';
 
@@ -34,15 +60,23 @@ export const zfsRoutes = [
     method: 'post',
     path: '/api/devices/{hostname}/zfs/snapshots/prune',
     operationId: 'zfsPrune',
-    summary: 'Plan a retention policy (keep last N, hourly, daily, weekly, monthly, yearly) and destroy the rest: held for a person',
+    summary:
+      'Plan a retention policy (keep last N, hourly, daily, weekly, monthly, yearly) and destroy the rest: held for a person',
     tag: 'zfs',
     params: pathHostname,
     body: ZfsPruneRequest,
     answers: {
       '200': json('a dry run, or nothing to destroy: the plan', answers(PruneAnswer)),
-      '409': json('the destroy is held for its phrase (the plan says what it destroys), blocked by a device rule, or a conflict', {
-        anyOf: [{ allOf: [CommandHeld.ref(), answers(PruneAnswer)] }, { allOf: [CommandBlocked.ref(), answers(PruneAnswer)] }, ErrorComponent.ref()],
-      }),
+      '409': json(
+        'the destroy is held for its phrase (the plan says what it destroys), blocked by a device rule, or a conflict',
+        {
+          anyOf: [
+            { allOf: [CommandHeld.ref(), answers(PruneAnswer)] },
+            { allOf: [CommandBlocked.ref(), answers(PruneAnswer)] },
+            ErrorComponent.ref(),
+          ],
+        },
+      ),
     },
     handler: async ({ params, body, req, res, deps }) => {
       const answer = pruneAnswer(await deps.zfs.prune(params.hostname, body, requestContext(req)), deps.publicUrl);
@@ -57,10 +91,15 @@ export const zfsRoutes = [
     tag: 'zfs',
     params: pathHostname,
     body: ZfsCloneRequest,
-    answers: { '201': json('cloned', withKeys(CommandDone, { clone: z.string(), origin: z.string() })), '409': heldOrConflict() },
+    answers: {
+      '201': json('cloned', withKeys(CommandDone, { clone: z.string(), origin: z.string() })),
+      '409': heldOrConflict(),
+    },
     handler: async ({ params, body: request, req, res, deps }) => {
       const answer = execAnswer(await deps.zfs.clone(params.hostname, request, requestContext(req)), deps.publicUrl);
-      res.status(answer.httpStatus === 200 ? 201 : answer.httpStatus).json({ clone: request.target, origin: request.snapshot, ...answer.body });
+      res
+        .status(answer.httpStatus === 200 ? 201 : answer.httpStatus)
+        .json({ clone: request.target, origin: request.snapshot, ...answer.body });
     },
   }),
   defineRoute({
@@ -73,20 +112,34 @@ export const zfsRoutes = [
     query: ZfsPropertiesQuery,
     answers: { '200': json('the properties', answers(DatasetPropertiesAnswer)) },
     handler: async ({ params, query: { dataset, properties }, req, res, deps }) => {
-      res.json(await deps.zfs.properties(params.hostname, dataset, properties?.split(',').filter(Boolean) ?? [], requestContext(req)));
+      res.json(
+        await deps.zfs.properties(
+          params.hostname,
+          dataset,
+          properties?.split(',').filter(Boolean) ?? [],
+          requestContext(req),
+        ),
+      );
     },
   }),
   defineRoute({
     method: 'patch',
     path: '/api/devices/{hostname}/zfs/properties',
     operationId: 'zfsSetProperty',
-    summary: 'Set a property of a dataset (validated name and value); readonly, mountpoint, canmount, sharenfs and the like are held',
+    summary:
+      'Set a property of a dataset (validated name and value); readonly, mountpoint, canmount, sharenfs and the like are held',
     tag: 'zfs',
     params: pathHostname,
     body: ZfsPropertySetRequest,
-    answers: { '200': json('set', withKeys(CommandDone, { dataset: z.string(), property: z.string(), value: z.string() })), '409': heldOrConflict() },
+    answers: {
+      '200': json('set', withKeys(CommandDone, { dataset: z.string(), property: z.string(), value: z.string() })),
+      '409': heldOrConflict(),
+    },
     handler: async ({ params, body: request, req, res, deps }) => {
-      const answer = execAnswer(await deps.zfs.setProperty(params.hostname, request, requestContext(req)), deps.publicUrl);
+      const answer = execAnswer(
+        await deps.zfs.setProperty(params.hostname, request, requestContext(req)),
+        deps.publicUrl,
+      );
       res.status(answer.httpStatus).json({ ...request, ...answer.body });
     },
   }),
@@ -99,7 +152,10 @@ export const zfsRoutes = [
     params: { ...pathHostname, pool: PoolParam },
     body: ZfsScrubRequest,
     bodyRequired: false,
-    answers: { '200': json('done', withKeys(CommandDone, { pool: z.string(), action: z.string() })), '409': heldOrConflict() },
+    answers: {
+      '200': json('done', withKeys(CommandDone, { pool: z.string(), action: z.string() })),
+      '409': heldOrConflict(),
+    },
     handler: async ({ params: { hostname, pool }, body: { action }, req, res, deps }) => {
       const answer = execAnswer(await deps.zfs.scrub(hostname, pool, action, requestContext(req)), deps.publicUrl);
       res.status(answer.httpStatus).json({ pool, action, ...answer.body });
@@ -122,7 +178,8 @@ export const zfsRoutes = [
     method: 'post',
     path: '/api/zfs/replications',
     operationId: 'zfsReplicate',
-    summary: 'zfs send | zfs receive from a dataset on one device to another, resumable; a forced receive (rollback of the target) is held',
+    summary:
+      'zfs send | zfs receive from a dataset on one device to another, resumable; a forced receive (rollback of the target) is held',
     tag: 'zfs',
     body: ZfsReplicationRequest,
     answers: {

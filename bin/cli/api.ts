@@ -12,7 +12,9 @@ export class UsageError extends Error {}
 export const SEE_HELP = 'see `infra --help`';
 
 /** Whom the CLI acts for, recorded beside the token's identity (`on_behalf_of`): the local login. */
-const cliUser = `${userInfo().username.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 50)}@cli`;
+const cliUser = `${userInfo()
+  .username.replace(/[^A-Za-z0-9._@-]/g, '_')
+  .slice(0, 50)}@cli`;
 
 /** The typed client of the API (the types are generated from its OpenAPI document, as for the web console). */
 export const api = createClient<paths>({
@@ -26,7 +28,9 @@ export const api = createClient<paths>({
     try {
       return await fetch(request);
     } catch (err) {
-      throw new CliError(`cannot reach the API at ${apiUrl} (${(err as Error).cause ?? (err as Error).message}); is \`npm start\` running?`);
+      throw new CliError(
+        `cannot reach the API at ${apiUrl} (${(err as Error).cause ?? (err as Error).message}); is \`npm start\` running?`,
+      );
     }
   },
 });
@@ -49,7 +53,10 @@ export interface Answer {
 export async function answerOf(pending: Pending<unknown>): Promise<Answer> {
   const { data, error, response } = await pending;
   const body = data ?? error;
-  return { status: response.status, payload: body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : null };
+  return {
+    status: response.status,
+    payload: body !== null && typeof body === 'object' ? (body as Record<string, unknown>) : null,
+  };
 }
 
 export function failure(status: number, payload: Record<string, unknown> | null): CliError {
@@ -61,6 +68,10 @@ export function failure(status: number, payload: Record<string, unknown> | null)
 /** The answer of a call that must succeed; a body-less answer (204) is null. */
 export async function dataOf<T>(pending: Pending<T>): Promise<T> {
   const { data, error, response } = await pending;
-  if (response.status >= 400) throw failure(response.status, error !== null && typeof error === 'object' ? (error as Record<string, unknown>) : null);
+  if (response.status >= 400)
+    throw failure(
+      response.status,
+      error !== null && typeof error === 'object' ? (error as Record<string, unknown>) : null,
+    );
   return (data ?? null) as T;
 }

@@ -31,7 +31,9 @@ export interface Command {
   run(invocation: Invocation<Record<string, string | boolean | Array<string | boolean> | undefined>>): Promise<void>;
 }
 
-function command<const O extends Options>(spec: Omit<Command, 'options' | 'run'> & { options: O; run(invocation: Invocation<ValuesOf<O>>): Promise<void> }): Command {
+function command<const O extends Options>(
+  spec: Omit<Command, 'options' | 'run'> & { options: O; run(invocation: Invocation<ValuesOf<O>>): Promise<void> },
+): Command {
   return spec as unknown as Command;
 }
 
@@ -39,7 +41,13 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, 
 
 function table(rows: string[][]): void {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+  for (const r of rows)
+    process.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
 }
 
 /** Only the entries given: the API takes an absent option as its default. */
@@ -47,12 +55,17 @@ const defined = <T extends string | undefined>(entries: Record<string, T>) =>
   Object.fromEntries(Object.entries(entries).filter((e): e is [string, Exclude<T, undefined>] => e[1] !== undefined));
 
 /** `--tag web=1.27`, `--image web=nginx:1.27`, `--env web:KEY=VALUE` as a stack patch. */
-function stackPatch(values: { tag?: string[] | undefined; image?: string[] | undefined; env?: string[] | undefined }): { services: Record<string, Record<string, unknown>> } {
+function stackPatch(values: { tag?: string[] | undefined; image?: string[] | undefined; env?: string[] | undefined }): {
+  services: Record<string, Record<string, unknown>>;
+} {
   const services: Record<string, Record<string, unknown>> = {};
   const of = (service: string) => (services[service] ??= {});
   const split = (text: string, separator: string, what: string): [string, string] => {
     const at = text.indexOf(separator);
-    if (at <= 0) throw new UsageError(`${what} ${JSON.stringify(text)}: expected ${what === '--env' ? 'SERVICE:KEY=VALUE' : `SERVICE=${what === '--tag' ? 'TAG' : 'REF'}`}; ${SEE_HELP}`);
+    if (at <= 0)
+      throw new UsageError(
+        `${what} ${JSON.stringify(text)}: expected ${what === '--env' ? 'SERVICE:KEY=VALUE' : `SERVICE=${what === '--tag' ? 'TAG' : 'REF'}`}; ${SEE_HELP}`,
+      );
     return [text.slice(0, at), text.slice(at + 1)];
   };
   for (const t of values.tag ?? []) of(split(t, '=', '--tag')[0]).tag = split(t, '=', '--tag')[1];
@@ -62,21 +75,39 @@ function stackPatch(values: { tag?: string[] | undefined; image?: string[] | und
     const [key, value] = split(assignment, '=', '--env');
     ((of(service).environment ??= {}) as Record<string, string>)[key] = value;
   }
-  if (Object.keys(services).length === 0) throw new UsageError(`stacks update needs --file, --tag, --image or --env; ${SEE_HELP}`);
+  if (Object.keys(services).length === 0)
+    throw new UsageError(`stacks update needs --file, --tag, --image or --env; ${SEE_HELP}`);
   return { services };
 }
 
-const proxyLocation = { 'conf-dir': { type: 'string' }, container: { type: 'string' }, host: { type: 'boolean' } } as const;
+const proxyLocation = {
+  'conf-dir': { type: 'string' },
+  container: { type: 'string' },
+  host: { type: 'boolean' },
+} as const;
 
 /** Where the proxy confs are, as the proxy-conf routes' query takes it. */
-function proxyQuery(values: { 'conf-dir'?: string | undefined; container?: string | undefined; host?: boolean | undefined }) {
-  return { conf_dir: values['conf-dir'], ...(values.container ? { container: values.container } : values.host ? { proxy: 'host' as const } : {}) };
+function proxyQuery(values: {
+  'conf-dir'?: string | undefined;
+  container?: string | undefined;
+  host?: boolean | undefined;
+}) {
+  return {
+    conf_dir: values['conf-dir'],
+    ...(values.container ? { container: values.container } : values.host ? { proxy: 'host' as const } : {}),
+  };
 }
 
 /** What a proxy-conf change did (or how far it got before failing), on stderr. */
 function reportProxyConf(answer: { payload: Record<string, unknown> | null }): void {
-  const view = (answer.payload?.proxy_conf ?? (answer.payload?.error as { details?: { proxy_conf?: unknown } } | undefined)?.details?.proxy_conf) as
-    | { path: string | null; phase: string; validation: { command: string; output: string } | null; answer: { detail: string } | null }
+  const view = (answer.payload?.proxy_conf ??
+    (answer.payload?.error as { details?: { proxy_conf?: unknown } } | undefined)?.details?.proxy_conf) as
+    | {
+        path: string | null;
+        phase: string;
+        validation: { command: string; output: string } | null;
+        answer: { detail: string } | null;
+      }
     | undefined;
   if (!view) return;
   process.stderr.write(`${view.path ?? '?'}: ${view.phase}\n`);
@@ -96,27 +127,38 @@ export const COMMANDS: readonly Command[] = [
     },
   },
   command({
-    usage: 'infra device add <hostname> [--address A] [--port N] [--user U] [--key PATH] [--type T] [--tag T]... [--location L] [--no-monitoring]',
+    usage:
+      'infra device add <hostname> [--address A] [--port N] [--user U] [--key PATH] [--type T] [--tag T]... [--location L] [--no-monitoring]',
     options: {
-      address: { type: 'string' }, port: { type: 'string' }, user: { type: 'string' }, key: { type: 'string' },
-      type: { type: 'string' }, tag: { type: 'string', multiple: true }, location: { type: 'string' }, 'no-monitoring': { type: 'boolean' },
+      address: { type: 'string' },
+      port: { type: 'string' },
+      user: { type: 'string' },
+      key: { type: 'string' },
+      type: { type: 'string' },
+      tag: { type: 'string', multiple: true },
+      location: { type: 'string' },
+      'no-monitoring': { type: 'boolean' },
     },
     async run({ positionals, values, usage }) {
       const hostname = positionals[0];
       if (!hostname || positionals.length > 1) throw usage();
-      print(await dataOf(api.POST('/api/devices', {
-        body: {
-          hostname,
-          address: values.address,
-          port: values.port === undefined ? undefined : Number(values.port),
-          username: values.user,
-          identity_file: values.key === undefined ? undefined : path.resolve(values.key),
-          device_type: values.type === undefined ? undefined : asWritten(values.type),
-          tags: values.tag,
-          location: values.location,
-          monitoring_enabled: values['no-monitoring'] ? false : undefined,
-        },
-      })));
+      print(
+        await dataOf(
+          api.POST('/api/devices', {
+            body: {
+              hostname,
+              address: values.address,
+              port: values.port === undefined ? undefined : Number(values.port),
+              username: values.user,
+              identity_file: values.key === undefined ? undefined : path.resolve(values.key),
+              device_type: values.type === undefined ? undefined : asWritten(values.type),
+              tags: values.tag,
+              location: values.location,
+              monitoring_enabled: values['no-monitoring'] ? false : undefined,
+            },
+          }),
+        ),
+      );
     },
   }),
   command({
@@ -126,7 +168,14 @@ export const COMMANDS: readonly Command[] = [
     async run({ values }) {
       const { devices } = await dataOf(api.GET('/api/devices'));
       if (values.json) return void print(devices);
-      const rows = devices.map((d) => [d.hostname, `${d.username}@${d.address}:${d.port}`, d.device_type, d.status, d.last_seen ?? '-', d.monitoring_enabled ? 'on' : 'off']);
+      const rows = devices.map((d) => [
+        d.hostname,
+        `${d.username}@${d.address}:${d.port}`,
+        d.device_type,
+        d.status,
+        d.last_seen ?? '-',
+        d.monitoring_enabled ? 'on' : 'off',
+      ]);
       table([['HOSTNAME', 'TARGET', 'TYPE', 'STATUS', 'LAST SEEN', 'POLLING'], ...rows.map((r) => r.map(String))]);
     },
   }),
@@ -146,15 +195,24 @@ export const COMMANDS: readonly Command[] = [
       const file = positionals[0];
       if (!file) throw usage();
       const config = await readFile(file, 'utf8').catch((err: Error) => {
-        throw new CliError(`cannot read ${file} (${err.message}); give the path of an OpenSSH client config such as ~/.ssh/config`);
+        throw new CliError(
+          `cannot read ${file} (${err.message}); give the path of an OpenSSH client config such as ~/.ssh/config`,
+        );
       });
-      print(await dataOf(api.POST('/api/devices/import', {
-        body: {
-          config,
-          dry_run: values['dry-run'] ?? false,
-          defaults: { username: values.user, identity_file: values.key === undefined ? undefined : path.resolve(values.key) },
-        },
-      })));
+      print(
+        await dataOf(
+          api.POST('/api/devices/import', {
+            body: {
+              config,
+              dry_run: values['dry-run'] ?? false,
+              defaults: {
+                username: values.user,
+                identity_file: values.key === undefined ? undefined : path.resolve(values.key),
+              },
+            },
+          }),
+        ),
+      );
     },
   }),
   command({
@@ -163,9 +221,16 @@ export const COMMANDS: readonly Command[] = [
     async run({ positionals, values, usage }) {
       const [device, dataType] = positionals.filter(Boolean);
       if (!device || !dataType) throw usage();
-      print(await dataOf(api.GET('/api/devices/{hostname}/{data_type}', {
-        params: { path: { hostname: device, data_type: asWritten(dataType) }, query: values.fresh ? { force_refresh: 'true' } : {} },
-      })));
+      print(
+        await dataOf(
+          api.GET('/api/devices/{hostname}/{data_type}', {
+            params: {
+              path: { hostname: device, data_type: asWritten(dataType) },
+              query: values.fresh ? { force_refresh: 'true' } : {},
+            },
+          }),
+        ),
+      );
     },
   }),
   {
@@ -175,34 +240,47 @@ export const COMMANDS: readonly Command[] = [
       const device = args[0];
       const commandLine = dash >= 0 ? args.slice(dash + 1).join(' ') : args.slice(1).join(' ');
       if (!device || device === '--' || !commandLine) throw usage();
-      return operation(await answerOf(api.POST('/api/devices/{hostname}/exec', { params: { path: { hostname: device } }, body: { command: commandLine } })));
+      return operation(
+        await answerOf(
+          api.POST('/api/devices/{hostname}/exec', {
+            params: { path: { hostname: device } },
+            body: { command: commandLine },
+          }),
+        ),
+      );
     },
   },
   command({
     usage: `infra container <start|stop|restart|remove|inspect|logs|exec> <device> <name>... [--force] [--volumes] [--timeout S]
                 [--tail N] [--since 15m|ISO] [--timestamps] [-- <command...> (exec)]`,
     options: {
-      force: { type: 'boolean' }, volumes: { type: 'boolean' }, timeout: { type: 'string' },
-      tail: { type: 'string' }, since: { type: 'string' }, timestamps: { type: 'boolean' },
+      force: { type: 'boolean' },
+      volumes: { type: 'boolean' },
+      timeout: { type: 'string' },
+      tail: { type: 'string' },
+      since: { type: 'string' },
+      timestamps: { type: 'boolean' },
     },
     tail: true,
     async run({ positionals, values, tail, usage }) {
       const [action, device, ...containers] = positionals;
       if (!action || !device || containers.length === 0) throw usage();
-      const answer = await answerOf(api.POST('/api/devices/{hostname}/containers/actions', {
-        params: { path: { hostname: device } },
-        body: {
-          action: asWritten(action),
-          containers,
-          force: values.force,
-          volumes: values.volumes,
-          timeout_seconds: values.timeout === undefined ? undefined : Number(values.timeout),
-          tail: values.tail === undefined ? undefined : Number(values.tail),
-          since: values.since,
-          timestamps: values.timestamps,
-          command: tail === null ? undefined : tail.join(' '),
-        },
-      }));
+      const answer = await answerOf(
+        api.POST('/api/devices/{hostname}/containers/actions', {
+          params: { path: { hostname: device } },
+          body: {
+            action: asWritten(action),
+            containers,
+            force: values.force,
+            volumes: values.volumes,
+            timeout_seconds: values.timeout === undefined ? undefined : Number(values.timeout),
+            tail: values.tail === undefined ? undefined : Number(values.tail),
+            since: values.since,
+            timestamps: values.timestamps,
+            command: tail === null ? undefined : tail.join(' '),
+          },
+        }),
+      );
       if (answer.status === 200 && action === 'inspect') return void print(answer.payload?.inspect);
       if (answer.status === 200 && answer.payload?.after) {
         for (const c of answer.payload.after as Array<{ name: string; state: string | null; status: string | null }>) {
@@ -217,12 +295,16 @@ export const COMMANDS: readonly Command[] = [
     async run({ positionals, usage }) {
       const [device, vmid, action] = positionals;
       if (!device || !vmid || !action || positionals.length > 3) throw usage();
-      const answer = await answerOf(api.POST('/api/devices/{hostname}/guests/{vmid}/{action}', {
-        params: { path: { hostname: device, vmid: asWritten(vmid), action: asWritten(action) } },
-      }));
+      const answer = await answerOf(
+        api.POST('/api/devices/{hostname}/guests/{vmid}/{action}', {
+          params: { path: { hostname: device, vmid: asWritten(vmid), action: asWritten(action) } },
+        }),
+      );
       if (answer.status === 200 && answer.payload && 'after' in answer.payload) {
         const after = answer.payload.after as { status: string; lock: string | null } | null;
-        process.stderr.write(`${vmid}: ${after === null ? 'gone' : `${after.status}${after.lock ? ` (locked: ${after.lock})` : ''}`}\n`);
+        process.stderr.write(
+          `${vmid}: ${after === null ? 'gone' : `${after.status}${after.lock ? ` (locked: ${after.lock})` : ''}`}\n`,
+        );
       }
       return operation(answer);
     },
@@ -233,25 +315,50 @@ export const COMMANDS: readonly Command[] = [
     async run({ positionals, values, usage }) {
       const [device] = positionals;
       if (!device || positionals.length > 1) throw usage();
-      if (!values.unit) throw new UsageError(`infra logs needs --unit <unit> (for a container: infra container logs <device> <name>); ${SEE_HELP}`);
-      return operation(await answerOf(api.GET('/api/devices/{hostname}/services/{unit}/logs', {
-        params: { path: { hostname: device, unit: values.unit }, query: { tail: values.tail ? asWritten(values.tail) : undefined, since: values.since || undefined } },
-      })));
+      if (!values.unit)
+        throw new UsageError(
+          `infra logs needs --unit <unit> (for a container: infra container logs <device> <name>); ${SEE_HELP}`,
+        );
+      return operation(
+        await answerOf(
+          api.GET('/api/devices/{hostname}/services/{unit}/logs', {
+            params: {
+              path: { hostname: device, unit: values.unit },
+              query: { tail: values.tail ? asWritten(values.tail) : undefined, since: values.since || undefined },
+            },
+          }),
+        ),
+      );
     },
   }),
   command({
     usage: `infra maintenance <device> on [--keep NAME]... [--include NAME]... [--reason TEXT]   (asks for the phrase)
 infra maintenance <device> off|status`,
-    options: { keep: { type: 'string', multiple: true }, include: { type: 'string', multiple: true }, reason: { type: 'string' } },
+    options: {
+      keep: { type: 'string', multiple: true },
+      include: { type: 'string', multiple: true },
+      reason: { type: 'string' },
+    },
     async run({ positionals, values, usage }) {
       const [device, verb] = positionals;
       if (!device || positionals.length !== 2) throw usage();
       const route = { params: { path: { hostname: device } } };
       if (verb === 'status') return void print(await dataOf(api.GET('/api/devices/{hostname}/maintenance', route)));
-      if (verb === 'off') return void print(await dataOf(api.POST('/api/devices/{hostname}/maintenance', { ...route, body: { enable: false } })));
+      if (verb === 'off')
+        return void print(
+          await dataOf(api.POST('/api/devices/{hostname}/maintenance', { ...route, body: { enable: false } })),
+        );
       if (verb !== 'on') throw usage();
-      const answer = await answerOf(api.POST('/api/devices/{hostname}/maintenance', { ...route, body: { enable: true, keep: values.keep, include: values.include, reason: values.reason } }));
-      const plan = (answer.payload?.maintenance as { plan?: { stop: string[]; kept: Array<{ name: string; reason: string }> } } | undefined)?.plan;
+      const answer = await answerOf(
+        api.POST('/api/devices/{hostname}/maintenance', {
+          ...route,
+          body: { enable: true, keep: values.keep, include: values.include, reason: values.reason },
+        }),
+      );
+      const plan = (
+        answer.payload?.maintenance as
+          { plan?: { stop: string[]; kept: Array<{ name: string; reason: string }> } } | undefined
+      )?.plan;
       if (plan) {
         process.stderr.write(`stops, in this order: ${plan.stop.join(', ') || 'nothing'}\n`);
         for (const k of plan.kept) process.stderr.write(`keeps ${k.name}: ${k.reason}\n`);
@@ -261,33 +368,52 @@ infra maintenance <device> off|status`,
     },
   }),
   command({
-    usage: 'infra restart <device> <compose_service> [--project P]   the service, then its dependents in depends_on order',
+    usage:
+      'infra restart <device> <compose_service> [--project P]   the service, then its dependents in depends_on order',
     options: { project: { type: 'string' } },
     async run({ positionals, values, usage }) {
       const [device, service] = positionals;
       if (!device || !service || positionals.length > 2) throw usage();
-      const answer = await answerOf(api.POST('/api/devices/{hostname}/compose/services/{service}/restart', {
-        params: { path: { hostname: device, service } },
-        body: { project: values.project },
-      }));
-      const steps = (answer.payload?.restart ?? (answer.payload?.error as { details?: { restart?: unknown } } | undefined)?.details?.restart) as { steps: Array<{ service: string; state: string; detail: string | null }> } | undefined;
-      for (const step of steps?.steps ?? []) process.stderr.write(`${step.service}: ${step.state}${step.detail ? ` — ${step.detail}` : ''}\n`);
+      const answer = await answerOf(
+        api.POST('/api/devices/{hostname}/compose/services/{service}/restart', {
+          params: { path: { hostname: device, service } },
+          body: { project: values.project },
+        }),
+      );
+      const steps = (answer.payload?.restart ??
+        (answer.payload?.error as { details?: { restart?: unknown } } | undefined)?.details?.restart) as
+        { steps: Array<{ service: string; state: string; detail: string | null }> } | undefined;
+      for (const step of steps?.steps ?? [])
+        process.stderr.write(`${step.service}: ${step.state}${step.detail ? ` — ${step.detail}` : ''}\n`);
       if (answer.status === 200) return;
       return operation(answer);
     },
   }),
   command({
-    usage: 'infra proxy list <device> [--conf-dir DIR] [--container NAME | --host] [--json]   confs, upstreams, broken ones',
+    usage:
+      'infra proxy list <device> [--conf-dir DIR] [--container NAME | --host] [--json]   confs, upstreams, broken ones',
     options: { ...proxyLocation, json: { type: 'boolean' } },
     async run({ positionals, values, usage }) {
       const [device] = positionals;
       if (!device || positionals.length !== 1) throw usage();
-      const listed = await dataOf(api.GET('/api/devices/{hostname}/proxy-confs', { params: { path: { hostname: device }, query: proxyQuery(values) } }));
+      const listed = await dataOf(
+        api.GET('/api/devices/{hostname}/proxy-confs', {
+          params: { path: { hostname: device }, query: proxyQuery(values) },
+        }),
+      );
       if (values.json) return void print(listed);
-      process.stdout.write(`${listed.proxy.conf_dir} (${listed.proxy.mode === 'container' ? `container ${listed.proxy.container}` : 'host nginx'})\n`);
+      process.stdout.write(
+        `${listed.proxy.conf_dir} (${listed.proxy.mode === 'container' ? `container ${listed.proxy.container}` : 'host nginx'})\n`,
+      );
       for (const c of listed.confs) {
-        const upstreams = c.upstreams.map((u) => `${u.url} [${u.state}${u.container_state && u.state !== 'running' ? `: ${u.container_state}` : ''}]`).join(', ');
-        process.stdout.write(`  ${c.file}  ${[...c.server_names, ...c.locations].join(' ')}  → ${c.parse_error ? `unreadable: ${c.parse_error}` : upstreams || 'no upstream'}\n`);
+        const upstreams = c.upstreams
+          .map(
+            (u) => `${u.url} [${u.state}${u.container_state && u.state !== 'running' ? `: ${u.container_state}` : ''}]`,
+          )
+          .join(', ');
+        process.stdout.write(
+          `  ${c.file}  ${[...c.server_names, ...c.locations].join(' ')}  → ${c.parse_error ? `unreadable: ${c.parse_error}` : upstreams || 'no upstream'}\n`,
+        );
       }
       for (const i of listed.insights) process.stdout.write(`  [warning] ${i.message}\n`);
     },
@@ -297,32 +423,43 @@ infra maintenance <device> off|status`,
                 [--auth authelia|authentik] [--websocket] [--conf-dir DIR] [--container NAME | --host] [--check-url URL]
                                                  write, nginx -t, reload, check; undone on failure (replacing asks for the phrase)`,
     options: {
-      ...proxyLocation, upstream: { type: 'string' }, https: { type: 'boolean' }, subfolder: { type: 'boolean' }, path: { type: 'string' },
-      subdomain: { type: 'string' }, domain: { type: 'string' }, auth: { type: 'string' }, websocket: { type: 'boolean' }, 'check-url': { type: 'string' },
+      ...proxyLocation,
+      upstream: { type: 'string' },
+      https: { type: 'boolean' },
+      subfolder: { type: 'boolean' },
+      path: { type: 'string' },
+      subdomain: { type: 'string' },
+      domain: { type: 'string' },
+      auth: { type: 'string' },
+      websocket: { type: 'boolean' },
+      'check-url': { type: 'string' },
     },
     async run({ positionals, values, usage }) {
       const [device, name] = positionals;
       if (!device || !name || positionals.length !== 2) throw usage();
       const upstream = /^([^:]+):(\d+)$/.exec(values.upstream ?? '');
-      if (!upstream) throw new UsageError(`--upstream APP:PORT is required (e.g. --upstream jellyfin:8096); ${SEE_HELP}`);
-      const answer = await answerOf(api.POST('/api/devices/{hostname}/proxy-confs', {
-        params: { path: { hostname: device } },
-        body: {
-          name,
-          kind: values.subfolder ? 'subfolder' : 'subdomain',
-          subdomain: values.subdomain,
-          domain: values.domain,
-          path: values.path,
-          upstream_app: upstream[1]!,
-          upstream_port: Number(upstream[2]),
-          upstream_proto: values.https ? 'https' : 'http',
-          auth: values.auth === undefined ? undefined : asWritten(values.auth),
-          websocket: values.websocket,
-          conf_dir: values['conf-dir'],
-          proxy: values.container ? { container: values.container } : values.host ? 'host' : undefined,
-          check_url: values['check-url'],
-        },
-      }));
+      if (!upstream)
+        throw new UsageError(`--upstream APP:PORT is required (e.g. --upstream jellyfin:8096); ${SEE_HELP}`);
+      const answer = await answerOf(
+        api.POST('/api/devices/{hostname}/proxy-confs', {
+          params: { path: { hostname: device } },
+          body: {
+            name,
+            kind: values.subfolder ? 'subfolder' : 'subdomain',
+            subdomain: values.subdomain,
+            domain: values.domain,
+            path: values.path,
+            upstream_app: upstream[1]!,
+            upstream_port: Number(upstream[2]),
+            upstream_proto: values.https ? 'https' : 'http',
+            auth: values.auth === undefined ? undefined : asWritten(values.auth),
+            websocket: values.websocket,
+            conf_dir: values['conf-dir'],
+            proxy: values.container ? { container: values.container } : values.host ? 'host' : undefined,
+            check_url: values['check-url'],
+          },
+        }),
+      );
       reportProxyConf(answer);
       if (answer.status === 200) return;
       return operation(answer);
@@ -334,7 +471,11 @@ infra maintenance <device> off|status`,
     async run({ positionals, values, usage }) {
       const [device, file] = positionals;
       if (!device || !file || positionals.length !== 2) throw usage();
-      const answer = await answerOf(api.DELETE('/api/devices/{hostname}/proxy-confs/{file}', { params: { path: { hostname: device, file }, query: proxyQuery(values) } }));
+      const answer = await answerOf(
+        api.DELETE('/api/devices/{hostname}/proxy-confs/{file}', {
+          params: { path: { hostname: device, file }, query: proxyQuery(values) },
+        }),
+      );
       reportProxyConf(answer);
       if (answer.status === 200) return;
       return operation(answer);
@@ -346,7 +487,13 @@ infra maintenance <device> off|status`,
     async run({ positionals, values, usage }) {
       const [device] = positionals;
       if (!device || positionals.length !== 1) throw usage();
-      print(await dataOf(api.GET('/api/devices/{hostname}/stacks', { params: { path: { hostname: device }, query: values.fresh ? { force_refresh: 'true' } : {} } })));
+      print(
+        await dataOf(
+          api.GET('/api/devices/{hostname}/stacks', {
+            params: { path: { hostname: device }, query: values.fresh ? { force_refresh: 'true' } : {} },
+          }),
+        ),
+      );
     },
   }),
   command({
@@ -355,28 +502,54 @@ infra maintenance <device> off|status`,
     async run({ positionals, usage }) {
       const [device, name] = positionals;
       if (!device || !name || positionals.length !== 2) throw usage();
-      print(await dataOf(api.GET('/api/devices/{hostname}/stacks/{name}', { params: { path: { hostname: device, name } } })));
+      print(
+        await dataOf(
+          api.GET('/api/devices/{hostname}/stacks/{name}', { params: { path: { hostname: device, name } } }),
+        ),
+      );
     },
   }),
   command({
-    usage: 'infra stacks deploy <device> <name> <compose_file> [--deadline S]   refused on a taken port; removed again if it fails',
+    usage:
+      'infra stacks deploy <device> <name> <compose_file> [--deadline S]   refused on a taken port; removed again if it fails',
     options: { deadline: { type: 'string' } },
     async run({ verb, positionals, values, usage }) {
       const [device, name, composeFile] = positionals;
       if (!device || !name || !composeFile || positionals.length !== 3) throw usage();
       const compose = await readFile(composeFile, 'utf8');
-      return stackChange(verb, await answerOf(api.POST('/api/devices/{hostname}/stacks', { params: { path: { hostname: device } }, body: { name, compose, ...deadline(values) } })));
+      return stackChange(
+        verb,
+        await answerOf(
+          api.POST('/api/devices/{hostname}/stacks', {
+            params: { path: { hostname: device } },
+            body: { name, compose, ...deadline(values) },
+          }),
+        ),
+      );
     },
   }),
   command({
     usage: `infra stacks update <device> <name> [--file F] [--tag SERVICE=TAG]... [--image SERVICE=REF]... [--env SERVICE:KEY=VALUE]...
                 [--deadline S]                   reverted to the previous file and digests if it does not come up`,
-    options: { deadline: { type: 'string' }, file: { type: 'string' }, tag: { type: 'string', multiple: true }, image: { type: 'string', multiple: true }, env: { type: 'string', multiple: true } },
+    options: {
+      deadline: { type: 'string' },
+      file: { type: 'string' },
+      tag: { type: 'string', multiple: true },
+      image: { type: 'string', multiple: true },
+      env: { type: 'string', multiple: true },
+    },
     async run({ verb, positionals, values, usage }) {
       const [device, name] = positionals;
       if (!device || !name || positionals.length !== 2) throw usage();
-      const body = values.file ? { compose: await readFile(values.file, 'utf8'), ...deadline(values) } : { patch: stackPatch(values), ...deadline(values) };
-      return stackChange(verb, await answerOf(api.PATCH('/api/devices/{hostname}/stacks/{name}', { params: { path: { hostname: device, name } }, body })));
+      const body = values.file
+        ? { compose: await readFile(values.file, 'utf8'), ...deadline(values) }
+        : { patch: stackPatch(values), ...deadline(values) };
+      return stackChange(
+        verb,
+        await answerOf(
+          api.PATCH('/api/devices/{hostname}/stacks/{name}', { params: { path: { hostname: device, name } }, body }),
+        ),
+      );
     },
   }),
   command({
@@ -386,7 +559,12 @@ infra maintenance <device> off|status`,
       const [device, name] = positionals;
       if (!device || !name || positionals.length !== 2) throw usage();
       const route = { params: { path: { hostname: device, name, action: asWritten(verb) } } };
-      return stackChange(verb, await answerOf(api.POST('/api/devices/{hostname}/stacks/{name}/{action}', { ...route, body: deadline(values) })));
+      return stackChange(
+        verb,
+        await answerOf(
+          api.POST('/api/devices/{hostname}/stacks/{name}/{action}', { ...route, body: deadline(values) }),
+        ),
+      );
     },
   }),
   command({
@@ -396,7 +574,15 @@ infra maintenance <device> off|status`,
       const [device, name] = positionals;
       if (!device || !name || positionals.length !== 2) throw usage();
       const route = { params: { path: { hostname: device, name, action: 'remove' as const } } };
-      return stackChange(verb, await answerOf(api.POST('/api/devices/{hostname}/stacks/{name}/{action}', { ...route, body: { volumes: values.volumes ?? false } })));
+      return stackChange(
+        verb,
+        await answerOf(
+          api.POST('/api/devices/{hostname}/stacks/{name}/{action}', {
+            ...route,
+            body: { volumes: values.volumes ?? false },
+          }),
+        ),
+      );
     },
   }),
   command({
@@ -407,13 +593,17 @@ infra maintenance <device> off|status`,
       if (named.length > 1) throw usage();
       const query = values.focus ? { focus: asWritten(values.focus) } : {};
       const result = named[0]
-        ? await dataOf(api.GET('/api/devices/{hostname}/diagnosis', { params: { path: { hostname: named[0] }, query } }))
+        ? await dataOf(
+            api.GET('/api/devices/{hostname}/diagnosis', { params: { path: { hostname: named[0] }, query } }),
+          )
         : await dataOf(api.GET('/api/diagnosis', { params: { query } }));
       if (values.json) return void print(result);
       for (const report of result.reports) {
         process.stdout.write(`${report.device}: ${report.summary}\n`);
-        for (const f of report.findings) process.stdout.write(`  [${f.severity}] ${f.message}\n      → ${f.recommendation}\n`);
-        for (const u of report.unavailable as Array<{ data_type: string; reason: string }>) process.stdout.write(`  (not checked: ${u.data_type} — ${u.reason})\n`);
+        for (const f of report.findings)
+          process.stdout.write(`  [${f.severity}] ${f.message}\n      → ${f.recommendation}\n`);
+        for (const u of report.unavailable as Array<{ data_type: string; reason: string }>)
+          process.stdout.write(`  (not checked: ${u.data_type} — ${u.reason})\n`);
       }
     },
   }),
@@ -422,7 +612,10 @@ infra maintenance <device> off|status`,
     options: { device: { type: 'string' }, state: { type: 'string' } },
     async run({ positionals, values, usage }) {
       if (positionals.length !== 0) throw usage();
-      const query = { ...(values.device && { device: values.device }), ...(values.state && { state: asWritten(values.state) }) };
+      const query = {
+        ...(values.device && { device: values.device }),
+        ...(values.state && { state: asWritten(values.state) }),
+      };
       print(await dataOf(api.GET('/api/incidents', { params: { query } })));
     },
   }),
@@ -439,7 +632,11 @@ infra maintenance <device> off|status`,
     options: { note: { type: 'string' } },
     async run({ positionals: [id], values, usage }) {
       if (!id) throw usage();
-      print(await dataOf(api.POST('/api/incidents/{id}/replaced', { params: { path: { id } }, body: { note: values.note } })));
+      print(
+        await dataOf(
+          api.POST('/api/incidents/{id}/replaced', { params: { path: { id } }, body: { note: values.note } }),
+        ),
+      );
     },
   }),
   command({
@@ -449,30 +646,64 @@ infra maintenance <device> off|status`,
       const [device, snapshot] = positionals;
       const at = snapshot?.indexOf('@') ?? -1;
       if (!device || !snapshot || at <= 0) throw usage();
-      const body = { dataset: snapshot.slice(0, at), name: snapshot.slice(at + 1), recursive: values.recursive ?? false };
-      const answer = await answerOf(api.POST('/api/devices/{hostname}/zfs/snapshots', { params: { path: { hostname: device } }, body }));
+      const body = {
+        dataset: snapshot.slice(0, at),
+        name: snapshot.slice(at + 1),
+        recursive: values.recursive ?? false,
+      };
+      const answer = await answerOf(
+        api.POST('/api/devices/{hostname}/zfs/snapshots', { params: { path: { hostname: device } }, body }),
+      );
       return operation({ ...answer, status: answer.status === 201 ? 200 : answer.status });
     },
   }),
   command({
     usage: 'infra zfs snapshots <device> [--dataset D] [--pattern GLOB] [--older-than 30d|ISO] [--limit N]',
-    options: { dataset: { type: 'string' }, pattern: { type: 'string' }, 'older-than': { type: 'string' }, limit: count },
+    options: {
+      dataset: { type: 'string' },
+      pattern: { type: 'string' },
+      'older-than': { type: 'string' },
+      limit: count,
+    },
     async run({ positionals: [device], values, usage }) {
       if (!device) throw usage();
-      const query = { dataset: values.dataset, name_pattern: values.pattern, older_than: values['older-than'], limit: values.limit === undefined ? undefined : asWritten(values.limit) };
-      print(await dataOf(api.GET('/api/devices/{hostname}/zfs/snapshots', { params: { path: { hostname: device }, query } })));
+      const query = {
+        dataset: values.dataset,
+        name_pattern: values.pattern,
+        older_than: values['older-than'],
+        limit: values.limit === undefined ? undefined : asWritten(values.limit),
+      };
+      print(
+        await dataOf(
+          api.GET('/api/devices/{hostname}/zfs/snapshots', { params: { path: { hostname: device }, query } }),
+        ),
+      );
     },
   }),
   command({
     usage: `infra zfs prune <device> <dataset> [--keep-last N] [--hourly N] [--daily N] [--weekly N] [--monthly N] [--yearly N]
                 [--pattern GLOB] [--recursive] [--dry-run]   destroying is held until a person confirms`,
     options: {
-      'keep-last': count, hourly: count, daily: count, weekly: count, monthly: count, yearly: count,
-      pattern: { type: 'string' }, recursive: { type: 'boolean', short: 'r' }, 'dry-run': { type: 'boolean' },
+      'keep-last': count,
+      hourly: count,
+      daily: count,
+      weekly: count,
+      monthly: count,
+      yearly: count,
+      pattern: { type: 'string' },
+      recursive: { type: 'boolean', short: 'r' },
+      'dry-run': { type: 'boolean' },
     },
     async run({ positionals: [device, dataset], values, usage }) {
       if (!device || !dataset) throw usage();
-      const keep = defined({ keep_last: values['keep-last'], hourly: values.hourly, daily: values.daily, weekly: values.weekly, monthly: values.monthly, yearly: values.yearly });
+      const keep = defined({
+        keep_last: values['keep-last'],
+        hourly: values.hourly,
+        daily: values.daily,
+        weekly: values.weekly,
+        monthly: values.monthly,
+        yearly: values.yearly,
+      });
       const body = {
         dataset,
         ...Object.fromEntries(Object.entries(keep).map(([k, v]) => [k, Number(v)])),
@@ -480,8 +711,11 @@ infra maintenance <device> off|status`,
         recursive: values.recursive ?? false,
         dry_run: values['dry-run'] ?? false,
       };
-      const answer = await answerOf(api.POST('/api/devices/{hostname}/zfs/snapshots/prune', { params: { path: { hostname: device } }, body }));
-      const plan = answer.payload?.plan as { keep: Array<{ name: string; reasons: string[] }>; destroy: Array<{ name: string }> } | undefined;
+      const answer = await answerOf(
+        api.POST('/api/devices/{hostname}/zfs/snapshots/prune', { params: { path: { hostname: device } }, body }),
+      );
+      const plan = answer.payload?.plan as
+        { keep: Array<{ name: string; reasons: string[] }>; destroy: Array<{ name: string }> } | undefined;
       if (plan) {
         for (const kept of plan.keep) process.stdout.write(`keep     ${kept.name}  (${kept.reasons.join(', ')})\n`);
         for (const doomed of plan.destroy) process.stdout.write(`destroy  ${doomed.name}\n`);
@@ -496,7 +730,11 @@ infra maintenance <device> off|status`,
     async run({ positionals: [device, snapshot, target], values, usage }) {
       if (!device || !snapshot || !target) throw usage();
       const body = { snapshot, target, create_parents: values.parents ?? false };
-      return operation(await answerOf(api.POST('/api/devices/{hostname}/zfs/clones', { params: { path: { hostname: device } }, body })));
+      return operation(
+        await answerOf(
+          api.POST('/api/devices/{hostname}/zfs/clones', { params: { path: { hostname: device } }, body }),
+        ),
+      );
     },
   }),
   command({
@@ -504,7 +742,13 @@ infra maintenance <device> off|status`,
     options: {},
     async run({ positionals: [device, dataset, properties], usage }) {
       if (!device || !dataset) throw usage();
-      print(await dataOf(api.GET('/api/devices/{hostname}/zfs/properties', { params: { path: { hostname: device }, query: { dataset, properties } } })));
+      print(
+        await dataOf(
+          api.GET('/api/devices/{hostname}/zfs/properties', {
+            params: { path: { hostname: device }, query: { dataset, properties } },
+          }),
+        ),
+      );
     },
   }),
   command({
@@ -514,7 +758,11 @@ infra maintenance <device> off|status`,
       if (!device || !dataset || !setting?.includes('=')) throw usage();
       const at = setting.indexOf('=');
       const body = { dataset, property: setting.slice(0, at), value: setting.slice(at + 1) };
-      return operation(await answerOf(api.PATCH('/api/devices/{hostname}/zfs/properties', { params: { path: { hostname: device } }, body })));
+      return operation(
+        await answerOf(
+          api.PATCH('/api/devices/{hostname}/zfs/properties', { params: { path: { hostname: device } }, body }),
+        ),
+      );
     },
   }),
   command({
@@ -523,7 +771,14 @@ infra maintenance <device> off|status`,
     async run({ positionals: [device, pool], values, usage }) {
       if (!device || !pool) throw usage();
       const route = { params: { path: { hostname: device, pool } } };
-      return operation(await answerOf(api.POST('/api/devices/{hostname}/zfs/pools/{pool}/scrub', { ...route, body: { action: values.stop ? 'stop' : 'start' } })));
+      return operation(
+        await answerOf(
+          api.POST('/api/devices/{hostname}/zfs/pools/{pool}/scrub', {
+            ...route,
+            body: { action: values.stop ? 'stop' : 'start' },
+          }),
+        ),
+      );
     },
   }),
   command({
@@ -532,7 +787,9 @@ infra maintenance <device> off|status`,
     async run({ positionals: [device], values, usage }) {
       if (!device) throw usage();
       const query = { pool: values.pool, limit: values.limit === undefined ? undefined : asWritten(values.limit) };
-      print(await dataOf(api.GET('/api/devices/{hostname}/zfs/events', { params: { path: { hostname: device }, query } })));
+      print(
+        await dataOf(api.GET('/api/devices/{hostname}/zfs/events', { params: { path: { hostname: device }, query } })),
+      );
     },
   }),
   command({
@@ -541,11 +798,22 @@ infra maintenance <device> off|status`,
     options: { snapshot: { type: 'string' }, intermediates: { type: 'boolean' }, force: { type: 'boolean' } },
     async run({ positionals: [source = '', target], values, usage }) {
       if (!source.includes(':') || !target?.includes(':')) throw usage();
-      const [sourceDevice, sourceDataset] = [source.slice(0, source.indexOf(':')), source.slice(source.indexOf(':') + 1)];
-      const [targetDevice, targetDataset] = [target.slice(0, target.indexOf(':')), target.slice(target.indexOf(':') + 1)];
+      const [sourceDevice, sourceDataset] = [
+        source.slice(0, source.indexOf(':')),
+        source.slice(source.indexOf(':') + 1),
+      ];
+      const [targetDevice, targetDataset] = [
+        target.slice(0, target.indexOf(':')),
+        target.slice(target.indexOf(':') + 1),
+      ];
       const body = {
-        source_device: sourceDevice, source_dataset: sourceDataset, target_device: targetDevice, target_dataset: targetDataset,
-        ...defined({ snapshot: values.snapshot }), intermediates: values.intermediates ?? false, force: values.force ?? false,
+        source_device: sourceDevice,
+        source_dataset: sourceDataset,
+        target_device: targetDevice,
+        target_dataset: targetDataset,
+        ...defined({ snapshot: values.snapshot }),
+        intermediates: values.intermediates ?? false,
+        force: values.force ?? false,
       };
       const answer = await answerOf(api.POST('/api/zfs/replications', { body }));
       if (answer.status === 409 && answer.payload?.status === 'DESTRUCTIVE_ACTION_BLOCKED') return operation(answer);
@@ -554,10 +822,13 @@ infra maintenance <device> off|status`,
       // Follows the transfer: it may take hours; Ctrl-C leaves it running (`infra zfs replication <id>`).
       while (replication.phase === 'transferring' || replication.phase === 'planning') {
         await new Promise((resolve) => setTimeout(resolve, 2000));
-        replication = (await dataOf(api.GET('/api/zfs/replications/{id}', { params: { path: { id: replication.replication_id } } }))).replication;
+        replication = (
+          await dataOf(api.GET('/api/zfs/replications/{id}', { params: { path: { id: replication.replication_id } } }))
+        ).replication;
       }
       print({ replication });
-      if (replication.phase === 'failed' || replication.phase === 'cancelled') throw new CliError(`replication ${replication.phase}`);
+      if (replication.phase === 'failed' || replication.phase === 'cancelled')
+        throw new CliError(`replication ${replication.phase}`);
     },
   }),
   command({
@@ -580,22 +851,44 @@ infra maintenance <device> off|status`,
     async run({ verb, positionals: [device, watched], usage }) {
       if (!device || !watched) throw usage();
       const route = { params: { path: { hostname: device } } };
-      if (verb === 'watch') return void print(await dataOf(api.POST('/api/devices/{hostname}/config/watch-paths', { ...route, body: { path: watched } })));
-      print(await dataOf(api.DELETE('/api/devices/{hostname}/config/watch-paths', { params: { ...route.params, query: { path: watched } } })));
+      if (verb === 'watch')
+        return void print(
+          await dataOf(api.POST('/api/devices/{hostname}/config/watch-paths', { ...route, body: { path: watched } })),
+        );
+      print(
+        await dataOf(
+          api.DELETE('/api/devices/{hostname}/config/watch-paths', {
+            params: { ...route.params, query: { path: watched } },
+          }),
+        ),
+      );
     },
   },
   {
     usage: 'infra config history <device> <path>             every stored version of a file',
     async run({ positionals: [device, file], usage }) {
       if (!device || !file) throw usage();
-      print(await dataOf(api.GET('/api/devices/{hostname}/config/history', { params: { path: { hostname: device }, query: { path: file } } })));
+      print(
+        await dataOf(
+          api.GET('/api/devices/{hostname}/config/history', {
+            params: { path: { hostname: device }, query: { path: file } },
+          }),
+        ),
+      );
     },
   },
   {
-    usage: 'infra config show <snapshot_id> [--raw]          one version and its meaning; secrets hidden (--raw: admin only)',
+    usage:
+      'infra config show <snapshot_id> [--raw]          one version and its meaning; secrets hidden (--raw: admin only)',
     async run({ positionals: [id, raw], usage }) {
       if (!id) throw usage();
-      print(await dataOf(api.GET('/api/config/snapshots/{id}', { params: { path: { id }, query: raw === '--raw' ? { raw: 'true' } : {} } })));
+      print(
+        await dataOf(
+          api.GET('/api/config/snapshots/{id}', {
+            params: { path: { id }, query: raw === '--raw' ? { raw: 'true' } : {} },
+          }),
+        ),
+      );
     },
   },
   {
@@ -612,7 +905,11 @@ infra maintenance <device> off|status`,
     options: { device: { type: 'string' }, since: { type: 'string' }, limit: count },
     allowPositionals: false,
     async run({ values }) {
-      const query = { ...(values.device && { device: values.device }), ...(values.since && { since: values.since }), ...(values.limit && { limit: asWritten(values.limit) }) };
+      const query = {
+        ...(values.device && { device: values.device }),
+        ...(values.since && { since: values.since }),
+        ...(values.limit && { limit: asWritten(values.limit) }),
+      };
       print(await dataOf(api.GET('/api/config/changes', { params: { query } })));
     },
   }),
@@ -629,9 +926,16 @@ infra maintenance <device> off|status`,
     options: { scope: { type: 'string' }, 'expires-days': { type: 'string' } },
     async run({ positionals, values, usage }) {
       if (positionals.length !== 1) throw usage();
-      const scopes = (values.scope ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const scopes = (values.scope ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
       const expires = values['expires-days'] === undefined ? {} : { expires_in_days: Number(values['expires-days']) };
-      const created = await dataOf(api.POST('/api/tokens', { body: { name: positionals[0]!, scopes: scopes.map((scope) => asWritten(scope)), ...expires } }));
+      const created = await dataOf(
+        api.POST('/api/tokens', {
+          body: { name: positionals[0]!, scopes: scopes.map((scope) => asWritten(scope)), ...expires },
+        }),
+      );
       process.stderr.write(`token ${created.id} (scopes ${created.scopes.join(', ')}); shown once, keep it safe:\n`);
       process.stdout.write(`${created.token}\n`);
     },
@@ -653,11 +957,14 @@ infra maintenance <device> off|status`,
     },
   }),
   {
-    usage: 'infra confirm <operation_id> [<phrase>]          shows a held operation and its phrase to a confirmer, asks for it',
+    usage:
+      'infra confirm <operation_id> [<phrase>]          shows a held operation and its phrase to a confirmer, asks for it',
     async run({ positionals: [id, ...phrase], usage }) {
       if (!id) throw usage();
       if (phrase.length === 0) return confirmInteractively(id);
-      const { status, payload } = await answerOf(api.POST('/api/operations/{id}/confirm', { params: { path: { id } }, body: { phrase: phrase.join(' ') } }));
+      const { status, payload } = await answerOf(
+        api.POST('/api/operations/{id}/confirm', { params: { path: { id } }, body: { phrase: phrase.join(' ') } }),
+      );
       if (status >= 400) throw failure(status, payload);
       return printResult(payload!);
     },
@@ -678,18 +985,29 @@ infra maintenance <device> off|status`,
   },
 ];
 
-const deadline = (values: { deadline?: string | undefined }) => (values.deadline === undefined ? {} : { deadline_seconds: Number(values.deadline) });
+const deadline = (values: { deadline?: string | undefined }) =>
+  values.deadline === undefined ? {} : { deadline_seconds: Number(values.deadline) };
 
 /** What a stack change did: its diff, digests and logs on stderr, then its phase, or the error line of a failed or reverted one. */
 async function stackChange(verb: string, answer: Awaited<ReturnType<typeof answerOf>>): Promise<void> {
-  const view = (answer.payload?.stack ?? (answer.payload?.error as { details?: { stack?: unknown } } | undefined)?.details?.stack) as
-    | { phase: string; diff: { text: string } | null; error: { message: string; logs?: string } | null; digests: { before: Record<string, string>; after: Record<string, string> } | null }
+  const view = (answer.payload?.stack ??
+    (answer.payload?.error as { details?: { stack?: unknown } } | undefined)?.details?.stack) as
+    | {
+        phase: string;
+        diff: { text: string } | null;
+        error: { message: string; logs?: string } | null;
+        digests: { before: Record<string, string>; after: Record<string, string> } | null;
+      }
     | undefined;
   if (view?.diff?.text) process.stderr.write(view.diff.text);
-  if (view?.digests) for (const [service, before] of Object.entries(view.digests.before)) process.stderr.write(`${service}: ${before} -> ${view.digests.after[service] ?? 'gone'}\n`);
+  if (view?.digests)
+    for (const [service, before] of Object.entries(view.digests.before))
+      process.stderr.write(`${service}: ${before} -> ${view.digests.after[service] ?? 'gone'}\n`);
   if (view?.error?.logs) process.stderr.write(`${view.error.logs}\n`);
-  if (answer.status === 200 || answer.status === 201) return void process.stderr.write(`${verb}: ${view?.phase ?? 'done'}\n`);
+  if (answer.status === 200 || answer.status === 201)
+    return void process.stderr.write(`${verb}: ${view?.phase ?? 'done'}\n`);
   const error = answer.payload?.error as { code?: string; message?: string } | undefined;
-  if (answer.status === 502 && view) throw new CliError(`${verb} ${view.phase}: ${error?.code ?? 'error'}: ${error?.message ?? 'failed'}`);
+  if (answer.status === 502 && view)
+    throw new CliError(`${verb} ${view.phase}: ${error?.code ?? 'error'}: ${error?.message ?? 'failed'}`);
   return operation(answer);
 }

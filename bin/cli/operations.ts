@@ -10,13 +10,18 @@ export async function confirmInteractively(operationId: string): Promise<void> {
   const op = printableDeep(await dataOf(api.GET('/api/operations/{id}', { params: { path: { id: operationId } } })));
   const out = process.stdout;
   const a = op.assessment;
-  out.write(`\nDESTRUCTIVE COMMAND HELD on ${op.device} (risk ${a?.risk_level ?? '?'}, operation ${op.operation_id})\n`);
-  out.write(`  command: ${op.command}\n  requested by: ${op.requested_by.name}${op.requested_by.on_behalf_of ? ` (for ${op.requested_by.on_behalf_of})` : ''}\n`);
+  out.write(
+    `\nDESTRUCTIVE COMMAND HELD on ${op.device} (risk ${a?.risk_level ?? '?'}, operation ${op.operation_id})\n`,
+  );
+  out.write(
+    `  command: ${op.command}\n  requested by: ${op.requested_by.name}${op.requested_by.on_behalf_of ? ` (for ${op.requested_by.on_behalf_of})` : ''}\n`,
+  );
   for (const r of a?.reasons ?? []) out.write(`  - ${r}\n`);
   for (const w of a?.safety_warnings ?? []) out.write(`  ! ${w}\n`);
   if (a) out.write(`  affected: ${a.affected_count}; downtime: ${a.estimated_downtime ?? 'n/a'}\n`);
   for (const alt of a?.safer_alternatives ?? []) out.write(`  safer: ${alt}\n`);
-  if (op.state !== 'awaiting_confirmation') throw new CliError(`operation ${op.operation_id} is ${op.state}; nothing to confirm`);
+  if (op.state !== 'awaiting_confirmation')
+    throw new CliError(`operation ${op.operation_id} is ${op.state}; nothing to confirm`);
   if (!op.confirmation_phrase) {
     out.write(
       `\nA person with the confirm scope, other than the requester, releases it before ${op.expires_at}:\n` +
@@ -27,7 +32,9 @@ export async function confirmInteractively(operationId: string): Promise<void> {
   }
   out.write(`\nTo run it, type exactly:  ${op.confirmation_phrase}\n(expires ${op.expires_at})\n`);
   if (!process.stdin.isTTY) {
-    out.write(`Not a terminal: confirm with  infra confirm ${op.operation_id} '<the phrase>'  or cancel with  infra cancel ${op.operation_id}\n`);
+    out.write(
+      `Not a terminal: confirm with  infra confirm ${op.operation_id} '<the phrase>'  or cancel with  infra cancel ${op.operation_id}\n`,
+    );
     process.exitCode = 3;
     return;
   }
@@ -60,9 +67,13 @@ export async function confirmInteractively(operationId: string): Promise<void> {
  * control characters could move the cursor and rewrite the screen, so they are shown as escapes.
  */
 function printableDeep<T>(value: T): T {
-  if (typeof value === 'string') return value.replace(/[\p{Cc}\p{Cf}]/gu, (c) => (c === '\n' ? c : `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`)) as T;
+  if (typeof value === 'string')
+    return value.replace(/[\p{Cc}\p{Cf}]/gu, (c) =>
+      c === '\n' ? c : `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`,
+    ) as T;
   if (Array.isArray(value)) return value.map(printableDeep) as T;
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, printableDeep(v)])) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, printableDeep(v)])) as T;
   return value;
 }
 
@@ -70,14 +81,17 @@ export function printResult(result: Record<string, unknown>): void {
   process.stdout.write(String(result.stdout ?? ''));
   process.stderr.write(String(result.stderr ?? ''));
   if (typeof result.note === 'string') process.stderr.write(`${result.note}\n`);
-  if (result.stdout_truncated || result.stderr_truncated) process.stderr.write(`[output truncated at ${String(result.output_limit_bytes)} bytes per stream]\n`);
+  if (result.stdout_truncated || result.stderr_truncated)
+    process.stderr.write(`[output truncated at ${String(result.output_limit_bytes)} bytes per stream]\n`);
   process.exitCode = typeof result.exit_code === 'number' ? result.exit_code : 1;
 }
 
 /** The answer of anything that ran as an operation: its output, or the confirmation dialogue when held. */
 export async function operation({ status, payload }: Answer): Promise<void> {
   if (status === 200) return printResult(payload!);
-  if (status === 409 && payload?.status === 'DESTRUCTIVE_ACTION_BLOCKED') return confirmInteractively(String(payload.operation_id));
-  if (status === 409 && payload?.status === 'BLOCKED_BY_DEVICE_RULE') throw new CliError(`blocked by a device rule: ${String(payload.reason)}`);
+  if (status === 409 && payload?.status === 'DESTRUCTIVE_ACTION_BLOCKED')
+    return confirmInteractively(String(payload.operation_id));
+  if (status === 409 && payload?.status === 'BLOCKED_BY_DEVICE_RULE')
+    throw new CliError(`blocked by a device rule: ${String(payload.reason)}`);
   throw failure(status, payload);
 }

@@ -31,7 +31,13 @@ export interface AlertPlan {
  * `scope`: the subjects this look speaks for (a containers collection says nothing about disks), as a
  * prefix; open alerts outside it are left alone.
  */
-export function planAlerts(open: readonly OpenAlert[], conditions: readonly Condition[], forSeconds: number, now: Date, scope: string): AlertPlan {
+export function planAlerts(
+  open: readonly OpenAlert[],
+  conditions: readonly Condition[],
+  forSeconds: number,
+  now: Date,
+  scope: string,
+): AlertPlan {
   const plan: AlertPlan = { insert: [], update: [], resolve: [] };
   const bySubject = new Map(open.map((a) => [a.subject, a]));
   const seen = new Set<string>();
@@ -47,7 +53,8 @@ export function planAlerts(open: readonly OpenAlert[], conditions: readonly Cond
     plan.update.push({ id: existing.id, condition, fire: existing.state === 'pending' && held });
   }
   for (const alert of open) {
-    if (alert.subject.startsWith(scope) && !seen.has(alert.subject)) plan.resolve.push({ id: alert.id, wasFiring: alert.state === 'firing' });
+    if (alert.subject.startsWith(scope) && !seen.has(alert.subject))
+      plan.resolve.push({ id: alert.id, wasFiring: alert.state === 'firing' });
   }
   return plan;
 }
@@ -59,11 +66,28 @@ export function insightConditions(match: AlertRuleMatch, dataType: string, insig
   const least = SEVERITY_RANK[match.min_severity ?? 'warning'] ?? 1;
   return insights
     .filter((i) => (SEVERITY_RANK[i.severity] ?? 0) >= least && (!match.codes || match.codes.includes(i.code)))
-    .map((i) => ({ subject: `${dataType}:${i.code}:${i.subject}`, severity: i.severity, message: i.message, evidence: i.evidence }));
+    .map((i) => ({
+      subject: `${dataType}:${i.code}:${i.subject}`,
+      severity: i.severity,
+      message: i.message,
+      evidence: i.evidence,
+    }));
 }
 
 /** The device's status as a condition when the rule lists it. */
-export function deviceStatusConditions(match: AlertRuleMatch, hostname: string, status: string, detail: string | null): Condition[] {
+export function deviceStatusConditions(
+  match: AlertRuleMatch,
+  hostname: string,
+  status: string,
+  detail: string | null,
+): Condition[] {
   if (!match.states?.includes(status as never)) return [];
-  return [{ subject: 'device', severity: 'critical', message: `${hostname} is ${status}${detail ? `: ${detail}` : ''}`, evidence: { status, detail } }];
+  return [
+    {
+      subject: 'device',
+      severity: 'critical',
+      message: `${hostname} is ${status}${detail ? `: ${detail}` : ''}`,
+      evidence: { status, detail },
+    },
+  ];
 }

@@ -48,16 +48,16 @@ const COMMAND = [
   '}',
   'echo @@capabilities',
   'flag docker has docker',
-  'flag zfs eval \'has zpool && [ -e /dev/zfs ]\'',
+  "flag zfs eval 'has zpool && [ -e /dev/zfs ]'",
   'flag smartctl has smartctl',
-  'flag systemd eval \'has systemctl && [ -d /run/systemd/system ]\'',
+  "flag systemd eval 'has systemctl && [ -d /run/systemd/system ]'",
   'flag inotifywait has inotifywait',
-  'flag proxmox eval \'[ -d /etc/pve ] || has pveversion\'',
+  "flag proxmox eval '[ -d /etc/pve ] || has pveversion'",
   'flag unraid test -f /etc/unraid-version',
-  'flag wsl eval \'grep -qi microsoft /proc/sys/kernel/osrelease 2>/dev/null\'',
+  "flag wsl eval 'grep -qi microsoft /proc/sys/kernel/osrelease 2>/dev/null'",
   'flag swag swag_present',
   // What the gpu collector reads: nvidia-smi, or the load attribute of an amdgpu card.
-  'flag gpu eval \'has nvidia-smi || ls /sys/class/drm/card*/device/gpu_busy_percent >/dev/null 2>&1\'',
+  "flag gpu eval 'has nvidia-smi || ls /sys/class/drm/card*/device/gpu_busy_percent >/dev/null 2>&1'",
   'echo @@uname',
   'uname -r',
   'uname -m',
@@ -99,7 +99,11 @@ function parseOsRelease(lines: readonly string[]): OsRelease | null {
     if (!match?.[1]) continue;
     values.set(match[1], (match[2] ?? '').replace(/^(["'])(.*)\1$/, '$2'));
   }
-  return { id: values.get('ID') ?? null, version_id: values.get('VERSION_ID') ?? null, pretty_name: values.get('PRETTY_NAME') ?? null };
+  return {
+    id: values.get('ID') ?? null,
+    version_id: values.get('VERSION_ID') ?? null,
+    pretty_name: values.get('PRETTY_NAME') ?? null,
+  };
 }
 
 /** `pve-manager/8.2.4/faa83925c9641325 (running kernel: 6.8.8-2-pve)` → `pve-manager/8.2.4/faa83925c9641325`. */
@@ -135,7 +139,8 @@ export const capabilitiesCollector: Collector<CapabilitiesData> = {
   parse(output) {
     const sections = splitSections(DATA_TYPE, output);
     const [kernel, arch] = sections.nonEmptyLines('uname');
-    if (!kernel || !arch) throw parseError('uname printed less than kernel release and machine', sections.lines('uname').join('\n'));
+    if (!kernel || !arch)
+      throw parseError('uname printed less than kernel release and machine', sections.lines('uname').join('\n'));
     const proxmoxVersion = parseProxmoxVersion(sections);
     const unraidVersion = parseUnraidVersion(sections);
     return {

@@ -66,7 +66,18 @@ export interface Collector<T> {
 export type { SnapshotTableName } from '../../schema/database.ts';
 
 /** What the daily detection looks for on every device (see capabilities.ts). */
-export const CAPABILITIES = ['docker', 'zfs', 'smartctl', 'systemd', 'inotifywait', 'proxmox', 'unraid', 'wsl', 'swag', 'gpu'] as const;
+export const CAPABILITIES = [
+  'docker',
+  'zfs',
+  'smartctl',
+  'systemd',
+  'inotifywait',
+  'proxmox',
+  'unraid',
+  'wsl',
+  'swag',
+  'gpu',
+] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 
 /**

@@ -23,7 +23,15 @@ import {
 const DATA_TYPE = 'containers';
 
 /** Every state the Docker engine reports in `.State.Status`. */
-export const CONTAINER_STATE_NAMES = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'] as const;
+export const CONTAINER_STATE_NAMES = [
+  'created',
+  'running',
+  'paused',
+  'restarting',
+  'removing',
+  'exited',
+  'dead',
+] as const;
 export type ContainerState = (typeof CONTAINER_STATE_NAMES)[number];
 const CONTAINER_STATES: ReadonlySet<string> = new Set(CONTAINER_STATE_NAMES);
 
@@ -125,7 +133,10 @@ function parseError(message: string, excerpt?: string): CollectorParseError {
 function dockerCommandError(command: string, result: SectionCommandResult): CollectorParseError {
   const stderr = result.stderr.trim();
   if (/permission denied while trying to connect to the docker (daemon socket|api)/i.test(stderr)) {
-    return parseError(`${command}: permission denied on the Docker daemon socket (is the SSH user in the docker group?)`, stderr);
+    return parseError(
+      `${command}: permission denied on the Docker daemon socket (is the SSH user in the docker group?)`,
+      stderr,
+    );
   }
   if (/cannot connect to the docker daemon|failed to connect to the docker api/i.test(stderr)) {
     return parseError(`${command}: cannot connect to the Docker daemon (is it running?)`, stderr);
@@ -189,8 +200,17 @@ export function parsePublishedPorts(text: string, fail: (message: string) => Err
 /** Docker prints memory in binary units (MiB) and network/block I/O in decimal units (kB, MB). */
 const BYTES_PER_UNIT: Readonly<Record<string, number>> = {
   B: 1,
-  kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, PB: 1e15,
-  KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40, PiB: 2 ** 50,
+  kB: 1e3,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  PB: 1e15,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+  TiB: 2 ** 40,
+  PiB: 2 ** 50,
 };
 
 /** Parses a docker size such as `12.5MiB` or `1.2kB`; undefined for docker's "unknown" (`--`). */
@@ -206,7 +226,8 @@ function parseDockerSize(text: string, what: string): number | undefined {
 function parseSizePair(text: string, what: string): [number, number] | undefined {
   if (text === '--') return undefined;
   const [first, second, ...rest] = text.split(' / ');
-  if (first === undefined || second === undefined || rest.length > 0) throw parseError(`${what}: expected "a / b"`, text);
+  if (first === undefined || second === undefined || rest.length > 0)
+    throw parseError(`${what}: expected "a / b"`, text);
   const a = parseDockerSize(first.trim(), what);
   const b = parseDockerSize(second.trim(), what);
   return a === undefined || b === undefined ? undefined : [a, b];

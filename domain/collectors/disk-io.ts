@@ -89,18 +89,22 @@ function parseError(message: string, excerpt?: string): CollectorParseError {
 function parseDiskstatsLine(line: string): [string, Counters] {
   const fields = line.trim().split(/\s+/);
   const [major, minor, name, ...counters] = fields;
-  if (!/^\d+$/.test(major ?? '') || !/^\d+$/.test(minor ?? '') || !name || counters.length < 11) throw parseError('unreadable /proc/diskstats line', line);
+  if (!/^\d+$/.test(major ?? '') || !/^\d+$/.test(minor ?? '') || !name || counters.length < 11)
+    throw parseError('unreadable /proc/diskstats line', line);
   const n = (i: number, what: string) => parseNumber(DATA_TYPE, counters[i], `${name} ${what}`);
-  return [name, {
-    reads: n(0, 'reads'),
-    readSectors: n(2, 'sectors read'),
-    readMs: n(3, 'ms reading'),
-    writes: n(4, 'writes'),
-    writeSectors: n(6, 'sectors written'),
-    writeMs: n(7, 'ms writing'),
-    inFlight: n(8, 'in flight'),
-    ioTicksMs: n(9, 'ms doing I/O'),
-  }];
+  return [
+    name,
+    {
+      reads: n(0, 'reads'),
+      readSectors: n(2, 'sectors read'),
+      readMs: n(3, 'ms reading'),
+      writes: n(4, 'writes'),
+      writeSectors: n(6, 'sectors written'),
+      writeMs: n(7, 'ms writing'),
+      inFlight: n(8, 'in flight'),
+      ioTicksMs: n(9, 'ms doing I/O'),
+    },
+  ];
 }
 
 function parseSample(sections: Sections, name: string): Sample {
@@ -161,14 +165,17 @@ export const diskIoCollector: Collector<DiskIoData> = {
     const first = parseSample(sections, 'sample1');
     const second = parseSample(sections, 'sample2');
     const seconds = round2(second.uptime - first.uptime);
-    if (!(seconds > 0)) throw parseError(`uptime did not advance between the samples (${first.uptime} then ${second.uptime})`);
+    if (!(seconds > 0))
+      throw parseError(`uptime did not advance between the samples (${first.uptime} then ${second.uptime})`);
     const devices: DiskIo[] = [];
     for (const [name, after] of second.devices) {
       const before = first.devices.get(name);
       // A device that appeared between the samples has no rate yet.
       if (before && isWholeDevice(name, blockDevices)) devices.push(rates(name, before, after, seconds));
     }
-    devices.sort((a, b) => b.utilization_percent - a.utilization_percent || b.iops - a.iops || (a.device < b.device ? -1 : 1));
+    devices.sort(
+      (a, b) => b.utilization_percent - a.utilization_percent || b.iops - a.iops || (a.device < b.device ? -1 : 1),
+    );
     return { sample_window_seconds: seconds, devices };
   },
 
@@ -176,7 +183,8 @@ export const diskIoCollector: Collector<DiskIoData> = {
     const disks = data.devices.filter((d) => !isStackedDevice(d.device));
     const sum = (value: (d: DiskIo) => number) => round2(disks.reduce((total, d) => total + value(d), 0));
     return {
-      max_utilization_percent: data.devices.length > 0 ? Math.max(...data.devices.map((d) => d.utilization_percent)) : null,
+      max_utilization_percent:
+        data.devices.length > 0 ? Math.max(...data.devices.map((d) => d.utilization_percent)) : null,
       read_bytes_per_second: sum((d) => d.read_bytes_per_second),
       write_bytes_per_second: sum((d) => d.write_bytes_per_second),
       iops: sum((d) => d.iops),

@@ -63,7 +63,8 @@ function parseError(message: string, excerpt?: string): CollectorParseError {
 }
 
 type JsonObject = Record<string, unknown>;
-const isObject = (value: unknown): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function text(row: JsonObject, key: string, what: string): string {
   const value = row[key];
@@ -88,11 +89,18 @@ function network(row: unknown): DockerNetwork {
     driver: text(row, 'Driver', what),
     scope: text(row, 'Scope', what),
     internal: row.Internal === true,
-    subnets: config.filter(isObject).flatMap((c) => (typeof c.Subnet === 'string' ? [{ subnet: c.Subnet, gateway: orNull(c.Gateway) }] : [])),
+    subnets: config
+      .filter(isObject)
+      .flatMap((c) => (typeof c.Subnet === 'string' ? [{ subnet: c.Subnet, gateway: orNull(c.Gateway) }] : [])),
     containers: Object.entries(containers)
       .map(([id, endpoint]) => {
         if (!isObject(endpoint)) throw parseError(`${what}: container ${id} is not an object`);
-        return { id, name: text(endpoint, 'Name', what), ipv4_address: orNull(endpoint.IPv4Address), ipv6_address: orNull(endpoint.IPv6Address) };
+        return {
+          id,
+          name: text(endpoint, 'Name', what),
+          ipv4_address: orNull(endpoint.IPv4Address),
+          ipv6_address: orNull(endpoint.IPv6Address),
+        };
       })
       .sort((a, b) => a.name.localeCompare(b.name)),
     compose_project: orNull(labels['com.docker.compose.project']),
@@ -138,19 +146,25 @@ export const dockerNetworksCollector: Collector<DockerNetworksData> = {
   tool: {
     name: 'get_docker_networks',
     title: 'Docker networks',
-    description: 'Docker networks with driver, scope, subnets and gateways, attached containers with their addresses, and the compose project that made them. Stack deployments check their external networks against it. Cached for up to 120 s.',
+    description:
+      'Docker networks with driver, scope, subnets and gateways, attached containers with their addresses, and the compose project that made them. Stack deployments check their external networks against it. Cached for up to 120 s.',
   },
 
   command: () => COMMAND,
 
   parse(output) {
     const sections = splitSections(DATA_TYPE, output);
-    if (sections.has('no-docker')) return { docker_available: false, networks: [], summary: { total: 0, with_containers: 0 } };
+    if (sections.has('no-docker'))
+      return { docker_available: false, networks: [], summary: { total: 0, with_containers: 0 } };
     return parseNetworks(sections);
   },
 
   columns(data) {
-    return { total: data.summary.total, with_containers: data.summary.with_containers, docker_available: data.docker_available };
+    return {
+      total: data.summary.total,
+      with_containers: data.summary.with_containers,
+      docker_available: data.docker_available,
+    };
   },
 
   capabilities(data) {

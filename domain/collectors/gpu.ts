@@ -28,8 +28,19 @@ const DATA_TYPE = 'gpu';
 
 /** The nvidia-smi fields read, in the order asked. */
 const NVIDIA_FIELDS = [
-  'index', 'name', 'uuid', 'driver_version', 'pstate', 'temperature.gpu', 'utilization.gpu', 'utilization.memory',
-  'memory.total', 'memory.used', 'power.draw', 'power.limit', 'fan.speed',
+  'index',
+  'name',
+  'uuid',
+  'driver_version',
+  'pstate',
+  'temperature.gpu',
+  'utilization.gpu',
+  'utilization.memory',
+  'memory.total',
+  'memory.used',
+  'power.draw',
+  'power.limit',
+  'fan.speed',
 ] as const;
 type NvidiaField = (typeof NVIDIA_FIELDS)[number];
 
@@ -45,7 +56,10 @@ export const Gpu = z.object({
   temperature_celsius: z.number().nullable().describe('°C'),
   utilization_percent: z.number().nullable().describe('percent'),
   /** Share of time the memory controller was busy (NVIDIA only). */
-  memory_utilization_percent: z.number().nullable().describe('percent of time the memory controller was busy (NVIDIA only)'),
+  memory_utilization_percent: z
+    .number()
+    .nullable()
+    .describe('percent of time the memory controller was busy (NVIDIA only)'),
   memory_total_bytes: z.number().nullable().describe('bytes'),
   memory_used_bytes: z.number().nullable().describe('bytes'),
   power_draw_watts: z.number().nullable().describe('watts'),
@@ -75,7 +89,8 @@ const COMMAND = [
 
 const MIB = 1024 ** 2;
 /** What nvidia-smi prints for a value the GPU or driver does not report. */
-const NOT_REPORTED = /^\[?(N\/A|Not Supported|Unknown Error|Insufficient Permissions|Requested functionality has been deprecated)\]?$/i;
+const NOT_REPORTED =
+  /^\[?(N\/A|Not Supported|Unknown Error|Insufficient Permissions|Requested functionality has been deprecated)\]?$/i;
 
 function parseError(message: string, excerpt?: string): CollectorParseError {
   return new CollectorParseError(DATA_TYPE, message, excerpt === undefined ? undefined : excerptOf(excerpt));
@@ -109,7 +124,8 @@ function parseNvidia(lines: readonly string[]): Gpu[] {
   }
   return rows.map((row) => {
     const cells = row.split(', ').map((cell) => cell.trim());
-    if (cells.length !== columns.length) throw parseError(`nvidia-smi: a row has ${cells.length} cells for ${columns.length} columns`, row);
+    if (cells.length !== columns.length)
+      throw parseError(`nvidia-smi: a row has ${cells.length} cells for ${columns.length} columns`, row);
     const cell = (field: NvidiaField) => cells[indexOf.get(field) ?? -1] ?? '';
     const number = (field: NvidiaField) => nvidiaNumber(cell(field), field);
     const mib = (field: NvidiaField) => {
@@ -199,7 +215,7 @@ export const gpuCollector: Collector<GpuData> = {
       'Per GPU: load %, memory used/total, temperature, power draw and limit, fan, performance state; NVIDIA through nvidia-smi, AMD through the amdgpu driver. Polled only on devices where a GPU was detected; elsewhere available false. Cached for up to 60 s.',
   },
   description:
-    'per GPU: load, memory used/total, temperature, power draw/limit, fan, P-state — NVIDIA from `nvidia-smi --query-gpu --format=csv` (columns by header name), AMD from amdgpu\'s sysfs attributes; polled only where a GPU was detected',
+    "per GPU: load, memory used/total, temperature, power draw/limit, fan, P-state — NVIDIA from `nvidia-smi --query-gpu --format=csv` (columns by header name), AMD from amdgpu's sysfs attributes; polled only where a GPU was detected",
   schema: GpuData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
@@ -214,7 +230,8 @@ export const gpuCollector: Collector<GpuData> = {
 
   parse(output) {
     const gpus = parseGpus(splitSections(DATA_TYPE, output));
-    if (gpus.length === 0) return { available: false, reason: 'no NVIDIA GPU (nvidia-smi) and no amdgpu card found', gpus };
+    if (gpus.length === 0)
+      return { available: false, reason: 'no NVIDIA GPU (nvidia-smi) and no amdgpu card found', gpus };
     return { available: true, gpus };
   },
 

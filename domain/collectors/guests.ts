@@ -44,7 +44,7 @@ export const Guest = z.object({
    */
   status: z.string(),
   /** Busy share of the guest's own CPUs (100 = all of them busy); null where the source has no usage figures. */
-  cpu_percent: z.number().nullable().describe('percent of the guest\'s own CPUs (100 = all busy)'),
+  cpu_percent: z.number().nullable().describe("percent of the guest's own CPUs (100 = all busy)"),
   /** CPUs the guest may use (cores × sockets, or the container's limit, else the host's count). */
   cpus: z.number().nullable(),
   memory_bytes: z.number().nullable().describe('bytes'),
@@ -91,7 +91,14 @@ export const GuestsData = z.object({
   node: z.string().nullable(),
   /** Ordered by VMID. */
   guests: z.array(Guest),
-  summary: z.object({ total: z.number(), running: z.number(), stopped: z.number(), templates: z.number(), qemu: z.number(), lxc: z.number() }),
+  summary: z.object({
+    total: z.number(),
+    running: z.number(),
+    stopped: z.number(),
+    templates: z.number(),
+    qemu: z.number(),
+    lxc: z.number(),
+  }),
   /** One sentence per problem, e.g. `guest 101 (nextcloud, qemu): locked (backup)`. */
   problems: z.array(z.string()),
 });
@@ -152,7 +159,8 @@ class Resource {
   count(key: string): number | null {
     const value = this.data[key];
     if (value === undefined || value === null) return null;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw this.fail(key, 'a non-negative number');
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+      throw this.fail(key, 'a non-negative number');
     return value;
   }
 
@@ -171,7 +179,8 @@ class Resource {
 
   vmid(): number {
     const value = this.data.vmid;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw this.fail('vmid', 'a positive integer');
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+      throw this.fail('vmid', 'a positive integer');
     return value;
   }
 
@@ -195,11 +204,13 @@ function parseTags(text: string | null): string[] {
 }
 
 function parseResource(entry: unknown, index: number): { node: string; guest: Guest } {
-  if (!isObject(entry)) throw parseError(`pvesh /cluster/resources: entry ${index} is not an object`, JSON.stringify(entry));
+  if (!isObject(entry))
+    throw parseError(`pvesh /cluster/resources: entry ${index} is not an object`, JSON.stringify(entry));
   const id = typeof entry.id === 'string' ? entry.id : `entry ${index}`;
   const r = new Resource(id, entry);
   const type = r.requiredString('type');
-  if (!GUEST_TYPES.includes(type)) throw parseError(`pvesh /cluster/resources: ${id} has type ${JSON.stringify(type)}, expected qemu or lxc`);
+  if (!GUEST_TYPES.includes(type))
+    throw parseError(`pvesh /cluster/resources: ${id} has type ${JSON.stringify(type)}, expected qemu or lxc`);
   const guestType = type as GuestType;
   const vmid = r.vmid();
   const cpu = r.count('cpu');
@@ -237,7 +248,10 @@ function parseResources(result: SectionCommandResult, node: string): Guest[] {
     throw parseError(`pvesh /cluster/resources printed no valid JSON: ${(err as Error).message}`, text.slice(-500));
   }
   if (!Array.isArray(parsed)) throw parseError('pvesh /cluster/resources did not print a JSON array', text);
-  return parsed.map(parseResource).filter((entry) => entry.node === node).map((entry) => entry.guest);
+  return parsed
+    .map(parseResource)
+    .filter((entry) => entry.node === node)
+    .map((entry) => entry.guest);
 }
 
 // --- qm list and pct list ----------------------------------------------------------------------------
@@ -250,10 +264,24 @@ const DECIMAL = /^\d+(?:\.\d+)?$/;
 
 function listedGuest(type: GuestType, vmid: number, name: string, status: string): Guest {
   return {
-    vmid, name, type, status,
-    cpu_percent: null, cpus: null, memory_bytes: null, memory_max_bytes: null, disk_bytes: null, disk_max_bytes: null,
-    disk_read_bytes: null, disk_write_bytes: null, uptime_seconds: null, netin_bytes: null, netout_bytes: null,
-    template: null, tags: [], lock: null,
+    vmid,
+    name,
+    type,
+    status,
+    cpu_percent: null,
+    cpus: null,
+    memory_bytes: null,
+    memory_max_bytes: null,
+    disk_bytes: null,
+    disk_max_bytes: null,
+    disk_read_bytes: null,
+    disk_write_bytes: null,
+    uptime_seconds: null,
+    netin_bytes: null,
+    netout_bytes: null,
+    template: null,
+    tags: [],
+    lock: null,
   };
 }
 
@@ -277,7 +305,14 @@ function parseQmList(result: SectionCommandResult): Guest[] {
     const [vmid = '', ...rest] = fields;
     const [status = '', memMb = '', diskGb = '', pid = ''] = rest.slice(-4);
     const name = rest.slice(0, -4).join(' ');
-    if (!/^\d+$/.test(vmid) || name === '' || !/^[a-z-]+$/.test(status) || !DECIMAL.test(memMb) || !DECIMAL.test(diskGb) || !/^\d+$/.test(pid)) {
+    if (
+      !/^\d+$/.test(vmid) ||
+      name === '' ||
+      !/^[a-z-]+$/.test(status) ||
+      !DECIMAL.test(memMb) ||
+      !DECIMAL.test(diskGb) ||
+      !/^\d+$/.test(pid)
+    ) {
       throw parseError('qm list: unreadable line', line);
     }
     return {
@@ -352,7 +387,17 @@ const NOTES = {
 } as const;
 
 function unavailable(): GuestsData {
-  return { available: false, status: 'not_proxmox', note: NOTES.not_proxmox, source: null, pve_version: null, node: null, guests: [], summary: summarize([]), problems: [] };
+  return {
+    available: false,
+    status: 'not_proxmox',
+    note: NOTES.not_proxmox,
+    source: null,
+    pve_version: null,
+    node: null,
+    guests: [],
+    summary: summarize([]),
+    problems: [],
+  };
 }
 
 /** `pve-manager/8.2.4/faa83925c9641325 (running kernel: 6.8.8-2-pve)` → `8.2.4`; PVE 5 printed `5.1-41`. */
@@ -376,9 +421,22 @@ function parseGuests(sections: Sections): GuestsData {
   const hostname = sections.nonEmptyLines('node')[0]?.trim() ?? '';
   // PVE's nodename: uname's node name without the domain part.
   const node = hostname.replace(/\..*$/, '');
-  const base = { available: true, privilege, pve_version: parseVersion(sectionCommandResult(DATA_TYPE, sections, 'version')), node };
+  const base = {
+    available: true,
+    privilege,
+    pve_version: parseVersion(sectionCommandResult(DATA_TYPE, sections, 'version')),
+    node,
+  };
   if (privilege === 'user') {
-    return { ...base, status: 'needs_sudo', note: NOTES.needs_sudo, source: null, guests: [], summary: summarize([]), problems: [] };
+    return {
+      ...base,
+      status: 'needs_sudo',
+      note: NOTES.needs_sudo,
+      source: null,
+      guests: [],
+      summary: summarize([]),
+      problems: [],
+    };
   }
 
   let guests: Guest[];
@@ -389,11 +447,15 @@ function parseGuests(sections: Sections): GuestsData {
     guests = parseResources(resources, node);
     source = 'pvesh';
   } else {
-    const why = resources === null ? 'pvesh not found' : `pvesh failed with exit status ${resources.status}: ${firstLine(resources.stderr)}`;
+    const why =
+      resources === null
+        ? 'pvesh not found'
+        : `pvesh failed with exit status ${resources.status}: ${firstLine(resources.stderr)}`;
     // The script asks qm and pct only after pvesh is missing or failed.
     if (!sections.has('qm')) throw parseError(`${why}, yet qm list was not asked`);
     const qm = sectionCommandResult(DATA_TYPE, sections, 'qm');
-    if (qm.status !== 0) throw parseError(`${why}; qm list failed too, with exit status ${qm.status}: ${firstLine(qm.stderr)}`, qm.stderr);
+    if (qm.status !== 0)
+      throw parseError(`${why}; qm list failed too, with exit status ${qm.status}: ${firstLine(qm.stderr)}`, qm.stderr);
     guests = [...parseQmList(qm), ...parsePctList(sectionCommandResult(DATA_TYPE, sections, 'pct'))];
     source = 'qm_pct';
     note = `${why}; guests listed by qm list and pct list, without usage figures, tags or templates`;

@@ -94,10 +94,43 @@ export type MetricsData = z.infer<typeof MetricsData>;
  * that always read 100% full (squashfs snaps, iso9660/udf media, erofs) and would only trip disk alerts.
  */
 const EXCLUDED_FS_TYPES = new Set([
-  'autofs', 'aufs', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2', 'configfs', 'debugfs', 'devfs', 'devpts',
-  'devtmpfs', 'efivarfs', 'erofs', 'fusectl', 'fuse.gvfsd-fuse', 'fuse.lxcfs', 'fuse.portal', 'fuse.snapfuse',
-  'hugetlbfs', 'iso9660', 'mqueue', 'nfsd', 'nsfs', 'overlay', 'proc', 'pstore', 'ramfs', 'rootfs',
-  'rpc_pipefs', 'securityfs', 'selinuxfs', 'shm', 'squashfs', 'sysfs', 'tmpfs', 'tracefs', 'udf',
+  'autofs',
+  'aufs',
+  'binfmt_misc',
+  'bpf',
+  'cgroup',
+  'cgroup2',
+  'configfs',
+  'debugfs',
+  'devfs',
+  'devpts',
+  'devtmpfs',
+  'efivarfs',
+  'erofs',
+  'fusectl',
+  'fuse.gvfsd-fuse',
+  'fuse.lxcfs',
+  'fuse.portal',
+  'fuse.snapfuse',
+  'hugetlbfs',
+  'iso9660',
+  'mqueue',
+  'nfsd',
+  'nsfs',
+  'overlay',
+  'proc',
+  'pstore',
+  'ramfs',
+  'rootfs',
+  'rpc_pipefs',
+  'securityfs',
+  'selinuxfs',
+  'shm',
+  'squashfs',
+  'sysfs',
+  'tmpfs',
+  'tracefs',
+  'udf',
 ]);
 
 /**
@@ -141,9 +174,9 @@ function buildCommand(ctx: CollectorContext<MetricsData>): string {
     // Right after the last CPU sample, so uptime differences measure the CPU window.
     // One-line files are read by the shell itself: on small devices each fork costs more than the read.
     'echo @@uptime',
-    "IFS= read -r line < /proc/uptime; printf '%s\\n' \"$line\"",
+    'IFS= read -r line < /proc/uptime; printf \'%s\\n\' "$line"',
     'echo @@loadavg',
-    "IFS= read -r line < /proc/loadavg; printf '%s\\n' \"$line\"",
+    'IFS= read -r line < /proc/loadavg; printf \'%s\\n\' "$line"',
     'echo @@meminfo',
     'cat /proc/meminfo',
     'echo @@netdev',
@@ -167,7 +200,16 @@ function num(text: string | undefined, what: string): number {
 }
 
 const CPU_COUNTER_NAMES = [
-  'user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal', 'guest', 'guest_nice',
+  'user',
+  'nice',
+  'system',
+  'idle',
+  'iowait',
+  'irq',
+  'softirq',
+  'steal',
+  'guest',
+  'guest_nice',
 ] as const satisfies readonly (keyof CpuCounters)[];
 /** guest and guest_nice are already included in user and nice, so they are left out of the total. */
 const CPU_TIME_NAMES = CPU_COUNTER_NAMES.filter((name) => name !== 'guest' && name !== 'guest_nice');
@@ -214,7 +256,12 @@ function parseCpu(
     const second = parseCpuCounters(sections.nonEmptyLines('stat2'), 'stat2');
     const sampleSeconds = num(sections.nonEmptyLines('sample-seconds')[0], 'cpu sample seconds');
     return {
-      cpu: { ...cpuPercentages(first, second), cores, sample_window_seconds: sampleSeconds, source: 'in_command_sample' },
+      cpu: {
+        ...cpuPercentages(first, second),
+        cores,
+        sample_window_seconds: sampleSeconds,
+        source: 'in_command_sample',
+      },
       cpuRaw: second,
     };
   }
@@ -223,12 +270,19 @@ function parseCpu(
   const previous = ctx.previous?.data;
   if (!previous) throw parseError('only one cpu sample and no previous snapshot to compare it with');
   if (Math.abs(previous.boot_time - bootTime) > BOOT_TIME_TOLERANCE_SECONDS) {
-    throw parseError(`only one cpu sample but the previous snapshot is from another boot (btime ${previous.boot_time} vs ${bootTime})`);
+    throw parseError(
+      `only one cpu sample but the previous snapshot is from another boot (btime ${previous.boot_time} vs ${bootTime})`,
+    );
   }
   const windowSeconds = round2(uptimeSeconds - previous.uptime_seconds);
   if (!(windowSeconds > 0)) throw parseError('uptime did not advance since the previous snapshot');
   return {
-    cpu: { ...cpuPercentages(previous.cpu_raw, first), cores, sample_window_seconds: windowSeconds, source: 'previous_snapshot' },
+    cpu: {
+      ...cpuPercentages(previous.cpu_raw, first),
+      cores,
+      sample_window_seconds: windowSeconds,
+      source: 'previous_snapshot',
+    },
     cpuRaw: first,
   };
 }
@@ -357,7 +411,10 @@ function parseNetwork(sections: Sections): NetworkInterfaceCounters[] {
     if (colon < 0) throw parseError('unreadable /proc/net/dev line', line);
     const name = line.slice(0, colon).trim();
     if (name === 'lo') continue;
-    const fields = line.slice(colon + 1).trim().split(/\s+/);
+    const fields = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/);
     if (fields.length < 16) throw parseError(`/proc/net/dev line for ${name} has too few fields`, line);
     const field = (index: number, what: string) => num(fields[index], `${name} ${what}`);
     interfaces.push({

@@ -364,7 +364,10 @@ function parseProcNetDev(lines: readonly string[]): Map<string, InterfaceCounter
     const colon = line.indexOf(':');
     if (colon < 0) throw parseError('unreadable /proc/net/dev line', line);
     const name = line.slice(0, colon).trim();
-    const fields = line.slice(colon + 1).trim().split(/\s+/);
+    const fields = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/);
     if (fields.length < 16) throw parseError(`/proc/net/dev line for ${name} has too few fields`, line);
     const field = (index: number, what: string) => num(fields[index], `${name} ${what}`);
     byName.set(name, {
@@ -445,7 +448,11 @@ function parseTextRoutes(lines: readonly string[]): RouteCandidate[] {
       continue;
     }
     const metric = keywordValue(tokens, 'metric');
-    current = { gateway: viaGateway(tokens), interface: keywordValue(tokens, 'dev'), metric: metric ? num(metric, 'route metric') : 0 };
+    current = {
+      gateway: viaGateway(tokens),
+      interface: keywordValue(tokens, 'dev'),
+      metric: metric ? num(metric, 'route metric') : 0,
+    };
     routes.push(current);
   }
   return routes;

@@ -29,7 +29,9 @@ export type PortProtocol = z.infer<typeof PortProtocol>;
 export const ListeningPort = z.object({
   protocol: PortProtocol,
   /** As ss prints it, without brackets: `0.0.0.0`, `::`, `127.0.0.1`, `*` (any family), `127.0.0.53%lo`. */
-  address: z.string().describe('as ss prints it, without brackets: 0.0.0.0, ::, 127.0.0.1, * (any family), 127.0.0.53%lo'),
+  address: z
+    .string()
+    .describe('as ss prints it, without brackets: 0.0.0.0, ::, 127.0.0.1, * (any family), 127.0.0.53%lo'),
   port: z.int().min(0).max(65535),
   /** The first owning process; null when ss could not name it (another user's socket, or no -p rights). */
   process: z.string().nullable(),
@@ -46,7 +48,13 @@ export const PortsData = z.object({
   process_names_complete: z.boolean(),
   docker_available: z.boolean(),
   ports: z.array(ListeningPort),
-  summary: z.object({ total: z.int(), tcp: z.int(), udp: z.int(), published_by_containers: z.int(), without_process: z.int() }),
+  summary: z.object({
+    total: z.int(),
+    tcp: z.int(),
+    udp: z.int(),
+    published_by_containers: z.int(),
+    without_process: z.int(),
+  }),
 });
 export type PortsData = z.infer<typeof PortsData>;
 
@@ -70,7 +78,8 @@ const PROCESS_FIELD = /users:\(\("((?:[^"\\]|\\.)*)",pid=(\d+)/;
 /** `0.0.0.0:22`, `[::]:443`, `*:5353`, `127.0.0.53%lo:53`, `[fe80::1]%eth0:546` → address and port. */
 function splitLocalAddress(text: string, line: string): { address: string; port: number } {
   const match = /^(.*):(\d+|\*)$/.exec(text);
-  if (!match?.[1] || match[2] === undefined || match[2] === '*') throw parseError('unreadable local address in ss output', line);
+  if (!match?.[1] || match[2] === undefined || match[2] === '*')
+    throw parseError('unreadable local address in ss output', line);
   const address = match[1].replace(/^\[(.*)\](%.*)?$/, '$1$2');
   return { address, port: Number(match[2]) };
 }
@@ -78,10 +87,17 @@ function splitLocalAddress(text: string, line: string): { address: string; port:
 export function parseSsLine(line: string): Omit<ListeningPort, 'container'> {
   const fields = line.trim().split(/\s+/);
   const [netid, , , , local] = fields;
-  if (fields.length < 6 || local === undefined || (netid !== 'tcp' && netid !== 'udp')) throw parseError('unreadable ss line', line);
+  if (fields.length < 6 || local === undefined || (netid !== 'tcp' && netid !== 'udp'))
+    throw parseError('unreadable ss line', line);
   const { address, port } = splitLocalAddress(local, line);
   const owner = PROCESS_FIELD.exec(line);
-  return { protocol: netid, address, port, process: owner?.[1] ?? null, pid: owner?.[2] === undefined ? null : Number(owner[2]) };
+  return {
+    protocol: netid,
+    address,
+    port,
+    process: owner?.[1] ?? null,
+    pid: owner?.[2] === undefined ? null : Number(owner[2]),
+  };
 }
 
 /** Host ports each running container publishes, from `docker ps` JSON lines. */
@@ -99,8 +115,12 @@ function publishedPorts(sections: Sections): { docker: boolean; byContainer: Map
       throw parseError('unreadable docker ps line', line);
     }
     const { Names: names, Ports: ports } = (row ?? {}) as { Names?: unknown; Ports?: unknown };
-    if (typeof names !== 'string' || typeof ports !== 'string') throw parseError('docker ps line without Names and Ports', line);
-    byContainer.set(names.split(',')[0]!, parsePublishedPorts(ports, (message) => parseError(message, line)));
+    if (typeof names !== 'string' || typeof ports !== 'string')
+      throw parseError('docker ps line without Names and Ports', line);
+    byContainer.set(
+      names.split(',')[0]!,
+      parsePublishedPorts(ports, (message) => parseError(message, line)),
+    );
   }
   return { docker: true, byContainer };
 }
@@ -108,7 +128,11 @@ function publishedPorts(sections: Sections): { docker: boolean; byContainer: Map
 function publisherOf(port: Omit<ListeningPort, 'container'>, byContainer: Map<string, ContainerPort[]>): string | null {
   for (const [name, published] of byContainer) {
     const match = published.some(
-      (p) => p.host_port !== undefined && p.protocol === port.protocol && port.port >= p.host_port && port.port <= (p.host_port_end ?? p.host_port),
+      (p) =>
+        p.host_port !== undefined &&
+        p.protocol === port.protocol &&
+        port.port >= p.host_port &&
+        port.port <= (p.host_port_end ?? p.host_port),
     );
     if (match) return name;
   }
@@ -119,7 +143,7 @@ export const portsCollector: Collector<PortsData> = {
   dataType: DATA_TYPE,
   schema: PortsData,
   description:
-    'listening TCP and UDP sockets (`ss -tulpnH`) with the owning process (every one as root; only the SSH user\'s own otherwise, which `process_names_complete` says) and the container publishing the port (`docker ps`); stack deployments check their host ports against it',
+    "listening TCP and UDP sockets (`ss -tulpnH`) with the owning process (every one as root; only the SSH user's own otherwise, which `process_names_complete` says) and the container publishing the port (`docker ps`); stack deployments check their host ports against it",
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
   commandTimeoutMs: 30_000,

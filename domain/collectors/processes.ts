@@ -66,7 +66,8 @@ const COMMAND = [
 
 const HEADER = /^USER\s+PID\s+%CPU\s+%MEM\s+VSZ\s+RSS\s+TTY\s+STAT\s+START\s+TIME\s+COMMAND$/;
 /** USER PID %CPU %MEM VSZ RSS TTY STAT START TIME, then the command (which may be empty for a zombie). */
-const ROW = /^(\S+)\s+(\d+)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\d+):(\d{2})(?:\s(.*))?$/;
+const ROW =
+  /^(\S+)\s+(\d+)\s+(\d+(?:\.\d+)?)\s+(\d+(?:\.\d+)?)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\d+):(\d{2})(?:\s(.*))?$/;
 
 function parseError(message: string, excerpt?: string): CollectorParseError {
   return new CollectorParseError(DATA_TYPE, message, excerpt === undefined ? undefined : excerptOf(excerpt));
@@ -83,7 +84,21 @@ function programName(command: string): string {
 function parseRow(line: string): ProcessInfo {
   const m = ROW.exec(line.trimEnd());
   if (!m) throw parseError('unreadable ps line', line);
-  const [, user = '', pid = '', cpu = '', mem = '', vsz = '', rss = '', tty = '', stat = '', start = '', minutes = '', seconds = '', command = ''] = m;
+  const [
+    ,
+    user = '',
+    pid = '',
+    cpu = '',
+    mem = '',
+    vsz = '',
+    rss = '',
+    tty = '',
+    stat = '',
+    start = '',
+    minutes = '',
+    seconds = '',
+    command = '',
+  ] = m;
   const trimmed = command.trim();
   return {
     pid: Number(pid),
@@ -119,10 +134,9 @@ export const processesCollector: Collector<ProcessesData> = {
     name: 'get_processes',
     title: 'Top processes',
     description:
-      'The 15 processes using the most CPU and the 15 using the most resident memory (procps ps): PID, user, %CPU (CPU time over the process\'s lifetime, as ps computes it), %MEM, RSS, state, CPU time and command line. A device with busybox ps answers available false. Cached for up to 60 s.',
+      "The 15 processes using the most CPU and the 15 using the most resident memory (procps ps): PID, user, %CPU (CPU time over the process's lifetime, as ps computes it), %MEM, RSS, state, CPU time and command line. A device with busybox ps answers available false. Cached for up to 60 s.",
   },
-  description:
-    `the ${TOP_PROCESSES} processes with the most CPU and the ${TOP_PROCESSES} with the most resident memory (\`ps auxww --sort\`, procps; %CPU is ps's lifetime average): PID, user, %CPU, %MEM, RSS, state, CPU time, command; busybox \`ps\` is "not available"`,
+  description: `the ${TOP_PROCESSES} processes with the most CPU and the ${TOP_PROCESSES} with the most resident memory (\`ps auxww --sort\`, procps; %CPU is ps's lifetime average): PID, user, %CPU, %MEM, RSS, state, CPU time, command; busybox \`ps\` is "not available"`,
   schema: ProcessesData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,
@@ -136,7 +150,12 @@ export const processesCollector: Collector<ProcessesData> = {
   parse(output) {
     const sections = splitSections(DATA_TYPE, output);
     if (sections.has('no-procps')) {
-      return { available: false, reason: 'ps is not procps (busybox ps cannot sort or print these columns)', top_cpu: [], top_memory: [] };
+      return {
+        available: false,
+        reason: 'ps is not procps (busybox ps cannot sort or print these columns)',
+        top_cpu: [],
+        top_memory: [],
+      };
     }
     const byPid = new Map<number, ProcessInfo>();
     for (const p of [...parseListing(sections, 'by-cpu'), ...parseListing(sections, 'by-memory')]) byPid.set(p.pid, p);

@@ -115,9 +115,17 @@ export function sectionCommandResult(dataType: string, sections: Sections, name:
 }
 
 /** A failed command as a parse error naming it, its exit status and the first line it wrote to stderr. */
-export function sectionCommandError(dataType: string, command: string, result: SectionCommandResult): CollectorParseError {
+export function sectionCommandError(
+  dataType: string,
+  command: string,
+  result: SectionCommandResult,
+): CollectorParseError {
   const stderr = result.stderr.trim();
-  return new CollectorParseError(dataType, `${command} failed with exit status ${result.status}: ${stderr.split('\n')[0] || 'no error output'}`, excerptOf(stderr));
+  return new CollectorParseError(
+    dataType,
+    `${command} failed with exit status ${result.status}: ${stderr.split('\n')[0] || 'no error output'}`,
+    excerptOf(stderr),
+  );
 }
 
 /**
@@ -131,7 +139,8 @@ export function sysfsAttributes(dataType: string, lines: readonly string[]): Map
     const colon = line.indexOf(':');
     const path = colon < 0 ? '' : line.slice(0, colon);
     const slash = path.lastIndexOf('/');
-    if (!path.startsWith('/sys/') || slash < 0) throw new CollectorParseError(dataType, 'unreadable sysfs line (expected PATH:VALUE)', excerptOf(line));
+    if (!path.startsWith('/sys/') || slash < 0)
+      throw new CollectorParseError(dataType, 'unreadable sysfs line (expected PATH:VALUE)', excerptOf(line));
     const directory = path.slice(0, slash);
     const attributes = byDirectory.get(directory) ?? new Map<string, string>();
     attributes.set(path.slice(slash + 1), line.slice(colon + 1).trim());

@@ -96,7 +96,8 @@ function isObject(value: unknown): value is JsonObject {
 function numbers(feature: JsonObject, where: string): Map<string, number> {
   const found = new Map<string, number>();
   for (const [key, value] of Object.entries(feature)) {
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw parseError(`sensors -j: ${where} ${key} is not a number`, JSON.stringify(feature));
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw parseError(`sensors -j: ${where} ${key} is not a number`, JSON.stringify(feature));
     found.set(key, value);
   }
   return found;
@@ -118,13 +119,16 @@ function parseSensorsJson(lines: readonly string[]): Pick<SensorsData, 'temperat
     if (!isObject(features)) throw parseError(`sensors -j: chip ${chip} is not an object`, JSON.stringify(features));
     for (const [label, feature] of Object.entries(features)) {
       if (label === 'Adapter') continue;
-      if (!isObject(feature)) throw parseError(`sensors -j: ${chip} ${label} is not an object`, JSON.stringify(feature));
+      if (!isObject(feature))
+        throw parseError(`sensors -j: ${chip} ${label} is not an object`, JSON.stringify(feature));
       const values = numbers(feature, `${chip} ${label}`);
       for (const [key, value] of values) {
         const temp = /^(temp\d+)_input$/.exec(key)?.[1];
         if (temp !== undefined && believable(value)) {
           temperatures.push({
-            chip, label, celsius: round2(value),
+            chip,
+            label,
+            celsius: round2(value),
             max_celsius: limit(values.get(`${temp}_max`)),
             critical_celsius: limit(values.get(`${temp}_crit`)),
             alarm: values.get(`${temp}_alarm`) === 1 || values.get(`${temp}_crit_alarm`) === 1,
@@ -133,7 +137,13 @@ function parseSensorsJson(lines: readonly string[]): Pick<SensorsData, 'temperat
         const fan = /^(fan\d+)_input$/.exec(key)?.[1];
         if (fan !== undefined) {
           const min = values.get(`${fan}_min`);
-          fans.push({ chip, label, rpm: Math.round(value), min_rpm: min === undefined ? null : Math.round(min), alarm: values.get(`${fan}_alarm`) === 1 });
+          fans.push({
+            chip,
+            label,
+            rpm: Math.round(value),
+            min_rpm: min === undefined ? null : Math.round(min),
+            alarm: values.get(`${fan}_alarm`) === 1,
+          });
         }
       }
     }
@@ -165,7 +175,9 @@ function parseHwmon(lines: readonly string[]): Pick<SensorsData, 'temperatures' 
       const celsius = temp === undefined ? undefined : milli(file);
       if (temp !== undefined && celsius !== undefined && believable(celsius)) {
         temperatures.push({
-          chip, label: attributes.get(`${temp}_label`) ?? temp, celsius: round2(celsius),
+          chip,
+          label: attributes.get(`${temp}_label`) ?? temp,
+          celsius: round2(celsius),
           max_celsius: limit(milli(`${temp}_max`)),
           critical_celsius: limit(milli(`${temp}_crit`)),
           alarm: attributes.get(`${temp}_alarm`) === '1' || attributes.get(`${temp}_crit_alarm`) === '1',
@@ -174,7 +186,13 @@ function parseHwmon(lines: readonly string[]): Pick<SensorsData, 'temperatures' 
       const fan = /^(fan\d+)_input$/.exec(file)?.[1];
       const rpm = fan === undefined ? undefined : sysfsNumber(attributes, file, directory);
       if (fan !== undefined && rpm !== undefined) {
-        fans.push({ chip, label: attributes.get(`${fan}_label`) ?? fan, rpm, min_rpm: sysfsNumber(attributes, `${fan}_min`, directory) ?? null, alarm: attributes.get(`${fan}_alarm`) === '1' });
+        fans.push({
+          chip,
+          label: attributes.get(`${fan}_label`) ?? fan,
+          rpm,
+          min_rpm: sysfsNumber(attributes, `${fan}_min`, directory) ?? null,
+          alarm: attributes.get(`${fan}_alarm`) === '1',
+        });
       }
     }
   }
@@ -186,7 +204,14 @@ function parseThermalZones(lines: readonly string[]): Temperature[] {
   for (const [directory, attributes] of sysfsAttributes(DATA_TYPE, lines)) {
     const milli = sysfsNumber(attributes, 'temp', directory);
     if (milli === undefined || !believable(milli / 1000)) continue;
-    temperatures.push({ chip: 'thermal', label: attributes.get('type') ?? directory.slice(directory.lastIndexOf('/') + 1), celsius: round2(milli / 1000), max_celsius: null, critical_celsius: null, alarm: false });
+    temperatures.push({
+      chip: 'thermal',
+      label: attributes.get('type') ?? directory.slice(directory.lastIndexOf('/') + 1),
+      celsius: round2(milli / 1000),
+      max_celsius: null,
+      critical_celsius: null,
+      alarm: false,
+    });
   }
   return temperatures;
 }
@@ -212,10 +237,10 @@ export const sensorsCollector: Collector<SensorsData> = {
     name: 'get_sensors',
     title: 'Temperatures and fans',
     description:
-      'Temperatures (hottest first, with the chips\' own max/critical limits and alarms) and fan speeds, from lm-sensors (sensors -j), else /sys/class/hwmon, else thermal zones; a VM without sensors answers an empty list with its reason. Cached for up to 60 s.',
+      "Temperatures (hottest first, with the chips' own max/critical limits and alarms) and fan speeds, from lm-sensors (sensors -j), else /sys/class/hwmon, else thermal zones; a VM without sensors answers an empty list with its reason. Cached for up to 60 s.",
   },
   description:
-    'temperatures (hottest first, with the chip\'s max/critical limits and alarm) and fans from `sensors -j`, else `/sys/class/hwmon`, else thermal zones; none (a VM) is an empty answer with its reason',
+    "temperatures (hottest first, with the chip's max/critical limits and alarm) and fans from `sensors -j`, else `/sys/class/hwmon`, else thermal zones; none (a VM) is an empty answer with its reason",
   schema: SensorsData,
   freshnessSeconds: 60,
   pollIntervalSeconds: 300,

@@ -115,7 +115,8 @@ function parseUnitFiles(lines: readonly string[]): Map<string, string> {
   const stateByName = new Map<string, string>();
   for (const line of lines) {
     const [name = '', state = ''] = line.trim().split(/\s+/);
-    if (!name.endsWith('.service') || !STATE_TOKEN.test(state)) throw parseError('unreadable line in systemctl list-unit-files', line);
+    if (!name.endsWith('.service') || !STATE_TOKEN.test(state))
+      throw parseError('unreadable line in systemctl list-unit-files', line);
     stateByName.set(name, state);
   }
   return stateByName;

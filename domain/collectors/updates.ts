@@ -55,10 +55,15 @@ export const UpdatesData = z.object({
   /** Null when unknown: the manager has no security flag, or the repositories publish no advisories. */
   security: z.number().nullable(),
   /** Security updates first, then by name; at most PACKAGE_LIST_LIMIT entries. */
-  packages: z.array(PendingUpdate).describe(`security updates first, then by name; at most ${PACKAGE_LIST_LIMIT} entries`),
+  packages: z
+    .array(PendingUpdate)
+    .describe(`security updates first, then by name; at most ${PACKAGE_LIST_LIMIT} entries`),
   packages_truncated: z.boolean(),
   /** Seconds since the package manager last refreshed its repository metadata; null when unknown. */
-  metadata_age_seconds: z.number().nullable().describe('seconds since the package manager last refreshed its repository metadata'),
+  metadata_age_seconds: z
+    .number()
+    .nullable()
+    .describe('seconds since the package manager last refreshed its repository metadata'),
   /** Null where the distribution keeps no reboot-required signal. */
   reboot_required: z.boolean().nullable(),
   /** Packages that asked for the reboot (Debian/Ubuntu `/var/run/reboot-required.pkgs`), when one is required. */
@@ -153,7 +158,11 @@ function parseOsRelease(lines: readonly string[]): OsRelease | null {
     if (!match?.[1]) continue;
     values.set(match[1], (match[2] ?? '').replace(/^(["'])(.*)\1$/, '$2'));
   }
-  return { id: values.get('ID') ?? null, version_id: values.get('VERSION_ID') ?? null, pretty_name: values.get('PRETTY_NAME') ?? null };
+  return {
+    id: values.get('ID') ?? null,
+    version_id: values.get('VERSION_ID') ?? null,
+    pretty_name: values.get('PRETTY_NAME') ?? null,
+  };
 }
 
 /** Null when no marker file exists: the manager never fetched metadata here, or keeps it elsewhere. */
@@ -209,7 +218,10 @@ function parseAptReboot(sections: Sections): ManagerAnswer['reboot'] {
   const state = sections.nonEmptyLines('reboot-required')[0]?.trim();
   switch (state) {
     case 'yes':
-      return { reboot_required: true, reboot_required_packages: [...new Set(sections.lines('reboot-required-pkgs').map((line) => line.trim()))] };
+      return {
+        reboot_required: true,
+        reboot_required_packages: [...new Set(sections.lines('reboot-required-pkgs').map((line) => line.trim()))],
+      };
     case 'no':
       return { reboot_required: false };
     case 'unknown':
@@ -264,7 +276,14 @@ function parseCheckUpdate(lines: readonly string[], command: string): PendingUpd
     if (!nameMatch || !EPOCH_VERSION_RELEASE.test(version) || repository === undefined) {
       throw parseError(`unreadable package row in ${command}`, row.join(' '));
     }
-    packages.push({ name: nameMatch[1] ?? '', arch: nameMatch[2] ?? '', current_version: null, new_version: version, repository, security: null });
+    packages.push({
+      name: nameMatch[1] ?? '',
+      arch: nameMatch[2] ?? '',
+      current_version: null,
+      new_version: version,
+      repository,
+      security: null,
+    });
   }
   return packages;
 }
@@ -283,7 +302,11 @@ function parseSecurityAdvisories(lines: readonly string[], command: string): Set
   for (const line of lines) {
     const text = line.trim();
     if (ADVISORY_LIST_NOISE.test(text)) continue;
-    const nevra = text.split(/\s+/).slice(1).map((token) => NEVRA.exec(token)).find((match) => match !== null);
+    const nevra = text
+      .split(/\s+/)
+      .slice(1)
+      .map((token) => NEVRA.exec(token))
+      .find((match) => match !== null);
     if (!nevra) throw parseError(`unreadable line in ${command}`, line);
     keys.add(`${nevra[1]}.${nevra[2]}`);
   }
@@ -294,7 +317,8 @@ function parseRpmManager(sections: Sections, manager: 'dnf' | 'yum'): ManagerAns
   const cacheOnly = manager === 'dnf' ? '--cacheonly' : '-C';
   const checkCommand = `${manager} ${cacheOnly} check-update`;
   const checked = sectionCommandResult(DATA_TYPE, sections, 'check-update');
-  if (checked.status !== 0 && checked.status !== CHECK_UPDATE_UPDATES_AVAILABLE) throw sectionCommandError(DATA_TYPE, checkCommand, checked);
+  if (checked.status !== 0 && checked.status !== CHECK_UPDATE_UPDATES_AVAILABLE)
+    throw sectionCommandError(DATA_TYPE, checkCommand, checked);
   const packages = parseCheckUpdate(checked.stdoutLines, checkCommand);
 
   const securityKnown = sections.has('security');
@@ -330,13 +354,20 @@ function parsePacmanLines(lines: readonly string[], command: string): PendingUpd
 function parsePacman(sections: Sections): ManagerAnswer {
   if (sections.has('checkupdates')) {
     const result = sectionCommandResult(DATA_TYPE, sections, 'checkupdates');
-    if (result.status !== 0 && result.status !== CHECKUPDATES_NONE) throw sectionCommandError(DATA_TYPE, 'checkupdates', result);
+    if (result.status !== 0 && result.status !== CHECKUPDATES_NONE)
+      throw sectionCommandError(DATA_TYPE, 'checkupdates', result);
     // checkupdates has just synced its private database copy: the answer is current.
-    return { packages: parsePacmanLines(result.stdoutLines, 'checkupdates'), securityKnown: false, metadataAgeSeconds: 0, reboot: NO_REBOOT_SIGNAL };
+    return {
+      packages: parsePacmanLines(result.stdoutLines, 'checkupdates'),
+      securityKnown: false,
+      metadataAgeSeconds: 0,
+      reboot: NO_REBOOT_SIGNAL,
+    };
   }
   const result = sectionCommandResult(DATA_TYPE, sections, 'pacman-qu');
   const missingDatabase = PACMAN_MISSING_DATABASE.exec(result.stderr);
-  if (missingDatabase) throw parseError(`pacman -Qu cannot see every repository: ${missingDatabase[0].trim()}`, result.stderr);
+  if (missingDatabase)
+    throw parseError(`pacman -Qu cannot see every repository: ${missingDatabase[0].trim()}`, result.stderr);
   const nothingToUpdate = result.status === 1 && result.stdoutLines.length === 0 && result.stderr.trim() === '';
   if (result.status !== 0 && !nothingToUpdate) throw sectionCommandError(DATA_TYPE, 'pacman -Qu', result);
   return {
@@ -366,7 +397,8 @@ function parseApk(sections: Sections): ManagerAnswer {
   const result = sectionCommandResult(DATA_TYPE, sections, 'apk');
   if (result.status !== 0) throw sectionCommandError(DATA_TYPE, 'apk list --upgradable', result);
   const unreadable = APK_REPOSITORY_UNREADABLE.exec(result.stderr);
-  if (unreadable) throw parseError(`apk list --upgradable could not read a repository index: ${unreadable[0]}`, result.stderr);
+  if (unreadable)
+    throw parseError(`apk list --upgradable could not read a repository index: ${unreadable[0]}`, result.stderr);
   const packages = result.stdoutLines.map((line): PendingUpdate => {
     const match = APK_LINE.exec(line.trim());
     if (!match) throw parseError('unreadable line in apk list --upgradable', line);
@@ -455,7 +487,7 @@ export const updatesCollector: Collector<UpdatesData> = {
       'Upgradable packages (apt, dnf, yum, pacman, apk) with security updates first, how old the package lists are, and whether a reboot is required. Read-only: never refreshes package lists. Cached for up to 6 h.',
   },
   description:
-    'upgradable and security packages from apt, dnf, yum, pacman or apk — read-only (never refreshes lists; the lists\' age is reported), reboot required',
+    "upgradable and security packages from apt, dnf, yum, pacman or apk — read-only (never refreshes lists; the lists' age is reported), reboot required",
   schema: UpdatesData,
   freshnessSeconds: 21_600,
   pollIntervalSeconds: 21_600,

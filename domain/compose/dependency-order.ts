@@ -19,7 +19,10 @@ export interface ComposeServiceNode {
 }
 
 export class DependencyCycleError extends Error {
-  constructor(readonly project: string, readonly services: string[]) {
+  constructor(
+    readonly project: string,
+    readonly services: string[],
+  ) {
     super(`compose project ${project} has a depends_on cycle among ${services.join(', ')}`);
     this.name = 'DependencyCycleError';
   }
@@ -47,7 +50,8 @@ export function composeServices(containers: readonly ContainerInfo[]): Map<strin
     const key = `${project}/${service}`;
     const node = nodes.get(key) ?? { project, service, dependsOn: [], containers: [] };
     node.containers.push(c.name);
-    for (const dep of parseDependsOnLabel(c.labels[DEPENDS_ON_LABEL])) if (!node.dependsOn.includes(dep)) node.dependsOn.push(dep);
+    for (const dep of parseDependsOnLabel(c.labels[DEPENDS_ON_LABEL]))
+      if (!node.dependsOn.includes(dep)) node.dependsOn.push(dep);
     nodes.set(key, node);
   }
   for (const node of nodes.values()) {
@@ -64,10 +68,15 @@ export function composeServices(containers: readonly ContainerInfo[]): Map<strin
 export function startOrder(nodes: Map<string, ComposeServiceNode>, project: string): ComposeServiceNode[] {
   const members = [...nodes.values()].filter((n) => n.project === project);
   const names = new Set(members.map((n) => n.service));
-  const pending = new Map(members.map((n) => [n.service, new Set(n.dependsOn.filter((d) => names.has(d) && d !== n.service))]));
+  const pending = new Map(
+    members.map((n) => [n.service, new Set(n.dependsOn.filter((d) => names.has(d) && d !== n.service))]),
+  );
   const ordered: ComposeServiceNode[] = [];
   while (pending.size > 0) {
-    const ready = [...pending].filter(([, deps]) => deps.size === 0).map(([name]) => name).sort();
+    const ready = [...pending]
+      .filter(([, deps]) => deps.size === 0)
+      .map(([name]) => name)
+      .sort();
     if (ready.length === 0) throw new DependencyCycleError(project, [...pending.keys()].sort());
     for (const name of ready) {
       pending.delete(name);
@@ -79,7 +88,11 @@ export function startOrder(nodes: Map<string, ComposeServiceNode>, project: stri
 }
 
 /** The service and everything that depends on it, directly or not, in the order to restart them. */
-export function restartOrder(nodes: Map<string, ComposeServiceNode>, project: string, service: string): ComposeServiceNode[] {
+export function restartOrder(
+  nodes: Map<string, ComposeServiceNode>,
+  project: string,
+  service: string,
+): ComposeServiceNode[] {
   if (!nodes.has(`${project}/${service}`)) throw new Error(`no compose service ${service} in project ${project}`);
   const affected = new Set([service]);
   let grew = true;
@@ -102,7 +115,10 @@ export function restartOrder(nodes: Map<string, ComposeServiceNode>, project: st
 export function containerStopOrder(containers: readonly ContainerInfo[], selected: ReadonlySet<string>): string[] {
   const nodes = composeServices(containers);
   const inCompose = new Set([...nodes.values()].flatMap((n) => n.containers));
-  const loose = containers.filter((c) => selected.has(c.name) && !inCompose.has(c.name)).map((c) => c.name).sort();
+  const loose = containers
+    .filter((c) => selected.has(c.name) && !inCompose.has(c.name))
+    .map((c) => c.name)
+    .sort();
   const projects = [...new Set([...nodes.values()].map((n) => n.project))].sort();
   const composed = projects.flatMap((project) =>
     startOrder(nodes, project)

@@ -5,11 +5,15 @@ import { shellQuote } from '../ssh/quote.ts';
  * workflows may import it.
  */
 
-export type StackFileErrorCode = 'invalid_compose' | 'yaml_bomb' | 'unsafe_name' | 'unsafe_path' | 'invalid_patch' | 'too_large';
+export type StackFileErrorCode =
+  'invalid_compose' | 'yaml_bomb' | 'unsafe_name' | 'unsafe_path' | 'invalid_patch' | 'too_large';
 
 /** Input that must not reach the device: nothing has been written when it is thrown. */
 export class StackFileError extends Error {
-  constructor(readonly code: StackFileErrorCode, message: string) {
+  constructor(
+    readonly code: StackFileErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'StackFileError';
   }
@@ -19,14 +23,20 @@ export class StackFileError extends Error {
 export const STACK_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export function checkStackName(name: string): void {
   if (!STACK_NAME.test(name)) {
-    throw new StackFileError('unsafe_name', `stack name ${JSON.stringify(name.slice(0, 80))}: 1-63 lowercase letters, digits, dash or underscore, starting with a letter or digit`);
+    throw new StackFileError(
+      'unsafe_name',
+      `stack name ${JSON.stringify(name.slice(0, 80))}: 1-63 lowercase letters, digits, dash or underscore, starting with a letter or digit`,
+    );
   }
 }
 
 /** An absolute path without `..`, of characters that need no quoting anywhere (quoted all the same). */
 export function checkStackPath(path: string, what: string): void {
   if (!/^\/[A-Za-z0-9._/-]{0,4095}$/.test(path) || path.split('/').includes('..')) {
-    throw new StackFileError('unsafe_path', `${what} ${JSON.stringify(path.slice(0, 200))}: an absolute path of letters, digits, dot, dash, underscore and slash, without ..`);
+    throw new StackFileError(
+      'unsafe_path',
+      `${what} ${JSON.stringify(path.slice(0, 200))}: an absolute path of letters, digits, dot, dash, underscore and slash, without ..`,
+    );
   }
 }
 
@@ -54,12 +64,25 @@ export const stagedPath = (location: StackLocation): string => `${location.dir}/
 export const pinnedPath = (location: StackLocation): string => `${location.dir}/${PINNED_FILE}`;
 
 /** `docker compose -p P -f F... ARGS`, every word quoted; run from the stack's directory. */
-export function composeInvocation(location: StackLocation, args: readonly string[], files: readonly string[] = location.files): string {
-  return ['docker compose', `-p ${shellQuote(location.project)}`, ...files.map((f) => `-f ${shellQuote(f)}`), ...args.map(shellQuote)].join(' ');
+export function composeInvocation(
+  location: StackLocation,
+  args: readonly string[],
+  files: readonly string[] = location.files,
+): string {
+  return [
+    'docker compose',
+    `-p ${shellQuote(location.project)}`,
+    ...files.map((f) => `-f ${shellQuote(f)}`),
+    ...args.map(shellQuote),
+  ].join(' ');
 }
 
 /** `cd DIR && docker compose ...`. */
-export function composeCommand(location: StackLocation, args: readonly string[], files: readonly string[] = location.files): string {
+export function composeCommand(
+  location: StackLocation,
+  args: readonly string[],
+  files: readonly string[] = location.files,
+): string {
   return `cd ${shellQuote(location.dir)} && ${composeInvocation(location, args, files)}`;
 }
 
@@ -77,7 +100,9 @@ export const IMAGE_LABEL = 'com.docker.compose.image';
 export function locationFromLabels(project: string, labels: Readonly<Record<string, string>>): StackLocation | null {
   const dir = labels[WORKING_DIR_LABEL];
   // A revert runs compose with a temporary pin override, which compose then names among the files: not the stack's.
-  const files = (labels[CONFIG_FILES_LABEL] ?? '').split(',').filter((f) => f !== '' && !TRANSIENT_FILES.has(f.slice(f.lastIndexOf('/') + 1)));
+  const files = (labels[CONFIG_FILES_LABEL] ?? '')
+    .split(',')
+    .filter((f) => f !== '' && !TRANSIENT_FILES.has(f.slice(f.lastIndexOf('/') + 1)));
   if (!dir || files.length === 0) return null;
   checkStackPath(dir, 'stack directory');
   for (const file of files) checkStackPath(file, 'compose file');

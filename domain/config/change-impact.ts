@@ -15,7 +15,14 @@
 import { riskRank } from '../safety/types.ts';
 import { shellQuote } from '../ssh/quote.ts';
 import { formatParseError, kindLabel, ofKind, portLabel, serverSubject, type SemanticChange } from './config-diff.ts';
-import type { ComposeConfig, ComposeService, ConfigKind, NginxServer, ParsedConfig, ParsedConfigData } from './parsed-config.ts';
+import type {
+  ComposeConfig,
+  ComposeService,
+  ConfigKind,
+  NginxServer,
+  ParsedConfig,
+  ParsedConfigData,
+} from './parsed-config.ts';
 
 export type ChangeRiskLevel = 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 
@@ -55,7 +62,10 @@ export function assessChangeImpact(input: ChangeImpactInput): ChangeImpact {
   if (unchanged) {
     findings.push({
       risk: 'LOW',
-      reason: context.kind === 'unknown' ? 'content changed; unrecognised file type, so no semantic comparison' : 'no semantic change',
+      reason:
+        context.kind === 'unknown'
+          ? 'content changed; unrecognised file type, so no semantic comparison'
+          : 'no semantic change',
     });
   }
   // Stable sort: equal risks keep the order they were found in.
@@ -78,8 +88,8 @@ interface Context {
 }
 
 function contextOf(input: ChangeImpactInput): Context {
-  const kindOf = (config: ParsedConfig | null) => config === null ? null : config.ok ? config.data.kind : config.kind;
-  const dataOf = (config: ParsedConfig | null) => config?.ok ? config.data : null;
+  const kindOf = (config: ParsedConfig | null) => (config === null ? null : config.ok ? config.data.kind : config.kind);
+  const dataOf = (config: ParsedConfig | null) => (config?.ok ? config.data : null);
   return {
     input,
     kind: kindOf(input.after) ?? kindOf(input.before) ?? 'unknown',
@@ -107,12 +117,21 @@ function fileFindings({ input, kind, beforeData, afterData }: Context): Finding[
     const nginx = ofKind(beforeData, 'nginx');
     if (kind === 'compose') {
       const services = compose ? ` (services ${compose.services.map((service) => service.name).join(', ')})` : '';
-      findings.push({ risk: 'HIGH', reason: `compose file deleted${services}: the containers it started keep running, unmanaged` });
+      findings.push({
+        risk: 'HIGH',
+        reason: `compose file deleted${services}: the containers it started keep running, unmanaged`,
+      });
     } else if (kind === 'systemd') {
-      findings.push({ risk: 'HIGH', reason: `systemd unit ${unitName(input.path)} deleted: it will not start again once stopped or after a reboot` });
+      findings.push({
+        risk: 'HIGH',
+        reason: `systemd unit ${unitName(input.path)} deleted: it will not start again once stopped or after a reboot`,
+      });
     } else if (kind === 'nginx') {
       const servers = nginx ? ` (${nginx.servers.map(serverSubject).join(', ')})` : '';
-      findings.push({ risk: 'MEDIUM', reason: `nginx config deleted${servers}: no longer served after the next reload` });
+      findings.push({
+        risk: 'MEDIUM',
+        reason: `nginx config deleted${servers}: no longer served after the next reload`,
+      });
     } else {
       findings.push({ risk: 'LOW', reason: 'file deleted' });
     }
@@ -129,7 +148,10 @@ function fileFindings({ input, kind, beforeData, afterData }: Context): Finding[
         reason: `compose file moved to ${input.path} without a top-level name: the project name follows the directory, so \`up\` would start a second copy of its services`,
       });
     } else if (kind === 'systemd') {
-      findings.push({ risk: 'MEDIUM', reason: `systemd unit moved to ${input.path}: systemd knows it by its old path until daemon-reload, and enablement links may point to the old file` });
+      findings.push({
+        risk: 'MEDIUM',
+        reason: `systemd unit moved to ${input.path}: systemd knows it by its old path until daemon-reload, and enablement links may point to the old file`,
+      });
     } else {
       findings.push({ risk: 'LOW', reason: `file moved to ${input.path}` });
     }
@@ -153,23 +175,31 @@ function changeFindings(change: SemanticChange, context: Context): Finding[] {
   const beforeCompose = ofKind(context.beforeData, 'compose');
   const afterCompose = ofKind(context.afterData, 'compose');
   switch (change.kind) {
-    case 'config.kind_changed': return medium();
+    case 'config.kind_changed':
+      return medium();
 
-    case 'compose.service.added': return addedServiceFindings(findService(afterCompose, subject), description);
+    case 'compose.service.added':
+      return addedServiceFindings(findService(afterCompose, subject), description);
     case 'compose.service.removed':
       return high(`${description}: its container is no longer managed here and \`up --remove-orphans\` deletes it`);
-    case 'compose.service.image': return medium(imageReason(change));
-    case 'compose.service.build': return medium(`${description}: the image is rebuilt from different sources`);
+    case 'compose.service.image':
+      return medium(imageReason(change));
+    case 'compose.service.build':
+      return medium(`${description}: the image is rebuilt from different sources`);
     case 'compose.service.container_name':
       return medium(`${description}: proxy configs and containers that reach it by name stop resolving it`);
     case 'compose.service.port_removed': {
-      const port = findService(beforeCompose, subject)?.ports.find((candidate) => portLabel(candidate) === change.before);
+      const port = findService(beforeCompose, subject)?.ports.find(
+        (candidate) => portLabel(candidate) === change.before,
+      );
       return port?.published ? high(`${description}: clients using host port ${port.published} lose access`) : low();
     }
     case 'compose.service.volume_removed':
       return high(`${description}: the container no longer sees the data at that path (it may start empty)`);
     case 'compose.service.network_removed':
-      return medium(`${description}: it can no longer reach (or be reached by) containers on that network, such as the reverse proxy`);
+      return medium(
+        `${description}: it can no longer reach (or be reached by) containers on that network, such as the reverse proxy`,
+      );
     case 'compose.service.env_removed':
     case 'compose.service.env_file_removed':
     case 'systemd.env_removed':
@@ -181,8 +211,11 @@ function changeFindings(change: SemanticChange, context: Context): Finding[] {
         ? medium(`${description}: it no longer comes back after a crash or reboot`)
         : low();
     case 'compose.service.privileged':
-      return change.after === 'true' ? high(`${description}: the container gets full access to host devices and the kernel`) : low();
-    case 'compose.service.network_mode': return networkModeFindings(change);
+      return change.after === 'true'
+        ? high(`${description}: the container gets full access to host devices and the kernel`)
+        : low();
+    case 'compose.service.network_mode':
+      return networkModeFindings(change);
     case 'compose.service.label_added':
     case 'compose.service.label_removed':
     case 'compose.service.label_changed':
@@ -193,24 +226,35 @@ function changeFindings(change: SemanticChange, context: Context): Finding[] {
     case 'compose.project_name':
       return medium(`${description}: compose starts a new project while the old project's containers keep running`);
 
-    case 'nginx.server.added': return addedServerFindings(context, subject, description);
-    case 'nginx.server.removed': return medium(`${description}: it is no longer served after the next reload`);
-    case 'nginx.server.listen': return medium();
+    case 'nginx.server.added':
+      return addedServerFindings(context, subject, description);
+    case 'nginx.server.removed':
+      return medium(`${description}: it is no longer served after the next reload`);
+    case 'nginx.server.listen':
+      return medium();
     case 'nginx.server.ssl':
-      return change.after === 'off' ? high(`${description}: traffic, including logins and cookies, goes over plain HTTP`) : low();
-    case 'nginx.server.upstream': return medium();
-    case 'nginx.server.auth_removed': return authRemovedFindings(change, context);
-    case 'nginx.server.location_removed': return medium(`${description}: requests to that path now fall to another location`);
+      return change.after === 'off'
+        ? high(`${description}: traffic, including logins and cookies, goes over plain HTTP`)
+        : low();
+    case 'nginx.server.upstream':
+      return medium();
+    case 'nginx.server.auth_removed':
+      return authRemovedFindings(change, context);
+    case 'nginx.server.location_removed':
+      return medium(`${description}: requests to that path now fall to another location`);
     case 'nginx.upstream_block.removed':
     case 'nginx.upstream_block.changed':
       return medium();
 
-    case 'systemd.exec_start': return medium();
-    case 'systemd.user': return userFindings(change);
+    case 'systemd.exec_start':
+      return medium();
+    case 'systemd.user':
+      return userFindings(change);
     case 'systemd.wanted_by':
       return change.after === null ? medium(`${description}: it is no longer started at boot`) : low();
 
-    default: return low();
+    default:
+      return low();
   }
 }
 
@@ -220,8 +264,16 @@ function findService(compose: ComposeConfig | null, name: string): ComposeServic
 
 function addedServiceFindings(service: ComposeService | undefined, description: string): Finding[] {
   const findings: Finding[] = [{ risk: 'LOW', reason: description }];
-  if (service?.privileged) findings.push({ risk: 'HIGH', reason: `${description} with privileged: true: full access to host devices and the kernel` });
-  if (service?.network_mode === 'host') findings.push({ risk: 'HIGH', reason: `${description} with network_mode host: it shares the host's network stack, bypassing port mappings` });
+  if (service?.privileged)
+    findings.push({
+      risk: 'HIGH',
+      reason: `${description} with privileged: true: full access to host devices and the kernel`,
+    });
+  if (service?.network_mode === 'host')
+    findings.push({
+      risk: 'HIGH',
+      reason: `${description} with network_mode host: it shares the host's network stack, bypassing port mappings`,
+    });
   return findings;
 }
 
@@ -234,7 +286,8 @@ function isUnpinned(image: string): boolean {
 }
 
 function imageReason({ description, before, after }: SemanticChange): string {
-  if (after && isUnpinned(after)) return `${description} (${after} is unpinned: the version that runs changes with every pull)`;
+  if (after && isUnpinned(after))
+    return `${description} (${after} is unpinned: the version that runs changes with every pull)`;
   if (before && isUnpinned(before)) return `${description} (pinned now; ${before} was unpinned)`;
   return description;
 }
@@ -242,12 +295,22 @@ function imageReason({ description, before, after }: SemanticChange): string {
 function networkModeFindings(change: SemanticChange): Finding[] {
   const { description } = change;
   if (change.after === 'host') {
-    return [{ risk: 'HIGH', reason: `${description}: the container shares the host's network stack, bypassing port mappings` }];
+    return [
+      {
+        risk: 'HIGH',
+        reason: `${description}: the container shares the host's network stack, bypassing port mappings`,
+      },
+    ];
   }
   // `service:gluetun` style modes route a container through another one, usually a VPN.
   const was = change.before ?? '';
   if (was.startsWith('service:') || was.startsWith('container:')) {
-    return [{ risk: 'HIGH', reason: `${description}: traffic no longer goes through ${was.slice(was.indexOf(':') + 1)} (often a VPN)` }];
+    return [
+      {
+        risk: 'HIGH',
+        reason: `${description}: traffic no longer goes through ${was.slice(was.indexOf(':') + 1)} (often a VPN)`,
+      },
+    ];
   }
   return [{ risk: 'MEDIUM', reason: description }];
 }
@@ -257,9 +320,13 @@ function serversNamed(data: ParsedConfigData | null, subject: string): NginxServ
 }
 
 function addedServerFindings(context: Context, subject: string, description: string): Finding[] {
-  const exposed = serversNamed(context.afterData, subject).find((server) => server.upstreams.length > 0 && server.auth.length === 0);
+  const exposed = serversNamed(context.afterData, subject).find(
+    (server) => server.upstreams.length > 0 && server.auth.length === 0,
+  );
   if (!exposed) return [{ risk: 'LOW', reason: description }];
-  return [{ risk: 'MEDIUM', reason: `${description}: proxies to ${exposed.upstreams.join(', ')} with no auth in front` }];
+  return [
+    { risk: 'MEDIUM', reason: `${description}: proxies to ${exposed.upstreams.join(', ')} with no auth in front` },
+  ];
 }
 
 /**
@@ -267,15 +334,21 @@ function addedServerFindings(context: Context, subject: string, description: str
  * proxies an app puts that app on the network without a login. Reported once per server.
  */
 function authRemovedFindings(change: SemanticChange, context: Context): Finding[] {
-  const removedHere = context.input.changes.filter((other) => other.kind === change.kind && other.subject === change.subject);
+  const removedHere = context.input.changes.filter(
+    (other) => other.kind === change.kind && other.subject === change.subject,
+  );
   if (removedHere[0] !== change) return [];
   const removed = removedHere.map((other) => other.before).join(', ');
-  const exposed = serversNamed(context.afterData, change.subject).find((server) => server.upstreams.length > 0 && server.auth.length === 0);
+  const exposed = serversNamed(context.afterData, change.subject).find(
+    (server) => server.upstreams.length > 0 && server.auth.length === 0,
+  );
   if (exposed) {
-    return [{
-      risk: 'CRITICAL',
-      reason: `${change.subject}: auth removed (${removed}): ${exposed.upstreams.join(', ')} is now reachable without login`,
-    }];
+    return [
+      {
+        risk: 'CRITICAL',
+        reason: `${change.subject}: auth removed (${removed}): ${exposed.upstreams.join(', ')} is now reachable without login`,
+      },
+    ];
   }
   return [{ risk: 'MEDIUM', reason: `${change.subject}: auth ${removed} removed; check that login is still enforced` }];
 }
@@ -294,17 +367,21 @@ function userFindings(change: SemanticChange): Finding[] {
 function affectedServices(context: Context): string[] {
   const { input, kind, beforeData, afterData } = context;
   const broken = input.after !== null && !input.after.ok;
-  const wholeFile = input.changeType === 'DELETE' || broken
+  const wholeFile =
+    input.changeType === 'DELETE' ||
+    broken ||
     // A broken previous version says nothing about what changed since the last good one.
-    || (input.before !== null && !input.before.ok);
+    (input.before !== null && !input.before.ok);
   const names = new Set<string>();
   if (kind === 'compose') {
     for (const change of input.changes) if (change.kind.startsWith('compose.service.')) names.add(change.subject);
     if (wholeFile) {
-      for (const data of [beforeData, afterData]) ofKind(data, 'compose')?.services.forEach((service) => names.add(service.name));
+      for (const data of [beforeData, afterData])
+        ofKind(data, 'compose')?.services.forEach((service) => names.add(service.name));
     }
   } else if (kind === 'nginx') {
-    for (const server of nginxServersTouched(context, wholeFile)) server.server_names.forEach((name) => names.add(name));
+    for (const server of nginxServersTouched(context, wholeFile))
+      server.server_names.forEach((name) => names.add(name));
   } else if (kind === 'systemd' && (input.changes.length > 0 || input.changeType !== 'MODIFY' || broken)) {
     names.add(unitName(input.path));
   }
@@ -314,10 +391,18 @@ function affectedServices(context: Context): string[] {
 function nginxServersTouched({ input, beforeData, afterData }: Context, wholeFile: boolean): NginxServer[] {
   const servers = [...(ofKind(beforeData, 'nginx')?.servers ?? []), ...(ofKind(afterData, 'nginx')?.servers ?? [])];
   if (wholeFile) return servers;
-  const subjects = new Set(input.changes.filter((change) => change.kind.startsWith('nginx.server.')).map((change) => change.subject));
-  const blocks = new Set(input.changes.filter((change) => change.kind.startsWith('nginx.upstream_block.'))
-    .map((change) => change.subject.slice('upstream '.length)));
-  return servers.filter((server) => subjects.has(serverSubject(server)) || server.upstreams.some((target) => blocks.has(upstreamHost(target))));
+  const subjects = new Set(
+    input.changes.filter((change) => change.kind.startsWith('nginx.server.')).map((change) => change.subject),
+  );
+  const blocks = new Set(
+    input.changes
+      .filter((change) => change.kind.startsWith('nginx.upstream_block.'))
+      .map((change) => change.subject.slice('upstream '.length)),
+  );
+  return servers.filter(
+    (server) =>
+      subjects.has(serverSubject(server)) || server.upstreams.some((target) => blocks.has(upstreamHost(target))),
+  );
 }
 
 /** `http://grafana:3000/path` → `grafana`: the name an `upstream` block would be referred to by. */
@@ -330,13 +415,22 @@ function shellArg(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : shellQuote(value);
 }
 
-function restartOf(context: Context, affected: string[], unchanged: boolean): Pick<ChangeImpact, 'restart_required' | 'restart_hint'> {
+function restartOf(
+  context: Context,
+  affected: string[],
+  unchanged: boolean,
+): Pick<ChangeImpact, 'restart_required' | 'restart_hint'> {
   const { input, kind } = context;
   const path = shellArg(input.path);
   const nginx = /\/swag\/|proxy-confs/.test(input.path) ? 'docker exec swag nginx' : 'nginx';
   const unit = shellArg(unitName(input.path));
   if (input.after !== null && !input.after.ok) {
-    const check = { compose: `docker compose -f ${path} config --quiet`, nginx: `${nginx} -t`, systemd: `systemd-analyze verify ${path}`, unknown: null };
+    const check = {
+      compose: `docker compose -f ${path} config --quiet`,
+      nginx: `${nginx} -t`,
+      systemd: `systemd-analyze verify ${path}`,
+      unknown: null,
+    };
     return { restart_required: false, restart_hint: check[input.after.kind] };
   }
   if (unchanged || kind === 'unknown') return { restart_required: false, restart_hint: null };
@@ -353,11 +447,17 @@ function composeUp({ input, afterData }: Context, path: string, affected: string
   return [`docker compose -f ${path} up -d${orphans}`, ...services].join(' ');
 }
 
-function systemdRestart({ input, afterData }: Context, unit: string): Pick<ChangeImpact, 'restart_required' | 'restart_hint'> {
+function systemdRestart(
+  { input, afterData }: Context,
+  unit: string,
+): Pick<ChangeImpact, 'restart_required' | 'restart_hint'> {
   if (input.changeType === 'DELETE') return { restart_required: true, restart_hint: 'systemctl daemon-reload' };
   if (input.changeType === 'CREATE') {
     const atBoot = (ofKind(afterData, 'systemd')?.wanted_by.length ?? 0) > 0;
-    return { restart_required: true, restart_hint: `systemctl daemon-reload && systemctl ${atBoot ? 'enable --now' : 'start'} ${unit}` };
+    return {
+      restart_required: true,
+      restart_hint: `systemctl daemon-reload && systemctl ${atBoot ? 'enable --now' : 'start'} ${unit}`,
+    };
   }
   // [Install] is only read by enable/disable: the running service is unaffected.
   if (input.changes.length > 0 && input.changes.every((change) => change.kind === 'systemd.wanted_by')) {
@@ -365,4 +465,3 @@ function systemdRestart({ input, afterData }: Context, unit: string): Pick<Chang
   }
   return { restart_required: true, restart_hint: `systemctl daemon-reload && systemctl restart ${unit}` };
 }
-

@@ -47,7 +47,11 @@ export function parseCompose(text: string): ParsedConfig {
   } catch (error) {
     const alias = unresolvedAlias(doc);
     const at = alias?.range ? lineCounter.linePos(alias.range[0]) : null;
-    const message = alias ? `alias *${alias.source} refers to no anchor` : error instanceof Error ? error.message : String(error);
+    const message = alias
+      ? `alias *${alias.source} refers to no anchor`
+      : error instanceof Error
+        ? error.message
+        : String(error);
     return failure(message, at?.line ?? null, at?.col ?? null);
   }
   try {
@@ -99,14 +103,21 @@ function isMap(value: unknown): value is Record<string, unknown> {
 }
 
 function describe(path: Path): string {
-  return path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('').slice(1);
+  return path
+    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`))
+    .join('')
+    .slice(1);
 }
 
 function composeConfig(root: unknown): ComposeConfig {
-  if (!isMap(root)) throw new ComposeShapeError('not a compose file: the document is not a mapping', root === null ? null : []);
+  if (!isMap(root))
+    throw new ComposeShapeError('not a compose file: the document is not a mapping', root === null ? null : []);
   const services = root.services;
   if (!isMap(services)) {
-    throw new ComposeShapeError('not a compose file: no "services" mapping', services === undefined ? null : ['services']);
+    throw new ComposeShapeError(
+      'not a compose file: no "services" mapping',
+      services === undefined ? null : ['services'],
+    );
   }
   return {
     kind: 'compose',
@@ -250,7 +261,12 @@ function shortPort(written: string): ComposePort {
   return normalizedPort(hostIp, published === undefined || published === '' ? null : published, target, protocol);
 }
 
-function normalizedPort(hostIp: string | null, published: string | null, target: string, protocol: string): ComposePort {
+function normalizedPort(
+  hostIp: string | null,
+  published: string | null,
+  target: string,
+  protocol: string,
+): ComposePort {
   const host = hostIp === null || hostIp === '' ? '' : `${hostIp}:`;
   const mapping = published === null ? (host === '' ? '' : ':') : `${published}:`;
   const suffix = protocol === 'tcp' ? '' : `/${protocol}`;

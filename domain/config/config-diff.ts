@@ -16,8 +16,16 @@
  */
 import { FILE_HEADERS_ONLY, formatPatch, structuredPatch } from 'diff';
 import type {
-  ComposeConfig, ComposePort, ComposeService, ConfigKind, ConfigParseError, NginxConfig, NginxServer, ParsedConfig,
-  ParsedConfigData, SystemdUnitConfig,
+  ComposeConfig,
+  ComposePort,
+  ComposeService,
+  ConfigKind,
+  ConfigParseError,
+  NginxConfig,
+  NginxServer,
+  ParsedConfig,
+  ParsedConfigData,
+  SystemdUnitConfig,
 } from './parsed-config.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -121,43 +129,58 @@ function unsortedChanges(before: Side, after: Side): SemanticChange[] {
   if (after.status === 'failed') {
     if (before.status === 'failed') return [];
     const verb = before.status === 'ok' ? 'no longer parses' : 'does not parse';
-    return [{
-      kind: 'config.parse_failed',
-      subject: FILE_SUBJECT,
-      description: `${kindLabel(after.kind)} ${verb}: ${formatParseError(after.error)}`,
-    }];
+    return [
+      {
+        kind: 'config.parse_failed',
+        subject: FILE_SUBJECT,
+        description: `${kindLabel(after.kind)} ${verb}: ${formatParseError(after.error)}`,
+      },
+    ];
   }
   if (before.status === 'failed') {
     if (after.status === 'absent') return [];
-    return [{ kind: 'config.parse_fixed', subject: FILE_SUBJECT, description: `${kindLabel(after.data.kind)} parses again` }];
+    return [
+      { kind: 'config.parse_fixed', subject: FILE_SUBJECT, description: `${kindLabel(after.data.kind)} parses again` },
+    ];
   }
   const b = before.status === 'ok' ? before.data : null;
   const a = after.status === 'ok' ? after.data : null;
   if (b && a && b.kind !== a.kind) {
-    return [{
-      kind: 'config.kind_changed',
-      subject: FILE_SUBJECT,
-      description: `file changed from ${kindLabel(b.kind)} to ${kindLabel(a.kind)}`,
-      before: b.kind,
-      after: a.kind,
-    }];
+    return [
+      {
+        kind: 'config.kind_changed',
+        subject: FILE_SUBJECT,
+        description: `file changed from ${kindLabel(b.kind)} to ${kindLabel(a.kind)}`,
+        before: b.kind,
+        after: a.kind,
+      },
+    ];
   }
   switch ((a ?? b)?.kind) {
-    case 'compose': return composeChanges(ofKind(b, 'compose'), ofKind(a, 'compose'));
-    case 'nginx': return nginxChanges(ofKind(b, 'nginx'), ofKind(a, 'nginx'));
-    case 'systemd': return systemdChanges(ofKind(b, 'systemd'), ofKind(a, 'systemd'));
+    case 'compose':
+      return composeChanges(ofKind(b, 'compose'), ofKind(a, 'compose'));
+    case 'nginx':
+      return nginxChanges(ofKind(b, 'nginx'), ofKind(a, 'nginx'));
+    case 'systemd':
+      return systemdChanges(ofKind(b, 'systemd'), ofKind(a, 'systemd'));
     // Unknown formats (and two absent sides) have no structure to compare; the text diff says it all.
-    default: return [];
+    default:
+      return [];
   }
 }
 
 /** Narrows parsed data to one kind, or null when it is another kind (or absent). */
-export function ofKind<K extends ConfigKind>(data: ParsedConfigData | null, kind: K): Extract<ParsedConfigData, { kind: K }> | null {
-  return data?.kind === kind ? data as Extract<ParsedConfigData, { kind: K }> : null;
+export function ofKind<K extends ConfigKind>(
+  data: ParsedConfigData | null,
+  kind: K,
+): Extract<ParsedConfigData, { kind: K }> | null {
+  return data?.kind === kind ? (data as Extract<ParsedConfigData, { kind: K }>) : null;
 }
 
 function sortChanges(changes: SemanticChange[]): SemanticChange[] {
-  return changes.sort((x, y) => compare(x.subject, y.subject) || compare(x.kind, y.kind) || compare(x.description, y.description));
+  return changes.sort(
+    (x, y) => compare(x.subject, y.subject) || compare(x.kind, y.kind) || compare(x.description, y.description),
+  );
 }
 
 /** Code-point order, not `localeCompare`: the order must not depend on the worker's locale. */
@@ -167,10 +190,14 @@ function compare(x: string, y: string): number {
 
 export function kindLabel(kind: ConfigKind): string {
   switch (kind) {
-    case 'compose': return 'compose file';
-    case 'nginx': return 'nginx config';
-    case 'systemd': return 'systemd unit';
-    case 'unknown': return 'config file';
+    case 'compose':
+      return 'compose file';
+    case 'nginx':
+      return 'nginx config';
+    case 'systemd':
+      return 'systemd unit';
+    case 'unknown':
+      return 'config file';
   }
 }
 
@@ -198,25 +225,57 @@ function showList(values: readonly string[], separator = ', '): string | null {
 }
 
 /** `<head> <before> → <after>` when the single value differs. */
-function valueChange(kind: string, subject: string, head: string, before: string | null, after: string | null): SemanticChange[] {
+function valueChange(
+  kind: string,
+  subject: string,
+  head: string,
+  before: string | null,
+  after: string | null,
+): SemanticChange[] {
   if (before === after) return [];
   return [{ kind, subject, description: `${head} ${show(before)} → ${show(after)}`, before, after }];
 }
 
 /** One change for the whole set when any member differs (for sets read as one setting, like depends_on). */
-function setChange(kind: string, subject: string, head: string, before: readonly string[], after: readonly string[]): SemanticChange[] {
+function setChange(
+  kind: string,
+  subject: string,
+  head: string,
+  before: readonly string[],
+  after: readonly string[],
+): SemanticChange[] {
   return valueChange(kind, subject, head, showList(sortedSet(before)), showList(sortedSet(after)));
 }
 
 /** One `<kind>_added` / `<kind>_removed` change per member (for sets whose members matter one by one). */
-function memberChanges(kind: string, subject: string, head: string, before: readonly string[], after: readonly string[]): SemanticChange[] {
+function memberChanges(
+  kind: string,
+  subject: string,
+  head: string,
+  before: readonly string[],
+  after: readonly string[],
+): SemanticChange[] {
   const was = new Set(before);
   const is = new Set(after);
   return [
-    ...sortedSet(before).filter((item) => !is.has(item))
-      .map((item) => ({ kind: `${kind}_removed`, subject, description: `${head} ${item} removed`, before: item, after: null })),
-    ...sortedSet(after).filter((item) => !was.has(item))
-      .map((item) => ({ kind: `${kind}_added`, subject, description: `${head} ${item} added`, before: null, after: item })),
+    ...sortedSet(before)
+      .filter((item) => !is.has(item))
+      .map((item) => ({
+        kind: `${kind}_removed`,
+        subject,
+        description: `${head} ${item} removed`,
+        before: item,
+        after: null,
+      })),
+    ...sortedSet(after)
+      .filter((item) => !was.has(item))
+      .map((item) => ({
+        kind: `${kind}_added`,
+        subject,
+        description: `${head} ${item} added`,
+        before: null,
+        after: item,
+      })),
   ];
 }
 
@@ -241,17 +300,49 @@ function composeChanges(before: ComposeConfig | null, after: ComposeConfig | nul
   const is = new Map((after?.services ?? []).map((service) => [service.name, service]));
   const changes: SemanticChange[] = [];
   for (const name of was.keys()) {
-    if (!is.has(name)) changes.push({ kind: 'compose.service.removed', subject: name, description: `service ${name} removed`, before: name, after: null });
+    if (!is.has(name))
+      changes.push({
+        kind: 'compose.service.removed',
+        subject: name,
+        description: `service ${name} removed`,
+        before: name,
+        after: null,
+      });
   }
   for (const [name, service] of is) {
     const old = was.get(name);
     if (old) changes.push(...serviceChanges(old, service));
-    else changes.push({ kind: 'compose.service.added', subject: name, description: `service ${name} added`, before: null, after: name });
+    else
+      changes.push({
+        kind: 'compose.service.added',
+        subject: name,
+        description: `service ${name} added`,
+        before: null,
+        after: name,
+      });
   }
   changes.push(
-    ...memberChanges('compose.volume', TOP_LEVEL_SUBJECT, 'top-level volume', before?.volumes ?? [], after?.volumes ?? []),
-    ...memberChanges('compose.network', TOP_LEVEL_SUBJECT, 'top-level network', before?.networks ?? [], after?.networks ?? []),
-    ...valueChange('compose.project_name', TOP_LEVEL_SUBJECT, 'project name', before?.project_name ?? null, after?.project_name ?? null),
+    ...memberChanges(
+      'compose.volume',
+      TOP_LEVEL_SUBJECT,
+      'top-level volume',
+      before?.volumes ?? [],
+      after?.volumes ?? [],
+    ),
+    ...memberChanges(
+      'compose.network',
+      TOP_LEVEL_SUBJECT,
+      'top-level network',
+      before?.networks ?? [],
+      after?.networks ?? [],
+    ),
+    ...valueChange(
+      'compose.project_name',
+      TOP_LEVEL_SUBJECT,
+      'project name',
+      before?.project_name ?? null,
+      after?.project_name ?? null,
+    ),
   );
   return changes;
 }
@@ -268,35 +359,60 @@ function serviceChanges(before: ComposeService, after: ComposeService): Semantic
     ...memberChanges(kind('volume'), name, `${head} volume`, before.volumes, after.volumes),
     ...memberChanges(kind('network'), name, `${head} network`, before.networks, after.networks),
     ...setChange(kind('depends_on'), name, `${head} depends_on`, before.depends_on, after.depends_on),
-    ...memberChanges(kind('env'), name, `${head} environment key`, envKeys(before.environment_keys), envKeys(after.environment_keys)),
+    ...memberChanges(
+      kind('env'),
+      name,
+      `${head} environment key`,
+      envKeys(before.environment_keys),
+      envKeys(after.environment_keys),
+    ),
     ...memberChanges(kind('env_file'), name, `${head} env_file`, before.env_files, after.env_files),
     ...valueChange(kind('restart'), name, `${head} restart`, before.restart, after.restart),
-    ...(before.privileged === after.privileged ? [] : [{
-      kind: kind('privileged'),
-      subject: name,
-      description: `${head} privileged ${after.privileged ? 'enabled' : 'disabled'}`,
-      before: String(before.privileged),
-      after: String(after.privileged),
-    }]),
+    ...(before.privileged === after.privileged
+      ? []
+      : [
+          {
+            kind: kind('privileged'),
+            subject: name,
+            description: `${head} privileged ${after.privileged ? 'enabled' : 'disabled'}`,
+            before: String(before.privileged),
+            after: String(after.privileged),
+          },
+        ]),
     ...valueChange(kind('network_mode'), name, `${head} network_mode`, before.network_mode, after.network_mode),
     ...labelChanges(name, head, before.labels, after.labels),
-    ...(before.healthcheck === after.healthcheck ? [] : [{
-      kind: kind(after.healthcheck ? 'healthcheck_added' : 'healthcheck_removed'),
-      subject: name,
-      description: `${head} healthcheck ${after.healthcheck ? 'added' : 'removed'}`,
-    }]),
+    ...(before.healthcheck === after.healthcheck
+      ? []
+      : [
+          {
+            kind: kind(after.healthcheck ? 'healthcheck_added' : 'healthcheck_removed'),
+            subject: name,
+            description: `${head} healthcheck ${after.healthcheck ? 'added' : 'removed'}`,
+          },
+        ]),
   ];
 }
 
 /** Label values go in before/after only: routing rules are long and would drown the description. */
-function labelChanges(name: string, head: string, before: Record<string, string>, after: Record<string, string>): SemanticChange[] {
+function labelChanges(
+  name: string,
+  head: string,
+  before: Record<string, string>,
+  after: Record<string, string>,
+): SemanticChange[] {
   const changes: SemanticChange[] = [];
   for (const key of sortedSet([...Object.keys(before), ...Object.keys(after)])) {
     const was = before[key] ?? null;
     const is = after[key] ?? null;
     if (was === is) continue;
     const verb = was === null ? 'added' : is === null ? 'removed' : 'changed';
-    changes.push({ kind: `compose.service.label_${verb}`, subject: name, description: `${head} label ${key} ${verb}`, before: was, after: is });
+    changes.push({
+      kind: `compose.service.label_${verb}`,
+      subject: name,
+      description: `${head} label ${key} ${verb}`,
+      before: was,
+      after: is,
+    });
   }
   return changes;
 }
@@ -313,11 +429,23 @@ function nginxChanges(before: NginxConfig | null, after: NginxConfig | null): Se
   const changes: SemanticChange[] = [];
   for (const server of removed) {
     const subject = serverSubject(server);
-    changes.push({ kind: 'nginx.server.removed', subject, description: `server ${subject} removed`, before: subject, after: null });
+    changes.push({
+      kind: 'nginx.server.removed',
+      subject,
+      description: `server ${subject} removed`,
+      before: subject,
+      after: null,
+    });
   }
   for (const server of added) {
     const subject = serverSubject(server);
-    changes.push({ kind: 'nginx.server.added', subject, description: `server ${subject} added`, before: null, after: subject });
+    changes.push({
+      kind: 'nginx.server.added',
+      subject,
+      description: `server ${subject} added`,
+      before: null,
+      after: subject,
+    });
   }
   for (const [was, is] of pairs) changes.push(...serverChanges(was, is));
 
@@ -327,11 +455,33 @@ function nginxChanges(before: NginxConfig | null, after: NginxConfig | null): Se
     const was = blocksBefore[name];
     const is = blocksAfter[name];
     const subject = `upstream ${name}`;
-    if (!is) changes.push({ kind: 'nginx.upstream_block.removed', subject, description: `upstream ${name} removed`, before: showList(was ?? []), after: null });
-    else if (!was) changes.push({ kind: 'nginx.upstream_block.added', subject, description: `upstream ${name} added`, before: null, after: showList(is) });
+    if (!is)
+      changes.push({
+        kind: 'nginx.upstream_block.removed',
+        subject,
+        description: `upstream ${name} removed`,
+        before: showList(was ?? []),
+        after: null,
+      });
+    else if (!was)
+      changes.push({
+        kind: 'nginx.upstream_block.added',
+        subject,
+        description: `upstream ${name} added`,
+        before: null,
+        after: showList(is),
+      });
     else changes.push(...setChange('nginx.upstream_block.changed', subject, `upstream ${name}: servers`, was, is));
   }
-  changes.push(...memberChanges('nginx.include', TOP_LEVEL_SUBJECT, 'top-level include', before?.includes ?? [], after?.includes ?? []));
+  changes.push(
+    ...memberChanges(
+      'nginx.include',
+      TOP_LEVEL_SUBJECT,
+      'top-level include',
+      before?.includes ?? [],
+      after?.includes ?? [],
+    ),
+  );
   return changes;
 }
 
@@ -370,17 +520,26 @@ function serverChanges(before: NginxServer, after: NginxServer): SemanticChange[
   const head = `${subject}:`;
   return [
     ...setChange('nginx.server.listen', subject, `${head} listen`, before.listen, after.listen),
-    ...(before.ssl === after.ssl ? [] : [{
-      kind: 'nginx.server.ssl',
-      subject,
-      description: `${head} ssl turned ${after.ssl ? 'on' : 'off'}`,
-      before: before.ssl ? 'on' : 'off',
-      after: after.ssl ? 'on' : 'off',
-    }]),
+    ...(before.ssl === after.ssl
+      ? []
+      : [
+          {
+            kind: 'nginx.server.ssl',
+            subject,
+            description: `${head} ssl turned ${after.ssl ? 'on' : 'off'}`,
+            before: before.ssl ? 'on' : 'off',
+            after: after.ssl ? 'on' : 'off',
+          },
+        ]),
     ...setChange('nginx.server.upstream', subject, `${head} upstream`, before.upstreams, after.upstreams),
     ...memberChanges('nginx.server.auth', subject, `${head} auth`, before.auth, after.auth),
-    ...memberChanges('nginx.server.location', subject, `${head} location`,
-      before.locations.map((location) => location.path), after.locations.map((location) => location.path)),
+    ...memberChanges(
+      'nginx.server.location',
+      subject,
+      `${head} location`,
+      before.locations.map((location) => location.path),
+      after.locations.map((location) => location.path),
+    ),
     ...memberChanges('nginx.server.include', subject, `${head} include`, before.includes, after.includes),
   ];
 }
@@ -388,7 +547,14 @@ function serverChanges(before: NginxServer, after: NginxServer): SemanticChange[
 // --- systemd -------------------------------------------------------------------------------------------
 
 const EMPTY_UNIT: Omit<SystemdUnitConfig, 'kind' | 'unit_type'> = {
-  description: null, exec_start: [], user: null, restart: null, wanted_by: [], dependencies: {}, environment_keys: [], environment_files: [],
+  description: null,
+  exec_start: [],
+  user: null,
+  restart: null,
+  wanted_by: [],
+  dependencies: {},
+  environment_keys: [],
+  environment_files: [],
 };
 
 function systemdChanges(before: SystemdUnitConfig | null, after: SystemdUnitConfig | null): SemanticChange[] {
@@ -396,15 +562,41 @@ function systemdChanges(before: SystemdUnitConfig | null, after: SystemdUnitConf
   const is = after ?? EMPTY_UNIT;
   const changes: SemanticChange[] = [
     // ExecStart lines run in order (oneshot units may have several), so order is kept.
-    ...valueChange('systemd.exec_start', 'ExecStart', 'ExecStart:', showList(was.exec_start, '; '), showList(is.exec_start, '; ')),
+    ...valueChange(
+      'systemd.exec_start',
+      'ExecStart',
+      'ExecStart:',
+      showList(was.exec_start, '; '),
+      showList(is.exec_start, '; '),
+    ),
     ...valueChange('systemd.user', 'User', 'User:', was.user, is.user),
     ...valueChange('systemd.restart', 'Restart', 'Restart:', was.restart, is.restart),
     ...setChange('systemd.wanted_by', 'WantedBy', 'WantedBy:', was.wanted_by, is.wanted_by),
-    ...memberChanges('systemd.env', 'Environment', 'Environment key', envKeys(was.environment_keys), envKeys(is.environment_keys)),
-    ...memberChanges('systemd.env_file', 'EnvironmentFile', 'EnvironmentFile', was.environment_files, is.environment_files),
+    ...memberChanges(
+      'systemd.env',
+      'Environment',
+      'Environment key',
+      envKeys(was.environment_keys),
+      envKeys(is.environment_keys),
+    ),
+    ...memberChanges(
+      'systemd.env_file',
+      'EnvironmentFile',
+      'EnvironmentFile',
+      was.environment_files,
+      is.environment_files,
+    ),
   ];
   for (const directive of sortedSet([...Object.keys(was.dependencies), ...Object.keys(is.dependencies)])) {
-    changes.push(...setChange('systemd.dependency', directive, `${directive}:`, was.dependencies[directive] ?? [], is.dependencies[directive] ?? []));
+    changes.push(
+      ...setChange(
+        'systemd.dependency',
+        directive,
+        `${directive}:`,
+        was.dependencies[directive] ?? [],
+        is.dependencies[directive] ?? [],
+      ),
+    );
   }
   return changes;
 }

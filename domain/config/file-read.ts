@@ -36,7 +36,10 @@ export function readFileScript(path: string): string {
 
 export function parseFileRead(path: string, output: CommandOutput): FileReadResult {
   if (output.exitCode === 3 || /permission denied/i.test(output.stderr)) {
-    throw new SshError('permission_denied', `cannot read ${path}: ${output.stderr.trim().split('\n')[0] ?? 'permission denied'}`);
+    throw new SshError(
+      'permission_denied',
+      `cannot read ${path}: ${output.stderr.trim().split('\n')[0] ?? 'permission denied'}`,
+    );
   }
   const sections = splitSections('config', output);
   if (sections.has('absent')) return { state: 'absent' };
@@ -46,6 +49,12 @@ export function parseFileRead(path: string, output: CommandOutput): FileReadResu
   if (sections.has('too-large')) return { state: 'too_large', sizeBytes };
   const bytes = Buffer.from(sections.lines('content').join(''), 'base64');
   // The file changed between wc and base64, or the answer was cut: the next event reads it again.
-  if (bytes.length !== sizeBytes) throw new SshError('unknown', `${path}: read ${bytes.length} bytes, expected ${sizeBytes}`);
-  return { state: 'present', content: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex'), sizeBytes };
+  if (bytes.length !== sizeBytes)
+    throw new SshError('unknown', `${path}: read ${bytes.length} bytes, expected ${sizeBytes}`);
+  return {
+    state: 'present',
+    content: bytes.toString('utf8'),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sizeBytes,
+  };
 }

@@ -100,7 +100,8 @@ function tokenize(text: string): Token[] {
         if (text[i] === '\\') advance();
         advance();
       }
-      if (i >= text.length) throw new NginxSyntaxError(`unterminated ${char === '"' ? 'double' : 'single'}-quoted string`, start);
+      if (i >= text.length)
+        throw new NginxSyntaxError(`unterminated ${char === '"' ? 'double' : 'single'}-quoted string`, start);
       tokens.push({ type: 'word', text: unescape(text.slice(from, i)), ...start });
       advance();
       // nginx wants a separator right after a closing quote (`)` closes an `if` condition).
@@ -130,7 +131,13 @@ function parse(tokens: Token[]): Directive[] {
   const emit = (token: Token, block: Directive[] | null): Directive => {
     const [name, ...rest] = words;
     if (name === undefined) throw new NginxSyntaxError(`unexpected "${token.text}"`, token);
-    const directive: Directive = { name: name.text, args: rest.map((word) => word.text), line: name.line, column: name.column, block };
+    const directive: Directive = {
+      name: name.text,
+      args: rest.map((word) => word.text),
+      line: name.line,
+      column: name.column,
+      block,
+    };
     checkSignature(directive);
     (open.at(-1)?.block ?? root).push(directive);
     words = [];
@@ -161,8 +168,10 @@ function checkSignature(directive: Directive): void {
   // `server` is a block in http and a `server address;` line in upstream; only the block is read.
   const signature = SIGNATURES[directive.name];
   if (!signature) return;
-  if (signature.block && directive.block === null) throw new NginxSyntaxError(`directive "${directive.name}" has no opening "{"`, directive);
-  if (!signature.block && directive.block !== null) throw new NginxSyntaxError(`directive "${directive.name}" is not terminated by ";"`, directive);
+  if (signature.block && directive.block === null)
+    throw new NginxSyntaxError(`directive "${directive.name}" has no opening "{"`, directive);
+  if (!signature.block && directive.block !== null)
+    throw new NginxSyntaxError(`directive "${directive.name}" is not terminated by ";"`, directive);
   const count = directive.args.length;
   if (count < signature.min || count > signature.max) {
     throw new NginxSyntaxError(`invalid number of arguments in "${directive.name}" directive`, directive);
@@ -222,7 +231,15 @@ function scope(block: Directive[], outer: Variables): Variables {
 }
 
 function server(block: Directive[]): NginxServer {
-  const result: NginxServer = { server_names: [], listen: [], ssl: false, locations: [], upstreams: [], auth: [], includes: [] };
+  const result: NginxServer = {
+    server_names: [],
+    listen: [],
+    ssl: false,
+    locations: [],
+    upstreams: [],
+    auth: [],
+    includes: [],
+  };
   const addOnce = (list: string[], value: string): void => {
     if (!list.includes(value)) list.push(value);
   };
@@ -263,7 +280,10 @@ function server(block: Directive[]): NginxServer {
       if (directive.name === 'location') {
         const blockVariables = scope(directive.block, variables);
         const pass = directive.block.find((entry) => entry.name === 'proxy_pass')?.args[0];
-        result.locations.push({ path: directive.args.join(' '), proxy_pass: pass === undefined ? null : substitute(pass, blockVariables) });
+        result.locations.push({
+          path: directive.args.join(' '),
+          proxy_pass: pass === undefined ? null : substitute(pass, blockVariables),
+        });
       }
       visit(directive.block, variables);
     }

@@ -13,7 +13,8 @@ const NGINX_SITE_DIRECTORY = /^\/etc\/nginx\/sites-(available|enabled)\//;
 
 /** Which parser reads a watched file, by its path on the device. */
 export function configKindOf(path: string): ConfigKind {
-  if (SYSTEMD_DIRECTORIES.some((directory) => path.startsWith(directory)) && unitTypeOf(path) !== null) return 'systemd';
+  if (SYSTEMD_DIRECTORIES.some((directory) => path.startsWith(directory)) && unitTypeOf(path) !== null)
+    return 'systemd';
   if (COMPOSE_FILE.test(path.split('/').at(-1) ?? '')) return 'compose';
   // SWAG's `*.conf.sample` files end in `.sample` and are not watched.
   const nginxPlace = path.includes('/nginx/') || path.includes('proxy-confs') || path.includes('site-confs');

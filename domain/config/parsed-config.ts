@@ -103,8 +103,7 @@ export type ParsedConfigData = ComposeConfig | NginxConfig | SystemdUnitConfig |
 
 /** Parsed data, or what is known of a file that could not be parsed. */
 export type ParsedConfig =
-  | { ok: true; data: ParsedConfigData }
-  | { ok: false; kind: ParsedConfigData['kind']; error: ConfigParseError };
+  { ok: true; data: ParsedConfigData } | { ok: false; kind: ParsedConfigData['kind']; error: ConfigParseError };
 
 export type ConfigKind = ParsedConfigData['kind'];
 

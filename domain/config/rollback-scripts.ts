@@ -72,14 +72,45 @@ export interface HealthCheck {
   output_truncated: boolean;
 }
 
-export function parseHealthCheck(output: { stdout: string; exitCode: number | null; durationMs: number; stdoutTruncated: boolean }): HealthCheck {
+export function parseHealthCheck(output: {
+  stdout: string;
+  exitCode: number | null;
+  durationMs: number;
+  stdoutTruncated: boolean;
+}): HealthCheck {
   const duration_ms = Math.round(output.durationMs);
   const output_truncated = output.stdoutTruncated;
   const [first = '', ...rest] = output.stdout.split('\n');
   const text = rest.join('\n').trimEnd();
   const noCheck = /^@@no-check (.*)$/.exec(first);
-  if (noCheck) return { ok: true, command: null, exit_code: null, output: '', note: `not checked: ${noCheck[1]}`, duration_ms, output_truncated };
+  if (noCheck)
+    return {
+      ok: true,
+      command: null,
+      exit_code: null,
+      output: '',
+      note: `not checked: ${noCheck[1]}`,
+      duration_ms,
+      output_truncated,
+    };
   const check = /^@@check (.*)$/.exec(first);
-  if (!check) return { ok: false, command: null, exit_code: output.exitCode, output: output.stdout.trimEnd(), note: 'the check did not start', duration_ms, output_truncated };
-  return { ok: output.exitCode === 0, command: check[1] ?? null, exit_code: output.exitCode, output: text, note: null, duration_ms, output_truncated };
+  if (!check)
+    return {
+      ok: false,
+      command: null,
+      exit_code: output.exitCode,
+      output: output.stdout.trimEnd(),
+      note: 'the check did not start',
+      duration_ms,
+      output_truncated,
+    };
+  return {
+    ok: output.exitCode === 0,
+    command: check[1] ?? null,
+    exit_code: output.exitCode,
+    output: text,
+    note: null,
+    duration_ms,
+    output_truncated,
+  };
 }

@@ -10,7 +10,8 @@ export const REDACTED = '«redacted»';
 export const REDACTED_CHANGED = '«redacted: value changed»';
 
 /** Names whose values are secrets; `_FILE` names point at a secret file and stay visible. */
-const SECRET_NAME = /(?:PASS(?:WORD|WD|PHRASE)?|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|(?:^|_)KEY$|CREDENTIALS?|SALT|DSN|AUTH_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|WEBHOOK(?:_URL)?|LICENSE_?KEY|COOKIE)/i;
+const SECRET_NAME =
+  /(?:PASS(?:WORD|WD|PHRASE)?|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|(?:^|_)KEY$|CREDENTIALS?|SALT|DSN|AUTH_?KEY|SIGNING_?KEY|ENCRYPTION_?KEY|WEBHOOK(?:_URL)?|LICENSE_?KEY|COOKIE)/i;
 
 export function isSecretName(name: string): boolean {
   return !/_FILE$/i.test(name) && SECRET_NAME.test(name);
@@ -36,7 +37,8 @@ export interface Redacted {
 function secretValues(content: string): Map<string, string> {
   const values = new Map<string, string>();
   for (const line of content.split('\n')) {
-    for (const [name, value] of assignmentsIn(line)) if (isSecretName(name) && !isReference(value)) values.set(name, value);
+    for (const [name, value] of assignmentsIn(line))
+      if (isSecretName(name) && !isReference(value)) values.set(name, value);
   }
   return values;
 }
@@ -45,7 +47,9 @@ function secretValues(content: string): Map<string, string> {
 function assignmentsIn(line: string): Array<[string, string]> {
   const systemd = /^\s*Environment\s*=\s*(.*)$/.exec(line);
   if (systemd) {
-    return [...systemd[1]!.matchAll(/"([A-Za-z_][A-Za-z0-9_]*)=((?:[^"\\]|\\.)*)"|([A-Za-z_][A-Za-z0-9_]*)=(\S*)/g)].map((m) => [m[1] ?? m[3]!, m[2] ?? m[4]!]);
+    return [
+      ...systemd[1]!.matchAll(/"([A-Za-z_][A-Za-z0-9_]*)=((?:[^"\\]|\\.)*)"|([A-Za-z_][A-Za-z0-9_]*)=(\S*)/g),
+    ].map((m) => [m[1] ?? m[3]!, m[2] ?? m[4]!]);
   }
   const m = ASSIGNMENT.exec(line);
   return m ? [[m[2]!, stripQuotesAndComment(m[4]!)]] : [];
@@ -73,18 +77,22 @@ export function redactSecrets(content: string, previous?: string | null): Redact
     .map((line) => {
       const systemd = /^(\s*Environment\s*=\s*)(.*)$/.exec(line);
       if (systemd) {
-        const body = systemd[2]!.replace(/"([A-Za-z_][A-Za-z0-9_]*)=((?:[^"\\]|\\.)*)"|([A-Za-z_][A-Za-z0-9_]*)=(\S*)/g, (whole, qName?: string, qValue?: string, name?: string, value?: string) => {
-          const n = qName ?? name!;
-          const v = qValue ?? value!;
-          if (!isSecretName(n) || isReference(v) || v === '') return whole;
-          return qName !== undefined ? `"${n}=${marker(n, v)}"` : `${n}=${marker(n, v)}`;
-        });
+        const body = systemd[2]!.replace(
+          /"([A-Za-z_][A-Za-z0-9_]*)=((?:[^"\\]|\\.)*)"|([A-Za-z_][A-Za-z0-9_]*)=(\S*)/g,
+          (whole, qName?: string, qValue?: string, name?: string, value?: string) => {
+            const n = qName ?? name!;
+            const v = qValue ?? value!;
+            if (!isSecretName(n) || isReference(v) || v === '') return whole;
+            return qName !== undefined ? `"${n}=${marker(n, v)}"` : `${n}=${marker(n, v)}`;
+          },
+        );
         return `${systemd[1]}${body}`;
       }
       const m = ASSIGNMENT.exec(line);
       if (m && isSecretName(m[2]!)) {
         const value = stripQuotesAndComment(m[4]!);
-        if (value !== '' && !isReference(value) && !/^[|>]-?$/.test(value)) return `${m[1]}${m[2]}${m[3]}${marker(m[2]!, value)}`;
+        if (value !== '' && !isReference(value) && !/^[|>]-?$/.test(value))
+          return `${m[1]}${m[2]}${m[3]}${marker(m[2]!, value)}`;
       }
       return line.replace(URL_CREDENTIALS, (_whole, head: string, _password: string, at: string) => {
         count++;
@@ -102,7 +110,10 @@ export function redactSecrets(content: string, previous?: string | null): Redact
 export function redactDiff(diff: string): Redacted {
   const lines = diff.split('\n');
   const isBody = (line: string) => /^[-+ ]/.test(line) && !/^(?:---|\+\+\+) /.test(line);
-  const removed = lines.filter((l) => isBody(l) && l.startsWith('-')).map((l) => l.slice(1)).join('\n');
+  const removed = lines
+    .filter((l) => isBody(l) && l.startsWith('-'))
+    .map((l) => l.slice(1))
+    .join('\n');
   let count = 0;
   const text = lines
     .map((line) => {

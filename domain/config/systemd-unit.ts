@@ -7,7 +7,19 @@ import type { ParsedConfig, SystemdUnitConfig } from './parsed-config.ts';
  * Environment values are dropped: only their names are kept.
  */
 
-const UNIT_TYPES = new Set(['service', 'socket', 'device', 'mount', 'automount', 'swap', 'target', 'path', 'timer', 'slice', 'scope']);
+const UNIT_TYPES = new Set([
+  'service',
+  'socket',
+  'device',
+  'mount',
+  'automount',
+  'swap',
+  'target',
+  'path',
+  'timer',
+  'slice',
+  'scope',
+]);
 
 const DEPENDENCY_KEYS = ['After', 'Requires', 'Wants', 'BindsTo', 'PartOf'];
 

@@ -65,7 +65,8 @@ function globTokens(pattern: string): GlobToken[] {
       const negated = pattern.charAt(i + 1) === '!';
       const close = pattern.indexOf(']', i + (negated ? 2 : 1));
       const members = close < 0 ? '' : pattern.slice(i + (negated ? 2 : 1), close);
-      if (!CLASS_MEMBERS.test(members)) throw new Error(`unsupported bracket expression in pattern ${JSON.stringify(pattern)}`);
+      if (!CLASS_MEMBERS.test(members))
+        throw new Error(`unsupported bracket expression in pattern ${JSON.stringify(pattern)}`);
       flushLiteral();
       tokens.push({ kind: 'class', negated, members });
       i = close;
@@ -155,7 +156,8 @@ function checkPath(path: string): string {
 }
 
 function checkPattern(pattern: string): string {
-  if (pattern === '' || pattern.includes('/') || pattern.includes('\n')) throw new Error(`not a file name pattern: ${JSON.stringify(pattern)}`);
+  if (pattern === '' || pattern.includes('/') || pattern.includes('\n'))
+    throw new Error(`not a file name pattern: ${JSON.stringify(pattern)}`);
   globTokens(pattern);
   return pattern;
 }
@@ -168,7 +170,10 @@ function directoryPath(path: string): string {
 function checkedTargets(targets: WatchTargets): WatchTargets {
   return {
     files: targets.files.map(checkPath),
-    directories: targets.directories.map((d) => ({ path: directoryPath(d.path), patterns: d.patterns.map(checkPattern) })),
+    directories: targets.directories.map((d) => ({
+      path: directoryPath(d.path),
+      patterns: d.patterns.map(checkPattern),
+    })),
   };
 }
 
@@ -277,7 +282,8 @@ export function discoveryScript(userPaths: readonly string[], roots: DiscoveryRo
 
 function absoluteLines(lines: readonly string[]): string[] {
   for (const line of lines) {
-    if (!line.startsWith('/')) throw new CollectorParseError(DATA_TYPE, 'discovery listed a path that is not absolute', excerptOf(line));
+    if (!line.startsWith('/'))
+      throw new CollectorParseError(DATA_TYPE, 'discovery listed a path that is not absolute', excerptOf(line));
   }
   return [...lines];
 }
@@ -361,7 +367,8 @@ export type WatchLine =
   | { type: 'other'; text: string };
 
 /** inotifywait's own complaints, including the advice lines that follow a limit being reached. */
-const INOTIFYWAIT_ERROR = /^(Couldn't |Failed to |Error |No files specified|Stat failed|Please increase the amount of |Try increasing the value of |'.*' is not a valid)/;
+const INOTIFYWAIT_ERROR =
+  /^(Couldn't |Failed to |Error |No files specified|Stat failed|Please increase the amount of |Try increasing the value of |'.*' is not a valid)/;
 const LIMIT_REACHED = /upper limit on|max_user_(watches|instances)|Too many open files/;
 
 export function parseWatchLine(line: string): WatchLine {
@@ -374,7 +381,12 @@ export function parseWatchLine(line: string): WatchLine {
   const event = /^([A-Z_]+(?:,[A-Z_]+)*)\|(\/.*)$/s.exec(text);
   if (event?.[1] && event[2]) return { type: 'event', events: event[1].split(','), path: event[2] };
   if (INOTIFYWAIT_ERROR.test(text)) {
-    return { type: 'error', message: text, limitReached: LIMIT_REACHED.test(text), permissionDenied: /Permission denied/.test(text) };
+    return {
+      type: 'error',
+      message: text,
+      limitReached: LIMIT_REACHED.test(text),
+      permissionDenied: /Permission denied/.test(text),
+    };
   }
   return { type: 'other', text };
 }

@@ -18,14 +18,18 @@ function failedDrives(data: DrivesData): IncidentSighting[] {
     .filter((d) => d.verdict === 'failed')
     .map((d) => {
       const subject = d.serial ?? d.name;
-      const summary = data.problems.find((p) => p.startsWith(`${d.name} `)) ?? `${d.name} ${d.model ?? ''} (${subject}): FAILED — ${d.reasons.join('; ')}`;
+      const summary =
+        data.problems.find((p) => p.startsWith(`${d.name} `)) ??
+        `${d.name} ${d.model ?? ''} (${subject}): FAILED — ${d.reasons.join('; ')}`;
       return { kind: 'drive_failed' as const, subject, summary };
     });
 }
 
 function degradedPools(data: ZfsData): IncidentSighting[] {
   if (!data.zfs_available) return [];
-  return data.pools.filter((p) => p.health !== 'ONLINE').map((p) => ({ kind: 'pool_degraded' as const, subject: p.name, summary: poolSummary(data, p) }));
+  return data.pools
+    .filter((p) => p.health !== 'ONLINE')
+    .map((p) => ({ kind: 'pool_degraded' as const, subject: p.name, summary: poolSummary(data, p) }));
 }
 
 function poolSummary(data: ZfsData, pool: ZfsPool): string {

@@ -22,7 +22,13 @@ import type { FilesystemUsage, MetricsData } from '../collectors/metrics.ts';
 import type { ServicesData } from '../collectors/services.ts';
 import type { UpdatesData } from '../collectors/updates.ts';
 import type { VdevNode, ZfsData, ZfsPool } from '../collectors/zfs/schema.ts';
-import { compareInsights, type EvidenceValue, type Insight, INSIGHT_THRESHOLDS, type InsightSeverity } from './insight.ts';
+import {
+  compareInsights,
+  type EvidenceValue,
+  type Insight,
+  INSIGHT_THRESHOLDS,
+  type InsightSeverity,
+} from './insight.ts';
 
 const T = INSIGHT_THRESHOLDS;
 
@@ -63,7 +69,13 @@ export function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-function insight(severity: InsightSeverity, code: Insight['code'], subject: string, message: string, evidence: Record<string, EvidenceValue>): Insight {
+function insight(
+  severity: InsightSeverity,
+  code: Insight['code'],
+  subject: string,
+  message: string,
+  evidence: Record<string, EvidenceValue>,
+): Insight {
   return { severity, code, subject, message, evidence };
 }
 
@@ -98,7 +110,9 @@ export function filesystemGroups(filesystems: readonly FilesystemUsage[]): Files
   }
   return [...groups.values()].map((members) => {
     const [first, ...rest] = [...members].sort(
-      (a, b) => a.mountpoint.length - b.mountpoint.length || (a.mountpoint < b.mountpoint ? -1 : a.mountpoint > b.mountpoint ? 1 : 0),
+      (a, b) =>
+        a.mountpoint.length - b.mountpoint.length ||
+        (a.mountpoint < b.mountpoint ? -1 : a.mountpoint > b.mountpoint ? 1 : 0),
     );
     return { filesystem: first as FilesystemUsage, otherMounts: rest.map((fs) => fs.mountpoint) };
   });
@@ -122,7 +136,8 @@ export function filesystemEvidence(group: FilesystemGroup): Record<string, Evide
 /** `/srv/backup 94.7 % full: 92 GiB free of 1.8 TiB`, naming the mounts that share the space. */
 export function filesystemMessage(group: FilesystemGroup): string {
   const fs = group.filesystem;
-  const shared = group.otherMounts.length > 0 ? ` (shared with ${plural(group.otherMounts.length, 'other mount')})` : '';
+  const shared =
+    group.otherMounts.length > 0 ? ` (shared with ${plural(group.otherMounts.length, 'other mount')})` : '';
   return `${fs.mountpoint} ${formatPercent(fs.used_percent)} full: ${formatBytes(fs.available_bytes)} free of ${formatBytes(fs.size_bytes)}${shared}`;
 }
 
@@ -131,31 +146,83 @@ function metricsInsights(m: MetricsData): Insight[] {
   const cpu = m.cpu;
   if (cpu.usage_percent >= T.cpu.warning_percent) {
     // A short in-command sample is one moment; the window says how much to trust it.
-    found.push(insight('warning', 'cpu_high', 'cpu',
-      `CPU ${formatPercent(cpu.usage_percent)} busy (iowait ${formatPercent(cpu.iowait_percent)}, ${cpu.sample_window_seconds} s sample, ${plural(cpu.cores, 'core')})`,
-      { usage_percent: cpu.usage_percent, iowait_percent: cpu.iowait_percent, steal_percent: cpu.steal_percent, cores: cpu.cores, sample_window_seconds: cpu.sample_window_seconds }));
+    found.push(
+      insight(
+        'warning',
+        'cpu_high',
+        'cpu',
+        `CPU ${formatPercent(cpu.usage_percent)} busy (iowait ${formatPercent(cpu.iowait_percent)}, ${cpu.sample_window_seconds} s sample, ${plural(cpu.cores, 'core')})`,
+        {
+          usage_percent: cpu.usage_percent,
+          iowait_percent: cpu.iowait_percent,
+          steal_percent: cpu.steal_percent,
+          cores: cpu.cores,
+          sample_window_seconds: cpu.sample_window_seconds,
+        },
+      ),
+    );
   }
 
   const mem = m.memory;
   const memorySeverity = bySeverity(mem.used_percent, T.memory.warning_percent, T.memory.critical_percent);
   if (memorySeverity) {
-    const swap = mem.swap_used_bytes > 0 ? `, swap ${formatBytes(mem.swap_used_bytes)} of ${formatBytes(mem.swap_total_bytes)} used` : '';
-    found.push(insight(memorySeverity, 'memory_high', 'memory',
-      `memory ${formatPercent(mem.used_percent)} used: ${formatBytes(mem.available_bytes)} available of ${formatBytes(mem.total_bytes)}${swap}`,
-      { used_percent: mem.used_percent, available_bytes: mem.available_bytes, total_bytes: mem.total_bytes, swap_used_bytes: mem.swap_used_bytes, swap_total_bytes: mem.swap_total_bytes }));
+    const swap =
+      mem.swap_used_bytes > 0
+        ? `, swap ${formatBytes(mem.swap_used_bytes)} of ${formatBytes(mem.swap_total_bytes)} used`
+        : '';
+    found.push(
+      insight(
+        memorySeverity,
+        'memory_high',
+        'memory',
+        `memory ${formatPercent(mem.used_percent)} used: ${formatBytes(mem.available_bytes)} available of ${formatBytes(mem.total_bytes)}${swap}`,
+        {
+          used_percent: mem.used_percent,
+          available_bytes: mem.available_bytes,
+          total_bytes: mem.total_bytes,
+          swap_used_bytes: mem.swap_used_bytes,
+          swap_total_bytes: mem.swap_total_bytes,
+        },
+      ),
+    );
   }
 
   // The 5-minute average: the 1-minute one jumps with every cron job, the 15-minute one lags too far.
   const perCore = m.load.load_5 / cpu.cores;
   if (perCore >= T.load.warning_per_core) {
-    found.push(insight('warning', 'load_high', 'load',
-      `load ${m.load.load_5} (5 min) on ${plural(cpu.cores, 'core')}: ${round2(perCore)} per core (1 min ${m.load.load_1}, 15 min ${m.load.load_15})`,
-      { load_1: m.load.load_1, load_5: m.load.load_5, load_15: m.load.load_15, cores: cpu.cores, load_per_core: round2(perCore) }));
+    found.push(
+      insight(
+        'warning',
+        'load_high',
+        'load',
+        `load ${m.load.load_5} (5 min) on ${plural(cpu.cores, 'core')}: ${round2(perCore)} per core (1 min ${m.load.load_1}, 15 min ${m.load.load_15})`,
+        {
+          load_1: m.load.load_1,
+          load_5: m.load.load_5,
+          load_15: m.load.load_15,
+          cores: cpu.cores,
+          load_per_core: round2(perCore),
+        },
+      ),
+    );
   }
 
   for (const group of filesystemGroups(m.filesystems)) {
-    const severity = bySeverity(group.filesystem.used_percent, T.filesystem.warning_percent, T.filesystem.critical_percent);
-    if (severity) found.push(insight(severity, 'filesystem_full', group.filesystem.mountpoint, filesystemMessage(group), filesystemEvidence(group)));
+    const severity = bySeverity(
+      group.filesystem.used_percent,
+      T.filesystem.warning_percent,
+      T.filesystem.critical_percent,
+    );
+    if (severity)
+      found.push(
+        insight(
+          severity,
+          'filesystem_full',
+          group.filesystem.mountpoint,
+          filesystemMessage(group),
+          filesystemEvidence(group),
+        ),
+      );
   }
   return found;
 }
@@ -200,16 +267,33 @@ function containerEvidence(c: ContainerInfo): Record<string, EvidenceValue> {
 
 function containerInsight(c: ContainerInfo): Insight | null {
   if (c.state === 'restarting') {
-    return insight('warning', 'container_restarting', c.name,
-      `${c.name} restarting: ${exitText(c.exit_code)}, ${plural(c.restart_count, 'restart')} (${c.status})`, containerEvidence(c));
+    return insight(
+      'warning',
+      'container_restarting',
+      c.name,
+      `${c.name} restarting: ${exitText(c.exit_code)}, ${plural(c.restart_count, 'restart')} (${c.status})`,
+      containerEvidence(c),
+    );
   }
   if (c.health === 'unhealthy' && (c.state === 'running' || c.state === 'paused')) {
     const restarts = c.restart_count > 0 ? `, ${plural(c.restart_count, 'restart')}` : '';
-    return insight('warning', 'container_unhealthy', c.name, `${c.name} unhealthy: health check failing (${c.status})${restarts}`, containerEvidence(c));
+    return insight(
+      'warning',
+      'container_unhealthy',
+      c.name,
+      `${c.name} unhealthy: health check failing (${c.status})${restarts}`,
+      containerEvidence(c),
+    );
   }
   // A dead container is one docker failed to remove or stop: never a clean stop, whatever its exit code.
   if ((c.state === 'exited' && c.exit_code !== null && !CLEAN_EXIT_CODES.has(c.exit_code)) || c.state === 'dead') {
-    return insight('warning', 'container_exited', c.name, `${c.name} ${c.state}: ${exitText(c.exit_code)} (${c.status})`, containerEvidence(c));
+    return insight(
+      'warning',
+      'container_exited',
+      c.name,
+      `${c.name} ${c.state}: ${exitText(c.exit_code)} (${c.status})`,
+      containerEvidence(c),
+    );
   }
   return null;
 }
@@ -230,7 +314,10 @@ function driveInsight(d: Drive): Insight | null {
   const asOf = d.health_from === null ? '' : ` as read ${d.health_from}, asleep now`;
   const shown = d.reasons.slice(0, DRIVE_REASONS_SHOWN).join('; ');
   const more = d.reasons.length > DRIVE_REASONS_SHOWN ? ` (+${d.reasons.length - DRIVE_REASONS_SHOWN} more)` : '';
-  return insight(d.verdict === 'failed' ? 'critical' : 'warning', d.verdict === 'failed' ? 'drive_failed' : 'drive_warning', d.name,
+  return insight(
+    d.verdict === 'failed' ? 'critical' : 'warning',
+    d.verdict === 'failed' ? 'drive_failed' : 'drive_warning',
+    d.name,
     `${d.name}${identity ? ` ${identity}` : ''} ${d.verdict.toUpperCase()}${asOf}: ${shown}${more}`,
     {
       device: d.name,
@@ -242,16 +329,29 @@ function driveInsight(d: Drive): Insight | null {
       temperature_c: d.temperature_c,
       power_on_hours: d.power_on_hours,
       health_from: d.health_from,
-    });
+    },
+  );
 }
 
 function drivesInsights(data: DrivesData): Insight[] {
   const found = data.drives.map(driveInsight).filter((f): f is Insight => f !== null);
   if (data.status === 'needs_sudo') {
     const unread = data.drives.filter((d) => d.verdict === 'unknown' && d.power_state === null).length;
-    found.push(insight('info', 'drives_need_sudo', 'smartctl',
-      `SMART unread on ${unread} of ${plural(data.drives.length, 'drive')}: smartctl needs sudo`,
-      { status: data.status, privilege: data.privilege ?? null, unread_drives: unread, drives: data.drives.length, note: data.note ?? null }));
+    found.push(
+      insight(
+        'info',
+        'drives_need_sudo',
+        'smartctl',
+        `SMART unread on ${unread} of ${plural(data.drives.length, 'drive')}: smartctl needs sudo`,
+        {
+          status: data.status,
+          privilege: data.privilege ?? null,
+          unread_drives: unread,
+          drives: data.drives.length,
+          note: data.note ?? null,
+        },
+      ),
+    );
   }
   return found;
 }
@@ -275,18 +375,24 @@ function isFine(node: VdevNode): boolean {
 function vdevRedundancyLeft(vdev: VdevNode): number {
   if (vdev.children.length === 0) return isFine(vdev) ? 0 : -1;
   const parity =
-    vdev.kind === 'mirror' ? vdev.children.length - 1
-    : vdev.kind === 'raidz' ? Number(/^raidz([123])/.exec(vdev.name)?.[1] ?? 1)
-    : vdev.kind === 'draid' ? Number(/^draid(\d)/.exec(vdev.name)?.[1] ?? 1)
-    // A replacing or spare vdev at the top stands for one disk of a striped pool.
-    : 0;
+    vdev.kind === 'mirror'
+      ? vdev.children.length - 1
+      : vdev.kind === 'raidz'
+        ? Number(/^raidz([123])/.exec(vdev.name)?.[1] ?? 1)
+        : vdev.kind === 'draid'
+          ? Number(/^draid(\d)/.exec(vdev.name)?.[1] ?? 1)
+          : // A replacing or spare vdev at the top stands for one disk of a striped pool.
+            0;
   return parity - vdev.children.filter((child) => !isFine(child)).length;
 }
 
 /** The fewest further failures any data-holding vdev survives; null when zpool shows no vdevs (pool not opened). */
 function redundancyLeft(pool: ZfsPool): number | null {
   const [root, ...headings] = pool.config;
-  const vdevs = [...(root?.children ?? []), ...headings.filter((h) => DATA_CLASSES.has(h.kind)).flatMap((h) => h.children)];
+  const vdevs = [
+    ...(root?.children ?? []),
+    ...headings.filter((h) => DATA_CLASSES.has(h.kind)).flatMap((h) => h.children),
+  ];
   return vdevs.length === 0 ? null : Math.min(...vdevs.map(vdevRedundancyLeft));
 }
 
@@ -296,7 +402,13 @@ function errorTotal(node: VdevNode): number {
 
 /** `3 checksum errors`, `3 read and 184 write errors`. */
 function countsText(node: VdevNode): string {
-  const counts = ([[node.read_errors, 'read'], [node.write_errors, 'write'], [node.checksum_errors, 'checksum']] as const)
+  const counts = (
+    [
+      [node.read_errors, 'read'],
+      [node.write_errors, 'write'],
+      [node.checksum_errors, 'checksum'],
+    ] as const
+  )
     .filter(([count]) => count !== null && count > 0)
     .map(([count, what]) => `${count} ${what}`);
   const joined = counts.length <= 1 ? (counts[0] ?? '') : `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`;
@@ -341,41 +453,95 @@ function poolInsights(pool: ZfsPool): Insight[] {
   if (pool.health !== 'ONLINE') {
     // A pool that is not even DEGRADED (FAULTED, UNAVAIL, SUSPENDED...) has stopped serving its data.
     const code = pool.health === 'DEGRADED' ? 'pool_degraded' : 'pool_unavailable';
-    found.push(insight('critical', code, pool.name,
-      `${pool.name} ${pool.health}${leavesText ? `: ${leavesText}` : ''}${scanText(pool)}`, poolEvidence(pool, unhealthyLeaves)));
+    found.push(
+      insight(
+        'critical',
+        code,
+        pool.name,
+        `${pool.name} ${pool.health}${leavesText ? `: ${leavesText}` : ''}${scanText(pool)}`,
+        poolEvidence(pool, unhealthyLeaves),
+      ),
+    );
   } else if (unhealthyLeaves.length > 0) {
     // e.g. a log or cache device gone, or a hot spare that failed: the pool still has all its data.
-    found.push(insight('warning', 'vdev_unhealthy', pool.name, `${pool.name}: ${leavesText}${scanText(pool)}`, poolEvidence(pool, unhealthyLeaves)));
+    found.push(
+      insight(
+        'warning',
+        'vdev_unhealthy',
+        pool.name,
+        `${pool.name}: ${leavesText}${scanText(pool)}`,
+        poolEvidence(pool, unhealthyLeaves),
+      ),
+    );
   }
 
   // Counters of devices that are themselves not ONLINE are part of the state insight above.
   const erring = nodes.filter((node) => isFine(node) && errorTotal(node) > 0);
   if (erring.length > 0) {
     const total = erring.reduce((sum, node) => sum + errorTotal(node), 0);
-    found.push(insight('warning', 'vdev_errors', pool.name,
-      `${pool.name}: ${erring.map((node) => `${countsText(node)} on ${node.name}`).join(', ')} (still ONLINE)`,
-      { pool: pool.name, error_count: total, devices: erring.map((node) => node.name).join(', '), device_details: erring.map(nodeText).join('; ') }));
+    found.push(
+      insight(
+        'warning',
+        'vdev_errors',
+        pool.name,
+        `${pool.name}: ${erring.map((node) => `${countsText(node)} on ${node.name}`).join(', ')} (still ONLINE)`,
+        {
+          pool: pool.name,
+          error_count: total,
+          devices: erring.map((node) => node.name).join(', '),
+          device_details: erring.map(nodeText).join('; '),
+        },
+      ),
+    );
   }
 
   if (pool.data_errors > 0) {
-    found.push(insight('critical', 'pool_data_errors', pool.name,
-      `${pool.name}: ${plural(pool.data_errors, 'unrecoverable data error')} (\`zpool status -v\` lists the files)`,
-      { pool: pool.name, data_errors: pool.data_errors, status: pool.status, action: pool.action }));
+    found.push(
+      insight(
+        'critical',
+        'pool_data_errors',
+        pool.name,
+        `${pool.name}: ${plural(pool.data_errors, 'unrecoverable data error')} (\`zpool status -v\` lists the files)`,
+        { pool: pool.name, data_errors: pool.data_errors, status: pool.status, action: pool.action },
+      ),
+    );
   }
 
   const scan = pool.scan;
   if (scan.kind === 'scrub' && scan.state === 'finished' && scan.errors !== null && scan.errors > 0) {
-    found.push(insight('warning', 'scrub_errors', pool.name,
-      `${pool.name}: last scrub ended with ${plural(scan.errors, 'unrepaired error')} (${scan.ended_at ?? 'end time unknown'})`,
-      { pool: pool.name, scrub_errors: scan.errors, ended_at: scan.ended_at }));
+    found.push(
+      insight(
+        'warning',
+        'scrub_errors',
+        pool.name,
+        `${pool.name}: last scrub ended with ${plural(scan.errors, 'unrepaired error')} (${scan.ended_at ?? 'end time unknown'})`,
+        { pool: pool.name, scrub_errors: scan.errors, ended_at: scan.ended_at },
+      ),
+    );
   }
 
   if (pool.capacity_percent !== null) {
-    const severity = bySeverity(pool.capacity_percent, T.zfs_pool.capacity_warning_percent, T.zfs_pool.capacity_critical_percent);
+    const severity = bySeverity(
+      pool.capacity_percent,
+      T.zfs_pool.capacity_warning_percent,
+      T.zfs_pool.capacity_critical_percent,
+    );
     if (severity) {
-      found.push(insight(severity, 'pool_capacity', pool.name,
-        `${pool.name} ${formatPercent(pool.capacity_percent)} allocated: ${pool.free_bytes === null ? 'free space unknown' : `${formatBytes(pool.free_bytes)} free`}, fragmentation ${pool.fragmentation_percent === null ? 'unknown' : formatPercent(pool.fragmentation_percent)}`,
-        { pool: pool.name, capacity_percent: pool.capacity_percent, free_bytes: pool.free_bytes, size_bytes: pool.size_bytes, fragmentation_percent: pool.fragmentation_percent }));
+      found.push(
+        insight(
+          severity,
+          'pool_capacity',
+          pool.name,
+          `${pool.name} ${formatPercent(pool.capacity_percent)} allocated: ${pool.free_bytes === null ? 'free space unknown' : `${formatBytes(pool.free_bytes)} free`}, fragmentation ${pool.fragmentation_percent === null ? 'unknown' : formatPercent(pool.fragmentation_percent)}`,
+          {
+            pool: pool.name,
+            capacity_percent: pool.capacity_percent,
+            free_bytes: pool.free_bytes,
+            size_bytes: pool.size_bytes,
+            fragmentation_percent: pool.fragmentation_percent,
+          },
+        ),
+      );
     }
   }
   return found;
@@ -390,13 +556,35 @@ function zfsInsights(data: ZfsData): Insight[] {
 function servicesInsights(data: ServicesData): Insight[] {
   const found: Insight[] = [];
   for (const unit of data.units) {
-    const evidence = { unit: unit.name, load: unit.load, active: unit.active, sub: unit.sub, enabled: unit.enabled, description: unit.description };
+    const evidence = {
+      unit: unit.name,
+      load: unit.load,
+      active: unit.active,
+      sub: unit.sub,
+      enabled: unit.enabled,
+      description: unit.description,
+    };
     if (unit.active === 'failed') {
-      found.push(insight('warning', 'unit_failed', unit.name, `${unit.name} failed${unit.description ? ` (${unit.description})` : ''}`, evidence));
+      found.push(
+        insight(
+          'warning',
+          'unit_failed',
+          unit.name,
+          `${unit.name} failed${unit.description ? ` (${unit.description})` : ''}`,
+          evidence,
+        ),
+      );
     } else if (unit.sub === 'auto-restart') {
       // systemd waits out RestartSec after the service died: it is crash-looping, not starting up.
-      found.push(insight('warning', 'unit_restarting', unit.name,
-        `${unit.name} keeps dying and being restarted by systemd (${unit.active}/${unit.sub})`, evidence));
+      found.push(
+        insight(
+          'warning',
+          'unit_restarting',
+          unit.name,
+          `${unit.name} keeps dying and being restarted by systemd (${unit.active}/${unit.sub})`,
+          evidence,
+        ),
+      );
     }
   }
   return found;
@@ -406,18 +594,49 @@ function servicesInsights(data: ServicesData): Insight[] {
 
 function processesInsights(data: ProcessesData): Insight[] {
   return data.top_cpu
-    .filter((p) => p.cpu_percent >= T.processes.cpu_warning_percent && p.cpu_time_seconds >= T.processes.min_cpu_seconds)
-    .map((p) => insight('warning', 'process_cpu_hot', `${p.name} (${p.pid})`,
-      `${p.name} (PID ${p.pid}, ${p.user}) has kept ${formatPercent(p.cpu_percent)} CPU busy since it started (${formatDuration(p.cpu_time_seconds)} of CPU time)`,
-      { pid: p.pid, name: p.name, user: p.user, cpu_percent: p.cpu_percent, cpu_time_seconds: p.cpu_time_seconds, rss_bytes: p.rss_bytes, command: p.command }));
+    .filter(
+      (p) => p.cpu_percent >= T.processes.cpu_warning_percent && p.cpu_time_seconds >= T.processes.min_cpu_seconds,
+    )
+    .map((p) =>
+      insight(
+        'warning',
+        'process_cpu_hot',
+        `${p.name} (${p.pid})`,
+        `${p.name} (PID ${p.pid}, ${p.user}) has kept ${formatPercent(p.cpu_percent)} CPU busy since it started (${formatDuration(p.cpu_time_seconds)} of CPU time)`,
+        {
+          pid: p.pid,
+          name: p.name,
+          user: p.user,
+          cpu_percent: p.cpu_percent,
+          cpu_time_seconds: p.cpu_time_seconds,
+          rss_bytes: p.rss_bytes,
+          command: p.command,
+        },
+      ),
+    );
 }
 
 function diskIoInsights(data: DiskIoData): Insight[] {
   return data.devices
     .filter((d) => d.utilization_percent >= T.disk_io.utilization_warning_percent)
-    .map((d) => insight('warning', 'disk_saturated', d.device,
-      `${d.device} busy ${formatPercent(d.utilization_percent)} of the time: ${round2(d.iops)} IOPS, ${formatBytes(d.read_bytes_per_second)}/s read, ${formatBytes(d.write_bytes_per_second)}/s written${d.await_ms === null ? '' : `, ${d.await_ms} ms per request`}`,
-      { device: d.device, utilization_percent: d.utilization_percent, iops: d.iops, read_bytes_per_second: d.read_bytes_per_second, write_bytes_per_second: d.write_bytes_per_second, await_ms: d.await_ms, stacked: isStackedDevice(d.device), sample_window_seconds: data.sample_window_seconds }));
+    .map((d) =>
+      insight(
+        'warning',
+        'disk_saturated',
+        d.device,
+        `${d.device} busy ${formatPercent(d.utilization_percent)} of the time: ${round2(d.iops)} IOPS, ${formatBytes(d.read_bytes_per_second)}/s read, ${formatBytes(d.write_bytes_per_second)}/s written${d.await_ms === null ? '' : `, ${d.await_ms} ms per request`}`,
+        {
+          device: d.device,
+          utilization_percent: d.utilization_percent,
+          iops: d.iops,
+          read_bytes_per_second: d.read_bytes_per_second,
+          write_bytes_per_second: d.write_bytes_per_second,
+          await_ms: d.await_ms,
+          stacked: isStackedDevice(d.device),
+          sample_window_seconds: data.sample_window_seconds,
+        },
+      ),
+    );
 }
 
 /** The chip's critical limit, else its max, else a fixed threshold; critical at the critical limit. */
@@ -425,9 +644,27 @@ function temperatureInsight(t: Temperature): Insight | null {
   const critical = t.critical_celsius !== null && t.celsius >= t.critical_celsius;
   const warning = critical || t.alarm || t.celsius >= (t.max_celsius ?? T.sensors.fallback_warning_celsius);
   if (!warning) return null;
-  const limit = critical ? `critical ${t.critical_celsius} °C` : t.max_celsius !== null ? `max ${t.max_celsius} °C` : t.alarm ? 'alarm raised by the chip' : `above ${T.sensors.fallback_warning_celsius} °C`;
-  return insight(critical ? 'critical' : 'warning', 'temperature_high', `${t.chip} ${t.label}`, `${t.label} (${t.chip}) at ${t.celsius} °C (${limit})`,
-    { chip: t.chip, label: t.label, celsius: t.celsius, max_celsius: t.max_celsius, critical_celsius: t.critical_celsius, alarm: t.alarm });
+  const limit = critical
+    ? `critical ${t.critical_celsius} °C`
+    : t.max_celsius !== null
+      ? `max ${t.max_celsius} °C`
+      : t.alarm
+        ? 'alarm raised by the chip'
+        : `above ${T.sensors.fallback_warning_celsius} °C`;
+  return insight(
+    critical ? 'critical' : 'warning',
+    'temperature_high',
+    `${t.chip} ${t.label}`,
+    `${t.label} (${t.chip}) at ${t.celsius} °C (${limit})`,
+    {
+      chip: t.chip,
+      label: t.label,
+      celsius: t.celsius,
+      max_celsius: t.max_celsius,
+      critical_celsius: t.critical_celsius,
+      alarm: t.alarm,
+    },
+  );
 }
 
 function sensorsInsights(data: SensorsData): Insight[] {
@@ -454,24 +691,51 @@ function updatesInsights(data: UpdatesData): Insight[] {
   };
   if (data.security !== null && data.security > 0) {
     // Security updates are listed first, so the first packages are the security ones.
-    const names = data.packages.filter((p) => p.security === true).slice(0, PACKAGES_SHOWN).map((p) => p.name);
-    found.push(insight('warning', 'security_updates', 'packages',
-      `${plural(data.security, 'security update')} pending (${data.upgradable} in all): ${packageList(names, data.security)}`,
-      { ...evidence, packages: names.join(', ') }));
+    const names = data.packages
+      .filter((p) => p.security === true)
+      .slice(0, PACKAGES_SHOWN)
+      .map((p) => p.name);
+    found.push(
+      insight(
+        'warning',
+        'security_updates',
+        'packages',
+        `${plural(data.security, 'security update')} pending (${data.upgradable} in all): ${packageList(names, data.security)}`,
+        { ...evidence, packages: names.join(', ') },
+      ),
+    );
   } else if (data.upgradable > 0) {
     const names = data.packages.slice(0, PACKAGES_SHOWN).map((p) => p.name);
     const kind = data.security === null ? ' (security status unknown)' : '';
-    found.push(insight('info', 'updates_pending', 'packages', `${plural(data.upgradable, 'update')} pending${kind}: ${packageList(names, data.upgradable)}`,
-      { ...evidence, packages: names.join(', ') }));
+    found.push(
+      insight(
+        'info',
+        'updates_pending',
+        'packages',
+        `${plural(data.upgradable, 'update')} pending${kind}: ${packageList(names, data.upgradable)}`,
+        { ...evidence, packages: names.join(', ') },
+      ),
+    );
   }
   if (data.reboot_required === true) {
     const by = data.reboot_required_packages?.length ? ` by ${data.reboot_required_packages.join(', ')}` : '';
-    found.push(insight('warning', 'reboot_required', 'reboot', `reboot required${by}`,
-      { reboot_required: true, packages: data.reboot_required_packages?.join(', ') ?? null }));
+    found.push(
+      insight('warning', 'reboot_required', 'reboot', `reboot required${by}`, {
+        reboot_required: true,
+        packages: data.reboot_required_packages?.join(', ') ?? null,
+      }),
+    );
   }
   if (data.metadata_age_seconds !== null && data.metadata_age_seconds >= T.updates.metadata_stale_days * 86_400) {
-    found.push(insight('info', 'update_metadata_stale', 'packages',
-      `package lists last refreshed ${formatDuration(data.metadata_age_seconds)} ago: newer updates are not counted`, evidence));
+    found.push(
+      insight(
+        'info',
+        'update_metadata_stale',
+        'packages',
+        `package lists last refreshed ${formatDuration(data.metadata_age_seconds)} ago: newer updates are not counted`,
+        evidence,
+      ),
+    );
   }
   return found;
 }

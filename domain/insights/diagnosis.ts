@@ -252,16 +252,27 @@ function trendEvidence(trend: FillTrend): Record<string, EvidenceValue> {
  * its percentage is used/size, a little lower than df's on filesystems with reserved blocks: the onset
  * it finds is never earlier than the real one.
  */
-function fullSince(fs: FilesystemUsage, history: readonly FilesystemHistoryPoint[], collectedAt: string): string | null {
+function fullSince(
+  fs: FilesystemUsage,
+  history: readonly FilesystemHistoryPoint[],
+  collectedAt: string,
+): string | null {
   const series = history.flatMap((point) => {
     const mount = point.mounts.find((m) => m.mount === fs.mountpoint);
     if (!mount || mount.size_bytes <= 0 || point.collected_at === collectedAt) return [];
-    return [{ at: point.collected_at, bad: (mount.used_bytes / mount.size_bytes) * 100 >= T.filesystem.warning_percent }];
+    return [
+      { at: point.collected_at, bad: (mount.used_bytes / mount.size_bytes) * 100 >= T.filesystem.warning_percent },
+    ];
   });
   return trailingRunStart([...series, { at: collectedAt, bad: true }]);
 }
 
-function withFilesystemTrends(found: readonly Insight[], metrics: MetricsData, input: DiagnosisInput, now: number): Observed[] {
+function withFilesystemTrends(
+  found: readonly Insight[],
+  metrics: MetricsData,
+  input: DiagnosisInput,
+  now: number,
+): Observed[] {
   const observed: Observed[] = [];
   const byMount = new Map(found.filter((i) => i.code === 'filesystem_full').map((i) => [i.subject, i]));
   for (const group of filesystemGroups(metrics.filesystems)) {
@@ -272,7 +283,12 @@ function withFilesystemTrends(found: readonly Insight[], metrics: MetricsData, i
     if (full) {
       observed.push({
         insight: trend
-          ? { ...full, severity: severity ? worseSeverity(full.severity, severity) : full.severity, message: `${full.message}; ${trendText(trend)}`, evidence: { ...full.evidence, ...trendEvidence(trend) } }
+          ? {
+              ...full,
+              severity: severity ? worseSeverity(full.severity, severity) : full.severity,
+              message: `${full.message}; ${trendText(trend)}`,
+              evidence: { ...full.evidence, ...trendEvidence(trend) },
+            }
           : full,
         firstSeen: fullSince(fs, input.filesystemHistory, input.collectedAt),
       });
@@ -289,12 +305,19 @@ function withFilesystemTrends(found: readonly Insight[], metrics: MetricsData, i
       });
     }
   }
-  return [...found.filter((i) => i.code !== 'filesystem_full').map((insight) => ({ insight, firstSeen: null })), ...observed];
+  return [
+    ...found.filter((i) => i.code !== 'filesystem_full').map((insight) => ({ insight, firstSeen: null })),
+    ...observed,
+  ];
 }
 
 // --- containers -------------------------------------------------------------------------------------
 
-const CONTAINER_CODES: ReadonlySet<string> = new Set(['container_restarting', 'container_unhealthy', 'container_exited']);
+const CONTAINER_CODES: ReadonlySet<string> = new Set([
+  'container_restarting',
+  'container_unhealthy',
+  'container_exited',
+]);
 
 interface ContainerSeries {
   points: Array<{ at: string; state: string; health: string | null; restartCount: number; restarted: boolean }>;
@@ -307,10 +330,18 @@ interface ContainerSeries {
  * ending with the fresh answer. A restart count that drops means the container was recreated: its
  * counting starts over.
  */
-function containerSeries(c: ContainerInfo, history: readonly ContainerHistoryPoint[], collectedAt: string): ContainerSeries {
+function containerSeries(
+  c: ContainerInfo,
+  history: readonly ContainerHistoryPoint[],
+  collectedAt: string,
+): ContainerSeries {
   const raw = history
     .filter((point) => point.collected_at !== collectedAt)
-    .flatMap((point) => point.containers.filter((x) => x.name === c.name).map((x) => ({ at: point.collected_at, state: x.state, health: x.health, restartCount: x.restart_count })));
+    .flatMap((point) =>
+      point.containers
+        .filter((x) => x.name === c.name)
+        .map((x) => ({ at: point.collected_at, state: x.state, health: x.health, restartCount: x.restart_count })),
+    );
   raw.push({ at: collectedAt, state: c.state, health: c.health, restartCount: c.restart_count });
   let restartsInWindow = 0;
   let firstRestartAt: string | null = null;
@@ -325,11 +356,20 @@ function containerSeries(c: ContainerInfo, history: readonly ContainerHistoryPoi
 }
 
 function restartEvidence(series: ContainerSeries): Record<string, EvidenceValue> {
-  return series.points.length < 2 ? {} : { restarts_in_window: series.restartsInWindow, window_start: series.points[0]?.at ?? null };
+  return series.points.length < 2
+    ? {}
+    : { restarts_in_window: series.restartsInWindow, window_start: series.points[0]?.at ?? null };
 }
 
-function withContainerHistory(found: readonly Insight[], data: ContainersData, history: readonly ContainerHistoryPoint[], collectedAt: string): Observed[] {
-  const observed: Observed[] = found.filter((i) => !CONTAINER_CODES.has(i.code)).map((insight) => ({ insight, firstSeen: null }));
+function withContainerHistory(
+  found: readonly Insight[],
+  data: ContainersData,
+  history: readonly ContainerHistoryPoint[],
+  collectedAt: string,
+): Observed[] {
+  const observed: Observed[] = found
+    .filter((i) => !CONTAINER_CODES.has(i.code))
+    .map((insight) => ({ insight, firstSeen: null }));
   const byName = new Map(found.filter((i) => CONTAINER_CODES.has(i.code)).map((i) => [i.subject, i]));
   for (const c of data.containers) {
     const series = containerSeries(c, history, collectedAt);
@@ -337,9 +377,11 @@ function withContainerHistory(found: readonly Insight[], data: ContainersData, h
     if (existing) {
       // The current episode: consecutive points in the same trouble, a restart counting as trouble for a crash loop.
       const bad = (p: ContainerSeries['points'][number]) =>
-        existing.code === 'container_restarting' ? p.state === 'restarting' || p.restarted
-        : existing.code === 'container_unhealthy' ? p.health === 'unhealthy'
-        : p.state === 'exited' || p.state === 'dead';
+        existing.code === 'container_restarting'
+          ? p.state === 'restarting' || p.restarted
+          : existing.code === 'container_unhealthy'
+            ? p.health === 'unhealthy'
+            : p.state === 'exited' || p.state === 'dead';
       observed.push({
         insight: { ...existing, evidence: { ...existing.evidence, ...restartEvidence(series) } },
         firstSeen: trailingRunStart(series.points.map((p) => ({ at: p.at, bad: bad(p) }))),
@@ -393,8 +435,10 @@ function managerCommand(commands: Readonly<Record<string, string>>, evidence: Re
 
 function redundancyText(left: number | null): string {
   if (left === null) return '';
-  if (left < 0) return 'A vdev has lost more devices than its parity: data on it is gone unless the devices come back. ';
-  if (left === 0) return 'The pool has no redundancy left: one more device failure loses data, so make sure the backup is current first. ';
+  if (left < 0)
+    return 'A vdev has lost more devices than its parity: data on it is gone unless the devices come back. ';
+  if (left === 0)
+    return 'The pool has no redundancy left: one more device failure loses data, so make sure the backup is current first. ';
   return `The pool survives ${plural(left, 'more device failure')}. `;
 }
 
@@ -431,7 +475,8 @@ function recommendation(insight: Insight): string {
     case 'filesystem_filling': {
       const days = numberOf(e, 'days_until_full');
       const when = days === null ? '' : ` At the current rate it is full in ~${formatDuration(days * 86_400)}.`;
-      const snapshots = e.fs_type === 'zfs' ? ' Snapshots may hold the space: `zfs list -t snapshot -o name,used -s used`.' : '';
+      const snapshots =
+        e.fs_type === 'zfs' ? ' Snapshots may hold the space: `zfs list -t snapshot -o name,used -s used`.' : '';
       return `Find what grows (\`du -xh --max-depth=2 ${subject} | sort -h | tail\`), then rotate, clean up or grow the filesystem.${when}${snapshots}`;
     }
     case 'pool_capacity':
@@ -531,13 +576,16 @@ function countsText(counts: Record<InsightSeverity, number>): string {
     counts.critical > 0 ? `${counts.critical} critical` : null,
     counts.warning > 0 ? plural(counts.warning, 'warning') : null,
     counts.info > 0 ? `${counts.info} info` : null,
-  ].filter((part) => part !== null).join(', ');
+  ]
+    .filter((part) => part !== null)
+    .join(', ');
 }
 
 function reportSummary(report: Omit<DiagnosisReport, 'summary'>): string {
-  const unavailable = report.unavailable.length > 0
-    ? `; not available: ${report.unavailable.map((u) => `${u.data_type} (${u.reason})`).join(', ')}`
-    : '';
+  const unavailable =
+    report.unavailable.length > 0
+      ? `; not available: ${report.unavailable.map((u) => `${u.data_type} (${u.reason})`).join(', ')}`
+      : '';
   if (report.checked.length === 0) return `${report.device}: nothing to check for focus ${report.focus}${unavailable}`;
   const checked = `checked ${report.checked.join(', ')}`;
   const counts = severityCounts(report.findings);
@@ -550,8 +598,13 @@ function reportSummary(report: Omit<DiagnosisReport, 'summary'>): string {
 }
 
 /** Numbers the findings 1..n, most urgent first; `tieBreak` orders what compareInsights finds equal. */
-function ranked<F extends Insight>(findings: readonly F[], tieBreak: (a: F, b: F) => number): Array<{ rank: number } & F> {
-  return [...findings].sort((a, b) => compareInsights(a, b) || tieBreak(a, b)).map((finding, i) => ({ rank: i + 1, ...finding }));
+function ranked<F extends Insight>(
+  findings: readonly F[],
+  tieBreak: (a: F, b: F) => number,
+): Array<{ rank: number } & F> {
+  return [...findings]
+    .sort((a, b) => compareInsights(a, b) || tieBreak(a, b))
+    .map((finding, i) => ({ rank: i + 1, ...finding }));
 }
 
 /** Problems of one device, ranked most urgent first, with evidence and recommendations. Changes nothing. */
@@ -575,7 +628,9 @@ export function diagnose(input: DiagnosisInput): DiagnosisReport {
     if (type === 'metrics') {
       observed.push(...withFilesystemTrends(found, data as MetricsData, input, now));
     } else if (type === 'containers') {
-      observed.push(...withContainerHistory(found, data as ContainersData, input.containerHistory ?? [], input.collectedAt));
+      observed.push(
+        ...withContainerHistory(found, data as ContainersData, input.containerHistory ?? [], input.collectedAt),
+      );
     } else {
       observed.push(...found.map((insight) => ({ insight, firstSeen: null })));
     }
@@ -584,7 +639,14 @@ export function diagnose(input: DiagnosisInput): DiagnosisReport {
     observed.filter((o) => categories.has(codeRule(o.insight.code).category)).map((o) => toFinding(o, input)),
     () => 0,
   );
-  const report = { device: input.device, focus: input.focus, collected_at: input.collectedAt, findings, checked, unavailable };
+  const report = {
+    device: input.device,
+    focus: input.focus,
+    collected_at: input.collectedAt,
+    findings,
+    checked,
+    unavailable,
+  };
   return { ...report, summary: reportSummary(report) };
 }
 
@@ -612,17 +674,29 @@ export interface FleetDiagnosis {
 /** One ranking across the devices' reports, with per-device counts. */
 export function diagnoseFleet(reports: readonly DiagnosisReport[]): FleetDiagnosis {
   const findings: FleetFinding[] = ranked(
-    reports.flatMap((report) => report.findings.map(({ rank: _rank, ...finding }) => ({ ...finding, device: report.device }))),
+    reports.flatMap((report) =>
+      report.findings.map(({ rank: _rank, ...finding }) => ({ ...finding, device: report.device })),
+    ),
     (a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0),
   );
   const devices = reports
-    .map((report) => ({ device: report.device, focus: report.focus, ...severityCounts(report.findings), checked: report.checked, unavailable: report.unavailable }))
-    .sort((a, b) => b.critical - a.critical || b.warning - a.warning || (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
+    .map((report) => ({
+      device: report.device,
+      focus: report.focus,
+      ...severityCounts(report.findings),
+      checked: report.checked,
+      unavailable: report.unavailable,
+    }))
+    .sort(
+      (a, b) =>
+        b.critical - a.critical || b.warning - a.warning || (a.device < b.device ? -1 : a.device > b.device ? 1 : 0),
+    );
   const affected = devices.filter((d) => d.critical + d.warning > 0);
   const [first] = findings;
-  const summary = !first || affected.length === 0
-    ? `${plural(reports.length, 'device')}: no problems found`
-    : `${plural(reports.length, 'device')}: ${countsText(severityCounts(findings))} on ${plural(affected.length, 'device')}` +
-      `${affected.length < reports.length ? `, ${reports.length - affected.length} without problems` : ''}. Most urgent: ${first.device}: ${first.message}`;
+  const summary =
+    !first || affected.length === 0
+      ? `${plural(reports.length, 'device')}: no problems found`
+      : `${plural(reports.length, 'device')}: ${countsText(severityCounts(findings))} on ${plural(affected.length, 'device')}` +
+        `${affected.length < reports.length ? `, ${reports.length - affected.length} without problems` : ''}. Most urgent: ${first.device}: ${first.message}`;
   return { devices, findings, summary };
 }

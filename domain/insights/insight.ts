@@ -10,7 +10,13 @@ export type InsightSeverity = 'critical' | 'warning' | 'info';
 export type InsightCategory = 'storage' | 'containers' | 'services' | 'performance' | 'updates';
 
 /** Category weight for ranking: earlier is more urgent at equal severity. */
-export const CATEGORY_ORDER: readonly InsightCategory[] = ['storage', 'containers', 'services', 'performance', 'updates'];
+export const CATEGORY_ORDER: readonly InsightCategory[] = [
+  'storage',
+  'containers',
+  'services',
+  'performance',
+  'updates',
+];
 
 export type EvidenceValue = string | number | boolean | null;
 

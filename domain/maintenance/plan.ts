@@ -33,13 +33,23 @@ export interface MaintenancePlan {
 /** Why a container counts as critical, or null. */
 export function criticalReason(container: ContainerInfo, deviceType: string): string | null {
   if (container.labels[CRITICAL_LABEL]?.toLowerCase() === 'true') return `labelled ${CRITICAL_LABEL}=true`;
-  const protectedGlob = protectionRulesFor(deviceType).protectedContainers.find((glob) => globMatches(glob, container.name));
+  const protectedGlob = protectionRulesFor(deviceType).protectedContainers.find((glob) =>
+    globMatches(glob, container.name),
+  );
   if (protectedGlob) return `protected on ${deviceType} devices (${protectedGlob})`;
-  const role = criticalRoleOf(container.name, imageRepository(container.image), container.labels['com.docker.compose.service'] ?? '');
+  const role = criticalRoleOf(
+    container.name,
+    imageRepository(container.image),
+    container.labels['com.docker.compose.service'] ?? '',
+  );
   return role ? `critical: ${role}` : null;
 }
 
-export function planMaintenance(containers: readonly ContainerInfo[], deviceType: string, request: MaintenanceRequest): MaintenancePlan {
+export function planMaintenance(
+  containers: readonly ContainerInfo[],
+  deviceType: string,
+  request: MaintenanceRequest,
+): MaintenancePlan {
   const known = new Set(containers.map((c) => c.name));
   const unknown = [...request.include, ...request.keep].filter((name) => !known.has(name));
   if (unknown.length > 0) throw new MaintenanceRequestError(`no such container on the device: ${unknown.join(', ')}`);

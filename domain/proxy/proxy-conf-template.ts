@@ -26,14 +26,28 @@ export function renderProxyConf(r: ProxyConfRequest): RenderedProxyConf {
 /** The lines every proxied location has: auth, SWAG's proxy settings, the upstream and, when asked, WebSocket upgrades. */
 function proxiedLocation(r: ProxyConfRequest, indent: string): string[] {
   return [
-    ...(r.auth === 'none' ? [] : [`# ${r.auth} (requires ${r.auth}-server.conf in the server block)`, `include /config/nginx/${r.auth}-location.conf;`, '']),
+    ...(r.auth === 'none'
+      ? []
+      : [
+          `# ${r.auth} (requires ${r.auth}-server.conf in the server block)`,
+          `include /config/nginx/${r.auth}-location.conf;`,
+          '',
+        ]),
     'include /config/nginx/proxy.conf;',
     'include /config/nginx/resolver.conf;',
     `set $upstream_app ${r.upstream_app};`,
     `set $upstream_port ${r.upstream_port};`,
     `set $upstream_proto ${r.upstream_proto};`,
     'proxy_pass $upstream_proto://$upstream_app:$upstream_port;',
-    ...(r.websocket ? ['', '# WebSocket', 'proxy_http_version 1.1;', 'proxy_set_header Upgrade $http_upgrade;', 'proxy_set_header Connection "upgrade";'] : []),
+    ...(r.websocket
+      ? [
+          '',
+          '# WebSocket',
+          'proxy_http_version 1.1;',
+          'proxy_set_header Upgrade $http_upgrade;',
+          'proxy_set_header Connection "upgrade";',
+        ]
+      : []),
   ].map((line) => (line === '' ? '' : indent + line));
 }
 
@@ -55,14 +69,24 @@ function subdomain(r: ProxyConfRequest): RenderedProxyConf {
     '',
     '    client_max_body_size 0;',
     '',
-    ...(r.auth === 'none' ? [] : [`    # ${r.auth} (requires ${r.auth}-location.conf in the location block)`, `    include /config/nginx/${r.auth}-server.conf;`, '']),
+    ...(r.auth === 'none'
+      ? []
+      : [
+          `    # ${r.auth} (requires ${r.auth}-location.conf in the location block)`,
+          `    include /config/nginx/${r.auth}-server.conf;`,
+          '',
+        ]),
     '    location / {',
     ...proxiedLocation(r, '        '),
     '    }',
     '}',
     '',
   ];
-  return { file: `${r.name}.subdomain.conf`, content: lines.join('\n'), check: { host: r.domain ? serverName : `${label}.localhost`, path: '/' } };
+  return {
+    file: `${r.name}.subdomain.conf`,
+    content: lines.join('\n'),
+    check: { host: r.domain ? serverName : `${label}.localhost`, path: '/' },
+  };
 }
 
 function subfolder(r: ProxyConfRequest): RenderedProxyConf {

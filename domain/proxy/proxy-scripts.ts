@@ -45,7 +45,10 @@ export function parseProxySurvey(stdout: string): ProxySurvey {
 export function mountsScript(names: readonly string[]): string {
   const template = shellQuote('{{range .Mounts}}{{.Source}}{{"\\t"}}{{.Destination}}{{"\\n"}}{{end}}');
   return names
-    .map((name) => `docker container inspect --format ${template} ${shellQuote(name)} 2>/dev/null | while IFS= read -r m; do [ -n "$m" ] && printf '@@mount %s\\t%s\\n' ${shellQuote(name)} "$m"; done`)
+    .map(
+      (name) =>
+        `docker container inspect --format ${template} ${shellQuote(name)} 2>/dev/null | while IFS= read -r m; do [ -n "$m" ] && printf '@@mount %s\\t%s\\n' ${shellQuote(name)} "$m"; done`,
+    )
     .concat('true')
     .join('\n');
 }
@@ -80,7 +83,12 @@ export class ProxyNotFound extends Error {}
  * the running SWAG/nginx container that has the conf dir mounted (or, with no conf dir given, whose
  * mounts show one), else the host's nginx.
  */
-export function chooseProxy(selection: ProxySelection, confDir: string | null, survey: ProxySurvey, mounts: Mounts): LocatedProxy {
+export function chooseProxy(
+  selection: ProxySelection,
+  confDir: string | null,
+  survey: ProxySurvey,
+  mounts: Mounts,
+): LocatedProxy {
   if (selection === 'host') {
     if (!survey.hostNginx) throw new ProxyNotFound('nginx is not installed on the host');
     return { mode: 'host', container: null, conf_dir: confDir ?? '/etc/nginx/conf.d' };
@@ -88,12 +96,16 @@ export function chooseProxy(selection: ProxySelection, confDir: string | null, s
   if (selection !== 'auto') {
     const image = survey.candidates.find((c) => c.name === selection.container)?.image ?? 'swag';
     const dir = confDir ?? confDirOf(image, mounts.get(selection.container) ?? []);
-    if (dir === null) throw new ProxyNotFound(`container ${selection.container} has no /config or /etc/nginx/conf.d mount: give conf_dir`);
+    if (dir === null)
+      throw new ProxyNotFound(
+        `container ${selection.container} has no /config or /etc/nginx/conf.d mount: give conf_dir`,
+      );
     return { mode: 'container', container: selection.container, conf_dir: dir };
   }
   for (const candidate of survey.candidates) {
     const own = mounts.get(candidate.name) ?? [];
-    if (confDir !== null && own.some((m) => within(confDir, m.source))) return { mode: 'container', container: candidate.name, conf_dir: confDir };
+    if (confDir !== null && own.some((m) => within(confDir, m.source)))
+      return { mode: 'container', container: candidate.name, conf_dir: confDir };
     const dir = confDir === null ? confDirOf(candidate.image, own) : null;
     if (dir !== null) return { mode: 'container', container: candidate.name, conf_dir: dir };
   }
@@ -105,7 +117,10 @@ export function chooseProxy(selection: ProxySelection, confDir: string | null, s
 export function nginxScript(proxy: LocatedProxy, args: readonly string[]): { command: string; script: string } {
   const quoted = args.map(shellQuote).join(' ');
   if (proxy.mode === 'container') {
-    return { command: `docker exec ${proxy.container} nginx ${args.join(' ')}`, script: `docker exec ${shellQuote(proxy.container!)} nginx ${quoted} 2>&1` };
+    return {
+      command: `docker exec ${proxy.container} nginx ${args.join(' ')}`,
+      script: `docker exec ${shellQuote(proxy.container!)} nginx ${quoted} 2>&1`,
+    };
   }
   return {
     command: `nginx ${args.join(' ')}`,
@@ -131,12 +146,39 @@ export function answerCheckScript(url: string, host: string | null): string {
  * Any HTTP status counts as answering (a login page, a redirect, even a 404 of the app) except the ones
  * the proxy gives when it cannot reach the upstream: 502, 503, 504.
  */
-export function parseAnswerCheck(stdout: string): { checked: boolean; status: number | null; answering: boolean; detail: string } {
-  if (stdout.includes('@@no-curl')) return { checked: false, status: null, answering: false, detail: 'not checked: curl is not installed on the device' };
+export function parseAnswerCheck(stdout: string): {
+  checked: boolean;
+  status: number | null;
+  answering: boolean;
+  detail: string;
+} {
+  if (stdout.includes('@@no-curl'))
+    return {
+      checked: false,
+      status: null,
+      answering: false,
+      detail: 'not checked: curl is not installed on the device',
+    };
   const status = Number(/@@status (\d{3})/.exec(stdout)?.[1] ?? '0');
-  const other = stdout.split('\n').filter((l) => !l.startsWith('@@')).join(' ').trim();
-  if (status === 0) return { checked: true, status: null, answering: false, detail: `the proxy did not answer${other ? `: ${other}` : ''}` };
-  if (status === 502 || status === 503 || status === 504) return { checked: true, status, answering: false, detail: `the proxy answered ${status}: it cannot reach the upstream` };
+  const other = stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('@@'))
+    .join(' ')
+    .trim();
+  if (status === 0)
+    return {
+      checked: true,
+      status: null,
+      answering: false,
+      detail: `the proxy did not answer${other ? `: ${other}` : ''}`,
+    };
+  if (status === 502 || status === 503 || status === 504)
+    return {
+      checked: true,
+      status,
+      answering: false,
+      detail: `the proxy answered ${status}: it cannot reach the upstream`,
+    };
   return { checked: true, status, answering: true, detail: `answered ${status}` };
 }
 
@@ -156,7 +198,10 @@ export function listConfsScript(confDir: string): string {
   ].join('\n');
 }
 
-export function parseConfList(stdout: string): { dirExists: boolean; files: Array<{ path: string; content: string | null }> } {
+export function parseConfList(stdout: string): {
+  dirExists: boolean;
+  files: Array<{ path: string; content: string | null }>;
+} {
   if (stdout.includes('@@no-dir')) return { dirExists: false, files: [] };
   const files: Array<{ path: string; chunks: string[] | null }> = [];
   for (const line of stdout.split('\n')) {
@@ -164,5 +209,11 @@ export function parseConfList(stdout: string): { dirExists: boolean; files: Arra
     else if (line.startsWith('@@too-large ')) files.push({ path: line.replace(/^@@too-large \d+ /, ''), chunks: null });
     else if (!line.startsWith('@@')) files.at(-1)?.chunks?.push(line);
   }
-  return { dirExists: true, files: files.map((f) => ({ path: f.path, content: f.chunks === null ? null : Buffer.from(f.chunks.join(''), 'base64').toString('utf8') })) };
+  return {
+    dirExists: true,
+    files: files.map((f) => ({
+      path: f.path,
+      content: f.chunks === null ? null : Buffer.from(f.chunks.join(''), 'base64').toString('utf8'),
+    })),
+  };
 }

@@ -20,27 +20,60 @@ function splitUpstream(url: string): { proto: string | null; app: string | null;
 }
 
 function findContainer(app: string, containers: readonly ContainerInfo[]): ContainerInfo | undefined {
-  return containers.find((c) => c.name === app) ?? containers.find((c) => c.labels['com.docker.compose.service'] === app);
+  return (
+    containers.find((c) => c.name === app) ?? containers.find((c) => c.labels['com.docker.compose.service'] === app)
+  );
 }
 
-export function upstreamOf(url: string, upstreamBlocks: ReadonlySet<string>, containers: readonly ContainerInfo[]): ProxyConfUpstream {
+export function upstreamOf(
+  url: string,
+  upstreamBlocks: ReadonlySet<string>,
+  containers: readonly ContainerInfo[],
+): ProxyConfUpstream {
   const { proto, app, port } = splitUpstream(url);
   const base = { url, proto, app, port, container: null, container_state: null };
   // An address, a variable nginx resolves per request, or a named upstream block: not one container.
-  if (app === null || app.includes('$') || app.startsWith('[') || IPV4.test(app) || app === 'localhost' || upstreamBlocks.has(app)) return { ...base, state: 'not_a_container' };
+  if (
+    app === null ||
+    app.includes('$') ||
+    app.startsWith('[') ||
+    IPV4.test(app) ||
+    app === 'localhost' ||
+    upstreamBlocks.has(app)
+  )
+    return { ...base, state: 'not_a_container' };
   const container = findContainer(app, containers);
-  if (container) return { ...base, container: container.name, container_state: container.state, state: container.state === 'running' ? 'running' : 'not_running' };
+  if (container)
+    return {
+      ...base,
+      container: container.name,
+      container_state: container.state,
+      state: container.state === 'running' ? 'running' : 'not_running',
+    };
   // A dotted name that is no container is most likely a DNS name outside docker.
   return { ...base, state: app.includes('.') ? 'not_a_container' : 'missing' };
 }
 
 export function proxyConfEntry(path: string, content: string, containers: readonly ContainerInfo[]): ProxyConfEntry {
   const file = path.split('/').at(-1)!;
-  const kind = file.endsWith('.subdomain.conf') ? 'subdomain' : file.endsWith('.subfolder.conf') ? 'subfolder' : 'other';
+  const kind = file.endsWith('.subdomain.conf')
+    ? 'subdomain'
+    : file.endsWith('.subfolder.conf')
+      ? 'subfolder'
+      : 'other';
   const parsed = parseNginx(content);
   if (!parsed.ok || parsed.data.kind !== 'nginx') {
     const error = parsed.ok ? null : parsed.error;
-    return { file, path, kind, server_names: [], locations: [], auth: [], upstreams: [], parse_error: error ? `${error.message} at line ${error.line ?? '?'}` : 'not an nginx conf' };
+    return {
+      file,
+      path,
+      kind,
+      server_names: [],
+      locations: [],
+      auth: [],
+      upstreams: [],
+      parse_error: error ? `${error.message} at line ${error.line ?? '?'}` : 'not an nginx conf',
+    };
   }
   const { servers, upstream_blocks } = parsed.data;
   const blocks = new Set(Object.keys(upstream_blocks));
@@ -70,7 +103,14 @@ export function brokenUpstreamInsights(entries: readonly ProxyConfEntry[]): Insi
           u.state === 'missing'
             ? `${entry.file} proxies to ${u.app}${u.port === null ? '' : `:${u.port}`}, but no container ${u.app} exists`
             : `${entry.file} proxies to ${u.app}${u.port === null ? '' : `:${u.port}`}, but container ${u.container} is ${u.container_state}`,
-        evidence: { upstream: u.url, app: u.app, port: u.port, container: u.container, container_state: u.container_state, state: u.state },
+        evidence: {
+          upstream: u.url,
+          app: u.app,
+          port: u.port,
+          container: u.container,
+          container_state: u.container_state,
+          state: u.state,
+        },
       })),
   );
 }

@@ -52,7 +52,9 @@ export function parseArguments(args: readonly ShellWord[], spec: ArgumentSpec = 
     const text = word.value;
     if (text === '--') {
       const after = args.slice(index + 1);
-      return spec.stopAtOperand ? new ParsedArguments(options, [], after) : new ParsedArguments(options, [...operands, ...after], []);
+      return spec.stopAtOperand
+        ? new ParsedArguments(options, [], after)
+        : new ParsedArguments(options, [...operands, ...after], []);
     }
     if (text === null || text === '-' || !text.startsWith('-')) {
       if (spec.stopAtOperand) return new ParsedArguments(options, [], args.slice(index));

@@ -26,7 +26,15 @@ import { ruleFor, spawnedCommands } from './rules/index.ts';
 import { judgeWrite } from './rules/writes.ts';
 import { walkScript, type ScriptContents, type ScriptStart, type SimpleCommand } from './script-walker.ts';
 import {
-  ALL_TARGETS, DESTRUCTIVE_FROM, maxRisk, riskRank, type CommandFinding, type Cwd, type Invocation, type RiskLevel, type RuleHit,
+  ALL_TARGETS,
+  DESTRUCTIVE_FROM,
+  maxRisk,
+  riskRank,
+  type CommandFinding,
+  type Cwd,
+  type Invocation,
+  type RiskLevel,
+  type RuleHit,
   type ShellWord,
 } from './types.ts';
 import { unwrap } from './wrappers.ts';
@@ -85,7 +93,12 @@ class Analysis {
 
   result(): CommandAnalysis {
     const risk = maxRisk(this.findings.map((finding) => finding.risk));
-    return { destructive: riskRank(risk) >= riskRank(DESTRUCTIVE_FROM), risk, findings: this.findings, simpleCommands: this.simpleCommands };
+    return {
+      destructive: riskRank(risk) >= riskRank(DESTRUCTIVE_FROM),
+      risk,
+      findings: this.findings,
+      simpleCommands: this.simpleCommands,
+    };
   }
 
   script(script: string, start: ScriptStart, via: readonly string[]): void {
@@ -102,7 +115,16 @@ class Analysis {
       return;
     }
     for (const forkBomb of contents.forkBombs) {
-      this.add({ category: 'resource_exhaustion', risk: 'CRITICAL', reason: 'fork bomb: a function that keeps starting copies of itself', targets: ['host'] }, forkBomb, via);
+      this.add(
+        {
+          category: 'resource_exhaustion',
+          risk: 'CRITICAL',
+          reason: 'fork bomb: a function that keeps starting copies of itself',
+          targets: ['host'],
+        },
+        forkBomb,
+        via,
+      );
     }
     for (const write of contents.writes) {
       for (const hit of judgeWrite(write.target, write.mode, write.cwd)) this.add(hit, write.text, via);
@@ -126,7 +148,10 @@ class Analysis {
       if (!head) return;
       if (head.value === null || trail.length > MAX_NESTING) {
         this.record(words);
-        const reason = head.value === null ? `the program name ${head.text} is only known at run time` : `wrapped more than ${MAX_NESTING} levels deep`;
+        const reason =
+          head.value === null
+            ? `the program name ${head.text} is only known at run time`
+            : `wrapped more than ${MAX_NESTING} levels deep`;
         this.add(unanalysable(reason), command.text, trail);
         return;
       }
@@ -152,7 +177,11 @@ class Analysis {
           this.add(unanalysable(next.reason), command.text, [...trail, next.label]);
           return;
         case 'script':
-          this.script(next.script, { cwd: next.cwd === undefined ? cwd : next.cwd, stdin: next.stdin ?? command.stdin }, [...trail, next.label]);
+          this.script(
+            next.script,
+            { cwd: next.cwd === undefined ? cwd : next.cwd, stdin: next.stdin ?? command.stdin },
+            [...trail, next.label],
+          );
           return;
         case 'command':
           words = next.words;
@@ -174,7 +203,10 @@ class Analysis {
   private judge(invocation: Invocation, command: SimpleCommand, via: readonly string[]): void {
     for (const hit of ruleFor(invocation.name)?.(invocation) ?? []) this.add(hit, command.text, via);
     for (const words of spawnedCommands(invocation)) {
-      this.command({ ...command, words, cwd: invocation.cwd, stdin: { kind: 'inherited' } }, [...via, `${invocation.name} -exec`]);
+      this.command({ ...command, words, cwd: invocation.cwd, stdin: { kind: 'inherited' } }, [
+        ...via,
+        `${invocation.name} -exec`,
+      ]);
     }
   }
 

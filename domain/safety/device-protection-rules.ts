@@ -20,7 +20,11 @@ export interface DeviceProtectionRules {
 const LINUX_CONTAINERS = ['monitoring-*', 'logging-*', 'proxy-*', 'database-*'];
 const LINUX_PATHS = ['/', '/boot', '/var', '/etc', '/usr', '/home'];
 
-const LINUX: DeviceProtectionRules = { protectedContainers: LINUX_CONTAINERS, protectedPaths: LINUX_PATHS, blockDuringParity: false };
+const LINUX: DeviceProtectionRules = {
+  protectedContainers: LINUX_CONTAINERS,
+  protectedPaths: LINUX_PATHS,
+  blockDuringParity: false,
+};
 
 const RULES: Readonly<Record<string, DeviceProtectionRules>> = {
   linux: LINUX,
@@ -36,7 +40,11 @@ const RULES: Readonly<Record<string, DeviceProtectionRules>> = {
   truenas: { ...LINUX, protectedPaths: ['/mnt/*', ...LINUX_PATHS] },
   synology: { ...LINUX, protectedPaths: ['/volume*', ...LINUX_PATHS] },
   // A WSL distribution is a Linux system that also mounts the Windows drives.
-  wsl: { protectedContainers: ['dev-*', 'vscode-*'], protectedPaths: ['/mnt/c', '/mnt/wsl', ...LINUX_PATHS], blockDuringParity: false },
+  wsl: {
+    protectedContainers: ['dev-*', 'vscode-*'],
+    protectedPaths: ['/mnt/c', '/mnt/wsl', ...LINUX_PATHS],
+    blockDuringParity: false,
+  },
 };
 
 /** Unknown types get the Linux rules, as in the design document. */
@@ -50,10 +58,30 @@ export function protectionRulesFor(deviceType: string): DeviceProtectionRules {
  * purpose: stopping it is visible, but nothing else fails because of it.
  */
 const CRITICAL_ROLES: readonly (readonly [role: string, words: readonly string[]])[] = [
-  ['database', [
-    'postgres', 'postgresql', 'postgis', 'pgvecto-rs', 'mariadb', 'mysql', 'mongo', 'mongodb', 'redis', 'valkey', 'influxdb',
-    'timescaledb', 'clickhouse', 'elasticsearch', 'opensearch', 'couchdb', 'cassandra', 'etcd', 'minio',
-  ]],
+  [
+    'database',
+    [
+      'postgres',
+      'postgresql',
+      'postgis',
+      'pgvecto-rs',
+      'mariadb',
+      'mysql',
+      'mongo',
+      'mongodb',
+      'redis',
+      'valkey',
+      'influxdb',
+      'timescaledb',
+      'clickhouse',
+      'elasticsearch',
+      'opensearch',
+      'couchdb',
+      'cassandra',
+      'etcd',
+      'minio',
+    ],
+  ],
   ['reverse proxy', ['nginx', 'traefik', 'caddy', 'swag', 'haproxy', 'nginx-proxy-manager', 'npm', 'envoy']],
   ['authentication', ['authelia', 'authentik', 'goauthentik', 'keycloak', 'vaultwarden', 'lldap']],
   ['DNS', ['pihole', 'pi-hole', 'adguard', 'adguardhome', 'unbound', 'bind9', 'coredns']],
@@ -64,8 +92,18 @@ const CRITICAL_ROLES: readonly (readonly [role: string, words: readonly string[]
 /** The role of a well-known critical service named by these words, or null. */
 export function criticalRoleOf(...names: string[]): string | null {
   // `-word-` inside `-all-the-words-` matches whole words, and multi-word names such as nginx-proxy-manager.
-  const padded = names.map((name) => `-${name.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean).join('-')}-`);
-  return CRITICAL_ROLES.find(([, words]) => words.some((word) => padded.some((text) => text.includes(`-${word}-`))))?.[0] ?? null;
+  const padded = names.map(
+    (name) =>
+      `-${name
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter(Boolean)
+        .join('-')}-`,
+  );
+  return (
+    CRITICAL_ROLES.find(([, words]) => words.some((word) => padded.some((text) => text.includes(`-${word}-`))))?.[0] ??
+    null
+  );
 }
 
 /** The repository of an image reference: `lscr.io/linuxserver/mariadb:11.4@sha256:...` → `lscr.io/linuxserver/mariadb`. */
@@ -82,7 +120,11 @@ export const hasGlob = (text: string): boolean => /[*?[]/.test(text);
  * valid class counts as matching: a target we cannot read is treated as hitting what it might hit.
  */
 export function globMatches(glob: string, value: string): boolean {
-  const source = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.').replace(/\[!/g, '[^');
+  const source = glob
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
+    .replace(/\[!/g, '[^');
   try {
     return new RegExp(`^${source}$`).test(value);
   } catch {

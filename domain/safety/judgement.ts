@@ -80,11 +80,13 @@ export const CHECK = {
 } as const;
 
 export const word = (value: string): ShellWord => ({ text: value, value });
-export const programOf = (argv: readonly string[]): string => (argv[0] ?? '').slice((argv[0] ?? '').lastIndexOf('/') + 1);
+export const programOf = (argv: readonly string[]): string =>
+  (argv[0] ?? '').slice((argv[0] ?? '').lastIndexOf('/') + 1);
 
 /** Targets only known at run time: the unbounded marker, or source text such as `"$DIR"` kept for display. */
 export const isRuntimeOnly = (target: string): boolean => target === ALL_TARGETS || /[$`]/.test(target);
-export const knownTargets = (finding: CommandFinding): string[] => unique(finding.targets.filter((target) => !isRuntimeOnly(target)));
+export const knownTargets = (finding: CommandFinding): string[] =>
+  unique(finding.targets.filter((target) => !isRuntimeOnly(target)));
 
 export const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
 export const capitalise = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

@@ -33,10 +33,14 @@ function anchoredBelow(kind: 'home' | 'relative', rest: string): PathLocation {
 /** Display form used in finding targets. */
 export function describeLocation(location: PathLocation, written: string): string {
   switch (location.kind) {
-    case 'absolute': return location.path;
-    case 'home': return location.path === '' ? '~' : `~/${location.path}`;
-    case 'relative': return location.path === '' ? '.' : location.path;
-    case 'unknown': return written;
+    case 'absolute':
+      return location.path;
+    case 'home':
+      return location.path === '' ? '~' : `~/${location.path}`;
+    case 'relative':
+      return location.path === '' ? '.' : location.path;
+    case 'unknown':
+      return written;
   }
 }
 
@@ -54,20 +58,80 @@ export function describeLocation(location: PathLocation, written: string): strin
  * - unknown: only known at run time, or a pattern over a whole unknown directory (`*`).
  */
 export type PathZone =
-  | 'root' | 'critical_dir' | 'system' | 'pseudo' | 'home_dir' | 'data_top' | 'data' | 'logs'
-  | 'temp_root' | 'temp' | 'relative' | 'unknown';
+  | 'root'
+  | 'critical_dir'
+  | 'system'
+  | 'pseudo'
+  | 'home_dir'
+  | 'data_top'
+  | 'data'
+  | 'logs'
+  | 'temp_root'
+  | 'temp'
+  | 'relative'
+  | 'unknown';
 
 const TEMP_DIRS = ['/tmp', '/var/tmp', '/dev/shm'];
 
 const CRITICAL_DIRS = new Set([
-  '/bin', '/boot', '/boot/efi', '/dev', '/etc', '/home', '/lib', '/lib32', '/lib64', '/libx32', '/media', '/mnt',
-  '/opt', '/proc', '/root', '/run', '/sbin', '/snap', '/srv', '/sys', '/usr', '/var',
-  '/usr/bin', '/usr/sbin', '/usr/lib', '/usr/lib64', '/usr/local', '/usr/share', '/var/lib', '/var/spool',
-  '/var/lib/docker', '/var/lib/containerd', '/var/lib/libvirt', '/var/lib/vz', '/var/lib/mysql', '/var/lib/postgresql',
-  '/etc/ssh', '/etc/pve', '/etc/systemd', '/root/.ssh',
+  '/bin',
+  '/boot',
+  '/boot/efi',
+  '/dev',
+  '/etc',
+  '/home',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/media',
+  '/mnt',
+  '/opt',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/snap',
+  '/srv',
+  '/sys',
+  '/usr',
+  '/var',
+  '/usr/bin',
+  '/usr/sbin',
+  '/usr/lib',
+  '/usr/lib64',
+  '/usr/local',
+  '/usr/share',
+  '/var/lib',
+  '/var/spool',
+  '/var/lib/docker',
+  '/var/lib/containerd',
+  '/var/lib/libvirt',
+  '/var/lib/vz',
+  '/var/lib/mysql',
+  '/var/lib/postgresql',
+  '/etc/ssh',
+  '/etc/pve',
+  '/etc/systemd',
+  '/root/.ssh',
 ]);
 
-const SYSTEM_TREES = ['/bin', '/boot', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/run', '/sbin', '/snap', '/usr', '/var/lib', '/var/spool', '/root/.ssh'];
+const SYSTEM_TREES = [
+  '/bin',
+  '/boot',
+  '/etc',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/run',
+  '/sbin',
+  '/snap',
+  '/usr',
+  '/var/lib',
+  '/var/spool',
+  '/root/.ssh',
+];
 const PSEUDO_TREES = ['/dev', '/proc', '/sys'];
 /** Second-level directories here are whole data areas (`/mnt/tank`, `/srv/www`). */
 const DATA_AREAS = ['/mnt', '/media', '/srv', '/opt'];
@@ -128,7 +192,8 @@ function absoluteZone(path: string): PathZone {
 }
 
 /** Block devices: writing to them destroys file systems. Patterns (`/dev/sd*`) count. */
-const BLOCK_DEVICE = /^\/dev\/(?:sd|hd|vd|xvd)[a-z*?[]|^\/dev\/(?:nvme|mmcblk|md|dm-|zd|loop|nbd|rbd|bcache)[0-9*?[]|^\/dev\/(?:mapper|md|zvol|disk|block)\/./;
+const BLOCK_DEVICE =
+  /^\/dev\/(?:sd|hd|vd|xvd)[a-z*?[]|^\/dev\/(?:nvme|mmcblk|md|dm-|zd|loop|nbd|rbd|bcache)[0-9*?[]|^\/dev\/(?:mapper|md|zvol|disk|block)\/./;
 
 export function isBlockDevice(location: PathLocation): boolean {
   return location.kind === 'absolute' && BLOCK_DEVICE.test(location.path);

@@ -32,7 +32,14 @@ import { judgeProcesses } from './rules/processes-risk.ts';
 import { judgeServices } from './rules/services-risk.ts';
 import { judgeGuests } from './rules/virtualization-risk.ts';
 import { judgeZfs } from './rules/zfs-risk.ts';
-import { DESTRUCTIVE_FROM, maxRisk, riskRank, type CommandFinding, type DestructiveCategory, type RiskLevel } from './types.ts';
+import {
+  DESTRUCTIVE_FROM,
+  maxRisk,
+  riskRank,
+  type CommandFinding,
+  type DestructiveCategory,
+  type RiskLevel,
+} from './types.ts';
 
 export interface RiskContext {
   hostname: string;
@@ -183,7 +190,7 @@ function judgeUnanalysable(finding: CommandFinding): Judgement {
     reason: finding.reason,
     items: [],
     warnings: ['What this command does could not be analysed: any effect is possible'],
-    alternatives: ['run the script\'s contents directly so they can be analysed'],
+    alternatives: ["run the script's contents directly so they can be analysed"],
     checklist: [CHECK.script],
     downtime: null,
     reversible: false,
@@ -195,9 +202,16 @@ function judgeUnanalysable(finding: CommandFinding): Judgement {
 // ---------------------------------------------------------------------------------------------------
 // Assembly
 
-function parityBlock(ctx: RiskContext, device: Device, assessed: readonly FindingAssessment[], destructive: boolean): string | null {
+function parityBlock(
+  ctx: RiskContext,
+  device: Device,
+  assessed: readonly FindingAssessment[],
+  destructive: boolean,
+): string | null {
   if (!destructive || !ctx.unraidParity?.running || !device.rules.blockDuringParity) return null;
-  const blocking = assessed.some((finding) => finding.parityBlocks && riskRank(finding.risk) >= riskRank(DESTRUCTIVE_FROM));
+  const blocking = assessed.some(
+    (finding) => finding.parityBlocks && riskRank(finding.risk) >= riskRank(DESTRUCTIVE_FROM),
+  );
   if (!blocking) return null;
   return `Unraid array operation in progress: ${ctx.unraidParity.detail}. Container, disk, file system and power actions are blocked until it finishes`;
 }
@@ -210,10 +224,13 @@ function phraseText(spec: PhraseSpec, host: string): string {
   const [only] = names;
   const scopes: string[] = [];
   if (names.length === 1 && only !== undefined) scopes.push(spec.noun?.beforeName ? `${spec.noun.one} ${only}` : only);
-  if (names.length > 0 && spec.noun) scopes.push(`${names.length} ${names.length === 1 ? spec.noun.one : spec.noun.many}`);
+  if (names.length > 0 && spec.noun)
+    scopes.push(`${names.length} ${names.length === 1 ? spec.noun.one : spec.noun.many}`);
   if (names.length === 0 && spec.unknown && spec.noun) scopes.push(spec.unknown);
   const place = spec.deviceIsObject ? host : `ON ${host}`;
-  const phrases = (scopes.length > 0 ? scopes : ['']).map((scope) => [spec.verb, scope, spec.suffix, place].filter(Boolean).join(' '));
+  const phrases = (scopes.length > 0 ? scopes : ['']).map((scope) =>
+    [spec.verb, scope, spec.suffix, place].filter(Boolean).join(' '),
+  );
   return phrases.find((phrase) => phrase.length <= MAX_PHRASE_LENGTH) ?? phrases.at(-1) ?? spec.verb;
 }
 
@@ -251,13 +268,29 @@ export function parseUnraidParityStatus(mdstat: string): { running: boolean; det
   const size = numberOf('mdResync');
   const position = numberOf('mdResyncPos');
   if (size === null || position === null) {
-    throw new CollectorParseError('unraid_parity', 'no mdResync/mdResyncPos lines: not the status of Unraid\'s md driver', excerptOf(mdstat, 300));
+    throw new CollectorParseError(
+      'unraid_parity',
+      "no mdResync/mdResyncPos lines: not the status of Unraid's md driver",
+      excerptOf(mdstat, 300),
+    );
   }
-  if (size === 0 && position === 0) return { running: false, detail: `no parity operation running (array ${values.get('mdState') ?? 'state unknown'})` };
+  if (size === 0 && position === 0)
+    return {
+      running: false,
+      detail: `no parity operation running (array ${values.get('mdState') ?? 'state unknown'})`,
+    };
 
   const action = values.get('mdResyncAction') ?? '';
-  const operation = /^check\s+[PQ]/.test(action) ? 'parity check' : /^check/.test(action) ? 'read check' : /^recon/.test(action) ? 'parity sync or disk rebuild' : /^clear/.test(action) ? 'disk clear' : 'array operation';
-  const total = size > 0 ? size : numberOf('mdResyncSize') ?? 0;
+  const operation = /^check\s+[PQ]/.test(action)
+    ? 'parity check'
+    : /^check/.test(action)
+      ? 'read check'
+      : /^recon/.test(action)
+        ? 'parity sync or disk rebuild'
+        : /^clear/.test(action)
+          ? 'disk clear'
+          : 'array operation';
+  const total = size > 0 ? size : (numberOf('mdResyncSize') ?? 0);
   const percent = total > 0 ? `${(Math.min(position / total, 1) * 100).toFixed(1)}%` : 'progress unknown';
   const named = action === '' ? '' : ` (${action})`;
   if (size === 0) return { running: true, detail: `${operation} paused at ${percent}${named}` };

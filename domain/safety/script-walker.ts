@@ -7,7 +7,13 @@
 import type * as Sh from 'mvdan-sh';
 import { locatePath } from './paths.ts';
 import {
-  binaryOperator, parseShell, redirectOperator, ShellParseError, ShellSource, substitutionsIn, typed,
+  binaryOperator,
+  parseShell,
+  redirectOperator,
+  ShellParseError,
+  ShellSource,
+  substitutionsIn,
+  typed,
 } from './shell-syntax.ts';
 import { heredocText, resolveWord } from './shell-words.ts';
 import type { Cwd, ShellWord, StdinSource } from './types.ts';

@@ -68,8 +68,23 @@ interface NodeTypes {
 }
 
 const NODE_TYPES = new Set<string>([
-  'CallExpr', 'BinaryCmd', 'Subshell', 'Block', 'IfClause', 'WhileClause', 'ForClause', 'CaseClause', 'FuncDecl',
-  'TimeClause', 'CoprocClause', 'Lit', 'SglQuoted', 'DblQuoted', 'ParamExp', 'CmdSubst', 'ProcSubst',
+  'CallExpr',
+  'BinaryCmd',
+  'Subshell',
+  'Block',
+  'IfClause',
+  'WhileClause',
+  'ForClause',
+  'CaseClause',
+  'FuncDecl',
+  'TimeClause',
+  'CoprocClause',
+  'Lit',
+  'SglQuoted',
+  'DblQuoted',
+  'ParamExp',
+  'CmdSubst',
+  'ProcSubst',
 ] satisfies (keyof NodeTypes)[]);
 
 /** A node with its Go type name; `other` for types handled generically (ExtGlob, TestClause...). */
@@ -90,12 +105,16 @@ export function typed(node: Sh.Node): TypedNode {
  * Operators are Go token numbers that differ between parser releases, so they are learnt by parsing one
  * sample per operator, once, when first needed.
  */
-function probeOperators<T extends string>(samples: Record<T, string>, read: (file: Sh.File) => number): () => Map<number, T> {
+function probeOperators<T extends string>(
+  samples: Record<T, string>,
+  read: (file: Sh.File) => number,
+): () => Map<number, T> {
   let byCode: Map<number, T> | null = null;
   return () => {
     if (byCode) return byCode;
     byCode = new Map<number, T>();
-    for (const [operator, sample] of Object.entries(samples) as [T, string][]) byCode.set(read(parseShell(sample)), operator);
+    for (const [operator, sample] of Object.entries(samples) as [T, string][])
+      byCode.set(read(parseShell(sample)), operator);
     return byCode;
   };
 }
@@ -104,8 +123,18 @@ export type RedirectOperator = '>' | '>>' | '<' | '<>' | '<&' | '>&' | '>|' | '<
 
 const REDIRECT_OPERATORS = probeOperators<RedirectOperator>(
   {
-    '>': ': >x', '>>': ': >>x', '<': ': <x', '<>': ': <>x', '<&': ': <&0', '>&': ': >&2', '>|': ': >|x',
-    '<<': ': <<E\nE', '<<-': ': <<-E\nE', '<<<': ': <<<x', '&>': ': &>x', '&>>': ': &>>x',
+    '>': ': >x',
+    '>>': ': >>x',
+    '<': ': <x',
+    '<>': ': <>x',
+    '<&': ': <&0',
+    '>&': ': >&2',
+    '>|': ': >|x',
+    '<<': ': <<E\nE',
+    '<<-': ': <<-E\nE',
+    '<<<': ': <<<x',
+    '&>': ': &>x',
+    '&>>': ': &>>x',
   },
   (file) => file.Stmts[0]?.Redirs[0]?.Op ?? -1,
 );

@@ -103,11 +103,18 @@ function braceGroup(pieces: readonly Piece[], open: number): { close: number; al
     else if (isUnquoted(piece, '}')) {
       if (commas.length > 0) {
         const bounds = [open, ...commas, index];
-        return { close: index, alternatives: bounds.slice(1).map((end, i) => pieces.slice((bounds[i] ?? open) + 1, end)) };
+        return {
+          close: index,
+          alternatives: bounds.slice(1).map((end, i) => pieces.slice((bounds[i] ?? open) + 1, end)),
+        };
       }
       const sequence = sequenceValues(pieces.slice(open + 1, index));
       if (sequence === undefined) return null;
-      return { close: index, alternatives: sequence === null ? [[null]] : sequence.map((value) => [...value].map((char) => ({ char, quoted: true }))) };
+      return {
+        close: index,
+        alternatives:
+          sequence === null ? [[null]] : sequence.map((value) => [...value].map((char) => ({ char, quoted: true }))),
+      };
     }
   }
   return null;
@@ -142,7 +149,19 @@ function unescapeDoubleQuoted(value: string): string {
 }
 
 const ANSI_C_ESCAPES: Record<string, string> = {
-  a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  E: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '?': '?',
 };
 
 /** `$'...'` strings, so that `bash -c $'reboot\n'` is read as what bash runs. */

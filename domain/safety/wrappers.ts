@@ -23,22 +23,65 @@ export type Unwrapped =
 
 type Wrapper = (invocation: Invocation) => Unwrapped | null;
 
-const SHELLS = ['sh', 'bash', 'dash', 'zsh', 'ksh', 'mksh', 'ash', 'rbash', 'yash', 'posh', 'lksh', 'fish', 'csh', 'tcsh'];
+const SHELLS = [
+  'sh',
+  'bash',
+  'dash',
+  'zsh',
+  'ksh',
+  'mksh',
+  'ash',
+  'rbash',
+  'yash',
+  'posh',
+  'lksh',
+  'fish',
+  'csh',
+  'tcsh',
+];
 
 /** Interpreters whose code cannot be analysed here: only flagged when they read their program from a stream. */
 const INTERPRETER_INLINE_CODE_FLAGS: Record<string, string> = {
-  python: 'cm', python2: 'cm', python3: 'cm', perl: 'eE', ruby: 'e', node: 'ep', nodejs: 'ep', php: 'r',
+  python: 'cm',
+  python2: 'cm',
+  python3: 'cm',
+  perl: 'eE',
+  ruby: 'e',
+  node: 'ep',
+  nodejs: 'ep',
+  php: 'r',
 };
 
 const WRAPPERS: Record<string, Wrapper> = {
   sudo: (inv) => {
     const parsed = parseArguments(inv.args, {
-      valued: ['-u', '--user', '-g', '--group', '-p', '--prompt', '-C', '--close-from', '-r', '--role', '-t', '--type',
-        '-U', '--other-user', '-D', '--chdir', '-T', '--command-timeout', '-R', '--chroot'],
+      valued: [
+        '-u',
+        '--user',
+        '-g',
+        '--group',
+        '-p',
+        '--prompt',
+        '-C',
+        '--close-from',
+        '-r',
+        '--role',
+        '-t',
+        '--type',
+        '-U',
+        '--other-user',
+        '-D',
+        '--chdir',
+        '-T',
+        '--command-timeout',
+        '-R',
+        '--chroot',
+      ],
       stopAtOperand: true,
     });
     // -e edits files, -l/-v/-V/-k/-K/-h list, validate or print; none of them run the words that follow.
-    if (parsed.has('-e', '--edit', '-l', '--list', '-v', '--validate', '-V', '--version', '-h', '--help')) return { kind: 'end' };
+    if (parsed.has('-e', '--edit', '-l', '--list', '-v', '--validate', '-V', '--version', '-h', '--help'))
+      return { kind: 'end' };
     const words = withoutAssignments(parsed.rest);
     const cwd = changedDirectory(parsed.value('-D', '--chdir'), inv.cwd);
     if (words.length === 0) {
@@ -54,21 +97,42 @@ const WRAPPERS: Record<string, Wrapper> = {
   },
   run0: (inv) => {
     const parsed = parseArguments(inv.args, {
-      valued: ['-u', '--user', '-g', '--group', '--nice', '-D', '--chdir', '--setenv', '--unit', '--property',
-        '--description', '--slice', '--machine'],
+      valued: [
+        '-u',
+        '--user',
+        '-g',
+        '--group',
+        '--nice',
+        '-D',
+        '--chdir',
+        '--setenv',
+        '--unit',
+        '--property',
+        '--description',
+        '--slice',
+        '--machine',
+      ],
       stopAtOperand: true,
     });
     const cwd = changedDirectory(parsed.value('-D', '--chdir'), inv.cwd);
-    return parsed.rest.length === 0 ? shellReadingStdin('run0', inv.stdin) : { kind: 'command', label: 'run0', words: parsed.rest, cwd };
+    return parsed.rest.length === 0
+      ? shellReadingStdin('run0', inv.stdin)
+      : { kind: 'command', label: 'run0', words: parsed.rest, cwd };
   },
   pkexec: (inv) => {
     const parsed = parseArguments(inv.args, { valued: ['--user'], stopAtOperand: true });
-    return parsed.rest.length === 0 ? shellReadingStdin('pkexec', inv.stdin) : { kind: 'command', label: 'pkexec', words: parsed.rest };
+    return parsed.rest.length === 0
+      ? shellReadingStdin('pkexec', inv.stdin)
+      : { kind: 'command', label: 'pkexec', words: parsed.rest };
   },
   env: (inv) => {
-    const parsed = parseArguments(inv.args, { valued: ['-u', '--unset', '-C', '--chdir', '-S', '--split-string'], stopAtOperand: true });
+    const parsed = parseArguments(inv.args, {
+      valued: ['-u', '--unset', '-C', '--chdir', '-S', '--split-string'],
+      stopAtOperand: true,
+    });
     // -S re-splits a string with env's own quoting rules: not followed.
-    if (parsed.has('-S', '--split-string')) return { kind: 'opaque', label: 'env -S', reason: 'env -S splits a string into a command' };
+    if (parsed.has('-S', '--split-string'))
+      return { kind: 'opaque', label: 'env -S', reason: 'env -S splits a string into a command' };
     const words = withoutAssignments(parsed.rest);
     if (words.length === 0) return { kind: 'end' };
     return { kind: 'command', label: 'env', words, cwd: changedDirectory(parsed.value('-C', '--chdir'), inv.cwd) };
@@ -81,17 +145,23 @@ const WRAPPERS: Record<string, Wrapper> = {
     const parsed = parseArguments(inv.args, { valued: ['-s', '--signal', '-k', '--kill-after'], stopAtOperand: true });
     return commandOrEnd('timeout', parsed.rest.slice(1));
   },
-  nice: (inv) => commandOrEnd('nice', parseArguments(inv.args, { valued: ['-n', '--adjustment'], stopAtOperand: true }).rest),
+  nice: (inv) =>
+    commandOrEnd('nice', parseArguments(inv.args, { valued: ['-n', '--adjustment'], stopAtOperand: true }).rest),
   ionice: (inv) => {
     const parsed = parseArguments(inv.args, {
       valued: ['-c', '--class', '-n', '--classdata', '-p', '--pid', '-P', '--pgid', '-u', '--uid'],
       stopAtOperand: true,
     });
     // With -p/-P/-u it changes running processes instead of starting one.
-    return parsed.has('-p', '--pid', '-P', '--pgid', '-u', '--uid') ? { kind: 'end' } : commandOrEnd('ionice', parsed.rest);
+    return parsed.has('-p', '--pid', '-P', '--pgid', '-u', '--uid')
+      ? { kind: 'end' }
+      : commandOrEnd('ionice', parsed.rest);
   },
   stdbuf: (inv) => {
-    const parsed = parseArguments(inv.args, { valued: ['-i', '-o', '-e', '--input', '--output', '--error'], stopAtOperand: true });
+    const parsed = parseArguments(inv.args, {
+      valued: ['-i', '-o', '-e', '--input', '--output', '--error'],
+      stopAtOperand: true,
+    });
     return commandOrEnd('stdbuf', parsed.rest);
   },
   chrt: (inv) => {
@@ -110,25 +180,57 @@ const WRAPPERS: Record<string, Wrapper> = {
     const [, next, script] = parsed.rest;
     if (next?.value === '-c' || next?.value === '--command') return scriptFromWords('flock -c', script ? [script] : []);
     const command = parsed.value('-c', '--command');
-    if (command !== undefined) return command === null ? opaqueText('flock -c') : { kind: 'script', label: 'flock -c', script: command };
+    if (command !== undefined)
+      return command === null ? opaqueText('flock -c') : { kind: 'script', label: 'flock -c', script: command };
     return commandOrEnd('flock', parsed.rest.slice(1));
   },
   nsenter: (inv) => {
-    const parsed = parseArguments(inv.args, { valued: ['-t', '--target', '-S', '--setuid', '-G', '--setgid'], stopAtOperand: true });
-    return parsed.rest.length === 0 ? shellReadingStdin('nsenter', inv.stdin) : { kind: 'command', label: 'nsenter', words: parsed.rest };
+    const parsed = parseArguments(inv.args, {
+      valued: ['-t', '--target', '-S', '--setuid', '-G', '--setgid'],
+      stopAtOperand: true,
+    });
+    return parsed.rest.length === 0
+      ? shellReadingStdin('nsenter', inv.stdin)
+      : { kind: 'command', label: 'nsenter', words: parsed.rest };
   },
   chroot: (inv) => {
     // Paths inside are judged as if outside the new root: `chroot /mnt rm -rf /etc` is still flagged.
     const parsed = parseArguments(inv.args, { valued: ['--userspec', '--groups'], stopAtOperand: true });
     const words = parsed.rest.slice(1);
-    return words.length === 0 ? shellReadingStdin('chroot', inv.stdin) : { kind: 'command', label: 'chroot', words, cwd: null };
+    return words.length === 0
+      ? shellReadingStdin('chroot', inv.stdin)
+      : { kind: 'command', label: 'chroot', words, cwd: null };
   },
   'systemd-run': (inv) => {
     const parsed = parseArguments(inv.args, {
-      valued: ['-u', '--unit', '-p', '--property', '--description', '--slice', '-H', '--host', '-M', '--machine', '-E',
-        '--setenv', '--uid', '--gid', '--nice', '--working-directory', '--on-active', '--on-boot', '--on-startup',
-        '--on-unit-active', '--on-unit-inactive', '--on-calendar', '--timer-property', '--path-property',
-        '--socket-property', '--service-type'],
+      valued: [
+        '-u',
+        '--unit',
+        '-p',
+        '--property',
+        '--description',
+        '--slice',
+        '-H',
+        '--host',
+        '-M',
+        '--machine',
+        '-E',
+        '--setenv',
+        '--uid',
+        '--gid',
+        '--nice',
+        '--working-directory',
+        '--on-active',
+        '--on-boot',
+        '--on-startup',
+        '--on-unit-active',
+        '--on-unit-inactive',
+        '--on-calendar',
+        '--timer-property',
+        '--path-property',
+        '--socket-property',
+        '--service-type',
+      ],
       stopAtOperand: true,
     });
     return commandOrEnd('systemd-run', parsed.rest);
@@ -139,13 +241,30 @@ const WRAPPERS: Record<string, Wrapper> = {
   },
   xargs: (inv) => {
     const parsed = parseArguments(inv.args, {
-      valued: ['-a', '--arg-file', '-d', '--delimiter', '-E', '-I', '-L', '--max-lines', '-n', '--max-args', '-P',
-        '--max-procs', '-s', '--max-chars', '--process-slot-var'],
+      valued: [
+        '-a',
+        '--arg-file',
+        '-d',
+        '--delimiter',
+        '-E',
+        '-I',
+        '-L',
+        '--max-lines',
+        '-n',
+        '--max-args',
+        '-P',
+        '--max-procs',
+        '-s',
+        '--max-chars',
+        '--process-slot-var',
+      ],
       stopAtOperand: true,
     });
     // Operands come from input the analysis cannot see; with -I they replace a placeholder in the words.
     const placeholder = parsed.value('-I') ?? (parsed.has('-i', '--replace') ? '{}' : undefined);
-    const words = parsed.rest.map((word) => (placeholder && word.value?.includes(placeholder) ? { text: word.text, value: null } : word));
+    const words = parsed.rest.map((word) =>
+      placeholder && word.value?.includes(placeholder) ? { text: word.text, value: null } : word,
+    );
     if (words.length === 0) return { kind: 'end' };
     return { kind: 'command', label: 'xargs', words, argsFromStdin: true };
   },
@@ -155,14 +274,37 @@ const WRAPPERS: Record<string, Wrapper> = {
     return parsed.has('-x', '--exec') ? commandOrEnd('watch', parsed.rest) : scriptFromWords('watch', parsed.rest);
   },
   ssh: (inv) => {
-    const sshValued = ['-b', '-B', '-c', '-D', '-E', '-e', '-F', '-I', '-i', '-J', '-L', '-l', '-m', '-O', '-o', '-p', '-Q', '-R', '-S', '-W', '-w'];
+    const sshValued = [
+      '-b',
+      '-B',
+      '-c',
+      '-D',
+      '-E',
+      '-e',
+      '-F',
+      '-I',
+      '-i',
+      '-J',
+      '-L',
+      '-l',
+      '-m',
+      '-O',
+      '-o',
+      '-p',
+      '-Q',
+      '-R',
+      '-S',
+      '-W',
+      '-w',
+    ];
     const beforeHost = parseArguments(inv.args, { valued: sshValued, stopAtOperand: true });
     const [host, ...afterHost] = beforeHost.rest;
     if (!host) return { kind: 'end' };
     // OpenSSH also accepts options between the destination and the command.
     const afterHostOptions = parseArguments(afterHost, { valued: sshValued, stopAtOperand: true });
     const label = `ssh ${host.value ?? host.text}`;
-    if ([beforeHost, afterHostOptions].some((parsed) => parsed.has('-N', '-W', '-O', '-s', '-G', '-V'))) return { kind: 'end' };
+    if ([beforeHost, afterHostOptions].some((parsed) => parsed.has('-N', '-W', '-O', '-s', '-G', '-V')))
+      return { kind: 'end' };
     if (afterHostOptions.rest.length === 0) return shellReadingStdin(label, inv.stdin);
     // The remote shell parses the operands joined by spaces; it starts in the remote home directory.
     const remote = scriptFromWords(label, afterHostOptions.rest);
@@ -194,7 +336,24 @@ const WRAPPERS: Record<string, Wrapper> = {
     return next.value === '-c' ? scriptFromWords('sg -c', more) : scriptFromWords('sg', [next, ...more]);
   },
   script: (inv) => {
-    const parsed = parseArguments(inv.args, { valued: ['-c', '--command', '-E', '--echo', '-T', '--log-timing', '-I', '--log-in', '-O', '--log-out', '-B', '--log-io', '-m', '--logging-format'] });
+    const parsed = parseArguments(inv.args, {
+      valued: [
+        '-c',
+        '--command',
+        '-E',
+        '--echo',
+        '-T',
+        '--log-timing',
+        '-I',
+        '--log-in',
+        '-O',
+        '--log-out',
+        '-B',
+        '--log-io',
+        '-m',
+        '--logging-format',
+      ],
+    });
     const command = parsed.value('-c', '--command');
     if (command === undefined) return { kind: 'end' };
     return command === null ? opaqueText('script -c') : { kind: 'script', label: 'script -c', script: command };
@@ -280,16 +439,22 @@ function shellInvocation(shell: string, inv: Invocation): Unwrapped {
   const [first] = inv.args.slice(index);
   if (runsString) {
     if (!first) return { kind: 'end' };
-    return first.value === null ? opaqueText(`${shell} -c`) : { kind: 'script', label: `${shell} -c`, script: first.value };
+    return first.value === null
+      ? opaqueText(`${shell} -c`)
+      : { kind: 'script', label: `${shell} -c`, script: first.value };
   }
   if (readsStdin || !first) return shellReadingStdin(shell, inv.stdin);
-  if (first.value === null) return { kind: 'opaque', label: shell, reason: `${shell} runs a script whose path is only known at run time` };
+  if (first.value === null)
+    return { kind: 'opaque', label: shell, reason: `${shell} runs a script whose path is only known at run time` };
   return STDIN_PATHS.has(first.value) ? shellReadingStdin(shell, inv.stdin) : { kind: 'end', scriptFile: first };
 }
 
 /** Python, Perl...: inline code and script files are not analysed; a program read from a stream is flagged. */
 function interpreterInvocation(interpreter: string, inlineFlags: string, inv: Invocation): Unwrapped {
-  const inline = inv.args.some((word) => word.value !== null && /^-[^-]/.test(word.value) && [...inlineFlags].some((flag) => word.value?.includes(flag)));
+  const inline = inv.args.some(
+    (word) =>
+      word.value !== null && /^-[^-]/.test(word.value) && [...inlineFlags].some((flag) => word.value?.includes(flag)),
+  );
   const script = inv.args.some((word) => word.value === null || (word.value !== '-' && !word.value.startsWith('-')));
   if (inline || script || inv.stdin.kind === 'inherited') return { kind: 'end' };
   return { kind: 'opaque', label: interpreter, reason: `${interpreter} runs a program read from standard input` };
@@ -310,11 +475,25 @@ function appletOf(label: string, args: readonly ShellWord[]): Unwrapped {
 
 function switchUser(label: string, inv: Invocation, allowsCommand: boolean): Unwrapped {
   const parsed = parseArguments(inv.args, {
-    valued: ['-c', '--command', '-s', '--shell', '-g', '--group', '-G', '--supp-group', '-w', '--whitelist-environment', '-u', '--user'],
+    valued: [
+      '-c',
+      '--command',
+      '-s',
+      '--shell',
+      '-g',
+      '--group',
+      '-G',
+      '--supp-group',
+      '-w',
+      '--whitelist-environment',
+      '-u',
+      '--user',
+    ],
     stopAtOperand: allowsCommand && inv.args.some((word) => word.value === '-u' || word.value === '--user'),
   });
   const command = parsed.value('-c', '--command');
-  if (command !== undefined) return command === null ? opaqueText(`${label} -c`) : { kind: 'script', label: `${label} -c`, script: command };
+  if (command !== undefined)
+    return command === null ? opaqueText(`${label} -c`) : { kind: 'script', label: `${label} -c`, script: command };
   // `runuser -u user -- cmd args` runs a program directly.
   if (parsed.rest.length > 0) return { kind: 'command', label, words: parsed.rest };
   return shellReadingStdin(label, inv.stdin);

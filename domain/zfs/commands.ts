@@ -51,7 +51,10 @@ export function resumeTokenCommand(dataset: string): string {
   return `zfs get -H -o value receive_resume_token ${shellQuote(dataset)}`;
 }
 
-export type SendSpec = { kind: 'full'; snapshot: string } | { kind: 'incremental'; from: string; snapshot: string; intermediates: boolean } | { kind: 'resume'; token: string };
+export type SendSpec =
+  | { kind: 'full'; snapshot: string }
+  | { kind: 'incremental'; from: string; snapshot: string; intermediates: boolean }
+  | { kind: 'resume'; token: string };
 
 export function sendCommand(spec: SendSpec): string {
   switch (spec.kind) {

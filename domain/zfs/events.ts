@@ -38,7 +38,9 @@ function eventTime(value: EventValue | undefined): string | null {
   if (typeof value !== 'string') return null;
   const match = /^0x([0-9a-f]+) 0x([0-9a-f]+)$/i.exec(value.trim());
   if (!match) return null;
-  return new Date(Number.parseInt(match[1]!, 16) * 1000 + Math.floor(Number.parseInt(match[2]!, 16) / 1e6)).toISOString();
+  return new Date(
+    Number.parseInt(match[1]!, 16) * 1000 + Math.floor(Number.parseInt(match[2]!, 16) / 1e6),
+  ).toISOString();
 }
 
 export function parseZpoolEvents(stdout: string): ZpoolEvent[] {
@@ -51,12 +53,21 @@ export function parseZpoolEvents(stdout: string): ZpoolEvent[] {
     if (index === 0 && /^TIME\s+CLASS\s*$/.test(line)) continue;
     const event = EVENT_LINE.exec(line);
     if (event) {
-      current = { time_text: event[1]!, time: null, class: event[2]!, eid: null, pool: null, vdev_path: null, details: {} };
+      current = {
+        time_text: event[1]!,
+        time: null,
+        class: event[2]!,
+        eid: null,
+        pool: null,
+        vdev_path: null,
+        details: {},
+      };
       events.push(current);
       stack = [current.details];
       continue;
     }
-    if (!current) throw new ZpoolEventsParseError(`zpool events: expected "TIME CLASS", got ${JSON.stringify(line.slice(0, 200))}`);
+    if (!current)
+      throw new ZpoolEventsParseError(`zpool events: expected "TIME CLASS", got ${JSON.stringify(line.slice(0, 200))}`);
     if (END_LINE.test(line)) {
       if (stack.length < 2) throw new ZpoolEventsParseError(`zpool events: unbalanced ${JSON.stringify(line.trim())}`);
       stack.pop();

@@ -19,7 +19,8 @@ type ValueRule =
 
 const onOff: ValueRule = { kind: 'enum', values: ON_OFF };
 const oneOf = (...values: string[]): ValueRule => ({ kind: 'enum', values });
-const range = (prefix: string, from: number, to: number, step = 1) => Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => `${prefix}${from + i * step}`);
+const range = (prefix: string, from: number, to: number, step = 1) =>
+  Array.from({ length: Math.floor((to - from) / step) + 1 }, (_, i) => `${prefix}${from + i * step}`);
 
 /** Native properties that can be changed with `zfs set`, and what each accepts. */
 const SETTABLE: Record<string, ValueRule> = {
@@ -29,13 +30,41 @@ const SETTABLE: Record<string, ValueRule> = {
   atime: onOff,
   canmount: oneOf('on', 'off', 'noauto'),
   checksum: oneOf('on', 'off', 'fletcher2', 'fletcher4', 'sha256', 'noparity', 'sha512', 'skein', 'edonr', 'blake3'),
-  compression: oneOf('on', 'off', 'gzip', ...range('gzip-', 1, 9), 'lz4', 'lzjb', 'zle', 'zstd', ...range('zstd-', 1, 19), 'zstd-fast', ...range('zstd-fast-', 1, 10), ...range('zstd-fast-', 20, 100, 10), 'zstd-fast-500', 'zstd-fast-1000'),
+  compression: oneOf(
+    'on',
+    'off',
+    'gzip',
+    ...range('gzip-', 1, 9),
+    'lz4',
+    'lzjb',
+    'zle',
+    'zstd',
+    ...range('zstd-', 1, 19),
+    'zstd-fast',
+    ...range('zstd-fast-', 1, 10),
+    ...range('zstd-fast-', 20, 100, 10),
+    'zstd-fast-500',
+    'zstd-fast-1000',
+  ),
   context: { kind: 'selinux' },
   fscontext: { kind: 'selinux' },
   defcontext: { kind: 'selinux' },
   rootcontext: { kind: 'selinux' },
   copies: oneOf('1', '2', '3'),
-  dedup: oneOf('on', 'off', 'verify', 'sha256', 'sha256,verify', 'sha512', 'sha512,verify', 'skein', 'skein,verify', 'edonr,verify', 'blake3', 'blake3,verify'),
+  dedup: oneOf(
+    'on',
+    'off',
+    'verify',
+    'sha256',
+    'sha256,verify',
+    'sha512',
+    'sha512,verify',
+    'skein',
+    'skein,verify',
+    'edonr,verify',
+    'blake3',
+    'blake3,verify',
+  ),
   devices: onOff,
   dnodesize: oneOf('legacy', 'auto', '1k', '2k', '4k', '8k', '16k'),
   exec: onOff,
@@ -74,11 +103,42 @@ const SETTABLE: Record<string, ValueRule> = {
 
 /** Native properties ZFS reports but sets itself, or only when the dataset is created. */
 const READ_ONLY = [
-  'available', 'clones', 'compressratio', 'createtxg', 'creation', 'defer_destroy', 'encryption', 'encryptionroot',
-  'filesystem_count', 'guid', 'keyformat', 'keystatus', 'logicalreferenced', 'logicalused', 'mounted', 'objsetid',
-  'origin', 'pbkdf2iters', 'receive_resume_token', 'redact_snaps', 'refcompressratio', 'referenced', 'snapshot_count',
-  'snapshots_changed', 'type', 'used', 'usedbychildren', 'usedbydataset', 'usedbyrefreservation', 'usedbysnapshots',
-  'userrefs', 'volblocksize', 'written', 'casesensitivity', 'normalization', 'utf8only',
+  'available',
+  'clones',
+  'compressratio',
+  'createtxg',
+  'creation',
+  'defer_destroy',
+  'encryption',
+  'encryptionroot',
+  'filesystem_count',
+  'guid',
+  'keyformat',
+  'keystatus',
+  'logicalreferenced',
+  'logicalused',
+  'mounted',
+  'objsetid',
+  'origin',
+  'pbkdf2iters',
+  'receive_resume_token',
+  'redact_snaps',
+  'refcompressratio',
+  'referenced',
+  'snapshot_count',
+  'snapshots_changed',
+  'type',
+  'used',
+  'usedbychildren',
+  'usedbydataset',
+  'usedbyrefreservation',
+  'usedbysnapshots',
+  'userrefs',
+  'volblocksize',
+  'written',
+  'casesensitivity',
+  'normalization',
+  'utf8only',
 ] as const;
 
 /** `userquota@alice`, `groupobjquota@staff`, `projectquota@42`: space accounting per user, group or project. */
@@ -121,7 +181,8 @@ export function validatePropertyName(name: string): PropertyKind {
   if (name.length === 0) fail('the name is empty');
   if (name.length >= 256) fail('a property name has fewer than 256 characters');
   if (!name.includes(':')) fail('not a ZFS native property; a user property needs a colon, e.g. com.example:backup');
-  if (!USER_PROPERTY.test(name)) fail('user properties may only contain lowercase letters, digits and : + . _ - (not first)');
+  if (!USER_PROPERTY.test(name))
+    fail('user properties may only contain lowercase letters, digits and : + . _ - (not first)');
   return 'user';
 }
 
@@ -131,7 +192,8 @@ export function validatePropertySetting(name: string, value: string): void {
     throw new Error(`invalid value ${JSON.stringify(value)} for ${name}: ${reason}`);
   };
   const kind = validatePropertyName(name);
-  if (kind === 'native_read_only') throw new Error(`property ${name} is read-only: ZFS sets it itself or only when the dataset is created`);
+  if (kind === 'native_read_only')
+    throw new Error(`property ${name} is read-only: ZFS sets it itself or only when the dataset is created`);
   if (/[\p{Cc}]/u.test(value)) fail('control characters are not allowed');
   if (value.startsWith('-')) fail('a value must not start with "-"');
   if (kind === 'user') {
@@ -164,20 +226,25 @@ export function validatePropertySetting(name: string, value: string): void {
     case 'mountpoint':
       if (value === 'none' || value === 'legacy') return;
       if (!value.startsWith('/')) fail('expected an absolute path, none or legacy');
-      if (value.split('/').some((part) => part === '..' || part === '.')) fail('the path must not contain . or .. components');
+      if (value.split('/').some((part) => part === '..' || part === '.'))
+        fail('the path must not contain . or .. components');
       if (value.length > 4095) fail('the path is too long');
       return;
     case 'share':
       // on/off, or exportfs/net share options such as rw=@192.168.1.0/24,no_root_squash.
-      if (!/^[A-Za-z0-9_.,:=@/+*-]{1,1024}$/.test(value)) fail('expected on, off or share options (letters, digits and _ . , : = @ / + * -)');
+      if (!/^[A-Za-z0-9_.,:=@/+*-]{1,1024}$/.test(value))
+        fail('expected on, off or share options (letters, digits and _ . , : = @ / + * -)');
       return;
     case 'keylocation':
       if (value === 'prompt') return;
-      if (!/^(?:file:\/\/\/|https?:\/\/)[^\s'"\\]{1,4000}$/.test(value)) fail('expected prompt, file:///path or an http(s) URL');
-      if (value.startsWith('file://') && value.slice(7).split('/').includes('..')) fail('the path must not contain .. components');
+      if (!/^(?:file:\/\/\/|https?:\/\/)[^\s'"\\]{1,4000}$/.test(value))
+        fail('expected prompt, file:///path or an http(s) URL');
+      if (value.startsWith('file://') && value.slice(7).split('/').includes('..'))
+        fail('the path must not contain .. components');
       return;
     case 'selinux':
-      if (value !== 'none' && !/^[A-Za-z0-9_.:,-]{1,255}$/.test(value)) fail('expected none or an SELinux context such as system_u:object_r:container_file_t:s0');
+      if (value !== 'none' && !/^[A-Za-z0-9_.:,-]{1,255}$/.test(value))
+        fail('expected none or an SELinux context such as system_u:object_r:container_file_t:s0');
       return;
   }
 }
@@ -204,7 +271,8 @@ export function parseZfsGet(stdout: string): DatasetProperty[] {
     .filter((line) => line !== '')
     .map((line) => {
       const fields = line.split('\t');
-      if (fields.length !== 4) throw new Error(`zfs get: expected 4 tab-separated fields, got ${JSON.stringify(line.slice(0, 200))}`);
+      if (fields.length !== 4)
+        throw new Error(`zfs get: expected 4 tab-separated fields, got ${JSON.stringify(line.slice(0, 200))}`);
       const [dataset, property, value, source] = fields as [string, string, string, string];
       return { dataset, property, value, source };
     });

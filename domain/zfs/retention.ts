@@ -71,7 +71,10 @@ function periodOf(period: Period, iso: string): string {
 
 /** `*` any run of characters, `?` one; everything else literal. */
 export function globRegExp(pattern: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -82,22 +85,32 @@ export function snapshotPart(name: string): string {
 /** A policy that keeps nothing would destroy every matching snapshot: refused as a mistake. */
 export function retentionPolicyProblem(policy: RetentionPolicy): string | null {
   const kept = policy.keep_last + PERIODS.reduce((sum, period) => sum + policy[period], 0);
-  return kept === 0 ? 'the policy keeps nothing: set keep_last or at least one of hourly, daily, weekly, monthly, yearly' : null;
+  return kept === 0
+    ? 'the policy keeps nothing: set keep_last or at least one of hourly, daily, weekly, monthly, yearly'
+    : null;
 }
 
 export function planRetention(snapshots: readonly PlannedSnapshot[], policy: RetentionPolicy): RetentionPlan {
   const problem = retentionPolicyProblem(policy);
   if (problem) throw new Error(problem);
-  const matches = policy.name_pattern === null ? () => true : (s: PlannedSnapshot) => globRegExp(policy.name_pattern!).test(snapshotPart(s.name));
+  const matches =
+    policy.name_pattern === null
+      ? () => true
+      : (s: PlannedSnapshot) => globRegExp(policy.name_pattern!).test(snapshotPart(s.name));
   const plan: RetentionPlan = { keep: [], destroy: [], ignored: snapshots.filter((s) => !matches(s)) };
   const byDataset = new Map<string, PlannedSnapshot[]>();
-  for (const snapshot of snapshots.filter(matches)) byDataset.set(snapshot.dataset, [...(byDataset.get(snapshot.dataset) ?? []), snapshot]);
+  for (const snapshot of snapshots.filter(matches))
+    byDataset.set(snapshot.dataset, [...(byDataset.get(snapshot.dataset) ?? []), snapshot]);
 
   for (const list of byDataset.values()) {
     // Newest first; equal times keep the listing's order (zfs lists by creation, so later = newer).
-    const newestFirst = list.map((s, i) => ({ s, i })).sort((a, b) => Date.parse(b.s.creation) - Date.parse(a.s.creation) || b.i - a.i).map(({ s }) => s);
+    const newestFirst = list
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => Date.parse(b.s.creation) - Date.parse(a.s.creation) || b.i - a.i)
+      .map(({ s }) => s);
     const reasons = new Map<string, string[]>();
-    const keep = (snapshot: PlannedSnapshot, reason: string) => reasons.set(snapshot.name, [...(reasons.get(snapshot.name) ?? []), reason]);
+    const keep = (snapshot: PlannedSnapshot, reason: string) =>
+      reasons.set(snapshot.name, [...(reasons.get(snapshot.name) ?? []), reason]);
     newestFirst.slice(0, policy.keep_last).forEach((s) => keep(s, `last ${policy.keep_last}`));
     for (const period of PERIODS) {
       const seen = new Set<string>();

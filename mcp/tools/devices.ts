@@ -39,7 +39,8 @@ export function registerDeviceTools(server: McpServer, deps: DeviceToolDeps, kit
     'get_device',
     {
       title: 'Get a device',
-      description: 'One registered device: address, port, user, type, tags, status and its detail, last contact, pinned host key fingerprint, capabilities, config watch mode and maintenance.',
+      description:
+        'One registered device: address, port, user, type, tags, status and its detail, last contact, pinned host key fingerprint, capabilities, config watch mode and maintenance.',
       inputSchema: { device: Hostname.describe('Device hostname') },
       outputSchema: DeviceOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -60,7 +61,11 @@ export function registerDeviceTools(server: McpServer, deps: DeviceToolDeps, kit
         address: z.string().optional().describe('DNS name or IP'),
         port: z.number().int().optional(),
         username: z.string().optional(),
-        identity_file: z.string().nullable().optional().describe('Path of the private key on the worker; null to use the ssh-agent'),
+        identity_file: z
+          .string()
+          .nullable()
+          .optional()
+          .describe('Path of the private key on the worker; null to use the ssh-agent'),
         auth_method: z.enum(['key', 'agent']).optional(),
         device_type: z.enum(DEVICE_TYPES).optional(),
         tags: z.array(Tag).optional().describe('Replaces the tags'),
@@ -103,7 +108,9 @@ export function registerDeviceTools(server: McpServer, deps: DeviceToolDeps, kit
       inputSchema: {
         config: ImportRequest.shape.config.describe('The text of an ssh config file'),
         dry_run: z.boolean().describe('true: only report what would be created'),
-        defaults: ImportRequest.shape.defaults.optional().describe('username, identity_file, device_type and tags for hosts that do not say'),
+        defaults: ImportRequest.shape.defaults
+          .optional()
+          .describe('username, identity_file, device_type and tags for hosts that do not say'),
       },
       outputSchema: {
         dry_run: z.boolean(),
@@ -117,7 +124,11 @@ export function registerDeviceTools(server: McpServer, deps: DeviceToolDeps, kit
     (args) =>
       kit.answer(() => {
         const request = ImportRequest.parse(args);
-        return deps.devices.importSshConfig(request.config, { dryRun: request.dry_run, defaults: request.defaults }, kit.ctx());
+        return deps.devices.importSshConfig(
+          request.config,
+          { dryRun: request.dry_run, defaults: request.defaults },
+          kit.ctx(),
+        );
       }),
   );
 

@@ -14,10 +14,10 @@ export function registerFleetTools(server: McpServer, deps: FleetToolDeps, kit: 
     {
       title: 'Containers of the whole fleet',
       description:
-        'Every Docker container of every device (or of one), from each device\'s newest stored containers answer: state, ' +
+        "Every Docker container of every device (or of one), from each device's newest stored containers answer: state, " +
         'status, image, health, restarts, exit code, ports, compose project and usage. Filter by device, state (running, ' +
         'exited, restarting...) and a name substring; paged with limit/offset (total says how many match). Never collects: ' +
-        '`sources` gives the age of each device\'s answer (get_containers with force_refresh collects one device anew).',
+        "`sources` gives the age of each device's answer (get_containers with force_refresh collects one device anew).",
       inputSchema: FleetContainersQuery.shape,
       outputSchema: fleetContainersAnswerShape,
       annotations: { readOnlyHint: true, openWorldHint: false },

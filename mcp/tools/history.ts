@@ -34,7 +34,11 @@ const DataType = z.string().regex(/^[a-z_]{1,40}$/, 'data type: lowercase letter
 const DAY_MS = 86_400_000;
 
 /** The range a history question covers, as the HTTP API reads it: since alone runs to now, until alone is the day before it. */
-function timeRange(since: string | undefined, until: string | undefined, defaultSpanMs: number): { since: Date; until: Date } {
+function timeRange(
+  since: string | undefined,
+  until: string | undefined,
+  defaultSpanMs: number,
+): { since: Date; until: Date } {
   const end = until ? new Date(until) : new Date();
   const start = since ? new Date(since) : new Date(end.getTime() - defaultSpanMs);
   if (start >= end) throw new ServiceError('validation_error', 400, 'since must be before until');
@@ -51,10 +55,30 @@ const AuditEntry = z.looseObject({
   status: z.enum(['success', 'error']),
   principal: z.string().nullable(),
 });
-const Operation = z.looseObject({ operation_id: z.string(), device: z.string(), command: z.string(), state: z.enum(OPERATION_STATES), created_at: z.string() });
-const Incident = z.looseObject({ incident_id: z.string(), device: z.string(), kind: z.string(), subject: z.string(), state: z.string(), opened_at: z.string() });
+const Operation = z.looseObject({
+  operation_id: z.string(),
+  device: z.string(),
+  command: z.string(),
+  state: z.enum(OPERATION_STATES),
+  created_at: z.string(),
+});
+const Incident = z.looseObject({
+  incident_id: z.string(),
+  device: z.string(),
+  kind: z.string(),
+  subject: z.string(),
+  state: z.string(),
+  opened_at: z.string(),
+});
 const AlertRule = z.looseObject({ id: z.string(), name: z.string(), source: z.string(), enabled: z.boolean() });
-const ConfigChange = z.looseObject({ id: z.string(), hostname: z.string(), path: z.string(), change_type: z.string(), risk_level: z.string(), detected_at: z.string() });
+const ConfigChange = z.looseObject({
+  id: z.string(),
+  hostname: z.string(),
+  path: z.string(),
+  change_type: z.string(),
+  risk_level: z.string(),
+  detected_at: z.string(),
+});
 
 /**
  * What happened and what was stored, over MCP as over HTTP: the time series of any data type, the audit
@@ -94,7 +118,13 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       annotations: readOnly,
     },
     ({ device, data_type, since, until, limit, include_data }) =>
-      kit.answer(() => deps.collection.history(device, data_type, { ...timeRange(since, until, DAY_MS), limit: limit ?? 1000, includeData: include_data ?? false })),
+      kit.answer(() =>
+        deps.collection.history(device, data_type, {
+          ...timeRange(since, until, DAY_MS),
+          limit: limit ?? 1000,
+          includeData: include_data ?? false,
+        }),
+      ),
   );
 
   server.registerTool(
@@ -109,7 +139,11 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
         device: Hostname.optional(),
         data_type: DataType.optional(),
         action: z.enum(AUDIT_ACTIONS).optional(),
-        principal: z.string().regex(/^[A-Za-z0-9:._-]{1,120}$/).optional().describe('e.g. token:<id>, local, mcp-session:<id>, system'),
+        principal: z
+          .string()
+          .regex(/^[A-Za-z0-9:._-]{1,120}$/)
+          .optional()
+          .describe('e.g. token:<id>, local, mcp-session:<id>, system'),
         since: Time.optional(),
         until: Time.optional(),
         limit: z.number().int().min(1).max(1000).optional().describe('default 100'),
@@ -139,20 +173,35 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       title: 'Events since a time',
       description:
         'What happened since a time, oldest first: the audit events the live stream (GET /api/events) sends — collections, ' +
-        'device changes, operation steps, config changes, maintenance, incidents, alerts. Poll with since set to the previous answer\'s ' +
+        "device changes, operation steps, config changes, maintenance, incidents, alerts. Poll with since set to the previous answer's " +
         'next_since to follow along (an event at exactly that time comes again). Filter by device and actions.',
       inputSchema: {
         since: Time.describe('ISO time; events at or after it'),
         device: Hostname.optional(),
-        actions: z.array(z.enum(AUDIT_ACTIONS)).max(AUDIT_ACTIONS.length).optional().describe('Only these kinds, e.g. ["config_change","operation_held"]'),
+        actions: z
+          .array(z.enum(AUDIT_ACTIONS))
+          .max(AUDIT_ACTIONS.length)
+          .optional()
+          .describe('Only these kinds, e.g. ["config_change","operation_held"]'),
         limit: z.number().int().min(1).max(1000).optional().describe('default 200'),
       },
-      outputSchema: { events: z.array(AuditEntry), next_since: z.string().nullable().describe('The newest event\'s time, to ask from next; null when none') },
+      outputSchema: {
+        events: z.array(AuditEntry),
+        next_since: z.string().nullable().describe("The newest event's time, to ask from next; null when none"),
+      },
       annotations: readOnly,
     },
     ({ since, device, actions, limit }) =>
       kit.answer(async () => {
-        const events = (await deps.audit.entries({ since: new Date(since), hostname: device, actions, limit: limit ?? 200, oldestFirst: true })).map(auditEntry);
+        const events = (
+          await deps.audit.entries({
+            since: new Date(since),
+            hostname: device,
+            actions,
+            limit: limit ?? 200,
+            oldestFirst: true,
+          })
+        ).map(auditEntry);
         return { events, next_since: events.at(-1)?.time ?? null };
       }),
   );
@@ -161,23 +210,28 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
     'list_alerts',
     {
       title: 'Alerts',
-      description: 'Alerts, newest first: rule, device, subject, severity, state (pending, firing, resolved), message with evidence, first seen and resolved times.',
+      description:
+        'Alerts, newest first: rule, device, subject, severity, state (pending, firing, resolved), message with evidence, first seen and resolved times.',
       inputSchema: {
         device: Hostname.optional(),
         state: z.enum(['pending', 'firing', 'resolved']).optional(),
         limit: z.number().int().min(1).max(1000).optional().describe('default 100'),
       },
-      outputSchema: { alerts: z.array(z.looseObject({ id: z.string(), rule: z.string(), state: z.string(), first_seen: z.string() })) },
+      outputSchema: {
+        alerts: z.array(z.looseObject({ id: z.string(), rule: z.string(), state: z.string(), first_seen: z.string() })),
+      },
       annotations: readOnly,
     },
-    ({ device, state, limit }) => kit.answer(async () => ({ alerts: await deps.alerts.alerts({ hostname: device, state, limit: limit ?? 100 }) })),
+    ({ device, state, limit }) =>
+      kit.answer(async () => ({ alerts: await deps.alerts.alerts({ hostname: device, state, limit: limit ?? 100 }) })),
   );
 
   server.registerTool(
     'list_alert_rules',
     {
       title: 'Alert rules',
-      description: 'Every alert rule: its source (insight, device_status, config_change, operation), what it matches, how long a condition must hold (for_seconds) and whether it is enabled.',
+      description:
+        'Every alert rule: its source (insight, device_status, config_change, operation), what it matches, how long a condition must hold (for_seconds) and whether it is enabled.',
       inputSchema: {},
       outputSchema: { rules: z.array(AlertRule) },
       annotations: readOnly,
@@ -231,7 +285,8 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
     'get_incident',
     {
       title: 'One incident',
-      description: 'A drive or pool incident with its whole runbook timeline (opened, awaiting replacement, disk replaced, rebuilding, closed).',
+      description:
+        'A drive or pool incident with its whole runbook timeline (opened, awaiting replacement, disk replaced, rebuilding, closed).',
       inputSchema: { incident_id: z.string().uuid() },
       outputSchema: Incident,
       annotations: readOnly,
@@ -254,14 +309,18 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       outputSchema: { operations: z.array(Operation) },
       annotations: readOnly,
     },
-    ({ state, device, limit }) => kit.answer(async () => ({ operations: await deps.operations.list({ state, hostname: device, limit: limit ?? 100 }) })),
+    ({ state, device, limit }) =>
+      kit.answer(async () => ({
+        operations: await deps.operations.list({ state, hostname: device, limit: limit ?? 100 }),
+      })),
   );
 
   server.registerTool(
     'get_operation',
     {
       title: 'One operation',
-      description: 'An operation by id: its state (has a held one been confirmed, cancelled or expired?), risk assessment and result (exit code, stdout, stderr).',
+      description:
+        'An operation by id: its state (has a held one been confirmed, cancelled or expired?), risk assessment and result (exit code, stdout, stderr).',
       inputSchema: { operation_id: OperationId },
       outputSchema: Operation,
       annotations: readOnly,
@@ -287,28 +346,49 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       annotations: readOnly,
     },
     ({ since, device, limit, include_diff }) =>
-      kit.answer(() => deps.configHistory.changes({ since: since ? new Date(since) : undefined, hostname: device, limit: limit ?? 100, includeDiff: include_diff ?? false })),
+      kit.answer(() =>
+        deps.configHistory.changes({
+          since: since ? new Date(since) : undefined,
+          hostname: device,
+          limit: limit ?? 100,
+          includeDiff: include_diff ?? false,
+        }),
+      ),
   );
 
   server.registerTool(
     'get_config_snapshot',
     {
       title: 'One stored configuration version',
-      description: 'A stored version of a watched file (snapshot id from config_history or config_changes): its content with secret values hidden, and its parsed meaning.',
+      description:
+        'A stored version of a watched file (snapshot id from config_history or config_changes): its content with secret values hidden, and its parsed meaning.',
       inputSchema: { snapshot_id: SnapshotId },
-      outputSchema: z.looseObject({ id: z.string(), hostname: z.string(), path: z.string(), change_type: z.string(), content: z.string().nullable(), redacted_values: z.number().int() }),
+      outputSchema: z.looseObject({
+        id: z.string(),
+        hostname: z.string(),
+        path: z.string(),
+        change_type: z.string(),
+        content: z.string().nullable(),
+        redacted_values: z.number().int(),
+      }),
       annotations: readOnly,
     },
-    ({ snapshot_id }) => kit.answer(() => deps.configHistory.snapshot(snapshot_id, { raw: false, principal: kit.ctx().principal })),
+    ({ snapshot_id }) =>
+      kit.answer(() => deps.configHistory.snapshot(snapshot_id, { raw: false, principal: kit.ctx().principal })),
   );
 
   server.registerTool(
     'maintenance_status',
     {
       title: 'Maintenance status',
-      description: 'Whether a device is in maintenance mode, and its maintenance: phase, reason, who asked, the plan, what was stopped and restored.',
+      description:
+        'Whether a device is in maintenance mode, and its maintenance: phase, reason, who asked, the plan, what was stopped and restored.',
       inputSchema: { device: Hostname.describe('Device hostname') },
-      outputSchema: { device: z.string(), in_maintenance: z.boolean(), maintenance: z.looseObject({ phase: z.string(), stopped: z.array(z.string()) }).nullable() },
+      outputSchema: {
+        device: z.string(),
+        in_maintenance: z.boolean(),
+        maintenance: z.looseObject({ phase: z.string(), stopped: z.array(z.string()) }).nullable(),
+      },
       annotations: readOnly,
     },
     ({ device }) =>
@@ -325,8 +405,18 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       description:
         'Reads and collections per period (minute, hour, day) and service (polling, api, mcp, cli, system) from the audit log: totals, ' +
         'failures by error, cache hit ratio, mean/p95/min/max duration. Default: the last 24 h by hour.',
-      inputSchema: { period: z.enum(['minute', 'hour', 'day']).optional(), since: Time.optional(), until: Time.optional(), device: Hostname.optional() },
-      outputSchema: { period: z.string(), since: z.string(), until: z.string(), periods: z.array(z.looseObject({ time: z.string(), service_name: z.string(), operations_total: z.number() })) },
+      inputSchema: {
+        period: z.enum(['minute', 'hour', 'day']).optional(),
+        since: Time.optional(),
+        until: Time.optional(),
+        device: Hostname.optional(),
+      },
+      outputSchema: {
+        period: z.string(),
+        since: z.string(),
+        until: z.string(),
+        periods: z.array(z.looseObject({ time: z.string(), service_name: z.string(), operations_total: z.number() })),
+      },
       annotations: readOnly,
     },
     ({ period, since, until, device }) =>
@@ -342,10 +432,18 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
     'cache_stats',
     {
       title: 'Cache statistics',
-      description: 'Per data type: freshness threshold, poll interval and stored snapshots; reads since start with cache hits and collections started.',
+      description:
+        'Per data type: freshness threshold, poll interval and stored snapshots; reads since start with cache hits and collections started.',
       inputSchema: {},
       outputSchema: {
-        data_types: z.array(z.object({ data_type: z.string(), freshness_seconds: z.number(), poll_interval_seconds: z.number(), snapshots: z.number() })),
+        data_types: z.array(
+          z.object({
+            data_type: z.string(),
+            freshness_seconds: z.number(),
+            poll_interval_seconds: z.number(),
+            snapshots: z.number(),
+          }),
+        ),
         reads_since_start: z.looseObject({ total: z.number(), cache_hits: z.number() }),
       },
       annotations: readOnly,

@@ -25,7 +25,11 @@ export interface OperationalWorkflowDeps {
 export interface ToolKit {
   answer(body: () => Promise<unknown>): Promise<CallToolResult>;
   ctx(): RequestContext;
-  askWhenHeld(view: OperationView, answerBody: Record<string, unknown>, extra: RequestHandlerExtra<ServerRequest, ServerNotification>): unknown;
+  askWhenHeld(
+    view: OperationView,
+    answerBody: Record<string, unknown>,
+    extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  ): unknown;
   publicUrl: string | null;
 }
 
@@ -43,7 +47,10 @@ export function registerOperationalWorkflowTools(server: McpServer, deps: Operat
         'days until full from their growth, failing drives, degraded pools, restarting/unhealthy/exited containers, failed ' +
         'units, pending security updates — and config changes made shortly before a problem began. Omit device for the ' +
         'whole fleet. It never changes anything.',
-      inputSchema: { device: Hostname.optional().describe('Device hostname; omit for every monitored device'), focus: Focus.optional() },
+      inputSchema: {
+        device: Hostname.optional().describe('Device hostname; omit for every monitored device'),
+        focus: Focus.optional(),
+      },
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     ({ device, focus }) => kit.answer(() => deps.diagnosis.diagnose(device ?? null, focus ?? 'all', kit.ctx())),
@@ -116,7 +123,8 @@ export function registerOperationalWorkflowTools(server: McpServer, deps: Operat
       },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    ({ device, state }) => kit.answer(async () => ({ incidents: await deps.incidents.list({ hostname: device, state, limit: 100 }) })),
+    ({ device, state }) =>
+      kit.answer(async () => ({ incidents: await deps.incidents.list({ hostname: device, state, limit: 100 }) })),
   );
 
   server.registerTool(
@@ -126,7 +134,10 @@ export function registerOperationalWorkflowTools(server: McpServer, deps: Operat
       description:
         'Tells the runbook of an incident that the disk was physically replaced (and, for a pool, that `zpool replace` was ' +
         'started). The runbook then follows the resilver until the pool is ONLINE and closes the incident. It changes nothing on the device.',
-      inputSchema: { incident_id: z.string().uuid(), note: z.string().max(1000).optional().describe('e.g. the new disk\'s serial') },
+      inputSchema: {
+        incident_id: z.string().uuid(),
+        note: z.string().max(1000).optional().describe("e.g. the new disk's serial"),
+      },
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
     },
     ({ incident_id, note }) => kit.answer(() => deps.incidents.replaced(incident_id, kit.ctx(), note ?? null)),

@@ -16,7 +16,10 @@ export function registerPrompts(server: McpServer): void {
     {
       title: 'Plan a disk replacement',
       description: 'Work out which disk to replace on a device and the safe steps to do it, without changing anything.',
-      argsSchema: { device: Hostname, disk: z.string().max(200).optional().describe('The disk in question, e.g. sdc or a serial') },
+      argsSchema: {
+        device: Hostname,
+        disk: z.string().max(200).optional().describe('The disk in question, e.g. sdc or a serial'),
+      },
     },
     ({ device, disk }) =>
       ask(
@@ -34,7 +37,10 @@ export function registerPrompts(server: McpServer): void {
     {
       title: 'Review recent configuration changes',
       description: 'Go through the configuration changes of a period, riskiest first, and say which need attention.',
-      argsSchema: { since: Age.optional().describe('How far back, e.g. 24h or 7d (default 24h)'), device: Hostname.optional() },
+      argsSchema: {
+        since: Age.optional().describe('How far back, e.g. 24h or 7d (default 24h)'),
+        device: Hostname.optional(),
+      },
     },
     ({ since, device }) =>
       ask(
@@ -51,7 +57,10 @@ export function registerPrompts(server: McpServer): void {
     {
       title: 'Capacity review',
       description: 'Which filesystems, pools, memory and CPU run out first, with the trend behind each estimate.',
-      argsSchema: { device: Hostname.optional().describe('Omit for the whole fleet'), horizon_days: Days.optional().describe('How far ahead to look (default 90)') },
+      argsSchema: {
+        device: Hostname.optional().describe('Omit for the whole fleet'),
+        horizon_days: Days.optional().describe('How far ahead to look (default 90)'),
+      },
     },
     ({ device, horizon_days }) =>
       ask(

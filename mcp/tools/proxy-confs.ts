@@ -4,7 +4,13 @@ import { z } from 'zod';
 import { DevicePath } from '../../schema/config-request.ts';
 import { ContainerName } from '../../schema/container-action.ts';
 import { Hostname } from '../../schema/device.ts';
-import { ProxyConfFileName, ProxyConfList, ProxyConfQuery, ProxyConfRequest, ProxyConfView } from '../../schema/proxy-conf.ts';
+import {
+  ProxyConfFileName,
+  ProxyConfList,
+  ProxyConfQuery,
+  ProxyConfRequest,
+  ProxyConfView,
+} from '../../schema/proxy-conf.ts';
 import { proxyConfAnswer, type ProxyConfService } from '../../services/proxy-conf-service.ts';
 import type { ToolKit } from './operational-workflows.ts';
 
@@ -14,15 +20,22 @@ export interface ProxyConfToolDeps {
 
 /** Where the proxy is, as the tools take it: the same choices as the API's query string. */
 const locationShape = {
-  conf_dir: DevicePath.optional().describe('the proxy-confs directory on the device (default: found from the proxy container\'s mounts, else /etc/nginx/conf.d)'),
-  proxy: z.enum(['auto', 'host']).optional().describe('auto (default): the SWAG/nginx container with the conf dir mounted, else host nginx; host: the host\'s nginx'),
-  container: ContainerName.optional().describe('this container\'s nginx (instead of proxy)'),
+  conf_dir: DevicePath.optional().describe(
+    "the proxy-confs directory on the device (default: found from the proxy container's mounts, else /etc/nginx/conf.d)",
+  ),
+  proxy: z
+    .enum(['auto', 'host'])
+    .optional()
+    .describe(
+      "auto (default): the SWAG/nginx container with the conf dir mounted, else host nginx; host: the host's nginx",
+    ),
+  container: ContainerName.optional().describe("this container's nginx (instead of proxy)"),
 };
 
 /** A change's answer: the workflow's view, or the held operation (and, when a person was asked, what they did). */
 const ChangeAnswer = z.looseObject({
   proxy_conf: ProxyConfView.optional(),
-  status: z.string().optional().describe('DESTRUCTIVE_ACTION_BLOCKED while held for a person\'s phrase'),
+  status: z.string().optional().describe("DESTRUCTIVE_ACTION_BLOCKED while held for a person's phrase"),
   operation_id: z.string().optional(),
   outcome: z.string().optional().describe('when the person at the client was asked: ran, cancelled, rejected...'),
 });
@@ -41,14 +54,15 @@ export function registerProxyConfTools(server: McpServer, deps: ProxyConfToolDep
     {
       title: 'List reverse-proxy confs',
       description:
-        'Reads the proxy confs (*.conf of SWAG\'s proxy-confs directory, or of host nginx\'s conf.d) live from the device: each with ' +
+        "Reads the proxy confs (*.conf of SWAG's proxy-confs directory, or of host nginx's conf.d) live from the device: each with " +
         'its server names, locations, auth includes and upstreams (from proxy_pass / set $upstream_app), and whether each upstream ' +
         'container exists and runs. A conf whose container is missing or stopped gets a proxy_upstream_broken insight. Changes nothing.',
       inputSchema: { device: Hostname.describe('Device hostname'), ...locationShape },
       outputSchema: ProxyConfList,
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    ({ device, ...location }) => structured(async () => deps.proxyConfs.list(device, ProxyConfQuery.parse(location), kit.ctx())),
+    ({ device, ...location }) =>
+      structured(async () => deps.proxyConfs.list(device, ProxyConfQuery.parse(location), kit.ctx())),
   );
 
   server.registerTool(
@@ -57,7 +71,7 @@ export function registerProxyConfTools(server: McpServer, deps: ProxyConfToolDep
       title: 'Put a service behind the reverse proxy',
       description:
         'Generates a SWAG-style <name>.subdomain.conf (server_name <subdomain>.*) or <name>.subfolder.conf (location /<name>/) that ' +
-        'proxies to a container\'s port, with optional Authelia/Authentik includes and WebSocket upgrades, then as one durable ' +
+        "proxies to a container's port, with optional Authelia/Authentik includes and WebSocket upgrades, then as one durable " +
         'workflow: stores the previous and new version in the config history, writes it, validates with nginx -t in the proxy ' +
         'container (or host nginx), reloads, and checks that the name answers through the proxy (any status but 502/503/504). On ' +
         'any failure the previous conf is put back (or the new one removed) and nginx reloaded; the answer says why (nginx -t ' +
@@ -71,7 +85,10 @@ export function registerProxyConfTools(server: McpServer, deps: ProxyConfToolDep
       structured(async () => {
         const outcome = await deps.proxyConfs.create(device, ProxyConfRequest.parse(args), kit.ctx());
         const body = proxyConfAnswer(outcome, kit.publicUrl).body;
-        return (outcome.held_operation ? kit.askWhenHeld(outcome.held_operation, body, extra) : body) as Record<string, unknown>;
+        return (outcome.held_operation ? kit.askWhenHeld(outcome.held_operation, body, extra) : body) as Record<
+          string,
+          unknown
+        >;
       }),
   );
 
@@ -83,7 +100,11 @@ export function registerProxyConfTools(server: McpServer, deps: ProxyConfToolDep
         'Removes <name>.subdomain.conf or <name>.subfolder.conf from the proxy: held until a person types the confirmation phrase, ' +
         'then removed, validated with nginx -t and reloaded; if nginx refuses, the conf is put back. The removed version stays in ' +
         'the config history.',
-      inputSchema: { device: Hostname.describe('Device hostname'), file: ProxyConfFileName.describe('e.g. jellyfin.subdomain.conf'), ...locationShape },
+      inputSchema: {
+        device: Hostname.describe('Device hostname'),
+        file: ProxyConfFileName.describe('e.g. jellyfin.subdomain.conf'),
+        ...locationShape,
+      },
       outputSchema: ChangeAnswer,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
     },
@@ -91,7 +112,10 @@ export function registerProxyConfTools(server: McpServer, deps: ProxyConfToolDep
       structured(async () => {
         const outcome = await deps.proxyConfs.remove(device, file, ProxyConfQuery.parse(location), kit.ctx());
         const body = proxyConfAnswer(outcome, kit.publicUrl).body;
-        return (outcome.held_operation ? kit.askWhenHeld(outcome.held_operation, body, extra) : body) as Record<string, unknown>;
+        return (outcome.held_operation ? kit.askWhenHeld(outcome.held_operation, body, extra) : body) as Record<
+          string,
+          unknown
+        >;
       }),
   );
 }

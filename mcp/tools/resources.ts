@@ -1,4 +1,9 @@
-import { McpError, ErrorCode, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  McpError,
+  ErrorCode,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { Variables } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import { z } from 'zod';
@@ -25,7 +30,9 @@ const JSON_TYPE = 'application/json';
 /** Audit actions that add or take devices from the list. */
 const DEVICE_LIST_ACTIONS = new Set(['device_create', 'device_delete', 'device_import']);
 
-const json = (uri: URL, body: unknown) => ({ contents: [{ uri: uri.href, mimeType: JSON_TYPE, text: JSON.stringify(body, null, 2) }] });
+const json = (uri: URL, body: unknown) => ({
+  contents: [{ uri: uri.href, mimeType: JSON_TYPE, text: JSON.stringify(body, null, 2) }],
+});
 
 /** One variable of a matched URI template, checked like the same value on HTTP. */
 function variable(vars: Variables, name: string, schema: z.ZodType<string>): string {
@@ -49,7 +56,11 @@ export function registerResources(server: McpServer, deps: ResourceDeps, kit: To
   server.registerResource(
     'devices',
     'infra://devices',
-    { title: 'Devices', description: 'Every registered device with its status, last contact and capabilities.', mimeType: JSON_TYPE },
+    {
+      title: 'Devices',
+      description: 'Every registered device with its status, last contact and capabilities.',
+      mimeType: JSON_TYPE,
+    },
     async (uri) => json(uri, { devices: await deps.devices.list() }),
   );
 
@@ -62,7 +73,11 @@ export function registerResources(server: McpServer, deps: ResourceDeps, kit: To
           DATA_TYPES.filter((t) => {
             const needs = collectorFor(t).requiredCapability;
             return needs === undefined || d.capabilities[needs] !== false;
-          }).map((t) => ({ uri: `infra://devices/${d.hostname}/${t}`, name: `${d.hostname} ${t}`, mimeType: JSON_TYPE })),
+          }).map((t) => ({
+            uri: `infra://devices/${d.hostname}/${t}`,
+            name: `${d.hostname} ${t}`,
+            mimeType: JSON_TYPE,
+          })),
         ),
       }),
       complete: { hostname: hostnames(deps), data_type: (value) => DATA_TYPES.filter((t) => t.startsWith(value)) },
@@ -83,11 +98,18 @@ export function registerResources(server: McpServer, deps: ResourceDeps, kit: To
     'zfs-pools',
     new ResourceTemplate('zfs://{hostname}/pools', {
       list: async () => ({
-        resources: (await deps.devices.list()).filter((d) => d.capabilities.zfs).map((d) => ({ uri: `zfs://${d.hostname}/pools`, name: `${d.hostname} ZFS pools`, mimeType: JSON_TYPE })),
+        resources: (await deps.devices.list())
+          .filter((d) => d.capabilities.zfs)
+          .map((d) => ({ uri: `zfs://${d.hostname}/pools`, name: `${d.hostname} ZFS pools`, mimeType: JSON_TYPE })),
       }),
       complete: { hostname: hostnames(deps) },
     }),
-    { title: 'ZFS pools', description: 'The ZFS pools of a device: health, capacity, vdev tree with errors, scrub/resilver, and the problems found.', mimeType: JSON_TYPE },
+    {
+      title: 'ZFS pools',
+      description:
+        'The ZFS pools of a device: health, capacity, vdev tree with errors, scrub/resilver, and the problems found.',
+      mimeType: JSON_TYPE,
+    },
     async (uri, vars) => {
       const hostname = variable(vars, 'hostname', Hostname);
       const answer = await deps.collection.read(hostname, 'zfs', { forceRefresh: false }, kit.ctx());
@@ -108,30 +130,61 @@ export function registerResources(server: McpServer, deps: ResourceDeps, kit: To
   server.registerResource(
     'listening-ports',
     new ResourceTemplate('ports://{hostname}', {
-      list: async () => ({ resources: (await deps.devices.list()).map((d) => ({ uri: `ports://${d.hostname}`, name: `${d.hostname} listening ports`, mimeType: JSON_TYPE })) }),
+      list: async () => ({
+        resources: (await deps.devices.list()).map((d) => ({
+          uri: `ports://${d.hostname}`,
+          name: `${d.hostname} listening ports`,
+          mimeType: JSON_TYPE,
+        })),
+      }),
       complete: { hostname: hostnames(deps) },
     }),
-    { title: 'Listening ports', description: 'The TCP and UDP sockets a device listens on (ss -tulpnH) with the owning process and the container that publishes each, read through the cache like get_ports.', mimeType: JSON_TYPE },
-    async (uri, vars) => json(uri, await deps.collection.read(variable(vars, 'hostname', Hostname), 'ports', { forceRefresh: false }, kit.ctx())),
+    {
+      title: 'Listening ports',
+      description:
+        'The TCP and UDP sockets a device listens on (ss -tulpnH) with the owning process and the container that publishes each, read through the cache like get_ports.',
+      mimeType: JSON_TYPE,
+    },
+    async (uri, vars) =>
+      json(
+        uri,
+        await deps.collection.read(variable(vars, 'hostname', Hostname), 'ports', { forceRefresh: false }, kit.ctx()),
+      ),
   );
 
   server.registerResource(
     'compose-stacks',
     new ResourceTemplate('docker://{hostname}/stacks', {
       list: async () => ({
-        resources: (await deps.devices.list()).filter((d) => d.capabilities.docker).map((d) => ({ uri: `docker://${d.hostname}/stacks`, name: `${d.hostname} compose stacks`, mimeType: JSON_TYPE })),
+        resources: (await deps.devices.list())
+          .filter((d) => d.capabilities.docker)
+          .map((d) => ({
+            uri: `docker://${d.hostname}/stacks`,
+            name: `${d.hostname} compose stacks`,
+            mimeType: JSON_TYPE,
+          })),
       }),
       complete: { hostname: hostnames(deps) },
     }),
-    { title: 'Compose stacks', description: 'The compose stacks of a device, as list_stacks answers: each with its services, images, digests, state and ports.', mimeType: JSON_TYPE },
-    async (uri, vars) => json(uri, await deps.stacks.list(variable(vars, 'hostname', Hostname), { forceRefresh: false }, kit.ctx())),
+    {
+      title: 'Compose stacks',
+      description:
+        'The compose stacks of a device, as list_stacks answers: each with its services, images, digests, state and ports.',
+      mimeType: JSON_TYPE,
+    },
+    async (uri, vars) =>
+      json(uri, await deps.stacks.list(variable(vars, 'hostname', Hostname), { forceRefresh: false }, kit.ctx())),
   );
 
   server.registerResource(
     'unit-logs',
     // Units are not listed: knowing them means collecting services on every device.
     new ResourceTemplate('logs://{hostname}/{unit}', { list: undefined, complete: { hostname: hostnames(deps) } }),
-    { title: 'Unit journal', description: `The newest ${DEFAULT_LOG_LINES} journal lines of a systemd unit (journalctl), as get_logs reads them.`, mimeType: 'text/plain' },
+    {
+      title: 'Unit journal',
+      description: `The newest ${DEFAULT_LOG_LINES} journal lines of a systemd unit (journalctl), as get_logs reads them.`,
+      mimeType: 'text/plain',
+    },
     async (uri, vars) => {
       const hostname = variable(vars, 'hostname', Hostname);
       const unit = variable(vars, 'unit', UnitName);
@@ -155,7 +208,11 @@ function hostnames(deps: ResourceDeps): (value: string) => Promise<string[]> {
 function updatedUris(e: InfraEvent): string[] {
   if (e.kind === 'device_status') return ['infra://devices'];
   if (e.action === 'collect' && e.status === 'success' && e.device && typeof e.data_type === 'string') {
-    const derived: Record<string, string> = { zfs: `zfs://${e.device}/pools`, ports: `ports://${e.device}`, containers: `docker://${e.device}/stacks` };
+    const derived: Record<string, string> = {
+      zfs: `zfs://${e.device}/pools`,
+      ports: `ports://${e.device}`,
+      containers: `docker://${e.device}/stacks`,
+    };
     return [`infra://devices/${e.device}/${e.data_type}`, ...(derived[e.data_type] ? [derived[e.data_type]!] : [])];
   }
   if (typeof e.action === 'string' && e.action.startsWith('device_')) return ['infra://devices'];
@@ -182,7 +239,8 @@ function notifyChanges(server: McpServer, events: EventService): void {
     if (!server.isConnected()) return;
     if (e.kind === 'audit' && DEVICE_LIST_ACTIONS.has(String(e.action))) server.sendResourceListChanged();
     // A notification to a session whose stream just ended has nobody to reach: nothing to do about it.
-    for (const uri of updatedUris(e)) if (subscribed.has(uri)) void server.server.sendResourceUpdated({ uri }).catch(() => undefined);
+    for (const uri of updatedUris(e))
+      if (subscribed.has(uri)) void server.server.sendResourceUpdated({ uri }).catch(() => undefined);
   });
   server.server.onclose = unsubscribe;
 }

@@ -13,7 +13,9 @@ const service = z.looseObject({
   name: z.string(),
   image: z.string().nullable(),
   image_id: z.string().nullable(),
-  containers: z.array(z.looseObject({ name: z.string(), state: z.string(), health: z.string().nullable(), status: z.string() })),
+  containers: z.array(
+    z.looseObject({ name: z.string(), state: z.string(), health: z.string().nullable(), status: z.string() }),
+  ),
   ports: z.array(z.string()),
 });
 const stackSummary = {
@@ -32,8 +34,12 @@ const stackView = z.looseObject({
   file: z.string().nullable(),
   diff: z.looseObject({ text: z.string(), added: z.number(), removed: z.number() }).nullable(),
   impact: z.looseObject({ risk_level: z.string(), reasons: z.array(z.string()) }).nullable(),
-  port_conflicts: z.array(z.looseObject({ service: z.string(), port: z.number(), protocol: z.string(), held_by: z.string() })),
-  digests: z.looseObject({ before: z.record(z.string(), z.string()), after: z.record(z.string(), z.string()) }).nullable(),
+  port_conflicts: z.array(
+    z.looseObject({ service: z.string(), port: z.number(), protocol: z.string(), held_by: z.string() }),
+  ),
+  digests: z
+    .looseObject({ before: z.record(z.string(), z.string()), after: z.record(z.string(), z.string()) })
+    .nullable(),
   operation_ids: z.array(z.string()),
   error: z.looseObject({ code: z.string(), message: z.string(), logs: z.string().optional() }).nullable(),
   workflow_id: z.string(),
@@ -47,13 +53,22 @@ const changeOutput = z.looseObject({
 });
 
 const device = Hostname.describe('Device hostname');
-const deadline = z.number().int().min(5).max(1800).optional().describe('Seconds services may take to run and be healthy (default 120)');
+const deadline = z
+  .number()
+  .int()
+  .min(5)
+  .max(1800)
+  .optional()
+  .describe('Seconds services may take to run and be healthy (default 120)');
 
 /** Compose stacks as managed, reversible changes (their ports and networks tools follow from the registry). */
 export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: ToolKit): void {
   const change = (outcome: StackOutcome, extra: Parameters<ToolKit['askWhenHeld']>[2]) => {
     const body = stackAnswer(outcome, kit.publicUrl).body;
-    return (outcome.held_operation ? kit.askWhenHeld(outcome.held_operation, body, extra) : body) as Record<string, unknown>;
+    return (outcome.held_operation ? kit.askWhenHeld(outcome.held_operation, body, extra) : body) as Record<
+      string,
+      unknown
+    >;
   };
 
   server.registerTool(
@@ -63,18 +78,23 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
       description:
         'Docker Compose stacks of a device: from the labels of its containers (project, service, working dir, compose files) and from ' +
         'the compose files the config history watches; per service its image, image id, containers with state and health, and published ports.',
-      inputSchema: { device, force_refresh: z.boolean().optional().describe('Read the containers now even if the stored list is fresh') },
+      inputSchema: {
+        device,
+        force_refresh: z.boolean().optional().describe('Read the containers now even if the stored list is fresh'),
+      },
       outputSchema: z.looseObject({ device: z.string(), stacks: z.array(z.looseObject(stackSummary)) }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    ({ device: hostname, force_refresh }) => kit.answer(() => deps.stacks.list(hostname, { forceRefresh: force_refresh ?? false }, kit.ctx())),
+    ({ device: hostname, force_refresh }) =>
+      kit.answer(() => deps.stacks.list(hostname, { forceRefresh: force_refresh ?? false }, kit.ctx())),
   );
 
   server.registerTool(
     'get_stack',
     {
       title: 'One compose stack',
-      description: 'A stack with its compose file (secrets redacted) and parsed form, the KEYS of its env files (never values), and the registry digests of its images.',
+      description:
+        'A stack with its compose file (secrets redacted) and parsed form, the KEYS of its env files (never values), and the registry digests of its images.',
       inputSchema: { device, name: StackName.describe('Stack (compose project) name') },
       outputSchema: z.looseObject({
         stack: z.looseObject({
@@ -86,7 +106,8 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
       }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
-    ({ device: hostname, name }) => kit.answer(async () => ({ stack: await deps.stacks.get(hostname, name, kit.ctx()) })),
+    ({ device: hostname, name }) =>
+      kit.answer(async () => ({ stack: await deps.stacks.get(hostname, name, kit.ctx()) })),
   );
 
   server.registerTool(
@@ -94,16 +115,26 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
     {
       title: 'Deploy a compose stack',
       description:
-        'Creates a stack from a compose file in the device\'s stacks directory (default /opt/stacks/<name>/compose.yaml): refuses it before ' +
+        "Creates a stack from a compose file in the device's stacks directory (default /opt/stacks/<name>/compose.yaml): refuses it before " +
         'writing anything when a host port is taken (checked against a fresh ports collection), the file is unsafe (names, .. paths, YAML ' +
         'bombs) or `docker compose config` rejects it; then pulls, `up -d`, and waits until every service runs (and is healthy). When a ' +
-        'service does not come up, what the deploy created is removed and the answer carries that service\'s logs.',
-      inputSchema: { device, name: StackName.describe('Stack (compose project) name'), compose: z.string().min(1).describe('The whole compose file (YAML)'), deadline_seconds: deadline },
+        "service does not come up, what the deploy created is removed and the answer carries that service's logs.",
+      inputSchema: {
+        device,
+        name: StackName.describe('Stack (compose project) name'),
+        compose: z.string().min(1).describe('The whole compose file (YAML)'),
+        deadline_seconds: deadline,
+      },
       outputSchema: changeOutput,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     ({ device: hostname, name, compose, deadline_seconds }, extra) =>
-      kit.answer(async () => change(await deps.stacks.deploy(hostname, StackDeployRequest.parse({ name, compose, deadline_seconds }), kit.ctx()), extra)),
+      kit.answer(async () =>
+        change(
+          await deps.stacks.deploy(hostname, StackDeployRequest.parse({ name, compose, deadline_seconds }), kit.ctx()),
+          extra,
+        ),
+      ),
   );
 
   server.registerTool(
@@ -114,7 +145,7 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
         'Changes a stack: the whole file, or a patch per service (image or tag, ports, environment, volumes, labels). Answers the diff and ' +
         'its impact; a change rated HIGH (removing services, ports, volumes...) is held until a person confirms it. Validates, pulls, ' +
         'recreates and waits until every service runs (and is healthy); when one does not, the previous file AND the previous image ' +
-        'digests are restored and the stack brought back up, and the answer explains why with the failing service\'s logs.',
+        "digests are restored and the stack brought back up, and the answer explains why with the failing service's logs.",
       inputSchema: {
         device,
         name: StackName.describe('Stack (compose project) name'),
@@ -126,22 +157,43 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     ({ device: hostname, name, compose, patch, deadline_seconds }, extra) =>
-      kit.answer(async () => change(await deps.stacks.update(hostname, name, StackUpdateRequest.parse({ compose, patch, deadline_seconds }), kit.ctx()), extra)),
+      kit.answer(async () =>
+        change(
+          await deps.stacks.update(
+            hostname,
+            name,
+            StackUpdateRequest.parse({ compose, patch, deadline_seconds }),
+            kit.ctx(),
+          ),
+          extra,
+        ),
+      ),
   );
 
   server.registerTool(
     'pull_stack',
     {
-      title: 'Pull a stack\'s newest images',
+      title: "Pull a stack's newest images",
       description:
-        'Pulls the newest images for the stack\'s tags and recreates its containers on them, answering each service\'s digest before and ' +
+        "Pulls the newest images for the stack's tags and recreates its containers on them, answering each service's digest before and " +
         'after; when a service does not come up again, the previous digests are pinned back.',
       inputSchema: { device, name: StackName.describe('Stack (compose project) name'), deadline_seconds: deadline },
       outputSchema: changeOutput,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
     },
     ({ device: hostname, name, deadline_seconds }, extra) =>
-      kit.answer(async () => change(await deps.stacks.act(hostname, name, 'pull', { ...(deadline_seconds !== undefined && { deadlineSeconds: deadline_seconds }) }, kit.ctx()), extra)),
+      kit.answer(async () =>
+        change(
+          await deps.stacks.act(
+            hostname,
+            name,
+            'pull',
+            { ...(deadline_seconds !== undefined && { deadlineSeconds: deadline_seconds }) },
+            kit.ctx(),
+          ),
+          extra,
+        ),
+      ),
   );
 
   server.registerTool(
@@ -151,11 +203,17 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
       description:
         'Takes a stack down and deletes its directory (its last file stays in the config history). Always held until a person confirms: ' +
         'its services stop. Named volumes are deleted only with volumes=true — their data is gone for good — which is held as HIGH.',
-      inputSchema: { device, name: StackName.describe('Stack (compose project) name'), volumes: z.boolean().optional().describe('Also delete the named volumes and their data') },
+      inputSchema: {
+        device,
+        name: StackName.describe('Stack (compose project) name'),
+        volumes: z.boolean().optional().describe('Also delete the named volumes and their data'),
+      },
       outputSchema: changeOutput,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     ({ device: hostname, name, volumes }, extra) =>
-      kit.answer(async () => change(await deps.stacks.act(hostname, name, 'remove', { volumes: volumes ?? false }, kit.ctx()), extra)),
+      kit.answer(async () =>
+        change(await deps.stacks.act(hostname, name, 'remove', { volumes: volumes ?? false }, kit.ctx()), extra),
+      ),
   );
 }

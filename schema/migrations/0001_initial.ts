@@ -74,7 +74,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('details', 'jsonb')
     .execute();
   await db.schema.createIndex('audit_log_time').on('audit_log').column('time desc').execute();
-  await db.schema.createIndex('audit_log_device_type_time').on('audit_log').columns(['hostname', 'data_type', 'time desc']).execute();
+  await db.schema
+    .createIndex('audit_log_device_type_time')
+    .on('audit_log')
+    .columns(['hostname', 'data_type', 'time desc'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

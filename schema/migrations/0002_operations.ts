@@ -23,7 +23,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('operations_host_time').on('operations').columns(['hostname', 'created_at desc']).execute();
+  await db.schema
+    .createIndex('operations_host_time')
+    .on('operations')
+    .columns(['hostname', 'created_at desc'])
+    .execute();
   await db.schema.createIndex('operations_state').on('operations').column('state').execute();
 }
 

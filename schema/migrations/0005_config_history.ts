@@ -6,7 +6,11 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   // How the device's config files are watched right now: inotify, polling (and why), or not at all.
-  await db.schema.alterTable('devices').addColumn('config_watch_mode', 'text').addColumn('config_watch_detail', 'text').execute();
+  await db.schema
+    .alterTable('devices')
+    .addColumn('config_watch_mode', 'text')
+    .addColumn('config_watch_detail', 'text')
+    .execute();
   await db.schema
     .createTable('config_watch_paths')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
@@ -41,7 +45,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // Idempotency key of the storing activity: a retry stores nothing twice.
     .addColumn('capture_id', 'text', (c) => c.notNull().unique())
     .execute();
-  await db.schema.createIndex('config_snapshots_path_time').on('config_snapshots').columns(['hostname', 'path', 'id desc']).execute();
+  await db.schema
+    .createIndex('config_snapshots_path_time')
+    .on('config_snapshots')
+    .columns(['hostname', 'path', 'id desc'])
+    .execute();
 
   await db.schema
     .createTable('config_change_events')
@@ -61,8 +69,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('restart_hint', 'text')
     .addColumn('detected_at', 'timestamptz', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('config_change_events_time').on('config_change_events').columns(['detected_at desc']).execute();
-  await db.schema.createIndex('config_change_events_device_time').on('config_change_events').columns(['hostname', 'detected_at desc']).execute();
+  await db.schema
+    .createIndex('config_change_events_time')
+    .on('config_change_events')
+    .columns(['detected_at desc'])
+    .execute();
+  await db.schema
+    .createIndex('config_change_events_device_time')
+    .on('config_change_events')
+    .columns(['hostname', 'detected_at desc'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -11,7 +11,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('cpu_percent_total', 'real')
     .addColumn('memory_used_bytes', 'bigint')
     .execute();
-  await db.schema.createIndex('guests_snapshots_device_time').on('guests_snapshots').columns(['device_id', 'collected_at desc']).execute();
+  await db.schema
+    .createIndex('guests_snapshots_device_time')
+    .on('guests_snapshots')
+    .columns(['device_id', 'collected_at desc'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

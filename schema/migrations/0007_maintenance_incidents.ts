@@ -18,7 +18,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('closed_at', 'timestamptz')
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await db.schema.createIndex('incidents_device_opened').on('incidents').columns(['device_id', 'opened_at desc']).execute();
+  await db.schema
+    .createIndex('incidents_device_opened')
+    .on('incidents')
+    .columns(['device_id', 'opened_at desc'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

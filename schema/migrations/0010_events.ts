@@ -15,7 +15,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         'workflow_id', NEW.workflow_id)::text);
       return NEW;
     end $$`.execute(db);
-  await sql`create trigger audit_log_notify after insert on audit_log for each row when (NEW.action <> 'read') execute function infra_notify_audit()`.execute(db);
+  await sql`create trigger audit_log_notify after insert on audit_log for each row when (NEW.action <> 'read') execute function infra_notify_audit()`.execute(
+    db,
+  );
   await sql`
     create function infra_notify_device_status() returns trigger language plpgsql as $$
     begin
@@ -24,7 +26,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         'previous_status', OLD.status, 'detail', left(NEW.status_detail, 500))::text);
       return NEW;
     end $$`.execute(db);
-  await sql`create trigger devices_status_notify after update of status on devices for each row when (OLD.status is distinct from NEW.status) execute function infra_notify_device_status()`.execute(db);
+  await sql`create trigger devices_status_notify after update of status on devices for each row when (OLD.status is distinct from NEW.status) execute function infra_notify_device_status()`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

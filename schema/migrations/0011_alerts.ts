@@ -42,7 +42,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('resolved_at', 'timestamptz')
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await sql`create unique index alerts_open_once on alerts (rule_id, hostname, subject) where state <> 'resolved'`.execute(db);
+  await sql`create unique index alerts_open_once on alerts (rule_id, hostname, subject) where state <> 'resolved'`.execute(
+    db,
+  );
   await db.schema.createIndex('alerts_host_time').on('alerts').columns(['hostname', 'first_seen desc']).execute();
   const rules = [
     ['critical problems', 'insight', { min_severity: 'critical' }, 0],
@@ -52,7 +54,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ['operation blocked or confirmed', 'operation', { operation_states: ['blocked', 'confirmed'] }, 0],
   ] as const;
   for (const [name, source, match, forSeconds] of rules) {
-    await sql`insert into alert_rules (name, source, match, for_seconds) values (${name}, ${source}, ${JSON.stringify(match)}::jsonb, ${forSeconds})`.execute(db);
+    await sql`insert into alert_rules (name, source, match, for_seconds) values (${name}, ${source}, ${JSON.stringify(match)}::jsonb, ${forSeconds})`.execute(
+      db,
+    );
   }
 }
 

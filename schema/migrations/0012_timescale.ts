@@ -35,6 +35,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     select 1 from timescaledb_information.hypertables
     where hypertable_schema = current_schema() and hypertable_name = any(${[...SNAPSHOT_TABLES]})`.execute(db);
   if (converted.rows.length > 0) {
-    throw new Error('0012_timescale: the snapshot tables are TimescaleDB hypertables, which cannot be reverted in place; dump the data and restore it into a fresh database instead');
+    throw new Error(
+      '0012_timescale: the snapshot tables are TimescaleDB hypertables, which cannot be reverted in place; dump the data and restore it into a fresh database instead',
+    );
   }
 }

@@ -34,6 +34,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 /** Folded rows cannot be split back into single reads: each stays one row, with its reads' mean duration. */
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('audit_log_read_minute').ifExists().execute();
-  await sql`update audit_log set duration_ms = round(duration_ms_sum / count) where duration_ms is null and duration_ms_sum is not null`.execute(db);
-  await db.schema.alterTable('audit_log').dropColumn('count').dropColumn('duration_ms_sum').dropColumn('duration_ms_min').dropColumn('duration_ms_max').execute();
+  await sql`update audit_log set duration_ms = round(duration_ms_sum / count) where duration_ms is null and duration_ms_sum is not null`.execute(
+    db,
+  );
+  await db.schema
+    .alterTable('audit_log')
+    .dropColumn('count')
+    .dropColumn('duration_ms_sum')
+    .dropColumn('duration_ms_min')
+    .dropColumn('duration_ms_max')
+    .execute();
 }

@@ -11,13 +11,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('tcp', 'integer')
     .addColumn('udp', 'integer')
     .execute();
-  await db.schema.createIndex('ports_snapshots_device_time').on('ports_snapshots').columns(['device_id', 'collected_at desc']).execute();
+  await db.schema
+    .createIndex('ports_snapshots_device_time')
+    .on('ports_snapshots')
+    .columns(['device_id', 'collected_at desc'])
+    .execute();
   await createSnapshotTable(db, 'docker_networks_snapshots')
     .addColumn('total', 'integer')
     .addColumn('with_containers', 'integer')
     .addColumn('docker_available', 'boolean')
     .execute();
-  await db.schema.createIndex('docker_networks_snapshots_device_time').on('docker_networks_snapshots').columns(['device_id', 'collected_at desc']).execute();
+  await db.schema
+    .createIndex('docker_networks_snapshots_device_time')
+    .on('docker_networks_snapshots')
+    .columns(['device_id', 'collected_at desc'])
+    .execute();
   await db.schema.alterTable('devices').addColumn('stacks_dir', 'text').execute();
 }
 

@@ -34,7 +34,9 @@ export async function ensureHypertables(db: Kysely<unknown>, tables: readonly st
 export async function timescaleUsable(db: Kysely<unknown>): Promise<boolean> {
   const available = await sql`select 1 from pg_available_extensions where name = 'timescaledb'`.execute(db);
   if (available.rows.length === 0) return false;
-  const preload = await sql<{ libraries: string }>`select current_setting('shared_preload_libraries') as libraries`.execute(db);
+  const preload = await sql<{
+    libraries: string;
+  }>`select current_setting('shared_preload_libraries') as libraries`.execute(db);
   return (preload.rows[0]?.libraries ?? '').split(',').some((lib) => lib.trim() === 'timescaledb');
 }
 
@@ -56,7 +58,9 @@ async function makeHypertable(db: Kysely<unknown>, table: string): Promise<void>
     await sql`ALTER TABLE ${sql.table(table)} DROP CONSTRAINT ${sql.id(conname)}`.execute(db);
   }
   await sql`ALTER TABLE ${sql.table(table)} ADD PRIMARY KEY (id, collected_at)`.execute(db);
-  await sql`SELECT create_hypertable(${table}::regclass, by_range('collected_at', ${sql.lit(CHUNK_INTERVAL)}::interval), migrate_data => true)`.execute(db);
+  await sql`SELECT create_hypertable(${table}::regclass, by_range('collected_at', ${sql.lit(CHUNK_INTERVAL)}::interval), migrate_data => true)`.execute(
+    db,
+  );
   await sql`ALTER TABLE ${sql.table(table)} SET (
     timescaledb.compress,
     timescaledb.compress_segmentby = 'device_id',

@@ -134,11 +134,24 @@ export function dockerPsOutput(model: DeviceModel, t: number, options: { all: bo
       const running = model.containerView(c, t).status === 'running';
       // The spec keeps the command as the JSON format quotes it; the table quotes it after cutting.
       const command = JSON.stringify(ellipsis(c.spec.command.replace(/^"|"$/g, ''), 20));
-      return [c.spec.id.slice(0, 12), c.spec.image, command, `${dockerDuration(t - c.spec.createdAt)} ago`, statusText(model, c, t), running ? c.spec.ports : '', c.spec.name];
+      return [
+        c.spec.id.slice(0, 12),
+        c.spec.image,
+        command,
+        `${dockerDuration(t - c.spec.createdAt)} ago`,
+        statusText(model, c, t),
+        running ? c.spec.ports : '',
+        c.spec.name,
+      ];
     }),
   ];
   const widths = PS_TABLE_HEADER.map((_, column) => Math.max(10, ...rows.map((row) => (row[column] ?? '').length + 3)));
-  return rows.map((row) => `${row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('')}\n`).join('');
+  return rows
+    .map(
+      (row) =>
+        `${row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('')}\n`,
+    )
+    .join('');
 }
 
 export function containersOutput(model: DeviceModel, t: number): string {

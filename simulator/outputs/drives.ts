@@ -63,7 +63,14 @@ function ataAttributes(drive: DriveSpec, hours: number, temp: number, realloc: n
       { id: 5, name: 'Reallocated_Sector_Ct', value: 100, thresh: 10, prefailure: true, raw: 0 },
       { id: 9, name: 'Power_On_Hours', value: 99, thresh: 0, prefailure: false, raw: hours },
       { id: 12, name: 'Power_Cycle_Count', value: 99, thresh: 0, prefailure: false, raw: drive.powerCycles },
-      { id: 177, name: 'Wear_Leveling_Count', value: Math.max(1, 99 - Math.floor(hours / 4000)), thresh: 0, prefailure: true, raw: Math.floor(hours / 500) },
+      {
+        id: 177,
+        name: 'Wear_Leveling_Count',
+        value: Math.max(1, 99 - Math.floor(hours / 4000)),
+        thresh: 0,
+        prefailure: true,
+        raw: Math.floor(hours / 500),
+      },
       { id: 179, name: 'Used_Rsvd_Blk_Cnt_Tot', value: 100, thresh: 10, prefailure: true, raw: 0 },
       { id: 181, name: 'Program_Fail_Cnt_Total', value: 100, thresh: 10, prefailure: false, raw: 0 },
       { id: 182, name: 'Erase_Fail_Count_Total', value: 100, thresh: 10, prefailure: false, raw: 0 },
@@ -72,35 +79,99 @@ function ataAttributes(drive: DriveSpec, hours: number, temp: number, realloc: n
       { id: 190, name: 'Airflow_Temperature_Cel', value: 100 - temp, thresh: 0, prefailure: false, raw: temp },
       { id: 195, name: 'ECC_Error_Rate', value: 200, thresh: 0, prefailure: false, raw: 0 },
       { id: 199, name: 'CRC_Error_Count', value: 100, thresh: 0, prefailure: false, raw: 0 },
-      { id: 235, name: 'POR_Recovery_Count', value: 99, thresh: 0, prefailure: false, raw: Math.floor(drive.powerCycles / 3) },
+      {
+        id: 235,
+        name: 'POR_Recovery_Count',
+        value: 99,
+        thresh: 0,
+        prefailure: false,
+        raw: Math.floor(drive.powerCycles / 3),
+      },
       { id: 241, name: 'Total_LBAs_Written', value: 99, thresh: 0, prefailure: false, raw: hours * 9_000_000 },
     ];
   }
   const reallocValue = realloc > 0 ? Math.max(1, 100 - Math.floor(realloc / 25)) : 100;
   return [
-    { id: 1, name: 'Raw_Read_Error_Rate', value: seagate ? 78 : 100, worst: seagate ? 64 : 100, thresh: seagate ? 44 : 16, prefailure: true, raw: seagate ? 60_000_000 + hours * 1731 : 0 },
+    {
+      id: 1,
+      name: 'Raw_Read_Error_Rate',
+      value: seagate ? 78 : 100,
+      worst: seagate ? 64 : 100,
+      thresh: seagate ? 44 : 16,
+      prefailure: true,
+      raw: seagate ? 60_000_000 + hours * 1731 : 0,
+    },
     { id: 3, name: 'Spin_Up_Time', value: 93, thresh: seagate ? 0 : 24, prefailure: true, raw: seagate ? 0 : 392 },
     { id: 4, name: 'Start_Stop_Count', value: 100, thresh: 20, prefailure: false, raw: drive.powerCycles + 3 },
     { id: 5, name: 'Reallocated_Sector_Ct', value: reallocValue, thresh: 10, prefailure: true, raw: realloc },
-    { id: 7, name: 'Seek_Error_Rate', value: seagate ? 87 : 100, worst: seagate ? 60 : 100, thresh: seagate ? 45 : 67, prefailure: true, raw: seagate ? 400_000_000 + hours * 9_000 : 0 },
-    { id: 9, name: 'Power_On_Hours', value: Math.max(1, 100 - Math.floor(hours / 1000)), thresh: 0, prefailure: false, raw: hours },
+    {
+      id: 7,
+      name: 'Seek_Error_Rate',
+      value: seagate ? 87 : 100,
+      worst: seagate ? 60 : 100,
+      thresh: seagate ? 45 : 67,
+      prefailure: true,
+      raw: seagate ? 400_000_000 + hours * 9_000 : 0,
+    },
+    {
+      id: 9,
+      name: 'Power_On_Hours',
+      value: Math.max(1, 100 - Math.floor(hours / 1000)),
+      thresh: 0,
+      prefailure: false,
+      raw: hours,
+    },
     { id: 10, name: 'Spin_Retry_Count', value: 100, thresh: 97, prefailure: true, raw: 0 },
     { id: 12, name: 'Power_Cycle_Count', value: 100, thresh: 20, prefailure: false, raw: drive.powerCycles },
     ...(seagate
       ? [
-          { id: 187, name: 'Reported_Uncorrect', value: Math.max(1, 100 - Math.floor(realloc / 5)), thresh: 0, prefailure: false, raw: Math.floor(realloc / 5) },
+          {
+            id: 187,
+            name: 'Reported_Uncorrect',
+            value: Math.max(1, 100 - Math.floor(realloc / 5)),
+            thresh: 0,
+            prefailure: false,
+            raw: Math.floor(realloc / 5),
+          },
           { id: 188, name: 'Command_Timeout', value: 100, thresh: 0, prefailure: false, raw: 0 },
-          { id: 190, name: 'Airflow_Temperature_Cel', value: 100 - temp, thresh: 40, prefailure: false, raw: temp, rawString: `${temp} (Min/Max 22/${temp + 6})` },
+          {
+            id: 190,
+            name: 'Airflow_Temperature_Cel',
+            value: 100 - temp,
+            thresh: 40,
+            prefailure: false,
+            raw: temp,
+            rawString: `${temp} (Min/Max 22/${temp + 6})`,
+          },
         ]
       : []),
-    { id: 192, name: 'Power-Off_Retract_Count', value: 100, thresh: 0, prefailure: false, raw: Math.floor(drive.powerCycles / 2) },
+    {
+      id: 192,
+      name: 'Power-Off_Retract_Count',
+      value: 100,
+      thresh: 0,
+      prefailure: false,
+      raw: Math.floor(drive.powerCycles / 2),
+    },
     { id: 193, name: 'Load_Cycle_Count', value: 99, thresh: 0, prefailure: false, raw: hours * 2 },
-    { id: 194, name: 'Temperature_Celsius', value: seagate ? temp : 100 + (40 - temp), thresh: 0, prefailure: false, raw: temp, rawString: seagate ? `${temp} (0 20 0 0 0)` : String(temp) },
-    ...(seagate ? [] : [{ id: 196, name: 'Reallocated_Event_Count', value: 100, thresh: 0, prefailure: false, raw: 0 }]),
+    {
+      id: 194,
+      name: 'Temperature_Celsius',
+      value: seagate ? temp : 100 + (40 - temp),
+      thresh: 0,
+      prefailure: false,
+      raw: temp,
+      rawString: seagate ? `${temp} (0 20 0 0 0)` : String(temp),
+    },
+    ...(seagate
+      ? []
+      : [{ id: 196, name: 'Reallocated_Event_Count', value: 100, thresh: 0, prefailure: false, raw: 0 }]),
     { id: 197, name: 'Current_Pending_Sector', value: 100, thresh: 0, prefailure: false, raw: Math.floor(realloc / 3) },
     { id: 198, name: 'Offline_Uncorrectable', value: 100, thresh: 0, prefailure: false, raw: Math.floor(realloc / 8) },
     { id: 199, name: 'UDMA_CRC_Error_Count', value: 200, thresh: 0, prefailure: false, raw: 0 },
-    ...(seagate ? [{ id: 240, name: 'Head_Flying_Hours', value: 100, thresh: 0, prefailure: false, raw: hours - 120 }] : []),
+    ...(seagate
+      ? [{ id: 240, name: 'Head_Flying_Hours', value: 100, thresh: 0, prefailure: false, raw: hours - 120 }]
+      : []),
   ];
 }
 
@@ -125,10 +196,16 @@ function driveJson(model: DeviceModel, drive: DriveSpec, t: number): { json: str
   const hours = drive.powerOnHours + Math.floor((t - model.startTime) / 3600);
   const temp = temperature(model, drive, t);
   const localTime = { time_t: Math.floor(t), asctime: new Date(t * 1000).toUTCString() };
-  const identity = { model_name: drive.model.model, serial_number: drive.serial, firmware_version: drive.model.firmware };
+  const identity = {
+    model_name: drive.model.model,
+    serial_number: drive.serial,
+    firmware_version: drive.model.firmware,
+  };
   const capacity = { blocks: Math.floor(drive.model.capacityBytes / 512), bytes: drive.model.capacityBytes };
   // smartctl prints smart_support from 7.3 on.
-  const support = model.profile.smartctlVersion?.startsWith('7.2') ? {} : { smart_support: { available: true, enabled: true } };
+  const support = model.profile.smartctlVersion?.startsWith('7.2')
+    ? {}
+    : { smart_support: { available: true, enabled: true } };
 
   if (drive.type === 'nvme') {
     const written = Math.floor(hours * 1300 + (t - model.startTime) / 2);
@@ -189,7 +266,10 @@ function driveJson(model: DeviceModel, drive: DriveSpec, t: number): { json: str
     logical_block_size: 512,
     physical_block_size: drive.model.kind === 'hdd' ? 4096 : 512,
     rotation_rate: drive.model.rpm,
-    form_factor: { ata_value: drive.model.kind === 'hdd' ? 2 : 3, name: drive.model.kind === 'hdd' ? '3.5 inches' : '2.5 inches' },
+    form_factor: {
+      ata_value: drive.model.kind === 'hdd' ? 2 : 3,
+      name: drive.model.kind === 'hdd' ? '3.5 inches' : '2.5 inches',
+    },
     in_smartctl_database: true,
     local_time: localTime,
     ...support,
@@ -207,7 +287,9 @@ function driveJson(model: DeviceModel, drive: DriveSpec, t: number): { json: str
 export function drivesOutput(model: DeviceModel, t: number): string {
   const { profile } = model;
   if (profile.smartctlVersion === null) return `@@no-smartctl\n${END_MARKER}\n`;
-  const scan = profile.drives.map((d) => (d.type === 'nvme' ? `${d.name} -d nvme # ${d.name}, NVMe device` : `${d.name} -d sat # ${d.name} [SAT], ATA device`));
+  const scan = profile.drives.map((d) =>
+    d.type === 'nvme' ? `${d.name} -d nvme # ${d.name}, NVMe device` : `${d.name} -d sat # ${d.name} [SAT], ATA device`,
+  );
   // The SSH user runs smartctl through passwordless sudo, the setup the collector recommends.
   const parts = [
     section('privilege', 'sudo'),

@@ -45,7 +45,10 @@ function resource(model: DeviceModel, guest: GuestSpec, t: number): Record<strin
     const phase = dice(model.seed, 83, guest.vmid);
     const swing = 0.05 * Math.sin(2 * Math.PI * (t / 86_400 + phase));
     mem = Math.round(guest.memoryBytes * Math.min(0.98, guest.memoryUsedFraction + swing));
-    if (guest.type === 'lxc') disk = Math.round(guest.diskBytes * Math.min(0.99, guest.diskUsedFraction + ((t - model.startTime) / (365 * 86_400)) * 0.05));
+    if (guest.type === 'lxc')
+      disk = Math.round(
+        guest.diskBytes * Math.min(0.99, guest.diskUsedFraction + ((t - model.startTime) / (365 * 86_400)) * 0.05),
+      );
   }
   // Keys in pvesh's (canonical, sorted) order; lock and tags only when set.
   return {

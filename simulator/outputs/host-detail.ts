@@ -37,25 +37,67 @@ export function processesOutput(model: DeviceModel, t: number): string {
   const share = (kib: number) => Math.round((kib / memoryKib) * 1000) / 10;
   const rows: PsRow[] = [
     { user: 'root', pid: 1, cpu: 0.1, mem: share(12_000), rssKib: 12_000, command: '/sbin/init' },
-    { user: 'root', pid: 412, cpu: 0, mem: share(9_000), rssKib: 9_000, command: 'sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups' },
+    {
+      user: 'root',
+      pid: 412,
+      cpu: 0,
+      mem: share(9_000),
+      rssKib: 9_000,
+      command: 'sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups',
+    },
   ];
   const running = model.containers.filter((c) => !c.removed && model.containerView(c, t).status === 'running');
-  if (running.length > 0) rows.push({ user: 'root', pid: 903, cpu: 0.4, mem: share(80_000), rssKib: 80_000, command: '/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock' });
+  if (running.length > 0)
+    rows.push({
+      user: 'root',
+      pid: 903,
+      cpu: 0.4,
+      mem: share(80_000),
+      rssKib: 80_000,
+      command: '/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock',
+    });
   running.forEach((c, i) => {
     const rssKib = c.spec.memoryMiB * 1024;
-    const cpu = Math.round(c.spec.cpuPercent * (0.5 + busy) * (0.8 + 0.4 * dice(model.seed, 90, i, Math.floor(t / 300))) * 10) / 10;
-    rows.push({ user: 'root', pid: 2000 + i * 37, cpu: Math.min(cpu, cores * 100), mem: share(rssKib), rssKib, command: c.spec.command.replace(/^"|"$/g, '') || c.spec.image });
+    const cpu =
+      Math.round(c.spec.cpuPercent * (0.5 + busy) * (0.8 + 0.4 * dice(model.seed, 90, i, Math.floor(t / 300))) * 10) /
+      10;
+    rows.push({
+      user: 'root',
+      pid: 2000 + i * 37,
+      cpu: Math.min(cpu, cores * 100),
+      mem: share(rssKib),
+      rssKib,
+      command: c.spec.command.replace(/^"|"$/g, '') || c.spec.image,
+    });
   });
   const listing = (key: (row: PsRow) => number) =>
-    [PS_HEADER, ...[...rows].sort((a, b) => key(b) - key(a)).slice(0, TOP_PROCESSES).map((row) => psLine(row, bootTime))].join('\n');
-  return [section('by-cpu', listing((r) => r.cpu)), section('by-memory', listing((r) => r.rssKib)), `${END_MARKER}\n`].join('');
+    [
+      PS_HEADER,
+      ...[...rows]
+        .sort((a, b) => key(b) - key(a))
+        .slice(0, TOP_PROCESSES)
+        .map((row) => psLine(row, bootTime)),
+    ].join('\n');
+  return [
+    section(
+      'by-cpu',
+      listing((r) => r.cpu),
+    ),
+    section(
+      'by-memory',
+      listing((r) => r.rssKib),
+    ),
+    `${END_MARKER}\n`,
+  ].join('');
 }
 
 /** Whole disks: the profile's drives, else the disks its filesystems' partitions are on, else (LVM on a VM) vda. */
 function disks(model: DeviceModel): string[] {
   const names = model.profile.drives.map((d) => d.name.replace(/^\/dev\//, ''));
   if (names.length > 0) return names;
-  const fromFilesystems = model.profile.filesystems.map((fs) => /^\/dev\/((?:s|v|xv)d[a-z]+|nvme\d+n\d+|mmcblk\d+)/.exec(fs.device)?.[1]).filter((n): n is string => n !== undefined);
+  const fromFilesystems = model.profile.filesystems
+    .map((fs) => /^\/dev\/((?:s|v|xv)d[a-z]+|nvme\d+n\d+|mmcblk\d+)/.exec(fs.device)?.[1])
+    .filter((n): n is string => n !== undefined);
   return fromFilesystems.length > 0 ? [...new Set(fromFilesystems)] : ['vda'];
 }
 
@@ -72,7 +114,13 @@ export function diskIoOutput(model: DeviceModel, t: number): string {
     const ticks = Math.floor(up * 1000 * 0.02 + busy * 700 * extraSeconds);
     return [reads, 0, reads * 64, reads * 2, writes, 0, writes * 24, writes * 3, 0, ticks, ticks * 2, 0, 0, 0, 0, 0, 0];
   };
-  const diskstats = (extra: number) => names.map((name, i) => `${String(name.startsWith('nvme') ? 259 : 8).padStart(4)} ${String(i * 16).padStart(7)} ${name} ${counters(i, extra).join(' ')}`).join('\n');
+  const diskstats = (extra: number) =>
+    names
+      .map(
+        (name, i) =>
+          `${String(name.startsWith('nvme') ? 259 : 8).padStart(4)} ${String(i * 16).padStart(7)} ${name} ${counters(i, extra).join(' ')}`,
+      )
+      .join('\n');
   const uptime = (seconds: number) => `${seconds.toFixed(2)} ${(seconds * model.profile.cores * 0.9).toFixed(2)}`;
   return [
     section('block', names.join('\n')),
@@ -90,7 +138,12 @@ export function sensorsOutput(model: DeviceModel, t: number): string {
         '/sys/class/hwmon/hwmon1/name:coretemp',
         ...Array.from({ length: Math.min(4, model.profile.cores) + 1 }, (_, i) => {
           const milli = Math.round((38 + 40 * model.busy(t) + 3 * dice(model.seed, 93, i)) * 1000);
-          return [`/sys/class/hwmon/hwmon1/temp${i + 1}_input:${milli}`, `/sys/class/hwmon/hwmon1/temp${i + 1}_label:${i === 0 ? 'Package id 0' : `Core ${i - 1}`}`, `/sys/class/hwmon/hwmon1/temp${i + 1}_max:80000`, `/sys/class/hwmon/hwmon1/temp${i + 1}_crit:100000`];
+          return [
+            `/sys/class/hwmon/hwmon1/temp${i + 1}_input:${milli}`,
+            `/sys/class/hwmon/hwmon1/temp${i + 1}_label:${i === 0 ? 'Package id 0' : `Core ${i - 1}`}`,
+            `/sys/class/hwmon/hwmon1/temp${i + 1}_max:80000`,
+            `/sys/class/hwmon/hwmon1/temp${i + 1}_crit:100000`,
+          ];
         }).flat(),
       ];
   return [section('hwmon', lines.join('\n')), section('thermal', ''), `${END_MARKER}\n`].join('');

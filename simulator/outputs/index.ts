@@ -47,6 +47,10 @@ export function collectionOutput(dataType: DataType, model: DeviceModel, t: numb
   const generator = OUTPUTS[dataType];
   if (generator) return generator(model, t, script);
   const { unavailableOutput, requiredCapability } = collectorFor(dataType);
-  if (unavailableOutput === undefined || (requiredCapability !== undefined && model.profile.capabilities[requiredCapability])) return null;
+  if (
+    unavailableOutput === undefined ||
+    (requiredCapability !== undefined && model.profile.capabilities[requiredCapability])
+  )
+    return null;
   return unavailableOutput;
 }

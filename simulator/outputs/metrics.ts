@@ -45,7 +45,9 @@ function procStat(model: DeviceModel, t: number): string {
 }
 
 function processCount(model: DeviceModel, t: number): number {
-  const containerProcesses = model.containers.filter((c) => !c.removed && model.containerView(c, t).status === 'running').reduce((sum, c) => sum + Math.ceil(c.spec.pids / 3), 0);
+  const containerProcesses = model.containers
+    .filter((c) => !c.removed && model.containerView(c, t).status === 'running')
+    .reduce((sum, c) => sum + Math.ceil(c.spec.pids / 3), 0);
   return 80 + 6 * model.profile.cores + containerProcesses + Math.floor(dice(model.seed, 22, Math.floor(t / 60)) * 12);
 }
 
@@ -59,7 +61,8 @@ export function loadAverages(model: DeviceModel, t: number): [number, number, nu
     const minute = Math.floor((t - secondsAgo) / 60);
     return cores * model.busy(t - secondsAgo) * (1 + load.iowait) * (0.8 + 0.4 * dice(model.seed, 24, minute));
   };
-  const window = (minutes: number) => Array.from({ length: 5 }, (_, i) => at((i * minutes * 60) / 5)).reduce((a, b) => a + b, 0) / 5;
+  const window = (minutes: number) =>
+    Array.from({ length: 5 }, (_, i) => at((i * minutes * 60) / 5)).reduce((a, b) => a + b, 0) / 5;
   return [at(0), window(5), window(15)];
 }
 
@@ -67,7 +70,9 @@ function loadavg(model: DeviceModel, t: number): string {
   const procs = processCount(model, t);
   const lastPid = 300 + (Math.floor(model.forks) % 4_194_000);
   const running = 1 + Math.floor(model.busy(t) * model.profile.cores);
-  return `${loadAverages(model, t).map((l) => l.toFixed(2)).join(' ')} ${running}/${Math.floor(procs * 1.6)} ${lastPid}`;
+  return `${loadAverages(model, t)
+    .map((l) => l.toFixed(2))
+    .join(' ')} ${running}/${Math.floor(procs * 1.6)} ${lastPid}`;
 }
 
 function meminfo(model: DeviceModel, t: number): string {
@@ -107,7 +112,9 @@ function meminfo(model: DeviceModel, t: number): string {
     ['HugePages_Free', 0, false],
     ['Hugepagesize', 2048, true],
   ];
-  return rows.map(([key, value, kb]) => `${`${key}:`.padEnd(16)}${String(value).padStart(9)}${kb ? ' kB' : ''}`).join('\n');
+  return rows
+    .map(([key, value, kb]) => `${`${key}:`.padEnd(16)}${String(value).padStart(9)}${kb ? ' kB' : ''}`)
+    .join('\n');
 }
 
 interface DfRow {
@@ -127,13 +134,29 @@ function dfRow(model: DeviceModel, fs: FilesystemSpec, t: number): DfRow {
       const usage = datasetUsage(model, pool, dataset, t);
       const usedKib = Math.round(usage.referenced / 1024);
       const availKib = Math.round(usage.available / 1024);
-      return { device: fs.device, type: fs.type, sizeKib: usedKib + availKib, usedKib, availKib, mountpoint: fs.mountpoint };
+      return {
+        device: fs.device,
+        type: fs.type,
+        sizeKib: usedKib + availKib,
+        usedKib,
+        availKib,
+        mountpoint: fs.mountpoint,
+      };
     }
   }
-  const usedKib = Math.round(Math.min(fs.sizeKib * 0.999, fs.usedKib + (fs.growthKibPerHour * (t - model.startTime)) / 3600));
+  const usedKib = Math.round(
+    Math.min(fs.sizeKib * 0.999, fs.usedKib + (fs.growthKibPerHour * (t - model.startTime)) / 3600),
+  );
   // ext4 keeps 5% for root, which df counts as neither used nor available.
   const reserved = fs.type === 'ext4' ? Math.round(fs.sizeKib * 0.05) : 0;
-  return { device: fs.device, type: fs.type, sizeKib: fs.sizeKib, usedKib, availKib: Math.max(0, fs.sizeKib - reserved - usedKib), mountpoint: fs.mountpoint };
+  return {
+    device: fs.device,
+    type: fs.type,
+    sizeKib: fs.sizeKib,
+    usedKib,
+    availKib: Math.max(0, fs.sizeKib - reserved - usedKib),
+    mountpoint: fs.mountpoint,
+  };
 }
 
 function df(model: DeviceModel, t: number): string {
@@ -143,7 +166,12 @@ function df(model: DeviceModel, t: number): string {
     // Every running container adds its overlay mount on top of the root filesystem.
     for (const c of model.containers) {
       if (c.removed || model.containerView(c, t).status !== 'running') continue;
-      rows.push({ ...root, device: 'overlay', type: 'overlay', mountpoint: `/var/lib/docker/overlay2/${c.spec.id}/merged` });
+      rows.push({
+        ...root,
+        device: 'overlay',
+        type: 'overlay',
+        mountpoint: `/var/lib/docker/overlay2/${c.spec.id}/merged`,
+      });
     }
   }
   const deviceWidth = Math.max(10, ...rows.map((r) => r.device.length));
@@ -152,7 +180,10 @@ function df(model: DeviceModel, t: number): string {
     const capacity = r.usedKib + r.availKib === 0 ? 0 : Math.ceil((r.usedKib * 100) / (r.usedKib + r.availKib));
     return `${r.device.padEnd(deviceWidth)} ${r.type.padEnd(typeWidth)} ${String(r.sizeKib).padStart(11)} ${String(r.usedKib).padStart(10)} ${String(r.availKib).padStart(10)} ${`${capacity}%`.padStart(8)} ${r.mountpoint}`;
   });
-  return [`${'Filesystem'.padEnd(deviceWidth)} ${'Type'.padEnd(typeWidth)} 1024-blocks       Used  Available Capacity Mounted on`, ...lines].join('\n');
+  return [
+    `${'Filesystem'.padEnd(deviceWidth)} ${'Type'.padEnd(typeWidth)} 1024-blocks       Used  Available Capacity Mounted on`,
+    ...lines,
+  ].join('\n');
 }
 
 export function metricsOutput(model: DeviceModel, t: number, script: string): string {
@@ -161,7 +192,10 @@ export function metricsOutput(model: DeviceModel, t: number, script: string): st
   let now = t;
   if (reused === null || !reused.includes(String(model.profile.bootTime))) {
     now = model.advanceTo(t + IN_COMMAND_SAMPLE_SECONDS);
-    parts.push(section('stat2', cpuLines(model).join('\n')), section('sample-seconds', String(IN_COMMAND_SAMPLE_SECONDS)));
+    parts.push(
+      section('stat2', cpuLines(model).join('\n')),
+      section('sample-seconds', String(IN_COMMAND_SAMPLE_SECONDS)),
+    );
   }
   const uptime = now - model.profile.bootTime;
   const idleSeconds = model.cpu.idle / USER_HZ;

@@ -22,7 +22,14 @@ export interface LinkRow {
 export function linkRows(model: DeviceModel, t: number): LinkRow[] {
   const rows: LinkRow[] = model.profile.interfaces.map((spec) => {
     const c = model.net.get(spec.name);
-    return { spec, rxBytes: c?.rxBytes ?? 0, txBytes: c?.txBytes ?? 0, rxPackets: c?.rxPackets ?? 0, txPackets: c?.txPackets ?? 0, rxDropped: c?.rxDropped ?? 0 };
+    return {
+      spec,
+      rxBytes: c?.rxBytes ?? 0,
+      txBytes: c?.txBytes ?? 0,
+      rxPackets: c?.rxPackets ?? 0,
+      txPackets: c?.txPackets ?? 0,
+      rxDropped: c?.rxDropped ?? 0,
+    };
   });
   for (const c of model.containers) {
     if (c.removed || model.containerView(c, t).status !== 'running') continue;
@@ -35,7 +42,19 @@ export function linkRows(model: DeviceModel, t: number): LinkRow[] {
     // Host-side veth MACs are random and locally administered.
     const mac = `ae:${id.slice(0, 2)}:${id.slice(2, 4)}:${id.slice(4, 6)}:${id.slice(6, 8)}:${id.slice(8, 10)}`;
     rows.push({
-      spec: { name: `veth${id.slice(20, 27)}`, linkType: 'ether', kind: 'veth', mac, mtu: 1500, master: bridge.name, up: true, carrier: true, addresses: [], rxBytesPerSecond: 0, txBytesPerSecond: 0 },
+      spec: {
+        name: `veth${id.slice(20, 27)}`,
+        linkType: 'ether',
+        kind: 'veth',
+        mac,
+        mtu: 1500,
+        master: bridge.name,
+        up: true,
+        carrier: true,
+        addresses: [],
+        rxBytesPerSecond: 0,
+        txBytesPerSecond: 0,
+      },
       // The host side receives what the container sends.
       rxBytes: Math.round(c.spec.netBytesPerSecond * 0.3 * seconds),
       txBytes: Math.round(c.spec.netBytesPerSecond * 0.7 * seconds),
@@ -74,8 +93,18 @@ function jsonAddress(a: InterfaceAddress, label: string): Record<string, unknown
 
 function linkInfo(spec: InterfaceSpec): Record<string, unknown> {
   if (spec.kind === undefined) return {};
-  const slave = spec.master === undefined ? {} : { info_slave_kind: 'bridge', info_slave_data: { state: 'forwarding', priority: 32, cost: 2 } };
-  if (spec.kind === 'tun') return { linkinfo: { info_kind: 'tun', info_data: { type: 'tap', pi: false, vnet_hdr: true, multi_queue: false, persist: false }, ...slave } };
+  const slave =
+    spec.master === undefined
+      ? {}
+      : { info_slave_kind: 'bridge', info_slave_data: { state: 'forwarding', priority: 32, cost: 2 } };
+  if (spec.kind === 'tun')
+    return {
+      linkinfo: {
+        info_kind: 'tun',
+        info_data: { type: 'tap', pi: false, vnet_hdr: true, multi_queue: false, persist: false },
+        ...slave,
+      },
+    };
   return { linkinfo: { info_kind: spec.kind, ...slave } };
 }
 
@@ -92,15 +121,32 @@ function jsonLink(row: LinkRow, index: number): Record<string, unknown> {
     group: 'default',
     txqlen: 1000,
     link_type: spec.linkType,
-    ...(spec.mac !== null && { address: spec.mac, broadcast: spec.linkType === 'loopback' ? '00:00:00:00:00:00' : 'ff:ff:ff:ff:ff:ff' }),
+    ...(spec.mac !== null && {
+      address: spec.mac,
+      broadcast: spec.linkType === 'loopback' ? '00:00:00:00:00:00' : 'ff:ff:ff:ff:ff:ff',
+    }),
     promiscuity: spec.master === undefined ? 0 : 1,
     min_mtu: spec.linkType === 'loopback' ? 0 : 68,
     max_mtu: spec.kind === undefined && spec.linkType === 'ether' ? 9216 : 65535,
     ...linkInfo(spec),
     addr_info: spec.addresses.map((a) => jsonAddress(a, spec.name)),
     stats64: {
-      rx: { bytes: Math.round(row.rxBytes), packets: Math.round(row.rxPackets), errors: 0, dropped: Math.round(row.rxDropped), over_errors: 0, multicast: Math.round(row.rxPackets / 400) },
-      tx: { bytes: Math.round(row.txBytes), packets: Math.round(row.txPackets), errors: 0, dropped: 0, carrier_errors: 0, collisions: 0 },
+      rx: {
+        bytes: Math.round(row.rxBytes),
+        packets: Math.round(row.rxPackets),
+        errors: 0,
+        dropped: Math.round(row.rxDropped),
+        over_errors: 0,
+        multicast: Math.round(row.rxPackets / 400),
+      },
+      tx: {
+        bytes: Math.round(row.txBytes),
+        packets: Math.round(row.txPackets),
+        errors: 0,
+        dropped: 0,
+        carrier_errors: 0,
+        collisions: 0,
+      },
     },
   };
 }
@@ -110,7 +156,10 @@ function textLinks(rows: readonly LinkRow[]): string {
   return rows
     .flatMap(({ spec }, index) => {
       const head = `${index + 1}: ${spec.name}: <${flags(spec).join(',')}> mtu ${spec.mtu} qdisc ${spec.linkType === 'ether' ? 'pfifo_fast' : 'noqueue'} state ${operState(spec)} qlen 1000`;
-      const link = spec.mac === null ? '    link/[65534] ' : `    link/${spec.linkType} ${spec.mac} brd ${spec.linkType === 'loopback' ? '00:00:00:00:00:00' : 'ff:ff:ff:ff:ff:ff'}`;
+      const link =
+        spec.mac === null
+          ? '    link/[65534] '
+          : `    link/${spec.linkType} ${spec.mac} brd ${spec.linkType === 'loopback' ? '00:00:00:00:00:00' : 'ff:ff:ff:ff:ff:ff'}`;
       const addresses = spec.addresses.flatMap((a) => [
         `    ${a.family} ${a.local}/${a.prefixlen}${a.broadcast ? ` brd ${a.broadcast}` : ''} scope ${a.scope}${a.family === 'inet' ? ` ${spec.name}` : ' '}`,
         '       valid_lft forever preferred_lft forever',
@@ -137,7 +186,9 @@ export function procNetDev(rows: readonly LinkRow[]): string {
 export function networkOutput(model: DeviceModel, t: number): string {
   const rows = linkRows(model, t);
   const { gateway, dev } = model.profile.defaultRoute;
-  const primary = model.profile.interfaces.find((i) => i.name === dev)?.addresses.find((a) => a.family === 'inet')?.local;
+  const primary = model.profile.interfaces
+    .find((i) => i.name === dev)
+    ?.addresses.find((a) => a.family === 'inet')?.local;
   // busybox ip on the Alpine router; iproute2 with JSON everywhere else.
   if (model.profile.role === 'router') {
     return [
@@ -148,7 +199,9 @@ export function networkOutput(model: DeviceModel, t: number): string {
       `${END_MARKER}\n`,
     ].join('');
   }
-  const route4 = [{ dst: 'default', gateway, dev, protocol: 'dhcp', ...(primary && { prefsrc: primary }), metric: 100, flags: [] }];
+  const route4 = [
+    { dst: 'default', gateway, dev, protocol: 'dhcp', ...(primary && { prefsrc: primary }), metric: 100, flags: [] },
+  ];
   return [
     section('addr-json', JSON.stringify(rows.map(jsonLink))),
     runSection('route4', JSON.stringify(route4)),

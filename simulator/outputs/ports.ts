@@ -21,9 +21,13 @@ export function portsOutput(model: DeviceModel, t: number): string {
       psLines.push(psLine(model, c, t));
       for (const p of parsePublishedPorts(c.spec.ports, (message) => new Error(message))) {
         if (p.host_port === undefined) continue;
-        const local = p.host_ip?.includes(':') ? `[${p.host_ip}]:${p.host_port}` : `${p.host_ip ?? '0.0.0.0'}:${p.host_port}`;
+        const local = p.host_ip?.includes(':')
+          ? `[${p.host_ip}]:${p.host_port}`
+          : `${p.host_ip ?? '0.0.0.0'}:${p.host_port}`;
         const state = p.protocol === 'udp' ? 'UNCONN' : 'LISTEN';
-        lines.push(`${p.protocol}   ${state} 0      4096  ${local.padStart(16)}  ${p.host_ip?.includes(':') ? '[::]:*' : '0.0.0.0:*'}    users:(("docker-proxy",pid=${pid++},fd=7))`);
+        lines.push(
+          `${p.protocol}   ${state} 0      4096  ${local.padStart(16)}  ${p.host_ip?.includes(':') ? '[::]:*' : '0.0.0.0:*'}    users:(("docker-proxy",pid=${pid++},fd=7))`,
+        );
       }
     }
   }

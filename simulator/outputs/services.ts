@@ -11,11 +11,13 @@ import { dice } from '../random.ts';
  */
 
 const FAILURE_CHANCE_PER_HOUR = 0.05;
-const FEATURES = '+PAM +AUDIT +SELINUX +APPARMOR +IMA +SMACK +SECCOMP +GCRYPT -GNUTLS +OPENSSL +ACL +BLKID +CURL +ELFUTILS +FIDO2 +IDN2 -IDN +IPTC +KMOD +LIBCRYPTSETUP +LIBFDISK +PCRE2 -PWQUALITY +P11KIT +QRENCODE +TPM2 +BZIP2 +LZ4 +XZ +ZLIB +ZSTD -BPF_FRAMEWORK -XKBCOMMON +UTMP +SYSVINIT default-hierarchy=unified';
+const FEATURES =
+  '+PAM +AUDIT +SELINUX +APPARMOR +IMA +SMACK +SECCOMP +GCRYPT -GNUTLS +OPENSSL +ACL +BLKID +CURL +ELFUTILS +FIDO2 +IDN2 -IDN +IPTC +KMOD +LIBCRYPTSETUP +LIBFDISK +PCRE2 -PWQUALITY +P11KIT +QRENCODE +TPM2 +BZIP2 +LZ4 +XZ +ZLIB +ZSTD -BPF_FRAMEWORK -XKBCOMMON +UTMP +SYSVINIT default-hierarchy=unified';
 
 /** LOAD, ACTIVE and SUB of a unit at `t`. */
 function unitState(model: DeviceModel, unit: UnitTemplate, index: number, t: number): [string, string, string] {
-  if (unit.fragile && dice(model.seed, 40 + index, Math.floor(t / 3600)) < FAILURE_CHANCE_PER_HOUR) return ['loaded', 'failed', 'failed'];
+  if (unit.fragile && dice(model.seed, 40 + index, Math.floor(t / 3600)) < FAILURE_CHANCE_PER_HOUR)
+    return ['loaded', 'failed', 'failed'];
   switch (unit.kind) {
     case 'daemon':
       return ['loaded', 'active', 'running'];
@@ -28,14 +30,18 @@ function unitState(model: DeviceModel, unit: UnitTemplate, index: number, t: num
   }
 }
 
-const byName = (a: string, b: string) => (a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0);
+const byName = (a: string, b: string) =>
+  a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0;
 
 function listUnits(model: DeviceModel, t: number): string {
   const units = model.profile.units.map((unit, index) => ({ unit, state: unitState(model, unit, index, t) }));
   units.sort((a, b) => byName(a.unit.name, b.unit.name));
   const width = Math.max(...units.map(({ unit }) => unit.name.length)) + 1;
   return units
-    .map(({ unit, state: [load, active, sub] }) => `${unit.name.padEnd(width)}${load.padEnd(10)}${active.padEnd(9)}${sub.padEnd(8)}${unit.description}`)
+    .map(
+      ({ unit, state: [load, active, sub] }) =>
+        `${unit.name.padEnd(width)}${load.padEnd(10)}${active.padEnd(9)}${sub.padEnd(8)}${unit.description}`,
+    )
     .join('\n');
 }
 
@@ -50,11 +56,13 @@ function listUnitFiles(model: DeviceModel): string {
   const names = [...files.keys()].sort(byName);
   const width = Math.max(...names.map((n) => n.length)) + 1;
   // VENDOR PRESET: what the distribution enables by default.
-  return names.map((name) => {
-    const state = files.get(name) ?? 'static';
-    const preset = state === 'enabled' || state === 'disabled' ? state : '-';
-    return `${name.padEnd(width)}${state.padEnd(16)}${preset}`;
-  }).join('\n');
+  return names
+    .map((name) => {
+      const state = files.get(name) ?? 'static';
+      const preset = state === 'enabled' || state === 'disabled' ? state : '-';
+      return `${name.padEnd(width)}${state.padEnd(16)}${preset}`;
+    })
+    .join('\n');
 }
 
 export function servicesOutput(model: DeviceModel, t: number): string {

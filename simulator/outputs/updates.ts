@@ -43,10 +43,18 @@ function metadataMtime(model: DeviceModel, t: number): string {
 
 function aptAnswer(model: DeviceModel, t: number, pending: Pending): string {
   const { rebootPackage } = model.profile.updates;
-  const lines = [...pending.packages].sort(byName).map((p) => `${p.name}/${p.origin} ${p.to} ${p.arch} [upgradable from: ${p.from}]`);
-  const reboot = rebootPackage === null ? 'unknown' : dice(model.seed, 52, pending.cycle) < REBOOT_CHANCE_PER_CYCLE ? 'yes' : 'no';
+  const lines = [...pending.packages]
+    .sort(byName)
+    .map((p) => `${p.name}/${p.origin} ${p.to} ${p.arch} [upgradable from: ${p.from}]`);
+  const reboot =
+    rebootPackage === null ? 'unknown' : dice(model.seed, 52, pending.cycle) < REBOOT_CHANCE_PER_CYCLE ? 'yes' : 'no';
   return [
-    runSection('apt', ['Listing...', ...lines].join('\n'), 0, '\nWARNING: apt does not have a stable CLI interface. Use with caution in scripts.\n'),
+    runSection(
+      'apt',
+      ['Listing...', ...lines].join('\n'),
+      0,
+      '\nWARNING: apt does not have a stable CLI interface. Use with caution in scripts.\n',
+    ),
     metadataMtime(model, t),
     section('reboot-required', reboot),
     // `cat reboot-required.pkgs; echo`
@@ -55,7 +63,9 @@ function aptAnswer(model: DeviceModel, t: number, pending: Pending): string {
 }
 
 function dnfAnswer(model: DeviceModel, t: number, pending: Pending): string {
-  const rows = [...pending.packages].sort(byName).map((p) => `${`${p.name}.${p.arch}`.padEnd(40)}${p.to.padEnd(32)}${p.origin}`);
+  const rows = [...pending.packages]
+    .sort(byName)
+    .map((p) => `${`${p.name}.${p.arch}`.padEnd(40)}${p.to.padEnd(32)}${p.origin}`);
   const advisories = pending.packages
     .filter((p) => p.security)
     .map((p, i) => `RLSA-2024:${8100 + i * 7} Important/Sec. ${p.name}-${p.to}.${p.arch}`);
@@ -70,14 +80,22 @@ function dnfAnswer(model: DeviceModel, t: number, pending: Pending): string {
 function apkAnswer(model: DeviceModel, t: number, pending: Pending): string {
   const lines = [...pending.packages]
     .sort(byName)
-    .map((p) => `${p.name}-${p.to} ${p.arch} {${p.apk?.origin ?? p.name}} (${p.apk?.license ?? 'unknown'}) [upgradable from: ${p.name}-${p.from}]`);
+    .map(
+      (p) =>
+        `${p.name}-${p.to} ${p.arch} {${p.apk?.origin ?? p.name}} (${p.apk?.license ?? 'unknown'}) [upgradable from: ${p.name}-${p.from}]`,
+    );
   return runSection('apk', lines.join('\n')) + metadataMtime(model, t);
 }
 
 export function updatesOutput(model: DeviceModel, t: number): string {
   const { packageManager, os } = model.profile;
   const pending = pendingUpdates(model, t);
-  const answer = packageManager === 'apt' ? aptAnswer(model, t, pending) : packageManager === 'dnf' ? dnfAnswer(model, t, pending) : apkAnswer(model, t, pending);
+  const answer =
+    packageManager === 'apt'
+      ? aptAnswer(model, t, pending)
+      : packageManager === 'dnf'
+        ? dnfAnswer(model, t, pending)
+        : apkAnswer(model, t, pending);
   // `cat /etc/os-release; echo`
   return `@@os-release\n${os.osRelease.join('\n')}\n\n${section('manager', packageManager)}${answer}${END_MARKER}\n`;
 }

@@ -20,7 +20,10 @@ function usableFactor(pool: PoolSpec): number {
 }
 
 function allocated(model: DeviceModel, pool: PoolSpec, t: number): number {
-  return Math.min(pool.sizeBytes * 0.92, pool.allocatedBytes + (pool.growthBytesPerHour * (t - model.startTime)) / 3600);
+  return Math.min(
+    pool.sizeBytes * 0.92,
+    pool.allocatedBytes + (pool.growthBytesPerHour * (t - model.startTime)) / 3600,
+  );
 }
 
 export interface DatasetUsage {
@@ -35,7 +38,9 @@ export function datasetUsage(model: DeviceModel, pool: PoolSpec, dataset: Datase
   const used = allocated(model, pool, t) * factor;
   // ZFS keeps 1/32 of the pool back (slop space).
   const available = Math.max(0, pool.sizeBytes * factor * (31 / 32) - used);
-  const subtree = pool.datasets.filter((d) => d.name === dataset.name || d.name.startsWith(`${dataset.name}/`)).reduce((sum, d) => sum + d.share, 0);
+  const subtree = pool.datasets
+    .filter((d) => d.name === dataset.name || d.name.startsWith(`${dataset.name}/`))
+    .reduce((sum, d) => sum + d.share, 0);
   return {
     used: Math.round(used * subtree),
     available: Math.round(available),
@@ -76,7 +81,13 @@ function wrapped(text: string): string {
   return lines.join('\n\t');
 }
 
-function scanInProgress(kind: 'scrub' | 'resilver', since: number, t: number, seconds: number, total: number): string[] {
+function scanInProgress(
+  kind: 'scrub' | 'resilver',
+  since: number,
+  t: number,
+  seconds: number,
+  total: number,
+): string[] {
   const fraction = Math.min(1, Math.max(0, (t - since) / seconds));
   const issued = total * fraction;
   const scanned = Math.min(total, issued * 1.12 + total * 0.01);
@@ -111,7 +122,15 @@ function poolView(model: DeviceModel, pool: PoolSpec, t: number): PoolView {
     // ZFS faults a device after persistent errors: here, once the drive fails by sector count.
     const deviceFaulted = realloc >= 100;
     if (deviceFaulted) faulted = true;
-    return [{ depth: 2, name, state: deviceFaulted ? 'FAULTED' : 'ONLINE', errors: [readErrors, 0, Math.floor(readErrors / 4)], ...(deviceFaulted && { note: 'too many errors' }) }];
+    return [
+      {
+        depth: 2,
+        name,
+        state: deviceFaulted ? 'FAULTED' : 'ONLINE',
+        errors: [readErrors, 0, Math.floor(readErrors / 4)],
+        ...(deviceFaulted && { note: 'too many errors' }),
+      },
+    ];
   });
   const health = resilvering || faulted ? 'DEGRADED' : 'ONLINE';
   const rows: VdevRow[] = [
@@ -128,14 +147,17 @@ function poolView(model: DeviceModel, pool: PoolSpec, t: number): PoolView {
   if (resilvering) scan = scanInProgress('resilver', resilver.startedAt, t, resilver.seconds, total);
   else if (t >= nextScrubStart) scan = scanInProgress('scrub', nextScrubStart, t, pool.lastScrubSeconds, total);
   else if (resilver !== undefined && resilver.startedAt + resilver.seconds > lastScrubEnd) {
-    scan = [`resilvered ${zfsNice(total)} in ${zfsDuration(resilver.seconds)} with 0 errors on ${ctime(resilver.startedAt + resilver.seconds)}`];
+    scan = [
+      `resilvered ${zfsNice(total)} in ${zfsDuration(resilver.seconds)} with 0 errors on ${ctime(resilver.startedAt + resilver.seconds)}`,
+    ];
   } else scan = [`scrub repaired 0B in ${zfsDuration(pool.lastScrubSeconds)} with 0 errors on ${ctime(lastScrubEnd)}`];
 
   if (resilvering) {
     return {
       health,
       rows,
-      status: 'One or more devices is currently being resilvered.  The pool will continue to function, possibly in a degraded state.',
+      status:
+        'One or more devices is currently being resilvered.  The pool will continue to function, possibly in a degraded state.',
       action: 'Wait for the resilver to complete.',
       scan,
     };
@@ -144,7 +166,8 @@ function poolView(model: DeviceModel, pool: PoolSpec, t: number): PoolView {
     return {
       health,
       rows,
-      status: 'One or more devices are faulted in response to persistent errors. Sufficient replicas exist for the pool to continue functioning in a degraded state.',
+      status:
+        'One or more devices are faulted in response to persistent errors. Sufficient replicas exist for the pool to continue functioning in a degraded state.',
       action: "Replace the faulted device, or use 'zpool clear' to mark the device repaired.",
       see: 'https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-K4',
       scan,
@@ -154,8 +177,10 @@ function poolView(model: DeviceModel, pool: PoolSpec, t: number): PoolView {
     return {
       health,
       rows,
-      status: 'One or more devices has experienced an unrecoverable error.  An attempt was made to correct the error.  Applications are unaffected.',
-      action: "Determine if the device needs to be replaced, and clear the errors using 'zpool clear' or replace the device with 'zpool replace'.",
+      status:
+        'One or more devices has experienced an unrecoverable error.  An attempt was made to correct the error.  Applications are unaffected.',
+      action:
+        "Determine if the device needs to be replaced, and clear the errors using 'zpool clear' or replace the device with 'zpool replace'.",
       see: 'https://openzfs.github.io/openzfs-docs/msg/ZFS-8000-9P',
       scan,
     };
@@ -259,12 +284,29 @@ export function zfsOutput(model: DeviceModel, t: number): string {
   const poolRows = viewed.map(({ pool, view }) => {
     const alloc = Math.round(allocated(model, pool, t));
     const capacity = Math.floor((alloc * 100) / pool.sizeBytes);
-    return [pool.name, pool.sizeBytes, alloc, pool.sizeBytes - alloc, pool.fragmentationPercent, capacity, '1.00', view.health].join('\t');
+    return [
+      pool.name,
+      pool.sizeBytes,
+      alloc,
+      pool.sizeBytes - alloc,
+      pool.fragmentationPercent,
+      capacity,
+      '1.00',
+      view.health,
+    ].join('\t');
   });
   const datasetRows = pools.flatMap((pool) =>
     pool.datasets.map((dataset) => {
       const usage = datasetUsage(model, pool, dataset, t);
-      return [dataset.name, dataset.type, usage.used, usage.available, usage.referenced, dataset.type === 'volume' ? '-' : dataset.mountpoint, dataset.compressratio].join('\t');
+      return [
+        dataset.name,
+        dataset.type,
+        usage.used,
+        usage.available,
+        usage.referenced,
+        dataset.type === 'volume' ? '-' : dataset.mountpoint,
+        dataset.compressratio,
+      ].join('\t');
     }),
   );
   return [

@@ -42,11 +42,39 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     fleet = await startFleet({ count: 5, seed: 3, host: '127.0.0.1', firstPort: 0, dir: testDir(uniqueName('fleet')) });
     sys = await startTestSystem();
     alerts = new AlertService(sys.store);
-    const base = { auth_method: 'key' as const, device_type: 'linux' as const, tags: [], location: null, description: null, monitoring_enabled: false };
-    await sys.devices.create({ ...base, hostname: 'nas01', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath }, owner);
+    const base = {
+      auth_method: 'key' as const,
+      device_type: 'linux' as const,
+      tags: [],
+      location: null,
+      description: null,
+      monitoring_enabled: false,
+    };
+    await sys.devices.create(
+      {
+        ...base,
+        hostname: 'nas01',
+        address: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.username,
+        identity_file: sshd.clientKeyPath,
+      },
+      owner,
+    );
     const router = fleet.devices.find((d) => d.profile.role === 'router')!;
-    await sys.devices.create({ ...base, hostname: router.hostname, address: router.address, port: router.port, username: fleet.username, identity_file: fleet.clientKeyPath }, owner);
-    for (const hostname of ['nas01', router.hostname]) await sys.collection.read(hostname, 'capabilities', { forceRefresh: true }, owner);
+    await sys.devices.create(
+      {
+        ...base,
+        hostname: router.hostname,
+        address: router.address,
+        port: router.port,
+        username: fleet.username,
+        identity_file: fleet.clientKeyPath,
+      },
+      owner,
+    );
+    for (const hostname of ['nas01', router.hostname])
+      await sys.collection.read(hostname, 'capabilities', { forceRefresh: true }, owner);
     browser = await launchChromium();
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
   });
@@ -70,13 +98,27 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     assert.deepEqual(await tabsOf(router.hostname), ['Metrics', 'Network', 'Updates', 'Capabilities', 'Config']);
     await screenshot(page, 'device-tabs-router');
     await page.goto(`${sys.apiUrl}/devices/${router.hostname}/containers`);
-    await page.getByText(`${router.hostname} has no such section, or lacks what it needs (see Capabilities).`).waitFor();
+    await page
+      .getByText(`${router.hostname} has no such section, or lacks what it needs (see Capabilities).`)
+      .waitFor();
     // This machine has docker, but no SMART tools, ZFS, systemd as PID 1 or Proxmox.
-    assert.deepEqual(await tabsOf('nas01'), ['Metrics', 'Containers', 'Stacks', 'Proxy', 'Network', 'Updates', 'Capabilities', 'Config']);
+    assert.deepEqual(await tabsOf('nas01'), [
+      'Metrics',
+      'Containers',
+      'Stacks',
+      'Proxy',
+      'Network',
+      'Updates',
+      'Capabilities',
+      'Config',
+    ]);
   });
 
   const rendered = (fields: Record<string, unknown>) => renderProxyConf(ProxyConfRequest.parse(fields)).content;
-  const confRow = (file: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${file.replace(/\./g, '\\.')}`) }) });
+  const confRow = (file: string) =>
+    page
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${file.replace(/\./g, '\\.')}`) }) });
   const form = () => page.getByRole('form', { name: 'New proxy conf' });
   const outcome = () => page.getByRole('status', { name: 'Outcome of the change' });
   /** The held operation's page, reached by the outcome's link: a person types the phrase there. */
@@ -89,9 +131,12 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     await page.getByRole('heading', { name: 'Result' }).waitFor();
   };
 
-  test('the Proxy tab lists confs with their upstreams and flags a missing one; the form shows the API\'s field errors, then creates a conf and shows each step', async () => {
+  test("the Proxy tab lists confs with their upstreams and flags a missing one; the form shows the API's field errors, then creates a conf and shows each step", async () => {
     // Placed by hand: a subfolder conf for a container that does not exist.
-    writeFileSync(path.join(proxy.confDir, 'photos.subfolder.conf'), rendered({ name: 'photos', kind: 'subfolder', upstream_app: 'immich', upstream_port: 2283 }));
+    writeFileSync(
+      path.join(proxy.confDir, 'photos.subfolder.conf'),
+      rendered({ name: 'photos', kind: 'subfolder', upstream_app: 'immich', upstream_port: 2283 }),
+    );
     proxy.setUpstreams({ grafana: 302 });
     await page.getByRole('navigation', { name: 'nas01 sections' }).getByRole('link', { name: 'Proxy' }).click();
     await page.getByLabel('Conf directory').fill(proxy.confDir);
@@ -99,7 +144,10 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     await confRow('photos.subfolder.conf').waitFor();
     assert.match((await confRow('photos.subfolder.conf').textContent()) ?? '', /\/photos.*immich:2283\s*missing/);
     const insight = page.locator('.insights li').filter({ hasText: 'photos.subfolder.conf' });
-    assert.match((await insight.textContent()) ?? '', /warning.*proxies to immich:2283, but no container immich exists/);
+    assert.match(
+      (await insight.textContent()) ?? '',
+      /warning.*proxies to immich:2283, but no container immich exists/,
+    );
 
     // Nothing checked in the browser: the API's 400 names the fields.
     await form().getByLabel('App name').fill('grafana');
@@ -109,7 +157,11 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     assert.equal(await form().getByLabel('Container').getAttribute('aria-invalid'), 'true');
     assert.equal(await form().getByLabel('Port').getAttribute('aria-invalid'), 'true');
     assert.equal(await form().getByLabel('App name').getAttribute('aria-invalid'), null);
-    assert.equal(await form().locator('.field-error').count(), 2, await form().locator('.field-error').allTextContents().then(String));
+    assert.equal(
+      await form().locator('.field-error').count(),
+      2,
+      await form().locator('.field-error').allTextContents().then(String),
+    );
     await screenshot(page, 'proxy-field-errors');
     assert.equal(existsSync(path.join(proxy.confDir, 'grafana.subdomain.conf')), false);
 
@@ -117,7 +169,9 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     await form().getByLabel('Port').fill('3000');
     await form().getByLabel('WebSockets').check();
     await form().getByRole('button', { name: 'Create conf' }).click();
-    await outcome().getByRole('heading', { name: /grafana\.subdomain\.conf: completed/ }).waitFor();
+    await outcome()
+      .getByRole('heading', { name: /grafana\.subdomain\.conf: completed/ })
+      .waitFor();
     const steps = (await outcome().textContent()) ?? '';
     assert.match(steps, /Validated\s*ok\s*nginx -t.*syntax is ok/s);
     assert.match(steps, /Reloaded\s*ok\s*nginx -s reload/);
@@ -129,7 +183,7 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     await screenshot(page, 'proxy-created');
   });
 
-  test('replacing a conf is held: the link leads to the phrase; once released, nginx -t fails and the tab shows it reverted with nginx\'s words', async () => {
+  test("replacing a conf is held: the link leads to the phrase; once released, nginx -t fails and the tab shows it reverted with nginx's words", async () => {
     const tab = page.url();
     await form().getByLabel('App name').fill('grafana');
     await form().getByLabel('Container').fill('grafana');
@@ -142,9 +196,15 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     assert.match((await page.locator('pre.command-block').textContent()) ?? '', /^mv -f -- /);
 
     await page.goto(tab);
-    const reverted = page.getByRole('list', { name: 'Proxy conf changes' }).getByRole('listitem').filter({ hasText: 'reverted' });
+    const reverted = page
+      .getByRole('list', { name: 'Proxy conf changes' })
+      .getByRole('listitem')
+      .filter({ hasText: 'reverted' });
     await reverted.waitFor();
-    assert.match((await reverted.textContent()) ?? '', /create grafana\.subdomain\.conf.*nginx: \[emerg\] open\(\) "\/config\/nginx\/authelia-server\.conf" failed \(2: No such file or directory\).*the previous conf \(version \d+\) was put back/s);
+    assert.match(
+      (await reverted.textContent()) ?? '',
+      /create grafana\.subdomain\.conf.*nginx: \[emerg\] open\(\) "\/config\/nginx\/authelia-server\.conf" failed \(2: No such file or directory\).*the previous conf \(version \d+\) was put back/s,
+    );
     await screenshot(page, 'proxy-reverted');
   });
 
@@ -158,11 +218,15 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     await confRow('grafana.subdomain.conf').waitFor();
     await confRow('photos.subfolder.conf').waitFor({ state: 'detached' });
     assert.equal(existsSync(path.join(proxy.confDir, 'photos.subfolder.conf')), false);
-    await page.getByRole('list', { name: 'Proxy conf changes' }).getByRole('listitem').filter({ hasText: /completed\s*remove photos\.subfolder\.conf/ }).waitFor();
+    await page
+      .getByRole('list', { name: 'Proxy conf changes' })
+      .getByRole('listitem')
+      .filter({ hasText: /completed\s*remove photos\.subfolder\.conf/ })
+      .waitFor();
     assert.equal(await page.locator('.insights li').filter({ hasText: 'photos.subfolder.conf' }).count(), 0);
   });
 
-  test('alert rules are added (the API\'s field errors shown) and deleted; channels added, removed, and test-sent to a real receiver', async () => {
+  test("alert rules are added (the API's field errors shown) and deleted; channels added, removed, and test-sent to a real receiver", async () => {
     await page.goto(`${sys.apiUrl}/alerts`);
     const ruleForm = page.getByRole('form', { name: 'Add an alert rule' });
     await ruleForm.getByLabel('Name').fill('devices down');
@@ -178,14 +242,23 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     const rules = page.getByRole('list', { name: 'Alert rules' });
     const rule = rules.getByRole('listitem').filter({ hasText: 'devices down' });
     await rule.waitFor();
-    assert.match((await rule.textContent()) ?? '', /device_status, after 120 s, \{"states":\["offline","unreachable"\]\}/);
+    assert.match(
+      (await rule.textContent()) ?? '',
+      /device_status, after 120 s, \{"states":\["offline","unreachable"\]\}/,
+    );
     const stored = (await alerts.rules()).find((r) => r.name === 'devices down');
-    assert.deepEqual([stored?.source, stored?.for_seconds, stored?.match], ['device_status', 120, { states: ['offline', 'unreachable'] }]);
+    assert.deepEqual(
+      [stored?.source, stored?.for_seconds, stored?.match],
+      ['device_status', 120, { states: ['offline', 'unreachable'] }],
+    );
 
     await rule.getByRole('button', { name: 'delete devices down' }).click();
     await rule.getByRole('button', { name: 'Delete rule devices down' }).click();
     await rule.waitFor({ state: 'detached' });
-    assert.equal((await alerts.rules()).some((r) => r.name === 'devices down'), false);
+    assert.equal(
+      (await alerts.rules()).some((r) => r.name === 'devices down'),
+      false,
+    );
 
     const channelForm = page.getByRole('form', { name: 'Add a channel' });
     await channelForm.getByLabel('Name').fill('phone');
@@ -197,10 +270,20 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     await channelForm.getByLabel('URL').fill('https://ntfy.example/homelab');
     await channelForm.getByLabel('Token or secret').fill('tk_secret_value');
     await channelForm.getByRole('button', { name: 'Add channel' }).click();
-    const channel = page.getByRole('list', { name: 'Alert channels' }).getByRole('listitem').filter({ hasText: 'phone' });
+    const channel = page
+      .getByRole('list', { name: 'Alert channels' })
+      .getByRole('listitem')
+      .filter({ hasText: 'phone' });
     await channel.waitFor();
-    assert.match((await channel.textContent()) ?? '', /phone\s*ntfy\s*https:\/\/ntfy\.example\/homelab \(with a secret\)/);
-    assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /tk_secret_value/, 'the secret is never shown');
+    assert.match(
+      (await channel.textContent()) ?? '',
+      /phone\s*ntfy\s*https:\/\/ntfy\.example\/homelab \(with a secret\)/,
+    );
+    assert.doesNotMatch(
+      (await page.locator('main').textContent()) ?? '',
+      /tk_secret_value/,
+      'the secret is never shown',
+    );
     await channel.getByRole('button', { name: 'remove phone' }).click();
     await channel.getByRole('button', { name: 'Remove channel phone' }).click();
     await channel.waitFor({ state: 'detached' });
@@ -225,27 +308,40 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
       await channelForm.getByLabel('Token or secret').fill('shared-secret');
       await channelForm.getByRole('button', { name: 'Add channel' }).click();
       await page.getByRole('button', { name: 'send a test to hook' }).click();
-      await page.getByRole('status', { name: 'test of hook' }).filter({ hasText: 'delivered the receiver answered 204' }).waitFor();
+      await page
+        .getByRole('status', { name: 'test of hook' })
+        .filter({ hasText: 'delivered the receiver answered 204' })
+        .waitFor();
       assert.equal(received.length, 1);
       const sent = JSON.parse(received[0]!.body) as { event: string; rule: string; message: string };
       assert.deepEqual([sent.event, sent.rule], ['alert.firing', 'test notification']);
       assert.match(sent.message, /test notification to channel hook/);
-      assert.equal(received[0]!.headers['x-infra-signature-256'], `sha256=${createHmac('sha256', 'shared-secret').update(received[0]!.body).digest('hex')}`);
+      assert.equal(
+        received[0]!.headers['x-infra-signature-256'],
+        `sha256=${createHmac('sha256', 'shared-secret').update(received[0]!.body).digest('hex')}`,
+      );
       await screenshot(page, 'alert-settings');
     } finally {
       await new Promise((resolve) => receiver.close(resolve));
     }
     // Nobody listens there now: the answer says why it was not delivered.
     await page.getByRole('button', { name: 'send a test to hook' }).click();
-    await page.getByRole('status', { name: 'test of hook' }).filter({ hasText: /not delivered the receiver could not be reached: .*ECONNREFUSED/ }).waitFor();
+    await page
+      .getByRole('status', { name: 'test of hook' })
+      .filter({ hasText: /not delivered the receiver could not be reached: .*ECONNREFUSED/ })
+      .waitFor();
     assert.equal(received.length, 1);
     await alerts.deleteChannel((await alerts.channels())[0]!.id);
   });
 
-  test('alert controls follow the token\'s scopes: admin without confirm sees channels but cannot change them; operate sees neither controls nor channels', async () => {
+  test("alert controls follow the token's scopes: admin without confirm sees channels but cannot change them; operate sees neither controls nor channels", async () => {
     await alerts.createChannel({ name: 'pager', kind: 'webhook', url: 'https://hooks.example/infra' });
-    const admin = (await sys.tokens.create({ name: 'admin-only', scopes: ['admin'], expires_in_days: null }, LOCAL_OWNER)).token;
-    const agent = (await sys.tokens.create({ name: 'claude', scopes: ['read', 'operate'], expires_in_days: null }, LOCAL_OWNER)).token;
+    const admin = (
+      await sys.tokens.create({ name: 'admin-only', scopes: ['admin'], expires_in_days: null }, LOCAL_OWNER)
+    ).token;
+    const agent = (
+      await sys.tokens.create({ name: 'claude', scopes: ['read', 'operate'], expires_in_days: null }, LOCAL_OWNER)
+    ).token;
     const signIn = async (token: string) => {
       const signed = await (await browser.newContext()).newPage();
       await signed.goto(`${sys.apiUrl}/alerts`);
@@ -260,15 +356,36 @@ describe('web console: proxy confs, tabs by capability, alert settings', () => {
     await asAdmin.getByText('Adding, testing or removing a channel takes the admin and confirm scopes').waitFor();
     assert.equal(await asAdmin.getByRole('button', { name: 'remove pager' }).isDisabled(), true);
     assert.equal(await asAdmin.getByRole('button', { name: 'send a test to pager' }).isDisabled(), true);
-    assert.equal(await asAdmin.getByRole('form', { name: 'Add a channel' }).getByRole('button', { name: 'Add channel' }).isDisabled(), true);
-    assert.equal(await asAdmin.getByRole('form', { name: 'Add an alert rule' }).getByRole('button', { name: 'Add rule' }).isDisabled(), false, 'rules are an admin\'s');
-    assert.equal(await asAdmin.getByRole('alert').count(), 0, (await asAdmin.getByRole('alert').allTextContents()).join());
+    assert.equal(
+      await asAdmin
+        .getByRole('form', { name: 'Add a channel' })
+        .getByRole('button', { name: 'Add channel' })
+        .isDisabled(),
+      true,
+    );
+    assert.equal(
+      await asAdmin
+        .getByRole('form', { name: 'Add an alert rule' })
+        .getByRole('button', { name: 'Add rule' })
+        .isDisabled(),
+      false,
+      "rules are an admin's",
+    );
+    assert.equal(
+      await asAdmin.getByRole('alert').count(),
+      0,
+      (await asAdmin.getByRole('alert').allTextContents()).join(),
+    );
     await screenshot(asAdmin, 'alert-settings-admin-only');
     await asAdmin.context().close();
 
     const asAgent = await signIn(agent);
     await asAgent.getByRole('heading', { name: 'Rules' }).waitFor();
-    assert.equal(await asAgent.getByRole('heading', { name: 'Channels' }).count(), 0, 'channels are read with admin only');
+    assert.equal(
+      await asAgent.getByRole('heading', { name: 'Channels' }).count(),
+      0,
+      'channels are read with admin only',
+    );
     assert.equal(await asAgent.getByRole('form').count(), 0, 'no rule or channel form');
     assert.equal(await asAgent.getByRole('alert').count(), 0, 'nothing asked that the token would be refused');
     await asAgent.context().close();

@@ -35,7 +35,18 @@ describe('web console: compose stacks', () => {
     chownSync(stacksDir, uid, gid);
     webPort = await freePort();
     sys = await startTestSystem();
-    await sys.devices.create(DeviceCreate.parse({ hostname: 'dock', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', monitoring_enabled: false }), owner);
+    await sys.devices.create(
+      DeviceCreate.parse({
+        hostname: 'dock',
+        address: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.username,
+        identity_file: sshd.clientKeyPath,
+        auth_method: 'key',
+        monitoring_enabled: false,
+      }),
+      owner,
+    );
     await sys.devices.update('dock', { stacks_dir: stacksDir }, owner);
     await sys.collection.read('dock', 'capabilities', { forceRefresh: true }, owner);
     browser = await launchChromium();
@@ -57,7 +68,11 @@ services:
       test: ["CMD", "/whoami", "--help"]
 `;
   const outcome = () => page.getByRole('status', { name: 'Outcome of the stack change' });
-  const row = (name: string) => page.getByRole('table', { name: 'Stacks' }).getByRole('row').filter({ has: page.getByRole('rowheader', { name }) });
+  const row = (name: string) =>
+    page
+      .getByRole('table', { name: 'Stacks' })
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name }) });
 
   test('a stack deployed from a pasted compose file is listed with its service, image, image id, state and port', async () => {
     await page.goto(`${sys.apiUrl}/devices/dock`);
@@ -73,7 +88,10 @@ services:
 
     await row('whoami').waitFor();
     const listed = (await row('whoami').textContent()) ?? '';
-    assert.match(listed, new RegExp(`running\\s*web traefik/whoami:v1\\.10 [0-9a-f]{12} running \\(healthy\\) .*${webPort}`));
+    assert.match(
+      listed,
+      new RegExp(`running\\s*web traefik/whoami:v1\\.10 [0-9a-f]{12} running \\(healthy\\) .*${webPort}`),
+    );
     await screenshot(page, 'stacks-deployed');
   });
 
@@ -82,7 +100,10 @@ services:
     await row('whoami').getByRole('button', { name: 'show whoami' }).click();
     const detail = page.getByRole('article', { name: 'Stack whoami' });
     // Shown since the deploy: read again, with the env file written behind the console's back.
-    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/devices/dock/stacks/whoami')), page.getByRole('button', { name: 'Read again' }).click()]);
+    await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/devices/dock/stacks/whoami')),
+      page.getByRole('button', { name: 'Read again' }).click(),
+    ]);
     await detail.getByLabel('compose file').waitFor();
     assert.equal(await detail.getByLabel('compose file').textContent(), whoami());
     assert.match((await detail.getByRole('list', { name: 'env files' }).textContent()) ?? '', /\.env: DB_PASSWORD, TZ/);
@@ -96,21 +117,35 @@ services:
     await tagForm.getByRole('button', { name: 'Update tag' }).click();
     await outcome().getByRole('heading', { name: 'update whoami: reverted' }).waitFor();
     const reverted = (await outcome().textContent()) ?? '';
-    assert.match(reverted, /web exited with code 1; the previous file and image digests were restored and the stack runs again/);
+    assert.match(
+      reverted,
+      /web exited with code 1; the previous file and image digests were restored and the stack runs again/,
+    );
     assert.match(reverted, /Logs of the failing service.*fatal: configuration version 2 is not supported/s);
     assert.match(reverted, /-    image: traefik\/whoami:v1\.10\n\+    image: traefik\/whoami:broken/);
-    assert.equal(readFileSync(path.join(stacksDir, 'whoami', 'compose.yaml'), 'utf8'), whoami(), 'the previous file is back');
+    assert.equal(
+      readFileSync(path.join(stacksDir, 'whoami', 'compose.yaml'), 'utf8'),
+      whoami(),
+      'the previous file is back',
+    );
     await screenshot(page, 'stacks-reverted');
 
     await tagForm.getByLabel('New tag').fill('1;reboot');
     await tagForm.getByRole('button', { name: 'Update tag' }).click();
     await outcome().getByRole('heading', { name: 'update whoami: refused' }).waitFor();
     assert.match((await outcome().textContent()) ?? '', /\(unsafe_name\)/);
-    await Promise.all([page.waitForResponse((r) => r.url().includes('/api/devices/dock/stacks?')), page.getByRole('button', { name: 'Read again' }).click()]);
-    assert.match((await row('whoami').textContent()) ?? '', new RegExp(`running\\s*web \\S+ ${imageId} running`), 'running again on the image it ran before the update');
+    await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/devices/dock/stacks?')),
+      page.getByRole('button', { name: 'Read again' }).click(),
+    ]);
+    assert.match(
+      (await row('whoami').textContent()) ?? '',
+      new RegExp(`running\\s*web \\S+ ${imageId} running`),
+      'running again on the image it ran before the update',
+    );
   });
 
-  test('remove is held: the outcome links to the operation, where a person\'s phrase lets it take the stack away', async () => {
+  test("remove is held: the outcome links to the operation, where a person's phrase lets it take the stack away", async () => {
     const tab = page.url();
     await row('whoami').getByRole('button', { name: 'remove whoami' }).click();
     await outcome().getByText('remove whoami waits for a person to type its phrase').waitFor();
@@ -128,7 +163,10 @@ services:
     await page.goto(tab);
     const empty = page.getByText('No compose stack on dock.');
     for (let read = 0; read < 50 && !(await empty.isVisible()); read++) {
-      await Promise.all([page.waitForResponse((r) => r.url().includes('/api/devices/dock/stacks?')), page.getByRole('button', { name: 'Read again' }).click()]);
+      await Promise.all([
+        page.waitForResponse((r) => r.url().includes('/api/devices/dock/stacks?')),
+        page.getByRole('button', { name: 'Read again' }).click(),
+      ]);
     }
     await empty.waitFor();
     assert.ok(!existsSync(path.join(stacksDir, 'whoami')), 'the stack directory is gone');

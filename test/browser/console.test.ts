@@ -65,7 +65,10 @@ describe('web console', () => {
     // The watcher workflow ends with its device; otherwise it would outlive this stack on the shared server.
     if (await sys?.devices.get('watched').catch(() => null)) {
       await sys.devices.remove('watched', owner);
-      await sys.client.workflow.getHandle(sys.watchers.workflowId('watched')).result().catch(() => undefined);
+      await sys.client.workflow
+        .getHandle(sys.watchers.workflowId('watched'))
+        .result()
+        .catch(() => undefined);
     }
     await sys?.stop();
     await sshd?.stop();
@@ -86,36 +89,66 @@ describe('web console', () => {
     assert.match(asset.headers.get('cache-control') ?? '', /max-age=31536000, immutable/);
     assert.equal(asset.headers.get('content-encoding'), 'gzip', 'fetch accepts gzip: the build compressed the scripts');
     assert.match(asset.headers.get('content-type') ?? '', /javascript/);
-    const plain = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(`${sys.apiUrl}${script}`, (res) => resolve(res.resume())).on('error', reject));
-    assert.equal(plain.headers['content-encoding'], undefined, 'a client that does not accept gzip gets the plain file');
+    const plain = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get(`${sys.apiUrl}${script}`, (res) => resolve(res.resume())).on('error', reject),
+    );
+    assert.equal(
+      plain.headers['content-encoding'],
+      undefined,
+      'a client that does not accept gzip gets the plain file',
+    );
     assert.match(plain.headers['cache-control'] ?? '', /immutable/);
 
     const clientRoute = await fetch(`${sys.apiUrl}/operations/6f1c0000-0000-4000-8000-000000000000`);
     assert.equal(clientRoute.status, 200);
     assert.equal(await clientRoute.text(), html, 'the PUBLIC_URL link target loads the app');
-    assert.equal((await fetch(`${sys.apiUrl}/devices/nas01.lan/containers`)).status, 200, 'a dotted hostname is a client route, not a file');
+    assert.equal(
+      (await fetch(`${sys.apiUrl}/devices/nas01.lan/containers`)).status,
+      200,
+      'a dotted hostname is a client route, not a file',
+    );
     assert.equal((await fetch(`${sys.apiUrl}/assets/missing-0000.js`)).status, 404);
     const apiMiss = await apiRequest(sys.apiUrl!, 'GET', '/api/nothing-here');
     assert.equal(apiMiss.status, 404);
     assert.equal(apiMiss.body.error.code, 'not_found');
-    assert.equal((await fetch(`${sys.apiUrl}/openapi.json`)).headers.get('content-type')?.startsWith('application/json'), true);
-    assert.equal((await getWithHost(sys.apiUrl!, '/', 'evil.example')).status, 403, 'the host check guards the console too');
-    assert.deepEqual((await apiRequest(sys.apiUrl!, 'GET', '/api/whoami')).body, { id: 'local', name: 'local owner', kind: 'local_owner', scopes: ['read', 'operate', 'confirm', 'admin'], tokens_required: false });
+    assert.equal(
+      (await fetch(`${sys.apiUrl}/openapi.json`)).headers.get('content-type')?.startsWith('application/json'),
+      true,
+    );
+    assert.equal(
+      (await getWithHost(sys.apiUrl!, '/', 'evil.example')).status,
+      403,
+      'the host check guards the console too',
+    );
+    assert.deepEqual((await apiRequest(sys.apiUrl!, 'GET', '/api/whoami')).body, {
+      id: 'local',
+      name: 'local owner',
+      kind: 'local_owner',
+      scopes: ['read', 'operate', 'confirm', 'admin'],
+      tokens_required: false,
+    });
   });
 
   test('the fleet page lists every device with its figures, says why a failing one fails, filters by tag, and follows changes live', async () => {
     await page.goto(`${sys.apiUrl}/`);
-    const row = (hostname: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${hostname}\\b`) }) });
+    const row = (hostname: string) =>
+      page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${hostname}\\b`) }) });
     await row('nas01').waitFor();
     assert.equal(await page.locator('tbody tr').count(), 3);
     const cpu = Number(await row('nas01').getByRole('meter', { name: 'CPU of nas01' }).getAttribute('aria-valuenow'));
     assert.ok(cpu >= 0 && cpu <= 100, `cpu ${cpu}`);
-    assert.ok(Number(await row('nas01').getByRole('meter', { name: 'memory of nas01' }).getAttribute('aria-valuenow')) > 0);
-    assert.ok(Number(await row('nas01').getByRole('meter', { name: 'fullest filesystem of nas01' }).getAttribute('aria-valuenow')) > 0);
-    assert.match(await row('nas01').textContent() ?? '', /3\/4 running/);
-    assert.match(await row('nas01').textContent() ?? '', /\d+\.\d\d \/ \d+\.\d\d \/ \d+\.\d\d/, 'load 1/5/15');
-    assert.match(await row('ghost').textContent() ?? '', /auth failed/);
-    assert.match(await row('ghost').textContent() ?? '', /key_missing/, 'a failing device says why');
+    assert.ok(
+      Number(await row('nas01').getByRole('meter', { name: 'memory of nas01' }).getAttribute('aria-valuenow')) > 0,
+    );
+    assert.ok(
+      Number(
+        await row('nas01').getByRole('meter', { name: 'fullest filesystem of nas01' }).getAttribute('aria-valuenow'),
+      ) > 0,
+    );
+    assert.match((await row('nas01').textContent()) ?? '', /3\/4 running/);
+    assert.match((await row('nas01').textContent()) ?? '', /\d+\.\d\d \/ \d+\.\d\d \/ \d+\.\d\d/, 'load 1/5/15');
+    assert.match((await row('ghost').textContent()) ?? '', /auth failed/);
+    assert.match((await row('ghost').textContent()) ?? '', /key_missing/, 'a failing device says why');
     await screenshot(page, 'fleet');
 
     await page.getByLabel('Tag').selectOption('storage');
@@ -124,10 +157,15 @@ describe('web console', () => {
     await page.getByLabel('Tag').selectOption('');
 
     // At phone width (and in the dark theme) rows become cards: nothing wider than the screen.
-    const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' })).newPage();
+    const phone = await (
+      await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' })
+    ).newPage();
     await phone.goto(`${sys.apiUrl}/`);
     await phone.getByRole('rowheader', { name: /^nas01\b/ }).waitFor();
-    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scrolling');
+    assert.ok(
+      await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+      'no sideways scrolling',
+    );
     await screenshot(phone, 'fleet-phone-dark');
     await phone.context().close();
 
@@ -145,28 +183,38 @@ describe('web console', () => {
     await cpu.locator('canvas').waitFor();
     await page.getByText(/^4 points/).waitFor();
     const usage = cpu.getByRole('row', { name: /^usage/ });
-    assert.match((await usage.textContent())?.trim() ?? '', /^usage(\d+(\.\d)? %){4}$/, 'min, max, avg and last of the series');
+    assert.match(
+      (await usage.textContent())?.trim() ?? '',
+      /^usage(\d+(\.\d)? %){4}$/,
+      'min, max, avg and last of the series',
+    );
     // The series line is drawn: the canvas holds pixels of its colour (#3b82f6).
     const drawn = await cpu.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
       const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
       let n = 0;
-      for (let i = 0; i < pixels.length; i += 4) if (Math.abs(pixels[i]! - 0x3b) < 30 && Math.abs(pixels[i + 1]! - 0x82) < 30 && pixels[i + 2]! > 0xd0) n++;
+      for (let i = 0; i < pixels.length; i += 4)
+        if (Math.abs(pixels[i]! - 0x3b) < 30 && Math.abs(pixels[i + 1]! - 0x82) < 30 && pixels[i + 2]! > 0xd0) n++;
       return n;
     });
     assert.ok(drawn > 20, `only ${drawn} pixels of the CPU line`);
-    for (const name of ['Memory %', 'Disk use per mount %', 'Load', 'Network']) await page.getByRole('figure', { name }).locator('canvas').waitFor();
+    for (const name of ['Memory %', 'Disk use per mount %', 'Load', 'Network'])
+      await page.getByRole('figure', { name }).locator('canvas').waitFor();
     assert.match((await page.locator('main').textContent()) ?? '', /the newest \d+ s ago/);
 
     // Refresh now collects on the device; the new point joins the chart without a reload.
     await page.getByRole('button', { name: 'Refresh now' }).click();
     await page.getByText(/^5 points/).waitFor();
-    await page.getByRole('status').filter({ hasText: /collected \d s ago$/ }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /collected \d s ago$/ })
+      .waitFor();
     await screenshot(page, 'device-metrics');
   });
 
   test('the containers tab shows state, health, restarts and use; a stop of several is held and leads to its operation page', async () => {
     await page.getByRole('link', { name: 'Containers' }).click();
-    const row = (name: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${name}\\b`) }) });
+    const row = (name: string) =>
+      page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${name}\\b`) }) });
     await row('nginx').waitFor();
     assert.match((await row('nginx').textContent()) ?? '', /running/);
     assert.match((await row('nextcloud-db').textContent()) ?? '', /healthy/);
@@ -189,11 +237,26 @@ describe('web console', () => {
 
   test('every other tab of the device shows its data as a table, or says why the device has none', async () => {
     await page.goto(`${sys.apiUrl}/devices/nas01`);
-    for (const [tab, heading] of [['Drives', 'Drives'], ['ZFS', 'ZFS'], ['Network', 'Network'], ['Services', 'Services'], ['Updates', 'Updates'], ['Guests', 'Guests'], ['Capabilities', 'Capabilities']]) {
+    for (const [tab, heading] of [
+      ['Drives', 'Drives'],
+      ['ZFS', 'ZFS'],
+      ['Network', 'Network'],
+      ['Services', 'Services'],
+      ['Updates', 'Updates'],
+      ['Guests', 'Guests'],
+      ['Capabilities', 'Capabilities'],
+    ]) {
       await page.getByRole('navigation', { name: 'nas01 sections' }).getByRole('link', { name: tab }).click();
       await page.getByRole('heading', { name: heading, level: 2 }).waitFor();
-      await page.getByRole('status').filter({ hasText: /^collected/ }).waitFor();
-      assert.equal(await page.getByRole('alert').count(), 0, `${tab}: ${await page.getByRole('alert').allTextContents()}`);
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^collected/ })
+        .waitFor();
+      assert.equal(
+        await page.getByRole('alert').count(),
+        0,
+        `${tab}: ${await page.getByRole('alert').allTextContents()}`,
+      );
     }
     await page.getByRole('navigation', { name: 'nas01 sections' }).getByRole('link', { name: 'Network' }).click();
     await page.getByRole('rowheader', { name: /^lo\b/ }).waitFor();
@@ -211,7 +274,9 @@ describe('web console', () => {
     const change = (type: string) => page.getByRole('article', { name: `${type} ${file} on watched` });
     await change('CREATE').waitFor({ timeout: 30_000 });
     // The first version comes from discovery; an edit is seen once inotifywait holds its watches.
-    await waitFor('the watch mode to be inotify', async () => (await sys.devices.get('watched')).config_watch_mode, { until: (mode) => mode === 'inotify' });
+    await waitFor('the watch mode to be inotify', async () => (await sys.devices.get('watched')).config_watch_mode, {
+      until: (mode) => mode === 'inotify',
+    });
 
     writeFileSync(file, 'services:\n  web:\n    image: nginx:1.27\n    ports:\n      - "8080:80"\n');
     const modified = change('MODIFY');
@@ -257,7 +322,9 @@ describe('web console', () => {
     await page.waitForURL(/device=nas01.*action=collect|action=collect.*device=nas01/);
     await page.waitForFunction(() => {
       const rows = [...document.querySelectorAll('tbody tr')];
-      return rows.length > 0 && rows.every((r) => r.textContent!.includes('nas01') && r.textContent!.includes('collect'));
+      return (
+        rows.length > 0 && rows.every((r) => r.textContent!.includes('nas01') && r.textContent!.includes('collect'))
+      );
     });
     await screenshot(page, 'audit');
   });
@@ -293,10 +360,15 @@ describe('web console', () => {
     await add.getByLabel('monitored (polled, watched)').uncheck();
     await add.getByRole('button', { name: 'Add device' }).click();
     await page.getByText('Added pi-shed; its capabilities are being detected.').waitFor();
-    const row = (hostname: string) => page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${hostname}\\b`) }) });
+    const row = (hostname: string) =>
+      page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: new RegExp(`^${hostname}\\b`) }) });
     await row('pi-shed').waitFor();
 
-    await page.getByLabel('~/.ssh/config').fill(`Host imported-1\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.username}\n  IdentityFile ${sshd.clientKeyPath}\nHost *.example\n  User nobody\n`);
+    await page
+      .getByLabel('~/.ssh/config')
+      .fill(
+        `Host imported-1\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.username}\n  IdentityFile ${sshd.clientKeyPath}\nHost *.example\n  User nobody\n`,
+      );
     await page.getByRole('button', { name: 'Preview (dry run)' }).click();
     await page.getByText('Would add: imported-1').waitFor();
     assert.equal(await row('imported-1').count(), 0, 'a dry run adds nothing');
@@ -339,7 +411,9 @@ describe('web console', () => {
   });
 
   test('with tokens the console asks for one, refuses a wrong one, and shows an agent no phrase and no release', async () => {
-    agent = (await sys.tokens.create({ name: 'claude', scopes: ['read', 'operate'], expires_in_days: null }, LOCAL_OWNER)).token;
+    agent = (
+      await sys.tokens.create({ name: 'claude', scopes: ['read', 'operate'], expires_in_days: null }, LOCAL_OWNER)
+    ).token;
     const fresh = await (await browser.newContext()).newPage();
     await fresh.goto(`${sys.apiUrl}/`);
     await fresh.getByLabel('API token').fill('infra_not-a-real-token');
@@ -350,10 +424,16 @@ describe('web console', () => {
 
     const id = await holdAsAgent('docker stop $(docker ps -q)');
     const asAgent = await signIn(agent);
-    assert.equal(await asAgent.getByRole('link', { name: 'Settings' }).count(), 0, 'no admin pages for an operate token');
+    assert.equal(
+      await asAgent.getByRole('link', { name: 'Settings' }).count(),
+      0,
+      'no admin pages for an operate token',
+    );
     await asAgent.getByRole('link', { name: /^Operations/ }).click();
     const card = asAgent.getByRole('article').filter({ hasText: 'docker stop' });
-    await card.getByText('A person with the confirm scope, other than the requester, releases this operation.').waitFor();
+    await card
+      .getByText('A person with the confirm scope, other than the requester, releases this operation.')
+      .waitFor();
     assert.equal(await card.getByRole('textbox').count(), 0, 'no phrase box for the agent');
     assert.equal(await card.locator('code.phrase').count(), 0);
     await card.getByRole('button', { name: 'Withdraw my request' }).click();
@@ -378,7 +458,11 @@ describe('web console', () => {
     assert.match(text, /nginx/, 'the containers it would stop');
     assert.match(text, /Safer alternatives/);
     assert.match(text, /\d+ min( \d+ s)? left|\d+ s left/, 'a countdown to expiry');
-    assert.match(await asPerson.getByRole('link', { name: /^Operations/ }).textContent() ?? '', /1/, 'the held count in the menu');
+    assert.match(
+      (await asPerson.getByRole('link', { name: /^Operations/ }).textContent()) ?? '',
+      /1/,
+      'the held count in the menu',
+    );
     await screenshot(asPerson, 'operations-inbox');
 
     const confirm = card.getByRole('button', { name: 'Confirm and run' });
@@ -399,10 +483,15 @@ describe('web console', () => {
   test('keyboard only: Tab and Enter lead from the fleet page to the confirm box and release the operation', async () => {
     const id = await holdAsAgent('docker restart $(docker ps -q)');
     const asPerson = await signIn(person);
-    const focused = () => asPerson.evaluate(() => {
-      const el = document.activeElement as HTMLElement | null;
-      return { tag: el?.tagName ?? '', text: el?.textContent?.trim() ?? '', label: el?.getAttribute('placeholder') ?? '' };
-    });
+    const focused = () =>
+      asPerson.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        return {
+          tag: el?.tagName ?? '',
+          text: el?.textContent?.trim() ?? '',
+          label: el?.getAttribute('placeholder') ?? '',
+        };
+      });
     /** Presses Tab until `wanted` holds for the focused element (a bounded number of times). */
     const tabTo = async (wanted: (f: Awaited<ReturnType<typeof focused>>) => boolean, what: string) => {
       for (let i = 0; i < 40; i++) {

@@ -73,51 +73,97 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
 
   test('an exited container fires a signed webhook once, its recovery resolves it; collections and alerts stream as events', async () => {
     const port = (receiver.address() as AddressInfo).port;
-    const channel = await call('POST', '/api/alerts/channels', { name: 'test-hook', kind: 'webhook', url: `http://127.0.0.1:${port}/hook`, secret: 'hook-secret' });
+    const channel = await call('POST', '/api/alerts/channels', {
+      name: 'test-hook',
+      kind: 'webhook',
+      url: `http://127.0.0.1:${port}/hook`,
+      secret: 'hook-secret',
+    });
     assert.equal(channel.status, 201, JSON.stringify(channel.body));
     assert.equal(channel.body.has_secret, true);
-    assert.ok(!JSON.stringify((await call('GET', '/api/alerts/channels')).body).includes('hook-secret'), 'secrets never come back');
-    const rule = await call('POST', '/api/alerts/rules', { name: 'exited containers', source: 'insight', match: { min_severity: 'warning', codes: ['container_exited'] }, for_seconds: 0 });
+    assert.ok(
+      !JSON.stringify((await call('GET', '/api/alerts/channels')).body).includes('hook-secret'),
+      'secrets never come back',
+    );
+    const rule = await call('POST', '/api/alerts/rules', {
+      name: 'exited containers',
+      source: 'insight',
+      match: { min_severity: 'warning', codes: ['container_exited'] },
+      for_seconds: 0,
+    });
     assert.equal(rule.status, 201, JSON.stringify(rule.body));
-    assert.equal((await call('POST', '/api/devices', { hostname: 'box', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath })).status, 201);
+    assert.equal(
+      (
+        await call('POST', '/api/devices', {
+          hostname: 'box',
+          address: '127.0.0.1',
+          port: sshd.port,
+          username: sshd.username,
+          identity_file: sshd.clientKeyPath,
+        })
+      ).status,
+      201,
+    );
 
     assert.equal((await call('GET', '/api/devices/box/containers?force_refresh=true')).status, 200);
     const fired = await waitFor('the firing webhook', () => received.find((r) => r.body.event === 'alert.firing'));
     assert.equal(fired.body.device, 'box');
     assert.equal(fired.body.subject, 'containers:container_exited:old-backup');
-    assert.equal(fired.headers['x-infra-signature-256'], `sha256=${createHmac('sha256', 'hook-secret').update(fired.raw).digest('hex')}`);
+    assert.equal(
+      fired.headers['x-infra-signature-256'],
+      `sha256=${createHmac('sha256', 'hook-secret').update(fired.raw).digest('hex')}`,
+    );
 
     // Seen again: still firing, not notified again.
     assert.equal((await call('GET', '/api/devices/box/containers?force_refresh=true')).status, 200);
     assert.equal((await call('POST', '/api/devices/box/containers/old-backup/start', {})).status, 200);
     assert.equal((await call('GET', '/api/devices/box/containers?force_refresh=true')).status, 200);
-    const resolved = await waitFor('the recovery webhook', () => received.find((r) => r.body.event === 'alert.resolved'));
+    const resolved = await waitFor('the recovery webhook', () =>
+      received.find((r) => r.body.event === 'alert.resolved'),
+    );
     assert.equal(resolved.body.id, `${fired.body.id.split(':')[0]}:resolved`);
     assert.match(resolved.body.message, /^recovered: /);
     assert.equal(received.filter((r) => r.body.event === 'alert.firing').length, 1, 'one notification per transition');
 
     const history = await call('GET', '/api/alerts?device=box');
     const mine = history.body.alerts.filter((a: { rule: string }) => a.rule === 'exited containers');
-    assert.deepEqual(mine.map((a: { state: string }) => a.state), ['resolved']);
+    assert.deepEqual(
+      mine.map((a: { state: string }) => a.state),
+      ['resolved'],
+    );
     assert.ok(mine[0].fired_at && mine[0].resolved_at);
 
-    await waitFor('collect and alert events on the stream', () =>
-      events.some((e) => e.event === 'collect' && e.data.device === 'box') && events.some((e) => e.event === 'alert_fired') && events.some((e) => e.event === 'alert_resolved'),
+    await waitFor(
+      'collect and alert events on the stream',
+      () =>
+        events.some((e) => e.event === 'collect' && e.data.device === 'box') &&
+        events.some((e) => e.event === 'alert_fired') &&
+        events.some((e) => e.event === 'alert_resolved'),
     );
-    assert.ok(events.some((e) => e.event === 'operation_executed' && e.data.device === 'box'), 'the container start streamed as an operation event');
+    assert.ok(
+      events.some((e) => e.event === 'operation_executed' && e.data.device === 'box'),
+      'the container start streamed as an operation event',
+    );
     assert.ok(!events.some((e) => e.event === 'read'), 'plain reads are not streamed');
   });
 
   test('a confirmed destructive operation notifies once (an event alert, kept as history)', async () => {
     const held = await call('POST', '/api/devices/box/exec', { command: 'docker stop $(docker ps -q)' });
     assert.equal(held.status, 409, JSON.stringify(held.body));
-    const done = await call('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase: (await call('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase });
+    const done = await call('POST', `/api/operations/${held.body.operation_id}/confirm`, {
+      phrase: (await call('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase,
+    });
     assert.equal(done.status, 200, JSON.stringify(done.body));
-    const note = await waitFor('the operation notification', () => received.find((r) => r.body.subject === `operation:${held.body.operation_id}:confirmed`));
+    const note = await waitFor('the operation notification', () =>
+      received.find((r) => r.body.subject === `operation:${held.body.operation_id}:confirmed`),
+    );
     assert.match(note.body.message, /^operation confirmed on box/);
     const history = await call('GET', '/api/alerts?device=box');
     const events = history.body.alerts.filter((a: { rule: string }) => a.rule === 'operation blocked or confirmed');
-    assert.deepEqual(events.map((a: { state: string }) => a.state), ['resolved']);
+    assert.deepEqual(
+      events.map((a: { state: string }) => a.state),
+      ['resolved'],
+    );
   });
 
   test('observability: /metrics in Prometheus format and /api/performance rolled up from the audit log', async () => {
@@ -125,7 +171,8 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
     const res = await fetch(`${api}/metrics`);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
     const text = await res.text();
-    const value = (line: RegExp) => Number(new RegExp(`^${line.source} (\\d+(?:\\.\\d+)?)$`, 'm').exec(text)?.[1] ?? NaN);
+    const value = (line: RegExp) =>
+      Number(new RegExp(`^${line.source} (\\d+(?:\\.\\d+)?)$`, 'm').exec(text)?.[1] ?? NaN);
     assert.ok(value(/infra_collections_total\{data_type="containers",status="success"\}/) >= 3);
     assert.ok(value(/infra_reads_total\{data_type="containers",cache_hit="true"\}/) >= 1);
     assert.ok(value(/infra_alert_transitions_total\{state="firing"\}/) >= 1);
@@ -133,7 +180,14 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
     assert.ok(value(/infra_db_pool_connections\{state="total"\}/) >= 1);
     assert.match(text, /^infra_workflow_duration_seconds_count\{workflow="collectWorkflow"\} \d+$/m);
     // The cached read above is counted in the audit log at the next flush, a few seconds on.
-    type Period = { service_name: string; action: string; operations_cached: number; operations_total: number; operations_successful: number; operations_failed: number };
+    type Period = {
+      service_name: string;
+      action: string;
+      operations_cached: number;
+      operations_total: number;
+      operations_successful: number;
+      operations_failed: number;
+    };
     const reads = await waitFor('the cached read in the roll-up', async () => {
       const perf = await call('GET', '/api/performance?period=minute&device=box');
       assert.equal(perf.status, 200, JSON.stringify(perf.body));
@@ -145,14 +199,24 @@ describe('alerts delivered by webhook and live events over SSE: real sshd, Postg
   });
 
   test('a device that refuses our key fires the device rule at once (auth failures are not retried); status changes stream', async () => {
-    await call('POST', '/api/devices', { hostname: 'gone', address: '127.0.0.1', port: sshd.port, username: 'no-such-user', identity_file: sshd.clientKeyPath });
+    await call('POST', '/api/devices', {
+      hostname: 'gone',
+      address: '127.0.0.1',
+      port: sshd.port,
+      username: 'no-such-user',
+      identity_file: sshd.clientKeyPath,
+    });
     assert.equal((await call('GET', '/api/devices/gone/metrics?force_refresh=true')).status >= 400, true);
     const alert = await waitFor('the device alert', async () => {
       const res = await call('GET', '/api/alerts?device=gone&state=firing');
       return res.body.alerts.find((a: { rule: string }) => a.rule === 'device unreachable');
     });
     assert.match(alert.message, /^gone is auth_failed/);
-    await waitFor('the webhook', () => received.find((r) => r.body.device === 'gone' && r.body.event === 'alert.firing'));
-    await waitFor('the status event', () => events.find((e) => e.event === 'device_status' && e.data.device === 'gone' && e.data.status === 'auth_failed'));
+    await waitFor('the webhook', () =>
+      received.find((r) => r.body.device === 'gone' && r.body.event === 'alert.firing'),
+    );
+    await waitFor('the status event', () =>
+      events.find((e) => e.event === 'device_status' && e.data.device === 'gone' && e.data.status === 'auth_failed'),
+    );
   });
 });

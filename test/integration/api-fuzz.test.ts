@@ -76,9 +76,25 @@ describe('API fuzzing: schemathesis from /openapi.json against the running syste
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
     installDockerStandIn(sshd);
     // A short confirmation timeout: the fuzzer holds commands (maintenance, bulk actions) it never confirms.
-    sys = await startTestSystem({ configWatchEnabled: true, confirmationTimeoutSeconds: 20, security: { rateLimitPerMinute: 0, allowedHosts: [], adminToken: token } });
+    sys = await startTestSystem({
+      configWatchEnabled: true,
+      confirmationTimeoutSeconds: 20,
+      security: { rateLimitPerMinute: 0, allowedHosts: [], adminToken: token },
+    });
     api = sys.apiUrl!;
-    const res = await apiRequest(api, 'POST', '/api/devices', { hostname: DEVICE, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath }, { token });
+    const res = await apiRequest(
+      api,
+      'POST',
+      '/api/devices',
+      {
+        hostname: DEVICE,
+        address: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.username,
+        identity_file: sshd.clientKeyPath,
+      },
+      { token },
+    );
     assert.equal(res.status, 201, res.text);
   });
   after(async () => {
@@ -89,9 +105,16 @@ describe('API fuzzing: schemathesis from /openapi.json against the running syste
   test('a NUL character anywhere in a body or query is a 400, before PostgreSQL (which cannot store one) sees it', async () => {
     // Found by the fuzzer: an alert channel named with one answered 500 (PostgreSQL refused the insert).
     const send = apiClient(() => api, { token });
-    const channel = await send('POST', '/api/alerts/channels', { name: 'ops\0', kind: 'ntfy', url: 'https://ntfy.example/homelab' });
+    const channel = await send('POST', '/api/alerts/channels', {
+      name: 'ops\0',
+      kind: 'ntfy',
+      url: 'https://ntfy.example/homelab',
+    });
     assert.equal(channel.status, 400);
-    assert.deepEqual(channel.body.error?.details.map((d: { path: string }) => d.path), ['body.name']);
+    assert.deepEqual(
+      channel.body.error?.details.map((d: { path: string }) => d.path),
+      ['body.name'],
+    );
     assert.equal((await send('PATCH', `/api/devices/${DEVICE}`, { description: 'rack\u0000 2' })).status, 400);
     assert.equal((await send('GET', `/api/audit?data_type=${encodeURIComponent('a\0')}`)).status, 400);
     assert.equal((await send('GET', `/api/devices/${DEVICE}`)).body.description, null, 'nothing was changed');
@@ -103,18 +126,26 @@ describe('API fuzzing: schemathesis from /openapi.json against the running syste
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'schemathesis.toml'), CONFIG);
     const args = [
-      '--config-file', path.join(dir, 'schemathesis.toml'),
-      'run', `${api}/openapi.json`,
+      '--config-file',
+      path.join(dir, 'schemathesis.toml'),
+      'run',
+      `${api}/openapi.json`,
       ...filter,
-      '--checks', 'not_a_server_error,response_schema_conformance',
+      '--checks',
+      'not_a_server_error,response_schema_conformance',
       // The stateful phase chains answers into new requests; examples, boundary values and fuzzing cover every operation.
-      '--phases', 'examples,coverage,fuzzing',
-      '--max-examples', '15',
+      '--phases',
+      'examples,coverage,fuzzing',
+      '--max-examples',
+      '15',
       // One worker: with more, hypothesis parses lambda sources in parallel threads, which trips CPython
       // 3.11's AST recursion check ("AST constructor recursion depth mismatch") at random.
-      '--workers', '1',
-      '--request-timeout', '120',
-      '--generation-database', 'none',
+      '--workers',
+      '1',
+      '--request-timeout',
+      '120',
+      '--generation-database',
+      'none',
       '--no-color',
     ];
     const started = Date.now();
@@ -130,7 +161,10 @@ describe('API fuzzing: schemathesis from /openapi.json against the running syste
     const seconds = Math.round((Date.now() - started) / 1000);
     writeFileSync(path.join(dir, 'output.txt'), output);
     // Its tracebacks quote whole source files on one line; the full output is in output.txt.
-    const shown = output.split('\n').map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line)).join('\n');
+    const shown = output
+      .split('\n')
+      .map((line) => (line.length > 400 ? `${line.slice(0, 400)}…` : line))
+      .join('\n');
     assert.equal(code, 0, `schemathesis found problems (exit ${code}, ${seconds} s):\n${shown}`);
     const selected = /Selected: (\d+)\//.exec(output)?.[1];
     assert.ok(selected && Number(selected) > 0, shown);
@@ -138,13 +172,28 @@ describe('API fuzzing: schemathesis from /openapi.json against the running syste
     process.stdout.write(`schemathesis (${name}): ${seconds} s\n${output.slice(output.indexOf('SUMMARY'))}\n`);
   }
 
-  test('every operation but adding devices: no 5xx, no answer outside the document, for valid and invalid input', { timeout: 600_000 }, async () => {
-    // An event stream never ends by design: there is no answer to check.
-    await fuzz('operations', ['--exclude-path', '/api/events', ...ADDING_DEVICES.flatMap((op) => ['--exclude-name', op])]);
-  });
+  test(
+    'every operation but adding devices: no 5xx, no answer outside the document, for valid and invalid input',
+    { timeout: 600_000 },
+    async () => {
+      // An event stream never ends by design: there is no answer to check.
+      await fuzz('operations', [
+        '--exclude-path',
+        '/api/events',
+        ...ADDING_DEVICES.flatMap((op) => ['--exclude-name', op]),
+      ]);
+    },
+  );
 
-  test('adding devices, last: what the fuzzer adds has made-up addresses that the other operations must not meet', { timeout: 600_000 }, async () => {
-    // Reading from such a device answers 502/504 after SSH timeouts, as it should for an unreachable one.
-    await fuzz('adding-devices', ADDING_DEVICES.flatMap((op) => ['--include-name', op]));
-  });
+  test(
+    'adding devices, last: what the fuzzer adds has made-up addresses that the other operations must not meet',
+    { timeout: 600_000 },
+    async () => {
+      // Reading from such a device answers 502/504 after SSH timeouts, as it should for an unreachable one.
+      await fuzz(
+        'adding-devices',
+        ADDING_DEVICES.flatMap((op) => ['--include-name', op]),
+      );
+    },
+  );
 });

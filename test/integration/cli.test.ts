@@ -23,7 +23,22 @@ describe('the infra CLI against a running API', () => {
   });
 
   test('device add, list, get, exec (safe and held), confirm, rm — audited with trigger cli', async () => {
-    const added = await infra('device', 'add', 'cli-dev', '--address', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.username, '--key', sshd.clientKeyPath, '--tag', 'lab', '--no-monitoring');
+    const added = await infra(
+      'device',
+      'add',
+      'cli-dev',
+      '--address',
+      '127.0.0.1',
+      '--port',
+      String(sshd.port),
+      '--user',
+      sshd.username,
+      '--key',
+      sshd.clientKeyPath,
+      '--tag',
+      'lab',
+      '--no-monitoring',
+    );
     assert.equal(added.code, 0, added.stderr);
     assert.equal(JSON.parse(added.stdout).hostname, 'cli-dev');
 
@@ -71,7 +86,11 @@ describe('the infra CLI against a running API', () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /400 validation_error/);
 
-    const audit = await sys.db.selectFrom('audit_log').select(['trigger', 'action']).where('hostname', '=', 'cli-dev').execute();
+    const audit = await sys.db
+      .selectFrom('audit_log')
+      .select(['trigger', 'action'])
+      .where('hostname', '=', 'cli-dev')
+      .execute();
     // What the CLI asked for says so; the notification of the confirmed operation is the system's own.
     const asked = audit.filter((a) => !a.action.startsWith('alert_'));
     assert.ok(asked.length > 0 && asked.every((a) => a.trigger === 'cli'), JSON.stringify(audit));
@@ -94,10 +113,19 @@ describe('the infra CLI against a running API', () => {
     await oneLine(2, /^usage: infra device rm <hostname>; see `infra --help`$/m, 'device', 'rm');
     await oneLine(2, /^unknown command frobnicate; see `infra --help`$/m, 'frobnicate');
     await oneLine(1, /^404 not_found: .*nope/m, 'get', 'nope', 'metrics');
-    await oneLine(1, /^cannot read \/nonexistent\/ssh_config \(ENOENT.*\); give the path of an OpenSSH client config/m, 'device', 'import', '/nonexistent/ssh_config');
+    await oneLine(
+      1,
+      /^cannot read \/nonexistent\/ssh_config \(ENOENT.*\); give the path of an OpenSSH client config/m,
+      'device',
+      'import',
+      '/nonexistent/ssh_config',
+    );
     const closed = await runCli(`http://127.0.0.1:${await freePort()}`, 'device', 'list');
     assert.equal(closed.code, 1);
-    assert.match(closed.stderr, /^cannot reach the API at http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED.*\); is `npm start` running\?\n$/);
+    assert.match(
+      closed.stderr,
+      /^cannot reach the API at http:\/\/127\.0\.0\.1:\d+ \(.*ECONNREFUSED.*\); is `npm start` running\?\n$/,
+    );
 
     const help = await infra('--help');
     assert.deepEqual([help.code, help.stderr], [0, '']);

@@ -26,10 +26,15 @@ describe('config rollback: held, written atomically, checked, undone when the ch
   const composeFile = () => path.join(stackDir, 'compose.yaml');
 
   const http = apiClient(() => sys.apiUrl!, { headers: { 'x-infra-user': 'alice' } });
-  const versions = (of: string) => sys.db.selectFrom('config_snapshots').select(['id', 'content']).where('path', '=', of).orderBy('id').execute();
+  const versions = (of: string) =>
+    sys.db.selectFrom('config_snapshots').select(['id', 'content']).where('path', '=', of).orderBy('id').execute();
   /** Waits until the history of `of` holds a version with `content` as its newest, and answers that version's id. */
   const newestIs = async (content: string, of = file()) =>
-    (await waitFor(`the newest version of ${of} to hold the expected content`, () => versions(of), { until: (all) => all.at(-1)?.content === content })).at(-1)!.id;
+    (
+      await waitFor(`the newest version of ${of} to hold the expected content`, () => versions(of), {
+        until: (all) => all.at(-1)?.content === content,
+      })
+    ).at(-1)!.id;
   const write = (content: string) => writeFileSync(file(), content, { mode: 0o644 });
 
   before(async () => {
@@ -49,7 +54,19 @@ describe('config rollback: held, written atomically, checked, undone when the ch
     writeFileSync(composeFile(), compose('1.27.0'), { mode: 0o644 });
     sys = await startTestSystem({ configWatchEnabled: true, confirmationTimeoutSeconds: 60 });
     await sys.devices.create(
-      { hostname: 'proxy', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true },
+      {
+        hostname: 'proxy',
+        address: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.username,
+        identity_file: sshd.clientKeyPath,
+        auth_method: 'key',
+        device_type: 'linux',
+        tags: [],
+        location: null,
+        description: null,
+        monitoring_enabled: true,
+      },
       ownerContext('api'),
     );
     await sys.configHistory.addWatchPath('proxy', dir);
@@ -57,7 +74,10 @@ describe('config rollback: held, written atomically, checked, undone when the ch
   });
   after(async () => {
     await sys?.devices.remove('proxy', ownerContext('api')).catch(() => undefined);
-    await sys?.client.workflow.getHandle(sys.watchers.workflowId('proxy')).result().catch(() => undefined);
+    await sys?.client.workflow
+      .getHandle(sys.watchers.workflowId('proxy'))
+      .result()
+      .catch(() => undefined);
     await sys?.stop();
     await sshd?.stop();
   });
@@ -65,7 +85,14 @@ describe('config rollback: held, written atomically, checked, undone when the ch
   test('a rollback is held for the phrase, then writes the version back and reports the passing check', async () => {
     const v1 = await newestIs(V1);
     // A write before the inotify stream is up would wait for the next hash re-scan: wait for the stream first.
-    const watchMode = async () => (await sys.db.selectFrom('devices').select('config_watch_mode').where('hostname', '=', 'proxy').executeTakeFirst())?.config_watch_mode;
+    const watchMode = async () =>
+      (
+        await sys.db
+          .selectFrom('devices')
+          .select('config_watch_mode')
+          .where('hostname', '=', 'proxy')
+          .executeTakeFirst()
+      )?.config_watch_mode;
     await waitFor('the watch mode to be inotify', watchMode, { until: (mode) => mode === 'inotify' });
     write(V2);
     await newestIs(V2);
@@ -73,19 +100,38 @@ describe('config rollback: held, written atomically, checked, undone when the ch
     const held = await http('POST', `/api/config/snapshots/${v1}/rollback`);
     assert.equal(held.status, 409, JSON.stringify(held.body));
     assert.equal(held.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
-    assert.match((await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase, /^ROLLBACK GRAFANA\.SUBDOMAIN\.CONF ON PROXY \d{4}$/);
-    assert.ok(held.body.risk_assessment.reasons.some((r: string) => /upstream http:\/\/grafana:3001 → http:\/\/grafana:3000/.test(r)), JSON.stringify(held.body.risk_assessment.reasons));
+    assert.match(
+      (await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase,
+      /^ROLLBACK GRAFANA\.SUBDOMAIN\.CONF ON PROXY \d{4}$/,
+    );
+    assert.ok(
+      held.body.risk_assessment.reasons.some((r: string) =>
+        /upstream http:\/\/grafana:3001 → http:\/\/grafana:3000/.test(r),
+      ),
+      JSON.stringify(held.body.risk_assessment.reasons),
+    );
     assert.equal(readFileSync(file(), 'utf8'), V2, 'nothing written while held');
 
-    const done = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase: (await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase });
+    const done = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, {
+      phrase: (await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase,
+    });
     assert.equal(done.status, 200, JSON.stringify(done.body));
     assert.equal(done.body.exit_code, 0);
     assert.match(done.body.stdout, /syntax is ok/);
     assert.equal(readFileSync(file(), 'utf8'), V1);
     // The watcher records the rollback as the newest version.
     await newestIs(V1);
-    const audit = await sys.db.selectFrom('audit_log').select('action').where('hostname', '=', 'proxy').where('action', 'in', ['config_rollback_written', 'config_rollback_checked', 'config_rollback_restored']).orderBy('id').execute();
-    assert.deepEqual(audit.map((a) => a.action), ['config_rollback_written', 'config_rollback_checked']);
+    const audit = await sys.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('hostname', '=', 'proxy')
+      .where('action', 'in', ['config_rollback_written', 'config_rollback_checked', 'config_rollback_restored'])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['config_rollback_written', 'config_rollback_checked'],
+    );
   });
 
   test('a version that fails the check is written, checked, and undone automatically', async () => {
@@ -96,20 +142,35 @@ describe('config rollback: held, written atomically, checked, undone when the ch
 
     const held = await http('POST', `/api/config/snapshots/${broken}/rollback`);
     assert.equal(held.status, 409, JSON.stringify(held.body));
-    const failed = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase: (await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase });
+    const failed = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, {
+      phrase: (await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase,
+    });
     assert.equal(failed.status, 502, JSON.stringify(failed.body));
     assert.equal(failed.body.error.code, 'health_check_failed');
     assert.equal(readFileSync(file(), 'utf8'), V4, 'the content before the rollback is back');
     const op = await http('GET', `/api/operations/${held.body.operation_id}`);
     assert.equal(op.body.state, 'failed');
     assert.match(op.body.result.stdout, /unknown directive "BROKEN"/);
-    const audit = await sys.db.selectFrom('audit_log').select('action').where('hostname', '=', 'proxy').where('action', 'in', ['config_rollback_written', 'config_rollback_checked', 'config_rollback_restored']).orderBy('id').execute();
-    assert.deepEqual(audit.map((a) => a.action).slice(-3), ['config_rollback_written', 'config_rollback_checked', 'config_rollback_restored']);
+    const audit = await sys.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('hostname', '=', 'proxy')
+      .where('action', 'in', ['config_rollback_written', 'config_rollback_checked', 'config_rollback_restored'])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(audit.map((a) => a.action).slice(-3), [
+      'config_rollback_written',
+      'config_rollback_checked',
+      'config_rollback_restored',
+    ]);
   });
 
   test('a rollback where nothing can check the file succeeds with a note saying so, and the CLI exits 0', async () => {
     // What docker prints where the compose plugin is not installed (and there is no docker-compose either).
-    sshd.standIn('docker', `#!/bin/sh\necho "docker: '$1' is not a docker command." >&2\necho "See 'docker --help'" >&2\nexit 1\n`);
+    sshd.standIn(
+      'docker',
+      `#!/bin/sh\necho "docker: '$1' is not a docker command." >&2\necho "See 'docker --help'" >&2\nexit 1\n`,
+    );
     const v1 = await newestIs(compose('1.27.0'), composeFile());
     writeFileSync(composeFile(), compose('1.27.3'));
     await newestIs(compose('1.27.3'), composeFile());
@@ -117,11 +178,19 @@ describe('config rollback: held, written atomically, checked, undone when the ch
     const held = await http('POST', `/api/config/snapshots/${v1}/rollback`);
     assert.equal(held.status, 409, JSON.stringify(held.body));
     const id = held.body.operation_id as string;
-    const confirmed = await runCli(sys.apiUrl!, 'confirm', id, (await http('GET', `/api/operations/${id}`)).body.confirmation_phrase);
+    const confirmed = await runCli(
+      sys.apiUrl!,
+      'confirm',
+      id,
+      (await http('GET', `/api/operations/${id}`)).body.confirmation_phrase,
+    );
     assert.deepEqual(confirmed, { code: 0, stdout: '', stderr: 'not checked: docker compose is not installed\n' });
     assert.equal(readFileSync(composeFile(), 'utf8'), compose('1.27.0'));
     const op = (await http('GET', `/api/operations/${id}`)).body;
-    assert.deepEqual([op.state, op.error, op.result.exit_code, op.result.note], ['completed', null, 0, 'not checked: docker compose is not installed']);
+    assert.deepEqual(
+      [op.state, op.error, op.result.exit_code, op.result.note],
+      ['completed', null, 0, 'not checked: docker compose is not installed'],
+    );
   });
 
   test('rolling back to the current version, or to a version that does not exist, is refused', async () => {

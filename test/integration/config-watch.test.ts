@@ -22,10 +22,19 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
   const file = () => path.join(dir, 'docker-compose.yml');
 
   const versions = (p: string) =>
-    sys.db.selectFrom('config_snapshots').select(['id', 'change_type', 'content_sha256', 'content', 'detected_at']).where('hostname', '=', 'watched').where('path', '=', p).orderBy('id').execute();
+    sys.db
+      .selectFrom('config_snapshots')
+      .select(['id', 'change_type', 'content_sha256', 'content', 'detected_at'])
+      .where('hostname', '=', 'watched')
+      .where('path', '=', p)
+      .orderBy('id')
+      .execute();
   /** Polls until `predicate` holds for the file's versions (bounded), then answers them. */
-  const waitForVersions = (p: string, predicate: (v: Awaited<ReturnType<typeof versions>>) => boolean, timeoutMs = 20_000) =>
-    waitFor(`versions of ${p}`, () => versions(p), { until: predicate, timeoutMs });
+  const waitForVersions = (
+    p: string,
+    predicate: (v: Awaited<ReturnType<typeof versions>>) => boolean,
+    timeoutMs = 20_000,
+  ) => waitFor(`versions of ${p}`, () => versions(p), { until: predicate, timeoutMs });
   const http = apiClient(() => sys.apiUrl!);
   /** Writes `content` and waits (a few seconds at most) for the version it makes: how long after the write (the file's mtime) it was detected. */
   const writeAndTimeDetection = async (p: string, content: string) => {
@@ -37,10 +46,25 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
   };
   const watcher = () => sys.client.workflow.getHandle(sys.watchers.workflowId('watched'));
   const watchActivitiesStarted = async () =>
-    ((await watcher().fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchConfigFiles').length;
+    ((await watcher().fetchHistory()).events ?? []).filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'watchConfigFiles',
+    ).length;
   const firstCaptureOf = async (snapshotId: string) =>
-    (await sys.db.selectFrom('config_change_events').select('first_capture').where('snapshot_id', '=', snapshotId).executeTakeFirstOrThrow()).first_capture;
-  const watchMode = async () => (await sys.db.selectFrom('devices').select('config_watch_mode').where('hostname', '=', 'watched').executeTakeFirst())?.config_watch_mode;
+    (
+      await sys.db
+        .selectFrom('config_change_events')
+        .select('first_capture')
+        .where('snapshot_id', '=', snapshotId)
+        .executeTakeFirstOrThrow()
+    ).first_capture;
+  const watchMode = async () =>
+    (
+      await sys.db
+        .selectFrom('devices')
+        .select('config_watch_mode')
+        .where('hostname', '=', 'watched')
+        .executeTakeFirst()
+    )?.config_watch_mode;
 
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
@@ -50,7 +74,19 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     writeFileSync(file(), COMPOSE_V1, { mode: 0o644 });
     sys = await startTestSystem({ configWatchEnabled: true });
     const created = await sys.devices.create(
-      { hostname: 'watched', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: true },
+      {
+        hostname: 'watched',
+        address: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.username,
+        identity_file: sshd.clientKeyPath,
+        auth_method: 'key',
+        device_type: 'linux',
+        tags: [],
+        location: null,
+        description: null,
+        monitoring_enabled: true,
+      },
       ownerContext('api'),
     );
     assert.ok(created.id);
@@ -58,7 +94,10 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
   });
   after(async () => {
     await sys?.devices.remove('watched', ownerContext('api')).catch(() => undefined);
-    await sys?.client.workflow.getHandle(sys.watchers.workflowId('watched')).result().catch(() => undefined);
+    await sys?.client.workflow
+      .getHandle(sys.watchers.workflowId('watched'))
+      .result()
+      .catch(() => undefined);
     await sys?.stop();
     await sshd?.stop();
   });
@@ -68,14 +107,21 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     assert.equal(first!.change_type, 'CREATE');
     assert.equal(first!.content, COMPOSE_V1);
     assert.equal(await firstCaptureOf(first!.id), true, 'already there when watching began: no change');
-    await waitFor('the watch mode to be inotify', watchMode, { until: (mode) => mode === 'inotify', timeoutMs: 10_000 });
+    await waitFor('the watch mode to be inotify', watchMode, {
+      until: (mode) => mode === 'inotify',
+      timeoutMs: 10_000,
+    });
   });
 
   test('a modification is stored with its semantic change and impact; rewriting the same bytes stores nothing', async () => {
     writeFileSync(file(), COMPOSE_V2);
     const all = await waitForVersions(file(), (v) => v.length >= 2);
     assert.equal(all[1]!.change_type, 'MODIFY');
-    const event = await sys.db.selectFrom('config_change_events').selectAll().where('snapshot_id', '=', all[1]!.id).executeTakeFirstOrThrow();
+    const event = await sys.db
+      .selectFrom('config_change_events')
+      .selectAll()
+      .where('snapshot_id', '=', all[1]!.id)
+      .executeTakeFirstOrThrow();
     assert.match(JSON.stringify(event.semantic_changes), /nginx:1\.25 → nginx:1\.27/);
     assert.equal(event.risk_level, 'MEDIUM');
     assert.deepEqual(event.affected_services, ['web']);
@@ -138,42 +184,68 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     const files = await get('/api/devices/watched/config/files');
     assert.equal(files.status, 200);
     assert.equal(files.body.watch.mode, 'inotify');
-    assert.deepEqual(files.body.user_paths.map((p: { path: string }) => p.path), [dir]);
+    assert.deepEqual(
+      files.body.user_paths.map((p: { path: string }) => p.path),
+      [dir],
+    );
     const compose = files.body.files.find((f: { path: string }) => f.path === file());
     assert.equal(compose.kind, 'compose');
     assert.equal(compose.versions, 4);
 
     const history = await get(`/api/devices/watched/config/history?path=${encodeURIComponent(file())}`);
-    assert.deepEqual(history.body.versions.map((v: { change_type: string }) => v.change_type), ['MODIFY', 'MODIFY', 'MODIFY', 'CREATE']);
+    assert.deepEqual(
+      history.body.versions.map((v: { change_type: string }) => v.change_type),
+      ['MODIFY', 'MODIFY', 'MODIFY', 'CREATE'],
+    );
     const [newest, , , first] = history.body.versions;
     const diff = await get(`/api/config/diff?from=${first.snapshot_id}&to=${newest.snapshot_id}`);
-    assert.equal(diff.body.diff, '', 'the newest version has the first one\'s content again');
+    assert.equal(diff.body.diff, '', "the newest version has the first one's content again");
     const middle = history.body.versions[2];
     const imageDiff = await get(`/api/config/diff?from=${first.snapshot_id}&to=${middle.snapshot_id}`);
-    assert.deepEqual(imageDiff.body.semantic_changes.map((c: { description: string }) => c.description), ['service web: image nginx:1.25 → nginx:1.27']);
+    assert.deepEqual(
+      imageDiff.body.semantic_changes.map((c: { description: string }) => c.description),
+      ['service web: image nginx:1.25 → nginx:1.27'],
+    );
     const snapshot = await get(`/api/config/snapshots/${middle.snapshot_id}`);
     assert.equal(snapshot.body.content, COMPOSE_V2);
     assert.equal(snapshot.body.parsed.services[0].image, 'nginx:1.27');
     const changes = await get('/api/config/changes?device=watched&limit=500');
-    assert.ok(changes.body.changes.some((c: { path: string; change_type: string }) => c.path === file() && c.change_type === 'MODIFY'));
+    assert.ok(
+      changes.body.changes.some(
+        (c: { path: string; change_type: string }) => c.path === file() && c.change_type === 'MODIFY',
+      ),
+    );
     assert.equal((await get('/api/devices/watched/config/history?path=relative/path')).status, 400);
     assert.equal((await get('/api/config/diff?from=1&to=x')).status, 400);
 
     const client = new Client({ name: 'config-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!)));
     try {
-      const text = (r: Awaited<ReturnType<typeof client.callTool>>) => JSON.parse((r.content as Array<{ text: string }>)[0]!.text);
-      const mcpHistory = text(await client.callTool({ name: 'config_history', arguments: { device: 'watched', path: file() } }));
+      const text = (r: Awaited<ReturnType<typeof client.callTool>>) =>
+        JSON.parse((r.content as Array<{ text: string }>)[0]!.text);
+      const mcpHistory = text(
+        await client.callTool({ name: 'config_history', arguments: { device: 'watched', path: file() } }),
+      );
       assert.equal(mcpHistory.versions.length, 4);
-      const mcpDiff = text(await client.callTool({ name: 'config_diff', arguments: { from: first.snapshot_id, to: middle.snapshot_id } }));
+      const mcpDiff = text(
+        await client.callTool({ name: 'config_diff', arguments: { from: first.snapshot_id, to: middle.snapshot_id } }),
+      );
       assert.match(mcpDiff.diff, /^\+    image: nginx:1\.27$/m);
       const resource = await client.readResource({ uri: 'config://docker-compose/watched' });
       const current = JSON.parse((resource.contents[0] as { text: string }).text);
-      assert.ok(current.files.some((f: { path: string; parsed: { services: Array<{ name: string }> } }) => f.path === file() && f.parsed.services[0]!.name === 'web'));
+      assert.ok(
+        current.files.some(
+          (f: { path: string; parsed: { services: Array<{ name: string }> } }) =>
+            f.path === file() && f.parsed.services[0]!.name === 'web',
+        ),
+      );
       const recent = await client.readResource({ uri: 'config://changes' });
       assert.ok(JSON.parse((recent.contents[0] as { text: string }).text).changes.length > 0);
       const templates = await client.listResourceTemplates();
-      const configTemplates = templates.resourceTemplates.map((t) => t.uriTemplate).filter((u) => u.startsWith('config://')).sort();
+      const configTemplates = templates.resourceTemplates
+        .map((t) => t.uriTemplate)
+        .filter((u) => u.startsWith('config://'))
+        .sort();
       assert.deepEqual(configTemplates, ['config://docker-compose/{device}', 'config://proxy-configs/{device}']);
     } finally {
       await client.close();
@@ -182,7 +254,8 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
 
   test('secrets in a watched file are hidden in versions, diffs and changes; an admin may read the raw bytes', async () => {
     const stack = path.join(dir, 'secrets-compose.yml');
-    const withSecret = (token: string) => `services:\n  dns:\n    image: traefik:3\n    environment:\n      CF_DNS_API_TOKEN: ${token}\n      TZ: UTC\n`;
+    const withSecret = (token: string) =>
+      `services:\n  dns:\n    image: traefik:3\n    environment:\n      CF_DNS_API_TOKEN: ${token}\n      TZ: UTC\n`;
     writeFileSync(stack, withSecret('first-s3cret-9Zq3x'), { mode: 0o644 });
     await waitForVersions(stack, (v) => v.length >= 1);
     writeFileSync(stack, withSecret('second-s3cret-7Yh2w'));
@@ -214,7 +287,11 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
     const lag = await writeAndTimeDetection(path.join(added, 'compose.yaml'), COMPOSE_V1);
     process.stderr.write(`# config-watch: detected ${lag} ms after the write that followed the add answer\n`);
     assert.ok(lag <= 1_000, `detected ${lag} ms after the write`);
-    assert.equal((await watcher().describe()).runId, runBefore, 'the watcher kept its run: the new watch replaced the old one in place');
+    assert.equal(
+      (await watcher().describe()).runId,
+      runBefore,
+      'the watcher kept its run: the new watch replaced the old one in place',
+    );
   });
 
   test('adding a path already watched starts no watch; removing one leaves no blind window for the rest', async () => {
@@ -244,7 +321,11 @@ describe('config watching: real inotifywait over the real sshd, PostgreSQL and T
       }
     };
     await waitFor(`no inotifywait left watching ${dir}`, running, { until: (pids) => pids === '', timeoutMs: 10_000 });
-    const history = await sys.db.selectFrom('config_snapshots').select('id').where('hostname', '=', 'watched').execute();
+    const history = await sys.db
+      .selectFrom('config_snapshots')
+      .select('id')
+      .where('hostname', '=', 'watched')
+      .execute();
     assert.ok(history.length >= 7, 'history outlives the device');
   });
 });

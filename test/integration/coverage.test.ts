@@ -12,28 +12,55 @@ const LOG = '"$INFRA_TEST_EXEC_LOG"';
 
 /** smartctl, zpool, zfs and apt on the test device, answering what real ones printed on other machines. */
 function installStorageStandIns(sshd: TestSshd, zfsFixture = 'debian12-zfs22-raidz2-resilver.txt'): void {
-  sshd.standIn('smartctl', fixtureToolScript({
-    name: 'smartctl',
-    fixturePath: fileURLToPath(fixtureUrl('drives', 'debian11-failing.txt')),
-    logTo: LOG,
-    cases: [
-      "--version) echo 'smartctl 7.2 2020-12-30 r5155 [x86_64-linux-5.10.0-32-amd64] (local build)'; exit 0 ;;",
-      '--scan-open) section=scan ;;',
-      "'-a -j -n standby -d sat /dev/sda') section=drive-0 ;;",
-      "'-a -j -n standby -d sat /dev/sdb') section=drive-1 ;;",
-      "'-a -j -n standby -d scsi /dev/sdc') section=drive-2 ;;",
-    ],
-  }));
+  sshd.standIn(
+    'smartctl',
+    fixtureToolScript({
+      name: 'smartctl',
+      fixturePath: fileURLToPath(fixtureUrl('drives', 'debian11-failing.txt')),
+      logTo: LOG,
+      cases: [
+        "--version) echo 'smartctl 7.2 2020-12-30 r5155 [x86_64-linux-5.10.0-32-amd64] (local build)'; exit 0 ;;",
+        '--scan-open) section=scan ;;',
+        "'-a -j -n standby -d sat /dev/sda') section=drive-0 ;;",
+        "'-a -j -n standby -d sat /dev/sdb') section=drive-1 ;;",
+        "'-a -j -n standby -d scsi /dev/sdc') section=drive-2 ;;",
+      ],
+    }),
+  );
   const zfsFixturePath = fileURLToPath(fixtureUrl('zfs', zfsFixture));
-  sshd.standIn('zpool', fixtureToolScript({ name: 'zpool', fixturePath: zfsFixturePath, logTo: LOG, keepBlankLines: true, cases: ["'list '*) section=pools ;;", "'status '*) section=status ;;"] }));
-  sshd.standIn('zfs', fixtureToolScript({
-    name: 'zfs',
-    fixturePath: zfsFixturePath,
-    logTo: LOG,
-    keepBlankLines: true,
-    cases: ["*'-t snapshot '*) section=snapshots ;;", "*'-t filesystem,volume '*) section=datasets ;;", "'snapshot '*) exit 0 ;;"],
-  }));
-  sshd.standIn('apt', fixtureToolScript({ name: 'apt', fixturePath: fileURLToPath(fixtureUrl('updates', 'debian12-security-reboot.txt')), logTo: LOG, cases: ["'list --upgradable') section=apt ;;"] }));
+  sshd.standIn(
+    'zpool',
+    fixtureToolScript({
+      name: 'zpool',
+      fixturePath: zfsFixturePath,
+      logTo: LOG,
+      keepBlankLines: true,
+      cases: ["'list '*) section=pools ;;", "'status '*) section=status ;;"],
+    }),
+  );
+  sshd.standIn(
+    'zfs',
+    fixtureToolScript({
+      name: 'zfs',
+      fixturePath: zfsFixturePath,
+      logTo: LOG,
+      keepBlankLines: true,
+      cases: [
+        "*'-t snapshot '*) section=snapshots ;;",
+        "*'-t filesystem,volume '*) section=datasets ;;",
+        "'snapshot '*) exit 0 ;;",
+      ],
+    }),
+  );
+  sshd.standIn(
+    'apt',
+    fixtureToolScript({
+      name: 'apt',
+      fixturePath: fileURLToPath(fixtureUrl('updates', 'debian12-security-reboot.txt')),
+      logTo: LOG,
+      cases: ["'list --upgradable') section=apt ;;"],
+    }),
+  );
 }
 
 describe('drives, ZFS and updates through the real sshd, PostgreSQL and Temporal', () => {
@@ -48,7 +75,13 @@ describe('drives, ZFS and updates through the real sshd, PostgreSQL and Temporal
     installStorageStandIns(sshd);
     sys = await startTestSystem();
     api = sys.apiUrl!;
-    const res = await http('POST', '/api/devices', { hostname: 'nas', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath });
+    const res = await http('POST', '/api/devices', {
+      hostname: 'nas',
+      address: '127.0.0.1',
+      port: sshd.port,
+      username: sshd.username,
+      identity_file: sshd.clientKeyPath,
+    });
     assert.equal(res.status, 201);
   });
   after(async () => {
@@ -67,7 +100,10 @@ describe('drives, ZFS and updates through the real sshd, PostgreSQL and Temporal
     assert.equal(sshd.countCalls(/^smartctl -a -j/), 3);
     const device = await http('GET', '/api/devices/nas');
     assert.equal(device.body.capabilities.smartctl, true);
-    const history = await http('GET', `/api/devices/nas/drives?since=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`);
+    const history = await http(
+      'GET',
+      `/api/devices/nas/drives?since=${encodeURIComponent(new Date(Date.now() - 60_000).toISOString())}`,
+    );
     assert.equal(history.body.count, 1);
     assert.equal(history.body.series[0].drives_failed, 1);
   });
@@ -80,7 +116,10 @@ describe('drives, ZFS and updates through the real sshd, PostgreSQL and Temporal
     assert.ok(data.summary.degraded_or_worse >= 1);
     assert.match(data.problems[0], /^pool tank is DEGRADED: .*FAULTED.*resilver 18\.49% done/);
 
-    const snap = await http('POST', '/api/devices/nas/zfs/snapshots', { dataset: 'tank/backups', name: 'before-upgrade' });
+    const snap = await http('POST', '/api/devices/nas/zfs/snapshots', {
+      dataset: 'tank/backups',
+      name: 'before-upgrade',
+    });
     assert.equal(snap.status, 201, JSON.stringify(snap.body));
     assert.equal(snap.body.snapshot, 'tank/backups@before-upgrade');
     assert.equal(sshd.countCalls(/^zfs snapshot tank\/backups@before-upgrade$/), 1);
@@ -90,7 +129,10 @@ describe('drives, ZFS and updates through the real sshd, PostgreSQL and Temporal
     const unknown = await http('POST', '/api/devices/nas/zfs/snapshots', { dataset: 'tank/nope', name: 'x' });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.code, 'unknown_dataset');
-    const invalid = await http('POST', '/api/devices/nas/zfs/snapshots', { dataset: 'tank/backups', name: 'a b;reboot' });
+    const invalid = await http('POST', '/api/devices/nas/zfs/snapshots', {
+      dataset: 'tank/backups',
+      name: 'a b;reboot',
+    });
     assert.equal(invalid.status, 400);
     assert.equal(sshd.countCalls(/^zfs snapshot/), 1, 'refused requests ran nothing');
   });
@@ -98,7 +140,10 @@ describe('drives, ZFS and updates through the real sshd, PostgreSQL and Temporal
   test('updates: counted from what apt already knows, security first, without refreshing the lists', async () => {
     const res = await http('GET', '/api/devices/nas/updates');
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    const recorded = updatesCollector.parse({ stdout: fixtureReader('updates')('debian12-security-reboot.txt'), stderr: '', exitCode: 0 }, {});
+    const recorded = updatesCollector.parse(
+      { stdout: fixtureReader('updates')('debian12-security-reboot.txt'), stderr: '', exitCode: 0 },
+      {},
+    );
     assert.equal(res.body.data.package_manager, 'apt');
     assert.equal(res.body.data.upgradable, recorded.upgradable);
     assert.equal(res.body.data.security, recorded.security);
@@ -112,7 +157,14 @@ describe('drives, ZFS and updates through the real sshd, PostgreSQL and Temporal
     const res = await http('GET', '/api/devices/nas/zfs?force_refresh=true');
     assert.equal(res.status, 502, JSON.stringify(res.body));
     assert.equal(res.body.error.code, 'parse_error');
-    const audit = await sys.db.selectFrom('audit_log').select(['status', 'error_code']).where('hostname', '=', 'nas').where('action', '=', 'collect').where('data_type', '=', 'zfs').orderBy('time', 'desc').executeTakeFirstOrThrow();
+    const audit = await sys.db
+      .selectFrom('audit_log')
+      .select(['status', 'error_code'])
+      .where('hostname', '=', 'nas')
+      .where('action', '=', 'collect')
+      .where('data_type', '=', 'zfs')
+      .orderBy('time', 'desc')
+      .executeTakeFirstOrThrow();
     assert.deepEqual(audit, { status: 'error', error_code: 'parse_error' });
     installStorageStandIns(sshd);
   });

@@ -37,7 +37,10 @@ import { createTestDatabase, testDir, testEnv, uniqueName } from '../support/sta
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const COMPOSE_FILE = path.join(root, 'temporal-compose.yml');
 /** The secrets the compose file demands, as a .env would give them. */
-const COMPOSE_SECRETS = { POSTGRES_PASSWORD: 'composetestpassword', INFRA_ADMIN_TOKEN: 'deployment-test-admin-token-0123456789' };
+const COMPOSE_SECRETS = {
+  POSTGRES_PASSWORD: 'composetestpassword',
+  INFRA_ADMIN_TOKEN: 'deployment-test-admin-token-0123456789',
+};
 
 // ---------------------------------------------------------------- Dockerfile
 
@@ -84,7 +87,8 @@ function parseDockerfile(text: string): Stage[] {
   return stages;
 }
 
-const all = (stage: Stage, keyword: string) => stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
+const all = (stage: Stage, keyword: string) =>
+  stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
 const execForm = (args: string): string[] => {
   const argv: unknown = JSON.parse(args);
   assert.ok(Array.isArray(argv) && argv.every((a) => typeof a === 'string'), `exec form expected: ${args}`);
@@ -119,13 +123,16 @@ function runtimeImports(entries: string[]): { files: Set<string>; packages: Set<
     const source = readFileSync(file, 'utf8');
     const specifiers = [
       // tsc writes the specifiers it rewrites (`.ts` to `.js`) in double quotes.
-      ...[...source.matchAll(/^\s*(?:import|export)(\s+type)?\b[^;'"]*?\bfrom\s+(['"])([^'"]+)\2/gm)].filter((m) => !m[1]).map((m) => m[3]!),
+      ...[...source.matchAll(/^\s*(?:import|export)(\s+type)?\b[^;'"]*?\bfrom\s+(['"])([^'"]+)\2/gm)]
+        .filter((m) => !m[1])
+        .map((m) => m[3]!),
       ...[...source.matchAll(/^\s*import\s+(['"])([^'"]+)\1/gm)].map((m) => m[2]!),
       ...[...source.matchAll(/\bimport\(\s*(['"])([^'"]+)\1\s*\)/g)].map((m) => m[2]!),
     ];
     for (const spec of specifiers) {
       if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec));
-      else if (!spec.startsWith('node:')) packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+      else if (!spec.startsWith('node:'))
+        packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
     }
   };
   for (const entry of entries) visit(path.join(root, entry));
@@ -134,7 +141,10 @@ function runtimeImports(entries: string[]): { files: Set<string>; packages: Set<
 
 // ---------------------------------------------------------------- Compose
 
-function compose(args: string[], env: Record<string, string>): { status: number | null; stdout: string; stderr: string } {
+function compose(
+  args: string[],
+  env: Record<string, string>,
+): { status: number | null; stdout: string; stderr: string } {
   // --env-file /dev/null: a developer's own .env must not change what is validated.
   const r = spawnSync(composeBinary(), ['--env-file', '/dev/null', '-f', COMPOSE_FILE, ...args], {
     cwd: root,
@@ -178,7 +188,10 @@ describe('deployment files', () => {
 
     assert.equal(postgres!.image, 'timescale/timescaledb:latest-pg16');
     assert.match(postgres!.healthcheck!.test!.join(' '), /pg_isready/);
-    assert.ok(postgres!.volumes!.some((v) => v.type === 'volume' && v.target === '/var/lib/postgresql/data'), 'PostgreSQL data on a named volume');
+    assert.ok(
+      postgres!.volumes!.some((v) => v.type === 'volume' && v.target === '/var/lib/postgresql/data'),
+      'PostgreSQL data on a named volume',
+    );
 
     assert.match(temporal!.image!, /^temporalio\/auto-setup:/);
     assert.equal(temporal!.environment!.DB, 'postgres12');
@@ -189,18 +202,32 @@ describe('deployment files', () => {
 
     const dockerfile = parseDockerfile(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
     const imageHealth = execForm(all(dockerfile.at(-1)!, 'HEALTHCHECK')[0]!.replace(/^[\s\S]*?\bCMD\s+/, ''));
-    for (const [name, role, port] of [['worker', 'worker', null], ['api', 'api', 9101], ['mcp', 'mcp', 9102]] as const) {
+    for (const [name, role, port] of [
+      ['worker', 'worker', null],
+      ['api', 'api', 9101],
+      ['mcp', 'mcp', 9102],
+    ] as const) {
       const s = services[name]!;
       assert.equal(s.build?.context, root, `${name} is built from this repository`);
       assert.equal(s.environment!.INFRA_ROLE, role);
       assert.equal(s.environment!.TEMPORAL_ADDRESS, 'temporal:7233');
-      assert.match(s.environment!.DATABASE_URL ?? '', /^postgres:\/\/infra:composetestpassword@postgres:5432\/infrastructor$/);
+      assert.match(
+        s.environment!.DATABASE_URL ?? '',
+        /^postgres:\/\/infra:composetestpassword@postgres:5432\/infrastructor$/,
+      );
       assert.equal(s.depends_on!.postgres!.condition, 'service_healthy');
       assert.equal(s.depends_on!.temporal!.condition, 'service_healthy');
       assert.deepEqual(s.healthcheck!.test, ['CMD', ...imageHealth], `${name} checks health with the image's command`);
       if (port !== null) {
-        assert.ok(s.ports!.some((p) => p.target === port && p.host_ip === '127.0.0.1'), `${name} is published on the host's loopback`);
-        assert.equal(s.environment!.INFRA_ADMIN_TOKEN, COMPOSE_SECRETS.INFRA_ADMIN_TOKEN, `${name} listens beyond loopback in its container, so it needs the admin token`);
+        assert.ok(
+          s.ports!.some((p) => p.target === port && p.host_ip === '127.0.0.1'),
+          `${name} is published on the host's loopback`,
+        );
+        assert.equal(
+          s.environment!.INFRA_ADMIN_TOKEN,
+          COMPOSE_SECRETS.INFRA_ADMIN_TOKEN,
+          `${name} listens beyond loopback in its container, so it needs the admin token`,
+        );
       }
     }
     assert.equal(worker!.deploy!.replicas, 2);
@@ -209,55 +236,107 @@ describe('deployment files', () => {
     assert.equal(keys.type, 'bind');
     assert.equal(keys.read_only, true, 'read-only');
     assert.equal(keys.source, path.join(root, 'ssh'));
-    for (const front of [api!, mcp!]) assert.equal(front.volumes, undefined, 'only the worker opens SSH, so only it gets the keys');
+    for (const front of [api!, mcp!])
+      assert.equal(front.volumes, undefined, 'only the worker opens SSH, so only it gets the keys');
   });
 
   test('the Dockerfile builds in stages and runs the compiled server as a non-root user', () => {
     const stages = parseDockerfile(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
-    const [deps, build, runtime] = [stageNamed(stages, 'deps'), stageNamed(stages, 'build'), stageNamed(stages, 'runtime')];
+    const [deps, build, runtime] = [
+      stageNamed(stages, 'deps'),
+      stageNamed(stages, 'build'),
+      stageNamed(stages, 'runtime'),
+    ];
     assert.equal(stages.at(-1), runtime, 'the runtime stage is the image');
     assert.equal(deps.from, 'node:20-bookworm-slim');
     assert.equal(runtime.from, 'node:20-bookworm-slim', 'the runtime starts from the slim base, not from the build');
     assert.equal(build.from, 'deps', 'the build stage reuses the installed dependencies');
-    assert.ok(all(deps, 'RUN').some((r) => /\bnpm ci\b/.test(r) && !r.includes('--omit=dev')), 'deps installs everything, dev tools included');
-    assert.ok(all(build, 'RUN').some((r) => /\btsc --noEmit\b/.test(r)), 'the build type-checks');
-    assert.ok(all(build, 'RUN').some((r) => /\bnpm run build:server\b/.test(r)), 'the build compiles the server and writes the workflow bundle');
-    assert.ok(all(runtime, 'RUN').some((r) => /\bnpm ci --omit=dev\b/.test(r)), 'the runtime has production dependencies only');
+    assert.ok(
+      all(deps, 'RUN').some((r) => /\bnpm ci\b/.test(r) && !r.includes('--omit=dev')),
+      'deps installs everything, dev tools included',
+    );
+    assert.ok(
+      all(build, 'RUN').some((r) => /\btsc --noEmit\b/.test(r)),
+      'the build type-checks',
+    );
+    assert.ok(
+      all(build, 'RUN').some((r) => /\bnpm run build:server\b/.test(r)),
+      'the build compiles the server and writes the workflow bundle',
+    );
+    assert.ok(
+      all(runtime, 'RUN').some((r) => /\bnpm ci --omit=dev\b/.test(r)),
+      'the runtime has production dependencies only',
+    );
     // `prepare` is the server build, which needs the sources and TypeScript: neither stage that installs may run it.
-    for (const stage of [deps, runtime]) assert.ok(all(stage, 'RUN').filter((r) => /\bnpm ci\b/.test(r)).every((r) => r.includes('--ignore-scripts')), `${stage.name} skips prepare`);
+    for (const stage of [deps, runtime])
+      assert.ok(
+        all(stage, 'RUN')
+          .filter((r) => /\bnpm ci\b/.test(r))
+          .every((r) => r.includes('--ignore-scripts')),
+        `${stage.name} skips prepare`,
+      );
 
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; scripts: Record<string, string> };
-    for (const tool of ['tsx', 'typescript']) assert.equal(pkg.dependencies[tool], undefined, `${tool} is not a production dependency: the image runs compiled JavaScript`);
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      scripts: Record<string, string>;
+    };
+    for (const tool of ['tsx', 'typescript'])
+      assert.equal(
+        pkg.dependencies[tool],
+        undefined,
+        `${tool} is not a production dependency: the image runs compiled JavaScript`,
+      );
 
     // The bundle build:server writes is what the runtime's INFRA_WORKFLOW_BUNDLE names, in the dist/ it copies from the build.
     const workdir = all(runtime, 'WORKDIR').at(-1)!;
-    const copiedDist = all(runtime, 'COPY').map((c) => /^--from=build\s+(\S+\/dist)\s+(\S+)$/.exec(c)).find((m) => m && !m[1]!.endsWith('/web/dist'));
+    const copiedDist = all(runtime, 'COPY')
+      .map((c) => /^--from=build\s+(\S+\/dist)\s+(\S+)$/.exec(c))
+      .find((m) => m && !m[1]!.endsWith('/web/dist'));
     assert.ok(copiedDist, 'the runtime copies the build output from the build stage');
     assert.equal(copiedDist[1], `${all(build, 'WORKDIR').at(-1) ?? workdir}/dist`);
     const distInImage = path.posix.resolve(workdir, copiedDist[2]!);
-    assert.ok(pkg.scripts['build:server']!.endsWith(' dist/workflow-bundle.js'), 'build:server writes the bundle into dist/');
+    assert.ok(
+      pkg.scripts['build:server']!.endsWith(' dist/workflow-bundle.js'),
+      'build:server writes the bundle into dist/',
+    );
     assert.equal(stageEnv(runtime).INFRA_WORKFLOW_BUNDLE, `${distInImage}/workflow-bundle.js`);
     // The console the API serves (api/console.ts: web/dist) is built in the build stage and copied there.
-    assert.ok(all(build, 'RUN').some((r) => r.includes('scripts/build-web.ts')), 'the build builds the web console');
-    assert.ok(all(runtime, 'COPY').includes('--from=build /app/web/dist ./web/dist'), 'the runtime ships the console build');
+    assert.ok(
+      all(build, 'RUN').some((r) => r.includes('scripts/build-web.ts')),
+      'the build builds the web console',
+    );
+    assert.ok(
+      all(runtime, 'COPY').includes('--from=build /app/web/dist ./web/dist'),
+      'the runtime ships the console build',
+    );
 
     // Everything the entry point and the health check import (the compiled output here, which the test
     // harness brought up to date) is in the image, and needs no dev dependency.
     const copied = [
-      ...all(runtime, 'COPY').filter((c) => !c.startsWith('--')).flatMap((c) => c.split(/\s+/).slice(0, -1)),
+      ...all(runtime, 'COPY')
+        .filter((c) => !c.startsWith('--'))
+        .flatMap((c) => c.split(/\s+/).slice(0, -1)),
       path.posix.relative(workdir, distInImage),
     ];
     const entrypoint = execForm(all(runtime, 'ENTRYPOINT').at(-1)!);
-    const healthcheck = execForm(all(runtime, 'HEALTHCHECK').at(-1)!.replace(/^[\s\S]*?\bCMD\s+/, ''));
+    const healthcheck = execForm(
+      all(runtime, 'HEALTHCHECK')
+        .at(-1)!
+        .replace(/^[\s\S]*?\bCMD\s+/, ''),
+    );
     assert.deepEqual(entrypoint, ['node', 'dist/app/main.js'], 'plain node on the compiled entry point');
     assert.deepEqual(healthcheck, ['node', 'dist/platform/healthcheck.js']);
     // bin/infra.mjs, without tsx as in the image, runs the compiled CLI.
     const { files, packages } = runtimeImports([entrypoint.at(-1)!, healthcheck.at(-1)!, 'dist/bin/infra-cli.js']);
     for (const file of files) {
       const rel = path.relative(root, file);
-      assert.ok(copied.some((c) => rel === c || rel.startsWith(`${c}/`)), `${rel} is imported at run time but not copied into the image`);
+      assert.ok(
+        copied.some((c) => rel === c || rel.startsWith(`${c}/`)),
+        `${rel} is imported at run time but not copied into the image`,
+      );
     }
-    for (const name of packages) assert.ok(pkg.dependencies[name], `${name} is imported at run time but is not a production dependency`);
+    for (const name of packages)
+      assert.ok(pkg.dependencies[name], `${name} is imported at run time but is not a production dependency`);
 
     // Not root: the last USER of the image names the account created in that same stage.
     const user = all(runtime, 'USER').at(-1);
@@ -266,26 +345,43 @@ describe('deployment files', () => {
     const created = all(runtime, 'RUN').some((r) => new RegExp(`\\buseradd\\b[^&]*\\s${user}(\\s|$)`).test(r));
     assert.ok(created, `user ${user} is created in the runtime stage`);
     const userAt = runtime.instructions.findIndex((i) => i.keyword === 'USER');
-    assert.ok(runtime.instructions.slice(userAt).every((i) => i.keyword !== 'RUN'), 'nothing runs as root after USER');
+    assert.ok(
+      runtime.instructions.slice(userAt).every((i) => i.keyword !== 'RUN'),
+      'nothing runs as root after USER',
+    );
   });
 });
 
 // ---------------------------------------------------------------- roles
 
 describe('INFRA_ROLE and INFRA_WORKFLOW_BUNDLE', () => {
-  const servers = { TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://infra:pw@postgres:5432/infrastructor' };
+  const servers = {
+    TEMPORAL_ADDRESS: 'temporal:7233',
+    DATABASE_URL: 'postgres://infra:pw@postgres:5432/infrastructor',
+  };
   const refused = (env: NodeJS.ProcessEnv, message: RegExp) =>
-    assert.throws(() => loadConfig(env), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+    assert.throws(
+      () => loadConfig(env),
+      (err: unknown) => err instanceof ConfigError && message.test(err.message),
+    );
 
   test('validated like every setting: one part needs configured servers; unknown roles and missing bundles are named', () => {
     assert.equal(loadConfig({}).INFRA_ROLE, 'all', 'the embedded default');
     for (const role of ['worker', 'api', 'mcp']) {
       assert.equal(loadConfig({ INFRA_ROLE: role, ...servers }).INFRA_ROLE, role);
-      refused({ INFRA_ROLE: role }, new RegExp(`TEMPORAL_ADDRESS: TEMPORAL_ADDRESS is required when INFRA_ROLE is ${role}[\\s\\S]*DATABASE_URL: DATABASE_URL is required when INFRA_ROLE is ${role}`));
+      refused(
+        { INFRA_ROLE: role },
+        new RegExp(
+          `TEMPORAL_ADDRESS: TEMPORAL_ADDRESS is required when INFRA_ROLE is ${role}[\\s\\S]*DATABASE_URL: DATABASE_URL is required when INFRA_ROLE is ${role}`,
+        ),
+      );
       refused({ INFRA_ROLE: role, TEMPORAL_ADDRESS: servers.TEMPORAL_ADDRESS }, /DATABASE_URL is required/);
     }
     refused({ INFRA_ROLE: 'scheduler', ...servers }, /INFRA_ROLE: INFRA_ROLE must be one of all, worker, api, mcp/);
-    refused({ INFRA_WORKFLOW_BUNDLE: '/nonexistent/workflow-bundle.js' }, /INFRA_WORKFLOW_BUNDLE: no file at \/nonexistent\/workflow-bundle\.js/);
+    refused(
+      { INFRA_WORKFLOW_BUNDLE: '/nonexistent/workflow-bundle.js' },
+      /INFRA_WORKFLOW_BUNDLE: no file at \/nonexistent\/workflow-bundle\.js/,
+    );
   });
 
   test("the image's entry point refuses a role without servers before starting anything", () => {
@@ -316,7 +412,14 @@ describe('snapshot tables on a PostgreSQL without TimescaleDB (migration 0012)',
 
   test('the extension is not there, so the snapshot tables stay plain tables with their keys', async () => {
     assert.equal(await timescaleUsable(db as Kysely<unknown>), false);
-    assert.deepEqual(await ensureHypertables(db as Kysely<unknown>, Object.values(collectors).map((c) => c.table)), [], 'the hypertable step converts nothing');
+    assert.deepEqual(
+      await ensureHypertables(
+        db as Kysely<unknown>,
+        Object.values(collectors).map((c) => c.table),
+      ),
+      [],
+      'the hypertable step converts nothing',
+    );
     const installed = await sql`select 1 from pg_extension where extname = 'timescaledb'`.execute(db);
     assert.equal(installed.rows.length, 0, 'no extension created');
     for (const { table } of Object.values(collectors)) {
@@ -325,30 +428,74 @@ describe('snapshot tables on a PostgreSQL without TimescaleDB (migration 0012)',
         from pg_constraint c join pg_attribute a on a.attrelid = c.conrelid and a.attnum = any(c.conkey)
         where c.conrelid = ${table}::regclass and c.contype in ('p', 'u')
         group by c.oid, c.contype order by c.contype`.execute(db);
-      assert.deepEqual(keys.rows.map((k) => [k.contype, k.columns]), [['p', ['id']], ['u', ['collection_id']]], table);
+      assert.deepEqual(
+        keys.rows.map((k) => [k.contype, k.columns]),
+        [
+          ['p', ['id']],
+          ['u', ['collection_id']],
+        ],
+        table,
+      );
     }
   });
 
   test('a retried or overlapping collection stores one snapshot and answers the first (the check hypertables rely on)', async () => {
-    const inserted = await sql<{ id: string }>`insert into devices (hostname, address, username, auth_method) values ('store-dev', '127.0.0.1', 'u', 'agent') returning id`.execute(db);
+    const inserted = await sql<{
+      id: string;
+    }>`insert into devices (hostname, address, username, auth_method) values ('store-dev', '127.0.0.1', 'u', 'agent') returning id`.execute(
+      db,
+    );
     const device = inserted.rows[0]!;
     const snapshots = new SnapshotRepository(db);
     const record = (collectionId: string, kernel: string, collectedAt: Date): CollectionRecord<unknown> => ({
-      collector: collectorFor('capabilities'), deviceId: device.id, hostname: 'store-dev', data: { kernel, arch: 'x86_64' }, collectedAt, durationMs: 5,
-      collectionId, workflowId: 'wf', trigger: 'api', forceRefresh: false, correlationId: null, principal: 'local', warnings: [],
+      collector: collectorFor('capabilities'),
+      deviceId: device.id,
+      hostname: 'store-dev',
+      data: { kernel, arch: 'x86_64' },
+      collectedAt,
+      durationMs: 5,
+      collectionId,
+      workflowId: 'wf',
+      trigger: 'api',
+      forceRefresh: false,
+      correlationId: null,
+      principal: 'local',
+      warnings: [],
     });
     const first = await snapshots.storeCollection(record('wf/run-1', 'first', new Date(Date.now() - 5000)));
     // A retry after the commit: another attempt, later, with other output.
     const retried = await snapshots.storeCollection(record('wf/run-1', 'retry', new Date()));
     assert.deepEqual(retried, first);
     // Two attempts at once (one presumed lost but still running): one of them stores.
-    const overlapping = await Promise.all([snapshots.storeCollection(record('wf/run-2', 'a', new Date())), snapshots.storeCollection(record('wf/run-2', 'b', new Date()))]);
+    const overlapping = await Promise.all([
+      snapshots.storeCollection(record('wf/run-2', 'a', new Date())),
+      snapshots.storeCollection(record('wf/run-2', 'b', new Date())),
+    ]);
     assert.equal(overlapping[0].id, overlapping[1].id);
 
-    const rows = await db.selectFrom('capabilities_snapshots').select(['collection_id', sql<string>`count(*)`.as('n')]).groupBy('collection_id').orderBy('collection_id').execute();
-    assert.deepEqual(rows.map((r) => [r.collection_id, Number(r.n)]), [['wf/run-1', 1], ['wf/run-2', 1]]);
-    const audit = await db.selectFrom('audit_log').select(['collection_id', 'snapshot_id']).where('action', '=', 'collect').orderBy('collection_id').execute();
-    assert.deepEqual(audit, [{ collection_id: 'wf/run-1', snapshot_id: first.id }, { collection_id: 'wf/run-2', snapshot_id: overlapping[0].id }]);
+    const rows = await db
+      .selectFrom('capabilities_snapshots')
+      .select(['collection_id', sql<string>`count(*)`.as('n')])
+      .groupBy('collection_id')
+      .orderBy('collection_id')
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => [r.collection_id, Number(r.n)]),
+      [
+        ['wf/run-1', 1],
+        ['wf/run-2', 1],
+      ],
+    );
+    const audit = await db
+      .selectFrom('audit_log')
+      .select(['collection_id', 'snapshot_id'])
+      .where('action', '=', 'collect')
+      .orderBy('collection_id')
+      .execute();
+    assert.deepEqual(audit, [
+      { collection_id: 'wf/run-1', snapshot_id: first.id },
+      { collection_id: 'wf/run-2', snapshot_id: overlapping[0].id },
+    ]);
   });
 });
 
@@ -370,7 +517,11 @@ describe("the image's commands, run as separate processes against real servers",
   const stages = parseDockerfile(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
   const runtime = stageNamed(stages, 'runtime');
   const [entryCmd, ...entryArgs] = execForm(all(runtime, 'ENTRYPOINT').at(-1)!);
-  const [healthCmd, ...healthArgs] = execForm(all(runtime, 'HEALTHCHECK').at(-1)!.replace(/^[\s\S]*?\bCMD\s+/, ''));
+  const [healthCmd, ...healthArgs] = execForm(
+    all(runtime, 'HEALTHCHECK')
+      .at(-1)!
+      .replace(/^[\s\S]*?\bCMD\s+/, ''),
+  );
   // `node` in the image is the Node the tests run on here.
   const binary = (cmd: string | undefined) => (cmd === 'node' ? process.execPath : cmd!);
 
@@ -385,7 +536,11 @@ describe("the image's commands, run as separate processes against real servers",
 
   const startRole = (service: string): RoleProcess => {
     const env = roleEnv(service);
-    const child: ChildProcess = spawn(binary(entryCmd), entryArgs, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child: ChildProcess = spawn(binary(entryCmd), entryArgs, {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const killOnExit = () => child.kill('SIGKILL');
     process.once('exit', killOnExit);
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -411,9 +566,15 @@ describe("the image's commands, run as separate processes against real servers",
       log: () => output,
       entry,
       async waitForLog(message, timeoutMs, what) {
-        await waitFor(`${what}: "${message}" in the ${service} log`, () => output.slice(-4000), { until: () => entry(message) !== undefined || child.exitCode !== null, timeoutMs });
+        await waitFor(`${what}: "${message}" in the ${service} log`, () => output.slice(-4000), {
+          until: () => entry(message) !== undefined || child.exitCode !== null,
+          timeoutMs,
+        });
         const found = entry(message);
-        assert.ok(found, `${what} (${service} process ${child.exitCode === null ? 'running' : `exited ${child.exitCode}`}):\n${output.slice(-4000)}`);
+        assert.ok(
+          found,
+          `${what} (${service} process ${child.exitCode === null ? 'running' : `exited ${child.exitCode}`}):\n${output.slice(-4000)}`,
+        );
         return found;
       },
       async stop() {
@@ -427,7 +588,11 @@ describe("the image's commands, run as separate processes against real servers",
 
   const healthcheck = (service: string) =>
     new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(binary(healthCmd), healthArgs, { cwd: root, env: roleEnv(service), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(binary(healthCmd), healthArgs, {
+        cwd: root,
+        env: roleEnv(service),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.on('data', (c: Buffer) => (output += c.toString()));
       child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -455,7 +620,12 @@ describe("the image's commands, run as separate processes against real servers",
     await temporal.schedule.create({
       scheduleId: id,
       spec: { intervals: [{ every: '1h' }] },
-      action: { type: 'startWorkflow', workflowType: 'collectWorkflow', taskQueue: instance, args: [{ hostname, dataType: 'metrics', trigger: 'schedule', forceRefresh: false, correlationId: null }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'collectWorkflow',
+        taskQueue: instance,
+        args: [{ hostname, dataType: 'metrics', trigger: 'schedule', forceRefresh: false, correlationId: null }],
+      },
       state: { paused: true },
     });
     return id;
@@ -473,13 +643,18 @@ describe("the image's commands, run as separate processes against real servers",
     mcpUrl = `http://127.0.0.1:${mcpPort}/mcp`;
 
     // The bundle the image names, in the dist/ the build stage's `npm run build:server` wrote here (the test harness runs it).
-    const bundle = path.join(root, path.posix.relative(all(runtime, 'WORKDIR').at(-1)!, stageEnv(runtime).INFRA_WORKFLOW_BUNDLE!));
+    const bundle = path.join(
+      root,
+      path.posix.relative(all(runtime, 'WORKDIR').at(-1)!, stageEnv(runtime).INFRA_WORKFLOW_BUNDLE!),
+    );
     assert.ok(readFileSync(bundle, 'utf8').length > 10_000, 'a workflow bundle was written');
 
     // What a container of that service gets: the image's ENV, then the service's environment; only the
     // addresses differ here (the test's servers instead of the compose network's, loopback ports).
     roleEnv = (service) => {
-      const fromCompose = Object.fromEntries(Object.entries(services[service]!.environment ?? {}).filter((e): e is [string, string] => e[1] !== null));
+      const fromCompose = Object.fromEntries(
+        Object.entries(services[service]!.environment ?? {}).filter((e): e is [string, string] => e[1] !== null),
+      );
       return {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',
@@ -511,16 +686,32 @@ describe("the image's commands, run as separate processes against real servers",
     const first = startRole('worker');
     workers = [first];
     await first.waitForLog('waiting for the API to apply migrations', 60_000, 'the worker waits for the schema');
-    assert.equal(first.entry('infrastructor is running'), undefined, 'the worker does not start before the schema exists');
+    assert.equal(
+      first.entry('infrastructor is running'),
+      undefined,
+      'the worker does not start before the schema exists',
+    );
     assert.equal(await scheduleExists(ghost), true);
 
     api = startRole('api');
     const apiRunning = await api.waitForLog('infrastructor is running', 90_000, 'the API starts');
     assert.ok(api.entry('migrations applied'), 'the API applied the migrations');
-    assert.deepEqual([apiRunning.role, apiRunning.worker, apiRunning.api, apiRunning.mcp], ['api', false, apiUrl, null], 'the API process runs the API only');
+    assert.deepEqual(
+      [apiRunning.role, apiRunning.worker, apiRunning.api, apiRunning.mcp],
+      ['api', false, apiUrl, null],
+      'the API process runs the API only',
+    );
     assert.equal(await scheduleExists(ghost), false, 'the API deleted the stale schedule at start');
-    const workerRunning = await first.waitForLog('infrastructor is running', 60_000, 'the worker starts once the schema is there');
-    assert.deepEqual([workerRunning.role, workerRunning.worker, workerRunning.api, workerRunning.mcp], ['worker', true, null, null], 'the worker process runs the worker only');
+    const workerRunning = await first.waitForLog(
+      'infrastructor is running',
+      60_000,
+      'the worker starts once the schema is there',
+    );
+    assert.deepEqual(
+      [workerRunning.role, workerRunning.worker, workerRunning.api, workerRunning.mcp],
+      ['worker', true, null, null],
+      'the worker process runs the worker only',
+    );
     assert.equal(first.entry('migrations applied'), undefined, 'the worker applied no migration');
 
     // A second replica, as `deploy.replicas: 2` starts: it must leave schedules alone.
@@ -531,19 +722,32 @@ describe("the image's commands, run as separate processes against real servers",
     assert.equal(await scheduleExists(ghostAfter), true, 'a worker replica does not reconcile schedules at start');
     await temporal.schedule.getHandle(ghostAfter).delete();
 
-    await waitFor('the API process to be healthy', () => http('GET', '/health'), { until: (r) => r.status === 200, timeoutMs: 60_000, intervalMs: 500 });
+    await waitFor('the API process to be healthy', () => http('GET', '/health'), {
+      until: (r) => r.status === 200,
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
   });
 
   test('a device registered through the API process gets fresh metrics collected by a worker process', async () => {
     assert.ok(api && workers.length === 2, 'the processes of the previous test run');
     const created = await http('POST', '/api/devices', {
-      hostname: 'deploy-dev', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath,
+      hostname: 'deploy-dev',
+      address: '127.0.0.1',
+      port: sshd.port,
+      username: sshd.username,
+      identity_file: sshd.clientKeyPath,
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
 
     const fresh = await http('GET', '/api/devices/deploy-dev/metrics?force_refresh=true');
     assert.equal(fresh.status, 200, JSON.stringify(fresh.body));
-    const answer = fresh.body as { from_cache: boolean; collected_at: string; workflow_id: string; data: Record<string, unknown> };
+    const answer = fresh.body as {
+      from_cache: boolean;
+      collected_at: string;
+      workflow_id: string;
+      data: Record<string, unknown>;
+    };
     assert.equal(answer.from_cache, false);
     assert.ok(Date.now() - Date.parse(answer.collected_at) < 60_000, 'collected just now');
     // The device is this machine behind the test sshd: its memory is what /proc says here.
@@ -555,20 +759,37 @@ describe("the image's commands, run as separate processes against real servers",
     const ranBy = collectRanBy(history.events);
     assert.equal(ranBy.length, 1, 'the collection ran once');
     const workerIdentities = workers.map((w) => `${w.pid}@${os.hostname()}`);
-    for (const identity of ranBy) assert.ok(workerIdentities.includes(identity), `activity ran by ${identity}, expected one of ${workerIdentities.join(', ')}`);
+    for (const identity of ranBy)
+      assert.ok(
+        workerIdentities.includes(identity),
+        `activity ran by ${identity}, expected one of ${workerIdentities.join(', ')}`,
+      );
     assert.ok(!ranBy.includes(`${api.pid}@${os.hostname()}`));
   });
 
   test('the MCP role serves the same devices over Streamable HTTP', async () => {
     const mcp = startRole('mcp');
     const running = await mcp.waitForLog('infrastructor is running', 60_000, 'the MCP process starts');
-    assert.deepEqual([running.role, running.worker, running.api, running.mcp], ['mcp', false, null, mcpUrl], 'the MCP process runs MCP only');
+    assert.deepEqual(
+      [running.role, running.worker, running.api, running.mcp],
+      ['mcp', false, null, mcpUrl],
+      'the MCP process runs MCP only',
+    );
     const client = new McpClient({ name: 'deployment-test', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers: { authorization: `Bearer ${COMPOSE_SECRETS.INFRA_ADMIN_TOKEN}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(mcpUrl), {
+        requestInit: { headers: { authorization: `Bearer ${COMPOSE_SECRETS.INFRA_ADMIN_TOKEN}` } },
+      }),
+    );
     try {
       const listed = await client.callTool({ name: 'list_devices', arguments: {} });
-      const body = JSON.parse((listed as { content: Array<{ text: string }> }).content[0]!.text) as { devices: Array<{ hostname: string; status: string }> };
-      assert.deepEqual(body.devices.map((d) => [d.hostname, d.status]), [['deploy-dev', 'online']]);
+      const body = JSON.parse((listed as { content: Array<{ text: string }> }).content[0]!.text) as {
+        devices: Array<{ hostname: string; status: string }>;
+      };
+      assert.deepEqual(
+        body.devices.map((d) => [d.hostname, d.status]),
+        [['deploy-dev', 'online']],
+      );
     } finally {
       await client.close();
     }
@@ -583,7 +804,9 @@ describe("the image's commands, run as separate processes against real servers",
 
   test('SIGTERM stops every role cleanly, and the health check then fails', async () => {
     assert.ok(processes.length === 4, 'worker ×2, api and mcp are running');
-    const stopped = await Promise.all(processes.map(async (p) => ({ role: p.role, ...(await p.stop()), log: p.log() })));
+    const stopped = await Promise.all(
+      processes.map(async (p) => ({ role: p.role, ...(await p.stop()), log: p.log() })),
+    );
     for (const s of stopped) {
       assert.deepEqual([s.code, s.signal], [0, null], `${s.role} exited cleanly:\n${s.log.slice(-3000)}`);
       assert.match(s.log, /"message":"stopped"/, `${s.role} logged its orderly stop`);

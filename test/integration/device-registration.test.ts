@@ -41,9 +41,20 @@ describe('adding, changing and removing a device runs as one workflow per change
 
     assert.equal((await http('DELETE', '/api/devices/reg-api')).status, 204);
     assert.equal((await http('DELETE', '/api/devices/reg-api')).status, 404);
-    const audit = await sys.db.selectFrom('audit_log').select(['action', 'workflow_id']).where('hostname', '=', 'reg-api').orderBy('id').execute();
-    assert.deepEqual(audit.map((a) => a.action), ['device_create', 'device_update', 'device_delete']);
-    assert.ok(audit.every((a) => a.workflow_id === sys.devices.workflowId('reg-api')), 'each row names the change workflow');
+    const audit = await sys.db
+      .selectFrom('audit_log')
+      .select(['action', 'workflow_id'])
+      .where('hostname', '=', 'reg-api')
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['device_create', 'device_update', 'device_delete'],
+    );
+    assert.ok(
+      audit.every((a) => a.workflow_id === sys.devices.workflowId('reg-api')),
+      'each row names the change workflow',
+    );
   });
 
   test('a second change of a device while one is under way is refused with 409', async () => {
@@ -56,7 +67,13 @@ describe('adding, changing and removing a device runs as one workflow per change
       const first = http('POST', '/api/devices', testDevice('reg-busy', sshd, false));
       await waitFor(
         'the first change to run',
-        async () => (await sys.client.workflow.getHandle(sys.devices.workflowId('reg-busy')).describe().catch(() => null))?.status.name,
+        async () =>
+          (
+            await sys.client.workflow
+              .getHandle(sys.devices.workflowId('reg-busy'))
+              .describe()
+              .catch(() => null)
+          )?.status.name,
         { until: (status) => status === 'RUNNING', timeoutMs: 10_000 },
       );
       const second = await http('PATCH', '/api/devices/reg-busy', { location: 'rack 3' });
@@ -66,13 +83,25 @@ describe('adding, changing and removing a device runs as one workflow per change
     } finally {
       await lock.end();
     }
-    assert.equal((await http('PATCH', '/api/devices/reg-busy', { location: 'rack 3' })).status, 200, 'the next change goes through');
+    assert.equal(
+      (await http('PATCH', '/api/devices/reg-busy', { location: 'rack 3' })).status,
+      200,
+      'the next change goes through',
+    );
   });
 
   test('the row-writing step retried after its commit answers what it applied, once', async () => {
-    const input: DeviceChangeInput = { change: { kind: 'create', device: testDevice('reg-retry', sshd, false) }, requestedBy: SYSTEM_PRINCIPAL, trigger: 'system', correlationId: null };
+    const input: DeviceChangeInput = {
+      change: { kind: 'create', device: testDevice('reg-retry', sshd, false) },
+      requestedBy: SYSTEM_PRINCIPAL,
+      trigger: 'system',
+      correlationId: null,
+    };
     const run = { workflowId: sys.devices.workflowId('reg-retry'), runId: uniqueName('run') };
-    const attempt = (runId: string): Promise<DeviceChangeResult> => new MockActivityEnvironment({ workflowExecution: { ...run, runId } }).run(() => applyDeviceChange({ store: sys.store }, input));
+    const attempt = (runId: string): Promise<DeviceChangeResult> =>
+      new MockActivityEnvironment({ workflowExecution: { ...run, runId } }).run(() =>
+        applyDeviceChange({ store: sys.store }, input),
+      );
     const first = await attempt(run.runId);
     const retried = await attempt(run.runId);
     assert.equal(first.outcome, 'applied');
@@ -80,6 +109,10 @@ describe('adding, changing and removing a device runs as one workflow per change
     const audit = await sys.db.selectFrom('audit_log').select('action').where('hostname', '=', 'reg-retry').execute();
     assert.equal(audit.length, 1, 'one audit row');
     const another = await attempt(uniqueName('run'));
-    assert.deepEqual(another, { outcome: 'refused', code: 'conflict', httpStatus: 409, message: 'device reg-retry already exists' }, 'another change is refused');
+    assert.deepEqual(
+      another,
+      { outcome: 'refused', code: 'conflict', httpStatus: 409, message: 'device reg-retry already exists' },
+      'another change is refused',
+    );
   });
 });

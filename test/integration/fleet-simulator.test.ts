@@ -52,23 +52,36 @@ describe('fleet simulator with the real system', () => {
     assert.equal(held.state, 'awaiting_confirmation', JSON.stringify(held));
     const phrase = (await sys.operations.get(held.operation_id, owner.principal)).confirmation_phrase ?? '';
     const { operation } = await sys.operations.confirm(held.operation_id, phrase, owner);
-    assert.deepEqual([operation.state, operation.result?.exit_code, operation.result?.stderr], ['completed', 0, ''], JSON.stringify(operation));
+    assert.deepEqual(
+      [operation.state, operation.result?.exit_code, operation.result?.stderr],
+      ['completed', 0, ''],
+      JSON.stringify(operation),
+    );
     const stoppedIds = (operation.result?.stdout ?? '').split('\n').filter(Boolean);
     assert.equal(stoppedIds.length, held.assessment?.affected_count);
 
     const ps = await sys.operations.exec(device.hostname, 'docker ps -a', owner);
     assert.equal(ps.state, 'completed', JSON.stringify(ps));
     const rows = (ps.result?.stdout ?? '').split('\n').filter(Boolean).slice(1);
-    for (const id of stoppedIds) assert.match(rows.find((row) => row.startsWith(id)) ?? `${id} not listed`, /Exited \(0\)/);
-    const containers = (await http('GET', `/api/devices/${device.hostname}/containers?force_refresh=true`)).body as { data: ContainersData };
-    assert.deepEqual(containers.data.containers.filter((c) => c.state !== 'exited').map((c) => c.name), []);
+    for (const id of stoppedIds)
+      assert.match(rows.find((row) => row.startsWith(id)) ?? `${id} not listed`, /Exited \(0\)/);
+    const containers = (await http('GET', `/api/devices/${device.hostname}/containers?force_refresh=true`)).body as {
+      data: ContainersData;
+    };
+    assert.deepEqual(
+      containers.data.containers.filter((c) => c.state !== 'exited').map((c) => c.name),
+      [],
+    );
   });
 
   test('registering the fleet again updates the devices in place', async () => {
     assert.deepEqual(await registerFleet(api, fleet), { created: 0, updated: 6, failed: [] });
     const [device] = fleet.devices;
     assert.ok(device);
-    assert.equal((await http('GET', `/api/devices/${device.hostname}`)).body.host_key_fingerprint, device.hostKeyFingerprint);
+    assert.equal(
+      (await http('GET', `/api/devices/${device.hostname}`)).body.host_key_fingerprint,
+      device.hostKeyFingerprint,
+    );
   });
 
   test('a refusing device fails its collection and recovers when the fault is cleared', async () => {
@@ -79,11 +92,15 @@ describe('fleet simulator with the real system', () => {
     assert.ok(refused.status >= 400, `status ${refused.status}`);
     fleet.setFault(device.hostname, null);
     // The pool backs off after a failed connect; its longest first wait is well under this.
-    await waitFor(`${device.hostname} to answer again`, async () => (await http('GET', `/api/devices/${device.hostname}/containers?force_refresh=true`)).status, {
-      until: (status) => status === 200,
-      timeoutMs: 30_000,
-      intervalMs: 500,
-    });
+    await waitFor(
+      `${device.hostname} to answer again`,
+      async () => (await http('GET', `/api/devices/${device.hostname}/containers?force_refresh=true`)).status,
+      {
+        until: (status) => status === 200,
+        timeoutMs: 30_000,
+        intervalMs: 500,
+      },
+    );
   });
 });
 
@@ -108,7 +125,10 @@ describe('fleet simulator with config watching', () => {
     assert.equal(res.status, 200, route);
     return res.body as T;
   };
-  type Files = { watch: { mode: string | null }; files: Array<{ path: string; sha256: string | null; last_change: string }> };
+  type Files = {
+    watch: { mode: string | null };
+    files: Array<{ path: string; sha256: string | null; last_change: string }>;
+  };
   type Changes = { changes: Array<{ path: string; change_type: string; semantic_changes: unknown[] }> };
   const modified = (device: SimulatedDevice, path: string) =>
     waitFor(
@@ -121,7 +141,14 @@ describe('fleet simulator with config watching', () => {
     );
 
   before(async () => {
-    fleet = await startFleet({ count: 4, seed: 9, host: '127.0.0.1', firstPort: 0, dir: testDir(uniqueName('fleet-config')), clock: () => Date.now() + offsetMs });
+    fleet = await startFleet({
+      count: 4,
+      seed: 9,
+      host: '127.0.0.1',
+      firstPort: 0,
+      dir: testDir(uniqueName('fleet-config')),
+      clock: () => Date.now() + offsetMs,
+    });
     sys = await startTestSystem({ configWatchEnabled: true, watchSettings: { debounceMs: 100, pollIntervalMs: 500 } });
     api = sys.apiUrl ?? '';
   });
@@ -139,10 +166,14 @@ describe('fleet simulator with config watching', () => {
     assert.deepEqual(await registerFleet(api, fleet), { created: 4, updated: 0, failed: [] });
 
     const expected = configFiles(nas.profile, deviceTime());
-    const stored = await waitFor('the first versions of the nas files', () => get<Files>(`/api/devices/${nas.hostname}/config/files`), {
-      until: (view) => view.watch.mode === 'inotify' && view.files.length === expected.size,
-      intervalMs: 200,
-    });
+    const stored = await waitFor(
+      'the first versions of the nas files',
+      () => get<Files>(`/api/devices/${nas.hostname}/config/files`),
+      {
+        until: (view) => view.watch.mode === 'inotify' && view.files.length === expected.size,
+        intervalMs: 200,
+      },
+    );
     const sha = (text: string) => createHash('sha256').update(text).digest('hex');
     assert.deepEqual(
       stored.files.map((f) => [f.path, f.sha256, f.last_change]),
@@ -152,7 +183,13 @@ describe('fleet simulator with config watching', () => {
     const edit = passNextEdit(nas);
     const change = await modified(nas, edit.path);
     assert.ok(change.semantic_changes.length > 0, JSON.stringify(change));
-    const rows = await sys.db.selectFrom('config_snapshots').select(['content']).where('hostname', '=', nas.hostname).where('path', '=', edit.path).orderBy('id', 'desc').execute();
+    const rows = await sys.db
+      .selectFrom('config_snapshots')
+      .select(['content'])
+      .where('hostname', '=', nas.hostname)
+      .where('path', '=', edit.path)
+      .orderBy('id', 'desc')
+      .execute();
     assert.equal(rows[0]?.content, configFiles(nas.profile, deviceTime()).get(edit.path));
 
     // Without inotifywait the device is watched by comparing hashes.

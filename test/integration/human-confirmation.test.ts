@@ -29,10 +29,20 @@ describe('a held operation is released by a person, never by the agent that aske
   let agent: { token: string; id: string };
   let person: { token: string; id: string };
 
-  const call = (method: string, route: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) => apiRequest(sys.apiUrl!, method, route, body, { token, headers });
+  const call = (
+    method: string,
+    route: string,
+    token: string | null,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => apiRequest(sys.apiUrl!, method, route, body, { token, headers });
   const mcpSession = async (token: string, name = 'claude-desktop') => {
     const client = new McpClient({ name, version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), {
+        requestInit: { headers: { authorization: `Bearer ${token}` } },
+      }),
+    );
     return client;
   };
   const toolText = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0]!.text;
@@ -45,11 +55,24 @@ describe('a held operation is released by a person, never by the agent that aske
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
     installDockerStandIn(sshd);
-    sys = await startTestSystem({ requireDistinctConfirmer: true, publicUrl: PUBLIC_URL, confirmationTimeoutSeconds: 60 });
-    admin = (await sys.tokens.create({ name: 'owner', scopes: ['admin', 'confirm'], expires_in_days: null }, LOCAL_OWNER)).token;
+    sys = await startTestSystem({
+      requireDistinctConfirmer: true,
+      publicUrl: PUBLIC_URL,
+      confirmationTimeoutSeconds: 60,
+    });
+    admin = (
+      await sys.tokens.create({ name: 'owner', scopes: ['admin', 'confirm'], expires_in_days: null }, LOCAL_OWNER)
+    ).token;
     agent = await createToken('claude', ['read', 'operate']);
     person = await createToken('alice', ['read', 'confirm']);
-    const device = { hostname: 'nas01', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, monitoring_enabled: false };
+    const device = {
+      hostname: 'nas01',
+      address: '127.0.0.1',
+      port: sshd.port,
+      username: sshd.username,
+      identity_file: sshd.clientKeyPath,
+      monitoring_enabled: false,
+    };
     assert.equal((await call('POST', '/api/devices', admin, device)).status, 201);
     receiver = http.createServer((req, res) => {
       let raw = '';
@@ -61,8 +84,21 @@ describe('a held operation is released by a person, never by the agent that aske
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const port = (receiver.address() as { port: number }).port;
-    assert.equal((await call('POST', '/api/alerts/channels', admin, { name: 'pager', kind: 'webhook', url: `http://127.0.0.1:${port}/hook` })).status, 201);
-    const rule = { name: 'held operations', source: 'operation', match: { operation_states: ['awaiting_confirmation'] } };
+    assert.equal(
+      (
+        await call('POST', '/api/alerts/channels', admin, {
+          name: 'pager',
+          kind: 'webhook',
+          url: `http://127.0.0.1:${port}/hook`,
+        })
+      ).status,
+      201,
+    );
+    const rule = {
+      name: 'held operations',
+      source: 'operation',
+      match: { operation_states: ['awaiting_confirmation'] },
+    };
     assert.equal((await call('POST', '/api/alerts/rules', admin, rule)).status, 201);
   });
   after(async () => {
@@ -73,7 +109,12 @@ describe('a held operation is released by a person, never by the agent that aske
 
   test('every path the agent has fails; the person reads the phrase and releases it; the device runs it once', async () => {
     const session = await mcpSession(agent.token);
-    const heldText = toolText(await session.callTool({ name: 'run_command', arguments: { device: 'nas01', command: 'docker stop $(docker ps -q)' } }));
+    const heldText = toolText(
+      await session.callTool({
+        name: 'run_command',
+        arguments: { device: 'nas01', command: 'docker stop $(docker ps -q)' },
+      }),
+    );
     const held = JSON.parse(heldText);
     assert.equal(held.status, 'DESTRUCTIVE_ACTION_BLOCKED');
     const id = held.operation_id as string;
@@ -82,16 +123,28 @@ describe('a held operation is released by a person, never by the agent that aske
     assert.equal(held.confirmation_required.web, `${PUBLIC_URL}/operations/${id}`);
 
     // 1. confirm_operation in the same MCP session: forbidden, as a tool result the model can read.
-    const own = await session.callTool({ name: 'confirm_operation', arguments: { operation_id: id, phrase: 'STOP 4 CONTAINERS ON NAS01' } });
+    const own = await session.callTool({
+      name: 'confirm_operation',
+      arguments: { operation_id: id, phrase: 'STOP 4 CONTAINERS ON NAS01' },
+    });
     assert.equal(own.isError, true);
     assert.equal(JSON.parse(toolText(own)).error.code, 'forbidden');
     // 2. A second MCP session on the same token: the same principal, the same refusal.
     const second = await mcpSession(agent.token, 'another-client');
-    const again = await second.callTool({ name: 'confirm_operation', arguments: { operation_id: id, phrase: 'STOP 4 CONTAINERS ON NAS01' } });
+    const again = await second.callTool({
+      name: 'confirm_operation',
+      arguments: { operation_id: id, phrase: 'STOP 4 CONTAINERS ON NAS01' },
+    });
     assert.equal(JSON.parse(toolText(again)).error.code, 'forbidden');
     // 3. HTTP with the agent's token, whatever it says it is.
     for (const user of ['alice', 'bob@cli', 'local']) {
-      const viaHttp = await call('POST', `/api/operations/${id}/confirm`, agent.token, { phrase: 'STOP 4 CONTAINERS ON NAS01' }, { 'x-infra-user': user });
+      const viaHttp = await call(
+        'POST',
+        `/api/operations/${id}/confirm`,
+        agent.token,
+        { phrase: 'STOP 4 CONTAINERS ON NAS01' },
+        { 'x-infra-user': user },
+      );
       assert.equal(viaHttp.status, 403, viaHttp.text);
       assert.equal(viaHttp.body.error.code, 'insufficient_scope');
     }
@@ -102,15 +155,25 @@ describe('a held operation is released by a person, never by the agent that aske
     assert.equal(sshd.countCalls(/^docker stop/), 0, 'the device never ran it');
 
     const inbox = await call('GET', '/api/operations?state=awaiting_confirmation', person.token);
-    assert.deepEqual(inbox.body.operations.map((o: { operation_id: string }) => o.operation_id), [id], 'the inbox of held operations');
+    assert.deepEqual(
+      inbox.body.operations.map((o: { operation_id: string }) => o.operation_id),
+      [id],
+      'the inbox of held operations',
+    );
     assert.equal(inbox.body.operations[0].confirmation_phrase, undefined, 'the list carries no phrase');
     const asPerson = await call('GET', `/api/operations/${id}`, person.token);
     const phrase = asPerson.body.confirmation_phrase as string;
     assert.match(phrase, /NAS01/i);
-    for (const answer of [heldText, asAgent.text, toolText(own), toolText(again), inbox.text]) assert.ok(!answer.includes(phrase), `no phrase in ${answer.slice(0, 200)}`);
+    for (const answer of [heldText, asAgent.text, toolText(own), toolText(again), inbox.text])
+      assert.ok(!answer.includes(phrase), `no phrase in ${answer.slice(0, 200)}`);
     // Even the right phrase from the agent's paths changes nothing.
     assert.equal((await call('POST', `/api/operations/${id}/confirm`, agent.token, { phrase })).status, 403);
-    assert.equal(JSON.parse(toolText(await session.callTool({ name: 'confirm_operation', arguments: { operation_id: id, phrase } }))).error.code, 'forbidden');
+    assert.equal(
+      JSON.parse(
+        toolText(await session.callTool({ name: 'confirm_operation', arguments: { operation_id: id, phrase } })),
+      ).error.code,
+      'forbidden',
+    );
     assert.equal(sshd.countCalls(/^docker stop/), 0);
 
     const released = await call('POST', `/api/operations/${id}/confirm`, person.token, { phrase });
@@ -123,7 +186,11 @@ describe('a held operation is released by a person, never by the agent that aske
     const op = (await call('GET', `/api/operations/${id}`, person.token)).body;
     assert.deepEqual(op.requested_by, { id: agent.id, name: 'claude', on_behalf_of: 'claude-desktop' });
     assert.deepEqual(op.confirmed_by, { id: person.id, name: 'alice', on_behalf_of: null });
-    const audit = (await call('GET', '/api/audit?device=nas01&limit=200', person.token)).body.entries as Array<{ action: string; principal: string; details: { operation_id?: string } }>;
+    const audit = (await call('GET', '/api/audit?device=nas01&limit=200', person.token)).body.entries as Array<{
+      action: string;
+      principal: string;
+      details: { operation_id?: string };
+    }>;
     const steps = audit.filter((e) => e.details?.operation_id === id).reverse();
     assert.deepEqual(
       steps.map((e) => [e.action, e.principal]),
@@ -152,12 +219,15 @@ describe('a held operation is released by a person, never by the agent that aske
 
   test('a token with both operate and confirm still cannot release its own request; the requester may withdraw it', async () => {
     const both = await createToken('ops-script', ['operate', 'confirm']);
-    const held = await call('POST', '/api/devices/nas01/exec', both.token, { command: 'docker rm -f $(docker ps -aq)' });
+    const held = await call('POST', '/api/devices/nas01/exec', both.token, {
+      command: 'docker rm -f $(docker ps -aq)',
+    });
     assert.equal(held.status, 409, held.text);
     assert.equal(held.body.confirmation_required.phrase, undefined);
     const mine = await call('GET', `/api/operations/${held.body.operation_id}`, both.token);
     assert.equal(mine.body.confirmation_phrase, undefined, 'the requester is not shown the phrase');
-    const phrase = (await call('GET', `/api/operations/${held.body.operation_id}`, person.token)).body.confirmation_phrase as string;
+    const phrase = (await call('GET', `/api/operations/${held.body.operation_id}`, person.token)).body
+      .confirmation_phrase as string;
     const refused = await call('POST', `/api/operations/${held.body.operation_id}/confirm`, both.token, { phrase });
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'requester_cannot_confirm');
@@ -190,10 +260,16 @@ describe('a held operation is released by a person, never by the agent that aske
     assert.equal(withRevoked.body.error.code, 'token_revoked');
 
     const expiring = await createToken('temp', ['read', 'confirm']);
-    await sys.db.updateTable('api_tokens').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', expiring.id.slice('token:'.length)).execute();
+    await sys.db
+      .updateTable('api_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('id', '=', expiring.id.slice('token:'.length))
+      .execute();
     const held = await call('POST', '/api/devices/nas01/exec', agent.token, { command: 'reboot' });
     assert.equal(held.status, 409, held.text);
-    const withExpired = await call('POST', `/api/operations/${held.body.operation_id}/confirm`, expiring.token, { phrase: 'REBOOT NAS01' });
+    const withExpired = await call('POST', `/api/operations/${held.body.operation_id}/confirm`, expiring.token, {
+      phrase: 'REBOOT NAS01',
+    });
     assert.equal(withExpired.status, 401);
     assert.equal(withExpired.body.error.code, 'token_expired');
     assert.equal(sshd.countCalls(/^reboot|shutdown/), 0);
@@ -219,12 +295,23 @@ describe('a held operation is released by a person, never by the agent that aske
 
   test('admin alone is not a way to confirm: it cannot mint a confirm token or add a channel that receives phrases', async () => {
     const adminOnly = await createToken('automation-admin', ['admin']);
-    const minted = await call('POST', '/api/tokens', adminOnly.token, { name: 'release-key', scopes: ['read', 'confirm'] });
+    const minted = await call('POST', '/api/tokens', adminOnly.token, {
+      name: 'release-key',
+      scopes: ['read', 'confirm'],
+    });
     assert.equal(minted.status, 403, minted.text);
     assert.equal(minted.body.error.code, 'insufficient_scope');
-    const channel = await call('POST', '/api/alerts/channels', adminOnly.token, { name: 'mine', kind: 'webhook', url: 'http://127.0.0.1:9/hook' });
+    const channel = await call('POST', '/api/alerts/channels', adminOnly.token, {
+      name: 'mine',
+      kind: 'webhook',
+      url: 'http://127.0.0.1:9/hook',
+    });
     assert.equal(channel.status, 403, channel.text);
-    assert.equal((await call('GET', '/api/alerts/channels', person.token)).status, 403, 'channel URLs (an ntfy topic is a subscription) are for admins');
+    assert.equal(
+      (await call('GET', '/api/alerts/channels', person.token)).status,
+      403,
+      'channel URLs (an ntfy topic is a subscription) are for admins',
+    );
   });
 
   test('a person whose MCP client supports elicitation is asked in the client: the phrase is in the elicitation request only', async () => {
@@ -235,10 +322,17 @@ describe('a held operation is released by a person, never by the agent that aske
       asked.push(String(req.params.message));
       return { action: 'accept', content: { phrase: /type exactly: (.+)\n/.exec(String(req.params.message))![1]! } };
     });
-    await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), { requestInit: { headers: { authorization: `Bearer ${personal.token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), {
+        requestInit: { headers: { authorization: `Bearer ${personal.token}` } },
+      }),
+    );
     try {
       const before = sshd.countCalls(/^docker restart/);
-      const result = await client.callTool({ name: 'run_command', arguments: { device: 'nas01', command: 'docker restart $(docker ps -q)' } });
+      const result = await client.callTool({
+        name: 'run_command',
+        arguments: { device: 'nas01', command: 'docker restart $(docker ps -q)' },
+      });
       const answer = JSON.parse(toolText(result));
       assert.equal(answer.outcome, 'ran', toolText(result));
       assert.equal(asked.length, 1);

@@ -12,7 +12,7 @@ import { startTestSshd, type TestSshd } from '../support/sshd.ts';
 import { startTestSystem, testDir, uniqueName } from '../support/stack.ts';
 import { ownerContext } from '../../services/device-service.ts';
 
-const text = (r: unknown) => JSON.parse(((r as { content: Array<{ text: string }> }).content)[0]!.text);
+const text = (r: unknown) => JSON.parse((r as { content: Array<{ text: string }> }).content[0]!.text);
 
 describe('MCP run_command / confirm_operation / cancel_operation', () => {
   let sshd: TestSshd;
@@ -23,7 +23,19 @@ describe('MCP run_command / confirm_operation / cancel_operation', () => {
     installDockerStandIn(sshd);
     sys = await startTestSystem();
     await sys.devices.create(
-      { hostname: 'mcp-dev', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: false },
+      {
+        hostname: 'mcp-dev',
+        address: '127.0.0.1',
+        port: sshd.port,
+        username: sshd.username,
+        identity_file: sshd.clientKeyPath,
+        auth_method: 'key',
+        device_type: 'linux',
+        tags: [],
+        location: null,
+        description: null,
+        monitoring_enabled: false,
+      },
       ownerContext('api'),
     );
   });
@@ -40,13 +52,21 @@ describe('MCP run_command / confirm_operation / cancel_operation', () => {
     await client.connect(transport);
     try {
       assert.ok(transport.sessionId, 'a real session with its id');
-      const safe = text(await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'echo from-mcp' } }));
+      const safe = text(
+        await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'echo from-mcp' } }),
+      );
       assert.equal(safe.stdout, 'from-mcp\n');
-      const heldResult = await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'docker stop $(docker ps -q)' } });
+      const heldResult = await client.callTool({
+        name: 'run_command',
+        arguments: { device: 'mcp-dev', command: 'docker stop $(docker ps -q)' },
+      });
       const held = text(heldResult);
       assert.equal(held.status, 'DESTRUCTIVE_ACTION_BLOCKED');
       assert.equal(sshd.countCalls(/^docker stop/), 0);
-      const own = await client.callTool({ name: 'confirm_operation', arguments: { operation_id: held.operation_id, phrase: 'please' } });
+      const own = await client.callTool({
+        name: 'confirm_operation',
+        arguments: { operation_id: held.operation_id, phrase: 'please' },
+      });
       assert.equal(own.isError, true);
       assert.equal(text(own).error.code, 'forbidden');
 
@@ -56,7 +76,9 @@ describe('MCP run_command / confirm_operation / cancel_operation', () => {
       assert.equal(op.requested_by.on_behalf_of, 'test-agent');
       assert.ok(op.confirmation_phrase);
       assert.ok(!JSON.stringify(heldResult).includes(op.confirmation_phrase), 'the tool result has no phrase');
-      const done = await http('POST', `/api/operations/${held.operation_id}/confirm`, { phrase: op.confirmation_phrase });
+      const done = await http('POST', `/api/operations/${held.operation_id}/confirm`, {
+        phrase: op.confirmation_phrase,
+      });
       assert.equal(done.status, 200, done.text);
       assert.equal(sshd.countCalls(/^docker stop/), 1);
     } finally {
@@ -81,7 +103,12 @@ describe('MCP run_command / confirm_operation / cancel_operation', () => {
     await client.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!)));
     try {
       const before = sshd.countCalls(/^docker kill/);
-      const held = text(await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'docker kill $(docker ps -q)' } }));
+      const held = text(
+        await client.callTool({
+          name: 'run_command',
+          arguments: { device: 'mcp-dev', command: 'docker kill $(docker ps -q)' },
+        }),
+      );
       assert.equal(held.status, 'DESTRUCTIVE_ACTION_BLOCKED');
       assert.deepEqual(asked, [], 'no elicitation for a session without the confirm scope');
       assert.equal(sshd.countCalls(/^docker kill/) - before, 0);
@@ -92,7 +119,12 @@ describe('MCP run_command / confirm_operation / cancel_operation', () => {
   });
 
   test('a session whose token holds confirm is asked; declining the elicitation cancels, nothing runs', async () => {
-    const person = { id: 'token:person', name: 'person', kind: 'token' as const, scopes: ['read', 'operate', 'confirm'] as const };
+    const person = {
+      id: 'token:person',
+      name: 'person',
+      kind: 'token' as const,
+      scopes: ['read', 'operate', 'confirm'] as const,
+    };
     const server = buildServer(sys, { id: 'in-process', principal: person });
     const { client, asked } = elicitingClient('elicit-agent', []);
     client.setRequestHandler(ElicitRequestSchema, async (req) => {
@@ -104,7 +136,10 @@ describe('MCP run_command / confirm_operation / cancel_operation', () => {
     await client.connect(clientSide);
     try {
       const before = sshd.countCalls(/^docker kill/);
-      const result = await client.callTool({ name: 'run_command', arguments: { device: 'mcp-dev', command: 'docker kill $(docker ps -q)' } });
+      const result = await client.callTool({
+        name: 'run_command',
+        arguments: { device: 'mcp-dev', command: 'docker kill $(docker ps -q)' },
+      });
       const declined = text(result);
       assert.equal(declined.cancelled_by_user, true);
       assert.equal(declined.operation.state, 'cancelled');
@@ -118,12 +153,28 @@ describe('MCP run_command / confirm_operation / cancel_operation', () => {
   });
 
   test('/mcp answers a body that is not JSON with a JSON-RPC parse error, and a request without a session with 400', async () => {
-    const bad = await fetch(sys.mcpUrl!, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc": ' });
+    const bad = await fetch(sys.mcpUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{"jsonrpc": ',
+    });
     assert.equal(bad.status, 400);
     assert.equal((await bad.json()).error.code, -32700);
-    const noSession = await fetch(sys.mcpUrl!, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+    const noSession = await fetch(sys.mcpUrl!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
     assert.equal(noSession.status, 400);
-    const unknown = await fetch(sys.mcpUrl!, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': 'nope' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+    const unknown = await fetch(sys.mcpUrl!, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-session-id': 'nope',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
     assert.equal(unknown.status, 404);
   });
 });

@@ -27,20 +27,43 @@ describe('MCP over stdio (npm run mcp:stdio) against a running system', () => {
       command: process.execPath,
       args: ['--import', 'tsx', path.join(root, 'app', 'mcp-stdio.ts')],
       cwd: root,
-      env: { ...(process.env as Record<string, string>), TEMPORAL_ADDRESS: testEnv().temporalAddress, DATABASE_URL: sys.databaseUrl, INFRA_INSTANCE: sys.instance, LOG_LEVEL: 'error' },
+      env: {
+        ...(process.env as Record<string, string>),
+        TEMPORAL_ADDRESS: testEnv().temporalAddress,
+        DATABASE_URL: sys.databaseUrl,
+        INFRA_INSTANCE: sys.instance,
+        LOG_LEVEL: 'error',
+      },
       stderr: 'pipe',
     });
     const client = new McpClient({ name: 'stdio-test', version: '1.0.0' });
     await client.connect(transport);
     try {
       const text = (r: unknown) => JSON.parse((r as { content: Array<{ text: string }> }).content[0]!.text);
-      const added = await client.callTool({ name: 'add_device', arguments: { hostname: 'stdio-dev', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath } });
+      const added = await client.callTool({
+        name: 'add_device',
+        arguments: {
+          hostname: 'stdio-dev',
+          address: '127.0.0.1',
+          port: sshd.port,
+          username: sshd.username,
+          identity_file: sshd.clientKeyPath,
+        },
+      });
       assert.ok(!added.isError, JSON.stringify(added.content));
       const metrics = text(await client.callTool({ name: 'get_metrics', arguments: { device: 'stdio-dev' } }));
       assert.equal(metrics.from_cache, false);
       assert.ok(metrics.data.load.load_1 >= 0);
-      const audit = await sys.db.selectFrom('audit_log').select('trigger').where('hostname', '=', 'stdio-dev').where('action', '=', 'read').execute();
-      assert.deepEqual(audit.map((a) => a.trigger), ['mcp']);
+      const audit = await sys.db
+        .selectFrom('audit_log')
+        .select('trigger')
+        .where('hostname', '=', 'stdio-dev')
+        .where('action', '=', 'read')
+        .execute();
+      assert.deepEqual(
+        audit.map((a) => a.trigger),
+        ['mcp'],
+      );
     } finally {
       await client.close();
     }

@@ -4,7 +4,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { apiScope } from '../../api/security.ts';
 import { collectors, DATA_TYPES } from '../../domain/collectors/registry.ts';
 import { doorScopeOf, toolScopes } from '../../mcp/tool-scopes.ts';
@@ -28,9 +32,27 @@ const resourceText = (r: Awaited<ReturnType<Client['readResource']>>) => {
 
 /** What this branch added: each is exercised below and must declare an output schema. */
 const NEW_TOOLS = [
-  'get_device', 'update_device', 'remove_device', 'import_ssh_config', 'fleet_overview', 'get_history', 'query_audit', 'list_events',
-  'list_alerts', 'list_alert_rules', 'create_alert_rule', 'set_alert_rule_enabled', 'delete_alert_rule', 'get_incident', 'list_operations',
-  'get_operation', 'config_changes', 'get_config_snapshot', 'maintenance_status', 'get_performance', 'cache_stats',
+  'get_device',
+  'update_device',
+  'remove_device',
+  'import_ssh_config',
+  'fleet_overview',
+  'get_history',
+  'query_audit',
+  'list_events',
+  'list_alerts',
+  'list_alert_rules',
+  'create_alert_rule',
+  'set_alert_rule_enabled',
+  'delete_alert_rule',
+  'get_incident',
+  'list_operations',
+  'get_operation',
+  'config_changes',
+  'get_config_snapshot',
+  'maintenance_status',
+  'get_performance',
+  'cache_stats',
 ];
 
 /**
@@ -121,8 +143,24 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
   const configFile = () => path.join(configDir, 'app.conf');
   /** The first stored version of the watched file, once the watcher has captured it. */
   const storedVersion = () =>
-    waitFor('the first version of the watched file', () => sys.db.selectFrom('config_snapshots').select('id').where('hostname', '=', 'surf').where('path', '=', configFile()).executeTakeFirst(), { timeoutMs: 30_000 });
-  const device = (hostname: string) => ({ hostname, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath });
+    waitFor(
+      'the first version of the watched file',
+      () =>
+        sys.db
+          .selectFrom('config_snapshots')
+          .select('id')
+          .where('hostname', '=', 'surf')
+          .where('path', '=', configFile())
+          .executeTakeFirst(),
+      { timeoutMs: 30_000 },
+    );
+  const device = (hostname: string) => ({
+    hostname,
+    address: '127.0.0.1',
+    port: sshd.port,
+    username: sshd.username,
+    identity_file: sshd.clientKeyPath,
+  });
 
   before(async () => {
     sshd = await startTestSshd(testDir(uniqueName('sshd')));
@@ -143,28 +181,56 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
     await client?.close();
     // The device's config watcher is a long-running activity: end it before the worker stops.
     await sys?.devices.remove('surf', ownerContext('api')).catch(() => undefined);
-    await sys?.client.workflow.getHandle(sys.watchers.workflowId('surf')).result().catch(() => undefined);
+    await sys?.client.workflow
+      .getHandle(sys.watchers.workflowId('surf'))
+      .result()
+      .catch(() => undefined);
     await sys?.stop();
     await sshd?.stop();
   });
 
-  test('the README\'s MCP reference is exactly what the server lists (tools with scopes, resources, templates, prompts)', async () => {
+  test("the README's MCP reference is exactly what the server lists (tools with scopes, resources, templates, prompts)", async () => {
     const readme = readFileSync(README, 'utf8');
-    assert.equal(withSection(readme, await renderMcpReference(client)), readme, 'README.md is stale: run npx tsx scripts/readme-sections.ts');
+    assert.equal(
+      withSection(readme, await renderMcpReference(client)),
+      readme,
+      'README.md is stale: run npx tsx scripts/readme-sections.ts',
+    );
     const { tools } = await client.listTools();
-    for (const name of NEW_TOOLS) assert.ok(tools.find((t) => t.name === name)?.outputSchema, `${name} is listed with an output schema`);
+    for (const name of NEW_TOOLS)
+      assert.ok(tools.find((t) => t.name === name)?.outputSchema, `${name} is listed with an output schema`);
     // Every data tool declares its answer with the collector's payload; the client holds each call below to it.
     for (const dataType of DATA_TYPES) {
-      const outputSchema = tools.find((t) => t.name === collectors[dataType].tool.name)?.outputSchema as { properties: { data_type: { const?: string }; data: { properties?: object } } } | undefined;
-      assert.equal(outputSchema?.properties.data_type.const, dataType, `${dataType}: its tool's output schema names its data type`);
+      const outputSchema = tools.find((t) => t.name === collectors[dataType].tool.name)?.outputSchema as
+        { properties: { data_type: { const?: string }; data: { properties?: object } } } | undefined;
+      assert.equal(
+        outputSchema?.properties.data_type.const,
+        dataType,
+        `${dataType}: its tool's output schema names its data type`,
+      );
       assert.ok(outputSchema.properties.data.properties, `${dataType}: its tool's output schema describes the payload`);
     }
     const templates = (await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate);
-    for (const t of ['infra://devices/{hostname}/{data_type}', 'zfs://{hostname}/pools', 'ports://{hostname}', 'docker://{hostname}/stacks', 'logs://{hostname}/{unit}', 'config://proxy-configs/{device}', 'config://docker-compose/{device}']) {
+    for (const t of [
+      'infra://devices/{hostname}/{data_type}',
+      'zfs://{hostname}/pools',
+      'ports://{hostname}',
+      'docker://{hostname}/stacks',
+      'logs://{hostname}/{unit}',
+      'config://proxy-configs/{device}',
+      'config://docker-compose/{device}',
+    ]) {
       assert.ok(templates.includes(t), t);
     }
     const prompts = (await client.listPrompts()).prompts.map((p) => p.name);
-    for (const p of ['health_check', 'troubleshoot_device', 'plan_disk_replacement', 'review_config_changes', 'capacity_review']) assert.ok(prompts.includes(p), p);
+    for (const p of [
+      'health_check',
+      'troubleshoot_device',
+      'plan_disk_replacement',
+      'review_config_changes',
+      'capacity_review',
+    ])
+      assert.ok(prompts.includes(p), p);
   });
 
   test('each MCP tool asks the scope its HTTP route asks', async () => {
@@ -179,68 +245,127 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
     const config = `Host surf-imp\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.username}\n  IdentityFile ${sshd.clientKeyPath}\nHost surf\n  HostName 127.0.0.9\nHost *.wild\n  User x\n`;
     const count = async () => (await sys.db.selectFrom('devices').select('hostname').execute()).length;
     const before = await count();
-    const dry = (await call('import_ssh_config', { config, dry_run: true })).structuredContent as { would_create: Array<{ hostname: string }>; existing: string[]; created: unknown[] };
-    assert.deepEqual(dry.would_create.map((d) => d.hostname), ['surf-imp']);
+    const dry = (await call('import_ssh_config', { config, dry_run: true })).structuredContent as {
+      would_create: Array<{ hostname: string }>;
+      existing: string[];
+      created: unknown[];
+    };
+    assert.deepEqual(
+      dry.would_create.map((d) => d.hostname),
+      ['surf-imp'],
+    );
     assert.deepEqual(dry.existing, ['surf']);
     assert.deepEqual(dry.created, []);
     assert.equal(await count(), before, 'a dry run registers nothing');
 
     const heard = listChanged.length;
-    const real = (await call('import_ssh_config', { config, dry_run: false, defaults: { tags: ['imported'] } })).structuredContent as { created: Array<{ hostname: string; tags: string[] }> };
-    assert.deepEqual(real.created.map((d) => [d.hostname, d.tags]), [['surf-imp', ['imported']]]);
+    const real = (await call('import_ssh_config', { config, dry_run: false, defaults: { tags: ['imported'] } }))
+      .structuredContent as { created: Array<{ hostname: string; tags: string[] }> };
+    assert.deepEqual(
+      real.created.map((d) => [d.hostname, d.tags]),
+      [['surf-imp', ['imported']]],
+    );
     await waitFor('resources/list_changed after the import', () => listChanged.length, { until: (n) => n > heard });
 
-    const edited = (await call('update_device', { device: 'surf-imp', tags: ['lab', 'imported'], location: 'rack 2', monitoring_enabled: false })).structuredContent as { tags: string[]; monitoring_enabled: boolean };
+    const edited = (
+      await call('update_device', {
+        device: 'surf-imp',
+        tags: ['lab', 'imported'],
+        location: 'rack 2',
+        monitoring_enabled: false,
+      })
+    ).structuredContent as { tags: string[]; monitoring_enabled: boolean };
     assert.deepEqual(edited.tags, ['lab', 'imported']);
-    const got = (await call('get_device', { device: 'surf-imp' })).structuredContent as { location: string; monitoring_enabled: boolean };
+    const got = (await call('get_device', { device: 'surf-imp' })).structuredContent as {
+      location: string;
+      monitoring_enabled: boolean;
+    };
     assert.equal(got.location, 'rack 2');
     assert.equal(got.monitoring_enabled, false);
     const bad = await client.callTool({ name: 'update_device', arguments: { device: 'surf-imp', port: 70000 } });
     assert.equal(bad.isError, true);
     assert.equal(body(bad).error.code, 'validation_error');
-    assert.equal(((await call('get_device', { device: 'surf-imp' })).structuredContent as { port: number }).port, sshd.port, 'a refused edit changes nothing');
+    assert.equal(
+      ((await call('get_device', { device: 'surf-imp' })).structuredContent as { port: number }).port,
+      sshd.port,
+      'a refused edit changes nothing',
+    );
 
     const heardBeforeRemove = listChanged.length;
     assert.deepEqual((await call('remove_device', { device: 'surf-imp' })).structuredContent, { removed: 'surf-imp' });
-    assert.equal(await sys.db.selectFrom('devices').select('id').where('hostname', '=', 'surf-imp').executeTakeFirst(), undefined);
+    assert.equal(
+      await sys.db.selectFrom('devices').select('id').where('hostname', '=', 'surf-imp').executeTakeFirst(),
+      undefined,
+    );
     const again = await client.callTool({ name: 'remove_device', arguments: { device: 'surf-imp' } });
     assert.equal(body(again).error.code, 'not_found');
-    await waitFor('resources/list_changed after the removal', () => listChanged.length, { until: (n) => n > heardBeforeRemove });
-    const audit = (await call('query_audit', { action: 'device_delete' })).structuredContent as { entries: Array<{ hostname: string; trigger: string }> };
-    assert.ok(audit.entries.some((e) => e.hostname === 'surf-imp' && e.trigger === 'mcp'), 'the removal is audited as asked over MCP');
+    await waitFor('resources/list_changed after the removal', () => listChanged.length, {
+      until: (n) => n > heardBeforeRemove,
+    });
+    const audit = (await call('query_audit', { action: 'device_delete' })).structuredContent as {
+      entries: Array<{ hostname: string; trigger: string }>;
+    };
+    assert.ok(
+      audit.entries.some((e) => e.hostname === 'surf-imp' && e.trigger === 'mcp'),
+      'the removal is audited as asked over MCP',
+    );
   });
 
   test('history, audit, events since a time, operations, fleet, performance and cache', async () => {
     await call('get_metrics', { device: 'surf', force_refresh: true });
     await call('get_metrics', { device: 'surf', force_refresh: true });
-    const history = (await call('get_history', { device: 'surf', data_type: 'metrics', since: startedAt })).structuredContent as { count: number; series: Array<{ collected_at: string }> };
+    const history = (await call('get_history', { device: 'surf', data_type: 'metrics', since: startedAt }))
+      .structuredContent as { count: number; series: Array<{ collected_at: string }> };
     assert.ok(history.count >= 2, JSON.stringify(history));
     assert.ok(history.series[0]!.collected_at <= history.series.at(-1)!.collected_at, 'oldest first');
-    const empty = (await call('get_history', { device: 'surf', data_type: 'metrics', until: startedAt })).structuredContent as { count: number };
+    const empty = (await call('get_history', { device: 'surf', data_type: 'metrics', until: startedAt }))
+      .structuredContent as { count: number };
     assert.equal(empty.count, 0, 'nothing was collected in the day before the test began');
-    const reversed = await client.callTool({ name: 'get_history', arguments: { device: 'surf', data_type: 'metrics', since: new Date().toISOString(), until: startedAt } });
+    const reversed = await client.callTool({
+      name: 'get_history',
+      arguments: { device: 'surf', data_type: 'metrics', since: new Date().toISOString(), until: startedAt },
+    });
     assert.equal(body(reversed).error.code, 'validation_error');
 
-    const events = (await call('list_events', { since: startedAt, device: 'surf', actions: ['collect'] })).structuredContent as { events: Array<{ time: string; action: string }>; next_since: string };
+    const events = (await call('list_events', { since: startedAt, device: 'surf', actions: ['collect'] }))
+      .structuredContent as { events: Array<{ time: string; action: string }>; next_since: string };
     assert.ok(events.events.length >= 2 && events.events.every((e) => e.action === 'collect'));
-    assert.ok(events.events.every((e, i, all) => i === 0 || all[i - 1]!.time <= e.time), 'oldest first');
+    assert.ok(
+      events.events.every((e, i, all) => i === 0 || all[i - 1]!.time <= e.time),
+      'oldest first',
+    );
     assert.equal(events.next_since, events.events.at(-1)!.time);
-    const later = (await call('list_events', { since: new Date(Date.now() + 60_000).toISOString() })).structuredContent as { events: unknown[]; next_since: null };
+    const later = (await call('list_events', { since: new Date(Date.now() + 60_000).toISOString() }))
+      .structuredContent as { events: unknown[]; next_since: null };
     assert.deepEqual(later, { events: [], next_since: null });
-    const audit = (await call('query_audit', { device: 'surf', data_type: 'metrics', limit: 5 })).structuredContent as { entries: Array<{ hostname: string }> };
+    const audit = (await call('query_audit', { device: 'surf', data_type: 'metrics', limit: 5 })).structuredContent as {
+      entries: Array<{ hostname: string }>;
+    };
     assert.ok(audit.entries.length > 0 && audit.entries.every((e) => e.hostname === 'surf'));
 
     const ran = body(await call('run_command', { device: 'surf', command: 'echo surface' }));
-    const ops = (await call('list_operations', { device: 'surf' })).structuredContent as { operations: Array<{ operation_id: string }> };
+    const ops = (await call('list_operations', { device: 'surf' })).structuredContent as {
+      operations: Array<{ operation_id: string }>;
+    };
     assert.ok(ops.operations.some((o) => o.operation_id === ran.operation_id));
-    const op = (await call('get_operation', { operation_id: ran.operation_id })).structuredContent as { state: string; result: { stdout: string } };
+    const op = (await call('get_operation', { operation_id: ran.operation_id })).structuredContent as {
+      state: string;
+      result: { stdout: string };
+    };
     assert.equal(op.state, 'completed');
     assert.equal(op.result.stdout, 'surface\n');
 
-    const fleet = (await call('fleet_overview')).structuredContent as { devices: Array<{ device: { hostname: string }; metrics: { cpu_percent: number | null } | null }> };
+    const fleet = (await call('fleet_overview')).structuredContent as {
+      devices: Array<{ device: { hostname: string }; metrics: { cpu_percent: number | null } | null }>;
+    };
     assert.ok(fleet.devices.find((d) => d.device.hostname === 'surf')?.metrics, 'the stored metrics of surf');
-    const perf = (await call('get_performance', { period: 'hour', device: 'surf' })).structuredContent as { periods: Array<{ service_name: string }> };
-    assert.ok(perf.periods.some((p) => p.service_name === 'mcp'), JSON.stringify(perf.periods));
+    const perf = (await call('get_performance', { period: 'hour', device: 'surf' })).structuredContent as {
+      periods: Array<{ service_name: string }>;
+    };
+    assert.ok(
+      perf.periods.some((p) => p.service_name === 'mcp'),
+      JSON.stringify(perf.periods),
+    );
     const stats = (await call('cache_stats')).structuredContent as { data_types: Array<{ data_type: string }> };
     assert.ok(stats.data_types.some((t) => t.data_type === 'metrics'));
     const maintenance = (await call('maintenance_status', { device: 'surf' })).structuredContent;
@@ -250,27 +375,55 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
   test('alerts and alert rules; incidents', async () => {
     const rules = (await call('list_alert_rules')).structuredContent as { rules: Array<{ name: string }> };
     assert.ok(rules.rules.length > 0, 'the default rules');
-    const created = (await call('create_alert_rule', { name: 'surface unreachable', source: 'device_status', match: { states: ['unreachable'] }, for_seconds: 60 })).structuredContent as { id: string; enabled: boolean };
+    const created = (
+      await call('create_alert_rule', {
+        name: 'surface unreachable',
+        source: 'device_status',
+        match: { states: ['unreachable'] },
+        for_seconds: 60,
+      })
+    ).structuredContent as { id: string; enabled: boolean };
     assert.equal(created.enabled, true);
-    const mismatched = await client.callTool({ name: 'create_alert_rule', arguments: { name: 'bad', source: 'device_status', match: { min_risk: 'HIGH' } } });
+    const mismatched = await client.callTool({
+      name: 'create_alert_rule',
+      arguments: { name: 'bad', source: 'device_status', match: { min_risk: 'HIGH' } },
+    });
     assert.equal(body(mismatched).error.code, 'validation_error');
-    const disabled = (await call('set_alert_rule_enabled', { rule_id: created.id, enabled: false })).structuredContent as { enabled: boolean };
+    const disabled = (await call('set_alert_rule_enabled', { rule_id: created.id, enabled: false }))
+      .structuredContent as { enabled: boolean };
     assert.equal(disabled.enabled, false);
-    assert.deepEqual((await call('delete_alert_rule', { rule_id: created.id })).structuredContent, { deleted: created.id });
-    assert.equal(await sys.db.selectFrom('alert_rules').select('id').where('id', '=', created.id).executeTakeFirst(), undefined);
-    const alerts = (await call('list_alerts', { state: 'firing' })).structuredContent as { alerts: Array<{ state: string }> };
+    assert.deepEqual((await call('delete_alert_rule', { rule_id: created.id })).structuredContent, {
+      deleted: created.id,
+    });
+    assert.equal(
+      await sys.db.selectFrom('alert_rules').select('id').where('id', '=', created.id).executeTakeFirst(),
+      undefined,
+    );
+    const alerts = (await call('list_alerts', { state: 'firing' })).structuredContent as {
+      alerts: Array<{ state: string }>;
+    };
     assert.ok(alerts.alerts.every((a) => a.state === 'firing'));
     // No drive fails on the test device: an unknown incident is a not_found, as on HTTP.
-    const incident = await client.callTool({ name: 'get_incident', arguments: { incident_id: '00000000-0000-4000-8000-000000000000' } });
+    const incident = await client.callTool({
+      name: 'get_incident',
+      arguments: { incident_id: '00000000-0000-4000-8000-000000000000' },
+    });
     assert.equal(body(incident).error.code, 'not_found');
   });
 
   test('config changes fleet-wide and one stored version', async () => {
     const stored = await storedVersion();
-    const changes = ((await call('config_changes', { device: 'surf', since: startedAt })).structuredContent as { changes: Array<{ path: string; snapshot_id: string }> }).changes;
+    const changes = (
+      (await call('config_changes', { device: 'surf', since: startedAt })).structuredContent as {
+        changes: Array<{ path: string; snapshot_id: string }>;
+      }
+    ).changes;
     const change = changes.find((x) => x.path === configFile());
     assert.equal(change?.snapshot_id, stored.id, JSON.stringify(changes));
-    const version = (await call('get_config_snapshot', { snapshot_id: stored.id })).structuredContent as { path: string; content: string };
+    const version = (await call('get_config_snapshot', { snapshot_id: stored.id })).structuredContent as {
+      path: string;
+      content: string;
+    };
     assert.equal(version.path, configFile());
     assert.equal(version.content, 'listen 8080;\n');
   });
@@ -279,7 +432,10 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
     const devices = JSON.parse(resourceText(await client.readResource({ uri: 'infra://devices' })));
     assert.ok(devices.devices.some((d: { hostname: string }) => d.hostname === 'surf'));
     const listed = (await client.listResources()).resources.map((r) => r.uri);
-    assert.ok(listed.includes('infra://devices/surf/metrics') && listed.includes('infra://devices/surf/containers'), JSON.stringify(listed));
+    assert.ok(
+      listed.includes('infra://devices/surf/metrics') && listed.includes('infra://devices/surf/containers'),
+      JSON.stringify(listed),
+    );
 
     const metrics = JSON.parse(resourceText(await client.readResource({ uri: 'infra://devices/surf/metrics' })));
     assert.equal(metrics.device, 'surf');
@@ -294,7 +450,10 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
 
     const ports = JSON.parse(resourceText(await client.readResource({ uri: 'ports://surf' })));
     assert.equal(ports.data_type, 'ports');
-    assert.ok(ports.data.ports.some((p: { port: number }) => p.port === sshd.port), 'the test sshd is among the listening sockets');
+    assert.ok(
+      ports.data.ports.some((p: { port: number }) => p.port === sshd.port),
+      'the test sshd is among the listening sockets',
+    );
     const stacks = JSON.parse(resourceText(await client.readResource({ uri: 'docker://surf/stacks' })));
     assert.equal(stacks.device, 'surf');
     assert.ok(Array.isArray(stacks.stacks));
@@ -305,13 +464,18 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
     assert.match(resourceText(journal), /No entries|ssh/, 'the journal as journalctl prints it');
     await assert.rejects(client.readResource({ uri: `logs://surf/${encodeURIComponent('x;reboot')}` }), /unit/);
 
-    const completed = await client.complete({ ref: { type: 'ref/resource', uri: 'infra://devices/{hostname}/{data_type}' }, argument: { name: 'hostname', value: 'su' } });
+    const completed = await client.complete({
+      ref: { type: 'ref/resource', uri: 'infra://devices/{hostname}/{data_type}' },
+      argument: { name: 'hostname', value: 'su' },
+    });
     assert.ok(completed.completion.values.includes('surf'));
 
     await client.subscribeResource({ uri: 'infra://devices/surf/metrics' });
     const heard = updated.length;
     await call('get_metrics', { device: 'surf', force_refresh: true });
-    await waitFor('resources/updated for the subscribed URI', () => updated.slice(heard), { until: (u) => u.includes('infra://devices/surf/metrics') });
+    await waitFor('resources/updated for the subscribed URI', () => updated.slice(heard), {
+      until: (u) => u.includes('infra://devices/surf/metrics'),
+    });
     assert.ok(!updated.includes('infra://devices/surf/containers'), 'nothing for URIs not subscribed to');
     await client.unsubscribeResource({ uri: 'infra://devices/surf/metrics' });
   });
@@ -321,14 +485,22 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
     assert.match((plan.messages[0]!.content as { text: string }).text, /surf for sdc/);
     const review = await client.getPrompt({ name: 'review_config_changes', arguments: { since: '7d' } });
     assert.match((review.messages[0]!.content as { text: string }).text, /last 7d on every device/);
-    const capacity = await client.getPrompt({ name: 'capacity_review', arguments: { device: 'surf', horizon_days: '30' } });
+    const capacity = await client.getPrompt({
+      name: 'capacity_review',
+      arguments: { device: 'surf', horizon_days: '30' },
+    });
     assert.match((capacity.messages[0]!.content as { text: string }).text, /of surf for the next 30 days/);
     await assert.rejects(client.getPrompt({ name: 'capacity_review', arguments: { horizon_days: 'soon' } }), /days/);
-    await assert.rejects(client.getPrompt({ name: 'plan_disk_replacement', arguments: { device: 'surf; reboot' } }), /hostname/);
+    await assert.rejects(
+      client.getPrompt({ name: 'plan_disk_replacement', arguments: { device: 'surf; reboot' } }),
+      /hostname/,
+    );
   });
 
   test('every read-only tool, called with valid input, changes nothing managed and answers what its output schema says', async () => {
-    const op = body(await call('run_command', { device: 'surf', command: 'echo before-the-check' })) as { operation_id: string };
+    const op = body(await call('run_command', { device: 'surf', command: 'echo before-the-check' })) as {
+      operation_id: string;
+    };
     const snapshot = await storedVersion();
     /** Arguments for tools that need more than a device; a read-only tool needing other arguments must be added here. */
     const validArgs: Record<string, Record<string, unknown>> = {
@@ -357,15 +529,41 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
     const argsFor = (tool: Tool): Record<string, unknown> => {
       if (validArgs[tool.name]) return validArgs[tool.name]!;
       const required = tool.inputSchema.required ?? [];
-      assert.ok(required.every((r) => r === 'device'), `no valid arguments known for read-only tool ${tool.name}: add them to validArgs`);
+      assert.ok(
+        required.every((r) => r === 'device'),
+        `no valid arguments known for read-only tool ${tool.name}: add them to validArgs`,
+      );
       return 'device' in (tool.inputSchema.properties ?? {}) ? { device: 'surf' } : {};
     };
     const managedState = async () => ({
-      devices: await sys.db.selectFrom('devices').select(['hostname', 'address', 'port', 'username', 'auth_method', 'identity_file', 'device_type', 'tags', 'location', 'description', 'monitoring_enabled', 'maintenance', 'host_key_fingerprint']).orderBy('hostname').execute(),
+      devices: await sys.db
+        .selectFrom('devices')
+        .select([
+          'hostname',
+          'address',
+          'port',
+          'username',
+          'auth_method',
+          'identity_file',
+          'device_type',
+          'tags',
+          'location',
+          'description',
+          'monitoring_enabled',
+          'maintenance',
+          'host_key_fingerprint',
+        ])
+        .orderBy('hostname')
+        .execute(),
       rules: await sys.db.selectFrom('alert_rules').selectAll().orderBy('id').execute(),
       channels: await sys.db.selectFrom('alert_channels').selectAll().orderBy('id').execute(),
       tokens: await sys.db.selectFrom('api_tokens').selectAll().orderBy('id').execute(),
-      watched: await sys.db.selectFrom('config_watch_paths').select(['device_id', 'path', 'enabled']).where('source', '=', 'user').orderBy('path').execute(),
+      watched: await sys.db
+        .selectFrom('config_watch_paths')
+        .select(['device_id', 'path', 'enabled'])
+        .where('source', '=', 'user')
+        .orderBy('path')
+        .execute(),
       incidents: await sys.db.selectFrom('incidents').select(['id', 'state']).orderBy('id').execute(),
     });
 
@@ -376,32 +574,63 @@ describe('MCP surface: every tool, resource and prompt over a real session', () 
       const stateBefore = await managedState();
       const since = new Date();
       const result = await client.callTool({ name: tool.name, arguments: argsFor(tool) });
-      if (tool.outputSchema && !result.isError) assert.ok(result.structuredContent, `${tool.name} answers structured content`);
-      if (refusals[tool.name]) assert.equal(body(result).error?.code, refusals[tool.name], `${tool.name}: ${JSON.stringify(result.content)}`);
+      if (tool.outputSchema && !result.isError)
+        assert.ok(result.structuredContent, `${tool.name} answers structured content`);
+      if (refusals[tool.name])
+        assert.equal(body(result).error?.code, refusals[tool.name], `${tool.name}: ${JSON.stringify(result.content)}`);
       else assert.ok(!result.isError, `${tool.name}: ${JSON.stringify(result.content)}`);
 
       assert.deepEqual(await managedState(), stateBefore, `${tool.name} is read-only but changed what is managed`);
-      const rows = await sys.db.selectFrom('audit_log').select(['action', 'details']).where('time', '>=', since).execute();
+      const rows = await sys.db
+        .selectFrom('audit_log')
+        .select(['action', 'details'])
+        .where('time', '>=', since)
+        .execute();
       const writes = rows.filter((r) => !READ_ACTIONS.has(r.action));
       assert.deepEqual(writes, [], `${tool.name} is read-only but wrote ${writes.map((w) => w.action).join(', ')}`);
       const ran = await sys.db.selectFrom('operations').selectAll().where('created_at', '>=', since).execute();
       for (const o of ran) {
         assert.equal(o.state, 'completed', `${tool.name} ran ${o.command} (${o.state})`);
-        assert.equal((o.assessment as { destructive: boolean } | null)?.destructive, false, `${tool.name} ran a destructive command: ${o.command}`);
+        assert.equal(
+          (o.assessment as { destructive: boolean } | null)?.destructive,
+          false,
+          `${tool.name} ran a destructive command: ${o.command}`,
+        );
       }
     }
   });
 
   test('with tokens: the device tools need admin, an operate token is refused before anything changes', async () => {
-    const admin = (await apiRequest(sys.apiUrl!, 'POST', '/api/tokens', { name: 'surface-admin', scopes: ['admin'] })).body.token as string;
-    const operator = (await apiRequest(sys.apiUrl!, 'POST', '/api/tokens', { name: 'surface-agent', scopes: ['operate'] }, { token: admin })).body.token as string;
+    const admin = (await apiRequest(sys.apiUrl!, 'POST', '/api/tokens', { name: 'surface-admin', scopes: ['admin'] }))
+      .body.token as string;
+    const operator = (
+      await apiRequest(
+        sys.apiUrl!,
+        'POST',
+        '/api/tokens',
+        { name: 'surface-agent', scopes: ['operate'] },
+        { token: admin },
+      )
+    ).body.token as string;
     const agent = new Client({ name: 'surface-agent', version: '1' });
-    await agent.connect(new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), { requestInit: { headers: { authorization: `Bearer ${operator}` } } }));
+    await agent.connect(
+      new StreamableHTTPClientTransport(new URL(sys.mcpUrl!), {
+        requestInit: { headers: { authorization: `Bearer ${operator}` } },
+      }),
+    );
     try {
-      for (const [name, args] of [['remove_device', { device: 'surf' }], ['update_device', { device: 'surf', location: 'elsewhere' }], ['import_ssh_config', { config: 'Host x\n', dry_run: true }], ['delete_alert_rule', { rule_id: '00000000-0000-4000-8000-000000000000' }]] as const) {
+      for (const [name, args] of [
+        ['remove_device', { device: 'surf' }],
+        ['update_device', { device: 'surf', location: 'elsewhere' }],
+        ['import_ssh_config', { config: 'Host x\n', dry_run: true }],
+        ['delete_alert_rule', { rule_id: '00000000-0000-4000-8000-000000000000' }],
+      ] as const) {
         await assert.rejects(agent.callTool({ name, arguments: args }), /403|insufficient_scope/, name);
       }
-      assert.ok(await sys.db.selectFrom('devices').select('id').where('hostname', '=', 'surf').executeTakeFirst(), 'surf is still managed');
+      assert.ok(
+        await sys.db.selectFrom('devices').select('id').where('hostname', '=', 'surf').executeTakeFirst(),
+        'surf is still managed',
+      );
       const read = await agent.callTool({ name: 'get_device', arguments: { device: 'surf' } });
       assert.equal((read.structuredContent as { location: string | null }).location, null);
     } finally {

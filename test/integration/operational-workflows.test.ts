@@ -23,7 +23,13 @@ describe('maintenance mode and compose restarts: real sshd, PostgreSQL, Temporal
     installDockerStandIn(sshd, { stateful: true });
     sys = await startTestSystem({ confirmationTimeoutSeconds: 60 });
     api = sys.apiUrl!;
-    const res = await http('POST', '/api/devices', { hostname: 'box', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath });
+    const res = await http('POST', '/api/devices', {
+      hostname: 'box',
+      address: '127.0.0.1',
+      port: sshd.port,
+      username: sshd.username,
+      identity_file: sshd.clientKeyPath,
+    });
     assert.equal(res.status, 201);
   });
   after(async () => {
@@ -34,18 +40,35 @@ describe('maintenance mode and compose restarts: real sshd, PostgreSQL, Temporal
   test('entering maintenance is held for the phrase, stops only non-critical containers, and leaving restores them', async () => {
     const before = await states();
     const stops = () => sshd.countCalls(/^docker (stop|start)/);
-    const held = await http('POST', '/api/devices/box/maintenance', { enable: true, reason: 'replacing the UPS' }, { headers: { 'x-infra-user': 'alice' } });
+    const held = await http(
+      'POST',
+      '/api/devices/box/maintenance',
+      { enable: true, reason: 'replacing the UPS' },
+      { headers: { 'x-infra-user': 'alice' } },
+    );
     assert.equal(held.status, 409, JSON.stringify(held.body));
     assert.equal(held.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
     const phrase: string = (await http('GET', `/api/operations/${held.body.operation_id}`)).body.confirmation_phrase;
     assert.match(phrase, /^enter maintenance on box \d{4}$/);
     assert.deepEqual(held.body.maintenance.plan.stop, ['grafana']);
-    assert.deepEqual(held.body.maintenance.plan.kept, [{ name: 'nextcloud-db', reason: 'critical: database' }, { name: 'nginx', reason: 'critical: reverse proxy' }]);
+    assert.deepEqual(held.body.maintenance.plan.kept, [
+      { name: 'nextcloud-db', reason: 'critical: database' },
+      { name: 'nginx', reason: 'critical: reverse proxy' },
+    ]);
     assert.equal(stops(), 0, 'nothing is stopped before the phrase');
 
-    const confirmed = await http('POST', `/api/operations/${held.body.operation_id}/confirm`, { phrase }, { headers: { 'x-infra-user': 'bob' } });
+    const confirmed = await http(
+      'POST',
+      `/api/operations/${held.body.operation_id}/confirm`,
+      { phrase },
+      { headers: { 'x-infra-user': 'bob' } },
+    );
     assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
-    await waitFor('box to be in maintenance', async () => (await http('GET', '/api/devices/box/maintenance')).body.in_maintenance === true, { timeoutMs: 10_000, intervalMs: 200 });
+    await waitFor(
+      'box to be in maintenance',
+      async () => (await http('GET', '/api/devices/box/maintenance')).body.in_maintenance === true,
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
     const device = await http('GET', '/api/devices/box');
     assert.deepEqual(device.body.maintenance.stopped, ['grafana']);
     assert.equal(device.body.maintenance.reason, 'replacing the UPS');
@@ -56,14 +79,31 @@ describe('maintenance mode and compose restarts: real sshd, PostgreSQL, Temporal
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'already_in_maintenance');
 
-    const left = await http('POST', '/api/devices/box/maintenance', { enable: false }, { headers: { 'x-infra-user': 'carol' } });
+    const left = await http(
+      'POST',
+      '/api/devices/box/maintenance',
+      { enable: false },
+      { headers: { 'x-infra-user': 'carol' } },
+    );
     assert.equal(left.status, 200, JSON.stringify(left.body));
     assert.equal(left.body.maintenance.phase, 'left');
-    assert.deepEqual(left.body.maintenance.restored.map((r: { container: string; ok: boolean }) => [r.container, r.ok]), [['grafana', true]]);
+    assert.deepEqual(
+      left.body.maintenance.restored.map((r: { container: string; ok: boolean }) => [r.container, r.ok]),
+      [['grafana', true]],
+    );
     assert.deepEqual(await states(), before);
     assert.equal((await http('GET', '/api/devices/box')).body.maintenance, null);
-    const audit = await sys.db.selectFrom('audit_log').select('action').where('hostname', '=', 'box').where('action', 'in', ['maintenance_entered', 'maintenance_left']).orderBy('id').execute();
-    assert.deepEqual(audit.map((a) => a.action), ['maintenance_entered', 'maintenance_left']);
+    const audit = await sys.db
+      .selectFrom('audit_log')
+      .select('action')
+      .where('hostname', '=', 'box')
+      .where('action', 'in', ['maintenance_entered', 'maintenance_left'])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['maintenance_entered', 'maintenance_left'],
+    );
     const notIn = await http('POST', '/api/devices/box/maintenance', { enable: false });
     assert.equal(notIn.status, 409);
     assert.equal(notIn.body.error.code, 'not_in_maintenance');
@@ -90,14 +130,25 @@ describe('maintenance mode and compose restarts: real sshd, PostgreSQL, Temporal
     assert.ok(exited, JSON.stringify(report.findings));
     assert.match(exited.message, /old-backup/);
     assert.ok(exited.recommendation.length > 0);
-    assert.ok(!report.findings.some((f: { subject: string }) => f.subject === 'nginx'), 'a healthy container is not a finding');
-    const audit = await sys.db.selectFrom('audit_log').select('details').where('hostname', '=', 'box').where('action', '=', 'diagnosis').execute();
+    assert.ok(
+      !report.findings.some((f: { subject: string }) => f.subject === 'nginx'),
+      'a healthy container is not a finding',
+    );
+    const audit = await sys.db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('hostname', '=', 'box')
+      .where('action', '=', 'diagnosis')
+      .execute();
     assert.equal(audit.length, 1);
     const answer = await http('GET', '/api/devices/box/containers');
     assert.ok(answer.body.insights.some((i: { subject: string }) => i.subject === 'old-backup'));
     const fleet = await http('GET', '/api/diagnosis?focus=containers');
     assert.equal(fleet.status, 200, JSON.stringify(fleet.body));
-    assert.deepEqual(fleet.body.reports.map((r: { device: string }) => r.device), ['box']);
+    assert.deepEqual(
+      fleet.body.reports.map((r: { device: string }) => r.device),
+      ['box'],
+    );
     const bad = await http('GET', '/api/devices/box/diagnosis?focus=everything');
     assert.equal(bad.status, 400);
   });
@@ -107,7 +158,10 @@ describe('maintenance mode and compose restarts: real sshd, PostgreSQL, Temporal
     const res = await http('POST', '/api/devices/box/compose/services/nginx/restart', {});
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.restart.project, 'web');
-    assert.deepEqual(res.body.restart.steps.map((s: { service: string; state: string }) => [s.service, s.state]), [['nginx', 'ready']]);
+    assert.deepEqual(
+      res.body.restart.steps.map((s: { service: string; state: string }) => [s.service, s.state]),
+      [['nginx', 'ready']],
+    );
     assert.equal(sshd.countCalls(/^docker restart nginx$/), 1);
     assert.equal(sshd.countCalls(/^docker restart/), before + 1);
     const missing = await http('POST', '/api/devices/box/compose/services/nope/restart', {});

@@ -19,7 +19,14 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
     installDockerStandIn(sshd);
     sys = await startTestSystem({ confirmationTimeoutSeconds: 3 });
     api = sys.apiUrl!;
-    const res = await http('POST', '/api/devices', { hostname: 'ops-dev', address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath, tags: ['lab'] });
+    const res = await http('POST', '/api/devices', {
+      hostname: 'ops-dev',
+      address: '127.0.0.1',
+      port: sshd.port,
+      username: sshd.username,
+      identity_file: sshd.clientKeyPath,
+      tags: ['lab'],
+    });
     assert.equal(res.status, 201);
   });
   after(async () => {
@@ -28,7 +35,7 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
   });
 
   test('a safe command runs at once and answers exit code, stdout and stderr', async () => {
-    const res = await http('POST', '/api/devices/ops-dev/exec', { command: "echo hello; echo oops >&2; exit 3" });
+    const res = await http('POST', '/api/devices/ops-dev/exec', { command: 'echo hello; echo oops >&2; exit 3' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.exit_code, 3);
     assert.equal(res.body.stdout, 'hello\n');
@@ -40,14 +47,23 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
 
   test('a held command never reaches the device before confirmation, and runs exactly once after it', async () => {
     const command = 'docker rm -f $(docker ps -aq)';
-    const res = await http('POST', '/api/devices/ops-dev/exec', { command }, { headers: { 'x-infra-user': 'agent-1' } });
+    const res = await http(
+      'POST',
+      '/api/devices/ops-dev/exec',
+      { command },
+      { headers: { 'x-infra-user': 'agent-1' } },
+    );
     assert.equal(res.status, 409, JSON.stringify(res.body));
     assert.equal(res.body.status, 'DESTRUCTIVE_ACTION_BLOCKED');
     const { operation_id, confirmation_required, impact_details, risk_assessment } = res.body;
     assert.ok(operation_id);
     // The live container list decided the scope: 4 containers, the database among them.
     assert.equal(impact_details.affected_count, 4);
-    assert.ok(impact_details.affected_items.some((i: { name: string; critical: boolean }) => i.name === 'nextcloud-db' && i.critical));
+    assert.ok(
+      impact_details.affected_items.some(
+        (i: { name: string; critical: boolean }) => i.name === 'nextcloud-db' && i.critical,
+      ),
+    );
     assert.ok(['HIGH', 'CRITICAL'].includes(risk_assessment.risk_level));
     assert.equal(confirmation_required.phrase, undefined, 'the answer to the requester has no phrase');
     // The local owner (no tokens) may confirm where distinct confirmers are not required: GET shows it the phrase.
@@ -57,18 +73,33 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
     assert.ok(res.body.safer_alternatives.length > 0);
     assert.equal(sshd.countCalls(/^docker rm/), 0, 'nothing removed while held');
 
-    const wrong = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase: 'yes do it' }, { headers: { 'x-infra-user': 'bob' } });
+    const wrong = await http(
+      'POST',
+      `/api/operations/${operation_id}/confirm`,
+      { phrase: 'yes do it' },
+      { headers: { 'x-infra-user': 'bob' } },
+    );
     assert.equal(wrong.status, 422);
     assert.equal(wrong.body.error.code, 'wrong_phrase');
     assert.equal(wrong.body.error.details.attempts_left, 2);
     assert.equal(sshd.countCalls(/^docker rm/), 0);
 
-    const ok = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase: phrase.toLowerCase() }, { headers: { 'x-infra-user': 'bob' } });
+    const ok = await http(
+      'POST',
+      `/api/operations/${operation_id}/confirm`,
+      { phrase: phrase.toLowerCase() },
+      { headers: { 'x-infra-user': 'bob' } },
+    );
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.exit_code, 0, JSON.stringify(ok.body));
     assert.equal(sshd.countCalls(/^docker rm -f/), 1, 'ran exactly once');
 
-    const again = await http('POST', `/api/operations/${operation_id}/confirm`, { phrase }, { headers: { 'x-infra-user': 'bob' } });
+    const again = await http(
+      'POST',
+      `/api/operations/${operation_id}/confirm`,
+      { phrase },
+      { headers: { 'x-infra-user': 'bob' } },
+    );
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'operation_closed');
     assert.equal(sshd.countCalls(/^docker rm -f/), 1);
@@ -78,16 +109,31 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
     assert.deepEqual(op.requested_by, { id: 'local', name: 'local owner', on_behalf_of: 'agent-1' });
     assert.deepEqual(op.confirmed_by, { id: 'local', name: 'local owner', on_behalf_of: 'bob' });
     assert.equal(op.confirmation_phrase, undefined, 'no phrase once it is no longer held');
-    const audit = (await http('GET', '/api/audit?device=ops-dev&limit=200')).body.entries as Array<{ action: string; details: { operation_id?: string } }>;
-    const actions = audit.filter((e) => e.details?.operation_id === operation_id).map((e) => e.action).reverse();
-    assert.deepEqual(actions, ['operation_requested', 'operation_held', 'operation_confirm_attempt', 'operation_confirmed', 'operation_executed']);
+    const audit = (await http('GET', '/api/audit?device=ops-dev&limit=200')).body.entries as Array<{
+      action: string;
+      details: { operation_id?: string };
+    }>;
+    const actions = audit
+      .filter((e) => e.details?.operation_id === operation_id)
+      .map((e) => e.action)
+      .reverse();
+    assert.deepEqual(actions, [
+      'operation_requested',
+      'operation_held',
+      'operation_confirm_attempt',
+      'operation_confirmed',
+      'operation_executed',
+    ]);
   });
 
   test('a held command expires: confirming afterwards is refused with 410 and nothing runs', async () => {
     const res = await http('POST', '/api/devices/ops-dev/exec', { command: 'sudo reboot' });
     assert.equal(res.status, 409);
     const opId = res.body.operation_id as string;
-    await waitFor('the held command to expire', async () => (await http('GET', `/api/operations/${opId}`)).body.state, { until: (state) => state === 'expired', timeoutMs: 15_000 });
+    await waitFor('the held command to expire', async () => (await http('GET', `/api/operations/${opId}`)).body.state, {
+      until: (state) => state === 'expired',
+      timeoutMs: 15_000,
+    });
     const late = await http('POST', `/api/operations/${res.body.operation_id}/confirm`, { phrase: 'REBOOT OPS-DEV' });
     assert.equal(late.status, 410);
     assert.equal(late.body.error.code, 'operation_expired');
@@ -104,7 +150,13 @@ describe('destructive-action protection end to end: real sshd, PostgreSQL, Tempo
   });
 
   test('bad exec input is a 4xx and starts nothing', async () => {
-    for (const [body, status] of [[{}, 400], [{ command: '' }, 400], [{ command: '   ' }, 400], [{ command: 'x'.repeat(17_000) }, 400], [{ command: 'ls', extra: 1 }, 400]] as const) {
+    for (const [body, status] of [
+      [{}, 400],
+      [{ command: '' }, 400],
+      [{ command: '   ' }, 400],
+      [{ command: 'x'.repeat(17_000) }, 400],
+      [{ command: 'ls', extra: 1 }, 400],
+    ] as const) {
       const res = await http('POST', '/api/devices/ops-dev/exec', body);
       assert.equal(res.status, status, JSON.stringify(body).slice(0, 50));
       assert.equal(res.body.error.code, 'validation_error');

@@ -18,7 +18,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 
 /** Of `pids` and of process group `pgid`, the processes still running. */
 function leftOf(pids: number[], pgid: number): number[] {
-  return processes().filter((p) => !p.zombie && (pids.includes(p.pid) || p.pgid === pgid)).map((p) => p.pid);
+  return processes()
+    .filter((p) => !p.zombie && (pids.includes(p.pid) || p.pgid === pgid))
+    .map((p) => p.pid);
 }
 
 interface StartedNpm {
@@ -54,7 +56,13 @@ async function startNpm(dataDir: string): Promise<StartedNpm> {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const { health } = await waitFor(
     'npm start to answer on /health or exit',
-    async () => ({ health: await fetch(`http://127.0.0.1:${apiPort}/health`).then((r) => r.status, () => null), output: output.slice(-4000) }),
+    async () => ({
+      health: await fetch(`http://127.0.0.1:${apiPort}/health`).then(
+        (r) => r.status,
+        () => null,
+      ),
+      output: output.slice(-4000),
+    }),
     { until: ({ health }) => health !== null || child.exitCode !== null, timeoutMs: 120_000, intervalMs: 200 },
   );
   assert.notEqual(health, null, `npm start did not answer on /health:\n${output}`);
@@ -66,11 +74,21 @@ async function startNpm(dataDir: string): Promise<StartedNpm> {
 
 /** After a stop: "stopped" said, exit 0, nothing of the tree or the group left, no server gone first. */
 async function assertStoppedInOrder(t: TestContext, npm: StartedNpm, signalledAt: number): Promise<void> {
-  await waitFor('"stopped" in the output', () => npm.output().slice(-4000), { until: () => npm.output().includes('"message":"stopped"'), timeoutMs: 60_000, intervalMs: 50 });
+  await waitFor('"stopped" in the output', () => npm.output().slice(-4000), {
+    until: () => npm.output().includes('"message":"stopped"'),
+    timeoutMs: 60_000,
+    intervalMs: 50,
+  });
   const stoppedAfter = Date.now() - signalledAt;
   const code = await npm.exited;
-  const left = await waitFor('every process of the tree to be gone', () => leftOf(npm.tree, npm.child.pid!), { until: (pids) => pids.length === 0, timeoutMs: 30_000, intervalMs: 50 });
-  t.diagnostic(`"stopped" ${stoppedAfter} ms after the signal, every process gone after ${Date.now() - signalledAt} ms`);
+  const left = await waitFor('every process of the tree to be gone', () => leftOf(npm.tree, npm.child.pid!), {
+    until: (pids) => pids.length === 0,
+    timeoutMs: 30_000,
+    intervalMs: 50,
+  });
+  t.diagnostic(
+    `"stopped" ${stoppedAfter} ms after the signal, every process gone after ${Date.now() - signalledAt} ms`,
+  );
   assert.match(npm.output(), /"message":"stopped"/, npm.output());
   assert.equal(code, 0, npm.output());
   assert.deepEqual(left, [], `still running: ${left.join(' ')}`);
@@ -84,7 +102,11 @@ describe('npm start stops in order and leaves nothing running', { timeout: 400_0
   test('Ctrl-C: SIGINT to the whole process group', async (t) => {
     const npm = await startNpm(dataDir);
     // The servers run in sessions of their own, out of the group the terminal signals.
-    const groups = new Set(processes().filter((p) => npm.tree.includes(p.pid)).map((p) => p.pgid));
+    const groups = new Set(
+      processes()
+        .filter((p) => npm.tree.includes(p.pid))
+        .map((p) => p.pgid),
+    );
     assert.ok(groups.size > 1, 'the servers are in process groups of their own');
     const signalledAt = Date.now();
     process.kill(-npm.child.pid!, 'SIGINT');
@@ -93,7 +115,11 @@ describe('npm start stops in order and leaves nothing running', { timeout: 400_0
 
   test('SIGINT to npm alone (the same data found again)', async (t) => {
     const npm = await startNpm(dataDir);
-    assert.doesNotMatch(npm.output(), /embedded PostgreSQL initialised/, 'the second start finds the cluster of the first');
+    assert.doesNotMatch(
+      npm.output(),
+      /embedded PostgreSQL initialised/,
+      'the second start finds the cluster of the first',
+    );
     const signalledAt = Date.now();
     process.kill(npm.child.pid!, 'SIGINT');
     await assertStoppedInOrder(t, npm, signalledAt);
@@ -104,7 +130,11 @@ describe('npm start stops in order and leaves nothing running', { timeout: 400_0
     const killedAt = Date.now();
     process.kill(npm.app, 'SIGKILL');
     await npm.exited;
-    const left = await waitFor('every process of the tree to be gone', () => leftOf(npm.tree, npm.child.pid!), { until: (pids) => pids.length === 0, timeoutMs: 30_000, intervalMs: 50 });
+    const left = await waitFor('every process of the tree to be gone', () => leftOf(npm.tree, npm.child.pid!), {
+      until: (pids) => pids.length === 0,
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
     t.diagnostic(`every process gone ${Date.now() - killedAt} ms after the SIGKILL`);
     assert.deepEqual(left, [], `still running: ${left.join(' ')}`);
   });

@@ -14,8 +14,12 @@ export interface CliRun {
 export function runCli(apiUrl: string, ...args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
     // stdin is not a terminal here, so a held command is printed rather than prompted for.
-    execFile(process.execPath, [cliPath, ...args], { env: { ...process.env, INFRA_API_URL: apiUrl } }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [cliPath, ...args],
+      { env: { ...process.env, INFRA_API_URL: apiUrl } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }

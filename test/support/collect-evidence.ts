@@ -21,11 +21,19 @@ export function localActivityAttempt(marker: HistoryEvent): number {
 
 /** Failed collect attempts so far in this process's worker, for one data type and error code. */
 export async function failedCollectAttempts(dataType: string, code: string): Promise<number> {
-  return (await collectionAttemptFailures.get()).values.find((v) => v.labels.data_type === dataType && v.labels.code === code)?.value ?? 0;
+  return (
+    (await collectionAttemptFailures.get()).values.find(
+      (v) => v.labels.data_type === dataType && v.labels.code === code,
+    )?.value ?? 0
+  );
 }
 
 /** The worker identity (`pid@host`) of each recorded collect: the worker that completed the workflow task holding its marker. */
 export function collectRanBy(events: HistoryEvent[] | null | undefined): string[] {
   const byId = new Map((events ?? []).map((e) => [String(e.eventId), e]));
-  return collectMarkers(events).map((m) => byId.get(String(m.markerRecordedEventAttributes?.workflowTaskCompletedEventId))?.workflowTaskCompletedEventAttributes?.identity ?? '');
+  return collectMarkers(events).map(
+    (m) =>
+      byId.get(String(m.markerRecordedEventAttributes?.workflowTaskCompletedEventId))
+        ?.workflowTaskCompletedEventAttributes?.identity ?? '',
+  );
 }

@@ -17,7 +17,9 @@ export function fixtureReader(dataType: string): (name: string) => string {
 
 /** The fixture files of one data type (its README, which cites their sources, left out). */
 export function fixtureNames(dataType: string): string[] {
-  return readdirSync(fixtureUrl(dataType, '')).filter((name) => name !== 'README.md').sort();
+  return readdirSync(fixtureUrl(dataType, ''))
+    .filter((name) => name !== 'README.md')
+    .sort();
 }
 
 /**
@@ -47,7 +49,13 @@ export function parseErrorAsserter(dataType: string): (run: () => unknown, messa
  * `@@section-stderr` and `@@section-status` become the tool's stdout, stderr and exit status. Each call
  * is appended to `logTo` (a shell word, e.g. `'/tmp/calls.log'` or `"$INFRA_TEST_EXEC_LOG"`).
  */
-export function fixtureToolScript(o: { name: string; fixturePath: string; cases: readonly string[]; logTo: string; keepBlankLines?: boolean }): string {
+export function fixtureToolScript(o: {
+  name: string;
+  fixturePath: string;
+  cases: readonly string[];
+  logTo: string;
+  keepBlankLines?: boolean;
+}): string {
   const filter = o.keepBlankLines ? 'on' : 'on && $0 != ""';
   return [
     '#!/bin/sh',
@@ -66,7 +74,11 @@ export function fixtureToolScript(o: { name: string; fixturePath: string; cases:
 }
 
 /** A fixture as the real collector parses it, after edits that must each apply. */
-export function parsedFixture<T>(type: DataType, name: string, ...edits: Array<[search: string | RegExp, replacement: string]>): T {
+export function parsedFixture<T>(
+  type: DataType,
+  name: string,
+  ...edits: Array<[search: string | RegExp, replacement: string]>
+): T {
   let text = fixtureReader(type)(name);
   for (const [search, replacement] of edits) {
     const edited = text.replace(search, replacement);

@@ -18,7 +18,12 @@ export interface ComposeDevice {
   crashing: Set<string>;
 }
 
-function container(name: string, image: string, labels: Record<string, string>, health: string | null = null): ContainerInfo {
+function container(
+  name: string,
+  image: string,
+  labels: Record<string, string>,
+  health: string | null = null,
+): ContainerInfo {
   return {
     id: name.padEnd(64, '0').slice(0, 64),
     name,
@@ -48,12 +53,26 @@ export function composeDevice(): ComposeDevice {
     containers: [
       container('nextcloud-db', 'mariadb:11.4', compose('db'), 'healthy'),
       container('nextcloud-redis', 'redis:7.4-alpine', compose('redis')),
-      container('nextcloud-app', 'nextcloud:30-apache', compose('app', 'db:service_healthy:false,redis:service_started:false'), 'healthy'),
+      container(
+        'nextcloud-app',
+        'nextcloud:30-apache',
+        compose('app', 'db:service_healthy:false,redis:service_started:false'),
+        'healthy',
+      ),
       container('nextcloud-cron', 'nextcloud:30-apache', compose('cron', 'app:service_started:false')),
-      container('nextcloud-imaginary', 'nextcloud/aio-imaginary:latest', compose('imaginary', 'app:service_started:true')),
+      container(
+        'nextcloud-imaginary',
+        'nextcloud/aio-imaginary:latest',
+        compose('imaginary', 'app:service_started:true'),
+      ),
       container('swag', 'lscr.io/linuxserver/swag:3.0.1', {}),
       container('grafana', 'grafana/grafana:11.3.0', {}),
-      { ...container('old-backup', 'restic/restic:0.17.0', {}), state: 'exited', status: 'Exited (1) 3 days ago', exit_code: 1 },
+      {
+        ...container('old-backup', 'restic/restic:0.17.0', {}),
+        state: 'exited',
+        status: 'Exited (1) 3 days ago',
+        exit_code: 1,
+      },
     ],
     log: [],
     crashing: new Set(),
@@ -67,7 +86,14 @@ export function containersData(device: ComposeDevice): ContainersData {
     docker_available: true,
     docker_version: '27.3.1',
     containers: cs,
-    summary: { total: cs.length, running: count('running'), exited: count('exited'), paused: count('paused'), restarting: count('restarting'), unhealthy: cs.filter((c) => c.health === 'unhealthy').length },
+    summary: {
+      total: cs.length,
+      running: count('running'),
+      exited: count('exited'),
+      paused: count('paused'),
+      restarting: count('restarting'),
+      unhealthy: cs.filter((c) => c.health === 'unhealthy').length,
+    },
   };
 }
 
@@ -87,11 +113,22 @@ export function runDockerChain(device: ComposeDevice, command: string): CommandR
       break;
     }
     device.log.push(`${verb} ${name}`);
-    if (verb === 'stop') Object.assign(c, { state: 'exited', status: 'Exited (0) Less than a second ago', exit_code: 0 });
-    else if (device.crashing.has(name)) Object.assign(c, { state: 'exited', status: 'Exited (1) Less than a second ago', exit_code: 1 });
+    if (verb === 'stop')
+      Object.assign(c, { state: 'exited', status: 'Exited (0) Less than a second ago', exit_code: 0 });
+    else if (device.crashing.has(name))
+      Object.assign(c, { state: 'exited', status: 'Exited (1) Less than a second ago', exit_code: 1 });
     else Object.assign(c, { state: 'running', status: 'Up Less than a second', exit_code: 0 });
   }
-  return { exit_code: exit, signal: null, stdout: '', stderr: stderr.join('\n'), stdout_truncated: false, stderr_truncated: false, output_limit_bytes: 262144, duration_ms: Date.now() - started };
+  return {
+    exit_code: exit,
+    signal: null,
+    stdout: '',
+    stderr: stderr.join('\n'),
+    stdout_truncated: false,
+    stderr_truncated: false,
+    output_limit_bytes: 262144,
+    duration_ms: Date.now() - started,
+  };
 }
 
 /**
@@ -100,7 +137,12 @@ export function runDockerChain(device: ComposeDevice, command: string): CommandR
  * database are stood in for.
  */
 export function composeDeviceActivities(device: ComposeDevice) {
-  const calls = { executed: [] as string[], records: [] as string[], maintenance: [] as unknown[], notices: [] as HeldOperationNotice[] };
+  const calls = {
+    executed: [] as string[],
+    records: [] as string[],
+    maintenance: [] as unknown[],
+    notices: [] as HeldOperationNotice[],
+  };
   const collect = async (input: { hostname: string; dataType: string }) => ({
     hostname: input.hostname,
     dataType: input.dataType,
@@ -115,8 +157,18 @@ export function composeDeviceActivities(device: ComposeDevice) {
     activities: {
       collect,
       analyseCommand: async (command: string) => analyseCommand(command),
-      assessRisk: async (input: { hostname: string; analysis: ReturnType<typeof analyseCommand>; containers: unknown }) =>
-        assessRisk(input.analysis, { hostname: input.hostname, deviceType: 'linux', tags: [], containers: (input.containers as ContainersData | null) ?? null, unraidParity: null }),
+      assessRisk: async (input: {
+        hostname: string;
+        analysis: ReturnType<typeof analyseCommand>;
+        containers: unknown;
+      }) =>
+        assessRisk(input.analysis, {
+          hostname: input.hostname,
+          deviceType: 'linux',
+          tags: [],
+          containers: (input.containers as ContainersData | null) ?? null,
+          unraidParity: null,
+        }),
       recordOperation: async (r: { action: string }) => void calls.records.push(r.action),
       enabledChannelIds: async () => ['channel-1'],
       deliverHeldNotice: async ({ notice }: { notice: HeldOperationNotice }) => {

@@ -14,9 +14,13 @@ const SCRIPT = fileURLToPath(new URL('./compose-stand-in.mjs', import.meta.url))
 export function composeBinary(): string {
   const candidates = [
     fileURLToPath(new URL('../../.tools/compose/docker-compose', import.meta.url)),
-    ...[process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker'), '/usr/local/lib/docker', '/usr/local/libexec/docker', '/usr/lib/docker', '/usr/libexec/docker'].map((dir) =>
-      path.join(dir, 'cli-plugins', 'docker-compose'),
-    ),
+    ...[
+      process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker'),
+      '/usr/local/lib/docker',
+      '/usr/local/libexec/docker',
+      '/usr/lib/docker',
+      '/usr/libexec/docker',
+    ].map((dir) => path.join(dir, 'cli-plugins', 'docker-compose')),
   ];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new Error('Docker Compose v2 is not installed: run scripts/install-compose.sh (npm test does)');
@@ -41,7 +45,11 @@ export function installComposeStandIn(sshd: TestSshd): { stateFile: string } {
   chmodSync(composeBin, 0o755);
   sshd.standIn(
     'docker',
-    ['#!/bin/sh', `COMPOSE_STAND_IN_STATE=${shellQuote(stateFile)} COMPOSE_BIN=${shellQuote(composeBin)} exec node ${shellQuote(SCRIPT)} "$@"`, ''].join('\n'),
+    [
+      '#!/bin/sh',
+      `COMPOSE_STAND_IN_STATE=${shellQuote(stateFile)} COMPOSE_BIN=${shellQuote(composeBin)} exec node ${shellQuote(SCRIPT)} "$@"`,
+      '',
+    ].join('\n'),
   );
   return { stateFile };
 }

@@ -48,7 +48,12 @@ export async function startFaultSystem(o: {
     configWatchEnabled: o.configWatchEnabled ?? false,
     reconcileAtStart: o.reconcileAtStart,
     maxHeartbeatThrottleMs: 1000,
-    operationSettings: { confirmationTimeoutSeconds: 300, maxAttempts: 3, requireDistinctConfirmer: false, publicUrl: null },
+    operationSettings: {
+      confirmationTimeoutSeconds: 300,
+      maxAttempts: 3,
+      requireDistinctConfirmer: false,
+      publicUrl: null,
+    },
     workflowBundle: workflowBundle(),
     logger: logger(),
   });
@@ -58,8 +63,17 @@ export async function startFaultSystem(o: {
 /** A device record pointing at a test sshd. */
 export function testDevice(hostname: string, sshd: TestSshd, monitoring: boolean): DeviceCreate {
   return {
-    hostname, address: '127.0.0.1', port: sshd.port, username: sshd.username, identity_file: sshd.clientKeyPath,
-    auth_method: 'key', device_type: 'linux', tags: [], location: null, description: null, monitoring_enabled: monitoring,
+    hostname,
+    address: '127.0.0.1',
+    port: sshd.port,
+    username: sshd.username,
+    identity_file: sshd.clientKeyPath,
+    auth_method: 'key',
+    device_type: 'linux',
+    tags: [],
+    location: null,
+    description: null,
+    monitoring_enabled: monitoring,
   };
 }
 
@@ -75,7 +89,10 @@ export interface WorkerProcess {
 }
 
 /** `node --import tsx test/support/worker-process.ts`, resolved once it says it is ready (within `timeoutMs`). */
-export async function startWorkerProcess(o: { temporalAddress: string; databaseUrl: string; taskQueue: string; polling?: boolean; configWatch?: boolean }, timeoutMs = 30_000): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  o: { temporalAddress: string; databaseUrl: string; taskQueue: string; polling?: boolean; configWatch?: boolean },
+  timeoutMs = 30_000,
+): Promise<WorkerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', WORKER_SCRIPT], {
     cwd: root,
     env: {

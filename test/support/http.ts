@@ -21,7 +21,13 @@ export interface ApiRequestOptions {
 }
 
 /** `method route` on the API at `base`, with `body` (when given) as JSON. */
-export async function apiRequest(base: string, method: string, route: string, body?: unknown, opts: ApiRequestOptions = {}): Promise<ApiAnswer> {
+export async function apiRequest(
+  base: string,
+  method: string,
+  route: string,
+  body?: unknown,
+  opts: ApiRequestOptions = {},
+): Promise<ApiAnswer> {
   const payload = opts.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
   const res = await fetch(`${base}${route}`, {
     method,
@@ -43,14 +49,23 @@ export async function apiRequest(base: string, method: string, route: string, bo
  */
 export function apiClient(base: () => string, defaults: ApiRequestOptions = {}) {
   return (method: string, route: string, body?: unknown, opts: ApiRequestOptions = {}) =>
-    apiRequest(base(), method, route, body, { ...defaults, ...opts, headers: { ...defaults.headers, ...opts.headers } });
+    apiRequest(base(), method, route, body, {
+      ...defaults,
+      ...opts,
+      headers: { ...defaults.headers, ...opts.headers },
+    });
 }
 
 /**
  * GET `route` with a Host header of the test's choosing, which fetch will not send (a page loaded
  * through a rebinding DNS name would): the status and the raw body.
  */
-export function getWithHost(base: string, route: string, host: string, token?: string): Promise<{ status: number; text: string }> {
+export function getWithHost(
+  base: string,
+  route: string,
+  host: string,
+  token?: string,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     http
       .get(`${base}${route}`, { headers: { host, ...(token && { authorization: `Bearer ${token}` }) } }, (res) => {

@@ -27,11 +27,47 @@ export interface NginxStandIn {
 }
 
 const KNOWN_DIRECTIVES = [
-  'server', 'listen', 'server_name', 'include', 'client_max_body_size', 'location', 'proxy_pass', 'set', 'return', 'rewrite', 'if',
-  'proxy_http_version', 'proxy_set_header', 'proxy_hide_header', 'proxy_redirect', 'proxy_buffering', 'proxy_read_timeout',
-  'proxy_max_temp_file_size', 'proxy_cache_bypass', 'auth_basic', 'auth_basic_user_file', 'auth_request', 'error_page', 'root',
-  'index', 'try_files', 'add_header', 'allow', 'deny', 'access_log', 'error_log', 'upstream', 'resolver', 'ssl_certificate',
-  'ssl_certificate_key', 'internal', 'alias', 'expires', 'gzip', 'client_body_buffer_size', 'keepalive_timeout',
+  'server',
+  'listen',
+  'server_name',
+  'include',
+  'client_max_body_size',
+  'location',
+  'proxy_pass',
+  'set',
+  'return',
+  'rewrite',
+  'if',
+  'proxy_http_version',
+  'proxy_set_header',
+  'proxy_hide_header',
+  'proxy_redirect',
+  'proxy_buffering',
+  'proxy_read_timeout',
+  'proxy_max_temp_file_size',
+  'proxy_cache_bypass',
+  'auth_basic',
+  'auth_basic_user_file',
+  'auth_request',
+  'error_page',
+  'root',
+  'index',
+  'try_files',
+  'add_header',
+  'allow',
+  'deny',
+  'access_log',
+  'error_log',
+  'upstream',
+  'resolver',
+  'ssl_certificate',
+  'ssl_certificate_key',
+  'internal',
+  'alias',
+  'expires',
+  'gzip',
+  'client_body_buffer_size',
+  'keepalive_timeout',
 ];
 
 /** Run by `node` as CommonJS, whatever package.json encloses the test directory. */
@@ -156,14 +192,27 @@ export function installNginxStandIn(sshd: TestSshd): NginxStandIn {
   mkdirSync(confDir, { recursive: true });
   mkdirSync(stateDir, { recursive: true });
   // What SWAG ships beside the confs, which every generated conf includes.
-  for (const snippet of ['ssl.conf', 'proxy.conf', 'resolver.conf']) writeFileSync(path.join(configRoot, 'nginx', snippet), '');
+  for (const snippet of ['ssl.conf', 'proxy.conf', 'resolver.conf'])
+    writeFileSync(path.join(configRoot, 'nginx', snippet), '');
   writeFileSync(path.join(stateDir, 'upstreams.json'), '{}');
   // The device user owns the proxy's appdata, as on a homelab host.
   const { uid, gid } = devicePasswdEntry();
-  for (const dir of [root, configRoot, path.join(configRoot, 'nginx'), confDir, stateDir, path.join(stateDir, 'upstreams.json')]) chownSync(dir, uid, gid);
-  writeFileSync(path.join(root, 'nginx-stand-in.json'), JSON.stringify({ configRoot, confDir, stateDir, known: KNOWN_DIRECTIVES }));
+  for (const dir of [
+    root,
+    configRoot,
+    path.join(configRoot, 'nginx'),
+    confDir,
+    stateDir,
+    path.join(stateDir, 'upstreams.json'),
+  ])
+    chownSync(dir, uid, gid);
+  writeFileSync(
+    path.join(root, 'nginx-stand-in.json'),
+    JSON.stringify({ configRoot, confDir, stateDir, known: KNOWN_DIRECTIVES }),
+  );
   writeFileSync(path.join(root, 'nginx-stand-in.cjs'), SCRIPT);
-  for (const tool of ['nginx', 'curl']) sshd.standIn(tool, `#!/bin/sh\nexec node ${shellQuote(path.join(root, 'nginx-stand-in.cjs'))} ${tool} "$@"\n`);
+  for (const tool of ['nginx', 'curl'])
+    sshd.standIn(tool, `#!/bin/sh\nexec node ${shellQuote(path.join(root, 'nginx-stand-in.cjs'))} ${tool} "$@"\n`);
   return {
     configRoot,
     confDir,

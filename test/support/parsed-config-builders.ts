@@ -1,11 +1,31 @@
-import type { ComposeConfig, ComposePort, ComposeService, NginxConfig, NginxServer, SystemdUnitConfig } from '../../domain/config/parsed-config.ts';
+import type {
+  ComposeConfig,
+  ComposePort,
+  ComposeService,
+  NginxConfig,
+  NginxServer,
+  SystemdUnitConfig,
+} from '../../domain/config/parsed-config.ts';
 
 /** Literal parsed shapes, as the parsers would produce them, for diff and impact tests. */
 
 export function service(name: string, fields: Partial<ComposeService> = {}): ComposeService {
   return {
-    name, image: null, build: null, container_name: null, ports: [], volumes: [], networks: [], depends_on: [],
-    environment_keys: [], env_files: [], restart: null, labels: {}, healthcheck: false, privileged: false, network_mode: null,
+    name,
+    image: null,
+    build: null,
+    container_name: null,
+    ports: [],
+    volumes: [],
+    networks: [],
+    depends_on: [],
+    environment_keys: [],
+    env_files: [],
+    restart: null,
+    labels: {},
+    healthcheck: false,
+    privileged: false,
+    network_mode: null,
     ...fields,
   };
 }
@@ -19,7 +39,16 @@ export function port(spec: string, published: string | null, target: string): Co
 }
 
 export function server(names: string[], fields: Partial<NginxServer> = {}): NginxServer {
-  return { server_names: names, listen: ['443 ssl'], ssl: true, locations: [], upstreams: [], auth: [], includes: [], ...fields };
+  return {
+    server_names: names,
+    listen: ['443 ssl'],
+    ssl: true,
+    locations: [],
+    upstreams: [],
+    auth: [],
+    includes: [],
+    ...fields,
+  };
 }
 
 export function nginx(servers: NginxServer[], fields: Partial<NginxConfig> = {}): NginxConfig {
@@ -28,7 +57,16 @@ export function nginx(servers: NginxServer[], fields: Partial<NginxConfig> = {})
 
 export function unit(fields: Partial<SystemdUnitConfig> = {}): SystemdUnitConfig {
   return {
-    kind: 'systemd', unit_type: 'service', description: null, exec_start: [], user: null, restart: null, wanted_by: [],
-    dependencies: {}, environment_keys: [], environment_files: [], ...fields,
+    kind: 'systemd',
+    unit_type: 'service',
+    description: null,
+    exec_start: [],
+    user: null,
+    restart: null,
+    wanted_by: [],
+    dependencies: {},
+    environment_keys: [],
+    environment_files: [],
+    ...fields,
   };
 }

@@ -14,9 +14,21 @@ const found = (value: unknown) => value !== undefined && value !== null && value
  * `timeoutMs` it fails with an error naming `what` and showing the last value read, so a test waits for
  * a state instead of sleeping and says what never came. Errors thrown by `check` end the wait.
  */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, opts: WaitOptions<T> & { until: (value: T) => boolean }): Promise<T>;
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, opts?: WaitOptions<T>): Promise<Exclude<T, undefined | null | false>>;
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, { until = found, timeoutMs = 20_000, intervalMs = 100 }: WaitOptions<T> = {}): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  opts: WaitOptions<T> & { until: (value: T) => boolean },
+): Promise<T>;
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  opts?: WaitOptions<T>,
+): Promise<Exclude<T, undefined | null | false>>;
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  { until = found, timeoutMs = 20_000, intervalMs = 100 }: WaitOptions<T> = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -29,7 +29,14 @@ export async function startSharedServers(dir: string, logger: Logger): Promise<S
   await writeWorkflowBundle(workflowBundlePath);
   const temporalCli = findTemporalCli();
   const [temporal, postgres] = await Promise.all([
-    startTemporalDevServer({ cli: temporalCli, dataDir: path.join(dir, 'temporal'), port: await freePort(), uiPort: null, namespace: 'default', logger }),
+    startTemporalDevServer({
+      cli: temporalCli,
+      dataDir: path.join(dir, 'temporal'),
+      port: await freePort(),
+      uiPort: null,
+      namespace: 'default',
+      logger,
+    }),
     // Test files running at once each open pools of their own.
     freePort().then((port) => startEmbeddedPostgres(path.join(dir, 'postgres'), port, logger, { maxConnections: 100 })),
   ]);

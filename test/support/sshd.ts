@@ -32,7 +32,15 @@ function ensureTestUser(): void {
   try {
     execFileSync('id', ['-u', TEST_DEVICE_USER], { stdio: 'ignore' });
   } catch {
-    execFileSync('useradd', ['--system', '--no-create-home', '--home-dir', TEST_DEVICE_HOME, '--shell', '/bin/sh', TEST_DEVICE_USER]);
+    execFileSync('useradd', [
+      '--system',
+      '--no-create-home',
+      '--home-dir',
+      TEST_DEVICE_HOME,
+      '--shell',
+      '/bin/sh',
+      TEST_DEVICE_USER,
+    ]);
   }
   // An existing home keeps sshd from printing "Could not chdir to home directory" into every stderr.
   mkdirSync(TEST_DEVICE_HOME, { recursive: true, mode: 0o755 });
@@ -43,7 +51,9 @@ function ensureTestUser(): void {
 
 /** uid and gid of the device user, for files its commands must be able to change. */
 export function devicePasswdEntry(): { uid: number; gid: number } {
-  const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, TEST_DEVICE_USER], { encoding: 'utf8' }).trim()));
+  const [uid, gid] = ['-u', '-g'].map((flag) =>
+    Number(execFileSync('id', [flag, TEST_DEVICE_USER], { encoding: 'utf8' }).trim()),
+  );
   return { uid: uid!, gid: gid! };
 }
 
@@ -123,8 +133,12 @@ export async function startTestSshd(dir: string): Promise<TestSshd> {
     clientKeyPath,
     binDir,
     execLog,
-    hostKeyFingerprint: () => execFileSync('ssh-keygen', ['-lf', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1]!,
-    countCalls: (pattern) => readFileSync(execLog, 'utf8').split('\n').filter((l) => pattern.test(l)).length,
+    hostKeyFingerprint: () =>
+      execFileSync('ssh-keygen', ['-lf', `${hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1]!,
+    countCalls: (pattern) =>
+      readFileSync(execLog, 'utf8')
+        .split('\n')
+        .filter((l) => pattern.test(l)).length,
     standIn,
     async rotateHostKey() {
       await stopChild();

@@ -9,7 +9,8 @@ import { startSystem, type RunningSystem, type SystemOptions } from '../../app/s
 export function testEnv() {
   const need = (name: string) => {
     const v = process.env[name];
-    if (!v) throw new Error(`${name} is not set: run the tests with \`npm test\` (scripts/run-tests.ts starts the servers)`);
+    if (!v)
+      throw new Error(`${name} is not set: run the tests with \`npm test\` (scripts/run-tests.ts starts the servers)`);
     return v;
   };
   return {

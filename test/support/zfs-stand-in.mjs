@@ -66,7 +66,14 @@ function list(rest) {
   for (const name of datasets) {
     for (const s of state.datasets[name].snapshots) {
       const size = fs.statSync(snapFile(s.guid)).size;
-      const values = { name: `${name}@${s.name}`, guid: s.guid, createtxg: String(s.createtxg), creation: String(s.creation), used: '0', referenced: String(size) };
+      const values = {
+        name: `${name}@${s.name}`,
+        guid: s.guid,
+        createtxg: String(s.createtxg),
+        creation: String(s.creation),
+        used: '0',
+        referenced: String(size),
+      };
       rows.push({ s, line: fields.map((f) => values[f] ?? '-') });
     }
   }
@@ -76,7 +83,11 @@ function list(rest) {
     return;
   }
   const widths = fields.map((f, i) => Math.max(f.length, ...rows.map((r) => r.line[i].length)));
-  const format = (cells) => `${cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`;
+  const format = (cells) =>
+    `${cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd()}\n`;
   process.stdout.write(format(fields.map((f) => f.toUpperCase())));
   for (const r of rows) process.stdout.write(format(r.line));
 }
@@ -124,7 +135,15 @@ function send(rest) {
       if (!from) fail(`cannot open '${fromName}': dataset does not exist`);
       fromGuid = from.guid;
     }
-    header = { kind: fromName ? 'incremental' : 'full', toName: snap.name, toGuid: snap.guid, fromGuid, creation: snap.creation, size: fs.statSync(snapFile(snap.guid)).size, offset: 0 };
+    header = {
+      kind: fromName ? 'incremental' : 'full',
+      toName: snap.name,
+      toGuid: snap.guid,
+      fromGuid,
+      creation: snap.creation,
+      size: fs.statSync(snapFile(snap.guid)).size,
+      offset: 0,
+    };
   }
   const data = fs.readFileSync(snapFile(header.toGuid));
   const dropFile = path.join(dir, 'drop-after');
@@ -133,9 +152,17 @@ function send(rest) {
   const out = fs.openSync('/dev/stdout', 'w');
   fs.writeSync(out, `${MAGIC} ${JSON.stringify(header)}\n`);
   let written = 0;
-  const log = () => fs.appendFileSync(path.join(dir, 'sent.log'), `${JSON.stringify({ kind: opts.t ? 'resume' : header.kind, offset: header.offset, bytes: written })}\n`);
-  for (let at = header.offset; at < data.length; ) {
-    const end = Math.min(data.length, at + 64 * 1024, dropAfter !== null && written < dropAfter ? header.offset + dropAfter : Infinity);
+  const log = () =>
+    fs.appendFileSync(
+      path.join(dir, 'sent.log'),
+      `${JSON.stringify({ kind: opts.t ? 'resume' : header.kind, offset: header.offset, bytes: written })}\n`,
+    );
+  for (let at = header.offset; at < data.length;) {
+    const end = Math.min(
+      data.length,
+      at + 64 * 1024,
+      dropAfter !== null && written < dropAfter ? header.offset + dropAfter : Infinity,
+    );
     written += fs.writeSync(out, data, at, end - at);
     at = header.offset + written;
     if (dropAfter !== null && written >= dropAfter) {
@@ -163,14 +190,22 @@ function receive(rest) {
     const state = load();
     let ds = state.datasets[dataset];
     if (header.offset > 0) {
-      if (!ds || !ds.partial || ds.partial.toGuid !== header.toGuid) fail(`cannot resume send: '${dataset}' has no matching partially received state`);
-      if (ds.partial.received !== header.offset) fail(`cannot resume send: stream offset ${header.offset} does not match the ${ds.partial.received} bytes received`);
+      if (!ds || !ds.partial || ds.partial.toGuid !== header.toGuid)
+        fail(`cannot resume send: '${dataset}' has no matching partially received state`);
+      if (ds.partial.received !== header.offset)
+        fail(
+          `cannot resume send: stream offset ${header.offset} does not match the ${ds.partial.received} bytes received`,
+        );
     } else if (header.kind === 'full') {
-      if (ds && (ds.snapshots.length > 0 || ds.partial)) fail(`cannot receive new filesystem stream: destination '${dataset}' exists\nmust specify -F to overwrite it`);
+      if (ds && (ds.snapshots.length > 0 || ds.partial))
+        fail(`cannot receive new filesystem stream: destination '${dataset}' exists\nmust specify -F to overwrite it`);
     } else {
       if (!ds) fail(`cannot receive incremental stream: destination '${dataset}' does not exist`);
       const newest = ds.snapshots[ds.snapshots.length - 1];
-      if (!newest || newest.guid !== header.fromGuid) fail(`cannot receive incremental stream: most recent snapshot of ${dataset} does not\nmatch incremental source`);
+      if (!newest || newest.guid !== header.fromGuid)
+        fail(
+          `cannot receive incremental stream: most recent snapshot of ${dataset} does not\nmatch incremental source`,
+        );
     }
     if (!ds) ds = state.datasets[dataset] = { snapshots: [], partial: null };
     const file = partialFile(dataset);
@@ -181,7 +216,9 @@ function receive(rest) {
       const token = `1-${Buffer.from(JSON.stringify({ ...header, offset: received })).toString('hex')}`;
       ds.partial = { toGuid: header.toGuid, received, token };
       save(state);
-      fail(`cannot receive ${header.kind} stream: checksum mismatch or incomplete stream.\nPartially received snapshot is saved.\nA resuming stream can be generated on the sending system by running:\n    zfs send -t ${token}`);
+      fail(
+        `cannot receive ${header.kind} stream: checksum mismatch or incomplete stream.\nPartially received snapshot is saved.\nA resuming stream can be generated on the sending system by running:\n    zfs send -t ${token}`,
+      );
     }
     fs.renameSync(file, snapFile(header.toGuid));
     state.txg += 1;
@@ -217,7 +254,10 @@ function rollback(rest) {
   const index = ds ? ds.snapshots.findIndex((s) => s.name === snap.name) : -1;
   if (index < 0) fail(`cannot open '${operands[0]}': dataset does not exist`);
   const later = ds.snapshots.slice(index + 1);
-  if (later.length > 0 && !opts.r) fail(`cannot rollback to '${operands[0]}': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\n${later.map((s) => `${snap.dataset}@${s.name}`).join('\n')}`);
+  if (later.length > 0 && !opts.r)
+    fail(
+      `cannot rollback to '${operands[0]}': more recent snapshots or bookmarks exist\nuse '-r' to force deletion of the following snapshots and bookmarks:\n${later.map((s) => `${snap.dataset}@${s.name}`).join('\n')}`,
+    );
   for (const s of later) fs.rmSync(snapFile(s.guid));
   ds.snapshots = ds.snapshots.slice(0, index + 1);
   save(state);
@@ -225,11 +265,25 @@ function rollback(rest) {
 
 const [sub, ...rest] = args;
 switch (sub) {
-  case 'list': list(rest); break;
-  case 'get': get(rest); break;
-  case 'send': send(rest); break;
-  case 'receive': case 'recv': receive(rest); break;
-  case 'destroy': destroy(rest); break;
-  case 'rollback': rollback(rest); break;
-  default: fail(`zfs stand-in: unsupported: ${args.join(' ')}`);
+  case 'list':
+    list(rest);
+    break;
+  case 'get':
+    get(rest);
+    break;
+  case 'send':
+    send(rest);
+    break;
+  case 'receive':
+  case 'recv':
+    receive(rest);
+    break;
+  case 'destroy':
+    destroy(rest);
+    break;
+  case 'rollback':
+    rollback(rest);
+    break;
+  default:
+    fail(`zfs stand-in: unsupported: ${args.join(' ')}`);
 }

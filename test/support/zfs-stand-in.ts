@@ -13,7 +13,10 @@ interface StandInSnapshot {
 
 interface StandInState {
   txg: number;
-  datasets: Record<string, { snapshots: StandInSnapshot[]; partial: { toGuid: string; received: number; token: string } | null }>;
+  datasets: Record<
+    string,
+    { snapshots: StandInSnapshot[]; partial: { toGuid: string; received: number; token: string } | null }
+  >;
 }
 
 /** What the source side wrote per `zfs send`: its kind, the offset it started at, the bytes it wrote. */
@@ -59,7 +62,13 @@ export function installZfsStandIn(sshd: TestSshd): ZfsStandIn {
   // `zpool scrub [-s] tank` succeeds for the one pool there is.
   const fixture = (name: string) => readFileSync(new URL(`../fixtures/zpool-events/${name}`, import.meta.url), 'utf8');
   const scripted = ['verbose-history-scrub.txt', 'verbose-io-error.txt']
-    .map((name) => fixture(name).split('\n').slice(1).map((line) => line.replace(/^([A-Z][a-z]{2} [ \d]\d \d{4} [\d:.]{18}) /, '$1\t')).join('\n'))
+    .map((name) =>
+      fixture(name)
+        .split('\n')
+        .slice(1)
+        .map((line) => line.replace(/^([A-Z][a-z]{2} [ \d]\d \d{4} [\d:.]{18}) /, '$1\t'))
+        .join('\n'),
+    )
     .join('');
   writeFileSync(path.join(dir, 'zpool-events'), scripted);
   sshd.standIn(
@@ -74,7 +83,8 @@ case "$1" in
 esac
 `,
   );
-  const find = (dataset: string, name: string) => load().datasets[dataset]?.snapshots.find((s) => s.name === name) ?? null;
+  const find = (dataset: string, name: string) =>
+    load().datasets[dataset]?.snapshots.find((s) => s.name === name) ?? null;
 
   return {
     dir,
@@ -86,7 +96,9 @@ esac
     addSnapshot(dataset, name, payload, creation) {
       const state = load();
       const ds = (state.datasets[dataset] ??= { snapshots: [], partial: null });
-      const guid = BigInt(`0x${createHash('sha256').update(`${root}\0${dataset}@${name}`).digest('hex').slice(0, 15)}`).toString();
+      const guid = BigInt(
+        `0x${createHash('sha256').update(`${root}\0${dataset}@${name}`).digest('hex').slice(0, 15)}`,
+      ).toString();
       writeFileSync(path.join(dir, `snap-${guid}.bin`), payload);
       state.txg += 1;
       ds.snapshots.push({ name, guid, createtxg: state.txg, creation: Math.floor(creation.getTime() / 1000) });
@@ -100,7 +112,12 @@ esac
     partial: (dataset) => load().datasets[dataset]?.partial ?? null,
     sent() {
       const log = path.join(dir, 'sent.log');
-      return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as SentRecord) : [];
+      return existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as SentRecord)
+        : [];
     },
     dropNextSendAfter(bytes) {
       writeFileSync(path.join(dir, 'drop-after'), String(bytes));

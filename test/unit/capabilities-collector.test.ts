@@ -26,7 +26,18 @@ describe('capabilitiesCollector settings', () => {
 describe('capabilitiesCollector.parse', () => {
   it('Proxmox VE 8: zfs, smartctl, systemd, proxmox with its version, no docker', () => {
     const data = parse(fixture('proxmox-ve8.txt'));
-    assert.deepEqual(data.capabilities, { docker: false, zfs: true, smartctl: true, systemd: true, inotifywait: false, proxmox: true, unraid: false, wsl: false, swag: false, gpu: false });
+    assert.deepEqual(data.capabilities, {
+      docker: false,
+      zfs: true,
+      smartctl: true,
+      systemd: true,
+      inotifywait: false,
+      proxmox: true,
+      unraid: false,
+      wsl: false,
+      swag: false,
+      gpu: false,
+    });
     assert.equal(data.proxmox_version, 'pve-manager/8.2.7/3e0176e6bb2ade3b');
     assert.equal(data.unraid_version, undefined);
     assert.deepEqual(data.os, { id: 'debian', version_id: '12', pretty_name: 'Debian GNU/Linux 12 (bookworm)' });
@@ -55,7 +66,12 @@ describe('capabilitiesCollector.parse', () => {
   });
 
   it('a device without /etc/os-release has os null, not a guess', () => {
-    const data = parse(fixture('alpine319-busybox.txt').replace(/@@os-release\n[\s\S]*?@@proxmox-version/, '@@os-release\n@@proxmox-version'));
+    const data = parse(
+      fixture('alpine319-busybox.txt').replace(
+        /@@os-release\n[\s\S]*?@@proxmox-version/,
+        '@@os-release\n@@proxmox-version',
+      ),
+    );
     assert.equal(data.os, null);
   });
 
@@ -70,14 +86,19 @@ describe('capabilitiesCollector.parse', () => {
 
 describe('capabilitiesCollector.command on this machine', () => {
   it('reports every capability, and what it finds matches the machine', () => {
-    const stdout = execFileSync('/bin/sh', ['-c', capabilitiesCollector.command({})], { encoding: 'utf8', env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    const stdout = execFileSync('/bin/sh', ['-c', capabilitiesCollector.command({})], {
+      encoding: 'utf8',
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
     const data = parse(stdout);
     assert.deepEqual(Object.keys(data.capabilities).sort(), [...CAPABILITIES].sort());
     assert.equal(data.capabilities.systemd, existsSync('/run/systemd/system'));
     assert.equal(data.capabilities.inotifywait, existsSync('/usr/bin/inotifywait'));
     assert.equal(data.capabilities.unraid, false);
     const nvidia = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((dir) => existsSync(`${dir}/nvidia-smi`));
-    const amdgpu = existsSync('/sys/class/drm') && readdirSync('/sys/class/drm').some((card) => existsSync(`/sys/class/drm/${card}/device/gpu_busy_percent`));
+    const amdgpu =
+      existsSync('/sys/class/drm') &&
+      readdirSync('/sys/class/drm').some((card) => existsSync(`/sys/class/drm/${card}/device/gpu_busy_percent`));
     assert.equal(data.capabilities.gpu, nvidia || amdgpu);
     assert.equal(data.kernel, execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim());
     assert.equal(data.os?.id, /^ID=(.*)$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1]?.replace(/"/g, ''));
@@ -87,7 +108,10 @@ describe('capabilitiesCollector.command on this machine', () => {
 describe('capabilitiesCollector.schema', () => {
   it('describes every parsed answer (each parse above is checked against it) and rejects a missing or mistyped field', () => {
     const data = parse(fixture('proxmox-ve8.txt'));
-    assert.throws(() => capabilitiesCollector.schema.parse({ ...data, capabilities: { ...data.capabilities, docker: 'no' } }), /docker/);
+    assert.throws(
+      () => capabilitiesCollector.schema.parse({ ...data, capabilities: { ...data.capabilities, docker: 'no' } }),
+      /docker/,
+    );
     assert.throws(() => capabilitiesCollector.schema.parse({ ...data, kernel: undefined }), /kernel/);
   });
 });

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  analyseCommand, CommandRejectedError, MAX_COMMAND_BYTES, type CommandFinding, type DestructiveCategory, type RiskLevel,
+  analyseCommand,
+  CommandRejectedError,
+  MAX_COMMAND_BYTES,
+  type CommandFinding,
+  type DestructiveCategory,
+  type RiskLevel,
 } from '../../domain/safety/command-analysis.ts';
 
 interface Case {
@@ -15,9 +20,20 @@ interface Case {
   targets?: string[];
 }
 
-const destructive = (command: string, category: DestructiveCategory, risk?: RiskLevel, targets?: string[]): Case => ({ command, destructive: true, category, risk, targets });
+const destructive = (command: string, category: DestructiveCategory, risk?: RiskLevel, targets?: string[]): Case => ({
+  command,
+  destructive: true,
+  category,
+  risk,
+  targets,
+});
 /** Not destructive; with a category, reported as a LOW single-object action. */
-const benign = (command: string, category?: DestructiveCategory, targets?: string[]): Case => ({ command, destructive: false, category, targets });
+const benign = (command: string, category?: DestructiveCategory, targets?: string[]): Case => ({
+  command,
+  destructive: false,
+  category,
+  targets,
+});
 
 const RANK: RiskLevel[] = ['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const atLeastMedium = (finding: CommandFinding) => RANK.indexOf(finding.risk) >= RANK.indexOf('MEDIUM');
@@ -27,9 +43,15 @@ function check(testCase: Case): void {
   const summary = JSON.stringify(analysis.findings, null, 1);
   assert.equal(analysis.destructive, testCase.destructive, `destructive? findings: ${summary}`);
   if (testCase.risk) assert.equal(analysis.risk, testCase.risk, `risk; findings: ${summary}`);
-  if (!testCase.destructive) assert.ok(analysis.findings.every((finding) => !atLeastMedium(finding)), summary);
+  if (!testCase.destructive)
+    assert.ok(
+      analysis.findings.every((finding) => !atLeastMedium(finding)),
+      summary,
+    );
   if (testCase.category) {
-    const finding = analysis.findings.find((f) => f.category === testCase.category && (testCase.destructive ? atLeastMedium(f) : true));
+    const finding = analysis.findings.find(
+      (f) => f.category === testCase.category && (testCase.destructive ? atLeastMedium(f) : true),
+    );
     assert.ok(finding, `expected a ${testCase.category} finding, got ${summary}`);
     if (testCase.targets) assert.deepEqual(finding.targets, testCase.targets);
   } else if (!testCase.destructive) {
@@ -191,7 +213,7 @@ table('wrappers', [
   destructive('nsenter -t 1 -m -u -n -i reboot', 'power'),
   destructive('xargs -0 rm -f', 'filesystem_delete', 'MEDIUM', ['*']),
   destructive('echo x | xargs -I{} rm -rf /srv/{}', 'filesystem_delete', 'HIGH'),
-  destructive("docker ps -aq | xargs -r docker rm -f", 'container_bulk', 'HIGH'),
+  destructive('docker ps -aq | xargs -r docker rm -f', 'container_bulk', 'HIGH'),
   destructive("watch -n 5 'docker rm -f $(docker ps -aq)'", 'container_bulk'),
   destructive('watch -x reboot', 'power'),
   destructive('ssh root@nas zpool destroy tank', 'zfs_destroy', 'CRITICAL'),
@@ -206,7 +228,7 @@ table('wrappers', [
   destructive("dash -c 'halt'", 'power'),
   destructive("bash -lc 'systemctl stop sshd'", 'service_stop', 'CRITICAL'),
   destructive("bash -eo pipefail -c 'zfs destroy -r tank/data'", 'zfs_destroy', 'CRITICAL'),
-  destructive("bash -c 'bash -c \"reboot\"'", 'power'),
+  destructive('bash -c \'bash -c "reboot"\'', 'power'),
   destructive("bash -c $'reboot\\n'", 'power'),
   destructive('bash -c "$X"', 'unanalysable'),
   destructive("eval 'reboot'", 'power'),
@@ -436,7 +458,7 @@ table('file systems', [
   destructive('find / -delete', 'filesystem_delete', 'CRITICAL'),
   destructive('find . -delete', 'filesystem_delete', 'MEDIUM'),
   destructive("find /etc -name '*.conf' -delete", 'filesystem_delete', 'HIGH'),
-  destructive("find /home -exec sh -c 'rm -rf \"$1\"' _ {} \\;", 'filesystem_delete', 'HIGH'),
+  destructive('find /home -exec sh -c \'rm -rf "$1"\' _ {} \\;', 'filesystem_delete', 'HIGH'),
   destructive('echo x > /etc/hosts', 'filesystem_delete', 'HIGH'),
   destructive('echo x >| /etc/hosts', 'filesystem_delete', 'HIGH'),
   destructive('echo x > "$FILE"', 'filesystem_delete', 'MEDIUM'),
@@ -890,7 +912,10 @@ table('virtual machines', [
 describe('analysis details', () => {
   it('lists the argv of every simple command after unwrapping', () => {
     const analysis = analyseCommand("sudo -u root bash -c 'docker rm -f $(docker ps -aq)'");
-    assert.deepEqual(analysis.simpleCommands, [['docker', 'ps', '-aq'], ['docker', 'rm', '-f', '$(docker ps -aq)']]);
+    assert.deepEqual(analysis.simpleCommands, [
+      ['docker', 'ps', '-aq'],
+      ['docker', 'rm', '-f', '$(docker ps -aq)'],
+    ]);
     assert.deepEqual(analyseCommand('echo ok && /usr/bin/sudo reboot').simpleCommands, [['echo', 'ok'], ['reboot']]);
   });
 
@@ -910,13 +935,25 @@ describe('analysis details', () => {
 
   it('names the action and its target in the reasons of held services, kills and permission changes', () => {
     const reasons = (command: string) => analyseCommand(command).findings.map((finding) => finding.reason);
-    assert.deepEqual(reasons('systemctl mask nginx'), ['systemctl mask masks (not even startable by hand until unmasked) a service: nginx']);
-    assert.deepEqual(reasons('systemctl disable --now nginx'), ['systemctl disable --now stops and disables (from next boot) a service: nginx']);
-    assert.deepEqual(reasons('pkill -f my-script.py'), ['pkill kills every process whose command line matches my-script.py']);
+    assert.deepEqual(reasons('systemctl mask nginx'), [
+      'systemctl mask masks (not even startable by hand until unmasked) a service: nginx',
+    ]);
+    assert.deepEqual(reasons('systemctl disable --now nginx'), [
+      'systemctl disable --now stops and disables (from next boot) a service: nginx',
+    ]);
+    assert.deepEqual(reasons('pkill -f my-script.py'), [
+      'pkill kills every process whose command line matches my-script.py',
+    ]);
     assert.deepEqual(reasons('killall firefox'), ['killall kills every process named firefox']);
-    assert.deepEqual(reasons('chmod 600 /usr/bin/ssh'), ['chmod 600 changes permissions of /usr/bin/ssh (it needs r-xr-xr-x: programs must stay readable and runnable by every user)']);
-    assert.deepEqual(reasons('chmod 755 /usr/bin/sudo'), ['chmod 755 changes permissions of /usr/bin/sudo (it needs r-sr-xr-x: sudo works only with its setuid bit)']);
-    assert.deepEqual(reasons('chown user /usr/bin/sudo'), ['chown user changes ownership of /usr/bin/sudo (system files must stay owned by root or their service)']);
+    assert.deepEqual(reasons('chmod 600 /usr/bin/ssh'), [
+      'chmod 600 changes permissions of /usr/bin/ssh (it needs r-xr-xr-x: programs must stay readable and runnable by every user)',
+    ]);
+    assert.deepEqual(reasons('chmod 755 /usr/bin/sudo'), [
+      'chmod 755 changes permissions of /usr/bin/sudo (it needs r-sr-xr-x: sudo works only with its setuid bit)',
+    ]);
+    assert.deepEqual(reasons('chown user /usr/bin/sudo'), [
+      'chown user changes ownership of /usr/bin/sudo (system files must stay owned by root or their service)',
+    ]);
     assert.deepEqual(reasons('chown -R nobody /etc'), ['chown -R nobody changes ownership of /etc']);
   });
 
@@ -928,11 +965,19 @@ describe('analysis details', () => {
   it('takes the highest risk over all findings and keeps each finding', () => {
     const analysis = analyseCommand('docker stop nginx && systemctl restart docker && zpool destroy tank');
     assert.equal(analysis.risk, 'CRITICAL');
-    assert.deepEqual(analysis.findings.map((finding) => finding.category), ['container_action', 'service_stop', 'zfs_destroy']);
+    assert.deepEqual(
+      analysis.findings.map((finding) => finding.category),
+      ['container_action', 'service_stop', 'zfs_destroy'],
+    );
   });
 
   it('returns NONE and no findings for read-only commands', () => {
-    assert.deepEqual(analyseCommand('docker ps -a'), { destructive: false, risk: 'NONE', findings: [], simpleCommands: [['docker', 'ps', '-a']] });
+    assert.deepEqual(analyseCommand('docker ps -a'), {
+      destructive: false,
+      risk: 'NONE',
+      findings: [],
+      simpleCommands: [['docker', 'ps', '-a']],
+    });
   });
 
   it('gives compose down the working directory as its project when known', () => {
@@ -962,12 +1007,18 @@ describe('analysis details', () => {
 describe('input validation', () => {
   for (const empty of ['', '   ', '\n\t ']) {
     it(`rejects ${JSON.stringify(empty)}`, () => {
-      assert.throws(() => analyseCommand(empty), (error: unknown) => error instanceof CommandRejectedError && error.reason === 'empty');
+      assert.throws(
+        () => analyseCommand(empty),
+        (error: unknown) => error instanceof CommandRejectedError && error.reason === 'empty',
+      );
     });
   }
 
   it('rejects commands over 16 KiB', () => {
-    assert.throws(() => analyseCommand(`echo ${'a'.repeat(MAX_COMMAND_BYTES)}`), (error: unknown) => error instanceof CommandRejectedError && error.reason === 'too_long');
+    assert.throws(
+      () => analyseCommand(`echo ${'a'.repeat(MAX_COMMAND_BYTES)}`),
+      (error: unknown) => error instanceof CommandRejectedError && error.reason === 'too_long',
+    );
     // Counted in UTF-8 bytes, not characters.
     assert.throws(() => analyseCommand(`echo ${'é'.repeat(MAX_COMMAND_BYTES / 2)}`), CommandRejectedError);
   });
@@ -979,6 +1030,9 @@ describe('input validation', () => {
   });
 
   it('rejects NUL bytes', () => {
-    assert.throws(() => analyseCommand('echo a\0b'), (error: unknown) => error instanceof CommandRejectedError && error.reason === 'nul_byte');
+    assert.throws(
+      () => analyseCommand('echo a\0b'),
+      (error: unknown) => error instanceof CommandRejectedError && error.reason === 'nul_byte',
+    );
   });
 });

@@ -22,13 +22,23 @@ describe('reading a watched file byte-exact', () => {
     const path = join(dir, "docker-compose it's $HOME.yml");
     writeFileSync(path, bytes);
     const result = read(path);
-    assert.deepEqual(result, { state: 'present', content: bytes.toString('utf8'), sha256: createHash('sha256').update(bytes).digest('hex'), sizeBytes: bytes.length });
+    assert.deepEqual(result, {
+      state: 'present',
+      content: bytes.toString('utf8'),
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sizeBytes: bytes.length,
+    });
   });
 
   it('an empty file is present with the hash of nothing', () => {
     const path = join(dir, 'empty.conf');
     writeFileSync(path, '');
-    assert.deepEqual(read(path), { state: 'present', content: '', sha256: createHash('sha256').digest('hex'), sizeBytes: 0 });
+    assert.deepEqual(read(path), {
+      state: 'present',
+      content: '',
+      sha256: createHash('sha256').digest('hex'),
+      sizeBytes: 0,
+    });
   });
 
   it('absent, a directory, and a file over the limit are told apart', () => {
@@ -41,10 +51,21 @@ describe('reading a watched file byte-exact', () => {
 
   it('a read cut short or refused is an error, never a changed file', () => {
     const cut = '@@size\n10\n@@content\nYWJj\n@@end\n';
-    assert.throws(() => parseFileRead('/x', { stdout: cut, stderr: '', exitCode: 0 }), (e: unknown) => e instanceof SshError && e.retryable && /read 3 bytes, expected 10/.test(e.message));
-    assert.throws(() => parseFileRead('/x', { stdout: '@@size\n10\n@@content\n', stderr: '', exitCode: 0 }), /output truncated/);
     assert.throws(
-      () => parseFileRead('/etc/shadow', { stdout: '@@size\n10\n@@content\n', stderr: "sh: 1: cannot open /etc/shadow: Permission denied\n", exitCode: 3 }),
+      () => parseFileRead('/x', { stdout: cut, stderr: '', exitCode: 0 }),
+      (e: unknown) => e instanceof SshError && e.retryable && /read 3 bytes, expected 10/.test(e.message),
+    );
+    assert.throws(
+      () => parseFileRead('/x', { stdout: '@@size\n10\n@@content\n', stderr: '', exitCode: 0 }),
+      /output truncated/,
+    );
+    assert.throws(
+      () =>
+        parseFileRead('/etc/shadow', {
+          stdout: '@@size\n10\n@@content\n',
+          stderr: 'sh: 1: cannot open /etc/shadow: Permission denied\n',
+          exitCode: 3,
+        }),
       (e: unknown) => e instanceof SshError && e.code === 'permission_denied' && !e.retryable,
     );
   });

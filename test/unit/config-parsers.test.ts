@@ -19,7 +19,10 @@ import { parseSystemdUnit } from '../../domain/config/systemd-unit.ts';
 
 const fixture = fixtureReader('config');
 
-function data<K extends ParsedConfigData['kind']>(parsed: ParsedConfig, kind: K): Extract<ParsedConfigData, { kind: K }> {
+function data<K extends ParsedConfigData['kind']>(
+  parsed: ParsedConfig,
+  kind: K,
+): Extract<ParsedConfigData, { kind: K }> {
   assert.ok(parsed.ok, `expected a parse, got ${JSON.stringify(parsed)}`);
   assert.equal(parsed.data.kind, kind);
   return parsed.data as Extract<ParsedConfigData, { kind: K }>;
@@ -85,7 +88,12 @@ describe('parseCompose: *arr stack (linuxserver images, VPN container)', () => {
       { spec: '127.0.0.1:9696:9696', published: '9696', target: '9696', protocol: 'tcp' },
     ]);
     assert.deepEqual(service(config, 'flaresolverr').ports, [
-      { spec: '${FLARESOLVERR_PORT:-8191}:8191', published: '${FLARESOLVERR_PORT:-8191}', target: '8191', protocol: 'tcp' },
+      {
+        spec: '${FLARESOLVERR_PORT:-8191}:8191',
+        published: '${FLARESOLVERR_PORT:-8191}',
+        target: '8191',
+        protocol: 'tcp',
+      },
     ]);
   });
 
@@ -95,7 +103,11 @@ describe('parseCompose: *arr stack (linuxserver images, VPN container)', () => {
     assert.deepEqual(qbittorrent.depends_on, ['gluetun']);
     assert.deepEqual(qbittorrent.ports, []);
     assert.deepEqual(service(config, 'sonarr').depends_on, ['prowlarr', 'qbittorrent']);
-    assert.deepEqual(service(config, 'sonarr').volumes, ['/opt/appdata/sonarr:/config', '/mnt/tank/media/tv:/tv', '/mnt/tank/downloads:/downloads']);
+    assert.deepEqual(service(config, 'sonarr').volumes, [
+      '/opt/appdata/sonarr:/config',
+      '/mnt/tank/media/tv:/tv',
+      '/mnt/tank/downloads:/downloads',
+    ]);
     assert.equal(service(config, 'radarr').restart, 'unless-stopped');
     assert.equal(service(config, 'radarr').container_name, 'radarr');
   });
@@ -120,13 +132,26 @@ describe('parseCompose: Nextcloud + MariaDB + Redis with anchors and x- blocks',
   const config = compose('nextcloud.yml');
 
   it('resolves `<<: *defaults` merge keys into every service', () => {
-    assert.deepEqual(config.services.map((s) => s.name), ['db', 'redis', 'app', 'cron']);
-    assert.deepEqual(config.services.map((s) => s.restart), ['unless-stopped', 'unless-stopped', 'unless-stopped', 'unless-stopped']);
+    assert.deepEqual(
+      config.services.map((s) => s.name),
+      ['db', 'redis', 'app', 'cron'],
+    );
+    assert.deepEqual(
+      config.services.map((s) => s.restart),
+      ['unless-stopped', 'unless-stopped', 'unless-stopped', 'unless-stopped'],
+    );
     assert.ok(!config.services.some((s) => s.name.startsWith('x-')));
   });
 
   it('merges the x-common-env environment names and keeps the passwords out', () => {
-    assert.deepEqual(service(config, 'db').environment_keys, ['TZ', 'MYSQL_HOST', 'MYSQL_DATABASE', 'MYSQL_USER', 'MYSQL_PASSWORD', 'MYSQL_ROOT_PASSWORD']);
+    assert.deepEqual(service(config, 'db').environment_keys, [
+      'TZ',
+      'MYSQL_HOST',
+      'MYSQL_DATABASE',
+      'MYSQL_USER',
+      'MYSQL_PASSWORD',
+      'MYSQL_ROOT_PASSWORD',
+    ]);
     assert.ok(service(config, 'app').environment_keys.includes('MYSQL_PASSWORD'));
     assert.ok(service(config, 'app').environment_keys.includes('REDIS_HOST'));
     const json = JSON.stringify(parseCompose(fixture('compose/nextcloud.yml')));
@@ -325,7 +350,11 @@ describe('parseNginx: SWAG grafana.subdomain.conf', () => {
 
   it('does not count commented-out auth snippets', () => {
     assert.deepEqual(server.auth, []);
-    assert.deepEqual(server.includes, ['/config/nginx/ssl.conf', '/config/nginx/proxy.conf', '/config/nginx/resolver.conf']);
+    assert.deepEqual(server.includes, [
+      '/config/nginx/ssl.conf',
+      '/config/nginx/proxy.conf',
+      '/config/nginx/resolver.conf',
+    ]);
   });
 });
 
@@ -333,7 +362,10 @@ describe('parseNginx: SWAG nextcloud.subdomain.conf with Authelia', () => {
   const server = onlyServer(nginx('nextcloud.subdomain.conf'));
 
   it('detects the Authelia server and location snippets', () => {
-    assert.deepEqual(server.auth, ['include /config/nginx/authelia-server.conf', 'include /config/nginx/authelia-location.conf']);
+    assert.deepEqual(server.auth, [
+      'include /config/nginx/authelia-server.conf',
+      'include /config/nginx/authelia-location.conf',
+    ]);
     assert.deepEqual(server.server_names, ['nextcloud.*', 'cloud.*']);
   });
 
@@ -383,7 +415,10 @@ describe('parseNginx: /etc/nginx site with an upstream block and two servers', (
     assert.deepEqual(http.listen, ['80', '[::]:80']);
     assert.equal(http.ssl, false);
     assert.deepEqual(http.upstreams, []);
-    assert.deepEqual(http.locations.map((l) => l.path), ['/.well-known/acme-challenge/', '/']);
+    assert.deepEqual(
+      http.locations.map((l) => l.path),
+      ['/.well-known/acme-challenge/', '/'],
+    );
   });
 
   it('reads the 443 server: ssl from its certificate, proxy targets, auth_basic but not `auth_basic off`', () => {
@@ -401,7 +436,9 @@ describe('parseNginx: /etc/nginx site with an upstream block and two servers', (
   });
 
   it('reads ssl from a listen without certificate directives', () => {
-    const server = onlyServer(data(parseNginx('server {\n  listen 8443 ssl;\n  server_name a.example.org;\n}\n'), 'nginx'));
+    const server = onlyServer(
+      data(parseNginx('server {\n  listen 8443 ssl;\n  server_name a.example.org;\n}\n'), 'nginx'),
+    );
     assert.equal(server.ssl, true);
   });
 });
@@ -430,7 +467,9 @@ describe('parseNginx: syntax and scoping', () => {
   });
 
   it('keeps nginx variables that are never set as text', () => {
-    const server = onlyServer(data(parseNginx('server { location / { proxy_pass http://$host:8080$request_uri; } }'), 'nginx'));
+    const server = onlyServer(
+      data(parseNginx('server { location / { proxy_pass http://$host:8080$request_uri; } }'), 'nginx'),
+    );
     assert.deepEqual(server.upstreams, ['http://$host:8080$request_uri']);
   });
 
@@ -479,7 +518,10 @@ describe('parseNginx: errors', () => {
   });
 
   it('reports a missing ";" that merges two set lines', () => {
-    const error = failure(parseNginx('server {\n  location / {\n    set $upstream_app grafana\n    set $upstream_port 3000;\n  }\n}\n'), 'nginx');
+    const error = failure(
+      parseNginx('server {\n  location / {\n    set $upstream_app grafana\n    set $upstream_port 3000;\n  }\n}\n'),
+      'nginx',
+    );
     assert.equal(error.message, 'invalid number of arguments in "set" directive');
     assert.deepEqual([error.line, error.column], [3, 5]);
   });
@@ -522,7 +564,13 @@ describe('parseSystemdUnit', () => {
     assert.deepEqual(config.exec_start, [
       '/usr/bin/restic backup --verbose --one-file-system --tag systemd.timer --exclude-caches --exclude-file=/etc/restic/excludes.txt /srv /etc',
     ]);
-    assert.deepEqual(config.environment_keys, ['RESTIC_REPOSITORY', 'RESTIC_PASSWORD_FILE', 'B2_ACCOUNT_ID', 'B2_ACCOUNT_KEY', 'GOGC']);
+    assert.deepEqual(config.environment_keys, [
+      'RESTIC_REPOSITORY',
+      'RESTIC_PASSWORD_FILE',
+      'B2_ACCOUNT_ID',
+      'B2_ACCOUNT_KEY',
+      'GOGC',
+    ]);
     assert.deepEqual(config.environment_files, ['/etc/restic/b2.env', '-/etc/default/restic']);
     const json = JSON.stringify(parseSystemdUnit(fixture('systemd/restic-backup.service'), 'restic-backup.service'));
     assert.ok(!json.includes('K002x7Qv9PpZ3mN8sL1wE6rT4yU0iO'), 'the B2 account key leaked');
@@ -540,7 +588,9 @@ describe('parseSystemdUnit', () => {
   it('reads a drop-in: unit type from its directory, ExecStart reset, comment inside a continuation', () => {
     const config = unit('docker-override.conf', '/etc/systemd/system/docker.service.d/override.conf');
     assert.equal(config.unit_type, 'service');
-    assert.deepEqual(config.exec_start, ['/usr/bin/dockerd -H fd:// -H tcp://100.101.102.103:2375 --containerd=/run/containerd/containerd.sock']);
+    assert.deepEqual(config.exec_start, [
+      '/usr/bin/dockerd -H fd:// -H tcp://100.101.102.103:2375 --containerd=/run/containerd/containerd.sock',
+    ]);
     assert.deepEqual(config.environment_keys, ['DOCKER_MIN_API_VERSION']);
   });
 
@@ -576,14 +626,20 @@ describe('parseSystemdUnit', () => {
   });
 
   it('reports a line without "=" with its line number', () => {
-    const error = failure(parseSystemdUnit(fixture('systemd/minecraft-broken.service'), 'minecraft.service'), 'systemd');
+    const error = failure(
+      parseSystemdUnit(fixture('systemd/minecraft-broken.service'), 'minecraft.service'),
+      'systemd',
+    );
     assert.equal(error.message, 'line is not a Key=value assignment');
     assert.equal(error.line, 10);
   });
 
   it('reports an assignment before any section and a malformed header', () => {
     assert.equal(failure(parseSystemdUnit('# header\nDescription=x\n[Unit]\n', 'x.service'), 'systemd').line, 2);
-    const header = failure(parseSystemdUnit('[Unit]\nDescription=x\n[Service\nExecStart=/bin/true\n', 'x.service'), 'systemd');
+    const header = failure(
+      parseSystemdUnit('[Unit]\nDescription=x\n[Service\nExecStart=/bin/true\n', 'x.service'),
+      'systemd',
+    );
     assert.match(header.message, /malformed section header/);
     assert.equal(header.line, 3);
   });
@@ -621,17 +677,38 @@ describe('configKindOf', () => {
 
 describe('parseConfig', () => {
   it('dispatches on the path', () => {
-    assert.equal(data(parseConfig('/srv/nextcloud/docker-compose.yml', fixture('compose/nextcloud.yml')), 'compose').services.length, 4);
-    assert.equal(data(parseConfig('/config/nginx/proxy-confs/grafana.subdomain.conf', fixture('nginx/grafana.subdomain.conf')), 'nginx').servers.length, 1);
-    assert.equal(data(parseConfig('/etc/systemd/system/restic-backup.timer', fixture('systemd/restic-backup.timer')), 'systemd').unit_type, 'timer');
+    assert.equal(
+      data(parseConfig('/srv/nextcloud/docker-compose.yml', fixture('compose/nextcloud.yml')), 'compose').services
+        .length,
+      4,
+    );
+    assert.equal(
+      data(
+        parseConfig('/config/nginx/proxy-confs/grafana.subdomain.conf', fixture('nginx/grafana.subdomain.conf')),
+        'nginx',
+      ).servers.length,
+      1,
+    );
+    assert.equal(
+      data(parseConfig('/etc/systemd/system/restic-backup.timer', fixture('systemd/restic-backup.timer')), 'systemd')
+        .unit_type,
+      'timer',
+    );
   });
 
   it('passes parse errors through with their kind', () => {
-    assert.equal(failure(parseConfig('/opt/stacks/pihole/docker-compose.yml', fixture('compose/pihole-bad-indent.yml')), 'compose').line, 13);
+    assert.equal(
+      failure(parseConfig('/opt/stacks/pihole/docker-compose.yml', fixture('compose/pihole-bad-indent.yml')), 'compose')
+        .line,
+      13,
+    );
   });
 
   it('counts the lines of a file of unknown kind', () => {
-    assert.deepEqual(parseConfig('/etc/fstab', 'UUID=1 / ext4 defaults 0 1\nUUID=2 /boot vfat defaults 0 2\n'), { ok: true, data: { kind: 'unknown', lines: 2 } });
+    assert.deepEqual(parseConfig('/etc/fstab', 'UUID=1 / ext4 defaults 0 1\nUUID=2 /boot vfat defaults 0 2\n'), {
+      ok: true,
+      data: { kind: 'unknown', lines: 2 },
+    });
     assert.deepEqual(parseConfig('/etc/hostname', 'nas01'), { ok: true, data: { kind: 'unknown', lines: 1 } });
     assert.deepEqual(parseConfig('/etc/motd', ''), { ok: true, data: { kind: 'unknown', lines: 0 } });
   });

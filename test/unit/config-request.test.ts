@@ -8,5 +8,6 @@ test('a snapshot id is a positive bigint: beyond the largest PostgreSQL has is b
   const beyond = SnapshotId.safeParse('9633106158519678090');
   assert.equal(beyond.success, false);
   assert.match(beyond.error!.issues[0]!.message, /beyond the largest/);
-  for (const bad of ['0', '-1', '12a', '99999999999999999999']) assert.equal(SnapshotId.safeParse(bad).success, false, bad);
+  for (const bad of ['0', '-1', '12a', '99999999999999999999'])
+    assert.equal(SnapshotId.safeParse(bad).success, false, bad);
 });

@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { type ContainerInfo, type ContainersData, containersCollector } from '../../domain/collectors/containers.ts';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
+import {
+  fixtureReader,
+  fixtureToolScript,
+  fixtureUrl,
+  parseErrorAsserter,
+  schemaCheckedParse,
+} from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('containers');
@@ -42,7 +48,13 @@ describe('containersCollector.parse: docker 27.1', () => {
     assert.equal(data.docker_available, true);
     assert.equal(data.docker_version, '27.1.1');
     assert.deepEqual(data.summary, { total: 7, running: 3, exited: 1, paused: 1, restarting: 1, unhealthy: 1 });
-    assert.deepEqual(containersCollector.columns(data), { total: 7, running: 3, exited: 1, unhealthy: 1, docker_available: true });
+    assert.deepEqual(containersCollector.columns(data), {
+      total: 7,
+      running: 3,
+      exited: 1,
+      unhealthy: 1,
+      docker_available: true,
+    });
   });
 
   it('reads a running compose service with published IPv4 and IPv6 ports', () => {
@@ -63,7 +75,10 @@ describe('containersCollector.parse: docker 27.1', () => {
       { host_ip: '::', host_port: 443, container_port: 443, protocol: 'tcp' },
     ]);
     // labels come from inspect, so values with commas survive (ps joins all labels with commas)
-    assert.equal(traefik.labels['traefik.http.routers.dashboard.rule'], 'Host(`traefik.home.lan`) && (PathPrefix(`/api`) || PathPrefix(`/dashboard`))');
+    assert.equal(
+      traefik.labels['traefik.http.routers.dashboard.rule'],
+      'Host(`traefik.home.lan`) && (PathPrefix(`/api`) || PathPrefix(`/dashboard`))',
+    );
     assert.equal(
       container(data, 'nextcloud-app-1').labels['com.docker.compose.project.config_files'],
       '/opt/stacks/nextcloud/compose.yaml,/opt/stacks/nextcloud/compose.override.yaml',
@@ -123,7 +138,12 @@ describe('containersCollector.parse: older docker versions', () => {
     assert.equal(unifi.stats?.memory_usage_bytes, Math.round(1.021 * GIB));
     const coturn = container(data, 'coturn');
     assert.deepEqual(coturn.ports[1], {
-      host_ip: '0.0.0.0', host_port: 49160, host_port_end: 49200, container_port: 49160, container_port_end: 49200, protocol: 'udp',
+      host_ip: '0.0.0.0',
+      host_port: 49160,
+      host_port_end: 49200,
+      container_port: 49160,
+      container_port_end: 49200,
+      protocol: 'udp',
     });
     assert.equal(coturn.stats, null, 'docker printed -- for every value');
     assert.equal(container(data, 'pihole').exit_code, 137);
@@ -132,16 +152,29 @@ describe('containersCollector.parse: older docker versions', () => {
 
   it('docker 20.10: drops a container removed between docker ps and inspect', () => {
     const data = parse(fixture('docker-20.10.txt'));
-    assert.deepEqual(data.containers.map((c) => c.name), ['mosquitto', 'zigbee2mqtt', 'node-red']);
+    assert.deepEqual(
+      data.containers.map((c) => c.name),
+      ['mosquitto', 'zigbee2mqtt', 'node-red'],
+    );
     const mosquitto = container(data, 'mosquitto');
-    assert.deepEqual(mosquitto.stats && [mosquitto.stats.block_read_bytes, mosquitto.stats.block_write_bytes], [4_100, 1_200_000]);
+    assert.deepEqual(
+      mosquitto.stats && [mosquitto.stats.block_read_bytes, mosquitto.stats.block_write_bytes],
+      [4_100, 1_200_000],
+    );
     assert.equal(mosquitto.stats?.memory_usage_bytes, Math.round(3.113 * MIB));
     assert.equal(container(data, 'node-red').restart_count, 5);
   });
 
   it('docker 19.03: no State in ps JSON, legacy link names, containers without labels', () => {
     const data = parse(fixture('docker-19.03-no-state.txt'));
-    assert.deepEqual(data.containers.map((c) => [c.name, c.state]), [['plex', 'running'], ['transmission', 'running'], ['old-nginx', 'dead']]);
+    assert.deepEqual(
+      data.containers.map((c) => [c.name, c.state]),
+      [
+        ['plex', 'running'],
+        ['transmission', 'running'],
+        ['old-nginx', 'dead'],
+      ],
+    );
     assert.deepEqual(container(data, 'plex').labels, {});
     assert.equal(container(data, 'old-nginx').exit_code, 128);
     assert.equal(container(data, 'transmission').stats?.net_tx_bytes, 7_450_000_000_000);
@@ -164,11 +197,20 @@ describe('containersCollector.parse: no docker and daemon failures', () => {
       containers: [],
       summary: { total: 0, running: 0, exited: 0, paused: 0, restarting: 0, unhealthy: 0 },
     });
-    assert.deepEqual(containersCollector.columns(data), { total: 0, running: 0, exited: 0, unhealthy: 0, docker_available: false });
+    assert.deepEqual(containersCollector.columns(data), {
+      total: 0,
+      running: 0,
+      exited: 0,
+      unhealthy: 0,
+      docker_available: false,
+    });
   });
 
   it('turns a refused docker socket into an error, not an empty list', () => {
-    assertParseError(() => parse(fixture('permission-denied.txt')), /docker ps: permission denied on the Docker daemon socket/);
+    assertParseError(
+      () => parse(fixture('permission-denied.txt')),
+      /docker ps: permission denied on the Docker daemon socket/,
+    );
     // docker 29 words it differently
     const docker29 = fixture('permission-denied.txt').replaceAll(
       /permission denied while trying to connect to the Docker daemon socket at [^\n]*/g,
@@ -184,11 +226,23 @@ describe('containersCollector.parse: no docker and daemon failures', () => {
   it('reports other failures of stats and inspect with their stderr', () => {
     const text = fixture('docker-27.1.txt');
     assertParseError(
-      () => parse(text.replace('@@stats-status\n0\n@@stats-stderr\n', '@@stats-status\n1\n@@stats-stderr\nError response from daemon: context deadline exceeded\n')),
+      () =>
+        parse(
+          text.replace(
+            '@@stats-status\n0\n@@stats-stderr\n',
+            '@@stats-status\n1\n@@stats-stderr\nError response from daemon: context deadline exceeded\n',
+          ),
+        ),
       /docker stats failed with exit status 1: Error response from daemon: context deadline exceeded/,
     );
     assertParseError(
-      () => parse(text.replace('@@inspect-status\n0\n@@inspect-stderr\n', '@@inspect-status\n1\n@@inspect-stderr\ntemplate parsing error: unexpected EOF\n')),
+      () =>
+        parse(
+          text.replace(
+            '@@inspect-status\n0\n@@inspect-stderr\n',
+            '@@inspect-status\n1\n@@inspect-stderr\ntemplate parsing error: unexpected EOF\n',
+          ),
+        ),
       /docker container inspect failed with exit status 1: template parsing error/,
     );
   });
@@ -206,7 +260,10 @@ describe('containersCollector.parse: malformed output', () => {
   });
 
   it('rejects unknown size units and port notations', () => {
-    assertParseError(() => parse(text.replace('38.2MiB / 31.28GiB', '38.2MiB / 31.28XiB')), /MemUsage: unreadable size/);
+    assertParseError(
+      () => parse(text.replace('38.2MiB / 31.28GiB', '38.2MiB / 31.28XiB')),
+      /MemUsage: unreadable size/,
+    );
     assertParseError(() => parse(text.replace('"Ports":"80/tcp"', '"Ports":"http"')), /unreadable port mapping/);
   });
 
@@ -240,7 +297,10 @@ describe('containersCollector.command on this machine', () => {
     chmodSync(join(dir, 'docker'), 0o755);
     return {
       env: { PATH: `${dir}:/usr/bin:/bin` },
-      calls: () => readFileSync(log, 'utf8').split('\n').filter((line) => line !== ''),
+      calls: () =>
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
     };
   }
 
@@ -255,7 +315,10 @@ describe('containersCollector.command on this machine', () => {
     assert.equal(stdout, fixture('docker-27.1.txt'));
     const ids = parse(stdout).containers.map((c) => c.id);
     const calls = docker.calls();
-    assert.deepEqual(calls.map((call) => call.split(' ').slice(0, 2).join(' ')), ['docker version', 'docker ps', 'docker stats', 'docker container']);
+    assert.deepEqual(
+      calls.map((call) => call.split(' ').slice(0, 2).join(' ')),
+      ['docker version', 'docker ps', 'docker stats', 'docker container'],
+    );
     assert.equal(calls[2], 'docker stats --no-stream --no-trunc --format {{json .}}');
     assert.ok(calls[3]?.startsWith('docker container inspect --format {"id":{{json .Id}}'));
     assert.ok(calls[3]?.endsWith(` ${ids.join(' ')}`), 'inspect gets every container id from docker ps');
@@ -265,14 +328,25 @@ describe('containersCollector.command on this machine', () => {
     assert.equal(runScript(fakeDocker('docker-20.10.txt').env), fixture('docker-20.10.txt'));
     const denied = fakeDocker('permission-denied.txt');
     assert.equal(runScript(denied.env), fixture('permission-denied.txt'));
-    assert.deepEqual(denied.calls().map((call) => call.split(' ').slice(0, 2).join(' ')), ['docker version', 'docker ps'], 'nothing more after docker ps failed');
+    assert.deepEqual(
+      denied.calls().map((call) => call.split(' ').slice(0, 2).join(' ')),
+      ['docker version', 'docker ps'],
+      'nothing more after docker ps failed',
+    );
   });
 });
 
 describe('containersCollector.schema', () => {
   it('describes every parsed answer (each parse above is checked against it) and rejects a missing or mistyped field', () => {
     const data = parse(fixture('docker-27.1.txt'));
-    assert.throws(() => containersCollector.schema.parse({ ...data, containers: data.containers.map((c) => ({ ...c, state: 'up' })) }), /state/);
-    assert.throws(() => containersCollector.schema.parse({ ...data, summary: { ...data.summary, running: '3' } }), /running/);
+    assert.throws(
+      () =>
+        containersCollector.schema.parse({ ...data, containers: data.containers.map((c) => ({ ...c, state: 'up' })) }),
+      /state/,
+    );
+    assert.throws(
+      () => containersCollector.schema.parse({ ...data, summary: { ...data.summary, running: '3' } }),
+      /running/,
+    );
   });
 });

@@ -95,7 +95,10 @@ describe('metrics insights', () => {
       fs.used_percent = 97;
     }
     const insights = insightsFor('metrics', m);
-    assert.deepEqual(brief(insights), ['critical filesystem_full /', 'warning filesystem_full /rpool/data/subvol-102-disk-0']);
+    assert.deepEqual(brief(insights), [
+      'critical filesystem_full /',
+      'warning filesystem_full /rpool/data/subvol-102-disk-0',
+    ]);
     assert.equal(insights[0]?.evidence.other_mounts, poolMounts.length - 1);
     assert.match(insights[0]?.message ?? '', /\(shared with \d+ other mounts\)$/);
   });
@@ -104,8 +107,14 @@ describe('metrics insights', () => {
 describe('container insights', () => {
   it('name the crash-looping and the unhealthy container, and leave paused, cleanly exited and created ones alone', () => {
     const insights = insightsFor('containers', parsed('containers', 'docker-27.1.txt'));
-    assert.deepEqual(brief(insights), ['warning container_restarting nextcloud-redis-1', 'warning container_unhealthy nextcloud-db-1']);
-    assert.equal(insights[0]?.message, 'nextcloud-redis-1 restarting: exit code 1, 37 restarts (Restarting (1) 12 seconds ago)');
+    assert.deepEqual(brief(insights), [
+      'warning container_restarting nextcloud-redis-1',
+      'warning container_unhealthy nextcloud-db-1',
+    ]);
+    assert.equal(
+      insights[0]?.message,
+      'nextcloud-redis-1 restarting: exit code 1, 37 restarts (Restarting (1) 12 seconds ago)',
+    );
     assert.equal(insights[0]?.evidence.restart_count, 37);
     assert.equal(insights[1]?.evidence.health, 'unhealthy');
   });
@@ -114,7 +123,9 @@ describe('container insights', () => {
     const killed = only(insightsFor('containers', parsed('containers', 'docker-24.0.txt')), 'container_exited');
     assert.equal(killed.subject, 'pihole');
     assert.match(killed.message, /exit code 137, killed \(SIGKILL: out of memory or stop timeout\)/);
-    assert.deepEqual(brief(insightsFor('containers', parsed('containers', 'docker-19.03-no-state.txt'))), ['warning container_exited old-nginx']);
+    assert.deepEqual(brief(insightsFor('containers', parsed('containers', 'docker-19.03-no-state.txt'))), [
+      'warning container_exited old-nginx',
+    ]);
   });
 
   it('do not flag a container stopped by docker stop (SIGTERM)', () => {
@@ -136,7 +147,11 @@ describe('container insights', () => {
 describe('drive insights', () => {
   it('put the failing drive first, then the warnings with the most evidence', () => {
     const insights = insightsFor('drives', parsed('drives', 'debian11-failing.txt'));
-    assert.deepEqual(brief(insights), ['critical drive_failed /dev/sdb', 'warning drive_warning /dev/sda', 'warning drive_warning /dev/sdc']);
+    assert.deepEqual(brief(insights), [
+      'critical drive_failed /dev/sdb',
+      'warning drive_warning /dev/sda',
+      'warning drive_warning /dev/sdc',
+    ]);
     const failed = insights[0] as Insight;
     assert.equal(
       failed.message,
@@ -160,7 +175,13 @@ describe('drive insights', () => {
   });
 
   it('leave healthy, unreadable-by-design and sleeping drives alone', () => {
-    for (const name of ['debian12-root.txt', 'proxmox-vm-qemu.txt', 'unraid7-spun-down.txt', 'no-smartctl.txt', 'virtio-vm-no-devices.txt']) {
+    for (const name of [
+      'debian12-root.txt',
+      'proxmox-vm-qemu.txt',
+      'unraid7-spun-down.txt',
+      'no-smartctl.txt',
+      'virtio-vm-no-devices.txt',
+    ]) {
       assert.deepEqual(insightsFor('drives', parsed('drives', name)), [], name);
     }
   });
@@ -190,7 +211,10 @@ describe('ZFS insights', () => {
       'zfs',
       'proxmox-ve8-zfs22.txt',
       ['\t28\t1.00\tONLINE', '\t28\t1.00\tDEGRADED'],
-      [/(\trpool {2,})ONLINE(.*\n\t {2}mirror-0 +)ONLINE(.*\n\t {4}\S+ +)ONLINE {7}0 +0 +0/, '$1DEGRADED$2DEGRADED$3FAULTED      0    12     0'],
+      [
+        /(\trpool {2,})ONLINE(.*\n\t {2}mirror-0 +)ONLINE(.*\n\t {4}\S+ +)ONLINE {7}0 +0 +0/,
+        '$1DEGRADED$2DEGRADED$3FAULTED      0    12     0',
+      ],
     );
     const degraded = only(insightsFor('zfs', data), 'pool_degraded');
     assert.equal(degraded.evidence.redundancy_left, 0);
@@ -214,7 +238,13 @@ describe('ZFS insights', () => {
   });
 
   it('are empty for healthy pools and where ZFS cannot be asked', () => {
-    for (const name of ['proxmox-ve8-zfs22.txt', 'unraid612-zfs21.txt', 'no-pools.txt', 'no-zpool.txt', 'modules-not-loaded.txt']) {
+    for (const name of [
+      'proxmox-ve8-zfs22.txt',
+      'unraid612-zfs21.txt',
+      'no-pools.txt',
+      'no-zpool.txt',
+      'modules-not-loaded.txt',
+    ]) {
       assert.deepEqual(insightsFor('zfs', parsed('zfs', name)), [], name);
     }
     assert.equal(unavailableReason('zfs', parsed('zfs', 'modules-not-loaded.txt')), 'The ZFS modules are not loaded.');
@@ -241,7 +271,10 @@ describe('update insights', () => {
   it('warn about security updates and a pending reboot', () => {
     const insights = insightsFor('updates', parsed('updates', 'debian12-security-reboot.txt'));
     assert.deepEqual(brief(insights), ['warning security_updates packages', 'warning reboot_required reboot']);
-    assert.equal(insights[0]?.message, '6 security updates pending (11 in all): bind9-dnsutils, bind9-host, bind9-libs, +3 more');
+    assert.equal(
+      insights[0]?.message,
+      '6 security updates pending (11 in all): bind9-dnsutils, bind9-host, bind9-libs, +3 more',
+    );
     assert.equal(insights[1]?.message, 'reboot required by linux-image-6.1.0-26-amd64');
   });
 

@@ -6,10 +6,21 @@ const coded = (code: string, message = `connect ${code} 127.0.0.1:5432`) => Obje
 
 test('a refused, lost or shut-down connection is the database unreachable, with its message as the reason', () => {
   assert.equal(databaseUnreachable(coded('ECONNREFUSED')), 'connect ECONNREFUSED 127.0.0.1:5432');
-  assert.equal(databaseUnreachable(coded('57P01', 'terminating connection due to administrator command')), 'terminating connection due to administrator command');
+  assert.equal(
+    databaseUnreachable(coded('57P01', 'terminating connection due to administrator command')),
+    'terminating connection due to administrator command',
+  );
   assert.equal(databaseUnreachable(coded('08006', 'connection failure')), 'connection failure');
-  assert.equal(databaseUnreachable(new Error('Connection terminated unexpectedly')), 'Connection terminated unexpectedly');
-  assert.equal(databaseUnreachable(new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED', 'connect ECONNREFUSED ::1:5432')], '')), 'connect ECONNREFUSED 127.0.0.1:5432');
+  assert.equal(
+    databaseUnreachable(new Error('Connection terminated unexpectedly')),
+    'Connection terminated unexpectedly',
+  );
+  assert.equal(
+    databaseUnreachable(
+      new AggregateError([coded('ECONNREFUSED'), coded('ECONNREFUSED', 'connect ECONNREFUSED ::1:5432')], ''),
+    ),
+    'connect ECONNREFUSED 127.0.0.1:5432',
+  );
 });
 
 test('other errors, database ones included, are not', () => {

@@ -41,42 +41,71 @@ function withContainers(data: ContainersData, containers: ContainerInfo[]): Cont
 /** The running containers of the docker 24 host: all up, no healthcheck failing. */
 function healthyContainers(): ContainersData {
   const data = parsed<ContainersData>('containers', 'docker-24.0.txt');
-  return withContainers(data, data.containers.filter((c) => c.state === 'running'));
+  return withContainers(
+    data,
+    data.containers.filter((c) => c.state === 'running'),
+  );
 }
 
 function redis(): ContainerInfo {
-  const found = parsed<ContainersData>('containers', 'docker-27.1.txt').containers.find((c) => c.name === 'nextcloud-redis-1');
+  const found = parsed<ContainersData>('containers', 'docker-27.1.txt').containers.find(
+    (c) => c.name === 'nextcloud-redis-1',
+  );
   assert.ok(found);
   return found;
 }
 
 /** Hourly history of the given mounts, each growing linearly to its current usage. */
-function fsHistory(metrics: MetricsData, hours: number, growthPerDay: Record<string, number>): FilesystemHistoryPoint[] {
+function fsHistory(
+  metrics: MetricsData,
+  hours: number,
+  growthPerDay: Record<string, number>,
+): FilesystemHistoryPoint[] {
   const points: FilesystemHistoryPoint[] = [];
   for (let h = hours; h >= 1; h -= 1) {
     points.push({
       collected_at: at(-h * HOUR),
       mounts: metrics.filesystems
         .filter((fs) => fs.mountpoint in growthPerDay)
-        .map((fs) => ({ mount: fs.mountpoint, used_bytes: fs.used_bytes - ((growthPerDay[fs.mountpoint] ?? 0) * h) / 24, size_bytes: fs.size_bytes })),
+        .map((fs) => ({
+          mount: fs.mountpoint,
+          used_bytes: fs.used_bytes - ((growthPerDay[fs.mountpoint] ?? 0) * h) / 24,
+          size_bytes: fs.size_bytes,
+        })),
     });
   }
   return points;
 }
 
 /** Container history in which everything ran fine, then the given changes from the given time on. */
-function containerHistory(base: ContainersData, points: Array<{ offset: number; redis?: { state: string; restart_count: number } }>): ContainerHistoryPoint[] {
+function containerHistory(
+  base: ContainersData,
+  points: Array<{ offset: number; redis?: { state: string; restart_count: number } }>,
+): ContainerHistoryPoint[] {
   return points.map((point) => ({
     collected_at: at(point.offset),
     containers: [
-      ...base.containers.map((c) => ({ name: c.name, state: c.state, restart_count: c.restart_count, health: c.health })),
-      { name: 'nextcloud-redis-1', state: point.redis?.state ?? 'running', restart_count: point.redis?.restart_count ?? 0, health: null },
+      ...base.containers.map((c) => ({
+        name: c.name,
+        state: c.state,
+        restart_count: c.restart_count,
+        health: c.health,
+      })),
+      {
+        name: 'nextcloud-redis-1',
+        state: point.redis?.state ?? 'running',
+        restart_count: point.redis?.restart_count ?? 0,
+        health: null,
+      },
     ],
   }));
 }
 
 function healthyServices(): unknown {
-  return parsed('services', 'ubuntu2404-systemd255.txt', ['activating   auto-restart Grafana', 'active       running      Grafana']);
+  return parsed('services', 'ubuntu2404-systemd255.txt', [
+    'activating   auto-restart Grafana',
+    'active       running      Grafana',
+  ]);
 }
 
 function healthyInput(overrides: Partial<DiagnosisInput> = {}): DiagnosisInput {
@@ -94,7 +123,16 @@ function healthyInput(overrides: Partial<DiagnosisInput> = {}): DiagnosisInput {
       updates: parsed('updates', 'debian12-up-to-date.txt'),
     },
     filesystemHistory: fsHistory(metrics, 24, { '/': 0, '/media/data': 0 }),
-    recentConfigChanges: [{ path: '/etc/nginx/nginx.conf', detected_at: at(-10 * 60_000), kind: 'MODIFY', risk: 'LOW', summary: 'worker_connections 1024 → 2048', first_capture: false }],
+    recentConfigChanges: [
+      {
+        path: '/etc/nginx/nginx.conf',
+        detected_at: at(-10 * 60_000),
+        kind: 'MODIFY',
+        risk: 'LOW',
+        summary: 'worker_connections 1024 → 2048',
+        first_capture: false,
+      },
+    ],
     containerHistory: containerHistory(healthyContainers(), [{ offset: -2 * HOUR }, { offset: -HOUR }]).map((p) => ({
       ...p,
       containers: p.containers.filter((c) => c.name !== 'nextcloud-redis-1'),
@@ -138,7 +176,14 @@ function plantedInput(overrides: Partial<DiagnosisInput> = {}): DiagnosisInput {
     // The root filesystem grows too, but would take most of a year to fill; /srv/data not at all.
     filesystemHistory: fsHistory(metrics, 24, { '/srv/backup': 36 * GIB, '/': GIB, '/srv/data': 0 }),
     recentConfigChanges: [
-      { path: '/etc/nginx/nginx.conf', detected_at: at(-2 * HOUR), kind: 'MODIFY', risk: 'MEDIUM', summary: 'new server block', first_capture: false },
+      {
+        path: '/etc/nginx/nginx.conf',
+        detected_at: at(-2 * HOUR),
+        kind: 'MODIFY',
+        risk: 'MEDIUM',
+        summary: 'new server block',
+        first_capture: false,
+      },
       COMPOSE_CHANGE,
     ],
     containerHistory: containerHistory(containers, [
@@ -173,7 +218,9 @@ describe('diagnose a healthy host', () => {
 
   it('finds nothing on the Proxmox host either, whose filesystems are all below the thresholds but one quota', () => {
     const metrics = parsed<MetricsData>('metrics', 'proxmox-ve8.txt');
-    const report = diagnose(healthyInput({ snapshots: { metrics }, filesystemHistory: fsHistory(metrics, 6, { '/': 0 }) }));
+    const report = diagnose(
+      healthyInput({ snapshots: { metrics }, filesystemHistory: fsHistory(metrics, 6, { '/': 0 }) }),
+    );
     assert.deepEqual(brief(report.findings), ['1 warning storage filesystem_full /rpool/data/subvol-102-disk-0']);
   });
 });
@@ -220,7 +267,10 @@ describe('diagnose a host with planted problems', () => {
     assert.deepEqual(looping.related_config_changes, [{ ...cited, minutes_before_onset: 5 }]);
     assert.equal(looping.evidence.restarts_in_window, 37);
     assert.match(looping.recommendation, /^`docker logs --tail 100 nextcloud-redis-1` shows why it exits/);
-    assert.match(looping.recommendation, /\/opt\/nextcloud\/docker-compose\.yml changed 5 min before this began \(risk HIGH: service redis: image redis:7 → redis:8\)/);
+    assert.match(
+      looping.recommendation,
+      /\/opt\/nextcloud\/docker-compose\.yml changed 5 min before this began \(risk HIGH: service redis: image redis:7 → redis:8\)/,
+    );
     for (const other of report.findings.filter((f) => f !== looping)) {
       assert.equal(other.related_config_changes, undefined, `${other.code} ${other.subject}`);
     }
@@ -233,8 +283,14 @@ describe('diagnose a host with planted problems', () => {
       'The pool survives 1 more device failure. A resilver is running (18 %, ~1.9 h left): let it finish and keep the load low until then. ' +
         'Replace ata-WDC_WD80EFAX-68KNBN0_VAGK1234 with `zpool replace tank <old> <new>`; a hot spare standing in returns to the spares once the replacement is resilvered.',
     );
-    assert.match(finding(report, 'drive_failed').recommendation, /^Copy what is on \/dev\/sdb elsewhere now and replace it \(ST3000DM001-1CH166, serial Z1F2K3L4\)/);
-    assert.match(finding(report, 'unit_failed', 'nginx.service').recommendation, /^`journalctl -u nginx\.service -n 50 --no-pager` shows why it failed/);
+    assert.match(
+      finding(report, 'drive_failed').recommendation,
+      /^Copy what is on \/dev\/sdb elsewhere now and replace it \(ST3000DM001-1CH166, serial Z1F2K3L4\)/,
+    );
+    assert.match(
+      finding(report, 'unit_failed', 'nginx.service').recommendation,
+      /^`journalctl -u nginx\.service -n 50 --no-pager` shows why it failed/,
+    );
     for (const f of report.findings) assert.ok(f.recommendation.length > 0, f.code);
   });
 
@@ -248,7 +304,14 @@ describe('diagnose a host with planted problems', () => {
 
 describe('diagnosis details', () => {
   it('offers a recent change to problems a change can cause, never to hardware ones', () => {
-    const change: RecentConfigChange = { path: '/etc/nginx/sites-enabled/cloud', detected_at: at(-10 * 60_000), kind: 'MODIFY', risk: 'HIGH', summary: 'upstream port 8080 → 8081', first_capture: false };
+    const change: RecentConfigChange = {
+      path: '/etc/nginx/sites-enabled/cloud',
+      detected_at: at(-10 * 60_000),
+      kind: 'MODIFY',
+      risk: 'HIGH',
+      summary: 'upstream port 8080 → 8081',
+      first_capture: false,
+    };
     const report = diagnose(plantedInput({ recentConfigChanges: [change] }));
     const withChange = report.findings.filter((f) => f.related_config_changes).map((f) => `${f.code} ${f.subject}`);
     // Onset unknown for the units (no history): the collection time stands for it.
@@ -267,34 +330,67 @@ describe('diagnosis details', () => {
       first_capture: true,
     };
     const quiet = diagnose(plantedInput({ recentConfigChanges: [alreadyThere] }));
-    assert.deepEqual(quiet.findings.filter((f) => f.related_config_changes), []);
+    assert.deepEqual(
+      quiet.findings.filter((f) => f.related_config_changes),
+      [],
+    );
     assert.doesNotMatch(JSON.stringify(quiet), /timesync1/);
 
     // A file created while watched is a change, cited with its time in sensible units.
-    const created: RecentConfigChange = { path: '/opt/nextcloud/.env', detected_at: at(-42 * 60_000 - 40_000), kind: 'CREATE', risk: 'MEDIUM', summary: 'new file', first_capture: false };
-    const looping = finding(diagnose(plantedInput({ recentConfigChanges: [alreadyThere, created] })), 'container_restarting');
-    assert.deepEqual(looping.related_config_changes?.map((c) => c.path), ['/opt/nextcloud/.env']);
-    assert.match(looping.recommendation, /\/opt\/nextcloud\/\.env changed less than a minute before this began \(risk MEDIUM: new file\): review/);
+    const created: RecentConfigChange = {
+      path: '/opt/nextcloud/.env',
+      detected_at: at(-42 * 60_000 - 40_000),
+      kind: 'CREATE',
+      risk: 'MEDIUM',
+      summary: 'new file',
+      first_capture: false,
+    };
+    const looping = finding(
+      diagnose(plantedInput({ recentConfigChanges: [alreadyThere, created] })),
+      'container_restarting',
+    );
+    assert.deepEqual(
+      looping.related_config_changes?.map((c) => c.path),
+      ['/opt/nextcloud/.env'],
+    );
+    assert.match(
+      looping.recommendation,
+      /\/opt\/nextcloud\/\.env changed less than a minute before this began \(risk MEDIUM: new file\): review/,
+    );
     // The units' onset is unknown (no history): the change is placed before the collection that saw them.
-    const unit = finding(diagnose(plantedInput({ recentConfigChanges: [{ ...created, detected_at: at(-25 * 60_000) }] })), 'unit_failed', 'nginx.service');
+    const unit = finding(
+      diagnose(plantedInput({ recentConfigChanges: [{ ...created, detected_at: at(-25 * 60_000) }] })),
+      'unit_failed',
+      'nginx.service',
+    );
     assert.match(unit.recommendation, /\/opt\/nextcloud\/\.env changed 25 min before this was seen/);
   });
 
   it('escalates a filesystem that fills within a day and warns about one that fills within the week', () => {
     const metrics = parsed<MetricsData>('metrics', 'debian12-server.txt');
-    const report = diagnose(plantedInput({ focus: 'storage', filesystemHistory: fsHistory(metrics, 12, { '/srv/backup': 200 * GIB, '/': 60 * GIB }) }));
+    const report = diagnose(
+      plantedInput({
+        focus: 'storage',
+        filesystemHistory: fsHistory(metrics, 12, { '/srv/backup': 200 * GIB, '/': 60 * GIB }),
+      }),
+    );
     const backup = finding(report, 'filesystem_full', '/srv/backup');
     assert.equal(backup.severity, 'critical');
     assert.equal(backup.evidence.days_until_full, 0.46);
     const root = finding(report, 'filesystem_filling', '/');
     assert.equal(root.severity, 'warning');
-    assert.match(root.message, /^\/ filling: \+60 GiB\/day, full in ~4\.2 days \(\/ 42\.5 % full: 250 GiB free of 457 GiB\)$/);
+    assert.match(
+      root.message,
+      /^\/ filling: \+60 GiB\/day, full in ~4\.2 days \(\/ 42\.5 % full: 250 GiB free of 457 GiB\)$/,
+    );
     assert.equal(root.first_seen, undefined);
   });
 
   it('reports no trend from a window under an hour or from shrinking usage', () => {
     const metrics = parsed<MetricsData>('metrics', 'debian12-server.txt');
-    const short = [{ collected_at: at(-50 * 60_000), mounts: [{ mount: '/', used_bytes: 0, size_bytes: 490_577_010_688 }] }];
+    const short = [
+      { collected_at: at(-50 * 60_000), mounts: [{ mount: '/', used_bytes: 0, size_bytes: 490_577_010_688 }] },
+    ];
     const shrinking = fsHistory(metrics, 24, { '/': -100 * GIB });
     for (const filesystemHistory of [short, shrinking, []]) {
       const report = diagnose(plantedInput({ focus: 'storage', filesystemHistory }));
@@ -309,14 +405,19 @@ describe('diagnosis details', () => {
     homeassistant.restart_count = 3;
     const history = containerHistory(containers, [{ offset: -2 * HOUR }, { offset: -HOUR }]).map((p) => ({
       ...p,
-      containers: p.containers.map((c) => (c.name === 'homeassistant' ? { ...c, restart_count: c.restart_count - 3 } : c)),
+      containers: p.containers.map((c) =>
+        c.name === 'homeassistant' ? { ...c, restart_count: c.restart_count - 3 } : c,
+      ),
     }));
     const report = diagnose(healthyInput({ snapshots: { containers }, containerHistory: history }));
     assert.deepEqual(brief(report.findings), ['1 warning containers container_restarts homeassistant']);
     const found = report.findings[0] as Finding;
     assert.equal(found.evidence.restarts_in_window, 3);
     assert.equal(found.first_seen, NOW);
-    assert.equal(found.message, `homeassistant crashed and was restarted 3 times since ${at(-2 * HOUR)} (restart count 0 → 3), running now`);
+    assert.equal(
+      found.message,
+      `homeassistant crashed and was restarted 3 times since ${at(-2 * HOUR)} (restart count 0 → 3), running now`,
+    );
   });
 
   it('does not count a recreated container (restart count back to 0) as restarts', () => {
@@ -381,8 +482,13 @@ describe('diagnosis focus', () => {
     const metrics = parsed<MetricsData>('metrics', 'debian12-server.txt');
     metrics.memory.used_percent = 93.1;
     metrics.load.load_5 = 20.4;
-    const report = diagnose(plantedInput({ focus: 'performance', snapshots: { ...plantedInput().snapshots, metrics } }));
-    assert.deepEqual(brief(report.findings), ['1 critical performance memory_high memory', '2 warning performance load_high load']);
+    const report = diagnose(
+      plantedInput({ focus: 'performance', snapshots: { ...plantedInput().snapshots, metrics } }),
+    );
+    assert.deepEqual(brief(report.findings), [
+      '1 critical performance memory_high memory',
+      '2 warning performance load_high load',
+    ]);
     assert.deepEqual(report.checked, ['metrics']);
     assert.equal(report.findings[1]?.message, 'load 20.4 (5 min) on 8 cores: 2.55 per core (1 min 0.52, 15 min 0.59)');
   });
@@ -395,7 +501,12 @@ describe('diagnoseFleet', () => {
   const reports = [
     diagnose(healthyInput({ device: 'pi' })),
     diagnose(plantedInput({ device: 'nas' })),
-    diagnose(healthyInput({ device: 'vm', snapshots: { metrics: loadedMetrics, services: parsed('services', 'debian12-systemd252.txt') } })),
+    diagnose(
+      healthyInput({
+        device: 'vm',
+        snapshots: { metrics: loadedMetrics, services: parsed('services', 'debian12-systemd252.txt') },
+      }),
+    ),
   ];
   const fleet = diagnoseFleet(reports);
 

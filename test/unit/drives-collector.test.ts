@@ -7,7 +7,14 @@ import { describe, it } from 'node:test';
 import { drivesCollector } from '../../domain/collectors/drives/index.ts';
 import { decodeExitStatus, type Drive, type DrivesData } from '../../domain/collectors/drives/schema.ts';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureNames, fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
+import {
+  fixtureNames,
+  fixtureReader,
+  fixtureToolScript,
+  fixtureUrl,
+  parseErrorAsserter,
+  schemaCheckedParse,
+} from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('drives');
@@ -33,7 +40,9 @@ type Json = Record<string, unknown>;
 
 /** The JSON of `smartctl -a` for one drive of a fixture, to build variations from. */
 function driveJson(fixtureName: string, index: number): Json {
-  const match = new RegExp(`\\n@@drive-${index}\\n([\\s\\S]*?)\\n@@drive-${index}-status\\n`).exec(fixture(fixtureName));
+  const match = new RegExp(`\\n@@drive-${index}\\n([\\s\\S]*?)\\n@@drive-${index}-status\\n`).exec(
+    fixture(fixtureName),
+  );
   assert.ok(match?.[1], `no drive-${index} in ${fixtureName}`);
   return JSON.parse(match[1]) as Json;
 }
@@ -49,7 +58,11 @@ interface ScannedJson {
 }
 
 /** A script output as the collector's script prints it, around the given scan lines and drive JSONs. */
-function output(drives: ScannedJson[], privilege = 'root', version = 'smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.1.0-18-amd64] (local build)'): string {
+function output(
+  drives: ScannedJson[],
+  privilege = 'root',
+  version = 'smartctl 7.3 2022-02-28 r5338 [x86_64-linux-6.1.0-18-amd64] (local build)',
+): string {
   let text = `@@privilege\n${privilege}\n@@version\n${version}\n`;
   text += runSection('scan', drives.map((d) => d.scan).join('\n'), 0);
   drives
@@ -79,7 +92,10 @@ function attribute(json: { ata_smart_attributes: { table: Json[] } }, id: number
 function judgeNvme(index: number, edit: (log: Json, json: Json) => void): Drive {
   const json = driveJson('ubuntu2404-nvme-sudo.txt', index);
   edit(json.nvme_smart_health_information_log as Json, json);
-  return drive(parse(output([{ scan: `/dev/nvme${index} -d nvme # /dev/nvme${index}, NVMe device`, json }])), `/dev/nvme${index}`);
+  return drive(
+    parse(output([{ scan: `/dev/nvme${index} -d nvme # /dev/nvme${index}, NVMe device`, json }])),
+    `/dev/nvme${index}`,
+  );
 }
 
 describe('drivesCollector settings', () => {
@@ -97,7 +113,10 @@ describe('drivesCollector settings', () => {
     const script = drivesCollector.command({});
     assert.match(script, /run scan smart --scan-open\n/);
     assert.match(script, /run "drive-\$i" smart -a -j -n standby -d "\$\{type%% \*\}" "\$name" <\/dev\/null/);
-    assert.match(script, /\*'"Device is in '\*\) run "drive-\$i-udev" udevadm info --query=property --name="\$name" <\/dev\/null ;;/);
+    assert.match(
+      script,
+      /\*'"Device is in '\*\) run "drive-\$i-udev" udevadm info --query=property --name="\$name" <\/dev\/null ;;/,
+    );
     assert.match(script, /sudo -n smartctl/);
     assert.ok(script.trimEnd().endsWith('echo @@end'));
   });
@@ -108,17 +127,29 @@ describe('drivesCollector.schema', () => {
     const malformed = ['drive-json-cut.txt', 'truncated.txt'];
     for (const name of fixtureNames('drives').filter((n) => !malformed.includes(n))) parse(fixture(name));
     const data = parse(fixture('debian12-root.txt'));
-    assert.throws(() => drivesCollector.schema.parse({ ...data, drives: data.drives.map((d) => ({ ...d, power_state: 'asleep' })) }), /power_state/);
-    assert.throws(() => drivesCollector.schema.parse({ ...data, drives: data.drives.map((d) => ({ ...d, temperature_c: '34' })) }), /temperature_c/);
+    assert.throws(
+      () =>
+        drivesCollector.schema.parse({ ...data, drives: data.drives.map((d) => ({ ...d, power_state: 'asleep' })) }),
+      /power_state/,
+    );
+    assert.throws(
+      () => drivesCollector.schema.parse({ ...data, drives: data.drives.map((d) => ({ ...d, temperature_c: '34' })) }),
+      /temperature_c/,
+    );
   });
 });
 
 describe('decodeExitStatus', () => {
-  it('names each bit of smartctl\'s exit status', () => {
+  it("names each bit of smartctl's exit status", () => {
     assert.deepEqual(decodeExitStatus(0), { raw: 0, flags: [] });
     assert.deepEqual(decodeExitStatus(2).flags, ['device_open_failed']);
     assert.deepEqual(decodeExitStatus(4).flags, ['smart_command_failed']);
-    assert.deepEqual(decodeExitStatus(216).flags, ['disk_failing', 'prefail_at_or_below_threshold', 'error_log_has_errors', 'self_test_log_has_errors']);
+    assert.deepEqual(decodeExitStatus(216).flags, [
+      'disk_failing',
+      'prefail_at_or_below_threshold',
+      'error_log_has_errors',
+      'self_test_log_has_errors',
+    ]);
     assert.deepEqual(decodeExitStatus(255).flags, [
       'command_line_error',
       'device_open_failed',
@@ -140,7 +171,14 @@ describe('drivesCollector.parse: Debian 12 server, root, smartctl 7.3', () => {
     assert.equal(data.privilege, 'root');
     assert.equal(data.smartctl_version, '7.3');
     assert.equal(data.note, undefined);
-    assert.deepEqual(data.drives.map((d) => [d.name, d.verdict]), [['/dev/sda', 'passed'], ['/dev/sdb', 'passed'], ['/dev/sdc', 'passed']]);
+    assert.deepEqual(
+      data.drives.map((d) => [d.name, d.verdict]),
+      [
+        ['/dev/sda', 'passed'],
+        ['/dev/sdb', 'passed'],
+        ['/dev/sdc', 'passed'],
+      ],
+    );
     assert.deepEqual(data.summary, { total: 3, passed: 3, warning: 0, failed: 0, unknown: 0 });
     assert.deepEqual(data.problems, []);
     assert.deepEqual(drivesCollector.columns(data), {
@@ -178,25 +216,29 @@ describe('drivesCollector.parse: Debian 12 server, root, smartctl 7.3', () => {
       health_from: null,
     });
     assert.equal(attributes.length, 17);
-    assert.deepEqual(attributes.find((a) => a.id === 5), {
-      id: 5,
-      name: 'Reallocated_Sector_Ct',
-      value: 200,
-      worst: 200,
-      threshold: 140,
-      raw: 0,
-      raw_string: '0',
-      when_failed: null,
-      prefailure: true,
-    });
+    assert.deepEqual(
+      attributes.find((a) => a.id === 5),
+      {
+        id: 5,
+        name: 'Reallocated_Sector_Ct',
+        value: 200,
+        worst: 200,
+        threshold: 140,
+        raw: 0,
+        raw_string: '0',
+        when_failed: null,
+        prefailure: true,
+      },
+    );
     assert.equal(attributes.find((a) => a.id === 194)?.prefailure, false);
   });
 
   it('reports no rotation for the SSD', () => {
     const sdc = drive(data, '/dev/sdc');
-    assert.deepEqual([sdc.model, sdc.model_family, sdc.rotation_rpm, sdc.capacity_bytes, sdc.temperature_c], [
-      'Samsung SSD 870 EVO 1TB', 'Samsung based SSDs', null, 1_000_204_886_016, 31,
-    ]);
+    assert.deepEqual(
+      [sdc.model, sdc.model_family, sdc.rotation_rpm, sdc.capacity_bytes, sdc.temperature_c],
+      ['Samsung SSD 870 EVO 1TB', 'Samsung based SSDs', null, 1_000_204_886_016, 31],
+    );
   });
 });
 
@@ -205,7 +247,14 @@ describe('drivesCollector.parse: failing drives, Debian 11, smartctl 7.2', () =>
 
   it('sorts the failed drive first and counts verdicts', () => {
     assert.equal(data.smartctl_version, '7.2');
-    assert.deepEqual(data.drives.map((d) => [d.name, d.verdict]), [['/dev/sdb', 'failed'], ['/dev/sda', 'warning'], ['/dev/sdc', 'warning']]);
+    assert.deepEqual(
+      data.drives.map((d) => [d.name, d.verdict]),
+      [
+        ['/dev/sdb', 'failed'],
+        ['/dev/sda', 'warning'],
+        ['/dev/sdc', 'warning'],
+      ],
+    );
     assert.deepEqual(data.summary, { total: 3, passed: 0, warning: 2, failed: 1, unknown: 0 });
     assert.deepEqual(drivesCollector.columns(data), {
       drives_total: 3,
@@ -255,7 +304,16 @@ describe('drivesCollector.parse: failing drives, Debian 11, smartctl 7.2', () =>
   it('warns about a SAS drive with grown defects', () => {
     const sdc = drive(data, '/dev/sdc');
     assert.deepEqual(
-      [sdc.protocol, sdc.type, sdc.model, sdc.firmware, sdc.serial, sdc.scsi_grown_defect_list, sdc.power_on_hours, sdc.temperature_c],
+      [
+        sdc.protocol,
+        sdc.type,
+        sdc.model,
+        sdc.firmware,
+        sdc.serial,
+        sdc.scsi_grown_defect_list,
+        sdc.power_on_hours,
+        sdc.temperature_c,
+      ],
       ['SCSI', 'scsi', 'HGST HUS726040AL5210', 'A7J0', 'K4K1ABCD', 14, 41823, 38],
     );
     assert.deepEqual(sdc.attributes, []);
@@ -264,7 +322,11 @@ describe('drivesCollector.parse: failing drives, Debian 11, smartctl 7.2', () =>
 
   it('lists one problem line per failed or warning drive', () => {
     assert.equal(data.problems.length, 3);
-    assert.ok(data.problems[0]?.startsWith('/dev/sdb ST3000DM001-1CH166 (Z1F2K3L4): FAILED — smartctl reports FAILING; attribute 5 Reallocated_Sector_Ct value 5'));
+    assert.ok(
+      data.problems[0]?.startsWith(
+        '/dev/sdb ST3000DM001-1CH166 (Z1F2K3L4): FAILED — smartctl reports FAILING; attribute 5 Reallocated_Sector_Ct value 5',
+      ),
+    );
     assert.equal(data.problems[2], '/dev/sdc HGST HUS726040AL5210 (K4K1ABCD): WARNING — grown defect list 14');
   });
 });
@@ -309,8 +371,14 @@ describe('drivesCollector.parse: NVMe drives through sudo, Ubuntu 24.04, smartct
   });
 
   it('warns about media errors and a hot NVMe drive', () => {
-    assert.deepEqual(drive(data, '/dev/nvme1').reasons, ['media errors 12', 'temperature 72 °C (limit 70 °C for solid-state drives)']);
-    assert.deepEqual(data.drives.map((d) => d.verdict), ['failed', 'warning', 'passed']);
+    assert.deepEqual(drive(data, '/dev/nvme1').reasons, [
+      'media errors 12',
+      'temperature 72 °C (limit 70 °C for solid-state drives)',
+    ]);
+    assert.deepEqual(
+      data.drives.map((d) => d.verdict),
+      ['failed', 'warning', 'passed'],
+    );
     assert.deepEqual(drivesCollector.columns(data), {
       drives_total: 3,
       drives_passed: 1,
@@ -328,22 +396,46 @@ describe('drivesCollector.parse: Unraid 6.12, smartctl 7.3', () => {
   it('reports the USB boot flash without SMART as unknown, not passed', () => {
     const flash = drive(data, '/dev/sda');
     assert.deepEqual(
-      [flash.verdict, flash.reasons, flash.protocol, flash.model, flash.firmware, flash.smart_passed, flash.exit_status?.flags],
-      ['unknown', ['SMART unavailable: the device lacks SMART capability'], 'SCSI', 'SanDisk Cruzer Fit', '1.00', null, ['smart_command_failed']],
+      [
+        flash.verdict,
+        flash.reasons,
+        flash.protocol,
+        flash.model,
+        flash.firmware,
+        flash.smart_passed,
+        flash.exit_status?.flags,
+      ],
+      [
+        'unknown',
+        ['SMART unavailable: the device lacks SMART capability'],
+        'SCSI',
+        'SanDisk Cruzer Fit',
+        '1.00',
+        null,
+        ['smart_command_failed'],
+      ],
     );
   });
 
   it('warns about an attribute that failed in the past and a hot hard disk', () => {
-    assert.deepEqual(drive(data, '/dev/sdc').reasons, ['attribute 190 Airflow_Temperature_Cel was at or below threshold 40 in the past (worst 38)']);
+    assert.deepEqual(drive(data, '/dev/sdc').reasons, [
+      'attribute 190 Airflow_Temperature_Cel was at or below threshold 40 in the past (worst 38)',
+    ]);
     assert.deepEqual(drive(data, '/dev/sdc').exit_status?.flags, ['at_or_below_threshold_in_past']);
     assert.deepEqual(drive(data, '/dev/sdd').reasons, ['temperature 61 °C (limit 60 °C for hard disks)']);
   });
 
-  it('passes a drive missing from smartctl\'s database and an NVMe cache drive', () => {
+  it("passes a drive missing from smartctl's database and an NVMe cache drive", () => {
     const sdb = drive(data, '/dev/sdb');
-    assert.deepEqual([sdb.verdict, sdb.model_family, sdb.model, sdb.temperature_c], ['passed', null, 'WDC WD80EFZZ-68BTXN0', 34]);
+    assert.deepEqual(
+      [sdb.verdict, sdb.model_family, sdb.model, sdb.temperature_c],
+      ['passed', null, 'WDC WD80EFZZ-68BTXN0', 34],
+    );
     assert.equal(drive(data, '/dev/nvme0').verdict, 'passed');
-    assert.deepEqual(data.drives.map((d) => d.name), ['/dev/sdc', '/dev/sdd', '/dev/nvme0', '/dev/sda', '/dev/sdb']);
+    assert.deepEqual(
+      data.drives.map((d) => d.name),
+      ['/dev/sdc', '/dev/sdd', '/dev/nvme0', '/dev/sda', '/dev/sdb'],
+    );
     assert.deepEqual(data.summary, { total: 5, passed: 2, warning: 2, failed: 0, unknown: 1 });
     assert.equal(drivesCollector.columns(data).max_temperature_c, 61);
   });
@@ -359,32 +451,63 @@ describe('drivesCollector.parse: Unraid 7.0, smartctl 7.4, three of five array d
     assert.equal(data.status, 'ok');
     assert.equal(data.note, undefined);
     assert.equal(data.smartctl_version, '7.4');
-    assert.deepEqual(data.drives.map((d) => [d.name, d.power_state, d.verdict, d.health_from]), [
-      ['/dev/nvme0', 'active', 'passed', null],
-      ['/dev/sda', 'active', 'unknown', null],
-      ['/dev/sdb', 'active', 'passed', null],
-      ['/dev/sdc', 'standby', 'unknown', null],
-      ['/dev/sdd', 'standby', 'unknown', null],
-      ['/dev/sde', 'active', 'passed', null],
-      ['/dev/sdf', 'standby', 'unknown', null],
-    ]);
+    assert.deepEqual(
+      data.drives.map((d) => [d.name, d.power_state, d.verdict, d.health_from]),
+      [
+        ['/dev/nvme0', 'active', 'passed', null],
+        ['/dev/sda', 'active', 'unknown', null],
+        ['/dev/sdb', 'active', 'passed', null],
+        ['/dev/sdc', 'standby', 'unknown', null],
+        ['/dev/sdd', 'standby', 'unknown', null],
+        ['/dev/sde', 'active', 'passed', null],
+        ['/dev/sdf', 'standby', 'unknown', null],
+      ],
+    );
     const sdc = drive(data, '/dev/sdc');
     assert.deepEqual(
       [sdc.reasons, sdc.exit_status, sdc.protocol, sdc.model, sdc.serial, sdc.temperature_c, sdc.attributes],
-      [['asleep (standby); not woken to read SMART'], { raw: 2, flags: ['device_open_failed'] }, 'ATA', null, null, null, []],
+      [
+        ['asleep (standby); not woken to read SMART'],
+        { raw: 2, flags: ['device_open_failed'] },
+        'ATA',
+        null,
+        null,
+        null,
+        [],
+      ],
     );
     assert.deepEqual(data.summary, { total: 7, passed: 3, warning: 0, failed: 0, unknown: 4 });
     assert.deepEqual(data.problems, []);
   });
 
-  it('carries each sleeping disk\'s last read over, found by serial although the disks changed names', () => {
+  it("carries each sleeping disk's last read over, found by serial although the disks changed names", () => {
     const data = parseWith(spunDown, earlier);
     const asOf = '2024-04-01T09:00:00.000Z';
-    assert.deepEqual(drive(data, '/dev/sdc'), { ...drive(earlier.data, '/dev/sdd'), name: '/dev/sdc', temperature_c: null, power_state: 'standby', health_from: asOf });
-    assert.deepEqual(drive(data, '/dev/sdd'), { ...drive(earlier.data, '/dev/sdc'), name: '/dev/sdd', temperature_c: null, power_state: 'standby', health_from: asOf });
+    assert.deepEqual(drive(data, '/dev/sdc'), {
+      ...drive(earlier.data, '/dev/sdd'),
+      name: '/dev/sdc',
+      temperature_c: null,
+      power_state: 'standby',
+      health_from: asOf,
+    });
+    assert.deepEqual(drive(data, '/dev/sdd'), {
+      ...drive(earlier.data, '/dev/sdc'),
+      name: '/dev/sdd',
+      temperature_c: null,
+      power_state: 'standby',
+      health_from: asOf,
+    });
     assert.deepEqual([drive(data, '/dev/sdc').serial, drive(data, '/dev/sdc').power_on_hours], ['X0K0A0B0FBEG', 8434]);
-    assert.deepEqual([drive(data, '/dev/sdf').verdict, drive(data, '/dev/sdf').health_from], ['unknown', null], 'a disk never read before stays unknown');
-    assert.deepEqual(drive(data, '/dev/sde'), drive(parse(spunDown), '/dev/sde'), 'an awake disk is read now, whatever it was before');
+    assert.deepEqual(
+      [drive(data, '/dev/sdf').verdict, drive(data, '/dev/sdf').health_from],
+      ['unknown', null],
+      'a disk never read before stays unknown',
+    );
+    assert.deepEqual(
+      drive(data, '/dev/sde'),
+      drive(parse(spunDown), '/dev/sde'),
+      'an awake disk is read now, whatever it was before',
+    );
     assert.deepEqual(data.summary, { total: 7, passed: 3, warning: 2, failed: 0, unknown: 2 });
     assert.deepEqual(data.problems, [
       `/dev/sdc TOSHIBA HDWG480 (X0K0A0B0FBEG): WARNING as read ${asOf}, asleep now — temperature 61 °C (limit 60 °C for hard disks)`,
@@ -425,12 +548,20 @@ describe('drivesCollector.parse: the failing Seagate of Debian 11 spun down an h
   it('still counts it failed, first, with the evidence of its last read', () => {
     const data = parseWith(asleep, earlier);
     const asOf = '2024-03-12T02:00:00.000Z';
-    assert.deepEqual(data.drives.map((d) => [d.name, d.verdict, d.power_state, d.health_from]), [
-      ['/dev/sdb', 'failed', 'standby', asOf],
-      ['/dev/sda', 'warning', 'active', null],
-      ['/dev/sdc', 'warning', 'active', null],
-    ]);
-    assert.deepEqual(drive(data, '/dev/sdb'), { ...drive(earlier.data, '/dev/sdb'), temperature_c: null, power_state: 'standby', health_from: asOf });
+    assert.deepEqual(
+      data.drives.map((d) => [d.name, d.verdict, d.power_state, d.health_from]),
+      [
+        ['/dev/sdb', 'failed', 'standby', asOf],
+        ['/dev/sda', 'warning', 'active', null],
+        ['/dev/sdc', 'warning', 'active', null],
+      ],
+    );
+    assert.deepEqual(drive(data, '/dev/sdb'), {
+      ...drive(earlier.data, '/dev/sdb'),
+      temperature_c: null,
+      power_state: 'standby',
+      health_from: asOf,
+    });
     assert.deepEqual(data.summary, { total: 3, passed: 0, warning: 2, failed: 1, unknown: 0 });
     assert.deepEqual(drivesCollector.columns(data), {
       drives_total: 3,
@@ -440,7 +571,12 @@ describe('drivesCollector.parse: the failing Seagate of Debian 11 spun down an h
       max_temperature_c: 38,
       smartctl_available: true,
     });
-    assert.ok(data.problems[0]?.startsWith(`/dev/sdb ST3000DM001-1CH166 (Z1F2K3L4): FAILED as read ${asOf}, asleep now — smartctl reports FAILING; attribute 5`), data.problems[0]);
+    assert.ok(
+      data.problems[0]?.startsWith(
+        `/dev/sdb ST3000DM001-1CH166 (Z1F2K3L4): FAILED as read ${asOf}, asleep now — smartctl reports FAILING; attribute 5`,
+      ),
+      data.problems[0],
+    );
   });
 
   it('is unknown without an earlier read, as root or unprivileged', () => {
@@ -450,26 +586,49 @@ describe('drivesCollector.parse: the failing Seagate of Debian 11 spun down an h
       const sdb = drive(data, '/dev/sdb');
       assert.deepEqual(
         [sdb.verdict, sdb.reasons, sdb.power_state, sdb.health_from, sdb.model, sdb.exit_status],
-        ['unknown', ['asleep (standby); not woken to read SMART'], 'standby', null, null, { raw: 2, flags: ['device_open_failed'] }],
+        [
+          'unknown',
+          ['asleep (standby); not woken to read SMART'],
+          'standby',
+          null,
+          null,
+          { raw: 2, flags: ['device_open_failed'] },
+        ],
       );
       assert.deepEqual(data.summary, { total: 3, passed: 0, warning: 2, failed: 0, unknown: 1 });
     }
   });
 
   it('tells sleep from the kinds of standby smartctl names', () => {
-    const asleepIn = (mode: string) => drive(parse(asleep.replace('Device is in STANDBY mode, exit(2)', `Device is in ${mode} mode, exit(2)`)), '/dev/sdb');
-    assert.deepEqual(['SLEEP', 'STANDBY_Y', 'STANDBY BY COMMAND', 'STANDBY (OS)'].map((mode) => asleepIn(mode).power_state), ['sleep', 'standby', 'standby', 'standby']);
+    const asleepIn = (mode: string) =>
+      drive(
+        parse(asleep.replace('Device is in STANDBY mode, exit(2)', `Device is in ${mode} mode, exit(2)`)),
+        '/dev/sdb',
+      );
+    assert.deepEqual(
+      ['SLEEP', 'STANDBY_Y', 'STANDBY BY COMMAND', 'STANDBY (OS)'].map((mode) => asleepIn(mode).power_state),
+      ['sleep', 'standby', 'standby', 'standby'],
+    );
     assert.deepEqual(asleepIn('SLEEP').reasons, ['asleep (sleep); not woken to read SMART']);
   });
 
   it('finds the last read only by what udev knows of the sleeping drive', () => {
-    const withUdev = (stdout: string, status: number, stderr = '') => asleep.replace(udevSection, runSection('drive-1-udev', stdout, status, stderr));
+    const withUdev = (stdout: string, status: number, stderr = '') =>
+      asleep.replace(udevSection, runSection('drive-1-udev', stdout, status, stderr));
     const verdictWith = (text: string) => drive(parseWith(text, earlier), '/dev/sdb').verdict;
     assert.equal(verdictWith(withUdev('', 127, 'sh: 1: udevadm: not found')), 'unknown', 'no udevadm');
-    assert.equal(verdictWith(withUdev('ID_BUS=usb\nID_MODEL=ST3000DM001-1CH166\nID_SERIAL_SHORT=000000000024', 0)), 'unknown', 'the serial of a USB bridge');
+    assert.equal(
+      verdictWith(withUdev('ID_BUS=usb\nID_MODEL=ST3000DM001-1CH166\nID_SERIAL_SHORT=000000000024', 0)),
+      'unknown',
+      'the serial of a USB bridge',
+    );
     const noSerial = withUdev('ID_BUS=ata\nID_MODEL=ST3000DM001-1CH166', 0);
     assert.equal(verdictWith(noSerial), 'failed', 'without a serial, by name and model');
-    assert.equal(drive(parseWith(noSerial.replaceAll('/dev/sdb', '/dev/sdd'), earlier), '/dev/sdd').verdict, 'unknown', 'another name');
+    assert.equal(
+      drive(parseWith(noSerial.replaceAll('/dev/sdb', '/dev/sdd'), earlier), '/dev/sdd').verdict,
+      'unknown',
+      'another name',
+    );
   });
 
   it('rejects a sleeping drive without its udev section', () => {
@@ -481,10 +640,13 @@ describe('drivesCollector.parse: virtual machines, missing smartctl, missing pri
   it('reports QEMU disks without SMART as unknown', () => {
     const data = parse(fixture('proxmox-vm-qemu.txt'));
     assert.equal(data.status, 'ok');
-    assert.deepEqual(data.drives.map((d) => [d.name, d.model, d.serial, d.verdict]), [
-      ['/dev/sda', 'QEMU QEMU HARDDISK', 'drive-scsi0', 'unknown'],
-      ['/dev/sdb', 'QEMU QEMU HARDDISK', 'drive-scsi1', 'unknown'],
-    ]);
+    assert.deepEqual(
+      data.drives.map((d) => [d.name, d.model, d.serial, d.verdict]),
+      [
+        ['/dev/sda', 'QEMU QEMU HARDDISK', 'drive-scsi0', 'unknown'],
+        ['/dev/sdb', 'QEMU QEMU HARDDISK', 'drive-scsi1', 'unknown'],
+      ],
+    );
     assert.deepEqual(data.summary, { total: 2, passed: 0, warning: 0, failed: 0, unknown: 2 });
     assert.deepEqual(data.problems, []);
     assert.equal(drivesCollector.columns(data).max_temperature_c, null);
@@ -524,17 +686,35 @@ describe('drivesCollector.parse: virtual machines, missing smartctl, missing pri
     assert.equal(data.status, 'needs_sudo');
     assert.equal(data.privilege, 'user');
     assert.match(data.note ?? '', /^needs sudo for smartctl: .*sudo -n smartctl.*NOPASSWD: \/usr\/sbin\/smartctl/);
-    assert.deepEqual(data.drives.map((d) => [d.name, d.protocol, d.verdict, d.exit_status, d.reasons]), [
-      ['/dev/nvme0', 'NVMe', 'unknown', null, ['smartctl could not open the device: Permission denied', 'needs sudo for smartctl']],
-      ['/dev/sda', 'SCSI', 'unknown', null, ['smartctl could not open the device: Permission denied', 'needs sudo for smartctl']],
-    ]);
+    assert.deepEqual(
+      data.drives.map((d) => [d.name, d.protocol, d.verdict, d.exit_status, d.reasons]),
+      [
+        [
+          '/dev/nvme0',
+          'NVMe',
+          'unknown',
+          null,
+          ['smartctl could not open the device: Permission denied', 'needs sudo for smartctl'],
+        ],
+        [
+          '/dev/sda',
+          'SCSI',
+          'unknown',
+          null,
+          ['smartctl could not open the device: Permission denied', 'needs sudo for smartctl'],
+        ],
+      ],
+    );
     assert.deepEqual(data.problems, []);
   });
 
   it('needs sudo when an unprivileged user in the disk group can open but not identify a drive', () => {
     const data = parse(fixture('debian12-needs-sudo-disk-group.txt'));
     assert.equal(data.status, 'needs_sudo');
-    assert.deepEqual(drive(data, '/dev/sda').reasons, ['smartctl could not open or identify the device (exit status 2)', 'needs sudo for smartctl']);
+    assert.deepEqual(drive(data, '/dev/sda').reasons, [
+      'smartctl could not open or identify the device (exit status 2)',
+      'needs sudo for smartctl',
+    ]);
     assert.deepEqual(drive(data, '/dev/sda').exit_status?.flags, ['device_open_failed']);
     assert.deepEqual(data.summary, { total: 2, passed: 0, warning: 0, failed: 0, unknown: 2 });
   });
@@ -542,22 +722,45 @@ describe('drivesCollector.parse: virtual machines, missing smartctl, missing pri
   it('does not ask for sudo when root cannot open a drive', () => {
     const json = driveJson('debian12-needs-sudo-disk-group.txt', 0);
     delete json.device;
-    Object.assign(json.smartctl as Json, { messages: [{ string: 'Smartctl open device: /dev/sda [SAT] failed: No such device', severity: 'error' }] });
-    const data = parse(output([{ scan: SDA, json }, { scan: '# /dev/sdb -d scsi # /dev/sdb, SCSI device open failed: DELL or MegaRaid controller, please try adding \'-d megaraid,N\'' }]));
+    Object.assign(json.smartctl as Json, {
+      messages: [{ string: 'Smartctl open device: /dev/sda [SAT] failed: No such device', severity: 'error' }],
+    });
+    const data = parse(
+      output([
+        { scan: SDA, json },
+        {
+          scan: "# /dev/sdb -d scsi # /dev/sdb, SCSI device open failed: DELL or MegaRaid controller, please try adding '-d megaraid,N'",
+        },
+      ]),
+    );
     assert.equal(data.status, 'ok');
     assert.equal(data.note, undefined);
-    assert.deepEqual(data.drives.map((d) => [d.name, d.verdict, d.reasons]), [
-      ['/dev/sda', 'unknown', ['Smartctl open device: /dev/sda [SAT] failed: No such device']],
-      ['/dev/sdb', 'unknown', ['smartctl could not open the device: DELL or MegaRaid controller, please try adding \'-d megaraid,N\'']],
-    ]);
+    assert.deepEqual(
+      data.drives.map((d) => [d.name, d.verdict, d.reasons]),
+      [
+        ['/dev/sda', 'unknown', ['Smartctl open device: /dev/sda [SAT] failed: No such device']],
+        [
+          '/dev/sdb',
+          'unknown',
+          ["smartctl could not open the device: DELL or MegaRaid controller, please try adding '-d megaraid,N'"],
+        ],
+      ],
+    );
   });
 });
 
 describe('drivesCollector verdict rules', () => {
   it('fails from 100 reallocated or pending sectors on, warns below', () => {
-    const reallocated = (raw: number) => judgeWdRed((json) => Object.assign(attribute(json, 5).raw, { value: raw, string: String(raw) }));
-    assert.deepEqual([reallocated(99).verdict, reallocated(99).reasons], ['warning', ['attribute 5 Reallocated_Sector_Ct raw 99']]);
-    assert.deepEqual([reallocated(100).verdict, reallocated(100).reasons], ['failed', ['attribute 5 Reallocated_Sector_Ct raw 100']]);
+    const reallocated = (raw: number) =>
+      judgeWdRed((json) => Object.assign(attribute(json, 5).raw, { value: raw, string: String(raw) }));
+    assert.deepEqual(
+      [reallocated(99).verdict, reallocated(99).reasons],
+      ['warning', ['attribute 5 Reallocated_Sector_Ct raw 99']],
+    );
+    assert.deepEqual(
+      [reallocated(100).verdict, reallocated(100).reasons],
+      ['failed', ['attribute 5 Reallocated_Sector_Ct raw 100']],
+    );
     const pending = judgeWdRed((json) => Object.assign(attribute(json, 197).raw, { value: 150, string: '150' }));
     assert.equal(pending.verdict, 'failed');
   });
@@ -565,12 +768,14 @@ describe('drivesCollector verdict rules', () => {
   it('warns about every other critical attribute, but reads only the low 16 bits of 188', () => {
     const spinRetry = judgeWdRed((json) => Object.assign(attribute(json, 10).raw, { value: 3, string: '3' }));
     assert.deepEqual([spinRetry.verdict, spinRetry.reasons], ['warning', ['attribute 10 Spin_Retry_Count raw 3']]);
-    const timeouts = judgeWdRed((json) => json.ata_smart_attributes.table.push({
-      ...attribute(json, 10),
-      id: 188,
-      name: 'Command_Timeout',
-      raw: { value: 3 * 2 ** 32 + 2 ** 16, string: '196608' },
-    }));
+    const timeouts = judgeWdRed((json) =>
+      json.ata_smart_attributes.table.push({
+        ...attribute(json, 10),
+        id: 188,
+        name: 'Command_Timeout',
+        raw: { value: 3 * 2 ** 32 + 2 ** 16, string: '196608' },
+      }),
+    );
     assert.deepEqual([timeouts.verdict, timeouts.reasons], ['passed', []]);
   });
 
@@ -582,27 +787,40 @@ describe('drivesCollector verdict rules', () => {
   });
 
   it('names exit bits no attribute explains', () => {
-    const exit = (status: number) => judgeWdRed((json) => {
-      json.smartctl.exit_status = status;
-      delete (json.ata_smart_error_log as Json).summary;
-    });
-    assert.deepEqual(exit(16).reasons, ['smartctl exit status bit 4: a prefail attribute is at or below its threshold']);
+    const exit = (status: number) =>
+      judgeWdRed((json) => {
+        json.smartctl.exit_status = status;
+        delete (json.ata_smart_error_log as Json).summary;
+      });
+    assert.deepEqual(exit(16).reasons, [
+      'smartctl exit status bit 4: a prefail attribute is at or below its threshold',
+    ]);
     assert.equal(exit(16).verdict, 'failed');
-    assert.deepEqual(exit(32).reasons, ['smartctl exit status bit 5: an attribute was at or below its threshold in the past']);
+    assert.deepEqual(exit(32).reasons, [
+      'smartctl exit status bit 5: an attribute was at or below its threshold in the past',
+    ]);
     assert.deepEqual(exit(64).reasons, ['device error log has errors']);
     assert.deepEqual(exit(8).reasons, ['smartctl reports FAILING']);
     assert.deepEqual([exit(4).verdict, exit(4).exit_status?.flags], ['passed', ['smart_command_failed']]);
   });
 
   it('warns from 60 °C for hard disks and 70 °C for solid-state drives', () => {
-    const hdd = (t: number) => judgeWdRed((json) => { json.temperature = { current: t }; }).verdict;
+    const hdd = (t: number) =>
+      judgeWdRed((json) => {
+        json.temperature = { current: t };
+      }).verdict;
     assert.deepEqual([hdd(59), hdd(60)], ['passed', 'warning']);
-    const nvme = (t: number) => judgeNvme(0, (_log, json) => { json.temperature = { current: t }; }).verdict;
+    const nvme = (t: number) =>
+      judgeNvme(0, (_log, json) => {
+        json.temperature = { current: t };
+      }).verdict;
     assert.deepEqual([nvme(69), nvme(70)], ['passed', 'warning']);
   });
 
   it('fails worn-out NVMe drives and names each critical warning bit', () => {
-    const worn = judgeNvme(0, (log) => { log.percentage_used = 100; });
+    const worn = judgeNvme(0, (log) => {
+      log.percentage_used = 100;
+    });
     assert.deepEqual([worn.verdict, worn.reasons], ['failed', ['percentage used 100%']]);
     const hot = judgeNvme(0, (log, json) => {
       log.critical_warning = 0x02;
@@ -612,8 +830,13 @@ describe('drivesCollector verdict rules', () => {
   });
 
   it('reports SMART that is disabled or absent as unknown', () => {
-    const disabled = judgeWdRed((json) => { json.smart_support = { available: true, enabled: false }; });
-    assert.deepEqual([disabled.verdict, disabled.reasons], ['unknown', ['SMART is disabled on the device (smartctl -s on enables it)']]);
+    const disabled = judgeWdRed((json) => {
+      json.smart_support = { available: true, enabled: false };
+    });
+    assert.deepEqual(
+      [disabled.verdict, disabled.reasons],
+      ['unknown', ['SMART is disabled on the device (smartctl -s on enables it)']],
+    );
     // smartctl 7.2 prints no smart_support, and a virtual disk gives no health data at all.
     const json = driveJson('proxmox-vm-qemu.txt', 0);
     delete json.smart_support;
@@ -635,51 +858,120 @@ describe('drivesCollector.parse: malformed output', () => {
 
   it('rejects a drive that printed nothing, with its stderr', () => {
     const json = driveJson('debian12-root.txt', 0);
-    const text = output([{ scan: SDA, json }], 'sudo').replace(/@@drive-0\n[\s\S]*?@@drive-0-stderr\n\n/, runSection('drive-0', '', 1, 'sudo: a password is required'));
-    assertParseError(() => parse(text), /smartctl -a \/dev\/sda printed nothing \(exit status 1\): sudo: a password is required/);
+    const text = output([{ scan: SDA, json }], 'sudo').replace(
+      /@@drive-0\n[\s\S]*?@@drive-0-stderr\n\n/,
+      runSection('drive-0', '', 1, 'sudo: a password is required'),
+    );
+    assertParseError(
+      () => parse(text),
+      /smartctl -a \/dev\/sda printed nothing \(exit status 1\): sudo: a password is required/,
+    );
   });
 
   it('rejects JSON of the wrong shape', () => {
     const shapes: [(json: Json & { ata_smart_attributes: { table: Json[] }; smartctl: Json }) => void, RegExp][] = [
-      [(json) => { json.temperature = { current: '35' }; }, /\/dev\/sda: temperature\.current is not a number/],
-      [(json) => { json.json_format_version = [2, 0]; }, /unsupported json_format_version \[2,0\]/],
-      [(json) => { Object.assign(attribute(json, 5), { when_failed: 'FAILING_NOW' }); }, /ata_smart_attributes\.table\[3\]\.when_failed is not one of "", "now", "past"/],
-      [(json) => { delete attribute(json, 9).raw.value; }, /table\[5\]\.raw\.value is not a number/],
-      [(json) => { delete json.smartctl.exit_status; }, /smartctl\.exit_status is not a number/],
-      [(json) => { (json.device as Json).protocol = 'USB'; }, /unknown protocol "USB"/],
-      [(json) => {
-        json.smartctl.exit_status = 1;
-        json.smartctl.messages = [{ string: '=======> INVALID ARGUMENT TO -d: foo', severity: 'error' }];
-      }, /rejected its command line: =======> INVALID ARGUMENT TO -d: foo/],
+      [
+        (json) => {
+          json.temperature = { current: '35' };
+        },
+        /\/dev\/sda: temperature\.current is not a number/,
+      ],
+      [
+        (json) => {
+          json.json_format_version = [2, 0];
+        },
+        /unsupported json_format_version \[2,0\]/,
+      ],
+      [
+        (json) => {
+          Object.assign(attribute(json, 5), { when_failed: 'FAILING_NOW' });
+        },
+        /ata_smart_attributes\.table\[3\]\.when_failed is not one of "", "now", "past"/,
+      ],
+      [
+        (json) => {
+          delete attribute(json, 9).raw.value;
+        },
+        /table\[5\]\.raw\.value is not a number/,
+      ],
+      [
+        (json) => {
+          delete json.smartctl.exit_status;
+        },
+        /smartctl\.exit_status is not a number/,
+      ],
+      [
+        (json) => {
+          (json.device as Json).protocol = 'USB';
+        },
+        /unknown protocol "USB"/,
+      ],
+      [
+        (json) => {
+          json.smartctl.exit_status = 1;
+          json.smartctl.messages = [{ string: '=======> INVALID ARGUMENT TO -d: foo', severity: 'error' }];
+        },
+        /rejected its command line: =======> INVALID ARGUMENT TO -d: foo/,
+      ],
     ];
     for (const [edit, message] of shapes) {
-      const json = driveJson('debian12-root.txt', 0) as Json & { ata_smart_attributes: { table: Json[] }; smartctl: Json };
+      const json = driveJson('debian12-root.txt', 0) as Json & {
+        ata_smart_attributes: { table: Json[] };
+        smartctl: Json;
+      };
       edit(json);
       assertParseError(() => parse(output([{ scan: SDA, json, status: 0 }])), message);
     }
   });
 
   it('rejects drive sections that do not match the scan', () => {
-    assertParseError(() => parse(debian.replace('/dev/sdc -d sat # /dev/sdc [SAT], ATA device\n', '')), /section @@drive-2 has no device in the scan/);
+    assertParseError(
+      () => parse(debian.replace('/dev/sdc -d sat # /dev/sdc [SAT], ATA device\n', '')),
+      /section @@drive-2 has no device in the scan/,
+    );
     assertParseError(() => parse(debian.replace(/@@drive-2\n[\s\S]*?(?=@@end\n)/, '')), /section @@drive-2 is missing/);
   });
 
   it('rejects unreadable scans and failed scans', () => {
-    assertParseError(() => parse(debian.replace('/dev/sda -d sat # /dev/sda [SAT], ATA device', '/dev/sda')), /unreadable line in smartctl --scan-open/);
     assertParseError(
-      () => parse(debian.replace('/dev/sda -d sat # /dev/sda [SAT], ATA device', '# scan_smart_devices: glob(3) aborted matching pattern /dev/discs/disc*')),
+      () => parse(debian.replace('/dev/sda -d sat # /dev/sda [SAT], ATA device', '/dev/sda')),
+      /unreadable line in smartctl --scan-open/,
+    );
+    assertParseError(
+      () =>
+        parse(
+          debian.replace(
+            '/dev/sda -d sat # /dev/sda [SAT], ATA device',
+            '# scan_smart_devices: glob(3) aborted matching pattern /dev/discs/disc*',
+          ),
+        ),
       /smartctl --scan-open failed: scan_smart_devices: glob\(3\) aborted/,
     );
     assertParseError(
-      () => parse(output([]).replace('@@scan-status\n0\n@@scan-stderr\n', '@@scan-status\n1\n@@scan-stderr\nsudo: a password is required')),
+      () =>
+        parse(
+          output([]).replace(
+            '@@scan-status\n0\n@@scan-stderr\n',
+            '@@scan-status\n1\n@@scan-stderr\nsudo: a password is required',
+          ),
+        ),
       /smartctl --scan-open failed with exit status 1: sudo: a password is required/,
     );
   });
 
   it('rejects an unknown privilege mode and smartctl without JSON output', () => {
-    assertParseError(() => parse(debian.replace('@@privilege\nroot\n', '@@privilege\nadmin\n')), /unknown privilege mode "admin"/);
     assertParseError(
-      () => parse(debian.replace(/@@version\n.*\n/, '@@version\nsmartctl 6.6 2016-05-31 r4324 [x86_64-linux-4.19.0-6-amd64] (local build)\n')),
+      () => parse(debian.replace('@@privilege\nroot\n', '@@privilege\nadmin\n')),
+      /unknown privilege mode "admin"/,
+    );
+    assertParseError(
+      () =>
+        parse(
+          debian.replace(
+            /@@version\n.*\n/,
+            '@@version\nsmartctl 6.6 2016-05-31 r4324 [x86_64-linux-4.19.0-6-amd64] (local build)\n',
+          ),
+        ),
       /smartctl 6\.6 has no JSON output: smartctl -j needs smartmontools 7\.0 or later/,
     );
   });
@@ -703,7 +995,11 @@ describe('drivesCollector.command under /bin/sh with fake smartctl, id and sudo'
    * asleep answer standby), `udevadm` answering a drive's @@drive-N-udev section, `id -u` answering
    * `uid`, and `sudo -n` that runs the command only when allowed. All of them log their name and arguments.
    */
-  function fakeTools(fixturePath: string, uid: number, sudoAllowed: boolean): { env: NodeJS.ProcessEnv; calls: () => string[] } {
+  function fakeTools(
+    fixturePath: string,
+    uid: number,
+    sudoAllowed: boolean,
+  ): { env: NodeJS.ProcessEnv; calls: () => string[] } {
     const dir = tempDir('drives-tools-');
     const log = join(dir, 'calls.log');
     writeFileSync(log, '');
@@ -711,46 +1007,58 @@ describe('drivesCollector.command under /bin/sh with fake smartctl, id and sudo'
     // Sets $index to the position among the read drives of the one whose scan line starts with $want.
     const scanIndex = (want: string) =>
       `  index=$(want=${want} awk '$0 == "@@scan" { on = 1; next } /^@@/ { on = 0 } on && $0 != "" && substr($0, 1, 1) != "#" { if (index($0, ENVIRON["want"]) == 1) { print n + 0; exit } n++ }' ${fixture})`;
-    executable(join(dir, 'smartctl'), fixtureToolScript({
-      name: 'smartctl',
-      fixturePath,
-      logTo: shellQuote(log),
-      cases: [
-        `--version) awk '$0 == "@@version" { on = 1; next } /^@@/ { on = 0 } on && $0 != ""' ${fixture}; echo 'Copyright (C) 2002-23, Bruce Allen, Christian Franke, www.smartmontools.org'; exit 0 ;;`,
-        '--scan-open) section=scan ;;',
-        "'-a '*)",
-        // Without -n standby a real smartctl would spin up the drives the fixture records asleep.
-        '  [ "$#" -eq 7 ] && [ "$2" = -j ] && [ "$3" = -n ] && [ "$4" = standby ] && [ "$5" = -d ] || { echo "fake smartctl: unexpected arguments: $*" >&2; exit 2; }',
-        scanIndex('"$7 -d $6 "'),
-        '  [ -n "$index" ] || { echo "fake smartctl: $7 -d $6 is not in the scan" >&2; exit 2; }',
-        '  section=drive-$index ;;',
-      ],
-    }));
-    executable(join(dir, 'udevadm'), fixtureToolScript({
-      name: 'udevadm',
-      fixturePath,
-      logTo: shellQuote(log),
-      cases: [
-        "'info --query=property --name='*)",
-        '  name=${3#--name=}',
-        scanIndex('"$name -d "'),
-        '  section=drive-$index-udev',
-        `  grep -qx "@@$section" ${fixture} || { echo "fake udevadm: no $section for $name" >&2; exit 2; }`,
-        '  ;;',
-      ],
-    }));
+    executable(
+      join(dir, 'smartctl'),
+      fixtureToolScript({
+        name: 'smartctl',
+        fixturePath,
+        logTo: shellQuote(log),
+        cases: [
+          `--version) awk '$0 == "@@version" { on = 1; next } /^@@/ { on = 0 } on && $0 != ""' ${fixture}; echo 'Copyright (C) 2002-23, Bruce Allen, Christian Franke, www.smartmontools.org'; exit 0 ;;`,
+          '--scan-open) section=scan ;;',
+          "'-a '*)",
+          // Without -n standby a real smartctl would spin up the drives the fixture records asleep.
+          '  [ "$#" -eq 7 ] && [ "$2" = -j ] && [ "$3" = -n ] && [ "$4" = standby ] && [ "$5" = -d ] || { echo "fake smartctl: unexpected arguments: $*" >&2; exit 2; }',
+          scanIndex('"$7 -d $6 "'),
+          '  [ -n "$index" ] || { echo "fake smartctl: $7 -d $6 is not in the scan" >&2; exit 2; }',
+          '  section=drive-$index ;;',
+        ],
+      }),
+    );
+    executable(
+      join(dir, 'udevadm'),
+      fixtureToolScript({
+        name: 'udevadm',
+        fixturePath,
+        logTo: shellQuote(log),
+        cases: [
+          "'info --query=property --name='*)",
+          '  name=${3#--name=}',
+          scanIndex('"$name -d "'),
+          '  section=drive-$index-udev',
+          `  grep -qx "@@$section" ${fixture} || { echo "fake udevadm: no $section for $name" >&2; exit 2; }`,
+          '  ;;',
+        ],
+      }),
+    );
     const logCall = (tool: string) => `printf '%s %s\\n' ${tool} "$*" >> ${shellQuote(log)}`;
     executable(join(dir, 'id'), ['#!/bin/sh', logCall('id'), `[ "$1" = -u ] && echo ${uid}`, ''].join('\n'));
-    executable(join(dir, 'sudo'), [
-      '#!/bin/sh',
-      logCall('sudo'),
-      sudoAllowed ? '[ "$1" = -n ] && shift && exec "$@"' : `echo 'sudo: a password is required' >&2`,
-      'exit 1',
-      '',
-    ].join('\n'));
+    executable(
+      join(dir, 'sudo'),
+      [
+        '#!/bin/sh',
+        logCall('sudo'),
+        sudoAllowed ? '[ "$1" = -n ] && shift && exec "$@"' : `echo 'sudo: a password is required' >&2`,
+        'exit 1',
+        '',
+      ].join('\n'),
+    );
     return {
       env: { PATH: `${dir}:/usr/bin:/bin` },
-      calls: () => readFileSync(log, 'utf8').split('\n').filter((line) => line !== ''),
+      calls: () =>
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
     };
   }
 
@@ -800,7 +1108,10 @@ describe('drivesCollector.command under /bin/sh with fake smartctl, id and sudo'
   it('leaves spun-down drives asleep and asks udev, not the drive, who they are', () => {
     const tools = toolsFor('unraid7-spun-down.txt');
     const data = parse(runScript(tools.env));
-    assert.deepEqual(data.drives.filter((d) => d.power_state === 'standby').map((d) => d.name), ['/dev/sdc', '/dev/sdd', '/dev/sdf']);
+    assert.deepEqual(
+      data.drives.filter((d) => d.power_state === 'standby').map((d) => d.name),
+      ['/dev/sdc', '/dev/sdd', '/dev/sdf'],
+    );
     assert.deepEqual(tools.calls(), [
       'id -u',
       'smartctl --version',
@@ -840,18 +1151,29 @@ describe('drivesCollector.command under /bin/sh with fake smartctl, id and sudo'
   it('as a user without sudo runs smartctl unprivileged and reads no drive the scan could not open', () => {
     const tools = toolsFor('ubuntu2404-needs-sudo.txt');
     assert.equal(parse(runScript(tools.env)).status, 'needs_sudo');
-    assert.deepEqual(tools.calls(), ['id -u', 'sudo -n smartctl --version', 'smartctl --version', 'smartctl --scan-open']);
+    assert.deepEqual(tools.calls(), [
+      'id -u',
+      'sudo -n smartctl --version',
+      'smartctl --version',
+      'smartctl --scan-open',
+    ]);
   });
 
   it('passes device names with spaces, quotes and shell syntax as one quoted argument', () => {
     const oddName = `/dev/disk/by-id/ata-WDC WD40EFRX it's "red" $HOME \`id\` ;*`;
-    const text = fixture('debian12-root.txt').replace('/dev/sdb -d sat # /dev/sdb [SAT]', `${oddName} -d sat # ${oddName} [SAT]`);
+    const text = fixture('debian12-root.txt').replace(
+      '/dev/sdb -d sat # /dev/sdb [SAT]',
+      `${oddName} -d sat # ${oddName} [SAT]`,
+    );
     const path = join(tempDir('drives-fixture-'), 'odd-name.txt');
     writeFileSync(path, text);
     const tools = toolsFor('odd-name.txt', path);
     const stdout = runScript(tools.env);
     assert.equal(stdout, text);
     assert.ok(tools.calls().includes(`smartctl -a -j -n standby -d sat ${oddName}`), tools.calls().join('\n'));
-    assert.deepEqual(parse(stdout).drives.map((d) => d.name), [oddName, '/dev/sda', '/dev/sdc']);
+    assert.deepEqual(
+      parse(stdout).drives.map((d) => d.name),
+      [oddName, '/dev/sda', '/dev/sdc'],
+    );
   });
 });

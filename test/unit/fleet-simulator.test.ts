@@ -169,7 +169,10 @@ describe('fleet simulator: six devices, one of each role', () => {
   });
 
   it('gives every device its own address, port and host key, and the client sees that key', () => {
-    assert.deepEqual(fleet.devices.map((d) => d.profile.role), ROLE_ORDER);
+    assert.deepEqual(
+      fleet.devices.map((d) => d.profile.role),
+      ROLE_ORDER,
+    );
     assert.equal(new Set(fleet.devices.map((d) => d.port)).size, 6);
     assert.equal(new Set(fleet.devices.map((d) => d.hostKeyFingerprint)).size, 6);
     for (const device of fleet.devices) {
@@ -203,12 +206,26 @@ describe('fleet simulator: six devices, one of each role', () => {
       const ports = await collect<PortsData>(client, 'ports');
       const networks = await collect<DockerNetworksData>(client, 'docker_networks');
       assert.equal(networks.docker_available, caps.docker, `${device.hostname} docker networks`);
-      assert.ok(ports.ports.some((p) => p.port === 22 && p.process === 'sshd'), `${device.hostname} listens for SSH`);
-      const published = containers.containers.filter((c) => c.state === 'running' && c.ports.some((p) => p.host_port !== undefined));
-      for (const c of published) assert.ok(ports.ports.some((p) => p.container === c.name), `${device.hostname} ${c.name} publishes a listening port`);
+      assert.ok(
+        ports.ports.some((p) => p.port === 22 && p.process === 'sshd'),
+        `${device.hostname} listens for SSH`,
+      );
+      const published = containers.containers.filter(
+        (c) => c.state === 'running' && c.ports.some((p) => p.host_port !== undefined),
+      );
+      for (const c of published)
+        assert.ok(
+          ports.ports.some((p) => p.container === c.name),
+          `${device.hostname} ${c.name} publishes a listening port`,
+        );
       assert.equal(containers.docker_available, caps.docker, `${device.hostname} docker`);
       assert.equal(guests.available, caps.proxmox, `${device.hostname} proxmox`);
-      if (caps.proxmox) assert.deepEqual([guests.status, guests.node, guests.summary.running], ['ok', device.hostname, 3], `${device.hostname} guests`);
+      if (caps.proxmox)
+        assert.deepEqual(
+          [guests.status, guests.node, guests.summary.running],
+          ['ok', device.hostname, 3],
+          `${device.hostname} guests`,
+        );
       assert.equal(services.systemd_available, caps.systemd, `${device.hostname} systemd`);
       assert.equal(drives.smartctl_available, caps.smartctl, `${device.hostname} smartctl`);
       assert.equal(zfs.zfs_available, caps.zfs, `${device.hostname} zfs`);
@@ -216,7 +233,10 @@ describe('fleet simulator: six devices, one of each role', () => {
       if (caps.systemd) assert.ok(services.summary.total > 20, `${device.hostname} has systemd units`);
       assert.ok(network.summary.up >= 1 && network.default_route !== null, `${device.hostname} is on the network`);
       assert.equal(metrics.cpu.cores, device.profile.cores);
-      assert.ok(metrics.filesystems.some((fs) => fs.mountpoint === '/'), `${device.hostname} has a root filesystem`);
+      assert.ok(
+        metrics.filesystems.some((fs) => fs.mountpoint === '/'),
+        `${device.hostname} has a root filesystem`,
+      );
       managers.add(updates.package_manager);
     }
     assert.deepEqual([...managers].sort(), ['apk', 'apt', 'dnf']);
@@ -235,7 +255,10 @@ describe('fleet simulator: six devices, one of each role', () => {
     assert.equal(second.cpu.source, 'previous_snapshot');
     assert.equal(second.boot_time, first.boot_time);
     assert.ok(second.uptime_seconds - first.uptime_seconds >= 299, 'uptime grows with the clock');
-    assert.ok(second.cpu_raw.user > first.cpu_raw.user && second.cpu_raw.idle > first.cpu_raw.idle, 'CPU counters advance');
+    assert.ok(
+      second.cpu_raw.user > first.cpu_raw.user && second.cpu_raw.idle > first.cpu_raw.idle,
+      'CPU counters advance',
+    );
     assert.ok(second.cpu.usage_percent > 0 && second.cpu.usage_percent < 100);
     const rx = (m: MetricsData) => m.network.find((n) => n.interface === 'eno1')?.rx_bytes ?? 0;
     assert.ok(rx(second) > rx(first), 'traffic counters advance');
@@ -260,7 +283,8 @@ describe('fleet simulator: six devices, one of each role', () => {
           const key = `${device.hostname}/${c.name}`;
           if (c.restart_count > (restartCounts.get(key) ?? c.restart_count)) restarted++;
           restartCounts.set(key, c.restart_count);
-          if (c.state === 'restarting' || c.health === 'unhealthy' || (c.state === 'exited' && c.exit_code !== 0)) troubled++;
+          if (c.state === 'restarting' || c.health === 'unhealthy' || (c.state === 'exited' && c.exit_code !== 0))
+            troubled++;
         }
       }
     }
@@ -271,8 +295,11 @@ describe('fleet simulator: six devices, one of each role', () => {
   it('runs docker start/stop/restart/rm on the device and shows the result in the next collection', async () => {
     const device = deviceWithRole(fleet, 'docker');
     const client = session(device);
-    const state = async (name: string) => (await collect<ContainersData>(client, 'containers')).containers.find((c) => c.name === name);
-    const name = (await collect<ContainersData>(client, 'containers')).containers.find((c) => c.state === 'running')?.name;
+    const state = async (name: string) =>
+      (await collect<ContainersData>(client, 'containers')).containers.find((c) => c.name === name);
+    const name = (await collect<ContainersData>(client, 'containers')).containers.find(
+      (c) => c.state === 'running',
+    )?.name;
     assert.ok(name, 'a running container');
 
     assert.deepEqual(await exec(client, `docker stop '${name}'`).then((r) => [r.stdout, r.exitCode]), [`${name}\n`, 0]);
@@ -297,7 +324,9 @@ describe('fleet simulator: six devices, one of each role', () => {
 
   it('runs the $(docker ps -q) inside a command first, as sh does: docker stop $(docker ps -q) stops every running container', async () => {
     const client = session(deviceWithRole(fleet, 'docker'));
-    const running = (await collect<ContainersData>(client, 'containers')).containers.filter((c) => c.state !== 'exited');
+    const running = (await collect<ContainersData>(client, 'containers')).containers.filter(
+      (c) => c.state !== 'exited',
+    );
     assert.ok(running.length > 1, 'several running containers');
     const ids = await exec(client, 'docker ps -q');
     assert.deepEqual(ids.stdout.split('\n').filter(Boolean).sort(), running.map((c) => c.id.slice(0, 12)).sort());
@@ -308,7 +337,10 @@ describe('fleet simulator: six devices, one of each role', () => {
     assert.ok((await collect<ContainersData>(client, 'containers')).containers.every((c) => c.state === 'exited'));
     // The table lists them only with -a, each as docker prints a stopped one, in the header's columns.
     // What docker 27 prints when it has nothing to list.
-    assert.equal((await exec(client, 'docker ps')).stdout, 'CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n');
+    assert.equal(
+      (await exec(client, 'docker ps')).stdout,
+      'CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n',
+    );
     const [header = '', ...rows] = (await exec(client, 'docker ps -a')).stdout.split('\n').filter(Boolean);
     assert.match(header, /^CONTAINER ID {3}IMAGE +COMMAND +CREATED +STATUS +PORTS +NAMES$/);
     for (const c of running) {
@@ -358,9 +390,19 @@ describe('fleet simulator: six devices, one of each role', () => {
     const device = deviceWithRole(fleet, 'proxmox');
     const client = session(device);
     const first = await collect<GuestsData>(client, 'guests');
-    assert.deepEqual(first.guests.slice(0, 3).map((g) => [g.vmid, g.type, g.status]), [[100, 'qemu', 'running'], [101, 'qemu', 'running'], [102, 'lxc', 'running']]);
+    assert.deepEqual(
+      first.guests.slice(0, 3).map((g) => [g.vmid, g.type, g.status]),
+      [
+        [100, 'qemu', 'running'],
+        [101, 'qemu', 'running'],
+        [102, 'lxc', 'running'],
+      ],
+    );
     assert.equal(first.pve_version, '8.2.7');
-    assert.ok(first.guests.every((g) => g.status === 'running' || (g.cpu_percent === 0 && g.uptime_seconds === 0)), 'stopped guests use nothing');
+    assert.ok(
+      first.guests.every((g) => g.status === 'running' || (g.cpu_percent === 0 && g.uptime_seconds === 0)),
+      'stopped guests use nothing',
+    );
     const locked = new Set<string>();
     const memory = new Set<number | null>();
     for (let poll = 0; poll < 288; poll++) {
@@ -371,7 +413,10 @@ describe('fleet simulator: six devices, one of each role', () => {
     }
     const last = await collect<GuestsData>(client, 'guests');
     const vm = (data: GuestsData) => data.guests.find((g) => g.vmid === 100);
-    assert.ok((vm(last)?.uptime_seconds ?? 0) - (vm(first)?.uptime_seconds ?? 0) >= 86_400, 'uptime grows with the clock');
+    assert.ok(
+      (vm(last)?.uptime_seconds ?? 0) - (vm(first)?.uptime_seconds ?? 0) >= 86_400,
+      'uptime grows with the clock',
+    );
     assert.ok((vm(last)?.netin_bytes ?? 0) > (vm(first)?.netin_bytes ?? 0), 'traffic counters grow');
     assert.ok(memory.size > 10, 'memory use varies over the day');
     assert.ok(locked.size > 0, 'the nightly backup locks guests in turn');
@@ -383,7 +428,10 @@ describe('fleet simulator: six devices, one of each role', () => {
     assert.equal((await exec(client, 'hostname')).stdout, `${device.hostname}\n`);
     assert.equal((await exec(client, "echo 'hello  world' again")).stdout, 'hello  world again\n');
     assert.deepEqual(await exec(client, 'true').then((r) => [r.stdout, r.exitCode]), ['', 0]);
-    assert.match((await exec(client, 'uptime')).stdout, /^ \d\d:\d\d:\d\d up .*load average: \d+\.\d\d, \d+\.\d\d, \d+\.\d\d\n$/);
+    assert.match(
+      (await exec(client, 'uptime')).stdout,
+      /^ \d\d:\d\d:\d\d up .*load average: \d+\.\d\d, \d+\.\d\d, \d+\.\d\d\n$/,
+    );
     const unknown = await exec(client, 'systemctl restart nginx');
     assert.deepEqual([unknown.stderr, unknown.exitCode], ['sh: 1: systemctl: not found\n', 127]);
     // This device has no docker at all.
@@ -497,12 +545,22 @@ describe('fleet simulator: scenarios over simulated time', () => {
     assert.equal(failed.data.summary.failed, 1);
     const zfs = await collect<ZfsData>(nas.client, 'zfs');
     assert.equal(zfs.pools[0]?.health, 'DEGRADED');
-    assert.ok(zfs.problems.some((p) => p.includes(failed.sdc.serial ?? '?')), zfs.problems.join('\n'));
+    assert.ok(
+      zfs.problems.some((p) => p.includes(failed.sdc.serial ?? '?')),
+      zfs.problems.join('\n'),
+    );
   });
 
   it('advances the resilver until the pool is ONLINE again', async () => {
     // The clock is already 30 h on: the resilver (2 h) is over by now; a fresh fleet shows it running.
-    const fresh = await startFleet({ count: 2, seed: 7, host: '127.0.0.1', firstPort: 0, dir: tempDir(), clock: clock.now });
+    const fresh = await startFleet({
+      count: 2,
+      seed: 7,
+      host: '127.0.0.1',
+      firstPort: 0,
+      dir: tempDir(),
+      clock: clock.now,
+    });
     const own = await connect(fresh, deviceWithRole(fresh, 'proxmox'));
     try {
       const rpool = async () => (await collect<ZfsData>(own.client, 'zfs')).pools.find((p) => p.name === 'rpool');
@@ -579,7 +637,10 @@ describe('fleet simulator: configuration files', () => {
   const t = START / 1000;
 
   it('writes a compose file per project and a SWAG proxy conf per proxied app, the same for the same profile and time, all parsing', () => {
-    assert.deepEqual(profiles.map((p) => configFiles(p, t)), profiles.map((p) => configFiles(buildProfile(11, profiles.indexOf(p), t), t)));
+    assert.deepEqual(
+      profiles.map((p) => configFiles(p, t)),
+      profiles.map((p) => configFiles(buildProfile(11, profiles.indexOf(p), t), t)),
+    );
     let proxyConfs = 0;
     for (const profile of profiles) {
       const files = configFiles(profile, t);
@@ -591,7 +652,11 @@ describe('fleet simulator: configuration files', () => {
         const service = (parsed.data as ComposeConfig).services.find((s) => s.name === c.service);
         assert.ok(service, `${path} defines ${c.service}`);
         // The image is the container's, or the next version once the owner has bumped it.
-        assert.equal(service.image?.replace(/\d+(?=(-[a-z][\w.-]*)?$)/, ''), c.image.replace(/\d+(?=(-[a-z][\w.-]*)?$)/, ''), `${path} ${c.service} image`);
+        assert.equal(
+          service.image?.replace(/\d+(?=(-[a-z][\w.-]*)?$)/, ''),
+          c.image.replace(/\d+(?=(-[a-z][\w.-]*)?$)/, ''),
+          `${path} ${c.service} image`,
+        );
         assert.equal(service.container_name ?? `${c.project}-${c.service}-1`, c.name);
       }
       const confs = [...files.keys()].filter((f) => f.endsWith('.subdomain.conf'));
@@ -602,7 +667,10 @@ describe('fleet simulator: configuration files', () => {
         assert.ok(parsed.ok, `${path}: ${JSON.stringify(parsed)}`);
         const [server] = (parsed.data as NginxConfig).servers;
         const app = path.split('/').at(-1)?.replace('.subdomain.conf', '');
-        assert.deepEqual([server?.server_names, server?.ssl, server?.includes.includes('/config/nginx/ssl.conf')], [[`${app}.*`], true, true]);
+        assert.deepEqual(
+          [server?.server_names, server?.ssl, server?.includes.includes('/config/nginx/ssl.conf')],
+          [[`${app}.*`], true, true],
+        );
         assert.match(server?.upstreams[0] ?? '', /^https?:\/\/[\w.-]+:\d+$/);
         proxyConfs++;
       }
@@ -625,8 +693,15 @@ describe('fleet simulator: configuration files', () => {
       const before = configFiles(profile, edit.at - 1);
       assert.deepEqual(before, configFiles(profile, at), 'nothing changes between edits');
       const after = configFiles(profile, edit.at);
-      assert.deepEqual([...after.keys()].filter((p) => after.get(p) !== before.get(p)), [edit.path], 'exactly the edited file changes');
-      const changes = semanticChanges(parseConfig(edit.path, before.get(edit.path) ?? ''), parseConfig(edit.path, after.get(edit.path) ?? ''));
+      assert.deepEqual(
+        [...after.keys()].filter((p) => after.get(p) !== before.get(p)),
+        [edit.path],
+        'exactly the edited file changes',
+      );
+      const changes = semanticChanges(
+        parseConfig(edit.path, before.get(edit.path) ?? ''),
+        parseConfig(edit.path, after.get(edit.path) ?? ''),
+      );
       assert.ok(changes.length > 0, `edit of ${edit.path} is described`);
       for (const c of changes) kinds.add(c.description.replace(/[\w.-]*\d[\w.-]*/g, '#'));
       assert.deepEqual(configEditsBetween(profile, at, edit.at), [edit]);
@@ -651,8 +726,10 @@ describe('fleet simulator: configuration files', () => {
       identityFile: fleet.clientKeyPath,
       pinnedFingerprint: device.hostKeyFingerprint,
     });
-    const run = (device: SimulatedDevice, script: string) => pool.exec(targetOf(device), posixShellCommand(script), { timeoutMs: TIMEOUT_MS });
-    const discover = async (device: SimulatedDevice, userPaths: string[] = []) => parseDiscovery(await run(device, discoveryScript(userPaths)));
+    const run = (device: SimulatedDevice, script: string) =>
+      pool.exec(targetOf(device), posixShellCommand(script), { timeoutMs: TIMEOUT_MS });
+    const discover = async (device: SimulatedDevice, userPaths: string[] = []) =>
+      parseDiscovery(await run(device, discoveryScript(userPaths)));
 
     /** Runs the watch script as watch.ts does; `until` ends it (true) or waits for more lines. */
     async function watch(device: SimulatedDevice, targets: WatchTargets, until: (lines: string[]) => boolean) {
@@ -678,8 +755,19 @@ describe('fleet simulator: configuration files', () => {
     }
 
     before(async () => {
-      fleet = await startFleet({ count: 4, seed: 7, host: '127.0.0.1', firstPort: 0, dir: tempDir(), clock: clock.now });
-      pool = new SshPool({ logger: createLogger('error', 'fleet-simulator-test'), readyTimeoutMs: TIMEOUT_MS, pinStore: { pinIfUnset: async (_id, identity) => identity.fingerprint } });
+      fleet = await startFleet({
+        count: 4,
+        seed: 7,
+        host: '127.0.0.1',
+        firstPort: 0,
+        dir: tempDir(),
+        clock: clock.now,
+      });
+      pool = new SshPool({
+        logger: createLogger('error', 'fleet-simulator-test'),
+        readyTimeoutMs: TIMEOUT_MS,
+        pinStore: { pinIfUnset: async (_id, identity) => identity.fingerprint },
+      });
     });
     after(async () => {
       pool?.closeAll();
@@ -690,7 +778,9 @@ describe('fleet simulator: configuration files', () => {
       const nas = deviceWithRole(fleet, 'nas');
       const files = configFiles(nas.profile, clock.now() / 1000);
       const targets = await discover(nas, ['/opt/stacks/media', '/etc/hosts']);
-      const composeFiles = [...files.keys()].filter((f) => f.endsWith('/compose.yaml') && !f.startsWith('/opt/stacks/media/'));
+      const composeFiles = [...files.keys()].filter(
+        (f) => f.endsWith('/compose.yaml') && !f.startsWith('/opt/stacks/media/'),
+      );
       assert.deepEqual(targets.files, [...composeFiles, '/etc/hosts'].sort());
       assert.deepEqual(targets.directories, [
         { path: '/etc/systemd/system', patterns: ['*.mount', '*.path', '*.service', '*.socket', '*.timer'] },
@@ -704,13 +794,25 @@ describe('fleet simulator: configuration files', () => {
       assert.deepEqual(scan.unreadable, []);
       for (const [path, content] of files) {
         const read = parseFileRead(path, await run(nas, readFileScript(path)));
-        assert.deepEqual(read, { state: 'present', content, sha256: scan.hashes.get(path), sizeBytes: Buffer.byteLength(content) });
+        assert.deepEqual(read, {
+          state: 'present',
+          content,
+          sha256: scan.hashes.get(path),
+          sizeBytes: Buffer.byteLength(content),
+        });
       }
       assert.deepEqual(parseFileRead('/etc/hosts', await run(nas, readFileScript('/etc/hosts'))), { state: 'absent' });
-      assert.deepEqual(parseFileRead('/opt/stacks', await run(nas, readFileScript('/opt/stacks'))), { state: 'not_regular' });
+      assert.deepEqual(parseFileRead('/opt/stacks', await run(nas, readFileScript('/opt/stacks'))), {
+        state: 'not_regular',
+      });
 
       const pve = deviceWithRole(fleet, 'proxmox');
-      assert.deepEqual(await discover(pve), { files: [], directories: [{ path: '/etc/systemd/system', patterns: ['*.mount', '*.path', '*.service', '*.socket', '*.timer'] }] });
+      assert.deepEqual(await discover(pve), {
+        files: [],
+        directories: [
+          { path: '/etc/systemd/system', patterns: ['*.mount', '*.path', '*.service', '*.socket', '*.timer'] },
+        ],
+      });
       assert.equal(fleet.stats().byType['config-read'], files.size + 2);
     });
 
@@ -726,7 +828,11 @@ describe('fleet simulator: configuration files', () => {
         return lines.some((l) => parseWatchLine(l).type === 'event');
       });
       assert.equal(watched.timedOut, false, watched.lines.join('\n'));
-      assert.deepEqual(watched.lines, ['Setting up watches.', 'Watches established.', `CLOSE_WRITE,CLOSE|${edit.path}`]);
+      assert.deepEqual(watched.lines, [
+        'Setting up watches.',
+        'Watches established.',
+        `CLOSE_WRITE,CLOSE|${edit.path}`,
+      ]);
       assert.ok(isWatchedFile(targets, edit.path));
       assert.equal(watched.end.exitCode, null, 'closed by the client');
     });
@@ -798,13 +904,19 @@ describe('fleet simulator: setup', () => {
     const b = Array.from({ length: 20 }, (_, i) => buildProfile(5, i, START / 1000));
     const c = Array.from({ length: 20 }, (_, i) => buildProfile(6, i, START / 1000));
     assert.deepEqual(a, b);
-    assert.notDeepEqual(a.map((p) => p.containers.map((x) => x.id)), c.map((p) => p.containers.map((x) => x.id)));
+    assert.notDeepEqual(
+      a.map((p) => p.containers.map((x) => x.id)),
+      c.map((p) => p.containers.map((x) => x.id)),
+    );
   });
 
   it('mixes the usual self-hosted containers, with compose labels', () => {
-    const containers = Array.from({ length: 60 }, (_, i) => buildProfile(11, i, START / 1000)).flatMap((p) => p.containers);
+    const containers = Array.from({ length: 60 }, (_, i) => buildProfile(11, i, START / 1000)).flatMap(
+      (p) => p.containers,
+    );
     const images = containers.map((c) => c.image).join('\n');
-    for (const image of [/linuxserver\/swag/, /grafana/, /postgres|mariadb/, /nextcloud/, /jellyfin/, /sonarr|radarr/]) assert.match(images, image);
+    for (const image of [/linuxserver\/swag/, /grafana/, /postgres|mariadb/, /nextcloud/, /jellyfin/, /sonarr|radarr/])
+      assert.match(images, image);
     const composed = containers.filter((c) => c.project !== null);
     assert.ok(composed.length > 0 && composed.every((c) => c.labels['com.docker.compose.project'] === c.project));
     // Only the first nas degrades and only the first proxmox resilvers.
@@ -821,7 +933,10 @@ describe('fleet simulator: setup', () => {
     await first.stop();
     const second = await startFleet({ count: 2, host: '127.0.0.1', firstPort: 0, dir });
     try {
-      assert.deepEqual(second.devices.map((d) => d.hostKeyFingerprint), fingerprints);
+      assert.deepEqual(
+        second.devices.map((d) => d.hostKeyFingerprint),
+        fingerprints,
+      );
       assert.equal(readFileSync(second.clientKeyPath, 'utf8'), clientKey);
     } finally {
       await second.stop();

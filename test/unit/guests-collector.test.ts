@@ -6,7 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { type Guest, type GuestsData, guestsCollector } from '../../domain/collectors/guests.ts';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureNames, fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
+import {
+  fixtureNames,
+  fixtureReader,
+  fixtureToolScript,
+  fixtureUrl,
+  parseErrorAsserter,
+  schemaCheckedParse,
+} from '../support/collector-fixtures.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('guests');
@@ -59,7 +66,10 @@ describe('guestsCollector.schema', () => {
   it('accepts the answer of every fixture that is not malformed on purpose, and rejects a mistyped field', () => {
     for (const name of fixtureNames('guests').filter((n) => n !== 'truncated.txt')) parse(fixture(name));
     const data = parse(fixture('pve82-cluster-root.txt'));
-    assert.throws(() => guestsCollector.schema.parse({ ...data, guests: data.guests.map((g) => ({ ...g, type: 'docker' })) }), /type/);
+    assert.throws(
+      () => guestsCollector.schema.parse({ ...data, guests: data.guests.map((g) => ({ ...g, type: 'docker' })) }),
+      /type/,
+    );
     assert.throws(() => guestsCollector.schema.parse({ ...data, source: undefined }), /source/);
   });
 });
@@ -68,27 +78,53 @@ describe('guestsCollector.parse: PVE 8.2 cluster node, as root', () => {
   const data = parse(fixture('pve82-cluster-root.txt'));
 
   it('lists only the guests of this node, ordered by VMID', () => {
-    assert.deepEqual([data.available, data.status, data.privilege, data.source, data.pve_version, data.node], [true, 'ok', 'root', 'pvesh', '8.2.4', 'pve1']);
+    assert.deepEqual(
+      [data.available, data.status, data.privilege, data.source, data.pve_version, data.node],
+      [true, 'ok', 'root', 'pvesh', '8.2.4', 'pve1'],
+    );
     assert.equal(data.note, undefined);
-    assert.deepEqual(data.guests.map((g) => g.vmid), [100, 101, 102, 103, 104, 105, 9000]);
+    assert.deepEqual(
+      data.guests.map((g) => g.vmid),
+      [100, 101, 102, 103, 104, 105, 9000],
+    );
     assert.deepEqual(data.summary, { total: 7, running: 5, stopped: 2, templates: 1, qemu: 4, lxc: 3 });
   });
 
   it('reads every field of a running VM', () => {
     assert.deepEqual(guest(data, 100), {
-      vmid: 100, name: 'docker-host', type: 'qemu', status: 'running', cpu_percent: 5.23, cpus: 4,
-      memory_bytes: 6_539_190_272, memory_max_bytes: 8 * GIB, disk_bytes: 0, disk_max_bytes: 64 * GIB,
-      disk_read_bytes: 18_235_912_704, disk_write_bytes: 90_731_610_112, uptime_seconds: 1_209_402,
-      netin_bytes: 88_215_340_812, netout_bytes: 12_988_337_521, template: false, tags: ['docker', 'prod'], lock: null,
+      vmid: 100,
+      name: 'docker-host',
+      type: 'qemu',
+      status: 'running',
+      cpu_percent: 5.23,
+      cpus: 4,
+      memory_bytes: 6_539_190_272,
+      memory_max_bytes: 8 * GIB,
+      disk_bytes: 0,
+      disk_max_bytes: 64 * GIB,
+      disk_read_bytes: 18_235_912_704,
+      disk_write_bytes: 90_731_610_112,
+      uptime_seconds: 1_209_402,
+      netin_bytes: 88_215_340_812,
+      netout_bytes: 12_988_337_521,
+      template: false,
+      tags: ['docker', 'prod'],
+      lock: null,
     });
   });
 
   it('reads containers, stopped guests and templates', () => {
     const pihole = guest(data, 102);
-    assert.deepEqual([pihole.type, pihole.disk_bytes, pihole.disk_max_bytes, pihole.tags], ['lxc', 1_718_091_776, 8_589_672_448, ['dns', 'infra']]);
+    assert.deepEqual(
+      [pihole.type, pihole.disk_bytes, pihole.disk_max_bytes, pihole.tags],
+      ['lxc', 1_718_091_776, 8_589_672_448, ['dns', 'infra']],
+    );
     assert.deepEqual([guest(data, 103).lock, guest(data, 103).cpu_percent], ['backup', 31.15]);
     const win = guest(data, 104);
-    assert.deepEqual([win.status, win.memory_bytes, win.uptime_seconds, win.tags, win.template], ['stopped', 0, 0, [], false]);
+    assert.deepEqual(
+      [win.status, win.memory_bytes, win.uptime_seconds, win.tags, win.template],
+      ['stopped', 0, 0, [], false],
+    );
     assert.deepEqual([guest(data, 9000).template, guest(data, 9000).name], [true, 'ubuntu-2404-cloud']);
   });
 
@@ -103,7 +139,10 @@ describe('guestsCollector.parse: PVE 8.2 cluster node, as root', () => {
   it('fills the time-series columns and says this is a Proxmox host', () => {
     const cpu = [5.23, 18.78, 0.81, 31.15, 0, 2.41, 0].reduce((a, b) => a + b, 0);
     assert.deepEqual(guestsCollector.columns(data), {
-      guests_total: 7, guests_running: 5, qemu_total: 4, lxc_total: 3,
+      guests_total: 7,
+      guests_running: 5,
+      qemu_total: 4,
+      lxc_total: 3,
       cpu_percent_total: Math.round(cpu * 100) / 100,
       memory_used_bytes: 6_539_190_272 + 8_160_437_862 + 102_825_984 + 1_563_521_024 + 0 + 1_288_490_188 + 0,
     });
@@ -122,13 +161,16 @@ describe('guestsCollector.parse: PVE 7.4 standalone, through sudo', () => {
 
   it('reads the 7.4 version and guests without tags', () => {
     assert.deepEqual([data.status, data.privilege, data.pve_version, data.node], ['ok', 'sudo', '7.4-17', 'pve']);
-    assert.deepEqual(data.guests.map((g) => [g.vmid, g.name, g.type, g.status, g.tags]), [
-      [100, 'opnsense', 'qemu', 'running', []],
-      [101, 'homeassistant', 'qemu', 'running', ['iot']],
-      [110, 'adguard', 'lxc', 'running', ['dns']],
-      [111, 'old-wiki', 'lxc', 'stopped', []],
-      [9001, 'debian-12-cloud', 'qemu', 'stopped', []],
-    ]);
+    assert.deepEqual(
+      data.guests.map((g) => [g.vmid, g.name, g.type, g.status, g.tags]),
+      [
+        [100, 'opnsense', 'qemu', 'running', []],
+        [101, 'homeassistant', 'qemu', 'running', ['iot']],
+        [110, 'adguard', 'lxc', 'running', ['dns']],
+        [111, 'old-wiki', 'lxc', 'stopped', []],
+        [9001, 'debian-12-cloud', 'qemu', 'stopped', []],
+      ],
+    );
   });
 
   it('reports the stale migrate lock of a stopped container', () => {
@@ -141,27 +183,41 @@ describe('guestsCollector.parse: PVE 5.1, qm list and pct list', () => {
 
   it('says why the listing is incomplete', () => {
     assert.deepEqual([data.status, data.source, data.pve_version], ['ok', 'qm_pct', '5.1-41']);
-    assert.equal(data.note, 'pvesh failed with exit status 255: Unknown option: output-format; guests listed by qm list and pct list, without usage figures, tags or templates');
+    assert.equal(
+      data.note,
+      'pvesh failed with exit status 255: Unknown option: output-format; guests listed by qm list and pct list, without usage figures, tags or templates',
+    );
   });
 
   it('reads names with spaces or overlong, QEMU run states, sizes and container locks', () => {
-    assert.deepEqual(data.guests.map((g) => [g.vmid, g.name, g.type, g.status, g.memory_max_bytes, g.disk_max_bytes, g.lock]), [
-      [100, 'pfsense', 'qemu', 'running', 2048 * 1024 ** 2, 32 * GIB, null],
-      [101, 'VM 101', 'qemu', 'stopped', 1024 * 1024 ** 2, 8 * GIB, null],
-      [102, 'media-server-ubuntu-1604', 'qemu', 'running', 8192 * 1024 ** 2, 500 * GIB, null],
-      [103, 'legacy-win2012', 'qemu', 'paused', 4096 * 1024 ** 2, 60 * GIB, null],
-      [200, 'nginx-proxy', 'lxc', 'running', null, null, null],
-      [201, 'gitea', 'lxc', 'stopped', null, null, 'backup'],
-      [202, 'mqtt', 'lxc', 'running', null, null, null],
-    ]);
+    assert.deepEqual(
+      data.guests.map((g) => [g.vmid, g.name, g.type, g.status, g.memory_max_bytes, g.disk_max_bytes, g.lock]),
+      [
+        [100, 'pfsense', 'qemu', 'running', 2048 * 1024 ** 2, 32 * GIB, null],
+        [101, 'VM 101', 'qemu', 'stopped', 1024 * 1024 ** 2, 8 * GIB, null],
+        [102, 'media-server-ubuntu-1604', 'qemu', 'running', 8192 * 1024 ** 2, 500 * GIB, null],
+        [103, 'legacy-win2012', 'qemu', 'paused', 4096 * 1024 ** 2, 60 * GIB, null],
+        [200, 'nginx-proxy', 'lxc', 'running', null, null, null],
+        [201, 'gitea', 'lxc', 'stopped', null, null, 'backup'],
+        [202, 'mqtt', 'lxc', 'running', null, null, null],
+      ],
+    );
     const pfsense = guest(data, 100);
-    assert.deepEqual([pfsense.cpu_percent, pfsense.memory_bytes, pfsense.uptime_seconds, pfsense.template], [null, null, null, null]);
+    assert.deepEqual(
+      [pfsense.cpu_percent, pfsense.memory_bytes, pfsense.uptime_seconds, pfsense.template],
+      [null, null, null, null],
+    );
     assert.deepEqual(data.problems, ['guest 201 (gitea, lxc): locked (backup)']);
   });
 
   it('leaves the usage columns empty rather than zero', () => {
     assert.deepEqual(guestsCollector.columns(data), {
-      guests_total: 7, guests_running: 4, qemu_total: 4, lxc_total: 3, cpu_percent_total: null, memory_used_bytes: null,
+      guests_total: 7,
+      guests_running: 4,
+      qemu_total: 4,
+      lxc_total: 3,
+      cpu_percent_total: null,
+      memory_used_bytes: null,
     });
   });
 
@@ -174,7 +230,9 @@ describe('guestsCollector.parse: PVE 5.1, qm list and pct list', () => {
   });
 
   it('reads empty listings of a node without guests', () => {
-    const text = fixture('pve51-qm-pct.txt').replace(/@@qm\n[^@]*/, '@@qm\n\n').replace(/@@pct\n[^@]*/, '@@pct\n\n');
+    const text = fixture('pve51-qm-pct.txt')
+      .replace(/@@qm\n[^@]*/, '@@qm\n\n')
+      .replace(/@@pct\n[^@]*/, '@@pct\n\n');
     const data = parse(text);
     assert.deepEqual([data.status, data.guests], ['ok', []]);
   });
@@ -184,15 +242,30 @@ describe('guestsCollector.parse: no guests, no privilege, no Proxmox', () => {
   it('a node without guests is an empty, valid answer', () => {
     const data = parse(fixture('pve82-no-guests.txt'));
     assert.deepEqual([data.status, data.source, data.guests, data.problems], ['ok', 'pvesh', [], []]);
-    assert.deepEqual(guestsCollector.columns(data), { guests_total: 0, guests_running: 0, qemu_total: 0, lxc_total: 0, cpu_percent_total: 0, memory_used_bytes: 0 });
+    assert.deepEqual(guestsCollector.columns(data), {
+      guests_total: 0,
+      guests_running: 0,
+      qemu_total: 0,
+      lxc_total: 0,
+      cpu_percent_total: 0,
+      memory_used_bytes: 0,
+    });
   });
 
   it('an unprivileged user without sudo gets needs_sudo with the sudoers line, not an empty list', () => {
     const data = parse(fixture('needs-sudo.txt'));
-    assert.deepEqual([data.available, data.status, data.privilege, data.source, data.pve_version, data.node], [true, 'needs_sudo', 'user', null, '8.1.4', 'pve2']);
+    assert.deepEqual(
+      [data.available, data.status, data.privilege, data.source, data.pve_version, data.node],
+      [true, 'needs_sudo', 'user', null, '8.1.4', 'pve2'],
+    );
     assert.match(data.note ?? '', /NOPASSWD: \/usr\/bin\/pvesh, \/usr\/sbin\/qm, \/usr\/sbin\/pct/);
     assert.deepEqual(guestsCollector.columns(data), {
-      guests_total: null, guests_running: null, qemu_total: null, lxc_total: null, cpu_percent_total: null, memory_used_bytes: null,
+      guests_total: null,
+      guests_running: null,
+      qemu_total: null,
+      lxc_total: null,
+      cpu_percent_total: null,
+      memory_used_bytes: null,
     });
     assert.deepEqual(guestsCollector.capabilities?.(data), { proxmox: true });
   });
@@ -200,14 +273,27 @@ describe('guestsCollector.parse: no guests, no privilege, no Proxmox', () => {
   it('a host that is not Proxmox VE says so explicitly', () => {
     const data = parse(fixture('not-proxmox.txt'));
     assert.deepEqual(data, {
-      available: false, status: 'not_proxmox', note: 'not a Proxmox VE host (neither pvesh nor qm found)', source: null, pve_version: null,
-      node: null, guests: [], summary: { total: 0, running: 0, stopped: 0, templates: 0, qemu: 0, lxc: 0 }, problems: [],
+      available: false,
+      status: 'not_proxmox',
+      note: 'not a Proxmox VE host (neither pvesh nor qm found)',
+      source: null,
+      pve_version: null,
+      node: null,
+      guests: [],
+      summary: { total: 0, running: 0, stopped: 0, templates: 0, qemu: 0, lxc: 0 },
+      problems: [],
     });
     assert.deepEqual(guestsCollector.capabilities?.(data), { proxmox: false });
   });
 
   it('a version pveversion cannot give is null, not a failure', () => {
-    const data = parse(edit('pve74-sudo.txt', /@@version\n[^@]*@@version-status\n0\n@@version-stderr\n\n/, '@@version\n\n@@version-status\n127\n@@version-stderr\nsh: 1: pveversion: not found\n'));
+    const data = parse(
+      edit(
+        'pve74-sudo.txt',
+        /@@version\n[^@]*@@version-status\n0\n@@version-stderr\n\n/,
+        '@@version\n\n@@version-status\n127\n@@version-stderr\nsh: 1: pveversion: not found\n',
+      ),
+    );
     assert.deepEqual([data.status, data.pve_version, data.guests.length], ['ok', null, 5]);
   });
 });
@@ -218,31 +304,78 @@ describe('guestsCollector.parse: malformed and failed output', () => {
   });
 
   it('rejects JSON that does not parse, even with the end marker', () => {
-    assertParseError(() => parse(edit('pve82-cluster-root.txt', /,"name":"pihole".*\n@@resources-status/, '\n@@resources-status')), /printed no valid JSON/);
-    assertParseError(() => parse(edit('pve82-no-guests.txt', '@@resources\n[]\n', '@@resources\n\n')), /printed no valid JSON/);
+    assertParseError(
+      () => parse(edit('pve82-cluster-root.txt', /,"name":"pihole".*\n@@resources-status/, '\n@@resources-status')),
+      /printed no valid JSON/,
+    );
+    assertParseError(
+      () => parse(edit('pve82-no-guests.txt', '@@resources\n[]\n', '@@resources\n\n')),
+      /printed no valid JSON/,
+    );
   });
 
   it('rejects entries of the wrong shape', () => {
-    assertParseError(() => parse(edit('pve82-no-guests.txt', '@@resources\n[]\n', '@@resources\n{"data":[]}\n')), /did not print a JSON array/);
-    assertParseError(() => parse(edit('pve82-cluster-root.txt', '"type":"qemu","uptime":1209402', '"type":"node","uptime":1209402')), /qemu\/100 has type "node"/);
-    assertParseError(() => parse(edit('pve82-cluster-root.txt', '"mem":6539190272', '"mem":"6539190272"')), /mem of qemu\/100 is not a non-negative number/);
-    assertParseError(() => parse(edit('pve82-cluster-root.txt', '"vmid":100}', '"vmid":"100"}')), /vmid of qemu\/100 is not a positive integer/);
-    assertParseError(() => parse(edit('pve82-cluster-root.txt', '"template":1', '"template":"yes"')), /template of qemu\/9000 is not 0 or 1/);
+    assertParseError(
+      () => parse(edit('pve82-no-guests.txt', '@@resources\n[]\n', '@@resources\n{"data":[]}\n')),
+      /did not print a JSON array/,
+    );
+    assertParseError(
+      () => parse(edit('pve82-cluster-root.txt', '"type":"qemu","uptime":1209402', '"type":"node","uptime":1209402')),
+      /qemu\/100 has type "node"/,
+    );
+    assertParseError(
+      () => parse(edit('pve82-cluster-root.txt', '"mem":6539190272', '"mem":"6539190272"')),
+      /mem of qemu\/100 is not a non-negative number/,
+    );
+    assertParseError(
+      () => parse(edit('pve82-cluster-root.txt', '"vmid":100}', '"vmid":"100"}')),
+      /vmid of qemu\/100 is not a positive integer/,
+    );
+    assertParseError(
+      () => parse(edit('pve82-cluster-root.txt', '"template":1', '"template":"yes"')),
+      /template of qemu\/9000 is not 0 or 1/,
+    );
   });
 
   it('rejects unreadable listing lines and headers', () => {
-    assertParseError(() => parse(edit('pve51-qm-pct.txt', '2048              32.00', '2G                32.00')), /qm list: unreadable line/);
-    assertParseError(() => parse(edit('pve51-qm-pct.txt', 'VMID       Status', 'ID         Status')), /pct list: unexpected header/);
-    assertParseError(() => parse(edit('pve51-qm-pct.txt', '201        stopped    backup       gitea', '201        stopped    backup       gitea  extra')), /pct list: unreadable line/);
+    assertParseError(
+      () => parse(edit('pve51-qm-pct.txt', '2048              32.00', '2G                32.00')),
+      /qm list: unreadable line/,
+    );
+    assertParseError(
+      () => parse(edit('pve51-qm-pct.txt', 'VMID       Status', 'ID         Status')),
+      /pct list: unexpected header/,
+    );
+    assertParseError(
+      () =>
+        parse(
+          edit(
+            'pve51-qm-pct.txt',
+            '201        stopped    backup       gitea',
+            '201        stopped    backup       gitea  extra',
+          ),
+        ),
+      /pct list: unreadable line/,
+    );
   });
 
   it('fails with both reasons when pvesh and qm list fail', () => {
-    const broken = edit('pve51-qm-pct.txt', /@@qm-status\n0\n@@qm-stderr\n\n/, '@@qm-status\n2\n@@qm-stderr\nipcc_send_rec[1] failed: Connection refused\n');
-    assertParseError(() => parse(broken), /pvesh failed with exit status 255: Unknown option: output-format; qm list failed too, with exit status 2: ipcc_send_rec\[1\] failed: Connection refused/);
+    const broken = edit(
+      'pve51-qm-pct.txt',
+      /@@qm-status\n0\n@@qm-stderr\n\n/,
+      '@@qm-status\n2\n@@qm-stderr\nipcc_send_rec[1] failed: Connection refused\n',
+    );
+    assertParseError(
+      () => parse(broken),
+      /pvesh failed with exit status 255: Unknown option: output-format; qm list failed too, with exit status 2: ipcc_send_rec\[1\] failed: Connection refused/,
+    );
   });
 
   it('rejects an unknown privilege mode and a missing node section', () => {
-    assertParseError(() => parse(edit('pve82-no-guests.txt', '@@privilege\nroot\n', '@@privilege\nadmin\n')), /unknown privilege mode "admin"/);
+    assertParseError(
+      () => parse(edit('pve82-no-guests.txt', '@@privilege\nroot\n', '@@privilege\nadmin\n')),
+      /unknown privilege mode "admin"/,
+    );
     assertParseError(() => parse(edit('pve82-no-guests.txt', '@@node\npve-new\n', '')), /section @@node is missing/);
   });
 });
@@ -275,29 +408,38 @@ describe('guestsCollector.command on this machine', () => {
       writeFileSync(join(dir, name), body);
       chmodSync(join(dir, name), 0o755);
     };
-    const tool = (name: string, cases: string[]) => script(name, fixtureToolScript({ name, fixturePath, cases, logTo: shellQuote(log) }));
+    const tool = (name: string, cases: string[]) =>
+      script(name, fixtureToolScript({ name, fixturePath, cases, logTo: shellQuote(log) }));
     tool('pvesh', ["'get /cluster/resources --type vm --output-format json') section=resources ;;"]);
     tool('qm', ['list) section=qm ;;']);
     tool('pct', ['list) section=pct ;;']);
     tool('pveversion', ["'') section=version ;;"]);
     script('id', `#!/bin/sh\n[ "$*" = -u ] || exit 2\necho ${privilege === 'root' ? 0 : 1000}\n`);
     script('uname', `#!/bin/sh\n[ "$*" = -n ] || exit 2\necho ${shellQuote(sectionLine(text, 'node'))}\n`);
-    script('sudo', [
-      '#!/bin/sh',
-      `printf 'sudo %s\\n' "$*" >> ${shellQuote(log)}`,
-      '[ "$1" = -n ] || exit 1',
-      'shift',
-      `if [ "$1" = -l ]; then ${privilege === 'sudo' ? 'echo "/usr/bin/$2"; exit 0' : "echo 'sudo: a password is required' >&2; exit 1"}; fi`,
-      'exec "$@"',
-      '',
-    ].join('\n'));
+    script(
+      'sudo',
+      [
+        '#!/bin/sh',
+        `printf 'sudo %s\\n' "$*" >> ${shellQuote(log)}`,
+        '[ "$1" = -n ] || exit 1',
+        'shift',
+        `if [ "$1" = -l ]; then ${privilege === 'sudo' ? 'echo "/usr/bin/$2"; exit 0' : "echo 'sudo: a password is required' >&2; exit 1"}; fi`,
+        'exec "$@"',
+        '',
+      ].join('\n'),
+    );
     return {
       env: { PATH: `${dir}:/usr/bin:/bin` },
-      calls: () => readFileSync(log, 'utf8').split('\n').filter((line) => line !== ''),
+      calls: () =>
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
     };
   }
 
-  const proxmoxInstalled = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some((dir) => existsSync(join(dir, 'pvesh')) || existsSync(join(dir, 'qm')));
+  const proxmoxInstalled = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'].some(
+    (dir) => existsSync(join(dir, 'pvesh')) || existsSync(join(dir, 'qm')),
+  );
 
   it('parses the real answer of this machine: guests, or explicitly not Proxmox', () => {
     const data = parse(runScript(process.env));
@@ -305,15 +447,23 @@ describe('guestsCollector.command on this machine', () => {
     else assert.deepEqual([data.status, data.guests], ['not_proxmox', []]);
   });
 
-  it('reports no Proxmox when neither pvesh nor qm is on PATH', { skip: proxmoxInstalled && 'Proxmox is installed here' }, () => {
-    assert.equal(runScript({ PATH: tempDir('guests-empty-') }), fixture('not-proxmox.txt'));
-  });
+  it(
+    'reports no Proxmox when neither pvesh nor qm is on PATH',
+    { skip: proxmoxInstalled && 'Proxmox is installed here' },
+    () => {
+      assert.equal(runScript({ PATH: tempDir('guests-empty-') }), fixture('not-proxmox.txt'));
+    },
+  );
 
   it('prints exactly what the fixtures record, asking pvesh once as root', () => {
     for (const name of ['pve82-cluster-root.txt', 'pve82-no-guests.txt']) {
       const tools = fakeProxmox(name);
       assert.equal(runScript(tools.env), fixture(name), name);
-      assert.deepEqual(tools.calls(), ['pveversion ', 'pvesh get /cluster/resources --type vm --output-format json'], name);
+      assert.deepEqual(
+        tools.calls(),
+        ['pveversion ', 'pvesh get /cluster/resources --type vm --output-format json'],
+        name,
+      );
     }
   });
 
@@ -331,7 +481,12 @@ describe('guestsCollector.command on this machine', () => {
   it('falls back to qm list and pct list when pvesh fails', () => {
     const tools = fakeProxmox('pve51-qm-pct.txt');
     assert.equal(runScript(tools.env), fixture('pve51-qm-pct.txt'));
-    assert.deepEqual(tools.calls(), ['pveversion ', 'pvesh get /cluster/resources --type vm --output-format json', 'qm list', 'pct list']);
+    assert.deepEqual(tools.calls(), [
+      'pveversion ',
+      'pvesh get /cluster/resources --type vm --output-format json',
+      'qm list',
+      'pct list',
+    ]);
   });
 
   it('asks nothing but the version when sudo refuses', () => {

@@ -9,7 +9,11 @@ import { hostKeyIdentity } from '../../domain/ssh/host-key.ts';
 test('fingerprints match what ssh-keygen -l prints, for each key type', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'hostkey-'));
   try {
-    for (const [type, alg] of [['ed25519', 'ssh-ed25519'], ['ecdsa', 'ecdsa-sha2-nistp256'], ['rsa', 'ssh-rsa']] as const) {
+    for (const [type, alg] of [
+      ['ed25519', 'ssh-ed25519'],
+      ['ecdsa', 'ecdsa-sha2-nistp256'],
+      ['rsa', 'ssh-rsa'],
+    ] as const) {
       const file = path.join(dir, type);
       execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', file]);
       const blob = Buffer.from(readFileSync(`${file}.pub`, 'utf8').split(' ')[1]!, 'base64');

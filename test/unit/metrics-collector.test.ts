@@ -37,7 +37,18 @@ function ubuntuPrevious(overrides: Partial<MetricsData> = {}, ageMs = 300_000): 
     boot_time: 1718000000,
     uptime_seconds: 345378.91,
     // fixture counters minus user 9000, system 3000, idle 104400, iowait 1200, softirq 600, steal 1800 (= 120000 ticks, 4 cores x 300 s)
-    cpu_raw: { user: 1225567, nice: 2345, system: 453789, idle: 132241278, iowait: 33367, irq: 0, softirq: 11745, steal: 4989, guest: 0, guest_nice: 0 },
+    cpu_raw: {
+      user: 1225567,
+      nice: 2345,
+      system: 453789,
+      idle: 132241278,
+      iowait: 33367,
+      irq: 0,
+      softirq: 11745,
+      steal: 4989,
+      guest: 0,
+      guest_nice: 0,
+    },
     ...overrides,
   };
   return { previous: { data, collectedAt: new Date(Date.now() - ageMs) } };
@@ -72,7 +83,16 @@ describe('metricsCollector.parse: Debian 12 server (in-command CPU sample)', () 
 
   it('keeps the counters of the later sample and the boot time for the next delta', () => {
     assert.deepEqual(data.cpu_raw, {
-      user: 41234590, nice: 123456, system: 12345685, idle: 975432273, iowait: 2345682, irq: 0, softirq: 1234569, steal: 0, guest: 0, guest_nice: 0,
+      user: 41234590,
+      nice: 123456,
+      system: 12345685,
+      idle: 975432273,
+      iowait: 2345682,
+      irq: 0,
+      softirq: 1234569,
+      steal: 0,
+      guest: 0,
+      guest_nice: 0,
     });
     assert.equal(data.boot_time, 1716500000);
     assert.equal(data.uptime_seconds, 1296123.45);
@@ -94,13 +114,20 @@ describe('metricsCollector.parse: Debian 12 server (in-command CPU sample)', () 
   it('reads load, processes and network counters without lo', () => {
     assert.deepEqual(data.load, { load_1: 0.52, load_5: 0.58, load_15: 0.59, running: 2, total_entities: 345 });
     assert.equal(data.process_count, 312);
-    assert.deepEqual(data.network.map((n) => n.interface), ['eth0', 'docker0', 'veth1a2b3c4', 'veth9f8e7d6']);
+    assert.deepEqual(
+      data.network.map((n) => n.interface),
+      ['eth0', 'docker0', 'veth1a2b3c4', 'veth9f8e7d6'],
+    );
     assert.deepEqual(data.network[0], {
       interface: 'eth0',
-      rx_bytes: 987654321098, tx_bytes: 123456789012,
-      rx_packets: 765432109, tx_packets: 234567890,
-      rx_errors: 0, tx_errors: 0,
-      rx_dropped: 1234, tx_dropped: 0,
+      rx_bytes: 987654321098,
+      tx_bytes: 123456789012,
+      rx_packets: 765432109,
+      tx_packets: 234567890,
+      rx_errors: 0,
+      tx_errors: 0,
+      rx_dropped: 1234,
+      tx_dropped: 0,
     });
   });
 
@@ -153,8 +180,14 @@ describe('metricsCollector.parse: Ubuntu 22.04 VM (CPU delta against the previou
 
   it('refuses a single sample without a previous snapshot of the same boot', () => {
     assertParseError(() => parseFixture('ubuntu2204-vm.txt'), /only one cpu sample and no previous snapshot/);
-    assertParseError(() => parseFixture('ubuntu2204-vm.txt', ubuntuPrevious({ boot_time: 1717990000 })), /another boot/);
-    assertParseError(() => parseFixture('ubuntu2204-vm.txt', ubuntuPrevious({ uptime_seconds: 345678.91 })), /uptime did not advance/);
+    assertParseError(
+      () => parseFixture('ubuntu2204-vm.txt', ubuntuPrevious({ boot_time: 1717990000 })),
+      /another boot/,
+    );
+    assertParseError(
+      () => parseFixture('ubuntu2204-vm.txt', ubuntuPrevious({ uptime_seconds: 345678.91 })),
+      /uptime did not advance/,
+    );
   });
 
   it('handles mountpoints and devices containing spaces, and drops snaps and CD images', () => {
@@ -188,7 +221,15 @@ describe('metricsCollector.parse: other device families', () => {
   it('keeps Unraid array disks, cache pool and user shares but not the RAM root', () => {
     const data = parseFixture('unraid612.txt');
     assert.deepEqual(mountpoints(data), [
-      '/boot', '/mnt/disk1', '/mnt/disk2', '/mnt/disk3', '/mnt/cache', '/mnt/user0', '/mnt/user', '/var/lib/docker', '/etc/libvirt',
+      '/boot',
+      '/mnt/disk1',
+      '/mnt/disk2',
+      '/mnt/disk3',
+      '/mnt/cache',
+      '/mnt/user0',
+      '/mnt/user',
+      '/var/lib/docker',
+      '/etc/libvirt',
     ]);
     assert.equal(filesystem(data, '/mnt/user').fs_type, 'fuse.shfs');
     assert.equal(filesystem(data, '/mnt/cache').fs_type, 'btrfs');
@@ -200,8 +241,15 @@ describe('metricsCollector.parse: other device families', () => {
   it('keeps Proxmox ZFS datasets and pmxcfs, drops efivarfs, and does not count guest time twice', () => {
     const data = parseFixture('proxmox-ve8.txt');
     assert.deepEqual(mountpoints(data), [
-      '/', '/rpool', '/rpool/ROOT', '/rpool/data', '/rpool/data/subvol-101-disk-0', '/rpool/data/subvol-102-disk-0',
-      '/etc/pve', '/mnt/pve/local-backup', '/mnt/pve/nas-backup',
+      '/',
+      '/rpool',
+      '/rpool/ROOT',
+      '/rpool/data',
+      '/rpool/data/subvol-101-disk-0',
+      '/rpool/data/subvol-102-disk-0',
+      '/etc/pve',
+      '/mnt/pve/local-backup',
+      '/mnt/pve/nas-backup',
     ]);
     assert.equal(filesystem(data, '/rpool/data/subvol-102-disk-0').used_percent, 89.77);
     // deltas: user 88 (of which guest 40), system 27, idle 262, iowait 12, softirq 11 = 400 ticks
@@ -282,7 +330,11 @@ describe('metricsCollector on this machine', () => {
   const tempDirs: string[] = [];
   after(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-  function runScript(script: string, shell: readonly string[] = ['/bin/sh'], env: NodeJS.ProcessEnv = process.env): string {
+  function runScript(
+    script: string,
+    shell: readonly string[] = ['/bin/sh'],
+    env: NodeJS.ProcessEnv = process.env,
+  ): string {
     const [program = '/bin/sh', ...args] = shell;
     return execFileSync(program, [...args, '-c', script], { encoding: 'utf8', env });
   }
@@ -299,7 +351,10 @@ describe('metricsCollector on this machine', () => {
 
   function assertMatchesProc(data: MetricsData, loadBefore: number, loadAfter: number): void {
     // /proc/loadavg changes every 5 s: the script's reading must equal the one before or after it.
-    assert.ok([loadBefore, loadAfter].includes(data.load.load_1), `load_1 ${data.load.load_1} not in [${loadBefore}, ${loadAfter}]`);
+    assert.ok(
+      [loadBefore, loadAfter].includes(data.load.load_1),
+      `load_1 ${data.load.load_1} not in [${loadBefore}, ${loadAfter}]`,
+    );
     assert.equal(data.memory.total_bytes, memTotalBytes());
     assert.ok(data.process_count > 0);
     assert.ok(data.cpu.cores > 0);
@@ -307,7 +362,11 @@ describe('metricsCollector on this machine', () => {
     assert.ok(data.filesystems.length > 0, 'the root filesystem at least');
   }
 
-  function collect(ctx: CollectorContext<MetricsData>, shell?: readonly string[], env?: NodeJS.ProcessEnv): MetricsData {
+  function collect(
+    ctx: CollectorContext<MetricsData>,
+    shell?: readonly string[],
+    env?: NodeJS.ProcessEnv,
+  ): MetricsData {
     const loadBefore = firstLoad();
     const stdout = runScript(metricsCollector.command(ctx), shell, env);
     const data = parse(stdout, ctx);
@@ -325,14 +384,20 @@ describe('metricsCollector on this machine', () => {
     const first = collect({});
     // The counters and uptime (10 ms resolution) must advance past the first snapshot's.
     const firstTicks = Object.values(first.cpu_raw).reduce((sum, n) => sum + n, 0);
-    await waitFor('uptime and the CPU counters to advance', () => {
-      const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-      const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-      return uptime > first.uptime_seconds && ticks.reduce((sum, n) => sum + Number(n), 0) > firstTicks;
-    }, { intervalMs: 10 });
+    await waitFor(
+      'uptime and the CPU counters to advance',
+      () => {
+        const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+        const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+        return uptime > first.uptime_seconds && ticks.reduce((sum, n) => sum + Number(n), 0) > firstTicks;
+      },
+      { intervalMs: 10 },
+    );
     const sameBoot = collect({ previous: { data: first, collectedAt: new Date() } });
     assert.equal(sameBoot.cpu.source, 'previous_snapshot');
-    const otherBoot = collect({ previous: { data: { ...first, boot_time: first.boot_time - 86_400 }, collectedAt: new Date() } });
+    const otherBoot = collect({
+      previous: { data: { ...first, boot_time: first.boot_time - 86_400 }, collectedAt: new Date() },
+    });
     assert.equal(otherBoot.cpu.source, 'in_command_sample');
   });
 
@@ -340,7 +405,10 @@ describe('metricsCollector on this machine', () => {
     const dir = mkdtempSync(join(tmpdir(), 'metrics-df-'));
     tempDirs.push(dir);
     const realDf = execFileSync('/bin/sh', ['-c', 'command -v df'], { encoding: 'utf8' }).trim();
-    writeFileSync(join(dir, 'df'), `#!/bin/sh\ncase " $* " in *" -T "*) echo "df: invalid option -- 'T'" >&2; exit 1;; esac\nexec ${realDf} "$@"\n`);
+    writeFileSync(
+      join(dir, 'df'),
+      `#!/bin/sh\ncase " $* " in *" -T "*) echo "df: invalid option -- 'T'" >&2; exit 1;; esac\nexec ${realDf} "$@"\n`,
+    );
     chmodSync(join(dir, 'df'), 0o755);
     const withTypes = collect({});
     const withoutTypes = collect({}, undefined, { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}` });

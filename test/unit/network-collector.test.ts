@@ -28,17 +28,37 @@ function output(...sections: [string, string][]): string {
 }
 
 function command(name: string, stdout: string, status = 0, stderr = ''): [string, string][] {
-  return [[name, stdout], [`${name}-status`, String(status)], [`${name}-stderr`, stderr]];
+  return [
+    [name, stdout],
+    [`${name}-status`, String(status)],
+    [`${name}-stderr`, stderr],
+  ];
 }
 
 const LO_JSON = {
-  ifindex: 1, ifname: 'lo', flags: ['LOOPBACK', 'UP', 'LOWER_UP'], mtu: 65536, operstate: 'UNKNOWN', link_type: 'loopback',
-  address: '00:00:00:00:00:00', addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8, scope: 'host', label: 'lo' }],
-  stats64: { rx: { bytes: 10, packets: 1, errors: 0, dropped: 0 }, tx: { bytes: 10, packets: 1, errors: 0, dropped: 0 } },
+  ifindex: 1,
+  ifname: 'lo',
+  flags: ['LOOPBACK', 'UP', 'LOWER_UP'],
+  mtu: 65536,
+  operstate: 'UNKNOWN',
+  link_type: 'loopback',
+  address: '00:00:00:00:00:00',
+  addr_info: [{ family: 'inet', local: '127.0.0.1', prefixlen: 8, scope: 'host', label: 'lo' }],
+  stats64: {
+    rx: { bytes: 10, packets: 1, errors: 0, dropped: 0 },
+    tx: { bytes: 10, packets: 1, errors: 0, dropped: 0 },
+  },
 };
 const ETH_JSON = {
-  ...LO_JSON, ifindex: 2, ifname: 'eth0', flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'], mtu: 1500, operstate: 'UP',
-  link_type: 'ether', address: '52:54:00:12:34:56', addr_info: [],
+  ...LO_JSON,
+  ifindex: 2,
+  ifname: 'eth0',
+  flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'],
+  mtu: 1500,
+  operstate: 'UP',
+  link_type: 'ether',
+  address: '52:54:00:12:34:56',
+  addr_info: [],
 };
 
 /** A JSON-mode answer with the given links and route listings. */
@@ -46,7 +66,12 @@ function jsonOutput(links: unknown[], route4: string, route6 = '[]', route4Statu
   return output(
     ['addr-json', JSON.stringify(links)],
     ...command('route4', route4, route4Status, route4Status === 0 ? '' : 'RTNETLINK answers: Operation not permitted'),
-    ...command('route6', route6, route6Status, route6Status === 0 ? '' : 'RTNETLINK answers: Address family not supported by protocol'),
+    ...command(
+      'route6',
+      route6,
+      route6Status,
+      route6Status === 0 ? '' : 'RTNETLINK answers: Address family not supported by protocol',
+    ),
   );
 }
 
@@ -73,7 +98,10 @@ describe('networkCollector.parse: Debian 12 docker host (iproute2 6.1 JSON)', ()
 
   it('summarizes the non-loopback interfaces and totals their traffic', () => {
     assert.equal(data.source, 'ip-json');
-    assert.deepEqual(data.interfaces.map((i) => i.name), ['lo', 'eno1', 'eno2', 'docker0', 'br-9f3c2a1b7d44', 'veth5d1e2f8', 'veth91a0c4e']);
+    assert.deepEqual(
+      data.interfaces.map((i) => i.name),
+      ['lo', 'eno1', 'eno2', 'docker0', 'br-9f3c2a1b7d44', 'veth5d1e2f8', 'veth91a0c4e'],
+    );
     assert.deepEqual(data.summary, { total: 6, up: 4, down: 2 });
     assert.deepEqual(networkCollector.columns(data), {
       interfaces_total: 6,
@@ -134,7 +162,10 @@ describe('networkCollector.parse: Debian 12 docker host (iproute2 6.1 JSON)', ()
     assert.equal(lo.kind, 'loopback');
     assert.equal(lo.mac, null);
     assert.equal(lo.state, 'UNKNOWN');
-    assert.deepEqual(lo.addresses.map((a) => `${a.address}/${a.prefix_len}`), ['127.0.0.1/8', '::1/128']);
+    assert.deepEqual(
+      lo.addresses.map((a) => `${a.address}/${a.prefix_len}`),
+      ['127.0.0.1/8', '::1/128'],
+    );
     assert.deepEqual(data.default_route, { gateway: '192.168.1.1', interface: 'eno1', family: 'inet' });
   });
 });
@@ -210,7 +241,10 @@ describe('networkCollector.parse: text fallback', () => {
   it('Alpine 3.19 busybox ip: names without @peer, counters from /proc/net/dev', () => {
     const data = parse(fixture('alpine319-busybox.txt'));
     assert.equal(data.source, 'ip-text');
-    assert.deepEqual(data.interfaces.map((i) => i.name), ['lo', 'eth0', 'docker0', 'veth3c9a0b1', 'wlan0', 'wg0']);
+    assert.deepEqual(
+      data.interfaces.map((i) => i.name),
+      ['lo', 'eth0', 'docker0', 'veth3c9a0b1', 'wlan0', 'wg0'],
+    );
     const veth = iface(data, 'veth3c9a0b1');
     assert.equal(veth.master, 'docker0');
     assert.equal(veth.state, 'UP');
@@ -260,38 +294,63 @@ describe('networkCollector.parse: text fallback', () => {
   });
 
   it('derives the state from the flags when ip prints none (some busybox builds)', () => {
-    const data = parse(output(
-      ...command('addr-text', [
-        '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000',
-        '    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00',
-        '2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1400 qdisc pfifo_fast qlen 1000',
-        '    link/ether 02:fc:00:00:00:01 brd ff:ff:ff:ff:ff:ff',
-        '3: eth1: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc pfifo_fast qlen 1000',
-        '    link/ether 02:fc:00:00:00:02 brd ff:ff:ff:ff:ff:ff',
-        '4: ifb0: <BROADCAST,NOARP> mtu 1500 qdisc noop qlen 32',
-        '    link/ether 06:31:f7:02:e1:e5 brd ff:ff:ff:ff:ff:ff',
-      ].join('\n')),
-      ['netdev', [
-        'Inter-|   Receive                                                |  Transmit',
-        ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
-        ...['lo', 'eth0', 'eth1', 'ifb0'].map((name) => `${name}: 1 2 0 0 0 0 0 0 3 4 0 0 0 0 0 0`),
-      ].join('\n')],
-      ...command('route4', 'default via 192.0.2.1 dev eth0 '),
-      ...command('route6', ''),
-    ));
-    assert.deepEqual(data.interfaces.map((i) => [i.name, i.state]), [['lo', 'UNKNOWN'], ['eth0', 'UP'], ['eth1', 'DOWN'], ['ifb0', 'DOWN']]);
+    const data = parse(
+      output(
+        ...command(
+          'addr-text',
+          [
+            '1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue qlen 1000',
+            '    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00',
+            '2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1400 qdisc pfifo_fast qlen 1000',
+            '    link/ether 02:fc:00:00:00:01 brd ff:ff:ff:ff:ff:ff',
+            '3: eth1: <NO-CARRIER,BROADCAST,MULTICAST,UP> mtu 1500 qdisc pfifo_fast qlen 1000',
+            '    link/ether 02:fc:00:00:00:02 brd ff:ff:ff:ff:ff:ff',
+            '4: ifb0: <BROADCAST,NOARP> mtu 1500 qdisc noop qlen 32',
+            '    link/ether 06:31:f7:02:e1:e5 brd ff:ff:ff:ff:ff:ff',
+          ].join('\n'),
+        ),
+        [
+          'netdev',
+          [
+            'Inter-|   Receive                                                |  Transmit',
+            ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed',
+            ...['lo', 'eth0', 'eth1', 'ifb0'].map((name) => `${name}: 1 2 0 0 0 0 0 0 3 4 0 0 0 0 0 0`),
+          ].join('\n'),
+        ],
+        ...command('route4', 'default via 192.0.2.1 dev eth0 '),
+        ...command('route6', ''),
+      ),
+    );
+    assert.deepEqual(
+      data.interfaces.map((i) => [i.name, i.state]),
+      [
+        ['lo', 'UNKNOWN'],
+        ['eth0', 'UP'],
+        ['eth1', 'DOWN'],
+        ['ifb0', 'DOWN'],
+      ],
+    );
     assert.deepEqual(data.summary, { total: 3, up: 1, down: 2 });
   });
 
   it('drops an interface that vanished before /proc/net/dev was read', () => {
     const text = fixture('alpine319-busybox.txt').replace(/^veth3c9a0b1:.*\n/m, '');
-    assert.deepEqual(parse(text).interfaces.map((i) => i.name), ['lo', 'eth0', 'docker0', 'wlan0', 'wg0']);
+    assert.deepEqual(
+      parse(text).interfaces.map((i) => i.name),
+      ['lo', 'eth0', 'docker0', 'wlan0', 'wg0'],
+    );
   });
 });
 
 describe('networkCollector.parse: default route', () => {
   it('falls back to the IPv6 default route when there is no IPv4 one', () => {
-    const data = parse(jsonOutput([LO_JSON, ETH_JSON], '[]', '[{"dst":"default","gateway":"fe80::1","dev":"eth0","protocol":"ra","metric":1024,"flags":[],"pref":"medium"}]'));
+    const data = parse(
+      jsonOutput(
+        [LO_JSON, ETH_JSON],
+        '[]',
+        '[{"dst":"default","gateway":"fe80::1","dev":"eth0","protocol":"ra","metric":1024,"flags":[],"pref":"medium"}]',
+      ),
+    );
     assert.deepEqual(data.default_route, { gateway: 'fe80::1', interface: 'eth0', family: 'inet6' });
   });
 
@@ -302,7 +361,10 @@ describe('networkCollector.parse: default route', () => {
 
   it('reads a device route without gateway, in JSON and text', () => {
     const expected = { gateway: null, interface: 'wg0', family: 'inet' };
-    assert.deepEqual(parse(jsonOutput([LO_JSON, ETH_JSON], '[{"dst":"default","dev":"wg0","scope":"link","flags":[]}]')).default_route, expected);
+    assert.deepEqual(
+      parse(jsonOutput([LO_JSON, ETH_JSON], '[{"dst":"default","dev":"wg0","scope":"link","flags":[]}]')).default_route,
+      expected,
+    );
     assert.deepEqual(parse(jsonOutput([LO_JSON, ETH_JSON], 'default dev wg0 scope link ')).default_route, expected);
   });
 
@@ -312,21 +374,45 @@ describe('networkCollector.parse: default route', () => {
       { dst: 'default', gateway: '192.168.1.1', dev: 'wlan0', protocol: 'dhcp', metric: 600, flags: [] },
       { dst: 'default', gateway: '192.168.1.1', dev: 'eth0', protocol: 'dhcp', metric: 100, flags: [] },
     ]);
-    assert.deepEqual(parse(jsonOutput([LO_JSON, ETH_JSON], routes)).default_route, { gateway: '192.168.1.1', interface: 'eth0', family: 'inet' });
-    const text = 'default via 10.0.0.1 dev wlan0 proto dhcp metric 600 \ndefault via 192.168.1.1 dev eth0 proto dhcp metric 100 ';
-    assert.deepEqual(parse(jsonOutput([LO_JSON, ETH_JSON], text)).default_route, { gateway: '192.168.1.1', interface: 'eth0', family: 'inet' });
+    assert.deepEqual(parse(jsonOutput([LO_JSON, ETH_JSON], routes)).default_route, {
+      gateway: '192.168.1.1',
+      interface: 'eth0',
+      family: 'inet',
+    });
+    const text =
+      'default via 10.0.0.1 dev wlan0 proto dhcp metric 600 \ndefault via 192.168.1.1 dev eth0 proto dhcp metric 100 ';
+    assert.deepEqual(parse(jsonOutput([LO_JSON, ETH_JSON], text)).default_route, {
+      gateway: '192.168.1.1',
+      interface: 'eth0',
+      family: 'inet',
+    });
   });
 
   it('takes the first next hop of a multipath default route', () => {
-    const json = '[{"dst":"default","protocol":"static","metric":100,"flags":[],"nexthops":[{"gateway":"10.0.0.1","dev":"eth0","weight":1,"flags":[]},{"gateway":"10.0.1.1","dev":"eth1","weight":1,"flags":[]}]}]';
-    assert.deepEqual(parse(jsonOutput([LO_JSON, ETH_JSON], json)).default_route, { gateway: '10.0.0.1', interface: 'eth0', family: 'inet' });
-    const text = 'default proto static metric 100 \n\tnexthop via 10.0.0.1 dev eth0 weight 1 \n\tnexthop via 10.0.1.1 dev eth1 weight 1 ';
-    assert.deepEqual(parse(jsonOutput([LO_JSON, ETH_JSON], text)).default_route, { gateway: '10.0.0.1', interface: 'eth0', family: 'inet' });
+    const json =
+      '[{"dst":"default","protocol":"static","metric":100,"flags":[],"nexthops":[{"gateway":"10.0.0.1","dev":"eth0","weight":1,"flags":[]},{"gateway":"10.0.1.1","dev":"eth1","weight":1,"flags":[]}]}]';
+    assert.deepEqual(parse(jsonOutput([LO_JSON, ETH_JSON], json)).default_route, {
+      gateway: '10.0.0.1',
+      interface: 'eth0',
+      family: 'inet',
+    });
+    const text =
+      'default proto static metric 100 \n\tnexthop via 10.0.0.1 dev eth0 weight 1 \n\tnexthop via 10.0.1.1 dev eth1 weight 1 ';
+    assert.deepEqual(parse(jsonOutput([LO_JSON, ETH_JSON], text)).default_route, {
+      gateway: '10.0.0.1',
+      interface: 'eth0',
+      family: 'inet',
+    });
   });
 
   it('reads an IPv4 default via an IPv6 next hop (RFC 5549)', () => {
-    const json = '[{"dst":"default","via":{"family":"inet6","host":"fe80::1"},"dev":"eth0","protocol":"bgp","metric":20,"flags":[]}]';
-    assert.deepEqual(parse(jsonOutput([LO_JSON, ETH_JSON], json)).default_route, { gateway: 'fe80::1', interface: 'eth0', family: 'inet' });
+    const json =
+      '[{"dst":"default","via":{"family":"inet6","host":"fe80::1"},"dev":"eth0","protocol":"bgp","metric":20,"flags":[]}]';
+    assert.deepEqual(parse(jsonOutput([LO_JSON, ETH_JSON], json)).default_route, {
+      gateway: 'fe80::1',
+      interface: 'eth0',
+      family: 'inet',
+    });
     assert.deepEqual(
       parse(jsonOutput([LO_JSON, ETH_JSON], 'default via inet6 fe80::1 dev eth0 proto bgp metric 20 ')).default_route,
       { gateway: 'fe80::1', interface: 'eth0', family: 'inet' },
@@ -345,19 +431,36 @@ describe('networkCollector.parse: malformed output', () => {
 
   it('rejects a failed ip addr, a failed IPv4 route listing and an empty interface list', () => {
     assertParseError(
-      () => parse(output(...command('addr-text', '', 1, 'ip: can\'t find device'), ['netdev', 'x'], ...command('route4', ''), ...command('route6', ''))),
+      () =>
+        parse(
+          output(
+            ...command('addr-text', '', 1, "ip: can't find device"),
+            ['netdev', 'x'],
+            ...command('route4', ''),
+            ...command('route6', ''),
+          ),
+        ),
       /ip addr failed with exit status 1: ip: can't find device/,
     );
-    assertParseError(() => parse(jsonOutput([LO_JSON], '', '[]', 2)), /ip -4 route show default failed with exit status 2: RTNETLINK answers/);
+    assertParseError(
+      () => parse(jsonOutput([LO_JSON], '', '[]', 2)),
+      /ip -4 route show default failed with exit status 2: RTNETLINK answers/,
+    );
     assertParseError(() => parse(jsonOutput([], '[]')), /ip listed no network interfaces/);
   });
 
   it('rejects broken JSON, missing counters and unknown states', () => {
-    assertParseError(() => parse(output(['addr-json', '[{"ifindex":1,'], ...command('route4', '[]'), ...command('route6', '[]'))), /ip -j addr: not a JSON array/);
+    assertParseError(
+      () => parse(output(['addr-json', '[{"ifindex":1,'], ...command('route4', '[]'), ...command('route6', '[]'))),
+      /ip -j addr: not a JSON array/,
+    );
     const withoutStats: Record<string, unknown> = { ...ETH_JSON };
     delete withoutStats.stats64;
     assertParseError(() => parse(jsonOutput([LO_JSON, withoutStats], '[]')), /ip -j addr eth0: no traffic counters/);
-    assertParseError(() => parse(jsonOutput([LO_JSON, { ...ETH_JSON, operstate: 'SLEEPY' }], '[]')), /unknown operational state SLEEPY/);
+    assertParseError(
+      () => parse(jsonOutput([LO_JSON, { ...ETH_JSON, operstate: 'SLEEPY' }], '[]')),
+      /unknown operational state SLEEPY/,
+    );
     assertParseError(() => parse(jsonOutput([LO_JSON, { ...ETH_JSON, mtu: '1500' }], '[]')), /ip -j addr eth0: no mtu/);
   });
 
@@ -384,10 +487,22 @@ describe('networkCollector.command on this machine', () => {
 
   function assertLoopbackAndCounters(data: NetworkData): void {
     const lo = iface(data, 'lo');
-    assert.ok(lo.addresses.some((a) => a.family === 'inet' && a.address === '127.0.0.1' && a.prefix_len === 8), '127.0.0.1/8 on lo');
+    assert.ok(
+      lo.addresses.some((a) => a.family === 'inet' && a.address === '127.0.0.1' && a.prefix_len === 8),
+      '127.0.0.1/8 on lo',
+    );
     assert.equal(lo.mac, null);
     for (const i of data.interfaces) {
-      for (const counter of ['rx_bytes', 'tx_bytes', 'rx_packets', 'tx_packets', 'rx_errors', 'tx_errors', 'rx_dropped', 'tx_dropped'] as const) {
+      for (const counter of [
+        'rx_bytes',
+        'tx_bytes',
+        'rx_packets',
+        'tx_packets',
+        'rx_errors',
+        'tx_errors',
+        'rx_dropped',
+        'tx_dropped',
+      ] as const) {
         assert.ok(Number.isInteger(i[counter]) && i[counter] >= 0, `${i.name} ${counter} is a counter`);
       }
     }
@@ -396,7 +511,7 @@ describe('networkCollector.command on this machine', () => {
     assert.equal(data.summary.up + data.summary.down, data.summary.total);
   }
 
-  it('parses the real output of this machine\'s iproute2', () => {
+  it("parses the real output of this machine's iproute2", () => {
     const data = parse(runScript());
     assertLoopbackAndCounters(data);
     const ipJson = execFileSync('/bin/sh', ['-c', 'ip -j addr show lo 2>/dev/null || true'], { encoding: 'utf8' });
@@ -406,34 +521,45 @@ describe('networkCollector.command on this machine', () => {
     assert.equal(typeof columns.tx_bytes_total, 'number');
   });
 
-  it('parses the real output of busybox ip through the text fallback', { skip: !existsSync('/usr/bin/busybox') && 'no busybox here' }, () => {
-    const applets = execFileSync('/usr/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n');
-    if (!applets.includes('ip')) return;
-    const dir = tempDir('network-busybox-');
-    symlinkSync('/usr/bin/busybox', join(dir, 'ip'));
-    const data = parse(runScript({ PATH: `${dir}:/usr/bin:/bin` }));
-    assert.equal(data.source, 'ip-text');
-    assertLoopbackAndCounters(data);
-  });
+  it(
+    'parses the real output of busybox ip through the text fallback',
+    { skip: !existsSync('/usr/bin/busybox') && 'no busybox here' },
+    () => {
+      const applets = execFileSync('/usr/bin/busybox', ['--list'], { encoding: 'utf8' }).split('\n');
+      if (!applets.includes('ip')) return;
+      const dir = tempDir('network-busybox-');
+      symlinkSync('/usr/bin/busybox', join(dir, 'ip'));
+      const data = parse(runScript({ PATH: `${dir}:/usr/bin:/bin` }));
+      assert.equal(data.source, 'ip-text');
+      assertLoopbackAndCounters(data);
+    },
+  );
 
   it('replays an iproute2 JSON answer exactly as the fixture records it', () => {
     const dir = tempDir('network-ip-');
     const log = join(dir, 'calls.log');
     writeFileSync(log, '');
-    writeFileSync(join(dir, 'ip'), [
-      '#!/bin/sh',
-      `printf '%s\\n' "$*" >> '${log}'`,
-      'case "$*" in',
-      '  "-j -s -d addr show") section=addr-json ;;',
-      '  "-j -4 route show default") section=route4 ;;',
-      '  "-j -6 route show default") section=route6 ;;',
-      '  *) echo "fake ip: unexpected arguments: $*" >&2; exit 2 ;;',
-      'esac',
-      `awk -v want="@@$section" '$0 == want { on = 1; next } /^@@/ { on = 0 } on && $0 != ""' '${fileURLToPath(fixtureUrl('network', 'debian12-docker.txt'))}'`,
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'ip'),
+      [
+        '#!/bin/sh',
+        `printf '%s\\n' "$*" >> '${log}'`,
+        'case "$*" in',
+        '  "-j -s -d addr show") section=addr-json ;;',
+        '  "-j -4 route show default") section=route4 ;;',
+        '  "-j -6 route show default") section=route6 ;;',
+        '  *) echo "fake ip: unexpected arguments: $*" >&2; exit 2 ;;',
+        'esac',
+        `awk -v want="@@$section" '$0 == want { on = 1; next } /^@@/ { on = 0 } on && $0 != ""' '${fileURLToPath(fixtureUrl('network', 'debian12-docker.txt'))}'`,
+      ].join('\n'),
+    );
     chmodSync(join(dir, 'ip'), 0o755);
     assert.equal(runScript({ PATH: `${dir}:/usr/bin:/bin` }), fixture('debian12-docker.txt'));
-    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), ['-j -s -d addr show', '-j -4 route show default', '-j -6 route show default']);
+    assert.deepEqual(readFileSync(log, 'utf8').trim().split('\n'), [
+      '-j -s -d addr show',
+      '-j -4 route show default',
+      '-j -6 route show default',
+    ]);
   });
 
   it('reports a missing ip command explicitly', () => {
@@ -444,7 +570,11 @@ describe('networkCollector.command on this machine', () => {
 describe('networkCollector.schema', () => {
   it('describes every parsed answer (each parse above is checked against it) and rejects a missing or mistyped field', () => {
     const data = parse(fixture('debian12-docker.txt'));
-    assert.throws(() => networkCollector.schema.parse({ ...data, interfaces: data.interfaces.map((i) => ({ ...i, mac: undefined })) }), /mac/);
+    assert.throws(
+      () =>
+        networkCollector.schema.parse({ ...data, interfaces: data.interfaces.map((i) => ({ ...i, mac: undefined })) }),
+      /mac/,
+    );
     assert.throws(() => networkCollector.schema.parse({ ...data, source: 'ifconfig' }), /source/);
   });
 });

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { drivesCollector } from '../../domain/collectors/drives/index.ts';
 import { zfsCollector } from '../../domain/collectors/zfs/index.ts';
-import { composeServices, DependencyCycleError, parseDependsOnLabel, restartOrder, startOrder } from '../../domain/compose/dependency-order.ts';
+import {
+  composeServices,
+  DependencyCycleError,
+  parseDependsOnLabel,
+  restartOrder,
+  startOrder,
+} from '../../domain/compose/dependency-order.ts';
 import { incidentSightings } from '../../domain/incidents/detect.ts';
 import { planMaintenance, MaintenanceRequestError } from '../../domain/maintenance/plan.ts';
 import { driveProgress, poolProgress } from '../../workflows/disk-incident.ts';
@@ -11,7 +17,8 @@ import { fixtureReader } from '../support/collector-fixtures.ts';
 import { composeDevice } from '../support/compose-device.ts';
 
 const zfs = (name: string) => zfsCollector.parse({ stdout: fixtureReader('zfs')(name), stderr: '', exitCode: 0 }, {});
-const drives = (name: string) => drivesCollector.parse({ stdout: fixtureReader('drives')(name), stderr: '', exitCode: 0 }, {});
+const drives = (name: string) =>
+  drivesCollector.parse({ stdout: fixtureReader('drives')(name), stderr: '', exitCode: 0 }, {});
 
 describe('compose dependency order from container labels', () => {
   it('reads the depends_on label of Compose v2 (name:condition:required) and of older releases (bare names)', () => {
@@ -23,17 +30,35 @@ describe('compose dependency order from container labels', () => {
 
   it('orders dependencies before dependents, ties by name, and restarts a service with everything downstream', () => {
     const nodes = composeServices(composeDevice().containers);
-    assert.deepEqual(startOrder(nodes, 'nextcloud').map((n) => n.service), ['db', 'redis', 'app', 'cron', 'imaginary']);
-    assert.deepEqual(restartOrder(nodes, 'nextcloud', 'db').map((n) => n.service), ['db', 'app', 'cron', 'imaginary']);
-    assert.deepEqual(restartOrder(nodes, 'nextcloud', 'app').map((n) => n.service), ['app', 'cron', 'imaginary']);
-    assert.deepEqual(restartOrder(nodes, 'nextcloud', 'cron').map((n) => n.service), ['cron']);
+    assert.deepEqual(
+      startOrder(nodes, 'nextcloud').map((n) => n.service),
+      ['db', 'redis', 'app', 'cron', 'imaginary'],
+    );
+    assert.deepEqual(
+      restartOrder(nodes, 'nextcloud', 'db').map((n) => n.service),
+      ['db', 'app', 'cron', 'imaginary'],
+    );
+    assert.deepEqual(
+      restartOrder(nodes, 'nextcloud', 'app').map((n) => n.service),
+      ['app', 'cron', 'imaginary'],
+    );
+    assert.deepEqual(
+      restartOrder(nodes, 'nextcloud', 'cron').map((n) => n.service),
+      ['cron'],
+    );
     assert.throws(() => restartOrder(nodes, 'nextcloud', 'nope'), /no compose service nope/);
   });
 
   it('refuses a depends_on cycle instead of guessing an order', () => {
     const device = composeDevice();
-    device.containers.find((c) => c.name === 'nextcloud-db')!.labels['com.docker.compose.depends_on'] = 'cron:service_started:false';
-    assert.throws(() => startOrder(composeServices(device.containers), 'nextcloud'), (e) => e instanceof DependencyCycleError && e.message === 'compose project nextcloud has a depends_on cycle among app, cron, db, imaginary');
+    device.containers.find((c) => c.name === 'nextcloud-db')!.labels['com.docker.compose.depends_on'] =
+      'cron:service_started:false';
+    assert.throws(
+      () => startOrder(composeServices(device.containers), 'nextcloud'),
+      (e) =>
+        e instanceof DependencyCycleError &&
+        e.message === 'compose project nextcloud has a depends_on cycle among app, cron, db, imaginary',
+    );
   });
 });
 
@@ -49,15 +74,26 @@ describe('maintenance plan', () => {
       { name: 'swag', reason: 'critical: reverse proxy' },
     ]);
     assert.deepEqual(plan.not_running, ['old-backup']);
-    const labelled = containers.map((c) => (c.name === 'grafana' ? { ...c, labels: { 'infrastructor.critical': 'true' } } : c));
-    assert.deepEqual(planMaintenance(labelled, 'linux', { include: [], keep: [] }).kept.find((k) => k.name === 'grafana'), { name: 'grafana', reason: 'labelled infrastructor.critical=true' });
+    const labelled = containers.map((c) =>
+      c.name === 'grafana' ? { ...c, labels: { 'infrastructor.critical': 'true' } } : c,
+    );
+    assert.deepEqual(
+      planMaintenance(labelled, 'linux', { include: [], keep: [] }).kept.find((k) => k.name === 'grafana'),
+      { name: 'grafana', reason: 'labelled infrastructor.critical=true' },
+    );
   });
 
   it('honours include and keep, and refuses names the device does not have', () => {
     const plan = planMaintenance(containers, 'linux', { include: ['nextcloud-db'], keep: ['grafana'] });
     assert.deepEqual(plan.stop, ['nextcloud-imaginary', 'nextcloud-cron', 'nextcloud-app', 'nextcloud-db']);
-    assert.throws(() => planMaintenance(containers, 'linux', { include: ['ghost'], keep: [] }), MaintenanceRequestError);
-    assert.throws(() => planMaintenance(containers, 'linux', { include: ['grafana'], keep: ['grafana'] }), /both included and kept/);
+    assert.throws(
+      () => planMaintenance(containers, 'linux', { include: ['ghost'], keep: [] }),
+      MaintenanceRequestError,
+    );
+    assert.throws(
+      () => planMaintenance(containers, 'linux', { include: ['grafana'], keep: ['grafana'] }),
+      /both included and kept/,
+    );
   });
 });
 
@@ -99,8 +135,17 @@ describe('container readiness', () => {
   it('running and healthy is ready; starting waits; exited or gone is final', () => {
     assert.equal(readiness({ ...base, health: 'healthy' }).ok, true);
     assert.equal(readiness({ ...base, health: null }).ok, true);
-    assert.deepEqual([readiness({ ...base, health: 'starting' }).ok, readiness({ ...base, health: 'starting' }).final], [false, false]);
-    assert.deepEqual([readiness({ ...base, state: 'exited', exit_code: 137 }).final, readiness({ ...base, state: 'exited', exit_code: 137 }).detail], [true, 'exited with code 137']);
+    assert.deepEqual(
+      [readiness({ ...base, health: 'starting' }).ok, readiness({ ...base, health: 'starting' }).final],
+      [false, false],
+    );
+    assert.deepEqual(
+      [
+        readiness({ ...base, state: 'exited', exit_code: 137 }).final,
+        readiness({ ...base, state: 'exited', exit_code: 137 }).detail,
+      ],
+      [true, 'exited with code 137'],
+    );
     assert.equal(readiness(undefined).final, true);
   });
 });

@@ -24,8 +24,16 @@ const migrations = readdirSync(path.join(root, 'schema', 'migrations'))
   .map((f) => read('schema', 'migrations', f))
   .join('\n');
 const databaseTypes = read('schema', 'database.ts');
-interface JsonSchema { $ref?: string; const?: string; properties?: Record<string, JsonSchema> }
-const openApiSchemas = (openApiDocument() as { components: { schemas: Record<string, JsonSchema & { discriminator?: { mapping: Record<string, string> } }> } }).components.schemas;
+interface JsonSchema {
+  $ref?: string;
+  const?: string;
+  properties?: Record<string, JsonSchema>;
+}
+const openApiSchemas = (
+  openApiDocument() as {
+    components: { schemas: Record<string, JsonSchema & { discriminator?: { mapping: Record<string, string> } }> };
+  }
+).components.schemas;
 let mcpTools: Tool[] = [];
 before(async () => {
   mcpTools = (await withDeclaredServer((client) => client.listTools())).tools;
@@ -33,33 +41,57 @@ before(async () => {
 
 for (const [key, collector] of Object.entries(collectors) as Array<[DataType, (typeof collectors)[DataType]]>) {
   test(`data type ${key} has every part the registry implies`, () => {
-    assert.equal(collector.dataType, key, 'the registry key is the collector\'s dataType');
+    assert.equal(collector.dataType, key, "the registry key is the collector's dataType");
     assert.match(collector.tool.name, /^get_[a-z_]+$/, 'its MCP tool is get_…');
     assert.ok(collector.tool.title && collector.tool.description.length > 40, 'its MCP tool says what it answers');
-    assert.ok(collector.freshnessSeconds > 0 && collector.pollIntervalSeconds >= collector.freshnessSeconds, 'freshness within the poll interval');
+    assert.ok(
+      collector.freshnessSeconds > 0 && collector.pollIntervalSeconds >= collector.freshnessSeconds,
+      'freshness within the poll interval',
+    );
     assert.ok(collector.commandTimeoutMs > 0 && collector.retentionDays > 0, 'a command timeout and a retention');
     assert.ok(migrations.includes(`'${collector.table}'`), `a migration creates ${collector.table}`);
     assert.ok(databaseTypes.includes(`${collector.table}:`), `schema/database.ts types ${collector.table}`);
-    assert.ok(OUTPUTS[key] !== undefined || collector.unavailableOutput !== undefined, 'the fleet simulator answers its script: a generator in simulator/outputs/, or the collector\'s unavailableOutput');
+    assert.ok(
+      OUTPUTS[key] !== undefined || collector.unavailableOutput !== undefined,
+      "the fleet simulator answers its script: a generator in simulator/outputs/, or the collector's unavailableOutput",
+    );
     assert.equal(
       collector.requiredCapability,
       (REQUIRED_CAPABILITIES as Record<string, string>)[key],
-      'its required capability is the one REQUIRED_CAPABILITIES (the console\'s table) names',
+      "its required capability is the one REQUIRED_CAPABILITIES (the console's table) names",
     );
 
     const tool = mcpTools.find((t) => t.name === collector.tool.name);
     assert.equal(tool?.title, collector.tool.title, 'the MCP server lists its tool');
     const output = tool.outputSchema as JsonSchema | undefined;
-    assert.equal(output?.properties?.data_type?.const, key, 'its tool\'s output schema names its type');
-    assert.ok(Object.keys(output.properties.data?.properties ?? {}).length > 0, 'its tool\'s output schema describes the payload');
+    assert.equal(output?.properties?.data_type?.const, key, "its tool's output schema names its type");
+    assert.ok(
+      Object.keys(output.properties.data?.properties ?? {}).length > 0,
+      "its tool's output schema describes the payload",
+    );
 
-    assert.equal(pollIntervalSeconds(key, false), collector.pollIntervalSeconds, 'its polling schedule runs at its interval');
-    assert.equal(pollIntervalSeconds(key, true), Math.max(collector.pollIntervalSeconds, MAINTENANCE_POLL_INTERVAL_SECONDS), 'and slower in maintenance');
+    assert.equal(
+      pollIntervalSeconds(key, false),
+      collector.pollIntervalSeconds,
+      'its polling schedule runs at its interval',
+    );
+    assert.equal(
+      pollIntervalSeconds(key, true),
+      Math.max(collector.pollIntervalSeconds, MAINTENANCE_POLL_INTERVAL_SECONDS),
+      'and slower in maintenance',
+    );
 
     const answerRef = openApiSchemas.DataAnswer?.discriminator?.mapping[key];
     const answer = openApiSchemas[answerRef?.replace('#/components/schemas/', '') ?? ''];
-    assert.equal(answer?.properties?.data_type?.const, key, 'the OpenAPI data answer has its own schema, told apart by data_type');
-    assert.ok(Object.keys(answer.properties.data?.properties ?? {}).length > 0, 'and its payload is described by the collector\'s schema');
+    assert.equal(
+      answer?.properties?.data_type?.const,
+      key,
+      'the OpenAPI data answer has its own schema, told apart by data_type',
+    );
+    assert.ok(
+      Object.keys(answer.properties.data?.properties ?? {}).length > 0,
+      "and its payload is described by the collector's schema",
+    );
   });
 }
 
@@ -71,8 +103,12 @@ for (const key of DATA_TYPES.filter((t) => collectorFor(t).unavailableOutput !==
   });
 }
 
-test('the README\'s Data table is the one the registry generates', () => {
-  assert.equal(withSection(read('README.md'), renderDataTypes()), read('README.md'), 'README.md is stale: run npx tsx scripts/readme-sections.ts');
+test("the README's Data table is the one the registry generates", () => {
+  assert.equal(
+    withSection(read('README.md'), renderDataTypes()),
+    read('README.md'),
+    'README.md is stale: run npx tsx scripts/readme-sections.ts',
+  );
 });
 
 test('MCP tool names are unique across data types', () => {
@@ -80,8 +116,10 @@ test('MCP tool names are unique across data types', () => {
   assert.equal(new Set(names).size, names.length);
 });
 
-test('the data route of the OpenAPI document accepts exactly the registry\'s types', () => {
-  const doc = openApiDocument() as { paths: Record<string, { get?: { parameters?: Array<{ name: string; schema?: { enum?: string[] } }> } }> };
+test("the data route of the OpenAPI document accepts exactly the registry's types", () => {
+  const doc = openApiDocument() as {
+    paths: Record<string, { get?: { parameters?: Array<{ name: string; schema?: { enum?: string[] } }> } }>;
+  };
   const route = doc.paths['/api/devices/{hostname}/{data_type}'];
   const param = route?.get?.parameters?.find((p) => p.name === 'data_type');
   assert.deepEqual([...(param?.schema?.enum ?? [])].sort(), [...DATA_TYPES].sort());

@@ -20,7 +20,10 @@ interface ContainerOptions {
 function container(name: string, image: string, options: ContainerOptions = {}): ContainerInfo {
   const state = options.state ?? 'running';
   const [project, service] = options.compose ?? [null, null];
-  const labels = { ...(project && service ? { 'com.docker.compose.project': project, 'com.docker.compose.service': service } : {}), ...options.labels };
+  const labels = {
+    ...(project && service ? { 'com.docker.compose.project': project, 'com.docker.compose.service': service } : {}),
+    ...options.labels,
+  };
   return {
     id: createHash('sha256').update(name).digest('hex'),
     name,
@@ -45,7 +48,14 @@ function containersData(containers: ContainerInfo[]): ContainersData {
     docker_available: true,
     docker_version: '27.3.1',
     containers,
-    summary: { total: containers.length, running: count('running'), exited: count('exited'), paused: count('paused'), restarting: count('restarting'), unhealthy: 0 },
+    summary: {
+      total: containers.length,
+      running: count('running'),
+      exited: count('exited'),
+      paused: count('paused'),
+      restarting: count('restarting'),
+      unhealthy: 0,
+    },
   };
 }
 
@@ -60,9 +70,17 @@ const UNRAID = containersData([
   container('tautulli', 'lscr.io/linuxserver/tautulli:latest'),
   container('nextcloud', 'lscr.io/linuxserver/nextcloud:30.0.2'),
   container('immich_server', 'ghcr.io/immich-app/immich-server:release', { compose: ['immich', 'immich-server'] }),
-  container('immich_machine_learning', 'ghcr.io/immich-app/immich-machine-learning:release', { compose: ['immich', 'immich-machine-learning'] }),
-  container('immich_postgres', 'ghcr.io/immich-app/postgres:14-vectorchord0.3.0-pgvectors0.2.0', { compose: ['immich', 'database'] }),
-  container('immich_redis', 'docker.io/valkey/valkey:8-bookworm@sha256:ff21bc0f8194dc9c105b769aeabf9585fea6a8ed649c0781caeac5cb3c247884', { compose: ['immich', 'redis'] }),
+  container('immich_machine_learning', 'ghcr.io/immich-app/immich-machine-learning:release', {
+    compose: ['immich', 'immich-machine-learning'],
+  }),
+  container('immich_postgres', 'ghcr.io/immich-app/postgres:14-vectorchord0.3.0-pgvectors0.2.0', {
+    compose: ['immich', 'database'],
+  }),
+  container(
+    'immich_redis',
+    'docker.io/valkey/valkey:8-bookworm@sha256:ff21bc0f8194dc9c105b769aeabf9585fea6a8ed649c0781caeac5cb3c247884',
+    { compose: ['immich', 'redis'] },
+  ),
   container('duplicati', 'lscr.io/linuxserver/duplicati:latest', { state: 'exited' }),
   container('handbrake', 'jlesage/handbrake:v24.12.1', { state: 'exited' }),
 ]);
@@ -82,11 +100,25 @@ const CI_RUNNER = containersData([
 ]);
 
 function tower(overrides: Partial<RiskContext> = {}): RiskContext {
-  return { hostname: 'tower', deviceType: 'unraid', tags: [], containers: UNRAID, unraidParity: { running: false, detail: 'no parity operation running (array STARTED)' }, ...overrides };
+  return {
+    hostname: 'tower',
+    deviceType: 'unraid',
+    tags: [],
+    containers: UNRAID,
+    unraidParity: { running: false, detail: 'no parity operation running (array STARTED)' },
+    ...overrides,
+  };
 }
 
 function debian(overrides: Partial<RiskContext> = {}): RiskContext {
-  return { hostname: 'deb1', deviceType: 'linux', tags: ['homelab'], containers: DEBIAN, unraidParity: null, ...overrides };
+  return {
+    hostname: 'deb1',
+    deviceType: 'linux',
+    tags: ['homelab'],
+    containers: DEBIAN,
+    unraidParity: null,
+    ...overrides,
+  };
 }
 
 function assess(command: string, ctx: RiskContext): RiskAssessment {
@@ -94,7 +126,8 @@ function assess(command: string, ctx: RiskContext): RiskAssessment {
 }
 
 const names = (assessment: RiskAssessment): string[] => assessment.affected_items.map((item) => item.name);
-const hasWarning = (assessment: RiskAssessment, pattern: RegExp): boolean => assessment.safety_warnings.some((warning) => pattern.test(warning));
+const hasWarning = (assessment: RiskAssessment, pattern: RegExp): boolean =>
+  assessment.safety_warnings.some((warning) => pattern.test(warning));
 
 // ---------------------------------------------------------------------------------------------------
 // Unraid /proc/mdstat (the md driver's key=value status, shortened to the array and two disks)
@@ -167,7 +200,9 @@ mdResyncDt=30
 mdResyncDb=5370000
 ${MDSTAT_DISKS}`;
 
-const MDSTAT_PAUSED = MDSTAT_CHECKING.replace('mdResync=3907018532', 'mdResync=0').replace('mdResyncDt=30', 'mdResyncDt=0').replace('mdResyncDb=5370000', 'mdResyncDb=0');
+const MDSTAT_PAUSED = MDSTAT_CHECKING.replace('mdResync=3907018532', 'mdResync=0')
+  .replace('mdResyncDt=30', 'mdResyncDt=0')
+  .replace('mdResyncDb=5370000', 'mdResyncDb=0');
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -178,7 +213,10 @@ describe('assessRisk: containers resolved against the live list', () => {
     assert.equal(result.affected_count, 12);
     assert.deepEqual(names(result), UNRAID_RUNNING);
     assert.ok(!names(result).includes('duplicati'), 'stopped containers are not stopped again');
-    assert.match(result.reasons[0] ?? '', / — running containers on tower \(12\): swag, mariadb, plex, sonarr, radarr, prowlarr and 6 more$/);
+    assert.match(
+      result.reasons[0] ?? '',
+      / — running containers on tower \(12\): swag, mariadb, plex, sonarr, radarr, prowlarr and 6 more$/,
+    );
     assert.equal(result.risk_level, 'HIGH');
     assert.equal(result.confirmation_phrase, 'STOP 12 CONTAINERS ON tower');
     assert.equal(result.estimated_downtime, 'until the containers are started again');
@@ -188,11 +226,25 @@ describe('assessRisk: containers resolved against the live list', () => {
 
   it('names the critical containers among them and suggests stopping ordinary ones by name', () => {
     const result = assess('docker ps -q | xargs docker stop', tower());
-    assert.deepEqual(result.affected_items.filter((item) => item.critical).map((item) => item.name), ['swag', 'mariadb', 'immich_postgres', 'immich_redis']);
-    assert.ok(hasWarning(result, /^Critical containers affected: swag \(reverse proxy\), mariadb \(database\), immich_postgres \(database\), immich_redis \(database\)/));
+    assert.deepEqual(
+      result.affected_items.filter((item) => item.critical).map((item) => item.name),
+      ['swag', 'mariadb', 'immich_postgres', 'immich_redis'],
+    );
+    assert.ok(
+      hasWarning(
+        result,
+        /^Critical containers affected: swag \(reverse proxy\), mariadb \(database\), immich_postgres \(database\), immich_redis \(database\)/,
+      ),
+    );
     assert.ok(result.safer_alternatives.includes('docker stop plex sonarr radarr (name the containers you mean)'));
-    assert.ok(result.safer_alternatives.includes('docker compose -p immich stop (one project at a time; keeps containers and volumes)'));
-    assert.ok(result.safety_checklist.some((item) => /depend on swag, mariadb, immich_postgres, immich_redis/.test(item)));
+    assert.ok(
+      result.safer_alternatives.includes(
+        'docker compose -p immich stop (one project at a time; keeps containers and volumes)',
+      ),
+    );
+    assert.ok(
+      result.safety_checklist.some((item) => /depend on swag, mariadb, immich_postgres, immich_redis/.test(item)),
+    );
   });
 
   it('removing everything counts every container, running or not', () => {
@@ -225,20 +277,32 @@ describe('assessRisk: containers resolved against the live list', () => {
     assert.equal(analyseCommand('docker stop swag mariadb').risk, 'MEDIUM');
     assert.equal(result.risk_level, 'HIGH');
     assert.ok(result.affected_items.every((item) => item.critical));
-    assert.equal(result.affected_items[1]?.detail, 'running, image lscr.io/linuxserver/mariadb:11.4.4; critical: database');
+    assert.equal(
+      result.affected_items[1]?.detail,
+      'running, image lscr.io/linuxserver/mariadb:11.4.4; critical: database',
+    );
     assert.ok(hasWarning(result, /swag \(reverse proxy\), mariadb \(database\)/));
   });
 
   it('containers protected by the device type or marked by label are critical', () => {
-    const live = containersData([container('unraid-api', 'unraid/api:4.1'), container('plex', 'lscr.io/linuxserver/plex:latest')]);
+    const live = containersData([
+      container('unraid-api', 'unraid/api:4.1'),
+      container('plex', 'lscr.io/linuxserver/plex:latest'),
+    ]);
     const protectedOne = assess('docker stop unraid-api plex', tower({ containers: live }));
     assert.equal(protectedOne.risk_level, 'HIGH');
     assert.match(protectedOne.affected_items[0]?.detail ?? '', /critical: protected on unraid devices$/);
 
-    const labelled = containersData([container('homepage', 'ghcr.io/gethomepage/homepage:v0.9', { labels: { 'infrastructor.critical': 'true' } }), container('it-tools', 'corentinth/it-tools:latest')]);
+    const labelled = containersData([
+      container('homepage', 'ghcr.io/gethomepage/homepage:v0.9', { labels: { 'infrastructor.critical': 'true' } }),
+      container('it-tools', 'corentinth/it-tools:latest'),
+    ]);
     const marked = assess('docker stop homepage it-tools', debian({ containers: labelled }));
     assert.equal(marked.risk_level, 'HIGH');
-    assert.deepEqual(marked.affected_items.map((item) => item.critical), [true, false]);
+    assert.deepEqual(
+      marked.affected_items.map((item) => item.critical),
+      [true, false],
+    );
   });
 
   it('warns about names that are not on the device and counts only the ones that are', () => {
@@ -257,12 +321,19 @@ describe('assessRisk: containers resolved against the live list', () => {
 
     const system = assess('docker system prune -af', tower());
     assert.equal(system.affected_count, 2);
-    assert.match(system.reasons[0] ?? '', /stopped containers on tower \(2\): duplicati, handbrake; unused images, networks and build cache: how many is not known here/);
+    assert.match(
+      system.reasons[0] ?? '',
+      /stopped containers on tower \(2\): duplicati, handbrake; unused images, networks and build cache: how many is not known here/,
+    );
 
     const images = assess('docker image prune -a -f', tower());
     assert.equal(images.affected_count, 0);
     assert.match(images.reasons[0] ?? '', / — unused images: how many is not known here/);
-    assert.ok(images.safer_alternatives.includes('docker system df, then docker image prune --filter until=168h (only images unused for a week)'));
+    assert.ok(
+      images.safer_alternatives.includes(
+        'docker system df, then docker image prune --filter until=168h (only images unused for a week)',
+      ),
+    );
 
     const volumes = assess('docker volume prune -f', tower());
     assert.equal(volumes.confirmation_phrase, 'PRUNE DOCKER VOLUMES ON tower');
@@ -310,7 +381,9 @@ describe('assessRisk: non-destructive commands', () => {
     assert.equal(result.destructive, false);
     assert.equal(result.confirmation_phrase, null);
     assert.equal(result.risk_level, 'LOW');
-    assert.deepEqual(result.affected_items, [{ kind: 'container', name: 'plex', critical: false, detail: 'running, image lscr.io/linuxserver/plex:latest' }]);
+    assert.deepEqual(result.affected_items, [
+      { kind: 'container', name: 'plex', critical: false, detail: 'running, image lscr.io/linuxserver/plex:latest' },
+    ]);
     assert.equal(result.rollback_possible, true);
     assert.equal(result.estimated_downtime, 'until the containers are started again');
   });
@@ -325,8 +398,19 @@ describe('assessRisk: non-destructive commands', () => {
   it('a read-only command has nothing to say, even on production', () => {
     const result = assess('docker ps', debian({ tags: ['production'] }));
     assert.deepEqual(result, {
-      destructive: false, risk_level: 'NONE', categories: [], reasons: [], affected_count: 0, affected_items: [], estimated_downtime: null,
-      rollback_possible: true, safety_warnings: [], safer_alternatives: [], safety_checklist: [], confirmation_phrase: null, blocked_reason: null,
+      destructive: false,
+      risk_level: 'NONE',
+      categories: [],
+      reasons: [],
+      affected_count: 0,
+      affected_items: [],
+      estimated_downtime: null,
+      rollback_possible: true,
+      safety_warnings: [],
+      safer_alternatives: [],
+      safety_checklist: [],
+      confirmation_phrase: null,
+      blocked_reason: null,
     });
   });
 });
@@ -337,7 +421,9 @@ describe('assessRisk: device rules', () => {
     assert.equal(analyseCommand('rm -rf /mnt/user/media').risk, 'MEDIUM');
     assert.equal(unraid.risk_level, 'HIGH');
     assert.ok(hasWarning(unraid, /^\/mnt\/user\/media is inside \/mnt\/user, a protected path on unraid devices$/));
-    assert.deepEqual(unraid.affected_items, [{ kind: 'path', name: '/mnt/user/media', critical: true, detail: 'protected on unraid devices (/mnt/user)' }]);
+    assert.deepEqual(unraid.affected_items, [
+      { kind: 'path', name: '/mnt/user/media', critical: true, detail: 'protected on unraid devices (/mnt/user)' },
+    ]);
     assert.ok(hasWarning(unraid, /^Permanent data loss: \/mnt\/user\/media/));
     assert.equal(unraid.estimated_downtime, null);
 
@@ -349,7 +435,9 @@ describe('assessRisk: device rules', () => {
   it('protected paths match globs on either side, and deleting a parent covers them', () => {
     assert.ok(hasWarning(assess('rm -rf /mnt/disk3/old-backups', tower()), /inside \/mnt\/disk\*/));
     assert.ok(hasWarning(assess('rm -rf /mnt/*', tower()), /^\/mnt\/\* covers \/mnt\/user,/));
-    assert.ok(hasWarning(assess('rm -rf /var/lib/vz/images/105', debian({ deviceType: 'proxmox' })), /inside \/var\/lib\/vz,/));
+    assert.ok(
+      hasWarning(assess('rm -rf /var/lib/vz/images/105', debian({ deviceType: 'proxmox' })), /inside \/var\/lib\/vz,/),
+    );
     assert.ok(hasWarning(assess('chmod -R 777 /etc', debian()), /^\/etc is a protected path on linux devices$/));
     assert.ok(!hasWarning(assess('rm -rf /srv/www/old', debian()), /protected path/), '`/` protects only itself');
   });
@@ -359,7 +447,9 @@ describe('assessRisk: device rules', () => {
       const result = assess('docker stop $(docker ps -q)', debian({ tags: ['homelab', tag] }));
       assert.equal(result.risk_level, 'CRITICAL', tag);
       assert.ok(hasWarning(result, /^deb1 is tagged production/));
-      assert.ok(result.safety_checklist.includes('This is inside an agreed maintenance window and users have been told'));
+      assert.ok(
+        result.safety_checklist.includes('This is inside an agreed maintenance window and users have been told'),
+      );
     }
     assert.equal(assess('docker stop $(docker ps -q)', debian()).risk_level, 'HIGH');
   });
@@ -367,16 +457,31 @@ describe('assessRisk: device rules', () => {
   it('a running parity check blocks container, disk, file system and power actions, not reads or other actions', () => {
     const parity = parseUnraidParityStatus(MDSTAT_CHECKING);
     const checking = tower({ unraidParity: parity });
-    for (const command of ['docker stop $(docker ps -q)', 'reboot', 'rm -rf /mnt/user/old', 'docker compose -p immich down', 'systemctl stop docker']) {
+    for (const command of [
+      'docker stop $(docker ps -q)',
+      'reboot',
+      'rm -rf /mnt/user/old',
+      'docker compose -p immich down',
+      'systemctl stop docker',
+    ]) {
       const result = assess(command, checking);
-      assert.match(result.blocked_reason ?? '', /^Unraid array operation in progress: parity check 31\.6% \(check P\), about 4 h 9 min left\. Container, disk, file system and power actions are blocked/, command);
+      assert.match(
+        result.blocked_reason ?? '',
+        /^Unraid array operation in progress: parity check 31\.6% \(check P\), about 4 h 9 min left\. Container, disk, file system and power actions are blocked/,
+        command,
+      );
     }
     assert.equal(assess('docker ps', checking).blocked_reason, null);
     assert.equal(assess('docker stop plex', checking).blocked_reason, null, 'not destructive');
     const packages = assess('apt-get remove nano', checking);
     assert.equal(packages.blocked_reason, null);
     assert.ok(hasWarning(packages, /^Unraid array operation in progress: parity check 31\.6%/));
-    assert.equal(assess('reboot', tower({ unraidParity: parseUnraidParityStatus(MDSTAT_PAUSED) })).blocked_reason?.startsWith('Unraid array operation in progress: parity check paused at 31.6%'), true);
+    assert.equal(
+      assess('reboot', tower({ unraidParity: parseUnraidParityStatus(MDSTAT_PAUSED) })).blocked_reason?.startsWith(
+        'Unraid array operation in progress: parity check paused at 31.6%',
+      ),
+      true,
+    );
     assert.equal(assess('reboot', tower({ unraidParity: parseUnraidParityStatus(MDSTAT_IDLE) })).blocked_reason, null);
   });
 });
@@ -419,13 +524,23 @@ describe('assessRisk: rollback and downtime per category', () => {
 describe('assessRisk: safer alternatives and checklist', () => {
   it('are concrete, with the names from the command', () => {
     const alternatives = (command: string) => assess(command, debian()).safer_alternatives;
-    assert.ok(alternatives('zfs destroy tank/data').includes('zfs destroy -n -v tank/data (dry run: lists what would be destroyed)'));
-    assert.ok(alternatives('rm -rf /srv/media/old').includes('find /srv/media/old -maxdepth 1 -print to review what is there'));
+    assert.ok(
+      alternatives('zfs destroy tank/data').includes(
+        'zfs destroy -n -v tank/data (dry run: lists what would be destroyed)',
+      ),
+    );
+    assert.ok(
+      alternatives('rm -rf /srv/media/old').includes('find /srv/media/old -maxdepth 1 -print to review what is there'),
+    );
     assert.ok(alternatives('reboot').includes('shutdown -r +5 (cancellable with shutdown -c)'));
     assert.ok(alternatives('apt-get remove nginx').includes('apt-get -s remove nginx (simulate: lists what would go)'));
-    assert.ok(alternatives('iptables -F').some((text) => text.startsWith('iptables-save > /root/iptables.rules first')));
+    assert.ok(
+      alternatives('iptables -F').some((text) => text.startsWith('iptables-save > /root/iptables.rules first')),
+    );
     assert.ok(alternatives('ip link set eth0 down').some((text) => text.includes('ip link set eth0 up')));
-    assert.deepEqual(alternatives('curl -fsSL https://get.example.sh | bash'), ['run the script\'s contents directly so they can be analysed']);
+    assert.deepEqual(alternatives('curl -fsSL https://get.example.sh | bash'), [
+      "run the script's contents directly so they can be analysed",
+    ]);
   });
 
   it('asks for backups before data loss and for console access before power and network changes', () => {
@@ -493,7 +608,11 @@ describe('assessRisk: confirmation phrases', () => {
     const first = assess(command, tower());
     const second = assess(command, tower());
     assert.deepEqual(first, second);
-    assert.equal(first.confirmation_phrase, 'STOP 2 CONTAINERS ON tower', 'the first of the equally risky findings leads');
+    assert.equal(
+      first.confirmation_phrase,
+      'STOP 2 CONTAINERS ON tower',
+      'the first of the equally risky findings leads',
+    );
   });
 });
 
@@ -523,15 +642,24 @@ describe('assessRisk: Proxmox guests', () => {
     const stop = assess('qm stop 101', pve());
     assert.deepEqual(stop.safer_alternatives, ['qm shutdown 101 lets the guest shut down cleanly']);
     assert.ok(hasWarning(stop, /No clean shutdown: what 101 has not written to disk is lost/));
-    assert.deepEqual(assess('pvesh create /nodes/pve1/lxc/204/status/reset', pve()).safer_alternatives, ['pct reboot 204 lets the guest restart cleanly']);
+    assert.deepEqual(assess('pvesh create /nodes/pve1/lxc/204/status/reset', pve()).safer_alternatives, [
+      'pct reboot 204 lets the guest restart cleanly',
+    ]);
     assert.ok(hasWarning(assess('qm destroy 101', pve()), /Permanent data loss: the disks of 101 are deleted/));
-    assert.ok(hasWarning(assess('qm rollback 101 snap1', pve()), /everything 101 wrote since the snapshot is discarded/));
-    assert.ok(assess('qm destroy 101', pve()).safer_alternatives.includes('vzdump 101 first; qm shutdown 101 keeps the guest'));
+    assert.ok(
+      hasWarning(assess('qm rollback 101 snap1', pve()), /everything 101 wrote since the snapshot is discarded/),
+    );
+    assert.ok(
+      assess('qm destroy 101', pve()).safer_alternatives.includes('vzdump 101 first; qm shutdown 101 keeps the guest'),
+    );
   });
 
   it('virsh destroy is held as the hard stop it is, with the clean shutdown offered instead', () => {
     const result = assess('virsh -c qemu:///system destroy web', pve());
-    assert.deepEqual([result.destructive, result.risk_level, result.categories, result.confirmation_phrase], [true, 'MEDIUM', ['vm_power'], 'STOP GUEST web ON pve1']);
+    assert.deepEqual(
+      [result.destructive, result.risk_level, result.categories, result.confirmation_phrase],
+      [true, 'MEDIUM', ['vm_power'], 'STOP GUEST web ON pve1'],
+    );
     assert.deepEqual(result.safer_alternatives, ['virsh shutdown web lets the guest shut down cleanly']);
     assert.ok(hasWarning(result, /No clean shutdown: what web has not written to disk is lost/));
     assert.equal(assess('virsh suspend web', pve()).destructive, false);
@@ -539,7 +667,10 @@ describe('assessRisk: Proxmox guests', () => {
 
   it('a suspend is described but not held', () => {
     const result = assess('qm suspend 101', pve());
-    assert.deepEqual([result.destructive, result.risk_level, result.categories, result.confirmation_phrase], [false, 'LOW', ['vm_power'], null]);
+    assert.deepEqual(
+      [result.destructive, result.risk_level, result.categories, result.confirmation_phrase],
+      [false, 'LOW', ['vm_power'], null],
+    );
     assert.equal(result.estimated_downtime, 'until the guests are resumed');
   });
 });
@@ -549,25 +680,43 @@ describe('assessRisk: disabled and masked services', () => {
     const disabled = assess('systemctl disable nginx', debian());
     assert.deepEqual([disabled.destructive, disabled.risk_level], [true, 'MEDIUM']);
     assert.ok(disabled.safety_warnings.includes('nginx will not start when deb1 next boots, until re-enabled'));
-    assert.deepEqual(disabled.safer_alternatives, ['systemctl stop nginx if it only needs to be down until the next boot']);
+    assert.deepEqual(disabled.safer_alternatives, [
+      'systemctl stop nginx if it only needs to be down until the next boot',
+    ]);
 
     const masked = assess('systemctl mask nginx', debian());
     assert.ok(masked.safety_warnings.includes('nginx cannot be started at all, at boot or by hand, until unmasked'));
-    assert.ok(masked.safer_alternatives.includes('systemctl disable nginx keeps it from starting at boot and leaves it startable by hand'));
+    assert.ok(
+      masked.safer_alternatives.includes(
+        'systemctl disable nginx keeps it from starting at boot and leaves it startable by hand',
+      ),
+    );
   });
 
   it('disabling remote access warns that SSH goes at the next boot', () => {
     const result = assess('systemctl disable sshd', debian());
-    assert.ok(result.safety_warnings.includes('Remote access goes through sshd: SSH to deb1 may be lost at its next boot'));
-    assert.ok(result.safety_checklist.includes('Console or out-of-band access (IPMI, KVM, physical) is ready in case SSH does not come back'));
+    assert.ok(
+      result.safety_warnings.includes('Remote access goes through sshd: SSH to deb1 may be lost at its next boot'),
+    );
+    assert.ok(
+      result.safety_checklist.includes(
+        'Console or out-of-band access (IPMI, KVM, physical) is ready in case SSH does not come back',
+      ),
+    );
   });
 });
 
 describe('assessRisk: processes killed by name', () => {
   it('names the pattern in the phrase and offers to list the matches first', () => {
     const result = assess('pkill -f my-script.py', debian({ hostname: 'nas01' }));
-    assert.deepEqual([result.destructive, result.risk_level, result.confirmation_phrase], [true, 'MEDIUM', 'KILL PROCESS my-script.py ON nas01']);
-    assert.equal(result.safer_alternatives[0], 'pgrep -af my-script.py lists the matching processes; kill the PIDs you mean');
+    assert.deepEqual(
+      [result.destructive, result.risk_level, result.confirmation_phrase],
+      [true, 'MEDIUM', 'KILL PROCESS my-script.py ON nas01'],
+    );
+    assert.equal(
+      result.safer_alternatives[0],
+      'pgrep -af my-script.py lists the matching processes; kill the PIDs you mean',
+    );
   });
 
   it('one numeric PID runs at once', () => {
@@ -578,25 +727,43 @@ describe('assessRisk: processes killed by name', () => {
 
 describe('parseUnraidParityStatus', () => {
   it('reads an idle array (the last action is sticky and means nothing)', () => {
-    assert.deepEqual(parseUnraidParityStatus(MDSTAT_IDLE), { running: false, detail: 'no parity operation running (array STARTED)' });
+    assert.deepEqual(parseUnraidParityStatus(MDSTAT_IDLE), {
+      running: false,
+      detail: 'no parity operation running (array STARTED)',
+    });
   });
 
   it('reads a running check with its progress and the time left', () => {
     // 1234567890 of 3907018532 blocks; 2672450642 left at 5370000 blocks per 30 s ≈ 14930 s.
-    assert.deepEqual(parseUnraidParityStatus(MDSTAT_CHECKING), { running: true, detail: 'parity check 31.6% (check P), about 4 h 9 min left' });
+    assert.deepEqual(parseUnraidParityStatus(MDSTAT_CHECKING), {
+      running: true,
+      detail: 'parity check 31.6% (check P), about 4 h 9 min left',
+    });
   });
 
   it('counts a paused check as in progress', () => {
-    assert.deepEqual(parseUnraidParityStatus(MDSTAT_PAUSED), { running: true, detail: 'parity check paused at 31.6% (check P)' });
+    assert.deepEqual(parseUnraidParityStatus(MDSTAT_PAUSED), {
+      running: true,
+      detail: 'parity check paused at 31.6% (check P)',
+    });
   });
 
   it('names a parity sync or rebuild, and reads var.ini-style quoted values', () => {
-    const rebuilding = 'mdState="STARTED"\nmdResyncAction="recon P"\nmdResyncSize="3907018532"\nmdResync="3907018532"\nmdResyncPos="390701853"\nmdResyncDt="0"\nmdResyncDb="0"\n';
-    assert.deepEqual(parseUnraidParityStatus(rebuilding), { running: true, detail: 'parity sync or disk rebuild 10.0% (recon P)' });
+    const rebuilding =
+      'mdState="STARTED"\nmdResyncAction="recon P"\nmdResyncSize="3907018532"\nmdResync="3907018532"\nmdResyncPos="390701853"\nmdResyncDt="0"\nmdResyncDb="0"\n';
+    assert.deepEqual(parseUnraidParityStatus(rebuilding), {
+      running: true,
+      detail: 'parity sync or disk rebuild 10.0% (recon P)',
+    });
   });
 
   it('refuses text that is not Unraid md status', () => {
-    const linuxMd = 'Personalities : [raid1]\nmd0 : active raid1 sdb1[0] sdc1[1]\n      1953382400 blocks super 1.2 [2/2] [UU]\n\nunused devices: <none>\n';
-    assert.throws(() => parseUnraidParityStatus(linuxMd), (error: unknown) => error instanceof CollectorParseError && /not the status of Unraid's md driver/.test(error.message));
+    const linuxMd =
+      'Personalities : [raid1]\nmd0 : active raid1 sdb1[0] sdc1[1]\n      1953382400 blocks super 1.2 [2/2] [UU]\n\nunused devices: <none>\n';
+    assert.throws(
+      () => parseUnraidParityStatus(linuxMd),
+      (error: unknown) =>
+        error instanceof CollectorParseError && /not the status of Unraid's md driver/.test(error.message),
+    );
   });
 });

@@ -21,8 +21,15 @@ describe('secrets in served configuration versions', () => {
     assert.match(arr, new RegExp(`- WIREGUARD_PRIVATE_KEY=${REDACTED}`));
     assert.match(arr, /- VPN_TYPE=wireguard/);
     assert.ok(!redactSecrets(fixture('compose/proxy-labels.yml')).text.includes('9Zq3xKp7LmN2vB8cR4tY6uW1sE5aD0fGhJ'));
-    assert.ok(!redactSecrets(fixture('compose/pihole-bad-indent.yml')).text.includes('hunter2-pihole-admin'), 'a file that does not parse too');
-    assert.match(redactSecrets(fixture('compose/immich.yml')).text, /POSTGRES_PASSWORD: \$\{DB_PASSWORD\}/, 'a reference reveals nothing');
+    assert.ok(
+      !redactSecrets(fixture('compose/pihole-bad-indent.yml')).text.includes('hunter2-pihole-admin'),
+      'a file that does not parse too',
+    );
+    assert.match(
+      redactSecrets(fixture('compose/immich.yml')).text,
+      /POSTGRES_PASSWORD: \$\{DB_PASSWORD\}/,
+      'a reference reveals nothing',
+    );
   });
 
   test('systemd Environment= with several assignments, quoted or not; _FILE names stay', () => {
@@ -33,9 +40,13 @@ describe('secrets in served configuration versions', () => {
   });
 
   test('env files and credentials in URLs', () => {
-    const env = 'DB_HOST=db\nDB_PASSWORD="s3cr3t value"\nexport API_TOKEN=abc123\nREDIS_URL=redis://default:r3d1s@cache:6379/0\nEMPTY_SECRET=\n';
+    const env =
+      'DB_HOST=db\nDB_PASSWORD="s3cr3t value"\nexport API_TOKEN=abc123\nREDIS_URL=redis://default:r3d1s@cache:6379/0\nEMPTY_SECRET=\n';
     const out = redactSecrets(env);
-    assert.equal(out.text, `DB_HOST=db\nDB_PASSWORD=${REDACTED}\nexport API_TOKEN=${REDACTED}\nREDIS_URL=redis://default:${REDACTED}@cache:6379/0\nEMPTY_SECRET=\n`);
+    assert.equal(
+      out.text,
+      `DB_HOST=db\nDB_PASSWORD=${REDACTED}\nexport API_TOKEN=${REDACTED}\nREDIS_URL=redis://default:${REDACTED}@cache:6379/0\nEMPTY_SECRET=\n`,
+    );
     assert.equal(out.count, 3);
   });
 

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
+import {
+  fixtureReader,
+  fixtureToolScript,
+  fixtureUrl,
+  parseErrorAsserter,
+  schemaCheckedParse,
+} from '../support/collector-fixtures.ts';
 import { type ServicesData, type ServiceUnit, servicesCollector } from '../../domain/collectors/services.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
@@ -28,11 +34,24 @@ function command(name: string, stdout: string, status = 0, stderr = ''): string 
 }
 
 /** Script output around the given unit and unit-file listings. */
-function output(units: string, unitFiles = 'ssh.service enabled enabled', unitsStatus = 0, unitsStderr = '', unitFilesStatus = 0): string {
+function output(
+  units: string,
+  unitFiles = 'ssh.service enabled enabled',
+  unitsStatus = 0,
+  unitsStderr = '',
+  unitFilesStatus = 0,
+): string {
   return (
     command('version', 'systemd 252 (252.30-1~deb12u2)') +
     command('units', units, unitsStatus, unitsStderr) +
-    (unitsStatus === 0 ? command('unit-files', unitFiles, unitFilesStatus, unitFilesStatus === 0 ? '' : 'Failed to list unit files: Access denied') : '') +
+    (unitsStatus === 0
+      ? command(
+          'unit-files',
+          unitFiles,
+          unitFilesStatus,
+          unitFilesStatus === 0 ? '' : 'Failed to list unit files: Access denied',
+        )
+      : '') +
     '@@end\n'
   );
 }
@@ -68,7 +87,10 @@ describe('servicesCollector.parse: Debian 12 (systemd 252)', () => {
   });
 
   it('sorts failed units first, then by name', () => {
-    assert.deepEqual(data.units.slice(0, 4).map((u) => u.name), ['nginx.service', 'restic-backup.service', 'apparmor.service', 'apt-daily-upgrade.service']);
+    assert.deepEqual(
+      data.units.slice(0, 4).map((u) => u.name),
+      ['nginx.service', 'restic-backup.service', 'apparmor.service', 'apt-daily-upgrade.service'],
+    );
     assert.equal(data.units.at(-1)?.name, 'user@1000.service');
   });
 
@@ -81,12 +103,15 @@ describe('servicesCollector.parse: Debian 12 (systemd 252)', () => {
       description: 'A high performance web server and a reverse proxy server',
       enabled: 'enabled',
     });
-    assert.equal(unit(data, 'smartmontools.service').description, 'Self Monitoring and Reporting Technology (SMART) Daemon');
+    assert.equal(
+      unit(data, 'smartmontools.service').description,
+      'Self Monitoring and Reporting Technology (SMART) Daemon',
+    );
     assert.equal(unit(data, 'restic-backup.service').enabled, 'static');
     assert.equal(unit(data, 'ssh.service').sub, 'running');
   });
 
-  it('takes a template instance\'s enablement from its template', () => {
+  it("takes a template instance's enablement from its template", () => {
     assert.equal(unit(data, 'getty@tty1.service').enabled, 'enabled');
     assert.equal(unit(data, 'modprobe@drm.service').enabled, 'static');
     const fsck = unit(data, 'systemd-fsck@dev-disk-by\\x2duuid-5C1A\\x2d3F2B.service');
@@ -116,7 +141,10 @@ describe('servicesCollector.parse: Ubuntu 24.04 (systemd 255)', () => {
     assert.equal(data.units[0]?.name, 'apparmor.service');
     assert.deepEqual(
       [unit(data, 'grafana-server.service'), unit(data, 'fail2ban.service')].map((u) => [u.active, u.sub]),
-      [['activating', 'auto-restart'], ['deactivating', 'stop-sigterm']],
+      [
+        ['activating', 'auto-restart'],
+        ['deactivating', 'stop-sigterm'],
+      ],
     );
   });
 
@@ -154,16 +182,27 @@ describe('servicesCollector.parse: CentOS 7 (systemd 219)', () => {
     assert.equal(unit(data, 'network.service').description, 'LSB: Bring up/down networking');
     const names = data.units.map((u) => u.name);
     assert.deepEqual(names.slice(names.indexOf('network.service'), names.indexOf('network.service') + 4), [
-      'network.service', 'NetworkManager-wait-online.service', 'NetworkManager.service', 'ntpd.service',
+      'network.service',
+      'NetworkManager-wait-online.service',
+      'NetworkManager.service',
+      'ntpd.service',
     ]);
   });
 
   it('reads the ASCII marker outside UTF-8 locales and lines without description', () => {
-    const data2 = parse(output('* cups.service loaded failed failed CUPS Scheduler\n  empty.service loaded active exited', 'cups.service enabled'));
-    assert.deepEqual(data2.units.map((u) => [u.name, u.active, u.description, u.enabled]), [
-      ['cups.service', 'failed', 'CUPS Scheduler', 'enabled'],
-      ['empty.service', 'active', '', null],
-    ]);
+    const data2 = parse(
+      output(
+        '* cups.service loaded failed failed CUPS Scheduler\n  empty.service loaded active exited',
+        'cups.service enabled',
+      ),
+    );
+    assert.deepEqual(
+      data2.units.map((u) => [u.name, u.active, u.description, u.enabled]),
+      [
+        ['cups.service', 'failed', 'CUPS Scheduler', 'enabled'],
+        ['empty.service', 'active', '', null],
+      ],
+    );
   });
 });
 
@@ -184,12 +223,12 @@ describe('servicesCollector.parse: devices without a usable systemd', () => {
   it('reports systemctl on a system not booted with systemd with the reason', () => {
     const data = parse(fixture('not-booted.txt'));
     assert.equal(data.systemd_available, false);
-    assert.equal(data.reason, 'System has not been booted with systemd as init system (PID 1). Can\'t operate.');
+    assert.equal(data.reason, "System has not been booted with systemd as init system (PID 1). Can't operate.");
     assert.equal(data.systemd_version, 252);
     assert.deepEqual(data.units, []);
   });
 
-  it('treats systemd 219\'s D-Bus failure inside a container the same way', () => {
+  it("treats systemd 219's D-Bus failure inside a container the same way", () => {
     const data = parse(output('', '', 1, 'Failed to get D-Bus connection: Operation not permitted'));
     assert.equal(data.systemd_available, false);
     assert.equal(data.reason, 'Failed to get D-Bus connection: Operation not permitted');
@@ -215,10 +254,19 @@ describe('servicesCollector.parse: malformed output and other failures', () => {
   it('rejects an empty unit list, garbage lines and duplicates', () => {
     assertParseError(() => parse(output('')), /listed no service units/);
     assertParseError(() => parse(output('ssh.service loaded')), /unreadable line in systemctl list-units/);
-    assertParseError(() => parse(output('sshd.socket loaded active listening OpenBSD Secure Shell socket')), /unreadable line/);
+    assertParseError(
+      () => parse(output('sshd.socket loaded active listening OpenBSD Secure Shell socket')),
+      /unreadable line/,
+    );
     assertParseError(() => parse(output('ssh.service loaded Active running OpenBSD')), /unreadable line/);
-    assertParseError(() => parse(output('ssh.service loaded active running A\nssh.service loaded active running A')), /listed ssh.service twice/);
-    assertParseError(() => parse(output('ssh.service loaded active running A', 'ssh.service')), /unreadable line in systemctl list-unit-files/);
+    assertParseError(
+      () => parse(output('ssh.service loaded active running A\nssh.service loaded active running A')),
+      /listed ssh.service twice/,
+    );
+    assertParseError(
+      () => parse(output('ssh.service loaded active running A', 'ssh.service')),
+      /unreadable line in systemctl list-unit-files/,
+    );
   });
 });
 
@@ -240,13 +288,20 @@ describe('servicesCollector.command on this machine', () => {
         name: 'systemctl',
         fixturePath: fileURLToPath(fixtureUrl('services', fixtureName)),
         logTo: shellQuote(log),
-        cases: ['--version) section=version ;;', "'list-units '*) section=units ;;", "'list-unit-files '*) section=unit-files ;;"],
+        cases: [
+          '--version) section=version ;;',
+          "'list-units '*) section=units ;;",
+          "'list-unit-files '*) section=unit-files ;;",
+        ],
       }),
     );
     chmodSync(join(dir, 'systemctl'), 0o755);
     return {
       env: { PATH: `${dir}:/usr/bin:/bin` },
-      calls: () => readFileSync(log, 'utf8').split('\n').filter((line) => line !== ''),
+      calls: () =>
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((line) => line !== ''),
     };
   }
 
@@ -258,7 +313,10 @@ describe('servicesCollector.command on this machine', () => {
       assert.equal(data.summary.total, data.units.length);
     } else {
       // No systemctl, or systemctl without systemd as PID 1 (a container): explicit, with the reason.
-      assert.match(data.reason ?? '', /systemctl not found|not been booted with systemd|connect to bus|D-Bus connection/);
+      assert.match(
+        data.reason ?? '',
+        /systemctl not found|not been booted with systemd|connect to bus|D-Bus connection/,
+      );
       assert.deepEqual(data.units, []);
       assert.deepEqual(servicesCollector.columns(data), { total: 0, active: 0, failed: 0, systemd_available: false });
     }
@@ -283,14 +341,20 @@ describe('servicesCollector.command on this machine', () => {
   it('skips the unit files when systemd cannot be reached', () => {
     const systemctl = fakeSystemctl('not-booted.txt');
     assert.equal(runScript(systemctl.env), fixture('not-booted.txt'));
-    assert.deepEqual(systemctl.calls().map((call) => call.split(' ').slice(0, 2).join(' ')), ['systemctl --version', 'systemctl list-units']);
+    assert.deepEqual(
+      systemctl.calls().map((call) => call.split(' ').slice(0, 2).join(' ')),
+      ['systemctl --version', 'systemctl list-units'],
+    );
   });
 });
 
 describe('servicesCollector.schema', () => {
   it('describes every parsed answer (each parse above is checked against it) and rejects a missing or mistyped field', () => {
     const data = parse(fixture('debian12-systemd252.txt'));
-    assert.throws(() => servicesCollector.schema.parse({ ...data, units: data.units.map((u) => ({ ...u, enabled: false })) }), /enabled/);
+    assert.throws(
+      () => servicesCollector.schema.parse({ ...data, units: data.units.map((u) => ({ ...u, enabled: false })) }),
+      /enabled/,
+    );
     assert.throws(() => servicesCollector.schema.parse({ ...data, failed_units: 'none' }), /failed_units/);
   });
 });

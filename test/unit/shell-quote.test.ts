@@ -35,7 +35,10 @@ test('posixShellCommand runs the script under sh whatever the login shell', () =
 });
 
 test('device scripts also look in the sbin and /usr/local directories a short SSH PATH misses', () => {
-  const out = execFileSync('/bin/sh', ['-c', posixShellCommand('printf %s "$PATH"')], { encoding: 'utf8', env: { PATH: '/bin' } });
+  const out = execFileSync('/bin/sh', ['-c', posixShellCommand('printf %s "$PATH"')], {
+    encoding: 'utf8',
+    env: { PATH: '/bin' },
+  });
   assert.ok(out.startsWith('/bin:'), 'the device PATH comes first');
   for (const dir of ['/usr/local/bin', '/usr/sbin', '/sbin']) assert.ok(out.split(':').includes(dir), dir);
 });

@@ -33,8 +33,20 @@ host pi4
 test('concrete hosts become devices with HostName, Port, User and IdentityFile', () => {
   const { hosts, skipped } = parseSshConfig(config);
   assert.deepEqual(hosts, [
-    { hostname: 'nas01', address: '192.168.1.10', port: 2222, username: 'root', identity_file: '~/.ssh/id_ed25519_nas' },
-    { hostname: 'nas01-alias', address: '192.168.1.10', port: 2222, username: 'root', identity_file: '~/.ssh/id_ed25519_nas' },
+    {
+      hostname: 'nas01',
+      address: '192.168.1.10',
+      port: 2222,
+      username: 'root',
+      identity_file: '~/.ssh/id_ed25519_nas',
+    },
+    {
+      hostname: 'nas01-alias',
+      address: '192.168.1.10',
+      port: 2222,
+      username: 'root',
+      identity_file: '~/.ssh/id_ed25519_nas',
+    },
     // First value wins, as in ssh; quoted values keep their spaces.
     { hostname: 'proxmox', address: 'pve.lan', port: 22, username: undefined, identity_file: '/home/me/.ssh/pve key' },
     { hostname: 'pi4', address: 'pi4.local', port: 22, username: undefined, identity_file: undefined },

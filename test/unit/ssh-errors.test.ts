@@ -25,14 +25,22 @@ test('socket errors map to retryable network classes with backoff', () => {
 });
 
 test('ssh2 protocol-level errors are classified by level and message', () => {
-  const auth = Object.assign(new Error('All configured authentication methods failed'), { level: 'client-authentication' });
+  const auth = Object.assign(new Error('All configured authentication methods failed'), {
+    level: 'client-authentication',
+  });
   assert.equal(classifyConnectionError(auth, 'd').code, 'auth_failed');
   assert.equal(classifyConnectionError(auth, 'd').retryable, false);
   const timeout = Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' });
   assert.equal(classifyConnectionError(timeout, 'd').code, 'connection_timeout');
-  assert.equal(classifyConnectionError(new Error('Cannot parse privateKey: Unsupported key format'), 'd').code, 'key_unreadable');
+  assert.equal(
+    classifyConnectionError(new Error('Cannot parse privateKey: Unsupported key format'), 'd').code,
+    'key_unreadable',
+  );
   assert.equal(classifyConnectionError(new Error('Keepalive timeout'), 'd').code, 'connection_lost');
-  assert.equal(classifyConnectionError(new Error('(SSH) Channel open failure: open failed'), 'd').code, 'channel_limit');
+  assert.equal(
+    classifyConnectionError(new Error('(SSH) Channel open failure: open failed'), 'd').code,
+    'channel_limit',
+  );
   assert.equal(classifyConnectionError(new Error('something new'), 'd').code, 'unknown');
 });
 
@@ -42,7 +50,14 @@ test('an already classified error passes through unchanged', () => {
 });
 
 test('identity and credential failures are never retried', () => {
-  for (const code of ['host_key_mismatch', 'auth_failed', 'key_missing', 'key_unreadable', 'parse_error', 'device_not_found'] as const) {
+  for (const code of [
+    'host_key_mismatch',
+    'auth_failed',
+    'key_missing',
+    'key_unreadable',
+    'parse_error',
+    'device_not_found',
+  ] as const) {
     assert.ok(NON_RETRYABLE_DEVICE_ERRORS.includes(code), code);
   }
   for (const code of ['connection_refused', 'connection_lost', 'command_timeout'] as const) {

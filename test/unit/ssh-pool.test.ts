@@ -25,18 +25,35 @@ describe('SSH pool: one connection per device, none left behind', () => {
   let dir: string;
   const pools: SshPool[] = [];
   const newPool = () => {
-    const pool = new SshPool({ logger: createLogger('error', 'ssh-pool-test'), readyTimeoutMs: 10_000, pinStore: { pinIfUnset: async (_id, identity) => identity.fingerprint } });
+    const pool = new SshPool({
+      logger: createLogger('error', 'ssh-pool-test'),
+      readyTimeoutMs: 10_000,
+      pinStore: { pinIfUnset: async (_id, identity) => identity.fingerprint },
+    });
     pools.push(pool);
     return pool;
   };
   const target = (index: number): SshTarget => {
     const device = fleet.devices[index];
     assert.ok(device);
-    return { deviceId: `dev-${index}`, hostname: device.hostname, address: device.address, port: device.port, username: fleet.username, authMethod: 'key', identityFile: fleet.clientKeyPath, pinnedFingerprint: null };
+    return {
+      deviceId: `dev-${index}`,
+      hostname: device.hostname,
+      address: device.address,
+      port: device.port,
+      username: fleet.username,
+      authMethod: 'key',
+      identityFile: fleet.clientKeyPath,
+      pinnedFingerprint: null,
+    };
   };
   /** The device side sees the client's FIN a moment after close: wait for it, bounded. */
   const openConnectionsSettled = (expected: number) =>
-    waitFor(`${expected} open connections on the device side`, () => fleet.stats().openConnections, { until: (n) => n === expected, timeoutMs: 2_000, intervalMs: 20 });
+    waitFor(`${expected} open connections on the device side`, () => fleet.stats().openConnections, {
+      until: (n) => n === expected,
+      timeoutMs: 2_000,
+      intervalMs: 20,
+    });
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'ssh-pool-'));
@@ -51,7 +68,9 @@ describe('SSH pool: one connection per device, none left behind', () => {
   it('commands that arrive together on a device with no connection yet share the one connection', async () => {
     const pool = newPool();
     const before = fleet.stats().connections;
-    const results = await Promise.all(Array.from({ length: 6 }, () => pool.exec(target(0), METRICS, { timeoutMs: 10_000 })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => pool.exec(target(0), METRICS, { timeoutMs: 10_000 })),
+    );
     assert.ok(results.every((r) => r.exitCode === 0));
     assert.equal(fleet.stats().connections - before, 1, 'the device accepted one connection');
     assert.deepEqual(pool.stats().connectsByDevice, { 'dev-0': 1 });
@@ -67,7 +86,10 @@ describe('SSH pool: one connection per device, none left behind', () => {
     const outcomes = await Promise.allSettled(pending);
     for (const outcome of outcomes) {
       assert.equal(outcome.status, 'rejected');
-      assert.ok(outcome.reason instanceof SshError && outcome.reason.code === 'connection_lost', String(outcome.reason));
+      assert.ok(
+        outcome.reason instanceof SshError && outcome.reason.code === 'connection_lost',
+        String(outcome.reason),
+      );
     }
     assert.equal(await openConnectionsSettled(0), 0, 'no socket is left open on any device');
     assert.equal(pool.stats().openConnections, 0);
@@ -87,11 +109,19 @@ describe('SSH pool: one connection per device, none left behind', () => {
     try {
       const port = (silent.address() as net.AddressInfo).port;
       const pending = pool.exec({ ...target(1), deviceId: 'silent', port }, METRICS, { timeoutMs: 10_000 });
-      await waitFor('the pool to connect', () => sockets.size, { until: (n) => n > 0, timeoutMs: 5_000, intervalMs: 10 });
+      await waitFor('the pool to connect', () => sockets.size, {
+        until: (n) => n > 0,
+        timeoutMs: 5_000,
+        intervalMs: 10,
+      });
       assert.equal(sockets.size, 1, 'connected; the handshake waits for the server');
       pool.closeAll();
       await assert.rejects(pending, (err: unknown) => err instanceof SshError && err.code === 'connection_lost');
-      await waitFor('the socket to close', () => sockets.size, { until: (n) => n === 0, timeoutMs: 2_000, intervalMs: 20 });
+      await waitFor('the socket to close', () => sockets.size, {
+        until: (n) => n === 0,
+        timeoutMs: 2_000,
+        intervalMs: 20,
+      });
       assert.equal(sockets.size, 0, 'the socket is closed');
     } finally {
       silent.close();
@@ -102,7 +132,11 @@ describe('SSH pool: one connection per device, none left behind', () => {
     const pool = newPool();
     await pool.exec(target(1), METRICS, { timeoutMs: 10_000 });
     fleet.setFault(fleet.devices[1]!.hostname, { kind: 'refuse' });
-    await waitFor('the dropped connection to be counted', () => pool.stats().disconnects.lost, { until: (n) => n > 0, timeoutMs: 2_000, intervalMs: 20 });
+    await waitFor('the dropped connection to be counted', () => pool.stats().disconnects.lost, {
+      until: (n) => n > 0,
+      timeoutMs: 2_000,
+      intervalMs: 20,
+    });
     fleet.setFault(fleet.devices[1]!.hostname, null);
     assert.deepEqual(pool.stats().disconnects, { idle: 0, command_timeout: 0, replaced: 0, closed: 0, lost: 1 });
     await pool.exec(target(1), METRICS, { timeoutMs: 10_000 });
@@ -116,8 +150,15 @@ describe('SSH pool: one connection per device, none left behind', () => {
     // A device that never answers: the stream stays open until someone closes it.
     fleet.setFault(fleet.devices[2]!.hostname, { kind: 'hang' });
     const execsBefore = fleet.stats().execs;
-    const streaming = pool.stream(target(2), 'inotifywait -m /etc', { onLine: () => undefined, signal: new AbortController().signal });
-    await waitFor('the stream to start on the device', () => fleet.stats().execs, { until: (n) => n !== execsBefore, timeoutMs: 5_000, intervalMs: 20 });
+    const streaming = pool.stream(target(2), 'inotifywait -m /etc', {
+      onLine: () => undefined,
+      signal: new AbortController().signal,
+    });
+    await waitFor('the stream to start on the device', () => fleet.stats().execs, {
+      until: (n) => n !== execsBefore,
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    });
     assert.equal(fleet.stats().openConnections, 1, 'the stream runs on its own connection');
     pool.closeAll();
     await assert.rejects(streaming, (err: unknown) => err instanceof SshError && err.code === 'connection_lost');

@@ -5,8 +5,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { shellQuote } from '../../domain/ssh/quote.ts';
-import { fixtureReader, fixtureToolScript, fixtureUrl, parseErrorAsserter, schemaCheckedParse } from '../support/collector-fixtures.ts';
-import { PACKAGE_LIST_LIMIT, type PendingUpdate, type UpdatesData, updatesCollector } from '../../domain/collectors/updates.ts';
+import {
+  fixtureReader,
+  fixtureToolScript,
+  fixtureUrl,
+  parseErrorAsserter,
+  schemaCheckedParse,
+} from '../support/collector-fixtures.ts';
+import {
+  PACKAGE_LIST_LIMIT,
+  type PendingUpdate,
+  type UpdatesData,
+  updatesCollector,
+} from '../../domain/collectors/updates.ts';
 import { tempDirs } from '../support/temp-dirs.ts';
 
 const fixture = fixtureReader('updates');
@@ -101,13 +112,27 @@ describe('updatesCollector.parse: Debian 12 with security updates and a pending 
     assert.equal(data.upgradable, 11);
     assert.equal(data.security, 6);
     assert.equal(data.packages_truncated, false);
-    assert.deepEqual(updatesCollector.columns(data), { package_manager: 'apt', upgradable: 11, security: 6, reboot_required: true });
+    assert.deepEqual(updatesCollector.columns(data), {
+      package_manager: 'apt',
+      upgradable: 11,
+      security: 6,
+      reboot_required: true,
+    });
   });
 
   it('lists security updates first, then by name', () => {
     assert.deepEqual(names(data), [
-      'bind9-dnsutils', 'bind9-host', 'bind9-libs', 'libssl3', 'linux-image-amd64', 'openssl',
-      'base-files', 'libc-bin', 'libc6', 'postfix', 'tzdata',
+      'bind9-dnsutils',
+      'bind9-host',
+      'bind9-libs',
+      'libssl3',
+      'linux-image-amd64',
+      'openssl',
+      'base-files',
+      'libc-bin',
+      'libc6',
+      'postfix',
+      'tzdata',
     ]);
   });
 
@@ -128,7 +153,10 @@ describe('updatesCollector.parse: Debian 12 with security updates and a pending 
       repository: 'stable-security',
       security: true,
     });
-    assert.deepEqual([pkg(data, 'tzdata').arch, pkg(data, 'tzdata').repository, pkg(data, 'tzdata').security], ['all', 'stable-updates', false]);
+    assert.deepEqual(
+      [pkg(data, 'tzdata').arch, pkg(data, 'tzdata').repository, pkg(data, 'tzdata').security],
+      ['all', 'stable-updates', false],
+    );
   });
 
   it('reports the metadata age and the reboot the kernel update asked for', () => {
@@ -144,7 +172,13 @@ describe('updatesCollector.parse: Ubuntu 24.04', () => {
   it('flags packages available from -updates and -security as security updates', () => {
     assert.equal(data.upgradable, 9);
     assert.equal(data.security, 5);
-    assert.deepEqual(names(data).slice(0, 5), ['libssl3t64', 'linux-generic', 'linux-headers-generic', 'linux-image-generic', 'openssl']);
+    assert.deepEqual(names(data).slice(0, 5), [
+      'libssl3t64',
+      'linux-generic',
+      'linux-headers-generic',
+      'linux-image-generic',
+      'openssl',
+    ]);
     assert.deepEqual(pkg(data, 'libssl3t64'), {
       name: 'libssl3t64',
       arch: 'amd64',
@@ -174,9 +208,15 @@ describe('updatesCollector.parse: Ubuntu 24.04', () => {
       'libc6/noble-infra-security 2.39-0ubuntu8.3+esm1 amd64 [upgradable from: 2.39-0ubuntu8.3]',
     ].join('\n');
     const parsed = parse(aptOutput(listing));
-    assert.deepEqual(parsed.packages.map((p) => [p.name, p.security]), [
-      ['libc6', true], ['libssl3', true], ['openssl', true], ['vim-common', false],
-    ]);
+    assert.deepEqual(
+      parsed.packages.map((p) => [p.name, p.security]),
+      [
+        ['libc6', true],
+        ['libssl3', true],
+        ['openssl', true],
+        ['vim-common', false],
+      ],
+    );
     assert.equal(parsed.security, 3);
   });
 });
@@ -188,7 +228,14 @@ describe('updatesCollector.parse: Proxmox VE 8', () => {
     assert.equal(data.upgradable, 8);
     assert.equal(data.security, 1);
     assert.deepEqual(names(data), [
-      'libexpat1', 'libpve-common-perl', 'libpve-storage-perl', 'proxmox-backup-client', 'proxmox-kernel-6.8', 'pve-manager', 'pve-qemu-kvm', 'qemu-server',
+      'libexpat1',
+      'libpve-common-perl',
+      'libpve-storage-perl',
+      'proxmox-backup-client',
+      'proxmox-kernel-6.8',
+      'pve-manager',
+      'pve-qemu-kvm',
+      'qemu-server',
     ]);
     assert.deepEqual(pkg(data, 'pve-manager'), {
       name: 'pve-manager',
@@ -203,26 +250,28 @@ describe('updatesCollector.parse: Proxmox VE 8', () => {
   it('shows three days old metadata, and no reboot signal without update-notifier or unattended-upgrades', () => {
     assert.equal(data.metadata_age_seconds, 273_600);
     assert.equal(data.reboot_required, null);
-    assert.deepEqual(updatesCollector.columns(data), { package_manager: 'apt', upgradable: 8, security: 1, reboot_required: null });
+    assert.deepEqual(updatesCollector.columns(data), {
+      package_manager: 'apt',
+      upgradable: 8,
+      security: 1,
+      reboot_required: null,
+    });
   });
 });
 
 describe('updatesCollector.parse: an up-to-date Debian and a very long list', () => {
   it('reports zero updates, zero of them security', () => {
     const data = parse(fixture('debian12-up-to-date.txt'));
-    assert.deepEqual(
-      data,
-      {
-        package_manager: 'apt',
-        os: { id: 'debian', version_id: '12', pretty_name: 'Debian GNU/Linux 12 (bookworm)' },
-        upgradable: 0,
-        security: 0,
-        packages: [],
-        packages_truncated: false,
-        metadata_age_seconds: 3_600,
-        reboot_required: false,
-      },
-    );
+    assert.deepEqual(data, {
+      package_manager: 'apt',
+      os: { id: 'debian', version_id: '12', pretty_name: 'Debian GNU/Linux 12 (bookworm)' },
+      upgradable: 0,
+      security: 0,
+      packages: [],
+      packages_truncated: false,
+      metadata_age_seconds: 3_600,
+      reboot_required: false,
+    });
   });
 
   it(`keeps ${PACKAGE_LIST_LIMIT} packages, security ones first, and counts all`, () => {
@@ -252,8 +301,19 @@ describe('updatesCollector.parse: Fedora 40 (dnf)', () => {
     assert.equal(data.upgradable, 13);
     assert.equal(data.security, 8);
     assert.deepEqual(names(data), [
-      'curl', 'kernel', 'kernel-core', 'kernel-modules', 'kernel-modules-core', 'libcurl', 'openssl', 'openssl-libs',
-      'golang-github-prometheus-node-exporter', 'NetworkManager', 'NetworkManager-libnm', 'selinux-policy', 'selinux-policy-targeted',
+      'curl',
+      'kernel',
+      'kernel-core',
+      'kernel-modules',
+      'kernel-modules-core',
+      'libcurl',
+      'openssl',
+      'openssl-libs',
+      'golang-github-prometheus-node-exporter',
+      'NetworkManager',
+      'NetworkManager-libnm',
+      'selinux-policy',
+      'selinux-policy-targeted',
     ]);
     assert.deepEqual(pkg(data, 'openssl-libs'), {
       name: 'openssl-libs',
@@ -286,14 +346,28 @@ describe('updatesCollector.parse: Fedora 40 (dnf)', () => {
 
   it('matches advisories by architecture, and reads dnf 5 advisory tables', () => {
     const checkUpdate = 'glibc.i686      2.39-22.fc40   updates\nglibc.x86_64    2.39-22.fc40   updates';
-    const dnf4 = parse(rpmOutput('dnf', checkUpdate, 'FEDORA-2024-0f1e2d3c4b Important/Sec. glibc-2.39-22.fc40.x86_64'));
-    assert.deepEqual(dnf4.packages.map((p) => [p.arch, p.security]), [['x86_64', true], ['i686', false]]);
+    const dnf4 = parse(
+      rpmOutput('dnf', checkUpdate, 'FEDORA-2024-0f1e2d3c4b Important/Sec. glibc-2.39-22.fc40.x86_64'),
+    );
+    assert.deepEqual(
+      dnf4.packages.map((p) => [p.arch, p.security]),
+      [
+        ['x86_64', true],
+        ['i686', false],
+      ],
+    );
 
-    const dnf5 = parse(rpmOutput('dnf', checkUpdate, [
-      'Name                   Type     Severity  Package                         Issued',
-      'FEDORA-2024-0f1e2d3c4b security Important glibc-2.39-22.fc40.i686          2024-11-12 01:23:45',
-      'FEDORA-2024-9a8b7c6d5e security           glibc-2.39-22.fc40.x86_64        2024-11-13 02:34:56',
-    ].join('\n')));
+    const dnf5 = parse(
+      rpmOutput(
+        'dnf',
+        checkUpdate,
+        [
+          'Name                   Type     Severity  Package                         Issued',
+          'FEDORA-2024-0f1e2d3c4b security Important glibc-2.39-22.fc40.i686          2024-11-12 01:23:45',
+          'FEDORA-2024-9a8b7c6d5e security           glibc-2.39-22.fc40.x86_64        2024-11-13 02:34:56',
+        ].join('\n'),
+      ),
+    );
     assert.equal(dnf5.security, 2);
   });
 
@@ -330,7 +404,13 @@ describe('updatesCollector.parse: Rocky Linux 8 (dnf) and CentOS 7 (yum)', () =>
     assert.ok(data.packages.every((p) => p.security === null));
     // sorted case-insensitively, unlike yum's own listing
     assert.deepEqual(names(data).slice(0, 7), [
-      'bash', 'kernel', 'kernel-tools', 'kernel-tools-libs', 'NetworkManager', 'NetworkManager-dispatcher-routing-rules', 'NetworkManager-libnm',
+      'bash',
+      'kernel',
+      'kernel-tools',
+      'kernel-tools-libs',
+      'NetworkManager',
+      'NetworkManager-dispatcher-routing-rules',
+      'NetworkManager-libnm',
     ]);
     assert.deepEqual(pkg(data, 'NetworkManager-dispatcher-routing-rules'), {
       name: 'NetworkManager-dispatcher-routing-rules',
@@ -341,16 +421,29 @@ describe('updatesCollector.parse: Rocky Linux 8 (dnf) and CentOS 7 (yum)', () =>
       security: null,
     });
     assert.equal(data.metadata_age_seconds, 4_190_400);
-    assert.deepEqual(updatesCollector.columns(data), { package_manager: 'yum', upgradable: 12, security: null, reboot_required: null });
+    assert.deepEqual(updatesCollector.columns(data), {
+      package_manager: 'yum',
+      upgradable: 12,
+      security: null,
+      reboot_required: null,
+    });
   });
 
   it('yum with advisories (EPEL, RHEL): skips its footer and the Security: notes', () => {
-    const data = parse(rpmOutput(
-      'yum',
-      'nagios-common.x86_64    4.4.3-1.el7     epel\nSecurity: kernel-3.10.0-1160.119.1.el7.x86_64 is an installed security update\nbash.x86_64 4.2.46-35.el7_9 updates',
-      'FEDORA-EPEL-2019-d661b588d2 Low/Sec. nagios-common-4.4.3-1.el7.x86_64\nupdateinfo list done',
-    ));
-    assert.deepEqual(data.packages.map((p) => [p.name, p.security]), [['nagios-common', true], ['bash', false]]);
+    const data = parse(
+      rpmOutput(
+        'yum',
+        'nagios-common.x86_64    4.4.3-1.el7     epel\nSecurity: kernel-3.10.0-1160.119.1.el7.x86_64 is an installed security update\nbash.x86_64 4.2.46-35.el7_9 updates',
+        'FEDORA-EPEL-2019-d661b588d2 Low/Sec. nagios-common-4.4.3-1.el7.x86_64\nupdateinfo list done',
+      ),
+    );
+    assert.deepEqual(
+      data.packages.map((p) => [p.name, p.security]),
+      [
+        ['nagios-common', true],
+        ['bash', false],
+      ],
+    );
     assert.equal(data.security, 1);
   });
 });
@@ -362,10 +455,20 @@ describe('updatesCollector.parse: Arch (pacman)', () => {
     assert.equal(data.upgradable, 6);
     assert.equal(data.security, null);
     assert.equal(data.metadata_age_seconds, 0, 'checkupdates synced its own database copy just now');
-    assert.deepEqual(pkg(data, 'linux'), { name: 'linux', current_version: '6.11.6.arch1-1', new_version: '6.11.7.arch1-1', security: null });
+    assert.deepEqual(pkg(data, 'linux'), {
+      name: 'linux',
+      current_version: '6.11.6.arch1-1',
+      new_version: '6.11.7.arch1-1',
+      security: null,
+    });
     assert.equal(pkg(data, 'linux-firmware').new_version, '20241111.b5885ec5-1');
     assert.deepEqual(data.os, { id: 'arch', version_id: null, pretty_name: 'Arch Linux' });
-    assert.deepEqual(updatesCollector.columns(data), { package_manager: 'pacman', upgradable: 6, security: null, reboot_required: null });
+    assert.deepEqual(updatesCollector.columns(data), {
+      package_manager: 'pacman',
+      upgradable: 6,
+      security: null,
+      reboot_required: null,
+    });
   });
 
   it('checkupdates: exit status 2 means nothing to update, 1 is a failure', () => {
@@ -379,23 +482,46 @@ describe('updatesCollector.parse: Arch (pacman)', () => {
 
   it('pacman -Qu: reads ignored packages and the local database age', () => {
     const data = parse(fixture('arch-pacman-qu.txt'));
-    assert.deepEqual(data.packages.map((p) => [p.name, p.current_version, p.new_version]), [
-      ['docker', '1:27.3.1-1', '1:27.3.1-2'],
-      ['linux', '6.11.6.arch1-1', '6.11.7.arch1-1'],
-      ['linux-headers', '6.11.6.arch1-1', '6.11.7.arch1-1'],
-      ['tailscale', '1.76.3-1', '1.76.6-1'],
-    ]);
+    assert.deepEqual(
+      data.packages.map((p) => [p.name, p.current_version, p.new_version]),
+      [
+        ['docker', '1:27.3.1-1', '1:27.3.1-2'],
+        ['linux', '6.11.6.arch1-1', '6.11.7.arch1-1'],
+        ['linux-headers', '6.11.6.arch1-1', '6.11.7.arch1-1'],
+        ['tailscale', '1.76.3-1', '1.76.6-1'],
+      ],
+    );
     assert.equal(data.metadata_age_seconds, 174_180);
   });
 
   it('pacman -Qu: exit 1 without output means nothing to update; with errors or missing databases it fails', () => {
     assert.equal(parse(pacmanOutput(section('pacman-qu', '', 1))).upgradable, 0);
     assertParseError(
-      () => parse(pacmanOutput(section('pacman-qu', '', 1, 'error: failed to initialize alpm library:\n(root: /, dbpath: /var/lib/pacman/)'))),
+      () =>
+        parse(
+          pacmanOutput(
+            section(
+              'pacman-qu',
+              '',
+              1,
+              'error: failed to initialize alpm library:\n(root: /, dbpath: /var/lib/pacman/)',
+            ),
+          ),
+        ),
       /pacman -Qu failed with exit status 1: error: failed to initialize alpm library/,
     );
     assertParseError(
-      () => parse(pacmanOutput(section('pacman-qu', 'tailscale 1.76.3-1 -> 1.76.6-1', 0, "warning: database file for 'extra' does not exist (use '-Sy' to download)"))),
+      () =>
+        parse(
+          pacmanOutput(
+            section(
+              'pacman-qu',
+              'tailscale 1.76.3-1 -> 1.76.6-1',
+              0,
+              "warning: database file for 'extra' does not exist (use '-Sy' to download)",
+            ),
+          ),
+        ),
       /pacman -Qu cannot see every repository: warning: database file for 'extra' does not exist/,
     );
   });
@@ -423,16 +549,35 @@ describe('updatesCollector.parse: Alpine 3.19 (apk)', () => {
 
   it('fails when apk could not read a repository index instead of listing fewer updates', () => {
     assertParseError(
-      () => parse(apkOutput('', 0, 'WARNING: opening from cache https://dl-cdn.alpinelinux.org/alpine/v3.19/main: No such file or directory')),
+      () =>
+        parse(
+          apkOutput(
+            '',
+            0,
+            'WARNING: opening from cache https://dl-cdn.alpinelinux.org/alpine/v3.19/main: No such file or directory',
+          ),
+        ),
       /apk list --upgradable could not read a repository index: WARNING: opening from cache/,
     );
-    assertParseError(() => parse(apkOutput('', 99, 'ERROR: Unable to lock database: Permission denied')), /apk list --upgradable failed with exit status 99: ERROR: Unable to lock database/);
+    assertParseError(
+      () => parse(apkOutput('', 99, 'ERROR: Unable to lock database: Permission denied')),
+      /apk list --upgradable failed with exit status 99: ERROR: Unable to lock database/,
+    );
   });
 
   it('rejects lines it cannot split', () => {
-    assertParseError(() => parse(apkOutput('musl x86_64 {musl} (MIT) [upgradable from: musl-1.2.4-r1]')), /unreadable package in apk list/);
-    assertParseError(() => parse(apkOutput('musl-1.2.4-r2 x86_64 {musl} (MIT) [upgradable from: libc-1.2.4-r1]')), /names a different installed package/);
-    assertParseError(() => parse(apkOutput('musl-1.2.4-r2 x86_64 {musl} (MIT) [installed]')), /unreadable line in apk list/);
+    assertParseError(
+      () => parse(apkOutput('musl x86_64 {musl} (MIT) [upgradable from: musl-1.2.4-r1]')),
+      /unreadable package in apk list/,
+    );
+    assertParseError(
+      () => parse(apkOutput('musl-1.2.4-r2 x86_64 {musl} (MIT) [upgradable from: libc-1.2.4-r1]')),
+      /names a different installed package/,
+    );
+    assertParseError(
+      () => parse(apkOutput('musl-1.2.4-r2 x86_64 {musl} (MIT) [installed]')),
+      /unreadable line in apk list/,
+    );
   });
 });
 
@@ -450,7 +595,12 @@ describe('updatesCollector.parse: devices without a package manager', () => {
       metadata_age_seconds: null,
       reboot_required: null,
     });
-    assert.deepEqual(updatesCollector.columns(data), { package_manager: null, upgradable: 0, security: null, reboot_required: null });
+    assert.deepEqual(updatesCollector.columns(data), {
+      package_manager: null,
+      upgradable: 0,
+      security: null,
+      reboot_required: null,
+    });
   });
 
   it('leaves os null when the device has no os-release', () => {
@@ -465,14 +615,26 @@ describe('updatesCollector.parse: failures and malformed output', () => {
       /dnf --cacheonly check-update failed with exit status 1: Error: Cache-only enabled but no cache for 'fedora'/,
     );
     assertParseError(
-      () => parse(rpmOutput('yum', '', undefined, 1).replace('@@check-update-stderr\n', '@@check-update-stderr\nOne of the configured repositories failed (Unknown)\n')),
+      () =>
+        parse(
+          rpmOutput('yum', '', undefined, 1).replace(
+            '@@check-update-stderr\n',
+            '@@check-update-stderr\nOne of the configured repositories failed (Unknown)\n',
+          ),
+        ),
       /yum -C check-update failed with exit status 1: One of the configured repositories failed/,
     );
   });
 
   it('reports a failing advisory listing and a failing apt', () => {
-    const text = fixture('fedora40-dnf.txt').replace('@@security-status\n0\n@@security-stderr\n', '@@security-status\n1\n@@security-stderr\nError: Unknown argument "--security"\n');
-    assertParseError(() => parse(text), /dnf --cacheonly updateinfo list --security failed with exit status 1: Error: Unknown argument/);
+    const text = fixture('fedora40-dnf.txt').replace(
+      '@@security-status\n0\n@@security-stderr\n',
+      '@@security-status\n1\n@@security-stderr\nError: Unknown argument "--security"\n',
+    );
+    assertParseError(
+      () => parse(text),
+      /dnf --cacheonly updateinfo list --security failed with exit status 1: Error: Unknown argument/,
+    );
     assertParseError(
       () => parse(aptOutput('', 100, 'E: The package lists or status file could not be parsed or opened.')),
       /apt list --upgradable failed with exit status 100: E: The package lists or status file could not be parsed or opened\./,
@@ -484,24 +646,53 @@ describe('updatesCollector.parse: failures and malformed output', () => {
   });
 
   it('rejects rows it cannot read', () => {
-    assertParseError(() => parse(aptOutput('Listing...\nopenssl 3.0.15-1~deb12u1 amd64')), /unreadable line in apt list --upgradable/);
-    assertParseError(() => parse(rpmOutput('dnf', 'kernel.x86_64 6.11.6-200.fc40')), /unreadable package row in dnf --cacheonly check-update/);
+    assertParseError(
+      () => parse(aptOutput('Listing...\nopenssl 3.0.15-1~deb12u1 amd64')),
+      /unreadable line in apt list --upgradable/,
+    );
+    assertParseError(
+      () => parse(rpmOutput('dnf', 'kernel.x86_64 6.11.6-200.fc40')),
+      /unreadable package row in dnf --cacheonly check-update/,
+    );
     assertParseError(() => parse(rpmOutput('dnf', 'kernel 6.11.6-200.fc40 updates')), /unreadable package row/);
     assertParseError(() => parse(rpmOutput('dnf', 'kernel.x86_64 6.11.6 updates')), /unreadable package row/);
-    assertParseError(() => parse(rpmOutput('dnf', 'kernel.x86_64 6.11.6-200.fc40 updates', 'FEDORA-2024-1d5a7b0e8f Important/Sec.')), /unreadable line in dnf --cacheonly updateinfo list --security/);
-    assertParseError(() => parse(pacmanOutput(section('checkupdates', 'linux 6.11.6.arch1-1 6.11.7.arch1-1'))), /unreadable line in checkupdates/);
+    assertParseError(
+      () => parse(rpmOutput('dnf', 'kernel.x86_64 6.11.6-200.fc40 updates', 'FEDORA-2024-1d5a7b0e8f Important/Sec.')),
+      /unreadable line in dnf --cacheonly updateinfo list --security/,
+    );
+    assertParseError(
+      () => parse(pacmanOutput(section('checkupdates', 'linux 6.11.6.arch1-1 6.11.7.arch1-1'))),
+      /unreadable line in checkupdates/,
+    );
   });
 
   it('rejects an unknown manager, an unreadable reboot state and a broken clock', () => {
     assertParseError(() => parse('@@os-release\n\n@@manager\nzypper\n@@end\n'), /unknown package manager "zypper"/);
-    assertParseError(() => parse(aptOutput('Listing...').replace('@@reboot-required\nno\n', '@@reboot-required\nmaybe\n')), /unreadable reboot-required state/);
-    assertParseError(() => parse(aptOutput('Listing...').replace('@@now\n1731916800\n', '@@now\n\n')), /section @@now is empty/);
-    assertParseError(() => parse(aptOutput('Listing...').replace('@@now\n1731916800\n', '@@now\nThu Nov 26\n')), /device time: expected a number/);
+    assertParseError(
+      () => parse(aptOutput('Listing...').replace('@@reboot-required\nno\n', '@@reboot-required\nmaybe\n')),
+      /unreadable reboot-required state/,
+    );
+    assertParseError(
+      () => parse(aptOutput('Listing...').replace('@@now\n1731916800\n', '@@now\n\n')),
+      /section @@now is empty/,
+    );
+    assertParseError(
+      () => parse(aptOutput('Listing...').replace('@@now\n1731916800\n', '@@now\nThu Nov 26\n')),
+      /device time: expected a number/,
+    );
   });
 
   it('reads metadata refreshed after the device clock as fresh, and no marker file as unknown age', () => {
-    assert.equal(parse(aptOutput('Listing...').replace('@@metadata-mtime\n1731913200\n', '@@metadata-mtime\n1731917000\n')).metadata_age_seconds, 0);
-    assert.equal(parse(aptOutput('Listing...').replace('@@metadata-mtime\n1731913200\n', '@@metadata-mtime\n\n')).metadata_age_seconds, null);
+    assert.equal(
+      parse(aptOutput('Listing...').replace('@@metadata-mtime\n1731913200\n', '@@metadata-mtime\n1731917000\n'))
+        .metadata_age_seconds,
+      0,
+    );
+    assert.equal(
+      parse(aptOutput('Listing...').replace('@@metadata-mtime\n1731913200\n', '@@metadata-mtime\n\n'))
+        .metadata_age_seconds,
+      null,
+    );
   });
 });
 
@@ -546,14 +737,20 @@ describe('updatesCollector.command on this machine', () => {
           name: tool.name,
           fixturePath: fileURLToPath(fixtureUrl('updates', tool.fixture)),
           logTo: shellQuote(log),
-          cases: Object.entries(tool.routes).map(([args, sectionName]) => `${shellQuote(args)}) section=${sectionName} ;;`),
+          cases: Object.entries(tool.routes).map(
+            ([args, sectionName]) => `${shellQuote(args)}) section=${sectionName} ;;`,
+          ),
         }),
       );
       chmodSync(join(dir, tool.name), 0o755);
     }
     return {
       env: { PATH: `${dir}:${toolboxDir}` },
-      calls: () => readFileSync(log, 'utf8').split('\n').filter((line) => line !== '').map((line) => line.trimEnd()),
+      calls: () =>
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => line.trimEnd()),
     };
   }
 
@@ -581,7 +778,12 @@ describe('updatesCollector.command on this machine', () => {
       assert.match(data.reason ?? '', /no supported package manager found/);
     } else {
       assert.equal(data.upgradable >= data.packages.length, true);
-      assert.deepEqual(Object.keys(updatesCollector.columns(data)), ['package_manager', 'upgradable', 'security', 'reboot_required']);
+      assert.deepEqual(Object.keys(updatesCollector.columns(data)), [
+        'package_manager',
+        'upgradable',
+        'security',
+        'reboot_required',
+      ]);
     }
   });
 
@@ -593,8 +795,12 @@ describe('updatesCollector.command on this machine', () => {
     assert.equal(data.metadata_age_seconds, null);
   });
 
-  it('apt: lists upgradable packages once, with this machine\'s metadata age and reboot signal', () => {
-    const tools = fakes({ name: 'apt', fixture: 'debian12-security-reboot.txt', routes: { 'list --upgradable': 'apt' } });
+  it("apt: lists upgradable packages once, with this machine's metadata age and reboot signal", () => {
+    const tools = fakes({
+      name: 'apt',
+      fixture: 'debian12-security-reboot.txt',
+      routes: { 'list --upgradable': 'apt' },
+    });
     const data = parse(runScript(tools.env));
     const expected = parse(fixture('debian12-security-reboot.txt'));
     assert.deepEqual(tools.calls(), ['apt list --upgradable']);
@@ -603,7 +809,9 @@ describe('updatesCollector.command on this machine', () => {
     assert.deepEqual(data.packages, expected.packages);
     assert.deepEqual([data.upgradable, data.security], [11, 6]);
     assert.equal(typeof data.metadata_age_seconds, ageOnThisMachine('/var/lib/apt/lists'));
-    const rebootSignal = existsSync('/usr/share/update-notifier/notify-reboot-required') || existsSync('/etc/kernel/postinst.d/unattended-upgrades');
+    const rebootSignal =
+      existsSync('/usr/share/update-notifier/notify-reboot-required') ||
+      existsSync('/etc/kernel/postinst.d/unattended-upgrades');
     assert.equal(data.reboot_required, existsSync('/var/run/reboot-required') ? true : rebootSignal ? false : null);
   });
 
@@ -616,26 +824,40 @@ describe('updatesCollector.command on this machine', () => {
     assert.deepEqual(tools.calls(), ['apt list --upgradable']);
   });
 
-  it('dnf: check-update from the cache only, no advisories asked for without advisory metadata', { skip: !noDnfCache && 'this machine has a dnf cache' }, () => {
-    const tools = fakes({
-      name: 'dnf',
-      fixture: 'fedora40-dnf.txt',
-      routes: { '-q --cacheonly check-update': 'check-update', '-q --cacheonly updateinfo list --security': 'security' },
-    });
-    const data = parse(runScript(tools.env));
-    assert.deepEqual(tools.calls(), ['dnf -q --cacheonly check-update']);
-    assertReadOnly(tools.calls());
-    assert.equal(data.package_manager, 'dnf');
-    assert.equal(data.upgradable, 13);
-    assert.equal(data.security, null);
-    assert.equal(pkg(data, 'golang-github-prometheus-node-exporter').new_version, '1.8.2-1.fc40');
-    assert.equal(data.metadata_age_seconds, null);
-  });
+  it(
+    'dnf: check-update from the cache only, no advisories asked for without advisory metadata',
+    { skip: !noDnfCache && 'this machine has a dnf cache' },
+    () => {
+      const tools = fakes({
+        name: 'dnf',
+        fixture: 'fedora40-dnf.txt',
+        routes: {
+          '-q --cacheonly check-update': 'check-update',
+          '-q --cacheonly updateinfo list --security': 'security',
+        },
+      });
+      const data = parse(runScript(tools.env));
+      assert.deepEqual(tools.calls(), ['dnf -q --cacheonly check-update']);
+      assertReadOnly(tools.calls());
+      assert.equal(data.package_manager, 'dnf');
+      assert.equal(data.upgradable, 13);
+      assert.equal(data.security, null);
+      assert.equal(pkg(data, 'golang-github-prometheus-node-exporter').new_version, '1.8.2-1.fc40');
+      assert.equal(data.metadata_age_seconds, null);
+    },
+  );
 
   it('dnf: a failing check-update is an error and nothing more is asked', () => {
-    const tools = fakes({ name: 'dnf', fixture: 'fedora40-dnf-no-cache.txt', routes: { '-q --cacheonly check-update': 'check-update' } });
+    const tools = fakes({
+      name: 'dnf',
+      fixture: 'fedora40-dnf-no-cache.txt',
+      routes: { '-q --cacheonly check-update': 'check-update' },
+    });
     const stdout = runScript(tools.env);
-    assertParseError(() => parse(stdout), /dnf --cacheonly check-update failed with exit status 1: Error: Cache-only enabled but no cache for 'fedora'/);
+    assertParseError(
+      () => parse(stdout),
+      /dnf --cacheonly check-update failed with exit status 1: Error: Cache-only enabled but no cache for 'fedora'/,
+    );
     assert.deepEqual(tools.calls(), ['dnf -q --cacheonly check-update']);
   });
 
@@ -677,7 +899,10 @@ describe('updatesCollector.command on this machine', () => {
 describe('updatesCollector.schema', () => {
   it('describes every parsed answer (each parse above is checked against it) and rejects a missing or mistyped field', () => {
     const data = parse(fixture('debian12-security-reboot.txt'));
-    assert.throws(() => updatesCollector.schema.parse({ ...data, packages: data.packages.map((p) => ({ ...p, security: 'yes' })) }), /security/);
+    assert.throws(
+      () => updatesCollector.schema.parse({ ...data, packages: data.packages.map((p) => ({ ...p, security: 'yes' })) }),
+      /security/,
+    );
     assert.throws(() => updatesCollector.schema.parse({ ...data, package_manager: 'snap' }), /package_manager/);
   });
 });

@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -70,7 +82,12 @@ const busybox = (extraPath: string[] = [], extra: Record<string, string> = {}): 
 
 function run(script: string, shell: Shell = dash, extraEnv: NodeJS.ProcessEnv = {}, cwd?: string): CommandOutput {
   const args = shell.command === BUSYBOX ? ['sh', '-c', script] : ['-c', script];
-  const result = spawnSync(shell.command, args, { encoding: 'utf8', timeout: 60_000, env: { ...shell.env, ...extraEnv }, cwd });
+  const result = spawnSync(shell.command, args, {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...shell.env, ...extraEnv },
+    cwd,
+  });
   if (result.error) throw result.error;
   return { stdout: result.stdout, stderr: result.stderr, exitCode: result.status };
 }
@@ -158,9 +175,22 @@ describe('discovery', () => {
     const targets = parseDiscovery(output);
     assertWellFormed(targets);
     assert.deepEqual(within(targets, root), expected);
-    assert.deepEqual(readFileSync(dockerArgs, 'utf8').split('\n').filter(Boolean), ['ps', '-a', '--format', '{{.Label "com.docker.compose.project.config_files"}}']);
-    const fileLines = output.stdout.split('@@conf-dirs')[0]?.split('\n').filter((l) => l.startsWith('/')) ?? [];
-    assert.equal(new Set(fileLines).size, fileLines.length, 'a root reached twice (a glob and its literal) is searched once');
+    assert.deepEqual(readFileSync(dockerArgs, 'utf8').split('\n').filter(Boolean), [
+      'ps',
+      '-a',
+      '--format',
+      '{{.Label "com.docker.compose.project.config_files"}}',
+    ]);
+    const fileLines =
+      output.stdout
+        .split('@@conf-dirs')[0]
+        ?.split('\n')
+        .filter((l) => l.startsWith('/')) ?? [];
+    assert.equal(
+      new Set(fileLines).size,
+      fileLines.length,
+      'a root reached twice (a glob and its literal) is searched once',
+    );
   });
 
   it('busybox find, tr and timeout give the same answer', { skip: !HAVE_BUSYBOX && 'no busybox' }, () => {
@@ -172,9 +202,18 @@ describe('discovery', () => {
     const targets = parseDiscovery(run(discoveryScript([userDir, userFile, userMissing])));
     assertWellFormed(targets);
     assert.ok(targets.files.includes(userFile) && targets.files.includes(userMissing));
-    assert.deepEqual(targets.directories.find((d) => d.path === userDir), { path: userDir, patterns: ['*'] });
+    assert.deepEqual(
+      targets.directories.find((d) => d.path === userDir),
+      { path: userDir, patterns: ['*'] },
+    );
     if (existsSync('/etc/systemd/system')) {
-      assert.deepEqual(targets.directories.find((d) => d.path === '/etc/systemd/system')?.patterns, ['*.mount', '*.path', '*.service', '*.socket', '*.timer']);
+      assert.deepEqual(targets.directories.find((d) => d.path === '/etc/systemd/system')?.patterns, [
+        '*.mount',
+        '*.path',
+        '*.service',
+        '*.socket',
+        '*.timer',
+      ]);
     }
   });
 
@@ -199,7 +238,11 @@ describe('discovery', () => {
       '',
     ].join('\n');
     assert.deepEqual(parseDiscovery({ stdout, stderr: '', exitCode: 0 }), {
-      files: ['/config/nginx/proxy-confs/app.subdomain.conf.sample', '/etc/nginx/nginx.conf', '/mnt/user/appdata/app/docker-compose.yml'],
+      files: [
+        '/config/nginx/proxy-confs/app.subdomain.conf.sample',
+        '/etc/nginx/nginx.conf',
+        '/mnt/user/appdata/app/docker-compose.yml',
+      ],
       directories: [
         { path: '/config/nginx/proxy-confs', patterns: ['*.conf'] },
         { path: '/etc/systemd/system', patterns: ['*.mount', '*.path', '*.service', '*.socket', '*.timer'] },
@@ -210,9 +253,23 @@ describe('discovery', () => {
 
   it('a cut or malformed answer is a parse error, never "nothing to watch"', () => {
     const isConfigParseError = (e: unknown) => e instanceof CollectorParseError && e.dataType === 'config';
-    assert.throws(() => parseDiscovery({ stdout: '@@files\n/opt/a/compose.yml\n@@conf-dirs\n', stderr: '', exitCode: null }), isConfigParseError);
-    assert.throws(() => parseDiscovery({ stdout: '@@files\nrelative.yml\n@@conf-dirs\n@@all-dirs\n@@unit-dirs\n@@end\n', stderr: '', exitCode: 0 }), isConfigParseError);
-    assert.throws(() => parseDiscovery({ stdout: '@@files\n@@conf-dirs\n@@end\n', stderr: '', exitCode: 0 }), /all-dirs is missing/);
+    assert.throws(
+      () => parseDiscovery({ stdout: '@@files\n/opt/a/compose.yml\n@@conf-dirs\n', stderr: '', exitCode: null }),
+      isConfigParseError,
+    );
+    assert.throws(
+      () =>
+        parseDiscovery({
+          stdout: '@@files\nrelative.yml\n@@conf-dirs\n@@all-dirs\n@@unit-dirs\n@@end\n',
+          stderr: '',
+          exitCode: 0,
+        }),
+      isConfigParseError,
+    );
+    assert.throws(
+      () => parseDiscovery({ stdout: '@@files\n@@conf-dirs\n@@end\n', stderr: '', exitCode: 0 }),
+      /all-dirs is missing/,
+    );
   });
 
   it('refuses paths a line-based answer cannot carry', () => {
@@ -232,11 +289,15 @@ function processesMentioning(text: string): number[] {
 }
 
 async function waitUntilNoProcessMentions(text: string): Promise<void> {
-  await waitFor(`no process left watching ${text}`, () => spawnSync('pgrep', ['-af', text], { encoding: 'utf8', timeout: 10_000 }).stdout, {
-    until: (left) => left === '',
-    timeoutMs: TIMEOUT_MS,
-    intervalMs: 50,
-  });
+  await waitFor(
+    `no process left watching ${text}`,
+    () => spawnSync('pgrep', ['-af', text], { encoding: 'utf8', timeout: 10_000 }).stdout,
+    {
+      until: (left) => left === '',
+      timeoutMs: TIMEOUT_MS,
+      intervalMs: 50,
+    },
+  );
 }
 
 /** A running watch script, as the activity sees it: parsed stdout lines, stdin as the channel. */
@@ -256,7 +317,11 @@ class WatchSession {
   }
 
   static start(script: string, shell: Shell = dash): WatchSession {
-    return new WatchSession(shell.command, shell.command === BUSYBOX ? ['sh', '-c', script] : ['-c', script], shell.env);
+    return new WatchSession(
+      shell.command,
+      shell.command === BUSYBOX ? ['sh', '-c', script] : ['-c', script],
+      shell.env,
+    );
   }
 
   /** Index of the first line from `from` on that satisfies `predicate`. */
@@ -270,11 +335,17 @@ class WatchSession {
       this.listeners.add(check);
       check();
     });
-    return withDeadline(found, TIMEOUT_MS, `${what}; lines so far: ${JSON.stringify(this.lines)}`).finally(() => this.listeners.delete(check));
+    return withDeadline(found, TIMEOUT_MS, `${what}; lines so far: ${JSON.stringify(this.lines)}`).finally(() =>
+      this.listeners.delete(check),
+    );
   }
 
   waitForEvent(event: string, path: string, from = 0): Promise<number> {
-    return this.waitFor((l) => l.type === 'event' && l.events.includes(event) && l.path === path, `${event} ${path}`, from);
+    return this.waitFor(
+      (l) => l.type === 'event' && l.events.includes(event) && l.path === path,
+      `${event} ${path}`,
+      from,
+    );
   }
 
   /** The channel closes: stdin ends. */
@@ -334,7 +405,9 @@ describe('the watch', { skip: !HAVE_INOTIFYWAIT && 'inotifywait is not installed
         await session.waitForEvent('MOVED_FROM', b, seen + 1);
 
         const all = events(session.lines);
-        const relevant = all.filter((e) => !isDirectoryEvent(e.events) && isWatchedFile(targets, e.path)).map((e) => [e.events.join(','), e.path]);
+        const relevant = all
+          .filter((e) => !isDirectoryEvent(e.events) && isWatchedFile(targets, e.path))
+          .map((e) => [e.events.join(','), e.path]);
         assert.deepEqual(relevant, [
           ['CREATE', a],
           ['CLOSE_WRITE,CLOSE', a],
@@ -365,7 +438,10 @@ describe('the watch', { skip: !HAVE_INOTIFYWAIT && 'inotifywait is not installed
 
     it(`${shell.name}: a TERM to the script stops inotifywait at once`, async () => {
       const root = mkdtempSync(join(base, 'term-'));
-      const session = WatchSession.start(watchScript({ files: [], directories: [{ path: root, patterns: ['*'] }] }), shell);
+      const session = WatchSession.start(
+        watchScript({ files: [], directories: [{ path: root, patterns: ['*'] }] }),
+        shell,
+      );
       try {
         await session.waitFor((l) => l.type === 'ready', 'Watches established.');
         session.signal('SIGTERM');
@@ -379,7 +455,10 @@ describe('the watch', { skip: !HAVE_INOTIFYWAIT && 'inotifywait is not installed
 
     it(`${shell.name}: inotifywait ending by itself is reported, and the script then ends with the channel`, async () => {
       const root = mkdtempSync(join(base, 'exited-'));
-      const session = WatchSession.start(watchScript({ files: [], directories: [{ path: root, patterns: ['*'] }] }), shell);
+      const session = WatchSession.start(
+        watchScript({ files: [], directories: [{ path: root, patterns: ['*'] }] }),
+        shell,
+      );
       try {
         await session.waitFor((l) => l.type === 'ready', 'Watches established.');
         const [pid, ...others] = processesMentioning(`^inotifywait .*${root}`);
@@ -388,7 +467,10 @@ describe('the watch', { skip: !HAVE_INOTIFYWAIT && 'inotifywait is not installed
         const index = await session.waitFor((l) => l.type === 'exited', '@@exited');
         assert.deepEqual(session.lines[index], { type: 'exited', status: 137 });
         session.closeChannel();
-        assert.deepEqual(await withDeadline(session.closed, TIMEOUT_MS, 'the script ending after @@exited'), { code: 0, signal: null });
+        assert.deepEqual(await withDeadline(session.closed, TIMEOUT_MS, 'the script ending after @@exited'), {
+          code: 0,
+          signal: null,
+        });
         await waitUntilNoProcessMentions(root);
       } finally {
         session.cleanup(root);
@@ -396,33 +478,47 @@ describe('the watch', { skip: !HAVE_INOTIFYWAIT && 'inotifywait is not installed
     });
   }
 
-  it('an unprivileged user skips a directory it cannot read and watches the rest', { skip: !IS_ROOT && 'needs root to switch to nobody' }, async () => {
-    const root = mkdtempSync(join(base, 'nobody-'));
-    chmodSync(root, 0o755);
-    const open = dir(join(root, 'open'));
-    const closed = dir(join(root, 'closed'));
-    chmodSync(closed, 0o700);
-    const targets: WatchTargets = { files: [], directories: [{ path: closed, patterns: ['*'] }, { path: open, patterns: ['*'] }] };
-    const session = new WatchSession('su', ['-s', '/bin/sh', 'nobody', '-c', watchScript(targets)]);
-    try {
-      await session.waitFor((l) => l.type === 'ready', 'Watches established.');
-      writeFileSync(join(open, 'app.conf'), 'x\n');
-      await session.waitForEvent('CLOSE_WRITE', join(open, 'app.conf'));
-      assert.ok(!session.lines.some((l) => l.type === 'error'), JSON.stringify(session.lines));
-      session.closeChannel();
-      await withDeadline(session.closed, TIMEOUT_MS, 'su ending after stdin closed');
-      await waitUntilNoProcessMentions(root);
-    } finally {
-      session.cleanup(root);
-    }
-  });
+  it(
+    'an unprivileged user skips a directory it cannot read and watches the rest',
+    { skip: !IS_ROOT && 'needs root to switch to nobody' },
+    async () => {
+      const root = mkdtempSync(join(base, 'nobody-'));
+      chmodSync(root, 0o755);
+      const open = dir(join(root, 'open'));
+      const closed = dir(join(root, 'closed'));
+      chmodSync(closed, 0o700);
+      const targets: WatchTargets = {
+        files: [],
+        directories: [
+          { path: closed, patterns: ['*'] },
+          { path: open, patterns: ['*'] },
+        ],
+      };
+      const session = new WatchSession('su', ['-s', '/bin/sh', 'nobody', '-c', watchScript(targets)]);
+      try {
+        await session.waitFor((l) => l.type === 'ready', 'Watches established.');
+        writeFileSync(join(open, 'app.conf'), 'x\n');
+        await session.waitForEvent('CLOSE_WRITE', join(open, 'app.conf'));
+        assert.ok(!session.lines.some((l) => l.type === 'error'), JSON.stringify(session.lines));
+        session.closeChannel();
+        await withDeadline(session.closed, TIMEOUT_MS, 'su ending after stdin closed');
+        await waitUntilNoProcessMentions(root);
+      } finally {
+        session.cleanup(root);
+      }
+    },
+  );
 
   it('says so when no directory exists, or inotifywait is missing', () => {
     const missing = join(base, 'does-not-exist');
-    const noDirs = run(watchScript({ files: [join(missing, 'compose.yml')], directories: [{ path: missing, patterns: ['*'] }] }));
+    const noDirs = run(
+      watchScript({ files: [join(missing, 'compose.yml')], directories: [{ path: missing, patterns: ['*'] }] }),
+    );
     assert.deepEqual(noDirs.stdout.split('\n').filter(Boolean).map(parseWatchLine), [{ type: 'no_directories' }]);
     const emptyPath = dir(join(base, 'empty-path'));
-    const noTool = run(watchScript({ files: [], directories: [{ path: base, patterns: ['*'] }] }), dash, { PATH: emptyPath });
+    const noTool = run(watchScript({ files: [], directories: [{ path: base, patterns: ['*'] }] }), dash, {
+      PATH: emptyPath,
+    });
     assert.deepEqual(noTool.stdout.split('\n').filter(Boolean).map(parseWatchLine), [{ type: 'no_inotifywait' }]);
   });
 });
@@ -431,9 +527,21 @@ describe('watch lines and what they concern', () => {
   it('parses every kind of line inotifywait and the script print', () => {
     assert.deepEqual(parseWatchLine('Watches established.'), { type: 'ready' });
     assert.deepEqual(parseWatchLine('Setting up watches.'), { type: 'other', text: 'Setting up watches.' });
-    assert.deepEqual(parseWatchLine('CLOSE_WRITE,CLOSE|/opt/app/docker-compose.yml\r'), { type: 'event', events: ['CLOSE_WRITE', 'CLOSE'], path: '/opt/app/docker-compose.yml' });
-    assert.deepEqual(parseWatchLine('MOVED_TO|/srv/a|b c.conf'), { type: 'event', events: ['MOVED_TO'], path: '/srv/a|b c.conf' });
-    assert.deepEqual(parseWatchLine('CREATE,ISDIR|/etc/nginx/conf.d/new'), { type: 'event', events: ['CREATE', 'ISDIR'], path: '/etc/nginx/conf.d/new' });
+    assert.deepEqual(parseWatchLine('CLOSE_WRITE,CLOSE|/opt/app/docker-compose.yml\r'), {
+      type: 'event',
+      events: ['CLOSE_WRITE', 'CLOSE'],
+      path: '/opt/app/docker-compose.yml',
+    });
+    assert.deepEqual(parseWatchLine('MOVED_TO|/srv/a|b c.conf'), {
+      type: 'event',
+      events: ['MOVED_TO'],
+      path: '/srv/a|b c.conf',
+    });
+    assert.deepEqual(parseWatchLine('CREATE,ISDIR|/etc/nginx/conf.d/new'), {
+      type: 'event',
+      events: ['CREATE', 'ISDIR'],
+      path: '/etc/nginx/conf.d/new',
+    });
     assert.deepEqual(parseWatchLine('@@exited 1'), { type: 'exited', status: 1 });
     assert.deepEqual(parseWatchLine('@@no-inotifywait'), { type: 'no_inotifywait' });
     assert.deepEqual(parseWatchLine('@@no-directories'), { type: 'no_directories' });
@@ -443,12 +551,18 @@ describe('watch lines and what they concern', () => {
       limitReached: true,
       permissionDenied: false,
     });
-    assert.deepEqual(parseWatchLine("Please increase the amount of inotify watches allowed per user via `/proc/sys/fs/inotify/max_user_watches'."), {
-      type: 'error',
-      message: "Please increase the amount of inotify watches allowed per user via `/proc/sys/fs/inotify/max_user_watches'.",
-      limitReached: true,
-      permissionDenied: false,
-    });
+    assert.deepEqual(
+      parseWatchLine(
+        "Please increase the amount of inotify watches allowed per user via `/proc/sys/fs/inotify/max_user_watches'.",
+      ),
+      {
+        type: 'error',
+        message:
+          "Please increase the amount of inotify watches allowed per user via `/proc/sys/fs/inotify/max_user_watches'.",
+        limitReached: true,
+        permissionDenied: false,
+      },
+    );
     assert.deepEqual(parseWatchLine("Couldn't watch /srv/private: Permission denied"), {
       type: 'error',
       message: "Couldn't watch /srv/private: Permission denied",
@@ -462,7 +576,10 @@ describe('watch lines and what they concern', () => {
       permissionDenied: false,
     });
     assert.equal(parseWatchLine("Couldn't initialize inotify: Too many open files").type, 'error');
-    assert.deepEqual(parseWatchLine('sh: 1: inotifywait: not found'), { type: 'other', text: 'sh: 1: inotifywait: not found' });
+    assert.deepEqual(parseWatchLine('sh: 1: inotifywait: not found'), {
+      type: 'other',
+      text: 'sh: 1: inotifywait: not found',
+    });
   });
 
   it('tells watched files from temporary files, other files and directories', () => {
@@ -506,8 +623,14 @@ describe('watch lines and what they concern', () => {
   });
 
   it('refuses patterns whose meaning shells and the event filter could not share', () => {
-    assert.throws(() => watchScript({ files: [], directories: [{ path: '/srv', patterns: ['[[:alpha:]]*'] }] }), /bracket/);
-    assert.throws(() => hashScanScript({ files: [], directories: [{ path: '/srv', patterns: ['sub/*.conf'] }] }), /not a file name pattern/);
+    assert.throws(
+      () => watchScript({ files: [], directories: [{ path: '/srv', patterns: ['[[:alpha:]]*'] }] }),
+      /bracket/,
+    );
+    assert.throws(
+      () => hashScanScript({ files: [], directories: [{ path: '/srv', patterns: ['sub/*.conf'] }] }),
+      /not a file name pattern/,
+    );
     assert.throws(() => watchScript({ files: ['compose.yml'], directories: [] }), /not a watchable path/);
   });
 });
@@ -568,28 +691,44 @@ describe('the hash scan', () => {
     assert.deepEqual(sortedEntries(parseHashScan(run(hashScanScript(targets), busybox(), {}, root))), [...expected]);
   });
 
-  it('an unreadable file is reported, not hashed, and does not fail the scan', { skip: !IS_ROOT && 'needs root to switch to nobody' }, () => {
-    const secret = write(join(confs, 'secret.conf'), 'password\n');
-    chmodSync(secret, 0o000);
-    try {
-      const output = runAsNobody(hashScanScript(targets), root);
-      const result = parseHashScanResult(output);
-      assert.deepEqual(result.unreadable, [secret]);
-      assert.deepEqual(sortedEntries(result.hashes), [...expected]);
-    } finally {
-      rmSync(secret);
-    }
-  });
+  it(
+    'an unreadable file is reported, not hashed, and does not fail the scan',
+    { skip: !IS_ROOT && 'needs root to switch to nobody' },
+    () => {
+      const secret = write(join(confs, 'secret.conf'), 'password\n');
+      chmodSync(secret, 0o000);
+      try {
+        const output = runAsNobody(hashScanScript(targets), root);
+        const result = parseHashScanResult(output);
+        assert.deepEqual(result.unreadable, [secret]);
+        assert.deepEqual(sortedEntries(result.hashes), [...expected]);
+      } finally {
+        rmSync(secret);
+      }
+    },
+  );
 
   it('parses a recorded busybox answer, and refuses a cut or foreign one', () => {
     const hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
     const stdout = `@@hashes\n${hash} /etc/nginx/nginx.conf\nunreadable /etc/nginx/conf.d/secret.conf\n${hash} /srv/a b.conf\n@@end\n`;
     const output = { stdout, stderr: '', exitCode: 0 };
-    assert.deepEqual([...parseHashScan(output)], [['/etc/nginx/nginx.conf', hash], ['/srv/a b.conf', hash]]);
+    assert.deepEqual(
+      [...parseHashScan(output)],
+      [
+        ['/etc/nginx/nginx.conf', hash],
+        ['/srv/a b.conf', hash],
+      ],
+    );
     assert.deepEqual(parseHashScanUnreadable(output), ['/etc/nginx/conf.d/secret.conf']);
     const isConfigParseError = (e: unknown) => e instanceof CollectorParseError && e.dataType === 'config';
-    assert.throws(() => parseHashScan({ stdout: `@@hashes\n${hash} /etc/nginx/nginx.conf\n`, stderr: '', exitCode: null }), isConfigParseError);
-    assert.throws(() => parseHashScan({ stdout: `@@hashes\n\\${hash}  /srv/back\\\\slash\n@@end\n`, stderr: '', exitCode: 0 }), isConfigParseError);
+    assert.throws(
+      () => parseHashScan({ stdout: `@@hashes\n${hash} /etc/nginx/nginx.conf\n`, stderr: '', exitCode: null }),
+      isConfigParseError,
+    );
+    assert.throws(
+      () => parseHashScan({ stdout: `@@hashes\n\\${hash}  /srv/back\\\\slash\n@@end\n`, stderr: '', exitCode: 0 }),
+      isConfigParseError,
+    );
     assert.throws(() => parseHashScan({ stdout: '@@end\n', stderr: '', exitCode: 0 }), isConfigParseError);
   });
 });

@@ -16,16 +16,22 @@ describe('the workflow bundle', () => {
   const temp = tempDirs();
 
   test('carries neither zod nor the sources in its source map, and still maps every module', async () => {
-  const file = path.join(temp('bundle'), 'workflow-bundle.js');
-  await writeWorkflowBundle(file);
-  const code = readFileSync(file, 'utf8');
-  const map = inlineSourceMap(code);
-  // Every worker's workflow isolate compiles what the bundle holds: schema validation has no place there.
-  assert.deepEqual(map.sources.filter((s) => s.includes('node_modules/zod/')), []);
-  assert.equal(map.sourcesContent, undefined);
-  assert.ok(map.sources.some((s) => s.endsWith('workflows/operation.ts') || s.endsWith('workflows/operation.js')), 'workflow sources are still mapped');
-  assert.ok(map.mappings.length > 10_000);
-});
+    const file = path.join(temp('bundle'), 'workflow-bundle.js');
+    await writeWorkflowBundle(file);
+    const code = readFileSync(file, 'utf8');
+    const map = inlineSourceMap(code);
+    // Every worker's workflow isolate compiles what the bundle holds: schema validation has no place there.
+    assert.deepEqual(
+      map.sources.filter((s) => s.includes('node_modules/zod/')),
+      [],
+    );
+    assert.equal(map.sourcesContent, undefined);
+    assert.ok(
+      map.sources.some((s) => s.endsWith('workflows/operation.ts') || s.endsWith('workflows/operation.js')),
+      'workflow sources are still mapped',
+    );
+    assert.ok(map.mappings.length > 10_000);
+  });
 });
 
 test('withoutEmbeddedSources keeps the code and the mappings and refuses a bundle without an inline map', () => {

@@ -7,15 +7,34 @@ import type { CollectionFailure, CollectionInput, CollectionResult } from '../..
 import { uniqueName, workflowBundle } from '../support/stack.ts';
 import { useWorkflowServer } from '../support/workflow-server.ts';
 
-const input: CollectionInput = { hostname: 'nas01', dataType: 'metrics', trigger: 'api', forceRefresh: true, correlationId: 'c-1' };
-const result: CollectionResult = { hostname: 'nas01', dataType: 'metrics', snapshotId: '7', collectedAt: '2026-11-25T10:00:00.000Z', durationMs: 12, data: { ok: true }, capabilitiesChanged: false };
+const input: CollectionInput = {
+  hostname: 'nas01',
+  dataType: 'metrics',
+  trigger: 'api',
+  forceRefresh: true,
+  correlationId: 'c-1',
+};
+const result: CollectionResult = {
+  hostname: 'nas01',
+  dataType: 'metrics',
+  snapshotId: '7',
+  collectedAt: '2026-11-25T10:00:00.000Z',
+  durationMs: 12,
+  data: { ok: true },
+  capabilitiesChanged: false,
+};
 
 describe('collectWorkflow on the real dev server (mocked activities)', () => {
   const server = useWorkflowServer();
 
   async function withWorker<T>(activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T> {
     const taskQueue = uniqueName('wf');
-    const worker = await Worker.create({ connection: server.native, taskQueue, workflowBundle: workflowBundle(), activities });
+    const worker = await Worker.create({
+      connection: server.native,
+      taskQueue,
+      workflowBundle: workflowBundle(),
+      activities,
+    });
     return worker.runUntil(fn(taskQueue));
   }
 
@@ -28,14 +47,19 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
         recordCollectionFailure: async (f: CollectionFailure) => void failures.push(f),
         syncDeviceSchedules: async (hostname: string) => void synced.push(hostname),
       },
-      (taskQueue) => server.client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }),
+      (taskQueue) =>
+        server.client.workflow.execute('collectWorkflow', {
+          taskQueue,
+          workflowId: uniqueName('collect'),
+          args: [input],
+        }),
     );
     assert.deepEqual(out, result);
     assert.equal(failures.length, 0);
     assert.deepEqual(synced, [], 'capabilities unchanged: schedules left alone');
   });
 
-  test('an answer that changes the device\'s capabilities re-syncs its schedules', async () => {
+  test("an answer that changes the device's capabilities re-syncs its schedules", async () => {
     const synced: string[] = [];
     const changed = { ...result, dataType: 'capabilities', capabilitiesChanged: true };
     const out = await withWorker(
@@ -44,7 +68,12 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
         recordCollectionFailure: async () => assert.fail('no failure expected'),
         syncDeviceSchedules: async (hostname: string) => void synced.push(hostname),
       },
-      (taskQueue) => server.client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [{ ...input, dataType: 'capabilities' }] }),
+      (taskQueue) =>
+        server.client.workflow.execute('collectWorkflow', {
+          taskQueue,
+          workflowId: uniqueName('collect'),
+          args: [{ ...input, dataType: 'capabilities' }],
+        }),
     );
     assert.deepEqual(out, changed);
     assert.deepEqual(synced, ['nas01']);
@@ -57,12 +86,18 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
       {
         collect: async () => {
           calls++;
-          throw ApplicationFailure.create({ type: 'host_key_mismatch', message: 'host key changed', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: 'host_key_mismatch',
+            message: 'host key changed',
+            nonRetryable: true,
+          });
         },
         recordCollectionFailure: async (f: CollectionFailure) => void failures.push(f),
       },
       async (taskQueue) => {
-        const err = await server.client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }).catch((e: unknown) => e);
+        const err = await server.client.workflow
+          .execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] })
+          .catch((e: unknown) => e);
         assert.ok(err instanceof WorkflowFailedError);
         assert.ok(err.cause instanceof ApplicationFailure);
         assert.equal(err.cause.type, 'host_key_mismatch');
@@ -78,19 +113,33 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
     const err = await withWorker(
       {
         collect: async () => {
-          throw ApplicationFailure.create({ type: 'host_key_mismatch', message: 'host key changed', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: 'host_key_mismatch',
+            message: 'host key changed',
+            nonRetryable: true,
+          });
         },
         // Non-retryable here only to skip the ten attempts the real policy makes.
         recordCollectionFailure: async () => {
-          throw ApplicationFailure.create({ type: 'internal_error', message: 'connect ECONNREFUSED 127.0.0.1:5432', nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: 'internal_error',
+            message: 'connect ECONNREFUSED 127.0.0.1:5432',
+            nonRetryable: true,
+          });
         },
       },
-      (taskQueue) => server.client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }).catch((e: unknown) => e),
+      (taskQueue) =>
+        server.client.workflow
+          .execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] })
+          .catch((e: unknown) => e),
     );
     assert.ok(err instanceof WorkflowFailedError);
     assert.ok(err.cause instanceof ApplicationFailure);
     assert.equal(err.cause.type, 'host_key_mismatch');
-    assert.equal(err.cause.message, 'host key changed (not recorded in the audit log: connect ECONNREFUSED 127.0.0.1:5432)');
+    assert.equal(
+      err.cause.message,
+      'host key changed (not recorded in the audit log: connect ECONNREFUSED 127.0.0.1:5432)',
+    );
   });
 
   test('a retryable error is retried with its own backoff and the collection then succeeds', async () => {
@@ -99,12 +148,23 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
       {
         collect: async () => {
           calls++;
-          if (calls < 3) throw ApplicationFailure.create({ type: 'connection_lost', message: 'reset', nonRetryable: false, nextRetryDelay: 50 });
+          if (calls < 3)
+            throw ApplicationFailure.create({
+              type: 'connection_lost',
+              message: 'reset',
+              nonRetryable: false,
+              nextRetryDelay: 50,
+            });
           return result;
         },
         recordCollectionFailure: async () => assert.fail('no failure expected'),
       },
-      (taskQueue) => server.client.workflow.execute('collectWorkflow', { taskQueue, workflowId: uniqueName('collect'), args: [input] }),
+      (taskQueue) =>
+        server.client.workflow.execute('collectWorkflow', {
+          taskQueue,
+          workflowId: uniqueName('collect'),
+          args: [input],
+        }),
     );
     assert.equal(calls, 3);
     assert.deepEqual(out, result);
@@ -125,7 +185,12 @@ describe('collectWorkflow on the real dev server (mocked activities)', () => {
       },
       async (taskQueue) => {
         const workflowId = uniqueName('collect');
-        const opts = { taskQueue, workflowId, args: [input] as [CollectionInput], workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING };
+        const opts = {
+          taskQueue,
+          workflowId,
+          args: [input] as [CollectionInput],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        };
         const first = await server.client.workflow.start('collectWorkflow', opts);
         const second = await server.client.workflow.start('collectWorkflow', opts);
         assert.equal(second.firstExecutionRunId, first.firstExecutionRunId);

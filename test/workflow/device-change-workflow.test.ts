@@ -27,16 +27,35 @@ describe('deviceChangeWorkflow on the real dev server (mocked activities)', () =
           return applied;
         },
         syncDeviceSchedules: async (hostname: string) => void steps.push(`schedules ${hostname}`),
-        syncConfigWatcher: async (input: SyncWatcherInput) => void steps.push(`watcher ${input.hostname}${input.reconnect ? ' reconnect' : ''}`),
+        syncConfigWatcher: async (input: SyncWatcherInput) =>
+          void steps.push(`watcher ${input.hostname}${input.reconnect ? ' reconnect' : ''}`),
         startDetection: async (hostname: string) => void steps.push(`detect ${hostname}`),
       },
     });
     const input: DeviceChangeInput = { change, requestedBy: SYSTEM_PRINCIPAL, trigger: 'system', correlationId: null };
-    const result = await worker.runUntil(server.client.workflow.execute('deviceChangeWorkflow', { taskQueue, workflowId: uniqueName('device-change'), args: [input] }));
+    const result = await worker.runUntil(
+      server.client.workflow.execute('deviceChangeWorkflow', {
+        taskQueue,
+        workflowId: uniqueName('device-change'),
+        args: [input],
+      }),
+    );
     return { result, steps };
   }
 
-  const device = { hostname: 'nas01', address: '10.0.0.5', port: 22, username: 'root', auth_method: 'agent' as const, identity_file: null, device_type: 'linux' as const, tags: [], location: null, description: null, monitoring_enabled: true };
+  const device = {
+    hostname: 'nas01',
+    address: '10.0.0.5',
+    port: 22,
+    username: 'root',
+    auth_method: 'agent' as const,
+    identity_file: null,
+    device_type: 'linux' as const,
+    tags: [],
+    location: null,
+    description: null,
+    monitoring_enabled: true,
+  };
 
   test('a new device: the row, then its schedules, its watcher and detection, in that order', async () => {
     const { result, steps } = await run({ kind: 'create', device }, { outcome: 'applied', device: view });
@@ -45,16 +64,27 @@ describe('deviceChangeWorkflow on the real dev server (mocked activities)', () =
   });
 
   test('a refused change does nothing else', async () => {
-    const refused: DeviceChangeResult = { outcome: 'refused', code: 'conflict', httpStatus: 409, message: 'device nas01 already exists' };
+    const refused: DeviceChangeResult = {
+      outcome: 'refused',
+      code: 'conflict',
+      httpStatus: 409,
+      message: 'device nas01 already exists',
+    };
     const { result, steps } = await run({ kind: 'create', device }, refused);
     assert.deepEqual(result, refused);
     assert.deepEqual(steps, ['apply create']);
   });
 
   test('an edit detects again and reconnects the watcher only when the device is reached differently', async () => {
-    const located = await run({ kind: 'update', hostname: 'nas01', patch: { location: 'rack 2' } }, { outcome: 'applied', device: view });
+    const located = await run(
+      { kind: 'update', hostname: 'nas01', patch: { location: 'rack 2' } },
+      { outcome: 'applied', device: view },
+    );
     assert.deepEqual(located.steps, ['apply update', 'schedules nas01', 'watcher nas01']);
-    const moved = await run({ kind: 'update', hostname: 'nas01', patch: { address: '10.0.0.6' } }, { outcome: 'applied', device: view });
+    const moved = await run(
+      { kind: 'update', hostname: 'nas01', patch: { address: '10.0.0.6' } },
+      { outcome: 'applied', device: view },
+    );
     assert.deepEqual(moved.steps, ['apply update', 'schedules nas01', 'watcher nas01 reconnect', 'detect nas01']);
   });
 

@@ -28,19 +28,51 @@ const destructiveAssessment: RiskAssessment = {
   confirmation_phrase: PHRASE,
   blocked_reason: null,
 };
-const safeAssessment: RiskAssessment = { ...destructiveAssessment, destructive: false, risk_level: 'NONE', categories: [], confirmation_phrase: null };
-const result: CommandResult = { exit_code: 0, signal: null, stdout: 'ok\n', stderr: '', stdout_truncated: false, stderr_truncated: false, output_limit_bytes: 262144, duration_ms: 3 };
+const safeAssessment: RiskAssessment = {
+  ...destructiveAssessment,
+  destructive: false,
+  risk_level: 'NONE',
+  categories: [],
+  confirmation_phrase: null,
+};
+const result: CommandResult = {
+  exit_code: 0,
+  signal: null,
+  stdout: 'ok\n',
+  stderr: '',
+  stdout_truncated: false,
+  stderr_truncated: false,
+  output_limit_bytes: 262144,
+  duration_ms: 3,
+};
 
 /** Activities stand-ins that count what would reach the device. */
 function fakeActivities(assessment: RiskAssessment) {
-  const calls = { execute: 0, records: [] as string[], phrasesRecorded: [] as Array<string | null>, notices: [] as HeldOperationNotice[] };
+  const calls = {
+    execute: 0,
+    records: [] as string[],
+    phrasesRecorded: [] as Array<string | null>,
+    notices: [] as HeldOperationNotice[],
+  };
   return {
     calls,
     /** The phrase the held operation waits for: the assessment's words and the workflow's check number. */
     heldPhrase: () => calls.phrasesRecorded.find((p) => p !== null)!,
     activities: {
-      analyseCommand: async () => ({ destructive: assessment.destructive, risk: assessment.risk_level, findings: [], simpleCommands: [] }),
-      collect: async () => ({ hostname: 'nas01', dataType: 'containers', snapshotId: '1', collectedAt: new Date().toISOString(), durationMs: 1, data: {} }),
+      analyseCommand: async () => ({
+        destructive: assessment.destructive,
+        risk: assessment.risk_level,
+        findings: [],
+        simpleCommands: [],
+      }),
+      collect: async () => ({
+        hostname: 'nas01',
+        dataType: 'containers',
+        snapshotId: '1',
+        collectedAt: new Date().toISOString(),
+        durationMs: 1,
+        data: {},
+      }),
       assessRisk: async () => assessment,
       recordOperation: async (r: { action: string; phrase: string | null }) => {
         calls.records.push(r.action);
@@ -62,7 +94,8 @@ function fakeActivities(assessment: RiskAssessment) {
 describe('operationWorkflow on the real dev server (mocked activities)', () => {
   const server = useWorkflowServer();
 
-  const newWorker = (taskQueue: string, activities: object) => Worker.create({ connection: server.native, taskQueue, workflowBundle: workflowBundle(), activities });
+  const newWorker = (taskQueue: string, activities: object) =>
+    Worker.create({ connection: server.native, taskQueue, workflowBundle: workflowBundle(), activities });
 
   async function startOperation(taskQueue: string, overrides: Partial<OperationInput> = {}) {
     const operationId = crypto.randomUUID();
@@ -80,8 +113,15 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       ...overrides,
     };
     const workflowId = uniqueName('op');
-    const start = new WithStartWorkflowOperation('operationWorkflow', { workflowId, taskQueue, args: [input], workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL });
-    const view: OperationView = await server.client.workflow.executeUpdateWithStart(decisionUpdate, { startWorkflowOperation: start });
+    const start = new WithStartWorkflowOperation('operationWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    });
+    const view: OperationView = await server.client.workflow.executeUpdateWithStart(decisionUpdate, {
+      startWorkflowOperation: start,
+    });
     return { view, handle: server.client.workflow.getHandle(workflowId) };
   }
 
@@ -110,11 +150,13 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       assert.equal(view.assessment?.confirmation_phrase, null);
       assert.equal((await handle.query(operationQuery)).assessment?.confirmation_phrase, null);
       const phrase = fake.heldPhrase();
-      assert.match(phrase, /^STOP 4 CONTAINERS ON nas01 \d{4}$/, 'the assessment\'s words and four random digits');
+      assert.match(phrase, /^STOP 4 CONTAINERS ON nas01 \d{4}$/, "the assessment's words and four random digits");
       assert.ok(!JSON.stringify(view).includes(phrase));
       assert.ok(view.expires_at);
       assert.equal(fake.calls.execute, 0, 'nothing runs before confirmation');
-      const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: `  ${phrase.toLowerCase().replace(/ /g, '   ')} `, confirmedBy: BOB }] });
+      const outcome = await handle.executeUpdate(confirmUpdate, {
+        args: [{ phrase: `  ${phrase.toLowerCase().replace(/ /g, '   ')} `, confirmedBy: BOB }],
+      });
       assert.equal(outcome.accepted, true);
       assert.equal(outcome.operation.state, 'completed');
       assert.deepEqual(outcome.operation.confirmed_by, BOB);
@@ -122,11 +164,19 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       // The held notice is a workflow of its own: wait for it while this worker still runs.
       await waitFor('the held notice', () => fake.calls.notices.length > 0, { timeoutMs: 10_000, intervalMs: 50 });
       // A second confirmation is refused by the validator: the command cannot run twice.
-      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] }), (e) => e instanceof WorkflowUpdateFailedError || e instanceof Error);
+      await assert.rejects(
+        handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] }),
+        (e) => e instanceof WorkflowUpdateFailedError || e instanceof Error,
+      );
       assert.equal((await handle.result()).state, 'completed');
     });
     assert.equal(fake.calls.execute, 1);
-    assert.deepEqual(fake.calls.records, ['operation_requested', 'operation_held', 'operation_confirmed', 'operation_executed']);
+    assert.deepEqual(fake.calls.records, [
+      'operation_requested',
+      'operation_held',
+      'operation_confirmed',
+      'operation_executed',
+    ]);
     // The operations row keeps it for confirmers, and the person is told it with where to confirm.
     const phrase = fake.heldPhrase();
     assert.deepEqual(fake.calls.phrasesRecorded.slice(1), [phrase, phrase, phrase]);
@@ -151,7 +201,9 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       assert.deepEqual(remaining, [2, 1, 0]);
       const final = await handle.result();
       assert.equal(final.state, 'rejected');
-      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] }));
+      await assert.rejects(
+        handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] }),
+      );
     });
     assert.equal(fake.calls.execute, 0);
     assert.ok(fake.calls.records.includes('operation_rejected'));
@@ -165,7 +217,9 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       const { handle } = await startOperation(taskQueue, { confirmationTimeoutSeconds: 2 });
       const final = await handle.result();
       assert.equal(final.state, 'expired');
-      await assert.rejects(handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] }));
+      await assert.rejects(
+        handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] }),
+      );
     });
     assert.equal(fake.calls.execute, 0);
     assert.equal(fake.calls.records.at(-1), 'operation_expired');
@@ -192,10 +246,18 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
     await worker.runUntil(async () => {
       const { handle } = await startOperation(taskQueue, { requireDistinctConfirmer: true });
       await assert.rejects(
-        handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: { ...ALICE, on_behalf_of: 'someone-else' } }] }),
-        (e: unknown) => e instanceof WorkflowUpdateFailedError && /requester of an operation cannot release it/.test(String((e.cause as Error | undefined)?.message)),
+        handle.executeUpdate(confirmUpdate, {
+          args: [{ phrase: fake.heldPhrase(), confirmedBy: { ...ALICE, on_behalf_of: 'someone-else' } }],
+        }),
+        (e: unknown) =>
+          e instanceof WorkflowUpdateFailedError &&
+          /requester of an operation cannot release it/.test(String((e.cause as Error | undefined)?.message)),
       );
-      assert.equal((await handle.query(operationQuery)).attempts_left, 3, 'a refused confirmer does not use up attempts');
+      assert.equal(
+        (await handle.query(operationQuery)).attempts_left,
+        3,
+        'a refused confirmer does not use up attempts',
+      );
       const ok = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] });
       assert.equal(ok.accepted, true);
     });
@@ -214,7 +276,9 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
     const second = await newWorker(taskQueue, fake.activities);
     await second.runUntil(async () => {
       assert.equal((await handle.query(operationQuery)).state, 'awaiting_confirmation');
-      const outcome = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] });
+      const outcome = await handle.executeUpdate(confirmUpdate, {
+        args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }],
+      });
       assert.equal(outcome.operation.state, 'completed');
     });
     assert.equal(fake.calls.execute, 1);
@@ -228,7 +292,9 @@ describe('operationWorkflow on the real dev server (mocked activities)', () => {
       const { handle } = await startOperation(taskQueue, { trigger: 'mcp', requireDistinctConfirmer: false });
       await assert.rejects(
         handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: ALICE }] }),
-        (e: unknown) => e instanceof WorkflowUpdateFailedError && /requester of an operation cannot release it/.test(String((e.cause as Error | undefined)?.message)),
+        (e: unknown) =>
+          e instanceof WorkflowUpdateFailedError &&
+          /requester of an operation cannot release it/.test(String((e.cause as Error | undefined)?.message)),
       );
       const ok = await handle.executeUpdate(confirmUpdate, { args: [{ phrase: fake.heldPhrase(), confirmedBy: BOB }] });
       assert.equal(ok.operation.state, 'completed');

@@ -8,7 +8,6 @@ import { FleetPage } from './pages/FleetPage.tsx';
 import { useSession } from './session.tsx';
 import { applyTheme, storedTheme, type Theme } from './theme.ts';
 
-
 // The fleet page is the first page: everything else loads when first visited.
 const DevicePage = lazy(() => import('./pages/DevicePage.tsx'));
 const OperationsPage = lazy(() => import('./pages/OperationsPage.tsx'));
@@ -26,7 +25,8 @@ export function App() {
   useEffect(() => followEvents(queryClient, setLive), [queryClient]);
   const held = useQuery({
     queryKey: ['operations', 'inbox'],
-    queryFn: () => unwrap(api.GET('/api/operations', { params: { query: { state: 'awaiting_confirmation', limit: 500 } } })),
+    queryFn: () =>
+      unwrap(api.GET('/api/operations', { params: { query: { state: 'awaiting_confirmation', limit: 500 } } })),
   });
   const heldCount = held.data?.operations.length ?? 0;
 
@@ -67,7 +67,17 @@ export function App() {
           {can('admin') && <NavLink to="/settings">Settings</NavLink>}
         </nav>
         <div className="whoami">
-          <span className={`live ${live}`} role="status" title={live === 'live' ? 'live updates on' : live === 'connecting' ? 'connecting to live updates' : 'live updates interrupted; retrying'}>
+          <span
+            className={`live ${live}`}
+            role="status"
+            title={
+              live === 'live'
+                ? 'live updates on'
+                : live === 'connecting'
+                  ? 'connecting to live updates'
+                  : 'live updates interrupted; retrying'
+            }
+          >
             {live === 'live' ? 'live' : live === 'connecting' ? 'connecting' : 'offline'}
           </span>
           <span title={`${principal.id}: ${principal.scopes.join(', ')}`}>{principal.name}</span>

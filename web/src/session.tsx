@@ -72,9 +72,22 @@ function SignIn({ refusal, onToken }: { refusal: string | null; onToken(): void 
     <main className="sign-in">
       <form onSubmit={submit} className="card">
         <h1>infrastructor</h1>
-        <p>This console needs an API token. An admin creates one, e.g. <code>infra token create alice --scope read,confirm</code>.</p>
+        <p>
+          This console needs an API token. An admin creates one, e.g.{' '}
+          <code>infra token create alice --scope read,confirm</code>.
+        </p>
         <label htmlFor="token">API token</label>
-        <input id="token" name="token" type="password" autoComplete="off" autoFocus required value={token} onChange={(e) => setToken(e.target.value)} placeholder="infra_…" />
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autoComplete="off"
+          autoFocus
+          required
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          placeholder="infra_…"
+        />
         {refusal && (
           <p className="error" role="alert">
             {refusal}

@@ -58,9 +58,10 @@ export const drivesCollector: Collector<DrivesData> = {
     name: 'get_drive_health',
     title: 'Drive health (SMART)',
     description:
-      'Every drive smartctl finds: verdict passed/warning/failed/unknown with the evidence (critical ATA attributes 5/10/184/187/188/196/197/198/201, NVMe health log, smartctl\'s own verdict and exit-status bits), temperature, power-on hours, model, serial, capacity. `problems` lists failing and warning drives first; status needs_sudo says smartctl must be allowed through sudo -n. Cached for up to 1 h.',
+      "Every drive smartctl finds: verdict passed/warning/failed/unknown with the evidence (critical ATA attributes 5/10/184/187/188/196/197/198/201, NVMe health log, smartctl's own verdict and exit-status bits), temperature, power-on hours, model, serial, capacity. `problems` lists failing and warning drives first; status needs_sudo says smartctl must be allowed through sudo -n. Cached for up to 1 h.",
   },
-  description: '`smartctl --scan-open`, then `smartctl -a -j` per drive (root, or `sudo -n`; otherwise status `needs_sudo`): verdict passed/warning/failed/unknown with its evidence — critical ATA attributes 5/10/184/187/188/196/197/198/201, NVMe health log, smartctl\'s verdict and exit-status bits — temperature, power-on hours, model, serial, capacity',
+  description:
+    "`smartctl --scan-open`, then `smartctl -a -j` per drive (root, or `sudo -n`; otherwise status `needs_sudo`): verdict passed/warning/failed/unknown with its evidence — critical ATA attributes 5/10/184/187/188/196/197/198/201, NVMe health log, smartctl's verdict and exit-status bits — temperature, power-on hours, model, serial, capacity",
   schema: DrivesData,
   freshnessSeconds: 3600,
   pollIntervalSeconds: 3600,

@@ -4,12 +4,35 @@
  */
 import type { CollectorContext, CommandOutput } from '../collector.ts';
 import { CollectorParseError } from '../parse-error.ts';
-import { excerptOf, sectionCommandError, sectionCommandResult, type SectionCommandResult, type Sections, splitSections } from '../sections.ts';
 import {
-  type AtaAttribute, DATA_TYPE, decodeExitStatus, type Drive, DriveProtocol, type DrivesData, type DrivesStatus, type NvmeHealth, type PowerState,
-  type SmartctlExitStatus, SmartctlPrivilege,
+  excerptOf,
+  sectionCommandError,
+  sectionCommandResult,
+  type SectionCommandResult,
+  type Sections,
+  splitSections,
+} from '../sections.ts';
+import {
+  type AtaAttribute,
+  DATA_TYPE,
+  decodeExitStatus,
+  type Drive,
+  DriveProtocol,
+  type DrivesData,
+  type DrivesStatus,
+  type NvmeHealth,
+  type PowerState,
+  type SmartctlExitStatus,
+  SmartctlPrivilege,
 } from './schema.ts';
-import { byVerdictThenName, type DriveIdentity, judgeDrive, type LogCounts, problemLine, summarize } from './verdict.ts';
+import {
+  byVerdictThenName,
+  type DriveIdentity,
+  judgeDrive,
+  type LogCounts,
+  problemLine,
+  summarize,
+} from './verdict.ts';
 
 function parseError(message: string, excerpt?: string): CollectorParseError {
   return new CollectorParseError(DATA_TYPE, message, excerpt === undefined ? undefined : excerptOf(excerpt));
@@ -31,7 +54,8 @@ const SCAN_LINE = /^(.+?) -d (\S+) # (?:.*), (\S+) device$/;
 const SCAN_OPEN_FAILED_LINE = /^# (.+?) -d (\S+) # (?:.*), (\S+) device open failed: (.*)$/;
 
 function parseProtocol(text: string | undefined, what: string): DriveProtocol {
-  if (text === undefined || !PROTOCOLS.has(text)) throw parseError(`${what}: unknown protocol ${JSON.stringify(text ?? null)}`);
+  if (text === undefined || !PROTOCOLS.has(text))
+    throw parseError(`${what}: unknown protocol ${JSON.stringify(text ?? null)}`);
   return text as DriveProtocol;
 }
 
@@ -69,7 +93,10 @@ class JsonReader {
   ) {}
 
   private fail(key: string, expected: string): CollectorParseError {
-    return parseError(`smartctl -a ${this.device}: ${this.path}${key} is not ${expected}`, JSON.stringify(this.data[key]));
+    return parseError(
+      `smartctl -a ${this.device}: ${this.path}${key} is not ${expected}`,
+      JSON.stringify(this.data[key]),
+    );
   }
 
   object(key: string): JsonReader | null {
@@ -133,7 +160,8 @@ class JsonReader {
 
   choice<T extends string>(key: string, allowed: readonly T[]): T {
     const value = this.requiredString(key);
-    if (!(allowed as readonly string[]).includes(value)) throw this.fail(key, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+    if (!(allowed as readonly string[]).includes(value))
+      throw this.fail(key, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
     return value as T;
   }
 }
@@ -156,7 +184,10 @@ function readJson(device: string, result: SectionCommandResult): JsonReader {
   if (!isObject(value)) throw parseError(`smartctl -a ${device}: output is not a JSON object`, text.slice(0, 500));
   const format = value.json_format_version;
   if (!Array.isArray(format) || format[0] !== 1) {
-    throw parseError(`smartctl -a ${device}: unsupported json_format_version ${JSON.stringify(format ?? null)}`, text.slice(0, 500));
+    throw parseError(
+      `smartctl -a ${device}: unsupported json_format_version ${JSON.stringify(format ?? null)}`,
+      text.slice(0, 500),
+    );
   }
   return new JsonReader(device, '', value);
 }
@@ -243,7 +274,8 @@ function unjudgeable(json: JsonReader, identity: DriveIdentity): string | undefi
   if (support?.boolean('available') === false) return 'SMART unavailable: the device lacks SMART capability';
   if (support?.boolean('enabled') === false) return 'SMART is disabled on the device (smartctl -s on enables it)';
   // smartctl before 7.3 prints no smart_support; a drive without any health data has none either.
-  if (identity.smart_passed === null && identity.attributes.length === 0 && !identity.nvme) return 'smartctl reported no SMART health data';
+  if (identity.smart_passed === null && identity.attributes.length === 0 && !identity.nvme)
+    return 'smartctl reported no SMART health data';
   return undefined;
 }
 
@@ -309,7 +341,9 @@ function readDrive(device: ScannedDevice, result: SectionCommandResult, privileg
   const exit = parseExitStatus(json);
   const messages = parseMessages(json);
   if (exit.flags.includes('command_line_error')) {
-    throw parseError(`smartctl -a ${device.name} rejected its command line: ${messages.join('; ') || `exit status ${exit.raw}`}`);
+    throw parseError(
+      `smartctl -a ${device.name} rejected its command line: ${messages.join('; ') || `exit status ${exit.raw}`}`,
+    );
   }
   const deviceInfo = json.object('device');
   const identity = parseIdentity(json);
@@ -317,7 +351,9 @@ function readDrive(device: ScannedDevice, result: SectionCommandResult, privileg
     name: device.name,
     type: device.type,
     // Absent when the device could not be opened.
-    protocol: deviceInfo ? parseProtocol(deviceInfo.requiredString('protocol'), `smartctl -a ${device.name}`) : device.protocol,
+    protocol: deviceInfo
+      ? parseProtocol(deviceInfo.requiredString('protocol'), `smartctl -a ${device.name}`)
+      : device.protocol,
     ...identity,
     exit_status: exit,
     health_from: null,
@@ -325,18 +361,35 @@ function readDrive(device: ScannedDevice, result: SectionCommandResult, privileg
   // Before the exit bits: a drive left asleep sets bit 1 just like a drive that could not be opened.
   const asleep = lowPowerState(messages);
   if (asleep !== undefined) {
-    return { drive: { ...base, verdict: 'unknown', reasons: [`asleep (${asleep}); not woken to read SMART`], power_state: asleep }, needsRoot: false };
+    return {
+      drive: {
+        ...base,
+        verdict: 'unknown',
+        reasons: [`asleep (${asleep}); not woken to read SMART`],
+        power_state: asleep,
+      },
+      needsRoot: false,
+    };
   }
   if (exit.flags.includes('device_open_failed')) {
     // Under -j smartctl keeps some failures (e.g. "Read Device Identity failed") out of the messages.
     // Unprivileged, the likely cause is the missing privilege: root is needed to send ATA or NVMe commands.
     const needsRoot = privilege === 'user';
     const why = messages.join('; ') || `smartctl could not open or identify the device (exit status ${exit.raw})`;
-    return { drive: { ...base, verdict: 'unknown', reasons: [why, ...(needsRoot ? [NEEDS_ROOT_REASON] : [])], power_state: null }, needsRoot };
+    return {
+      drive: {
+        ...base,
+        verdict: 'unknown',
+        reasons: [why, ...(needsRoot ? [NEEDS_ROOT_REASON] : [])],
+        power_state: null,
+      },
+      needsRoot,
+    };
   }
   const awake = { ...base, power_state: 'active' as const };
   const unknownBecause = unjudgeable(json, identity);
-  if (unknownBecause !== undefined) return { drive: { ...awake, verdict: 'unknown', reasons: [unknownBecause] }, needsRoot: false };
+  if (unknownBecause !== undefined)
+    return { drive: { ...awake, verdict: 'unknown', reasons: [unknownBecause] }, needsRoot: false };
   return { drive: { ...awake, ...judgeDrive(identity, exit, parseLogCounts(json)) }, needsRoot: false };
 }
 
@@ -357,10 +410,12 @@ const UDEV_PROPERTY = /^([A-Z0-9_]+)=(.*)$/;
 /** From `udevadm info --query=property`; nothing when it failed (no udevadm, or no block device such as `/dev/bus/0`). */
 function parseUdevIdentity(result: SectionCommandResult): UdevIdentity {
   if (result.status !== 0) return { serial: null, model: null };
-  const properties = new Map(result.stdoutLines.flatMap((line) => {
-    const match = UDEV_PROPERTY.exec(line);
-    return match ? [[match[1], match[2]] as const] : [];
-  }));
+  const properties = new Map(
+    result.stdoutLines.flatMap((line) => {
+      const match = UDEV_PROPERTY.exec(line);
+      return match ? [[match[1], match[2]] as const] : [];
+    }),
+  );
   return { serial: properties.get('ID_SERIAL_SHORT') || null, model: properties.get('ID_MODEL') || null };
 }
 
@@ -375,7 +430,9 @@ function udevForm(text: string): string {
  */
 function isSameDrive(earlier: Drive, name: string, udev: UdevIdentity): boolean {
   if (udev.serial !== null && earlier.serial !== null) return udevForm(earlier.serial) === udev.serial;
-  return udev.model !== null && earlier.model !== null && earlier.name === name && udevForm(earlier.model) === udev.model;
+  return (
+    udev.model !== null && earlier.model !== null && earlier.name === name && udevForm(earlier.model) === udev.model
+  );
 }
 
 interface LastRead {
@@ -421,7 +478,8 @@ function parsePrivilege(sections: Sections): SmartctlPrivilege {
 function parseVersion(sections: Sections): string | undefined {
   const match = /^smartctl ((?:pre-)?(\d+)\.\d+\S*)/.exec(sections.lines('version')[0] ?? '');
   if (!match?.[1]) return undefined;
-  if (Number(match[2]) < 7) throw parseError(`smartctl ${match[1]} has no JSON output: smartctl -j needs smartmontools 7.0 or later`);
+  if (Number(match[2]) < 7)
+    throw parseError(`smartctl ${match[1]} has no JSON output: smartctl -j needs smartmontools 7.0 or later`);
   return match[1];
 }
 

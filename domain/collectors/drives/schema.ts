@@ -125,7 +125,13 @@ export const DrivesData = z.object({
   note: z.string().optional(),
   /** Failed drives first, then drives with warnings, then by name. */
   drives: z.array(Drive),
-  summary: z.object({ total: z.number(), passed: z.number(), warning: z.number(), failed: z.number(), unknown: z.number() }),
+  summary: z.object({
+    total: z.number(),
+    passed: z.number(),
+    warning: z.number(),
+    failed: z.number(),
+    unknown: z.number(),
+  }),
   /**
    * One line per failed or warning drive, e.g. `/dev/sdb WDC WD40EFRX-68N32N0 (WD-WCC7K1234567): FAILED — ...`,
    * or for a drive asleep now `...: FAILED as read 2024-04-01T09:00:00.000Z, asleep now — ...`.

@@ -6,7 +6,10 @@
 import type { AtaAttribute, Drive, DriveVerdict, DrivesData, NvmeHealth, SmartctlExitStatus } from './schema.ts';
 
 /** What smartctl says about a drive besides where it is attached and how it answered. */
-export type DriveIdentity = Omit<Drive, 'name' | 'type' | 'protocol' | 'exit_status' | 'verdict' | 'reasons' | 'power_state' | 'health_from'>;
+export type DriveIdentity = Omit<
+  Drive,
+  'name' | 'type' | 'protocol' | 'exit_status' | 'verdict' | 'reasons' | 'power_state' | 'health_from'
+>;
 
 /**
  * Attributes whose raw value Backblaze found to predict failure (Scrutiny uses the same set):
@@ -40,7 +43,11 @@ function criticalCount(attribute: AtaAttribute): number {
   return attribute.id === COMMAND_TIMEOUT ? attribute.raw % 0x10000 : attribute.raw;
 }
 
-function attributeReasons(attributes: readonly AtaAttribute[], failed: string[], warnings: string[]): { now: boolean; past: boolean } {
+function attributeReasons(
+  attributes: readonly AtaAttribute[],
+  failed: string[],
+  warnings: string[],
+): { now: boolean; past: boolean } {
   let now = false;
   let past = false;
   for (const a of attributes) {
@@ -64,7 +71,9 @@ function attributeReasons(attributes: readonly AtaAttribute[], failed: string[],
 function nvmeReasons(nvme: NvmeHealth, failed: string[], warnings: string[]): void {
   if (nvme.critical_warning !== 0) {
     const names = NVME_CRITICAL_WARNINGS.filter((_, bit) => (nvme.critical_warning & (1 << bit)) !== 0);
-    failed.push(`NVMe critical_warning 0x${nvme.critical_warning.toString(16).padStart(2, '0')}: ${names.join(', ') || 'reserved bits'}`);
+    failed.push(
+      `NVMe critical_warning 0x${nvme.critical_warning.toString(16).padStart(2, '0')}: ${names.join(', ') || 'reserved bits'}`,
+    );
   }
   if (nvme.available_spare < nvme.available_spare_threshold) {
     failed.push(`available spare ${nvme.available_spare}% below threshold ${nvme.available_spare_threshold}%`);
@@ -84,7 +93,11 @@ function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-export function judgeDrive(identity: DriveIdentity, exit: SmartctlExitStatus, logs: LogCounts): Pick<Drive, 'verdict' | 'reasons'> {
+export function judgeDrive(
+  identity: DriveIdentity,
+  exit: SmartctlExitStatus,
+  logs: LogCounts,
+): Pick<Drive, 'verdict' | 'reasons'> {
   const flags = new Set(exit.flags);
   const failed: string[] = [];
   const warnings: string[] = [];
@@ -98,18 +111,28 @@ export function judgeDrive(identity: DriveIdentity, exit: SmartctlExitStatus, lo
     warnings.push('smartctl exit status bit 5: an attribute was at or below its threshold in the past');
   }
   if (flags.has('error_log_has_errors')) {
-    warnings.push(logs.errors === null ? 'device error log has errors' : `device error log has ${plural(logs.errors, 'error')}`);
+    warnings.push(
+      logs.errors === null ? 'device error log has errors' : `device error log has ${plural(logs.errors, 'error')}`,
+    );
   }
   if (flags.has('self_test_log_has_errors')) {
-    warnings.push(logs.failedSelfTests === null ? 'self-test log has errors' : `self-test log has ${plural(logs.failedSelfTests, 'failed self-test')}`);
+    warnings.push(
+      logs.failedSelfTests === null
+        ? 'self-test log has errors'
+        : `self-test log has ${plural(logs.failedSelfTests, 'failed self-test')}`,
+    );
   }
   if (identity.nvme) nvmeReasons(identity.nvme, failed, warnings);
   if (identity.scsi_grown_defect_list !== null && identity.scsi_grown_defect_list > 0) {
     warnings.push(`grown defect list ${identity.scsi_grown_defect_list}`);
   }
   if (identity.temperature_c !== null) {
-    const [limit, kind] = identity.rotation_rpm === null ? [SSD_TEMPERATURE_LIMIT_C, 'solid-state drives'] : [HDD_TEMPERATURE_LIMIT_C, 'hard disks'];
-    if (identity.temperature_c >= limit) warnings.push(`temperature ${identity.temperature_c} °C (limit ${limit} °C for ${kind})`);
+    const [limit, kind] =
+      identity.rotation_rpm === null
+        ? [SSD_TEMPERATURE_LIMIT_C, 'solid-state drives']
+        : [HDD_TEMPERATURE_LIMIT_C, 'hard disks'];
+    if (identity.temperature_c >= limit)
+      warnings.push(`temperature ${identity.temperature_c} °C (limit ${limit} °C for ${kind})`);
   }
   const verdict = failed.length > 0 ? 'failed' : warnings.length > 0 ? 'warning' : 'passed';
   return { verdict, reasons: [...failed, ...warnings] };
@@ -126,7 +149,13 @@ function compare(a: string, b: string): number {
 
 export function summarize(drives: readonly Drive[]): DrivesData['summary'] {
   const count = (verdict: DriveVerdict) => drives.filter((drive) => drive.verdict === verdict).length;
-  return { total: drives.length, passed: count('passed'), warning: count('warning'), failed: count('failed'), unknown: count('unknown') };
+  return {
+    total: drives.length,
+    passed: count('passed'),
+    warning: count('warning'),
+    failed: count('failed'),
+    unknown: count('unknown'),
+  };
 }
 
 export function problemLine(drive: Drive): string {

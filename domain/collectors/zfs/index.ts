@@ -40,9 +40,10 @@ export const zfsCollector: Collector<ZfsData> = {
     name: 'get_zfs_status',
     title: 'ZFS pools',
     description:
-      'Pools with health, capacity and fragmentation; the vdev tree with each device\'s state and read/write/checksum errors; scrub/resilver progress; datasets, snapshot counts, ARC. `problems` lists DEGRADED/FAULTED pools and errors first. Cached for up to 600 s.',
+      "Pools with health, capacity and fragmentation; the vdev tree with each device's state and read/write/checksum errors; scrub/resilver progress; datasets, snapshot counts, ARC. `problems` lists DEGRADED/FAULTED pools and errors first. Cached for up to 600 s.",
   },
-  description: 'pools (`zpool list -Hp`), `zpool status` as a vdev tree with states and error counts, scrub/resilver progress; datasets, snapshot counts (newest 100 kept), ARC; `problems` names every DEGRADED/FAULTED device and error',
+  description:
+    'pools (`zpool list -Hp`), `zpool status` as a vdev tree with states and error counts, scrub/resilver progress; datasets, snapshot counts (newest 100 kept), ARC; `problems` names every DEGRADED/FAULTED device and error',
   schema: ZfsData,
   freshnessSeconds: 600,
   pollIntervalSeconds: 600,

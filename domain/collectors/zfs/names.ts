@@ -14,7 +14,8 @@ function datasetNameProblem(dataset: string): string | null {
     if (!NAME_CHARACTERS.test(component)) return 'dataset name components may only contain letters, digits and _ . : -';
   }
   if (!/^[A-Za-z]/.test(dataset)) return 'the dataset name must start with a letter (its pool name does)';
-  if (dataset.length > MAX_NAME_LENGTH) return `the name has ${dataset.length} characters, ZFS allows ${MAX_NAME_LENGTH}`;
+  if (dataset.length > MAX_NAME_LENGTH)
+    return `the name has ${dataset.length} characters, ZFS allows ${MAX_NAME_LENGTH}`;
   return null;
 }
 

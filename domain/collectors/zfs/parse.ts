@@ -4,9 +4,26 @@
  */
 import type { CommandOutput } from '../collector.ts';
 import { CollectorParseError } from '../parse-error.ts';
-import { excerptOf, parseNumber, round2, sectionCommandError, sectionCommandResult, type Sections, splitSections } from '../sections.ts';
 import {
-  DATA_TYPE, type DatasetSnapshots, type PoolScan, type VdevKind, type VdevNode, type ZfsArc, type ZfsData, type ZfsDataset, type ZfsPool, type ZfsSnapshot,
+  excerptOf,
+  parseNumber,
+  round2,
+  sectionCommandError,
+  sectionCommandResult,
+  type Sections,
+  splitSections,
+} from '../sections.ts';
+import {
+  DATA_TYPE,
+  type DatasetSnapshots,
+  type PoolScan,
+  type VdevKind,
+  type VdevNode,
+  type ZfsArc,
+  type ZfsData,
+  type ZfsDataset,
+  type ZfsPool,
+  type ZfsSnapshot,
 } from './schema.ts';
 import { poolProblems } from './verdict.ts';
 
@@ -17,7 +34,8 @@ const NEWEST_SNAPSHOTS_KEPT = 100;
  * libzfs_init's messages for a machine that has the tools but no usable kernel side: module not loaded
  * or not loadable, or no /dev/zfs (an LXC container on a ZFS host).
  */
-const ZFS_UNREACHABLE = /ZFS modules are not loaded|ZFS modules cannot be auto-loaded|\/dev\/zfs and \/proc\/self\/mounts are required/i;
+const ZFS_UNREACHABLE =
+  /ZFS modules are not loaded|ZFS modules cannot be auto-loaded|\/dev\/zfs and \/proc\/self\/mounts are required/i;
 
 function parseError(message: string, excerpt?: string): CollectorParseError {
   return new CollectorParseError(DATA_TYPE, message, excerpt === undefined ? undefined : excerptOf(excerpt));
@@ -148,9 +166,19 @@ function joinedText(pool: PoolStatusText, key: string): string | null {
 
 function emptyScan(): PoolScan {
   return {
-    kind: 'none', state: null, percent_done: null, time_left_seconds: null, duration_seconds: null, errors: null,
-    repaired_bytes: null, resilvered_bytes: null, scanned_bytes: null, issued_bytes: null, total_bytes: null,
-    started_at: null, ended_at: null,
+    kind: 'none',
+    state: null,
+    percent_done: null,
+    time_left_seconds: null,
+    duration_seconds: null,
+    errors: null,
+    repaired_bytes: null,
+    resilvered_bytes: null,
+    scanned_bytes: null,
+    issued_bytes: null,
+    total_bytes: null,
+    started_at: null,
+    ended_at: null,
   };
 }
 
@@ -164,7 +192,8 @@ const SCRUB_STARTED = /^scrub started on (.+)$/;
 const SCANNED_WITH_TOTALS = /^(\S+) \/ (\S+) scanned(?: at \S+\/s)?, (\S+) \/ \S+ issued(?: at \S+\/s)?$/;
 // 0.8 to 2.1: "1.23T scanned at 812M/s, 1.01T issued at 667M/s, 5.46T total"; a sequential resilver drops the second "at".
 const SCANNED_THEN_TOTAL = /^(\S+) scanned(?: at \S+\/s)?, (\S+) issued(?: (?:at )?\S+\/s)?, (\S+) total$/;
-const SCAN_PROGRESS = /^(\S+) (repaired|resilvered), (\d+(?:\.\d+)?)% done(?:, (?:(.+) to go|no estimated completion time))?$/;
+const SCAN_PROGRESS =
+  /^(\S+) (repaired|resilvered), (\d+(?:\.\d+)?)% done(?:, (?:(.+) to go|no estimated completion time))?$/;
 
 function parseScan(pool: string, lines: readonly string[]): PoolScan {
   const [first = '', ...rest] = lines;
@@ -200,7 +229,12 @@ function parseScan(pool: string, lines: readonly string[]): PoolScan {
   const canceled = SCAN_CANCELED.exec(first);
   if (canceled) {
     expectNoMore();
-    return { ...scan, kind: canceled[1] === 'scrub' ? 'scrub' : 'resilver', state: 'canceled', ended_at: canceled[2] ?? null };
+    return {
+      ...scan,
+      kind: canceled[1] === 'scrub' ? 'scrub' : 'resilver',
+      state: 'canceled',
+      ended_at: canceled[2] ?? null,
+    };
   }
 
   const running = SCAN_RUNNING.exec(first);
@@ -253,13 +287,24 @@ function currentScan(pool: string, scans: readonly string[][]): PoolScan {
 const HEADINGS: ReadonlySet<string> = new Set<VdevKind>(['logs', 'cache', 'spares', 'special', 'dedup']);
 /** zpool_state_to_name's names, plus AVAIL and INUSE, which zpool uses for hot spares. */
 const VDEV_STATES: ReadonlySet<string> = new Set([
-  'ONLINE', 'DEGRADED', 'FAULTED', 'OFFLINE', 'REMOVED', 'UNAVAIL', 'SPLIT', 'UNKNOWN', 'AVAIL', 'INUSE',
+  'ONLINE',
+  'DEGRADED',
+  'FAULTED',
+  'OFFLINE',
+  'REMOVED',
+  'UNAVAIL',
+  'SPLIT',
+  'UNKNOWN',
+  'AVAIL',
+  'INUSE',
 ]);
 
 const CONFIG_HEADER = /^\tNAME\s+STATE\s+READ\s+WRITE\s+CKSUM\s*$/;
 const COUNT = String.raw`\d+(?:\.\d+)?[KMGTPE]?`;
 // NAME STATE [READ WRITE CKSUM] [note]; hot spares in the spares list have no counters.
-const VDEV_LINE = new RegExp(String.raw`^(\S+)\s+([A-Z]+)(?:\s+(${COUNT})\s+(${COUNT})\s+(${COUNT}))?(?:\s+(\S.*?))?\s*$`);
+const VDEV_LINE = new RegExp(
+  String.raw`^(\S+)\s+([A-Z]+)(?:\s+(${COUNT})\s+(${COUNT})\s+(${COUNT}))?(?:\s+(\S.*?))?\s*$`,
+);
 
 /** vdev type from the type-id names zpool status prints (`mirror-0`, `raidz2-1`, `draid2:4d:12c:1s-0`...). */
 function vdevKind(name: string): VdevKind {
@@ -299,7 +344,8 @@ function parseVdevLine(pool: string, text: string, inSparesList: boolean): VdevN
  */
 function parseConfig(pool: string, lines: readonly string[]): VdevNode[] {
   const [header, ...rows] = lines;
-  if (header === undefined || !CONFIG_HEADER.test(header)) throw parseError(`zpool status: no vdev table for pool ${pool}`, header);
+  if (header === undefined || !CONFIG_HEADER.test(header))
+    throw parseError(`zpool status: no vdev table for pool ${pool}`, header);
   const roots: VdevNode[] = [];
   const open: { node: VdevNode; depth: number }[] = [];
   for (const row of rows) {
@@ -314,16 +360,30 @@ function parseConfig(pool: string, lines: readonly string[]): VdevNode[] {
       const heading = text.trim();
       if (roots.length === 0) {
         node = { ...parseVdevLine(pool, text, false), kind: 'pool' };
-        if (node.name !== pool) throw parseError(`zpool status: vdev tree of pool ${pool} starts with ${node.name}`, row);
+        if (node.name !== pool)
+          throw parseError(`zpool status: vdev tree of pool ${pool} starts with ${node.name}`, row);
       } else if (HEADINGS.has(heading)) {
-        node = { name: heading, kind: heading as VdevKind, state: null, read_errors: null, write_errors: null, checksum_errors: null, children: [] };
+        node = {
+          name: heading,
+          kind: heading as VdevKind,
+          state: null,
+          read_errors: null,
+          write_errors: null,
+          checksum_errors: null,
+          children: [],
+        };
       } else {
         throw parseError(`zpool status: unexpected top-level line in pool ${pool}`, row);
       }
       roots.push(node);
     } else {
-      if (!parent || parent.depth !== depth - 2) throw parseError(`zpool status: vdev line of pool ${pool} is indented too deep`, row);
-      if (parent.node.kind === 'disk') throw parseError(`zpool status: ${parent.node.name} in pool ${pool} has devices under it but no known vdev type`, row);
+      if (!parent || parent.depth !== depth - 2)
+        throw parseError(`zpool status: vdev line of pool ${pool} is indented too deep`, row);
+      if (parent.node.kind === 'disk')
+        throw parseError(
+          `zpool status: ${parent.node.name} in pool ${pool} has devices under it but no known vdev type`,
+          row,
+        );
       node = parseVdevLine(pool, text, parent.node.kind === 'spares');
       node.kind = vdevKind(node.name);
       parent.node.children.push(node);
@@ -405,21 +465,36 @@ export function newerFirst(a: ListedSnapshot, b: ListedSnapshot): number {
 }
 
 /** Counts and newest snapshot per dataset, and the newest snapshots overall: never the whole listing. */
-function summarizeSnapshots(lines: readonly string[]): Pick<ZfsData, 'snapshot_count' | 'snapshots_by_dataset' | 'newest_snapshots'> {
+function summarizeSnapshots(
+  lines: readonly string[],
+): Pick<ZfsData, 'snapshot_count' | 'snapshots_by_dataset' | 'newest_snapshots'> {
   const snapshots = lines.map(parseSnapshotLine).sort(newerFirst);
   const byDataset = new Map<string, DatasetSnapshots>();
   for (const snapshot of snapshots) {
     const entry = byDataset.get(snapshot.dataset);
     if (entry) entry.count += 1;
     // Sorted newest first, so the first snapshot seen of a dataset is its newest.
-    else byDataset.set(snapshot.dataset, { dataset: snapshot.dataset, count: 1, newest: { name: snapshot.name, creation: snapshot.creation, used_bytes: snapshot.used_bytes } });
+    else
+      byDataset.set(snapshot.dataset, {
+        dataset: snapshot.dataset,
+        count: 1,
+        newest: { name: snapshot.name, creation: snapshot.creation, used_bytes: snapshot.used_bytes },
+      });
   }
   return {
     snapshot_count: snapshots.length,
-    snapshots_by_dataset: [...byDataset.values()].sort((a, b) => (a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1 : 0)),
+    snapshots_by_dataset: [...byDataset.values()].sort((a, b) =>
+      a.dataset < b.dataset ? -1 : a.dataset > b.dataset ? 1 : 0,
+    ),
     newest_snapshots: snapshots
       .slice(0, NEWEST_SNAPSHOTS_KEPT)
-      .map(({ name, dataset, creation, used_bytes, referenced_bytes }) => ({ name, dataset, creation, used_bytes, referenced_bytes })),
+      .map(({ name, dataset, creation, used_bytes, referenced_bytes }) => ({
+        name,
+        dataset,
+        creation,
+        used_bytes,
+        referenced_bytes,
+      })),
   };
 }
 

@@ -3,7 +3,20 @@ import { z } from 'zod';
 
 export const DATA_TYPE = 'zfs';
 
-export const VdevKind = z.enum(['pool', 'mirror', 'raidz', 'draid', 'replacing', 'spare', 'disk', 'logs', 'cache', 'spares', 'special', 'dedup']);
+export const VdevKind = z.enum([
+  'pool',
+  'mirror',
+  'raidz',
+  'draid',
+  'replacing',
+  'spare',
+  'disk',
+  'logs',
+  'cache',
+  'spares',
+  'special',
+  'dedup',
+]);
 export type VdevKind = z.infer<typeof VdevKind>;
 
 export const VdevNode = z.object({
@@ -48,8 +61,8 @@ export const PoolScan = z.object({
   issued_bytes: z.number().nullable().describe('bytes'),
   total_bytes: z.number().nullable().describe('bytes'),
   /** As zpool prints it (ctime, the device's local time zone), e.g. `Tue Nov 24 09:12:44 2026`. */
-  started_at: z.string().nullable().describe('as zpool prints it, in the device\'s local time zone'),
-  ended_at: z.string().nullable().describe('as zpool prints it, in the device\'s local time zone'),
+  started_at: z.string().nullable().describe("as zpool prints it, in the device's local time zone"),
+  ended_at: z.string().nullable().describe("as zpool prints it, in the device's local time zone"),
 });
 export type PoolScan = z.infer<typeof PoolScan>;
 
@@ -108,7 +121,11 @@ export type ZfsSnapshot = z.infer<typeof ZfsSnapshot>;
 export const DatasetSnapshots = z.object({
   dataset: z.string(),
   count: z.number(),
-  newest: z.object({ name: z.string(), creation: z.string().describe('ISO 8601'), used_bytes: z.number().describe('bytes') }),
+  newest: z.object({
+    name: z.string(),
+    creation: z.string().describe('ISO 8601'),
+    used_bytes: z.number().describe('bytes'),
+  }),
 });
 export type DatasetSnapshots = z.infer<typeof DatasetSnapshots>;
 

@@ -26,8 +26,13 @@ function listOf(items: readonly string[]): string {
 }
 
 function errorCounts(node: VdevNode): string | undefined {
-  const counts = ([[node.read_errors, 'read'], [node.write_errors, 'write'], [node.checksum_errors, 'checksum']] as const)
-    .filter(([count]) => count !== null && count > 0);
+  const counts = (
+    [
+      [node.read_errors, 'read'],
+      [node.write_errors, 'write'],
+      [node.checksum_errors, 'checksum'],
+    ] as const
+  ).filter(([count]) => count !== null && count > 0);
   if (counts.length === 0) return undefined;
   const plural = counts.length > 1 || counts[0]?.[0] !== 1;
   return `${listOf(counts.map(([count, what]) => `${count} ${what}`))} error${plural ? 's' : ''}`;
@@ -35,7 +40,10 @@ function errorCounts(node: VdevNode): string | undefined {
 
 function scanProgress(scan: PoolScan): string | undefined {
   if (scan.state !== 'in_progress' || scan.percent_done === null) return undefined;
-  const eta = scan.time_left_seconds === null ? 'no estimated completion time' : `${formatDuration(scan.time_left_seconds)} to go`;
+  const eta =
+    scan.time_left_seconds === null
+      ? 'no estimated completion time'
+      : `${formatDuration(scan.time_left_seconds)} to go`;
   return `${scan.kind} ${scan.percent_done.toFixed(2)}% done, ${eta}`;
 }
 
@@ -59,6 +67,7 @@ export function poolProblems(pool: Omit<ZfsPool, 'healthy'>): string[] {
     const counts = errorCounts(node);
     if (counts) problems.push(`pool ${pool.name}: ${counts} on ${node.name}`);
   }
-  if (pool.data_errors > 0) problems.push(`pool ${pool.name}: ${pool.data_errors} data error${pool.data_errors === 1 ? '' : 's'}`);
+  if (pool.data_errors > 0)
+    problems.push(`pool ${pool.name}: ${pool.data_errors} data error${pool.data_errors === 1 ? '' : 's'}`);
   return problems;
 }

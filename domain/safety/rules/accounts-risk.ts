@@ -8,9 +8,17 @@ export function judgeAccounts(finding: CommandFinding): Judgement {
   const files = names.filter((name) => name.includes('/'));
   return {
     reason: finding.reason,
-    items: names.map((name) => ({ kind: 'other', name, critical: false, detail: files.includes(name) ? 'login file' : 'account' })),
+    items: names.map((name) => ({
+      kind: 'other',
+      name,
+      critical: false,
+      detail: files.includes(name) ? 'login file' : 'account',
+    })),
     warnings: [],
-    alternatives: files.length > 0 ? [`cp -a ${files[0]} ${files[0]}.bak first`] : [`usermod -L ${names[0] ?? 'USER'} locks the account reversibly (usermod -U unlocks it)`],
+    alternatives:
+      files.length > 0
+        ? [`cp -a ${files[0]} ${files[0]}.bak first`]
+        : [`usermod -L ${names[0] ?? 'USER'} locks the account reversibly (usermod -U unlocks it)`],
     checklist: ['A second session stays open until a fresh login has been tested'],
     downtime: null,
     reversible: false,

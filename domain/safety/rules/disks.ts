@@ -29,7 +29,24 @@ const dd: CommandRule = (inv) => {
 
 const READ_ONLY_PARTITIONING: Record<string, string[]> = {
   fdisk: ['-l', '--list', '-x', '--list-details'],
-  sfdisk: ['-l', '--list', '-d', '--dump', '-J', '--json', '-V', '--verify', '-s', '--show-size', '-g', '--show-geometry', '-F', '--list-free', '-r', '--reorder-check'],
+  sfdisk: [
+    '-l',
+    '--list',
+    '-d',
+    '--dump',
+    '-J',
+    '--json',
+    '-V',
+    '--verify',
+    '-s',
+    '--show-size',
+    '-g',
+    '--show-geometry',
+    '-F',
+    '--list-free',
+    '-r',
+    '--reorder-check',
+  ],
   cfdisk: [],
   gdisk: ['-l'],
   sgdisk: ['-p', '--print', '-v', '--verify', '-i', '--info', '-O', '--print-mbr', '-P', '--pretend'],
@@ -40,7 +57,10 @@ function partitioner(name: string): CommandRule {
     const readOnlyFlags = READ_ONLY_PARTITIONING[name] ?? [];
     const parsed = parseArguments(inv.args);
     if (parsed.has(...readOnlyFlags)) return [];
-    return wipe(`${name} rewrites the partition table`, parsed.operands.filter((word) => word.value?.startsWith('/dev/') ?? true));
+    return wipe(
+      `${name} rewrites the partition table`,
+      parsed.operands.filter((word) => word.value?.startsWith('/dev/') ?? true),
+    );
   };
 }
 
@@ -50,7 +70,15 @@ const parted: CommandRule = (inv) => {
   if (parsed.has('-l', '--list', '-v', '--version', '-h', '--help')) return [];
   const [device, ...commands] = parsed.operands;
   if (commands.length === 0 && inv.stdin.kind === 'inherited') return [];
-  if (commands.length > 0 && commands.every((word) => ['print', 'p', 'unit', 's', 'B', 'MiB', 'GiB', 'MB', 'GB', 'TB', 'TiB', 'compact', '%', 'chs', 'cyl'].includes(word.value ?? ''))) return [];
+  if (
+    commands.length > 0 &&
+    commands.every((word) =>
+      ['print', 'p', 'unit', 's', 'B', 'MiB', 'GiB', 'MB', 'GB', 'TB', 'TiB', 'compact', '%', 'chs', 'cyl'].includes(
+        word.value ?? '',
+      ),
+    )
+  )
+    return [];
   return wipe('parted changes the partition table', device ? [device] : []);
 };
 
@@ -61,18 +89,45 @@ const wipefs: CommandRule = (inv) => {
 };
 
 const hdparm: CommandRule = (inv) => {
-  const erasing = inv.args.some((word) => /^--(?:security-erase|security-erase-enhanced|trim-sector-ranges|write-sector|make-bad-sector|dco-restore)/.test(word.value ?? ''));
-  return erasing ? wipe('hdparm erases or overwrites the drive', inv.args.filter((word) => word.value?.startsWith('/dev/'))) : [];
+  const erasing = inv.args.some((word) =>
+    /^--(?:security-erase|security-erase-enhanced|trim-sector-ranges|write-sector|make-bad-sector|dco-restore)/.test(
+      word.value ?? '',
+    ),
+  );
+  return erasing
+    ? wipe(
+        'hdparm erases or overwrites the drive',
+        inv.args.filter((word) => word.value?.startsWith('/dev/')),
+      )
+    : [];
 };
 
 const nvme: CommandRule = (inv) => {
   const [subcommand, ...rest] = inv.args;
   if (!['format', 'sanitize', 'ns-delete', 'delete-ns'].includes(subcommand?.value ?? '')) return [];
-  return wipe(`nvme ${subcommand?.value} erases the namespace`, rest.filter((word) => word.value?.startsWith('/dev/')));
+  return wipe(
+    `nvme ${subcommand?.value} erases the namespace`,
+    rest.filter((word) => word.value?.startsWith('/dev/')),
+  );
 };
 
 const cryptsetup: CommandRule = (inv) => {
-  const parsed = parseArguments(inv.args, { valued: ['-c', '--cipher', '-s', '--key-size', '-h', '--hash', '-S', '--key-slot', '-d', '--key-file', '--type', '--pbkdf'] });
+  const parsed = parseArguments(inv.args, {
+    valued: [
+      '-c',
+      '--cipher',
+      '-s',
+      '--key-size',
+      '-h',
+      '--hash',
+      '-S',
+      '--key-slot',
+      '-d',
+      '--key-file',
+      '--type',
+      '--pbkdf',
+    ],
+  });
   const [action, ...rest] = parsed.operands;
   if (!['luksFormat', 'erase', 'luksErase', 'reencrypt'].includes(action?.value ?? '')) return [];
   return wipe(`cryptsetup ${action?.value} destroys the data or its keys`, rest.slice(0, 1));
@@ -80,12 +135,15 @@ const cryptsetup: CommandRule = (inv) => {
 
 const mdadm: CommandRule = (inv) => {
   const parsed = parseArguments(inv.args);
-  if (parsed.has('--zero-superblock', '--create', '-C')) return wipe('mdadm rewrites RAID superblocks', parsed.operands);
-  if (parsed.has('--stop', '-S', '--remove', '-r', '--fail', '-f')) return wipe('mdadm stops or degrades a RAID array', parsed.operands, 'HIGH');
+  if (parsed.has('--zero-superblock', '--create', '-C'))
+    return wipe('mdadm rewrites RAID superblocks', parsed.operands);
+  if (parsed.has('--stop', '-S', '--remove', '-r', '--fail', '-f'))
+    return wipe('mdadm stops or degrades a RAID array', parsed.operands, 'HIGH');
   return [];
 };
 
-const lvmRemoval: CommandRule = (inv) => wipe(`${inv.name} removes LVM storage and the data on it`, parseArguments(inv.args).operands, 'HIGH');
+const lvmRemoval: CommandRule = (inv) =>
+  wipe(`${inv.name} removes LVM storage and the data on it`, parseArguments(inv.args).operands, 'HIGH');
 
 const badblocks: CommandRule = (inv) => {
   const parsed = parseArguments(inv.args, { valued: ['-b', '-c', '-e', '-d', '-i', '-o', '-p', '-t'] });
@@ -106,7 +164,11 @@ export const diskRules: Record<string, CommandRule> = {
   sgdisk: partitioner('sgdisk'),
   parted,
   wipefs,
-  blkdiscard: (inv) => wipe('blkdiscard discards every block of the device', parseArguments(inv.args, { valued: ['-o', '--offset', '-l', '--length', '-p', '--step'] }).operands),
+  blkdiscard: (inv) =>
+    wipe(
+      'blkdiscard discards every block of the device',
+      parseArguments(inv.args, { valued: ['-o', '--offset', '-l', '--length', '-p', '--step'] }).operands,
+    ),
   hdparm,
   nvme,
   cryptsetup,

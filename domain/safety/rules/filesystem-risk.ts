@@ -14,7 +14,10 @@ export function judgePaths(finding: CommandFinding, argv: readonly string[], dev
   const guarded = riskRank(finding.risk) >= riskRank(DESTRUCTIVE_FROM);
   const protections = paths.map((path) => ({ path, protection: guarded ? protectedPathOf(path, device.rules) : null }));
   const items: AffectedItem[] = protections.map(({ path, protection }) => ({
-    kind: 'path', name: path, critical: protection !== null, ...(protection ? { detail: `protected on ${device.type} devices (${protection.rule})` } : {}),
+    kind: 'path',
+    name: path,
+    critical: protection !== null,
+    ...(protection ? { detail: `protected on ${device.type} devices (${protection.rule})` } : {}),
   }));
   const warnings = protections.flatMap(({ path, protection }) => {
     if (!protection) return [];
@@ -29,11 +32,18 @@ export function judgePaths(finding: CommandFinding, argv: readonly string[], dev
       reason: finding.reason,
       items,
       warnings,
-      alternatives: [`getfacl -R ${first} > /root/acl-backup.txt first (setfacl --restore=/root/acl-backup.txt undoes the change)`],
+      alternatives: [
+        `getfacl -R ${first} > /root/acl-backup.txt first (setfacl --restore=/root/acl-backup.txt undoes the change)`,
+      ],
       checklist: [],
       downtime: null,
       reversible: false,
-      phrase: { verb: ['chown', 'chgrp'].includes(programOf(argv)) ? 'CHANGE OWNERSHIP OF' : 'CHANGE PERMISSIONS OF', noun: pathsNoun, names: paths, unknown: 'UNKNOWN PATHS' },
+      phrase: {
+        verb: ['chown', 'chgrp'].includes(programOf(argv)) ? 'CHANGE OWNERSHIP OF' : 'CHANGE PERMISSIONS OF',
+        noun: pathsNoun,
+        names: paths,
+        unknown: 'UNKNOWN PATHS',
+      },
       parityBlocks: false,
     };
   }
@@ -42,9 +52,17 @@ export function judgePaths(finding: CommandFinding, argv: readonly string[], dev
   return {
     reason: finding.reason,
     items,
-    warnings: guarded ? [...warnings, `Permanent data loss: ${paths.length > 0 ? `${listNames(paths)}${unknown}` : 'paths only known at run time'} cannot be recovered without a backup`] : warnings,
+    warnings: guarded
+      ? [
+          ...warnings,
+          `Permanent data loss: ${paths.length > 0 ? `${listNames(paths)}${unknown}` : 'paths only known at run time'} cannot be recovered without a backup`,
+        ]
+      : warnings,
     alternatives: deletes
-      ? [`find ${first} -maxdepth 1 -print to review what is there`, `mv ${first} into a trash directory on the same file system and delete it later`]
+      ? [
+          `find ${first} -maxdepth 1 -print to review what is there`,
+          `mv ${first} into a trash directory on the same file system and delete it later`,
+        ]
       : [`cp -a ${first} ${first}.bak first`],
     checklist: guarded ? [CHECK.backup] : [],
     downtime: null,
@@ -60,13 +78,15 @@ export function judgePaths(finding: CommandFinding, argv: readonly string[], dev
  */
 function protectedPathOf(target: string, rules: DeviceProtectionRules): { rule: string; relation: string } | null {
   const location = locatePath(target, null);
-  const path = location.kind === 'absolute' ? location.path : location.kind === 'home' ? `/home/*/${location.path}` : null;
+  const path =
+    location.kind === 'absolute' ? location.path : location.kind === 'home' ? `/home/*/${location.path}` : null;
   if (path === null) return null;
   const segments = segmentsOf(path);
   for (const rule of rules.protectedPaths) {
     const guarded = segmentsOf(rule);
     if (guarded.length === 0) {
-      if (segments.length === 0 || (segments.length === 1 && /^[*?]+$/.test(segments[0] ?? ''))) return { rule, relation: segments.length === 0 ? 'is' : 'covers' };
+      if (segments.length === 0 || (segments.length === 1 && /^[*?]+$/.test(segments[0] ?? '')))
+        return { rule, relation: segments.length === 0 ? 'is' : 'covers' };
       continue;
     }
     if (startsWithSegments(segments, guarded)) {

@@ -5,7 +5,16 @@
  */
 import { parseArguments, targetOf } from '../arguments.ts';
 import { authFile, describeLocation, locatePath, pathZone, type PathZone } from '../paths.ts';
-import { ALL_TARGETS, maxRisk, riskRank, type CommandRule, type Invocation, type RiskLevel, type RuleHit, type ShellWord } from '../types.ts';
+import {
+  ALL_TARGETS,
+  maxRisk,
+  riskRank,
+  type CommandRule,
+  type Invocation,
+  type RiskLevel,
+  type RuleHit,
+  type ShellWord,
+} from '../types.ts';
 import { judgeWrite } from './writes.ts';
 
 const DELETION: Record<PathZone, { recursive: RiskLevel; single: RiskLevel; what: string }> = {
@@ -29,7 +38,11 @@ const DELETION: Record<PathZone, { recursive: RiskLevel; single: RiskLevel; what
  * anything outside temp dirs (shred destroys content whatever it is).
  */
 function judgeDeletion(
-  paths: readonly ShellWord[], recursive: boolean, inv: Invocation, action: string, minimum: RiskLevel = 'NONE',
+  paths: readonly ShellWord[],
+  recursive: boolean,
+  inv: Invocation,
+  action: string,
+  minimum: RiskLevel = 'NONE',
 ): RuleHit[] {
   const hits: RuleHit[] = [];
   const atRisk: { where: string; risk: RiskLevel; what: string }[] = [];
@@ -42,7 +55,12 @@ function judgeDeletion(
     const zone = pathZone(location);
     const auth = authFile(location);
     if (auth) {
-      hits.push({ category: 'account_change', risk: auth === 'credentials' ? 'CRITICAL' : 'HIGH', reason: `${action} login file ${where}`, targets: [where] });
+      hits.push({
+        category: 'account_change',
+        risk: auth === 'credentials' ? 'CRITICAL' : 'HIGH',
+        reason: `${action} login file ${where}`,
+        targets: [where],
+      });
       continue;
     }
     const { recursive: ifRecursive, single, what } = DELETION[zone];
@@ -50,7 +68,10 @@ function judgeDeletion(
     const risk = zone === 'temp' ? judged : maxRisk([judged, minimum]);
     if (risk !== 'NONE') atRisk.push({ where, risk, what });
   }
-  const worst = atRisk.reduce<(typeof atRisk)[number] | undefined>((a, b) => (a && riskRank(a.risk) >= riskRank(b.risk) ? a : b), undefined);
+  const worst = atRisk.reduce<(typeof atRisk)[number] | undefined>(
+    (a, b) => (a && riskRank(a.risk) >= riskRank(b.risk) ? a : b),
+    undefined,
+  );
   if (worst) {
     const reason = `${action} ${worst.where} (${worst.what})`;
     hits.push({ category: 'filesystem_delete', risk: worst.risk, reason, targets: atRisk.map((entry) => entry.where) });
@@ -70,7 +91,12 @@ const shred: CommandRule = (inv) => {
   const files = parsed.operands.filter((word) => !devices.includes(word));
   const hits = judgeDeletion(files, false, inv, 'shred destroys the content of', 'MEDIUM');
   if (devices.length > 0) {
-    hits.push({ category: 'disk_wipe', risk: 'CRITICAL', reason: 'shred overwrites a whole device', targets: devices.map(targetOf) });
+    hits.push({
+      category: 'disk_wipe',
+      risk: 'CRITICAL',
+      reason: 'shred overwrites a whole device',
+      targets: devices.map(targetOf),
+    });
   }
   return hits;
 };
@@ -91,7 +117,9 @@ const mv: CommandRule = (inv) => {
   if (destination === '/dev/null') {
     return judgeDeletion(sources, true, inv, 'mv to /dev/null deletes (and replaces /dev/null with)', 'HIGH');
   }
-  const systemSources = sources.filter((word) => ['root', 'critical_dir', 'system', 'pseudo'].includes(pathZone(locatePath(word.value, inv.cwd))));
+  const systemSources = sources.filter((word) =>
+    ['root', 'critical_dir', 'system', 'pseudo'].includes(pathZone(locatePath(word.value, inv.cwd))),
+  );
   return judgeDeletion(systemSources, true, inv, 'mv moves away');
 };
 
@@ -104,18 +132,55 @@ const rsync: CommandRule = (inv) => {
   const remotePath = destination.value?.replace(/^rsync:\/\/[^/]*\/[^/]*|^[^/:]*:/, '') ?? null;
   const location = locatePath(remotePath === '' ? '~' : remotePath, inv.cwd);
   const risk: Partial<Record<PathZone, RiskLevel>> = {
-    root: 'CRITICAL', critical_dir: 'CRITICAL', system: 'HIGH', pseudo: 'HIGH', home_dir: 'HIGH', unknown: 'MEDIUM',
-    data_top: 'LOW', data: 'LOW', relative: 'LOW', logs: 'LOW', temp_root: 'LOW',
+    root: 'CRITICAL',
+    critical_dir: 'CRITICAL',
+    system: 'HIGH',
+    pseudo: 'HIGH',
+    home_dir: 'HIGH',
+    unknown: 'MEDIUM',
+    data_top: 'LOW',
+    data: 'LOW',
+    relative: 'LOW',
+    logs: 'LOW',
+    temp_root: 'LOW',
   };
   const judged = risk[pathZone(location)];
   if (!judged) return [];
   const where = describeLocation(location, targetOf(destination));
-  return [{ category: 'filesystem_delete', risk: judged, reason: `rsync --delete removes files in ${where} that the source lacks`, targets: [where] }];
+  return [
+    {
+      category: 'filesystem_delete',
+      risk: judged,
+      reason: `rsync --delete removes files in ${where} that the source lacks`,
+      targets: [where],
+    },
+  ];
 };
 
 const FIND_SELECTIVE_TESTS = new Set([
-  '-name', '-iname', '-path', '-ipath', '-wholename', '-iwholename', '-regex', '-iregex', '-newer', '-mtime', '-mmin',
-  '-atime', '-amin', '-ctime', '-cmin', '-size', '-empty', '-user', '-group', '-perm', '-links', '-inum', '-samefile',
+  '-name',
+  '-iname',
+  '-path',
+  '-ipath',
+  '-wholename',
+  '-iwholename',
+  '-regex',
+  '-iregex',
+  '-newer',
+  '-mtime',
+  '-mmin',
+  '-atime',
+  '-amin',
+  '-ctime',
+  '-cmin',
+  '-size',
+  '-empty',
+  '-user',
+  '-group',
+  '-perm',
+  '-links',
+  '-inum',
+  '-samefile',
 ]);
 const FIND_EXEC = new Set(['-exec', '-execdir', '-ok', '-okdir']);
 
@@ -136,12 +201,13 @@ export function parseFind(args: readonly ShellWord[]): FindExpression {
   const roots: ShellWord[] = [];
   for (; index < args.length; index++) {
     const value = args[index]?.value;
-    if (value !== null && value !== undefined && (/^[-!(),]/.test(value))) break;
+    if (value !== null && value !== undefined && /^[-!(),]/.test(value)) break;
     roots.push(args[index] as ShellWord);
   }
   if (roots.length === 0) roots.push({ text: '.', value: '.' });
   const [firstRoot] = roots;
-  const placeholder: string | null = roots.length === 1 && firstRoot?.value != null ? `${firstRoot.value.replace(/\/+$/, '')}/*` : null;
+  const placeholder: string | null =
+    roots.length === 1 && firstRoot?.value != null ? `${firstRoot.value.replace(/\/+$/, '')}/*` : null;
   const expression: FindExpression = { roots, deletes: false, selective: false, execs: [] };
   for (; index < args.length; index++) {
     const value = args[index]?.value ?? '';
@@ -151,7 +217,11 @@ export function parseFind(args: readonly ShellWord[]): FindExpression {
     const words: ShellWord[] = [];
     for (index++; index < args.length && args[index]?.value !== ';' && args[index]?.value !== '+'; index++) {
       const word = args[index] as ShellWord;
-      words.push(word.value?.includes('{}') ? { text: word.text, value: placeholder === null ? null : word.value.replaceAll('{}', placeholder) } : word);
+      words.push(
+        word.value?.includes('{}')
+          ? { text: word.text, value: placeholder === null ? null : word.value.replaceAll('{}', placeholder) }
+          : word,
+      );
     }
     if (words.length > 0) expression.execs.push(words);
   }
@@ -163,7 +233,10 @@ const find: CommandRule = (inv) => {
   if (!expression.deletes) return [];
   // A selective find deletes matching files under its roots; otherwise it empties the whole trees.
   if (expression.selective) {
-    const matches = expression.roots.map((root) => ({ text: root.text, value: root.value === null ? null : `${root.value.replace(/\/+$/, '')}/*` }));
+    const matches = expression.roots.map((root) => ({
+      text: root.text,
+      value: root.value === null ? null : `${root.value.replace(/\/+$/, '')}/*`,
+    }));
     return judgeDeletion(matches, false, inv, 'find -delete deletes matching files in');
   }
   return judgeDeletion(expression.roots, true, inv, 'find -delete deletes everything in');
@@ -179,7 +252,9 @@ const OVERWRITING_SOURCES = new Set(['/dev/null', '/dev/zero', '/dev/random', '/
 
 /** Copying onto a disk or a login file, or copying emptiness or noise over any file. */
 const copy: CommandRule = (inv) => {
-  const parsed = parseArguments(inv.args, { valued: ['-t', '--target-directory', '-S', '--suffix', '-m', '--mode', '-o', '--owner', '-g', '--group'] });
+  const parsed = parseArguments(inv.args, {
+    valued: ['-t', '--target-directory', '-S', '--suffix', '-m', '--mode', '-o', '--owner', '-g', '--group'],
+  });
   const targetDirectory = parsed.value('-t', '--target-directory');
   const destination = targetDirectory === undefined ? parsed.operands.at(-1) : undefined;
   if (!destination || parsed.operands.length < 2) return [];

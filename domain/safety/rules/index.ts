@@ -14,8 +14,18 @@ import { virtualizationRules } from './virtualization.ts';
 import { zfsRules } from './zfs.ts';
 
 const FAMILIES = [
-  containerRules, filesystemRules, permissionRules, diskRules, zfsRules, powerRules, serviceRules, networkRules,
-  packageRules, processRules, accountRules, virtualizationRules,
+  containerRules,
+  filesystemRules,
+  permissionRules,
+  diskRules,
+  zfsRules,
+  powerRules,
+  serviceRules,
+  networkRules,
+  packageRules,
+  processRules,
+  accountRules,
+  virtualizationRules,
 ];
 
 const RULES = new Map<string, CommandRule>();

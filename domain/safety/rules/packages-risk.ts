@@ -18,11 +18,19 @@ export function judgePackages(finding: CommandFinding, argv: readonly string[]):
     reason: finding.reason,
     items: names.map((name) => ({ kind: 'package', name, critical: false })),
     warnings: [],
-    alternatives: [SIMULATE[programOf(argv)]?.(names.join(' ') || 'PACKAGE') ?? 'simulate first with the package manager\'s dry-run option'],
+    alternatives: [
+      SIMULATE[programOf(argv)]?.(names.join(' ') || 'PACKAGE') ??
+        "simulate first with the package manager's dry-run option",
+    ],
     checklist: [],
     downtime: 'packages',
     reversible: false,
-    phrase: { verb: 'REMOVE', noun: { one: 'PACKAGE', many: 'PACKAGES', beforeName: true }, names, unknown: 'PACKAGES' },
+    phrase: {
+      verb: 'REMOVE',
+      noun: { one: 'PACKAGE', many: 'PACKAGES', beforeName: true },
+      names,
+      unknown: 'PACKAGES',
+    },
     parityBlocks: false,
   };
 }

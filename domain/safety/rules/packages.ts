@@ -7,10 +7,45 @@ import { parseArguments, targetOf } from '../arguments.ts';
 import { ALL_TARGETS, type CommandRule, type RiskLevel, type RuleHit, type ShellWord } from '../types.ts';
 
 const ESSENTIAL_PACKAGES = [
-  /^openssh/, /^ssh$/, /^sudo$/, /^systemd/, /^libc6?$/, /^glibc/, /^linux-(?:image|generic|headers|modules)/, /^kernel/, /^grub/,
-  /^docker/, /^containerd/, /^podman$/, /^zfs/, /^libzfs/, /^netplan/, /^network-?manager/i, /^ifupdown/, /^iproute2?$/,
-  /^tailscale$/, /^wireguard/, /^proxmox/, /^pve-/, /^lvm2$/, /^mdadm$/, /^cryptsetup/, /^bash$/, /^coreutils$/, /^apt$/, /^dpkg$/,
-  /^dnf$/, /^rpm$/, /^pacman$/, /^apk-tools$/, /^util-linux$/, /^dbus/, /^udev$/, /^e2fsprogs$/, /^init/, /^busybox$/,
+  /^openssh/,
+  /^ssh$/,
+  /^sudo$/,
+  /^systemd/,
+  /^libc6?$/,
+  /^glibc/,
+  /^linux-(?:image|generic|headers|modules)/,
+  /^kernel/,
+  /^grub/,
+  /^docker/,
+  /^containerd/,
+  /^podman$/,
+  /^zfs/,
+  /^libzfs/,
+  /^netplan/,
+  /^network-?manager/i,
+  /^ifupdown/,
+  /^iproute2?$/,
+  /^tailscale$/,
+  /^wireguard/,
+  /^proxmox/,
+  /^pve-/,
+  /^lvm2$/,
+  /^mdadm$/,
+  /^cryptsetup/,
+  /^bash$/,
+  /^coreutils$/,
+  /^apt$/,
+  /^dpkg$/,
+  /^dnf$/,
+  /^rpm$/,
+  /^pacman$/,
+  /^apk-tools$/,
+  /^util-linux$/,
+  /^dbus/,
+  /^udev$/,
+  /^e2fsprogs$/,
+  /^init/,
+  /^busybox$/,
 ];
 
 const SIMULATION_FLAGS = ['-s', '--simulate', '--dry-run', '--just-print', '--recon', '--no-act', '--assumeno'];
@@ -20,25 +55,46 @@ function isEssential(name: string | null): boolean {
   if (name === null) return true;
   const bare = name.replace(/[=:<>].*$/, '');
   if (/[*?[]/.test(bare)) {
-    const pattern = new RegExp(`^${bare.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-    return ['openssh-server', 'systemd', 'docker-ce', 'linux-image-generic', 'zfsutils-linux', 'sudo'].some((sample) => pattern.test(sample));
+    const pattern = new RegExp(
+      `^${bare
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
+    return ['openssh-server', 'systemd', 'docker-ce', 'linux-image-generic', 'zfsutils-linux', 'sudo'].some((sample) =>
+      pattern.test(sample),
+    );
   }
   return ESSENTIAL_PACKAGES.some((pattern) => pattern.test(bare));
 }
 
 function packageRemoval(tool: string, packages: readonly ShellWord[], argsFromStdin: boolean): RuleHit[] {
-  if (argsFromStdin) return [{ category: 'package_removal', risk: 'HIGH', reason: `${tool} removes packages read from input`, targets: [ALL_TARGETS] }];
+  if (argsFromStdin)
+    return [
+      {
+        category: 'package_removal',
+        risk: 'HIGH',
+        reason: `${tool} removes packages read from input`,
+        targets: [ALL_TARGETS],
+      },
+    ];
   if (packages.length === 0) return [];
   const essential = packages.filter((word) => isEssential(word.value));
   const risk: RiskLevel = essential.length > 0 ? 'HIGH' : 'MEDIUM';
-  const reason = essential.length > 0
-    ? `${tool} removes packages the system depends on: ${essential.map(targetOf).join(', ')}`
-    : `${tool} removes packages`;
+  const reason =
+    essential.length > 0
+      ? `${tool} removes packages the system depends on: ${essential.map(targetOf).join(', ')}`
+      : `${tool} removes packages`;
   return [{ category: 'package_removal', risk, reason, targets: packages.map(targetOf) }];
 }
 
 const autoremove = (tool: string): RuleHit[] => [
-  { category: 'package_removal', risk: 'MEDIUM', reason: `${tool} removes packages nothing depends on any more`, targets: [ALL_TARGETS] },
+  {
+    category: 'package_removal',
+    risk: 'MEDIUM',
+    reason: `${tool} removes packages nothing depends on any more`,
+    targets: [ALL_TARGETS],
+  },
 ];
 
 /** `TOOL [options] VERB packages...` managers. */
@@ -48,7 +104,9 @@ function verbManager(removeVerbs: string[], autoremoveVerbs: string[], valued: s
     if (parsed.has(...SIMULATION_FLAGS)) return [];
     const [verb, ...packages] = parsed.operands;
     if (autoremoveVerbs.includes(verb?.value ?? '')) return autoremove(inv.name);
-    return removeVerbs.includes(verb?.value ?? '') ? packageRemoval(`${inv.name} ${verb?.value}`, packages, inv.argsFromStdin) : [];
+    return removeVerbs.includes(verb?.value ?? '')
+      ? packageRemoval(`${inv.name} ${verb?.value}`, packages, inv.argsFromStdin)
+      : [];
   };
 }
 
@@ -57,7 +115,9 @@ const APT_VALUED = ['-o', '--option', '-c', '--config-file', '-t', '--target-rel
 const dpkg: CommandRule = (inv) => {
   const parsed = parseArguments(inv.args, { valued: ['--root', '--admindir', '--instdir', '--force', '--log'] });
   if (parsed.has('--no-act', '--dry-run', '--simulate')) return [];
-  return parsed.has('-r', '--remove', '-P', '--purge') ? packageRemoval('dpkg', parsed.operands, inv.argsFromStdin) : [];
+  return parsed.has('-r', '--remove', '-P', '--purge')
+    ? packageRemoval('dpkg', parsed.operands, inv.argsFromStdin)
+    : [];
 };
 
 const rpm: CommandRule = (inv) => {
@@ -68,7 +128,9 @@ const rpm: CommandRule = (inv) => {
 
 /** pacman -R, -Rs, -Rns, --remove. */
 const pacman: CommandRule = (inv) => {
-  const parsed = parseArguments(inv.args, { valued: ['-b', '--dbpath', '-r', '--root', '--cachedir', '--config', '--arch'] });
+  const parsed = parseArguments(inv.args, {
+    valued: ['-b', '--dbpath', '-r', '--root', '--cachedir', '--config', '--arch'],
+  });
   if (parsed.has('-p', '--print')) return [];
   return parsed.has('-R', '--remove') ? packageRemoval('pacman -R', parsed.operands, inv.argsFromStdin) : [];
 };
@@ -78,8 +140,16 @@ export const packageRules: Record<string, CommandRule> = {
   'apt-get': verbManager(['remove', 'purge'], ['autoremove', 'autopurge'], APT_VALUED),
   aptitude: verbManager(['remove', 'purge'], [], APT_VALUED),
   dpkg,
-  dnf: verbManager(['remove', 'erase', 'rm'], ['autoremove'], ['--installroot', '--releasever', '-c', '--config', '--setopt']),
-  yum: verbManager(['remove', 'erase'], ['autoremove'], ['--installroot', '--releasever', '-c', '--config', '--setopt']),
+  dnf: verbManager(
+    ['remove', 'erase', 'rm'],
+    ['autoremove'],
+    ['--installroot', '--releasever', '-c', '--config', '--setopt'],
+  ),
+  yum: verbManager(
+    ['remove', 'erase'],
+    ['autoremove'],
+    ['--installroot', '--releasever', '-c', '--config', '--setopt'],
+  ),
   microdnf: verbManager(['remove'], ['autoremove'], []),
   rpm,
   pacman,

@@ -7,11 +7,24 @@
  */
 import { parseArguments, targetOf } from '../arguments.ts';
 import { globMatches } from '../device-protection-rules.ts';
-import { authFile, describeLocation, isWithin, locatePath, pathZone, sshPlace, type PathLocation, type PathZone } from '../paths.ts';
+import {
+  authFile,
+  describeLocation,
+  isWithin,
+  locatePath,
+  pathZone,
+  sshPlace,
+  type PathLocation,
+  type PathZone,
+} from '../paths.ts';
 import { maxRisk, type CommandRule, type Invocation, type RiskLevel, type RuleHit, type ShellWord } from '../types.ts';
 
 const RECURSIVE_RISK: Partial<Record<PathZone, RiskLevel>> = {
-  root: 'CRITICAL', critical_dir: 'CRITICAL', system: 'HIGH', pseudo: 'HIGH', unknown: 'MEDIUM',
+  root: 'CRITICAL',
+  critical_dir: 'CRITICAL',
+  system: 'HIGH',
+  pseudo: 'HIGH',
+  unknown: 'MEDIUM',
 };
 
 /** Taking something away from one path; a top-level system directory takes what is below it along. */
@@ -56,12 +69,14 @@ function judgeChange(change: Change, inv: Invocation): RuleHit[] {
   if (atRisk.length === 0) return [];
   const command = [change.program, change.recursive ? '-R' : '', change.spec ?? ''].filter(Boolean).join(' ');
   const listed = atRisk.map((entry) => (entry.detail ? `${entry.where} (${entry.detail})` : entry.where));
-  return [{
-    category: 'permission_change',
-    risk: maxRisk(atRisk.map((entry) => entry.risk)),
-    reason: `${command} ${change.what} ${listed.join(', ')}`,
-    targets: atRisk.map((entry) => entry.where),
-  }];
+  return [
+    {
+      category: 'permission_change',
+      risk: maxRisk(atRisk.map((entry) => entry.risk)),
+      reason: `${command} ${change.what} ${listed.join(', ')}`,
+      targets: atRisk.map((entry) => entry.where),
+    },
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -74,7 +89,10 @@ interface Need {
 
 const PROGRAMS: Need = { bits: 0o555, why: 'programs must stay readable and runnable by every user' };
 const SYSTEM_DIRS: Need = { bits: 0o555, why: 'every user must be able to list and enter system directories' };
-const SYSTEM_FILES: Need = { bits: 0o444, why: 'unprivileged processes read system files such as resolv.conf, libraries and unit files' };
+const SYSTEM_FILES: Need = {
+  bits: 0o444,
+  why: 'unprivileged processes read system files such as resolv.conf, libraries and unit files',
+};
 const OWNER_ONLY_DIR: Need = { bits: 0o700, why: 'its owner must keep entering it' };
 const OWNER_READS: Need = { bits: 0o400, why: 'its owner must keep reading it' };
 const SERVICE_STATE: Need = { bits: 0o600, why: 'its service must keep reading and writing it' };
@@ -86,18 +104,42 @@ const SERVICE_STATE: Need = { bits: 0o600, why: 'its service must keep reading a
  * what it leaves of these bits.
  */
 const NEEDS: { tree: string; itself: Need; within: Need }[] = [
-  ...['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/usr/libexec'].map((tree) => ({ tree, itself: PROGRAMS, within: PROGRAMS })),
-  ...['/etc/ssl/private', '/etc/wireguard', '/root'].map((tree) => ({ tree, itself: OWNER_ONLY_DIR, within: OWNER_READS })),
+  ...['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/usr/local/bin', '/usr/local/sbin', '/usr/libexec'].map((tree) => ({
+    tree,
+    itself: PROGRAMS,
+    within: PROGRAMS,
+  })),
+  ...['/etc/ssl/private', '/etc/wireguard', '/root'].map((tree) => ({
+    tree,
+    itself: OWNER_ONLY_DIR,
+    within: OWNER_READS,
+  })),
   { tree: '/etc/ssh', itself: SYSTEM_DIRS, within: OWNER_READS },
   ...['/var/lib', '/var/spool'].map((tree) => ({ tree, itself: SYSTEM_DIRS, within: SERVICE_STATE })),
 ];
 
 /** They work only with their setuid bit: `chmod 755 /usr/bin/sudo` breaks sudo. */
-const SETUID_PROGRAMS = ['sudo', 'su', 'pkexec', 'passwd', 'newgrp', 'gpasswd', 'chsh', 'chfn', 'mount', 'umount', 'fusermount', 'fusermount3'];
+const SETUID_PROGRAMS = [
+  'sudo',
+  'su',
+  'pkexec',
+  'passwd',
+  'newgrp',
+  'gpasswd',
+  'chsh',
+  'chfn',
+  'mount',
+  'umount',
+  'fusermount',
+  'fusermount3',
+];
 
 function neededBits(location: PathLocation, zone: PathZone): Need | null {
   const ssh = sshPlace(location);
-  if (ssh) return ssh === 'dir' ? { bits: 0o700, why: 'sshd enters it as its owner' } : { bits: 0o400, why: 'sshd reads the keys as their owner' };
+  if (ssh)
+    return ssh === 'dir'
+      ? { bits: 0o700, why: 'sshd enters it as its owner' }
+      : { bits: 0o400, why: 'sshd reads the keys as their owner' };
   if (location.kind !== 'absolute') return null;
   const { path } = location;
   const place = NEEDS.find(({ tree }) => path === tree || isWithin(path, tree));
@@ -165,26 +207,32 @@ const MODE_AS_OPTION = /^-[rwxXst]+(?:,|$)/;
 
 const chmod: CommandRule = (inv) => {
   const modeOption = inv.args.find((word) => MODE_AS_OPTION.test(word.value ?? ''));
-  const parsed = parseArguments(inv.args.filter((word) => word !== modeOption), { valued: ['--reference'] });
+  const parsed = parseArguments(
+    inv.args.filter((word) => word !== modeOption),
+    { valued: ['--reference'] },
+  );
   // The mode comes first unless --reference names a file to copy it from.
   const reference = parsed.has('--reference');
-  const modeWord = reference ? undefined : modeOption ?? parsed.operands[0];
+  const modeWord = reference ? undefined : (modeOption ?? parsed.operands[0]);
   const mode = modeWord?.value ?? null;
-  return judgeChange({
-    program: 'chmod',
-    spec: modeWord && targetOf(modeWord),
-    recursive: parsed.has('-R', '--recursive'),
-    paths: reference || modeOption ? parsed.operands : parsed.operands.slice(1),
-    what: 'changes permissions of',
-    loss: (location, zone) => {
-      const need = neededBits(location, zone);
-      if (!need) return null;
-      const left = applyMode(mode, need.bits);
-      if (left !== null && (left & need.bits) === need.bits) return null;
-      const unknown = left === null ? 'the mode is not known here; ' : '';
-      return { detail: `${unknown}it needs ${modeString(need.bits)}: ${need.why}` };
+  return judgeChange(
+    {
+      program: 'chmod',
+      spec: modeWord && targetOf(modeWord),
+      recursive: parsed.has('-R', '--recursive'),
+      paths: reference || modeOption ? parsed.operands : parsed.operands.slice(1),
+      what: 'changes permissions of',
+      loss: (location, zone) => {
+        const need = neededBits(location, zone);
+        if (!need) return null;
+        const left = applyMode(mode, need.bits);
+        if (left !== null && (left & need.bits) === need.bits) return null;
+        const unknown = left === null ? 'the mode is not known here; ' : '';
+        return { detail: `${unknown}it needs ${modeString(need.bits)}: ${need.why}` };
+      },
     },
-  }, inv);
+    inv,
+  );
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -197,35 +245,66 @@ function ownershipRule(program: 'chown' | 'chgrp'): CommandRule {
     // The owner comes first unless --reference names a file to copy it from.
     const reference = parsed.has('--reference');
     const owner = reference ? undefined : parsed.operands[0];
-    return judgeChange({
-      program,
-      spec: owner && targetOf(owner),
-      recursive: parsed.has('-R', '--recursive'),
-      paths: reference ? parsed.operands : parsed.operands.slice(1),
-      what: program === 'chown' ? 'changes ownership of' : 'changes the group of',
-      loss: (location) => {
-        if (!sshPlace(location)) return { detail: 'system files must stay owned by root or their service' };
-        // sshd checks who owns the keys, not their group.
-        return program === 'chown' ? { detail: 'sshd ignores keys owned by someone else' } : null;
+    return judgeChange(
+      {
+        program,
+        spec: owner && targetOf(owner),
+        recursive: parsed.has('-R', '--recursive'),
+        paths: reference ? parsed.operands : parsed.operands.slice(1),
+        what: program === 'chown' ? 'changes ownership of' : 'changes the group of',
+        loss: (location) => {
+          if (!sshPlace(location)) return { detail: 'system files must stay owned by root or their service' };
+          // sshd checks who owns the keys, not their group.
+          return program === 'chown' ? { detail: 'sshd ignores keys owned by someone else' } : null;
+        },
       },
-    }, inv);
+      inv,
+    );
   };
 }
 
 /** Options that take entries away: all (-b), the default ACL (-k), named ones (-x, -X), all but the new (--set). */
-const ACL_REMOVALS = ['-b', '--remove-all', '-k', '--remove-default', '-x', '--remove', '-X', '--remove-file', '--set', '--set-file'];
+const ACL_REMOVALS = [
+  '-b',
+  '--remove-all',
+  '-k',
+  '--remove-default',
+  '-x',
+  '--remove',
+  '-X',
+  '--remove-file',
+  '--set',
+  '--set-file',
+];
 
 const setfacl: CommandRule = (inv) => {
-  const parsed = parseArguments(inv.args, { valued: ['-m', '--modify', '-M', '--modify-file', '-x', '--remove', '-X', '--remove-file', '--set', '--set-file', '--restore'] });
+  const parsed = parseArguments(inv.args, {
+    valued: [
+      '-m',
+      '--modify',
+      '-M',
+      '--modify-file',
+      '-x',
+      '--remove',
+      '-X',
+      '--remove-file',
+      '--set',
+      '--set-file',
+      '--restore',
+    ],
+  });
   const removal = ACL_REMOVALS.find((option) => parsed.has(option));
-  return judgeChange({
-    program: 'setfacl',
-    spec: removal,
-    recursive: parsed.has('-R', '--recursive'),
-    paths: parsed.operands,
-    what: 'changes the ACLs of',
-    loss: () => (removal ? { detail: 'the removed entries may be what lets a user or service in' } : null),
-  }, inv);
+  return judgeChange(
+    {
+      program: 'setfacl',
+      spec: removal,
+      recursive: parsed.has('-R', '--recursive'),
+      paths: parsed.operands,
+      what: 'changes the ACLs of',
+      loss: () => (removal ? { detail: 'the removed entries may be what lets a user or service in' } : null),
+    },
+    inv,
+  );
 };
 
 export const permissionRules: Record<string, CommandRule> = {

@@ -7,34 +7,66 @@ type PowerAction = 'reboot' | 'power_off' | 'sleep' | 'single_user' | 'runlevel'
 
 /** Words of systemctl, init/telinit and ipmitool that name a power action. */
 const POWER_WORDS: Record<string, PowerAction> = {
-  reboot: 'reboot', kexec: 'reboot', 'soft-reboot': 'reboot', 6: 'reboot', cycle: 'reboot', reset: 'reboot',
-  poweroff: 'power_off', halt: 'power_off', 0: 'power_off', off: 'power_off', soft: 'power_off',
-  suspend: 'sleep', hibernate: 'sleep', 'hybrid-sleep': 'sleep', 'suspend-then-hibernate': 'sleep', sleep: 'sleep',
-  rescue: 'single_user', emergency: 'single_user', 1: 'single_user', s: 'single_user', single: 'single_user',
-  2: 'runlevel', 3: 'runlevel', 4: 'runlevel', 5: 'runlevel',
+  reboot: 'reboot',
+  kexec: 'reboot',
+  'soft-reboot': 'reboot',
+  6: 'reboot',
+  cycle: 'reboot',
+  reset: 'reboot',
+  poweroff: 'power_off',
+  halt: 'power_off',
+  0: 'power_off',
+  off: 'power_off',
+  soft: 'power_off',
+  suspend: 'sleep',
+  hibernate: 'sleep',
+  'hybrid-sleep': 'sleep',
+  'suspend-then-hibernate': 'sleep',
+  sleep: 'sleep',
+  rescue: 'single_user',
+  emergency: 'single_user',
+  1: 'single_user',
+  s: 'single_user',
+  single: 'single_user',
+  2: 'runlevel',
+  3: 'runlevel',
+  4: 'runlevel',
+  5: 'runlevel',
 };
 
 function powerActionOf(finding: CommandFinding, argv: readonly string[]): PowerAction {
   if (finding.targets.includes('/proc/sysrq-trigger')) return 'sysrq';
   const program = programOf(argv);
-  if (program === 'shutdown') return parseArguments(argv.slice(1).map(word)).has('-r', '--reboot') ? 'reboot' : 'power_off';
-  const spoken = [program, ...argv.slice(1)].map((value) => POWER_WORDS[value.toLowerCase().replace(/\.target$/, '')]).filter((action) => action !== undefined);
+  if (program === 'shutdown')
+    return parseArguments(argv.slice(1).map(word)).has('-r', '--reboot') ? 'reboot' : 'power_off';
+  const spoken = [program, ...argv.slice(1)]
+    .map((value) => POWER_WORDS[value.toLowerCase().replace(/\.target$/, '')])
+    .filter((action) => action !== undefined);
   // The action comes last (`ipmitool -H bmc chassis power cycle`); failing that, CRITICAL means it does not come back.
   return spoken.at(-1) ?? (finding.risk === 'CRITICAL' ? 'power_off' : 'reboot');
 }
 
-const POWER: Record<PowerAction, { phrase: PhraseSpec; downtime: Downtime; detail: string; alternatives: string[]; warning?: (host: string) => string }> = {
+const POWER: Record<
+  PowerAction,
+  { phrase: PhraseSpec; downtime: Downtime; detail: string; alternatives: string[]; warning?: (host: string) => string }
+> = {
   reboot: {
     phrase: { verb: 'REBOOT', deviceIsObject: true },
     downtime: 'reboot',
     detail: 'reboots',
-    alternatives: ['shutdown -r +5 (cancellable with shutdown -c)', 'systemctl restart SERVICE if only one service misbehaves'],
+    alternatives: [
+      'shutdown -r +5 (cancellable with shutdown -c)',
+      'systemctl restart SERVICE if only one service misbehaves',
+    ],
   },
   power_off: {
     phrase: { verb: 'POWER OFF', deviceIsObject: true },
     downtime: 'powerOff',
     detail: 'powers off',
-    alternatives: ['shutdown -h +5 (cancellable with shutdown -c)', 'reboot instead if the device should come back by itself'],
+    alternatives: [
+      'shutdown -h +5 (cancellable with shutdown -c)',
+      'reboot instead if the device should come back by itself',
+    ],
     warning: (host) => `${host} stays off until someone powers it on (at the machine or through IPMI)`,
   },
   sleep: {

@@ -10,7 +10,8 @@ function power(risk: RiskLevel, reason: string): RuleHit[] {
   return [{ category: 'power', risk, reason, targets: ['host'] }];
 }
 
-const POWER_OFF = (what: string) => power('CRITICAL', `${what} powers the machine off: it needs physical access to come back`);
+const POWER_OFF = (what: string) =>
+  power('CRITICAL', `${what} powers the machine off: it needs physical access to come back`);
 const REBOOT = (what: string) => power('HIGH', `${what} reboots the machine`);
 
 /** systemctl verbs (and targets) that change the power state; shared with the service rules. */
@@ -47,7 +48,9 @@ const reboot: CommandRule = (inv) => {
   const parsed = parseArguments(inv.args);
   if (parsed.has('--help', '-w', '--wtmp-only')) return [];
   // --force skips the orderly shutdown: file systems are not unmounted cleanly.
-  return parsed.has('-f', '--force') ? power('CRITICAL', 'reboot --force restarts without an orderly shutdown') : REBOOT('reboot');
+  return parsed.has('-f', '--force')
+    ? power('CRITICAL', 'reboot --force restarts without an orderly shutdown')
+    : REBOOT('reboot');
 };
 
 const RUNLEVELS: Record<string, () => RuleHit[]> = {
@@ -66,7 +69,9 @@ const init: CommandRule = (inv) => RUNLEVELS[(inv.args[0]?.value ?? '').toLowerC
 
 const kexec: CommandRule = (inv) => {
   const parsed = parseArguments(inv.args, { valued: ['--initrd', '--append', '--command-line', '-t', '--type'] });
-  return parsed.has('-e', '--exec') || (!parsed.has('-l', '--load', '-p', '--load-panic', '-u', '--unload')) ? REBOOT('kexec') : [];
+  return parsed.has('-e', '--exec') || !parsed.has('-l', '--load', '-p', '--load-panic', '-u', '--unload')
+    ? REBOOT('kexec')
+    : [];
 };
 
 /** `ipmitool ... chassis power off|cycle|reset` acts on the machine behind that BMC. */

@@ -13,14 +13,21 @@ export function judgeProcesses(finding: CommandFinding, argv: readonly string[],
     warnings: critical ? [`${device.host} or SSH access to it may go down with these processes`] : [],
     alternatives: [
       // A name or pattern may match more than meant: list first, then kill by PID.
-      ...(['pkill', 'killall'].includes(program) && names[0] ? [`pgrep -af ${names[0]} lists the matching processes; kill the PIDs you mean`] : []),
+      ...(['pkill', 'killall'].includes(program) && names[0]
+        ? [`pgrep -af ${names[0]} lists the matching processes; kill the PIDs you mean`]
+        : []),
       'systemctl restart the owning service instead of killing its processes',
       'kill -TERM first (lets the process clean up); -KILL only if it hangs',
     ],
     checklist: critical ? [CHECK.console] : [],
     downtime: 'processes',
     reversible: false,
-    phrase: { verb: 'KILL', noun: { one: 'PROCESS', many: 'PROCESSES', beforeName: true }, names, unknown: 'MATCHING PROCESSES' },
+    phrase: {
+      verb: 'KILL',
+      noun: { one: 'PROCESS', many: 'PROCESSES', beforeName: true },
+      names,
+      unknown: 'MATCHING PROCESSES',
+    },
     parityBlocks: false,
   };
 }

@@ -13,17 +13,61 @@ import { parseArguments } from '../arguments.ts';
 import { ALL_TARGETS, maxRisk, type CommandRule, type RiskLevel, type RuleHit, type ShellWord } from '../types.ts';
 import { systemctlPowerAction } from './power.ts';
 
-const REMOTE_ACCESS = ['ssh', 'sshd', 'networking', 'network', 'NetworkManager', 'systemd-networkd', 'systemd-resolved', 'tailscaled', 'wg-quick@*', 'zerotier-one', 'openvpn@*', 'netplan*'];
+const REMOTE_ACCESS = [
+  'ssh',
+  'sshd',
+  'networking',
+  'network',
+  'NetworkManager',
+  'systemd-networkd',
+  'systemd-resolved',
+  'tailscaled',
+  'wg-quick@*',
+  'zerotier-one',
+  'openvpn@*',
+  'netplan*',
+];
 const INFRASTRUCTURE = [
-  'docker', 'containerd', 'podman', 'libvirtd', 'pve*', 'corosync', 'zfs-*', 'zfs', 'zed', 'k3s', 'k3s-agent', 'kubelet',
-  'nftables', 'iptables', 'netfilter-persistent', 'firewalld', 'ufw', 'dbus', 'systemd-udevd', 'udev', 'systemd-logind',
-  'systemd-journald', 'lxd', 'incus', 'ceph*', 'nfs-server', 'multipathd', 'iscsid',
+  'docker',
+  'containerd',
+  'podman',
+  'libvirtd',
+  'pve*',
+  'corosync',
+  'zfs-*',
+  'zfs',
+  'zed',
+  'k3s',
+  'k3s-agent',
+  'kubelet',
+  'nftables',
+  'iptables',
+  'netfilter-persistent',
+  'firewalld',
+  'ufw',
+  'dbus',
+  'systemd-udevd',
+  'udev',
+  'systemd-logind',
+  'systemd-journald',
+  'lxd',
+  'incus',
+  'ceph*',
+  'nfs-server',
+  'multipathd',
+  'iscsid',
 ];
 
 type Criticality = 'remote_access' | 'infrastructure' | 'ordinary';
 
 const globToRegExp = (glob: string): RegExp =>
-  new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.').replace(/\[!/g, '[^')}$`);
+  new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')
+      .replace(/\[!/g, '[^')}$`,
+  );
 
 const REMOTE_ACCESS_PATTERNS = REMOTE_ACCESS.map(globToRegExp);
 const INFRASTRUCTURE_PATTERNS = INFRASTRUCTURE.map(globToRegExp);
@@ -72,19 +116,62 @@ function serviceAction(verb: ServiceVerb, units: readonly ShellWord[], how: stri
   const risk = maxRisk(levels.flatMap((level) => (now ? [RISK[verb][level], RISK.stop[level]] : [RISK[verb][level]])));
   const targets = units.map((unit) => unit.value?.replace(/\.service$/, '') ?? ALL_TARGETS);
   const criticality = worstCriticality(levels);
-  const kind = criticality === 'remote_access' ? 'a remote-access service' : criticality === 'infrastructure' ? 'an infrastructure service' : 'a service';
+  const kind =
+    criticality === 'remote_access'
+      ? 'a remote-access service'
+      : criticality === 'infrastructure'
+        ? 'an infrastructure service'
+        : 'a service';
   const action = now ? `stops and ${DESCRIPTION[verb]}` : DESCRIPTION[verb];
   return [{ category: 'service_stop', risk, reason: `${how} ${action} ${kind}: ${targets.join(', ')}`, targets }];
 }
 
 const SYSTEMCTL_VERBS: Record<string, ServiceVerb> = {
-  stop: 'stop', kill: 'stop', mask: 'mask', disable: 'disable', restart: 'restart', 'try-restart': 'restart',
-  'reload-or-restart': 'restart', 'try-reload-or-restart': 'restart', 'condrestart': 'restart', 'force-reload': 'restart',
+  stop: 'stop',
+  kill: 'stop',
+  mask: 'mask',
+  disable: 'disable',
+  restart: 'restart',
+  'try-restart': 'restart',
+  'reload-or-restart': 'restart',
+  'try-reload-or-restart': 'restart',
+  condrestart: 'restart',
+  'force-reload': 'restart',
 };
 
 const systemctl: CommandRule = (inv) => {
   const parsed = parseArguments(inv.args, {
-    valued: ['-s', '--signal', '-H', '--host', '-M', '--machine', '--kill-whom', '--kill-value', '--job-mode', '-p', '--property', '-t', '--type', '--state', '--root', '-n', '--lines', '-o', '--output', '--what', '--when', '--reboot-argument', '--timestamp', '--preset-mode', '--message', '--boot-loader-menu', '--boot-loader-entry', '--drop-in', '--image'],
+    valued: [
+      '-s',
+      '--signal',
+      '-H',
+      '--host',
+      '-M',
+      '--machine',
+      '--kill-whom',
+      '--kill-value',
+      '--job-mode',
+      '-p',
+      '--property',
+      '-t',
+      '--type',
+      '--state',
+      '--root',
+      '-n',
+      '--lines',
+      '-o',
+      '--output',
+      '--what',
+      '--when',
+      '--reboot-argument',
+      '--timestamp',
+      '--preset-mode',
+      '--message',
+      '--boot-loader-menu',
+      '--boot-loader-entry',
+      '--drop-in',
+      '--image',
+    ],
   });
   const [verbWord, ...units] = parsed.operands;
   const verb = verbWord?.value ?? '';
@@ -92,11 +179,20 @@ const systemctl: CommandRule = (inv) => {
   if (power) return power;
   // Starting or isolating a power target (`systemctl start reboot.target`) is the power action.
   if (['start', 'isolate', 'restart'].includes(verb)) {
-    const target = units.map((unit) => (unit.value ? systemctlPowerAction(unit.value.replace(/\.target$/, '')) : null)).find(Boolean);
+    const target = units
+      .map((unit) => (unit.value ? systemctlPowerAction(unit.value.replace(/\.target$/, '')) : null))
+      .find(Boolean);
     if (target) return target;
   }
   if (verb === 'isolate') {
-    return [{ category: 'service_stop', risk: 'MEDIUM', reason: 'systemctl isolate stops every unit not needed by the target', targets: units.map((unit) => unit.value ?? ALL_TARGETS) }];
+    return [
+      {
+        category: 'service_stop',
+        risk: 'MEDIUM',
+        reason: 'systemctl isolate stops every unit not needed by the target',
+        targets: units.map((unit) => unit.value ?? ALL_TARGETS),
+      },
+    ];
   }
   const action = SYSTEMCTL_VERBS[verb];
   if (!action) return [];
@@ -106,8 +202,18 @@ const systemctl: CommandRule = (inv) => {
 };
 
 const SYSV_VERBS: Record<string, ServiceVerb> = {
-  stop: 'stop', 'force-stop': 'stop', kill: 'stop', zap: 'stop', restart: 'restart', 'force-reload': 'restart',
-  'try-restart': 'restart', condrestart: 'restart', down: 'stop', exit: 'stop', 'force-shutdown': 'stop', 'force-restart': 'restart',
+  stop: 'stop',
+  'force-stop': 'stop',
+  kill: 'stop',
+  zap: 'stop',
+  restart: 'restart',
+  'force-reload': 'restart',
+  'try-restart': 'restart',
+  condrestart: 'restart',
+  down: 'stop',
+  exit: 'stop',
+  'force-shutdown': 'stop',
+  'force-restart': 'restart',
 };
 
 /** `service NAME VERB`, `rc-service NAME VERB`; `/etc/init.d/NAME VERB` arrives here as `service`. */
@@ -134,7 +240,9 @@ const rcUpdate: CommandRule = (inv) => {
 
 const updateRcD: CommandRule = (inv) => {
   const [unit, verb] = parseArguments(inv.args).operands;
-  return unit && ['disable', 'remove'].includes(verb?.value ?? '') ? serviceAction('disable', [unit], `update-rc.d ${verb?.value}`) : [];
+  return unit && ['disable', 'remove'].includes(verb?.value ?? '')
+    ? serviceAction('disable', [unit], `update-rc.d ${verb?.value}`)
+    : [];
 };
 
 /** `chkconfig nginx off` (also with `--level 35`), `chkconfig --del nginx`. */

@@ -9,7 +9,10 @@ import { riskRank, type CommandFinding } from '../types.ts';
  */
 function guestActionOf(argv: readonly string[]): string {
   if (programOf(argv) === 'virsh') {
-    const verb = argv.slice(1).find((word, i, rest) => !word.startsWith('-') && rest[i - 1] !== '-c' && rest[i - 1] !== '--connect') ?? '';
+    const verb =
+      argv
+        .slice(1)
+        .find((word, i, rest) => !word.startsWith('-') && rest[i - 1] !== '-c' && rest[i - 1] !== '--connect') ?? '';
     return verb === 'destroy' ? 'stop' : verb;
   }
   if (programOf(argv) !== 'pvesh') return argv[1] ?? '';
@@ -29,9 +32,24 @@ interface GuestPower {
 }
 
 const GUEST_POWER: Readonly<Record<string, GuestPower>> = {
-  stop: { verb: 'STOP', downtime: 'guestsStopped', hard: true, alternatives: (cli, id) => [`${cli} shutdown ${id} lets the guest shut down cleanly`] },
-  reset: { verb: 'RESET', downtime: 'guestReboot', hard: true, alternatives: (cli, id) => [`${cli} reboot ${id} lets the guest restart cleanly`] },
-  shutdown: { verb: 'SHUT DOWN', downtime: 'guestsStopped', hard: false, alternatives: (cli, id) => [`${cli} reboot ${id} if the guest should come back by itself`] },
+  stop: {
+    verb: 'STOP',
+    downtime: 'guestsStopped',
+    hard: true,
+    alternatives: (cli, id) => [`${cli} shutdown ${id} lets the guest shut down cleanly`],
+  },
+  reset: {
+    verb: 'RESET',
+    downtime: 'guestReboot',
+    hard: true,
+    alternatives: (cli, id) => [`${cli} reboot ${id} lets the guest restart cleanly`],
+  },
+  shutdown: {
+    verb: 'SHUT DOWN',
+    downtime: 'guestsStopped',
+    hard: false,
+    alternatives: (cli, id) => [`${cli} reboot ${id} if the guest should come back by itself`],
+  },
   reboot: { verb: 'REBOOT', downtime: 'guestReboot', hard: false, alternatives: () => [] },
   suspend: { verb: 'SUSPEND', downtime: 'guestsSuspended', hard: false, alternatives: () => [] },
 };
@@ -42,7 +60,12 @@ export function judgeGuests(finding: CommandFinding, argv: readonly string[], de
   const action = guestActionOf(argv);
   const guest = names[0] ?? 'VMID';
   const cli = program === 'pvesh' ? ((argv[2] ?? '').includes('/lxc/') ? 'pct' : 'qm') : program;
-  const items = names.map((name): AffectedItem => ({ kind: 'other', name, critical: false, detail: 'virtual machine or container guest' }));
+  const items = names.map((name): AffectedItem => ({
+    kind: 'other',
+    name,
+    critical: false,
+    detail: 'virtual machine or container guest',
+  }));
   const guestNoun = { one: 'GUEST', many: 'GUESTS', beforeName: true };
   const base = { reason: finding.reason, items, parityBlocks: false };
 
@@ -59,11 +82,18 @@ export function judgeGuests(finding: CommandFinding, argv: readonly string[], de
         phrase: { verb: 'STOP ALL GUESTS' },
       };
     }
-    const power = GUEST_POWER[action] ?? { verb: 'CHANGE', downtime: 'guestsStopped', hard: false, alternatives: () => [] };
+    const power = GUEST_POWER[action] ?? {
+      verb: 'CHANGE',
+      downtime: 'guestsStopped',
+      hard: false,
+      alternatives: () => [],
+    };
     const listed = names.length > 0 ? listNames(names) : 'the guest';
     return {
       ...base,
-      warnings: power.hard ? [`No clean shutdown: what ${listed} has not written to disk is lost, as at a power cut`] : [],
+      warnings: power.hard
+        ? [`No clean shutdown: what ${listed} has not written to disk is lost, as at a power cut`]
+        : [],
       alternatives: power.alternatives(cli, guest),
       checklist: action === 'suspend' ? [] : [`Users and services that depend on guest ${listed} know it goes down`],
       downtime: power.downtime,
@@ -88,9 +118,10 @@ export function judgeGuests(finding: CommandFinding, argv: readonly string[], de
   return {
     ...base,
     warnings: dataLoss ? [`Permanent data loss: the disks of ${listed} are deleted`] : [],
-    alternatives: program === 'virsh'
-      ? [`virsh dumpxml ${guest} > ${guest}.xml first; virsh shutdown ${guest} keeps the guest`]
-      : [`vzdump ${guest} first; ${cli} shutdown ${guest} keeps the guest`],
+    alternatives:
+      program === 'virsh'
+        ? [`virsh dumpxml ${guest} > ${guest}.xml first; virsh shutdown ${guest} keeps the guest`]
+        : [`vzdump ${guest} first; ${cli} shutdown ${guest} keeps the guest`],
     checklist: dataLoss ? [CHECK.backup] : [],
     downtime: null,
     reversible: false,

@@ -8,17 +8,38 @@
  * queries pass.
  */
 import { parseArguments, targetOf } from '../arguments.ts';
-import { ALL_TARGETS, type CommandRule, type DestructiveCategory, type RiskLevel, type RuleHit, type ShellWord } from '../types.ts';
+import {
+  ALL_TARGETS,
+  type CommandRule,
+  type DestructiveCategory,
+  type RiskLevel,
+  type RuleHit,
+  type ShellWord,
+} from '../types.ts';
 
-function guest(category: DestructiveCategory, risk: RiskLevel, reason: string, guests: readonly ShellWord[]): RuleHit[] {
+function guest(
+  category: DestructiveCategory,
+  risk: RiskLevel,
+  reason: string,
+  guests: readonly ShellWord[],
+): RuleHit[] {
   return [{ category, risk, reason, targets: guests.map(targetOf) }];
 }
 
 /** Guest lifecycle verbs of qm and pct, and the same actions as API paths (`.../status/stop`). */
 const POWER_VERBS: Readonly<Record<string, { risk: RiskLevel; does: string }>> = {
-  stop: { risk: 'MEDIUM', does: 'cuts the power of the guest: everything running in it stops at once, unsaved data in it is lost' },
-  reset: { risk: 'MEDIUM', does: 'resets the guest like its reset button: everything running in it restarts without shutting down' },
-  shutdown: { risk: 'MEDIUM', does: 'shuts the guest down: every service in it is unavailable until it is started again' },
+  stop: {
+    risk: 'MEDIUM',
+    does: 'cuts the power of the guest: everything running in it stops at once, unsaved data in it is lost',
+  },
+  reset: {
+    risk: 'MEDIUM',
+    does: 'resets the guest like its reset button: everything running in it restarts without shutting down',
+  },
+  shutdown: {
+    risk: 'MEDIUM',
+    does: 'shuts the guest down: every service in it is unavailable until it is started again',
+  },
   reboot: { risk: 'MEDIUM', does: 'reboots the guest: every service in it is unavailable while it restarts' },
   suspend: { risk: 'LOW', does: 'pauses the guest, keeping its state' },
 };
@@ -28,7 +49,10 @@ const POWER_VERBS: Readonly<Record<string, { risk: RiskLevel; does: string }>> =
  * word as its value unless that word is another option; `-opt` works like `--opt`. The VMID is the first
  * operand.
  */
-function parsePveArguments(words: readonly ShellWord[]): { options: Map<string, string | null>; operands: ShellWord[] } {
+function parsePveArguments(words: readonly ShellWord[]): {
+  options: Map<string, string | null>;
+  operands: ShellWord[];
+} {
   const options = new Map<string, string | null>();
   const operands: ShellWord[] = [];
   for (let index = 0; index < words.length; index++) {
@@ -59,13 +83,29 @@ function optionSet(options: ReadonlyMap<string, string | null>, name: string): b
   return value === null || value === undefined || /^(?:1|true|yes|on)$/i.test(value);
 }
 
-function lifecycle(program: string, verb: string, guests: readonly ShellWord[], options: ReadonlyMap<string, string | null>): RuleHit[] {
+function lifecycle(
+  program: string,
+  verb: string,
+  guests: readonly ShellWord[],
+  options: ReadonlyMap<string, string | null>,
+): RuleHit[] {
   if (verb === 'destroy') {
     return optionSet(options, 'purge')
-      ? guest('vm_destroy', 'CRITICAL', `${program} destroy --purge deletes the guest and its disks, and removes its replication jobs (their replicas) and backup jobs`, guests)
+      ? guest(
+          'vm_destroy',
+          'CRITICAL',
+          `${program} destroy --purge deletes the guest and its disks, and removes its replication jobs (their replicas) and backup jobs`,
+          guests,
+        )
       : guest('vm_destroy', 'HIGH', `${program} destroy deletes the guest and its disks`, guests);
   }
-  if (verb === 'rollback') return guest('vm_destroy', 'HIGH', `${program} rollback discards everything the guest wrote since the snapshot`, guests);
+  if (verb === 'rollback')
+    return guest(
+      'vm_destroy',
+      'HIGH',
+      `${program} rollback discards everything the guest wrote since the snapshot`,
+      guests,
+    );
   const power = POWER_VERBS[verb];
   return power ? guest('vm_power', power.risk, `${program} ${verb} ${power.does}`, guests) : [];
 }
@@ -89,7 +129,14 @@ const pvesh: CommandRule = (inv) => {
   const [verb, path, ...rest] = inv.args;
   if (path === undefined) return [];
   if (verb?.value === 'create' && STOP_ALL_PATH.test(path.value ?? '')) {
-    return [{ category: 'vm_power', risk: 'HIGH', reason: 'pvesh stopall stops every guest of the node', targets: [ALL_TARGETS] }];
+    return [
+      {
+        category: 'vm_power',
+        risk: 'HIGH',
+        reason: 'pvesh stopall stops every guest of the node',
+        targets: [ALL_TARGETS],
+      },
+    ];
   }
   const match = GUEST_PATH.exec(path.value ?? '');
   if (!match) return [];
@@ -119,7 +166,9 @@ const virsh: CommandRule = (inv) => {
       // libvirt's destroy is its hard stop; the other power verbs mean what they mean for qm.
       const name = verb?.value === 'destroy' ? 'stop' : (verb?.value ?? '');
       const power = Object.hasOwn(POWER_VERBS, name) ? POWER_VERBS[name] : undefined;
-      return power ? guest('vm_power', power.risk, `virsh ${verb!.value} ${power.does}`, operands.operands.slice(0, 1)) : [];
+      return power
+        ? guest('vm_power', power.risk, `virsh ${verb!.value} ${power.does}`, operands.operands.slice(0, 1))
+        : [];
     }
   }
 };

@@ -17,23 +17,51 @@ export function judgeWrite(target: ShellWord, mode: WriteMode, cwd: Cwd): RuleHi
   if (location.kind === 'unknown') {
     // `> "$F"` could be any file; appending to one is how logs are written and is left alone.
     return mode === 'truncate'
-      ? [{ category: 'filesystem_delete', risk: 'MEDIUM', reason: 'overwrites a file whose path is only known at run time', targets }]
+      ? [
+          {
+            category: 'filesystem_delete',
+            risk: 'MEDIUM',
+            reason: 'overwrites a file whose path is only known at run time',
+            targets,
+          },
+        ]
       : [];
   }
   if (isBlockDevice(location)) {
     return [{ category: 'disk_wipe', risk: 'CRITICAL', reason: `writes directly to block device ${where}`, targets }];
   }
   if (where === '/proc/sysrq-trigger') {
-    return [{ category: 'power', risk: 'CRITICAL', reason: 'triggers a kernel SysRq action (reboot, crash or power-off without sync)', targets }];
+    return [
+      {
+        category: 'power',
+        risk: 'CRITICAL',
+        reason: 'triggers a kernel SysRq action (reboot, crash or power-off without sync)',
+        targets,
+      },
+    ];
   }
   const auth = authFile(location);
   if (auth === 'credentials') {
-    return [{ category: 'account_change', risk: mode === 'truncate' ? 'CRITICAL' : 'HIGH', reason: `rewrites login credentials in ${where}`, targets }];
+    return [
+      {
+        category: 'account_change',
+        risk: mode === 'truncate' ? 'CRITICAL' : 'HIGH',
+        reason: `rewrites login credentials in ${where}`,
+        targets,
+      },
+    ];
   }
   if (auth === 'authorized_keys') {
-    return [mode === 'truncate'
-      ? { category: 'account_change', risk: 'HIGH', reason: 'replaces the SSH authorized keys (can lock everyone out)', targets }
-      : { category: 'account_change', risk: 'LOW', reason: 'adds an SSH authorized key', targets }];
+    return [
+      mode === 'truncate'
+        ? {
+            category: 'account_change',
+            risk: 'HIGH',
+            reason: 'replaces the SSH authorized keys (can lock everyone out)',
+            targets,
+          }
+        : { category: 'account_change', risk: 'LOW', reason: 'adds an SSH authorized key', targets },
+    ];
   }
   if (mode === 'append') return [];
   switch (pathZone(location)) {

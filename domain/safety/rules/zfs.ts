@@ -16,16 +16,29 @@ const ZPOOL_ACTIONS: Record<string, { risk: RiskLevel; reason: string; valued?: 
   split: { risk: 'HIGH', reason: 'splits mirror devices off into a new pool' },
   offline: { risk: 'MEDIUM', reason: 'takes a device offline, reducing redundancy' },
   export: { risk: 'MEDIUM', reason: 'exports the pool: its datasets become unavailable', valued: [] },
-  create: { risk: 'HIGH', reason: 'creates a pool over the given devices, erasing them', valued: ['-o', '-O', '-m', '-R', '-t'] },
+  create: {
+    risk: 'HIGH',
+    reason: 'creates a pool over the given devices, erasing them',
+    valued: ['-o', '-O', '-m', '-R', '-t'],
+  },
   add: { risk: 'HIGH', reason: 'adds devices to the pool irreversibly, erasing them', valued: ['-o'] },
   replace: { risk: 'MEDIUM', reason: 'replaces a pool device (it is resilvered over)', valued: ['-o'] },
   reguid: { risk: 'MEDIUM', reason: 'changes the pool GUID' },
   upgrade: { risk: 'MEDIUM', reason: 'enables new pool features irreversibly', valued: ['-V'] },
 };
 
-function action(subcommand: ShellWord | undefined, args: readonly ShellWord[], spec: typeof ZPOOL_ACTIONS[string]): RuleHit {
+function action(
+  subcommand: ShellWord | undefined,
+  args: readonly ShellWord[],
+  spec: (typeof ZPOOL_ACTIONS)[string],
+): RuleHit {
   const operands = parseArguments(args, { valued: spec.valued ?? [] }).operands;
-  return { category: 'zfs_destroy', risk: spec.risk, reason: `zpool ${subcommand?.value}: ${spec.reason}`, targets: operands.map(targetOf) };
+  return {
+    category: 'zfs_destroy',
+    risk: spec.risk,
+    reason: `zpool ${subcommand?.value}: ${spec.reason}`,
+    targets: operands.map(targetOf),
+  };
 }
 
 const zpool: CommandRule = (inv) => {
@@ -33,7 +46,8 @@ const zpool: CommandRule = (inv) => {
   const spec = ZPOOL_ACTIONS[subcommand?.value ?? ''];
   if (!spec) return [];
   // `zpool upgrade` alone (or -v) only lists pools that could be upgraded.
-  if (subcommand?.value === 'upgrade' && !args.some((word) => word.value === '-a' || !word.value?.startsWith('-'))) return [];
+  if (subcommand?.value === 'upgrade' && !args.some((word) => word.value === '-a' || !word.value?.startsWith('-')))
+    return [];
   return [action(subcommand, args, spec)];
 };
 
@@ -49,17 +63,33 @@ const zfs: CommandRule = (inv) => {
       const onlySnapshots = targets.length > 0 && targets.every((target) => target.includes('@'));
       const risk: RiskLevel = onlySnapshots && !recursive ? 'MEDIUM' : recursive ? 'CRITICAL' : 'HIGH';
       const what = onlySnapshots ? 'snapshots' : 'datasets and their data';
-      return [{ category: 'zfs_destroy', risk, reason: `zfs destroy${recursive ? ' -r' : ''} deletes ${what}`, targets }];
+      return [
+        { category: 'zfs_destroy', risk, reason: `zfs destroy${recursive ? ' -r' : ''} deletes ${what}`, targets },
+      ];
     }
     case 'rollback': {
       const parsed = parseArguments(args);
-      return [{ category: 'zfs_destroy', risk: 'HIGH', reason: 'zfs rollback discards every change since the snapshot', targets: parsed.operands.map(targetOf) }];
+      return [
+        {
+          category: 'zfs_destroy',
+          risk: 'HIGH',
+          reason: 'zfs rollback discards every change since the snapshot',
+          targets: parsed.operands.map(targetOf),
+        },
+      ];
     }
     case 'receive':
     case 'recv': {
       const parsed = parseArguments(args, { valued: ['-o', '-x', '-d', '-e'] });
       return parsed.has('-F')
-        ? [{ category: 'zfs_destroy', risk: 'HIGH', reason: 'zfs receive -F overwrites the target dataset', targets: parsed.operands.map(targetOf) }]
+        ? [
+            {
+              category: 'zfs_destroy',
+              risk: 'HIGH',
+              reason: 'zfs receive -F overwrites the target dataset',
+              targets: parsed.operands.map(targetOf),
+            },
+          ]
         : [];
     }
     case 'set': {
@@ -67,9 +97,13 @@ const zfs: CommandRule = (inv) => {
       const settings = parsed.operands.filter((word) => word.value === null || word.value.includes('='));
       const targets = parsed.operands.filter((word) => !settings.includes(word)).map(targetOf);
       // A property only known at run time (`zfs set "$P" tank`) may be any of them.
-      const risky = settings.map((word) => (word.value === null ? ALL_TARGETS : word.value.slice(0, word.value.indexOf('=')))).filter((name) => name === ALL_TARGETS || name in RISKY_PROPERTIES);
+      const risky = settings
+        .map((word) => (word.value === null ? ALL_TARGETS : word.value.slice(0, word.value.indexOf('='))))
+        .filter((name) => name === ALL_TARGETS || name in RISKY_PROPERTIES);
       if (risky.length === 0) return [];
-      const why = risky.map((name) => (name === ALL_TARGETS ? 'a property known only at run time' : `${name}: ${RISKY_PROPERTIES[name]}`));
+      const why = risky.map((name) =>
+        name === ALL_TARGETS ? 'a property known only at run time' : `${name}: ${RISKY_PROPERTIES[name]}`,
+      );
       return [{ category: 'zfs_property', risk: 'MEDIUM', reason: `zfs set ${why.join('; ')}`, targets }];
     }
     default:

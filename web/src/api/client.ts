@@ -64,7 +64,8 @@ export class ApiError extends Error {
     if (this.status !== 400 || !Array.isArray(details)) return {};
     const errors: Record<string, string> = {};
     for (const d of details as Array<{ path?: unknown; message?: unknown }>) {
-      if (typeof d.path === 'string' && typeof d.message === 'string') errors[d.path] = errors[d.path] ? `${errors[d.path]}; ${d.message}` : d.message;
+      if (typeof d.path === 'string' && typeof d.message === 'string')
+        errors[d.path] = errors[d.path] ? `${errors[d.path]}; ${d.message}` : d.message;
     }
     return errors;
   }
@@ -73,8 +74,10 @@ export class ApiError extends Error {
 function apiError(status: number, body: unknown): ApiError {
   const e = (body as { error?: { code?: string; message?: string } } | null)?.error;
   const held = body as { status?: string; reason?: string | null } | null;
-  if (held?.status === 'DESTRUCTIVE_ACTION_BLOCKED') return new ApiError(status, 'held', 'held for a confirmation phrase', body);
-  if (held?.status === 'BLOCKED_BY_DEVICE_RULE') return new ApiError(status, 'blocked', held.reason ?? 'blocked by a device rule', body);
+  if (held?.status === 'DESTRUCTIVE_ACTION_BLOCKED')
+    return new ApiError(status, 'held', 'held for a confirmation phrase', body);
+  if (held?.status === 'BLOCKED_BY_DEVICE_RULE')
+    return new ApiError(status, 'blocked', held.reason ?? 'blocked by a device rule', body);
   return new ApiError(status, e?.code ?? `http_${status}`, e?.message ?? `the API answered ${status}`, body);
 }
 

@@ -19,13 +19,15 @@ export function staleKeys(e: LiveEvent): QueryKey[] {
   const keys: QueryKey[] = [['audit']];
   if (e.kind === 'device_status') return [...keys, ['fleet'], ['devices'], ['device', d]];
   const action = e.action ?? '';
-  if (action === 'collect') keys.push(['fleet'], ['device', d, 'data', e.data_type], ['device', d, 'history', e.data_type]);
+  if (action === 'collect')
+    keys.push(['fleet'], ['device', d, 'data', e.data_type], ['device', d, 'history', e.data_type]);
   else if (action.startsWith('operation_')) keys.push(['operations']);
   else if (action.startsWith('config_')) keys.push(['config']);
   else if (action.startsWith('proxy_conf_')) keys.push(['device', d, 'proxy']);
   else if (action.startsWith('alert_')) keys.push(['alerts'], ['fleet']);
   else if (action.startsWith('incident_')) keys.push(['incidents']);
-  else if (action.startsWith('maintenance_') || action.startsWith('device_')) keys.push(['fleet'], ['devices'], ['device', d, 'view']);
+  else if (action.startsWith('maintenance_') || action.startsWith('device_'))
+    keys.push(['fleet'], ['devices'], ['device', d, 'view']);
   return keys;
 }
 
@@ -58,7 +60,11 @@ export function followEvents(queryClient: QueryClient, onState: (state: LiveStat
     while (!abort.signal.aborted) {
       onState('connecting');
       try {
-        const res = await fetch('/api/events', { headers: { accept: 'text/event-stream', ...authorizationHeaders() }, signal: abort.signal, cache: 'no-store' });
+        const res = await fetch('/api/events', {
+          headers: { accept: 'text/event-stream', ...authorizationHeaders() },
+          signal: abort.signal,
+          cache: 'no-store',
+        });
         if (res.status === 401) {
           session.unauthorized();
           return;
@@ -67,7 +73,10 @@ export function followEvents(queryClient: QueryClient, onState: (state: LiveStat
         onState('live');
         retryMs = 1000;
         if (hadGap) void queryClient.invalidateQueries();
-        const reader = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+        const reader = res.body
+          .pipeThrough(new TextDecoderStream())
+          .pipeThrough(new EventSourceParserStream())
+          .getReader();
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;

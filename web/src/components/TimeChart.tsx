@@ -20,21 +20,42 @@ interface Stats {
 function stats(values: Array<number | null>): Stats | null {
   const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
   if (present.length === 0) return null;
-  return { min: Math.min(...present), max: Math.max(...present), avg: present.reduce((a, b) => a + b, 0) / present.length, last: values.at(-1) ?? null };
+  return {
+    min: Math.min(...present),
+    max: Math.max(...present),
+    avg: present.reduce((a, b) => a + b, 0) / present.length,
+    last: values.at(-1) ?? null,
+  };
 }
 
 /**
  * A time series (uPlot on a canvas) with a legend table of min, max, average and last value per series,
  * which is also what a screen reader gets: the canvas itself is one labelled image.
  */
-export function TimeChart({ title, times, series, format, yMax }: { title: string; times: number[]; series: ChartSeries[]; format: (v: number) => string; yMax?: number }) {
+export function TimeChart({
+  title,
+  times,
+  series,
+  format,
+  yMax,
+}: {
+  title: string;
+  times: number[];
+  series: ChartSeries[];
+  format: (v: number) => string;
+  yMax?: number;
+}) {
   const holder = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = holder.current;
     if (!el || times.length === 0) return;
     // Canvas colours must be concrete: the holder's own computed colours resolve the theme's variables.
     const style = getComputedStyle(el);
-    const axis = { stroke: style.color, grid: { stroke: style.borderTopColor, width: 1 }, ticks: { stroke: style.borderTopColor, width: 1 } };
+    const axis = {
+      stroke: style.color,
+      grid: { stroke: style.borderTopColor, width: 1 },
+      ticks: { stroke: style.borderTopColor, width: 1 },
+    };
     const plot = new uPlot(
       {
         width: el.clientWidth,
@@ -43,7 +64,16 @@ export function TimeChart({ title, times, series, format, yMax }: { title: strin
         cursor: { drag: { x: false, y: false } },
         scales: { y: { range: (_u, min, max) => [Math.min(0, min), yMax ?? (max > 0 ? max * 1.1 : 1)] } },
         axes: [axis, { ...axis, size: 60, values: (_u, ticks) => ticks.map(format) }],
-        series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false, value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)) }))],
+        series: [
+          {},
+          ...series.map((s, i) => ({
+            label: s.label,
+            stroke: PALETTE[i % PALETTE.length],
+            width: 1.5,
+            spanGaps: false,
+            value: (_u: uPlot, v: number | null) => (v === null ? '—' : format(v)),
+          })),
+        ],
       },
       [times, ...series.map((s) => s.values)],
       el,

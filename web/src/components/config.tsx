@@ -4,8 +4,12 @@ import { api, ApiError, unwrap } from '../api/client.ts';
 import { useSession } from '../session.tsx';
 import { Age, Badge, ErrorNote, RiskBadge } from './ui.tsx';
 
-const fetchChanges = (query: { device?: string; limit: number }) => unwrap(api.GET('/api/config/changes', { params: { query: { ...query, include_diff: 'true' } } }));
-export const changesQuery = (device?: string) => ({ queryKey: ['config', 'changes', device ?? null], queryFn: () => fetchChanges({ ...(device && { device }), limit: 100 }) });
+const fetchChanges = (query: { device?: string; limit: number }) =>
+  unwrap(api.GET('/api/config/changes', { params: { query: { ...query, include_diff: 'true' } } }));
+export const changesQuery = (device?: string) => ({
+  queryKey: ['config', 'changes', device ?? null],
+  queryFn: () => fetchChanges({ ...(device && { device }), limit: 100 }),
+});
 export type ConfigChange = Awaited<ReturnType<typeof fetchChanges>>['changes'][number];
 
 /** A unified diff with its added and removed lines coloured (and marked for screen readers by their +/-). */
@@ -14,7 +18,16 @@ export function DiffView({ diff }: { diff: string }) {
   return (
     <pre className="diff">
       {lines.map((line, i) => {
-        const kind = line.startsWith('+++') || line.startsWith('---') ? 'file' : line.startsWith('@@') ? 'hunk' : line.startsWith('+') ? 'add' : line.startsWith('-') ? 'del' : 'context';
+        const kind =
+          line.startsWith('+++') || line.startsWith('---')
+            ? 'file'
+            : line.startsWith('@@')
+              ? 'hunk'
+              : line.startsWith('+')
+                ? 'add'
+                : line.startsWith('-')
+                  ? 'del'
+                  : 'context';
         return (
           <span key={i} className={`diff-line ${kind}`}>
             {line || ' '}
@@ -70,9 +83,7 @@ export function ChangeCard({ change, showDevice = true }: { change: ConfigChange
       {change.semantic_changes.length > 0 && (
         <ul className="semantic">
           {change.semantic_changes.map((c, i) => (
-            <li key={i}>
-              {c.description}
-            </li>
+            <li key={i}>{c.description}</li>
           ))}
         </ul>
       )}
@@ -82,7 +93,13 @@ export function ChangeCard({ change, showDevice = true }: { change: ConfigChange
           {change.affected_services.length > 0 && <>Affects {change.affected_services.join(', ')}. </>}
           {change.restart_required && (
             <>
-              Needs a restart{change.restart_hint && <>: <code>{change.restart_hint}</code></>}.
+              Needs a restart
+              {change.restart_hint && (
+                <>
+                  : <code>{change.restart_hint}</code>
+                </>
+              )}
+              .
             </>
           )}
         </p>

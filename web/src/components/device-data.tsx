@@ -6,7 +6,9 @@ import { Age, Empty, ErrorNote, Loading, SeverityBadge } from './ui.tsx';
 
 type Query = { force_refresh?: 'true'; since?: string; include_data?: 'true'; limit?: number };
 const read = (hostname: string, dataType: DataType, query: Query) =>
-  unwrap(api.GET('/api/devices/{hostname}/{data_type}', { params: { path: { hostname, data_type: dataType }, query } }));
+  unwrap(
+    api.GET('/api/devices/{hostname}/{data_type}', { params: { path: { hostname, data_type: dataType }, query } }),
+  );
 /** The route answers the newest data, or with `since` the stored series: one answer type each. */
 type ReadAnswer = Awaited<ReturnType<typeof read>>;
 type HistoryAnswer = Extract<ReadAnswer, { series: unknown[] }>;
@@ -45,7 +47,17 @@ export function useDeviceData(hostname: string, dataType: DataType) {
  * Frame of every data tab: how old the answer is, "Refresh now" (a collection on the device, whatever
  * the cache holds), what the answer's insights say, then the tab's own rendering of the data.
  */
-export function DataPanel<T>({ hostname, dataType, title, children }: { hostname: string; dataType: DataType; title: string; children: (data: T) => ReactNode }) {
+export function DataPanel<T>({
+  hostname,
+  dataType,
+  title,
+  children,
+}: {
+  hostname: string;
+  dataType: DataType;
+  title: string;
+  children: (data: T) => ReactNode;
+}) {
   const { query, refresh } = useDeviceData(hostname, dataType);
   const answer = query.data;
   return (

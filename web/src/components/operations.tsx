@@ -26,8 +26,15 @@ const STATE_TONES: Record<OperationState, Tone> = {
 export function OperationStateBadge({ operation }: { operation: Pick<Operation, 'state' | 'result'> }) {
   const exit = operation.result?.exit_code;
   // A command that ran and exited non-zero completed, but did not succeed.
-  const tone = operation.state === 'completed' && exit !== 0 && exit !== undefined ? 'warn' : (STATE_TONES[operation.state as OperationState] ?? 'muted');
-  return <Badge tone={tone}>{operation.state === 'awaiting_confirmation' ? 'held' : operation.state.replace(/_/g, ' ')}</Badge>;
+  const tone =
+    operation.state === 'completed' && exit !== 0 && exit !== undefined
+      ? 'warn'
+      : (STATE_TONES[operation.state as OperationState] ?? 'muted');
+  return (
+    <Badge tone={tone}>
+      {operation.state === 'awaiting_confirmation' ? 'held' : operation.state.replace(/_/g, ' ')}
+    </Badge>
+  );
 }
 
 export function PrincipalName({ who }: { who: Operation['requested_by'] }) {
@@ -140,7 +147,8 @@ export function ConfirmBox({ operation }: { operation: Operation }) {
   const [typed, setTyped] = useState('');
   const settled = () => queryClient.invalidateQueries({ queryKey: ['operations'] });
   const confirm = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/operations/{id}/confirm', { params: { path: { id } }, body: { phrase: typed } })),
+    mutationFn: () =>
+      unwrap(api.POST('/api/operations/{id}/confirm', { params: { path: { id } }, body: { phrase: typed } })),
     onSuccess: () => navigate(`/operations/${id}`),
     onSettled: settled,
   });
@@ -174,7 +182,9 @@ export function ConfirmBox({ operation }: { operation: Operation }) {
     return (
       <div className="confirm-box">
         <p className="muted">
-          {mine ? 'You asked for this operation: a different person with the confirm scope releases it.' : 'This operation is no longer waiting for a phrase.'}
+          {mine
+            ? 'You asked for this operation: a different person with the confirm scope releases it.'
+            : 'This operation is no longer waiting for a phrase.'}
         </p>
         <div className="actions">{cancelButton(mine ? 'Withdraw my request' : 'Cancel it')}</div>
         <ErrorNote error={detail.error ?? cancel.error} />
@@ -215,12 +225,14 @@ export function HeldOperationCard({ operation }: { operation: Operation }) {
     <article className="card held" aria-labelledby={`held-${operation.operation_id}`}>
       <header className="page-head">
         <h3 id={`held-${operation.operation_id}`}>
-          <Link to={`/devices/${encodeURIComponent(operation.device)}`}>{operation.device}</Link>: <code>{operation.command}</code>
+          <Link to={`/devices/${encodeURIComponent(operation.device)}`}>{operation.device}</Link>:{' '}
+          <code>{operation.command}</code>
         </h3>
         <Countdown until={operation.expires_at} />
       </header>
       <p className="muted small">
-        Asked by <PrincipalName who={operation.requested_by} /> via {operation.trigger} · <Link to={`/operations/${operation.operation_id}`}>details</Link>
+        Asked by <PrincipalName who={operation.requested_by} /> via {operation.trigger} ·{' '}
+        <Link to={`/operations/${operation.operation_id}`}>details</Link>
       </p>
       {operation.assessment && <AssessmentSummary assessment={operation.assessment} />}
       <ConfirmBox operation={operation} />

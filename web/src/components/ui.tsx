@@ -11,7 +11,14 @@ export function Badge({ tone, children }: { tone: Tone; children: ReactNode }) {
 
 export type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'muted';
 
-const STATUS_TONES: Record<DeviceStatus, Tone> = { online: 'ok', unknown: 'muted', offline: 'bad', unreachable: 'bad', auth_failed: 'bad', host_key_mismatch: 'bad' };
+const STATUS_TONES: Record<DeviceStatus, Tone> = {
+  online: 'ok',
+  unknown: 'muted',
+  offline: 'bad',
+  unreachable: 'bad',
+  auth_failed: 'bad',
+  host_key_mismatch: 'bad',
+};
 export function StatusBadge({ status }: { status: string }) {
   return <Badge tone={STATUS_TONES[status as DeviceStatus] ?? 'warn'}>{status.replace(/_/g, ' ')}</Badge>;
 }
@@ -27,13 +34,32 @@ export function SeverityBadge({ severity }: { severity: string }) {
 }
 
 /** A percentage as a bar with its number; amber from `warnAt`, red from `badAt`. */
-export function Meter({ label, value, warnAt = 75, badAt = 90, detail }: { label: string; value: number | null | undefined; warnAt?: number; badAt?: number; detail?: string }) {
+export function Meter({
+  label,
+  value,
+  warnAt = 75,
+  badAt = 90,
+  detail,
+}: {
+  label: string;
+  value: number | null | undefined;
+  warnAt?: number;
+  badAt?: number;
+  detail?: string;
+}) {
   if (value === null || value === undefined) return <span className="muted">—</span>;
   const tone = value >= badAt ? 'bad' : value >= warnAt ? 'warn' : 'ok';
   const shown = Math.max(0, Math.min(100, value));
   return (
     <span className="meter" title={detail ? `${label}: ${detail}` : undefined}>
-      <span className="meter-track" role="meter" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(value)}>
+      <span
+        className="meter-track"
+        role="meter"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(value)}
+      >
         <span className={`meter-fill ${tone}`} style={{ width: `${shown}%` }} />
       </span>
       <span className="meter-value">{percent(value)}</span>
@@ -66,7 +92,12 @@ export function Countdown({ until }: { until: string | null | undefined }) {
 
 export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null;
-  const message = error instanceof ApiError ? `${error.message} (${error.code})` : error instanceof Error ? error.message : String(error);
+  const message =
+    error instanceof ApiError
+      ? `${error.message} (${error.code})`
+      : error instanceof Error
+        ? error.message
+        : String(error);
   return (
     <p className="error" role="alert">
       {message}
@@ -87,7 +118,15 @@ export function Empty({ children }: { children: ReactNode }) {
 }
 
 /** A labelled form control with the API's complaint about it (a 400's detail for this field), read with the control. */
-export function Field({ label, error, children }: { label: string; error: string | undefined; children: ReactElement<{ 'aria-invalid'?: boolean; 'aria-describedby'?: string }> }) {
+export function Field({
+  label,
+  error,
+  children,
+}: {
+  label: string;
+  error: string | undefined;
+  children: ReactElement<{ 'aria-invalid'?: boolean; 'aria-describedby'?: string }>;
+}) {
   const id = useId();
   return (
     <label>

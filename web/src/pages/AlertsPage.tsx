@@ -17,7 +17,8 @@ export default function AlertsPage() {
   const state = (params.get('state') ?? 'firing') as AlertState | 'all';
   const alerts = useQuery({
     queryKey: ['alerts', 'list', state],
-    queryFn: () => unwrap(api.GET('/api/alerts', { params: { query: { limit: 200, ...(state !== 'all' && { state }) } } })),
+    queryFn: () =>
+      unwrap(api.GET('/api/alerts', { params: { query: { limit: 200, ...(state !== 'all' && { state }) } } })),
   });
 
   return (
@@ -85,11 +86,26 @@ export default function AlertsPage() {
 type RuleBody = paths['/api/alerts/rules']['post']['requestBody']['content']['application/json'];
 type RuleMatch = RuleBody['match'];
 type ChannelBody = paths['/api/alerts/channels']['post']['requestBody']['content']['application/json'];
-const RULE_SOURCES = ['insight', 'device_status', 'config_change', 'operation'] as const satisfies ReadonlyArray<RuleBody['source']>;
-const SEVERITIES = ['info', 'warning', 'critical'] as const satisfies ReadonlyArray<NonNullable<RuleMatch['min_severity']>>;
-const DEVICE_STATES = ['unreachable', 'auth_failed', 'host_key_mismatch', 'offline'] as const satisfies ReadonlyArray<NonNullable<RuleMatch['states']>[number]>;
-const RISKS = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const satisfies ReadonlyArray<NonNullable<RuleMatch['min_risk']>>;
-const OPERATION_STATES = ['awaiting_confirmation', 'blocked', 'confirmed', 'rejected', 'expired', 'failed'] as const satisfies ReadonlyArray<NonNullable<RuleMatch['operation_states']>[number]>;
+const RULE_SOURCES = ['insight', 'device_status', 'config_change', 'operation'] as const satisfies ReadonlyArray<
+  RuleBody['source']
+>;
+const SEVERITIES = ['info', 'warning', 'critical'] as const satisfies ReadonlyArray<
+  NonNullable<RuleMatch['min_severity']>
+>;
+const DEVICE_STATES = ['unreachable', 'auth_failed', 'host_key_mismatch', 'offline'] as const satisfies ReadonlyArray<
+  NonNullable<RuleMatch['states']>[number]
+>;
+const RISKS = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const satisfies ReadonlyArray<
+  NonNullable<RuleMatch['min_risk']>
+>;
+const OPERATION_STATES = [
+  'awaiting_confirmation',
+  'blocked',
+  'confirmed',
+  'rejected',
+  'expired',
+  'failed',
+] as const satisfies ReadonlyArray<NonNullable<RuleMatch['operation_states']>[number]>;
 const CHANNEL_KINDS = ['webhook', 'ntfy', 'gotify'] as const satisfies ReadonlyArray<ChannelBody['kind']>;
 
 /** A removal takes a second click on a button that names what goes: one stray click removes nothing. */
@@ -105,11 +121,15 @@ function Rules() {
   const rules = useQuery({ queryKey: ['alerts', 'rules'], queryFn: () => unwrap(api.GET('/api/alerts/rules')) });
   const settled = () => void queryClient.invalidateQueries({ queryKey: ['alerts', 'rules'] });
   const toggle = useMutation({
-    mutationFn: ({ id, enabled }: { id: string; enabled: boolean }) => unwrap(api.PATCH('/api/alerts/rules/{id}', { params: { path: { id } }, body: { enabled } })),
+    mutationFn: ({ id, enabled }: { id: string; enabled: boolean }) =>
+      unwrap(api.PATCH('/api/alerts/rules/{id}', { params: { path: { id } }, body: { enabled } })),
     onSettled: settled,
   });
   const { armed, arm } = useArmed();
-  const remove = useMutation({ mutationFn: (id: string) => unwrap(api.DELETE('/api/alerts/rules/{id}', { params: { path: { id } } })), onSettled: settled });
+  const remove = useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/api/alerts/rules/{id}', { params: { path: { id } } })),
+    onSettled: settled,
+  });
   const admin = can('admin');
   return (
     <>
@@ -118,14 +138,28 @@ function Rules() {
       <ul aria-label="Alert rules">
         {rules.data?.rules.map((r) => (
           <li key={r.id}>
-            <strong>{r.name}</strong> <span className="muted small">{r.source}, after {r.for_seconds} s, {JSON.stringify(r.match)}</span>{' '}
+            <strong>{r.name}</strong>{' '}
+            <span className="muted small">
+              {r.source}, after {r.for_seconds} s, {JSON.stringify(r.match)}
+            </span>{' '}
             {admin ? (
               <>
                 <label>
-                  <input type="checkbox" checked={r.enabled} disabled={toggle.isPending} onChange={(e) => toggle.mutate({ id: r.id, enabled: e.target.checked })} /> enabled
+                  <input
+                    type="checkbox"
+                    checked={r.enabled}
+                    disabled={toggle.isPending}
+                    onChange={(e) => toggle.mutate({ id: r.id, enabled: e.target.checked })}
+                  />{' '}
+                  enabled
                 </label>{' '}
                 {armed === r.id ? (
-                  <button type="button" className="danger" disabled={remove.isPending} onClick={() => remove.mutate(r.id)}>
+                  <button
+                    type="button"
+                    className="danger"
+                    disabled={remove.isPending}
+                    onClick={() => remove.mutate(r.id)}
+                  >
                     Delete rule {r.name}
                   </button>
                 ) : (
@@ -145,7 +179,8 @@ function Rules() {
   );
 }
 
-const toggled = <T,>(list: readonly T[], item: T) => (list.includes(item) ? list.filter((x) => x !== item) : [...list, item]);
+const toggled = <T,>(list: readonly T[], item: T) =>
+  list.includes(item) ? list.filter((x) => x !== item) : [...list, item];
 
 /** What a rule matches depends on its source: only that source's fields are shown and sent. */
 function RuleForm({ onAdded }: { onAdded(): void }) {
@@ -159,7 +194,10 @@ function RuleForm({ onAdded }: { onAdded(): void }) {
   const [forSeconds, setForSeconds] = useState('0');
   const match = (): RuleMatch => {
     if (source === 'insight') {
-      const list = codes.split(',').map((c) => c.trim()).filter(Boolean);
+      const list = codes
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean);
       return { min_severity: minSeverity, ...(list.length > 0 && { codes: list }) };
     }
     if (source === 'device_status') return { states };
@@ -168,7 +206,12 @@ function RuleForm({ onAdded }: { onAdded(): void }) {
   };
   const add = useMutation({
     // A number the field cannot hold goes as it is: the API's answer names the field.
-    mutationFn: () => unwrap(api.POST('/api/alerts/rules', { body: { name: name.trim(), source, match: match(), for_seconds: Number(forSeconds) } })),
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/alerts/rules', {
+          body: { name: name.trim(), source, match: match(), for_seconds: Number(forSeconds) },
+        }),
+      ),
     onSuccess: () => {
       setName('');
       onAdded();
@@ -201,7 +244,11 @@ function RuleForm({ onAdded }: { onAdded(): void }) {
             </select>
           </Field>
           <Field label="Only codes" error={errors['match.codes']}>
-            <input value={codes} onChange={(e) => setCodes(e.target.value)} placeholder="all; or filesystem_full, pool_degraded" />
+            <input
+              value={codes}
+              onChange={(e) => setCodes(e.target.value)}
+              placeholder="all; or filesystem_full, pool_degraded"
+            />
           </Field>
         </>
       )}
@@ -210,7 +257,8 @@ function RuleForm({ onAdded }: { onAdded(): void }) {
           <legend>Statuses</legend>
           {DEVICE_STATES.map((s) => (
             <label key={s}>
-              <input type="checkbox" checked={states.includes(s)} onChange={() => setStates(toggled(states, s))} /> {s.replace(/_/g, ' ')}
+              <input type="checkbox" checked={states.includes(s)} onChange={() => setStates(toggled(states, s))} />{' '}
+              {s.replace(/_/g, ' ')}
             </label>
           ))}
         </fieldset>
@@ -229,13 +277,23 @@ function RuleForm({ onAdded }: { onAdded(): void }) {
           <legend>Steps</legend>
           {OPERATION_STATES.map((s) => (
             <label key={s}>
-              <input type="checkbox" checked={operationStates.includes(s)} onChange={() => setOperationStates(toggled(operationStates, s))} /> {s.replace(/_/g, ' ')}
+              <input
+                type="checkbox"
+                checked={operationStates.includes(s)}
+                onChange={() => setOperationStates(toggled(operationStates, s))}
+              />{' '}
+              {s.replace(/_/g, ' ')}
             </label>
           ))}
         </fieldset>
       )}
       <Field label="For (seconds)" error={errors.for_seconds}>
-        <input inputMode="numeric" value={forSeconds} onChange={(e) => setForSeconds(e.target.value)} className="narrow" />
+        <input
+          inputMode="numeric"
+          value={forSeconds}
+          onChange={(e) => setForSeconds(e.target.value)}
+          className="narrow"
+        />
       </Field>
       <button type="submit" className="primary" disabled={add.isPending}>
         Add rule
@@ -253,29 +311,53 @@ function RuleForm({ onAdded }: { onAdded(): void }) {
 function Channels() {
   const { can } = useSession();
   const queryClient = useQueryClient();
-  const channels = useQuery({ queryKey: ['alerts', 'channels'], queryFn: () => unwrap(api.GET('/api/alerts/channels')) });
+  const channels = useQuery({
+    queryKey: ['alerts', 'channels'],
+    queryFn: () => unwrap(api.GET('/api/alerts/channels')),
+  });
   const settled = () => void queryClient.invalidateQueries({ queryKey: ['alerts', 'channels'] });
   const { armed, arm } = useArmed();
-  const remove = useMutation({ mutationFn: (id: string) => unwrap(api.DELETE('/api/alerts/channels/{id}', { params: { path: { id } } })), onSettled: settled });
-  const test = useMutation({ mutationFn: (id: string) => unwrap(api.POST('/api/alerts/channels/{id}/test', { params: { path: { id } } })) });
+  const remove = useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/api/alerts/channels/{id}', { params: { path: { id } } })),
+    onSettled: settled,
+  });
+  const test = useMutation({
+    mutationFn: (id: string) => unwrap(api.POST('/api/alerts/channels/{id}/test', { params: { path: { id } } })),
+  });
   const manage = can('confirm');
   return (
     <>
       <h2>Channels</h2>
-      {!manage && <p className="muted small">Adding, testing or removing a channel takes the admin and confirm scopes: channels receive the phrases of held operations.</p>}
+      {!manage && (
+        <p className="muted small">
+          Adding, testing or removing a channel takes the admin and confirm scopes: channels receive the phrases of held
+          operations.
+        </p>
+      )}
       <ErrorNote error={channels.error ?? remove.error ?? test.error} />
       {channels.data?.channels.length ? (
         <ul aria-label="Alert channels">
           {channels.data.channels.map((c) => (
             <li key={c.id}>
-              <strong>{c.name}</strong> <span className="muted small">{c.kind}</span> <span className="mono small">{c.url}</span>
+              <strong>{c.name}</strong> <span className="muted small">{c.kind}</span>{' '}
+              <span className="mono small">{c.url}</span>
               {c.has_secret && <span className="muted small"> (with a secret)</span>}
               {!c.enabled && <Badge tone="muted">disabled</Badge>}{' '}
-              <button type="button" disabled={!manage || test.isPending} onClick={() => test.mutate(c.id)} aria-label={`send a test to ${c.name}`}>
+              <button
+                type="button"
+                disabled={!manage || test.isPending}
+                onClick={() => test.mutate(c.id)}
+                aria-label={`send a test to ${c.name}`}
+              >
                 {test.isPending && test.variables === c.id ? 'Sending…' : 'send a test'}
               </button>{' '}
               {armed === c.id ? (
-                <button type="button" className="danger" disabled={!manage || remove.isPending} onClick={() => remove.mutate(c.id)}>
+                <button
+                  type="button"
+                  className="danger"
+                  disabled={!manage || remove.isPending}
+                  onClick={() => remove.mutate(c.id)}
+                >
                   Remove channel {c.name}
                 </button>
               ) : (
@@ -286,7 +368,10 @@ function Channels() {
               {test.data && test.variables === c.id && (
                 <span role="status" aria-label={`test of ${c.name}`}>
                   {' '}
-                  <Badge tone={test.data.delivered ? 'ok' : 'bad'}>{test.data.delivered ? 'delivered' : 'not delivered'}</Badge> {test.data.detail}
+                  <Badge tone={test.data.delivered ? 'ok' : 'bad'}>
+                    {test.data.delivered ? 'delivered' : 'not delivered'}
+                  </Badge>{' '}
+                  {test.data.detail}
                 </span>
               )}
             </li>
@@ -306,7 +391,12 @@ function ChannelForm({ disabled, onAdded }: { disabled: boolean; onAdded(): void
   const [url, setUrl] = useState('');
   const [secret, setSecret] = useState('');
   const add = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/alerts/channels', { body: { name: name.trim(), kind, url: url.trim(), ...(secret && { secret }) } })),
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/alerts/channels', {
+          body: { name: name.trim(), kind, url: url.trim(), ...(secret && { secret }) },
+        }),
+      ),
     onSuccess: () => {
       setName('');
       setUrl('');
@@ -334,10 +424,27 @@ function ChannelForm({ disabled, onAdded }: { disabled: boolean; onAdded(): void
           </select>
         </Field>
         <Field label="URL" error={errors.url}>
-          <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder={kind === 'ntfy' ? 'https://ntfy.sh/homelab' : kind === 'gotify' ? 'https://gotify.lan' : 'https://hooks.lan/infra'} className="mono" />
+          <input
+            value={url}
+            onChange={(e) => setUrl(e.target.value)}
+            placeholder={
+              kind === 'ntfy'
+                ? 'https://ntfy.sh/homelab'
+                : kind === 'gotify'
+                  ? 'https://gotify.lan'
+                  : 'https://hooks.lan/infra'
+            }
+            className="mono"
+          />
         </Field>
         <Field label="Token or secret" error={errors.secret}>
-          <input type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} placeholder="optional; never shown again" />
+          <input
+            type="password"
+            autoComplete="off"
+            value={secret}
+            onChange={(e) => setSecret(e.target.value)}
+            placeholder="optional; never shown again"
+          />
         </Field>
         <button type="submit" className="primary" disabled={add.isPending}>
           Add channel

@@ -13,7 +13,10 @@ const toIso = (local: string) => (local ? new Date(local).toISOString() : undefi
 /** Every audit row, newest first, filtered by device, data type, principal, action and time. */
 export default function AuditPage() {
   const [params, setParams] = useSearchParams();
-  const filter = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>;
+  const filter = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<
+    (typeof FILTERS)[number],
+    string
+  >;
   const set = (name: string, value: string) =>
     setParams(
       (p) => {
@@ -32,20 +35,41 @@ export default function AuditPage() {
     ...(filter.since && { since: toIso(filter.since) }),
     ...(filter.until && { until: toIso(filter.until) }),
   };
-  const audit = useQuery({ queryKey: ['audit', query], queryFn: () => unwrap(api.GET('/api/audit', { params: { query } })) });
+  const audit = useQuery({
+    queryKey: ['audit', query],
+    queryFn: () => unwrap(api.GET('/api/audit', { params: { query } })),
+  });
 
   return (
     <section>
       <h1>Audit</h1>
       <div className="filters" role="search">
         <label>
-          Device <input type="search" value={filter.device} onChange={(e) => set('device', e.target.value.trim())} placeholder="hostname" />
+          Device{' '}
+          <input
+            type="search"
+            value={filter.device}
+            onChange={(e) => set('device', e.target.value.trim())}
+            placeholder="hostname"
+          />
         </label>
         <label>
-          Data type <input type="search" value={filter.data_type} onChange={(e) => set('data_type', e.target.value.trim())} placeholder="metrics, containers…" />
+          Data type{' '}
+          <input
+            type="search"
+            value={filter.data_type}
+            onChange={(e) => set('data_type', e.target.value.trim())}
+            placeholder="metrics, containers…"
+          />
         </label>
         <label>
-          Principal <input type="search" value={filter.principal} onChange={(e) => set('principal', e.target.value.trim())} placeholder="token:…, local, system" />
+          Principal{' '}
+          <input
+            type="search"
+            value={filter.principal}
+            onChange={(e) => set('principal', e.target.value.trim())}
+            placeholder="token:…, local, system"
+          />
         </label>
         <label>
           Action{' '}
@@ -87,7 +111,9 @@ export default function AuditPage() {
                 <td data-label="Time" className="numeric">
                   {dateTime(e.time)}
                 </td>
-                <td data-label="Device">{e.hostname ? <Link to={`/devices/${encodeURIComponent(e.hostname)}`}>{e.hostname}</Link> : '—'}</td>
+                <td data-label="Device">
+                  {e.hostname ? <Link to={`/devices/${encodeURIComponent(e.hostname)}`}>{e.hostname}</Link> : '—'}
+                </td>
                 <td data-label="Action">{e.action}</td>
                 <td data-label="Type">{e.data_type ?? '—'}</td>
                 <td data-label="Principal" className="mono small">
@@ -96,7 +122,11 @@ export default function AuditPage() {
                 </td>
                 <td data-label="Via">{e.trigger}</td>
                 <td data-label="Outcome">
-                  {e.status === 'success' ? <Badge tone="ok">ok</Badge> : <Badge tone="bad">{e.error_code ?? 'error'}</Badge>}
+                  {e.status === 'success' ? (
+                    <Badge tone="ok">ok</Badge>
+                  ) : (
+                    <Badge tone="bad">{e.error_code ?? 'error'}</Badge>
+                  )}
                   {e.cache_hit && <span className="muted small"> cached</span>}
                   {e.duration_ms !== null && <span className="muted small"> {e.duration_ms} ms</span>}
                   {e.error_message && <div className="small error">{e.error_message}</div>}

@@ -18,7 +18,9 @@ export default function ConfigPage() {
             type="search"
             value={device}
             placeholder="every device"
-            onChange={(e) => setParams(e.target.value.trim() ? { device: e.target.value.trim() } : {}, { replace: true })}
+            onChange={(e) =>
+              setParams(e.target.value.trim() ? { device: e.target.value.trim() } : {}, { replace: true })
+            }
           />
         </label>
       </div>

@@ -6,7 +6,15 @@ import { api, unwrap } from '../api/client.ts';
 import { Age, Badge, Empty, ErrorNote, Loading, StatusBadge } from '../components/ui.tsx';
 import { ConfigTab } from './device/ConfigTab.tsx';
 import { ContainersTab } from './device/ContainersTab.tsx';
-import { CapabilitiesTab, DrivesTab, GuestsTab, NetworkTab, ServicesTab, UpdatesTab, ZfsTab } from './device/DataTabs.tsx';
+import {
+  CapabilitiesTab,
+  DrivesTab,
+  GuestsTab,
+  NetworkTab,
+  ServicesTab,
+  UpdatesTab,
+  ZfsTab,
+} from './device/DataTabs.tsx';
 import { MetricsTab } from './device/MetricsTab.tsx';
 import { ProxyTab } from './device/ProxyTab.tsx';
 import { StacksTab } from './device/StacksTab.tsx';
@@ -73,7 +81,8 @@ export default function DevicePage() {
       </p>
       {d.maintenance && (
         <p className="card">
-          In maintenance since <Age time={d.maintenance.since} /> ({d.maintenance.reason ?? 'no reason given'}); stopped: {d.maintenance.stopped.join(', ') || 'nothing'}.
+          In maintenance since <Age time={d.maintenance.since} /> ({d.maintenance.reason ?? 'no reason given'});
+          stopped: {d.maintenance.stopped.join(', ') || 'nothing'}.
         </p>
       )}
       {d.description && <p>{d.description}</p>}
@@ -89,7 +98,10 @@ export default function DevicePage() {
           <Route key={path} path={path || undefined} index={!path} element={<Tab hostname={hostname} />} />
         ))}
         {/* A bookmarked tab the device turned out to lack the capability for, or a mistyped one. */}
-        <Route path="*" element={<Empty>{d.hostname} has no such section, or lacks what it needs (see Capabilities).</Empty>} />
+        <Route
+          path="*"
+          element={<Empty>{d.hostname} has no such section, or lacks what it needs (see Capabilities).</Empty>}
+        />
       </Routes>
     </section>
   );

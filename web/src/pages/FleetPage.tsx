@@ -58,9 +58,16 @@ export function FleetPage() {
         {fleet.data && (
           <p className="muted">
             {devices.length} devices · {devices.filter((d) => d.device.status === 'online').length} online
-            {failing > 0 && <> · <strong className="bad-text">{failing} failing</strong></>}
+            {failing > 0 && (
+              <>
+                {' '}
+                · <strong className="bad-text">{failing} failing</strong>
+              </>
+            )}
             {firing > 0 && <> · {firing} alerts firing</>}
-            {devices.some((d) => d.device.maintenance) && <> · {devices.filter((d) => d.device.maintenance).length} in maintenance</>}
+            {devices.some((d) => d.device.maintenance) && (
+              <> · {devices.filter((d) => d.device.maintenance).length} in maintenance</>
+            )}
           </p>
         )}
       </div>
@@ -84,7 +91,8 @@ export function FleetPage() {
           </select>
         </label>
         <label>
-          Name <input type="search" value={search} onChange={(e) => setFilter('q', e.target.value)} placeholder="hostname" />
+          Name{' '}
+          <input type="search" value={search} onChange={(e) => setFilter('q', e.target.value)} placeholder="hostname" />
         </label>
       </div>
       <ErrorNote error={fleet.error} />
@@ -158,7 +166,12 @@ const FleetRow = memo(function FleetRow({ entry }: { entry: FleetDevice }) {
         <Meter label={`memory of ${device.hostname}`} value={metrics?.memory_used_percent} warnAt={85} badAt={95} />
       </td>
       <td data-label="Disk">
-        <Meter label={`fullest filesystem of ${device.hostname}`} value={metrics?.disk_max_used_percent} warnAt={80} badAt={90} />
+        <Meter
+          label={`fullest filesystem of ${device.hostname}`}
+          value={metrics?.disk_max_used_percent}
+          warnAt={80}
+          badAt={90}
+        />
       </td>
       <td data-label="Load" className="numeric">
         {metrics ? (
@@ -183,7 +196,11 @@ const FleetRow = memo(function FleetRow({ entry }: { entry: FleetDevice }) {
         )}
       </td>
       <td data-label="Alerts">
-        {alerts.firing === 0 ? <span className="muted">none</span> : <SeverityBadge severity={alerts.worst_severity ?? 'warning'} />}
+        {alerts.firing === 0 ? (
+          <span className="muted">none</span>
+        ) : (
+          <SeverityBadge severity={alerts.worst_severity ?? 'warning'} />
+        )}
         {alerts.firing > 1 && <span className="small"> ×{alerts.firing}</span>}
       </td>
     </tr>

@@ -32,18 +32,29 @@ function IncidentCard({ incident }: { incident: Incident }) {
   const queryClient = useQueryClient();
   const [note, setNote] = useState('');
   const replaced = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/incidents/{id}/replaced', { params: { path: { id: incident.incident_id } }, body: note.trim() ? { note: note.trim() } : {} })),
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/incidents/{id}/replaced', {
+          params: { path: { id: incident.incident_id } },
+          body: note.trim() ? { note: note.trim() } : {},
+        }),
+      ),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['incidents'] }),
   });
   return (
-    <article className={`card ${incident.state === 'closed' ? '' : 'held'}`} aria-label={`${incident.kind} ${incident.subject} on ${incident.device}`}>
+    <article
+      className={`card ${incident.state === 'closed' ? '' : 'held'}`}
+      aria-label={`${incident.kind} ${incident.subject} on ${incident.device}`}
+    >
       <header className="page-head">
         <h3>
           <Link to={`/devices/${encodeURIComponent(incident.device)}`}>{incident.device}</Link>: {incident.subject}
         </h3>
         <span>
-          <Badge tone={incident.state === 'closed' ? 'ok' : incident.state === 'rebuilding' ? 'info' : 'bad'}>{incident.state.replace(/_/g, ' ')}</Badge> opened{' '}
-          <Age time={incident.opened_at} />
+          <Badge tone={incident.state === 'closed' ? 'ok' : incident.state === 'rebuilding' ? 'info' : 'bad'}>
+            {incident.state.replace(/_/g, ' ')}
+          </Badge>{' '}
+          opened <Age time={incident.opened_at} />
         </span>
       </header>
       <p>{incident.summary}</p>

@@ -1,6 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { AssessmentSummary, ConfirmBox, fetchOperation, OperationStateBadge, PrincipalName } from '../components/operations.tsx';
+import {
+  AssessmentSummary,
+  ConfirmBox,
+  fetchOperation,
+  OperationStateBadge,
+  PrincipalName,
+} from '../components/operations.tsx';
 import { Age, Countdown, ErrorNote, Loading } from '../components/ui.tsx';
 import { duration } from '../format.ts';
 
@@ -86,7 +92,10 @@ export default function OperationPage() {
         <>
           <h2>Result</h2>
           <p>
-            Exit code <strong>{op.result.exit_code ?? `signal ${op.result.signal}`}</strong> after {op.result.duration_ms < 1000 ? `${Math.round(op.result.duration_ms)} ms` : duration(op.result.duration_ms / 1000)}
+            Exit code <strong>{op.result.exit_code ?? `signal ${op.result.signal}`}</strong> after{' '}
+            {op.result.duration_ms < 1000
+              ? `${Math.round(op.result.duration_ms)} ms`
+              : duration(op.result.duration_ms / 1000)}
           </p>
           <h3>stdout{op.result.stdout_truncated && ' (truncated)'}</h3>
           <pre>{op.result.stdout || '(empty)'}</pre>

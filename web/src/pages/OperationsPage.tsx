@@ -9,14 +9,20 @@ import { Age, Empty, ErrorNote, Loading, RiskBadge } from '../components/ui.tsx'
 export default function OperationsPage() {
   const inbox = useQuery({
     queryKey: ['operations', 'inbox'],
-    queryFn: () => unwrap(api.GET('/api/operations', { params: { query: { state: 'awaiting_confirmation', limit: 500 } } })),
+    queryFn: () =>
+      unwrap(api.GET('/api/operations', { params: { query: { state: 'awaiting_confirmation', limit: 500 } } })),
   });
   const [params, setParams] = useSearchParams();
   const state = (params.get('state') ?? '') as OperationState | '';
   const device = params.get('device') ?? '';
   const history = useQuery({
     queryKey: ['operations', 'history', state, device],
-    queryFn: () => unwrap(api.GET('/api/operations', { params: { query: { limit: 200, ...(state && { state }), ...(device && { device }) } } })),
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/operations', {
+          params: { query: { limit: 200, ...(state && { state }), ...(device && { device }) } },
+        }),
+      ),
   });
   const setFilter = (name: string, value: string) =>
     setParams(
@@ -55,7 +61,13 @@ export default function OperationsPage() {
           </select>
         </label>
         <label>
-          Device <input type="search" value={device} onChange={(e) => setFilter('device', e.target.value.trim())} placeholder="hostname" />
+          Device{' '}
+          <input
+            type="search"
+            value={device}
+            onChange={(e) => setFilter('device', e.target.value.trim())}
+            placeholder="hostname"
+          />
         </label>
       </div>
       <ErrorNote error={history.error} />
@@ -93,12 +105,20 @@ export default function OperationsPage() {
                 <td data-label="By">
                   <PrincipalName who={op.requested_by} />
                 </td>
-                <td data-label="Risk">{op.assessment ? <RiskBadge level={op.assessment.risk_level} /> : <span className="muted">—</span>}</td>
+                <td data-label="Risk">
+                  {op.assessment ? <RiskBadge level={op.assessment.risk_level} /> : <span className="muted">—</span>}
+                </td>
                 <td data-label="State">
                   <OperationStateBadge operation={op} />
                 </td>
                 <td data-label="Outcome">
-                  {op.result ? `exit ${op.result.exit_code ?? op.result.signal ?? '?'}` : op.error ? <span className="error">{op.error.code}</span> : <span className="muted">—</span>}
+                  {op.result ? (
+                    `exit ${op.result.exit_code ?? op.result.signal ?? '?'}`
+                  ) : op.error ? (
+                    <span className="error">{op.error.code}</span>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
                 </td>
               </tr>
             ))}

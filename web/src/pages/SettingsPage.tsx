@@ -32,23 +32,33 @@ function Tokens() {
   // for the sign-in page before the new token could be copied, so it is not asked for again.
   const open = principal.kind === 'local_owner';
   const create = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/tokens', { body: { name: name.trim(), scopes, ...(days && { expires_in_days: Number(days) }) } })),
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/tokens', {
+          body: { name: name.trim(), scopes, ...(days && { expires_in_days: Number(days) }) },
+        }),
+      ),
     onSuccess: () => setName(''),
     onSettled: () => (open ? undefined : settled()),
   });
-  const revoke = useMutation({ mutationFn: (id: string) => unwrap(api.DELETE('/api/tokens/{id}', { params: { path: { id } } })), onSettled: settled });
+  const revoke = useMutation({
+    mutationFn: (id: string) => unwrap(api.DELETE('/api/tokens/{id}', { params: { path: { id } } })),
+    onSettled: settled,
+  });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     create.mutate();
   };
-  const toggle = (scope: TokenScope) => setScopes((s) => (s.includes(scope) ? s.filter((x) => x !== scope) : [...s, scope]));
+  const toggle = (scope: TokenScope) =>
+    setScopes((s) => (s.includes(scope) ? s.filter((x) => x !== scope) : [...s, scope]));
 
   return (
     <>
       <h2>API tokens</h2>
       <p className="muted small">
-        <code>read</code> reads; <code>operate</code> also acts (destructive actions are held); <code>confirm</code> releases held operations (for people,
-        never agents); <code>admin</code> manages devices, tokens and alerts (it does not include confirm).
+        <code>read</code> reads; <code>operate</code> also acts (destructive actions are held); <code>confirm</code>{' '}
+        releases held operations (for people, never agents); <code>admin</code> manages devices, tokens and alerts (it
+        does not include confirm).
       </p>
       <form className="actions card" onSubmit={submit} aria-label="Create a token">
         <label>
@@ -63,7 +73,17 @@ function Tokens() {
           ))}
         </fieldset>
         <label>
-          Expires after <input type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} placeholder="never" className="narrow" /> days
+          Expires after{' '}
+          <input
+            type="number"
+            min={1}
+            max={3650}
+            value={days}
+            onChange={(e) => setDays(e.target.value)}
+            placeholder="never"
+            className="narrow"
+          />{' '}
+          days
         </label>
         <button type="submit" className="primary" disabled={create.isPending || !name.trim() || scopes.length === 0}>
           Create token
@@ -73,16 +93,23 @@ function Tokens() {
       {create.data && (
         <div className="card held" role="alert">
           <p>
-            Token <strong>{create.data.name}</strong> ({create.data.scopes.join(', ')}): copy it now, it is shown only once.
+            Token <strong>{create.data.name}</strong> ({create.data.scopes.join(', ')}): copy it now, it is shown only
+            once.
           </p>
-          <input readOnly value={create.data.token} className="mono wide" aria-label="the new token" onFocus={(e) => e.target.select()} />
+          <input
+            readOnly
+            value={create.data.token}
+            className="mono wide"
+            aria-label="the new token"
+            onFocus={(e) => e.target.select()}
+          />
           {open && <p>Tokens exist now: from the next request on, this console asks for one too.</p>}
         </div>
       )}
       {open && !create.data && (
         <p className="card">
-          No token exists yet, so anyone on this machine is the owner. The first token ends that: create an <code>admin</code> token for yourself first
-          (or keep <code>INFRA_ADMIN_TOKEN</code> at hand).
+          No token exists yet, so anyone on this machine is the owner. The first token ends that: create an{' '}
+          <code>admin</code> token for yourself first (or keep <code>INFRA_ADMIN_TOKEN</code> at hand).
         </p>
       )}
       {tokens.isPending ? (
@@ -119,7 +146,12 @@ function Tokens() {
                 <td data-label="Expires">{t.expires_at ? <Age time={t.expires_at} suffix="" /> : 'never'}</td>
                 <td>
                   {!t.revoked_at && (
-                    <button type="button" onClick={() => revoke.mutate(t.id)} disabled={revoke.isPending} aria-label={`revoke ${t.name}`}>
+                    <button
+                      type="button"
+                      onClick={() => revoke.mutate(t.id)}
+                      disabled={revoke.isPending}
+                      aria-label={`revoke ${t.name}`}
+                    >
                       Revoke
                     </button>
                   )}
@@ -148,14 +180,27 @@ interface DeviceFields {
   description: string;
   monitoring_enabled: boolean;
 }
-const blank: DeviceFields = { hostname: '', address: '', port: '22', username: 'root', identity_file: '', device_type: 'linux', tags: '', location: '', description: '', monitoring_enabled: true };
+const blank: DeviceFields = {
+  hostname: '',
+  address: '',
+  port: '22',
+  username: 'root',
+  identity_file: '',
+  device_type: 'linux',
+  tags: '',
+  location: '',
+  description: '',
+  monitoring_enabled: true,
+};
 const fieldsOf = (d: Device): DeviceFields => ({
   hostname: d.hostname,
   address: d.address,
   port: String(d.port),
   username: d.username,
   identity_file: '',
-  device_type: (DEVICE_TYPES as readonly string[]).includes(d.device_type) ? (d.device_type as DeviceFields['device_type']) : 'other',
+  device_type: (DEVICE_TYPES as readonly string[]).includes(d.device_type)
+    ? (d.device_type as DeviceFields['device_type'])
+    : 'other',
   tags: d.tags.join(', '),
   location: d.location ?? '',
   description: d.description ?? '',
@@ -167,7 +212,10 @@ const bodyOf = (f: DeviceFields) => ({
   port: Number(f.port),
   username: f.username.trim(),
   device_type: f.device_type,
-  tags: f.tags.split(',').map((t) => t.trim()).filter(Boolean),
+  tags: f.tags
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean),
   location: f.location.trim() || null,
   description: f.description.trim() || null,
   monitoring_enabled: f.monitoring_enabled,
@@ -179,18 +227,33 @@ function Devices() {
   const devices = useQuery({ queryKey: ['devices'], queryFn: fetchDevices });
   const [editing, setEditing] = useState<string | null>(null);
   const [removing, setRemoving] = useState<string | null>(null);
-  const settled = () => Promise.all([queryClient.invalidateQueries({ queryKey: ['devices'] }), queryClient.invalidateQueries({ queryKey: ['fleet'] })]);
+  const settled = () =>
+    Promise.all([
+      queryClient.invalidateQueries({ queryKey: ['devices'] }),
+      queryClient.invalidateQueries({ queryKey: ['fleet'] }),
+    ]);
   const add = useMutation({
-    mutationFn: (f: DeviceFields) => unwrap(api.POST('/api/devices', { body: { hostname: f.hostname.trim(), ...bodyOf(f), ...(!f.identity_file.trim() && { auth_method: 'agent' as const }) } })),
+    mutationFn: (f: DeviceFields) =>
+      unwrap(
+        api.POST('/api/devices', {
+          body: {
+            hostname: f.hostname.trim(),
+            ...bodyOf(f),
+            ...(!f.identity_file.trim() && { auth_method: 'agent' as const }),
+          },
+        }),
+      ),
     onSettled: settled,
   });
   const update = useMutation({
-    mutationFn: (f: DeviceFields) => unwrap(api.PATCH('/api/devices/{hostname}', { params: { path: { hostname: f.hostname } }, body: bodyOf(f) })),
+    mutationFn: (f: DeviceFields) =>
+      unwrap(api.PATCH('/api/devices/{hostname}', { params: { path: { hostname: f.hostname } }, body: bodyOf(f) })),
     onSuccess: () => setEditing(null),
     onSettled: settled,
   });
   const resetHostKey = useMutation({
-    mutationFn: (hostname: string) => unwrap(api.PATCH('/api/devices/{hostname}', { params: { path: { hostname } }, body: { reset_host_key: true } })),
+    mutationFn: (hostname: string) =>
+      unwrap(api.PATCH('/api/devices/{hostname}', { params: { path: { hostname } }, body: { reset_host_key: true } })),
     onSettled: settled,
   });
   const remove = useMutation({
@@ -224,7 +287,13 @@ function Devices() {
               editing === d.hostname ? (
                 <tr key={d.hostname}>
                   <td colSpan={6}>
-                    <DeviceForm initial={fieldsOf(d)} editing onSubmit={(f) => update.mutate(f)} onCancel={() => setEditing(null)} busy={update.isPending} />
+                    <DeviceForm
+                      initial={fieldsOf(d)}
+                      editing
+                      onSubmit={(f) => update.mutate(f)}
+                      onCancel={() => setEditing(null)}
+                      busy={update.isPending}
+                    />
                   </td>
                 </tr>
               ) : (
@@ -246,13 +315,23 @@ function Devices() {
                         Edit
                       </button>
                       {d.status === 'host_key_mismatch' && (
-                        <button type="button" onClick={() => resetHostKey.mutate(d.hostname)} disabled={resetHostKey.isPending} title="After a reinstall: pin the key the device shows next">
+                        <button
+                          type="button"
+                          onClick={() => resetHostKey.mutate(d.hostname)}
+                          disabled={resetHostKey.isPending}
+                          title="After a reinstall: pin the key the device shows next"
+                        >
                           Forget host key
                         </button>
                       )}
                       {removing === d.hostname ? (
                         <>
-                          <button type="button" className="danger" onClick={() => remove.mutate(d.hostname)} disabled={remove.isPending}>
+                          <button
+                            type="button"
+                            className="danger"
+                            onClick={() => remove.mutate(d.hostname)}
+                            disabled={remove.isPending}
+                          >
                             Remove {d.hostname} (its history stays)
                           </button>
                           <button type="button" onClick={() => setRemoving(null)}>
@@ -260,7 +339,11 @@ function Devices() {
                           </button>
                         </>
                       ) : (
-                        <button type="button" onClick={() => setRemoving(d.hostname)} aria-label={`remove ${d.hostname}`}>
+                        <button
+                          type="button"
+                          onClick={() => setRemoving(d.hostname)}
+                          aria-label={`remove ${d.hostname}`}
+                        >
                           Remove
                         </button>
                       )}
@@ -281,9 +364,22 @@ function Devices() {
   );
 }
 
-function DeviceForm({ initial, editing = false, busy, onSubmit, onCancel }: { initial: DeviceFields; editing?: boolean; busy: boolean; onSubmit(f: DeviceFields): void; onCancel?(): void }) {
+function DeviceForm({
+  initial,
+  editing = false,
+  busy,
+  onSubmit,
+  onCancel,
+}: {
+  initial: DeviceFields;
+  editing?: boolean;
+  busy: boolean;
+  onSubmit(f: DeviceFields): void;
+  onCancel?(): void;
+}) {
   const [f, setF] = useState(initial);
-  const set = <K extends keyof DeviceFields>(key: K, value: DeviceFields[K]) => setF((old) => ({ ...old, [key]: value }));
+  const set = <K extends keyof DeviceFields>(key: K, value: DeviceFields[K]) =>
+    setF((old) => ({ ...old, [key]: value }));
   const submit = (e: FormEvent) => {
     e.preventDefault();
     onSubmit(f);
@@ -292,25 +388,48 @@ function DeviceForm({ initial, editing = false, busy, onSubmit, onCancel }: { in
     <form className="device-form card" onSubmit={submit} aria-label={editing ? `Edit ${f.hostname}` : 'Add a device'}>
       {!editing && (
         <label>
-          Hostname <input value={f.hostname} onChange={(e) => set('hostname', e.target.value)} required placeholder="nas01" />
+          Hostname{' '}
+          <input value={f.hostname} onChange={(e) => set('hostname', e.target.value)} required placeholder="nas01" />
         </label>
       )}
       <label>
-        Address <input value={f.address} onChange={(e) => set('address', e.target.value)} placeholder={editing ? '' : 'the hostname'} required={editing} />
+        Address{' '}
+        <input
+          value={f.address}
+          onChange={(e) => set('address', e.target.value)}
+          placeholder={editing ? '' : 'the hostname'}
+          required={editing}
+        />
       </label>
       <label>
-        Port <input type="number" min={1} max={65535} value={f.port} onChange={(e) => set('port', e.target.value)} className="narrow" />
+        Port{' '}
+        <input
+          type="number"
+          min={1}
+          max={65535}
+          value={f.port}
+          onChange={(e) => set('port', e.target.value)}
+          className="narrow"
+        />
       </label>
       <label>
         User <input value={f.username} onChange={(e) => set('username', e.target.value)} />
       </label>
       <label>
         Private key on the worker{' '}
-        <input value={f.identity_file} onChange={(e) => set('identity_file', e.target.value)} placeholder={editing ? 'unchanged' : 'empty: ssh-agent'} className="mono" />
+        <input
+          value={f.identity_file}
+          onChange={(e) => set('identity_file', e.target.value)}
+          placeholder={editing ? 'unchanged' : 'empty: ssh-agent'}
+          className="mono"
+        />
       </label>
       <label>
         Type{' '}
-        <select value={f.device_type} onChange={(e) => set('device_type', e.target.value as DeviceFields['device_type'])}>
+        <select
+          value={f.device_type}
+          onChange={(e) => set('device_type', e.target.value as DeviceFields['device_type'])}
+        >
           {DEVICE_TYPES.map((t) => (
             <option key={t}>{t}</option>
           ))}
@@ -326,7 +445,12 @@ function DeviceForm({ initial, editing = false, busy, onSubmit, onCancel }: { in
         Description <input value={f.description} onChange={(e) => set('description', e.target.value)} />
       </label>
       <label>
-        <input type="checkbox" checked={f.monitoring_enabled} onChange={(e) => set('monitoring_enabled', e.target.checked)} /> monitored (polled, watched)
+        <input
+          type="checkbox"
+          checked={f.monitoring_enabled}
+          onChange={(e) => set('monitoring_enabled', e.target.checked)}
+        />{' '}
+        monitored (polled, watched)
       </label>
       <div className="actions">
         <button type="submit" className="primary" disabled={busy}>
@@ -349,8 +473,16 @@ function ImportSshConfig() {
   const [identity, setIdentity] = useState('');
   const run = useMutation({
     mutationFn: (dryRun: boolean) =>
-      unwrap(api.POST('/api/devices/import', { body: { config, dry_run: dryRun, defaults: identity.trim() ? { identity_file: identity.trim() } : {} } })),
-    onSettled: () => Promise.all([queryClient.invalidateQueries({ queryKey: ['devices'] }), queryClient.invalidateQueries({ queryKey: ['fleet'] })]),
+      unwrap(
+        api.POST('/api/devices/import', {
+          body: { config, dry_run: dryRun, defaults: identity.trim() ? { identity_file: identity.trim() } : {} },
+        }),
+      ),
+    onSettled: () =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: ['devices'] }),
+        queryClient.invalidateQueries({ queryKey: ['fleet'] }),
+      ]),
   });
   const result = run.data;
   return (
@@ -364,16 +496,34 @@ function ImportSshConfig() {
         }}
       >
         <label>
-          ~/.ssh/config <textarea rows={8} value={config} onChange={(e) => setConfig(e.target.value)} placeholder={'Host nas01\n  HostName 192.168.1.10\n  User root\n  IdentityFile ~/.ssh/id_ed25519'} required />
+          ~/.ssh/config{' '}
+          <textarea
+            rows={8}
+            value={config}
+            onChange={(e) => setConfig(e.target.value)}
+            placeholder={'Host nas01\n  HostName 192.168.1.10\n  User root\n  IdentityFile ~/.ssh/id_ed25519'}
+            required
+          />
         </label>
         <label>
-          Key for hosts without IdentityFile <input value={identity} onChange={(e) => setIdentity(e.target.value)} className="mono" placeholder="none: ssh-agent" />
+          Key for hosts without IdentityFile{' '}
+          <input
+            value={identity}
+            onChange={(e) => setIdentity(e.target.value)}
+            className="mono"
+            placeholder="none: ssh-agent"
+          />
         </label>
         <div className="actions">
           <button type="submit" disabled={run.isPending || !config.trim()}>
             Preview (dry run)
           </button>
-          <button type="button" className="primary" disabled={run.isPending || !result?.dry_run || result.would_create.length === 0} onClick={() => run.mutate(false)}>
+          <button
+            type="button"
+            className="primary"
+            disabled={run.isPending || !result?.dry_run || result.would_create.length === 0}
+            onClick={() => run.mutate(false)}
+          >
             Import
           </button>
         </div>
@@ -382,9 +532,7 @@ function ImportSshConfig() {
       {result && (
         <div className="card" role="status">
           {result.dry_run ? (
-            <p>
-              Would add: {result.would_create.map((d) => d.hostname).join(', ') || 'nothing'}
-            </p>
+            <p>Would add: {result.would_create.map((d) => d.hostname).join(', ') || 'nothing'}</p>
           ) : (
             <p>Added: {result.created.map((d) => d.hostname).join(', ') || 'nothing'}</p>
           )}

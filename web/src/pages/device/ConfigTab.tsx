@@ -11,20 +11,31 @@ export function ConfigTab({ hostname }: { hostname: string }) {
   const { can } = useSession();
   const queryClient = useQueryClient();
   const filesKey = ['config', 'files', hostname];
-  const files = useQuery({ queryKey: filesKey, queryFn: () => unwrap(api.GET('/api/devices/{hostname}/config/files', { params: { path: { hostname } } })) });
+  const files = useQuery({
+    queryKey: filesKey,
+    queryFn: () => unwrap(api.GET('/api/devices/{hostname}/config/files', { params: { path: { hostname } } })),
+  });
   const changes = useQuery(changesQuery(hostname));
   const [path, setPath] = useState('');
   const [open, setOpen] = useState<string | null>(null);
   const onFiles = (answer: NonNullable<typeof files.data>) => queryClient.setQueryData(filesKey, answer);
   const add = useMutation({
-    mutationFn: (p: string) => unwrap(api.POST('/api/devices/{hostname}/config/watch-paths', { params: { path: { hostname } }, body: { path: p } })),
+    mutationFn: (p: string) =>
+      unwrap(
+        api.POST('/api/devices/{hostname}/config/watch-paths', { params: { path: { hostname } }, body: { path: p } }),
+      ),
     onSuccess: (answer) => {
       onFiles(answer);
       setPath('');
     },
   });
   const remove = useMutation({
-    mutationFn: (p: string) => unwrap(api.DELETE('/api/devices/{hostname}/config/watch-paths', { params: { path: { hostname }, query: { path: p } } })),
+    mutationFn: (p: string) =>
+      unwrap(
+        api.DELETE('/api/devices/{hostname}/config/watch-paths', {
+          params: { path: { hostname }, query: { path: p } },
+        }),
+      ),
     onSuccess: onFiles,
   });
   const submit = (e: FormEvent) => {
@@ -52,9 +63,17 @@ export function ConfigTab({ hostname }: { hostname: string }) {
               <ul>
                 {files.data.user_paths.map((p) => (
                   <li key={p.path}>
-                    <span className="mono">{p.path}</span> <span className="muted small">added <Age time={p.added_at} /></span>{' '}
+                    <span className="mono">{p.path}</span>{' '}
+                    <span className="muted small">
+                      added <Age time={p.added_at} />
+                    </span>{' '}
                     {can('operate') && (
-                      <button type="button" className="link" onClick={() => remove.mutate(p.path)} aria-label={`stop watching ${p.path}`}>
+                      <button
+                        type="button"
+                        className="link"
+                        onClick={() => remove.mutate(p.path)}
+                        aria-label={`stop watching ${p.path}`}
+                      >
                         stop watching
                       </button>
                     )}
@@ -66,7 +85,12 @@ export function ConfigTab({ hostname }: { hostname: string }) {
               <form className="actions" onSubmit={submit}>
                 <label>
                   Watch another file or directory{' '}
-                  <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="/opt/stacks" className="mono" />
+                  <input
+                    value={path}
+                    onChange={(e) => setPath(e.target.value)}
+                    placeholder="/opt/stacks"
+                    className="mono"
+                  />
                 </label>
                 <button type="submit" disabled={add.isPending || !path.trim()}>
                   Watch
@@ -108,7 +132,12 @@ export function ConfigTab({ hostname }: { hostname: string }) {
                         {f.versions}
                       </td>
                       <td>
-                        <button type="button" className="link" aria-expanded={open === f.path} onClick={() => setOpen(open === f.path ? null : f.path)}>
+                        <button
+                          type="button"
+                          className="link"
+                          aria-expanded={open === f.path}
+                          onClick={() => setOpen(open === f.path ? null : f.path)}
+                        >
                           {open === f.path ? 'hide versions' : 'versions'}
                         </button>
                       </td>
@@ -124,7 +153,9 @@ export function ConfigTab({ hostname }: { hostname: string }) {
 
       <h3>Recent changes</h3>
       <ErrorNote error={changes.error} />
-      {changes.data?.changes.length ? changes.data.changes.map((c) => <ChangeCard key={c.id} change={c} showDevice={false} />) : !changes.isPending && <Empty>No change recorded.</Empty>}
+      {changes.data?.changes.length
+        ? changes.data.changes.map((c) => <ChangeCard key={c.id} change={c} showDevice={false} />)
+        : !changes.isPending && <Empty>No change recorded.</Empty>}
     </section>
   );
 }
@@ -133,7 +164,8 @@ export function ConfigTab({ hostname }: { hostname: string }) {
 function FileHistory({ hostname, path }: { hostname: string; path: string }) {
   const history = useQuery({
     queryKey: ['config', 'history', hostname, path],
-    queryFn: () => unwrap(api.GET('/api/devices/{hostname}/config/history', { params: { path: { hostname }, query: { path } } })),
+    queryFn: () =>
+      unwrap(api.GET('/api/devices/{hostname}/config/history', { params: { path: { hostname }, query: { path } } })),
   });
   const [compare, setCompare] = useState<{ from: string; to: string } | null>(null);
   const diff = useQuery({
@@ -155,11 +187,17 @@ function FileHistory({ hostname, path }: { hostname: string; path: string }) {
               <Age time={v.detected_at} /> <span className="muted small">#{v.snapshot_id}</span>{' '}
               <span className="actions">
                 {previous && (
-                  <button type="button" className="link" onClick={() => setCompare({ from: previous.snapshot_id, to: v.snapshot_id })}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => setCompare({ from: previous.snapshot_id, to: v.snapshot_id })}
+                  >
                     diff with the version before
                   </button>
                 )}
-                {i > 0 && v.change_type !== 'DELETE' && <RollbackButton snapshotId={v.snapshot_id} label="put this version back" />}
+                {i > 0 && v.change_type !== 'DELETE' && (
+                  <RollbackButton snapshotId={v.snapshot_id} label="put this version back" />
+                )}
               </span>
             </li>
           );

@@ -9,7 +9,15 @@ import { bytes, percent } from '../../format.ts';
 import { useSession } from '../../session.tsx';
 
 type ChangingAction = 'start' | 'stop' | 'restart' | 'remove';
-const STATE_TONES: Record<string, Tone> = { running: 'ok', restarting: 'warn', paused: 'warn', exited: 'muted', created: 'muted', dead: 'bad', removing: 'warn' };
+const STATE_TONES: Record<string, Tone> = {
+  running: 'ok',
+  restarting: 'warn',
+  paused: 'warn',
+  exited: 'muted',
+  created: 'muted',
+  dead: 'bad',
+  removing: 'warn',
+};
 
 /**
  * Containers with their state, health, restarts and use; start, stop, restart and logs. Several at once
@@ -23,7 +31,12 @@ export function ContainersTab({ hostname }: { hostname: string }) {
   const [logsOf, setLogsOf] = useState<string | null>(null);
   const act = useMutation({
     mutationFn: ({ action, containers }: { action: ChangingAction; containers: string[] }) =>
-      unwrap(api.POST('/api/devices/{hostname}/containers/actions', { params: { path: { hostname } }, body: { action, containers } })),
+      unwrap(
+        api.POST('/api/devices/{hostname}/containers/actions', {
+          params: { path: { hostname } },
+          body: { action, containers },
+        }),
+      ),
     onSuccess: () => setSelected([]),
     onError: (err) => {
       if (err instanceof ApiError && err.heldOperationId) void navigate(`/operations/${err.heldOperationId}`);
@@ -50,7 +63,13 @@ export function ContainersTab({ hostname }: { hostname: string }) {
               <div className="actions bulk" role="group" aria-label="Selected containers">
                 <span className="muted small">{selected.length} selected:</span>
                 {(['start', 'stop', 'restart', 'remove'] as const).map((action) => (
-                  <button key={action} type="button" disabled={selected.length === 0 || act.isPending} className={action === 'remove' ? 'danger' : undefined} onClick={() => act.mutate({ action, containers: selected })}>
+                  <button
+                    key={action}
+                    type="button"
+                    disabled={selected.length === 0 || act.isPending}
+                    className={action === 'remove' ? 'danger' : undefined}
+                    onClick={() => act.mutate({ action, containers: selected })}
+                  >
                     {action}
                   </button>
                 ))}
@@ -133,7 +152,13 @@ function ContainerRow(props: {
         <Badge tone={STATE_TONES[c.state] ?? 'muted'}>{c.state}</Badge>
         <span className="muted small">{c.status}</span>
       </td>
-      <td data-label="Health">{c.health ? <Badge tone={c.health === 'healthy' ? 'ok' : c.health === 'unhealthy' ? 'bad' : 'warn'}>{c.health}</Badge> : <span className="muted">—</span>}</td>
+      <td data-label="Health">
+        {c.health ? (
+          <Badge tone={c.health === 'healthy' ? 'ok' : c.health === 'unhealthy' ? 'bad' : 'warn'}>{c.health}</Badge>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
       <td data-label="Restarts" className="numeric">
         {c.restart_count}
       </td>
@@ -151,15 +176,30 @@ function ContainerRow(props: {
           <div className="actions">
             {running ? (
               <>
-                <button type="button" disabled={props.busy} onClick={() => props.onAction('stop')} aria-label={`stop ${c.name}`}>
+                <button
+                  type="button"
+                  disabled={props.busy}
+                  onClick={() => props.onAction('stop')}
+                  aria-label={`stop ${c.name}`}
+                >
                   stop
                 </button>
-                <button type="button" disabled={props.busy} onClick={() => props.onAction('restart')} aria-label={`restart ${c.name}`}>
+                <button
+                  type="button"
+                  disabled={props.busy}
+                  onClick={() => props.onAction('restart')}
+                  aria-label={`restart ${c.name}`}
+                >
                   restart
                 </button>
               </>
             ) : (
-              <button type="button" disabled={props.busy} onClick={() => props.onAction('start')} aria-label={`start ${c.name}`}>
+              <button
+                type="button"
+                disabled={props.busy}
+                onClick={() => props.onAction('start')}
+                aria-label={`start ${c.name}`}
+              >
                 start
               </button>
             )}
@@ -178,7 +218,12 @@ function ContainerLogs({ hostname, name, onClose }: { hostname: string; name: st
   const [tail, setTail] = useState(200);
   const logs = useQuery({
     queryKey: ['device', hostname, 'logs', name, tail],
-    queryFn: () => unwrap(api.GET('/api/devices/{hostname}/containers/{name}/logs', { params: { path: { hostname, name }, query: { tail } } })),
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/devices/{hostname}/containers/{name}/logs', {
+          params: { path: { hostname, name }, query: { tail } },
+        }),
+      ),
   });
   return (
     <section className="card" aria-label={`logs of ${name}`}>

@@ -10,7 +10,14 @@ import { Badge, Empty, Meter, type Tone } from '../../components/ui.tsx';
 import { bytes, dateTime, duration, percent } from '../../format.ts';
 
 const VERDICT_TONES: Record<string, Tone> = { passed: 'ok', warning: 'warn', failed: 'bad', unknown: 'muted' };
-const HEALTH_TONES: Record<string, Tone> = { ONLINE: 'ok', DEGRADED: 'warn', FAULTED: 'bad', UNAVAIL: 'bad', REMOVED: 'bad', OFFLINE: 'muted' };
+const HEALTH_TONES: Record<string, Tone> = {
+  ONLINE: 'ok',
+  DEGRADED: 'warn',
+  FAULTED: 'bad',
+  UNAVAIL: 'bad',
+  REMOVED: 'bad',
+  OFFLINE: 'muted',
+};
 
 export function DrivesTab({ hostname }: { hostname: string }) {
   return (
@@ -79,8 +86,9 @@ function VdevTree({ nodes, depth = 0 }: { nodes: VdevNode[]; depth?: number }) {
     <>
       {nodes.map((n) => (
         <li key={`${depth}:${n.name}`}>
-          <span className="mono">{n.name}</span> <span className="muted small">{n.kind}</span> {n.state && <Badge tone={HEALTH_TONES[n.state] ?? 'warn'}>{n.state}</Badge>}
-          {(n.read_errors || n.write_errors || n.checksum_errors) ? (
+          <span className="mono">{n.name}</span> <span className="muted small">{n.kind}</span>{' '}
+          {n.state && <Badge tone={HEALTH_TONES[n.state] ?? 'warn'}>{n.state}</Badge>}
+          {n.read_errors || n.write_errors || n.checksum_errors ? (
             <span className="error small">
               {' '}
               errors r/w/c {n.read_errors ?? 0}/{n.write_errors ?? 0}/{n.checksum_errors ?? 0}
@@ -114,7 +122,8 @@ export function ZfsTab({ hostname }: { hostname: string }) {
                 <dl className="facts">
                   <dt>Capacity</dt>
                   <dd>
-                    <Meter label={`${p.name} capacity`} value={p.capacity_percent} warnAt={80} badAt={90} /> {bytes(p.allocated_bytes)} of {bytes(p.size_bytes)}
+                    <Meter label={`${p.name} capacity`} value={p.capacity_percent} warnAt={80} badAt={90} />{' '}
+                    {bytes(p.allocated_bytes)} of {bytes(p.size_bytes)}
                   </dd>
                   <dt>Fragmentation</dt>
                   <dd>{percent(p.fragmentation_percent)}</dd>
@@ -142,7 +151,9 @@ export function ZfsTab({ hostname }: { hostname: string }) {
                 </ul>
               </article>
             ))}
-            <h3>Datasets ({z.datasets.length}) · {z.snapshot_count} snapshots</h3>
+            <h3>
+              Datasets ({z.datasets.length}) · {z.snapshot_count} snapshots
+            </h3>
             <div className="table-scroll">
               <table className="responsive">
                 <thead>
@@ -182,7 +193,9 @@ export function ZfsTab({ hostname }: { hostname: string }) {
                           {ds.mountpoint ?? '—'}
                         </td>
                         <td data-label="Newest snapshot" className="small">
-                          {snaps ? `${snaps.newest.name.split('@')[1]} (${dateTime(snaps.newest.creation)}; ${snaps.count} in all)` : '—'}
+                          {snaps
+                            ? `${snaps.newest.name.split('@')[1]} (${dateTime(snaps.newest.creation)}; ${snaps.count} in all)`
+                            : '—'}
                         </td>
                       </tr>
                     );
@@ -210,7 +223,8 @@ export function NetworkTab({ hostname }: { hostname: string }) {
         <>
           <p className="muted">
             {n.summary.up} of {n.summary.total} interfaces up
-            {n.default_route && ` · default route via ${n.default_route.gateway ?? '(direct)'} on ${n.default_route.interface}`}
+            {n.default_route &&
+              ` · default route via ${n.default_route.gateway ?? '(direct)'} on ${n.default_route.interface}`}
           </p>
           <div className="table-scroll">
             <table className="responsive">
@@ -237,10 +251,19 @@ export function NetworkTab({ hostname }: { hostname: string }) {
                 {n.interfaces.map((i) => (
                   <tr key={i.name}>
                     <th scope="row" data-label="Interface">
-                      {i.name} <span className="muted small">{[i.kind, i.master && `in ${i.master}`, i.mac].filter(Boolean).join(' · ')}</span>
+                      {i.name}{' '}
+                      <span className="muted small">
+                        {[i.kind, i.master && `in ${i.master}`, i.mac].filter(Boolean).join(' · ')}
+                      </span>
                     </th>
                     <td data-label="State">
-                      <Badge tone={i.state === 'UP' ? 'ok' : i.state === 'DOWN' || i.state === 'LOWERLAYERDOWN' ? 'bad' : 'muted'}>{i.state}</Badge>
+                      <Badge
+                        tone={
+                          i.state === 'UP' ? 'ok' : i.state === 'DOWN' || i.state === 'LOWERLAYERDOWN' ? 'bad' : 'muted'
+                        }
+                      >
+                        {i.state}
+                      </Badge>
                     </td>
                     <td data-label="Addresses" className="mono small">
                       {i.addresses.map((a) => `${a.address}/${a.prefix_len}`).join(', ') || '—'}
@@ -296,7 +319,9 @@ export function ServicesTab({ hostname }: { hostname: string }) {
                         {u.name}
                       </th>
                       <td data-label="Active">
-                        <Badge tone={u.active === 'failed' ? 'bad' : u.active === 'active' ? 'ok' : 'muted'}>{`${u.active} (${u.sub})`}</Badge>
+                        <Badge
+                          tone={u.active === 'failed' ? 'bad' : u.active === 'active' ? 'ok' : 'muted'}
+                        >{`${u.active} (${u.sub})`}</Badge>
                       </td>
                       <td data-label="Enabled">{u.enabled ?? '—'}</td>
                       <td data-label="Description">{u.description}</td>
@@ -324,7 +349,9 @@ export function UpdatesTab({ hostname }: { hostname: string }) {
               {u.upgradable} upgradable{u.security !== null && `, ${u.security} security`} ({u.package_manager}
               {u.os?.pretty_name && ` on ${u.os.pretty_name}`})
               {u.reboot_required && <Badge tone="warn">reboot required</Badge>}
-              {u.metadata_age_seconds !== null && <span className="muted small"> · package lists {duration(u.metadata_age_seconds)} old</span>}
+              {u.metadata_age_seconds !== null && (
+                <span className="muted small"> · package lists {duration(u.metadata_age_seconds)} old</span>
+              )}
             </p>
             {u.packages.length === 0 ? (
               <Empty>Everything is up to date.</Empty>
@@ -358,7 +385,9 @@ export function UpdatesTab({ hostname }: { hostname: string }) {
                     ))}
                   </tbody>
                 </table>
-                {u.packages_truncated && <p className="muted small">The list is cut at {u.packages.length} packages.</p>}
+                {u.packages_truncated && (
+                  <p className="muted small">The list is cut at {u.packages.length} packages.</p>
+                )}
               </div>
             )}
           </>
@@ -377,7 +406,8 @@ export function GuestsTab({ hostname }: { hostname: string }) {
         ) : (
           <>
             <p className="muted">
-              {g.summary.running} running, {g.summary.stopped} stopped ({g.summary.qemu} VMs, {g.summary.lxc} containers) on node {g.node}
+              {g.summary.running} running, {g.summary.stopped} stopped ({g.summary.qemu} VMs, {g.summary.lxc}{' '}
+              containers) on node {g.node}
               {g.pve_version && `, Proxmox VE ${g.pve_version}`}
             </p>
             <ul className="insights">
@@ -418,10 +448,26 @@ export function GuestsTab({ hostname }: { hostname: string }) {
                         {percent(v.cpu_percent)}
                       </td>
                       <td data-label="Memory">
-                        {v.memory_max_bytes ? <Meter label={`memory of ${v.name}`} value={((v.memory_bytes ?? 0) / v.memory_max_bytes) * 100} /> : '—'}
+                        {v.memory_max_bytes ? (
+                          <Meter
+                            label={`memory of ${v.name}`}
+                            value={((v.memory_bytes ?? 0) / v.memory_max_bytes) * 100}
+                          />
+                        ) : (
+                          '—'
+                        )}
                       </td>
                       <td data-label="Disk">
-                        {v.disk_max_bytes ? <Meter label={`disk of ${v.name}`} value={((v.disk_bytes ?? 0) / v.disk_max_bytes) * 100} warnAt={80} badAt={90} /> : '—'}
+                        {v.disk_max_bytes ? (
+                          <Meter
+                            label={`disk of ${v.name}`}
+                            value={((v.disk_bytes ?? 0) / v.disk_max_bytes) * 100}
+                            warnAt={80}
+                            badAt={90}
+                          />
+                        ) : (
+                          '—'
+                        )}
                       </td>
                       <td data-label="Uptime" className="numeric">
                         {v.uptime_seconds ? duration(v.uptime_seconds) : '—'}

@@ -21,7 +21,9 @@ interface Point {
 /** Summed rx/tx of every interface but loopback, per second, between consecutive points (null across a counter reset). */
 function networkRates(points: Point[]): { rx: Array<number | null>; tx: Array<number | null> } {
   const totals = points.map((p) =>
-    p.data.network.filter((n) => n.interface !== 'lo').reduce((t, n) => ({ rx: t.rx + n.rx_bytes, tx: t.tx + n.tx_bytes }), { rx: 0, tx: 0 }),
+    p.data.network
+      .filter((n) => n.interface !== 'lo')
+      .reduce((t, n) => ({ rx: t.rx + n.rx_bytes, tx: t.tx + n.tx_bytes }), { rx: 0, tx: 0 }),
   );
   const rate = (i: number, key: 'rx' | 'tx') => {
     if (i === 0) return null;
@@ -36,16 +38,29 @@ function charts(points: Point[]) {
   const times = points.map((p) => p.time);
   const mounts = [...new Set(points.flatMap((p) => p.data.filesystems.map((f) => f.mountpoint)))].sort();
   const net = networkRates(points);
-  const series = (label: string, pick: (d: MetricsData) => number | null | undefined): ChartSeries => ({ label, values: points.map((p) => pick(p.data) ?? null) });
+  const series = (label: string, pick: (d: MetricsData) => number | null | undefined): ChartSeries => ({
+    label,
+    values: points.map((p) => pick(p.data) ?? null),
+  });
   return {
     times,
-    cpu: [series('usage', (d) => d.cpu.usage_percent), series('iowait', (d) => d.cpu.iowait_percent), series('steal', (d) => d.cpu.steal_percent)],
+    cpu: [
+      series('usage', (d) => d.cpu.usage_percent),
+      series('iowait', (d) => d.cpu.iowait_percent),
+      series('steal', (d) => d.cpu.steal_percent),
+    ],
     memory: [
       series('used', (d) => d.memory.used_percent),
-      series('swap used', (d) => (d.memory.swap_total_bytes > 0 ? (d.memory.swap_used_bytes / d.memory.swap_total_bytes) * 100 : null)),
+      series('swap used', (d) =>
+        d.memory.swap_total_bytes > 0 ? (d.memory.swap_used_bytes / d.memory.swap_total_bytes) * 100 : null,
+      ),
     ],
     disk: mounts.map((m) => series(m, (d) => d.filesystems.find((f) => f.mountpoint === m)?.used_percent)),
-    load: [series('1 min', (d) => d.load.load_1), series('5 min', (d) => d.load.load_5), series('15 min', (d) => d.load.load_15)],
+    load: [
+      series('1 min', (d) => d.load.load_1),
+      series('5 min', (d) => d.load.load_5),
+      series('15 min', (d) => d.load.load_15),
+    ],
     network: [
       { label: 'received', values: net.rx },
       { label: 'sent', values: net.tx },
@@ -61,7 +76,10 @@ export function MetricsTab({ hostname }: { hostname: string }) {
     queryFn: () => readHistory(hostname, 'metrics', new Date(Date.now() - RANGES[range] * 1000)),
   });
   const points = useMemo(
-    () => (history.data?.series ?? []).filter((p) => p.data).map((p) => ({ time: new Date(p.collected_at).getTime() / 1000, data: p.data as MetricsData })),
+    () =>
+      (history.data?.series ?? [])
+        .filter((p) => p.data)
+        .map((p) => ({ time: new Date(p.collected_at).getTime() / 1000, data: p.data as MetricsData })),
     [history.data],
   );
   const chart = useMemo(() => charts(points), [points]);
@@ -79,7 +97,8 @@ export function MetricsTab({ hostname }: { hostname: string }) {
               </dd>
               <dt>Memory</dt>
               <dd>
-                <Meter label="memory" value={m.memory.used_percent} warnAt={85} badAt={95} /> of {bytes(m.memory.total_bytes)}
+                <Meter label="memory" value={m.memory.used_percent} warnAt={85} badAt={95} /> of{' '}
+                {bytes(m.memory.total_bytes)}
               </dd>
               <dt>Load</dt>
               <dd className="numeric">
@@ -126,7 +145,13 @@ export function MetricsTab({ hostname }: { hostname: string }) {
           <h2 id="history-title">History</h2>
           <div className="actions" role="group" aria-label="Time range">
             {(Object.keys(RANGES) as Range[]).map((r) => (
-              <button key={r} type="button" aria-pressed={range === r} className={range === r ? 'primary' : undefined} onClick={() => setRange(r)}>
+              <button
+                key={r}
+                type="button"
+                aria-pressed={range === r}
+                className={range === r ? 'primary' : undefined}
+                onClick={() => setRange(r)}
+              >
                 {r}
               </button>
             ))}
@@ -140,12 +165,19 @@ export function MetricsTab({ hostname }: { hostname: string }) {
         ) : (
           <>
             <p className="muted small">
-              {points.length} points{history.data?.truncated ? ' (cut at the limit)' : ''}; the newest <Age time={last?.collected_at} />.
+              {points.length} points{history.data?.truncated ? ' (cut at the limit)' : ''}; the newest{' '}
+              <Age time={last?.collected_at} />.
             </p>
             <div className="grid charts">
               <TimeChart title="CPU %" times={chart.times} series={chart.cpu} format={formatPercent} yMax={100} />
               <TimeChart title="Memory %" times={chart.times} series={chart.memory} format={formatPercent} yMax={100} />
-              <TimeChart title="Disk use per mount %" times={chart.times} series={chart.disk} format={formatPercent} yMax={100} />
+              <TimeChart
+                title="Disk use per mount %"
+                times={chart.times}
+                series={chart.disk}
+                format={formatPercent}
+                yMax={100}
+              />
               <TimeChart title="Load" times={chart.times} series={chart.load} format={formatLoad} />
               <TimeChart title="Network" times={chart.times} series={chart.network} format={formatRate} />
             </div>

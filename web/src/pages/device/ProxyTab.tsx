@@ -7,8 +7,19 @@ import { Insights } from '../../components/device-data.tsx';
 import { Age, Badge, Empty, ErrorNote, Field, Loading, type Tone } from '../../components/ui.tsx';
 import { useSession } from '../../session.tsx';
 
-const UPSTREAM_TONES: Record<string, Tone> = { running: 'ok', not_running: 'bad', missing: 'bad', not_a_container: 'muted' };
-const PHASE_TONES: Record<string, Tone> = { completed: 'ok', reverted: 'bad', failed: 'bad', abandoned: 'muted', awaiting_confirmation: 'warn' };
+const UPSTREAM_TONES: Record<string, Tone> = {
+  running: 'ok',
+  not_running: 'bad',
+  missing: 'bad',
+  not_a_container: 'muted',
+};
+const PHASE_TONES: Record<string, Tone> = {
+  completed: 'ok',
+  reverted: 'bad',
+  failed: 'bad',
+  abandoned: 'muted',
+  awaiting_confirmation: 'warn',
+};
 const AUTH_CHOICES = ['none', 'authelia', 'authentik'] as const satisfies ReadonlyArray<ProxyConfRequest['auth']>;
 
 /** What a change request answered: its view, and the held operation a person releases when it replaces or removes. */
@@ -39,12 +50,18 @@ export function ProxyTab({ hostname }: { hostname: string }) {
   const key = ['device', hostname, 'proxy', confDir];
   const list = useQuery({
     queryKey: key,
-    queryFn: () => unwrap(api.GET('/api/devices/{hostname}/proxy-confs', { params: { path: { hostname }, query: location } })),
+    queryFn: () =>
+      unwrap(api.GET('/api/devices/{hostname}/proxy-confs', { params: { path: { hostname }, query: location } })),
   });
   const [answer, setAnswer] = useState<ChangeAnswer | null>(null);
   const settled = () => void queryClient.invalidateQueries({ queryKey: ['device', hostname, 'proxy'] });
   const remove = useMutation({
-    mutationFn: (file: string) => unwrap(api.DELETE('/api/devices/{hostname}/proxy-confs/{file}', { params: { path: { hostname, file }, query: location } })),
+    mutationFn: (file: string) =>
+      unwrap(
+        api.DELETE('/api/devices/{hostname}/proxy-confs/{file}', {
+          params: { path: { hostname, file }, query: location },
+        }),
+      ),
     onMutate: () => setAnswer(null),
     onSuccess: (done) => setAnswer({ view: done.proxy_conf as ProxyConfView, heldOperationId: null }),
     onError: (err) => setAnswer(changeAnswerOf(err)),
@@ -59,7 +76,10 @@ export function ProxyTab({ hostname }: { hostname: string }) {
         <div className="actions">
           {list.data && (
             <span className="muted small" role="status">
-              {list.data.proxy.mode === 'container' ? `nginx in container ${list.data.proxy.container}` : 'nginx on the host'} · <span className="mono">{list.data.proxy.conf_dir}</span>
+              {list.data.proxy.mode === 'container'
+                ? `nginx in container ${list.data.proxy.container}`
+                : 'nginx on the host'}{' '}
+              · <span className="mono">{list.data.proxy.conf_dir}</span>
             </span>
           )}
           <button type="button" onClick={() => void list.refetch()} disabled={list.isFetching}>
@@ -117,14 +137,24 @@ export function ProxyTab({ hostname }: { hostname: string }) {
                                   {u.app ?? u.url}
                                   {u.port !== null && `:${u.port}`}
                                 </span>{' '}
-                                <Badge tone={UPSTREAM_TONES[u.state] ?? 'muted'}>{u.state === 'not_running' ? `not running (${u.container_state})` : u.state.replace(/_/g, ' ')}</Badge>
+                                <Badge tone={UPSTREAM_TONES[u.state] ?? 'muted'}>
+                                  {u.state === 'not_running'
+                                    ? `not running (${u.container_state})`
+                                    : u.state.replace(/_/g, ' ')}
+                                </Badge>
                               </span>
                             ))}
                       </td>
                       <td data-label="Auth">{c.auth.join(', ') || 'none'}</td>
                       {operate && (
                         <td data-label="Actions">
-                          <button type="button" className="danger" disabled={remove.isPending} onClick={() => remove.mutate(c.file)} aria-label={`remove ${c.file}`}>
+                          <button
+                            type="button"
+                            className="danger"
+                            disabled={remove.isPending}
+                            onClick={() => remove.mutate(c.file)}
+                            aria-label={`remove ${c.file}`}
+                          >
                             remove
                           </button>
                         </td>
@@ -159,7 +189,13 @@ function ConfDirForm({ current, onChange }: { current: string; onChange(dir: str
   return (
     <form className="actions" onSubmit={submit} aria-label="Where the confs are">
       <label>
-        Conf directory <input value={dir} onChange={(e) => setDir(e.target.value)} placeholder="found on the device" className="mono" />
+        Conf directory{' '}
+        <input
+          value={dir}
+          onChange={(e) => setDir(e.target.value)}
+          placeholder="found on the device"
+          className="mono"
+        />
       </label>
       <button type="submit">Look there</button>
     </form>
@@ -176,10 +212,29 @@ interface ConfFields {
   auth: ProxyConfRequest['auth'];
   websocket: boolean;
 }
-const EMPTY: ConfFields = { name: '', kind: 'subdomain', where: '', container: '', port: '', proto: 'http', auth: 'none', websocket: false };
+const EMPTY: ConfFields = {
+  name: '',
+  kind: 'subdomain',
+  where: '',
+  container: '',
+  port: '',
+  proto: 'http',
+  auth: 'none',
+  websocket: false,
+};
 
 /** A new SWAG conf; the API judges every field (its 400 names them) so the form keeps no rules of its own. */
-function CreateConfForm({ hostname, confDir, onAnswer, onSettled }: { hostname: string; confDir: string; onAnswer(a: ChangeAnswer | null): void; onSettled(): void }) {
+function CreateConfForm({
+  hostname,
+  confDir,
+  onAnswer,
+  onSettled,
+}: {
+  hostname: string;
+  confDir: string;
+  onAnswer(a: ChangeAnswer | null): void;
+  onSettled(): void;
+}) {
   const [f, setF] = useState(EMPTY);
   const set = <K extends keyof ConfFields>(k: K, v: ConfFields[K]) => setF((old) => ({ ...old, [k]: v }));
   const create = useMutation({
@@ -212,7 +267,8 @@ function CreateConfForm({ hostname, confDir, onAnswer, onSettled }: { hostname: 
     e.preventDefault();
     create.mutate();
   };
-  const shownError = create.error && Object.keys(errors).length === 0 && !changeAnswerOf(create.error) ? create.error : null;
+  const shownError =
+    create.error && Object.keys(errors).length === 0 && !changeAnswerOf(create.error) ? create.error : null;
   return (
     <>
       <h3>New conf</h3>
@@ -232,14 +288,25 @@ function CreateConfForm({ hostname, confDir, onAnswer, onSettled }: { hostname: 
           </Field>
         ) : (
           <Field label="Path" error={errors.path}>
-            <input value={f.where} onChange={(e) => set('where', e.target.value)} placeholder="/the-app-name/" className="mono" />
+            <input
+              value={f.where}
+              onChange={(e) => set('where', e.target.value)}
+              placeholder="/the-app-name/"
+              className="mono"
+            />
           </Field>
         )}
         <Field label="Container" error={errors.upstream_app}>
           <input value={f.container} onChange={(e) => set('container', e.target.value)} placeholder="grafana" />
         </Field>
         <Field label="Port" error={errors.upstream_port}>
-          <input inputMode="numeric" value={f.port} onChange={(e) => set('port', e.target.value)} placeholder="3000" className="narrow" />
+          <input
+            inputMode="numeric"
+            value={f.port}
+            onChange={(e) => set('port', e.target.value)}
+            placeholder="3000"
+            className="narrow"
+          />
         </Field>
         <Field label="Protocol" error={errors.upstream_proto}>
           <select value={f.proto} onChange={(e) => set('proto', e.target.value as ConfFields['proto'])}>
@@ -255,7 +322,8 @@ function CreateConfForm({ hostname, confDir, onAnswer, onSettled }: { hostname: 
           </select>
         </Field>
         <label>
-          <input type="checkbox" checked={f.websocket} onChange={(e) => set('websocket', e.target.checked)} /> WebSockets
+          <input type="checkbox" checked={f.websocket} onChange={(e) => set('websocket', e.target.checked)} />{' '}
+          WebSockets
         </label>
         <button type="submit" className="primary" disabled={create.isPending}>
           {create.isPending ? 'Applying…' : 'Create conf'}
@@ -273,8 +341,9 @@ function ChangeOutcome({ answer }: { answer: ChangeAnswer }) {
     <article className={heldOperationId ? 'card held' : 'card'} aria-label="Outcome of the change" role="status">
       {heldOperationId ? (
         <p>
-          {view?.action === 'remove' ? 'Removing' : 'Replacing'} {view?.file ?? 'the conf'} waits for a person to type its phrase:{' '}
-          <Link to={`/operations/${heldOperationId}`}>open the held operation</Link>. Its outcome appears under Changes once released.
+          {view?.action === 'remove' ? 'Removing' : 'Replacing'} {view?.file ?? 'the conf'} waits for a person to type
+          its phrase: <Link to={`/operations/${heldOperationId}`}>open the held operation</Link>. Its outcome appears
+          under Changes once released.
         </p>
       ) : (
         view && (
@@ -291,7 +360,8 @@ function ChangeOutcome({ answer }: { answer: ChangeAnswer }) {
                 <>
                   <dt>Answered</dt>
                   <dd>
-                    <Badge tone={view.answer.answering ? 'ok' : 'bad'}>{view.answer.answering ? 'yes' : 'no'}</Badge> {view.answer.detail}{' '}
+                    <Badge tone={view.answer.answering ? 'ok' : 'bad'}>{view.answer.answering ? 'yes' : 'no'}</Badge>{' '}
+                    {view.answer.detail}{' '}
                     <span className="muted small">
                       ({view.answer.url}, Host {view.answer.host})
                     </span>
@@ -347,7 +417,8 @@ function RecentChanges({ hostname }: { hostname: string }) {
             const d = (r.details ?? {}) as { action?: string; file?: string; phase?: string };
             return (
               <li key={r.id}>
-                <Badge tone={PHASE_TONES[d.phase ?? ''] ?? 'muted'}>{d.phase ?? r.action}</Badge> {d.action} <strong>{d.file}</strong> <Age time={r.time} />
+                <Badge tone={PHASE_TONES[d.phase ?? ''] ?? 'muted'}>{d.phase ?? r.action}</Badge> {d.action}{' '}
+                <strong>{d.file}</strong> <Age time={r.time} />
                 {r.error_message && <pre className="small">{r.error_message}</pre>}
               </li>
             );

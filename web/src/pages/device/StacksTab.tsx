@@ -6,8 +6,22 @@ import { api, ApiError, unwrap } from '../../api/client.ts';
 import { Badge, Empty, ErrorNote, Field, Loading, RiskBadge, type Tone } from '../../components/ui.tsx';
 import { useSession } from '../../session.tsx';
 
-const STATE_TONES: Record<string, Tone> = { running: 'ok', partial: 'warn', stopped: 'bad', not_deployed: 'muted', exited: 'bad', restarting: 'warn', paused: 'warn' };
-const PHASE_TONES: Record<string, Tone> = { completed: 'ok', reverted: 'bad', failed: 'bad', refused: 'bad', cancelled: 'muted' };
+const STATE_TONES: Record<string, Tone> = {
+  running: 'ok',
+  partial: 'warn',
+  stopped: 'bad',
+  not_deployed: 'muted',
+  exited: 'bad',
+  restarting: 'warn',
+  paused: 'warn',
+};
+const PHASE_TONES: Record<string, Tone> = {
+  completed: 'ok',
+  reverted: 'bad',
+  failed: 'bad',
+  refused: 'bad',
+  cancelled: 'muted',
+};
 const PATH_ACTIONS = ['pull', 'restart', 'down', 'remove'] as const;
 type PathAction = (typeof PATH_ACTIONS)[number];
 
@@ -22,12 +36,24 @@ interface StackAnswer {
 
 /** 200/201 carry the view; a 409 held carries it beside the operation, a 502 (undone) in the error's details; a 4xx is a refusal: nothing changed. */
 function answerOf(what: string, result: unknown): StackAnswer {
-  if (!(result instanceof ApiError)) return { what, view: (result as { stack: StackOperationView }).stack, heldOperationId: null, refusal: null };
-  const body = result.body as { stack?: StackOperationView; error?: { details?: { stack?: StackOperationView } } } | null;
+  if (!(result instanceof ApiError))
+    return { what, view: (result as { stack: StackOperationView }).stack, heldOperationId: null, refusal: null };
+  const body = result.body as {
+    stack?: StackOperationView;
+    error?: { details?: { stack?: StackOperationView } };
+  } | null;
   const view = body?.stack ?? body?.error?.details?.stack ?? null;
   const held = result.heldOperationId;
   const refused = result.status < 500;
-  return { what, view, heldOperationId: held, refusal: held || (!refused && view) ? null : { outcome: refused ? 'refused' : 'failed', message: `${result.message} (${result.code})` } };
+  return {
+    what,
+    view,
+    heldOperationId: held,
+    refusal:
+      held || (!refused && view)
+        ? null
+        : { outcome: refused ? 'refused' : 'failed', message: `${result.message} (${result.code})` },
+  };
 }
 
 /** An image id as people compare them: the first 12 hex digits. */
@@ -46,13 +72,21 @@ export function StacksTab({ hostname }: { hostname: string }) {
   const list = useQuery({
     queryKey: ['device', hostname, 'stacks', 'list'],
     // Read live: a stack changes under the console's eyes (and a collected list would miss a deploy just made).
-    queryFn: () => unwrap(api.GET('/api/devices/{hostname}/stacks', { params: { path: { hostname }, query: { force_refresh: 'true' } } })),
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/devices/{hostname}/stacks', { params: { path: { hostname }, query: { force_refresh: 'true' } } }),
+      ),
   });
   const [answer, setAnswer] = useState<StackAnswer | null>(null);
   const settled = () => void queryClient.invalidateQueries({ queryKey: ['device', hostname, 'stacks'] });
   const act = useMutation({
     mutationFn: ({ name, action }: { name: string; action: PathAction }) =>
-      unwrap(api.POST('/api/devices/{hostname}/stacks/{name}/{action}', { params: { path: { hostname, name, action } }, body: {} })),
+      unwrap(
+        api.POST('/api/devices/{hostname}/stacks/{name}/{action}', {
+          params: { path: { hostname, name, action } },
+          body: {},
+        }),
+      ),
     onMutate: () => setAnswer(null),
     onSuccess: (done, { name, action }) => setAnswer(answerOf(`${action} ${name}`, done)),
     onError: (err, { name, action }) => setAnswer(answerOf(`${action} ${name}`, err)),
@@ -120,7 +154,9 @@ export function StacksTab({ hostname }: { hostname: string }) {
                           onClick={() => act.mutate({ name: s.name, action })}
                           aria-label={`${action} ${s.name}`}
                         >
-                          {act.isPending && act.variables.name === s.name && act.variables.action === action ? `${action}…` : action}
+                          {act.isPending && act.variables.name === s.name && act.variables.action === action
+                            ? `${action}…`
+                            : action}
                         </button>
                       ))}
                     </td>
@@ -132,7 +168,16 @@ export function StacksTab({ hostname }: { hostname: string }) {
         </div>
       ) : null}
       {answer && <StackOutcome answer={answer} />}
-      {shown && <StackDetails hostname={hostname} name={shown} operate={operate} onClose={() => show(null)} onAnswer={setAnswer} onSettled={settled} />}
+      {shown && (
+        <StackDetails
+          hostname={hostname}
+          name={shown}
+          operate={operate}
+          onClose={() => show(null)}
+          onAnswer={setAnswer}
+          onSettled={settled}
+        />
+      )}
       {operate && <DeployForm hostname={hostname} onAnswer={setAnswer} onSettled={settled} onDeployed={show} />}
     </section>
   );
@@ -161,7 +206,21 @@ function ServiceList({ stack }: { stack: StackSummary }) {
 }
 
 /** One stack's file (as the config history has it, secrets redacted), its env files' keys and digests, and a tag change per service. */
-function StackDetails({ hostname, name, operate, onClose, onAnswer, onSettled }: { hostname: string; name: string; operate: boolean; onClose(): void; onAnswer(a: StackAnswer | null): void; onSettled(): void }) {
+function StackDetails({
+  hostname,
+  name,
+  operate,
+  onClose,
+  onAnswer,
+  onSettled,
+}: {
+  hostname: string;
+  name: string;
+  operate: boolean;
+  onClose(): void;
+  onAnswer(a: StackAnswer | null): void;
+  onSettled(): void;
+}) {
   const detail = useQuery({
     queryKey: ['device', hostname, 'stacks', 'detail', name],
     queryFn: () => unwrap(api.GET('/api/devices/{hostname}/stacks/{name}', { params: { path: { hostname, name } } })),
@@ -184,7 +243,11 @@ function StackDetails({ hostname, name, operate, onClose, onAnswer, onSettled }:
           {stack.file ? (
             <>
               <p className="mono small">{stack.file.path}</p>
-              {stack.file.content === null ? <Empty>The file could not be read.</Empty> : <pre aria-label="compose file">{stack.file.content}</pre>}
+              {stack.file.content === null ? (
+                <Empty>The file could not be read.</Empty>
+              ) : (
+                <pre aria-label="compose file">{stack.file.content}</pre>
+              )}
             </>
           ) : (
             <Empty>No compose file known for {name}.</Empty>
@@ -196,7 +259,8 @@ function StackDetails({ hostname, name, operate, onClose, onAnswer, onSettled }:
             <ul aria-label="env files">
               {stack.env_files.map((f) => (
                 <li key={f.path}>
-                  <span className="mono">{f.path}</span>: {f.keys.join(', ') || 'no keys'} <span className="muted small">(values are never read)</span>
+                  <span className="mono">{f.path}</span>: {f.keys.join(', ') || 'no keys'}{' '}
+                  <span className="muted small">(values are never read)</span>
                 </li>
               ))}
             </ul>
@@ -214,7 +278,9 @@ function StackDetails({ hostname, name, operate, onClose, onAnswer, onSettled }:
               </dl>
             </>
           )}
-          {operate && stack.services.length > 0 && <TagForm hostname={hostname} stack={stack} onAnswer={onAnswer} onSettled={onSettled} />}
+          {operate && stack.services.length > 0 && (
+            <TagForm hostname={hostname} stack={stack} onAnswer={onAnswer} onSettled={onSettled} />
+          )}
         </>
       ) : null}
     </article>
@@ -222,12 +288,27 @@ function StackDetails({ hostname, name, operate, onClose, onAnswer, onSettled }:
 }
 
 /** A new tag for one service's image, sent as a structured patch: the API checks the tag and the workflow reverts a tag that does not come up. */
-function TagForm({ hostname, stack, onAnswer, onSettled }: { hostname: string; stack: StackDetail; onAnswer(a: StackAnswer | null): void; onSettled(): void }) {
+function TagForm({
+  hostname,
+  stack,
+  onAnswer,
+  onSettled,
+}: {
+  hostname: string;
+  stack: StackDetail;
+  onAnswer(a: StackAnswer | null): void;
+  onSettled(): void;
+}) {
   const [service, setService] = useState(stack.services[0]!.name);
   const [tag, setTag] = useState('');
   const update = useMutation({
     mutationFn: () =>
-      unwrap(api.PATCH('/api/devices/{hostname}/stacks/{name}', { params: { path: { hostname, name: stack.name } }, body: { patch: { services: { [service]: { tag: tag.trim() } } } } })),
+      unwrap(
+        api.PATCH('/api/devices/{hostname}/stacks/{name}', {
+          params: { path: { hostname, name: stack.name } },
+          body: { patch: { services: { [service]: { tag: tag.trim() } } } },
+        }),
+      ),
     onMutate: () => onAnswer(null),
     onSuccess: (done) => {
       onAnswer(answerOf(`update ${stack.name}`, done));
@@ -261,11 +342,27 @@ function TagForm({ hostname, stack, onAnswer, onSettled }: { hostname: string; s
 }
 
 /** A new stack from a pasted compose file; the API judges the name and the file (its 400 names them). */
-function DeployForm({ hostname, onAnswer, onSettled, onDeployed }: { hostname: string; onAnswer(a: StackAnswer | null): void; onSettled(): void; onDeployed(name: string): void }) {
+function DeployForm({
+  hostname,
+  onAnswer,
+  onSettled,
+  onDeployed,
+}: {
+  hostname: string;
+  onAnswer(a: StackAnswer | null): void;
+  onSettled(): void;
+  onDeployed(name: string): void;
+}) {
   const [name, setName] = useState('');
   const [compose, setCompose] = useState('');
   const deploy = useMutation({
-    mutationFn: () => unwrap(api.POST('/api/devices/{hostname}/stacks', { params: { path: { hostname } }, body: { name: name.trim(), compose } })),
+    mutationFn: () =>
+      unwrap(
+        api.POST('/api/devices/{hostname}/stacks', {
+          params: { path: { hostname } },
+          body: { name: name.trim(), compose },
+        }),
+      ),
     onMutate: () => onAnswer(null),
     onSuccess: (done) => {
       onAnswer(answerOf(`deploy ${name.trim()}`, done));
@@ -289,7 +386,13 @@ function DeployForm({ hostname, onAnswer, onSettled, onDeployed }: { hostname: s
           <input value={name} onChange={(e) => setName(e.target.value)} placeholder="whoami" />
         </Field>
         <Field label="Compose file" error={errors.compose}>
-          <textarea value={compose} onChange={(e) => setCompose(e.target.value)} rows={12} className="mono" placeholder={'services:\n  web:\n    image: …'} />
+          <textarea
+            value={compose}
+            onChange={(e) => setCompose(e.target.value)}
+            rows={12}
+            className="mono"
+            placeholder={'services:\n  web:\n    image: …'}
+          />
         </Field>
         <button type="submit" className="primary" disabled={deploy.isPending}>
           {deploy.isPending ? 'Deploying…' : 'Deploy'}
@@ -306,7 +409,8 @@ function StackOutcome({ answer }: { answer: StackAnswer }) {
     <article className={heldOperationId ? 'card held' : 'card'} aria-label="Outcome of the stack change" role="status">
       {heldOperationId ? (
         <p>
-          {what} waits for a person to type its phrase: <Link to={`/operations/${heldOperationId}`}>open the held operation</Link>.
+          {what} waits for a person to type its phrase:{' '}
+          <Link to={`/operations/${heldOperationId}`}>open the held operation</Link>.
         </p>
       ) : refusal ? (
         <>
@@ -331,7 +435,8 @@ function StackOutcome({ answer }: { answer: StackAnswer }) {
               <ul aria-label="services after the change">
                 {view.services.map((s) => (
                   <li key={s.service}>
-                    <Badge tone={s.ok ? 'ok' : 'bad'}>{s.ok ? 'up' : 'not up'}</Badge> {s.service} {s.detail && <span className="muted">{s.detail}</span>}
+                    <Badge tone={s.ok ? 'ok' : 'bad'}>{s.ok ? 'up' : 'not up'}</Badge> {s.service}{' '}
+                    {s.detail && <span className="muted">{s.detail}</span>}
                   </li>
                 ))}
               </ul>
@@ -341,7 +446,9 @@ function StackOutcome({ answer }: { answer: StackAnswer }) {
                 {Object.entries(view.digests.after).map(([svc, after]) => (
                   <div key={svc}>
                     <dt>{svc}</dt>
-                    <dd className="mono small">{view.digests!.before[svc] === after ? after : `${view.digests!.before[svc] ?? '—'} → ${after}`}</dd>
+                    <dd className="mono small">
+                      {view.digests!.before[svc] === after ? after : `${view.digests!.before[svc] ?? '—'} → ${after}`}
+                    </dd>
                   </div>
                 ))}
               </dl>
