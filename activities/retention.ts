@@ -19,9 +19,6 @@ export interface PurgeResult {
   cutoff: string;
 }
 
-/** Audit rows are kept this long unless AUDIT_RETENTION_DAYS says otherwise. */
-export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
-
 /** Small batches keep each delete's locks short next to the collections writing into the same table. */
 const BATCH_SIZE = 5000;
 

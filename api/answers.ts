@@ -116,6 +116,9 @@ export const arrayOf = (c: Component): JsonSchema => ({ type: 'array', items: c.
 /** No body: `204`. */
 export const noContent = (description: string): Answer => ({ description });
 
+/** A yes/no query parameter as URLs write it. */
+export const QueryFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
 export const Time = z.iso.datetime();
 
 /** Open at the top: the command routes add their own keys beside `error` (`unit`, `snapshot`, `action`...). */

@@ -4,26 +4,24 @@ import { databaseUnreachable } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
 import { databaseUnavailable, errorBodyOf, ServiceError } from '../services/service-error.ts';
 
-export const errorBody = errorBodyOf;
-
 export function validationDetails(err: z.ZodError) {
   return err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 }
 
 export const notFoundHandler: RequestHandler = (req, res) => {
-  res.status(404).json(errorBody('not_found', `no route for ${req.method} ${req.path}`));
+  res.status(404).json(errorBodyOf('not_found', `no route for ${req.method} ${req.path}`));
 };
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     if (err instanceof z.ZodError) {
-      res.status(400).json(errorBody('validation_error', 'request is invalid', validationDetails(err)));
+      res.status(400).json(errorBodyOf('validation_error', 'request is invalid', validationDetails(err)));
       return;
     }
     const send = (e: ServiceError) => {
       // A 503 is the database or a dependency away for a moment: clients may come back shortly.
       if (e.httpStatus === 503) res.setHeader('Retry-After', '5');
-      res.status(e.httpStatus).json(errorBody(e.code, e.message, e.details));
+      res.status(e.httpStatus).json(errorBodyOf(e.code, e.message, e.details));
     };
     if (err instanceof ServiceError) {
       send(err);
@@ -34,7 +32,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
       res
         .status(e.status)
-        .json(errorBody(e.type ? e.type.replace(/\./g, '_') : 'bad_request', e.message ?? 'bad request'));
+        .json(errorBodyOf(e.type ? e.type.replace(/\./g, '_') : 'bad_request', e.message ?? 'bad request'));
       return;
     }
     const unreachable = databaseUnreachable(err);
@@ -44,6 +42,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     logger.error('unhandled error', { error: err instanceof Error ? err.stack : String(err) });
-    res.status(500).json(errorBody('internal_error', 'internal error'));
+    res.status(500).json(errorBodyOf('internal_error', 'internal error'));
   };
 }

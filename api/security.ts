@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { nulPath } from '../schema/nul-character.ts';
 import type { NeededScopes } from '../http/guards.ts';
-import { errorBody } from './errors.ts';
+import { errorBodyOf } from '../services/service-error.ts';
 import { isConsolePath } from './console.ts';
 
 /**
@@ -14,7 +14,7 @@ export const rejectNul: RequestHandler = (req, res, next) => {
   res
     .status(400)
     .json(
-      errorBody('validation_error', 'request is invalid', [
+      errorBodyOf('validation_error', 'request is invalid', [
         { path: where, message: 'must not contain a NUL character' },
       ]),
     );

@@ -32,7 +32,7 @@ import { ServiceRestartService } from '../services/service-restart-service.ts';
 import { ProxyConfService } from '../services/proxy-conf-service.ts';
 import { ZfsService } from '../services/zfs-service.ts';
 import { startWorker, type WorkerHandle } from '../workers/worker.ts';
-import { DEFAULT_AUDIT_RETENTION_DAYS } from '../activities/retention.ts';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '../platform/config.ts';
 import { awaitMigrations, createDb, migrateToLatest } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
 import { connectTemporal, connectTemporalShared, ensureSearchAttributes } from '../platform/temporal.ts';

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { LOCAL_OWNER, scopesAllow, type Principal, type TokenScope } from '../schema/api-token.ts';
-import { errorBodyOf as errorBody } from '../services/service-error.ts';
+import { errorBodyOf } from '../services/service-error.ts';
 import type { TokenService } from '../services/token-service.ts';
 
 /**
@@ -44,7 +44,7 @@ export function hostCheck(bindAddress: string, allowedHosts: readonly string[]):
     res
       .status(403)
       .json(
-        errorBody(
+        errorBodyOf(
           'host_not_allowed',
           `Host ${JSON.stringify(hostName(host))} is not served here; add it to ALLOWED_HOSTS if it is yours`,
         ),
@@ -86,14 +86,14 @@ export function requireToken(
       const principal = token ? await tokens.authenticate(token) : 'unknown';
       if (typeof principal === 'string') {
         const [code, message] = REFUSALS[principal];
-        res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="infrastructor"').json(errorBody(code, message));
+        res.status(401).setHeader('WWW-Authenticate', 'Bearer realm="infrastructor"').json(errorBodyOf(code, message));
         return;
       }
       if (!scopesSatisfied(principal, scoped)) {
         res
           .status(403)
           .json(
-            errorBody(
+            errorBodyOf(
               'insufficient_scope',
               `this needs a token with scope ${[scoped].flat().join(' and ')}; ${principal.name} has ${principal.scopes.join(', ')}`,
             ),
@@ -174,7 +174,9 @@ export function rateLimit(limiter: RateLimiter): RequestHandler {
     res
       .status(429)
       .setHeader('Retry-After', String(retryAfter))
-      .json(errorBody('rate_limited', `more than ${limiter.perMinute} requests in a minute; retry in ${retryAfter} s`));
+      .json(
+        errorBodyOf('rate_limited', `more than ${limiter.perMinute} requests in a minute; retry in ${retryAfter} s`),
+      );
   };
 }
 

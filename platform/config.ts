@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DATA_TYPES } from '../domain/collectors/registry.ts';
-import { DEFAULT_AUDIT_RETENTION_DAYS } from '../activities/retention.ts';
+
+/** Audit rows are kept this long unless AUDIT_RETENTION_DAYS says otherwise. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
 export const INFRA_ROLES = ['all', 'worker', 'api', 'mcp'] as const;
 export type InfraRole = (typeof INFRA_ROLES)[number];

@@ -3,18 +3,17 @@ import { collectorFor, DATA_TYPES } from '../../domain/collectors/registry.ts';
 import { dataAnswerShapeOf } from '../../schema/data-answer.ts';
 import { Hostname } from '../../schema/device.ts';
 import type { HistoryAnswer } from '../../services/collection-service.ts';
-import { component, json, ref, Time } from '../answers.ts';
+import { component, json, QueryFlag, ref, Time } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute } from '../route.ts';
 
-const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const DataQuery = z
   .object({
-    force_refresh: Flag.default(false),
+    force_refresh: QueryFlag.default(false),
     since: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
     limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-    include_data: Flag.default(false),
+    include_data: QueryFlag.default(false),
   })
   .strict()
   .refine((q) => !(q.force_refresh && (q.since || q.until)), 'force_refresh cannot be combined with since/until');

@@ -5,13 +5,12 @@ import { GUEST_ACTIONS, GuestActionRequest, VmidParam } from '../../schema/guest
 import { LogWindow, UnitName } from '../../schema/log-request.ts';
 import { ZfsSnapshotRequest } from '../../schema/zfs-snapshot-request.ts';
 import { containerAnswer, execAnswer, guestAnswer } from '../../services/operation-answers.ts';
-import { accepts, CommandDone, heldOrConflict, json, withKeys, withoutProperties } from '../answers.ts';
+import { accepts, CommandDone, heldOrConflict, json, QueryFlag, withKeys, withoutProperties } from '../answers.ts';
 import type { ApiDeps } from '../app.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute, pathHostname } from '../route.ts';
 
-const Flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const ContainerLogsQuery = LogWindow.extend({ timestamps: Flag.optional() }).strict();
+const ContainerLogsQuery = LogWindow.extend({ timestamps: QueryFlag.optional() }).strict();
 /** Options of the per-container routes; the action and the name come from the path. */
 const ContainerActionOptions = z.record(z.string(), z.unknown());
 const PathAction = z.enum(['start', 'stop', 'restart', 'remove', 'exec']);
