@@ -1,6 +1,7 @@
 import pkg from '../package.json' with { type: 'json' };
 import { accepts, declaredComponents, ErrorComponent, json, named, type Answer, type JsonSchema } from './answers.ts';
 import { defineRoute, type Route } from './route.ts';
+import { apiScope } from './security.ts';
 import { API_ROUTES } from './routes/index.ts';
 
 /**
@@ -17,7 +18,6 @@ const openApiRoute = defineRoute({
   operationId: 'openapi',
   summary: 'This document',
   tag: 'system',
-  open: true,
   answers: { '200': json('the OpenAPI 3.1 document', { type: 'object', required: ['openapi', 'paths'] }) },
   handler: ({ res }) => {
     res.json(openApiDocument());
@@ -67,7 +67,10 @@ function operationObject(route: Route) {
       },
     }),
     responses: { ...ERROR_ANSWERS, ...route.answers },
-    ...(route.open && { security: [] }),
+    // Open where the guard asks no scope, judged by the same function the guard runs, so the two agree.
+    ...(apiScope({ method: route.method.toUpperCase(), path: route.path.replace(/\{(\w+)\}/g, '$1') }) === null && {
+      security: [],
+    }),
   };
 }
 

@@ -33,8 +33,6 @@ export interface RouteDeclaration<P extends Shape, Q extends z.ZodType | undefin
   operationId: string;
   summary: string;
   tag: string;
-  /** Open to everyone: no token even when tokens are required (the scope itself is `apiScope`'s). */
-  open?: boolean;
   /** The path's parameters, parsed before the handler runs. */
   params?: P;
   /** What the document says of a path parameter when it says more than the route checks (e.g. the known data types). */
@@ -59,7 +57,6 @@ export interface Route {
   operationId: string;
   summary: string;
   tag: string;
-  open: boolean;
   pathParameters: Shape;
   query: z.ZodType | undefined;
   requestBody: { schema: JsonSchema; required: boolean } | undefined;
@@ -89,7 +86,6 @@ export function defineRoute<
     operationId: d.operationId,
     summary: d.summary,
     tag: d.tag,
-    open: d.open ?? false,
     pathParameters: { ...params, ...d.documentedParams },
     query: d.query,
     requestBody: documentedBody && { schema: documentedBody, required: d.bodyRequired ?? true },

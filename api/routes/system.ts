@@ -44,7 +44,6 @@ export const systemRoutes = [
     operationId: 'health',
     summary: 'Health of Temporal, the database and the worker (open, for container health checks)',
     tag: 'system',
-    open: true,
     answers: {
       '200': named('every part is up', HealthReportComponent),
       '503': json('a part is down', { anyOf: [HealthReportComponent.ref(), ErrorComponent.ref()] }),
