@@ -20,6 +20,15 @@ const PLATFORM_BELOW_FRONTS = {
  * Services and fronts are handed repositories by the composition root (app/): they hold no database
  * handle, so they may not even name its type, nor make one. Type imports count here on purpose.
  */
+/** `import()` is not an import declaration: the rule above does not see it, so it is refused by shape. */
+const NO_DYNAMIC_IMPORT_OF_STORAGE = [
+  'error',
+  {
+    selector: 'ImportExpression[source.value=/(^pg$|^kysely$|platform\\/db|\\/store\\/|\\/activities\\/)/]',
+    message: 'Services and fronts reach storage through injected repositories, not a dynamic import.',
+  },
+];
+
 const NO_DATABASE_HANDLE = [
   {
     group: ['kysely'],
@@ -210,6 +219,7 @@ export default tseslint.config(
     files: ['services/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: [KYSELY_OUTSIDE_STORE], patterns: NO_DATABASE_HANDLE }],
+      'no-restricted-syntax': NO_DYNAMIC_IMPORT_OF_STORAGE,
     },
   },
   {
@@ -230,6 +240,7 @@ export default tseslint.config(
           ],
         },
       ],
+      'no-restricted-syntax': NO_DYNAMIC_IMPORT_OF_STORAGE,
     },
   },
   {

@@ -65,11 +65,15 @@ async function recordTransitions(
 
 /** Alerts: evaluating rules against what was seen, and their history. */
 export class AlertRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
 
   /** Records and answers the notifications an event calls for; a retried activity records each once. */
   async evaluateEvent(e: AlertEvent): Promise<AlertTransition[]> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.#db.transaction().execute(async (trx) => {
       const device = await trx
         .selectFrom('devices')
         .select(['id', 'hostname', 'maintenance'])
@@ -165,7 +169,7 @@ export class AlertRepository {
    * answers the transitions to deliver. A device in maintenance has its alerts recorded but muted.
    */
   async evaluate(look: AlertLook): Promise<AlertTransition[]> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.#db.transaction().execute(async (trx) => {
       const device = await trx
         .selectFrom('devices')
         .select(['id', 'hostname', 'status', 'status_detail', 'maintenance'])
@@ -294,7 +298,7 @@ export class AlertRepository {
 
   /** Alert history, newest first, with each alert's rule name. */
   list(filter: { hostname?: string; state?: AlertState; limit: number }) {
-    let q = this.db
+    let q = this.#db
       .selectFrom('alerts')
       .innerJoin('alert_rules', 'alert_rules.id', 'alerts.rule_id')
       .selectAll('alerts')
@@ -307,6 +311,6 @@ export class AlertRepository {
   }
 
   firing(): Promise<Array<{ hostname: string; severity: string }>> {
-    return this.db.selectFrom('alerts').select(['hostname', 'severity']).where('state', '=', 'firing').execute();
+    return this.#db.selectFrom('alerts').select(['hostname', 'severity']).where('state', '=', 'firing').execute();
   }
 }

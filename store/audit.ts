@@ -45,10 +45,14 @@ export class AuditRepository {
   private queue: QueuedRow[] = [];
   private flushing = false;
 
+  readonly #db: Kysely<Database>;
+
   constructor(
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     private readonly maxBatch = 500,
-  ) {}
+  ) {
+    this.#db = db;
+  }
 
   /** Writes one audit row; a row keyed by collection id is written at most once. */
   async write(row: NewAuditRow): Promise<void> {
@@ -69,7 +73,7 @@ export class AuditRepository {
 
   /** The one insert of audit rows, single or grouped: a row keyed by collection id is written at most once. */
   private async insert(rows: NewAuditRow[]): Promise<void> {
-    await this.db
+    await this.#db
       .insertInto('audit_log')
       .values(rows)
       .onConflict((oc) => oc.column('collection_id').doNothing())
@@ -95,7 +99,7 @@ export class AuditRepository {
 
   query(q: AuditQuery): Promise<AuditRow[]> {
     const order = q.oldestFirst ? 'asc' : 'desc';
-    let query = this.db.selectFrom('audit_log').selectAll().orderBy('time', order).orderBy('id', order).limit(q.limit);
+    let query = this.#db.selectFrom('audit_log').selectAll().orderBy('time', order).orderBy('id', order).limit(q.limit);
     if (q.hostname) query = query.where('hostname', '=', q.hostname);
     if (q.dataType) query = query.where('data_type', '=', q.dataType);
     if (q.action) query = query.where('action', '=', q.action);
@@ -138,14 +142,14 @@ export class AuditRepository {
         duration_ms_sum = audit_log.duration_ms_sum + excluded.duration_ms_sum,
         duration_ms_min = least(audit_log.duration_ms_min, excluded.duration_ms_min),
         duration_ms_max = greatest(audit_log.duration_ms_max, excluded.duration_ms_max),
-        device_id = coalesce(excluded.device_id, audit_log.device_id)`.execute(this.db);
+        device_id = coalesce(excluded.device_id, audit_log.device_id)`.execute(this.#db);
   }
 
   /** Deletes up to `limit` audit rows older than `cutoff`; answers how many it deleted. */
   async deleteBefore(cutoff: Date, limit: number): Promise<number> {
     const result =
       await sql`delete from audit_log where id in (select id from audit_log where time < ${cutoff} limit ${limit})`.execute(
-        this.db,
+        this.#db,
       );
     return Number(result.numAffectedRows ?? 0n);
   }
@@ -205,7 +209,7 @@ export class AuditRepository {
       left join errs e on e.t = b.t and e.trigger = b.trigger and e.action = b.action
       left join p95 p on p.t = b.t and p.trigger = b.trigger and p.action = b.action
       group by b.t, b.trigger, b.action, e.errors, p.p95_ms
-      order by 1 desc, 2, 3`.execute(this.db);
+      order by 1 desc, 2, 3`.execute(this.#db);
     return rows;
   }
 }

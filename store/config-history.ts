@@ -44,11 +44,15 @@ export interface ConfigChangeRecord {
 
 /** Config file versions, their change events and the watched paths. */
 export class ConfigHistoryRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
 
   /** The newest stored version of one file on one device (deletions included). */
   async latestSnapshot(hostname: string, path: string): Promise<LatestConfigSnapshot | undefined> {
-    const row = await this.db
+    const row = await this.#db
       .selectFrom('config_snapshots')
       .select(['id', 'change_type', 'content_sha256', 'content', 'kind', 'parsed', 'parse_error'])
       .where('hostname', '=', hostname)
@@ -74,7 +78,7 @@ export class ConfigHistoryRepository {
    * after its commit finds its own snapshot and stores nothing twice.
    */
   async storeChange(r: ConfigChangeRecord): Promise<{ snapshotId: string; eventId: string; stored: boolean }> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.#db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('config_snapshots')
         .values({
@@ -161,7 +165,7 @@ export class ConfigHistoryRepository {
     }>`
       select distinct on (s.path) s.path, s.kind, s.change_type, s.content_sha256, s.size_bytes, s.detected_at, s.id,
         count(*) over (partition by s.path) as versions
-      from config_snapshots s where s.hostname = ${hostname} order by s.path, s.id desc`.execute(this.db);
+      from config_snapshots s where s.hostname = ${hostname} order by s.path, s.id desc`.execute(this.#db);
     return rows.rows;
   }
 
@@ -179,7 +183,7 @@ export class ConfigHistoryRepository {
       select * from (
         select distinct on (path) id, path, change_type, content, parsed, parse_error, detected_at, kind
         from config_snapshots where hostname = ${hostname} order by path, id desc
-      ) latest where kind = ${kind} and change_type <> 'DELETE' order by path`.execute(this.db);
+      ) latest where kind = ${kind} and change_type <> 'DELETE' order by path`.execute(this.#db);
     return rows.rows;
   }
 
@@ -187,13 +191,13 @@ export class ConfigHistoryRepository {
   async latestHashes(hostname: string) {
     const stored = await sql<{ path: string; content_sha256: string | null; change_type: string }>`
       select distinct on (path) path, content_sha256, change_type from config_snapshots
-      where hostname = ${hostname} order by path, id desc`.execute(this.db);
+      where hostname = ${hostname} order by path, id desc`.execute(this.#db);
     return stored.rows;
   }
 
   /** Versions of one file, newest first, each with its change event's summary. */
   fileVersions(hostname: string, path: string, limit: number) {
-    return this.db
+    return this.#db
       .selectFrom('config_snapshots as s')
       .leftJoin('config_change_events as e', 'e.snapshot_id', 's.id')
       .select([
@@ -218,12 +222,12 @@ export class ConfigHistoryRepository {
   }
 
   findSnapshot(id: string) {
-    return this.db.selectFrom('config_snapshots').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.#db.selectFrom('config_snapshots').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
   /** Change events, newest first. */
   listChanges(q: { since?: Date; hostname?: string; limit: number }) {
-    let query = this.db.selectFrom('config_change_events').selectAll().orderBy('id', 'desc').limit(q.limit);
+    let query = this.#db.selectFrom('config_change_events').selectAll().orderBy('id', 'desc').limit(q.limit);
     if (q.since) query = query.where('detected_at', '>=', q.since);
     if (q.hostname) query = query.where('hostname', '=', q.hostname);
     return query.execute();
@@ -231,7 +235,7 @@ export class ConfigHistoryRepository {
 
   /** The device's change events since a moment, oldest first. */
   changesSince(deviceId: string, since: Date) {
-    return this.db
+    return this.#db
       .selectFrom('config_change_events')
       .select(['path', 'detected_at', 'change_type', 'risk_level', 'reasons', 'first_capture'])
       .where('device_id', '=', deviceId)
@@ -241,7 +245,7 @@ export class ConfigHistoryRepository {
   }
 
   listWatchPaths(deviceId: string) {
-    return this.db
+    return this.#db
       .selectFrom('config_watch_paths')
       .select(['path', 'enabled', 'created_at'])
       .where('device_id', '=', deviceId)
@@ -251,7 +255,7 @@ export class ConfigHistoryRepository {
 
   async enabledWatchPaths(deviceId: string): Promise<string[]> {
     return (
-      await this.db
+      await this.#db
         .selectFrom('config_watch_paths')
         .select('path')
         .where('device_id', '=', deviceId)
@@ -262,7 +266,7 @@ export class ConfigHistoryRepository {
 
   /** Adds a person's watched path (or enables it again); whether anything changed. */
   async addWatchPath(deviceId: string, path: string): Promise<boolean> {
-    const added = await this.db
+    const added = await this.#db
       .insertInto('config_watch_paths')
       .values({ device_id: deviceId, path, source: 'user' })
       .onConflict((oc) =>
@@ -277,7 +281,7 @@ export class ConfigHistoryRepository {
 
   /** Whether the path was watched to remove. */
   async removeWatchPath(deviceId: string, path: string): Promise<boolean> {
-    const removed = await this.db
+    const removed = await this.#db
       .deleteFrom('config_watch_paths')
       .where('device_id', '=', deviceId)
       .where('path', '=', path)

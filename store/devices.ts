@@ -32,18 +32,22 @@ export interface DeviceChangeTx {
 
 /** Devices: registration rows, status, capabilities, maintenance marks, host-key pins. */
 export class DeviceRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
 
   findByHostname(hostname: string): Promise<Device | undefined> {
-    return this.db.selectFrom('devices').selectAll().where('hostname', '=', hostname).executeTakeFirst();
+    return this.#db.selectFrom('devices').selectAll().where('hostname', '=', hostname).executeTakeFirst();
   }
 
   list(): Promise<Device[]> {
-    return this.db.selectFrom('devices').selectAll().orderBy('hostname').execute();
+    return this.#db.selectFrom('devices').selectAll().orderBy('hostname').execute();
   }
 
   listFollowed(): Promise<FollowedDeviceRow[]> {
-    return this.db
+    return this.#db
       .selectFrom('devices')
       .select(['hostname', 'monitoring_enabled', 'capabilities', 'maintenance'])
       .execute();
@@ -57,7 +61,7 @@ export class DeviceRepository {
     hostname: string,
     fn: (device: FollowedDeviceRow | undefined) => Promise<void>,
   ): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.#db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(hashtext(${`schedules:${hostname}`}))`.execute(trx);
       const device = await trx
         .selectFrom('devices')
@@ -70,7 +74,7 @@ export class DeviceRepository {
 
   /** Runs one device change in one transaction, with the device's row locked. */
   inChange<T>(hostname: string, fn: (tx: DeviceChangeTx) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.#db.transaction().execute(async (trx) => {
       const device = await trx
         .selectFrom('devices')
         .selectAll()
@@ -106,7 +110,7 @@ export class DeviceRepository {
     maintenance: DeviceMaintenance | null,
     audit: NewAuditRow,
   ): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.#db.transaction().execute(async (trx) => {
       await trx
         .updateTable('devices')
         .set({ maintenance: maintenance === null ? null : JSON.stringify(maintenance), updated_at: new Date() })
@@ -118,7 +122,7 @@ export class DeviceRepository {
 
   /** Merges newly detected capabilities into the stored ones, in the database (no read-modify-write). */
   async mergeCapabilities(deviceId: string, capabilities: Record<string, boolean>): Promise<void> {
-    await this.db
+    await this.#db
       .updateTable('devices')
       .set({ capabilities: sql`capabilities || ${JSON.stringify(capabilities)}::jsonb` })
       .where('id', '=', deviceId)
@@ -126,7 +130,7 @@ export class DeviceRepository {
   }
 
   async setConfigWatchMode(deviceId: string, mode: ConfigWatchMode, detail: string | null): Promise<void> {
-    await this.db
+    await this.#db
       .updateTable('devices')
       .set({ config_watch_mode: mode, config_watch_detail: detail })
       .where('id', '=', deviceId)
@@ -135,7 +139,7 @@ export class DeviceRepository {
 
   /** How many devices are in each status. */
   async countsByStatus(): Promise<Record<string, number>> {
-    const rows = await this.db
+    const rows = await this.#db
       .selectFrom('devices')
       .select(['status', sql<string>`count(*)`.as('n')])
       .groupBy('status')
@@ -145,7 +149,7 @@ export class DeviceRepository {
 
   /** Trust on first use, atomically: the first key seen is stored; later keys are compared with it. */
   hostKeyPins(): HostKeyPinStore {
-    const db = this.db;
+    const db = this.#db;
     return {
       async pinIfUnset(deviceId: string, identity: HostKeyIdentity): Promise<string> {
         await db
@@ -169,7 +173,7 @@ export class DeviceRepository {
   }
 
   async markFailure(deviceId: string, code: DeviceErrorCode, message: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.#db.transaction().execute(async (trx) => {
       const row = await trx
         .updateTable('devices')
         .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1), updated_at: new Date() }))

@@ -3,11 +3,15 @@ import type { Database } from '../schema/database.ts';
 
 /** Fleet-wide reads: every device with its newest stored answers. */
 export class FleetRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
 
   /** Every device (or the one named) with its newest stored containers answer, if any, by hostname. */
   latestContainersByDevice(hostname?: string) {
-    let devices = this.db.selectFrom('devices as d').select(['d.id', 'd.hostname']);
+    let devices = this.#db.selectFrom('devices as d').select(['d.id', 'd.hostname']);
     if (hostname !== undefined) devices = devices.where('d.hostname', '=', hostname);
     return devices
       .leftJoinLateral(
@@ -29,7 +33,7 @@ export class FleetRepository {
   /** Every device with its newest stored metrics and container counts, by hostname, in one query. */
   latestRows() {
     // A lateral join per device walks the (device_id, collected_at desc) index once: newest row only.
-    return this.db
+    return this.#db
       .selectFrom('devices as d')
       .leftJoinLateral(
         (eb) =>

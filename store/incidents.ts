@@ -8,7 +8,11 @@ const AUDIT_ACTION = { opened: 'incident_opened', closed: 'incident_closed' } as
 
 /** Incidents as their runbook workflows last recorded them. */
 export class IncidentRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
 
   /**
    * Mirrors the incident into its row and writes the newest timeline event as an audit row, once, in
@@ -16,11 +20,11 @@ export class IncidentRepository {
    * it, by foreign key: nothing left to record).
    */
   async record(view: IncidentView, correlationId: string | null): Promise<boolean> {
-    const device = await new DeviceRepository(this.db).findByHostname(view.device);
+    const device = await new DeviceRepository(this.#db).findByHostname(view.device);
     if (!device) return false;
     const latest = view.timeline.at(-1)!;
     const auditKey = `incident/${view.incident_id}/${view.timeline.length}`;
-    await this.db.transaction().execute(async (trx) => {
+    await this.#db.transaction().execute(async (trx) => {
       await trx
         .insertInto('incidents')
         .values({
@@ -64,13 +68,13 @@ export class IncidentRepository {
 
   /** Incidents newest first. */
   list(filter: { hostname?: string; state?: IncidentState; limit: number }): Promise<Selectable<IncidentsTable>[]> {
-    let query = this.db.selectFrom('incidents').selectAll().orderBy('opened_at', 'desc').limit(filter.limit);
+    let query = this.#db.selectFrom('incidents').selectAll().orderBy('opened_at', 'desc').limit(filter.limit);
     if (filter.hostname) query = query.where('hostname', '=', filter.hostname);
     if (filter.state) query = query.where('state', '=', filter.state);
     return query.execute();
   }
 
   find(incidentId: string): Promise<Selectable<IncidentsTable> | undefined> {
-    return this.db.selectFrom('incidents').selectAll().where('id', '=', incidentId).executeTakeFirst();
+    return this.#db.selectFrom('incidents').selectAll().where('id', '=', incidentId).executeTakeFirst();
   }
 }

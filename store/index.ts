@@ -15,7 +15,8 @@ import { TokenRepository } from './tokens.ts';
 /**
  * Every repository over one database, built once by the composition root and handed to services and
  * activities, which never hold the database handle themselves. A repository method that needs a
- * transaction opens it and binds the repositories it uses to it.
+ * transaction opens it and binds the repositories it uses to it. Each keeps the handle in a `#` field:
+ * TypeScript's `private` would still let `repository['db']` reach it.
  */
 export function createRepositories(db: Kysely<Database>) {
   return {

@@ -8,7 +8,11 @@ export type OperationRow = Selectable<OperationsTable>;
 
 /** Operations as their workflows last recorded them. */
 export class OperationRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
 
   /**
    * Upserts the workflow's view of an operation and writes its transition's audit row, in one
@@ -18,7 +22,7 @@ export class OperationRepository {
     operation: Omit<Insertable<OperationsTable>, 'device_id'> & { id: string; hostname: string },
     audit: Omit<NewAuditRow, 'device_id' | 'hostname'>,
   ): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.#db.transaction().execute(async (trx) => {
       const device = await new DeviceRepository(trx).findByHostname(operation.hostname);
       const { id, ...fields } = operation;
       const row = { device_id: device?.id ?? null, ...fields };
@@ -33,7 +37,7 @@ export class OperationRepository {
 
   /** Marks the moment before the command is sent; false when an earlier attempt already did (it must not be sent again). */
   async markExecutionStarted(operationId: string): Promise<boolean> {
-    const marked = await this.db
+    const marked = await this.#db
       .updateTable('operations')
       .set({ execution_started_at: new Date(), updated_at: new Date() })
       .where('id', '=', operationId)
@@ -45,13 +49,13 @@ export class OperationRepository {
 
   /** Operations newest first. */
   list(q: { state?: OperationState; hostname?: string; limit: number }): Promise<OperationRow[]> {
-    let query = this.db.selectFrom('operations').selectAll().orderBy('created_at', 'desc').limit(q.limit);
+    let query = this.#db.selectFrom('operations').selectAll().orderBy('created_at', 'desc').limit(q.limit);
     if (q.state) query = query.where('state', '=', q.state);
     if (q.hostname) query = query.where('hostname', '=', q.hostname);
     return query.execute();
   }
 
   find(operationId: string): Promise<OperationRow | undefined> {
-    return this.db.selectFrom('operations').selectAll().where('id', '=', operationId).executeTakeFirst();
+    return this.#db.selectFrom('operations').selectAll().where('id', '=', operationId).executeTakeFirst();
   }
 }

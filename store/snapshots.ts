@@ -70,7 +70,11 @@ async function insertSnapshot<T>(
 
 /** Stored collections: one table per data type (the collector names it). */
 export class SnapshotRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
 
   /**
    * The device's newest snapshot of the collector's type, its payload read with the type's schema: one
@@ -81,7 +85,7 @@ export class SnapshotRepository {
     collector: Pick<Collector<T>, 'table' | 'schema'>,
     deviceId: string,
   ): Promise<StoredSnapshot<T> | undefined> {
-    const row = await this.db
+    const row = await this.#db
       .selectFrom(collector.table)
       .select(['id', 'collected_at', 'collection_id', 'duration_ms', 'data'])
       .where('device_id', '=', deviceId)
@@ -106,7 +110,7 @@ export class SnapshotRepository {
     deviceId: string,
     range: { since: Date; until: Date; limit: number },
   ): Promise<SnapshotPoint[]> {
-    const rows = await this.db
+    const rows = await this.#db
       .selectFrom(table)
       .selectAll()
       .where('device_id', '=', deviceId)
@@ -129,7 +133,7 @@ export class SnapshotRepository {
    * looks for it first.
    */
   async storeCollection<T>(r: CollectionRecord<T>): Promise<StoredSnapshot<T>> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.#db.transaction().execute(async (trx) => {
       const { id: snapshotId, reused } = await insertSnapshot(trx, r);
       await new AuditRepository(trx).write({
         device_id: r.deviceId,
@@ -185,7 +189,7 @@ export class SnapshotRepository {
 
   /** Count of snapshots, for cache statistics. */
   async count(table: SnapshotTableName): Promise<number> {
-    const row = await this.db
+    const row = await this.#db
       .selectFrom(table)
       .select(sql<string>`count(*)`.as('n'))
       .executeTakeFirstOrThrow();
@@ -203,7 +207,7 @@ export class SnapshotRepository {
         where s.collected_at < ${cutoff}
           and s.collected_at < (select max(n.collected_at) from ${sql.table(table)} n where n.device_id = s.device_id)
         limit ${limit}
-      )`.execute(this.db);
+      )`.execute(this.#db);
     return Number(result.numAffectedRows ?? 0n);
   }
 }

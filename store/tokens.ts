@@ -5,11 +5,15 @@ export type ApiToken = Selectable<ApiTokensTable>;
 
 /** API tokens, stored by hash. */
 export class TokenRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
 
   /** Whether any token is still valid by revocation (expiry is checked on use). */
   async anyActive(): Promise<boolean> {
-    const row = await this.db
+    const row = await this.#db
       .selectFrom('api_tokens')
       .select('id')
       .where('revoked_at', 'is', null)
@@ -19,11 +23,11 @@ export class TokenRepository {
   }
 
   findByHash(tokenSha256: string): Promise<ApiToken | undefined> {
-    return this.db.selectFrom('api_tokens').selectAll().where('token_sha256', '=', tokenSha256).executeTakeFirst();
+    return this.#db.selectFrom('api_tokens').selectAll().where('token_sha256', '=', tokenSha256).executeTakeFirst();
   }
 
   async markUsed(id: string): Promise<void> {
-    await this.db.updateTable('api_tokens').set({ last_used_at: new Date() }).where('id', '=', id).execute();
+    await this.#db.updateTable('api_tokens').set({ last_used_at: new Date() }).where('id', '=', id).execute();
   }
 
   insert(token: {
@@ -32,7 +36,7 @@ export class TokenRepository {
     tokenSha256: string;
     expiresAt: Date | null;
   }): Promise<ApiToken> {
-    return this.db
+    return this.#db
       .insertInto('api_tokens')
       .values({ name: token.name, scopes: token.scopes, token_sha256: token.tokenSha256, expires_at: token.expiresAt })
       .returningAll()
@@ -40,12 +44,12 @@ export class TokenRepository {
   }
 
   list(): Promise<ApiToken[]> {
-    return this.db.selectFrom('api_tokens').selectAll().orderBy('created_at').execute();
+    return this.#db.selectFrom('api_tokens').selectAll().orderBy('created_at').execute();
   }
 
   /** Revokes an active token; undefined when there is none by that id. */
   revoke(id: string): Promise<ApiToken | undefined> {
-    return this.db
+    return this.#db
       .updateTable('api_tokens')
       .set({ revoked_at: new Date() })
       .where('id', '=', id)
