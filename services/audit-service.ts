@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../schema/audit.ts';
 import type { AuditRow } from '../schema/database.ts';
 import type { AuditQuery } from '../store/audit.ts';
 import type { Repositories } from '../store/index.ts';
@@ -12,6 +13,6 @@ export class AuditService {
 }
 
 /** An audit row as the fronts answer it (`GET /api/audit`, MCP `query_audit` and `list_events`). */
-export function auditEntry(row: AuditRow): Omit<AuditRow, 'time'> & { time: string } {
+export function auditEntry(row: AuditRow): AuditEntry {
   return { ...row, time: row.time.toISOString() };
 }

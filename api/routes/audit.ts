@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { auditEntry } from '../../services/audit-service.ts';
+import { AuditEntry } from '../../schema/audit.ts';
 import { AUDIT_ACTIONS } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';
 import type { CacheStats } from '../../services/collection-service.ts';
@@ -36,24 +37,6 @@ const PerformanceQuery = z
     device: Hostname.optional(),
   })
   .strict();
-
-const AuditEntry = z.looseObject({
-  id: z.string(),
-  time: Time,
-  hostname: z.string().nullable(),
-  action: z.string(),
-  data_type: z.string().nullable(),
-  trigger: z.string(),
-  status: z.enum(['success', 'error']),
-  error_code: z.string().nullable(),
-  error_message: z.string().nullable(),
-  duration_ms: z.number().nullable(),
-  cache_hit: z.boolean().nullable(),
-  principal: z.string().nullable(),
-  on_behalf_of: z.string().nullable(),
-  count: z.number().int(),
-  details: z.record(z.string(), z.unknown()).nullable(),
-});
 
 const performancePeriodShape = {
   time: Time,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { SemanticChange } from '../../domain/config/config-diff.ts';
+import { ConfigChange, SemanticChangeSchema } from '../../schema/config-change.ts';
 import { ConfigChangesQuery, DevicePath, SnapshotId, WatchPathRequest } from '../../schema/config-request.ts';
 import { execAnswer } from '../../services/operation-answers.ts';
 import { answers, CommandDone, component, heldOrConflict, json, named, Time, wrapped } from '../answers.ts';
@@ -41,32 +41,6 @@ const ConfigFiles = component(
     ),
   }),
 );
-
-const SemanticChangeSchema = z.looseObject({
-  kind: z.string(),
-  subject: z.string(),
-  description: z.string(),
-  before: z.string().nullable().optional(),
-  after: z.string().nullable().optional(),
-} satisfies Record<keyof SemanticChange, z.ZodType>);
-
-/** One change event: what changed in a file, what it means, and how risky it is. */
-const ConfigChange = z.looseObject({
-  id: z.string(),
-  snapshot_id: z.string(),
-  previous_snapshot_id: z.string().nullable(),
-  hostname: z.string(),
-  path: z.string(),
-  change_type: z.string(),
-  semantic_changes: z.array(SemanticChangeSchema),
-  risk_level: z.string(),
-  reasons: z.array(z.string()),
-  affected_services: z.array(z.string()),
-  restart_required: z.boolean(),
-  restart_hint: z.string().nullable(),
-  detected_at: Time,
-  diff: z.string().nullable().optional().describe('with include_diff=true'),
-});
 
 const ConfigVersions = z.looseObject({
   device: z.string(),

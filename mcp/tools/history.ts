@@ -2,10 +2,13 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { auditEntry } from '../../services/audit-service.ts';
 import { AlertRuleCreate } from '../../schema/alert.ts';
+import { AuditEntry } from '../../schema/audit.ts';
 import { OperationId } from '../../schema/command-request.ts';
+import { ConfigChange } from '../../schema/config-change.ts';
 import { SnapshotId } from '../../schema/config-request.ts';
 import { AUDIT_ACTIONS } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';
+import { IncidentView } from '../../schema/incident.ts';
 import { OPERATION_STATES } from '../../schema/operation.ts';
 import type { AlertService } from '../../services/alert-service.ts';
 import type { CollectionService } from '../../services/collection-service.ts';
@@ -45,16 +48,6 @@ function timeRange(
   return { since: start, until: end };
 }
 
-const AuditEntry = z.looseObject({
-  id: z.string(),
-  time: z.string(),
-  hostname: z.string().nullable(),
-  action: z.enum(AUDIT_ACTIONS),
-  data_type: z.string().nullable(),
-  trigger: z.string(),
-  status: z.enum(['success', 'error']),
-  principal: z.string().nullable(),
-});
 const Operation = z.looseObject({
   operation_id: z.string(),
   device: z.string(),
@@ -62,23 +55,7 @@ const Operation = z.looseObject({
   state: z.enum(OPERATION_STATES),
   created_at: z.string(),
 });
-const Incident = z.looseObject({
-  incident_id: z.string(),
-  device: z.string(),
-  kind: z.string(),
-  subject: z.string(),
-  state: z.string(),
-  opened_at: z.string(),
-});
 const AlertRule = z.looseObject({ id: z.string(), name: z.string(), source: z.string(), enabled: z.boolean() });
-const ConfigChange = z.looseObject({
-  id: z.string(),
-  hostname: z.string(),
-  path: z.string(),
-  change_type: z.string(),
-  risk_level: z.string(),
-  detected_at: z.string(),
-});
 
 /**
  * What happened and what was stored, over MCP as over HTTP: the time series of any data type, the audit
@@ -288,7 +265,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       description:
         'A drive or pool incident with its whole runbook timeline (opened, awaiting replacement, disk replaced, rebuilding, closed).',
       inputSchema: { incident_id: z.string().uuid() },
-      outputSchema: Incident,
+      outputSchema: IncidentView,
       annotations: readOnly,
     },
     ({ incident_id }) => kit.answer(() => deps.incidents.get(incident_id)),
