@@ -6,8 +6,8 @@ import type {
   RiskAssessment,
   StoredOperationView,
 } from '../schema/operation.ts';
-import type { DeviceMaintenance } from '../schema/maintenance.ts';
-import type { DeviceView } from '../schema/device.ts';
+import { PrincipalRefSchema } from '../schema/api-token.ts';
+import { DeviceView } from '../schema/device.ts';
 
 /**
  * How routes describe what they take and answer in the OpenAPI document: JSON Schema from zod, answer
@@ -132,46 +132,8 @@ const ErrorBody = z.looseObject({
 });
 export const ErrorComponent = component('Error', ErrorBody);
 
-/** Who asked or confirmed: the authenticated principal, and what the caller said about whom it acts for. */
-export const PrincipalRefSchema = z.object({ id: z.string(), name: z.string(), on_behalf_of: z.string().nullable() });
-
-const deviceMaintenanceShape = {
-  since: Time,
-  workflow_id: z.string(),
-  requested_by: PrincipalRefSchema,
-  reason: z.string().nullable(),
-  stopped: z.array(z.string()),
-  kept: z.array(z.looseObject({ name: z.string(), reason: z.string() })),
-} satisfies Record<keyof DeviceMaintenance, z.ZodType>;
-
-const deviceViewShape = {
-  id: z.uuid(),
-  hostname: z.string(),
-  address: z.string(),
-  port: z.int(),
-  username: z.string(),
-  auth_method: z.enum(['key', 'agent']),
-  device_type: z.string(),
-  tags: z.array(z.string()),
-  location: z.string().nullable(),
-  description: z.string().nullable(),
-  monitoring_enabled: z.boolean(),
-  status: z.string(),
-  status_detail: z.string().nullable(),
-  last_seen: Time.nullable(),
-  host_key_fingerprint: z.string().nullable(),
-  host_key_algorithm: z.string().nullable(),
-  capabilities: z.record(z.string(), z.boolean()),
-  config_watch_mode: z.string().nullable(),
-  config_watch_detail: z.string().nullable(),
-  maintenance: z.looseObject(deviceMaintenanceShape).nullable(),
-  stacks_dir: z.string().nullable(),
-  created_at: Time,
-  updated_at: Time,
-} satisfies Record<keyof DeviceView, z.ZodType>;
 /** One device, as the device routes, the fleet and the import answer it. */
-export const DeviceViewSchema = z.looseObject(deviceViewShape);
-export const DeviceViewComponent = component('DeviceView', DeviceViewSchema);
+export const DeviceViewComponent = component('DeviceView', DeviceView);
 
 const commandResultShape = {
   exit_code: z.int().nullable(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PrincipalRef } from './principal.ts';
 import { TOKEN_SCOPES } from './token-scopes.ts';
 
 export { scopesAllow, TOKEN_SCOPES, type TokenScope } from './token-scopes.ts';
@@ -13,6 +14,16 @@ export {
   type PrincipalKind,
   type PrincipalRef,
 } from './principal.ts';
+
+/**
+ * Who asked or confirmed: the authenticated principal, and what the caller said about whom it acts for. The
+ * type stays in principal.ts, which workflows import values from and so must not load zod.
+ */
+export const PrincipalRefSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  on_behalf_of: z.string().nullable(),
+}) satisfies z.ZodType<PrincipalRef>;
 
 export const TokenScopeName = z.enum(TOKEN_SCOPES);
 

@@ -2,7 +2,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { TokenScope } from './api-token.ts';
 import type { ALERT_SOURCES, AlertRuleMatch, AlertState, CHANNEL_KINDS } from './alert.ts';
 import type { IncidentEvent, IncidentKind, IncidentState } from './incident.ts';
-import type { DeviceMaintenance } from './maintenance.ts';
+import type { DeviceMaintenance } from './device.ts';
 import type { CommandResult, OperationState, RiskAssessment } from './operation.ts';
 
 /** JSON columns: written as a JSON string, read back as the parsed value (pg decodes jsonb). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Tag, Username } from './device.ts';
+import { DeviceView, Tag, Username } from './device.ts';
 
 /** Devices from an OpenSSH client config (`POST /api/devices/import`, MCP `import_ssh_config`). */
 export const ImportRequest = z
@@ -17,3 +17,13 @@ export const ImportRequest = z
       .default({}),
   })
   .strict();
+
+/** What an import did, or with `dry_run` would do. */
+export const ImportResult = z.looseObject({
+  dry_run: z.boolean(),
+  created: z.array(DeviceView),
+  would_create: z.array(z.looseObject({ hostname: z.string() })),
+  existing: z.array(z.string()),
+  skipped: z.array(z.object({ host: z.string(), reason: z.string() })),
+});
+export type ImportResult = z.output<typeof ImportResult>;

@@ -1,5 +1,5 @@
-import type { DeviceMaintenance } from './maintenance.ts';
 import { z } from 'zod';
+import { PrincipalRefSchema } from './api-token.ts';
 import { DEVICE_TYPES } from './device-types.ts';
 
 /** Device names appear in workflow ids, schedule ids, URLs and logs: keep them to a safe alphabet. */
@@ -98,32 +98,44 @@ export const DevicePatch = z
   .refine((p) => Object.keys(p).length > 0, 'nothing to change');
 export type DevicePatch = z.output<typeof DevicePatch>;
 
-/** What the fronts show of a device: never the key path or any secret. */
-export interface DeviceView {
-  id: string;
-  hostname: string;
-  address: string;
-  port: number;
-  username: string;
-  auth_method: 'key' | 'agent';
-  device_type: string;
-  tags: string[];
-  location: string | null;
-  description: string | null;
-  monitoring_enabled: boolean;
-  status: string;
-  status_detail: string | null;
-  last_seen: string | null;
-  host_key_fingerprint: string | null;
-  host_key_algorithm: string | null;
-  capabilities: Record<string, boolean>;
+/** Stored on the device while it is in maintenance (schedules and alerts read it). */
+export const DeviceMaintenance = z.looseObject({
+  since: z.iso.datetime(),
+  workflow_id: z.string(),
+  requested_by: PrincipalRefSchema,
+  reason: z.string().nullable(),
+  stopped: z.array(z.string()),
+  kept: z.array(z.looseObject({ name: z.string(), reason: z.string() })),
+});
+export type DeviceMaintenance = z.output<typeof DeviceMaintenance>;
+
+/** What the fronts show of a device (the device routes, the fleet, the import): never the key path or any secret. */
+export const DeviceView = z.looseObject({
+  id: z.uuid(),
+  hostname: z.string(),
+  address: z.string(),
+  port: z.int(),
+  username: z.string(),
+  auth_method: z.enum(['key', 'agent']),
+  device_type: z.string(),
+  tags: z.array(z.string()),
+  location: z.string().nullable(),
+  description: z.string().nullable(),
+  monitoring_enabled: z.boolean(),
+  status: z.string(),
+  status_detail: z.string().nullable(),
+  last_seen: z.iso.datetime().nullable(),
+  host_key_fingerprint: z.string().nullable(),
+  host_key_algorithm: z.string().nullable(),
+  capabilities: z.record(z.string(), z.boolean()),
   /** How config files are watched: `inotify`, `polling` (with the reason in config_watch_detail), or null. */
-  config_watch_mode: string | null;
-  config_watch_detail: string | null;
+  config_watch_mode: z.string().nullable(),
+  config_watch_detail: z.string().nullable(),
   /** Set while the device is in maintenance mode: since when, by whom, what was stopped. */
-  maintenance: DeviceMaintenance | null;
+  maintenance: DeviceMaintenance.nullable(),
   /** Where new compose stacks go; null: /opt/stacks. */
-  stacks_dir: string | null;
-  created_at: string;
-  updated_at: string;
-}
+  stacks_dir: z.string().nullable(),
+  created_at: z.iso.datetime(),
+  updated_at: z.iso.datetime(),
+});
+export type DeviceView = z.output<typeof DeviceView>;

@@ -1,4 +1,4 @@
-import type { KeptContainer, MaintenancePlan } from '../domain/maintenance/plan.ts';
+import type { MaintenancePlan } from '../domain/maintenance/plan.ts';
 import type { PrincipalRef } from './api-token.ts';
 import type { Trigger } from './database.ts';
 import type { OperationSettings } from './operation.ts';
@@ -56,16 +56,6 @@ export interface MaintenanceView {
   restored: ContainerRestore[];
   error: { code: string; message: string } | null;
   workflow_id: string;
-}
-
-/** Stored on the device while it is in maintenance (schedules and alerts read it). */
-export interface DeviceMaintenance {
-  since: string;
-  workflow_id: string;
-  requested_by: PrincipalRef;
-  reason: string | null;
-  stopped: string[];
-  kept: KeptContainer[];
 }
 
 export const FINAL_MAINTENANCE_PHASES: readonly MaintenancePhase[] = ['left', 'abandoned', 'failed'];

@@ -1,4 +1,4 @@
-import type { DeviceMaintenance } from '../schema/maintenance.ts';
+import type { DeviceMaintenance } from '../schema/device.ts';
 
 /** The parts of a device that decide what runs for it in the background. */
 export interface FollowedDevice {

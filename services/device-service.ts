@@ -8,6 +8,7 @@ import {
 import { LOCAL_OWNER, refOf, type Principal, type PrincipalRef } from '../schema/api-token.ts';
 import type { Device, Trigger } from '../schema/database.ts';
 import { DeviceCreate, type DevicePatch, type DeviceView } from '../schema/device.ts';
+import type { ImportResult } from '../schema/device-import.ts';
 import { hostnameOf, type DeviceChange } from '../schema/device-change.ts';
 import { deviceView } from '../store/devices.ts';
 import type { deviceChangeWorkflow } from '../workflows/device-change.ts';
@@ -33,14 +34,6 @@ export function ownerContext(trigger: Trigger): RequestContext {
 /** The requester as operations, audit rows and workflows record it. */
 export function requesterOf(ctx: RequestContext): PrincipalRef {
   return refOf(ctx.principal, ctx.onBehalfOf);
-}
-
-export interface ImportResult {
-  dry_run: boolean;
-  created: DeviceView[];
-  would_create: Array<Record<string, unknown>>;
-  existing: string[];
-  skipped: Array<{ host: string; reason: string }>;
 }
 
 export class DeviceService {

@@ -8,7 +8,7 @@ import type {
   NewAuditRow,
   NewDevice,
 } from '../schema/database.ts';
-import type { DeviceMaintenance } from '../schema/maintenance.ts';
+import type { DeviceMaintenance } from '../schema/device.ts';
 import type { DeviceView } from '../schema/device.ts';
 import type { HostKeyIdentity } from '../domain/ssh/host-key.ts';
 import type { HostKeyPinStore, SshTarget } from '../activities/ssh/pool.ts';

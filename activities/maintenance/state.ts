@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Trigger } from '../../schema/database.ts';
-import type { DeviceMaintenance } from '../../schema/maintenance.ts';
+import type { DeviceMaintenance } from '../../schema/device.ts';
 import type { ContainersData } from '../../domain/collectors/containers.ts';
 import { syncDeviceSchedules, type DeviceSchedules } from '../schedules.ts';
 import {

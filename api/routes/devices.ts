@@ -1,27 +1,8 @@
-import { z } from 'zod';
 import { DeviceCreate, DevicePatch } from '../../schema/device.ts';
-import { ImportRequest } from '../../schema/device-import.ts';
-import type { ImportResult } from '../../services/device-service.ts';
-import {
-  answers,
-  arrayOf,
-  DeviceViewComponent,
-  DeviceViewSchema,
-  json,
-  named,
-  noContent,
-  wrapped,
-} from '../answers.ts';
+import { ImportRequest, ImportResult } from '../../schema/device-import.ts';
+import { answers, arrayOf, DeviceViewComponent, json, named, noContent, wrapped } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute, pathHostname } from '../route.ts';
-
-const importShape = {
-  dry_run: z.boolean(),
-  created: z.array(DeviceViewSchema),
-  would_create: z.array(z.looseObject({ hostname: z.string() })),
-  existing: z.array(z.string()),
-  skipped: z.array(z.object({ host: z.string(), reason: z.string() })),
-} satisfies Record<keyof ImportResult, z.ZodType>;
 
 /** The device list under `/api/devices`: list, add, import, show, change, remove. */
 export const deviceRoutes = [
@@ -56,8 +37,8 @@ export const deviceRoutes = [
     tag: 'devices',
     body: ImportRequest,
     answers: {
-      '200': json('dry run: what would be added', answers(z.looseObject(importShape))),
-      '201': json('added', answers(z.looseObject(importShape))),
+      '200': json('dry run: what would be added', answers(ImportResult)),
+      '201': json('added', answers(ImportResult)),
     },
     handler: async ({ body, req, res, deps }) => {
       res

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { DeviceView } from '../../schema/device.ts';
 import { fleetContainersAnswerShape, FleetContainersQuery } from '../../schema/fleet-containers.ts';
 import type { FleetContainers, FleetDevice, FleetMetrics } from '../../services/fleet-service.ts';
-import { answers, DeviceViewSchema, json, Time, wrapped } from '../answers.ts';
+import { answers, json, Time, wrapped } from '../answers.ts';
 import { defineRoute } from '../route.ts';
 
 const fleetMetricsShape = {
@@ -23,7 +24,7 @@ const fleetContainersShape = {
   unhealthy: z.int(),
 } satisfies Record<keyof FleetContainers, z.ZodType>;
 const fleetDeviceShape = {
-  device: DeviceViewSchema,
+  device: DeviceView,
   metrics: z.looseObject(fleetMetricsShape).nullable(),
   containers: z.looseObject(fleetContainersShape).nullable(),
   alerts: z.looseObject({ firing: z.int(), worst_severity: z.string().nullable() }),

@@ -1,19 +1,10 @@
 import { z } from 'zod';
+import { PrincipalRefSchema } from '../../schema/api-token.ts';
 import { MaintenanceRequest } from '../../schema/maintenance-request.ts';
 import type { MaintenanceView } from '../../schema/maintenance.ts';
 import { ServiceRestartRequest, ServiceRestartView } from '../../schema/service-restart.ts';
 import { maintenanceAnswer, serviceRestartAnswer } from '../../services/workflow-answers.ts';
-import {
-  accepts,
-  answers,
-  component,
-  heldOrConflict,
-  json,
-  PrincipalRefSchema,
-  Time,
-  withoutProperties,
-  wrapped,
-} from '../answers.ts';
+import { accepts, answers, component, heldOrConflict, json, Time, withoutProperties, wrapped } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute, pathHostname } from '../route.ts';
 

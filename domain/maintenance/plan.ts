@@ -17,10 +17,11 @@ export interface MaintenanceRequest {
   keep: string[];
 }
 
-export interface KeptContainer {
+// A type, not an interface: it must fit the open (index-signed) zod type of a device's maintenance.
+export type KeptContainer = {
   name: string;
   reason: string;
-}
+};
 
 export interface MaintenancePlan {
   /** In the order to stop them; leaving maintenance starts them in reverse. */
