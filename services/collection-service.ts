@@ -1,5 +1,6 @@
 import { WorkflowFailedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
 import { collectorFor, DATA_TYPES, isDataType } from '../domain/collectors/registry.ts';
 import { insightsFor } from '../domain/insights/data-insights.ts';
 import type { Insight } from '../domain/insights/insight.ts';
@@ -53,16 +54,25 @@ export interface HistoryAnswer {
   series: Array<Record<string, unknown>>;
 }
 
-export interface CacheStats {
-  data_types: Array<{ data_type: string; freshness_seconds: number; poll_interval_seconds: number; snapshots: number }>;
-  reads_since_start: {
-    total: number;
-    cache_hits: number;
-    hit_rate: number | null;
-    collections_started: number;
-    joined_in_process: number;
-  };
-}
+/** Freshness, snapshots and hit rate per data type (`GET /api/cache/stats`, MCP `cache_stats`). */
+export const CacheStats = z.object({
+  data_types: z.array(
+    z.object({
+      data_type: z.string(),
+      freshness_seconds: z.number(),
+      poll_interval_seconds: z.number(),
+      snapshots: z.int(),
+    }),
+  ),
+  reads_since_start: z.object({
+    total: z.int(),
+    cache_hits: z.int(),
+    hit_rate: z.number().nullable(),
+    collections_started: z.int(),
+    joined_in_process: z.int(),
+  }),
+});
+export type CacheStats = z.output<typeof CacheStats>;
 
 /**
  * Read-through cache over stored snapshots. A fresh-enough snapshot is answered from memory, else from

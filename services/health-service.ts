@@ -1,21 +1,25 @@
 import type { Client } from '@temporalio/client';
+import { z } from 'zod';
 import type { Repositories } from '../store/index.ts';
 
-export interface PartHealth {
-  status: 'ok' | 'down';
-  latency_ms?: number;
-  error?: string;
-  [k: string]: unknown;
-}
+/** One part of the system (Temporal, the database, the worker): up or down, and how long it took to answer. */
+export const PartHealth = z.looseObject({
+  status: z.enum(['ok', 'down']),
+  latency_ms: z.number().optional(),
+  error: z.string().optional(),
+});
+export type PartHealth = z.output<typeof PartHealth>;
 
-export interface HealthReport {
-  status: 'ok' | 'degraded';
-  temporal: PartHealth;
-  database: PartHealth;
-  worker: PartHealth;
-  devices: { total: number; by_status: Record<string, number> } | null;
-  checked_at: string;
-}
+/** `/health` and MCP `infrastructure_health`. */
+export const HealthReport = z.looseObject({
+  status: z.enum(['ok', 'degraded']),
+  temporal: PartHealth,
+  database: PartHealth,
+  worker: PartHealth,
+  devices: z.object({ total: z.int(), by_status: z.record(z.string(), z.int()) }).nullable(),
+  checked_at: z.iso.datetime(),
+});
+export type HealthReport = z.output<typeof HealthReport>;
 
 /** Reports each part of the system; `/health` and MCP `infrastructure_health` both answer with it. */
 export class HealthService {

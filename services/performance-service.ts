@@ -1,22 +1,25 @@
+import { z } from 'zod';
 import type { Repositories } from '../store/index.ts';
 
-export interface PerformancePeriod {
-  time: string;
+/** One period's reads or collections of one service (`GET /api/performance`, MCP `get_performance`). */
+export const PerformancePeriod = z.looseObject({
+  time: z.iso.datetime(),
   /** As the design document names them: `polling` (schedules), `api`, `mcp`, `cli`, `system`. */
-  service_name: string;
+  service_name: z.string(),
   /** `read` (answered to a caller, from cache or not) or `collect` (an SSH collection). */
-  action: string;
-  operations_total: number;
-  operations_successful: number;
-  operations_failed: number;
-  operations_cached: number;
-  cache_hit_ratio: number | null;
-  avg_duration_ms: number | null;
-  p95_duration_ms: number | null;
-  min_duration_ms: number | null;
-  max_duration_ms: number | null;
-  error_types: Record<string, number>;
-}
+  action: z.string(),
+  operations_total: z.int(),
+  operations_successful: z.int(),
+  operations_failed: z.int(),
+  operations_cached: z.int(),
+  cache_hit_ratio: z.number().nullable(),
+  avg_duration_ms: z.number().nullable(),
+  p95_duration_ms: z.number().nullable(),
+  min_duration_ms: z.number().nullable(),
+  max_duration_ms: z.number().nullable(),
+  error_types: z.record(z.string(), z.number()),
+});
+export type PerformancePeriod = z.output<typeof PerformancePeriod>;
 
 /**
  * The design document's service_performance_metrics, rolled up from the audit log on demand: every read

@@ -3,8 +3,8 @@ import { auditEntry } from '../../services/audit-service.ts';
 import { AuditEntry } from '../../schema/audit.ts';
 import { AUDIT_ACTIONS } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';
-import type { CacheStats } from '../../services/collection-service.ts';
-import type { PerformancePeriod } from '../../services/performance-service.ts';
+import { CacheStats } from '../../services/collection-service.ts';
+import { PerformancePeriod } from '../../services/performance-service.ts';
 import { ServiceError } from '../../services/service-error.ts';
 import { answers, json, Time, wrapped } from '../answers.ts';
 import { defineRoute } from '../route.ts';
@@ -38,40 +38,6 @@ const PerformanceQuery = z
   })
   .strict();
 
-const performancePeriodShape = {
-  time: Time,
-  service_name: z.string(),
-  action: z.string(),
-  operations_total: z.int(),
-  operations_successful: z.int(),
-  operations_failed: z.int(),
-  operations_cached: z.int(),
-  cache_hit_ratio: z.number().nullable(),
-  avg_duration_ms: z.number().nullable(),
-  p95_duration_ms: z.number().nullable(),
-  min_duration_ms: z.number().nullable(),
-  max_duration_ms: z.number().nullable(),
-  error_types: z.record(z.string(), z.number()),
-} satisfies Record<keyof PerformancePeriod, z.ZodType>;
-
-const cacheStatsShape = {
-  data_types: z.array(
-    z.object({
-      data_type: z.string(),
-      freshness_seconds: z.number(),
-      poll_interval_seconds: z.number(),
-      snapshots: z.int(),
-    }),
-  ),
-  reads_since_start: z.object({
-    total: z.int(),
-    cache_hits: z.int(),
-    hit_rate: z.number().nullable(),
-    collections_started: z.int(),
-    joined_in_process: z.int(),
-  }),
-} satisfies Record<keyof CacheStats, z.ZodType>;
-
 /** The audit log (`GET /api/audit`), what it says about performance (`GET /api/performance`), and the cache's statistics. */
 export const auditRoutes = [
   defineRoute({
@@ -101,7 +67,7 @@ export const auditRoutes = [
     operationId: 'cacheStats',
     summary: 'Freshness, snapshot counts and cache hit rate per data type',
     tag: 'data',
-    answers: { '200': json('the statistics', answers(z.object(cacheStatsShape))) },
+    answers: { '200': json('the statistics', answers(CacheStats)) },
     handler: async ({ res, deps }) => {
       res.json(await deps.collection.stats());
     },
@@ -121,7 +87,7 @@ export const auditRoutes = [
             period: z.string(),
             since: Time,
             until: Time,
-            periods: z.array(z.looseObject(performancePeriodShape)),
+            periods: z.array(PerformancePeriod),
           }),
         ),
       ),

@@ -1,23 +1,9 @@
-import { z } from 'zod';
 import { registry as metricsRegistry } from '../../platform/metrics.ts';
-import type { HealthReport } from '../../services/health-service.ts';
-import { component, ErrorComponent, json, named, Time } from '../answers.ts';
+import { HealthReport } from '../../services/health-service.ts';
+import { component, ErrorComponent, json, named } from '../answers.ts';
 import { defineRoute } from '../route.ts';
 
-const partHealth = z.looseObject({
-  status: z.enum(['ok', 'down']),
-  latency_ms: z.number().optional(),
-  error: z.string().optional(),
-});
-const healthShape = {
-  status: z.enum(['ok', 'degraded']),
-  temporal: partHealth,
-  database: partHealth,
-  worker: partHealth,
-  devices: z.object({ total: z.int(), by_status: z.record(z.string(), z.int()) }).nullable(),
-  checked_at: Time,
-} satisfies Record<keyof HealthReport, z.ZodType>;
-const HealthReportComponent = component('HealthReport', z.looseObject(healthShape));
+const HealthReportComponent = component('HealthReport', HealthReport);
 
 /** `/health` (open, for container health checks) and `/metrics`; `/openapi.json` is declared beside the document. */
 export const systemRoutes = [

@@ -11,12 +11,12 @@ import { Hostname } from '../../schema/device.ts';
 import { IncidentView } from '../../schema/incident.ts';
 import { OPERATION_STATES } from '../../schema/operation.ts';
 import type { AlertService } from '../../services/alert-service.ts';
-import type { CollectionService } from '../../services/collection-service.ts';
+import { CacheStats, type CollectionService } from '../../services/collection-service.ts';
 import type { ConfigHistoryService } from '../../services/config-history-service.ts';
 import type { IncidentService } from '../../services/incident-service.ts';
 import type { MaintenanceService } from '../../services/maintenance-service.ts';
 import type { OperationService } from '../../services/operation-service.ts';
-import type { PerformanceService } from '../../services/performance-service.ts';
+import { PerformancePeriod, type PerformanceService } from '../../services/performance-service.ts';
 import type { AuditService } from '../../services/audit-service.ts';
 import { ServiceError } from '../../services/service-error.ts';
 import type { ToolKit } from './operational-workflows.ts';
@@ -392,7 +392,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
         period: z.string(),
         since: z.string(),
         until: z.string(),
-        periods: z.array(z.looseObject({ time: z.string(), service_name: z.string(), operations_total: z.number() })),
+        periods: z.array(PerformancePeriod),
       },
       annotations: readOnly,
     },
@@ -412,17 +412,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       description:
         'Per data type: freshness threshold, poll interval and stored snapshots; reads since start with cache hits and collections started.',
       inputSchema: {},
-      outputSchema: {
-        data_types: z.array(
-          z.object({
-            data_type: z.string(),
-            freshness_seconds: z.number(),
-            poll_interval_seconds: z.number(),
-            snapshots: z.number(),
-          }),
-        ),
-        reads_since_start: z.looseObject({ total: z.number(), cache_hits: z.number() }),
-      },
+      outputSchema: CacheStats,
       annotations: readOnly,
     },
     () => kit.answer(() => deps.collection.stats()),
