@@ -22,7 +22,7 @@ export const ImportRequest = z
 export const ImportResult = z.looseObject({
   dry_run: z.boolean(),
   created: z.array(DeviceView),
-  would_create: z.array(z.looseObject({ hostname: z.string() })),
+  would_create: z.array(z.looseObject({ hostname: z.string(), address: z.string(), port: z.int() })),
   existing: z.array(z.string()),
   skipped: z.array(z.object({ host: z.string(), reason: z.string() })),
 });

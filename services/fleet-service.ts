@@ -1,4 +1,5 @@
-import type { DeviceView } from '../schema/device.ts';
+import { z } from 'zod';
+import { DeviceView } from '../schema/device.ts';
 import { deviceView } from '../store/devices.ts';
 import { type ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
 import type { FleetContainersQuery } from '../schema/fleet-containers.ts';
@@ -6,33 +7,39 @@ import { ServiceError } from './service-error.ts';
 import type { Repositories } from '../store/index.ts';
 
 /** The newest stored metrics of a device, as the scalar columns its snapshot table keeps for charts. */
-export interface FleetMetrics {
-  collected_at: string;
-  cpu_percent: number | null;
-  memory_used_percent: number | null;
-  disk_max_used_percent: number | null;
-  load_1: number | null;
-  load_5: number | null;
-  load_15: number | null;
-  cores: number | null;
-}
+/** A device's newest stored metrics, as the fleet page charts them. */
+export const FleetMetrics = z.looseObject({
+  collected_at: z.iso.datetime(),
+  cpu_percent: z.number().nullable(),
+  memory_used_percent: z.number().nullable(),
+  disk_max_used_percent: z.number().nullable(),
+  load_1: z.number().nullable(),
+  load_5: z.number().nullable(),
+  load_15: z.number().nullable(),
+  cores: z.int().nullable(),
+});
+export type FleetMetrics = z.output<typeof FleetMetrics>;
 
-export interface FleetContainers {
-  collected_at: string;
-  docker_available: boolean;
-  total: number;
-  running: number;
-  exited: number;
-  unhealthy: number;
-}
+/** A device's newest stored container counts. */
+export const FleetContainers = z.looseObject({
+  collected_at: z.iso.datetime(),
+  docker_available: z.boolean(),
+  total: z.int(),
+  running: z.int(),
+  exited: z.int(),
+  unhealthy: z.int(),
+});
+export type FleetContainers = z.output<typeof FleetContainers>;
 
-export interface FleetDevice {
-  device: DeviceView;
-  metrics: FleetMetrics | null;
-  containers: FleetContainers | null;
+/** One device of `GET /api/fleet` and MCP `fleet_overview`. */
+export const FleetDevice = z.looseObject({
+  device: DeviceView,
+  metrics: FleetMetrics.nullable(),
+  containers: FleetContainers.nullable(),
   /** Alerts firing now, and the worst of their severities. */
-  alerts: { firing: number; worst_severity: string | null };
-}
+  alerts: z.looseObject({ firing: z.int(), worst_severity: z.string().nullable() }),
+});
+export type FleetDevice = z.output<typeof FleetDevice>;
 
 /** One container of the fleet-wide list: the device's newest stored answer, with whose and how old it is. */
 export interface FleetContainer extends ContainerInfo {

@@ -1,33 +1,16 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { DevicePatch, Hostname, Tag } from '../../schema/device.ts';
-import { ImportRequest } from '../../schema/device-import.ts';
+import { DevicePatch, DeviceView, Hostname, Tag } from '../../schema/device.ts';
+import { ImportRequest, ImportResult } from '../../schema/device-import.ts';
 import { DEVICE_TYPES } from '../../schema/device-types.ts';
 import type { DeviceService } from '../../services/device-service.ts';
-import type { FleetService } from '../../services/fleet-service.ts';
+import { FleetDevice, type FleetService } from '../../services/fleet-service.ts';
 import type { ToolKit } from './operational-workflows.ts';
 
 export interface DeviceToolDeps {
   devices: DeviceService;
   fleet: FleetService;
 }
-
-/** A device as every front shows it (never its key path); the fields a script relies on, the rest passed through. */
-export const DeviceOutput = z.looseObject({
-  id: z.string(),
-  hostname: z.string(),
-  address: z.string(),
-  port: z.number().int(),
-  username: z.string(),
-  device_type: z.string(),
-  tags: z.array(z.string()),
-  monitoring_enabled: z.boolean(),
-  status: z.string(),
-  last_seen: z.string().nullable(),
-  capabilities: z.record(z.string(), z.boolean()),
-});
-
-const Figures = z.looseObject({ collected_at: z.string() }).nullable();
 
 /**
  * Managing the device list — the tools `add_device` has beside it on HTTP and the CLI: read one, edit,
@@ -42,7 +25,7 @@ export function registerDeviceTools(server: McpServer, deps: DeviceToolDeps, kit
       description:
         'One registered device: address, port, user, type, tags, status and its detail, last contact, pinned host key fingerprint, capabilities, config watch mode and maintenance.',
       inputSchema: { device: Hostname.describe('Device hostname') },
-      outputSchema: DeviceOutput,
+      outputSchema: DeviceView,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     ({ device }) => kit.answer(() => deps.devices.get(device)),
@@ -74,7 +57,7 @@ export function registerDeviceTools(server: McpServer, deps: DeviceToolDeps, kit
         monitoring_enabled: z.boolean().optional(),
         reset_host_key: z.literal(true).optional().describe('Forget the pinned host key'),
       },
-      outputSchema: DeviceOutput,
+      outputSchema: DeviceView,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     ({ device, ...patch }) => kit.answer(() => deps.devices.update(device, DevicePatch.parse(patch), kit.ctx())),
@@ -112,13 +95,7 @@ export function registerDeviceTools(server: McpServer, deps: DeviceToolDeps, kit
           .optional()
           .describe('username, identity_file, device_type and tags for hosts that do not say'),
       },
-      outputSchema: {
-        dry_run: z.boolean(),
-        created: z.array(DeviceOutput),
-        would_create: z.array(z.looseObject({ hostname: z.string(), address: z.string(), port: z.number().int() })),
-        existing: z.array(z.string()),
-        skipped: z.array(z.object({ host: z.string(), reason: z.string() })),
-      },
+      outputSchema: ImportResult,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     (args) =>
@@ -140,16 +117,7 @@ export function registerDeviceTools(server: McpServer, deps: DeviceToolDeps, kit
         'Every device with its newest stored metrics (CPU %, memory %, fullest disk %, load), container counts and firing alerts, ' +
         'in one answer. Reads what is stored and never collects: a device never collected has null figures.',
       inputSchema: {},
-      outputSchema: {
-        devices: z.array(
-          z.object({
-            device: DeviceOutput,
-            metrics: Figures,
-            containers: Figures,
-            alerts: z.object({ firing: z.number().int(), worst_severity: z.string().nullable() }),
-          }),
-        ),
-      },
+      outputSchema: { devices: z.array(FleetDevice) },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     () => kit.answer(() => deps.fleet.summary()),
