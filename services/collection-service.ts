@@ -43,16 +43,18 @@ export interface DataAnswer {
   stale_reason?: string;
 }
 
-export interface HistoryAnswer {
-  device: string;
-  data_type: string;
-  since: string;
-  until: string;
-  count: number;
+/** The stored collections of one data type over a time range (`GET /api/devices/{hostname}/history/{dataType}`, MCP `get_history`). */
+export const HistoryAnswer = z.looseObject({
+  device: z.string(),
+  data_type: z.string(),
+  since: z.iso.datetime(),
+  until: z.iso.datetime(),
+  count: z.int(),
   /** True when `limit` cut the series: ask again from the last `collected_at`. */
-  truncated: boolean;
-  series: Array<Record<string, unknown>>;
-}
+  truncated: z.boolean(),
+  series: z.array(z.looseObject({ collected_at: z.iso.datetime(), snapshot_id: z.string() })),
+});
+export type HistoryAnswer = z.output<typeof HistoryAnswer>;
 
 /** Freshness, snapshots and hit rate per data type (`GET /api/cache/stats`, MCP `cache_stats`). */
 export const CacheStats = z.object({

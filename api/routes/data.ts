@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { collectorFor, DATA_TYPES } from '../../domain/collectors/registry.ts';
 import { dataAnswerShapeOf } from '../../schema/data-answer.ts';
 import { Hostname } from '../../schema/device.ts';
-import type { HistoryAnswer } from '../../services/collection-service.ts';
-import { component, json, QueryFlag, ref, Time } from '../answers.ts';
+import { HistoryAnswer } from '../../services/collection-service.ts';
+import { component, json, QueryFlag, ref } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute } from '../route.ts';
 
@@ -19,16 +19,7 @@ const DataQuery = z
   .refine((q) => !(q.force_refresh && (q.since || q.until)), 'force_refresh cannot be combined with since/until');
 const DataType = z.string().regex(/^[a-z_]{1,40}$/, 'data type: lowercase letters and underscores');
 
-const historyAnswerShape = {
-  device: z.string(),
-  data_type: z.string(),
-  since: Time,
-  until: Time,
-  count: z.int(),
-  truncated: z.boolean(),
-  series: z.array(z.looseObject({ collected_at: Time, snapshot_id: z.string() })),
-} satisfies Record<keyof HistoryAnswer, z.ZodType>;
-const HistoryAnswerComponent = component('HistoryAnswer', z.looseObject(historyAnswerShape));
+const HistoryAnswerComponent = component('HistoryAnswer', HistoryAnswer);
 
 /** Each data type's answer under its own name (`MetricsAnswer`, `DiskIoAnswer`...), its `data` described by its collector's schema. */
 const dataAnswerName = (dataType: string) =>

@@ -11,7 +11,7 @@ import { Hostname } from '../../schema/device.ts';
 import { IncidentView } from '../../schema/incident.ts';
 import { OPERATION_STATES } from '../../schema/operation.ts';
 import type { AlertService } from '../../services/alert-service.ts';
-import { CacheStats, type CollectionService } from '../../services/collection-service.ts';
+import { CacheStats, HistoryAnswer, type CollectionService } from '../../services/collection-service.ts';
 import type { ConfigHistoryService } from '../../services/config-history-service.ts';
 import type { IncidentService } from '../../services/incident-service.ts';
 import type { MaintenanceService } from '../../services/maintenance-service.ts';
@@ -83,15 +83,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
         limit: z.number().int().min(1).max(10_000).optional().describe('At most this many points (default 1000)'),
         include_data: z.boolean().optional().describe('Also each full snapshot (large)'),
       },
-      outputSchema: {
-        device: z.string(),
-        data_type: z.string(),
-        since: z.string(),
-        until: z.string(),
-        count: z.number().int(),
-        truncated: z.boolean(),
-        series: z.array(z.looseObject({ collected_at: z.string() })),
-      },
+      outputSchema: HistoryAnswer,
       annotations: readOnly,
     },
     ({ device, data_type, since, until, limit, include_data }) =>
