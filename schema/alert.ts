@@ -69,6 +69,47 @@ export const AlertChannelCreate = z
   .strict();
 export type AlertChannelCreate = z.infer<typeof AlertChannelCreate>;
 
+/** One alert as the API and MCP `list_alerts` answer it. */
+export const AlertView = z.looseObject({
+  id: z.string(),
+  device: z.string(),
+  subject: z.string(),
+  state: z.enum(['pending', 'firing', 'resolved'] satisfies AlertState[]),
+  severity: z.string(),
+  message: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+  muted: z.boolean(),
+  first_seen: z.iso.datetime(),
+  fired_at: z.iso.datetime().nullable(),
+  resolved_at: z.iso.datetime().nullable(),
+  rule: z.string(),
+});
+export type AlertView = z.output<typeof AlertView>;
+
+/** An alert rule as the API and the MCP alert-rule tools answer it. */
+export const AlertRuleView = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  source: z.string(),
+  match: z.record(z.string(), z.unknown()),
+  for_seconds: z.int(),
+  enabled: z.boolean(),
+  created_at: z.iso.datetime(),
+});
+export type AlertRuleView = z.output<typeof AlertRuleView>;
+
+/** A delivery channel as the API answers it: whether it has a secret, never the secret. */
+export const AlertChannelView = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  url: z.string(),
+  has_secret: z.boolean(),
+  enabled: z.boolean(),
+  created_at: z.iso.datetime(),
+});
+export type AlertChannelView = z.output<typeof AlertChannelView>;
+
 /** One state change of one alert, as delivered to every channel. */
 export interface AlertTransition {
   alert_id: string;

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { deliveryRequest, sendToChannel } from '../activities/alerts/deliver.ts';
-import type { AlertChannelCreate, AlertRuleCreate, AlertState, AlertTransition } from '../schema/alert.ts';
+import type {
+  AlertChannelCreate,
+  AlertChannelView,
+  AlertRuleCreate,
+  AlertRuleView,
+  AlertState,
+  AlertTransition,
+  AlertView,
+} from '../schema/alert.ts';
 import type { AlertsTable } from '../schema/database.ts';
 import type { AlertChannel, AlertRule } from '../store/alert-rules.ts';
 import { notFound, ServiceError } from './service-error.ts';
@@ -11,7 +19,7 @@ import type { Repositories } from '../store/index.ts';
 export class AlertService {
   constructor(private readonly store: Pick<Repositories, 'alertRules' | 'alerts'>) {}
 
-  async alerts(filter: { hostname?: string; state?: AlertState; limit: number }) {
+  async alerts(filter: { hostname?: string; state?: AlertState; limit: number }): Promise<AlertView[]> {
     return (await this.store.alerts.list(filter)).map((a) => ({ ...alertView(a), rule: a.rule }));
   }
 
@@ -141,7 +149,7 @@ function alertView(a: Selectable<AlertsTable>) {
   };
 }
 
-function ruleView(r: AlertRule) {
+function ruleView(r: AlertRule): AlertRuleView {
   return {
     id: r.id,
     name: r.name,
@@ -153,7 +161,7 @@ function ruleView(r: AlertRule) {
   };
 }
 
-function channelView(c: AlertChannel) {
+function channelView(c: AlertChannel): AlertChannelView {
   return {
     id: c.id,
     name: c.name,

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { AlertChannelCreate, AlertRuleCreate } from '../../schema/alert.ts';
+import { AlertChannelCreate, AlertChannelView, AlertRuleCreate, AlertRuleView, AlertView } from '../../schema/alert.ts';
 import { Hostname } from '../../schema/device.ts';
-import type { AlertService } from '../../services/alert-service.ts';
-import { answers, arrayOf, component, ErrorComponent, json, named, noContent, Time, wrapped } from '../answers.ts';
+import { answers, arrayOf, component, ErrorComponent, json, named, noContent, wrapped } from '../answers.ts';
 import { defineRoute } from '../route.ts';
 
 const AlertsQuery = z
@@ -15,41 +14,8 @@ const AlertsQuery = z
 const Id = z.string().uuid();
 const RulePatch = z.object({ enabled: z.boolean() }).strict();
 
-type ItemOf<T extends (...args: never[]) => Promise<unknown[]>> = Awaited<ReturnType<T>>[number];
-const alertShape = {
-  id: z.string(),
-  device: z.string(),
-  subject: z.string(),
-  state: z.enum(['pending', 'firing', 'resolved']),
-  severity: z.string(),
-  message: z.string(),
-  evidence: z.record(z.string(), z.unknown()),
-  muted: z.boolean(),
-  first_seen: Time,
-  fired_at: Time.nullable(),
-  resolved_at: Time.nullable(),
-  rule: z.string(),
-} satisfies Record<keyof ItemOf<AlertService['alerts']>, z.ZodType>;
-const alertRuleShape = {
-  id: z.string(),
-  name: z.string(),
-  source: z.string(),
-  match: z.record(z.string(), z.unknown()),
-  for_seconds: z.int(),
-  enabled: z.boolean(),
-  created_at: Time,
-} satisfies Record<keyof ItemOf<AlertService['rules']>, z.ZodType>;
-const alertChannelShape = {
-  id: z.string(),
-  name: z.string(),
-  kind: z.string(),
-  url: z.string(),
-  has_secret: z.boolean(),
-  enabled: z.boolean(),
-  created_at: Time,
-} satisfies Record<keyof ItemOf<AlertService['channels']>, z.ZodType>;
-const AlertRule = component('AlertRule', z.looseObject(alertRuleShape));
-const AlertChannel = component('AlertChannel', z.looseObject(alertChannelShape));
+const AlertRule = component('AlertRule', AlertRuleView);
+const AlertChannel = component('AlertChannel', AlertChannelView);
 
 const pathId = { id: Id };
 
@@ -62,7 +28,7 @@ export const alertRoutes = [
     summary: 'Alerts, newest first',
     tag: 'alerts',
     query: AlertsQuery,
-    answers: { '200': wrapped('the alerts', 'alerts', answers(z.array(z.looseObject(alertShape)))) },
+    answers: { '200': wrapped('the alerts', 'alerts', answers(z.array(AlertView))) },
     handler: async ({ query, res, deps }) => {
       res.json({
         alerts: await deps.alerts.alerts({ hostname: query.device, state: query.state, limit: query.limit }),

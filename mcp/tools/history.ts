@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { auditEntry } from '../../services/audit-service.ts';
-import { AlertRuleCreate } from '../../schema/alert.ts';
+import { AlertRuleCreate, AlertRuleView, AlertView } from '../../schema/alert.ts';
 import { AuditEntry } from '../../schema/audit.ts';
 import { OperationId } from '../../schema/command-request.ts';
 import { ConfigChange } from '../../schema/config-change.ts';
@@ -55,7 +55,6 @@ const Operation = z.looseObject({
   state: z.enum(OPERATION_STATES),
   created_at: z.string(),
 });
-const AlertRule = z.looseObject({ id: z.string(), name: z.string(), source: z.string(), enabled: z.boolean() });
 
 /**
  * What happened and what was stored, over MCP as over HTTP: the time series of any data type, the audit
@@ -187,7 +186,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
         limit: z.number().int().min(1).max(1000).optional().describe('default 100'),
       },
       outputSchema: {
-        alerts: z.array(z.looseObject({ id: z.string(), rule: z.string(), state: z.string(), first_seen: z.string() })),
+        alerts: z.array(AlertView),
       },
       annotations: readOnly,
     },
@@ -202,7 +201,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       description:
         'Every alert rule: its source (insight, device_status, config_change, operation), what it matches, how long a condition must hold (for_seconds) and whether it is enabled.',
       inputSchema: {},
-      outputSchema: { rules: z.array(AlertRule) },
+      outputSchema: { rules: z.array(AlertRuleView) },
       annotations: readOnly,
     },
     () => kit.answer(async () => ({ rules: await deps.alerts.rules() })),
@@ -216,7 +215,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
         'Adds an alert rule. source insight matches min_severity and/or codes (e.g. filesystem_full, pool_degraded); device_status ' +
         'matches states; config_change min_risk; operation operation_states. A condition must hold for_seconds before it fires.',
       inputSchema: AlertRuleCreate.shape,
-      outputSchema: AlertRule,
+      outputSchema: AlertRuleView,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
     (args) => kit.answer(() => deps.alerts.createRule(AlertRuleCreate.parse(args))),
@@ -228,7 +227,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       title: 'Enable or disable an alert rule',
       description: 'Turns an alert rule on or off; answers the rule.',
       inputSchema: { rule_id: z.string().uuid(), enabled: z.boolean() },
-      outputSchema: AlertRule,
+      outputSchema: AlertRuleView,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     ({ rule_id, enabled }) => kit.answer(() => deps.alerts.setRuleEnabled(rule_id, enabled)),
