@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import type {
-  AffectedItem,
-  CommandResult,
-  OperationView,
-  RiskAssessment,
-  StoredOperationView,
-} from '../schema/operation.ts';
-import { PrincipalRefSchema } from '../schema/api-token.ts';
+import { CommandResult, OperationView, StoredOperationView } from '../schema/operation-view.ts';
 import { DeviceView } from '../schema/device.ts';
 
 /**
@@ -135,72 +128,13 @@ export const ErrorComponent = component('Error', ErrorBody);
 /** One device, as the device routes, the fleet and the import answer it. */
 export const DeviceViewComponent = component('DeviceView', DeviceView);
 
-const commandResultShape = {
-  exit_code: z.int().nullable(),
-  signal: z.string().nullable(),
-  stdout: z.string(),
-  stderr: z.string(),
-  stdout_truncated: z.boolean(),
-  stderr_truncated: z.boolean(),
-  output_limit_bytes: z.int(),
-  duration_ms: z.number(),
-  note: z.string().optional(),
-} satisfies Record<keyof CommandResult, z.ZodType>;
-
-const affectedItemShape = {
-  kind: z.string(),
-  name: z.string(),
-  critical: z.boolean(),
-  detail: z.string().optional(),
-} satisfies Record<keyof AffectedItem, z.ZodType>;
-const riskAssessmentShape = {
-  destructive: z.boolean(),
-  risk_level: z.string(),
-  categories: z.array(z.string()),
-  reasons: z.array(z.string()),
-  affected_count: z.int(),
-  affected_items: z.array(z.looseObject(affectedItemShape)),
-  estimated_downtime: z.string().nullable(),
-  rollback_possible: z.boolean(),
-  safety_warnings: z.array(z.string()),
-  safer_alternatives: z.array(z.string()),
-  safety_checklist: z.array(z.string()),
-  // Never in an answer: a caller allowed to confirm gets the phrase as the operation's own `confirmation_phrase`.
-  confirmation_phrase: z.null(),
-  blocked_reason: z.string().nullable(),
-} satisfies Record<keyof RiskAssessment, z.ZodType>;
-
-const operationViewShape = {
-  operation_id: z.uuid(),
-  device: z.string(),
-  command: z.string(),
-  state: z.string(),
-  requested_by: PrincipalRefSchema,
-  trigger: z.string(),
-  assessment: z.looseObject(riskAssessmentShape).nullable(),
-  attempts_left: z.int(),
-  expires_at: Time.nullable(),
-  confirmed_by: PrincipalRefSchema.nullable(),
-  cancelled_by: PrincipalRefSchema.nullable(),
-  confirmation_phrase: z.string().optional().describe('only for a principal allowed to release this held operation'),
-  result: z.looseObject(commandResultShape).nullable(),
-  error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
-  workflow_id: z.string(),
-} satisfies Record<keyof OperationView, z.ZodType>;
-
-const storedOperationViewShape = {
-  ...operationViewShape,
-  created_at: Time,
-  updated_at: Time,
-} satisfies Record<keyof StoredOperationView, z.ZodType>;
-
-export const OperationViewComponent = component('OperationView', z.looseObject(operationViewShape));
-export const StoredOperationViewComponent = component('StoredOperationView', z.looseObject(storedOperationViewShape));
+export const OperationViewComponent = component('OperationView', OperationView);
+export const StoredOperationViewComponent = component('StoredOperationView', StoredOperationView);
 
 /** 200 of a command that ran: its result (see `execAnswer`). */
 export const CommandDone = component(
   'CommandDone',
-  z.looseObject({ operation_id: z.uuid(), device: z.string(), ...commandResultShape, workflow_id: z.string() }),
+  z.looseObject({ operation_id: z.uuid(), device: z.string(), ...CommandResult.shape, workflow_id: z.string() }),
 );
 /** 409 of a destructive command, held until a person types the phrase. */
 export const CommandHeld = component(

@@ -1,5 +1,6 @@
 import type { PrincipalRef } from './api-token.ts';
 import type { Trigger } from './database.ts';
+import type { OperationView } from './operation-view.ts';
 
 /**
  * A command someone asked to run on a device. Safe ones run at once; destructive ones wait for a typed
@@ -60,74 +61,13 @@ export interface OperationInput extends OperationSettings {
   hold?: { reason: string; phrase: string };
 }
 
-export interface AffectedItem {
-  kind: 'container' | 'path' | 'zfs' | 'service' | 'package' | 'process' | 'disk' | 'interface' | 'device' | 'other';
-  name: string;
-  critical: boolean;
-  detail?: string;
-}
-
-export interface RiskAssessment {
-  destructive: boolean;
-  risk_level: RiskLevel;
-  categories: string[];
-  /** One line per finding: what would happen and why it matters. */
-  reasons: string[];
-  affected_count: number;
-  affected_items: AffectedItem[];
-  estimated_downtime: string | null;
-  rollback_possible: boolean;
-  safety_warnings: string[];
-  safer_alternatives: string[];
-  safety_checklist: string[];
-  /**
-   * The phrase a human types to release the command; names the action, its scope and the device. Only
-   * the assessment inside the operation workflow has it: every view answered to a caller has null here,
-   * and a caller allowed to confirm gets it as the view's own `confirmation_phrase`.
-   */
-  confirmation_phrase: string | null;
-  /** A device rule forbids the command right now (e.g. Unraid parity check running). */
-  blocked_reason: string | null;
-}
-
-export interface CommandResult {
-  exit_code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  stdout_truncated: boolean;
-  stderr_truncated: boolean;
-  /** Byte limit per stream; output past it is dropped and the flag above says so. */
-  output_limit_bytes: number;
-  duration_ms: number;
-  /** What the system adds about the run, e.g. that no tool on the device could check a rolled-back file. */
-  note?: string;
-}
-
-export interface OperationView {
-  operation_id: string;
-  device: string;
-  command: string;
-  state: OperationState;
-  requested_by: PrincipalRef;
-  trigger: Trigger;
-  assessment: RiskAssessment | null;
-  attempts_left: number;
-  expires_at: string | null;
-  confirmed_by: PrincipalRef | null;
-  cancelled_by: PrincipalRef | null;
-  result: CommandResult | null;
-  error: { code: string; message: string } | null;
-  workflow_id: string;
-  /** Only in answers to a principal allowed to confirm this operation while it is held. */
-  confirmation_phrase?: string;
-}
-
-/** An operation as the table keeps it (`GET /api/operations`, `GET /api/operations/{id}`): also when it was asked and last changed. */
-export interface StoredOperationView extends OperationView {
-  created_at: string;
-  updated_at: string;
-}
+export type {
+  AffectedItem,
+  CommandResult,
+  OperationView,
+  RiskAssessment,
+  StoredOperationView,
+} from './operation-view.ts';
 
 export interface ConfirmRequest {
   phrase: string;

@@ -10,6 +10,7 @@ import { AUDIT_ACTIONS } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';
 import { IncidentView } from '../../schema/incident.ts';
 import { OPERATION_STATES } from '../../schema/operation.ts';
+import { StoredOperationView } from '../../schema/operation-view.ts';
 import type { AlertService } from '../../services/alert-service.ts';
 import { CacheStats, HistoryAnswer, type CollectionService } from '../../services/collection-service.ts';
 import type { ConfigHistoryService } from '../../services/config-history-service.ts';
@@ -47,14 +48,6 @@ function timeRange(
   if (start >= end) throw new ServiceError('validation_error', 400, 'since must be before until');
   return { since: start, until: end };
 }
-
-const Operation = z.looseObject({
-  operation_id: z.string(),
-  device: z.string(),
-  command: z.string(),
-  state: z.enum(OPERATION_STATES),
-  created_at: z.string(),
-});
 
 /**
  * What happened and what was stored, over MCP as over HTTP: the time series of any data type, the audit
@@ -274,7 +267,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
         device: Hostname.optional(),
         limit: z.number().int().min(1).max(500).optional().describe('default 100'),
       },
-      outputSchema: { operations: z.array(Operation) },
+      outputSchema: { operations: z.array(StoredOperationView) },
       annotations: readOnly,
     },
     ({ state, device, limit }) =>
@@ -290,7 +283,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       description:
         'An operation by id: its state (has a held one been confirmed, cancelled or expired?), risk assessment and result (exit code, stdout, stderr).',
       inputSchema: { operation_id: OperationId },
-      outputSchema: Operation,
+      outputSchema: StoredOperationView,
       annotations: readOnly,
     },
     ({ operation_id }) => kit.answer(() => deps.operations.get(operation_id, kit.ctx().principal)),
