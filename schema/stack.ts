@@ -73,33 +73,34 @@ export const StackRemoveRequest = z
 export const STACK_ACTIONS = ['deploy', 'update', 'pull', 'restart', 'down', 'remove'] as const;
 export type StackAction = (typeof STACK_ACTIONS)[number];
 
-export interface StackServiceView {
-  name: string;
-  image: string | null;
-  /** The image id the container runs (compose's `com.docker.compose.image` label). */
-  image_id: string | null;
-  containers: Array<{ name: string; state: string; health: string | null; status: string }>;
-  ports: string[];
-}
+/** A stack as `GET /api/devices/{hostname}/stacks` and MCP `list_stacks` answer it. */
+export const StackSummary = z.looseObject({
+  name: z.string(),
+  source: z.enum(['containers', 'files', 'containers_and_files']),
+  working_dir: z.string().nullable(),
+  config_files: z.array(z.string()),
+  state: z.enum(['running', 'partial', 'stopped', 'not_deployed']),
+  services: z.array(
+    z.looseObject({
+      name: z.string(),
+      image: z.string().nullable(),
+      image_id: z.string().nullable(),
+      containers: z.array(
+        z.looseObject({ name: z.string(), state: z.string(), health: z.string().nullable(), status: z.string() }),
+      ),
+      ports: z.array(z.string()),
+    }),
+  ),
+});
+export type StackSummary = z.output<typeof StackSummary>;
 
-export interface StackSummary {
-  name: string;
-  /** Running or stopped containers carry the project's labels; a file without containers is `files_only`. */
-  source: 'containers' | 'files' | 'containers_and_files';
-  working_dir: string | null;
-  config_files: string[];
-  state: 'running' | 'partial' | 'stopped' | 'not_deployed';
-  services: StackServiceView[];
-}
-
-export interface StackDetail extends StackSummary {
-  /** The first compose file as the config history has it (or as read now), secrets redacted. */
-  file: { path: string; content: string | null; parsed: unknown } | null;
-  /** Keys of each env file next to the stack (values are never read out). */
-  env_files: Array<{ path: string; keys: string[] }>;
-  /** Image ids and the registry digests the device knows for them. */
-  digests: Record<string, string[]>;
-}
+/** One stack (`GET .../stacks/{name}`, MCP `get_stack`): its file, env keys and image digests beside the summary. */
+export const StackDetail = StackSummary.extend({
+  file: z.looseObject({ path: z.string(), content: z.string().nullable(), parsed: z.unknown() }).nullable(),
+  env_files: z.array(z.looseObject({ path: z.string(), keys: z.array(z.string()) })),
+  digests: z.record(z.string(), z.array(z.string())),
+});
+export type StackDetail = z.output<typeof StackDetail>;
 
 export interface StackOperationInput {
   action: StackAction;
@@ -118,31 +119,43 @@ export interface StackOperationInput {
   operationWorkflowPrefix: string;
 }
 
-export type StackPhase =
-  'planning' | 'refused' | 'applying' | 'waiting' | 'reverting' | 'completed' | 'reverted' | 'failed' | 'cancelled';
-
-export interface StackServiceReadiness {
-  service: string;
-  ok: boolean;
-  detail: string | null;
-}
-
-export interface StackOperationView {
-  action: StackAction;
-  device: string;
-  stack: string;
-  phase: StackPhase;
-  file: string | null;
-  diff: { text: string; added: number; removed: number } | null;
-  impact: { risk_level: string; reasons: string[]; affected_services: string[] } | null;
-  port_conflicts: Array<{ service: string; port: number; protocol: string; host_ip: string | null; held_by: string }>;
-  /** Image per service before and after (update, pull), `repo@sha256:...` where the device knows it. */
-  digests: { before: Record<string, string>; after: Record<string, string> } | null;
-  services: StackServiceReadiness[];
-  /** Every device step, each an operation of its own (assessed, held when destructive, audited). */
-  operation_ids: string[];
-  pending_operation_id: string | null;
-  /** Why it failed and, when a service did not come up, its last log lines. */
-  error: { code: string; message: string; logs?: string } | null;
-  workflow_id: string;
-}
+/** A stack change as the workflow holds it and the fronts answer it. */
+export const StackOperationView = z.looseObject({
+  action: z.enum(STACK_ACTIONS),
+  device: z.string(),
+  stack: z.string(),
+  phase: z.enum([
+    'planning',
+    'refused',
+    'applying',
+    'waiting',
+    'reverting',
+    'completed',
+    'reverted',
+    'failed',
+    'cancelled',
+  ]),
+  file: z.string().nullable(),
+  diff: z.looseObject({ text: z.string(), added: z.int(), removed: z.int() }).nullable(),
+  impact: z
+    .looseObject({ risk_level: z.string(), reasons: z.array(z.string()), affected_services: z.array(z.string()) })
+    .nullable(),
+  port_conflicts: z.array(
+    z.looseObject({
+      service: z.string(),
+      port: z.int(),
+      protocol: z.string(),
+      host_ip: z.string().nullable(),
+      held_by: z.string(),
+    }),
+  ),
+  digests: z
+    .looseObject({ before: z.record(z.string(), z.string()), after: z.record(z.string(), z.string()) })
+    .nullable(),
+  services: z.array(z.looseObject({ service: z.string(), ok: z.boolean(), detail: z.string().nullable() })),
+  operation_ids: z.array(z.string()),
+  pending_operation_id: z.string().nullable(),
+  error: z.looseObject({ code: z.string(), message: z.string(), logs: z.string().optional() }).nullable(),
+  workflow_id: z.string(),
+});
+export type StackOperationView = z.output<typeof StackOperationView>;

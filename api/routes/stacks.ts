@@ -4,9 +4,9 @@ import {
   StackName,
   StackRemoveRequest,
   StackUpdateRequest,
-  type StackDetail,
-  type StackOperationView,
-  type StackSummary,
+  StackDetail,
+  StackOperationView,
+  StackSummary,
 } from '../../schema/stack.ts';
 import { stackAnswer } from '../../services/stack-service.ts';
 import { accepts, answers, component, ErrorComponent, heldOrConflict, json, wrapped } from '../answers.ts';
@@ -25,74 +25,9 @@ const StackListQuery = z
 const STACK_PATH_ACTIONS = ['pull', 'restart', 'down', 'remove'] as const;
 const DeadlineBody = z.object({ deadline_seconds: z.number().int().min(5).max(1800).optional() }).strict();
 
-const stackViewShape = {
-  action: z.string(),
-  device: z.string(),
-  stack: z.string(),
-  phase: z.enum([
-    'planning',
-    'refused',
-    'applying',
-    'waiting',
-    'reverting',
-    'completed',
-    'reverted',
-    'failed',
-    'cancelled',
-  ]),
-  file: z.string().nullable(),
-  diff: z.looseObject({ text: z.string(), added: z.int(), removed: z.int() }).nullable(),
-  impact: z
-    .looseObject({ risk_level: z.string(), reasons: z.array(z.string()), affected_services: z.array(z.string()) })
-    .nullable(),
-  port_conflicts: z.array(
-    z.looseObject({
-      service: z.string(),
-      port: z.int(),
-      protocol: z.string(),
-      host_ip: z.string().nullable(),
-      held_by: z.string(),
-    }),
-  ),
-  digests: z
-    .looseObject({ before: z.record(z.string(), z.string()), after: z.record(z.string(), z.string()) })
-    .nullable(),
-  services: z.array(z.looseObject({ service: z.string(), ok: z.boolean(), detail: z.string().nullable() })),
-  operation_ids: z.array(z.string()),
-  pending_operation_id: z.string().nullable(),
-  error: z.looseObject({ code: z.string(), message: z.string(), logs: z.string().optional() }).nullable(),
-  workflow_id: z.string(),
-} satisfies Record<keyof StackOperationView, z.ZodType>;
-
-const stackSummaryShape = {
-  name: z.string(),
-  source: z.enum(['containers', 'files', 'containers_and_files']),
-  working_dir: z.string().nullable(),
-  config_files: z.array(z.string()),
-  state: z.enum(['running', 'partial', 'stopped', 'not_deployed']),
-  services: z.array(
-    z.looseObject({
-      name: z.string(),
-      image: z.string().nullable(),
-      image_id: z.string().nullable(),
-      containers: z.array(
-        z.looseObject({ name: z.string(), state: z.string(), health: z.string().nullable(), status: z.string() }),
-      ),
-      ports: z.array(z.string()),
-    }),
-  ),
-} satisfies Record<keyof StackSummary, z.ZodType>;
-
-const stackDetailShape = {
-  ...stackSummaryShape,
-  file: z.looseObject({ path: z.string(), content: z.string().nullable(), parsed: z.unknown() }).nullable(),
-  env_files: z.array(z.looseObject({ path: z.string(), keys: z.array(z.string()) })),
-  digests: z.record(z.string(), z.array(z.string())),
-} satisfies Record<keyof StackDetail, z.ZodType>;
-
-const StackView = component('StackView', z.looseObject(stackViewShape));
-component('StackSummary', z.looseObject(stackSummaryShape));
-const StackDetailComponent = component('StackDetail', z.looseObject(stackDetailShape));
+const StackView = component('StackView', StackOperationView);
+component('StackSummary', StackSummary);
+const StackDetailComponent = component('StackDetail', StackDetail);
 
 const pathStack = { ...pathHostname, name: StackName };
 /** A stack change answers its view; 502 when it failed or was undone (the view in `details.stack`). */
@@ -116,10 +51,7 @@ export const stackRoutes = [
     params: pathHostname,
     query: StackListQuery,
     answers: {
-      '200': json(
-        'the stacks',
-        answers(z.object({ device: z.string(), stacks: z.array(z.looseObject(stackSummaryShape)) })),
-      ),
+      '200': json('the stacks', answers(z.object({ device: z.string(), stacks: z.array(StackSummary) }))),
     },
     handler: async ({ params, query, req, res, deps }) => {
       res.json(await deps.stacks.list(params.hostname, { forceRefresh: query.force_refresh }, requestContext(req)));

@@ -209,12 +209,13 @@ function setEntries(
   }
 }
 
-export interface RequestedPort {
+// Types, not interfaces: a port conflict must fit the open (index-signed) zod type of a stack change's view.
+export type RequestedPort = {
   service: string;
   host_ip: string | null;
   port: number;
   protocol: string;
-}
+};
 
 /** Every host port the file publishes (ranges expanded); ports without a host side publish nothing. */
 export function requestedHostPorts(config: ComposeConfig): RequestedPort[] {
@@ -240,10 +241,10 @@ export function requestedHostPorts(config: ComposeConfig): RequestedPort[] {
   return requested;
 }
 
-export interface PortConflict extends RequestedPort {
+export type PortConflict = RequestedPort & {
   /** Who holds it: `process sshd (pid 812) on 0.0.0.0`, `container web-1 on ::`... */
   held_by: string;
-}
+};
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '*', '']);
 

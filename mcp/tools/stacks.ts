@@ -1,7 +1,15 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { Hostname } from '../../schema/device.ts';
-import { StackDeployRequest, StackName, StackPatch, StackUpdateRequest } from '../../schema/stack.ts';
+import {
+  StackDeployRequest,
+  StackDetail,
+  StackName,
+  StackOperationView,
+  StackPatch,
+  StackSummary,
+  StackUpdateRequest,
+} from '../../schema/stack.ts';
 import { stackAnswer, type StackOutcome, type StackService } from '../../services/stack-service.ts';
 import type { ToolKit } from './operational-workflows.ts';
 
@@ -9,44 +17,9 @@ export interface StackToolDeps {
   stacks: StackService;
 }
 
-const service = z.looseObject({
-  name: z.string(),
-  image: z.string().nullable(),
-  image_id: z.string().nullable(),
-  containers: z.array(
-    z.looseObject({ name: z.string(), state: z.string(), health: z.string().nullable(), status: z.string() }),
-  ),
-  ports: z.array(z.string()),
-});
-const stackSummary = {
-  name: z.string(),
-  source: z.enum(['containers', 'files', 'containers_and_files']),
-  working_dir: z.string().nullable(),
-  config_files: z.array(z.string()),
-  state: z.enum(['running', 'partial', 'stopped', 'not_deployed']),
-  services: z.array(service),
-};
-const stackView = z.looseObject({
-  action: z.string(),
-  device: z.string(),
-  stack: z.string(),
-  phase: z.string(),
-  file: z.string().nullable(),
-  diff: z.looseObject({ text: z.string(), added: z.number(), removed: z.number() }).nullable(),
-  impact: z.looseObject({ risk_level: z.string(), reasons: z.array(z.string()) }).nullable(),
-  port_conflicts: z.array(
-    z.looseObject({ service: z.string(), port: z.number(), protocol: z.string(), held_by: z.string() }),
-  ),
-  digests: z
-    .looseObject({ before: z.record(z.string(), z.string()), after: z.record(z.string(), z.string()) })
-    .nullable(),
-  operation_ids: z.array(z.string()),
-  error: z.looseObject({ code: z.string(), message: z.string(), logs: z.string().optional() }).nullable(),
-  workflow_id: z.string(),
-});
 /** A stack change: its view, and while a step waits for a person the held operation's answer beside it. */
 const changeOutput = z.looseObject({
-  stack: stackView.optional(),
+  stack: StackOperationView.optional(),
   operation_id: z.string().optional(),
   confirmation_required: z.unknown().optional(),
   error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
@@ -82,7 +55,7 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
         device,
         force_refresh: z.boolean().optional().describe('Read the containers now even if the stored list is fresh'),
       },
-      outputSchema: z.looseObject({ device: z.string(), stacks: z.array(z.looseObject(stackSummary)) }),
+      outputSchema: z.looseObject({ device: z.string(), stacks: z.array(StackSummary) }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     ({ device: hostname, force_refresh }) =>
@@ -96,14 +69,7 @@ export function registerStackTools(server: McpServer, deps: StackToolDeps, kit: 
       description:
         'A stack with its compose file (secrets redacted) and parsed form, the KEYS of its env files (never values), and the registry digests of its images.',
       inputSchema: { device, name: StackName.describe('Stack (compose project) name') },
-      outputSchema: z.looseObject({
-        stack: z.looseObject({
-          ...stackSummary,
-          file: z.looseObject({ path: z.string(), content: z.string().nullable(), parsed: z.unknown() }).nullable(),
-          env_files: z.array(z.looseObject({ path: z.string(), keys: z.array(z.string()) })),
-          digests: z.record(z.string(), z.array(z.string())),
-        }),
-      }),
+      outputSchema: z.looseObject({ stack: StackDetail }),
       annotations: { readOnlyHint: true, openWorldHint: true },
     },
     ({ device: hostname, name }) =>
