@@ -1,4 +1,3 @@
-import type { MaintenancePlan } from '../domain/maintenance/plan.ts';
 import type { PrincipalRef } from './api-token.ts';
 import type { Trigger } from './database.ts';
 import type { OperationSettings } from './operation.ts';
@@ -32,30 +31,6 @@ export interface MaintenanceInput {
   operationWorkflowPrefix: string;
 }
 
-export interface ContainerRestore {
-  container: string;
-  operation_id: string;
-  state: string | null;
-  ok: boolean;
-  detail: string | null;
-}
-
-export interface MaintenanceView {
-  device: string;
-  phase: MaintenancePhase;
-  reason: string | null;
-  requested_by: PrincipalRef;
-  plan: MaintenancePlan | null;
-  /** The held stop command's operation: confirm it like any operation. */
-  operation_id: string | null;
-  /** What entering really stopped (checked on the device afterwards); leaving starts exactly these. */
-  stopped: string[];
-  since: string | null;
-  left_at: string | null;
-  left_by: PrincipalRef | null;
-  restored: ContainerRestore[];
-  error: { code: string; message: string } | null;
-  workflow_id: string;
-}
+export type { ContainerRestore, MaintenanceView } from './maintenance-view.ts';
 
 export const FINAL_MAINTENANCE_PHASES: readonly MaintenancePhase[] = ['left', 'abandoned', 'failed'];

@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import { PrincipalRefSchema } from '../../schema/api-token.ts';
 import { MaintenanceRequest } from '../../schema/maintenance-request.ts';
-import type { MaintenanceView } from '../../schema/maintenance.ts';
+import { MaintenanceView } from '../../schema/maintenance-view.ts';
 import { ServiceRestartRequest, ServiceRestartView } from '../../schema/service-restart.ts';
 import { maintenanceAnswer, serviceRestartAnswer } from '../../services/workflow-answers.ts';
-import { accepts, answers, component, heldOrConflict, json, Time, withoutProperties, wrapped } from '../answers.ts';
+import { accepts, answers, component, heldOrConflict, json, withoutProperties, wrapped } from '../answers.ts';
 import { requestContext } from '../request-context.ts';
 import { defineRoute, pathHostname } from '../route.ts';
 
@@ -14,28 +13,7 @@ const DiagnoseQuery = z
 /** The restart's options; the service comes from the path. */
 const RestartOptions = z.record(z.string(), z.unknown());
 
-const maintenanceViewShape = {
-  device: z.string(),
-  phase: z.string(),
-  reason: z.string().nullable(),
-  requested_by: PrincipalRefSchema,
-  plan: z
-    .looseObject({
-      stop: z.array(z.string()),
-      kept: z.array(z.looseObject({ name: z.string(), reason: z.string() })),
-      not_running: z.array(z.string()),
-    })
-    .nullable(),
-  operation_id: z.string().nullable(),
-  stopped: z.array(z.string()),
-  since: Time.nullable(),
-  left_at: Time.nullable(),
-  left_by: PrincipalRefSchema.nullable(),
-  restored: z.array(z.looseObject({ container: z.string(), ok: z.boolean() })),
-  error: z.looseObject({ code: z.string(), message: z.string() }).nullable(),
-  workflow_id: z.string(),
-} satisfies Record<keyof MaintenanceView, z.ZodType>;
-const MaintenanceViewComponent = component('MaintenanceView', z.looseObject(maintenanceViewShape));
+const MaintenanceViewComponent = component('MaintenanceView', MaintenanceView);
 
 const ServiceRestartViewComponent = component('ServiceRestartView', ServiceRestartView.loose());
 

@@ -23,13 +23,14 @@ export type KeptContainer = {
   reason: string;
 };
 
-export interface MaintenancePlan {
+// A type, not an interface, like KeptContainer: it must fit the open zod type of the maintenance view.
+export type MaintenancePlan = {
   /** In the order to stop them; leaving maintenance starts them in reverse. */
   stop: string[];
   kept: KeptContainer[];
   /** Containers already not running: left alone, and not started on leaving. */
   not_running: string[];
-}
+};
 
 /** Why a container counts as critical, or null. */
 export function criticalReason(container: ContainerInfo, deviceType: string): string | null {
