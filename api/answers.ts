@@ -4,9 +4,8 @@ import { DeviceView } from '../schema/device.ts';
 
 /**
  * How routes describe what they take and answer in the OpenAPI document: JSON Schema from zod, answer
- * helpers, and the named components several routes share. Views whose type is a TypeScript interface are
- * described by a zod shape whose keys are checked against it (`satisfies Record<keyof T, ...>`), so the two
- * cannot drift apart.
+ * helpers, and the named components several routes share. A view is one zod schema (in schema/, or beside
+ * the service that builds it) whose type is inferred from it; routes and MCP tools answer with that schema.
  */
 
 export type JsonSchema = { [key: string]: unknown };
