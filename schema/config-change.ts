@@ -28,3 +28,15 @@ export const ConfigChange = z.looseObject({
   diff: z.string().nullable().optional().describe('with include_diff=true'),
 });
 export type ConfigChange = z.output<typeof ConfigChange>;
+
+/** One stored version of a watched file, its secret values hidden unless asked raw (`GET /api/config/snapshots/{id}`, MCP `get_config_snapshot`). */
+export const ConfigSnapshotView = z.looseObject({
+  id: z.string(),
+  hostname: z.string(),
+  path: z.string(),
+  change_type: z.string(),
+  content: z.string().nullable(),
+  redacted_values: z.int(),
+  detected_at: z.iso.datetime(),
+});
+export type ConfigSnapshotView = z.output<typeof ConfigSnapshotView>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigChange, SemanticChangeSchema } from '../../schema/config-change.ts';
+import { ConfigChange, ConfigSnapshotView, SemanticChangeSchema } from '../../schema/config-change.ts';
 import { ConfigChangesQuery, DevicePath, SnapshotId, WatchPathRequest } from '../../schema/config-request.ts';
 import { execAnswer } from '../../services/operation-answers.ts';
 import { answers, CommandDone, component, heldOrConflict, json, named, Time, wrapped } from '../answers.ts';
@@ -123,20 +123,7 @@ export const configRoutes = [
     params: pathSnapshot,
     query: SnapshotQuery,
     answers: {
-      '200': json(
-        'the version',
-        answers(
-          z.looseObject({
-            id: z.string(),
-            hostname: z.string(),
-            path: z.string(),
-            change_type: z.string(),
-            content: z.string().nullable(),
-            redacted_values: z.int(),
-            detected_at: Time,
-          }),
-        ),
-      ),
+      '200': json('the version', answers(ConfigSnapshotView)),
     },
     handler: async ({ params, query, req, res, deps }) => {
       res.json(

@@ -4,11 +4,12 @@ import { auditEntry } from '../../services/audit-service.ts';
 import { AlertRuleCreate, AlertRuleView, AlertView } from '../../schema/alert.ts';
 import { AuditEntry } from '../../schema/audit.ts';
 import { OperationId } from '../../schema/command-request.ts';
-import { ConfigChange } from '../../schema/config-change.ts';
+import { ConfigChange, ConfigSnapshotView } from '../../schema/config-change.ts';
 import { SnapshotId } from '../../schema/config-request.ts';
 import { AUDIT_ACTIONS } from '../../schema/database.ts';
 import { Hostname } from '../../schema/device.ts';
 import { IncidentView } from '../../schema/incident.ts';
+import { MaintenanceView } from '../../schema/maintenance-view.ts';
 import { OPERATION_STATES } from '../../schema/operation.ts';
 import { StoredOperationView } from '../../schema/operation-view.ts';
 import type { AlertService } from '../../services/alert-service.ts';
@@ -324,14 +325,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       description:
         'A stored version of a watched file (snapshot id from config_history or config_changes): its content with secret values hidden, and its parsed meaning.',
       inputSchema: { snapshot_id: SnapshotId },
-      outputSchema: z.looseObject({
-        id: z.string(),
-        hostname: z.string(),
-        path: z.string(),
-        change_type: z.string(),
-        content: z.string().nullable(),
-        redacted_values: z.number().int(),
-      }),
+      outputSchema: ConfigSnapshotView,
       annotations: readOnly,
     },
     ({ snapshot_id }) =>
@@ -348,7 +342,7 @@ export function registerHistoryTools(server: McpServer, deps: HistoryToolDeps, k
       outputSchema: {
         device: z.string(),
         in_maintenance: z.boolean(),
-        maintenance: z.looseObject({ phase: z.string(), stopped: z.array(z.string()) }).nullable(),
+        maintenance: MaintenanceView.nullable(),
       },
       annotations: readOnly,
     },
