@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { CONTAINER_STATE_NAMES } from '../domain/collectors/containers.ts';
-import type { FleetContainersAnswer } from '../services/fleet-service.ts';
 import { Hostname } from './device.ts';
 
 /** Most containers one answer lists; `offset` pages through the rest. */
@@ -37,29 +36,41 @@ const Port = z.looseObject({
   host_port_end: z.number().optional(),
 });
 
+/** One container of the fleet-wide list: the device's newest stored answer, with whose and how old it is. */
+export const FleetContainer = z.looseObject({
+  device: z.string(),
+  collected_at: z.string(),
+  id: z.string(),
+  name: z.string(),
+  image: z.string(),
+  state: z.enum(CONTAINER_STATE_NAMES),
+  status: z.string(),
+  health: z.string().nullable(),
+  restart_count: z.number(),
+  exit_code: z.number().nullable(),
+  started_at: z.string().nullable(),
+  compose_project: z.string().nullable(),
+  ports: z.array(Port),
+});
+export type FleetContainer = z.output<typeof FleetContainer>;
+
+/** Where the list came from: every device asked about, with the age of its newest container answer. */
+export const FleetContainerSource = z.object({
+  device: z.string(),
+  /** Null when the device's containers were never collected. */
+  collected_at: z.string().nullable(),
+  /** Null when never collected. */
+  docker_available: z.boolean().nullable(),
+});
+export type FleetContainerSource = z.output<typeof FleetContainerSource>;
+
 /** What `GET /api/containers` and MCP list_all_containers answer. */
-export const fleetContainersAnswerShape = {
-  containers: z.array(
-    z.looseObject({
-      device: z.string(),
-      collected_at: z.string(),
-      id: z.string(),
-      name: z.string(),
-      image: z.string(),
-      state: z.enum(CONTAINER_STATE_NAMES),
-      status: z.string(),
-      health: z.string().nullable(),
-      restart_count: z.number(),
-      exit_code: z.number().nullable(),
-      started_at: z.string().nullable(),
-      compose_project: z.string().nullable(),
-      ports: z.array(Port),
-    }),
-  ),
+export const FleetContainersAnswer = z.object({
+  containers: z.array(FleetContainer),
+  /** Matching containers in all, of which this page holds `limit` from `offset`. */
   total: z.number().int(),
   limit: z.number().int(),
   offset: z.number().int(),
-  sources: z.array(
-    z.object({ device: z.string(), collected_at: z.string().nullable(), docker_available: z.boolean().nullable() }),
-  ),
-} satisfies Record<keyof FleetContainersAnswer, z.ZodType>;
+  sources: z.array(FleetContainerSource),
+});
+export type FleetContainersAnswer = z.output<typeof FleetContainersAnswer>;

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { DeviceView } from '../schema/device.ts';
 import { deviceView } from '../store/devices.ts';
-import { type ContainerInfo, ContainersData } from '../domain/collectors/containers.ts';
-import type { FleetContainersQuery } from '../schema/fleet-containers.ts';
+import { ContainersData } from '../domain/collectors/containers.ts';
+import type {
+  FleetContainer,
+  FleetContainerSource,
+  FleetContainersAnswer,
+  FleetContainersQuery,
+} from '../schema/fleet-containers.ts';
 import { ServiceError } from './service-error.ts';
 import type { Repositories } from '../store/index.ts';
 
@@ -40,30 +45,6 @@ export const FleetDevice = z.looseObject({
   alerts: z.looseObject({ firing: z.int(), worst_severity: z.string().nullable() }),
 });
 export type FleetDevice = z.output<typeof FleetDevice>;
-
-/** One container of the fleet-wide list: the device's newest stored answer, with whose and how old it is. */
-export interface FleetContainer extends ContainerInfo {
-  device: string;
-  collected_at: string;
-}
-
-/** Where the list came from: every device asked about, with the age of its newest container answer. */
-export interface FleetContainerSource {
-  device: string;
-  /** Null when the device's containers were never collected. */
-  collected_at: string | null;
-  /** Null when never collected. */
-  docker_available: boolean | null;
-}
-
-export interface FleetContainersAnswer {
-  containers: FleetContainer[];
-  /** Matching containers in all, of which this page holds `limit` from `offset`. */
-  total: number;
-  limit: number;
-  offset: number;
-  sources: FleetContainerSource[];
-}
 
 const SEVERITY_RANK: Record<string, number> = { critical: 3, warning: 2, info: 1 };
 

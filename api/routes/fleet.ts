@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fleetContainersAnswerShape, FleetContainersQuery } from '../../schema/fleet-containers.ts';
+import { FleetContainersAnswer, FleetContainersQuery } from '../../schema/fleet-containers.ts';
 import { FleetDevice } from '../../services/fleet-service.ts';
 import { answers, json, wrapped } from '../answers.ts';
 import { defineRoute } from '../route.ts';
@@ -33,7 +33,7 @@ export const fleetRoutes = [
     answers: {
       '200': json(
         "the matching containers, by device and name, with the age of each device's answer",
-        answers(z.object(fleetContainersAnswerShape)),
+        answers(FleetContainersAnswer),
       ),
     },
     handler: async ({ query, res, deps }) => {

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { fleetContainersAnswerShape, FleetContainersQuery } from '../../schema/fleet-containers.ts';
+import { FleetContainersAnswer, FleetContainersQuery } from '../../schema/fleet-containers.ts';
 import type { FleetService } from '../../services/fleet-service.ts';
 import type { ToolKit } from './operational-workflows.ts';
 
@@ -19,7 +19,7 @@ export function registerFleetTools(server: McpServer, deps: FleetToolDeps, kit: 
         'exited, restarting...) and a name substring; paged with limit/offset (total says how many match). Never collects: ' +
         "`sources` gives the age of each device's answer (get_containers with force_refresh collects one device anew).",
       inputSchema: FleetContainersQuery.shape,
-      outputSchema: fleetContainersAnswerShape,
+      outputSchema: FleetContainersAnswer,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     (args) => kit.answer(() => deps.fleet.containers(FleetContainersQuery.parse(args))),
